@@ -1,0 +1,86 @@
+"""What every dataset gives the rest of the playground.
+
+`DataInfo` is cheap and torch-free: the window and the estimates read it on every slider move.
+A `Dataset` holds the tensors and is built only when training starts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import torch
+
+Task = Literal["lm", "mlm", "tagging", "classify"]
+Split = Literal["train", "val"]
+IGNORE_INDEX = -100  # targets the loss skips (prompt positions, unmasked tokens, padding)
+
+
+class DataError(ValueError):
+    """Data that cannot be used; `str()` is a message for the user with a fix where there is one."""
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What the model, the estimates and the window need to know about a dataset, without loading tensors.
+
+    task: lm (next token, decoder), mlm (masked tokens, encoder), tagging (one label per input token,
+    encoder on procedural tasks), classify (one label per sequence or image).
+    """
+
+    name: str
+    title: str
+    task: Task
+    vocab_size: int = 0  # input token ids are in [0, vocab_size); 0 for images
+    n_classes: int = 0  # output classes: vocab_size for lm/mlm/tagging, labels for classify
+    class_names: tuple[str, ...] = ()
+    unit: Literal["tokens", "images"] = "tokens"
+    channels: int = 0  # images only
+    image_size: int = 0  # images only: side in pixels after resizing to the model's image size
+    pad_id: int | None = None
+    n_train: int = 0  # examples (or characters for running text) in the training split
+    n_val: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "3 empty rows skipped"
+
+
+@dataclass
+class Batch:
+    """x: (B, T) token ids or (B, C, H, W) images; y: (B, T) or (B,) targets with IGNORE_INDEX;
+    mask: (B, T) bool, True for real tokens, None when nothing is padded."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    mask: torch.Tensor | None = None
+
+    def to(self, device: torch.device | str) -> Batch:
+        mask = None if self.mask is None else self.mask.to(device, non_blocking=True)
+        return Batch(self.x.to(device, non_blocking=True), self.y.to(device, non_blocking=True), mask)
+
+
+class Dataset(ABC):
+    info: DataInfo
+
+    @abstractmethod
+    def batch(self, split: Split, batch_size: int, generator: torch.Generator) -> Batch:
+        """A random batch of `split`; the same generator state gives the same batch."""
+
+    @abstractmethod
+    def probe(self) -> Batch:
+        """The fixed single example (B=1) whose attention the window shows while training."""
+
+    @abstractmethod
+    def token_labels(self, x: torch.Tensor) -> list[str]:
+        """Axis labels for one example's positions: characters, words, or 'CLS', 'r0c0', ... for patches."""
+
+    def encode(self, text: str) -> list[int]:
+        """User text to input ids (text datasets); raises DataError for images."""
+        raise DataError(f"{self.info.title} takes images, not text")
+
+    def decode(self, ids: list[int]) -> str:
+        raise DataError(f"{self.info.title} has no text to decode")
+
+    def example(self, text: str) -> Batch:
+        """A probe-like batch (B=1) built from user text or an image path, for the attention views."""
+        raise DataError(f"{self.info.title} cannot build an example from {text!r}")
