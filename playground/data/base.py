@@ -42,6 +42,7 @@ class DataInfo:
     pad_id: int | None = None
     n_train: int = 0  # examples (or characters for running text) in the training split
     n_val: int = 0
+    samples_text: bool = False  # running text a decoder can continue (not procedural tasks)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "3 empty rows skipped"
 
 

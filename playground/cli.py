@@ -1,0 +1,217 @@
+"""`playground` on the command line: list presets, train, resume and sample, headless.
+
+Bad input ends in one line on stderr and a non-zero exit code, never a traceback
+(set PLAYGROUND_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("playground: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:  # noqa: BLE001 - the one place that turns any failure into one line
+        if os.environ.get("PLAYGROUND_DEBUG"):
+            raise
+        print(f"playground: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _one_line(err: BaseException) -> str:
+    from playground.core.spec import SpecError
+    from playground.data.base import DataError
+
+    text = str(err).strip().replace("\n", " ") or type(err).__name__
+    if isinstance(err, (SpecError, DataError, CliError, ValueError, OSError)):
+        return text
+    return f"{type(err).__name__}: {text} (set PLAYGROUND_DEBUG=1 for the traceback)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playground",
+        description="Transformer Playground: train small transformers and watch their attention.",
+        epilog="With no command, opens the desktop window on the default preset.",
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop window (the default)")
+    gui.add_argument("preset", nargs="?", help="preset file or built-in name")
+    gui.set_defaults(handler=_open_window)
+
+    presets = sub.add_parser("presets", help="list the built-in presets")
+    presets.set_defaults(handler=_cmd_presets)
+
+    train = sub.add_parser("train", help="train a preset headless")
+    train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
+    train.add_argument("--steps", type=int, help="training steps (overrides train.max_steps)")
+    train.add_argument("--out", type=Path, help="run folder to write (default: a new folder in --runs-dir)")
+    train.add_argument("--runs-dir", type=Path, help="where new run folders go")
+    train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    train.add_argument("--seed", type=int)
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override any setting by its dotted path, e.g. --set model.n_embd=96")
+    train.set_defaults(handler=_cmd_train)
+
+    resume = sub.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run_dir", type=Path)
+    resume.add_argument("--steps", type=int, help="train at most this many more steps")
+    resume.set_defaults(handler=_cmd_resume)
+
+    sample = sub.add_parser("sample", help="generate text with a trained decoder")
+    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("--prompt", default="", help="text to continue")
+    sample.add_argument("--tokens", type=int, default=200, help="characters to generate")
+    sample.add_argument("--temperature", type=float, default=0.8)
+    sample.set_defaults(handler=_cmd_sample)
+    return parser
+
+
+# ----- commands ---------------------------------------------------------------------------------------
+def _open_window(args: argparse.Namespace) -> int:
+    from playground.ui.app import run_app
+
+    return run_app(getattr(args, "preset", None))
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from playground.core.presets import builtin_presets
+
+    for info in builtin_presets():
+        print(f"{info.name:<24} {info.family:<8} {info.description.splitlines()[0] if info.description else ''}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from playground.core.presets import load_preset
+    from playground.training.runs import default_runs_dir, new_run_dir, prepare_run_dir
+
+    spec = load_preset(args.preset)
+    changes = dict(_parse_set(item) for item in args.set)
+    if args.steps is not None:
+        changes["train.max_steps"] = args.steps
+        # A short run keeps warm-up to a tenth of it, rather than refusing a warm-up longer than the run.
+        changes["train.warmup_steps"] = min(spec.train.warmup_steps, args.steps // 10)
+    if args.device:
+        changes["train.device"] = args.device
+    if args.seed is not None:
+        changes["train.seed"] = args.seed
+    spec = spec.updated(changes) if changes else spec
+    if args.out:
+        run_dir = args.out
+        prepare_run_dir(run_dir, spec)
+    else:
+        run_dir = new_run_dir(args.runs_dir or default_runs_dir(), spec)
+    from playground.training.session import TrainingSession
+
+    session = TrainingSession(spec, run_dir=run_dir)
+    print(f"run folder: {run_dir}", file=sys.stderr)
+    return _drive(session, run_dir, steps=None, resumed=False)
+
+
+def _cmd_resume(args: argparse.Namespace) -> int:
+    from playground.training.runs import CHECKPOINT_DIR
+    from playground.training.session import TrainingSession
+
+    run_dir: Path = args.run_dir
+    if not (run_dir / CHECKPOINT_DIR).exists():
+        raise CliError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
+    session = TrainingSession.resume(run_dir / CHECKPOINT_DIR, run_dir=run_dir)
+    if session.step >= session.spec.train.max_steps:
+        raise CliError(
+            f"this run already finished its {session.spec.train.max_steps} steps: train again with more steps"
+        )
+    print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
+    return _drive(session, run_dir, steps=args.steps, resumed=True)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from playground.training.runs import CHECKPOINT_DIR
+    from playground.training.session import TrainingSession
+
+    folder = args.run_dir / CHECKPOINT_DIR if (args.run_dir / CHECKPOINT_DIR).exists() else args.run_dir
+    session = TrainingSession.resume(folder)
+    if not session.info.samples_text:
+        raise CliError(f"this run is a {session.spec.model.family} on {session.info.title}: only a decoder trained "
+                       f"on text generates samples")
+    if args.tokens < 1:
+        raise CliError("--tokens must be at least 1")
+    text = session.sample(args.prompt, max_new_tokens=args.tokens, temperature=args.temperature)
+    print(args.prompt + text)
+    return 0
+
+
+# ----- helpers ----------------------------------------------------------------------------------------
+def _parse_set(item: str) -> tuple[str, Any]:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise CliError(f"--set takes KEY=VALUE (e.g. model.n_embd=96), got {item!r}")
+    try:
+        return key.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        return key.strip(), raw
+
+
+def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int:
+    """The CLI's training loop: a tqdm bar with loss and ETA, one CSV row per step, a final checkpoint."""
+    from tqdm import tqdm
+
+    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, StatusEvent
+    from playground.training.runs import MetricsLog, write_run_info
+
+    log = MetricsLog(run_dir, resume_from_step=session.step if resumed else None)
+    session.subscribe(log)
+    bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
+               file=sys.stderr)
+    val = ""
+    status = 0
+    try:
+        for event in session.run(steps):
+            if isinstance(event, MetricsEvent):
+                if event.val_loss is not None:
+                    acc = f" acc {event.val_accuracy:.1%}" if event.val_accuracy is not None else ""
+                    val = f"val {event.val_loss:.3f}{acc}"
+                bar.set_postfix_str(f"loss {event.train_loss:.3f} {val} {event.throughput:,.0f} {event.unit}/s")
+                bar.update(event.step - bar.n)
+            elif isinstance(event, StatusEvent):
+                bar.write(event.message, file=sys.stderr)
+            elif isinstance(event, SampleEvent):
+                bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
+            elif isinstance(event, FinishedEvent) and event.reason == "diverged":
+                bar.write(f"playground: {event.message}", file=sys.stderr)
+                status = EXIT_DIVERGED
+    except KeyboardInterrupt:
+        bar.write(f"stopped at step {session.step}; continue with: playground resume {run_dir}", file=sys.stderr)
+        status = EXIT_INTERRUPTED
+    finally:
+        bar.close()
+        log.close()
+    if status != EXIT_DIVERGED:
+        session.save()
+    write_run_info(run_dir, {"step": session.step, "status": "diverged" if status == EXIT_DIVERGED else "saved"})
+    print(f"saved {run_dir} at step {session.step}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

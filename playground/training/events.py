@@ -1,0 +1,69 @@
+"""What a TrainingSession reports. Plain numbers and numpy arrays only: no tensors cross to the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class MetricsEvent:
+    """One optimizer step. `val_*` are set on the steps that ran an evaluation."""
+
+    step: int
+    max_steps: int
+    train_loss: float
+    lr: float
+    throughput: float  # tokens (or images) per second over the recent steps
+    unit: str
+    elapsed_s: float
+    eta_s: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None  # token accuracy for lm/mlm/tagging, example accuracy for classify
+    train_accuracy: float | None = None
+    confusion: np.ndarray | None = None  # (n_classes, n_classes) counts on validation, classify only
+
+
+@dataclass(frozen=True)
+class AttentionSnapshot:
+    """Every layer's attention for one input: weights (layers, heads, T, T), rows sum to 1."""
+
+    step: int
+    weights: np.ndarray
+    labels: list[str]
+    image: np.ndarray | None = None  # (H, W) or (H, W, C) in [0, 1] for the ViT probe
+    prediction: str = ""
+
+
+@dataclass(frozen=True)
+class SampleEvent:
+    step: int
+    prompt: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    message: str
+    level: Literal["info", "warning", "error"] = "info"
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class CheckpointEvent:
+    step: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class FinishedEvent:
+    step: int
+    reason: Literal["completed", "diverged"]
+    message: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+Event = Union[MetricsEvent, AttentionSnapshot, SampleEvent, StatusEvent, CheckpointEvent, FinishedEvent]

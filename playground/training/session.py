@@ -1,0 +1,295 @@
+"""TrainingSession: one run, stepped by whoever drives it (the CLI's for loop or the window's worker).
+
+`run()` is a generator that yields once per optimizer step, so the driver can pause by simply not
+pulling, stop between any two steps, and change the learning rate live with `set_lr`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground import data as datasets
+from playground.core.spec import RunSpec
+from playground.data.base import IGNORE_INDEX, Batch, Dataset
+from playground.models import build_model
+from playground.training import checkpoint as ckpt_io
+from playground.training.device import Placement, place
+from playground.training.events import (
+    AttentionSnapshot,
+    CheckpointEvent,
+    Event,
+    FinishedEvent,
+    MetricsEvent,
+    SampleEvent,
+    StatusEvent,
+)
+
+THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
+
+
+class TrainingSession:
+    def __init__(self, spec: RunSpec, run_dir: Path | None = None, dataset: Dataset | None = None) -> None:
+        self.spec = spec
+        self.run_dir = run_dir
+        self.placement: Placement = place(spec.train)
+        self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
+        self.info = self.dataset.info
+        self._subscribers: list[Callable[[Event], None]] = []
+        self._peak_lr = spec.train.lr
+        self.reset()
+
+    # ----- lifecycle -------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Fresh weights and optimizer from the seed: the same spec always starts the same curve."""
+        torch.manual_seed(self.spec.train.seed)
+        self.model = self._build_model().to(self.placement.device)
+        self.optimizer = self._build_optimizer()
+        self.generator = torch.Generator().manual_seed(self.spec.train.seed)
+        self.step = 0
+        self._step_times: list[float] = []
+        self._elapsed = 0.0
+        self._last_val: tuple[float, float | None] | None = None
+
+    def _build_model(self) -> torch.nn.Module:
+        if self.spec.model.pretrained:
+            from playground.models.pretrained import freeze_lower_layers, load_pretrained_encoder
+
+            model = load_pretrained_encoder(self.spec.model.pretrained, self.info)
+            freeze_lower_layers(model, self.spec.model.freeze_layers)
+            return model
+        return build_model(self.spec.model, self.info)
+
+    def _build_optimizer(self) -> torch.optim.Optimizer:
+        # Weight decay on matrices only: decaying biases and LayerNorm gains hurts small models (nanoGPT).
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        decay = [p for p in params if p.dim() >= 2]
+        no_decay = [p for p in params if p.dim() < 2]
+        groups = [
+            {"params": decay, "weight_decay": self.spec.train.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ]
+        return torch.optim.AdamW(groups, lr=self.lr_at(0), betas=(0.9, 0.95))
+
+    def subscribe(self, callback: Callable[[Event], None]) -> None:
+        self._subscribers.append(callback)
+
+    def _emit(self, event: Event) -> Event:
+        for callback in self._subscribers:
+            callback(event)
+        return event
+
+    # ----- learning rate ---------------------------------------------------------------------------
+    def set_lr(self, lr: float) -> None:
+        """Change the peak learning rate live; warm-up and cosine decay keep their shape."""
+        if not (0 < lr <= 10):
+            raise ValueError(f"learning rate must be in (0, 10], got {lr}")
+        self._peak_lr = lr
+
+    def lr_at(self, step: int) -> float:
+        train = self.spec.train
+        if step < train.warmup_steps:
+            return self._peak_lr * (step + 1) / train.warmup_steps
+        span = max(1, train.max_steps - train.warmup_steps)
+        progress = min(1.0, (step - train.warmup_steps) / span)
+        floor = self._peak_lr * train.min_lr_ratio
+        return floor + 0.5 * (self._peak_lr - floor) * (1 + math.cos(math.pi * progress))
+
+    # ----- one step --------------------------------------------------------------------------------
+    def _forward_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.autocast(self.placement.device.type, dtype=self.placement.dtype, enabled=self.placement.autocast):
+            logits = self.model(batch.x, batch.mask).logits
+        loss = F.cross_entropy(logits.float().flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
+        return loss, logits
+
+    def train_step(self) -> MetricsEvent:
+        started = time.perf_counter()
+        self.model.train()
+        lr = self.lr_at(self.step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        batch = self.dataset.batch("train", self.spec.train.batch_size, self.generator).to(self.placement.device)
+        loss, _ = self._forward_loss(batch)
+        loss_value = loss.item()
+        if math.isfinite(loss_value):
+            loss.backward()
+            if self.spec.train.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.spec.train.grad_clip)
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        took = time.perf_counter() - started
+        self._elapsed += took
+        self._step_times = (self._step_times + [took])[-THROUGHPUT_WINDOW:]
+        return self._metrics(loss_value, lr, self._units(batch))
+
+    def _units(self, batch: Batch) -> int:
+        if self.info.unit == "images":
+            return batch.x.shape[0]
+        return int(batch.mask.sum()) if batch.mask is not None else batch.x.numel()
+
+    def _metrics(self, loss: float, lr: float, units: int, **extra: object) -> MetricsEvent:
+        mean_step = sum(self._step_times) / len(self._step_times)
+        remaining = max(0, self.spec.train.max_steps - self.step)
+        return MetricsEvent(
+            step=self.step,
+            max_steps=self.spec.train.max_steps,
+            train_loss=loss,
+            lr=lr,
+            throughput=units / mean_step if mean_step > 0 else 0.0,
+            unit=self.info.unit,
+            elapsed_s=self._elapsed,
+            eta_s=remaining * mean_step,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    # ----- evaluation ------------------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float | None, np.ndarray | None]:
+        """Validation loss, accuracy and (classifiers) confusion matrix on the same batches every time."""
+        self.model.eval()
+        generator = torch.Generator().manual_seed(self.spec.train.seed + 1)
+        total_loss = correct = counted = 0.0
+        n_classes = self.info.n_classes
+        confusion = np.zeros((n_classes, n_classes), dtype=np.int64) if self.info.task == "classify" else None
+        for _ in range(self.spec.train.eval_batches):
+            batch = self.dataset.batch("val", self.spec.train.batch_size, generator).to(self.placement.device)
+            loss, logits = self._forward_loss(batch)
+            scored = batch.y != IGNORE_INDEX
+            predicted = logits.argmax(-1)
+            total_loss += loss.item()
+            correct += (predicted[scored] == batch.y[scored]).sum().item()
+            counted += scored.sum().item()
+            if confusion is not None:
+                np.add.at(confusion, (batch.y.cpu().numpy(), predicted.cpu().numpy()), 1)
+        accuracy = correct / counted if counted else None
+        return total_loss / self.spec.train.eval_batches, accuracy, confusion
+
+    # ----- attention and samples -------------------------------------------------------------------
+    @torch.no_grad()
+    def snapshot(self, batch: Batch | None = None) -> AttentionSnapshot:
+        """Every layer's attention for the probe (or a given B=1 batch), through the explicit path."""
+        batch = (batch or self.dataset.probe()).to(self.placement.device)
+        self.model.eval()
+        out = self.model(batch.x, batch.mask, output_attentions=True)
+        weights = torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()  # (L, H, T, T)
+        return AttentionSnapshot(
+            step=self.step,
+            weights=weights,
+            labels=self.dataset.token_labels(batch.x[0].cpu()),
+            image=_display_image(batch.x[0]) if self.info.unit == "images" else None,
+            prediction=self._describe_prediction(out.logits[0]),
+        )
+
+    def _describe_prediction(self, logits: torch.Tensor) -> str:
+        if self.info.task == "classify":
+            probs = logits.float().softmax(-1)
+            best = int(probs.argmax())
+            name = self.info.class_names[best] if best < len(self.info.class_names) else str(best)
+            return f"{name} ({probs[best]:.0%})"
+        return self.dataset.decode(logits.argmax(-1).tolist())
+
+    @torch.no_grad()
+    def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8) -> str:
+        """Generate text from the decoder, one token at a time, cropping the context to block_size."""
+        if self.info.task != "lm":
+            raise ValueError("only a decoder generates text")
+        self.model.eval()
+        # Without a prompt, start from the probe's first token: always a token the vocabulary knows.
+        ids = self.dataset.encode(prompt) if prompt else self.dataset.probe().x[0, :1].tolist()
+        x = torch.tensor([ids], dtype=torch.long, device=self.placement.device)
+        generator = torch.Generator(device=self.placement.device).manual_seed(self.spec.train.seed)
+        for _ in range(max_new_tokens):
+            logits = self.model(x[:, -self.spec.model.block_size :]).logits[:, -1, :].float()
+            probs = torch.softmax(logits / max(temperature, 1e-4), dim=-1)
+            x = torch.cat([x, torch.multinomial(probs, 1, generator=generator)], dim=1)
+        return self.dataset.decode(x[0, len(ids) :].tolist())
+
+    # ----- the loop --------------------------------------------------------------------------------
+    def run(self, steps: int | None = None) -> Iterator[Event]:
+        """Train until max_steps (or `steps` more), yielding a MetricsEvent each step and the rest as due."""
+        train = self.spec.train
+        target = train.max_steps if steps is None else min(train.max_steps, self.step + steps)
+        if self.step == 0:
+            yield self._emit(StatusEvent(f"Training on {self.placement.description}"))
+            yield self._emit(self.snapshot())
+        while self.step < target:
+            event = self.train_step()
+            if not math.isfinite(event.train_loss):
+                yield self._emit(self._diverged(event))
+                return
+            due = self._due
+            if due(train.eval_interval):
+                val_loss, val_acc, confusion = self.evaluate()
+                event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
+                                        "confusion": confusion})
+            yield self._emit(event)
+            if due(train.snapshot_interval):
+                yield self._emit(self.snapshot())
+            if self.info.samples_text and due(train.sample_interval):
+                yield self._emit(SampleEvent(self.step, "", self.sample()))
+            if self.run_dir is not None and due(train.checkpoint_interval):
+                yield self._emit(CheckpointEvent(self.step, self.save()))
+        if self.step >= train.max_steps:
+            yield self._emit(FinishedEvent(self.step, "completed"))
+
+    def _due(self, interval: int) -> bool:
+        return self.step % interval == 0 or self.step == self.spec.train.max_steps
+
+    def _diverged(self, event: MetricsEvent) -> FinishedEvent:
+        lr = event.lr
+        return FinishedEvent(
+            self.step,
+            "diverged",
+            f"the loss became {event.train_loss} at step {self.step}: the learning rate {lr:.3g} is most "
+            f"likely too high. Try {self._peak_lr / 10:.3g}; the last good checkpoint is kept.",
+        )
+
+    # ----- checkpoints -----------------------------------------------------------------------------
+    def save(self, folder: Path | None = None) -> Path:
+        folder = folder or self._checkpoint_dir()
+        tensors, settings = ckpt_io.optimizer_to_tensors(self.optimizer)
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.data"] = self.generator.get_state()
+        state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed}
+        return ckpt_io.save_checkpoint(
+            folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors, state)
+        )
+
+    def _checkpoint_dir(self) -> Path:
+        if self.run_dir is None:
+            raise ValueError("this session has no run folder to save into")
+        return self.run_dir / "checkpoint"
+
+    @classmethod
+    def resume(cls, folder: Path, run_dir: Path | None = None, spec: RunSpec | None = None) -> TrainingSession:
+        """Continue a saved run exactly where it stopped (same weights, optimizer, data order)."""
+        saved = ckpt_io.load_checkpoint(folder)
+        session = cls(spec or saved.spec, run_dir=run_dir)
+        session.model.load_state_dict(saved.model)
+        rng_torch = saved.optimizer.pop("rng.torch", None)
+        rng_data = saved.optimizer.pop("rng.data", None)
+        if saved.optimizer:
+            session.optimizer.load_state_dict(ckpt_io.optimizer_from_tensors(saved.optimizer, saved.state))
+        if rng_torch is not None:
+            torch.set_rng_state(rng_torch)
+        if rng_data is not None:
+            session.generator.set_state(rng_data)
+        session.step = saved.step
+        session._peak_lr = float(saved.state.get("peak_lr", session._peak_lr))
+        session._elapsed = float(saved.state.get("elapsed_s", 0.0))
+        return session
+
+
+def _display_image(x: torch.Tensor) -> np.ndarray:
+    """A normalised (C, H, W) image back to [0, 1] (H, W) or (H, W, C) for display."""
+    img = x.float().cpu()
+    img = (img - img.min()) / (img.max() - img.min() + 1e-8)
+    arr = img.permute(1, 2, 0).numpy()
+    return arr[..., 0] if arr.shape[-1] == 1 else arr
