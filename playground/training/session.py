@@ -221,7 +221,7 @@ class TrainingSession:
             yield self._emit(self.snapshot())
         while self.step < target:
             event = self.train_step()
-            if not math.isfinite(event.train_loss):
+            if self._diverging(event.train_loss):
                 yield self._emit(self._diverged(event))
                 return
             due = self._due
@@ -241,6 +241,10 @@ class TrainingSession:
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps
+
+    def _diverging(self, loss: float) -> bool:
+        # Chance level is ln(classes); ten times that only happens when the weights have blown up.
+        return not math.isfinite(loss) or loss > 10 * math.log(max(2, self.info.n_classes))
 
     def _diverged(self, event: MetricsEvent) -> FinishedEvent:
         lr = event.lr

@@ -1,0 +1,110 @@
+"""The training session, driven in plain pytest: learning, determinism, checkpoints, resume, events."""
+
+import math
+
+import numpy as np
+import pytest
+
+from playground.core.spec import make_spec
+from playground.training.events import AttentionSnapshot, FinishedEvent, MetricsEvent, SampleEvent
+from playground.training.session import TrainingSession
+
+TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
+TINY_TRAIN = {"batch_size": 16, "lr": 3e-3, "warmup_steps": 5, "eval_interval": 20, "eval_batches": 2,
+              "snapshot_interval": 10, "sample_interval": 20, "checkpoint_interval": 1000, "device": "cpu"}
+
+
+def tiny(family: str, data: str, steps: int = 40, **model) -> dict:
+    model = {**TINY_MODEL, "family": family, **model}
+    return {"name": f"tiny-{family}", "model": model, "data": {"name": data},
+            "train": {**TINY_TRAIN, "max_steps": steps}}
+
+
+CASES = {
+    "decoder-text": tiny("decoder", "zen", block_size=16),
+    "encoder-reverse": tiny("encoder", "reverse", block_size=8),
+    "vit-digits": tiny("vit", "digits", image_size=8, patch_size=2),
+}
+
+
+def losses(session: TrainingSession) -> list[float]:
+    return [e.train_loss for e in session.run() if isinstance(e, MetricsEvent)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_family_learns(case):
+    spec = make_spec(CASES[case]).updated({"train.max_steps": 60})
+    curve = losses(TrainingSession(spec))
+    assert len(curve) == 60
+    assert np.mean(curve[-10:]) < 0.8 * np.mean(curve[:5]), curve
+
+
+def test_same_seed_same_curve_and_other_seed_differs():
+    spec = make_spec(CASES["decoder-text"]).updated({"train.max_steps": 8})
+    first, again = losses(TrainingSession(spec)), losses(TrainingSession(spec))
+    assert first == again
+    assert losses(TrainingSession(spec.updated({"train.seed": 7}))) != first
+
+
+def test_events_carry_validation_snapshots_and_samples():
+    events = list(TrainingSession(make_spec(CASES["decoder-text"])).run())
+    metrics = [e for e in events if isinstance(e, MetricsEvent)]
+    assert [m.step for m in metrics if m.val_loss is not None] == [20, 40]
+    snaps = [e for e in events if isinstance(e, AttentionSnapshot)]
+    assert [s.step for s in snaps] == [0, 10, 20, 30, 40]
+    weights = snaps[-1].weights
+    assert weights.shape == (2, 2, 16, 16)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    assert np.allclose(np.triu(weights, k=1), 0), "a decoder attends to a later position"
+    assert len(snaps[-1].labels) == 16
+    assert any(isinstance(e, SampleEvent) and e.text for e in events)
+    assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "completed"
+    assert metrics[-1].eta_s == 0 and metrics[0].throughput > 0
+
+
+def test_classifier_reports_accuracy_and_confusion():
+    events = list(TrainingSession(make_spec(CASES["vit-digits"])).run())
+    last = [e for e in events if isinstance(e, MetricsEvent) and e.val_loss is not None][-1]
+    assert 0.0 <= last.val_accuracy <= 1.0
+    assert last.confusion.shape == (10, 10) and last.confusion.sum() == 2 * 16
+
+
+def test_stop_after_k_events_then_continue():
+    session = TrainingSession(make_spec(CASES["encoder-reverse"]))
+    for count, _ in enumerate(session.run(), start=1):
+        if count == 5:
+            break
+    assert 0 < session.step < 5
+    list(session.run(steps=3))
+    assert session.step in range(4, 8)
+
+
+def test_learning_rate_changes_live():
+    session = TrainingSession(make_spec(CASES["decoder-text"]))
+    list(session.run(steps=10))
+    before = session.lr_at(session.step)
+    session.set_lr(session.spec.train.lr / 10)
+    event = next(e for e in session.run(steps=1) if isinstance(e, MetricsEvent))
+    assert math.isclose(event.lr, session.lr_at(event.step - 1)) and event.lr < before / 5
+    with pytest.raises(ValueError):
+        session.set_lr(-1)
+
+
+def test_checkpoint_resume_continues_the_same_curve(tmp_path):
+    spec = make_spec(CASES["decoder-text"]).updated({"train.max_steps": 20, "model.dropout": 0.1})
+    straight = losses(TrainingSession(spec))
+    first = TrainingSession(spec, run_dir=tmp_path)
+    head = [e.train_loss for e in first.run(steps=10) if isinstance(e, MetricsEvent)]
+    first.save()
+    resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    assert resumed.step == 10
+    tail = losses(resumed)
+    np.testing.assert_allclose(head + tail, straight, rtol=1e-5)
+
+
+def test_divergence_stops_with_a_message_about_the_learning_rate():
+    spec = make_spec(CASES["decoder-text"]).updated(
+        {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200})
+    events = list(TrainingSession(spec).run())
+    assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
+    assert "learning rate" in events[-1].message and "too high" in events[-1].message
