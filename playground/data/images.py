@@ -1,0 +1,84 @@
+"""Image classification for the ViT: built-in digits and shapes, or the student's image folder.
+
+Images are float32 (N, C, S, S) at the model's image size, normalised per channel with the
+training split's mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.core.spec import ModelSpec
+from playground.data import user_files
+from playground.data.base import IGNORE_INDEX, Batch
+from playground.data.indexed import IndexedDataset
+from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, derived_seed, split_indices
+
+SHAPE_SIZE = 16
+
+
+class ImageDataset(IndexedDataset):
+    def __init__(self, plan: Plan, images: torch.Tensor, labels: torch.Tensor, model: ModelSpec, seed: int):
+        """images: (N, C, H, W) floats in [0, 1] at any size; resized here to the model's image size."""
+        self.image_size, self.patch_size = model.image_size, model.patch_size
+        images = resize(images, self.image_size)
+        train_rows, val_rows = split_indices(len(images), plan.info.n_val, seed)
+        train = images[torch.as_tensor(train_rows)]
+        self._mean = train.mean(dim=(0, 2, 3), keepdim=True)
+        self._std = train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+        super().__init__(plan.info, self._normalise(images), labels.long(), None, train_rows, val_rows)
+
+    def _normalise(self, images: torch.Tensor) -> torch.Tensor:
+        return ((images - self._mean) / self._std).float()
+
+    def token_labels(self, x: torch.Tensor) -> list[str]:
+        side = self.image_size // self.patch_size
+        return ["CLS"] + [f"r{r}c{c}" for r in range(side) for c in range(side)]
+
+    def example(self, text: str) -> Batch:
+        """`text` is the path of an image file; its class is unknown, so the target is ignored."""
+        pixels = user_files.load_image(text, self.image_size, self.info.channels)
+        x = torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255
+        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX]))
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return F.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 8x8 digits (pixel values 0-16), shipped with the package: nothing downloaded."""
+    from sklearn.datasets import load_digits  # slow to import: only when the digits are used
+
+    bunch = load_digits()
+    return torch.tensor(bunch.images, dtype=torch.float32)[:, None] / 16, torch.tensor(bunch.target)
+
+
+def shapes(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """n noisy 16x16 shapes with random position, size and brightness, balanced over the classes."""
+    rng = np.random.default_rng(derived_seed(seed, GENERATE_PURPOSE))
+    labels = np.arange(n) % len(SHAPE_CLASSES)
+    radius = rng.uniform(3.0, 6.5, (n, 1, 1))
+    cx, cy = (rng.uniform(radius, SHAPE_SIZE - 1 - radius) for _ in range(2))
+    yy, xx = np.mgrid[0:SHAPE_SIZE, 0:SHAPE_SIZE].astype(np.float64)
+    dx, dy = np.abs(xx - cx), np.abs(yy - cy)
+    top = cy - radius
+    drawn = np.stack([
+        dx**2 + dy**2 <= radius**2,  # circle
+        (dx <= radius * 0.8) & (dy <= radius * 0.8),  # square
+        (dy <= radius) & (dx <= (yy - top) / 2),  # triangle, apex up
+        ((dx <= radius / 3) & (dy <= radius)) | ((dy <= radius / 3) & (dx <= radius)),  # cross
+    ])[labels, np.arange(n)]
+    brightness = rng.uniform(0.6, 1.0, (n, 1, 1))
+    pixels = np.clip(drawn * brightness + rng.normal(0.0, 0.1, drawn.shape), 0.0, 1.0)
+    return torch.tensor(pixels, dtype=torch.float32)[:, None], torch.tensor(labels)
+
+
+def folder(path: str, model: ModelSpec, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    table = user_files.read_image_folder(path, model.image_size, channels)
+    # Copies (float(), tensor()): the cached table must stay untouched by later training code.
+    return torch.from_numpy(table.images).permute(0, 3, 1, 2).float() / 255, torch.tensor(table.labels)

@@ -1,0 +1,297 @@
+"""The one registry of datasets, their options, and the torch-free planning behind `describe()`.
+
+A `Plan` is everything `describe()` works out (task, vocabulary, resolved options); `load()` turns
+the same plan into tensors, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec
+from playground.data import corpora, user_files
+from playground.data.base import DataError, DataInfo
+from playground.data.vocab import CLS, MASK, PAD, SEP, UNK, Vocab, word_tokens
+
+Kind = Literal["text", "procedural", "classify", "images"]
+OptionValue = int | float | str | bool
+SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
+PROCEDURAL_VAL_SIZE = 512
+DIGITS_COUNT = 1797  # sklearn's load_digits; known here so describe() never imports scikit-learn
+SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
+# derived_seed purposes: each use of the run seed gets its own random stream.
+SPLIT_PURPOSE, VAL_PURPOSE, GENERATE_PURPOSE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Option:
+    """A dataset option; default None means 'worked out from the model' (e.g. the sequence length)."""
+
+    default: OptionValue | None
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[OptionValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    title: str
+    families: tuple[Family, ...]
+    description: str
+    kind: Kind
+    options: Mapping[str, Option] = field(default_factory=dict)
+    needs_path: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    entry: Entry
+    info: DataInfo
+    options: Mapping[str, OptionValue]  # every option, defaults filled in
+    vocab: Vocab | None = None
+
+
+_SEQ_OPTIONS = {
+    "length": Option(None, "symbols per sequence (default: 8 for the decoder, the context length for the encoder)", 1, 4096),
+    "n_symbols": Option(10, "how many different symbols (shown as 0-9, then a-z)", 2, len(SYMBOLS)),
+}
+_PROCEDURAL = {
+    "copy": "repeat the sequence: attention looks a fixed distance back",
+    "reverse": "reverse the sequence: attention draws the anti-diagonal",
+    "sort": "sort the sequence: attention searches by content, not position",
+    "shift": "rotate the sequence left by one: attention is a diagonal shifted by one",
+}
+_TEXT_FAMILIES: tuple[Family, ...] = ("decoder", "encoder")
+
+REGISTRY: dict[str, Entry] = {
+    e.key: e
+    for e in [
+        Entry("pydoc", "Python help pages", _TEXT_FAMILIES,
+              "character-level text of Python's built-in help (~465k characters)", "text"),
+        Entry("zen", "The Zen of Python", _TEXT_FAMILIES,
+              "the 19 aphorisms of `import this` (~850 characters): tiny, memorised fast", "text"),
+        *[Entry(k, k.capitalize(), _TEXT_FAMILIES, d, "procedural", _SEQ_OPTIONS) for k, d in _PROCEDURAL.items()],
+        Entry("sentiment", "Movie review sentiment", ("encoder",),
+              "templated one-line reviews with negation ('was not great'): positive or negative", "classify"),
+        Entry("digits", "Handwritten digits", ("vit",),
+              "scikit-learn's 1797 handwritten digits, 8x8 pixels, 10 classes", "images"),
+        Entry("shapes", "Shapes", ("vit",),
+              "generated 16x16 circles, squares, triangles and crosses with noise", "images",
+              {"n_images": Option(2000, "how many images to generate", 100, 100_000)}),
+        Entry("text_file", "Text file", _TEXT_FAMILIES,
+              "your own UTF-8 .txt file, character by character", "text", needs_path=True),
+        Entry("csv_file", "CSV file", ("encoder",),
+              "your own CSV with a text column and a label column: word-level classification", "classify",
+              {"text_column": Option("text", "column holding the text"),
+               "label_column": Option("label", "column holding the class label")}, needs_path=True),
+        Entry("image_folder", "Image folder", ("vit",),
+              "your own folder with one sub-folder of images per class", "images",
+              {"channels": Option(1, "1 for grayscale, 3 for colour", choices=(1, 3))}, needs_path=True),
+    ]
+}
+
+
+def builtin_datasets() -> list[tuple[str, str, tuple[Family, ...], str]]:
+    """(key, title, families, description) of the datasets that need no file, for menus."""
+    return [(e.key, e.title, e.families, e.description) for e in REGISTRY.values() if not e.needs_path]
+
+
+def plan(data: DataSpec, model: ModelSpec) -> Plan:
+    entry = _entry(data, model)
+    options = _resolve_options(entry, data.options)
+    if entry.kind == "text":
+        return _plan_text(entry, options, data, model)
+    if entry.kind == "procedural":
+        return _plan_procedural(entry, options, model)
+    if entry.kind == "classify":
+        return _plan_classify(entry, options, data, model)
+    return _plan_images(entry, options, data, model)
+
+
+def _entry(data: DataSpec, model: ModelSpec) -> Entry:
+    entry = REGISTRY.get(data.name)
+    if entry is None:
+        close = difflib.get_close_matches(data.name, REGISTRY, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise DataError(f"unknown dataset '{data.name}': {hint}pick one of {', '.join(REGISTRY)}")
+    if model.family not in entry.families:
+        raise DataError(_family_mismatch(entry, model.family))
+    if entry.needs_path and not data.path:
+        raise DataError(f"the dataset '{entry.key}' needs a path: choose your {entry.title.lower()}")
+    return entry
+
+
+def _keys_for(family: Family) -> str:
+    return ", ".join(e.key for e in REGISTRY.values() if family in e.families and not e.needs_path)
+
+
+def _family_mismatch(entry: Entry, family: Family) -> str:
+    if family == "vit":
+        return "the Vision Transformer needs images: pick digits, shapes or an image folder"
+    if entry.kind == "images":
+        return (f"the {FAMILY_TITLES[family]} reads token sequences, not images: pick {_keys_for(family)}, "
+                f"or switch to the Vision Transformer for {entry.key}")
+    return (f"{entry.key} is sequence classification, which needs the Encoder (BERT-like): switch to it, "
+            f"or pick {_keys_for(family)} for the {FAMILY_TITLES[family]}")
+
+
+def _resolve_options(entry: Entry, given: Mapping[str, OptionValue]) -> dict[str, OptionValue]:
+    unknown = sorted(set(given) - set(entry.options))
+    if unknown:
+        takes = ", ".join(entry.options) or "no options"
+        raise DataError(f"unknown option {', '.join(map(repr, unknown))} for {entry.key}: it takes {takes}")
+    out: dict[str, OptionValue] = {}
+    for name, opt in entry.options.items():
+        value = given.get(name, opt.default)
+        if value is None:
+            continue  # filled in from the model by the plan
+        if isinstance(opt.default, str):
+            if not isinstance(value, str) or not value:
+                raise DataError(f"option {name} of {entry.key} must be a non-empty name, got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int):  # every other option counts something
+            raise DataError(f"option {name} of {entry.key} must be a whole number, got {value!r}")
+        if opt.choices and value not in opt.choices:
+            raise DataError(f"option {name} of {entry.key} must be one of {opt.choices}, got {value!r}")
+        if opt.low is not None and opt.high is not None and not opt.low <= value <= opt.high:
+            raise DataError(f"option {name} of {entry.key} must be between {opt.low} and {opt.high}, got {value}")
+        out[name] = value
+    return out
+
+
+def split_sizes(n: int, val_fraction: float, min_val: int = 1) -> tuple[int, int]:
+    """(n_train, n_val): at least `min_val` for validation, the rest for training."""
+    n_val = max(round(n * val_fraction), min_val)
+    return n - n_val, n_val
+
+
+def split_indices(n: int, n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled (train rows, validation rows) of n examples; the same seed gives the same split."""
+    order = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE)).permutation(n)
+    return order[: n - n_val], order[n - n_val :]
+
+
+def derived_seed(seed: int, purpose: int) -> int:
+    """An independent seed per purpose (split, validation set, generation), so none repeats another's draws."""
+    return int(np.random.SeedSequence([seed, purpose]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def corpus_text(entry: Entry, data: DataSpec) -> str:
+    if entry.key == "pydoc":
+        return corpora.pydoc_text()
+    if entry.key == "zen":
+        return corpora.zen_text()
+    return user_files.read_text_file(data.path or "")
+
+
+def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
+    text = corpus_text(entry, data)
+    chars = _distinct_chars(text)
+    encoder = model.family == "encoder"
+    vocab = Vocab(chars, (PAD, MASK, CLS) if encoder else ())
+    need = model.block_size + 1  # one block plus its next-character targets
+    n_train, n_val = split_sizes(len(text), data.val_fraction, min_val=need)
+    if n_train < need:
+        name = Path(data.path or '').name if entry.needs_path else entry.title
+        raise DataError(
+            f"{name} has {len(text)} characters, too few for a training and a validation block of "
+            f"{need}: lower the context length to at most {len(text) // 2 - 1}, or use a longer text"
+        )
+    info = DataInfo(
+        name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),
+        n_classes=len(vocab), pad_id=vocab.id(PAD) if encoder else None, n_train=n_train, n_val=n_val,
+    )
+    return Plan(entry, info, options, vocab)
+
+
+@functools.lru_cache(maxsize=8)
+def _distinct_chars(text: str) -> tuple[str, ...]:
+    # Cheap to look up again: the corpus string is itself cached, and Python caches a string's hash.
+    return tuple(sorted(set(text)))
+
+
+def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: ModelSpec) -> Plan:
+    T = model.block_size
+    decoder = model.family == "decoder"
+    longest = (T - 1) // 2 if decoder else T
+    if longest < 1:
+        raise DataError(f"a context of {T} tokens is too short for {entry.key}: use a context length of at least 3")
+    length = int(options.get("length", min(8, longest) if decoder else T))
+    if length > longest:
+        if decoder:
+            raise DataError(
+                f"{entry.key} with length {length} needs a context of {2 * length + 1} tokens (prompt, separator, "
+                f"answer): raise the context length to {2 * length + 1} or set length to at most {longest}"
+            )
+        raise DataError(f"length {length} does not fit a context of {T}: set length to at most {T} or raise the context")
+    symbols = SYMBOLS[: int(options["n_symbols"])]
+    vocab = Vocab(symbols, (PAD, SEP))
+    info = DataInfo(
+        name=entry.key, title=entry.title, task="lm" if decoder else "tagging", vocab_size=len(vocab),
+        n_classes=len(vocab), pad_id=vocab.id(PAD), n_train=0, n_val=PROCEDURAL_VAL_SIZE,
+        notes=("training sequences are generated fresh at every step",),
+    )
+    return Plan(entry, info, {**options, "length": length}, vocab)
+
+
+def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: DataSpec
+                    ) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], tuple[str, ...], int]:
+    """(texts, labels, class_names, words, skipped rows) of a text classification dataset."""
+    if entry.key == "sentiment":
+        examples = corpora.sentiment_examples()
+        texts = tuple(t for t, _ in examples)
+        words = tuple(sorted({w for t in texts for w in word_tokens(t)}))
+        return texts, tuple(y for _, y in examples), corpora.SENTIMENT_CLASSES, words, 0
+    table = user_files.read_csv_file(data.path or "", str(options["text_column"]), str(options["label_column"]))
+    return table.texts, table.labels, table.class_names, table.words, table.skipped
+
+
+def _plan_classify(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
+    texts, _labels, class_names, words, skipped = classify_source(entry, options, data)
+    vocab = Vocab(words, (PAD, CLS, UNK), level="word")
+    n_train, n_val = split_sizes(len(texts), data.val_fraction)
+    if n_train < 1:
+        raise DataError(f"{entry.title} has only {len(texts)} example(s): add more, at least 10 per class")
+    notes = []
+    if skipped:
+        notes.append(f"{skipped} row(s) without text or label skipped")
+    too_long = _count_longer(texts, vocab, model.block_size - 1)
+    if too_long:
+        notes.append(f"{too_long} text(s) longer than {model.block_size - 1} words are cut to fit the context")
+    info = DataInfo(
+        name=entry.key, title=entry.title, task="classify", vocab_size=len(vocab), n_classes=len(class_names),
+        class_names=class_names, pad_id=vocab.id(PAD), n_train=n_train, n_val=n_val, notes=tuple(notes),
+    )
+    return Plan(entry, info, options, vocab)
+
+
+def _count_longer(texts: tuple[str, ...], vocab: Vocab, limit: int) -> int:
+    return sum(len(vocab.split(t)) > limit for t in texts)
+
+
+def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
+    notes: tuple[str, ...] = ()
+    if entry.key == "digits":
+        n, channels, class_names = DIGITS_COUNT, 1, tuple(str(d) for d in range(10))
+    elif entry.key == "shapes":
+        n, channels, class_names = int(options["n_images"]), 1, SHAPE_CLASSES
+    else:
+        channels = int(options["channels"])
+        table = user_files.read_image_folder(data.path or "", model.image_size, channels)
+        n, class_names, notes = len(table.labels), table.class_names, table.notes
+    n_train, n_val = split_sizes(n, data.val_fraction)
+    if n_train < 1:
+        raise DataError(f"{entry.title} has only {n} image(s): add more, at least 10 per class")
+    info = DataInfo(
+        name=entry.key, title=entry.title, task="classify", n_classes=len(class_names), class_names=class_names,
+        unit="images", channels=channels, image_size=model.image_size, n_train=n_train, n_val=n_val, notes=notes,
+    )
+    return Plan(entry, info, options)

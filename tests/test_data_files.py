@@ -1,0 +1,191 @@
+"""The student's own files: text, CSV, image folders, and a helpful DataError for every bad one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from playground.core.spec import DataSpec, ModelSpec
+from playground.data import IGNORE_INDEX, DataError, describe, load
+
+SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared/data/tinyshakespeare.txt"
+DEC, ENC, VIT = ModelSpec(family="decoder"), ModelSpec(family="encoder"), ModelSpec(family="vit")
+
+
+def text_spec(path: Path) -> DataSpec:
+    return DataSpec(name="text_file", path=str(path))
+
+
+def csv_spec(path: Path, **options: str) -> DataSpec:
+    return DataSpec(name="csv_file", path=str(path), options=options)
+
+
+def folder_spec(path: Path, **options: int) -> DataSpec:
+    return DataSpec(name="image_folder", path=str(path), options=options)
+
+
+def test_tinyshakespeare_as_text_file():
+    info = describe(text_spec(SHAKESPEARE), DEC)
+    assert info.task == "lm" and info.vocab_size == 65 and info.n_train + info.n_val > 1_000_000
+    ds = load(text_spec(SHAKESPEARE), DEC, 0)
+    b = ds.batch("train", 8, torch.Generator().manual_seed(0))
+    assert b.x.shape == (8, 64) and torch.equal(b.x[:, 1:], b.y[:, :-1])
+    assert ds.decode(ds.encode("ROMEO:\nWhat?")) == "ROMEO:\nWhat?"
+    assert "\n" in ds.decode(ds.probe().x[0].tolist())
+    mlm = load(text_spec(SHAKESPEARE), ENC, 0)
+    assert mlm.info.task == "mlm" and mlm.info.vocab_size == 68
+
+
+def test_text_file_cache_follows_edits(tmp_path: Path):
+    f = tmp_path / "t.txt"
+    f.write_text("ab" * 200)
+    assert describe(text_spec(f), DEC).vocab_size == 2
+    f.write_text("abc" * 200)
+    os.utime(f, ns=(1, 10**18))  # a different mtime even on coarse clocks
+    assert describe(text_spec(f), DEC).vocab_size == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "x.txt is empty"),
+     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"x.txt is not UTF-8 text \(it looks like a PDF\)"),
+     (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
+     ("hello world".encode("utf-16"), "NUL bytes"),
+     (b"caf\xe9 au lait " * 20, "not UTF-8 text.*re-save it with UTF-8"),
+     (b"tiny", r"too few.*lower the context length"),
+     ("".join(chr(0x4E00 + i) for i in range(2500)).encode(), "2500 different characters.*at most 2000")],
+)
+def test_bad_text_files(tmp_path: Path, content: bytes, message: str):
+    f = tmp_path / "x.txt"
+    f.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        describe(text_spec(f), DEC)
+
+
+def test_missing_and_directory_text_file(tmp_path: Path):
+    with pytest.raises(DataError, match="no text file at .*nope.txt: check the path"):
+        describe(text_spec(tmp_path / "nope.txt"), DEC)
+    with pytest.raises(DataError, match="is a folder"):
+        describe(text_spec(tmp_path), DEC)
+
+
+def test_huge_text_file_names_the_limit(tmp_path: Path):
+    f = tmp_path / "big.txt"
+    with open(f, "wb") as fh:
+        fh.truncate(201_000_000)  # sparse: no disk used
+    with pytest.raises(DataError, match="201 MB: the limit is 200 MB"):
+        describe(text_spec(f), DEC)
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_classification(tmp_path: Path):
+    rows = ["text,label"] + [f"good thing number {i},pos" if i % 2 else f"bad thing {i},neg" for i in range(40)]
+    rows += [",pos", "no label,", "  ,  "]
+    f = write_csv(tmp_path / "r.csv", rows)
+    info = describe(csv_spec(f), ENC)
+    assert info.task == "classify" and info.class_names == ("neg", "pos") and info.n_train + info.n_val == 40
+    assert any("2 row(s) without text or label skipped" in n for n in info.notes)
+    ds = load(csv_spec(f), ENC, 0)
+    b = ds.batch("train", 6, torch.Generator().manual_seed(0))
+    assert b.x.shape == (6, 64) and b.y.shape == (6,) and (b.x[:, 0] == ds.vocab.id("[CLS]")).all()
+    assert ds.example("good unseenword").x.tolist()[0][-1] == ds.vocab.id("[UNK]")
+
+
+def test_csv_other_columns_and_semicolons(tmp_path: Path):
+    f = write_csv(tmp_path / "r.csv", ["review;stars"] + [f"text {i};{i % 3 + 1}" for i in range(30)])
+    info = describe(csv_spec(f, text_column="review", label_column="stars"), ENC)
+    assert info.class_names == ("1", "2", "3")
+
+
+def test_long_csv_texts_are_cut_and_noted(tmp_path: Path):
+    f = write_csv(tmp_path / "r.csv", ["text,label"] + [f"{'word ' * 20},{i % 2}" for i in range(10)])
+    model = ModelSpec(family="encoder", block_size=8)
+    assert any("cut to fit" in n for n in describe(csv_spec(f), model).notes)
+    assert load(csv_spec(f), model, 0).batch("val", 2, torch.Generator()).mask.all()
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [(["sentence,category", "hi,a"], r"no column 'text' \(columns found: 'sentence', 'category'\)"),
+     (["text,label"], "no rows with both"),
+     (["text,label", "a,x", "b,x", "c,x"], "label 'x': a classifier needs at least two classes"),
+     (["text,label"] + [f"t{i},{i}" for i in range(150)], "150 different labels; the limit is 100")],
+)
+def test_bad_csv_files(tmp_path: Path, rows: list[str], message: str):
+    with pytest.raises(DataError, match=message):
+        describe(csv_spec(write_csv(tmp_path / "bad.csv", rows)), ENC)
+
+
+def test_csv_needs_the_encoder(tmp_path: Path):
+    f = write_csv(tmp_path / "r.csv", ["text,label", "a,1", "b,2"])
+    with pytest.raises(DataError, match="needs the Encoder"):
+        describe(csv_spec(f), DEC)
+
+
+def make_folder(root: Path, per_class: int = 6, mode: str = "L") -> Path:
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs"):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            shape = (12, 10) if mode == "L" else (12, 10, 3)
+            Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(root / name / f"{i}.png")
+    return root
+
+
+def test_image_folder(tmp_path: Path):
+    root = make_folder(tmp_path / "pets", mode="RGB")
+    model = ModelSpec(family="vit", image_size=16, patch_size=4)
+    info = describe(folder_spec(root, channels=3), model)
+    assert info.class_names == ("cats", "dogs") and info.channels == 3 and info.n_train + info.n_val == 12
+    ds = load(folder_spec(root, channels=3), model, 0)
+    b = ds.batch("train", 4, torch.Generator().manual_seed(0))
+    assert b.x.shape == (4, 3, 16, 16) and b.x.dtype == torch.float32 and b.y.dtype == torch.long
+    ex = ds.example(str(root / "cats" / "0.png"))
+    assert ex.x.shape == (1, 3, 16, 16) and ex.y.tolist() == [IGNORE_INDEX]
+    assert describe(folder_spec(root), model).channels == 1
+    with pytest.raises(DataError, match="not a readable image"):
+        ds.example(str(SHAKESPEARE))
+
+
+def test_corrupt_images_are_skipped_and_noted(tmp_path: Path):
+    root = make_folder(tmp_path / "pets")
+    (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
+    info = describe(folder_spec(root), VIT)
+    assert info.n_train + info.n_val == 12 and "skipped 1 unreadable image(s): broken.png" in info.notes
+
+
+def test_bad_image_folders(tmp_path: Path):
+    cases = []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases.append((empty, "empty is empty: add one sub-folder"))
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    Image.new("L", (4, 4)).save(loose / "a.png")
+    cases.append((loose, "no class folders: put them in one sub-folder per class"))
+    one = make_folder(tmp_path / "one")
+    os.rename(one / "dogs", tmp_path / "elsewhere")
+    cases.append((one, "only one class folder \\('cats'\\)"))
+    hollow = make_folder(tmp_path / "hollow")
+    (hollow / "birds").mkdir()
+    cases.append((hollow, "class folder 'birds' has no images"))
+    broken = tmp_path / "broken"
+    for name in ("a", "b"):
+        (broken / name).mkdir(parents=True)
+        (broken / name / "x.jpg").write_bytes(b"garbage")
+    cases.append((broken, "none of the 2 images could be read"))
+    cases.append((tmp_path / "missing", "no folder at"))
+    for path, message in cases:
+        with pytest.raises(DataError, match=message):
+            describe(folder_spec(path), VIT)
+    with pytest.raises(DataError, match=r"must be one of \(1, 3\)"):
+        describe(folder_spec(empty, channels=2), VIT)
