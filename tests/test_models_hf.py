@@ -1,0 +1,184 @@
+"""Our three families compute exactly what their Hugging Face counterparts compute.
+
+BERT: Hugging Face folders load through load_bert_folder (the packaged MiniLM and tiny random ones).
+GPT-2 and ViT: our weights, renamed as documented in decoder.py / vit.py, saved as a Hugging Face folder
+and loaded by transformers: the same logits come out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from transformers import (  # noqa: E402
+    BertConfig,
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    BertModel,
+    GPT2Config,
+    GPT2LMHeadModel,
+    ViTConfig,
+    ViTForImageClassification,
+)
+
+from playground.core.estimates import PRETRAINED_TABLES  # noqa: E402
+from playground.core.spec import ModelSpec  # noqa: E402
+from playground.data.base import DataInfo  # noqa: E402
+from playground.models import Encoder, build_model, load_bert_folder, load_pretrained_encoder  # noqa: E402
+from playground.models.pretrained import bert_key_to_playground, pretrained_path  # noqa: E402
+
+TINY_BERT = dict(
+    vocab_size=29, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+    max_position_embeddings=12,
+)
+
+
+def padded_batch(vocab: int, lo: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(lo, vocab, (3, 10), generator=g)
+    mask = torch.ones(3, 10, dtype=torch.bool)
+    mask[1, 6:] = False
+    mask[2, 3:] = False
+    ids[~mask] = 0
+    return ids, mask
+
+
+def test_minilm_equals_transformers_bert() -> None:
+    path = pretrained_path("minilm")
+    info = DataInfo(name="t", title="T", task="classify", vocab_size=30522, n_classes=3)
+    ours = load_pretrained_encoder("minilm", info).eval()
+    hf = BertModel.from_pretrained(str(path)).eval()
+    ids, mask = padded_batch(30522, lo=1000)
+    ids[:, 0] = 101  # [CLS]
+    with torch.no_grad():
+        expected = hf(input_ids=ids, attention_mask=mask.long())
+        hidden = ours.last_hidden_state(ids, mask)
+        pooled = ours.pooler(hidden)
+    torch.testing.assert_close(hidden, expected.last_hidden_state, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(pooled, expected.pooler_output, atol=1e-4, rtol=1e-4)
+    ours.set_attention_impl("explicit")
+    with torch.no_grad():
+        torch.testing.assert_close(ours.last_hidden_state(ids, mask), expected.last_hidden_state, atol=1e-4, rtol=1e-4)
+
+
+def test_minilm_through_build_model() -> None:
+    spec = ModelSpec(family="encoder", pretrained="minilm", block_size=128, freeze_layers=4, dropout=0.1)
+    info = DataInfo(name="t", title="T", task="mlm", vocab_size=30522, n_classes=30522)
+    model = build_model(spec, info)
+    config = json.loads((pretrained_path("minilm") / "config.json").read_text())
+    assert PRETRAINED_TABLES["minilm"] == (config["vocab_size"], config["max_position_embeddings"])
+    assert isinstance(model, Encoder) and model.tok_emb.num_embeddings == 30522
+    assert model.pos_emb.weight.shape == (512, 384)
+    assert not model.blocks[3].attn.q.weight.requires_grad and model.blocks[4].attn.q.weight.requires_grad
+    assert model.mlm_head.dense.weight.requires_grad  # the fresh head trains
+    assert model(torch.tensor([[101, 2000, 102]])).logits.shape == (1, 3, 30522)
+    with pytest.raises(ValueError, match="at most 512"):
+        build_model(spec.model_copy(update={"block_size": 600}), info)
+
+
+def test_tiny_bert_mlm_folder_loads_with_its_head(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    hf = BertForMaskedLM(BertConfig(**TINY_BERT)).eval()
+    hf.save_pretrained(tmp_path)
+    info = DataInfo(name="t", title="T", task="mlm", vocab_size=29, n_classes=29)
+    ours = load_bert_folder(tmp_path, info).eval()
+    ids, mask = padded_batch(29)
+    with torch.no_grad():
+        expected = hf(input_ids=ids, attention_mask=mask.long()).logits
+        torch.testing.assert_close(ours(ids, mask).logits, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_tiny_bert_classifier_folder_loads_with_pooler_and_classifier(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    hf = BertForSequenceClassification(BertConfig(**TINY_BERT, num_labels=3)).eval()
+    hf.save_pretrained(tmp_path)
+    ours = load_bert_folder(tmp_path, DataInfo(name="t", title="T", task="classify", vocab_size=29, n_classes=3)).eval()
+    ids, mask = padded_batch(29)
+    with torch.no_grad():
+        expected = hf(input_ids=ids, attention_mask=mask.long()).logits
+        torch.testing.assert_close(ours(ids, mask).logits, expected, atol=1e-5, rtol=1e-5)
+    # a classifier for another number of classes stays fresh, the body still loads
+    five = load_bert_folder(tmp_path, DataInfo(name="t", title="T", task="classify", vocab_size=29, n_classes=5))
+    torch.testing.assert_close(five.blocks[1].ffn.fc2.weight, ours.blocks[1].ffn.fc2.weight)
+
+
+def test_bert_key_mapping() -> None:
+    assert bert_key_to_playground("bert.encoder.layer.3.attention.self.query.weight") == "blocks.3.attn.q.weight"
+    assert bert_key_to_playground("encoder.layer.0.output.LayerNorm.bias") == "blocks.0.norm2.bias"
+    assert bert_key_to_playground("cls.predictions.bias") == "mlm_head.bias"
+    assert bert_key_to_playground("embeddings.position_ids") is None
+    assert bert_key_to_playground("cls.seq_relationship.weight") is None
+
+
+def test_non_bert_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({**TINY_BERT, "hidden_act": "relu"}))
+    with pytest.raises(ValueError, match="activation is 'relu'"):
+        load_bert_folder(tmp_path, DataInfo(name="t", title="T", task="mlm", vocab_size=29, n_classes=29))
+
+
+def _save_folder(path: Path, config: dict, tensors: dict[str, torch.Tensor]) -> None:
+    (path / "config.json").write_text(json.dumps(config))
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(path / "model.safetensors"))
+
+
+def test_decoder_equals_gpt2(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    spec = ModelSpec(family="decoder", n_embd=16, n_head=2, n_layer=2, d_ff=40, block_size=10)
+    ours = build_model(spec, DataInfo(name="t", title="T", task="lm", vocab_size=29, n_classes=29)).eval()
+    sd = ours.state_dict()
+    hf_sd = {"transformer.wte.weight": sd["tok_emb.weight"], "transformer.wpe.weight": sd["pos_emb.weight"],
+             "transformer.ln_f.weight": sd["norm_f.weight"], "transformer.ln_f.bias": sd["norm_f.bias"]}
+    # lm_head.weight is tied to wte: saved once, transformers ties it again
+    for i in range(2):
+        ours_, hf_ = f"blocks.{i}.", f"transformer.h.{i}."
+        qkv = [sd[ours_ + f"attn.{p}.weight"] for p in "qkv"]
+        hf_sd[hf_ + "attn.c_attn.weight"] = torch.cat(qkv, 0).T  # Conv1D: (in, out)
+        hf_sd[hf_ + "attn.c_attn.bias"] = torch.cat([sd[ours_ + f"attn.{p}.bias"] for p in "qkv"])
+        for o, h in (("attn.proj", "attn.c_proj"), ("ffn.fc1", "mlp.c_fc"), ("ffn.fc2", "mlp.c_proj")):
+            hf_sd[hf_ + h + ".weight"] = sd[ours_ + o + ".weight"].T
+            hf_sd[hf_ + h + ".bias"] = sd[ours_ + o + ".bias"]
+        for o, h in (("norm1", "ln_1"), ("norm2", "ln_2")):
+            hf_sd[hf_ + h + ".weight"] = sd[ours_ + o + ".weight"]
+            hf_sd[hf_ + h + ".bias"] = sd[ours_ + o + ".bias"]
+    config = GPT2Config(vocab_size=29, n_positions=10, n_embd=16, n_layer=2, n_head=2, n_inner=40,
+                        activation_function="gelu_new", layer_norm_epsilon=1e-5, bos_token_id=0, eos_token_id=0)
+    _save_folder(tmp_path, config.to_dict(), hf_sd)
+    hf = GPT2LMHeadModel.from_pretrained(str(tmp_path)).eval()
+    ids = torch.randint(0, 29, (3, 10), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(ours(ids).logits, hf(input_ids=ids).logits, atol=1e-5, rtol=1e-5)
+
+
+def test_vit_equals_transformers_vit(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    spec = ModelSpec(family="vit", n_embd=16, n_head=2, n_layer=2, d_ff=40, image_size=8, patch_size=2)
+    info = DataInfo(name="t", title="T", task="classify", n_classes=4, unit="images", channels=3, image_size=8)
+    ours = build_model(spec, info).eval()
+    sd = ours.state_dict()
+    hf_sd = {"vit.embeddings.cls_token": sd["cls_token"],
+             "vit.embeddings.position_embeddings": sd["pos_emb.weight"][None],  # (1, N + 1, C)
+             "vit.embeddings.patch_embeddings.projection.weight": sd["patch_emb.proj.weight"],
+             "vit.embeddings.patch_embeddings.projection.bias": sd["patch_emb.proj.bias"],
+             "vit.layernorm.weight": sd["norm_f.weight"], "vit.layernorm.bias": sd["norm_f.bias"],
+             "classifier.weight": sd["classifier.weight"], "classifier.bias": sd["classifier.bias"]}
+    names = {"norm1": "layernorm_before", "attn.q": "attention.attention.query", "attn.k": "attention.attention.key",
+             "attn.v": "attention.attention.value", "attn.proj": "attention.output.dense", "norm2": "layernorm_after",
+             "ffn.fc1": "intermediate.dense", "ffn.fc2": "output.dense"}
+    for i in range(2):
+        for o, h in names.items():
+            for p in ("weight", "bias"):
+                hf_sd[f"vit.encoder.layer.{i}.{h}.{p}"] = sd[f"blocks.{i}.{o}.{p}"]
+    config = ViTConfig(image_size=8, patch_size=2, num_channels=3, hidden_size=16, num_hidden_layers=2,
+                       num_attention_heads=2, intermediate_size=40, num_labels=4)
+    _save_folder(tmp_path, config.to_dict(), hf_sd)
+    hf = ViTForImageClassification.from_pretrained(str(tmp_path)).eval()
+    images = torch.randn(3, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(ours(images).logits, hf(pixel_values=images).logits, atol=1e-5, rtol=1e-5)
