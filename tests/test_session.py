@@ -10,7 +10,7 @@ from playground.training.events import AttentionSnapshot, FinishedEvent, Metrics
 from playground.training.session import TrainingSession
 
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
-TINY_TRAIN = {"batch_size": 16, "lr": 3e-3, "warmup_steps": 5, "eval_interval": 20, "eval_batches": 2,
+TINY_TRAIN = {"batch_size": 32, "lr": 3e-3, "warmup_steps": 5, "eval_interval": 20, "eval_batches": 2,
               "snapshot_interval": 10, "sample_interval": 20, "checkpoint_interval": 1000, "device": "cpu"}
 
 
@@ -33,9 +33,9 @@ def losses(session: TrainingSession) -> list[float]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_each_family_learns(case):
-    spec = make_spec(CASES[case]).updated({"train.max_steps": 60})
+    spec = make_spec(CASES[case]).updated({"train.max_steps": 120, "train.lr": 1e-2})
     curve = losses(TrainingSession(spec))
-    assert len(curve) == 60
+    assert len(curve) == 120
     assert np.mean(curve[-10:]) < 0.8 * np.mean(curve[:5]), curve
 
 
@@ -66,7 +66,7 @@ def test_classifier_reports_accuracy_and_confusion():
     events = list(TrainingSession(make_spec(CASES["vit-digits"])).run())
     last = [e for e in events if isinstance(e, MetricsEvent) and e.val_loss is not None][-1]
     assert 0.0 <= last.val_accuracy <= 1.0
-    assert last.confusion.shape == (10, 10) and last.confusion.sum() == 2 * 16
+    assert last.confusion.shape == (10, 10) and last.confusion.sum() == 2 * 32
 
 
 def test_stop_after_k_events_then_continue():

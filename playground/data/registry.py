@@ -208,6 +208,7 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),
         n_classes=len(vocab), pad_id=vocab.id(PAD) if encoder else None, n_train=n_train, n_val=n_val,
+        samples_text=not encoder,
     )
     return Plan(entry, info, options, vocab)
 

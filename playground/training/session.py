@@ -30,6 +30,7 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
+from playground.training.step import TrainStep
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
@@ -51,6 +52,8 @@ class TrainingSession:
         torch.manual_seed(self.spec.train.seed)
         self.model = self._build_model().to(self.placement.device)
         self.optimizer = self._build_optimizer()
+        self._step_fn = TrainStep(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
+                                  self._forward_loss)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
         self._step_times: list[float] = []
@@ -61,10 +64,10 @@ class TrainingSession:
         if self.spec.model.pretrained:
             from playground.models.pretrained import freeze_lower_layers, load_pretrained_encoder
 
-            model = load_pretrained_encoder(self.spec.model.pretrained, self.info)
+            model = load_pretrained_encoder(self.spec.model.pretrained, self.info, self.spec.model)
             freeze_lower_layers(model, self.spec.model.freeze_layers)
             return model
-        return build_model(self.spec.model, self.info)
+        return build_model(self.spec.model, self.info)  # applies freeze_layers itself
 
     def _build_optimizer(self) -> torch.optim.Optimizer:
         # Weight decay on matrices only: decaying biases and LayerNorm gains hurts small models (nanoGPT).
@@ -112,17 +115,8 @@ class TrainingSession:
         started = time.perf_counter()
         self.model.train()
         lr = self.lr_at(self.step)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
         batch = self.dataset.batch("train", self.spec.train.batch_size, self.generator).to(self.placement.device)
-        loss, _ = self._forward_loss(batch)
-        loss_value = loss.item()
-        if math.isfinite(loss_value):
-            loss.backward()
-            if self.spec.train.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.spec.train.grad_clip)
-            self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        loss_value = self._step_fn(batch, lr)
         self.step += 1
         took = time.perf_counter() - started
         self._elapsed += took

@@ -1,0 +1,40 @@
+"""One optimizer step: forward, loss, backward, clipping, AdamW. The session calls it once per batch.
+
+Kept apart from the session so the fast paths (precision, compilation) live in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from playground.data.base import Batch
+from playground.training.device import Placement
+
+ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
+
+
+class TrainStep:
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement,
+                 grad_clip: float, forward_loss: ForwardLoss) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.placement = placement
+        self.grad_clip = grad_clip
+        self.forward_loss = forward_loss
+
+    def __call__(self, batch: Batch, lr: float) -> float:
+        """Train on one batch at learning rate `lr`; returns the loss. A non-finite loss updates nothing."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        loss, _ = self.forward_loss(batch)
+        loss_value = loss.item()
+        if math.isfinite(loss_value):
+            loss.backward()
+            if self.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss_value
