@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 EXIT_BAD_INPUT = 2
-EXIT_DIVERGED = 3
+EXIT_TRAINING_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -197,18 +197,18 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                 bar.write(event.message, file=sys.stderr)
             elif isinstance(event, SampleEvent):
                 bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
-            elif isinstance(event, FinishedEvent) and event.reason == "diverged":
+            elif isinstance(event, FinishedEvent) and event.reason != "completed":
                 bar.write(f"playground: {event.message}", file=sys.stderr)
-                status = EXIT_DIVERGED
+                status = EXIT_TRAINING_FAILED
     except KeyboardInterrupt:
         bar.write(f"stopped at step {session.step}; continue with: playground resume {run_dir}", file=sys.stderr)
         status = EXIT_INTERRUPTED
     finally:
         bar.close()
         log.close()
-    if status != EXIT_DIVERGED:
+    if status != EXIT_TRAINING_FAILED:
         session.save()
-    write_run_info(run_dir, {"step": session.step, "status": "diverged" if status == EXIT_DIVERGED else "saved"})
+    write_run_info(run_dir, {"step": session.step, "status": "diverged" if status == EXIT_TRAINING_FAILED else "saved"})
     print(f"saved {run_dir} at step {session.step}", file=sys.stderr)
     return status
 

@@ -35,7 +35,8 @@ def test_train_resume_and_sample_a_decoder(tmp_path):
     assert rows[-1]["val_loss"] != ""
     preset = json.loads((out / "preset.json").read_text())
     assert preset["model"]["family"] == "decoder" and preset["train"]["seed"] == 3
-    assert (out / "checkpoint" / "model.safetensors").exists()
+    assert (out / "checkpoint" / "state.json").exists()
+    assert len(list((out / "checkpoint").glob("model-*.safetensors"))) == 1
 
     finished = playground("resume", str(out))
     assert finished.returncode == 2 and "already finished" in finished.stderr

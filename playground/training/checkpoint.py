@@ -6,6 +6,7 @@ Nothing here ever unpickles: a checkpoint from a stranger can hold numbers, neve
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,6 @@ from playground.core.atomic import atomic_write_bytes, atomic_write_text
 from playground.core.presets import spec_from_dict
 from playground.core.spec import RunSpec
 
-MODEL_FILE = "model.safetensors"
-OPTIMIZER_FILE = "optimizer.safetensors"
 STATE_FILE = "state.json"
 PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt"}
 
@@ -38,31 +37,44 @@ class Checkpoint:
 
 
 def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
-    """Write the three files atomically; state.json last, so a folder whose state loads is complete."""
+    """Write the tensors under step-stamped names, then state.json (atomically) pointing at them.
+
+    state.json is the commit point: a save killed at any moment leaves the previous state.json, whose
+    files are still complete, so the folder always loads as one consistent checkpoint.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(folder / MODEL_FILE, save(_contiguous(ckpt.model)))
-    atomic_write_bytes(folder / OPTIMIZER_FILE, save(_contiguous(ckpt.optimizer)))
-    state = {**ckpt.state, "step": ckpt.step, "spec": ckpt.spec.to_dict()}
+    stamp = f"{ckpt.step:09d}-{os.getpid()}"
+    model_file, optimizer_file = f"model-{stamp}.safetensors", f"optimizer-{stamp}.safetensors"
+    atomic_write_bytes(folder / model_file, save(_contiguous(ckpt.model)))
+    atomic_write_bytes(folder / optimizer_file, save(_contiguous(ckpt.optimizer)))
+    state = {**ckpt.state, "step": ckpt.step, "spec": ckpt.spec.to_dict(),
+             "model_file": model_file, "optimizer_file": optimizer_file}
     atomic_write_text(folder / STATE_FILE, json.dumps(state, indent=1))
+    _remove_stale(folder, keep={model_file, optimizer_file})
     return folder
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    for path in folder.glob("*.safetensors"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
 
 
 def load_checkpoint(folder: Path) -> Checkpoint:
     folder = Path(folder)
     if folder.is_file():
         refuse_pickle(folder)
-        raise CheckpointError(f"{folder.name} is a file: a checkpoint is a folder holding {MODEL_FILE} and {STATE_FILE}")
-    for name in (MODEL_FILE, STATE_FILE):
-        if not (folder / name).exists():
-            pickles = [p.name for p in folder.glob("*") if p.suffix in PICKLE_SUFFIXES]
-            hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
-            raise CheckpointError(f"no checkpoint in {folder}: {name} is missing{hint}")
+        raise CheckpointError(f"{folder.name} is a file: a checkpoint is a folder holding {STATE_FILE} and safetensors")
+    if not (folder / STATE_FILE).exists():
+        pickles = [p.name for p in folder.glob("*") if p.suffix in PICKLE_SUFFIXES]
+        hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
+        raise CheckpointError(f"no checkpoint in {folder}: {STATE_FILE} is missing{hint}")
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
         spec = spec_from_dict(state["spec"])
-        model = load_file(str(folder / MODEL_FILE))
-        optimizer = load_file(str(folder / OPTIMIZER_FILE)) if (folder / OPTIMIZER_FILE).exists() else {}
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError) as err:
+        model = load_file(str(folder / state["model_file"]))
+        optimizer = load_file(str(folder / state["optimizer_file"]))
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{folder / STATE_FILE} is damaged ({err}): use an earlier checkpoint") from None
     except (SafetensorError, OSError) as err:
         raise CheckpointError(f"cannot read the weights in {folder}: {err}") from None

@@ -61,7 +61,7 @@ class CheckpointEvent:
 @dataclass(frozen=True)
 class FinishedEvent:
     step: int
-    reason: Literal["completed", "diverged"]
+    reason: Literal["completed", "diverged", "out_of_memory"]
     message: str = ""
     extra: dict[str, float] = field(default_factory=dict)
 

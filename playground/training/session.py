@@ -30,6 +30,7 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
+from playground.training.memory import check_fits, out_of_memory_message
 from playground.training.step import TrainStep
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
@@ -42,6 +43,7 @@ class TrainingSession:
         self.placement: Placement = place(spec.train)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
+        check_fits(spec, self.info, self.placement.device)
         self._subscribers: list[Callable[[Event], None]] = []
         self._peak_lr = spec.train.lr
         self.reset()
@@ -214,7 +216,13 @@ class TrainingSession:
             yield self._emit(StatusEvent(f"Training on {self.placement.description}"))
             yield self._emit(self.snapshot())
         while self.step < target:
-            event = self.train_step()
+            try:
+                event = self.train_step()
+            except torch.cuda.OutOfMemoryError:
+                self.optimizer.zero_grad(set_to_none=True)
+                torch.cuda.empty_cache()
+                yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
+                return
             if self._diverging(event.train_loss):
                 yield self._emit(self._diverged(event))
                 return

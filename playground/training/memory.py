@@ -1,0 +1,58 @@
+"""Refuse a model that would not fit before building it: the estimate against the memory free now."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from playground.core.estimates import format_bytes, memory_estimate
+from playground.core.spec import RunSpec
+from playground.data.base import DataInfo
+
+HEADROOM = 0.8  # leave a fifth of the free memory to the OS, the window and allocator slack
+
+
+class TooLargeError(ValueError):
+    """A run whose estimated memory exceeds what the device has free; `str()` suggests a smaller one."""
+
+
+def free_memory(device: torch.device) -> int | None:
+    """Bytes free on `device` now, or None where it cannot be known (then nothing is refused)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "cpu":
+        try:
+            with open("/proc/meminfo", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        pages = os.sysconf("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else None
+        return pages * os.sysconf("SC_PAGE_SIZE") if pages else None
+    return None
+
+
+def check_fits(spec: RunSpec, info: DataInfo, device: torch.device) -> None:
+    free = free_memory(device)
+    if free is None:
+        return
+    need = memory_estimate(spec, info).total
+    budget = int(free * HEADROOM)
+    if need <= budget:
+        return
+    batch = spec.train.batch_size
+    smaller = max(1, int(batch * budget / need))
+    hint = (f"try batch size {smaller}" if smaller < batch
+            else "try fewer layers, a smaller embedding dimension or a shorter context")
+    raise TooLargeError(
+        f"this model needs about {format_bytes(need)} to train but {device.type.upper()} has "
+        f"{format_bytes(free)} free: {hint}"
+    )
+
+
+def out_of_memory_message(spec: RunSpec) -> str:
+    return (f"the GPU ran out of memory at batch size {spec.train.batch_size}: lower the batch size or the "
+            f"context length and press Play again (nothing was lost: the last checkpoint is kept)")
