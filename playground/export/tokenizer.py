@@ -1,0 +1,59 @@
+"""Our character or word vocabularies as a Hugging Face tokenizer (tokenizer.json + tokenizer_config.json).
+
+The tokenizer is a `tokenizers` WordLevel model whose vocabulary *is* ours, wrapped in
+PreTrainedTokenizerFast, so `AutoTokenizer.from_pretrained(folder)` gives back exactly our ids:
+
+- character vocabularies (running text, procedural tasks): every character is one token;
+- word vocabularies (sentiment, CSV files): lower-cased words and single punctuation marks, unknown
+  words become [UNK], and `[CLS]` is put in front as our classification data does.
+
+Special tokens ([PAD], [MASK], [CLS], [SEP], [UNK]) typed literally in the text are kept whole.
+
+Limits (written to the folder's README.md too): a character outside a character vocabulary has no id
+(those vocabularies have no [UNK]) and the tokenizer raises an error; the encoder's masked-LM text is
+fed without [CLS]/[SEP], as it was trained; decoding joins characters without spaces and words with one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playground.data.vocab import _WORD, CLS, MASK, PAD, SEP, UNK, Vocab
+
+SPECIAL_ROLES = {PAD: "pad_token", MASK: "mask_token", CLS: "cls_token", SEP: "sep_token", UNK: "unk_token"}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int):
+    """A PreTrainedTokenizerFast that maps text to our ids (and back)."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    table = {token: index for index, token in enumerate(vocab.tokens)}
+    unk = UNK if UNK in table else None
+    tokenizer = Tokenizer(models.WordLevel(table, unk_token=unk))
+    if vocab.level == "word":
+        tokenizer.normalizer = normalizers.Lowercase()
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(_WORD), behavior="isolated")]
+        )
+        tokenizer.decoder = decoders.WordPiece(prefix="##", cleanup=False)  # joins words with one space
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")  # every character
+        tokenizer.decoder = decoders.Fuse()  # characters joined back without spaces
+    tokenizer.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in vocab.specials])
+    if prepend_cls:
+        cls_id = table[CLS]
+        tokenizer.post_processor = processors.TemplateProcessing(
+            single=f"{CLS} $A", pair=f"{CLS} $A $B", special_tokens=[(CLS, cls_id)]
+        )
+    roles = {SPECIAL_ROLES[s]: s for s in vocab.specials if s in SPECIAL_ROLES}
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, model_max_length=max_length,
+                                   clean_up_tokenization_spaces=False, **roles)
+
+
+def save_tokenizer(vocab: Vocab, folder: Path, *, prepend_cls: bool, max_length: int) -> list[str]:
+    """Write the tokenizer files into `folder`; returns the names written."""
+    before = set(p.name for p in folder.iterdir())
+    build_tokenizer(vocab, prepend_cls=prepend_cls, max_length=max_length).save_pretrained(str(folder))
+    return sorted(p.name for p in folder.iterdir() if p.name not in before or p.name in TOKENIZER_FILES)
