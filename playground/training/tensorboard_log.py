@@ -1,0 +1,118 @@
+"""TensorBoard event files in the run folder: `tensorboard --logdir <runs dir>` shows every run.
+
+    log = TensorBoardLog(run_dir)            # or TensorBoardLog(run_dir, resume_from_step=session.step)
+    session.subscribe(log)
+    ...
+    log.close()
+
+Scalars: loss/train, loss/val, accuracy/val, accuracy/train, lr, throughput (tokens or images per
+second). Images: attention/grid, one tile per layer (rows) and head (columns), each tile a query x key
+heatmap scaled to its own maximum; the ViT probe image as attention/input. Text: samples.
+Called from the training thread; it never touches Qt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from playground.training.events import AttentionSnapshot, Event, FinishedEvent, MetricsEvent, SampleEvent
+
+MIN_TILE_PX = 48  # small attention maps are enlarged (nearest neighbour) to at least this many pixels
+GAP_PX = 2  # background lines between tiles
+# A perceptual ramp from dark blue to yellow (viridis anchors), for heatmaps without matplotlib.
+_RAMP = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=np.float64)
+
+
+class TensorBoardLog:
+    """A session subscriber that writes TensorBoard summaries into `folder`."""
+
+    def __init__(self, folder: Path, resume_from_step: int | None = None, flush_secs: int = 10) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.folder = Path(folder)
+        # On resume, events after the checkpoint's step are hidden, as MetricsLog drops their CSV rows.
+        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=resume_from_step, flush_secs=flush_secs)
+        self._closed = False
+
+    def __call__(self, event: Event) -> None:
+        if self._closed:
+            return
+        if isinstance(event, MetricsEvent):
+            self._metrics(event)
+        elif isinstance(event, AttentionSnapshot):
+            self._attention(event)
+        elif isinstance(event, SampleEvent):
+            self._writer.add_text("samples", _as_code(event.text), event.step)
+        elif isinstance(event, FinishedEvent):
+            if event.message:
+                self._writer.add_text("status", event.message, event.step)
+            self._writer.flush()
+
+    def _metrics(self, event: MetricsEvent) -> None:
+        w, step = self._writer, event.step
+        w.add_scalar("loss/train", event.train_loss, step)
+        w.add_scalar("lr", event.lr, step)
+        w.add_scalar(f"throughput/{event.unit}_per_s", event.throughput, step)
+        if event.train_accuracy is not None:
+            w.add_scalar("accuracy/train", event.train_accuracy, step)
+        if event.val_loss is not None:
+            w.add_scalar("loss/val", event.val_loss, step)
+        if event.val_accuracy is not None:
+            w.add_scalar("accuracy/val", event.val_accuracy, step)
+
+    def _attention(self, snap: AttentionSnapshot) -> None:
+        self._writer.add_image("attention/grid", attention_grid(snap.weights), snap.step, dataformats="HWC")
+        if snap.image is not None:
+            image = np.asarray(snap.image, dtype=np.float32)
+            if image.ndim == 2:
+                image = np.repeat(image[..., None], 3, axis=-1)
+            self._writer.add_image("attention/input", _enlarge(np.clip(image, 0, 1)), snap.step, dataformats="HWC")
+
+    def flush(self) -> None:
+        if not self._closed:
+            self._writer.flush()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._writer.close()
+
+
+def attention_grid(weights: np.ndarray) -> np.ndarray:
+    """(layers, heads, T, T) attention -> an RGB uint8 image (H, W, 3): rows are layers, columns heads."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 4 or weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(f"expected attention weights (layers, heads, T, T), got shape {weights.shape}")
+    layers, heads, t, _ = weights.shape
+    scale = max(1, -(-MIN_TILE_PX // t))  # ceil: tiles at least MIN_TILE_PX wide
+    side = t * scale
+    grid = np.full((layers * (side + GAP_PX) + GAP_PX, heads * (side + GAP_PX) + GAP_PX, 3), 255, dtype=np.uint8)
+    for layer in range(layers):
+        for head in range(heads):
+            tile = weights[layer, head]
+            peak = tile.max()
+            tile = tile / peak if peak > 0 else tile
+            rgb = _colour(np.kron(tile, np.ones((scale, scale))))
+            top, left = GAP_PX + layer * (side + GAP_PX), GAP_PX + head * (side + GAP_PX)
+            grid[top : top + side, left : left + side] = rgb
+    return grid
+
+
+def _colour(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] -> uint8 RGB along the ramp."""
+    values = np.nan_to_num(np.clip(values, 0.0, 1.0))
+    anchors = np.linspace(0.0, 1.0, len(_RAMP))
+    rgb = np.stack([np.interp(values, anchors, _RAMP[:, c]) for c in range(3)], axis=-1)
+    return rgb.round().astype(np.uint8)
+
+
+def _enlarge(image: np.ndarray) -> np.ndarray:
+    scale = max(1, -(-MIN_TILE_PX * 2 // image.shape[0]))
+    return np.kron(image, np.ones((scale, scale, 1))).astype(np.float32)
+
+
+def _as_code(text: str) -> str:
+    # TensorBoard renders text as Markdown: indent so spaces and newlines of the sample survive.
+    return "\n".join("    " + line for line in text.splitlines()) or "    (empty)"
