@@ -1,4 +1,4 @@
-"""`playground` on the command line: list presets, train, resume and sample, headless.
+"""`playground` on the command line: list presets, train, resume, sample, export and list runs, headless.
 
 Bad input ends in one line on stderr and a non-zero exit code, never a traceback
 (set PLAYGROUND_DEBUG=1 to see one).
@@ -84,6 +84,22 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--tokens", type=int, default=200, help="characters to generate")
     sample.add_argument("--temperature", type=float, default=0.8)
     sample.set_defaults(handler=_cmd_sample)
+
+    export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it)")
+    export.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder)")
+    export.add_argument("--out", type=Path, required=True, help="folder to write config.json, model.safetensors, ...")
+    export.set_defaults(handler=_cmd_export)
+
+    runs = sub.add_parser("runs", help="list past runs: name, family, steps, validation loss, folder")
+    runs.add_argument("--runs-dir", type=Path, help="runs folder to list (default: the user's runs folder)")
+    runs.set_defaults(handler=_cmd_runs)
+
+    from playground.viz.command import add_arguments as add_attention_arguments, run_attention
+
+    attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
+                                                 ".png/.svg, or its evolution during training to .gif")
+    add_attention_arguments(attention)
+    attention.set_defaults(handler=run_attention)
     return parser
 
 
@@ -117,16 +133,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.seed is not None:
         changes["train.seed"] = args.seed
     spec = spec.updated(changes) if changes else spec
+    from playground.training import distributed
+    from playground.training.session import TrainingSession
+
+    dist = distributed.init_from_env(spec.train)  # None unless launched by torchrun with several processes
+    if dist is not None and not dist.is_main:  # only rank 0 writes the run folder, logs and checkpoints
+        return distributed.run_worker(TrainingSession(spec, dist=dist))
     if args.out:
         run_dir = args.out
         prepare_run_dir(run_dir, spec)
     else:
         run_dir = new_run_dir(args.runs_dir or default_runs_dir(), spec)
-    from playground.training.session import TrainingSession
-
-    session = TrainingSession(spec, run_dir=run_dir)
+    session = TrainingSession(spec, run_dir=run_dir, dist=dist)
     print(f"run folder: {run_dir}", file=sys.stderr)
-    return _drive(session, run_dir, steps=None, resumed=False)
+    if dist is not None:
+        print(f"data-parallel: {distributed.describe(dist, spec)}", file=sys.stderr)
+    status = _drive(session, run_dir, steps=None, resumed=False)
+    distributed.finish()  # waits for the other processes under torchrun; nothing otherwise
+    return status
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
@@ -136,13 +160,20 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     run_dir: Path = args.run_dir
     if not (run_dir / CHECKPOINT_DIR).exists():
         raise CliError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
-    session = TrainingSession.resume(run_dir / CHECKPOINT_DIR, run_dir=run_dir)
+    from playground.training import distributed
+
+    dist = distributed.init_from_env(_saved_train_spec(run_dir)) if distributed.launched_by_torchrun() else None
+    if dist is not None and not dist.is_main:
+        return distributed.run_worker(TrainingSession.resume(run_dir / CHECKPOINT_DIR, dist=dist), args.steps)
+    session = TrainingSession.resume(run_dir / CHECKPOINT_DIR, run_dir=run_dir, dist=dist)
     if session.step >= session.spec.train.max_steps:
         raise CliError(
             f"this run already finished its {session.spec.train.max_steps} steps: train again with more steps"
         )
     print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
-    return _drive(session, run_dir, steps=args.steps, resumed=True)
+    status = _drive(session, run_dir, steps=args.steps, resumed=True)
+    distributed.finish()
+    return status
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -161,7 +192,41 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from playground.export import export_run
+
+    result = export_run(args.run_dir, args.out)
+    print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
+    for note in result.notes:
+        print(f"  {note}", file=sys.stderr)
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from playground.training.runs import default_runs_dir, list_runs
+
+    root = args.runs_dir or default_runs_dir()
+    runs = list_runs(root)
+    if not runs:
+        print(f"no runs in {root}", file=sys.stderr)
+        return 0
+    print(f"{'NAME':<28} {'FAMILY':<8} {'STEPS':>7} {'VAL LOSS':>9}  FOLDER")
+    for run in runs:
+        val = f"{run.val_loss:.4f}" if run.val_loss is not None else "-"
+        print(f"{run.name[:28]:<28} {run.family:<8} {run.steps:>7} {val:>9}  {run.folder}")
+    return 0
+
+
 # ----- helpers ----------------------------------------------------------------------------------------
+def _saved_train_spec(run_dir: Path) -> Any:
+    """The run's TrainSpec from its preset.json (device and batch size, for a resume under torchrun)."""
+    from playground.core.presets import load_preset
+    from playground.core.spec import TrainSpec
+    from playground.training.runs import PRESET_FILE
+
+    return load_preset(run_dir / PRESET_FILE).train if (run_dir / PRESET_FILE).exists() else TrainSpec()
+
+
 def _parse_set(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     if not sep or not key:
@@ -178,9 +243,16 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
 
     from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, StatusEvent
     from playground.training.runs import MetricsLog, write_run_info
+    from playground.training.tensorboard_log import TensorBoardLog
 
     log = MetricsLog(run_dir, resume_from_step=session.step if resumed else None)
     session.subscribe(log)
+    board = TensorBoardLog(run_dir, resume_from_step=session.step if resumed else None)
+    session.subscribe(board)
+    from playground.analysis.timeline import SnapshotRecorder
+
+    recorder = SnapshotRecorder(run_dir, resume_from_step=session.step if resumed else None)
+    session.subscribe(recorder)  # attention snapshots -> run_dir/attention/, for `playground attention --out x.gif`
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
                file=sys.stderr)
     val = ""
@@ -206,6 +278,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     finally:
         bar.close()
         log.close()
+        board.close()
+        recorder.flush()
     if status != EXIT_TRAINING_FAILED:
         session.save()
     write_run_info(run_dir, {"step": session.step, "status": "diverged" if status == EXIT_TRAINING_FAILED else "saved"})

@@ -21,6 +21,7 @@ from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
 from playground.training.device import Placement, place
+from playground.training.distributed import DistContext
 from playground.training.events import (
     AttentionSnapshot,
     CheckpointEvent,
@@ -37,8 +38,10 @@ THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
 
 class TrainingSession:
-    def __init__(self, spec: RunSpec, run_dir: Path | None = None, dataset: Dataset | None = None) -> None:
+    def __init__(self, spec: RunSpec, run_dir: Path | None = None, dataset: Dataset | None = None,
+                 dist: DistContext | None = None) -> None:
         self.spec = spec
+        self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
         self.placement: Placement = place(spec.train)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
@@ -53,6 +56,7 @@ class TrainingSession:
         """Fresh weights and optimizer from the seed: the same spec always starts the same curve."""
         torch.manual_seed(self.spec.train.seed)
         self.model = self._build_model().to(self.placement.device)
+        self._train_model = self.dist.wrap(self.model) if self.dist else self.model  # DDP for training steps
         self.optimizer = self._build_optimizer()
         self._step_fn = TrainStep(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
                                   self._forward_loss)
@@ -109,7 +113,8 @@ class TrainingSession:
     # ----- one step --------------------------------------------------------------------------------
     def _forward_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         with torch.autocast(self.placement.device.type, dtype=self.placement.dtype, enabled=self.placement.autocast):
-            logits = self.model(batch.x, batch.mask).logits
+            model = self._train_model if self.model.training else self.model
+            logits = model(batch.x, batch.mask).logits
         loss = F.cross_entropy(logits.float().flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
         return loss, logits
 
@@ -118,12 +123,16 @@ class TrainingSession:
         self.model.train()
         lr = self.lr_at(self.step)
         batch = self.dataset.batch("train", self.spec.train.batch_size, self.generator).to(self.placement.device)
+        if self.dist:
+            batch = self.dist.shard(batch)  # this process's slice of the global batch
         loss_value = self._step_fn(batch, lr)
+        if self.dist:
+            loss_value = self.dist.mean(loss_value)
         self.step += 1
         took = time.perf_counter() - started
         self._elapsed += took
         self._step_times = (self._step_times + [took])[-THROUGHPUT_WINDOW:]
-        return self._metrics(loss_value, lr, self._units(batch))
+        return self._metrics(loss_value, lr, self._units(batch) * (self.dist.world_size if self.dist else 1))
 
     def _units(self, batch: Batch) -> int:
         if self.info.unit == "images":
@@ -274,10 +283,11 @@ class TrainingSession:
         return self.run_dir / "checkpoint"
 
     @classmethod
-    def resume(cls, folder: Path, run_dir: Path | None = None, spec: RunSpec | None = None) -> TrainingSession:
+    def resume(cls, folder: Path, run_dir: Path | None = None, spec: RunSpec | None = None,
+               dist: DistContext | None = None) -> TrainingSession:
         """Continue a saved run exactly where it stopped (same weights, optimizer, data order)."""
         saved = ckpt_io.load_checkpoint(folder)
-        session = cls(spec or saved.spec, run_dir=run_dir)
+        session = cls(spec or saved.spec, run_dir=run_dir, dist=dist)
         session.model.load_state_dict(saved.model)
         rng_torch = saved.optimizer.pop("rng.torch", None)
         rng_data = saved.optimizer.pop("rng.data", None)
