@@ -73,14 +73,20 @@ def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     saved = load_checkpoint(folder)
     spec = saved.spec
     check_exportable(spec)
-    info, vocab = _data_side(spec)
+    info, vocab, tokenizer_folder = _data_side(spec)
     model = _rebuild(spec, info, saved.model)
-    return export_model(model, spec, out_dir, vocab=vocab, image_stats=_image_stats(spec, info), verify=verify)
+    return export_model(model, spec, out_dir, vocab=vocab, tokenizer_folder=tokenizer_folder,
+                        image_stats=_image_stats(spec, info), verify=verify)
 
 
 def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLike[str], *, vocab: Vocab | None = None,
-                 image_stats: tuple[list[float], list[float]] | None = None, verify: bool = True) -> ExportResult:
-    """Export an in-memory model (the window's open session) the same way as export_run."""
+                 tokenizer_folder: Path | None = None, image_stats: tuple[list[float], list[float]] | None = None,
+                 verify: bool = True) -> ExportResult:
+    """Export an in-memory model (the window's open session) the same way as export_run.
+
+    vocab: our character/word vocabulary, written as a tokenizer; tokenizer_folder: a pretrained model's
+    folder whose own tokenizer files are copied instead (the run's data was tokenized with them).
+    """
     check_exportable(spec)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -96,7 +102,12 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
                   str(out / MODEL_FILE), metadata={"format": "pt"})
         written.append(MODEL_FILE)
         notes = list(converted.notes)
-        if vocab is not None:
+        if tokenizer_folder is not None:
+            from playground.export.tokenizer import copy_tokenizer
+
+            written += copy_tokenizer(tokenizer_folder, out)
+            notes.append(f"tokenizer: the pretrained model's own WordPiece tokenizer (copied from {tokenizer_folder.name})")
+        elif vocab is not None:
             from playground.export.tokenizer import save_tokenizer
 
             prepend_cls = model.info.task == "classify"
@@ -324,7 +335,8 @@ def _checkpoint_folder(run_dir: Path) -> Path:
                       f"{CHECKPOINT_DIR}/state.json), after at least one save")
 
 
-def _data_side(spec: RunSpec) -> tuple[DataInfo, Vocab | None]:
+def _data_side(spec: RunSpec) -> tuple[DataInfo, Vocab | None, Path | None]:
+    """The dataset's info, and its vocabulary or (pretrained models) the folder of the tokenizer it used."""
     from playground.data.registry import plan
 
     try:
@@ -332,7 +344,12 @@ def _data_side(spec: RunSpec) -> tuple[DataInfo, Vocab | None]:
     except ValueError as err:
         raise ExportError(f"the run's data cannot be read ({err}): the export needs it for the vocabulary and "
                           f"class names") from None
-    return p.info, p.vocab
+    tokenizer_folder = None
+    if getattr(p, "tokenizer", None) or spec.model.pretrained:
+        from playground.models.pretrained import pretrained_path
+
+        tokenizer_folder = pretrained_path(getattr(p, "tokenizer", None) or spec.model.pretrained)
+    return p.info, (None if tokenizer_folder else p.vocab), tokenizer_folder
 
 
 def _rebuild(spec: RunSpec, info: DataInfo, weights: dict[str, torch.Tensor]) -> PlaygroundModel:

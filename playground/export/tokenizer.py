@@ -16,12 +16,14 @@ fed without [CLS]/[SEP], as it was trained; decoding joins characters without sp
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from playground.data.vocab import _WORD, CLS, MASK, PAD, SEP, UNK, Vocab
 
 SPECIAL_ROLES = {PAD: "pad_token", MASK: "mask_token", CLS: "cls_token", SEP: "sep_token", UNK: "unk_token"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+PRETRAINED_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
 def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int):
@@ -57,3 +59,13 @@ def save_tokenizer(vocab: Vocab, folder: Path, *, prepend_cls: bool, max_length:
     before = set(p.name for p in folder.iterdir())
     build_tokenizer(vocab, prepend_cls=prepend_cls, max_length=max_length).save_pretrained(str(folder))
     return sorted(p.name for p in folder.iterdir() if p.name not in before or p.name in TOKENIZER_FILES)
+
+
+def copy_tokenizer(source: Path, folder: Path) -> list[str]:
+    """Copy a pretrained model's own tokenizer files (its ids are the ones the run was trained on)."""
+    copied = []
+    for name in PRETRAINED_TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, folder / name)
+            copied.append(name)
+    return copied

@@ -151,11 +151,11 @@ def summarize_run(folder: Path) -> RunSummary:
 
 
 def list_runs(root: Path | None = None) -> list[RunSummary]:
-    """Every run folder directly inside `root` (default: the runs directory), newest first."""
+    """Every run folder directly inside `root` (default: the runs directory), newest first; links are skipped."""
     root = Path(root) if root is not None else default_runs_dir()
     if not root.is_dir():
         return []
-    runs = [summarize_run(child) for child in root.iterdir() if is_run_dir(child)]
+    runs = [summarize_run(c) for c in root.iterdir() if is_run_dir(c) and not c.is_symlink()]
     return sorted(runs, key=lambda r: (r.created, r.folder.name), reverse=True)
 
 

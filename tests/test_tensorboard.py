@@ -1,0 +1,79 @@
+"""TensorBoard event files written beside metrics.csv, read back with tensorboard's own event reader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from playground import cli
+from playground.core.presets import load_preset
+from playground.training.session import TrainingSession
+from playground.training.tensorboard_log import MIN_TILE_PX, TensorBoardLog, attention_grid
+
+TINY = {"model.n_layer": 2, "model.n_embd": 16, "model.n_head": 2, "model.d_ff": 32, "train.batch_size": 4,
+        "train.max_steps": 6, "train.warmup_steps": 2, "train.device": "cpu", "train.eval_batches": 1,
+        "train.eval_interval": 3, "train.snapshot_interval": 3}
+
+
+def read_events(folder) -> EventAccumulator:
+    acc = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def test_session_scalars_and_attention_images(tmp_path):
+    spec = load_preset("vit-digits").updated(TINY)
+    session = TrainingSession(spec, run_dir=tmp_path)
+    board = TensorBoardLog(tmp_path)
+    session.subscribe(board)
+    losses, lrs = [], []
+    for event in session.run():
+        if hasattr(event, "train_loss"):
+            losses.append(event.train_loss)
+            lrs.append(event.lr)
+    board.close()
+
+    acc = read_events(tmp_path)
+    scalars = set(acc.Tags()["scalars"])
+    assert {"loss/train", "loss/val", "accuracy/val", "lr", "throughput/images_per_s"} <= scalars
+    train = acc.Scalars("loss/train")
+    assert [e.step for e in train] == list(range(1, 7))
+    np.testing.assert_allclose([e.value for e in train], losses, rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in acc.Scalars("lr")], lrs, rtol=1e-6)
+    assert [e.step for e in acc.Scalars("loss/val")] == [3, 6]
+    assert all(0.0 <= e.value <= 1.0 for e in acc.Scalars("accuracy/val"))
+
+    images = acc.Images("attention/grid")
+    assert [i.step for i in images] == [0, 3, 6]  # the snapshot before training, then every 3 steps
+    side = -(-MIN_TILE_PX // spec.model.seq_len) * spec.model.seq_len
+    assert images[-1].height >= 2 * side and images[-1].width >= 2 * side  # 2 layers x 2 heads
+    assert images[-1].encoded_image_string.startswith(b"\x89PNG")
+    assert "attention/input" in acc.Tags()["images"]  # the ViT's probe image
+
+
+def test_attention_grid_tiles_layers_by_heads():
+    weights = np.zeros((3, 4, 5, 5))
+    weights[..., 0] = 1.0  # every query looks at the first key
+    grid = attention_grid(weights)
+    scale = -(-MIN_TILE_PX // 5)
+    assert grid.dtype == np.uint8 and grid.shape[2] == 3
+    assert grid.shape[0] == 3 * (5 * scale + 2) + 2 and grid.shape[1] == 4 * (5 * scale + 2) + 2
+    tile = grid[2 : 2 + 5 * scale, 2 : 2 + 5 * scale]
+    assert (tile[:, :scale] == tile[0, 0]).all() and (tile[0, 0] != tile[0, -1]).any()  # bright column, dark rest
+    with pytest.raises(ValueError, match="layers, heads"):
+        attention_grid(np.zeros((2, 5, 5)))
+
+
+def test_cli_train_writes_tensorboard_files_into_the_run_folder(tmp_path):
+    out = tmp_path / "run"
+    status = cli.main(["train", "decoder-reverse", "--steps", "4", "--out", str(out), "--device", "cpu",
+                       "--set", "model.n_layer=1", "--set", "model.n_embd=16", "--set", "model.n_head=2",
+                       "--set", "model.d_ff=32", "--set", "train.eval_interval=2", "--set", "train.batch_size=4",
+                       "--set", "train.eval_batches=1"])
+    assert status == 0
+    assert list(out.glob("events.out.tfevents.*"))
+    acc = read_events(out)
+    assert [e.step for e in acc.Scalars("loss/train")] == [1, 2, 3, 4]
+    assert [e.step for e in acc.Scalars("loss/val")] == [2, 4]
+    assert acc.Images("attention/grid")
