@@ -77,3 +77,22 @@ def test_cli_train_writes_tensorboard_files_into_the_run_folder(tmp_path):
     assert [e.step for e in acc.Scalars("loss/train")] == [1, 2, 3, 4]
     assert [e.step for e in acc.Scalars("loss/val")] == [2, 4]
     assert acc.Images("attention/grid")
+
+
+def test_resumed_run_hides_the_steps_after_its_checkpoint(tmp_path):
+    from playground.training.events import MetricsEvent
+
+    def metrics(step: int, loss: float) -> MetricsEvent:
+        return MetricsEvent(step=step, max_steps=10, train_loss=loss, lr=1e-3, throughput=1.0, unit="tokens",
+                            elapsed_s=1.0, eta_s=1.0)
+
+    first = TensorBoardLog(tmp_path)
+    for step in range(1, 7):
+        first(metrics(step, 10.0))
+    first.close()
+    resumed = TensorBoardLog(tmp_path, resume_from_step=3)  # the checkpoint was at step 3
+    for step in range(4, 9):
+        resumed(metrics(step, 1.0))
+    resumed.close()
+    events = read_events(tmp_path).Scalars("loss/train")
+    assert [(e.step, e.value) for e in events] == [(s, 10.0) for s in (1, 2, 3)] + [(s, 1.0) for s in range(4, 9)]

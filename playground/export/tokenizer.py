@@ -16,6 +16,7 @@ fed without [CLS]/[SEP], as it was trained; decoding joins characters without sp
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -58,6 +59,11 @@ def save_tokenizer(vocab: Vocab, folder: Path, *, prepend_cls: bool, max_length:
     """Write the tokenizer files into `folder`; returns the names written."""
     before = set(p.name for p in folder.iterdir())
     build_tokenizer(vocab, prepend_cls=prepend_cls, max_length=max_length).save_pretrained(str(folder))
+    # transformers 5 writes its new class name; the older name loads the same tokenizer in 4.x and 5.x alike.
+    config_file = folder / "tokenizer_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return sorted(p.name for p in folder.iterdir() if p.name not in before or p.name in TOKENIZER_FILES)
 
 

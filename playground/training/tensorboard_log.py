@@ -32,8 +32,9 @@ class TensorBoardLog:
         from torch.utils.tensorboard import SummaryWriter
 
         self.folder = Path(folder)
-        # On resume, events after the checkpoint's step are hidden, as MetricsLog drops their CSV rows.
-        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=resume_from_step, flush_secs=flush_secs)
+        # On resume from a checkpoint at step s, events after s are hidden, as MetricsLog drops their CSV rows.
+        purge = None if resume_from_step is None else resume_from_step + 1
+        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=purge, flush_secs=flush_secs)
         self._closed = False
 
     def __call__(self, event: Event) -> None:
