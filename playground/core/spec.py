@@ -89,8 +89,8 @@ class ModelSpec(_Spec):
     @classmethod
     def _fill_pretrained_architecture(cls, data: Any) -> Any:
         # A pretrained model brings its own architecture: fill it in, refuse a contradicting one.
-        if not isinstance(data, dict) or not data.get("pretrained"):
-            return data
+        if not isinstance(data, dict) or not isinstance(data.get("pretrained"), str):
+            return data  # absent, or of a wrong type the field check reports
         fixed = PRETRAINED_ARCHITECTURES.get(data["pretrained"])
         if fixed is None:
             return data  # the Literal check reports the unknown name
@@ -226,7 +226,8 @@ def explain(err: ValidationError) -> str:
     """Turn pydantic's report into one line per problem, in the student's words."""
     lines = []
     for item in err.errors():
-        path = ".".join(str(p) for p in item["loc"])
+        # repr() escapes: a key typed with a newline or control character must not break the line.
+        path = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in item["loc"])
         title = FIELD_TITLES.get(path, path or "preset")
         kind = item["type"]
         msg = item["msg"]

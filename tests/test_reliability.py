@@ -1,0 +1,194 @@
+"""Bad input gets a message, saves survive SIGKILL, no code runs on load, impossible runs are refused."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pickle
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from playground import data as datasets
+from playground.core import estimates, presets
+from playground.core.spec import RunSpec, SpecError
+from playground.data.base import DataError
+from playground.training import checkpoint as ckpt_io
+from playground.training.memory import TooLargeError
+from playground.training.session import TrainingSession
+
+PACKAGE = Path(__file__).resolve().parents[1] / "playground"
+BUILTIN = [json.loads(info.path.read_text()) for info in presets.builtin_presets()]
+
+json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+                      st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12))
+json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+def _paths(node: object, prefix: tuple = ()) -> list[tuple]:
+    if isinstance(node, dict):
+        return [prefix] + [p for k, v in node.items() for p in _paths(v, prefix + (k,))]
+    return [prefix]
+
+
+@st.composite
+def mutated_presets(draw: st.DrawFn) -> dict:
+    """A built-in preset with one to three fields replaced, deleted or added at random depths."""
+    data = json.loads(json.dumps(draw(st.sampled_from(BUILTIN))))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from([p for p in _paths(data) if p]))
+        *parents, leaf = path
+        node = data
+        for key in parents:
+            node = node[key]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            node[leaf] = draw(json_value)
+        elif action == "delete":
+            del node[leaf]
+        elif isinstance(node, dict):
+            node[draw(st.text(min_size=1, max_size=8))] = draw(json_value)
+    return data
+
+
+def _accept_or_explain(data: object) -> RunSpec | None:
+    """What every reader of a preset must do: a RunSpec, or a SpecError with a one-line message."""
+    try:
+        spec = presets.spec_from_dict(data)
+    except SpecError as err:
+        assert str(err) and "\n" not in str(err) and "Traceback" not in str(err)
+        return None
+    return spec
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["model", "data", "train", "name", "schema_version", "x"]), json_value))
+def test_random_presets_never_crash(data):
+    _accept_or_explain(data)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_presets())
+def test_mutated_builtin_presets_are_accepted_or_explained(data):
+    spec = _accept_or_explain(data)
+    if spec is None:
+        return
+    try:  # a valid description still meets the data: that too must refuse in words, never crash
+        info = datasets.describe(spec.data, spec.model)
+    except DataError as err:
+        assert str(err)
+        return
+    assert estimates.count_parameters(spec.model, info) > 0
+    assert estimates.memory_estimate(spec, info).total > 0
+
+
+def test_preset_reader_refuses_non_objects_and_binary(tmp_path):
+    for payload, message in [("[1, 2]", "is a JSON object"), ("null", "is a JSON object")]:
+        path = tmp_path / "p.json"
+        path.write_text(payload)
+        with pytest.raises(presets.PresetError, match=message):
+            presets.load_preset(path)
+    binary = tmp_path / "b.json"
+    binary.write_bytes(b"%PDF-1.4\x00\xff\xfe")
+    with pytest.raises(presets.PresetError, match="not a text file"):
+        presets.load_preset(binary)
+
+
+# ----- nothing lost: SIGKILL at random moments -----------------------------------------------------
+def _save_presets_forever(path: Path, ready) -> None:
+    for version in range(10**9):
+        spec = RunSpec(name=f"v{version}", description="x" * 3900)
+        presets.save_preset(spec, path)
+        ready.set()
+
+
+def _save_checkpoints_forever(folder: Path, ready) -> None:
+    torch.set_num_threads(1)  # OpenMP is not fork-safe: keep the forked child on its own thread
+    spec = RunSpec()
+    for step in range(10**9):
+        # Several tensors below OpenMP's grain size (32k elements), so no parallel region runs after fork.
+        weights = {f"w{i}": torch.full((8192,), float(step)) for i in range(8)}
+        ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(spec, step, weights, {"m": weights["w0"]}, {}))
+        ready.set()
+
+
+def _kill_at_random_moments(target, path: Path, trials: int, check) -> None:
+    ctx = multiprocessing.get_context("fork")  # forked from an interpreter that imported everything: cheap
+    rng = random.Random(0)
+    for _ in range(trials):
+        ready = ctx.Event()
+        child = ctx.Process(target=target, args=(path, ready))
+        child.start()
+        assert ready.wait(30), "the saving process never finished a first save"
+        time.sleep(rng.uniform(0, 0.03))
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        check(path)
+
+
+def test_preset_survives_sigkill_mid_save(tmp_path):
+    def check(path: Path) -> None:
+        assert presets.load_preset(path).name.startswith("v")
+
+    _kill_at_random_moments(_save_presets_forever, tmp_path / "p.json", 50, check)
+
+
+def test_checkpoint_survives_sigkill_mid_save(tmp_path):
+    def check(folder: Path) -> None:
+        saved = ckpt_io.load_checkpoint(folder)  # one consistent save: every tensor holds its step
+        assert all(torch.all(w == saved.step) for w in saved.model.values()) and len(saved.model) == 8
+        assert torch.all(saved.optimizer["m"] == saved.step)
+
+    _kill_at_random_moments(_save_checkpoints_forever, tmp_path / "ckpt", 50, check)
+
+
+# ----- no code runs on load --------------------------------------------------------------------------
+class _Exploit:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "model.pt"
+    evil.write_bytes(pickle.dumps({"weights": _Exploit(marker)}))
+    with pytest.raises(ckpt_io.CheckpointError, match="pickle"):
+        ckpt_io.load_checkpoint(evil)
+    run = tmp_path / "run"
+    (run / "checkpoint").mkdir(parents=True)
+    (run / "checkpoint" / "model.pt").write_bytes(evil.read_bytes())
+    for args in (["resume", str(run)], ["sample", str(evil)], ["sample", str(run)]):
+        result = subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert not marker.exists(), "loading a checkpoint ran code from a pickle"
+
+
+def test_no_module_unpickles():
+    forbidden = re.compile(r"\btorch\.load\(|\bpickle\.loads?\(|\bweights_only\s*=\s*False")
+    offenders = [str(p) for p in PACKAGE.rglob("*.py") if forbidden.search(p.read_text())]
+    assert offenders == []
+
+
+# ----- impossible runs are refused before they are built --------------------------------------------
+def test_model_too_large_for_memory_is_refused_before_it_is_built(monkeypatch):
+    monkeypatch.setattr("playground.training.memory.free_memory", lambda device: 64 * 2**20)
+    built = []
+    monkeypatch.setattr(TrainingSession, "reset", lambda self: built.append(self))
+    spec = presets.load_preset("decoder-pydoc").updated({"train.batch_size": 512, "train.device": "cpu"})
+    with pytest.raises(TooLargeError, match=r"try batch size \d+"):
+        TrainingSession(spec)
+    assert built == []
