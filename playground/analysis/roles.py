@@ -1,0 +1,188 @@
+"""What each head does, measured on its attention weights (numpy only).
+
+Input: weights (T, T) for one head, or (L, H, T, T) for a whole snapshot; row i = query i, column j =
+key j, rows sum to 1. All measures average over the *valid* query rows (see `allowed_keys`).
+
+    entropy    mean over rows of -sum_j w_ij ln w_ij. Normalised (the default) by ln(number of keys the
+               row may look at), so 1 = spread evenly over every allowed key, 0 = all on one key; rows
+               that may look at a single key (the first token under a causal mask) are left out, their
+               entropy is 0 by force. normalise=False gives nats, averaged over all valid rows.
+    distance   mean over rows of sum_j w_ij |i - j|: how far (in tokens) a head looks on average
+    previous   mean over rows i >= 1 of w_{i, i-1}: 1 for a perfect previous-token head
+    first      mean over rows of w_{i, 0}: 1 for a head parked on the first token ([CLS] or BOS)
+    self       mean over rows of w_{i, i}: 1 for a head that looks at itself (the diagonal)
+
+Masks are not stored with a snapshot. `infer_mask` recovers them: softmax gives a hidden key exactly
+0 (and a real one never exactly 0), so in a real snapshot a key is allowed for a query when any head of
+any layer gives it a non-zero weight, and a query whose own position no query may see is padding, whose
+row is left out. `role_table` and `changed_most` infer the mask by default; `head_roles` measures every
+row over every key unless given `allowed` / `queries` (hand-made matrices have exact zeros anywhere).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MEASURES = ("entropy", "distance", "previous", "first", "self")
+MEASURE_TITLES = {
+    "entropy": "entropy",
+    "distance": "mean distance",
+    "previous": "previous token",
+    "first": "first token",
+    "self": "self (diagonal)",
+}
+MEASURE_TIPS = {
+    "entropy": "how spread out the attention is: 1 = evenly over all allowed keys, 0 = on a single key",
+    "distance": "how many tokens away the head looks, on average",
+    "previous": "how much each token attends to the token just before it (1 = a perfect previous-token head)",
+    "first": "how much attention goes to the first token ([CLS] or the start): often a 'no-op' resting place",
+    "self": "how much each token attends to itself",
+}
+
+
+def _as_4d(weights: np.ndarray) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 2:
+        return w[None, None]
+    if w.ndim == 3:
+        return w[None]
+    if w.ndim == 4:
+        return w
+    raise ValueError(f"expected attention weights (T, T), (H, T, T) or (L, H, T, T), got shape {w.shape}")
+
+
+def allowed_keys(weights: np.ndarray) -> np.ndarray:
+    """(T, T) bool: a key is allowed for a query when some head of some layer gives it a non-zero weight."""
+    w = _as_4d(weights)
+    return (w > 0).any(axis=(0, 1))
+
+
+def valid_queries(allowed: np.ndarray) -> np.ndarray:
+    """(T,) bool: query rows to measure. A position no query may attend to is padding: its row is skipped."""
+    return allowed.any(axis=0)
+
+
+def infer_mask(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed (T, T), queries (T,)) recovered from a real snapshot's exact zeros (see the module doc)."""
+    allowed = allowed_keys(weights)
+    queries = valid_queries(allowed)
+    if not queries.any():
+        queries = np.ones(allowed.shape[0], dtype=bool)
+    return allowed, queries
+
+
+@dataclass(frozen=True)
+class HeadRoles:
+    entropy: float
+    distance: float
+    previous: float
+    first: float
+    self: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {m: getattr(self, m) for m in MEASURES}
+
+
+def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: np.ndarray | None = None,
+               normalise: bool = True) -> HeadRoles:
+    """The role measures of one head's (T, T) weights.
+
+    allowed: (T, T) bool, the keys each query may see (default: all); queries: (T,) bool, the rows to
+    average over (default: all). Pass `*infer_mask(snapshot_weights)` for a real model's snapshot.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"one head's weights are a square (T, T) matrix, got shape {w.shape}")
+    T = w.shape[0]
+    allowed = np.ones((T, T), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    rows = np.ones(T, dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
+    if not rows.any():
+        return HeadRoles(0.0, 0.0, 0.0, 0.0, 0.0)
+    idx = np.arange(T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
+    row_entropy = -plogp.sum(axis=1)  # (T,)
+    n_allowed = allowed.sum(axis=1)
+    if normalise:
+        spread = rows & (n_allowed > 1)
+        entropy = float(np.mean(row_entropy[spread] / np.log(n_allowed[spread]))) if spread.any() else 0.0
+    else:
+        entropy = float(row_entropy[rows].mean())
+    distance = float((w * np.abs(idx[:, None] - idx[None, :])).sum(axis=1)[rows].mean())
+    prev_rows = rows.copy()
+    prev_rows[0] = False
+    previous = float(w[idx[1:], idx[:-1]][prev_rows[1:]].mean()) if prev_rows.any() else 0.0
+    first = float(w[rows, 0].mean())
+    diagonal = float(np.diagonal(w)[rows].mean())
+    return HeadRoles(entropy, distance, previous, first, diagonal)
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    layer: int
+    head: int
+    roles: HeadRoles
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"layer": self.layer, "head": self.head, **self.roles.as_dict()}
+
+
+def role_table(weights: np.ndarray, infer: bool = True, normalise: bool = True) -> list[RoleRow]:
+    """One row per (layer, head) of an (L, H, T, T) snapshot, in layer-then-head order.
+
+    infer: recover the causal / padding mask from the snapshot (`infer_mask`); False measures every row
+    over every key."""
+    w = _as_4d(weights)
+    allowed, queries = infer_mask(w) if infer else (None, None)
+    return [
+        RoleRow(layer, head, head_roles(w[layer, head], allowed, queries, normalise))
+        for layer in range(w.shape[0])
+        for head in range(w.shape[1])
+    ]
+
+
+def sort_table(rows: list[RoleRow], by: str, descending: bool = True) -> list[RoleRow]:
+    """The table sorted by a measure (or 'layer' / 'head')."""
+    if by in ("layer", "head"):
+        return sorted(rows, key=lambda r: (getattr(r, by), r.layer, r.head), reverse=descending)
+    if by not in MEASURES:
+        raise ValueError(f"sort by one of layer, head, {', '.join(MEASURES)}; not {by!r}")
+    return sorted(rows, key=lambda r: getattr(r.roles, by), reverse=descending)
+
+
+@dataclass(frozen=True)
+class HeadChange:
+    """How much one head's attention moved between two snapshots of the same input."""
+
+    layer: int
+    head: int
+    change: float  # mean over query rows of the total variation 0.5 * sum_j |w_after - w_before|, in [0, 1]
+    before: HeadRoles
+    after: HeadRoles
+
+    def delta(self, measure: str) -> float:
+        return getattr(self.after, measure) - getattr(self.before, measure)
+
+
+def changed_most(before: np.ndarray, after: np.ndarray, top: int | None = None) -> list[HeadChange]:
+    """Heads sorted by how much their attention changed (e.g. a BERT before and after fine-tuning).
+
+    Both are (L, H, T, T) weights of the same model shape on the same input. The change of a head is the
+    mean over valid query rows of the total-variation distance between its old and new rows: 0 when
+    nothing moved, 1 when every row moved all its weight to other keys.
+    """
+    a, b = _as_4d(before), _as_4d(after)
+    if a.shape != b.shape:
+        raise ValueError(f"the snapshots differ in shape {a.shape} vs {b.shape}: compare the same model and input")
+    allowed, rows = infer_mask(np.concatenate([a, b]))
+    changes = []
+    for layer in range(a.shape[0]):
+        for head in range(a.shape[1]):
+            tv = 0.5 * np.abs(b[layer, head] - a[layer, head]).sum(axis=1)
+            changes.append(HeadChange(layer, head, float(tv[rows].mean()),
+                                      head_roles(a[layer, head], allowed, rows),
+                                      head_roles(b[layer, head], allowed, rows)))
+    changes.sort(key=lambda c: c.change, reverse=True)
+    return changes if top is None else changes[:top]

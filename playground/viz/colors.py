@@ -1,0 +1,66 @@
+"""Colour maps as small tables (no matplotlib): viridis for weights, a blue-white-red map for signed values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# viridis sampled at 16 even stops (matplotlib's table): perceptually even, readable in greyscale and
+# by colour-blind viewers.
+VIRIDIS_16 = [
+    "#440154", "#481a6c", "#472f7d", "#414487", "#39568c", "#31688e", "#2a788e", "#23888e",
+    "#1f988b", "#22a884", "#35b779", "#54c568", "#7ad151", "#a5db36", "#d2e21b", "#fde725",
+]
+# ColorBrewer RdBu, reversed: negative blue, zero white, positive red.
+DIVERGING_11 = [
+    "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+    "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
+]
+# matplotlib's tab10: one colour per head in the lines view.
+HEAD_COLOURS = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]
+MASKED_GREY = (200, 200, 200)  # cells a mask hides (-inf scores)
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
+
+
+def _table(stops: list[str]) -> np.ndarray:
+    return np.array([hex_rgb(c) for c in stops], dtype=np.float64)
+
+
+_TABLES = {"viridis": _table(VIRIDIS_16), "diverging": _table(DIVERGING_11)}
+
+
+def colormap(values: np.ndarray, vmin: float, vmax: float, cmap: str = "viridis") -> np.ndarray:
+    """Values -> (..., 3) uint8 RGB by linear interpolation between the table's stops.
+
+    Non-finite values (-inf where masked, nan) get MASKED_GREY.
+    """
+    table = _TABLES[cmap]
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    span = vmax - vmin if vmax > vmin else 1.0
+    t = np.clip((np.where(finite, v, vmin) - vmin) / span, 0.0, 1.0) * (len(table) - 1)
+    low = np.floor(t).astype(int)
+    high = np.minimum(low + 1, len(table) - 1)
+    frac = (t - low)[..., None]
+    rgb = table[low] * (1 - frac) + table[high] * frac
+    rgb[~finite] = MASKED_GREY
+    return np.round(rgb).astype(np.uint8)
+
+
+def head_colour(head: int) -> str:
+    return HEAD_COLOURS[head % len(HEAD_COLOURS)]
+
+
+def symmetric_range(values: np.ndarray) -> tuple[float, float]:
+    """(-m, m) with m the largest finite |value|: zero sits on white in the diverging map."""
+    v = np.asarray(values, dtype=np.float64)
+    finite = v[np.isfinite(v)]
+    m = float(np.abs(finite).max()) if finite.size else 1.0
+    m = m if m > 0 else 1.0
+    return -m, m

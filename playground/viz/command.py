@@ -1,0 +1,109 @@
+"""`playground attention RUN_DIR --out FILE`: the attention views rendered without a window.
+
+    playground attention RUN --out grid.png                         every layer and head on the probe
+    playground attention RUN --input "3 1 4 1 5" --view steps --layer 0 --head 1 --out steps.svg
+    playground attention RUN --view lines --layer 1 --out lines.svg  (all heads; --head for one)
+    playground attention RUN --view roles --out roles.png
+    playground attention RUN --view vit --input cat.png --out cls.png   (a ViT run)
+    playground attention RUN --view embeddings|positions --out pca.png
+    playground attention RUN --out evolution.gif                     the snapshots saved during training
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+VIEWS = ("grid", "steps", "lines", "roles", "vit", "embeddings", "positions")
+STILL_FORMATS = (".png", ".svg")
+
+
+def default_view(family: str) -> str:
+    """The view each model family is best shown in: the ViT's [CLS] map, the grid for the others."""
+    return "vit" if family == "vit" else "grid"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", type=Path, help="a run folder written by `playground train`")
+    parser.add_argument("--input", help="text to feed the model, or an image file for a ViT (default: the probe)")
+    parser.add_argument("--layer", type=int, help="layer for steps/lines (default 0); for grid: only this layer")
+    parser.add_argument("--head", type=int, help="head for steps (default 0) and lines (default: all heads)")
+    parser.add_argument("--view", choices=VIEWS, help="what to draw (default: grid, or vit for a ViT)")
+    parser.add_argument("--out", type=Path, required=True, help="output file: .png, .svg, or .gif for the evolution")
+
+
+def run_attention(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    suffix = out.suffix.lower()
+    if suffix not in (*STILL_FORMATS, ".gif"):
+        raise ValueError(f"--out must end in .png, .svg or .gif, not {out.name!r}")
+    run_dir: Path = args.run_dir
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir} is not a folder: pass a run folder written by `playground train`")
+    if suffix == ".gif":
+        return _evolution(args, run_dir, out)
+    return _still(args, run_dir, out)
+
+
+def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
+    from playground.analysis.timeline import SnapshotTimeline
+    from playground.viz.canvas import save_gif
+    from playground.viz.views import evolution_frames
+
+    if args.input:
+        raise ValueError("a GIF replays the probe snapshots saved during training: drop --input, or write a "
+                         ".png/.svg for your own input")
+    timeline = SnapshotTimeline.load(run_dir)
+    snapshots = timeline.snapshots
+    view = args.view or ("vit" if snapshots and snapshots[0].image is not None else "grid")
+    frames = evolution_frames(snapshots, view, layer=args.layer or 0, head=args.head)
+    save_gif(frames, out)
+    print(f"wrote {out} ({len(frames)} frames, steps {snapshots[0].step}..{snapshots[-1].step})", file=sys.stderr)
+    return 0
+
+
+def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
+    from playground.training.runs import CHECKPOINT_DIR
+    from playground.training.session import TrainingSession
+
+    folder = run_dir / CHECKPOINT_DIR
+    if not folder.is_dir():
+        raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
+    session = TrainingSession.resume(folder)
+    figure = render_view(session, args.view, args.input, args.layer, args.head)
+    figure.save(out)
+    print(f"wrote {out} ({figure.width}x{figure.height}, step {session.step})", file=sys.stderr)
+    return 0
+
+
+def render_view(session, view: str | None, text: str | None, layer: int | None, head: int | None):  # noqa: ANN001, ANN201
+    """One view of `session`'s model on `text` (or its probe) as a Figure."""
+    from playground.analysis.embeddings import position_projection, token_embedding_projection
+    from playground.analysis.roles import role_table
+    from playground.analysis.steps import attention_steps
+    from playground.viz import views
+
+    view = view or default_view(session.spec.model.family)
+    batch = session.dataset.example(text) if text else session.dataset.probe()
+    n_layers = session.spec.model.n_layer if not session.spec.model.pretrained else len(session.model.blocks)
+    if layer is not None and not 0 <= layer < n_layers:
+        raise ValueError(f"layer {layer} does not exist: this model has layers 0..{n_layers - 1}")
+    if view == "steps":
+        return views.render_steps(attention_steps(session, batch, layer or 0, head or 0))
+    if view == "embeddings":
+        return views.render_embeddings(token_embedding_projection(session))
+    if view == "positions":
+        return views.render_embeddings(position_projection(session), connect=True)
+    snapshot = session.snapshot(batch)
+    if view == "grid":
+        if head is not None:
+            raise ValueError("the grid shows every head: use --view lines or --view steps for one head")
+        return views.render_grid(snapshot, layers=None if layer is None else [layer])
+    if view == "lines":
+        return views.render_lines(snapshot, heads=head, layer=layer or 0)
+    if view == "roles":
+        return views.render_roles(role_table(snapshot.weights))
+    if view == "vit":
+        return views.render_vit(snapshot)
+    raise ValueError(f"unknown view {view!r}: choose one of {', '.join(VIEWS)}")

@@ -1,0 +1,555 @@
+"""Headless attention figures for slides: the same views as the window, drawn with Pillow or as SVG.
+
+Every render_* function returns a Figure (see canvas.py): `.save("x.png")`, `.save("x.svg")`,
+`.to_image()` (a PIL image) or `.to_svg()` (text). Heatmaps follow one convention: row = query token
+(who is looking), column = key token (what is looked at), row 0 at the top.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow
+from playground.analysis.rollout import cls_attention_maps, patch_grid, rollout_per_layer
+from playground.analysis.steps import AttentionSteps, Step
+from playground.training.events import AttentionSnapshot
+from playground.viz.canvas import INK, MUTED, Figure, show_token, text_metrics, text_width
+from playground.viz.colors import colormap, head_colour, symmetric_range
+
+TITLE_SIZE = 16
+LABEL_SIZE = 12
+SMALL = 10
+GRID_TILE_PX = 208  # about this many pixels per heatmap in the grid
+
+
+# ----- shared pieces --------------------------------------------------------------------------------
+def _weights_and_labels(source: AttentionSnapshot | np.ndarray, labels: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    weights = np.asarray(source.weights if isinstance(source, AttentionSnapshot) else source, dtype=np.float64)
+    if weights.ndim == 2:
+        weights = weights[None, None]
+    elif weights.ndim == 3:
+        weights = weights[None]
+    if weights.ndim != 4 or weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(f"expected attention weights (layers, heads, T, T), got shape {weights.shape}")
+    if labels is None:
+        labels = source.labels if isinstance(source, AttentionSnapshot) else None
+    T = weights.shape[-1]
+    labels = [show_token(str(t)) for t in labels] if labels is not None else [str(i) for i in range(T)]
+    if len(labels) != T:
+        raise ValueError(f"{len(labels)} labels for {T} tokens")
+    return weights, labels
+
+
+def _label_plan(labels: list[str], cell: float) -> tuple[int, int]:
+    """(font size, every k-th label) so that labels do not overlap a cell of `cell` pixels."""
+    size = int(max(8, min(LABEL_SIZE, cell - 1)))
+    every = max(1, math.ceil(size / max(cell, 1e-6)))  # a label needs about its font size in height
+    return size, every
+
+
+def _shown(labels: list[str], every: int) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in enumerate(labels) if i % every == 0]
+
+
+def _row_labels_width(labels: list[str], cell: float) -> float:
+    size, every = _label_plan(labels, cell)
+    return max((text_width(t, size) for _, t in _shown(labels, every)), default=0.0) + 6
+
+
+def _col_labels_height(labels: list[str], cell: float) -> float:
+    size, every = _label_plan(labels, cell)
+    shown = _shown(labels, every)
+    widest = max((text_width(t, size) for _, t in shown), default=0.0)
+    if widest <= cell * every - 2:
+        return sum(text_metrics(size)) + 4  # horizontal
+    return widest + 6  # rotated
+
+
+def _draw_row_labels(fig: Figure, right: float, top: float, labels: list[str], cell: float,
+                     bold_row: int | None = None) -> None:
+    size, every = _label_plan(labels, cell)
+    for i, t in _shown(labels, every):
+        fig.text(right - 4, top + (i + 0.5) * cell, t, size, INK, "rm", bold=(i == bold_row))
+
+
+def _draw_col_labels(fig: Figure, left: float, top: float, labels: list[str], cell: float) -> None:
+    size, every = _label_plan(labels, cell)
+    shown = _shown(labels, every)
+    widest = max((text_width(t, size) for _, t in shown), default=0.0)
+    horizontal = widest <= cell * every - 2
+    for j, t in shown:
+        x = left + (j + 0.5) * cell
+        if horizontal:
+            fig.text(x, top + 2, t, size, INK, "mt")
+        else:
+            fig.text(x, top + 4, t, size, INK, "rm", rotate=True)
+
+
+def _colour_bar(fig: Figure, x: float, y: float, height: float, vmin: float, vmax: float, cmap: str = "viridis",
+                caption: str = "") -> None:
+    """A vertical colour bar with its range written beside it (top = vmax)."""
+    steps = 64
+    values = np.linspace(vmax, vmin, steps)[:, None]
+    fig.cells(x, y, colormap(values, vmin, vmax, cmap), 14, height / steps, outline="#888888")
+    for value, frac in ((vmax, 0.0), ((vmin + vmax) / 2, 0.5), (vmin, 1.0)):
+        fig.line(x + 14, y + frac * height, x + 18, y + frac * height, "#888888")
+        fig.text(x + 21, y + frac * height, _fmt(value), SMALL, MUTED, "lm")
+    if caption:
+        fig.text(x, y + height + 6, caption, SMALL, MUTED, "lt")
+
+
+def _mini_scale(fig: Figure, x: float, y: float, vmin: float, vmax: float, cmap: str) -> float:
+    """A small horizontal colour scale: 'vmin [gradient] vmax'; returns its right end."""
+    w = text_width(_fmt(vmin), SMALL)
+    fig.text(x, y + 4, _fmt(vmin), SMALL, MUTED, "lm")
+    bar_x = x + w + 4
+    fig.cells(bar_x, y, colormap(np.linspace(vmin, vmax, 48)[None], vmin, vmax, cmap), 1.25, 8, outline="#999999")
+    fig.text(bar_x + 64, y + 4, _fmt(vmax), SMALL, MUTED, "lm")
+    return bar_x + 64 + text_width(_fmt(vmax), SMALL)
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100 or abs(value) < 0.01:
+        return f"{value:.2g}"
+    return f"{value:.2f}"
+
+
+def _header(fig: Figure, title: str, lines: Sequence[str] = ()) -> float:
+    """Title and explanation lines at the top-left; returns the y below them."""
+    y = 12.0
+    fig.text(12, y, title, TITLE_SIZE, INK, "lt", bold=True)
+    y += sum(text_metrics(TITLE_SIZE, True)) + 4
+    for line in lines:
+        if line:
+            fig.text(12, y, line, 11, MUTED, "lt")
+            y += sum(text_metrics(11)) + 2
+    return y + 10
+
+
+# ----- grid: every layer and head --------------------------------------------------------------------
+def render_grid(
+    source: AttentionSnapshot | np.ndarray,
+    labels: Sequence[str] | None = None,
+    *,
+    step: int | None = None,
+    vmax: float | None = None,
+    layers: Sequence[int] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Layers down, heads across: one heatmap per head, one colour scale for all (0 .. vmax).
+
+    vmax: top of the colour scale; default the largest weight shown, so weak patterns stay visible.
+    """
+    weights, labels = _weights_and_labels(source, labels)
+    if layers is not None:
+        weights = weights[list(layers)]
+        layer_ids = list(layers)
+    else:
+        layer_ids = list(range(weights.shape[0]))
+    L, H, T, _ = weights.shape
+    vmax = float(vmax if vmax is not None else max(weights.max(), 1e-6))
+    if step is None and isinstance(source, AttentionSnapshot):
+        step = source.step
+    prediction = source.prediction if isinstance(source, AttentionSnapshot) else ""
+    fig = Figure()
+    heading = title or ("Attention weights" + (f" at step {step}" if step is not None else ""))
+    top = _header(fig, heading, [
+        "rows: query tokens (who is looking)  ·  columns: key tokens (what is looked at)  ·  "
+        "each row sums to 1",
+        f"prediction: {prediction}" if prediction else "",
+    ])
+    cell = float(max(2, min(24, GRID_TILE_PX // T), 13 if T <= 20 else 0))  # short inputs: every label
+    tile = cell * T
+    left = 12 + _row_labels_width(labels, cell)
+    gap_x, title_h = 18.0, sum(text_metrics(LABEL_SIZE, True)) + 6
+    gap_y = 14.0
+    for row in range(L):
+        y = top + row * (tile + title_h + gap_y)
+        for head in range(H):
+            x = left + head * (tile + gap_x)
+            fig.text(x, y, f"layer {layer_ids[row]}, head {head}", LABEL_SIZE, INK, "lt", bold=True)
+            fig.cells(x, y + title_h, colormap(weights[row, head], 0.0, vmax), cell, cell, outline="#888888")
+            if head == 0:
+                _draw_row_labels(fig, x, y + title_h, labels, cell)
+            if row == L - 1:
+                _draw_col_labels(fig, x, y + title_h + tile, labels, cell)
+    grid_right = left + H * tile + (H - 1) * gap_x
+    bar_h = min(L * (tile + title_h + gap_y) - gap_y - title_h, 260.0)
+    _colour_bar(fig, grid_right + 24, top + title_h, max(bar_h, 80.0), 0.0, vmax, caption="weight")
+    return fig
+
+
+# ----- steps: the lecture's figure ------------------------------------------------------------------
+def _panel(fig: Figure, x: float, y: float, step: Step, cw: float, ch: float, *, vrange: tuple[float, float] | None,
+           cmap: str, labels: list[str] | None, col_labels: list[str] | None) -> tuple[float, float]:
+    """One titled heatmap with its shape and colour range; returns (width, height)."""
+    arr = step.array
+    title_w = text_width(step.title, LABEL_SIZE, True)
+    fig.text(x, y, step.title, LABEL_SIZE, INK, "lt", bold=True)
+    fig.text(x, y + 17, step.shape, SMALL, MUTED, "lt")
+    shape_w = text_width(step.shape, SMALL)
+    label_w = _row_labels_width(labels, ch) if labels else 0.0
+    top = y + 34
+    left = x + label_w
+    if step.key == "mask":
+        rgb = np.where(arr[..., None], np.array([253, 231, 37], np.uint8), np.array([200, 200, 200], np.uint8))
+    else:
+        vmin, vmax = vrange if vrange is not None else (0.0, 1.0)
+        rgb = colormap(arr, vmin, vmax, cmap)
+    fig.cells(left, top, rgb, cw, ch, outline="#888888")
+    if labels:
+        _draw_row_labels(fig, left, top, labels, ch)
+    bottom = top + arr.shape[0] * ch
+    if col_labels:
+        _draw_col_labels(fig, left, bottom, col_labels, cw)
+        bottom += _col_labels_height(col_labels, cw)
+    else:
+        fig.text(left, bottom + 2, f"{arr.shape[1]} dims →", SMALL, MUTED, "lt")
+        bottom += 16
+    if step.key == "mask":
+        fig.rect(left, bottom + 4, 10, 10, (253, 231, 37), outline="#888888")
+        fig.text(left + 14, bottom + 9, "allowed", SMALL, MUTED, "lm")
+        fig.rect(left + 66, bottom + 4, 10, 10, (200, 200, 200), outline="#888888")
+        fig.text(left + 80, bottom + 9, "hidden", SMALL, MUTED, "lm")
+    elif vrange is not None:
+        end = _mini_scale(fig, left, bottom + 4, vrange[0], vrange[1], cmap)
+        if step.key == "masked" and not np.isfinite(arr).all():
+            fig.rect(end + 10, bottom + 4, 10, 10, (200, 200, 200), outline="#888888")
+            fig.text(end + 24, bottom + 9, "−∞", SMALL, MUTED, "lm")
+    width = max(label_w + arr.shape[1] * cw, title_w, shape_w, 150 if step.key in ("mask", "masked") else 0)
+    return width, bottom + 18 - y
+
+
+def _arrow(fig: Figure, x: float, y: float, text: str = "→") -> float:
+    fig.text(x + 6, y, text, 18, MUTED, "lm", bold=True)
+    return text_width(text, 18, True) + 14
+
+
+def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
+    """The lecture's figure for one head: Q, K, V -> QK^T -> / sqrt(d) -> mask -> softmax -> x V -> output,
+    then the multi-head part: every head's output, their concatenation and the output projection."""
+    panels = {p.key: p for p in steps.steps()}
+    T, d, C = steps.seq_len, steps.d_head, steps.n_embd
+    labels = [show_token(t) for t in steps.labels]
+    ch = float(max(4, min(22, 220 // T), 13 if T <= 24 else 0))  # one row per token in every panel
+    cw_d = float(max(2, min(ch, 180 // d)))
+    cw_c = max(1.0, min(ch, 240 / C))
+    fig = Figure()
+    y = _header(fig, title or f"Self-attention step by step: layer {steps.layer}, head {steps.head} "
+                              f"of {steps.n_head}", [
+        f"rows: the {T} tokens (queries)  ·  d_head = {d}, C = n_heads × d_head = {C}  ·  "
+        f"mask: {steps.mask_kind}  ·  numbers from the model's own forward pass",
+    ])
+
+    def section(text: str, y: float) -> float:
+        fig.text(12, y, text, 13, "#1f4e79", "lt", bold=True)
+        return y + 24
+
+    signed = "diverging"
+    # 1. projections
+    y = section("1.  Each token is projected to a query, a key and a value", y)
+    x, tallest = 12.0, 0.0
+    for key in ("q", "k", "v"):
+        w, h = _panel(fig, x, y, panels[key], cw_d, ch, vrange=symmetric_range(panels[key].array), cmap=signed,
+                      labels=labels if key == "q" else None, col_labels=None)
+        x += w + 28
+        tallest = max(tallest, h)
+    y += tallest + 18
+    # 2. scores -> weights
+    y = section("2.  Scores QKᵀ, scaled by √d_head, masked, turned into weights by softmax", y)
+    x, tallest = 12.0, 0.0
+    scaled_range = symmetric_range(panels["scaled"].array)
+    weights_top = float(max(panels["weights"].array.max(), 1e-6))
+    specs = [("scores", symmetric_range(panels["scores"].array), signed), ("scaled", scaled_range, signed),
+             ("mask", None, "viridis"), ("masked", scaled_range, signed), ("weights", (0.0, weights_top), "viridis")]
+    mid_y = y + 34 + T * ch / 2
+    for index, (key, vrange, cmap) in enumerate(specs):
+        w, h = _panel(fig, x, y, panels[key], ch, ch, vrange=vrange, cmap=cmap,
+                      labels=labels if index == 0 else None, col_labels=labels)
+        x += w
+        tallest = max(tallest, h)
+        if index < len(specs) - 1:
+            x += _arrow(fig, x, mid_y)
+    y += tallest + 18
+    # 3. mix the values
+    y = section("3.  Each output is a weighted average of the values:  output = weights × V", y)
+    x, tallest = 12.0, 0.0
+    mid_y = y + 34 + T * ch / 2
+    v_range = symmetric_range(panels["v"].array)
+    parts: list[tuple[Step, float, tuple[float, float], str, list[str] | None]] = [
+        (panels["weights"], ch, (0.0, weights_top), "viridis", labels),
+        (panels["v"], cw_d, v_range, signed, None),
+        (panels["output"], cw_d, symmetric_range(panels["output"].array), signed, None),
+    ]
+    for index, (panel, cw, vrange, cmap, cols) in enumerate(parts):
+        w, h = _panel(fig, x, y, panel, cw, ch, vrange=vrange, cmap=cmap,
+                      labels=labels if index == 0 else None, col_labels=cols)
+        x += w
+        tallest = max(tallest, h)
+        if index < len(parts) - 1:
+            x += _arrow(fig, x, mid_y, "×" if index == 0 else "=")
+    y += tallest + 18
+    # 4. multi-head
+    y = section(f"4.  Multi-head: {steps.n_head} heads in parallel, concatenated, then projected by W_O", y)
+    x, tallest = 12.0, 0.0
+    mid_y = y + 34 + T * ch / 2
+    multi = steps.multihead_steps()
+    head_range = symmetric_range(steps.head_outputs)
+    for index, panel in enumerate(multi):
+        is_head = panel.key.startswith("head")
+        cw = cw_d if is_head else cw_c
+        vrange = head_range if is_head else symmetric_range(panel.array)
+        w, h = _panel(fig, x, y, panel, cw, ch, vrange=vrange, cmap=signed,
+                      labels=labels if index == 0 else None, col_labels=None)
+        if panel.key == f"head{steps.head}":
+            fig.rect(x - 4, y - 4, w + 8, h + 4, None, outline="#d62728", width=2)
+        x += w
+        tallest = max(tallest, h)
+        if index < steps.n_head - 1:
+            x += 16  # the heads side by side
+        elif index < len(multi) - 1:
+            x += _arrow(fig, x, mid_y)  # -> concat -> projection
+    return fig
+
+
+# ----- lines: the head view ---------------------------------------------------------------------------
+def render_lines(
+    weights: np.ndarray | AttentionSnapshot,
+    labels: Sequence[str] | None = None,
+    heads: int | Sequence[int] | None = None,
+    *,
+    layer: int = 0,
+    highlight: int | None = None,
+    min_weight: float = 0.02,
+    title: str | None = None,
+) -> Figure:
+    """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
+    the weight. heads: one head, a list, or None for all heads, each in its own colour.
+
+    weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
+    highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
+    """
+    w4, labels = _weights_and_labels(weights, labels)
+    if not 0 <= layer < w4.shape[0]:
+        raise ValueError(f"layer {layer} does not exist: there are layers 0..{w4.shape[0] - 1}")
+    w = w4[layer]  # (H, T, T)
+    H, T, _ = w.shape
+    chosen = list(range(H)) if heads is None else [heads] if isinstance(heads, int) else list(heads)
+    for h in chosen:
+        if not 0 <= h < H:
+            raise ValueError(f"head {h} does not exist: there are heads 0..{H - 1}")
+    if highlight is not None and not 0 <= highlight < T:
+        raise ValueError(f"token {highlight} does not exist: there are tokens 0..{T - 1}")
+    size = 13 if T <= 32 else 11 if T <= 48 else 9
+    row_h = float(sum(text_metrics(size)) + 4)
+    fig = Figure()
+    which = f"head {chosen[0]}" if len(chosen) == 1 else "all heads" if len(chosen) == H else \
+        "heads " + ", ".join(map(str, chosen))
+    top = _header(fig, title or f"Head view: layer {layer}, {which}", [
+        "each query token (left) sends a line to the keys (right) it attends to; "
+        "thicker and darker = more weight",
+    ])
+    # head legend
+    x = 12.0
+    for h in chosen:
+        fig.rect(x, top, 14, 14, head_colour(h))
+        fig.text(x + 18, top + 7, f"head {h}", 11, INK, "lm")
+        x += 18 + text_width(f"head {h}", 11) + 14
+    top += 26
+    label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
+    left_x = 12 + label_w  # right edge of the query labels
+    right_x = left_x + max(220.0, 9 * T)  # left edge of the key labels
+    fig.text(left_x, top, "query", 11, MUTED, "rt", bold=True)
+    fig.text(right_x, top, "key", 11, MUTED, "lt", bold=True)
+    top += 18
+    ys = top + (np.arange(T) + 0.5) * row_h
+    for h in chosen:
+        for i in range(T):
+            fade = 1.0 if highlight is None or highlight == i else 0.12
+            for j in range(T):
+                value = float(w[h, i, j])
+                if value < min_weight:
+                    continue
+                fig.line(left_x + 4, ys[i], right_x - 4, ys[j], head_colour(h), width=0.8 + 5 * value,
+                         opacity=fade * min(1.0, 0.15 + 0.85 * value))
+    for i, t in enumerate(labels):
+        strong = highlight == i
+        if strong:
+            fig.rect(12, ys[i] - row_h / 2, left_x - 10, row_h, "#fff2b3")
+        fig.text(left_x, ys[i], t, size, INK, "rm", bold=strong)
+        fig.text(right_x, ys[i], t, size, INK, "lm")
+    return fig
+
+
+# ----- roles table ------------------------------------------------------------------------------------
+def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight: tuple[int, int] | None = None,
+                 explain: bool = True) -> Figure:
+    """Every head's role measures as a table, each number with a bar (bars of a column share a scale)."""
+    if not rows:
+        raise ValueError("the role table is empty")
+    fig = Figure()
+    top = _header(fig, title or "What each head does", [
+        "entropy normalised by ln(allowed keys): 1 = spread evenly, 0 = one key  ·  distance in tokens  ·  "
+        "previous / first / self: mean weight on that key",
+    ])
+    columns = [("layer", 56.0), ("head", 56.0)] + [(m, 128.0) for m in MEASURES]
+    tops = {m: max(1.0, max(getattr(r.roles, m) for r in rows)) if m == "distance" else 1.0 for m in MEASURES}
+    row_h = 24.0
+    x = 12.0
+    for name, width in columns:
+        fig.text(x + width - 8, top + row_h / 2, MEASURE_TITLES.get(name, name), 12, INK, "rm", bold=True)
+        x += width
+    table_w = x - 12
+    fig.line(12, top + row_h, 12 + table_w, top + row_h, "#444444", 1.5)
+    for index, row in enumerate(rows):
+        y = top + (index + 1) * row_h
+        if highlight is not None and (row.layer, row.head) == highlight:
+            fig.rect(12, y, table_w, row_h, "#fff2b3")
+        elif index % 2:
+            fig.rect(12, y, table_w, row_h, "#f4f6f8")
+        x = 12.0
+        for name, width in columns:
+            if name in ("layer", "head"):
+                fig.text(x + width - 8, y + row_h / 2, str(getattr(row, name)), 12, INK, "rm")
+            else:
+                value = float(getattr(row.roles, name))
+                frac = float(np.clip(value / tops[name], 0.0, 1.0))
+                fig.rect(x + 54, y + 6, (width - 62) * frac, row_h - 12, "#a6c8e6")
+                fig.rect(x + 54, y + 6, width - 62, row_h - 12, None, outline="#d0d7de")
+                fig.text(x + 48, y + row_h / 2, f"{value:.2f}", 12, INK, "rm")
+            x += width
+    bottom = top + (len(rows) + 1) * row_h + 10
+    if explain:
+        for m in MEASURES:
+            fig.text(12, bottom, f"{MEASURE_TITLES[m]}: {MEASURE_TIPS[m]}", SMALL, MUTED, "lt")
+            bottom += 15
+    return fig
+
+
+# ----- ViT: [CLS] attention over the image ---------------------------------------------------------------
+def _overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """Grey image (H, W) or (H, W, 3) in [0, 1] under a colour-coded (rows, cols) patch map, as uint8 RGB."""
+    img = np.asarray(image, dtype=np.float64)
+    grey = img if img.ndim == 2 else img[..., :3].mean(axis=-1)
+    H, W = grey.shape
+    rows, cols = attention.shape
+    att = attention / max(float(attention.max()), 1e-12)
+    up = np.repeat(np.repeat(att, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
+    heat = colormap(up, 0.0, 1.0).astype(np.float64)
+    base = np.repeat(grey[..., None], 3, axis=-1) * 255
+    return np.clip(0.35 * base + 0.65 * heat, 0, 255).astype(np.uint8)
+
+
+def render_vit(
+    source: AttentionSnapshot | np.ndarray, image: np.ndarray | None = None, *, size: int = 96,
+    title: str | None = None,
+) -> Figure:
+    """The image, then per layer: [CLS]'s attention to every patch for each head, and the attention
+    rollout up to that layer (Abnar & Zuidema), each overlaid on the image."""
+    weights, _ = _weights_and_labels(source, None)
+    if image is None and isinstance(source, AttentionSnapshot):
+        image = source.image
+    if image is None:
+        raise ValueError("the ViT view needs the input image: this attention is not from a vision transformer")
+    rows, cols = patch_grid(weights.shape[-1])
+    L, H = weights.shape[:2]
+    rollouts = rollout_per_layer(weights)  # (L, T, T)
+    img = np.asarray(image, dtype=np.float64)
+    fig = Figure()
+    prediction = source.prediction if isinstance(source, AttentionSnapshot) else ""
+    step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
+    top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
+        "per head: how much [CLS] attends to each patch  ·  rollout: attention flow from the input through "
+        "all layers so far (heads averaged, residual added)",
+        f"prediction: {prediction}" if prediction else "",
+    ])
+    shown = img if img.ndim == 2 else img[..., :3]
+    original = (np.repeat(shown[..., None], 3, axis=-1) if shown.ndim == 2 else shown) * 255
+    fig.text(12, top, "input", LABEL_SIZE, INK, "lt", bold=True)
+    fig.image(12, top + 18, size, size, np.clip(original, 0, 255).astype(np.uint8))
+    x0 = 12 + size + 30
+    label_w = text_width("layer 00", LABEL_SIZE, True) + 10
+    gap = 10
+    for layer in range(L):
+        y = top + layer * (size + 30)
+        fig.text(x0, y + 18 + size / 2, f"layer {layer}", LABEL_SIZE, INK, "lm", bold=True)
+        maps = cls_attention_maps(weights, layer)
+        for head in range(H + 1):
+            x = x0 + label_w + head * (size + gap)
+            if head < H:
+                attention, caption = maps[head], f"head {head}"
+            else:
+                attention, caption = rollouts[layer, 0, 1:].reshape(rows, cols), "rollout"
+                x += 14
+            if layer == 0:
+                fig.text(x, y, caption, LABEL_SIZE, INK, "lt", bold=True)
+            fig.image(x, y + 18, size, size, _overlay(img, attention))
+            fig.text(x, y + 20 + size, f"max {attention.max():.2f}", SMALL, MUTED, "lt")
+    return fig
+
+
+# ----- embeddings ----------------------------------------------------------------------------------------
+def render_embeddings(projection, *, connect: bool = False, size: int = 420) -> Figure:  # noqa: ANN001
+    """A 2-D PCA scatter (analysis.embeddings.Projection) with every point labelled; connect=True joins
+    consecutive points (positions 0 -> 1 -> 2 ...)."""
+    pts = np.asarray(projection.points, dtype=np.float64)
+    fig = Figure()
+    e1, e2 = projection.explained
+    top = _header(fig, projection.title or "PCA", [f"{len(pts)} vectors  ·  the two directions of largest variance"])
+    left, plot = 60.0, float(size)
+    fig.rect(left, top, plot, plot, "#fbfbfb", outline="#999999")
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
+    xy = np.empty_like(pts)
+    xy[:, 0] = left + 16 + (pts[:, 0] - lo[0]) / span[0] * (plot - 32)
+    xy[:, 1] = top + plot - 16 - (pts[:, 1] - lo[1]) / span[1] * (plot - 32)
+    if connect:
+        for a, b in zip(xy[:-1], xy[1:]):
+            fig.line(a[0], a[1], b[0], b[1], "#9bb7d4", 1.2)
+    n = len(pts)
+    for index, (px, py) in enumerate(xy):
+        colour = colormap(np.array([index / max(n - 1, 1)]), 0.0, 1.0)[0] if connect else (31, 119, 180)
+        fig.circle(px, py, 3.5, "#%02x%02x%02x" % tuple(int(c) for c in colour))
+        fig.text(px + 5, py - 2, show_token(projection.labels[index]), SMALL, INK, "lb")
+    fig.text(left + plot / 2, top + plot + 8, f"PC 1 ({e1:.0%} of the variance)", 11, MUTED, "mt")
+    fig.text(left - 10, top + plot / 2, f"PC 2 ({e2:.0%})", 11, MUTED, "mm", rotate=True)
+    return fig
+
+
+# ----- evolution over training -----------------------------------------------------------------------------
+def evolution_frames(
+    snapshots: Sequence[AttentionSnapshot], view: str = "grid", *, layer: int = 0, head: int | None = None,
+) -> list[Figure]:
+    """One figure per snapshot for an animated GIF. The grid keeps one colour scale over all frames, so
+    attention that sharpens during training shows as it does."""
+    if not snapshots:
+        raise ValueError("no attention snapshots to animate")
+    last = snapshots[-1].step
+    frames = []
+    if view == "grid":
+        vmax = float(max(s.weights.max() for s in snapshots))
+        for snap in snapshots:
+            frames.append(render_grid(snap, vmax=vmax, title=f"Attention weights at step {snap.step} of {last}"))
+    elif view == "lines":
+        for snap in snapshots:
+            frames.append(render_lines(snap, heads=head, layer=layer,
+                                       title=f"Head view: layer {layer}, "
+                                             f"{'all heads' if head is None else f'head {head}'}, step {snap.step}"))
+    elif view == "roles":
+        from playground.analysis.roles import role_table
+
+        for snap in snapshots:
+            frames.append(render_roles(role_table(snap.weights), title=f"What each head does, step {snap.step}",
+                                       explain=False))
+    elif view == "vit":
+        for snap in snapshots:
+            frames.append(render_vit(snap))
+    else:
+        raise ValueError(f"a GIF shows the grid, lines, roles or vit view, not {view!r} "
+                         f"(the steps view needs the model, which is only saved at the end)")
+    return frames

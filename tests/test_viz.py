@@ -1,0 +1,235 @@
+"""Headless figures: every view renders to PNG and valid SVG, follows its input, and the GIF has one frame
+per snapshot; the timeline stays bounded and round-trips through the run folder."""
+
+import io
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from playground.analysis.embeddings import position_projection, token_embedding_projection
+from playground.analysis.roles import role_table
+from playground.analysis.steps import attention_steps
+from playground.analysis.timeline import SnapshotRecorder, SnapshotTimeline
+from playground.core.spec import make_spec
+from playground.training.events import AttentionSnapshot, CheckpointEvent
+from playground.training.session import TrainingSession
+from playground.viz import (
+    evolution_frames,
+    render_embeddings,
+    render_grid,
+    render_lines,
+    render_roles,
+    render_steps,
+    render_vit,
+    save_gif,
+)
+from playground.viz.canvas import Figure, drawable
+from playground.viz.colors import colormap
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def tiny_session(family: str, data: str, options: dict | None = None, **model) -> TrainingSession:
+    spec = {"name": "tiny", "model": {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64, "family": family,
+                                      **model},
+            "data": {"name": data, "options": options or {}},
+            "train": {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}}
+    return TrainingSession(make_spec(spec))
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return tiny_session("encoder", "reverse", {"length": 6}, block_size=8)
+
+
+@pytest.fixture(scope="module")
+def vit():
+    return tiny_session("vit", "digits", image_size=8, patch_size=2)
+
+
+def pixels(fig: Figure) -> np.ndarray:
+    return np.asarray(fig.to_image())
+
+
+def check_svg(fig: Figure) -> ET.Element:
+    root = ET.fromstring(fig.to_svg())  # raises on malformed XML
+    assert root.tag == f"{SVG}svg"
+    assert int(root.get("width")) == fig.width and int(root.get("height")) == fig.height
+    return root
+
+
+def check_png(fig: Figure) -> Image.Image:
+    image = Image.open(io.BytesIO(fig.to_png()))
+    assert image.format == "PNG" and image.size == (fig.width, fig.height)
+    assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 10  # not blank
+    return image
+
+
+def test_colormap_ends_and_masked_cells():
+    rgb = colormap(np.array([0.0, 1.0, -np.inf, 0.5]), 0.0, 1.0)
+    assert tuple(rgb[0]) == (0x44, 0x01, 0x54) and tuple(rgb[1]) == (0xFD, 0xE7, 0x25)  # viridis ends
+    assert tuple(rgb[2]) == (200, 200, 200)
+    signed = colormap(np.array([-1.0, 0.0, 1.0]), -1.0, 1.0, "diverging")
+    assert signed[0, 2] > signed[0, 0] and tuple(signed[1]) == (0xF7, 0xF7, 0xF7) and signed[2, 0] > signed[2, 2]
+
+
+def test_canvas_png_and_svg_draw_the_same_shapes(tmp_path):
+    fig = Figure()
+    fig.rect(10, 10, 40, 20, "#ff0000")
+    fig.line(0, 0, 60, 60, "#0000ff", 2, 0.5)
+    fig.text(10, 50, "Q Kᵀ / √d <&>", 14)
+    fig.text(80, 80, "rotated", 12, rotate=True, anchor="rm")
+    fig.cells(70, 10, colormap(np.eye(3), 0, 1), 5, 5)
+    root = check_svg(fig)
+    assert any(t.text == "Q Kᵀ / √d <&>" for t in root.iter(f"{SVG}text")) or drawable("√") != "√"
+    assert len(list(root.iter(f"{SVG}rect"))) == 1 + 1 + 9  # background, the rect, 9 cells
+    image = np.asarray(fig.to_image())
+    assert tuple(image[20, 30]) == (255, 0, 0)
+    assert fig.save(tmp_path / "x.svg").read_text().startswith("<svg")
+    assert Image.open(fig.save(tmp_path / "x.png")).size == (fig.width, fig.height)
+    with pytest.raises(ValueError, match=".png or .svg"):
+        fig.save(tmp_path / "x.jpg")
+
+
+def test_grid_renders_follows_the_input_and_labels_the_heads(encoder):
+    first = encoder.snapshot(encoder.dataset.example("1 2 3"))
+    other = encoder.snapshot(encoder.dataset.example("9 9 8 7 1 0"))
+    fig = render_grid(first)
+    check_png(fig)
+    texts = [t.text for t in check_svg(fig).iter(f"{SVG}text")]
+    assert "layer 1, head 1" in texts and "layer 0, head 0" in texts
+    assert "[PAD]" in texts  # token labels on the axes
+    a, b = pixels(fig), pixels(render_grid(other))
+    assert a.shape == b.shape and (a != b).any()
+    one_layer = render_grid(first, layers=[1])
+    assert "layer 0, head 0" not in [t.text for t in check_svg(one_layer).iter(f"{SVG}text")]
+
+
+def test_steps_view_in_the_lectures_order(encoder):
+    steps = attention_steps(encoder, encoder.dataset.example("3 1 4"), layer=1, head=1)
+    fig = render_steps(steps)
+    check_png(fig)
+    texts = [t.text for t in check_svg(fig).iter(f"{SVG}text") if t.text]
+    order = ["Queries  Q = X W_Q", "Keys  K = X W_K", "Values  V = X W_V", "Scores  Q Kᵀ", "Mask: padding",
+             "Masked scores", "Weights  softmax(row)", "Head output  weights × V", "Output projection  Concat W_O"]
+    order = [drawable(t, 12, True) for t in order]
+    positions = [texts.index(t) for t in order]
+    assert positions == sorted(positions)
+    assert "(T, d_head) = (8, 16)" in texts and "(T, T) = (8, 8)" in texts and "(T, C) = (8, 32)" in texts
+    other = render_steps(attention_steps(encoder, encoder.dataset.example("9 8 7 6"), layer=1, head=1))
+    assert (pixels(fig) != pixels(other)).any()
+
+
+def test_lines_view_one_head_all_heads_and_highlight(encoder):
+    snap = encoder.snapshot()
+    all_heads = render_lines(snap, layer=1)
+    one = render_lines(snap, heads=0, layer=1)
+    check_png(all_heads)
+    root = check_svg(one)
+    strokes = {line.get("stroke") for line in root.iter(f"{SVG}line")}
+    assert strokes == {"#1f77b4"}  # head 0's colour only
+    assert {line.get("stroke") for line in check_svg(all_heads).iter(f"{SVG}line")} == {"#1f77b4", "#ff7f0e"}
+    widths = [float(line.get("stroke-width")) for line in root.iter(f"{SVG}line")]
+    assert max(widths) > min(widths)  # width follows the weight
+    highlighted = render_lines(snap, heads=0, layer=1, highlight=2)
+    assert (pixels(highlighted) != pixels(one)).any()
+    with pytest.raises(ValueError, match="head 5 does not exist"):
+        render_lines(snap, heads=5)
+
+
+def test_roles_table_and_embeddings_render(encoder):
+    snap = encoder.snapshot()
+    fig = render_roles(role_table(snap.weights), highlight=(1, 0))
+    check_png(fig)
+    texts = [t.text for t in check_svg(fig).iter(f"{SVG}text")]
+    assert "previous token" in texts and "entropy" in texts
+    for projection, connect in ((token_embedding_projection(encoder), False), (position_projection(encoder), True)):
+        emb = render_embeddings(projection, connect=connect)
+        check_png(emb)
+        assert len(list(check_svg(emb).iter(f"{SVG}circle"))) == len(projection.labels)
+
+
+def test_vit_overlay_per_head_and_rollout(vit, tmp_path):
+    snap = vit.snapshot()
+    fig = render_vit(snap)
+    check_png(fig)
+    root = check_svg(fig)
+    # the input, then per layer (2): 2 heads + the rollout
+    assert len(list(root.iter(f"{SVG}image"))) == 1 + 2 * 3
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "rollout" in texts and "head 1" in texts
+    with pytest.raises(ValueError, match="needs the input image"):
+        render_vit(snap.weights)
+    image = np.zeros((8, 8), np.uint8)
+    image[:, :4] = 255
+    Image.fromarray(image).save(tmp_path / "half.png")
+    other = render_vit(vit.snapshot(vit.dataset.example(str(tmp_path / "half.png"))))
+    assert (pixels(other) != pixels(fig)).any()
+
+
+def fake_snapshot(step: int, T: int = 5) -> AttentionSnapshot:
+    rng = np.random.default_rng(step)
+    w = rng.random((2, 2, T, T)).astype(np.float32)
+    return AttentionSnapshot(step=step, weights=w / w.sum(-1, keepdims=True), labels=list("abcde"[:T]))
+
+
+def test_timeline_stays_bounded_and_covers_the_whole_run():
+    timeline = SnapshotTimeline(capacity=8)
+    for step in range(0, 1000, 10):  # 100 snapshots
+        timeline.add(fake_snapshot(step))
+        assert len(timeline) <= 9  # the capacity, plus the latest
+    steps = timeline.steps
+    assert steps[0] == 0 and steps[-1] == 990
+    assert steps == sorted(steps)
+    gaps = np.diff(steps[:-1])
+    assert len(set(gaps)) == 1  # evenly spread
+    assert timeline.at_step(555).step <= 555
+    timeline.drop_after(500)
+    assert timeline.steps[-1] <= 500
+
+
+def test_timeline_round_trips_through_the_run_folder(tmp_path):
+    timeline = SnapshotTimeline(capacity=4)
+    for step in range(7):
+        timeline.add(fake_snapshot(step))
+    path = timeline.save(tmp_path)
+    assert path == tmp_path / "attention" / "timeline.safetensors"
+    loaded = SnapshotTimeline.load(tmp_path)
+    assert loaded.steps == timeline.steps and loaded.stride == timeline.stride
+    for a, b in zip(loaded.snapshots, timeline.snapshots):
+        np.testing.assert_allclose(a.weights, b.weights, atol=1e-3)  # stored as float16
+        assert a.labels == b.labels
+    loaded.add(fake_snapshot(7))
+    timeline.add(fake_snapshot(7))
+    assert loaded.steps == timeline.steps  # thinning continues where it left off
+    with pytest.raises(FileNotFoundError, match="no attention snapshots"):
+        SnapshotTimeline.load(tmp_path / "nothing")
+
+
+def test_recorder_saves_at_checkpoints_and_resumes(tmp_path):
+    recorder = SnapshotRecorder(tmp_path)
+    for step in (0, 5, 10):
+        recorder(fake_snapshot(step))
+    assert not recorder.path.exists()
+    recorder(CheckpointEvent(10, tmp_path / "checkpoint"))
+    assert SnapshotTimeline.load(tmp_path).steps == [0, 5, 10]
+    resumed = SnapshotRecorder(tmp_path, resume_from_step=5)
+    assert resumed.timeline.steps == [0, 5]
+    resumed(fake_snapshot(10))
+    resumed.flush()
+    assert SnapshotTimeline.load(tmp_path).steps == [0, 5, 10]
+
+
+@pytest.mark.parametrize("view", ["grid", "lines", "roles"])
+def test_gif_has_one_frame_per_snapshot(tmp_path, view):
+    snaps = [fake_snapshot(step) for step in (0, 10, 20, 30, 40)]
+    path = save_gif(evolution_frames(snaps, view, layer=1, head=0), tmp_path / "evolution.gif")
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 5
+        first = np.asarray(gif.convert("RGB"))
+        gif.seek(4)
+        assert (np.asarray(gif.convert("RGB")) != first).any()
+    with pytest.raises(ValueError, match="needs the model"):
+        evolution_frames(snaps, "steps")
