@@ -23,6 +23,7 @@ TITLE_SIZE = 16
 LABEL_SIZE = 12
 SMALL = 10
 GRID_TILE_PX = 208  # about this many pixels per heatmap in the grid
+MAX_POINT_LABELS = 200  # a PCA scatter with more points than this shows dots only
 
 
 # ----- shared pieces --------------------------------------------------------------------------------
@@ -432,17 +433,19 @@ def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight
 
 
 # ----- ViT: [CLS] attention over the image ---------------------------------------------------------------
-def _overlay(image: np.ndarray, attention: np.ndarray) -> np.ndarray:
-    """Grey image (H, W) or (H, W, 3) in [0, 1] under a colour-coded (rows, cols) patch map, as uint8 RGB."""
+def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float) -> np.ndarray:
+    """The grey image (H, W) or (H, W, 3) in [0, 1] with each patch tinted by its attention (rows, cols):
+    a patch with little attention keeps the picture, a patch near `vmax` turns bright yellow. uint8 RGB."""
     img = np.asarray(image, dtype=np.float64)
     grey = img if img.ndim == 2 else img[..., :3].mean(axis=-1)
     H, W = grey.shape
     rows, cols = attention.shape
-    att = attention / max(float(attention.max()), 1e-12)
-    up = np.repeat(np.repeat(att, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
+    a = np.clip(attention / max(vmax, 1e-12), 0.0, 1.0)
+    up = np.repeat(np.repeat(a, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
     heat = colormap(up, 0.0, 1.0).astype(np.float64)
-    base = np.repeat(grey[..., None], 3, axis=-1) * 255
-    return np.clip(0.35 * base + 0.65 * heat, 0, 255).astype(np.uint8)
+    base = np.repeat(grey[..., None], 3, axis=-1) * 200 + 20
+    alpha = (0.2 + 0.8 * up)[..., None]
+    return np.clip(base * (1 - alpha) + heat * alpha, 0, 255).astype(np.uint8)
 
 
 def render_vit(
@@ -464,8 +467,8 @@ def render_vit(
     prediction = source.prediction if isinstance(source, AttentionSnapshot) else ""
     step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
     top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
-        "per head: how much [CLS] attends to each patch  ·  rollout: attention flow from the input through "
-        "all layers so far (heads averaged, residual added)",
+        "per head: how much [CLS] attends to each patch (yellow = most, one scale per layer)",
+        "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
         f"prediction: {prediction}" if prediction else "",
     ])
     shown = img if img.ndim == 2 else img[..., :3]
@@ -479,24 +482,30 @@ def render_vit(
         y = top + layer * (size + 30)
         fig.text(x0, y + 18 + size / 2, f"layer {layer}", LABEL_SIZE, INK, "lm", bold=True)
         maps = cls_attention_maps(weights, layer)
+        layer_top = float(maps.max())  # one scale for the heads of a layer, so they compare
         for head in range(H + 1):
             x = x0 + label_w + head * (size + gap)
             if head < H:
-                attention, caption = maps[head], f"head {head}"
+                attention, caption, top_value = maps[head], f"head {head}", layer_top
             else:
-                attention, caption = rollouts[layer, 0, 1:].reshape(rows, cols), "rollout"
+                attention = rollouts[layer, 0, 1:].reshape(rows, cols)
+                caption, top_value = "rollout", float(attention.max())
                 x += 14
             if layer == 0:
                 fig.text(x, y, caption, LABEL_SIZE, INK, "lt", bold=True)
-            fig.image(x, y + 18, size, size, _overlay(img, attention))
+            fig.image(x, y + 18, size, size, _overlay(img, attention, top_value))
+            for k in range(1, rows):  # the patch grid
+                fig.line(x, y + 18 + k * size / rows, x + size, y + 18 + k * size / rows, "#ffffff", 1, 0.35)
+            for k in range(1, cols):
+                fig.line(x + k * size / cols, y + 18, x + k * size / cols, y + 18 + size, "#ffffff", 1, 0.35)
             fig.text(x, y + 20 + size, f"max {attention.max():.2f}", SMALL, MUTED, "lt")
     return fig
 
 
 # ----- embeddings ----------------------------------------------------------------------------------------
 def render_embeddings(projection, *, connect: bool = False, size: int = 420) -> Figure:  # noqa: ANN001
-    """A 2-D PCA scatter (analysis.embeddings.Projection) with every point labelled; connect=True joins
-    consecutive points (positions 0 -> 1 -> 2 ...)."""
+    """A 2-D PCA scatter (analysis.embeddings.Projection), every point labelled (up to MAX_POINT_LABELS
+    points); connect=True joins consecutive points (positions 0 -> 1 -> 2 ...)."""
     pts = np.asarray(projection.points, dtype=np.float64)
     fig = Figure()
     e1, e2 = projection.explained
@@ -515,7 +524,8 @@ def render_embeddings(projection, *, connect: bool = False, size: int = 420) -> 
     for index, (px, py) in enumerate(xy):
         colour = colormap(np.array([index / max(n - 1, 1)]), 0.0, 1.0)[0] if connect else (31, 119, 180)
         fig.circle(px, py, 3.5, "#%02x%02x%02x" % tuple(int(c) for c in colour))
-        fig.text(px + 5, py - 2, show_token(projection.labels[index]), SMALL, INK, "lb")
+        if n <= MAX_POINT_LABELS:
+            fig.text(px + 5, py - 2, show_token(projection.labels[index]), SMALL, INK, "lb")
     fig.text(left + plot / 2, top + plot + 8, f"PC 1 ({e1:.0%} of the variance)", 11, MUTED, "mt")
     fig.text(left - 10, top + plot / 2, f"PC 2 ({e2:.0%})", 11, MUTED, "mm", rotate=True)
     return fig

@@ -1,0 +1,84 @@
+"""`playground attention` end to end on a tiny trained run: stills from the checkpoint, a GIF from the
+snapshots `playground train` recorded, and one-line errors."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+
+from playground.cli import main
+
+TINY = ["--set", "model.n_layer=2", "--set", "model.n_embd=32", "--set", "model.n_head=2", "--set", "model.d_ff=64",
+        "--set", "train.batch_size=8", "--set", "train.snapshot_interval=5", "--set", "train.eval_interval=10",
+        "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "encoder"
+    assert main(["train", "encoder-reverse", "--steps", "20", "--out", str(out), *TINY]) == 0
+    return out
+
+
+def test_train_records_the_attention_timeline(run_dir):
+    assert (run_dir / "attention" / "timeline.safetensors").exists()
+
+
+@pytest.mark.parametrize("view", ["grid", "steps", "lines", "roles", "embeddings", "positions"])
+def test_each_view_to_png_and_svg(run_dir, tmp_path, view, capsys):
+    png, svg = tmp_path / f"{view}.png", tmp_path / f"{view}.svg"
+    assert main(["attention", str(run_dir), "--view", view, "--layer", "1", "--out", str(png)]
+                + (["--head", "1"] if view in ("steps", "lines") else [])) == 0
+    assert "wrote" in capsys.readouterr().err
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width > 200 and image.height > 150
+    assert main(["attention", str(run_dir), "--view", view, "--out", str(svg)]) == 0
+    assert ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_own_input_changes_the_picture(run_dir, tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert main(["attention", str(run_dir), "--input", "1 2 3 4", "--view", "steps", "--out", str(a)]) == 0
+    assert main(["attention", str(run_dir), "--input", "9 8 7 7 7 1", "--view", "steps", "--out", str(b)]) == 0
+    assert a.read_bytes() != b.read_bytes()
+
+
+def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
+    gif = tmp_path / "evolution.gif"
+    assert main(["attention", str(run_dir), "--out", str(gif)]) == 0
+    assert "5 frames, steps 0..20" in capsys.readouterr().err  # snapshots at steps 0, 5, 10, 15, 20
+    with Image.open(gif) as image:
+        assert image.n_frames == 5
+    lines = tmp_path / "lines.gif"
+    assert main(["attention", str(run_dir), "--view", "lines", "--layer", "1", "--head", "0", "--out", str(lines)]) == 0
+    with Image.open(lines) as image:
+        assert image.n_frames == 5
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--input", "1 2", "--out", "x.gif"], "drop --input"),
+    (["--view", "steps", "--out", "x.gif"], "needs the model"),
+    (["--out", "x.jpg"], "must end in .png, .svg or .gif"),
+    (["--view", "steps", "--layer", "7", "--out", "x.png"], "layer 7 does not exist"),
+    (["--view", "steps", "--head", "2", "--out", "x.png"], "head 2 does not exist"),
+    (["--view", "vit", "--out", "x.png"], "needs the input image"),
+    (["--input", "hello", "--out", "x.png"], "symbols"),
+    (["--head", "1", "--out", "x.png"], "the grid shows every head"),
+])
+def test_errors_are_one_line(run_dir, tmp_path, capsys, args, message):
+    args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
+    assert main(["attention", str(run_dir), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_missing_run_and_missing_timeline(tmp_path, capsys):
+    assert main(["attention", str(tmp_path / "nope"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "run.json").write_text(json.dumps({}))
+    assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.gif")]) == 2
+    assert "no attention snapshots" in capsys.readouterr().err
+    assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "no checkpoint folder" in capsys.readouterr().err
