@@ -36,10 +36,12 @@ def load(data: DataSpec, model: ModelSpec, seed: int) -> Dataset:
 
         return ProceduralDataset(p, model, seed)
     if kind == "classify":
-        from playground.data.classification import TextClassificationDataset
+        from playground.data.classification import TextClassificationDataset, WordPieceClassificationDataset
 
-        texts, labels, *_ = classify_source(p.entry, p.options, data)
-        return TextClassificationDataset(p, texts, labels, model, seed)
+        source = classify_source(p.entry, p.options, data)
+        if p.tokenizer:
+            return WordPieceClassificationDataset(p, source, model, seed)
+        return TextClassificationDataset(p, source.texts, source.labels, model, seed, source.held_out)
     from playground.data import images
 
     if p.entry.key == "digits":

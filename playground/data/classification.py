@@ -1,21 +1,32 @@
-"""Word-level sequence classification for the encoder: "[CLS] w1 w2 ... [PAD] ...", one label per row.
+"""Sequence classification for the encoder, one label per row; the model classifies from position 0.
 
-The model classifies from position 0, the [CLS] token.
+Word level (training from scratch): "[CLS] w1 w2 ... [PAD] ...".
+Word pieces of a pretrained model (ModelSpec.pretrained): "[CLS] piece ##piece ... [SEP] [PAD] ...".
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from playground.core.spec import ModelSpec
 from playground.data.base import IGNORE_INDEX, Batch, DataError
 from playground.data.indexed import IndexedDataset
-from playground.data.registry import Plan, split_indices
+from playground.data.registry import ClassifySource, Plan, split_indices
 from playground.data.vocab import CLS, PAD, VocabMethods
+from playground.data.wordpiece import wordpiece
+
+
+def classify_rows(n: int, n_val: int, held_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, validation rows): the last `held_out` rows when the dataset fixes them, else a seeded split."""
+    if held_out:
+        return np.arange(n - held_out), np.arange(n - held_out, n)
+    return split_indices(n, n_val, seed)
 
 
 class TextClassificationDataset(VocabMethods, IndexedDataset):
-    def __init__(self, plan: Plan, texts: tuple[str, ...], labels: tuple[int, ...], model: ModelSpec, seed: int):
+    def __init__(self, plan: Plan, texts: tuple[str, ...], labels: tuple[int, ...], model: ModelSpec, seed: int,
+                 held_out: int = 0):
         assert plan.vocab is not None
         self.vocab = plan.vocab
         self.block_size = model.block_size
@@ -24,7 +35,7 @@ class TextClassificationDataset(VocabMethods, IndexedDataset):
             ids = self._with_cls(text)
             x[row, : len(ids)] = torch.tensor(ids)
         mask = x != self.vocab.id(PAD)
-        train_rows, val_rows = split_indices(len(texts), plan.info.n_val, seed)
+        train_rows, val_rows = classify_rows(len(texts), plan.info.n_val, held_out, seed)
         super().__init__(plan.info, x, torch.tensor(labels), mask, train_rows, val_rows)
 
     def _with_cls(self, text: str) -> list[int]:
@@ -39,3 +50,35 @@ class TextClassificationDataset(VocabMethods, IndexedDataset):
             raise DataError("type a sentence first")
         x = torch.tensor(self._with_cls(text))[None]
         return Batch(x, torch.tensor([IGNORE_INDEX]))
+
+
+class WordPieceClassificationDataset(IndexedDataset):
+    """Texts in a pretrained model's WordPiece ids, padded with [PAD] (mask False) to model.block_size."""
+
+    def __init__(self, plan: Plan, source: ClassifySource, model: ModelSpec, seed: int):
+        assert plan.tokenizer is not None
+        self.tokenizer = wordpiece(plan.tokenizer)
+        self.block_size = model.block_size
+        x = torch.full((len(source.texts), self.block_size), self.tokenizer.pad_id)
+        mask = torch.zeros(x.shape, dtype=torch.bool)
+        for row, ids in enumerate(self.tokenizer.encode_many(source.texts, self.block_size)):
+            x[row, : len(ids)] = torch.tensor(ids)
+            mask[row, : len(ids)] = True
+        train_rows, val_rows = classify_rows(len(source.texts), plan.info.n_val, source.held_out, seed)
+        super().__init__(plan.info, x, torch.tensor(source.labels), mask, train_rows, val_rows)
+
+    def token_labels(self, x: torch.Tensor) -> list[str]:
+        return self.tokenizer.labels(x.reshape(-1).tolist())
+
+    def encode(self, text: str) -> list[int]:
+        """'[CLS] pieces [SEP]', cut to the max sequence length."""
+        return self.tokenizer.encode(text, self.block_size)
+
+    def decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids)
+
+    def example(self, text: str) -> Batch:
+        """Typed text as one unpadded row of word pieces; no label known."""
+        if not self.tokenizer.pieces(text):
+            raise DataError("type a sentence first")
+        return Batch(torch.tensor(self.encode(text))[None], torch.tensor([IGNORE_INDEX]))

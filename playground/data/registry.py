@@ -11,12 +11,12 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
 from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec
-from playground.data import corpora, user_files
+from playground.data import corpora, pronoun, user_files, wordpiece
 from playground.data.base import DataError, DataInfo
 from playground.data.vocab import CLS, MASK, PAD, SEP, UNK, Vocab, word_tokens
 
@@ -58,6 +58,7 @@ class Plan:
     info: DataInfo
     options: Mapping[str, OptionValue]  # every option, defaults filled in
     vocab: Vocab | None = None
+    tokenizer: str | None = None  # a pretrained model's WordPiece tokenizer (ModelSpec.pretrained) instead of vocab
 
 
 _SEQ_OPTIONS = {
@@ -82,6 +83,10 @@ REGISTRY: dict[str, Entry] = {
         *[Entry(k, k.capitalize(), _TEXT_FAMILIES, d, "procedural", _SEQ_OPTIONS) for k, d in _PROCEDURAL.items()],
         Entry("sentiment", "Movie review sentiment", ("encoder",),
               "templated one-line reviews with negation ('was not great'): positive or negative", "classify"),
+        Entry("pronoun", "Which noun is 'it'?", ("encoder",),
+              "the lecture's 'The animal didn't cross the street because it was too tired / wide': does 'it' "
+              "mean the first or the second noun? Validation uses nouns and adjectives never seen in training",
+              "classify"),
         Entry("digits", "Handwritten digits", ("vit",),
               "scikit-learn's 1797 handwritten digits, 8x8 pixels, 10 classes", "images"),
         Entry("shapes", "Shapes", ("vit",),
@@ -108,6 +113,10 @@ def builtin_datasets() -> list[tuple[str, str, tuple[Family, ...], str]]:
 def plan(data: DataSpec, model: ModelSpec) -> Plan:
     entry = _entry(data, model)
     options = _resolve_options(entry, data.options)
+    if model.pretrained:
+        if entry.kind != "classify":
+            raise DataError(_pretrained_mismatch(entry, model.pretrained))
+        return _plan_wordpiece(entry, options, data, model, model.pretrained)
     if entry.kind == "text":
         return _plan_text(entry, options, data, model)
     if entry.kind == "procedural":
@@ -142,6 +151,15 @@ def _family_mismatch(entry: Entry, family: Family) -> str:
                 f"or switch to the Vision Transformer for {entry.key}")
     return (f"{entry.key} is sequence classification, which needs the Encoder (BERT-like): switch to it, "
             f"or pick {_keys_for(family)} for the {FAMILY_TITLES[family]}")
+
+
+def _pretrained_mismatch(entry: Entry, name: str) -> str:
+    title = wordpiece.PRETRAINED_TITLES.get(name, name)
+    why = ("it has no masked-language-model head to fill in masked tokens" if entry.kind == "text"
+           else "it fine-tunes a classification head on its [CLS] token")
+    keys = ", ".join(e.key for e in REGISTRY.values() if e.kind == "classify" and "encoder" in e.families)
+    return (f"the pretrained {title} cannot learn {entry.key}: {why}. Pick a sentence classification dataset "
+            f"({keys}), or switch the pretrained model off to train an encoder from scratch on {entry.key}")
 
 
 def _resolve_options(entry: Entry, given: Mapping[str, OptionValue]) -> dict[str, OptionValue]:
@@ -243,35 +261,89 @@ def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: Model
     return Plan(entry, info, {**options, "length": length}, vocab)
 
 
-def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: DataSpec
-                    ) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], tuple[str, ...], int]:
-    """(texts, labels, class_names, words, skipped rows) of a text classification dataset."""
-    if entry.key == "sentiment":
-        examples = corpora.sentiment_examples()
+class ClassifySource(NamedTuple):
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+    class_names: tuple[str, ...]
+    words: tuple[str, ...]  # word-level vocabulary (training from scratch)
+    skipped: int  # rows without text or label
+    held_out: int = 0  # > 0: the last held_out texts are the validation set (no random split)
+
+
+def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: DataSpec) -> ClassifySource:
+    """Texts, labels, class names, words, skipped rows and fixed validation rows of a text classification dataset."""
+    if entry.key in ("sentiment", "pronoun"):
+        if entry.key == "sentiment":
+            examples, class_names, held_out = corpora.sentiment_examples(), corpora.SENTIMENT_CLASSES, 0
+        else:
+            task = pronoun.pronoun_task()
+            examples, class_names, held_out = task.train + task.val, pronoun.PRONOUN_CLASSES, len(task.val)
         texts = tuple(t for t, _ in examples)
-        words = tuple(sorted({w for t in texts for w in word_tokens(t)}))
-        return texts, tuple(y for _, y in examples), corpora.SENTIMENT_CLASSES, words, 0
+        return ClassifySource(texts, tuple(y for _, y in examples), class_names, _sorted_words(texts), 0, held_out)
     table = user_files.read_csv_file(data.path or "", str(options["text_column"]), str(options["label_column"]))
-    return table.texts, table.labels, table.class_names, table.words, table.skipped
+    return ClassifySource(table.texts, table.labels, table.class_names, table.words, table.skipped)
+
+
+@functools.lru_cache(maxsize=4)
+def _sorted_words(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({w for t in texts for w in word_tokens(t)}))
+
+
+def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tuple[int, int, list[str]]:
+    """(n_train, n_val, notes) of a classification dataset, refusing one too small to split."""
+    notes = []
+    if source.held_out:
+        n_train, n_val = len(source.texts) - source.held_out, source.held_out
+        notes.append(f"validation: {n_val} sentences with held-out words (the validation fraction does not apply)")
+    else:
+        n_train, n_val = split_sizes(len(source.texts), data.val_fraction)
+    if n_train < 1:
+        raise DataError(f"{entry.title} has only {len(source.texts)} example(s): add more, at least 10 per class")
+    if source.skipped:
+        notes.append(f"{source.skipped} row(s) without text or label skipped")
+    return n_train, n_val, notes
 
 
 def _plan_classify(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
-    texts, _labels, class_names, words, skipped = classify_source(entry, options, data)
-    vocab = Vocab(words, (PAD, CLS, UNK), level="word")
-    n_train, n_val = split_sizes(len(texts), data.val_fraction)
-    if n_train < 1:
-        raise DataError(f"{entry.title} has only {len(texts)} example(s): add more, at least 10 per class")
-    notes = []
-    if skipped:
-        notes.append(f"{skipped} row(s) without text or label skipped")
-    too_long = _count_longer(texts, vocab, model.block_size - 1)
+    source = classify_source(entry, options, data)
+    vocab = Vocab(source.words, (PAD, CLS, UNK), level="word")
+    n_train, n_val, notes = classify_sizes(entry, source, data)
+    too_long = _count_longer(source.texts, vocab, model.block_size - 1)
     if too_long:
         notes.append(f"{too_long} text(s) longer than {model.block_size - 1} words are cut to fit the context")
     info = DataInfo(
-        name=entry.key, title=entry.title, task="classify", vocab_size=len(vocab), n_classes=len(class_names),
-        class_names=class_names, pad_id=vocab.id(PAD), n_train=n_train, n_val=n_val, notes=tuple(notes),
+        name=entry.key, title=entry.title, task="classify", vocab_size=len(vocab), n_classes=len(source.class_names),
+        class_names=source.class_names, pad_id=vocab.id(PAD), n_train=n_train, n_val=n_val, notes=tuple(notes),
     )
     return Plan(entry, info, options, vocab)
+
+
+def _plan_wordpiece(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec,
+                    name: str) -> Plan:
+    """Sentence classification in the pretrained model's own word pieces: '[CLS] pieces [SEP] [PAD] ...'."""
+    longest = wordpiece.max_positions(name)
+    T = model.block_size
+    if not 3 <= T <= longest:
+        raise DataError(
+            f"a max sequence length of {T} tokens does not fit the pretrained model: use 3 to {longest} "
+            f"([CLS], at least one word piece, [SEP])"
+        )
+    source = classify_source(entry, options, data)
+    n_train, n_val, notes = classify_sizes(entry, source, data)
+    lengths = wordpiece.lengths(name, source.texts)
+    too_long = int((lengths > T).sum())
+    if too_long:
+        notes.append(
+            f"{too_long} text(s) longer than {T} word pieces (with [CLS] and [SEP]; the longest has "
+            f"{int(lengths.max())}) are cut to fit the max sequence length"
+        )
+    info = DataInfo(
+        name=entry.key, title=entry.title, task="classify", vocab_size=wordpiece.vocab_size(name),
+        n_classes=len(source.class_names), class_names=source.class_names,
+        pad_id=int(wordpiece.model_config(name).get("pad_token_id", 0)), n_train=n_train, n_val=n_val,
+        notes=tuple(notes),
+    )
+    return Plan(entry, info, options, tokenizer=name)
 
 
 def _count_longer(texts: tuple[str, ...], vocab: Vocab, limit: int) -> int:
