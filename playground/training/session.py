@@ -201,6 +201,17 @@ class TrainingSession:
         return self.dataset.decode(logits.argmax(-1).tolist())
 
     @torch.no_grad()
+    def predict(self, text: str) -> list[tuple[str, float]]:
+        """'Try it': (class name, probability) of a text classifier for typed text, most likely first."""
+        if self.info.task != "classify" or self.info.unit != "tokens":
+            raise ValueError("only a text classifier (an encoder on sentences) predicts a class for typed text")
+        batch = self.dataset.example(text).to(self.placement.device)
+        self.model.eval()
+        probs = self.model(batch.x, batch.mask).logits[0].float().softmax(-1).cpu().tolist()
+        names = [self.info.class_names[i] if i < len(self.info.class_names) else str(i) for i in range(len(probs))]
+        return sorted(zip(names, probs), key=lambda pair: -pair[1])
+
+    @torch.no_grad()
     def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8) -> str:
         """Generate text from the decoder, one token at a time, cropping the context to block_size."""
         if self.info.task != "lm":
