@@ -145,6 +145,8 @@ def test_uniform_attention_has_maximal_entropy_and_identity_none():
     uniform = head_roles(np.full((T, T), 1 / T))
     assert uniform.entropy == pytest.approx(1.0)
     assert head_roles(np.full((T, T), 1 / T), normalise=False).entropy == pytest.approx(np.log(T))
+    shift = head_roles(np.roll(np.eye(T), 1, axis=1))  # the encoder-shift preset's head: i looks at i+1
+    assert shift.next == pytest.approx(1.0) and shift.previous == 0.0
     identity = head_roles(np.eye(T))
     assert identity.entropy == pytest.approx(0.0)
     assert identity.distance == 0.0 and identity.self == 1.0 and identity.previous == 0.0
@@ -181,7 +183,7 @@ def test_role_table_covers_every_head_and_sorts():
     assert [(r.layer, r.head) for r in table] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert sort_table(table, "previous")[0].head == 1 and sort_table(table, "previous")[0].layer == 0
     assert sort_table(table, "entropy")[0].layer == 1 and sort_table(table, "entropy")[0].head == 0
-    assert set(table[0].as_dict()) == {"layer", "head", "entropy", "distance", "previous", "first", "self"}
+    assert set(table[0].as_dict()) == {"layer", "head", "entropy", "distance", "previous", "next", "first", "self"}
     with pytest.raises(ValueError, match="sort by"):
         sort_table(table, "loudness")
 

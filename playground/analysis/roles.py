@@ -9,6 +9,8 @@ key j, rows sum to 1. All measures average over the *valid* query rows (see `all
                entropy is 0 by force. normalise=False gives nats, averaged over all valid rows.
     distance   mean over rows of sum_j w_ij |i - j|: how far (in tokens) a head looks on average
     previous   mean over rows i >= 1 of w_{i, i-1}: 1 for a perfect previous-token head
+    next       mean over rows i < T-1 of w_{i, i+1}: 1 for a head that reads its right neighbour (an
+               encoder; always 0 under a causal mask)
     first      mean over rows of w_{i, 0}: 1 for a head parked on the first token ([CLS] or BOS)
     self       mean over rows of w_{i, i}: 1 for a head that looks at itself (the diagonal)
 
@@ -25,11 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MEASURES = ("entropy", "distance", "previous", "first", "self")
+MEASURES = ("entropy", "distance", "previous", "next", "first", "self")
 MEASURE_TITLES = {
     "entropy": "entropy",
     "distance": "mean distance",
     "previous": "previous token",
+    "next": "next token",
     "first": "first token",
     "self": "self (diagonal)",
 }
@@ -37,6 +40,7 @@ MEASURE_TIPS = {
     "entropy": "how spread out the attention is: 1 = evenly over all allowed keys, 0 = on a single key",
     "distance": "how many tokens away the head looks, on average",
     "previous": "how much each token attends to the token just before it (1 = a perfect previous-token head)",
+    "next": "how much each token attends to the token just after it (an encoder can look ahead)",
     "first": "how much attention goes to the first token ([CLS] or the start): often a 'no-op' resting place",
     "self": "how much each token attends to itself",
 }
@@ -78,6 +82,7 @@ class HeadRoles:
     entropy: float
     distance: float
     previous: float
+    next: float
     first: float
     self: float
 
@@ -99,7 +104,7 @@ def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: 
     allowed = np.ones((T, T), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     rows = np.ones(T, dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
     if not rows.any():
-        return HeadRoles(0.0, 0.0, 0.0, 0.0, 0.0)
+        return HeadRoles(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     idx = np.arange(T)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
@@ -114,9 +119,12 @@ def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: 
     prev_rows = rows.copy()
     prev_rows[0] = False
     previous = float(w[idx[1:], idx[:-1]][prev_rows[1:]].mean()) if prev_rows.any() else 0.0
+    next_rows = rows.copy()
+    next_rows[-1] = False
+    following = float(w[idx[:-1], idx[1:]][next_rows[:-1]].mean()) if next_rows.any() else 0.0
     first = float(w[rows, 0].mean())
     diagonal = float(np.diagonal(w)[rows].mean())
-    return HeadRoles(entropy, distance, previous, first, diagonal)
+    return HeadRoles(entropy, distance, previous, following, first, diagonal)
 
 
 @dataclass(frozen=True)

@@ -325,7 +325,17 @@ class Figure:
             atomic_write_text(path, self.to_svg())
         else:
             raise ValueError(f"cannot write {path.name}: a figure is saved as .png or .svg")
-        return path
+        return _readable(path)
+
+
+def _readable(path: Path) -> Path:
+    """Atomic writes create the file private (0600); a figure for slides gets the usual umask rights."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+    return path
 
 
 def save_gif(figures: list[Figure], path: str | Path, frame_ms: int = 500, last_frame_ms: int = 2000) -> Path:
@@ -349,4 +359,4 @@ def save_gif(figures: list[Figure], path: str | Path, frame_ms: int = 500, last_
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
                    optimize=False, disposal=1)
     atomic_write_bytes(Path(path), buffer.getvalue())
-    return Path(path)
+    return _readable(Path(path))

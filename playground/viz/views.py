@@ -396,9 +396,9 @@ def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight
     fig = Figure()
     top = _header(fig, title or "What each head does", [
         "entropy normalised by ln(allowed keys): 1 = spread evenly, 0 = one key  ·  distance in tokens  ·  "
-        "previous / first / self: mean weight on that key",
+        "previous / next / first / self: mean weight on that key",
     ])
-    columns = [("layer", 56.0), ("head", 56.0)] + [(m, 128.0) for m in MEASURES]
+    columns = [("layer", 50.0), ("head", 50.0)] + [(m, 120.0) for m in MEASURES]
     tops = {m: max(1.0, max(getattr(r.roles, m) for r in rows)) if m == "distance" else 1.0 for m in MEASURES}
     row_h = 24.0
     x = 12.0
