@@ -224,3 +224,14 @@ def test_csv_errors_give_messages(tmp_path, content, options, message):
     path = write(tmp_path, content)
     with pytest.raises(DataError, match=message):
         describe(DataSpec(name="csv_file", path=path, options=options), BERT)
+
+
+def test_kind_labels_name_the_referent_and_keep_the_sentences():
+    position, kind = P.pronoun_task("position"), P.pronoun_task("kind")
+    assert [t for t, _ in kind.train + kind.val] == [t for t, _ in position.train + position.val]
+    for text, label in kind.train[:500] + kind.val[:500]:
+        assert label == (0 if word_tokens(text)[-2] in P.ANIMAL_STATES else 1), text
+    info = describe(DataSpec(name="pronoun", options={"labels": "kind"}), BERT)
+    assert info.class_names == ("the animal", "the place or thing")
+    with pytest.raises(DataError, match="must be one of"):
+        describe(DataSpec(name="pronoun", options={"labels": "colour"}), BERT)

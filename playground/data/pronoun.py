@@ -5,8 +5,11 @@
 
 Every sentence names two nouns of different kinds (an animal, and a place or a load) and ends with
 "because it was too <adjective>"; the adjective fits only one kind, so it decides what "it" means.
-Half the templates name the animal first, half second (passives), so neither the adjective nor the
-word order alone gives the answer: label 0 = "it" is the first noun, 1 = the second.
+Half the templates name the animal first, half second (passives). Two labelings (the dataset option
+`labels`):
+    position (default)  0 = "it" is the first noun, 1 = the second. Neither the adjective nor the word
+                        order alone gives the answer: the model must combine them.
+    kind                0 = "it" is the animal, 1 = the place or thing: the adjective alone decides.
 
 Validation sentences use held-out nouns and adjectives that never appear in training: a model can
 only get them right by knowing what the words mean (a pretrained model does; one trained from
@@ -20,7 +23,9 @@ import functools
 import random
 from dataclasses import dataclass
 
-PRONOUN_CLASSES = ("first noun", "second noun")
+# What a label names: which noun "it" is by its place in the sentence, or by its kind.
+LABELINGS = {"position": ("first noun", "second noun"), "kind": ("the animal", "the place or thing")}
+PRONOUN_CLASSES = LABELINGS["position"]
 N_TRAIN, N_VAL = 4000, 800
 LECTURE_PAIR = (
     "The animal didn't cross the street because it was too tired.",
@@ -98,7 +103,7 @@ def split_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(w for w in words if w not in HELD_OUT), tuple(w for w in words if w in HELD_OUT)
 
 
-def _sentences(side: int, n: int, seed: int) -> tuple[tuple[tuple[str, int], ...], frozenset[str]]:
+def _sentences(side: int, n: int, seed: int, labels: str) -> tuple[tuple[tuple[str, int], ...], frozenset[str]]:
     """n labelled sentences from the training (side 0) or held-out (side 1) words; no duplicates."""
     pick = {name: split_words(words)[side] for name, words in {
         "animals": ANIMALS, "animal_states": ANIMAL_STATES, "places": PLACES, "place_states": PLACE_STATES,
@@ -116,14 +121,18 @@ def _sentences(side: int, n: int, seed: int) -> tuple[tuple[tuple[str, int], ...
         about_animal = rng.random() < 0.5
         adj = rng.choice(pick["animal_states"] if about_animal else other_states)
         text = template.format(a=rng.choice(pick["animals"]), o=rng.choice(others), adj=adj)
-        # "it" is the first noun exactly when the adjective describes the noun written first.
-        out.setdefault(text, 0 if about_animal == (first == "animal") else 1)
+        if labels == "kind":
+            out.setdefault(text, 0 if about_animal else 1)
+        else:  # "it" is the first noun exactly when the adjective describes the noun written first
+            out.setdefault(text, 0 if about_animal == (first == "animal") else 1)
     return tuple(out.items()), frozenset(w for words in pick.values() for w in words)
 
 
 @functools.cache
-def pronoun_task() -> PronounTask:
-    """The fixed training and held-out validation sentences (the same on every machine)."""
-    train, train_words = _sentences(0, N_TRAIN, seed=0)
-    val, val_words = _sentences(1, N_VAL, seed=1)
+def pronoun_task(labels: str = "position") -> PronounTask:
+    """The fixed training and held-out validation sentences (the same on every machine and for both labelings)."""
+    if labels not in LABELINGS:
+        raise ValueError(f"labels must be one of {', '.join(LABELINGS)}, got {labels!r}")
+    train, train_words = _sentences(0, N_TRAIN, 0, labels)
+    val, val_words = _sentences(1, N_VAL, 1, labels)
     return PronounTask(train, val, train_words, val_words)

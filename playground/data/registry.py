@@ -86,7 +86,9 @@ REGISTRY: dict[str, Entry] = {
         Entry("pronoun", "Which noun is 'it'?", ("encoder",),
               "the lecture's 'The animal didn't cross the street because it was too tired / wide': does 'it' "
               "mean the first or the second noun? Validation uses nouns and adjectives never seen in training",
-              "classify"),
+              "classify",
+              {"labels": Option("position", "what a label names: 'position' (the first or the second noun) or "
+                                "'kind' (the animal, or the place or thing)", choices=tuple(pronoun.LABELINGS))}),
         Entry("digits", "Handwritten digits", ("vit",),
               "scikit-learn's 1797 handwritten digits, 8x8 pixels, 10 classes", "images"),
         Entry("shapes", "Shapes", ("vit",),
@@ -276,8 +278,9 @@ def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: Data
         if entry.key == "sentiment":
             examples, class_names, held_out = corpora.sentiment_examples(), corpora.SENTIMENT_CLASSES, 0
         else:
-            task = pronoun.pronoun_task()
-            examples, class_names, held_out = task.train + task.val, pronoun.PRONOUN_CLASSES, len(task.val)
+            labels = str(options["labels"])
+            task = pronoun.pronoun_task(labels)
+            examples, class_names, held_out = task.train + task.val, pronoun.LABELINGS[labels], len(task.val)
         texts = tuple(t for t, _ in examples)
         return ClassifySource(texts, tuple(y for _, y in examples), class_names, _sorted_words(texts), 0, held_out)
     table = user_files.read_csv_file(data.path or "", str(options["text_column"]), str(options["label_column"]))
