@@ -1,34 +1,74 @@
 """One optimizer step: forward, loss, backward, clipping, AdamW. The session calls it once per batch.
 
-Kept apart from the session so the fast paths (precision, compilation) live in one place.
+Kept apart from the session so the fast paths live in one place. Two ways to take the same step:
+
+- eager: the session's forward_loss, `loss.backward()`, `clip_grad_norm_`, `optimizer.step()`;
+- compiled (`torch.compile`, when `device.should_compile` says it pays): forward + loss as one graph
+  (its backward compiled with it), then clipping and the AdamW update as a second graph over all
+  parameters at once. The update reads and writes the optimizer's own state tensors (`exp_avg`,
+  `exp_avg_sq`, `step`), so checkpoints, resume and `optimizer.state_dict()` are exactly the eager
+  ones, and the model itself is never wrapped: its state_dict keys stay clean, and attention
+  snapshots, evaluation and sampling run the plain module. The learning rate enters the graph as a
+  tensor, so changing it live (`set_lr`, warm-up, cosine) never recompiles.
+
+Precision (bf16 autocast) and the attention path come from the Placement (see device.py).
 """
 
 from __future__ import annotations
 
 import math
+import time
+import warnings
 from collections.abc import Callable
 
 import torch
 
 from playground.data.base import Batch
-from playground.training.device import Placement
+from playground.training.device import Placement, enable_compile_cache, should_compile
 
 ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
+
+COMPILING_NOTE = "compiling the training step (cached after the first time: ~2 s then, up to 30 s now)..."
 
 
 class TrainStep:
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement,
-                 grad_clip: float, forward_loss: ForwardLoss) -> None:
+                 grad_clip: float, forward_loss: ForwardLoss, *, compile_mode: str = "off",
+                 flops_per_step: float = 0.0, max_steps: int = 0) -> None:
         self.model = model
         self.optimizer = optimizer
         self.placement = placement
         self.grad_clip = grad_clip
         self.forward_loss = forward_loss
+        if hasattr(model, "set_attention_impl"):
+            model.set_attention_impl(placement.attention)  # type: ignore[operator]
+        self.compiled = should_compile(compile_mode, placement.device, flops_per_step, max_steps) and _plain_adamw(
+            optimizer
+        )
+        self.compile_seconds: float | None = None  # wall time of the first (compiling) compiled step
+        self._notes: list[str] = [COMPILING_NOTE] if self.compiled else []
+        self._lr = torch.zeros((), dtype=torch.float32, device=placement.device)
+        self._compiled_forward: ForwardLoss | None = None
+        self._compiled_update: Callable[..., None] | None = None
+
+    def notes(self) -> list[str]:
+        """Status lines for the user since the last call ("compiling...", "compiled in 9.1 s")."""
+        notes, self._notes = self._notes, []
+        return notes
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """Train on one batch at learning rate `lr`; returns the loss. A non-finite loss updates nothing."""
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr  # the float stays the optimizer's (checkpoints); the compiled path reads _lr
+        if self.compiled:
+            try:
+                return self._compiled_step(batch, lr)
+            except Exception as err:  # noqa: BLE001 - a compiler problem must never stop a lesson
+                self._fall_back(err)
+        return self._eager_step(batch)
+
+    # ----- eager ----------------------------------------------------------------------------------------
+    def _eager_step(self, batch: Batch) -> float:
         loss, _ = self.forward_loss(batch)
         loss_value = loss.item()
         if math.isfinite(loss_value):
@@ -38,3 +78,85 @@ class TrainStep:
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         return loss_value
+
+    # ----- compiled -------------------------------------------------------------------------------------
+    def _compiled_step(self, batch: Batch, lr: float) -> float:
+        first = self._compiled_forward is None
+        started = time.perf_counter()
+        if first:
+            enable_compile_cache()
+            self._compiled_forward = torch.compile(self.forward_loss, dynamic=False)
+            self._compiled_update = torch.compile(_clip_and_adamw, dynamic=False)
+        assert self._compiled_forward is not None and self._compiled_update is not None
+        loss, _ = self._compiled_forward(batch)
+        loss_value = loss.item()
+        if math.isfinite(loss_value):
+            loss.backward()
+            self._lr.fill_(lr)
+            self._update(self._compiled_update)
+        self.optimizer.zero_grad(set_to_none=True)
+        if first:
+            self.compile_seconds = time.perf_counter() - started
+            self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s")
+        return loss_value
+
+    def _update(self, update: Callable[..., None]) -> None:
+        params, grads, exp_avgs, exp_avg_sqs, steps, decays = [], [], [], [], [], []
+        for group in self.optimizer.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.optimizer.state[p]
+                if not state:  # what torch.optim.AdamW creates on its first step
+                    state["step"] = torch.tensor(0.0, dtype=torch.float32)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                params.append(p)
+                grads.append(p.grad)
+                exp_avgs.append(state["exp_avg"])
+                exp_avg_sqs.append(state["exp_avg_sq"])
+                steps.append(state["step"])
+                decays.append(float(group["weight_decay"]))
+        group = self.optimizer.param_groups[0]
+        beta1, beta2 = group["betas"]
+        update(params, grads, exp_avgs, exp_avg_sqs, steps, self._lr, tuple(decays), float(beta1), float(beta2),
+               float(group["eps"]), float(self.grad_clip))
+
+    def _fall_back(self, err: Exception) -> None:
+        self.compiled = False
+        message = f"compiling the training step failed ({type(err).__name__}: {err}); training uncompiled"
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        self._notes.append(message)
+        self.optimizer.zero_grad(set_to_none=True)
+
+
+def _plain_adamw(optimizer: torch.optim.Optimizer) -> bool:
+    """The compiled update reproduces torch.optim.AdamW's default algorithm, and only that."""
+    if type(optimizer) is not torch.optim.AdamW:
+        return False
+    groups = optimizer.param_groups
+    return all(
+        not g.get("amsgrad") and not g.get("maximize") and g["betas"] == groups[0]["betas"] and g["eps"] == groups[0]["eps"]
+        for g in groups
+    )
+
+
+@torch.no_grad()
+def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
+                    exp_avg_sqs: list[torch.Tensor], steps: list[torch.Tensor], lr: torch.Tensor,
+                    decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float) -> None:
+    """clip_grad_norm_ then torch.optim.AdamW's update, written out so one graph holds all of it."""
+    if max_norm > 0:
+        total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2.0) for g in grads]), 2.0)
+        coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+        grads = [g * coef for g in grads]
+    for p, g, m, v, step, decay in zip(params, grads, exp_avgs, exp_avg_sqs, steps, decays):
+        step.add_(1)
+        if decay:
+            p.mul_(1 - lr * decay)
+        m.lerp_(g, 1 - beta1)
+        v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = (1 - beta2**step).sqrt()
+        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+        p.sub_((lr / bias_correction1) * m / denom)

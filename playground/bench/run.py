@@ -1,0 +1,364 @@
+"""`playground bench`: how fast the playground trains here, against a textbook loop, and how the window copes.
+
+    playground bench --smoke         seconds: tiny shapes, the fields of the JSON (tests)
+    playground bench --quick         ~1-2 min: the default decoder against the reference, contention, threads
+    playground bench                 all families at the preset and a larger shape, the window, memory
+    playground bench --learning      each family's default preset to its learning target (time-to-target)
+
+Every ratio is measured in one run with its two sides alternated (A B A B), so machine noise cancels;
+every ratio field's name contains `ratio`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+LARGE = {
+    "decoder": {"model.n_layer": 6, "model.n_head": 6, "model.n_embd": 384, "model.d_ff": 1536,
+                "model.block_size": 256, "train.batch_size": 64},
+    "encoder": {"model.n_layer": 6, "model.n_head": 6, "model.n_embd": 384, "model.d_ff": 1536,
+                "model.block_size": 256, "train.batch_size": 64},
+    "vit": {"model.n_layer": 6, "model.n_head": 6, "model.n_embd": 384, "model.d_ff": 1536, "train.batch_size": 256},
+}
+PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-mlm-pydoc", "vit": "vit-digits"}
+SMOKE = {"model.n_layer": 1, "model.n_head": 2, "model.n_embd": 32, "model.d_ff": 64, "train.batch_size": 4}
+LEARNING = [  # issue 3: (preset, what, target, higher is better)
+    ("decoder-pydoc", "val_loss", 2.2, False),
+    ("vit-digits", "val_accuracy", 0.90, True),
+    ("encoder-reverse", "val_accuracy", 0.95, True),
+]
+
+
+def add_parser(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="measure training speed against a textbook PyTorch loop")
+    mode = bench.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="the default decoder only (~1-2 minutes)")
+    mode.add_argument("--smoke", action="store_true", help="tiny shapes, a few seconds: checks the bench runs")
+    mode.add_argument("--learning", action="store_true", help="train each family's preset to its learning target")
+    bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
+    bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
+    bench.set_defaults(handler=cmd_bench)
+
+
+def cmd_bench(args: Any) -> int:
+    if args.learning:
+        result = {"machine": machine(), "learning": [learning(*row, limit_s=args.time_limit) for row in LEARNING]}
+    else:
+        mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+        result = run_bench(mode)
+    print_table(result)
+    if args.json:
+        from playground.core.atomic import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(result, indent=1, default=float))
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
+    from playground.training.device import _cpu_model, cpu_capability
+
+    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""), "python": platform.python_version(),
+            "capability": cpu_capability().__dict__}
+
+
+# ----- the pieces ------------------------------------------------------------------------------------
+def run_bench(mode: str) -> dict[str, Any]:
+    from playground.core.presets import load_preset
+
+    started = time.perf_counter()
+    result: dict[str, Any] = {"mode": mode, "machine": machine(), "training": []}
+    if mode == "smoke":
+        cases = [("decoder", "smoke", load_preset(PRESETS["decoder"]).updated({**SMOKE, "model.block_size": 16}))]
+        plan = {"warm": 2, "rounds": 2, "k": 2}
+    elif mode == "quick":
+        cases = [("decoder", "preset", load_preset(PRESETS["decoder"]))]
+        plan = {"warm": 4, "rounds": 4, "k": 6}
+    else:
+        cases = []
+        for family, name in PRESETS.items():
+            spec = load_preset(name)
+            cases += [(family, "preset", spec), (family, "large", spec.updated(LARGE[family]))]
+        plan = {"warm": 5, "rounds": 4, "k": 10}
+    for family, shape, spec in cases:
+        k = plan["k"] if shape != "large" else max(2, plan["k"] // 3)
+        print(f"bench: {family} at the {shape} shape...", file=sys.stderr, flush=True)
+        result["training"].append(against_reference(family, shape, spec, plan["warm"], plan["rounds"], k))
+    base = cases[0][2]
+    result["contention"] = contention(base, steps=3 if mode == "smoke" else 8, rounds=2)
+    tiny = load_preset("encoder-reverse")
+    result["threads"] = threads(tiny if mode != "smoke" else tiny.updated(SMOKE), steps=5 if mode == "smoke" else 20)
+    result["capture"] = capture_cost(base, steps=4 if mode == "smoke" else 20)
+    result["memory"] = memory(base, steps=10 if mode == "smoke" else 100)
+    if mode == "full":
+        result["window"] = window_figures()
+    result["bench_seconds"] = time.perf_counter() - started
+    return result
+
+
+def _session(spec: Any, compile_mode: str | None = None) -> Any:
+    from playground.training.session import TrainingSession
+
+    return TrainingSession(spec.updated({"train.compile": compile_mode}) if compile_mode else spec)
+
+
+def _compile_like_preset(spec: Any, steps: int) -> Any:
+    """A bench run is short; it should still take the path the preset's full run would take."""
+    from playground.core.estimates import flops_per_step
+    from playground.data import describe
+    from playground.training.device import resolve_device, should_compile
+
+    info = describe(spec.data, spec.model)
+    heavy = should_compile(spec.train.compile, resolve_device(spec.train.device), flops_per_step(spec, info),
+                           spec.train.max_steps)
+    return spec.updated({"train.max_steps": steps, "train.warmup_steps": max(1, steps // 10),
+                         "train.compile": "on" if heavy else "off"})
+
+
+def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int, k: int) -> dict[str, Any]:
+    """Playground (A) and the textbook loop (B) on the same batches, A B A B; then both validation losses."""
+    import torch
+
+    from playground.bench.reference import ReferenceTrainer
+
+    total = warm + rounds * k
+    spec = _compile_like_preset(spec, total)
+    session = _session(spec)
+    reference = ReferenceTrainer(spec, session.info, session.lr_at)
+    ref_gen = torch.Generator().manual_seed(spec.train.seed)  # the session's batches, in the same order
+    units = spec.train.batch_size * (spec.model.seq_len if session.info.unit == "tokens" else 1)
+
+    def ref_steps(n: int) -> None:
+        for _ in range(n):
+            reference.train_step(session.dataset.batch("train", spec.train.batch_size, ref_gen))
+
+    t = time.perf_counter()
+    session.train_step()
+    first_step_s = time.perf_counter() - t
+    for _ in range(warm - 1):
+        session.train_step()
+    ref_steps(warm)
+    pg_times, ref_times = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(k):
+            session.train_step()
+        pg_times.append((time.perf_counter() - t) / k)
+        t = time.perf_counter()
+        ref_steps(k)
+        ref_times.append((time.perf_counter() - t) / k)
+    pg_val, _, _ = session.evaluate()
+    val_gen = torch.Generator().manual_seed(spec.train.seed + 1)  # session.evaluate's batches
+    val_batches = [session.dataset.batch("val", spec.train.batch_size, val_gen) for _ in range(spec.train.eval_batches)]
+    ref_val = reference.evaluate(val_batches)
+    pg, ref = statistics.median(pg_times), statistics.median(ref_times)
+    return {
+        "family": family, "shape": shape, "preset": spec.name,
+        "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
+                 f"B={spec.train.batch_size}",
+        "path": session.placement.description + (", compiled" if session._step_fn.compiled else ""),
+        "unit": session.info.unit, "steps": total,
+        "playground_per_s": units / pg, "reference_per_s": units / ref,
+        "speed_ratio": ref / pg, "speed_ratio_rounds": [r / p for p, r in zip(pg_times, ref_times)],
+        "compile_s": session._step_fn.compile_seconds, "first_step_s": first_step_s,
+        "playground_val_loss": pg_val, "reference_val_loss": ref_val, "val_loss_ratio": pg_val / ref_val,
+    }
+
+
+def _busy_process() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def contention(spec: Any, steps: int, rounds: int) -> dict[str, Any]:
+    """Steps/s quiet and with one core kept busy by another process, alternated."""
+    spec = _compile_like_preset(spec, 10_000)
+    session = _session(spec)
+    for _ in range(3):
+        session.train_step()
+    quiet, busy = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(steps):
+            session.train_step()
+        quiet.append((time.perf_counter() - t) / steps)
+        hog = _busy_process()
+        try:
+            time.sleep(0.2)
+            t = time.perf_counter()
+            for _ in range(steps):
+                session.train_step()
+            busy.append((time.perf_counter() - t) / steps)
+        finally:
+            hog.kill()
+            hog.wait()
+    return {"quiet_step_ms": 1000 * statistics.median(quiet), "contended_step_ms": 1000 * statistics.median(busy),
+            "contended_ratio": statistics.median(quiet) / statistics.median(busy)}
+
+
+def threads(spec: Any, steps: int) -> dict[str, Any]:
+    """A tiny model at 1 thread and at the default, alternated: which is faster here."""
+    import torch
+
+    default = torch.get_num_threads()
+    session = _session(_compile_like_preset(spec, 10_000))
+    times: dict[int, list[float]] = {1: [], default: []}
+    try:
+        for _ in range(3):
+            session.train_step()
+        for _ in range(2):
+            for n in (1, default):
+                torch.set_num_threads(n)
+                t = time.perf_counter()
+                for _ in range(steps):
+                    session.train_step()
+                times[n].append((time.perf_counter() - t) / steps)
+    finally:
+        torch.set_num_threads(default)
+    return {"preset": spec.name, "one_thread_step_ms": 1000 * min(times[1]),
+            f"{default}_threads_step_ms": 1000 * min(times[default]),
+            "one_thread_speed_ratio": min(times[default]) / min(times[1])}
+
+
+def capture_cost(spec: Any, steps: int) -> dict[str, Any]:
+    """One attention snapshot of the probe, as % of the step time, at the preset's interval and every 10."""
+    session = _session(_compile_like_preset(spec, 10_000))
+    for _ in range(3):
+        session.train_step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        session.train_step()
+    step_s = (time.perf_counter() - t) / steps
+    session.snapshot()
+    shots = []
+    for _ in range(5):
+        t = time.perf_counter()
+        session.snapshot()
+        shots.append(time.perf_counter() - t)
+    snap = statistics.median(shots)
+    return {"snapshot_ms": 1000 * snap, "step_ms": 1000 * step_s,
+            "percent_at_interval": 100 * snap / (spec.train.snapshot_interval * step_s),
+            "interval": spec.train.snapshot_interval, "percent_every_10": 100 * snap / (10 * step_s)}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory(spec: Any, steps: int) -> dict[str, Any]:
+    """Resident memory after N/10 and after N steps (flat means nothing leaks), and the process peak."""
+    if not Path("/proc/self/statm").exists():
+        return {"note": "needs /proc (Linux)"}
+    session = _session(_compile_like_preset(spec, 10_000))
+    rows = {}
+    for n in (steps // 10, steps):
+        while session.step < n:
+            session.train_step()
+            if session.step % spec.train.snapshot_interval == 0:
+                session.snapshot()
+        rows[n] = _rss_mb()
+    return {"rss_mb_after_tenth": rows[steps // 10], "rss_mb_after_all": rows[steps], "steps": steps,
+            "growth_ratio": rows[steps] / rows[steps // 10],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _child(*args: str, timeout: float = 600) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_BENCH_LAUNCHED": repr(time.time())}
+    out = subprocess.run([sys.executable, "-m", "playground.bench.window", *args], capture_output=True, text=True,
+                         env=env, timeout=timeout)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line[len("BENCH-JSON "):])
+    raise RuntimeError(f"the window measurement failed: {out.stderr.strip()[-600:]}")
+
+
+def window_figures() -> dict[str, Any]:
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        return {"note": "PySide6 is not installed: no window figures"}
+    print("bench: the window (offscreen)...", file=sys.stderr, flush=True)
+    paints = [_child("paint")["first_paint_s"] for _ in range(3)]
+    result = {"first_paint_s": statistics.median(paints), "first_paint_runs_s": paints}
+    result.update(_child("train", PRESETS["decoder"], "60"))
+    return result
+
+
+def learning(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
+    """Train the preset (as the user would: its own path) until `what` reaches `target` or time runs out."""
+    from playground.core.presets import load_preset
+    from playground.training.events import MetricsEvent
+
+    print(f"bench: learning {preset}...", file=sys.stderr, flush=True)
+    spec = load_preset(preset)
+    session = _session(spec)
+    started = time.perf_counter()
+    best, reached_at, reached_step = None, None, None
+    for event in session.run():
+        if isinstance(event, MetricsEvent) and getattr(event, what) is not None:
+            value = getattr(event, what)
+            best = value if best is None else (max(best, value) if higher else min(best, value))
+            if (value >= target) if higher else (value < target):
+                reached_at, reached_step = time.perf_counter() - started, event.step
+                break
+        if time.perf_counter() - started > limit_s:
+            break
+    return {"preset": preset, "metric": what, "target": target, "best": best, "reached": reached_at is not None,
+            "time_to_target_s": reached_at, "steps": reached_step if reached_step else session.step,
+            "path": session.placement.description + (", compiled" if session._step_fn.compiled else "")}
+
+
+# ----- output ----------------------------------------------------------------------------------------
+def print_table(result: dict[str, Any]) -> None:
+    m = result["machine"]
+    print(f"{m['cpu']} ({m['cores']} cores, torch {m['torch']}, {m['threads']} threads, "
+          f"OMP_WAIT_POLICY={m['omp_wait_policy'] or 'unset'})")
+    rows = result.get("training", [])
+    if rows:
+        print(f"{'family':<8} {'shape':<7} {'model':<28} {'playground/s':>13} {'reference/s':>12} {'ratio':>6} "
+              f"{'val (pg / ref)':>16} {'compile':>8}  path")
+        for r in rows:
+            comp = f"{r['compile_s']:.1f}s" if r["compile_s"] else "-"
+            print(f"{r['family']:<8} {r['shape']:<7} {r['model']:<28} {r['playground_per_s']:>13,.0f} "
+                  f"{r['reference_per_s']:>12,.0f} {r['speed_ratio']:>5.2f}x "
+                  f"{r['playground_val_loss']:>7.3f} / {r['reference_val_loss']:<6.3f} {comp:>8}  {r['path']}")
+    if "contention" in result:
+        c = result["contention"]
+        print(f"one core busy elsewhere: {c['quiet_step_ms']:.0f} ms/step quiet, {c['contended_step_ms']:.0f} ms "
+              f"contended: keeps {c['contended_ratio']:.0%}")
+    if "threads" in result:
+        t = result["threads"]
+        print(f"threads on {t['preset']}: 1 thread is {t['one_thread_speed_ratio']:.2f}x the default")
+    if "capture" in result:
+        c = result["capture"]
+        print(f"attention capture: {c['snapshot_ms']:.1f} ms = {c['percent_at_interval']:.1f}% of step time at every "
+              f"{c['interval']} steps ({c['percent_every_10']:.1f}% at every 10)")
+    if "memory" in result and "rss_mb_after_all" in result["memory"]:
+        mem = result["memory"]
+        print(f"memory: {mem['rss_mb_after_tenth']:.0f} MB after {mem['steps'] // 10} steps, "
+              f"{mem['rss_mb_after_all']:.0f} MB after {mem['steps']}; peak {mem['peak_rss_mb']:.0f} MB")
+    if "window" in result:
+        w = result["window"]
+        if "first_paint_s" in w:
+            print(f"window: first paint {w['first_paint_s']:.2f} s; window-driven {w['window_to_headless_ratio']:.2f}x "
+                  f"headless; 10 ms timer gaps p50 {w['timer_gap_p50_ms']:.0f} / p99 {w['timer_gap_p99_ms']:.0f} / "
+                  f"max {w['timer_gap_max_ms']:.0f} ms")
+        else:
+            print(f"window: {w.get('note')}")
+    for row in result.get("learning", []):
+        status = f"in {row['time_to_target_s']:.0f} s ({row['steps']} steps)" if row["reached"] else "NOT reached"
+        best = row["best"] if row["best"] is not None else math.nan
+        print(f"learning {row['preset']:<18} {row['metric']} target {row['target']}: {status}; best {best:.3f}")

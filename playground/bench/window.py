@@ -1,0 +1,125 @@
+"""The window-side measurements of `playground bench`, each run as its own process (Qt offscreen).
+
+    python -m playground.bench.window paint            -> {"first_paint_s": ...}   (launch to first paint)
+    python -m playground.bench.window train PRESET N   -> window-driven vs headless steps/s, timer gaps
+
+Kept out of the bench process so Qt never loads there and every figure starts from a cold process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+
+LAUNCHED = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
+TIMER_MS = 10
+
+
+def first_paint() -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from playground.core.presets import DEFAULT_PRESET, load_preset
+    from playground.ui.app import make_app
+    from playground.ui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow(load_preset(DEFAULT_PRESET))
+    painted: dict[str, float] = {}
+
+    class PaintWatch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and "t" not in painted:
+                painted["t"] = time.time()
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    watch = PaintWatch()
+    window.installEventFilter(watch)
+    window.show()
+    QTimer.singleShot(0, window.start_warmup)
+    QTimer.singleShot(10_000, app.quit)
+    app.exec()
+    window.shutdown()
+    return {"first_paint_s": painted.get("t", float("nan")) - LAUNCHED}
+
+
+def train(preset: str, steps: int, rounds: int = 2) -> dict[str, object]:
+    """Alternate headless and window-driven runs of `steps` steps; the window's rate over its last steps."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["PLAYGROUND_RUNS_DIR"] = tempfile.mkdtemp(prefix="playground-bench-runs-")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from playground.core.presets import load_preset
+    from playground.training.session import TrainingSession
+    from playground.ui.app import make_app
+    from playground.ui.main_window import MainWindow
+
+    app = make_app()
+    spec = load_preset(preset).updated({"train.max_steps": max(steps + 1, 200)})
+    skip = max(3, steps // 5)  # warm-up (and compiling) steps left out of the rate
+    headless_rates: list[float] = []
+    window_rates: list[float] = []
+    gaps_ms: list[float] = []
+    for _ in range(rounds):
+        session = TrainingSession(spec)
+        t0 = 0.0
+        for event in session.run(steps):
+            if session.step == skip and t0 == 0.0:
+                t0 = time.perf_counter()
+        headless_rates.append((session.step - skip) / (time.perf_counter() - t0))
+
+        window = MainWindow(spec)
+        window.show()
+        marks: dict[str, float] = {}
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.elapsed()]
+
+        def tick() -> None:
+            now = clock.elapsed()
+            if window.worker is not None and window.worker.step >= skip:
+                gaps_ms.append(now - last[0])
+                marks.setdefault("t0", time.perf_counter())
+                if window.worker.step >= steps:
+                    marks["t1"] = time.perf_counter()
+                    marks["steps"] = window.worker.step - skip
+                    app.quit()
+            last[0] = now
+
+        timer = QTimer()
+        timer.timeout.connect(tick)
+        timer.start(TIMER_MS)
+        window.play()
+        app.exec()
+        timer.stop()
+        window.shutdown()
+        window.deleteLater()
+        window_rates.append(marks["steps"] / (marks["t1"] - marks["t0"]))
+    gaps = sorted(gaps_ms)
+
+    def pct(q: float) -> float:
+        return gaps[min(len(gaps) - 1, int(q * len(gaps)))] if gaps else float("nan")
+
+    return {
+        "headless_steps_per_s": headless_rates,
+        "window_steps_per_s": window_rates,
+        "window_to_headless_ratio": sum(window_rates) / sum(headless_rates),
+        "timer_gap_p50_ms": pct(0.50),
+        "timer_gap_p99_ms": pct(0.99),
+        "timer_gap_max_ms": gaps[-1] if gaps else float("nan"),
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "paint":
+        result = first_paint()
+    else:
+        result = train(sys.argv[2], int(sys.argv[3]))
+    print("BENCH-JSON " + json.dumps(result))
+    sys.stdout.flush()
+    os._exit(0)
