@@ -1,0 +1,388 @@
+"""The left panel: family, dataset and sliders, with live estimates and a message line.
+
+Every move goes through `RunSpec.updated()`, so an impossible combination is refused on the spot with
+the spec's own student-friendly message, and the last valid spec is kept. Heads snap to divisors of
+the embedding dimension and patch sizes to divisors of the image size, so most refusals never happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, FAMILIES, RunSpec, SpecError, divisors
+from playground.ui.sliders import ValueSlider
+from playground.ui.tooltips import TIPS
+
+MAX_HEADS = 16
+LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
+BATCH_CHOICES = [2**k for k in range(0, 10)]
+STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
+WARMUP_CHOICES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
+DROPOUT_CHOICES = [round(0.05 * k, 2) for k in range(11)]
+OPEN_ITEMS = {
+    "text_file": "Open text file (.txt)…",
+    "csv_file": "Open CSV file (text,label)…",
+    "image_folder": "Open image folder…",
+}
+OPEN_FILTERS = {"text_file": "Text files (*.txt);;All files (*)", "csv_file": "CSV files (*.csv);;All files (*)"}
+# The built-in preset whose data and sizes a family switch borrows.
+FAMILY_PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-reverse", "vit": "vit-digits"}
+ARCHITECTURE_KEYS = {"model.n_embd", "model.n_head", "model.n_layer", "model.d_ff"}
+
+
+def _fmt_lr(v: float) -> str:
+    return f"{v:.0e}".replace("e-0", "e-") if v < 0.01 else f"{v:g}"
+
+
+def _fmt_steps(v: float) -> str:
+    return f"{int(v):,}"
+
+
+class ConfigPanel(QWidget):
+    """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change."""
+
+    sigSpecChanged = Signal(object, object)
+
+    def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("configPanel")
+        self._spec = spec
+        self._info: Any = None
+        self.sliders: dict[str, ValueSlider] = {}
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+
+        self.messageLabel = QLabel(self)
+        self.messageLabel.setObjectName("messageLabel")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.messageLabel.setMinimumHeight(self.fontMetrics().height() * 2 + 10)
+        self.messageLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(4, 4, 4, 4)
+        body_layout.addWidget(self._model_group())
+        body_layout.addWidget(self._data_group())
+        body_layout.addWidget(self._train_group())
+        body_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("configScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self._estimates_group())
+        layout.addWidget(self.messageLabel)
+        self.set_spec(spec)
+
+    # ----- building -----------------------------------------------------------------------------
+    def _model_group(self) -> QGroupBox:
+        box = QGroupBox("Model", self)
+        form = self._form(box)
+        self.familyCombo = QComboBox(box)
+        self.familyCombo.setObjectName("familyCombo")
+        for family in FAMILIES:
+            self.familyCombo.addItem(FAMILY_TITLES[family], family)
+        self.familyCombo.setToolTip(TIPS["model.family"])
+        self.familyCombo.activated.connect(self._on_family)
+        self._add_row(form, "model.family", "Family", self.familyCombo)
+        self._slider(form, "model.n_embd", "dimSlider", range(8, 513, 8), direct=True)
+        self._slider(form, "model.n_head", "headsSlider", [1, 2, 4], direct=True)
+        self._slider(form, "model.n_layer", "layersSlider", range(1, 13), direct=True)
+        self._slider(form, "model.d_ff", "ffSlider", range(16, 2049, 16), direct=True)
+        self._slider(form, "model.dropout", "dropoutSlider", DROPOUT_CHOICES, fmt=lambda v: f"{v:.2f}")
+        return box
+
+    def _data_group(self) -> QGroupBox:
+        box = QGroupBox("Data", self)
+        form = self._form(box)
+        self.datasetCombo = QComboBox(box)
+        self.datasetCombo.setObjectName("datasetCombo")
+        self.datasetCombo.setToolTip(TIPS["data.name"])
+        self.datasetCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.datasetCombo.setMinimumContentsLength(12)
+        self.datasetCombo.activated.connect(self._on_dataset)
+        self._add_row(form, "data.name", "Dataset", self.datasetCombo)
+        self._slider(form, "model.block_size", "contextSlider", range(4, 257), direct=True)
+        self._slider(form, "model.image_size", "imageSizeSlider", range(4, 65), direct=True,
+                     fmt=lambda v: f"{int(v)} px")
+        self._slider(form, "model.patch_size", "patchSlider", [1, 2, 4], direct=True, fmt=lambda v: f"{int(v)} px")
+        return box
+
+    def _train_group(self) -> QGroupBox:
+        box = QGroupBox("Training", self)
+        form = self._form(box)
+        self._slider(form, "train.lr", "lrSlider", LR_CHOICES, fmt=_fmt_lr)
+        self._slider(form, "train.batch_size", "batchSlider", BATCH_CHOICES)
+        self._slider(form, "train.max_steps", "stepsSlider", STEPS_CHOICES, fmt=_fmt_steps)
+        self._slider(form, "train.warmup_steps", "warmupSlider", WARMUP_CHOICES, fmt=_fmt_steps)
+        return box
+
+    def _estimates_group(self) -> QGroupBox:
+        box = QGroupBox("Estimates (no model built)", self)
+        box.setToolTip(TIPS["estimates"])
+        form = self._form(box)
+        self.paramCountLabel = QLabel(box)
+        self.paramCountLabel.setObjectName("paramCountLabel")
+        self.paramCountLabel.setToolTip(TIPS["params"])
+        self.flopsLabel = QLabel(box)
+        self.flopsLabel.setObjectName("flopsLabel")
+        self.flopsLabel.setToolTip(TIPS["flops"])
+        self.memoryLabel = QLabel(box)
+        self.memoryLabel.setObjectName("memoryLabel")
+        self.memoryLabel.setToolTip(TIPS["memory"])
+        for title, label in (("Parameters", self.paramCountLabel), ("FLOPs / step", self.flopsLabel),
+                             ("Memory", self.memoryLabel)):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(title, label)
+        return box
+
+    @staticmethod
+    def _form(box: QGroupBox) -> QFormLayout:
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setContentsMargins(6, 6, 6, 6)
+        form.setVerticalSpacing(6)
+        return form
+
+    def _add_row(self, form: QFormLayout, key: str, title: str, field: QWidget) -> None:
+        label = QLabel(title)
+        label.setToolTip(TIPS.get(key, ""))
+        label.setBuddy(field)
+        form.addRow(label, field)
+        self._rows[key] = (form, field)
+
+    def _slider(self, form: QFormLayout, key: str, name: str, choices: Any, direct: bool = False,
+                fmt: Callable[[float], str] = lambda v: str(int(v))) -> ValueSlider:
+        slider = ValueSlider(name, list(choices), _get(self._spec, key), direct=direct, fmt=fmt, parent=form.parentWidget())
+        tip = TIPS.get(key, "")
+        slider.setToolTip(tip)
+        slider.slider.setToolTip(tip)
+        slider.sigValueChanged.connect(lambda value, key=key: self._on_slider(key, value))
+        title = FIELD_TITLES[key]
+        self._add_row(form, key, title[0].upper() + title[1:], slider)
+        self.sliders[key] = slider
+        return slider
+
+    # ----- public -------------------------------------------------------------------------------
+    def spec(self) -> RunSpec:
+        return self._spec
+
+    def info(self) -> Any:
+        """The DataInfo of the current spec (None if the data could not be described)."""
+        return self._info
+
+    def slider(self, key: str) -> ValueSlider:
+        return self.sliders[key]
+
+    def set_spec(self, spec: RunSpec) -> None:
+        """Show `spec` in every control (no sigSpecChanged)."""
+        self._spec = spec
+        self._sync_controls()
+        error = self._update_estimates()
+        self.show_message(error or "", "error" if error else "info")
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
+        fg, bg = colours.get(level, colours["info"])
+        self.messageLabel.setText(text)
+        self.messageLabel.setProperty("level", level)
+        style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
+        self.messageLabel.setStyleSheet(style)
+
+    # ----- syncing ------------------------------------------------------------------------------
+    def _sync_controls(self) -> None:
+        spec = self._spec
+        with QSignalBlocker(self.familyCombo):
+            self.familyCombo.setCurrentIndex(self.familyCombo.findData(spec.model.family))
+        self._fill_datasets()
+        self.sliders["model.n_head"].set_choices(_head_choices(spec.model.n_embd), spec.model.n_head)
+        self.sliders["model.patch_size"].set_choices(_patch_choices(spec.model.image_size), spec.model.patch_size)
+        for key, slider in self.sliders.items():
+            slider.set_value(_get(spec, key))
+        vit = spec.model.family == "vit"
+        for key, visible in (("model.block_size", not vit), ("model.image_size", vit), ("model.patch_size", vit)):
+            form, field = self._rows[key]
+            form.setRowVisible(field, visible)
+
+    def _fill_datasets(self) -> None:
+        from playground.data import REGISTRY, builtin_datasets
+
+        spec = self._spec
+        family = spec.model.family
+        combo = self.datasetCombo
+        with QSignalBlocker(combo):
+            combo.clear()
+            for key, title, families, description in builtin_datasets():
+                if family in families:
+                    combo.addItem(title, key)
+                    combo.setItemData(combo.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
+            if spec.data.path:
+                title = REGISTRY[spec.data.name].title if spec.data.name in REGISTRY else spec.data.name
+                combo.addItem(f"{title}: {Path(spec.data.path).name}", ("file", spec.data.name, spec.data.path))
+                combo.setItemData(combo.count() - 1, spec.data.path, Qt.ItemDataRole.ToolTipRole)
+            combo.insertSeparator(combo.count())
+            for key, text in OPEN_ITEMS.items():
+                if key in REGISTRY and family in REGISTRY[key].families:
+                    combo.addItem(text, ("open", key))
+            index = self._current_dataset_index()
+            combo.setCurrentIndex(index)
+
+    def _current_dataset_index(self) -> int:
+        data = self._spec.data
+        for i in range(self.datasetCombo.count()):
+            item = self.datasetCombo.itemData(i)
+            if data.path and item == ("file", data.name, data.path):
+                return i
+            if not data.path and item == data.name:
+                return i
+        return -1
+
+    def _update_estimates(self) -> str | None:
+        """Refresh the estimate labels; returns the data's error message if it cannot be described."""
+        from playground.data import DataError, describe
+
+        spec = self._spec
+        try:
+            self._info = describe(spec.data, spec.model)
+        except DataError as err:
+            self._info = None
+            for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
+                label.setText("–")
+            return str(err)
+        try:
+            from playground.core import estimates
+        except ImportError:  # pragma: no cover - the estimates module lands separately
+            for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
+                label.setText("not available")
+            return None
+        params = estimates.count_parameters(spec.model, self._info)
+        flops = estimates.flops_per_step(spec, self._info)
+        memory = estimates.memory_estimate(spec, self._info)
+        self.paramCountLabel.setText(f"{estimates.format_count(params)}  ({params:,})")
+        self.flopsLabel.setText(estimates.format_count(flops))
+        self.memoryLabel.setText(estimates.format_bytes(memory.total))
+        return None
+
+    # ----- user changes -------------------------------------------------------------------------
+    def _request(self, changes: dict[str, Any], note: str = "") -> bool:
+        """Apply changes if they make a valid spec; otherwise say why and keep the last valid one."""
+        from playground.data import DataError, describe
+
+        try:
+            spec = self._spec.updated(changes)
+            describe(spec.data, spec.model)
+        except (SpecError, DataError) as err:
+            self._sync_controls()  # put every control back on the last valid spec
+            self.show_message(f"{err}", "error")
+            return False
+        old = self._spec
+        self._spec = spec
+        self._sync_controls()
+        self._update_estimates()
+        self.show_message(note, "info")
+        changed = {key for key in changes if _get(old, key) != _get(spec, key)}
+        if changed:
+            self.sigSpecChanged.emit(spec, changed)
+        return True
+
+    def _on_slider(self, key: str, value: float) -> None:
+        changes: dict[str, Any] = {key: value}
+        note = ""
+        if key == "model.n_embd":
+            heads = self._spec.model.n_head
+            allowed = _head_choices(int(value))
+            if heads not in allowed:
+                new = min(allowed, key=lambda h: (abs(h - heads), h))
+                changes["model.n_head"] = new
+                note = (f"Heads {heads} → {new}: each head gets n_embd / n_head dimensions, so the number of "
+                        f"heads must divide {int(value)}.")
+        elif key == "model.image_size":
+            patch = self._spec.model.patch_size
+            allowed = _patch_choices(int(value))
+            if patch not in allowed:
+                new = min(allowed, key=lambda p: (abs(p - patch), p))
+                changes["model.patch_size"] = new
+                note = f"Patch size {patch} → {new}: patches must tile the {int(value)}-pixel image exactly."
+        elif key == "train.max_steps" and self._spec.train.warmup_steps >= value:
+            new = max([w for w in WARMUP_CHOICES if w < value // 5] or [0])
+            changes["train.warmup_steps"] = new
+            note = f"Warm-up shortened to {new} steps: it must be shorter than the run."
+        elif key == "model.n_head":
+            note = f"{int(value)} heads of {self._spec.model.n_embd // int(value)} dimensions each."
+        self._request(changes, note)
+
+    def _on_family(self, index: int) -> None:
+        family = self.familyCombo.itemData(index)
+        if family == self._spec.model.family:
+            return
+        from playground.core.presets import PresetError, load_preset
+
+        changes: dict[str, Any] = {"model.family": family}
+        try:
+            base = load_preset(FAMILY_PRESETS[family])
+        except PresetError:
+            base = None
+        if base is not None:
+            changes.update({
+                "data.name": base.data.name, "data.path": None, "data.options": dict(base.data.options),
+                "model.block_size": base.model.block_size, "model.image_size": base.model.image_size,
+                "model.patch_size": base.model.patch_size, "model.pretrained": None, "model.freeze_layers": 0,
+            })
+        self._request(changes, f"Switched to the {FAMILY_TITLES[family]}: dataset and sizes taken from "
+                               f"the built-in preset '{FAMILY_PRESETS[family]}'.")
+
+    def _on_dataset(self, index: int) -> None:
+        item = self.datasetCombo.itemData(index)
+        if isinstance(item, str):
+            if item != self._spec.data.name or self._spec.data.path:
+                self._request({"data.name": item, "data.path": None, "data.options": {}})
+            return
+        if isinstance(item, tuple) and item[0] == "open":
+            path = self._ask_path(item[1])
+            if not path:
+                self._sync_controls()
+                return
+            self._request({"data.name": item[1], "data.path": path, "data.options": {}},
+                          f"Using {Path(path).name}.")
+
+    def _ask_path(self, kind: str) -> str:
+        if kind == "image_folder":
+            return QFileDialog.getExistingDirectory(self, "Open an image folder (one sub-folder per class)")
+        path, _ = QFileDialog.getOpenFileName(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
+        return path
+
+
+def _get(spec: RunSpec, dotted: str) -> Any:
+    node: Any = spec
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def _head_choices(n_embd: int) -> list[int]:
+    return [d for d in divisors(n_embd) if d <= MAX_HEADS]
+
+
+def _patch_choices(image_size: int) -> list[int]:
+    return [d for d in divisors(image_size) if d < image_size] or [1]

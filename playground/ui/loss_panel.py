@@ -1,0 +1,190 @@
+"""Live loss curves (train and validation), an accuracy curve, and a hover read-out.
+
+Items are created once; new points go into growing numpy buffers and one `setData` per refresh.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from playground.ui import plotting  # noqa: F401 - row-major images, white background
+from playground.training.events import MetricsEvent
+from playground.ui.tooltips import TIPS
+
+TRAIN_PEN = pg.mkPen("#1f77b4", width=1.5)
+VAL_PEN = pg.mkPen("#d62728", width=2)
+ACC_PEN = pg.mkPen("#2ca02c", width=2)
+
+
+class Series:
+    """x/y points in a buffer that doubles when full."""
+
+    def __init__(self) -> None:
+        self._x = np.empty(256)
+        self._y = np.empty(256)
+        self.n = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.n == len(self._x):
+            self._x = np.concatenate([self._x, np.empty_like(self._x)])
+            self._y = np.concatenate([self._y, np.empty_like(self._y)])
+        self._x[self.n] = x
+        self._y[self.n] = y
+        self.n += 1
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.n]
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def at(self, x: float) -> float | None:
+        """The y of the point nearest to x (None when empty)."""
+        if not self.n:
+            return None
+        i = int(np.clip(np.searchsorted(self.x, x), 0, self.n - 1))
+        if i > 0 and abs(self.x[i - 1] - x) < abs(self.x[i] - x):
+            i -= 1
+        return float(self.y[i])
+
+
+class LossPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lossPanel")
+        self.train = Series()
+        self.val = Series()
+        self.acc = Series()
+
+        self.lossPlot = pg.PlotWidget(self)
+        self.lossPlot.setObjectName("lossPlot")
+        self.lossPlot.setToolTip(TIPS["loss"])
+        plot = self.lossPlot.getPlotItem()
+        plot.setLabel("left", "loss")
+        plot.setLabel("bottom", "step")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setDownsampling(mode="peak")
+        plot.setClipToView(True)
+        plot.addLegend(offset=(-10, 10))
+        self.trainCurve = plot.plot(name="train", pen=TRAIN_PEN)
+        self.valCurve = plot.plot(name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
+                                  symbolBrush="#d62728", symbolPen=None)
+        self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+        self._cursor.setVisible(False)
+        plot.addItem(self._cursor, ignoreBounds=True)
+
+        self.accuracyPlot = pg.PlotWidget(self)
+        self.accuracyPlot.setObjectName("accuracyPlot")
+        self.accuracyPlot.setToolTip(TIPS["accuracy"])
+        acc = self.accuracyPlot.getPlotItem()
+        acc.setLabel("left", "validation accuracy")
+        acc.setLabel("bottom", "step")
+        acc.showGrid(x=True, y=True, alpha=0.25)
+        acc.setYRange(0, 1, padding=0.02)
+        acc.setXLink(plot)
+        acc.setMouseEnabled(y=False)
+        self.accCurve = acc.plot(name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4, symbolBrush="#2ca02c",
+                                 symbolPen=None)
+        self.accuracyPlot.setVisible(False)
+        self.show_accuracy = True
+
+        self.logCheck = QCheckBox("log scale", self)
+        self.logCheck.setObjectName("logCheck")
+        self.logCheck.setToolTip(TIPS["logy"])
+        self.logCheck.toggled.connect(self._on_log)
+        self.readout = QLabel(" ", self)
+        self.readout.setObjectName("lossReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.logCheck)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        plots = QHBoxLayout()
+        plots.addWidget(self.lossPlot, 3)
+        plots.addWidget(self.accuracyPlot, 1)
+        layout.addLayout(plots, 1)
+        self._proxies = [pg.SignalProxy(w.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse(w))
+                         for w in (self.lossPlot, self.accuracyPlot)]
+
+    # ----- data ---------------------------------------------------------------------------------
+    def add_metrics(self, events: list[MetricsEvent]) -> None:
+        """Append a batch of steps and redraw once."""
+        if not events:
+            return
+        got_val = got_acc = False
+        for e in events:
+            if np.isfinite(e.train_loss):
+                self.train.append(e.step, e.train_loss)
+            if e.val_loss is not None:
+                self.val.append(e.step, e.val_loss)
+                got_val = True
+            if e.val_accuracy is not None:
+                self.acc.append(e.step, e.val_accuracy)
+                got_acc = True
+        self.trainCurve.setData(self.train.x, self.train.y)
+        if got_val:
+            self.valCurve.setData(self.val.x, self.val.y)
+        if got_acc:
+            self.accCurve.setData(self.acc.x, self.acc.y)
+            self.accuracyPlot.setVisible(self.show_accuracy)
+
+    def clear(self) -> None:
+        for series in (self.train, self.val, self.acc):
+            series.clear()
+        for curve in (self.trainCurve, self.valCurve, self.accCurve):
+            curve.setData([], [])
+        self.accuracyPlot.setVisible(False)
+        self.readout.setText(" ")
+
+    def set_show_accuracy(self, show: bool) -> None:
+        """Classifiers get the accuracy plot; for language models the loss tells the story."""
+        self.show_accuracy = show
+        self.accuracyPlot.setVisible(show and self.acc.n > 0)
+
+    def set_log_y(self, on: bool) -> None:
+        self.logCheck.setChecked(on)
+
+    # ----- interaction --------------------------------------------------------------------------
+    def _on_log(self, on: bool) -> None:
+        self.lossPlot.getPlotItem().setLogMode(y=on)
+
+    def _on_mouse(self, widget: pg.PlotWidget):
+        def handler(args: tuple) -> None:
+            pos = args[0]
+            vb = widget.getPlotItem().vb
+            if not widget.sceneBoundingRect().contains(pos) or not self.train.n:
+                self._cursor.setVisible(False)
+                return
+            step = vb.mapSceneToView(pos).x()
+            self.show_readout(step)
+
+        return handler
+
+    def show_readout(self, step: float) -> None:
+        """Show the values nearest to `step` and a vertical line there."""
+        if not self.train.n:
+            return
+        x = float(np.clip(step, self.train.x[0], self.train.x[-1]))
+        i = int(np.argmin(np.abs(self.train.x - x)))
+        at = int(self.train.x[i])
+        self._cursor.setPos(at)
+        self._cursor.setVisible(True)
+        parts = [f"<b>step {at:,}</b>", f"<span style='color:#1f77b4'>train {self.train.y[i]:.4f}</span>"]
+        val = self.val.at(at)
+        if val is not None:
+            parts.append(f"<span style='color:#d62728'>val {val:.4f}</span> (nearest eval)")
+        acc = self.acc.at(at)
+        if acc is not None:
+            parts.append(f"<span style='color:#2ca02c'>accuracy {acc:.1%}</span>")
+        self.readout.setText(" · ".join(parts))

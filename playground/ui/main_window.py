@@ -1,0 +1,529 @@
+"""The main window: configure on the left, train and watch on the right.
+
+The window owns the current RunSpec (via the ConfigPanel) and at most one live TrainingWorker. A QTimer
+drains the worker's buffer a few times a second; nothing per training step crosses threads as a signal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QIODevice, QSaveFile, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
+from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.ui.attention_grid import AttentionPanel
+from playground.ui.config_panel import ConfigPanel
+from playground.ui.loss_panel import LossPanel
+from playground.ui.presets_menu import PresetsMenu, RecentMenu
+from playground.ui.samples_panel import SamplesPanel
+from playground.ui.settings import add_recent, make_settings, runs_root
+from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
+from playground.ui.worker import TrainingWorker, Warmup
+
+REFRESH_MS = 125  # the window pulls training results 8 times a second
+RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+
+
+def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
+    """Save / Discard / Cancel; a function so tests can answer it."""
+    return QMessageBox.question(
+        parent, "Unsaved changes", f"The preset “{name}” has unsaved changes. Save them?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save,
+    )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, spec: RunSpec, preset_path: str | Path | None = None,
+                 settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings or make_settings()
+        self.preset_path: Path | None = Path(preset_path) if preset_path else None
+        self._saved_spec = spec
+        self.worker: TrainingWorker | None = None
+        self._retired: list[TrainingWorker] = []
+        self._warmup: Warmup | None = None
+        self._device = ""
+        self._closing = False
+
+        self.config = ConfigPanel(spec, self)
+        self.config.setMinimumWidth(310)
+        self.config.sigSpecChanged.connect(self._on_spec_changed)
+        self.loss = LossPanel(self)
+        self.lossPlot = self.loss.lossPlot
+        self.attention = AttentionPanel(self)
+        self.attentionGrid = self.attention.grid
+        self.samples = SamplesPanel(self)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("centerTabs")
+        self.tabs.setDocumentMode(True)
+        self.add_tab(self.attention, "Attention", TIPS["attention"])
+        self.add_tab(self.samples, "Samples", TIPS["samples"])
+
+        self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.centreSplitter.setObjectName("centreSplitter")
+        self.centreSplitter.addWidget(self.loss)
+        self.centreSplitter.addWidget(self.tabs)
+        self.centreSplitter.setStretchFactor(0, 2)
+        self.centreSplitter.setStretchFactor(1, 3)
+        self.centreSplitter.setChildrenCollapsible(False)
+        self.centreSplitter.setSizes([290, 430])
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 4, 4, 4)
+        right_layout.addWidget(self._train_bar())
+        right_layout.addWidget(self.centreSplitter, 1)
+
+        self.mainSplitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.mainSplitter.setObjectName("mainSplitter")
+        self.mainSplitter.addWidget(self.config)
+        self.mainSplitter.addWidget(right)
+        self.mainSplitter.setStretchFactor(1, 1)
+        self.mainSplitter.setChildrenCollapsible(False)
+        self.mainSplitter.setSizes([330, 950])
+        self.setCentralWidget(self.mainSplitter)
+
+        self.deviceLabel = QLabel("Device: loading PyTorch…", self)
+        self.deviceLabel.setObjectName("deviceLabel")
+        self.statusBar().addPermanentWidget(self.deviceLabel)
+        self._make_actions()
+        self._make_menus()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._timer.start()
+        self._restart = QTimer(self)
+        self._restart.setSingleShot(True)
+        self._restart.setInterval(RESTART_DELAY_MS)
+        self._restart.timeout.connect(self.play)
+
+        self._reset_progress()
+        self._update_family_tabs()
+        self._update_title()
+        self.resize(1280, 800)
+        self._restore_window_state()
+
+    # ----- building -----------------------------------------------------------------------------
+    def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
+        """Add a panel to the centre tabs (for later panels: step-by-step view, runs, export…)."""
+        index = self.tabs.addTab(widget, title)
+        if tooltip:
+            self.tabs.setTabToolTip(index, tooltip)
+        return index
+
+    def _train_bar(self) -> QWidget:
+        bar = QWidget(self)
+        bar.setObjectName("trainBar")
+        style = self.style()
+        self.playButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play", bar)
+        self.playButton.setObjectName("playButton")
+        self.playButton.setToolTip(TIPS["play"])
+        self.playButton.clicked.connect(self.toggle_play)
+        self.stepButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step", bar)
+        self.stepButton.setObjectName("stepButton")
+        self.stepButton.setToolTip(TIPS["step"])
+        self.stepButton.clicked.connect(self.step_once)
+        self.resetButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reset", bar)
+        self.resetButton.setObjectName("resetButton")
+        self.resetButton.setToolTip(TIPS["reset"])
+        self.resetButton.clicked.connect(lambda: self.reset("Reset: fresh random weights, step 0."))
+        self.progressBar = QProgressBar(bar)
+        self.progressBar.setObjectName("progressBar")
+        self.progressBar.setToolTip(TIPS["progress"])
+        self.progressBar.setFormat("%v / %m steps")
+        self.progressBar.setMinimumWidth(160)
+        self.stepLabel = QLabel(bar)
+        self.stepLabel.setObjectName("stepLabel")
+        self.speedLabel = QLabel(bar)
+        self.speedLabel.setObjectName("speedLabel")
+        self.speedLabel.setToolTip("Training speed over the last steps.")
+        self.etaLabel = QLabel(bar)
+        self.etaLabel.setObjectName("etaLabel")
+        self.etaLabel.setToolTip("Estimated time until the planned steps are done.")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for button in (self.playButton, self.stepButton, self.resetButton):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            layout.addWidget(button)
+        layout.addWidget(self.progressBar, 1)
+        for label in (self.stepLabel, self.speedLabel, self.etaLabel):
+            layout.addWidget(label)
+        return bar
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot, name: str, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        A = self._action
+        self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
+        self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
+        self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
+        self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
+        self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
+        self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
+        self.resetAction = A("&Reset", "Ctrl+R", lambda: self.reset("Reset: fresh random weights, step 0."),
+                             "resetAction", TIPS["reset"])
+        self.logAction = A("&Log-scale Loss", "Ctrl+L", lambda: self.loss.logCheck.toggle(), "logAction", TIPS["logy"])
+        self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
+        self.aboutAction = A("&About", None, self.show_about, "aboutAction")
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(self.openAction)
+        self.recentMenu = RecentMenu(self.settings, self)
+        self.recentMenu.sigOpen.connect(self.open_preset)
+        file.addMenu(self.recentMenu)
+        file.addSeparator()
+        file.addAction(self.saveAction)
+        file.addAction(self.saveAsAction)
+        file.addSeparator()
+        file.addAction(self.quitAction)
+        self.presetsMenu = PresetsMenu(self)
+        self.presetsMenu.sigOpen.connect(self.open_preset)
+        bar.addMenu(self.presetsMenu)
+        train = bar.addMenu("&Train")
+        for action in (self.playAction, self.stepAction, self.resetAction):
+            train.addAction(action)
+        view = bar.addMenu("&View")
+        view.addAction(self.logAction)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcutsAction)
+        help_menu.addAction(self.aboutAction)
+
+    # ----- spec and presets ---------------------------------------------------------------------
+    @property
+    def spec(self) -> RunSpec:
+        return self.config.spec()
+
+    def is_modified(self) -> bool:
+        return self.spec != self._saved_spec
+
+    def _update_title(self) -> None:
+        where = f" — {self.preset_path.name}" if self.preset_path else ""
+        self.setWindowTitle(f"{self.spec.name}{where}[*] — Transformer Playground")
+        self.setWindowModified(self.is_modified())
+
+    def _on_spec_changed(self, spec: RunSpec, keys: set[str]) -> None:
+        self._update_title()
+        self._update_family_tabs()
+        if keys == {"train.lr"}:
+            if self.worker is not None:
+                self.worker.set_lr(spec.train.lr)
+                self.statusBar().showMessage(f"Learning rate now {spec.train.lr:g}: applies from the next step.", 6000)
+            return
+        if self.worker is None:
+            self._reset_progress()
+            return
+        was_playing = self.worker.playing
+        titles = ", ".join(sorted(FIELD_TITLES.get(k, k) for k in keys))
+        self.reset(f"Changed {titles}: the model was rebuilt and training starts again from step 0"
+                   + (" (restarting…)" if was_playing else " — press Play."))
+        if was_playing:
+            self._restart.start()
+
+    def load_spec(self, spec: RunSpec, path: Path | None) -> None:
+        self.reset()
+        self.preset_path = path
+        self._saved_spec = spec
+        self.config.set_spec(spec)
+        self._update_family_tabs()
+        self._update_title()
+
+    def open_dialog(self) -> None:
+        start = str(self.preset_path.parent) if self.preset_path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a preset", start, "Presets (*.json);;All files (*)")
+        if path:
+            self.open_preset(path)
+
+    def open_preset(self, path: str) -> bool:
+        if not self._maybe_save():
+            return False
+        try:
+            spec = load_preset(path)
+        except PresetError as err:
+            self.config.show_message(str(err), "error")
+            self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
+            return False
+        builtin = Path(path).resolve().parent == PRESETS_DIR.resolve()
+        if not builtin:
+            add_recent(self.settings, path)
+        self.load_spec(spec, None if builtin else Path(path))
+        self.config.show_message(f"Opened {'built-in preset' if builtin else ''} {Path(path).name}: "
+                                 f"{spec.description or spec.name}", "info")
+        return True
+
+    def save(self) -> bool:
+        if self.preset_path is None:
+            return self.save_as()
+        return self._write(self.preset_path)
+
+    def save_as(self) -> bool:
+        start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
+        path, _ = QFileDialog.getSaveFileName(self, "Save preset", start, "Presets (*.json)")
+        if not path:
+            return False
+        target = Path(path)
+        if target.suffix.lower() != ".json":
+            target = target.with_suffix(".json")
+        if not self._write(target):
+            return False
+        self.preset_path = target
+        add_recent(self.settings, target)
+        self._update_title()
+        return True
+
+    def _write(self, path: Path) -> bool:
+        """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
+        out = QSaveFile(str(path))
+        ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
+        if ok:
+            out.write(QByteArray(to_json(self.spec).encode("utf-8")))
+            ok = out.commit()
+        else:
+            out.cancelWriting()
+        if not ok:
+            self.config.show_message(f"Could not save {path}: {out.errorString()}", "error")
+            return False
+        self._saved_spec = self.spec
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _maybe_save(self) -> bool:
+        """True when it is fine to drop the current spec (saved, discarded); False to cancel."""
+        if not self.is_modified():
+            return True
+        answer = ask_unsaved(self, self.spec.name)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ----- training -----------------------------------------------------------------------------
+    def _ensure_worker(self) -> TrainingWorker:
+        if self.worker is None:
+            self.worker = TrainingWorker(self.spec, runs_root())
+            self.worker.start()
+            self.statusBar().showMessage("Preparing the model and the data…")
+        return self.worker
+
+    def play(self) -> None:
+        if self.worker is not None and self.worker.done:
+            self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
+            return
+        self._ensure_worker().play()
+        self._show_playing(True)
+
+    def pause(self) -> None:
+        if self.worker is not None:
+            self.worker.pause()
+        self._show_playing(False)
+
+    def toggle_play(self) -> None:
+        if self.worker is not None and self.worker.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step_once(self) -> None:
+        if self.worker is not None and self.worker.done:
+            self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
+            return
+        self._restart.stop()
+        self._ensure_worker().step_once()
+        self._show_playing(False)
+
+    def reset(self, message: str = "") -> None:
+        """Stop the current run (its checkpoint is saved in the background) and clear the views."""
+        self._restart.stop()
+        if self.worker is not None:
+            self.worker.stop(save=True)
+            self._retired.append(self.worker)
+            self.worker = None
+        self.loss.clear()
+        self.attention.clear()
+        self.samples.clear()
+        self._reset_progress()
+        self._show_playing(False)
+        if message:
+            self.statusBar().showMessage(message, 8000)
+
+    def _on_space(self) -> None:
+        self.toggle_play()
+
+    def _on_right(self) -> None:
+        # A focused slider keeps its arrow key; everywhere else Right trains one step.
+        focus = self.focusWidget()
+        if isinstance(focus, QAbstractSlider):
+            focus.triggerAction(QAbstractSlider.SliderAction.SliderSingleStepAdd)
+            return
+        self.step_once()
+
+    def _show_playing(self, playing: bool) -> None:
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.playButton.setIcon(self.style().standardIcon(icon))
+        self.playButton.setText("Pause" if playing else "Play")
+
+    def _reset_progress(self) -> None:
+        steps = self.spec.train.max_steps
+        self.progressBar.setRange(0, steps)
+        self.progressBar.setValue(0)
+        self.stepLabel.setText(f"step 0 / {steps:,}")
+        self.speedLabel.setText("")
+        self.etaLabel.setText("")
+
+    def _update_family_tabs(self) -> None:
+        info = self.config.info()
+        self.tabs.setTabVisible(self.tabs.indexOf(self.samples), bool(info and info.samples_text))
+        self.loss.set_show_accuracy(bool(info and info.task in ("classify", "tagging")))
+
+    # ----- refresh ------------------------------------------------------------------------------
+    def _on_tick(self) -> None:
+        self._retired = [w for w in self._retired if not w.isFinished()]
+        if self._warmup is not None and self._warmup.isFinished():
+            if self._warmup.device and not self._device:
+                self._set_device(self._warmup.device)
+            self._warmup = None
+        if self.worker is None:
+            return
+        box = self.worker.buffer.drain()
+        if not box:
+            return
+        if box.device:
+            self._set_device(box.device)
+        if box.metrics:
+            self.loss.add_metrics(box.metrics)
+            last = box.metrics[-1]
+            self.progressBar.setMaximum(last.max_steps)
+            self.progressBar.setValue(last.step)
+            self.stepLabel.setText(f"step {last.step:,} / {last.max_steps:,}")
+            self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s")
+            self.etaLabel.setText(f"ETA {_duration(last.eta_s)}")
+        if box.snapshot is not None:
+            self.attention.set_snapshot(box.snapshot)
+        if box.samples:
+            self.samples.add_samples(box.samples)
+        for status in box.statuses:
+            self.statusBar().showMessage(status.message, 8000)
+        if box.finished is not None:
+            self._show_playing(False)
+            if box.finished.reason == "diverged":
+                self.config.show_message(box.finished.message, "error")
+                self.statusBar().showMessage("Training stopped: the loss exploded.", 10000)
+            else:
+                self.statusBar().showMessage(f"Finished {box.finished.step:,} steps. Run folder: "
+                                             f"{self.worker.run_dir}", 15000)
+        if box.error:
+            self.config.show_message(f"Training could not start or stopped: {box.error}", "error")
+            self.statusBar().showMessage("Training stopped with an error (see the message on the left).", 10000)
+            self.reset()
+
+    def _set_device(self, description: str) -> None:
+        self._device = description
+        self.deviceLabel.setText(f"Device: {description}")
+
+    def start_warmup(self) -> None:
+        """Load PyTorch in the background once the window is up, and show the device it found."""
+        if self._warmup is None and not self._device:
+            self._warmup = Warmup(self.spec, self)
+            self._warmup.start()
+
+    # ----- help ---------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcutsDialog")
+        box.open()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Transformer Playground", ABOUT,
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("aboutDialog")
+        box.open()
+
+    # ----- closing ------------------------------------------------------------------------------
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry:
+            self.restoreGeometry(geometry)
+        for key, splitter in (("window/mainSplitter", self.mainSplitter), ("window/centreSplitter", self.centreSplitter)):
+            state = self.settings.value(key)
+            if state:
+                splitter.restoreState(state)
+        self.loss.set_log_y(str(self.settings.value("view/logy", "false")).lower() == "true")
+
+    def _save_window_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
+        self.settings.setValue("window/centreSplitter", self.centreSplitter.saveState())
+        self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
+        self.settings.sync()
+
+    def shutdown(self) -> None:
+        """Stop every worker (the live one saves its checkpoint) and wait for all threads to end."""
+        self._timer.stop()
+        self._restart.stop()
+        if self.worker is not None:
+            self.worker.stop(save=True)
+            self._retired.append(self.worker)
+            self.worker = None
+        for thread in [*self._retired, self._warmup]:
+            if thread is not None:
+                thread.wait()
+        self._retired = []
+        self._warmup = None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closing and not self._maybe_save():
+            event.ignore()
+            return
+        self._closing = True
+        self.statusBar().showMessage("Saving the run and stopping…")
+        self._save_window_state()
+        self.shutdown()
+        event.accept()
+
+
+def _suggested_name(spec: RunSpec) -> str:
+    import re
+
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", spec.name).strip("-").lower() or "preset"
+    return f"{slug}.json"

@@ -1,0 +1,62 @@
+"""The Presets menu (built-ins) and File > Open Recent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QMenu, QWidget
+
+from playground.core.presets import PresetError, builtin_presets
+from playground.core.spec import FAMILY_TITLES
+from playground.ui.settings import recent_files
+
+
+class PresetsMenu(QMenu):
+    """One entry per built-in preset, grouped by family; emits the preset's path."""
+
+    sigOpen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("&Presets", parent)
+        self.setObjectName("presetsMenu")
+        self.setToolTipsVisible(True)
+        try:
+            infos = builtin_presets()
+        except PresetError as err:  # a broken shipped preset must not stop the window
+            self.addAction(f"(presets unavailable: {err})").setEnabled(False)
+            return
+        for family, title in FAMILY_TITLES.items():
+            group = [info for info in infos if info.family == family]
+            if not group:
+                continue
+            self.addSection(title)
+            for info in group:
+                action = self.addAction(info.name)
+                action.setObjectName(f"preset:{info.name}")
+                action.setToolTip(info.description)
+                action.setStatusTip(info.description.splitlines()[0] if info.description else "")
+                action.triggered.connect(lambda _=False, p=str(info.path): self.sigOpen.emit(p))
+
+
+class RecentMenu(QMenu):
+    sigOpen = Signal(str)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__("Open &Recent", parent)
+        self.setObjectName("recentMenu")
+        self._settings = settings
+        self.aboutToShow.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.clear()
+        files = recent_files(self._settings)
+        if not files:
+            self.addAction("(no recent presets)").setEnabled(False)
+            return
+        for i, path in enumerate(files, start=1):
+            action = self.addAction(f"&{i} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.sigOpen.emit(p))

@@ -1,0 +1,45 @@
+"""Where the window keeps its settings and run folders; both can be redirected (tests do)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANISATION = "TransformerPlayground"
+APPLICATION = "Transformer Playground"
+SETTINGS_ENV = "PLAYGROUND_SETTINGS"  # path of an .ini file to use instead of the user's settings
+RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # folder for run folders instead of the user's data folder
+MAX_RECENT = 8
+
+
+def make_settings() -> QSettings:
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, "playground")
+
+
+def runs_root() -> Path:
+    env = os.environ.get(RUNS_ENV)
+    if env:
+        return Path(env)
+    from playground.training.runs import default_runs_dir
+
+    return default_runs_dir()
+
+
+def recent_files(settings: QSettings) -> list[str]:
+    value = settings.value("recent", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or []) if v]
+
+
+def add_recent(settings: QSettings, path: str | os.PathLike[str]) -> list[str]:
+    path = str(Path(path).resolve())
+    files = [path] + [f for f in recent_files(settings) if f != path]
+    files = files[:MAX_RECENT]
+    settings.setValue("recent", files)
+    return files

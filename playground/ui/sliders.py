@@ -1,0 +1,123 @@
+"""A labelled slider that can only land on allowed values (divisors, powers of two, a log scale).
+
+Two modes:
+- direct: the QSlider's value *is* the setting (embedding dimension 96 is slider value 96); values in
+  between are snapped to the nearest allowed one, in the direction the user moved.
+- indexed: the QSlider moves over positions 0..n-1 of a list of choices (log-scale learning rate,
+  powers of two); the label shows the choice.
+
+Only `sigValueChanged` carries allowed values; listen to it, not to the QSlider.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+
+
+class ValueSlider(QWidget):
+    sigValueChanged = Signal(object)
+
+    def __init__(
+        self,
+        name: str,
+        choices: Sequence[float],
+        value: float,
+        direct: bool = False,
+        fmt: Callable[[float], str] = str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name.removesuffix("Slider") + "Control")
+        self._direct = direct
+        self._fmt = fmt
+        self._choices: list[float] = sorted(set(choices))
+        self._value = value
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName(name)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.label = QLabel(self)
+        self.label.setObjectName(name.removesuffix("Slider") + "Value")
+        self.label.setMinimumWidth(self.fontMetrics().horizontalAdvance("0.0003") + 8)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.set_choices(self._choices, value)
+
+    # ----- public -------------------------------------------------------------------------------
+    def value(self) -> float:
+        return self._value
+
+    def choices(self) -> list[float]:
+        return list(self._choices)
+
+    def set_choices(self, choices: Sequence[float], value: float | None = None) -> None:
+        """Replace the allowed values; keeps (or sets) the value, which is added if it is not among them."""
+        value = self._value if value is None else value
+        self._choices = sorted(set(choices) | {value})
+        self._value = value
+        with QSignalBlocker(self.slider):
+            if self._direct:
+                self.slider.setRange(int(self._choices[0]), int(self._choices[-1]))
+                self.slider.setSingleStep(1)
+                self.slider.setPageStep(max(1, int(self._choices[-1] - self._choices[0]) // 8))
+            else:
+                self.slider.setRange(0, len(self._choices) - 1)
+                self.slider.setPageStep(max(1, len(self._choices) // 6))
+            self.slider.setValue(self._position(value))
+        self._show()
+
+    def set_value(self, value: float) -> None:
+        """Set from code (a preset, a snap): no sigValueChanged."""
+        if value not in self._choices:
+            self.set_choices(self._choices, value)
+            return
+        self._value = value
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(self._position(value))
+        self._show()
+
+    def nearest(self, value: float) -> float:
+        return min(self._choices, key=lambda c: (abs(c - value), c))
+
+    # ----- internals ----------------------------------------------------------------------------
+    def _position(self, value: float) -> int:
+        return int(value) if self._direct else self._choices.index(value)
+
+    def _show(self) -> None:
+        self.label.setText(self._fmt(self._value))
+
+    def _on_slider(self, position: int) -> None:
+        if self._direct:
+            wanted = self._snap(position)
+        else:
+            wanted = self._choices[max(0, min(position, len(self._choices) - 1))]
+        if self._direct and wanted != position:
+            with QSignalBlocker(self.slider):
+                self.slider.setValue(int(wanted))
+        if wanted == self._value:
+            return
+        self._value = wanted
+        self._show()
+        self.sigValueChanged.emit(wanted)
+
+    def _snap(self, position: int) -> float:
+        if position in self._choices:
+            return position
+        near = self.nearest(position)
+        if near != self._value:
+            return near
+        # The nearest allowed value is where we were: move one allowed value in the user's direction,
+        # or an arrow key on heads=4 (-> 5 -> nearest 4) would never get anywhere.
+        i = bisect.bisect_left(self._choices, self._value)
+        if position > self._value and i + 1 < len(self._choices):
+            return self._choices[i + 1]
+        if position < self._value and i > 0:
+            return self._choices[i - 1]
+        return self._value

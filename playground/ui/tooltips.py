@@ -1,0 +1,133 @@
+"""Every teaching text of the window in one place, in the lecture's words.
+
+Keys are the dotted spec paths (as in presets and `--set`) or the names of actions and panels.
+"""
+
+from __future__ import annotations
+
+TIPS: dict[str, str] = {
+    "model.family": (
+        "<b>Which transformer to train.</b><br>"
+        "<b>Encoder</b> (BERT-like): every token attends to every other token, in both directions; "
+        "trained to fill in masked tokens or to label a sequence.<br>"
+        "<b>Decoder</b> (GPT-like): a <i>causal mask</i> lets each token attend only to itself and "
+        "earlier tokens, so it can be trained to predict the next token and then generate text.<br>"
+        "<b>Vision Transformer</b>: cuts an image into patches, turns each patch into a token and "
+        "classifies the image from a special CLS token."
+    ),
+    "data.name": (
+        "<b>The training data.</b> Built-in corpora and toy tasks that fit the chosen family, or your own "
+        "file: a .txt file (text to model), a CSV file (text,label rows to classify) or a folder of "
+        "images with one sub-folder per class."
+    ),
+    "model.n_embd": (
+        "<b>Embedding dimension</b> (d<sub>model</sub>): the length of the vector that represents each "
+        "token. Every layer reads and writes vectors of this size (the residual stream). Bigger means "
+        "more capacity, more parameters and slower steps."
+    ),
+    "model.n_head": (
+        "<b>Attention heads</b>: several attentions run in parallel, each with its own query, key and "
+        "value projections over n_embd / n_head dimensions, so each head can look for a different "
+        "pattern. Only numbers of heads that divide the embedding dimension can be chosen, because each "
+        "head gets n_embd / n_head dimensions."
+    ),
+    "model.n_layer": (
+        "<b>Layers</b>: how many transformer blocks are stacked. Each block is attention followed by a "
+        "feed-forward network, both with a residual connection and layer normalisation. Deeper models "
+        "can combine patterns found by earlier layers."
+    ),
+    "model.d_ff": (
+        "<b>Feed-forward width</b>: the hidden size of the two-layer MLP applied to every token after "
+        "attention (usually 4 × n_embd). Attention mixes information between tokens; the feed-forward "
+        "network transforms each token on its own."
+    ),
+    "model.block_size": (
+        "<b>Context length</b>: how many tokens the model sees at once. Attention compares every token "
+        "with every other, so its cost grows with the square of this number. The heatmaps are "
+        "context × context."
+    ),
+    "model.image_size": (
+        "<b>Image size</b>: images are resized to this many pixels per side before being cut into patches."
+    ),
+    "model.patch_size": (
+        "<b>Patch size</b>: the ViT cuts the image into square patches of this many pixels; each patch is "
+        "flattened and projected to one token vector. Only sizes that tile the image exactly can be "
+        "chosen. Smaller patches mean more tokens: (image / patch)² patches plus one CLS token."
+    ),
+    "model.dropout": (
+        "<b>Dropout</b>: during training, randomly zero this fraction of activations so the model cannot "
+        "rely on any single one. Helps against overfitting on small data; 0 is fine for tiny runs."
+    ),
+    "train.lr": (
+        "<b>Learning rate</b> (log scale): the step size of the AdamW optimiser. Too small learns "
+        "slowly; too large makes the loss jump or explode. It applies live, even while training."
+    ),
+    "train.batch_size": (
+        "<b>Batch size</b>: how many examples are averaged in each optimiser step. Larger batches give "
+        "smoother loss curves but slower steps."
+    ),
+    "train.max_steps": (
+        "<b>Training steps</b>: how many optimiser steps the run plans; the learning rate follows a "
+        "cosine schedule over them."
+    ),
+    "train.warmup_steps": (
+        "<b>Warm-up</b>: the learning rate rises linearly from zero over these first steps, which keeps "
+        "early training stable."
+    ),
+    "estimates": (
+        "Computed from the settings alone, without building the model: parameters are the learned "
+        "numbers (embeddings, Q/K/V and output projections, feed-forward weights, layer norms); FLOPs "
+        "count the multiply-adds of one forward and backward pass; memory adds weights, optimiser "
+        "state and activations."
+    ),
+    "params": "Number of learned weights. Attention per layer: 4 × n_embd² (Q, K, V and output projection).",
+    "flops": "Floating point operations of one training step (forward + backward ≈ 3 × forward).",
+    "memory": "Rough memory for one training step: weights, gradients, AdamW state and activations.",
+    "play": "Start or pause training (Space). Training runs in the background; the window stays responsive.",
+    "step": "Train exactly one step, then pause (Right arrow).",
+    "reset": "Throw the weights away and start again from step 0 with fresh random weights (Ctrl+R).",
+    "progress": "Steps done out of the planned training steps.",
+    "loss": (
+        "<b>Loss</b>: cross-entropy, i.e. how surprised the model is by the right answer. The training "
+        "loss is measured on each batch; the validation loss on held-out data every few steps. If "
+        "validation rises while training falls, the model is memorising (overfitting)."
+    ),
+    "accuracy": "Share of validation predictions that are right (tokens, or whole examples for classifiers).",
+    "logy": "Show the loss on a logarithmic axis: late, small improvements become visible.",
+    "attention": (
+        "<b>Attention weights</b> for one fixed probe input: softmax(QKᵀ/√d) — each row is a query token, "
+        "each column a key token, and each row sums to 1. One heatmap per layer (rows) and head "
+        "(columns). In a decoder the causal mask makes the upper triangle zero. Hover to read a weight; "
+        "click a head to see it large with its tokens."
+    ),
+    "attention_detail": (
+        "The selected head, large. Row = the query token that is looking, column = the key token it "
+        "looks at; brightness = how much of the value vector of the key flows into the query's output."
+    ),
+    "samples": (
+        "Text the decoder generates now and then, one token at a time, each time sampling the next token "
+        "from its predicted distribution. Watch it go from noise to words to grammar."
+    ),
+}
+
+
+SHORTCUTS: list[tuple[str, str]] = [
+    ("Space", "Play / pause training"),
+    ("Right", "Train one step"),
+    ("Ctrl+R", "Reset the weights (start again at step 0)"),
+    ("Ctrl+O", "Open a preset"),
+    ("Ctrl+S", "Save the preset"),
+    ("Ctrl+Shift+S", "Save the preset as a new file"),
+    ("Ctrl+L", "Toggle the logarithmic loss axis"),
+    ("Ctrl+Q", "Quit"),
+    ("F1", "Keyboard shortcuts"),
+]
+
+ABOUT = (
+    "<h3>Transformer Playground</h3>"
+    "<p>Drag the sliders to shape a transformer — embedding dimension, heads, layers — train a small "
+    "encoder (BERT-like), decoder (GPT-like) or Vision Transformer, and watch the loss fall and the "
+    "attention patterns form, live.</p>"
+    "<p>Everything runs on your own computer. Each run is saved in its own folder with its preset, "
+    "metrics and a checkpoint.</p>"
+)

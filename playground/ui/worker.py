@@ -1,0 +1,228 @@
+"""Training in a background thread, without a Qt signal per step.
+
+The worker thread pulls events from `TrainingSession.run()` and files them into an `EventBuffer`;
+the window drains the buffer with a QTimer a few times a second (metrics in batches, only the latest
+attention snapshot). Play/pause/step/stop are flags the worker checks between steps, so the window
+never waits on training and training never waits on painting.
+
+torch is imported here, inside the thread, so the window paints before torch loads.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread
+
+from playground.core.spec import RunSpec
+from playground.training.events import (
+    AttentionSnapshot,
+    CheckpointEvent,
+    FinishedEvent,
+    MetricsEvent,
+    SampleEvent,
+    StatusEvent,
+)
+
+
+@dataclass
+class Drained:
+    metrics: list[MetricsEvent] = field(default_factory=list)
+    snapshot: AttentionSnapshot | None = None
+    samples: list[SampleEvent] = field(default_factory=list)
+    statuses: list[StatusEvent] = field(default_factory=list)
+    checkpoints: list[CheckpointEvent] = field(default_factory=list)
+    finished: FinishedEvent | None = None
+    error: str | None = None
+    device: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.snapshot or self.samples or self.statuses or self.checkpoints
+                    or self.finished or self.error or self.device)
+
+
+class EventBuffer:
+    """Thread-safe mailbox from the worker to the window; `drain()` empties it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._box = Drained()
+
+    def put(self, event: Any) -> None:
+        with self._lock:
+            box = self._box
+            if isinstance(event, MetricsEvent):
+                box.metrics.append(event)
+            elif isinstance(event, AttentionSnapshot):
+                box.snapshot = event  # only the latest matters
+            elif isinstance(event, SampleEvent):
+                box.samples.append(event)
+            elif isinstance(event, StatusEvent):
+                box.statuses.append(event)
+            elif isinstance(event, CheckpointEvent):
+                box.checkpoints.append(event)
+            elif isinstance(event, FinishedEvent):
+                box.finished = event
+
+    def put_error(self, message: str) -> None:
+        with self._lock:
+            self._box.error = message
+
+    def put_device(self, description: str) -> None:
+        with self._lock:
+            self._box.device = description
+
+    def drain(self) -> Drained:
+        with self._lock:
+            box, self._box = self._box, Drained()
+        return box
+
+
+class TrainingWorker(QThread):
+    """Owns one TrainingSession for one run folder. Create, `play()`/`step_once()`, `stop()`, `wait()`."""
+
+    def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.runs_root = runs_root
+        self.buffer = EventBuffer()
+        self.run_dir: Path | None = None
+        self.session: Any = None
+        self.saved_to: Path | None = None
+        self.step = 0
+        self.done = False
+        self._cond = threading.Condition()
+        self._playing = False
+        self._steps_left = 0  # single steps asked for while paused
+        self._stop = False
+        self._save_on_stop = True
+        self._lr: float | None = None
+        self._snapshot_step = -1
+
+    # ----- commands (any thread) ----------------------------------------------------------------
+    def play(self) -> None:
+        with self._cond:
+            self._playing = True
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            self._playing = False
+            self._steps_left = 0
+            self._cond.notify_all()
+
+    def step_once(self) -> None:
+        with self._cond:
+            self._playing = False
+            self._steps_left += 1
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        with self._cond:
+            self._lr = lr
+            self._cond.notify_all()
+
+    def stop(self, save: bool = True) -> None:
+        """Ask the thread to finish after the current step (saving a checkpoint unless save=False)."""
+        with self._cond:
+            self._stop = True
+            self._save_on_stop = save
+            self._cond.notify_all()
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    # ----- the thread ---------------------------------------------------------------------------
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        log = None
+        try:
+            from playground.training.runs import MetricsLog, new_run_dir, write_run_info
+            from playground.training.session import TrainingSession
+
+            if self.runs_root is not None:
+                self.run_dir = new_run_dir(self.runs_root, self.spec)
+            self.session = TrainingSession(self.spec, run_dir=self.run_dir)
+            self.buffer.put_device(self.session.placement.description)
+            if self.run_dir is not None:
+                log = MetricsLog(self.run_dir)
+                self.session.subscribe(log)
+            events = self.session.run()
+            while self._wait_for_work():
+                self._apply_lr()
+                event = next(events, None)
+                if event is None:
+                    self.done = True
+                    continue
+                if isinstance(event, MetricsEvent):
+                    self.step = event.step
+                    with self._cond:
+                        if self._steps_left:
+                            self._steps_left -= 1
+                if isinstance(event, AttentionSnapshot):
+                    self._snapshot_step = event.step
+                self.buffer.put(event)
+                if isinstance(event, FinishedEvent):
+                    self.done = True
+                    with self._cond:
+                        self._playing = False
+                        self._steps_left = 0
+            if self._save_on_stop and self.run_dir is not None and self.session.step > 0:
+                self.saved_to = self.session.save()
+                write_run_info(self.run_dir, {"step": self.session.step, "status": "saved"})
+        except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
+            detail = str(err).strip() or type(err).__name__
+            if not _is_expected(err):
+                traceback.print_exc()
+                detail = f"{type(err).__name__}: {detail}"
+            self.buffer.put_error(detail)
+        finally:
+            if log is not None:
+                log.close()
+
+    def _wait_for_work(self) -> bool:
+        """Block while paused; True when a step should be taken, False when asked to stop."""
+        if not self._stop and not (self._playing or self._steps_left) and self.session.step != self._snapshot_step:
+            # Paused (or one step done): show the attention of exactly this step.
+            self._snapshot_step = self.session.step
+            self.buffer.put(self.session.snapshot())
+        with self._cond:
+            while not self._stop and (self.done or not (self._playing or self._steps_left)):
+                self._cond.wait(0.5)
+            return not self._stop
+
+    def _apply_lr(self) -> None:
+        with self._cond:
+            lr, self._lr = self._lr, None
+        if lr is not None:
+            self.session.set_lr(lr)
+
+
+class Warmup(QThread):
+    """Imports torch and the session after the window is up, and finds out which device training will use."""
+
+    def __init__(self, spec: RunSpec, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.device: str | None = None
+        self.error: str | None = None
+
+    def run(self) -> None:  # noqa: D102
+        try:
+            import playground.training.session  # noqa: F401 - loads torch, models and data now, not at Play
+            from playground.training.device import place
+
+            self.device = place(self.spec.train).description
+        except Exception as err:  # noqa: BLE001
+            self.error = str(err) or type(err).__name__
+
+
+def _is_expected(err: Exception) -> bool:
+    from playground.core.spec import SpecError
+    from playground.data.base import DataError
+
+    return isinstance(err, (SpecError, DataError, ValueError, OSError))

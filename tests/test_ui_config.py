@@ -1,0 +1,259 @@
+"""The configuration side of the window, driven as a student would: sliders, combos, presets, prompts."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QSlider, QWidget
+
+from playground.core.presets import load_preset, save_preset
+from playground.core.spec import make_spec
+from playground.ui import main_window as main_window_module
+from playground.ui.main_window import MainWindow
+from playground.ui.settings import make_settings, recent_files
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load_preset("decoder-pydoc"))
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def slider(w: QWidget, name: str) -> QSlider:
+    found = w.findChild(QSlider, name)
+    assert found is not None, name
+    return found
+
+
+def test_moving_dimension_changes_parameter_count(window):
+    label = window.findChild(QLabel, "paramCountLabel")
+    before = label.text()
+    assert before and any(ch.isdigit() for ch in before)
+    slider(window, "dimSlider").setValue(256)
+    assert window.spec.model.n_embd == 256
+    assert label.text() != before
+    assert window.findChild(QLabel, "flopsLabel").text() and window.findChild(QLabel, "memoryLabel").text()
+    assert window.findChild(QLabel, "dimValue").text() == "256"
+
+
+def test_heads_slider_only_offers_divisors_of_the_embedding_dimension(window):
+    heads = slider(window, "headsSlider")
+    assert "divide" in heads.toolTip() and "n_embd / n_head" in heads.toolTip()
+    for n_embd in (96, 128, 40, 72):
+        slider(window, "dimSlider").setValue(n_embd)
+        assert window.spec.model.n_embd == n_embd
+        assert n_embd % window.spec.model.n_head == 0
+        for wanted in range(1, 17):
+            heads.setValue(wanted)
+            got = window.spec.model.n_head
+            assert n_embd % got == 0, (n_embd, wanted, got)
+            assert heads.value() == got
+    # Arrow keys walk through the divisors instead of getting stuck between them.
+    slider(window, "dimSlider").setValue(96)
+    heads.setValue(4)
+    heads.setFocus()
+    heads.triggerAction(QSlider.SliderAction.SliderSingleStepAdd)
+    assert window.spec.model.n_head == 6
+
+
+def test_dimension_change_snaps_heads_and_says_why(window):
+    slider(window, "dimSlider").setValue(64)
+    slider(window, "headsSlider").setValue(8)
+    slider(window, "dimSlider").setValue(96)  # 8 divides 96: kept
+    assert window.spec.model.n_head == 8
+    slider(window, "headsSlider").setValue(16)
+    slider(window, "dimSlider").setValue(40)  # 16 does not divide 40: the nearest divisor is 10
+    assert window.spec.model.n_head == 10
+    assert slider(window, "headsSlider").value() == 10
+    message = window.findChild(QLabel, "messageLabel").text()
+    assert "divide 40" in message and "16" in message
+
+
+def test_vit_patch_sizes_divide_the_image(window):
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("vit"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.spec.model.family == "vit"
+    assert window.findChild(QComboBox, "datasetCombo").currentData() in ("digits", "shapes")
+    assert slider(window, "patchSlider").isVisible() and not slider(window, "contextSlider").isVisible()
+    slider(window, "imageSizeSlider").setValue(12)
+    for wanted in range(1, 12):
+        slider(window, "patchSlider").setValue(wanted)
+        assert 12 % window.spec.model.patch_size == 0 and window.spec.model.patch_size < 12
+
+
+def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(window, tmp_path, monkeypatch):
+    short = tmp_path / "short.txt"
+    short.write_text("too short for a context of 64\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(short), "")))
+    good = window.spec
+    combo = window.findChild(QComboBox, "datasetCombo")
+    index = next(i for i in range(combo.count()) if combo.itemData(i) == ("open", "text_file"))
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+    message = window.findChild(QLabel, "messageLabel")
+    assert message.isVisible() and "short.txt" in message.text() and "context length" in message.text()
+    assert message.property("level") == "error"
+    assert window.spec == good
+    assert combo.currentData() == good.data.name  # the combo is back on the last valid dataset
+    slider(window, "layersSlider").setValue(2)  # and the window goes on working
+    assert window.spec.model.n_layer == 2 and message.text() == ""
+
+
+def test_open_text_file_as_dataset(window, tmp_path, monkeypatch):
+    text = tmp_path / "poem.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog\n" * 40, encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(text), "")))
+    combo = window.findChild(QComboBox, "datasetCombo")
+    index = next(i for i in range(combo.count()) if combo.itemData(i) == ("open", "text_file"))
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+    assert window.spec.data.name == "text_file" and window.spec.data.path == str(text)
+    assert "poem.txt" in combo.currentText()
+
+
+def test_every_control_has_a_teaching_tooltip(window):
+    for name in ("dimSlider", "headsSlider", "layersSlider", "ffSlider", "contextSlider", "dropoutSlider",
+                 "lrSlider", "batchSlider", "stepsSlider", "warmupSlider", "imageSizeSlider", "patchSlider"):
+        assert len(slider(window, name).toolTip()) > 40, name
+    for kind, name in ((QComboBox, "familyCombo"), (QComboBox, "datasetCombo"), (QPushButton, "playButton"),
+                       (QPushButton, "stepButton"), (QPushButton, "resetButton")):
+        assert window.findChild(kind, name).toolTip(), name
+    assert "vector" in slider(window, "dimSlider").toolTip()
+    assert "causal mask" in window.findChild(QComboBox, "familyCombo").toolTip()
+    assert "patch" in slider(window, "patchSlider").toolTip()
+    assert "QK" in window.attentionGrid.toolTip()
+
+
+def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):
+    target = tmp_path / "mine.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target.with_suffix("")), "")))
+    slider(window, "dimSlider").setValue(96)
+    slider(window, "headsSlider").setValue(6)
+    slider(window, "layersSlider").setValue(3)
+    slider(window, "lrSlider").setValue(3)
+    assert window.isWindowModified()
+    window.saveAsAction.trigger()
+    assert target.exists() and not window.isWindowModified()
+    saved = load_preset(target)
+    assert saved == window.spec and saved.model.n_head == 6
+    assert str(target.resolve()) in recent_files(make_settings())
+
+    slider(window, "dimSlider").setValue(200)
+    slider(window, "layersSlider").setValue(7)
+    slider(window, "batchSlider").setValue(1)
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("encoder"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.spec != saved
+    monkeypatch.setattr(main_window_module, "ask_unsaved", lambda *a: QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.openAction.trigger()
+    assert window.spec == saved
+    panel = window.config
+    for key, control in panel.sliders.items():
+        section, field = key.split(".")
+        assert control.value() == getattr(getattr(saved, section), field), key
+        assert control.slider.isVisible() or key in ("model.image_size", "model.patch_size")
+    assert combo.currentData() == "decoder"
+    assert window.findChild(QComboBox, "datasetCombo").currentData() == saved.data.name
+    assert not window.isWindowModified()
+
+
+def test_opening_a_preset_with_unusual_values_restores_them(window, tmp_path):
+    spec = make_spec({"name": "odd", "model": {"family": "encoder", "n_embd": 100, "n_head": 5, "n_layer": 2,
+                                               "d_ff": 200, "block_size": 13},
+                      "data": {"name": "sort"}, "train": {"lr": 0.0007, "batch_size": 24, "max_steps": 777,
+                                                          "warmup_steps": 7}})
+    path = save_preset(spec, tmp_path / "odd.json")
+    assert window.open_preset(str(path))
+    assert window.spec == spec
+    values = {key: c.value() for key, c in window.config.sliders.items()}
+    assert values["model.n_embd"] == 100 and values["model.n_head"] == 5 and values["train.lr"] == 0.0007
+    assert values["train.batch_size"] == 24 and values["train.max_steps"] == 777
+
+
+def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"model": {"n_embd": 100, "n_head": 3}}), encoding="utf-8")
+    before = window.spec
+    assert not window.open_preset(str(bad))
+    assert "not divisible" in window.findChild(QLabel, "messageLabel").text()
+    assert window.spec == before
+
+
+def test_presets_menu_lists_the_builtins_and_opens_one(window):
+    names = [a.text() for a in window.presetsMenu.actions() if a.objectName().startswith("preset:")]
+    assert {"decoder-pydoc", "encoder-reverse", "vit-digits"} <= set(names)
+    action = next(a for a in window.presetsMenu.actions() if a.text() == "vit-digits")
+    action.trigger()
+    assert window.spec == load_preset("vit-digits")
+    assert window.findChild(QComboBox, "familyCombo").currentData() == "vit"
+
+
+@pytest.mark.parametrize("answer, closes", [("Cancel", False), ("Discard", True), ("Save", True)])
+def test_unsaved_changes_prompt_on_close(qtbot, tmp_path, monkeypatch, answer, closes):
+    path = save_preset(load_preset("encoder-reverse"), tmp_path / "p.json")
+    w = MainWindow(load_preset(path), preset_path=path)
+    qtbot.addWidget(w)
+    w.show()
+    slider(w, "layersSlider").setValue(5)
+    asked = []
+    monkeypatch.setattr(main_window_module, "ask_unsaved",
+                        lambda *a: asked.append(a) or getattr(QMessageBox.StandardButton, answer))
+    assert w.close() is closes
+    assert len(asked) == 1
+    assert (load_preset(path).model.n_layer == 5) is (answer == "Save")
+    if not closes:
+        assert w.isVisible()
+
+
+def test_geometry_is_remembered_in_isolated_settings(qtbot, tmp_path):
+    w = MainWindow(load_preset("decoder-pydoc"))
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(1100, 700)
+    w.loss.logCheck.setChecked(True)
+    w.close()
+    assert (tmp_path / "settings.ini").exists()
+    again = MainWindow(load_preset("decoder-pydoc"))
+    qtbot.addWidget(again)
+    assert again.loss.logCheck.isChecked()
+    assert again.settings.value("window/geometry") is not None
+    again.close()
+
+
+def test_help_lists_keyboard_shortcuts(window, qtbot):
+    window.shortcutsAction.trigger()
+    box = window.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None and "Space" in box.text() and "Ctrl+R" in box.text() and "Right" in box.text()
+    box.close()
+    window.aboutAction.trigger()
+    assert "Transformer Playground" in window.findChild(QMessageBox, "aboutDialog").text()
+    assert window.playAction.shortcut().toString() == "Space"
+    assert window.resetAction.shortcut().toString() == "Ctrl+R"
+
+
+def test_window_paints_without_importing_torch(tmp_path):
+    code = (
+        "import sys, time\n"
+        "t = time.perf_counter()\n"
+        "from playground.ui.app import make_app\n"
+        "app = make_app()\n"
+        "from playground.core.presets import load_preset\n"
+        "from playground.ui.main_window import MainWindow\n"
+        "w = MainWindow(load_preset('decoder-pydoc'))\n"
+        "w.show(); w.repaint(); app.processEvents()\n"
+        "print('torch' in sys.modules, round(time.perf_counter() - t, 3))\n"
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
+           "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    imported, seconds = out.stdout.split()
+    assert imported == "False"
+    assert float(seconds) < 3.0  # ~0.5 s here; generous for a loaded CI machine

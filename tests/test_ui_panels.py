@@ -1,0 +1,139 @@
+"""The panels on their own, fed canned events: no training, no torch."""
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF
+
+from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
+from playground.ui.attention_grid import AttentionPanel, show_token
+from playground.ui.loss_panel import LossPanel
+from playground.ui.samples_panel import SamplesPanel
+
+
+def metrics(step, loss, val=None, acc=None):
+    return MetricsEvent(step=step, max_steps=100, train_loss=loss, lr=1e-3, throughput=1000.0, unit="tokens",
+                        elapsed_s=step * 0.1, eta_s=(100 - step) * 0.1, val_loss=val, val_accuracy=acc)
+
+
+def snapshot(layers=2, heads=3, T=5, step=10, image=None, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.random((layers, heads, T, T)).astype(np.float32)
+    w = np.tril(w)
+    w /= w.sum(-1, keepdims=True)
+    return AttentionSnapshot(step=step, weights=w, labels=list("ab c\n")[:T] + [str(i) for i in range(T - 5)],
+                             image=image, prediction="abcde"[:T])
+
+
+def test_loss_panel_plots_train_validation_and_accuracy(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)
+    panel.show()
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s) for s in range(1, 10)] + [metrics(10, 2.9, val=3.1, acc=0.2)])
+    x, y = panel.trainCurve.getData()
+    assert list(x) == list(range(1, 11)) and y[-1] == pytest.approx(2.9)
+    assert list(panel.valCurve.getData()[0]) == [10]
+    assert panel.accuracyPlot.isVisible()  # classifiers (the default) show accuracy
+    panel.set_show_accuracy(False)
+    assert not panel.accuracyPlot.isVisible()
+    # Many batches: the buffer grows past its first size without losing points.
+    panel.add_metrics([metrics(s, 1.0) for s in range(11, 700)])
+    assert len(panel.trainCurve.getData()[0]) > 0 and panel.train.n == 699
+    panel.logCheck.setChecked(True)
+    assert panel.lossPlot.getPlotItem().ctrl.logYCheck.isChecked()
+    panel.show_readout(10)
+    assert "step 10" in panel.readout.text() and "val 3.1" in panel.readout.text()
+    panel.clear()
+    assert panel.train.n == 0 and len(panel.trainCurve.getData()[0] or []) == 0
+
+
+def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weights(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    before = panel.grid.grab().toImage()
+    snap = snapshot()
+    panel.set_snapshot(snap)
+    qtbot.wait(20)
+    assert len(panel.grid.views) == 2 and all(len(row) == 3 for row in panel.grid.views)
+    np.testing.assert_allclose(panel.grid.images[1][2].image, snap.weights[1, 2])
+    assert panel.grid.images[0][0].levels is not None and list(panel.grid.images[0][0].levels) == [0.0, 1.0]
+    assert isinstance(panel.grid.colorBar, pg.ColorBarItem)
+    assert panel.grid.grab().toImage() != before
+    text = panel.grid.describe(1, 2, 3, 1)
+    assert "layer 2" in text and "head 3" in text and "query 'c'" in text and "key 'b'" in text
+    assert f"{snap.weights[1, 2, 3, 1]:.3f}" in text
+    # Hover over the middle of a tile: the read-out under the grid names layer, head, tokens and weight.
+    vb = panel.grid.views[0][1]
+    panel.grid._on_move(vb.mapViewToScene(QPointF(1.5, 4.5)))
+    assert panel.hover.text().startswith("layer 1 · head 2 · query '⏎' (#4) → key 'b' (#1)")
+
+
+def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    snap = snapshot()
+    panel.set_snapshot(snap)
+    panel.grid.select(1, 1)
+    panel.grid.sigHeadClicked.emit(1, 1)
+    np.testing.assert_allclose(panel.detail.image.image, snap.weights[1, 1])
+    assert "Layer 2, head 2" in panel.detail.title.text()
+    ticks = panel.detail.plot.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [t for _, t in ticks] == [show_token(t) for t in snap.labels]
+
+
+def test_heatmaps_are_not_transposed(qtbot):
+    """weights[query, key]: query 0 is the top row, the last key the right column."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    T = 4
+    w = np.zeros((1, 1, T, T), dtype=np.float32)
+    w[0, 0, 0, T - 1] = 1.0  # top-right bright, everything else dark
+    panel.set_snapshot(AttentionSnapshot(step=1, weights=w, labels=list("abcd")))
+    qtbot.wait(50)
+    grid = panel.grid
+    image = grid.grab().toImage()
+    vb = grid.views[0][0]
+
+    def pixel(x, y):
+        scene = vb.mapViewToScene(QPointF(x, y))
+        pos = grid.mapFromScene(scene)
+        return image.pixelColor(pos.x(), pos.y())
+
+    top_right, bottom_left = pixel(T - 0.5, 0.5), pixel(0.5, T - 0.5)
+    assert top_right.green() > 200 and top_right.red() > 200  # viridis 1.0 is yellow
+    assert bottom_left.green() < 60  # viridis 0.0 is dark purple
+
+
+def test_vit_probe_image_is_shown_beside_the_heatmaps(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    image = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+    T = 17  # CLS + 16 patches
+    w = np.full((1, 2, T, T), 1 / T, dtype=np.float32)
+    labels = ["CLS"] + [f"r{r}c{c}" for r in range(4) for c in range(4)]
+    panel.set_snapshot(AttentionSnapshot(step=3, weights=w, labels=labels, image=image, prediction="7 (40%)"))
+    assert panel.detail.probe.isVisible()
+    np.testing.assert_allclose(panel.detail.probe_img.image, image)
+    xs, _ = panel.detail.probe_grid.getData()
+    assert len(xs) == 3 * 4  # three inner borders each way, two points per segment
+    assert "7 (40%)" in panel.detail.prediction.text()
+    panel.clear()
+    assert not panel.detail.probe.isVisible() and panel.grid.snapshot is None
+
+
+def test_samples_panel_shows_newest_first(qtbot):
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.add_samples([SampleEvent(10, "", "aaaa"), SampleEvent(20, "", "beautiful is better")])
+    text = panel.text.toPlainText()
+    assert text.index("step 20") < text.index("step 10")
+    assert "beautiful is better" in text
