@@ -54,6 +54,10 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     assert main(["attention", str(run_dir), "--view", "lines", "--layer", "1", "--head", "0", "--out", str(lines)]) == 0
     with Image.open(lines) as image:
         assert image.n_frames == 5
+    one_layer = tmp_path / "layer1.gif"
+    assert main(["attention", str(run_dir), "--layer", "1", "--out", str(one_layer)]) == 0
+    with Image.open(one_layer) as small, Image.open(gif) as full:
+        assert small.n_frames == 5 and small.height < full.height
 
 
 @pytest.mark.parametrize("args, message", [
@@ -65,6 +69,8 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     (["--view", "vit", "--out", "x.png"], "needs the input image"),
     (["--input", "hello", "--out", "x.png"], "symbols"),
     (["--head", "1", "--out", "x.png"], "the grid shows every head"),
+    (["--head", "1", "--out", "x.gif"], "the grid shows every head"),
+    (["--layer", "3", "--out", "x.gif"], "layer 3 does not exist"),
 ])
 def test_errors_are_one_line(run_dir, tmp_path, capsys, args, message):
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]

@@ -24,7 +24,7 @@ from playground.viz.colors import hex_rgb
 FONT_FILES = ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf", "Helvetica.ttc", "LiberationSans-Regular.ttf")
 BOLD_FILES = ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf", "LiberationSans-Bold.ttf")
 SVG_FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
-SVG_RECT_LIMIT = 4096  # heatmaps with more cells go into the SVG as an embedded pixel image
+SVG_RECT_LIMIT = 1600  # heatmaps with more cells (e.g. 64 x 64) go into the SVG as an embedded pixel image
 PAD = 12
 INK = "#222222"
 MUTED = "#666666"
@@ -62,7 +62,10 @@ def _has_glyph(size: int, bold: bool, char: str) -> bool:
 
 
 def drawable(text: str, size: int = 12, bold: bool = False) -> str:
-    """`text` with the symbols the font cannot draw replaced by ASCII (e.g. "√" -> "sqrt ")."""
+    """`text` on one line with the symbols the font cannot draw replaced by ASCII (e.g. "√" -> "sqrt ");
+    control characters (a model's raw prediction may hold any) become visible symbols or '?'."""
+    text = show_token(text) if any(c in text for c in "\n\t\r") else text
+    text = "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in text)
     return "".join(c if c not in FALLBACKS or _has_glyph(size, bold, c) else FALLBACKS[c] for c in text)
 
 

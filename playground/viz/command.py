@@ -57,7 +57,7 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     timeline = SnapshotTimeline.load(run_dir)
     snapshots = timeline.snapshots
     view = args.view or ("vit" if snapshots and snapshots[0].image is not None else "grid")
-    frames = evolution_frames(snapshots, view, layer=args.layer or 0, head=args.head)
+    frames = evolution_frames(snapshots, view, layer=args.layer, head=args.head)
     save_gif(frames, out)
     print(f"wrote {out} ({len(frames)} frames, steps {snapshots[0].step}..{snapshots[-1].step})", file=sys.stderr)
     return 0

@@ -120,6 +120,10 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _clip(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _header(fig: Figure, title: str, lines: Sequence[str] = ()) -> float:
     """Title and explanation lines at the top-left; returns the y below them."""
     y = 12.0
@@ -148,6 +152,9 @@ def render_grid(
     """
     weights, labels = _weights_and_labels(source, labels)
     if layers is not None:
+        for layer in layers:
+            if not 0 <= layer < weights.shape[0]:
+                raise ValueError(f"layer {layer} does not exist: there are layers 0..{weights.shape[0] - 1}")
         weights = weights[list(layers)]
         layer_ids = list(layers)
     else:
@@ -162,7 +169,7 @@ def render_grid(
     top = _header(fig, heading, [
         "rows: query tokens (who is looking)  ·  columns: key tokens (what is looked at)  ·  "
         "each row sums to 1",
-        f"prediction: {prediction}" if prediction else "",
+        f"prediction: {_clip(prediction)}" if prediction else "",
     ])
     cell = float(max(2, min(24, GRID_TILE_PX // T), 13 if T <= 20 else 0))  # short inputs: every label
     tile = cell * T
@@ -469,7 +476,7 @@ def render_vit(
     top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
         "per head: how much [CLS] attends to each patch (yellow = most, one scale per layer)",
         "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
-        f"prediction: {prediction}" if prediction else "",
+        f"prediction: {_clip(prediction)}" if prediction else "",
     ])
     shown = img if img.ndim == 2 else img[..., :3]
     original = (np.repeat(shown[..., None], 3, axis=-1) if shown.ndim == 2 else shown) * 255
@@ -533,19 +540,29 @@ def render_embeddings(projection, *, connect: bool = False, size: int = 420) -> 
 
 # ----- evolution over training -----------------------------------------------------------------------------
 def evolution_frames(
-    snapshots: Sequence[AttentionSnapshot], view: str = "grid", *, layer: int = 0, head: int | None = None,
+    snapshots: Sequence[AttentionSnapshot], view: str = "grid", *, layer: int | None = None, head: int | None = None,
 ) -> list[Figure]:
     """One figure per snapshot for an animated GIF. The grid keeps one colour scale over all frames, so
-    attention that sharpens during training shows as it does."""
+    attention that sharpens during training shows as it does.
+
+    layer: the grid shows only this layer (default all); lines shows this layer (default 0).
+    head: lines shows only this head (default all)."""
     if not snapshots:
         raise ValueError("no attention snapshots to animate")
     last = snapshots[-1].step
     frames = []
     if view == "grid":
-        vmax = float(max(s.weights.max() for s in snapshots))
+        if head is not None:
+            raise ValueError("the grid shows every head: use the lines view for one head")
+        layers = None if layer is None else [layer]
+        if layer is not None and not 0 <= layer < snapshots[0].weights.shape[0]:
+            raise ValueError(f"layer {layer} does not exist: there are layers 0..{snapshots[0].weights.shape[0] - 1}")
+        vmax = float(max(s.weights[layers or slice(None)].max() for s in snapshots))
         for snap in snapshots:
-            frames.append(render_grid(snap, vmax=vmax, title=f"Attention weights at step {snap.step} of {last}"))
+            frames.append(render_grid(snap, vmax=vmax, layers=layers,
+                                      title=f"Attention weights at step {snap.step} of {last}"))
     elif view == "lines":
+        layer = layer or 0
         for snap in snapshots:
             frames.append(render_lines(snap, heads=head, layer=layer,
                                        title=f"Head view: layer {layer}, "
