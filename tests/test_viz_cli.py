@@ -37,6 +37,14 @@ def test_each_view_to_png_and_svg(run_dir, tmp_path, view, capsys):
     assert ET.parse(svg).getroot().tag.endswith("svg")
 
 
+def test_lines_highlight_a_token(run_dir, tmp_path):
+    plain, marked = tmp_path / "plain.png", tmp_path / "marked.png"
+    assert main(["attention", str(run_dir), "--view", "lines", "--input", "1 2 3", "--out", str(plain)]) == 0
+    assert main(["attention", str(run_dir), "--view", "lines", "--input", "1 2 3", "--highlight", "2",
+                 "--out", str(marked)]) == 0
+    assert plain.read_bytes() != marked.read_bytes()
+
+
 def test_own_input_changes_the_picture(run_dir, tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     assert main(["attention", str(run_dir), "--input", "1 2 3 4", "--view", "steps", "--out", str(a)]) == 0
@@ -69,6 +77,8 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     (["--view", "vit", "--out", "x.png"], "needs the input image"),
     (["--input", "hello", "--out", "x.png"], "symbols"),
     (["--head", "1", "--out", "x.png"], "the grid shows every head"),
+    (["--view", "lines", "--highlight", "z", "--out", "x.png"], "'z' is not a token"),
+    (["--highlight", "1", "--out", "x.png"], "add --view lines"),
     (["--head", "1", "--out", "x.gif"], "the grid shows every head"),
     (["--layer", "3", "--out", "x.gif"], "layer 3 does not exist"),
 ])

@@ -3,6 +3,7 @@
     playground attention RUN --out grid.png                         every layer and head on the probe
     playground attention RUN --input "3 1 4 1 5" --view steps --layer 0 --head 1 --out steps.svg
     playground attention RUN --view lines --layer 1 --out lines.svg  (all heads; --head for one)
+    playground attention RUN --view lines --input "the animal ... it was tired" --highlight it --out it.png
     playground attention RUN --view roles --out roles.png
     playground attention RUN --view vit --input cat.png --out cls.png   (a ViT run)
     playground attention RUN --view embeddings|positions --out pca.png
@@ -30,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", type=int, help="layer for steps/lines (default 0); for grid: only this layer")
     parser.add_argument("--head", type=int, help="head for steps (default 0) and lines (default: all heads)")
     parser.add_argument("--view", choices=VIEWS, help="what to draw (default: grid, or vit for a ViT)")
+    parser.add_argument("--highlight", metavar="TOKEN",
+                        help="lines view: the query token whose lines stand out (its text, e.g. 'it', or its position)")
     parser.add_argument("--out", type=Path, required=True, help="output file: .png, .svg, or .gif for the evolution")
 
 
@@ -71,13 +74,25 @@ def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     if not folder.is_dir():
         raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
     session = TrainingSession.resume(folder)
-    figure = render_view(session, args.view, args.input, args.layer, args.head)
+    figure = render_view(session, args.view, args.input, args.layer, args.head, args.highlight)
     figure.save(out)
     print(f"wrote {out} ({figure.width}x{figure.height}, step {session.step})", file=sys.stderr)
     return 0
 
 
-def render_view(session, view: str | None, text: str | None, layer: int | None, head: int | None):  # noqa: ANN001, ANN201
+def find_token(labels: list[str], token: str) -> int:
+    """The position of `token` among the labels: its first exact (then case-insensitive) match, or a number."""
+    for match in (lambda t: t == token, lambda t: t.lower() == token.lower()):
+        for index, label in enumerate(labels):
+            if match(label):
+                return index
+    if token.isdigit() and int(token) < len(labels):
+        return int(token)
+    raise ValueError(f"'{token}' is not a token of this input ({' '.join(labels)}): pass one of them or a position")
+
+
+def render_view(session, view: str | None, text: str | None, layer: int | None, head: int | None,  # noqa: ANN001, ANN201
+                highlight: str | None = None):
     """One view of `session`'s model on `text` (or its probe) as a Figure."""
     from playground.analysis.embeddings import position_projection, token_embedding_projection
     from playground.analysis.roles import role_table
@@ -85,6 +100,8 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
     from playground.viz import views
 
     view = view or default_view(session.spec.model.family)
+    if highlight is not None and view != "lines":
+        raise ValueError("--highlight belongs to the lines view: add --view lines")
     batch = session.dataset.example(text) if text else session.dataset.probe()
     n_layers = session.spec.model.n_layer if not session.spec.model.pretrained else len(session.model.blocks)
     if layer is not None and not 0 <= layer < n_layers:
@@ -101,7 +118,8 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
             raise ValueError("the grid shows every head: use --view lines or --view steps for one head")
         return views.render_grid(snapshot, layers=None if layer is None else [layer])
     if view == "lines":
-        return views.render_lines(snapshot, heads=head, layer=layer or 0)
+        where = None if highlight is None else find_token(snapshot.labels, highlight)
+        return views.render_lines(snapshot, heads=head, layer=layer or 0, highlight=where)
     if view == "roles":
         return views.render_roles(role_table(snapshot.weights))
     if view == "vit":
