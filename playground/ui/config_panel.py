@@ -80,6 +80,7 @@ class ConfigPanel(QWidget):
         body_layout.addWidget(self._model_group())
         body_layout.addWidget(self._data_group())
         body_layout.addWidget(self._train_group())
+        body_layout.addWidget(self._estimates_group())
         body_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setObjectName("configScroll")
@@ -91,8 +92,7 @@ class ConfigPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self._estimates_group())
-        layout.addWidget(self.messageLabel)
+        layout.addWidget(self.messageLabel)  # outside the scroll area: a refusal is always in view
         self.set_spec(spec)
 
     # ----- building -----------------------------------------------------------------------------

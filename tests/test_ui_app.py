@@ -1,0 +1,77 @@
+"""The whole app in a subprocess, as `playground` starts it: open, train, close during training -> rc 0."""
+
+import json
+import os
+import subprocess
+import sys
+
+from playground.core.presets import save_preset
+from playground.core.spec import make_spec
+
+TINY = {
+    "name": "tiny-close",
+    "model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 16},
+    "data": {"name": "zen"},
+    "train": {"batch_size": 8, "warmup_steps": 2, "max_steps": 100_000, "eval_interval": 50, "eval_batches": 1,
+              "snapshot_interval": 5, "checkpoint_interval": 100_000, "device": "cpu", "compile": "off"},
+}
+
+# Starts the real run_app(); a timer presses Play, waits for a few steps, then closes the window mid-run.
+DRIVER = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from playground.ui.app import make_app, run_app
+app = make_app()
+state = {"t0": time.perf_counter()}
+
+def window():
+    return next(w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow")
+
+def press_play():
+    w = window()
+    state["torch_at_show"] = "torch" in sys.modules
+    w.playButton.click()
+    QTimer.singleShot(100, wait_for_steps)
+
+def wait_for_steps():
+    w = window()
+    if w.progressBar.value() >= 3 or time.perf_counter() - state["t0"] > 60:
+        state["steps"] = w.progressBar.value()
+        state["run_dir"] = str(w.worker.run_dir)
+        w.close()
+    else:
+        QTimer.singleShot(100, wait_for_steps)
+
+QTimer.singleShot(0, press_play)
+rc = run_app(sys.argv[1])
+print("RESULT", state["steps"], state["run_dir"], state["torch_at_show"], flush=True)
+sys.exit(rc)
+"""
+
+
+def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
+    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
+           "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
+    for attempt in range(2):  # twice: it must exit cleanly every time, not by luck
+        out = subprocess.run([sys.executable, "-c", DRIVER, str(preset)], capture_output=True, text=True, env=env,
+                             timeout=120)
+        assert out.returncode == 0, (out.returncode, out.stderr[-3000:])
+        _, steps, run_dir, torch_at_show = next(l for l in out.stdout.splitlines() if l.startswith("RESULT")).split()
+        assert int(steps) >= 3
+        assert torch_at_show == "False"
+        checkpoint = os.path.join(run_dir, "checkpoint")
+        assert os.path.isdir(checkpoint) and os.listdir(checkpoint)
+        info = json.loads(open(os.path.join(run_dir, "run.json"), encoding="utf-8").read())
+        assert info["status"] == "saved" and info["step"] >= int(steps)
+        assert "Traceback" not in out.stderr
+    assert (tmp_path / "s.ini").exists()  # geometry went to the isolated settings file
+
+
+def test_cli_with_a_bad_preset_fails_with_one_line(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini")}
+    out = subprocess.run([sys.executable, "-m", "playground", "gui", "no-such-preset"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert out.returncode == 2
+    assert "no preset named 'no-such-preset'" in out.stderr and "Traceback" not in out.stderr
