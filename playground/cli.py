@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
                                                  ".png/.svg, or its evolution during training to .gif")
     add_attention_arguments(attention)
     attention.set_defaults(handler=run_attention)
+    from playground.bench.run import add_parser as add_bench_parser  # stdlib-only at import
+
+    add_bench_parser(sub)
     return parser
 
 

@@ -89,6 +89,10 @@ class TextbookTransformer(nn.Module):
                 if getattr(module, "bias", None) is not None:
                     nn.init.zeros_(module.bias)
         nn.init.normal_(self.pos, std=0.02)
+        if m.family == "decoder":  # GPT-2 (and nanoGPT): residual projections scaled down with depth
+            for block in self.blocks:
+                for linear in (block.attn.proj, block.mlp[2]):
+                    nn.init.normal_(linear.weight, std=0.02 / math.sqrt(2 * m.n_layer))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         if self.family == "vit":

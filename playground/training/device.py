@@ -94,8 +94,30 @@ def choose_attention(device: torch.device, dtype: torch.dtype) -> str:
     return cap.attention_bf16 if dtype == torch.bfloat16 else cap.attention_fp32
 
 
+def configure_threads() -> int:
+    """Leave one core free: torch's CPU threads = usable cores - 1 (at least 1), unless OMP_NUM_THREADS is set.
+
+    OpenMP threads spin at every barrier; when another process (the user's browser, a second run) holds
+    one of them, a step waits for it and a 2-thread step gets 10-50x slower (issue 8). Passive waiting
+    avoids that but costs small models dearly (measured here: 2 passive threads 6x slower than 1). With
+    one core left over, a busy neighbour takes that core and training keeps its speed; the window's
+    thread gets it too. On a 2-core machine this is one thread (tiny models are faster on one anyway).
+    """
+    global _THREADS_SET
+    if not _THREADS_SET and not os.environ.get("OMP_NUM_THREADS") and not os.environ.get("PLAYGROUND_THREADS_KEEP"):
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+        _THREADS_SET = True
+    return torch.get_num_threads()
+
+
+_THREADS_SET = False
+
+
 def place(train: TrainSpec) -> Placement:
     device = resolve_device(train.device)
+    if device.type == "cpu":
+        configure_threads()
     dtype = choose_precision(train, device)
     attention = choose_attention(device, dtype)
     precision = "bfloat16" if dtype == torch.bfloat16 else "float32"

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import data as datasets
+from playground.core.estimates import flops_per_step
 from playground.core.spec import RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
@@ -59,7 +60,9 @@ class TrainingSession:
         self._train_model = self.dist.wrap(self.model) if self.dist else self.model  # DDP for training steps
         self.optimizer = self._build_optimizer()
         self._step_fn = TrainStep(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
-                                  self._forward_loss)
+                                  self._forward_loss, compile_mode="off" if self.dist else self.spec.train.compile,
+                                  flops_per_step=flops_per_step(self.spec, self.info),
+                                  max_steps=self.spec.train.max_steps)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
         self._step_times: list[float] = []
@@ -236,6 +239,8 @@ class TrainingSession:
             yield self._emit(StatusEvent(f"Training on {self.placement.description}"))
             yield self._emit(self.snapshot())
         while self.step < target:
+            for note in self._step_fn.notes():  # "compiling the training step..." and how long it took
+                yield self._emit(StatusEvent(note, step=self.step))
             try:
                 event = self.train_step()
             except torch.cuda.OutOfMemoryError:

@@ -1,0 +1,85 @@
+"""The fast training paths (bf16 + explicit attention, compiled step) against the plain fp32 step."""
+
+import json
+
+import pytest
+import torch
+
+from playground.core.spec import make_spec
+from playground.training import device
+from playground.training.events import FinishedEvent, MetricsEvent, StatusEvent
+from playground.training.session import TrainingSession
+
+TINY = {
+    "model": {"family": "decoder", "n_layer": 2, "n_embd": 32, "n_head": 2, "d_ff": 64, "block_size": 16},
+    "data": {"name": "zen"},
+    "train": {"batch_size": 8, "warmup_steps": 3, "max_steps": 6, "device": "cpu", "precision": "fp32",
+              "compile": "off", "eval_interval": 100, "snapshot_interval": 100},
+}
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", None)
+
+
+def spec(**train):
+    return make_spec(TINY).updated({f"train.{k}": v for k, v in train.items()})
+
+
+def losses(session, steps=None):
+    return [e.train_loss for e in session.run(steps) if isinstance(e, MetricsEvent)]
+
+
+def test_bf16_explicit_path_matches_fp32_within_bf16_tolerance():
+    plain = losses(TrainingSession(spec()))
+    fast_session = TrainingSession(spec(precision="bf16"))
+    assert fast_session.placement.autocast
+    fast = losses(fast_session)
+    assert fast == pytest.approx(plain, rel=2e-2)
+
+
+def test_compile_off_is_honoured_and_auto_skips_tiny_runs():
+    assert not TrainingSession(spec(compile="off"))._step_fn.compiled
+    assert not TrainingSession(spec(compile="auto"))._step_fn.compiled  # far too little work to pay back
+    assert not device.should_compile("off", torch.device("cpu"), 1e12, 10**6)
+
+
+def test_capability_is_measured_once_and_cached(tmp_path):
+    first = device.cpu_capability()
+    files = list((tmp_path / "cache").glob("capability-*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["attention_fp32"] in ("sdpa", "explicit")
+    device._CAPABILITY = None
+    assert device.cpu_capability() == first  # read back, not measured again
+    if not first.fast_bf16:  # a CPU without fast bf16 keeps float32
+        assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(tmp_path):
+    eager = losses(TrainingSession(spec()))
+    session = TrainingSession(spec(compile="on"), run_dir=tmp_path)
+    assert session._step_fn.compiled
+    events = list(session.run(3))
+    notes = [e.message for e in events if isinstance(e, StatusEvent)]
+    assert any("compiling" in n for n in notes) and any("compiled" in n for n in notes)
+    compiled = [e.train_loss for e in events if isinstance(e, MetricsEvent)]
+    # warm-up changes the lr every step: equal losses mean the lr is not baked into the graph
+    assert compiled == pytest.approx(eager[:3], rel=1e-4)
+    assert not any("_orig_mod" in k for k in session.model.state_dict())
+    shot = session.snapshot()  # the uncompiled model, explicit path, eval mode
+    assert shot.weights.shape[:2] == (2, 2)
+    assert shot.weights.sum(-1) == pytest.approx(1.0, abs=1e-4)
+    folder = session.save()
+    resumed = TrainingSession.resume(folder)
+    assert resumed._step_fn.compiled
+    rest = losses(resumed)
+    assert rest == pytest.approx(eager[3:], rel=1e-4)
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def test_compiled_step_still_stops_on_divergence():
+    diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
+    events = list(TrainingSession(diverging).run())
+    assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
