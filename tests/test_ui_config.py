@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QSlider, QWidget
 
 from playground.core.presets import load_preset, save_preset
