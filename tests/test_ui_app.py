@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from playground.core.presets import save_preset
 from playground.core.spec import make_spec
@@ -16,38 +17,7 @@ TINY = {
               "snapshot_interval": 5, "checkpoint_interval": 100_000, "device": "cpu", "compile": "off"},
 }
 
-# Starts the real run_app(); a timer presses Play, waits for a few steps, then closes the window mid-run.
-DRIVER = """
-import sys, time
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from playground.ui.app import make_app, run_app
-app = make_app()
-state = {"t0": time.perf_counter()}
-
-def window():
-    return next(w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow")
-
-def press_play():
-    w = window()
-    state["torch_at_show"] = "torch" in sys.modules
-    w.playButton.click()
-    QTimer.singleShot(100, wait_for_steps)
-
-def wait_for_steps():
-    w = window()
-    if w.progressBar.value() >= 3 or time.perf_counter() - state["t0"] > 60:
-        state["steps"] = w.progressBar.value()
-        state["run_dir"] = str(w.worker.run_dir)
-        w.close()
-    else:
-        QTimer.singleShot(100, wait_for_steps)
-
-QTimer.singleShot(0, press_play)
-rc = run_app(sys.argv[1])
-print("RESULT", state["steps"], state["run_dir"], state["torch_at_show"], flush=True)
-sys.exit(rc)
-"""
+DRIVER = Path(__file__).resolve().parents[1] / "scripts" / "launch_train_close.py"
 
 
 def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
@@ -55,7 +25,7 @@ def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
            "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
     for attempt in range(2):  # twice: it must exit cleanly every time, not by luck
-        out = subprocess.run([sys.executable, "-c", DRIVER, str(preset)], capture_output=True, text=True, env=env,
+        out = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True, env=env,
                              timeout=120)
         assert out.returncode == 0, (out.returncode, out.stderr[-3000:])
         _, steps, run_dir, torch_at_show = next(l for l in out.stdout.splitlines() if l.startswith("RESULT")).split()
