@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import time
 
 import pytest
 
@@ -12,7 +9,6 @@ from playground import cli
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.training.runs import (
-    RUN_FILE,
     RunsError,
     default_runs_dir,
     delete_run,

@@ -21,7 +21,6 @@ TIMER_MS = 10
 def first_paint() -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from playground.core.presets import DEFAULT_PRESET, load_preset
     from playground.ui.app import make_app

@@ -67,7 +67,6 @@ class TrainingSession:
         self.step = 0
         self._step_times: list[float] = []
         self._elapsed = 0.0
-        self._last_val: tuple[float, float | None] | None = None
 
     def _build_model(self) -> torch.nn.Module:
         if self.spec.model.pretrained:
