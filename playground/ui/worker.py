@@ -14,7 +14,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QThread
 
@@ -39,10 +39,11 @@ class Drained:
     finished: FinishedEvent | None = None
     error: str | None = None
     device: str | None = None
+    results: dict[str, Any] = field(default_factory=dict)  # answers to `TrainingWorker.submit`, latest per key
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.snapshot or self.samples or self.statuses or self.checkpoints
-                    or self.finished or self.error or self.device)
+                    or self.finished or self.error or self.device or self.results)
 
 
 class EventBuffer:
@@ -76,6 +77,10 @@ class EventBuffer:
         with self._lock:
             self._box.device = description
 
+    def put_result(self, key: str, result: Any) -> None:
+        with self._lock:
+            self._box.results[key] = result
+
     def drain(self) -> Drained:
         with self._lock:
             box, self._box = self._box, Drained()
@@ -102,6 +107,7 @@ class TrainingWorker(QThread):
         self._save_on_stop = True
         self._lr: float | None = None
         self._snapshot_step = -1
+        self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
 
     # ----- commands (any thread) ----------------------------------------------------------------
     def play(self) -> None:
@@ -132,6 +138,24 @@ class TrainingWorker(QThread):
             self._stop = True
             self._save_on_stop = save
             self._cond.notify_all()
+
+    def submit(self, key: str, job: Callable[[Any], Any]) -> None:
+        """Run `job(session)` on the worker thread between two steps (or at once while paused); its return
+        value (or the exception it raised) arrives in `Drained.results[key]`. A newer job with the same key
+        replaces one not started yet. Jobs must return numpy/plain data, never live tensors."""
+        with self._cond:
+            self._jobs[key] = job
+            self._cond.notify_all()
+
+    def _serve_jobs(self) -> None:
+        with self._cond:
+            jobs, self._jobs = self._jobs, {}
+        for key, job in jobs.items():
+            try:
+                result = job(self.session)
+            except Exception as err:  # noqa: BLE001 - handed to the window, which shows it
+                result = err
+            self.buffer.put_result(key, result)
 
     @property
     def playing(self) -> bool:
@@ -190,10 +214,13 @@ class TrainingWorker(QThread):
             # Paused (or one step done): show the attention of exactly this step.
             self._snapshot_step = self.session.step
             self.buffer.put(self.session.snapshot())
-        with self._cond:
-            while not self._stop and (self.done or not (self._playing or self._steps_left)):
-                self._cond.wait(0.5)
-            return not self._stop
+        while True:
+            self._serve_jobs()
+            with self._cond:
+                if self._stop or (not self.done and (self._playing or self._steps_left)):
+                    return not self._stop
+                if not self._jobs:
+                    self._cond.wait(0.5)
 
     def _apply_lr(self) -> None:
         with self._cond:
