@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.ui.architecture_view import ArchitectureView
 from playground.ui.attention_grid import AttentionPanel
+from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.config_panel import ConfigPanel
+from playground.ui.inside_attention import InsideAttentionPanel
 from playground.ui.loss_panel import LossPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.samples_panel import SamplesPanel
@@ -85,6 +88,11 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.add_tab(self.attention, "Attention", TIPS["attention"])
         self.add_tab(self.samples, "Samples", TIPS["samples"])
+        self.inside = InsideAttentionPanel(lambda: self.worker, self)  # issue 5: the model's attention, inside
+        self.inside.sigHeadChosen.connect(self.attentionGrid.select)
+        self.add_tab(self.inside, "Inside attention", INSIDE["tab"])
+        self.architecture = ArchitectureView(self)
+        self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
 
         self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)
         self.centreSplitter.setObjectName("centreSplitter")
@@ -379,6 +387,7 @@ class MainWindow(QMainWindow):
             self.worker = None
         self.loss.clear()
         self.attention.clear()
+        self.inside.clear()
         self.samples.clear()
         self._reset_progress()
         self._show_playing(False)
@@ -413,6 +422,8 @@ class MainWindow(QMainWindow):
         info = self.config.info()
         self.tabs.setTabVisible(self.tabs.indexOf(self.samples), bool(info and info.samples_text))
         self.loss.set_show_accuracy(bool(info and info.task in ("classify", "tagging")))
+        self.inside.set_model(self.spec, info)
+        self.architecture.set_spec(self.spec, info)
 
     # ----- refresh ------------------------------------------------------------------------------
     def _on_tick(self) -> None:
@@ -426,6 +437,7 @@ class MainWindow(QMainWindow):
         box = self.worker.buffer.drain()
         if not box:
             return
+        self.inside.take(box)
         if box.device:
             self._set_device(box.device)
         if box.metrics:

@@ -1,0 +1,308 @@
+"""The architecture as a picture: the model the sliders describe, block by block, with tensor shapes.
+
+Drawn from the RunSpec and the DataInfo alone (no model is built, no torch): embedding and positional
+encoding, N x the transformer block in the family's own order (BERT post-LN: attention -> add & norm ->
+feed-forward -> add & norm; GPT-2 and ViT pre-LN: norm -> attention -> add -> norm -> feed-forward -> add,
+then a final norm), and the head. A QGraphicsScene, so it exports as SVG (QSvgGenerator) or PNG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui.attention_tips import ARCHITECTURE, INSIDE
+from playground.ui.exporting import ask_path, paint_png, paint_svg
+
+BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
+COLOURS = {
+    "input": "#eeeeee", "embed": "#d9f2d9", "attn": "#fde2c4", "norm": "#fff5bf", "add": "#e9e9e9",
+    "ffn": "#d4e6f7", "head": "#e8dcf5", "output": "#f6f6f6",
+}
+INK, MUTED, FRAME = QColor("#222222"), QColor("#666666"), QColor("#8a8a8a")
+
+
+@dataclass(frozen=True)
+class Box:
+    kind: str
+    title: str
+    detail: str = ""
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, str]], list[tuple[Box, str]], str]:
+    """(embedding column, block, head column, layout name). Each entry is a box and the shape of its output."""
+    m, B = spec.model, spec.train.batch_size
+    C, H, d_ff = m.n_embd, m.n_head, m.d_ff
+    family = m.family
+    T = m.seq_len
+    vocab = getattr(info, "vocab_size", 0) or 0
+    classes = getattr(info, "n_classes", 0) or 0
+    task = getattr(info, "task", {"decoder": "lm", "encoder": "mlm", "vit": "classify"}[family])
+    btc = f"(B, T, C) = ({B}, {T}, {C})"
+    first: list[tuple[Box, str]] = []
+    if family == "vit":
+        ch = getattr(info, "channels", 0) or "ch"
+        n = m.n_patches
+        first.append((Box("input", "Input images", f"{m.image_size}×{m.image_size} px, {ch} channel(s)"),
+                      f"(B, ch, H, W) = ({B}, {ch}, {m.image_size}, {m.image_size})"))
+        first.append((Box("embed", "Patch embedding", f"{n} patches of {m.patch_size}×{m.patch_size} px → C each"),
+                      f"(B, N, C) = ({B}, {n}, {C})"))
+        first.append((Box("embed", "Prepend [CLS] token", "a learned vector that gathers the answer"),
+                      f"(B, N+1, C) = ({B}, {n + 1}, {C})"))
+        first.append((Box("embed", "+ positional encoding", f"{m.pos_encoding}, (N+1) × C = {n + 1} × {C}"), btc))
+    else:
+        first.append((Box("input", "Input token ids", f"vocabulary V = {_fmt(vocab)}" if vocab else "token ids"),
+                      f"(B, T) = ({B}, {T})"))
+        first.append((Box("embed", "Token embedding", f"lookup table V × C = {_fmt(vocab)} × {C}" if vocab else
+                          f"one C = {C} vector per token"), btc))
+        first.append((Box("embed", "+ positional encoding", f"{m.pos_encoding}, T × C = {T} × {C}, added"), btc))
+        if family == "encoder":
+            first.append((Box("norm", "+ segment embedding, LayerNorm", "BERT normalises the embeddings"), btc))
+    mask = "causal mask" if family == "decoder" else "padding mask" if family == "encoder" else "no mask"
+    attn = (Box("attn", "Multi-head self-attention",
+                f"{H} heads × d_head {C // H} · scores (B, H, T, T) · {mask}"), btc)
+    ffn = (Box("ffn", "Feed-forward network", f"C → d_ff → C: {C} → {d_ff} → {C}, per token"), btc)
+    if family == "encoder":
+        block = [attn, (Box("add", "Add & Norm", "x = LayerNorm(x + attention(x))"), btc),
+                 ffn, (Box("add", "Add & Norm", "x = LayerNorm(x + FFN(x))"), btc)]
+        layout = "post-LN (BERT): normalise after each residual addition"
+    else:
+        block = [(Box("norm", "LayerNorm", ""), btc), attn, (Box("add", "Add (residual)", "x = x + attention(LN(x))"), btc),
+                 (Box("norm", "LayerNorm", ""), btc), ffn, (Box("add", "Add (residual)", "x = x + FFN(LN(x))"), btc)]
+        layout = f"pre-LN ({'GPT-2' if family == 'decoder' else 'ViT'}): normalise before each sub-layer"
+    last: list[tuple[Box, str]] = []
+    if family != "encoder":
+        last.append((Box("norm", "Final LayerNorm", "pre-LN leaves the stream unnormalised"), btc))
+    if task == "lm":
+        last.append((Box("head", "LM head (tied to the embedding)", "C → V scores for the next token"),
+                     f"(B, T, V) = ({B}, {T}, {_fmt(vocab)})"))
+        last.append((Box("output", "softmax → next-token probabilities", "sample one, append, repeat"), ""))
+    elif task == "mlm":
+        last.append((Box("head", "MLM head (dense, GELU, LN, tied decoder)", "C → V scores at each position"),
+                     f"(B, T, V) = ({B}, {T}, {_fmt(vocab)})"))
+        last.append((Box("output", "softmax → the masked tokens", "loss only at masked positions"), ""))
+    elif task == "tagging":
+        last.append((Box("head", "Classifier at every token", f"C → {classes} labels"),
+                     f"(B, T, classes) = ({B}, {T}, {classes})"))
+        last.append((Box("output", "softmax → one label per token", ""), ""))
+    else:
+        where = "[CLS] token" if family == "vit" else "[CLS] token (pooler: dense + tanh)"
+        last.append((Box("head", f"Classifier on the {where}", f"C → {classes} classes"),
+                     f"(B, classes) = ({B}, {classes})"))
+        last.append((Box("output", "softmax → class probabilities", ""), ""))
+    return first, block, last, layout
+
+
+class ArchitectureScene(QGraphicsScene):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setBackgroundBrush(QColor("white"))
+        self.n_layer = 0
+        self.texts: list[str] = []
+        self._font = QFont()
+        self._font.setPointSizeF(9.5)
+        self._bold = QFont(self._font)
+        self._bold.setBold(True)
+        self._small = QFont(self._font)
+        self._small.setPointSizeF(8.5)
+
+    # ----- drawing helpers ----------------------------------------------------------------------
+    def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, centre: bool = True) -> None:
+        item = QGraphicsSimpleTextItem(text)
+        item.setFont(font)
+        item.setBrush(colour)
+        rect = item.boundingRect()
+        item.setPos(x - rect.width() / 2 if centre else x, y - rect.height() / 2)
+        self.addItem(item)
+        self.texts.append(text)
+
+    def _box(self, x: float, y: float, box: Box) -> QRectF:
+        h = BOX_H if box.detail else 28.0
+        rect = QRectF(x, y, BOX_W, h)
+        self.addRect(rect, QPen(FRAME, 1), QBrush(QColor(COLOURS[box.kind])))
+        if box.detail:
+            self._text(x + BOX_W / 2, y + 12, box.title, self._bold)
+            self._text(x + BOX_W / 2, y + 27, box.detail, self._small, MUTED)
+        else:
+            self._text(x + BOX_W / 2, y + h / 2, box.title, self._bold)
+        return rect
+
+    def _arrow(self, a: QPointF, b: QPointF, colour: QColor = FRAME) -> None:
+        self.addLine(a.x(), a.y(), b.x(), b.y(), QPen(colour, 1.4))
+        dx, dy = b.x() - a.x(), b.y() - a.y()
+        length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+        ux, uy = dx / length, dy / length
+        tip = QPolygonF([b, QPointF(b.x() - 8 * ux + 4 * uy, b.y() - 8 * uy - 4 * ux),
+                         QPointF(b.x() - 8 * ux - 4 * uy, b.y() - 8 * uy + 4 * ux)])
+        self.addPolygon(tip, QPen(colour), QBrush(colour))
+
+    def _column(self, x: float, y: float, entries: list[tuple[Box, str]]) -> list[QRectF]:
+        rects = []
+        for index, (box, shape) in enumerate(entries):
+            rect = self._box(x, y, box)
+            rects.append(rect)
+            y = rect.bottom()
+            if index < len(entries) - 1:
+                self._arrow(QPointF(x + BOX_W / 2, y), QPointF(x + BOX_W / 2, y + GAP))
+                if shape:
+                    self._text(x + BOX_W / 2 + 8, y + GAP / 2, shape, self._small, MUTED, centre=False)
+                y += GAP
+        return rects
+
+    # ----- the picture --------------------------------------------------------------------------
+    def draw(self, spec: Any, info: Any) -> None:
+        self.clear()
+        self.texts = []
+        first, block, last, layout = plan(spec, info)
+        self.n_layer = spec.model.n_layer
+        family = {"encoder": "Encoder (BERT-like)", "decoder": "Decoder (GPT-like)",
+                  "vit": "Vision Transformer"}[spec.model.family]
+        self._text(0, -44, f"{family} — {spec.name}", self._bold, INK, centre=False)
+        self._text(0, -24, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
+                   self._small, MUTED, centre=False)
+        # column 1: input and embeddings
+        x1 = 0.0
+        rects1 = self._column(x1, 0.0, first)
+        # column 2: the repeated block
+        x2 = x1 + BOX_W + 110
+        top2 = 26.0
+        rects2 = self._column(x2, top2, block)
+        frame = QRectF(x2 - 24, top2 - 22, BOX_W + 70, rects2[-1].bottom() - top2 + 34)
+        self.addRect(frame, QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine), QBrush(Qt.BrushStyle.NoBrush))
+        self._text(frame.x() + 4, frame.y() - 12, "Transformer block", self._bold, INK, centre=False)
+        self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
+                   QColor("#b5361b"), centre=False)
+        self.texts.append(f"x{self.n_layer}")
+        self._text(frame.x(), frame.bottom() + 14, layout, self._small, MUTED, centre=False)
+        # residual connections: from the stream before each sub-layer around the right side to its Add box
+        lane = x2 + BOX_W + 22
+        adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]
+        starts = [rects2[0].top() - 10]
+        starts.append(adds[0].bottom() + 10)  # the second sub-layer reads the stream after the first Add
+        residual = QPen(QColor("#b5361b"), 1.4)
+        for start, add in zip(starts, adds):
+            path = QPainterPath(QPointF(x2 + BOX_W / 2, start))
+            path.lineTo(lane, start)
+            path.lineTo(lane, add.center().y())
+            self.addPath(path, residual)
+            self._arrow(QPointF(lane, add.center().y()), QPointF(add.right(), add.center().y()), QColor("#b5361b"))
+        self._text(lane + 6, (starts[0] + adds[0].center().y()) / 2, "residual", self._small, QColor("#b5361b"),
+                   centre=False)
+        # arrows between the columns
+        entry = QPointF(x2 + BOX_W / 2, top2 - 10)
+        self.addLine(x2 + BOX_W / 2, top2 - 10, x2 + BOX_W / 2, top2, QPen(FRAME, 1.4))
+        out1 = rects1[-1]
+        bend = QPainterPath(QPointF(out1.right(), out1.center().y()))
+        bend.lineTo(x1 + BOX_W + 55, out1.center().y())
+        bend.lineTo(x1 + BOX_W + 55, entry.y())
+        self.addPath(bend, QPen(FRAME, 1.4))
+        self._arrow(QPointF(x1 + BOX_W + 55, entry.y()), entry)
+        self._text(x1 + BOX_W / 2, out1.bottom() + 14, first[-1][1], self._small, MUTED)
+        # column 3: the head
+        x3 = x2 + BOX_W + 150
+        rects3 = self._column(x3, top2, last)
+        out2 = rects2[-1]
+        bend = QPainterPath(QPointF(out2.center().x(), out2.bottom()))
+        bend.lineTo(out2.center().x(), frame.bottom() + 30)
+        bend.lineTo(x3 - 30, frame.bottom() + 30)
+        bend.lineTo(x3 - 30, rects3[0].center().y())
+        self.addPath(bend, QPen(FRAME, 1.4))
+        self._arrow(QPointF(x3 - 30, rects3[0].center().y()), QPointF(x3, rects3[0].center().y()))
+        self._text(x3 - 24, frame.bottom() + 42, f"after {self.n_layer} blocks: {block[-1][1]}", self._small, MUTED,
+                   centre=False)
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+
+class ArchitectureView(QWidget):
+    """The tab: the diagram (fitted to the window or at full size) and an export button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("architectureView")
+        self.scene = ArchitectureScene(self)
+        self.view = QGraphicsView(self.scene, self)
+        self.view.setObjectName("architectureDiagram")
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.view.setToolTip(ARCHITECTURE)
+        self.view.setStyleSheet("border: none; background: white;")
+        self.fitCheck = QCheckBox("Fit to window", self)
+        self.fitCheck.setChecked(True)
+        self.fitCheck.toggled.connect(self._fit)
+        self.exportButton = QPushButton("Export…", self)
+        self.exportButton.setObjectName("architectureExport")
+        self.exportButton.setToolTip(INSIDE["export"])
+        self.exportButton.clicked.connect(self._on_export)
+        self.caption = QLabel("", self)
+        self.caption.setObjectName("architectureCaption")
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip(ARCHITECTURE)
+        bar = QHBoxLayout()
+        bar.addWidget(self.caption, 1)
+        bar.addWidget(self.fitCheck)
+        bar.addWidget(self.exportButton)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.spec: Any = None
+
+    def set_spec(self, spec: Any, info: Any = None) -> None:
+        self.spec = spec
+        self.scene.draw(spec, info)
+        m = spec.model
+        self.caption.setText(f"{m.n_layer} × block · {m.n_head} heads · C = {m.n_embd} · d_ff = {m.d_ff} · "
+                             f"T = {m.seq_len} · B = {spec.train.batch_size}")
+        self._fit()
+
+    def _fit(self) -> None:
+        rect = self.scene.sceneRect()
+        if self.fitCheck.isChecked():
+            self.view.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        else:
+            self.view.resetTransform()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().showEvent(event)
+        self._fit()
+
+    def export(self, path: str | Path) -> Path:
+        target = Path(path)
+        rect = self.scene.sceneRect()
+        size = rect.size().toSize()
+
+        def paint(painter: QPainter) -> None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self.scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+
+        if target.suffix.lower() == ".svg":
+            return paint_svg(target, size, paint, "Transformer architecture")
+        return paint_png(target, size, paint)
+
+    def _on_export(self) -> None:
+        path = ask_path(self, "Export the architecture", "architecture", vector=True)
+        if path is not None:
+            self.export(path)

@@ -1,0 +1,57 @@
+"""Saving a view as PNG or SVG: one file dialog, and painting into a QSvgGenerator for vector views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | None:
+    """A save dialog for `name` (without suffix): PNG, and SVG when the view is vector. A function so tests
+    can answer it."""
+    filters = "PNG image (*.png);;SVG vector image (*.svg)" if vector else "PNG image (*.png)"
+    path, chosen = QFileDialog.getSaveFileName(parent, title, f"{name}.png", filters)
+    if not path:
+        return None
+    target = Path(path)
+    if target.suffix.lower() not in (".png", ".svg"):
+        target = target.with_suffix(".svg" if "svg" in chosen.lower() and vector else ".png")
+    if target.suffix.lower() == ".svg" and not vector:
+        target = target.with_suffix(".png")
+    return target
+
+
+def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title: str = "") -> Path:
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(size)
+    generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+    generator.setTitle(title)
+    generator.setDescription("Transformer Playground")
+    painter = QPainter(generator)
+    try:
+        paint(painter)
+    finally:
+        painter.end()
+    return path
+
+
+def paint_png(path: Path, size: QSize, paint: Callable[[QPainter], None], scale: float = 2.0) -> Path:
+    """Render at `scale` times the on-screen size, so slides stay sharp."""
+    image = QImage(int(size.width() * scale), int(size.height() * scale), QImage.Format.Format_ARGB32)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(scale, scale)
+    try:
+        paint(painter)
+    finally:
+        painter.end()
+    if not image.save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path

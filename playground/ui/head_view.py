@@ -1,0 +1,334 @@
+"""The lecture's head view: tokens in two columns, a line from each query to each key, as thick and as
+opaque as the attention weight; one head or all heads colour-coded; hovering a token keeps only its lines.
+
+Drawn with QPainter (vector), so the same `paint()` makes the widget, a PNG and an SVG.
+Input: weights (layers, heads, T, T) and token labels, as in bertviz's `head_view(attention, tokens)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui.attention_grid import show_token
+from playground.ui.attention_tips import INSIDE
+from playground.ui.exporting import ask_path, paint_png, paint_svg
+from playground.viz.colors import head_colour
+
+MIN_WEIGHT = 0.02  # lines below this weight are not drawn (they would only be noise)
+FADED = 0.07  # opacity factor of the lines that are not the hovered token's
+MARGIN = 12.0
+ROW_H = 20.0
+GAP_MIN, GAP_MAX = 220.0, 460.0
+HEADER_H = 70.0
+
+
+class HeadLines(QWidget):
+    """The drawing itself. `set_attention(weights, labels)`, then `set_layer`, `set_heads` (None = all)."""
+
+    sigHover = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("headLines")
+        self.setMouseTracking(True)
+        self.setToolTip(INSIDE["head_view"])
+        self.weights: np.ndarray | None = None  # (L, H, T, T)
+        self.labels: list[str] = []
+        self.step = 0
+        self.layer = 0
+        self.heads: int | None = None  # None: every head, colour-coded
+        self.hovered: tuple[str, int] | None = None  # ("query" | "key", position)
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(10)
+        self._bold = QFont(self._font)
+        self._bold.setBold(True)
+
+    # ----- data ---------------------------------------------------------------------------------
+    def set_attention(self, weights: np.ndarray, labels: list[str], step: int = 0) -> None:
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.labels = [show_token(t) for t in labels]
+        self.step = step
+        self.layer = min(self.layer, self.weights.shape[0] - 1)
+        if self.heads is not None and self.heads >= self.weights.shape[1]:
+            self.heads = None
+        if self.hovered is not None and self.hovered[1] >= len(self.labels):
+            self.hovered = None
+        self.updateGeometry()
+        self.setMinimumSize(self.sizeHint())
+        self.update()
+
+    def set_layer(self, layer: int) -> None:
+        self.layer = layer
+        self.update()
+
+    def set_heads(self, head: int | None) -> None:
+        self.heads = head
+        self.update()
+
+    def chosen_heads(self) -> list[int]:
+        if self.weights is None:
+            return []
+        return list(range(self.weights.shape[1])) if self.heads is None else [self.heads]
+
+    def line_opacity(self, head: int, query: int, key: int) -> float:
+        """0 when the line is not drawn; otherwise its opacity (weight, faded unless hovered)."""
+        if self.weights is None:
+            return 0.0
+        value = float(self.weights[self.layer, head, query, key])
+        if value < MIN_WEIGHT:
+            return 0.0
+        fade = 1.0
+        if self.hovered is not None:
+            side, index = self.hovered
+            fade = 1.0 if (query if side == "query" else key) == index else FADED
+        return fade * min(1.0, 0.15 + 0.85 * value)
+
+    # ----- geometry -----------------------------------------------------------------------------
+    def _label_width(self) -> float:
+        metrics = QFontMetricsF(self._bold)
+        return max([metrics.horizontalAdvance(t) for t in self.labels] + [metrics.horizontalAdvance("query")]) + 10
+
+    def _columns(self, width: float) -> tuple[float, float]:
+        """x of the query labels' right edge and of the key labels' left edge."""
+        label_w = self._label_width()
+        gap = min(GAP_MAX, max(GAP_MIN, width - 2 * (MARGIN + label_w)))
+        left = max(MARGIN + label_w, (width - gap) / 2)
+        return left, left + gap
+
+    def _row_y(self, index: int) -> float:
+        return HEADER_H + (index + 0.5) * ROW_H
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        label_w = self._label_width() if self.labels else 60
+        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(HEADER_H + max(len(self.labels), 4) * ROW_H + MARGIN))
+
+    def paint_size(self) -> QSize:
+        return QSize(max(self.width(), self.sizeHint().width()), self.sizeHint().height())
+
+    # ----- painting -----------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        self.paint(painter, float(self.width()))
+        painter.end()
+
+    def paint(self, painter: QPainter, width: float | None = None) -> None:
+        width = float(self.paint_size().width() if width is None else width)
+        painter.setFont(self._font)
+        if self.weights is None or not self.labels:
+            painter.setPen(QColor("#555"))
+            painter.drawText(QRectF(MARGIN, MARGIN, width - 2 * MARGIN, 40), Qt.AlignmentFlag.AlignLeft,
+                             INSIDE["waiting"].split(":")[0] + ".")
+            return
+        left, right = self._columns(width)
+        heads = self.chosen_heads()
+        T = len(self.labels)
+        # title and legend
+        painter.setFont(self._bold)
+        painter.setPen(QColor("#222"))
+        which = "all heads" if self.heads is None else f"head {self.heads + 1}"
+        painter.drawText(QPointF(MARGIN, 18), f"Layer {self.layer + 1}, {which} — step {self.step:,}")
+        painter.setFont(self._font)
+        x = MARGIN
+        for h in heads:
+            painter.fillRect(QRectF(x, 28, 12, 12), QColor(head_colour(h)))
+            painter.setPen(QColor("#222"))
+            painter.drawText(QPointF(x + 16, 39), f"head {h + 1}")
+            x += 16 + QFontMetricsF(self._font).horizontalAdvance(f"head {h + 1}") + 14
+        painter.setFont(self._bold)
+        painter.setPen(QColor("#777"))
+        painter.drawText(QRectF(MARGIN, 46, left - MARGIN, 18), Qt.AlignmentFlag.AlignRight, "query")
+        painter.drawText(QRectF(right, 46, 200, 18), Qt.AlignmentFlag.AlignLeft, "key")
+        # lines, faded ones first so the hovered token's lines stay on top
+        w = self.weights[self.layer]
+        strong: list[tuple[float, float, float, float, QColor, float]] = []
+        for h in heads:
+            colour = QColor(head_colour(h))
+            for i in range(T):
+                for j in range(T):
+                    alpha = self.line_opacity(h, i, j)
+                    if alpha <= 0:
+                        continue
+                    item = (left + 4, self._row_y(i), right - 4, self._row_y(j), colour, alpha,
+                            0.8 + 5 * float(w[h, i, j]))
+                    if self.hovered is not None and alpha > FADED:
+                        strong.append(item)
+                    else:
+                        self._line(painter, *item)
+        for item in strong:
+            self._line(painter, *item)
+        # token labels
+        metrics = QFontMetricsF(self._bold)
+        for i, text in enumerate(self.labels):
+            y = self._row_y(i)
+            for side, x_edge, align in (("query", left, Qt.AlignmentFlag.AlignRight),
+                                        ("key", right, Qt.AlignmentFlag.AlignLeft)):
+                box = QRectF(x_edge - 6 - metrics.horizontalAdvance(text), y - ROW_H / 2, metrics.horizontalAdvance(text) + 4,
+                             ROW_H) if side == "query" else QRectF(x_edge + 4, y - ROW_H / 2,
+                                                                   metrics.horizontalAdvance(text) + 4, ROW_H)
+                if self.hovered == (side, i):
+                    painter.fillRect(box.adjusted(-3, 1, 3, -1), QColor("#fff2b3"))
+                    painter.setFont(self._bold)
+                else:
+                    painter.setFont(self._font)
+                painter.setPen(QColor("#222"))
+                painter.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, text)
+
+    @staticmethod
+    def _line(painter: QPainter, x1: float, y1: float, x2: float, y2: float, colour: QColor, alpha: float,
+              width: float) -> None:
+        c = QColor(colour)
+        c.setAlphaF(alpha)
+        pen = QPen(c, width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+
+    # ----- hover --------------------------------------------------------------------------------
+    def token_at(self, pos: QPointF) -> tuple[str, int] | None:
+        if self.weights is None or not self.labels:
+            return None
+        index = int((pos.y() - HEADER_H) // ROW_H)
+        if not 0 <= index < len(self.labels) or pos.y() < HEADER_H:
+            return None
+        left, right = self._columns(float(self.width()))
+        if pos.x() <= left + 8:
+            return "query", index
+        if pos.x() >= right - 8:
+            return "key", index
+        return None
+
+    def token_pos(self, side: str, index: int) -> QPointF:
+        """Where a token's label is (for tests and tooltips)."""
+        left, right = self._columns(float(self.width()))
+        return QPointF(left - 10 if side == "query" else right + 10, self._row_y(index))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self.set_hover(self.token_at(event.position()))
+
+    def leaveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        self.set_hover(None)
+
+    def set_hover(self, hovered: tuple[str, int] | None) -> None:
+        if hovered == self.hovered:
+            return
+        self.hovered = hovered
+        self.update()
+        if hovered is None or self.weights is None:
+            self.sigHover.emit("Hover a token: on the left to see where it looks, on the right to see who looks at it.")
+            return
+        side, index = hovered
+        w = self.weights[self.layer]
+        heads = self.chosen_heads()
+        row = w[heads].mean(0)
+        if side == "query":
+            best = np.argsort(row[index])[::-1][:3]
+            looks = ", ".join(f"'{self.labels[j]}' {row[index, j]:.2f}" for j in best)
+            self.sigHover.emit(f"'{self.labels[index]}' (#{index}) looks most at {looks}"
+                               + (" (heads averaged)" if len(heads) > 1 else ""))
+        else:
+            best = np.argsort(row[:, index])[::-1][:3]
+            looks = ", ".join(f"'{self.labels[i]}' {row[i, index]:.2f}" for i in best)
+            self.sigHover.emit(f"'{self.labels[index]}' (#{index}) is looked at most by {looks}"
+                               + (" (heads averaged)" if len(heads) > 1 else ""))
+
+
+class HeadViewPanel(QWidget):
+    """The head view with its pickers (layer, one head or all) and an export button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("headViewPanel")
+        self.lines = HeadLines(self)
+        self.layerCombo = QComboBox(self)
+        self.layerCombo.setObjectName("headViewLayer")
+        self.layerCombo.setToolTip(INSIDE["layer"])
+        self.headsCombo = QComboBox(self)
+        self.headsCombo.setObjectName("headViewHeads")
+        self.headsCombo.setToolTip(INSIDE["heads_choice"])
+        self.exportButton = QPushButton("Export…", self)
+        self.exportButton.setObjectName("headViewExport")
+        self.exportButton.setToolTip(INSIDE["export"])
+        self.exportButton.clicked.connect(self._on_export)
+        self.readout = QLabel("Hover a token: on the left to see where it looks, on the right to see who looks at it.",
+                              self)
+        self.readout.setObjectName("headViewReadout")
+        self.readout.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Layer", self))
+        bar.addWidget(self.layerCombo)
+        bar.addWidget(QLabel("Heads", self))
+        bar.addWidget(self.headsCombo)
+        bar.addStretch(1)
+        bar.addWidget(self.exportButton)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.lines)
+        self.scroll.setStyleSheet("QScrollArea { background: white; border: none; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.readout)
+        self.layerCombo.currentIndexChanged.connect(self._on_layer)
+        self.headsCombo.currentIndexChanged.connect(self._on_heads)
+        self.lines.sigHover.connect(self.readout.setText)
+
+    def set_attention(self, weights: np.ndarray, labels: list[str], step: int = 0) -> None:
+        layers, heads = weights.shape[:2]
+        _fill(self.layerCombo, [f"layer {l + 1}" for l in range(layers)])
+        _fill(self.headsCombo, ["all heads"] + [f"head {h + 1}" for h in range(heads)])
+        self.lines.layer = max(0, self.layerCombo.currentIndex())
+        self.lines.heads = None if self.headsCombo.currentIndex() <= 0 else self.headsCombo.currentIndex() - 1
+        self.lines.set_attention(weights, labels, step)
+
+    def select(self, layer: int, head: int | None) -> None:
+        self.layerCombo.setCurrentIndex(layer)
+        self.headsCombo.setCurrentIndex(0 if head is None else head + 1)
+
+    def _on_layer(self, index: int) -> None:
+        if index >= 0:
+            self.lines.set_layer(index)
+
+    def _on_heads(self, index: int) -> None:
+        if index >= 0:
+            self.lines.set_heads(None if index == 0 else index - 1)
+
+    def export(self, path: str) -> None:
+        from pathlib import Path
+
+        target = Path(path)
+        size = self.lines.paint_size()
+        if target.suffix.lower() == ".svg":
+            paint_svg(target, size, lambda p: self.lines.paint(p, size.width()), "Head view")
+        else:
+            paint_png(target, size, lambda p: self.lines.paint(p, size.width()))
+
+    def _on_export(self) -> None:
+        path = ask_path(self, "Export the head view", f"head-view-layer{self.lines.layer + 1}", vector=True)
+        if path is not None:
+            self.export(str(path))
+
+
+def _fill(combo: QComboBox, items: list[str]) -> None:
+    """Replace a combo box's items only when they change, keeping the current index (no signal echo)."""
+    if [combo.itemText(i) for i in range(combo.count())] == items:
+        return
+    current = max(0, combo.currentIndex())
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    combo.setCurrentIndex(min(current, len(items) - 1))
+    combo.blockSignals(False)

@@ -1,0 +1,477 @@
+"""The "Inside attention" tab: your own input, then every idea of the lecture from the real model.
+
+    [input: sentence / probe / image]  [layer] [head]
+    Step by step | Head view | Head roles + timeline | ViT | Embeddings
+
+The model lives in the training thread. Whenever the input, the layer or the head changes (and every
+couple of seconds while training runs and this tab is on screen) the panel hands an `InsideJob` to the
+worker, which runs it between two optimiser steps and returns numpy arrays and finished renderings; the
+window only shows them. The head roles and the timeline use the training snapshots (the probe input).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui import plotting  # noqa: F401 - row-major images, white background
+from playground.ui.attention_grid import show_token
+from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
+from playground.ui.attention_tips import INSIDE
+from playground.ui.exporting import ask_path
+from playground.ui.head_view import HeadViewPanel, _fill
+from playground.ui.roles_panel import RolesPanel
+
+POLL_MS = 250  # how often the panel checks whether it should ask the worker for fresh views
+LIVE_REFRESH_S = 1.5  # while training runs, the views follow the model at most this often
+EMBEDDINGS_REFRESH_S = 4.0  # PCA of a large vocabulary is the slowest part: less often
+JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgotten
+MAX_POINT_LABELS = 150
+
+
+class FigureView(QWidget):
+    """A rendered figure (Pillow, from the worker) in a scroll area, at full size or fitted to the width."""
+
+    def __init__(self, name: str, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.figure: Any = None
+        self.rgb: np.ndarray | None = None
+        self._qimage: QImage | None = None
+        self.label = QLabel(INSIDE["waiting"], self)
+        self.label.setObjectName(f"{name}Image")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.label.setWordWrap(True)
+        self.label.setToolTip(tip)
+        self.label.setStyleSheet("background: white; color: #555; padding: 6px;")
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.label)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setStyleSheet("QScrollArea { background: white; border: none; }")
+        self.fitCheck = QCheckBox("Fit to width", self)
+        self.fitCheck.setChecked(True)
+        self.fitCheck.setToolTip(INSIDE["fit"])
+        self.fitCheck.toggled.connect(self._redraw)
+        self.exportButton = QPushButton("Export…", self)
+        self.exportButton.setToolTip(INSIDE["export"])
+        self.exportButton.setEnabled(False)
+        self.exportButton.clicked.connect(self._on_export)
+        self.caption = QLabel("", self)
+        self.caption.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.caption, 1)
+        bar.addWidget(self.fitCheck)
+        bar.addWidget(self.exportButton)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.scroll, 1)
+
+    def set_figure(self, figure: Any, rgb: np.ndarray, caption: str = "") -> None:
+        self.figure, self.rgb = figure, np.ascontiguousarray(rgb, dtype=np.uint8)
+        h, w, _ = self.rgb.shape
+        self._qimage = QImage(self.rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        self.caption.setText(caption)
+        self.exportButton.setEnabled(True)
+        self.label.setStyleSheet("background: white;")
+        self._redraw()
+
+    def show_message(self, text: str) -> None:
+        if self._qimage is None:
+            self.label.setText(text)
+        else:
+            self.caption.setText(text)
+
+    def clear(self) -> None:
+        self.figure = self.rgb = self._qimage = None
+        self.label.clear()
+        self.label.setText(INSIDE["waiting"])
+        self.label.setStyleSheet("background: white; color: #555; padding: 6px;")
+        self.caption.setText("")
+        self.exportButton.setEnabled(False)
+
+    def _redraw(self) -> None:
+        if self._qimage is None:
+            return
+        pixmap = QPixmap.fromImage(self._qimage)
+        if self.fitCheck.isChecked():
+            width = max(200, self.scroll.viewport().width() - 4)
+            if pixmap.width() > width:
+                pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.label.setPixmap(pixmap)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if self.fitCheck.isChecked():
+            self._redraw()
+
+    def export(self, path: str | Path) -> Path:
+        if self.figure is None:
+            raise ValueError("nothing to export yet")
+        return self.figure.save(path)
+
+    def _on_export(self) -> None:
+        path = ask_path(self, "Export the figure", self.objectName(), vector=True)
+        if path is not None:
+            self.export(path)
+
+
+class ScatterPlot(pg.PlotWidget):
+    """A labelled 2-D PCA scatter; `connect` joins the points in order (positions)."""
+
+    def __init__(self, title: str, tip: str, connect: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setToolTip(tip)
+        self.connect_points = connect
+        item = self.getPlotItem()
+        item.setTitle(title)
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).enableAutoSIPrefix(False)
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen("#9bb7d4", width=1.2))
+        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#ffffff", width=0.5))
+        item.addItem(self.curve)
+        item.addItem(self.scatter)
+        self.texts: list[pg.TextItem] = []
+        self.points: np.ndarray | None = None
+
+    def set_projection(self, projection: Any) -> None:
+        pts = np.asarray(projection.points, dtype=np.float64)
+        self.points = pts
+        n = len(pts)
+        item = self.getPlotItem()
+        e1, e2 = projection.explained
+        item.setLabel("bottom", f"PC 1 ({e1:.0%} of the variance)")
+        item.setLabel("left", f"PC 2 ({e2:.0%})")
+        if self.connect_points:
+            cmap = pg.colormap.get("viridis")
+            brushes = [pg.mkBrush(cmap.map(i / max(n - 1, 1), mode="qcolor")) for i in range(n)]
+            self.curve.setData(pts[:, 0], pts[:, 1])
+        else:
+            brushes = [pg.mkBrush("#1f77b4")] * n
+            self.curve.setData([], [])
+        self.scatter.setData(pts[:, 0], pts[:, 1], brush=brushes)
+        every = 1 if n <= MAX_POINT_LABELS else int(np.ceil(n / MAX_POINT_LABELS))
+        labelled = [i for i in range(n) if i % every == 0] if self.connect_points or n <= MAX_POINT_LABELS * 2 else []
+        while len(self.texts) < len(labelled):
+            text = pg.TextItem(color="#333", anchor=(0, 1))
+            item.addItem(text)
+            self.texts.append(text)
+        for k, text in enumerate(self.texts):
+            if k < len(labelled):
+                i = labelled[k]
+                text.setText(show_token(projection.labels[i]))
+                text.setPos(pts[i, 0], pts[i, 1])
+                text.setVisible(True)
+            else:
+                text.setVisible(False)
+
+
+class EmbeddingsView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("embeddingsView")
+        self.tokens = ScatterPlot("Token embeddings (PCA)", INSIDE["embeddings"], False, self)
+        self.tokens.setObjectName("tokenEmbeddings")
+        self.positions = ScatterPlot("Positional encodings (PCA), joined in order", INSIDE["positions"], True, self)
+        self.positions.setObjectName("positionEmbeddings")
+        self.caption = QLabel(INSIDE["waiting"], self)
+        self.caption.setWordWrap(True)
+        self.exportButton = QPushButton("Export…", self)
+        self.exportButton.setToolTip("Save both plots as one PNG picture.")
+        self.exportButton.clicked.connect(self._on_export)
+        bar = QHBoxLayout()
+        bar.addWidget(self.caption, 1)
+        bar.addWidget(self.exportButton)
+        plots = QSplitter(Qt.Orientation.Horizontal, self)
+        plots.addWidget(self.tokens)
+        plots.addWidget(self.positions)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(plots, 1)
+
+    def set_result(self, result: InsideResult) -> None:
+        if result.embeddings is not None:
+            self.tokens.set_projection(result.embeddings)
+        self.tokens.setVisible(result.embeddings is not None)
+        if result.positions is not None:
+            self.positions.set_projection(result.positions)
+            self.positions.getPlotItem().setTitle(result.positions.title)
+        self.caption.setText(f"Step {result.step:,}: tokens the model treats alike lie close together; positions "
+                             f"are joined 0 → 1 → 2 …" + ("  " + " ".join(result.notes) if result.notes else ""))
+
+    def export(self, path: str | Path) -> Path:
+        if not self.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        return Path(path)
+
+    def _on_export(self) -> None:
+        path = ask_path(self, "Export the embeddings", "embeddings", vector=False)
+        if path is not None:
+            self.export(path)
+
+
+class InsideAttentionPanel(QWidget):
+    """The whole tab. `worker` returns the window's live TrainingWorker (or None before the first Play)."""
+
+    sigHeadChosen = Signal(int, int)
+
+    def __init__(self, worker: Callable[[], Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("insideAttention")
+        self.setToolTip("")
+        self._worker = worker
+        self.family = "decoder"
+        self.result: InsideResult | None = None
+        self._token = 0
+        self._pending: tuple[int, float] | None = None  # (token, sent at)
+        self._want = True  # the input or a picker changed: ask again
+        self._stale = False  # the model trained since the views were computed
+        self._last_sent = 0.0
+        self._last_embeddings = 0.0
+        self._text = ""
+
+        self.inputEdit = QLineEdit(self)
+        self.inputEdit.setObjectName("insideInput")
+        self.inputEdit.setPlaceholderText("Type your own input and press Enter (empty: the probe input)")
+        self.inputEdit.setToolTip(INSIDE["input"])
+        self.inputEdit.returnPressed.connect(self._on_input)
+        self.showButton = QPushButton("Show", self)
+        self.showButton.setObjectName("insideShow")
+        self.showButton.setToolTip(INSIDE["input"])
+        self.showButton.clicked.connect(self._on_input)
+        self.probeButton = QPushButton("Probe input", self)
+        self.probeButton.setObjectName("insideProbe")
+        self.probeButton.setToolTip(INSIDE["probe"])
+        self.probeButton.clicked.connect(self.use_probe)
+        self.imageButton = QPushButton("Image…", self)
+        self.imageButton.setObjectName("insideImage")
+        self.imageButton.setToolTip(INSIDE["image"])
+        self.imageButton.clicked.connect(self._on_image)
+        self.imageButton.setVisible(False)
+        self.layerCombo = QComboBox(self)
+        self.layerCombo.setObjectName("insideLayer")
+        self.layerCombo.setToolTip(INSIDE["layer"])
+        self.headCombo = QComboBox(self)
+        self.headCombo.setObjectName("insideHead")
+        self.headCombo.setToolTip(INSIDE["head"])
+        self.layerCombo.currentIndexChanged.connect(self._on_picker)
+        self.headCombo.currentIndexChanged.connect(self._on_picker)
+        self.status = QLabel(INSIDE["waiting"], self)
+        self.status.setObjectName("insideStatus")
+        self.status.setWordWrap(True)
+
+        self.steps = FigureView("stepsView", INSIDE["steps"], self)
+        self.headView = HeadViewPanel(self)
+        self.roles = RolesPanel(self)
+        self.vit = FigureView("vitView", INSIDE["vit"], self)
+        self.embeddings = EmbeddingsView(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("insideTabs")
+        for widget, title, tip in ((self.steps, "Step by step", INSIDE["steps"]),
+                                   (self.headView, "Head view", INSIDE["head_view"]),
+                                   (self.roles, "Head roles", INSIDE["roles"]),
+                                   (self.vit, "ViT: CLS attention", INSIDE["vit"]),
+                                   (self.embeddings, "Embeddings", INSIDE["embeddings"])):
+            index = self.tabs.addTab(widget, title)
+            self.tabs.setTabToolTip(index, tip)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.roles.sigHeadChosen.connect(self.open_head)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Input", self))
+        bar.addWidget(self.inputEdit, 1)
+        for widget in (self.showButton, self.imageButton, self.probeButton):
+            bar.addWidget(widget)
+        bar.addSpacing(10)
+        bar.addWidget(QLabel("Layer", self))
+        bar.addWidget(self.layerCombo)
+        bar.addWidget(QLabel("Head", self))
+        bar.addWidget(self.headCombo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+        self.set_shape(1, 1)
+
+    # ----- the model ----------------------------------------------------------------------------
+    def set_model(self, spec: Any, info: Any = None) -> None:
+        """The spec changed (sliders, preset): pickers and the ViT parts follow; views wait for the new model."""
+        self.family = spec.model.family
+        vit = self.family == "vit"
+        self.imageButton.setVisible(vit)
+        self.inputEdit.setPlaceholderText("An image file (Image…), or empty for the probe image" if vit else
+                                          "Type your own input and press Enter (empty: the probe input)")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.vit), vit)
+        if not spec.model.pretrained:
+            self.set_shape(spec.model.n_layer, spec.model.n_head)
+
+    def set_shape(self, layers: int, heads: int) -> None:
+        self.layerCombo.blockSignals(True)
+        self.headCombo.blockSignals(True)
+        _fill(self.layerCombo, [f"layer {l + 1}" for l in range(layers)])
+        _fill(self.headCombo, [f"head {h + 1}" for h in range(heads)])
+        self.layerCombo.blockSignals(False)
+        self.headCombo.blockSignals(False)
+
+    @property
+    def layer(self) -> int:
+        return max(0, self.layerCombo.currentIndex())
+
+    @property
+    def head(self) -> int:
+        return max(0, self.headCombo.currentIndex())
+
+    def clear(self) -> None:
+        """A reset: the old model is gone."""
+        self.result = None
+        self._pending = None
+        self._want = True
+        self.steps.clear()
+        self.vit.clear()
+        self.roles.clear()
+        self.status.setText(INSIDE["waiting"])
+
+    # ----- input --------------------------------------------------------------------------------
+    def set_input(self, text: str) -> None:
+        self.inputEdit.setText(text)
+        self._on_input()
+
+    def use_probe(self) -> None:
+        self.set_input("")
+
+    def _on_input(self) -> None:
+        self._text = self.inputEdit.text().strip()
+        self._want = True
+        self._poll()
+
+    def _on_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose an image", "",
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
+        if path:
+            self.set_input(path)
+
+    def _on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.embeddings:
+            self._want = True  # the projections are only computed while their tab is open
+        self._poll()
+
+    def _on_picker(self) -> None:
+        self._want = True
+        self._poll()
+
+    def open_head(self, layer: int, head: int) -> None:
+        """A head chosen elsewhere (the roles table, the grid): show it step by step and in the head view."""
+        self.layerCombo.setCurrentIndex(layer)
+        self.headCombo.setCurrentIndex(head)
+        self.headView.select(layer, head)
+        self.sigHeadChosen.emit(layer, head)
+
+    # ----- talking to the worker ----------------------------------------------------------------
+    def take(self, box: Any) -> None:
+        """Called with each batch the window drains from the worker."""
+        if box.snapshot is not None:
+            self.roles.add_snapshot(box.snapshot)
+            self._stale = True
+        answer = box.results.get(JOB_KEY) if getattr(box, "results", None) else None
+        if answer is not None:
+            self._on_answer(answer)
+
+    def _poll(self) -> None:
+        """Ask the worker for fresh views when something changed and this tab is on screen."""
+        if not self.isVisible():
+            return
+        now = time.monotonic()
+        if self._pending is not None and now - self._pending[1] < JOB_TIMEOUT_S:
+            return
+        worker = self._worker()
+        if worker is None:
+            if self.result is None:
+                self.status.setText(INSIDE["waiting"])
+            return
+        live = self._stale and now - self._last_sent >= LIVE_REFRESH_S
+        if not (self._want or live):
+            return
+        current = self.tabs.currentWidget()
+        embeddings = current is self.embeddings and (self._want or now - self._last_embeddings >= EMBEDDINGS_REFRESH_S
+                                                     or self.embeddings.positions.points is None)
+        self._token += 1
+        job = InsideJob(self._token, self._text, self.layer, self.head, steps=True,
+                        vit=self.family == "vit", embeddings=embeddings)
+        worker.submit(JOB_KEY, job)
+        self._pending = (self._token, now)
+        self._want = self._stale = False
+        self._last_sent = now
+        if embeddings:
+            self._last_embeddings = now
+
+    def _on_answer(self, answer: InsideResult | JobFailed) -> None:
+        if self._pending is not None and answer.token == self._pending[0]:
+            self._pending = None
+        if self.result is not None and answer.token < self.result.token:
+            return  # an older request finished late
+        if isinstance(answer, JobFailed):
+            self.status.setText(f"<span style='color:#a00000'>Could not show this input: "
+                                f"{_escape(answer.message)}</span>")
+            return
+        self.show_result(answer)
+
+    def show_result(self, result: InsideResult) -> None:
+        self.result = result
+        layers, heads = result.snapshot.weights.shape[:2]
+        self.set_shape(layers, heads)
+        where = f"“{_escape(result.text)}”" if result.text else "the probe input"
+        labels = result.snapshot.labels
+        shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
+        prediction = f" · prediction: <b>{_escape(result.snapshot.prediction[:80])}</b>" \
+            if result.snapshot.prediction else ""
+        self.status.setText(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
+                            f"<tt>{_escape(shown)}</tt>{prediction}")
+        if result.steps_rgb is not None:
+            s = result.steps
+            self.steps.set_figure(result.steps_figure, result.steps_rgb,
+                                  f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}: T = {s.seq_len} "
+                                  f"tokens, d_head = {s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}")
+        self.headView.set_attention(result.snapshot.weights, labels, result.step)
+        if result.vit_rgb is not None:
+            self.vit.set_figure(result.vit_figure, result.vit_rgb,
+                                f"[CLS] attention per head and the rollout, step {result.step:,}")
+        if result.embeddings is not None or result.positions is not None:
+            self.embeddings.set_result(result)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -1,0 +1,323 @@
+"""Heads specialise, and you see it happen: a sortable table of every head's role measures, and a timeline
+of the attention snapshots kept during training with a slider that scrubs back through the steps.
+
+Numbers come from `playground.analysis.roles` (numpy), the snapshots from the training thread's
+AttentionSnapshot events, kept in a bounded `SnapshotTimeline`. Clicking a row emits `sigHeadChosen`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, role_table
+from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
+from playground.training.events import AttentionSnapshot
+from playground.ui.attention_grid import AttentionGrid
+from playground.ui.attention_tips import INSIDE
+from playground.ui.exporting import ask_path
+
+COLUMNS = ("layer", "head", *MEASURES)
+SHORT_TITLES = {"distance": "distance", "previous": "previous", "next": "next", "first": "first", "self": "self"}
+
+
+class NumberItem(QTableWidgetItem):
+    """A cell that shows a rounded number and sorts by its exact value."""
+
+    def __init__(self, value: float, text: str) -> None:
+        super().__init__(text)
+        self.value = float(value)
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        if isinstance(other, NumberItem):
+            return self.value < other.value
+        return super().__lt__(other)
+
+
+def ask_gif_path(parent: QWidget, name: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Export the evolution as a GIF", f"{name}.gif", "Animated GIF (*.gif)")
+    if not path:
+        return None
+    return Path(path) if path.lower().endswith(".gif") else Path(path).with_suffix(".gif")
+
+
+class RolesPanel(QWidget):
+    sigHeadChosen = Signal(int, int)  # layer, head (0-based)
+
+    def __init__(self, parent: QWidget | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(parent)
+        self.setObjectName("rolesPanel")
+        self.timeline = SnapshotTimeline(capacity)
+        self.rows: list[RoleRow] = []
+        self.shown: AttentionSnapshot | None = None
+        self.selected = (0, 0)
+        self._dirty = False
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("rolesTable")
+        self.table.setToolTip(INSIDE["roles"])
+        self.table.setHorizontalHeaderLabels([SHORT_TITLES.get(c, c) for c in COLUMNS])
+        for index, name in enumerate(COLUMNS):
+            tip = f"<b>{MEASURE_TITLES[name]}</b>: {MEASURE_TIPS[name]}" if name in MEASURES else \
+                f"the {name} (counted from 1)"
+            self.table.horizontalHeaderItem(index).setToolTip(tip)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.cellClicked.connect(self._on_cell)
+        self.table.currentCellChanged.connect(lambda row, *_: self._on_cell(row, 0))
+
+        self.grid = AttentionGrid(self)
+        self.grid.setObjectName("timelineGrid")
+        self.grid.setToolTip(INSIDE["timeline"])
+        self.grid.sigHeadClicked.connect(self._on_grid_head)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("timelineSlider")
+        self.slider.setToolTip(INSIDE["timeline"])
+        self.slider.setRange(0, 0)
+        self.slider.setEnabled(False)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.stepLabel = QLabel("No snapshots yet: press Play.", self)
+        self.stepLabel.setObjectName("timelineLabel")
+        self.gifCombo = QComboBox(self)
+        self.gifCombo.setObjectName("gifKind")
+        self.gifCombo.addItems(["whole grid", "selected head (lines)"])
+        self.gifCombo.setToolTip(INSIDE["gif"])
+        self.gifButton = QPushButton("Export GIF…", self)
+        self.gifButton.setObjectName("gifButton")
+        self.gifButton.setToolTip(INSIDE["gif"])
+        self.gifButton.setEnabled(False)
+        self.gifButton.clicked.connect(self._on_gif)
+        self.exportButton = QPushButton("Export table…", self)
+        self.exportButton.setObjectName("rolesExport")
+        self.exportButton.setToolTip(INSIDE["export"])
+        self.exportButton.setEnabled(False)
+        self.exportButton.clicked.connect(self._on_export)
+        self.caption = QLabel("", self)
+        self.caption.setObjectName("rolesCaption")
+        self.caption.setWordWrap(True)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>What each head does</b> — click a column to sort, a row to open the head", left)
+        title.setToolTip(INSIDE["roles"])
+        left_layout.addWidget(title)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.caption)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.grid, 1)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel("Timeline", right))
+        slider_row.addWidget(self.slider, 1)
+        right_layout.addLayout(slider_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.stepLabel, 1)
+        buttons.addWidget(self.gifCombo)
+        buttons.addWidget(self.gifButton)
+        buttons.addWidget(self.exportButton)
+        right_layout.addLayout(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([520, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+    # ----- data ---------------------------------------------------------------------------------
+    def add_snapshot(self, snap: AttentionSnapshot) -> None:
+        """A new training snapshot: kept in the timeline; shown at once when the slider is at the end."""
+        following = self.slider.value() >= self.slider.maximum()
+        self.timeline.add(snap)
+        n = len(self.timeline)
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, n - 1)
+        if following:
+            self.slider.setValue(n - 1)
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(n > 1)
+        self.gifButton.setEnabled(True)
+        self.exportButton.setEnabled(True)
+        if following:
+            self._show(n - 1)
+        else:
+            self._update_label()
+
+    def clear(self) -> None:
+        self.timeline = SnapshotTimeline(self.timeline.capacity)
+        self.rows, self.shown, self._dirty = [], None, False
+        self.table.setRowCount(0)
+        self.grid.clear_grid()
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, 0)
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(False)
+        self.gifButton.setEnabled(False)
+        self.exportButton.setEnabled(False)
+        self.stepLabel.setText("No snapshots yet: press Play.")
+        self.caption.setText("")
+
+    def _show(self, index: int) -> None:
+        snaps = self.timeline.snapshots
+        if not snaps:
+            return
+        self.shown = snaps[min(index, len(snaps) - 1)]
+        self.grid.set_snapshot(self.shown)
+        self._update_label()
+        if self.isVisible():
+            self._fill_table()
+        else:
+            self._dirty = True  # measured when the tab is shown
+
+    def _update_label(self) -> None:
+        snaps = self.timeline.snapshots
+        if self.shown is None or not snaps:
+            return
+        index = self.slider.value()
+        live = " (live)" if index >= len(snaps) - 1 else ""
+        self.stepLabel.setText(f"step {self.shown.step:,}{live} · snapshot {index + 1} of {len(snaps)}")
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().showEvent(event)
+        if self._dirty:
+            self._fill_table()
+
+    def _fill_table(self) -> None:
+        self._dirty = False
+        if self.shown is None:
+            return
+        self.rows = role_table(self.shown.weights)
+        table = self.table
+        header = table.horizontalHeader()
+        column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        table.setSortingEnabled(False)
+        table.blockSignals(True)
+        table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            values = row.as_dict()
+            for c, name in enumerate(COLUMNS):
+                value = values[name]
+                text = str(int(value) + 1) if name in ("layer", "head") else f"{value:.3f}"
+                table.setItem(r, c, NumberItem(float(value), text))
+        table.setSortingEnabled(True)
+        table.sortItems(column, order)
+        table.blockSignals(False)
+        self._select_row(*self.selected)
+        self.caption.setText(f"{len(self.rows)} heads measured on the probe input at step {self.shown.step:,}. "
+                             f"{self._summary()}")
+
+    def _summary(self) -> str:
+        if not self.rows:
+            return ""
+        best = max(self.rows, key=lambda r: r.roles.previous)
+        focused = min(self.rows, key=lambda r: r.roles.entropy)
+        return (f"Most previous-token-like: layer {best.layer + 1} head {best.head + 1} "
+                f"({best.roles.previous:.2f}); most focused: layer {focused.layer + 1} head {focused.head + 1} "
+                f"(entropy {focused.roles.entropy:.2f}).")
+
+    # ----- selection ----------------------------------------------------------------------------
+    def head_at_row(self, row: int) -> tuple[int, int] | None:
+        layer_item, head_item = self.table.item(row, 0), self.table.item(row, 1)
+        if not isinstance(layer_item, NumberItem) or not isinstance(head_item, NumberItem):
+            return None
+        return int(layer_item.value), int(head_item.value)
+
+    def _select_row(self, layer: int, head: int) -> None:
+        for row in range(self.table.rowCount()):
+            if self.head_at_row(row) == (layer, head):
+                self.table.blockSignals(True)
+                self.table.selectRow(row)
+                self.table.blockSignals(False)
+                return
+
+    def select_head(self, layer: int, head: int) -> None:
+        self.selected = (layer, head)
+        self.grid.select(layer, head)
+        self._select_row(layer, head)
+
+    def _on_cell(self, row: int, _column: int) -> None:
+        head = self.head_at_row(row)
+        if head is None:
+            return
+        self.select_head(*head)
+        self.sigHeadChosen.emit(*head)
+
+    def _on_grid_head(self, layer: int, head: int) -> None:
+        self.select_head(layer, head)
+        self.sigHeadChosen.emit(layer, head)
+
+    def _on_slider(self, value: int) -> None:
+        self._show(value)
+
+    # ----- export -------------------------------------------------------------------------------
+    def export_gif(self, path: str | Path, kind: str = "grid") -> Path:
+        """The kept snapshots as an animated GIF: the whole grid, or the selected head as lines."""
+        from playground.viz.canvas import save_gif
+        from playground.viz.views import evolution_frames
+
+        snaps = self.timeline.snapshots
+        layer, head = self.selected
+        if kind == "grid":
+            frames = evolution_frames(snaps, "grid")
+        else:
+            frames = evolution_frames(snaps, "lines", layer=layer, head=head)
+        return save_gif(frames, path)
+
+    def _on_gif(self) -> None:
+        kind = "grid" if self.gifCombo.currentIndex() == 0 else "lines"
+        layer, head = self.selected
+        name = "attention-evolution" if kind == "grid" else f"head-L{layer + 1}H{head + 1}-evolution"
+        path = ask_gif_path(self, name)
+        if path is None:
+            return
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            target = self.export_gif(path, kind)
+            self.stepLabel.setText(f"Wrote {target.name} ({len(self.timeline)} frames).")
+        except (OSError, ValueError) as err:
+            self.stepLabel.setText(f"Could not write the GIF: {err}")
+        finally:
+            self.unsetCursor()
+
+    def export(self, path: str | Path) -> Path:
+        from playground.viz.views import render_roles
+
+        if not self.rows and self.shown is not None:
+            self._fill_table()
+        step = self.shown.step if self.shown is not None else 0
+        figure = render_roles(self.rows, title=f"What each head does, step {step:,}", highlight=self.selected)
+        return figure.save(path)
+
+    def _on_export(self) -> None:
+        path = ask_path(self, "Export the head roles", "head-roles", vector=True)
+        if path is not None:
+            self.export(path)

@@ -1,0 +1,278 @@
+"""Issue 5 in the window: step by step, head view, head roles + timeline, ViT, architecture, embeddings.
+
+Canned snapshots for the views that only draw; a real tiny model (and the real worker thread) where the
+numbers must be the model's own.
+"""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QSlider
+
+from playground.core.spec import make_spec
+from playground.training.events import AttentionSnapshot
+from playground.ui.architecture_view import ArchitectureView
+from playground.ui.head_view import FADED, HeadViewPanel
+from playground.ui.main_window import MainWindow
+from playground.ui.roles_panel import RolesPanel
+
+TINY = {
+    "name": "tiny-reverse",
+    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64, "block_size": 8},
+    "data": {"name": "reverse"},
+    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 2, "max_steps": 400, "eval_interval": 50,
+              "eval_batches": 1, "snapshot_interval": 2, "checkpoint_interval": 10_000, "device": "cpu",
+              "compile": "off"},
+}
+WAIT_MS = 30_000
+
+
+def snapshot(step=10, layers=2, heads=3, T=6, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.random((layers, heads, T, T)).astype(np.float32) ** 4
+    w /= w.sum(-1, keepdims=True)
+    return AttentionSnapshot(step=step, weights=w, labels=[f"t{i}" for i in range(T)])
+
+
+def previous_token_snapshot(step, T=6):
+    """Layer 1 head 2 is a perfect previous-token head; everything else is uniform."""
+    w = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
+    prev = np.zeros((T, T), dtype=np.float32)
+    prev[0, 0] = 1.0
+    prev[np.arange(1, T), np.arange(T - 1)] = 1.0
+    w[0, 1] = prev
+    return AttentionSnapshot(step=step, weights=w, labels=[f"t{i}" for i in range(T)])
+
+
+# ----- head view ------------------------------------------------------------------------------------
+def test_head_view_hovering_a_token_highlights_its_lines(qtbot):
+    panel = HeadViewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    snap = snapshot()
+    panel.set_attention(snap.weights, snap.labels, snap.step)
+    lines = panel.lines
+    qtbot.wait(20)
+    assert panel.layerCombo.count() == 2 and panel.headsCombo.count() == 4  # all heads + 3
+    before = lines.grab().toImage()
+    h, i, j = np.unravel_index(np.argmax(snap.weights[0]), snap.weights[0].shape)
+    other = (i + 1) % 6
+    plain = lines.line_opacity(h, i, j)
+    assert plain > 0
+    qtbot.mouseMove(lines, lines.token_pos("query", i).toPoint())
+    qtbot.wait(20)
+    assert lines.hovered == ("query", i)
+    assert lines.line_opacity(h, i, j) == pytest.approx(plain)  # the hovered token's lines keep their strength
+    k = int(np.argmax(snap.weights[0, h, other]))
+    assert lines.line_opacity(h, other, k) <= FADED  # every other line fades
+    assert lines.grab().toImage() != before
+    assert f"'t{i}' (#{i}) looks most at" in panel.readout.text()
+    # the key side: who looks at this token
+    qtbot.mouseMove(lines, lines.token_pos("key", j).toPoint())
+    qtbot.wait(20)
+    assert lines.hovered == ("key", j) and "is looked at most by" in panel.readout.text()
+    # one head only, in another layer
+    panel.select(1, 2)
+    assert (lines.layer, lines.heads, lines.chosen_heads()) == (1, 2, [2])
+
+
+def test_head_view_exports_png_and_svg(qtbot, tmp_path):
+    panel = HeadViewPanel()
+    qtbot.addWidget(panel)
+    snap = snapshot()
+    panel.set_attention(snap.weights, snap.labels, snap.step)
+    panel.export(str(tmp_path / "lines.png"))
+    panel.export(str(tmp_path / "lines.svg"))
+    assert Image.open(tmp_path / "lines.png").size[0] > 300
+    svg = (tmp_path / "lines.svg").read_text()
+    assert "<svg" in svg and "t5" in svg
+
+
+# ----- roles and timeline ---------------------------------------------------------------------------
+def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    chosen = []
+    panel.sigHeadChosen.connect(lambda l, h: chosen.append((l, h)))
+    panel.add_snapshot(previous_token_snapshot(step=5))
+    table = panel.table
+    assert table.rowCount() == 4
+    previous_col = 2 + list(panel.rows[0].roles.as_dict()).index("previous")
+    table.sortItems(previous_col, Qt.SortOrder.DescendingOrder)
+    assert panel.head_at_row(0) == (0, 1)  # the perfect previous-token head comes first
+    assert table.item(0, previous_col).text() == "1.000"
+    values = [float(table.item(r, previous_col).text()) for r in range(4)]
+    assert values == sorted(values, reverse=True)
+    table.sortItems(previous_col, Qt.SortOrder.AscendingOrder)
+    assert panel.head_at_row(3) == (0, 1)
+    # click the last row: that head is selected in the grid and announced
+    rect = table.visualRect(table.model().index(3, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chosen[-1] == (0, 1)
+    assert panel.grid.selected == (0, 1) and panel.selected == (0, 1)
+    # a new snapshot keeps the selection and the sort order
+    panel.add_snapshot(previous_token_snapshot(step=6))
+    assert panel.head_at_row(3) == (0, 1)
+    assert table.selectionModel().selectedRows()[0].row() == 3
+
+
+def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtbot, tmp_path):
+    panel = RolesPanel(capacity=8)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    snaps = [snapshot(step=10 * (k + 1), seed=k) for k in range(5)]
+    for snap in snaps:
+        panel.add_snapshot(snap)
+    slider = panel.findChild(QSlider, "timelineSlider")
+    assert slider.maximum() == 4 and slider.value() == 4  # follows training
+    np.testing.assert_allclose(panel.grid.images[1][2].image, snaps[-1].weights[1, 2])
+    qtbot.wait(20)
+    latest = panel.grid.grab().toImage()
+    slider.setValue(1)
+    qtbot.wait(20)
+    assert panel.shown.step == 20 and "step 20" in panel.stepLabel.text()
+    np.testing.assert_allclose(panel.grid.images[1][2].image, snaps[1].weights[1, 2])
+    assert panel.grid.grab().toImage() != latest
+    # scrubbed back: a new snapshot does not jump the view
+    panel.add_snapshot(snapshot(step=60, seed=9))
+    assert panel.shown.step == 20 and slider.maximum() == 5
+    # the GIF: every kept snapshot is a frame
+    path = panel.export_gif(tmp_path / "grid.gif", "grid")
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(panel.timeline) == 6
+    panel.select_head(1, 2)
+    path = panel.export_gif(tmp_path / "head.gif", "lines")
+    with Image.open(path) as gif:
+        assert gif.n_frames == 6
+    panel.export(tmp_path / "roles.svg")
+    assert "previous" in (tmp_path / "roles.svg").read_text()
+
+
+def test_timeline_stays_bounded(qtbot):
+    panel = RolesPanel(capacity=8)
+    qtbot.addWidget(panel)
+    for k in range(50):
+        panel.add_snapshot(snapshot(step=k, T=4, seed=k))
+    assert len(panel.timeline) <= 9 and panel.timeline.snapshots[-1].step == 49
+    assert panel.slider.maximum() == len(panel.timeline) - 1
+
+
+# ----- architecture ---------------------------------------------------------------------------------
+def test_architecture_redraws_when_the_layers_slider_moves(qtbot, tmp_path):
+    window = MainWindow(make_spec(TINY))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.tabs.setCurrentWidget(window.architecture)
+    view = window.architecture
+    qtbot.wait(20)
+    assert "x2" in view.scene.texts and "Add & Norm" in view.scene.texts  # BERT: post-LN
+    before = view.view.grab().toImage()
+    window.config.sliders["model.n_layer"].slider.setValue(5)
+    qtbot.waitUntil(lambda: window.spec.model.n_layer == 5)
+    assert view.scene.n_layer == 5 and "x5" in view.scene.texts and "x2" not in view.scene.texts
+    assert any("(B, T, C) = (8, 8, 32)" == t for t in view.scene.texts)
+    assert view.view.grab().toImage() != before
+    view.export(tmp_path / "arch.svg")
+    view.export(tmp_path / "arch.png")
+    assert "Feed-forward network" in (tmp_path / "arch.svg").read_text()
+    assert Image.open(tmp_path / "arch.png").size[0] > 500
+
+
+def test_architecture_draws_each_family_in_its_own_order(qtbot):
+    from playground.data import describe
+
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    orders = {}
+    for family, data in (("encoder", "reverse"), ("decoder", "zen"), ("vit", "digits")):
+        spec = make_spec({**TINY, "model": {**TINY["model"], "family": family}, "data": {"name": data}})
+        view.set_spec(spec, describe(spec.data, spec.model))
+        texts = view.scene.texts
+        orders[family] = [t for t in texts if t in ("LayerNorm", "Multi-head self-attention", "Add & Norm",
+                                                     "Add (residual)", "Feed-forward network")]
+    assert orders["encoder"] == ["Multi-head self-attention", "Add & Norm", "Feed-forward network", "Add & Norm"]
+    pre_ln = ["LayerNorm", "Multi-head self-attention", "Add (residual)", "LayerNorm", "Feed-forward network",
+              "Add (residual)"]
+    assert orders["decoder"] == orders["vit"] == pre_ln
+    assert "Final LayerNorm" in view.scene.texts and "Prepend [CLS] token" in view.scene.texts
+
+
+# ----- the real model, through the worker thread ----------------------------------------------------------
+@pytest.fixture
+def trained_window(qtbot):
+    window = MainWindow(make_spec(TINY))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tabs.setCurrentWidget(window.inside)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.inside.result is not None, timeout=WAIT_MS)
+    yield window
+    window.shutdown()
+
+
+def test_step_view_output_equals_the_models_layer_output(trained_window, qtbot):
+    import torch
+
+    inside = trained_window.inside
+    inside.layerCombo.setCurrentIndex(1)
+    inside.headCombo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: inside.result.layer == 1 and inside.result.head == 1, timeout=WAIT_MS)
+    shown = inside.result.steps  # what the step view draws
+    assert (shown.layer, shown.head) == (1, 1)
+    session = trained_window.worker.session
+    trained_window.worker.pause()
+    captured = {}
+    block = session.model.blocks[1]
+    handle = block.attn.register_forward_hook(lambda m, args, out: captured.__setitem__("out", out[0].detach()))
+    try:
+        batch = session.dataset.probe()
+        session.model.eval()
+        with torch.no_grad():
+            session.model(batch.x, batch.mask)
+    finally:
+        handle.remove()
+    np.testing.assert_allclose(shown.projected, captured["out"][0].numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(shown.weights.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(shown.head_outputs[1], shown.output)
+    np.testing.assert_allclose(inside.headView.lines.weights, inside.result.snapshot.weights)
+
+
+def test_typing_a_new_input_changes_every_view(trained_window, qtbot):
+    inside = trained_window.inside
+    view = inside.steps
+    qtbot.wait(50)
+    before_steps = view.label.grab().toImage()
+    before_lines = inside.headView.lines.weights.copy()
+    old = inside.result.token
+    inside.inputEdit.setText("7 3 5 1")
+    qtbot.keyClick(inside.inputEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: inside.result.token > old and inside.result.text == "7 3 5 1", timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert view.label.grab().toImage() != before_steps
+    assert "7 3 5 1" in inside.status.text()
+    assert inside.headView.lines.weights.shape != before_lines.shape or \
+        not np.allclose(inside.headView.lines.weights, before_lines)
+    assert inside.result.steps.labels[:4] != [str(i) for i in range(4)]
+    # a bad input is explained, not a crash
+    inside.set_input("not symbols ☃")
+    qtbot.waitUntil(lambda: "Could not show this input" in inside.status.text(), timeout=WAIT_MS)
+
+
+def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
+    inside = trained_window.inside
+    inside.tabs.setCurrentWidget(inside.roles)
+    qtbot.waitUntil(lambda: inside.roles.table.rowCount() == 4, timeout=WAIT_MS)
+    row = next(r for r in range(4) if inside.roles.head_at_row(r) == (1, 0))
+    rect = inside.roles.table.visualRect(inside.roles.table.model().index(row, 2))
+    qtbot.mouseClick(inside.roles.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert (inside.layer, inside.head) == (1, 0)
+    assert trained_window.attentionGrid.selected == (1, 0)
+    qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
