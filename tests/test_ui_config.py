@@ -157,7 +157,7 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
     for key, control in panel.sliders.items():
         section, field = key.split(".")
         assert control.value() == getattr(getattr(saved, section), field), key
-        assert control.slider.isVisible() or key in ("model.image_size", "model.patch_size")
+        assert control.slider.isVisible() or key in ("model.image_size", "model.patch_size", "model.freeze_layers")
     assert combo.currentData() == "decoder"
     assert window.findChild(QComboBox, "datasetCombo").currentData() == saved.data.name
     assert not window.isWindowModified()

@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, FAMILIES, RunSpec, SpecError, divisors
+from playground.core.spec import (
+    FAMILIES,
+    FAMILY_TITLES,
+    FIELD_TITLES,
+    PRETRAINED_ARCHITECTURES,
+    RunSpec,
+    SpecError,
+    divisors,
+)
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
@@ -44,6 +52,21 @@ OPEN_FILTERS = {"text_file": "Text files (*.txt);;All files (*)", "csv_file": "C
 # The built-in preset whose data and sizes a family switch borrows.
 FAMILY_PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-reverse", "vit": "vit-digits"}
 ARCHITECTURE_KEYS = {"model.n_embd", "model.n_head", "model.n_layer", "model.d_ff"}
+# Issue 6: fine-tuning a packaged pretrained BERT is a fourth choice of the family selector.
+PRETRAINED_ITEM = "pretrained"
+PRETRAINED_TITLE = "Pretrained BERT (fine-tune)"
+PRETRAINED_PRESET = "bert-pronoun"
+PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
+TRAIN_PRESET_KEYS = ("train.lr", "train.batch_size", "train.max_steps", "train.warmup_steps", "train.eval_interval",
+                     "train.snapshot_interval")
+
+
+def locked_tip(pretrained: str) -> str:
+    """Why an architecture slider is disabled for a pretrained model."""
+    a = PRETRAINED_ARCHITECTURES[pretrained]
+    return (f"Locked: the pretrained model's architecture is fixed ({a['n_layer']} layers x {a['n_head']} heads x "
+            f"{a['n_embd']} dimensions, feed-forward {a['d_ff']}). Its weights were learned for exactly this shape; "
+            f"fine-tuning changes the weights, not the shape. Choose a from-scratch family to change it.")
 
 
 def _fmt_lr(v: float) -> str:
@@ -103,6 +126,11 @@ class ConfigPanel(QWidget):
         self.familyCombo.setObjectName("familyCombo")
         for family in FAMILIES:
             self.familyCombo.addItem(FAMILY_TITLES[family], family)
+        self.familyCombo.addItem(PRETRAINED_TITLE, PRETRAINED_ITEM)
+        self.familyCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.familyCombo.setMinimumContentsLength(12)  # the longest title must not widen the whole panel
+        self.familyCombo.setItemData(self.familyCombo.count() - 1, "Fine-tune the packaged pretrained MiniLM "
+                                     "(a 6-layer, 12-head BERT) on a classification task.", Qt.ItemDataRole.ToolTipRole)
         self.familyCombo.setToolTip(TIPS["model.family"])
         self.familyCombo.activated.connect(self._on_family)
         self._add_row(form, "model.family", "Family", self.familyCombo)
@@ -111,6 +139,12 @@ class ConfigPanel(QWidget):
         self._slider(form, "model.n_layer", "layersSlider", range(1, 13), direct=True)
         self._slider(form, "model.d_ff", "ffSlider", range(16, 2049, 16), direct=True)
         self._slider(form, "model.dropout", "dropoutSlider", DROPOUT_CHOICES, fmt=lambda v: f"{v:.2f}")
+        freeze = self._slider(form, "model.freeze_layers", "freezeSlider", range(7), direct=True)
+        tip = ("Freeze the lower N blocks (and the embeddings when N > 0): their weights stay as pretrained. "
+               "Fewer weights to update means faster steps and less forgetting of what the model knew.")
+        freeze.setToolTip(tip)
+        freeze.slider.setToolTip(tip)
+        form.labelForField(freeze).setText("Frozen layers")  # short: the label column sets the panel's width
         return box
 
     def _data_group(self) -> QGroupBox:
@@ -136,6 +170,10 @@ class ConfigPanel(QWidget):
         self._slider(form, "train.batch_size", "batchSlider", BATCH_CHOICES)
         self._slider(form, "train.max_steps", "stepsSlider", STEPS_CHOICES, fmt=_fmt_steps)
         self._slider(form, "train.warmup_steps", "warmupSlider", WARMUP_CHOICES, fmt=_fmt_steps)
+        self.epochsLabel = QLabel(box)
+        self.epochsLabel.setObjectName("epochsLabel")
+        self.epochsLabel.setToolTip("Passes over the training examples: steps x batch size / training examples.")
+        self._add_row(form, "train.epochs", "Epochs", self.epochsLabel)
         return box
 
     def _estimates_group(self) -> QGroupBox:
@@ -214,8 +252,9 @@ class ConfigPanel(QWidget):
     def _sync_controls(self) -> None:
         spec = self._spec
         with QSignalBlocker(self.familyCombo):
-            self.familyCombo.setCurrentIndex(self.familyCombo.findData(spec.model.family))
+            self.familyCombo.setCurrentIndex(self.familyCombo.findData(_family_item(spec)))
         self._fill_datasets()
+        self._sync_pretrained()
         self.sliders["model.n_head"].set_choices(_head_choices(spec.model.n_embd), spec.model.n_head)
         self.sliders["model.patch_size"].set_choices(_patch_choices(spec.model.image_size), spec.model.patch_size)
         for key, slider in self.sliders.items():
@@ -224,6 +263,35 @@ class ConfigPanel(QWidget):
         for key, visible in (("model.block_size", not vit), ("model.image_size", vit), ("model.patch_size", vit)):
             form, field = self._rows[key]
             form.setRowVisible(field, visible)
+
+    def _sync_pretrained(self) -> None:
+        """Pretrained mode: architecture sliders locked (with the reason), freezing shown, longer context."""
+        pretrained = self._spec.model.pretrained
+        for key in sorted(ARCHITECTURE_KEYS):
+            slider = self.sliders[key]
+            tip = locked_tip(pretrained) if pretrained else TIPS.get(key, "")
+            slider.setEnabled(not pretrained)
+            slider.setToolTip(tip)
+            slider.slider.setToolTip(tip)
+            form, field = self._rows[key]
+            label = form.labelForField(field)
+            if label is not None:
+                label.setToolTip(tip)
+        n_layer = self._spec.model.n_layer
+        self.sliders["model.freeze_layers"].set_choices(range(n_layer + 1), self._spec.model.freeze_layers)
+        form, field = self._rows["model.freeze_layers"]
+        form.setRowVisible(field, bool(pretrained))
+        top = PRETRAINED_MAX_CONTEXT if pretrained else 256
+        self.sliders["model.block_size"].set_choices(range(4, top + 1), self._spec.model.block_size)
+
+    def _update_epochs(self) -> None:
+        info, train = self._info, self._spec.train
+        show = bool(info is not None and info.task == "classify" and info.n_train)
+        form, field = self._rows["train.epochs"]
+        form.setRowVisible(field, show)
+        if show:
+            self.epochsLabel.setText(f"{train.max_steps * train.batch_size / info.n_train:.2f} "
+                                     f"(of {info.n_train:,})")
 
     def _fill_datasets(self) -> None:
         from playground.data import REGISTRY, builtin_datasets
@@ -234,7 +302,7 @@ class ConfigPanel(QWidget):
         with QSignalBlocker(combo):
             combo.clear()
             for key, title, families, description in builtin_datasets():
-                if family in families:
+                if family in families and _offered(spec, key):
                     combo.addItem(title, key)
                     combo.setItemData(combo.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
             if spec.data.path:
@@ -243,7 +311,7 @@ class ConfigPanel(QWidget):
                 combo.setItemData(combo.count() - 1, spec.data.path, Qt.ItemDataRole.ToolTipRole)
             combo.insertSeparator(combo.count())
             for key, text in OPEN_ITEMS.items():
-                if key in REGISTRY and family in REGISTRY[key].families:
+                if key in REGISTRY and family in REGISTRY[key].families and _offered(spec, key):
                     combo.addItem(text, ("open", key))
             index = self._current_dataset_index()
             combo.setCurrentIndex(index)
@@ -269,7 +337,9 @@ class ConfigPanel(QWidget):
             self._info = None
             for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
                 label.setText("–")
+            self._update_epochs()
             return str(err)
+        self._update_epochs()
         try:
             from playground.core import estimates
         except ImportError:  # pragma: no cover - the estimates module lands separately
@@ -334,11 +404,20 @@ class ConfigPanel(QWidget):
 
     def _on_family(self, index: int) -> None:
         family = self.familyCombo.itemData(index)
-        if family == self._spec.model.family:
+        if family == _family_item(self._spec):
+            return
+        if family == PRETRAINED_ITEM:
+            self._to_pretrained()
             return
         from playground.core.presets import PresetError, load_preset
 
         changes: dict[str, Any] = {"model.family": family}
+        if self._spec.model.pretrained:  # leaving fine-tuning: back to a small from-scratch architecture
+            try:
+                small = load_preset(FAMILY_PRESETS[family])
+                changes.update({k: _get(small, k) for k in ARCHITECTURE_KEYS})
+            except PresetError:
+                pass
         try:
             base = load_preset(FAMILY_PRESETS[family])
         except PresetError:
@@ -352,6 +431,28 @@ class ConfigPanel(QWidget):
         self._request(changes, f"Switched to the {FAMILY_TITLES[family]}: dataset and sizes taken from "
                                f"the built-in preset '{FAMILY_PRESETS[family]}'.")
 
+    def _to_pretrained(self) -> None:
+        """The family selector's fine-tuning choice: the bert-pronoun preset's model, data and training."""
+        from playground.core.presets import PresetError, load_preset
+
+        try:
+            base = load_preset(PRETRAINED_PRESET)
+        except PresetError as err:
+            self._sync_controls()
+            self.show_message(f"{err}", "error")
+            return
+        changes: dict[str, Any] = {f"model.{k}": v for k, v in PRETRAINED_ARCHITECTURES[base.model.pretrained].items()}
+        changes.update({
+            "model.family": "encoder", "model.pretrained": base.model.pretrained,
+            "model.freeze_layers": base.model.freeze_layers, "model.block_size": base.model.block_size,
+            "model.dropout": base.model.dropout, "model.pos_encoding": base.model.pos_encoding,
+            "data.name": base.data.name, "data.path": None, "data.options": dict(base.data.options),
+        })
+        changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
+        self._request(changes, f"Fine-tuning the pretrained MiniLM: settings from the built-in preset "
+                               f"'{PRETRAINED_PRESET}'. Its architecture is fixed; learning rate, batch size, steps, "
+                               f"frozen layers and context length remain yours.")
+
     def _on_dataset(self, index: int) -> None:
         item = self.datasetCombo.itemData(index)
         if isinstance(item, str):
@@ -363,8 +464,23 @@ class ConfigPanel(QWidget):
             if not path:
                 self._sync_controls()
                 return
-            self._request({"data.name": item[1], "data.path": path, "data.options": {}},
-                          f"Using {Path(path).name}.")
+            options: dict[str, Any] = {}
+            if item[1] == "csv_file":
+                from playground.ui import csv_columns
+
+                try:
+                    columns = csv_columns.ask_columns(self, path)
+                except csv_columns.CsvHeaderError as err:
+                    self._sync_controls()
+                    self.show_message(str(err), "error")
+                    return
+                if columns is None:
+                    self._sync_controls()
+                    return
+                options = {"text_column": columns[0], "label_column": columns[1]}
+            self._request({"data.name": item[1], "data.path": path, "data.options": options},
+                          f"Using {Path(path).name}" + (f" (text: '{options['text_column']}', label: "
+                                                          f"'{options['label_column']}')." if options else "."))
 
     def _ask_path(self, kind: str) -> str:
         if kind == "image_folder":
@@ -378,6 +494,20 @@ def _get(spec: RunSpec, dotted: str) -> Any:
     for part in dotted.split("."):
         node = getattr(node, part)
     return node
+
+
+def _family_item(spec: RunSpec) -> str:
+    """The family selector's entry for a spec: the family, or the fine-tuning entry for a pretrained model."""
+    return PRETRAINED_ITEM if spec.model.pretrained else spec.model.family
+
+
+def _offered(spec: RunSpec, dataset: str) -> bool:
+    """A pretrained BERT fine-tunes on sentence classification only (pronoun, sentiment, a CSV file)."""
+    if not spec.model.pretrained:
+        return True
+    from playground.data import REGISTRY
+
+    return dataset in REGISTRY and REGISTRY[dataset].kind == "classify"
 
 
 def _head_choices(n_embd: int) -> list[int]:

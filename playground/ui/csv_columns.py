@@ -1,0 +1,122 @@
+"""After choosing a CSV file: which column holds the text and which the label (written to data.options).
+
+The header is read here only to offer its columns; every other check (missing column, too many classes,
+empty rows) is the data layer's, and its DataError message appears in the config panel's message line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+HEADER_BYTES = 64 * 1024
+
+
+class CsvHeaderError(ValueError):
+    """The file's header row cannot be offered as columns; `str()` is a message for the user."""
+
+
+def read_header(path: str | Path) -> list[str]:
+    """The column names of a CSV file's first row (delimiter sniffed like the data layer does)."""
+    name = Path(path).name
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read(HEADER_BYTES)
+    except UnicodeDecodeError:
+        raise CsvHeaderError(f"{name} is not UTF-8 text: save it as UTF-8 CSV") from None
+    except OSError as err:
+        raise CsvHeaderError(f"cannot read {name}: {err.strerror or err}") from None
+    if not text.strip():
+        raise CsvHeaderError(f"{name} is empty: it needs a header row and one row per example")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text), dialect))]
+    except (csv.Error, StopIteration):
+        raise CsvHeaderError(f"{name} has no readable header row") from None
+    header = [h for h in header if h]
+    if len(header) < 2:
+        found = ", ".join(repr(h) for h in header) or "none"
+        raise CsvHeaderError(f"{name} needs a header with at least two columns, a text and a label "
+                             f"(columns found: {found})")
+    return header
+
+
+def _guess(header: list[str], names: tuple[str, ...], avoid: str | None = None) -> int:
+    lowered = [h.lower() for h in header]
+    for name in names:
+        if name in lowered and header[lowered.index(name)] != avoid:
+            return lowered.index(name)
+    return next(i for i, h in enumerate(header) if h != avoid)
+
+
+class CsvColumnsDialog(QDialog):
+    """Two combos over the header: the text column and the label column (they must differ)."""
+
+    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("csvColumnsDialog")
+        self.setWindowTitle("Choose the CSV columns")
+        intro = QLabel(f"<b>{Path(path).name}</b> has {len(header)} columns. Which one holds the text to classify, "
+                       f"and which one its label?", self)
+        intro.setWordWrap(True)
+        self.textCombo = QComboBox(self)
+        self.textCombo.setObjectName("textColumnCombo")
+        self.labelCombo = QComboBox(self)
+        self.labelCombo.setObjectName("labelColumnCombo")
+        for combo in (self.textCombo, self.labelCombo):
+            combo.addItems(header)
+        text = _guess(header, ("text", "sentence", "review", "content", "message"))
+        self.textCombo.setCurrentIndex(text)
+        self.labelCombo.setCurrentIndex(_guess(header, ("label", "class", "category", "sentiment", "target"),
+                                               avoid=header[text]))
+        self.textCombo.setToolTip("The column with the sentences: split into the pretrained model's word pieces.")
+        self.labelCombo.setToolTip("The column with each row's class (at most the data layer's class limit).")
+        self.note = QLabel(self)
+        self.note.setObjectName("csvColumnsNote")
+        self.note.setStyleSheet("color: #a00000;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Text column", self.textCombo)
+        form.addRow("Label column", self.labelCombo)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.buttons)
+        for combo in (self.textCombo, self.labelCombo):
+            combo.currentIndexChanged.connect(self._check)
+        self._check()
+
+    def columns(self) -> tuple[str, str]:
+        return self.textCombo.currentText(), self.labelCombo.currentText()
+
+    def _check(self) -> None:
+        same = self.textCombo.currentIndex() == self.labelCombo.currentIndex()
+        self.note.setText("The text and the label must be different columns." if same else "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not same)
+
+
+def ask_columns(parent: QWidget | None, path: str | Path) -> tuple[str, str] | None:
+    """(text column, label column), or None when cancelled; raises CsvHeaderError for an unusable header.
+    A function so tests can answer it."""
+    dialog = CsvColumnsDialog(path, read_header(path), parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.columns()
