@@ -17,6 +17,8 @@ from playground.ui.tooltips import TIPS
 TRAIN_PEN = pg.mkPen("#1f77b4", width=1.5)
 VAL_PEN = pg.mkPen("#d62728", width=2)
 ACC_PEN = pg.mkPen("#2ca02c", width=2)
+# Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy.
+OVERLAY_COLOURS = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79")
 
 
 class Series:
@@ -69,6 +71,7 @@ class LossPanel(QWidget):
         self.lossPlot.setToolTip(TIPS["loss"])
         plot = self.lossPlot.getPlotItem()
         plot.setLabel("left", "loss")
+        plot.getAxis("left").enableAutoSIPrefix(False)  # "0.7", not "700 (x0.001)"
         plot.setLabel("bottom", "step")
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setDownsampling(mode="peak")
@@ -95,6 +98,7 @@ class LossPanel(QWidget):
                                  symbolPen=None)
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
+        self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
 
         self.logCheck = QCheckBox("log scale", self)
         self.logCheck.setObjectName("logCheck")
@@ -146,6 +150,24 @@ class LossPanel(QWidget):
             curve.setData([], [])
         self.accuracyPlot.setVisible(False)
         self.readout.setText(" ")
+
+    def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray) -> pg.PlotDataItem:
+        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
+        self.remove_overlay(name)
+        colour = OVERLAY_COLOURS[len(self.overlays) % len(OVERLAY_COLOURS)]
+        curve = self.lossPlot.getPlotItem().plot(np.asarray(steps, dtype=float), np.asarray(losses, dtype=float),
+                                                 name=name, pen=pg.mkPen(colour, width=1.5))
+        self.overlays[name] = curve
+        return curve
+
+    def remove_overlay(self, name: str) -> None:
+        curve = self.overlays.pop(name, None)
+        if curve is not None:
+            self.lossPlot.getPlotItem().removeItem(curve)
+
+    def clear_overlays(self) -> None:
+        for name in list(self.overlays):
+            self.remove_overlay(name)
 
     def set_show_accuracy(self, show: bool) -> None:
         """Classifiers get the accuracy plot; for language models the loss tells the story."""

@@ -335,12 +335,14 @@ def render_lines(
     highlight: int | None = None,
     min_weight: float = 0.02,
     title: str | None = None,
+    number_from: int = 0,
 ) -> Figure:
     """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
     the weight. heads: one head, a list, or None for all heads, each in its own colour.
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
+    number_from: the number the legend gives head 0 (the window counts heads from 1).
     """
     w4, labels = _weights_and_labels(weights, labels)
     if not 0 <= layer < w4.shape[0]:
@@ -366,8 +368,8 @@ def render_lines(
     x = 12.0
     for h in chosen:
         fig.rect(x, top, 14, 14, head_colour(h))
-        fig.text(x + 18, top + 7, f"head {h}", 11, INK, "lm")
-        x += 18 + text_width(f"head {h}", 11) + 14
+        fig.text(x + 18, top + 7, f"head {h + number_from}", 11, INK, "lm")
+        x += 18 + text_width(f"head {h + number_from}", 11) + 14
     top += 26
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
