@@ -90,10 +90,13 @@ class EventBuffer:
 class TrainingWorker(QThread):
     """Owns one TrainingSession for one run folder. Create, `play()`/`step_once()`, `stop()`, `wait()`."""
 
-    def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None) -> None:
+    def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None,
+                 resume_from: Path | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
         self.runs_root = runs_root
+        self.resume_from = resume_from  # a past run folder to continue from its checkpoint (Runs tab)
+        self.logs: list[Any] = []  # MetricsLog, TensorBoardLog of the run folder
         self.buffer = EventBuffer()
         self.run_dir: Path | None = None
         self.session: Any = None
@@ -163,18 +166,31 @@ class TrainingWorker(QThread):
 
     # ----- the thread ---------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D102 - QThread entry point
-        log = None
         try:
-            from playground.training.runs import MetricsLog, new_run_dir, write_run_info
+            from playground.training.runs import (
+                CHECKPOINT_DIR,
+                MetricsLog,
+                new_run_dir,
+                write_run_info,
+            )
             from playground.training.session import TrainingSession
+            from playground.training.tensorboard_log import TensorBoardLog
 
-            if self.runs_root is not None:
-                self.run_dir = new_run_dir(self.runs_root, self.spec)
-            self.session = TrainingSession(self.spec, run_dir=self.run_dir)
+            resumed = None
+            if self.resume_from is not None:  # continue a past run in its own folder
+                self.run_dir = Path(self.resume_from)
+                self.session = TrainingSession.resume(self.run_dir / CHECKPOINT_DIR, run_dir=self.run_dir)
+                self.step = resumed = self.session.step
+            else:
+                if self.runs_root is not None:
+                    self.run_dir = new_run_dir(self.runs_root, self.spec)
+                self.session = TrainingSession(self.spec, run_dir=self.run_dir)
             self.buffer.put_device(self.session.placement.description)
             if self.run_dir is not None:
-                log = MetricsLog(self.run_dir)
-                self.session.subscribe(log)
+                self.logs = [MetricsLog(self.run_dir, resume_from_step=resumed),
+                             TensorBoardLog(self.run_dir, resume_from_step=resumed)]
+                for log in self.logs:
+                    self.session.subscribe(log)
             events = self.session.run()
             while self._wait_for_work():
                 self._apply_lr()
@@ -205,7 +221,7 @@ class TrainingWorker(QThread):
                 detail = f"{type(err).__name__}: {detail}"
             self.buffer.put_error(detail)
         finally:
-            if log is not None:
+            for log in self.logs:
                 log.close()
 
     def _wait_for_work(self) -> bool:
@@ -221,6 +237,15 @@ class TrainingWorker(QThread):
                     return not self._stop
                 if not self._jobs:
                     self._cond.wait(0.5)
+
+    def flush_logs(self) -> None:
+        """Write buffered metrics rows and TensorBoard events to disk (call it from a submitted job)."""
+        for log in self.logs:
+            handle = getattr(log, "_handle", None)  # MetricsLog flushes by itself only on evaluation rows
+            if handle is not None and not handle.closed:
+                handle.flush()
+            if hasattr(log, "flush"):
+                log.flush()
 
     def _apply_lr(self) -> None:
         with self._cond:
