@@ -35,6 +35,7 @@ from playground.ui.config_panel import ConfigPanel
 from playground.ui.inside_attention import InsideAttentionPanel
 from playground.ui.loss_panel import LossPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
+from playground.ui.run_tools import RunTools
 from playground.ui.samples_panel import SamplesPanel
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.add_tab(self.inside, "Inside attention", INSIDE["tab"])
         self.architecture = ArchitectureView(self)
         self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
+        self.runTools = RunTools(self)  # issues 6-7: Try it, Confusion and Runs tabs; exports; cluster command
 
         self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)
         self.centreSplitter.setObjectName("centreSplitter")
@@ -230,6 +232,7 @@ class MainWindow(QMainWindow):
         train = bar.addMenu("&Train")
         for action in (self.playAction, self.stepAction, self.resetAction):
             train.addAction(action)
+        self.runTools.add_menu_actions(file, train, before=self.quitAction)  # File > Export, Train > cluster
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
         help_menu = bar.addMenu("&Help")
@@ -388,6 +391,7 @@ class MainWindow(QMainWindow):
         self.loss.clear()
         self.attention.clear()
         self.inside.clear()
+        self.runTools.on_reset()
         self.samples.clear()
         self._reset_progress()
         self._show_playing(False)
@@ -424,6 +428,7 @@ class MainWindow(QMainWindow):
         self.loss.set_show_accuracy(bool(info and info.task in ("classify", "tagging")))
         self.inside.set_model(self.spec, info)
         self.architecture.set_spec(self.spec, info)
+        self.runTools.update_tabs(info)
 
     # ----- refresh ------------------------------------------------------------------------------
     def _on_tick(self) -> None:
@@ -438,6 +443,7 @@ class MainWindow(QMainWindow):
         if not box:
             return
         self.inside.take(box)
+        self.runTools.take(box)
         if box.device:
             self._set_device(box.device)
         if box.metrics:

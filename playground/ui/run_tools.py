@@ -1,0 +1,387 @@
+"""The window's half of fine-tuning and runs (issues 6 and 7), kept out of main_window.py.
+
+`RunTools(window)` adds the "Try it", "Confusion" and "Runs" tabs, the File > Export… actions and
+Train > Copy command for a cluster; the window calls `take(box)` with every drained buffer, `on_reset()`
+when the run is dropped and `update_tabs(info)` when the data changes. Work that needs the model (export,
+prediction, flushing the logs) is handed to the training thread with `TrainingWorker.submit`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+
+from playground.training.runs import (
+    METRICS_FILE,
+    PRESET_FILE,
+    read_metrics,
+    read_run_info,
+)
+from playground.ui.confusion_panel import TIP as CONFUSION_TIP
+from playground.ui.confusion_panel import ConfusionPanel
+from playground.ui.runs_panel import TIPS as RUNS_TIPS
+from playground.ui.runs_panel import RunsPanel
+from playground.ui.settings import runs_root
+from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
+from playground.ui.try_it import TIPS as TRY_TIPS
+from playground.ui.try_it import TryItPanel
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
+
+EXPORT_KEY = "export-model"
+METRICS_KEY = "export-metrics"
+
+
+def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
+    """The folder to export the model into (a sub-folder `suggested` is created there); a function so
+    tests can answer it."""
+    folder = QFileDialog.getExistingDirectory(parent, "Export the model as a Hugging Face folder: choose where")
+    return Path(folder) / suggested if folder else None
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path | None:
+    """A save dialog for one file type (png, svg, csv); a function so tests can answer it."""
+    filters = {"png": "PNG image (*.png)", "svg": "SVG vector image (*.svg)", "csv": "CSV file (*.csv)"}
+    path, _ = QFileDialog.getSaveFileName(parent, title, f"{name}.{suffix}", filters[suffix])
+    if not path:
+        return None
+    target = Path(path)
+    return target if target.suffix.lower() == f".{suffix}" else target.with_suffix(f".{suffix}")
+
+
+def export_plot(plot_item: Any, path: Path) -> Path:
+    """A pyqtgraph PlotItem to PNG (twice the on-screen size) or SVG, by the path's suffix."""
+    from pyqtgraph import exporters
+
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
+    else:
+        exporter = exporters.ImageExporter(plot_item)
+        exporter.parameters()["width"] = max(800, int(plot_item.sceneBoundingRect().width() * 2))
+        exporter.export(str(path))
+    if not path.exists():
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _scene_svg(item: Any, path: Path) -> None:
+    """Paint the item's part of its scene into an SVG file with Qt's own SVG generator (vectors, text as text)."""
+    from PySide6.QtCore import QRectF, QSize, Qt
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    source = item.sceneBoundingRect()
+    w, h = int(source.width()), int(source.height())
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(w, h))
+    generator.setViewBox(QRectF(0, 0, w, h))
+    generator.setTitle("Transformer Playground")
+    painter = QPainter(generator)
+    try:
+        painter.fillRect(QRectF(0, 0, w, h), Qt.GlobalColor.white)
+        item.scene().render(painter, QRectF(0, 0, w, h), source)
+    finally:
+        painter.end()
+
+
+class RunTools:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.confusion = ConfusionPanel(window)
+        self.tryIt = TryItPanel(self._live_worker, window)
+        self.tryIt.sigShowSnapshot.connect(self._show_in_grid)
+        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, window)
+        self.runs.sigReopen.connect(self.reopen_run)
+        self.runs.sigResume.connect(self.resume_run)
+        window.add_tab(self.tryIt, "Try it", TRY_TIPS["tab"])
+        window.add_tab(self.confusion, "Confusion", CONFUSION_TIP)
+        window.add_tab(self.runs, "Runs", RUNS_TIPS["table"])
+        self.actions: dict[str, QAction] = {}
+
+    # ----- menus ---------------------------------------------------------------------------------
+    def add_menu_actions(self, file: QMenu, train: QMenu, before: QAction | None = None) -> None:
+        A = self.window._action
+        export = QMenu("&Export", self.window)
+        export.setObjectName("exportMenu")
+        for name, text, slot, tip in (
+            ("exportModelAction", "&Model as Hugging Face folder…", self.export_model,
+             "Save the current run's checkpoint and write a folder transformers loads with from_pretrained."),
+            ("exportLossPngAction", "&Loss plot as PNG…", lambda: self.export_loss("png"), "The loss plot as an image."),
+            ("exportLossSvgAction", "Loss plot as &SVG…", lambda: self.export_loss("svg"), "The loss plot as vectors."),
+            ("exportMetricsAction", "Metrics as &CSV…", self.export_metrics,
+             "A copy of the run's metrics.csv: one row per step (loss, validation, learning rate, speed)."),
+            ("exportHeatmapPngAction", "Attention &heatmap as PNG…", lambda: self.export_heatmap("png"),
+             "The enlarged head of the Attention tab as an image."),
+            ("exportHeatmapSvgAction", "Attention heatmap as S&VG…", lambda: self.export_heatmap("svg"),
+             "The enlarged head of the Attention tab as vectors."),
+        ):
+            self.actions[name] = A(text, None, slot, name, tip)
+            export.addAction(self.actions[name])
+        if before is not None:
+            file.insertMenu(before, export)
+            file.insertSeparator(before)
+        else:
+            file.addMenu(export)
+        self.actions["copyClusterAction"] = A(
+            "Copy &Command for a Cluster", None, self.copy_cluster_command, "copyClusterAction",
+            "Put the torchrun command that trains this preset data-parallel on every GPU of a machine on the "
+            "clipboard (see docs/scale-out.md for several machines).")
+        train.addSeparator()
+        train.addAction(self.actions["copyClusterAction"])
+
+    # ----- window hooks --------------------------------------------------------------------------
+    def take(self, box: Any) -> None:
+        """Everything of a drained buffer these tabs use: confusion matrices and submitted jobs' answers."""
+        confusions = [m for m in box.metrics if m.confusion is not None]
+        if confusions:
+            last = confusions[-1]
+            info = self.window.config.info()
+            self.confusion.set_confusion(last.confusion, info.class_names if info else (), last.step)
+        results = getattr(box, "results", {}) or {}
+        if TRY_IT_KEY in results:
+            self.tryIt.on_result(results[TRY_IT_KEY])
+        if EXPORT_KEY in results:
+            self._exported(results[EXPORT_KEY])
+        if METRICS_KEY in results:
+            self._metrics_copied(results[METRICS_KEY])
+
+    def on_reset(self) -> None:
+        self.confusion.clear()
+        self.tryIt.clear_pending()
+
+    def update_tabs(self, info: Any) -> None:
+        tabs = self.window.tabs
+        classify = bool(info and info.task == "classify")
+        tabs.setTabVisible(tabs.indexOf(self.confusion), classify)
+        tabs.setTabVisible(tabs.indexOf(self.tryIt), classify and info.unit == "tokens")
+
+    # ----- helpers -------------------------------------------------------------------------------
+    def _live_worker(self) -> Any:
+        return self.window._ensure_worker()
+
+    def _is_busy(self, folder: Path) -> bool:
+        workers = [self.window.worker, *self.window._retired]
+        return any(w is not None and w.run_dir is not None and Path(w.run_dir) == Path(folder)
+                   and not w.isFinished() for w in workers)
+
+    def _say(self, text: str, level: str = "info", status_ms: int = 10000) -> None:
+        self.window.config.show_message(text, level)
+        self.window.statusBar().showMessage(text, status_ms)
+
+    def _show_in_grid(self, snapshot: Any) -> None:
+        self.window.attention.set_snapshot(snapshot)
+        self.window.tabs.setCurrentWidget(self.window.attention)
+
+    def _current_run(self) -> Any:
+        worker = self.window.worker
+        if worker is None or worker.run_dir is None or worker.session is None:
+            return None
+        return worker
+
+    # ----- exports -------------------------------------------------------------------------------
+    def export_model(self) -> bool:
+        from playground.export import ExportError
+        from playground.export.hf import check_exportable
+
+        try:
+            check_exportable(self.window.spec)
+        except ExportError as err:
+            self._say(f"Export refused: {err}", "error")
+            return False
+        worker = self._current_run()
+        if worker is None:
+            self._say("Nothing to export yet: train at least one step (Play or Step), then export. A past run "
+                      "exports with: playground export RUN_FOLDER --out DIR", "warning")
+            return False
+        out = ask_export_folder(self.window, f"{worker.run_dir.name}-hf")
+        if out is None:
+            return False
+
+        def job(session: Any) -> Any:
+            from playground.export import export_run
+
+            session.save()  # the checkpoint export_run reads is this very step
+            return export_run(session.run_dir, out)
+
+        worker.submit(EXPORT_KEY, job)
+        self.window.statusBar().showMessage(f"Exporting to {out} (saving the checkpoint, converting, checking "
+                                            f"that transformers gives the same logits)…")
+        return True
+
+    def _exported(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self._say(f"Export failed: {result}", "error")
+            return
+        self._say(f"Exported a {result.architecture} to {result.folder} (transformers loads it with from_pretrained; "
+                  f"largest logit difference {result.max_abs_diff:.1e}).", "info", 15000)
+
+    def export_loss(self, suffix: str) -> Path | None:
+        path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", "loss", suffix)
+        if path is None:
+            return None
+        try:
+            export_plot(self.window.lossPlot.getPlotItem(), path)
+        except OSError as err:
+            self._say(f"Could not export the loss plot: {err}", "error")
+            return None
+        self.window.statusBar().showMessage(f"Saved the loss plot to {path}", 8000)
+        return path
+
+    def export_heatmap(self, suffix: str) -> Path | None:
+        detail = self.window.attention.detail
+        if detail.snapshot is None:
+            self._say("No heatmap yet: train a step, then click a head in the Attention tab.", "warning")
+            return None
+        name = f"attention-layer{detail.layer + 1}-head{detail.head + 1}-step{detail.snapshot.step}"
+        path = ask_save_path(self.window, f"Export the heatmap as {suffix.upper()}", name, suffix)
+        if path is None:
+            return None
+        try:
+            export_plot(detail.plot.getPlotItem(), path)
+        except OSError as err:
+            self._say(f"Could not export the heatmap: {err}", "error")
+            return None
+        self.window.statusBar().showMessage(f"Saved the heatmap to {path}", 8000)
+        return path
+
+    def export_metrics(self) -> bool:
+        worker = self._current_run()
+        chosen = self.runs.selected()
+        if worker is None and len(chosen) != 1:
+            self._say("No metrics yet: train at least one step, or select one run in the Runs tab.", "warning")
+            return False
+        source = Path(worker.run_dir) if worker is not None else chosen[0].folder
+        path = ask_save_path(self.window, "Export metrics as CSV", f"{source.name}-metrics", "csv")
+        if path is None:
+            return False
+        if worker is None:
+            self._metrics_copied(_copy(source / METRICS_FILE, path))
+            return True
+
+        def job(_session: Any) -> Any:
+            worker.flush_logs()  # rows after the last evaluation are still in the file's buffer
+            return _copy(source / METRICS_FILE, path)
+
+        worker.submit(METRICS_KEY, job)
+        return True
+
+    def _metrics_copied(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self._say(f"Could not export the metrics: {result}", "error")
+        else:
+            self.window.statusBar().showMessage(f"Saved the metrics to {result}", 8000)
+
+    # ----- cluster -------------------------------------------------------------------------------
+    def copy_cluster_command(self) -> str | None:
+        """torchrun for the open preset on the clipboard; an unsaved preset is saved first (or, for a built-in
+        one being trained, written to the run folder)."""
+        from playground.core.atomic import atomic_write_text
+        from playground.core.presets import to_json
+        from playground.training.distributed import cluster_command
+
+        window = self.window
+        if window.preset_path is not None:
+            if window.is_modified() and not window.save():
+                return None
+            preset = window.preset_path
+        elif window.worker is not None and window.worker.run_dir is not None:
+            preset = Path(window.worker.run_dir) / PRESET_FILE
+            atomic_write_text(preset, to_json(window.spec))
+        else:
+            if not window.save_as():
+                window.statusBar().showMessage("Save the preset first: the command trains a preset file.", 8000)
+                return None
+            preset = window.preset_path
+        command = cluster_command(preset)
+        QGuiApplication.clipboard().setText(command)
+        window.statusBar().showMessage(f"Copied: {command}", 20000)
+        return command
+
+    # ----- runs ----------------------------------------------------------------------------------
+    def _run_spec(self, folder: Path) -> Any:
+        from playground.core.presets import PresetError, load_preset
+
+        try:
+            return load_preset(folder / PRESET_FILE)
+        except PresetError as err:
+            self.runs.say(f"Cannot read this run's settings: {err}", "error")
+            return None
+
+    def reopen_run(self, folder: Path) -> bool:
+        window = self.window
+        spec = self._run_spec(Path(folder))
+        if spec is None or not window._maybe_save():
+            return False
+        window.load_spec(spec, None)
+        self._say(f"Reopened the settings of “{spec.name}”: press Play to train a new run like it "
+                  f"(Resume continues the old one).")
+        return True
+
+    def resume_run(self, folder: Path) -> bool:
+        from playground.ui.worker import TrainingWorker
+
+        window = self.window
+        folder = Path(folder)
+        spec = self._run_spec(folder)
+        if spec is None:
+            return False
+        step = read_run_info(folder).get("step")
+        if isinstance(step, int) and step >= spec.train.max_steps:
+            self.runs.say(f"“{spec.name}” already finished its {spec.train.max_steps:,} steps: Reopen it and "
+                          f"train a new run with more steps.", "error")
+            return False
+        if not window._maybe_save():
+            return False
+        window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
+        for worker in list(window._retired):
+            if worker.run_dir is not None and Path(worker.run_dir) == folder:
+                worker.wait()  # the folder's own run was still saving its checkpoint
+        self._prefill_loss(folder, step if isinstance(step, int) else None)
+        window.worker = TrainingWorker(spec, runs_root(), resume_from=folder)
+        window.worker.start()
+        if isinstance(step, int):
+            window.progressBar.setValue(step)
+            window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
+        self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}:"
+                  f" press Play to continue.")
+        return True
+
+    def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
+        """The run's curve so far, so the resumed training continues it on the plot."""
+        from playground.training.events import MetricsEvent
+
+        try:
+            rows = read_metrics(folder)
+        except OSError:
+            return
+        events = []
+
+        def num(row: dict[str, str], key: str) -> float | None:
+            try:
+                return float(row[key]) if row.get(key) else None
+            except ValueError:
+                return None
+
+        for row in rows:
+            step, loss = num(row, "step"), num(row, "train_loss")
+            if step is None or loss is None or (up_to is not None and step > up_to):
+                continue
+            events.append(MetricsEvent(step=int(step), max_steps=0, train_loss=loss, lr=num(row, "lr") or 0.0,
+                                       throughput=0.0, unit="", elapsed_s=0.0, eta_s=0.0,
+                                       val_loss=num(row, "val_loss"), val_accuracy=num(row, "val_accuracy")))
+        self.window.loss.add_metrics(events)
+
+
+def _copy(source: Path, target: Path) -> Path | Exception:
+    try:
+        shutil.copyfile(source, target)
+    except OSError as err:
+        return err
+    return target

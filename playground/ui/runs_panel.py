@@ -1,0 +1,277 @@
+"""The Runs tab: past runs from the runs folder; select several to overlay their loss curves; rename,
+delete, reopen (its settings into the controls) and resume (continue training from its checkpoint).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.training.runs import (
+    RunsError,
+    RunSummary,
+    delete_run,
+    list_runs,
+    read_metrics,
+    rename_run,
+)
+from playground.ui.loss_panel import LossPanel
+
+MAX_OVERLAYS = 8
+COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
+TIPS = {
+    "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
+             "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
+             "loss in the loss plot.",
+    "refresh": "Read the runs folder again.",
+    "rename": "Give the selected run a new display name (its folder keeps its name).",
+    "delete": "Delete the selected runs' folders, checkpoints included (asks first).",
+    "reopen": "Load the selected run's settings into the controls, to train a new run like it.",
+    "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
+              "where it stopped.",
+}
+
+
+def ask_name(parent: QWidget, current: str) -> str | None:
+    """A new name for a run, or None when cancelled (a function so tests can answer it)."""
+    text, ok = QInputDialog.getText(parent, "Rename run", "New name:", text=current)
+    return text if ok else None
+
+
+def confirm_delete(parent: QWidget, names: list[str]) -> bool:
+    """Ask before deleting; a function so tests can answer it."""
+    listed = "\n".join(f"  • {n}" for n in names[:10]) + ("\n  …" if len(names) > 10 else "")
+    answer = QMessageBox.question(
+        parent, "Delete runs", f"Delete {len(names)} run folder{'s' if len(names) > 1 else ''} with their "
+        f"checkpoints and metrics?\n{listed}\nThis cannot be undone.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def loss_curve(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, training losses) from a run's metrics.csv; empty arrays when it has none."""
+    try:
+        rows = read_metrics(folder)
+    except OSError:
+        return np.empty(0), np.empty(0)
+    steps, losses = [], []
+    for row in rows:
+        try:
+            step, loss = int(row["step"]), float(row["train_loss"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if np.isfinite(loss):
+            steps.append(step)
+            losses.append(loss)
+    return np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+
+
+class RunsPanel(QWidget):
+    sigReopen = Signal(object)  # Path of a run folder
+    sigResume = Signal(object)
+
+    def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runsPanel")
+        self.loss = loss
+        self.root = root
+        self.is_busy = is_busy
+        self.runs: list[RunSummary] = []
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("runsTable")
+        self.table.setToolTip(TIPS["table"])
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.cellDoubleClicked.connect(lambda _r, _c: self.reopen())
+
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", self.rename),
+                                ("delete", "Delete…", self.delete), ("reopen", "Reopen", self.reopen),
+                                ("resume", "Resume", self.resume)):
+            button = QPushButton(text, self)
+            button.setObjectName(f"{key}RunButton")
+            button.setToolTip(TIPS[key])
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        buttons.addStretch(1)
+        self.message = QLabel(self)
+        self.message.setObjectName("runsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self._update_buttons()
+
+    # ----- listing -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        selected = {r.folder for r in self.selected()}
+        self.runs = list_runs(self.root())
+        table = self.table
+        with _blocked(table):
+            table.clearSelection()
+            table.setRowCount(len(self.runs))
+            for row, run in enumerate(self.runs):
+                val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
+                started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))
+                for col, text in enumerate((run.name, run.family, f"{run.steps:,}", val, started)):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
+                    item.setToolTip(f"{run.folder}\n{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
+                                    + (f", {run.status}" if run.status else ""))
+                    if col >= 2:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    table.setItem(row, col, item)
+                if run.folder in selected:
+                    table.selectRow(row)
+        self._on_selection()
+        if not self.runs:
+            self.say(f"No runs yet in {self.root()}: every training run you start appears here.")
+
+    def selected(self) -> list[RunSummary]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.runs[r] for r in rows if r < len(self.runs)]
+
+    def select_folders(self, folders: list[Path]) -> None:
+        wanted = {Path(f) for f in folders}
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for row, run in enumerate(self.runs):
+            if run.folder in wanted:
+                self.table.selectRow(row)
+        self.table.setSelectionMode(mode)
+
+    def say(self, text: str, level: str = "info") -> None:
+        colour = {"info": "#0b3d91", "error": "#a00000"}.get(level, "#0b3d91")
+        self.message.setStyleSheet(f"color: {colour};")
+        self.message.setText(text)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    # ----- overlay -------------------------------------------------------------------------------
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        self.loss.clear_overlays()
+        chosen = self.selected()
+        shown = 0
+        for run in chosen[:MAX_OVERLAYS]:
+            steps, losses = loss_curve(run.folder)
+            if not len(steps):
+                continue
+            name = run.name if run.name not in self.loss.overlays else f"{run.name} ({run.folder.name})"
+            self.loss.add_overlay(name, steps, losses)
+            shown += 1
+        if chosen:
+            more = f" (the first {MAX_OVERLAYS} of {len(chosen)})" if len(chosen) > MAX_OVERLAYS else ""
+            self.say(f"{shown} run{'s' if shown != 1 else ''} overlaid on the loss plot{more}; "
+                     f"clear the selection to remove them.")
+
+    def _update_buttons(self) -> None:
+        n = len(self.selected())
+        self.buttons["rename"].setEnabled(n == 1)
+        self.buttons["delete"].setEnabled(n >= 1)
+        self.buttons["reopen"].setEnabled(n == 1)
+        self.buttons["resume"].setEnabled(n == 1 and self.selected()[0].has_checkpoint)
+
+    # ----- actions -------------------------------------------------------------------------------
+    def rename(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            self.say("Select one run to rename.", "error")
+            return
+        name = ask_name(self, chosen[0].name)
+        if name is None:
+            return
+        try:
+            rename_run(chosen[0].folder, name)
+        except RunsError as err:
+            self.say(str(err), "error")
+            return
+        self.refresh()
+        self.say(f"Renamed to “{name.strip()}”.")
+
+    def delete(self) -> None:
+        chosen = self.selected()
+        if not chosen:
+            self.say("Select the runs to delete.", "error")
+            return
+        busy = [r.name for r in chosen if self.is_busy(r.folder)]
+        if busy:
+            self.say(f"“{busy[0]}” is the run being trained: press Reset first, then delete it.", "error")
+            return
+        if not confirm_delete(self, [r.name for r in chosen]):
+            return
+        errors = []
+        for run in chosen:
+            try:
+                delete_run(run.folder, self.root())
+            except (RunsError, OSError) as err:
+                errors.append(str(err))
+        self.table.clearSelection()
+        self.refresh()
+        if errors:
+            self.say(errors[0], "error")
+        else:
+            self.say(f"Deleted {len(chosen)} run{'s' if len(chosen) > 1 else ''}.")
+
+    def reopen(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.sigReopen.emit(chosen[0].folder)
+
+    def resume(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return
+        if not chosen[0].has_checkpoint:
+            self.say(f"“{chosen[0].name}” has no checkpoint to resume from.", "error")
+            return
+        self.sigResume.emit(chosen[0].folder)
+
+
+class _blocked:
+    """Block a widget's signals for a `with` block."""
+
+    def __init__(self, widget: QWidget) -> None:
+        self.widget = widget
+
+    def __enter__(self) -> None:
+        self._was = self.widget.blockSignals(True)
+
+    def __exit__(self, *exc: object) -> None:
+        self.widget.blockSignals(self._was)

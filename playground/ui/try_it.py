@@ -1,0 +1,398 @@
+"""The "Try it" tab: type a sentence, see the classifier's prediction with its probabilities, and for
+"it" the head view before fine-tuning and now, side by side, with the heads that changed most.
+
+Every model call runs on the training thread (`TrainingWorker.submit`): `TryItJob` is called there with
+the live session between two steps and returns numpy arrays only. The "before" weights are the run's
+step-0 weights (the pretrained model, or the seeded random initialisation), rebuilt once per session.
+"""
+
+from __future__ import annotations
+
+import html
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
+from playground.training.events import AttentionSnapshot
+
+JOB_KEY = "try-it"
+QUERY_WORD = "it"
+TOP_CHANGED = 12
+TIPS = {
+    "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
+           "fine-tuning and now.",
+    "input": "A sentence to classify. For the pronoun task, type one with 'it' and two nouns, e.g. the lecture's "
+             "'The animal didn't cross the street because it was too wide.' Press Enter.",
+    "bars": "The model's probability for each class (softmax of its output for the [CLS] token); they sum to 100 %.",
+    "lines": "Head view for the word 'it': a line from 'it' (left) to every word piece (right) it attends to; "
+             "thicker = more weight. Left: the weights before fine-tuning (step 0). Right: the weights now.",
+    "changed": "Heads sorted by how much their attention on this sentence moved since step 0 (mean over tokens of "
+               "the total-variation distance: 0 = unchanged, 100 % = every row moved all its weight). The last "
+               "columns say which word 'it' attends to most in that head, before and now. Click a row to show "
+               "that head above.",
+    "grid": "Show every layer and head for this sentence in the Attention tab (until the next training snapshot).",
+}
+
+_BEFORE_MODELS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class TryItResult:
+    token: int
+    step: int
+    text: str
+    probabilities: list[tuple[str, float]]
+    snapshot: AttentionSnapshot  # now, on this sentence
+    before: np.ndarray  # (L, H, T, T) the step-0 weights on the same sentence
+    query: int | None  # position of "it", None when the sentence has none
+    changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
+
+
+@dataclass(frozen=True)
+class TryItJob:
+    token: int
+    text: str
+
+    def __call__(self, session: Any) -> TryItResult:
+        from playground.analysis.roles import changed_most
+
+        probabilities = session.predict(self.text)
+        batch = session.dataset.example(self.text)
+        snapshot = session.snapshot(batch)
+        before = before_weights(session, batch)
+        query = _word_positions(snapshot.labels, QUERY_WORD)
+        changes = changed_most(before, snapshot.weights)
+        return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before,
+                           query[0] if query else None, changes)
+
+
+def before_weights(session: Any, batch: Any) -> np.ndarray:
+    """(L, H, T, T) attention of the run's step-0 weights on `batch` (the model is rebuilt once and kept)."""
+    import torch
+
+    model = _BEFORE_MODELS.get(session)
+    if model is None:
+        with torch.random.fork_rng():  # the training run's random stream is left untouched
+            torch.manual_seed(session.spec.train.seed)
+            model = session._build_model().to(session.placement.device)  # what reset() built at step 0
+        model.eval()
+        _BEFORE_MODELS[session] = model
+    batch = batch.to(session.placement.device)
+    with torch.no_grad():
+        out = model(batch.x, batch.mask, output_attentions=True)
+    return torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()
+
+
+class ImageLabel(QLabel):
+    """A QLabel showing a pixmap scaled down to its width (never up), keeping the aspect ratio."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.original = QPixmap()
+
+    def set_png(self, data: bytes) -> None:
+        self.original = QPixmap()
+        self.original.loadFromData(data, "PNG")
+        self._fit()
+
+    def clear_image(self, text: str = "") -> None:
+        self.original = QPixmap()
+        self.clear()
+        self.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.original.isNull():
+            return
+        w, h = max(50, self.width()), max(50, self.height())
+        if self.original.width() <= w and self.original.height() <= h:
+            self.setPixmap(self.original)
+        else:
+            self.setPixmap(self.original.scaled(w, h, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+
+
+class TryItPanel(QWidget):
+    """`get_worker()` returns the live TrainingWorker (starting one if needed); results come back through
+    `on_result`, which the window calls with `Drained.results[JOB_KEY]`."""
+
+    sigShowSnapshot = Signal(object)  # an AttentionSnapshot for the Attention tab
+
+    def __init__(self, get_worker: Callable[[], Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tryItPanel")
+        self.get_worker = get_worker
+        self.token = 0
+        self.pending = False
+        self.result: TryItResult | None = None
+        self.probabilities: list[tuple[str, float]] = []
+        self.bars: list[tuple[QLabel, QProgressBar]] = []
+
+        self.input = QLineEdit(LECTURE_SENTENCES[1], self)
+        self.input.setObjectName("tryInput")
+        self.input.setPlaceholderText("Type a sentence and press Enter")
+        self.input.setToolTip(TIPS["input"])
+        self.input.returnPressed.connect(self.predict)
+        self.button = QPushButton("Predict", self)
+        self.button.setObjectName("tryButton")
+        self.button.setToolTip(TIPS["input"])
+        self.button.clicked.connect(self.predict)
+        self.gridButton = QPushButton("Show in Attention tab", self)
+        self.gridButton.setObjectName("showInGridButton")
+        self.gridButton.setToolTip(TIPS["grid"])
+        self.gridButton.setEnabled(False)
+        self.gridButton.clicked.connect(self._show_in_grid)
+        self.status = QLabel("Type a sentence and press Enter: the model being trained classifies it.", self)
+        self.status.setObjectName("tryStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+
+        self.barsBox = QGroupBox("Prediction", self)
+        self.barsBox.setObjectName("tryBars")
+        self.barsBox.setToolTip(TIPS["bars"])
+        self.barsLayout = QGridLayout(self.barsBox)
+        self.barsLayout.setColumnStretch(1, 1)
+
+        self.linesBox = QGroupBox("Where does 'it' look? Before fine-tuning (step 0) and now", self)
+        self.linesBox.setObjectName("tryLines")
+        self.linesBox.setToolTip(TIPS["lines"])
+        self.layerCombo = QComboBox(self.linesBox)
+        self.layerCombo.setObjectName("itLayerCombo")
+        self.headCombo = QComboBox(self.linesBox)
+        self.headCombo.setObjectName("itHeadCombo")
+        for combo in (self.layerCombo, self.headCombo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.activated.connect(lambda _i: self._render_lines())
+        self.beforeImage = ImageLabel("beforeImage", self.linesBox)
+        self.nowImage = ImageLabel("nowImage", self.linesBox)
+        self.beforeTitle = QLabel("<b>Before fine-tuning</b> (step 0)", self.linesBox)
+        self.nowTitle = QLabel("<b>Now</b>", self.linesBox)
+        self.nowTitle.setObjectName("nowTitle")
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Layer", self.linesBox))
+        pick.addWidget(self.layerCombo)
+        pick.addWidget(QLabel("Heads", self.linesBox))
+        pick.addWidget(self.headCombo)
+        pick.addStretch(1)
+        images = QGridLayout()
+        images.addWidget(self.beforeTitle, 0, 0)
+        images.addWidget(self.nowTitle, 0, 1)
+        images.addWidget(self.beforeImage, 1, 0)
+        images.addWidget(self.nowImage, 1, 1)
+        images.setRowStretch(1, 1)
+        lines_layout = QVBoxLayout(self.linesBox)
+        lines_layout.addLayout(pick)
+        lines_layout.addLayout(images, 1)
+
+        self.changedTable = QTableWidget(0, 5, self)
+        self.changedTable.setObjectName("changedTable")
+        self.changedTable.setToolTip(TIPS["changed"])
+        self.changedTable.setHorizontalHeaderLabels(["Layer", "Head", "Change", "'it' → before", "'it' → now"])
+        self.changedTable.verticalHeader().setVisible(False)
+        self.changedTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.changedTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.changedTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.changedTable.horizontalHeader()
+        for col in range(3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in (3, 4):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self.changedTable.cellClicked.connect(self._on_changed_row)
+        changed_box = QGroupBox("Heads that changed most since step 0", self)
+        changed_layout = QVBoxLayout(changed_box)
+        changed_layout.setContentsMargins(4, 4, 4, 4)
+        changed_layout.addWidget(self.changedTable)
+
+        top = QHBoxLayout()
+        top.addWidget(self.input, 1)
+        top.addWidget(self.button)
+        top.addWidget(self.gridButton)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.barsBox)
+        left_layout.addWidget(changed_box, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("trySplitter")
+        splitter.addWidget(left)
+        splitter.addWidget(self.linesBox)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([380, 620])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        self._show_bars([])
+        self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
+
+    # ----- requests ------------------------------------------------------------------------------
+    def predict(self) -> bool:
+        text = self.input.text().strip()
+        if not text:
+            self.status.setText("Type a sentence first.")
+            return False
+        worker = self.get_worker()
+        if worker is None:
+            self.status.setText("No model to ask: choose a text classifier (pretrained BERT, sentiment, pronoun).")
+            return False
+        self.token += 1
+        self.pending = True
+        worker.submit(JOB_KEY, TryItJob(self.token, text))
+        self.status.setText("Asking the model… (between two training steps)")
+        return True
+
+    def clear_pending(self) -> None:
+        """The run was reset: an answer still on its way would come from a model that is gone."""
+        if self.pending:
+            self.pending = False
+            self.status.setText("The model was rebuilt: press Enter to ask the new one.")
+
+    def on_result(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.pending = False
+            self.status.setText(f"<span style='color:#a00000'>{html.escape(str(result) or type(result).__name__)}"
+                                f"</span>")
+            return
+        if not isinstance(result, TryItResult) or result.token != self.token:
+            return  # an answer to an older request
+        self.pending = False
+        self.result = result
+        self.probabilities = list(result.probabilities)
+        self._show_bars(self.probabilities)
+        best, p = self.probabilities[0]
+        self.status.setText(f"At step {result.step:,} the model says <b>{html.escape(best)}</b> ({p:.1%}) for "
+                            f"“{html.escape(result.text)}”.")
+        self.gridButton.setEnabled(True)
+        self._fill_pickers(result)
+        self._fill_changed(result)
+        self._render_lines()
+
+    # ----- showing -------------------------------------------------------------------------------
+    def _show_bars(self, probabilities: list[tuple[str, float]]) -> None:
+        for label, bar in self.bars:
+            label.deleteLater()
+            bar.deleteLater()
+        self.bars = []
+        if not probabilities:
+            placeholder = QLabel("No prediction yet.", self.barsBox)
+            bar = QProgressBar(self.barsBox)
+            bar.setVisible(False)
+            self.barsLayout.addWidget(placeholder, 0, 0, 1, 2)
+            self.bars.append((placeholder, bar))
+            return
+        for row, (name, p) in enumerate(probabilities):
+            label = QLabel(f"<b>{html.escape(name)}</b>" if row == 0 else html.escape(name), self.barsBox)
+            label.setObjectName("probLabel")
+            bar = QProgressBar(self.barsBox)
+            bar.setObjectName("probBar")
+            bar.setRange(0, 1000)
+            bar.setValue(round(p * 1000))
+            bar.setFormat(f"{p:.1%}")
+            bar.setTextVisible(True)
+            bar.setToolTip(f"P({name}) = {p:.4f}")
+            self.barsLayout.addWidget(label, row, 0)
+            self.barsLayout.addWidget(bar, row, 1)
+            self.bars.append((label, bar))
+
+    def _fill_pickers(self, result: TryItResult) -> None:
+        layers, heads = result.snapshot.weights.shape[:2]
+        if self.layerCombo.count() != layers or self.headCombo.count() != heads + 1:
+            self.layerCombo.clear()
+            self.layerCombo.addItems([f"{layer + 1}" for layer in range(layers)])
+            self.headCombo.clear()
+            self.headCombo.addItem("all", None)
+            for head in range(heads):
+                self.headCombo.addItem(f"{head + 1}", head)
+            self.layerCombo.setCurrentIndex(min(3, layers - 1))
+            self.headCombo.setCurrentIndex(0)
+        if result.changes and result.changes[0].change > 0.01:
+            top = result.changes[0]
+            self.layerCombo.setCurrentIndex(top.layer)
+            self.headCombo.setCurrentIndex(top.head + 1)
+
+    def _fill_changed(self, result: TryItResult) -> None:
+        changes = result.changes[:TOP_CHANGED]
+        self.changedTable.setRowCount(len(changes))
+        labels = result.snapshot.labels
+        for row, change in enumerate(changes):
+            cells = [f"{change.layer + 1}", f"{change.head + 1}", f"{change.change:.1%}"]
+            if result.query is not None:
+                for weights in (result.before, result.snapshot.weights):
+                    w = weights[change.layer, change.head, result.query]
+                    k = int(np.argmax(w))
+                    cells.append(f"{labels[k]} ({w[k]:.0%})")
+            else:
+                cells += ["–", "–"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col < 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.changedTable.setItem(row, col, item)
+
+    def _on_changed_row(self, row: int, _col: int) -> None:
+        if self.result is None or row >= len(self.result.changes):
+            return
+        change = self.result.changes[row]
+        self.layerCombo.setCurrentIndex(change.layer)
+        self.headCombo.setCurrentIndex(change.head + 1)
+        self._render_lines()
+
+    def _render_lines(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        if result.query is None:
+            note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
+            self.beforeImage.clear_image(note)
+            self.nowImage.clear_image("")
+            return
+        from playground.viz.views import render_lines
+
+        layer = max(0, self.layerCombo.currentIndex())
+        head = self.headCombo.currentData()
+        which = "all heads" if head is None else f"head {head + 1}"
+        labels = list(result.snapshot.labels)
+        for image, weights, when in ((self.beforeImage, result.before, "before fine-tuning (step 0)"),
+                                     (self.nowImage, result.snapshot.weights, f"now (step {result.step:,})")):
+            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, number_from=1,
+                                  title=f"'{QUERY_WORD}', layer {layer + 1}, {which}: {when}")
+            image.set_png(figure.to_png())
+        self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
+
+    def _show_in_grid(self) -> None:
+        if self.result is not None:
+            self.sigShowSnapshot.emit(self.result.snapshot)

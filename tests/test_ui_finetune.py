@@ -1,0 +1,207 @@
+"""Issue 6 in the window: the pretrained family locks the architecture, CSV columns, Try it, the confusion matrix."""
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
+
+from playground.core.presets import load_preset
+from playground.core.spec import make_spec
+from playground.training.events import MetricsEvent
+from playground.ui import csv_columns
+from playground.ui.confusion_panel import ConfusionPanel
+from playground.ui.main_window import MainWindow
+from playground.ui.worker import Drained
+
+WAIT_MS = 60_000  # loading MiniLM and a few steps on a shared 2-core machine
+TINY_ENCODER = {
+    "name": "tiny-sentiment",
+    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
+    "data": {"name": "sentiment"},
+    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
+              "eval_batches": 1, "device": "cpu", "compile": "off"},
+}
+ARCHITECTURE = ("dimSlider", "headsSlider", "layersSlider", "ffSlider")
+REMAINING = ("lrSlider", "batchSlider", "stepsSlider", "freezeSlider", "contextSlider")
+
+
+def small_pretrained():
+    """bert-pronoun, cut down for tests: 5 of 6 layers frozen, 16 tokens, batch 4, 3 steps."""
+    return load_preset("bert-pronoun").updated({
+        "model.freeze_layers": 5, "model.block_size": 16, "train.batch_size": 4, "train.max_steps": 3,
+        "train.warmup_steps": 0, "train.eval_interval": 2, "train.eval_batches": 1, "train.compile": "off",
+        "train.device": "cpu", "train.snapshot_interval": 1,
+    })
+
+
+def open_window(qtbot, spec):
+    w = MainWindow(spec)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def choose(combo: QComboBox, data) -> None:
+    index = next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(qtbot):
+    window = open_window(qtbot, make_spec(TINY_ENCODER))
+    family = window.findChild(QComboBox, "familyCombo")
+    assert "Pretrained BERT (fine-tune)" in [family.itemText(i) for i in range(family.count())]
+    for name in ARCHITECTURE:
+        assert window.findChild(QSlider, name).isEnabled()
+    assert not window.findChild(QSlider, "freezeSlider").isVisible()
+
+    choose(family, "pretrained")
+    spec = window.spec
+    preset = load_preset("bert-pronoun")
+    assert (spec.model.family, spec.model.pretrained) == ("encoder", "minilm")
+    assert (spec.model.n_layer, spec.model.n_head, spec.model.n_embd) == (6, 12, 384)
+    assert spec.data == preset.data and spec.train.lr == preset.train.lr
+    for name in ARCHITECTURE:
+        slider = window.findChild(QSlider, name)
+        assert not slider.isEnabled()
+        assert "fixed" in slider.toolTip() and "6 layers x 12 heads x 384" in slider.toolTip()
+    for name in REMAINING:
+        slider = window.findChild(QSlider, name)
+        assert slider.isEnabled() and slider.isVisible(), name
+    assert window.findChild(QSlider, "contextSlider").maximum() == 512
+    assert window.findChild(QSlider, "freezeSlider").maximum() == 6
+    datasets = window.findChild(QComboBox, "datasetCombo")
+    offered = [datasets.itemData(i) for i in range(datasets.count()) if datasets.itemText(i)]
+    assert offered == ["sentiment", "pronoun", ("open", "csv_file")]
+    epochs = window.findChild(QLabel, "epochsLabel")
+    assert epochs.isVisible() and epochs.text().startswith(f"{300 * 16 / 4000:.2f}")
+
+    # The remaining knobs still work; freezing goes to model.freeze_layers.
+    window.findChild(QSlider, "freezeSlider").setValue(4)
+    assert window.spec.model.freeze_layers == 4 and window.spec.model.pretrained == "minilm"
+    window.findChild(QSlider, "contextSlider").setValue(300)
+    assert window.spec.model.block_size == 300
+
+    # Back to training from scratch: a small architecture again, sliders unlocked.
+    choose(family, "encoder")
+    assert window.spec.model.pretrained is None and window.spec.model.n_embd < 384
+    for name in ARCHITECTURE:
+        assert window.findChild(QSlider, name).isEnabled()
+    assert not window.findChild(QSlider, "freezeSlider").isVisible()
+    window.close()
+
+
+def test_csv_file_asks_for_the_columns_and_shows_data_errors(qtbot, tmp_path, monkeypatch):
+    window = open_window(qtbot, small_pretrained())
+    table = tmp_path / "reviews.csv"
+    rows = ["id,review,stars"] + [f"{i},this film was {'great' if i % 2 else 'dull'} number {i},{i % 2}"
+                                  for i in range(150)]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(table), "")))
+    datasets = window.findChild(QComboBox, "datasetCombo")
+    message = window.findChild(QLabel, "messageLabel")
+    real_ask = csv_columns.ask_columns
+
+    # The dialog offers the header's columns and guesses the text column.
+    dialog = csv_columns.CsvColumnsDialog(table, csv_columns.read_header(table))
+    qtbot.addWidget(dialog)
+    assert [dialog.textCombo.itemText(i) for i in range(3)] == ["id", "review", "stars"]
+    assert dialog.columns()[0] == "review"
+    dialog.labelCombo.setCurrentIndex(1)  # same column twice: OK is disabled and says why
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled() and dialog.note.text()
+
+    # A label column with 150 different values: the data layer's message, in the panel's message line.
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, path: ("review", "id"))
+    good = window.spec
+    choose(datasets, ("open", "csv_file"))
+    assert message.property("level") == "error" and "different labels" in message.text()
+    assert window.spec == good
+
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, path: ("review", "stars"))
+    choose(datasets, ("open", "csv_file"))
+    assert window.spec.data.name == "csv_file" and window.spec.data.path == str(table)
+    assert window.spec.data.options == {"text_column": "review", "label_column": "stars"}
+    assert "reviews.csv" in datasets.currentText() and message.property("level") == "info"
+
+    one_column = tmp_path / "one.csv"
+    one_column.write_text("text\nhello\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(one_column), "")))
+    monkeypatch.setattr(csv_columns, "ask_columns", real_ask)  # its header check refuses before a dialog opens
+    choose(datasets, ("open", "csv_file"))
+    assert "at least two columns" in message.text() and window.spec.data.path == str(table)
+    window.close()
+
+
+def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(qtbot):
+    window = open_window(qtbot, small_pretrained())
+    tabs = window.tabs
+    assert tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))
+    assert tabs.isTabVisible(tabs.indexOf(window.runTools.confusion))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
+    # The grid shows 6 layers x 12 heads, with word-piece labels.
+    qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None, timeout=WAIT_MS)
+    assert (len(window.attentionGrid.views), len(window.attentionGrid.views[0])) == (6, 12)
+    assert "[CLS]" in window.attentionGrid.snapshot.labels
+
+    panel = window.runTools.tryIt
+    tabs.setCurrentWidget(panel)
+    panel.input.setText("The animal didn't cross the street because it was too tired.")
+    assert panel.predict()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    probs = [p for _name, p in panel.probabilities]
+    assert len(probs) == 2 and abs(sum(probs) - 1) < 1e-4 and probs == sorted(probs, reverse=True)
+    assert {name for name, _p in panel.probabilities} == {"first noun", "second noun"}
+    bars = panel.findChildren(QProgressBar, "probBar")
+    assert len(bars) == 2 and sum(b.value() for b in bars) in (999, 1000, 1001)
+    assert panel.result.step == 2 and "says" in panel.status.text()
+    # Before (step 0) and now, side by side, and the heads that changed most.
+    assert not panel.beforeImage.original.isNull() and not panel.nowImage.original.isNull()
+    assert panel.result.before.shape == panel.result.snapshot.weights.shape
+    assert panel.result.snapshot.labels[panel.result.query] == "it"
+    assert panel.changedTable.rowCount() > 0
+    changes = [c.change for c in panel.result.changes]
+    assert changes == sorted(changes, reverse=True) and changes[0] > 0  # two steps moved something
+    assert int(panel.changedTable.item(0, 0).text()) == panel.result.changes[0].layer + 1
+    # The sentence goes to the Attention tab on request.
+    panel.gridButton.click()
+    assert window.attentionGrid.snapshot is panel.result.snapshot and tabs.currentWidget() is window.attention
+    window.close()
+
+
+def test_confusion_panel_shows_the_counts_of_a_metrics_event(qtbot):
+    panel = ConfusionPanel()
+    qtbot.addWidget(panel)
+    counts = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 4]])
+    panel.set_confusion(counts, ("cat", "dog", "bird"), step=40)
+    assert [t.toPlainText() for t in panel.texts] == [str(v) for v in counts.ravel()]
+    ticks = panel.plot.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [label for _x, label in ticks] == ["cat", "dog", "bird"]
+    assert "16 of 20" in panel.title.text() and "dog</b> predicted as <b>cat" in panel.title.text()
+
+    # In the window, the last evaluation's matrix of a drained buffer lands in the Confusion tab.
+    window = open_window(qtbot, make_spec(TINY_ENCODER))
+    event = MetricsEvent(step=10, max_steps=50, train_loss=0.6, lr=1e-3, throughput=1.0, unit="tokens",
+                         elapsed_s=1.0, eta_s=1.0, val_loss=0.5, val_accuracy=0.75,
+                         confusion=np.array([[3, 1], [1, 3]]))
+    window.runTools.take(Drained(metrics=[event]))
+    confusion = window.runTools.confusion
+    assert confusion.step == 10 and confusion.class_names == list(window.config.info().class_names)
+    assert [t.toPlainText() for t in confusion.texts] == ["3", "1", "1", "3"]
+    window.reset()
+    assert confusion.matrix is None and not confusion.texts
+    window.close()
+
+
+@pytest.mark.parametrize("family", ["decoder", "vit"])
+def test_try_it_and_confusion_tabs_only_for_classifiers(qtbot, family):
+    window = open_window(qtbot, make_spec(TINY_ENCODER))
+    choose(window.findChild(QComboBox, "familyCombo"), family)
+    tabs = window.tabs
+    assert not tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))
+    assert tabs.isTabVisible(tabs.indexOf(window.runTools.confusion)) == (family == "vit")
+    window.close()

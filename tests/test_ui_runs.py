@@ -1,0 +1,215 @@
+"""Issue 7 in the window: the Runs tab (overlay, rename, delete, reopen, resume), exports, cluster command,
+TensorBoard files from the window's runs."""
+
+import csv
+import json
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
+
+from playground.core.presets import to_json
+from playground.core.spec import make_spec
+from playground.training.distributed import cluster_command
+from playground.training.runs import METRIC_COLUMNS, new_run_dir, write_run_info
+from playground.ui import run_tools, runs_panel
+from playground.ui.main_window import MainWindow
+
+WAIT_MS = 60_000
+TINY = {
+    "name": "tiny-sentiment",
+    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
+    "data": {"name": "sentiment"},
+    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
+              "eval_batches": 1, "device": "cpu", "compile": "off"},
+}
+
+
+def fake_run(root, name, losses, step=None):
+    """A run folder as training leaves it: preset, run.json, metrics.csv (no checkpoint)."""
+    spec = make_spec({**TINY, "name": name})
+    folder = new_run_dir(root, spec)
+    with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(METRIC_COLUMNS)
+        for i, loss in enumerate(losses, start=1):
+            writer.writerow([i, loss, loss + 0.1 if i % 2 == 0 else "", "", 1e-3, 100, i])
+    write_run_info(folder, {"step": step or len(losses), "status": "saved"})
+    return folder
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(make_spec(TINY))
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def root(tmp_path):
+    return tmp_path / "runs"  # conftest points PLAYGROUND_RUNS_DIR here
+
+
+def legend_names(window):
+    return [label.text for _sample, label in window.lossPlot.getPlotItem().legend.items]
+
+
+def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
+    first = fake_run(root, "first run", [2.0, 1.5, 1.2, 1.0])
+    second = fake_run(root, "second run", [2.2, 1.9, 1.7])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    assert panel.table.rowCount() == 2
+    curves_before = len(window.lossPlot.getPlotItem().listDataItems())
+    panel.select_folders([first, second])
+    assert set(window.loss.overlays) == {"first run", "second run"}
+    assert len(window.lossPlot.getPlotItem().listDataItems()) == curves_before + 2
+    assert {"first run", "second run"} <= set(legend_names(window))
+    x, y = window.loss.overlays["first run"].getData()
+    assert list(x) == [1, 2, 3, 4] and list(y) == [2.0, 1.5, 1.2, 1.0]
+    assert "2 runs overlaid" in panel.message.text()
+    # Columns: name, family, steps, last validation loss.
+    row = [r.folder for r in panel.runs].index(first)
+    assert [panel.table.item(row, c).text() for c in range(4)] == ["first run", "encoder", "4", "1.1000"]
+    panel.table.clearSelection()
+    assert window.loss.overlays == {} and "first run" not in legend_names(window)
+
+
+def test_rename_and_delete_update_the_list(window, root, monkeypatch):
+    keep = fake_run(root, "keep me", [1.0, 0.9])
+    doomed = fake_run(root, "delete me", [1.0, 0.8])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "  renamed run ")
+    panel.select_folders([keep])
+    panel.buttons["rename"].click()
+    names = {r.folder: r.name for r in panel.runs}
+    assert names[keep] == "renamed run" and "renamed run" in [panel.table.item(r, 0).text() for r in range(2)]
+    assert json.loads((keep / "run.json").read_text())["name"] == "renamed run"
+    assert keep.exists()  # the folder keeps its name
+
+    asked = []
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: asked.append(names) or False)
+    panel.select_folders([doomed])
+    panel.buttons["delete"].click()
+    assert asked == [["delete me"]] and doomed.exists()  # cancelled: nothing deleted
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    panel.buttons["delete"].click()
+    assert not doomed.exists() and keep.exists()
+    assert panel.table.rowCount() == 1 and panel.table.item(0, 0).text() == "renamed run"
+
+
+def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
+    folder = fake_run(root, "reopened", [1.0])
+    spec = make_spec({**TINY, "name": "reopened", "model": {**TINY["model"], "n_embd": 48}})
+    (folder / "preset.json").write_text(to_json(spec), encoding="utf-8")
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([folder])
+    panel.buttons["reopen"].click()
+    assert window.spec == spec and window.preset_path is None  # Save never overwrites the run's preset
+    assert window.config.sliders["model.n_embd"].value() == 48
+
+
+def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window, root, qtbot):
+    # A window run of 3 steps, stopped (its checkpoint saved) ...
+    for _ in range(3):
+        window.step_once()
+        qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.progressBar.value() == 3, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    panel.refresh()
+    panel.select_folders([folder])
+    assert panel.buttons["resume"].isEnabled()
+    # ... resumes in its own folder, at step 3, with the old curve on the plot.
+    panel.buttons["resume"].click()
+    assert window.worker.resume_from == folder
+    assert window.loss.train.n == 3
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 4, timeout=WAIT_MS)
+    assert window.worker.run_dir == folder
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window._retired), timeout=WAIT_MS)
+    with open(folder / "metrics.csv", encoding="utf-8") as handle:
+        steps = [int(r["step"]) for r in csv.DictReader(handle)]
+    assert steps == [1, 2, 3, 4]
+    assert list(folder.glob("events.out.tfevents.*"))  # TensorBoard files from the window's run
+    assert json.loads((folder / "run.json").read_text())["step"] == 4
+
+
+def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monkeypatch):
+    out = tmp_path / "exported"
+    monkeypatch.setattr(run_tools, "ask_export_folder", lambda parent, suggested: out)
+    message = window.findChild(QLabel, "messageLabel")
+    assert not window.runTools.export_model()  # nothing trained yet: a message, no dialog
+    assert "train at least one step" in message.text()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    window.runTools.actions["exportModelAction"].trigger()
+    qtbot.waitUntil(lambda: "Exported" in message.text() or "failed" in message.text(), timeout=WAIT_MS)
+    assert "BertForSequenceClassification" in message.text(), message.text()
+    config = json.loads((out / "config.json").read_text())
+    assert config["architectures"] == ["BertForSequenceClassification"]
+    assert (out / "model.safetensors").exists()
+    assert (window.worker.run_dir / "checkpoint" / "state.json").exists()  # saved before exporting
+
+
+def test_export_refuses_sinusoidal_positions_clearly(qtbot, monkeypatch):
+    spec = make_spec({**TINY, "model": {**TINY["model"], "pos_encoding": "sinusoidal"}})
+    w = MainWindow(spec)
+    qtbot.addWidget(w)
+    monkeypatch.setattr(run_tools, "ask_export_folder", lambda *a: pytest.fail("no dialog for a refused export"))
+    assert not w.runTools.export_model()
+    text = w.findChild(QLabel, "messageLabel").text()
+    assert "Export refused" in text and "sinusoidal" in text and "learned" in text
+    w.close()
+
+
+def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
+    targets = {"png": tmp_path / "loss.png", "svg": tmp_path / "loss.svg", "csv": tmp_path / "metrics.csv"}
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: targets[suffix])
+    window.runTools.actions["exportLossPngAction"].trigger()
+    window.runTools.actions["exportLossSvgAction"].trigger()
+    assert targets["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in targets["svg"].read_text(encoding="utf-8")
+    window.runTools.actions["exportMetricsAction"].trigger()
+    qtbot.waitUntil(lambda: targets["csv"].exists(), timeout=WAIT_MS)
+    with open(targets["csv"], encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["step"] for r in rows] == ["1", "2"]  # flushed, though no evaluation ran yet
+    # The enlarged head of the Attention tab exports too.
+    qtbot.waitUntil(lambda: window.attention.detail.snapshot is not None, timeout=WAIT_MS)
+    targets["png"] = tmp_path / "heatmap.png"
+    window.runTools.actions["exportHeatmapPngAction"].trigger()
+    assert targets["png"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_path):
+    preset = tmp_path / "my preset.json"
+    spec = make_spec(TINY)
+    preset.write_text(to_json(spec), encoding="utf-8")
+    w = MainWindow(spec, preset_path=preset)
+    qtbot.addWidget(w)
+    w.findChild(type(w.runTools.actions["copyClusterAction"]), "copyClusterAction").trigger()
+    expected = cluster_command(preset)
+    assert QGuiApplication.clipboard().text() == expected
+    assert expected.startswith("torchrun") and "'" in expected  # the space in the path is quoted
+    assert expected in w.statusBar().currentMessage()
+    # An unsaved change is saved first, so the command trains what the window shows.
+    w.config.sliders["train.lr"].slider.setValue(w.config.sliders["train.lr"].slider.value() - 1)
+    assert w.is_modified()
+    w.runTools.copy_cluster_command()
+    assert not w.is_modified() and json.loads(preset.read_text())["train"]["lr"] == w.spec.train.lr
+    w.close()
