@@ -117,8 +117,13 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     from playground.core.presets import builtin_presets
 
     for info in builtin_presets():
-        print(f"{info.name:<24} {info.family:<8} {info.description.splitlines()[0] if info.description else ''}")
+        print(f"{info.name:<20} {info.family:<8} {_first_sentence(info.description)}")
     return 0
+
+
+def _first_sentence(text: str, width: int = 90) -> str:
+    sentence = text.split(". ")[0].strip().rstrip(".")
+    return sentence if len(sentence) <= width else sentence[: width - 1].rstrip() + "…"
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
