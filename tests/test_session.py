@@ -102,9 +102,13 @@ def test_checkpoint_resume_continues_the_same_curve(tmp_path):
     np.testing.assert_allclose(head + tail, straight, rtol=1e-5)
 
 
-def test_divergence_stops_with_a_message_about_the_learning_rate():
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path):
     spec = make_spec(CASES["decoder-text"]).updated(
         {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200})
-    events = list(TrainingSession(spec).run())
+    session = TrainingSession(spec, run_dir=tmp_path)
+    session.save()  # the last good checkpoint, at step 0
+    events = list(session.run())
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
     assert "learning rate" in events[-1].message and "too high" in events[-1].message
+    session.save()  # what the window does on close: must not overwrite the good checkpoint
+    assert TrainingSession.resume(tmp_path / "checkpoint").step == 0

@@ -65,6 +65,7 @@ class TrainingSession:
                                   max_steps=self.spec.train.max_steps)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
+        self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
         self._step_times: list[float] = []
         self._elapsed = 0.0
 
@@ -248,6 +249,7 @@ class TrainingSession:
                 yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
                 return
             if self._diverging(event.train_loss):
+                self.diverged = True
                 yield self._emit(self._diverged(event))
                 return
             due = self._due
@@ -284,6 +286,8 @@ class TrainingSession:
     # ----- checkpoints -----------------------------------------------------------------------------
     def save(self, folder: Path | None = None) -> Path:
         folder = folder or self._checkpoint_dir()
+        if self.diverged:
+            return folder  # weights that blew up must never overwrite the last good checkpoint
         tensors, settings = ckpt_io.optimizer_to_tensors(self.optimizer)
         tensors["rng.torch"] = torch.get_rng_state()
         tensors["rng.data"] = self.generator.get_state()
