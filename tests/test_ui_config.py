@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMessageBox, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMenu, QMessageBox, QPushButton, QSlider, QWidget
 
 from playground.core.presets import load_preset, save_preset
 from playground.core.spec import make_spec
@@ -256,3 +256,14 @@ def test_window_paints_without_importing_torch(tmp_path):
     imported, seconds = out.stdout.split()
     assert imported == "False"
     assert float(seconds) < 3.0  # ~0.5 s here; generous for a loaded CI machine
+
+
+def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):
+    presets_menu = window.findChild(QMenu, "presetsMenu")
+    expected = {"vit-digits": ("Inside attention", "ViT: CLS attention"), "bert-pronoun": ("Try it", None),
+                "encoder-reverse": ("Attention", None)}
+    for name, (tab, sub_tab) in expected.items():
+        next(a for a in presets_menu.actions() if a.objectName() == f"preset:{name}").trigger()
+        assert window.tabs.tabText(window.tabs.currentIndex()) == tab
+        if sub_tab:
+            assert window.inside.tabs.tabText(window.inside.tabs.currentIndex()) == sub_tab

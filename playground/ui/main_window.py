@@ -276,7 +276,18 @@ class MainWindow(QMainWindow):
         self._saved_spec = spec
         self.config.set_spec(spec)
         self._update_family_tabs()
+        self._show_concept_view(spec)
         self._update_title()
+
+    def _show_concept_view(self, spec: RunSpec) -> None:
+        """A demo preset opens on the view its lesson is about."""
+        if spec.model.pretrained:
+            self.tabs.setCurrentWidget(self.runTools.tryIt)  # "it": before and after fine-tuning
+        elif spec.model.family == "vit":
+            self.tabs.setCurrentWidget(self.inside)
+            self.inside.tabs.setCurrentWidget(self.inside.vit)  # [CLS] over the patches
+        else:
+            self.tabs.setCurrentWidget(self.attention)  # the grid: causal triangle, (anti-)diagonals
 
     def open_dialog(self) -> None:
         start = str(self.preset_path.parent) if self.preset_path else ""
