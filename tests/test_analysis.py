@@ -100,7 +100,9 @@ def test_step_panels_have_lecture_titles_and_shapes(decoder):
     assert all(p.array.shape[0] == T for p in panels)
     multi = steps.multihead_steps()
     assert [p.key for p in multi][-2:] == ["concat", "projected"] and len(multi) == steps.n_head + 2
-    assert "this one" in multi[0].title
+    # titles count heads from 1 like the window; keys keep the 0-based index
+    assert multi[0].key == "head0" and multi[0].title == "head 1  (this one)"
+    assert multi[1].title == "head 2" and multi[-2].title == f"Concat(head 1..{steps.n_head})"
 
 
 def test_masks_causal_for_the_decoder_padding_for_the_encoder(decoder, encoder_padded, vit):

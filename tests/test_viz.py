@@ -99,12 +99,14 @@ def test_grid_renders_follows_the_input_and_labels_the_heads(encoder):
     fig = render_grid(first)
     check_png(fig)
     texts = [t.text for t in check_svg(fig).iter(f"{SVG}text")]
-    assert "layer 1, head 1" in texts and "layer 0, head 0" in texts
+    # counted from 1 like the window's pickers: indices (0, 0) .. (1, 1) are drawn "layer 1, head 1" .. "layer 2, head 2"
+    assert {"layer 1, head 1", "layer 1, head 2", "layer 2, head 1", "layer 2, head 2"} <= set(texts)
+    assert not any(t and t.startswith("layer 0") for t in texts)
     assert "[PAD]" in texts  # token labels on the axes
     a, b = pixels(fig), pixels(render_grid(other))
     assert a.shape == b.shape and (a != b).any()
-    one_layer = render_grid(first, layers=[1])
-    assert "layer 0, head 0" not in [t.text for t in check_svg(one_layer).iter(f"{SVG}text")]
+    one_layer = [t.text for t in check_svg(render_grid(first, layers=[1])).iter(f"{SVG}text")]
+    assert "layer 2, head 1" in one_layer and "layer 1, head 1" not in one_layer
 
 
 def test_steps_view_in_the_lectures_order(encoder):
@@ -118,6 +120,11 @@ def test_steps_view_in_the_lectures_order(encoder):
     positions = [texts.index(t) for t in order]
     assert positions == sorted(positions)
     assert "(T, d_head) = (8, 16)" in texts and "(T, T) = (8, 8)" in texts and "(T, C) = (8, 32)" in texts
+    # layer index 1, head index 1 is the second of each, counted from 1 in every caption
+    assert drawable("Self-attention step by step: layer 2, head 2 of 2", 16, True) in texts
+    assert drawable("head 2  (this one)", 12, True) in texts and drawable("head 1", 12, True) in texts
+    assert drawable("Concat(head 1..2)", 12, True) in texts
+    assert not any(t.startswith("head 0") or "layer 0" in t for t in texts)
     other = render_steps(attention_steps(encoder, encoder.dataset.example("9 8 7 6"), layer=1, head=1))
     assert (pixels(fig) != pixels(other)).any()
 
@@ -133,6 +140,11 @@ def test_lines_view_one_head_all_heads_and_highlight(encoder):
     assert {line.get("stroke") for line in check_svg(all_heads).iter(f"{SVG}line")} == {"#1f77b4", "#ff7f0e"}
     widths = [float(line.get("stroke-width")) for line in root.iter(f"{SVG}line")]
     assert max(widths) > min(widths)  # width follows the weight
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert drawable("Head view: layer 2, head 1", 16, True) in texts and "head 1" in texts  # legend
+    assert "head 0" not in texts
+    all_texts = [t.text for t in check_svg(all_heads).iter(f"{SVG}text")]
+    assert "head 1" in all_texts and "head 2" in all_texts and "head 0" not in all_texts
     highlighted = render_lines(snap, heads=0, layer=1, highlight=2)
     assert (pixels(highlighted) != pixels(one)).any()
     with pytest.raises(ValueError, match="head 5 does not exist"):
@@ -145,6 +157,8 @@ def test_roles_table_and_embeddings_render(encoder):
     check_png(fig)
     texts = [t.text for t in check_svg(fig).iter(f"{SVG}text")]
     assert "previous token" in texts and "entropy" in texts
+    # the layer and head columns count from 1 (2 layers x 2 heads); the measures are written as 0.xx
+    assert texts.count("1") == 2 + 2 and texts.count("2") == 2 + 2 and "0" not in texts
     for projection, connect in ((token_embedding_projection(encoder), False), (position_projection(encoder), True)):
         emb = render_embeddings(projection, connect=connect)
         check_png(emb)
@@ -159,7 +173,8 @@ def test_vit_overlay_per_head_and_rollout(vit, tmp_path):
     # the input, then per layer (2): 2 heads + the rollout
     assert len(list(root.iter(f"{SVG}image"))) == 1 + 2 * 3
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "rollout" in texts and "head 1" in texts
+    assert "rollout" in texts and "head 1" in texts and "head 2" in texts and "head 0" not in texts
+    assert "layer 1" in texts and "layer 2" in texts and "layer 0" not in texts
     with pytest.raises(ValueError, match="needs the input image"):
         render_vit(snap.weights)
     image = np.zeros((8, 8), np.uint8)
@@ -234,3 +249,9 @@ def test_gif_has_one_frame_per_snapshot(tmp_path, view):
         assert (np.asarray(gif.convert("RGB")) != first).any()
     with pytest.raises(ValueError, match="needs the model"):
         evolution_frames(snaps, "steps")
+
+
+def test_lines_gif_titles_count_from_one():
+    frames = evolution_frames([fake_snapshot(0), fake_snapshot(10)], "lines", layer=1, head=0)
+    texts = [t.text for t in check_svg(frames[-1]).iter(f"{SVG}text")]
+    assert drawable("Head view: layer 2, head 1, step 10", 16, True) in texts

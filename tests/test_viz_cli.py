@@ -28,8 +28,8 @@ def test_train_records_the_attention_timeline(run_dir):
 @pytest.mark.parametrize("view", ["grid", "steps", "lines", "roles", "embeddings", "positions"])
 def test_each_view_to_png_and_svg(run_dir, tmp_path, view, capsys):
     png, svg = tmp_path / f"{view}.png", tmp_path / f"{view}.svg"
-    assert main(["attention", str(run_dir), "--view", view, "--layer", "1", "--out", str(png)]
-                + (["--head", "1"] if view in ("steps", "lines") else [])) == 0
+    assert main(["attention", str(run_dir), "--view", view, "--layer", "2", "--out", str(png)]
+                + (["--head", "2"] if view in ("steps", "lines") else [])) == 0
     assert "wrote" in capsys.readouterr().err
     with Image.open(png) as image:
         assert image.format == "PNG" and image.width > 200 and image.height > 150
@@ -59,11 +59,11 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     with Image.open(gif) as image:
         assert image.n_frames == 5
     lines = tmp_path / "lines.gif"
-    assert main(["attention", str(run_dir), "--view", "lines", "--layer", "1", "--head", "0", "--out", str(lines)]) == 0
+    assert main(["attention", str(run_dir), "--view", "lines", "--layer", "2", "--head", "1", "--out", str(lines)]) == 0
     with Image.open(lines) as image:
         assert image.n_frames == 5
     one_layer = tmp_path / "layer1.gif"
-    assert main(["attention", str(run_dir), "--layer", "1", "--out", str(one_layer)]) == 0
+    assert main(["attention", str(run_dir), "--layer", "2", "--out", str(one_layer)]) == 0
     with Image.open(one_layer) as small, Image.open(gif) as full:
         assert small.n_frames == 5 and small.height < full.height
 
@@ -72,21 +72,47 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     (["--input", "1 2", "--out", "x.gif"], "drop --input"),
     (["--view", "steps", "--out", "x.gif"], "needs the model"),
     (["--out", "x.jpg"], "must end in .png, .svg or .gif"),
-    (["--view", "steps", "--layer", "7", "--out", "x.png"], "layer 7 does not exist"),
-    (["--view", "steps", "--head", "2", "--out", "x.png"], "head 2 does not exist"),
+    (["--view", "steps", "--layer", "7", "--out", "x.png"], "layer 7 does not exist: this model has layers 1..2"),
+    (["--view", "steps", "--layer", "0", "--out", "x.png"], "layer 0 does not exist: this model has layers 1..2"),
+    (["--view", "steps", "--head", "3", "--out", "x.png"], "head 3 does not exist: this model has heads 1..2"),
+    (["--view", "lines", "--head", "0", "--out", "x.png"], "head 0 does not exist: this model has heads 1..2"),
     (["--view", "vit", "--out", "x.png"], "needs the input image"),
     (["--input", "hello", "--out", "x.png"], "symbols"),
     (["--head", "1", "--out", "x.png"], "the grid shows every head"),
     (["--view", "lines", "--highlight", "z", "--out", "x.png"], "'z' is not a token"),
     (["--highlight", "1", "--out", "x.png"], "add --view lines"),
     (["--head", "1", "--out", "x.gif"], "the grid shows every head"),
-    (["--layer", "3", "--out", "x.gif"], "layer 3 does not exist"),
+    (["--layer", "3", "--out", "x.gif"], "layer 3 does not exist: this model has layers 1..2"),
+    (["--view", "lines", "--head", "3", "--out", "x.gif"], "head 3 does not exist: this model has heads 1..2"),
 ])
 def test_errors_are_one_line(run_dir, tmp_path, capsys, args, message):
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
     assert main(["attention", str(run_dir), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_layer_and_head_flags_count_from_one(run_dir, tmp_path, capsys):
+    """--layer 1 --head 1 is the first head of the first layer, written so in the figure."""
+    def texts(args):
+        svg = tmp_path / "x.svg"
+        assert main(["attention", str(run_dir), *args, "--out", str(svg)]) == 0
+        return [t.text or "" for t in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+
+    first = texts(["--layer", "1"])
+    assert "layer 1, head 1" in first and "layer 1, head 2" in first and "layer 2, head 1" not in first
+    assert "layer 2, head 2" in texts(["--layer", "2"])
+    assert any(t.startswith("Head view: layer 2, head 1") for t in texts(["--view", "lines", "--layer", "2", "--head", "1"]))
+    steps = texts(["--view", "steps", "--head", "2"])
+    assert any(t.startswith("Self-attention step by step: layer 1, head 2") for t in steps)
+    assert any(t.startswith("head 2") and "this one" in t for t in steps)
+
+
+def test_help_says_layers_and_heads_count_from_one(capsys):
+    with pytest.raises(SystemExit):
+        main(["attention", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "layer, counted from 1" in out and "head, counted from 1" in out
 
 
 def test_missing_run_and_missing_timeline(tmp_path, capsys):

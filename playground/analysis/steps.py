@@ -31,7 +31,7 @@ class Step:
     """One panel of the lecture's figure: a matrix with its title, formula and shape."""
 
     key: str  # "q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "output", ...
-    title: str  # the lecture's words, e.g. "Scores  Q Kᵀ"
+    title: str  # the lecture's words, e.g. "Scores  Q Kᵀ"; a head is numbered from 1 here ("head 1" = index 0)
     array: np.ndarray
     shape: str  # e.g. "(T, T) = (12, 12)"
     note: str = ""  # one line saying what it means
@@ -92,12 +92,12 @@ class AttentionSteps:
     def multihead_steps(self) -> list[Step]:
         """Every head's output, then the concatenation and the output projection."""
         T, d, C = self.seq_len, self.d_head, self.n_embd
-        panels = [
-            Step(f"head{h}", f"head {h}" + ("  (this one)" if h == self.head else ""), self.head_outputs[h],
+        panels = [  # keys use the 0-based head index, titles count heads from 1 as the window does
+            Step(f"head{h}", f"head {h + 1}" + ("  (this one)" if h == self.head else ""), self.head_outputs[h],
                  f"(T, d_head) = ({T}, {d})", "weights × V of this head", cols="dim")
             for h in range(self.n_head)
         ]
-        panels.append(Step("concat", f"Concat(head 0..{self.n_head - 1})", self.concat, f"(T, C) = ({T}, {C})",
+        panels.append(Step("concat", f"Concat(head 1..{self.n_head})", self.concat, f"(T, C) = ({T}, {C})",
                            "the heads' outputs side by side", cols="dim"))
         panels.append(Step("projected", "Output projection  Concat W_O", self.projected, f"(T, C) = ({T}, {C})",
                            "mixes the heads; added to the residual stream", cols="dim"))
@@ -126,6 +126,8 @@ def attention_steps(
     source: Any, batch: Batch | None = None, layer: int = 0, head: int = 0, labels: list[str] | None = None
 ) -> AttentionSteps:
     """Every step of head `head` of layer `layer` on batch row 0 (default: the session's probe).
+
+    layer and head are 0-based indices (the figure's titles show them counted from 1).
 
     source: a TrainingSession or a PlaygroundModel (then `batch` is required). The model is put in
     eval mode for the trace (no dropout) and its training flag restored afterwards.

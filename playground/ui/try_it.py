@@ -388,7 +388,7 @@ class TryItPanel(QWidget):
         labels = list(result.snapshot.labels)
         for image, weights, when in ((self.beforeImage, result.before, "before fine-tuning (step 0)"),
                                      (self.nowImage, result.snapshot.weights, f"now (step {result.step:,})")):
-            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, number_from=1,
+            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query,
                                   title=f"'{QUERY_WORD}', layer {layer + 1}, {which}: {when}")
             image.set_png(figure.to_png())
         self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")

@@ -1,13 +1,17 @@
 """`playground attention RUN_DIR --out FILE`: the attention views rendered without a window.
 
     playground attention RUN --out grid.png                         every layer and head on the probe
-    playground attention RUN --input "3 1 4 1 5" --view steps --layer 0 --head 1 --out steps.svg
-    playground attention RUN --view lines --layer 1 --out lines.svg  (all heads; --head for one)
+    playground attention RUN --input "3 1 4 1 5" --view steps --layer 1 --head 2 --out steps.svg
+    playground attention RUN --view lines --layer 2 --out lines.svg  (all heads; --head for one)
     playground attention RUN --view lines --input "the animal ... it was tired" --highlight it --out it.png
     playground attention RUN --view roles --out roles.png
     playground attention RUN --view vit --input cat.png --out cls.png   (a ViT run)
     playground attention RUN --view embeddings|positions --out pca.png
     playground attention RUN --out evolution.gif                     the snapshots saved during training
+
+--layer and --head count from 1, as the window's pickers and the figures do: `--layer 1 --head 1` is the
+first head of the first layer. They become 0-based indices here, at the edge; every Python function below
+(render_view, evolution_frames, the views) takes 0-based indices.
 """
 
 from __future__ import annotations
@@ -28,12 +32,32 @@ def default_view(family: str) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="a run folder written by `playground train`")
     parser.add_argument("--input", help="text to feed the model, or an image file for a ViT (default: the probe)")
-    parser.add_argument("--layer", type=int, help="layer for steps/lines (default 0); for grid: only this layer")
-    parser.add_argument("--head", type=int, help="head for steps (default 0) and lines (default: all heads)")
+    parser.add_argument("--layer", type=int, metavar="L",
+                        help="layer, counted from 1 (1 = the first layer, as in the window): the layer for "
+                             "steps/lines (default 1); for the grid or a GIF: only this layer")
+    parser.add_argument("--head", type=int, metavar="H",
+                        help="head, counted from 1 (1 = the first head): the head for steps (default 1) and "
+                             "lines (default: all heads)")
     parser.add_argument("--view", choices=VIEWS, help="what to draw (default: grid, or vit for a ViT)")
     parser.add_argument("--highlight", metavar="TOKEN",
                         help="lines view: the query token whose lines stand out (its text, e.g. 'it', or its position)")
     parser.add_argument("--out", type=Path, required=True, help="output file: .png, .svg, or .gif for the evolution")
+
+
+def to_index(number: int | None, what: str, count: int) -> int | None:
+    """The 0-based index of a 1-based --layer/--head number, or a one-line error in the user's 1-based terms,
+    e.g. "layer 5 does not exist: this model has layers 1..4". None stays None (the flag was not given)."""
+    if number is None:
+        return None
+    if not 1 <= number <= count:
+        raise ValueError(f"{what} {number} does not exist: this model has {what}s 1..{count}")
+    return number - 1
+
+
+def model_shape(session) -> tuple[int, int]:  # noqa: ANN001
+    """(layers, heads per layer) of a session's model."""
+    blocks = session.model.blocks
+    return len(blocks), int(blocks[0].attn.n_head)
 
 
 def run_attention(args: argparse.Namespace) -> int:
@@ -60,7 +84,9 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     timeline = SnapshotTimeline.load(run_dir)
     snapshots = timeline.snapshots
     view = args.view or ("vit" if snapshots and snapshots[0].image is not None else "grid")
-    frames = evolution_frames(snapshots, view, layer=args.layer, head=args.head)
+    n_layers, n_heads = snapshots[0].weights.shape[:2] if snapshots else (0, 0)
+    layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
+    frames = evolution_frames(snapshots, view, layer=layer, head=head)
     save_gif(frames, out)
     print(f"wrote {out} ({len(frames)} frames, steps {snapshots[0].step}..{snapshots[-1].step})", file=sys.stderr)
     return 0
@@ -74,7 +100,9 @@ def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     if not folder.is_dir():
         raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
     session = TrainingSession.resume(folder)
-    figure = render_view(session, args.view, args.input, args.layer, args.head, args.highlight)
+    n_layers, n_heads = model_shape(session)
+    layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
+    figure = render_view(session, args.view, args.input, layer, head, args.highlight)
     figure.save(out)
     print(f"wrote {out} ({figure.width}x{figure.height}, step {session.step})", file=sys.stderr)
     return 0
@@ -93,7 +121,9 @@ def find_token(labels: list[str], token: str) -> int:
 
 def render_view(session, view: str | None, text: str | None, layer: int | None, head: int | None,  # noqa: ANN001, ANN201
                 highlight: str | None = None):
-    """One view of `session`'s model on `text` (or its probe) as a Figure."""
+    """One view of `session`'s model on `text` (or its probe) as a Figure.
+
+    layer, head: 0-based indices (None: the view's default); the CLI converts its 1-based flags first."""
     from playground.analysis.embeddings import position_projection, token_embedding_projection
     from playground.analysis.roles import role_table
     from playground.analysis.steps import attention_steps
@@ -103,9 +133,11 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
     if highlight is not None and view != "lines":
         raise ValueError("--highlight belongs to the lines view: add --view lines")
     batch = session.dataset.example(text) if text else session.dataset.probe()
-    n_layers = session.spec.model.n_layer if not session.spec.model.pretrained else len(session.model.blocks)
+    n_layers, n_heads = model_shape(session)
     if layer is not None and not 0 <= layer < n_layers:
-        raise ValueError(f"layer {layer} does not exist: this model has layers 0..{n_layers - 1}")
+        raise ValueError(f"layer index {layer} does not exist: this model has layer indices 0..{n_layers - 1}")
+    if head is not None and not 0 <= head < n_heads:
+        raise ValueError(f"head index {head} does not exist: this model has head indices 0..{n_heads - 1}")
     if view == "steps":
         return views.render_steps(attention_steps(session, batch, layer or 0, head or 0))
     if view == "embeddings":

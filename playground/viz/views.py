@@ -3,6 +3,10 @@
 Every render_* function returns a Figure (see canvas.py): `.save("x.png")`, `.save("x.svg")`,
 `.to_image()` (a PIL image) or `.to_svg()` (text). Heatmaps follow one convention: row = query token
 (who is looking), column = key token (what is looked at), row 0 at the top.
+
+Numbering: every `layer`/`head` argument is a 0-based index (like the arrays), but what a figure writes
+for people (titles, captions, legends, the roles table) counts from 1, as the window's pickers do:
+layer index 0 is drawn as "layer 1". `_n` does that conversion in one place.
 """
 
 from __future__ import annotations
@@ -120,6 +124,11 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _n(index: int) -> int:
+    """The number people see for a 0-based layer or head index (the window and figures count from 1)."""
+    return int(index) + 1
+
+
 def _clip(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -180,7 +189,7 @@ def render_grid(
         y = top + row * (tile + title_h + gap_y)
         for head in range(H):
             x = left + head * (tile + gap_x)
-            fig.text(x, y, f"layer {layer_ids[row]}, head {head}", LABEL_SIZE, INK, "lt", bold=True)
+            fig.text(x, y, f"layer {_n(layer_ids[row])}, head {_n(head)}", LABEL_SIZE, INK, "lt", bold=True)
             fig.cells(x, y + title_h, colormap(weights[row, head], 0.0, vmax), cell, cell, outline="#888888")
             if head == 0:
                 _draw_row_labels(fig, x, y + title_h, labels, cell)
@@ -248,7 +257,7 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     cw_d = float(max(2, min(ch, 180 // d)))
     cw_c = max(1.0, min(ch, 240 / C))
     fig = Figure()
-    y = _header(fig, title or f"Self-attention step by step: layer {steps.layer}, head {steps.head} "
+    y = _header(fig, title or f"Self-attention step by step: layer {_n(steps.layer)}, head {_n(steps.head)} "
                               f"of {steps.n_head}", [
         f"rows: the {T} tokens (queries)  ·  d_head = {d}, C = n_heads × d_head = {C}  ·  "
         f"mask: {steps.mask_kind}  ·  numbers from the model's own forward pass",
@@ -335,14 +344,13 @@ def render_lines(
     highlight: int | None = None,
     min_weight: float = 0.02,
     title: str | None = None,
-    number_from: int = 0,
 ) -> Figure:
     """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
     the weight. heads: one head, a list, or None for all heads, each in its own colour.
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
-    number_from: the number the legend gives head 0 (the window counts heads from 1).
+    layer and heads are 0-based indices; the title and legend count from 1 (head index 0 is "head 1").
     """
     w4, labels = _weights_and_labels(weights, labels)
     if not 0 <= layer < w4.shape[0]:
@@ -358,9 +366,9 @@ def render_lines(
     size = 13 if T <= 32 else 11 if T <= 48 else 9
     row_h = float(sum(text_metrics(size)) + 4)
     fig = Figure()
-    which = f"head {chosen[0]}" if len(chosen) == 1 else "all heads" if len(chosen) == H else \
-        "heads " + ", ".join(map(str, chosen))
-    top = _header(fig, title or f"Head view: layer {layer}, {which}", [
+    which = f"head {_n(chosen[0])}" if len(chosen) == 1 else "all heads" if len(chosen) == H else \
+        "heads " + ", ".join(str(_n(h)) for h in chosen)
+    top = _header(fig, title or f"Head view: layer {_n(layer)}, {which}", [
         "each query token (left) sends a line to the keys (right) it attends to; "
         "thicker and darker = more weight",
     ])
@@ -368,8 +376,8 @@ def render_lines(
     x = 12.0
     for h in chosen:
         fig.rect(x, top, 14, 14, head_colour(h))
-        fig.text(x + 18, top + 7, f"head {h + number_from}", 11, INK, "lm")
-        x += 18 + text_width(f"head {h + number_from}", 11) + 14
+        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
+        x += 18 + text_width(f"head {_n(h)}", 11) + 14
     top += 26
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
@@ -399,7 +407,9 @@ def render_lines(
 # ----- roles table ------------------------------------------------------------------------------------
 def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight: tuple[int, int] | None = None,
                  explain: bool = True) -> Figure:
-    """Every head's role measures as a table, each number with a bar (bars of a column share a scale)."""
+    """Every head's role measures as a table, each number with a bar (bars of a column share a scale).
+
+    The layer and head columns count from 1; highlight is a 0-based (layer, head) index pair."""
     if not rows:
         raise ValueError("the role table is empty")
     fig = Figure()
@@ -425,7 +435,7 @@ def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight
         x = 12.0
         for name, width in columns:
             if name in ("layer", "head"):
-                fig.text(x + width - 8, y + row_h / 2, str(getattr(row, name)), 12, INK, "rm")
+                fig.text(x + width - 8, y + row_h / 2, str(_n(getattr(row, name))), 12, INK, "rm")
             else:
                 value = float(getattr(row.roles, name))
                 frac = float(np.clip(value / tops[name], 0.0, 1.0))
@@ -489,13 +499,13 @@ def render_vit(
     gap = 10
     for layer in range(L):
         y = top + layer * (size + 30)
-        fig.text(x0, y + 18 + size / 2, f"layer {layer}", LABEL_SIZE, INK, "lm", bold=True)
+        fig.text(x0, y + 18 + size / 2, f"layer {_n(layer)}", LABEL_SIZE, INK, "lm", bold=True)
         maps = cls_attention_maps(weights, layer)
         layer_top = float(maps.max())  # one scale for the heads of a layer, so they compare
         for head in range(H + 1):
             x = x0 + label_w + head * (size + gap)
             if head < H:
-                attention, caption, top_value = maps[head], f"head {head}", layer_top
+                attention, caption, top_value = maps[head], f"head {_n(head)}", layer_top
             else:
                 attention = rollouts[layer, 0, 1:].reshape(rows, cols)
                 caption, top_value = "rollout", float(attention.max())
@@ -567,8 +577,8 @@ def evolution_frames(
         layer = layer or 0
         for snap in snapshots:
             frames.append(render_lines(snap, heads=head, layer=layer,
-                                       title=f"Head view: layer {layer}, "
-                                             f"{'all heads' if head is None else f'head {head}'}, step {snap.step}"))
+                                       title=f"Head view: layer {_n(layer)}, "
+                                             f"{'all heads' if head is None else f'head {_n(head)}'}, step {snap.step}"))
     elif view == "roles":
         from playground.analysis.roles import role_table
 
