@@ -97,6 +97,11 @@ def choose_attention(device: torch.device, dtype: torch.dtype) -> str:
 def configure_threads() -> int:
     """Leave one core free: torch's CPU threads = usable cores - 1 (at least 1), unless OMP_NUM_THREADS is set.
 
+    This is the fixed setting of the eager (uncompiled) path, which must give the same curve for the same
+    seed (a thread count changes the rounding of parallel reductions). The compiled path adapts instead:
+    it uses every core while that measures faster and drops to one thread when another process takes a
+    core (`playground.training.step.AdaptiveThreads`, bounded by `adaptive_thread_limit`).
+
     OpenMP threads spin at every barrier; when another process (the user's browser, a second run) holds
     one of them, a step waits for it and a 2-thread step gets 10-50x slower (issue 8). Passive waiting
     avoids that but costs small models dearly (measured here: 2 passive threads 6x slower than 1). With
@@ -104,13 +109,30 @@ def configure_threads() -> int:
     thread gets it too. On a 2-core machine this is one thread (tiny models are faster on one anyway).
     """
     global _THREADS_SET
-    if not _THREADS_SET and not os.environ.get("OMP_NUM_THREADS") and not os.environ.get("PLAYGROUND_THREADS_KEEP"):
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    if not _THREADS_SET and not threads_pinned():
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), usable_cores() - 1)))
         _THREADS_SET = True
     return torch.get_num_threads()
 
 
+def threads_pinned() -> bool:
+    """The user fixed the thread count (OMP_NUM_THREADS, or PLAYGROUND_THREADS_KEEP keeps torch's own)."""
+    return bool(os.environ.get("OMP_NUM_THREADS") or os.environ.get("PLAYGROUND_THREADS_KEEP"))
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def adaptive_thread_limit() -> int:
+    """The most threads the compiled CPU path may try (every usable core), or 0 when the count is pinned."""
+    if threads_pinned() or os.environ.get("PLAYGROUND_THREADS") == "fixed":
+        return 0
+    most = min(usable_cores(), _TORCH_DEFAULT_THREADS)  # torch's default: physical cores, not hyperthreads
+    return most if most > 1 else 0
+
+
+_TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before configure_threads lowers it
 _THREADS_SET = False
 
 

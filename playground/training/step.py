@@ -17,16 +17,26 @@ Precision (bf16 autocast) and the attention path come from the Placement (see de
 from __future__ import annotations
 
 import math
+import statistics
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable
 
 import torch
 
 from playground.data.base import Batch
-from playground.training.device import Placement, enable_compile_cache, should_compile
+from playground.training.device import Placement, adaptive_thread_limit, enable_compile_cache, should_compile
 
 ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
+
+# Inductor settings for both graphs (they are part of its cache key):
+# - use_decompose_tanh: GPT-2's tanh-GELU through exp. Sleef's tanh, which inductor calls otherwise, made
+#   the GELU kernels 2 ms each at the default decoder (4x a plain exp); measured 10 % of the whole step.
+# Not cpp.dynamic_threads: with it, 2-thread steps gave losses 0.5 % off the eager ones (torch 2.13). The
+# kernels bake in the thread count instead, and dynamo guards on it, so AdaptiveThreads' first step at a
+# new count compiles that count's graphs once (from inductor's cache after the first run on a machine).
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True}
 
 COMPILING_NOTE = "compiling the training step (cached after the first time: ~2 s then, up to 30 s now)..."
 
@@ -50,6 +60,8 @@ class TrainStep:
         self._lr = torch.zeros((), dtype=torch.float32, device=placement.device)
         self._compiled_forward: ForwardLoss | None = None
         self._compiled_update: Callable[..., None] | None = None
+        most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
+        self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
 
     def notes(self) -> list[str]:
         """Status lines for the user since the last call ("compiling...", "compiled in 9.1 s")."""
@@ -62,7 +74,13 @@ class TrainStep:
             group["lr"] = lr  # the float stays the optimizer's (checkpoints); the compiled path reads _lr
         if self.compiled:
             try:
-                return self._compiled_step(batch, lr)
+                if self.threads is None or self._compiled_forward is None:  # the first step compiles: not timed
+                    return self._compiled_step(batch, lr)
+                self.threads.before_step()
+                started = time.perf_counter()
+                loss_value = self._compiled_step(batch, lr)
+                self.threads.after_step(time.perf_counter() - started)
+                return loss_value
             except Exception as err:  # noqa: BLE001 - a compiler problem must never stop a lesson
                 self._fall_back(err)
         return self._eager_step(batch)
@@ -85,8 +103,8 @@ class TrainStep:
         started = time.perf_counter()
         if first:
             enable_compile_cache()
-            self._compiled_forward = torch.compile(self.forward_loss, dynamic=False)
-            self._compiled_update = torch.compile(_clip_and_adamw, dynamic=False)
+            self._compiled_forward = torch.compile(self.forward_loss, dynamic=False, options=COMPILE_OPTIONS)
+            self._compiled_update = torch.compile(_clip_and_adamw, dynamic=False, options=COMPILE_OPTIONS)
         assert self._compiled_forward is not None and self._compiled_update is not None
         loss, _ = self._compiled_forward(batch)
         loss_value = loss.item()
@@ -160,3 +178,89 @@ def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_a
         bias_correction2_sqrt = (1 - beta2**step).sqrt()
         denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
         p.sub_((lr / bias_correction1) * m / denom)
+
+
+class AdaptiveThreads:
+    """The compiled CPU path's thread count: every core while that is faster, one thread under contention.
+
+    OpenMP threads spin at every barrier, so when another process takes one of the cores a multi-thread step
+    waits on a descheduled thread and gets 5-50x slower (issue 8), while one thread keeps its speed. Quiet,
+    all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
+
+    - start: a few steps at all cores, a few at one; keep the faster;
+    - at all cores, one step slower than SLOWER x the recent median means a neighbour took a core: drop to
+      one thread at once (one slow step is the whole cost of a contention episode);
+    - at one thread, probe all cores again after `backoff` steps; a probe step that is not faster than one
+      thread ends the probe at once and doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it.
+    """
+
+    FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
+    SLOWER = 2.0
+    FIRST_BACKOFF, MAX_BACKOFF = 16, 512
+    PROBE_STEPS = 2
+    HISTORY = 9
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.times: dict[int, deque[float]] = {most: deque(maxlen=self.HISTORY), 1: deque(maxlen=self.HISTORY)}
+        self.plan: list[int] = [most] * (self.FIRST_STEPS + 1) + [1] * (self.FIRST_STEPS + 1)
+        self.skip = {0, self.FIRST_STEPS + 1}  # the first step at a new setting is not measured
+        self.chosen = most
+        self.current = most
+        self.backoff = self.FIRST_BACKOFF
+        self.until_probe = 0
+        self.probing = 0  # probe steps left
+        self.switches = 0  # how often it dropped to one thread because of a slow step
+        self._step = 0
+
+    def before_step(self) -> None:
+        if self.plan:
+            self.current = self.plan[0]
+        elif self.chosen == 1 and not self.probing:
+            self.until_probe -= 1
+            if self.until_probe <= 0:
+                self.probing = self.PROBE_STEPS
+        if not self.plan:
+            self.current = self.most if self.probing else self.chosen
+        if torch.get_num_threads() != self.current:
+            torch.set_num_threads(self.current)
+
+    def after_step(self, seconds: float) -> None:
+        n = self.current
+        if self.plan:
+            self.plan.pop(0)
+            if self._step not in self.skip:
+                self.times[n].append(seconds)
+            self._step += 1
+            if not self.plan:
+                self.chosen = min((1, self.most), key=lambda k: self._median(k) or math.inf)
+                self.until_probe = self.backoff
+            return
+        one = self._median(1)
+        if self.probing:  # all cores, tried again while one thread is the choice
+            self.probing -= 1
+            if one is not None and seconds >= one:
+                self._stay_at_one()  # still contended (or one thread is simply faster here): back off
+                return
+            self.times[n].append(seconds)
+            if not self.probing:
+                self.chosen, self.backoff = self.most, self.FIRST_BACKOFF
+            return
+        usual = self._median(n)
+        if n > 1 and usual is not None and seconds > self.SLOWER * usual:
+            self.switches += 1
+            self._stay_at_one(reset=True)
+            return  # a contended step says nothing about the quiet speed
+        self.times[n].append(seconds)
+
+    def _stay_at_one(self, reset: bool = False) -> None:
+        self.chosen, self.probing = 1, 0
+        self.backoff = self.FIRST_BACKOFF if reset else min(self.MAX_BACKOFF, 2 * self.backoff)
+        self.until_probe = self.backoff
+
+    def _median(self, n: int) -> float | None:
+        times = self.times[n]
+        return statistics.median(times) if times else None
+
+    def describe(self) -> str:
+        return f"{self.chosen} of {self.most} threads (adaptive; {self.switches} contention drops)"
