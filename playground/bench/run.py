@@ -98,7 +98,7 @@ def run_bench(mode: str) -> dict[str, Any]:
         print(f"bench: {family} at the {shape} shape...", file=sys.stderr, flush=True)
         result["training"].append(against_reference(family, shape, spec, plan["warm"], plan["rounds"], k))
     base = cases[0][2]
-    result["contention"] = contention(base, steps=3 if mode == "smoke" else 8, rounds=2)
+    result["contention"] = contention(base, steps=3 if mode == "smoke" else 20, rounds=2)
     tiny = load_preset("encoder-reverse")
     result["threads"] = threads(tiny if mode != "smoke" else tiny.updated(SMOKE), steps=5 if mode == "smoke" else 20)
     result["capture"] = capture_cost(base, steps=4 if mode == "smoke" else 20)
@@ -177,7 +177,8 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
                  f"B={spec.train.batch_size}",
         "path": session.placement.description + (", compiled" if session._step_fn.compiled else ""),
         "unit": session.info.unit, "steps": total,
-        "playground_per_s": units / pg, "reference_per_s": units / ref, "threads": ours, "reference_threads": plain,
+        "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
+        "threads": session._step_fn.threads.describe() if session._step_fn.threads else ours,
         "speed_ratio": ref / pg, "speed_ratio_rounds": [r / p for p, r in zip(pg_times, ref_times)],
         "compile_s": session._step_fn.compile_seconds, "first_step_s": first_step_s,
         "playground_val_loss": pg_val, "reference_val_loss": ref_val, "val_loss_ratio": pg_val / ref_val,
@@ -193,29 +194,54 @@ def _busy_process() -> subprocess.Popen:
 
 
 def contention(spec: Any, steps: int, rounds: int) -> dict[str, Any]:
-    """Steps/s quiet and with one core kept busy by another process, alternated."""
+    """Steps/s quiet and with one core kept busy by another process, alternated.
+
+    The compiled path adapts its thread count (training/step.py, AdaptiveThreads): the first contended step
+    is slow, then it runs on one thread. The contended figure is the mean over all `steps` contended steps,
+    the first included; the first step is also reported alone. After each busy phase the session trains
+    until it is back on its quiet setting (its re-probe backoff) before the next quiet phase is timed.
+    """
     spec = _compile_like_preset(spec, 10_000)
     session = _session(spec)
-    for _ in range(3):
+    policy = session._step_fn.threads
+    settle = 3 if steps < 10 else 12  # the compile, and the policy's first choice (a few steps per setting)
+    for _ in range(settle):
         session.train_step()
-    quiet, busy = [], []
+    quiet, busy, first, recovery = [], [], [], []
     for _ in range(rounds):
         t = time.perf_counter()
         for _ in range(steps):
             session.train_step()
         quiet.append((time.perf_counter() - t) / steps)
+        before = policy.chosen if policy else None
         hog = _busy_process()
         try:
             time.sleep(0.2)
-            t = time.perf_counter()
+            times = []
             for _ in range(steps):
+                t = time.perf_counter()
                 session.train_step()
-            busy.append((time.perf_counter() - t) / steps)
+                times.append(time.perf_counter() - t)
+            busy.append(sum(times) / steps)
+            first.append(times[0])
         finally:
             hog.kill()
             hog.wait()
+        t, n = time.perf_counter(), 0
+        while policy is not None and n < 4 * policy.FIRST_BACKOFF and (policy.chosen != before or policy.probing):
+            session.train_step()
+            n += 1
+        recovery.append(n)
     return {"quiet_step_ms": 1000 * statistics.median(quiet), "contended_step_ms": 1000 * statistics.median(busy),
-            "contended_ratio": statistics.median(quiet) / statistics.median(busy)}
+            "contended_ratio": statistics.median(quiet) / statistics.median(busy),
+            "contended_first_step_ms": 1000 * statistics.median(first), "steps": steps,
+            "steps_to_recover": recovery, "threads": policy.describe() if policy else f"{_threads()} (fixed)"}
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def threads(spec: Any, steps: int) -> dict[str, Any]:
@@ -348,7 +374,8 @@ def print_table(result: dict[str, Any]) -> None:
     if "contention" in result:
         c = result["contention"]
         print(f"one core busy elsewhere: {c['quiet_step_ms']:.0f} ms/step quiet, {c['contended_step_ms']:.0f} ms "
-              f"contended: keeps {c['contended_ratio']:.0%}")
+              f"contended (mean of {c['steps']}; first step {c['contended_first_step_ms']:.0f} ms): keeps "
+              f"{c['contended_ratio']:.0%}; threads {c['threads']}")
     if "threads" in result:
         t = result["threads"]
         print(f"threads on {t['preset']}: 1 thread is {t['one_thread_speed_ratio']:.2f}x all cores "
