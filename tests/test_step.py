@@ -83,3 +83,35 @@ def test_compiled_step_still_stops_on_divergence():
     diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
     events = list(TrainingSession(diverging).run())
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
+
+
+def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():
+    from playground.training.step import AdaptiveThreads
+
+    saved = torch.get_num_threads()
+    policy = AdaptiveThreads(2)
+    quiet, contended = {2: 0.040, 1: 0.060}, {2: 1.000, 1: 0.060}
+
+    def steps(n, times):
+        used = []
+        for _ in range(n):
+            policy.before_step()
+            used.append(policy.current)
+            policy.after_step(times[policy.current])
+        return used
+
+    try:
+        steps(2 * (AdaptiveThreads.FIRST_STEPS + 1), quiet)  # a few steps at each setting
+        assert policy.chosen == 2 and steps(5, quiet) == [2] * 5
+        assert steps(3, contended) == [2, 1, 1]  # one slow step, then one thread
+        assert policy.switches == 1
+        used = steps(AdaptiveThreads.FIRST_BACKOFF + 8, contended)  # probes all cores once, backs off
+        assert used.count(2) == 1 and policy.backoff == 2 * AdaptiveThreads.FIRST_BACKOFF
+        used = steps(2 * AdaptiveThreads.FIRST_BACKOFF + 5, quiet)  # quiet again: the next probe wins
+        assert policy.chosen == 2 and used[-3:] == [2, 2, 2]
+        tiny = AdaptiveThreads(2)  # where one thread is simply faster, it stays on one
+        policy = tiny
+        steps(2 * (AdaptiveThreads.FIRST_STEPS + 1) + 100, {2: 0.050, 1: 0.010})
+        assert tiny.chosen == 1 and tiny.switches == 0
+    finally:
+        torch.set_num_threads(saved)

@@ -108,10 +108,10 @@ def configure_threads() -> int:
     one core left over, a busy neighbour takes that core and training keeps its speed; the window's
     thread gets it too. On a 2-core machine this is one thread (tiny models are faster on one anyway).
     """
-    global _THREADS_SET
-    if not _THREADS_SET and not threads_pinned():
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), usable_cores() - 1)))
-        _THREADS_SET = True
+    if not threads_pinned():
+        fixed = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores() - 1))
+        if torch.get_num_threads() != fixed:  # also undoes what an adaptive compiled run left behind
+            torch.set_num_threads(fixed)
     return torch.get_num_threads()
 
 
@@ -133,7 +133,6 @@ def adaptive_thread_limit() -> int:
 
 
 _TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before configure_threads lowers it
-_THREADS_SET = False
 
 
 def place(train: TrainSpec) -> Placement:

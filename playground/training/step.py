@@ -26,7 +26,13 @@ from collections.abc import Callable
 import torch
 
 from playground.data.base import Batch
-from playground.training.device import Placement, adaptive_thread_limit, enable_compile_cache, should_compile
+from playground.training.device import (
+    Placement,
+    adaptive_thread_limit,
+    configure_threads,
+    enable_compile_cache,
+    should_compile,
+)
 
 ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 
@@ -87,6 +93,8 @@ class TrainStep:
 
     # ----- eager ----------------------------------------------------------------------------------------
     def _eager_step(self, batch: Batch) -> float:
+        if self.placement.device.type == "cpu":
+            configure_threads()  # the fixed count: an adaptive run in this process may have changed it
         loss, _ = self.forward_loss(batch)
         loss_value = loss.item()
         if math.isfinite(loss_value):
