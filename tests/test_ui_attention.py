@@ -7,7 +7,7 @@ numbers must be the model's own.
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSlider
 
 from playground.core.spec import make_spec

@@ -15,19 +15,14 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
-    QCheckBox,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
-from playground.ui.exporting import ask_path, paint_png, paint_svg
+from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
 COLOURS = {
@@ -245,25 +240,11 @@ class ArchitectureView(QWidget):
         self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.view.setToolTip(ARCHITECTURE)
         self.view.setStyleSheet("border: none; background: white;")
-        self.fitCheck = QCheckBox("Fit to window", self)
-        self.fitCheck.setChecked(True)
-        self.fitCheck.toggled.connect(self._fit)
-        self.exportButton = QPushButton("Export…", self)
+        self.caption, self.fitCheck, self.exportButton = figure_bar(
+            self, self.view, "Fit to window", self._fit, self._on_export, INSIDE["export"])
         self.exportButton.setObjectName("architectureExport")
-        self.exportButton.setToolTip(INSIDE["export"])
-        self.exportButton.clicked.connect(self._on_export)
-        self.caption = QLabel("", self)
         self.caption.setObjectName("architectureCaption")
-        self.caption.setWordWrap(True)
         self.caption.setToolTip(ARCHITECTURE)
-        bar = QHBoxLayout()
-        bar.addWidget(self.caption, 1)
-        bar.addWidget(self.fitCheck)
-        bar.addWidget(self.exportButton)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
         self.spec: Any = None
 
     def set_spec(self, spec: Any, info: Any = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | None:
@@ -55,3 +55,25 @@ def paint_png(path: Path, size: QSize, paint: Callable[[QPainter], None], scale:
     if not image.save(str(path)):
         raise OSError(f"could not write {path}")
     return path
+
+
+def figure_bar(owner: QWidget, body: QWidget, fit_text: str, on_fit: Callable[[bool], None],
+               on_export: Callable[[], None], export_tip: str) -> tuple[QLabel, QCheckBox, QPushButton]:
+    """Lay out a figure panel: a caption, a fit-to-window check and Export… above the figure `body`."""
+    fit = QCheckBox(fit_text, owner)
+    fit.setChecked(True)
+    fit.toggled.connect(on_fit)
+    export = QPushButton("Export…", owner)
+    export.setToolTip(export_tip)
+    export.clicked.connect(on_export)
+    caption = QLabel("", owner)
+    caption.setWordWrap(True)
+    bar = QHBoxLayout()
+    bar.addWidget(caption, 1)
+    bar.addWidget(fit)
+    bar.addWidget(export)
+    layout = QVBoxLayout(owner)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addLayout(bar)
+    layout.addWidget(body, 1)
+    return caption, fit, export

@@ -21,7 +21,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -39,7 +38,7 @@ from playground.ui import plotting  # noqa: F401 - row-major images, white backg
 from playground.ui.attention_grid import show_token
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import INSIDE
-from playground.ui.exporting import ask_path
+from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.roles_panel import RolesPanel
 
@@ -69,24 +68,10 @@ class FigureView(QWidget):
         self.scroll.setWidget(self.label)
         self.scroll.setWidgetResizable(True)
         self.scroll.setStyleSheet("QScrollArea { background: white; border: none; }")
-        self.fitCheck = QCheckBox("Fit to width", self)
-        self.fitCheck.setChecked(True)
+        self.caption, self.fitCheck, self.exportButton = figure_bar(
+            self, self.scroll, "Fit to width", self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])
-        self.fitCheck.toggled.connect(self._redraw)
-        self.exportButton = QPushButton("Export…", self)
-        self.exportButton.setToolTip(INSIDE["export"])
         self.exportButton.setEnabled(False)
-        self.exportButton.clicked.connect(self._on_export)
-        self.caption = QLabel("", self)
-        self.caption.setWordWrap(True)
-        bar = QHBoxLayout()
-        bar.addWidget(self.caption, 1)
-        bar.addWidget(self.fitCheck)
-        bar.addWidget(self.exportButton)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.scroll, 1)
 
     def set_figure(self, figure: Any, rgb: np.ndarray, caption: str = "") -> None:
         self.figure, self.rgb = figure, np.ascontiguousarray(rgb, dtype=np.uint8)
