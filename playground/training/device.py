@@ -147,7 +147,8 @@ def place(train: TrainSpec) -> Placement:
     elif device.type == "mps":
         where = "Apple GPU (MPS)"
     else:
-        where = f"CPU ({torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        where = f"CPU ({threads} thread{'' if threads == 1 else 's'})"
     path = "fused attention" if attention == "sdpa" else "explicit attention"
     return Placement(device, dtype, f"{where}, {precision}, {path}", attention)
 
