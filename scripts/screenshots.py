@@ -10,14 +10,11 @@ go to a temporary folder, never the user's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
+from shots import SCREENSHOTS, SIZE, pump, scratch_app, wait_until
 
 # family -> (preset, steps to train, overrides that make a short run show more)
 SHOTS = {
@@ -30,39 +27,29 @@ SHOTS = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps-scale", type=float, default=1.0, help="multiply the training steps (0.1 = quick look)")
     parser.add_argument("--only", choices=sorted(SHOTS), action="append", help="render only these families")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="playground-shots-"))
-    os.environ["PLAYGROUND_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["PLAYGROUND_RUNS_DIR"] = str(scratch / "runs")
+    app = scratch_app()
 
     from playground.core.presets import load_preset
-    from playground.ui.app import make_app
     from playground.ui.main_window import MainWindow
 
-    app = make_app()
     args.out.mkdir(parents=True, exist_ok=True)
     for family in args.only or SHOTS:
         preset, steps, overrides = SHOTS[family]
         steps = max(2, int(steps * args.steps_scale))
         spec = load_preset(preset).updated(overrides)
         window = MainWindow(spec)
-        window.resize(1280, 800)
+        window.resize(*SIZE)
         window.show()
         window.start_warmup()
         window.play()
         started = time.perf_counter()
-        while window.progressBar.value() < steps and time.perf_counter() - started < 600:
-            app.processEvents()
-            time.sleep(0.02)
+        wait_until(app, lambda: window.progressBar.value() >= steps)
         window.pause()
-        # The paused worker takes a snapshot of exactly this step; let the window pull it in.
-        settle = time.perf_counter()
-        while time.perf_counter() - settle < 1.5:
-            app.processEvents()
-            time.sleep(0.02)
+        pump(app, 1.5)  # the paused worker takes a snapshot of exactly this step; let the window pull it in
         window.loss.show_readout(window.progressBar.value() * 0.75)
         app.processEvents()
         target = args.out / f"{family}.png"

@@ -10,38 +10,28 @@ temporary folder, never the user's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
+from shots import SCREENSHOTS, pump, scratch_app
 FAST = {"train.snapshot_interval": 10, "train.eval_interval": 50, "train.device": "cpu"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps-scale", type=float, default=1.0, help="multiply the training steps (0.1 = quick look)")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="playground-shots-"))
-    os.environ["PLAYGROUND_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["PLAYGROUND_RUNS_DIR"] = str(scratch / "runs")
+    app = scratch_app()
 
     from playground.core.presets import load_preset
-    from playground.ui.app import make_app
     from playground.ui.main_window import MainWindow
 
-    app = make_app()
     args.out.mkdir(parents=True, exist_ok=True)
 
     def spin(seconds: float) -> None:
-        until = time.perf_counter() + seconds
-        while time.perf_counter() < until:
-            app.processEvents()
-            time.sleep(0.02)
+        pump(app, seconds)
 
     def trained(preset: str, steps: int) -> MainWindow:
         window = MainWindow(load_preset(preset).updated(FAST))

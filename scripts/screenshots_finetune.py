@@ -12,28 +12,11 @@ Settings and run folders go to a temporary folder, never the user's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
-SIZE = (1280, 800)
-
-
-def _pump(app, seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.02)
-
-
-def _wait(app, done, limit: float = 600) -> None:
-    start = time.perf_counter()
-    while not done() and time.perf_counter() - start < limit:
-        _pump(app, 0.1)
+from shots import SCREENSHOTS, SIZE, pump, scratch_app, wait_until
 
 
 def shot_finetune(app, out: Path, steps: int) -> Path:
@@ -46,14 +29,14 @@ def shot_finetune(app, out: Path, steps: int) -> Path:
     window.show()
     window.centreSplitter.setSizes([230, 530])
     window.play()
-    _wait(app, lambda: window.progressBar.value() >= steps)
+    wait_until(app, lambda: window.progressBar.value() >= steps)
     window.pause()
     panel = window.runTools.tryIt
     window.tabs.setCurrentWidget(panel)
     panel.input.setText("The animal didn't cross the street because it was too wide.")
     panel.predict()
-    _wait(app, lambda: panel.result is not None and not panel.pending, 120)
-    _pump(app, 0.5)
+    wait_until(app, lambda: panel.result is not None and not panel.pending, 120)
+    pump(app, 0.5)
     path = out / "finetune.png"
     window.grab().save(str(path))
     window.close()
@@ -93,9 +76,9 @@ def shot_runs(app, out: Path, steps: int) -> Path:
     window.centreSplitter.setSizes([380, 380])
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
-    _pump(app, 0.3)
+    pump(app, 0.3)
     panel.select_folders(folders)
-    _pump(app, 0.5)
+    pump(app, 0.5)
     path = out / "runs.png"
     window.grab().save(str(path))
     window.close()
@@ -104,17 +87,11 @@ def shot_runs(app, out: Path, steps: int) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps", type=int, default=100, help="fine-tuning steps before the finetune shot")
     parser.add_argument("--only", choices=("finetune", "runs"), action="append")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="playground-shots-"))
-    os.environ["PLAYGROUND_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["PLAYGROUND_RUNS_DIR"] = str(scratch / "runs")
-
-    from playground.ui.app import make_app
-
-    app = make_app()
+    app = scratch_app()
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.only or ("finetune", "runs"):
         if name == "finetune":
