@@ -93,14 +93,16 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.clear()
         self._placeholder = None
         self.views, self.images = [], []
+        short = heads > 8  # a 12-head BERT layer must fit the panel's width: "h12" instead of "head 12"
         for h in range(heads):
-            self.addLabel(f"head {h + 1}", row=0, col=h + 1, color="#333", size="9pt")
+            self.addLabel(f"h{h + 1}" if short else f"head {h + 1}", row=0, col=h + 1, color="#333", size="9pt")
         for l in range(layers):
             self.addLabel(f"layer {l + 1}", row=l + 1, col=0, angle=-90, color="#333", size="9pt")
             row_views, row_images = [], []
             for h in range(heads):
                 vb = self.addViewBox(row=l + 1, col=h + 1, lockAspect=True, enableMouse=False, enableMenu=False,
                                      invertY=True, border=TILE_PEN)
+                vb.setMinimumSize(8, 8)  # tiles shrink with the panel rather than clip the last heads
                 img = pg.ImageItem(np.zeros((T, T), dtype=np.float32), autoLevels=False, levels=LEVELS)
                 img.setColorMap(CMAP)
                 vb.addItem(img)
