@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from playground.ui import plotting  # noqa: F401 - row-major images, white background
+from playground.ui.plotting import heatmap_plot  # also applies row-major images, white background
 from playground.training.events import AttentionSnapshot
 from playground.ui.tooltips import TIPS
 
@@ -178,17 +178,9 @@ class HeadDetail(QWidget):
         self.probe.setMinimumHeight(140)
         self.probe.setVisible(False)
 
-        self.plot = pg.PlotWidget(self)
-        self.plot.setObjectName("headPlot")
+        self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=True)
         self.plot.setBackground("w")
         item = self.plot.getPlotItem()
-        item.invertY(True)
-        item.setAspectLocked(True)
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(False, False)
-        item.hideButtons()
-        item.setLabel("left", "query (looking)")
-        item.setLabel("bottom", "key (looked at)")
         self.image = pg.ImageItem(autoLevels=False, levels=LEVELS)
         self.image.setColorMap(CMAP)
         item.addItem(self.image)

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.ui import plotting  # noqa: F401 - row-major images, white background
+from playground.ui.plotting import heatmap_plot  # also applies row-major images, white background
 
 MAX_TEXT_CLASSES = 24  # beyond this, cells are too small to print counts in
 CMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (8, 69, 148)])
@@ -39,17 +39,9 @@ class ConfusionPanel(QWidget):
         self.title.setObjectName("confusionTitle")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.plot = pg.PlotWidget(self)
-        self.plot.setObjectName("confusionPlot")
+        self.plot = heatmap_plot(self, "confusionPlot", "true class", "predicted class", lock_aspect=False)
         self.plot.setToolTip(TIP)
         item = self.plot.getPlotItem()
-        item.invertY(True)
-        item.setAspectLocked(False)
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(False, False)
-        item.hideButtons()
-        item.setLabel("left", "true class")
-        item.setLabel("bottom", "predicted class")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(CMAP)
         item.addItem(self.image)
