@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from playground.cli import main
 
 
@@ -20,3 +22,25 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     assert result["capture"]["percent_at_interval"] >= 0
     assert result["memory"]["growth_ratio"] > 0
 
+
+
+def test_reference_started_from_the_playground_weights_is_the_same_model():
+    """The bench's textbook decoder, given the playground's initial weights and batches, learns the same
+    losses as the playground's plain fp32 path: the speed ratio compares two ways to run one model."""
+    import torch
+
+    from playground.bench.reference import ReferenceTrainer
+    from playground.core.presets import load_preset
+    from playground.training.session import TrainingSession
+
+    spec = load_preset("decoder-pydoc").updated({
+        "model.n_layer": 2, "model.n_embd": 64, "model.d_ff": 128, "model.block_size": 32, "train.batch_size": 4,
+        "train.precision": "fp32", "train.compile": "off", "train.max_steps": 10, "train.warmup_steps": 2})
+    session = TrainingSession(spec)
+    reference = ReferenceTrainer(spec, session.info, session.lr_at)
+    assert reference.start_from(session.model) == 1.0
+    batches = torch.Generator().manual_seed(spec.train.seed)  # the session's own batch order
+    ours = [session.train_step().train_loss for _ in range(6)]
+    theirs = [reference.train_step(session.dataset.batch("train", 4, batches)) for _ in range(6)]
+    assert ours == pytest.approx(theirs, rel=1e-4)
+    assert ours[-1] < ours[0]  # it learned something, so equal losses are not two untouched models

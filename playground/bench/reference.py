@@ -11,6 +11,7 @@ after the same number of steps are comparable.
 from __future__ import annotations
 
 import math
+import re
 
 import torch
 import torch.nn.functional as F
@@ -109,6 +110,20 @@ class TextbookTransformer(nn.Module):
         return self.head(h)
 
 
+# reference parameter name -> the playground model's (models/*.py); the decoder's head is tied to tok_emb
+_PLAYGROUND_NAMES = [
+    (r"^pos$", "pos_emb.weight"), (r"^tok\.", "tok_emb."), (r"^cls$", "cls_token"), (r"^patch\.", "patch_emb.proj."),
+    (r"^emb_ln\.", "emb_norm."), (r"\.ln1\.", ".norm1."), (r"\.ln2\.", ".norm2."), (r"\.mlp\.0\.", ".ffn.fc1."),
+    (r"\.mlp\.2\.", ".ffn.fc2."), (r"^ln_f\.", "norm_f."), (r"^head\.", "classifier."),
+]
+
+
+def playground_name(name: str) -> str:
+    for pattern, replacement in _PLAYGROUND_NAMES:
+        name = re.sub(pattern, replacement, name)
+    return name
+
+
 class ReferenceTrainer:
     """The ordinary loop, with the playground's batches, schedule and AdamW settings."""
 
@@ -124,6 +139,23 @@ class ReferenceTrainer:
         self.optimizer = torch.optim.AdamW(groups, lr=lr_at(0), betas=(0.9, 0.95))
         self.lr_at = lr_at
         self.step = 0
+
+    @torch.no_grad()
+    def start_from(self, model: nn.Module) -> float:
+        """Copy the playground model's initial weights where the two models match; returns the share copied.
+
+        Starting from the same numbers, the two validation losses after the same batches differ only by
+        what the playground's path does (precision, attention kernel, compilation), not by the init's luck.
+        """
+        theirs = dict(model.named_parameters())
+        copied = total = 0
+        for name, param in self.model.named_parameters():
+            total += param.numel()
+            source = theirs.get(playground_name(name))
+            if source is not None and source.shape == param.shape:
+                param.copy_(source)
+                copied += param.numel()
+        return copied / total
 
     def loss(self, batch: Batch) -> torch.Tensor:
         logits = self.model(batch.x, batch.mask)

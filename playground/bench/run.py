@@ -138,6 +138,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     spec = _compile_like_preset(spec, total)
     session = _session(spec)
     reference = ReferenceTrainer(spec, session.info, session.lr_at)
+    same_start = reference.start_from(session.model)
     ref_gen = torch.Generator().manual_seed(spec.train.seed)  # the session's batches, in the same order
     units = spec.train.batch_size * (spec.model.seq_len if session.info.unit == "tokens" else 1)
 
@@ -182,6 +183,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "speed_ratio": ref / pg, "speed_ratio_rounds": [r / p for p, r in zip(pg_times, ref_times)],
         "compile_s": session._step_fn.compile_seconds, "first_step_s": first_step_s,
         "playground_val_loss": pg_val, "reference_val_loss": ref_val, "val_loss_ratio": pg_val / ref_val,
+        "same_start_share": same_start,
     }
 
 
