@@ -34,6 +34,7 @@ from playground.core.spec import (
     SpecError,
     divisors,
 )
+from playground.ui.data_options import DataOptionsForm, option_title
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
@@ -87,6 +88,7 @@ class ConfigPanel(QWidget):
         self.setObjectName("configPanel")
         self._spec = spec
         self._info: Any = None
+        self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
 
@@ -157,6 +159,8 @@ class ConfigPanel(QWidget):
         self.datasetCombo.setMinimumContentsLength(12)
         self.datasetCombo.activated.connect(self._on_dataset)
         self._add_row(form, "data.name", "Dataset", self.datasetCombo)
+        self.dataOptions = DataOptionsForm(form, self.datasetCombo, self)  # the chosen dataset's own settings
+        self.dataOptions.sigOptionChanged.connect(self._on_data_option)
         self._slider(form, "model.block_size", "contextSlider", range(4, 257), direct=True)
         self._slider(form, "model.image_size", "imageSizeSlider", range(4, 65), direct=True,
                      fmt=lambda v: f"{int(v)} px")
@@ -254,6 +258,7 @@ class ConfigPanel(QWidget):
         with QSignalBlocker(self.familyCombo):
             self.familyCombo.setCurrentIndex(self.familyCombo.findData(_family_item(spec)))
         self._fill_datasets()
+        self.dataOptions.show_options(spec.data.name, spec.data.options, self._resolved)
         self._sync_pretrained()
         self.sliders["model.n_head"].set_choices(_head_choices(spec.model.n_embd), spec.model.n_head)
         self.sliders["model.patch_size"].set_choices(_patch_choices(spec.model.image_size), spec.model.patch_size)
@@ -328,18 +333,22 @@ class ConfigPanel(QWidget):
 
     def _update_estimates(self) -> str | None:
         """Refresh the estimate labels; returns the data's error message if it cannot be described."""
-        from playground.data import DataError, describe
+        from playground.data import DataError
+        from playground.data.registry import plan
 
         spec = self._spec
         try:
-            self._info = describe(spec.data, spec.model)
+            data_plan = plan(spec.data, spec.model)  # what describe() returns, plus the options worked out
         except DataError as err:
-            self._info = None
+            data_plan, error = None, str(err)
+        self._info = data_plan.info if data_plan else None
+        self._resolved = dict(data_plan.options) if data_plan else {}
+        self.dataOptions.show_options(spec.data.name, spec.data.options, self._resolved)  # "auto (8)"
+        self._update_epochs()
+        if data_plan is None:
             for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
                 label.setText("–")
-            self._update_epochs()
-            return str(err)
-        self._update_epochs()
+            return error
         try:
             from playground.core import estimates
         except ImportError:  # pragma: no cover - the estimates module lands separately
@@ -401,6 +410,16 @@ class ConfigPanel(QWidget):
         elif key == "model.n_head":
             note = f"{int(value)} heads of {self._spec.model.n_embd // int(value)} dimensions each."
         self._request(changes, note)
+
+    def _on_data_option(self, name: str, value: Any) -> None:
+        options = dict(self._spec.data.options)
+        if value is None:
+            options.pop(name, None)
+        else:
+            options[name] = value
+        if self._request({"data.options": options}) and value is None:
+            self.show_message(f"{option_title(name)} is auto again: {self._resolved.get(name, '?')}, worked out from "
+                              f"the model.")
 
     def _on_family(self, index: int) -> None:
         family = self.familyCombo.itemData(index)

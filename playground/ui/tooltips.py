@@ -54,6 +54,38 @@ TIPS: dict[str, str] = {
         "flattened and projected to one token vector. Only sizes that tile the image exactly can be "
         "chosen. Smaller patches mean more tokens: (image / patch)² patches plus one CLS token."
     ),
+    # Dataset options (playground/data/registry.py): shown under the dataset only when it takes them.
+    "data.options.length": (
+        "The decoder reads the symbols, a separator, then writes its answer, so it needs a context of "
+        "2 × length + 1 tokens; the encoder labels every position, so the length can fill its context. "
+        "Longer sequences are harder: attention has to reach further and pick one key among more."
+    ),
+    "data.options.n_symbols": (
+        "The vocabulary is these symbols plus [PAD] and [SEP], so more symbols mean more embedding and "
+        "output rows (watch the parameter count). With few symbols repeats are common, which makes "
+        "copying by content ambiguous; sorting with many symbols needs finer comparisons."
+    ),
+    "data.options.labels": (
+        "The same sentences, two questions. With <i>kind</i> the final adjective ('tired' or 'wide') "
+        "alone decides. With <i>position</i>, half the sentences name the animal second, so neither the "
+        "adjective nor the word order alone gives the answer: the model has to combine them."
+    ),
+    "data.options.n_images": (
+        "More generated images: more different examples per epoch, so the ViT memorises less and "
+        "generalises more; generating them takes a little longer when training starts."
+    ),
+    "data.options.channels": (
+        "1 reads every image as grayscale, one number per pixel; 3 keeps red, green and blue, so each "
+        "flattened patch is three times longer before its projection to a token vector."
+    ),
+    "data.options.text_column": (
+        "Type another header name to read the text from a different column of the same file; a name the "
+        "header lacks is refused with the columns it has."
+    ),
+    "data.options.label_column": (
+        "Every distinct value in this column becomes one class of the classifier, so a column of free text "
+        "(too many distinct values) is refused."
+    ),
     "model.dropout": (
         "<b>Dropout</b>: during training, randomly zero this fraction of activations so the model cannot "
         "rely on any single one. Helps against overfitting on small data; 0 is fine for tiny runs."

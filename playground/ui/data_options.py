@@ -1,0 +1,159 @@
+"""The chosen dataset's options (the registry's `Option`s) as rows of the config panel's Data form.
+
+One control per option, built from its definition: a combo box for choices, a check box for a yes/no, a
+line edit for a name, a spin box over [low, high] for a count. An option whose default is worked out from
+the model (the procedural sequence length) gets an "auto" step below its range, labelled with the value
+the data layer worked out. Controls only report a wish (`sigOptionChanged`); the panel validates it like
+every other change and puts the controls back with `show_options` if it is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from playground.data.registry import REGISTRY, Option
+from playground.ui.tooltips import TIPS
+
+TITLES = {
+    "length": "Sequence length",
+    "n_symbols": "Symbols",
+    "labels": "Labels",
+    "n_images": "Images",
+    "channels": "Channels",
+    "text_column": "Text column",
+    "label_column": "Label column",
+}
+CHOICE_TITLES = {("channels", 1): "1 (grayscale)", ("channels", 3): "3 (colour)"}
+INT_LIMIT = 2**31 - 1  # QSpinBox's range
+
+
+def option_title(name: str) -> str:
+    return TITLES.get(name, name.replace("_", " ").capitalize())
+
+
+def option_tip(name: str, option: Option) -> str:
+    """What the option does (the registry's help, then the lesson), its range and default, its preset path."""
+    if option.choices:
+        allowed = "one of " + ", ".join(str(c) for c in option.choices)
+    elif option.low is not None and option.high is not None:
+        allowed = f"{option.low:,g} to {option.high:,g}"
+    else:
+        allowed = ""
+    default = "worked out from the model (auto)" if option.default is None else f"{option.default}"
+    lesson = TIPS.get(f"data.options.{name}", "")
+    facts = "; ".join(x for x in (f"allowed: {allowed}" if allowed else "", f"default: {default}") if x)
+    return (f"<b>{option_title(name)}</b>: {option.help}. {lesson}<br><i>{facts[0].upper() + facts[1:]}. In a "
+            f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
+
+
+class DataOptionsForm(QObject):
+    """Rows for one dataset's options, inserted under the Dataset row of `form`, rebuilt when the dataset changes."""
+
+    sigOptionChanged = Signal(str, object)  # option name, value (None: back to the value worked out from the model)
+
+    def __init__(self, form: QFormLayout, after: QWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._form = form
+        self._after = after  # the row the options follow
+        self._dataset: str | None = None
+        self.controls: dict[str, QWidget] = {}
+        self._values: dict[str, Any] = {}  # what each control shows, so a focus change alone reports nothing
+
+    def show_options(self, dataset: str, given: Mapping[str, Any], resolved: Mapping[str, Any]) -> None:
+        """Show `dataset`'s options: the spec's values (`given`), else the defaults; `resolved` fills in 'auto'."""
+        if dataset != self._dataset:
+            self._rebuild(dataset)
+        entry = REGISTRY.get(dataset)
+        if entry is None:
+            return
+        for name, option in entry.options.items():
+            self._show(name, option, given.get(name, option.default), resolved.get(name))
+
+    # ----- building -----------------------------------------------------------------------------
+    def _rebuild(self, dataset: str) -> None:
+        for control in self.controls.values():
+            control.blockSignals(True)  # a line edit losing focus as it goes must not report an edit
+            self._form.removeRow(control)
+        self.controls.clear()
+        self._values.clear()
+        self._dataset = dataset
+        entry = REGISTRY.get(dataset)
+        if entry is None:
+            return
+        row = self._form.getWidgetPosition(self._after)[0] + 1
+        parent = self._form.parentWidget()
+        for name, option in entry.options.items():
+            control = self._control(name, option, parent)
+            control.setObjectName(f"dataOption:{name}")
+            tip = option_tip(name, option)
+            control.setToolTip(tip)
+            label = QLabel(option_title(name), parent)
+            label.setToolTip(tip)
+            label.setBuddy(control)
+            self._form.insertRow(row, label, control)
+            row += 1
+            self.controls[name] = control
+
+    def _control(self, name: str, option: Option, parent: QWidget | None) -> QWidget:
+        if option.choices:
+            combo = QComboBox(parent)
+            for choice in option.choices:
+                combo.addItem(CHOICE_TITLES.get((name, choice), str(choice)), choice)
+            combo.activated.connect(lambda index, n=name, c=combo: self._report(n, c.itemData(index)))
+            return combo
+        if isinstance(option.default, bool):
+            box = QCheckBox(parent)
+            box.toggled.connect(lambda on, n=name: self._report(n, on))
+            return box
+        if isinstance(option.default, str):
+            edit = QLineEdit(parent)
+            edit.setPlaceholderText(option.default)
+            edit.editingFinished.connect(lambda n=name, e=edit: self._report(n, e.text().strip()))
+            return edit
+        spin = QSpinBox(parent)
+        low = int(option.low) if option.low is not None else 0
+        high = int(option.high) if option.high is not None else INT_LIMIT
+        auto = option.default is None
+        spin.setRange(low - 1 if auto else low, high)  # the step below the range is "auto"
+        spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 1s up to 10, 10s up to 100, …
+        spin.setKeyboardTracking(False)  # typing "12" reports 12 on Enter, not 1 then 12
+        spin.setAccelerated(True)
+        spin.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # like the sliders' values
+        spin.setGroupSeparatorShown(high >= 10_000)  # 2,000 images, as the steps slider writes 2,000 steps
+        spin.valueChanged.connect(
+            lambda value, n=name, s=spin, a=auto: self._report(n, None if a and value == s.minimum() else value))
+        return spin
+
+    # ----- values -------------------------------------------------------------------------------
+    def _show(self, name: str, option: Option, value: Any, resolved: Any) -> None:
+        control = self.controls[name]
+        self._values[name] = value
+        with QSignalBlocker(control):
+            if isinstance(control, QComboBox):
+                control.setCurrentIndex(control.findData(value))
+            elif isinstance(control, QCheckBox):
+                control.setChecked(bool(value))
+            elif isinstance(control, QLineEdit):
+                control.setText("" if value is None else str(value))
+            elif isinstance(control, QSpinBox):
+                if option.default is None:
+                    control.setSpecialValueText("auto" if resolved is None else f"auto ({resolved})")
+                control.setValue(control.minimum() if value is None else int(value))
+
+    def _report(self, name: str, value: Any) -> None:
+        if value != self._values.get(name):
+            self._values[name] = value
+            self.sigOptionChanged.emit(name, value)

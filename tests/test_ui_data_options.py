@@ -1,0 +1,172 @@
+"""The chosen dataset's own options in the config panel: built from the registry, driven like a student would."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QSpinBox
+
+from playground.core.presets import load_preset
+from playground.core.spec import make_spec
+from playground.data.registry import REGISTRY
+from playground.ui import csv_columns
+from playground.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load_preset("decoder-reverse"))  # reverse: length 8 of 10 symbols, context 17
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def option(w: MainWindow, name: str, kind=QSpinBox):
+    return w.findChild(kind, f"dataOption:{name}")
+
+
+def message(w: MainWindow) -> QLabel:
+    return w.findChild(QLabel, "messageLabel")
+
+
+def choose(combo: QComboBox, data) -> None:
+    index = next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)  # findData misses tuples
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def type_into(qtbot, spin: QSpinBox, text: str) -> None:
+    """Select what the box shows, type over it and press Enter, as a student would."""
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_procedural_options_appear_with_the_registrys_ranges_and_teaching_tooltips(window):
+    length, symbols = option(window, "length"), option(window, "n_symbols")
+    assert length.isVisible() and symbols.isVisible()
+    assert (length.value(), symbols.value()) == (8, 10)
+    defined = REGISTRY["reverse"].options
+    assert symbols.minimum() == defined["n_symbols"].low and symbols.maximum() == defined["n_symbols"].high
+    assert length.maximum() == defined["length"].high and length.minimum() == defined["length"].low - 1  # auto
+    for control in (length, symbols):
+        tip = control.toolTip()
+        assert len(tip) > 100 and "data.options." in tip and "Allowed" in tip
+    assert "2 × length + 1" in length.toolTip() and "[PAD]" in symbols.toolTip()
+    titles = {label.buddy().objectName(): label.text() for label in window.config.findChildren(QLabel)
+              if label.buddy() in (length, symbols)}
+    assert titles == {"dataOption:length": "Sequence length", "dataOption:n_symbols": "Symbols"}
+
+
+def test_setting_an_option_changes_the_spec_the_window_would_train_and_the_estimates(window, qtbot):
+    params = window.findChild(QLabel, "paramCountLabel")
+    before, vocab = params.text(), window.config.info().vocab_size
+    option(window, "n_symbols").setValue(20)
+    assert window.spec.data.options == {"length": 8, "n_symbols": 20}
+    assert window.config.info().vocab_size == vocab + 10  # ten more symbols: ten more embedding rows
+    assert params.text() != before and message(window).property("level") != "error"
+    assert window.isWindowModified()
+
+    type_into(qtbot, option(window, "length"), "5")
+    assert window.spec.data.options == {"length": 5, "n_symbols": 20}
+    assert option(window, "length").value() == 5
+    # What Play trains is the same spec.
+    assert window.spec == window.config.spec() and window.spec.data.options["length"] == 5
+
+
+def test_auto_length_is_worked_out_from_the_model_and_shown(window, qtbot):
+    length = option(window, "length")
+    length.setValue(length.minimum())
+    assert "length" not in window.spec.data.options
+    assert length.text() == "auto (8)"  # the decoder's default: min(8, (context - 1) // 2)
+    assert "auto" in message(window).text() and "8" in message(window).text()
+    window.config.slider("model.block_size").slider.setValue(11)  # (11 - 1) // 2 = 5 fits
+    assert length.text() == "auto (5)" and "length" not in window.spec.data.options
+
+
+def test_a_length_that_does_not_fit_the_context_is_refused_with_a_fix_and_nothing_is_lost(window, qtbot):
+    option(window, "n_symbols").setValue(12)
+    good = window.spec
+    type_into(qtbot, option(window, "length"), "40")
+    text = message(window).text()
+    assert message(window).property("level") == "error"
+    assert "81" in text and "at most 8" in text  # 2 x 40 + 1 tokens needed; the context of 17 fits 8
+    assert window.spec == good
+    assert option(window, "length").value() == 8 and option(window, "n_symbols").value() == 12
+    option(window, "n_symbols").setValue(14)  # and the panel goes on working
+    assert window.spec.data.options == {"length": 8, "n_symbols": 14} and message(window).text() == ""
+
+
+def test_the_spin_box_keeps_values_inside_the_registrys_range(window, qtbot):
+    type_into(qtbot, option(window, "n_symbols"), "99")  # 36 symbols at most (0-9, a-z): the second 9 is refused
+    assert window.spec.data.options["n_symbols"] == 9 and option(window, "n_symbols").text() == "9"
+
+
+def test_switching_dataset_rebuilds_the_controls(window):
+    datasets = window.findChild(QComboBox, "datasetCombo")
+    choose(datasets, "zen")
+    assert option(window, "length") is None and option(window, "n_symbols") is None
+    assert window.spec.data.options == {}
+    choose(datasets, "sort")
+    assert option(window, "length").text() == "auto (8)" and option(window, "n_symbols").value() == 10
+
+    family = window.findChild(QComboBox, "familyCombo")
+    choose(family, "vit")
+    choose(datasets, "shapes")
+    assert option(window, "length") is None
+    images = option(window, "n_images")
+    assert images.value() == 2000 and images.text() == "2,000"
+    epochs = window.findChild(QLabel, "epochsLabel").text()
+    images.setValue(500)
+    assert window.spec.data.options == {"n_images": 500} and window.config.info().n_train == 450
+    assert window.findChild(QLabel, "epochsLabel").text() != epochs and "450" in window.findChild(
+        QLabel, "epochsLabel").text()
+    choose(datasets, "digits")
+    assert option(window, "n_images") is None and window.spec.data.options == {}
+
+    choose(family, "encoder")
+    choose(datasets, "pronoun")
+    labels = option(window, "labels", QComboBox)
+    assert [labels.itemText(i) for i in range(labels.count())] == ["position", "kind"]
+    assert "word order" in labels.toolTip()
+    choose(labels, "kind")
+    assert window.spec.data.options == {"labels": "kind"}
+    assert window.config.info().class_names == ("the animal", "the place or thing")
+
+
+def test_opening_a_preset_shows_its_options(window):
+    spec = make_spec({"name": "odd", "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1,
+                                               "d_ff": 64, "block_size": 20},
+                      "data": {"name": "sort", "options": {"length": 12, "n_symbols": 30}}})
+    window.load_spec(spec, None)
+    assert option(window, "length").value() == 12 and option(window, "n_symbols").value() == 30
+    option(window, "length").setValue(option(window, "length").minimum())
+    assert option(window, "length").text() == "auto (20)"  # the encoder fills its context
+    assert window.spec.data.options == {"n_symbols": 30}
+
+
+def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, tmp_path, monkeypatch):
+    rows = [f"{'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'},{i % 3}" for i in range(40)]
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,sentiment,stars\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("review", "sentiment"))
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+    label_column = option(window, "label_column", QLineEdit)
+    assert label_column.text() == "sentiment" and option(window, "text_column", QLineEdit).text() == "review"
+    assert window.config.info().n_classes == 2
+
+    label_column.setFocus()
+    label_column.selectAll()
+    qtbot.keyClicks(label_column, "stars")
+    qtbot.keyClick(label_column, Qt.Key.Key_Return)
+    assert window.spec.data.options == {"text_column": "review", "label_column": "stars"}
+    assert window.config.info().n_classes == 3
+
+    good = window.spec
+    label_column.selectAll()
+    qtbot.keyClicks(label_column, "rating")
+    qtbot.keyClick(label_column, Qt.Key.Key_Return)
+    assert "no column 'rating'" in message(window).text() and "stars" in message(window).text()
+    assert window.spec == good and label_column.text() == "stars"
