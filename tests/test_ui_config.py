@@ -5,7 +5,19 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QMenu, QMessageBox, QPushButton, QSlider, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
+)
 
 from playground.core.presets import load_preset, save_preset
 from playground.core.spec import make_spec
@@ -126,6 +138,23 @@ def test_every_control_has_a_teaching_tooltip(window):
     assert "causal mask" in window.findChild(QComboBox, "familyCombo").toolTip()
     assert "patch" in slider(window, "patchSlider").toolTip()
     assert "QK" in window.attentionGrid.toolTip()
+
+
+def test_every_family_title_fits_its_combo_at_the_default_window_size(window, qtbot):
+    window.resize(1280, 800)
+    qtbot.waitExposed(window)
+    combo = window.findChild(QComboBox, "familyCombo")
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    for i in range(combo.count()):
+        assert combo.fontMetrics().horizontalAdvance(combo.itemText(i)) <= field.width(), combo.itemText(i)
+    # The short title leaves the full explanation to the tooltips.
+    pretrained = combo.findData("pretrained")
+    assert combo.itemText(pretrained) == "Pretrained BERT"
+    assert "fine-tune" in combo.itemData(pretrained, Qt.ItemDataRole.ToolTipRole)
+    assert "Pretrained BERT" in combo.toolTip() and "fine-tune" in combo.toolTip()
 
 
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):

@@ -52,7 +52,7 @@ def choose(combo: QComboBox, data) -> None:
 def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(qtbot):
     window = open_window(qtbot, make_spec(TINY_ENCODER))
     family = window.findChild(QComboBox, "familyCombo")
-    assert "Pretrained BERT (fine-tune)" in [family.itemText(i) for i in range(family.count())]
+    assert "Pretrained BERT" in [family.itemText(i) for i in range(family.count())]
     for name in ARCHITECTURE:
         assert window.findChild(QSlider, name).isEnabled()
     assert not window.findChild(QSlider, "freezeSlider").isVisible()

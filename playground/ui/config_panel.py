@@ -55,7 +55,9 @@ FAMILY_PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-reverse", "vit
 ARCHITECTURE_KEYS = {"model.n_embd", "model.n_head", "model.n_layer", "model.d_ff"}
 # Issue 6: fine-tuning a packaged pretrained BERT is a fourth choice of the family selector.
 PRETRAINED_ITEM = "pretrained"
-PRETRAINED_TITLE = "Pretrained BERT (fine-tune)"
+PRETRAINED_TITLE = "Pretrained BERT"  # short enough for the panel's default width; the tooltip says the rest
+PRETRAINED_TIP = ("<b>Pretrained BERT (fine-tune)</b>: fine-tune the packaged pretrained MiniLM (a real 6-layer, "
+                  "12-head BERT) on a sentence classification task. Its architecture is fixed; its weights change.")
 PRETRAINED_PRESET = "bert-pronoun"
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
 TRAIN_PRESET_KEYS = ("train.lr", "train.batch_size", "train.max_steps", "train.warmup_steps", "train.eval_interval",
@@ -131,8 +133,7 @@ class ConfigPanel(QWidget):
         self.familyCombo.addItem(PRETRAINED_TITLE, PRETRAINED_ITEM)
         self.familyCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.familyCombo.setMinimumContentsLength(12)  # the longest title must not widen the whole panel
-        self.familyCombo.setItemData(self.familyCombo.count() - 1, "Fine-tune the packaged pretrained MiniLM "
-                                     "(a 6-layer, 12-head BERT) on a classification task.", Qt.ItemDataRole.ToolTipRole)
+        self.familyCombo.setItemData(self.familyCombo.count() - 1, PRETRAINED_TIP, Qt.ItemDataRole.ToolTipRole)
         self.familyCombo.setToolTip(TIPS["model.family"])
         self.familyCombo.activated.connect(self._on_family)
         self._add_row(form, "model.family", "Family", self.familyCombo)

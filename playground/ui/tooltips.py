@@ -13,7 +13,9 @@ TIPS: dict[str, str] = {
         "<b>Decoder</b> (GPT-like): a <i>causal mask</i> lets each token attend only to itself and "
         "earlier tokens, so it can be trained to predict the next token and then generate text.<br>"
         "<b>Vision Transformer</b>: cuts an image into patches, turns each patch into a token and "
-        "classifies the image from a special CLS token."
+        "classifies the image from a special CLS token.<br>"
+        "<b>Pretrained BERT</b> (fine-tune): starts from a real encoder already trained on lots of text "
+        "(the packaged MiniLM) and fine-tunes it to classify sentences; its architecture is fixed."
     ),
     "data.name": (
         "<b>The training data.</b> Built-in corpora and toy tasks that fit the chosen family, or your own "
