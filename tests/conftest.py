@@ -1,4 +1,7 @@
-"""Shared test setup: Qt runs offscreen, and the window's settings and run folders live in tmp_path."""
+"""Shared test setup: Qt runs offscreen, the window's settings and run folders live in tmp_path, and the two
+shapes many tests build: a shown main window (`open_window`) and a tiny CPU model (`tiny_session`).
+
+Qt, torch and the window are imported inside the fixtures, so the core tests still run without them."""
 
 import os
 import sys
@@ -6,6 +9,15 @@ import sys
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A tiny CPU model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
+TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
+TINY_TRAIN = {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}
+
+
+def _answer_discard(monkeypatch, window_module):
+    # A modal "unsaved changes?" box would hang a headless run: tests answer Discard unless they say otherwise.
+    monkeypatch.setattr(window_module, "ask_unsaved", lambda *args: window_module.QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture(autouse=True)
@@ -15,5 +27,37 @@ def _isolated_playground_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
     window = sys.modules.get("playground.ui.main_window")
     if window is not None:
-        # A modal "unsaved changes?" box would hang a headless run: tests answer Discard unless they say otherwise.
-        monkeypatch.setattr(window, "ask_unsaved", lambda *args: window.QMessageBox.StandardButton.Discard)
+        _answer_discard(monkeypatch, window)
+
+
+@pytest.fixture
+def open_window(qtbot, monkeypatch):
+    """`open_window(spec, **kwargs)`: a MainWindow on `spec` at the default 1280 x 800, shown and exposed.
+    qtbot closes it after the test."""
+    from playground.ui import main_window
+
+    _answer_discard(monkeypatch, main_window)  # also when no test module imported the window before this test
+
+    def open_(spec, **kwargs):
+        window = main_window.MainWindow(spec, **kwargs)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return open_
+
+
+@pytest.fixture(scope="session")
+def tiny_session():
+    """`tiny_session(family, data, options=None, **model)`: a TrainingSession on TINY_MODEL (fields overridable)."""
+    from playground.core.spec import make_spec
+    from playground.training.session import TrainingSession
+
+    def build(family, data, options=None, **model):
+        spec = {"name": f"tiny-{family}", "model": {**TINY_MODEL, "family": family, **model},
+                "data": {"name": data, "options": options or {}}, "train": TINY_TRAIN}
+        return TrainingSession(make_spec(spec))
+
+    return build

@@ -22,33 +22,22 @@ from playground.analysis.rollout import (
     rollout_per_layer,
 )
 from playground.analysis.steps import attention_steps
-from playground.core.spec import make_spec
-from playground.training.session import TrainingSession
-
-TINY_MODEL = {"n_embd": 32, "n_head": 4, "n_layer": 2, "d_ff": 64}
-TINY_TRAIN = {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}
-
-
-def session(family: str, data: str, options: dict | None = None, **model) -> TrainingSession:
-    spec = {"name": f"tiny-{family}", "model": {**TINY_MODEL, "family": family, **model},
-            "data": {"name": data, "options": options or {}}, "train": TINY_TRAIN}
-    return TrainingSession(make_spec(spec))
 
 
 @pytest.fixture(scope="module")
-def encoder_padded():
+def encoder_padded(tiny_session):
     # 5 symbols in a context of 8: three padding positions the encoder must not attend to
-    return session("encoder", "reverse", {"length": 5}, block_size=8)
+    return tiny_session("encoder", "reverse", {"length": 5}, block_size=8, n_head=4)
 
 
 @pytest.fixture(scope="module")
-def decoder():
-    return session("decoder", "reverse", {"length": 4}, block_size=9)
+def decoder(tiny_session):
+    return tiny_session("decoder", "reverse", {"length": 4}, block_size=9, n_head=4)
 
 
 @pytest.fixture(scope="module")
-def vit():
-    return session("vit", "digits", image_size=8, patch_size=2)
+def vit(tiny_session):
+    return tiny_session("vit", "digits", image_size=8, patch_size=2, n_head=4)
 
 
 def attn_output_in_forward(model, batch, layer):

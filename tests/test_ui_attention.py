@@ -14,7 +14,6 @@ from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot
 from playground.ui.architecture_view import ArchitectureView
 from playground.ui.head_view import FADED, HeadViewPanel
-from playground.ui.main_window import MainWindow
 from playground.ui.roles_panel import RolesPanel
 
 TINY = {
@@ -163,11 +162,8 @@ def test_timeline_stays_bounded(qtbot):
 
 
 # ----- architecture ---------------------------------------------------------------------------------
-def test_architecture_redraws_when_the_layers_slider_moves(qtbot, tmp_path):
-    window = MainWindow(make_spec(TINY))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
+def test_architecture_redraws_when_the_layers_slider_moves(open_window, qtbot, tmp_path):
+    window = open_window(make_spec(TINY))
     window.tabs.setCurrentWidget(window.architecture)
     view = window.architecture
     qtbot.wait(20)
@@ -205,12 +201,8 @@ def test_architecture_draws_each_family_in_its_own_order(qtbot):
 
 # ----- the real model, through the worker thread ----------------------------------------------------------
 @pytest.fixture
-def trained_window(qtbot):
-    window = MainWindow(make_spec(TINY))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+def trained_window(open_window, qtbot):
+    window = open_window(make_spec(TINY))
     window.tabs.setCurrentWidget(window.inside)
     window.step_once()
     qtbot.waitUntil(lambda: window.inside.result is not None, timeout=WAIT_MS)

@@ -9,7 +9,6 @@ from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
 from playground.ui import csv_columns
 from playground.ui.confusion_panel import ConfusionPanel
-from playground.ui.main_window import MainWindow
 from playground.ui.worker import Drained
 
 WAIT_MS = 60_000  # loading MiniLM and a few steps on a shared 2-core machine
@@ -33,15 +32,6 @@ def small_pretrained():
     })
 
 
-def open_window(qtbot, spec):
-    w = MainWindow(spec)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 def choose(combo: QComboBox, data) -> None:
     index = next((i for i in range(combo.count()) if combo.itemData(i) == data), -1)
     assert index >= 0, data
@@ -49,8 +39,8 @@ def choose(combo: QComboBox, data) -> None:
     combo.activated.emit(index)
 
 
-def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(qtbot):
-    window = open_window(qtbot, make_spec(TINY_ENCODER))
+def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_window):
+    window = open_window(make_spec(TINY_ENCODER))
     family = window.findChild(QComboBox, "familyCombo")
     assert "Pretrained BERT" in [family.itemText(i) for i in range(family.count())]
     for name in ARCHITECTURE:
@@ -93,8 +83,8 @@ def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(qtbot):
     window.close()
 
 
-def test_csv_file_asks_for_the_columns_and_shows_data_errors(qtbot, tmp_path, monkeypatch):
-    window = open_window(qtbot, small_pretrained())
+def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot, tmp_path, monkeypatch):
+    window = open_window(small_pretrained())
     table = tmp_path / "reviews.csv"
     rows = ["id,review,stars"] + [f"{i},this film was {'great' if i % 2 else 'dull'} number {i},{i % 2}"
                                   for i in range(150)]
@@ -134,8 +124,8 @@ def test_csv_file_asks_for_the_columns_and_shows_data_errors(qtbot, tmp_path, mo
     window.close()
 
 
-def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(qtbot):
-    window = open_window(qtbot, small_pretrained())
+def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_window, qtbot):
+    window = open_window(small_pretrained())
     tabs = window.tabs
     assert tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))
     assert tabs.isTabVisible(tabs.indexOf(window.runTools.confusion))
@@ -173,7 +163,7 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(qtbot
     window.close()
 
 
-def test_confusion_panel_shows_the_counts_of_a_metrics_event(qtbot):
+def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot):
     panel = ConfusionPanel()
     qtbot.addWidget(panel)
     counts = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 4]])
@@ -184,7 +174,7 @@ def test_confusion_panel_shows_the_counts_of_a_metrics_event(qtbot):
     assert "16 of 20" in panel.title.text() and "dog</b> predicted as <b>cat" in panel.title.text()
 
     # In the window, the last evaluation's matrix of a drained buffer lands in the Confusion tab.
-    window = open_window(qtbot, make_spec(TINY_ENCODER))
+    window = open_window(make_spec(TINY_ENCODER))
     event = MetricsEvent(step=10, max_steps=50, train_loss=0.6, lr=1e-3, throughput=1.0, unit="tokens",
                          elapsed_s=1.0, eta_s=1.0, val_loss=0.5, val_accuracy=0.75,
                          confusion=np.array([[3, 1], [1, 3]]))
@@ -198,8 +188,8 @@ def test_confusion_panel_shows_the_counts_of_a_metrics_event(qtbot):
 
 
 @pytest.mark.parametrize("family", ["decoder", "vit"])
-def test_try_it_and_confusion_tabs_only_for_classifiers(qtbot, family):
-    window = open_window(qtbot, make_spec(TINY_ENCODER))
+def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
+    window = open_window(make_spec(TINY_ENCODER))
     choose(window.findChild(QComboBox, "familyCombo"), family)
     tabs = window.tabs
     assert not tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))

@@ -39,14 +39,8 @@ def fake_run(root, name, losses, step=None):
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(make_spec(TINY))
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def window(open_window):
+    return open_window(make_spec(TINY))
 
 
 @pytest.fixture

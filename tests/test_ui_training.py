@@ -21,13 +21,8 @@ WAIT_MS = 30_000  # torch import + first steps on a loaded 2-core machine
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(make_spec(TINY))
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window(open_window):
+    return open_window(make_spec(TINY))
 
 
 def steps_on_plot(w: MainWindow) -> int:
@@ -105,12 +100,10 @@ def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot)
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
 
 
-def test_a_classifier_shows_accuracy_and_no_samples_tab(qtbot):
+def test_a_classifier_shows_accuracy_and_no_samples_tab(open_window, qtbot):
     spec = make_spec({**TINY, "model": {**TINY["model"], "family": "vit", "image_size": 8, "patch_size": 4},
                       "data": {"name": "digits"}, "train": {**TINY["train"], "eval_interval": 3}})
-    w = MainWindow(spec)
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(spec)
     assert not w.tabs.isTabVisible(w.tabs.indexOf(w.samples))
     w.play()
     qtbot.waitUntil(lambda: w.loss.acc.n >= 1, timeout=WAIT_MS)

@@ -12,9 +12,7 @@ from playground.analysis.embeddings import position_projection, token_embedding_
 from playground.analysis.roles import role_table
 from playground.analysis.steps import attention_steps
 from playground.analysis.timeline import SnapshotRecorder, SnapshotTimeline
-from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot, CheckpointEvent
-from playground.training.session import TrainingSession
 from playground.viz import (
     evolution_frames,
     render_embeddings,
@@ -31,21 +29,13 @@ from playground.viz.colors import colormap
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def tiny_session(family: str, data: str, options: dict | None = None, **model) -> TrainingSession:
-    spec = {"name": "tiny", "model": {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64, "family": family,
-                                      **model},
-            "data": {"name": data, "options": options or {}},
-            "train": {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}}
-    return TrainingSession(make_spec(spec))
-
-
 @pytest.fixture(scope="module")
-def encoder():
+def encoder(tiny_session):
     return tiny_session("encoder", "reverse", {"length": 6}, block_size=8)
 
 
 @pytest.fixture(scope="module")
-def vit():
+def vit(tiny_session):
     return tiny_session("vit", "digits", image_size=8, patch_size=2)
 
 
