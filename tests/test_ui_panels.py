@@ -48,6 +48,22 @@ def test_loss_panel_plots_train_validation_and_accuracy(qtbot):
     assert panel.train.n == 0 and len(panel.trainCurve.getData()[0] or []) == 0
 
 
+
+def test_loss_panel_redraws_at_most_every_min_redraw_s_and_catches_up(qtbot):
+    """While training the window limits redraws (each one runs Python paint code that holds the GIL);
+    the points are kept and drawn at the next due redraw."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.min_redraw_s = 3600.0
+    panel.add_metrics([metrics(1, 3.0)])  # the first batch draws at once
+    panel.add_metrics([metrics(2, 2.9), metrics(3, 2.8, val=3.0)])
+    assert list(panel.trainCurve.getData()[0]) == [1] and panel.train.n == 3
+    panel.redraw_if_due()
+    assert list(panel.trainCurve.getData()[0]) == [1]  # not due yet
+    panel.min_redraw_s = 0.0  # what the window sets on pause or finish
+    panel.redraw_if_due()
+    assert list(panel.trainCurve.getData()[0]) == [1, 2, 3] and list(panel.valCurve.getData()[0]) == [3]
+
 def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weights(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)

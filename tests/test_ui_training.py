@@ -78,6 +78,9 @@ def test_step_once_then_space_and_reset(window, qtbot):
     qtbot.waitUntil(lambda: window.progressBar.value() >= 6, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.playButton.text() == "Play"
+    # Paused, the curve catches up with every step taken (while playing it redraws at most twice a second).
+    qtbot.wait(400)  # the step in flight lands
+    assert steps_on_plot(window) == window.loss.train.n == window.progressBar.value() == window.worker.step
     old = window.worker
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert window.worker is None and window.progressBar.value() == 0 and steps_on_plot(window) == 0

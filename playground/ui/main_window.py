@@ -42,6 +42,7 @@ from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker, Warmup
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
+PLOT_REDRAW_S = 0.5  # and redraws the loss curves at most twice a second while training (see loss_panel.py)
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
 
 
@@ -424,6 +425,8 @@ class MainWindow(QMainWindow):
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.playButton.setIcon(self.style().standardIcon(icon))
         self.playButton.setText("Pause" if playing else "Play")
+        self.loss.min_redraw_s = PLOT_REDRAW_S if playing else 0.0
+        self.loss.redraw_if_due()
 
     def _reset_progress(self) -> None:
         steps = self.spec.train.max_steps
@@ -451,6 +454,7 @@ class MainWindow(QMainWindow):
         if self.worker is None:
             return
         box = self.worker.buffer.drain()
+        self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         if not box:
             return
         self.inside.take(box)
