@@ -195,7 +195,7 @@ class AdaptiveThreads:
     waits on a descheduled thread and gets 5-50x slower (issue 8), while one thread keeps its speed. Quiet,
     all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
 
-    - start: a few steps at all cores, a few at one; keep the faster;
+    - start: a few steps at all cores, a few at one; keep the one with the faster best step;
     - at all cores, one step slower than SLOWER x the recent median means a neighbour took a core: drop to
       one thread at once (one slow step is the whole cost of a contention episode);
     - at one thread, probe all cores again after `backoff` steps; a probe step that is not faster than one
@@ -240,8 +240,8 @@ class AdaptiveThreads:
             if self._step not in self.skip:
                 self.times[n].append(seconds)
             self._step += 1
-            if not self.plan:
-                self.chosen = min((1, self.most), key=lambda k: self._median(k) or math.inf)
+            if not self.plan:  # the fastest step of each: a burst of other work (the window opening) can only slow one
+                self.chosen = min((1, self.most), key=lambda k: min(self.times[k], default=math.inf))
                 self.until_probe = self.backoff
             return
         one = self._median(1)
