@@ -115,3 +115,21 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
         assert tiny.chosen == 1 and tiny.switches == 0
     finally:
         torch.set_num_threads(saved)
+
+
+def test_cpu_bias_pass_turns_addmm_into_mm_plus_a_fusable_add():
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    from playground.training.compile_passes import UnfuseCpuBiasAdd
+
+    def linear(bias, x, w):
+        return torch.ops.aten.addmm.default(bias, x, w) * 2
+
+    args = (torch.randn(5), torch.randn(3, 4), torch.randn(4, 5))
+    graph_module = make_fx(linear)(*args)
+    UnfuseCpuBiasAdd()(graph_module.graph)
+    graph_module.recompile()
+    targets = [node.target for node in graph_module.graph.nodes]
+    assert torch.ops.aten.addmm.default not in targets and torch.ops.aten.mm.default in targets
+    assert torch.allclose(graph_module(*args), linear(*args))
+    assert UnfuseCpuBiasAdd().uuid() == UnfuseCpuBiasAdd().uuid()  # a stable cache key

@@ -157,6 +157,9 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     first_step_s = time.perf_counter() - t
     for _ in range(warm - 1):
         session.train_step()
+    policy = session._step_fn.threads
+    while policy is not None and policy.plan:  # warm-up includes choosing the thread count (a few steps at each)
+        session.train_step()
     ref_steps(warm)
     pg_times, ref_times = [], []
     for _ in range(rounds):

@@ -163,6 +163,18 @@ class MultiHeadAttention(nn.Module):
         B, T, _ = t.shape
         return t.view(B, T, self.n_head, self.head_dim).transpose(1, 2)
 
+    def project_qkv(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """x (B, T, C) -> q, k, v for every head, each (B, nh, T, hs).
+
+        The same numbers as self.q(x), self.k(x), self.v(x), computed as one (C -> 3C) matmul with the
+        three weights stacked: one large kernel instead of three small ones (forward and backward), which
+        measured ~2 % of a training step at the default decoder on CPU.
+        """
+        weight = torch.cat([self.q.weight, self.k.weight, self.v.weight])  # (3C, C)
+        bias = torch.cat([self.q.bias, self.k.bias, self.v.bias])  # (3C,)
+        q, k, v = F.linear(x, weight, bias).split(self.n_embd, dim=-1)  # (B, T, 3C) -> 3 x (B, T, C)
+        return self.split_heads(q), self.split_heads(k), self.split_heads(v)
+
     def merge_heads(self, t: Tensor) -> Tensor:
         """(B, nh, T, hs) -> (B, T, C): the heads' outputs side by side (concatenation)."""
         B, _, T, _ = t.shape
@@ -178,7 +190,7 @@ class MultiHeadAttention(nn.Module):
         if need_weights or self.impl == "explicit":
             trace = self.trace(x, key_mask)
             return trace.output, (trace.weights if need_weights else None)
-        q, k, v = (self.split_heads(p(x)) for p in (self.q, self.k, self.v))  # each (B, nh, T, hs)
+        q, k, v = self.project_qkv(x)  # each (B, nh, T, hs)
         dropout_p = self.attn_dropout if self.training else 0.0
         if key_mask is None:
             # no padding: let the kernel build the causal mask itself (enables flash attention)
@@ -192,7 +204,7 @@ class MultiHeadAttention(nn.Module):
     def trace(self, x: Tensor, key_mask: Tensor | None = None) -> AttentionTrace:
         """The explicit path, keeping every step. forward() uses this same code for "explicit"."""
         B, T, _ = x.shape
-        q, k, v = (self.split_heads(p(x)) for p in (self.q, self.k, self.v))  # each (B, nh, T, hs)
+        q, k, v = self.project_qkv(x)  # each (B, nh, T, hs)
         scores = attention_scores(q, k)  # (B, nh, T, T)
         scaled = scale_scores(scores, self.head_dim)
         allowed = build_mask(T, key_mask, self.causal, x.device)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import torch
 
 from playground.data.base import Batch
+from playground.training.compile_passes import UnfuseCpuBiasAdd
 from playground.training.device import (
     Placement,
     adaptive_thread_limit,
@@ -42,7 +43,9 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 # Not cpp.dynamic_threads: with it, 2-thread steps gave losses 0.5 % off the eager ones (torch 2.13). The
 # kernels bake in the thread count instead, and dynamo guards on it, so AdaptiveThreads' first step at a
 # new count compiles that count's graphs once (from inductor's cache after the first run on a machine).
-COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True}
+# - post_grad_custom_post_pass: a Linear's bias added in the next fused kernel, not copied into addmm's output
+#   first (compile_passes.py; ~2.5 % of the default decoder's step).
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": UnfuseCpuBiasAdd()}
 
 COMPILING_NOTE = "compiling the training step (cached after the first time: ~2 s then, up to 30 s now)..."
 
