@@ -133,3 +133,22 @@ def test_cpu_bias_pass_turns_addmm_into_mm_plus_a_fusable_add():
     assert torch.ops.aten.addmm.default not in targets and torch.ops.aten.mm.default in targets
     assert torch.allclose(graph_module(*args), linear(*args))
     assert UnfuseCpuBiasAdd().uuid() == UnfuseCpuBiasAdd().uuid()  # a stable cache key
+
+
+def test_device_text_follows_the_adaptive_thread_count():
+    from playground.training.step import AdaptiveThreads
+
+    session = TrainingSession(spec())
+    assert session.device_description() == session.placement.description  # eager: a fixed count
+    policy = session._step_fn.threads = AdaptiveThreads(2)
+    saved = torch.get_num_threads()
+    try:
+        policy.before_step()
+        assert session.device_description().startswith("CPU (2 of 2 threads, adaptive), float32")
+        policy.plan.clear()
+        policy.chosen = 1
+        policy.until_probe = 99
+        policy.before_step()
+        assert session.device_description().startswith("CPU (1 of 2 threads, adaptive)")
+    finally:
+        torch.set_num_threads(saved)

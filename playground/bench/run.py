@@ -179,7 +179,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "family": family, "shape": shape, "preset": spec.name,
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
                  f"B={spec.train.batch_size}",
-        "path": session.placement.description + (", compiled" if session._step_fn.compiled else ""),
+        "path": session.device_description() + (", compiled" if session._step_fn.compiled else ""),
         "unit": session.info.unit, "steps": total,
         "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
         "threads": session._step_fn.threads.describe() if session._step_fn.threads else ours,
@@ -359,7 +359,7 @@ def learning(preset: str, what: str, target: float, higher: bool, limit_s: float
             break
     return {"preset": preset, "metric": what, "target": target, "best": best, "reached": reached_at is not None,
             "time_to_target_s": reached_at, "steps": reached_step if reached_step else session.step,
-            "path": session.placement.description + (", compiled" if session._step_fn.compiled else "")}
+            "path": session.device_description() + (", compiled" if session._step_fn.compiled else "")}
 
 
 # ----- output ----------------------------------------------------------------------------------------

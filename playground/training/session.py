@@ -97,6 +97,14 @@ class TrainingSession:
             callback(event)
         return event
 
+    def device_description(self) -> str:
+        """Where training runs, with the thread count the compiled CPU path uses right now (it adapts)."""
+        threads = self._step_fn.threads
+        if threads is None:
+            return self.placement.description
+        _, rest = self.placement.description.split(", ", 1)  # "CPU (1 thread)", "bfloat16, explicit attention"
+        return f"CPU ({threads.current} of {threads.most} threads, adaptive), {rest}"
+
     # ----- learning rate ---------------------------------------------------------------------------
     def set_lr(self, lr: float) -> None:
         """Change the peak learning rate live; warm-up and cosine decay keep their shape."""
@@ -236,7 +244,7 @@ class TrainingSession:
         train = self.spec.train
         target = train.max_steps if steps is None else min(train.max_steps, self.step + steps)
         if self.step == 0:
-            yield self._emit(StatusEvent(f"Training on {self.placement.description}"))
+            yield self._emit(StatusEvent(f"Training on {self.device_description()}"))
             yield self._emit(self.snapshot())
         while self.step < target:
             for note in self._step_fn.notes():  # "compiling the training step..." and how long it took

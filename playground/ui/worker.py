@@ -100,6 +100,7 @@ class TrainingWorker(QThread):
         self.buffer = EventBuffer()
         self.run_dir: Path | None = None
         self.session: Any = None
+        self._device = ""  # the device text last sent to the window
         self.saved_to: Path | None = None
         self.step = 0
         self.done = False
@@ -185,7 +186,7 @@ class TrainingWorker(QThread):
                 if self.runs_root is not None:
                     self.run_dir = new_run_dir(self.runs_root, self.spec)
                 self.session = TrainingSession(self.spec, run_dir=self.run_dir)
-            self.buffer.put_device(self.session.placement.description)
+            self._report_device()
             if self.run_dir is not None:
                 self.logs = [MetricsLog(self.run_dir, resume_from_step=resumed),
                              TensorBoardLog(self.run_dir, resume_from_step=resumed)]
@@ -200,6 +201,7 @@ class TrainingWorker(QThread):
                     continue
                 if isinstance(event, MetricsEvent):
                     self.step = event.step
+                    self._report_device()
                     with self._cond:
                         if self._steps_left:
                             self._steps_left -= 1
@@ -223,6 +225,13 @@ class TrainingWorker(QThread):
         finally:
             for log in self.logs:
                 log.close()
+
+    def _report_device(self) -> None:
+        """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""
+        description = self.session.device_description()
+        if description != self._device:
+            self._device = description
+            self.buffer.put_device(description)
 
     def _wait_for_work(self) -> bool:
         """Block while paused; True when a step should be taken, False when asked to stop."""
