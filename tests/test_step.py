@@ -152,3 +152,18 @@ def test_device_text_follows_the_adaptive_thread_count():
         assert session.device_description().startswith("CPU (1 of 2 threads, adaptive)")
     finally:
         torch.set_num_threads(saved)
+
+
+def test_many_sessions_in_one_process_all_train_compiled(monkeypatch):
+    """Each new shape (sliders moved between runs in the window, the bench's cases) compiles again; past
+    dynamo's recompile limit it would fall back to eager without a word."""
+    from torch._dynamo.utils import counters
+
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 1)
+    monkeypatch.setattr(torch._dynamo.config, "accumulated_recompile_limit", 1)
+    for width in (16, 32):
+        graphs = counters["stats"]["unique_graphs"]
+        session = TrainingSession(spec(compile="on").updated({"model.n_embd": width, "model.n_layer": 1}))
+        losses(session, 2)
+        assert session._step_fn.compiled and counters["stats"]["unique_graphs"] > graphs

@@ -114,6 +114,7 @@ class TrainStep:
         started = time.perf_counter()
         if first:
             enable_compile_cache()
+            _allow_many_sessions()
             self._compiled_forward = torch.compile(self.forward_loss, dynamic=False, options=COMPILE_OPTIONS)
             self._compiled_update = torch.compile(_clip_and_adamw, dynamic=False, options=COMPILE_OPTIONS)
         assert self._compiled_forward is not None and self._compiled_update is not None
@@ -157,6 +158,19 @@ class TrainStep:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
         self._notes.append(message)
         self.optimizer.zero_grad(set_to_none=True)
+
+
+# Dynamo keeps compiled code per code object: every model shape a process trains (sliders moved between runs in
+# the window, the bench's cases) adds entries for the forward and the update, one per thread count. Past
+# dynamo's default of 8 it silently trained uncompiled (seen in the full bench). Entries of finished runs sit
+# behind the newer ones and are not tried first, so a higher cap costs no guard time.
+RECOMPILE_LIMIT = 512
+
+
+def _allow_many_sessions() -> None:
+    config = torch._dynamo.config
+    config.recompile_limit = max(config.recompile_limit, RECOMPILE_LIMIT)
+    config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT)
 
 
 def _plain_adamw(optimizer: torch.optim.Optimizer) -> bool:
