@@ -103,7 +103,9 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
     try:
         steps(2 * (AdaptiveThreads.FIRST_STEPS + 1), quiet)  # a few steps at each setting
         assert policy.chosen == 2 and steps(5, quiet) == [2] * 5
-        assert steps(3, contended) == [2, 1, 1]  # one slow step, then one thread
+        assert steps(1, contended) + steps(5, quiet) == [2] * 6  # one slow step alone is a burst: stays
+        assert policy.switches == 0
+        assert steps(4, contended) == [2, 2, 1, 1]  # two slow steps in a row, then one thread
         assert policy.switches == 1
         used = steps(AdaptiveThreads.FIRST_BACKOFF + 8, contended)  # probes all cores once, backs off
         assert used.count(2) == 1 and policy.backoff == 2 * AdaptiveThreads.FIRST_BACKOFF

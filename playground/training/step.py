@@ -213,14 +213,16 @@ class AdaptiveThreads:
     all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
 
     - start: a few steps at all cores, a few at one; keep the one with the faster best step;
-    - at all cores, one step slower than SLOWER x the recent median means a neighbour took a core: drop to
-      one thread at once (one slow step is the whole cost of a contention episode);
+    - at all cores, SLOW_STEPS steps in a row slower than SLOWER x the recent median mean a neighbour took a
+      core: drop to one thread (two slow steps are the whole cost of a contention episode). One slow step
+      alone is a burst, not a neighbour: the window drawing a new attention snapshot took ~30 ms of a core;
     - at one thread, probe all cores again after `backoff` steps; a probe step that is not faster than one
       thread ends the probe at once and doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it.
     """
 
     FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
     SLOWER = 2.0
+    SLOW_STEPS = 2
     FIRST_BACKOFF, MAX_BACKOFF = 16, 512
     PROBE_STEPS = 2
     HISTORY = 9
@@ -235,7 +237,8 @@ class AdaptiveThreads:
         self.backoff = self.FIRST_BACKOFF
         self.until_probe = 0
         self.probing = 0  # probe steps left
-        self.switches = 0  # how often it dropped to one thread because of a slow step
+        self.switches = 0  # how often it dropped to one thread because of slow steps
+        self.slow_in_a_row = 0
         self._step = 0
 
     def before_step(self) -> None:
@@ -273,9 +276,12 @@ class AdaptiveThreads:
             return
         usual = self._median(n)
         if n > 1 and usual is not None and seconds > self.SLOWER * usual:
-            self.switches += 1
-            self._stay_at_one(reset=True)
+            self.slow_in_a_row += 1
+            if self.slow_in_a_row >= self.SLOW_STEPS:
+                self.switches += 1
+                self._stay_at_one(reset=True)
             return  # a contended step says nothing about the quiet speed
+        self.slow_in_a_row = 0
         self.times[n].append(seconds)
 
     def _stay_at_one(self, reset: bool = False) -> None:
