@@ -268,3 +268,19 @@ def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
     assert (inside.layer, inside.head) == (1, 0)
     assert trained_window.attentionGrid.selected == (1, 0)
     qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
+
+
+def test_hidden_roles_panel_draws_its_grid_when_shown(qtbot):
+    """While training, a hidden Head roles tab must not redraw its grid for every snapshot (GUI time holds the
+    GIL); shown, it draws the latest one."""
+    panel = RolesPanel(capacity=8)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    snaps = [snapshot(step=10 * (k + 1), seed=k) for k in range(3)]
+    for snap in snaps:
+        panel.add_snapshot(snap)
+    assert panel.grid.snapshot is None and panel.table.rowCount() == 0
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.grid.snapshot is snaps[-1] and panel.table.rowCount() == 6
+    np.testing.assert_allclose(panel.grid.images[1][2].image, snaps[-1].weights[1, 2])

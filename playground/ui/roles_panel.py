@@ -191,12 +191,13 @@ class RolesPanel(QWidget):
         if not snaps:
             return
         self.shown = snaps[min(index, len(snaps) - 1)]
-        self.grid.set_snapshot(self.shown)
         self._update_label()
         if self.isVisible():
-            self._fill_table()
+            self._draw()
         else:
-            self._dirty = True  # measured when the tab is shown
+            # drawn when the tab is shown: a hidden grid's redraw cost ~15 ms of the GUI thread per snapshot
+            # while training, time that holds the GIL the training thread needs
+            self._dirty = True
 
     def _update_label(self) -> None:
         snaps = self.timeline.snapshots
@@ -209,10 +210,15 @@ class RolesPanel(QWidget):
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().showEvent(event)
         if self._dirty:
-            self._fill_table()
+            self._draw()
+
+    def _draw(self) -> None:
+        self._dirty = False
+        if self.shown is not None:
+            self.grid.set_snapshot(self.shown)
+        self._fill_table()
 
     def _fill_table(self) -> None:
-        self._dirty = False
         if self.shown is None:
             return
         self.rows = role_table(self.shown.weights)
