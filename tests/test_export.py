@@ -44,12 +44,6 @@ def trained_run(tmp_path: Path, preset: str, **changes) -> tuple[Path, TrainingS
     return run_dir, session
 
 
-def hf_logits(model, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    if x.dtype.is_floating_point:
-        return model(pixel_values=x).logits
-    return model(input_ids=x, attention_mask=None if mask is None else mask.long()).logits
-
-
 CASES = [
     # preset, Auto class, expected architecture, text to tokenize (None: images)
     ("decoder-pydoc", AutoModelForCausalLM, "GPT2LMHeadModel", "Return the list of items.\n"),
@@ -76,7 +70,7 @@ def test_export_loads_in_transformers_with_the_same_logits(tmp_path, preset, aut
     batch = session.dataset.batch("val", 4, torch.Generator().manual_seed(5))
     with torch.no_grad():
         expected = ours(batch.x, batch.mask).logits
-        got = hf_logits(hf, batch.x, batch.mask)
+        got = hf_export.hf_logits(hf, batch.x, batch.mask)
     assert got.shape == expected.shape
     if batch.mask is not None and expected.dim() == 3:
         expected, got = expected[batch.mask], got[batch.mask]

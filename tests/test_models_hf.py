@@ -22,15 +22,14 @@ from transformers import (  # noqa: E402
     BertForMaskedLM,
     BertForSequenceClassification,
     BertModel,
-    GPT2Config,
     GPT2LMHeadModel,
-    ViTConfig,
     ViTForImageClassification,
 )
 
 from playground.core.estimates import PRETRAINED_TABLES  # noqa: E402
 from playground.core.spec import ModelSpec  # noqa: E402
 from playground.data.base import DataInfo  # noqa: E402
+from playground.export.hf import convert  # noqa: E402
 from playground.models import Encoder, build_model, load_bert_folder, load_pretrained_encoder  # noqa: E402
 from playground.models.pretrained import bert_key_to_playground, pretrained_path  # noqa: E402
 
@@ -128,28 +127,17 @@ def _save_folder(path: Path, config: dict, tensors: dict[str, torch.Tensor]) -> 
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(path / "model.safetensors"))
 
 
+def _as_hf_folder(ours, path: Path) -> None:
+    """Our weights, renamed as documented in decoder.py / vit.py (the export's conversion), as an HF folder."""
+    export = convert(ours)
+    _save_folder(path, export.config.to_dict(), export.tensors)
+
+
 def test_decoder_equals_gpt2(tmp_path: Path) -> None:
     torch.manual_seed(0)
     spec = ModelSpec(family="decoder", n_embd=16, n_head=2, n_layer=2, d_ff=40, block_size=10)
     ours = build_model(spec, DataInfo(name="t", title="T", task="lm", vocab_size=29, n_classes=29)).eval()
-    sd = ours.state_dict()
-    hf_sd = {"transformer.wte.weight": sd["tok_emb.weight"], "transformer.wpe.weight": sd["pos_emb.weight"],
-             "transformer.ln_f.weight": sd["norm_f.weight"], "transformer.ln_f.bias": sd["norm_f.bias"]}
-    # lm_head.weight is tied to wte: saved once, transformers ties it again
-    for i in range(2):
-        ours_, hf_ = f"blocks.{i}.", f"transformer.h.{i}."
-        qkv = [sd[ours_ + f"attn.{p}.weight"] for p in "qkv"]
-        hf_sd[hf_ + "attn.c_attn.weight"] = torch.cat(qkv, 0).T  # Conv1D: (in, out)
-        hf_sd[hf_ + "attn.c_attn.bias"] = torch.cat([sd[ours_ + f"attn.{p}.bias"] for p in "qkv"])
-        for o, h in (("attn.proj", "attn.c_proj"), ("ffn.fc1", "mlp.c_fc"), ("ffn.fc2", "mlp.c_proj")):
-            hf_sd[hf_ + h + ".weight"] = sd[ours_ + o + ".weight"].T
-            hf_sd[hf_ + h + ".bias"] = sd[ours_ + o + ".bias"]
-        for o, h in (("norm1", "ln_1"), ("norm2", "ln_2")):
-            hf_sd[hf_ + h + ".weight"] = sd[ours_ + o + ".weight"]
-            hf_sd[hf_ + h + ".bias"] = sd[ours_ + o + ".bias"]
-    config = GPT2Config(vocab_size=29, n_positions=10, n_embd=16, n_layer=2, n_head=2, n_inner=40,
-                        activation_function="gelu_new", layer_norm_epsilon=1e-5, bos_token_id=0, eos_token_id=0)
-    _save_folder(tmp_path, config.to_dict(), hf_sd)
+    _as_hf_folder(ours, tmp_path)  # lm_head.weight is tied to wte: saved once, transformers ties it again
     hf = GPT2LMHeadModel.from_pretrained(str(tmp_path)).eval()
     ids = torch.randint(0, 29, (3, 10), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -161,23 +149,7 @@ def test_vit_equals_transformers_vit(tmp_path: Path) -> None:
     spec = ModelSpec(family="vit", n_embd=16, n_head=2, n_layer=2, d_ff=40, image_size=8, patch_size=2)
     info = DataInfo(name="t", title="T", task="classify", n_classes=4, unit="images", channels=3, image_size=8)
     ours = build_model(spec, info).eval()
-    sd = ours.state_dict()
-    hf_sd = {"vit.embeddings.cls_token": sd["cls_token"],
-             "vit.embeddings.position_embeddings": sd["pos_emb.weight"][None],  # (1, N + 1, C)
-             "vit.embeddings.patch_embeddings.projection.weight": sd["patch_emb.proj.weight"],
-             "vit.embeddings.patch_embeddings.projection.bias": sd["patch_emb.proj.bias"],
-             "vit.layernorm.weight": sd["norm_f.weight"], "vit.layernorm.bias": sd["norm_f.bias"],
-             "classifier.weight": sd["classifier.weight"], "classifier.bias": sd["classifier.bias"]}
-    names = {"norm1": "layernorm_before", "attn.q": "attention.attention.query", "attn.k": "attention.attention.key",
-             "attn.v": "attention.attention.value", "attn.proj": "attention.output.dense", "norm2": "layernorm_after",
-             "ffn.fc1": "intermediate.dense", "ffn.fc2": "output.dense"}
-    for i in range(2):
-        for o, h in names.items():
-            for p in ("weight", "bias"):
-                hf_sd[f"vit.encoder.layer.{i}.{h}.{p}"] = sd[f"blocks.{i}.{o}.{p}"]
-    config = ViTConfig(image_size=8, patch_size=2, num_channels=3, hidden_size=16, num_hidden_layers=2,
-                       num_attention_heads=2, intermediate_size=40, num_labels=4)
-    _save_folder(tmp_path, config.to_dict(), hf_sd)
+    _as_hf_folder(ours, tmp_path)
     hf = ViTForImageClassification.from_pretrained(str(tmp_path)).eval()
     images = torch.randn(3, 3, 8, 8, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
