@@ -13,6 +13,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A tiny CPU model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
 TINY_TRAIN = {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}
+# A tiny sentiment classifier for window tests (`from conftest import TINY_SENTIMENT`): evaluates every 5 steps.
+TINY_SENTIMENT = {
+    "name": "tiny-sentiment",
+    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
+    "data": {"name": "sentiment"},
+    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
+              "eval_batches": 1, "device": "cpu", "compile": "off"},
+}
 
 
 def _answer_discard(monkeypatch, window_module):

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
 
+from conftest import TINY_SENTIMENT
+
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
@@ -12,13 +14,6 @@ from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.worker import Drained
 
 WAIT_MS = 60_000  # loading MiniLM and a few steps on a shared 2-core machine
-TINY_ENCODER = {
-    "name": "tiny-sentiment",
-    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
-    "data": {"name": "sentiment"},
-    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
-              "eval_batches": 1, "device": "cpu", "compile": "off"},
-}
 ARCHITECTURE = ("dimSlider", "headsSlider", "layersSlider", "ffSlider")
 REMAINING = ("lrSlider", "batchSlider", "stepsSlider", "freezeSlider", "contextSlider")
 
@@ -40,7 +35,7 @@ def choose(combo: QComboBox, data) -> None:
 
 
 def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_window):
-    window = open_window(make_spec(TINY_ENCODER))
+    window = open_window(make_spec(TINY_SENTIMENT))
     family = window.findChild(QComboBox, "familyCombo")
     assert "Pretrained BERT" in [family.itemText(i) for i in range(family.count())]
     for name in ARCHITECTURE:
@@ -174,7 +169,7 @@ def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot)
     assert "16 of 20" in panel.title.text() and "dog</b> predicted as <b>cat" in panel.title.text()
 
     # In the window, the last evaluation's matrix of a drained buffer lands in the Confusion tab.
-    window = open_window(make_spec(TINY_ENCODER))
+    window = open_window(make_spec(TINY_SENTIMENT))
     event = MetricsEvent(step=10, max_steps=50, train_loss=0.6, lr=1e-3, throughput=1.0, unit="tokens",
                          elapsed_s=1.0, eta_s=1.0, val_loss=0.5, val_accuracy=0.75,
                          confusion=np.array([[3, 1], [1, 3]]))
@@ -189,7 +184,7 @@ def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot)
 
 @pytest.mark.parametrize("family", ["decoder", "vit"])
 def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
-    window = open_window(make_spec(TINY_ENCODER))
+    window = open_window(make_spec(TINY_SENTIMENT))
     choose(window.findChild(QComboBox, "familyCombo"), family)
     tabs = window.tabs
     assert not tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))

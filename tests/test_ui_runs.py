@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
 
+from conftest import TINY_SENTIMENT
+
 from playground.core.presets import to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
@@ -16,18 +18,11 @@ from playground.ui import run_tools, runs_panel
 from playground.ui.main_window import MainWindow
 
 WAIT_MS = 60_000
-TINY = {
-    "name": "tiny-sentiment",
-    "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
-    "data": {"name": "sentiment"},
-    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
-              "eval_batches": 1, "device": "cpu", "compile": "off"},
-}
 
 
 def fake_run(root, name, losses, step=None):
     """A run folder as training leaves it: preset, run.json, metrics.csv (no checkpoint)."""
-    spec = make_spec({**TINY, "name": name})
+    spec = make_spec({**TINY_SENTIMENT, "name": name})
     folder = new_run_dir(root, spec)
     with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -40,7 +35,7 @@ def fake_run(root, name, losses, step=None):
 
 @pytest.fixture
 def window(open_window):
-    return open_window(make_spec(TINY))
+    return open_window(make_spec(TINY_SENTIMENT))
 
 
 @pytest.fixture
@@ -99,7 +94,7 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch):
 
 def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     folder = fake_run(root, "reopened", [1.0])
-    spec = make_spec({**TINY, "name": "reopened", "model": {**TINY["model"], "n_embd": 48}})
+    spec = make_spec({**TINY_SENTIMENT, "name": "reopened", "model": {**TINY_SENTIMENT["model"], "n_embd": 48}})
     (folder / "preset.json").write_text(to_json(spec), encoding="utf-8")
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
@@ -157,7 +152,7 @@ def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monk
 
 
 def test_export_refuses_sinusoidal_positions_clearly(qtbot, monkeypatch):
-    spec = make_spec({**TINY, "model": {**TINY["model"], "pos_encoding": "sinusoidal"}})
+    spec = make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "pos_encoding": "sinusoidal"}})
     w = MainWindow(spec)
     qtbot.addWidget(w)
     monkeypatch.setattr(run_tools, "ask_export_folder", lambda *a: pytest.fail("no dialog for a refused export"))
@@ -192,7 +187,7 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
 
 def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_path):
     preset = tmp_path / "my preset.json"
-    spec = make_spec(TINY)
+    spec = make_spec(TINY_SENTIMENT)
     preset.write_text(to_json(spec), encoding="utf-8")
     w = MainWindow(spec, preset_path=preset)
     qtbot.addWidget(w)
