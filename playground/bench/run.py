@@ -179,7 +179,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "family": family, "shape": shape, "preset": spec.name,
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
                  f"B={spec.train.batch_size}",
-        "path": session.device_description() + (", compiled" if session._step_fn.compiled else ""),
+        "path": _path(session),
         "unit": session.info.unit, "steps": total,
         "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
         "threads": session._step_fn.threads.describe() if session._step_fn.threads else ours,
@@ -188,6 +188,11 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "playground_val_loss": pg_val, "reference_val_loss": ref_val, "val_loss_ratio": pg_val / ref_val,
         "same_start_share": same_start,
     }
+
+
+def _path(session: Any) -> str:
+    """What the session trains on, as the table's path column: device, precision, attention, compiled or not."""
+    return session.device_description() + (", compiled" if session._step_fn.compiled else "")
 
 
 def _cores() -> int:
@@ -359,7 +364,7 @@ def learning(preset: str, what: str, target: float, higher: bool, limit_s: float
             break
     return {"preset": preset, "metric": what, "target": target, "best": best, "reached": reached_at is not None,
             "time_to_target_s": reached_at, "steps": reached_step if reached_step else session.step,
-            "path": session.device_description() + (", compiled" if session._step_fn.compiled else "")}
+            "path": _path(session)}
 
 
 # ----- output ----------------------------------------------------------------------------------------

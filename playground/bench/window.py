@@ -16,7 +16,8 @@ import threading
 import time
 
 LAUNCHED = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
-TIMER_MS = 10
+TIMER_MS = 10  # the probe timer whose gaps show event-loop stalls
+POLL_MS = 250  # how often a plain window run checks the step count (a light 4 Hz check)
 
 
 def first_paint() -> dict[str, float]:
@@ -50,7 +51,7 @@ def first_paint() -> dict[str, float]:
 
 def _window_run(app, spec, steps: int, skip: int, tick_ms: int, gaps_ms: list[float] | None) -> float:
     """Train `steps` steps from the real window; steps/s after `skip`. With `gaps_ms`, a `tick_ms` timer
-    records the event loop's gaps; without, it only polls the step count (a light 4 Hz check)."""
+    records the event loop's gaps; without, it only polls the step count."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from playground.ui.main_window import MainWindow
@@ -122,7 +123,7 @@ def train(preset: str, steps: int, rounds: int = 2) -> dict[str, object]:
         runner = threading.Thread(target=headless)
         runner.start()
         runner.join()
-        window_rates.append(_window_run(app, spec, steps, skip, 250, None))
+        window_rates.append(_window_run(app, spec, steps, skip, POLL_MS, None))
     for _ in range(rounds):
         probed_rates.append(_window_run(app, spec, steps, skip, TIMER_MS, gaps_ms))
     gaps = sorted(gaps_ms)

@@ -36,12 +36,23 @@ class DeviceError(ValueError):
 class Placement:
     device: torch.device
     dtype: torch.dtype  # autocast dtype; float32 means no autocast
-    description: str  # "CPU (2 threads, float32)", "CUDA: NVIDIA H100 (bfloat16)"
+    where: str  # "CPU (1 thread)", "CUDA: NVIDIA H100"
     attention: str = "sdpa"  # the attention path training uses: "sdpa" (fused) or "explicit"
 
     @property
     def autocast(self) -> bool:
         return self.dtype != torch.float32
+
+    @property
+    def description(self) -> str:
+        """The status bar's device text: "CPU (1 thread), bfloat16, explicit attention"."""
+        return self.described_as(self.where)
+
+    def described_as(self, where: str) -> str:
+        """The description with another `where` (the compiled CPU path's current thread count)."""
+        precision = "bfloat16" if self.dtype == torch.bfloat16 else "float32"
+        path = "fused attention" if self.attention == "sdpa" else "explicit attention"
+        return f"{where}, {precision}, {path}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,6 @@ def place(train: TrainSpec) -> Placement:
         configure_threads()
     dtype = choose_precision(train, device)
     attention = choose_attention(device, dtype)
-    precision = "bfloat16" if dtype == torch.bfloat16 else "float32"
     if device.type == "cuda":
         where = f"CUDA: {torch.cuda.get_device_name(device)}"
     elif device.type == "mps":
@@ -149,8 +159,7 @@ def place(train: TrainSpec) -> Placement:
     else:
         threads = torch.get_num_threads()
         where = f"CPU ({threads} thread{'' if threads == 1 else 's'})"
-    path = "fused attention" if attention == "sdpa" else "explicit attention"
-    return Placement(device, dtype, f"{where}, {precision}, {path}", attention)
+    return Placement(device, dtype, where, attention)
 
 
 # ----- compilation ------------------------------------------------------------------------------------

@@ -102,8 +102,7 @@ class TrainingSession:
         threads = self._step_fn.threads
         if threads is None:
             return self.placement.description
-        _, rest = self.placement.description.split(", ", 1)  # "CPU (1 thread)", "bfloat16, explicit attention"
-        return f"CPU ({threads.current} of {threads.most} threads, adaptive), {rest}"
+        return self.placement.described_as(f"CPU ({threads.current} of {threads.most} threads, adaptive)")
 
     # ----- learning rate ---------------------------------------------------------------------------
     def set_lr(self, lr: float) -> None:
