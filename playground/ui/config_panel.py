@@ -241,8 +241,8 @@ class ConfigPanel(QWidget):
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every control (no sigSpecChanged)."""
         self._spec = spec
-        self._sync_controls()
         error = self._update_estimates()
+        self._sync_controls()
         self.show_message(error or "", "error" if error else "info")
 
     def show_message(self, text: str, level: str = "info") -> None:
@@ -332,30 +332,27 @@ class ConfigPanel(QWidget):
                 return i
         return -1
 
-    def _update_estimates(self) -> str | None:
-        """Refresh the estimate labels; returns the data's error message if it cannot be described."""
+    def _update_estimates(self, data_plan: Any = None) -> str | None:
+        """Refresh the data facts and the estimate labels of the current spec; returns the data's error message
+        if it cannot be described. `data_plan`: the spec's plan, when the caller has already worked it out."""
+        from playground.core import estimates
         from playground.data import DataError
         from playground.data.registry import plan
 
         spec = self._spec
-        try:
-            data_plan = plan(spec.data, spec.model)  # what describe() returns, plus the options worked out
-        except DataError as err:
-            data_plan, error = None, str(err)
+        error = None
+        if data_plan is None:
+            try:
+                data_plan = plan(spec.data, spec.model)  # what describe() returns, plus the options worked out
+            except DataError as err:
+                error = str(err)
         self._info = data_plan.info if data_plan else None
-        self._resolved = dict(data_plan.options) if data_plan else {}
-        self.dataOptions.show_options(spec.data.name, spec.data.options, self._resolved)  # "auto (8)"
+        self._resolved = dict(data_plan.options) if data_plan else {}  # shown by _sync_controls: "auto (8)"
         self._update_epochs()
         if data_plan is None:
             for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
                 label.setText("–")
             return error
-        try:
-            from playground.core import estimates
-        except ImportError:  # pragma: no cover - the estimates module lands separately
-            for label in (self.paramCountLabel, self.flopsLabel, self.memoryLabel):
-                label.setText("not available")
-            return None
         params = estimates.count_parameters(spec.model, self._info)
         flops = estimates.flops_per_step(spec, self._info)
         memory = estimates.memory_estimate(spec, self._info)
@@ -367,19 +364,20 @@ class ConfigPanel(QWidget):
     # ----- user changes -------------------------------------------------------------------------
     def _request(self, changes: dict[str, Any], note: str = "") -> bool:
         """Apply changes if they make a valid spec; otherwise say why and keep the last valid one."""
-        from playground.data import DataError, describe
+        from playground.data import DataError
+        from playground.data.registry import plan
 
         try:
             spec = self._spec.updated(changes)
-            describe(spec.data, spec.model)
+            data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
             self.show_message(f"{err}", "error")
             return False
         old = self._spec
         self._spec = spec
+        self._update_estimates(data_plan)
         self._sync_controls()
-        self._update_estimates()
         self.show_message(note, "info")
         changed = {key for key in changes if _get(old, key) != _get(spec, key)}
         if changed:
