@@ -56,13 +56,18 @@ def test_loss_panel_redraws_at_most_every_min_redraw_s_and_catches_up(qtbot):
     qtbot.addWidget(panel)
     panel.min_redraw_s = 3600.0
     panel.add_metrics([metrics(1, 3.0)])  # the first batch draws at once
-    panel.add_metrics([metrics(2, 2.9), metrics(3, 2.8, val=3.0)])
+    panel.add_metrics([metrics(2, 2.9), metrics(3, 2.8)])
     assert list(panel.trainCurve.getData()[0]) == [1] and panel.train.n == 3
     panel.redraw_if_due()
     assert list(panel.trainCurve.getData()[0]) == [1]  # not due yet
     panel.min_redraw_s = 0.0  # what the window sets on pause or finish
     panel.redraw_if_due()
-    assert list(panel.trainCurve.getData()[0]) == [1, 2, 3] and list(panel.valCurve.getData()[0]) == [3]
+    assert list(panel.trainCurve.getData()[0]) == [1, 2, 3]
+    panel.min_redraw_s = 3600.0
+    panel.add_metrics([metrics(4, 2.7)])
+    panel.add_metrics([metrics(5, 2.6, val=3.0, acc=0.4)])  # an evaluation is drawn at once
+    assert list(panel.trainCurve.getData()[0]) == [1, 2, 3, 4, 5] and list(panel.valCurve.getData()[0]) == [5]
+    assert panel.accuracyPlot.isVisibleTo(panel)
 
 def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weights(qtbot):
     panel = AttentionPanel()

@@ -135,18 +135,25 @@ class LossPanel(QWidget):
 
     # ----- data ---------------------------------------------------------------------------------
     def add_metrics(self, events: list[MetricsEvent]) -> None:
-        """Append a batch of steps; redraw once, unless the last redraw is younger than `min_redraw_s`."""
+        """Append a batch of steps and redraw once: at once when it holds an evaluation (rare, and the
+        accuracy plot appears with the first one), else unless the last redraw is younger than `min_redraw_s`."""
         if not events:
             return
+        evaluated = False
         for e in events:
             if np.isfinite(e.train_loss):
                 self.train.append(e.step, e.train_loss)
             if e.val_loss is not None:
                 self.val.append(e.step, e.val_loss)
+                evaluated = True
             if e.val_accuracy is not None:
                 self.acc.append(e.step, e.val_accuracy)
+                evaluated = True
         self._dirty = True
-        self.redraw_if_due()
+        if evaluated:
+            self.redraw()
+        else:
+            self.redraw_if_due()
 
     def redraw_if_due(self) -> None:
         """Draw the points added since the last redraw, if there are any and the redraw is due."""
