@@ -56,10 +56,14 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.selected = (0, 0)
         self.snapshot: AttentionSnapshot | None = None
         self._shape: tuple[int, int, int] | None = None
-        self._placeholder = self.addLabel("Press Play (Space) or Step (→) to see the attention of each head.",
-                                          color="#555", size="11pt")
+        self.placeholder = self._add_placeholder()
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
+
+    def _add_placeholder(self) -> pg.LabelItem:
+        # Two lines: a scene label never wraps, and one line was cut off in the Head roles tab's narrow pane.
+        return self.addLabel("Press Play (Space) or Step (→)<br>to see the attention of each head.",
+                             color="#555", size="11pt")
 
     def set_snapshot(self, snap: AttentionSnapshot) -> None:
         layers, heads, T, _ = snap.weights.shape
@@ -73,8 +77,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     def clear_grid(self) -> None:
         self.clear()
         self.views, self.images, self.colorBar, self._shape, self.snapshot = [], [], None, None, None
-        self._placeholder = self.addLabel("Press Play (Space) or Step (→) to see the attention of each head.",
-                                          color="#555", size="11pt")
+        self.placeholder = self._add_placeholder()
 
     def select(self, layer: int, head: int) -> None:
         if not self.views:
@@ -91,7 +94,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     # ----- building -----------------------------------------------------------------------------
     def _build(self, layers: int, heads: int, T: int) -> None:
         self.clear()
-        self._placeholder = None
+        self.placeholder = None
         self.views, self.images = [], []
         short = heads > 8  # a 12-head BERT layer must fit the panel's width: "h12" instead of "head 12"
         for h in range(heads):

@@ -104,6 +104,7 @@ class RolesPanel(QWidget):
         self.slider.valueChanged.connect(self._on_slider)
         self.stepLabel = QLabel("No snapshots yet: press Play.", self)
         self.stepLabel.setObjectName("timelineLabel")
+        self.stepLabel.setWordWrap(True)  # "Could not write the GIF: <error>" must not widen the window
         self.gifCombo = QComboBox(self)
         self.gifCombo.setObjectName("gifKind")
         self.gifCombo.addItems(["whole grid", "selected head (lines)"])
@@ -127,6 +128,7 @@ class RolesPanel(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         title = QLabel("<b>What each head does</b> — click a column to sort, a row to open the head", left)
         title.setToolTip(INSIDE["roles"])
+        title.setWordWrap(True)  # a narrow pane wraps it; otherwise its one line alone set the window's width
         left_layout.addWidget(title)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.caption)
@@ -138,8 +140,9 @@ class RolesPanel(QWidget):
         slider_row.addWidget(QLabel("Timeline", right))
         slider_row.addWidget(self.slider, 1)
         right_layout.addLayout(slider_row)
+        right_layout.addWidget(self.stepLabel)  # a row of its own: beside the buttons it made the pane too wide
         buttons = QHBoxLayout()
-        buttons.addWidget(self.stepLabel, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.gifCombo)
         buttons.addWidget(self.gifButton)
         buttons.addWidget(self.exportButton)

@@ -116,6 +116,7 @@ class ImageLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setWordWrap(True)  # the placeholder text: its width is ignored by the layout, so it must wrap, not clip
         self.original = QPixmap()
 
     def set_png(self, data: bytes) -> None:
