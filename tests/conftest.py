@@ -5,10 +5,13 @@ Qt, torch and the window are imported inside the fixtures, so the core tests sti
 
 import os
 import sys
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Compiled tests share an inductor cache of their own (warm from one run to the next), never the user's.
+os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), "playground-tests-inductor"))
 
 # A tiny CPU model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}

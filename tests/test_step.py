@@ -1,6 +1,7 @@
 """The fast training paths (bf16 + explicit attention, compiled step) against the plain fp32 step."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -54,6 +55,16 @@ def test_capability_is_measured_once_and_cached(tmp_path):
     assert device.cpu_capability() == first  # read back, not measured again
     if not first.fast_bf16:  # a CPU without fast bf16 keeps float32
         assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
+
+
+def test_compile_cache_is_the_user_cache_folder_unless_the_user_set_one(tmp_path, monkeypatch):
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())  # what importing torch._dynamo leaves behind
+    assert device.enable_compile_cache() == tmp_path / "cache" / "inductor"
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "cache" / "inductor")
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))
+    assert device.enable_compile_cache() == tmp_path / "mine"
 
 
 @pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")

@@ -192,9 +192,15 @@ def should_compile(mode: str, device: torch.device, flops_per_step: float, max_s
 
 
 def enable_compile_cache() -> Path:
-    """Keep inductor's FX-graph and AOT-autograd caches in the user cache folder (not /tmp), across runs."""
-    folder = cache_dir() / "inductor"
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(folder))
+    """Keep inductor's FX-graph and AOT-autograd caches in the user cache folder (not /tmp), across runs.
+
+    A TORCHINDUCTOR_CACHE_DIR the user set wins. Importing torch._dynamo already fills the variable in with
+    inductor's /tmp default, so that value counts as unset."""
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    current = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if current is None or os.path.abspath(current) == os.path.abspath(default_cache_dir()):
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache_dir() / "inductor")
     os.environ.setdefault("TORCHINDUCTOR_FX_GRAPH_CACHE", "1")
     os.environ.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
     return Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
