@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from playground.cli import main
+from playground.viz.command import find_token
 
 TINY = ["--set", "model.n_layer=2", "--set", "model.n_embd=32", "--set", "model.n_head=2", "--set", "model.d_ff=64",
         "--set", "train.batch_size=8", "--set", "train.snapshot_interval=5", "--set", "train.eval_interval=10",
@@ -43,6 +44,32 @@ def test_lines_highlight_a_token(run_dir, tmp_path):
     assert main(["attention", str(run_dir), "--view", "lines", "--input", "1 2 3", "--highlight", "2",
                  "--out", str(marked)]) == 0
     assert plain.read_bytes() != marked.read_bytes()
+
+
+def test_a_numeric_highlight_counts_positions_from_one(run_dir, tmp_path):
+    """Like --layer and --head, --highlight 1 is the first token; a token's own text still wins first."""
+    def lines(highlight):
+        out = tmp_path / f"h{highlight}.png"
+        assert main(["attention", str(run_dir), "--view", "lines", "--input", "5 6 7", "--highlight", highlight,
+                     "--out", str(out)]) == 0
+        return out.read_bytes()
+
+    first = lines("5")  # the text of the first token
+    assert lines("1") == first  # "1" is no token of "5 6 7": position 1, the first token
+    assert lines("2") == lines("6") != first  # position 2 is the second token, "6"
+    assert lines("12") != first  # the encoder pads to its context of 12: position 12 is the last [PAD]
+
+
+def test_find_token_prefers_text_then_takes_a_position_from_one():
+    labels = ["the", "It", "2", "[PAD]"]
+    assert find_token(labels, "It") == 1 and find_token(labels, "it") == 1  # exact, then case-insensitive
+    assert find_token(labels, "2") == 2  # the token "2" (index 2), not position 2 (index 1)
+    assert find_token(labels, "1") == 0 and find_token(labels, "4") == 3  # positions count from 1
+    for wrong in ("0", "5"):
+        with pytest.raises(ValueError, match=f"position {wrong} does not exist: this input has positions 1..4"):
+            find_token(labels, wrong)
+    with pytest.raises(ValueError, match=r"'dog' is not a token of this input .*a position 1\.\.4"):
+        find_token(labels, "dog")
 
 
 def test_own_input_changes_the_picture(run_dir, tmp_path):
@@ -81,6 +108,10 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     (["--head", "1", "--out", "x.png"], "the grid shows every head"),
     (["--view", "lines", "--highlight", "z", "--out", "x.png"], "'z' is not a token"),
     (["--highlight", "1", "--out", "x.png"], "add --view lines"),
+    (["--view", "lines", "--input", "5 6 7", "--highlight", "0", "--out", "x.png"],
+     "position 0 does not exist: this input has positions 1..12"),
+    (["--view", "lines", "--input", "5 6 7", "--highlight", "13", "--out", "x.png"],
+     "position 13 does not exist: this input has positions 1..12"),
     (["--head", "1", "--out", "x.gif"], "the grid shows every head"),
     (["--layer", "3", "--out", "x.gif"], "layer 3 does not exist: this model has layers 1..2"),
     (["--view", "lines", "--head", "3", "--out", "x.gif"], "head 3 does not exist: this model has heads 1..2"),
@@ -113,6 +144,7 @@ def test_help_says_layers_and_heads_count_from_one(capsys):
         main(["attention", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "layer, counted from 1" in out and "head, counted from 1" in out
+    assert "position counted from 1 (1 = the first token" in out  # --highlight's number
 
 
 def test_missing_run_and_missing_timeline(tmp_path, capsys):

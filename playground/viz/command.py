@@ -10,7 +10,7 @@
     playground attention RUN --out evolution.gif                     the snapshots saved during training
 
 --layer and --head count from 1, as the window's pickers and the figures do: `--layer 1 --head 1` is the
-first head of the first layer. They become 0-based indices here, at the edge; every Python function below
+first head of the first layer; so does a numeric --highlight (`--highlight 1` is the first token). They become 0-based indices here, at the edge; every Python function below
 (render_view, evolution_frames, the views) takes 0-based indices.
 """
 
@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "lines (default: all heads)")
     parser.add_argument("--view", choices=VIEWS, help="what to draw (default: grid, or vit for a ViT)")
     parser.add_argument("--highlight", metavar="TOKEN",
-                        help="lines view: the query token whose lines stand out (its text, e.g. 'it', or its position)")
+                        help="lines view: the query token whose lines stand out: its text (e.g. 'it'), or its "
+                             "position counted from 1 (1 = the first token, like --layer and --head)")
     parser.add_argument("--out", type=Path, required=True, help="output file: .png, .svg, or .gif for the evolution")
 
 
@@ -109,14 +110,20 @@ def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
 
 
 def find_token(labels: list[str], token: str) -> int:
-    """The position of `token` among the labels: its first exact (then case-insensitive) match, or a number."""
+    """The 0-based index of --highlight's `token` among the labels: its first exact (then case-insensitive) match,
+    else a position counted from 1 like --layer and --head ("1" is the first token, index 0)."""
     for match in (lambda t: t == token, lambda t: t.lower() == token.lower()):
         for index, label in enumerate(labels):
             if match(label):
                 return index
-    if token.isdigit() and int(token) < len(labels):
-        return int(token)
-    raise ValueError(f"'{token}' is not a token of this input ({' '.join(labels)}): pass one of them or a position")
+    if token.isdigit():
+        position = int(token)
+        if not 1 <= position <= len(labels):
+            raise ValueError(f"position {position} does not exist: this input has positions 1..{len(labels)} "
+                             f"({' '.join(labels)})")
+        return position - 1
+    raise ValueError(f"'{token}' is not a token of this input ({' '.join(labels)}): pass one of them or a position "
+                     f"1..{len(labels)}")
 
 
 def render_view(session, view: str | None, text: str | None, layer: int | None, head: int | None,  # noqa: ANN001, ANN201
