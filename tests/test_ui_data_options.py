@@ -170,3 +170,49 @@ def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, 
     qtbot.keyClick(label_column, Qt.Key.Key_Return)
     assert "no column 'rating'" in message(window).text() and "stars" in message(window).text()
     assert window.spec == good and label_column.text() == "stars"
+
+
+def test_setting_an_option_back_to_its_default_leaves_it_out_of_the_spec(window, qtbot, tmp_path, monkeypatch):
+    """A reset option must not stay in data.options (and so in a saved preset) as a copy of its default."""
+    symbols, length = option(window, "n_symbols"), option(window, "length")
+    type_into(qtbot, symbols, "12")
+    assert window.config.spec().data.options == {"length": 8, "n_symbols": 12} and window.isWindowModified()
+    type_into(qtbot, symbols, str(REGISTRY["reverse"].options["n_symbols"].default))  # back to 10, the default
+    assert symbols.text() == "10"
+    assert window.config.spec().data.options == {"length": 8}  # as the preset had it
+    assert not window.isWindowModified()  # nothing left to save
+    length.setValue(length.minimum())  # the "auto" option: back to the length worked out from the model
+    assert length.text() == "auto (8)" and window.config.spec().data.options == {}
+    assert "auto again" in message(window).text()
+
+    target = tmp_path / "reset.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.saveAsAction.trigger()
+    assert load_preset(target).data.options == {}  # the saved preset carries no default
+
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    choose(window.findChild(QComboBox, "datasetCombo"), "pronoun")
+    labels = option(window, "labels", QComboBox)
+    choose(labels, "kind")
+    assert window.config.spec().data.options == {"labels": "kind"}
+    choose(labels, "position")  # the default choice
+    assert labels.currentText() == "position" and window.config.spec().data.options == {}
+    assert "auto" not in message(window).text()  # a fixed default is not worked out from the model
+
+
+def test_emptying_a_column_box_goes_back_to_its_default_column(window, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,label,stars\n" + "\n".join(f"film {i},{'pos' if i % 2 else 'neg'},{i % 3}"
+                                                     for i in range(40)) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("text", "stars"))
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+    assert window.config.info().n_classes == 3
+    label_column = option(window, "label_column", QLineEdit)
+    label_column.setFocus()
+    label_column.selectAll()
+    qtbot.keyClick(label_column, Qt.Key.Key_Delete)
+    qtbot.keyClick(label_column, Qt.Key.Key_Return)
+    assert "label_column" not in window.config.spec().data.options  # not an empty column name
+    assert label_column.text() == "label" and window.config.info().n_classes == 2  # the default column, pos/neg

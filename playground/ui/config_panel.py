@@ -416,7 +416,7 @@ class ConfigPanel(QWidget):
             options.pop(name, None)
         else:
             options[name] = value
-        if self._request({"data.options": options}) and value is None:
+        if self._request({"data.options": options}) and value is None and self.dataOptions.is_auto(name):
             self.show_message(f"{option_title(name)} is auto again: {self._resolved.get(name, '?')}, worked out from "
                               f"the model.")
 

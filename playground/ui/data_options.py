@@ -4,7 +4,9 @@ One control per option, built from its definition: a combo box for choices, a ch
 line edit for a name, a spin box over [low, high] for a count. An option whose default is worked out from
 the model (the procedural sequence length) gets an "auto" step below its range, labelled with the value
 the data layer worked out. Controls only report a wish (`sigOptionChanged`); the panel validates it like
-every other change and puts the controls back with `show_options` if it is refused.
+every other change and puts the controls back with `show_options` if it is refused. A value equal to the
+option's default ("auto", the registry's default, or an emptied name box) is reported as None, so the option
+leaves the spec's `data.options` instead of staying there as an explicit copy of the default.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def option_tip(name: str, option: Option) -> str:
 class DataOptionsForm(QObject):
     """Rows for one dataset's options, inserted under the Dataset row of `form`, rebuilt when the dataset changes."""
 
-    sigOptionChanged = Signal(str, object)  # option name, value (None: back to the value worked out from the model)
+    sigOptionChanged = Signal(str, object)  # option name, value (None: back to the default, or to "auto")
 
     def __init__(self, form: QFormLayout, after: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +72,8 @@ class DataOptionsForm(QObject):
         self._after = after  # the row the options follow
         self._dataset: str | None = None
         self.controls: dict[str, QWidget] = {}
-        self._values: dict[str, Any] = {}  # what each control shows, so a focus change alone reports nothing
+        self._options: dict[str, Option] = {}
+        self._values: dict[str, Any] = {}  # what each control shows (None: the default); a mere focus change is no edit
 
     def show_options(self, dataset: str, given: Mapping[str, Any], resolved: Mapping[str, Any]) -> None:
         """Show `dataset`'s options: the spec's values (`given`), else the defaults; `resolved` fills in 'auto'."""
@@ -88,6 +91,7 @@ class DataOptionsForm(QObject):
             control.blockSignals(True)  # a line edit losing focus as it goes must not report an edit
             self._form.removeRow(control)
         self.controls.clear()
+        self._options.clear()
         self._values.clear()
         self._dataset = dataset
         entry = REGISTRY.get(dataset)
@@ -106,6 +110,7 @@ class DataOptionsForm(QObject):
             self._form.insertRow(row, label, control)
             row += 1
             self.controls[name] = control
+            self._options[name] = option
 
     def _control(self, name: str, option: Option, parent: QWidget | None) -> QWidget:
         if option.choices:
@@ -138,9 +143,18 @@ class DataOptionsForm(QObject):
         return spin
 
     # ----- values -------------------------------------------------------------------------------
+    def is_auto(self, name: str) -> bool:
+        """Whether option `name`'s default is worked out from the model (shown as "auto")."""
+        option = self._options.get(name)
+        return option is not None and option.default is None
+
+    def _explicit(self, name: str, value: Any) -> Any:
+        """`value`, or None where it is the option's default: nothing the spec needs to carry."""
+        return None if value in (None, "") or value == self._options[name].default else value
+
     def _show(self, name: str, option: Option, value: Any, resolved: Any) -> None:
         control = self.controls[name]
-        self._values[name] = value
+        self._values[name] = self._explicit(name, value)
         with QSignalBlocker(control):
             if isinstance(control, QComboBox):
                 control.setCurrentIndex(control.findData(value))
@@ -154,6 +168,7 @@ class DataOptionsForm(QObject):
                 control.setValue(control.minimum() if value is None else int(value))
 
     def _report(self, name: str, value: Any) -> None:
+        value = self._explicit(name, value)
         if value != self._values.get(name):
             self._values[name] = value
             self.sigOptionChanged.emit(name, value)
