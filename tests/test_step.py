@@ -130,22 +130,48 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
         torch.set_num_threads(saved)
 
 
-def test_cpu_bias_pass_turns_addmm_into_mm_plus_a_fusable_add():
+def _rewritten(fn, *args):
+    """fn traced to an aten graph, then rewritten by the CPU training passes: (targets, graph module)."""
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    from playground.training.compile_passes import UnfuseCpuBiasAdd
+    from playground.training.compile_passes import CpuTrainingPasses
+
+    graph_module = make_fx(fn)(*args)
+    CpuTrainingPasses()(graph_module.graph)
+    graph_module.recompile()
+    return [node.target for node in graph_module.graph.nodes], graph_module
+
+
+def test_cpu_bias_pass_turns_addmm_into_mm_plus_a_fusable_add():
+    from playground.training.compile_passes import CpuTrainingPasses
 
     def linear(bias, x, w):
         return torch.ops.aten.addmm.default(bias, x, w) * 2
 
     args = (torch.randn(5), torch.randn(3, 4), torch.randn(4, 5))
-    graph_module = make_fx(linear)(*args)
-    UnfuseCpuBiasAdd()(graph_module.graph)
-    graph_module.recompile()
-    targets = [node.target for node in graph_module.graph.nodes]
+    targets, rewritten = _rewritten(linear, *args)
     assert torch.ops.aten.addmm.default not in targets and torch.ops.aten.mm.default in targets
-    assert torch.allclose(graph_module(*args), linear(*args))
-    assert UnfuseCpuBiasAdd().uuid() == UnfuseCpuBiasAdd().uuid()  # a stable cache key
+    assert torch.allclose(rewritten(*args), linear(*args))
+    assert CpuTrainingPasses().uuid() == CpuTrainingPasses().uuid()  # a stable cache key
+
+
+def test_embedding_gradient_pass_sums_rows_without_atomics_and_keeps_the_mask():
+    aten = torch.ops.aten
+
+    def table_grad(index, values):  # what autograd's embedding backward decomposes into
+        zeros = aten.full.default([7, 4], 0, dtype=torch.float32, layout=torch.strided, device=torch.device("cpu"),
+                                  pin_memory=False)
+        kept = (index != 0).unsqueeze(-1)  # a padding row (0) gets no gradient
+        return aten._unsafe_masked_index_put_accumulate.default(zeros, kept, [index], values) * 1.0
+
+    index = torch.tensor([[0, 3, 3, 6], [1, 3, 0, 2]])
+    values = torch.randn(2, 4, 4)
+    targets, rewritten = _rewritten(table_grad, index, values)
+    assert aten._unsafe_masked_index_put_accumulate.default not in targets
+    assert torch.ops.playground.embedding_grad.default in targets
+    expected = table_grad(index, values)
+    assert torch.allclose(rewritten(index, values), expected)
+    assert expected[0].abs().sum() == 0 and expected[3].abs().sum() > 0
 
 
 def test_device_text_follows_the_adaptive_thread_count():

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import torch
 
 from playground.data.base import Batch
-from playground.training.compile_passes import UnfuseCpuBiasAdd
+from playground.training.compile_passes import CpuTrainingPasses
 from playground.training.device import (
     Placement,
     adaptive_thread_limit,
@@ -44,8 +44,9 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 # kernels bake in the thread count instead, and dynamo guards on it, so AdaptiveThreads' first step at a
 # new count compiles that count's graphs once (from inductor's cache after the first run on a machine).
 # - post_grad_custom_post_pass: a Linear's bias added in the next fused kernel, not copied into addmm's output
-#   first (compile_passes.py; ~2.5 % of the default decoder's step).
-COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": UnfuseCpuBiasAdd()}
+#   first (~2.5 % of the default decoder's step); the embedding's gradient summed by aten, not with atomic adds
+#   (compile_passes.py).
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
 
 COMPILING_NOTE = "compiling the training step (cached after the first time: ~2 s then, up to 30 s now)..."
 
