@@ -49,6 +49,45 @@ def test_loss_panel_plots_train_validation_and_accuracy(qtbot):
 
 
 
+def test_loss_frame_rounds_out_to_tick_steps_and_round_step_counts():
+    from playground.ui.loss_panel import loss_frame, nice_ceiling
+
+    assert [nice_ceiling(v) for v in (0.3, 1.0, 1.2, 2.2, 3.0, 70)] == [0.5, 1.0, 2.0, 2.5, 5.0, 100]
+    x0, x1, y0, y1 = loss_frame(730, 1.43, 4.62, log_y=False)
+    assert (x0, x1) == (0, 800) and (y0, y1) == pytest.approx((1.0, 5.0))
+    assert loss_frame(760, 1.41, 4.62, log_y=False) == (x0, x1, y0, y1)  # more steps inside the frame: unchanged
+    _, _, low, high = loss_frame(730, 1.43, 4.62, log_y=True)
+    assert low <= 1.43 < 1.43 * 10**0.25 and high >= 4.62 > high / 10**0.25  # quarter decades around the data
+
+
+def test_loss_plot_range_holds_still_until_the_curve_leaves_its_frame(qtbot):
+    """Each change of the view range redraws both axes (tick text, grid) on the GUI thread: while training,
+    the range follows a rounded frame, not every new point."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)
+    panel.show()
+    view = panel.lossPlot.getPlotItem().vb
+    changes = []
+    view.sigRangeChanged.connect(lambda *args: changes.append(view.viewRange()))
+
+    def shown_range():
+        panel.lossPlot.grab()  # auto-range is applied when the plot paints
+        return view.viewRange()
+
+    panel.add_metrics([metrics(s, 3.0 - 0.001 * s) for s in range(1, 120)])
+    (left, right), (bottom, top) = shown_range()
+    assert left <= 0 and 119 <= right and bottom <= 2.881 and 3.0 <= top
+    before = len(changes)
+    for s in range(120, 150):
+        panel.add_metrics([metrics(s, 3.0 - 0.001 * s)])
+        shown_range()
+    assert len(changes) == before  # 30 redraws inside the frame: no range change
+    panel.add_metrics([metrics(s, 1.0) for s in range(150, 400)])
+    (left, right), (bottom, top) = shown_range()
+    assert len(changes) > before and right >= 399 and bottom <= 1.0
+
+
 def test_loss_panel_redraws_at_most_every_min_redraw_s_and_catches_up(qtbot):
     """While training the window limits redraws (each one runs Python paint code that holds the GIL);
     the points are kept and drawn at the next due redraw."""

@@ -3,10 +3,13 @@
 Items are created once; new points go into growing numpy buffers and one `setData` per refresh.
 While training, the window asks for at most a few redraws a second (`min_redraw_s`): every redraw
 runs pyqtgraph's Python paint code on the GUI thread, and that holds the GIL the training thread needs.
+For the same reason the plot's auto-range follows a frame rounded out to whole tick steps
+(`loss_frame`), not the exact data: the axes (tick text, grid) are redrawn only when the frame grows.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -62,6 +65,26 @@ class Series:
         return float(self.y[i])
 
 
+TICK_STEPS = (1, 2, 2.5, 5)  # x 10^k: the loss axis's frame is whole multiples of one of these
+STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends (at most a third left empty)
+
+
+def nice_ceiling(value: float, ladder: tuple[float, ...] = TICK_STEPS) -> float:
+    """The smallest m x 10^k >= value, m from `ladder` (value > 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (*ladder, 10) if m * power >= value * (1 - 1e-12))
+
+
+def loss_frame(last_step: float, low: float, high: float, log_y: bool) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) the loss plot auto-ranges to: steps from 0 to a round number, losses rounded out to
+    whole tick steps (quarter decades on a log axis). It changes a few times a run, not at every redraw."""
+    x1 = nice_ceiling(max(last_step, 10.0), STEP_ENDS)
+    if log_y and low > 0:
+        return 0.0, x1, 10 ** (math.floor(4 * math.log10(low)) / 4), 10 ** (math.ceil(4 * math.log10(high)) / 4)
+    step = nice_ceiling(max(high - low, 1e-6) / 4)
+    return 0.0, x1, math.floor(low / step) * step, math.ceil(high / step) * step
+
+
 class LossPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,9 +107,14 @@ class LossPanel(QWidget):
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
         plot.addLegend(offset=(-10, 10))
-        self.trainCurve = plot.plot(name="train", pen=TRAIN_PEN)
-        self.valCurve = plot.plot(name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
-                                  symbolBrush="#d62728", symbolPen=None)
+        # Auto-range sees only this see-through two-point item (loss_frame's corners), not the curves themselves.
+        # (A curve with pen=None would be hidden, and auto-range skips hidden items.)
+        self._frame = pg.PlotDataItem([], [], pen=pg.mkPen((0, 0, 0, 0)))
+        plot.addItem(self._frame)
+        self._framed: tuple[float, float, float, float] | None = None
+        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
+        self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
+                                   symbolBrush="#d62728", symbolPen=None)
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         plot.addItem(self._cursor, ignoreBounds=True)
@@ -101,8 +129,8 @@ class LossPanel(QWidget):
         acc.setYRange(0, 1, padding=0.02)
         acc.setXLink(plot)
         acc.setMouseEnabled(y=False)
-        self.accCurve = acc.plot(name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4, symbolBrush="#2ca02c",
-                                 symbolPen=None)
+        self.accCurve = _unbounded(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
+                                   symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
@@ -162,17 +190,31 @@ class LossPanel(QWidget):
 
     def redraw(self) -> None:
         self.trainCurve.setData(self.train.x, self.train.y)
-        self.valCurve.setData(self.val.x, self.val.y)
-        self.accCurve.setData(self.acc.x, self.acc.y)
+        for curve, series in ((self.valCurve, self.val), (self.accCurve, self.acc)):
+            if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
+                curve.setData(series.x, series.y)
         self.accuracyPlot.setVisible(self.show_accuracy and self.acc.n > 0)
+        self._update_frame()
         self._dirty = False
         self._drawn_at = time.monotonic()
+
+    def _update_frame(self) -> None:
+        drawn = [series for series in (self.train, self.val) if series.n]
+        if not drawn:
+            return
+        low, high = min(float(s.y.min()) for s in drawn), max(float(s.y.max()) for s in drawn)
+        frame = loss_frame(max(s.x[-1] for s in drawn), low, high, self.logCheck.isChecked())
+        if frame != self._framed:
+            self._framed = frame
+            x0, x1, y0, y1 = frame
+            self._frame.setData([x0, x1], [y0, y1])
 
     def clear(self) -> None:
         for series in (self.train, self.val, self.acc):
             series.clear()
-        for curve in (self.trainCurve, self.valCurve, self.accCurve):
+        for curve in (self.trainCurve, self.valCurve, self.accCurve, self._frame):
             curve.setData([], [])
+        self._framed = None
         self._dirty = False
         self.accuracyPlot.setVisible(False)
         self.readout.setText(" ")
@@ -206,6 +248,7 @@ class LossPanel(QWidget):
     # ----- interaction --------------------------------------------------------------------------
     def _on_log(self, on: bool) -> None:
         self.lossPlot.getPlotItem().setLogMode(y=on)
+        self._update_frame()  # log axes round to quarter decades
 
     def _on_mouse(self, widget: pg.PlotWidget):
         def handler(args: tuple) -> None:
@@ -236,3 +279,10 @@ class LossPanel(QWidget):
         if acc is not None:
             parts.append(f"<span style='color:#2ca02c'>accuracy {acc:.1%}</span>")
         self.readout.setText(" · ".join(parts))
+
+
+def _unbounded(plot: pg.PlotItem, **style: object) -> pg.PlotDataItem:
+    """A curve that auto-range ignores (the panel's frame stands for it)."""
+    curve = pg.PlotDataItem(**style)
+    plot.addItem(curve, ignoreBounds=True)
+    return curve
