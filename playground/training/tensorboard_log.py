@@ -56,16 +56,15 @@ class TensorBoardLog:
             self._writer.flush()
 
     def _metrics(self, event: MetricsEvent) -> None:
-        w, step = self._writer, event.step
-        w.add_scalar("loss/train", event.train_loss, step)
-        w.add_scalar("lr", event.lr, step)
-        w.add_scalar(f"throughput/{event.unit}_per_s", event.throughput, step)
-        if event.train_accuracy is not None:
-            w.add_scalar("accuracy/train", event.train_accuracy, step)
-        if event.val_loss is not None:
-            w.add_scalar("loss/val", event.val_loss, step)
-        if event.val_accuracy is not None:
-            w.add_scalar("accuracy/val", event.val_accuracy, step)
+        """One event per step holding all its scalars (add_scalar writes an event per scalar, ~60 µs each on
+        the training thread)."""
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        scalars = {"loss/train": event.train_loss, "lr": event.lr, f"throughput/{event.unit}_per_s": event.throughput,
+                   "accuracy/train": event.train_accuracy, "loss/val": event.val_loss,
+                   "accuracy/val": event.val_accuracy}
+        values = [Summary.Value(tag=tag, simple_value=value) for tag, value in scalars.items() if value is not None]
+        self._summary(Summary(value=values), event.step)
 
     def _attention(self, snap: AttentionSnapshot) -> None:
         self._image("attention/grid", attention_grid(snap.weights), snap.step)
@@ -86,7 +85,10 @@ class TensorBoardLog:
         Image.fromarray(rgb).save(png, format="PNG", compress_level=1)
         picture = Summary.Image(height=rgb.shape[0], width=rgb.shape[1], colorspace=3,
                                 encoded_image_string=png.getvalue())
-        self._writer._get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=picture)]), step)
+        self._summary(Summary(value=[Summary.Value(tag=tag, image=picture)]), step)
+
+    def _summary(self, summary: object, step: int) -> None:
+        self._writer._get_file_writer().add_summary(summary, step)
 
     def flush(self) -> None:
         if not self._closed:
