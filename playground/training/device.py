@@ -43,6 +43,10 @@ class Placement:
     def autocast(self) -> bool:
         return self.dtype != torch.float32
 
+    def autocast_context(self) -> torch.autocast:
+        """Mixed precision for a forward pass (a no-op context in float32)."""
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.autocast)
+
     @property
     def description(self) -> str:
         """The status bar's device text: "CPU (1 thread), bfloat16, explicit attention"."""

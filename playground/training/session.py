@@ -60,7 +60,7 @@ class TrainingSession:
         self._train_model = self.dist.wrap(self.model) if self.dist else self.model  # DDP for training steps
         self.optimizer = self._build_optimizer()
         self._step_fn = TrainStep(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
-                                  self._forward_loss, compile_mode="off" if self.dist else self.spec.train.compile,
+                                  self._logits_and_loss, compile_mode="off" if self.dist else self.spec.train.compile,
                                   flops_per_step=flops_per_step(self.spec, self.info),
                                   max_steps=self.spec.train.max_steps)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
@@ -122,9 +122,13 @@ class TrainingSession:
 
     # ----- one step --------------------------------------------------------------------------------
     def _forward_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        with torch.autocast(self.placement.device.type, dtype=self.placement.dtype, enabled=self.placement.autocast):
-            model = self._train_model if self.model.training else self.model
-            logits = model(batch.x, batch.mask).logits
+        with self.placement.autocast_context():
+            return self._logits_and_loss(batch)
+
+    def _logits_and_loss(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """The forward pass and its loss, in the precision of the caller's autocast; the loss itself in fp32."""
+        model = self._train_model if self.model.training else self.model
+        logits = model(batch.x, batch.mask).logits
         loss = F.cross_entropy(logits.float().flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
         return loss, logits
 
