@@ -96,36 +96,70 @@ def test_compiled_step_still_stops_on_divergence():
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
 
 
+def _policy_steps(policy, n, times, idle=None):
+    """Drive an AdaptiveThreads for n steps of `times[threads]` seconds; `idle` (a dict with "cores") adds
+    that many idle cores for each step's duration to the machine idle clock it reads."""
+    used = []
+    for _ in range(n):
+        policy.before_step()
+        used.append(policy.current)
+        seconds = times[policy.current]
+        if idle is not None:
+            idle["seconds"] += idle["cores"] * seconds
+        policy.after_step(seconds)
+    return used
+
+
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():
     from playground.training.step import AdaptiveThreads
 
     saved = torch.get_num_threads()
-    policy = AdaptiveThreads(2)
-    quiet, contended = {2: 0.040, 1: 0.060}, {2: 1.000, 1: 0.060}
+    policy = AdaptiveThreads(2, idle_seconds=lambda: None)  # a machine whose idle time is unknown
+    quiet, burst, contended = {2: 0.040, 1: 0.060}, {2: 0.100, 1: 0.060}, {2: 1.000, 1: 0.060}
 
     def steps(n, times):
-        used = []
-        for _ in range(n):
-            policy.before_step()
-            used.append(policy.current)
-            policy.after_step(times[policy.current])
-        return used
+        return _policy_steps(policy, n, times)
 
     try:
         steps(2 * (AdaptiveThreads.FIRST_STEPS + 1), quiet)  # a few steps at each setting
         assert policy.chosen == 2 and steps(5, quiet) == [2] * 5
-        assert steps(1, contended) + steps(5, quiet) == [2] * 6  # one slow step alone is a burst: stays
+        assert steps(1, burst) + steps(5, quiet) == [2] * 6  # one step a little slow is a burst: stays
         assert policy.switches == 0
-        assert steps(4, contended) == [2, 2, 1, 1]  # two slow steps in a row, then one thread
+        assert steps(3, burst) == [2, 2, 1]  # two a little slow in a row: one thread
         assert policy.switches == 1
+        steps(AdaptiveThreads.FIRST_BACKOFF + 4, quiet)  # the probe wins: all cores again
+        assert policy.chosen == 2
+        assert steps(3, contended) == [2, 1, 1]  # a very slow step: one thread at once
+        assert policy.switches == 2
         used = steps(AdaptiveThreads.FIRST_BACKOFF + 8, contended)  # probes all cores once, backs off
         assert used.count(2) == 1 and policy.backoff == 2 * AdaptiveThreads.FIRST_BACKOFF
         used = steps(2 * AdaptiveThreads.FIRST_BACKOFF + 5, quiet)  # quiet again: the next probe wins
         assert policy.chosen == 2 and used[-3:] == [2, 2, 2]
-        tiny = AdaptiveThreads(2)  # where one thread is simply faster, it stays on one
+        tiny = AdaptiveThreads(2, idle_seconds=lambda: None)  # where one thread is simply faster, it stays on one
         policy = tiny
         steps(2 * (AdaptiveThreads.FIRST_STEPS + 1) + 100, {2: 0.050, 1: 0.010})
         assert tiny.chosen == 1 and tiny.switches == 0
+    finally:
+        torch.set_num_threads(saved)
+
+
+def test_adaptive_threads_skip_probes_while_no_core_sits_idle():
+    """Under contention a probe step on all cores costs one more very slow step: while the machine's idle
+    time says the neighbour still holds its core, the policy waits on one thread without probing."""
+    from playground.training.step import AdaptiveThreads
+
+    saved = torch.get_num_threads()
+    idle = {"seconds": 100.0, "cores": 0.0}
+    policy = AdaptiveThreads(2, idle_seconds=lambda: idle["seconds"])
+    quiet, contended = {2: 0.040, 1: 0.060}, {2: 1.000, 1: 0.060}
+    try:
+        _policy_steps(policy, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 5, quiet, idle)
+        assert _policy_steps(policy, 2, contended, idle) == [2, 1]
+        used = _policy_steps(policy, 4 * AdaptiveThreads.FIRST_BACKOFF, contended, idle)  # no core idle
+        assert 2 not in used and policy.skipped_probes >= 2 and policy.backoff >= 4 * AdaptiveThreads.FIRST_BACKOFF
+        idle["cores"] = 1.0  # the neighbour left: a core sits idle while we run on the other
+        used = _policy_steps(policy, policy.until_probe + 3, quiet, idle)
+        assert policy.chosen == 2 and used[-2:] == [2, 2]
     finally:
         torch.set_num_threads(saved)
 

@@ -20,6 +20,7 @@ AOT-autograd's cache, and a warm start then re-runs its graph passes (6.6 instea
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 import warnings
@@ -211,6 +212,16 @@ def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_a
         p.sub_((lr / bias_correction1) * m / denom)
 
 
+def machine_idle_seconds() -> float | None:
+    """Idle core-seconds of the whole machine since boot (Linux /proc/stat); None where that is unknown."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()  # "cpu  user nice system idle iowait irq ..." in clock ticks
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 class AdaptiveThreads:
     """The compiled CPU path's thread count: every core while that is faster, one thread under contention.
 
@@ -219,22 +230,28 @@ class AdaptiveThreads:
     all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
 
     - start: a few steps at all cores, a few at one; keep the one with the faster best step;
-    - at all cores, SLOW_STEPS steps in a row slower than SLOWER x the recent median mean a neighbour took a
-      core: drop to one thread (two slow steps are the whole cost of a contention episode). One slow step
-      alone is a burst, not a neighbour: the window drawing a new attention snapshot took ~30 ms of a core;
+    - at all cores, a step slower than VERY_SLOW x the recent median, or SLOW_STEPS steps in a row slower
+      than SLOWER x it, mean a neighbour took a core: drop to one thread. One step a little slow is a burst,
+      not a neighbour: the window drawing a new attention snapshot took ~30 ms of a core (~1.7x a step);
+      a neighbour made 2-thread steps 5-35x slower;
     - at one thread, probe all cores again after `backoff` steps; a probe step that is not faster than one
       thread ends the probe at once and doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it.
+      Where the machine's idle time is known (Linux), a probe is skipped (the backoff doubles) while less
+      than FREE_CORE of a core sat idle during the wait: the neighbour is still there, and a probe step
+      would cost one more slow step.
     """
 
     FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
-    SLOWER = 2.0
+    SLOWER, VERY_SLOWER = 2.0, 4.0
     SLOW_STEPS = 2
     FIRST_BACKOFF, MAX_BACKOFF = 16, 512
     PROBE_STEPS = 2
     HISTORY = 9
+    FREE_CORE = 0.5
 
-    def __init__(self, most: int) -> None:
+    def __init__(self, most: int, idle_seconds: Callable[[], float | None] = machine_idle_seconds) -> None:
         self.most = most
+        self.idle_seconds = idle_seconds
         self.times: dict[int, deque[float]] = {most: deque(maxlen=self.HISTORY), 1: deque(maxlen=self.HISTORY)}
         self.plan: list[int] = [most] * (self.FIRST_STEPS + 1) + [1] * (self.FIRST_STEPS + 1)
         self.skip = {0, self.FIRST_STEPS + 1}  # the first step at a new setting is not measured
@@ -244,8 +261,11 @@ class AdaptiveThreads:
         self.until_probe = 0
         self.probing = 0  # probe steps left
         self.switches = 0  # how often it dropped to one thread because of slow steps
+        self.skipped_probes = 0  # probes not tried because no core was idle
         self.slow_in_a_row = 0
         self._step = 0
+        self._idle_at: float | None = None  # the machine's idle seconds when the wait at one thread began
+        self._waited = 0.0  # seconds of steps since then
 
     def before_step(self) -> None:
         if self.plan:
@@ -253,7 +273,11 @@ class AdaptiveThreads:
         elif self.chosen == 1 and not self.probing:
             self.until_probe -= 1
             if self.until_probe <= 0:
-                self.probing = self.PROBE_STEPS
+                if self._no_core_idle():
+                    self.skipped_probes += 1
+                    self._stay_at_one()
+                else:
+                    self.probing = self.PROBE_STEPS
         if not self.plan:
             self.current = self.most if self.probing else self.chosen
         if torch.get_num_threads() != self.current:
@@ -268,7 +292,8 @@ class AdaptiveThreads:
             self._step += 1
             if not self.plan:  # the fastest step of each: a burst of other work (the window opening) can only slow one
                 self.chosen = min((1, self.most), key=lambda k: min(self.times[k], default=math.inf))
-                self.until_probe = self.backoff
+                if self.chosen == 1:
+                    self._wait_at_one(self.backoff)
             return
         one = self._median(1)
         if self.probing:  # all cores, tried again while one thread is the choice
@@ -280,20 +305,33 @@ class AdaptiveThreads:
             if not self.probing:
                 self.chosen, self.backoff = self.most, self.FIRST_BACKOFF
             return
+        if n == 1:
+            self._waited += seconds
         usual = self._median(n)
         if n > 1 and usual is not None and seconds > self.SLOWER * usual:
             self.slow_in_a_row += 1
-            if self.slow_in_a_row >= self.SLOW_STEPS:
+            if self.slow_in_a_row >= self.SLOW_STEPS or seconds > self.VERY_SLOWER * usual:
                 self.switches += 1
-                self._stay_at_one(reset=True)
+                self.slow_in_a_row = 0
+                self._wait_at_one(self.FIRST_BACKOFF)
             return  # a contended step says nothing about the quiet speed
         self.slow_in_a_row = 0
         self.times[n].append(seconds)
 
-    def _stay_at_one(self, reset: bool = False) -> None:
+    def _stay_at_one(self) -> None:
+        self._wait_at_one(min(self.MAX_BACKOFF, 2 * self.backoff))
+
+    def _wait_at_one(self, backoff: int) -> None:
         self.chosen, self.probing = 1, 0
-        self.backoff = self.FIRST_BACKOFF if reset else min(self.MAX_BACKOFF, 2 * self.backoff)
-        self.until_probe = self.backoff
+        self.backoff = self.until_probe = backoff
+        self._idle_at, self._waited = self.idle_seconds(), 0.0
+
+    def _no_core_idle(self) -> bool:
+        """True when the machine's idle time during the wait says every other core was busy."""
+        now = self.idle_seconds()
+        if now is None or self._idle_at is None or self._waited <= 0:
+            return False
+        return (now - self._idle_at) / self._waited < self.FREE_CORE
 
     def _median(self, n: int) -> float | None:
         times = self.times[n]
