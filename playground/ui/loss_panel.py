@@ -107,14 +107,14 @@ class LossPanel(QWidget):
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
         plot.addLegend(offset=(-10, 10))
+        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
+        self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
+                                   symbolBrush="#d62728", symbolPen=None)
         # Auto-range sees only this see-through two-point item (loss_frame's corners), not the curves themselves.
         # (A curve with pen=None would be hidden, and auto-range skips hidden items.)
         self._frame = pg.PlotDataItem([], [], pen=pg.mkPen((0, 0, 0, 0)))
         plot.addItem(self._frame)
         self._framed: tuple[float, float, float, float] | None = None
-        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
-        self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
-                                   symbolBrush="#d62728", symbolPen=None)
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         plot.addItem(self._cursor, ignoreBounds=True)
