@@ -73,6 +73,8 @@ def test_step_once_then_space_and_reset(window, qtbot):
     assert window.progressBar.value() == 1 and window.playButton.text() == "Play"  # one step, then paused
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
+    # the bar shows the share done; the exact step is in the label beside it
+    assert window.progressBar.text() == "0%" and window.stepLabel.text() == "step 2 / 400"
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.playButton.text() == "Pause"
     qtbot.waitUntil(lambda: window.progressBar.value() >= 6, timeout=WAIT_MS)

@@ -169,7 +169,9 @@ class MainWindow(QMainWindow):
         self.progressBar = QProgressBar(bar)
         self.progressBar.setObjectName("progressBar")
         self.progressBar.setToolTip(TIPS["progress"])
-        self.progressBar.setFormat("%v / %m steps")
+        # The exact step is in the label beside it. A percentage changes 100 times a run, and Qt repaints a
+        # progress bar (synchronously, ~0.8 ms here) only when its text or its filled width changes.
+        self.progressBar.setFormat("%p%")
         self.progressBar.setMinimumWidth(160)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("stepLabel")
