@@ -14,7 +14,7 @@ Kept apart from the session so the fast paths live in one place. Two ways to tak
 
 Precision (bf16 autocast) and the attention path come from the Placement (see device.py). Autocast is
 entered around the compiled forward, not inside it: a graph that enters autocast itself is never stored in
-AOT-autograd's cache, and a warm start then re-runs its graph passes (6.6 instead of 4.6 s here).
+AOT-autograd's cache, and a warm start then re-runs its graph passes (6.6 instead of 4.5 s here).
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 #   (compile_passes.py).
 COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
 
-COMPILING_NOTE = "compiling the training step (cached after the first time: ~2 s then, up to 30 s now)..."
+COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine up to a minute;"
+                  " a few seconds once it is cached)...")
 
 
 class TrainStep:
@@ -230,7 +231,7 @@ class AdaptiveThreads:
     all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
 
     - start: a few steps at all cores, a few at one; keep the one with the faster best step;
-    - at all cores, a step slower than VERY_SLOW x the recent median, or SLOW_STEPS steps in a row slower
+    - at all cores, a step slower than MUCH_SLOWER x the recent median, or SLOW_STEPS steps in a row slower
       than SLOWER x it, mean a neighbour took a core: drop to one thread. One step a little slow is a burst,
       not a neighbour: the window drawing a new attention snapshot took ~30 ms of a core (~1.7x a step);
       a neighbour made 2-thread steps 5-35x slower;
@@ -242,7 +243,7 @@ class AdaptiveThreads:
     """
 
     FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
-    SLOWER, VERY_SLOWER = 2.0, 4.0
+    SLOWER, MUCH_SLOWER = 2.0, 4.0
     SLOW_STEPS = 2
     FIRST_BACKOFF, MAX_BACKOFF = 16, 512
     PROBE_STEPS = 2
@@ -310,7 +311,7 @@ class AdaptiveThreads:
         usual = self._median(n)
         if n > 1 and usual is not None and seconds > self.SLOWER * usual:
             self.slow_in_a_row += 1
-            if self.slow_in_a_row >= self.SLOW_STEPS or seconds > self.VERY_SLOWER * usual:
+            if self.slow_in_a_row >= self.SLOW_STEPS or seconds > self.MUCH_SLOWER * usual:
                 self.switches += 1
                 self.slow_in_a_row = 0
                 self._wait_at_one(self.FIRST_BACKOFF)
