@@ -185,7 +185,7 @@ def compiler_available(device: torch.device) -> bool:
 
 def should_compile(mode: str, device: torch.device, flops_per_step: float, max_steps: int) -> bool:
     """TrainSpec.compile: 'off' never, 'on' whenever a compiler exists, 'auto' when the run is long and
-    heavy enough that the 2-30 s of compiling (~2 s from the cache) is won back by faster steps."""
+    heavy enough that compiling (15-90 s the first time here, ~5 s from the cache) is won back by faster steps."""
     if mode == "off" or os.environ.get("PLAYGROUND_COMPILE") == "off":
         return False
     if not compiler_available(device):
