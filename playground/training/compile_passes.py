@@ -66,6 +66,8 @@ def _embedding_backward_without_atomics(graph: torch.fx.Graph, node: torch.fx.No
     if not (_is_zeros(table) and len(indices) == 1 and _ndim(table) == 2):
         return
     (index,) = indices
+    if not isinstance(index, torch.fx.Node):
+        return
     rows = _shape(table)[0]
     # The mask leaves out padding rows (and guards the bounds, which the forward embedding already checked).
     with graph.inserting_before(node):
