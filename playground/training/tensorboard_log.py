@@ -79,8 +79,8 @@ class TensorBoardLog:
 
     def _image(self, tag: str, rgb: np.ndarray, step: int) -> None:
         """An (H, W, 3) uint8 image as a PNG summary. Written directly: SummaryWriter.add_image converts the
-        pixels to float and back and compresses hard, ~29 ms for the default decoder's grid on the training
-        thread at every snapshot; this takes ~2 ms."""
+        pixels to float and back and compresses hard: 11.6 ms per default-decoder snapshot on the training
+        thread against 6.0 ms this way (grid and PNG together)."""
         from PIL import Image
         from tensorboard.compat.proto.summary_pb2 import Summary
 
@@ -91,6 +91,7 @@ class TensorBoardLog:
         self._summary(Summary(value=[Summary.Value(tag=tag, image=picture)]), step)
 
     def _summary(self, summary: object, step: int) -> None:
+        # SummaryWriter's add_* methods each build their own Summary; a ready-made one goes to its file writer.
         self._writer._get_file_writer().add_summary(summary, step)
 
     def flush(self) -> None:
