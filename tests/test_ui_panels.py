@@ -86,6 +86,10 @@ def test_loss_plot_range_holds_still_until_the_curve_leaves_its_frame(qtbot):
     panel.add_metrics([metrics(s, 1.0) for s in range(150, 400)])
     (left, right), (bottom, top) = shown_range()
     assert len(changes) > before and right >= 399 and bottom <= 1.0
+    for step, diverged in ((400, float("inf")), (401, float("nan"))):  # a diverging run's last evaluations
+        panel.add_metrics([metrics(step, 1.0, val=diverged)])
+        (_, right), losses = shown_range()
+        assert losses == [bottom, top] and right >= step  # the losses still framed by the finite values
 
 
 def test_loss_panel_redraws_at_most_every_min_redraw_s_and_catches_up(qtbot):

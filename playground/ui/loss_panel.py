@@ -172,7 +172,8 @@ class LossPanel(QWidget):
             if np.isfinite(e.train_loss):
                 self.train.append(e.step, e.train_loss)
             if e.val_loss is not None:
-                self.val.append(e.step, e.val_loss)
+                if np.isfinite(e.val_loss):  # a diverging run's last evaluation can be inf or nan
+                    self.val.append(e.step, e.val_loss)
                 evaluated = True
             if e.val_accuracy is not None:
                 self.acc.append(e.step, e.val_accuracy)
@@ -199,11 +200,11 @@ class LossPanel(QWidget):
         self._drawn_at = time.monotonic()
 
     def _update_frame(self) -> None:
-        drawn = [series for series in (self.train, self.val) if series.n]
-        if not drawn:
+        losses = np.concatenate([self.train.y, self.val.y])  # finite only: add_metrics keeps no inf or nan
+        if not losses.size:
             return
-        low, high = min(float(s.y.min()) for s in drawn), max(float(s.y.max()) for s in drawn)
-        frame = loss_frame(max(s.x[-1] for s in drawn), low, high, self.logCheck.isChecked())
+        last = max(series.x[-1] for series in (self.train, self.val) if series.n)
+        frame = loss_frame(last, float(losses.min()), float(losses.max()), self.logCheck.isChecked())
         if frame != self._framed:
             self._framed = frame
             x0, x1, y0, y1 = frame
