@@ -63,7 +63,7 @@ def _unfuse_bias_add(graph: torch.fx.Graph, node: torch.fx.Node) -> None:
 def _embedding_backward_without_atomics(graph: torch.fx.Graph, node: torch.fx.Node) -> None:
     """zeros(V, C).index_put_([index], values * mask, accumulate=True) -> embedding_grad."""
     table, mask, indices, values = node.args
-    if not (_is_zeros(table) and len(indices) == 1 and _ndim(table) == 2):
+    if not (_is_zeros(table) and len(indices) == 1 and len(_shape(table)) == 2):
         return
     (index,) = indices
     if not isinstance(index, torch.fx.Node):
@@ -93,10 +93,6 @@ def _on_cpu(node: torch.fx.Node) -> bool:
 def _shape(node: Any) -> tuple[int, ...]:
     value = node.meta.get("val") if isinstance(node, torch.fx.Node) else None
     return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
-
-
-def _ndim(node: Any) -> int:
-    return len(_shape(node))
 
 
 def _is_zeros(node: Any) -> bool:

@@ -10,8 +10,9 @@
     playground attention RUN --out evolution.gif                     the snapshots saved during training
 
 --layer and --head count from 1, as the window's pickers and the figures do: `--layer 1 --head 1` is the
-first head of the first layer; so does a numeric --highlight (`--highlight 1` is the first token). They become 0-based indices here, at the edge; every Python function below
-(render_view, evolution_frames, the views) takes 0-based indices.
+first head of the first layer; so does a numeric --highlight (`--highlight 1` is the first token). They
+become 0-based indices here, at the edge; every Python function below (render_view, evolution_frames, the
+views) takes 0-based indices.
 """
 
 from __future__ import annotations
