@@ -17,6 +17,9 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
                 "val_loss_ratio", "compile_s", "path"):
         assert key in row
     assert row["speed_ratio"] > 0 and row["playground_val_loss"] > 0
+    # No path runs its matmuls faster than the machine's peak: MFU below 1, so the ceiling is above the ratio.
+    assert 0 < row["mfu"] < 1 and row["ceiling_speed_ratio"] > row["speed_ratio"]
+    assert row["peak_source"].startswith("measured 2048^3 float32")
     assert result["contention"]["contended_ratio"] > 0
     assert "one_thread_speed_ratio" in result["threads"]
     assert result["capture"]["percent_at_interval"] >= 0
@@ -44,3 +47,24 @@ def test_reference_started_from_the_playground_weights_is_the_same_model():
     theirs = [reference.train_step(session.dataset.batch("train", 4, batches)) for _ in range(6)]
     assert ours == pytest.approx(theirs, rel=1e-4)
     assert ours[-1] < ours[0]  # it learned something, so equal losses are not two untouched models
+
+
+def test_gpu_peak_comes_from_the_datasheet_of_the_named_gpu(monkeypatch):
+    import torch
+
+    from playground.bench.hardware import peak_matmul
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H100 PCIe")
+    peak = peak_matmul(torch.device("cuda"), torch.bfloat16)
+    assert (peak.flops_per_s, peak.source) == (756.0e12, "H100 PCIe datasheet bf16")
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H200")
+    assert peak_matmul(torch.device("cuda"), torch.bfloat16).flops_per_s == 989.4e12
+
+
+def test_utilisation_is_the_matmul_floor_against_both_step_times():
+    from playground.bench.hardware import Peak, utilisation
+
+    fields = utilisation(flops_per_step=1e9, step_s=0.05, reference_step_s=0.1, peak=Peak(1e11, "test"))
+    assert fields["matmul_floor_ms"] == pytest.approx(10.0)
+    assert fields["mfu"] == pytest.approx(0.2)  # 1e9 FLOPs in 50 ms is 2e10 FLOP/s of 1e11
+    assert fields["ceiling_speed_ratio"] == pytest.approx(10.0)  # the reference's 100 ms against the 10 ms floor

@@ -132,7 +132,9 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     """Playground (A) and the textbook loop (B) on the same batches, A B A B; then both validation losses."""
     import torch
 
+    from playground.bench.hardware import peak_matmul, utilisation
     from playground.bench.reference import ReferenceTrainer
+    from playground.core.estimates import flops_per_step
 
     total = warm + rounds * k
     spec = _compile_like_preset(spec, total)
@@ -175,6 +177,11 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     val_batches = [session.dataset.batch("val", spec.train.batch_size, val_gen) for _ in range(spec.train.eval_batches)]
     ref_val = reference.evaluate(val_batches)
     pg, ref = statistics.median(pg_times), statistics.median(ref_times)
+    torch.set_num_threads(plain)  # the machine's best, as the reference runs
+    try:
+        peak = peak_matmul(session.placement.device, session.placement.dtype)
+    finally:
+        torch.set_num_threads(ours)
     return {
         "family": family, "shape": shape, "preset": spec.name,
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
@@ -187,6 +194,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "compile_s": session._step_fn.compile_seconds, "first_step_s": first_step_s,
         "playground_val_loss": pg_val, "reference_val_loss": ref_val, "val_loss_ratio": pg_val / ref_val,
         "same_start_share": same_start,
+        **utilisation(flops_per_step(spec, session.info), pg, ref, peak),
     }
 
 
@@ -375,12 +383,16 @@ def print_table(result: dict[str, Any]) -> None:
     rows = result.get("training", [])
     if rows:
         print(f"{'family':<8} {'shape':<7} {'model':<28} {'playground/s':>13} {'reference/s':>12} {'ratio':>6} "
-              f"{'val (pg / ref)':>16} {'compile':>8}  path")
+              f"{'ceiling':>7} {'MFU':>4} {'val (pg / ref)':>16} {'compile':>8}  path")
         for r in rows:
             comp = f"{r['compile_s']:.1f}s" if r["compile_s"] else "-"
             print(f"{r['family']:<8} {r['shape']:<7} {r['model']:<28} {r['playground_per_s']:>13,.0f} "
-                  f"{r['reference_per_s']:>12,.0f} {r['speed_ratio']:>5.2f}x "
-                  f"{r['playground_val_loss']:>7.3f} / {r['reference_val_loss']:<6.3f} {comp:>8}  {r['path']}")
+                  f"{r['reference_per_s']:>12,.0f} {r['speed_ratio']:>5.2f}x {r['ceiling_speed_ratio']:>6.2f}x "
+                  f"{r['mfu']:>4.0%} {r['playground_val_loss']:>7.3f} / {r['reference_val_loss']:<6.3f} {comp:>8}  "
+                  f"{r['path']}")
+        print(f"ceiling: the most any path could gain here, the step's model FLOPs at the peak matmul rate "
+              f"({rows[0]['peak_flops_per_s'] / 1e9:,.0f} GFLOP/s, {rows[0]['peak_source']}); "
+              f"MFU: achieved model FLOP/s / that peak")
     if "contention" in result:
         c = result["contention"]
         print(f"one core busy elsewhere: {c['quiet_step_ms']:.0f} ms/step quiet, {c['contended_step_ms']:.0f} ms "
