@@ -66,8 +66,11 @@ def measured_matmul_flops(device: torch.device, dtype: torch.dtype, n: int, repe
 
 
 def _sync(device: torch.device) -> None:
+    """Wait for the device: GPU kernels return before they finish."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def utilisation(flops_per_step: float, step_s: float, reference_step_s: float, peak: Peak) -> dict[str, object]:
