@@ -4,13 +4,17 @@ Kept apart from the session so the fast paths live in one place. Two ways to tak
 
 - eager: the session's forward_loss (under the placement's autocast), `loss.backward()`, `clip_grad_norm_`,
   `optimizer.step()`;
-- compiled (`torch.compile`, when `device.should_compile` says it pays): forward + loss as one graph
-  (its backward compiled with it), then clipping and the AdamW update as a second graph over all
-  parameters at once. The update reads and writes the optimizer's own state tensors (`exp_avg`,
-  `exp_avg_sq`, `step`), so checkpoints, resume and `optimizer.state_dict()` are exactly the eager
-  ones, and the model itself is never wrapped: its state_dict keys stay clean, and attention
-  snapshots, evaluation and sampling run the plain module. The learning rate enters the graph as a
-  tensor, so changing it live (`set_lr`, warm-up, cosine) never recompiles.
+- compiled (`torch.compile`, when `device.should_compile` says it pays): the whole step is one graph.
+  `torch.func.grad_and_value` differentiates the forward + loss with respect to the trainable weights,
+  and clipping and the AdamW update follow in the same graph, so inductor sees forward, backward and
+  update at once: no autograd engine, no `.grad` tensors, one call and one guard check per step instead
+  of three graphs (forward, backward, update). Measured at the default decoder on a 2-core AMD EPYC:
+  ~11 % faster than the three-graph step, alternated in one process, the same losses to 4 decimals.
+  The update reads and writes the optimizer's own state tensors (`exp_avg`, `exp_avg_sq`, `step`),
+  so checkpoints, resume and `optimizer.state_dict()` are exactly the eager ones, and the model itself
+  is never wrapped: its state_dict keys stay clean, and attention snapshots, evaluation and sampling
+  run the plain module. The learning rate enters the graph as a tensor, so changing it live (`set_lr`,
+  warm-up, cosine) never recompiles.
 
 Precision (bf16 autocast) and the attention path come from the Placement (see device.py). Autocast is
 entered around the compiled forward, not inside it: a graph that enters autocast itself is never stored in
@@ -28,6 +32,8 @@ from collections import deque
 from collections.abc import Callable
 
 import torch
+from torch import nn
+from torch.func import functional_call, grad_and_value
 
 from playground.data.base import Batch
 from playground.training.compile_passes import CpuTrainingPasses
@@ -73,8 +79,8 @@ class TrainStep:
         self.compile_seconds: float | None = None  # wall time of the first (compiling) compiled step
         self._notes: list[str] = [COMPILING_NOTE] if self.compiled else []
         self._lr = torch.zeros((), dtype=torch.float32, device=placement.device)
-        self._compiled_forward: ForwardLoss | None = None
-        self._compiled_update: Callable[..., None] | None = None
+        self._loss_of = _LossOf(model, forward_loss)
+        self._compiled_whole: Callable[..., torch.Tensor] | None = None
         most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
         self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
 
@@ -89,7 +95,7 @@ class TrainStep:
             group["lr"] = lr  # the float stays the optimizer's (checkpoints); the compiled path reads _lr
         if self.compiled:
             try:
-                if self.threads is None or self._compiled_forward is None:  # the first step compiles: not timed
+                if self.threads is None or self._compiled_whole is None:  # the first step compiles: not timed
                     return self._compiled_step(batch, lr)
                 self.threads.before_step()
                 started = time.perf_counter()
@@ -117,48 +123,47 @@ class TrainStep:
 
     # ----- compiled -------------------------------------------------------------------------------------
     def _compiled_step(self, batch: Batch, lr: float) -> float:
-        first = self._compiled_forward is None
+        first = self._compiled_whole is None
         started = time.perf_counter()
         if first:
             enable_compile_cache()
             _allow_many_sessions()
-            self._compiled_forward = torch.compile(self.forward_loss, dynamic=False, options=COMPILE_OPTIONS)
-            self._compiled_update = torch.compile(_clip_and_adamw, dynamic=False, options=COMPILE_OPTIONS)
-        assert self._compiled_forward is not None and self._compiled_update is not None
+            self._compiled_whole = torch.compile(_whole_step, dynamic=False, options=COMPILE_OPTIONS)
+        assert self._compiled_whole is not None
+        self._lr.fill_(lr)
+        names, state, decays = self._update_state()
+        group = self.optimizer.param_groups[0]
+        beta1, beta2 = group["betas"]
         with self.placement.autocast_context():
-            loss, _ = self._compiled_forward(batch)
+            loss = self._compiled_whole(self._loss_of, names, *state, self._lr, batch, decays, float(beta1),
+                                        float(beta2), float(group["eps"]), float(self.grad_clip))
         loss_value = loss.item()
-        if math.isfinite(loss_value):
-            loss.backward()
-            self._lr.fill_(lr)
-            self._update(self._compiled_update)
-        self.optimizer.zero_grad(set_to_none=True)
         if first:
             self.compile_seconds = time.perf_counter() - started
             self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s")
         return loss_value
 
-    def _update(self, update: Callable[..., None]) -> None:
-        params, grads, exp_avgs, exp_avg_sqs, steps, decays = [], [], [], [], [], []
+    def _update_state(self) -> tuple[tuple[str, ...], tuple[list[torch.Tensor], ...], tuple[float, ...]]:
+        """The trainable weights (by their name in the model) and torch.optim.AdamW's state for each, as the
+        compiled step takes them: parameters detached (the graph updates them in place, outside autograd)."""
+        names_of = {id(p): f"model.{name}" for name, p in self.model.named_parameters()}
+        names, params, exp_avgs, exp_avg_sqs, steps, decays = [], [], [], [], [], []
         for group in self.optimizer.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if not p.requires_grad:
                     continue
                 state = self.optimizer.state[p]
                 if not state:  # what torch.optim.AdamW creates on its first step
                     state["step"] = torch.tensor(0.0, dtype=torch.float32)
                     state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                     state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                params.append(p)
-                grads.append(p.grad)
+                names.append(names_of[id(p)])
+                params.append(p.detach())
                 exp_avgs.append(state["exp_avg"])
                 exp_avg_sqs.append(state["exp_avg_sq"])
                 steps.append(state["step"])
                 decays.append(float(group["weight_decay"]))
-        group = self.optimizer.param_groups[0]
-        beta1, beta2 = group["betas"]
-        update(params, grads, exp_avgs, exp_avg_sqs, steps, self._lr, tuple(decays), float(beta1), float(beta2),
-               float(group["eps"]), float(self.grad_clip))
+        return tuple(names), (params, exp_avgs, exp_avg_sqs, steps), tuple(decays)
 
     def _fall_back(self, err: Exception) -> None:
         self.compiled = False
@@ -192,25 +197,60 @@ def _plain_adamw(optimizer: torch.optim.Optimizer) -> bool:
     )
 
 
-@torch.no_grad()
+class _LossOf(nn.Module):
+    """forward_loss as a module whose weights `functional_call` can swap for the ones being differentiated.
+
+    forward_loss reaches the model through its own references (the session's), which are this module's
+    `model`: swapping `model.<name>` here swaps it there."""
+
+    def __init__(self, model: nn.Module, forward_loss: ForwardLoss) -> None:
+        super().__init__()
+        self.model = model
+        self.forward_loss = forward_loss
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        loss, _ = self.forward_loss(batch)
+        return loss
+
+
+def _whole_step(loss_of: _LossOf, names: tuple[str, ...], params: list[torch.Tensor], exp_avgs: list[torch.Tensor],
+                exp_avg_sqs: list[torch.Tensor], steps: list[torch.Tensor], lr: torch.Tensor, batch: Batch,
+                decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float) -> torch.Tensor:
+    """Forward, loss, backward, clipping and the AdamW update: the function torch.compile makes one graph of."""
+
+    def loss_at(weights: list[torch.Tensor]) -> torch.Tensor:
+        return functional_call(loss_of, dict(zip(names, weights)), (batch,))
+
+    grads, loss = grad_and_value(loss_at)(params)
+    with torch.no_grad():
+        _clip_and_adamw(params, grads, exp_avgs, exp_avg_sqs, steps, lr, decays, beta1, beta2, eps, max_norm,
+                        keep=torch.isfinite(loss))
+    return loss
+
+
 def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
                     exp_avg_sqs: list[torch.Tensor], steps: list[torch.Tensor], lr: torch.Tensor,
-                    decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float) -> None:
-    """clip_grad_norm_ then torch.optim.AdamW's update, written out so one graph holds all of it."""
+                    decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float,
+                    keep: torch.Tensor) -> None:
+    """clip_grad_norm_ then torch.optim.AdamW's update, written out so the step's graph holds all of it.
+
+    keep (a bool scalar: the loss was finite) decides inside the graph whether anything is written: a
+    non-finite loss updates nothing, as in the eager step, which checks it before calling backward."""
     if max_norm > 0:
         total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2.0) for g in grads]), 2.0)
         coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
         grads = [g * coef for g in grads]
     for p, g, m, v, step, decay in zip(params, grads, exp_avgs, exp_avg_sqs, steps, decays):
-        step.add_(1)
-        if decay:
-            p.mul_(1 - lr * decay)
-        m.lerp_(g, 1 - beta1)
-        v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = (1 - beta2**step).sqrt()
-        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
-        p.sub_((lr / bias_correction1) * m / denom)
+        new_step = step + 1
+        new_m = m.lerp(g, 1 - beta1)
+        new_v = v * beta2 + (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1**new_step
+        bias_correction2_sqrt = (1 - beta2**new_step).sqrt()
+        denom = new_v.sqrt() / bias_correction2_sqrt + eps
+        decayed = p * (1 - lr * decay) if decay else p
+        new_p = decayed - (lr / bias_correction1) * new_m / denom
+        for old, new in ((step, new_step), (m, new_m), (v, new_v), (p, new_p)):
+            old.copy_(torch.where(keep, new, old))
 
 
 def machine_idle_seconds() -> float | None:
