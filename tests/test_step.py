@@ -240,3 +240,44 @@ def test_many_sessions_in_one_process_all_train_compiled(monkeypatch):
         session = TrainingSession(spec(compile="on").updated({"model.n_embd": width, "model.n_layer": 1}))
         losses(session, 2)
         assert session._step_fn.compiled and counters["stats"]["unique_graphs"] > graphs
+
+
+ALLOCATOR_PROBE = r"""
+import json, resource, sys
+import torch
+from playground.training.allocator import keep_freed_memory, release_freed_memory
+
+def faults_per_step(steps=4):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(steps):  # what a training step does with its activations: allocate and touch them, free all
+        activations = [torch.ones(2**20) for _ in range(16)]  # 16 x 4 MB
+        del activations
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+default = faults_per_step()
+kept = keep_freed_memory()
+faults_per_step(8)  # the heap grows to fit the pattern (a few steps)
+retained = faults_per_step()
+held = rss_mb()
+release_freed_memory()
+print(json.dumps({"default": default, "kept": kept, "retained": retained, "held": held, "released": rss_mb()}))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc's malloc settings: Linux only")
+def test_freed_activations_stay_in_the_process_until_a_run_ends():
+    """A fresh process (malloc's settings are process-wide): with glibc's defaults a step's 64 MB of activations
+    go back to the OS when freed and are faulted in again; kept, reusing them costs no page faults; released
+    (a run has ended), they go back."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", ALLOCATOR_PROBE], capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout)
+    assert figures["default"] > 8_000  # 16,384 pages of 4 KB in 64 MB: most are handed back and faulted in again
+    assert figures["kept"] and figures["retained"] < 100
+    assert figures["held"] - figures["released"] > 50  # MB handed back by release_freed_memory

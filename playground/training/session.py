@@ -21,6 +21,7 @@ from playground.core.spec import RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
+from playground.training.allocator import keep_freed_memory
 from playground.training.device import Placement, place
 from playground.training.distributed import DistContext
 from playground.training.events import (
@@ -44,6 +45,7 @@ class TrainingSession:
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
+        keep_freed_memory()  # no page faults for every step's activations (allocator.py)
         self.placement: Placement = place(spec.train)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QThread
 
 from playground.core.spec import RunSpec
+from playground.training.allocator import release_freed_memory
 from playground.training.events import (
     AttentionSnapshot,
     CheckpointEvent,
@@ -225,6 +226,8 @@ class TrainingWorker(QThread):
         finally:
             for log in self.logs:
                 log.close()
+            self.session = None  # the model, optimizer and data of this run are not needed any more
+            release_freed_memory()
 
     def _report_device(self) -> None:
         """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""
