@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pytest
 import torch
@@ -96,25 +97,32 @@ def test_compiled_step_still_stops_on_divergence():
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
 
 
-def _policy_steps(policy, n, times, idle=None):
-    """Drive an AdaptiveThreads for n steps of `times[threads]` seconds; `idle` (a dict with "cores") adds
-    that many idle cores for each step's duration to the machine idle clock it reads."""
+def _policy_steps(policy, n, times, machine=None):
+    """Drive an AdaptiveThreads for n steps of `times[threads]` seconds. `machine` (a dict) is the fake machine
+    the policy reads: "now" its wall clock, "others" the CPU seconds other processes ran, "cores" how many cores
+    they keep busy during each step."""
     used = []
     for _ in range(n):
         policy.before_step()
         used.append(policy.current)
         seconds = times[policy.current]
-        if idle is not None:
-            idle["seconds"] += idle["cores"] * seconds
+        if machine is not None:
+            machine["now"] += seconds
+            machine["others"] += machine["cores"] * seconds
         policy.after_step(seconds)
     return used
+
+
+def _fake_machine():
+    machine = {"now": 0.0, "others": 0.0, "cores": 0.0}
+    return machine, {"neighbours": lambda: machine["others"], "clock": lambda: machine["now"]}
 
 
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():
     from playground.training.step import AdaptiveThreads
 
     saved = torch.get_num_threads()
-    policy = AdaptiveThreads(2, idle_seconds=lambda: None)  # a machine whose idle time is unknown
+    policy = AdaptiveThreads(2, neighbours=lambda: None)  # a machine whose CPU time is unknown: timing alone
     quiet, burst, contended = {2: 0.040, 1: 0.060}, {2: 0.100, 1: 0.060}, {2: 1.000, 1: 0.060}
 
     def steps(n, times):
@@ -131,11 +139,11 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
         assert policy.chosen == 2
         assert steps(3, contended) == [2, 1, 1]  # a very slow step: one thread at once
         assert policy.switches == 2
-        used = steps(AdaptiveThreads.FIRST_BACKOFF + 8, contended)  # probes all cores once, backs off
-        assert used.count(2) == 1 and policy.backoff == 2 * AdaptiveThreads.FIRST_BACKOFF
+        used = steps(AdaptiveThreads.FIRST_BACKOFF + 8, contended)  # probes once (a warm-up and a judged step)
+        assert used.count(2) == 2 and policy.backoff == 2 * AdaptiveThreads.FIRST_BACKOFF
         used = steps(2 * AdaptiveThreads.FIRST_BACKOFF + 5, quiet)  # quiet again: the next probe wins
         assert policy.chosen == 2 and used[-3:] == [2, 2, 2]
-        tiny = AdaptiveThreads(2, idle_seconds=lambda: None)  # where one thread is simply faster, it stays on one
+        tiny = AdaptiveThreads(2, neighbours=lambda: None)  # where one thread is simply faster, it stays on one
         policy = tiny
         steps(2 * (AdaptiveThreads.FIRST_STEPS + 1) + 100, {2: 0.050, 1: 0.010})
         assert tiny.chosen == 1 and tiny.switches == 0
@@ -143,25 +151,57 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
         torch.set_num_threads(saved)
 
 
-def test_adaptive_threads_skip_probes_while_no_core_sits_idle():
-    """Under contention a probe step on all cores costs one more very slow step: while the machine's idle
-    time says the neighbour still holds its core, the policy waits on one thread without probing."""
+def test_adaptive_threads_skip_probes_while_the_neighbour_stays():
+    """Under contention a probe on all cores costs more very slow steps: while the machine's CPU time says
+    another process still runs on a core, the policy waits on one thread without probing."""
     from playground.training.step import AdaptiveThreads
 
     saved = torch.get_num_threads()
-    idle = {"seconds": 100.0, "cores": 0.0}
-    policy = AdaptiveThreads(2, idle_seconds=lambda: idle["seconds"])
+    machine, clocks = _fake_machine()
+    policy = AdaptiveThreads(2, **clocks)
     quiet, contended = {2: 0.040, 1: 0.060}, {2: 1.000, 1: 0.060}
     try:
-        _policy_steps(policy, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 5, quiet, idle)
-        assert _policy_steps(policy, 2, contended, idle) == [2, 1]
-        used = _policy_steps(policy, 4 * AdaptiveThreads.FIRST_BACKOFF, contended, idle)  # no core idle
-        assert 2 not in used and policy.skipped_probes >= 2 and policy.backoff >= 4 * AdaptiveThreads.FIRST_BACKOFF
-        idle["cores"] = 1.0  # the neighbour left: a core sits idle while we run on the other
-        used = _policy_steps(policy, policy.until_probe + 3, quiet, idle)
+        _policy_steps(policy, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 5, quiet, machine)
+        machine["cores"] = 1.0  # a busy neighbour
+        assert _policy_steps(policy, 2, contended, machine) == [2, 1]
+        used = _policy_steps(policy, 4 * AdaptiveThreads.FIRST_BACKOFF, contended, machine)
+        assert 2 not in used and policy.skipped_probes > 2 * AdaptiveThreads.FIRST_BACKOFF
+        machine["cores"] = 0.0  # the neighbour left: all cores again within a few steps, not a long backoff
+        used = _policy_steps(policy, AdaptiveThreads.RECENT + AdaptiveThreads.PROBE_STEPS + 2, quiet, machine)
         assert policy.chosen == 2 and used[-2:] == [2, 2]
     finally:
         torch.set_num_threads(saved)
+
+
+def test_adaptive_threads_ignore_slow_steps_while_no_other_process_runs():
+    """The window's own bursts (drawing a snapshot) slow a step with no other process on the machine: all
+    cores stay. The same slow steps with a neighbour on a core drop to one thread."""
+    from playground.training.step import AdaptiveThreads
+
+    saved = torch.get_num_threads()
+    machine, clocks = _fake_machine()
+    policy = AdaptiveThreads(2, **clocks)
+    quiet, burst = {2: 0.040, 1: 0.060}, {2: 0.400, 1: 0.060}
+    try:
+        _policy_steps(policy, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 5, quiet, machine)
+        for _ in range(5):
+            assert _policy_steps(policy, 2, burst, machine) + _policy_steps(policy, 3, quiet, machine) == [2] * 5
+        assert policy.switches == 0
+        machine["cores"] = 1.0
+        assert _policy_steps(policy, 2, burst, machine) == [2, 1] and policy.switches == 1
+    finally:
+        torch.set_num_threads(saved)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="the machine's CPU time comes from Linux /proc/stat")
+def test_neighbour_cpu_time_leaves_out_this_process():
+    """This process spinning is not another process: the policy's neighbour share stays near zero."""
+    from playground.training.step import AdaptiveThreads, neighbour_cpu_seconds
+
+    before, started = neighbour_cpu_seconds(), time.perf_counter()
+    while time.perf_counter() - started < 0.5:
+        pass
+    assert (neighbour_cpu_seconds() - before) / (time.perf_counter() - started) < AdaptiveThreads.NEIGHBOUR
 
 
 def _rewritten(fn, *args):

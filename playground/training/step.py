@@ -253,14 +253,18 @@ def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_a
             old.copy_(torch.where(keep, new, old))
 
 
-def machine_idle_seconds() -> float | None:
-    """Idle core-seconds of the whole machine since boot (Linux /proc/stat); None where that is unknown."""
+def neighbour_cpu_seconds() -> float | None:
+    """Core-seconds that other processes have run: the machine's busy time since boot (Linux /proc/stat, in
+    clock ticks) less this process's own CPU time (all its threads: training, the window, the logs). Only
+    differences mean anything. None where the machine's time is unknown."""
     try:
         with open("/proc/stat", encoding="ascii") as stat:
-            fields = stat.readline().split()  # "cpu  user nice system idle iowait irq ..." in clock ticks
-        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, AttributeError):
+            fields = stat.readline().split()  # "cpu  user nice system idle iowait irq softirq steal ..."
+        user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[1:8])
+        busy = (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
         return None
+    return busy - time.process_time()
 
 
 class AdaptiveThreads:
@@ -268,31 +272,37 @@ class AdaptiveThreads:
 
     OpenMP threads spin at every barrier, so when another process takes one of the cores a multi-thread step
     waits on a descheduled thread and gets 5-50x slower (issue 8), while one thread keeps its speed. Quiet,
-    all cores are faster on the default decoder (measured here ~1.4x on 2 cores). So the step times decide:
+    all cores are faster on the default decoder (measured here ~1.5x on 2 cores). So:
 
     - start: a few steps at all cores, a few at one; keep the one with the faster best step;
     - at all cores, a step slower than MUCH_SLOWER x the recent median, or SLOW_STEPS steps in a row slower
-      than SLOWER x it, mean a neighbour took a core: drop to one thread. One step a little slow is a burst,
-      not a neighbour: the window drawing a new attention snapshot took ~30 ms of a core (~1.7x a step);
-      a neighbour made 2-thread steps 5-35x slower;
-    - at one thread, probe all cores again after `backoff` steps; a probe step that is not faster than one
-      thread ends the probe at once and doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it.
-      Where the machine's idle time is known (Linux), a probe is skipped (the backoff doubles) while less
-      than FREE_CORE of a core sat idle during the wait: the neighbour is still there, and a probe step
-      would cost one more slow step.
+      than SLOWER x it, mean a neighbour took a core: drop to one thread. Where the machine's CPU time is known
+      (Linux), a slow step counts only when other processes ran on at least NEIGHBOUR of a core during it:
+      this process's own bursts are not a neighbour. The window is one: redrawing a new attention snapshot
+      took ~30 ms of a core, and before this rule a few such steps kept window-driven training on one thread
+      for most of a run (measured: 73 and 90 of 120 steps in two of four runs, 60 instead of 40 ms a step);
+    - at one thread, probe all cores again after `backoff` steps. The first probe step warms the other
+      thread up and is not judged; a judged probe step that is not faster than one thread ends the probe and
+      doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it. Where the machine's CPU time is
+      known, a due probe waits while other processes ran on NEIGHBOUR of a core or more over the last RECENT
+      steps (the neighbour is still there, and a probe would cost more slow steps) and starts as soon as they
+      did not: all cores come back a few steps after the neighbour leaves.
     """
 
     FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
     SLOWER, MUCH_SLOWER = 2.0, 4.0
     SLOW_STEPS = 2
     FIRST_BACKOFF, MAX_BACKOFF = 16, 512
-    PROBE_STEPS = 2
+    PROBE_STEPS = 3  # the first warms up, the others are judged
     HISTORY = 9
-    FREE_CORE = 0.5
+    NEIGHBOUR = 0.5  # cores used by other processes that mean another process wants ours
+    RECENT = 8  # steps over which a neighbour is looked for before a probe (/proc/stat counts in 10 ms ticks)
 
-    def __init__(self, most: int, idle_seconds: Callable[[], float | None] = machine_idle_seconds) -> None:
+    def __init__(self, most: int, neighbours: Callable[[], float | None] = neighbour_cpu_seconds,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.most = most
-        self.idle_seconds = idle_seconds
+        self.neighbours = neighbours
+        self.clock = clock
         self.times: dict[int, deque[float]] = {most: deque(maxlen=self.HISTORY), 1: deque(maxlen=self.HISTORY)}
         self.plan: list[int] = [most] * (self.FIRST_STEPS + 1) + [1] * (self.FIRST_STEPS + 1)
         self.skip = {0, self.FIRST_STEPS + 1}  # the first step at a new setting is not measured
@@ -302,11 +312,11 @@ class AdaptiveThreads:
         self.until_probe = 0
         self.probing = 0  # probe steps left
         self.switches = 0  # how often it dropped to one thread because of slow steps
-        self.skipped_probes = 0  # probes not tried because no core was idle
+        self.skipped_probes = 0  # probes not tried because a neighbour was still running
         self.slow_in_a_row = 0
         self._step = 0
-        self._idle_at: float | None = None  # the machine's idle seconds when the wait at one thread began
-        self._waited = 0.0  # seconds of steps since then
+        self._step_began: tuple[float, float] | None = None  # (neighbours' CPU seconds, wall clock) at this step
+        self._recent: deque[tuple[float, float]] = deque(maxlen=self.RECENT)  # ... at the last few steps
 
     def before_step(self) -> None:
         if self.plan:
@@ -314,15 +324,18 @@ class AdaptiveThreads:
         elif self.chosen == 1 and not self.probing:
             self.until_probe -= 1
             if self.until_probe <= 0:
-                if self._no_core_idle():
+                if self._neighbour_stayed():
                     self.skipped_probes += 1
-                    self._stay_at_one()
+                    self.until_probe = 1  # looking costs nothing: look again at the next step
                 else:
                     self.probing = self.PROBE_STEPS
         if not self.plan:
             self.current = self.most if self.probing else self.chosen
         if torch.get_num_threads() != self.current:
             torch.set_num_threads(self.current)
+        self._step_began = self._clocks()
+        if self._step_began is not None:
+            self._recent.append(self._step_began)
 
     def after_step(self, seconds: float) -> None:
         n = self.current
@@ -339,6 +352,8 @@ class AdaptiveThreads:
         one = self._median(1)
         if self.probing:  # all cores, tried again while one thread is the choice
             self.probing -= 1
+            if self.probing == self.PROBE_STEPS - 1:
+                return  # the warm-up step after switching
             if one is not None and seconds >= one:
                 self._stay_at_one()  # still contended (or one thread is simply faster here): back off
                 return
@@ -346,10 +361,11 @@ class AdaptiveThreads:
             if not self.probing:
                 self.chosen, self.backoff = self.most, self.FIRST_BACKOFF
             return
-        if n == 1:
-            self._waited += seconds
         usual = self._median(n)
         if n > 1 and usual is not None and seconds > self.SLOWER * usual:
+            share = self._share(self._step_began)
+            if share is not None and share < self.NEIGHBOUR:
+                return  # slow, but no other process ran: this process's own burst (the window), not a neighbour
             self.slow_in_a_row += 1
             if self.slow_in_a_row >= self.SLOW_STEPS or seconds > self.MUCH_SLOWER * usual:
                 self.switches += 1
@@ -365,14 +381,22 @@ class AdaptiveThreads:
     def _wait_at_one(self, backoff: int) -> None:
         self.chosen, self.probing = 1, 0
         self.backoff = self.until_probe = backoff
-        self._idle_at, self._waited = self.idle_seconds(), 0.0
 
-    def _no_core_idle(self) -> bool:
-        """True when the machine's idle time during the wait says every other core was busy."""
-        now = self.idle_seconds()
-        if now is None or self._idle_at is None or self._waited <= 0:
-            return False
-        return (now - self._idle_at) / self._waited < self.FREE_CORE
+    def _clocks(self) -> tuple[float, float] | None:
+        others = self.neighbours()
+        return None if others is None else (others, self.clock())
+
+    def _share(self, began: tuple[float, float] | None) -> float | None:
+        """Cores other processes used on average since `began` (None where the machine's time is unknown)."""
+        now = self._clocks()
+        if now is None or began is None or now[1] <= began[1]:
+            return None
+        return (now[0] - began[0]) / (now[1] - began[1])
+
+    def _neighbour_stayed(self) -> bool:
+        """True when other processes used NEIGHBOUR of a core or more over the last RECENT steps."""
+        share = self._share(self._recent[0] if self._recent else None)
+        return share is not None and share >= self.NEIGHBOUR
 
     def _median(self, n: int) -> float | None:
         times = self.times[n]
