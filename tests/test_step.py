@@ -91,6 +91,47 @@ def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(t
 
 
 @pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def test_compiled_step_equals_eager_while_the_thread_count_changes_every_step(monkeypatch):
+    """AdaptiveThreads switches between one thread and all cores: each count runs its own compiled kernels (not
+    cpp.dynamic_threads, which drifted by 0.06-0.15 % here), and the losses stay the eager ones."""
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
+    eager = losses(TrainingSession(spec()))
+    session = TrainingSession(spec(compile="on"))
+    saved = torch.get_num_threads()
+    compiled = []
+    try:
+        for step in range(6):
+            torch.set_num_threads(1 + step % 2)
+            compiled.append(session.train_step().train_loss)
+    finally:
+        torch.set_num_threads(saved)
+    assert compiled == pytest.approx(eager, rel=1e-4)
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_before_its_step():
+    from playground.training.step import ONE_THREAD_NOTE, AdaptiveThreads
+
+    session = TrainingSession(spec(compile="on", max_steps=12))
+    session._step_fn.threads = AdaptiveThreads(2)
+    saved = torch.get_num_threads()
+    seen = []  # ("note", message) and ("step", thread count) in the order the driver sees them
+    try:
+        for event in session.run():
+            if isinstance(event, StatusEvent):
+                seen.append(("note", event.message))
+            elif isinstance(event, MetricsEvent):
+                seen.append(("step", torch.get_num_threads()))
+    finally:
+        torch.set_num_threads(saved)
+    steps = [threads for kind, threads in seen if kind == "step"]
+    assert steps[0] == 2 and 1 in steps  # compiled for all cores first; the policy's plan tries one thread too
+    first_one = next(i for i, item in enumerate(seen) if item == ("step", 1))
+    assert seen[first_one - 1] == ("note", ONE_THREAD_NOTE)
+    assert seen.count(("note", ONE_THREAD_NOTE)) == 1
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 def test_compiled_step_still_stops_on_divergence():
     diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
     events = list(TrainingSession(diverging).run())

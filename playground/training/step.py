@@ -47,19 +47,23 @@ from playground.training.device import (
 
 ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 
-# Inductor settings for both graphs (they are part of its cache key):
+# Inductor settings for the step's graph (they are part of its cache key):
 # - use_decompose_tanh: GPT-2's tanh-GELU through exp. Sleef's tanh, which inductor calls otherwise, made
 #   the GELU kernels 2 ms each at the default decoder (4x a plain exp); measured 10 % of the whole step.
-# Not cpp.dynamic_threads: with it, 2-thread steps gave losses 0.5 % off the eager ones (torch 2.13). The
-# kernels bake in the thread count instead, and dynamo guards on it, so AdaptiveThreads' first step at a
-# new count compiles that count's graphs once (from inductor's cache after the first run on a machine).
+# Not cpp.dynamic_threads (kernels that read the thread count when they run, so one compile would serve every
+# count): with it, compiled steps drift from the eager ones, 0.5 % on the Xeon; on the AMD EPYC with the count
+# switching every step, 0.06-0.15 % by the sixth step of the tiny test decoder (a test checks 1e-4 without it).
+# The kernels bake in the thread count instead, and dynamo guards on it, so AdaptiveThreads' first step at a
+# new count compiles that count's graph once (from inductor's cache after the first run on a machine).
 # - post_grad_custom_post_pass: a Linear's bias added in the next fused kernel, not copied into addmm's output
 #   first (~2.5 % of the default decoder's step); the embedding's gradient summed by aten, not with atomic adds
 #   (compile_passes.py).
 COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
 
-COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine up to a minute;"
+COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
                   " a few seconds once it is cached)...")
+ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
+                   " needs a core; once per model shape on this machine)...")
 
 
 class TrainStep:
@@ -83,6 +87,7 @@ class TrainStep:
         self._compiled_whole: Callable[..., torch.Tensor] | None = None
         most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
         self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
+        self._thread_counts: set[int] = set()  # counts the compiled step has run at (each compiles once)
 
     def notes(self) -> list[str]:
         """Status lines for the user since the last call ("compiling...", "compiled in 9.1 s")."""
@@ -96,11 +101,17 @@ class TrainStep:
         if self.compiled:
             try:
                 if self.threads is None or self._compiled_whole is None:  # the first step compiles: not timed
+                    if self.threads is not None:  # the count the policy starts on, compiled first
+                        torch.set_num_threads(self.threads.most)
+                        self._thread_counts.add(self.threads.most)
                     return self._compiled_step(batch, lr)
                 self.threads.before_step()
                 started = time.perf_counter()
                 loss_value = self._compiled_step(batch, lr)
                 self.threads.after_step(time.perf_counter() - started)
+                self._thread_counts.add(self.threads.current)
+                if self.threads.plan and self.threads.plan[0] not in self._thread_counts:
+                    self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it
                 return loss_value
             except Exception as err:  # noqa: BLE001 - a compiler problem must never stop a lesson
                 self._fall_back(err)
