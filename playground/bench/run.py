@@ -132,7 +132,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     """Playground (A) and the textbook loop (B) on the same batches, A B A B; then both validation losses."""
     import torch
 
-    from playground.bench.hardware import peak_matmul, utilisation
+    from playground.bench.hardware import utilisation
     from playground.bench.reference import ReferenceTrainer
     from playground.core.estimates import flops_per_step
 
@@ -163,6 +163,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     while policy is not None and policy.plan:  # warm-up includes choosing the thread count (a few steps at each)
         session.train_step()
     ref_steps(warm)
+    _peak(session)  # before and after the timed rounds: the fastest of both (hardware.peak_matmul)
     pg_times, ref_times = [], []
     for _ in range(rounds):
         t = time.perf_counter()
@@ -177,11 +178,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     val_batches = [session.dataset.batch("val", spec.train.batch_size, val_gen) for _ in range(spec.train.eval_batches)]
     ref_val = reference.evaluate(val_batches)
     pg, ref = statistics.median(pg_times), statistics.median(ref_times)
-    torch.set_num_threads(plain)  # the machine's best, as the reference runs
-    try:
-        peak = peak_matmul(session.placement.device, session.placement.dtype)
-    finally:
-        torch.set_num_threads(ours)
+    peak = _peak(session)
     return {
         "family": family, "shape": shape, "preset": spec.name,
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
@@ -196,6 +193,20 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "same_start_share": same_start,
         **utilisation(flops_per_step(spec, session.info), pg, ref, peak),
     }
+
+
+def _peak(session: Any) -> Any:
+    """The peak matmul rate in the session's precision, at every core (the machine's best, as the reference runs)."""
+    import torch
+
+    from playground.bench.hardware import peak_matmul
+
+    ours = torch.get_num_threads()
+    torch.set_num_threads(_cores())
+    try:
+        return peak_matmul(session.placement.device, session.placement.dtype)
+    finally:
+        torch.set_num_threads(ours)
 
 
 def _path(session: Any) -> str:
