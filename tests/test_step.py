@@ -132,6 +132,20 @@ def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_
 
 
 @pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def test_compiled_step_with_frozen_layers_trains_the_rest_like_eager():
+    """Fine-tuning freezes the lower layers: the compiled step differentiates only the trainable weights."""
+    frozen = spec().updated({"model.freeze_layers": 1})
+    eager = losses(TrainingSession(frozen))
+    session = TrainingSession(frozen.updated({"train.compile": "on"}))
+    start = {k: v.clone() for k, v in session.model.state_dict().items()}
+    assert session._step_fn.compiled
+    assert losses(session) == pytest.approx(eager, rel=1e-4)
+    now = session.model.state_dict()
+    assert all(torch.equal(now[k], start[k]) for k in start if k.startswith(("blocks.0.", "tok_emb.")))
+    assert not torch.equal(now["blocks.1.ffn.fc1.weight"], start["blocks.1.ffn.fc1.weight"])
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 def test_compiled_step_still_stops_on_divergence():
     diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
     events = list(TrainingSession(diverging).run())

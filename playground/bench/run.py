@@ -327,6 +327,9 @@ def memory(spec: Any, steps: int) -> dict[str, Any]:
     """Resident memory after N/10 and after N steps (flat means nothing leaks), and the process peak."""
     if not Path("/proc/self/statm").exists():
         return {"note": "needs /proc (Linux)"}
+    from playground.training.allocator import release_freed_memory
+
+    release_freed_memory()  # what the earlier (larger) cases left in this process's heap is not this run's
     session = _session(_compile_like_preset(spec, 10_000))
     rows = {}
     for n in (steps // 10, steps):
