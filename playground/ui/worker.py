@@ -169,54 +169,7 @@ class TrainingWorker(QThread):
     # ----- the thread ---------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D102 - QThread entry point
         try:
-            from playground.training.runs import (
-                CHECKPOINT_DIR,
-                MetricsLog,
-                new_run_dir,
-                write_run_info,
-            )
-            from playground.training.session import TrainingSession
-            from playground.training.tensorboard_log import TensorBoardLog
-
-            resumed = None
-            if self.resume_from is not None:  # continue a past run in its own folder
-                self.run_dir = Path(self.resume_from)
-                self.session = TrainingSession.resume(self.run_dir / CHECKPOINT_DIR, run_dir=self.run_dir)
-                self.step = resumed = self.session.step
-            else:
-                if self.runs_root is not None:
-                    self.run_dir = new_run_dir(self.runs_root, self.spec)
-                self.session = TrainingSession(self.spec, run_dir=self.run_dir)
-            self._report_device()
-            if self.run_dir is not None:
-                self.logs = [MetricsLog(self.run_dir, resume_from_step=resumed),
-                             TensorBoardLog(self.run_dir, resume_from_step=resumed)]
-                for log in self.logs:
-                    self.session.subscribe(log)
-            events = self.session.run()
-            while self._wait_for_work():
-                self._apply_lr()
-                event = next(events, None)
-                if event is None:
-                    self.done = True
-                    continue
-                if isinstance(event, MetricsEvent):
-                    self.step = event.step
-                    self._report_device()
-                    with self._cond:
-                        if self._steps_left:
-                            self._steps_left -= 1
-                if isinstance(event, AttentionSnapshot):
-                    self._snapshot_step = event.step
-                self.buffer.put(event)
-                if isinstance(event, FinishedEvent):
-                    self.done = True
-                    with self._cond:
-                        self._playing = False
-                        self._steps_left = 0
-            if self._save_on_stop and self.run_dir is not None and self.session.step > 0:
-                self.saved_to = self.session.save()
-                write_run_info(self.run_dir, {"step": self.session.step, "status": "saved"})
+            self._train()
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
             detail = str(err).strip() or type(err).__name__
             if not _is_expected(err):
@@ -226,8 +179,59 @@ class TrainingWorker(QThread):
         finally:
             for log in self.logs:
                 log.close()
-            self.session = None  # the model, optimizer and data of this run are not needed any more
+            self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
             release_freed_memory()
+
+    def _train(self) -> None:
+        """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
+        from playground.training.runs import (
+            CHECKPOINT_DIR,
+            MetricsLog,
+            new_run_dir,
+            write_run_info,
+        )
+        from playground.training.session import TrainingSession
+        from playground.training.tensorboard_log import TensorBoardLog
+
+        resumed = None
+        if self.resume_from is not None:  # continue a past run in its own folder
+            self.run_dir = Path(self.resume_from)
+            self.session = TrainingSession.resume(self.run_dir / CHECKPOINT_DIR, run_dir=self.run_dir)
+            self.step = resumed = self.session.step
+        else:
+            if self.runs_root is not None:
+                self.run_dir = new_run_dir(self.runs_root, self.spec)
+            self.session = TrainingSession(self.spec, run_dir=self.run_dir)
+        self._report_device()
+        if self.run_dir is not None:
+            self.logs = [MetricsLog(self.run_dir, resume_from_step=resumed),
+                         TensorBoardLog(self.run_dir, resume_from_step=resumed)]
+            for log in self.logs:
+                self.session.subscribe(log)
+        events = self.session.run()
+        while self._wait_for_work():
+            self._apply_lr()
+            event = next(events, None)
+            if event is None:
+                self.done = True
+                continue
+            if isinstance(event, MetricsEvent):
+                self.step = event.step
+                self._report_device()
+                with self._cond:
+                    if self._steps_left:
+                        self._steps_left -= 1
+            if isinstance(event, AttentionSnapshot):
+                self._snapshot_step = event.step
+            self.buffer.put(event)
+            if isinstance(event, FinishedEvent):
+                self.done = True
+                with self._cond:
+                    self._playing = False
+                    self._steps_left = 0
+        if self._save_on_stop and self.run_dir is not None and self.session.step > 0:
+            self.saved_to = self.session.save()
+            write_run_info(self.run_dir, {"step": self.session.step, "status": "saved"})
 
     def _report_device(self) -> None:
         """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""
