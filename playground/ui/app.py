@@ -1,17 +1,24 @@
 """`run_app()`: what `playground` and `python -m playground` open.
 
-Only Qt and the torch-free core are imported before the window paints; PyTorch loads in the background.
+Only Qt and the torch-free core are imported before the window paints; pyqtgraph loads right after the first
+paint and PyTorch in the background after that.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, resolve_preset_path
+from playground.core.spec import RunSpec
 from playground.ui.settings import APPLICATION, ORGANISATION
+
+if TYPE_CHECKING:
+    from playground.ui.main_window import MainWindow
 
 
 def make_app() -> QApplication:
@@ -31,9 +38,16 @@ def run_app(preset: str | None = None) -> int:
     path = resolve_preset_path(source)
     builtin = path.resolve().parent == PRESETS_DIR.resolve()
 
+    window = open_window(spec, preset_path=None if builtin else path)  # noqa: F841 - alive while the app runs
+    return app.exec()
+
+
+def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:
+    """Show the app's window: its settings, menus and train bar paint first, the plots are built right after
+    that paint, and PyTorch loads in the background once they are up (see main_window.py)."""
     from playground.ui.main_window import MainWindow
 
-    window = MainWindow(spec, preset_path=None if builtin else path)
+    window = MainWindow(spec, preset_path=preset_path, views_after_paint=True)
+    window.sigViewsBuilt.connect(window.start_warmup, Qt.ConnectionType.QueuedConnection)
     window.show()
-    QTimer.singleShot(0, window.start_warmup)
-    return app.exec()
+    return window

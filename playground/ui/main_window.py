@@ -2,13 +2,21 @@
 
 The window owns the current RunSpec (via the ConfigPanel) and at most one live TrainingWorker. A QTimer
 drains the worker's buffer a few times a second; nothing per training step crosses threads as a signal.
+
+The centre's views (loss curves, attention heatmaps, the tabs) are built by `build_views()`: in the app right
+after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
+the settings, menus and train bar need not wait for. Every entry point that touches a view builds them first
+(`_needs_views`), so a key pressed in that half second is not lost.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QIODevice, QSaveFile, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QIODevice, QSaveFile, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSlider,
@@ -28,18 +36,19 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
-from playground.ui.architecture_view import ArchitectureView
-from playground.ui.attention_grid import AttentionPanel
-from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.config_panel import ConfigPanel
-from playground.ui.inside_attention import InsideAttentionPanel
-from playground.ui.loss_panel import LossPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
-from playground.ui.run_tools import RunTools
-from playground.ui.samples_panel import SamplesPanel
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker, Warmup
+
+if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
+    from playground.ui.architecture_view import ArchitectureView
+    from playground.ui.attention_grid import AttentionGrid, AttentionPanel
+    from playground.ui.inside_attention import InsideAttentionPanel
+    from playground.ui.loss_panel import LossPanel
+    from playground.ui.run_tools import RunTools
+    from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves at most twice a second while training (see loss_panel.py)
@@ -55,6 +64,32 @@ def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
     )
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _needs_views(method: Method) -> Method:
+    """Build the centre's views before `method` runs (it touches them)."""
+    @functools.wraps(method)
+    def with_views(self: MainWindow, *args: Any, **kwargs: Any) -> Any:
+        self.build_views()
+        return method(self, *args, **kwargs)
+    return with_views  # type: ignore[return-value]
+
+
+class _ViewsPlaceholder(QLabel):
+    """Stands where the views go until they are built; its paint means the window is on screen."""
+    sigPainted = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Loading the plots…", parent)
+        self.setObjectName("viewsPlaceholder")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        self.sigPainted.emit()
+
+
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
@@ -63,8 +98,24 @@ def _duration(seconds: float) -> str:
 
 
 class MainWindow(QMainWindow):
+    sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
+
+    loss: LossPanel
+    lossPlot: Any  # the loss curves' pyqtgraph PlotWidget
+    attention: AttentionPanel
+    attentionGrid: AttentionGrid
+    samples: SamplesPanel
+    inside: InsideAttentionPanel
+    architecture: ArchitectureView
+    runTools: RunTools
+    tabs: QTabWidget
+    centreSplitter: QSplitter
+
     def __init__(self, spec: RunSpec, preset_path: str | Path | None = None,
-                 settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+                 settings: QSettings | None = None, parent: QWidget | None = None,
+                 views_after_paint: bool = False) -> None:
+        """`views_after_paint`: show the settings, menus and train bar first and build the plots right
+        after the first paint (the app); otherwise everything is built here."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.settings = settings or make_settings()
@@ -75,10 +126,65 @@ class MainWindow(QMainWindow):
         self._warmup: Warmup | None = None
         self._device = ""
         self._closing = False
+        self._views_built = False
 
         self.config = ConfigPanel(spec, self)
         self.config.setMinimumWidth(310)
         self.config.sigSpecChanged.connect(self._on_spec_changed)
+
+        right = QWidget(self)
+        self._rightLayout = QVBoxLayout(right)
+        self._rightLayout.setContentsMargins(4, 4, 4, 4)
+        self._rightLayout.addWidget(self._train_bar())
+        self._placeholder = _ViewsPlaceholder(right)
+        self._placeholder.sigPainted.connect(self.build_views, Qt.ConnectionType.QueuedConnection)
+        self._rightLayout.addWidget(self._placeholder, 1)
+
+        self.mainSplitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.mainSplitter.setObjectName("mainSplitter")
+        self.mainSplitter.addWidget(self.config)
+        self.mainSplitter.addWidget(right)
+        self.mainSplitter.setStretchFactor(1, 1)
+        self.mainSplitter.setChildrenCollapsible(False)
+        self.mainSplitter.setSizes([330, 950])
+        self.setCentralWidget(self.mainSplitter)
+
+        self.deviceLabel = QLabel("Device: loading PyTorch…", self)
+        self.deviceLabel.setObjectName("deviceLabel")
+        self.statusBar().addPermanentWidget(self.deviceLabel)
+        self._make_actions()
+        self._make_menus()
+
+        self._timer = QTimer(self)  # started with the views it refreshes
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._on_tick)
+        self._restart = QTimer(self)
+        self._restart.setSingleShot(True)
+        self._restart.setInterval(RESTART_DELAY_MS)
+        self._restart.timeout.connect(self.play)
+
+        self._reset_progress()
+        self._update_title()
+        self.resize(1280, 800)
+        self._restore_window_state()
+        if not views_after_paint:
+            self.build_views()
+
+    # ----- building -----------------------------------------------------------------------------
+    def build_views(self) -> None:
+        """The centre: loss curves above, the tabs (attention, samples, inside attention, architecture, try
+        it, confusion, runs) below, their menu actions, and the timer that feeds them. Once."""
+        if self._views_built:
+            return
+        self._views_built = True
+        from playground.ui.architecture_view import ArchitectureView
+        from playground.ui.attention_grid import AttentionPanel
+        from playground.ui.attention_tips import ARCHITECTURE, INSIDE
+        from playground.ui.inside_attention import InsideAttentionPanel
+        from playground.ui.loss_panel import LossPanel
+        from playground.ui.run_tools import RunTools
+        from playground.ui.samples_panel import SamplesPanel
+
         self.loss = LossPanel(self)
         self.lossPlot = self.loss.lossPlot
         self.attention = AttentionPanel(self)
@@ -96,6 +202,7 @@ class MainWindow(QMainWindow):
         self.architecture = ArchitectureView(self)
         self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
         self.runTools = RunTools(self)  # issues 6-7: Try it, Confusion and Runs tabs; exports; cluster command
+        self.runTools.add_menu_actions(self._fileMenu, self._trainMenu, before=self.quitAction)
 
         self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)
         self.centreSplitter.setObjectName("centreSplitter")
@@ -105,44 +212,15 @@ class MainWindow(QMainWindow):
         self.centreSplitter.setStretchFactor(1, 3)
         self.centreSplitter.setChildrenCollapsible(False)
         self.centreSplitter.setSizes([290, 430])
+        self._rightLayout.replaceWidget(self._placeholder, self.centreSplitter)
+        self._placeholder.hide()
+        self._placeholder.deleteLater()
 
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 4, 4, 4)
-        right_layout.addWidget(self._train_bar())
-        right_layout.addWidget(self.centreSplitter, 1)
-
-        self.mainSplitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.mainSplitter.setObjectName("mainSplitter")
-        self.mainSplitter.addWidget(self.config)
-        self.mainSplitter.addWidget(right)
-        self.mainSplitter.setStretchFactor(1, 1)
-        self.mainSplitter.setChildrenCollapsible(False)
-        self.mainSplitter.setSizes([330, 950])
-        self.setCentralWidget(self.mainSplitter)
-
-        self.deviceLabel = QLabel("Device: loading PyTorch…", self)
-        self.deviceLabel.setObjectName("deviceLabel")
-        self.statusBar().addPermanentWidget(self.deviceLabel)
-        self._make_actions()
-        self._make_menus()
-
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self._on_tick)
-        self._timer.start()
-        self._restart = QTimer(self)
-        self._restart.setSingleShot(True)
-        self._restart.setInterval(RESTART_DELAY_MS)
-        self._restart.timeout.connect(self.play)
-
-        self._reset_progress()
+        self._restore_views_state()
         self._update_family_tabs()
-        self._update_title()
-        self.resize(1280, 800)
-        self._restore_window_state()
+        self._timer.start()
+        self.sigViewsBuilt.emit()
 
-    # ----- building -----------------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
         """Add a panel to the centre tabs (for later panels: step-by-step view, runs, export…)."""
         index = self.tabs.addTab(widget, title)
@@ -213,7 +291,7 @@ class MainWindow(QMainWindow):
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
         self.resetAction = A("&Reset", "Ctrl+R", lambda: self.reset("Reset: fresh random weights, step 0."),
                              "resetAction", TIPS["reset"])
-        self.logAction = A("&Log-scale Loss", "Ctrl+L", lambda: self.loss.logCheck.toggle(), "logAction", TIPS["logy"])
+        self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -235,7 +313,7 @@ class MainWindow(QMainWindow):
         train = bar.addMenu("&Train")
         for action in (self.playAction, self.stepAction, self.resetAction):
             train.addAction(action)
-        self.runTools.add_menu_actions(file, train, before=self.quitAction)  # File > Export, Train > cluster
+        self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
         help_menu = bar.addMenu("&Help")
@@ -255,6 +333,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.spec.name}{where}[*] — Transformer Playground")
         self.setWindowModified(self.is_modified())
 
+    @_needs_views
     def _on_spec_changed(self, spec: RunSpec, keys: set[str]) -> None:
         self._update_title()
         self._update_family_tabs()
@@ -273,6 +352,7 @@ class MainWindow(QMainWindow):
         if was_playing:
             self._restart.start()
 
+    @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None) -> None:
         self.reset()
         self.preset_path = path
@@ -369,6 +449,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Preparing the model and the data…")
         return self.worker
 
+    @_needs_views
     def play(self) -> None:
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
@@ -376,6 +457,7 @@ class MainWindow(QMainWindow):
         self._ensure_worker().play()
         self._show_playing(True)
 
+    @_needs_views
     def pause(self) -> None:
         if self.worker is not None:
             self.worker.pause()
@@ -387,6 +469,7 @@ class MainWindow(QMainWindow):
         else:
             self.play()
 
+    @_needs_views
     def step_once(self) -> None:
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
@@ -395,6 +478,7 @@ class MainWindow(QMainWindow):
         self._ensure_worker().step_once()
         self._show_playing(False)
 
+    @_needs_views
     def reset(self, message: str = "") -> None:
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
@@ -411,6 +495,10 @@ class MainWindow(QMainWindow):
         self._show_playing(False)
         if message:
             self.statusBar().showMessage(message, 8000)
+
+    @_needs_views
+    def toggle_log_y(self) -> None:
+        self.loss.logCheck.toggle()
 
     def _on_space(self) -> None:
         self.toggle_play()
@@ -519,17 +607,23 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry:
             self.restoreGeometry(geometry)
-        for key, splitter in (("window/mainSplitter", self.mainSplitter), ("window/centreSplitter", self.centreSplitter)):
-            state = self.settings.value(key)
-            if state:
-                splitter.restoreState(state)
+        self._restore_splitter("window/mainSplitter", self.mainSplitter)
+
+    def _restore_views_state(self) -> None:
+        self._restore_splitter("window/centreSplitter", self.centreSplitter)
         self.loss.set_log_y(str(self.settings.value("view/logy", "false")).lower() == "true")
+
+    def _restore_splitter(self, key: str, splitter: QSplitter) -> None:
+        state = self.settings.value(key)
+        if state:
+            splitter.restoreState(state)
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
-        self.settings.setValue("window/centreSplitter", self.centreSplitter.saveState())
-        self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
+        if self._views_built:  # closed within the first half second: the views' last state stays
+            self.settings.setValue("window/centreSplitter", self.centreSplitter.saveState())
+            self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
         self.settings.sync()
 
     def shutdown(self) -> None:
