@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QSlider
 
 from playground.core.spec import make_spec
+from playground.ui import main_window
 from playground.ui.main_window import MainWindow
 
 TINY = {
@@ -83,11 +84,24 @@ def test_step_once_then_space_and_reset(window, qtbot):
     # Paused, the curve catches up with every step taken (while playing it redraws at most twice a second).
     qtbot.wait(400)  # the step in flight lands
     assert steps_on_plot(window) == window.loss.train.n == window.progressBar.value() == window.worker.step
+    assert window.stepLabel.text() == f"step {window.worker.step} / 400"
     old = window.worker
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert window.worker is None and window.progressBar.value() == 0 and steps_on_plot(window) == 0
     assert window.attentionGrid.snapshot is None
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
+
+
+def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step >= 3, timeout=WAIT_MS)
+    first, texts = window.worker.step, [window.stepLabel.text()]
+    for _ in range(75):  # 1.5 s, looking every 20 ms
+        qtbot.wait(20)
+        if window.stepLabel.text() != texts[-1]:
+            texts.append(window.stepLabel.text())
+    assert window.worker.step - first >= 12  # a change every 125 ms tick would have been possible
+    assert len(texts) - 1 <= 1.5 / main_window.PLOT_REDRAW_S + 1
 
 
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):
