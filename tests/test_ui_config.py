@@ -346,7 +346,7 @@ def test_app_window_shows_its_settings_first_then_the_plots(qtbot):
     qtbot.waitUntil(lambda: window._warmup is not None or window._device != "")  # then PyTorch, in the background
 
 
-def test_keys_pressed_before_the_plots_exist_are_not_lost(qtbot):
+def test_an_action_before_the_plots_exist_is_not_lost(qtbot):
     window = MainWindow(load_preset("decoder-pydoc"), views_after_paint=True)
     qtbot.addWidget(window)
     assert window.findChild(QWidget, "lossPlot") is None
@@ -363,6 +363,15 @@ def test_closing_before_the_plots_exist_keeps_their_saved_state(qtbot):
     window.close()
     assert window.findChild(QWidget, "lossPlot") is None
     assert make_settings().value("view/logy") in (True, "true")
+
+
+def test_opening_a_preset_shows_its_own_step_count_on_the_train_bar(window):
+    presets_menu = window.findChild(QMenu, "presetsMenu")
+    other = next(name for name in ("vit-digits", "encoder-reverse", "bert-pronoun")
+                 if load_preset(name).train.max_steps != window.spec.train.max_steps)
+    next(a for a in presets_menu.actions() if a.objectName() == f"preset:{other}").trigger()
+    steps = load_preset(other).train.max_steps
+    assert window.progressBar.maximum() == steps and window.stepLabel.text() == f"step 0 / {steps:,}"
 
 
 def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):

@@ -1,6 +1,7 @@
 """Training from the window: Play, Step, Reset, live lr, architecture changes, run folders, clean close."""
 
 import sys
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -95,13 +96,14 @@ def test_step_once_then_space_and_reset(window, qtbot):
 def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: window.worker.step >= 3, timeout=WAIT_MS)
-    first, texts = window.worker.step, [window.stepLabel.text()]
-    for _ in range(75):  # 1.5 s, looking every 20 ms
+    first, texts, start = window.worker.step, [window.stepLabel.text()], time.monotonic()
+    for _ in range(75):  # ~1.5 s, looking every 20 ms
         qtbot.wait(20)
         if window.stepLabel.text() != texts[-1]:
             texts.append(window.stepLabel.text())
+    looked_s = time.monotonic() - start
     assert window.worker.step - first >= 12  # a change every 125 ms tick would have been possible
-    assert len(texts) - 1 <= 1.5 / main_window.PLOT_REDRAW_S + 1
+    assert len(texts) - 1 <= looked_s / main_window.PLOT_REDRAW_S + 1
 
 
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):

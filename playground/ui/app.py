@@ -44,7 +44,7 @@ def run_app(preset: str | None = None) -> int:
 
 def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:
     """Show the app's window: its settings, menus and train bar paint first, the plots are built right after
-    that paint, and PyTorch loads in the background once they are up (see main_window.py)."""
+    that paint, and PyTorch starts loading in the background once they are built (see main_window.py)."""
     from playground.ui.main_window import MainWindow
 
     window = MainWindow(spec, preset_path=preset_path, views_after_paint=True)

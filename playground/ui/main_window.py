@@ -6,7 +6,7 @@ drains the worker's buffer a few times a second; nothing per training step cross
 The centre's views (loss curves, attention heatmaps, the tabs) are built by `build_views()`: in the app right
 after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
 the settings, menus and train bar need not wait for. Every entry point that touches a view builds them first
-(`_needs_views`), so a key pressed in that half second is not lost.
+(`_needs_views`): an action handled before the queued build (or a call from code) is not lost.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
-PLOT_REDRAW_S = 0.5  # and redraws the loss curves at most twice a second while training (see loss_panel.py)
+PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
 
 
@@ -177,10 +177,10 @@ class MainWindow(QMainWindow):
     # ----- building -----------------------------------------------------------------------------
     def build_views(self) -> None:
         """The centre: loss curves above, the tabs (attention, samples, inside attention, architecture, try
-        it, confusion, runs) below, their menu actions, and the timer that feeds them. Once."""
-        if self._views_built:
+        it, confusion, runs) below, their menu actions, and the timer that feeds them. Once, and never for a
+        window already closing (a close can be handled between the first paint and the queued build)."""
+        if self._views_built or self._closing:
             return
-        self._views_built = True
         from playground.ui.architecture_view import ArchitectureView
         from playground.ui.attention_grid import AttentionPanel
         from playground.ui.attention_tips import ARCHITECTURE, INSIDE
@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self._placeholder.hide()
         self._placeholder.deleteLater()
 
+        self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
         self._restore_views_state()
         self._update_family_tabs()
         self._timer.start()
@@ -362,6 +363,7 @@ class MainWindow(QMainWindow):
         self.preset_path = path
         self._saved_spec = spec
         self.config.set_spec(spec)
+        self._reset_progress()  # reset() above still read the previous spec's step count
         self._update_family_tabs()
         self._show_concept_view(spec)
         self._update_title()
