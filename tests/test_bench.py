@@ -1,6 +1,7 @@
 """`playground bench --smoke`: runs in seconds and writes every field the full bench reports (no timing checks)."""
 
 import json
+import statistics
 
 import pytest
 
@@ -17,6 +18,9 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
                 "val_loss_ratio", "compile_s", "path"):
         assert key in row
     assert row["speed_ratio"] > 0 and row["playground_val_loss"] > 0
+    # The figure is the median of the alternated rounds' own ratios (neighbours in time share the machine's drift).
+    assert row["speed_ratio"] == pytest.approx(statistics.median(row["speed_ratio_rounds"]))
+    assert row["speed_ratio_of_medians"] > 0
     # No path runs its matmuls faster than the machine's peak: MFU below 1, so the ceiling is above the ratio.
     assert 0 < row["mfu"] < 1 and row["ceiling_speed_ratio"] > row["speed_ratio"]
     # The peak is measured in the precision the path trains in (bf16 where this CPU does it well, else fp32).
