@@ -53,7 +53,8 @@ def first_paint() -> dict[str, float]:
     app.exec()
     window.shutdown()
     nan = float("nan")
-    return {"first_paint_s": painted.get("window", nan) - LAUNCHED, "views_paint_s": painted.get("views", nan) - LAUNCHED}
+    return {"first_paint_s": painted.get("window", nan) - LAUNCHED,
+            "views_paint_s": painted.get("views", nan) - LAUNCHED}
 
 
 def _window_run(app, spec, steps: int, skip: int, tick_ms: int, gaps_ms: list[float] | None) -> float:
