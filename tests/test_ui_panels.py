@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
-from playground.ui.attention_grid import AttentionPanel, show_token
+from playground.ui.attention_grid import CMAP, AttentionPanel, show_token, weight_colours
 from playground.ui.loss_panel import LossPanel
 from playground.ui.samples_panel import SamplesPanel
 
@@ -132,8 +132,7 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
     panel.set_snapshot(snap)
     qtbot.wait(20)
     assert len(panel.grid.views) == 2 and all(len(row) == 3 for row in panel.grid.views)
-    np.testing.assert_allclose(panel.grid.images[1][2].image, snap.weights[1, 2])
-    assert panel.grid.images[0][0].levels is not None and list(panel.grid.images[0][0].levels) == [0.0, 1.0]
+    np.testing.assert_array_equal(panel.grid.images[1][2].image, weight_colours(snap.weights[1, 2]))
     assert isinstance(panel.grid.colorBar, pg.ColorBarItem)
     assert panel.grid.grab().toImage() != before
     text = panel.grid.describe(1, 2, 3, 1)
@@ -145,6 +144,27 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
     assert panel.hover.text().startswith("layer 1 · head 2 · query '⏎' (#4) → key 'b' (#1)")
 
 
+def test_a_long_prediction_wraps_instead_of_widening_the_enlarged_heads_pane(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    base = snapshot(T=64)
+    panel.set_snapshot(AttentionSnapshot(base.step, base.weights, base.labels, prediction="ab \n" * 16))
+    label = panel.detail.prediction
+    assert "a" in label.text() and "␣" in label.text() and "⏎" in label.text()
+    assert label.minimumSizeHint().width() < 100  # unbroken, the 64 tokens needed ~460 px
+
+
+def test_weight_colours_are_the_colour_bars_scale():
+    weights = np.array([[0.0, 0.25], [0.5, 1.0]], dtype=np.float32)
+    rgba = weight_colours(weights)
+    assert rgba.shape == (2, 2, 4) and rgba.dtype == np.uint8
+    expected = CMAP.map(weights.ravel(), mode="byte")  # what the colour bar beside the tiles shows
+    assert np.abs(rgba.reshape(-1, 4).astype(int) - expected.astype(int)).max() <= 2
+    assert (weight_colours(np.array([np.nan, -0.1, 1.5])) == weight_colours(np.array([0.0, 0.0, 1.0]))).all()
+
+
 def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)
@@ -154,7 +174,7 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     panel.set_snapshot(snap)
     panel.grid.select(1, 1)
     panel.grid.sigHeadClicked.emit(1, 1)
-    np.testing.assert_allclose(panel.detail.image.image, snap.weights[1, 1])
+    np.testing.assert_array_equal(panel.detail.image.image, weight_colours(snap.weights[1, 1]))
     assert "Layer 2, head 2" in panel.detail.title.text()
     ticks = panel.detail.plot.getPlotItem().getAxis("bottom")._tickLevels[0]
     assert [t for _, t in ticks] == [show_token(t) for t in snap.labels]
