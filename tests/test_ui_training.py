@@ -5,11 +5,13 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSlider
+from PySide6.QtWidgets import QPushButton, QSlider, QWidget
 
 from playground.core.spec import make_spec
+from playground.training.session import TrainingSession
 from playground.ui import main_window
 from playground.ui.main_window import MainWindow
+from playground.ui.worker import GAP_MAX_S, TrainingWorker
 
 TINY = {
     "name": "tiny-zen",
@@ -104,6 +106,68 @@ def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
     looked_s = time.monotonic() - start
     assert window.worker.step - first >= 12  # a change every 125 ms tick would have been possible
     assert len(texts) - 1 <= looked_s / main_window.PLOT_REDRAW_S + 1
+
+
+def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtbot, tmp_path):
+    worker = TrainingWorker(make_spec(TINY), tmp_path)
+    worker.play()
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: worker.step >= 3, timeout=WAIT_MS)
+        with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS) as opened:
+            worker.request_gap()
+        assert opened.args == [worker] and worker.in_gap
+        held = worker.step
+        time.sleep(GAP_MAX_S / 2)
+        assert worker.step == held and worker.in_gap  # no step is taken while the window paints
+        worker.close_gap()
+        qtbot.waitUntil(lambda: worker.step > held and not worker.in_gap, timeout=WAIT_MS)
+        # A window that never answers holds training for GAP_MAX_S at most.
+        with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS):
+            worker.request_gap()
+        held = worker.step
+        qtbot.waitUntil(lambda: worker.step > held, timeout=int(1000 * GAP_MAX_S) + WAIT_MS)
+    finally:
+        worker.stop(save=False)
+        worker.wait()
+
+
+@pytest.mark.parametrize("fills", [True, False])
+def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(window, qtbot, monkeypatch, fills):
+    """With every core training, a paint beside the steps would take a core from them: the window asks the
+    worker for a gap and refreshes in it. With a core to spare (the eager path leaves one), it never asks."""
+    monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: fills)
+    redraws = []  # (the worker waiting in a gap, its step before, after) at each loss-plot redraw in a run
+    redraw = window.loss.redraw
+
+    def watched() -> None:
+        worker = window.worker
+        if worker is None or not worker.playing or worker.step < 3:  # fills_cores is known from the first step
+            return redraw()
+        before = worker.step
+        redraw()
+        redraws.append((worker.in_gap, before, worker.step))
+
+    monkeypatch.setattr(window.loss, "redraw", watched)
+    window.play()
+    qtbot.waitUntil(lambda: len(redraws) >= 3, timeout=WAIT_MS)
+    window.pause()
+    if fills:
+        assert all(in_gap and before == after for in_gap, before, after in redraws)
+    else:
+        assert not any(in_gap for in_gap, _, _ in redraws)
+
+
+def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
+    """A label growing with its text would relayout the bar at every update (and widen a window at its
+    narrowest): the labels have room for this run's largest step, a five-digit speed and a minutes ETA."""
+    qtbot.wait(50)
+    before = (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width())
+    window.stepLabel.setText("step 400 / 400")
+    window.speedLabel.setText("12,345 tokens/s")
+    window.etaLabel.setText("ETA 59:59")
+    qtbot.wait(50)
+    assert (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width()) == before
 
 
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):

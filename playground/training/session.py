@@ -22,7 +22,7 @@ from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
 from playground.training.allocator import keep_freed_memory
-from playground.training.device import Placement, place
+from playground.training.device import Placement, place, usable_cores
 from playground.training.distributed import DistContext
 from playground.training.events import (
     AttentionSnapshot,
@@ -105,6 +105,11 @@ class TrainingSession:
         if threads is None:
             return self.placement.description
         return self.placement.described_as(f"CPU ({threads.current} of {threads.most} threads, adaptive)")
+
+    def fills_cores(self) -> bool:
+        """Training runs on the CPU with a thread on every usable core right now (nothing is left over for a
+        window's painting: it had better wait between steps)."""
+        return self.placement.device.type == "cpu" and torch.get_num_threads() >= usable_cores()
 
     # ----- learning rate ---------------------------------------------------------------------------
     def set_lr(self, lr: float) -> None:

@@ -2,6 +2,9 @@
 
 The window owns the current RunSpec (via the ConfigPanel) and at most one live TrainingWorker. A QTimer
 drains the worker's buffer a few times a second; nothing per training step crosses threads as a signal.
+When training's threads fill every core (the compiled CPU path), the window instead asks the worker for a
+gap between two steps twice a second and refreshes and paints in it (`_on_gap`): beside two training
+threads on two cores the same paints took several times as long and stalled both threads.
 
 The centre's views (loss curves, attention heatmaps, the tabs) are built by `build_views()`: in the app right
 after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QIODevice, QSaveFile, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSlider,
@@ -54,6 +57,9 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
+GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
+# Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
+GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
 
 
@@ -131,6 +137,8 @@ class MainWindow(QMainWindow):
         self._views_built = False
         self._unshown_step: MetricsEvent | None = None  # the latest step the train bar does not show yet
         self._bar_drawn_at = -1e9
+        self._refreshed_at = -1e9  # the last refresh of the views from the worker
+        self._gap_asked_at: float | None = None  # when the window asked the worker for a gap to paint in
 
         self.config = ConfigPanel(spec, self)
         self.config.setMinimumWidth(310)
@@ -264,6 +272,10 @@ class MainWindow(QMainWindow):
         self.etaLabel = QLabel(bar)
         self.etaLabel.setObjectName("etaLabel")
         self.etaLabel.setToolTip("Estimated time until the planned steps are done.")
+        # Room for the usual texts (the step label's is set per run): a label that grows with its text makes
+        # the bar relayout and repaint while training, and a window at its narrowest widen by itself.
+        _make_room(self.speedLabel, "88,888 tokens/s")
+        _make_room(self.etaLabel, "ETA 88:88")
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.playButton, self.stepButton, self.resetButton):
@@ -451,6 +463,7 @@ class MainWindow(QMainWindow):
     def _ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
             self.worker = TrainingWorker(self.spec, runs_root())
+            self.worker.gapOpened.connect(self._on_gap)
             self.worker.start()
             self.statusBar().showMessage("Preparing the model and the data…")
         return self.worker
@@ -522,6 +535,7 @@ class MainWindow(QMainWindow):
         self.playButton.setIcon(self.style().standardIcon(icon))
         self.playButton.setText("Pause" if playing else "Play")
         self.loss.min_redraw_s = PLOT_REDRAW_S if playing else 0.0
+        self._gap_asked_at = None  # a gap asked for before a pause or a reset is not waited for
         self.loss.redraw_if_due()
         self._show_progress_if_due()
 
@@ -530,6 +544,7 @@ class MainWindow(QMainWindow):
         self.progressBar.setRange(0, steps)
         self.progressBar.setValue(0)
         self._unshown_step = None
+        _make_room(self.stepLabel, f"step {steps:,} / {steps:,}")
         self.stepLabel.setText(f"step 0 / {steps:,}")
         self.speedLabel.setText("")
         self.etaLabel.setText("")
@@ -551,6 +566,33 @@ class MainWindow(QMainWindow):
             self._warmup = None
         if self.worker is None:
             return
+        if self.worker.playing and self.worker.fills_cores and not self._refresh_overdue():
+            return
+        self._refresh()
+
+    def _refresh_overdue(self) -> bool:
+        """While training fills every core, the views are refreshed in a gap between two steps (see
+        `TrainingWorker.request_gap`): ask for one at the plots' pace; True when a step keeps it waiting."""
+        now = time.monotonic()
+        if self._gap_asked_at is None:
+            if now - self._refreshed_at >= PLOT_REDRAW_S:
+                self.worker.request_gap()
+                self._gap_asked_at = now
+            return False
+        return now - self._gap_asked_at >= GAP_PATIENCE_S
+
+    def _on_gap(self, worker: TrainingWorker) -> None:
+        """The worker waits: refresh the views and paint them now, while training's threads are idle."""
+        self._gap_asked_at = None
+        if worker is self.worker:
+            self._refresh()
+            for _ in range(GAP_EVENT_ROUNDS):
+                QCoreApplication.sendPostedEvents()
+        worker.close_gap()
+
+    def _refresh(self) -> None:
+        """Drain the worker's buffer into the views."""
+        self._refreshed_at = time.monotonic()
         box = self.worker.buffer.drain()
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
@@ -669,6 +711,13 @@ class MainWindow(QMainWindow):
         self._save_window_state()
         self.shutdown()
         event.accept()
+
+
+def _make_room(label: QLabel, widest: str) -> None:
+    """At least the width `widest` takes in `label` (and no text: the caller sets it)."""
+    label.setText(widest)
+    label.setMinimumWidth(label.sizeHint().width())
+    label.setText("")
 
 
 def _suggested_name(spec: RunSpec) -> str:

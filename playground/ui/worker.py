@@ -3,7 +3,8 @@
 The worker thread pulls events from `TrainingSession.run()` and files them into an `EventBuffer`;
 the window drains the buffer with a QTimer a few times a second (metrics in batches, only the latest
 attention snapshot). Play/pause/step/stop are flags the worker checks between steps, so the window
-never waits on training and training never waits on painting.
+never waits on training. Training waits on painting only when asked to (`request_gap`): where its threads
+fill every core, the window paints while the thread waits between two steps, for GAP_MAX_S at most.
 
 torch is imported here, inside the thread, so the window paints before torch loads.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, Signal
 
 from playground.core.spec import RunSpec
 from playground.training.allocator import release_freed_memory
@@ -88,8 +89,13 @@ class EventBuffer:
         return box
 
 
+GAP_MAX_S = 0.1  # the longest the thread waits in a gap for the window (a window that is busy elsewhere)
+
+
 class TrainingWorker(QThread):
     """Owns one TrainingSession for one run folder. Create, `play()`/`step_once()`, `stop()`, `wait()`."""
+
+    gapOpened = Signal(object)  # this worker, waiting between two steps: see `request_gap`
 
     def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None,
                  resume_from: Path | None = None) -> None:
@@ -113,6 +119,10 @@ class TrainingWorker(QThread):
         self._lr: float | None = None
         self._snapshot_step = -1
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
+        self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
+        self.in_gap = False
+        self._gap_wanted = False
+        self._gap_closed = threading.Event()
 
     # ----- commands (any thread) ----------------------------------------------------------------
     def play(self) -> None:
@@ -143,6 +153,28 @@ class TrainingWorker(QThread):
             self._stop = True
             self._save_on_stop = save
             self._cond.notify_all()
+        self._gap_closed.set()
+
+    def request_gap(self) -> None:
+        """Ask the thread to pause after the current step, emit `gapOpened`, and wait for `close_gap()` (at
+        most GAP_MAX_S) before the next. The window paints in that gap when training's threads fill every
+        core: a paint beside them takes a core from one of them, and a step waits for its slowest thread."""
+        with self._cond:
+            self._gap_wanted = True
+
+    def close_gap(self) -> None:
+        self._gap_closed.set()
+
+    def _open_gap_if_asked(self) -> None:
+        with self._cond:
+            if not self._gap_wanted or self._stop:
+                return
+            self._gap_wanted = False
+        self._gap_closed.clear()
+        self.in_gap = True
+        self.gapOpened.emit(self)
+        self._gap_closed.wait(GAP_MAX_S)
+        self.in_gap = False
 
     def submit(self, key: str, job: Callable[[Any], Any]) -> None:
         """Run `job(session)` on the worker thread between two steps (or at once while paused); its return
@@ -210,6 +242,7 @@ class TrainingWorker(QThread):
                 self.session.subscribe(log)
         events = self.session.run()
         while self._wait_for_work():
+            self._open_gap_if_asked()
             self._apply_lr()
             event = next(events, None)
             if event is None:
@@ -217,6 +250,7 @@ class TrainingWorker(QThread):
                 continue
             if isinstance(event, MetricsEvent):
                 self.step = event.step
+                self.fills_cores = self.session.fills_cores()
                 self._report_device()
                 with self._cond:
                     if self._steps_left:
