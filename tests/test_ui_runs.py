@@ -15,6 +15,7 @@ from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
 from playground.training.runs import METRIC_COLUMNS, new_run_dir, write_run_info
 from playground.ui import run_tools, runs_panel
+from playground.ui import worker as worker_module
 from playground.ui.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -104,7 +105,7 @@ def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     assert window.config.sliders["model.n_embd"].value() == 48
 
 
-def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window, root, qtbot):
+def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window, root, qtbot, monkeypatch):
     # A window run of 3 steps, stopped (its checkpoint saved) ...
     for _ in range(3):
         window.step_once()
@@ -122,6 +123,9 @@ def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window,
     panel.buttons["resume"].click()
     assert window.worker.resume_from == folder
     assert window.loss.train.n == 3
+    # The resumed worker's gaps reach the window (unanswered, this one would hold the step for a minute).
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)
+    window.worker.request_gap()
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 4, timeout=WAIT_MS)
     assert window.worker.run_dir == folder

@@ -11,7 +11,8 @@ from playground.core.spec import make_spec
 from playground.training.session import TrainingSession
 from playground.ui import main_window
 from playground.ui.main_window import MainWindow
-from playground.ui.worker import GAP_MAX_S, TrainingWorker
+from playground.ui import worker as worker_module
+from playground.ui.worker import TrainingWorker
 
 TINY = {
     "name": "tiny-zen",
@@ -108,7 +109,8 @@ def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
     assert len(texts) - 1 <= looked_s / main_window.PLOT_REDRAW_S + 1
 
 
-def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtbot, tmp_path):
+def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)  # only close_gap or stop ends these gaps
     worker = TrainingWorker(make_spec(TINY), tmp_path)
     worker.play()
     worker.start()
@@ -116,17 +118,45 @@ def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtb
         qtbot.waitUntil(lambda: worker.step >= 3, timeout=WAIT_MS)
         with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS) as opened:
             worker.request_gap()
-        assert opened.args == [worker] and worker.in_gap
+        assert opened.args[0] is worker and worker.gap_open(opened.args[1])
         held = worker.step
-        time.sleep(GAP_MAX_S / 2)
+        time.sleep(0.3)
         assert worker.step == held and worker.in_gap  # no step is taken while the window paints
-        worker.close_gap()
+        worker.close_gap(opened.args[1] - 1)  # an answer to an older gap ends nothing
+        time.sleep(0.1)
+        assert worker.in_gap
+        worker.close_gap(opened.args[1])
         qtbot.waitUntil(lambda: worker.step > held and not worker.in_gap, timeout=WAIT_MS)
-        # A window that never answers holds training for GAP_MAX_S at most.
+        # Paused during a gap: the thread takes no further step once the gap ends.
+        with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS) as opened:
+            worker.request_gap()
+        worker.pause()
+        held = worker.step
+        worker.close_gap(opened.args[1])
+        time.sleep(0.3)
+        assert worker.step == held and not worker.in_gap
+        # Stopped during a gap: the thread ends at once, without waiting the gap out.
+        worker.play()
+        with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS):
+            worker.request_gap()
+        worker.stop(save=False)
+        assert worker.wait(10_000)
+    finally:
+        worker.stop(save=False)
+        worker.wait()
+
+
+def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 0.05)
+    worker = TrainingWorker(make_spec(TINY), tmp_path)
+    worker.play()
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: worker.step >= 3, timeout=WAIT_MS)
         with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS):
             worker.request_gap()
         held = worker.step
-        qtbot.waitUntil(lambda: worker.step > held, timeout=int(1000 * GAP_MAX_S) + WAIT_MS)
+        qtbot.waitUntil(lambda: worker.step > held and not worker.in_gap, timeout=WAIT_MS)
     finally:
         worker.stop(save=False)
         worker.wait()
@@ -137,6 +167,8 @@ def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(win
     """With every core training, a paint beside the steps would take a core from them: the window asks the
     worker for a gap and refreshes in it. With a core to spare (the eager path leaves one), it never asks."""
     monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: fills)
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)  # the worker waits for the window, however loaded
+    monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)  # and the window never refreshes beside a step
     redraws = []  # (the worker waiting in a gap, its step before, after) at each loss-plot redraw in a run
     redraw = window.loss.redraw
 

@@ -107,8 +107,9 @@ class TrainingSession:
         return self.placement.described_as(f"CPU ({threads.current} of {threads.most} threads, adaptive)")
 
     def fills_cores(self) -> bool:
-        """Training runs on the CPU with a thread on every usable core right now (nothing is left over for a
-        window's painting: it had better wait between steps)."""
+        """Training runs on the CPU with a thread on every usable logical CPU right now: nothing is left for a
+        window's painting, which had better wait between steps. (The compiled path on a machine without
+        hyperthreads at every core, the eager path on one core or with OMP_NUM_THREADS at the CPU count.)"""
         return self.placement.device.type == "cpu" and torch.get_num_threads() >= usable_cores()
 
     # ----- learning rate ---------------------------------------------------------------------------

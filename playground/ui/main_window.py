@@ -2,9 +2,10 @@
 
 The window owns the current RunSpec (via the ConfigPanel) and at most one live TrainingWorker. A QTimer
 drains the worker's buffer a few times a second; nothing per training step crosses threads as a signal.
-When training's threads fill every core (the compiled CPU path), the window instead asks the worker for a
-gap between two steps twice a second and refreshes and paints in it (`_on_gap`): beside two training
-threads on two cores the same paints took several times as long and stalled both threads.
+When training's threads take every usable core (`TrainingSession.fills_cores`: on a 2-core machine, the
+compiled CPU path), the window instead asks the worker for a gap between two steps at the plots' pace and
+refreshes and paints in it (`_on_gap`): beside two training threads on two cores the same paints took
+several times as long and stalled both threads.
 
 The centre's views (loss curves, attention heatmaps, the tabs) are built by `build_views()`: in the app right
 after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
@@ -137,8 +138,9 @@ class MainWindow(QMainWindow):
         self._views_built = False
         self._unshown_step: MetricsEvent | None = None  # the latest step the train bar does not show yet
         self._bar_drawn_at = -1e9
-        self._refreshed_at = -1e9  # the last refresh of the views from the worker
+        self._refreshed_at = -1e9  # the end of the last refresh in a gap
         self._gap_asked_at: float | None = None  # when the window asked the worker for a gap to paint in
+        self._in_gap = False  # refreshing in a gap now
 
         self.config = ConfigPanel(spec, self)
         self.config.setMinimumWidth(310)
@@ -274,8 +276,8 @@ class MainWindow(QMainWindow):
         self.etaLabel.setToolTip("Estimated time until the planned steps are done.")
         # Room for the usual texts (the step label's is set per run): a label that grows with its text makes
         # the bar relayout and repaint while training, and a window at its narrowest widen by itself.
-        _make_room(self.speedLabel, "88,888 tokens/s")
-        _make_room(self.etaLabel, "ETA 88:88")
+        _make_room(self.speedLabel, "888,888 tokens/s")
+        _make_room(self.etaLabel, "ETA 8:88:88")
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.playButton, self.stepButton, self.resetButton):
@@ -462,11 +464,15 @@ class MainWindow(QMainWindow):
     # ----- training -----------------------------------------------------------------------------
     def _ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
-            self.worker = TrainingWorker(self.spec, runs_root())
-            self.worker.gapOpened.connect(self._on_gap)
-            self.worker.start()
+            self.start_worker(TrainingWorker(self.spec, runs_root()))
             self.statusBar().showMessage("Preparing the model and the data…")
         return self.worker
+
+    def start_worker(self, worker: TrainingWorker) -> None:
+        """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
+        self.worker = worker
+        worker.gapOpened.connect(self._on_gap)
+        worker.start()
 
     @_needs_views
     def play(self) -> None:
@@ -566,13 +572,16 @@ class MainWindow(QMainWindow):
             self._warmup = None
         if self.worker is None:
             return
-        if self.worker.playing and self.worker.fills_cores and not self._refresh_overdue():
-            return
+        worker = self.worker
+        if worker.playing and worker.fills_cores and worker.isRunning() and not worker.done:
+            if not self._ask_for_gap():
+                return
         self._refresh()
 
-    def _refresh_overdue(self) -> bool:
-        """While training fills every core, the views are refreshed in a gap between two steps (see
-        `TrainingWorker.request_gap`): ask for one at the plots' pace; True when a step keeps it waiting."""
+    def _ask_for_gap(self) -> bool:
+        """While training fills every core the views are refreshed in a gap between two steps (see
+        `TrainingWorker.request_gap`): ask for one at the plots' pace. True when a step has kept an asked-for
+        gap waiting for GAP_PATIENCE_S: then the tick refreshes beside training, as without gaps."""
         now = time.monotonic()
         if self._gap_asked_at is None:
             if now - self._refreshed_at >= PLOT_REDRAW_S:
@@ -581,18 +590,27 @@ class MainWindow(QMainWindow):
             return False
         return now - self._gap_asked_at >= GAP_PATIENCE_S
 
-    def _on_gap(self, worker: TrainingWorker) -> None:
-        """The worker waits: refresh the views and paint them now, while training's threads are idle."""
-        self._gap_asked_at = None
-        if worker is self.worker:
-            self._refresh()
-            for _ in range(GAP_EVENT_ROUNDS):
-                QCoreApplication.sendPostedEvents()
-        worker.close_gap()
+    def _on_gap(self, worker: TrainingWorker, number: int) -> None:
+        """The worker waits: refresh the views and paint them now, while training's threads are idle.
+
+        Flushing runs every event posted to the GUI thread, queued slots included (QGraphicsScene paints
+        through them); a gap arriving during that flush (a retired worker's) is only closed."""
+        if worker is self.worker and not self._in_gap:
+            self._gap_asked_at = None
+            self._in_gap = True
+            try:
+                self._refresh()
+                for _ in range(GAP_EVENT_ROUNDS):
+                    if not worker.gap_open(number):  # it timed out: training goes on, paint beside it as usual
+                        break
+                    QCoreApplication.sendPostedEvents()
+            finally:
+                self._in_gap = False
+                self._refreshed_at = time.monotonic()  # after the redraws, whose own pace starts from them
+        worker.close_gap(number)
 
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views."""
-        self._refreshed_at = time.monotonic()
         box = self.worker.buffer.drain()
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()

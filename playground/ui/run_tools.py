@@ -344,8 +344,7 @@ class RunTools:
             if worker.run_dir is not None and Path(worker.run_dir) == folder:
                 worker.wait()  # the folder's own run was still saving its checkpoint
         self._prefill_loss(folder, step if isinstance(step, int) else None)
-        window.worker = TrainingWorker(spec, runs_root(), resume_from=folder)
-        window.worker.start()
+        window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
         if isinstance(step, int):
             window.progressBar.setValue(step)
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")

@@ -95,7 +95,7 @@ GAP_MAX_S = 0.1  # the longest the thread waits in a gap for the window (a windo
 class TrainingWorker(QThread):
     """Owns one TrainingSession for one run folder. Create, `play()`/`step_once()`, `stop()`, `wait()`."""
 
-    gapOpened = Signal(object)  # this worker, waiting between two steps: see `request_gap`
+    gapOpened = Signal(object, int)  # (this worker, the gap's number): it waits, see `request_gap`
 
     def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None,
                  resume_from: Path | None = None) -> None:
@@ -120,8 +120,9 @@ class TrainingWorker(QThread):
         self._snapshot_step = -1
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
         self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
-        self.in_gap = False
         self._gap_wanted = False
+        self._gap = 0  # the number of the gap open now (0: none)
+        self._gaps_opened = 0
         self._gap_closed = threading.Event()
 
     # ----- commands (any thread) ----------------------------------------------------------------
@@ -152,29 +153,44 @@ class TrainingWorker(QThread):
         with self._cond:
             self._stop = True
             self._save_on_stop = save
+            self._gap_closed.set()
             self._cond.notify_all()
-        self._gap_closed.set()
 
     def request_gap(self) -> None:
-        """Ask the thread to pause after the current step, emit `gapOpened`, and wait for `close_gap()` (at
-        most GAP_MAX_S) before the next. The window paints in that gap when training's threads fill every
-        core: a paint beside them takes a core from one of them, and a step waits for its slowest thread."""
+        """Ask the thread to pause before its next event (right after a step, or after that step's snapshot),
+        emit `gapOpened(self, number)` and wait for `close_gap(number)`, GAP_MAX_S at most. The window paints
+        in that gap when training's threads fill every core: a paint beside them takes a core from one of
+        them, and a step waits for its slowest thread."""
         with self._cond:
             self._gap_wanted = True
 
-    def close_gap(self) -> None:
-        self._gap_closed.set()
+    def close_gap(self, number: int) -> None:
+        """End gap `number` if it is still open (a late answer to a gap that timed out ends nothing)."""
+        with self._cond:
+            if number == self._gap:
+                self._gap_closed.set()
 
-    def _open_gap_if_asked(self) -> None:
+    def gap_open(self, number: int) -> bool:
+        return number == self._gap
+
+    @property
+    def in_gap(self) -> bool:
+        return self._gap != 0
+
+    def _open_gap_if_asked(self) -> bool:
+        """True when a gap was opened (and is over now)."""
         with self._cond:
             if not self._gap_wanted or self._stop:
-                return
+                return False
             self._gap_wanted = False
-        self._gap_closed.clear()
-        self.in_gap = True
-        self.gapOpened.emit(self)
+            self._gaps_opened += 1
+            self._gap = self._gaps_opened
+            self._gap_closed.clear()
+        self.gapOpened.emit(self, self._gap)
         self._gap_closed.wait(GAP_MAX_S)
-        self.in_gap = False
+        with self._cond:
+            self._gap = 0
+        return True
 
     def submit(self, key: str, job: Callable[[Any], Any]) -> None:
         """Run `job(session)` on the worker thread between two steps (or at once while paused); its return
@@ -242,7 +258,8 @@ class TrainingWorker(QThread):
                 self.session.subscribe(log)
         events = self.session.run()
         while self._wait_for_work():
-            self._open_gap_if_asked()
+            if self._open_gap_if_asked():
+                continue  # a pause or a stop may have come during the gap
             self._apply_lr()
             event = next(events, None)
             if event is None:
