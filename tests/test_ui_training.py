@@ -127,6 +127,7 @@ def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtb
         assert worker.in_gap
         worker.close_gap(opened.args[1])
         qtbot.waitUntil(lambda: worker.step > held and not worker.in_gap, timeout=WAIT_MS)
+        assert 0.4 <= worker.gap_seconds < 30  # what the bench reports as the window's paint gaps
         # Paused during a gap: the thread takes no further step once the gap ends.
         with qtbot.waitSignal(worker.gapOpened, timeout=WAIT_MS) as opened:
             worker.request_gap()

@@ -433,7 +433,8 @@ def print_table(result: dict[str, Any]) -> None:
         w = result["window"]
         if "first_paint_s" in w:
             print(f"window: first paint {w['first_paint_s']:.2f} s (plots {w['views_paint_s']:.2f} s); "
-                  f"window-driven {w['window_to_headless_ratio']:.2f}x headless; 10 ms timer gaps "
+                  f"window-driven {w['window_to_headless_ratio']:.2f}x headless (waiting "
+                  f"{w.get('window_gap_wait_percent', math.nan):.1f} % of the time for its paints); 10 ms timer gaps "
                   f"p50 {w['timer_gap_p50_ms']:.0f} / p99 {w['timer_gap_p99_ms']:.0f} / max {w['timer_gap_max_ms']:.0f} ms")
         else:
             print(f"window: {w.get('note')}")

@@ -57,9 +57,11 @@ def first_paint() -> dict[str, float]:
             "views_paint_s": painted.get("views", nan) - LAUNCHED}
 
 
-def _window_run(app, spec, steps: int, skip: int, tick_ms: int, gaps_ms: list[float] | None) -> float:
-    """Train `steps` steps from the real window; steps/s after `skip`. With `gaps_ms`, a `tick_ms` timer
-    records the event loop's gaps; without, it only polls the step count."""
+def _window_run(app, spec, steps: int, skip: int, tick_ms: int,
+                gaps_ms: list[float] | None) -> tuple[float, float]:
+    """Train `steps` steps from the real window: (steps/s after `skip`, the share of that time training
+    waited in paint gaps). With `gaps_ms`, a `tick_ms` timer records the event loop's gaps; without, it only
+    polls the step count."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from playground.ui.main_window import MainWindow
@@ -78,9 +80,11 @@ def _window_run(app, spec, steps: int, skip: int, tick_ms: int, gaps_ms: list[fl
                 gaps_ms.append(now - last[0])
             marks.setdefault("t0", time.perf_counter())
             marks.setdefault("s0", window.worker.step)
+            marks.setdefault("g0", window.worker.gap_seconds)
             if window.worker.step >= steps:
                 marks["t1"] = time.perf_counter()
                 marks["steps"] = window.worker.step - marks["s0"]
+                marks["g1"] = window.worker.gap_seconds
                 app.quit()
         last[0] = now
 
@@ -92,7 +96,8 @@ def _window_run(app, spec, steps: int, skip: int, tick_ms: int, gaps_ms: list[fl
     timer.stop()
     window.shutdown()
     window.deleteLater()
-    return marks["steps"] / (marks["t1"] - marks["t0"])
+    seconds = marks["t1"] - marks["t0"]
+    return marks["steps"] / seconds, (marks["g1"] - marks["g0"]) / seconds
 
 
 def train(preset: str, steps: int, rounds: int = 8, probed_rounds: int = 2) -> dict[str, object]:
@@ -126,6 +131,7 @@ def train(preset: str, steps: int, rounds: int = 8, probed_rounds: int = 2) -> d
                 t0 = time.perf_counter()
         headless_rates.append((session.step - skip) / (time.perf_counter() - t0))
 
+    gap_shares: list[float] = []
     for _ in range(rounds):
         # In a thread of its own, like the window's worker. OpenMP keeps a pool of threads per calling thread
         # while that thread lives, and with more pooled threads than cores libgomp stops spin-waiting at
@@ -133,9 +139,11 @@ def train(preset: str, steps: int, rounds: int = 8, probed_rounds: int = 2) -> d
         runner = threading.Thread(target=headless)
         runner.start()
         runner.join()
-        window_rates.append(_window_run(app, spec, steps, skip, POLL_MS, None))
+        rate, gap_share = _window_run(app, spec, steps, skip, POLL_MS, None)
+        window_rates.append(rate)
+        gap_shares.append(gap_share)
     for _ in range(probed_rounds):
-        probed_rates.append(_window_run(app, spec, steps, skip, TIMER_MS, gaps_ms))
+        probed_rates.append(_window_run(app, spec, steps, skip, TIMER_MS, gaps_ms)[0])
     gaps = sorted(gaps_ms)
 
     def pct(q: float) -> float:
@@ -147,6 +155,8 @@ def train(preset: str, steps: int, rounds: int = 8, probed_rounds: int = 2) -> d
         # each window run against the headless run just before it: neighbours in time share the machine's drift
         "window_to_headless_ratio": statistics.median(w / h for w, h in zip(window_rates, headless_rates)),
         "window_to_headless_ratio_rounds": [w / h for w, h in zip(window_rates, headless_rates)],
+        # the time training waited while the window painted between two steps (MainWindow._on_gap)
+        "window_gap_wait_percent": 100 * statistics.median(gap_shares),
         "probed_window_steps_per_s": probed_rates,
         "probed_window_to_headless_ratio": statistics.mean(probed_rates) / statistics.mean(headless_rates),
         "timer_gap_p50_ms": pct(0.50),

@@ -12,6 +12,7 @@ torch is imported here, inside the thread, so the window paints before torch loa
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,7 @@ class TrainingWorker(QThread):
         self._gap_wanted = False
         self._gap = 0  # the number of the gap open now (0: none)
         self._gaps_opened = 0
+        self.gap_seconds = 0.0  # how long the thread has waited in gaps, all told
         self._gap_closed = threading.Event()
 
     # ----- commands (any thread) ----------------------------------------------------------------
@@ -186,10 +188,12 @@ class TrainingWorker(QThread):
             self._gaps_opened += 1
             self._gap = self._gaps_opened
             self._gap_closed.clear()
+        began = time.perf_counter()
         self.gapOpened.emit(self, self._gap)
         self._gap_closed.wait(GAP_MAX_S)
         with self._cond:
             self._gap = 0
+        self.gap_seconds += time.perf_counter() - began
         return True
 
     def submit(self, key: str, job: Callable[[Any], Any]) -> None:
