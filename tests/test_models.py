@@ -203,7 +203,7 @@ def test_encoder_sees_the_future() -> None:
 
 def test_self_attention_is_one_head_of_multi_head_attention() -> None:
     torch.manual_seed(0)
-    mha = MultiHeadAttention(12, 3, causal=True).eval()
+    mha = MultiHeadAttention(12, 3, causal=True, max_len=5).eval()
     x = torch.randn(2, 5, 12)
     trace = mha.trace(x)
     for h in range(3):
@@ -314,3 +314,13 @@ def test_families_are_their_classes() -> None:
     assert isinstance(built("decoder-lm"), Decoder)
     assert isinstance(built("encoder-mlm"), Encoder)
     assert isinstance(built("vit-classify"), ViT)
+
+
+def test_causal_mask_is_a_buffer_of_zeros_and_minus_infinity_outside_the_state_dict() -> None:
+    mha = MultiHeadAttention(8, 2, causal=True, max_len=6)
+    bias = mha.attention_bias(4, None, torch.float32)
+    assert torch.equal(bias == 0, torch.ones(4, 4, dtype=torch.bool).tril())
+    assert torch.isneginf(bias[~torch.ones(4, 4, dtype=torch.bool).tril()]).all()
+    assert "causal_bias" not in mha.state_dict()  # rebuilt from max_len, never saved or exported
+    with pytest.raises(ValueError, match="max_len"):
+        MultiHeadAttention(8, 2, causal=True)

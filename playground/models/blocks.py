@@ -64,11 +64,12 @@ class PreLNBlock(nn.Module):
     """
 
     def __init__(
-        self, n_embd: int, n_head: int, d_ff: int, dropout: float, *, causal: bool, gelu: GeluKind, eps: float
+        self, n_embd: int, n_head: int, d_ff: int, dropout: float, *, causal: bool, gelu: GeluKind, eps: float,
+        max_len: int = 0,
     ) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(n_embd, eps=eps)
-        self.attn = MultiHeadAttention(n_embd, n_head, dropout, causal=causal)
+        self.attn = MultiHeadAttention(n_embd, n_head, dropout, causal=causal, max_len=max_len)
         self.norm2 = nn.LayerNorm(n_embd, eps=eps)
         self.ffn = FeedForward(n_embd, d_ff, dropout, gelu=gelu)
 
@@ -88,8 +89,8 @@ class PreLNBlock(nn.Module):
 class DecoderBlock(PreLNBlock):
     """GPT-2 block: pre-LN, causal attention, tanh-GELU, LayerNorm eps 1e-5."""
 
-    def __init__(self, n_embd: int, n_head: int, d_ff: int, dropout: float) -> None:
-        super().__init__(n_embd, n_head, d_ff, dropout, causal=True, gelu="tanh", eps=1e-5)
+    def __init__(self, n_embd: int, n_head: int, d_ff: int, dropout: float, block_size: int) -> None:
+        super().__init__(n_embd, n_head, d_ff, dropout, causal=True, gelu="tanh", eps=1e-5, max_len=block_size)
 
 
 class ViTBlock(PreLNBlock):

@@ -40,7 +40,8 @@ class Decoder(PlaygroundModel):
         self.tok_emb = nn.Embedding(info.vocab_size, C)
         self.pos_emb = make_positions(spec.pos_encoding, spec.block_size, C)
         self.emb_drop = nn.Dropout(spec.dropout)
-        self.blocks = nn.ModuleList(DecoderBlock(C, spec.n_head, spec.d_ff, spec.dropout) for _ in range(spec.n_layer))
+        self.blocks = nn.ModuleList(DecoderBlock(C, spec.n_head, spec.d_ff, spec.dropout, spec.block_size)
+                                    for _ in range(spec.n_layer))
         self.norm_f = nn.LayerNorm(C, eps=GPT2_EPS)  # pre-LN leaves the stream unnormalised: normalise once at the end
         self.lm_head = nn.Linear(C, info.vocab_size, bias=False)
         self.lm_head.weight = self.tok_emb.weight  # tied, as in GPT-2
