@@ -58,13 +58,13 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 # - post_grad_custom_post_pass: a Linear's bias added in the next fused kernel, not copied into addmm's output
 #   first (~2.5 % of the default decoder's step); the embedding's gradient summed by aten, not with atomic adds
 #   (compile_passes.py).
-# - cpp_wrapper: the step's ~570 kernel calls made from generated C++, not from a generated Python function
-#   (its own Python, the tensor reinterprets, allocations and size checks took ~1.7 ms of a 28 ms step). 1.05x
-#   at the default decoder on the 2-core Xeon with AMX, every one of 8 alternated rounds 1.035-1.10x (it was
-#   1.02x on the AMD EPYC, whose slower matmuls left the wrapper a smaller share). The first compile of a shape
-#   takes longer: 92 instead of 61 s there, and 69 instead of 52 s for the one-thread variant.
-COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses(),
-                   "cpp_wrapper": True}
+# - cpp_wrapper (CPU only, where it was measured): the step's ~570 kernel calls made from generated C++, not
+#   from a generated Python function (its own Python, the tensor reinterprets, allocations and size checks took
+#   ~1.7 ms of a 28 ms step). 1.05x at the default decoder on the 2-core Xeon with AMX, each of 8 alternated
+#   rounds 1.035-1.10x (1.02x on the AMD EPYC, whose slower matmuls left the wrapper a smaller share). The
+#   first compile of a shape takes longer: 92 instead of 61 s there, 69 instead of 52 s for one thread.
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
+CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
                   " a few seconds once it is cached)...")
@@ -146,7 +146,8 @@ class TrainStep:
         if first:
             enable_compile_cache()
             _allow_many_sessions()
-            self._compiled_whole = torch.compile(_whole_step, dynamic=False, options=COMPILE_OPTIONS)
+            options = CPU_COMPILE_OPTIONS if self.placement.device.type == "cpu" else COMPILE_OPTIONS
+            self._compiled_whole = torch.compile(_whole_step, dynamic=False, options=options)
         assert self._compiled_whole is not None
         self._lr.fill_(lr)
         names, state, decays = self._update_state()
