@@ -110,3 +110,45 @@ def test_resumed_run_hides_the_steps_after_its_checkpoint(tmp_path):
     resumed.close()
     events = read_events(tmp_path).Scalars("loss/train")
     assert [(e.step, e.value) for e in events] == [(s, 10.0) for s in (1, 2, 3)] + [(s, 1.0) for s in range(4, 9)]
+
+
+def test_summaries_reach_the_writer_thread_in_batches_each_with_its_own_wall_time(tmp_path, monkeypatch):
+    """SummaryWriter's thread woke up for every event (three wake-ups a step, each taking a core from training):
+    within WRITE_EVERY_S the log keeps them, and flush() writes them all with the times they were logged at."""
+    from playground.training import tensorboard_log
+    from playground.training.events import MetricsEvent
+
+    clock = [100.0]
+
+    class Clock:  # this module's clocks only: the writer thread keeps the real ones
+        @staticmethod
+        def monotonic() -> float:
+            return clock[0]
+
+        @staticmethod
+        def time() -> float:
+            clock[0] += 0.01  # every event a little later
+            return clock[0]
+
+    monkeypatch.setattr(tensorboard_log, "time", Clock)
+    board = TensorBoardLog(tmp_path)
+    handed = []
+    file_writer = board._writer._get_file_writer()
+    original = file_writer.add_summary
+    monkeypatch.setattr(file_writer, "add_summary", lambda *args: (handed.append(args), original(*args)))
+    for step in range(1, 6):
+        board(MetricsEvent(step=step, max_steps=10, train_loss=1.0 / step, lr=1e-3, throughput=1.0, unit="tokens",
+                           elapsed_s=0.0, eta_s=0.0))
+    assert handed == []  # all five inside one second: kept
+    clock[0] += tensorboard_log.WRITE_EVERY_S
+    board(MetricsEvent(step=6, max_steps=10, train_loss=0.1, lr=1e-3, throughput=1.0, unit="tokens",
+                       elapsed_s=0.0, eta_s=0.0))
+    assert [args[1] for args in handed] == [1, 2, 3, 4, 5, 6]  # a second later: the batch, in order
+    times = [args[2] for args in handed]
+    assert times == pytest.approx([100.01, 100.02, 100.03, 100.04, 100.05, 101.06])  # each event's own time
+    board(MetricsEvent(step=7, max_steps=10, train_loss=0.1, lr=1e-3, throughput=1.0, unit="tokens",
+                       elapsed_s=0.0, eta_s=0.0))
+    board.flush()
+    assert [args[1] for args in handed] == [1, 2, 3, 4, 5, 6, 7]
+    board.close()
+    assert [e.step for e in read_events(tmp_path).Scalars("loss/train")] == list(range(1, 8))
