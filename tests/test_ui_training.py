@@ -191,6 +191,36 @@ def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(win
         assert not any(in_gap for in_gap, _, _ in redraws)
 
 
+def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(open_window, qtbot, monkeypatch):
+    """Each gap stops training: where a refresh takes long, the window asks for gaps less often, so its paints
+    take GAP_BUDGET of the training time at most (and never less often than GAP_INTERVAL_MAX_S)."""
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 100_000}}))
+    monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: True)
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)
+    monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)
+    refresh = window._refresh
+
+    def slow_refresh() -> None:  # a refresh costing 12 ms, as a snapshot's on a busy 2-core machine
+        refresh()
+        if window._in_gap:
+            time.sleep(0.012)
+
+    monkeypatch.setattr(window, "_refresh", slow_refresh)
+    assert window.gap_interval() == main_window.PLOT_REDRAW_S  # nothing measured yet
+    opened = []
+    window.play()
+    qtbot.waitUntil(lambda: window.worker is not None, timeout=WAIT_MS)
+    window.worker.gapOpened.connect(lambda *args: opened.append(time.monotonic()))
+    qtbot.waitUntil(lambda: len(opened) >= 5, timeout=WAIT_MS)
+    window.pause()
+    expected = min(main_window.GAP_INTERVAL_MAX_S, 0.012 / main_window.GAP_BUDGET)  # 0.8 s at least
+    assert window.gap_interval() >= 0.95 * expected
+    apart = [b - a for a, b in zip(opened[2:], opened[3:])]  # once the moving average has the cost
+    assert min(apart) >= 0.9 * expected
+    window._gap_cost_s = 1.0  # a very slow machine: still a refresh every GAP_INTERVAL_MAX_S
+    assert window.gap_interval() == main_window.GAP_INTERVAL_MAX_S
+
+
 def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     """A label growing with its text would relayout the bar at every update (and widen a window at its
     narrowest): the labels have room for this run's largest step, a five-digit speed and a minutes ETA."""

@@ -100,9 +100,10 @@ def _window_run(app, spec, steps: int, skip: int, tick_ms: int,
     return marks["steps"] / seconds, (marks["g1"] - marks["g0"]) / seconds
 
 
-def train(preset: str, steps: int, rounds: int = 8, probed_rounds: int = 2) -> dict[str, object]:
+def train(preset: str, steps: int, rounds: int = 16, probed_rounds: int = 2) -> dict[str, object]:
     """Headless and window-driven runs of `steps` steps, alternated `rounds` times (the same run moves by
-    ±10 % from one try to the next here: 8 pairs pin the median ratio to about ±3.5 %); then the event
+    ±7-10 % from one try to the next here: 8 pairs left the median ratio uncertain by about ±3.5 %, 0.93-0.955
+    in two runs of the same build; 16 pin it to about ±2.2 %); then the event
     loop's gaps in `probed_rounds` runs.
 
     The ratio is taken with the window as a user has it. A 10 ms probe timer is a measuring device that

@@ -59,6 +59,10 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
+# While training fills every core, the paints in gaps come at most this often, and far enough apart that they
+# take GAP_BUDGET of the time at most: each gap stops both training threads (~13 ms a gap at the default
+# decoder on the 2-core Xeon, a snapshot included, which at twice a second was 2.8 % of the run).
+GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         self._refreshed_at = -1e9  # the end of the last refresh in a gap
         self._gap_asked_at: float | None = None  # when the window asked the worker for a gap to paint in
         self._in_gap = False  # refreshing in a gap now
+        self._gap_cost_s = 0.0  # how long a refresh in a gap takes (a moving average)
 
         self.config = ConfigPanel(spec, self)
         self.config.setMinimumWidth(310)
@@ -584,11 +589,16 @@ class MainWindow(QMainWindow):
         gap waiting for GAP_PATIENCE_S: then the tick refreshes beside training, as without gaps."""
         now = time.monotonic()
         if self._gap_asked_at is None:
-            if now - self._refreshed_at >= PLOT_REDRAW_S:
+            if now - self._refreshed_at >= self.gap_interval():
                 self.worker.request_gap()
                 self._gap_asked_at = now
             return False
         return now - self._gap_asked_at >= GAP_PATIENCE_S
+
+    def gap_interval(self) -> float:
+        """Seconds between two refreshes in gaps: PLOT_REDRAW_S, or longer where the paints take longer, so
+        they cost training GAP_BUDGET of its time (up to GAP_INTERVAL_MAX_S)."""
+        return min(GAP_INTERVAL_MAX_S, max(PLOT_REDRAW_S, self._gap_cost_s / GAP_BUDGET))
 
     def _on_gap(self, worker: TrainingWorker, number: int) -> None:
         """The worker waits: refresh the views and paint them now, while training's threads are idle.
@@ -598,6 +608,7 @@ class MainWindow(QMainWindow):
         if worker is self.worker and not self._in_gap:
             self._gap_asked_at = None
             self._in_gap = True
+            began = time.monotonic()
             try:
                 self._refresh()
                 for _ in range(GAP_EVENT_ROUNDS):
@@ -607,6 +618,7 @@ class MainWindow(QMainWindow):
             finally:
                 self._in_gap = False
                 self._refreshed_at = time.monotonic()  # after the redraws, whose own pace starts from them
+                self._gap_cost_s = 0.7 * self._gap_cost_s + 0.3 * (self._refreshed_at - began)
         worker.close_gap(number)
 
     def _refresh(self) -> None:
