@@ -76,7 +76,9 @@ class DistContext:
         from torch.nn.parallel import DistributedDataParallel
 
         device_ids = [self.device.index] if self.device.type == "cuda" else None
-        wrapped = DistributedDataParallel(model, device_ids=device_ids)
+        # The models' buffers (the causal mask's bias, sinusoidal positions) are constants rebuilt from the spec:
+        # DDP's default would broadcast them from rank 0 before every forward (n_layer * block_size^2 floats).
+        wrapped = DistributedDataParallel(model, device_ids=device_ids, broadcast_buffers=False)
         if self.rank:
             # Same weights everywhere; different dropout masks per process (rank 0 keeps the run's own stream).
             torch.manual_seed(torch.initial_seed() + self.rank)
