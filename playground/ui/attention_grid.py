@@ -240,7 +240,9 @@ class HeadDetail(QWidget):
         self._show_probe(snap)
         if snap.prediction:
             if snap.image is not None or len(snap.prediction) != T:
-                self.prediction.setText(f"Prediction: {snap.prediction}")
+                # Whitespace runs as one space, as when this label was rich text: a decoded text's
+                # newlines would otherwise change the label's height, and relayout the pane, between snapshots.
+                self.prediction.setText(f"Prediction: {' '.join(snap.prediction.split())}")
             else:
                 # A break chance between any two tokens: unbroken, 64 tokens were one word ~460 px wide, which
                 # pinned the pane at that width and moved the splitter when the glyphs' widths changed.
