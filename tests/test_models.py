@@ -316,8 +316,12 @@ def test_families_are_their_classes() -> None:
     assert isinstance(built("vit-classify"), ViT)
 
 
-def test_causal_mask_is_a_buffer_of_zeros_and_minus_infinity_outside_the_state_dict() -> None:
+def test_causal_mask_is_a_buffer_of_zeros_and_minus_infinity_built_for_the_explicit_path_only() -> None:
     mha = MultiHeadAttention(8, 2, causal=True, max_len=6)
+    mha(torch.randn(1, 4, 8))
+    assert mha.causal_bias is None  # the fused path never builds it (at long contexts it is large)
+    mha.set_attention_impl("explicit")
+    assert mha.causal_bias.shape == (6, 6)  # built before any compiled graph could be traced
     bias = mha.attention_bias(4, None, torch.float32)
     assert torch.equal(bias == 0, torch.ones(4, 4, dtype=torch.bool).tril())
     assert torch.isneginf(bias[~torch.ones(4, 4, dtype=torch.bool).tril()]).all()

@@ -159,12 +159,10 @@ class MultiHeadAttention(nn.Module):
         if causal and max_len < 1:
             raise ValueError("causal attention needs the longest sequence it will see (max_len) for its mask")
         self.n_embd, self.n_head, self.head_dim = n_embd, n_head, n_embd // n_head
-        self.causal = causal
-        if causal:
-            # (max_len, max_len): 0 on and below the diagonal, -inf above (a query never sees a later key).
-            # Built once, like nanoGPT's tril buffer; not saved (rebuilt from max_len).
-            causal_mask = torch.ones(max_len, max_len, dtype=torch.bool).tril()
-            self.register_buffer("causal_bias", mask_bias(causal_mask, torch.float32), persistent=False)
+        self.causal, self.max_len = causal, max_len
+        # The causal mask as numbers (see causal_mask_bias): built when the explicit path is first used. The
+        # fused path never reads it, and at a long context it is max_len^2 floats a layer.
+        self.register_buffer("causal_bias", None, persistent=False)
         self.q = nn.Linear(n_embd, n_embd)  # all heads' query projections stacked: rows h*hs..(h+1)*hs
         self.k = nn.Linear(n_embd, n_embd)
         self.v = nn.Linear(n_embd, n_embd)
@@ -177,6 +175,16 @@ class MultiHeadAttention(nn.Module):
         if impl not in ATTENTION_IMPLS:
             raise ValueError(f"attention implementation must be one of {ATTENTION_IMPLS}, not {impl!r}")
         self.impl = impl
+        if impl == "explicit" and self.causal:
+            self.causal_mask_bias()  # now, not while a compiled step's graph is traced (it only reads it then)
+
+    def causal_mask_bias(self) -> Tensor:
+        """(max_len, max_len): 0 on and below the diagonal, -inf above (a query never sees a later key). Built
+        once on the layer's device, like nanoGPT's tril buffer; not saved (rebuilt from max_len)."""
+        if self.causal_bias is None:
+            allowed = torch.ones(self.max_len, self.max_len, dtype=torch.bool, device=self.q.weight.device).tril()
+            self.causal_bias = mask_bias(allowed, torch.float32)
+        return self.causal_bias
 
     def split_heads(self, t: Tensor) -> Tensor:
         """(B, T, C) -> (B, nh, T, hs): each head gets its own slice of the channels."""
@@ -224,7 +232,7 @@ class MultiHeadAttention(nn.Module):
     def attention_bias(self, T: int, key_mask: Tensor | None, dtype: torch.dtype) -> Tensor | None:
         """What the explicit path adds to the scores: the causal triangle (T, T) and the padding keys
         (B, 1, 1, T), each 0 where allowed and -inf where not; None when every key is allowed."""
-        bias = self.causal_bias[:T, :T].to(dtype) if self.causal else None
+        bias = self.causal_mask_bias()[:T, :T].to(dtype) if self.causal else None
         if key_mask is not None:
             padding = mask_bias(key_mask.bool()[:, None, None, :], dtype)  # (B, T) -> (B, 1, 1, T)
             bias = padding if bias is None else bias + padding
