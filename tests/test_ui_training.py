@@ -147,6 +147,29 @@ def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtb
         worker.wait()
 
 
+def test_a_paused_run_has_its_tensorboard_events_on_disk(qtbot, tmp_path):
+    """The TensorBoard log hands its events over about once a second, and none come while paused: the worker
+    writes them out when it stops to wait, so a TensorBoard open beside the window shows every step taken."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    worker = TrainingWorker(make_spec(TINY), tmp_path)
+    worker.start()
+    try:
+        for _ in range(3):
+            worker.step_once()
+        qtbot.waitUntil(lambda: worker.step == 3, timeout=WAIT_MS)
+
+        def logged() -> list[int]:
+            events = EventAccumulator(str(worker.run_dir), size_guidance={"scalars": 0})
+            events.Reload()
+            return [e.step for e in events.Scalars("loss/train")] if "loss/train" in events.Tags()["scalars"] else []
+
+        qtbot.waitUntil(lambda: logged() == [1, 2, 3], timeout=5000)  # the writer's own flush is every 10 s
+    finally:
+        worker.stop(save=False)
+        worker.wait()
+
+
 def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(worker_module, "GAP_MAX_S", 0.05)
     worker = TrainingWorker(make_spec(TINY), tmp_path)

@@ -50,7 +50,10 @@ class TensorBoardLog:
         self.folder = Path(folder)
         # On resume from a checkpoint at step s, events after s are hidden, as MetricsLog drops their CSV rows.
         purge = None if resume_from_step is None else resume_from_step + 1
-        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=purge, flush_secs=flush_secs)
+        # max_queue: a batch (about a second of steps) fits in the writer thread's queue, so handing it over never
+        # blocks the training thread (its default, 10 events, would).
+        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=purge, max_queue=1000,
+                                     flush_secs=flush_secs)
         self._closed = False
         self._pending: list[tuple[Summary, int, float]] = []  # (summary, step, wall time) not yet written
         self._written_at = time.monotonic()

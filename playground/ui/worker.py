@@ -298,9 +298,11 @@ class TrainingWorker(QThread):
     def _wait_for_work(self) -> bool:
         """Block while paused; True when a step should be taken, False when asked to stop."""
         if not self._stop and not (self._playing or self._steps_left) and self.session.step != self._snapshot_step:
-            # Paused (or one step done): show the attention of exactly this step.
+            # Paused (or one step done): show the attention of exactly this step, and put the logs on disk (the
+            # TensorBoard log hands its summaries over about once a second, and none come while paused).
             self._snapshot_step = self.session.step
             self.buffer.put(self.session.snapshot())
+            self.flush_logs()
         while True:
             self._serve_jobs()
             with self._cond:
@@ -310,7 +312,8 @@ class TrainingWorker(QThread):
                     self._cond.wait(0.5)
 
     def flush_logs(self) -> None:
-        """Write buffered metrics rows and TensorBoard events to disk (call it from a submitted job)."""
+        """Write buffered metrics rows and TensorBoard events to disk (on this thread: when paused, or from a
+        submitted job)."""
         for log in self.logs:
             handle = getattr(log, "_handle", None)  # MetricsLog flushes by itself only on evaluation rows
             if handle is not None and not handle.closed:
