@@ -3,9 +3,9 @@
 The window owns the current RunSpec (via the ConfigPanel) and at most one live TrainingWorker. A QTimer
 drains the worker's buffer a few times a second; nothing per training step crosses threads as a signal.
 When training's threads take every usable core (`TrainingSession.fills_cores`: on a 2-core machine, the
-compiled CPU path), the window instead asks the worker for a gap between two steps at the plots' pace and
-refreshes and paints in it (`_on_gap`): beside two training threads on two cores the same paints took
-several times as long and stalled both threads.
+compiled CPU path), the window instead asks the worker for a gap between two steps every 0.5-1 s (as far apart
+as keeps the paints within GAP_BUDGET of the time, `gap_interval`) and refreshes and paints in it (`_on_gap`):
+beside two training threads on two cores the same paints took several times as long and stalled both threads.
 
 The centre's views (loss curves, attention heatmaps, the tabs) are built by `build_views()`: in the app right
 after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
@@ -585,8 +585,8 @@ class MainWindow(QMainWindow):
 
     def _ask_for_gap(self) -> bool:
         """While training fills every core the views are refreshed in a gap between two steps (see
-        `TrainingWorker.request_gap`): ask for one at the plots' pace. True when a step has kept an asked-for
-        gap waiting for GAP_PATIENCE_S: then the tick refreshes beside training, as without gaps."""
+        `TrainingWorker.request_gap`): ask for one every `gap_interval()` seconds. True when a step has kept an
+        asked-for gap waiting for GAP_PATIENCE_S: then the tick refreshes beside training, as without gaps."""
         now = time.monotonic()
         if self._gap_asked_at is None:
             if now - self._refreshed_at >= self.gap_interval():
