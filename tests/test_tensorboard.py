@@ -130,6 +130,10 @@ def test_summaries_reach_the_writer_thread_in_batches_each_with_its_own_wall_tim
             clock[0] += 0.01  # every event a little later
             return clock[0]
 
+    def metrics(step: int) -> MetricsEvent:
+        return MetricsEvent(step=step, max_steps=10, train_loss=1.0 / step, lr=1e-3, throughput=1.0, unit="tokens",
+                            elapsed_s=0.0, eta_s=0.0)
+
     monkeypatch.setattr(tensorboard_log, "time", Clock)
     board = TensorBoardLog(tmp_path)
     handed = []
@@ -137,17 +141,14 @@ def test_summaries_reach_the_writer_thread_in_batches_each_with_its_own_wall_tim
     original = file_writer.add_summary
     monkeypatch.setattr(file_writer, "add_summary", lambda *args: (handed.append(args), original(*args)))
     for step in range(1, 6):
-        board(MetricsEvent(step=step, max_steps=10, train_loss=1.0 / step, lr=1e-3, throughput=1.0, unit="tokens",
-                           elapsed_s=0.0, eta_s=0.0))
+        board(metrics(step))
     assert handed == []  # all five inside one second: kept
     clock[0] += tensorboard_log.WRITE_EVERY_S
-    board(MetricsEvent(step=6, max_steps=10, train_loss=0.1, lr=1e-3, throughput=1.0, unit="tokens",
-                       elapsed_s=0.0, eta_s=0.0))
+    board(metrics(6))
     assert [args[1] for args in handed] == [1, 2, 3, 4, 5, 6]  # a second later: the batch, in order
     times = [args[2] for args in handed]
     assert times == pytest.approx([100.01, 100.02, 100.03, 100.04, 100.05, 101.06])  # each event's own time
-    board(MetricsEvent(step=7, max_steps=10, train_loss=0.1, lr=1e-3, throughput=1.0, unit="tokens",
-                       elapsed_s=0.0, eta_s=0.0))
+    board(metrics(7))
     board.flush()
     assert [args[1] for args in handed] == [1, 2, 3, 4, 5, 6, 7]
     board.close()
