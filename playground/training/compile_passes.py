@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch._inductor.custom_graph_pass import CustomGraphPass, get_hash_for_files
 
+from playground.training import cpu_codegen
+
 aten = torch.ops.aten
 
 
@@ -37,6 +39,12 @@ def _embedding_grad_shape(grad: torch.Tensor, index: torch.Tensor, rows: int) ->
 
 
 class CpuTrainingPasses(CustomGraphPass):
+    """The rewrites, and the compile's cache key: `fast_tanh` records whether the step's C++ was written with
+    cpu_codegen.fast_tanh (the caller enters it around the compiled call; it changes code, not the graph)."""
+
+    def __init__(self, fast_tanh: bool = False) -> None:
+        self.fast_tanh = fast_tanh
+
     def __call__(self, graph: torch.fx.Graph) -> None:
         for node in list(graph.nodes):
             if not _on_cpu(node):
@@ -47,7 +55,9 @@ class CpuTrainingPasses(CustomGraphPass):
                 _embedding_backward_without_atomics(graph, node)
 
     def uuid(self) -> Any:
-        return get_hash_for_files((__file__,))  # part of inductor's cache key: editing this file recompiles
+        # part of inductor's cache key: editing either file, or the choice of tanh, compiles again
+        files = get_hash_for_files((__file__, cpu_codegen.__file__))
+        return (files, self.fast_tanh)
 
 
 def _unfuse_bias_add(graph: torch.fx.Graph, node: torch.fx.Node) -> None:

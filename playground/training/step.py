@@ -37,6 +37,7 @@ from torch.func import functional_call, grad_and_value
 
 from playground.data.base import Batch
 from playground.training.compile_passes import CpuTrainingPasses
+from playground.training.cpu_codegen import fast_tanh
 from playground.training.device import (
     Placement,
     adaptive_thread_limit,
@@ -63,8 +64,16 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 #   ~1.7 ms of a 28 ms step). 1.05x at the default decoder on the 2-core Xeon with AMX, each of 8 alternated
 #   rounds 1.035-1.10x (1.02x on the AMD EPYC, whose slower matmuls left the wrapper a smaller share). The
 #   first compile of a shape takes longer: 92 instead of 61 s there, 69 instead of 52 s for one thread.
+# - the tanh of a bfloat16 step on the CPU (its GELU's) written with a cheaper exp: cpu_codegen.py (1.04x there).
 COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
 CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
+
+
+def compile_options(placement: Placement, fast_cpu_tanh: bool) -> dict[str, object]:
+    if placement.device.type != "cpu":
+        return COMPILE_OPTIONS
+    return {**CPU_COMPILE_OPTIONS, "post_grad_custom_post_pass": CpuTrainingPasses(fast_tanh=fast_cpu_tanh)}
+
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
                   " a few seconds once it is cached)...")
@@ -92,6 +101,8 @@ class TrainStep:
         self._loss_of = _LossOf(model, forward_loss)
         self._names = {id(p): f"model.{name}" for name, p in model.named_parameters()}  # as _LossOf calls them
         self._compiled_whole: Callable[..., torch.Tensor] | None = None
+        self._fast_tanh = placement.device.type == "cpu" and placement.dtype == torch.bfloat16
+        self._options = compile_options(placement, self._fast_tanh)
         most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
         self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
         self._thread_counts: set[int] = set()  # counts the compiled step has run at (each compiles once)
@@ -146,14 +157,13 @@ class TrainStep:
         if first:
             enable_compile_cache()
             _allow_many_sessions()
-            options = CPU_COMPILE_OPTIONS if self.placement.device.type == "cpu" else COMPILE_OPTIONS
-            self._compiled_whole = torch.compile(_whole_step, dynamic=False, options=options)
+            self._compiled_whole = torch.compile(_whole_step, dynamic=False, options=self._options)
         assert self._compiled_whole is not None
         self._lr.fill_(lr)
         names, state, decays = self._update_state()
         group = self.optimizer.param_groups[0]
         beta1, beta2 = group["betas"]
-        with self.placement.autocast_context():
+        with self.placement.autocast_context(), fast_tanh(self._fast_tanh):
             loss = self._compiled_whole(self._loss_of, names, *state, self._lr, batch, decays, float(beta1),
                                         float(beta2), float(group["eps"]), float(self.grad_clip))
         loss_value = loss.item()

@@ -1,0 +1,83 @@
+"""The bfloat16 CPU step's tanh: inductor's C++ with fexp_u20, close to the exact GELU, and only while asked."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from playground.training import device
+from playground.training.compile_passes import CpuTrainingPasses
+from playground.training.cpu_codegen import fast_tanh
+
+needs_compiler = pytest.mark.skipif(not device.compiler_available(torch.device("cpu")),
+                                    reason="no C++ compiler for inductor")
+
+
+def _gelu(x: torch.Tensor) -> torch.Tensor:
+    return F.gelu(x, approximate="tanh")
+
+
+def _compiled_code(fn, *args):
+    """fn compiled afresh (no cache: the codegen is what is tested), its result and its generated code."""
+    from torch._inductor import config
+    from torch._inductor.utils import fresh_cache, run_and_get_code
+
+    torch._dynamo.reset()
+    with fresh_cache(), config.patch({"cpp.use_decompose_tanh": True}):
+        result, code = run_and_get_code(torch.compile(fn, dynamic=False), *args)
+    return result, "\n".join(code)
+
+
+@needs_compiler
+def test_fast_tanh_writes_fexp_into_the_gelu_and_its_gradient_stays_close():
+    x = torch.linspace(-8, 8, 4096)
+    exact = _gelu(x.double())
+    exact_grad = torch.func.grad(lambda t: _gelu(t).sum())(x.double())
+    with fast_tanh():
+        fast, code = _compiled_code(_gelu, x)
+        fast_grad, grad_code = _compiled_code(torch.func.grad(lambda t: _gelu(t).sum()), x)
+    assert "fexp_u20" in code and "fexp_u20" in grad_code
+    error = (fast.double() - exact).abs().max().item()
+    assert 0 < error < 5e-5  # not exact (the cheaper exp is in use), far below bfloat16's 4e-3
+    assert (fast_grad.double() - exact_grad).abs().max().item() < 1e-4
+
+
+@needs_compiler
+def test_outside_fast_tanh_and_when_disabled_inductor_writes_its_own_tanh():
+    x = torch.linspace(-8, 8, 4096)
+    with fast_tanh(enabled=False):
+        _, disabled = _compiled_code(_gelu, x)
+    result, outside = _compiled_code(_gelu, x)
+    assert "fexp_u20" not in disabled and "fexp_u20" not in outside
+    assert torch.allclose(result.double(), _gelu(x.double()), atol=1e-6)
+
+
+def test_fast_tanh_puts_inductors_tanh_back_even_after_an_error():
+    from torch._inductor.codegen.cpp import CppVecOverrides
+
+    before = vars(CppVecOverrides)["tanh"]
+    with pytest.raises(RuntimeError), fast_tanh():
+        assert "fexp_u20" in CppVecOverrides.tanh("v")
+        raise RuntimeError("compile failed")
+    assert vars(CppVecOverrides)["tanh"] is before
+
+
+def test_the_choice_of_tanh_is_part_of_the_compile_cache_key():
+    assert CpuTrainingPasses(fast_tanh=True).uuid() != CpuTrainingPasses(fast_tanh=False).uuid()
+    assert CpuTrainingPasses(fast_tanh=True).uuid() == CpuTrainingPasses(fast_tanh=True).uuid()
+
+
+def test_only_a_bfloat16_cpu_step_uses_the_fast_tanh():
+    from playground.core.spec import make_spec
+    from playground.training.session import TrainingSession
+
+    def chosen(precision):
+        spec = make_spec({"model": {"family": "decoder", "n_layer": 1, "n_embd": 16, "n_head": 2, "d_ff": 32,
+                                    "block_size": 8},
+                          "data": {"name": "zen"},
+                          "train": {"device": "cpu", "precision": precision, "compile": "on", "max_steps": 2,
+                                    "warmup_steps": 0}})
+        step = TrainingSession(spec)._step_fn
+        return step._fast_tanh, step._options["post_grad_custom_post_pass"].fast_tanh
+
+    assert chosen("bf16") == (True, True)
+    assert chosen("fp32") == (False, False)
