@@ -187,9 +187,11 @@ def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot,
 
 
 @pytest.mark.parametrize("fills", [True, False])
-def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(window, qtbot, monkeypatch, fills):
+def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(open_window, qtbot, monkeypatch, fills):
     """With every core training, a paint beside the steps would take a core from them: the window asks the
     worker for a gap and refreshes in it. With a core to spare (the eager path leaves one), it never asks."""
+    # Long enough to be still playing at the third redraw (400 steps of TINY take ~2 s here: two gaps).
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 100_000}}))
     monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: fills)
     monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)  # the worker waits for the window, however loaded
     monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)  # and the window never refreshes beside a step
