@@ -1,5 +1,7 @@
 """The bfloat16 CPU step's tanh: inductor's C++ with fexp_u20, close to the exact GELU, and only while asked."""
 
+import threading
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -51,19 +53,75 @@ def test_outside_fast_tanh_and_when_disabled_inductor_writes_its_own_tanh():
     assert torch.allclose(result.double(), _gelu(x.double()), atol=1e-6)
 
 
-def test_fast_tanh_puts_inductors_tanh_back_even_after_an_error():
+@needs_compiler
+def test_fast_tanh_keeps_nan_and_the_limits_of_tanh():
+    """fexp_u20 makes a NaN finite: without care tanh(NaN) would be 1 and a NaN could reach a finite loss."""
+    x = torch.tensor([float("nan"), float("inf"), -float("inf"), 0.0, 30.0, -30.0, 1e30, -1e30] * 4)
+    with fast_tanh():
+        result, code = _compiled_code(torch.tanh, x)
+    assert "fexp_u20" in code
+    assert torch.equal(result.isnan(), x.isnan())
+    assert torch.allclose(result, torch.tanh(x), atol=5e-5, equal_nan=True)  # fexp_u20's error: 2.7e-5 at 0
+
+
+def _inductors_tanh(x: str) -> str:
     from torch._inductor.codegen.cpp import CppVecOverrides
 
-    before = vars(CppVecOverrides)["tanh"]
+    return CppVecOverrides.tanh(x)
+
+
+def test_fast_tanh_is_the_calling_threads_choice_and_ends_with_its_block_even_after_an_error():
+    """Reset trains a new run on a new worker while the last one may still be compiling: one thread's choice
+    never writes the other's code."""
+    inside, leave = threading.Event(), threading.Event()
+    seen = {}
+
+    def other_worker():
+        with fast_tanh():
+            seen["inside"] = _inductors_tanh("v")
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert inside.wait(10)
+    beside = _inductors_tanh("v")
+    leave.set()
+    thread.join()
+    assert "fexp_u20" in seen["inside"] and "fexp_u20" not in beside
     with pytest.raises(RuntimeError), fast_tanh():
-        assert "fexp_u20" in CppVecOverrides.tanh("v")
+        assert "fexp_u20" in _inductors_tanh("v")
         raise RuntimeError("compile failed")
-    assert vars(CppVecOverrides)["tanh"] is before
+    assert "fexp_u20" not in _inductors_tanh("v")
 
 
+def test_a_scalar_tanh_in_a_vector_kernel_falls_back_to_inductors_scalar_code():
+    from torch._inductor.codegen.cpp import CppVecOverrides
+
+    with fast_tanh():
+        assert CppVecOverrides().tanh(1) == "std::tanh(1)"  # the fallback finds the scalar op by the op's name
+
+
+@needs_compiler
 def test_the_choice_of_tanh_is_part_of_the_compile_cache_key():
-    assert CpuTrainingPasses(fast_tanh=True).uuid() != CpuTrainingPasses(fast_tanh=False).uuid()
-    assert CpuTrainingPasses(fast_tanh=True).uuid() == CpuTrainingPasses(fast_tanh=True).uuid()
+    """Compiled with the fast tanh and cached; the same graph compiled again without it is not that cache entry."""
+    from torch._dynamo.utils import counters
+    from torch._inductor.utils import fresh_cache, run_and_get_code
+
+    def code(passes: CpuTrainingPasses, x: torch.Tensor) -> str:
+        torch._dynamo.reset()
+        options = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": passes, "fx_graph_cache": True}
+        with fast_tanh(passes.fast_tanh):
+            return "\n".join(run_and_get_code(torch.compile(_gelu, dynamic=False, options=options), x)[1])
+
+    x = torch.linspace(-8, 8, 4096)
+    with fresh_cache():
+        assert "fexp_u20" in code(CpuTrainingPasses(fast_tanh=True), x)
+        hits = counters["inductor"]["fxgraph_cache_hit"]
+        assert "fexp_u20" in code(CpuTrainingPasses(fast_tanh=True), x)
+        assert counters["inductor"]["fxgraph_cache_hit"] == hits + 1  # the cache serves the same choice
+        assert "fexp_u20" not in code(CpuTrainingPasses(fast_tanh=False), x)
+        assert counters["inductor"]["fxgraph_cache_hit"] == hits + 1
 
 
 def test_only_a_bfloat16_cpu_step_uses_the_fast_tanh():

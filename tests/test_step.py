@@ -345,6 +345,32 @@ def test_many_sessions_in_one_process_all_train_compiled(monkeypatch):
         assert session._step_fn.compiled and counters["stats"]["unique_graphs"] > graphs
 
 
+
+def test_a_bfloat16_cpu_step_compiles_with_the_fast_tanh_once_for_every_session_of_its_shape(monkeypatch):
+    """Reset and Play again in the window is a new session of the same shape: it reuses the compiled step
+    (the options compare equal) instead of compiling again."""
+    from torch._dynamo.utils import counters
+
+    from playground.training import step as step_module
+
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
+    entered = []
+    real = step_module.fast_tanh
+
+    def recorded(enabled: bool = True):
+        entered.append(enabled)
+        return real(enabled)
+
+    monkeypatch.setattr(step_module, "fast_tanh", recorded)
+    bf16 = spec(compile="on", precision="bf16").updated({"model.n_embd": 24, "model.n_layer": 1})
+    first = TrainingSession(bf16)
+    losses(first, 2)
+    graphs = counters["stats"]["unique_graphs"]
+    second = TrainingSession(bf16)
+    losses(second, 2)
+    assert first._step_fn.compiled and second._step_fn.compiled and entered and all(entered)
+    assert counters["stats"]["unique_graphs"] == graphs
+
 ALLOCATOR_PROBE = r"""
 import json, resource, sys
 import torch

@@ -65,14 +65,23 @@ ForwardLoss = Callable[[Batch], tuple[torch.Tensor, torch.Tensor]]
 #   rounds 1.035-1.10x (1.02x on the AMD EPYC, whose slower matmuls left the wrapper a smaller share). The
 #   first compile of a shape takes longer: 92 instead of 61 s there, 69 instead of 52 s for one thread.
 # - the tanh of a bfloat16 step on the CPU (its GELU's) written with a cheaper exp: cpu_codegen.py (1.04x there).
+# The dicts (and their pass objects) are made once: dynamo reuses a compiled step for a new session of the same
+# shape only when the options compare equal, and a pass object equals only itself.
 COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
 CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
+CPU_BF16_COMPILE_OPTIONS = {**CPU_COMPILE_OPTIONS, "post_grad_custom_post_pass": CpuTrainingPasses(fast_tanh=True)}
 
 
-def compile_options(placement: Placement, fast_cpu_tanh: bool) -> dict[str, object]:
+def compile_options(placement: Placement) -> dict[str, object]:
+    """Inductor's options for a step on `placement`; a bfloat16 CPU step's declare its fast tanh (in its key)."""
     if placement.device.type != "cpu":
         return COMPILE_OPTIONS
-    return {**CPU_COMPILE_OPTIONS, "post_grad_custom_post_pass": CpuTrainingPasses(fast_tanh=fast_cpu_tanh)}
+    return CPU_BF16_COMPILE_OPTIONS if uses_fast_tanh(placement) else CPU_COMPILE_OPTIONS
+
+
+def uses_fast_tanh(placement: Placement) -> bool:
+    """A bfloat16 step on the CPU is compiled with cpu_codegen.fast_tanh: its error is far below bfloat16's."""
+    return placement.device.type == "cpu" and placement.dtype == torch.bfloat16
 
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
@@ -101,8 +110,8 @@ class TrainStep:
         self._loss_of = _LossOf(model, forward_loss)
         self._names = {id(p): f"model.{name}" for name, p in model.named_parameters()}  # as _LossOf calls them
         self._compiled_whole: Callable[..., torch.Tensor] | None = None
-        self._fast_tanh = placement.device.type == "cpu" and placement.dtype == torch.bfloat16
-        self._options = compile_options(placement, self._fast_tanh)
+        self._fast_tanh = uses_fast_tanh(placement)
+        self._options = compile_options(placement)
         most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
         self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
         self._thread_counts: set[int] = set()  # counts the compiled step has run at (each compiles once)
