@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from playground.training.openmp import configure_openmp_waiting
+
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
 EXIT_INTERRUPTED = 130
@@ -23,6 +25,7 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_openmp_waiting()  # before anything imports torch
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
     try:

@@ -6,13 +6,17 @@ import statistics
 import pytest
 
 from playground.cli import main
+from playground.training.openmp import SPIN_COUNT
 
 
 def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     out = tmp_path / "bench.json"
     assert main(["bench", "--smoke", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
+    assert result["machine"]["gomp_spincount"] == SPIN_COUNT  # the CLI set OpenMP's spinning, the bench says so
     row = result["training"][0]
     for key in ("playground_per_s", "reference_per_s", "speed_ratio", "playground_val_loss", "reference_val_loss",
                 "val_loss_ratio", "compile_s", "path"):

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -73,3 +74,20 @@ def test_bad_input_is_one_line_without_traceback(args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_leaves_openmp_waiting_to_a_user_who_chose_and_loads_no_torch_before_setting_it(monkeypatch):
+    """libgomp reads GOMP_SPINCOUNT when torch loads it: the CLI sets it first, unless the user chose."""
+    from playground.cli import main
+    from playground.training.openmp import SPIN_COUNT
+
+    for chosen in ({"GOMP_SPINCOUNT": "5"}, {"OMP_WAIT_POLICY": "PASSIVE"}, {}):
+        monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+        for name, value in chosen.items():
+            monkeypatch.setenv(name, value)
+        assert main(["presets"]) == 0
+        expected = chosen.get("GOMP_SPINCOUNT", None if chosen else SPIN_COUNT)
+        assert os.environ.get("GOMP_SPINCOUNT") == expected
+    code = "import sys, playground.cli; assert 'torch' not in sys.modules, 'torch was imported'"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -71,7 +71,8 @@ def machine() -> dict[str, Any]:
     from playground.training.device import _cpu_model, cpu_capability
 
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""), "python": platform.python_version(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+            "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""), "python": platform.python_version(),
             "capability": cpu_capability().__dict__}
 
 
@@ -398,7 +399,7 @@ def learning(preset: str, what: str, target: float, higher: bool, limit_s: float
 def print_table(result: dict[str, Any]) -> None:
     m = result["machine"]
     print(f"{m['cpu']} ({m['cores']} cores, torch {m['torch']}, {m['threads']} threads, "
-          f"OMP_WAIT_POLICY={m['omp_wait_policy'] or 'unset'})")
+          f"OMP_WAIT_POLICY={m['omp_wait_policy'] or 'unset'}, GOMP_SPINCOUNT={m['gomp_spincount'] or 'unset'})")
     rows = result.get("training", [])
     if rows:
         print(f"{'family':<8} {'shape':<7} {'model':<28} {'playground/s':>13} {'reference/s':>12} {'ratio':>6} "

@@ -308,7 +308,8 @@ class AdaptiveThreads:
     """The compiled CPU path's thread count: every core while that is faster, one thread under contention.
 
     OpenMP threads spin at every barrier, so when another process takes one of the cores a multi-thread step
-    waits on a descheduled thread and gets 5-50x slower (issue 8), while one thread keeps its speed. Quiet,
+    waits on a descheduled thread and gets 5-50x slower (issue 8; training/openmp.py shortens the spinning,
+    which makes the first such step 3x cheaper), while one thread keeps its speed. Quiet,
     all cores are faster on the default decoder (measured here ~1.5x on 2 cores). So:
 
     - start: a few steps at all cores, a few at one; keep the one with the faster best step;
