@@ -9,9 +9,13 @@ import tempfile
 
 import pytest
 
+from playground.training.openmp import configure_openmp_waiting
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Compiled tests share an inductor cache of their own (warm from one run to the next), never the user's.
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), "playground-tests-inductor"))
+# The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch).
+configure_openmp_waiting()
 
 # A tiny CPU model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}

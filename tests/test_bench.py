@@ -16,7 +16,7 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     out = tmp_path / "bench.json"
     assert main(["bench", "--smoke", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["machine"]["gomp_spincount"] == SPIN_COUNT  # the CLI set OpenMP's spinning, the bench says so
+    assert result["machine"]["gomp_spincount"] == SPIN_COUNT  # the bench reports the setting the CLI made
     row = result["training"][0]
     for key in ("playground_per_s", "reference_per_s", "speed_ratio", "playground_val_loss", "reference_val_loss",
                 "val_loss_ratio", "compile_s", "path"):

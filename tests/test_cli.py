@@ -76,18 +76,24 @@ def test_bad_input_is_one_line_without_traceback(args, message):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_the_cli_leaves_openmp_waiting_to_a_user_who_chose_and_loads_no_torch_before_setting_it(monkeypatch):
-    """libgomp reads GOMP_SPINCOUNT when torch loads it: the CLI sets it first, unless the user chose."""
+
+def test_openmp_waiting_is_set_unless_the_user_chose():
+    from playground.training.openmp import SPIN_COUNT, configure_openmp_waiting
+
+    for chosen, expected in (({}, SPIN_COUNT), ({"GOMP_SPINCOUNT": "5"}, "5"), ({"OMP_WAIT_POLICY": "PASSIVE"}, None)):
+        environ = dict(chosen)
+        configure_openmp_waiting(environ)
+        assert environ.get("GOMP_SPINCOUNT") == expected
+
+
+def test_the_cli_sets_openmp_waiting_before_anything_loads_torch(monkeypatch):
+    """libgomp reads GOMP_SPINCOUNT when torch loads it: the CLI sets it first."""
     from playground.cli import main
     from playground.training.openmp import SPIN_COUNT
 
-    for chosen in ({"GOMP_SPINCOUNT": "5"}, {"OMP_WAIT_POLICY": "PASSIVE"}, {}):
-        monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
-        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-        for name, value in chosen.items():
-            monkeypatch.setenv(name, value)
-        assert main(["presets"]) == 0
-        expected = chosen.get("GOMP_SPINCOUNT", None if chosen else SPIN_COUNT)
-        assert os.environ.get("GOMP_SPINCOUNT") == expected
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)  # conftest set it: put back after the test
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert main(["presets"]) == 0
+    assert os.environ.get("GOMP_SPINCOUNT") == SPIN_COUNT
     code = "import sys, playground.cli; assert 'torch' not in sys.modules, 'torch was imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -39,7 +39,7 @@ def test_fast_tanh_writes_fexp_into_the_gelu_and_its_gradient_stays_close():
         fast_grad, grad_code = _compiled_code(torch.func.grad(lambda t: _gelu(t).sum()), x)
     assert "fexp_u20" in code and "fexp_u20" in grad_code
     error = (fast.double() - exact).abs().max().item()
-    assert 0 < error < 5e-5  # not exact (the cheaper exp is in use), far below bfloat16's 4e-3
+    assert 2e-6 < error < 5e-5  # not float32's rounding (the cheaper exp is in use), far below bfloat16's 4e-3
     assert (fast_grad.double() - exact_grad).abs().max().item() < 1e-4
 
 
@@ -123,19 +123,3 @@ def test_the_choice_of_tanh_is_part_of_the_compile_cache_key():
         assert "fexp_u20" not in code(CpuTrainingPasses(fast_tanh=False), x)
         assert counters["inductor"]["fxgraph_cache_hit"] == hits + 1
 
-
-def test_only_a_bfloat16_cpu_step_uses_the_fast_tanh():
-    from playground.core.spec import make_spec
-    from playground.training.session import TrainingSession
-
-    def chosen(precision):
-        spec = make_spec({"model": {"family": "decoder", "n_layer": 1, "n_embd": 16, "n_head": 2, "d_ff": 32,
-                                    "block_size": 8},
-                          "data": {"name": "zen"},
-                          "train": {"device": "cpu", "precision": precision, "compile": "on", "max_steps": 2,
-                                    "warmup_steps": 0}})
-        step = TrainingSession(spec)._step_fn
-        return step._fast_tanh, step._options["post_grad_custom_post_pass"].fast_tanh
-
-    assert chosen("bf16") == (True, True)
-    assert chosen("fp32") == (False, False)

@@ -345,7 +345,14 @@ def test_many_sessions_in_one_process_all_train_compiled(monkeypatch):
         assert session._step_fn.compiled and counters["stats"]["unique_graphs"] > graphs
 
 
+def test_only_a_bfloat16_cpu_step_uses_the_fast_tanh():
+    def chosen(precision):
+        return TrainingSession(spec(compile="on", precision=precision))._step_fn._fast_tanh
 
+    assert chosen("bf16") and not chosen("fp32")
+
+
+@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 def test_a_bfloat16_cpu_step_compiles_with_the_fast_tanh_once_for_every_session_of_its_shape(monkeypatch):
     """Reset and Play again in the window is a new session of the same shape: it reuses the compiled step
     (the options compare equal) instead of compiling again."""

@@ -17,8 +17,9 @@ not read cpp.use_decompose_tanh, which the step always sets).
 
 Inductor has no setting for this: its vectorised C++ tanh (CppVecOverrides.tanh) is replaced once, by one that
 writes inductor's own code unless the calling thread is inside `fast_tanh()` (inductor writes a graph's C++ in
-the thread that calls the compiled function, so one window's worker compiling does not change another's). The
-choice is part of the compile's cache key through CpuTrainingPasses(fast_tanh=...).
+the thread that calls the compiled function, so one window's worker compiling does not change another's; with
+TORCHINDUCTOR_FX_COMPILE_MODE set to a subprocess or async mode it is written elsewhere, with Sleef's exp: slower,
+still right). The choice is part of the compile's cache key through CpuTrainingPasses(fast_tanh=...).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def fast_tanh_code(x: str) -> str:
 def _install() -> None:
     """Replace inductor's vectorised tanh, once per process, by one that reads this thread's choice."""
     global _installed
+    if _installed:  # every compiled step enters fast_tanh: after the first, nothing to do
+        return
     from torch._inductor.codegen.cpp import CppVecOverrides  # inductor's codegen: imported once compiling is on
 
     with _install_lock:

@@ -30,6 +30,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -72,16 +73,12 @@ CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
 CPU_BF16_COMPILE_OPTIONS = {**CPU_COMPILE_OPTIONS, "post_grad_custom_post_pass": CpuTrainingPasses(fast_tanh=True)}
 
 
-def compile_options(placement: Placement) -> dict[str, object]:
-    """Inductor's options for a step on `placement`; a bfloat16 CPU step's declare its fast tanh (in its key)."""
+def compile_options(placement: Placement) -> dict[str, Any]:
+    """Inductor's options for a step on `placement`: a bfloat16 CPU step's C++ uses cpu_codegen.fast_tanh (its
+    error is far below bfloat16's rounding), which its pass object puts in the cache key."""
     if placement.device.type != "cpu":
         return COMPILE_OPTIONS
-    return CPU_BF16_COMPILE_OPTIONS if uses_fast_tanh(placement) else CPU_COMPILE_OPTIONS
-
-
-def uses_fast_tanh(placement: Placement) -> bool:
-    """A bfloat16 step on the CPU is compiled with cpu_codegen.fast_tanh: its error is far below bfloat16's."""
-    return placement.device.type == "cpu" and placement.dtype == torch.bfloat16
+    return CPU_BF16_COMPILE_OPTIONS if placement.dtype == torch.bfloat16 else CPU_COMPILE_OPTIONS
 
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
@@ -110,8 +107,9 @@ class TrainStep:
         self._loss_of = _LossOf(model, forward_loss)
         self._names = {id(p): f"model.{name}" for name, p in model.named_parameters()}  # as _LossOf calls them
         self._compiled_whole: Callable[..., torch.Tensor] | None = None
-        self._fast_tanh = uses_fast_tanh(placement)
         self._options = compile_options(placement)
+        passes: CpuTrainingPasses = self._options["post_grad_custom_post_pass"]
+        self._fast_tanh = passes.fast_tanh  # the code as its cache key says
         most = adaptive_thread_limit() if self.compiled and placement.device.type == "cpu" else 0
         self.threads: AdaptiveThreads | None = AdaptiveThreads(most) if most > 1 else None
         self._thread_counts: set[int] = set()  # counts the compiled step has run at (each compiles once)
