@@ -14,11 +14,13 @@ from playground.ui.main_window import MainWindow
 from playground.ui import worker as worker_module
 from playground.ui.worker import TrainingWorker
 
+# Long enough that no test sees its run finish, however fast the machine (400 steps took ~2 s here).
+TINY_STEPS = 100_000
 TINY = {
     "name": "tiny-zen",
     "model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 16},
     "data": {"name": "zen"},
-    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 2, "max_steps": 400, "eval_interval": 10,
+    "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 2, "max_steps": TINY_STEPS, "eval_interval": 10,
               "eval_batches": 1, "snapshot_interval": 2, "sample_interval": 15, "checkpoint_interval": 10_000,
               "device": "cpu", "compile": "off"},
 }
@@ -54,7 +56,7 @@ def test_play_puts_loss_points_on_the_plot_and_changes_the_heatmaps(window, qtbo
                     timeout=WAIT_MS)
     # Status bar: device, step count, speed and ETA, the progress bar.
     qtbot.waitUntil(lambda: "CPU" in window.deviceLabel.text(), timeout=WAIT_MS)
-    assert window.progressBar.value() >= 5 and window.progressBar.maximum() == 400
+    assert window.progressBar.value() >= 5 and window.progressBar.maximum() == TINY_STEPS
     assert "tokens/s" in window.speedLabel.text() and window.etaLabel.text().startswith("ETA")
     # Generated text appears in the Samples tab.
     qtbot.waitUntil(lambda: len(window.samples.samples) > 0, timeout=WAIT_MS)
@@ -79,7 +81,7 @@ def test_step_once_then_space_and_reset(window, qtbot):
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
     # the bar shows the share done; the exact step is in the label beside it
-    assert window.progressBar.text() == "0%" and window.stepLabel.text() == "step 2 / 400"
+    assert window.progressBar.text() == "0%" and window.stepLabel.text() == f"step 2 / {TINY_STEPS:,}"
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.playButton.text() == "Pause"
     qtbot.waitUntil(lambda: window.progressBar.value() >= 6, timeout=WAIT_MS)
@@ -88,7 +90,7 @@ def test_step_once_then_space_and_reset(window, qtbot):
     # Paused, the curve catches up with every step taken (while playing it redraws at most twice a second).
     qtbot.wait(400)  # the step in flight lands
     assert steps_on_plot(window) == window.loss.train.n == window.progressBar.value() == window.worker.step
-    assert window.stepLabel.text() == f"step {window.worker.step} / 400"
+    assert window.stepLabel.text() == f"step {window.worker.step} / {TINY_STEPS:,}"
     old = window.worker
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert window.worker is None and window.progressBar.value() == 0 and steps_on_plot(window) == 0
@@ -187,11 +189,9 @@ def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot,
 
 
 @pytest.mark.parametrize("fills", [True, False])
-def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(open_window, qtbot, monkeypatch, fills):
+def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(window, qtbot, monkeypatch, fills):
     """With every core training, a paint beside the steps would take a core from them: the window asks the
     worker for a gap and refreshes in it. With a core to spare (the eager path leaves one), it never asks."""
-    # Long enough to be still playing at the third redraw (400 steps of TINY take ~2 s here: two gaps).
-    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 100_000}}))
     monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: fills)
     monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)  # the worker waits for the window, however loaded
     monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)  # and the window never refreshes beside a step
@@ -216,10 +216,9 @@ def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(ope
         assert not any(in_gap for in_gap, _, _ in redraws)
 
 
-def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(open_window, qtbot, monkeypatch):
+def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(window, qtbot, monkeypatch):
     """Each gap stops training: where a refresh takes long, the window asks for gaps less often, so its paints
     take GAP_BUDGET of the training time at most (and never less often than GAP_INTERVAL_MAX_S)."""
-    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 100_000}}))
     monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: True)
     monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)
     monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)
@@ -251,7 +250,7 @@ def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     narrowest): the labels have room for this run's largest step, a five-digit speed and a minutes ETA."""
     qtbot.wait(50)
     before = (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width())
-    window.stepLabel.setText("step 400 / 400")
+    window.stepLabel.setText(f"step {TINY_STEPS:,} / {TINY_STEPS:,}")
     window.speedLabel.setText("12,345 tokens/s")
     window.etaLabel.setText("ETA 59:59")
     qtbot.wait(50)
