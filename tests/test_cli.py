@@ -76,7 +76,6 @@ def test_bad_input_is_one_line_without_traceback(args, message):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-
 def test_openmp_waiting_is_set_unless_the_user_chose():
     from playground.training.openmp import SPIN_COUNT, configure_openmp_waiting
 

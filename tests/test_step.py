@@ -378,6 +378,7 @@ def test_a_bfloat16_cpu_step_compiles_with_the_fast_tanh_once_for_every_session_
     assert first._step_fn.compiled and second._step_fn.compiled and entered and all(entered)
     assert counters["stats"]["unique_graphs"] == graphs
 
+
 ALLOCATOR_PROBE = r"""
 import json, resource, sys
 import torch
