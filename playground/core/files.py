@@ -1,0 +1,92 @@
+"""Reading a user's file safely: a regular file only, never more bytes than a cap, never a hang.
+
+A path may name anything: a folder, a FIFO (whose open blocks until a writer comes), /dev/zero (endless, and
+reporting size 0), a symlink to either. The file is opened without blocking, checked to be a regular file on
+the open descriptor (so a swap between check and read changes nothing), and read up to `max_bytes + 1` bytes,
+which enforces the cap on what is actually there rather than on the size the file system reports.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+MAX_SHOWN = 80  # characters of a path or value quoted in a message
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be read as asked; `str()` is one line naming the file and the fix."""
+
+
+def elide(text: object, width: int = MAX_SHOWN) -> str:
+    """`text` as one line of at most `width` characters, the middle replaced by an ellipsis."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= width:
+        return flat
+    half = (width - 1) // 2
+    return f"{flat[:half]}…{flat[-(width - 1 - half):]}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int, what: str = "file") -> bytes:
+    """The bytes of the regular file at `path`; UnreadableFile if it is missing, special, or over `max_bytes`."""
+    target = Path(path).expanduser()
+    shown = elide(target)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(target, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(f"no {what} at {shown}: check the path") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{shown} is a folder, not a {what}: pick a file") from None
+    except OSError as err:
+        raise UnreadableFile(f"cannot read the {what} {shown}: {err.strerror or err}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"{shown} is {_kind(mode)}, not a regular {what}: pick a regular file")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as err:
+        raise UnreadableFile(f"cannot read the {what} {shown}: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+    if total > max_bytes:
+        raise UnreadableFile(f"{shown} is larger than {_size(max_bytes)}, the limit for a {what}: use a smaller one")
+    return b"".join(chunks)
+
+
+def read_text(path: str | os.PathLike[str], *, max_bytes: int, what: str = "file") -> str:
+    """The UTF-8 text of a regular file (a leading byte-order mark is accepted and dropped), bounded as read_bytes."""
+    raw = read_bytes(path, max_bytes=max_bytes, what=what)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UnreadableFile(
+            f"{elide(Path(path).name)} is not UTF-8 text (byte {err.start} cannot be read): save it as UTF-8"
+        ) from None
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:g} {unit}"
+    return f"{n} bytes"

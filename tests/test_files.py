@@ -1,0 +1,59 @@
+"""Bounded, regular-file-only reads of a user's file (core/files.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from playground.core.files import UnreadableFile, elide, read_bytes, read_text
+
+
+def test_a_regular_file_is_read_whole(tmp_path: Path):
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"abc" * 100)
+    assert read_bytes(f, max_bytes=300) == b"abc" * 100
+
+
+def test_the_cap_counts_the_bytes_read_not_the_reported_size(tmp_path: Path):
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"x" * 301)
+    with pytest.raises(UnreadableFile, match="larger than 300 bytes"):
+        read_bytes(f, max_bytes=300)
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device")])
+def test_special_files_are_refused_by_name(path: str, kind: str):
+    with pytest.raises(UnreadableFile, match=f"{path} is {kind}, not a regular preset"):
+        read_bytes(path, max_bytes=10, what="preset")
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(UnreadableFile, match=r"a pipe \(FIFO\)"):
+        read_bytes(fifo, max_bytes=10)
+
+
+def test_a_folder_and_a_missing_file_are_named(tmp_path: Path):
+    with pytest.raises(UnreadableFile, match="is a folder"):
+        read_bytes(tmp_path, max_bytes=10)
+    with pytest.raises(UnreadableFile, match="no data file at .*nothing.csv: check the path"):
+        read_bytes(tmp_path / "nothing.csv", max_bytes=10, what="data file")
+
+
+def test_text_accepts_a_byte_order_mark_and_refuses_other_encodings(tmp_path: Path):
+    f = tmp_path / "bom.json"
+    f.write_bytes(b"\xef\xbb\xbf{}")
+    assert read_text(f, max_bytes=10) == "{}"
+    f.write_bytes("é".encode("latin-1"))
+    with pytest.raises(UnreadableFile, match="not UTF-8 text"):
+        read_text(f, max_bytes=10)
+
+
+def test_elide_keeps_both_ends_within_the_width():
+    long = "start-" + "x" * 10_000 + "-end"
+    short = elide(long, 40)
+    assert len(short) == 40 and short.startswith("start-") and short.endswith("-end") and "…" in short
+    assert elide("a\nb   c") == "a b c"
