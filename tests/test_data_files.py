@@ -13,7 +13,8 @@ from PIL import Image
 from playground.core.spec import DataSpec, ModelSpec
 from playground.data import IGNORE_INDEX, DataError, describe, load
 
-SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared/data/tinyshakespeare.txt"
+# tiny Shakespeare's 65 characters: newline, space, !$&',-.3:;? and both cases of the alphabet.
+PLAY_CHARACTERS = "\n !$&',-.3:;?" + "".join(chr(c) for c in range(ord("A"), ord("Z") + 1)) + "abcdefghijklmnopqrstuvwxyz"
 DEC, ENC, VIT = ModelSpec(family="decoder"), ModelSpec(family="encoder"), ModelSpec(family="vit")
 
 
@@ -29,15 +30,31 @@ def folder_spec(path: Path, **options: int) -> DataSpec:
     return DataSpec(name="image_folder", path=str(path), options=options)
 
 
-def test_tinyshakespeare_as_text_file():
-    info = describe(text_spec(SHAKESPEARE), DEC)
+@pytest.fixture(scope="module")
+def play(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated play script of 1.1 MB in tiny Shakespeare's layout and character set (tests read nothing outside
+    the repository)."""
+    rng = np.random.default_rng(0)
+    letters = np.array(list(PLAY_CHARACTERS[2:]))
+    speeches = []
+    while sum(map(len, speeches)) < 1_100_000:
+        name = "".join(rng.choice(letters[13:39], 6))
+        words = ["".join(rng.choice(letters, rng.integers(1, 8))) for _ in range(rng.integers(5, 40))]
+        speeches.append(f"{name}:\n{' '.join(words)}\n\n")
+    path = tmp_path_factory.mktemp("corpus") / "play.txt"
+    path.write_text(PLAY_CHARACTERS + "".join(speeches), encoding="utf-8")
+    return path
+
+
+def test_a_play_script_as_text_file(play: Path):
+    info = describe(text_spec(play), DEC)
     assert info.task == "lm" and info.vocab_size == 65 and info.n_train + info.n_val > 1_000_000
-    ds = load(text_spec(SHAKESPEARE), DEC, 0)
+    ds = load(text_spec(play), DEC, 0)
     b = ds.batch("train", 8, torch.Generator().manual_seed(0))
     assert b.x.shape == (8, 64) and torch.equal(b.x[:, 1:], b.y[:, :-1])
     assert ds.decode(ds.encode("ROMEO:\nWhat?")) == "ROMEO:\nWhat?"
     assert "\n" in ds.decode(ds.probe().x[0].tolist())
-    mlm = load(text_spec(SHAKESPEARE), ENC, 0)
+    mlm = load(text_spec(play), ENC, 0)
     assert mlm.info.task == "mlm" and mlm.info.vocab_size == 68
 
 
@@ -153,7 +170,7 @@ def test_image_folder(tmp_path: Path):
     assert ex.x.shape == (1, 3, 16, 16) and ex.y.tolist() == [IGNORE_INDEX]
     assert describe(folder_spec(root), model).channels == 1
     with pytest.raises(DataError, match="not a readable image"):
-        ds.example(str(SHAKESPEARE))
+        ds.example(__file__)
 
 
 def test_corrupt_images_are_skipped_and_noted(tmp_path: Path):
