@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable
 
 from playground.core.atomic import atomic_write_text
 from playground.core.spec import SCHEMA_VERSION, RunSpec, SpecError, make_spec
 
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "presets"
+# The top-level presets/ folder, installed as the package playground.presets (pyproject.toml maps it), so a wheel
+# and an editable install find the same files.
+PRESETS_DIR = Path(str(files("playground.presets")))
 DEFAULT_PRESET = "decoder-pydoc"
 MAX_PRESET_BYTES = 1_000_000
 

@@ -1,0 +1,1 @@
+"""The built-in presets (JSON files beside this one), installed as the package data of playground.presets."""
