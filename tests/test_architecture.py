@@ -15,7 +15,7 @@ CORE_MODULES = sorted(
 def test_core_imports_no_qt():
     code = ("import importlib, sys\n"
             f"for name in {CORE_MODULES!r}: importlib.import_module(name)\n"
-            "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt'))\n"
+            "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))\n"
             "print(len(qt)); print(qt[:5])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
