@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.training.openmp import configure_openmp_waiting
+from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
@@ -25,7 +25,7 @@ class CliError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_openmp_waiting()  # before anything imports torch
+    configure_process()  # the opt-in to the fast path's process-wide settings, before anything imports torch
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
     try:
@@ -41,13 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one_line(err: BaseException) -> str:
-    from playground.core.spec import SpecError
-    from playground.data.base import DataError
+    from playground.core.messages import EXPECTED, one_line
 
-    text = str(err).strip().replace("\n", " ") or type(err).__name__
-    if isinstance(err, (SpecError, DataError, CliError, ValueError, OSError)):
-        return text
-    return f"{type(err).__name__}: {text} (set PLAYGROUND_DEBUG=1 for the traceback)"
+    return one_line(err, (*EXPECTED, CliError))
 
 
 def _parser() -> argparse.ArgumentParser:

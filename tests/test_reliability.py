@@ -149,3 +149,22 @@ def test_model_too_large_for_memory_is_refused_before_it_is_built(monkeypatch):
     with pytest.raises(TooLargeError, match=r"try batch size \d+"):
         TrainingSession(spec)
     assert built == []
+
+
+# ----- every error is one short line without a class name -------------------------------------------
+@pytest.mark.parametrize("err", [TypeError("'int' object is not iterable"), ZeroDivisionError("division by zero"),
+                                 RuntimeError("x" * 900_000), KeyError("k"), MemoryError(), RecursionError(),
+                                 ValueError("v\n" * 10_000), OSError(28, "No space left on device")])
+def test_cli_error_line_is_short_and_names_no_exception_class(err):
+    from playground.cli import _one_line
+
+    line = _one_line(err)
+    assert line and len(line) <= 300 and "\n" not in line
+    assert type(err).__name__ not in line, line
+
+
+def test_unexpected_errors_say_how_to_see_the_traceback():
+    from playground.cli import _one_line
+
+    assert "PLAYGROUND_DEBUG=1" in _one_line(TypeError("'int' object is not iterable"))
+    assert "PLAYGROUND_DEBUG" not in _one_line(DataError("x.txt is empty: put some text in it"))

@@ -1,6 +1,7 @@
 """The run description: validation messages a student can act on, presets round trip and migrate."""
 
 import json
+import os
 
 import pytest
 
@@ -89,3 +90,74 @@ def test_builtin_presets_cover_every_family():
         assert f'"family": "{info.family}"' in info.path.read_text()
         assert info.description
     assert presets.DEFAULT_PRESET in {info.name for info in infos}
+
+
+def test_booleans_are_not_numbers():
+    with pytest.raises(SpecError, match=r"number of layers \(model.n_layer\): true/false is not a number"):
+        make_spec({"model": {"n_layer": True}})
+    with pytest.raises(SpecError, match="learning rate"):
+        make_spec({"train": {"lr": True}})
+    assert make_spec({"model": {"n_layer": 2.0}}).model.n_layer == 2  # a slider's float of a whole number
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "bom"}).encode())
+    assert presets.load_preset(path).name == "bom"
+
+
+@pytest.mark.parametrize(("model", "message"), [
+    (5, "cannot be migrated: its model is 5, not an object"),
+    ("big", "cannot be migrated: its model is 'big', not an object"),
+    ({"ffn_width": 256, "d_ff": 512}, "sets both 'ffn_width' \\(the old name\\) and 'd_ff'"),
+    ({"ffn_width": 7}, "this version 1 preset cannot be migrated: feed-forward width"),
+])
+def test_version_1_preset_that_cannot_migrate_says_so(tmp_path, model, message):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"schema_version": 1, "model": model}))
+    with pytest.raises(presets.PresetError, match=message):
+        presets.load_preset(path)
+
+
+def test_deep_nesting_and_huge_values_give_one_short_line(tmp_path):
+    cases = {
+        "deep.json": "[" * 100_000 + "]" * 100_000,
+        "list.json": json.dumps({"model": list(range(100_000))}),
+        "name.json": json.dumps({"name": "n" * 900_000}),
+        "key.json": json.dumps({"k" * 900_000: 1}),
+        "options.json": json.dumps({"data": {"options": {str(i): [i] for i in range(50_000)}}}),
+        "digits.json": '{"seed": ' + "9" * 5000 + "}",
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(presets.PresetError) as err:
+            presets.load_preset(tmp_path / name)
+        message = str(err.value)
+        assert name in message and len(message) <= 300 and "\n" not in message, message
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device"), (".", "a folder")])
+def test_special_files_are_refused_as_presets(path, kind):
+    with pytest.raises(presets.PresetError, match=f"is {kind}, not a regular preset"):
+        presets.load_preset(path if path != "." else "./")
+
+
+def test_a_fifo_preset_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(presets.PresetError, match="is a pipe"):
+        presets.load_preset(fifo)
+
+
+def test_a_preset_over_the_cap_is_refused_on_the_bytes_read(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(" " * (presets.MAX_PRESET_BYTES + 1) + "{}")
+    with pytest.raises(presets.PresetError, match="larger than 1 MB"):
+        presets.load_preset(path)
+
+
+def test_unknown_names_and_impossible_paths_are_short(tmp_path):
+    for source in ["x" * 900_000, "a\x00b", str(tmp_path / ("y" * 5000) / "p.json")]:
+        with pytest.raises(presets.PresetError) as err:
+            presets.load_preset(source)
+        assert len(str(err.value)) <= 300

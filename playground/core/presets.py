@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.core.atomic import atomic_write_text
-from playground.core.spec import SCHEMA_VERSION, RunSpec, SpecError, make_spec
+from playground.core.files import UnreadableFile, elide, read_bytes
+from playground.core.spec import SCHEMA_VERSION, RunSpec, SpecError, make_spec, shown
 
 # The top-level presets/ folder, installed as the package playground.presets (pyproject.toml maps it), so a wheel
 # and an editable install find the same files.
@@ -33,9 +34,16 @@ class PresetInfo:
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
     # Version 1 called the feed-forward width `ffn_width` and the context `context_length`.
-    model = dict(data.get("model", {}))
+    model = data.get("model", {})
+    if not isinstance(model, dict):
+        raise PresetError(f"this version 1 preset cannot be migrated: its model is {shown(model)}, not an object "
+                          f"{{...}} of settings: fix 'model' or start from a built-in preset")
+    model = dict(model)
     renames = {"ffn_width": "d_ff", "context_length": "block_size"}
     for old, new in renames.items():
+        if old in model and new in model:
+            raise PresetError(f"this version 1 preset cannot be migrated: it sets both '{old}' (the old name) "
+                              f"and '{new}' (the new one): keep one of them")
         if old in model:
             model[new] = model.pop(old)
     return {**data, "model": model}
@@ -48,7 +56,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring a preset dict of any earlier schema version up to the current one."""
     version = data.get("schema_version", SCHEMA_VERSION)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise PresetError(f"schema_version must be a whole number, got {version!r}")
+        raise PresetError(f"schema_version must be a whole number, got {shown(version)}")
     if version > SCHEMA_VERSION:
         raise PresetError(
             f"this preset was written by a newer Transformer Playground (schema {version}, "
@@ -62,10 +70,21 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "schema_version": SCHEMA_VERSION}
 
 
+JSON_KINDS = {list: "a list [...]", str: "a string", int: "a number", float: "a number", bool: "true/false",
+              type(None): "null"}
+
+
 def spec_from_dict(data: Any) -> RunSpec:
     if not isinstance(data, dict):
-        raise PresetError(f"a preset is a JSON object {{...}}, not {type(data).__name__}")
-    return make_spec(migrate(data))
+        raise PresetError(f"a preset is a JSON object {{...}}, not {JSON_KINDS.get(type(data), type(data).__name__)}")
+    old = data.get("schema_version", SCHEMA_VERSION)
+    migrated = migrate(data)
+    try:
+        return make_spec(migrated)
+    except SpecError as err:
+        if old == SCHEMA_VERSION:
+            raise
+        raise PresetError(f"this version {old} preset cannot be migrated: {err}") from None
 
 
 def to_json(spec: RunSpec) -> str:
@@ -73,24 +92,29 @@ def to_json(spec: RunSpec) -> str:
 
 
 def load_preset(source: str | os.PathLike[str]) -> RunSpec:
-    """Load a preset from a file path or a built-in name."""
+    """Load a preset from a file path or a built-in name; every failure is a one-line PresetError."""
     path = resolve_preset_path(source)
+    name = elide(path.name, 60)
     try:
-        if path.stat().st_size > MAX_PRESET_BYTES:
-            raise PresetError(f"{path.name}: {path.stat().st_size} bytes is far too large for a preset")
-        text = path.read_text(encoding="utf-8")
+        raw = read_bytes(path, max_bytes=MAX_PRESET_BYTES, what="preset")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as Notepad writes, is accepted
+    except UnreadableFile as err:
+        raise PresetError(str(err)) from None
     except UnicodeDecodeError:
-        raise PresetError(f"{path.name} is not a text file: a preset is JSON") from None
-    except OSError as err:
-        raise PresetError(f"cannot read {path}: {err.strerror or err}") from None
+        raise PresetError(f"{name} is not a text file: a preset is JSON, saved as UTF-8") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise PresetError(f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        raise PresetError(f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise PresetError(f"{name} is nested too deeply to be a preset: a preset has model, data and train "
+                          f"objects of plain settings") from None
+    except ValueError as err:  # e.g. a number longer than Python reads
+        raise PresetError(f"{name} is not a usable preset ({elide(err, 80)}): fix the value") from None
     try:
         return spec_from_dict(data)
     except SpecError as err:
-        raise PresetError(f"{path.name}: {err}") from None
+        raise PresetError(f"{name}: {err}") from None
 
 
 def save_preset(spec: RunSpec, path: str | os.PathLike[str]) -> Path:
@@ -101,15 +125,19 @@ def save_preset(spec: RunSpec, path: str | os.PathLike[str]) -> Path:
 
 def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
     path = Path(source)
-    if path.suffix == ".json" or path.exists() or os.sep in str(source):
-        if not path.exists():
-            raise PresetError(f"no preset file at {path}")
+    try:
+        as_file = path.suffix == ".json" or os.sep in str(source) or os.path.lexists(path)
+        found = os.path.lexists(path) if as_file else (PRESETS_DIR / f"{source}.json").is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte in it
+        raise PresetError(f"{elide(source)} cannot be a preset file or name: check the path") from None
+    if as_file and not found:
+        raise PresetError(f"no preset file at {elide(path)}: check the path")
+    if as_file:
         return path
-    builtin = PRESETS_DIR / f"{source}.json"
-    if builtin.exists():
-        return builtin
-    names = ", ".join(p.name for p in builtin_presets())
-    raise PresetError(f"no preset named '{source}': built-in presets are {names}")
+    if found:
+        return PRESETS_DIR / f"{source}.json"
+    names = ", ".join(p.stem for p in sorted(PRESETS_DIR.glob("*.json")))
+    raise PresetError(f"no preset named '{elide(source, 60)}': built-in presets are {names}")
 
 
 def builtin_presets() -> list[PresetInfo]:

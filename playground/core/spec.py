@@ -6,9 +6,13 @@ Every refusal is phrased for a student and, where there is one, names a fix.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import reprlib
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from playground.core.files import elide
 
 SCHEMA_VERSION = 2
 
@@ -27,6 +31,12 @@ PRETRAINED_ARCHITECTURES: dict[str, dict[str, int]] = {
 
 # Human names for error messages, keyed by the dotted path used in presets and `--set`.
 FIELD_TITLES = {
+    "name": "preset name",
+    "description": "description",
+    "schema_version": "schema version",
+    "model": "model settings",
+    "data": "data settings",
+    "train": "training settings",
     "model.family": "model family",
     "model.n_embd": "embedding dimension",
     "model.n_head": "number of heads",
@@ -65,6 +75,39 @@ class SpecError(ValueError):
     """A run description that cannot be used; `str()` is a message for the user."""
 
 
+def _not_a_bool(value: Any) -> Any:
+    # JSON's true is not 1: `n_layer: true` is a mistake, not one layer.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "true/false is not a number")
+    return value
+
+
+def _plain_option(value: Any) -> Any:
+    # One clear problem per bad option value (pydantic's union would report one per member type).
+    if not isinstance(value, (int, float, str)):
+        raise PydanticCustomError("option_type", "an option is a number, a text or true/false")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_a_bool)]
+Real = Annotated[float, BeforeValidator(_not_a_bool)]
+OptionValue = Annotated[int | float | str | bool, PlainValidator(_plain_option)]
+MAX_PROBLEMS = 3  # problems named in one message; the rest are counted
+MAX_EXPLAINED = 200  # characters of problems, leaving room in a 300-character line for the file's name
+_SHOWN = reprlib.Repr()  # a bounded repr: a 490k-element list or a deeply nested value stays short
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 40
+_SHOWN.maxlist = _SHOWN.maxdict = _SHOWN.maxtuple = _SHOWN.maxset = 4
+_SHOWN.maxlevel = 2
+
+
+def shown(value: Any) -> str:
+    """`value` as a short one-line repr for a message."""
+    try:
+        return elide(_SHOWN.repr(value), 60)
+    except ValueError:  # an int too long for str() (Python's digit limit)
+        return "a very long number"
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
@@ -73,17 +116,17 @@ class ModelSpec(_Spec):
     """The architecture: what the sliders set."""
 
     family: Family = "decoder"
-    n_embd: int = Field(128, ge=8, le=4096, description="embedding dimension d_model")
-    n_head: int = Field(4, ge=1, le=64, description="attention heads per layer")
-    n_layer: int = Field(4, ge=1, le=48, description="transformer blocks")
-    d_ff: int = Field(512, ge=8, le=32768, description="hidden width of the feed-forward network")
-    block_size: int = Field(64, ge=2, le=8192, description="context length in tokens (text)")
-    image_size: int = Field(8, ge=2, le=1024, description="image side in pixels (ViT)")
-    patch_size: int = Field(2, ge=1, le=256, description="patch side in pixels (ViT)")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    n_embd: Whole = Field(128, ge=8, le=4096, description="embedding dimension d_model")
+    n_head: Whole = Field(4, ge=1, le=64, description="attention heads per layer")
+    n_layer: Whole = Field(4, ge=1, le=48, description="transformer blocks")
+    d_ff: Whole = Field(512, ge=8, le=32768, description="hidden width of the feed-forward network")
+    block_size: Whole = Field(64, ge=2, le=8192, description="context length in tokens (text)")
+    image_size: Whole = Field(8, ge=2, le=1024, description="image side in pixels (ViT)")
+    patch_size: Whole = Field(2, ge=1, le=256, description="patch side in pixels (ViT)")
+    dropout: Real = Field(0.0, ge=0.0, lt=1.0)
     pos_encoding: Literal["learned", "sinusoidal"] = "learned"
     pretrained: Literal["minilm"] | None = None
-    freeze_layers: int = Field(0, ge=0, le=48, description="lower blocks kept frozen while fine-tuning")
+    freeze_layers: Whole = Field(0, ge=0, le=48, description="lower blocks kept frozen while fine-tuning")
 
     @model_validator(mode="before")
     @classmethod
@@ -98,7 +141,7 @@ class ModelSpec(_Spec):
             if key in data and data[key] != value:
                 raise ValueError(
                     f"the pretrained model '{data['pretrained']}' has {FIELD_TITLES['model.' + key]} "
-                    f"{value}, not {data[key]}: its architecture is fixed (remove '{key}' from the preset)"
+                    f"{value}, not {shown(data[key])}: its architecture is fixed (remove '{key}' from the preset)"
                 )
         return {**data, **fixed}
 
@@ -149,29 +192,29 @@ class DataSpec(_Spec):
 
     name: str = Field("pydoc", min_length=1, max_length=64)
     path: str | None = None
-    options: dict[str, int | float | str | bool] = Field(default_factory=dict)
-    val_fraction: float = Field(0.1, gt=0.0, lt=0.9)
+    options: dict[str, OptionValue] = Field(default_factory=dict)
+    val_fraction: Real = Field(0.1, gt=0.0, lt=0.9)
 
 
 class TrainSpec(_Spec):
     """How to train: optimiser, schedule, intervals, device."""
 
-    batch_size: int = Field(32, ge=1, le=65536)
-    lr: float = Field(3e-3, gt=0.0, le=10.0, description="peak learning rate of AdamW")
-    warmup_steps: int = Field(100, ge=0, le=10_000_000)
-    max_steps: int = Field(2000, ge=1, le=100_000_000)
-    min_lr_ratio: float = Field(0.1, ge=0.0, le=1.0, description="cosine decay floor, as a fraction of lr")
-    eval_interval: int = Field(100, ge=1)
-    eval_batches: int = Field(8, ge=1, le=10_000)
-    weight_decay: float = Field(0.01, ge=0.0, le=10.0)
-    grad_clip: float = Field(1.0, ge=0.0, le=1e6, description="0 turns clipping off")
-    seed: int = Field(1337, ge=0, le=2**63 - 1)
+    batch_size: Whole = Field(32, ge=1, le=65536)
+    lr: Real = Field(3e-3, gt=0.0, le=10.0, description="peak learning rate of AdamW")
+    warmup_steps: Whole = Field(100, ge=0, le=10_000_000)
+    max_steps: Whole = Field(2000, ge=1, le=100_000_000)
+    min_lr_ratio: Real = Field(0.1, ge=0.0, le=1.0, description="cosine decay floor, as a fraction of lr")
+    eval_interval: Whole = Field(100, ge=1)
+    eval_batches: Whole = Field(8, ge=1, le=10_000)
+    weight_decay: Real = Field(0.01, ge=0.0, le=10.0)
+    grad_clip: Real = Field(1.0, ge=0.0, le=1e6, description="0 turns clipping off")
+    seed: Whole = Field(1337, ge=0, le=2**63 - 1)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     compile: Literal["auto", "on", "off"] = "auto"
-    snapshot_interval: int = Field(25, ge=1, description="steps between attention snapshots")
-    sample_interval: int = Field(200, ge=1, description="steps between generated samples (decoder)")
-    checkpoint_interval: int = Field(500, ge=1)
+    snapshot_interval: Whole = Field(25, ge=1, description="steps between attention snapshots")
+    sample_interval: Whole = Field(200, ge=1, description="steps between generated samples (decoder)")
+    checkpoint_interval: Whole = Field(500, ge=1)
 
     @model_validator(mode="after")
     def _check_schedule(self) -> TrainSpec:
@@ -186,7 +229,7 @@ class TrainSpec(_Spec):
 class RunSpec(_Spec):
     """A whole run; as JSON this is a preset."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Whole = SCHEMA_VERSION
     name: str = Field("untitled", min_length=1, max_length=120)
     description: str = Field("", max_length=4000)
     model: ModelSpec = Field(default_factory=ModelSpec)
@@ -223,25 +266,35 @@ def make_spec(data: dict[str, Any]) -> RunSpec:
 
 
 def explain(err: ValidationError) -> str:
-    """Turn pydantic's report into one line per problem, in the student's words."""
-    lines = []
-    for item in err.errors():
-        # repr() escapes: a key typed with a newline or control character must not break the line.
-        path = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in item["loc"])
-        title = FIELD_TITLES.get(path, path or "preset")
-        kind = item["type"]
-        msg = item["msg"]
-        if kind == "value_error":
-            lines.append(msg.removeprefix("Value error, "))
-        elif kind == "extra_forbidden":
-            lines.append(f"unknown setting '{path}': remove it or check its spelling")
-        elif kind == "missing":
-            lines.append(f"missing setting '{path}' ({title})")
-        elif kind == "literal_error":
-            lines.append(f"{title} ({path}): {msg.lower()}, got {item.get('input')!r}")
-        else:
-            lines.append(f"{title} ({path}): {msg.lower()}, got {item.get('input')!r}")
+    """Turn pydantic's report into one short line in the student's words: the first problems, the rest counted."""
+    problems = err.errors()
+    lines = [_problem(problems[0])]
+    for item in problems[1:MAX_PROBLEMS]:
+        line = _problem(item)
+        if len("; ".join(lines)) + len(line) > MAX_EXPLAINED:
+            break
+        lines.append(line)
+    if len(problems) > len(lines):
+        lines.append(f"and {len(problems) - len(lines)} more problem(s)")
     return "; ".join(lines)
+
+
+def _problem(item: Any) -> str:
+    # repr() escapes: a key typed with a newline or control character must not break the line.
+    path = elide(".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in item["loc"]), 60)
+    title = FIELD_TITLES.get(path, path or "preset")
+    named = title if title == path else f"{title} ({path})"
+    kind = item["type"]
+    msg = item["msg"]
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return f"unknown setting '{path}': remove it or check its spelling"
+    if kind == "missing":
+        return f"missing setting '{path}' ({title})"
+    if kind in ("model_type", "dict_type"):
+        return f"{named} must be an object {{...}} of settings, got {shown(item.get('input'))}"
+    return f"{named}: {msg.lower()}, got {shown(item.get('input'))}"
 
 
 def _apply_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +305,7 @@ def _apply_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
         for part in parents:
             child = node.get(part)
             if not isinstance(child, dict):
-                raise SpecError(f"unknown setting '{dotted}'")
+                raise SpecError(f"unknown setting '{elide(dotted, 60)}': check its spelling")
             node[part] = child = dict(child)
             node = child
         node[leaf] = value
