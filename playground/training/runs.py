@@ -88,6 +88,11 @@ class MetricsLog:
         if event.val_loss is not None:
             self._handle.flush()
 
+    def flush(self) -> None:
+        """Put the buffered rows on disk (rows of steps without an evaluation are otherwise only buffered)."""
+        if not self._handle.closed:
+            self._handle.flush()
+
     def close(self) -> None:
         self._handle.close()
 

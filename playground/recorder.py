@@ -1,0 +1,40 @@
+"""What a run folder records, whichever front end trains it: the CLI and the window attach the same recorder.
+
+metrics.csv (one row a step), TensorBoard events (scalars, samples, attention images) and the attention timeline
+(attention/, for `playground attention RUN --out x.gif`), all resumable: on resume, what lies past the
+checkpoint's step is dropped before new rows are added.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playground.analysis.timeline import SnapshotRecorder
+from playground.training.events import Event
+from playground.training.runs import MetricsLog
+from playground.training.tensorboard_log import TensorBoardLog
+
+
+class RunRecorder:
+    """A session subscriber that writes every record of a run folder; `flush()` puts them on disk, `close()` ends
+    them (call it once, when the run stops)."""
+
+    def __init__(self, run_dir: Path, resume_from_step: int | None = None) -> None:
+        self.metrics = MetricsLog(run_dir, resume_from_step=resume_from_step)
+        self.board = TensorBoardLog(run_dir, resume_from_step=resume_from_step)
+        self.attention = SnapshotRecorder(run_dir, resume_from_step=resume_from_step)
+
+    def __call__(self, event: Event) -> None:
+        self.metrics(event)
+        self.board(event)
+        self.attention(event)
+
+    def flush(self) -> None:
+        self.metrics.flush()
+        self.board.flush()
+        self.attention.flush()
+
+    def close(self) -> None:
+        self.attention.flush()
+        self.metrics.close()
+        self.board.close()

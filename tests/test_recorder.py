@@ -1,0 +1,44 @@
+"""One recorder writes every record of a run folder, for the CLI and the window alike (playground/recorder.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TINY_MODEL, TINY_TRAIN
+
+from playground.analysis.timeline import SnapshotTimeline
+from playground.core.spec import make_spec
+from playground.recorder import RunRecorder
+from playground.training.runs import read_metrics
+from playground.training.session import TrainingSession
+
+SPEC = {"name": "tiny-decoder", "model": {**TINY_MODEL, "family": "decoder", "block_size": 16},
+        "data": {"name": "reverse"}, "train": {**TINY_TRAIN, "snapshot_interval": 2, "eval_interval": 5}}
+
+
+def _train(run_dir: Path, steps: int) -> None:
+    session = TrainingSession(make_spec(SPEC), run_dir=run_dir)
+    recorder = RunRecorder(run_dir)
+    session.subscribe(recorder)
+    for _ in session.run(steps):
+        pass
+    recorder.close()
+
+
+def test_a_run_folder_gets_metrics_tensorboard_events_and_the_attention_timeline(tmp_path: Path):
+    _train(tmp_path, 6)
+    assert [int(row["step"]) for row in read_metrics(tmp_path)] == [1, 2, 3, 4, 5, 6]
+    assert list(tmp_path.glob("events.out.tfevents.*"))
+    timeline = SnapshotTimeline.load(next((tmp_path / "attention").iterdir()))
+    assert len(timeline) >= 3
+
+
+def test_flush_puts_rows_on_disk_before_the_run_ends(tmp_path: Path):
+    session = TrainingSession(make_spec(SPEC), run_dir=tmp_path)
+    recorder = RunRecorder(tmp_path)
+    session.subscribe(recorder)
+    for _ in session.run(3):  # no evaluation yet: the CSV rows are only buffered
+        pass
+    recorder.flush()
+    assert [int(row["step"]) for row in read_metrics(tmp_path)] == [1, 2, 3]
+    recorder.close()
