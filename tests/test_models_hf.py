@@ -31,7 +31,8 @@ from playground.core.spec import ModelSpec  # noqa: E402
 from playground.data.base import DataInfo  # noqa: E402
 from playground.export.hf import convert  # noqa: E402
 from playground.models import Encoder, build_model, load_bert_folder, load_pretrained_encoder  # noqa: E402
-from playground.models.pretrained import bert_key_to_playground, pretrained_path  # noqa: E402
+from playground.models.encoder import bert_key_to_playground, playground_key_to_bert  # noqa: E402
+from playground.models.pretrained import pretrained_path  # noqa: E402
 
 TINY_BERT = dict(
     vocab_size=29, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
@@ -114,6 +115,19 @@ def test_bert_key_mapping() -> None:
     assert bert_key_to_playground("cls.predictions.bias") == "mlm_head.bias"
     assert bert_key_to_playground("embeddings.position_ids") is None
     assert bert_key_to_playground("cls.seq_relationship.weight") is None
+    assert playground_key_to_bert("blocks.11.ffn.fc1.bias") == "encoder.layer.11.intermediate.dense.bias"
+    assert playground_key_to_bert("mlm_head.decoder.weight") is None  # tied to the word embeddings
+
+
+@pytest.mark.parametrize("task", ["mlm", "tagging", "classify"])
+def test_one_bert_name_table_serves_import_and_export(task: str) -> None:
+    """Every key of our encoder has a BERT name, and that name reads back as the same key."""
+    spec = ModelSpec(family="encoder", n_embd=16, n_head=2, n_layer=2, d_ff=32, block_size=8)
+    model = build_model(spec, DataInfo(name="t", title="T", task=task, vocab_size=29, n_classes=29 if task == "mlm" else 3))
+    keys = [k for k in model.state_dict() if k != "mlm_head.decoder.weight"]
+    names = [playground_key_to_bert(k) for k in keys]
+    assert None not in names and len(set(names)) == len(keys)
+    assert [bert_key_to_playground("bert." + n) for n in names] == keys
 
 
 def test_non_bert_folder_is_refused(tmp_path: Path) -> None:

