@@ -42,3 +42,32 @@ def test_flush_puts_rows_on_disk_before_the_run_ends(tmp_path: Path):
     recorder.flush()
     assert [int(row["step"]) for row in read_metrics(tmp_path)] == [1, 2, 3]
     recorder.close()
+
+
+def _files(folder: Path) -> set[str]:
+    """The run folder's files by kind: TensorBoard's event files carry a host and a time in their names."""
+    return {"events.out.tfevents" if p.name.startswith("events.out.tfevents") else p.relative_to(folder).as_posix()
+            for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+
+
+def test_the_cli_and_the_window_write_the_same_files_into_a_run_folder(qtbot, tmp_path: Path):
+    from playground.cli import main
+    from playground.core.presets import save_preset
+    from playground.ui.worker import TrainingWorker
+
+    spec = make_spec(SPEC)
+    assert main(["train", str(save_preset(spec, tmp_path / "tiny.json")), "--out", str(tmp_path / "cli"),
+                 "--steps", "6"]) == 0
+    worker = TrainingWorker(spec, tmp_path / "window")
+    worker.start()
+    try:
+        for _ in range(6):
+            worker.step_once()
+        qtbot.waitUntil(lambda: worker.step == 6, timeout=60_000)
+    finally:
+        worker.stop(save=True)
+        worker.wait()
+    assert worker.run_dir is not None
+    from_window, from_cli = _files(worker.run_dir), _files(tmp_path / "cli")
+    assert any(name.startswith("attention/") for name in from_cli) and "metrics.csv" in from_cli
+    assert from_window == from_cli

@@ -104,7 +104,7 @@ class TrainingWorker(QThread):
         self.spec = spec
         self.runs_root = runs_root
         self.resume_from = resume_from  # a past run folder to continue from its checkpoint (Runs tab)
-        self.logs: list[Any] = []  # MetricsLog, TensorBoardLog of the run folder
+        self.recorder: Any = None  # the run folder's RunRecorder (metrics, TensorBoard, attention timeline)
         self.buffer = EventBuffer()
         self.run_dir: Path | None = None
         self.session: Any = None
@@ -229,21 +229,16 @@ class TrainingWorker(QThread):
                 detail = f"{type(err).__name__}: {detail}"
             self.buffer.put_error(detail)
         finally:
-            for log in self.logs:
-                log.close()
+            if self.recorder is not None:
+                self.recorder.close()
             self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
             release_freed_memory()
 
     def _train(self) -> None:
         """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
-        from playground.training.runs import (
-            CHECKPOINT_DIR,
-            MetricsLog,
-            new_run_dir,
-            write_run_info,
-        )
+        from playground.recorder import RunRecorder
+        from playground.training.runs import CHECKPOINT_DIR, new_run_dir, write_run_info
         from playground.training.session import TrainingSession
-        from playground.training.tensorboard_log import TensorBoardLog
 
         resumed = None
         if self.resume_from is not None:  # continue a past run in its own folder
@@ -256,10 +251,8 @@ class TrainingWorker(QThread):
             self.session = TrainingSession(self.spec, run_dir=self.run_dir)
         self._report_device()
         if self.run_dir is not None:
-            self.logs = [MetricsLog(self.run_dir, resume_from_step=resumed),
-                         TensorBoardLog(self.run_dir, resume_from_step=resumed)]
-            for log in self.logs:
-                self.session.subscribe(log)
+            self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)
+            self.session.subscribe(self.recorder)
         events = self.session.run()
         while self._wait_for_work():
             if self._open_gap_if_asked():
@@ -312,14 +305,10 @@ class TrainingWorker(QThread):
                     self._cond.wait(0.5)
 
     def flush_logs(self) -> None:
-        """Write buffered metrics rows and TensorBoard events to disk (on this thread: when paused, or from a
-        submitted job)."""
-        for log in self.logs:
-            handle = getattr(log, "_handle", None)  # MetricsLog flushes by itself only on evaluation rows
-            if handle is not None and not handle.closed:
-                handle.flush()
-            if hasattr(log, "flush"):
-                log.flush()
+        """Write buffered metrics rows, TensorBoard events and the attention timeline to disk (on this thread: when
+        paused, or from a submitted job)."""
+        if self.recorder is not None:
+            self.recorder.flush()
 
     def _apply_lr(self) -> None:
         with self._cond:
