@@ -74,7 +74,7 @@ def test_text_file_cache_follows_edits(tmp_path: Path):
      (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
      ("hello world".encode("utf-16"), "NUL bytes"),
      (b"caf\xe9 au lait " * 20, "not UTF-8 text.*re-save it with UTF-8"),
-     (b"tiny", r"too few.*lower the context length"),
+     (b"a tiny text", r"too few.*lower the context length to at most 4,"),
      ("".join(chr(0x4E00 + i) for i in range(2500)).encode(), "2500 different characters.*at most 2000")],
 )
 def test_bad_text_files(tmp_path: Path, content: bytes, message: str):
@@ -206,3 +206,51 @@ def test_bad_image_folders(tmp_path: Path):
             describe(folder_spec(path), VIT)
     with pytest.raises(DataError, match=r"must be one of \(1, 3\)"):
         describe(folder_spec(empty, channels=2), VIT)
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null"])
+def test_devices_are_refused_by_name_as_text_or_csv(special: str):
+    with pytest.raises(DataError, match=f"{special} is not a regular file"):
+        describe(text_spec(Path(special)), DEC)
+    with pytest.raises(DataError, match=f"{special} is not a regular file"):
+        describe(csv_spec(Path(special)), ENC)
+
+
+def test_a_fifo_data_file_is_refused_without_waiting_for_a_writer(tmp_path: Path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="pipe.txt is not a regular file"):
+        describe(text_spec(fifo), DEC)
+
+
+def test_special_and_huge_images_are_skipped_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = make_folder(tmp_path / "pets")
+    os.mkfifo(root / "cats" / "pipe.png")  # never opened: listing keeps regular files only
+    os.symlink("/dev/zero", root / "dogs" / "zero.png")
+    monkeypatch.setattr("playground.data.user_files.MAX_IMAGE_BYTES", 1000)  # the 12x10 noise PNGs are ~200 bytes
+    (root / "dogs" / "big.png").write_bytes(b"\x89PNG" + b"\0" * 1000)
+    info = describe(folder_spec(root), VIT)
+    assert info.n_train + info.n_val == 12 and info.notes == ("skipped 1 unreadable image(s): big.png",)
+    with pytest.raises(DataError, match="big.png is larger than 1 kB"):
+        load(folder_spec(root), VIT, 0).example(str(root / "dogs" / "big.png"))
+
+
+def test_data_path_for_a_built_in_dataset_is_refused():
+    with pytest.raises(DataError, match="the built-in dataset 'zen' reads no file, but data.path is set"):
+        describe(DataSpec(name="zen", path="/etc/passwd"), DEC)
+
+
+@pytest.mark.parametrize("content", ["a", "ab", "abcde"])
+def test_a_text_too_short_for_any_context_asks_for_a_longer_text(tmp_path: Path, content: str):
+    f = tmp_path / "x.txt"
+    f.write_text(content)
+    with pytest.raises(DataError, match="use a text of at least 6 characters") as err:
+        describe(text_spec(f), ModelSpec(family="decoder", block_size=2))
+    assert "-1" not in str(err.value)
+
+
+def test_long_names_and_columns_are_elided(tmp_path: Path):
+    f = write_csv(tmp_path / ("n" * 200 + ".csv"), [",".join("c" * 5000 for _ in range(3)), "a,b,c"])
+    with pytest.raises(DataError) as err:
+        describe(csv_spec(f, text_column="t" * 10_000), ENC)
+    assert len(str(err.value)) <= 300

@@ -15,7 +15,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec
+from playground.core.files import elide
+from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec, shown
 from playground.data import corpora, pronoun, user_files, wordpiece
 from playground.data.base import DataError, DataInfo
 from playground.data.vocab import CLS, MASK, PAD, SEP, UNK, Vocab, word_tokens
@@ -28,6 +29,7 @@ DIGITS_COUNT = 1797  # sklearn's load_digits; known here so describe() never imp
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 # derived_seed purposes: each use of the run seed gets its own random stream.
 SPLIT_PURPOSE, VAL_PURPOSE, GENERATE_PURPOSE = 0, 1, 2
+MIN_CONTEXT = ModelSpec.model_fields["block_size"].metadata[0].ge  # the shortest context length a spec allows
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,15 @@ def _entry(data: DataSpec, model: ModelSpec) -> Entry:
     if entry is None:
         close = difflib.get_close_matches(data.name, REGISTRY, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise DataError(f"unknown dataset '{data.name}': {hint}pick one of {', '.join(REGISTRY)}")
+        raise DataError(f"unknown dataset '{elide(data.name, 40)}': {hint}pick one of {', '.join(REGISTRY)}")
     if model.family not in entry.families:
         raise DataError(_family_mismatch(entry, model.family))
     if entry.needs_path and not data.path:
         raise DataError(f"the dataset '{entry.key}' needs a path: choose your {entry.title.lower()}")
+    if data.path and not entry.needs_path:
+        files = ", ".join(e.key for e in REGISTRY.values() if e.needs_path)
+        raise DataError(f"the built-in dataset '{entry.key}' reads no file, but data.path is set to "
+                        f"{elide(data.path, 60)}: remove data.path, or pick {files} to use that file")
     return entry
 
 
@@ -168,7 +174,7 @@ def _resolve_options(entry: Entry, given: Mapping[str, OptionValue]) -> dict[str
     unknown = sorted(set(given) - set(entry.options))
     if unknown:
         takes = ", ".join(entry.options) or "no options"
-        raise DataError(f"unknown option {', '.join(map(repr, unknown))} for {entry.key}: it takes {takes}")
+        raise DataError(f"unknown option {elide(', '.join(map(repr, unknown)), 80)} for {entry.key}: it takes {takes}")
     out: dict[str, OptionValue] = {}
     for name, opt in entry.options.items():
         value = given.get(name, opt.default)
@@ -176,11 +182,11 @@ def _resolve_options(entry: Entry, given: Mapping[str, OptionValue]) -> dict[str
             continue  # filled in from the model by the plan
         if isinstance(opt.default, str):
             if not isinstance(value, str) or not value:
-                raise DataError(f"option {name} of {entry.key} must be a non-empty name, got {value!r}")
+                raise DataError(f"option {name} of {entry.key} must be a non-empty name, got {shown(value)}")
         elif isinstance(value, bool) or not isinstance(value, int):  # every other option counts something
-            raise DataError(f"option {name} of {entry.key} must be a whole number, got {value!r}")
+            raise DataError(f"option {name} of {entry.key} must be a whole number, got {shown(value)}")
         if opt.choices and value not in opt.choices:
-            raise DataError(f"option {name} of {entry.key} must be one of {opt.choices}, got {value!r}")
+            raise DataError(f"option {name} of {entry.key} must be one of {opt.choices}, got {shown(value)}")
         if opt.low is not None and opt.high is not None and not opt.low <= value <= opt.high:
             raise DataError(f"option {name} of {entry.key} must be between {opt.low} and {opt.high}, got {value}")
         out[name] = value
@@ -220,10 +226,12 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     need = model.block_size + 1  # one block plus its next-character targets
     n_train, n_val = split_sizes(len(text), data.val_fraction, min_val=need)
     if n_train < need:
-        name = Path(data.path or '').name if entry.needs_path else entry.title
+        name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
+        longest = len(text) // 2 - 1  # a training and a validation block, each with its next-character targets
+        fix = (f"lower the context length to at most {longest}, or use a longer text" if longest >= MIN_CONTEXT
+               else f"use a text of at least {2 * (MIN_CONTEXT + 1)} characters")
         raise DataError(
-            f"{name} has {len(text)} characters, too few for a training and a validation block of "
-            f"{need}: lower the context length to at most {len(text) // 2 - 1}, or use a longer text"
+            f"{name} has {len(text)} characters, too few for a training and a validation block of {need}: {fix}"
         )
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),

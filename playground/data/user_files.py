@@ -10,12 +10,14 @@ import csv
 import functools
 import io
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from playground.core.files import UnreadableFile, elide, read_bytes
 from playground.data.base import DataError
 from playground.data.vocab import word_tokens
 
@@ -24,6 +26,7 @@ MAX_DISTINCT_CHARS = 2000
 MAX_WORDS = 20_000
 MAX_CLASSES = 100
 MAX_IMAGES = 100_000
+MAX_IMAGE_BYTES = 50_000_000  # one image file; larger ones are skipped as unreadable
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # Leading bytes of formats students rename to .txt or .csv by mistake.
 _MAGIC = {
@@ -38,13 +41,22 @@ _MAGIC = {
 
 
 def _file_key(path: str, what: str) -> tuple[str, int, int]:
+    """(resolved path, mtime, size): the cache key of a regular file; a clear DataError for anything else."""
     p = Path(path).expanduser()
-    if not p.exists():
-        raise DataError(f"no {what} at {p}: check the path")
-    if not p.is_file():
-        raise DataError(f"{p} is a folder, not a {what}: pick the file inside it")
-    st = p.stat()
-    return str(p.resolve()), st.st_mtime_ns, st.st_size
+    shown = elide(p)
+    try:
+        st = p.stat()
+        resolved = str(p.resolve())
+    except FileNotFoundError:
+        raise DataError(f"no {what} at {shown}: check the path") from None
+    except (OSError, ValueError) as err:  # too long a name, a NUL byte, a link loop, no permission
+        raise DataError(f"cannot read the {what} {shown}: {getattr(err, 'strerror', None) or 'not a usable path'}: "
+                        f"check the path") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError(f"{shown} is a folder, not a {what}: pick the file inside it")
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError(f"{shown} is not a regular file (a device, pipe or socket): pick a {what} saved on disk")
+    return resolved, st.st_mtime_ns, st.st_size
 
 
 def _decode(name: str, raw: bytes, kind: str) -> str:
@@ -69,15 +81,15 @@ def _decode(name: str, raw: bytes, kind: str) -> str:
 
 def _read(key: tuple[str, int, int], kind: str) -> str:
     path, _mtime, size = key
-    name = Path(path).name
+    name = elide(Path(path).name, 60)
     if size > MAX_FILE_BYTES:
         raise DataError(
             f"{name} is {size / 1e6:.0f} MB: the limit is {MAX_FILE_BYTES // 1_000_000} MB, use a part of it"
         )
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise DataError(f"cannot read {name}: {err.strerror or err}") from None
+    try:  # the cap again on the bytes read: the file may have grown since, or report a wrong size
+        raw = read_bytes(path, max_bytes=MAX_FILE_BYTES, what=f"{kind} file")
+    except UnreadableFile as err:
+        raise DataError(str(err)) from None
     return _decode(name, raw, kind)
 
 
@@ -92,7 +104,7 @@ def _read_text(key: tuple[str, int, int]) -> str:
     distinct = len(set(text))
     if distinct > MAX_DISTINCT_CHARS:
         raise DataError(
-            f"{Path(key[0]).name} has {distinct} different characters; a character-level model handles at most "
+            f"{elide(Path(key[0]).name, 60)} has {distinct} different characters; a character-level model handles at most "
             f"{MAX_DISTINCT_CHARS}: use text in one language, or a CSV file for a word-level classifier"
         )
     return text
@@ -113,7 +125,7 @@ def read_csv_file(path: str, text_column: str, label_column: str) -> CsvTable:
 
 @functools.lru_cache(maxsize=4)
 def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) -> CsvTable:
-    name = Path(key[0]).name
+    name = elide(Path(key[0]).name, 60)
     text = _read(key, "CSV")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -125,10 +137,10 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
         wanted = {"text_column": text_column, "label_column": label_column}
         for option, column in wanted.items():
             if column not in header:
-                found = ", ".join(repr(h) for h in header)
+                found = elide(", ".join(repr(h) for h in header), 100)
                 raise DataError(
-                    f"{name} has no column '{column}' (columns found: {found}): rename the column or set the "
-                    f"option {option}"
+                    f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
+                    f"set the option {option}"
                 )
         ti, li = header.index(text_column), header.index(label_column)
         rows, skipped = [], 0
@@ -140,19 +152,21 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
             elif any(cell.strip() for cell in row):
                 skipped += 1
     except csv.Error as err:
-        raise DataError(f"{name} is not a readable CSV file (line {reader.line_num}: {err})") from None
+        raise DataError(f"{name} is not a readable CSV file (line {reader.line_num}: {elide(err, 80)}): "
+                        f"save it as CSV with a header row") from None
     except StopIteration:
         raise DataError(f"{name} is empty: it needs a header row and one row per example") from None
     if not rows:
-        raise DataError(f"{name} has no rows with both a '{text_column}' and a '{label_column}': add some examples")
+        raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}': "
+                        f"add some examples")
     names = sorted({lab for _t, lab in rows}, key=_natural)
     if len(names) < 2:
         raise DataError(
-            f"every row of {name} has the label '{names[0]}': a classifier needs at least two classes"
+            f"every row of {name} has the label '{elide(names[0], 40)}': a classifier needs at least two classes"
         )
     if len(names) > MAX_CLASSES:
         raise DataError(
-            f"column '{label_column}' of {name} has {len(names)} different labels; the limit is {MAX_CLASSES} "
+            f"column '{elide(label_column, 40)}' of {name} has {len(names)} different labels; the limit is {MAX_CLASSES} "
             f"classes: is it the right column? Set the option label_column"
         )
     index = {lab: i for i, lab in enumerate(names)}
@@ -187,36 +201,61 @@ class ImageTable:
 def read_image_folder(path: str, image_size: int, channels: int) -> ImageTable:
     """One sub-folder per class; images converted to `channels` and resized to `image_size` squares."""
     root = Path(path).expanduser()
-    if not root.exists():
-        raise DataError(f"no folder at {root}: check the path")
-    if not root.is_dir():
-        raise DataError(f"{root.name} is a file: pick the folder that holds one sub-folder per class")
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    loose = [p for p in root.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS]
+    name = elide(root.name, 60)
+    try:
+        is_dir = root.is_dir()
+        exists = is_dir or root.exists()
+        entries = sorted(root.iterdir()) if is_dir else []
+        classes = [p for p in entries if p.is_dir() and not p.name.startswith(".")]
+    except (OSError, ValueError):  # too long a name, a NUL byte, no permission
+        raise DataError(f"cannot read the folder {elide(root)}: check the path and its permissions") from None
+    if not exists:
+        raise DataError(f"no folder at {elide(root)}: check the path")
+    if not is_dir:
+        raise DataError(f"{name} is a file: pick the folder that holds one sub-folder per class")
+    loose = [p for p in entries if p.suffix.lower() in IMAGE_EXTENSIONS]
     if not classes:
         if loose:
             raise DataError(
-                f"{root.name} holds images but no class folders: put them in one sub-folder per class "
-                f"(e.g. {root.name}/cats/, {root.name}/dogs/)"
+                f"{name} holds images but no class folders: put them in one sub-folder per class "
+                f"(e.g. {name}/cats/, {name}/dogs/)"
             )
-        raise DataError(f"{root.name} is empty: add one sub-folder of images per class")
+        raise DataError(f"{name} is empty: add one sub-folder of images per class")
     if len(classes) < 2:
         raise DataError(
-            f"{root.name} has only one class folder ('{classes[0].name}'): a classifier needs at least two"
+            f"{name} has only one class folder ('{elide(classes[0].name, 40)}'): a classifier needs at least two"
         )
+    if len(classes) > MAX_CLASSES:
+        raise DataError(f"{name} has {len(classes)} class folders; the limit is {MAX_CLASSES}: is it the right folder?")
     files: list[tuple[str, int, int, int]] = []
     for label, folder in enumerate(classes):
-        found = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+        found = _images_in(folder, MAX_IMAGES + 1 - len(files))
         if not found:
             raise DataError(
-                f"class folder '{folder.name}' has no images ({', '.join(IMAGE_EXTENSIONS)}): add some or remove it"
+                f"class folder '{elide(folder.name, 40)}' has no images ({', '.join(IMAGE_EXTENSIONS)}): add some or "
+                f"remove it"
             )
-        for p in found:
-            st = p.stat()
-            files.append((str(p), st.st_mtime_ns, st.st_size, label))
-    if len(files) > MAX_IMAGES:
-        raise DataError(f"{root.name} has {len(files)} images; the limit is {MAX_IMAGES}: use a part of them")
+        files += [(str(p), st.st_mtime_ns, st.st_size, label) for p, st in found]
+        if len(files) > MAX_IMAGES:
+            raise DataError(f"{name} has more than {MAX_IMAGES} images, the limit: use a part of them")
     return _decode_images(tuple(files), tuple(c.name for c in classes), image_size, channels)
+
+
+def _images_in(folder: Path, limit: int) -> list[tuple[Path, os.stat_result]]:
+    """Up to `limit` regular image files under `folder`, sorted, with their stat (special files are left out)."""
+    found = []
+    for p in folder.rglob("*"):
+        if p.suffix.lower() not in IMAGE_EXTENSIONS:
+            continue
+        try:
+            st = p.stat()
+        except OSError:
+            continue  # a broken link: not an image
+        if stat.S_ISREG(st.st_mode):
+            found.append((p, st))
+            if len(found) >= limit:
+                break
+    return sorted(found)
 
 
 @functools.lru_cache(maxsize=2)
@@ -235,10 +274,10 @@ def _decode_images(
     present = set(labels)
     for label, name in enumerate(class_names):
         if label not in present:
-            raise DataError(f"no image in class folder '{name}' could be read: replace the broken files")
+            raise DataError(f"no image in class folder '{elide(name, 40)}' could be read: replace the broken files")
     notes = ()
     if bad:
-        shown = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
+        shown = elide(", ".join(bad[:5]), 120) + (" ..." if len(bad) > 5 else "")
         notes = (f"skipped {len(bad)} unreadable image(s): {shown}",)
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, notes)
 
@@ -248,10 +287,12 @@ def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
+        raw = read_bytes(path, max_bytes=MAX_IMAGE_BYTES, what="image")
+    except UnreadableFile as err:
+        raise DataError(str(err)) from None
+    try:
+        with Image.open(io.BytesIO(raw)) as im:
             im = im.convert("L" if channels == 1 else "RGB").resize((image_size, image_size), Image.BILINEAR)
             return np.array(im, dtype=np.uint8).reshape(image_size, image_size, channels)
-    except FileNotFoundError:
-        raise DataError(f"no image at {path}: check the path") from None
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
-        raise DataError(f"{os.path.basename(path)} is not a readable image ({err.__class__.__name__})") from None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError, EOFError):
+        raise DataError(f"{elide(os.path.basename(path), 60)} is not a readable image: save it as PNG or JPEG") from None
