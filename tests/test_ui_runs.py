@@ -130,7 +130,7 @@ def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window,
     qtbot.waitUntil(lambda: window.progressBar.value() == 4, timeout=WAIT_MS)
     assert window.worker.run_dir == folder
     window.reset()
-    qtbot.waitUntil(lambda: all(w.isFinished() for w in window._retired), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     with open(folder / "metrics.csv", encoding="utf-8") as handle:
         steps = [int(r["step"]) for r in csv.DictReader(handle)]
     assert steps == [1, 2, 3, 4]

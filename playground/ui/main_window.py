@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(label)
         return bar
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot, name: str, tip: str = "") -> QAction:
+    def make_action(self, text: str, shortcut: QKeySequence | str | None, slot, name: str, tip: str = "") -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if shortcut:
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        A = self._action
+        A = self.make_action
         self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
         self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
             self.open_preset(path)
 
     def open_preset(self, path: str) -> bool:
-        if not self._maybe_save():
+        if not self.maybe_save():
             return False
         try:
             spec = load_preset(path)
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def _maybe_save(self) -> bool:
+    def maybe_save(self) -> bool:
         """True when it is fine to drop the current spec (saved, discarded); False to cancel."""
         if not self.is_modified():
             return True
@@ -467,11 +467,15 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     # ----- training -----------------------------------------------------------------------------
-    def _ensure_worker(self) -> TrainingWorker:
+    def ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
             self.start_worker(TrainingWorker(self.spec, runs_root()))
             self.statusBar().showMessage("Preparing the model and the data…")
         return self.worker
+
+    def workers(self) -> list[TrainingWorker]:
+        """The live run's worker and the stopped ones still saving their checkpoints."""
+        return [w for w in (self.worker, *self._retired) if w is not None]
 
     def start_worker(self, worker: TrainingWorker) -> None:
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
@@ -484,7 +488,7 @@ class MainWindow(QMainWindow):
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
-        self._ensure_worker().play()
+        self.ensure_worker().play()
         self._show_playing(True)
 
     @_needs_views
@@ -505,7 +509,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self._restart.stop()
-        self._ensure_worker().step_once()
+        self.ensure_worker().step_once()
         self._show_playing(False)
 
     @_needs_views
@@ -733,7 +737,7 @@ class MainWindow(QMainWindow):
         self._warmup = None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing and not self._maybe_save():
+        if not self._closing and not self.maybe_save():
             event.ignore()
             return
         self._closing = True

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
 from playground.training.runs import (
     METRICS_FILE,
@@ -31,7 +31,38 @@ from playground.ui.try_it import TIPS as TRY_TIPS
 from playground.ui.try_it import TryItPanel
 
 if TYPE_CHECKING:
-    from playground.ui.main_window import MainWindow
+    from playground.core.spec import RunSpec
+    from playground.ui.attention_grid import AttentionPanel
+    from playground.ui.config_panel import ConfigPanel
+    from playground.ui.loss_panel import LossPanel
+    from playground.ui.worker import TrainingWorker
+
+
+class Host(Protocol):
+    """What RunTools needs of the main window: its public members, so neither module imports the other."""
+
+    spec: RunSpec
+    preset_path: Path | None
+    worker: TrainingWorker | None
+    config: ConfigPanel
+    loss: LossPanel
+    attention: AttentionPanel
+    tabs: QTabWidget
+    lossPlot: Any
+    progressBar: QProgressBar
+    stepLabel: QLabel
+
+    def statusBar(self) -> QStatusBar: ...
+    def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int: ...
+    def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
+    def ensure_worker(self) -> TrainingWorker: ...
+    def start_worker(self, worker: TrainingWorker) -> None: ...
+    def workers(self) -> list[TrainingWorker]: ...
+    def load_spec(self, spec: RunSpec, path: Path | None) -> None: ...
+    def maybe_save(self) -> bool: ...
+    def is_modified(self) -> bool: ...
+    def save(self) -> bool: ...
+    def save_as(self) -> bool: ...
 
 EXPORT_KEY = "export-model"
 METRICS_KEY = "export-metrics"
@@ -92,7 +123,7 @@ def _scene_svg(item: Any, path: Path) -> None:
 
 
 class RunTools:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Host) -> None:
         self.window = window
         self.confusion = ConfusionPanel(window)
         self.tryIt = TryItPanel(self._live_worker, window)
@@ -107,7 +138,7 @@ class RunTools:
 
     # ----- menus ---------------------------------------------------------------------------------
     def add_menu_actions(self, file: QMenu, train: QMenu, before: QAction | None = None) -> None:
-        A = self.window._action
+        A = self.window.make_action
         export = QMenu("&Export", self.window)
         export.setObjectName("exportMenu")
         for name, text, slot, tip in (
@@ -164,12 +195,11 @@ class RunTools:
 
     # ----- helpers -------------------------------------------------------------------------------
     def _live_worker(self) -> Any:
-        return self.window._ensure_worker()
+        return self.window.ensure_worker()
 
     def _is_busy(self, folder: Path) -> bool:
-        workers = [self.window.worker, *self.window._retired]
-        return any(w is not None and w.run_dir is not None and Path(w.run_dir) == Path(folder)
-                   and not w.isFinished() for w in workers)
+        return any(w.run_dir is not None and Path(w.run_dir) == Path(folder) and not w.isFinished()
+                   for w in self.window.workers())
 
     def _say(self, text: str, level: str = "info", status_ms: int = 10000) -> None:
         self.window.config.show_message(text, level)
@@ -317,7 +347,7 @@ class RunTools:
     def reopen_run(self, folder: Path) -> bool:
         window = self.window
         spec = self._run_spec(Path(folder))
-        if spec is None or not window._maybe_save():
+        if spec is None or not window.maybe_save():
             return False
         window.load_spec(spec, None)
         self._say(f"Reopened the settings of “{spec.name}”: press Play to train a new run like it "
@@ -337,10 +367,10 @@ class RunTools:
             self.runs.say(f"“{spec.name}” already finished its {spec.train.max_steps:,} steps: Reopen it and "
                           f"train a new run with more steps.", "error")
             return False
-        if not window._maybe_save():
+        if not window.maybe_save():
             return False
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
-        for worker in list(window._retired):
+        for worker in window.workers():
             if worker.run_dir is not None and Path(worker.run_dir) == folder:
                 worker.wait()  # the folder's own run was still saving its checkpoint
         self._prefill_loss(folder, step if isinstance(step, int) else None)
