@@ -52,18 +52,13 @@ def test_session_scalars_and_attention_images(tmp_path):
     assert "attention/input" in acc.Tags()["images"]  # the ViT's probe image
 
 
-def test_event_records_are_checksummed_in_c_with_tensorboards_own_result(tmp_path):
-    """tensorboard's pure-Python CRC-32C ran on its writer thread for every record (6 ms per 50 KB image),
-    holding the GIL; the log swaps in google-crc32c, which must give the very same checksums."""
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c as pure_python
+def test_the_log_leaves_tensorboards_own_record_checksum_in_place(tmp_path):
+    """The log uses tensorboard's public writer only: no function inside tensorboard is replaced."""
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
     from tensorboard.summary.writer import record_writer
 
     TensorBoardLog(tmp_path).close()
-    assert record_writer.masked_crc32c is not pure_python
-    rng = np.random.default_rng(0)
-    for size in (0, 1, 12, 1000, 50_000):
-        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
-        assert record_writer.masked_crc32c(data) == pure_python(data)
+    assert record_writer.masked_crc32c is masked_crc32c
 
 
 def test_attention_grid_tiles_layers_by_heads():

@@ -17,7 +17,6 @@ import io
 import time
 from pathlib import Path
 
-import google_crc32c
 import numpy as np
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
@@ -29,10 +28,8 @@ MIN_TILE_PX = 48  # small attention maps are enlarged (nearest neighbour) to at 
 GAP_PX = 2  # background lines between tiles
 # A perceptual ramp from dark blue to yellow (viridis anchors), for heatmaps without matplotlib.
 _RAMP = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=np.float64)
-# Summaries reach the event file in batches, at most about once a second. SummaryWriter hands each event to a
-# writer thread of its own, which woke up for every one: three wake-ups per default-decoder step, each taking a
-# core from a training thread on a 2-core machine (the training thread was preempted 1,212 times over 370 steps
-# with the log subscribed against 53 without). Each event keeps its own wall time.
+# Summaries reach the event file in batches, at most about once a second: SummaryWriter's writer thread wakes up
+# for every event, and each wake-up takes a core from training on a 2-core machine. Each keeps its own wall time.
 WRITE_EVERY_S = 1.0
 _LEVELS = np.stack(  # the ramp at 256 levels, looked up per pixel
     [np.interp(np.linspace(0.0, 1.0, 256), np.linspace(0.0, 1.0, len(_RAMP)), _RAMP[:, c]) for c in range(3)], axis=-1
@@ -44,8 +41,6 @@ class TensorBoardLog:
 
     def __init__(self, folder: Path, resume_from_step: int | None = None, flush_secs: int = 10) -> None:
         from torch.utils.tensorboard import SummaryWriter
-
-        use_fast_record_checksums()
 
         self.folder = Path(folder)
         # On resume from a checkpoint at step s, events after s are hidden, as MetricsLog drops their CSV rows.
@@ -73,8 +68,7 @@ class TensorBoardLog:
             self.flush()
 
     def _metrics(self, event: MetricsEvent) -> None:
-        """One event per step holding all its scalars (add_scalar writes an event per scalar, ~60 µs each on
-        the training thread)."""
+        """One event per step holding all its scalars (add_scalar writes an event per scalar)."""
         scalars = {"loss/train": event.train_loss, "lr": event.lr, f"throughput/{event.unit}_per_s": event.throughput,
                    "accuracy/train": event.train_accuracy, "loss/val": event.val_loss,
                    "accuracy/val": event.val_accuracy}
@@ -90,9 +84,8 @@ class TensorBoardLog:
             self._image("attention/input", _enlarge(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)), snap.step)
 
     def _image(self, tag: str, rgb: np.ndarray, step: int) -> None:
-        """An (H, W, 3) uint8 image as a PNG summary. Written directly: SummaryWriter.add_image converts the
-        pixels to float and back and compresses hard: 11.6 ms per default-decoder snapshot on the training
-        thread against 6.0 ms this way (grid and PNG together)."""
+        """An (H, W, 3) uint8 image as a PNG summary, written directly: SummaryWriter.add_image converts the
+        pixels to float and back and compresses hard, twice the time on the training thread."""
         png = io.BytesIO()
         Image.fromarray(rgb).save(png, format="PNG", compress_level=1)
         picture = Summary.Image(height=rgb.shape[0], width=rgb.shape[1], colorspace=3,
@@ -106,7 +99,7 @@ class TensorBoardLog:
 
     def _write_pending(self) -> None:
         # SummaryWriter's add_* methods each build their own Summary; ready-made ones go to its file writer.
-        file_writer = self._writer._get_file_writer()
+        file_writer = self._writer.file_writer
         for summary, step, wall_time in self._pending:
             file_writer.add_summary(summary, step, wall_time)
         self._pending.clear()
@@ -122,22 +115,6 @@ class TensorBoardLog:
             self._write_pending()
             self._closed = True
             self._writer.close()
-
-
-def use_fast_record_checksums() -> None:
-    """Each record of an event file carries a masked CRC-32C. Without TensorFlow, tensorboard computes it in
-    pure Python, byte by byte, on its writer thread: 6 ms per 50 KB attention image, holding the GIL the
-    training thread needs between kernels (and about 0.5 ms of a core per default-decoder step in all).
-    google-crc32c computes the same checksum in C (0.03 ms)."""
-    from tensorboard.summary.writer import record_writer
-
-    record_writer.masked_crc32c = _masked_crc32c
-
-
-def _masked_crc32c(data: bytes) -> int:
-    # TFRecord's masking of the checksum (tensorboard.compat.tensorflow_stub.pywrap_tensorflow.masked_crc32c)
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def attention_grid(weights: np.ndarray) -> np.ndarray:
