@@ -17,23 +17,17 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from playground.ui.plotting import heatmap_plot  # also applies row-major images, white background
 from playground.training.events import AttentionSnapshot
 from playground.ui.tooltips import TIPS
+from playground.viz.canvas import show_token
+from playground.viz.colors import VIRIDIS_16, hex_rgb, lookup_table
 
-CMAP = pg.colormap.get("viridis")
+CMAP = pg.ColorMap(np.linspace(0.0, 1.0, len(VIRIDIS_16)), [hex_rgb(c) for c in VIRIDIS_16])  # the colour bars'
 LEVELS = (0.0, 1.0)
-# The colour scale as 256 RGBA rows. A snapshot's heatmaps get their colours in one numpy lookup: handed
-# floats, pyqtgraph rescales each image and builds a Qt colour table for it in Python at every paint (half
-# of the 12 ms a 4 x 4 grid and its enlarged head took to paint here).
-LUT = CMAP.getLookupTable(*LEVELS, nPts=256, alpha=True)
+# A snapshot's heatmaps get their colours in one numpy lookup: handed floats, pyqtgraph would rescale each image
+# and build a Qt colour table for it in Python at every paint.
+LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 TICK_SPACING_PX = 15  # at least this many pixels between two token labels on the large view
-
-
-def show_token(text: str) -> str:
-    """A token label that stays visible on an axis: spaces and newlines get symbols."""
-    if text == "":
-        return "∅"
-    return text.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥").replace("\r", "␍")
 
 
 def weight_colours(weights: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.ui.attention_grid import show_token
+from playground.viz.canvas import show_token
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, paint_png, paint_svg
 from playground.viz.colors import head_colour

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.ui import plotting  # noqa: F401 - row-major images, white background
-from playground.ui.attention_grid import show_token
+from playground.viz.canvas import show_token
+from playground.viz.colors import colormap
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, figure_bar
@@ -153,8 +154,8 @@ class ScatterPlot(pg.PlotWidget):
         item.setLabel("bottom", f"PC 1 ({e1:.0%} of the variance)")
         item.setLabel("left", f"PC 2 ({e2:.0%})")
         if self.connect_points:
-            cmap = pg.colormap.get("viridis")
-            brushes = [pg.mkBrush(cmap.map(i / max(n - 1, 1), mode="qcolor")) for i in range(n)]
+            colours = colormap(np.arange(n), 0, max(n - 1, 1))  # position along the sequence, dark to light
+            brushes = [pg.mkBrush(*rgb) for rgb in colours.tolist()]
             self.curve.setData(pts[:, 0], pts[:, 1])
         else:
             brushes = [pg.mkBrush("#1f77b4")] * n

@@ -53,6 +53,13 @@ def colormap(values: np.ndarray, vmin: float, vmax: float, cmap: str = "viridis"
     return np.round(rgb).astype(np.uint8)
 
 
+def lookup_table(cmap: str = "viridis", levels: int = 256) -> np.ndarray:
+    """The map at `levels` even steps over [0, 1] as (levels, 4) uint8 RGBA rows: a heatmap is coloured with one
+    numpy lookup (the window's, the figures' and TensorBoard's use the same table)."""
+    rgb = colormap(np.linspace(0.0, 1.0, levels), 0.0, 1.0, cmap)
+    return np.concatenate([rgb, np.full((levels, 1), 255, dtype=np.uint8)], axis=1)
+
+
 def head_colour(head: int) -> str:
     return HEAD_COLOURS[head % len(HEAD_COLOURS)]
 
