@@ -383,3 +383,19 @@ def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):
         assert window.tabs.tabText(window.tabs.currentIndex()) == tab
         if sub_tab:
             assert window.inside.tabs.tabText(window.inside.tabs.currentIndex()) == sub_tab
+
+
+@pytest.mark.parametrize("family", ["encoder", "vit", "decoder"])
+def test_a_family_brings_its_own_dataset_dropout_and_training_settings(window, family):
+    """Issue 21: BERT's learning rate, 300 steps and dropout 0.1 were carried over to a scratch encoder."""
+    from playground.ui.config_panel import FAMILY_PRESETS
+
+    window.load_spec(load_preset("bert-pronoun"), None)
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData(family))
+    combo.activated.emit(combo.currentIndex())
+    base, spec = load_preset(FAMILY_PRESETS[family]), window.spec
+    assert spec.model.family == family and spec.model.pretrained is None and spec.data == base.data
+    assert (spec.train.lr, spec.train.max_steps, spec.train.batch_size, spec.model.dropout) == (
+        base.train.lr, base.train.max_steps, base.train.batch_size, base.model.dropout)
+    assert spec.model.n_embd == base.model.n_embd  # leaving the pretrained model: a small architecture again

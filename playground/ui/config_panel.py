@@ -429,25 +429,25 @@ class ConfigPanel(QWidget):
             return
         from playground.core.presets import PresetError, load_preset
 
-        changes: dict[str, Any] = {"model.family": family}
-        if self._spec.model.pretrained:  # leaving fine-tuning: back to a small from-scratch architecture
-            try:
-                small = load_preset(FAMILY_PRESETS[family])
-                changes.update({k: _get(small, k) for k in ARCHITECTURE_KEYS})
-            except PresetError:
-                pass
         try:
             base = load_preset(FAMILY_PRESETS[family])
-        except PresetError:
-            base = None
-        if base is not None:
-            changes.update({
-                "data.name": base.data.name, "data.path": None, "data.options": dict(base.data.options),
-                "model.block_size": base.model.block_size, "model.image_size": base.model.image_size,
-                "model.patch_size": base.model.patch_size, "model.pretrained": None, "model.freeze_layers": 0,
-            })
-        self._request(changes, f"Switched to the {FAMILY_TITLES[family]}: dataset and sizes taken from "
-                               f"the built-in preset '{FAMILY_PRESETS[family]}'.")
+        except PresetError as err:
+            self._sync_controls()
+            self.show_message(f"{err}", "error")
+            return
+        # The family's own dataset, sizes of its inputs, dropout and training settings: another family's learning
+        # rate or step count rarely suits it. The architecture stays the user's, unless leaving a pretrained model.
+        changes: dict[str, Any] = {
+            "model.family": family, "data.name": base.data.name, "data.path": None,
+            "data.options": dict(base.data.options), "model.block_size": base.model.block_size,
+            "model.image_size": base.model.image_size, "model.patch_size": base.model.patch_size,
+            "model.dropout": base.model.dropout, "model.pretrained": None, "model.freeze_layers": 0,
+        }
+        changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
+        if self._spec.model.pretrained:
+            changes.update({k: _get(base, k) for k in ARCHITECTURE_KEYS})
+        self._request(changes, f"Switched to the {FAMILY_TITLES[family]}: dataset, dropout and training settings "
+                               f"taken from the built-in preset '{FAMILY_PRESETS[family]}'.")
 
     def _to_pretrained(self) -> None:
         """The family selector's fine-tuning choice: the bert-pronoun preset's model, data and training."""
