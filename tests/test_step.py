@@ -1,7 +1,12 @@
-"""The fast training paths (bf16 + explicit attention, compiled step) against the plain fp32 step."""
+"""The fast training paths (bf16 + explicit attention, compiled step) against the plain fp32 step.
+
+A compiled test fails, not passes uncompiled, when the compiled step falls back: the fallback's warning is an
+error here (tests that make it fall back on purpose expect it)."""
 
 import json
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -10,7 +15,14 @@ import torch
 from playground.core.spec import make_spec
 from playground.training import device
 from playground.training.events import FinishedEvent, MetricsEvent, StatusEvent
+from playground.training.fastpath import compiled as compiled_module
+from playground.training.fastpath.choose import compiler_available, should_compile
+from playground.training.fastpath.compiled import ONE_THREAD_NOTE, CompileFallbackWarning
+from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_seconds
 from playground.training.session import TrainingSession
+
+pytestmark = pytest.mark.filterwarnings("error::playground.training.fastpath.compiled.CompileFallbackWarning")
+needs_compiler = pytest.mark.skipif(not compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 
 TINY = {
     "model": {"family": "decoder", "n_layer": 2, "n_embd": 32, "n_head": 2, "d_ff": 64, "block_size": 16},
@@ -45,7 +57,7 @@ def test_bf16_explicit_path_matches_fp32_within_bf16_tolerance():
 def test_compile_off_is_honoured_and_auto_skips_tiny_runs():
     assert not TrainingSession(spec(compile="off"))._step_fn.compiled
     assert not TrainingSession(spec(compile="auto"))._step_fn.compiled  # far too little work to pay back
-    assert not device.should_compile("off", torch.device("cpu"), 1e12, 10**6)
+    assert not should_compile("off", torch.device("cpu"), 1e12, 10**6)
 
 
 def test_capability_is_measured_once_and_cached(tmp_path):
@@ -58,17 +70,59 @@ def test_capability_is_measured_once_and_cached(tmp_path):
         assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
 
 
-def test_compile_cache_is_the_user_cache_folder_unless_the_user_set_one(tmp_path, monkeypatch):
-    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+PROCESS_PROBE = r"""
+import json, os, sys
+opt_in = sys.argv[2] == "opt-in"
+if opt_in:  # as the CLI does: before anything imports torch
+    from playground.training.fastpath.process import configure_process
+    configure_process()
+    configure_process()  # once is enough: a second call changes nothing
+import torch
+from playground.core.spec import make_spec
+from playground.training.session import TrainingSession
 
-    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())  # what importing torch._dynamo leaves behind
-    assert device.enable_compile_cache() == tmp_path / "cache" / "inductor"
-    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "cache" / "inductor")
-    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))
-    assert device.enable_compile_cache() == tmp_path / "mine"
+threads = torch.get_num_threads()
+environ = {k: os.environ.get(k) for k in ("GOMP_SPINCOUNT", "TORCHINDUCTOR_CACHE_DIR")}
+session = TrainingSession(make_spec(json.loads(sys.argv[1])))
+list(session.run(2))
+print(json.dumps({"threads": threads, "threads_after": torch.get_num_threads(), "where": session.placement.where,
+                  "environ": environ, "environ_after": {k: os.environ.get(k) for k in environ}}))
+"""
 
 
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+def _probe_process(tmp_path, mode, **environ):
+    """PROCESS_PROBE in a fresh process (the settings are process-wide), `environ` over a clean environment."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "TORCHINDUCTOR_CACHE_DIR")}
+    env.update(PLAYGROUND_CACHE_DIR=str(tmp_path / "cache"), **environ)
+    out = subprocess.run([sys.executable, "-c", PROCESS_PROBE, json.dumps(TINY), mode], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)
+
+
+def test_building_and_training_a_session_changes_no_process_setting(tmp_path):
+    figures = _probe_process(tmp_path, "library")
+    assert figures["environ"] == figures["environ_after"]
+    assert figures["environ"]["GOMP_SPINCOUNT"] is None  # (importing torch fills in inductor's own cache folder)
+    assert not str(figures["environ"]["TORCHINDUCTOR_CACHE_DIR"]).startswith(str(tmp_path))
+    assert figures["threads_after"] == figures["threads"]
+
+
+def test_the_programs_one_opt_in_sets_the_process_settings(tmp_path):
+    """The CLI's opt-in: OpenMP's spin count, inductor's cache folder, and the eager step's thread count."""
+    from playground.training.fastpath.threads import usable_cores
+    from playground.training.openmp import SPIN_COUNT
+
+    figures = _probe_process(tmp_path, "opt-in")
+    inductor = str(tmp_path / "cache" / "inductor")
+    assert figures["environ"] == {"GOMP_SPINCOUNT": SPIN_COUNT, "TORCHINDUCTOR_CACHE_DIR": inductor}
+    expected = max(1, min(figures["threads"], usable_cores() - 1))
+    assert figures["threads_after"] == expected and figures["where"].startswith(f"CPU ({expected} thread")
+    mine = _probe_process(tmp_path, "opt-in", TORCHINDUCTOR_CACHE_DIR=str(tmp_path / "mine"))
+    assert mine["environ"]["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "mine")  # the user's own folder wins
+
+
+@needs_compiler
 def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(tmp_path):
     eager = losses(TrainingSession(spec()))
     session = TrainingSession(spec(compile="on"), run_dir=tmp_path)
@@ -79,6 +133,7 @@ def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(t
     compiled = [e.train_loss for e in events if isinstance(e, MetricsEvent)]
     # warm-up changes the lr every step: equal losses mean the lr is not baked into the graph
     assert compiled == pytest.approx(eager[:3], rel=1e-4)
+    assert session._step_fn.compiled  # still: it did not fall back
     assert not any("_orig_mod" in k for k in session.model.state_dict())
     shot = session.snapshot()  # the uncompiled model, explicit path, eval mode
     assert shot.weights.shape[:2] == (2, 2)
@@ -88,9 +143,10 @@ def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(t
     assert resumed._step_fn.compiled
     rest = losses(resumed)
     assert rest == pytest.approx(eager[3:], rel=1e-4)
+    assert resumed._step_fn.compiled
 
 
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+@needs_compiler
 def test_compiled_step_equals_eager_while_the_thread_count_changes_every_step(monkeypatch):
     """AdaptiveThreads switches between one thread and all cores: each count runs its own compiled kernels (not
     cpp.dynamic_threads, which drifted by 0.06-0.15 % here), and the losses stay the eager ones."""
@@ -106,12 +162,11 @@ def test_compiled_step_equals_eager_while_the_thread_count_changes_every_step(mo
     finally:
         torch.set_num_threads(saved)
     assert compiled == pytest.approx(eager, rel=1e-4)
+    assert session._step_fn.compiled
 
 
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+@needs_compiler
 def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_before_its_step():
-    from playground.training.step import ONE_THREAD_NOTE, AdaptiveThreads
-
     session = TrainingSession(spec(compile="on", max_steps=12))
     session._step_fn.threads = AdaptiveThreads(2)
     saved = torch.get_num_threads()
@@ -129,9 +184,10 @@ def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_
     first_one = next(i for i, item in enumerate(seen) if item == ("step", 1))
     assert seen[first_one - 1] == ("note", ONE_THREAD_NOTE)
     assert seen.count(("note", ONE_THREAD_NOTE)) == 1
+    assert session._step_fn.compiled
 
 
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+@needs_compiler
 def test_compiled_step_with_frozen_layers_trains_the_rest_like_eager():
     """Fine-tuning freezes the lower layers: the compiled step differentiates only the trainable weights."""
     frozen = spec().updated({"model.freeze_layers": 1})
@@ -143,13 +199,16 @@ def test_compiled_step_with_frozen_layers_trains_the_rest_like_eager():
     now = session.model.state_dict()
     assert all(torch.equal(now[k], start[k]) for k in start if k.startswith(("blocks.0.", "tok_emb.")))
     assert not torch.equal(now["blocks.1.ffn.fc1.weight"], start["blocks.1.ffn.fc1.weight"])
+    assert session._step_fn.compiled
 
 
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
+@needs_compiler
 def test_compiled_step_still_stops_on_divergence():
     diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
-    events = list(TrainingSession(diverging).run())
+    session = TrainingSession(diverging)
+    events = list(session.run())
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
+    assert session._step_fn.compiled
 
 
 def _policy_steps(policy, n, times, machine=None):
@@ -179,8 +238,6 @@ QUIET = {2: 0.040, 1: 0.060}  # seconds a step takes at 2 threads and at 1
 @pytest.fixture
 def settled():
     """An AdaptiveThreads(2) on a fake machine, past its plan on quiet steps; torch's thread count restored after."""
-    from playground.training.step import AdaptiveThreads
-
     saved = torch.get_num_threads()
     machine, clocks = _fake_machine()
     policy = AdaptiveThreads(2, **clocks)
@@ -190,8 +247,6 @@ def settled():
 
 
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():
-    from playground.training.step import AdaptiveThreads
-
     saved = torch.get_num_threads()
     policy = AdaptiveThreads(2, neighbours=lambda: None)  # a machine whose CPU time is unknown: timing alone
     quiet, burst, contended = {2: 0.040, 1: 0.060}, {2: 0.100, 1: 0.060}, {2: 1.000, 1: 0.060}
@@ -225,8 +280,6 @@ def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back()
 def test_adaptive_threads_skip_probes_while_the_neighbour_stays(settled):
     """Under contention a probe on all cores costs more very slow steps: while the machine's CPU time says
     another process still runs on a core, the policy waits on one thread without probing."""
-    from playground.training.step import AdaptiveThreads
-
     policy, machine = settled
     contended = {2: 1.000, 1: 0.060}
     machine["cores"] = 1.0  # a busy neighbour
@@ -254,8 +307,6 @@ def test_adaptive_threads_ignore_slow_steps_while_no_other_process_runs(settled)
 def test_neighbour_cpu_time_leaves_out_this_process():
     """This process spinning a core does not look like another process: the neighbours' share over a busy half
     second stays what it was over an idle one (whatever else the machine runs meanwhile)."""
-    from playground.training.step import AdaptiveThreads, neighbour_cpu_seconds
-
     def share(busy):
         before, started = neighbour_cpu_seconds(), time.perf_counter()
         while time.perf_counter() - started < 0.5:
@@ -312,10 +363,8 @@ def test_embedding_gradient_pass_sums_rows_without_atomics_and_keeps_the_mask():
 
 
 def test_device_text_follows_the_adaptive_thread_count():
-    from playground.training.step import AdaptiveThreads
-
-    session = TrainingSession(spec())
-    assert session.device_description() == session.placement.description  # eager: a fixed count
+    assert TrainingSession(spec()).device_description().startswith("CPU (")  # eager: a fixed count
+    session = TrainingSession(spec(compile="on"))
     policy = session._step_fn.threads = AdaptiveThreads(2)
     saved = torch.get_num_threads()
     try:
@@ -330,53 +379,38 @@ def test_device_text_follows_the_adaptive_thread_count():
         torch.set_num_threads(saved)
 
 
-def test_many_sessions_in_one_process_all_train_compiled(monkeypatch):
-    """Each new shape (sliders moved between runs in the window, the bench's cases) compiles again; past
-    dynamo's recompile limit it would fall back to eager without a word."""
-    from torch._dynamo.utils import counters
-
+@needs_compiler
+def test_each_model_shape_has_its_compiled_step_and_a_new_session_of_a_shape_reuses_it(monkeypatch):
+    """Dynamo counts recompiles per code object: each shape (sliders moved between runs in the window, the
+    bench's cases) gets a function of its own, and Reset and Play (a new session of the same shape) reuses it."""
     monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
-    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 1)
-    monkeypatch.setattr(torch._dynamo.config, "accumulated_recompile_limit", 1)
-    for width in (16, 32):
-        graphs = counters["stats"]["unique_graphs"]
-        session = TrainingSession(spec(compile="on").updated({"model.n_embd": width, "model.n_layer": 1}))
+    steps = {}
+    for width, precision in ((16, "fp32"), (24, "fp32"), (16, "fp32"), (24, "bf16")):
+        session = TrainingSession(spec(compile="on", precision=precision).updated(
+            {"model.n_embd": width, "model.n_layer": 1}))
         losses(session, 2)
-        assert session._step_fn.compiled and counters["stats"]["unique_graphs"] > graphs
+        assert session._step_fn.compiled
+        steps.setdefault((width, precision), set()).add(session._step_fn._whole)
+    assert all(len(functions) == 1 for functions in steps.values())
+    assert len(set.union(*steps.values())) == 3
 
 
-def test_only_a_bfloat16_cpu_step_uses_the_fast_tanh():
-    def chosen(precision):
-        return TrainingSession(spec(compile="on", precision=precision))._step_fn._fast_tanh
+def test_a_failing_compile_is_said_and_the_plain_step_trains_on(monkeypatch):
+    """No silent fallback: the driver gets a note (the CLI prints it, the window's status bar shows it) and a
+    warning, and the curve is the eager one."""
+    def broken(key, options):
+        raise RuntimeError("no compiler today")
 
-    assert chosen("bf16") and not chosen("fp32")
-
-
-@pytest.mark.skipif(not device.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
-def test_a_bfloat16_cpu_step_compiles_with_the_fast_tanh_once_for_every_session_of_its_shape(monkeypatch):
-    """Reset and Play again in the window is a new session of the same shape: it reuses the compiled step
-    (the options compare equal) instead of compiling again."""
-    from torch._dynamo.utils import counters
-
-    from playground.training import step as step_module
-
-    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
-    entered = []
-    real = step_module.fast_tanh
-
-    def recorded(enabled: bool = True):
-        entered.append(enabled)
-        return real(enabled)
-
-    monkeypatch.setattr(step_module, "fast_tanh", recorded)
-    bf16 = spec(compile="on", precision="bf16").updated({"model.n_embd": 24, "model.n_layer": 1})
-    first = TrainingSession(bf16)
-    losses(first, 2)
-    graphs = counters["stats"]["unique_graphs"]
-    second = TrainingSession(bf16)
-    losses(second, 2)
-    assert first._step_fn.compiled and second._step_fn.compiled and entered and all(entered)
-    assert counters["stats"]["unique_graphs"] == graphs
+    monkeypatch.setattr(compiled_module, "_compiled_whole_step", broken)
+    eager = losses(TrainingSession(spec()))
+    session = TrainingSession(spec(compile="on"))
+    with pytest.warns(CompileFallbackWarning, match="no compiler today"):
+        events = list(session.run())
+    notes = [e.message for e in events if isinstance(e, StatusEvent)]
+    fallback = [n for n in notes if "failed" in n]
+    assert len(fallback) == 1 and "training goes on uncompiled" in fallback[0] and len(fallback[0]) <= 300
+    assert not session._step_fn.compiled
+    assert [e.train_loss for e in events if isinstance(e, MetricsEvent)] == pytest.approx(eager, rel=1e-5)
 
 
 ALLOCATOR_PROBE = r"""

@@ -120,7 +120,8 @@ def _compile_like_preset(spec: Any, steps: int) -> Any:
     """A bench run is short; it should still take the path the preset's full run would take."""
     from playground.core.estimates import flops_per_step
     from playground.data import describe
-    from playground.training.device import resolve_device, should_compile
+    from playground.training.device import resolve_device
+    from playground.training.fastpath.choose import should_compile
 
     info = describe(spec.data, spec.model)
     heavy = should_compile(spec.train.compile, resolve_device(spec.train.device), flops_per_step(spec, info),
@@ -160,7 +161,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     first_step_s = time.perf_counter() - t
     for _ in range(warm - 1):
         session.train_step()
-    policy = session._step_fn.threads
+    policy = _policy(session)
     while policy is not None and policy.plan:  # warm-up includes choosing the thread count (a few steps at each)
         session.train_step()
     ref_steps(warm)
@@ -188,7 +189,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "path": _path(session),
         "unit": session.info.unit, "steps": total,
         "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
-        "threads": session._step_fn.threads.describe() if session._step_fn.threads else ours,
+        "threads": policy.describe() if policy else ours,
         # Each round's ratio pairs neighbours in time, so the machine's drift cancels in it; their median is the
         # figure. (The ratio of the two medians mixes phases: it is kept for comparison with older runs.)
         "speed_ratio": statistics.median(rounds_ratios), "speed_ratio_rounds": rounds_ratios,
@@ -214,6 +215,11 @@ def _peak(session: Any) -> Any:
         torch.set_num_threads(ours)
 
 
+def _policy(session: Any) -> Any:
+    """The compiled CPU step's adaptive thread policy (None for the eager step or a fixed count)."""
+    return getattr(session._step_fn, "threads", None)
+
+
 def _path(session: Any) -> str:
     """What the session trains on, as the table's path column: device, precision, attention, compiled or not."""
     return session.device_description() + (", compiled" if session._step_fn.compiled else "")
@@ -230,14 +236,15 @@ def _busy_process() -> subprocess.Popen:
 def contention(spec: Any, steps: int, rounds: int) -> dict[str, Any]:
     """Steps/s quiet and with one core kept busy by another process, alternated.
 
-    The compiled path adapts its thread count (training/step.py, AdaptiveThreads): the first contended step
-    is slow, then it runs on one thread. The contended figure is the mean over all `steps` contended steps,
-    the first included; the first step is also reported alone. After each busy phase the session trains
-    until it is back on its quiet setting (its re-probe backoff) before the next quiet phase is timed.
+    The compiled path adapts its thread count (training/fastpath/threads.py, AdaptiveThreads): the first
+    contended step is slow, then it runs on one thread. The contended figure is the mean over all `steps`
+    contended steps, the first included; the first step is also reported alone. After each busy phase the
+    session trains until it is back on its quiet setting (its re-probe backoff) before the next quiet phase
+    is timed.
     """
     spec = _compile_like_preset(spec, 10_000)
     session = _session(spec)
-    policy = session._step_fn.threads
+    policy = _policy(session)
     settle = 3 if steps < 10 else 12  # the compile, and the policy's first choice (a few steps per setting)
     for _ in range(settle):
         session.train_step()

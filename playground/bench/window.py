@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 
-from playground.training.openmp import configure_openmp_waiting
+from playground.training.fastpath.process import configure_process
 
 LAUNCHED = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
 TIMER_MS = 10  # the probe timer whose gaps show event-loop stalls
@@ -169,7 +169,7 @@ def train(preset: str, steps: int, rounds: int = 16, probed_rounds: int = 2) -> 
 
 
 if __name__ == "__main__":
-    configure_openmp_waiting()  # as the app's entry point does
+    configure_process()  # as the app's entry point does
     if sys.argv[1] == "paint":
         result = first_paint()
     else:

@@ -5,17 +5,14 @@ bf16 support) and then *measures* a bf16 and an fp32 matmul, and the fused and e
 paths, once per machine. The answer is cached as JSON in the user cache folder
 (`platformdirs.user_cache_dir("transformer-playground")/capability-*.json`), so later runs start at once.
 
-Measured on a 2-core Xeon with AVX512-BF16/AMX (issue 8): bf16 autocast with explicit attention trains
-~2x faster than fp32; bf16 with the fused kernel only 1.3x, because PyTorch's CPU fused attention
-backward is slow in bf16. A CPU without fast bf16 keeps float32.
+A CPU without fast bf16 keeps float32 (docs/performance.md has what was measured where). The thread count
+and whether to compile are the fast path's (playground.training.fastpath).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +20,7 @@ from pathlib import Path
 import torch
 
 from playground.core.spec import TrainSpec
+from playground.training.fastpath.process import cache_dir
 
 CAPABILITY_VERSION = 1
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
@@ -109,51 +107,8 @@ def choose_attention(device: torch.device, dtype: torch.dtype) -> str:
     return cap.attention_bf16 if dtype == torch.bfloat16 else cap.attention_fp32
 
 
-def configure_threads() -> int:
-    """Leave one core free: torch's CPU threads = usable cores - 1 (at least 1), unless OMP_NUM_THREADS is set.
-
-    This is the fixed setting of the eager (uncompiled) path, which must give the same curve for the same
-    seed (a thread count changes the rounding of parallel reductions). The compiled path adapts instead:
-    it uses every core while that measures faster and drops to one thread when another process takes a
-    core (`playground.training.step.AdaptiveThreads`, bounded by `adaptive_thread_limit`).
-
-    OpenMP threads spin at every barrier; when another process (the user's browser, a second run) holds
-    one of them, a step waits for it and a 2-thread step gets 10-50x slower (issue 8). Passive waiting
-    avoids that but costs small models dearly (measured here: 2 passive threads 6x slower than 1). With
-    one core left over, a busy neighbour takes that core and training keeps its speed; the window's
-    thread gets it too. On a 2-core machine this is one thread (tiny models are faster on one anyway).
-    """
-    if not threads_pinned():
-        fixed = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores() - 1))
-        if torch.get_num_threads() != fixed:  # also undoes what an adaptive compiled run left behind
-            torch.set_num_threads(fixed)
-    return torch.get_num_threads()
-
-
-def threads_pinned() -> bool:
-    """The user fixed the thread count (OMP_NUM_THREADS, or PLAYGROUND_THREADS_KEEP keeps torch's own)."""
-    return bool(os.environ.get("OMP_NUM_THREADS") or os.environ.get("PLAYGROUND_THREADS_KEEP"))
-
-
-def usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def adaptive_thread_limit() -> int:
-    """The most threads the compiled CPU path may try (every usable core), or 0 when the count is pinned."""
-    if threads_pinned() or os.environ.get("PLAYGROUND_THREADS") == "fixed":
-        return 0
-    most = min(usable_cores(), _TORCH_DEFAULT_THREADS)  # torch's default: physical cores, not hyperthreads
-    return most if most > 1 else 0
-
-
-_TORCH_DEFAULT_THREADS = torch.get_num_threads()  # before configure_threads lowers it
-
-
 def place(train: TrainSpec) -> Placement:
     device = resolve_device(train.device)
-    if device.type == "cpu":
-        configure_threads()
     dtype = choose_precision(train, device)
     attention = choose_attention(device, dtype)
     if device.type == "cuda":
@@ -166,61 +121,8 @@ def place(train: TrainSpec) -> Placement:
     return Placement(device, dtype, where, attention)
 
 
-# ----- compilation ------------------------------------------------------------------------------------
-COMPILE_MIN_WORK = 1e13  # FLOPs a run must do (per-step FLOPs x steps) before compiling pays on a CPU
-
-
-def compiler_available(device: torch.device) -> bool:
-    """torch.compile's CPU backend writes C++: it needs a compiler on PATH (CUDA needs Triton)."""
-    if device.type == "cpu":
-        return any(shutil.which(cc) for cc in ("g++", "c++", "clang++"))
-    if device.type == "cuda":
-        try:
-            import triton  # noqa: F401
-        except ImportError:
-            return False
-        return True
-    return False
-
-
-def should_compile(mode: str, device: torch.device, flops_per_step: float, max_steps: int) -> bool:
-    """TrainSpec.compile: 'off' never, 'on' whenever a compiler exists, 'auto' when the run is long and
-    heavy enough that compiling (15-90 s the first time here, ~5 s from the cache) is won back by faster steps."""
-    if mode == "off" or os.environ.get("PLAYGROUND_COMPILE") == "off":
-        return False
-    if not compiler_available(device):
-        return False
-    if mode == "on":
-        return True
-    return flops_per_step * max_steps >= COMPILE_MIN_WORK
-
-
-def enable_compile_cache() -> Path:
-    """Keep inductor's FX-graph and AOT-autograd caches in the user cache folder (not /tmp), across runs.
-
-    A TORCHINDUCTOR_CACHE_DIR the user set wins. Importing torch._dynamo already fills the variable in with
-    inductor's /tmp default, so that value counts as unset."""
-    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
-
-    current = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    if current is None or os.path.abspath(current) == os.path.abspath(default_cache_dir()):
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache_dir() / "inductor")
-    os.environ.setdefault("TORCHINDUCTOR_FX_GRAPH_CACHE", "1")
-    os.environ.setdefault("TORCHINDUCTOR_AUTOGRAD_CACHE", "1")
-    return Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
-
-
 # ----- the cached CPU measurement ---------------------------------------------------------------------
 _CAPABILITY: CpuCapability | None = None
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("PLAYGROUND_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("transformer-playground", appauthor=False))
 
 
 def _capability_file() -> Path:

@@ -21,8 +21,7 @@ from playground.core.spec import RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
-from playground.training.allocator import keep_freed_memory
-from playground.training.device import Placement, place, usable_cores
+from playground.training.device import Placement
 from playground.training.distributed import DistContext
 from playground.training.events import (
     AttentionSnapshot,
@@ -33,8 +32,9 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
+from playground.training.fastpath.choose import make_step, place
+from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
-from playground.training.step import TrainStep
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
@@ -45,7 +45,6 @@ class TrainingSession:
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
-        keep_freed_memory()  # no page faults for every step's activations (allocator.py)
         self.placement: Placement = place(spec.train)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
@@ -61,7 +60,7 @@ class TrainingSession:
         self.model = self._build_model().to(self.placement.device)
         self._train_model = self.dist.wrap(self.model) if self.dist else self.model  # DDP for training steps
         self.optimizer = self._build_optimizer()
-        self._step_fn = TrainStep(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
+        self._step_fn = make_step(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
                                   self._logits_and_loss, compile_mode="off" if self.dist else self.spec.train.compile,
                                   flops_per_step=flops_per_step(self.spec, self.info),
                                   max_steps=self.spec.train.max_steps)
@@ -101,10 +100,7 @@ class TrainingSession:
 
     def device_description(self) -> str:
         """Where training runs, with the thread count the compiled CPU path uses right now (it adapts)."""
-        threads = self._step_fn.threads
-        if threads is None:
-            return self.placement.description
-        return self.placement.described_as(f"CPU ({threads.current} of {threads.most} threads, adaptive)")
+        return self._step_fn.device_description()
 
     def fills_cores(self) -> bool:
         """Training runs on the CPU with a thread on every usable logical CPU right now: nothing is left for a

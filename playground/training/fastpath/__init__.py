@@ -1,0 +1,17 @@
+"""Every speed decision of training, in one place; the plain path (training/step.py) is the textbook loop.
+
+How a run's path is chosen (docs/performance.md has the figures):
+
+- precision and attention path: measured once per machine (training/device.py): bfloat16 autocast only
+  where this CPU's bf16 matmuls measured clearly faster (or on a CUDA GPU), and the fused or explicit
+  attention path, whichever measured faster in that precision;
+- compile (choose.should_compile): the whole step as one torch.compile graph (compiled.py) when the run
+  does enough work to win back the first compile, with inductor's documented options and custom-pass hook
+  (compile_passes.py); if compiling fails the user is told and the plain step takes over;
+- threads (threads.py): the eager step a fixed count, the compiled step all cores while that is faster and
+  one thread while another process wants a core;
+- the process (process.py): OpenMP's spin count, inductor's cache folder and malloc's settings, applied only
+  when the program opts in (the CLI's main, which also opens the window).
+
+The session uses `choose.place` and `choose.make_step`; the CLI calls `process.configure_process` once.
+"""

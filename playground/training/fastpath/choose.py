@@ -1,0 +1,64 @@
+"""The session's interface to the fast path: where and in what precision a run trains, and which step it takes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import torch
+
+from playground.core.spec import TrainSpec
+from playground.training import device
+from playground.training.device import Placement
+from playground.training.fastpath.compiled import CompiledStep, compiles_adamw
+from playground.training.fastpath.threads import AdaptiveThreads, adaptive_thread_limit, configure_eager_threads
+from playground.training.step import EagerStep, ForwardLoss
+
+COMPILE_MIN_WORK = 1e13  # FLOPs a run must do (per-step FLOPs x steps) before compiling pays on a CPU
+
+
+def place(train: TrainSpec) -> Placement:
+    """The device, precision and attention path (device.py measures them), after the eager thread count is set
+    (where the process opted in), so the placement's description names it."""
+    if device.resolve_device(train.device).type == "cpu":
+        configure_eager_threads()
+    return device.place(train)
+
+
+def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
+              forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
+              max_steps: int = 0) -> EagerStep | CompiledStep:
+    """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW,
+    else the plain eager step. Sets the model's attention path to the placement's."""
+    if hasattr(model, "set_attention_impl"):
+        model.set_attention_impl(placement.attention)  # type: ignore[operator]
+    eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
+    if not (should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer)):
+        return eager
+    most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
+    return CompiledStep(eager, AdaptiveThreads(most) if most > 1 else None)
+
+
+def compiler_available(target: torch.device) -> bool:
+    """torch.compile's CPU backend writes C++: it needs a compiler on PATH (CUDA needs Triton)."""
+    if target.type == "cpu":
+        return any(shutil.which(cc) for cc in ("g++", "c++", "clang++"))
+    if target.type == "cuda":
+        try:
+            import triton  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    return False
+
+
+def should_compile(mode: str, target: torch.device, flops_per_step: float, max_steps: int) -> bool:
+    """TrainSpec.compile: 'off' never, 'on' whenever a compiler exists, 'auto' when the run is long and heavy
+    enough that the first compile (a minute or two, seconds from the cache) is won back by faster steps."""
+    if mode == "off" or os.environ.get("PLAYGROUND_COMPILE") == "off":
+        return False
+    if not compiler_available(target):
+        return False
+    if mode == "on":
+        return True
+    return flops_per_step * max_steps >= COMPILE_MIN_WORK

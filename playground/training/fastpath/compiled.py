@@ -1,0 +1,250 @@
+"""The compiled training step: forward, backward, clipping and the AdamW update as one torch.compile graph.
+
+`torch.func.grad_and_value` differentiates the forward + loss with respect to the trainable weights, and
+clipping and torch.optim.AdamW's update follow in the same function, so inductor sees forward, backward and
+update at once: no autograd engine, no `.grad` tensors, one call and one guard check per step. The update reads
+and writes the optimizer's own state tensors (`exp_avg`, `exp_avg_sq`, `step`), so checkpoints, resume and
+`optimizer.state_dict()` are exactly the eager step's, and the model itself is never wrapped (clean state_dict
+keys; snapshots, evaluation and sampling run the plain module). The learning rate enters the graph as a
+tensor, so changing it live never recompiles.
+
+When anything about compiling fails, the step says so (a note the CLI prints and the window's status bar shows,
+and a CompileFallbackWarning) and goes on with the plain step.
+"""
+
+from __future__ import annotations
+
+import time
+import types
+import warnings
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad_and_value
+
+from playground.core.files import elide
+from playground.data.base import Batch
+from playground.training.compile_passes import CpuTrainingPasses
+from playground.training.device import Placement
+from playground.training.fastpath.threads import AdaptiveThreads, configure_eager_threads
+from playground.training.step import EagerStep, ForwardLoss
+
+# Inductor's options (torch.compile's documented `options`; their measurements are in docs/performance.md):
+# - cpp.use_decompose_tanh: GPT-2's tanh-GELU through exp, which vectorises far better than Sleef's tanh;
+# - post_grad_custom_post_pass: the CPU graph rewrites of compile_passes.py (inductor's custom-pass hook);
+# - cpp_wrapper (CPU only): the step's hundreds of kernel calls made from generated C++, not Python.
+# Made once: a new session of a shape reuses the compiled step only when the options compare equal.
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
+CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
+
+COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
+                  " a few seconds once it is cached)...")
+ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
+                   " needs a core; once per model shape on this machine)...")
+
+
+class CompileFallbackWarning(RuntimeWarning):
+    """The compiled step failed and training went on uncompiled (tests turn it into an error)."""
+
+
+def compile_options(placement: Placement) -> dict[str, Any]:
+    return CPU_COMPILE_OPTIONS if placement.device.type == "cpu" else COMPILE_OPTIONS
+
+
+def compiles_adamw(optimizer: torch.optim.Optimizer) -> bool:
+    """The compiled update reproduces torch.optim.AdamW's default algorithm, and only that."""
+    if type(optimizer) is not torch.optim.AdamW:
+        return False
+    groups = optimizer.param_groups
+    shared = (groups[0]["betas"], groups[0]["eps"])
+    return all(not g.get("amsgrad") and not g.get("maximize") and (g["betas"], g["eps"]) == shared for g in groups)
+
+
+class CompiledStep:
+    """The same step as `eager`, compiled; `eager` takes over (with a note) if compiling fails."""
+
+    def __init__(self, eager: EagerStep, threads: AdaptiveThreads | None) -> None:
+        self.eager = eager
+        self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
+        self.threads = threads
+        self.compiled = True
+        self.compile_seconds: float | None = None  # wall time of the first (compiling) step
+        self._notes: list[str] = [COMPILING_NOTE]
+        self._lr = torch.zeros((), dtype=torch.float32, device=self.placement.device)
+        self._loss_of = _LossOf(self.model, eager.forward_loss)
+        self._names = {id(p): f"model.{name}" for name, p in self.model.named_parameters()}  # as _LossOf calls them
+        self._whole: Callable[..., torch.Tensor] | None = None
+        self._thread_counts: set[int] = set()  # counts the compiled step has run at (each compiles once)
+
+    def notes(self) -> list[str]:
+        """Status lines for the user since the last call ("compiling...", "compiled in 9.1 s", a fallback)."""
+        notes, self._notes = self._notes, []
+        return notes
+
+    def device_description(self) -> str:
+        """The status bar's device text, with the thread count the adaptive policy uses right now."""
+        if self.threads is None or not self.compiled:
+            return self.placement.description
+        return self.placement.described_as(f"CPU ({self.threads.current} of {self.threads.most} threads, adaptive)")
+
+    def __call__(self, batch: Batch, lr: float) -> float:
+        """Train on one batch at learning rate `lr`; returns the loss. A non-finite loss updates nothing."""
+        if not self.compiled:
+            return self.eager(batch, lr)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr  # the float stays the optimizer's (checkpoints); the graph reads self._lr
+        try:
+            return self._paced_step(batch, lr)
+        except Exception as err:  # noqa: BLE001 - a compiler problem must not stop a lesson; the user is told
+            self._fall_back(err)
+        return self.eager(batch, lr)
+
+    def _paced_step(self, batch: Batch, lr: float) -> float:
+        """The compiled step at the thread count the adaptive policy picks (the first, compiling step untimed)."""
+        if self.threads is None or self._whole is None:
+            if self.threads is not None:  # the count the policy starts on is compiled first
+                torch.set_num_threads(self.threads.most)
+                self._thread_counts.add(self.threads.most)
+            return self._step(batch, lr)
+        self.threads.before_step()
+        started = time.perf_counter()
+        loss_value = self._step(batch, lr)
+        self.threads.after_step(time.perf_counter() - started)
+        self._thread_counts.add(self.threads.current)
+        if self.threads.plan and self.threads.plan[0] not in self._thread_counts:
+            self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it
+        return loss_value
+
+    def _step(self, batch: Batch, lr: float) -> float:
+        started = time.perf_counter()
+        names, state, decays = self._update_state()
+        group = self.optimizer.param_groups[0]
+        beta1, beta2 = (float(b) for b in group["betas"])
+        hyper = (decays, beta1, beta2, float(group["eps"]), float(self.eager.grad_clip))
+        first = self._whole is None
+        if first:
+            self._whole = _compiled_whole_step(_shape_key(self.model, names, state[0], batch, self.placement, hyper),
+                                               compile_options(self.placement))
+        assert self._whole is not None
+        self._lr.fill_(lr)
+        # Autocast is entered around the compiled call, not inside it: AOT-autograd's cache skips graphs that
+        # enter autocast themselves.
+        with self.placement.autocast_context():
+            loss = self._whole(self._loss_of, names, *state, self._lr, batch, *hyper)
+        loss_value = loss.item()
+        if first:
+            self.compile_seconds = time.perf_counter() - started
+            self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s")
+        return loss_value
+
+    def _update_state(self) -> tuple[tuple[str, ...], tuple[list[torch.Tensor], ...], tuple[float, ...]]:
+        """The trainable weights (by their name in the model) and torch.optim.AdamW's state for each, as the
+        compiled step takes them: parameters detached (the graph updates them in place, outside autograd)."""
+        names, params, exp_avgs, exp_avg_sqs, steps, decays = [], [], [], [], [], []
+        for group in self.optimizer.param_groups:
+            for p in group["params"]:
+                if not p.requires_grad:
+                    continue
+                state = self.optimizer.state[p]
+                if not state:  # what torch.optim.AdamW creates on its first step
+                    state["step"] = torch.tensor(0.0, dtype=torch.float32)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                names.append(self._names[id(p)])
+                params.append(p.detach())
+                exp_avgs.append(state["exp_avg"])
+                exp_avg_sqs.append(state["exp_avg_sq"])
+                steps.append(state["step"])
+                decays.append(float(group["weight_decay"]))
+        return tuple(names), (params, exp_avgs, exp_avg_sqs, steps), tuple(decays)
+
+    def _fall_back(self, err: Exception) -> None:
+        self.compiled = False
+        message = (f"compiling the training step failed ({elide(err, 160)}), so training goes on uncompiled "
+                   "(slower); set train.compile to off to skip compiling")
+        self._notes.append(message)
+        self.optimizer.zero_grad(set_to_none=True)
+        configure_eager_threads()  # the eager step's fixed count, not the one the adaptive policy left
+        warnings.warn(message, CompileFallbackWarning, stacklevel=3)
+
+
+# One compiled function per model and batch shape. Dynamo keeps compiled code, and counts recompiles against its
+# limit (8 by default), per code object: every shape sharing one function would reach it after a few slider
+# moves and, with fullgraph=True, fail. A fresh code object per shape keeps each one's count at its thread
+# counts, and a new session of a shape (Reset and Play) finds its compiled step here.
+_COMPILED: dict[Hashable, Callable[..., torch.Tensor]] = {}
+
+
+def _compiled_whole_step(key: Hashable, options: dict[str, Any]) -> Callable[..., torch.Tensor]:
+    if key not in _COMPILED:
+        name = f"whole_step_{len(_COMPILED)}"
+        code = _whole_step.__code__.replace(co_name=name, co_qualname=name)
+        function = types.FunctionType(code, _whole_step.__globals__, name)
+        _COMPILED[key] = torch.compile(function, dynamic=False, fullgraph=True, options=options)
+    return _COMPILED[key]
+
+
+def _shape_key(model: nn.Module, names: tuple[str, ...], params: list[torch.Tensor], batch: Batch,
+               placement: Placement, hyper: tuple[Any, ...]) -> Hashable:
+    """What the compiled step's guards depend on: the model's structure, the weights' and the batch's shapes."""
+    weights = tuple((name, tuple(p.shape), p.dtype) for name, p in zip(names, params))
+    data = tuple(None if t is None else (tuple(t.shape), t.dtype) for t in (batch.x, batch.y, batch.mask))
+    return repr(model), weights, data, placement, hyper
+
+
+class _LossOf(nn.Module):
+    """forward_loss as a module whose weights `functional_call` can swap for the ones being differentiated.
+
+    forward_loss reaches the model through its own references (the session's), which are this module's
+    `model`: swapping `model.<name>` here swaps it there."""
+
+    def __init__(self, model: nn.Module, forward_loss: ForwardLoss) -> None:
+        super().__init__()
+        self.model = model
+        self.forward_loss = forward_loss
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        loss, _ = self.forward_loss(batch)
+        return loss
+
+
+def _whole_step(loss_of: _LossOf, names: tuple[str, ...], params: list[torch.Tensor], exp_avgs: list[torch.Tensor],
+                exp_avg_sqs: list[torch.Tensor], steps: list[torch.Tensor], lr: torch.Tensor, batch: Batch,
+                decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float) -> torch.Tensor:
+    """Forward, loss, backward, clipping and the AdamW update: the function torch.compile makes one graph of."""
+
+    def loss_at(weights: list[torch.Tensor]) -> torch.Tensor:
+        return functional_call(loss_of, dict(zip(names, weights)), (batch,))
+
+    grads, loss = grad_and_value(loss_at)(params)
+    with torch.no_grad():
+        _clip_and_adamw(params, grads, exp_avgs, exp_avg_sqs, steps, lr, decays, beta1, beta2, eps, max_norm,
+                        keep=torch.isfinite(loss))
+    return loss
+
+
+def _clip_and_adamw(params: list[torch.Tensor], grads: list[torch.Tensor], exp_avgs: list[torch.Tensor],
+                    exp_avg_sqs: list[torch.Tensor], steps: list[torch.Tensor], lr: torch.Tensor,
+                    decays: tuple[float, ...], beta1: float, beta2: float, eps: float, max_norm: float,
+                    keep: torch.Tensor) -> None:
+    """clip_grad_norm_ then torch.optim.AdamW's update, written out so the step's graph holds all of it.
+
+    keep (a bool scalar: the loss was finite) decides inside the graph whether anything is written: a
+    non-finite loss updates nothing, as in the eager step, which checks it before calling backward."""
+    if max_norm > 0:
+        total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2.0) for g in grads]), 2.0)
+        coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+        grads = [g * coef for g in grads]
+    for p, g, m, v, step, decay in zip(params, grads, exp_avgs, exp_avg_sqs, steps, decays):
+        new_step = step + 1
+        new_m = m.lerp(g, 1 - beta1)
+        new_v = v * beta2 + (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1**new_step
+        bias_correction2_sqrt = (1 - beta2**new_step).sqrt()
+        denom = new_v.sqrt() / bias_correction2_sqrt + eps
+        decayed = p * (1 - lr * decay) if decay else p
+        new_p = decayed - (lr / bias_correction1) * new_m / denom
+        for old, new in ((step, new_step), (m, new_m), (v, new_v), (p, new_p)):
+            old.copy_(torch.where(keep, new, old))

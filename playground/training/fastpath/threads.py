@@ -1,0 +1,202 @@
+"""How many threads training uses on a CPU: a fixed count for the eager step, an adaptive one for the compiled step.
+
+Only a process that opted in (process.configure_process) has its thread count set; otherwise training runs at
+whatever count torch has (a program using the playground as a library keeps its own setting).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable
+
+import torch
+
+from playground.training.fastpath.process import threads_managed
+
+_TORCH_DEFAULT_THREADS = torch.get_num_threads()  # torch's default (physical cores), before anything lowers it
+
+
+def configure_eager_threads() -> int:
+    """The eager step's fixed count, set when the process opted in: usable cores - 1 (at least 1), so a busy
+    neighbour or the window's thread takes the spare core instead of one that training waits on at a barrier.
+
+    Fixed, because a thread count changes the rounding of parallel reductions: the same seed gives the same curve.
+    OMP_NUM_THREADS or PLAYGROUND_THREADS_KEEP keeps the count the user chose."""
+    if threads_managed() and not threads_pinned():
+        fixed = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores() - 1))
+        if torch.get_num_threads() != fixed:  # also undoes what an adaptive compiled run left behind
+            torch.set_num_threads(fixed)
+    return torch.get_num_threads()
+
+
+def threads_pinned() -> bool:
+    """The user fixed the thread count (OMP_NUM_THREADS, or PLAYGROUND_THREADS_KEEP keeps torch's own)."""
+    return bool(os.environ.get("OMP_NUM_THREADS") or os.environ.get("PLAYGROUND_THREADS_KEEP"))
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def adaptive_thread_limit() -> int:
+    """The most threads the compiled CPU step may try (every usable core), or 0 when it may not adapt: the process
+    did not opt in, the user pinned the count, or PLAYGROUND_THREADS=fixed."""
+    if not threads_managed() or threads_pinned() or os.environ.get("PLAYGROUND_THREADS") == "fixed":
+        return 0
+    most = min(usable_cores(), _TORCH_DEFAULT_THREADS)  # torch's default: physical cores, not hyperthreads
+    return most if most > 1 else 0
+
+
+def neighbour_cpu_seconds() -> float | None:
+    """Core-seconds that other processes have run: the machine's busy time since boot (Linux /proc/stat, in
+    clock ticks) less this process's own CPU time (all its threads: training, the window, the logs). Only
+    differences mean anything. None where the machine's time is unknown."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()  # "cpu  user nice system idle iowait irq softirq steal ..."
+        user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[1:8])
+        busy = (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return busy - time.process_time()
+
+
+class AdaptiveThreads:
+    """The compiled CPU path's thread count: every core while that is faster, one thread under contention.
+
+    OpenMP threads spin at every barrier, so when another process takes one of the cores a multi-thread step
+    waits on a descheduled thread and gets many times slower, while one thread keeps its speed; quiet, all
+    cores are faster (docs/performance.md has the figures). So:
+
+    - start: a few steps at all cores, a few at one; keep the one with the faster best step;
+    - at all cores, a step slower than MUCH_SLOWER x the recent median, or SLOW_STEPS steps in a row slower
+      than SLOWER x it, mean a neighbour took a core: drop to one thread. Where the machine's CPU time is known
+      (Linux), a slow step counts only when other processes ran on at least NEIGHBOUR of a core during it:
+      this process's own bursts (the window redrawing a snapshot) are not a neighbour;
+    - at one thread, probe all cores again after `backoff` steps. The first probe step warms the other
+      thread up and is not judged; a judged probe step that is not faster than one thread ends the probe and
+      doubles the backoff (up to MAX_BACKOFF steps), a fast probe resets it. Where the machine's CPU time is
+      known, a due probe waits while other processes ran on NEIGHBOUR of a core or more over the last RECENT
+      steps (the neighbour is still there, and a probe would cost more slow steps) and starts as soon as they
+      did not: all cores come back a few steps after the neighbour leaves.
+    """
+
+    FIRST_STEPS = 3  # steps per setting when choosing, after one unmeasured step at each
+    SLOWER, MUCH_SLOWER = 2.0, 4.0
+    SLOW_STEPS = 2
+    FIRST_BACKOFF, MAX_BACKOFF = 16, 512
+    PROBE_STEPS = 3  # the first warms up, the others are judged
+    HISTORY = 9
+    NEIGHBOUR = 0.5  # cores used by other processes that mean another process wants ours
+    RECENT = 8  # steps over which a neighbour is looked for before a probe (/proc/stat counts in 10 ms ticks)
+
+    def __init__(self, most: int, neighbours: Callable[[], float | None] = neighbour_cpu_seconds,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.most = most
+        self.neighbours = neighbours
+        self.clock = clock
+        self.times: dict[int, deque[float]] = {most: deque(maxlen=self.HISTORY), 1: deque(maxlen=self.HISTORY)}
+        self.plan: list[int] = [most] * (self.FIRST_STEPS + 1) + [1] * (self.FIRST_STEPS + 1)
+        self.skip = {0, self.FIRST_STEPS + 1}  # the first step at a new setting is not measured
+        self.chosen = most
+        self.current = most
+        self.backoff = self.FIRST_BACKOFF
+        self.until_probe = 0
+        self.probing = 0  # probe steps left
+        self.switches = 0  # how often it dropped to one thread because of slow steps
+        self.skipped_probes = 0  # probes not tried because a neighbour was still running
+        self.slow_in_a_row = 0
+        self._step = 0
+        self._step_began: tuple[float, float] | None = None  # (neighbours' CPU seconds, wall clock) at this step
+        self._recent: deque[tuple[float, float]] = deque(maxlen=self.RECENT)  # ... at the last few steps
+
+    def before_step(self) -> None:
+        if self.plan:
+            self.current = self.plan[0]
+        elif self.chosen == 1 and not self.probing:
+            self.until_probe -= 1
+            if self.until_probe <= 0:
+                if self._neighbour_stayed():
+                    self.skipped_probes += 1
+                    self.until_probe = 1  # looking costs nothing: look again at the next step
+                else:
+                    self.probing = self.PROBE_STEPS
+        if not self.plan:
+            self.current = self.most if self.probing else self.chosen
+        if torch.get_num_threads() != self.current:
+            torch.set_num_threads(self.current)
+        self._step_began = self._clocks()
+        if self._step_began is not None:
+            self._recent.append(self._step_began)
+
+    def after_step(self, seconds: float) -> None:
+        n = self.current
+        if self.plan:
+            self.plan.pop(0)
+            if self._step not in self.skip:
+                self.times[n].append(seconds)
+            self._step += 1
+            if not self.plan:  # the fastest step of each: a burst of other work (the window opening) can only slow one
+                self.chosen = min((1, self.most), key=lambda k: min(self.times[k], default=math.inf))
+                if self.chosen == 1:
+                    self._wait_at_one(self.backoff)
+            return
+        one = self._median(1)
+        if self.probing:  # all cores, tried again while one thread is the choice
+            self.probing -= 1
+            if self.probing == self.PROBE_STEPS - 1:
+                return  # the warm-up step after switching
+            if one is not None and seconds >= one:
+                self._stay_at_one()  # still contended (or one thread is simply faster here): back off
+                return
+            self.times[n].append(seconds)
+            if not self.probing:
+                self.chosen, self.backoff = self.most, self.FIRST_BACKOFF
+            return
+        usual = self._median(n)
+        if n > 1 and usual is not None and seconds > self.SLOWER * usual:
+            share = self._share(self._step_began)
+            if share is not None and share < self.NEIGHBOUR:
+                return  # slow, but no other process ran: this process's own burst (the window), not a neighbour
+            self.slow_in_a_row += 1
+            if self.slow_in_a_row >= self.SLOW_STEPS or seconds > self.MUCH_SLOWER * usual:
+                self.switches += 1
+                self.slow_in_a_row = 0
+                self._wait_at_one(self.FIRST_BACKOFF)
+            return  # a contended step says nothing about the quiet speed
+        self.slow_in_a_row = 0
+        self.times[n].append(seconds)
+
+    def _stay_at_one(self) -> None:
+        self._wait_at_one(min(self.MAX_BACKOFF, 2 * self.backoff))
+
+    def _wait_at_one(self, backoff: int) -> None:
+        self.chosen, self.probing = 1, 0
+        self.backoff = self.until_probe = backoff
+
+    def _clocks(self) -> tuple[float, float] | None:
+        others = self.neighbours()
+        return None if others is None else (others, self.clock())
+
+    def _share(self, began: tuple[float, float] | None) -> float | None:
+        """Cores other processes used on average since `began` (None where the machine's time is unknown)."""
+        now = self._clocks()
+        if now is None or began is None or now[1] <= began[1]:
+            return None
+        return (now[0] - began[0]) / (now[1] - began[1])
+
+    def _neighbour_stayed(self) -> bool:
+        """True when other processes used NEIGHBOUR of a core or more over the last RECENT steps."""
+        share = self._share(self._recent[0] if self._recent else None)
+        return share is not None and share >= self.NEIGHBOUR
+
+    def _median(self, n: int) -> float | None:
+        times = self.times[n]
+        return statistics.median(times) if times else None
+
+    def describe(self) -> str:
+        return f"{self.chosen} of {self.most} threads (adaptive; {self.switches} contention drops)"
