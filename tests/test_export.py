@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -20,6 +23,7 @@ from transformers import (  # noqa: E402
     AutoModelForSequenceClassification,
     AutoModelForTokenClassification,
     AutoTokenizer,
+    pipeline,
 )
 
 from playground.core.presets import load_preset  # noqa: E402
@@ -79,7 +83,8 @@ def test_export_loads_in_transformers_with_the_same_logits(tmp_path, preset, aut
     if text is None:
         processor = AutoImageProcessor.from_pretrained(str(out))
         assert processor.size["height"] == session.spec.model.image_size
-        torch.testing.assert_close(torch.tensor(processor.image_mean), session.dataset._mean.flatten())
+        grey_as_rgb = session.dataset._mean.flatten().expand(3)  # the model takes RGB (three equal channels)
+        torch.testing.assert_close(torch.tensor(processor.image_mean), grey_as_rgb)
         return
     tokenizer = AutoTokenizer.from_pretrained(str(out))
     if session.info.task == "classify":
@@ -103,8 +108,8 @@ def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch
     run_dir, _ = trained_run(tmp_path, "vit-digits")
     real_convert = hf_export.convert
 
-    def broken(model):
-        converted = real_convert(model)
+    def broken(model, vocab=None):
+        converted = real_convert(model, vocab)
         converted.tensors["classifier.bias"] = converted.tensors["classifier.bias"] + 1.0
         return converted
 
@@ -135,7 +140,12 @@ def test_export_command(tmp_path):
     assert "GPT2LMHeadModel" in done.stderr
     assert (out / "config.json").exists() and (out / "tokenizer.json").exists()
     model = AutoModelForCausalLM.from_pretrained(str(out))
-    assert model.config.n_positions == load_preset("decoder-reverse").model.block_size
+    block = load_preset("decoder-reverse").model.block_size
+    positions = model.transformer.wpe.weight
+    assert model.config.n_positions == hf_export.GENERATION_POSITIONS > block
+    assert torch.equal(positions[block:], positions[block - 1].expand(len(positions) - block, -1))
+    card = (out / "README.md").read_text()
+    assert 'pipeline("text-generation"' in card and f"up to {block} tokens" in card
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -143,3 +153,117 @@ def test_export_command(tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2
     assert "has no checkpoint" in refused.stderr and "Traceback" not in refused.stderr
+
+
+# ----- in the pipeline a user reaches for, with ordinary input ---------------------------------------
+OUTSIDE = "\tcafé"  # a tab and an accented letter: in none of the character vocabularies
+
+
+def exported(tmp_path: Path, preset: str) -> tuple[TrainingSession, Path]:
+    run_dir, session = trained_run(tmp_path, preset)
+    out = tmp_path / "hf"
+    export_run(run_dir, out)
+    return session, out
+
+
+def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(tmp_path):
+    session, out = exported(tmp_path, "decoder-pydoc")
+    pipe = pipeline("text-generation", model=str(out))
+    prompt = "Return the" + OUTSIDE
+    text = pipe(prompt, max_new_tokens=200, do_sample=False)[0]["generated_text"]
+    assert text.startswith(prompt) and len(text) == len(prompt) + 200  # one character a token, none skipped
+
+    ids = pipe.tokenizer(prompt)["input_ids"]
+    assert ids == session.dataset.encode(prompt.replace("\t", " ").replace("é", " "))  # unknown: a space
+    block = session.spec.model.block_size
+    ours = torch.tensor([ids])
+    with torch.no_grad():
+        for _ in range(block - len(ids)):  # while the context is not full, cropping changes nothing
+            ours = torch.cat([ours, session.model.eval()(ours[:, -block:]).logits[:, -1:].argmax(-1)], 1)
+    assert pipe.tokenizer(text)["input_ids"][:block] == ours[0].tolist()
+
+
+def test_fill_mask_with_characters_outside_the_vocabulary(tmp_path):
+    session, out = exported(tmp_path, "encoder-mlm-pydoc")
+    pipe = pipeline("fill-mask", model=str(out))
+    text = "Return the [MASK]ist." + OUTSIDE
+    guesses = pipe(text, top_k=3)
+    ids = pipe.tokenizer(text)["input_ids"]
+    with torch.no_grad():
+        logits = session.model.eval()(torch.tensor([ids])).logits[0, ids.index(session.dataset.vocab.id("[MASK]"))]
+    best = logits.softmax(-1).topk(3)
+    assert [g["token"] for g in guesses] == best.indices.tolist()
+    np.testing.assert_allclose([g["score"] for g in guesses], best.values.numpy(), atol=1e-5)
+
+
+def test_text_classification_names_the_class(tmp_path):
+    session, out = exported(tmp_path, "encoder-sentiment")
+    pipe = pipeline("text-classification", model=str(out))
+    text = "The movie was great" + OUTSIDE  # "café" is an unknown word: [UNK]
+    answer = pipe(text, top_k=None)
+    ours = dict(session.predict(text.replace("café", "[UNK]")))
+    assert {a["label"] for a in answer} == set(session.info.class_names) == set(ours)
+    for a in answer:
+        assert a["score"] == pytest.approx(ours[a["label"]], abs=1e-5)
+
+
+def test_token_classification_names_the_symbols(tmp_path):
+    session, out = exported(tmp_path, "encoder-reverse")
+    pipe = pipeline("token-classification", model=str(out))
+    text = "3 1 4" + OUTSIDE  # blanks between symbols are skipped, as the playground does
+    tags = pipe(text)
+    vocab = session.dataset.vocab
+    ids = pipe.tokenizer(text)["input_ids"]
+    assert ids == session.dataset.encode("314") + [vocab.id("[PAD]")] * 4  # "café": 4 unknown characters
+    with torch.no_grad():
+        expected = session.model.eval()(torch.tensor([ids])).logits[0].argmax(-1).tolist()
+    assert [t["entity"] for t in tags] == [vocab.tokens[i] for i in expected]  # names, not LABEL_7
+    assert [t["word"] for t in tags][:3] == ["3", "1", "4"]
+
+
+@pytest.mark.parametrize("preset", ["vit-digits", "vit-shapes"])
+def test_image_classification_on_colour_and_grey_files(tmp_path, preset):
+    session, out = exported(tmp_path, preset)
+    pipe = pipeline("image-classification", model=str(out))
+    rng = np.random.default_rng(0)
+    size = session.spec.model.image_size
+    files = {"grey": tmp_path / "grey.png", "rgb": tmp_path / "rgb.png"}
+    Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8)).save(files["grey"])
+    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(files["rgb"])
+    for kind, path in files.items():
+        answer = {a["label"]: a["score"] for a in pipe(str(path), top_k=session.info.n_classes)}
+        with torch.no_grad():
+            probs = session.model.eval()(session.dataset.example(str(path)).x).logits[0].softmax(-1)
+        ours = dict(zip(session.info.class_names, probs.tolist()))
+        assert set(answer) == set(ours)
+        # a grey file gives our numbers; a colour one those of its grey conversion (PIL rounds that to bytes)
+        tolerance = 1e-5 if kind == "grey" else 2e-3
+        assert max(abs(answer[k] - ours[k]) for k in ours) < tolerance, kind
+    card = (out / "README.md").read_text()
+    assert "pipeline_tag: image-classification" in card and all(f"`{n}`" in card for n in session.info.class_names)
+
+
+# ----- too large to build -----------------------------------------------------------------------------
+def test_a_model_too_large_for_memory_is_refused_before_it_is_built(tmp_path):
+    run_dir, _ = trained_run(tmp_path, "decoder-reverse")
+    state_file = run_dir / "checkpoint" / "state.json"
+    state = json.loads(state_file.read_text())
+    state["spec"]["model"].update(n_layer=48, n_embd=4096, n_head=32, d_ff=32768)
+    state_file.write_text(json.dumps(state))
+    for command in (["export", str(run_dir), "--out", str(tmp_path / "hf")],
+                    ["attention", str(run_dir), "--out", str(tmp_path / "views.png")]):
+        done = subprocess.run([sys.executable, "-m", "playground", *command], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "this model needs about" in lines[0] and len(lines[0]) <= 300, done.stderr
+    assert not (tmp_path / "hf" / "model.safetensors").exists()
+
+
+def test_every_vocabulary_names_what_an_unknown_token_is_read_as():
+    from playground.data.vocab import PAD, SEP, UNK, Vocab
+
+    assert Vocab(["w"], (PAD, UNK), level="word").unknown == UNK
+    assert Vocab("ab \n", (PAD,)).unknown == " "  # running text: a space, not padding the model never attends
+    assert Vocab("0123", (PAD, SEP)).unknown == PAD
+    assert Vocab("ab").unknown is None

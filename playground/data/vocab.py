@@ -17,6 +17,9 @@ PAD, MASK, CLS, SEP, UNK = "[PAD]", "[MASK]", "[CLS]", "[SEP]", "[UNK]"
 # How invisible characters appear on attention-map axes.
 _DISPLAY = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 _WORD = r"[\w']+|[^\w\s]"
+# What a character outside the vocabulary is read as by the tokenizers exported for other programs: the first
+# of these the vocabulary has ([UNK] in word vocabularies, a space in running text, [PAD] in symbol tasks).
+UNKNOWN_STAND_INS = (UNK, " ", PAD)
 
 
 class Vocab:
@@ -39,6 +42,16 @@ class Vocab:
 
     def id(self, token: str) -> int:
         return self.index[token]
+
+    @property
+    def unknown(self) -> str | None:
+        """The token an exported tokenizer reads an unknown token as (UNKNOWN_STAND_INS), None if it has none.
+
+        The playground itself refuses unknown characters (encode), so a student sees them named; a
+        tokenizer in someone else's pipeline has no one to ask, and a model's vocabulary cannot grow a
+        row after training.
+        """
+        return next((t for t in UNKNOWN_STAND_INS if t in self.index), None)
 
     def split(self, text: str) -> list[str]:
         """Text to token strings, without looking them up."""

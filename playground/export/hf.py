@@ -1,6 +1,6 @@
 """A trained run as a Hugging Face folder that `transformers` loads with `from_pretrained`.
 
-    export_run(run_dir, out_dir)   # config.json + model.safetensors (+ tokenizer files, README.md)
+    export_run(run_dir, out_dir)   # config.json + model.safetensors (+ tokenizer or image processor, README.md)
 
     decoder                  -> GPT2LMHeadModel
     encoder, mlm             -> BertForMaskedLM
@@ -16,22 +16,32 @@ After writing, the folder is loaded back with transformers and its logits are co
 the same input: an export that would not compute what the playground computed is removed and refused.
 Choices with no Hugging Face equivalent (sinusoidal positions) are refused before anything is written.
 Dropout rates are copied; they do not change the logits of a model in eval mode.
+
+Each folder works in the transformers pipeline of its task (card.PIPELINE_TASKS), called as a user would:
+- a grey-image ViT is exported with three input channels weighted as PIL's grey conversion (LUMA), because
+  the image pipeline hands every image over as RGB; a grey image (three equal channels) gives exactly our
+  logits, a colour one what the playground computes on it after converting it to grey;
+- GPT-2's position table is extended to GENERATION_POSITIONS rows, the ones past the trained context
+  repeating its last row, so a generation longer than the context runs instead of failing (the README
+  says how that differs from `playground sample`, which crops the context);
+- labels carry the dataset's names (class names, or the symbols a tagging task outputs).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors.torch import save_file
 
-from playground.core.spec import RunSpec
+from playground.core.spec import ModelSpec, RunSpec
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
+from playground.export.card import CardFacts, model_card
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
 
@@ -40,6 +50,8 @@ CONFIG_FILE = "config.json"
 PREPROCESSOR_FILE = "preprocessor_config.json"
 README_FILE = "README.md"
 VERIFY_TOLERANCE = 1e-4
+LUMA = (0.299, 0.587, 0.114)  # ITU-R 601-2: PIL's convert("L"), which the playground reads image files with
+GENERATION_POSITIONS = 1024  # GPT-2's own context: what the exported decoder accepts past a shorter trained one
 
 
 class ExportError(ValueError):
@@ -65,36 +77,44 @@ class ExportResult:
     notes: list[str]
 
 
+@dataclass(frozen=True)
+class DataSide:
+    """What the export writes besides the weights: a tokenizer or an image processor, and what the card says."""
+
+    vocab: Vocab | None = None  # our character/word vocabulary, written as a tokenizer
+    tokenizer_folder: Path | None = None  # a pretrained model's folder, whose own tokenizer files are copied
+    image_stats: tuple[list[float], list[float]] | None = None  # per-channel mean and std of the training images
+    symbols: bool = False  # a procedural task: whitespace between symbols is skipped, as the playground does
+    step: int | None = None  # the training step of the checkpoint
+
+
 # ----- the public entry point -------------------------------------------------------------------------
 def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, verify: bool = True) -> ExportResult:
     """Export the run's checkpoint (RUN_DIR/checkpoint, or a checkpoint folder itself) to `out_dir`."""
     from playground.training.checkpoint import load_checkpoint
+    from playground.training.memory import check_fits
 
     folder = _checkpoint_folder(Path(run_dir))
     saved = load_checkpoint(folder)
     spec = saved.spec
     check_exportable(spec)
-    info, vocab, tokenizer_folder = _data_side(spec)
+    info, side = _data_side(spec)
+    check_fits(spec, info, torch.device("cpu"))  # before building: the same refusal as resume and sample
     model = _rebuild(spec, info, saved.model)
-    return export_model(model, spec, out_dir, vocab=vocab, tokenizer_folder=tokenizer_folder,
-                        image_stats=_image_stats(spec, info), verify=verify)
+    side = replace(side, image_stats=_image_stats(spec, info), step=saved.step)
+    return export_model(model, spec, out_dir, side, verify=verify)
 
 
-def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLike[str], *, vocab: Vocab | None = None,
-                 tokenizer_folder: Path | None = None, image_stats: tuple[list[float], list[float]] | None = None,
-                 verify: bool = True) -> ExportResult:
-    """Export an in-memory model (the window's open session) the same way as export_run.
-
-    vocab: our character/word vocabulary, written as a tokenizer; tokenizer_folder: a pretrained model's
-    folder whose own tokenizer files are copied instead (the run's data was tokenized with them).
-    """
+def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLike[str], side: DataSide = DataSide(),
+                 *, verify: bool = True) -> ExportResult:
+    """Export an in-memory model the same way as export_run; `side` brings its tokenizer or image statistics."""
     check_exportable(spec)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} is a file: choose a folder to export into")
     out.mkdir(parents=True, exist_ok=True)
     model = model.eval()
-    converted = convert(model)
+    converted = convert(model, side.vocab)
     written: list[str] = []
     try:
         converted.config.save_pretrained(str(out))
@@ -102,33 +122,42 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
         save_file({k: v.detach().cpu().contiguous().clone() for k, v in converted.tensors.items()},
                   str(out / MODEL_FILE), metadata={"format": "pt"})
         written.append(MODEL_FILE)
-        notes = list(converted.notes)
-        if tokenizer_folder is not None:
-            from playground.export.tokenizer import copy_tokenizer
-
-            written += copy_tokenizer(tokenizer_folder, out)
-            notes.append(f"tokenizer: the pretrained model's own WordPiece tokenizer (copied from {tokenizer_folder.name})")
-        elif vocab is not None:
-            from playground.export.tokenizer import save_tokenizer
-
-            prepend_cls = model.info.task == "classify"
-            written += save_tokenizer(vocab, out, prepend_cls=prepend_cls, max_length=_positions(model))
-            notes.append(_tokenizer_note(vocab, prepend_cls))
-        elif model.info.unit == "tokens":
-            notes.append("no tokenizer: this run's vocabulary is not known to the playground")
-        if image_stats is not None:
-            _write_preprocessor(out, spec, image_stats)
-            written.append(PREPROCESSOR_FILE)
-            notes.append("preprocessor_config.json: resize to the model's image size, scale to [0, 1], "
-                         "normalise with the training images' mean and standard deviation")
+        written += _write_preprocessing(model, converted, side, out)
         diff = verify_folder(model, out, converted.architecture) if verify else 0.0
-        (out / README_FILE).write_text(_readme(spec, converted.architecture, notes), encoding="utf-8")
+        card = model_card(CardFacts(spec, model.info, converted.architecture, converted.config, side.vocab,
+                                    side.tokenizer_folder is not None, side.step, converted.notes))
+        (out / README_FILE).write_text(card, encoding="utf-8")
         written.append(README_FILE)
     except BaseException:
         for name in written:
             (out / name).unlink(missing_ok=True)
         raise
-    return ExportResult(out, converted.architecture, sorted(set(written)), diff, notes)
+    return ExportResult(out, converted.architecture, sorted(set(written)), diff, converted.notes)
+
+
+def _write_preprocessing(model: PlaygroundModel, converted: HFExport, side: DataSide, out: Path) -> list[str]:
+    """The tokenizer or image processor files; returns their names and adds what they do to the notes."""
+    notes = converted.notes
+    if side.tokenizer_folder is not None:
+        from playground.export.tokenizer import copy_tokenizer
+
+        notes.append(f"tokenizer: the pretrained model's own WordPiece tokenizer (copied from {side.tokenizer_folder.name})")
+        return copy_tokenizer(side.tokenizer_folder, out)
+    if side.vocab is not None:
+        from playground.export.tokenizer import save_tokenizer
+
+        prepend_cls = model.info.task == "classify"
+        notes.append(_tokenizer_note(side.vocab, prepend_cls, side.symbols))
+        return save_tokenizer(side.vocab, out, prepend_cls=prepend_cls, max_length=_exported_positions(converted),
+                              skip_whitespace=side.symbols)
+    if side.image_stats is not None:
+        _write_preprocessor(out, model.spec, model.info, side.image_stats)
+        notes.append(f"preprocessor_config.json: any image is resized to {model.spec.image_size}x{model.spec.image_size}, "
+                     f"scaled to [0, 1] and normalised with the training images' mean and standard deviation")
+        return [PREPROCESSOR_FILE]
+    if model.info.unit == "tokens":
+        notes.append("no tokenizer: this run's vocabulary is not known to the playground")
+    return []
 
 
 def check_exportable(spec: RunSpec) -> None:
@@ -143,13 +172,14 @@ def check_exportable(spec: RunSpec) -> None:
 
 
 # ----- conversions --------------------------------------------------------------------------------------
-def convert(model: PlaygroundModel) -> HFExport:
+def convert(model: PlaygroundModel, vocab: Vocab | None = None) -> HFExport:
+    """Our weights under Hugging Face's names; `vocab` names a tagging task's labels (the symbols it outputs)."""
     family = model.spec.family
     if family == "decoder":
         return _gpt2(model)
     if family == "encoder":
-        return _bert(model)
-    return _vit(model)
+        return _bert(model, _label_names(model.info, vocab))
+    return _vit(model, _label_names(model.info, vocab))
 
 
 def _gpt2(model: PlaygroundModel) -> HFExport:
@@ -157,13 +187,17 @@ def _gpt2(model: PlaygroundModel) -> HFExport:
 
     spec, sd = model.spec, model.state_dict()
     vocab_size = model.tok_emb.num_embeddings
+    n_positions = max(spec.block_size, GENERATION_POSITIONS)
     config = GPT2Config(
-        vocab_size=vocab_size, n_positions=spec.block_size, n_embd=spec.n_embd, n_layer=spec.n_layer,
+        vocab_size=vocab_size, n_positions=n_positions, n_embd=spec.n_embd, n_layer=spec.n_layer,
         n_head=spec.n_head, n_inner=spec.d_ff, activation_function="gelu_new", layer_norm_epsilon=1e-5,
         resid_pdrop=spec.dropout, embd_pdrop=spec.dropout, attn_pdrop=spec.dropout,
         bos_token_id=None, eos_token_id=None, tie_word_embeddings=True, architectures=["GPT2LMHeadModel"],
     )
-    t = {"transformer.wte.weight": sd["tok_emb.weight"], "transformer.wpe.weight": sd["pos_emb.weight"],
+    trained = sd["pos_emb.weight"]  # (block_size, C)
+    # Rows past the trained context repeat its last one: the newest token sits there, as in sample's cropped window.
+    positions = torch.cat([trained, trained[-1:].expand(n_positions - len(trained), -1)])
+    t = {"transformer.wte.weight": sd["tok_emb.weight"], "transformer.wpe.weight": positions,
          "transformer.ln_f.weight": sd["norm_f.weight"], "transformer.ln_f.bias": sd["norm_f.bias"]}
     # lm_head.weight is tied to wte: written once (safetensors refuses shared tensors), transformers re-ties it.
     for i in range(spec.n_layer):
@@ -177,10 +211,16 @@ def _gpt2(model: PlaygroundModel) -> HFExport:
         for o, h in (("norm1", "ln_1"), ("norm2", "ln_2")):
             t[hf + h + ".weight"] = sd[ours + o + ".weight"]
             t[hf + h + ".bias"] = sd[ours + o + ".bias"]
-    return HFExport("GPT2LMHeadModel", config, t)
+    notes = []
+    if n_positions > spec.block_size:
+        notes.append(f"positions: trained on a context of {spec.block_size} tokens; the table has {n_positions} "
+                     f"rows so a longer generation runs, every row past {spec.block_size} a copy of the last trained "
+                     f"one (`playground sample` instead crops to the last {spec.block_size} tokens: the same text "
+                     f"until the context is full, then it may differ)")
+    return HFExport("GPT2LMHeadModel", config, t, notes)
 
 
-def _bert(model: PlaygroundModel) -> HFExport:
+def _bert(model: PlaygroundModel, names: list[str]) -> HFExport:
     from transformers import BertConfig
 
     spec, info, sd = model.spec, model.info, model.state_dict()
@@ -190,7 +230,6 @@ def _bert(model: PlaygroundModel) -> HFExport:
         raise ExportError(f"an encoder trained for '{info.task}' has no Hugging Face BERT head to export to")
     labels: dict[str, Any] = {}
     if info.task != "mlm":
-        names = _label_names(info)
         labels = {"num_labels": info.n_classes, "id2label": dict(enumerate(names)),
                   "label2id": {n: i for i, n in enumerate(names)}}
     config = BertConfig(
@@ -216,13 +255,20 @@ _VIT_BLOCK = {
 }
 
 
-def _vit(model: PlaygroundModel) -> HFExport:
+def _vit(model: PlaygroundModel, names: list[str]) -> HFExport:
     from transformers import ViTConfig
 
     spec, info, sd = model.spec, model.info, model.state_dict()
-    names = _label_names(info)
+    patches = sd["patch_emb.proj.weight"]  # (C, channels, P, P)
+    notes = []
+    if info.channels == 1:
+        # The image pipeline hands every image over as RGB: weigh the channels as the grey conversion does,
+        # so RGB in gives the logits of the grey image (exactly, for a grey image's three equal channels).
+        patches = patches * torch.tensor(LUMA, dtype=patches.dtype)[None, :, None, None]
+        notes.append("input: trained on grey images; the model takes RGB and weighs its channels as the grey "
+                     "conversion does (0.299 R + 0.587 G + 0.114 B), so colour and grey image files both work")
     config = ViTConfig(
-        image_size=spec.image_size, patch_size=spec.patch_size, num_channels=info.channels,
+        image_size=spec.image_size, patch_size=spec.patch_size, num_channels=patches.shape[1],
         hidden_size=spec.n_embd, num_hidden_layers=spec.n_layer, num_attention_heads=spec.n_head,
         intermediate_size=spec.d_ff, hidden_act="gelu", layer_norm_eps=1e-12, qkv_bias=True,
         hidden_dropout_prob=spec.dropout, attention_probs_dropout_prob=spec.dropout,
@@ -232,7 +278,7 @@ def _vit(model: PlaygroundModel) -> HFExport:
     # The names from_pretrained accepts (and save_pretrained writes), not transformers 5's in-memory ones.
     t = {"vit.embeddings.cls_token": sd["cls_token"],
          "vit.embeddings.position_embeddings": sd["pos_emb.weight"][None],  # (N + 1, C) -> (1, N + 1, C)
-         "vit.embeddings.patch_embeddings.projection.weight": sd["patch_emb.proj.weight"],
+         "vit.embeddings.patch_embeddings.projection.weight": patches,
          "vit.embeddings.patch_embeddings.projection.bias": sd["patch_emb.proj.bias"],
          "vit.layernorm.weight": sd["norm_f.weight"], "vit.layernorm.bias": sd["norm_f.bias"],
          "classifier.weight": sd["classifier.weight"], "classifier.bias": sd["classifier.bias"]}
@@ -240,7 +286,7 @@ def _vit(model: PlaygroundModel) -> HFExport:
         for ours, hf in _VIT_BLOCK.items():
             for p in ("weight", "bias"):
                 t[f"vit.encoder.layer.{i}.{hf}.{p}"] = sd[f"blocks.{i}.{ours}.{p}"]
-    return HFExport("ViTForImageClassification", config, t)
+    return HFExport("ViTForImageClassification", config, t, notes)
 
 
 # ----- checking the written folder ----------------------------------------------------------------------
@@ -273,8 +319,10 @@ def probe_inputs(model: PlaygroundModel, batch: int = 2, seed: int = 0) -> tuple
 
 
 def hf_logits(hf: torch.nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """The exported model's logits on our input; a grey image goes in as three equal channels, as the
+    image pipeline hands it over."""
     if x.dtype.is_floating_point:
-        return hf(pixel_values=x).logits
+        return hf(pixel_values=x.expand(-1, hf.config.num_channels, -1, -1)).logits
     return hf(input_ids=x, attention_mask=None if mask is None else mask.long()).logits
 
 
@@ -309,7 +357,7 @@ def _checkpoint_folder(run_dir: Path) -> Path:
                       f"{CHECKPOINT_DIR}/state.json), after at least one save")
 
 
-def _data_side(spec: RunSpec) -> tuple[DataInfo, Vocab | None, Path | None]:
+def _data_side(spec: RunSpec) -> tuple[DataInfo, DataSide]:
     """The dataset's info, and its vocabulary or (pretrained models) the folder of the tokenizer it used."""
     from playground.data.registry import plan
 
@@ -323,7 +371,8 @@ def _data_side(spec: RunSpec) -> tuple[DataInfo, Vocab | None, Path | None]:
         from playground.models.pretrained import pretrained_path
 
         tokenizer_folder = pretrained_path(getattr(p, "tokenizer", None) or spec.model.pretrained)
-    return p.info, (None if tokenizer_folder else p.vocab), tokenizer_folder
+    vocab = None if tokenizer_folder else p.vocab
+    return p.info, DataSide(vocab, tokenizer_folder, symbols=p.entry.kind == "procedural")
 
 
 def _rebuild(spec: RunSpec, info: DataInfo, weights: dict[str, torch.Tensor]) -> PlaygroundModel:
@@ -350,11 +399,13 @@ def _image_stats(spec: RunSpec, info: DataInfo) -> tuple[list[float], list[float
         return None  # the model still exports; only the preprocessor file is left out
 
 
-def _write_preprocessor(out: Path, spec: RunSpec, stats: tuple[list[float], list[float]]) -> None:
+def _write_preprocessor(out: Path, spec: ModelSpec, info: DataInfo, stats: tuple[list[float], list[float]]) -> None:
     mean, std = stats
+    if info.channels == 1:  # the model takes RGB (see _vit): every channel is normalised as the grey one was
+        mean, std = mean * 3, std * 3
     config = {
         "image_processor_type": "ViTImageProcessor", "do_resize": True,
-        "size": {"height": spec.model.image_size, "width": spec.model.image_size}, "resample": 2,
+        "size": {"height": spec.image_size, "width": spec.image_size}, "resample": 2,
         "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": mean, "image_std": std,
     }
     (out / PREPROCESSOR_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -364,33 +415,30 @@ def _positions(model: PlaygroundModel) -> int:
     return int(getattr(model, "n_positions", model.spec.block_size))
 
 
-def _label_names(info: DataInfo) -> list[str]:
+def _exported_positions(converted: HFExport) -> int:
+    return int(converted.config.max_position_embeddings)
+
+
+def _label_names(info: DataInfo, vocab: Vocab | None) -> list[str]:
+    """The dataset's class names; for a tagging task the symbols it outputs (its labels are token ids)."""
     names = list(info.class_names)
+    if not names and info.task == "tagging" and vocab is not None:
+        names = list(vocab.tokens)
     if len(names) != info.n_classes or len(set(names)) != len(names):
         names = [f"LABEL_{i}" for i in range(info.n_classes)]
     return names
 
 
-def _tokenizer_note(vocab: Vocab, prepend_cls: bool) -> str:
+def _tokenizer_note(vocab: Vocab, prepend_cls: bool, symbols: bool) -> str:
     level = "word" if vocab.level == "word" else "character"
     note = f"tokenizer: the run's {level} vocabulary ({len(vocab)} tokens), ids identical to the playground's"
     if prepend_cls:
         note += "; [CLS] is put in front as in training"
-    if "[UNK]" not in vocab.tokens:
+    if symbols:
+        note += "; whitespace between symbols is skipped"
+    unknown = vocab.unknown
+    if unknown is None:
         note += "; characters outside the vocabulary have no id and raise an error"
+    else:
+        note += f"; a {level} outside the vocabulary is read as {unknown!r}"
     return note
-
-
-def _readme(spec: RunSpec, architecture: str, notes: list[str]) -> str:
-    lines = [
-        f"# {spec.name}", "",
-        f"Exported from Transformer Playground ({spec.model.family}) as `{architecture}`.", "",
-        "```python",
-        f"from transformers import {architecture}",
-        f'model = {architecture}.from_pretrained("path/to/this/folder")',
-        "```", "",
-    ]
-    lines += [f"- {n}" for n in notes]
-    if spec.description:
-        lines += ["", spec.description]
-    return "\n".join(lines) + "\n"

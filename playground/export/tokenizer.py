@@ -9,9 +9,11 @@ PreTrainedTokenizerFast, so `AutoTokenizer.from_pretrained(folder)` gives back e
 
 Special tokens ([PAD], [MASK], [CLS], [SEP], [UNK]) typed literally in the text are kept whole.
 
-Limits (written to the folder's README.md too): a character outside a character vocabulary has no id
-(those vocabularies have no [UNK]) and the tokenizer raises an error; the encoder's masked-LM text is
-fed without [CLS]/[SEP], as it was trained; decoding joins characters without spaces and words with one.
+A token outside the vocabulary is read as the vocabulary's stand-in (Vocab.unknown: [UNK] for words, a
+space in running text, [PAD] in the symbol tasks, whose whitespace is skipped as the playground skips it).
+
+Limits (written to the folder's README.md too): the encoder's masked-LM text is fed without [CLS]/[SEP],
+as it was trained; decoding joins characters without spaces and words with one.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 PRETRAINED_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
-def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int):
-    """A PreTrainedTokenizerFast that maps text to our ids (and back)."""
+def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int, skip_whitespace: bool = False):
+    """A PreTrainedTokenizerFast that maps text to our ids (and back); skip_whitespace drops blanks between
+    symbols ("3 1 4" is "314"), as the procedural tasks do."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     table = {token: index for index, token in enumerate(vocab.tokens)}
-    unk = UNK if UNK in table else None
-    tokenizer = Tokenizer(models.WordLevel(table, unk_token=unk))
+    tokenizer = Tokenizer(models.WordLevel(table, unk_token=vocab.unknown))
     if vocab.level == "word":
         tokenizer.normalizer = normalizers.Lowercase()
         tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
@@ -42,6 +44,8 @@ def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int):
         )
         tokenizer.decoder = decoders.WordPiece(prefix="##", cleanup=False)  # joins words with one space
     else:
+        if skip_whitespace:
+            tokenizer.normalizer = normalizers.Replace(Regex(r"\s+"), "")
         tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")  # every character
         tokenizer.decoder = decoders.Fuse()  # characters joined back without spaces
     tokenizer.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in vocab.specials])
@@ -50,15 +54,18 @@ def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int):
         tokenizer.post_processor = processors.TemplateProcessing(
             single=f"{CLS} $A", pair=f"{CLS} $A $B", special_tokens=[(CLS, cls_id)]
         )
+    # A space standing in for unknown characters is no special token: decoding would drop every space.
     roles = {SPECIAL_ROLES[s]: s for s in vocab.specials if s in SPECIAL_ROLES}
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, model_max_length=max_length,
                                    clean_up_tokenization_spaces=False, **roles)
 
 
-def save_tokenizer(vocab: Vocab, folder: Path, *, prepend_cls: bool, max_length: int) -> list[str]:
+def save_tokenizer(vocab: Vocab, folder: Path, *, prepend_cls: bool, max_length: int,
+                   skip_whitespace: bool = False) -> list[str]:
     """Write the tokenizer files into `folder`; returns the names written."""
     before = set(p.name for p in folder.iterdir())
-    build_tokenizer(vocab, prepend_cls=prepend_cls, max_length=max_length).save_pretrained(str(folder))
+    tokenizer = build_tokenizer(vocab, prepend_cls=prepend_cls, max_length=max_length, skip_whitespace=skip_whitespace)
+    tokenizer.save_pretrained(str(folder))
     # transformers 5 writes its new class name; the older name loads the same tokenizer in 4.x and 5.x alike.
     config_file = folder / "tokenizer_config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
