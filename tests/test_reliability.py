@@ -168,3 +168,34 @@ def test_unexpected_errors_say_how_to_see_the_traceback():
 
     assert "PLAYGROUND_DEBUG=1" in _one_line(TypeError("'int' object is not iterable"))
     assert "PLAYGROUND_DEBUG" not in _one_line(DataError("x.txt is empty: put some text in it"))
+
+
+# ----- closing the window never waits on a thread that cannot be stopped -----------------------------
+def test_closing_leaves_a_thread_that_outlasts_the_wait_running_and_names_it(open_window):
+    import threading
+
+    from playground.ui.worker import TrainingWorker
+
+    class CompilingWorker(TrainingWorker):
+        """Stands for a worker inside torch.compile: it ignores stop() until released."""
+
+        def __init__(self, spec: RunSpec) -> None:
+            super().__init__(spec, runs_root=None)
+            self.entered, self.release = threading.Event(), threading.Event()
+
+        def _train(self) -> None:
+            self.entered.set()
+            self.release.wait()
+
+    window = open_window(RunSpec())
+    worker = CompilingWorker(window.spec)
+    window.start_worker(worker)
+    assert worker.entered.wait(10)
+    window.close_wait_s = 0.05
+    try:
+        window.close()
+        assert window.unfinished_threads == [worker] and worker.isRunning()
+    finally:
+        worker.release.set()
+        assert worker.wait(10_000)
+    assert window.shutdown(0.0) == []  # ended since: nothing left to wait for

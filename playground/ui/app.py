@@ -6,6 +6,7 @@ paint and PyTorch in the background after that.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ from playground.ui.settings import APPLICATION, ORGANISATION
 
 if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
+
+CLOSE_WAIT_S = 3.0  # how long closing waits for training to stop and save; the process is gone within 5 s
 
 
 def make_app() -> QApplication:
@@ -38,8 +41,16 @@ def run_app(preset: str | None = None) -> int:
     path = resolve_preset_path(source)
     builtin = path.resolve().parent == PRESETS_DIR.resolve()
 
-    window = open_window(spec, preset_path=None if builtin else path)  # noqa: F841 - alive while the app runs
-    return app.exec()
+    window = open_window(spec, preset_path=None if builtin else path)
+    window.close_wait_s = CLOSE_WAIT_S
+    code = app.exec()
+    if window.shutdown(0.0):  # the threads the close left running (or any started after it)
+        # A thread inside torch.compile or `import torch` cannot be stopped, and Qt aborts if a running thread is
+        # destroyed: leave now. Checkpoints and presets are written atomically, so the last saved ones are whole.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSlider,
@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
         self._warmup: Warmup | None = None
         self._device = ""
         self._closing = False
+        # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
+        self.close_wait_s: float | None = None
+        self.unfinished_threads: list[QThread] = []  # threads still running when the window closed
         self._views_built = False
         self._unshown_step: MetricsEvent | None = None  # the latest step the train bar does not show yet
         self._bar_drawn_at = -1e9
@@ -680,7 +683,7 @@ class MainWindow(QMainWindow):
 
     def start_warmup(self) -> None:
         """Load PyTorch in the background once the window is up, and show the device it found."""
-        if self._warmup is None and not self._device:
+        if self._warmup is None and not self._device and not self._closing:  # (the views may be built after a close)
             self._warmup = Warmup(self.spec, self)
             self._warmup.start()
 
@@ -722,19 +725,33 @@ class MainWindow(QMainWindow):
             self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
         self.settings.sync()
 
-    def shutdown(self) -> None:
-        """Stop every worker (the live one saves its checkpoint) and wait for all threads to end."""
+    def shutdown(self, wait_s: float | None = None) -> list[QThread]:
+        """Stop every worker (the live one saves its checkpoint) and wait for the threads to end: all of them, or
+        at most `wait_s` seconds (a run with no step taken yet not at all). Returns the threads still running then
+        (kept here, alive, until they end)."""
         self._timer.stop()
         self._restart.stop()
         if self.worker is not None:
             self.worker.stop(save=True)
             self._retired.append(self.worker)
             self.worker = None
-        for thread in [*self._retired, self._warmup]:
-            if thread is not None:
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        running: list[QThread] = []
+        for thread in [*self._retired, self._warmup, *self.unfinished_threads]:
+            if thread is None:
+                continue
+            if deadline is None:
                 thread.wait()
+                continue
+            # A run that took no step has nothing to save: closing does not wait for it to compile or load torch.
+            budget = deadline - time.monotonic() if getattr(thread, "step", 0) > 0 else 0.0
+            if not thread.wait(max(0, round(budget * 1000))):
+                thread.setParent(None)  # Qt aborts when a running thread is destroyed with its parent, this window
+                running.append(thread)  # compiling or importing torch: neither can be interrupted
         self._retired = []
         self._warmup = None
+        self.unfinished_threads = running
+        return running
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing and not self.maybe_save():
@@ -743,7 +760,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.statusBar().showMessage("Saving the run and stopping…")
         self._save_window_state()
-        self.shutdown()
+        self.shutdown(self.close_wait_s)
         event.accept()
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QThread, Signal
 
+from playground.core.messages import EXPECTED, one_line
 from playground.core.spec import RunSpec
 from playground.training.allocator import release_freed_memory
 from playground.training.events import (
@@ -223,14 +224,14 @@ class TrainingWorker(QThread):
         try:
             self._train()
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
-            detail = str(err).strip() or type(err).__name__
-            if not _is_expected(err):
-                traceback.print_exc()
-                detail = f"{type(err).__name__}: {detail}"
-            self.buffer.put_error(detail)
+            if not isinstance(err, EXPECTED):
+                traceback.print_exc()  # for the developer's console; the window shows one line
+            self.buffer.put_error(one_line(err))
         finally:
             if self.recorder is not None:
                 self.recorder.close()
+            if self.session is not None:
+                self.session.close()  # the run folder's lock: the Runs tab or another process may resume it now
             self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
             release_freed_memory()
 
@@ -333,11 +334,5 @@ class Warmup(QThread):
 
             self.device = place(self.spec.train).description
         except Exception as err:  # noqa: BLE001
-            self.error = str(err) or type(err).__name__
+            self.error = one_line(err)
 
-
-def _is_expected(err: Exception) -> bool:
-    from playground.core.spec import SpecError
-    from playground.data.base import DataError
-
-    return isinstance(err, (SpecError, DataError, ValueError, OSError))
