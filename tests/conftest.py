@@ -17,16 +17,18 @@ os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdi
 # The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch).
 configure_openmp_waiting()
 
-# A tiny CPU model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
+# The device the shared tiny sessions train on: the CPU, or a GPU when scripts/gpu_check.sh runs the suite there.
+TEST_DEVICE = os.environ.get("PLAYGROUND_TEST_DEVICE", "cpu")
+# A tiny model: small enough to build and step in milliseconds, two layers so there is a layer above a layer.
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
-TINY_TRAIN = {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": "cpu"}
+TINY_TRAIN = {"batch_size": 8, "warmup_steps": 1, "max_steps": 10, "device": TEST_DEVICE}
 # A tiny sentiment classifier for window tests (`from conftest import TINY_SENTIMENT`): evaluates every 5 steps.
 TINY_SENTIMENT = {
     "name": "tiny-sentiment",
     "model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 12},
     "data": {"name": "sentiment"},
     "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
-              "eval_batches": 1, "device": "cpu", "compile": "off"},
+              "eval_batches": 1, "device": TEST_DEVICE, "compile": "off"},
 }
 
 
