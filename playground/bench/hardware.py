@@ -22,6 +22,7 @@ import torch
 
 # Dense (no sparsity) bf16 tensor-core FLOP/s from NVIDIA's datasheets; the first key found in the device name wins.
 GPU_PEAK_BF16 = {
+    "H200 NVL": 835.5e12,  # the PCIe card: lower clocks and power than the SXM H200
     "H200": 989.4e12,
     "H100 PCIe": 756.0e12,
     "H100": 989.4e12,
