@@ -8,6 +8,7 @@
     playground attention RUN --view vit --input cat.png --out cls.png   (a ViT run)
     playground attention RUN --view embeddings|positions --out pca.png
     playground attention RUN --out evolution.gif                     the snapshots saved during training
+    playground attention RUN --input "3 1 4 1 5" --out views.html   grid, head view and steps in one offline page
 
 --layer and --head count from 1, as the window's pickers and the figures do: `--layer 1 --head 1` is the
 first head of the first layer; so does a numeric --highlight (`--highlight 1` is the first token). They
@@ -43,7 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--highlight", metavar="TOKEN",
                         help="lines view: the query token whose lines stand out: its text (e.g. 'it'), or its "
                              "position counted from 1 (1 = the first token, like --layer and --head)")
-    parser.add_argument("--out", type=Path, required=True, help="output file: .png, .svg, or .gif for the evolution")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="output file: .png, .svg, .gif for the evolution, or .html for one self-contained page "
+                             "with the grid, the head view and the steps (opens offline; --layer/--head: the head "
+                             "shown first)")
 
 
 def to_index(number: int | None, what: str, count: int) -> int | None:
@@ -65,13 +69,15 @@ def model_shape(session) -> tuple[int, int]:  # noqa: ANN001
 def run_attention(args: argparse.Namespace) -> int:
     out: Path = args.out
     suffix = out.suffix.lower()
-    if suffix not in (*STILL_FORMATS, ".gif"):
-        raise ValueError(f"--out must end in .png, .svg or .gif, not {out.name!r}")
+    if suffix not in (*STILL_FORMATS, ".gif", ".html"):
+        raise ValueError(f"--out must end in .png, .svg, .gif or .html, not {out.name!r}")
     run_dir: Path = args.run_dir
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir} is not a folder: pass a run folder written by `playground train`")
     if suffix == ".gif":
         return _evolution(args, run_dir, out)
+    if suffix == ".html":
+        return _page(args, run_dir, out)
     return _still(args, run_dir, out)
 
 
@@ -94,14 +100,34 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     return 0
 
 
-def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
+def _open(run_dir: Path):  # noqa: ANN202
+    """The run's last checkpoint as a session (refused before building when it would not fit in memory)."""
     from playground.training.runs import CHECKPOINT_DIR
     from playground.training.session import TrainingSession
 
     folder = run_dir / CHECKPOINT_DIR
     if not folder.is_dir():
         raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
-    session = TrainingSession.resume(folder)
+    return TrainingSession.resume(folder)
+
+
+def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
+    from playground.viz.html import save_attention_html
+
+    if args.view or args.highlight:
+        raise ValueError("an HTML page holds the grid, the head view and the steps together: drop --view and "
+                         "--highlight (hover a token in the page instead)")
+    session = _open(run_dir)
+    n_layers, n_heads = model_shape(session)
+    layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
+    save_attention_html(session, out, args.input, layer or 0, head or 0)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, one file, opens offline; step {session.step})",
+          file=sys.stderr)
+    return 0
+
+
+def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
+    session = _open(run_dir)
     n_layers, n_heads = model_shape(session)
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
     figure = render_view(session, args.view, args.input, layer, head, args.highlight)
