@@ -369,6 +369,8 @@ class ConfigPanel(QWidget):
 
         try:
             spec = self._spec.updated(changes)
+            if {"model.family", "model.pretrained", "data.name", "data.path"} & changes.keys():
+                spec = spec.updated({"name": run_name(spec)})  # the name says what trains on what
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
@@ -505,6 +507,17 @@ class ConfigPanel(QWidget):
             return QFileDialog.getExistingDirectory(self, "Open an image folder (one sub-folder per class)")
         path, _ = QFileDialog.getOpenFileName(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
         return path
+
+
+def run_name(spec: RunSpec) -> str:
+    """What trains on what, e.g. "Encoder (BERT-like) on Reverse" or "Pretrained BERT on reviews.csv": the window's
+    title, the run's folder and the Runs list say it after the family or the dataset changed."""
+    from playground.data.registry import REGISTRY
+
+    model = PRETRAINED_TITLE if spec.model.pretrained else FAMILY_TITLES[spec.model.family]
+    entry = REGISTRY.get(spec.data.name)
+    data = Path(spec.data.path).name if spec.data.path else (entry.title if entry else spec.data.name)
+    return f"{model} on {data}"
 
 
 def _get(spec: RunSpec, dotted: str) -> Any:

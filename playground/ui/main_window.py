@@ -18,13 +18,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractSlider,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -78,6 +78,17 @@ def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class PastModel:
+    """A trained model an action replaced: its run folder keeps its checkpoint and curve; Undo brings it back."""
+
+    spec: RunSpec
+    preset_path: Path | None
+    saved_spec: RunSpec
+    run_dir: Path
+    step: int
 
 
 def _needs_views(method: Method) -> Method:
@@ -136,6 +147,7 @@ class MainWindow(QMainWindow):
         self._saved_spec = spec
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
+        self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
         self._warmup: Warmup | None = None
         self._device = ""
         self._closing = False
@@ -318,6 +330,9 @@ class MainWindow(QMainWindow):
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
         self.resetAction = A("&Reset", "Ctrl+R", lambda: self.reset("Reset: fresh random weights, step 0."),
                              "resetAction", TIPS["reset"])
+        self.undoAction = A("&Undo", QKeySequence.StandardKey.Undo, self.undo, "undoAction",
+                            "Bring back the model the last action replaced: its weights, curve and settings.")
+        self.undoAction.setEnabled(False)
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
@@ -341,6 +356,8 @@ class MainWindow(QMainWindow):
         for action in (self.playAction, self.stepAction, self.resetAction):
             train.addAction(action)
         self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
+        edit = bar.addMenu("&Edit")
+        edit.addAction(self.undoAction)
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
         help_menu = bar.addMenu("&Help")
@@ -381,7 +398,12 @@ class MainWindow(QMainWindow):
 
     @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None) -> None:
+        """Show `spec` (a preset opened, a run reopened): the current model is replaced as by a slider, so a
+        playing run goes on playing with the new model."""
+        was_playing = self.worker is not None and self.worker.playing
         self.reset()
+        if was_playing:
+            self._restart.start()
         self.preset_path = path
         self._saved_spec = spec
         self.config.set_spec(spec)
@@ -464,7 +486,7 @@ class MainWindow(QMainWindow):
         """True when it is fine to drop the current spec (saved, discarded); False to cancel."""
         if not self.is_modified():
             return True
-        answer = ask_unsaved(self, self.spec.name)
+        answer = ask_unsaved(self, self.preset_path.name if self.preset_path else self.spec.name)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -520,6 +542,7 @@ class MainWindow(QMainWindow):
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
         if self.worker is not None:
+            self._keep_past_model(self.worker)
             self.worker.stop(save=True)
             self._retired.append(self.worker)
             self.worker = None
@@ -533,6 +556,37 @@ class MainWindow(QMainWindow):
         if message:
             self.statusBar().showMessage(message, 8000)
 
+    def _keep_past_model(self, worker: TrainingWorker) -> None:
+        """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
+        if worker.run_dir is None or worker.step == 0:
+            return
+        self.past_models.append(PastModel(worker.spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
+                                          worker.step))
+        self.undoAction.setEnabled(True)
+        self.undoAction.setText(f"&Undo: bring back “{worker.spec.name}” at step {worker.step:,}")
+
+    @_needs_views
+    def undo(self) -> None:
+        """Bring back the model the last action replaced, paused at its last step (the current one is kept in
+        turn, so a second Undo returns to it)."""
+        if not self.past_models:
+            self.statusBar().showMessage("Nothing to undo.", 4000)
+            return
+        past = self.past_models.pop()
+        self.reset()
+        self.preset_path, self._saved_spec = past.preset_path, past.saved_spec
+        self.config.set_spec(past.spec)
+        self._reset_progress()
+        self._update_family_tabs()
+        self._update_title()
+        self.runTools.continue_run(past.run_dir, past.spec, past.step)
+        self.runTools.runs.refresh()
+        self.statusBar().showMessage(f"Brought back “{past.spec.name}” at step {past.step:,}: press Play to "
+                                     f"continue it.", 8000)
+        self.undoAction.setEnabled(bool(self.past_models))
+        if not self.past_models:
+            self.undoAction.setText("&Undo")
+
     @_needs_views
     def toggle_log_y(self) -> None:
         self.loss.logCheck.toggle()
@@ -541,11 +595,8 @@ class MainWindow(QMainWindow):
         self.toggle_play()
 
     def _on_right(self) -> None:
-        # A focused slider keeps its arrow key; everywhere else Right trains one step.
-        focus = self.focusWidget()
-        if isinstance(focus, QAbstractSlider):
-            focus.triggerAction(QAbstractSlider.SliderAction.SliderSingleStepAdd)
-            return
+        # Right trains one step wherever the focus is: a slider just clicked moves with Up and Down, never with
+        # the documented step key (moving it would rebuild the model).
         self.step_once()
 
     def _show_playing(self, playing: bool) -> None:
@@ -577,6 +628,8 @@ class MainWindow(QMainWindow):
 
     # ----- refresh ------------------------------------------------------------------------------
     def _on_tick(self) -> None:
+        if any(w.isFinished() for w in self._retired):
+            self.runTools.runs.refresh()  # a stopped run has saved its checkpoint: the Runs list shows it
         self._retired = [w for w in self._retired if not w.isFinished()]
         if self._warmup is not None and self._warmup.isFinished():
             if self._warmup.device and not self._device:
@@ -674,8 +727,9 @@ class MainWindow(QMainWindow):
         self.progressBar.setMaximum(last.max_steps)
         self.progressBar.setValue(last.step)
         self.stepLabel.setText(f"step {last.step:,} / {last.max_steps:,}")
-        self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s")
-        self.etaLabel.setText(f"ETA {_duration(last.eta_s)}")
+        playing = self.worker is not None and self.worker.playing
+        self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s" if playing else "paused")
+        self.etaLabel.setText(f"ETA {_duration(last.eta_s)}" if playing else "")
 
     def _set_device(self, description: str) -> None:
         self._device = description

@@ -355,8 +355,6 @@ class RunTools:
         return True
 
     def resume_run(self, folder: Path) -> bool:
-        from playground.ui.worker import TrainingWorker
-
         window = self.window
         folder = Path(folder)
         spec = self._run_spec(folder)
@@ -370,17 +368,25 @@ class RunTools:
         if not window.maybe_save():
             return False
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
-        for worker in window.workers():
-            if worker.run_dir is not None and Path(worker.run_dir) == folder:
-                worker.wait()  # the folder's own run was still saving its checkpoint
-        self._prefill_loss(folder, step if isinstance(step, int) else None)
-        window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
-        if isinstance(step, int):
-            window.progressBar.setValue(step)
-            window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
+        self.continue_run(folder, spec, step if isinstance(step, int) else None)
         self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}:"
                   f" press Play to continue.")
         return True
+
+    def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> None:
+        """Make the run in `folder` the live one again, paused at its checkpoint, its curve so far on the plot
+        (the window's settings already show `spec`)."""
+        from playground.ui.worker import TrainingWorker
+
+        window = self.window
+        for worker in window.workers():
+            if worker.run_dir is not None and Path(worker.run_dir) == folder:
+                worker.wait()  # the folder's own run was still saving its checkpoint
+        self._prefill_loss(folder, step)
+        window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
+        if step is not None:
+            window.progressBar.setValue(step)
+            window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
 
     def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
         """The run's curve so far, so the resumed training continues it on the plot."""

@@ -1,0 +1,90 @@
+"""Issue 21: nothing a lecturer trained is lost by accident, and names follow what trains."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QSlider
+from test_ui_training import TINY, WAIT_MS
+
+from playground.core.presets import load_preset, save_preset
+from playground.core.spec import make_spec
+
+
+@pytest.fixture
+def window(open_window):
+    return open_window(make_spec(TINY))
+
+
+def _train(window, qtbot, steps: int) -> None:
+    for _ in range(steps):
+        window.step_once()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == steps, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.loss.train.n == steps, timeout=WAIT_MS)
+
+
+def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
+    _train(window, qtbot, 4)
+    trained = window.worker
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert window.worker is None and window.spec.model.n_head == 1 and window.undoAction.isEnabled()
+    assert "step 4" in window.undoAction.text()
+    window.undoAction.trigger()
+    assert window.spec.model.n_head == 2 and window.worker.resume_from == trained.run_dir
+    assert window.loss.train.n == 4  # its curve is back on the plot
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 5, timeout=WAIT_MS)  # and it trains on from its checkpoint
+    assert window.worker.run_dir == trained.run_dir
+
+
+def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(window, qtbot, tmp_path):
+    mine = save_preset(window.spec, tmp_path / "mine.json")
+    window.open_preset(str(mine))
+    _train(window, qtbot, 3)
+    window.open_preset("encoder-reverse")
+    assert window.spec.model.family == "encoder"
+    window.undo()
+    assert window.spec == load_preset(mine) and window.preset_path == mine and not window.isWindowModified()
+    assert window.progressBar.value() == 3
+
+
+def test_an_untrained_model_leaves_nothing_to_undo(window):
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert not window.undoAction.isEnabled()
+
+
+def test_right_trains_one_step_even_with_a_slider_focused(window, qtbot):
+    slider = window.findChild(QSlider, "dimSlider")
+    before = slider.value()
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    assert slider.value() == before
+
+
+def test_opening_a_preset_while_playing_goes_on_playing_like_a_slider_change(window, qtbot, monkeypatch):
+    window.play()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 2, timeout=WAIT_MS)
+    window.load_spec(make_spec({**TINY, "name": "other"}), None)
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.playing, timeout=WAIT_MS)
+    assert window.worker.spec.name == "other" and window.playButton.text() == "Pause"
+
+
+def test_the_name_title_and_run_folder_follow_the_family(window, qtbot):
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("encoder"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.spec.name.startswith("Encoder") and window.windowTitle().startswith("Encoder")
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.run_dir is not None, timeout=WAIT_MS)
+    assert "Encoder" in window.worker.run_dir.name
+
+
+def test_pausing_hides_the_speed_and_eta(window, qtbot):
+    window.play()
+    qtbot.waitUntil(lambda: window.etaLabel.text().startswith("ETA"), timeout=WAIT_MS)
+    window.pause()
+    qtbot.waitUntil(lambda: not window.worker.playing, timeout=WAIT_MS)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.speedLabel.text() == "paused", timeout=WAIT_MS)
+    assert window.etaLabel.text() == ""
