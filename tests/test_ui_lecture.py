@@ -88,3 +88,20 @@ def test_pausing_hides_the_speed_and_eta(window, qtbot):
     window.step_once()
     qtbot.waitUntil(lambda: window.speedLabel.text() == "paused", timeout=WAIT_MS)
     assert window.etaLabel.text() == ""
+
+
+def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, open_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    normal = QApplication.font().pointSizeF()
+    label = window.stepLabel
+    window.presentAction.trigger()
+    assert window.presentAction.isChecked() and QApplication.font().pointSizeF() == pytest.approx(1.5 * normal)
+    qtbot.waitUntil(lambda: label.font().pointSizeF() == pytest.approx(1.5 * normal), timeout=5000)
+    window.zoomOutAction.trigger()
+    assert QApplication.font().pointSizeF() == pytest.approx(1.3 * normal) and not window.presentAction.isChecked()
+    window.close()
+    again = open_window(make_spec(TINY))  # the same settings: the zoom is remembered
+    assert again.zoom == pytest.approx(1.3)
+    again.zoomResetAction.trigger()
+    assert QApplication.font().pointSizeF() == pytest.approx(normal)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -66,6 +67,8 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
+PRESENTATION_ZOOM = 1.5  # readable from the back of a room on a 1280x720 projector
 
 
 def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
@@ -197,6 +200,8 @@ class MainWindow(QMainWindow):
         self._restart.setInterval(RESTART_DELAY_MS)
         self._restart.timeout.connect(self.play)
 
+        self.zoom = 1.0
+        self.set_zoom(_stored_zoom(self.settings))
         self._reset_progress()
         self._update_title()
         self.resize(1280, 800)
@@ -333,6 +338,13 @@ class MainWindow(QMainWindow):
         self.undoAction = A("&Undo", QKeySequence.StandardKey.Undo, self.undo, "undoAction",
                             "Bring back the model the last action replaced: its weights, curve and settings.")
         self.undoAction.setEnabled(False)
+        self.presentAction = A("&Presentation Mode", "F5", self.toggle_presentation, "presentAction",
+                               "Everything larger, for a projector: fonts, token labels, axes.")
+        self.presentAction.setCheckable(True)
+        self.zoomInAction = A("Zoom &In", QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(+1), "zoomInAction")
+        self.zoomInAction.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.zoomOutAction = A("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(-1), "zoomOutAction")
+        self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.set_zoom(1.0), "zoomResetAction")
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
@@ -360,6 +372,9 @@ class MainWindow(QMainWindow):
         edit.addAction(self.undoAction)
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
+        view.addSeparator()
+        for action in (self.presentAction, self.zoomInAction, self.zoomOutAction, self.zoomResetAction):
+            view.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcutsAction)
         help_menu.addAction(self.aboutAction)
@@ -741,6 +756,30 @@ class MainWindow(QMainWindow):
             self._warmup = Warmup(self.spec, self)
             self._warmup.start()
 
+    # ----- zoom ---------------------------------------------------------------------------------
+    def set_zoom(self, scale: float) -> None:
+        """Every font in the window at `scale` times its normal size (remembered): the views follow the
+        application's font, so token labels, axes and heatmap labels grow with the text."""
+        self.zoom = min(max(scale, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        normal = _normal_font()
+        font = QFont(normal)
+        font.setPointSizeF(normal.pointSizeF() * self.zoom)
+        QApplication.setFont(font)
+        self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
+        self.settings.setValue("view/zoom", self.zoom)
+
+    def zoom_by(self, steps: int) -> None:
+        below = [z for z in ZOOM_STEPS if z < self.zoom - 1e-6]
+        above = [z for z in ZOOM_STEPS if z > self.zoom + 1e-6]
+        if steps > 0 and above:
+            self.set_zoom(above[0])
+        elif steps < 0 and below:
+            self.set_zoom(below[-1])
+        self.statusBar().showMessage(f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)", 3000)
+
+    def toggle_presentation(self) -> None:
+        self.set_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
+
     # ----- help ---------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
@@ -816,6 +855,23 @@ class MainWindow(QMainWindow):
         self._save_window_state()
         self.shutdown(self.close_wait_s)
         event.accept()
+
+
+def _normal_font() -> QFont:
+    """The application's font before any zoom (kept on the application, which outlives its windows)."""
+    app = QApplication.instance()
+    font = app.property("playgroundNormalFont")
+    if not isinstance(font, QFont):
+        font = QApplication.font()
+        app.setProperty("playgroundNormalFont", font)
+    return font
+
+
+def _stored_zoom(settings: QSettings) -> float:
+    try:
+        return float(settings.value("view/zoom", 1.0))
+    except (TypeError, ValueError):
+        return 1.0
 
 
 def _make_room(label: QLabel, widest: str) -> None:

@@ -149,10 +149,13 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Play / pause training"),
     ("Right", "Train one step"),
     ("Ctrl+R", "Reset the weights (start again at step 0)"),
+    ("Ctrl+Z", "Undo: bring back the model the last change replaced"),
     ("Ctrl+O", "Open a preset"),
     ("Ctrl+S", "Save the preset"),
     ("Ctrl+Shift+S", "Save the preset as a new file"),
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
+    ("F5", "Presentation mode: everything larger, for a projector"),
+    ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
 ]
