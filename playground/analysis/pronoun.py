@@ -50,10 +50,6 @@ class PronounAttention:
         """The weight on `word` averaged over every layer and head (the lecture's 'averaged heads')."""
         return float(self.to_word(word).mean())
 
-    def layer_means(self) -> np.ndarray:
-        """(L, T): each layer's weights averaged over its heads."""
-        return self.weights.mean(1)
-
 
 def pronoun_attention(session: TrainingSession, sentence: str, word: str = "it",
                       model: torch.nn.Module | None = None) -> PronounAttention:
