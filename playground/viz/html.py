@@ -155,8 +155,15 @@ function colour(v, lo, hi, table) {
   return `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
 }
 
-function heatmap(canvas, values, rows, cols, cell, kind) {
-  canvas.width = cols * cell; canvas.height = rows * cell;
+// Draws values (rows x cols) as cells of `cell` px; rowLabels/colLabels (or null) are written in a margin.
+function heatmap(canvas, values, rows, cols, cell, kind, rowLabels = null, colLabels = null) {
+  const font = `${Math.min(12, Math.max(9, cell - 2))}px ui-monospace, monospace`;
+  const probe = canvas.getContext("2d");
+  probe.font = font;
+  const widest = labels => labels ? Math.max(...labels.map(t => probe.measureText(t).width)) + 6 : 0;
+  const ox = widest(rowLabels), oy = colLabels ? widest(colLabels) : 0;
+  canvas.width = ox + cols * cell; canvas.height = oy + rows * cell;
+  canvas.dataset.ox = ox; canvas.dataset.oy = oy;
   const g = canvas.getContext("2d");
   let lo = 0, hi = 1, table = TABLES.viridis;
   if (kind === "signed") {
@@ -166,7 +173,18 @@ function heatmap(canvas, values, rows, cols, cell, kind) {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
     const v = values[r * cols + c];
     g.fillStyle = kind === "mask" ? (v ? "#ffffff" : D.colours.masked) : colour(v, lo, hi, table);
-    g.fillRect(c * cell, r * cell, cell, cell);
+    g.fillRect(ox + c * cell, oy + r * cell, cell, cell);
+  }
+  g.font = font; g.fillStyle = "#333"; g.textBaseline = "middle";
+  if (rowLabels) {
+    g.textAlign = "right";
+    rowLabels.forEach((t, r) => g.fillText(t, ox - 4, oy + (r + 0.5) * cell));
+  }
+  if (colLabels) {  // written upwards, one per column
+    g.textAlign = "left";
+    colLabels.forEach((t, c) => {
+      g.save(); g.translate(ox + (c + 0.5) * cell, oy - 4); g.rotate(-Math.PI / 2); g.fillText(t, 0, 0); g.restore();
+    });
   }
 }
 
@@ -214,8 +232,10 @@ function buildGrid() {
 }
 
 function hoverCell(e, canvas, values, rows, cols, rowName, colName) {
-  const box = canvas.getBoundingClientRect();
-  const c = Math.floor((e.clientX - box.left) / box.width * cols), r = Math.floor((e.clientY - box.top) / box.height * rows);
+  const box = canvas.getBoundingClientRect(), scale = canvas.width / box.width;
+  const x = (e.clientX - box.left) * scale - canvas.dataset.ox, y = (e.clientY - box.top) * scale - canvas.dataset.oy;
+  const c = Math.floor(x / (canvas.width - canvas.dataset.ox) * cols);
+  const r = Math.floor(y / (canvas.height - canvas.dataset.oy) * rows);
   if (r < 0 || c < 0 || r >= rows || c >= cols) return;
   const rowText = rowName === "query" ? `“${D.labels[r]}”` : r + 1;
   const colText = colName === "key" ? `“${D.labels[c]}”` : c + 1;
@@ -288,9 +308,11 @@ function drawSteps() {
     const title = document.createElement("h3"); title.textContent = `${info.title}   ${info.shape}`;
     const note = document.createElement("p"); note.textContent = info.note;
     const canvas = document.createElement("canvas");
-    const cell = Math.max(1, Math.floor(Math.min(280 / s.c, 280 / s.r, 24)));
+    const cell = Math.max(1, Math.floor(Math.min(240 / s.c, 240 / s.r, 22)));
     const kind = info.key === "weights" ? "weights" : info.key === "mask" ? "mask" : "signed";
-    heatmap(canvas, s.v, s.r, s.c, cell, kind);
+    const readable = cell >= 8;  // token labels beside cells at least this tall
+    heatmap(canvas, s.v, s.r, s.c, cell, kind, readable ? D.labels : null,
+            readable && info.cols === "key" ? D.labels : null);
     canvas.onmousemove = e => hoverCell(e, canvas, s.v, s.r, s.c, "query", info.cols === "key" ? "key" : "dim");
     panel.append(title, note, canvas);
     holder.append(panel);
