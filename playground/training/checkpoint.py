@@ -1,12 +1,15 @@
 """Checkpoints as safetensors + JSON: weights, optimizer state, random states, the run description and step.
 
-Nothing here ever unpickles: a checkpoint from a stranger can hold numbers, never code.
+Nothing here ever unpickles: a checkpoint from a stranger can hold numbers, never code. Every file of a
+checkpoint folder is read bounded: state.json through core.files.read_text, the safetensors files it names
+(plain names inside the folder only) after a regular-file and size check.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
 from playground.core.atomic import atomic_write_bytes, atomic_write_text
+from playground.core.files import elide, read_text
 from playground.core.presets import spec_from_dict
 from playground.core.spec import RunSpec
+from playground.training.memory import free_memory
 
 STATE_FILE = "state.json"
+MAX_STATE_BYTES = 4_000_000  # a state.json is a few kB, plus a few bytes per parameter tensor
+TENSOR_FILES = ("model_file", "optimizer_file")  # the state.json keys naming the checkpoint's safetensors files
 PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt"}
 
 
@@ -65,20 +72,68 @@ def load_checkpoint(folder: Path) -> Checkpoint:
     if folder.is_file():
         refuse_pickle(folder)
         raise CheckpointError(f"{folder.name} is a file: a checkpoint is a folder holding {STATE_FILE} and safetensors")
-    if not (folder / STATE_FILE).exists():
+    if not os.path.lexists(folder / STATE_FILE):
         pickles = [p.name for p in folder.glob("*") if p.suffix in PICKLE_SUFFIXES]
         hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
-        raise CheckpointError(f"no checkpoint in {folder}: {STATE_FILE} is missing{hint}")
+        raise CheckpointError(f"no checkpoint in {elide(folder)}: {STATE_FILE} is missing{hint}")
+    state = _read_state(folder)
+    model, optimizer = (_load_tensors(folder, state, key) for key in TENSOR_FILES)
+    return Checkpoint(spec=spec_from_dict(state["spec"]), step=state["step"], model=model, optimizer=optimizer,
+                      state=state)
+
+
+def _read_state(folder: Path) -> dict[str, Any]:
+    """state.json, checked: an object with a whole step >= 0, a run description and plain file names."""
+    path = folder / STATE_FILE
+    damaged = f"{elide(path)} is damaged"
     try:
-        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-        spec = spec_from_dict(state["spec"])
-        model = load_file(str(folder / state["model_file"]))
-        optimizer = load_file(str(folder / state["optimizer_file"]))
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{folder / STATE_FILE} is damaged ({err}): use an earlier checkpoint") from None
+        state = json.loads(read_text(path, max_bytes=MAX_STATE_BYTES, what="checkpoint state"))
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise CheckpointError(f"{damaged} ({elide(err, 60)}): use an earlier checkpoint") from None
+    if not isinstance(state, dict) or not isinstance(state.get("spec"), dict):
+        raise CheckpointError(f"{damaged} (it is not an object with a spec): use an earlier checkpoint")
+    step = state.get("step")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise CheckpointError(f"{damaged}: its step {elide(step, 40)} is not a whole number >= 0; use an earlier "
+                              f"checkpoint")
+    for key in TENSOR_FILES:
+        name = state.get(key)
+        if not is_plain_name(name):
+            raise CheckpointError(f"{damaged}: its {key} {elide(repr(name), 60)} is not a plain file name inside the "
+                                  f"checkpoint folder; use a checkpoint the playground saved")
+    return state
+
+
+def is_plain_name(name: object) -> bool:
+    """A file name with no folder part: no separator, not '.' or '..', not empty (what state.json may name)."""
+    separators = {"/", "\\", os.sep, os.altsep or "/", "\0"}
+    return (isinstance(name, str) and name not in {"", ".", ".."} and not any(c in name for c in separators)
+            and len(name) <= 255)
+
+
+def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, torch.Tensor]:
+    """The safetensors file state.json names under `key`: a regular file (not a link, pipe or device) that fits
+    in the memory free now, read by safetensors (numbers only)."""
+    path = folder / state[key]
+    shown = elide(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise CheckpointError(f"{shown} is missing: the checkpoint is incomplete; use an earlier one") from None
+    except OSError as err:
+        raise CheckpointError(f"cannot read {shown}: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(f"{shown} is not a regular file (a link, pipe or device): a checkpoint holds its "
+                              f"safetensors files itself; use a checkpoint the playground saved")
+    free = free_memory(torch.device("cpu"))
+    if free is not None and info.st_size > free:
+        raise CheckpointError(f"{shown} holds {info.st_size / 1e9:.1f} GB but {free / 1e9:.1f} GB of memory is free: "
+                              f"close other programs or load it on a larger machine")
+    try:
+        return load_file(str(path))
     except (SafetensorError, OSError) as err:
-        raise CheckpointError(f"cannot read the weights in {folder}: {err}") from None
-    return Checkpoint(spec=spec, step=int(state["step"]), model=model, optimizer=optimizer, state=state)
+        raise CheckpointError(f"cannot read the weights in {shown}: {elide(err, 120)}; use an earlier "
+                              f"checkpoint") from None
 
 
 def refuse_pickle(path: Path) -> None:

@@ -1,0 +1,90 @@
+"""Reading a checkpoint folder: every file bounded, state.json naming only plain files inside the folder."""
+
+import json
+import os
+
+import pytest
+import torch
+
+from playground.core.spec import RunSpec
+from playground.training import checkpoint as ckpt_io
+from playground.training.checkpoint import is_plain_name, load_checkpoint
+
+
+def saved_checkpoint(folder, step: int = 3):
+    weights = {"w": torch.arange(6.0).reshape(2, 3)}
+    ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(RunSpec(), step, weights, {"0.exp_avg": weights["w"]}, {}))
+    return folder
+
+
+def edit_state(folder, **changes):
+    state = json.loads((folder / "state.json").read_text())
+    state.update(changes)
+    (folder / "state.json").write_text(json.dumps(state))
+
+
+def refused(folder, match: str) -> str:
+    with pytest.raises(ValueError, match=match) as caught:  # CheckpointError, or core.files' UnreadableFile
+        load_checkpoint(folder)
+    message = str(caught.value)
+    assert "\n" not in message and len(message) <= 300
+    return message
+
+
+def test_a_saved_checkpoint_loads_as_saved(tmp_path):
+    saved = load_checkpoint(saved_checkpoint(tmp_path / "ckpt", step=7))
+    assert saved.step == 7 and torch.equal(saved.model["w"], torch.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../x.safetensors", "sub/model.safetensors", "a\\b", "..", ".",
+                                  "", None, 5, ["model.safetensors"], "x" * 300])
+def test_state_may_name_only_plain_files_inside_the_folder(tmp_path, name):
+    folder = saved_checkpoint(tmp_path / "ckpt")
+    edit_state(folder, model_file=name)
+    refused(folder, "not a plain file name inside the checkpoint folder")
+    assert not is_plain_name(name)
+
+
+@pytest.mark.parametrize("step, why", [(-5, "not a whole number"), (None, "not a whole number"),
+                                       (True, "not a whole number"), (2.5, "not a whole number")])
+def test_a_bad_step_is_refused_in_one_line(tmp_path, step, why):
+    folder = saved_checkpoint(tmp_path / "ckpt")
+    edit_state(folder, step=step)
+    refused(folder, why)
+
+
+def test_special_files_and_links_are_refused_by_name(tmp_path):
+    folder = saved_checkpoint(tmp_path / "ckpt")
+    state = json.loads((folder / "state.json").read_text())
+    model = folder / state["model_file"]
+    model.unlink()
+    os.mkfifo(model)  # a pipe: opening it would wait for a writer forever
+    refused(folder, "not a regular file")
+    model.unlink()
+    model.symlink_to("/etc/hostname")
+    refused(folder, "not a regular file")
+    model.unlink()
+    refused(folder, "is missing")
+
+
+def test_state_json_is_read_bounded(tmp_path):
+    folder = saved_checkpoint(tmp_path / "ckpt")
+    (folder / "state.json").unlink()
+    os.mkfifo(folder / "state.json")
+    refused(folder, "pipe")
+    (folder / "state.json").unlink()
+    (folder / "state.json").symlink_to("/dev/zero")
+    refused(folder, "device")
+    (folder / "state.json").unlink()
+    (folder / "state.json").write_text(json.dumps({"step": 1, "spec": {}, "pad": "x" * 5_000_000}))
+    refused(folder, "larger than")
+    (folder / "state.json").write_text("[" * 100_000)
+    refused(folder, "damaged")
+
+
+def test_a_huge_sparse_weights_file_is_refused_before_loading(tmp_path):
+    folder = saved_checkpoint(tmp_path / "ckpt")
+    state = json.loads((folder / "state.json").read_text())
+    with open(folder / state["model_file"], "r+b") as handle:
+        handle.truncate(1 << 40)  # a terabyte that takes no disk: more than this machine's free memory
+    refused(folder, "of memory is free")
