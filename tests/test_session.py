@@ -7,6 +7,7 @@ import pytest
 
 from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot, FinishedEvent, MetricsEvent, SampleEvent
+from playground.training.runs import RunsError
 from playground.training.session import TrainingSession
 
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
@@ -96,19 +97,103 @@ def test_checkpoint_resume_continues_the_same_curve(tmp_path):
     first = TrainingSession(spec, run_dir=tmp_path)
     head = [e.train_loss for e in first.run(steps=10) if isinstance(e, MetricsEvent)]
     first.save()
+    leftovers = [tmp_path / ".run.json.x1.tmp", tmp_path / "checkpoint" / ".state.json.x2.tmp"]
+    for path in leftovers:  # what a save killed midway leaves
+        path.write_text("partial")
+    with pytest.raises(RunsError, match="in use"):  # one session at a time in a run folder
+        TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    first.close()
     resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
-    assert resumed.step == 10
+    assert resumed.step == 10 and resumed.checkpoint_step == 10
+    assert not any(path.exists() for path in leftovers)
     tail = losses(resumed)
     np.testing.assert_allclose(head + tail, straight, rtol=1e-5)
 
 
-def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path):
+class CutOffAfterTheUpdate:
+    """A training step interrupted (Ctrl-C) after the weights and optimizer moved on but before the step count
+    did: the torn state a save must never keep."""
+
+    def __init__(self, step_fn) -> None:
+        self.step_fn = step_fn
+
+    def __getattr__(self, name: str):
+        return getattr(self.step_fn, name)
+
+    def __call__(self, *args):
+        self.step_fn(*args)
+        raise KeyboardInterrupt
+
+
+def test_a_step_cut_off_midway_is_never_saved_and_resume_draws_the_same_curve(tmp_path, monkeypatch):
+    spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 16, "model.dropout": 0.1})
+    straight = losses(TrainingSession(spec))
+    first = TrainingSession(spec, run_dir=tmp_path)
+    head = [e.train_loss for e in first.run(steps=10) if isinstance(e, MetricsEvent)]
+    first.save()
+    list(first.run(steps=2))
+    monkeypatch.setattr(first, "_step_fn", CutOffAfterTheUpdate(first._step_fn))
+    with pytest.raises(KeyboardInterrupt):
+        list(first.run(steps=1))
+    first.save()
+    assert first.checkpoint_step == 10  # the torn state was not saved over the whole step 10
+    first.close()
+    resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    np.testing.assert_allclose(head + losses(resumed), straight, rtol=1e-5)
+
+
+def test_extend_trains_past_the_end_at_the_final_learning_rate(tmp_path):
+    spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 20})
+    first = TrainingSession(spec, run_dir=tmp_path)
+    lrs = [e.lr for e in first.run() if isinstance(e, MetricsEvent)]
+    first.save()
+    first.close()
+    resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    resumed.extend(3)
+    assert resumed.spec.train.max_steps == 23
+    more = [e for e in resumed.run() if isinstance(e, MetricsEvent)]
+    floor = spec.train.lr * spec.train.min_lr_ratio
+    assert [e.step for e in more] == [21, 22, 23]
+    np.testing.assert_allclose([e.lr for e in more], floor, rtol=1e-12)
+    assert lrs[-1] - floor < 0.01 * spec.train.lr  # the decay had reached the floor: no jump
+    resumed.save()
+    resumed.close()
+    again = TrainingSession.resume(tmp_path / "checkpoint")
+    assert again.spec.train.max_steps == 23 and math.isclose(again.lr_at(23), floor)
+    with pytest.raises(ValueError, match="decays to 0"):
+        TrainingSession(spec.updated({"train.min_lr_ratio": 0.0})).extend(40)
+
+
+@pytest.mark.parametrize("checkpoint_interval", [1, 1000])
+def test_divergence_keeps_only_a_checkpoint_that_evaluates_good(tmp_path, checkpoint_interval):
+    spec = make_spec(CASES["decoder-text"]).updated(
+        {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200,
+         "train.checkpoint_interval": checkpoint_interval})
+    session = TrainingSession(spec, run_dir=tmp_path)
+    events = list(session.run())
+    finished = events[-1]
+    assert isinstance(finished, FinishedEvent) and finished.reason == "diverged"
+    assert "learning rate" in finished.message and "too high" in finished.message
+    session.save()  # what the window does on close: must not overwrite the good checkpoint
+    session.close()
+    if session.checkpoint_step is None:
+        assert "no checkpoint was saved" in finished.message and "kept" not in finished.message
+        assert not (tmp_path / "checkpoint" / "state.json").exists()
+        return
+    assert f"checkpoint, of step {session.checkpoint_step}, is kept" in finished.message
+    kept = TrainingSession.resume(tmp_path / "checkpoint")
+    val_loss = kept.evaluate()[0]
+    assert kept.step == session.checkpoint_step < session.step
+    assert math.isfinite(val_loss) and val_loss < 10 * math.log(kept.info.n_classes)
+
+
+def test_divergence_after_a_good_save_keeps_that_save(tmp_path):
     spec = make_spec(CASES["decoder-text"]).updated(
         {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200})
     session = TrainingSession(spec, run_dir=tmp_path)
     session.save()  # the last good checkpoint, at step 0
-    events = list(session.run())
-    assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "diverged"
-    assert "learning rate" in events[-1].message and "too high" in events[-1].message
-    session.save()  # what the window does on close: must not overwrite the good checkpoint
+    finished = list(session.run())[-1]
+    assert finished.reason == "diverged" and "checkpoint, of step 0, is kept" in finished.message
+    session.save()
+    session.close()
     assert TrainingSession.resume(tmp_path / "checkpoint").step == 0

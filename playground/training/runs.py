@@ -1,4 +1,9 @@
-"""Run folders: every training run, from the window or the CLI, keeps its preset, metrics and checkpoint."""
+"""Run folders: every training run, from the window or the CLI, keeps its preset, metrics and checkpoint.
+
+One process at a time trains in a run folder: it holds an OS lock on the folder's lock file (`lock_run_dir`),
+which the OS drops when the process ends however it ends, so a crash never leaves a folder locked. Nothing
+here imports torch: the CLI checks and claims a folder before training loads.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import BaseFileLock, FileLock, Timeout
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
+from playground.core.files import UnreadableFile, elide, read_text
 from playground.core.presets import to_json
 from playground.core.spec import RunSpec
 from playground.training.events import Event, MetricsEvent
@@ -24,8 +31,16 @@ METRICS_FILE = "metrics.csv"
 PRESET_FILE = "preset.json"
 RUN_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoint"
+STATE_FILE = "state.json"  # the checkpoint's commit point (checkpoint.py)
+LOCK_FILE = ".lock"
+MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
+TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # a runs folder to use instead of the user's data folder (tests set it)
 METRIC_COLUMNS = ("step", "train_loss", "val_loss", "val_accuracy", "lr", "throughput", "elapsed_s")
+
+
+class RunsError(ValueError):
+    """A run management request that was refused; `str()` says why."""
 
 
 def default_runs_dir() -> Path:
@@ -39,14 +54,16 @@ def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
     """A fresh, uniquely named folder `YYYYmmdd-HHMMSS-<preset name>` holding the preset."""
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", spec.name).strip("-")[:40] or "run"
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = runs_root / f"{stamp}-{slug}"
-    suffix = 1
-    while folder.exists():
-        suffix += 1
-        folder = runs_root / f"{stamp}-{slug}-{suffix}"
-    folder.mkdir(parents=True)
-    prepare_run_dir(folder, spec)
-    return folder
+    check_can_create(runs_root, "the runs folder")
+    for suffix in range(1, 10_000):
+        folder = runs_root / (f"{stamp}-{slug}" if suffix == 1 else f"{stamp}-{slug}-{suffix}")
+        try:
+            folder.mkdir(parents=True)  # not exist_ok: of two processes starting this second, each gets its own
+        except FileExistsError:
+            continue
+        prepare_run_dir(folder, spec)
+        return folder
+    raise RunsError(f"{elide(runs_root)} already holds 10,000 runs named {stamp}-{slug}: choose another folder")
 
 
 def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
@@ -61,11 +78,129 @@ def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
     atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=1))
 
 
+# ----- claiming a folder to train in ---------------------------------------------------------------------
+def check_can_create(folder: Path, what: str = "the run folder") -> None:
+    """Refuse at once a folder that could not be made or written: its nearest existing ancestor must be a
+    folder this process may write in (a read-only disk, a missing parent under a file, no permission)."""
+    ancestor = Path(os.path.abspath(folder))
+    while not ancestor.exists() and ancestor.parent != ancestor:
+        ancestor = ancestor.parent
+    if folder.exists() and not folder.is_dir():
+        raise RunsError(f"{elide(folder)} is a file, not a folder: choose a new folder name for {what}")
+    if not ancestor.is_dir():
+        raise RunsError(f"cannot create {what} {elide(folder)}: {elide(ancestor)} is a file, not a folder; "
+                        f"choose another path")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunsError(f"cannot write {what} {elide(folder)}: {elide(ancestor)} is read-only for you; "
+                        f"choose a folder you can write to")
+
+
+def check_output_folder(folder: Path, overwrite: bool = False) -> None:
+    """Refuse, before anything heavy loads, a folder that cannot become a new run folder: a file, an unwritable
+    place, a folder of other files, or an earlier run unless `overwrite` (which replaces only a run folder)."""
+    check_can_create(folder)
+    if not folder.is_dir():
+        return
+    if is_run_dir(folder):
+        if not overwrite:
+            raise RunsError(f"{elide(folder)} already holds a run: continue it with `playground resume`, choose "
+                            f"another folder, or replace it with --overwrite")
+    elif any(entry.name != LOCK_FILE for entry in _entries(folder)):
+        raise RunsError(f"{elide(folder)} holds other files: a run needs a new or empty folder (--overwrite "
+                        f"replaces only an earlier run folder)")
+
+
+def lock_run_dir(folder: Path) -> BaseFileLock:
+    """Take the run folder's lock, or refuse at once if another process (or session) trains in it.
+
+    Release it with `.release()`; the OS releases it too when the process ends, however it ends."""
+    lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)  # any thread may release it
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RunsError(f"{elide(folder)} is in use: a playground run is training in it now; wait for it to "
+                        f"finish, or choose another folder") from None
+    except OSError as err:
+        raise RunsError(f"cannot lock the run folder {elide(folder)}: {err.strerror or err}; choose a folder "
+                        f"you can write to") from None
+    return lock
+
+
+def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> BaseFileLock:
+    """Make `folder` this process's new run folder and return its lock, held: refused (RunsError) when it is
+    in use or already holds a run (unless `overwrite`, which empties it first, under the lock)."""
+    check_output_folder(folder, overwrite)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunsError(f"cannot create the run folder {elide(folder)}: {err.strerror or err}; choose another "
+                        f"folder") from None
+    lock = lock_run_dir(folder)
+    try:
+        check_output_folder(folder, overwrite)  # again under the lock: another process may have just finished
+        if overwrite:
+            _empty(folder, keep=LOCK_FILE)
+        prepare_run_dir(folder, spec)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Delete what a killed save left in `folder` and its sub-folders: files named as core/atomic.py names a
+    file while writing it. Only for a folder whose lock this process holds (no one else is writing there)."""
+    for pattern in (TEMPORARY_PATTERN, f"*/{TEMPORARY_PATTERN}"):
+        for path in folder.glob(pattern):
+            if path.is_file() or path.is_symlink():
+                path.unlink(missing_ok=True)
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError as err:
+        raise RunsError(f"cannot read the folder {elide(folder)}: {err.strerror or err}") from None
+
+
+def _empty(folder: Path, keep: str) -> None:
+    for entry in _entries(folder):
+        if entry.name == keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def checkpoint_folder(path: Path) -> Path:
+    """The checkpoint folder of the run folder `path` (or `path` itself, a checkpoint folder), found without
+    loading anything: a missing folder or checkpoint is refused at once with what to do."""
+    shown = elide(path)
+    if not path.exists():
+        raise RunsError(f"no run folder at {shown}: check the path (`playground runs FOLDER` lists the runs in "
+                        f"a folder)")
+    if not path.is_dir():
+        raise RunsError(f"{shown} is a file, not a run folder: give the folder `playground train --out` wrote")
+    for folder in (path / CHECKPOINT_DIR, path):
+        if os.path.lexists(folder / STATE_FILE):
+            return folder
+    if not is_run_dir(path):
+        raise RunsError(f"{shown} is not a run folder (it has no {CHECKPOINT_DIR}/{STATE_FILE}): give a folder "
+                        f"written by `playground train`")
+    if read_run_info(path).get("status") == "diverged":
+        raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
+                        f"with a lower learning rate")
+    raise RunsError(f"{shown} has no checkpoint yet: a run saves one every train.checkpoint_interval steps and "
+                    f"when it stops")
+
+
 def read_run_info(folder: Path) -> dict[str, Any]:
     try:
-        return json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        info = json.loads(read_text(folder / RUN_FILE, max_bytes=MAX_INFO_BYTES, what="run description"))
+    except (UnreadableFile, json.JSONDecodeError, RecursionError):
         return {}
+    return info if isinstance(info, dict) else {}
 
 
 class MetricsLog:
@@ -125,12 +260,8 @@ class RunSummary:
     steps: int
     val_loss: float | None  # the last validation loss logged, None before the first evaluation
     created: float  # seconds since the epoch
-    status: str  # "saved", "diverged", "" (still running or stopped without a save)
+    status: str  # "saved", "diverged", "stopped" (mid-step, its last checkpoint kept), "" (running, or killed)
     has_checkpoint: bool
-
-
-class RunsError(ValueError):
-    """A run management request that was refused; `str()` says why."""
 
 
 def is_run_dir(folder: Path) -> bool:
@@ -151,7 +282,7 @@ def summarize_run(folder: Path) -> RunSummary:
         val_loss=val_loss,
         created=float(created),
         status=str(info.get("status", "")),
-        has_checkpoint=(folder / CHECKPOINT_DIR / "state.json").is_file(),
+        has_checkpoint=(folder / CHECKPOINT_DIR / STATE_FILE).is_file(),
     )
 
 
@@ -188,7 +319,11 @@ def delete_run(folder: Path, root: Path | None = None) -> None:
         raise RunsError(f"refusing to delete {folder}: only run folders inside the runs directory {root} are deleted")
     if not is_run_dir(target):
         raise RunsError(f"refusing to delete {folder}: it is not a run folder (no {RUN_FILE} or {PRESET_FILE})")
-    shutil.rmtree(target)
+    lock = lock_run_dir(target)  # never delete a run that is training
+    try:
+        shutil.rmtree(target)
+    finally:
+        lock.release()
 
 
 def _last_metrics(folder: Path) -> tuple[int, float | None]:
@@ -211,6 +346,7 @@ def _last_metrics(folder: Path) -> tuple[int, float | None]:
 
 def _preset_family(folder: Path) -> str:
     try:
-        return str(json.loads((folder / PRESET_FILE).read_text(encoding="utf-8"))["model"]["family"])
-    except (OSError, ValueError, KeyError, TypeError):
+        preset = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))
+        return str(preset["model"]["family"])
+    except (ValueError, KeyError, TypeError, RecursionError):
         return "?"

@@ -2,6 +2,10 @@
 
 `run()` is a generator that yields once per optimizer step, so the driver can pause by simply not
 pulling, stop between any two steps, and change the learning rate live with `set_lr`.
+
+A session given a run folder holds the folder's lock until `close()`: a second session on the same folder,
+in this process or another, is refused. A checkpoint is only ever written of a whole step whose weights
+evaluate to a finite loss under the divergence threshold, so the one kept is always good to resume.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from filelock import BaseFileLock
 
 from playground import data as datasets
 from playground.core.estimates import flops_per_step
+from playground.core.files import elide
 from playground.core.spec import RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
@@ -35,13 +41,16 @@ from playground.training.events import (
 from playground.training.fastpath.choose import make_step, place
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
+from playground.training.runs import CHECKPOINT_DIR, lock_run_dir, remove_temporaries
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
 
 class TrainingSession:
     def __init__(self, spec: RunSpec, run_dir: Path | None = None, dataset: Dataset | None = None,
-                 dist: DistContext | None = None) -> None:
+                 dist: DistContext | None = None, run_lock: BaseFileLock | None = None) -> None:
+        """run_lock: the run folder's lock when the caller took it already (the CLI does, before torch loads);
+        without it a session given a run_dir takes the lock itself."""
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
@@ -51,12 +60,15 @@ class TrainingSession:
         check_fits(spec, self.info, self.placement.device)
         self._subscribers: list[Callable[[Event], None]] = []
         self._peak_lr = spec.train.lr
+        self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
         self.reset()
+        self._run_lock = run_lock if run_lock is not None or run_dir is None else lock_run_dir(run_dir)
 
     # ----- lifecycle -------------------------------------------------------------------------------
     def reset(self) -> None:
         """Fresh weights and optimizer from the seed: the same spec always starts the same curve."""
         torch.manual_seed(self.spec.train.seed)
+        self._decay_end = self.spec.train.max_steps  # where the cosine decay ends: `extend` trains past it
         self.model = self._build_model().to(self.placement.device)
         self._train_model = self.dist.wrap(self.model) if self.dist else self.model  # DDP for training steps
         self.optimizer = self._build_optimizer()
@@ -67,6 +79,8 @@ class TrainingSession:
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
+        self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
+        self._evaluated: tuple[int, float] | None = None  # (step, validation loss) of the latest evaluation
         self._step_times: list[float] = []
         self._elapsed = 0.0
 
@@ -119,7 +133,7 @@ class TrainingSession:
         train = self.spec.train
         if step < train.warmup_steps:
             return self._peak_lr * (step + 1) / train.warmup_steps
-        span = max(1, train.max_steps - train.warmup_steps)
+        span = max(1, self._decay_end - train.warmup_steps)
         progress = min(1.0, (step - train.warmup_steps) / span)
         floor = self._peak_lr * train.min_lr_ratio
         return floor + 0.5 * (self._peak_lr - floor) * (1 + math.cos(math.pi * progress))
@@ -138,6 +152,7 @@ class TrainingSession:
 
     def train_step(self) -> MetricsEvent:
         started = time.perf_counter()
+        self._whole_step = False
         if not self.model.training:  # after a snapshot or an evaluation; the walk over every module took 0.13 ms
             self.model.train()
         lr = self.lr_at(self.step)
@@ -148,6 +163,7 @@ class TrainingSession:
         if self.dist:
             loss_value = self.dist.mean(loss_value)
         self.step += 1
+        self._whole_step = True
         took = time.perf_counter() - started
         self._elapsed += took
         self._step_times = (self._step_times + [took])[-THROUGHPUT_WINDOW:]
@@ -193,7 +209,8 @@ class TrainingSession:
             if confusion is not None:
                 np.add.at(confusion, (batch.y.cpu().numpy(), predicted.cpu().numpy()), 1)
         accuracy = correct / counted if counted else None
-        return total_loss / self.spec.train.eval_batches, accuracy, confusion
+        self._evaluated = (self.step, total_loss / self.spec.train.eval_batches)
+        return self._evaluated[1], accuracy, confusion
 
     # ----- attention and samples -------------------------------------------------------------------
     @torch.no_grad()
@@ -265,12 +282,14 @@ class TrainingSession:
                 yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
                 return
             if self._diverging(event.train_loss):
-                self.diverged = True
-                yield self._emit(self._diverged(event))
+                yield self._emit(self._diverged("training", event.train_loss, event.lr))
                 return
             due = self._due
             if due(train.eval_interval):
                 val_loss, val_acc, confusion = self.evaluate()
+                if self._diverging(val_loss):
+                    yield self._emit(self._diverged("validation", val_loss, event.lr))
+                    return
                 event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
                                         "confusion": confusion})
             yield self._emit(event)
@@ -279,7 +298,11 @@ class TrainingSession:
             if self.info.samples_text and due(train.sample_interval):
                 yield self._emit(SampleEvent(self.step, "", self.sample()))
             if self.run_dir is not None and due(train.checkpoint_interval):
-                yield self._emit(CheckpointEvent(self.step, self.save()))
+                folder = self.save()
+                if self.diverged:  # the weights after this step evaluate as blown up: nothing was saved
+                    yield self._emit(self._diverged("validation", self._evaluated[1], event.lr))  # type: ignore[index]
+                    return
+                yield self._emit(CheckpointEvent(self.step, folder))
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
@@ -290,52 +313,129 @@ class TrainingSession:
         # Chance level is ln(classes); ten times that only happens when the weights have blown up.
         return not math.isfinite(loss) or loss > 10 * math.log(max(2, self.info.n_classes))
 
-    def _diverged(self, event: MetricsEvent) -> FinishedEvent:
-        lr = event.lr
+    def _diverged(self, kind: str, loss: float, lr: float) -> FinishedEvent:
+        self.diverged = True
+        kept = ("no checkpoint was saved before it, so start again" if self.checkpoint_step is None
+                else f"the last good checkpoint, of step {self.checkpoint_step}, is kept")
         return FinishedEvent(
             self.step,
             "diverged",
-            f"the loss became {event.train_loss} at step {self.step}: the learning rate {lr:.3g} is most "
-            f"likely too high. Try {self._peak_lr / 10:.3g}; the last good checkpoint is kept.",
+            f"the {kind} loss became {loss:.4g} at step {self.step}: the learning rate {lr:.3g} is most likely "
+            f"too high. Try {self._peak_lr / 10:.3g}; {kept}.",
         )
+
+    def extend(self, steps: int) -> None:
+        """Let training go `steps` past the current step, beyond the run's end if need be. The learning-rate
+        schedule keeps its end (where the cosine decay reaches lr x min_lr_ratio), so extra steps past it train
+        at that final rate and the curve continues without a jump."""
+        if steps < 1:
+            raise ValueError(f"a run is extended by at least 1 step, not {steps}")
+        target = self.step + steps
+        if target <= self.spec.train.max_steps:
+            return
+        if self.lr_at(self._decay_end) <= 0:
+            raise ValueError("this run's learning rate decays to 0 at its end (train.min_lr_ratio is 0): more "
+                             "steps would not change it; train a new run with more steps instead")
+        self.spec = self.spec.updated({"train.max_steps": target})
 
     # ----- checkpoints -----------------------------------------------------------------------------
     def save(self, folder: Path | None = None) -> Path:
+        """Checkpoint this step into `folder` (default: the run folder's), unless the run diverged, a step was
+        cut off midway, or the weights do not evaluate good: then the last good checkpoint stays as it is.
+        `checkpoint_step` says which step the kept checkpoint holds."""
         folder = folder or self._checkpoint_dir()
-        if self.diverged:
-            return folder  # weights that blew up must never overwrite the last good checkpoint
+        if self.diverged or not self._whole_step or not self._evaluates_good():
+            return folder  # weights that blew up, or half an update, must never overwrite a good checkpoint
         tensors, settings = ckpt_io.optimizer_to_tensors(self.optimizer)
-        tensors["rng.torch"] = torch.get_rng_state()
-        tensors["rng.data"] = self.generator.get_state()
-        state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed}
-        return ckpt_io.save_checkpoint(
-            folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors, state)
-        )
+        tensors.update(self._random_states())
+        state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end}
+        ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
+                                                           state))
+        self.checkpoint_step = self.step
+        if self._run_lock is not None and folder == self._checkpoint_dir():
+            remove_temporaries(folder)  # the folder is ours alone: what a killed save left there goes
+        return folder
+
+    def _evaluates_good(self) -> bool:
+        """The weights about to be saved give a finite validation loss under the divergence threshold. (A
+        checkpoint holds the weights after its step's update, which that step's training loss never saw.)"""
+        if self._evaluated is None or self._evaluated[0] != self.step:
+            self.evaluate()
+        if self._diverging(self._evaluated[1]):  # type: ignore[index]
+            self.diverged = True
+        return not self.diverged
+
+    def _random_states(self) -> dict[str, torch.Tensor]:
+        """Every random state the curve depends on: the batch order, and dropout's on the CPU and the device."""
+        states = {"rng.torch": torch.get_rng_state(), "rng.data": self.generator.get_state()}
+        if self.placement.device.type == "cuda":
+            states["rng.cuda"] = torch.cuda.get_rng_state(self.placement.device)
+        elif self.placement.device.type == "mps":
+            states["rng.mps"] = torch.mps.get_rng_state()
+        return states
+
+    def _restore_random_states(self, states: dict[str, torch.Tensor]) -> None:
+        setters: dict[str, Callable[[torch.Tensor], None]] = {"rng.torch": torch.set_rng_state,
+                                                               "rng.data": self.generator.set_state}
+        if self.placement.device.type == "cuda":
+            setters["rng.cuda"] = lambda state: torch.cuda.set_rng_state(state, self.placement.device)
+        elif self.placement.device.type == "mps":
+            setters["rng.mps"] = torch.mps.set_rng_state
+        for key, state in states.items():
+            if key in setters:  # a GPU's state is skipped when the run continues on another device
+                setters[key](state)
 
     def _checkpoint_dir(self) -> Path:
         if self.run_dir is None:
             raise ValueError("this session has no run folder to save into")
-        return self.run_dir / "checkpoint"
+        return self.run_dir / CHECKPOINT_DIR
+
+    def close(self) -> None:
+        """Let go of the run folder: another session or process may train in it now."""
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     @classmethod
     def resume(cls, folder: Path, run_dir: Path | None = None, spec: RunSpec | None = None,
-               dist: DistContext | None = None) -> TrainingSession:
-        """Continue a saved run exactly where it stopped (same weights, optimizer, data order)."""
+               dist: DistContext | None = None, run_lock: BaseFileLock | None = None) -> TrainingSession:
+        """Continue a saved run exactly where it stopped (same weights, optimizer, data order, random states)."""
         saved = ckpt_io.load_checkpoint(folder)
-        session = cls(spec or saved.spec, run_dir=run_dir, dist=dist)
-        session.model.load_state_dict(saved.model)
-        rng_torch = saved.optimizer.pop("rng.torch", None)
-        rng_data = saved.optimizer.pop("rng.data", None)
-        if saved.optimizer:
-            session.optimizer.load_state_dict(ckpt_io.optimizer_from_tensors(saved.optimizer, saved.state))
-        if rng_torch is not None:
-            torch.set_rng_state(rng_torch)
-        if rng_data is not None:
-            session.generator.set_state(rng_data)
-        session.step = saved.step
-        session._peak_lr = float(saved.state.get("peak_lr", session._peak_lr))
-        session._elapsed = float(saved.state.get("elapsed_s", 0.0))
+        session = cls(spec or saved.spec, run_dir=run_dir, dist=dist, run_lock=run_lock)
+        try:
+            session._restore(saved, Path(folder))
+        except BaseException:
+            session.close()
+            raise
+        if run_dir is not None and session._run_lock is not None:
+            remove_temporaries(run_dir)  # the folder is ours alone: what a killed save left there goes
         return session
+
+    def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
+        random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
+        try:
+            self.model.load_state_dict(saved.model)
+            if saved.optimizer:
+                self.optimizer.load_state_dict(ckpt_io.optimizer_from_tensors(saved.optimizer, saved.state))
+            self._restore_random_states(random_states)
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
+            raise ckpt_io.CheckpointError(
+                f"the checkpoint in {elide(folder)} does not fit the model its {ckpt_io.STATE_FILE} describes "
+                f"({elide(err, 100)}): use a checkpoint the playground saved") from None
+        self.step = self.checkpoint_step = saved.step
+        self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
+        self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
+        self._decay_end = int(_saved_number(saved.state, "lr_decay_end", self._decay_end, folder, above=0.0))
+
+
+def _saved_number(state: dict[str, object], key: str, default: float, folder: Path, above: float) -> float:
+    """A number from state.json, checked finite and above `above` (a hand-edited or damaged file says so)."""
+    value = state.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= above:
+        raise ckpt_io.CheckpointError(f"{elide(folder / ckpt_io.STATE_FILE)} is damaged: its {key} "
+                                      f"{elide(repr(value), 40)} is not a number above {above:g}; use an earlier "
+                                      f"checkpoint")
+    return float(value)
 
 
 def _display_image(x: torch.Tensor) -> np.ndarray:
