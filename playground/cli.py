@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -55,33 +57,42 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")
-    gui.add_argument("preset", nargs="?", help="preset file or built-in name")
+    gui.add_argument("preset", nargs="?", help="preset file or built-in name to open (default: the last one used)")
     gui.set_defaults(handler=_open_window)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(handler=_cmd_presets)
 
-    train = sub.add_parser("train", help="train a preset headless")
+    train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
     train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
     train.add_argument("--steps", type=int, help="training steps (overrides train.max_steps)")
-    train.add_argument("--out", type=Path, help="run folder to write (default: a new folder in --runs-dir)")
-    train.add_argument("--runs-dir", type=Path, help="where new run folders go")
-    train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    train.add_argument("--seed", type=int)
+    train.add_argument("--out", type=Path, help="new run folder to write (default: a new folder in --runs-dir); "
+                                                "an existing run is refused unless --overwrite")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the earlier run in --out (only a run folder is ever replaced)")
+    train.add_argument("--runs-dir", type=Path, help="where new run folders go (default: the user's runs folder)")
+    train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
+                       help="where to train (default: the preset's train.device; auto picks a GPU if there is one)")
+    train.add_argument("--seed", type=int, help="random seed of weights and batch order (overrides train.seed)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override any setting by its dotted path, e.g. --set model.n_embd=96")
     train.set_defaults(handler=_cmd_train)
 
-    resume = sub.add_parser("resume", help="continue a run from its last checkpoint")
-    resume.add_argument("run_dir", type=Path)
-    resume.add_argument("--steps", type=int, help="train at most this many more steps")
+    resume = sub.add_parser("resume", help="continue a run from its last checkpoint, on the same curve")
+    resume.add_argument("run_dir", type=Path, help="run folder written by `playground train`")
+    resume.add_argument("--steps", type=int, help="train N more steps; past the run's end this extends it, and "
+                                                  "the extra steps train at the final learning rate (the cosine "
+                                                  "decay's end, lr x train.min_lr_ratio), so the curve goes on "
+                                                  "without a jump")
     resume.set_defaults(handler=_cmd_resume)
 
     sample = sub.add_parser("sample", help="generate text with a trained decoder")
-    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder) of a trained decoder")
     sample.add_argument("--prompt", default="", help="text to continue")
     sample.add_argument("--tokens", type=int, default=200, help="characters to generate")
-    sample.add_argument("--temperature", type=float, default=0.8)
+    sample.add_argument("--temperature", type=float, default=0.8,
+                        help="randomness of the text: near 0 always the likeliest character, 1 the model's own "
+                             "odds, above 1 wilder (default 0.8)")
     sample.set_defaults(handler=_cmd_sample)
 
     export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it)")
@@ -90,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_cmd_export)
 
     runs = sub.add_parser("runs", help="list past runs: name, family, steps, validation loss, folder")
-    runs.add_argument("--runs-dir", type=Path, help="runs folder to list (default: the user's runs folder)")
+    runs.add_argument("folders", nargs="*", type=Path, metavar="FOLDER",
+                      help="folders to list the runs in (a run folder lists itself), e.g. the parent of a "
+                           "`train --out` folder (default: the user's runs folder)")
+    runs.add_argument("--runs-dir", type=Path, help="one more folder to list the runs in")
     runs.set_defaults(handler=_cmd_runs)
 
     from playground.viz.command import add_arguments as add_attention_arguments, run_attention
@@ -126,8 +140,37 @@ def _first_sentence(text: str, width: int = 90) -> str:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from playground.training.runs import check_can_create, check_output_folder
+
+    if args.out is not None:  # before anything loads: a wrong --out fails in a moment, not after the imports
+        check_output_folder(args.out, overwrite=args.overwrite)
+    elif args.overwrite:
+        raise CliError("--overwrite replaces the run folder given by --out: add --out FOLDER")
+    elif args.runs_dir is not None:
+        check_can_create(args.runs_dir, "the runs folder")
+    spec = _train_spec(args)
+    lock, run_dir = _claim_run_folder(args, spec) if _writes_run_folder() else (None, None)
+    from playground.training import distributed
+    from playground.training.session import TrainingSession
+
+    dist = distributed.init_from_env(spec.train)  # None unless launched by torchrun with several processes
+    if dist is not None and not dist.is_main:  # only rank 0 writes the run folder, logs and checkpoints
+        return distributed.run_worker(TrainingSession(spec, dist=dist))
+    session = TrainingSession(spec, run_dir=run_dir, dist=dist, run_lock=lock)
+    print(f"run folder: {run_dir}", file=sys.stderr)
+    if dist is not None:
+        print(f"data-parallel: {distributed.describe(dist, spec)}", file=sys.stderr)
+    try:
+        status = _drive(session, run_dir, steps=None, resumed=False)
+    finally:
+        session.close()
+    distributed.finish()  # waits for the other processes under torchrun; nothing otherwise
+    return status
+
+
+def _train_spec(args: argparse.Namespace) -> Any:
+    """The preset with the command line's changes."""
     from playground.core.presets import load_preset
-    from playground.training.runs import default_runs_dir, new_run_dir, prepare_run_dir
 
     spec = load_preset(args.preset)
     changes = dict(_parse_set(item) for item in args.set)
@@ -139,67 +182,89 @@ def _cmd_train(args: argparse.Namespace) -> int:
         changes["train.device"] = args.device
     if args.seed is not None:
         changes["train.seed"] = args.seed
-    spec = spec.updated(changes) if changes else spec
-    from playground.training import distributed
-    from playground.training.session import TrainingSession
+    return spec.updated(changes) if changes else spec
 
-    dist = distributed.init_from_env(spec.train)  # None unless launched by torchrun with several processes
-    if dist is not None and not dist.is_main:  # only rank 0 writes the run folder, logs and checkpoints
-        return distributed.run_worker(TrainingSession(spec, dist=dist))
-    if args.out:
-        run_dir = args.out
-        prepare_run_dir(run_dir, spec)
-    else:
-        run_dir = new_run_dir(args.runs_dir or default_runs_dir(), spec)
-    session = TrainingSession(spec, run_dir=run_dir, dist=dist)
-    print(f"run folder: {run_dir}", file=sys.stderr)
-    if dist is not None:
-        print(f"data-parallel: {distributed.describe(dist, spec)}", file=sys.stderr)
-    status = _drive(session, run_dir, steps=None, resumed=False)
-    distributed.finish()  # waits for the other processes under torchrun; nothing otherwise
-    return status
+
+def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path]:
+    """The new run folder, its lock held: taken before torch loads, so a second process is refused at once."""
+    from playground.training.runs import claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
+
+    if args.out is not None:
+        return claim_run_dir(args.out, spec, overwrite=args.overwrite), args.out
+    run_dir = new_run_dir(args.runs_dir or default_runs_dir(), spec)
+    return lock_run_dir(run_dir), run_dir
+
+
+def _writes_run_folder() -> bool:
+    """Under torchrun only rank 0 writes the run folder (torchrun tells each process its RANK)."""
+    return os.environ.get("RANK", "0") == "0"
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
-    from playground.training.runs import CHECKPOINT_DIR
-    from playground.training.session import TrainingSession
+    from playground.training.runs import CHECKPOINT_DIR, checkpoint_folder, lock_run_dir
 
     run_dir: Path = args.run_dir
-    if not (run_dir / CHECKPOINT_DIR).exists():
-        raise CliError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
+    if checkpoint_folder(run_dir) != run_dir / CHECKPOINT_DIR:  # before anything loads: missing in a moment
+        raise CliError(f"{run_dir} is a checkpoint folder: resume its run folder, the one above it")
+    if args.steps is not None and args.steps < 1:
+        raise CliError(f"--steps must be at least 1, not {args.steps}")
+    lock = lock_run_dir(run_dir) if _writes_run_folder() else None
     from playground.training import distributed
+    from playground.training.session import TrainingSession
 
     dist = distributed.init_from_env(_saved_train_spec(run_dir)) if distributed.launched_by_torchrun() else None
     if dist is not None and not dist.is_main:
-        return distributed.run_worker(TrainingSession.resume(run_dir / CHECKPOINT_DIR, dist=dist), args.steps)
-    session = TrainingSession.resume(run_dir / CHECKPOINT_DIR, run_dir=run_dir, dist=dist)
-    if session.step >= session.spec.train.max_steps:
-        raise CliError(
-            f"this run already finished its {session.spec.train.max_steps} steps: train again with more steps"
-        )
-    print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
-    status = _drive(session, run_dir, steps=args.steps, resumed=True)
+        worker = TrainingSession.resume(run_dir / CHECKPOINT_DIR, dist=dist)
+        _extend(worker, args.steps)
+        return distributed.run_worker(worker, args.steps)
+    session = TrainingSession.resume(run_dir / CHECKPOINT_DIR, run_dir=run_dir, dist=dist, run_lock=lock)
+    try:
+        end = session.spec.train.max_steps
+        if _extend(session, args.steps):
+            print(f"extending {run_dir} from {end} to {session.spec.train.max_steps} steps: past step {end} at "
+                  f"the final learning rate {session.lr_at(end):.3g}", file=sys.stderr)
+        elif session.step >= end:
+            raise CliError(f"{run_dir} already finished its {end} steps: add --steps N to train N more (at its "
+                           f"final learning rate)")
+        print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
+        status = _drive(session, run_dir, steps=args.steps, resumed=True)
+    finally:
+        session.close()
     distributed.finish()
     return status
 
 
+def _extend(session: Any, steps: int | None) -> bool:
+    """Let `steps` more steps go past the run's end (`TrainingSession.extend`); True when the end moved."""
+    if steps is None:
+        return False
+    end = session.spec.train.max_steps
+    session.extend(steps)
+    return bool(session.spec.train.max_steps != end)
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from playground.training.runs import CHECKPOINT_DIR
+    from playground.training.runs import checkpoint_folder
+
+    folder = checkpoint_folder(args.run_dir)  # before torch loads: a missing run is reported in a moment
+    if args.tokens < 1:
+        raise CliError("--tokens must be at least 1")
     from playground.training.session import TrainingSession
 
-    folder = args.run_dir / CHECKPOINT_DIR if (args.run_dir / CHECKPOINT_DIR).exists() else args.run_dir
     session = TrainingSession.resume(folder)
     if not session.info.samples_text:
         raise CliError(f"this run is a {session.spec.model.family} on {session.info.title}: only a decoder trained "
                        f"on text generates samples")
-    if args.tokens < 1:
-        raise CliError("--tokens must be at least 1")
     text = session.sample(args.prompt, max_new_tokens=args.tokens, temperature=args.temperature)
     print(args.prompt + text)
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from playground.training.runs import check_can_create, checkpoint_folder
+
+    checkpoint_folder(args.run_dir)  # before torch loads: a missing run or an unwritable --out fails in a moment
+    check_can_create(args.out, "the export folder")
     from playground.export import export_run
 
     result = export_run(args.run_dir, args.out)
@@ -210,18 +275,36 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from playground.training.runs import default_runs_dir, list_runs
+    from playground.training.runs import default_runs_dir
 
-    root = args.runs_dir or default_runs_dir()
-    runs = list_runs(root)
+    roots = [*args.folders, *([args.runs_dir] if args.runs_dir else [])] or [default_runs_dir()]
+    runs = _runs_in(roots)
     if not runs:
-        print(f"no runs in {root}", file=sys.stderr)
+        where = ", ".join(str(root) for root in roots)
+        print(f"no runs in {where} (a run written with --out is listed by `playground runs` on its parent folder)",
+              file=sys.stderr)
         return 0
-    print(f"{'NAME':<28} {'FAMILY':<8} {'STEPS':>7} {'VAL LOSS':>9}  FOLDER")
+    name_width = max(len("NAME"), *(len(run.name) for run in runs))
+    family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
+    print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  FOLDER")
     for run in runs:
         val = f"{run.val_loss:.4f}" if run.val_loss is not None else "-"
-        print(f"{run.name[:28]:<28} {run.family:<8} {run.steps:>7} {val:>9}  {run.folder}")
+        print(f"{run.name:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  {run.folder}")
     return 0
+
+
+def _runs_in(roots: list[Path]) -> list[Any]:
+    """The runs in each folder (a run folder itself counts as one), each once, in the order given."""
+    from playground.training.runs import is_run_dir, list_runs, summarize_run
+
+    runs = []
+    seen: set[Path] = set()
+    for root in roots:
+        for run in [summarize_run(root)] if is_run_dir(root) else list_runs(root):
+            if run.folder.resolve() not in seen:
+                seen.add(run.folder.resolve())
+                runs.append(run)
+    return runs
 
 
 # ----- helpers ----------------------------------------------------------------------------------------
@@ -245,53 +328,90 @@ def _parse_set(item: str) -> tuple[str, Any]:
 
 
 def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int:
-    """The CLI's training loop: a tqdm bar with loss and ETA, one CSV row per step, a final checkpoint."""
+    """The CLI's training loop: a tqdm bar with loss and ETA, the run folder's records, a final checkpoint."""
     from tqdm import tqdm
 
+    from playground.recorder import RunRecorder
     from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, StatusEvent
-    from playground.training.runs import MetricsLog, write_run_info
-    from playground.training.tensorboard_log import TensorBoardLog
+    from playground.training.runs import write_run_info
 
-    log = MetricsLog(run_dir, resume_from_step=session.step if resumed else None)
-    session.subscribe(log)
-    board = TensorBoardLog(run_dir, resume_from_step=session.step if resumed else None)
-    session.subscribe(board)
-    from playground.analysis.timeline import SnapshotRecorder
-
-    recorder = SnapshotRecorder(run_dir, resume_from_step=session.step if resumed else None)
-    session.subscribe(recorder)  # attention snapshots -> run_dir/attention/, for `playground attention --out x.gif`
+    recorder = RunRecorder(run_dir, resume_from_step=session.step if resumed else None)
+    session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
                file=sys.stderr)
     val = ""
     status = 0
+    stop = _StopOnCtrlC()
     try:
-        for event in session.run(steps):
-            if isinstance(event, MetricsEvent):
-                if event.val_loss is not None:
-                    acc = f" acc {event.val_accuracy:.1%}" if event.val_accuracy is not None else ""
-                    val = f"val {event.val_loss:.3f}{acc}"
-                bar.set_postfix_str(f"loss {event.train_loss:.3f} {val} {event.throughput:,.0f} {event.unit}/s")
-                bar.update(event.step - bar.n)
-            elif isinstance(event, StatusEvent):
-                bar.write(event.message, file=sys.stderr)
-            elif isinstance(event, SampleEvent):
-                bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
-            elif isinstance(event, FinishedEvent) and event.reason != "completed":
-                bar.write(f"playground: {event.message}", file=sys.stderr)
-                status = EXIT_TRAINING_FAILED
-    except KeyboardInterrupt:
-        bar.write(f"stopped at step {session.step}; continue with: playground resume {run_dir}", file=sys.stderr)
+        with stop:
+            for event in session.run(steps):
+                if isinstance(event, MetricsEvent):
+                    if event.val_loss is not None:
+                        acc = f" acc {event.val_accuracy:.1%}" if event.val_accuracy is not None else ""
+                        val = f"val {event.val_loss:.3f}{acc}"
+                    bar.set_postfix_str(f"loss {event.train_loss:.3f} {val} {event.throughput:,.0f} {event.unit}/s")
+                    bar.update(event.step - bar.n)
+                elif isinstance(event, StatusEvent):
+                    bar.write(event.message, file=sys.stderr)
+                elif isinstance(event, SampleEvent):
+                    bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
+                elif isinstance(event, FinishedEvent) and event.reason != "completed":
+                    bar.write(f"playground: {event.message}", file=sys.stderr)
+                    status = EXIT_TRAINING_FAILED
+                if stop.asked:
+                    break
+        status = EXIT_INTERRUPTED if stop.asked else status
+    except KeyboardInterrupt:  # the second Ctrl-C: stopped at once, maybe midway through a step
         status = EXIT_INTERRUPTED
     finally:
         bar.close()
-        log.close()
-        board.close()
-        recorder.flush()
+        recorder.close()
     if status != EXIT_TRAINING_FAILED:
-        session.save()
-    write_run_info(run_dir, {"step": session.step, "status": "diverged" if status == EXIT_TRAINING_FAILED else "saved"})
-    print(f"saved {run_dir} at step {session.step}", file=sys.stderr)
+        session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
+    kept = session.checkpoint_step
+    ended = "diverged" if status == EXIT_TRAINING_FAILED else "saved" if kept == session.step else "stopped"
+    write_run_info(run_dir, {"step": session.step, "status": ended})
+    print(_end_message(run_dir, session.step, kept, status), file=sys.stderr)
     return status
+
+
+def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str:
+    """What the run folder holds now and how to go on: never a checkpoint that does not exist."""
+    if kept is None:
+        return f"{run_dir} has no checkpoint: nothing to resume; train again"
+    if status == EXIT_TRAINING_FAILED:
+        return f"{run_dir} keeps its last good checkpoint, of step {kept}"
+    if kept != step:
+        return (f"stopped midway through step {step + 1}: {run_dir} keeps its checkpoint of step {kept}; continue "
+                f"from it with: playground resume {run_dir}")
+    if status == EXIT_INTERRUPTED:
+        return f"stopped and saved {run_dir} at step {step}; continue with: playground resume {run_dir}"
+    return f"saved {run_dir} at step {step}"
+
+
+class _StopOnCtrlC:
+    """While training, the first Ctrl-C asks to stop after the current step, so what is saved is a whole step
+    (batch order and random states with it) and `resume` draws exactly the uninterrupted curve; a second Ctrl-C
+    stops at once (then the last checkpoint is kept). Only the main thread receives signals."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _StopOnCtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        os.write(sys.stderr.fileno(), b"\nstopping after this step (Ctrl-C again to stop at once)\n")
 
 
 if __name__ == "__main__":

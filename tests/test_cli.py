@@ -1,11 +1,15 @@
 """The CLI end to end on real presets, in a subprocess as a user would run it."""
 
+import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 
 TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
@@ -40,11 +44,135 @@ def test_train_resume_and_sample_a_decoder(tmp_path):
     assert len(list((out / "checkpoint").glob("model-*.safetensors"))) == 1
 
     finished = playground("resume", str(out))
-    assert finished.returncode == 2 and "already finished" in finished.stderr
+    assert finished.returncode == 2 and "already finished" in finished.stderr and "--steps N" in finished.stderr
+    extended = playground("resume", str(out), "--steps", "5")
+    assert extended.returncode == 0, extended.stderr
+    rows = list(csv.DictReader(open(out / "metrics.csv")))
+    assert [int(r["step"]) for r in rows] == list(range(1, 16))
+    final_lr = preset["train"]["lr"] * preset["train"]["min_lr_ratio"]
+    np.testing.assert_allclose([float(r["lr"]) for r in rows[10:]], final_lr, rtol=1e-5)  # the curve goes on
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["spec"]["train"]["max_steps"] == 15
 
     sample = playground("sample", str(out), "--prompt", "The ", "--tokens", "20")
     assert sample.returncode == 0, sample.stderr
     assert sample.stdout.startswith("The ") and len(sample.stdout.rstrip("\n")) >= 20
+
+
+@pytest.mark.slow
+def test_out_onto_an_earlier_run_is_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "run"
+    assert playground("train", "encoder-reverse", "--steps", "6", "--out", str(out), *TINY).returncode == 0
+    again = playground("train", "encoder-reverse", "--steps", "3", "--out", str(out), *TINY)
+    assert again.returncode == 2 and "already holds a run" in again.stderr and "--overwrite" in again.stderr
+    assert [int(r["step"]) for r in csv.DictReader(open(out / "metrics.csv"))] == list(range(1, 7))
+    replaced = playground("train", "encoder-reverse", "--steps", "3", "--out", str(out), "--overwrite", *TINY)
+    assert replaced.returncode == 0, replaced.stderr
+    assert [int(r["step"]) for r in csv.DictReader(open(out / "metrics.csv"))] == [1, 2, 3]
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_resume_draws_the_uninterrupted_curve(tmp_path):
+    """Ctrl-C stops after the step it interrupts and saves it with the batch order and random states."""
+    steps = ["encoder-reverse", "--steps", "200", *TINY, "--set", "model.dropout=0.1"]
+    straight, cut = tmp_path / "straight", tmp_path / "cut"
+    assert playground("train", *steps, "--out", str(straight)).returncode == 0
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        run = subprocess.Popen([sys.executable, "-m", "playground", "train", *steps, "--out", str(cut)],
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            while len(_rows(cut)) < 20 and run.poll() is None:  # rows reach the disk at every evaluation (5 steps)
+                time.sleep(0.02)
+            run.send_signal(signal.SIGINT)
+            assert run.wait(timeout=120) == 130
+        finally:
+            run.kill()
+    stopped_at = json.loads((cut / "checkpoint" / "state.json").read_text())["step"]
+    assert 20 <= stopped_at < 200, "the run was not interrupted midway"
+    resumed = playground("resume", str(cut))
+    assert resumed.returncode == 0, resumed.stderr
+    expected = [float(r["train_loss"]) for r in _rows(straight)]
+    got = [float(r["train_loss"]) for r in _rows(cut)]
+    assert [int(r["step"]) for r in _rows(cut)] == list(range(1, 201))
+    np.testing.assert_allclose(got, expected, rtol=2e-5)
+
+
+def _rows(run_dir) -> list[dict]:
+    try:
+        return list(csv.DictReader(open(run_dir / "metrics.csv")))
+    except FileNotFoundError:
+        return []
+
+
+@pytest.mark.slow
+def test_divergence_before_any_checkpoint_says_none_is_kept(tmp_path):
+    out = tmp_path / "run"
+    result = playground("train", "decoder-pydoc", "--steps", "200", "--out", str(out), *TINY, "--set", "train.lr=10",
+                        "--set", "train.grad_clip=0", "--set", "train.checkpoint_interval=500")
+    assert result.returncode == 3, result.stderr
+    assert "too high" in result.stderr and "no checkpoint" in result.stderr and "kept" not in result.stderr
+    assert not (out / "checkpoint" / "state.json").exists()
+    resume = playground("resume", str(out))
+    assert resume.returncode == 2 and "diverged before its first good one" in resume.stderr
+
+
+CHECK_BEFORE_TORCH = """
+import sys
+from playground.cli import main
+code = main(sys.argv[1:])
+assert "torch" not in sys.modules, "torch was imported before the paths were checked"
+sys.exit(code)
+"""
+
+
+def test_paths_are_checked_before_torch_loads(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    run = tmp_path / "run"
+    (run / "checkpoint").mkdir(parents=True)
+    (run / "preset.json").write_text("{}")
+    (run / "checkpoint" / "state.json").write_text("{}")
+    cases = [
+        (["train", "decoder-pydoc", "--out", str(tmp_path / "a-file")], "is a file"),
+        (["train", "decoder-pydoc", "--out", str(tmp_path / "a-file" / "run")], "is a file, not a folder"),
+        (["train", "decoder-pydoc", "--out", str(run)], "already holds a run"),
+        (["train", "decoder-pydoc", "--overwrite"], "add --out FOLDER"),
+        (["sample", str(tmp_path / "missing")], "no run folder at"),
+        (["resume", str(tmp_path / "missing")], "no run folder at"),
+        (["export", str(tmp_path / "missing"), "--out", str(tmp_path / "hf")], "no run folder at"),
+        (["export", str(run), "--out", str(tmp_path / "a-file")], "is a file"),
+    ]
+    for args, message in cases:
+        result = subprocess.run([sys.executable, "-c", CHECK_BEFORE_TORCH, *args], capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_run_folder_in_use_is_refused_at_once(tmp_path):
+    from playground.training.runs import lock_run_dir
+
+    run = tmp_path / "run"
+    (run / "checkpoint").mkdir(parents=True)
+    (run / "preset.json").write_text("{}")
+    (run / "checkpoint" / "state.json").write_text("{}")
+    lock = lock_run_dir(run)  # as a training process holds it
+    try:
+        for args in (["resume", str(run)], ["train", "decoder-pydoc", "--out", str(run), "--overwrite"]):
+            result = subprocess.run([sys.executable, "-c", CHECK_BEFORE_TORCH, *args], capture_output=True,
+                                    text=True, timeout=120)
+            assert result.returncode == 2 and "is in use" in result.stderr, (args, result.stderr)
+    finally:
+        lock.release()
+    assert (run / "checkpoint" / "state.json").read_text() == "{}"
+
+
+def test_every_argument_has_help_text():
+    from playground.cli import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [f"{name} {action.dest}" for name, command in commands.choices.items() for action in command._actions
+               if not action.help and not isinstance(action, argparse._HelpAction)]
+    assert missing == []
 
 
 def test_resume_continues_an_interrupted_run(tmp_path):
@@ -66,7 +194,7 @@ def test_resume_continues_an_interrupted_run(tmp_path):
         (["train", "decoder-pydoc", "--set", "model.n_embd=100", "--set", "model.n_head=3"],
          "not divisible by 3 heads"),
         (["train", "decoder-pydoc", "--set", "model.colour=red"], "unknown setting 'model.colour'"),
-        (["sample", "/nonexistent/run"], "no checkpoint"),
+        (["sample", "/nonexistent/run"], "no run folder at"),
     ],
 )
 def test_bad_input_is_one_line_without_traceback(args, message):

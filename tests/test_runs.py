@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -9,16 +12,21 @@ from playground import cli
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.training.runs import (
+    LOCK_FILE,
+    MetricsLog,
     RunsError,
+    check_output_folder,
+    checkpoint_folder,
+    claim_run_dir,
     default_runs_dir,
     delete_run,
     list_runs,
+    lock_run_dir,
     new_run_dir,
     read_run_info,
     rename_run,
     write_run_info,
 )
-from playground.training.runs import MetricsLog
 
 
 def make_run(root, name: str, family: str = "decoder", losses=(3.0, 2.5, 2.0), val_at=(2,), created=None):
@@ -108,3 +116,82 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     assert out[1].endswith(str(folder))
     assert cli.main(["runs", "--runs-dir", str(tmp_path / "none")]) == 0
     assert "no runs" in capsys.readouterr().err
+
+
+def test_runs_command_lists_given_folders_with_full_names(tmp_path, capsys):
+    long_name = "a rather long run name that used to be cut in the middle of a word"
+    first = make_run(tmp_path / "here", long_name, created=2000.0)
+    second = make_run(tmp_path / "there", "short", "vit", created=1000.0)
+    assert cli.main(["runs", str(tmp_path / "here"), str(second), "--runs-dir", str(tmp_path / "here")]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 2  # each run once, though its folder was given twice
+    assert rows[0].startswith(long_name + "  ") and rows[0].endswith(str(first))
+    assert rows[1].startswith("short ") and rows[1].endswith(str(second))
+    assert header.index("FAMILY") == rows[0].index("decoder") == rows[1].index("vit")  # one column width
+
+
+def test_output_folder_checks_refuse_in_one_line(tmp_path):
+    run = make_run(tmp_path, "earlier")
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "others").mkdir()
+    (tmp_path / "others" / "notes.txt").write_text("x")
+    cases = [(run, "already holds a run"), (tmp_path / "a-file", "is a file"),
+             (tmp_path / "a-file" / "run", "is a file, not a folder"), (tmp_path / "others", "holds other files")]
+    for folder, message in cases:
+        with pytest.raises(RunsError, match=message) as caught:
+            check_output_folder(folder)
+        assert "\n" not in str(caught.value) and len(str(caught.value)) <= 300
+    check_output_folder(run, overwrite=True)
+    check_output_folder(tmp_path / "new" / "deeper")
+    (tmp_path / "empty").mkdir()
+    check_output_folder(tmp_path / "empty")
+
+
+def test_claim_refuses_a_folder_in_use_and_overwrite_replaces_only_under_the_lock(tmp_path):
+    spec = RunSpec.model_validate({"name": "second", "model": {"family": "vit"}})
+    run = make_run(tmp_path, "first")
+    (run / "checkpoint").mkdir()
+    (run / "checkpoint" / "state.json").write_text("{}")
+    with pytest.raises(RunsError, match="already holds a run"):
+        claim_run_dir(run, spec)
+    held = lock_run_dir(run)
+    with pytest.raises(RunsError, match="in use"):
+        claim_run_dir(run, spec, overwrite=True)
+    with pytest.raises(RunsError, match="in use"):
+        delete_run(run, tmp_path)  # never delete a run that is training
+    held.release()
+    lock = claim_run_dir(run, spec, overwrite=True)
+    assert sorted(p.name for p in run.iterdir()) == sorted([LOCK_FILE, "preset.json", "run.json"])
+    assert read_run_info(run)["name"] == "second"
+    lock.release()
+
+
+def test_a_killed_process_never_leaves_its_run_folder_locked(tmp_path):
+    run = make_run(tmp_path, "busy")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from playground.training.runs import lock_run_dir; "
+                               "lock = lock_run_dir(Path(sys.argv[1])); print('locked', flush=True); time.sleep(600)",
+         str(run)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RunsError, match="in use"):
+            lock_run_dir(run)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=60)
+    lock_run_dir(run).release()
+
+
+def test_checkpoint_folder_says_what_is_missing_without_loading(tmp_path):
+    run = make_run(tmp_path, "young")
+    for folder, message in [(tmp_path / "nowhere", "no run folder at"), (tmp_path / "nowhere" / ".." / "x", "no run"),
+                            (run, "has no checkpoint yet"), (tmp_path, "not a run folder")]:
+        with pytest.raises(RunsError, match=message):
+            checkpoint_folder(folder)
+    write_run_info(run, {"status": "diverged"})
+    with pytest.raises(RunsError, match="diverged before its first good one"):
+        checkpoint_folder(run)
+    (run / "checkpoint").mkdir()
+    (run / "checkpoint" / "state.json").write_text("{}")
+    assert checkpoint_folder(run) == checkpoint_folder(run / "checkpoint") == run / "checkpoint"
