@@ -26,6 +26,16 @@ def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | Non
     return target
 
 
+def ask_html_path(parent: QWidget, name: str) -> Path | None:
+    """A save dialog for the offline attention page (`name`.html); a function so tests can answer it."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the attention views as one HTML page", f"{name}.html",
+                                          "Web page (*.html)")
+    if not path:
+        return None
+    target = Path(path)
+    return target if target.suffix.lower() == ".html" else target.with_suffix(".html")
+
+
 def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title: str = "") -> Path:
     generator = QSvgGenerator()
     generator.setFileName(str(path))

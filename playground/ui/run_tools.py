@@ -23,6 +23,7 @@ from playground.training.runs import (
 )
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
+from playground.ui.exporting import ask_html_path
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
@@ -65,6 +66,7 @@ class Host(Protocol):
     def save_as(self) -> bool: ...
 
 EXPORT_KEY = "export-model"
+HTML_KEY = "export-attention-html"
 METRICS_KEY = "export-metrics"
 
 
@@ -144,6 +146,9 @@ class RunTools:
         for name, text, slot, tip in (
             ("exportModelAction", "&Model as Hugging Face folder…", self.export_model,
              "Save the current run's checkpoint and write a folder transformers loads with from_pretrained."),
+            ("exportAttentionHtmlAction", "&Attention views as one HTML page…", self.export_attention_html,
+             "The grid, the head view and the steps of the Inside attention tab's input in one file that opens "
+             "in any browser, offline: to hand to students."),
             ("exportLossPngAction", "&Loss plot as PNG…", lambda: self.export_loss("png"), "The loss plot as an image."),
             ("exportLossSvgAction", "Loss plot as &SVG…", lambda: self.export_loss("svg"), "The loss plot as vectors."),
             ("exportMetricsAction", "Metrics as &CSV…", self.export_metrics,
@@ -180,6 +185,8 @@ class RunTools:
             self.tryIt.on_result(results[TRY_IT_KEY])
         if EXPORT_KEY in results:
             self._exported(results[EXPORT_KEY])
+        if HTML_KEY in results:
+            self._html_written(results[HTML_KEY])
         if METRICS_KEY in results:
             self._metrics_copied(results[METRICS_KEY])
 
@@ -251,6 +258,34 @@ class RunTools:
             return
         self._say(f"Exported a {result.architecture} to {result.folder} (transformers loads it with from_pretrained; "
                   f"largest logit difference {result.max_abs_diff:.1e}).", "info", 15000)
+
+    def export_attention_html(self) -> bool:
+        worker = self._current_run()
+        if worker is None:
+            self._say("No attention yet: train at least one step (Play or Step), then save the page. A past run: "
+                      "playground attention RUN_FOLDER --out views.html", "warning")
+            return False
+        path = ask_html_path(self.window, f"{worker.run_dir.name}-attention")
+        if path is None:
+            return False
+        inside = self.window.inside
+        text, layer, head = inside.inputEdit.text().strip() or None, inside.layer, inside.head
+
+        def job(session: Any) -> Any:
+            from playground.viz.html import save_attention_html
+
+            return save_attention_html(session, path, text, layer, head)
+
+        worker.submit(HTML_KEY, job)
+        self.window.statusBar().showMessage(f"Writing the attention page {path.name}…")
+        return True
+
+    def _html_written(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self._say(f"Could not write the attention page: {result}", "error")
+            return
+        self._say(f"Saved the attention views to {result}: one file, opens in any browser without a network.",
+                  "info", 15000)
 
     def export_loss(self, suffix: str) -> Path | None:
         path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", "loss", suffix)
