@@ -98,7 +98,7 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--input", "1 2", "--out", "x.gif"], "drop --input"),
     (["--view", "steps", "--out", "x.gif"], "needs the model"),
-    (["--out", "x.jpg"], "must end in .png, .svg or .gif"),
+    (["--out", "x.jpg"], "must end in .png, .svg, .gif or .html"),
     (["--view", "steps", "--layer", "7", "--out", "x.png"], "layer 7 does not exist: this model has layers 1..2"),
     (["--view", "steps", "--layer", "0", "--out", "x.png"], "layer 0 does not exist: this model has layers 1..2"),
     (["--view", "steps", "--head", "3", "--out", "x.png"], "head 3 does not exist: this model has heads 1..2"),
