@@ -96,12 +96,12 @@ def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, 
     normal = QApplication.font().pointSizeF()
     label = window.stepLabel
     window.presentAction.trigger()
-    assert window.presentAction.isChecked() and QApplication.font().pointSizeF() == pytest.approx(1.5 * normal)
-    qtbot.waitUntil(lambda: label.font().pointSizeF() == pytest.approx(1.5 * normal), timeout=5000)
+    assert window.presentAction.isChecked() and QApplication.font().pointSizeF() == pytest.approx(1.3 * normal)
+    qtbot.waitUntil(lambda: label.font().pointSizeF() == pytest.approx(1.3 * normal), timeout=5000)
     window.zoomOutAction.trigger()
-    assert QApplication.font().pointSizeF() == pytest.approx(1.3 * normal) and not window.presentAction.isChecked()
+    assert QApplication.font().pointSizeF() == pytest.approx(1.15 * normal) and not window.presentAction.isChecked()
     window.close()
     again = open_window(make_spec(TINY))  # the same settings: the zoom is remembered
-    assert again.zoom == pytest.approx(1.3)
+    assert again.zoom == pytest.approx(1.15)
     again.zoomResetAction.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(normal)

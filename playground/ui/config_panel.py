@@ -182,7 +182,7 @@ class ConfigPanel(QWidget):
         return box
 
     def _estimates_group(self) -> QGroupBox:
-        box = QGroupBox("Estimates (no model built)", self)
+        box = QGroupBox("Estimates", self)  # worked out from the settings (the tooltip says so), model or not
         box.setToolTip(TIPS["estimates"])
         form = self._form(box)
         self.paramCountLabel = QLabel(box)

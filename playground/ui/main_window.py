@@ -67,8 +67,9 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
-PRESENTATION_ZOOM = 1.5  # readable from the back of a room on a 1280x720 projector
+PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
 
 
 def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
@@ -166,7 +167,7 @@ class MainWindow(QMainWindow):
         self._gap_cost_s = 0.0  # how long a refresh in a gap takes (a moving average)
 
         self.config = ConfigPanel(spec, self)
-        self.config.setMinimumWidth(310)
+        self.config.setMinimumWidth(CONFIG_WIDTH)
         self.config.sigSpecChanged.connect(self._on_spec_changed)
 
         right = QWidget(self)
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1280, 800)
         self._restore_window_state()
+        self._fit_to_screen()
         if not views_after_paint:
             self.build_views()
 
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
         # The exact step is in the label beside it. A percentage changes 100 times a run, and Qt repaints a
         # progress bar (synchronously, ~0.8 ms here) only when its text or its filled width changes.
         self.progressBar.setFormat("%p%")
-        self.progressBar.setMinimumWidth(160)
+        self.progressBar.setMinimumWidth(100)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("stepLabel")
         self.speedLabel = QLabel(bar)
@@ -765,6 +767,7 @@ class MainWindow(QMainWindow):
         font = QFont(normal)
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
+        self.config.setMinimumWidth(round(CONFIG_WIDTH * self.zoom))  # its labels and values grow with the font
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
 
@@ -800,6 +803,15 @@ class MainWindow(QMainWindow):
         if geometry:
             self.restoreGeometry(geometry)
         self._restore_splitter("window/mainSplitter", self.mainSplitter)
+
+    def _fit_to_screen(self) -> None:
+        """Never larger than the screen's free area: on a 1280x720 projector the status bar stays on screen."""
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        if self.width() > free.width() or self.height() > free.height():
+            self.resize(min(self.width(), free.width()), min(self.height(), free.height()))
 
     def _restore_views_state(self) -> None:
         self._restore_splitter("window/centreSplitter", self.centreSplitter)
