@@ -144,16 +144,20 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
     assert panel.hover.text().startswith("layer 1 · head 2 · query '⏎' (#4) → key 'b' (#1)")
 
 
-def test_a_long_prediction_wraps_instead_of_widening_the_enlarged_heads_pane(qtbot):
+def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 500)
     panel.show()
     base = snapshot(T=64)
     panel.set_snapshot(AttentionSnapshot(base.step, base.weights, base.labels, prediction="ab \n" * 16))
+    qtbot.wait(20)
     label = panel.detail.prediction
     assert "a" in label.text() and "␣" in label.text() and "⏎" in label.text()
+    assert label.text().endswith("…") and label.toolTip().endswith("⏎")  # the whole output is in the tooltip
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     assert label.minimumSizeHint().width() < 100  # unbroken, the 64 tokens needed ~460 px
+    assert label.height() < 2 * label.fontMetrics().height()  # one line, not three
 
 
 def test_weight_colours_are_the_colour_bars_scale():

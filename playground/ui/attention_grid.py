@@ -11,10 +11,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from playground.ui.plotting import heatmap_plot  # also applies row-major images, white background
+# (heatmap_plot also applies row-major images and the white background)
+from playground.ui.plotting import follow_font, heatmap_plot, point_size, sized_font, style_axes
 from playground.training.events import AttentionSnapshot
 from playground.ui.tooltips import TIPS
 from playground.viz.canvas import show_token
@@ -27,7 +29,9 @@ LEVELS = (0.0, 1.0)
 LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
-TICK_SPACING_PX = 15  # at least this many pixels between two token labels on the large view
+TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
+MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
+HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
 
 
 def weight_colours(weights: np.ndarray) -> np.ndarray:
@@ -36,9 +40,56 @@ def weight_colours(weights: np.ndarray) -> np.ndarray:
     return LUT[index]
 
 
-def _ticks(labels: list[str], limit: int) -> list[list[tuple[float, str]]]:
-    every = max(1, math.ceil(len(labels) / limit))
+def label_every(shown: float, pixels: float, widest: float, height: float) -> int:
+    """Label every k-th token so that the labels of `shown` tokens, `pixels` wide (or tall) on screen, never
+    overlap: k is the same on both axes, so rows and columns name the same tokens."""
+    per_token = pixels / max(1.0, shown)
+    room = max(widest, height) + TICK_GAP_PX
+    return max(1, math.ceil(room / max(per_token, 1e-6)))
+
+
+def token_ticks(labels: list[str], every: int) -> list[list[tuple[float, str]]]:
+    """Tick labels at every `every`-th token's centre (pyqtgraph's setTicks format)."""
     return [[(i + 0.5, show_token(t)) for i, t in enumerate(labels) if i % every == 0]]
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in "…" when it is too wide, never clipped; the whole text is its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(10, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(10, super().minimumSizeHint().height())  # it elides: its text never sets the pane's width
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._elide()
+
+
+def _head_label(head: int, heads: int) -> str:
+    return f"h{head + 1}" if heads > 8 else f"head {head + 1}"  # a 12-head BERT layer must fit the width
+
+
+def _layer_label(layer: int, layers: int) -> str:
+    # Turned on its side, "layer 12" is taller than a tile of a 12-layer grid at 720 px: "L12" is not.
+    return f"L{layer + 1}" if layers > 4 else f"layer {layer + 1}"
 
 
 class AttentionGrid(pg.GraphicsLayoutWidget):
@@ -47,9 +98,13 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     sigHeadClicked = Signal(int, int)
     sigHover = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, min_tile: int = 8, scrolled: bool = False) -> None:
+        """`min_tile`: the smallest a tile gets, in pixels. `scrolled`: the grid sits in a scroll area, so it keeps
+        the size its layout needs (and the scroll area shows the rest); otherwise it shrinks with its pane."""
         super().__init__(parent)
         self.setObjectName("attentionGrid")
+        self.min_tile = min_tile
+        self.scrolled = scrolled
         self.setToolTip(TIPS["attention"])
         self.setBackground("w")
         self.ci.layout.setSpacing(4)
@@ -62,11 +117,22 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.placeholder = self._add_placeholder()
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
+        follow_font(self, self._follow_font)
 
     def _add_placeholder(self) -> pg.LabelItem:
         # Two lines: a scene label never wraps, and one line was cut off in the Head roles tab's narrow pane.
         return self.addLabel("Press Play (Space) or Step (→)<br>to see the attention of each head.",
-                             color="#555", size="11pt")
+                             color="#555", size=f"{point_size(1.2):.1f}pt")
+
+    def _follow_font(self) -> None:
+        """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
+        if self._shape is None:
+            self.clear_grid()
+            return
+        snap = self.snapshot
+        self._build(*self._shape)
+        if snap is not None:
+            self.set_snapshot(snap)
 
     def set_snapshot(self, snap: AttentionSnapshot) -> None:
         layers, heads, T, _ = snap.weights.shape
@@ -82,6 +148,15 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.clear()
         self.views, self.images, self.colorBar, self._shape, self.snapshot = [], [], None, None, None
         self.placeholder = self._add_placeholder()
+        self.setMinimumSize(0, 0)
+
+    def _fit_minimum(self) -> None:
+        """The widget is at least as large as its layout's minimum (tiles of `min_tile` pixels, their labels,
+        the colour bar): a scroll area around the grid then shows the rest, and no last row is cut."""
+        self.ci.layout.activate()
+        needed = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        frame = 2 * self.frameWidth() + 2
+        self.setMinimumSize(math.ceil(needed.width()) + frame, math.ceil(needed.height()) + frame)
 
     def select(self, layer: int, head: int) -> None:
         if not self.views:
@@ -100,16 +175,16 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.clear()
         self.placeholder = None
         self.views, self.images = [], []
-        short = heads > 8  # a 12-head BERT layer must fit the panel's width: "h12" instead of "head 12"
+        size = f"{point_size():.1f}pt"
         for h in range(heads):
-            self.addLabel(f"h{h + 1}" if short else f"head {h + 1}", row=0, col=h + 1, color="#333", size="9pt")
+            self.addLabel(_head_label(h, heads), row=0, col=h + 1, color="#333", size=size)
         for l in range(layers):
-            self.addLabel(f"layer {l + 1}", row=l + 1, col=0, angle=-90, color="#333", size="9pt")
+            self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, color="#333", size=size)
             row_views, row_images = [], []
             for h in range(heads):
                 vb = self.addViewBox(row=l + 1, col=h + 1, lockAspect=True, enableMouse=False, enableMenu=False,
                                      invertY=True, border=TILE_PEN)
-                vb.setMinimumSize(8, 8)  # tiles shrink with the panel rather than clip the last heads
+                vb.setMinimumSize(self.min_tile, self.min_tile)  # tiles shrink to this, then the grid scrolls
                 img = pg.ImageItem(weight_colours(np.zeros((T, T))), autoLevels=False)
                 vb.addItem(img)
                 vb.setRange(xRange=(0, T), yRange=(0, T), padding=0)
@@ -117,10 +192,14 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
                 row_images.append(img)
             self.views.append(row_views)
             self.images.append(row_images)
-        self.colorBar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=14,
-                                        label="attention weight")  # a legend only: the tiles come coloured
+        # A legend only: the tiles come coloured.
+        self.colorBar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=14)
+        self.colorBar.axis.setTickFont(sized_font())
+        self.colorBar.axis.setLabel("attention weight", **{"font-size": size})
         self.addItem(self.colorBar, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads, T)
+        if self.scrolled:
+            self._fit_minimum()
         self.select(*self.selected)
 
     # ----- interaction --------------------------------------------------------------------------
@@ -162,12 +241,14 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
 
 
 class HeadDetail(QWidget):
-    """One head, large, with the tokens on both axes; and for the ViT the probe image with its patches."""
+    """One head, large, with the tokens on both axes; and for the ViT the probe image with its patches.
+    The mouse wheel zooms into the heatmap (a long input's every token gets its label), a double click zooms out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attentionDetail")
-        self.setToolTip(TIPS["attention_detail"])
+        self.setToolTip(TIPS["attention_detail"] + " Each row sums to 1. The mouse wheel zooms in (every token gets "
+                        "its label), a double click shows the whole matrix again.")
         self.snapshot: AttentionSnapshot | None = None
         self.layer = self.head = 0
 
@@ -185,15 +266,19 @@ class HeadDetail(QWidget):
         self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=True)
         self.plot.setBackground("w")
         item = self.plot.getPlotItem()
+        item.setMouseEnabled(True, True)  # wheel zoom; the limits keep the view on the matrix
         self.image = pg.ImageItem(autoLevels=False)
         item.addItem(self.image)
         self.bar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=12)
         self.bar.setImageItem([], insert_in=item)  # placed beside the plot, linked to no image (see LUT)
         self._ticked: tuple | None = None  # what the axes' token labels were made from
+        self._size = 0  # the number of tokens the view is framed for
+        item.vb.sigRangeChanged.connect(lambda *_: self._label_axes())
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
 
         # Plain text, set for every snapshot while training: rich text was laid out again each time (a
         # QTextDocument per label), 3 ms of a 15 ms paint gap in the window for the title and the prediction.
-        self.title = QLabel("Click a head on the left to see it here.", self)
+        self.title = QLabel(self)
         self.title.setObjectName("headTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
@@ -203,11 +288,9 @@ class HeadDetail(QWidget):
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("headReadout")
         self.readout.setWordWrap(True)
-        self.prediction = QLabel("", self)
+        # One line that elides: a model's output at 64 positions wrapped to three lines and pushed the plot up.
+        self.prediction = ElidedLabel(self)
         self.prediction.setObjectName("predictionLabel")
-        self.prediction.setTextFormat(Qt.TextFormat.PlainText)
-        self.prediction.setWordWrap(True)
-        self.prediction.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
@@ -216,8 +299,21 @@ class HeadDetail(QWidget):
         layout.addWidget(self.plot, 5)
         layout.addWidget(self.readout)
         layout.addWidget(self.prediction)
-        self.plot.setVisible(False)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
+        follow_font(self, self._follow_font)
+        self.clear()
+
+    def clear(self) -> None:
+        """No model: an empty state, nothing of the last one (heatmap, labels, readout, prediction)."""
+        self.snapshot = None
+        self.image.clear()
+        self.plot.setVisible(False)
+        self.probe.setVisible(False)
+        self._ticked = None
+        self._size = 0
+        self.title.setText("Click a head on the left to see it here.")
+        self.readout.setText(" ")
+        self.prediction.set_full_text("")
 
     def show_head(self, snap: AttentionSnapshot | None, layer: int, head: int) -> None:
         self.snapshot, self.layer, self.head = snap, layer, head
@@ -227,35 +323,56 @@ class HeadDetail(QWidget):
         layer, head = min(layer, layers - 1), min(head, heads - 1)
         self.plot.setVisible(True)
         self.image.setImage(weight_colours(snap.weights[layer, head]), autoLevels=False)
-        item = self.plot.getPlotItem()
+        if self._size != T:  # a new input length: show all of it (otherwise the user's zoom stays)
+            self._size = T
+            self._frame_all()
         self._label_axes()
-        item.setRange(xRange=(0, T), yRange=(0, T), padding=0.01)
-        self.title.setText(f"Layer {layer + 1}, head {head + 1} at step {snap.step:,} ({T} tokens; each row sums to 1)")
+        self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · {T} tokens")
         self._show_probe(snap)
-        if snap.prediction:
-            if snap.image is not None or len(snap.prediction) != T:
-                # Whitespace runs as one space, as when this label was rich text: a decoded text's
-                # newlines would otherwise change the label's height, and relayout the pane, between snapshots.
-                self.prediction.setText(f"Prediction: {' '.join(snap.prediction.split())}")
-            else:
-                # A break chance between any two tokens: unbroken, 64 tokens were one word ~460 px wide, which
-                # pinned the pane at that width and moved the splitter when the glyphs' widths changed.
-                guesses = "\u200b".join(show_token(snap.prediction))
-                self.prediction.setText(f"Model's output at each position: {guesses}")
+        if not snap.prediction:
+            self.prediction.set_full_text("")
+        elif snap.image is not None or len(snap.prediction) != T:
+            self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
+        else:
+            self.prediction.set_full_text(f"Model's output at each position: {show_token(snap.prediction)}")
+
+    def _frame_all(self) -> None:
+        vb = self.plot.getPlotItem().vb
+        T = self._size
+        vb.setLimits(minXRange=min(T, 4), minYRange=min(T, 4))  # (bounds would fight the locked aspect)
+        vb.setRange(xRange=(0, T), yRange=(0, T), padding=0.01)
+
+    def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
+        if event.double() and self._size:
+            self._frame_all()
 
     def _label_axes(self) -> None:
-        """Token labels on both axes, thinned out so they never overlap."""
+        """Token labels on both axes: every k-th token of the part on screen, the same k for rows and columns."""
         if self.snapshot is None:
             return
-        side = min(self.plot.width(), self.plot.height()) - 60
         labels = self.snapshot.labels
-        if self._ticked == (labels, side):  # the probe input rarely changes: new ticks would redraw both axes
+        vb = self.plot.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        pixels = min(vb.width(), vb.height())
+        shown = max(x1 - x0, y1 - y0)
+        fm = QFontMetricsF(self.plot.getPlotItem().getAxis("bottom").style["tickFont"] or self.font())
+        widest = max((fm.horizontalAdvance(show_token(t)) for t in labels), default=8.0)
+        every = label_every(shown, pixels, widest, fm.height())
+        key = (tuple(labels), every)
+        if self._ticked == key:  # the probe input rarely changes: new ticks would redraw both axes
             return
-        self._ticked = (labels, side)
-        widest = max((self.fontMetrics().horizontalAdvance(show_token(t)) for t in labels), default=8)
+        self._ticked = key
+        ticks = token_ticks(labels, every)
         item = self.plot.getPlotItem()
-        item.getAxis("left").setTicks(_ticks(labels, max(4, side // TICK_SPACING_PX)))
-        item.getAxis("bottom").setTicks(_ticks(labels, max(2, side // max(TICK_SPACING_PX, widest + 6))))
+        item.getAxis("left").setTicks(ticks)
+        item.getAxis("bottom").setTicks(ticks)
+
+    def _follow_font(self) -> None:
+        item = self.plot.getPlotItem()
+        style_axes(item)
+        self.bar.axis.setTickFont(sized_font())
+        self._ticked = None
+        self._label_axes()
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
@@ -296,19 +413,26 @@ class HeadDetail(QWidget):
 
 
 class AttentionPanel(QWidget):
-    """The Attention tab: the grid on the left, the selected head large on the right."""
+    """The Attention tab: the grid on the left (it scrolls when its tiles would get too small), the selected
+    head large on the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attentionPanel")
-        self.grid = AttentionGrid(self)
+        self.grid = AttentionGrid(self, min_tile=MIN_TILE_PX, scrolled=True)
         self.detail = HeadDetail(self)
-        self.hover = QLabel("Hover a heatmap to read a weight; click a head to enlarge it.", self)
+        self.hover = QLabel(HOVER_HINT, self)
         self.hover.setObjectName("attentionReadout")
+        self.hover.setWordWrap(True)
+        self.gridScroll = QScrollArea(self)
+        self.gridScroll.setObjectName("attentionGridScroll")
+        self.gridScroll.setWidgetResizable(True)
+        self.gridScroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.gridScroll.setWidget(self.grid)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.grid, 1)
+        left_layout.addWidget(self.gridScroll, 1)
         left_layout.addWidget(self.hover)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("attentionSplitter")
@@ -331,13 +455,10 @@ class AttentionPanel(QWidget):
         self.detail.show_head(snap, layer, head)
 
     def clear(self) -> None:
+        """The model is gone: empty grid and head, and no readout of its weights."""
         self.grid.clear_grid()
-        self.detail.snapshot = None
-        self.detail.image.clear()
-        self.detail.plot.setVisible(False)
-        self.detail.probe.setVisible(False)
-        self.detail.title.setText("Click a head on the left to see it here.")
-        self.detail.prediction.setText("")
+        self.detail.clear()
+        self.hover.setText(HOVER_HINT)
 
     def _on_head(self, layer: int, head: int) -> None:
         self.detail.show_head(self.grid.snapshot, layer, head)

@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from playground.ui import plotting  # noqa: F401 - row-major images, white background
 from playground.training.events import MetricsEvent
+from playground.ui.plotting import follow_font, point_size, style_axes
 from playground.ui.tooltips import TIPS
 
 # Curves with thousands of points are drawn 1 px wide: Qt's raster engine strokes any wider pen as polygons,
@@ -69,6 +69,9 @@ class Series:
 
 TICK_STEPS = (1, 2, 2.5, 5)  # x 10^k: the loss axis's frame is whole multiples of one of these
 STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends (at most a third left empty)
+# A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it.
+LOG_FLOOR = 1e-4
+EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or Step (→)."
 
 
 def nice_ceiling(value: float, ladder: tuple[float, ...] = TICK_STEPS) -> float:
@@ -81,7 +84,8 @@ def loss_frame(last_step: float, low: float, high: float, log_y: bool) -> tuple[
     """(x0, x1, y0, y1) the loss plot auto-ranges to: steps from 0 to a round number, losses rounded out to
     whole tick steps (quarter decades on a log axis). It changes a few times a run, not at every redraw."""
     x1 = nice_ceiling(max(last_step, 10.0), STEP_ENDS)
-    if log_y and low > 0:
+    if log_y:
+        low, high = max(low, LOG_FLOOR), max(high, LOG_FLOOR)
         return 0.0, x1, 10 ** (math.floor(4 * math.log10(low)) / 4), 10 ** (math.ceil(4 * math.log10(high)) / 4)
     step = nice_ceiling(max(high - low, 1e-6) / 4)
     return 0.0, x1, math.floor(low / step) * step, math.ceil(high / step) * step
@@ -108,7 +112,9 @@ class LossPanel(QWidget):
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
-        plot.addLegend(offset=(-10, 10))
+        # The legend sits under the step axis, in a row of the plot's layout of its own: it never covers a curve.
+        plot.legend = pg.LegendItem(colCount=4, frame=False)
+        plot.layout.addItem(plot.legend, 4, 1)
         self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
         self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                    symbolBrush="#d62728", symbolPen=None)
@@ -136,6 +142,9 @@ class LossPanel(QWidget):
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
+        self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
+        self._empty = pg.TextItem(EMPTY_TEXT, color="#555", anchor=(0.5, 0.5))
+        plot.addItem(self._empty, ignoreBounds=True)
 
         self.logCheck = QCheckBox("log scale", self)
         self.logCheck.setObjectName("logCheck")
@@ -162,6 +171,10 @@ class LossPanel(QWidget):
                 widget.getPlotItem().getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._proxies = [pg.SignalProxy(w.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse(w))
                          for w in (self.lossPlot, self.accuracyPlot)]
+        plot.vb.sigResized.connect(self._place_empty_text)
+        follow_font(self, self._follow_font)
+        self._empty.setVisible(False)
+        self._show_empty(True)
 
     # ----- data ---------------------------------------------------------------------------------
     def add_metrics(self, events: list[MetricsEvent]) -> None:
@@ -192,14 +205,19 @@ class LossPanel(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
-        self.trainCurve.setData(self.train.x, self.train.y)
-        for curve, series in ((self.valCurve, self.val), (self.accCurve, self.acc)):
+        self.trainCurve.setData(self.train.x, self._shown_y(self.train.y))
+        for curve, series, losses in ((self.valCurve, self.val, True), (self.accCurve, self.acc, False)):
             if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
-                curve.setData(series.x, series.y)
+                curve.setData(series.x, self._shown_y(series.y) if losses else series.y)
+        self._show_empty(not self.train.n and not self.val.n and not self.overlays)
         self.accuracyPlot.setVisible(self.show_accuracy and self.acc.n > 0)
         self._update_frame()
         self._dirty = False
         self._drawn_at = time.monotonic()
+
+    def _shown_y(self, losses: np.ndarray) -> np.ndarray:
+        """Losses as the plot draws them: on a log axis, those at or below LOG_FLOOR at the floor."""
+        return np.maximum(losses, LOG_FLOOR) if self.logCheck.isChecked() else losses
 
     def _update_frame(self) -> None:
         losses = np.concatenate([self.train.y, self.val.y])  # finite only: add_metrics keeps no inf or nan
@@ -220,23 +238,31 @@ class LossPanel(QWidget):
         self._framed = None
         self._dirty = False
         self.accuracyPlot.setVisible(False)
+        self._cursor.setVisible(False)
         self.readout.setText(" ")
+        self._show_empty(not self.overlays)
 
     def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray) -> pg.PlotDataItem:
         """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
         self.remove_overlay(name)
         colour = OVERLAY_COLOURS[len(self.overlays) % len(OVERLAY_COLOURS)]
-        curve = self.lossPlot.getPlotItem().plot(np.asarray(steps, dtype=float), np.asarray(losses, dtype=float),
-                                                 name=name, pen=pg.mkPen(colour, width=1))
+        data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+        curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name,
+                                                 pen=pg.mkPen(colour, width=1))
         self.overlays[name] = curve
+        self._overlay_data[name] = data
+        self._show_empty(False)
         return curve
 
     def remove_overlay(self, name: str) -> None:
         curve = self.overlays.pop(name, None)
+        self._overlay_data.pop(name, None)
         if curve is not None:
             self.lossPlot.getPlotItem().removeItem(curve)
+        self._show_empty(not self.train.n and not self.val.n and not self.overlays)
 
     def clear_overlays(self) -> None:
+        """Take every past run's curve off the plot (the window does it when the preset or family changes)."""
         for name in list(self.overlays):
             self.remove_overlay(name)
 
@@ -251,7 +277,35 @@ class LossPanel(QWidget):
     # ----- interaction --------------------------------------------------------------------------
     def _on_log(self, on: bool) -> None:
         self.lossPlot.getPlotItem().setLogMode(y=on)
-        self._update_frame()  # log axes round to quarter decades
+        self.valCurve.setData([], [])  # redrawn below with the losses clipped (or not) for this axis
+        for name, (steps, losses) in self._overlay_data.items():
+            self.overlays[name].setData(steps, self._shown_y(losses))
+        self.redraw()  # log axes round the frame to quarter decades
+
+    def _show_empty(self, empty: bool) -> None:
+        """An empty plot says how to fill it and shows no made-up 0 to 1 axes."""
+        if empty == self._empty.isVisible():
+            return
+        self._empty.setVisible(empty)
+        for side in ("left", "bottom"):
+            self.lossPlot.getPlotItem().getAxis(side).setStyle(showValues=not empty)
+        if empty:
+            self._place_empty_text()
+
+    def _place_empty_text(self) -> None:
+        if self._empty.isVisible():
+            (x0, x1), (y0, y1) = self.lossPlot.getPlotItem().vb.viewRange()
+            self._empty.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def _follow_font(self) -> None:
+        """Axes, legend and the empty plot's text in the application font (presentation mode enlarges it)."""
+        for widget in (self.lossPlot, self.accuracyPlot):
+            style_axes(widget.getPlotItem())
+        legend = self.lossPlot.getPlotItem().legend
+        legend.setLabelTextSize(f"{point_size():.1f}pt")
+        for pen_item, label in legend.items:
+            label.setText(label.text, size=f"{point_size():.1f}pt")
+        self._empty.setFont(self.font())
 
     def _on_mouse(self, widget: pg.PlotWidget):
         def handler(args: tuple) -> None:

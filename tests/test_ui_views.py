@@ -1,0 +1,168 @@
+"""Issue 21 in the views: readable at 1280x720 and in presentation mode, the log axis at a loss of 0, empty states.
+
+Canned events and snapshots: no training, no torch."""
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication
+
+from playground.training.events import AttentionSnapshot, MetricsEvent
+from playground.ui.attention_grid import HOVER_HINT, AttentionPanel, label_every
+from playground.ui.loss_panel import LOG_FLOOR, LossPanel
+
+
+def metrics(step, loss, val=None):
+    return MetricsEvent(step=step, max_steps=400, train_loss=loss, lr=1e-3, throughput=1000.0, unit="tokens",
+                        elapsed_s=0.0, eta_s=0.0, val_loss=val)
+
+
+def snapshot(layers, heads, labels, step=10, prediction=""):
+    T = len(labels)
+    rng = np.random.default_rng(0)
+    w = rng.random((layers, heads, T, T)).astype(np.float32) ** 4
+    w /= w.sum(-1, keepdims=True)
+    return AttentionSnapshot(step=step, weights=w, labels=list(labels), prediction=prediction)
+
+
+@pytest.fixture
+def presentation_font(qapp):
+    """The application font at twice its size, as presentation mode sets it; restored afterwards."""
+    before = QApplication.font()
+    big = QApplication.font()
+    big.setPointSizeF(before.pointSizeF() * 2)
+    QApplication.setFont(big)
+    yield big
+    QApplication.setFont(before)
+
+
+# ----- the loss plot --------------------------------------------------------------------------------
+def test_a_loss_of_exactly_zero_keeps_the_log_axis_on_the_curves(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 300)
+    panel.show()
+    losses = [max(0.0, 2.0 - 0.02 * s) for s in range(1, 201)]  # reaches 0 at step 100, stays there
+    panel.add_metrics([metrics(s, loss, val=loss if s % 50 == 0 else None) for s, loss in enumerate(losses, 1)])
+    panel.logCheck.setChecked(True)
+    qtbot.wait(20)
+    (_, _), (y0, y1) = panel.lossPlot.getPlotItem().vb.viewRange()  # log10 units on a log axis
+    assert -5 < y0 < np.log10(LOG_FLOOR) and np.log10(2.0) < y1 < 1  # not 1e-5..1e5: the curves fill the plot
+    _, drawn = panel.trainCurve.getData()  # pyqtgraph's log10 of what the panel handed it
+    assert np.isfinite(drawn).all() and drawn.min() == pytest.approx(np.log10(LOG_FLOOR))
+    assert panel.train.y.min() == 0.0  # the read-out still has the true loss
+    panel.show_readout(150)
+    assert "train 0.0000" in panel.readout.text()
+    panel.logCheck.setChecked(False)
+    assert panel.trainCurve.getData()[1].min() == 0.0
+
+
+def test_an_empty_loss_plot_shows_how_to_fill_it_and_no_made_up_axis(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 300)
+    panel.show()
+    bottom = panel.lossPlot.getPlotItem().getAxis("bottom")
+    assert panel._empty.isVisible() and not bottom.style["showValues"]
+    panel.add_metrics([metrics(1, 2.0), metrics(2, 1.9)])
+    assert not panel._empty.isVisible() and bottom.style["showValues"]
+    panel.clear()
+    assert panel._empty.isVisible() and not bottom.style["showValues"]
+
+
+def test_the_legend_sits_outside_the_plotting_area(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 300)
+    panel.show()
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s, val=2.9 if s == 50 else None) for s in range(1, 60)])
+    panel.add_overlay("an old run", np.arange(50), np.linspace(3, 1, 50))
+    qtbot.wait(20)
+    plot = panel.lossPlot.getPlotItem()
+    legend, area = plot.legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+    assert [label.text for _, label in plot.legend.items] == ["train", "validation", "an old run"]
+    assert legend.height() > 0 and not legend.intersects(area)
+
+
+def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    axis = panel.lossPlot.getPlotItem().getAxis("left")
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(presentation_font.pointSizeF())
+    smaller = QApplication.font()
+    smaller.setPointSizeF(presentation_font.pointSizeF() / 2)
+    QApplication.setFont(smaller)
+    qtbot.waitUntil(lambda: axis.style["tickFont"].pointSizeF() == pytest.approx(smaller.pointSizeF()))
+
+
+# ----- attention ------------------------------------------------------------------------------------
+def test_a_twelve_layer_grid_scrolls_instead_of_cutting_its_last_row(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 330)  # the tab's height at 1280 x 720
+    panel.show()
+    panel.set_snapshot(snapshot(12, 12, [f"w{i}" for i in range(8)]))
+    qtbot.wait(50)
+    scroll = panel.gridScroll.verticalScrollBar()
+    assert scroll.maximum() > 0  # the rest of the grid is a scroll away
+    last = panel.grid.mapFromScene(panel.grid.views[11][11].sceneBoundingRect()).boundingRect()
+    assert panel.grid.rect().contains(last)  # the grid is tall (and wide) enough for its last tile: nothing cut
+    assert scroll.maximum() + panel.gridScroll.viewport().height() >= last.bottom()
+
+
+def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    labels = [f"tok{i:02d}" for i in range(64)]
+    panel.set_snapshot(snapshot(1, 1, labels))
+    qtbot.wait(50)
+    item = panel.detail.plot.getPlotItem()
+    left, bottom = item.getAxis("left")._tickLevels[0], item.getAxis("bottom")._tickLevels[0]
+    assert left == bottom and 1 < len(bottom) < 64
+    gap = bottom[1][0] - bottom[0][0]  # tokens between two labels
+    per_token = item.vb.width() / (item.vb.viewRange()[0][1] - item.vb.viewRange()[0][0])
+    width = QFontMetricsF(item.getAxis("bottom").style["tickFont"]).horizontalAdvance("tok00")
+    assert gap * per_token >= width  # neighbouring labels do not overlap
+    # Zoomed in on the first 8 tokens, every one of them gets its label.
+    item.vb.setRange(xRange=(0, 8), yRange=(0, 8), padding=0)
+    qtbot.wait(20)
+    shown = [t for _, t in item.getAxis("bottom")._tickLevels[0]]
+    assert shown[:8] == labels[:8] or len(shown) > len(bottom)
+
+
+def test_label_every_keeps_labels_apart():
+    assert label_every(shown=10, pixels=500, widest=20, height=12) == 1
+    assert label_every(shown=64, pixels=256, widest=8, height=14) == 5  # 4 px a token, 20 px a label
+    assert label_every(shown=24, pixels=240, widest=50, height=14) == 6
+
+
+def test_the_grid_and_the_enlarged_head_follow_the_application_font(qtbot, presentation_font):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    panel.set_snapshot(snapshot(2, 2, list("abcdef"), prediction="bcdefg"))
+    qtbot.wait(20)
+    tick = panel.detail.plot.getPlotItem().getAxis("bottom").style["tickFont"]
+    assert tick.pointSizeF() == pytest.approx(presentation_font.pointSizeF())
+    head_label = panel.grid.ci.layout.itemAt(0, 1)
+    assert f"{presentation_font.pointSizeF():.1f}pt" in head_label.opts["size"]
+    assert panel.grid.colorBar.axis.style["tickFont"].pointSizeF() == pytest.approx(presentation_font.pointSizeF())
+
+
+def test_clearing_the_attention_tab_forgets_the_model(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    snap = snapshot(2, 2, list("abcdef"), prediction="bcdefg")
+    panel.set_snapshot(snap)
+    panel.hover.setText("layer 1 · head 1 · query 'a' (#0) → key 'a' (#0): weight 1.000")
+    panel.detail.readout.setText("query 'a' (#0) → key 'a' (#0): weight 1.000")
+    panel.clear()
+    assert panel.grid.snapshot is None and panel.detail.snapshot is None
+    assert panel.hover.text() == HOVER_HINT and "weight" not in panel.detail.readout.text()
+    assert panel.detail.prediction.text() == "" and not panel.detail.plot.isVisible()
