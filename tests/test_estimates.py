@@ -138,3 +138,43 @@ def test_format_count(n: float, text_: str) -> None:
 )
 def test_format_bytes(n: float, text_: str) -> None:
     assert format_bytes(n) == text_
+
+
+ABLATIONS = [
+    dict(pos_encoding="none"),
+    dict(norm="pre"),
+    dict(norm="post"),
+    dict(norm="none"),
+    dict(residual=False),
+    dict(scale_scores=False),
+]
+
+
+@pytest.mark.parametrize("ablation", ABLATIONS, ids=lambda a: "-".join(f"{k}={v}" for k, v in a.items()))
+@pytest.mark.parametrize("family,info", COMBOS)
+def test_count_parameters_is_exact_for_every_ablation(ablation: dict, family: str, info: DataInfo) -> None:
+    from playground.models import build_model
+
+    extra = dict(image_size=8, patch_size=2) if family == "vit" else {}
+    spec = ModelSpec(family=family, **SHAPES[0], **extra, **ablation)
+    assert count_parameters(spec, info) == sum(p.numel() for p in build_model(spec, info).parameters())
+    run = RunSpec(model=spec)
+    assert flops_per_step(run, info) > 0 and memory_estimate(run, info).total > 0
+
+
+def test_an_uncausal_decoder_has_the_size_and_cost_of_the_causal_one() -> None:
+    # The mask hides scores without removing weights or matmuls (the estimate counts causal attention in full).
+    causal, cheating = RunSpec(model=ModelSpec(**SHAPES[0])), RunSpec(model=ModelSpec(**SHAPES[0], causal=False))
+    info = text("lm")
+    assert count_parameters(cheating.model, info) == count_parameters(causal.model, info)
+    assert flops_per_step(cheating, info) == flops_per_step(causal, info)
+
+
+def test_layer_norms_removed_or_moved_change_the_count_by_their_weights() -> None:
+    info, C = text("mlm"), SHAPES[0]["n_embd"]
+    post = count_parameters(ModelSpec(family="encoder", **SHAPES[0]), info)
+    # no LayerNorm: two per block, the embeddings' and the MLM head's, each 2 C numbers
+    assert post - count_parameters(ModelSpec(family="encoder", norm="none", **SHAPES[0]), info) == (
+        (2 * SHAPES[0]["n_layer"] + 2) * 2 * C)
+    # pre-LN adds the final LayerNorm
+    assert count_parameters(ModelSpec(family="encoder", norm="pre", **SHAPES[0]), info) - post == 2 * C

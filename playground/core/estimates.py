@@ -24,12 +24,22 @@ PRETRAINED_TABLES: dict[str, tuple[int, int]] = {"minilm": (30522, 512)}
 FP32 = 4  # bytes per number: the estimates assume fp32 everywhere
 
 
+def layer_norm_parameters(m: ModelSpec) -> int:
+    """One LayerNorm's scale and shift, or nothing when the model has no LayerNorm (norm 'none')."""
+    return 0 if m.norm == "none" else 2 * m.n_embd
+
+
+def final_norm_parameters(m: ModelSpec) -> int:
+    """The LayerNorm after the last block, which only pre-LN models have."""
+    return layer_norm_parameters(m) if m.norm == "pre" else 0
+
+
 def block_parameters(m: ModelSpec) -> int:
     """One transformer block: q, k, v and output projections, the two FFN layers, two LayerNorms."""
     C, F = m.n_embd, m.d_ff
     attention = 4 * (C * C + C)
     ffn = (C * F + F) + (F * C + C)
-    norms = 2 * 2 * C
+    norms = 2 * layer_norm_parameters(m)
     return attention + ffn + norms
 
 
@@ -44,22 +54,23 @@ def embedding_parameters(m: ModelSpec, info: DataInfo) -> int:
     positions = n_positions * C if m.pos_encoding == "learned" or m.pretrained else 0
     if m.family == "decoder":
         return vocab * C + positions
-    return vocab * C + positions + 2 * C + 2 * C  # + token-type table (2 rows) + embedding LayerNorm
+    return vocab * C + positions + 2 * C + layer_norm_parameters(m)  # + token-type table (2 rows) + embedding LN
 
 
 def head_parameters(m: ModelSpec, info: DataInfo) -> int:
-    """After the last block: final LayerNorm (pre-LN families) and the task head; tied weights not counted again."""
+    """After the last block: final LayerNorm (pre-LN) and the task head; tied weights not counted again."""
     C, n = m.n_embd, info.n_classes
+    final = final_norm_parameters(m)
     if m.family == "decoder":
-        return 2 * C  # final LayerNorm; lm_head is tok_emb
+        return final  # lm_head is tok_emb
     if m.family == "vit":
-        return 2 * C + C * n + n  # final LayerNorm + classifier
+        return final + C * n + n  # + classifier
     vocab, _ = _token_tables(m, info)
-    if info.task == "mlm":
-        return (C * C + C) + 2 * C + vocab  # dense + LayerNorm + decoder bias (decoder weight is tok_emb)
+    if info.task == "mlm":  # dense + LayerNorm + decoder bias (decoder weight is tok_emb)
+        return final + (C * C + C) + layer_norm_parameters(m) + vocab
     if info.task == "tagging":
-        return C * n + n
-    return (C * C + C) + C * n + n  # pooler + classifier
+        return final + C * n + n
+    return final + (C * C + C) + C * n + n  # + pooler + classifier
 
 
 def count_parameters(model: ModelSpec, info: DataInfo) -> int:

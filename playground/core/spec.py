@@ -6,6 +6,7 @@ Every refusal is phrased for a student and, where there is one, names a fix.
 
 from __future__ import annotations
 
+import json
 import reprlib
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,14 @@ PRETRAINED_ARCHITECTURES: dict[str, dict[str, int]] = {
     "minilm": {"n_embd": 384, "n_head": 12, "n_layer": 6, "d_ff": 1536},
 }
 
+# Ablations (issue 24): what every packaged pretrained model was trained with, so it can only keep them.
+PRETRAINED_DEFAULTS: dict[str, Any] = {
+    "residual": True, "norm": "post", "pos_encoding": "learned", "causal": False, "scale_scores": True,
+}
+NormPlace = Literal["pre", "post", "none"]
+# Where each family's original puts LayerNorm: BERT after each sub-layer, GPT-2 and ViT before.
+FAMILY_NORM: dict[str, NormPlace] = {"encoder": "post", "decoder": "pre", "vit": "pre"}
+
 # Human names for error messages, keyed by the dotted path used in presets and `--set`.
 FIELD_TITLES = {
     "name": "preset name",
@@ -47,6 +56,10 @@ FIELD_TITLES = {
     "model.patch_size": "patch size",
     "model.dropout": "dropout",
     "model.pos_encoding": "positional encoding",
+    "model.residual": "residual connections",
+    "model.norm": "LayerNorm placement",
+    "model.causal": "causal mask",
+    "model.scale_scores": "score scaling",
     "model.pretrained": "pretrained source",
     "model.freeze_layers": "frozen lower layers",
     "data.name": "dataset",
@@ -124,9 +137,26 @@ class ModelSpec(_Spec):
     image_size: Whole = Field(8, ge=2, le=1024, description="image side in pixels (ViT)")
     patch_size: Whole = Field(2, ge=1, le=256, description="patch side in pixels (ViT)")
     dropout: Real = Field(0.0, ge=0.0, lt=1.0)
-    pos_encoding: Literal["learned", "sinusoidal"] = "learned"
+    pos_encoding: Literal["learned", "sinusoidal", "none"] = "learned"
+    # The ablations: each removes or moves one piece of the lecture's transformer (defaults: the family's own).
+    residual: bool = Field(True, description="skip connections around attention and the feed-forward network")
+    norm: NormPlace = Field("pre", description="LayerNorm before each sub-layer, after it, or none at all")
+    causal: bool = Field(True, description="decoder: each token sees only itself and earlier tokens")
+    scale_scores: bool = Field(True, description="divide the attention scores by sqrt(head size)")
     pretrained: Literal["minilm"] | None = None
     freeze_layers: Whole = Field(0, ge=0, le=48, description="lower blocks kept frozen while fine-tuning")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_family_defaults(cls, data: Any) -> Any:
+        # LayerNorm's place and the causal mask left out mean the family's own (BERT post-LN, GPT-2 causal).
+        if not isinstance(data, dict) or isinstance(data.get("pretrained"), str):
+            return data  # not settings (the type check reports it), or a pretrained model (it brings its own)
+        family = data.get("family", "decoder")
+        if not isinstance(family, str):
+            return data  # the Literal check reports it
+        defaults = {"norm": FAMILY_NORM.get(family, "pre"), "causal": family == "decoder"}
+        return {**{k: v for k, v in defaults.items() if k not in data}, **data}
 
     @model_validator(mode="before")
     @classmethod
@@ -143,7 +173,14 @@ class ModelSpec(_Spec):
                     f"the pretrained model '{data['pretrained']}' has {FIELD_TITLES['model.' + key]} "
                     f"{value}, not {shown(data[key])}: its architecture is fixed (remove '{key}' from the preset)"
                 )
-        return {**data, **fixed}
+        for key, value in PRETRAINED_DEFAULTS.items():
+            if key in data and data[key] != value:
+                raise ValueError(
+                    f"the pretrained model '{data['pretrained']}' was trained with {FIELD_TITLES['model.' + key]} "
+                    f"{json.dumps(value)}, not {shown(data[key])}: ablations need a model trained from scratch "
+                    f"(set '{key}' to {json.dumps(value)}, or choose a from-scratch family)"
+                )
+        return {**data, **fixed, **PRETRAINED_DEFAULTS}
 
     @model_validator(mode="after")
     def _check_combinations(self) -> ModelSpec:
@@ -168,6 +205,11 @@ class ModelSpec(_Spec):
             raise ValueError(
                 f"cannot freeze {self.freeze_layers} layers of a model with {self.n_layer}: "
                 f"use at most {self.n_layer}"
+            )
+        if self.causal and self.family != "decoder":
+            raise ValueError(
+                f"the causal mask belongs to the decoder: the {FAMILY_TITLES[self.family]} attends in both directions "
+                f"(set causal to false, or family to 'decoder')"
             )
         if self.pos_encoding == "sinusoidal" and self.n_embd % 2:
             raise ValueError(f"sinusoidal positions need an even embedding dimension, not {self.n_embd}")
@@ -251,6 +293,35 @@ class RunSpec(_Spec):
     def updated(self, changes: dict[str, Any]) -> RunSpec:
         """A copy with dotted-path changes applied (`{"model.n_embd": 96}`), validated again."""
         return make_spec(_apply_dotted(self.to_dict(), changes))
+
+
+HF_TARGETS = {"decoder": "GPT-2", "encoder": "BERT", "vit": "ViT"}
+NORM_PLACES = {"pre": "before each sub-layer", "post": "after each sub-layer", "none": "nowhere"}
+
+
+def hf_incompatibilities(model: ModelSpec) -> list[str]:
+    """Why Hugging Face's class for this family would compute something else than `model`, one line each
+    (empty when the export is faithful); export refuses a model with any."""
+    target = HF_TARGETS[model.family]
+    fix = "train with the family's default to export it"
+    problems = []
+    if model.pos_encoding != "learned":
+        what = "sinusoidal positions" if model.pos_encoding == "sinusoidal" else "no positional encoding"
+        problems.append(f"this model uses {what}, and Hugging Face's {target} only has a learned position table: "
+                        f"train with pos_encoding 'learned' to export it")
+    if not model.residual:
+        problems.append(f"this model has no residual connections, and every Hugging Face {target} block adds them: "
+                        f"{fix} (residual true)")
+    if model.norm != FAMILY_NORM[model.family]:
+        problems.append(f"this model puts LayerNorm {NORM_PLACES[model.norm]}, and Hugging Face's {target} puts it "
+                        f"{NORM_PLACES[FAMILY_NORM[model.family]]}: {fix} (norm '{FAMILY_NORM[model.family]}')")
+    if model.family == "decoder" and not model.causal:
+        problems.append(f"this decoder has no causal mask, and Hugging Face's {target} always applies one: {fix} "
+                        f"(causal true)")
+    if not model.scale_scores:
+        problems.append(f"this model does not divide its attention scores by sqrt(head size), and Hugging Face's "
+                        f"{target} does: {fix} (scale_scores true)")
+    return problems
 
 
 def divisors(n: int) -> list[int]:

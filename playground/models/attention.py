@@ -3,7 +3,7 @@
 One head (shapes for a batch B of sequences of T tokens, head size hs):
 
     scores  = q @ k^T                      (B, T, T)   how well each query matches each key
-    scaled  = scores / sqrt(hs)            keeps the softmax from saturating as hs grows
+    scaled  = scores / sqrt(hs)            keeps the softmax from saturating as hs grows (scale_scores false: skipped)
     masked  = scaled + mask                the mask: 0 where allowed, -inf where not (a later token, padding)
     weights = softmax(masked, over keys)   each row sums to 1
     out     = weights @ v                  (B, T, hs)  a weighted average of the values
@@ -61,6 +61,11 @@ def apply_mask(scores: Tensor, bias: Tensor) -> Tensor:
     return scores + bias
 
 
+def maybe_scaled(scores: Tensor, head_dim: int, scale: bool) -> Tensor:
+    """scale_scores(scores), or the raw scores for the ablation that leaves the division out."""
+    return scale_scores(scores, head_dim) if scale else scores
+
+
 def attention_weights(masked_scores: Tensor) -> Tensor:
     """Softmax over the keys (last dimension): every row sums to 1."""
     return torch.softmax(masked_scores, dim=-1)
@@ -96,18 +101,18 @@ class SelfAttention(nn.Module):
     MultiHeadAttention is exactly `SelfAttention.from_head(mha, h)`; a test checks it.
     """
 
-    def __init__(self, n_embd: int, head_dim: int, causal: bool = False) -> None:
+    def __init__(self, n_embd: int, head_dim: int, causal: bool = False, scale: bool = True) -> None:
         super().__init__()
         self.q = nn.Linear(n_embd, head_dim)
         self.k = nn.Linear(n_embd, head_dim)
         self.v = nn.Linear(n_embd, head_dim)
         self.head_dim = head_dim
-        self.causal = causal
+        self.causal, self.scale = causal, scale
 
     @classmethod
     def from_head(cls, mha: MultiHeadAttention, head: int) -> SelfAttention:
         """A copy of head `head` of `mha`: rows head*hs .. (head+1)*hs of its q, k, v weights."""
-        one = cls(mha.n_embd, mha.head_dim, mha.causal)
+        one = cls(mha.n_embd, mha.head_dim, mha.causal, mha.scale)
         rows = slice(head * mha.head_dim, (head + 1) * mha.head_dim)
         with torch.no_grad():
             for name in ("q", "k", "v"):
@@ -118,7 +123,7 @@ class SelfAttention(nn.Module):
     def forward(self, x: Tensor, key_mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """x: (B, T, C) -> (out (B, T, hs), weights (B, T, T))."""
         q, k, v = self.q(x), self.k(x), self.v(x)  # each (B, T, hs)
-        scaled = scale_scores(attention_scores(q, k), self.head_dim)  # (B, T, T)
+        scaled = maybe_scaled(attention_scores(q, k), self.head_dim, self.scale)  # (B, T, T)
         allowed = build_mask(x.shape[1], key_mask, self.causal, x.device)
         if allowed is not None:
             scaled = apply_mask(scaled, mask_bias(allowed[:, 0], scaled.dtype))  # (B|1, 1, T, T) -> (B|1, T, T)
@@ -135,7 +140,7 @@ class AttentionTrace:
     k: Tensor  # (B, nh, T, hs)
     v: Tensor  # (B, nh, T, hs)
     scores: Tensor  # (B, nh, T, T) q @ k^T
-    scaled: Tensor  # (B, nh, T, T) scores / sqrt(hs)
+    scaled: Tensor  # (B, nh, T, T) scores / sqrt(hs) (the scores themselves when scale_scores is off)
     mask: Tensor  # (B, nh, T, T) bool, True where attention is allowed (an expanded view, no copy)
     masked: Tensor  # (B, nh, T, T) scaled with -inf where not allowed
     weights: Tensor  # (B, nh, T, T) softmax over keys, before attention dropout
@@ -152,7 +157,7 @@ class MultiHeadAttention(nn.Module):
     """
 
     def __init__(self, n_embd: int, n_head: int, dropout: float = 0.0, causal: bool = False,
-                 max_len: int = 0) -> None:
+                 max_len: int = 0, scale: bool = True) -> None:
         super().__init__()
         if n_embd % n_head:
             raise ValueError(f"embedding dimension {n_embd} is not divisible by {n_head} heads")
@@ -160,6 +165,7 @@ class MultiHeadAttention(nn.Module):
             raise ValueError("causal attention needs the longest sequence it will see (max_len) for its mask")
         self.n_embd, self.n_head, self.head_dim = n_embd, n_head, n_embd // n_head
         self.causal, self.max_len = causal, max_len
+        self.scale = scale  # divide the scores by sqrt(hs); False is the saturating-softmax ablation
         # The causal mask as numbers (see causal_mask_bias): built when the explicit path is first used. The
         # fused path never reads it, and at a long context it is max_len^2 floats a layer.
         self.register_buffer("causal_bias", None, persistent=False)
@@ -220,12 +226,13 @@ class MultiHeadAttention(nn.Module):
             return trace.output, (trace.weights if need_weights else None)
         q, k, v = self.project_qkv(x)  # each (B, nh, T, hs)
         dropout_p = self.attn_dropout if self.training else 0.0
+        scale = None if self.scale else 1.0  # None: the kernel's own 1/sqrt(hs)
         if key_mask is None:
             # no padding: let the kernel build the causal mask itself (enables flash attention)
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=self.causal)
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=self.causal, scale=scale)
         else:
             allowed = build_mask(x.shape[1], key_mask, self.causal, x.device)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=dropout_p)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=dropout_p, scale=scale)
         # y: (B, nh, T, hs)
         return self.resid_dropout(self.proj(self.merge_heads(y))), None
 
@@ -243,7 +250,7 @@ class MultiHeadAttention(nn.Module):
         B, T, _ = x.shape
         q, k, v = self.project_qkv(x)  # each (B, nh, T, hs)
         scores = attention_scores(q, k)  # (B, nh, T, T)
-        scaled = scale_scores(scores, self.head_dim)
+        scaled = maybe_scaled(scores, self.head_dim, self.scale)
         bias = self.attention_bias(T, key_mask, scaled.dtype)  # broadcasts to (B, nh, T, T)
         if bias is None:
             masked, allowed = scaled, torch.ones(1, 1, T, T, dtype=torch.bool, device=x.device)

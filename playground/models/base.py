@@ -33,6 +33,7 @@ class PlaygroundModel(nn.Module):
     spec: ModelSpec
     info: DataInfo
     blocks: nn.ModuleList  # each block has .attn, a MultiHeadAttention
+    norm_f: nn.Module  # the final LayerNorm of a pre-LN model, nn.Identity otherwise
 
     def __init__(self, spec: ModelSpec, info: DataInfo) -> None:
         super().__init__()
@@ -46,8 +47,8 @@ class PlaygroundModel(nn.Module):
         raise NotImplementedError
 
     def final_norm(self, h: Tensor) -> Tensor:
-        """Applied after the last block; pre-LN families need one, BERT (post-LN) does not."""
-        return h
+        """Applied after the last block; pre-LN needs one, post-LN (BERT) and no LayerNorm do not."""
+        return self.norm_f(h)
 
     def head(self, h: Tensor) -> Tensor:
         """Last hidden state (B, T, C) -> logits."""
@@ -122,8 +123,10 @@ class PlaygroundModel(nn.Module):
 
 
 def positions_added(tokens: Tensor, positions: nn.Module) -> Tensor:
-    """(B, T, C) token vectors + the (T, C) position table (broadcast over the batch)."""
-    return tokens + positions(tokens.shape[1]).to(tokens.dtype)
+    """(B, T, C) token vectors + the (T, C) position table (broadcast over the batch); the tokens alone
+    with no positional encoding."""
+    table = positions(tokens.shape[1])
+    return tokens if table is None else tokens + table.to(tokens.dtype)
 
 
 @torch.no_grad()

@@ -1,8 +1,8 @@
 """The pieces the three model families are built from.
 
-EncoderBlock is BERT's post-LN layout, PreLNBlock is the layout GPT-2 and ViT share (DecoderBlock and
-ViTBlock fix its settings). Parameter names and their Hugging Face counterparts are listed in
-encoder.py, decoder.py and vit.py.
+Block is one transformer layer in any of the lecture's layouts: BERT's post-LN, GPT-2's and ViT's pre-LN,
+or the ablations (no LayerNorm, no residual connections). Parameter names and their Hugging Face
+counterparts are listed in encoder.py, decoder.py and vit.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from playground.core.spec import ModelSpec, NormPlace
 from playground.models.attention import MultiHeadAttention
 
 GeluKind = Literal["none", "tanh"]  # "none" = exact erf GELU (BERT, ViT); "tanh" = GPT-2's gelu_new
@@ -33,71 +34,59 @@ class FeedForward(nn.Module):
         return self.drop(self.fc2(self.act(self.fc1(x))))
 
 
-class EncoderBlock(nn.Module):
-    """BERT layer, post-LN: x = LN(x + attn(x)); x = LN(x + ffn(x))."""
-
-    def __init__(self, n_embd: int, n_head: int, d_ff: int, dropout: float, eps: float = 1e-12) -> None:
-        super().__init__()
-        self.attn = MultiHeadAttention(n_embd, n_head, dropout, causal=False)
-        self.norm1 = nn.LayerNorm(n_embd, eps=eps)
-        self.ffn = FeedForward(n_embd, d_ff, dropout, gelu="none")
-        self.norm2 = nn.LayerNorm(n_embd, eps=eps)
-
-    def attention_input(self, x: Tensor) -> Tensor:
-        """What self.attn receives from the block input: post-LN attends to x itself."""
-        return x
-
-    def forward(
-        self, x: Tensor, key_mask: Tensor | None = None, need_weights: bool = False
-    ) -> tuple[Tensor, Tensor | None]:
-        a, weights = self.attn(self.attention_input(x), key_mask, need_weights)  # (B, T, C)
-        x = self.norm1(x + a)
-        x = self.norm2(x + self.ffn(x))
-        return x, weights
+def layer_norm(norm: NormPlace, n_embd: int, eps: float) -> nn.Module:
+    """A LayerNorm, or nothing (nn.Identity, which has no weights) when the model has none."""
+    return nn.Identity() if norm == "none" else nn.LayerNorm(n_embd, eps=eps)
 
 
-class PreLNBlock(nn.Module):
-    """Pre-LN layout (GPT-2, ViT): x = x + attn(LN(x)); x = x + ffn(LN(x)).
+def final_layer_norm(norm: NormPlace, n_embd: int, eps: float) -> nn.Module:
+    """The LayerNorm after the last block: pre-LN leaves the stream unnormalised, so normalise once at the end;
+    post-LN's stream already is, and with no LayerNorm there is none."""
+    return layer_norm(norm, n_embd, eps) if norm == "pre" else nn.Identity()
 
-    Normalising before each sub-layer keeps the residual stream an untouched sum, which trains
-    deep stacks stably without warm-up tricks.
+
+class Block(nn.Module):
+    """One transformer layer: attention, then the feed-forward network, each a sub-layer wrapped as the spec says.
+
+        norm "post" (BERT):        x = LN(x + attn(x));      x = LN(x + ffn(x))
+        norm "pre"  (GPT-2, ViT):  x = x + attn(LN(x));      x = x + ffn(LN(x))
+        norm "none":               x = x + attn(x);          x = x + ffn(x)
+        residual false:            the "x +" is dropped: each sub-layer's output replaces the stream
+
+    Pre-LN keeps the residual stream an untouched sum, which trains deep stacks stably without warm-up
+    tricks; without the residual connections every layer must carry all the information itself.
     """
 
-    def __init__(
-        self, n_embd: int, n_head: int, d_ff: int, dropout: float, *, causal: bool, gelu: GeluKind, eps: float,
-        max_len: int = 0,
-    ) -> None:
+    def __init__(self, spec: ModelSpec, *, gelu: GeluKind, eps: float, max_len: int) -> None:
         super().__init__()
-        self.norm1 = nn.LayerNorm(n_embd, eps=eps)
-        self.attn = MultiHeadAttention(n_embd, n_head, dropout, causal=causal, max_len=max_len)
-        self.norm2 = nn.LayerNorm(n_embd, eps=eps)
-        self.ffn = FeedForward(n_embd, d_ff, dropout, gelu=gelu)
+        C = spec.n_embd
+        self.norm_place, self.residual = spec.norm, spec.residual
+        self.norm1 = layer_norm(spec.norm, C, eps)
+        self.attn = MultiHeadAttention(C, spec.n_head, spec.dropout, causal=spec.causal, max_len=max_len,
+                                       scale=spec.scale_scores)
+        self.norm2 = layer_norm(spec.norm, C, eps)
+        self.ffn = FeedForward(C, spec.d_ff, spec.dropout, gelu=gelu)
+
+    def sublayer_input(self, x: Tensor, norm: nn.Module) -> Tensor:
+        """What a sub-layer reads: the normalised stream with pre-LN, the stream itself otherwise."""
+        return norm(x) if self.norm_place == "pre" else x
+
+    def sublayer_output(self, x: Tensor, out: Tensor, norm: nn.Module) -> Tensor:
+        """The new stream: the sub-layer's output added to x (the residual connection), normalised with post-LN."""
+        h = x + out if self.residual else out
+        return norm(h) if self.norm_place == "post" else h
 
     def attention_input(self, x: Tensor) -> Tensor:
-        """What self.attn receives from the block input: the normalised stream."""
-        return self.norm1(x)
+        """What self.attn receives from the block input."""
+        return self.sublayer_input(x, self.norm1)
 
     def forward(
         self, x: Tensor, key_mask: Tensor | None = None, need_weights: bool = False
     ) -> tuple[Tensor, Tensor | None]:
         a, weights = self.attn(self.attention_input(x), key_mask, need_weights)  # (B, T, C)
-        x = x + a
-        x = x + self.ffn(self.norm2(x))
+        x = self.sublayer_output(x, a, self.norm1)
+        x = self.sublayer_output(x, self.ffn(self.sublayer_input(x, self.norm2)), self.norm2)
         return x, weights
-
-
-class DecoderBlock(PreLNBlock):
-    """GPT-2 block: pre-LN, causal attention, tanh-GELU, LayerNorm eps 1e-5."""
-
-    def __init__(self, n_embd: int, n_head: int, d_ff: int, dropout: float, block_size: int) -> None:
-        super().__init__(n_embd, n_head, d_ff, dropout, causal=True, gelu="tanh", eps=1e-5, max_len=block_size)
-
-
-class ViTBlock(PreLNBlock):
-    """ViT block: pre-LN, every patch sees every patch, exact GELU, LayerNorm eps 1e-12."""
-
-    def __init__(self, n_embd: int, n_head: int, d_ff: int, dropout: float) -> None:
-        super().__init__(n_embd, n_head, d_ff, dropout, causal=False, gelu="none", eps=1e-12)
 
 
 class PatchEmbedding(nn.Module):
@@ -148,8 +137,17 @@ class SinusoidalPositions(nn.Module):
         return self.table[:seq_len]  # (T, C)
 
 
-def make_positions(kind: Literal["learned", "sinusoidal"], n_positions: int, n_embd: int) -> nn.Module:
-    """ModelSpec.pos_encoding -> the position module; either maps seq_len to a (T, C) table."""
+class NoPositions(nn.Module):
+    """No positional encoding: nothing is added, so attention sees a bag of tokens and cannot tell their order."""
+
+    def forward(self, seq_len: int) -> None:
+        return None
+
+
+def make_positions(kind: Literal["learned", "sinusoidal", "none"], n_positions: int, n_embd: int) -> nn.Module:
+    """ModelSpec.pos_encoding -> the position module; it maps seq_len to a (T, C) table (None: no positions)."""
     if kind == "learned":
         return LearnedPositions(n_positions, n_embd)
-    return SinusoidalPositions(n_positions, n_embd)
+    if kind == "sinusoidal":
+        return SinusoidalPositions(n_positions, n_embd)
+    return NoPositions()

@@ -11,7 +11,7 @@ weight is the transpose of a Linear's, and one fused c_attn = [q | k | v] along 
     blocks.{i}.norm2.*        h.{i}.ln_2.*
     blocks.{i}.ffn.fc1.*      h.{i}.mlp.c_fc.*      (transpose)
     blocks.{i}.ffn.fc2.*      h.{i}.mlp.c_proj.*    (transpose)
-    norm_f.*                  ln_f.*
+    norm_f.*                  ln_f.*                (pre-LN only)
     lm_head.weight            lm_head.weight        (tied to tok_emb.weight, no bias)
 """
 
@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from playground.core.spec import ModelSpec
 from playground.data.base import DataInfo
 from playground.models.base import PlaygroundModel, positions_added, scale_residual_projections
-from playground.models.blocks import DecoderBlock, make_positions
+from playground.models.blocks import Block, final_layer_norm, make_positions
 
 GPT2_EPS = 1e-5
 
@@ -40,9 +40,10 @@ class Decoder(PlaygroundModel):
         self.tok_emb = nn.Embedding(info.vocab_size, C)
         self.pos_emb = make_positions(spec.pos_encoding, spec.block_size, C)
         self.emb_drop = nn.Dropout(spec.dropout)
-        self.blocks = nn.ModuleList(DecoderBlock(C, spec.n_head, spec.d_ff, spec.dropout, spec.block_size)
+        # GPT-2 block: pre-LN, causal attention, tanh-GELU, LayerNorm eps 1e-5 (unless an ablation says otherwise)
+        self.blocks = nn.ModuleList(Block(spec, gelu="tanh", eps=GPT2_EPS, max_len=spec.block_size)
                                     for _ in range(spec.n_layer))
-        self.norm_f = nn.LayerNorm(C, eps=GPT2_EPS)  # pre-LN leaves the stream unnormalised: normalise once at the end
+        self.norm_f = final_layer_norm(spec.norm, C, GPT2_EPS)
         self.lm_head = nn.Linear(C, info.vocab_size, bias=False)
         self.lm_head.weight = self.tok_emb.weight  # tied, as in GPT-2
         self.init_weights()
@@ -51,9 +52,6 @@ class Decoder(PlaygroundModel):
     def embed(self, x: Tensor, mask: Tensor | None) -> Tensor:
         self.check_tokens(x, mask, self.spec.block_size)
         return self.emb_drop(positions_added(self.tok_emb(x), self.pos_emb))  # (B, T, C)
-
-    def final_norm(self, h: Tensor) -> Tensor:
-        return self.norm_f(h)
 
     def head(self, h: Tensor) -> Tensor:
         return self.lm_head(h)  # (B, T, C) -> (B, T, V)

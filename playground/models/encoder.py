@@ -12,10 +12,10 @@ import re
 import torch
 from torch import Tensor, nn
 
-from playground.core.spec import ModelSpec
+from playground.core.spec import ModelSpec, NormPlace
 from playground.data.base import DataInfo
 from playground.models.base import PlaygroundModel, positions_added
-from playground.models.blocks import EncoderBlock, make_positions
+from playground.models.blocks import Block, final_layer_norm, layer_norm, make_positions
 
 BERT_EPS = 1e-12
 TOKEN_TYPES = 2  # BERT's segment A/B table: kept so pretrained weights load
@@ -71,11 +71,11 @@ def _renamed(key: str, table: dict[str, str], block: str) -> str | None:
 class MLMHead(nn.Module):
     """BERT's masked-token head: dense + GELU + LayerNorm, then a decoder that shares the word embeddings."""
 
-    def __init__(self, n_embd: int, word_embeddings: nn.Embedding) -> None:
+    def __init__(self, n_embd: int, word_embeddings: nn.Embedding, norm: NormPlace = "post") -> None:
         super().__init__()
         self.dense = nn.Linear(n_embd, n_embd)
         self.act = nn.GELU()
-        self.norm = nn.LayerNorm(n_embd, eps=BERT_EPS)
+        self.norm = layer_norm(norm, n_embd, BERT_EPS)
         vocab_size = word_embeddings.num_embeddings
         self.decoder = nn.Linear(n_embd, vocab_size, bias=False)
         self.decoder.weight = word_embeddings.weight  # tied: reading a token out uses the same vector as putting it in
@@ -115,15 +115,17 @@ class Encoder(PlaygroundModel):
         self.tok_emb = nn.Embedding(self.vocab_size, C)
         self.pos_emb = make_positions(spec.pos_encoding, self.n_positions, C)
         self.type_emb = nn.Embedding(TOKEN_TYPES, C)
-        self.emb_norm = nn.LayerNorm(C, eps=BERT_EPS)
+        self.emb_norm = layer_norm(spec.norm, C, BERT_EPS)
         self.emb_drop = nn.Dropout(spec.dropout)
+        # BERT layer: post-LN, every token sees every (real) token, exact GELU (unless an ablation says otherwise)
         self.blocks = nn.ModuleList(
-            EncoderBlock(C, spec.n_head, spec.d_ff, spec.dropout, eps=BERT_EPS) for _ in range(spec.n_layer)
+            Block(spec, gelu="none", eps=BERT_EPS, max_len=self.n_positions) for _ in range(spec.n_layer)
         )
+        self.norm_f = final_layer_norm(spec.norm, C, BERT_EPS)  # only an ablated pre-LN BERT has one
         if info.task == "mlm":
             if info.n_classes not in (0, self.vocab_size):
                 raise ValueError(f"mlm predicts tokens: n_classes must be the vocabulary size {self.vocab_size}")
-            self.mlm_head = MLMHead(C, self.tok_emb)
+            self.mlm_head = MLMHead(C, self.tok_emb, spec.norm)
         else:
             if info.n_classes < 1:
                 raise ValueError(f"the dataset '{info.name}' names no output classes (n_classes is 0)")

@@ -11,7 +11,7 @@ Our names -> Hugging Face ViTForImageClassification (`vit.` prefix omitted):
     blocks.{i}.norm2.*        encoder.layer.{i}.layernorm_after.*
     blocks.{i}.ffn.fc1.*      encoder.layer.{i}.intermediate.dense.*
     blocks.{i}.ffn.fc2.*      encoder.layer.{i}.output.dense.*
-    norm_f.*                  layernorm.*
+    norm_f.*                  layernorm.*                               (pre-LN only)
     classifier.*              classifier.*
 """
 
@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from playground.core.spec import ModelSpec
 from playground.data.base import DataInfo
 from playground.models.base import INIT_STD, PlaygroundModel, positions_added
-from playground.models.blocks import PatchEmbedding, ViTBlock, make_positions
+from playground.models.blocks import Block, PatchEmbedding, final_layer_norm, make_positions
 
 VIT_EPS = 1e-12
 
@@ -42,8 +42,10 @@ class ViT(PlaygroundModel):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, C))
         self.pos_emb = make_positions(spec.pos_encoding, spec.n_patches + 1, C)  # +1: the [CLS] position
         self.emb_drop = nn.Dropout(spec.dropout)
-        self.blocks = nn.ModuleList(ViTBlock(C, spec.n_head, spec.d_ff, spec.dropout) for _ in range(spec.n_layer))
-        self.norm_f = nn.LayerNorm(C, eps=VIT_EPS)
+        # ViT block: pre-LN, every patch sees every patch, exact GELU, LayerNorm eps 1e-12 (unless ablated)
+        self.blocks = nn.ModuleList(Block(spec, gelu="none", eps=VIT_EPS, max_len=spec.seq_len)
+                                    for _ in range(spec.n_layer))
+        self.norm_f = final_layer_norm(spec.norm, C, VIT_EPS)
         self.classifier = nn.Linear(C, info.n_classes)
         self.init_weights()
         nn.init.normal_(self.cls_token, std=INIT_STD)
@@ -60,9 +62,6 @@ class ViT(PlaygroundModel):
         cls = self.cls_token.expand(x.shape[0], -1, -1)  # (1, 1, C) -> (B, 1, C)
         h = torch.cat([cls, patches], dim=1)  # (B, N + 1, C), [CLS] at position 0
         return self.emb_drop(positions_added(h, self.pos_emb))
-
-    def final_norm(self, h: Tensor) -> Tensor:
-        return self.norm_f(h)
 
     def head(self, h: Tensor) -> Tensor:
         return self.classifier(h[:, 0])  # (B, N + 1, C) -> [CLS] (B, C) -> (B, n_classes)
