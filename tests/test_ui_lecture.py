@@ -105,3 +105,24 @@ def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, 
     assert again.zoom == pytest.approx(1.15)
     again.zoomResetAction.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(normal)
+
+
+def test_a_csv_of_longer_reviews_gets_a_context_that_holds_them(window, tmp_path, monkeypatch):
+    """Issue 21: ~40-character reviews trained cut at the reverse preset's context of 12, and stayed at 62 %."""
+    from PySide6.QtWidgets import QFileDialog
+    from test_ui_data_options import choose, message
+
+    from playground.ui import csv_columns
+
+    words = "the film was a quiet joy with sharp lines and a warm heart".split()
+    rows = [f"{' '.join(words[: 8 + i % 6])} {i},{'pos' if i % 2 else 'neg'}" for i in range(60)]
+    path = tmp_path / "reviews.csv"
+    path.write_text("review,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("review", "label"))
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    assert window.spec.model.block_size == 12  # the encoder's reverse preset
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+    # 9-14 words and [CLS]: 95 % of the texts fit in 15 tokens.
+    assert window.spec.model.block_size == 15 and "holds 95 % of the texts whole" in message(window).text()
+    assert window.spec.name.endswith("reviews.csv")

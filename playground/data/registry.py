@@ -357,6 +357,22 @@ def _plan_wordpiece(entry: Entry, options: dict[str, OptionValue], data: DataSpe
     return Plan(entry, info, options, tokenizer=name)
 
 
+def covering_context(data: DataSpec, model: ModelSpec, share: float = 0.95) -> int | None:
+    """The context length, in the model's tokens, that holds `share` of a classification dataset's texts whole
+    ([CLS] and, for word pieces, [SEP] included); None for datasets whose texts are not cut (running text,
+    procedural tasks, images)."""
+    entry = _entry(data, model)
+    if entry.kind != "classify" or model.family != "encoder":
+        return None
+    source = classify_source(entry, _resolve_options(entry, data.options), data)
+    if model.pretrained:
+        lengths = wordpiece.lengths(model.pretrained, source.texts)
+    else:
+        vocab = Vocab(source.words, (PAD, CLS, UNK), level="word")
+        lengths = np.array([len(vocab.split(t)) + 1 for t in source.texts])
+    return int(np.ceil(np.quantile(lengths, share))) if len(lengths) else None
+
+
 def _count_longer(texts: tuple[str, ...], vocab: Vocab, limit: int) -> int:
     return sum(len(vocab.split(t)) > limit for t in texts)
 

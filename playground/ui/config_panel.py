@@ -437,17 +437,12 @@ class ConfigPanel(QWidget):
             self._sync_controls()
             self.show_message(f"{err}", "error")
             return
-        # The family's own dataset, sizes of its inputs, dropout and training settings: another family's learning
-        # rate or step count rarely suits it. The architecture stays the user's, unless leaving a pretrained model.
-        changes: dict[str, Any] = {
-            "model.family": family, "data.name": base.data.name, "data.path": None,
-            "data.options": dict(base.data.options), "model.block_size": base.model.block_size,
-            "model.image_size": base.model.image_size, "model.patch_size": base.model.patch_size,
-            "model.dropout": base.model.dropout, "model.pretrained": None, "model.freeze_layers": 0,
-        }
+        # The family's own dataset, input sizes, dropout, block layout and training settings: another family's
+        # learning rate or step count rarely suits it. The sizes stay the user's, unless leaving a pretrained model.
+        keep = set() if self._spec.model.pretrained else ARCHITECTURE_KEYS
+        changes: dict[str, Any] = {f"model.{k}": v for k, v in base.model if f"model.{k}" not in keep}
+        changes.update({"data.name": base.data.name, "data.path": None, "data.options": dict(base.data.options)})
         changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
-        if self._spec.model.pretrained:
-            changes.update({k: _get(base, k) for k in ARCHITECTURE_KEYS})
         self._request(changes, f"Switched to the {FAMILY_TITLES[family]}: dataset, dropout and training settings "
                                f"taken from the built-in preset '{FAMILY_PRESETS[family]}'.")
 
@@ -498,9 +493,32 @@ class ConfigPanel(QWidget):
                     self._sync_controls()
                     return
                 options = {"text_column": columns[0], "label_column": columns[1]}
-            self._request({"data.name": item[1], "data.path": path, "data.options": options},
-                          f"Using {Path(path).name}" + (f" (text: '{options['text_column']}', label: "
-                                                          f"'{options['label_column']}')." if options else "."))
+            changes: dict[str, Any] = {"data.name": item[1], "data.path": path, "data.options": options}
+            note = f"Using {Path(path).name}" + (f" (text: '{options['text_column']}', label: "
+                                                  f"'{options['label_column']}')." if options else ".")
+            fitted = self._context_for(changes)
+            if fitted is not None:
+                changes["model.block_size"], note = fitted[0], f"{note} {fitted[1]}"
+            self._request(changes, note)
+
+    def _context_for(self, changes: dict[str, Any]) -> tuple[int, str] | None:
+        """A context length that holds 95 % of a classification file's texts whole (within the slider's range),
+        and a sentence saying so: a context carried over from another dataset cut a file's texts unseen."""
+        from playground.data import DataError
+        from playground.data.registry import covering_context
+
+        try:
+            spec = self._spec.updated(changes)
+            wanted = covering_context(spec.data, spec.model)
+        except (SpecError, DataError):
+            return None  # _request says what is wrong with the file
+        if wanted is None:
+            return None
+        top = PRETRAINED_MAX_CONTEXT if spec.model.pretrained else 256
+        fitted = min(max(wanted, 4), top)
+        cut = f"; longer texts are cut at {fitted} tokens" if wanted > top else ""
+        return fitted, f"Context length set to {fitted}: it holds 95 % of the texts whole{cut}."
+
 
     def _ask_path(self, kind: str) -> str:
         if kind == "image_folder":
