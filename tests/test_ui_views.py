@@ -166,3 +166,71 @@ def test_clearing_the_attention_tab_forgets_the_model(qtbot):
     assert panel.grid.snapshot is None and panel.detail.snapshot is None
     assert panel.hover.text() == HOVER_HINT and "weight" not in panel.detail.readout.text()
     assert panel.detail.prediction.text() == "" and not panel.detail.plot.isVisible()
+
+
+# ----- inside attention -----------------------------------------------------------------------------
+def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_session):
+    from PySide6.QtCore import QPoint
+
+    from playground.analysis.steps import attention_steps
+    from playground.ui.inside_attention import StepsView, step_cells
+    from playground.viz.views import render_steps
+
+    session = tiny_session("decoder", "zen")
+    steps = attention_steps(session, layer=1, head=1)
+    figure = render_steps(steps)
+    view = StepsView()
+    qtbot.addWidget(view)
+    view.fitCheck.setChecked(False)  # figure pixels = label pixels (plus the label's margin)
+    view.resize(1400, 900)
+    view.show()
+    view.set_steps(steps, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
+    cells = {key: rest for key, *rest in step_cells(figure, steps)}
+    assert set(cells) >= {"q", "scores", "scaled", "mask", "masked", "weights", "output", "head1", "projected"}
+
+    def point(key, row, col):
+        x, y, cw, ch, rows, cols = cells[key]
+        assert (rows, cols) == {"q": steps.q, "weights": steps.weights, "projected": steps.projected,
+                                "masked": steps.masked}.get(key, steps.scores).shape
+        origin = view.label.contentsRect().topLeft()
+        return QPoint(round(origin.x() + x + (col + 0.5) * cw), round(origin.y() + y + (row + 0.5) * ch))
+
+    T = steps.seq_len
+    q, k = T - 1, T // 2  # a key the causal mask allows
+    for key in ("scores", "scaled", "masked", "weights"):
+        view.hover(point(key, q, k))
+        text = view.readout.text()
+        assert f"(#{q}) → key" in text and f"(#{k})" in text
+        assert f"q·k = {steps.scores[q, k]:.3f}" in text and f"/√{steps.d_head} = {steps.scaled[q, k]:.3f}" in text
+        assert f"weight {steps.weights[q, k]:.4f}" in text and f"V[#{k}] = [{steps.v[k][0]:.2f}" in text
+    row = steps.scaled[q][: q + 1]
+    assert f"of the row's sum {np.exp(row - row.max()).sum():.4f}" in text
+    view.hover(point("mask", 0, T - 1))  # the first query may not see the last key
+    assert "mask: hidden" in view.readout.text() and "weight 0" in view.readout.text()
+    view.hover(point("projected", 2, 3))
+    assert f"after W_O of token" in view.readout.text() and f"{steps.projected[2, 3]:.4f}" in view.readout.text()
+    # A new figure (training went on) updates the numbers under the still mouse.
+    view.hover(point("weights", q, k))
+    changed = type(steps)(**{**steps.__dict__, "weights": steps.weights * 0 + 0.5})
+    view.set_steps(changed, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
+    assert "weight 0.5000" in view.readout.text()
+    view.clear()
+    assert view.steps is None and "Point at a cell" in view.readout.text()
+
+
+def test_a_large_vocabulary_shows_a_labelled_subset_with_the_inputs_tokens(qtbot):
+    from playground.analysis.embeddings import Projection
+    from playground.ui.inside_attention import MAX_POINT_LABELS, ScatterPlot, labelled_subset
+
+    vocab = ["[PAD]"] + [f"[unused{i}]" for i in range(50)] + list("abc") + ["the", "of", "##ing"] + \
+        [f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(3000)] + ["animal", "street"]
+    subset = labelled_subset(vocab, ["the", "animal", "street", "unknown"], 10)
+    assert [vocab[i] for i in subset][:3] == ["the", "animal", "street"] and len(subset) == 10
+    assert not any(vocab[i].startswith(("[", "##")) or len(vocab[i]) == 1 for i in subset)
+    plot = ScatterPlot("Token embeddings (PCA)", "", False)
+    qtbot.addWidget(plot)
+    points = np.random.default_rng(0).normal(size=(len(vocab), 2))
+    plot.set_projection(Projection(points, vocab, (0.3, 0.2)), ["the", "animal"])
+    shown = [t.toPlainText() for t in plot.texts if t.isVisible()]
+    assert len(plot.points) == MAX_POINT_LABELS and len(shown) == MAX_POINT_LABELS and shown[:2] == ["the", "animal"]
+    assert f"of {len(vocab):,} tokens" in plot.getPlotItem().titleLabel.text

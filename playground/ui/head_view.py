@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.viz.canvas import show_token
+from playground.ui.plotting import follow_font, font_scale, sized_font
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, paint_png, paint_svg
 from playground.viz.colors import head_colour
@@ -31,6 +32,7 @@ MARGIN = 12.0
 ROW_H = 20.0
 GAP_MIN, GAP_MAX = 220.0, 460.0
 HEADER_H = 70.0
+HOVER_HINT = "Hover a token: on the left to see where it looks, on the right to see who looks at it."
 
 
 class HeadLines(QWidget):
@@ -49,10 +51,18 @@ class HeadLines(QWidget):
         self.layer = 0
         self.heads: int | None = None  # None: every head, colour-coded
         self.hovered: tuple[str, int] | None = None  # ("query" | "key", position)
-        self._font = QFont(self.font())
-        self._font.setPointSizeF(10)
-        self._bold = QFont(self._font)
-        self._bold.setBold(True)
+        self.row_h, self.header_h = ROW_H, HEADER_H
+        follow_font(self, self._follow_font)
+
+    def _follow_font(self) -> None:
+        """Labels a little larger than the application font; rows and the header grow with them."""
+        self._font = sized_font(1.1)
+        self._bold = sized_font(1.1, bold=True)
+        scale = max(1.0, font_scale())
+        self.row_h, self.header_h = ROW_H * scale, HEADER_H * scale
+        self.updateGeometry()
+        self.setMinimumSize(self.sizeHint())
+        self.update()
 
     # ----- data ---------------------------------------------------------------------------------
     def set_attention(self, weights: np.ndarray, labels: list[str], step: int = 0) -> None:
@@ -64,6 +74,13 @@ class HeadLines(QWidget):
             self.heads = None
         if self.hovered is not None and self.hovered[1] >= len(self.labels):
             self.hovered = None
+        self.updateGeometry()
+        self.setMinimumSize(self.sizeHint())
+        self.update()
+
+    def clear(self) -> None:
+        """No model: nothing drawn but the waiting text."""
+        self.weights, self.labels, self.step, self.hovered = None, [], 0, None
         self.updateGeometry()
         self.setMinimumSize(self.sizeHint())
         self.update()
@@ -107,11 +124,11 @@ class HeadLines(QWidget):
         return left, left + gap
 
     def _row_y(self, index: int) -> float:
-        return HEADER_H + (index + 0.5) * ROW_H
+        return self.header_h + (index + 0.5) * self.row_h
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         label_w = self._label_width() if self.labels else 60
-        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(HEADER_H + max(len(self.labels), 4) * ROW_H + MARGIN))
+        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(self.header_h + max(len(self.labels), 4) * self.row_h + MARGIN))
 
     def paint_size(self) -> QSize:
         return QSize(max(self.width(), self.sizeHint().width()), self.sizeHint().height())
@@ -139,18 +156,19 @@ class HeadLines(QWidget):
         painter.setFont(self._bold)
         painter.setPen(QColor("#222"))
         which = "all heads" if self.heads is None else f"head {self.heads + 1}"
-        painter.drawText(QPointF(MARGIN, 18), f"Layer {self.layer + 1}, {which} — step {self.step:,}")
+        k = self.header_h / HEADER_H  # the header's lines grow with the font
+        painter.drawText(QPointF(MARGIN, 18 * k), f"Layer {self.layer + 1}, {which} — step {self.step:,}")
         painter.setFont(self._font)
         x = MARGIN
         for h in heads:
-            painter.fillRect(QRectF(x, 28, 12, 12), QColor(head_colour(h)))
+            painter.fillRect(QRectF(x, 28 * k, 12 * k, 12 * k), QColor(head_colour(h)))
             painter.setPen(QColor("#222"))
-            painter.drawText(QPointF(x + 16, 39), f"head {h + 1}")
-            x += 16 + QFontMetricsF(self._font).horizontalAdvance(f"head {h + 1}") + 14
+            painter.drawText(QPointF(x + 16 * k, 39 * k), f"head {h + 1}")
+            x += 16 * k + QFontMetricsF(self._font).horizontalAdvance(f"head {h + 1}") + 14
         painter.setFont(self._bold)
         painter.setPen(QColor("#777"))
-        painter.drawText(QRectF(MARGIN, 46, left - MARGIN, 18), Qt.AlignmentFlag.AlignRight, "query")
-        painter.drawText(QRectF(right, 46, 200, 18), Qt.AlignmentFlag.AlignLeft, "key")
+        painter.drawText(QRectF(MARGIN, 46 * k, left - MARGIN, 18 * k), Qt.AlignmentFlag.AlignRight, "query")
+        painter.drawText(QRectF(right, 46 * k, 200 * k, 18 * k), Qt.AlignmentFlag.AlignLeft, "key")
         # lines, faded ones first so the hovered token's lines stay on top
         w = self.weights[self.layer]
         strong: list[tuple[float, float, float, float, QColor, float]] = []
@@ -175,9 +193,9 @@ class HeadLines(QWidget):
             y = self._row_y(i)
             for side, x_edge, align in (("query", left, Qt.AlignmentFlag.AlignRight),
                                         ("key", right, Qt.AlignmentFlag.AlignLeft)):
-                box = QRectF(x_edge - 6 - metrics.horizontalAdvance(text), y - ROW_H / 2, metrics.horizontalAdvance(text) + 4,
-                             ROW_H) if side == "query" else QRectF(x_edge + 4, y - ROW_H / 2,
-                                                                   metrics.horizontalAdvance(text) + 4, ROW_H)
+                box = QRectF(x_edge - 6 - metrics.horizontalAdvance(text), y - self.row_h / 2, metrics.horizontalAdvance(text) + 4,
+                             self.row_h) if side == "query" else QRectF(x_edge + 4, y - self.row_h / 2,
+                                                                   metrics.horizontalAdvance(text) + 4, self.row_h)
                 if self.hovered == (side, i):
                     painter.fillRect(box.adjusted(-3, 1, 3, -1), QColor("#fff2b3"))
                     painter.setFont(self._bold)
@@ -200,8 +218,8 @@ class HeadLines(QWidget):
     def token_at(self, pos: QPointF) -> tuple[str, int] | None:
         if self.weights is None or not self.labels:
             return None
-        index = int((pos.y() - HEADER_H) // ROW_H)
-        if not 0 <= index < len(self.labels) or pos.y() < HEADER_H:
+        index = int((pos.y() - self.header_h) // self.row_h)
+        if not 0 <= index < len(self.labels) or pos.y() < self.header_h:
             return None
         left, right = self._columns(float(self.width()))
         if pos.x() <= left + 8:
@@ -227,7 +245,7 @@ class HeadLines(QWidget):
         self.hovered = hovered
         self.update()
         if hovered is None or self.weights is None:
-            self.sigHover.emit("Hover a token: on the left to see where it looks, on the right to see who looks at it.")
+            self.sigHover.emit(HOVER_HINT)
             return
         side, index = hovered
         w = self.weights[self.layer]
@@ -262,8 +280,7 @@ class HeadViewPanel(QWidget):
         self.exportButton.setObjectName("headViewExport")
         self.exportButton.setToolTip(INSIDE["export"])
         self.exportButton.clicked.connect(self._on_export)
-        self.readout = QLabel("Hover a token: on the left to see where it looks, on the right to see who looks at it.",
-                              self)
+        self.readout = QLabel(HOVER_HINT, self)
         self.readout.setObjectName("headViewReadout")
         self.readout.setWordWrap(True)
         bar = QHBoxLayout()
@@ -293,6 +310,11 @@ class HeadViewPanel(QWidget):
         self.lines.layer = max(0, self.layerCombo.currentIndex())
         self.lines.heads = None if self.headsCombo.currentIndex() <= 0 else self.headsCombo.currentIndex() - 1
         self.lines.set_attention(weights, labels, step)
+
+    def clear(self) -> None:
+        """The model is gone: no lines, no readout of its weights."""
+        self.lines.clear()
+        self.readout.setText(HOVER_HINT)
 
     def select(self, layer: int, head: int | None) -> None:
         self.layerCombo.setCurrentIndex(layer)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.ui import plotting  # noqa: F401 - row-major images, white background
+from playground.ui.plotting import font_scale  # (the import also applies row-major images, white background)
 from playground.viz.canvas import show_token
 from playground.viz.colors import colormap
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
@@ -105,7 +105,28 @@ class FigureView(QWidget):
             width = max(200, self.scroll.viewport().width() - 4)
             if pixmap.width() > width:
                 pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        elif font_scale() > 1.05:  # full size follows the application font (presentation mode)
+            pixmap = pixmap.scaledToWidth(round(pixmap.width() * font_scale()),
+                                          Qt.TransformationMode.SmoothTransformation)
         self.label.setPixmap(pixmap)
+
+    def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._redraw()
+
+    def figure_point(self, pos: QPoint) -> tuple[float, float] | None:
+        """A point of the label (widget pixels) in the figure's own pixels, or None off the picture."""
+        pixmap = self.label.pixmap()
+        if self.figure is None or pixmap is None or pixmap.isNull():
+            return None
+        scale = pixmap.width() / max(1, self.figure.width)
+        origin = self.label.contentsRect().topLeft()
+        x, y = (pos.x() - origin.x()) / scale, (pos.y() - origin.y()) / scale
+        if not (0 <= x < self.figure.width and 0 <= y < self.figure.height):
+            return None
+        return x, y
+
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
@@ -123,6 +144,125 @@ class FigureView(QWidget):
             self.export(path)
 
 
+class StepsView(FigureView):
+    """Step by step: the lecture's figure, and under it the numbers of the cell under the mouse (q·k, /√d, the
+    mask, the softmax's numerator and row sum, the weight, the value it multiplies), kept up to date while
+    training refreshes the figure."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("stepsView", INSIDE["steps"], parent)
+        self.steps: Any = None
+        self.cells: list[tuple[str, float, float, float, float, int, int]] = []  # key, x, y, cw, ch, rows, cols
+        self.hovered: tuple[str, int, int] | None = None
+        self.readout = QLabel(STEPS_HINT, self)
+        self.readout.setObjectName("stepsReadout")
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.layout().addWidget(self.readout)
+        self.label.setMouseTracking(True)
+        self.label.installEventFilter(self)
+
+    def set_steps(self, steps: Any, figure: Any, rgb: np.ndarray, caption: str) -> None:
+        self.steps = steps
+        self.cells = step_cells(figure, steps)
+        self.set_figure(figure, rgb, caption)
+        if self.hovered is not None:  # training moved the numbers under a still mouse
+            self.readout.setText(describe_cell(steps, *self.hovered))
+
+    def clear(self) -> None:
+        super().clear()
+        self.steps, self.cells, self.hovered = None, [], None
+        self.readout.setText(STEPS_HINT)
+
+    def cell_at(self, pos: QPoint) -> tuple[str, int, int] | None:
+        """(stage key, row, column) of the figure's cell under a point of the label."""
+        point = self.figure_point(pos)
+        if point is None:
+            return None
+        x, y = point
+        for key, left, top, cw, ch, rows, cols in self.cells:
+            if left <= x < left + cols * cw and top <= y < top + rows * ch:
+                return key, int((y - top) // ch), int((x - left) // cw)
+        return None
+
+    def hover(self, pos: QPoint) -> None:
+        cell = self.cell_at(pos)
+        if cell is None or self.steps is None:
+            return
+        self.hovered = cell
+        self.readout.setText(describe_cell(self.steps, *cell))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.label and event.type() == QEvent.Type.MouseMove:
+            self.hover(event.position().toPoint())
+        return False
+
+
+STEPS_HINT = "Point at a cell of any stage to read its numbers."
+# The heatmaps of `viz.views.render_steps`, in the order it draws them (a test holds the two together).
+STEP_ORDER = ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "weights", "v", "output")
+
+
+def step_cells(figure: Any, steps: Any) -> list[tuple[str, float, float, float, float, int, int]]:
+    """Where each stage's heatmap lies in the figure: (key, x, y, cell width, cell height, rows, columns).
+    Every stage has a row per token; the colour scales under them are one row high."""
+    keys = [*STEP_ORDER, *(f"head{h}" for h in range(steps.n_head)), "concat", "projected"]
+    grids = [op for kind, op in figure.ops if kind == "cells" and op["rgb"].shape[0] == steps.seq_len]
+    if len(grids) != len(keys):
+        return []
+    return [(key, op["x"], op["y"], op["cw"], op["ch"], op["rgb"].shape[0], op["rgb"].shape[1])
+            for key, op in zip(keys, grids)]
+
+
+def describe_cell(steps: Any, key: str, row: int, col: int) -> str:
+    """The numbers behind one cell of the step-by-step figure, in the lecture's terms."""
+    labels = [show_token(t) for t in steps.labels]
+    token = f"'{labels[row]}' (#{row})"
+    if key in ("scores", "scaled", "mask", "masked", "weights"):
+        return _describe_score(steps, labels, row, col)
+    arrays = {"q": ("query Q", steps.q), "k": ("key K", steps.k), "v": ("value V", steps.v),
+              "output": ("head output", steps.output), "concat": ("concatenated heads", steps.concat),
+              "projected": ("after W_O", steps.projected)}
+    if key.startswith("head"):
+        head = int(key[4:])
+        name, array = f"head {head + 1}'s output", steps.head_outputs[head]
+    else:
+        name, array = arrays[key]
+    return f"{name} of token {token}, dimension {col + 1}: {float(array[row, col]):.4f}"
+
+
+def _describe_score(steps: Any, labels: list[str], q: int, k: int) -> str:
+    d = steps.d_head
+    head = f"query '{labels[q]}' (#{q}) → key '{labels[k]}' (#{k}): q·k = {float(steps.scores[q, k]):.3f}, " \
+           f"/√{d} = {float(steps.scaled[q, k]):.3f}"
+    if not steps.mask[q, k]:
+        return f"{head}, mask: hidden → −∞, softmax numerator 0, weight 0 (this value is not used)"
+    row = steps.scaled[q][steps.mask[q]]
+    top = float(row.max())
+    numerator = float(np.exp(steps.scaled[q, k] - top))
+    total = float(np.exp(row - top).sum())
+    value = steps.v[k]
+    shown = ", ".join(f"{x:.2f}" for x in value[:3]) + (", …" if len(value) > 3 else "")
+    return (f"{head}, mask: allowed, softmax numerator e^({float(steps.scaled[q, k]):.3f} − {top:.3f}) = "
+            f"{numerator:.4f} of the row's sum {total:.4f} → weight {float(steps.weights[q, k]):.4f}, times "
+            f"value V[#{k}] = [{shown}]")
+
+def labelled_subset(labels: list[str], input_labels: list[str], limit: int) -> list[int]:
+    """Indices of at most `limit` vocabulary entries worth a label: the input's own tokens, then whole words in
+    vocabulary order (a WordPiece or BPE vocabulary lists its common words first), skipping specials, word pieces
+    and single characters. Thirty thousand unlabelled points are a blob; these can be read."""
+    index = {label: i for i, label in enumerate(labels)}
+    chosen = list(dict.fromkeys(index[t] for t in input_labels if t in index))[:limit]
+    taken = set(chosen)
+    for i, label in enumerate(labels):
+        if len(chosen) >= limit:
+            break
+        if i not in taken and len(label) > 1 and label.isalpha():
+            chosen.append(i)
+            taken.add(i)
+    return chosen
+
+
 class ScatterPlot(pg.PlotWidget):
     """A labelled 2-D PCA scatter; `connect` joins the points in order (positions)."""
 
@@ -131,6 +271,7 @@ class ScatterPlot(pg.PlotWidget):
         self.setBackground("w")
         self.setToolTip(tip)
         self.connect_points = connect
+        self.title = title
         item = self.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=True, y=True, alpha=0.15)
@@ -145,8 +286,25 @@ class ScatterPlot(pg.PlotWidget):
         self.texts: list[pg.TextItem] = []
         self.points: np.ndarray | None = None
 
-    def set_projection(self, projection: Any) -> None:
+    def clear_points(self) -> None:
+        self.points = None
+        self.curve.setData([], [])
+        self.scatter.setData([], [])
+        for text in self.texts:
+            text.setVisible(False)
+        self.getPlotItem().setTitle(self.title)
+
+    def set_projection(self, projection: Any, input_labels: list[str] | None = None) -> None:
+        """Show `projection`; of a large vocabulary only a labelled subset (see `labelled_subset`)."""
         pts = np.asarray(projection.points, dtype=np.float64)
+        labels = list(projection.labels)
+        item = self.getPlotItem()
+        if not self.connect_points and len(pts) > MAX_POINT_LABELS:
+            keep = labelled_subset(labels, input_labels or [], MAX_POINT_LABELS)
+            item.setTitle(f"{self.title}: {len(keep)} of {len(pts):,} tokens, this input's and the most common")
+            pts, labels = pts[keep], [labels[i] for i in keep]
+        else:
+            item.setTitle(self.title)
         self.points = pts
         n = len(pts)
         item = self.getPlotItem()
@@ -162,7 +320,7 @@ class ScatterPlot(pg.PlotWidget):
             self.curve.setData([], [])
         self.scatter.setData(pts[:, 0], pts[:, 1], brush=brushes)
         every = 1 if n <= MAX_POINT_LABELS else int(np.ceil(n / MAX_POINT_LABELS))
-        labelled = [i for i in range(n) if i % every == 0] if self.connect_points or n <= MAX_POINT_LABELS * 2 else []
+        labelled = [i for i in range(n) if i % every == 0]
         while len(self.texts) < len(labelled):
             text = pg.TextItem(color="#333", anchor=(0, 1))
             item.addItem(text)
@@ -170,7 +328,7 @@ class ScatterPlot(pg.PlotWidget):
         for k, text in enumerate(self.texts):
             if k < len(labelled):
                 i = labelled[k]
-                text.setText(show_token(projection.labels[i]))
+                text.setText(show_token(labels[i]))
                 text.setPos(pts[i, 0], pts[i, 1])
                 text.setVisible(True)
             else:
@@ -201,9 +359,16 @@ class EmbeddingsView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(plots, 1)
 
+    def clear(self) -> None:
+        """No model: empty plots and the waiting text."""
+        for plot in (self.tokens, self.positions):
+            plot.clear_points()
+        self.tokens.setVisible(True)
+        self.caption.setText(INSIDE["waiting"])
+
     def set_result(self, result: InsideResult) -> None:
         if result.embeddings is not None:
-            self.tokens.set_projection(result.embeddings)
+            self.tokens.set_projection(result.embeddings, result.snapshot.labels)
         self.tokens.setVisible(result.embeddings is not None)
         if result.positions is not None:
             self.positions.set_projection(result.positions)
@@ -241,6 +406,7 @@ class InsideAttentionPanel(QWidget):
         self._last_sent = 0.0
         self._last_embeddings = 0.0
         self._text = ""
+        self._model_key: tuple | None = None  # which model the views are of (family, data, pretrained)
 
         self.inputEdit = QLineEdit(self)
         self.inputEdit.setObjectName("insideInput")
@@ -272,7 +438,7 @@ class InsideAttentionPanel(QWidget):
         self.status.setObjectName("insideStatus")
         self.status.setWordWrap(True)
 
-        self.steps = FigureView("stepsView", INSIDE["steps"], self)
+        self.steps = StepsView(self)
         self.headView = HeadViewPanel(self)
         self.roles = RolesPanel(self)
         self.vit = FigureView("vitView", INSIDE["vit"], self)
@@ -313,7 +479,16 @@ class InsideAttentionPanel(QWidget):
 
     # ----- the model ----------------------------------------------------------------------------
     def set_model(self, spec: Any, info: Any = None) -> None:
-        """The spec changed (sliders, preset): pickers and the ViT parts follow; views wait for the new model."""
+        """The spec changed (sliders, preset): pickers and the ViT parts follow; views wait for the new model.
+        Another family, dataset or pretrained model also empties the input box: text typed for a decoder means
+        nothing to a ViT or to BERT's vocabulary (the new model's probe input is shown instead)."""
+        key = (spec.model.family, spec.model.pretrained, spec.data.name, str(getattr(spec.data, "path", "") or ""))
+        if key != self._model_key:
+            if self._model_key is not None:
+                self.inputEdit.clear()
+                self._text = ""
+                self.clear()
+            self._model_key = key
         self.family = spec.model.family
         vit = self.family == "vit"
         self.imageButton.setVisible(vit)
@@ -344,9 +519,12 @@ class InsideAttentionPanel(QWidget):
         self.result = None
         self._pending = None
         self._want = True
+        self._stale = False
         self.steps.clear()
         self.vit.clear()
         self.roles.clear()
+        self.headView.clear()
+        self.embeddings.clear()
         self.status.setText(INSIDE["waiting"])
 
     # ----- input --------------------------------------------------------------------------------
@@ -446,9 +624,9 @@ class InsideAttentionPanel(QWidget):
                             f"<tt>{_escape(shown)}</tt>{prediction}")
         if result.steps_rgb is not None:
             s = result.steps
-            self.steps.set_figure(result.steps_figure, result.steps_rgb,
-                                  f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}: T = {s.seq_len} "
-                                  f"tokens, d_head = {s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}")
+            self.steps.set_steps(s, result.steps_figure, result.steps_rgb,
+                                 f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}: T = {s.seq_len} "
+                                 f"tokens, d_head = {s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}")
         self.headView.set_attention(result.snapshot.weights, labels, result.step)
         if result.vit_rgb is not None:
             self.vit.set_figure(result.vit_figure, result.vit_rgb,
