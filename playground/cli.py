@@ -368,6 +368,10 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
         recorder.close()
     if status != EXIT_TRAINING_FAILED:
         session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
+        if session.diverged:  # the weights of this step evaluated as blown up: they were not saved
+            print(f"playground: the weights after step {session.step} evaluate as diverged, so they were not "
+                  f"saved: train again with a lower learning rate", file=sys.stderr)
+            status = EXIT_TRAINING_FAILED
     kept = session.checkpoint_step
     ended = "diverged" if status == EXIT_TRAINING_FAILED else "saved" if kept == session.step else "stopped"
     write_run_info(run_dir, {"step": session.step, "status": ended})

@@ -2,7 +2,8 @@
 
 One process at a time trains in a run folder: it holds an OS lock on the folder's lock file (`lock_run_dir`),
 which the OS drops when the process ends however it ends, so a crash never leaves a folder locked. Nothing
-here imports torch: the CLI checks and claims a folder before training loads.
+here imports torch, pydantic or filelock at load: the CLI checks a folder in a moment, and claims it before
+training loads.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from filelock import BaseFileLock, FileLock, Timeout
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, read_text
-from playground.core.presets import to_json
-from playground.core.spec import RunSpec
 from playground.training.events import Event, MetricsEvent
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from playground.core.spec import RunSpec
 
 METRICS_FILE = "metrics.csv"
 PRESET_FILE = "preset.json"
@@ -67,6 +70,8 @@ def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
 
 
 def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
+    from playground.core.presets import to_json  # pydantic: loaded when a run starts, not to check a folder
+
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / PRESET_FILE, to_json(spec))
     write_run_info(folder, {"name": spec.name, "family": spec.model.family, "created": time.time()})
@@ -114,6 +119,8 @@ def lock_run_dir(folder: Path) -> BaseFileLock:
     """Take the run folder's lock, or refuse at once if another process (or session) trains in it.
 
     Release it with `.release()`; the OS releases it too when the process ends, however it ends."""
+    from filelock import FileLock, Timeout
+
     lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)  # any thread may release it
     try:
         lock.acquire()

@@ -14,11 +14,11 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from filelock import BaseFileLock
 
 from playground import data as datasets
 from playground.core.estimates import flops_per_step
@@ -42,6 +42,9 @@ from playground.training.fastpath.choose import make_step, place
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
 from playground.training.runs import CHECKPOINT_DIR, lock_run_dir, remove_temporaries
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
