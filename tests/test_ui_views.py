@@ -234,3 +234,41 @@ def test_a_large_vocabulary_shows_a_labelled_subset_with_the_inputs_tokens(qtbot
     shown = [t.toPlainText() for t in plot.texts if t.isVisible()]
     assert len(plot.points) == MAX_POINT_LABELS and len(shown) == MAX_POINT_LABELS and shown[:2] == ["the", "animal"]
     assert f"of {len(vocab):,} tokens" in plot.getPlotItem().titleLabel.text
+
+
+def test_a_decoders_roles_hide_the_next_token_column_its_mask_makes_zero(qtbot):
+    from playground.ui.roles_panel import COLUMNS, RolesPanel
+
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    causal = snapshot(2, 2, list("abcdef"))
+    causal = AttentionSnapshot(1, np.tril(causal.weights) / np.tril(causal.weights).sum(-1, keepdims=True),
+                               causal.labels)
+    panel.add_snapshot(causal)
+    column = COLUMNS.index("next")
+    assert panel.table.isColumnHidden(column) and "causal mask" in panel.caption.text()
+    panel.add_snapshot(snapshot(2, 2, list("abcdef"), step=2))  # an encoder looks both ways
+    assert not panel.table.isColumnHidden(column)
+    assert any(float(panel.table.item(r, column).text()) > 0 for r in range(panel.table.rowCount()))
+
+
+def test_try_it_forgets_an_old_models_answer_and_names_one_step(qtbot):
+    from playground.ui.try_it import LECTURE_SENTENCES, TryItPanel, TryItResult
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    snap = snapshot(1, 2, ["[CLS]", "it", "was", "[SEP]"])
+    with_it = TryItResult(1, 150, "it was", [("animal", 0.9), ("street", 0.1)], snap, snap.weights, 1)
+    panel.token = 1
+    panel.on_result(with_it)
+    assert "step 150" in panel.nowTitle.text() and "step 150" in panel.status.text()
+    without = TryItResult(2, 169, "was", [("street", 0.6), ("animal", 0.4)], snap, snap.weights, None)
+    panel.token = 2
+    panel.on_result(without)
+    assert "step 169" in panel.nowTitle.text() and "step 169" in panel.status.text()  # never 150 beside 169
+    panel.input.setText("typed for the old model")
+    panel.show_model(None)
+    assert panel.result is None and panel.changedTable.rowCount() == 0 and not panel.gridButton.isEnabled()
+    assert panel.input.text() == LECTURE_SENTENCES[1] and "step" not in panel.nowTitle.text()

@@ -8,6 +8,9 @@ AttentionSnapshot events, kept in a bounded `SnapshotTimeline`. Clicking a row e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, role_table
+from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, infer_mask, role_table
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_grid import AttentionGrid
@@ -35,6 +38,12 @@ from playground.ui.exporting import ask_path
 
 COLUMNS = ("layer", "head", *MEASURES)
 SHORT_TITLES = {"distance": "distance", "previous": "previous", "next": "next", "first": "first", "self": "self"}
+
+
+def is_causal(weights: Any) -> bool:
+    """Whether no query of the snapshot may look at a later key (a decoder's mask)."""
+    allowed, _ = infer_mask(weights)
+    return allowed.shape[0] > 1 and not np.triu(allowed, k=1).any()
 
 
 class NumberItem(QTableWidgetItem):
@@ -225,6 +234,10 @@ class RolesPanel(QWidget):
         if self.shown is None:
             return
         self.rows = role_table(self.shown.weights)
+        # Under a causal mask no query may see a later key, so "next token" is 0 for every head by construction:
+        # a column of zeros that looked like a bug. It is hidden for a decoder and the caption says why.
+        causal = is_causal(self.shown.weights)
+        self.table.setColumnHidden(COLUMNS.index("next"), causal)
         table = self.table
         header = table.horizontalHeader()
         column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
@@ -241,8 +254,9 @@ class RolesPanel(QWidget):
         table.sortItems(column, order)
         table.blockSignals(False)
         self._select_row(*self.selected)
+        hidden = " (No 'next' column: a decoder's causal mask hides every later token.)" if causal else ""
         self.caption.setText(f"{len(self.rows)} heads measured on the probe input at step {self.shown.step:,}. "
-                             f"{self._summary()}")
+                             f"{self._summary()}{hidden}")
 
     def _summary(self) -> str:
         if not self.rows:

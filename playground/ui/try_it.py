@@ -277,10 +277,29 @@ class TryItPanel(QWidget):
         return True
 
     def clear_pending(self) -> None:
-        """The run was reset: an answer still on its way would come from a model that is gone."""
-        if self.pending:
-            self.pending = False
+        """The run was reset: an answer still on its way, and every answer shown, came from a model that is gone."""
+        had = self.pending or self.result is not None
+        self.clear()
+        if had:
             self.status.setText("The model was rebuilt: press Enter to ask the new one.")
+
+    def clear(self) -> None:
+        """No model's answer on screen: no bars, no head views, no table, nothing pending."""
+        self.pending = False
+        self.result = None
+        self.probabilities = []
+        self._show_bars([])
+        self.changedTable.setRowCount(0)
+        self.gridButton.setEnabled(False)
+        self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
+        self.nowImage.clear_image("")
+        self.nowTitle.setText("<b>Now</b>")
+        self.status.setText("Type a sentence and press Enter: the model being trained classifies it.")
+
+    def show_model(self, info: Any) -> None:
+        """Another model or dataset: forget the last one's answers and offer the lecture's sentence again."""
+        self.clear()
+        self.input.setText(LECTURE_SENTENCES[1])
 
     def on_result(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -295,7 +314,7 @@ class TryItPanel(QWidget):
         self.probabilities = list(result.probabilities)
         self._show_bars(self.probabilities)
         best, p = self.probabilities[0]
-        self.status.setText(f"At step {result.step:,} the model says <b>{html.escape(best)}</b> ({p:.1%}) for "
+        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%}) for "
                             f"“{html.escape(result.text)}”.")
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
@@ -376,6 +395,8 @@ class TryItPanel(QWidget):
         result = self.result
         if result is None:
             return
+        # Set before the early return below: a sentence without 'it' once left an older answer's step here.
+        self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
         if result.query is None:
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
             self.beforeImage.clear_image(note)
@@ -392,7 +413,6 @@ class TryItPanel(QWidget):
             figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query,
                                   title=f"'{QUERY_WORD}', layer {layer + 1}, {which}: {when}")
             image.set_png(figure.to_png())
-        self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
 
     def _show_in_grid(self) -> None:
         if self.result is not None:
