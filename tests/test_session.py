@@ -156,7 +156,10 @@ def test_extend_trains_past_the_end_at_the_final_learning_rate(tmp_path):
     assert [e.step for e in more] == [21, 22, 23]
     np.testing.assert_allclose([e.lr for e in more], floor, rtol=1e-12)
     assert lrs[-1] - floor < 0.01 * spec.train.lr  # the decay had reached the floor: no jump
+    leftover = tmp_path / "checkpoint" / ".model-000000023-1.safetensors.x3.tmp"
+    leftover.write_bytes(b"a save killed midway")
     resumed.save()
+    assert not leftover.exists()
     resumed.close()
     again = TrainingSession.resume(tmp_path / "checkpoint")
     assert again.spec.train.max_steps == 23 and math.isclose(again.lr_at(23), floor)
