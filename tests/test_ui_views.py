@@ -272,3 +272,20 @@ def test_try_it_forgets_an_old_models_answer_and_names_one_step(qtbot):
     panel.show_model(None)
     assert panel.result is None and panel.changedTable.rowCount() == 0 and not panel.gridButton.isEnabled()
     assert panel.input.text() == LECTURE_SENTENCES[1] and "step" not in panel.nowTitle.text()
+
+
+def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):
+    from playground.ui.csv_columns import CsvColumnsDialog, count_rows, read_header
+
+    path = tmp_path / "reviews.csv"
+    path.write_text("id;review;stars\n1;great film;5\n2;dull;1\n", encoding="utf-8")
+    header = read_header(path)
+    assert header == ["id", "review", "stars"] and count_rows(path) == 2
+    dialog = CsvColumnsDialog(path, header, rows=count_rows(path))
+    qtbot.addWidget(dialog)
+    assert dialog.columns() == ("review", "stars")
+    assert "Only 2 example rows" in dialog.rowsNote.text() and not dialog.rowsNote.isHidden()
+    assert dialog.minimumWidth() > dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
+    many = CsvColumnsDialog(path, header, rows=500)
+    qtbot.addWidget(many)
+    assert many.rowsNote.isHidden()

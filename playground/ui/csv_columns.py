@@ -55,24 +55,59 @@ def read_header(path: str | Path) -> list[str]:
     return header
 
 
+FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
+
+
+def count_rows(path: str | Path) -> int:
+    """Data rows (after the header) in the first HEADER_BYTES of the file; 0 if it cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read(HEADER_BYTES)
+    except (OSError, UnicodeDecodeError):
+        return 0
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return max(0, sum(1 for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)) - 1)
+
+
+def _is_identifier(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ("id", "index", "#", "no", "row") or lowered.endswith(("_id", " id"))
+
+
 def _guess(header: list[str], names: tuple[str, ...], avoid: str | None = None) -> int:
+    """The column named like one of `names`; else the last column that is neither `avoid` nor a row id (an
+    `id` column is never a label to learn)."""
     lowered = [h.lower() for h in header]
     for name in names:
         if name in lowered and header[lowered.index(name)] != avoid:
             return lowered.index(name)
-    return next(i for i, h in enumerate(header) if h != avoid)
+    candidates = [i for i, h in enumerate(header) if h != avoid and not _is_identifier(h)]
+    return candidates[-1] if candidates else next(i for i, h in enumerate(header) if h != avoid)
 
 
 class CsvColumnsDialog(QDialog):
     """Two combos over the header: the text column and the label column (they must differ)."""
 
-    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None, rows: int | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("csvColumnsDialog")
         self.setWindowTitle("Choose the CSV columns")
+        # Wide enough for its title: window managers cut a title the dialog's contents do not make room for.
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(self.windowTitle()) * 2 + 120)
         intro = QLabel(f"<b>{Path(path).name}</b> has {len(header)} columns. Which one holds the text to classify, "
                        f"and which one its label?", self)
         intro.setWordWrap(True)
+        self.rowsNote = QLabel(self)
+        self.rowsNote.setObjectName("csvRowsNote")
+        self.rowsNote.setWordWrap(True)
+        self.rowsNote.setStyleSheet("color: #8a5a00;")
+        if rows is not None and rows < FEW_ROWS:
+            self.rowsNote.setText(f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part "
+                                  f"of them is kept for validation). Add more rows, at least {FEW_ROWS}.")
+        self.rowsNote.setVisible(bool(self.rowsNote.text()))
         self.textCombo = QComboBox(self)
         self.textCombo.setObjectName("textColumnCombo")
         self.labelCombo = QComboBox(self)
@@ -97,6 +132,7 @@ class CsvColumnsDialog(QDialog):
         form.addRow("Label column", self.labelCombo)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.rowsNote)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
@@ -116,7 +152,7 @@ class CsvColumnsDialog(QDialog):
 def ask_columns(parent: QWidget | None, path: str | Path) -> tuple[str, str] | None:
     """(text column, label column), or None when cancelled; raises CsvHeaderError for an unusable header.
     A function so tests can answer it."""
-    dialog = CsvColumnsDialog(path, read_header(path), parent)
+    dialog = CsvColumnsDialog(path, read_header(path), parent, rows=count_rows(path))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.columns()
