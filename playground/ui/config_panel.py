@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -30,6 +31,7 @@ from playground.core.spec import (
     FAMILY_TITLES,
     FIELD_TITLES,
     PRETRAINED_ARCHITECTURES,
+    PRETRAINED_DEFAULTS,
     RunSpec,
     SpecError,
     divisors,
@@ -60,6 +62,12 @@ PRETRAINED_TIP = ("<b>Pretrained BERT (fine-tune)</b>: fine-tune the packaged pr
                   "12-head BERT) on a sentence classification task. Its architecture is fixed; its weights change.")
 PRETRAINED_PRESET = "bert-pronoun"
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
+# Issue 24: the ablations, each a combo or a check box (model.causal shown for the decoder only).
+NORM_TITLES = {"pre": "pre (GPT-2, ViT)", "post": "post (BERT)", "none": "none"}
+POSITION_TITLES = {"learned": "learned", "sinusoidal": "sinusoidal", "none": "none (order-blind)"}
+ABLATIONS_LOCKED_TIP = ("Locked: the pretrained MiniLM was trained with residual connections, LayerNorm after each "
+                        "sub-layer, learned positions and scaled scores; its weights only work with them. Choose a "
+                        "from-scratch family to take a piece out.")
 TRAIN_PRESET_KEYS = ("train.lr", "train.batch_size", "train.max_steps", "train.warmup_steps", "train.eval_interval",
                      "train.snapshot_interval")
 
@@ -105,6 +113,7 @@ class ConfigPanel(QWidget):
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(4, 4, 4, 4)
         body_layout.addWidget(self._model_group())
+        body_layout.addWidget(self._ablations_group())
         body_layout.addWidget(self._data_group())
         body_layout.addWidget(self._train_group())
         body_layout.addWidget(self._estimates_group())
@@ -148,6 +157,18 @@ class ConfigPanel(QWidget):
         freeze.setToolTip(tip)
         freeze.slider.setToolTip(tip)
         form.labelForField(freeze).setText("Frozen layers")  # short: the label column sets the panel's width
+        return box
+
+    def _ablations_group(self) -> QGroupBox:
+        box = QGroupBox("Ablations", self)
+        box.setToolTip(TIPS["ablations"])
+        form = self._form(box)
+        self.ablationControls: dict[str, QComboBox | QCheckBox] = {}
+        self._choice(form, "model.norm", "normCombo", "LayerNorm", NORM_TITLES)
+        self._choice(form, "model.pos_encoding", "positionsCombo", "Positions", POSITION_TITLES)
+        self._check(form, "model.residual", "residualCheck", "Residual connections")
+        self._check(form, "model.causal", "causalCheck", "Causal mask")
+        self._check(form, "model.scale_scores", "scaleCheck", "Scale scores by 1/√d")
         return box
 
     def _data_group(self) -> QGroupBox:
@@ -227,6 +248,25 @@ class ConfigPanel(QWidget):
         self.sliders[key] = slider
         return slider
 
+    def _choice(self, form: QFormLayout, key: str, name: str, title: str, items: dict[str, str]) -> None:
+        combo = QComboBox(form.parentWidget())
+        combo.setObjectName(name)
+        for value, text in items.items():
+            combo.addItem(text, value)
+        combo.setToolTip(TIPS[key])
+        combo.activated.connect(lambda index, key=key, combo=combo: self._request({key: combo.itemData(index)}))
+        self._add_row(form, key, title, combo)
+        self.ablationControls[key] = combo
+
+    def _check(self, form: QFormLayout, key: str, name: str, title: str) -> None:
+        check = QCheckBox(title, form.parentWidget())
+        check.setObjectName(name)
+        check.setToolTip(TIPS[key])
+        check.clicked.connect(lambda on, key=key: self._request({key: on}))  # clicked: the user's, not set_spec's
+        form.addRow(check)
+        self._rows[key] = (form, check)
+        self.ablationControls[key] = check
+
     # ----- public -------------------------------------------------------------------------------
     def spec(self) -> RunSpec:
         return self._spec
@@ -261,6 +301,7 @@ class ConfigPanel(QWidget):
         self._fill_datasets()
         self.dataOptions.show_options(spec.data.name, spec.data.options, self._resolved)
         self._sync_pretrained()
+        self._sync_ablations()
         self.sliders["model.n_head"].set_choices(_head_choices(spec.model.n_embd), spec.model.n_head)
         self.sliders["model.patch_size"].set_choices(_patch_choices(spec.model.image_size), spec.model.patch_size)
         for key, slider in self.sliders.items():
@@ -289,6 +330,20 @@ class ConfigPanel(QWidget):
         form.setRowVisible(field, bool(pretrained))
         top = PRETRAINED_MAX_CONTEXT if pretrained else 256
         self.sliders["model.block_size"].set_choices(range(4, top + 1), self._spec.model.block_size)
+
+    def _sync_ablations(self) -> None:
+        """Each ablation control shows the spec's value; locked for a pretrained model; the mask for the decoder."""
+        model = self._spec.model
+        for key, control in self.ablationControls.items():
+            with QSignalBlocker(control):
+                if isinstance(control, QCheckBox):
+                    control.setChecked(_get(self._spec, key))
+                else:
+                    control.setCurrentIndex(control.findData(_get(self._spec, key)))
+            control.setEnabled(not model.pretrained)
+            control.setToolTip(ABLATIONS_LOCKED_TIP if model.pretrained else TIPS[key])
+        form, field = self._rows["model.causal"]
+        form.setRowVisible(field, model.family == "decoder")
 
     def _update_epochs(self) -> None:
         info, train = self._info, self._spec.train
@@ -463,6 +518,7 @@ class ConfigPanel(QWidget):
             "model.dropout": base.model.dropout, "model.pos_encoding": base.model.pos_encoding,
             "data.name": base.data.name, "data.path": None, "data.options": dict(base.data.options),
         })
+        changes.update({f"model.{k}": v for k, v in PRETRAINED_DEFAULTS.items()})  # its weights need its design
         changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
         self._request(changes, f"Fine-tuning the pretrained MiniLM: settings from the built-in preset "
                                f"'{PRETRAINED_PRESET}'. Its architecture is fixed; learning rate, batch size, steps, "

@@ -88,6 +88,44 @@ TIPS: dict[str, str] = {
         "Every distinct value in this column becomes one class of the classifier, so a column of free text "
         "(too many distinct values) is refused."
     ),
+    # Ablations (issue 24): each removes or moves one piece of the transformer, to watch what breaks.
+    "ablations": (
+        "<b>Ablations</b>: take one piece of the transformer out (or move it) and watch what breaks. "
+        "The defaults are the family's own design; a changed model trains from scratch."
+    ),
+    "model.residual": (
+        "<b>Residual connections</b> (skip connections): each sub-layer adds its output to its input, "
+        "x + attention(x) and x + feed-forward(x), so the token's own vector and the gradients flow straight "
+        "through the stack (the residual stream). Untick to replace x by the sub-layer's output: every layer "
+        "must then carry all the information itself, and deeper models train much worse."
+    ),
+    "model.norm": (
+        "<b>Layer normalisation</b>: where LayerNorm rescales each token's vector to mean 0 and variance 1. "
+        "<i>post</i> (original Transformer, BERT): x = LN(x + sublayer(x)). <i>pre</i> (GPT-2, ViT): "
+        "x = x + sublayer(LN(x)), with one more LN after the last block; it keeps the residual stream a plain "
+        "sum and trains deep stacks stably. <i>none</i>: no LayerNorm at all: activations can grow from "
+        "layer to layer and training needs a smaller learning rate."
+    ),
+    "model.pos_encoding": (
+        "<b>Positional encoding</b>: attention itself is order-blind, it compares every token with every "
+        "other wherever they are, so a vector for each position is added to the token's embedding. "
+        "<i>learned</i>: a trained table (BERT, GPT-2, ViT); <i>sinusoidal</i>: the fixed sines and cosines "
+        "of \"Attention Is All You Need\"; <i>none</i>: nothing is added, the model sees a bag of tokens, "
+        "so reversing or sorting a sequence cannot be learned."
+    ),
+    "model.causal": (
+        "<b>Causal mask</b> (decoder): each token may attend only to itself and earlier tokens: the upper "
+        "triangle of the scores is set to −∞ before the softmax, because the decoder is trained to predict "
+        "the next token. Untick it and the decoder cheats: it reads the answer from the next position, the "
+        "training loss collapses, but generated text is garbage (when generating, the future is not there "
+        "yet), and the attention grid shows the upper triangle filled."
+    ),
+    "model.scale_scores": (
+        "<b>Scale by 1/√d</b>: the scores q·k are divided by the square root of the head size d before "
+        "the softmax. Dot products of d-dimensional vectors grow like √d, so without it large heads give "
+        "huge scores, the softmax saturates into one-hot rows and its gradients vanish. Untick it and watch "
+        "Step by step and the head roles' entropy show near one-hot rows early in training."
+    ),
     "model.dropout": (
         "<b>Dropout</b>: during training, randomly zero this fraction of activations so the model cannot "
         "rely on any single one. Helps against overfitting on small data; 0 is fine for tiny runs."
