@@ -126,3 +126,45 @@ def test_a_csv_of_longer_reviews_gets_a_context_that_holds_them(window, tmp_path
     # 9-14 words and [CLS]: 95 % of the texts fit in 15 tokens.
     assert window.spec.model.block_size == 15 and "holds 95 % of the texts whole" in message(window).text()
     assert window.spec.name.endswith("reviews.csv")
+
+
+def _views_are_empty(window) -> None:
+    """Nothing of a model that is gone: no heatmaps, curves, past runs, samples, typed input or answers."""
+    assert window.attentionGrid.snapshot is None and window.attention.detail.snapshot is None
+    assert window.loss.train.n == 0 and not window.loss.overlays
+    assert window.samples.samples == [] and window.inside.inputEdit.text() == ""
+    assert window.runTools.tryIt.result is None and not window.runTools.runs.selected()
+
+
+def _one_step_shows_this_model(window, qtbot, wait_ms: int = WAIT_MS) -> None:
+    window.step_once()
+    qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None, timeout=wait_ms)
+    spec, snap = window.spec, window.attentionGrid.snapshot
+    n_layer, n_head = (6, 12) if spec.model.pretrained else (spec.model.n_layer, spec.model.n_head)
+    assert snap.weights.shape[:2] == (n_layer, n_head) and len(window.attentionGrid.views) == n_layer
+    assert (snap.image is not None) == (spec.model.family == "vit")
+    assert window.worker.spec == spec
+
+
+@pytest.mark.slow
+def test_every_view_shows_only_the_current_model_through_a_lecture(window, qtbot):
+    """Issue 21: decoder -> ViT -> pretrained BERT -> encoder, during and between training."""
+    from test_ui_data_options import choose
+
+    family = window.findChild(QComboBox, "familyCombo")
+    window.inside.inputEdit.setText("def f(x):")  # typed for the decoder
+    window.play()
+    qtbot.waitUntil(lambda: bool(window.samples.samples) and window.attentionGrid.snapshot is not None,
+                    timeout=WAIT_MS)
+    choose(family, "vit")  # while training: the new model goes on training, nothing of the decoder stays
+    _views_are_empty(window)
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None, timeout=WAIT_MS)
+    assert window.attentionGrid.snapshot.image is not None and window.worker.spec.model.family == "vit"
+    window.pause()
+    choose(family, "pretrained")  # between training
+    _views_are_empty(window)
+    _one_step_shows_this_model(window, qtbot, wait_ms=120_000)
+    choose(family, "encoder")
+    _views_are_empty(window)
+    _one_step_shows_this_model(window, qtbot)

@@ -67,6 +67,8 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+# Settings that make the model another one, not a variant of the last: the views forget the last one's data.
+OTHER_MODEL_KEYS = {"model.family", "model.pretrained", "data.name", "data.path"}
 CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
@@ -398,6 +400,8 @@ class MainWindow(QMainWindow):
     def _on_spec_changed(self, spec: RunSpec, keys: set[str]) -> None:
         self._update_title()
         self._update_family_tabs()
+        if keys & OTHER_MODEL_KEYS:
+            self._show_other_model()
         if keys == {"train.lr"}:
             if self.worker is not None:
                 self.worker.set_lr(spec.train.lr)
@@ -426,8 +430,16 @@ class MainWindow(QMainWindow):
         self.config.set_spec(spec)
         self._reset_progress()  # reset() above still read the previous spec's step count
         self._update_family_tabs()
+        self._show_other_model()
         self._show_concept_view(spec)
         self._update_title()
+
+    def _show_other_model(self) -> None:
+        """Another family, dataset or preset: no view keeps what belonged to the last one (past runs' curves, the
+        Runs tab's selection that drew them, Try it's sentence and answers)."""
+        self.loss.clear_overlays()
+        self.runTools.runs.table.clearSelection()
+        self.runTools.tryIt.show_model(self.config.info())
 
     def _show_concept_view(self, spec: RunSpec) -> None:
         """A demo preset opens on the view its lesson is about."""
@@ -595,6 +607,7 @@ class MainWindow(QMainWindow):
         self.config.set_spec(past.spec)
         self._reset_progress()
         self._update_family_tabs()
+        self._show_other_model()
         self._update_title()
         self.runTools.continue_run(past.run_dir, past.spec, past.step)
         self.runTools.runs.refresh()
