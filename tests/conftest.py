@@ -78,3 +78,10 @@ def tiny_session():
         return TrainingSession(make_spec(spec))
 
     return build
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Qt widgets (it asks for qtbot) is a `gui` test: `pytest -m "not gui"` runs the rest."""
+    for item in items:
+        if "qtbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gui)
