@@ -54,6 +54,27 @@ CASES = {
         IMAGE_INFO,
         (B, N_CLASSES),
     ),
+    # issue 24's ablations: every test above holds for them too (both attention paths, the trace, training)
+    "decoder-no-mask": (ModelSpec(family="decoder", causal=False, **TINY), text_info("lm"), (B, T, V)),
+    "decoder-unscaled-post-ln": (
+        ModelSpec(family="decoder", scale_scores=False, norm="post", **TINY), text_info("lm"), (B, T, V)),
+    "decoder-no-positions-no-norm": (
+        ModelSpec(family="decoder", pos_encoding="none", norm="none", **TINY), text_info("lm"), (B, T, V)),
+    "encoder-no-residual": (ModelSpec(family="encoder", residual=False, **TINY), text_info("mlm"), (B, T, V)),
+    "encoder-pre-ln-unscaled": (
+        ModelSpec(family="encoder", norm="pre", scale_scores=False, **TINY), text_info("tagging", 5), (B, T, 5)),
+    "encoder-no-norm-no-positions": (
+        ModelSpec(family="encoder", norm="none", pos_encoding="none", **TINY), text_info("mlm"), (B, T, V)),
+    "vit-no-residual-post-ln": (
+        ModelSpec(family="vit", residual=False, norm="post", **TINY, image_size=8, patch_size=2),
+        IMAGE_INFO,
+        (B, N_CLASSES),
+    ),
+    "vit-unscaled-no-positions": (
+        ModelSpec(family="vit", scale_scores=False, pos_encoding="none", **TINY, image_size=8, patch_size=2),
+        IMAGE_INFO,
+        (B, N_CLASSES),
+    ),
 }
 
 
@@ -138,7 +159,7 @@ def test_trace_matches_forward_for_every_layer(name: str) -> None:
         assert trace.concat.shape == trace.output.shape == (B, seq, C)
         # the steps are the lecture's formulas
         torch.testing.assert_close(trace.scores, trace.q @ trace.k.transpose(-2, -1))
-        torch.testing.assert_close(trace.scaled, trace.scores / hs**0.5)
+        torch.testing.assert_close(trace.scaled, trace.scores / hs**0.5 if model.spec.scale_scores else trace.scores)
         assert torch.isneginf(trace.masked[~trace.mask]).all()
         torch.testing.assert_close(trace.weights, torch.softmax(trace.masked, -1))
         torch.testing.assert_close(trace.head_outputs, trace.weights @ trace.v)
@@ -277,7 +298,7 @@ def test_each_family_overfits_one_batch(name: str) -> None:
     x, mask = make_inputs(model, seed=1)
     g = torch.Generator().manual_seed(2)
     n_out = CASES[name][2][-1]
-    if name == "decoder-lm":
+    if name.startswith("decoder"):
         y = torch.cat([x[:, 1:], torch.full((B, 1), -100)], dim=1)  # next token, none after the last
     elif len(CASES[name][2]) == 3:
         y = torch.randint(0, n_out, (B, T), generator=g)

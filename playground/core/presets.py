@@ -18,6 +18,7 @@ from playground.core.spec import SCHEMA_VERSION, RunSpec, SpecError, make_spec, 
 PRESETS_DIR = Path(str(files("playground.presets")))
 DEFAULT_PRESET = "decoder-pydoc"
 MAX_PRESET_BYTES = 1_000_000
+MAX_LISTED = 150  # characters of preset names in a message
 
 
 class PresetError(SpecError):
@@ -136,8 +137,12 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
         return path
     if found:
         return PRESETS_DIR / f"{source}.json"
-    names = ", ".join(p.stem for p in sorted(PRESETS_DIR.glob("*.json")))
-    raise PresetError(f"no preset named '{elide(source, 60)}': built-in presets are {names}")
+    names = [p.stem for p in sorted(PRESETS_DIR.glob("*.json"))]
+    listed = names[:]
+    while len(", ".join(listed)) > MAX_LISTED:  # the message stays one short line as presets are added
+        listed.pop()
+    more = f" and {len(names) - len(listed)} more (`playground presets` lists them)" if listed != names else ""
+    raise PresetError(f"no preset named '{elide(source, 60)}': built-in presets are {', '.join(listed)}{more}")
 
 
 def builtin_presets() -> list[PresetInfo]:
