@@ -22,6 +22,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_fuzz import place  # noqa: E402 - the suite's hostile places (pipe, device link, traversal...), at scale
+
 MAX_LINE = 300
 TINY = {"model": {"family": "decoder", "n_embd": 8, "n_head": 1, "n_layer": 1, "d_ff": 8, "block_size": 4},
         "train": {"batch_size": 2, "warmup_steps": 0, "max_steps": 1, "eval_interval": 1, "eval_batches": 1,
@@ -35,26 +38,6 @@ class Hang(Exception):
 
 def _alarm(_signum: int, _frame: object) -> None:
     raise Hang
-
-
-def place(root: Path, name: str, content: bytes, where: str) -> Path:
-    """`content` at root/name as a regular file, or a pipe, folder, device link, traversal or impossible name."""
-    path = root / name
-    if where == "file":
-        path.write_bytes(content)
-    elif where == "fifo":
-        os.mkfifo(path)
-    elif where == "folder":
-        path.mkdir()
-    elif where in ("dev_zero", "dev_null"):
-        path.symlink_to(f"/dev/{where[4:]}")
-    elif where == "dangling":
-        path.symlink_to(root / "nowhere")
-    elif where == "traversal":
-        return root / ("../" * 12 + "etc/passwd")
-    elif where == "long_name":
-        return root / ("y" * 5000) / name
-    return path
 
 
 def random_value(rng: random.Random, depth: int = 0) -> object:
