@@ -244,3 +244,19 @@ def test_every_ablation_trains_a_step_and_keeps_both_attention_paths_equal() -> 
     fused = model(x).logits
     model.set_attention_impl("explicit")
     torch.testing.assert_close(model(x).logits, fused, atol=1e-5, rtol=1e-5)
+
+
+def test_step_by_step_shows_the_scores_unscaled_and_the_mask_gone() -> None:
+    from playground.analysis.steps import attention_steps
+    from playground.data.base import Batch
+
+    spec = ModelSpec(family="decoder", causal=False, scale_scores=False, **TINY)
+    model = fresh(spec)
+    x, _ = make_inputs(model)
+    steps = attention_steps(model, Batch(x, x, None), layer=1, head=1)
+    panel = next(step for step in steps.steps() if step.key == "scaled")
+    assert "Not scaled" in panel.title and "saturates" in panel.note
+    assert steps.mask_kind == "none" and steps.mask.all()  # the upper triangle is allowed
+    torch.testing.assert_close(torch.from_numpy(steps.scaled), torch.from_numpy(steps.scores))
+    default = attention_steps(fresh(ModelSpec(family="decoder", **TINY)), Batch(x, x, None), layer=1, head=1)
+    assert default.mask_kind == "causal" and "/ √8" in next(s for s in default.steps() if s.key == "scaled").title

@@ -62,6 +62,7 @@ class AttentionSteps:
     head_outputs: np.ndarray  # (H, T, d_head) every head's output
     concat: np.ndarray  # (T, C) the heads side by side
     projected: np.ndarray  # (T, C) after the output projection: the sub-layer's output
+    scale_scores: bool = True  # False: the ablation that leaves out / sqrt(d_head) (scaled is then scores)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,7 +82,10 @@ class AttentionSteps:
             Step("v", "Values  V = X W_V", self.v, vec, "what each token passes on when attended to", cols="dim"),
             Step("scores", "Scores  Q Kᵀ", self.scores, sq, "how well each query matches each key"),
             Step("scaled", f"Scaled  Q Kᵀ / √{d}", self.scaled, sq,
-                 f"divided by √d_head = {np.sqrt(d):.3g} so the softmax does not saturate"),
+                 f"divided by √d_head = {np.sqrt(d):.3g} so the softmax does not saturate")
+            if self.scale_scores else
+            Step("scaled", "Not scaled  Q Kᵀ", self.scaled, sq,
+                 f"scale_scores is off: not divided by √d_head = {np.sqrt(d):.3g}, so the softmax saturates"),
             Step("mask", mask_title, self.mask, sq, "white: the query may look at the key; grey: hidden"),
             Step("masked", "Masked scores", self.masked, sq, "−∞ where the mask hides a key"),
             Step("weights", "Weights  softmax(row)", self.weights, sq, "every row sums to 1; hidden keys get 0"),
@@ -178,4 +182,5 @@ def attention_steps(
         head_outputs=np32(trace.head_outputs[0]),
         concat=np32(trace.concat[0]),
         projected=np32(trace.output[0]),
+        scale_scores=attn.scale,
     )
