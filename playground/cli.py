@@ -26,8 +26,14 @@ class CliError(Exception):
     """An expected failure: printed as one line."""
 
 
+def run() -> None:
+    """The `playground` command and `python -m playground`: the program opts in to the fast path's process-wide
+    settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
+    configure_process()
+    sys.exit(main())
+
+
 def main(argv: list[str] | None = None) -> int:
-    configure_process()  # the opt-in to the fast path's process-wide settings, before anything imports torch
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
     try:
@@ -419,4 +425,4 @@ class _StopOnCtrlC:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

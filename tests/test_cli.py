@@ -213,14 +213,15 @@ def test_openmp_waiting_is_set_unless_the_user_chose():
         assert environ.get("GOMP_SPINCOUNT") == expected
 
 
-def test_the_cli_sets_openmp_waiting_before_anything_loads_torch(monkeypatch):
-    """libgomp reads GOMP_SPINCOUNT when torch loads it: the CLI sets it first."""
-    from playground.cli import main
+def test_the_cli_sets_openmp_waiting_before_anything_loads_torch():
+    """libgomp reads GOMP_SPINCOUNT when torch loads it: the command sets it first (in its own process: calling
+    main() in a test changes no process-wide setting)."""
     from playground.training.openmp import SPIN_COUNT
 
-    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)  # conftest set it: put back after the test
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    assert main(["presets"]) == 0
-    assert os.environ.get("GOMP_SPINCOUNT") == SPIN_COUNT
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    probe = ("import atexit, os, sys; sys.argv = ['playground', 'presets']; from playground.cli import run; "
+             "atexit.register(lambda: print('SPIN', os.environ.get('GOMP_SPINCOUNT'), 'torch' in sys.modules)); run()")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0 and f"SPIN {SPIN_COUNT} False" in out.stdout, out.stderr[-1000:]
     code = "import sys, playground.cli; assert 'torch' not in sys.modules, 'torch was imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
