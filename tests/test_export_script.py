@@ -1,0 +1,197 @@
+"""A run exported as one plain PyTorch script: it rebuilds the run, and trained anew it draws the run's curve."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playground.core.presets import load_preset
+from playground.export import script as script_export
+from playground.export.script import ScriptExportError, check_scriptable, export_script
+from playground.training.session import TrainingSession
+
+# Only these may be imported by an exported script: torch, numpy and the standard library.
+ALLOWED_IMPORTS = {"argparse", "json", "math", "re", "dataclasses", "pathlib", "numpy", "torch", "pydoc_data"}
+# Run a script with the playground and the libraries it must not need made unimportable.
+RUN_BARE = ("import runpy, sys\n"
+            "for name in ('playground', 'transformers', 'safetensors', 'sklearn', 'PIL'):\n"
+            "    sys.modules[name] = None\n"
+            "sys.argv = sys.argv[1:]\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')\n")
+TINY_CLI = ["--steps", "60", "--set", "model.n_embd=32", "--set", "model.d_ff=64", "--set", "train.batch_size=16",
+            "--set", "train.eval_interval=20", "--set", "train.precision=fp32", "--set", "train.compile=off",
+            "--set", "train.device=cpu"]
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PLAYGROUND_COMPILE": "off"}
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
+
+
+def run_script(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = run(sys.executable, "-c", RUN_BARE, str(script), *args, cwd=script.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def read_metrics(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+CURVES = {
+    "decoder-reverse": ("decoder-reverse", []),
+    # padded rows (5 symbols in a context of 12), LayerNorm before the sub-layers, sine positions, unscaled scores
+    "encoder-sort-ablated": ("encoder-sort", ["--set", 'data.options={"length": 5}', "--set", "model.norm=pre",
+                                              "--set", "model.pos_encoding=sinusoidal",
+                                              "--set", "model.scale_scores=false"]),
+}
+
+
+@pytest.fixture(scope="module", params=list(CURVES), ids=list(CURVES))
+def exported(request, tmp_path_factory) -> tuple[Path, Path]:
+    """(run folder, script): a small preset trained for 60 steps with `playground train`, then exported."""
+    preset, changes = CURVES[request.param]
+    root = tmp_path_factory.mktemp(request.param)
+    done = run(sys.executable, "-m", "playground.cli", "train", preset, "--out", "run", *TINY_CLI, *changes, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = run(sys.executable, "-m", "playground.cli", "export", "run", "--format", "script", "--out",
+               "train_mine.py", cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "train_mine.safetensors" in done.stderr
+    return root / "run", root / "train_mine.py"
+
+
+@pytest.mark.slow
+def test_script_trained_from_scratch_draws_the_runs_curve(exported):
+    run_dir, script = exported
+    run_script(script, "--from-scratch", "--metrics", "curve.csv")
+    ours = read_metrics(run_dir / "metrics.csv")
+    theirs = read_metrics(script.parent / "curve.csv")
+    assert [row["step"] for row in theirs] == [row["step"] for row in ours]
+    for mine, run_row in zip(theirs, ours):
+        assert float(mine["lr"]) == pytest.approx(float(run_row["lr"]), rel=1e-5)
+        assert float(mine["train_loss"]) == pytest.approx(float(run_row["train_loss"]), rel=1e-3), mine["step"]
+    validated = [(mine, run_row) for mine, run_row in zip(theirs, ours) if run_row["val_loss"]]
+    assert [m["step"] for m, _ in validated] == ["20", "40", "60"]
+    assert all(m["val_loss"] for m, _ in validated)
+    final_mine, final_run = validated[-1]
+    assert float(final_mine["val_loss"]) == pytest.approx(float(final_run["val_loss"]), rel=0.01)
+    assert float(final_run["val_loss"]) < float(ours[0]["train_loss"])  # the run learned: a curve, not a flat line
+
+
+@pytest.mark.slow
+def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_loss(exported):
+    run_dir, script = exported
+    printed = run_script(script).stdout
+    found = re.search(r"val loss (\d+\.\d+)", printed)
+    assert found, printed
+    last = [row for row in read_metrics(run_dir / "metrics.csv") if row["val_loss"]][-1]
+    assert float(found.group(1)) == pytest.approx(float(last["val_loss"]), abs=1e-4)
+
+
+def test_script_imports_only_torch_numpy_and_the_standard_library(exported):
+    _, script = exported
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= ALLOWED_IMPORTS, imported - ALLOWED_IMPORTS
+
+
+TINY = {"model.n_layer": 2, "model.n_embd": 16, "model.n_head": 2, "model.d_ff": 32, "train.batch_size": 4,
+        "train.max_steps": 3, "train.warmup_steps": 0, "train.device": "cpu", "train.eval_batches": 1,
+        "train.eval_interval": 3, "train.precision": "fp32", "train.compile": "off"}
+
+
+def tiny_run(tmp_path: Path, preset: str, **changes) -> Path:
+    spec = load_preset(preset).updated({**TINY, **changes})
+    run_dir = tmp_path / "run"
+    session = TrainingSession(spec, run_dir=run_dir)
+    try:
+        for _ in session.run():
+            pass
+        session.save()
+    finally:
+        session.close()
+    return run_dir
+
+
+# (preset, changes, text the script must hold, text it must not): only the branches the settings use
+FAMILIES = {
+    "decoder-pydoc": ("decoder-pydoc", {}, ["pydoc_data", "class Decoder", "self.causal", "norm_f"],
+                      ["key_mask", "Dropout", "Encoder"]),
+    "encoder-mlm-pydoc": ("encoder-mlm-pydoc", {}, ["class MLMHead", "MASK_RATE", "x = self.norm1(x + self.attn(x))"],
+                          ["causal", "norm_f"]),
+    "encoder-sentiment": ("encoder-sentiment", {}, ["class Pooler", "EXAMPLES = [", "key_mask", "split_rows"],
+                          ["causal"]),
+    "vit-digits": ("vit-digits", {}, ["class ViT", "PIXELS", "class PatchEmbedding"], ["causal", "key_mask"]),
+    "vit-shapes-ablated": ("vit-shapes", {"model.norm": "post", "model.freeze_layers": 1},
+                           ["def shapes(", "freeze_lower_layers(model)", "x = self.norm2(x + self.ffn(x))"],
+                           ["PIXELS", "norm_f"]),
+    "decoder-zen-ablated": ("decoder-pydoc", {"data.name": "zen", "model.norm": "none", "model.residual": False,
+                                              "model.pos_encoding": "none", "model.causal": False,
+                                              "model.scale_scores": False},
+                            ["ZEN = (", "x = self.attn(x)", "x = self.ffn(x)"],
+                            ["nn.LayerNorm", "causal", "pos_emb", "math.sqrt(self.head_dim)"]),
+    "encoder-pronoun-dropout": ("encoder-sentiment", {"data.name": "pronoun", "model.dropout": 0.1},
+                                ["VAL_HELD_OUT = 800", "self.attn_drop(weights)"], ["default_rng"]),
+}
+
+
+@pytest.mark.parametrize("case", list(FAMILIES))
+def test_every_family_and_ablation_exports_a_script_that_rebuilds_the_run(tmp_path, case):
+    preset, changes, present, absent = FAMILIES[case]
+    run_dir = tiny_run(tmp_path, preset, **changes)
+    result = export_script(run_dir, tmp_path / "mine.py")  # checks batches, initial weights and logits itself
+    text = result.script.read_text(encoding="utf-8")
+    assert result.weights == tmp_path / "mine.safetensors" and result.weights.exists()
+    for piece in present:
+        assert piece in text, piece
+    for piece in absent:
+        assert piece not in text, piece
+    code = text.split("# ----- the run's data")[0]  # embedded data lines may be longer
+    assert max(len(line) for line in code.splitlines()) <= 120
+    compile(text, str(result.script), "exec")
+    assert bool(result.notes) == bool(changes.get("model.dropout")), result.notes
+
+
+def test_a_script_that_would_not_rebuild_the_run_is_refused_and_removed(tmp_path, monkeypatch):
+    run_dir = tiny_run(tmp_path, "encoder-reverse")
+    wrong = script_export.model_source
+
+    def other_init(*args, **kwargs):
+        return wrong(*args, **kwargs).replace("std=0.02)", "std=0.03)")
+
+    monkeypatch.setattr(script_export, "model_source", other_init)
+    with pytest.raises(ScriptExportError, match="initial"):
+        export_script(run_dir, tmp_path / "mine.py")
+    assert not (tmp_path / "mine.py").exists() and not (tmp_path / "mine.safetensors").exists()
+
+
+def test_from_scratch_leaves_the_weights_out_and_the_script_trains(tmp_path):
+    run_dir = tiny_run(tmp_path, "decoder-reverse")
+    result = export_script(run_dir, tmp_path / "fresh.py", from_scratch=True)
+    assert result.weights is None and not (tmp_path / "fresh.safetensors").exists()
+    printed = run_script(result.script).stdout
+    assert re.search(r"step +3 \| train loss \d", printed), printed
+
+
+def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
+    with pytest.raises(ScriptExportError, match="transformers") as refused:
+        check_scriptable(load_preset("bert-pronoun"))
+    assert "\n" not in str(refused.value) and len(str(refused.value)) <= 300
+    run_dir = tiny_run(tmp_path, "decoder-reverse")
+    done = run(sys.executable, "-m", "playground.cli", "export", str(run_dir), "--format", "script", "--out",
+               "mine.txt", cwd=tmp_path)
+    assert done.returncode == 2 and ".py" in done.stderr and "Traceback" not in done.stderr
+    done = run(sys.executable, "-m", "playground.cli", "export", str(run_dir), "--from-scratch", "--out", "hf",
+               cwd=tmp_path)
+    assert done.returncode == 2 and "--format script" in done.stderr
