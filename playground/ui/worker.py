@@ -280,7 +280,8 @@ class TrainingWorker(QThread):
                     self._steps_left = 0
         if self._save_on_stop and self.run_dir is not None and self.session.step > 0:
             self.saved_to = self.session.save()
-            write_run_info(self.run_dir, {"step": self.session.step, "status": "saved"})
+            status = "diverged" if self.session.diverged else "saved"  # a diverged run kept its last good step
+            write_run_info(self.run_dir, {"step": self.session.step, "status": status})
 
     def _report_device(self) -> None:
         """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""
@@ -330,9 +331,9 @@ class Warmup(QThread):
     def run(self) -> None:  # noqa: D102
         try:
             import playground.training.session  # noqa: F401 - loads torch, models and data now, not at Play
-            from playground.training.device import place
+            from playground.training.fastpath.choose import place
 
             self.device = place(self.spec.train).description
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:  # noqa: BLE001 - any failure is shown in the status bar, never raised in Qt
             self.error = one_line(err)
 
