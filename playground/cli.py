@@ -101,9 +101,17 @@ def _parser() -> argparse.ArgumentParser:
                              "odds, above 1 wilder (default 0.8)")
     sample.set_defaults(handler=_cmd_sample)
 
-    export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it)")
+    export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it), "
+                                           "or as a plain PyTorch training script")
     export.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder)")
-    export.add_argument("--out", type=Path, required=True, help="folder to write config.json, model.safetensors, ...")
+    export.add_argument("--out", type=Path, required=True,
+                        help="folder to write config.json, model.safetensors, ... (--format hf), or the script's "
+                             ".py file, its weights written beside it as .safetensors (--format script)")
+    export.add_argument("--format", choices=["hf", "script"], default="hf",
+                        help="hf: a Hugging Face folder (default); script: one readable PyTorch file with the model, "
+                             "the data and the training loop, which reproduces the run's loss curve")
+    export.add_argument("--from-scratch", action="store_true",
+                        help="--format script: leave the trained weights out, so the script trains anew")
     export.set_defaults(handler=_cmd_export)
 
     runs = sub.add_parser("runs", help="list past runs: name, family, steps, validation loss, folder")
@@ -113,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--runs-dir", type=Path, help="one more folder to list the runs in")
     runs.set_defaults(handler=_cmd_runs)
 
-    from playground.viz.command import add_arguments as add_attention_arguments, run_attention
+    from playground.cli_attention import add_arguments as add_attention_arguments, run_attention
 
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
                                                  ".png/.svg, or its evolution during training to .gif")
@@ -270,11 +278,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from playground.training.runs import check_can_create, checkpoint_folder
 
     checkpoint_folder(args.run_dir)  # before torch loads: a missing run or an unwritable --out fails in a moment
+    if args.format == "script":
+        return _export_script(args)
+    if args.from_scratch:
+        raise CliError("--from-scratch leaves the weights out of a script: add --format script")
     check_can_create(args.out, "the export folder")
     from playground.export import export_run
 
     result = export_run(args.run_dir, args.out)
     print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
+    for note in result.notes:
+        print(f"  {note}", file=sys.stderr)
+    return 0
+
+
+def _export_script(args: argparse.Namespace) -> int:
+    from playground.training.runs import check_can_create
+
+    check_can_create(args.out.parent, "the script's folder")
+    from playground.export.script import export_script
+
+    result = export_script(args.run_dir, args.out, from_scratch=args.from_scratch)
+    written = f"{result.script} and its weights {result.weights.name}" if result.weights else str(result.script)
+    print(f"exported the run (step {result.step}) as {written}: run it with python {result.script.name}",
+          file=sys.stderr)
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)
     return 0

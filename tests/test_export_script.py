@@ -60,9 +60,9 @@ def exported(request, tmp_path_factory) -> tuple[Path, Path]:
     """(run folder, script): a small preset trained for 60 steps with `playground train`, then exported."""
     preset, changes = CURVES[request.param]
     root = tmp_path_factory.mktemp(request.param)
-    done = run(sys.executable, "-m", "playground.cli", "train", preset, "--out", "run", *TINY_CLI, *changes, cwd=root)
+    done = run(sys.executable, "-m", "playground", "train", preset, "--out", "run", *TINY_CLI, *changes, cwd=root)
     assert done.returncode == 0, done.stderr[-2000:]
-    done = run(sys.executable, "-m", "playground.cli", "export", "run", "--format", "script", "--out",
+    done = run(sys.executable, "-m", "playground", "export", "run", "--format", "script", "--out",
                "train_mine.py", cwd=root)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "train_mine.safetensors" in done.stderr
@@ -189,9 +189,33 @@ def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
         check_scriptable(load_preset("bert-pronoun"))
     assert "\n" not in str(refused.value) and len(str(refused.value)) <= 300
     run_dir = tiny_run(tmp_path, "decoder-reverse")
-    done = run(sys.executable, "-m", "playground.cli", "export", str(run_dir), "--format", "script", "--out",
+    done = run(sys.executable, "-m", "playground", "export", str(run_dir), "--format", "script", "--out",
                "mine.txt", cwd=tmp_path)
     assert done.returncode == 2 and ".py" in done.stderr and "Traceback" not in done.stderr
-    done = run(sys.executable, "-m", "playground.cli", "export", str(run_dir), "--from-scratch", "--out", "hf",
+    done = run(sys.executable, "-m", "playground", "export", str(run_dir), "--from-scratch", "--out", "hf",
                cwd=tmp_path)
     assert done.returncode == 2 and "--format script" in done.stderr
+
+
+@pytest.mark.gui
+def test_window_export_menu_writes_the_script_of_the_current_run(open_window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QLabel
+
+    from conftest import TINY_SENTIMENT
+    from playground.core.spec import make_spec
+    from playground.ui import run_tools
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    out = tmp_path / "take_home.py"
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: out)
+    message = window.findChild(QLabel, "messageLabel")
+    assert not window.runTools.export_script()  # nothing trained yet: a message, no dialog
+    assert "--format script" in message.text()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=60_000)
+    window.runTools.actions["exportScriptAction"].trigger()
+    qtbot.waitUntil(lambda: "Wrote" in message.text() or "failed" in message.text(), timeout=60_000)
+    assert "take_home.safetensors" in message.text(), message.text()
+    assert "class Encoder" in out.read_text(encoding="utf-8")
+    printed = run_script(out).stdout
+    assert "after step 1" in printed, printed

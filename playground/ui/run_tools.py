@@ -68,6 +68,7 @@ class Host(Protocol):
 EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
 METRICS_KEY = "export-metrics"
+SCRIPT_KEY = "export-script"
 
 
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
@@ -79,7 +80,8 @@ def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
 
 def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path | None:
     """A save dialog for one file type (png, svg, csv); a function so tests can answer it."""
-    filters = {"png": "PNG image (*.png)", "svg": "SVG vector image (*.svg)", "csv": "CSV file (*.csv)"}
+    filters = {"png": "PNG image (*.png)", "svg": "SVG vector image (*.svg)", "csv": "CSV file (*.csv)",
+               "py": "Python script (*.py)"}
     path, _ = QFileDialog.getSaveFileName(parent, title, f"{name}.{suffix}", filters[suffix])
     if not path:
         return None
@@ -146,6 +148,9 @@ class RunTools:
         for name, text, slot, tip in (
             ("exportModelAction", "&Model as Hugging Face folder…", self.export_model,
              "Save the current run's checkpoint and write a folder transformers loads with from_pretrained."),
+            ("exportScriptAction", "Model as PyTorch &script…", self.export_script,
+             "One readable Python file with the model, the data and the training loop (torch and numpy only), its "
+             "trained weights beside it; run with --from-scratch it draws this run's loss curve again."),
             ("exportAttentionHtmlAction", "&Attention views as one HTML page…", self.export_attention_html,
              "The grid, the head view and the steps of the Inside attention tab's input in one file that opens "
              "in any browser, offline: to hand to students."),
@@ -185,6 +190,8 @@ class RunTools:
             self.tryIt.on_result(results[TRY_IT_KEY])
         if EXPORT_KEY in results:
             self._exported(results[EXPORT_KEY])
+        if SCRIPT_KEY in results:
+            self._script_written(results[SCRIPT_KEY])
         if HTML_KEY in results:
             self._html_written(results[HTML_KEY])
         if METRICS_KEY in results:
@@ -258,6 +265,41 @@ class RunTools:
             return
         self._say(f"Exported a {result.architecture} to {result.folder} (transformers loads it with from_pretrained; "
                   f"largest logit difference {result.max_abs_diff:.1e}).", "info", 15000)
+
+    def export_script(self) -> bool:
+        from playground.export.script import ScriptExportError, check_scriptable
+
+        try:
+            check_scriptable(self.window.spec)
+        except ScriptExportError as err:
+            self._say(f"Export refused: {err}", "error")
+            return False
+        worker = self._current_run()
+        if worker is None:
+            self._say("Nothing to export yet: train at least one step (Play or Step), then export. A past run "
+                      "exports with: playground export RUN_FOLDER --format script --out train_mine.py", "warning")
+            return False
+        path = ask_save_path(self.window, "Export the run as a PyTorch script", "train_mine", "py")
+        if path is None:
+            return False
+
+        def job(session: Any) -> Any:
+            from playground.export.script import export_script
+
+            session.save()  # the checkpoint export_script reads is this very step
+            return export_script(session.run_dir, path)
+
+        worker.submit(SCRIPT_KEY, job)
+        self.window.statusBar().showMessage(f"Writing {path.name} (saving the checkpoint, checking that the script "
+                                            f"rebuilds the run)…")
+        return True
+
+    def _script_written(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self._say(f"Export failed: {result}", "error")
+            return
+        self._say(f"Wrote {result.script} and its weights {result.weights.name}: run it with python "
+                  f"{result.script.name} (--from-scratch trains it again).", "info", 15000)
 
     def export_attention_html(self) -> bool:
         worker = self._current_run()
