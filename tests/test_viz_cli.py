@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from playground.cli import main
-from playground.viz.command import find_token
+from playground.cli_attention import find_token
 
 TINY = ["--set", "model.n_layer=2", "--set", "model.n_embd=32", "--set", "model.n_head=2", "--set", "model.d_ff=64",
         "--set", "train.batch_size=8", "--set", "train.snapshot_interval=5", "--set", "train.eval_interval=10",

@@ -1,6 +1,6 @@
 """Headless attention figures (Pillow + numpy, no Qt, no matplotlib): PNG, SVG and animated GIF.
 
-The names below load on first use, so `playground.viz.command` (the CLI's parser) stays light.
+The names below load on first use, so the CLI's parser (cli_attention.py) stays light.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`playground attention RUN_DIR --out FILE`: the attention views rendered without a window.
+"""`playground attention RUN_DIR --out FILE` (the CLI's attention command): the views rendered without a window.
 
     playground attention RUN --out grid.png                         every layer and head on the probe
     playground attention RUN --input "3 1 4 1 5" --view steps --layer 1 --head 2 --out steps.svg
