@@ -184,6 +184,15 @@ def test_from_scratch_leaves_the_weights_out_and_the_script_trains(tmp_path):
     assert re.search(r"step +3 \| train loss \d", printed), printed
 
 
+def test_every_model_setting_is_one_the_script_writes():
+    """A new ModelSpec field must be written by script_model.py (or refused): this names the ones known."""
+    from playground.core.spec import ModelSpec
+
+    assert set(ModelSpec.model_fields) == {
+        "family", "n_embd", "n_head", "n_layer", "d_ff", "block_size", "image_size", "patch_size", "dropout",
+        "pos_encoding", "residual", "norm", "causal", "scale_scores", "pretrained", "freeze_layers"}
+
+
 def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
     with pytest.raises(ScriptExportError, match="transformers") as refused:
         check_scriptable(load_preset("bert-pronoun"))
