@@ -8,8 +8,8 @@ How a run's path is chosen (docs/performance.md has the figures):
 - compile (choose.should_compile): the whole step as one torch.compile graph (compiled.py) when the run
   does enough work to win back the first compile, with inductor's documented options and custom-pass hook
   (compile_passes.py); if compiling fails the user is told and the plain step takes over;
-- threads (threads.py): the eager step a fixed count, the compiled step all cores while that is faster and
-  one thread while another process wants a core;
+- threads (threads.py): the eager and the compiled step alike all cores while that measures faster for the
+  run's shape, one thread where that is faster or while another process wants a core;
 - the process (process.py): OpenMP's spin count, inductor's cache folder and malloc's settings, applied only
   when the program opts in (the CLI's main, which also opens the window).
 

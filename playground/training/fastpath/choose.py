@@ -11,7 +11,12 @@ from playground.core.spec import TrainSpec
 from playground.training import device
 from playground.training.device import Placement
 from playground.training.fastpath.compiled import CompiledStep, compiles_adamw
-from playground.training.fastpath.threads import AdaptiveThreads, adaptive_thread_limit, configure_eager_threads
+from playground.training.fastpath.threads import (
+    AdaptiveThreads,
+    PacedStep,
+    adaptive_thread_limit,
+    configure_eager_threads,
+)
 from playground.training.step import EagerStep, ForwardLoss
 
 COMPILE_MIN_WORK = 1e13  # FLOPs a run must do (per-step FLOPs x steps) before compiling pays on a CPU
@@ -27,16 +32,18 @@ def place(train: TrainSpec) -> Placement:
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
-              max_steps: int = 0) -> EagerStep | CompiledStep:
+              max_steps: int = 0) -> EagerStep | PacedStep | CompiledStep:
     """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW,
-    else the plain eager step. Sets the model's attention path to the placement's."""
+    else the plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
+    measures faster. Sets the model's attention path to the placement's."""
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
-    if not (should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer)):
-        return eager
     most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
-    return CompiledStep(eager, AdaptiveThreads(most) if most > 1 else None)
+    threads = AdaptiveThreads(most) if most > 1 else None
+    if should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer):
+        return CompiledStep(eager, threads)
+    return PacedStep(eager, threads) if threads is not None else eager
 
 
 def compiler_available(target: torch.device) -> bool:

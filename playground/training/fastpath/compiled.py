@@ -87,7 +87,7 @@ class CompiledStep:
         """The status bar's device text, with the thread count the adaptive policy uses right now."""
         if self.threads is None or not self.compiled:
             return self.placement.description
-        return self.placement.described_as(f"CPU ({self.threads.current} of {self.threads.most} threads, adaptive)")
+        return self.placement.described_as(self.threads.where())
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """Train on one batch at learning rate `lr`; returns the loss. A non-finite loss updates nothing."""

@@ -1,4 +1,5 @@
-"""How many threads training uses on a CPU: a fixed count for the eager step, an adaptive one for the compiled step.
+"""How many threads training uses on a CPU: the count AdaptiveThreads measures faster for this run's shape on this
+machine, for the eager and the compiled step alike (a fixed count where the user asked for one).
 
 Only a process that opted in (process.configure_process) has its thread count set; otherwise training runs at
 whatever count torch has (a program using the playground as a library keeps its own setting).
@@ -15,17 +16,17 @@ from collections.abc import Callable
 
 import torch
 
+from playground.data.base import Batch
 from playground.training.fastpath.process import threads_managed
+from playground.training.step import EagerStep
 
 _TORCH_DEFAULT_THREADS = torch.get_num_threads()  # torch's default (physical cores), before anything lowers it
 
 
 def configure_eager_threads() -> int:
-    """The eager step's fixed count, set when the process opted in: usable cores - 1 (at least 1), so a busy
-    neighbour or the window's thread takes the spare core instead of one that training waits on at a barrier.
-
-    Fixed, because a thread count changes the rounding of parallel reductions: the same seed gives the same curve.
-    OMP_NUM_THREADS or PLAYGROUND_THREADS_KEEP keeps the count the user chose."""
+    """The fixed count a step starts from (and keeps where it may not adapt), set when the process opted in:
+    usable cores - 1 (at least 1), so a busy neighbour or the window's thread takes the spare core instead of one
+    that training waits on at a barrier. OMP_NUM_THREADS or PLAYGROUND_THREADS_KEEP keeps the count the user chose."""
     if threads_managed() and not threads_pinned():
         fixed = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores() - 1))
         if torch.get_num_threads() != fixed:  # also undoes what an adaptive compiled run left behind
@@ -43,8 +44,8 @@ def usable_cores() -> int:
 
 
 def adaptive_thread_limit() -> int:
-    """The most threads the compiled CPU step may try (every usable core), or 0 when it may not adapt: the process
-    did not opt in, the user pinned the count, or PLAYGROUND_THREADS=fixed."""
+    """The most threads a CPU step may try (every usable core), or 0 when it may not adapt: the process did not
+    opt in, the user pinned the count, or PLAYGROUND_THREADS=fixed."""
     if not threads_managed() or threads_pinned() or os.environ.get("PLAYGROUND_THREADS") == "fixed":
         return 0
     most = min(usable_cores(), _TORCH_DEFAULT_THREADS)  # torch's default: physical cores, not hyperthreads
@@ -66,7 +67,7 @@ def neighbour_cpu_seconds() -> float | None:
 
 
 class AdaptiveThreads:
-    """The compiled CPU path's thread count: every core while that is faster, one thread under contention.
+    """A CPU step's thread count: every core while that is faster for this run's shape, one thread under contention.
 
     OpenMP threads spin at every barrier, so when another process takes one of the cores a multi-thread step
     waits on a descheduled thread and gets many times slower, while one thread keeps its speed; quiet, all
@@ -200,3 +201,37 @@ class AdaptiveThreads:
 
     def describe(self) -> str:
         return f"{self.chosen} of {self.most} threads (adaptive; {self.switches} contention drops)"
+
+    def where(self) -> str:
+        """The status bar's device text for the count used right now: "CPU (2 of 2 threads, adaptive)"."""
+        return f"CPU ({self.current} of {self.most} threads, adaptive)"
+
+
+class PacedStep:
+    """The eager step at the thread count AdaptiveThreads picks: a few steps at all cores and at one thread decide
+    for this run's shape on this machine (a tiny model is faster on one thread, nanoGPT's CPU shape on two here).
+
+    A thread count changes the rounding of parallel reductions, so a curve drifts from another run of the same
+    seed by float rounding (1e-7 relative over 60 steps here), as the compiled step does."""
+
+    compiled = False
+    compile_seconds: float | None = None
+
+    def __init__(self, step: EagerStep, threads: AdaptiveThreads) -> None:
+        self.step = step
+        self.threads = threads
+        self.model, self.optimizer, self.placement = step.model, step.optimizer, step.placement
+
+    def __call__(self, batch: Batch, lr: float) -> float:
+        """The eager step at the policy's count; its wall time tells the policy how that count fared."""
+        self.threads.before_step()
+        started = time.perf_counter()
+        loss_value = self.step(batch, lr)
+        self.threads.after_step(time.perf_counter() - started)
+        return loss_value
+
+    def notes(self) -> list[str]:
+        return self.step.notes()
+
+    def device_description(self) -> str:
+        return self.placement.described_as(self.threads.where())
