@@ -12,8 +12,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from playground.training.fastpath.process import configure_process
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("playground: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as err:  # noqa: BLE001 - the one place that turns any failure into one line
+    except Exception as err:  # the one place that turns any failure into one line (re-raised when debugging)
         if os.environ.get("PLAYGROUND_DEBUG"):
             raise
         print(f"playground: error: {_one_line(err)}", file=sys.stderr)
@@ -121,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--runs-dir", type=Path, help="one more folder to list the runs in")
     runs.set_defaults(handler=_cmd_runs)
 
-    from playground.cli_attention import add_arguments as add_attention_arguments, run_attention
+    from playground.cli_attention import add_arguments as add_attention_arguments
+    from playground.cli_attention import run_attention
 
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
                                                  ".png/.svg, or its evolution during training to .gif")

@@ -100,7 +100,7 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     return 0
 
 
-def _open(run_dir: Path):  # noqa: ANN202
+def _open(run_dir: Path):
     """The run's last checkpoint as a session (refused before building when it would not fit in memory)."""
     from playground.training.runs import CHECKPOINT_DIR
     from playground.training.session import TrainingSession

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_fuzz import place  # noqa: E402 - the suite's hostile places (pipe, device link, traversal...), at scale
+from test_fuzz import place
 
 MAX_LINE = 300
 TINY = {"model": {"family": "decoder", "n_embd": 8, "n_head": 1, "n_layer": 1, "d_ff": 8, "block_size": 4},

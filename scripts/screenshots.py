@@ -47,7 +47,7 @@ def main() -> int:
         window.start_warmup()
         window.play()
         started = time.perf_counter()
-        wait_until(app, lambda: window.progressBar.value() >= steps)
+        wait_until(app, lambda window=window, steps=steps: window.progressBar.value() >= steps)
         window.pause()
         pump(app, 1.5)  # the paused worker takes a snapshot of exactly this step; let the window pull it in
         window.loss.show_readout(window.progressBar.value() * 0.75)

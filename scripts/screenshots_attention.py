@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from shots import SCREENSHOTS, pump, scratch_app
+
 FAST = {"train.snapshot_interval": 10, "train.eval_interval": 50, "train.device": "cpu"}
 
 

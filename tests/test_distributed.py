@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from playground import cli
+from playground.core.spec import TrainSpec
 from playground.data.base import Batch
 from playground.training.distributed import (
     DistContext,
@@ -20,7 +21,6 @@ from playground.training.distributed import (
     init_from_env,
     launched_by_torchrun,
 )
-from playground.core.spec import TrainSpec
 
 STEPS = 6
 ARGS = ["--steps", str(STEPS), "--device", "cpu", "--set", "model.n_layer=1", "--set", "model.n_embd=16",

@@ -15,7 +15,7 @@ from PIL import Image
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from transformers import (  # noqa: E402
+from transformers import (
     AutoImageProcessor,
     AutoModelForCausalLM,
     AutoModelForImageClassification,
@@ -26,11 +26,11 @@ from transformers import (  # noqa: E402
     pipeline,
 )
 
-from playground.core.presets import load_preset  # noqa: E402
-from playground.export import ExportError, export_run, import_bert_folder  # noqa: E402
-from playground.export import hf as hf_export  # noqa: E402
-from playground.training.checkpoint import PICKLE_SUFFIXES  # noqa: E402
-from playground.training.session import TrainingSession  # noqa: E402
+from playground.core.presets import load_preset
+from playground.export import ExportError, export_run, import_bert_folder
+from playground.export import hf as hf_export
+from playground.training.checkpoint import PICKLE_SUFFIXES
+from playground.training.session import TrainingSession
 
 TINY = {"model.n_layer": 2, "model.n_embd": 16, "model.n_head": 2, "model.d_ff": 32, "train.batch_size": 4,
         "train.max_steps": 3, "train.warmup_steps": 0, "train.device": "cpu", "train.eval_batches": 1,
@@ -102,6 +102,20 @@ def test_sinusoidal_positions_are_refused_before_writing(tmp_path):
     with pytest.raises(ExportError, match="sinusoidal positions"):
         export_run(run_dir, out)
     assert not (out / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize(("preset", "ablation", "message"), [
+    ("decoder-reverse", {"model.causal": False}, "no causal mask"),
+    ("encoder-reverse", {"model.residual": False}, "no residual connections"),
+    ("vit-digits", {"model.norm": "none"}, "LayerNorm"),
+    ("encoder-sort", {"model.scale_scores": False}, "sqrt"),
+    ("decoder-reverse", {"model.pos_encoding": "none"}, "no positional encoding"),
+])
+def test_an_ablated_model_is_refused_with_the_setting_to_put_back(preset, ablation, message):
+    from playground.core.presets import load_preset
+
+    with pytest.raises(ExportError, match=message):
+        hf_export.check_exportable(load_preset(preset).updated(ablation))
 
 
 def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch):

@@ -11,11 +11,11 @@ import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from playground.analysis.pronoun import LECTURE_SENTENCES, pronoun_attention  # noqa: E402
-from playground.core.presets import load_preset  # noqa: E402
-from playground.core.spec import make_spec  # noqa: E402
-from playground.data.base import Batch, Dataset  # noqa: E402
-from playground.training.session import TrainingSession  # noqa: E402
+from playground.analysis.pronoun import LECTURE_SENTENCES, pronoun_attention
+from playground.core.presets import load_preset
+from playground.core.spec import make_spec
+from playground.data.base import Batch, Dataset
+from playground.training.session import TrainingSession
 
 FAST = {"model.freeze_layers": 5, "model.dropout": 0.0, "train.batch_size": 8, "train.warmup_steps": 0,
         "train.max_steps": 10, "train.device": "cpu", "train.eval_batches": 1, "train.eval_interval": 10}

@@ -17,7 +17,7 @@ from safetensors.torch import save_file
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from transformers import (  # noqa: E402
+from transformers import (
     BertConfig,
     BertForMaskedLM,
     BertForSequenceClassification,
@@ -26,13 +26,13 @@ from transformers import (  # noqa: E402
     ViTForImageClassification,
 )
 
-from playground.core.estimates import PRETRAINED_TABLES  # noqa: E402
-from playground.core.spec import ModelSpec  # noqa: E402
-from playground.data.base import DataInfo  # noqa: E402
-from playground.export.hf import convert  # noqa: E402
-from playground.models import Encoder, build_model, load_bert_folder, load_pretrained_encoder  # noqa: E402
-from playground.models.encoder import bert_key_to_playground, playground_key_to_bert  # noqa: E402
-from playground.models.pretrained import pretrained_path  # noqa: E402
+from playground.core.estimates import PRETRAINED_TABLES
+from playground.core.spec import ModelSpec
+from playground.data.base import DataInfo
+from playground.export.hf import convert
+from playground.models import Encoder, build_model, load_bert_folder, load_pretrained_encoder
+from playground.models.encoder import bert_key_to_playground, playground_key_to_bert
+from playground.models.pretrained import pretrained_path
 
 TINY_BERT = dict(
     vocab_size=29, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,

@@ -12,11 +12,16 @@ import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from playground.core.spec import DataSpec, ModelSpec  # noqa: E402
-from playground.data import DataError, builtin_datasets, describe, load  # noqa: E402
-from playground.data import pronoun as P  # noqa: E402
-from playground.data import wordpiece  # noqa: E402
-from playground.data.vocab import word_tokens  # noqa: E402
+from playground.core.spec import DataSpec, ModelSpec
+from playground.data import (
+    DataError,
+    builtin_datasets,
+    describe,
+    load,
+    wordpiece,
+)
+from playground.data import pronoun as P
+from playground.data.vocab import word_tokens
 
 BERT = ModelSpec(family="encoder", pretrained="minilm", block_size=24)
 SENTENCES = [

@@ -24,7 +24,7 @@ def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
     preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
            "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
-    for attempt in range(2):  # twice: it must exit cleanly every time, not by luck
+    for _ in range(2):  # twice: it must exit cleanly every time, not by luck
         out = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True, env=env,
                              timeout=120)
         assert out.returncode == 0, (out.returncode, out.stderr[-3000:])

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QSlider
 from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot
 from playground.ui.architecture_view import ArchitectureView
-from playground.ui.head_view import FADED, HeadViewPanel
 from playground.ui.attention_grid import weight_colours
+from playground.ui.head_view import FADED, HeadViewPanel
 from playground.ui.roles_panel import RolesPanel
 
 TINY = {

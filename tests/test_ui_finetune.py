@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
-
 from conftest import TINY_SENTIMENT
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
 
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec

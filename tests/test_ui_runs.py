@@ -5,10 +5,9 @@ import csv
 import json
 
 import pytest
+from conftest import TINY_SENTIMENT
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
-
-from conftest import TINY_SENTIMENT
 
 from playground.core.presets import to_json
 from playground.core.spec import make_spec

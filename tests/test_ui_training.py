@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QPushButton, QSlider, QWidget
 from playground.core.spec import make_spec
 from playground.training.session import TrainingSession
 from playground.ui import main_window
-from playground.ui.main_window import MainWindow
 from playground.ui import worker as worker_module
+from playground.ui.main_window import MainWindow
 from playground.ui.worker import TrainingWorker
 
 # Long enough that no test sees its run finish, however fast the machine (400 steps took ~2 s here).

@@ -208,7 +208,7 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     view.hover(point("mask", 0, T - 1))  # the first query may not see the last key
     assert "mask: hidden" in view.readout.text() and "weight 0" in view.readout.text()
     view.hover(point("projected", 2, 3))
-    assert f"after W_O of token" in view.readout.text() and f"{steps.projected[2, 3]:.4f}" in view.readout.text()
+    assert "after W_O of token" in view.readout.text() and f"{steps.projected[2, 3]:.4f}" in view.readout.text()
     # A new figure (training went on) updates the numbers under the still mouse.
     view.hover(point("weights", q, k))
     changed = type(steps)(**{**steps.__dict__, "weights": steps.weights * 0 + 0.5})

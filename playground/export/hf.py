@@ -38,7 +38,7 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
-from playground.core.spec import ModelSpec, RunSpec
+from playground.core.spec import ModelSpec, RunSpec, hf_incompatibilities
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
 from playground.export.card import CardFacts, model_card
@@ -161,14 +161,10 @@ def _write_preprocessing(model: PlaygroundModel, converted: HFExport, side: Data
 
 
 def check_exportable(spec: RunSpec) -> None:
-    """Refuse choices that no Hugging Face class computes, before anything is written."""
-    if spec.model.pos_encoding == "sinusoidal":
-        target = {"decoder": "GPT-2", "encoder": "BERT", "vit": "ViT"}[spec.model.family]
-        raise ExportError(
-            f"this model uses sinusoidal positions, and Hugging Face's {target} only has learned position "
-            f"tables: exporting it would write a model that computes something else. Train with "
-            f"pos_encoding 'learned' to export it."
-        )
+    """Refuse choices that no Hugging Face class computes (an ablation, sinusoidal positions), before anything is
+    written: exporting them would give a model that computes something else."""
+    if problems := hf_incompatibilities(spec.model):
+        raise ExportError(problems[0])
 
 
 # ----- conversions --------------------------------------------------------------------------------------

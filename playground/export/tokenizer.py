@@ -21,15 +21,20 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from playground.data.vocab import _WORD, CLS, MASK, PAD, SEP, UNK, Vocab
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
 
 SPECIAL_ROLES = {PAD: "pad_token", MASK: "mask_token", CLS: "cls_token", SEP: "sep_token", UNK: "unk_token"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 PRETRAINED_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
-def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int, skip_whitespace: bool = False):
+def build_tokenizer(vocab: Vocab, *, prepend_cls: bool, max_length: int,
+                    skip_whitespace: bool = False) -> PreTrainedTokenizerFast:
     """A PreTrainedTokenizerFast that maps text to our ids (and back); skip_whitespace drops blanks between
     symbols ("3 1 4" is "314"), as the procedural tasks do."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
@@ -66,4 +66,4 @@ class FinishedEvent:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-Event = Union[MetricsEvent, AttentionSnapshot, SampleEvent, StatusEvent, CheckpointEvent, FinishedEvent]
+Event = MetricsEvent | AttentionSnapshot | SampleEvent | StatusEvent | CheckpointEvent | FinishedEvent

@@ -15,9 +15,10 @@ from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
+from playground.training.events import AttentionSnapshot
+
 # (heatmap_plot also applies row-major images and the white background)
 from playground.ui.plotting import follow_font, heatmap_plot, point_size, sized_font, style_axes
-from playground.training.events import AttentionSnapshot
 from playground.ui.tooltips import TIPS
 from playground.viz.canvas import show_token
 from playground.viz.colors import VIRIDIS_16, hex_rgb, lookup_table

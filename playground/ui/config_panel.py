@@ -575,7 +575,6 @@ class ConfigPanel(QWidget):
         cut = f"; longer texts are cut at {fitted} tokens" if wanted > top else ""
         return fitted, f"Context length set to {fitted}: it holds 95 % of the texts whole{cut}."
 
-
     def _ask_path(self, kind: str) -> str:
         if kind == "image_folder":
             return QFileDialog.getExistingDirectory(self, "Open an image folder (one sub-folder per class)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.viz.canvas import show_token
-from playground.ui.plotting import follow_font, font_scale, sized_font
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, paint_png, paint_svg
+from playground.ui.plotting import follow_font, font_scale, sized_font
+from playground.viz.canvas import show_token
 from playground.viz.colors import head_colour
 
 MIN_WEIGHT = 0.02  # lines below this weight are not drawn (they would only be noise)

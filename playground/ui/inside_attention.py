@@ -34,14 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.ui.plotting import font_scale  # (the import also applies row-major images, white background)
-from playground.viz.canvas import show_token
-from playground.viz.colors import colormap
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
+from playground.ui.plotting import font_scale  # (the import also applies row-major images, white background)
 from playground.ui.roles_panel import RolesPanel
+from playground.viz.canvas import show_token
+from playground.viz.colors import colormap
 
 POLL_MS = 250  # how often the panel checks whether it should ask the worker for fresh views
 LIVE_REFRESH_S = 1.5  # while training runs, the views follow the model at most this often

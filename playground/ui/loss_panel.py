@@ -303,7 +303,7 @@ class LossPanel(QWidget):
             style_axes(widget.getPlotItem())
         legend = self.lossPlot.getPlotItem().legend
         legend.setLabelTextSize(f"{point_size():.1f}pt")
-        for pen_item, label in legend.items:
+        for _sample, label in legend.items:
             label.setText(label.text, size=f"{point_size():.1f}pt")
         self._empty.setFont(self.font())
 

@@ -317,7 +317,8 @@ class MainWindow(QMainWindow):
             layout.addWidget(label)
         return bar
 
-    def make_action(self, text: str, shortcut: QKeySequence | str | None, slot, name: str, tip: str = "") -> QAction:
+    def make_action(self, text: str, shortcut: QKeySequence | str | None, slot: Callable[[], Any], name: str,
+                    tip: str = "") -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
         if shortcut:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
@@ -220,7 +221,7 @@ class TrainingWorker(QThread):
         return self._playing
 
     # ----- the thread ---------------------------------------------------------------------------
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         try:
             self._train()
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
@@ -328,7 +329,7 @@ class Warmup(QThread):
         self.device: str | None = None
         self.error: str | None = None
 
-    def run(self) -> None:  # noqa: D102
+    def run(self) -> None:
         try:
             import playground.training.session  # noqa: F401 - loads torch, models and data now, not at Play
             from playground.training.fastpath.choose import place

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from playground.viz.colors import hex_rgb
+from playground.viz.colors import hex_colour, hex_rgb
 
 FONT_FILES = ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf", "Helvetica.ttc", "LiberationSans-Regular.ttf")
 BOLD_FILES = ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf", "LiberationSans-Bold.ttf")
@@ -91,8 +91,7 @@ def _rgb(colour: str | tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _svg_colour(colour: str | tuple[int, int, int]) -> str:
-    r, g, b = _rgb(colour)
-    return f"#{r:02x}{g:02x}{b:02x}"
+    return hex_colour(_rgb(colour))
 
 
 def _num(x: float) -> str:
@@ -289,7 +288,7 @@ class Figure:
         if rows * cols <= SVG_RECT_LIMIT:
             for r in range(rows):
                 for c in range(cols):
-                    colour = "#%02x%02x%02x" % tuple(int(v) for v in rgb[r, c])
+                    colour = hex_colour(rgb[r, c])
                     # a hair wider than the cell, so anti-aliasing leaves no seams between neighbours
                     parts.append(f'<rect x="{_num(x + c * cw)}" y="{_num(y + r * ch)}" width="{_num(cw + 0.3)}" '
                                  f'height="{_num(ch + 0.3)}" fill="{colour}"/>')

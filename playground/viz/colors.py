@@ -23,6 +23,12 @@ HEAD_COLOURS = [
 MASKED_GREY = (200, 200, 200)  # cells a mask hides (-inf scores)
 
 
+def hex_colour(rgb: tuple[int, ...] | np.ndarray) -> str:
+    """(r, g, b) in 0-255 -> '#rrggbb'."""
+    r, g, b = (int(v) for v in rgb[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
 def hex_rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.lstrip("#")
     return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)

@@ -21,7 +21,7 @@ from playground.analysis.rollout import cls_attention_maps, patch_grid, rollout_
 from playground.analysis.steps import AttentionSteps, Step
 from playground.training.events import AttentionSnapshot
 from playground.viz.canvas import INK, MUTED, Figure, show_token, text_metrics, text_width
-from playground.viz.colors import colormap, head_colour, symmetric_range
+from playground.viz.colors import colormap, head_colour, hex_colour, symmetric_range
 
 TITLE_SIZE = 16
 LABEL_SIZE = 12
@@ -542,7 +542,7 @@ def render_embeddings(projection, *, connect: bool = False, size: int = 420) -> 
     n = len(pts)
     for index, (px, py) in enumerate(xy):
         colour = colormap(np.array([index / max(n - 1, 1)]), 0.0, 1.0)[0] if connect else (31, 119, 180)
-        fig.circle(px, py, 3.5, "#%02x%02x%02x" % tuple(int(c) for c in colour))
+        fig.circle(px, py, 3.5, hex_colour(colour))
         if n <= MAX_POINT_LABELS:
             fig.text(px + 5, py - 2, show_token(projection.labels[index]), SMALL, INK, "lb")
     fig.text(left + plot / 2, top + plot + 8, f"PC 1 ({e1:.0%} of the variance)", 11, MUTED, "mt")
