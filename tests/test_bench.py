@@ -11,12 +11,16 @@ from playground.training.openmp import SPIN_COUNT
 
 def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.setenv("GOMP_SPINCOUNT", SPIN_COUNT)
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     out = tmp_path / "bench.json"
     assert main(["bench", "--smoke", "--json", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result["machine"]["gomp_spincount"] == SPIN_COUNT  # the bench reports the setting the CLI made
+    machine = result["machine"]
+    assert machine["gomp_spincount"] == SPIN_COUNT  # the bench reports the process's OpenMP setting
+    assert machine["cpu"] and machine["flags"] and len(machine["load_average"].split()) == 3
+    # The measured choices, how far they are trusted, and where they are kept (what --reset-choices forgets).
+    assert machine["choices"].startswith(("float32", "bfloat16")) and "capability-" in machine["choices_file"]
     row = result["training"][0]
     for key in ("playground_per_s", "reference_per_s", "speed_ratio", "playground_val_loss", "reference_val_loss",
                 "val_loss_ratio", "compile_s", "path"):
@@ -35,6 +39,20 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     assert result["capture"]["percent_at_interval"] >= 0
     assert result["memory"]["growth_ratio"] > 0
 
+
+
+def test_reset_choices_forgets_the_kept_measurements(tmp_path, monkeypatch, capsys):
+    from playground.training import device
+
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", None)
+    kept = tmp_path / "cache" / "capability-test.json"
+    kept.parent.mkdir()
+    kept.write_text('{"measurements": []}')
+    assert main(["bench", "--reset-choices"]) == 0
+    assert not kept.exists() and "forgot 1 kept measurement file" in capsys.readouterr().out
+    assert main(["bench", "--reset-choices"]) == 0
+    assert "forgot 0 kept measurement files; the next run measures again" in capsys.readouterr().out
 
 
 def test_reference_started_from_the_playground_weights_is_the_same_model():
@@ -78,3 +96,21 @@ def test_utilisation_is_the_matmul_floor_against_both_step_times():
     assert fields["matmul_floor_ms"] == pytest.approx(10.0)
     assert fields["mfu"] == pytest.approx(0.2)  # 1e9 FLOPs in 50 ms is 2e10 FLOP/s of 1e11
     assert fields["ceiling_speed_ratio"] == pytest.approx(10.0)  # the reference's 100 ms against the 10 ms floor
+
+
+def test_learning_reports_first_loss_point_and_target_with_a_cold_and_a_warm_cache(tmp_path, monkeypatch, capsys):
+    """`playground bench --learning`'s row: two fresh processes (an empty compile cache, then the one it filled),
+    each timing launch -> model built -> first loss point -> target."""
+    from playground.bench.run import learning, print_table
+
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    row = learning("encoder-reverse", "val_accuracy", 2.0, True, limit_s=1.0)  # an accuracy of 2 is never reached
+    for kind in ("cold", "warm"):
+        run = row[kind]
+        assert run["built_after_launch_s"] > 0 and run["first_loss_after_build_s"] > 0
+        assert not run["reached"] and run["time_to_target_s"] is None and run["steps"] >= 1
+        assert run["path"].startswith("CPU (")
+    print_table({"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "omp_wait_policy": "",
+                             "gomp_spincount": ""}, "learning": [row]})
+    printed = capsys.readouterr().out
+    assert "encoder-reverse" in printed and "cold cache: first loss point" in printed and "NOT reached" in printed

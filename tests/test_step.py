@@ -60,13 +60,76 @@ def test_compile_off_is_honoured_and_auto_skips_tiny_runs():
     assert not should_compile("off", torch.device("cpu"), 1e12, 10**6)
 
 
-def test_capability_is_measured_once_and_cached(tmp_path):
-    first = device.cpu_capability()
+def _fake_measurements(monkeypatch, results):
+    """device.measure_cpu answers from `results` (CpuCapability, in order); returns the list of calls made."""
+    calls = []
+
+    def measure():
+        calls.append(results[len(calls)])
+        return calls[-1]
+
+    monkeypatch.setattr(device, "measure_cpu", measure)
+    return calls
+
+
+def _measured(attention, speedup=0.0, busy_cores=0.0):
+    return device.CpuCapability(False, speedup, "sdpa", attention, 0.5, busy_cores, int(busy_cores < 0.5))
+
+
+def test_capability_kept_is_the_median_of_quiet_measurements(tmp_path, monkeypatch):
+    """Each run adds one quiet measurement until KEPT are kept; the choice is their median (the majority's path)."""
+    monkeypatch.setattr(device, "machine_quiet", lambda seconds=0.2: True)
+    results = [_measured("explicit", 0.4), _measured("sdpa", 0.2), _measured("explicit", 0.3), _measured("sdpa")]
+    calls = _fake_measurements(monkeypatch, results)
+    seen = []
+    for _ in range(4):  # four runs (a process each): the fourth measures nothing
+        device._CAPABILITY = None
+        seen.append(device.cpu_capability())
+    assert len(calls) == device.KEPT == 3
+    assert [c.quiet_measurements for c in seen] == [1, 2, 3, 3]
+    assert seen[-1].attention_fp32 == "explicit" and seen[-1].bf16_speedup == pytest.approx(0.3)
+    assert "median of 3 measurements on a quiet machine" in seen[-1].describe()
     files = list((tmp_path / "cache").glob("capability-*.json"))
-    assert len(files) == 1 and json.loads(files[0].read_text())["attention_fp32"] in ("sdpa", "explicit")
+    assert len(files) == 1 and len(json.loads(files[0].read_text())["measurements"]) == 3
+    assert device.forget_capability() == files and not files[0].exists()  # --reset-choices
     device._CAPABILITY = None
-    assert device.cpu_capability() == first  # read back, not measured again
-    if not first.fast_bf16:  # a CPU without fast bf16 keeps float32
+    again = device.cpu_capability()  # forgotten: the next run measures again, from scratch
+    assert len(calls) == 4 and (again.attention_fp32, again.quiet_measurements) == ("sdpa", 1)
+
+
+def test_capability_measured_on_a_busy_machine_decides_this_run_only(tmp_path, monkeypatch):
+    busy = _measured("explicit", busy_cores=1.5)
+    calls = _fake_measurements(monkeypatch, [busy, busy, _measured("sdpa"), _measured("explicit", busy_cores=1.5)])
+    monkeypatch.setattr(device, "machine_quiet", lambda seconds=0.2: True)
+    first = device.cpu_capability()
+    assert first == busy and not first.trusted and "this run only" in first.describe()
+    assert not list((tmp_path / "cache").glob("capability-*.json"))  # nothing kept
+    assert device.place(spec().train).description.endswith(f"({device.BUSY_CAVEAT})")  # the status bar says so
+    device._CAPABILITY = None
+    assert device.cpu_capability() == busy and len(calls) == 2  # the next run measured again
+    device._CAPABILITY = None
+    assert device.cpu_capability().attention_fp32 == "sdpa"  # quiet at last: kept
+    assert "busy" not in device.place(spec().train).description
+    device._CAPABILITY = None
+    kept = device.cpu_capability()  # a further busy measurement is not added to the kept ones
+    assert (kept.attention_fp32, kept.quiet_measurements, len(calls)) == ("sdpa", 1, 4)
+    monkeypatch.setattr(device, "machine_quiet", lambda seconds=0.2: False)
+    device._CAPABILITY = None
+    assert device.cpu_capability().attention_fp32 == "sdpa" and len(calls) == 4  # busy now: no measuring at all
+
+
+def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
+    """The real measurement (attention paths, bf16 where native), judged by /proc/stat's neighbours' CPU time."""
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.setattr(threads_module, "neighbour_cpu_seconds", lambda: 0.0)
+    quiet = device.measure_cpu()
+    assert quiet.trusted and quiet.neighbour_cores == 0 and quiet.attention_fp32 in ("sdpa", "explicit")
+    monkeypatch.setattr(threads_module, "neighbour_cpu_seconds", time.perf_counter)  # a core busy all along
+    busy = device.measure_cpu()
+    assert not busy.trusted and busy.neighbour_cores == pytest.approx(1.0, abs=0.05)
+    if not quiet.fast_bf16:  # a CPU without fast bf16 keeps float32
+        monkeypatch.setattr(device, "_CAPABILITY", quiet)
         assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
 
 
@@ -86,6 +149,7 @@ environ = {k: os.environ.get(k) for k in ("GOMP_SPINCOUNT", "TORCHINDUCTOR_CACHE
 session = TrainingSession(make_spec(json.loads(sys.argv[1])))
 list(session.run(2))
 print(json.dumps({"threads": threads, "threads_after": torch.get_num_threads(), "where": session.placement.where,
+                  "described": session.device_description(),
                   "environ": environ, "environ_after": {k: os.environ.get(k) for k in environ}}))
 """
 
@@ -109,15 +173,23 @@ def test_building_and_training_a_session_changes_no_process_setting(tmp_path):
 
 
 def test_the_programs_one_opt_in_sets_the_process_settings(tmp_path):
-    """The CLI's opt-in: OpenMP's spin count, inductor's cache folder, and the eager step's thread count."""
+    """The CLI's opt-in: OpenMP's spin count, inductor's cache folder, and the eager step's thread count: measured
+    (AdaptiveThreads starts on every core) where there are several, else the fixed count."""
     from playground.training.fastpath.threads import usable_cores
     from playground.training.openmp import SPIN_COUNT
 
     figures = _probe_process(tmp_path, "opt-in")
     inductor = str(tmp_path / "cache" / "inductor")
     assert figures["environ"] == {"GOMP_SPINCOUNT": SPIN_COUNT, "TORCHINDUCTOR_CACHE_DIR": inductor}
+    most = min(figures["threads"], usable_cores())
+    if most > 1:  # two steps of the plan: both at every core
+        assert figures["threads_after"] == most
+        assert figures["described"].startswith(f"CPU ({most} of {most} threads, adaptive)")
+    else:
+        assert figures["threads_after"] == 1 and figures["described"].startswith("CPU (1 thread)")
+    fixed = _probe_process(tmp_path, "opt-in", PLAYGROUND_THREADS="fixed")  # adaptation off: the spare core stays
     expected = max(1, min(figures["threads"], usable_cores() - 1))
-    assert figures["threads_after"] == expected and figures["where"].startswith(f"CPU ({expected} thread")
+    assert fixed["threads_after"] == expected and fixed["described"].startswith(f"CPU ({expected} thread")
     mine = _probe_process(tmp_path, "opt-in", TORCHINDUCTOR_CACHE_DIR=str(tmp_path / "mine"))
     assert mine["environ"]["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "mine")  # the user's own folder wins
 
@@ -244,6 +316,39 @@ def settled():
     _policy_steps(policy, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 5, QUIET, machine)
     yield policy, machine
     torch.set_num_threads(saved)
+
+
+def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeypatch):
+    """Where the process manages threads, the eager step is paced by AdaptiveThreads: its plan's steps at every
+    core and at one thread, then the faster; the losses stay the fixed-count step's within float rounding."""
+    from playground.training.fastpath import threads as threads_module
+    from playground.training.fastpath.threads import PacedStep
+
+    steps = 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 4
+    eager = losses(TrainingSession(spec(max_steps=steps)))
+    saved = torch.get_num_threads()
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    try:
+        session = TrainingSession(spec(max_steps=steps))
+        step = session._step_fn
+        assert isinstance(step, PacedStep) and step.threads.most == 2
+        used, paced = [], []
+        for _ in range(steps):
+            paced.append(session.train_step().train_loss)
+            used.append(torch.get_num_threads())
+        assert used[: 2 * (AdaptiveThreads.FIRST_STEPS + 1)] == [2] * 4 + [1] * 4  # the plan: measured at both
+        assert used[-1] == step.threads.chosen and step.threads.chosen in (1, 2)
+        assert session.device_description().startswith(f"CPU ({used[-1]} of 2 threads, adaptive), float32")
+    finally:
+        torch.set_num_threads(saved)
+    assert paced == pytest.approx(eager, rel=1e-5)
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")  # adaptation off: the plain step at the fixed count
+    try:
+        assert type(TrainingSession(spec())._step_fn).__name__ == "EagerStep"
+    finally:
+        torch.set_num_threads(saved)
 
 
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():

@@ -1,9 +1,11 @@
 """`playground bench`: how fast the playground trains here, against a textbook loop, and how the window copes.
 
     playground bench --smoke         seconds: tiny shapes, the fields of the JSON (tests)
-    playground bench --quick         ~1-2 min: the default decoder against the reference, contention, threads
+    playground bench --quick         ~2-3 min: the default decoder and nanoGPT's CPU shape against the reference,
+                                     contention, threads
     playground bench                 all families at the preset and a larger shape, the window, memory
-    playground bench --learning      each family's default preset to its learning target (time-to-target)
+    playground bench --learning      each family's default preset to its learning target, cold and warm compile
+                                     cache: time to the first loss point and to the target
 
 Every ratio is measured in one run with its two sides alternated (A B A B), so machine noise cancels;
 every ratio field's name contains `ratio`.
@@ -31,6 +33,11 @@ LARGE = {
     "vit": {"model.n_layer": 6, "model.n_head": 6, "model.n_embd": 384, "model.d_ff": 1536, "train.batch_size": 256},
 }
 PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-mlm-pydoc", "vit": "vit-digits"}
+# nanoGPT's documented CPU run (4 layers x 4 heads x 128, context 64, batch 12, 2000 steps, lr 1e-3, min lr 1e-4)
+# on the default decoder's character data (its tiny Shakespeare needs a download): under the compile threshold.
+NANOGPT_CPU = {"model.n_layer": 4, "model.n_head": 4, "model.n_embd": 128, "model.d_ff": 512, "model.block_size": 64,
+               "model.dropout": 0.0, "train.batch_size": 12, "train.lr": 1e-3, "train.max_steps": 2000,
+               "train.warmup_steps": 100, "train.min_lr_ratio": 0.1}
 SMOKE = {"model.n_layer": 1, "model.n_head": 2, "model.n_embd": 32, "model.d_ff": 64, "train.batch_size": 4}
 LEARNING = [  # issue 3: (preset, what, target, higher is better)
     ("decoder-pydoc", "val_loss", 2.2, False),
@@ -42,15 +49,26 @@ LEARNING = [  # issue 3: (preset, what, target, higher is better)
 def add_parser(sub: Any) -> None:
     bench = sub.add_parser("bench", help="measure training speed against a textbook PyTorch loop")
     mode = bench.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="the default decoder only (~1-2 minutes)")
+    mode.add_argument("--quick", action="store_true",
+                      help="the default decoder and nanoGPT's CPU shape only (~2-3 minutes)")
     mode.add_argument("--smoke", action="store_true", help="tiny shapes, a few seconds: checks the bench runs")
     mode.add_argument("--learning", action="store_true", help="train each family's preset to its learning target")
     bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
+    bench.add_argument("--reset-choices", action="store_true",
+                       help="forget this machine's measured precision and attention path (kept in the user cache "
+                            "folder) and exit: the next run measures again")
     bench.set_defaults(handler=cmd_bench)
 
 
 def cmd_bench(args: Any) -> int:
+    if args.reset_choices:
+        from playground.training.device import forget_capability
+
+        removed = forget_capability()
+        print(f"forgot {len(removed)} kept measurement file{'' if len(removed) == 1 else 's'}"
+              f"{': ' + ', '.join(str(p) for p in removed) if removed else ''}; the next run measures again")
+        return 0
     if args.learning:
         result = {"machine": machine(), "learning": [learning(*row, limit_s=args.time_limit) for row in LEARNING]}
     else:
@@ -68,12 +86,29 @@ def cmd_bench(args: Any) -> int:
 def machine() -> dict[str, Any]:
     import torch
 
-    from playground.training.device import _cpu_model, cpu_capability
+    from playground.training.device import _cpu_model, capability_file, cpu_capability
 
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""), "python": platform.python_version(),
-            "capability": cpu_capability().__dict__}
+            "flags": _cpu_flags(), "load_average": _load_average(), "capability": cpu_capability().__dict__,
+            "choices": cpu_capability().describe(), "choices_file": str(capability_file())}
+
+
+def _load_average() -> str:
+    """The machine's 1/5/15-minute load: the bench's figures are only as good as the quiet it ran in."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+
+
+def _cpu_flags() -> str:
+    """The CPU's vector and matrix instruction sets that decide the fast path (AVX2, AVX512, bf16, AMX)."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        return "unknown"
+    wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+    have = set(flags.split(":", 1)[1].split())
+    return " ".join(f for f in wanted if f in have) or "none of AVX2/AVX512/AMX"
 
 
 # ----- the pieces ------------------------------------------------------------------------------------
@@ -86,13 +121,15 @@ def run_bench(mode: str) -> dict[str, Any]:
         cases = [("decoder", "smoke", load_preset(PRESETS["decoder"]).updated({**SMOKE, "model.block_size": 16}))]
         plan = {"warm": 2, "rounds": 2, "k": 2}
     elif mode == "quick":
-        cases = [("decoder", "preset", load_preset(PRESETS["decoder"]))]
+        decoder = load_preset(PRESETS["decoder"])
+        cases = [("decoder", "preset", decoder), ("decoder", "nanogpt", decoder.updated(NANOGPT_CPU))]
         plan = {"warm": 4, "rounds": 6, "k": 5}
     else:
         cases = []
         for family, name in PRESETS.items():
             spec = load_preset(name)
             cases += [(family, "preset", spec), (family, "large", spec.updated(LARGE[family]))]
+        cases.insert(1, ("decoder", "nanogpt", load_preset(PRESETS["decoder"]).updated(NANOGPT_CPU)))
         plan = {"warm": 5, "rounds": 6, "k": 10}  # 6 pairs: single rounds moved 2.7-4.5x on this machine
     for family, shape, spec in cases:
         k = plan["k"] if shape != "large" else max(2, plan["k"] // 3)
@@ -286,11 +323,26 @@ def _threads() -> int:
 
 
 def threads(spec: Any, steps: int) -> dict[str, Any]:
-    """A tiny model at 1 thread and at the default, alternated: which is faster here."""
+    """A tiny model at 1 thread and at every core, alternated (a step at a fixed count): which is faster here;
+    and the count the adaptive policy chose for it after its first steps."""
     import torch
 
-    session = _session(_compile_like_preset(spec, 10_000))
-    chosen, default = torch.get_num_threads(), _cores()
+    spec = _compile_like_preset(spec, 10_000)
+    adaptive = _session(spec)
+    policy = _policy(adaptive)
+    while policy is not None and policy.plan:
+        adaptive.train_step()
+    chosen = policy.chosen if policy is not None else torch.get_num_threads()
+    before = os.environ.get("PLAYGROUND_THREADS")
+    os.environ["PLAYGROUND_THREADS"] = "fixed"  # the documented switch: this session keeps the count set below
+    try:
+        session = _session(spec)
+    finally:
+        if before is None:
+            del os.environ["PLAYGROUND_THREADS"]
+        else:
+            os.environ["PLAYGROUND_THREADS"] = before
+    ours, default = torch.get_num_threads(), _cores()
     times: dict[int, list[float]] = {1: [], default: []}
     try:
         for _ in range(3):
@@ -303,7 +355,7 @@ def threads(spec: Any, steps: int) -> dict[str, Any]:
                     session.train_step()
                 times[n].append((time.perf_counter() - t) / steps)
     finally:
-        torch.set_num_threads(chosen)
+        torch.set_num_threads(ours)
     return {"preset": spec.name, "chosen_threads": chosen, "one_thread_step_ms": 1000 * min(times[1]),
             f"{default}_threads_step_ms": 1000 * min(times[default]),
             "one_thread_speed_ratio": min(times[default]) / min(times[1])}
@@ -379,34 +431,62 @@ def window_figures() -> dict[str, Any]:
 
 
 def learning(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
-    """Train the preset (as the user would: its own path) until `what` reaches `target` or time runs out."""
+    """The preset trained as the user would (`playground train`: its own path, a fresh process) until `what`
+    reaches `target` or `limit_s` passes: first with an empty compile cache (cold), then again with the cache the
+    first run filled (warm)."""
+    import tempfile
+
+    print(f"bench: learning {preset} (cold and warm compile cache)...", file=sys.stderr, flush=True)
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="playground-bench-inductor-") as cache:
+        for kind in ("cold", "warm"):
+            env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, "PLAYGROUND_BENCH_LAUNCHED": repr(time.time())}
+            args = [preset, what, repr(target), "higher" if higher else "lower", repr(limit_s)]
+            out = subprocess.run([sys.executable, "-m", "playground.bench.run", "learn", *args], capture_output=True,
+                                 text=True, env=env, timeout=limit_s + 600)
+            lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH-JSON ")]
+            if not lines:
+                raise RuntimeError(f"the learning run of {preset} failed: {out.stderr.strip()[-600:]}")
+            runs[kind] = json.loads(lines[-1][len("BENCH-JSON "):])
+    return {"preset": preset, "metric": what, "target": target, **runs}
+
+
+def learning_run(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
+    """One learning run in this process (the child of `learning`): times from launch, from the model being built
+    to the first loss point, and to the target."""
     from playground.core.presets import load_preset
     from playground.training.events import MetricsEvent
 
-    print(f"bench: learning {preset}...", file=sys.stderr, flush=True)
-    spec = load_preset(preset)
-    session = _session(spec)
-    started = time.perf_counter()
-    best, reached_at, reached_step = None, None, None
+    launched = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
+    session = _session(load_preset(preset))
+    built = time.perf_counter()
+    built_after_launch = time.time() - launched
+    first, best, reached_at, reached_step = None, None, None, None
     for event in session.run():
+        if isinstance(event, MetricsEvent) and first is None:
+            first = time.perf_counter() - built
         if isinstance(event, MetricsEvent) and getattr(event, what) is not None:
             value = getattr(event, what)
             best = value if best is None else (max(best, value) if higher else min(best, value))
             if (value >= target) if higher else (value < target):
-                reached_at, reached_step = time.perf_counter() - started, event.step
+                reached_at, reached_step = time.perf_counter() - built + built_after_launch, event.step
                 break
-        if time.perf_counter() - started > limit_s:
+        if time.perf_counter() - built > limit_s:
             break
-    return {"preset": preset, "metric": what, "target": target, "best": best, "reached": reached_at is not None,
-            "time_to_target_s": reached_at, "steps": reached_step if reached_step else session.step,
-            "path": _path(session)}
+    return {"built_after_launch_s": built_after_launch, "first_loss_after_build_s": first,
+            "time_to_target_s": reached_at, "reached": reached_at is not None,
+            "steps": reached_step if reached_step else session.step, "best": best,
+            "compile_s": session._step_fn.compile_seconds, "path": _path(session)}
 
 
 # ----- output ----------------------------------------------------------------------------------------
 def print_table(result: dict[str, Any]) -> None:
     m = result["machine"]
     print(f"{m['cpu']} ({m['cores']} cores, torch {m['torch']}, {m['threads']} threads, "
-          f"OMP_WAIT_POLICY={m['omp_wait_policy'] or 'unset'}, GOMP_SPINCOUNT={m['gomp_spincount'] or 'unset'})")
+          f"OMP_WAIT_POLICY={m['omp_wait_policy'] or 'unset'}, GOMP_SPINCOUNT={m['gomp_spincount'] or 'unset'}); "
+          f"flags: {m.get('flags', 'unknown')}; load average {m.get('load_average', 'unknown')}")
+    if "choices" in m:
+        print(f"choices: {m['choices']} (kept in {m['choices_file']}; `playground bench --reset-choices` forgets them)")
     rows = result.get("training", [])
     if rows:
         print(f"{'family':<8} {'shape':<7} {'model':<28} {'playground/s':>13} {'reference/s':>12} {'ratio':>6} "
@@ -447,6 +527,21 @@ def print_table(result: dict[str, Any]) -> None:
         else:
             print(f"window: {w.get('note')}")
     for row in result.get("learning", []):
-        status = f"in {row['time_to_target_s']:.0f} s ({row['steps']} steps)" if row["reached"] else "NOT reached"
-        best = row["best"] if row["best"] is not None else math.nan
-        print(f"learning {row['preset']:<18} {row['metric']} target {row['target']}: {status}; best {best:.3f}")
+        for kind in ("cold", "warm"):
+            run = row[kind]
+            status = (f"in {run['time_to_target_s']:.0f} s from launch ({run['steps']} steps)" if run["reached"]
+                      else f"NOT reached in {run['steps']} steps")
+            best = run["best"] if run["best"] is not None else math.nan
+            first = run["first_loss_after_build_s"] if run["first_loss_after_build_s"] is not None else math.nan
+            print(f"learning {row['preset']:<18} {kind} cache: first loss point {first:.2f} s after the model was "
+                  f"built ({run['built_after_launch_s']:.1f} s after launch); {row['metric']} target {row['target']}: "
+                  f"{status}; best {best:.3f}; {run['path']}")
+
+
+if __name__ == "__main__":  # `learning`'s child: python -m playground.bench.run learn PRESET METRIC TARGET lower|higher S
+    from playground.training.fastpath.process import configure_process
+
+    configure_process()  # as `playground train` does, before torch loads
+    _, _, name, metric, goal, direction, seconds = sys.argv
+    figures = learning_run(name, metric, float(goal), direction == "higher", float(seconds))
+    print("BENCH-JSON " + json.dumps(figures, default=float), flush=True)

@@ -2,8 +2,11 @@
 
 Nothing here is assumed from the CPU's name: on a CPU, `auto` precision asks the hardware (oneDNN's
 bf16 support) and then *measures* a bf16 and an fp32 matmul, and the fused and explicit attention
-paths, once per machine. The answer is cached as JSON in the user cache folder
-(`platformdirs.user_cache_dir("transformer-playground")/capability-*.json`), so later runs start at once.
+paths. Only measurements taken while the machine was quiet (other processes used under half a core, from
+/proc/stat) are kept, as JSON in the user cache folder
+(`platformdirs.user_cache_dir("transformer-playground")/capability-*.json`); the choice is the median of up to
+KEPT of them. One taken while other programs kept the machine busy decides that run only, and the next run
+measures again. `playground bench` shows the choice; `playground bench --reset-choices` forgets it.
 
 A CPU without fast bf16 keeps float32 (docs/performance.md has what was measured where). The thread count
 and whether to compile are the fast path's (playground.training.fastpath).
@@ -13,8 +16,11 @@ from __future__ import annotations
 
 import json
 import platform
+import statistics
 import time
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -22,8 +28,10 @@ import torch
 from playground.core.spec import TrainSpec
 from playground.training.fastpath.process import cache_dir
 
-CAPABILITY_VERSION = 1
+CAPABILITY_VERSION = 2
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
+BUSY_CAVEAT = "chosen while the machine was busy: measured again next run"
+KEPT = 3  # quiet measurements whose median decides; a run measures once more until there are this many
 
 
 class DeviceError(ValueError):
@@ -36,6 +44,7 @@ class Placement:
     dtype: torch.dtype  # autocast dtype; float32 means no autocast
     where: str  # "CPU (1 thread)", "CUDA: NVIDIA H100"
     attention: str = "sdpa"  # the attention path training uses: "sdpa" (fused) or "explicit"
+    caveat: str = ""  # said after the description: a choice measured while the machine was busy
 
     @property
     def autocast(self) -> bool:
@@ -54,22 +63,38 @@ class Placement:
         """The description with another `where` (the compiled CPU path's current thread count)."""
         precision = "bfloat16" if self.dtype == torch.bfloat16 else "float32"
         path = "fused attention" if self.attention == "sdpa" else "explicit attention"
-        return f"{where}, {precision}, {path}"
+        return f"{where}, {precision}, {path}" + (f" ({self.caveat})" if self.caveat else "")
 
 
 @dataclass(frozen=True)
 class CpuCapability:
-    """What one short measurement said about this CPU (cached per machine, torch version and threads)."""
+    """What short measurements said about this CPU (the quiet ones cached per machine, torch version and threads)."""
 
     bf16_supported: bool  # oneDNN reports native bf16 (AVX512-BF16 / AMX)
     bf16_speedup: float  # fp32 matmul time / bf16 matmul time (0 when not measured)
     attention_bf16: str  # faster attention path (forward + backward) under bf16 autocast
     attention_fp32: str  # faster attention path in float32
     seconds: float  # how long the measurement took
+    neighbour_cores: float = 0.0  # cores other processes used meanwhile (0 where unknown)
+    quiet_measurements: int = 1  # how many quiet measurements this is the median of (0: the machine was busy)
 
     @property
     def fast_bf16(self) -> bool:
         return self.bf16_supported and self.bf16_speedup >= BF16_MIN_SPEEDUP
+
+    @property
+    def trusted(self) -> bool:
+        """Taken while the machine was quiet, so kept for later runs."""
+        return self.quiet_measurements > 0
+
+    def describe(self) -> str:
+        """One line for the user: what was chosen and how far to trust it."""
+        bf16 = (f"bf16 matmul {self.bf16_speedup:.2f}x fp32" if self.bf16_supported else "no native bf16")
+        how = (f"median of {self.quiet_measurements} measurement{'s' if self.quiet_measurements > 1 else ''} on a "
+               "quiet machine" if self.trusted else
+               f"measured while other programs used {self.neighbour_cores:.1f} cores: this run only")
+        return (f"{'bfloat16' if self.fast_bf16 else 'float32'} ({bf16}), attention: {self.attention_fp32} in fp32,"
+                f" {self.attention_bf16} in bf16; {how}")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -118,7 +143,8 @@ def place(train: TrainSpec) -> Placement:
     else:
         threads = torch.get_num_threads()
         where = f"CPU ({threads} thread{'' if threads == 1 else 's'})"
-    return Placement(device, dtype, where, attention)
+    caveat = "" if device.type != "cpu" or cpu_capability().trusted else BUSY_CAVEAT
+    return Placement(device, dtype, where, attention, caveat)
 
 
 # ----- the cached CPU measurement ---------------------------------------------------------------------
@@ -143,26 +169,82 @@ def _cpu_model() -> str:
 
 
 def cpu_capability(refresh: bool = False) -> CpuCapability:
-    """This CPU's bf16 and attention facts: from the cache, or measured once (~1 s) and cached."""
+    """This CPU's bf16 and attention facts: the median of the quiet measurements kept in the cache, to which a run
+    adds one (~1 s) while fewer than KEPT are kept and the machine looks quiet; with none kept, one measurement,
+    kept if the machine was quiet, else deciding this process only (the next run measures again)."""
     global _CAPABILITY
     if _CAPABILITY is not None and not refresh:
         return _CAPABILITY
     path = _capability_file()
-    if not refresh and path.exists():
-        try:
-            _CAPABILITY = CpuCapability(**json.loads(path.read_text(encoding="utf-8")))
-            return _CAPABILITY
-        except (OSError, ValueError, TypeError):
-            pass  # damaged or from another version: measure again
-    _CAPABILITY = measure_cpu()
+    kept = [] if refresh else _read_kept(path)
+    if not kept or (len(kept) < KEPT and machine_quiet()):
+        measured = measure_cpu()
+        if not measured.trusted and not kept:
+            _CAPABILITY = measured
+            return measured
+        if measured.trusted:
+            kept.append(measured)
+            _write_kept(path, kept)
+    _CAPABILITY = median_capability(kept)
+    return _CAPABILITY
+
+
+def machine_quiet(seconds: float = 0.2) -> bool:
+    """Other processes used under half a core over the next `seconds` (True where the machine's time is unknown)."""
+    from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_seconds
+
+    before, started = neighbour_cpu_seconds(), time.perf_counter()
+    time.sleep(seconds)
+    after = neighbour_cpu_seconds()
+    if before is None or after is None:
+        return True
+    return (after - before) / (time.perf_counter() - started) < AdaptiveThreads.NEIGHBOUR
+
+
+def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
+    """The median bf16 speed-up and the attention path most measurements chose (the latest on a tie)."""
+    def most(field: str) -> str:
+        return Counter(getattr(m, field) for m in reversed(measurements)).most_common(1)[0][0]
+
+    quiet = sum(m.trusted for m in measurements)
+    return replace(measurements[-1], bf16_speedup=statistics.median(m.bf16_speedup for m in measurements),
+                   attention_bf16=most("attention_bf16"), attention_fp32=most("attention_fp32"),
+                   neighbour_cores=statistics.median(m.neighbour_cores for m in measurements),
+                   quiet_measurements=quiet)
+
+
+def forget_capability() -> list[Path]:
+    """Delete every kept measurement (`playground bench --reset-choices`): the next run measures again."""
+    global _CAPABILITY
+    _CAPABILITY = None
+    folder = cache_dir()
+    removed = sorted(folder.glob("capability-*.json")) if folder.is_dir() else []
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def capability_file() -> Path:
+    """Where this machine's kept measurements are (what --reset-choices deletes)."""
+    return _capability_file()
+
+
+def _read_kept(path: Path) -> list[CpuCapability]:
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return [CpuCapability(**m) for m in saved["measurements"]][-KEPT:]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []  # none yet, damaged, or from another version: measure again
+
+
+def _write_kept(path: Path, kept: list[CpuCapability]) -> None:
     try:
         from playground.core.atomic import atomic_write_text
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(asdict(_CAPABILITY), indent=1))
+        atomic_write_text(path, json.dumps({"measurements": [asdict(m) for m in kept]}, indent=1))
     except OSError:
         pass  # a read-only home still trains; it just measures again next time
-    return _CAPABILITY
 
 
 def bf16_supported_by_hardware() -> bool:
@@ -173,7 +255,10 @@ def bf16_supported_by_hardware() -> bool:
 
 
 def measure_cpu() -> CpuCapability:
-    started = time.perf_counter()
+    """One measurement (~1 s), with the cores other processes used meanwhile: from half a core on, it is busy."""
+    from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_seconds
+
+    started, others = time.perf_counter(), neighbour_cpu_seconds()
     supported = bf16_supported_by_hardware()
     speedup = 0.0
     if supported:
@@ -184,8 +269,11 @@ def measure_cpu() -> CpuCapability:
         speedup = fp32 / bf16 if bf16 > 0 else 0.0
     attention_bf16 = _faster_attention(torch.bfloat16) if supported else "sdpa"
     attention_fp32 = _faster_attention(torch.float32)
-    return CpuCapability(supported, round(speedup, 2), attention_bf16, attention_fp32,
-                         round(time.perf_counter() - started, 2))
+    seconds = time.perf_counter() - started
+    after = neighbour_cpu_seconds()
+    neighbours = 0.0 if others is None or after is None else max(0.0, (after - others) / seconds)
+    return CpuCapability(supported, round(speedup, 2), attention_bf16, attention_fp32, round(seconds, 2),
+                         round(neighbours, 2), int(neighbours < AdaptiveThreads.NEIGHBOUR))
 
 
 def _faster_attention(dtype: torch.dtype) -> str:
@@ -208,7 +296,7 @@ def _faster_attention(dtype: torch.dtype) -> str:
     return "explicit" if times["explicit"] < times["sdpa"] else "sdpa"
 
 
-def _best_time(fn, repeats: int = 7, inner: int = 3) -> float:  # type: ignore[no-untyped-def]
+def _best_time(fn: Callable[[], object], repeats: int = 7, inner: int = 3) -> float:
     fn()  # warm-up (oneDNN primitive creation)
     best = float("inf")
     for _ in range(repeats):
