@@ -45,14 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # the one place that turns any failure into one line (re-raised when debugging)
         if os.environ.get("PLAYGROUND_DEBUG"):
             raise
-        print(f"playground: error: {_one_line(err)}", file=sys.stderr)
+        print(_error_line(err), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
-def _one_line(err: BaseException) -> str:
-    from playground.core.messages import EXPECTED, one_line
+def _error_line(err: BaseException) -> str:
+    """'playground: error: ...', the whole line within MAX_LINE characters."""
+    from playground.core.files import elide
+    from playground.core.messages import EXPECTED, MAX_LINE, one_line
 
-    return one_line(err, (*EXPECTED, CliError))
+    prefix = "playground: error: "
+    return prefix + elide(one_line(err, (*EXPECTED, CliError)), MAX_LINE - len(prefix))
 
 
 def _parser() -> argparse.ArgumentParser:

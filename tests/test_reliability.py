@@ -156,18 +156,18 @@ def test_model_too_large_for_memory_is_refused_before_it_is_built(monkeypatch):
                                  RuntimeError("x" * 900_000), KeyError("k"), MemoryError(), RecursionError(),
                                  ValueError("v\n" * 10_000), OSError(28, "No space left on device")])
 def test_cli_error_line_is_short_and_names_no_exception_class(err):
-    from playground.cli import _one_line
+    from playground.cli import _error_line
 
-    line = _one_line(err)
-    assert line and len(line) <= 300 and "\n" not in line
+    line = _error_line(err)
+    assert line.startswith("playground: error: ") and len(line) <= 300 and "\n" not in line
     assert type(err).__name__ not in line, line
 
 
 def test_unexpected_errors_say_how_to_see_the_traceback():
-    from playground.cli import _one_line
+    from playground.cli import _error_line
 
-    assert "PLAYGROUND_DEBUG=1" in _one_line(TypeError("'int' object is not iterable"))
-    assert "PLAYGROUND_DEBUG" not in _one_line(DataError("x.txt is empty: put some text in it"))
+    assert "PLAYGROUND_DEBUG=1" in _error_line(TypeError("'int' object is not iterable"))
+    assert "PLAYGROUND_DEBUG" not in _error_line(DataError("x.txt is empty: put some text in it"))
 
 
 # ----- closing the window never waits on a thread that cannot be stopped -----------------------------
