@@ -201,7 +201,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     policy = _policy(session)
     while policy is not None and policy.plan:  # warm-up includes choosing the thread count (a few steps at each)
         session.train_step()
-    ref_steps(warm)
+    ref_steps(session.step)  # as many steps as the playground took: the validation losses compare equal work
     _peak(session)  # before and after the timed rounds: the fastest of both (hardware.peak_matmul)
     pg_times, ref_times = [], []
     for _ in range(rounds):
@@ -224,7 +224,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
                  f"B={spec.train.batch_size}",
         "path": _path(session),
-        "unit": session.info.unit, "steps": total,
+        "unit": session.info.unit, "steps": session.step,
         "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
         "threads": policy.describe() if policy else ours,
         # Each round's ratio pairs neighbours in time, so the machine's drift cancels in it; their median is the

@@ -10,7 +10,7 @@ import torch
 from playground.core.spec import TrainSpec
 from playground.training import device
 from playground.training.device import Placement
-from playground.training.fastpath.compiled import CompiledStep, compiles_adamw
+from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
 from playground.training.fastpath.threads import (
     AdaptiveThreads,
     PacedStep,
@@ -32,9 +32,10 @@ def place(train: TrainSpec) -> Placement:
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
-              max_steps: int = 0) -> EagerStep | PacedStep | CompiledStep:
-    """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW,
-    else the plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
+              max_steps: int = 0) -> EagerStep | PacedStep | CompiledStep | BackgroundStep:
+    """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW (with
+    `auto`, prepared in the background while the eager step trains; with `on`, from the first step), else the
+    plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
     measures faster. Sets the model's attention path to the placement's."""
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
@@ -42,7 +43,8 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
     threads = AdaptiveThreads(most) if most > 1 else None
     if should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer):
-        return CompiledStep(eager, threads)
+        compiled = CompiledStep(eager, threads)
+        return BackgroundStep(eager, compiled) if compile_mode == "auto" else compiled
     return PacedStep(eager, threads) if threads is not None else eager
 
 

@@ -14,6 +14,8 @@ and a CompileFallbackWarning) and goes on with the plain step.
 
 from __future__ import annotations
 
+import statistics
+import threading
 import time
 import types
 import warnings
@@ -41,6 +43,8 @@ CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
                   " a few seconds once it is cached)...")
+BACKGROUND_NOTE = ("compiling the training step in the background (the first time for a model shape on this"
+                   " machine a minute or two, a few seconds once cached); training goes on uncompiled meanwhile...")
 ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
                    " needs a core; once per model shape on this machine)...")
 
@@ -117,16 +121,50 @@ class CompiledStep:
             self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it
         return loss_value
 
+    def _hyper(self, decays: tuple[float, ...]) -> tuple[Any, ...]:
+        group = self.optimizer.param_groups[0]
+        beta1, beta2 = (float(b) for b in group["betas"])
+        return decays, beta1, beta2, float(group["eps"]), float(self.eager.grad_clip)
+
+    def _function(self, names: tuple[str, ...], params: list[torch.Tensor], batch: Batch,
+                  hyper: tuple[Any, ...]) -> Callable[..., torch.Tensor]:
+        return _compiled_whole_step(_shape_key(self.model, names, params, batch, self.placement, hyper),
+                                    compile_options(self.placement))
+
+    def prepare(self, batch: Batch, thread_counts: tuple[int, ...]) -> None:
+        """Compile the step, and run it once at each thread count, on copies of the weights, of a fresh AdamW state
+        and of `batch`: nothing training uses is touched, so the eager step may train meanwhile (BackgroundStep
+        calls this on its thread). The step then starts from the compiled code, with no compiling pause."""
+        started = time.perf_counter()
+        names, params, decays = [], [], []
+        for group in self.optimizer.param_groups:
+            for p in group["params"]:
+                if p.requires_grad:
+                    names.append(self._names[id(p)])
+                    params.append(p.detach().clone())
+                    decays.append(float(group["weight_decay"]))
+        state = (params, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params],
+                 [torch.tensor(0.0, dtype=torch.float32) for _ in params])
+        hyper = self._hyper(tuple(decays))
+        copy = Batch(batch.x.clone(), batch.y.clone(), None if batch.mask is None else batch.mask.clone())
+        whole = self._function(tuple(names), params, copy, hyper)
+        lr = torch.zeros((), dtype=torch.float32, device=self.placement.device)
+        for count in thread_counts:
+            torch.set_num_threads(count)  # this thread's count only (OpenMP's is per thread): each compiles once
+            with self.placement.autocast_context():
+                whole(self._loss_of, tuple(names), *state, lr, copy, *hyper).item()
+            self._thread_counts.add(count)
+        self._whole = whole
+        self.compile_seconds = time.perf_counter() - started
+        self._notes.clear()  # "compiling..." was said by whoever prepared it
+
     def _step(self, batch: Batch, lr: float) -> float:
         started = time.perf_counter()
         names, state, decays = self._update_state()
-        group = self.optimizer.param_groups[0]
-        beta1, beta2 = (float(b) for b in group["betas"])
-        hyper = (decays, beta1, beta2, float(group["eps"]), float(self.eager.grad_clip))
+        hyper = self._hyper(decays)
         first = self._whole is None
         if first:
-            self._whole = _compiled_whole_step(_shape_key(self.model, names, state[0], batch, self.placement, hyper),
-                                               compile_options(self.placement))
+            self._whole = self._function(names, state[0], batch, hyper)
         assert self._whole is not None
         self._lr.fill_(lr)
         # Autocast is entered around the compiled call, not inside it: AOT-autograd's cache skips graphs that
@@ -168,6 +206,107 @@ class CompiledStep:
         self.optimizer.zero_grad(set_to_none=True)
         configure_eager_threads()  # the eager step's fixed count, not the one the adaptive policy left
         warnings.warn(message, CompileFallbackWarning, stacklevel=3)
+
+
+class BackgroundStep:
+    """Training starts at once on the eager step while `compiled` is prepared (compiled and run once on copies) on
+    a background thread; at the first step boundary after that, the compiled step takes over on the same curve,
+    since it reads and writes torch.optim.AdamW's own state. Where the process manages threads the eager step
+    runs on one thread meanwhile, leaving the other core to the compiler."""
+
+    TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
+
+    def __init__(self, eager: EagerStep, compiled: CompiledStep) -> None:
+        self.eager, self.compiled_step = eager, compiled
+        self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
+        self.taken_over_at: int | None = None  # the step the compiled step took over at
+        self._notes: list[str] = [BACKGROUND_NOTE]
+        self._thread: threading.Thread | None = None
+        self._error: Exception | None = None
+        self._steps = 0
+        self._eager_times: list[float] = []
+        self._compiled_times: list[float] = []
+
+    @property
+    def compiled(self) -> bool:
+        return self.taken_over_at is not None and self.compiled_step.compiled
+
+    @property
+    def compile_seconds(self) -> float | None:
+        return self.compiled_step.compile_seconds
+
+    @property
+    def threads(self) -> AdaptiveThreads | None:
+        """The compiled step's thread policy, once it trains."""
+        return self.compiled_step.threads if self.compiled else None
+
+    def __call__(self, batch: Batch, lr: float) -> float:
+        """One step: eager until the compiled step is ready, compiled from the step boundary after."""
+        if self._thread is None:
+            self._start(batch)
+        self._check()
+        self._steps += 1
+        if self.taken_over_at is None or not self.compiled_step.compiled:
+            if self.compiled_step.threads is not None and self.taken_over_at is None:
+                torch.set_num_threads(1)  # the other core compiles
+            return self._timed(self.eager, batch, lr, self._eager_times)
+        loss_value = self._timed(self.compiled_step, batch, lr, self._compiled_times)
+        if len(self._compiled_times) == self.TELL_AFTER and self._eager_times:
+            compiled_ms, eager_ms = (1000 * statistics.median(t) for t in (self._compiled_times, self._eager_times))
+            self._notes.append(f"compiled steps take {compiled_ms:.0f} ms, uncompiled ones took {eager_ms:.0f} ms "
+                               f"while it compiled: {eager_ms / compiled_ms:.1f}x faster")
+        return loss_value
+
+    def wait(self) -> None:
+        """Block until the compiled step is prepared (tests; the bench's warm-up)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def _timed(self, step: Callable[[Batch, float], float], batch: Batch, lr: float, times: list[float]) -> float:
+        started = time.perf_counter()
+        loss_value = step(batch, lr)
+        times.append(time.perf_counter() - started)
+        return loss_value
+
+    def _start(self, batch: Batch) -> None:
+        policy = self.compiled_step.threads
+        counts = (policy.most, 1) if policy is not None else (torch.get_num_threads(),)  # this thread's count
+
+        def prepare() -> None:
+            try:
+                self.compiled_step.prepare(batch, counts)
+            except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
+                self._error = err
+
+        self._thread = threading.Thread(target=prepare, name="playground-compile", daemon=True)
+        self._thread.start()
+
+    def _check(self) -> None:
+        """Take over at this step boundary if the background thread has finished."""
+        if self.taken_over_at is None and self._thread is not None and not self._thread.is_alive():
+            self._take_over()
+
+    def _take_over(self) -> None:
+        if self._error is not None:
+            self.compiled_step._fall_back(self._error)
+            self.taken_over_at = self._steps
+            return
+        self.taken_over_at = self._steps
+        self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s in the background; the "
+                           f"compiled step trains from step {self._steps + 1}")
+
+    def notes(self) -> list[str]:
+        """Status lines since the last call: compiling in the background, the take-over, how much faster."""
+        self._check()  # the driver asks before each step: the take-over is said before the step it applies to
+        notes, self._notes = self._notes, []
+        return notes + (self.compiled_step.notes() if self.taken_over_at is not None else [])
+
+    def device_description(self) -> str:
+        if self.taken_over_at is not None:
+            return self.compiled_step.device_description()
+        if self.compiled_step.threads is not None:
+            return self.placement.described_as("CPU (1 thread while the step compiles)")
+        return self.placement.description
 
 
 # One compiled function per model and batch shape. Dynamo keeps compiled code, and counts recompiles against its

@@ -1,0 +1,97 @@
+"""Issue 28's immediacy: where compiling pays (`train.compile` auto), training starts on the eager step at once
+while the compiled step is prepared on a background thread, and the compiled step then takes over on the same
+curve. A fallback is an error here, as in test_step.py."""
+
+import pytest
+import torch
+
+from playground.core.spec import make_spec
+from playground.training import device
+from playground.training.events import MetricsEvent, StatusEvent
+from playground.training.fastpath import choose
+from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep
+from playground.training.fastpath.threads import AdaptiveThreads
+from playground.training.session import TrainingSession
+
+pytestmark = [
+    pytest.mark.filterwarnings("error::playground.training.fastpath.compiled.CompileFallbackWarning"),
+    pytest.mark.skipif(not choose.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor"),
+]
+
+TINY = {
+    "model": {"family": "decoder", "n_layer": 2, "n_embd": 32, "n_head": 2, "d_ff": 64, "block_size": 16},
+    "data": {"name": "zen"},
+    "train": {"batch_size": 8, "warmup_steps": 3, "max_steps": 12, "device": "cpu", "precision": "fp32",
+              "compile": "off", "eval_interval": 100, "snapshot_interval": 100},
+}
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", None)
+    saved = torch.get_num_threads()
+    yield
+    torch.set_num_threads(saved)
+
+
+def spec(**train):
+    return make_spec(TINY).updated({f"train.{k}": v for k, v in train.items()})
+
+
+def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eager_curve(monkeypatch):
+    eager = [e.train_loss for e in TrainingSession(spec()).run() if isinstance(e, MetricsEvent)]
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)  # this tiny run counts as heavy: auto compiles
+    session = TrainingSession(spec(compile="auto"))
+    step = session._step_fn
+    assert isinstance(step, BackgroundStep) and not step.compiled
+    losses, notes = [], []
+    for event in session.run():
+        if isinstance(event, StatusEvent):
+            notes.append((session.step, event.message))
+        elif isinstance(event, MetricsEvent):
+            losses.append(event.train_loss)
+            if len(losses) == 2:
+                step.wait()  # the compile is done: the compiled step takes over at the next step boundary
+    assert step.taken_over_at == 2 and step.compiled  # two eager steps, then compiled ones
+    assert session.device_description().startswith("CPU (") and "while the step compiles" not in \
+        session.device_description()
+    # The same curve: the eager steps before and the compiled steps after the take-over are the eager run's.
+    assert losses == pytest.approx(eager, rel=1e-4)
+    said = [message for _, message in notes]
+    assert BACKGROUND_NOTE in said
+    assert any(at == 2 and "in the background; the compiled step trains from step 3" in m for at, m in notes)
+    assert any("faster" in m for m in said)  # how much faster, after a few compiled steps
+    assert not any("compiling the training step (the first time" in m for m in said)  # no blocking compile
+
+
+def test_the_background_compile_touches_nothing_the_eager_step_trains():
+    """prepare() compiles and runs the step on copies: the weights and the optimizer's state stay as they were."""
+    session = TrainingSession(spec(compile="on"))
+    compiled = session._step_fn
+    assert isinstance(compiled, CompiledStep)
+    before = {k: v.clone() for k, v in session.model.state_dict().items()}
+    batch = session.dataset.batch("train", 8, torch.Generator().manual_seed(0))
+    compiled.prepare(batch, (torch.get_num_threads(),))
+    assert all(torch.equal(before[k], v) for k, v in session.model.state_dict().items())
+    assert not session.optimizer.state  # AdamW's state is created by the first real step, not by the dummy one
+    assert compiled.compile_seconds is not None and compiled.notes() == []
+
+
+def test_eager_runs_on_one_thread_while_the_step_compiles(monkeypatch):
+    """Where the process manages threads, the eager step leaves the other core to the compiler, and the compiled
+    step is prepared at both counts its thread policy will use (so neither compiles on the training thread)."""
+    session = TrainingSession(spec(compile="on"))
+    compiled = session._step_fn
+    compiled.threads = AdaptiveThreads(2)
+    prepared = []
+    monkeypatch.setattr(compiled, "prepare", lambda batch, counts: prepared.append(counts))
+    step = session._step_fn = BackgroundStep(compiled.eager, compiled)
+    started = torch.get_num_threads()
+    monkeypatch.setattr(step, "_check", lambda: None)  # still compiling, as far as the step knows
+    session.train_step()
+    step.wait()
+    assert prepared == [(2, 1)]
+    assert torch.get_num_threads() == 1 and session.device_description().startswith(
+        "CPU (1 thread while the step compiles)")
+    assert started >= 1
