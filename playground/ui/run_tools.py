@@ -9,6 +9,7 @@ prediction, flushing the logs) is handed to the training thread with `TrainingWo
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -239,24 +240,31 @@ class RunTools:
         except ExportError as err:
             self._say(f"Export refused: {err}", "error")
             return False
+        return self._export_current_run(
+            EXPORT_KEY, "playground export RUN_FOLDER --out DIR",
+            lambda worker: ask_export_folder(self.window, f"{worker.run_dir.name}-hf"), _export_hf,
+            lambda out: f"Exporting to {out} (saving the checkpoint, converting, checking that transformers gives "
+                        f"the same logits)…")
+
+    def _export_current_run(self, key: str, hint: str, ask: Callable[[Any], Path | None],
+                            export: Callable[[Path, Path], Any], status: Callable[[Path], str]) -> bool:
+        """Save the current run at this very step and export it to where `ask` chose, on its worker thread (the
+        answer comes back under `key`); `hint` is the command that exports a past run."""
         worker = self._current_run()
         if worker is None:
-            self._say("Nothing to export yet: train at least one step (Play or Step), then export. A past run "
-                      "exports with: playground export RUN_FOLDER --out DIR", "warning")
+            self._say(f"Nothing to export yet: train at least one step (Play or Step), then export. A past run "
+                      f"exports with: {hint}", "warning")
             return False
-        out = ask_export_folder(self.window, f"{worker.run_dir.name}-hf")
-        if out is None:
+        target = ask(worker)
+        if target is None:
             return False
 
         def job(session: Any) -> Any:
-            from playground.export import export_run
+            session.save()  # the checkpoint the export reads is this very step
+            return export(session.run_dir, target)
 
-            session.save()  # the checkpoint export_run reads is this very step
-            return export_run(session.run_dir, out)
-
-        worker.submit(EXPORT_KEY, job)
-        self.window.statusBar().showMessage(f"Exporting to {out} (saving the checkpoint, converting, checking "
-                                            f"that transformers gives the same logits)…")
+        worker.submit(key, job)
+        self.window.statusBar().showMessage(status(target))
         return True
 
     def _exported(self, result: Any) -> None:
@@ -274,25 +282,11 @@ class RunTools:
         except ScriptExportError as err:
             self._say(f"Export refused: {err}", "error")
             return False
-        worker = self._current_run()
-        if worker is None:
-            self._say("Nothing to export yet: train at least one step (Play or Step), then export. A past run "
-                      "exports with: playground export RUN_FOLDER --format script --out train_mine.py", "warning")
-            return False
-        path = ask_save_path(self.window, "Export the run as a PyTorch script", "train_mine", "py")
-        if path is None:
-            return False
-
-        def job(session: Any) -> Any:
-            from playground.export.script import export_script
-
-            session.save()  # the checkpoint export_script reads is this very step
-            return export_script(session.run_dir, path)
-
-        worker.submit(SCRIPT_KEY, job)
-        self.window.statusBar().showMessage(f"Writing {path.name} (saving the checkpoint, checking that the script "
-                                            f"rebuilds the run)…")
-        return True
+        return self._export_current_run(
+            SCRIPT_KEY, "playground export RUN_FOLDER --format script --out train_mine.py",
+            lambda worker: ask_save_path(self.window, "Export the run as a PyTorch script", "train_mine", "py"),
+            _export_script,
+            lambda path: f"Writing {path.name} (saving the checkpoint, checking that the script rebuilds the run)…")
 
     def _script_written(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -489,6 +483,18 @@ class RunTools:
                                        throughput=0.0, unit="", elapsed_s=0.0, eta_s=0.0,
                                        val_loss=num(row, "val_loss"), val_accuracy=num(row, "val_accuracy")))
         self.window.loss.add_metrics(events)
+
+
+def _export_hf(run_dir: Path, out: Path) -> Any:
+    from playground.export import export_run  # on the worker thread: transformers loads there, not in the window
+
+    return export_run(run_dir, out)
+
+
+def _export_script(run_dir: Path, path: Path) -> Any:
+    from playground.export.script import export_script
+
+    return export_script(run_dir, path)
 
 
 def _copy(source: Path, target: Path) -> Path | Exception:
