@@ -44,7 +44,7 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
     monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)  # this tiny run counts as heavy: auto compiles
     session = TrainingSession(spec(compile="auto"))
     step = session._step_fn
-    assert isinstance(step, BackgroundStep) and not step.compiled
+    assert isinstance(step, BackgroundStep) and not step.compiled and step.warm is not None  # a worker process
     losses, notes = [], []
     for event in session.run():
         if isinstance(event, StatusEvent):
@@ -63,6 +63,27 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
     assert any(at == 2 and "in the background; the compiled step trains from step 3" in m for at, m in notes)
     assert any("faster" in m for m in said)  # how much faster, after a few compiled steps
     assert not any("compiling the training step (the first time" in m for m in said)  # no blocking compile
+    assert not any("compiling in this process instead" in m for m in said)  # the worker compiled it
+
+
+def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch):
+    from playground.training.fastpath import warm
+
+    def failing(spec, counts, timeout_s=1800):
+        raise RuntimeError("the compiling process stopped (no room on the disk)")
+
+    monkeypatch.setattr(warm, "compile_in_worker", failing)
+    monkeypatch.setattr(choose, "compile_in_worker", failing)
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    session = TrainingSession(spec(compile="auto"))
+    step = session._step_fn
+    session.train_step()
+    step.wait()
+    said = step.notes()
+    assert any("no room on the disk); compiling in this process instead" in m for m in said)
+    assert any("in the background; the compiled step trains from step 2" in m for m in said)
+    session.train_step()
+    assert step.compiled
 
 
 def test_the_background_compile_touches_nothing_the_eager_step_trains():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 
 import torch
 
-from playground.core.spec import TrainSpec
+from playground.core.spec import RunSpec, TrainSpec
 from playground.training import device
 from playground.training.device import Placement
 from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
@@ -17,6 +18,7 @@ from playground.training.fastpath.threads import (
     adaptive_thread_limit,
     configure_eager_threads,
 )
+from playground.training.fastpath.warm import compile_in_worker
 from playground.training.step import EagerStep, ForwardLoss
 
 COMPILE_MIN_WORK = 1e13  # FLOPs a run must do (per-step FLOPs x steps) before compiling pays on a CPU
@@ -32,9 +34,10 @@ def place(train: TrainSpec) -> Placement:
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
-              max_steps: int = 0) -> EagerStep | PacedStep | CompiledStep | BackgroundStep:
+              max_steps: int = 0, spec: RunSpec | None = None) -> EagerStep | PacedStep | CompiledStep | BackgroundStep:
     """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW (with
-    `auto`, prepared in the background while the eager step trains; with `on`, from the first step), else the
+    `auto`, prepared in the background while the eager step trains, in a worker process given the run's `spec`;
+    with `on`, from the first step), else the
     plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
     measures faster. Sets the model's attention path to the placement's."""
     if hasattr(model, "set_attention_impl"):
@@ -44,7 +47,9 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     threads = AdaptiveThreads(most) if most > 1 else None
     if should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer):
         compiled = CompiledStep(eager, threads)
-        return BackgroundStep(eager, compiled) if compile_mode == "auto" else compiled
+        if compile_mode != "auto":
+            return compiled
+        return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None)
     return PacedStep(eager, threads) if threads is not None else eager
 
 

@@ -14,7 +14,9 @@ and a CompileFallbackWarning) and goes on with the plain step.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import subprocess
 import threading
 import time
 import types
@@ -149,11 +151,12 @@ class CompiledStep:
         copy = Batch(batch.x.clone(), batch.y.clone(), None if batch.mask is None else batch.mask.clone())
         whole = self._function(tuple(names), params, copy, hyper)
         lr = torch.zeros((), dtype=torch.float32, device=self.placement.device)
-        for count in thread_counts:
-            torch.set_num_threads(count)  # this thread's count only (OpenMP's is per thread): each compiles once
-            with self.placement.autocast_context():
-                whole(self._loss_of, tuple(names), *state, lr, copy, *hyper).item()
-            self._thread_counts.add(count)
+        with _COMPILING:
+            for count in thread_counts:
+                torch.set_num_threads(count)  # this thread's count only (OpenMP's is per thread): each compiles once
+                with self.placement.autocast_context():
+                    whole(self._loss_of, tuple(names), *state, lr, copy, *hyper).item()
+                self._thread_counts.add(count)
         self._whole = whole
         self.compile_seconds = time.perf_counter() - started
         self._notes.clear()  # "compiling..." was said by whoever prepared it
@@ -169,9 +172,9 @@ class CompiledStep:
         self._lr.fill_(lr)
         # Autocast is entered around the compiled call, not inside it: AOT-autograd's cache skips graphs that
         # enter autocast themselves.
-        with self.placement.autocast_context():
+        with _COMPILING if first else contextlib.nullcontext(), self.placement.autocast_context():
             loss = self._whole(self._loss_of, names, *state, self._lr, batch, *hyper)
-        loss_value = loss.item()
+            loss_value = loss.item()
         if first:
             self.compile_seconds = time.perf_counter() - started
             self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s")
@@ -209,20 +212,23 @@ class CompiledStep:
 
 
 class BackgroundStep:
-    """Training starts at once on the eager step while `compiled` is prepared (compiled and run once on copies) on
-    a background thread; at the first step boundary after that, the compiled step takes over on the same curve,
-    since it reads and writes torch.optim.AdamW's own state. Where the process manages threads the eager step
-    runs on one thread meanwhile, leaving the other core to the compiler."""
+    """Training starts at once on the eager step while `compiled` is prepared on a background thread: `warm` (a
+    worker process, warm.py) fills inductor's disk cache, then the step is compiled from there and run once on
+    copies; at the first step boundary after that, the compiled step takes over on the same curve, since it reads
+    and writes torch.optim.AdamW's own state. Where the process manages threads the eager step runs on one thread
+    meanwhile, leaving the other core to the compiler."""
 
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
-    def __init__(self, eager: EagerStep, compiled: CompiledStep) -> None:
-        self.eager, self.compiled_step = eager, compiled
+    def __init__(self, eager: EagerStep, compiled: CompiledStep,
+                 warm: Callable[[tuple[int, ...]], None] | None = None) -> None:
+        self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
         self.taken_over_at: int | None = None  # the step the compiled step took over at
         self._notes: list[str] = [BACKGROUND_NOTE]
         self._thread: threading.Thread | None = None
         self._error: Exception | None = None
+        self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
         self._steps = 0
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
@@ -258,7 +264,7 @@ class BackgroundStep:
         return loss_value
 
     def wait(self) -> None:
-        """Block until the compiled step is prepared (tests; the bench's warm-up)."""
+        """Block until the compiled step is prepared (tests)."""
         if self._thread is not None:
             self._thread.join()
 
@@ -274,6 +280,11 @@ class BackgroundStep:
 
         def prepare() -> None:
             try:
+                if self.warm is not None:
+                    try:
+                        self.warm(counts)  # waits on another process: the training thread keeps Python's lock
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+                        self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
                 self.compiled_step.prepare(batch, counts)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
@@ -292,6 +303,8 @@ class BackgroundStep:
             self.taken_over_at = self._steps
             return
         self.taken_over_at = self._steps
+        if self._worker_error:
+            self._notes.append(self._worker_error)
         self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s in the background; the "
                            f"compiled step trains from step {self._steps + 1}")
 
@@ -308,6 +321,10 @@ class BackgroundStep:
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
 
+
+# Held while a step compiles: dynamo compiles one function at a time, and an earlier session's background compile
+# may still run when a new session starts (Reset and Play).
+_COMPILING = threading.Lock()
 
 # One compiled function per model and batch shape. Dynamo keeps compiled code, and counts recompiles against its
 # limit (8 by default), per code object: every shape sharing one function would reach it after a few slider
