@@ -78,7 +78,7 @@ class TrainingSession:
         self._step_fn = make_step(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
                                   self._logits_and_loss, compile_mode="off" if self.dist else self.spec.train.compile,
                                   flops_per_step=flops_per_step(self.spec, self.info),
-                                  max_steps=self.spec.train.max_steps)
+                                  max_steps=self.spec.train.max_steps, spec=self.spec)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
