@@ -1,6 +1,7 @@
 """Launch the real app on a preset, press Play, wait for a few steps, close the window mid-run.
 
-Prints `RESULT <steps> <run folder> <torch imported at first show>` and exits with the app's code.
+Prints `RESULT <steps> <run folder> <torch imported at first show>` as it closes (the app's process ends with its
+window) and exits with the app's code.
 Used by tests/test_ui_app.py and, 100 times over, by scripts/soak_launches.py.
 Usage: QT_QPA_PLATFORM=offscreen python scripts/launch_train_close.py PRESET
 """
@@ -33,12 +34,11 @@ def wait_for_steps() -> None:
     if w.progressBar.value() >= 3 or time.perf_counter() - state["t0"] > 60:
         state["steps"] = w.progressBar.value()
         state["run_dir"] = str(w.worker.run_dir)
+        print("RESULT", state["steps"], state["run_dir"], state["torch_at_show"], flush=True)
         w.close()
     else:
         QTimer.singleShot(100, wait_for_steps)
 
 
 QTimer.singleShot(0, press_play)
-rc = run_app(sys.argv[1])
-print("RESULT", state["steps"], state["run_dir"], state["torch_at_show"], flush=True)
-sys.exit(rc)
+run_app(sys.argv[1])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -33,8 +33,9 @@ def make_app() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_app(preset: str | None = None) -> int:
-    """Open the main window on `preset` (a file or built-in name; default: the default preset)."""
+def run_app(preset: str | None = None) -> NoReturn:
+    """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
+    with the window, with the event loop's exit code."""
     app = make_app()
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
@@ -44,13 +45,13 @@ def run_app(preset: str | None = None) -> int:
     window = open_window(spec, preset_path=None if builtin else path)
     window.close_wait_s = CLOSE_WAIT_S
     code = app.exec()
-    if window.shutdown(0.0):  # the threads the close left running (or any started after it)
-        # A thread inside torch.compile or `import torch` cannot be stopped, and Qt aborts if a running thread is
-        # destroyed: leave now. Checkpoints and presets are written atomically, so the last saved ones are whole.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+    window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for
+    # Leave now, without tearing down Qt's, pyqtgraph's and torch's objects one by one (seconds on a loaded machine,
+    # and a thread inside torch.compile or `import torch` cannot be stopped, while Qt aborts if a running thread is
+    # destroyed). The close saved the run, the window's settings are synced, and every file is written atomically.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:
