@@ -120,12 +120,12 @@ def test_capability_measured_on_a_busy_machine_decides_this_run_only(tmp_path, m
 
 def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
     """The real measurement (attention paths, bf16 where native), judged by /proc/stat's neighbours' CPU time."""
-    from playground.training.fastpath import threads as threads_module
+    from playground.training.fastpath import machine
 
-    monkeypatch.setattr(threads_module, "neighbour_cpu_seconds", lambda: 0.0)
+    monkeypatch.setattr(machine, "neighbour_cpu_seconds", lambda: 0.0)
     quiet = device.measure_cpu()
     assert quiet.trusted and quiet.neighbour_cores == 0 and quiet.attention_fp32 in ("sdpa", "explicit")
-    monkeypatch.setattr(threads_module, "neighbour_cpu_seconds", time.perf_counter)  # a core busy all along
+    monkeypatch.setattr(machine, "neighbour_cpu_seconds", time.perf_counter)  # a core busy all along
     busy = device.measure_cpu()
     assert not busy.trusted and busy.neighbour_cores == pytest.approx(1.0, abs=0.05)
     if not quiet.fast_bf16:  # a CPU without fast bf16 keeps float32

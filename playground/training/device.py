@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 
 from playground.core.spec import TrainSpec
+from playground.training.fastpath import machine
 from playground.training.fastpath.process import cache_dir
 
 CAPABILITY_VERSION = 2
@@ -191,14 +192,12 @@ def cpu_capability(refresh: bool = False) -> CpuCapability:
 
 def machine_quiet(seconds: float = 0.2) -> bool:
     """Other processes used under half a core over the next `seconds` (True where the machine's time is unknown)."""
-    from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_seconds
-
-    before, started = neighbour_cpu_seconds(), time.perf_counter()
+    before, started = machine.neighbour_cpu_seconds(), time.perf_counter()
     time.sleep(seconds)
-    after = neighbour_cpu_seconds()
+    after = machine.neighbour_cpu_seconds()
     if before is None or after is None:
         return True
-    return (after - before) / (time.perf_counter() - started) < AdaptiveThreads.NEIGHBOUR
+    return (after - before) / (time.perf_counter() - started) < machine.NEIGHBOUR_CORES
 
 
 def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
@@ -256,9 +255,7 @@ def bf16_supported_by_hardware() -> bool:
 
 def measure_cpu() -> CpuCapability:
     """One measurement (~1 s), with the cores other processes used meanwhile: from half a core on, it is busy."""
-    from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_seconds
-
-    started, others = time.perf_counter(), neighbour_cpu_seconds()
+    started, others = time.perf_counter(), machine.neighbour_cpu_seconds()
     supported = bf16_supported_by_hardware()
     speedup = 0.0
     if supported:
@@ -270,10 +267,10 @@ def measure_cpu() -> CpuCapability:
     attention_bf16 = _faster_attention(torch.bfloat16) if supported else "sdpa"
     attention_fp32 = _faster_attention(torch.float32)
     seconds = time.perf_counter() - started
-    after = neighbour_cpu_seconds()
+    after = machine.neighbour_cpu_seconds()
     neighbours = 0.0 if others is None or after is None else max(0.0, (after - others) / seconds)
     return CpuCapability(supported, round(speedup, 2), attention_bf16, attention_fp32, round(seconds, 2),
-                         round(neighbours, 2), int(neighbours < AdaptiveThreads.NEIGHBOUR))
+                         round(neighbours, 2), int(neighbours < machine.NEIGHBOUR_CORES))
 
 
 def _faster_attention(dtype: torch.dtype) -> str:

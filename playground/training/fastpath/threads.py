@@ -17,6 +17,7 @@ from collections.abc import Callable
 import torch
 
 from playground.data.base import Batch
+from playground.training.fastpath.machine import NEIGHBOUR_CORES, neighbour_cpu_seconds
 from playground.training.fastpath.process import threads_managed
 from playground.training.step import EagerStep
 
@@ -52,20 +53,6 @@ def adaptive_thread_limit() -> int:
     return most if most > 1 else 0
 
 
-def neighbour_cpu_seconds() -> float | None:
-    """Core-seconds that other processes have run: the machine's busy time since boot (Linux /proc/stat, in
-    clock ticks) less this process's own CPU time (all its threads: training, the window, the logs). Only
-    differences mean anything. None where the machine's time is unknown."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = stat.readline().split()  # "cpu  user nice system idle iowait irq softirq steal ..."
-        user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[1:8])
-        busy = (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return busy - time.process_time()
-
-
 class AdaptiveThreads:
     """A CPU step's thread count: every core while that is faster for this run's shape, one thread under contention.
 
@@ -92,7 +79,7 @@ class AdaptiveThreads:
     FIRST_BACKOFF, MAX_BACKOFF = 16, 512
     PROBE_STEPS = 3  # the first warms up, the others are judged
     HISTORY = 9
-    NEIGHBOUR = 0.5  # cores used by other processes that mean another process wants ours
+    NEIGHBOUR = NEIGHBOUR_CORES
     RECENT = 8  # steps over which a neighbour is looked for before a probe (/proc/stat counts in 10 ms ticks)
 
     def __init__(self, most: int, neighbours: Callable[[], float | None] = neighbour_cpu_seconds,

@@ -5,7 +5,7 @@ Compiling on a thread of the training process would hold Python's lock for most 
 step, which takes that lock between its kernels, ran 3-5x slower meanwhile on the loaded AMD EPYC. A process
 shares only the cores, and at a lower priority the training thread keeps its core.
 
-    python -m playground.training.fastpath.warm SPEC_JSON THREADS...   (what `compile_in_worker` runs)
+    python -m playground.training.fastpath.worker SPEC_JSON THREADS...   (what `compile_in_worker` runs)
 """
 
 from __future__ import annotations
@@ -18,36 +18,14 @@ import sys
 from playground.core.files import elide
 from playground.core.spec import RunSpec
 
-WORKER_NICENESS = 10  # below the training process: the compiler waits for a core, training does not
-
 
 def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], timeout_s: float = 1800) -> None:
     """Compile the step of `spec` at each thread count in a fresh process (same inductor cache folder); raises
     RuntimeError with the worker's last words if it fails."""
-    args = [sys.executable, "-m", "playground.training.fastpath.warm", json.dumps(spec.to_dict()),
+    args = [sys.executable, "-m", "playground.training.fastpath.worker", json.dumps(spec.to_dict()),
             *(str(n) for n in thread_counts)]
     env = {**os.environ, "PLAYGROUND_THREADS": "fixed"}  # the worker sets each count itself
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout_s)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"the compiling process stopped ({elide(last, 120)})")
-
-
-def main(spec_json: str, counts: list[int]) -> None:
-    os.nice(WORKER_NICENESS)
-    import torch
-
-    from playground.core.spec import make_spec
-    from playground.training.session import TrainingSession
-
-    spec = make_spec(json.loads(spec_json)).updated({"train.compile": "on"})
-    session = TrainingSession(spec)
-    for count in counts:  # one step at each count compiles it (dynamo guards on the thread count)
-        torch.set_num_threads(count)
-        session.train_step()
-    if not session._step_fn.compiled:
-        raise SystemExit("compiling failed")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1], [int(n) for n in sys.argv[2:]])
