@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -99,6 +101,9 @@ def test_resumed_run_hides_the_steps_after_its_checkpoint(tmp_path):
     for step in range(1, 7):
         first(metrics(step, 10.0))
     first.close()
+    # A resume comes in a later second. (Event files sort by their names: time in seconds, then a per-process
+    # counter, which sorts "10" before "9" when both files come in the same second of a long test session.)
+    time.sleep(1.1)
     resumed = TensorBoardLog(tmp_path, resume_from_step=3)  # the checkpoint was at step 3
     for step in range(4, 9):
         resumed(metrics(step, 1.0))
