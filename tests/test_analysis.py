@@ -53,6 +53,7 @@ def attn_output_in_forward(model, batch, layer):
     return captured["out"][0].numpy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["encoder_padded", "decoder", "vit"])
 @pytest.mark.parametrize("layer", [0, 1])
 def test_steps_end_in_the_models_own_attention_output(name, layer, request):
@@ -94,6 +95,7 @@ def test_step_panels_have_lecture_titles_and_shapes(decoder):
     assert multi[1].title == "head 2" and multi[-2].title == f"Concat(head 1..{steps.n_head})"
 
 
+@pytest.mark.slow
 def test_masks_causal_for_the_decoder_padding_for_the_encoder(decoder, encoder_padded, vit):
     dec = attention_steps(decoder, None, 0, 0)
     assert dec.mask_kind == "causal"

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "playground"
 CORE_MODULES = sorted(
     ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -13,6 +15,7 @@ CORE_MODULES = sorted(
 )
 
 
+@pytest.mark.slow
 def test_core_imports_no_qt():
     code = ("import importlib, sys\n"
             f"for name in {CORE_MODULES!r}: importlib.import_module(name)\n"
@@ -48,6 +51,7 @@ def _module_name(path: Path) -> str:
     return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
 
 
+@pytest.mark.slow
 def test_no_module_imports_itself_through_others():
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph = {name: _imports(path, set(modules)) - {name} for name, path in modules.items()}
@@ -65,6 +69,7 @@ def test_no_module_imports_itself_through_others():
     assert len(graph) > 60 and cycles == []
 
 
+@pytest.mark.slow
 def test_every_module_imports_on_its_own():
     # Each module imported in a process where no other playground module is loaded yet: none relies on another
     # having been imported first.

@@ -39,6 +39,7 @@ def spec(**train):
     return make_spec(TINY).updated({f"train.{k}": v for k, v in train.items()})
 
 
+@pytest.mark.slow
 def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eager_curve(monkeypatch):
     eager = [e.train_loss for e in TrainingSession(spec()).run() if isinstance(e, MetricsEvent)]
     monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)  # this tiny run counts as heavy: auto compiles
@@ -66,6 +67,7 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
     assert not any("compiling in this process instead" in m for m in said)  # the worker compiled it
 
 
+@pytest.mark.slow
 def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch):
     from playground.training.fastpath import warm
 
@@ -86,6 +88,7 @@ def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch)
     assert step.compiled
 
 
+@pytest.mark.slow
 def test_the_background_compile_touches_nothing_the_eager_step_trains():
     """prepare() compiles and runs the step on copies: the weights and the optimizer's state stay as they were."""
     session = TrainingSession(spec(compile="on"))
@@ -99,6 +102,7 @@ def test_the_background_compile_touches_nothing_the_eager_step_trains():
     assert compiled.compile_seconds is not None and compiled.notes() == []
 
 
+@pytest.mark.slow
 def test_eager_runs_on_one_thread_while_the_step_compiles(monkeypatch):
     """Where the process manages threads, the eager step leaves the other core to the compiler, and the compiled
     step is prepared at both counts its thread policy will use (so neither compiles on the training thread)."""

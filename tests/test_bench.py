@@ -9,6 +9,7 @@ from playground.cli import main
 from playground.training.openmp import SPIN_COUNT
 
 
+@pytest.mark.slow
 def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("GOMP_SPINCOUNT", SPIN_COUNT)
@@ -98,6 +99,7 @@ def test_utilisation_is_the_matmul_floor_against_both_step_times():
     assert fields["ceiling_speed_ratio"] == pytest.approx(10.0)  # the reference's 100 ms against the 10 ms floor
 
 
+@pytest.mark.slow
 def test_learning_reports_first_loss_point_and_target_with_a_cold_and_a_warm_cache(tmp_path, monkeypatch, capsys):
     """`playground bench --learning`'s row: two fresh processes (an empty compile cache, then the one it filled),
     each timing launch -> model built -> first loss point -> target."""

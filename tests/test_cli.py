@@ -22,6 +22,7 @@ def playground(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+@pytest.mark.slow
 def test_presets_lists_one_line_each():
     result = playground("presets")
     assert result.returncode == 0
@@ -30,6 +31,7 @@ def test_presets_lists_one_line_each():
     assert {"encoder", "decoder", "vit"} <= {line.split()[1] for line in lines}
 
 
+@pytest.mark.slow
 def test_train_resume_and_sample_a_decoder(tmp_path):
     out = tmp_path / "run"
     result = playground("train", "decoder-pydoc", "--steps", "10", "--out", str(out), "--seed", "3", *TINY)
@@ -125,6 +127,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.slow
 def test_paths_are_checked_before_torch_loads(tmp_path):
     (tmp_path / "a-file").write_text("x")
     run = tmp_path / "run"
@@ -148,6 +151,7 @@ def test_paths_are_checked_before_torch_loads(tmp_path):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_run_folder_in_use_is_refused_at_once(tmp_path):
     from playground.training.runs import lock_run_dir
 
@@ -175,6 +179,7 @@ def test_every_argument_has_help_text():
     assert missing == []
 
 
+@pytest.mark.slow
 def test_resume_continues_an_interrupted_run(tmp_path):
     out = tmp_path / "run"
     assert playground("train", "encoder-reverse", "--steps", "12", "--out", str(out), *TINY).returncode == 0
@@ -187,6 +192,7 @@ def test_resume_continues_an_interrupted_run(tmp_path):
     assert steps == list(range(1, 21))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -213,6 +219,7 @@ def test_openmp_waiting_is_set_unless_the_user_chose():
         assert environ.get("GOMP_SPINCOUNT") == expected
 
 
+@pytest.mark.slow
 def test_the_cli_sets_openmp_waiting_before_anything_loads_torch():
     """libgomp reads GOMP_SPINCOUNT when torch loads it: the command sets it first (in its own process: calling
     main() in a test changes no process-wide setting)."""

@@ -34,6 +34,7 @@ def test_registry_lists_every_required_dataset():
     assert not keys & {"text_file", "csv_file", "image_folder"}  # those need a path, so no menu entry
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "family"), BUILTIN_PAIRS)
 def test_batch_shapes_and_types(name: str, family: str):
     model = ModelSpec(family=family)
@@ -228,6 +229,7 @@ def test_tiny_text_with_long_context_is_refused():
         describe(DataSpec(name="zen"), ModelSpec(block_size=512))
 
 
+@pytest.mark.slow
 def test_describe_does_not_import_torch():
     code = (
         "import sys, playground.data as d\n"

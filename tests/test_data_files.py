@@ -46,6 +46,7 @@ def play(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_play_script_as_text_file(play: Path):
     info = describe(text_spec(play), DEC)
     assert info.task == "lm" and info.vocab_size == 65 and info.n_train + info.n_val > 1_000_000

@@ -34,6 +34,7 @@ def losses(run_dir) -> list[tuple[int, float, str]]:
         return [(int(r["step"]), float(r["train_loss"]), r["val_loss"]) for r in csv.DictReader(handle)]
 
 
+@pytest.mark.slow
 def test_two_process_torchrun_matches_one_process(tmp_path):
     single, ddp = tmp_path / "single", tmp_path / "ddp"
     assert cli.main(["train", "decoder-reverse", "--out", str(single), *ARGS]) == 0

@@ -56,6 +56,7 @@ def test_count_parameters_is_exact(shape: dict, family: str, info: DataInfo, pos
     assert count_parameters(spec, info) == sum(p.numel() for p in model.parameters())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task,n_classes", [("classify", 4), ("mlm", 30522), ("tagging", 9)])
 def test_count_parameters_of_the_pretrained_shape(task: str, n_classes: int) -> None:
     from playground.models import build_model
@@ -76,6 +77,7 @@ def test_trainable_parameters_match_freezing(family: str, info: DataInfo) -> Non
     assert trainable_parameters(spec, info) == sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+@pytest.mark.slow
 def test_estimates_do_not_import_torch() -> None:
     code = "import sys, playground.core.estimates; assert 'torch' not in sys.modules, 'torch was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

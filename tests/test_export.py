@@ -59,6 +59,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("preset", "auto", "architecture", "text"), CASES, ids=[c[0] for c in CASES])
 def test_export_loads_in_transformers_with_the_same_logits(tmp_path, preset, auto, architecture, text):
     run_dir, session = trained_run(tmp_path, preset)
@@ -96,6 +97,7 @@ def test_export_loads_in_transformers_with_the_same_logits(tmp_path, preset, aut
         assert tokenizer.decode(ours_ids) == text  # characters joined back exactly
 
 
+@pytest.mark.slow
 def test_sinusoidal_positions_are_refused_before_writing(tmp_path):
     run_dir, _ = trained_run(tmp_path, "decoder-reverse", **{"model.pos_encoding": "sinusoidal"})
     out = tmp_path / "hf"
@@ -118,6 +120,7 @@ def test_an_ablated_model_is_refused_with_the_setting_to_put_back(preset, ablati
         hf_export.check_exportable(load_preset(preset).updated(ablation))
 
 
+@pytest.mark.slow
 def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch):
     run_dir, _ = trained_run(tmp_path, "vit-digits")
     real_convert = hf_export.convert
@@ -134,6 +137,7 @@ def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch
     assert not (tmp_path / "hf" / "config.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["encoder-mlm-pydoc", "encoder-sentiment"])
 def test_exported_bert_folder_imports_back_into_our_encoder(tmp_path, preset):
     run_dir, session = trained_run(tmp_path, preset)
@@ -145,6 +149,7 @@ def test_exported_bert_folder_imports_back_into_our_encoder(tmp_path, preset):
                                    atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_export_command(tmp_path):
     run_dir, _ = trained_run(tmp_path, "decoder-reverse")
     out = tmp_path / "exported"
@@ -180,6 +185,7 @@ def exported(tmp_path: Path, preset: str) -> tuple[TrainingSession, Path]:
     return session, out
 
 
+@pytest.mark.slow
 def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(tmp_path):
     session, out = exported(tmp_path, "decoder-pydoc")
     pipe = pipeline("text-generation", model=str(out))
@@ -197,6 +203,7 @@ def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(tm
     assert pipe.tokenizer(text)["input_ids"][:block] == ours[0].tolist()
 
 
+@pytest.mark.slow
 def test_fill_mask_with_characters_outside_the_vocabulary(tmp_path):
     session, out = exported(tmp_path, "encoder-mlm-pydoc")
     pipe = pipeline("fill-mask", model=str(out))
@@ -210,6 +217,7 @@ def test_fill_mask_with_characters_outside_the_vocabulary(tmp_path):
     np.testing.assert_allclose([g["score"] for g in guesses], best.values.numpy(), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_text_classification_names_the_class(tmp_path):
     session, out = exported(tmp_path, "encoder-sentiment")
     pipe = pipeline("text-classification", model=str(out))
@@ -221,6 +229,7 @@ def test_text_classification_names_the_class(tmp_path):
         assert a["score"] == pytest.approx(ours[a["label"]], abs=1e-5)
 
 
+@pytest.mark.slow
 def test_token_classification_names_the_symbols(tmp_path):
     session, out = exported(tmp_path, "encoder-reverse")
     pipe = pipeline("token-classification", model=str(out))
@@ -235,6 +244,7 @@ def test_token_classification_names_the_symbols(tmp_path):
     assert [t["word"] for t in tags][:3] == ["3", "1", "4"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["vit-digits", "vit-shapes"])
 def test_image_classification_on_colour_and_grey_files(tmp_path, preset):
     session, out = exported(tmp_path, preset)
@@ -258,6 +268,7 @@ def test_image_classification_on_colour_and_grey_files(tmp_path, preset):
 
 
 # ----- too large to build -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_model_too_large_for_memory_is_refused_before_it_is_built(tmp_path):
     run_dir, _ = trained_run(tmp_path, "decoder-reverse")
     state_file = run_dir / "checkpoint" / "state.json"

@@ -97,6 +97,7 @@ def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_l
     assert float(found.group(1)) == pytest.approx(float(last["val_loss"]), abs=1e-4)
 
 
+@pytest.mark.slow
 def test_script_imports_only_torch_numpy_and_the_standard_library(exported):
     _, script = exported
     tree = ast.parse(script.read_text(encoding="utf-8"))
@@ -146,6 +147,7 @@ FAMILIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(FAMILIES))
 def test_every_family_and_ablation_exports_a_script_that_rebuilds_the_run(tmp_path, case):
     preset, changes, present, absent = FAMILIES[case]
@@ -163,6 +165,7 @@ def test_every_family_and_ablation_exports_a_script_that_rebuilds_the_run(tmp_pa
     assert bool(result.notes) == bool(changes.get("model.dropout")), result.notes
 
 
+@pytest.mark.slow
 def test_a_script_that_would_not_rebuild_the_run_is_refused_and_removed(tmp_path, monkeypatch):
     run_dir = tiny_run(tmp_path, "encoder-reverse")
     wrong = script_export.model_source
@@ -176,6 +179,7 @@ def test_a_script_that_would_not_rebuild_the_run_is_refused_and_removed(tmp_path
     assert not (tmp_path / "mine.py").exists() and not (tmp_path / "mine.safetensors").exists()
 
 
+@pytest.mark.slow
 def test_from_scratch_leaves_the_weights_out_and_the_script_trains(tmp_path):
     run_dir = tiny_run(tmp_path, "decoder-reverse")
     result = export_script(run_dir, tmp_path / "fresh.py", from_scratch=True)
@@ -193,6 +197,7 @@ def test_every_model_setting_is_one_the_script_writes():
         "pos_encoding", "residual", "norm", "causal", "scale_scores", "pretrained", "freeze_layers"}
 
 
+@pytest.mark.slow
 def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
     with pytest.raises(ScriptExportError, match="transformers") as refused:
         check_scriptable(load_preset("bert-pronoun"))
@@ -206,11 +211,12 @@ def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
     assert done.returncode == 2 and "--format script" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.gui
 def test_window_export_menu_writes_the_script_of_the_current_run(open_window, qtbot, tmp_path, monkeypatch):
+    from conftest import TINY_SENTIMENT
     from PySide6.QtWidgets import QLabel
 
-    from conftest import TINY_SENTIMENT
     from playground.core.spec import make_spec
     from playground.ui import run_tools
 

@@ -55,6 +55,7 @@ def test_the_preset_fine_tunes_the_packaged_model():
     assert spec.model.block_size <= 32 and spec.train.warmup_steps > 0
 
 
+@pytest.mark.slow
 def test_a_few_fine_tuning_steps_lower_the_loss_on_a_tiny_batch(pretrained):
     batch = pretrained.dataset.batch("train", 4, torch.Generator().manual_seed(0))
     session = TrainingSession(pretrained.spec.updated({"train.lr": 3e-4}),
@@ -68,6 +69,7 @@ def test_a_few_fine_tuning_steps_lower_the_loss_on_a_tiny_batch(pretrained):
     assert after < 0.7 * before, (before, losses, after)
 
 
+@pytest.mark.slow
 def test_predict_gives_sorted_probabilities_of_the_class_names(pretrained):
     ranked = pretrained.predict("The dog didn't cross the road because it was too sleepy.")
     assert sorted(name for name, _ in ranked) == sorted(pretrained.info.class_names)
@@ -108,6 +110,7 @@ def test_it_attends_to_the_animal_in_both_lecture_sentences_before_fine_tuning(p
     assert tired.to_word("animal")[4, 0] > tired.to_word("street")[4, 0]
 
 
+@pytest.mark.slow
 def test_attention_before_and_after_uses_the_given_model(pretrained):
     import copy
 
@@ -124,6 +127,7 @@ def test_attention_before_and_after_uses_the_given_model(pretrained):
         pronoun_attention(pretrained, "The street was wide.")
 
 
+@pytest.mark.slow
 def test_fine_tuned_run_exports_and_transformers_predicts_the_same(tmp_path: Path):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 

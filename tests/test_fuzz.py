@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,6 +92,7 @@ def refused_cleanly(load: Callable[[], object]) -> None:
         assert not CLASS_NAME.search(message), message
 
 
+@pytest.mark.slow
 @FUZZ
 @given(preset_text(), st.sampled_from(PLACES))
 def test_hostile_presets_load_or_are_refused_in_one_line(content: bytes, where: str):
@@ -136,6 +138,7 @@ state_names = st.one_of(st.sampled_from(["model.safetensors", "../../etc/passwd"
                                          "x" * 300, "state.json"]), value)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(st.just(None), st.builds(dict, spec=st.just(DEFAULT) | value, step=leaf,
                                           model_file=state_names, optimizer_file=state_names), value),

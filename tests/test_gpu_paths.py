@@ -123,6 +123,7 @@ ATTENTION_CASES = {  # family, data, model fields: causal without padding, padde
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ATTENTION_CASES)
 def test_training_runs_the_fused_attention_kernel_and_only_the_views_form_the_weights(case):
     family, data, model = ATTENTION_CASES[case]
@@ -218,6 +219,7 @@ def curve(session: TrainingSession, steps: int | None = None) -> list[float]:
     return [e.train_loss for e in session.run(steps) if isinstance(e, MetricsEvent)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
 def test_each_family_trains_on_the_test_device_and_the_views_get_host_arrays(family):
     session = TrainingSession(device_spec(family))
@@ -234,6 +236,7 @@ def test_each_family_trains_on_the_test_device_and_the_views_get_host_arrays(fam
     assert abs(snap.weights.sum(-1) - 1).max() < 1e-2  # rows of softmax weights
 
 
+@pytest.mark.slow
 def test_a_run_resumed_on_the_test_device_continues_the_same_curve(tmp_path):
     spec = device_spec("decoder", max_steps=8, precision="fp32")
     straight = curve(TrainingSession(spec))
@@ -246,6 +249,7 @@ def test_a_run_resumed_on_the_test_device_continues_the_same_curve(tmp_path):
     assert head + curve(resumed) == pytest.approx(straight, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_the_compiled_step_on_the_test_device_takes_the_eager_steps(monkeypatch):
     """fp32, so both paths round alike (within float reassociation); on a GPU this is the Triton step."""
     import warnings

@@ -292,6 +292,7 @@ def test_wrong_inputs_and_combinations_are_refused() -> None:
         model.set_attention_impl("flash")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["decoder-lm", "encoder-mlm", "encoder-tagging", "encoder-classify", "vit-classify"])
 def test_each_family_overfits_one_batch(name: str) -> None:
     model = built(name, seed=1, sharp=False).train()

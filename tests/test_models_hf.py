@@ -50,6 +50,7 @@ def padded_batch(vocab: int, lo: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return ids, mask
 
 
+@pytest.mark.slow
 def test_minilm_equals_transformers_bert() -> None:
     path = pretrained_path("minilm")
     info = DataInfo(name="t", title="T", task="classify", vocab_size=30522, n_classes=3)
@@ -68,6 +69,7 @@ def test_minilm_equals_transformers_bert() -> None:
         torch.testing.assert_close(ours.last_hidden_state(ids, mask), expected.last_hidden_state, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_minilm_through_build_model() -> None:
     spec = ModelSpec(family="encoder", pretrained="minilm", block_size=128, freeze_layers=4, dropout=0.1)
     info = DataInfo(name="t", title="T", task="mlm", vocab_size=30522, n_classes=30522)

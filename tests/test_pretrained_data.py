@@ -56,6 +56,7 @@ def test_ids_equal_transformers_tokenizer(hf_tokenizer, text):
     assert ours.decode(ours.encode(text)) == hf_tokenizer.decode(hf_tokenizer(text)["input_ids"], skip_special_tokens=True)
 
 
+@pytest.mark.slow
 def test_padded_rows_equal_transformers_padding(hf_tokenizer):
     ds = loaded("sentiment")
     texts = [ds.decode(ds._x[i].tolist()) for i in range(5)]
@@ -72,6 +73,7 @@ def test_the_packages_table_matches_the_models_one():
 
 
 # ----- describe and load ---------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["pronoun", "sentiment"])
 def test_describe_is_torch_free_and_knows_the_pretrained_vocabulary(name):
     code = (
@@ -96,6 +98,7 @@ def test_describe_is_fast_on_every_slider_move():
     assert (time.perf_counter() - started) / 32 < 0.02
 
 
+@pytest.mark.slow
 def test_batches_are_cls_pieces_sep_then_padding():
     ds = loaded()
     info = ds.info
@@ -110,6 +113,7 @@ def test_batches_are_cls_pieces_sep_then_padding():
     assert not (b.mask[:, 1:] & ~b.mask[:, :-1]).any(), "padding only at the end"
 
 
+@pytest.mark.slow
 def test_token_labels_are_word_pieces_and_example_builds_one_row():
     ds = loaded()
     batch = ds.example("The giraffe didn't cross the street because it was too drowsy.")
@@ -122,6 +126,7 @@ def test_token_labels_are_word_pieces_and_example_builds_one_row():
         ds.example("   ")
 
 
+@pytest.mark.slow
 def test_long_texts_are_cut_with_sep_last_and_noted():
     short = BERT.model_copy(update={"block_size": 8})
     info = describe(DataSpec(name="pronoun"), short)
@@ -166,6 +171,7 @@ def test_held_out_words_never_appear_in_training():
         assert len(set(word_tokens(text)) & task.val_words) == 3  # an animal, a place or load, an adjective
 
 
+@pytest.mark.slow
 def test_the_validation_split_is_the_held_out_sentences():
     ds = loaded()
     task = P.pronoun_task()

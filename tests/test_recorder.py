@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import TINY_MODEL, TINY_TRAIN
 
 from playground.analysis.timeline import SnapshotTimeline
@@ -25,6 +26,7 @@ def _train(run_dir: Path, steps: int) -> None:
     recorder.close()
 
 
+@pytest.mark.slow
 def test_a_run_folder_gets_metrics_tensorboard_events_and_the_attention_timeline(tmp_path: Path):
     _train(tmp_path, 6)
     assert [int(row["step"]) for row in read_metrics(tmp_path)] == [1, 2, 3, 4, 5, 6]
@@ -33,6 +35,7 @@ def test_a_run_folder_gets_metrics_tensorboard_events_and_the_attention_timeline
     assert len(timeline) >= 3
 
 
+@pytest.mark.slow
 def test_flush_puts_rows_on_disk_before_the_run_ends(tmp_path: Path):
     session = TrainingSession(make_spec(SPEC), run_dir=tmp_path)
     recorder = RunRecorder(tmp_path)
@@ -50,6 +53,7 @@ def _files(folder: Path) -> set[str]:
             for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
 
 
+@pytest.mark.slow
 def test_the_cli_and_the_window_write_the_same_files_into_a_run_folder(qtbot, tmp_path: Path):
     from playground.cli import main
     from playground.core.presets import save_preset

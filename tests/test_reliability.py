@@ -67,12 +67,14 @@ def _accept_or_explain(data: object) -> RunSpec | None:
     return spec
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["model", "data", "train", "name", "schema_version", "x"]), json_value))
 def test_random_presets_never_crash(data):
     _accept_or_explain(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_presets())
 def test_mutated_builtin_presets_are_accepted_or_explained(data):
@@ -101,6 +103,7 @@ def test_preset_reader_refuses_non_objects_and_binary(tmp_path):
 
 
 # ----- nothing lost: SIGKILL at random moments -----------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["preset", "checkpoint"])
 def test_save_survives_sigkill_at_random_moments(kind, tmp_path):
     script = Path(__file__).with_name("kill_during_save.py")
@@ -119,6 +122,7 @@ class _Exploit:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.slow
 def test_malicious_pickle_is_refused_and_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     evil = tmp_path / "model.pt"
@@ -171,6 +175,7 @@ def test_unexpected_errors_say_how_to_see_the_traceback():
 
 
 # ----- closing the window never waits on a thread that cannot be stopped -----------------------------
+@pytest.mark.slow
 def test_closing_leaves_a_thread_that_outlasts_the_wait_running_and_names_it(open_window):
     import threading
 

@@ -166,6 +166,7 @@ def test_claim_refuses_a_folder_in_use_and_overwrite_replaces_only_under_the_loc
     lock.release()
 
 
+@pytest.mark.slow
 def test_a_killed_process_never_leaves_its_run_folder_locked(tmp_path):
     run = make_run(tmp_path, "busy")
     holder = subprocess.Popen(

@@ -32,6 +32,7 @@ def losses(session: TrainingSession) -> list[float]:
     return [e.train_loss for e in session.run() if isinstance(e, MetricsEvent)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_each_family_learns(case):
     spec = make_spec(CASES[case]).updated({"train.max_steps": 120, "train.lr": 1e-2})
@@ -40,6 +41,7 @@ def test_each_family_learns(case):
     assert np.mean(curve[-10:]) < 0.8 * np.mean(curve[:5]), curve
 
 
+@pytest.mark.slow
 def test_same_seed_same_curve_and_other_seed_differs():
     spec = make_spec(CASES["decoder-text"]).updated({"train.max_steps": 8})
     first, again = losses(TrainingSession(spec)), losses(TrainingSession(spec))
@@ -47,6 +49,7 @@ def test_same_seed_same_curve_and_other_seed_differs():
     assert losses(TrainingSession(spec.updated({"train.seed": 7}))) != first
 
 
+@pytest.mark.slow
 def test_events_carry_validation_snapshots_and_samples():
     events = list(TrainingSession(make_spec(CASES["decoder-text"])).run())
     metrics = [e for e in events if isinstance(e, MetricsEvent)]
@@ -63,6 +66,7 @@ def test_events_carry_validation_snapshots_and_samples():
     assert metrics[-1].eta_s == 0 and metrics[0].throughput > 0
 
 
+@pytest.mark.slow
 def test_classifier_reports_accuracy_and_confusion():
     events = list(TrainingSession(make_spec(CASES["vit-digits"])).run())
     last = [e for e in events if isinstance(e, MetricsEvent) and e.val_loss is not None][-1]
@@ -70,6 +74,7 @@ def test_classifier_reports_accuracy_and_confusion():
     assert last.confusion.shape == (10, 10) and last.confusion.sum() == 2 * 32
 
 
+@pytest.mark.slow
 def test_stop_after_k_events_then_continue():
     session = TrainingSession(make_spec(CASES["encoder-reverse"]))
     for count, _ in enumerate(session.run(), start=1):
@@ -80,6 +85,7 @@ def test_stop_after_k_events_then_continue():
     assert session.step in range(4, 8)
 
 
+@pytest.mark.slow
 def test_learning_rate_changes_live():
     session = TrainingSession(make_spec(CASES["decoder-text"]))
     list(session.run(steps=10))
@@ -91,6 +97,7 @@ def test_learning_rate_changes_live():
         session.set_lr(-1)
 
 
+@pytest.mark.slow
 def test_checkpoint_resume_continues_the_same_curve(tmp_path):
     spec = make_spec(CASES["decoder-text"]).updated({"train.max_steps": 20, "model.dropout": 0.1})
     straight = losses(TrainingSession(spec))
@@ -125,6 +132,7 @@ class CutOffAfterTheUpdate:
         raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_a_step_cut_off_midway_is_never_saved_and_resume_draws_the_same_curve(tmp_path, monkeypatch):
     spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 16, "model.dropout": 0.1})
     straight = losses(TrainingSession(spec))
@@ -142,6 +150,7 @@ def test_a_step_cut_off_midway_is_never_saved_and_resume_draws_the_same_curve(tm
     np.testing.assert_allclose(head + losses(resumed), straight, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_extend_trains_past_the_end_at_the_final_learning_rate(tmp_path):
     spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 20})
     first = TrainingSession(spec, run_dir=tmp_path)

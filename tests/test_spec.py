@@ -119,6 +119,7 @@ def test_version_1_preset_that_cannot_migrate_says_so(tmp_path, model, message):
         presets.load_preset(path)
 
 
+@pytest.mark.slow
 def test_deep_nesting_and_huge_values_give_one_short_line(tmp_path):
     cases = {
         "deep.json": "[" * 100_000 + "]" * 100_000,

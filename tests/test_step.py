@@ -46,6 +46,7 @@ def losses(session, steps=None):
     return [e.train_loss for e in session.run(steps) if isinstance(e, MetricsEvent)]
 
 
+@pytest.mark.slow
 def test_bf16_explicit_path_matches_fp32_within_bf16_tolerance():
     plain = losses(TrainingSession(spec()))
     fast_session = TrainingSession(spec(precision="bf16"))
@@ -54,6 +55,7 @@ def test_bf16_explicit_path_matches_fp32_within_bf16_tolerance():
     assert fast == pytest.approx(plain, rel=2e-2)
 
 
+@pytest.mark.slow
 def test_compile_off_is_honoured_and_auto_skips_tiny_runs():
     assert not TrainingSession(spec(compile="off"))._step_fn.compiled
     assert not TrainingSession(spec(compile="auto"))._step_fn.compiled  # far too little work to pay back
@@ -118,6 +120,7 @@ def test_capability_measured_on_a_busy_machine_decides_this_run_only(tmp_path, m
     assert device.cpu_capability().attention_fp32 == "sdpa" and len(calls) == 4  # busy now: no measuring at all
 
 
+@pytest.mark.slow
 def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
     """The real measurement (attention paths, bf16 where native), judged by /proc/stat's neighbours' CPU time."""
     from playground.training.fastpath import machine
@@ -164,6 +167,7 @@ def _probe_process(tmp_path, mode, **environ):
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow
 def test_building_and_training_a_session_changes_no_process_setting(tmp_path):
     figures = _probe_process(tmp_path, "library")
     assert figures["environ"] == figures["environ_after"]
@@ -172,6 +176,7 @@ def test_building_and_training_a_session_changes_no_process_setting(tmp_path):
     assert figures["threads_after"] == figures["threads"]
 
 
+@pytest.mark.slow
 def test_the_programs_one_opt_in_sets_the_process_settings(tmp_path):
     """The CLI's opt-in: OpenMP's spin count, inductor's cache folder, and the eager step's thread count: measured
     (AdaptiveThreads starts on every core) where there are several, else the fixed count."""
@@ -194,6 +199,7 @@ def test_the_programs_one_opt_in_sets_the_process_settings(tmp_path):
     assert mine["environ"]["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "mine")  # the user's own folder wins
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(tmp_path):
     eager = losses(TrainingSession(spec()))
@@ -218,6 +224,7 @@ def test_compiled_step_equals_eager_and_keeps_checkpoints_snapshots_and_resume(t
     assert resumed._step_fn.compiled
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_compiled_step_equals_eager_while_the_thread_count_changes_every_step(monkeypatch):
     """AdaptiveThreads switches between one thread and all cores: each count runs its own compiled kernels (not
@@ -237,6 +244,7 @@ def test_compiled_step_equals_eager_while_the_thread_count_changes_every_step(mo
     assert session._step_fn.compiled
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_before_its_step():
     session = TrainingSession(spec(compile="on", max_steps=12))
@@ -259,6 +267,7 @@ def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_
     assert session._step_fn.compiled
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_compiled_step_with_frozen_layers_trains_the_rest_like_eager():
     """Fine-tuning freezes the lower layers: the compiled step differentiates only the trainable weights."""
@@ -274,6 +283,7 @@ def test_compiled_step_with_frozen_layers_trains_the_rest_like_eager():
     assert session._step_fn.compiled
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_compiled_step_still_stops_on_divergence():
     diverging = spec(compile="on", lr=10.0, grad_clip=0.0, warmup_steps=0, max_steps=60)
@@ -318,6 +328,7 @@ def settled():
     torch.set_num_threads(saved)
 
 
+@pytest.mark.slow
 def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeypatch):
     """Where the process manages threads, the eager step is paced by AdaptiveThreads: its plan's steps at every
     core and at one thread, then the faster; the losses stay the fixed-count step's within float rounding."""
@@ -408,6 +419,7 @@ def test_adaptive_threads_ignore_slow_steps_while_no_other_process_runs(settled)
     assert _policy_steps(policy, 2, burst, machine) == [2, 1] and policy.switches == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="the machine's CPU time comes from Linux /proc/stat")
 def test_neighbour_cpu_time_leaves_out_this_process():
     """This process spinning a core does not look like another process: the neighbours' share over a busy half
@@ -467,6 +479,7 @@ def test_embedding_gradient_pass_sums_rows_without_atomics_and_keeps_the_mask():
     assert expected[0].abs().sum() == 0 and expected[3].abs().sum() > 0
 
 
+@pytest.mark.slow
 def test_device_text_follows_the_adaptive_thread_count():
     assert TrainingSession(spec()).device_description().startswith("CPU (")  # eager: a fixed count
     session = TrainingSession(spec(compile="on"))
@@ -484,6 +497,7 @@ def test_device_text_follows_the_adaptive_thread_count():
         torch.set_num_threads(saved)
 
 
+@pytest.mark.slow
 @needs_compiler
 def test_each_model_shape_has_its_compiled_step_and_a_new_session_of_a_shape_reuses_it(monkeypatch):
     """Dynamo counts recompiles per code object: each shape (sliders moved between runs in the window, the
@@ -500,6 +514,7 @@ def test_each_model_shape_has_its_compiled_step_and_a_new_session_of_a_shape_reu
     assert len(set.union(*steps.values())) == 3
 
 
+@pytest.mark.slow
 def test_a_failing_compile_is_said_and_the_plain_step_trains_on(monkeypatch):
     """No silent fallback: the driver gets a note (the CLI prints it, the window's status bar shows it) and a
     warning, and the curve is the eager one."""
@@ -544,6 +559,7 @@ print(json.dumps({"default": default, "kept": kept, "retained": retained, "held"
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc's malloc settings: Linux only")
 def test_freed_activations_stay_in_the_process_until_a_run_ends():
     """A fresh process (malloc's settings are process-wide): with glibc's defaults a step's 64 MB of activations

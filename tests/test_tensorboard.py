@@ -90,6 +90,7 @@ def test_cli_train_writes_tensorboard_files_into_the_run_folder(tmp_path):
     assert acc.Images("attention/grid")
 
 
+@pytest.mark.slow
 def test_resumed_run_hides_the_steps_after_its_checkpoint(tmp_path):
     from playground.training.events import MetricsEvent
 

@@ -15,7 +15,7 @@ def window(qtbot):
     return w
 
 
-def control(window: MainWindow, kind: type, name: str):  # noqa: ANN201 - a QCheckBox or a QComboBox
+def control(window: MainWindow, kind: type, name: str):
     found = window.findChild(kind, name)
     assert found is not None, name
     return found
@@ -34,6 +34,7 @@ def test_each_ablation_has_a_control_with_a_lecture_tooltip(window):
         assert phrase in control(window, kind, name).toolTip(), name
 
 
+@pytest.mark.slow
 def test_unticking_and_choosing_change_the_spec_and_the_estimates(window):
     params = window.findChild(QLabel, "paramCountLabel")
     before = params.text()
@@ -49,6 +50,7 @@ def test_unticking_and_choosing_change_the_spec_and_the_estimates(window):
     assert window.spec.model.norm == "none"
 
 
+@pytest.mark.slow
 def test_the_causal_mask_is_offered_for_the_decoder_only(window):
     check = control(window, QCheckBox, "causalCheck")
     assert check.isVisible()
@@ -58,6 +60,7 @@ def test_the_causal_mask_is_offered_for_the_decoder_only(window):
     assert norm.currentData() == "post"  # BERT's own layout
 
 
+@pytest.mark.slow
 def test_a_preset_with_ablations_shows_them(window):
     window.load_spec(load_preset("decoder-reverse").updated(
         {"model.residual": False, "model.norm": "post", "model.pos_encoding": "sinusoidal", "model.causal": False,
@@ -69,6 +72,7 @@ def test_a_preset_with_ablations_shows_them(window):
     assert control(window, QComboBox, "positionsCombo").currentData() == "sinusoidal"
 
 
+@pytest.mark.slow
 def test_the_pretrained_model_keeps_its_design_and_says_why(window):
     family = control(window, QComboBox, "familyCombo")
     control(window, QCheckBox, "residualCheck").click()  # an ablation before switching to fine-tuning

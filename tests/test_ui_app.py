@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from playground.core.presets import save_preset
 from playground.core.spec import make_spec
 
@@ -20,6 +22,7 @@ TINY = {
 DRIVER = Path(__file__).resolve().parents[1] / "scripts" / "launch_train_close.py"
 
 
+@pytest.mark.slow
 def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
     preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
@@ -39,6 +42,7 @@ def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
     assert (tmp_path / "s.ini").exists()  # geometry went to the isolated settings file
 
 
+@pytest.mark.slow
 def test_cli_with_a_bad_preset_fails_with_one_line(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini")}
     out = subprocess.run([sys.executable, "-m", "playground", "gui", "no-such-preset"], capture_output=True,

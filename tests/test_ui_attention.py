@@ -120,6 +120,7 @@ def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
     assert table.selectionModel().selectedRows()[0].row() == 3
 
 
+@pytest.mark.slow
 def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtbot, tmp_path):
     panel = RolesPanel(capacity=8)
     qtbot.addWidget(panel)
@@ -163,6 +164,7 @@ def test_timeline_stays_bounded(qtbot):
 
 
 # ----- architecture ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_architecture_redraws_when_the_layers_slider_moves(open_window, qtbot, tmp_path):
     window = open_window(make_spec(TINY))
     window.tabs.setCurrentWidget(window.architecture)
@@ -211,6 +213,7 @@ def trained_window(open_window, qtbot):
     window.shutdown()
 
 
+@pytest.mark.slow
 def test_step_view_output_equals_the_models_layer_output(trained_window, qtbot):
     import torch
 
@@ -238,6 +241,7 @@ def test_step_view_output_equals_the_models_layer_output(trained_window, qtbot):
     np.testing.assert_allclose(inside.headView.lines.weights, inside.result.snapshot.weights)
 
 
+@pytest.mark.slow
 def test_typing_a_new_input_changes_every_view(trained_window, qtbot):
     inside = trained_window.inside
     view = inside.steps
@@ -259,6 +263,7 @@ def test_typing_a_new_input_changes_every_view(trained_window, qtbot):
     qtbot.waitUntil(lambda: "Could not show this input" in inside.status.text(), timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
     inside = trained_window.inside
     inside.tabs.setCurrentWidget(inside.roles)

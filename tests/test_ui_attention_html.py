@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtWidgets import QLabel
 
@@ -12,6 +13,7 @@ from playground.ui import run_tools
 WAIT_MS = 60_000
 
 
+@pytest.mark.slow
 def test_the_window_saves_the_attention_page_of_the_inside_tabs_input(open_window, qtbot, tmp_path, monkeypatch):
     window = open_window(make_spec(TINY_SENTIMENT))
     out = tmp_path / "views.html"

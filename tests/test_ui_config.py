@@ -54,6 +54,7 @@ def test_moving_dimension_changes_parameter_count(window):
     assert window.findChild(QLabel, "dimValue").text() == "256"
 
 
+@pytest.mark.slow
 def test_heads_slider_only_offers_divisors_of_the_embedding_dimension(window):
     heads = slider(window, "headsSlider")
     assert "divide" in heads.toolTip() and "n_embd / n_head" in heads.toolTip()
@@ -87,6 +88,7 @@ def test_dimension_change_snaps_heads_and_says_why(window):
     assert "divide 40" in message and "16" in message
 
 
+@pytest.mark.slow
 def test_vit_patch_sizes_divide_the_image(window):
     combo = window.findChild(QComboBox, "familyCombo")
     combo.setCurrentIndex(combo.findData("vit"))
@@ -118,6 +120,7 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
     assert window.spec.model.n_layer == 2 and message.text() == ""
 
 
+@pytest.mark.slow
 def test_open_text_file_as_dataset(window, tmp_path, monkeypatch):
     text = tmp_path / "poem.txt"
     text.write_text("the quick brown fox jumps over the lazy dog\n" * 40, encoding="utf-8")
@@ -186,6 +189,7 @@ def clipped_widgets(window: MainWindow) -> list[str]:
     return sorted(set(found))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [DEFAULT_PRESET] + sorted(p.stem for p in PRESETS_DIR.glob("*.json")
                                                            if p.stem != DEFAULT_PRESET))
 def test_the_window_fits_a_1280_by_800_projector_without_clipping(open_window, name):
@@ -196,6 +200,7 @@ def test_the_window_fits_a_1280_by_800_projector_without_clipping(open_window, n
     assert clipped_widgets(window) == []
 
 
+@pytest.mark.slow
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):
     target = tmp_path / "mine.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target.with_suffix("")), "")))
@@ -231,6 +236,7 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
     assert not window.isWindowModified()
 
 
+@pytest.mark.slow
 def test_opening_a_preset_with_unusual_values_restores_them(window, tmp_path):
     spec = make_spec({"name": "odd", "model": {"family": "encoder", "n_embd": 100, "n_head": 5, "n_layer": 2,
                                                "d_ff": 200, "block_size": 13},
@@ -253,6 +259,7 @@ def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     assert window.spec == before
 
 
+@pytest.mark.slow
 def test_presets_menu_lists_the_builtins_and_opens_one(window):
     names = [a.text() for a in window.presetsMenu.actions() if a.objectName().startswith("preset:")]
     assert {"decoder-pydoc", "encoder-reverse", "vit-digits"} <= set(names)
@@ -279,6 +286,7 @@ def test_unsaved_changes_prompt_on_close(qtbot, tmp_path, monkeypatch, answer, c
         assert w.isVisible()
 
 
+@pytest.mark.slow
 def test_geometry_is_remembered_in_isolated_settings(qtbot, tmp_path):
     w = MainWindow(load_preset("decoder-pydoc"))
     qtbot.addWidget(w)
@@ -305,6 +313,7 @@ def test_help_lists_keyboard_shortcuts(window, qtbot):
     assert window.resetAction.shortcut().toString() == "Ctrl+R"
 
 
+@pytest.mark.slow
 def test_window_paints_before_pyqtgraph_and_torch_load(tmp_path):
     code = (
         "import sys, time\n"
@@ -331,6 +340,7 @@ def test_window_paints_before_pyqtgraph_and_torch_load(tmp_path):
     assert built.split() == ["True", "False", "True"]
 
 
+@pytest.mark.slow
 def test_app_window_shows_its_settings_first_then_the_plots(qtbot):
     from playground.ui.app import open_window
 
@@ -374,6 +384,7 @@ def test_opening_a_preset_shows_its_own_step_count_on_the_train_bar(window):
     assert window.progressBar.maximum() == steps and window.stepLabel.text() == f"step 0 / {steps:,}"
 
 
+@pytest.mark.slow
 def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):
     presets_menu = window.findChild(QMenu, "presetsMenu")
     expected = {"vit-digits": ("Inside attention", "ViT: CLS attention"), "bert-pronoun": ("Try it", None),
@@ -385,6 +396,7 @@ def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):
             assert window.inside.tabs.tabText(window.inside.tabs.currentIndex()) == sub_tab
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["encoder", "vit", "decoder"])
 def test_a_family_brings_its_own_dataset_dropout_and_training_settings(window, family):
     """Issue 21: BERT's learning rate, 300 steps and dropout 0.1 were carried over to a scratch encoder."""

@@ -42,6 +42,7 @@ def type_into(qtbot, spin: QSpinBox, text: str) -> None:
     qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
+@pytest.mark.slow
 def test_procedural_options_appear_with_the_registrys_ranges_and_teaching_tooltips(window):
     length, symbols = option(window, "length"), option(window, "n_symbols")
     assert length.isVisible() and symbols.isVisible()
@@ -58,6 +59,7 @@ def test_procedural_options_appear_with_the_registrys_ranges_and_teaching_toolti
     assert titles == {"dataOption:length": "Sequence length", "dataOption:n_symbols": "Symbols"}
 
 
+@pytest.mark.slow
 def test_setting_an_option_changes_the_spec_the_window_would_train_and_the_estimates(window, qtbot):
     params = window.findChild(QLabel, "paramCountLabel")
     before, vocab = params.text(), window.config.info().vocab_size
@@ -74,6 +76,7 @@ def test_setting_an_option_changes_the_spec_the_window_would_train_and_the_estim
     assert window.spec == window.config.spec() and window.spec.data.options["length"] == 5
 
 
+@pytest.mark.slow
 def test_auto_length_is_worked_out_from_the_model_and_shown(window, qtbot):
     length = option(window, "length")
     length.setValue(length.minimum())
@@ -84,6 +87,7 @@ def test_auto_length_is_worked_out_from_the_model_and_shown(window, qtbot):
     assert length.text() == "auto (5)" and "length" not in window.spec.data.options
 
 
+@pytest.mark.slow
 def test_a_length_that_does_not_fit_the_context_is_refused_with_a_fix_and_nothing_is_lost(window, qtbot):
     option(window, "n_symbols").setValue(12)
     good = window.spec
@@ -145,6 +149,7 @@ def test_opening_a_preset_shows_its_options(window):
     assert window.spec.data.options == {"n_symbols": 30}
 
 
+@pytest.mark.slow
 def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, tmp_path, monkeypatch):
     rows = [f"{'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'},{i % 3}" for i in range(40)]
     path = tmp_path / "reviews.csv"
@@ -172,6 +177,7 @@ def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, 
     assert window.spec == good and label_column.text() == "stars"
 
 
+@pytest.mark.slow
 def test_setting_an_option_back_to_its_default_leaves_it_out_of_the_spec(window, qtbot, tmp_path, monkeypatch):
     """A reset option must not stay in data.options (and so in a saved preset) as a copy of its default."""
     symbols, length = option(window, "n_symbols"), option(window, "length")
@@ -200,6 +206,7 @@ def test_setting_an_option_back_to_its_default_leaves_it_out_of_the_spec(window,
     assert "auto" not in message(window).text()  # a fixed default is not worked out from the model
 
 
+@pytest.mark.slow
 def test_emptying_a_column_box_goes_back_to_its_default_column(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "reviews.csv"
     path.write_text("text,label,stars\n" + "\n".join(f"film {i},{'pos' if i % 2 else 'neg'},{i % 3}"

@@ -33,6 +33,7 @@ def choose(combo: QComboBox, data) -> None:
     combo.activated.emit(index)
 
 
+@pytest.mark.slow
 def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_window):
     window = open_window(make_spec(TINY_SENTIMENT))
     family = window.findChild(QComboBox, "familyCombo")
@@ -77,6 +78,7 @@ def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_win
     window.close()
 
 
+@pytest.mark.slow
 def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot, tmp_path, monkeypatch):
     window = open_window(small_pretrained())
     table = tmp_path / "reviews.csv"
@@ -118,6 +120,7 @@ def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot,
     window.close()
 
 
+@pytest.mark.slow
 def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_window, qtbot):
     window = open_window(small_pretrained())
     tabs = window.tabs
@@ -157,6 +160,7 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     window.close()
 
 
+@pytest.mark.slow
 def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot):
     panel = ConfusionPanel()
     qtbot.addWidget(panel)
@@ -181,6 +185,7 @@ def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot)
     window.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["decoder", "vit"])
 def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
     window = open_window(make_spec(TINY_SENTIMENT))

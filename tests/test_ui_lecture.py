@@ -23,6 +23,7 @@ def _train(window, qtbot, steps: int) -> None:
     qtbot.waitUntil(lambda: window.loss.train.n == steps, timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
     _train(window, qtbot, 4)
     trained = window.worker
@@ -37,6 +38,7 @@ def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
     assert window.worker.run_dir == trained.run_dir
 
 
+@pytest.mark.slow
 def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(window, qtbot, tmp_path):
     mine = save_preset(window.spec, tmp_path / "mine.json")
     window.open_preset(str(mine))
@@ -48,11 +50,13 @@ def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(w
     assert window.progressBar.value() == 3
 
 
+@pytest.mark.slow
 def test_an_untrained_model_leaves_nothing_to_undo(window):
     window.findChild(QSlider, "headsSlider").setValue(1)
     assert not window.undoAction.isEnabled()
 
 
+@pytest.mark.slow
 def test_right_trains_one_step_even_with_a_slider_focused(window, qtbot):
     slider = window.findChild(QSlider, "dimSlider")
     before = slider.value()
@@ -62,6 +66,7 @@ def test_right_trains_one_step_even_with_a_slider_focused(window, qtbot):
     assert slider.value() == before
 
 
+@pytest.mark.slow
 def test_opening_a_preset_while_playing_goes_on_playing_like_a_slider_change(window, qtbot, monkeypatch):
     window.play()
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 2, timeout=WAIT_MS)
@@ -70,6 +75,7 @@ def test_opening_a_preset_while_playing_goes_on_playing_like_a_slider_change(win
     assert window.worker.spec.name == "other" and window.playButton.text() == "Pause"
 
 
+@pytest.mark.slow
 def test_the_name_title_and_run_folder_follow_the_family(window, qtbot):
     combo = window.findChild(QComboBox, "familyCombo")
     combo.setCurrentIndex(combo.findData("encoder"))
@@ -80,6 +86,7 @@ def test_the_name_title_and_run_folder_follow_the_family(window, qtbot):
     assert "Encoder" in window.worker.run_dir.name
 
 
+@pytest.mark.slow
 def test_pausing_hides_the_speed_and_eta(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: window.etaLabel.text().startswith("ETA"), timeout=WAIT_MS)
@@ -90,6 +97,7 @@ def test_pausing_hides_the_speed_and_eta(window, qtbot):
     assert window.etaLabel.text() == ""
 
 
+@pytest.mark.slow
 def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, open_window, qtbot):
     from PySide6.QtWidgets import QApplication
 

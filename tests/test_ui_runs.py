@@ -104,6 +104,7 @@ def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     assert window.config.sliders["model.n_embd"].value() == 48
 
 
+@pytest.mark.slow
 def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window, root, qtbot, monkeypatch):
     # A window run of 3 steps, stopped (its checkpoint saved) ...
     for _ in range(3):
@@ -137,6 +138,7 @@ def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window,
     assert json.loads((folder / "run.json").read_text())["step"] == 4
 
 
+@pytest.mark.slow
 def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monkeypatch):
     out = tmp_path / "exported"
     monkeypatch.setattr(run_tools, "ask_export_folder", lambda parent, suggested: out)
@@ -165,6 +167,7 @@ def test_export_refuses_sinusoidal_positions_clearly(qtbot, monkeypatch):
     w.close()
 
 
+@pytest.mark.slow
 def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)

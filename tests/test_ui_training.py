@@ -37,6 +37,7 @@ def steps_on_plot(w: MainWindow) -> int:
     return 0 if x is None else len(x)
 
 
+@pytest.mark.slow
 def test_play_puts_loss_points_on_the_plot_and_changes_the_heatmaps(window, qtbot, tmp_path):
     grid_before = window.attentionGrid.grab().toImage()
     qtbot.mouseClick(window.findChild(QPushButton, "playButton"), Qt.MouseButton.LeftButton)
@@ -69,6 +70,7 @@ def test_play_puts_loss_points_on_the_plot_and_changes_the_heatmaps(window, qtbo
     assert (worker.run_dir / "checkpoint").is_dir() and any((worker.run_dir / "checkpoint").iterdir())
 
 
+@pytest.mark.slow
 def test_step_once_then_space_and_reset(window, qtbot):
     window.activateWindow()
     window.setFocus()
@@ -98,6 +100,7 @@ def test_step_once_then_space_and_reset(window, qtbot):
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: window.worker.step >= 3, timeout=WAIT_MS)
@@ -113,6 +116,7 @@ def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
     assert len(texts) - 1 <= looked_s / main_window.PLOT_REDRAW_S + 1
 
 
+@pytest.mark.slow
 def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)  # only close_gap or stop ends these gaps
     worker = TrainingWorker(make_spec(TINY), tmp_path)
@@ -190,6 +194,7 @@ def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot,
         worker.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fills", [True, False])
 def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(window, qtbot, monkeypatch, fills):
     """With every core training, a paint beside the steps would take a core from them: the window asks the
@@ -218,6 +223,7 @@ def test_the_views_are_refreshed_in_gaps_only_when_training_fills_every_core(win
         assert not any(in_gap for in_gap, _, _ in redraws)
 
 
+@pytest.mark.slow
 def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(window, qtbot, monkeypatch):
     """Each gap stops training: where a refresh takes long, the window asks for gaps less often, so its paints
     take GAP_BUDGET of the training time at most (and never less often than GAP_INTERVAL_MAX_S)."""
@@ -247,6 +253,7 @@ def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(wind
     assert window.gap_interval() == main_window.GAP_INTERVAL_MAX_S
 
 
+@pytest.mark.slow
 def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     """A label growing with its text would relayout the bar at every update (and widen a window at its
     narrowest): the labels have room for this run's largest step, a five-digit speed and a minutes ETA."""
@@ -259,6 +266,7 @@ def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     assert (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width()) == before
 
 
+@pytest.mark.slow
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: steps_on_plot(window) >= 3, timeout=WAIT_MS)
@@ -274,6 +282,7 @@ def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot)
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 def test_a_classifier_shows_accuracy_and_no_samples_tab(open_window, qtbot):
     spec = make_spec({**TINY, "model": {**TINY["model"], "family": "vit", "image_size": 8, "patch_size": 4},
                       "data": {"name": "digits"}, "train": {**TINY["train"], "eval_interval": 3}})

@@ -97,6 +97,7 @@ def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
 
 
 # ----- attention ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_twelve_layer_grid_scrolls_instead_of_cutting_its_last_row(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)

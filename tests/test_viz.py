@@ -83,6 +83,7 @@ def test_canvas_png_and_svg_draw_the_same_shapes(tmp_path):
         fig.save(tmp_path / "x.jpg")
 
 
+@pytest.mark.slow
 def test_grid_renders_follows_the_input_and_labels_the_heads(encoder):
     first = encoder.snapshot(encoder.dataset.example("1 2 3"))
     other = encoder.snapshot(encoder.dataset.example("9 9 8 7 1 0"))
@@ -99,6 +100,7 @@ def test_grid_renders_follows_the_input_and_labels_the_heads(encoder):
     assert "layer 2, head 1" in one_layer and "layer 1, head 1" not in one_layer
 
 
+@pytest.mark.slow
 def test_steps_view_in_the_lectures_order(encoder):
     steps = attention_steps(encoder, encoder.dataset.example("3 1 4"), layer=1, head=1)
     fig = render_steps(steps)
@@ -141,6 +143,7 @@ def test_lines_view_one_head_all_heads_and_highlight(encoder):
         render_lines(snap, heads=5)
 
 
+@pytest.mark.slow
 def test_roles_table_and_embeddings_render(encoder):
     snap = encoder.snapshot()
     fig = render_roles(role_table(snap.weights), highlight=(1, 0))
@@ -155,6 +158,7 @@ def test_roles_table_and_embeddings_render(encoder):
         assert len(list(check_svg(emb).iter(f"{SVG}circle"))) == len(projection.labels)
 
 
+@pytest.mark.slow
 def test_vit_overlay_per_head_and_rollout(vit, tmp_path):
     snap = vit.snapshot()
     fig = render_vit(snap)

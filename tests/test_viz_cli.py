@@ -22,6 +22,7 @@ def run_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_train_records_the_attention_timeline(run_dir):
     assert (run_dir / "attention" / "timeline.safetensors").exists()
 
@@ -46,6 +47,7 @@ def test_lines_highlight_a_token(run_dir, tmp_path):
     assert plain.read_bytes() != marked.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_numeric_highlight_counts_positions_from_one(run_dir, tmp_path):
     """Like --layer and --head, --highlight 1 is the first token; a token's own text still wins first."""
     def lines(highlight):
@@ -72,6 +74,7 @@ def test_find_token_prefers_text_then_takes_a_position_from_one():
         find_token(labels, "dog")
 
 
+@pytest.mark.slow
 def test_own_input_changes_the_picture(run_dir, tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     assert main(["attention", str(run_dir), "--input", "1 2 3 4", "--view", "steps", "--out", str(a)]) == 0
@@ -79,6 +82,7 @@ def test_own_input_changes_the_picture(run_dir, tmp_path):
     assert a.read_bytes() != b.read_bytes()
 
 
+@pytest.mark.slow
 def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     gif = tmp_path / "evolution.gif"
     assert main(["attention", str(run_dir), "--out", str(gif)]) == 0

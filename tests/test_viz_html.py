@@ -27,6 +27,7 @@ def page_data(text: str) -> dict:
     return json.loads(found.group(1))
 
 
+@pytest.mark.slow
 def test_the_page_is_one_offline_file_with_the_models_numbers(run_dir, tmp_path):
     out = tmp_path / "views.html"
     assert main(["attention", str(run_dir), "--input", "3 1 4", "--layer", "2", "--head", "2", "--out", str(out)]) == 0

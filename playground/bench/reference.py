@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -127,7 +128,7 @@ def playground_name(name: str) -> str:
 class ReferenceTrainer:
     """The ordinary loop, with the playground's batches, schedule and AdamW settings."""
 
-    def __init__(self, spec: RunSpec, info: DataInfo, lr_at) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, spec: RunSpec, info: DataInfo, lr_at: Callable[[int], float]) -> None:
         torch.manual_seed(spec.train.seed)
         self.spec = spec
         self.model = TextbookTransformer(spec, info)

@@ -15,8 +15,12 @@ import sys
 import tempfile
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from playground.training.fastpath.process import configure_process
+
+if TYPE_CHECKING:
+    from playground.core.spec import RunSpec
 
 LAUNCHED = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
 TIMER_MS = 10  # the probe timer whose gaps show event-loop stalls
@@ -40,7 +44,7 @@ def first_paint() -> dict[str, float]:
             super().__init__()
             self.key = key
 
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt override
             if event.type() == QEvent.Type.Paint and self.key not in painted:
                 painted[self.key] = time.time()
                 if self.key == "views":
@@ -59,7 +63,7 @@ def first_paint() -> dict[str, float]:
             "views_paint_s": painted.get("views", nan) - LAUNCHED}
 
 
-def _window_run(app, spec, steps: int, skip: int, tick_ms: int,
+def _window_run(app: Any, spec: RunSpec, steps: int, skip: int, tick_ms: int,
                 gaps_ms: list[float] | None) -> tuple[float, float]:
     """Train `steps` steps from the real window: (steps/s after `skip`, the share of that time training
     waited in paint gaps). With `gaps_ms`, a `tick_ms` timer records the event loop's gaps; without, it only
