@@ -23,17 +23,14 @@ from tensorboard.compat.proto.summary_pb2 import Summary
 from torch.utils.tensorboard.summary import text as text_summary
 
 from playground.training.events import AttentionSnapshot, Event, FinishedEvent, MetricsEvent, SampleEvent
+from playground.viz.colors import lookup_table
 
 MIN_TILE_PX = 48  # small attention maps are enlarged (nearest neighbour) to at least this many pixels
 GAP_PX = 2  # background lines between tiles
-# A perceptual ramp from dark blue to yellow (viridis anchors), for heatmaps without matplotlib.
-_RAMP = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=np.float64)
 # Summaries reach the event file in batches, at most about once a second: SummaryWriter's writer thread wakes up
 # for every event, and each wake-up takes a core from training on a 2-core machine. Each keeps its own wall time.
 WRITE_EVERY_S = 1.0
-_LEVELS = np.stack(  # the ramp at 256 levels, looked up per pixel
-    [np.interp(np.linspace(0.0, 1.0, 256), np.linspace(0.0, 1.0, len(_RAMP)), _RAMP[:, c]) for c in range(3)], axis=-1
-).round().astype(np.uint8)
+_LEVELS = lookup_table("viridis")[:, :3]  # the window's and the figures' colours, 256 levels
 
 
 class TensorBoardLog:
@@ -138,7 +135,7 @@ def attention_grid(weights: np.ndarray) -> np.ndarray:
 
 
 def _colour(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] -> uint8 RGB along the ramp (256 levels)."""
+    """Values in [0, 1] -> uint8 RGB on the viridis scale (256 levels)."""
     levels = np.round(np.nan_to_num(np.clip(values, 0.0, 1.0)) * 255).astype(np.uint8)
     return _LEVELS[levels]
 
