@@ -51,11 +51,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error_line(err: BaseException) -> str:
     """'playground: error: ...', the whole line within MAX_LINE characters."""
-    from playground.core.files import elide
     from playground.core.messages import EXPECTED, MAX_LINE, one_line
 
     prefix = "playground: error: "
-    return prefix + elide(one_line(err, (*EXPECTED, CliError)), MAX_LINE - len(prefix))
+    return prefix + one_line(err, (*EXPECTED, CliError), width=MAX_LINE - len(prefix))
 
 
 def _parser() -> argparse.ArgumentParser:

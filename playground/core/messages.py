@@ -8,14 +8,14 @@ MAX_LINE = 300  # characters of an error line, the longest a user reads in one g
 EXPECTED: tuple[type[BaseException], ...] = (ValueError, OSError)  # the project's errors are ValueErrors
 
 
-def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXPECTED) -> str:
-    """`err` as one line of at most MAX_LINE characters; an unexpected error says how to see its traceback."""
+def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXPECTED, width: int = MAX_LINE) -> str:
+    """`err` as one line of at most `width` characters; an unexpected error says how to see its traceback."""
     text = " ".join(str(err).split())
     if isinstance(err, MemoryError):
         text = "out of memory: use a smaller model, batch size or data file"
     elif isinstance(err, RecursionError):
         text = "the input is nested too deeply: use plain settings, lists and objects a few levels deep"
     elif not isinstance(err, expected):
-        detail = elide(text, MAX_LINE - 110) + ": " if text else ""
+        detail = elide(text, width - 110) + ": " if text else ""
         text = f"unexpected problem: {detail}please report it (set PLAYGROUND_DEBUG=1 to see where it happened)"
-    return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", MAX_LINE)
+    return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
