@@ -61,6 +61,9 @@ PRETRAINED_TITLE = "Pretrained BERT"  # short enough for the panel's default wid
 PRETRAINED_TIP = ("<b>Pretrained BERT (fine-tune)</b>: fine-tune the packaged pretrained MiniLM (a real 6-layer, "
                   "12-head BERT) on a sentence classification task. Its architecture is fixed; its weights change.")
 PRETRAINED_PRESET = "bert-pronoun"
+# Settings that make the model another one, not a variant of the last: its name follows them, and the window's
+# views forget the last one's data.
+OTHER_MODEL_KEYS = frozenset({"model.family", "model.pretrained", "data.name", "data.path"})
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
 # Issue 24: the ablations, each a combo or a check box (model.causal shown for the decoder only).
 NORM_TITLES = {"pre": "pre (GPT-2, ViT)", "post": "post (BERT)", "none": "none"}
@@ -424,7 +427,7 @@ class ConfigPanel(QWidget):
 
         try:
             spec = self._spec.updated(changes)
-            if {"model.family", "model.pretrained", "data.name", "data.path"} & changes.keys():
+            if OTHER_MODEL_KEYS & changes.keys():
                 spec = spec.updated({"name": run_name(spec)})  # the name says what trains on what
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
-from playground.ui.config_panel import ConfigPanel
+from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
@@ -67,8 +67,6 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
-# Settings that make the model another one, not a variant of the last: the views forget the last one's data.
-OTHER_MODEL_KEYS = {"model.family", "model.pretrained", "data.name", "data.path"}
 CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
