@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSlider
+from PySide6.QtGui import QPainterPath, QPainterPathStroker
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QGraphicsSimpleTextItem, QSlider
 
 from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot
@@ -200,6 +201,32 @@ def test_architecture_draws_each_family_in_its_own_order(qtbot):
               "Add (residual)"]
     assert orders["decoder"] == orders["vit"] == pre_ln
     assert "Final LayerNorm" in view.scene.texts and "Prepend [CLS] token" in view.scene.texts
+
+
+def test_no_line_of_the_architecture_strikes_a_label(qtbot):
+    """Every arrow, residual branch and bend runs clear of every text (a residual once struck a shape label)."""
+    from playground.data import describe
+
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    stroker = QPainterPathStroker()
+    stroker.setWidth(1.4)
+    for family, data in (("encoder", "reverse"), ("decoder", "zen"), ("vit", "digits")):
+        spec = make_spec({**TINY, "model": {**TINY["model"], "family": family}, "data": {"name": data}})
+        view.set_spec(spec, describe(spec.data, spec.model))
+        items = view.scene.items()
+        strokes = [stroker.createStroke(i.path()) for i in items if isinstance(i, QGraphicsPathItem)]
+        strokes += [stroker.createStroke(_segment(i.line())) for i in items if isinstance(i, QGraphicsLineItem)]
+        texts = [i for i in items if isinstance(i, QGraphicsSimpleTextItem)]
+        assert len(strokes) >= 10 and len(texts) >= 20
+        struck = [t.text() for t in texts for s in strokes if s.intersects(t.sceneBoundingRect())]
+        assert struck == [], family
+
+
+def _segment(line):
+    path = QPainterPath(line.p1())
+    path.lineTo(line.p2())
+    return path
 
 
 # ----- the real model, through the worker thread ----------------------------------------------------------

@@ -121,12 +121,13 @@ class ArchitectureScene(QGraphicsScene):
         self._small.setPointSizeF(8.5)
 
     # ----- drawing helpers ----------------------------------------------------------------------
-    def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, centre: bool = True) -> None:
+    def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, anchor: float = 0.5) -> None:
+        """`text` centred on height `y`; `anchor` is where `x` falls along it (0: its left end, 1: its right end)."""
         item = QGraphicsSimpleTextItem(text)
         item.setFont(font)
         item.setBrush(colour)
         rect = item.boundingRect()
-        item.setPos(x - rect.width() / 2 if centre else x, y - rect.height() / 2)
+        item.setPos(x - anchor * rect.width(), y - rect.height() / 2)
         self.addItem(item)
         self.texts.append(text)
 
@@ -158,8 +159,10 @@ class ArchitectureScene(QGraphicsScene):
             y = rect.bottom()
             if index < len(entries) - 1:
                 self._arrow(QPointF(x + BOX_W / 2, y), QPointF(x + BOX_W / 2, y + GAP))
-                if shape:
-                    self._text(x + BOX_W / 2 + 8, y + GAP / 2, shape, self._small, MUTED, centre=False)
+                if shape:  # left of the arrow where a residual branch leaves an Add box to the right
+                    left = box.kind == "add"
+                    self._text(x + BOX_W / 2 + (-8 if left else 8), y + GAP / 2, shape, self._small, MUTED,
+                               anchor=1.0 if left else 0.0)
                 y += GAP
         return rects
 
@@ -171,9 +174,9 @@ class ArchitectureScene(QGraphicsScene):
         self.n_layer = spec.model.n_layer
         family = {"encoder": "Encoder (BERT-like)", "decoder": "Decoder (GPT-like)",
                   "vit": "Vision Transformer"}[spec.model.family]
-        self._text(0, -44, f"{family} — {spec.name}", self._bold, INK, centre=False)
+        self._text(0, -44, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
         self._text(0, -24, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
-                   self._small, MUTED, centre=False)
+                   self._small, MUTED, anchor=0.0)
         # column 1: input and embeddings
         x1 = 0.0
         rects1 = self._column(x1, 0.0, first)
@@ -183,11 +186,12 @@ class ArchitectureScene(QGraphicsScene):
         rects2 = self._column(x2, top2, block)
         frame = QRectF(x2 - 24, top2 - 22, BOX_W + 70, rects2[-1].bottom() - top2 + 34)
         self.addRect(frame, QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine), QBrush(Qt.BrushStyle.NoBrush))
-        self._text(frame.x() + 4, frame.y() - 12, "Transformer block", self._bold, INK, centre=False)
+        self._text(frame.x() + 4, frame.y() - 12, "Transformer block", self._bold, INK, anchor=0.0)
         self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
-                   QColor("#b5361b"), centre=False)
+                   QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
-        self._text(frame.x(), frame.bottom() + 14, layout, self._small, MUTED, centre=False)
+        # below the block's outgoing arrow, which runs down from its centre and turns right 30 px under the frame
+        self._text(frame.x(), frame.bottom() + 44, layout, self._small, MUTED, anchor=0.0)
         # residual connections: from the stream before each sub-layer around the right side to its Add box
         lane = x2 + BOX_W + 22
         adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]
@@ -201,7 +205,7 @@ class ArchitectureScene(QGraphicsScene):
             self.addPath(path, residual)
             self._arrow(QPointF(lane, add.center().y()), QPointF(add.right(), add.center().y()), QColor("#b5361b"))
         self._text(lane + 6, (starts[0] + adds[0].center().y()) / 2, "residual", self._small, QColor("#b5361b"),
-                   centre=False)
+                   anchor=0.0)
         # arrows between the columns
         entry = QPointF(x2 + BOX_W / 2, top2 - 10)
         self.addLine(x2 + BOX_W / 2, top2 - 10, x2 + BOX_W / 2, top2, QPen(FRAME, 1.4))
@@ -223,7 +227,7 @@ class ArchitectureScene(QGraphicsScene):
         self.addPath(bend, QPen(FRAME, 1.4))
         self._arrow(QPointF(x3 - 30, rects3[0].center().y()), QPointF(x3, rects3[0].center().y()))
         self._text(x3 - 24, frame.bottom() + 42, f"after {self.n_layer} blocks: {block[-1][1]}", self._small, MUTED,
-                   centre=False)
+                   anchor=0.0)
         self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
 
 
