@@ -124,6 +124,22 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--runs-dir", type=Path, help="one more folder to list the runs in")
     runs.set_defaults(handler=_cmd_runs)
 
+    compare = sub.add_parser("compare", help="train two presets from the same start (seed, data order, initial "
+                                             "weights where the shapes match) and draw both loss curves on one plot")
+    compare.add_argument("preset_a", metavar="PRESET_A", help="preset file or built-in name of A")
+    compare.add_argument("preset_b", metavar="PRESET_B",
+                         help="preset file or built-in name of B (it trains with A's seed, and starts from A's "
+                              "initial weights wherever a weight has the same name and shape)")
+    compare.add_argument("--steps", type=int, help="training steps of both (overrides train.max_steps)")
+    compare.add_argument("--out", type=Path, default=Path("compare.png"),
+                         help="the figure to write, .png or .svg (default: compare.png)")
+    compare.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
+                         help="where both train (default: each preset's train.device)")
+    compare.add_argument("--seed", type=int, help="random seed of both (default: A's train.seed)")
+    compare.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="override a setting of both by its dotted path, e.g. --set train.batch_size=16")
+    compare.set_defaults(handler=_cmd_compare)
+
     from playground.cli_attention import add_arguments as add_attention_arguments
     from playground.cli_attention import run_attention
 
@@ -201,6 +217,15 @@ def _train_spec(args: argparse.Namespace) -> Any:
     if args.seed is not None:
         changes["train.seed"] = args.seed
     return spec.updated(changes) if changes else spec
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from playground.cli_compare import check_figure_path, run_compare
+
+    check_figure_path(args.out)  # before anything loads: a wrong --out fails in a moment
+    spec_a, spec_b = (_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}))
+                      for preset in (args.preset_a, args.preset_b))
+    return run_compare(spec_a, spec_b, args.out)
 
 
 def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path]:

@@ -101,11 +101,14 @@ class TrainingWorker(QThread):
     gapOpened = Signal(object, int)  # (this worker, the gap's number): it waits, see `request_gap`
 
     def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None,
-                 resume_from: Path | None = None) -> None:
+                 resume_from: Path | None = None, make_session: Callable[..., Any] | None = None) -> None:
+        """make_session(spec, run_dir=...): builds the session on the thread instead of TrainingSession (the compare
+        window's, which start from a shared state)."""
         super().__init__(parent)
         self.spec = spec
         self.runs_root = runs_root
         self.resume_from = resume_from  # a past run folder to continue from its checkpoint (Runs tab)
+        self.make_session = make_session
         self.recorder: Any = None  # the run folder's RunRecorder (metrics, TensorBoard, attention timeline)
         self.buffer = EventBuffer()
         self.run_dir: Path | None = None
@@ -250,7 +253,7 @@ class TrainingWorker(QThread):
         else:
             if self.runs_root is not None:
                 self.run_dir = new_run_dir(self.runs_root, self.spec)
-            self.session = TrainingSession(self.spec, run_dir=self.run_dir)
+            self.session = (self.make_session or TrainingSession)(self.spec, run_dir=self.run_dir)
         self._report_device()
         if self.run_dir is not None:
             self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)

@@ -1,0 +1,80 @@
+"""What differs between two run descriptions, in the student's words (issue 24's Compare A/B).
+
+No torch and no Qt: the compare window labels its curves from this on every settings change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.core.spec import FIELD_TITLES, RunSpec
+
+# Not part of the experiment: names and prose, and the seed, which a comparison always takes from A.
+IGNORED = frozenset({"schema_version", "name", "description", "train.seed"})
+MAX_NAMED = 2  # differences a legend names before counting the rest
+
+
+def flat(spec: RunSpec) -> dict[str, Any]:
+    """Every setting by its dotted path (`model.n_layer`, `data.options.length`)."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else key, value)
+        else:
+            out[prefix] = node
+
+    walk("", spec.to_dict())
+    return out
+
+
+def differences(a: RunSpec, b: RunSpec) -> list[str]:
+    """The dotted paths of the settings in which B differs from A, in the spec's order (A's first)."""
+    fa, fb = flat(a), flat(b)
+    keys = [*fa, *(k for k in fb if k not in fa)]
+    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k)]
+
+
+def setting_text(key: str, spec: RunSpec) -> str:
+    """'number of layers 4', 'residual connections off', 'learning rate 0.001' for one dotted path."""
+    return f"{_title(key)} {_value_text(flat(spec).get(key))}"
+
+
+def side_label(side: str, spec: RunSpec, keys: list[str]) -> str:
+    """A legend entry naming what sets this side apart: 'B: number of layers 4, dropout 0.1 (+1 more)'."""
+    if not keys:
+        return f"{side}: the same settings"
+    named = ", ".join(setting_text(key, spec) for key in keys[:MAX_NAMED])
+    more = f" (+{len(keys) - MAX_NAMED} more)" if len(keys) > MAX_NAMED else ""
+    return f"{side}: {named}{more}"
+
+
+def labels(a: RunSpec, b: RunSpec) -> tuple[str, str]:
+    """The two legend entries, 'A: …' and 'B: …', each naming its own values of the settings that differ."""
+    keys = differences(a, b)
+    return side_label("A", a, keys), side_label("B", b, keys)
+
+
+def difference_line(a: RunSpec, b: RunSpec) -> str:
+    """One sentence for a figure or the window: 'B differs from A in: number of layers 2 → 4; …'."""
+    keys = differences(a, b)
+    if not keys:
+        return "A and B have the same settings: their curves must coincide"
+    fa, fb = flat(a), flat(b)
+    changes = "; ".join(f"{_title(k)} {_value_text(fa.get(k))} → {_value_text(fb.get(k))}" for k in keys)
+    return f"B differs from A in: {changes}"
+
+
+def _title(key: str) -> str:
+    if key.startswith("data.options."):
+        return f"dataset option {key.removeprefix('data.options.')}"
+    return FIELD_TITLES.get(key, key)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "none" if value is None else str(value)

@@ -1,0 +1,80 @@
+"""Compare A/B (issue 24): the same start for two settings, the curves it gives, and `playground compare`'s figure."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from playground.cli import main
+from playground.core.differences import difference_line, labels
+from playground.core.presets import to_json
+from playground.core.spec import make_spec
+from playground.training.compare import start_pair, train_pair
+from playground.training.session import TrainingSession
+
+# Dropout on: identical settings must still give identical curves (each side keeps its own dropout randomness).
+TINY = make_spec({
+    "name": "tiny-reverse",
+    "model": {"family": "encoder", "n_embd": 16, "n_head": 2, "n_layer": 1, "d_ff": 32, "block_size": 8,
+              "dropout": 0.1},
+    "data": {"name": "reverse"},
+    "train": {"batch_size": 4, "warmup_steps": 1, "max_steps": 4, "eval_interval": 2, "eval_batches": 1,
+              "device": "cpu", "compile": "off", "snapshot_interval": 2},
+})
+
+
+def test_identical_settings_give_identical_curves_and_the_curve_a_run_alone_draws():
+    pair = start_pair(TINY, TINY)
+    a, b = train_pair(pair)
+    assert pair.start.not_shared == () and len(pair.start.shared) > 5 and pair.start.same_batches
+    assert a.steps == b.steps == [1, 2, 3, 4]
+    assert a.losses == b.losses and a.val_losses == b.val_losses  # bitwise
+    np.testing.assert_array_equal(a.snapshot.weights, b.snapshot.weights)
+    alone = TrainingSession(TINY)
+    assert [e.train_loss for e in alone.run() if type(e).__name__ == "MetricsEvent"] == a.losses
+    assert labels(TINY, TINY) == ("A: the same settings", "B: the same settings")
+
+
+def test_other_shapes_share_exactly_the_tensors_of_the_same_name_and_shape():
+    b_spec = TINY.updated({"model.n_layer": 2, "train.seed": 7})
+    before = TrainingSession(TINY).model  # A's initial weights, as A alone builds them
+    own = TrainingSession(b_spec.updated({"train.seed": TINY.train.seed})).model  # B's own, from A's seed
+    pair = start_pair(TINY, b_spec)
+    a_shapes = {n: p.shape for n, p in before.named_parameters()}
+    expected = [n for n, p in pair.b.model.named_parameters() if a_shapes.get(n) == p.shape]
+    assert list(pair.start.shared) == expected and len(expected) == len(a_shapes)  # every one of A's tensors
+    assert pair.start.not_shared and all(n.startswith("blocks.1.") for n in pair.start.not_shared)
+    b_params = dict(pair.b.model.named_parameters())
+    for name, param in before.named_parameters():
+        assert torch.equal(b_params[name], param), name
+    own_params = dict(own.named_parameters())
+    for name in pair.start.not_shared:
+        assert torch.equal(b_params[name], own_params[name]), name  # B's own seeded initial values
+    assert pair.b.spec.train.seed == TINY.train.seed and pair.start.same_batches
+    assert "blocks.1.* (16)" in pair.start.summary() and f"{len(expected)} of {len(b_params)}" in pair.start.summary()
+
+    wider = start_pair(TINY, TINY.updated({"model.n_embd": 32, "model.block_size": 6}))
+    assert "embedding dimension 16 → 32" in difference_line(TINY, wider.b.spec)
+    assert not wider.start.same_batches and "different batches" in wider.start.summary()
+    assert "tok_emb.weight" in wider.start.not_shared and "tok_emb.weight" not in wider.start.shared
+
+
+def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(to_json(TINY))
+    b.write_text(to_json(TINY.updated({"model.residual": False})))
+    out = tmp_path / "figs" / "ab.png"
+    assert main(["compare", str(a), str(b), "--steps", "3", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "residual connections on → off" in err and "all" in err and "weight tensors shared" in err
+    pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    for colour in ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)):  # A blue and B orange
+        assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 30).sum() > 50
+
+
+@pytest.mark.parametrize("out, expected", [("ab.txt", "--out must end in .png or .svg"), ("ab.png", "is a folder")])
+def test_cli_compare_refuses_a_figure_it_cannot_write_in_one_line(tmp_path, capsys, out, expected):
+    (tmp_path / "ab.png").mkdir()
+    assert main(["compare", "encoder-reverse", "encoder-sort", "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err and "\n" not in err and err.startswith("playground: error:")
