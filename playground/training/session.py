@@ -64,6 +64,7 @@ class TrainingSession:
         self._subscribers: list[Callable[[Event], None]] = []
         self._peak_lr = spec.train.lr
         self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
+        self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
         self.reset()
         self._run_lock = run_lock if run_lock is not None or run_dir is None else lock_run_dir(run_dir)
 
@@ -298,8 +299,9 @@ class TrainingSession:
             yield self._emit(event)
             if due(train.snapshot_interval):
                 yield self._emit(self.snapshot())
-            if self.info.samples_text and due(train.sample_interval):
-                yield self._emit(SampleEvent(self.step, "", self.sample()))
+            # The first sample comes after one step (noise to start from), then one every interval.
+            if self.info.samples_text and (self.step == 1 or due(train.sample_interval)):
+                yield self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))
             if self.run_dir is not None and due(train.checkpoint_interval):
                 folder = self.save()
                 if self.diverged:  # the weights after this step evaluate as blown up: nothing was saved

@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         self.lossPlot = self.loss.lossPlot
         self.attention = AttentionPanel(self)
         self.attentionGrid = self.attention.grid
-        self.samples = SamplesPanel(self)
+        self.samples = SamplesPanel(self.ensure_worker, self)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("centerTabs")
@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
         self.worker = worker
         worker.gapOpened.connect(self._on_gap)
+        self.samples.attach(worker)  # before the thread starts: even the first sample continues the prompt
         worker.start()
 
     @_needs_views
@@ -727,8 +728,7 @@ class MainWindow(QMainWindow):
             self._show_progress_if_due()
         if box.snapshot is not None:
             self.attention.set_snapshot(box.snapshot)
-        if box.samples:
-            self.samples.add_samples(box.samples)
+        self.samples.take(box)
         for status in box.statuses:
             self.statusBar().showMessage(status.message, 8000)
         if box.finished is not None:

@@ -1,44 +1,146 @@
-"""Generated text from the decoder, newest first, so students see it go from noise to words."""
+"""Generated text from the decoder, newest first, so students see it go from noise to words.
+
+The prompt box sets the start of the text the samples continue. The live run's session takes it on the training
+thread (`TrainingWorker.submit`, `PromptJob`), which checks it against the vocabulary first, so a character the
+model never saw is refused in the panel instead of stopping training; Enter or "Sample now" brings a sample of
+it at once, and the periodic samples continue it too.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from playground.core.messages import one_line
 from playground.training.events import SampleEvent
+from playground.ui.plotting import follow_font, point_size
 from playground.ui.tooltips import TIPS
 
 MAX_SAMPLES = 50
+JOB_KEY = "samples-prompt"
+WAITING = ("A sample comes after the first step, then every few hundred steps while a decoder trains on text. "
+           "Type the start of a text below to have the samples continue it.")
+PROMPT_TIP = ("The start of the text the decoder continues, one sampled token at a time. Empty: it starts from the "
+              "first character of a validation text. Enter (or Sample now) samples it at once.")
+
+
+@dataclass(frozen=True)
+class PromptJob:
+    """Run on the training thread: make `prompt` what the session's samples continue and, with `sample_now`,
+    sample it. Returns the SampleEvent (or None), or a one-line message when the vocabulary lacks a character."""
+
+    prompt: str
+    sample_now: bool = True
+
+    def __call__(self, session: Any) -> SampleEvent | str | None:
+        try:
+            if self.prompt:
+                session.dataset.encode(self.prompt)  # refused here: a bad prompt must never reach the run's loop
+            session.sample_prompt = self.prompt
+            return SampleEvent(session.step, self.prompt, session.sample(self.prompt)) if self.sample_now else None
+        except ValueError as err:  # the dataset's DataError: a character this vocabulary lacks, or no text at all
+            return one_line(err)
 
 
 class SamplesPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """`get_worker()` returns the live TrainingWorker, starting one if there is none (as Try it's does)."""
+
+    def __init__(self, get_worker: Callable[[], Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("samplesPanel")
         self.setToolTip(TIPS["samples"])
+        self.get_worker = get_worker
         self.samples: list[SampleEvent] = []
-        self.header = QLabel("Samples appear every few hundred steps while a decoder trains on text.", self)
+        self.header = QLabel(WAITING, self)
+        self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
-        self.text = QPlainTextEdit(self)
+        self.promptEdit = QLineEdit(self)
+        self.promptEdit.setObjectName("samplePrompt")
+        self.promptEdit.setPlaceholderText("Start of the text to continue, e.g. def  (empty: the model's choice)")
+        self.promptEdit.setToolTip(PROMPT_TIP)
+        self.promptEdit.setClearButtonEnabled(True)
+        self.promptEdit.returnPressed.connect(self.sample_now)
+        self.sampleButton = QPushButton("Sample now", self)
+        self.sampleButton.setObjectName("sampleButton")
+        self.sampleButton.setToolTip(PROMPT_TIP)
+        self.sampleButton.clicked.connect(self.sample_now)
+        self.status = QLabel(self)
+        self.status.setObjectName("samplesStatus")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.text = QTextBrowser(self)
         self.text.setObjectName("samplesText")
-        self.text.setReadOnly(True)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        self.text.setFont(font)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Prompt:", self))
+        row.addWidget(self.promptEdit, 1)
+        row.addWidget(self.sampleButton)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
         layout.addWidget(self.text, 1)
+        follow_font(self, self._follow_font)
+
+    @property
+    def prompt(self) -> str:
+        return self.promptEdit.text()
+
+    def _follow_font(self) -> None:
+        # A fixed-width font keeps the generated columns of code aligned; at the application's (zoomed) size.
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(point_size())
+        self.text.setFont(font)
+
+    def attach(self, worker: Any) -> None:
+        """A new live run: its samples continue the prompt typed so far."""
+        worker.submit(JOB_KEY, PromptJob(self.prompt, sample_now=False))
+
+    def sample_now(self) -> None:
+        """The prompt becomes what the samples continue, and one is sampled from the current weights now."""
+        if self.get_worker is None:
+            return
+        self.get_worker().submit(JOB_KEY, PromptJob(self.prompt))
+        self._say("Sampling…", error=False)
+
+    def take(self, box: Any) -> None:
+        """The periodic samples of a drained buffer, and the answer to the prompt, if any."""
+        self.add_samples(box.samples)
+        answer = box.results.get(JOB_KEY) if box.results else None
+        if isinstance(answer, SampleEvent):
+            self._say("", error=False)
+            self.add_samples([answer])
+        elif isinstance(answer, str):
+            self._say(f"Prompt not used: {answer}", error=True)
+
+    def _say(self, text: str, error: bool) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setVisible(bool(text))
 
     def add_samples(self, events: list[SampleEvent]) -> None:
         if not events:
             return
         self.samples = (self.samples + events)[-MAX_SAMPLES:]
-        blocks = [f"──── step {e.step:,} ────\n{e.prompt}{e.text}" for e in reversed(self.samples)]
-        self.text.setPlainText("\n\n".join(blocks))
-        self.header.setText(f"{len(self.samples)} sample(s), newest first: the decoder continues from a "
-                            f"single character, sampling one token at a time (temperature 0.8).")
+        # The prompt in bold, the generated text plain: students see where the model took over.
+        blocks = [f"<b>──── step {e.step:,} ────</b>\n<b><u>{html.escape(e.prompt)}</u></b>{html.escape(e.text)}"
+                  for e in reversed(self.samples)]
+        body = "\n\n".join(blocks)
+        self.text.setHtml(f"<div style='white-space: pre-wrap'>{body}</div>")
+        start = f"continues “{self.samples[-1].prompt}”" if self.samples[-1].prompt else "starts from one character"
+        self.header.setText(f"{len(self.samples)} sample(s), newest first: the decoder {start}, sampling one "
+                            f"token at a time (temperature 0.8).")
 
     def clear(self) -> None:
+        """No model: no samples (the prompt stays, for the next model)."""
         self.samples = []
         self.text.clear()
+        self.header.setText(WAITING)
+        self._say("", error=False)
+
