@@ -58,6 +58,10 @@ def test_other_shapes_share_exactly_the_tensors_of_the_same_name_and_shape():
     assert not wider.start.same_batches and "different batches" in wider.start.summary()
     assert "tok_emb.weight" in wider.start.not_shared and "tok_emb.weight" not in wider.start.shared
 
+    order_blind = start_pair(TINY, TINY.updated({"model.pos_encoding": "none"}))  # B lacks A's position table
+    assert order_blind.start.not_shared == () and order_blind.start.a_only == ("pos_emb.weight",)
+    assert "A's own: pos_emb.weight" in order_blind.start.summary()
+
 
 def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
     a, b = tmp_path / "a.json", tmp_path / "b.json"

@@ -28,6 +28,7 @@ class SharedStart:
     shared: tuple[str, ...]  # B's parameters that start as A's (same name, same shape)
     not_shared: tuple[str, ...]  # B's parameters with no match in A: they keep B's own seeded initial values
     same_batches: bool  # both draw the same training batches, step after step
+    a_only: tuple[str, ...] = ()  # A's parameters B has no place for (B has no such name, or another shape)
     reason: str = ""  # why nothing was shared, when a side starts from pretrained weights the other lacks
 
     def summary(self) -> str:
@@ -36,15 +37,20 @@ class SharedStart:
         if self.reason:
             weights = f"no weights shared ({self.reason})"
         elif not self.not_shared:
-            weights = f"all {total} weight tensors shared"
+            weights = f"all {total} of B's weight tensors shared"
         else:
-            groups = grouped(self.not_shared)
-            listed = ", ".join(groups[:NAMES_SHOWN])
-            more = f" and {len(groups) - NAMES_SHOWN} more" if len(groups) > NAMES_SHOWN else ""
             weights = (f"{len(self.shared)} of {total} weight tensors shared; B's own (no tensor of that name and "
-                       f"shape in A): {listed}{more}")
+                       f"shape in A): {_listed(self.not_shared)}")
+        if self.a_only and not self.reason:
+            weights += f"; A's own: {_listed(self.a_only)}"
         batches = "the same batches" if self.same_batches else "different batches (the data settings differ)"
         return f"same seed, {batches}, {weights}"
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    groups = grouped(names)
+    more = f" and {len(groups) - NAMES_SHOWN} more" if len(groups) > NAMES_SHOWN else ""
+    return ", ".join(groups[:NAMES_SHOWN]) + more
 
 
 def grouped(names: tuple[str, ...]) -> list[str]:
@@ -125,7 +131,8 @@ def start_pair(spec_a: RunSpec, spec_b: RunSpec) -> Pair:
                             reason="one side starts from pretrained weights, the other from scratch")
     else:
         shared, own = share_parameters(a.model, b.model)
-        start = SharedStart(tuple(shared), tuple(own), _same_batches(a, b))
+        a_only = tuple(n for n, _ in a.model.named_parameters() if n not in set(shared))
+        start = SharedStart(tuple(shared), tuple(own), _same_batches(a, b), a_only)
     return Pair(a, b, start, (random_a, random_b))
 
 

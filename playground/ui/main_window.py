@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self._retired: list[TrainingWorker] = []
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
         self._warmup: Warmup | None = None
+        self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
         self._closing = False
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
@@ -349,6 +350,8 @@ class MainWindow(QMainWindow):
         self.zoomOutAction = A("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(-1), "zoomOutAction")
         self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.set_zoom(1.0), "zoomResetAction")
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
+        self.compareAction = A("&Compare A/B…", "Ctrl+B", self.open_compare, "compareAction", TIPS["compare"])
+        self.compareAction.setToolTip(TIPS["compare"])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -370,6 +373,9 @@ class MainWindow(QMainWindow):
         train = bar.addMenu("&Train")
         for action in (self.playAction, self.stepAction, self.resetAction):
             train.addAction(action)
+        train.addSeparator()
+        train.addAction(self.compareAction)
+        train.setToolTipsVisible(True)
         self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undoAction)
@@ -770,6 +776,20 @@ class MainWindow(QMainWindow):
             self._warmup = Warmup(self.spec, self)
             self._warmup.start()
 
+    def open_compare(self) -> None:
+        """Compare A/B: a window that trains these settings (A) beside a copy the user changes (B)."""
+        from playground.ui.compare_window import CompareWindow
+
+        if self.compareWindow is not None:
+            if self.compareWindow.isVisible() and self.compareWindow.spec_a == self.spec:
+                self.compareWindow.raise_()  # the same A: the comparison under way goes on
+                self.compareWindow.activateWindow()
+                return
+            self.compareWindow.close()  # a comparison of the earlier settings: its threads are stopped first
+            self.compareWindow.deleteLater()
+        self.compareWindow = CompareWindow(self.spec, self)
+        self.compareWindow.show()
+
     # ----- zoom ---------------------------------------------------------------------------------
     def set_zoom(self, scale: float) -> None:
         """Every font in the window at `scale` times its normal size (remembered): the views follow the
@@ -877,6 +897,8 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.statusBar().showMessage("Saving the run and stopping…")
         self._save_window_state()
+        if self.compareWindow is not None:
+            self.compareWindow.close()  # stops and waits for its two threads
         self.shutdown(self.close_wait_s)
         event.accept()
 

@@ -180,6 +180,12 @@ TIPS: dict[str, str] = {
         "Text the decoder generates now and then, one token at a time, each time sampling the next token "
         "from its predicted distribution. Watch it go from noise to words to grammar."
     ),
+    "compare": (
+        "<b>Compare A/B</b> (Ctrl+B): train a copy of these settings (B) beside them (A) to see what one change "
+        "does. Change anything in B — a layer more, no residual connections, another learning rate — and both "
+        "train from the same start: the same seed, the same batches, and A's initial weights wherever B has a "
+        "weight of the same name and shape. Any gap between the curves then comes from your change, not luck."
+    ),
 }
 
 
@@ -192,6 +198,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+S", "Save the preset"),
     ("Ctrl+Shift+S", "Save the preset as a new file"),
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
+    ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
     ("Ctrl+Q", "Quit"),

@@ -1,0 +1,346 @@
+"""Compare A/B (issue 24): the main window's settings (A) and a changed copy of them (B), trained side by side.
+
+B's settings panel starts as a copy of A's; change anything in it, press Play, and both train from the same start
+(`playground.training.compare`: A's seed, the same batches, A's initial weights wherever B has a weight of the
+same name and shape), each on its own TrainingWorker thread. A timer pulls both buffers a few times a second into
+one loss plot (A blue, B orange, the legend naming what differs) and two attention grids side by side. Closing the
+window stops both threads and waits for them. In the window the two threads draw dropout masks from one shared
+generator, so with dropout above 0 the runs are not bit-for-bit repeatable (`playground compare` keeps them apart).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.differences import difference_line, labels
+from playground.core.spec import RunSpec
+from playground.training.events import MetricsEvent
+from playground.ui.attention_grid import AttentionGrid, ElidedLabel
+from playground.ui.config_panel import ConfigPanel
+from playground.ui.loss_panel import Series
+from playground.ui.plotting import follow_font, style_axes
+from playground.ui.tooltips import TIPS
+from playground.ui.worker import TrainingWorker
+
+REFRESH_MS = 250  # both buffers are pulled 4 times a second
+MAX_LEAD = 5  # steps one side may run ahead of the other before it waits (B may be smaller, hence faster)
+SIDES = ("A", "B")
+COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
+INTRO = ("<b>A</b> keeps the main window's settings. <b>B</b> starts as a copy: change what you want to compare, "
+         "then press Play. Both train from the same start (seed, batches, and A's initial weights wherever the "
+         "shapes match).")
+HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
+PLOT_TIP = ("A's and B's loss on one plot: lines are the training loss at every step, dots the validation loss. "
+            "Both started from the same weights and see the same batches, so the gap is what the change does.")
+
+
+class PairStart:
+    """Builds A's and B's sessions together, once, on whichever worker thread asks first (building seeds torch's
+    global generator, so two builds must not overlap), and hands each worker its own."""
+
+    def __init__(self, spec_a: RunSpec, spec_b: RunSpec) -> None:
+        self.specs = (spec_a, spec_b)
+        self.summary = ""  # what B took over from A, once built
+        self._lock = threading.Lock()
+        self._sessions: dict[int, Any] | None = None
+        self._error: Exception | None = None
+
+    def maker(self, side: int) -> Callable[..., Any]:
+        """The `make_session` of side 0 (A) or 1 (B)'s TrainingWorker."""
+        return lambda _spec, run_dir=None: self._take(side)
+
+    def _take(self, side: int) -> Any:
+        with self._lock:
+            if self._sessions is None and self._error is None:
+                try:
+                    from playground.training.compare import start_pair
+
+                    pair = start_pair(*self.specs)
+                    self._sessions = {0: pair.a, 1: pair.b}
+                    self.summary = pair.start.summary()
+                except Exception as err:  # noqa: BLE001 - both workers report it as their one line
+                    self._error = err
+            if self._error is not None:
+                raise self._error
+            return self._sessions.pop(side)  # type: ignore[union-attr]
+
+
+class SideView(QWidget):
+    """One side's attention grid under its title (the legend's words, in the side's colour), with a hover readout."""
+
+    def __init__(self, side: str, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"compareSide{side}")
+        self.title = ElidedLabel(self)
+        self.title.setObjectName(f"compareTitle{side}")
+        self.title.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.grid = AttentionGrid(self)
+        self.grid.setObjectName(f"compareGrid{side}")
+        self.hover = QLabel(HOVER_HINT, self)
+        self.hover.setWordWrap(True)
+        self.grid.sigHover.connect(self.hover.setText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.hover)
+
+
+class CompareWindow(QMainWindow):
+    """A (fixed when the window opened) against B (this window's settings panel), live."""
+
+    def __init__(self, spec_a: RunSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compareWindow")
+        self.setWindowTitle(f"Compare A/B: {spec_a.name} — Transformer Playground")
+        self.spec_a = spec_a
+        self.workers: list[TrainingWorker] = []  # A's and B's, once Play or Step started them
+        self._stopping: list[TrainingWorker] = []  # asked to stop after their current step
+        self.start: PairStart | None = None
+        self.series = [(Series(), Series()) for _ in SIDES]  # (training, validation) losses per side
+        self._playing = False
+
+        self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
+        self.config.setMinimumWidth(310)
+        self.config.sigSpecChanged.connect(self._on_b_changed)
+        intro = QLabel(INTRO, self)
+        intro.setObjectName("compareIntro")
+        intro.setWordWrap(True)
+        intro.setToolTip(TIPS["compare"])
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addWidget(intro)
+        left_layout.addWidget(self.config, 1)
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 4, 4, 4)
+        right_layout.addWidget(self._train_bar())
+        self.differenceLabel = QLabel(self)
+        self.differenceLabel.setObjectName("compareDifference")
+        self.differenceLabel.setWordWrap(True)
+        self.sharedLabel = QLabel("Start: press Play or Step to build A and B from the same start.", self)
+        self.sharedLabel.setObjectName("compareShared")
+        self.sharedLabel.setWordWrap(True)
+        right_layout.addWidget(self.differenceLabel)
+        right_layout.addWidget(self.sharedLabel)
+        views = QSplitter(Qt.Orientation.Vertical, self)
+        views.addWidget(self._loss_plot())
+        grids = QSplitter(Qt.Orientation.Horizontal, self)
+        self.sides = [SideView(side, colour, grids) for side, colour in zip(SIDES, COLOURS)]
+        for view in self.sides:
+            grids.addWidget(view)
+        views.addWidget(grids)
+        views.setSizes([300, 360])
+        right_layout.addWidget(views, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 950])
+        self.setCentralWidget(splitter)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self._show_labels()
+        self.resize(1280, 720)
+
+    # ----- building -----------------------------------------------------------------------------
+    def _train_bar(self) -> QWidget:
+        bar = QWidget(self)
+        style = self.style()
+        self.playButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play A and B", bar)
+        self.playButton.setObjectName("comparePlay")
+        self.playButton.setToolTip("Train A and B together, one thread each; again to pause both.")
+        self.playButton.clicked.connect(self.toggle_play)
+        self.stepButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step", bar)
+        self.stepButton.setObjectName("compareStep")
+        self.stepButton.setToolTip("Train A and B one step each, then pause.")
+        self.stepButton.clicked.connect(self.step_once)
+        self.restartButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Restart", bar)
+        self.restartButton.setObjectName("compareRestart")
+        self.restartButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0.")
+        self.restartButton.clicked.connect(self.restart)
+        self.stepLabel = QLabel(bar)
+        self.stepLabel.setObjectName("compareSteps")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for button in (self.playButton, self.stepButton, self.restartButton):
+            layout.addWidget(button)
+        layout.addWidget(self.stepLabel, 1)
+        return bar
+
+    def _loss_plot(self) -> pg.PlotWidget:
+        self.lossPlot = pg.PlotWidget(self)
+        self.lossPlot.setObjectName("compareLossPlot")
+        self.lossPlot.setToolTip(PLOT_TIP)
+        plot = self.lossPlot.getPlotItem()
+        plot.setLabel("left", "loss")
+        plot.setLabel("bottom", "step")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.legend = pg.LegendItem(colCount=2, frame=False)  # under the step axis: it never covers a curve
+        plot.layout.addItem(plot.legend, 4, 1)
+        self.curves = [plot.plot(pen=pg.mkPen(colour, width=2)) for colour in COLOURS]
+        self.valCurves = [plot.plot(pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
+                          for colour in COLOURS]
+        follow_font(self.lossPlot, lambda: style_axes(plot))
+        return self.lossPlot
+
+    # ----- settings -----------------------------------------------------------------------------
+    @property
+    def spec_b(self) -> RunSpec:
+        return self.config.spec()
+
+    def legend_labels(self) -> tuple[str, str]:
+        return labels(self.spec_a, self.spec_b)
+
+    def _show_labels(self) -> None:
+        """The legend, the grids' titles and the difference line follow B's settings."""
+        legend = self.lossPlot.getPlotItem().legend
+        legend.clear()
+        for curve, text, view in zip(self.curves, self.legend_labels(), self.sides):
+            legend.addItem(curve, text)
+            view.title.set_full_text(text)
+        self.differenceLabel.setText(difference_line(self.spec_a, self.spec_b))
+
+    def _on_b_changed(self, _spec: RunSpec, _keys: set[str]) -> None:
+        self.restart()
+        self._show_labels()
+
+    # ----- training -----------------------------------------------------------------------------
+    def _ensure_workers(self) -> list[TrainingWorker]:
+        if not self.workers:
+            self.start = PairStart(self.spec_a, self.spec_b)
+            self.workers = [TrainingWorker(spec, None, make_session=self.start.maker(i))
+                            for i, spec in enumerate(self.start.specs)]
+            for worker in self.workers:
+                worker.start()
+            self.sharedLabel.setText("Start: building A and B…")
+        return self.workers
+
+    def play(self) -> None:
+        for worker in self._ensure_workers():
+            worker.play()
+        self._show_playing(True)
+
+    def pause(self) -> None:
+        for worker in self.workers:
+            worker.pause()
+        self._show_playing(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self._playing else self.play()
+
+    def step_once(self) -> None:
+        for worker in self._ensure_workers():
+            worker.step_once()
+        self._show_playing(False)
+
+    def restart(self) -> None:
+        """Stop both runs (nothing is saved: a comparison keeps no run folder) and clear the views."""
+        self._stop_workers()
+        for train, val in self.series:
+            train.clear()
+            val.clear()
+        for curve in (*self.curves, *self.valCurves):
+            curve.setData([], [])
+        for view in self.sides:
+            view.grid.clear_grid()
+        self.stepLabel.setText("")
+        self.sharedLabel.setText("Start: press Play or Step to build A and B from the same start.")
+        self._show_playing(False)
+
+    def _stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.stop(save=False)
+        self._stopping += self.workers
+        self.workers = []
+        self.start = None
+
+    def _show_playing(self, playing: bool) -> None:
+        self._playing = playing
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.playButton.setIcon(self.style().standardIcon(icon))
+        self.playButton.setText("Pause" if playing else "Play A and B")
+
+    # ----- refresh ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Pull both buffers into the plot, the grids and the labels."""
+        self._stopping = [w for w in self._stopping if not w.isFinished()]
+        if not self.workers:
+            return
+        if self.start is not None and self.start.summary:
+            self.sharedLabel.setText(f"Start: {self.start.summary}.")
+        problems = []
+        for i, worker in enumerate(self.workers):
+            box = worker.buffer.drain()
+            self._take_metrics(i, box.metrics)
+            if box.snapshot is not None:
+                self.sides[i].grid.set_snapshot(box.snapshot)
+            if box.error:
+                problems.append(f"{SIDES[i]} could not train: {box.error}")
+            elif box.finished is not None and box.finished.message:
+                problems.append(f"{SIDES[i]}: {box.finished.message}")
+        if problems:
+            self.sharedLabel.setText(" ".join(problems))
+        if all(w.done or not w.isRunning() for w in self.workers):
+            self._show_playing(False)
+        elif self._playing:
+            self._keep_in_step()
+        self.stepLabel.setText("   ".join(f"{side}: step {w.step:,} / {w.spec.train.max_steps:,}"
+                                          for side, w in zip(SIDES, self.workers)))
+
+    def _keep_in_step(self) -> None:
+        """The side more than MAX_LEAD steps ahead waits for the other, so the curves grow side by side."""
+        for worker, other in zip(self.workers, reversed(self.workers)):
+            ahead = worker.step - other.step > MAX_LEAD and not other.done
+            if ahead and worker.playing:
+                worker.pause()
+            elif not ahead and not worker.playing and not worker.done:
+                worker.play()
+
+    def _take_metrics(self, side: int, events: list[MetricsEvent]) -> None:
+        if not events:
+            return
+        train, val = self.series[side]
+        for event in events:
+            if math.isfinite(event.train_loss):  # a diverging run's last loss can be inf or nan
+                train.append(event.step, event.train_loss)
+            if event.val_loss is not None and math.isfinite(event.val_loss):
+                val.append(event.step, event.val_loss)
+        self.curves[side].setData(train.x, train.y)
+        self.valCurves[side].setData(val.x, val.y)
+
+    # ----- closing ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop both threads after their current step and wait for them to end."""
+        self._timer.stop()
+        self._stop_workers()
+        for worker in self._stopping:
+            worker.wait()
+        self._stopping = []
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        event.accept()

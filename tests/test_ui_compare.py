@@ -1,0 +1,49 @@
+"""Compare A/B in the window (issue 24): the action opens B as a copy of A, a changed B trains beside A, live."""
+
+from PySide6.QtWidgets import QSlider
+
+import playground.training.compare  # noqa: F401 - torch loads at collection, as for the suite's other training tests
+from playground.core.spec import make_spec
+
+TINY = make_spec({
+    "name": "tiny-reverse",
+    "model": {"family": "encoder", "n_embd": 16, "n_head": 2, "n_layer": 1, "d_ff": 32, "block_size": 8},
+    "data": {"name": "reverse"},
+    "train": {"batch_size": 4, "warmup_steps": 1, "max_steps": 4, "eval_interval": 2, "eval_batches": 1,
+              "device": "cpu", "compile": "off", "snapshot_interval": 2},
+})
+
+
+def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_window, qtbot):
+    window = open_window(TINY)
+    assert window.compareAction.shortcut().toString() == "Ctrl+B"
+    assert "same start" in window.compareAction.toolTip()
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    qtbot.waitExposed(compare)
+    assert compare.spec_b.model == TINY.model and compare.spec_b.train == TINY.train  # B starts as A's copy
+
+    compare.findChild(QSlider, "layersSlider").setValue(2)  # B: one layer more
+    assert compare.legend_labels() == ("A: number of layers 1", "B: number of layers 2")
+    compare.playButton.click()
+    qtbot.waitUntil(lambda: compare.workers and all(w.done for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: all(train.n == 4 for train, _ in compare.series), timeout=5_000)
+
+    legend = compare.lossPlot.getPlotItem().legend
+    assert [label.text for _, label in legend.items] == ["A: number of layers 1", "B: number of layers 2"]
+    a_steps, a_losses = compare.curves[0].getData()
+    b_steps, b_losses = compare.curves[1].getData()
+    assert list(a_steps) == list(b_steps) == [1, 2, 3, 4] and list(a_losses) != list(b_losses)
+    assert [len(view.grid.views) for view in compare.sides] == [1, 2]  # A's one layer, B's two, side by side
+    assert [view.title.full for view in compare.sides] == ["A: number of layers 1", "B: number of layers 2"]
+    assert all(view.grid.isVisible() for view in compare.sides)
+    assert "number of layers 1 → 2" in compare.differenceLabel.text()
+    assert "weight tensors shared" in compare.sharedLabel.text() and "blocks.1.* (16)" in compare.sharedLabel.text()
+
+    compare.findChild(QSlider, "stepsSlider").setValue(compare.findChild(QSlider, "stepsSlider").maximum())
+    assert not compare.workers and all(train.n == 0 for train, _ in compare.series)  # a change starts again
+    compare.playButton.click()
+    qtbot.waitUntil(lambda: all(w.step > 0 for w in compare.workers), timeout=60_000)
+    running = list(compare.workers)
+    window.close()  # mid-training: the compare window stops both threads and waits for them
+    assert all(w.isFinished() for w in running) and not compare.isVisible()
