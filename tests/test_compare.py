@@ -23,6 +23,7 @@ TINY = make_spec({
 })
 
 
+@pytest.mark.slow
 def test_identical_settings_give_identical_curves_and_the_curve_a_run_alone_draws():
     pair = start_pair(TINY, TINY)
     a, b = train_pair(pair)
@@ -63,6 +64,7 @@ def test_other_shapes_share_exactly_the_tensors_of_the_same_name_and_shape():
     assert "A's own: pos_emb.weight" in order_blind.start.summary()
 
 
+@pytest.mark.slow
 def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(to_json(TINY))

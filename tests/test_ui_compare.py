@@ -1,5 +1,6 @@
 """Compare A/B in the window (issue 24): the action opens B as a copy of A, a changed B trains beside A, live."""
 
+import pytest
 from PySide6.QtWidgets import QSlider
 
 import playground.training.compare  # noqa: F401 - torch loads at collection, as for the suite's other training tests
@@ -14,6 +15,7 @@ TINY = make_spec({
 })
 
 
+@pytest.mark.slow
 def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_window, qtbot):
     window = open_window(TINY)
     assert window.compareAction.shortcut().toString() == "Ctrl+B"
