@@ -263,3 +263,31 @@ def test_embedding_projections_of_real_models(decoder, vit):
     assert position_projection(vit).points.shape == (17, 2)
     with pytest.raises(ValueError, match="no token embedding"):
         token_embedding_projection(vit)
+
+
+def test_a_pretrained_size_vocabulary_projects_the_tasks_and_the_inputs_tokens():
+    """30,522 word pieces are a blob: a vocabulary over LARGE_VOCAB shows the pieces its task's text uses (and the
+    input's), and a 512-row position table the positions the model reads."""
+    from types import SimpleNamespace
+
+    from playground.data.base import Batch
+
+    class TaskText:  # a task whose sentences use ids 5..24 of 2,000, padded with 0 after 6 tokens
+        def batch(self, split, rows, generator):
+            x = torch.randint(5, 25, (rows, 8), generator=generator)
+            x[:, 6:] = 0
+            return Batch(x, x, x != 0)
+
+        def token_labels(self, ids):
+            return [f"w{i}" for i in ids.tolist()]
+
+    model = torch.nn.Module()
+    model.tok_emb, model.pos_emb = torch.nn.Embedding(2000, 16), torch.nn.Embedding(512, 16)
+    session = SimpleNamespace(model=model, dataset=TaskText(), spec=SimpleNamespace(model=SimpleNamespace(seq_len=24)))
+    tokens = token_embedding_projection(session, inputs=[1999, 7])
+    assert tokens.labels[:2] == ["w1999", "w7"] and sorted(tokens.labels[1:]) == sorted(f"w{i}" for i in range(5, 25))
+    assert tokens.points.shape == (21, 2) and "this input's tokens and the 20 tokens the task uses most, of 2,000" \
+        in tokens.title
+    positions = position_projection(session)
+    assert positions.points.shape == (24, 2) and "the 24 this model reads of 512" in positions.title
+    assert token_embedding_projection(model).points.shape == (2000, 2)  # a bare model: every row

@@ -90,11 +90,11 @@ def test_learning_rate_changes_live():
     session = TrainingSession(make_spec(CASES["decoder-text"]))
     list(session.run(steps=10))
     before = session.lr_at(session.step)
-    session.set_lr(session.spec.train.lr / 10)
+    session.change("train.lr", session.spec.train.lr / 10)
     event = next(e for e in session.run(steps=1) if isinstance(e, MetricsEvent))
     assert math.isclose(event.lr, session.lr_at(event.step - 1)) and event.lr < before / 5
     with pytest.raises(ValueError):
-        session.set_lr(-1)
+        session.change("train.lr", -1)
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from playground.core.spec import ModelSpec
 from playground.data.base import DataInfo
-from playground.models.attention import AttentionImpl, AttentionTrace
+from playground.models.attention import AttentionImpl, AttentionTrace, MultiHeadAttention
 from playground.models.blocks import LearnedPositions
 
 INIT_STD = 0.02  # GPT-2's and BERT's initializer_range
@@ -97,6 +97,15 @@ class PlaygroundModel(nn.Module):
         """'sdpa' (fused kernel, default) or 'explicit' (step by step) for every layer."""
         for block in self.blocks:
             block.attn.set_attention_impl(impl)
+
+    def set_dropout(self, p: float) -> None:
+        """Every dropout of the model at rate `p`: a training setting that may change between two steps."""
+        for module in self.modules():
+            if isinstance(module, nn.Dropout):
+                module.p = p
+            elif isinstance(module, MultiHeadAttention):
+                module.attn_dropout = p  # the attention weights' dropout, a rate the fused kernel takes
+        self.spec = self.spec.model_copy(update={"dropout": p})
 
     # ---- helpers for the families ----
 

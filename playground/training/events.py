@@ -8,6 +8,8 @@ from typing import Literal
 
 import numpy as np
 
+from playground.training.changes import SettingChange
+
 
 @dataclass(frozen=True)
 class MetricsEvent:
@@ -66,4 +68,6 @@ class FinishedEvent:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-Event = MetricsEvent | AttentionSnapshot | SampleEvent | StatusEvent | CheckpointEvent | FinishedEvent
+# A SettingChange (changes.py) is an event too: a setting changed between two steps.
+Event = (MetricsEvent | AttentionSnapshot | SampleEvent | StatusEvent | CheckpointEvent | FinishedEvent
+         | SettingChange)

@@ -1,7 +1,9 @@
 """TrainingSession: one run, stepped by whoever drives it (the CLI's for loop or the window's worker).
 
 `run()` is a generator that yields once per optimizer step, so the driver can pause by simply not
-pulling, stop between any two steps, and change the learning rate live with `set_lr`.
+pulling, stop between any two steps, and change a training setting between two steps with `change` (the
+learning rate, dropout, weight decay, batch size, clipping: changes.py); a resumed run replays the changes its
+run folder recorded after its checkpoint, each at its step.
 
 A session given a run folder holds the folder's lock until `close()`: a second session on the same folder,
 in this process or another, is refused. A checkpoint is only ever written of a whole step whose weights
@@ -27,6 +29,14 @@ from playground.core.spec import RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
+from playground.training.changes import (
+    LIVE_SETTINGS,
+    SettingChange,
+    parse_changes,
+    read_changes,
+    setting,
+    write_changes,
+)
 from playground.training.device import Placement
 from playground.training.distributed import DistContext
 from playground.training.events import (
@@ -82,6 +92,8 @@ class TrainingSession:
                                   max_steps=self.spec.train.max_steps, spec=self.spec)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
+        self.changes: list[SettingChange] = []  # the settings changed so far, in order (saved with a checkpoint)
+        self._planned: list[SettingChange] = []  # changes a resumed run replays, each when it reaches its step
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
         self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
         self._evaluated: tuple[int, float] | None = None  # (step, validation loss) of the latest evaluation
@@ -126,13 +138,53 @@ class TrainingSession:
         hyperthreads at every core, the eager path on one core or with OMP_NUM_THREADS at the CPU count.)"""
         return self.placement.device.type == "cpu" and torch.get_num_threads() >= usable_cores()
 
-    # ----- learning rate ---------------------------------------------------------------------------
-    def set_lr(self, lr: float) -> None:
-        """Change the peak learning rate live; warm-up and cosine decay keep their shape."""
-        if not (0 < lr <= 10):
-            raise ValueError(f"learning rate must be in (0, 10], got {lr}")
-        self._peak_lr = lr
+    # ----- settings changed mid-run -------------------------------------------------------------------
+    def change(self, key: str, value: float) -> SettingChange | None:
+        """Set the training setting `key` (one of changes.LIVE_SETTINGS) to `value` between two steps: the next
+        step trains with it. Call it from the thread that drives the session, never during a step. The change is
+        recorded (`changes`, the run folder's changes.json, the subscribers) and returned; None when `value` is
+        the setting's value already. A value the spec refuses, or a batch that does not fit in memory, raises."""
+        if key not in LIVE_SETTINGS:
+            raise ValueError(f"'{key}' cannot change during a run: only {', '.join(LIVE_SETTINGS)} can (reset to "
+                             f"change the rest)")
+        old = self._peak_lr if key == "train.lr" else setting(self.spec, key)
+        spec = self.spec.updated({key: value})
+        if setting(spec, key) == old:
+            return None
+        if key == "train.batch_size":
+            check_fits(spec, self.info, self.placement.device)
+        self.spec = spec
+        self._apply_setting(key)
+        change = SettingChange(self.step, key, old, setting(spec, key))
+        self.changes.append(change)
+        self._planned = [p for p in self._planned if (p.step, p.key) != (change.step, change.key)]
+        if self.run_dir is not None:
+            write_changes(self.run_dir, self.changes + self._planned)
+        self._emit(change)
+        return change
 
+    def _apply_setting(self, key: str) -> None:
+        """Put the spec's value of `key` where training reads it: the schedule's peak, every dropout, the matrices'
+        weight decay, the step's clipping (the batch size is read at each step)."""
+        train = self.spec.train
+        if key == "train.lr":
+            self._peak_lr = train.lr  # a compiled step reads the rate as a tensor: nothing to rebuild
+            return
+        if key == "model.dropout":
+            self.model.set_dropout(self.spec.model.dropout)
+        elif key == "train.weight_decay":
+            self.optimizer.param_groups[0]["weight_decay"] = train.weight_decay  # group 0 decays (_build_optimizer)
+        self._step_fn.retune(train.grad_clip)  # a compiled step baked in these (and the batch's shape)
+
+    def _replay_due(self) -> Iterator[SettingChange]:
+        """The recorded changes due at this step, applied (a resumed run meets them where the first run did)."""
+        while self._planned and self._planned[0].step <= self.step:
+            planned = self._planned.pop(0)
+            change = self.change(planned.key, planned.new)
+            if change is not None:
+                yield change
+
+    # ----- learning rate ---------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
         train = self.spec.train
         if step < train.warmup_steps:
@@ -276,6 +328,8 @@ class TrainingSession:
             yield self._emit(StatusEvent(f"Training on {self.device_description()}"))
             yield self._emit(self.snapshot())
         while self.step < target:
+            if self._planned:
+                yield from self._replay_due()
             for note in self._step_fn.notes():  # "compiling the training step..." and how long it took
                 yield self._emit(StatusEvent(note, step=self.step))
             try:
@@ -353,7 +407,8 @@ class TrainingSession:
             return folder  # weights that blew up, or half an update, must never overwrite a good checkpoint
         tensors, settings = ckpt_io.optimizer_to_tensors(self.optimizer)
         tensors.update(self._random_states())
-        state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end}
+        state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
+                 "changes": [change.to_json() for change in self.changes]}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
         self.checkpoint_step = self.step
@@ -409,6 +464,7 @@ class TrainingSession:
         session = cls(spec or saved.spec, run_dir=run_dir, dist=dist, run_lock=run_lock)
         try:
             session._restore(saved, Path(folder))
+            session._plan_replay(run_dir if run_dir is not None else Path(folder).parent)
         except BaseException:
             session.close()
             raise
@@ -431,6 +487,12 @@ class TrainingSession:
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
         self._decay_end = int(_saved_number(saved.state, "lr_decay_end", self._decay_end, folder, above=0.0))
+        self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE))
+
+    def _plan_replay(self, run_dir: Path) -> None:
+        """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
+        resumed run draws the curve the first one drew."""
+        self._planned = [c for c in read_changes(run_dir) if c.step >= self.step and c not in self.changes]
 
 
 def _saved_number(state: dict[str, object], key: str, default: float, folder: Path, above: float) -> float:

@@ -46,6 +46,11 @@ class EagerStep:
         self.optimizer.zero_grad(set_to_none=True)
         return loss_value
 
+    def retune(self, grad_clip: float) -> None:
+        """The run's settings changed between two steps: clip at `grad_clip` from the next step on (the model's
+        dropout, the optimizer's weight decay and the batch size are read where they live)."""
+        self.grad_clip = grad_clip
+
     def notes(self) -> list[str]:
         """Status lines for the user since the last call: the plain step has none."""
         return []

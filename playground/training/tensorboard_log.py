@@ -7,7 +7,9 @@
 
 Scalars: loss/train, loss/val, accuracy/val, accuracy/train, lr, throughput (tokens or images per
 second). Images: attention/grid, one tile per layer (rows) and head (columns), each tile a query x key
-heatmap scaled to its own maximum; the ViT probe image as attention/input. Text: samples.
+heatmap scaled to its own maximum; the ViT probe image as attention/input. Text: samples. A setting changed
+mid-run: a line of text under "changes" ("after step 100: lr 3e-3→1e-3") and the scalar settings/<key> at its old
+value at that step and its new value at the next, so the curve steps where the first step trained with it.
 Called from the training thread; it never touches Qt.
 """
 
@@ -22,7 +24,7 @@ from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
 from torch.utils.tensorboard.summary import text as text_summary
 
-from playground.training.events import AttentionSnapshot, Event, FinishedEvent, MetricsEvent, SampleEvent
+from playground.training.events import AttentionSnapshot, Event, FinishedEvent, MetricsEvent, SampleEvent, SettingChange
 from playground.viz.colors import lookup_table
 
 MIN_TILE_PX = 48  # small attention maps are enlarged (nearest neighbour) to at least this many pixels
@@ -59,6 +61,8 @@ class TensorBoardLog:
             self._attention(event)
         elif isinstance(event, SampleEvent):
             self._summary(text_summary("samples", _as_code(event.text)), event.step)
+        elif isinstance(event, SettingChange):
+            self._change(event)
         elif isinstance(event, FinishedEvent):
             if event.message:
                 self._summary(text_summary("status", event.message), event.step)
@@ -71,6 +75,12 @@ class TensorBoardLog:
                    "accuracy/val": event.val_accuracy}
         values = [Summary.Value(tag=tag, simple_value=value) for tag, value in scalars.items() if value is not None]
         self._summary(Summary(value=values), event.step)
+
+    def _change(self, change: SettingChange) -> None:
+        self._summary(text_summary("changes", f"after step {change.step}: {change.label}"), change.step)
+        tag = f"settings/{change.key}"
+        self._summary(Summary(value=[Summary.Value(tag=tag, simple_value=change.old)]), change.step)
+        self._summary(Summary(value=[Summary.Value(tag=tag, simple_value=change.new)]), change.step + 1)
 
     def _attention(self, snap: AttentionSnapshot) -> None:
         self._image("attention/grid", attention_grid(snap.weights), snap.step)

@@ -83,7 +83,11 @@ class InsideJob:
         if self.embeddings:
             from playground.analysis.embeddings import position_projection, token_embedding_projection
 
-            for name, project in (("embeddings", token_embedding_projection), ("positions", position_projection)):
+            # a large vocabulary is shown as the task's tokens and the input's (its padding left out)
+            tokens = batch.x[0] if batch.mask is None else batch.x[0][batch.mask[0]]
+            inputs = tokens.tolist() if batch.x.dim() == 2 else []
+            for name, project in (("embeddings", lambda s: token_embedding_projection(s, inputs=inputs)),
+                                  ("positions", position_projection)):
                 try:
                     values[name] = project(session)
                 except ValueError as err:  # a ViT has no token table

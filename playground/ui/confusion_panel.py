@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.ui.plotting import heatmap_plot  # also applies row-major images, white background
+from playground.ui.plotting import follow_font, heatmap_plot, sized_font  # (applies pyqtgraph's options)
 
 MAX_TEXT_CLASSES = 24  # beyond this, cells are too small to print counts in
 CMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (8, 69, 148)])
@@ -49,6 +49,12 @@ class ConfusionPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
+        follow_font(self, self._follow_font)
+
+    def _follow_font(self) -> None:
+        """The counts in the cells at the application's (zoomed) size; heatmap_plot's axes follow it themselves."""
+        for text in self.texts:
+            text.setFont(sized_font())
 
     def set_confusion(self, matrix: np.ndarray, class_names: list[str] | tuple[str, ...] = (), step: int = 0) -> None:
         """Show a (n, n) count matrix; class_names label the axes (missing ones are numbered)."""
@@ -72,6 +78,7 @@ class ConfusionPanel(QWidget):
                 for c in range(n):
                     dark = counts[r, c] > 0.55 * top
                     text = pg.TextItem(f"{counts[r, c]:,}", color="w" if dark else "#222", anchor=(0.5, 0.5))
+                    text.setFont(sized_font())
                     text.setPos(c + 0.5, r + 0.5)
                     item.addItem(text)
                     self.texts.append(text)

@@ -38,7 +38,7 @@ from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFa
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
-from playground.ui.plotting import font_scale  # (the import also applies row-major images, white background)
+from playground.ui.plotting import follow_font, font_scale, sized_font, style_axes  # (applies pyqtgraph's options)
 from playground.ui.roles_panel import RolesPanel
 from playground.viz.canvas import show_token
 from playground.viz.colors import colormap
@@ -47,7 +47,7 @@ POLL_MS = 250  # how often the panel checks whether it should ask the worker for
 LIVE_REFRESH_S = 1.5  # while training runs, the views follow the model at most this often
 EMBEDDINGS_REFRESH_S = 4.0  # PCA of a large vocabulary is the slowest part: less often
 JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgotten
-MAX_POINT_LABELS = 150
+MAX_POSITION_LABELS = 16  # a 512-position table labelled at every position is a blob of numbers
 
 
 class FigureView(QWidget):
@@ -247,31 +247,17 @@ def _describe_score(steps: Any, labels: list[str], q: int, k: int) -> str:
             f"{numerator:.4f} of the row's sum {total:.4f} → weight {float(steps.weights[q, k]):.4f}, times "
             f"value V[#{k}] = [{shown}]")
 
-def labelled_subset(labels: list[str], input_labels: list[str], limit: int) -> list[int]:
-    """Indices of at most `limit` vocabulary entries worth a label: the input's own tokens, then whole words in
-    vocabulary order (a WordPiece or BPE vocabulary lists its common words first), skipping specials, word pieces
-    and single characters. Thirty thousand unlabelled points are a blob; these can be read."""
-    index = {label: i for i, label in enumerate(labels)}
-    chosen = list(dict.fromkeys(index[t] for t in input_labels if t in index))[:limit]
-    taken = set(chosen)
-    for i, label in enumerate(labels):
-        if len(chosen) >= limit:
-            break
-        if i not in taken and len(label) > 1 and label.isalpha():
-            chosen.append(i)
-            taken.add(i)
-    return chosen
-
-
 class ScatterPlot(pg.PlotWidget):
-    """A labelled 2-D PCA scatter; `connect` joins the points in order (positions)."""
+    """A labelled 2-D PCA scatter; `connect` joins the points in order (positions), labelling every k-th.
+
+    The plot's own title stays short (a long one widens pyqtgraph's layout past the widget, which then shows only
+    its left part); what a projection holds is said in the tab's caption. Labels, axes and title follow the
+    application font (presentation mode)."""
 
     def __init__(self, title: str, tip: str, connect: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
         self.setToolTip(tip)
         self.connect_points = connect
-        self.title = title
         item = self.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=True, y=True, alpha=0.15)
@@ -285,6 +271,16 @@ class ScatterPlot(pg.PlotWidget):
         item.addItem(self.scatter)
         self.texts: list[pg.TextItem] = []
         self.points: np.ndarray | None = None
+        follow_font(self, self._follow_font)
+
+    def _follow_font(self) -> None:
+        item = self.getPlotItem()
+        if item is None:  # closed: pyqtgraph has let go of its plot
+            return
+        style_axes(item)
+        self.scatter.setSize(7 * max(1.0, font_scale()))
+        for text in self.texts:
+            text.setFont(sized_font())
 
     def clear_points(self) -> None:
         self.points = None
@@ -292,37 +288,32 @@ class ScatterPlot(pg.PlotWidget):
         self.scatter.setData([], [])
         for text in self.texts:
             text.setVisible(False)
-        self.getPlotItem().setTitle(self.title)
 
-    def set_projection(self, projection: Any, input_labels: list[str] | None = None) -> None:
-        """Show `projection`; of a large vocabulary only a labelled subset (see `labelled_subset`)."""
+    def set_projection(self, projection: Any) -> None:
+        """Show `projection`, every point labelled (positions: at most MAX_POSITION_LABELS of them)."""
         pts = np.asarray(projection.points, dtype=np.float64)
         labels = list(projection.labels)
-        item = self.getPlotItem()
-        if not self.connect_points and len(pts) > MAX_POINT_LABELS:
-            keep = labelled_subset(labels, input_labels or [], MAX_POINT_LABELS)
-            item.setTitle(f"{self.title}: {len(keep)} of {len(pts):,} tokens, this input's and the most common")
-            pts, labels = pts[keep], [labels[i] for i in keep]
-        else:
-            item.setTitle(self.title)
         self.points = pts
         n = len(pts)
         item = self.getPlotItem()
         e1, e2 = projection.explained
         item.setLabel("bottom", f"PC 1 ({e1:.0%} of the variance)")
         item.setLabel("left", f"PC 2 ({e2:.0%})")
+        style_axes(item)
         if self.connect_points:
             colours = colormap(np.arange(n), 0, max(n - 1, 1))  # position along the sequence, dark to light
             brushes = [pg.mkBrush(*rgb) for rgb in colours.tolist()]
             self.curve.setData(pts[:, 0], pts[:, 1])
+            every = int(np.ceil(n / MAX_POSITION_LABELS))
         else:
             brushes = [pg.mkBrush("#1f77b4")] * n
             self.curve.setData([], [])
+            every = 1
         self.scatter.setData(pts[:, 0], pts[:, 1], brush=brushes)
-        every = 1 if n <= MAX_POINT_LABELS else int(np.ceil(n / MAX_POINT_LABELS))
         labelled = [i for i in range(n) if i % every == 0]
         while len(self.texts) < len(labelled):
-            text = pg.TextItem(color="#333", anchor=(0, 1))
+            text = pg.TextItem(color=pg.getConfigOption("foreground"), anchor=(0, 1))
+            text.setFont(sized_font())
             item.addItem(text)
             self.texts.append(text)
         for k, text in enumerate(self.texts):
@@ -341,7 +332,7 @@ class EmbeddingsView(QWidget):
         self.setObjectName("embeddingsView")
         self.tokens = ScatterPlot("Token embeddings (PCA)", INSIDE["embeddings"], False, self)
         self.tokens.setObjectName("tokenEmbeddings")
-        self.positions = ScatterPlot("Positional encodings (PCA), joined in order", INSIDE["positions"], True, self)
+        self.positions = ScatterPlot("Positions (PCA), joined in order", INSIDE["positions"], True, self)
         self.positions.setObjectName("positionEmbeddings")
         self.caption = QLabel(INSIDE["waiting"], self)
         self.caption.setWordWrap(True)
@@ -367,14 +358,15 @@ class EmbeddingsView(QWidget):
         self.caption.setText(INSIDE["waiting"])
 
     def set_result(self, result: InsideResult) -> None:
+        shown = [p for p in (result.embeddings, result.positions) if p is not None]
         if result.embeddings is not None:
-            self.tokens.set_projection(result.embeddings, result.snapshot.labels)
+            self.tokens.set_projection(result.embeddings)
         self.tokens.setVisible(result.embeddings is not None)
         if result.positions is not None:
             self.positions.set_projection(result.positions)
-            self.positions.getPlotItem().setTitle(result.positions.title)
         self.caption.setText(f"Step {result.step:,}: tokens the model treats alike lie close together; positions "
-                             f"are joined 0 → 1 → 2 …" + ("  " + " ".join(result.notes) if result.notes else ""))
+                             f"are joined 0 → 1 → 2 …  " + "; ".join(p.title for p in shown) + "."
+                             + ("  " + " ".join(result.notes) if result.notes else ""))
 
     def export(self, path: str | Path) -> Path:
         if not self.grab().save(str(path)):

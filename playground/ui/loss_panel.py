@@ -1,4 +1,5 @@
-"""Live loss curves (train and validation), an accuracy curve, and a hover read-out.
+"""Live loss curves (train and validation), an accuracy curve, a hover read-out, and a marker for each setting
+changed mid-run (a vertical line after its step, labelled like "lr 3e-3→1e-3").
 
 Items are created once; new points go into growing numpy buffers and one `setData` per refresh.
 While training, the window asks for at most a few redraws a second (`min_redraw_s`): every redraw
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from playground.training.events import MetricsEvent
+from playground.training.events import MetricsEvent, SettingChange
 from playground.ui.plotting import follow_font, point_size, style_axes
 from playground.ui.tooltips import TIPS
 
@@ -26,6 +28,10 @@ from playground.ui.tooltips import TIPS
 TRAIN_PEN = pg.mkPen("#1f77b4", width=1)
 VAL_PEN = pg.mkPen("#d62728", width=2)
 ACC_PEN = pg.mkPen("#2ca02c", width=2)
+MARKER_PEN = pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine)
+MARKER_LABEL = {"color": "#222", "fill": pg.mkBrush(255, 255, 255, 210), "anchors": [(0, 0), (1, 0)]}
+# Labels of successive markers step down the plot over this many rows, so markers close together stay readable.
+MARKER_ROWS = 3
 # Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy.
 OVERLAY_COLOURS = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79")
 
@@ -126,6 +132,7 @@ class LossPanel(QWidget):
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         plot.addItem(self._cursor, ignoreBounds=True)
+        self.markers: dict[int, pg.InfiniteLine] = {}  # settings changed mid-run, by the step they came after
 
         self.accuracyPlot = pg.PlotWidget(self)
         self.accuracyPlot.setObjectName("accuracyPlot")
@@ -237,10 +244,30 @@ class LossPanel(QWidget):
             curve.setData([], [])
         self._framed = None
         self._dirty = False
+        for marker in self.markers.values():
+            self.lossPlot.getPlotItem().removeItem(marker)
+        self.markers.clear()
         self.accuracyPlot.setVisible(False)
         self._cursor.setVisible(False)
         self.readout.setText(" ")
         self._show_empty(not self.overlays)
+
+    def add_changes(self, changes: Iterable[SettingChange]) -> None:
+        """Mark each setting changed mid-run: a dashed vertical line after its step, labelled with the change
+        ("lr 3e-3→1e-3"); changes after the same step share a line and a label."""
+        for change in changes:
+            marker = self.markers.get(change.step)
+            if marker is not None:
+                shown = marker.label.toPlainText()
+                if change.label not in shown.split(", "):  # a resumed run replays a change the plot shows
+                    marker.label.setFormat(f"{shown}, {change.label}")
+                continue
+            row = len(self.markers) % MARKER_ROWS
+            marker = pg.InfiniteLine(pos=change.step, angle=90, movable=False, pen=MARKER_PEN, label=change.label,
+                                     labelOpts={**MARKER_LABEL, "position": 0.97 - 0.1 * row})
+            marker.label.setFont(self.font())
+            self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
+            self.markers[change.step] = marker
 
     def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray) -> pg.PlotDataItem:
         """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
@@ -306,6 +333,8 @@ class LossPanel(QWidget):
         for _sample, label in legend.items:
             label.setText(label.text, size=f"{point_size():.1f}pt")
         self._empty.setFont(self.font())
+        for marker in self.markers.values():
+            marker.label.setFont(self.font())
 
     def _on_mouse(self, widget: pg.PlotWidget):
         def handler(args: tuple) -> None:

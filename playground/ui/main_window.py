@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
@@ -407,10 +408,8 @@ class MainWindow(QMainWindow):
         self._update_family_tabs()
         if keys & OTHER_MODEL_KEYS:
             self._show_other_model()
-        if keys == {"train.lr"}:
-            if self.worker is not None:
-                self.worker.set_lr(spec.train.lr)
-                self.statusBar().showMessage(f"Learning rate now {spec.train.lr:g}: applies from the next step.", 6000)
+        if keys <= LIVE_SETTINGS.keys() and self.worker is not None:
+            self._change_live(spec, keys)
             return
         if self.worker is None:
             self._reset_progress()
@@ -421,6 +420,19 @@ class MainWindow(QMainWindow):
                    + (" (restarting…)" if was_playing else " — press Play."))
         if was_playing:
             self._restart.start()
+
+    def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
+        """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
+        next step (marked on the loss curve when the worker has applied it); a finished run keeps its own."""
+        titles = ", ".join(sorted(FIELD_TITLES[k] for k in keys))
+        if self.worker.done:
+            self.statusBar().showMessage(f"This run has finished: the new {titles} applies to the next run "
+                                         f"(Reset, Ctrl+R).", 8000)
+            return
+        for key in sorted(keys):
+            self.worker.request_change(key, setting(spec, key))
+        self.statusBar().showMessage(f"Changed the {titles} from the next step on, without a reset (marked on the "
+                                     f"loss curve).", 6000)
 
     @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None) -> None:
@@ -728,6 +740,8 @@ class MainWindow(QMainWindow):
         self.runTools.take(box)
         if box.device:
             self._set_device(box.device)
+        if box.changes:
+            self.loss.add_changes(box.changes)
         if box.metrics:
             self.loss.add_metrics(box.metrics)
             self._unshown_step = box.metrics[-1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
 from playground.training.events import AttentionSnapshot
+from playground.ui.plotting import font_scale
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
@@ -108,7 +109,8 @@ def before_weights(session: Any, batch: Any) -> np.ndarray:
 
 
 class ImageLabel(QLabel):
-    """A QLabel showing a pixmap scaled down to its width (never up), keeping the aspect ratio."""
+    """A QLabel showing a pixmap at the application font's scale (larger in presentation mode), scaled down to fit,
+    keeping the aspect ratio."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,14 +135,21 @@ class ImageLabel(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: the rendered labels grow with the text
+            self._fit()
+
     def _fit(self) -> None:
         if self.original.isNull():
             return
-        w, h = max(50, self.width()), max(50, self.height())
-        if self.original.width() <= w and self.original.height() <= h:
+        scale = max(1.0, font_scale())
+        wanted = QSize(round(self.original.width() * scale), round(self.original.height() * scale))
+        target = wanted.boundedTo(QSize(max(50, self.width()), max(50, self.height())))
+        if target == self.original.size():
             self.setPixmap(self.original)
         else:
-            self.setPixmap(self.original.scaled(w, h, Qt.AspectRatioMode.KeepAspectRatio,
+            self.setPixmap(self.original.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.SmoothTransformation))
 
 

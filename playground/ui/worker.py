@@ -4,7 +4,9 @@ The worker thread pulls events from `TrainingSession.run()` and files them into 
 the window drains the buffer with a QTimer a few times a second (metrics in batches, only the latest
 attention snapshot). Play/pause/step/stop are flags the worker checks between steps, so the window
 never waits on training. Training waits on painting only when asked to (`request_gap`): where its threads
-fill every core, the window paints while the thread waits between two steps, for GAP_MAX_S at most.
+fill every core, the window paints while the thread waits between two steps, for GAP_MAX_S at most. A setting
+changed mid-run (`request_change`) waits in a queue the thread empties between two steps, or at once while
+paused: the GUI thread never touches the session.
 
 torch is imported here, inside the thread, so the window paints before torch loads.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QThread, Signal
 
 from playground.core.messages import EXPECTED, one_line
-from playground.core.spec import RunSpec
+from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.allocator import release_freed_memory
 from playground.training.events import (
     AttentionSnapshot,
@@ -30,6 +33,7 @@ from playground.training.events import (
     FinishedEvent,
     MetricsEvent,
     SampleEvent,
+    SettingChange,
     StatusEvent,
 )
 
@@ -41,6 +45,7 @@ class Drained:
     samples: list[SampleEvent] = field(default_factory=list)
     statuses: list[StatusEvent] = field(default_factory=list)
     checkpoints: list[CheckpointEvent] = field(default_factory=list)
+    changes: list[SettingChange] = field(default_factory=list)  # settings changed mid-run, applied or replayed
     finished: FinishedEvent | None = None
     error: str | None = None
     device: str | None = None
@@ -48,7 +53,7 @@ class Drained:
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.snapshot or self.samples or self.statuses or self.checkpoints
-                    or self.finished or self.error or self.device or self.results)
+                    or self.changes or self.finished or self.error or self.device or self.results)
 
 
 class EventBuffer:
@@ -71,6 +76,8 @@ class EventBuffer:
                 box.statuses.append(event)
             elif isinstance(event, CheckpointEvent):
                 box.checkpoints.append(event)
+            elif isinstance(event, SettingChange):
+                box.changes.append(event)
             elif isinstance(event, FinishedEvent):
                 box.finished = event
 
@@ -122,7 +129,7 @@ class TrainingWorker(QThread):
         self._steps_left = 0  # single steps asked for while paused
         self._stop = False
         self._save_on_stop = True
-        self._lr: float | None = None
+        self._changes: deque[tuple[str, Any]] = deque()  # (setting, value) asked for, not applied yet
         self._snapshot_step = -1
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
         self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
@@ -150,10 +157,14 @@ class TrainingWorker(QThread):
             self._steps_left += 1
             self._cond.notify_all()
 
-    def set_lr(self, lr: float) -> None:
+    def request_change(self, key: str, value: Any) -> None:
+        """Change a training setting (changes.LIVE_SETTINGS) from the next step on, without a reset: the thread
+        applies it between two steps (at once while paused) and reports it as a SettingChange, or a refusal as
+        an error status."""
+        self.spec = self.spec.updated({key: value})  # what Undo brings back shows it
+        self._changes.append((key, value))
         with self._cond:
-            self._lr = lr
-            self._cond.notify_all()
+            self._cond.notify_all()  # a paused thread applies it now
 
     def stop(self, save: bool = True) -> None:
         """Ask the thread to finish after the current step (saving a checkpoint unless save=False)."""
@@ -262,7 +273,6 @@ class TrainingWorker(QThread):
         while self._wait_for_work():
             if self._open_gap_if_asked():
                 continue  # a pause or a stop may have come during the gap
-            self._apply_lr()
             event = next(events, None)
             if event is None:
                 self.done = True
@@ -303,6 +313,8 @@ class TrainingWorker(QThread):
             self.buffer.put(self.session.snapshot())
             self.flush_logs()
         while True:
+            if self._changes:  # a deque's length: no lock taken at every step
+                self._apply_changes()
             self._serve_jobs()
             with self._cond:
                 if self._stop or (not self.done and (self._playing or self._steps_left)):
@@ -316,11 +328,18 @@ class TrainingWorker(QThread):
         if self.recorder is not None:
             self.recorder.flush()
 
-    def _apply_lr(self) -> None:
-        with self._cond:
-            lr, self._lr = self._lr, None
-        if lr is not None:
-            self.session.set_lr(lr)
+    def _apply_changes(self) -> None:
+        """Apply the settings asked for, between two steps; one the session refuses is said, not raised."""
+        while self._changes:
+            key, value = self._changes.popleft()
+            try:
+                change = self.session.change(key, value)
+            except ValueError as err:
+                self.buffer.put(StatusEvent(f"Could not change the {FIELD_TITLES[key]}: {one_line(err, width=240)}",
+                                            "error", self.session.step))
+                continue
+            if change is not None:
+                self.buffer.put(change)
 
 
 class Warmup(QThread):

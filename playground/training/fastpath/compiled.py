@@ -47,6 +47,8 @@ COMPILING_NOTE = ("compiling the training step (the first time for a model shape
                   " a few seconds once it is cached)...")
 BACKGROUND_NOTE = ("compiling the training step in the background (the first time for a model shape on this"
                    " machine a minute or two, a few seconds once cached); training goes on uncompiled meanwhile...")
+RECOMPILING_NOTE = ("compiling the training step for the changed settings (seconds if this model has trained with"
+                    " them before, else a minute or two)...")
 ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
                    " needs a core; once per model shape on this machine)...")
 
@@ -201,6 +203,15 @@ class CompiledStep:
                 decays.append(float(group["weight_decay"]))
         return tuple(names), (params, exp_avgs, exp_avg_sqs, steps), tuple(decays)
 
+    def retune(self, grad_clip: float) -> None:
+        """The run's settings changed between two steps: the graph baked in the old clipping, weight decay,
+        dropout or batch shape, so the next step takes (or compiles) the graph of the new ones."""
+        self.eager.retune(grad_clip)
+        if self.compiled:
+            self._whole = None
+            self._thread_counts.clear()
+            self._notes.append(RECOMPILING_NOTE)
+
     def _fall_back(self, err: Exception) -> None:
         self.compiled = False
         message = (f"compiling the training step failed ({elide(err, 160)}), so training goes on uncompiled "
@@ -230,6 +241,7 @@ class BackgroundStep:
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
         self._steps = 0
+        self._retuned = False  # settings changed before the take-over: the prepared graph is stale
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
 
@@ -262,6 +274,15 @@ class BackgroundStep:
             self._notes.append(f"compiled steps take {compiled_ms:.0f} ms, uncompiled ones took {eager_ms:.0f} ms "
                                f"while it compiled: {eager_ms / compiled_ms:.1f}x faster")
         return loss_value
+
+    def retune(self, grad_clip: float) -> None:
+        """The run's settings changed between two steps: the eager step takes them now, the compiled step when
+        it trains (a graph prepared meanwhile baked in the old ones)."""
+        self.eager.retune(grad_clip)
+        if self.taken_over_at is None:
+            self._retuned = True
+        else:
+            self.compiled_step.retune(grad_clip)
 
     def wait(self) -> None:
         """Block until the compiled step is prepared (tests)."""
@@ -303,6 +324,8 @@ class BackgroundStep:
             self.taken_over_at = self._steps
             return
         self.taken_over_at = self._steps
+        if self._retuned:
+            self.compiled_step.retune(self.eager.grad_clip)
         if self._worker_error:
             self._notes.append(self._worker_error)
         self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s in the background; the "

@@ -217,6 +217,9 @@ class PacedStep:
         self.threads.after_step(time.perf_counter() - started)
         return loss_value
 
+    def retune(self, grad_clip: float) -> None:
+        self.step.retune(grad_clip)
+
     def notes(self) -> list[str]:
         return self.step.notes()
 
