@@ -46,6 +46,8 @@ BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
 WARMUP_CHOICES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
 DROPOUT_CHOICES = [round(0.05 * k, 2) for k in range(11)]
+WEIGHT_DECAY_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+CLIP_CHOICES = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0]  # 0: no clipping
 OPEN_ITEMS = {
     "text_file": "Open text file (.txt)…",
     "csv_file": "Open CSV file (text,label)…",
@@ -197,6 +199,8 @@ class ConfigPanel(QWidget):
         form = self._form(box)
         self._slider(form, "train.lr", "lrSlider", LR_CHOICES, fmt=_fmt_lr)
         self._slider(form, "train.batch_size", "batchSlider", BATCH_CHOICES)
+        self._slider(form, "train.weight_decay", "weightDecaySlider", WEIGHT_DECAY_CHOICES, fmt=lambda v: f"{v:g}")
+        self._slider(form, "train.grad_clip", "clipSlider", CLIP_CHOICES, fmt=lambda v: f"{v:g}" if v else "off")
         self._slider(form, "train.max_steps", "stepsSlider", STEPS_CHOICES, fmt=_fmt_steps)
         self._slider(form, "train.warmup_steps", "warmupSlider", WARMUP_CHOICES, fmt=_fmt_steps)
         self.epochsLabel = QLabel(box)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
+from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
 from playground.training.runs import (
     METRICS_FILE,
     PRESET_FILE,
@@ -438,6 +439,8 @@ class RunTools:
             return False
         if not window.maybe_save():
             return False
+        if isinstance(step, int):
+            spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
         self.continue_run(folder, spec, step if isinstance(step, int) else None)
         self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}:"
@@ -460,7 +463,8 @@ class RunTools:
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
 
     def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
-        """The run's curve so far, so the resumed training continues it on the plot."""
+        """The run's curve so far and the marks of its settings changed mid-run, so the resumed training
+        continues it on the plot."""
         from playground.training.events import MetricsEvent
 
         try:
@@ -483,6 +487,15 @@ class RunTools:
                                        throughput=0.0, unit="", elapsed_s=0.0, eta_s=0.0,
                                        val_loss=num(row, "val_loss"), val_accuracy=num(row, "val_accuracy")))
         self.window.loss.add_metrics(events)
+        self.window.loss.add_changes(c for c in _recorded_changes(folder) if up_to is None or c.step <= up_to)
+
+
+def _recorded_changes(folder: Path) -> list[SettingChange]:
+    """The run's settings changed mid-run (none when its record is damaged: resuming it says so)."""
+    try:
+        return read_changes(folder)
+    except ChangesError:
+        return []
 
 
 def _export_hf(run_dir: Path, out: Path) -> Any:

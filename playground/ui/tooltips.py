@@ -128,15 +128,31 @@ TIPS: dict[str, str] = {
     ),
     "model.dropout": (
         "<b>Dropout</b>: during training, randomly zero this fraction of activations so the model cannot "
-        "rely on any single one. Helps against overfitting on small data; 0 is fine for tiny runs."
+        "rely on any single one. Helps against overfitting on small data; 0 is fine for tiny runs. "
+        "Changing it while training goes on from the next step (marked on the loss curve)."
     ),
     "train.lr": (
         "<b>Learning rate</b> (log scale): the step size of the AdamW optimiser. Too small learns "
-        "slowly; too large makes the loss jump or explode. It applies live, even while training."
+        "slowly; too large makes the loss jump or explode. It applies live, even while training: the value "
+        "is the schedule's peak, so from the next step the warm-up and cosine decay keep their shape, scaled to "
+        "the new peak (at every later step the rate is new peak × the schedule's factor there). The change is "
+        "marked on the loss curve."
     ),
     "train.batch_size": (
         "<b>Batch size</b>: how many examples are averaged in each optimiser step. Larger batches give "
-        "smoother loss curves but slower steps."
+        "smoother loss curves but slower steps. Changing it while training goes on from the next step "
+        "(marked on the loss curve)."
+    ),
+    "train.weight_decay": (
+        "<b>Weight decay</b>: AdamW shrinks every weight matrix a little towards zero at each step "
+        "(lr × decay × weight), which keeps weights small and helps against overfitting; biases and "
+        "LayerNorm gains are not decayed. Changing it while training goes on from the next step (marked on "
+        "the loss curve)."
+    ),
+    "train.grad_clip": (
+        "<b>Gradient clipping</b>: when the gradient's overall length (norm) exceeds this, it is scaled "
+        "down to it, so one bad batch cannot throw the weights far; off lets every step go its full length. "
+        "Changing it while training goes on from the next step (marked on the loss curve)."
     ),
     "train.max_steps": (
         "<b>Training steps</b>: how many optimiser steps the run plans; the learning rate follows a "

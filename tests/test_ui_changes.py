@@ -1,0 +1,63 @@
+"""Settings changed mid-run from the window (issue 24): the run goes on, the loss curve marks each change."""
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QSlider
+
+from playground.core.spec import make_spec
+from playground.training.changes import read_changes
+
+TINY = {
+    "name": "tiny-reverse",
+    "model": {"family": "decoder", "n_embd": 16, "n_head": 2, "n_layer": 1, "d_ff": 32, "block_size": 8,
+              "dropout": 0.1},
+    "data": {"name": "reverse"},
+    "train": {"batch_size": 4, "lr": 3e-3, "warmup_steps": 2, "max_steps": 100_000, "eval_interval": 50,
+              "eval_batches": 1, "snapshot_interval": 50, "checkpoint_interval": 10_000, "device": "cpu",
+              "compile": "off"},
+}
+WAIT_MS = 30_000
+
+
+def marker_labels(window) -> dict[float, str]:
+    """The loss plot's change markers as drawn: their step and label text."""
+    return {item.value(): item.label.toPlainText() for item in window.lossPlot.getPlotItem().items
+            if isinstance(item, pg.InfiniteLine) and getattr(item, "label", None) is not None}
+
+
+def points(window) -> int:
+    return window.loss.train.n
+
+
+def test_changes_while_playing_and_paused_are_marked_and_come_back_with_the_run(open_window, qtbot):
+    window = open_window(make_spec(TINY))
+    window.play()
+    qtbot.waitUntil(lambda: points(window) >= 3, timeout=WAIT_MS)
+    worker = window.worker
+    lr = window.findChild(QSlider, "lrSlider")
+    lr.setValue(lr.value() - 2)  # 3e-3 -> 1e-3 on the log scale
+    window.findChild(QSlider, "dropoutSlider").setValue(window.findChild(QSlider, "dropoutSlider").value() + 2)
+    qtbot.waitUntil(lambda: any("lr 3e-3→1e-3" in text for text in marker_labels(window).values()),
+                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any("dropout 0.1→0.2" in text for text in marker_labels(window).values()),
+                    timeout=WAIT_MS)
+    assert window.worker is worker and worker.session.step >= 3  # no reset: the same run goes on
+    assert "without a reset" in window.statusBar().currentMessage()
+
+    window.pause()
+    qtbot.waitUntil(lambda: not worker.playing and points(window) == worker.session.step, timeout=WAIT_MS)
+    paused_at = worker.session.step
+    decay = window.findChild(QSlider, "weightDecaySlider")
+    decay.setValue(decay.value() + 1)  # 0.01 -> 0.03, applied at once while paused
+    qtbot.waitUntil(lambda: marker_labels(window).get(paused_at) == "weight decay 0.01→0.03", timeout=WAIT_MS)
+    assert worker.session.step == paused_at
+    drawn = marker_labels(window)
+    recorded = read_changes(worker.run_dir)
+    assert sorted(c.label for c in recorded) == ["dropout 0.1→0.2", "lr 3e-3→1e-3", "weight decay 0.01→0.03"]
+    assert {c.step for c in recorded} == set(drawn)
+
+    # A run brought back (Undo after Reset) shows its curve's markers again, from its run folder.
+    window.reset()
+    assert marker_labels(window) == {}
+    window.undo()
+    assert marker_labels(window) == drawn
+    assert window.spec.train.lr == 1e-3 and window.spec.train.weight_decay == 0.03
