@@ -2,6 +2,8 @@
 
 Canned events and snapshots: no training, no torch."""
 
+import io
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QFontMetricsF
@@ -34,6 +36,21 @@ def presentation_font(qapp):
     QApplication.setFont(big)
     yield big
     QApplication.setFont(before)
+
+
+@pytest.fixture
+def dark_theme(qapp):
+    """The look the app chooses on a dark system (headless Qt has none to report), for the plots made meanwhile."""
+    from PySide6.QtCore import Qt
+
+    from playground.ui import plotting, theme
+
+    before = qapp.property(theme.PROPERTY)
+    theme.choose(qapp, Qt.ColorScheme.Dark)
+    plotting.apply_theme()
+    yield
+    qapp.setProperty(theme.PROPERTY, before)
+    plotting.apply_theme()
 
 
 # ----- the loss plot --------------------------------------------------------------------------------
@@ -219,22 +236,64 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     assert view.steps is None and "Point at a cell" in view.readout.text()
 
 
-def test_a_large_vocabulary_shows_a_labelled_subset_with_the_inputs_tokens(qtbot):
-    from playground.analysis.embeddings import Projection
-    from playground.ui.inside_attention import MAX_POINT_LABELS, ScatterPlot, labelled_subset
+def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(qtbot, presentation_font):
+    from PIL import Image
 
-    vocab = ["[PAD]"] + [f"[unused{i}]" for i in range(50)] + list("abc") + ["the", "of", "##ing"] + \
-        [f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(3000)] + ["animal", "street"]
-    subset = labelled_subset(vocab, ["the", "animal", "street", "unknown"], 10)
-    assert [vocab[i] for i in subset][:3] == ["the", "animal", "street"] and len(subset) == 10
-    assert not any(vocab[i].startswith(("[", "##")) or len(vocab[i]) == 1 for i in subset)
-    plot = ScatterPlot("Token embeddings (PCA)", "", False)
-    qtbot.addWidget(plot)
-    points = np.random.default_rng(0).normal(size=(len(vocab), 2))
-    plot.set_projection(Projection(points, vocab, (0.3, 0.2)), ["the", "animal"])
-    shown = [t.toPlainText() for t in plot.texts if t.isVisible()]
-    assert len(plot.points) == MAX_POINT_LABELS and len(shown) == MAX_POINT_LABELS and shown[:2] == ["the", "animal"]
-    assert f"of {len(vocab):,} tokens" in plot.getPlotItem().titleLabel.text
+    from playground.analysis.embeddings import Projection
+    from playground.ui.confusion_panel import ConfusionPanel
+    from playground.ui.inside_attention import MAX_POSITION_LABELS, ScatterPlot
+    from playground.ui.plotting import font_scale
+    from playground.ui.try_it import ImageLabel
+
+    confusion = ConfusionPanel()
+    confusion.set_confusion(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
+    positions = ScatterPlot("Positions", "", True)
+    positions.set_projection(Projection(np.random.default_rng(0).normal(size=(512, 2)),
+                                        [str(i) for i in range(512)], (0.5, 0.2)))
+    shown = [t for t in positions.texts if t.isVisible()]
+    assert len(shown) == MAX_POSITION_LABELS and [t.toPlainText() for t in shown[:2]] == ["0", "32"]
+    picture = ImageLabel("picture")
+    picture.resize(800, 600)
+    png = io.BytesIO()
+    Image.new("RGB", (100, 50), "white").save(png, format="PNG")
+    picture.set_png(png.getvalue())
+    for widget in (confusion, positions, picture):
+        qtbot.addWidget(widget)
+
+    def sizes():
+        texts = [t.textItem.font().pointSizeF() for t in confusion.texts + shown]
+        return min(texts), max(texts), picture.pixmap().width()
+
+    big = presentation_font.pointSizeF()
+    assert sizes() == (pytest.approx(big), pytest.approx(big), round(100 * font_scale())) and font_scale() > 1.5
+    smaller = QApplication.font()
+    smaller.setPointSizeF(big / 2)
+    QApplication.setFont(smaller)
+    qtbot.waitUntil(lambda: sizes() == (pytest.approx(big / 2), pytest.approx(big / 2),
+                                        round(100 * max(1.0, font_scale()))))
+
+
+def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, dark_theme):
+    from playground.ui.confusion_panel import ConfusionPanel
+    from playground.ui.theme import DARK
+
+    loss, attention, confusion = LossPanel(), AttentionPanel(), ConfusionPanel()
+    for widget in (loss, attention, confusion):
+        qtbot.addWidget(widget)
+    for plot in (loss.lossPlot, attention.grid, attention.detail.plot, confusion.plot):
+        assert plot.backgroundBrush().color().name() == DARK[0], plot.objectName()
+    axis = loss.lossPlot.getPlotItem().getAxis("left")
+    assert axis.textPen().color().name() == DARK[1] and axis.labelStyle["color"] == DARK[1]  # the title kept its colour
+
+
+def test_the_app_takes_the_systems_colour_scheme(qapp, dark_theme):
+    from PySide6.QtCore import Qt
+
+    from playground.ui import theme
+
+    assert theme.is_dark() and theme.plot_colours() == theme.DARK
+    assert theme.choose(qapp) == qapp.styleHints().colorScheme()  # headless Qt reports no preference: light
+    assert theme.is_dark() == (qapp.styleHints().colorScheme() == Qt.ColorScheme.Dark)
 
 
 def test_a_decoders_roles_hide_the_next_token_column_its_mask_makes_zero(qtbot):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, resolve_preset_path
 from playground.core.spec import RunSpec
+from playground.ui import theme
 from playground.ui.settings import APPLICATION, ORGANISATION
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def run_app(preset: str | None = None) -> NoReturn:
     """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
     with the window, with the event loop's exit code."""
     app = make_app()
+    theme.choose(app)  # light or dark as the system is set, before any plot is made
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
     path = resolve_preset_path(source)

@@ -107,7 +107,6 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.min_tile = min_tile
         self.scrolled = scrolled
         self.setToolTip(TIPS["attention"])
-        self.setBackground("w")
         self.ci.layout.setSpacing(4)
         self.views: list[list[pg.ViewBox]] = []
         self.images: list[list[pg.ImageItem]] = []
@@ -123,7 +122,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     def _add_placeholder(self) -> pg.LabelItem:
         # Two lines: a scene label never wraps, and one line was cut off in the Head roles tab's narrow pane.
         return self.addLabel("Press Play (Space) or Step (→)<br>to see the attention of each head.",
-                             color="#555", size=f"{point_size(1.2):.1f}pt")
+                             color=pg.getConfigOption("foreground"), size=f"{point_size(1.2):.1f}pt")
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
@@ -178,9 +177,9 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.views, self.images = [], []
         size = f"{point_size():.1f}pt"
         for h in range(heads):
-            self.addLabel(_head_label(h, heads), row=0, col=h + 1, color="#333", size=size)
+            self.addLabel(_head_label(h, heads), row=0, col=h + 1, color=pg.getConfigOption("foreground"), size=size)
         for l in range(layers):
-            self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, color="#333", size=size)
+            self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, color=pg.getConfigOption("foreground"), size=size)
             row_views, row_images = [], []
             for h in range(heads):
                 vb = self.addViewBox(row=l + 1, col=h + 1, lockAspect=True, enableMouse=False, enableMenu=False,
@@ -255,7 +254,6 @@ class HeadDetail(QWidget):
 
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
-        self.probe.setBackground("w")
         self.probe_vb = self.probe.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False, invertY=True)
         self.probe_img = pg.ImageItem(axisOrder="row-major")
         self.probe_vb.addItem(self.probe_img)
@@ -265,7 +263,6 @@ class HeadDetail(QWidget):
         self.probe.setVisible(False)
 
         self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=True)
-        self.plot.setBackground("w")
         item = self.plot.getPlotItem()
         item.setMouseEnabled(True, True)  # wheel zoom; the limits keep the view on the matrix
         self.image = pg.ImageItem(autoLevels=False)

@@ -13,8 +13,19 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from playground.ui.theme import plot_colours
+
 # Row-major: an array [query, key] shows queries down and keys across (otherwise heatmaps are transposed).
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#222")
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+
+def apply_theme() -> None:
+    """Plots made from now on in the look the app chose (theme.py): light, or dark where the system is."""
+    background, foreground = plot_colours()
+    pg.setConfigOptions(background=background, foreground=foreground)
+
+
+apply_theme()  # the app chose before the views import this module (they are built after the first paint)
 
 AXES = ("left", "bottom", "right", "top")
 
@@ -69,7 +80,8 @@ def style_axes(plot: pg.PlotItem, scale: float = 1.0) -> None:
         axis = plot.getAxis(side)
         axis.setTickFont(font)
         if axis.labelText:
-            axis.setLabel(axis.labelText, axis.labelUnits, **{"font-size": f"{font.pointSizeF():.1f}pt"})
+            # setLabel replaces the whole style: keep its colour (the theme's foreground)
+            axis.setLabel(axis.labelText, axis.labelUnits, **{**axis.labelStyle, "font-size": f"{font.pointSizeF():.1f}pt"})
     title = plot.titleLabel
     if title.text:
         title.setText(title.text, size=f"{point_size(scale * 1.1):.1f}pt")
