@@ -32,6 +32,7 @@ class PresetInfo:
     family: str
     description: str
     path: Path
+    lesson: bool = False  # it carries a lesson (issue 25)
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -150,5 +151,5 @@ def builtin_presets() -> list[PresetInfo]:
     infos = []
     for path in sorted(PRESETS_DIR.glob("*.json")):
         spec = load_preset(path)
-        infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path))
+        infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path, spec.lesson is not None))
     return infos

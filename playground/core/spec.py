@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidat
 from pydantic_core import PydanticCustomError
 
 from playground.core.files import elide
+from playground.core.lessons import Lesson, parse_lesson
 
 SCHEMA_VERSION = 2
 
@@ -81,6 +82,7 @@ FIELD_TITLES = {
     "train.snapshot_interval": "attention snapshot interval",
     "train.sample_interval": "text sample interval",
     "train.checkpoint_interval": "checkpoint interval",
+    "lesson": "lesson",
 }
 
 
@@ -277,6 +279,7 @@ class RunSpec(_Spec):
     model: ModelSpec = Field(default_factory=ModelSpec)
     data: DataSpec = Field(default_factory=DataSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
+    lesson: Annotated[Lesson | None, BeforeValidator(parse_lesson)] = None  # issue 25: a guided tour of the window
 
     @model_validator(mode="after")
     def _check_version(self) -> RunSpec:
@@ -288,7 +291,10 @@ class RunSpec(_Spec):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude={"lesson"})
+        if self.lesson is not None:  # a preset without a lesson is written as before
+            data["lesson"] = self.lesson.to_dict()
+        return data
 
     def updated(self, changes: dict[str, Any]) -> RunSpec:
         """A copy with dotted-path changes applied (`{"model.n_embd": 96}`), validated again."""
