@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QGraphicsSim
 
 from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot
+from playground.ui import roles_panel
 from playground.ui.architecture_view import ArchitectureView
 from playground.ui.attention_grid import weight_colours
 from playground.ui.head_view import FADED, HeadViewPanel
@@ -122,7 +123,7 @@ def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
 
 
 @pytest.mark.slow
-def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtbot, tmp_path):
+def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtbot, tmp_path, monkeypatch):
     panel = RolesPanel(capacity=8)
     qtbot.addWidget(panel)
     panel.resize(1000, 420)
@@ -151,6 +152,17 @@ def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtb
     path = panel.export_gif(tmp_path / "head.gif", "lines")
     with Image.open(path) as gif:
         assert gif.n_frames == 6
+    # from the button: a progress dialog counts the frames painted, then converted; the label says where it went
+    shown = []
+    monkeypatch.setattr(roles_panel, "ask_gif_path", lambda parent, name: tmp_path / "button.gif")
+    monkeypatch.setattr(roles_panel.QProgressDialog, "setValue", lambda dialog, value: shown.append(value))
+    panel.gifButton.click()
+    assert shown == list(range(1, 13)) and (tmp_path / "button.gif").exists()
+    assert panel.stepLabel.text() == f"Saved {tmp_path / 'button.gif'} (6 frames)."
+    monkeypatch.setattr(roles_panel.QProgressDialog, "wasCanceled", lambda dialog: True)  # Cancel stops it at once
+    monkeypatch.setattr(roles_panel, "ask_gif_path", lambda parent, name: tmp_path / "cancelled.gif")
+    panel.gifButton.click()
+    assert "cancelled" in panel.stepLabel.text() and not (tmp_path / "cancelled.gif").exists()
     panel.export(tmp_path / "roles.svg")
     assert "previous" in (tmp_path / "roles.svg").read_text()
 

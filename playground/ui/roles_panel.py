@@ -7,6 +7,7 @@ AttentionSnapshot events, kept in a bounded `SnapshotTimeline`. Clicking a row e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QSlider,
     QSplitter,
@@ -301,8 +303,10 @@ class RolesPanel(QWidget):
         self._show(value)
 
     # ----- export -------------------------------------------------------------------------------
-    def export_gif(self, path: str | Path, kind: str = "grid") -> Path:
-        """The kept snapshots as an animated GIF: the whole grid, or the selected head as lines."""
+    def export_gif(self, path: str | Path, kind: str = "grid",
+                   progress: Callable[[int, int], None] | None = None) -> Path:
+        """The kept snapshots as an animated GIF: the whole grid, or the selected head as lines (`progress`: see
+        canvas.save_gif)."""
         from playground.viz.canvas import save_gif
         from playground.viz.views import evolution_frames
 
@@ -312,7 +316,7 @@ class RolesPanel(QWidget):
             frames = evolution_frames(snaps, "grid")
         else:
             frames = evolution_frames(snaps, "lines", layer=layer, head=head)
-        return save_gif(frames, path)
+        return save_gif(frames, path, progress=progress)
 
     def _on_gif(self) -> None:
         kind = "grid" if self.gifCombo.currentIndex() == 0 else "lines"
@@ -321,14 +325,28 @@ class RolesPanel(QWidget):
         path = ask_gif_path(self, name)
         if path is None:
             return
-        self.setCursor(Qt.CursorShape.WaitCursor)
+        # Painting a frame per snapshot takes seconds to tens of seconds: say how far it got, and let it be stopped.
+        dialog = QProgressDialog(f"Writing {path.name}…", "Cancel", 0, 1, self)
+        dialog.setObjectName("gifProgress")
+        dialog.setWindowTitle("Export GIF")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+
+        def progress(done: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)  # a modal dialog handles the events meanwhile (a click on Cancel included)
+            if dialog.wasCanceled():
+                raise _Cancelled
+
         try:
-            target = self.export_gif(path, kind)
-            self.stepLabel.setText(f"Wrote {target.name} ({len(self.timeline)} frames).")
+            target = self.export_gif(path, kind, progress)
+            self.stepLabel.setText(f"Saved {target} ({len(self.timeline)} frames).")
+        except _Cancelled:
+            self.stepLabel.setText("GIF export cancelled: nothing was written.")
         except (OSError, ValueError) as err:
             self.stepLabel.setText(f"Could not write the GIF: {err}")
         finally:
-            self.unsetCursor()
+            dialog.close()
 
     def export(self, path: str | Path) -> Path:
         from playground.viz.views import render_roles
@@ -343,3 +361,7 @@ class RolesPanel(QWidget):
         path = ask_path(self, "Export the head roles", "head-roles", vector=True)
         if path is not None:
             self.export(path)
+
+
+class _Cancelled(Exception):
+    """The user pressed Cancel in the GIF export's progress dialog."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -340,13 +341,21 @@ def _readable(path: Path) -> Path:
     return path
 
 
-def save_gif(figures: list[Figure], path: str | Path, frame_ms: int = 500, last_frame_ms: int = 2000) -> Path:
-    """An animated GIF, one frame per figure (padded to the largest), looping; the last frame lingers."""
+def save_gif(figures: list[Figure], path: str | Path, frame_ms: int = 500, last_frame_ms: int = 2000,
+             progress: Callable[[int, int], None] | None = None) -> Path:
+    """An animated GIF, one frame per figure (padded to the largest), looping; the last frame lingers.
+    `progress(done, total)` is called as the frames are painted, then as they are reduced to the GIF's palette
+    (total: twice the frames); an exception it raises stops the export with nothing written."""
     from playground.core.atomic import atomic_write_bytes
 
     if not figures:
         raise ValueError("no frames to write: the GIF needs at least one snapshot")
-    images = [fig.to_image() for fig in figures]
+    total = 2 * len(figures)
+    report = progress or (lambda done, total: None)
+    images = []
+    for fig in figures:
+        images.append(fig.to_image())
+        report(len(images), total)
     width = max(i.width for i in images)
     height = max(i.height for i in images)
     frames = []
@@ -356,6 +365,7 @@ def save_gif(figures: list[Figure], path: str | Path, frame_ms: int = 500, last_
             canvas.paste(image, (0, 0))
             image = canvas
         frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=255))
+        report(len(images) + len(frames), total)
     durations = [frame_ms] * (len(frames) - 1) + [last_frame_ms]
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
