@@ -96,3 +96,15 @@ def test_a_lecturers_demo_from_the_default_preset_to_the_pretrained_bert(open_wi
     window.close()
     assert not window.isVisible() and window.worker is None
     assert all(w.isFinished() for w in workers) and window.unfinished_threads == []
+
+
+@pytest.mark.slow
+def test_a_finished_run_says_so_where_the_speed_was(open_window, qtbot):
+    from test_ui_training import TINY
+
+    from playground.core.spec import make_spec
+
+    window = open_window(make_spec(TINY).updated({"train.max_steps": 3}))
+    window.play()
+    qtbot.waitUntil(lambda: window.speedLabel.text() == "finished", timeout=WAIT_MS)
+    assert window.etaLabel.text() == "" and window.stepLabel.text() == "step 3 / 3" and window.playButton.text() == "Play"

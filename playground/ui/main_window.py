@@ -753,6 +753,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(status.message, 8000)
         if box.finished is not None:
             self._show_playing(False)
+            self.speedLabel.setText("finished" if box.finished.reason == "completed" else "stopped")  # not a speed
+            self.etaLabel.setText("")
             if box.finished.reason == "diverged":
                 self.config.show_message(box.finished.message, "error")
                 self.statusBar().showMessage("Training stopped: the loss exploded.", 10000)
