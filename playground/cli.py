@@ -394,7 +394,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     from tqdm import tqdm
 
     from playground.recorder import RunRecorder
-    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, StatusEvent
+    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, SettingChange, StatusEvent
     from playground.training.runs import write_run_info
 
     recorder = RunRecorder(run_dir, resume_from_step=session.step if resumed else None)
@@ -417,6 +417,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                     bar.write(event.message, file=sys.stderr)
                 elif isinstance(event, SampleEvent):
                     bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
+                elif isinstance(event, SettingChange):  # recorded by the run after its checkpoint: replayed
+                    bar.write(f"after step {event.step}: {event.label}, as the run changed it", file=sys.stderr)
                 elif isinstance(event, FinishedEvent) and event.reason != "completed":
                     bar.write(f"playground: {event.message}", file=sys.stderr)
                     status = EXIT_TRAINING_FAILED

@@ -7,10 +7,12 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch import nn
 
+from playground.cli import main
 from playground.core.spec import make_spec
 from playground.models import MultiHeadAttention
 from playground.training.changes import CHANGES_FILE, ChangesError, SettingChange, read_changes, spec_after
 from playground.training.events import MetricsEvent
+from playground.training.runs import read_metrics
 from playground.training.session import TrainingSession
 from playground.training.tensorboard_log import TensorBoardLog
 
@@ -43,6 +45,26 @@ def train(session: TrainingSession, stop_after: int | None = None) -> list[float
             for key, value in NEW.items():
                 session.change(key, value)
     return losses
+
+
+@pytest.fixture(scope="module")
+def straight() -> list[float]:
+    """The uninterrupted curve, with the NEW changes after step CHANGE_AT."""
+    return train(TrainingSession(SPEC))
+
+
+def interrupted(run_dir, board: bool = False) -> list[float]:
+    """A run in `run_dir` killed after step CHANGE_AT + 1: the checkpoint of step 4 (before the changes) is kept,
+    and changes.json holds the changes. Its losses up to the checkpoint."""
+    first = TrainingSession(SPEC, run_dir=run_dir)
+    log = TensorBoardLog(run_dir) if board else None
+    if log is not None:
+        first.subscribe(log)
+    head = train(first, stop_after=CHANGE_AT + 1)[:4]
+    if log is not None:
+        log.close()
+    first.close()
+    return head
 
 
 def test_each_change_reaches_the_step_after_it():
@@ -79,14 +101,8 @@ def test_each_change_reaches_the_step_after_it():
     assert events[0].lr == pytest.approx(SPEC.train.lr / 3 * TrainingSession(SPEC).lr_at(CHANGE_AT) / SPEC.train.lr)
 
 
-def test_a_run_resumed_from_before_its_changes_replays_them_on_the_same_curve(tmp_path):
-    straight = train(TrainingSession(SPEC))
-    first = TrainingSession(SPEC, run_dir=tmp_path)
-    board = TensorBoardLog(tmp_path)
-    first.subscribe(board)
-    head = train(first, stop_after=CHANGE_AT + 1)[:4]  # killed after step 6: the checkpoint of step 4 is kept
-    board.close()
-    first.close()
+def test_a_run_resumed_from_before_its_changes_replays_them_on_the_same_curve(tmp_path, straight):
+    head = interrupted(tmp_path, board=True)
     recorded = read_changes(tmp_path)
     assert [(c.step, c.key, c.new) for c in recorded] == [(CHANGE_AT, k, v) for k, v in NEW.items()]
 
@@ -123,3 +139,12 @@ def test_a_damaged_changes_record_is_refused_in_one_line(tmp_path):
     (tmp_path / CHANGES_FILE).write_text('[{"step": 3, "key": "train.lr", "old": 1, "new": NaN}]')
     with pytest.raises(ChangesError, match="not a step, a setting"):
         read_changes(tmp_path)
+
+
+def test_playground_resume_replays_the_changes(tmp_path, straight, capsys):
+    interrupted(tmp_path)
+    assert main(["resume", str(tmp_path)]) == 0
+    assert "after step 5: lr 3e-3→1e-3, as the run changed it" in capsys.readouterr().err
+    rows = read_metrics(tmp_path)
+    assert [int(row["step"]) for row in rows] == [5, 6, 7, 8]
+    np.testing.assert_allclose([float(row["train_loss"]) for row in rows], straight[4:], rtol=2e-5)
