@@ -97,6 +97,7 @@ class ConfigPanel(QWidget):
     """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change."""
 
     sigSpecChanged = Signal(object, object)
+    sigControlsSynced = Signal()  # every control shows the spec again (a lesson hides and locks its own after it)
 
     def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -285,6 +286,14 @@ class ConfigPanel(QWidget):
     def slider(self, key: str) -> ValueSlider:
         return self.sliders[key]
 
+    def control(self, key: str) -> QWidget:
+        """The widget that sets `key` (a dotted setting, e.g. "model.residual"): a lesson hides, locks or highlights it."""
+        return self._rows[key][1]
+
+    def apply(self, changes: dict[str, Any], note: str = "") -> bool:
+        """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why)."""
+        return self._request(changes, note)
+
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every control (no sigSpecChanged)."""
         self._spec = spec
@@ -317,6 +326,7 @@ class ConfigPanel(QWidget):
         for key, visible in (("model.block_size", not vit), ("model.image_size", vit), ("model.patch_size", vit)):
             form, field = self._rows[key]
             form.setRowVisible(field, visible)
+        self.sigControlsSynced.emit()
 
     def _sync_pretrained(self) -> None:
         """Pretrained mode: architecture sliders locked (with the reason), freezing shown, longer context."""

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         from playground.ui.attention_grid import AttentionPanel
         from playground.ui.attention_tips import ARCHITECTURE, INSIDE
         from playground.ui.inside_attention import InsideAttentionPanel
+        from playground.ui.lesson_bar import LessonBar
         from playground.ui.loss_panel import LossPanel
         from playground.ui.run_tools import RunTools
         from playground.ui.samples_panel import SamplesPanel
@@ -262,6 +263,9 @@ class MainWindow(QMainWindow):
         self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
         self._restore_views_state()
         self._update_family_tabs()
+        self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the train bar
+        self._rightLayout.insertWidget(0, self.lessonBar)
+        self.lessonBar.show_lesson_of(self.spec)
         self._timer.start()
         self.sigViewsBuilt.emit()
 
@@ -380,6 +384,7 @@ class MainWindow(QMainWindow):
         self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undoAction)
+        self.lessonMenu = bar.addMenu("&Lesson")  # filled by the lesson bar (build_views)
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
         view.addSeparator()
@@ -449,6 +454,7 @@ class MainWindow(QMainWindow):
         self._update_family_tabs()
         self._show_other_model()
         self._show_concept_view(spec)
+        self.lessonBar.show_lesson_of(spec)
         self._update_title()
 
     def _show_other_model(self) -> None:

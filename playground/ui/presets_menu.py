@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
-from playground.core.presets import PresetError, builtin_presets
+from playground.core.presets import PresetError, PresetInfo, builtin_presets
 from playground.core.spec import FAMILY_TITLES
 from playground.ui.settings import recent_files
 
@@ -27,16 +27,19 @@ class PresetsMenu(QMenu):
             self.addAction(f"(presets unavailable: {err})").setEnabled(False)
             return
         for family, title in FAMILY_TITLES.items():
-            group = [info for info in infos if info.family == family]
-            if not group:
-                continue
-            self.addSection(title)
-            for info in group:
-                action = self.addAction(info.name)
-                action.setObjectName(f"preset:{info.name}")
-                action.setToolTip(info.description)
-                action.setStatusTip(info.description.splitlines()[0] if info.description else "")
-                action.triggered.connect(lambda _=False, p=str(info.path): self.sigOpen.emit(p))
+            self._add_section(title, [info for info in infos if info.family == family and not info.lesson])
+        self._add_section("Lessons (Page Down: next step)", [info for info in infos if info.lesson])
+
+    def _add_section(self, title: str, infos: list[PresetInfo]) -> None:
+        if not infos:
+            return
+        self.addSection(title)
+        for info in infos:
+            action = self.addAction(info.name)
+            action.setObjectName(f"preset:{info.name}")
+            action.setToolTip(info.description)
+            action.setStatusTip(info.description.splitlines()[0] if info.description else "")
+            action.triggered.connect(lambda _=False, p=str(info.path): self.sigOpen.emit(p))
 
 
 class RecentMenu(QMenu):

@@ -1,0 +1,380 @@
+"""The lesson bar (issue 25): a preset's lesson, one step at a time, above the train bar.
+
+A step shows its text, a tab and view, an input to probe, and hides, locks or highlights settings so that only the
+idea at hand is in view; it may set ablations and train the model up to a step (through the window's worker, never
+on this thread). Back / Next, Page Up / Page Down (a presenter's clicker) and Leave; leaving puts every control back
+as the spec shows it. The Lesson menu also adds the window's state as a step and edits the lesson (lesson_editor.py).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
+
+if TYPE_CHECKING:
+    from playground.ui.lesson_editor import LessonEditor
+    from playground.ui.main_window import MainWindow
+    from playground.ui.worker import TrainingWorker
+
+HIGHLIGHT = "background-color: #ffd54f; color: #202020; border-radius: 3px;"  # a marker pen's yellow, light or dark
+TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
+BAR_STYLE = ("#lessonBar { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 4px; } "
+             "#lessonBar QLabel { color: #202020; }")  # dark text on the pale yellow in a dark theme too
+
+
+def _ablation(spec: Any, key: str) -> Any:
+    return getattr(spec.model, key.split(".", 1)[1])
+
+
+class LessonBar(QFrame):
+    """Plays `window.spec.lesson`. `train_cap`: no lesson step trains the model past this step (tests scale the
+    lessons' training down with it); None trains as the lesson says."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("lessonBar")
+        self.setStyleSheet(BAR_STYLE)
+        self.window = window
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.train_cap: int | None = None
+        self._base: dict[str, Any] = {}  # the ablations as the lesson found them (a step's settings go back to them)
+        # What the shown step hid (with its form row), locked and highlighted (with its style before), to put back.
+        self._hidden: dict[QWidget, QFormLayout | None] = {}
+        self._locked: set[QWidget] = set()
+        self._styles: dict[QWidget, str] = {}
+        self._training: tuple[TrainingWorker, int] | None = None  # (worker, the step it trains to)
+        self.editor: LessonEditor | None = None
+
+        self.counterLabel = QLabel(self)
+        self.counterLabel.setObjectName("lessonCounter")
+        self.textLabel = QLabel(self)
+        self.textLabel.setObjectName("lessonText")
+        self.textLabel.setWordWrap(True)
+        self.textLabel.setTextFormat(Qt.TextFormat.RichText)
+        self.textLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusLabel = QLabel(self)
+        self.statusLabel.setObjectName("lessonStatus")
+        self.backButton = self._button("◀ Back", "lessonBack", "Previous step (Page Up)", self.back)
+        self.nextButton = self._button("Next ▶", "lessonNext", "Next step (Page Down)", self.next)
+        self.leaveButton = self._button("Leave", "lessonLeave", "Leave the lesson: every control comes back",
+                                        self.leave)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(self.backButton)
+        row.addWidget(self.nextButton)
+        buttons.addLayout(row)
+        buttons.addWidget(self.leaveButton)
+        buttons.addStretch(1)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        heading = QHBoxLayout()
+        heading.addWidget(self.counterLabel, 1)
+        heading.addWidget(self.statusLabel)
+        text.addLayout(heading)
+        text.addWidget(self.textLabel, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addLayout(text, 1)
+        layout.addLayout(buttons)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(TRAIN_POLL_MS)
+        self._poll.timeout.connect(self._follow_training)
+        self._make_actions()
+        window.config.sigControlsSynced.connect(self._apply_controls)
+        self.hide()
+
+    def _button(self, text: str, name: str, tip: str, slot: Any) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space and the arrows stay the window's keys
+        button.clicked.connect(slot)
+        return button
+
+    def _make_actions(self) -> None:
+        A, menu = self.window.make_action, self.window.lessonMenu
+        self.playAction = A("&Play the Preset's Lesson", None, self.play, "lessonPlayAction",
+                            "Start the lesson this preset carries, from its first step.")
+        self.nextAction = A("&Next Step", "PgDown", self.next, "lessonNextAction", "Next lesson step (a clicker's key)")
+        self.backAction = A("&Previous Step", "PgUp", self.back, "lessonBackAction", "Previous lesson step")
+        self.leaveAction = A("&Leave the Lesson", None, self.leave, "lessonLeaveAction",
+                             "Hide the lesson bar: every control comes back.")
+        self.addStepAction = A("&Add This State as a Lesson Step…", "Ctrl+Shift+L", lambda: self.edit(add_state=True),
+                               "lessonAddStepAction", "The tab, view, input, layer, head, ablations and training "
+                               "step shown now become a new step; type its text, then save it into the preset.")
+        self.editAction = A("&Edit Lesson…", None, self.edit, "lessonEditAction",
+                            "Edit, reorder or delete the steps of this preset's lesson and save it into the preset.")
+        for action in (self.playAction, self.nextAction, self.backAction, self.leaveAction):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.addStepAction)
+        menu.addAction(self.editAction)
+        menu.aboutToShow.connect(self._update_actions)
+        self._update_actions()
+
+    # ----- playing ------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.lesson is not None
+
+    @property
+    def step(self) -> LessonStep | None:
+        return self.lesson.steps[self.index] if self.lesson else None
+
+    def show_lesson_of(self, spec: Any) -> None:
+        """A preset was opened: play its lesson from the first step, or leave the last one's."""
+        if spec.lesson is None:
+            self.leave()
+        else:
+            self.start(spec.lesson)
+
+    def play(self) -> None:
+        if self.window.spec.lesson is not None:
+            self.start(self.window.spec.lesson)
+
+    def start(self, lesson: Lesson, index: int = 0) -> None:
+        self.leave()
+        self.lesson = lesson
+        self._base = {key: _ablation(self.window.spec, key) for key in ABLATION_VALUES}
+        self.show()
+        self.go(index)
+
+    def next(self) -> None:
+        if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
+            self.go(self.index + 1)
+
+    def back(self) -> None:
+        if self.lesson is not None and self.index > 0:
+            self.go(self.index - 1)
+
+    def go(self, index: int) -> None:
+        """Show step `index` (0-based): its controls, ablations, tab and view, input, and training."""
+        assert self.lesson is not None
+        self.index = max(0, min(index, len(self.lesson.steps) - 1))
+        step = self.lesson.steps[self.index]
+        self._restore_controls()
+        self.window.config.set_spec(self.window.spec)  # spec-driven rows and locks again; then this step's own
+        self._apply_settings()
+        self.window.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
+        self._show_views(step)
+        self._train(step)
+        self._show_text(step)
+        self._update_actions()
+
+    def leave(self) -> None:
+        """Hide the bar and put every control back as the spec shows it."""
+        was_playing = self.lesson is not None
+        self.lesson = None
+        self._training = None
+        self._poll.stop()
+        self._restore_controls()
+        if was_playing:
+            self.window.config.set_spec(self.window.spec)
+        self.hide()
+        self._update_actions()
+
+    def _show_text(self, step: LessonStep) -> None:
+        assert self.lesson is not None
+        self.counterLabel.setText(f"<b>{html.escape(self.lesson.title)}</b> · step {self.index + 1} of "
+                                  f"{len(self.lesson.steps)}")
+        self.textLabel.setText(f"<div style='font-size: large'>{step.text}</div>")  # larger, and zooms with the rest
+        self.backButton.setEnabled(self.index > 0)
+        self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
+
+    def _update_actions(self) -> None:
+        self.playAction.setEnabled(self.window.spec.lesson is not None)
+        for action in (self.nextAction, self.backAction, self.leaveAction):
+            action.setEnabled(self.playing)
+        self.editAction.setEnabled(self.window.spec.lesson is not None)
+
+    # ----- a step's parts -----------------------------------------------------------------------
+    def _apply_settings(self) -> None:
+        """The ablations as they stand at this step (a later step's undone on the way back); a change rebuilds
+        the model as the same control would."""
+        assert self.lesson is not None
+        wanted = self.lesson.settings_at(self.index, self._base)
+        spec = self.window.spec
+        changes = {key: value for key, value in wanted.items() if _ablation(spec, key) != value}
+        if changes:
+            self.window.config.apply(changes, "Lesson: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()))
+
+    def _show_views(self, step: LessonStep) -> None:
+        window = self.window
+        tab = step.shown_tab
+        if tab is not None:
+            widget = tab_widget(window, tab)
+            if window.tabs.isTabVisible(window.tabs.indexOf(widget)):
+                window.tabs.setCurrentWidget(widget)
+            else:
+                window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
+        if step.view is not None:
+            window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
+        if step.layer is not None or step.head is not None:
+            inside = window.inside
+            layer = min((step.layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
+            head = min((step.head or inside.head + 1) - 1, inside.headCombo.count() - 1)
+            inside.open_head(max(layer, 0), max(head, 0))
+        if step.probe is not None:
+            if tab == "try_it":
+                window.runTools.tryIt.input.setText(step.probe)
+                window.runTools.tryIt.predict()
+            else:
+                window.inside.set_input(step.probe)
+
+    def _train(self, step: LessonStep) -> None:
+        """Train up to the step's `train_until` (the run's last step at most) with single steps on the worker, as
+        the Step key does; a model already past it stays as it is."""
+        self.statusLabel.setText("")
+        if step.train_until is None:
+            return
+        window = self.window
+        worker = window.ensure_worker()
+        asked = self._training[1] if self._training and self._training[0] is worker else 0
+        already = max(worker.step, asked)
+        target = min(step.train_until, window.spec.train.max_steps)
+        if self.train_cap is not None:
+            target = min(target, self.train_cap)
+        if worker.done or target <= already:
+            self._training = (worker, max(target, asked))
+            self._follow_training()
+            return
+        if not worker.playing:
+            for _ in range(target - already):
+                worker.step_once()
+        self._training = (worker, target)
+        self._follow_training()
+        self._poll.start()
+
+    def _follow_training(self) -> None:
+        """The training status beside the step counter; at the target, Try it asks the trained model again."""
+        if self._training is None or self._training[0] is not self.window.worker:
+            self._poll.stop()  # the run was reset or replaced: nothing to follow
+            return
+        worker, target = self._training
+        if worker.step < target and not worker.done:
+            self.statusLabel.setText(f"training to step {target:,}: {worker.step:,}")
+            return
+        self._poll.stop()
+        self.statusLabel.setText(f"trained to step {worker.step:,}")
+        step = self.step
+        if step is not None and step.shown_tab == "try_it" and step.probe is not None:
+            self.window.runTools.tryIt.predict()  # "now", next to "before fine-tuning"
+
+    # ----- controls -----------------------------------------------------------------------------
+    def _apply_controls(self) -> None:
+        """Hide, lock and highlight the step's controls (again after every sync of the settings panel)."""
+        step = self.step
+        if step is None:
+            return
+        for name in step.hidden:
+            widget, form = find_control(self.window, name)
+            _set_visible(widget, form, False)
+            self._hidden[widget] = form
+        for name in step.locked:
+            widget, _form = find_control(self.window, name)
+            widget.setEnabled(False)
+            self._locked.add(widget)
+        for name in step.highlighted:
+            widget, form = find_control(self.window, name)
+            target = (form.labelForField(widget) if form is not None else None) or widget
+            self._styles.setdefault(target, target.styleSheet())
+            target.setStyleSheet(_highlighted(target))
+
+    def _restore_controls(self) -> None:
+        for widget, form in self._hidden.items():
+            _set_visible(widget, form, True)
+        for widget in self._locked:
+            widget.setEnabled(True)
+        for widget, style in self._styles.items():
+            widget.setStyleSheet(style)
+        self._hidden, self._locked, self._styles = {}, set(), {}
+
+    # ----- making a lesson ----------------------------------------------------------------------
+    def edit(self, add_state: bool = False) -> LessonEditor:
+        """Open the lesson editor on this preset's lesson (a new one if none), with the window's state added as a
+        step when `add_state`; its Save puts the lesson into the spec and saves the preset."""
+        from playground.ui.lesson_editor import LessonEditor
+
+        spec = self.window.spec
+        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.window), self.window)
+        if add_state:
+            self.editor.add_state(after=self.index if self.playing else None)
+        self.editor.sigSave.connect(self.save_lesson)
+        self.editor.open()
+        return self.editor
+
+    def save_lesson(self, lesson: Lesson, index: int = 0) -> bool:
+        """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`."""
+        window = self.window
+        window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
+        saved = window.save()
+        window.setWindowModified(window.is_modified())
+        self.start(lesson, index)
+        return saved
+
+
+def tab_widget(window: MainWindow, name: str) -> QWidget:
+    """The centre tab a lesson names."""
+    tools = window.runTools
+    return {"attention": window.attention, "samples": window.samples, "inside": window.inside,
+            "architecture": window.architecture, "try_it": tools.tryIt, "confusion": tools.confusion,
+            "runs": tools.runs}[name]
+
+
+def view_widget(window: MainWindow, name: str) -> QWidget:
+    """The Inside attention view a lesson names."""
+    inside = window.inside
+    return {"steps": inside.steps, "head_view": inside.headView, "roles": inside.roles, "vit": inside.vit,
+            "embeddings": inside.embeddings}[name]
+
+
+def find_control(window: MainWindow, name: str) -> tuple[QWidget, QFormLayout | None]:
+    """A settings group (by its title) or the widget of a dotted setting, with the form row it sits in."""
+    config = window.config
+    if name in GROUPS:
+        return next(b for b in config.findChildren(QGroupBox) if b.title() == GROUPS[name]), None
+    widget = config.control(name)
+    form = widget.parentWidget().layout()
+    return widget, form if isinstance(form, QFormLayout) else None
+
+
+def capture_step(window: MainWindow) -> LessonStep:
+    """The window's state as a lesson step: tab, view, the input typed, layer and head, the ablations, and the
+    training step the model is at."""
+    tab = next(name for name in TABS if tab_widget(window, name) is window.tabs.currentWidget())
+    inside = window.inside
+    fields: dict[str, Any] = {"text": "Say what the class should look at here.", "tab": tab}
+    if tab == "inside":
+        view = next(name for name in VIEWS if view_widget(window, name) is inside.tabs.currentWidget())
+        fields.update(view=view, probe=inside.inputEdit.text(), layer=inside.layer + 1, head=inside.head + 1)
+    elif tab == "try_it":
+        fields["probe"] = window.runTools.tryIt.input.text()
+    if window.worker is not None and window.worker.step > 0:
+        fields["train_until"] = window.worker.step
+    # Every ablation, so the step shows the same model whichever step the class comes from.
+    fields["settings"] = {key: _ablation(window.spec, key) for key in ABLATION_VALUES}
+    return LessonStep(**fields)
+
+
+def _set_visible(widget: QWidget, form: QFormLayout | None, visible: bool) -> None:
+    if form is not None:
+        form.setRowVisible(widget, visible)
+    else:
+        widget.setVisible(visible)
+
+
+def _highlighted(widget: QWidget) -> str:
+    if isinstance(widget, QGroupBox):  # a styled group box places its title only when told where
+        return (f"QGroupBox {{ {HIGHLIGHT} margin-top: 1.4em; padding-top: 2px; }} "
+                f"QGroupBox::title {{ subcontrol-origin: margin; left: 4px; }}")
+    return HIGHLIGHT
+

@@ -1,0 +1,245 @@
+"""The lesson editor (issue 25): a teacher makes a lesson without editing JSON.
+
+"Add this state" captures the window's tab, view, input, layer and head, ablations and training step as a new step;
+the teacher types its text (rich text: <b>, <i>, <br>), ticks the controls it hides, locks or highlights, reorders
+and deletes steps, and saves: the lesson goes into the preset through the window's atomic preset save.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.lessons import CONTROLS, GROUPS, TABS, VIEWS, Lesson, LessonStep, parse_lesson
+from playground.core.spec import FIELD_TITLES
+
+MARKS = ("hidden", "locked", "highlighted")  # the controls table's columns, as a step's fields
+TEXT_TIP = ("What the class should look at, in a few lines. Rich text: <b>bold</b>, <i>italic</i>, <br> for a new "
+            "line, &lt; for <.")
+
+
+def control_title(name: str) -> str:
+    """A control as the editor lists it: "Ablations group", "embedding dimension (model.n_embd)"."""
+    return f"{GROUPS[name]} group" if name in GROUPS else f"{FIELD_TITLES[name]} ({name})"
+
+
+class LessonEditor(QDialog):
+    """Edits a copy of `lesson` (None: a new one titled `title`); Save emits `sigSave(lesson, selected step)`.
+    `capture()` returns the window's state as a step."""
+
+    sigSave = Signal(object, int)
+
+    def __init__(self, lesson: Lesson | None, title: str, capture: Callable[[], LessonStep],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonEditor")
+        self.setWindowTitle("Edit the lesson")
+        self._capture = capture
+        self._steps: list[dict[str, Any]] = [s.model_dump(mode="json", exclude_defaults=True)
+                                             for s in (lesson.steps if lesson else ())]
+        self._row = -1  # the step shown in the fields on the right
+
+        self.titleEdit = QLineEdit(lesson.title if lesson else title, self)
+        self.titleEdit.setObjectName("lessonTitle")
+        self.stepList = QListWidget(self)
+        self.stepList.setObjectName("lessonSteps")
+        self.stepList.currentRowChanged.connect(self._on_row)
+        self.addButton = self._button("Add this state", "lessonAddState", lambda: self.add_state(self._row))
+        self.upButton = self._button("Move up", "lessonUp", lambda: self.move(-1))
+        self.downButton = self._button("Move down", "lessonDown", lambda: self.move(+1))
+        self.deleteButton = self._button("Delete", "lessonDelete", self.delete)
+        self.textEdit = QPlainTextEdit(self)
+        self.textEdit.setObjectName("lessonStepText")
+        self.textEdit.setToolTip(TEXT_TIP)
+        self.textEdit.setPlaceholderText(TEXT_TIP)
+        self.textEdit.textChanged.connect(self._on_text)
+        self.summaryLabel = QLabel(self)
+        self.summaryLabel.setObjectName("lessonStepSummary")
+        self.summaryLabel.setWordWrap(True)
+        self.controlsTable = QTableWidget(len(CONTROLS), len(MARKS), self)
+        self.controlsTable.setObjectName("lessonControls")
+        self.controlsTable.setHorizontalHeaderLabels([m.capitalize() for m in MARKS])
+        self.controlsTable.setVerticalHeaderLabels([control_title(name) for name in CONTROLS])
+        self.controlsTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.controlsTable.setToolTip("The settings this step hides, locks (greyed out) or highlights in yellow.")
+        for r in range(len(CONTROLS)):
+            for c in range(len(MARKS)):
+                item = QTableWidgetItem()
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.controlsTable.setItem(r, c, item)
+        self.messageLabel = QLabel(self)
+        self.messageLabel.setObjectName("lessonEditorMessage")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setStyleSheet("color: #a00000;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setToolTip("Save the lesson into the preset file.")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self._layout()
+        self._fill_list(0)
+
+    def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    def _layout(self) -> None:
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("Steps", left))
+        left_layout.addWidget(self.stepList, 1)
+        for row in ((self.addButton, self.deleteButton), (self.upButton, self.downButton)):
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            left_layout.addLayout(line)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(QLabel("Text of the step", right))
+        right_layout.addWidget(self.textEdit, 1)
+        right_layout.addWidget(self.summaryLabel)
+        right_layout.addWidget(self.controlsTable, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 2)
+        form = QFormLayout()
+        form.addRow("Lesson title", self.titleEdit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.messageLabel)
+        layout.addWidget(self.buttons)
+        self.resize(900, 600)
+
+    # ----- the steps ----------------------------------------------------------------------------
+    def add_state(self, after: int | None = None) -> None:
+        """The window's state as a new step after step `after` (0-based; None: at the end), then selected."""
+        self._store()
+        row = len(self._steps) if after is None or after < 0 else min(after + 1, len(self._steps))
+        self._steps.insert(row, self._capture().model_dump(mode="json", exclude_defaults=True))
+        self._fill_list(row)
+        self.textEdit.setFocus()
+        self.textEdit.selectAll()
+
+    def move(self, by: int) -> None:
+        row = self._row
+        if 0 <= row < len(self._steps) and 0 <= row + by < len(self._steps):
+            self._store()
+            self._steps.insert(row + by, self._steps.pop(row))
+            self._fill_list(row + by)
+
+    def delete(self) -> None:
+        if 0 <= self._row < len(self._steps):
+            self._steps.pop(self._row)
+            self._row = -1  # nothing to store from the deleted step
+            self._fill_list(min(self.stepList.currentRow(), len(self._steps) - 1))
+
+    def lesson(self) -> Lesson:
+        """The lesson as edited; a ValueError in the teacher's words when it is not a valid one."""
+        self._store()
+        lesson = parse_lesson({"title": self.titleEdit.text().strip(), "steps": self._steps})
+        assert lesson is not None
+        return lesson
+
+    def save(self) -> None:
+        try:
+            lesson = self.lesson()
+        except ValueError as err:
+            self.messageLabel.setText(str(err))
+            return
+        self.sigSave.emit(lesson, max(self._row, 0))
+        self.accept()
+
+    # ----- showing one step ---------------------------------------------------------------------
+    def _fill_list(self, row: int) -> None:
+        self._row = -1
+        self.stepList.blockSignals(True)
+        self.stepList.clear()
+        for number, step in enumerate(self._steps, start=1):
+            self.stepList.addItem(_list_text(number, step))
+        self.stepList.blockSignals(False)
+        self.stepList.setCurrentRow(row)
+        self._on_row(self.stepList.currentRow())
+
+    def _on_row(self, row: int) -> None:
+        self._store()
+        self._row = row
+        step = self._steps[row] if 0 <= row < len(self._steps) else {}
+        self.textEdit.blockSignals(True)
+        self.textEdit.setPlainText(step.get("text", ""))
+        self.textEdit.blockSignals(False)
+        self.summaryLabel.setText(summary(step))
+        for r, name in enumerate(CONTROLS):
+            for c, mark in enumerate(MARKS):
+                on = name in step.get(mark, ())
+                self.controlsTable.item(r, c).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        for widget in (self.textEdit, self.controlsTable, self.deleteButton, self.upButton, self.downButton):
+            widget.setEnabled(bool(step))
+
+    def _on_text(self) -> None:
+        if 0 <= self._row < len(self._steps):
+            self._steps[self._row]["text"] = self.textEdit.toPlainText()
+            self.stepList.item(self._row).setText(_list_text(self._row + 1, self._steps[self._row]))
+
+    def _store(self) -> None:
+        """The fields on the right back into the step they show."""
+        if not 0 <= self._row < len(self._steps):
+            return
+        step = self._steps[self._row]
+        step["text"] = self.textEdit.toPlainText()
+        for c, mark in enumerate(MARKS):
+            names = [name for r, name in enumerate(CONTROLS)
+                     if self.controlsTable.item(r, c).checkState() == Qt.CheckState.Checked]
+            if names:
+                step[mark] = names
+            else:
+                step.pop(mark, None)
+
+
+def summary(step: dict[str, Any]) -> str:
+    """What a step shows besides its text, in one line."""
+    parts = []
+    if step.get("tab") or step.get("view"):
+        parts.append(f"tab {TABS[step.get('tab') or 'inside']}" + (f" / {VIEWS[step['view']]}" if step.get("view")
+                                                                  else ""))
+    if step.get("probe") is not None:
+        parts.append(f"input “{step['probe']}”" if step["probe"] else "the probe input")
+    if step.get("layer") or step.get("head"):
+        parts.append(f"layer {step.get('layer', '-')}, head {step.get('head', '-')}")
+    if step.get("train_until"):
+        parts.append(f"trained to step {step['train_until']:,}")
+    if step.get("settings"):
+        parts.append(", ".join(f"{k} = {json.dumps(v)}" for k, v in step["settings"].items()))
+    return "Shows: " + ("; ".join(parts) if parts else "the window as it is")
+
+
+def _list_text(number: int, step: dict[str, Any]) -> str:
+    plain = QTextDocumentFragment.fromHtml(step.get("text", "")).toPlainText().strip().splitlines()
+    return f"{number}. {plain[0][:60] if plain else '(no text yet)'}"

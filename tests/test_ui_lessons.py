@@ -1,0 +1,151 @@
+"""Lessons in the window (issue 25): every built-in lesson played through its steps with the keys of a presenter's
+clicker, what each step shows checked on screen, leaving restores every control; a teacher makes a lesson with the
+editor and saves it into the preset."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from playground.core.lessons import ABLATION_VALUES, CONTROLS
+from playground.core.presets import PRESETS_DIR, load_preset
+from playground.core.spec import make_spec
+from playground.ui import main_window
+from playground.ui.lesson_bar import HIGHLIGHT, find_control, tab_widget, view_widget
+
+LESSON_FILES = sorted(PRESETS_DIR.glob("lesson-*.json"))
+WAIT_MS = 60_000  # a model built and a step trained on a loaded 2-core machine (the pretrained MiniLM the longest)
+TINY = {
+    "name": "tiny-zen",
+    "model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 16},
+    "data": {"name": "zen"},
+    "train": {"batch_size": 8, "warmup_steps": 1, "max_steps": 100, "eval_interval": 50, "eval_batches": 1,
+              "device": "cpu", "compile": "off"},
+}
+
+
+def controls_state(window: main_window.MainWindow) -> dict[str, tuple]:
+    """What the user sees of every control a lesson can name: shown, usable, and its (and its label's) style."""
+    state = {}
+    for name in CONTROLS:
+        widget, form = find_control(window, name)
+        label = form.labelForField(widget) if form is not None else None
+        state[name] = (widget.isVisibleTo(window), widget.isEnabled(), widget.styleSheet(),
+                       label.styleSheet() if label is not None else None)
+    return state
+
+
+def highlighted(window: main_window.MainWindow, name: str) -> bool:
+    widget, form = find_control(window, name)
+    target: QWidget = (form.labelForField(widget) if form is not None else None) or widget
+    return HIGHLIGHT in target.styleSheet()
+
+
+def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> None:
+    """The bar, tab, view, input, controls and ablations of step `index` as the user sees them."""
+    bar, lesson = window.lessonBar, spec.lesson
+    step = lesson.steps[index]
+    assert bar.isVisible() and f"step {index + 1} of {len(lesson.steps)}" in bar.counterLabel.text()
+    assert step.text in bar.textLabel.text()
+    assert bar.backButton.isEnabled() == (index > 0)
+    assert bar.nextButton.isEnabled() == (index + 1 < len(lesson.steps))
+    if step.shown_tab:
+        assert window.tabs.currentWidget() is tab_widget(window, step.shown_tab)
+    if step.view:
+        assert window.inside.tabs.currentWidget() is view_widget(window, step.view)
+    if step.probe is not None:
+        box = window.runTools.tryIt.input if step.shown_tab == "try_it" else window.inside.inputEdit
+        assert box.text() == step.probe
+    for name in step.hidden:
+        assert not find_control(window, name)[0].isVisibleTo(window), name
+    for name in step.locked:
+        assert not find_control(window, name)[0].isEnabled(), name
+    for name in CONTROLS:
+        assert highlighted(window, name) == (name in step.highlighted), name
+    for key, value in lesson.settings_at(index, base).items():
+        assert getattr(window.spec.model, key.removeprefix("model.")) == value, key
+    assert window.worker is not None  # every step's views are of a model
+    if step.train_until:
+        assert window.worker.step >= 1 and window.lessonBar.statusLabel.text() == f"trained to step {window.worker.step}"
+
+
+@pytest.mark.slow
+def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
+                                                                                       monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two
+    window = open_window(make_spec(TINY))
+    window.resize(1280, 720)
+    with qtbot.waitActive(window):  # a clicker's keys go to the active window
+        window.activateWindow()
+    window.inside.inputEdit.setFocus()  # a clicker's key works with the focus in a text box, too
+    window.lessonBar.train_cap = 1  # a lesson's model trains one step here, not hundreds
+    assert len(LESSON_FILES) == 6
+    for path in LESSON_FILES:
+        spec = load_preset(path).updated({"train.device": "cpu"})
+        plain = spec.updated({"lesson": None})
+        window.load_spec(plain, None)  # the same settings without the lesson: what leaving must give back
+        assert not window.lessonBar.isVisible()
+        before = controls_state(window)
+        window.load_spec(spec, None)  # as Presets > lesson-… does: the lesson starts at its first step
+        base = {key: getattr(spec.model, key.removeprefix("model.")) for key in ABLATION_VALUES}
+        for index, step in enumerate(spec.lesson.steps):
+            if index:
+                qtbot.keyClick(window, Qt.Key.Key_PageDown)
+            if step.train_until:
+                qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+            check_step(window, index, spec, base)
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)  # past the last step: stays there
+        assert window.lessonBar.index == len(spec.lesson.steps) - 1
+        qtbot.keyClick(window, Qt.Key.Key_PageUp)
+        assert f"step {len(spec.lesson.steps) - 1} of" in window.lessonBar.counterLabel.text()
+        qtbot.mouseClick(window.lessonBar.leaveButton, Qt.MouseButton.LeftButton)
+        assert not window.lessonBar.isVisible() and controls_state(window) == before, path.name
+
+
+def test_a_teacher_adds_states_as_steps_edits_reorders_and_saves_them_into_the_preset(open_window, qtbot, tmp_path,
+                                                                                   monkeypatch):
+    window = open_window(make_spec(TINY))
+    target = tmp_path / "my-lesson.json"
+    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    assert not window.lessonBar.editAction.isEnabled()  # no lesson yet: only adding a state is offered
+    window.tabs.setCurrentWidget(window.inside)
+    window.inside.tabs.setCurrentWidget(window.inside.roles)
+    window.inside.inputEdit.setText("a zen koan")
+    window.lessonBar.addStepAction.trigger()
+    editor = window.lessonBar.editor
+    assert editor.isVisible() and editor.stepList.count() == 1
+    editor.textEdit.setPlainText("<b>Roles</b> of the heads")
+    window.tabs.setCurrentWidget(window.attention)  # a second state, added from the editor
+    qtbot.mouseClick(editor.addButton, Qt.MouseButton.LeftButton)
+    editor.textEdit.setPlainText("The grid")
+    editor.controlsTable.item(CONTROLS.index("ablations"), 0).setCheckState(Qt.CheckState.Checked)  # hidden
+    editor.controlsTable.item(CONTROLS.index("model.n_head"), 2).setCheckState(Qt.CheckState.Checked)  # highlit
+    qtbot.mouseClick(editor.upButton, Qt.MouseButton.LeftButton)  # the grid first
+    assert [editor.stepList.item(i).text() for i in range(2)] == ["1. The grid", "2. Roles of the heads"]
+    qtbot.mouseClick(editor.addButton, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.deleteButton, Qt.MouseButton.LeftButton)  # a third, deleted again
+    editor.titleEdit.setText("Heads")
+    editor.stepList.setCurrentRow(0)  # the step Save shows first
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+    saved = load_preset(target).lesson  # written by the window's atomic preset save
+    assert saved.title == "Heads" and [s.text for s in saved.steps] == ["The grid", "<b>Roles</b> of the heads"]
+    first, second = saved.steps
+    assert (first.tab, first.hidden, first.highlighted) == ("attention", ("ablations",), ("model.n_head",))
+    assert (second.tab, second.view, second.probe) == ("inside", "roles", "a zen koan")
+    assert window.preset_path == target and not window.is_modified()
+    assert window.lessonBar.isVisible() and window.lessonBar.step == first  # playing the saved lesson
+    assert not find_control(window, "ablations")[0].isVisibleTo(window) and highlighted(window, "model.n_head")
+
+
+def test_a_bad_lesson_in_a_users_file_is_one_line_naming_the_file_and_the_fix(open_window, tmp_path):
+    window = open_window(make_spec(TINY))
+    bad = make_spec(TINY).to_dict()
+    bad["lesson"] = {"title": "T", "steps": [{"text": "a", "tab": "graphs"}]}
+    path = tmp_path / "class.json"
+    path.write_text(json.dumps(bad))
+    assert not window.open_preset(str(path))
+    message = window.config.messageLabel.text()
+    assert message.startswith("class.json: lesson step 1: tab: input should be 'attention'") and "\n" not in message
+    assert not window.lessonBar.isVisible()
