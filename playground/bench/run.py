@@ -5,7 +5,9 @@
                                      contention, threads
     playground bench                 all families at the preset and a larger shape, the window, memory
     playground bench --learning      each family's default preset to its learning target, cold and warm compile
-                                     cache: time to the first loss point and to the target
+                                     cache: time to the first loss point and to the target; then each ablation's
+                                     preset against the piece put back (ablations.py)
+    playground bench --learning ablations   the ablations only (~3-5 min on 2 cores)
 
 Every ratio is measured in one run with its two sides alternated (A B A B), so machine noise cancels;
 every ratio field's name contains `ratio`.
@@ -52,9 +54,14 @@ def add_parser(sub: Any) -> None:
     mode.add_argument("--quick", action="store_true",
                       help="the default decoder and nanoGPT's CPU shape only (~2-3 minutes)")
     mode.add_argument("--smoke", action="store_true", help="tiny shapes, a few seconds: checks the bench runs")
-    mode.add_argument("--learning", action="store_true", help="train each family's preset to its learning target")
+    mode.add_argument("--learning", nargs="?", const="all", choices=("all", "presets", "ablations"),
+                      help="train each family's preset to its learning target (presets), and each ablation's preset "
+                           "and the same preset with the piece put back, checking the ablation's effect "
+                           "(ablations; the exit status is 1 if one fails); all: both (the default)")
     bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
+    bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
+                                                "the preset's (--learning ablations)")
     bench.add_argument("--reset-choices", action="store_true",
                        help="forget this machine's measured precision and attention path (kept in the user cache "
                             "folder) and exit: the next run measures again")
@@ -70,7 +77,13 @@ def cmd_bench(args: Any) -> int:
               f"{': ' + ', '.join(str(p) for p in removed) if removed else ''}; the next run measures again")
         return 0
     if args.learning:
-        result = {"machine": machine(), "learning": [learning(*row, limit_s=args.time_limit) for row in LEARNING]}
+        result = {"machine": machine()}
+        if args.learning in ("all", "presets"):
+            result["learning"] = [learning(*row, limit_s=args.time_limit) for row in LEARNING]
+        if args.learning in ("all", "ablations"):
+            from playground.bench.ablations import run_ablations
+
+            result["ablations"] = run_ablations(args.seed)
     else:
         mode = "smoke" if args.smoke else "quick" if args.quick else "full"
         result = run_bench(mode)
@@ -80,7 +93,7 @@ def cmd_bench(args: Any) -> int:
 
         atomic_write_text(args.json, json.dumps(result, indent=1, default=float))
         print(f"wrote {args.json}", file=sys.stderr)
-    return 0
+    return 0 if all(row["passed"] for row in result.get("ablations", [])) else 1
 
 
 def machine() -> dict[str, Any]:
@@ -536,6 +549,11 @@ def print_table(result: dict[str, Any]) -> None:
             print(f"learning {row['preset']:<18} {kind} cache: first loss point {first:.2f} s after the model was "
                   f"built ({run['built_after_launch_s']:.1f} s after launch); {row['metric']} target {row['target']}: "
                   f"{status}; best {best:.3f}; {run['path']}")
+    if result.get("ablations"):
+        from playground.bench.ablations import describe
+
+        for row in result["ablations"]:
+            print(describe(row))
 
 
 if __name__ == "__main__":  # `learning`'s child: python -m playground.bench.run learn PRESET METRIC TARGET lower|higher S
