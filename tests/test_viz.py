@@ -143,6 +143,17 @@ def test_lines_view_one_head_all_heads_and_highlight(encoder):
         render_lines(snap, heads=5)
 
 
+def test_twelve_heads_legend_wraps_to_the_drawing_and_the_window_drops_the_explanation():
+    rng = np.random.default_rng(0)
+    weights = rng.random((12, 6, 6))
+    weights /= weights.sum(-1, keepdims=True)
+    labels = ["[CLS]", "the", "animal", "was", "tired", "[SEP]"]
+    explained, bare = render_lines(weights, labels), render_lines(weights, labels, title="it", explain=False)
+    legend = [t.text for t in check_svg(bare).iter(f"{SVG}text") if t.text and t.text.startswith("head ")]
+    assert legend == [f"head {h}" for h in range(1, 13)]  # every head is still named
+    assert bare.width < 0.6 * explained.width and bare.height > 0.8 * explained.height
+
+
 @pytest.mark.slow
 def test_roles_table_and_embeddings_render(encoder):
     snap = encoder.snapshot()

@@ -417,10 +417,11 @@ class TryItPanel(QWidget):
         head = self.headCombo.currentData()
         which = "all heads" if head is None else f"head {head + 1}"
         labels = list(result.snapshot.labels)
-        for image, weights, when in ((self.beforeImage, result.before, "before fine-tuning (step 0)"),
-                                     (self.nowImage, result.snapshot.weights, f"now (step {result.step:,})")):
+        # The titles above the pictures say before and now; a short title and no explanation line (the tooltip
+        # explains) keep the figure narrow, so it is scaled down less.
+        for image, weights in ((self.beforeImage, result.before), (self.nowImage, result.snapshot.weights)):
             figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query,
-                                  title=f"'{QUERY_WORD}', layer {layer + 1}, {which}: {when}")
+                                  title=f"'{QUERY_WORD}', layer {layer + 1}, {which}", explain=False)
             image.set_png(figure.to_png())
 
     def _show_in_grid(self) -> None:

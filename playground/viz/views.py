@@ -344,9 +344,12 @@ def render_lines(
     highlight: int | None = None,
     min_weight: float = 0.02,
     title: str | None = None,
+    explain: bool = True,
 ) -> Figure:
     """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
-    the weight. heads: one head, a list, or None for all heads, each in its own colour.
+    the weight. heads: one head, a list, or None for all heads, each in its own colour; the heads' legend wraps
+    at the drawing's width. explain: a line under the title says how to read it (a window with a tooltip drops it,
+    so the figure stays narrow enough to be read where it is scaled down).
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
@@ -371,17 +374,20 @@ def render_lines(
     top = _header(fig, title or f"Head view: layer {_n(layer)}, {which}", [
         "each query token (left) sends a line to the keys (right) it attends to; "
         "thicker and darker = more weight",
-    ])
-    # head legend
-    x = 12.0
-    for h in chosen:
-        fig.rect(x, top, 14, 14, head_colour(h))
-        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
-        x += 18 + text_width(f"head {_n(h)}", 11) + 14
-    top += 26
+    ] if explain else [])
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
     right_x = left_x + max(220.0, 9 * T)  # left edge of the key labels
+    # head legend, in as many rows as the drawing's width needs
+    x = 12.0
+    for h in chosen:
+        item_w = 18 + text_width(f"head {_n(h)}", 11) + 14
+        if x > 12 and x + item_w > right_x + label_w:
+            x, top = 12.0, top + 20
+        fig.rect(x, top, 14, 14, head_colour(h))
+        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
+        x += item_w
+    top += 26
     fig.text(left_x, top, "query", 11, MUTED, "rt", bold=True)
     fig.text(right_x, top, "key", 11, MUTED, "lt", bold=True)
     top += 18
