@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QPushButton,
 from test_ui_data_options import choose
 
 from playground.core.presets import DEFAULT_PRESET, load_preset
-from playground.ui.main_window import PRESENTATION_ZOOM
+from playground.ui.main_window import PREPARING, PRESENTATION_ZOOM
 
 WAIT_MS = 60_000  # torch and the pretrained MiniLM load on a loaded 2-core machine
 SMALL = {"model.n_embd": 32, "model.n_head": 2, "model.n_layer": 1, "model.d_ff": 64, "model.block_size": 16,
@@ -76,6 +76,7 @@ def test_a_lecturers_demo_from_the_default_preset_to_the_pretrained_bert(open_wi
     qtbot.waitUntil(lambda: try_it.result is not None, timeout=WAIT_MS)
     assert {name for name, _ in try_it.probabilities} == {"first noun", "second noun"}
     assert "step 0" in try_it.nowTitle.text() and not try_it.nowImage.pixmap().isNull()
+    assert window.statusBar().currentMessage() != PREPARING  # the model is built: no stale "preparing"
 
     # Presentation mode on and off: the fonts and the plots' axes grow for the back row, then shrink back.
     normal = QApplication.font().pointSizeF()

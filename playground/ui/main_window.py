@@ -71,6 +71,7 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
+PREPARING = "Preparing the model and the data…"
 
 
 def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
@@ -547,7 +548,7 @@ class MainWindow(QMainWindow):
     def ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
             self.start_worker(TrainingWorker(self.spec, runs_root()))
-            self.statusBar().showMessage("Preparing the model and the data…")
+            self.statusBar().showMessage(PREPARING)
         return self.worker
 
     def workers(self) -> list[TrainingWorker]:
@@ -746,6 +747,8 @@ class MainWindow(QMainWindow):
         self.runTools.take(box)
         if box.device:
             self._set_device(box.device)
+            if self.statusBar().currentMessage() == PREPARING:  # the model is built (Try it builds one, trains none)
+                self.statusBar().clearMessage()
         if box.changes:
             self.loss.add_changes(box.changes)
         if box.metrics:
