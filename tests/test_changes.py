@@ -137,7 +137,7 @@ def test_a_damaged_changes_record_is_refused_in_one_line(tmp_path):
         read_changes(tmp_path)
     assert "\n" not in str(refused.value) and len(str(refused.value)) <= 300
     (tmp_path / CHANGES_FILE).write_text('[{"step": 3, "key": "train.lr", "old": 1, "new": NaN}]')
-    with pytest.raises(ChangesError, match="not a step, a setting"):
+    with pytest.raises(ChangesError, match="not a step, a live setting"):
         read_changes(tmp_path)
 
 

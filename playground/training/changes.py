@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 CHANGES_FILE = "changes.json"
 MAX_CHANGES_BYTES = 1_000_000  # a change is about 60 bytes
+DELETE_FIX = "delete it to resume without the changes after the checkpoint"
 MAX_VALUE = 65536  # no live setting goes higher (TrainSpec's batch size limit)
 # The settings a run can change without a reset, and the short name a marker on the loss curve gives each.
 LIVE_SETTINGS = {
@@ -77,22 +78,20 @@ def short_number(value: float) -> str:
     return f"{value:g}"
 
 
-def parse_changes(raw: object, source: str) -> list[SettingChange]:
-    """The changes in `raw` (a JSON list), checked: a whole step >= 0, a live setting, finite numbers.
-    `source` names where they came from in the message of a damaged record."""
+def parse_changes(raw: object, source: str, fix: str) -> list[SettingChange]:
+    """The changes in `raw` (a JSON list), checked: a whole step >= 0, a live setting, finite numbers. A damaged
+    record is refused with `source` (where it came from) and `fix` (what to do) in the message."""
     damaged = f"{source} is damaged"
     if not isinstance(raw, list):
-        raise ChangesError(f"{damaged}: its changes are not a list; delete it to resume without them")
+        raise ChangesError(f"{damaged}: its changes are not a list; {fix}")
     changes = []
     for item in raw:
         if not isinstance(item, dict) or set(item) != {"step", "key", "old", "new"}:
-            raise ChangesError(f"{damaged}: a change {elide(repr(item), 60)} is not {{step, key, old, new}}; "
-                               f"delete it to resume without them")
+            raise ChangesError(f"{damaged}: a change {elide(repr(item), 60)} is not {{step, key, old, new}}; {fix}")
         step, key, old, new = item["step"], item["key"], item["old"], item["new"]
         if not _whole(step) or key not in LIVE_SETTINGS or not (_number(old) and _number(new)):
-            raise ChangesError(f"{damaged}: the change {elide(repr(item), 50)} is not a step, a setting that can "
-                               f"change mid-run ({', '.join(LIVE_SETTINGS.values())}) and two numbers; delete it to "
-                               f"resume without them")
+            raise ChangesError(f"{damaged}: the change {elide(repr(item), 40)} is not a step, a live setting "
+                               f"({', '.join(LIVE_SETTINGS.values())}) and two numbers; {fix}")
         changes.append(SettingChange(step, key, old, new))
     return changes
 
@@ -114,9 +113,8 @@ def read_changes(run_dir: Path) -> list[SettingChange]:
     try:
         raw = json.loads(read_text(path, max_bytes=MAX_CHANGES_BYTES, what="changes record"))
     except (UnreadableFile, json.JSONDecodeError, RecursionError) as err:
-        raise ChangesError(f"{elide(path)} cannot be read ({elide(err, 80)}): delete it to resume without "
-                           f"the changes recorded after the checkpoint") from None
-    return sorted(parse_changes(raw, elide(path)), key=lambda change: change.step)
+        raise ChangesError(f"{elide(path, 60)} cannot be read ({elide(err, 80)}): {DELETE_FIX}") from None
+    return sorted(parse_changes(raw, elide(path, 60), DELETE_FIX), key=lambda change: change.step)
 
 
 def write_changes(run_dir: Path, changes: list[SettingChange]) -> None:

@@ -487,7 +487,8 @@ class TrainingSession:
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
         self._decay_end = int(_saved_number(saved.state, "lr_decay_end", self._decay_end, folder, above=0.0))
-        self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE))
+        self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE),
+                                     "use an earlier checkpoint")
 
     def _plan_replay(self, run_dir: Path) -> None:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
