@@ -8,8 +8,7 @@ from PySide6.QtCore import QPointF
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
 from playground.ui.attention_grid import CMAP, AttentionPanel, show_token, weight_colours
 from playground.ui.loss_panel import LossPanel
-from playground.ui.samples_panel import JOB_KEY, SamplesPanel
-from playground.ui.worker import Drained
+from playground.ui.samples_panel import SamplesPanel
 
 
 def metrics(step, loss, val=None, acc=None):
@@ -237,25 +236,3 @@ def test_samples_panel_shows_newest_first(qtbot):
     assert text.index("step 20") < text.index("step 10")
     assert "beautiful is better" in text
 
-
-def test_the_first_sample_comes_after_one_step_and_continues_the_prompt(qtbot):
-    from conftest import TINY_MODEL, TINY_TRAIN
-
-    from playground.core.spec import make_spec
-    from playground.training.session import TrainingSession
-    from playground.ui.samples_panel import PromptJob
-
-    spec = make_spec({"name": "tiny-zen", "model": {**TINY_MODEL, "family": "decoder", "n_layer": 1, "block_size": 16},
-                      "data": {"name": "zen"}, "train": {**TINY_TRAIN, "compile": "off"}})
-    session = TrainingSession(spec)
-    assert PromptJob("Beautiful ", sample_now=False)(session) is None and session.sample_prompt == "Beautiful "
-    samples = [e for e in session.run(2) if isinstance(e, SampleEvent)]
-    assert [(e.step, e.prompt) for e in samples] == [(1, "Beautiful ")] and len(samples[0].text) == 120
-    refused = PromptJob("Straße")(session)  # the Zen of Python has no ß: refused, and the samples keep their prompt
-    assert isinstance(refused, str) and "'ß'" in refused and session.sample_prompt == "Beautiful "
-    panel = SamplesPanel()
-    qtbot.addWidget(panel)
-    panel.take(Drained(samples=samples))
-    assert "Beautiful " in panel.text.toPlainText() and "continues “Beautiful ”" in panel.header.text()
-    panel.take(Drained(results={JOB_KEY: refused}))
-    assert not panel.status.isHidden() and "'ß'" in panel.status.text() and len(panel.samples) == 1

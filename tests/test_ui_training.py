@@ -308,3 +308,23 @@ def test_none_refcount_stays_stable_over_many_repaints(window, qtbot):
         window.loss.lossPlot.repaint()
     after = sys.getrefcount(None)
     assert abs(after - before) < 100, (before, after)
+
+
+@pytest.mark.slow
+def test_the_first_sample_comes_after_one_step_and_continues_the_prompt(qtbot):
+    from playground.training.events import SampleEvent
+    from playground.ui.samples_panel import JOB_KEY, PromptJob, SamplesPanel
+    from playground.ui.worker import Drained
+
+    session = TrainingSession(make_spec(TINY).updated({"train.max_steps": 10}))
+    assert PromptJob("Beautiful ", sample_now=False)(session) is None and session.sample_prompt == "Beautiful "
+    samples = [e for e in session.run(2) if isinstance(e, SampleEvent)]
+    assert [(e.step, e.prompt) for e in samples] == [(1, "Beautiful ")] and len(samples[0].text) == 120
+    refused = PromptJob("Straße")(session)  # the Zen of Python has no ß: refused, and the samples keep their prompt
+    assert isinstance(refused, str) and "'ß'" in refused and session.sample_prompt == "Beautiful "
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.take(Drained(samples=samples))
+    assert "Beautiful " in panel.text.toPlainText() and "continues “Beautiful ”" in panel.header.text()
+    panel.take(Drained(results={JOB_KEY: refused}))
+    assert not panel.status.isHidden() and "'ß'" in panel.status.text() and len(panel.samples) == 1
