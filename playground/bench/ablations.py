@@ -93,11 +93,10 @@ def _loss_with_setting_put_back(trained: Any, restored_spec: Any) -> float:
     return session.evaluate()[0]
 
 
-def measure(ablation: Ablation, seed: int | None = None) -> dict[str, float]:
+def measure(ablation: Ablation, ablated_spec: Any, restored_spec: Any) -> dict[str, float]:
     """Train both sides and return their validation losses (and the put-back loss where the row checks one)."""
     print(f"bench: ablation {ablation.preset} against {ablation.setting} put back ({ablation.steps} steps each)...",
           file=sys.stderr, flush=True)
-    ablated_spec, restored_spec = specs(ablation, seed)
     ablated = _trained(ablated_spec)
     figures = {"ablated_val_loss": ablated.evaluate()[0], "restored_val_loss": _trained(restored_spec).evaluate()[0]}
     if ablation.put_back is not None:
@@ -120,19 +119,19 @@ def judge(ablation: Ablation, figures: dict[str, float], seed: int) -> dict[str,
 def run_ablations(seed: int | None = None) -> list[dict[str, Any]]:
     rows = []
     for ablation in ABLATIONS:
-        seed_used = specs(ablation, seed)[0].train.seed
-        rows.append(judge(ablation, measure(ablation, seed), seed_used))
+        ablated, restored = specs(ablation, seed)
+        rows.append(judge(ablation, measure(ablation, ablated, restored), ablated.train.seed))
     return rows
 
 
 def describe(row: dict[str, Any]) -> str:
     """One printed line: the preset, what it is compared with, each loss against its target, PASS or FAIL."""
-    figures = [f"ablated {row['ablated_val_loss']:.3f} ({row['targets']['ablated_val_loss']})",
-               f"put back {row['restored_val_loss']:.3f} ({row['targets']['restored_val_loss']})"]
-    if "put_back_val_loss" in row:
-        figures.append(f"its weights with the setting put back {row['put_back_val_loss']:.3f} "
-                       f"({row['targets']['put_back_val_loss']})")
     value = str(row["restored_value"]).lower() if isinstance(row["restored_value"], bool) else row["restored_value"]
-    return (f"ablation {row['preset']:<28} vs {row['setting']}={value} (as in {row['original']}), "
-            f"{row['steps']} steps, seed {row['seed']}: validation loss {', '.join(figures)}: "
-            f"{'PASS' if row['passed'] else 'FAIL'}")
+    put_back = f"{row['setting']}={value}"
+    figures = [f"ablated {row['ablated_val_loss']:.3f} ({row['targets']['ablated_val_loss']})",
+               f"{put_back} {row['restored_val_loss']:.3f} ({row['targets']['restored_val_loss']})"]
+    if "put_back_val_loss" in row:
+        figures.append(f"the ablated weights under {put_back} {row['put_back_val_loss']:.3f} "
+                       f"({row['targets']['put_back_val_loss']})")
+    return (f"ablation {row['preset']:<28} vs {put_back} (as in {row['original']}), {row['steps']} steps, "
+            f"seed {row['seed']}: validation loss {', '.join(figures)}: {'PASS' if row['passed'] else 'FAIL'}")
