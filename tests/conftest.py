@@ -67,6 +67,24 @@ def open_window(qtbot, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def cpu_measured_once():
+    """This CPU's capability (bf16, attention paths), measured once for the whole run: a measurement takes ~1 s,
+    and the tests that isolate the capability cache would otherwise each measure again."""
+    from playground.training import device
+
+    return device.measure_cpu()
+
+
+@pytest.fixture
+def fresh_capability_cache(tmp_path, monkeypatch, cpu_measured_once):
+    """A capability cache of this test's own, with the process already holding the once-measured capability."""
+    from playground.training import device
+
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", cpu_measured_once)
+
+
+@pytest.fixture(scope="session")
 def tiny_session():
     """`tiny_session(family, data, options=None, **model)`: a TrainingSession on TINY_MODEL (fields overridable)."""
     from playground.core.spec import make_spec

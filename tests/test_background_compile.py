@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from playground.core.spec import make_spec
-from playground.training import device
 from playground.training.events import MetricsEvent, StatusEvent
 from playground.training.fastpath import choose
 from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep
@@ -27,9 +26,7 @@ TINY = {
 
 
 @pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(device, "_CAPABILITY", None)
+def _cache(fresh_capability_cache):
     saved = torch.get_num_threads()
     yield
     torch.set_num_threads(saved)

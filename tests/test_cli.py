@@ -1,7 +1,10 @@
-"""The CLI end to end on real presets, in a subprocess as a user would run it."""
+"""The CLI end to end on real presets: its `main` in this process, and in a process of its own where the process
+matters (the `playground` command, Ctrl-C)."""
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import os
 import signal
@@ -12,19 +15,34 @@ import time
 import numpy as np
 import pytest
 
+from playground.cli import main
+
 TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
         "--set", "model.d_ff=64", "--set", "train.eval_interval=5", "--set", "train.batch_size=8",
         "--device", "cpu"]
 
 
-def playground(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def playground(*args: str) -> subprocess.CompletedProcess:
+    """The command run by `main` in this process (torch loads once, not once a command): its exit code and what
+    it printed. `main` is all of the program but the process-wide opt-in, which `playground_process` covers."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's own refusals
+            code = exit_.code
+    return subprocess.CompletedProcess(["playground", *args], code, out.getvalue(), err.getvalue())
+
+
+def playground_process(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """The `playground` command as a user runs it, in a process of its own."""
     return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True,
                           timeout=timeout)
 
 
 @pytest.mark.slow
 def test_presets_lists_one_line_each():
-    result = playground("presets")
+    result = playground_process("presets")
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
     assert any(line.startswith("decoder-pydoc") for line in lines)
@@ -78,7 +96,7 @@ def test_ctrl_c_then_resume_draws_the_uninterrupted_curve(tmp_path):
     """Ctrl-C stops after the step it interrupts and saves it with the batch order and random states."""
     steps = ["encoder-reverse", "--steps", "200", *TINY, "--set", "model.dropout=0.1"]
     straight, cut = tmp_path / "straight", tmp_path / "cut"
-    assert playground("train", *steps, "--out", str(straight)).returncode == 0
+    assert playground_process("train", *steps, "--out", str(straight)).returncode == 0
     with open(tmp_path / "stderr.txt", "w") as stderr:
         run = subprocess.Popen([sys.executable, "-m", "playground", "train", *steps, "--out", str(cut)],
                                stdout=subprocess.DEVNULL, stderr=stderr)
@@ -91,7 +109,7 @@ def test_ctrl_c_then_resume_draws_the_uninterrupted_curve(tmp_path):
             run.kill()
     stopped_at = json.loads((cut / "checkpoint" / "state.json").read_text())["step"]
     assert 20 <= stopped_at < 200, "the run was not interrupted midway"
-    resumed = playground("resume", str(cut))
+    resumed = playground_process("resume", str(cut))
     assert resumed.returncode == 0, resumed.stderr
     expected = [float(r["train_loss"]) for r in _rows(straight)]
     got = [float(r["train_loss"]) for r in _rows(cut)]

@@ -19,11 +19,7 @@ from playground.training.events import MetricsEvent
 from playground.training.fastpath import choose
 from playground.training.session import TrainingSession
 
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(device, "_CAPABILITY", None)
+pytestmark = pytest.mark.usefixtures("fresh_capability_cache")
 
 
 def a_gpu(monkeypatch, name: str = "NVIDIA H200", bf16: bool = True) -> None:
