@@ -35,7 +35,8 @@ def losses(session: TrainingSession) -> list[float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_each_family_learns(case):
-    spec = make_spec(CASES[case]).updated({"train.max_steps": 120, "train.lr": 1e-2})
+    spec = make_spec(CASES[case]).updated({"train.max_steps": 120, "train.lr": 1e-2, "train.eval_interval": 1000,
+                                           "train.snapshot_interval": 1000, "train.sample_interval": 1000})
     curve = losses(TrainingSession(spec))
     assert len(curve) == 120
     assert np.mean(curve[-10:]) < 0.8 * np.mean(curve[:5]), curve
