@@ -1,6 +1,6 @@
 """Lessons in the window (issue 25): every built-in lesson played through its steps with the keys of a presenter's
 clicker, what each step shows checked on screen, leaving restores every control; a teacher makes a lesson with the
-editor and saves it into the preset."""
+editor and saves it into the preset, and a mistake in the file is one line."""
 
 import json
 
@@ -15,7 +15,7 @@ from playground.ui import main_window
 from playground.ui.lesson_bar import HIGHLIGHT, find_control, tab_widget, view_widget
 
 LESSON_FILES = sorted(PRESETS_DIR.glob("lesson-*.json"))
-WAIT_MS = 60_000  # a model built and a step trained on a loaded 2-core machine (the pretrained MiniLM the longest)
+WAIT_MS = 120_000  # torch imported, a model built and a step trained, on a 2-core machine other work loads
 TINY = {
     "name": "tiny-zen",
     "model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64, "block_size": 16},
@@ -67,7 +67,8 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert getattr(window.spec.model, key.removeprefix("model.")) == value, key
     assert window.worker is not None  # every step's views are of a model
     if step.train_until:
-        assert window.worker.step >= 1 and window.lessonBar.statusLabel.text() == f"trained to step {window.worker.step}"
+        assert window.worker.step == window.lessonBar.train_cap
+        assert window.lessonBar.statusLabel.text() == f"trained to step {window.worker.step}"
 
 
 @pytest.mark.slow
@@ -79,10 +80,12 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
     with qtbot.waitActive(window):  # a clicker's keys go to the active window
         window.activateWindow()
     window.inside.inputEdit.setFocus()  # a clicker's key works with the focus in a text box, too
-    window.lessonBar.train_cap = 1  # a lesson's model trains one step here, not hundreds
     assert len(LESSON_FILES) == 6
     for path in LESSON_FILES:
         spec = load_preset(path).updated({"train.device": "cpu"})
+        # A lesson's model trains one step here, not hundreds; the pretrained MiniLM none (a step, and the checkpoint
+        # its reset saves, take seconds): the other five lessons test the training.
+        window.lessonBar.train_cap = 0 if spec.model.pretrained else 1
         plain = spec.updated({"lesson": None})
         window.load_spec(plain, None)  # the same settings without the lesson: what leaving must give back
         assert not window.lessonBar.isVisible()
@@ -103,7 +106,7 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         assert not window.lessonBar.isVisible() and controls_state(window) == before, path.name
 
 
-def test_a_teacher_adds_states_as_steps_edits_reorders_and_saves_them_into_the_preset(open_window, qtbot, tmp_path,
+def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_preset(open_window, qtbot, tmp_path,
                                                                                    monkeypatch):
     window = open_window(make_spec(TINY))
     target = tmp_path / "my-lesson.json"
@@ -138,14 +141,12 @@ def test_a_teacher_adds_states_as_steps_edits_reorders_and_saves_them_into_the_p
     assert window.lessonBar.isVisible() and window.lessonBar.step == first  # playing the saved lesson
     assert not find_control(window, "ablations")[0].isVisibleTo(window) and highlighted(window, "model.n_head")
 
-
-def test_a_bad_lesson_in_a_users_file_is_one_line_naming_the_file_and_the_fix(open_window, tmp_path):
-    window = open_window(make_spec(TINY))
-    bad = make_spec(TINY).to_dict()
-    bad["lesson"] = {"title": "T", "steps": [{"text": "a", "tab": "graphs"}]}
-    path = tmp_path / "class.json"
-    path.write_text(json.dumps(bad))
-    assert not window.open_preset(str(path))
+    # The same file with a typo made by hand: one line naming the file, the step and the fix; the lesson plays on.
+    bad = json.loads(target.read_text())
+    bad["lesson"]["steps"][1]["tab"] = "graphs"
+    typo = tmp_path / "class.json"
+    typo.write_text(json.dumps(bad))
+    assert not window.open_preset(str(typo))
     message = window.config.messageLabel.text()
-    assert message.startswith("class.json: lesson step 1: tab: input should be 'attention'") and "\n" not in message
-    assert not window.lessonBar.isVisible()
+    assert message.startswith("class.json: lesson step 2: tab: input should be 'attention'") and "\n" not in message
+    assert window.lessonBar.isVisible() and window.spec.lesson == saved
