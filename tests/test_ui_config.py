@@ -316,15 +316,14 @@ def test_help_lists_keyboard_shortcuts(window, qtbot):
 @pytest.mark.slow
 def test_window_paints_before_pyqtgraph_and_torch_load(tmp_path):
     code = (
-        "import sys, time\n"
-        "t = time.perf_counter()\n"
+        "import sys\n"
         "from playground.ui.app import make_app\n"
         "app = make_app()\n"
         "from playground.core.presets import load_preset\n"
         "from playground.ui.main_window import MainWindow\n"
         "w = MainWindow(load_preset('decoder-pydoc'), views_after_paint=True)\n"
         "w.show(); w.repaint()\n"
-        "print('pyqtgraph' in sys.modules, 'torch' in sys.modules, round(time.perf_counter() - t, 3))\n"
+        "print('pyqtgraph' in sys.modules, 'torch' in sys.modules)\n"
         "for _ in range(100):  # the placeholder's paint, then its queued call that builds the views\n"
         "    app.processEvents()\n"
         "print('pyqtgraph' in sys.modules, 'torch' in sys.modules, w.lossPlot.isVisible())\n"
@@ -334,9 +333,7 @@ def test_window_paints_before_pyqtgraph_and_torch_load(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     painted, built = out.stdout.splitlines()
-    pyqtgraph, torch, seconds = painted.split()
-    assert (pyqtgraph, torch) == ("False", "False")
-    assert float(seconds) < 3.0  # ~0.4 s here; generous for a loaded CI machine
+    assert painted.split() == ["False", "False"]  # how soon it paints is the bench's figure (first paint)
     assert built.split() == ["True", "False", "True"]
 
 
