@@ -192,12 +192,17 @@ def clipped_widgets(window: MainWindow) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [DEFAULT_PRESET] + sorted(p.stem for p in PRESETS_DIR.glob("*.json")
                                                            if p.stem != DEFAULT_PRESET))
-def test_the_window_fits_a_1280_by_800_projector_without_clipping(open_window, name):
+def test_the_window_fits_a_1280_by_800_projector_without_clipping(open_window, qtbot, name):
     window = open_window(load_preset(name))
     window.resize(1280, 800)
     assert window.width() <= 1280  # the Head roles tab's one-line title and buttons row used to force 1329
     assert window.minimumSizeHint().width() <= 1200  # room left for the window frame
-    assert clipped_widgets(window) == []
+
+    def nothing_clipped() -> None:
+        assert clipped_widgets(window) == []
+
+    # A lesson preset's model reports its device meanwhile: a relabelled widget is laid out an event later.
+    qtbot.waitUntil(nothing_clipped, timeout=5000)
 
 
 @pytest.mark.slow
