@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
+import io
 import os
 import re
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from playground.cli import main
 from playground.core.presets import load_preset
 from playground.export import script as script_export
 from playground.export.script import ScriptExportError, check_scriptable, export_script
@@ -25,18 +28,15 @@ RUN_BARE = ("import runpy, sys\n"
             "    sys.modules[name] = None\n"
             "sys.argv = sys.argv[1:]\n"
             "runpy.run_path(sys.argv[0], run_name='__main__')\n")
-TINY_CLI = ["--steps", "60", "--set", "model.n_embd=32", "--set", "model.d_ff=64", "--set", "train.batch_size=16",
-            "--set", "train.eval_interval=20", "--set", "train.precision=fp32", "--set", "train.compile=off",
+TINY_CLI = ["--steps", "30", "--set", "model.n_embd=32", "--set", "model.d_ff=64", "--set", "train.batch_size=16",
+            "--set", "train.eval_interval=10", "--set", "train.precision=fp32", "--set", "train.compile=off",
             "--set", "train.device=cpu"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PLAYGROUND_COMPILE": "off"}
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
 
 
 def run_script(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = run(sys.executable, "-c", RUN_BARE, str(script), *args, cwd=script.parent)
+    """The exported script in a process of its own, where the playground and its libraries cannot be imported."""
+    done = subprocess.run([sys.executable, "-c", RUN_BARE, str(script), *args], cwd=script.parent,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return done
 
@@ -57,16 +57,18 @@ CURVES = {
 
 @pytest.fixture(scope="module", params=list(CURVES), ids=list(CURVES))
 def exported(request, tmp_path_factory) -> tuple[Path, Path]:
-    """(run folder, script): a small preset trained for 60 steps with `playground train`, then exported."""
+    """(run folder, script): a small preset trained for 30 steps (warm-up, decay, three validations) with
+    `playground train`, then exported: the commands' `main` in this process, the script's own process being what
+    these tests are about."""
     preset, changes = CURVES[request.param]
     root = tmp_path_factory.mktemp(request.param)
-    done = run(sys.executable, "-m", "playground", "train", preset, "--out", "run", *TINY_CLI, *changes, cwd=root)
-    assert done.returncode == 0, done.stderr[-2000:]
-    done = run(sys.executable, "-m", "playground", "export", "run", "--format", "script", "--out",
-               "train_mine.py", cwd=root)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "train_mine.safetensors" in done.stderr
-    return root / "run", root / "train_mine.py"
+    run_dir, script = root / "run", root / "train_mine.py"
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        assert main(["train", preset, "--out", str(run_dir), *TINY_CLI, *changes]) == 0, printed.getvalue()
+        assert main(["export", str(run_dir), "--format", "script", "--out", str(script)]) == 0, printed.getvalue()
+    assert "train_mine.safetensors" in printed.getvalue()
+    return run_dir, script
 
 
 @pytest.mark.slow
@@ -80,7 +82,7 @@ def test_script_trained_from_scratch_draws_the_runs_curve(exported):
         assert float(mine["lr"]) == pytest.approx(float(run_row["lr"]), rel=1e-5)
         assert float(mine["train_loss"]) == pytest.approx(float(run_row["train_loss"]), rel=1e-3), mine["step"]
     validated = [(mine, run_row) for mine, run_row in zip(theirs, ours) if run_row["val_loss"]]
-    assert [m["step"] for m, _ in validated] == ["20", "40", "60"]
+    assert [m["step"] for m, _ in validated] == ["10", "20", "30"]
     assert all(m["val_loss"] for m, _ in validated)
     final_mine, final_run = validated[-1]
     assert float(final_mine["val_loss"]) == pytest.approx(float(final_run["val_loss"]), rel=0.01)
@@ -198,17 +200,16 @@ def test_every_model_setting_is_one_the_script_writes():
 
 
 @pytest.mark.slow
-def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path):
+def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path, capsys):
     with pytest.raises(ScriptExportError, match="transformers") as refused:
         check_scriptable(load_preset("bert-pronoun"))
     assert "\n" not in str(refused.value) and len(str(refused.value)) <= 300
     run_dir = tiny_run(tmp_path, "decoder-reverse")
-    done = run(sys.executable, "-m", "playground", "export", str(run_dir), "--format", "script", "--out",
-               "mine.txt", cwd=tmp_path)
-    assert done.returncode == 2 and ".py" in done.stderr and "Traceback" not in done.stderr
-    done = run(sys.executable, "-m", "playground", "export", str(run_dir), "--from-scratch", "--out", "hf",
-               cwd=tmp_path)
-    assert done.returncode == 2 and "--format script" in done.stderr
+    assert main(["export", str(run_dir), "--format", "script", "--out", str(tmp_path / "mine.txt")]) == 2
+    refused_line = capsys.readouterr().err
+    assert ".py" in refused_line and refused_line.count("\n") == 1
+    assert main(["export", str(run_dir), "--from-scratch", "--out", str(tmp_path / "hf")]) == 2
+    assert "--format script" in capsys.readouterr().err
 
 
 @pytest.mark.slow
