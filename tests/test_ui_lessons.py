@@ -25,21 +25,28 @@ TINY = {
 }
 
 
+def colours(widget: QWidget | None) -> tuple | None:
+    """The background a widget paints, if it paints one, and whether its palette is its own."""
+    if widget is None:
+        return None
+    return (widget.autoFillBackground(), widget.palette().color(widget.backgroundRole()).name(),
+            widget.testAttribute(Qt.WidgetAttribute.WA_SetPalette))
+
+
 def controls_state(window: main_window.MainWindow) -> dict[str, tuple]:
-    """What the user sees of every control a lesson can name: shown, usable, and its (and its label's) style."""
+    """What the user sees of every control a lesson can name: shown, usable, and its (and its label's) colours."""
     state = {}
     for name in CONTROLS:
         widget, form = find_control(window, name)
         label = form.labelForField(widget) if form is not None else None
-        state[name] = (widget.isVisibleTo(window), widget.isEnabled(), widget.styleSheet(),
-                       label.styleSheet() if label is not None else None)
+        state[name] = (widget.isVisibleTo(window), widget.isEnabled(), colours(widget), colours(label))
     return state
 
 
 def highlighted(window: main_window.MainWindow, name: str) -> bool:
     widget, form = find_control(window, name)
     target: QWidget = (form.labelForField(widget) if form is not None else None) or widget
-    return HIGHLIGHT in target.styleSheet()
+    return target.autoFillBackground() and target.palette().color(target.backgroundRole()) == HIGHLIGHT
 
 
 def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> None:

@@ -12,7 +12,8 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
@@ -22,10 +23,13 @@ if TYPE_CHECKING:
     from playground.ui.main_window import MainWindow
     from playground.ui.worker import TrainingWorker
 
-HIGHLIGHT = "background-color: #ffd54f; color: #202020; border-radius: 3px;"  # a marker pen's yellow, light or dark
+# Colours through palettes, not style sheets: a widget with a style sheet keeps its font when presentation mode
+# enlarges the application's. A marker pen's yellow and the bar's pale yellow, with dark text in a dark theme too.
+HIGHLIGHT = QColor("#ffd54f")
+BAR_COLOUR = QColor("#fff8e1")
+TEXT_COLOUR = QColor("#202020")
+TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
-BAR_STYLE = ("#lessonBar { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 4px; } "
-             "#lessonBar QLabel { color: #202020; }")  # dark text on the pale yellow in a dark theme too
 
 
 def _ablation(spec: Any, key: str) -> Any:
@@ -39,7 +43,8 @@ class LessonBar(QFrame):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.setObjectName("lessonBar")
-        self.setStyleSheet(BAR_STYLE)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        _paint(self, BAR_COLOUR)
         self.window = window
         self.lesson: Lesson | None = None
         self.index = 0
@@ -48,7 +53,7 @@ class LessonBar(QFrame):
         # What the shown step hid (with its form row), locked and highlighted (with its style before), to put back.
         self._hidden: dict[QWidget, QFormLayout | None] = {}
         self._locked: set[QWidget] = set()
-        self._styles: dict[QWidget, str] = {}
+        self._highlighted: dict[QWidget, tuple[QPalette | None, bool]] = {}  # palette (None: inherited), filled
         self._training: tuple[TrainingWorker, int] | None = None  # (worker, the step it trains to)
         self.editor: LessonEditor | None = None
 
@@ -85,12 +90,23 @@ class LessonBar(QFrame):
         layout.addLayout(text, 1)
         layout.addLayout(buttons)
 
+        self._scale_text()
         self._poll = QTimer(self)
         self._poll.setInterval(TRAIN_POLL_MS)
         self._poll.timeout.connect(self._follow_training)
         self._make_actions()
         window.config.sigControlsSynced.connect(self._apply_controls)
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode or a zoom: the text follows
+            self._scale_text()
+
+    def _scale_text(self) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
+        self.textLabel.setFont(font)
 
     def _button(self, text: str, name: str, tip: str, slot: Any) -> QPushButton:
         button = QPushButton(text, self)
@@ -186,7 +202,7 @@ class LessonBar(QFrame):
         assert self.lesson is not None
         self.counterLabel.setText(f"<b>{html.escape(self.lesson.title)}</b> · step {self.index + 1} of "
                                   f"{len(self.lesson.steps)}")
-        self.textLabel.setText(f"<div style='font-size: large'>{step.text}</div>")  # larger, and zooms with the rest
+        self.textLabel.setText(step.text)
         self.backButton.setEnabled(self.index > 0)
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
 
@@ -286,17 +302,20 @@ class LessonBar(QFrame):
         for name in step.highlighted:
             widget, form = find_control(self.window, name)
             target = (form.labelForField(widget) if form is not None else None) or widget
-            self._styles.setdefault(target, target.styleSheet())
-            target.setStyleSheet(_highlighted(target))
+            if target not in self._highlighted:
+                own = target.palette() if target.testAttribute(Qt.WidgetAttribute.WA_SetPalette) else None
+                self._highlighted[target] = (own, target.autoFillBackground())
+            _paint(target, HIGHLIGHT)
 
     def _restore_controls(self) -> None:
         for widget, form in self._hidden.items():
             _set_visible(widget, form, True)
         for widget in self._locked:
             widget.setEnabled(True)
-        for widget, style in self._styles.items():
-            widget.setStyleSheet(style)
-        self._hidden, self._locked, self._styles = {}, set(), {}
+        for widget, (palette, filled) in self._highlighted.items():
+            widget.setPalette(palette if palette is not None else QPalette())  # an empty palette: inherit again
+            widget.setAutoFillBackground(filled)
+        self._hidden, self._locked, self._highlighted = {}, set(), {}
 
     # ----- making a lesson ----------------------------------------------------------------------
     def edit(self, add_state: bool = False) -> LessonEditor:
@@ -372,9 +391,11 @@ def _set_visible(widget: QWidget, form: QFormLayout | None, visible: bool) -> No
         widget.setVisible(visible)
 
 
-def _highlighted(widget: QWidget) -> str:
-    if isinstance(widget, QGroupBox):  # a styled group box places its title only when told where
-        return (f"QGroupBox {{ {HIGHLIGHT} margin-top: 1.4em; padding-top: 2px; }} "
-                f"QGroupBox::title {{ subcontrol-origin: margin; left: 4px; }}")
-    return HIGHLIGHT
-
+def _paint(widget: QWidget, colour: QColor) -> None:
+    """`widget` (and the text of its children) on `colour`."""
+    palette = widget.palette()
+    palette.setColor(widget.backgroundRole(), colour)  # Window for a label, Button for a check box
+    palette.setColor(widget.foregroundRole(), TEXT_COLOUR)
+    palette.setColor(QPalette.ColorRole.WindowText, TEXT_COLOUR)  # the labels inside a group or the bar
+    widget.setPalette(palette)
+    widget.setAutoFillBackground(True)
