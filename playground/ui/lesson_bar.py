@@ -45,12 +45,12 @@ class LessonBar(QFrame):
         self.setObjectName("lessonBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         _paint(self, BAR_COLOUR)
-        self.window = window
+        self.main = window  # (not `self.window`: that is QWidget.window())
         self.lesson: Lesson | None = None
         self.index = 0
         self.train_cap: int | None = None
         self._base: dict[str, Any] = {}  # the ablations as the lesson found them (a step's settings go back to them)
-        # What the shown step hid (with its form row), locked and highlighted (with its style before), to put back.
+        # What the shown step hid (with its form row), locked and highlighted (with its palette before), to put back.
         self._hidden: dict[QWidget, QFormLayout | None] = {}
         self._locked: set[QWidget] = set()
         self._highlighted: dict[QWidget, tuple[QPalette | None, bool]] = {}  # palette (None: inherited), filled
@@ -117,7 +117,7 @@ class LessonBar(QFrame):
         return button
 
     def _make_actions(self) -> None:
-        A, menu = self.window.make_action, self.window.lessonMenu
+        A, menu = self.main.make_action, self.main.lessonMenu
         self.playAction = A("&Play the Preset's Lesson", None, self.play, "lessonPlayAction",
                             "Start the lesson this preset carries, from its first step.")
         self.nextAction = A("&Next Step", "PgDown", self.next, "lessonNextAction", "Next lesson step (a clicker's key)")
@@ -154,13 +154,13 @@ class LessonBar(QFrame):
             self.start(spec.lesson)
 
     def play(self) -> None:
-        if self.window.spec.lesson is not None:
-            self.start(self.window.spec.lesson)
+        if self.main.spec.lesson is not None:
+            self.start(self.main.spec.lesson)
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()
         self.lesson = lesson
-        self._base = {key: _ablation(self.window.spec, key) for key in ABLATION_VALUES}
+        self._base = {key: _ablation(self.main.spec, key) for key in ABLATION_VALUES}
         self.show()
         self.go(index)
 
@@ -178,9 +178,9 @@ class LessonBar(QFrame):
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         step = self.lesson.steps[self.index]
         self._restore_controls()
-        self.window.config.set_spec(self.window.spec)  # spec-driven rows and locks again; then this step's own
+        self.main.config.set_spec(self.main.spec)  # spec-driven rows and locks again; then this step's own
         self._apply_settings()
-        self.window.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
+        self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step)
         self._train(step)
         self._show_text(step)
@@ -194,7 +194,7 @@ class LessonBar(QFrame):
         self._poll.stop()
         self._restore_controls()
         if was_playing:
-            self.window.config.set_spec(self.window.spec)
+            self.main.config.set_spec(self.main.spec)
         self.hide()
         self._update_actions()
 
@@ -207,10 +207,10 @@ class LessonBar(QFrame):
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
 
     def _update_actions(self) -> None:
-        self.playAction.setEnabled(self.window.spec.lesson is not None)
+        self.playAction.setEnabled(self.main.spec.lesson is not None)
         for action in (self.nextAction, self.backAction, self.leaveAction):
             action.setEnabled(self.playing)
-        self.editAction.setEnabled(self.window.spec.lesson is not None)
+        self.editAction.setEnabled(self.main.spec.lesson is not None)
 
     # ----- a step's parts -----------------------------------------------------------------------
     def _apply_settings(self) -> None:
@@ -218,13 +218,13 @@ class LessonBar(QFrame):
         the model as the same control would."""
         assert self.lesson is not None
         wanted = self.lesson.settings_at(self.index, self._base)
-        spec = self.window.spec
+        spec = self.main.spec
         changes = {key: value for key, value in wanted.items() if _ablation(spec, key) != value}
         if changes:
-            self.window.config.apply(changes, "Lesson: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()))
+            self.main.config.apply(changes, "Lesson: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()))
 
     def _show_views(self, step: LessonStep) -> None:
-        window = self.window
+        window = self.main
         tab = step.shown_tab
         if tab is not None:
             widget = tab_widget(window, tab)
@@ -252,7 +252,7 @@ class LessonBar(QFrame):
         self.statusLabel.setText("")
         if step.train_until is None:
             return
-        window = self.window
+        window = self.main
         worker = window.ensure_worker()
         asked = self._training[1] if self._training and self._training[0] is worker else 0
         already = max(worker.step, asked)
@@ -272,7 +272,7 @@ class LessonBar(QFrame):
 
     def _follow_training(self) -> None:
         """The training status beside the step counter; at the target, Try it asks the trained model again."""
-        if self._training is None or self._training[0] is not self.window.worker:
+        if self._training is None or self._training[0] is not self.main.worker:
             self._poll.stop()  # the run was reset or replaced: nothing to follow
             return
         worker, target = self._training
@@ -283,7 +283,7 @@ class LessonBar(QFrame):
         self.statusLabel.setText(f"trained to step {worker.step:,}")
         step = self.step
         if step is not None and step.shown_tab == "try_it" and step.probe is not None:
-            self.window.runTools.tryIt.predict()  # "now", next to "before fine-tuning"
+            self.main.runTools.tryIt.predict()  # "now", next to "before fine-tuning"
 
     # ----- controls -----------------------------------------------------------------------------
     def _apply_controls(self) -> None:
@@ -292,15 +292,15 @@ class LessonBar(QFrame):
         if step is None:
             return
         for name in step.hidden:
-            widget, form = find_control(self.window, name)
+            widget, form = find_control(self.main, name)
             _set_visible(widget, form, False)
             self._hidden[widget] = form
         for name in step.locked:
-            widget, _form = find_control(self.window, name)
+            widget, _form = find_control(self.main, name)
             widget.setEnabled(False)
             self._locked.add(widget)
         for name in step.highlighted:
-            widget, form = find_control(self.window, name)
+            widget, form = find_control(self.main, name)
             target = (form.labelForField(widget) if form is not None else None) or widget
             if target not in self._highlighted:
                 own = target.palette() if target.testAttribute(Qt.WidgetAttribute.WA_SetPalette) else None
@@ -323,8 +323,8 @@ class LessonBar(QFrame):
         step when `add_state`; its Save puts the lesson into the spec and saves the preset."""
         from playground.ui.lesson_editor import LessonEditor
 
-        spec = self.window.spec
-        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.window), self.window)
+        spec = self.main.spec
+        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.main), self.main)
         if add_state:
             self.editor.add_state(after=self.index if self.playing else None)
         self.editor.sigSave.connect(self.save_lesson)
@@ -333,7 +333,7 @@ class LessonBar(QFrame):
 
     def save_lesson(self, lesson: Lesson, index: int = 0) -> bool:
         """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`."""
-        window = self.window
+        window = self.main
         window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
         saved = window.save()
         window.setWindowModified(window.is_modified())

@@ -215,6 +215,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+S", "Save the preset as a new file"),
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
+    ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
+    ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
     ("Ctrl+Q", "Quit"),
