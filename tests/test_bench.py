@@ -102,17 +102,20 @@ def test_utilisation_is_the_matmul_floor_against_both_step_times():
 @pytest.mark.slow
 def test_learning_reports_first_loss_point_and_target_with_a_cold_and_a_warm_cache(tmp_path, monkeypatch, capsys):
     """`playground bench --learning`'s row: two fresh processes (an empty compile cache, then the one it filled),
-    each timing launch -> model built -> first loss point -> target."""
-    from playground.bench.run import learning, print_table
+    each timing launch -> model built -> first loss point -> target; then the textbook loop's in a third."""
+    from playground.bench.run import print_table
+    from playground.bench.to_target import learning
 
     monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
     row = learning("encoder-reverse", "val_accuracy", 2.0, True, limit_s=1.0)  # an accuracy of 2 is never reached
-    for kind in ("cold", "warm"):
+    for kind in ("cold", "warm", "reference"):
         run = row[kind]
         assert run["built_after_launch_s"] > 0 and run["first_loss_after_build_s"] > 0
         assert not run["reached"] and run["time_to_target_s"] is None and run["steps"] >= 1
         assert run["path"].startswith("CPU (")
+    assert row["reference"]["same_start_share"] == 1.0 and row["time_to_target_ratio"] is None
     print_table({"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "omp_wait_policy": "",
                              "gomp_spincount": ""}, "learning": [row]})
     printed = capsys.readouterr().out
     assert "encoder-reverse" in printed and "cold cache: first loss point" in printed and "NOT reached" in printed
+    assert "textbook loop: first loss point" in printed

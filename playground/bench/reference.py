@@ -19,7 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.core.spec import RunSpec
-from playground.data.base import IGNORE_INDEX, Batch, DataInfo
+from playground.data.base import IGNORE_INDEX, Batch, DataInfo, Dataset
+from playground.models.decoder import GPT2_EPS
+from playground.models.encoder import BERT_EPS
+from playground.models.vit import VIT_EPS
 
 
 class Attention(nn.Module):
@@ -43,10 +46,10 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, C: int, n_head: int, d_ff: int, causal: bool, post_ln: bool, gelu: str) -> None:
+    def __init__(self, C: int, n_head: int, d_ff: int, causal: bool, post_ln: bool, gelu: str, eps: float) -> None:
         super().__init__()
         self.post_ln = post_ln
-        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.ln1, self.ln2 = nn.LayerNorm(C, eps=eps), nn.LayerNorm(C, eps=eps)
         self.attn = Attention(C, n_head, causal)
         self.mlp = nn.Sequential(nn.Linear(C, d_ff), nn.GELU(approximate=gelu), nn.Linear(d_ff, C))
 
@@ -74,13 +77,16 @@ class TextbookTransformer(nn.Module):
             self.tok = nn.Embedding(info.vocab_size, C)
             n_positions = m.block_size
         self.pos = nn.Parameter(torch.zeros(n_positions, C))
-        self.emb_ln = nn.LayerNorm(C) if m.family == "encoder" else nn.Identity()
+        # BERT's token-type embedding: every token is segment A, so its first row is added everywhere
+        self.segment = nn.Embedding(2, C) if m.family == "encoder" else None
+        eps = {"decoder": GPT2_EPS, "encoder": BERT_EPS, "vit": VIT_EPS}[m.family]
+        self.emb_ln = nn.LayerNorm(C, eps=eps) if m.family == "encoder" else nn.Identity()
         post_ln = m.family == "encoder"
         gelu = "tanh" if m.family == "decoder" else "none"
         self.blocks = nn.ModuleList(
-            Block(C, m.n_head, m.d_ff, m.family == "decoder", post_ln, gelu) for _ in range(m.n_layer)
+            Block(C, m.n_head, m.d_ff, m.family == "decoder", post_ln, gelu, eps) for _ in range(m.n_layer)
         )
-        self.ln_f = nn.Identity() if post_ln else nn.LayerNorm(C)
+        self.ln_f = nn.Identity() if post_ln else nn.LayerNorm(C, eps=eps)
         n_out = info.vocab_size if info.task in ("lm", "mlm") else info.n_classes
         self.head = nn.Linear(C, n_out, bias=m.family != "decoder")
         if m.family == "decoder":
@@ -102,7 +108,10 @@ class TextbookTransformer(nn.Module):
             h = torch.cat([self.cls.expand(h.shape[0], -1, -1), h], dim=1)
         else:
             h = self.tok(x)
-        h = self.emb_ln(h + self.pos[: h.shape[1]])
+        h = h + self.pos[: h.shape[1]]
+        if self.segment is not None:
+            h = h + self.segment.weight[0]
+        h = self.emb_ln(h)
         for block in self.blocks:
             h = block(h, mask)
         h = self.ln_f(h)
@@ -113,7 +122,8 @@ class TextbookTransformer(nn.Module):
 
 # reference parameter name -> the playground model's (models/*.py); the decoder's head is tied to tok_emb
 _PLAYGROUND_NAMES = [
-    (r"^pos$", "pos_emb.weight"), (r"^tok\.", "tok_emb."), (r"^cls$", "cls_token"), (r"^patch\.", "patch_emb.proj."),
+    (r"^pos$", "pos_emb.weight"), (r"^tok\.", "tok_emb."), (r"^cls$", "cls_token"), (r"^segment\.", "type_emb."),
+    (r"^patch\.", "patch_emb.proj."),
     (r"^emb_ln\.", "emb_norm."), (r"\.ln1\.", ".norm1."), (r"\.ln2\.", ".norm2."), (r"\.mlp\.0\.", ".ffn.fc1."),
     (r"\.mlp\.2\.", ".ffn.fc2."), (r"^ln_f\.", "norm_f."), (r"^head\.", "classifier."),
 ]
@@ -159,8 +169,7 @@ class ReferenceTrainer:
         return copied / total
 
     def loss(self, batch: Batch) -> torch.Tensor:
-        logits = self.model(batch.x, batch.mask)
-        return F.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
+        return _cross_entropy(self.model(batch.x, batch.mask), batch)
 
     def train_step(self, batch: Batch) -> float:
         self.model.train()
@@ -176,6 +185,24 @@ class ReferenceTrainer:
         return loss.item()
 
     @torch.no_grad()
-    def evaluate(self, batches: list[Batch]) -> float:
+    def evaluate(self, batches: list[Batch]) -> tuple[float, float | None]:
+        """The mean validation loss and the accuracy over the scored targets, as TrainingSession.evaluate counts."""
         self.model.eval()
-        return sum(self.loss(b).item() for b in batches) / len(batches)
+        loss = correct = counted = 0.0
+        for batch in batches:
+            logits = self.model(batch.x, batch.mask)
+            loss += _cross_entropy(logits, batch).item()
+            scored = batch.y != IGNORE_INDEX
+            correct += (logits.argmax(-1)[scored] == batch.y[scored]).sum().item()
+            counted += scored.sum().item()
+        return loss / len(batches), correct / counted if counted else None
+
+
+def _cross_entropy(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
+    return F.cross_entropy(logits.flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
+
+
+def validation_batches(dataset: Dataset, spec: RunSpec) -> list[Batch]:
+    """The batches TrainingSession.evaluate scores, in its order (its generator is seeded with seed + 1)."""
+    generator = torch.Generator().manual_seed(spec.train.seed + 1)
+    return [dataset.batch("val", spec.train.batch_size, generator) for _ in range(spec.train.eval_batches)]

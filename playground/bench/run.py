@@ -5,8 +5,9 @@
                                      contention, threads
     playground bench                 all families at the preset and a larger shape, the window, memory
     playground bench --learning      each family's default preset to its learning target, cold and warm compile
-                                     cache: time to the first loss point and to the target; then each ablation's
-                                     preset against the piece put back (ablations.py)
+                                     cache, against the textbook loop: time to the first loss point and to the
+                                     target (to_target.py); then each ablation's preset against the piece put back
+                                     (ablations.py)
     playground bench --learning ablations   the ablations only (~3-5 min on 2 cores)
 
 Every ratio is measured in one run with its two sides alternated (A B A B), so machine noise cancels;
@@ -79,6 +80,8 @@ def cmd_bench(args: Any) -> int:
     if args.learning:
         result = {"machine": machine()}
         if args.learning in ("all", "presets"):
+            from playground.bench.to_target import learning
+
             result["learning"] = [learning(*row, limit_s=args.time_limit) for row in LEARNING]
         if args.learning in ("all", "ablations"):
             from playground.bench.ablations import run_ablations
@@ -185,7 +188,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     import torch
 
     from playground.bench.hardware import utilisation
-    from playground.bench.reference import ReferenceTrainer
+    from playground.bench.reference import ReferenceTrainer, validation_batches
     from playground.core.estimates import flops_per_step
 
     total = warm + rounds * k
@@ -226,9 +229,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         ref_steps(k)
         ref_times.append((time.perf_counter() - t) / k)
     pg_val, _, _ = session.evaluate()
-    val_gen = torch.Generator().manual_seed(spec.train.seed + 1)  # session.evaluate's batches
-    val_batches = [session.dataset.batch("val", spec.train.batch_size, val_gen) for _ in range(spec.train.eval_batches)]
-    ref_val = reference.evaluate(val_batches)
+    ref_val, _ = reference.evaluate(validation_batches(session.dataset, spec))
     pg, ref = statistics.median(pg_times), statistics.median(ref_times)
     rounds_ratios = [r / p for p, r in zip(pg_times, ref_times)]
     peak = _peak(session)
@@ -443,55 +444,6 @@ def window_figures() -> dict[str, Any]:
     return result
 
 
-def learning(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
-    """The preset trained as the user would (`playground train`: its own path, a fresh process) until `what`
-    reaches `target` or `limit_s` passes: first with an empty compile cache (cold), then again with the cache the
-    first run filled (warm)."""
-    import tempfile
-
-    print(f"bench: learning {preset} (cold and warm compile cache)...", file=sys.stderr, flush=True)
-    runs = {}
-    with tempfile.TemporaryDirectory(prefix="playground-bench-inductor-") as cache:
-        for kind in ("cold", "warm"):
-            env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, "PLAYGROUND_BENCH_LAUNCHED": repr(time.time())}
-            args = [preset, what, repr(target), "higher" if higher else "lower", repr(limit_s)]
-            out = subprocess.run([sys.executable, "-m", "playground.bench.run", "learn", *args], capture_output=True,
-                                 text=True, env=env, timeout=limit_s + 600)
-            lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH-JSON ")]
-            if not lines:
-                raise RuntimeError(f"the learning run of {preset} failed: {out.stderr.strip()[-600:]}")
-            runs[kind] = json.loads(lines[-1][len("BENCH-JSON "):])
-    return {"preset": preset, "metric": what, "target": target, **runs}
-
-
-def learning_run(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
-    """One learning run in this process (the child of `learning`): times from launch, from the model being built
-    to the first loss point, and to the target."""
-    from playground.core.presets import load_preset
-    from playground.training.events import MetricsEvent
-
-    launched = float(os.environ.get("PLAYGROUND_BENCH_LAUNCHED", time.time()))
-    session = _session(load_preset(preset))
-    built = time.perf_counter()
-    built_after_launch = time.time() - launched
-    first, best, reached_at, reached_step = None, None, None, None
-    for event in session.run():
-        if isinstance(event, MetricsEvent) and first is None:
-            first = time.perf_counter() - built
-        if isinstance(event, MetricsEvent) and getattr(event, what) is not None:
-            value = getattr(event, what)
-            best = value if best is None else (max(best, value) if higher else min(best, value))
-            if (value >= target) if higher else (value < target):
-                reached_at, reached_step = time.perf_counter() - built + built_after_launch, event.step
-                break
-        if time.perf_counter() - built > limit_s:
-            break
-    return {"built_after_launch_s": built_after_launch, "first_loss_after_build_s": first,
-            "time_to_target_s": reached_at, "reached": reached_at is not None,
-            "steps": reached_step if reached_step else session.step, "best": best,
-            "compile_s": session._step_fn.compile_seconds, "path": _path(session)}
-
-
 # ----- output ----------------------------------------------------------------------------------------
 def print_table(result: dict[str, Any]) -> None:
     m = result["machine"]
@@ -539,27 +491,14 @@ def print_table(result: dict[str, Any]) -> None:
                   f"p50 {w['timer_gap_p50_ms']:.0f} / p99 {w['timer_gap_p99_ms']:.0f} / max {w['timer_gap_max_ms']:.0f} ms")
         else:
             print(f"window: {w.get('note')}")
-    for row in result.get("learning", []):
-        for kind in ("cold", "warm"):
-            run = row[kind]
-            status = (f"in {run['time_to_target_s']:.0f} s from launch ({run['steps']} steps)" if run["reached"]
-                      else f"NOT reached in {run['steps']} steps")
-            best = run["best"] if run["best"] is not None else math.nan
-            first = run["first_loss_after_build_s"] if run["first_loss_after_build_s"] is not None else math.nan
-            print(f"learning {row['preset']:<18} {kind} cache: first loss point {first:.2f} s after the model was "
-                  f"built ({run['built_after_launch_s']:.1f} s after launch); {row['metric']} target {row['target']}: "
-                  f"{status}; best {best:.3f}; {run['path']}")
+    if result.get("learning"):
+        from playground.bench.to_target import describe as describe_learning
+
+        for row in result["learning"]:
+            print("\n".join(describe_learning(row)))
     if result.get("ablations"):
         from playground.bench.ablations import describe
 
         for row in result["ablations"]:
             print(describe(row))
 
-
-if __name__ == "__main__":  # `learning`'s child: python -m playground.bench.run learn PRESET METRIC TARGET lower|higher S
-    from playground.training.fastpath.process import configure_process
-
-    configure_process()  # as `playground train` does, before torch loads
-    _, _, name, metric, goal, direction, seconds = sys.argv
-    figures = learning_run(name, metric, float(goal), direction == "higher", float(seconds))
-    print("BENCH-JSON " + json.dumps(figures, default=float), flush=True)

@@ -1,0 +1,63 @@
+"""`playground bench --learning presets`: the textbook loop's run to the target sees what the playground's sees
+(to_target.py), checked in this process on a tiny encoder (no timing checks)."""
+
+import time
+
+import pytest
+
+from playground.bench.to_target import Target, describe, learning_row, playground_run, reference_run, schedule
+from playground.core.presets import load_preset
+
+TINY = {"model.n_layer": 1, "model.n_head": 2, "model.n_embd": 32, "model.d_ff": 64, "train.batch_size": 4,
+        "train.precision": "fp32", "train.compile": "off", "train.max_steps": 5,
+        "train.warmup_steps": 2, "train.eval_interval": 1, "train.eval_batches": 1}
+NEVER = Target("val_accuracy", 2.0, higher=True)  # an accuracy of 2 is never reached: both sides train every step
+
+
+@pytest.fixture(scope="module")
+def runs():
+    import torch
+
+    spec = load_preset("encoder-reverse").updated(TINY)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model's steps wait on a second thread's barrier when the machine is busy
+    try:
+        ours = playground_run(spec, NEVER, limit_s=600, launched=time.time())
+        theirs = reference_run(spec, schedule(spec).__getitem__, NEVER, limit_s=600, launched=time.time())
+    finally:
+        torch.set_num_threads(threads)
+    return ours, theirs
+
+
+def test_the_reference_starts_from_the_playground_weights_and_learns_from_the_same_batches(runs):
+    ours, theirs = runs
+    assert theirs["same_start_share"] == 1.0  # every reference weight copied
+    # An evaluation after every step: equal validation losses at each step mean the same weights after each
+    # step, so the same start, batches and learning rates.
+    assert [e[0] for e in ours["evaluations"]] == [e[0] for e in theirs["evaluations"]] == [1, 2, 3, 4, 5]
+    assert [e[1] for e in ours["evaluations"]] == pytest.approx([e[1] for e in theirs["evaluations"]], rel=1e-4)
+    assert [e[2] for e in ours["evaluations"]] == pytest.approx([e[2] for e in theirs["evaluations"]], abs=1e-6)
+    assert ours["evaluations"][-1][1] < ours["evaluations"][0][1]  # it learned: not two untouched models
+    for run in (ours, theirs):
+        assert not run["reached"] and run["time_to_target_s"] is None and run["steps"] == 5
+        assert run["first_loss_after_build_s"] > 0 and run["seconds_per_step"] > 0 and run["best"] < 1
+    assert theirs["path"].endswith("textbook loop") and ours["path"].startswith("CPU (")
+
+
+def test_the_row_compares_the_times_to_the_target(runs):
+    ours, theirs = runs
+    missed = learning_row("encoder-reverse", NEVER, {"cold": ours, "warm": ours, "reference": theirs})
+    assert missed["reference"] is theirs and missed["cold"] is ours  # the existing fields stay
+    assert missed["time_to_target_ratio"] is None and missed["time_to_target_warm_ratio"] is None
+    assert 0 <= missed["val_loss_curve_max_diff_ratio"] < 1e-4
+    lines = describe(missed)
+    assert "cold cache: first loss point" in lines[0] and "textbook loop: first loss point" in lines[2]
+    assert "reference not reached" in lines[3] and "sooner" not in lines[3]
+
+    def reached(run, seconds):
+        return {**run, "reached": True, "time_to_target_s": seconds}
+
+    met = learning_row("encoder-reverse", NEVER, {"cold": reached(ours, 80.0), "warm": reached(ours, 60.0),
+                                                 "reference": reached(theirs, 120.0)})
+    assert met["time_to_target_ratio"] == pytest.approx(1.5) and met["time_to_target_warm_ratio"] == pytest.approx(2)
+    assert "playground 80 s (cold) / 60 s (warm) / reference 120 s: 1.5x sooner (cold), 2.0x (warm)" in describe(met)[3]
