@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,9 @@ from transformers import (
     pipeline,
 )
 
+from playground.cli import main
 from playground.core.presets import load_preset
-from playground.export import ExportError, export_run, import_bert_folder
+from playground.export import ExportError, ExportResult, export_run, import_bert_folder
 from playground.export import hf as hf_export
 from playground.training.checkpoint import PICKLE_SUFFIXES
 from playground.training.session import TrainingSession
@@ -48,6 +50,25 @@ def trained_run(tmp_path: Path, preset: str, **changes) -> tuple[Path, TrainingS
     return run_dir, session
 
 
+Exported = Callable[[str], tuple[TrainingSession, ExportResult]]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    """`exported(preset)`: (session, export) of the preset trained as `trained_run` does and exported to a
+    transformers folder, once for this module: the tests read the session and the folder, none changes them."""
+    done: dict[str, tuple[TrainingSession, ExportResult]] = {}
+
+    def get(preset: str) -> tuple[TrainingSession, ExportResult]:
+        if preset not in done:
+            root = tmp_path_factory.mktemp(preset)
+            run_dir, session = trained_run(root, preset)
+            done[preset] = session, export_run(run_dir, root / "hf")
+        return done[preset]
+
+    return get
+
+
 CASES = [
     # preset, Auto class, expected architecture, text to tokenize (None: images)
     ("decoder-pydoc", AutoModelForCausalLM, "GPT2LMHeadModel", "Return the list of items.\n"),
@@ -61,10 +82,9 @@ CASES = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("preset", "auto", "architecture", "text"), CASES, ids=[c[0] for c in CASES])
-def test_export_loads_in_transformers_with_the_same_logits(tmp_path, preset, auto, architecture, text):
-    run_dir, session = trained_run(tmp_path, preset)
-    out = tmp_path / "hf"
-    result = export_run(run_dir, out)
+def test_export_loads_in_transformers_with_the_same_logits(exported, preset, auto, architecture, text):
+    session, result = exported(preset)
+    out = result.folder
     assert result.architecture == architecture
     assert {"config.json", "model.safetensors"} <= set(result.files)
     assert not [p for p in out.iterdir() if p.suffix in PICKLE_SUFFIXES], "weights are only ever safetensors"
@@ -139,10 +159,9 @@ def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch
 
 @pytest.mark.slow
 @pytest.mark.parametrize("preset", ["encoder-mlm-pydoc", "encoder-sentiment"])
-def test_exported_bert_folder_imports_back_into_our_encoder(tmp_path, preset):
-    run_dir, session = trained_run(tmp_path, preset)
-    export_run(run_dir, tmp_path / "hf")
-    imported = import_bert_folder(tmp_path / "hf", session.info, session.spec.model).eval()
+def test_exported_bert_folder_imports_back_into_our_encoder(exported, preset):
+    session, result = exported(preset)
+    imported = import_bert_folder(result.folder, session.info, session.spec.model).eval()
     batch = session.dataset.batch("val", 4, torch.Generator().manual_seed(1))
     with torch.no_grad():
         torch.testing.assert_close(imported(batch.x, batch.mask).logits, session.model.eval()(batch.x, batch.mask).logits,
@@ -150,13 +169,11 @@ def test_exported_bert_folder_imports_back_into_our_encoder(tmp_path, preset):
 
 
 @pytest.mark.slow
-def test_export_command(tmp_path):
+def test_export_command(tmp_path, capsys):
     run_dir, _ = trained_run(tmp_path, "decoder-reverse")
     out = tmp_path / "exported"
-    done = subprocess.run([sys.executable, "-m", "playground", "export", str(run_dir), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "GPT2LMHeadModel" in done.stderr
+    assert main(["export", str(run_dir), "--out", str(out)]) == 0  # the command's main, in this process
+    assert "GPT2LMHeadModel" in capsys.readouterr().err
     assert (out / "config.json").exists() and (out / "tokenizer.json").exists()
     model = AutoModelForCausalLM.from_pretrained(str(out))
     block = load_preset("decoder-reverse").model.block_size
@@ -168,30 +185,24 @@ def test_export_command(tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    refused = subprocess.run([sys.executable, "-m", "playground", "export", str(empty), "--out", str(tmp_path / "x")],
-                             capture_output=True, text=True, timeout=120)
-    assert refused.returncode == 2
-    assert "has no checkpoint" in refused.stderr and "Traceback" not in refused.stderr
+    capsys.readouterr()  # transformers' loading bar
+    assert main(["export", str(empty), "--out", str(tmp_path / "x")]) == 2
+    refused = capsys.readouterr().err
+    assert "has no checkpoint" in refused and refused.count("\n") == 1
 
 
 # ----- in the pipeline a user reaches for, with ordinary input ---------------------------------------
 OUTSIDE = "\tcafé"  # a tab and an accented letter: in none of the character vocabularies
 
 
-def exported(tmp_path: Path, preset: str) -> tuple[TrainingSession, Path]:
-    run_dir, session = trained_run(tmp_path, preset)
-    out = tmp_path / "hf"
-    export_run(run_dir, out)
-    return session, out
-
-
 @pytest.mark.slow
-def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(tmp_path):
-    session, out = exported(tmp_path, "decoder-pydoc")
+def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(exported):
+    session, result = exported("decoder-pydoc")
+    out = result.folder
     pipe = pipeline("text-generation", model=str(out))
     prompt = "Return the" + OUTSIDE
-    text = pipe(prompt, max_new_tokens=200, do_sample=False)[0]["generated_text"]
-    assert text.startswith(prompt) and len(text) == len(prompt) + 200  # one character a token, none skipped
+    text = pipe(prompt, max_new_tokens=100, do_sample=False)[0]["generated_text"]  # context: 64
+    assert text.startswith(prompt) and len(text) == len(prompt) + 100  # one character a token, none skipped
 
     ids = pipe.tokenizer(prompt)["input_ids"]
     assert ids == session.dataset.encode(prompt.replace("\t", " ").replace("é", " "))  # unknown: a space
@@ -204,8 +215,9 @@ def test_text_generation_runs_past_the_context_and_is_greedy_sample_within_it(tm
 
 
 @pytest.mark.slow
-def test_fill_mask_with_characters_outside_the_vocabulary(tmp_path):
-    session, out = exported(tmp_path, "encoder-mlm-pydoc")
+def test_fill_mask_with_characters_outside_the_vocabulary(exported):
+    session, result = exported("encoder-mlm-pydoc")
+    out = result.folder
     pipe = pipeline("fill-mask", model=str(out))
     text = "Return the [MASK]ist." + OUTSIDE
     guesses = pipe(text, top_k=3)
@@ -218,8 +230,9 @@ def test_fill_mask_with_characters_outside_the_vocabulary(tmp_path):
 
 
 @pytest.mark.slow
-def test_text_classification_names_the_class(tmp_path):
-    session, out = exported(tmp_path, "encoder-sentiment")
+def test_text_classification_names_the_class(exported):
+    session, result = exported("encoder-sentiment")
+    out = result.folder
     pipe = pipeline("text-classification", model=str(out))
     text = "The movie was great" + OUTSIDE  # "café" is an unknown word: [UNK]
     answer = pipe(text, top_k=None)
@@ -230,8 +243,9 @@ def test_text_classification_names_the_class(tmp_path):
 
 
 @pytest.mark.slow
-def test_token_classification_names_the_symbols(tmp_path):
-    session, out = exported(tmp_path, "encoder-reverse")
+def test_token_classification_names_the_symbols(exported):
+    session, result = exported("encoder-reverse")
+    out = result.folder
     pipe = pipeline("token-classification", model=str(out))
     text = "3 1 4" + OUTSIDE  # blanks between symbols are skipped, as the playground does
     tags = pipe(text)
@@ -246,8 +260,9 @@ def test_token_classification_names_the_symbols(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("preset", ["vit-digits", "vit-shapes"])
-def test_image_classification_on_colour_and_grey_files(tmp_path, preset):
-    session, out = exported(tmp_path, preset)
+def test_image_classification_on_colour_and_grey_files(exported, tmp_path, preset):
+    session, result = exported(preset)
+    out = result.folder
     pipe = pipeline("image-classification", model=str(out))
     rng = np.random.default_rng(0)
     size = session.spec.model.image_size
