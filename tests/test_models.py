@@ -314,7 +314,7 @@ def test_each_family_overfits_one_batch(name: str) -> None:
         return F.cross_entropy(logits.reshape(-1, n_out), y.reshape(-1), ignore_index=-100)
 
     first = loss_now().item()
-    for _ in range(100):
+    for _ in range(60):  # the slowest family is below 0.01x its first loss by then: 10x margin
         opt.zero_grad()
         loss = loss_now()
         loss.backward()
