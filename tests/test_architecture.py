@@ -15,15 +15,31 @@ CORE_MODULES = sorted(
 )
 
 
-@pytest.mark.slow
-def test_core_imports_no_qt():
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+@pytest.fixture(scope="module")
+def imports_in_a_fresh_process() -> subprocess.CompletedProcess[str]:
+    """One fresh interpreter (one torch import, not two) that imports every core module and prints the Qt modules
+    that loaded, then imports each module with no other playground module loaded and prints 'ok'."""
+    modules = sorted(_module_name(p) for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
     code = ("import importlib, sys\n"
             f"for name in {CORE_MODULES!r}: importlib.import_module(name)\n"
             "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))\n"
-            "print(len(qt)); print(qt[:5])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines()[0] == "0", out.stdout
+            "print(len(qt)); print(qt[:5], flush=True)\n"
+            f"for name in {modules!r}:\n"
+            "    for loaded in [m for m in sys.modules if m == 'playground' or m.startswith('playground.')]:\n"
+            "        del sys.modules[loaded]\n"
+            "    importlib.import_module(name)\n"
+            "print('ok', len(sys.modules))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_core_imports_no_qt(imports_in_a_fresh_process):
+    out = imports_in_a_fresh_process
+    assert out.stdout.splitlines()[:1] == ["0"], (out.stdout, out.stderr[-2000:])
     assert len(CORE_MODULES) > 30  # the walk really found the package
 
 
@@ -47,10 +63,6 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
     return names & modules
 
 
-def _module_name(path: Path) -> str:
-    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
-
-
 @pytest.mark.slow
 def test_no_module_imports_itself_through_others():
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
@@ -70,15 +82,8 @@ def test_no_module_imports_itself_through_others():
 
 
 @pytest.mark.slow
-def test_every_module_imports_on_its_own():
+def test_every_module_imports_on_its_own(imports_in_a_fresh_process):
     # Each module imported in a process where no other playground module is loaded yet: none relies on another
     # having been imported first.
-    modules = sorted(_module_name(p) for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
-    code = ("import importlib, sys\n"
-            f"for name in {modules!r}:\n"
-            "    for loaded in [m for m in sys.modules if m == 'playground' or m.startswith('playground.')]:\n"
-            "        del sys.modules[loaded]\n"
-            "    importlib.import_module(name)\n"
-            "print('ok', len(sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0 and out.stdout.startswith("ok"), out.stderr[-2000:]
+    out = imports_in_a_fresh_process
+    assert out.returncode == 0 and "\nok " in out.stdout, out.stderr[-2000:]
