@@ -10,18 +10,57 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStatusBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
+    from playground.core.spec import RunSpec
+    from playground.ui.config_panel import ConfigPanel
+    from playground.ui.inside_attention import InsideAttentionPanel
     from playground.ui.lesson_editor import LessonEditor
-    from playground.ui.main_window import MainWindow
+    from playground.ui.run_tools import RunTools
     from playground.ui.worker import TrainingWorker
+
+
+class Host(Protocol):
+    """What the lesson bar needs of the main window: its public members, so neither module imports the other."""
+
+    spec: RunSpec
+    worker: TrainingWorker | None
+    config: ConfigPanel
+    tabs: QTabWidget
+    inside: InsideAttentionPanel
+    runTools: RunTools
+    attention: QWidget
+    samples: QWidget
+    architecture: QWidget
+    lessonMenu: QMenu
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 - QMainWindow's
+    def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
+    def ensure_worker(self) -> TrainingWorker: ...
+    def save(self) -> bool: ...
+    def is_modified(self) -> bool: ...
+    def setWindowModified(self, modified: bool) -> None: ...  # noqa: N802 - QWidget's
 
 # Colours through palettes, not style sheets: a widget with a style sheet keeps its font when presentation mode
 # enlarges the application's. A marker pen's yellow and the bar's pale yellow, with dark text in a dark theme too.
@@ -40,8 +79,8 @@ class LessonBar(QFrame):
     """Plays `window.spec.lesson`. `train_cap`: no lesson step trains the model past this step (tests scale the
     lessons' training down with it); None trains as the lesson says."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: Host) -> None:
+        super().__init__(window)  # type: ignore[arg-type] - the window is a QMainWindow
         self.setObjectName("lessonBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         _paint(self, BAR_COLOUR)
@@ -341,7 +380,7 @@ class LessonBar(QFrame):
         return saved
 
 
-def tab_widget(window: MainWindow, name: str) -> QWidget:
+def tab_widget(window: Host, name: str) -> QWidget:
     """The centre tab a lesson names."""
     tools = window.runTools
     return {"attention": window.attention, "samples": window.samples, "inside": window.inside,
@@ -349,14 +388,14 @@ def tab_widget(window: MainWindow, name: str) -> QWidget:
             "runs": tools.runs}[name]
 
 
-def view_widget(window: MainWindow, name: str) -> QWidget:
+def view_widget(window: Host, name: str) -> QWidget:
     """The Inside attention view a lesson names."""
     inside = window.inside
     return {"steps": inside.steps, "head_view": inside.headView, "roles": inside.roles, "vit": inside.vit,
             "embeddings": inside.embeddings}[name]
 
 
-def find_control(window: MainWindow, name: str) -> tuple[QWidget, QFormLayout | None]:
+def find_control(window: Host, name: str) -> tuple[QWidget, QFormLayout | None]:
     """A settings group (by its title) or the widget of a dotted setting, with the form row it sits in."""
     config = window.config
     if name in GROUPS:
@@ -366,7 +405,7 @@ def find_control(window: MainWindow, name: str) -> tuple[QWidget, QFormLayout | 
     return widget, form if isinstance(form, QFormLayout) else None
 
 
-def capture_step(window: MainWindow) -> LessonStep:
+def capture_step(window: Host) -> LessonStep:
     """The window's state as a lesson step: tab, view, the input typed, layer and head, the ablations, and the
     training step the model is at."""
     tab = next(name for name in TABS if tab_widget(window, name) is window.tabs.currentWidget())
