@@ -52,7 +52,7 @@ def test_the_row_compares_the_times_to_the_target(runs):
     assert 0 <= missed["val_loss_curve_max_diff_ratio"] < 1e-4
     lines = describe(missed)
     assert "cold cache: first loss point" in lines[0] and "textbook loop: first loss point" in lines[2]
-    assert "reference not reached" in lines[3] and "sooner" not in lines[3]
+    assert "reference not reached in" in lines[3] and "sooner" not in lines[3]
 
     def reached(run, seconds):
         return {**run, "reached": True, "time_to_target_s": seconds}
@@ -60,4 +60,12 @@ def test_the_row_compares_the_times_to_the_target(runs):
     met = learning_row("encoder-reverse", NEVER, {"cold": reached(ours, 80.0), "warm": reached(ours, 60.0),
                                                  "reference": reached(theirs, 120.0)})
     assert met["time_to_target_ratio"] == pytest.approx(1.5) and met["time_to_target_warm_ratio"] == pytest.approx(2)
-    assert "playground 80 s (cold) / 60 s (warm) / reference 120 s: 1.5x sooner (cold), 2.0x (warm)" in describe(met)[3]
+    assert "playground 80 s (cold) / 60 s (warm) / reference 120 s: 1.5x sooner (cold), 2.0x sooner (warm)" in describe(met)[3]
+    slower = learning_row("encoder-reverse", NEVER, {"cold": reached(ours, 30.0), "warm": reached(ours, 19.0),
+                                                    "reference": reached(theirs, 19.0)})
+    assert describe(slower)[3].endswith("reference 19 s: 1.6x later (cold), 1.0x sooner (warm); "
+                                        "validation losses at most 0.00 % apart (cold / reference)")
+    only_ours = learning_row("encoder-reverse", NEVER, {"cold": reached(ours, 80.0), "warm": reached(ours, 60.0),
+                                                       "reference": {**theirs, "stopped_after_launch_s": 160.0}})
+    assert only_ours["time_to_target_ratio"] is None  # a lower bound is not a measured ratio
+    assert "reference not reached in 160 s: over 2.0x sooner (cold)" in describe(only_ours)[3]
