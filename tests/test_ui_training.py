@@ -328,3 +328,28 @@ def test_the_first_sample_comes_after_one_step_and_continues_the_prompt(qtbot):
     assert "Beautiful " in panel.text.toPlainText() and "continues “Beautiful ”" in panel.header.text()
     panel.take(Drained(results={JOB_KEY: refused}))
     assert not panel.status.isHidden() and "'ß'" in panel.status.text() and len(panel.samples) == 1
+
+
+def test_the_warm_up_and_the_worker_load_torch_one_at_a_time(monkeypatch):
+    """Play pressed while the warm-up imports torch: two imports at once were handed half-loaded modules."""
+    import threading
+    from types import SimpleNamespace
+
+    inside, most = [], []
+    lock = threading.Lock()
+
+    def slow_import(name: str) -> None:
+        with lock:
+            inside.append(name)
+            most.append(len(inside))
+        time.sleep(0.05)
+        with lock:
+            inside.remove(name)
+
+    monkeypatch.setattr(worker_module, "importlib", SimpleNamespace(import_module=slow_import))
+    threads = [threading.Thread(target=worker_module.load_training) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(most) == 4 and max(most) == 1

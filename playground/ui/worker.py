@@ -13,6 +13,7 @@ torch is imported here, inside the thread, so the window paints before torch loa
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import traceback
@@ -252,6 +253,7 @@ class TrainingWorker(QThread):
 
     def _train(self) -> None:
         """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
+        load_training()
         from playground.recorder import RunRecorder
         from playground.training.runs import CHECKPOINT_DIR, new_run_dir, write_run_info
         from playground.training.session import TrainingSession
@@ -342,6 +344,17 @@ class TrainingWorker(QThread):
                 self.buffer.put(change)
 
 
+_LOADING = threading.Lock()
+
+
+def load_training() -> None:
+    """Import torch, the session and the recorder, one thread at a time: two threads importing torch at once (Play
+    pressed while the warm-up loads it) can each be handed the other's half-loaded module and fail."""
+    with _LOADING:
+        for module in ("playground.recorder", "playground.training.session"):
+            importlib.import_module(module)
+
+
 class Warmup(QThread):
     """Imports torch and the session after the window is up, and finds out which device training will use."""
 
@@ -353,7 +366,7 @@ class Warmup(QThread):
 
     def run(self) -> None:
         try:
-            import playground.training.session  # noqa: F401 - loads torch, models and data now, not at Play
+            load_training()  # torch, models and data now, not at Play
             from playground.training.fastpath.choose import place
 
             self.device = place(self.spec.train).description
