@@ -1,6 +1,6 @@
 """Screenshots of the "Inside attention" and "Architecture" tabs after some real training.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots_attention.py [--steps-scale 1.0] [--out resources/screenshots]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots_attention.py [--steps-scale 1.0] [--size 1280x720] [--out DIR]
 
 Writes steps.png, head-view.png, roles.png, embeddings.png and architecture.png (an encoder learning to
 reverse a sequence) and vit-attention.png (a ViT on the digits). Settings and run folders go to a
@@ -12,31 +12,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-from shots import SCREENSHOTS, pump, scratch_app
+from shots import parse_shot_args, pump, scratch_app
 
 FAST = {"train.snapshot_interval": 10, "train.eval_interval": 50, "train.device": "cpu"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps-scale", type=float, default=1.0, help="multiply the training steps (0.1 = quick look)")
-    args = parser.parse_args()
+    args = parse_shot_args(parser)
     app = scratch_app()
 
     from playground.core.presets import load_preset
     from playground.ui.main_window import MainWindow
-
-    args.out.mkdir(parents=True, exist_ok=True)
 
     def spin(seconds: float) -> None:
         pump(app, seconds)
 
     def trained(preset: str, steps: int) -> MainWindow:
         window = MainWindow(load_preset(preset).updated(FAST))
-        window.resize(1280, 860)
+        window.resize(*args.size)
         window.show()
         window.centreSplitter.setSizes([220, 640])  # the loss plot small, the tab large
         window.tabs.setCurrentWidget(window.inside)

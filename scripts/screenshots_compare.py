@@ -14,12 +14,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox
-from shots import SCREENSHOTS, pump, scratch_app, wait_until
-
-SIZE = (1280, 720)
+from shots import parse_shot_args, pump, scratch_app, wait_until
 
 
-def shot_compare(app, out: Path, steps: int) -> Path:
+def shot_compare(app, out: Path, size: tuple[int, int], steps: int) -> Path:
     from playground.core.presets import load_preset
     from playground.ui.main_window import MainWindow
 
@@ -27,7 +25,7 @@ def shot_compare(app, out: Path, steps: int) -> Path:
     window.show()
     window.compareAction.trigger()
     compare = window.compareWindow
-    compare.resize(*SIZE)
+    compare.resize(*size)
     positions = compare.findChild(QComboBox, "positionsCombo")
     positions.setCurrentIndex(positions.findData("none"))
     positions.activated.emit(positions.currentIndex())
@@ -43,12 +41,10 @@ def shot_compare(app, out: Path, steps: int) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps", type=int, default=400, help="steps A and B train before the shot")
-    args = parser.parse_args()
+    args = parse_shot_args(parser)
     app = scratch_app()
-    args.out.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {shot_compare(app, args.out, args.steps)}", file=sys.stderr)
+    print(f"wrote {shot_compare(app, args.out, args.size, args.steps)}", file=sys.stderr)
     return 0
 
 

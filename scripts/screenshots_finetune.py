@@ -1,9 +1,9 @@
 """Screenshots of fine-tuning and of the Runs tab: resources/screenshots/finetune.png and runs.png.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots_finetune.py [--steps 100] [--only finetune|runs]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots_finetune.py [--steps 100] [--only finetune|runs] [--size WxH]
 
 finetune: fine-tunes the bert-pronoun preset (pretrained MiniLM) for --steps steps in the window, asks
-"Try it" about the lecture's sentence and grabs the 1280x800 window on that tab (prediction, the head view
+"Try it" about the lecture's sentence and grabs the window (1280x720 unless --size) on that tab (prediction, the head view
 of "it" before and now, the heads that changed most). runs: trains three tiny encoder runs with different
 learning rates in a temporary runs folder and grabs the Runs tab with all three curves overlaid.
 Settings and run folders go to a temporary folder, never the user's.
@@ -16,16 +16,16 @@ import sys
 import time
 from pathlib import Path
 
-from shots import SCREENSHOTS, SIZE, pump, scratch_app, wait_until
+from shots import parse_shot_args, pump, scratch_app, wait_until
 
 
-def shot_finetune(app, out: Path, steps: int) -> Path:
+def shot_finetune(app, out: Path, size: tuple[int, int], steps: int) -> Path:
     from playground.core.presets import load_preset
     from playground.ui.main_window import MainWindow
 
     spec = load_preset("bert-pronoun").updated({"train.eval_interval": 10, "train.snapshot_interval": 10})
     window = MainWindow(spec)
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     window.centreSplitter.setSizes([230, 530])
     window.play()
@@ -64,14 +64,14 @@ def _tiny_run(root: Path, lr: float, steps: int) -> Path:
     return folder
 
 
-def shot_runs(app, out: Path, steps: int) -> Path:
+def shot_runs(app, out: Path, size: tuple[int, int], steps: int) -> Path:
     from playground.core.presets import load_preset
     from playground.ui.main_window import MainWindow
     from playground.ui.settings import runs_root
 
     folders = [_tiny_run(runs_root(), lr, steps) for lr in (3e-4, 2e-3, 1e-2)]
     window = MainWindow(load_preset("encoder-sentiment"))
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     window.centreSplitter.setSizes([380, 380])
     panel = window.runTools.runs
@@ -87,17 +87,15 @@ def shot_runs(app, out: Path, steps: int) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
     parser.add_argument("--steps", type=int, default=100, help="fine-tuning steps before the finetune shot")
     parser.add_argument("--only", choices=("finetune", "runs"), action="append")
-    args = parser.parse_args()
+    args = parse_shot_args(parser)
     app = scratch_app()
-    args.out.mkdir(parents=True, exist_ok=True)
     for name in args.only or ("finetune", "runs"):
         if name == "finetune":
-            path = shot_finetune(app, args.out, args.steps)
+            path = shot_finetune(app, args.out, args.size, args.steps)
         else:
-            path = shot_runs(app, args.out, 200)
+            path = shot_runs(app, args.out, args.size, 200)
         print(f"wrote {path}", file=sys.stderr)
     return 0
 

@@ -13,9 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from shots import SCREENSHOTS, pump, scratch_app, wait_until
+from shots import parse_shot_args, pump, scratch_app, wait_until
 
-SIZE = (1280, 720)
 CHANGES = ((150, "train.lr", 3e-3), (300, "model.dropout", 0.3))  # (after step, setting, new value)
 END = 450
 
@@ -26,7 +25,7 @@ def move_slider(window, key: str, value: float) -> None:
     control.slider.setValue(control.choices().index(value))
 
 
-def shot_midrun(app, out: Path) -> Path:
+def shot_midrun(app, out: Path, size: tuple[int, int]) -> Path:
     from playground.core.presets import load_preset
     from playground.ui import main_window
     from playground.ui.main_window import MainWindow
@@ -37,7 +36,7 @@ def shot_midrun(app, out: Path) -> Path:
         "train.lr": 3e-4, "train.max_steps": 600, "train.warmup_steps": 20,
         "train.eval_interval": 25, "train.snapshot_interval": 50})
     window = MainWindow(spec)
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     window.play()
     for step, key, value in CHANGES:
@@ -54,11 +53,9 @@ def shot_midrun(app, out: Path) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
-    args = parser.parse_args()
+    args = parse_shot_args(parser)
     app = scratch_app()
-    args.out.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {shot_midrun(app, args.out)}", file=sys.stderr)
+    print(f"wrote {shot_midrun(app, args.out, args.size)}", file=sys.stderr)
     return 0
 
 

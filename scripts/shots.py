@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
@@ -11,7 +12,28 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "resources" / "screenshots"
-SIZE = (1280, 800)
+SIZE = (1280, 720)  # a projector's: the README's images, in SCREENSHOTS itself; other sizes get a folder of their own
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r}: write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    return width, height
+
+
+def parse_shot_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The script's options plus --size WxH and --out; args.out is the folder to write to, created."""
+    parser.add_argument("--size", type=_size, default=SIZE, metavar="WxH", help="the window's size (default 1280x720)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the folder to write to (default resources/screenshots, or resources/screenshots/WxH "
+                             "for another size)")
+    args = parser.parse_args()
+    width, height = args.size
+    args.out = args.out or (SCREENSHOTS if args.size == SIZE else SCREENSHOTS / f"{width}x{height}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
 
 
 def scratch_app() -> Any:
