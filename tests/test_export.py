@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -56,17 +57,16 @@ Exported = Callable[[str], tuple[TrainingSession, ExportResult]]
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     """`exported(preset)`: (session, export) of the preset trained as `trained_run` does and exported to a
-    transformers folder, once for this module: the tests read the session and the folder, none changes them."""
-    done: dict[str, tuple[TrainingSession, ExportResult]] = {}
+    transformers folder, once for this module in any test order: the tests read the session and the folder, none
+    changes them."""
 
-    def get(preset: str) -> tuple[TrainingSession, ExportResult]:
-        if preset not in done:
-            root = tmp_path_factory.mktemp(preset)
-            run_dir, session = trained_run(root, preset)
-            done[preset] = session, export_run(run_dir, root / "hf")
-        return done[preset]
+    @functools.cache
+    def export(preset: str) -> tuple[TrainingSession, ExportResult]:
+        root = tmp_path_factory.mktemp(preset)
+        run_dir, session = trained_run(root, preset)
+        return session, export_run(run_dir, root / "hf")
 
-    return get
+    return export
 
 
 CASES = [

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import functools
 import io
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,25 +57,31 @@ CURVES = {
 }
 
 
-@pytest.fixture(scope="module", params=list(CURVES), ids=list(CURVES))
-def exported(request, tmp_path_factory) -> tuple[Path, Path]:
-    """(run folder, script): a small preset trained for 30 steps (warm-up, decay, three validations) with
-    `playground train`, then exported: the commands' `main` in this process, the script's own process being what
-    these tests are about."""
-    preset, changes = CURVES[request.param]
-    root = tmp_path_factory.mktemp(request.param)
-    run_dir, script = root / "run", root / "train_mine.py"
-    printed = io.StringIO()
-    with contextlib.redirect_stderr(printed):
-        assert main(["train", preset, "--out", str(run_dir), *TINY_CLI, *changes]) == 0, printed.getvalue()
-        assert main(["export", str(run_dir), "--format", "script", "--out", str(script)]) == 0, printed.getvalue()
-    assert "train_mine.safetensors" in printed.getvalue()
-    return run_dir, script
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Callable[[str], tuple[Path, Path]]:
+    """`exported(curve)`: (run folder, script), the curve's preset trained for 30 steps (warm-up, decay, three
+    validations) with `playground train`, then exported; once for this module in any test order. The commands'
+    `main` runs in this process: the script's own process is what these tests are about."""
+
+    @functools.cache
+    def export(curve: str) -> tuple[Path, Path]:
+        preset, changes = CURVES[curve]
+        root = tmp_path_factory.mktemp(curve)
+        run_dir, script = root / "run", root / "train_mine.py"
+        printed = io.StringIO()
+        with contextlib.redirect_stderr(printed):
+            assert main(["train", preset, "--out", str(run_dir), *TINY_CLI, *changes]) == 0, printed.getvalue()
+            assert main(["export", str(run_dir), "--format", "script", "--out", str(script)]) == 0, printed.getvalue()
+        assert "train_mine.safetensors" in printed.getvalue()
+        return run_dir, script
+
+    return export
 
 
 @pytest.mark.slow
-def test_script_trained_from_scratch_draws_the_runs_curve(exported):
-    run_dir, script = exported
+@pytest.mark.parametrize("curve", list(CURVES))
+def test_script_trained_from_scratch_draws_the_runs_curve(exported, curve):
+    run_dir, script = exported(curve)
     run_script(script, "--from-scratch", "--metrics", "curve.csv")
     ours = read_metrics(run_dir / "metrics.csv")
     theirs = read_metrics(script.parent / "curve.csv")
@@ -90,8 +98,9 @@ def test_script_trained_from_scratch_draws_the_runs_curve(exported):
 
 
 @pytest.mark.slow
-def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_loss(exported):
-    run_dir, script = exported
+@pytest.mark.parametrize("curve", list(CURVES))
+def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_loss(exported, curve):
+    run_dir, script = exported(curve)
     printed = run_script(script).stdout
     found = re.search(r"val loss (\d+\.\d+)", printed)
     assert found, printed
@@ -100,8 +109,9 @@ def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_l
 
 
 @pytest.mark.slow
-def test_script_imports_only_torch_numpy_and_the_standard_library(exported):
-    _, script = exported
+@pytest.mark.parametrize("curve", list(CURVES))
+def test_script_imports_only_torch_numpy_and_the_standard_library(exported, curve):
+    _, script = exported(curve)
     tree = ast.parse(script.read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
