@@ -189,6 +189,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
 
     from playground.bench.hardware import utilisation
     from playground.bench.reference import ReferenceTrainer, validation_batches
+    from playground.bench.to_target import training_path
     from playground.core.estimates import flops_per_step
 
     total = warm + rounds * k
@@ -237,7 +238,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
         "family": family, "shape": shape, "preset": spec.name,
         "model": f"{spec.model.n_layer}x{spec.model.n_head}x{spec.model.n_embd} T={spec.model.seq_len} "
                  f"B={spec.train.batch_size}",
-        "path": _path(session),
+        "path": training_path(session),
         "unit": session.info.unit, "steps": session.step,
         "playground_per_s": units / pg, "reference_per_s": units / ref, "reference_threads": plain,
         "threads": policy.describe() if policy else ours,
@@ -269,11 +270,6 @@ def _peak(session: Any) -> Any:
 def _policy(session: Any) -> Any:
     """The compiled CPU step's adaptive thread policy (None for the eager step or a fixed count)."""
     return getattr(session._step_fn, "threads", None)
-
-
-def _path(session: Any) -> str:
-    """What the session trains on, as the table's path column: device, precision, attention, compiled or not."""
-    return session.device_description() + (", compiled" if session._step_fn.compiled else "")
 
 
 def _cores() -> int:

@@ -139,9 +139,13 @@ def _evaluation(val_loss: float | None, val_accuracy: float | None) -> Evaluatio
     return None if val_loss is None else {"val_loss": val_loss, "val_accuracy": val_accuracy}
 
 
+def training_path(session: Any) -> str:
+    """What the session trains on, as the table's path column: device, precision, attention, compiled or not."""
+    return session.device_description() + (", compiled" if session._step_fn.compiled else "")
+
+
 def playground_run(spec: Any, target: Target, limit_s: float, launched: float) -> dict[str, Any]:
     """The preset trained as `playground train` trains it (its own path), from the session's events."""
-    from playground.bench.run import _path
     from playground.training.events import MetricsEvent
     from playground.training.session import TrainingSession
 
@@ -149,7 +153,7 @@ def playground_run(spec: Any, target: Target, limit_s: float, launched: float) -
     points = ((event.step, _evaluation(event.val_loss, event.val_accuracy)) for event in session.run()
               if isinstance(event, MetricsEvent))
     return {**follow(points, target, limit_s, launched), "compile_s": session._step_fn.compile_seconds,
-            "path": _path(session)}
+            "path": training_path(session)}
 
 
 def reference_run(spec: Any, lr_at: Callable[[int], float], target: Target, limit_s: float,
