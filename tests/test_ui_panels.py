@@ -236,3 +236,15 @@ def test_samples_panel_shows_newest_first(qtbot):
     assert text.index("step 20") < text.index("step 10")
     assert "beautiful is better" in text
 
+
+
+def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
+    """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 170)
+    panel.show()
+    panel.add_metrics([metrics(1, 3.0), metrics(2, 2.9, val=3.1, acc=0.2)])
+    qtbot.waitUntil(lambda: panel.accuracyPlot.isVisible())
+    axis = panel.accuracyPlot.getPlotItem().getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.geometry().height()

@@ -138,7 +138,7 @@ class LossPanel(QWidget):
         self.accuracyPlot.setObjectName("accuracyPlot")
         self.accuracyPlot.setToolTip(TIPS["accuracy"])
         acc = self.accuracyPlot.getPlotItem()
-        acc.setLabel("left", "validation accuracy")
+        acc.setLabel("left", "accuracy")  # the tooltip says validation: a longer label was cut in a short plot
         acc.setLabel("bottom", "step")
         acc.showGrid(x=True, y=True, alpha=0.25)
         acc.setYRange(0, 1, padding=0.02)
