@@ -329,3 +329,20 @@ def test_hidden_roles_panel_draws_its_grid_when_shown(qtbot):
     qtbot.waitExposed(panel)
     assert panel.grid.snapshot is snaps[-1] and panel.table.rowCount() == 6
     np.testing.assert_array_equal(panel.grid.images[1][2].image, weight_colours(snaps[-1].weights[1, 2]))
+
+
+def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
+    """The fitted figure brings a vertical scroll bar; its width leaves room for it (ViT's [CLS] at 1280x720)."""
+    from playground.ui.inside_attention import FigureView
+
+    view = FigureView("tallFigure", "a tall figure")
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    bar = view.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: view.scroll.viewport().width() > 400 and not bar.isVisible())  # laid out, no bar yet
+    view.set_figure(object(), np.full((1600, 900, 3), 255, dtype=np.uint8))
+    qtbot.waitUntil(bar.isVisible)
+    qtbot.wait(50)
+    assert view.label.pixmap().width() <= view.scroll.viewport().width()
+    assert not view.scroll.horizontalScrollBar().isVisible()

@@ -102,7 +102,11 @@ class FigureView(QWidget):
             return
         pixmap = QPixmap.fromImage(self._qimage)
         if self.fitCheck.isChecked():
-            width = max(200, self.scroll.viewport().width() - 4)
+            view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
+            width = view.width() - 4
+            if not bar.isVisible() and pixmap.height() * width > view.height() * pixmap.width():
+                width -= bar.sizeHint().width()  # the fitted figure scrolls: leave room for the bar it brings
+            width = max(200, width)
             if pixmap.width() > width:
                 pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         elif font_scale() > 1.05:  # full size follows the application font (presentation mode)
