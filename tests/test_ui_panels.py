@@ -248,3 +248,18 @@ def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
     qtbot.waitUntil(lambda: panel.accuracyPlot.isVisible())
     axis = panel.accuracyPlot.getPlotItem().getAxis("left")
     assert axis.label.boundingRect().width() <= axis.geometry().height()
+
+
+def test_vit_probe_image_leaves_the_heatmap_most_of_a_short_panel(qtbot):
+    """At 1280x720 the attention tab is ~330 px high: the enlarged head, not the 8x8 probe image, gets the room."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 330)
+    panel.show()
+    T = 17
+    labels = ["CLS"] + [f"r{r}c{c}" for r in range(4) for c in range(4)]
+    panel.set_snapshot(AttentionSnapshot(step=3, weights=np.full((4, 4, T, T), 1 / T, dtype=np.float32),
+                                         labels=labels, image=np.zeros((8, 8), np.float32), prediction="7"))
+    detail = panel.detail
+    qtbot.waitUntil(lambda: detail.probe.isVisible() and detail.plot.height() > 0)
+    assert detail.plot.height() >= 2 * detail.probe.height()

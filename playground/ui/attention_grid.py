@@ -259,7 +259,7 @@ class HeadDetail(QWidget):
         self.probe_vb.addItem(self.probe_img)
         self.probe_grid = pg.PlotCurveItem(pen=pg.mkPen("#ff7f0e", width=1), connect="pairs")
         self.probe_vb.addItem(self.probe_grid)
-        self.probe.setMinimumHeight(140)
+        self.probe.setMinimumHeight(72)  # at 1280x720 the heatmap below keeps room for its token labels
         self.probe.setVisible(False)
 
         self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=True)
@@ -293,8 +293,8 @@ class HeadDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.probe, 2)
-        layout.addWidget(self.plot, 5)
+        layout.addWidget(self.probe, 1)
+        layout.addWidget(self.plot, 4)
         layout.addWidget(self.readout)
         layout.addWidget(self.prediction)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
