@@ -176,3 +176,42 @@ def test_every_view_shows_only_the_current_model_through_a_lecture(window, qtbot
     choose(family, "encoder")
     _views_are_empty(window)
     _one_step_shows_this_model(window, qtbot)
+
+
+@pytest.mark.slow
+def test_every_plot_follows_the_system_switching_to_dark_while_the_app_runs(window, qtbot, qapp, tmp_path):
+    """Issue 21: the plots took the system's look once, at start; exports stay white, as on paper."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QObject
+    from PySide6.QtGui import QImage
+
+    from playground.ui import plotting, theme
+    from playground.ui.run_tools import export_plot
+
+    def colours_are(look: tuple[str, str]) -> None:
+        views = window.findChildren(pg.GraphicsView)
+        assert {v.backgroundBrush().color().name() for v in views} == {look[0]}
+        items = [item for view in views for item in view.scene().items()]
+        axes = [item for item in items if isinstance(item, pg.AxisItem) and item.isVisible()]
+        assert {a.pen().color().name() for a in axes} | {a.textPen().color().name() for a in axes} == {look[1]}
+        assert {pg.mkColor(a.labelStyle["color"]).name() for a in axes if a.labelText} == {look[1]}  # axis titles
+        labels = [item for item in items if isinstance(item, pg.LabelItem) and item.text]  # heads', layers' names
+        assert len(labels) > 4 and all(f"color:{look[1]};" in item.item.toHtml() for item in labels)
+
+    _train(window, qtbot, 1)  # the grid's heads, its colour bar and the enlarged head
+    before = qapp.property(theme.PROPERTY)
+    connection = theme.follow_system(qapp)
+    try:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # what Qt 6.5+ sends when the system switches
+        assert theme.is_dark()
+        colours_are(theme.DARK)
+        assert window.attentionGrid.colorBar.axis.pen().color().name() == theme.DARK[1]
+        path = export_plot(window.lossPlot.getPlotItem(), tmp_path / "loss.png")
+        assert QImage(str(path)).pixelColor(2, 2).name() == theme.LIGHT[0]  # exported white
+        colours_are(theme.DARK)  # and the window dark again after the export
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        colours_are(theme.LIGHT)
+    finally:
+        QObject.disconnect(connection)
+        qapp.setProperty(theme.PROPERTY, before)
+        plotting.restyle_plots()

@@ -39,6 +39,7 @@ def run_app(preset: str | None = None) -> NoReturn:
     with the window, with the event loop's exit code."""
     app = make_app()
     theme.choose(app)  # light or dark as the system is set, before any plot is made
+    theme.follow_system(app)
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
     path = resolve_preset_path(source)

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.ui.plotting import follow_font, heatmap_plot, sized_font  # (applies pyqtgraph's options)
+from playground.ui.plotting import follow_font, heatmap_plot, keep_colour, sized_font  # (applies pyqtgraph's options)
 
 MAX_TEXT_CLASSES = 24  # beyond this, cells are too small to print counts in
 CMAP = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (8, 69, 148)])
@@ -79,6 +79,7 @@ class ConfusionPanel(QWidget):
                     dark = counts[r, c] > 0.55 * top
                     text = pg.TextItem(f"{counts[r, c]:,}", color="w" if dark else "#222", anchor=(0.5, 0.5))
                     text.setFont(sized_font())
+                    keep_colour(text)  # read against its cell, in a dark theme too
                     text.setPos(c + 0.5, r + 0.5)
                     item.addItem(text)
                     self.texts.append(text)

@@ -150,7 +150,7 @@ class LossPanel(QWidget):
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
         self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
-        self._empty = pg.TextItem(EMPTY_TEXT, color="#555", anchor=(0.5, 0.5))
+        self._empty = pg.TextItem(EMPTY_TEXT, color=pg.getConfigOption("foreground"), anchor=(0.5, 0.5))
         plot.addItem(self._empty, ignoreBounds=True)
 
         self.logCheck = QCheckBox("log scale", self)

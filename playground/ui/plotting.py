@@ -6,14 +6,15 @@ axes and labels, rendered figures, painted token labels) follows it through `fol
 on the widget's FontChange event, and `font_scale`, the application font against the platform's own.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
-from playground.ui.theme import plot_colours
+from playground.ui.theme import LIGHT, plot_colours
 
 # Row-major: an array [query, key] shows queries down and keys across (otherwise heatmaps are transposed).
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -26,6 +27,63 @@ def apply_theme() -> None:
 
 
 apply_theme()  # the app chose before the views import this module (they are built after the first paint)
+
+Colours = tuple[QColor, QColor]  # (background, foreground)
+KEEP_COLOUR = 0x504C  # QGraphicsItem.data key: a text whose colour is chosen against what lies under it
+
+
+def _applied() -> Colours:
+    return pg.mkColor(pg.getConfigOption("background")), pg.mkColor(pg.getConfigOption("foreground"))
+
+
+def keep_colour(item: QGraphicsItem) -> None:
+    """Leave `item`'s colour as it is when the look changes (a count on a heatmap cell is read against the cell)."""
+    item.setData(KEEP_COLOUR, True)
+
+
+def recolour(view: pg.GraphicsView, before: Colours, after: Colours) -> None:
+    """The view's background and the theme-coloured axes, titles, labels and texts in it from `before` to `after`;
+    what has colours of its own (curves, heatmaps, highlights, a text on a fill of its own) keeps them."""
+    (old_back, old_fore), (new_back, new_fore) = before, after
+    if view.backgroundBrush().color() == old_back:
+        view.setBackground(new_back)
+    for item in view.scene().items():
+        if isinstance(item, pg.AxisItem):
+            for pen, set_pen in ((item.pen(), item.setPen), (item.textPen(), item.setTextPen)):
+                if pen.color() == old_fore:
+                    pen.setColor(new_fore)
+                    set_pen(pen)
+        elif isinstance(item, pg.LabelItem):
+            colour = item.opts.get("color")  # None: the foreground at the time it was set
+            if item.text and (colour is None or pg.mkColor(colour) == old_fore):
+                item.setText(item.text, color=new_fore.name())
+        elif (isinstance(item, pg.TextItem) and not item.data(KEEP_COLOUR) and item.color == old_fore
+              and item.fill.style() == Qt.BrushStyle.NoBrush):
+            item.setColor(new_fore)
+
+
+def restyle_plots() -> None:
+    """Every open plot in the look the app chose now (theme.py; the system switched while the app ran), and the
+    plots made from now on."""
+    before = _applied()
+    apply_theme()
+    after = _applied()
+    for widget in QApplication.allWidgets():
+        if isinstance(widget, pg.GraphicsView):
+            recolour(widget, before, after)
+
+
+@contextmanager
+def on_paper(item: pg.GraphicsItem) -> Iterator[None]:
+    """The view that shows `item` in the light look while it is exported (an exported plot is white, as a
+    rendered figure), then in the app's look again."""
+    view = item.getViewWidget()
+    now, paper = _applied(), (pg.mkColor(LIGHT[0]), pg.mkColor(LIGHT[1]))
+    recolour(view, now, paper)
+    try:
+        yield
+    finally:
+        recolour(view, paper, now)
 
 AXES = ("left", "bottom", "right", "top")
 

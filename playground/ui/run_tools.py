@@ -26,6 +26,7 @@ from playground.training.runs import (
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path
+from playground.ui.plotting import on_paper
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
@@ -96,12 +97,13 @@ def export_plot(plot_item: Any, path: Path) -> Path:
     from pyqtgraph import exporters
 
     path = Path(path)
-    if path.suffix.lower() == ".svg":
-        _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
-    else:
-        exporter = exporters.ImageExporter(plot_item)
-        exporter.parameters()["width"] = max(800, int(plot_item.sceneBoundingRect().width() * 2))
-        exporter.export(str(path))
+    with on_paper(plot_item):  # white with dark axes in a dark theme too
+        if path.suffix.lower() == ".svg":
+            _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
+        else:
+            exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
+            exporter.parameters()["width"] = max(800, int(plot_item.sceneBoundingRect().width() * 2))
+            exporter.export(str(path))
     if not path.exists():
         raise OSError(f"could not write {path}")
     return path
@@ -134,6 +136,8 @@ class RunTools:
         self.confusion = ConfusionPanel(window)
         self.tryIt = TryItPanel(self._live_worker, window)
         self.tryIt.sigShowSnapshot.connect(self._show_in_grid)
+        # Enlarged, Try it's head views get the loss plots' height too: readable from the back of a room.
+        self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
         self.runs = RunsPanel(window.loss, runs_root, self._is_busy, window)
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)
