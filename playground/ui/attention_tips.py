@@ -27,7 +27,8 @@ INSIDE: dict[str, str] = {
         "into weights that sum to 1; the output is weights × V. Then the heads' outputs are concatenated and "
         "mixed by the output projection W_O. All numbers come from the model's own forward pass."
     ),
-    "fit": "Shrink the figure to the width of the window (otherwise it is shown at full size; scroll to move).",
+    "fit": "Shrink the figure to the width of the window, but never so far that its titles read smaller than the "
+           "window's text (otherwise it is shown at full size; scroll to move).",
     "head_view": (
         "<b>Head view</b>, as in the lecture: the tokens twice, queries on the left and keys on the right. A "
         "line from a query to a key is as thick and as opaque as the attention weight — how much of that key's "

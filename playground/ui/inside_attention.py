@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -48,6 +48,7 @@ LIVE_REFRESH_S = 1.5  # while training runs, the views follow the model at most 
 EMBEDDINGS_REFRESH_S = 4.0  # PCA of a large vocabulary is the slowest part: less often
 JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgotten
 MAX_POSITION_LABELS = 16  # a 512-position table labelled at every position is a blob of numbers
+PLOT_MIN_HEIGHT = 240  # pixels at the normal font size: the embeddings plots scroll rather than shrink below it
 
 
 class FigureView(QWidget):
@@ -101,18 +102,24 @@ class FigureView(QWidget):
         if self._qimage is None:
             return
         pixmap = QPixmap.fromImage(self._qimage)
-        if self.fitCheck.isChecked():
-            view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
-            width = view.width() - 4
-            if not bar.isVisible() and pixmap.height() * width > view.height() * pixmap.width():
-                width -= bar.sizeHint().width()  # the fitted figure scrolls: leave room for the bar it brings
-            width = max(200, width)
-            if pixmap.width() > width:
-                pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
-        elif font_scale() > 1.05:  # full size follows the application font (presentation mode)
-            pixmap = pixmap.scaledToWidth(round(pixmap.width() * font_scale()),
-                                          Qt.TransformationMode.SmoothTransformation)
+        width = round(pixmap.width() * self.scale())
+        if width != pixmap.width():
+            pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         self.label.setPixmap(pixmap)
+
+    def scale(self) -> float:
+        """Screen pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
+        the figure's titles read smaller than the window's text (which grows in presentation mode)."""
+        w, h = self._qimage.width(), self._qimage.height()
+        sizes = [op["size"] for kind, op in getattr(self.figure, "ops", ()) if kind == "text" and op["bold"]]
+        legible = QFontInfo(self.font()).pixelSize() / min(sizes) if sizes else 0.0
+        if not self.fitCheck.isChecked():
+            return max(1.0, legible)
+        view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
+        width = view.width() - 4
+        if not bar.isVisible() and h * width > view.height() * w:
+            width -= bar.sizeHint().width()  # the fitted figure scrolls: leave room for the bar it brings
+        return max(min(1.0, max(200, width) / w), legible)
 
     def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().changeEvent(event)
@@ -275,6 +282,10 @@ class ScatterPlot(pg.PlotWidget):
         item.addItem(self.scatter)
         self.texts: list[pg.TextItem] = []
         self.points: np.ndarray | None = None
+        self._labelled: list[int] = []  # the points offered a label, the first ones first
+        box = item.getViewBox()
+        box.sigRangeChanged.connect(self._place_labels)
+        box.sigResized.connect(self._place_labels)
         follow_font(self, self._follow_font)
 
     def _follow_font(self) -> None:
@@ -285,6 +296,27 @@ class ScatterPlot(pg.PlotWidget):
         self.scatter.setSize(7 * max(1.0, font_scale()))
         for text in self.texts:
             text.setFont(sized_font())
+        self._place_labels()
+
+    def label_rect(self, text: pg.TextItem) -> QRectF:
+        """Where `text`'s letters are drawn, in the plot's scene pixels (its bottom-left corner at its point)."""
+        at = self.getPlotItem().getViewBox().mapViewToScene(text.pos())
+        size = text.textItem.boundingRect().size()
+        margin = text.textItem.document().documentMargin()
+        return QRectF(at.x() + margin, at.y() - size.height() + margin, size.width() - 2 * margin,
+                      size.height() - 2 * margin)
+
+    def _place_labels(self) -> None:
+        """Show each label that overlaps none shown before it: a label drawn over another reads as neither."""
+        if self.points is None:
+            return
+        taken: list[QRectF] = []
+        for text, _ in zip(self.texts, self._labelled):
+            rect = self.label_rect(text)
+            free = not any(rect.intersects(other) for other in taken)
+            text.setVisible(free)
+            if free:
+                taken.append(rect)
 
     def clear_points(self) -> None:
         self.points = None
@@ -314,20 +346,18 @@ class ScatterPlot(pg.PlotWidget):
             self.curve.setData([], [])
             every = 1
         self.scatter.setData(pts[:, 0], pts[:, 1], brush=brushes)
-        labelled = [i for i in range(n) if i % every == 0]
-        while len(self.texts) < len(labelled):
+        self._labelled = [i for i in range(n) if i % every == 0]
+        while len(self.texts) < len(self._labelled):
             text = pg.TextItem(color=pg.getConfigOption("foreground"), anchor=(0, 1))
             text.setFont(sized_font())
             item.addItem(text)
             self.texts.append(text)
-        for k, text in enumerate(self.texts):
-            if k < len(labelled):
-                i = labelled[k]
-                text.setText(show_token(labels[i]))
-                text.setPos(pts[i, 0], pts[i, 1])
-                text.setVisible(True)
-            else:
-                text.setVisible(False)
+        for text, i in zip(self.texts, self._labelled):
+            text.setText(show_token(labels[i]))
+            text.setPos(pts[i, 0], pts[i, 1])
+        for text in self.texts[len(self._labelled):]:
+            text.setVisible(False)
+        self._place_labels()
 
 
 class EmbeddingsView(QWidget):
@@ -346,13 +376,23 @@ class EmbeddingsView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.caption, 1)
         bar.addWidget(self.exportButton)
-        plots = QSplitter(Qt.Orientation.Horizontal, self)
-        plots.addWidget(self.tokens)
-        plots.addWidget(self.positions)
+        self.plots = QSplitter(Qt.Orientation.Horizontal, self)
+        self.plots.addWidget(self.tokens)
+        self.plots.addWidget(self.positions)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.plots)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(plots, 1)
+        layout.addWidget(self.scroll, 1)
+        follow_font(self, self._follow_font)
+
+    def _follow_font(self) -> None:
+        # A plot squeezed under its title and axes (about 100 px at 1280x720 in presentation mode) shows no
+        # clusters: below this height the plots scroll instead.
+        self.plots.setMinimumHeight(round(PLOT_MIN_HEIGHT * max(1.0, font_scale())))
 
     def clear(self) -> None:
         """No model: empty plots and the waiting text."""

@@ -286,11 +286,15 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
              ("mask", None, "viridis"), ("masked", scaled_range, signed), ("weights", (0.0, weights_top), "viridis")]
     mid_y = y + 34 + T * ch / 2
     for index, (key, vrange, cmap) in enumerate(specs):
+        if key == "masked":  # five T x T stages in one row make the figure too wide to read in a window: two rows
+            y += tallest + 18
+            x, tallest, mid_y = 12.0, 0.0, y + 34 + T * ch / 2
+            x += _arrow(fig, x, mid_y)
         w, h = _panel(fig, x, y, panels[key], ch, ch, vrange=vrange, cmap=cmap,
-                      labels=labels if index == 0 else None, col_labels=labels)
+                      labels=labels if index in (0, 3) else None, col_labels=labels)
         x += w
         tallest = max(tallest, h)
-        if index < len(specs) - 1:
+        if index not in (2, len(specs) - 1):
             x += _arrow(fig, x, mid_y)
     y += tallest + 18
     # 3. mix the values
@@ -349,7 +353,8 @@ def render_lines(
     """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
     the weight. heads: one head, a list, or None for all heads, each in its own colour; the heads' legend wraps
     at the drawing's width. explain: a line under the title says how to read it (a window with a tooltip drops it,
-    so the figure stays narrow enough to be read where it is scaled down).
+    so the figure stays narrow enough to be read where it is scaled down). title="" draws no title and no
+    explanation (a window whose pickers and labels say them).
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
@@ -371,7 +376,7 @@ def render_lines(
     fig = Figure()
     which = f"head {_n(chosen[0])}" if len(chosen) == 1 else "all heads" if len(chosen) == H else \
         "heads " + ", ".join(str(_n(h)) for h in chosen)
-    top = _header(fig, title or f"Head view: layer {_n(layer)}, {which}", [
+    top = 12.0 if title == "" else _header(fig, title or f"Head view: layer {_n(layer)}, {which}", [
         "each query token (left) sends a line to the keys (right) it attends to; "
         "thicker and darker = more weight",
     ] if explain else [])
