@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -120,6 +120,11 @@ class ArchitectureScene(QGraphicsScene):
         self._small = QFont(self._font)
         self._small.setPointSizeF(8.5)
 
+    @property
+    def title_font(self) -> QFont:
+        """The boxes' titles' font: the window keeps them at least as large as its own text."""
+        return self._bold
+
     # ----- drawing helpers ----------------------------------------------------------------------
     def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, anchor: float = 0.5) -> None:
         """`text` centred on height `y`; `anchor` is where `x` falls along it (0: its left end, 1: its right end)."""
@@ -174,13 +179,14 @@ class ArchitectureScene(QGraphicsScene):
         self.n_layer = spec.model.n_layer
         family = {"encoder": "Encoder (BERT-like)", "decoder": "Decoder (GPT-like)",
                   "vit": "Vision Transformer"}[spec.model.family]
-        self._text(0, -44, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
-        self._text(0, -24, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
+        self._text(0, -64, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
+        self._text(0, -44, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
                    self._small, MUTED, anchor=0.0)
-        # column 1: input and embeddings
+        self._text(0, -24, layout, self._small, MUTED, anchor=0.0)
+        # two columns, narrow enough to fit a 1280-pixel window at a legible size: the input, the embeddings and
+        # under them the head on the left; the repeated block on the right
         x1 = 0.0
         rects1 = self._column(x1, 0.0, first)
-        # column 2: the repeated block
         x2 = x1 + BOX_W + 110
         top2 = 26.0
         rects2 = self._column(x2, top2, block)
@@ -190,8 +196,6 @@ class ArchitectureScene(QGraphicsScene):
         self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
                    QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
-        # below the block's outgoing arrow, which runs down from its centre and turns right 30 px under the frame
-        self._text(frame.x(), frame.bottom() + 44, layout, self._small, MUTED, anchor=0.0)
         # residual connections: from the stream before each sub-layer around the right side to its Add box
         lane = x2 + BOX_W + 22
         adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]
@@ -206,7 +210,7 @@ class ArchitectureScene(QGraphicsScene):
             self._arrow(QPointF(lane, add.center().y()), QPointF(add.right(), add.center().y()), QColor("#b5361b"))
         self._text(lane + 6, (starts[0] + adds[0].center().y()) / 2, "residual", self._small, QColor("#b5361b"),
                    anchor=0.0)
-        # arrows between the columns
+        # the embeddings' output runs right and up into the block
         entry = QPointF(x2 + BOX_W / 2, top2 - 10)
         self.addLine(x2 + BOX_W / 2, top2 - 10, x2 + BOX_W / 2, top2, QPen(FRAME, 1.4))
         out1 = rects1[-1]
@@ -216,18 +220,18 @@ class ArchitectureScene(QGraphicsScene):
         self.addPath(bend, QPen(FRAME, 1.4))
         self._arrow(QPointF(x1 + BOX_W + 55, entry.y()), entry)
         self._text(x1 + BOX_W / 2, out1.bottom() + 14, first[-1][1], self._small, MUTED)
-        # column 3: the head
-        x3 = x2 + BOX_W + 150
-        rects3 = self._column(x3, top2, last)
-        out2 = rects2[-1]
+        # the head, under the embeddings: the block's output runs down, left and into it from the right
+        rects3 = self._column(x1, out1.bottom() + 60, last)
+        out2, into = rects2[-1], rects3[0].center().y()
+        back = x1 + BOX_W + 30
         bend = QPainterPath(QPointF(out2.center().x(), out2.bottom()))
         bend.lineTo(out2.center().x(), frame.bottom() + 30)
-        bend.lineTo(x3 - 30, frame.bottom() + 30)
-        bend.lineTo(x3 - 30, rects3[0].center().y())
+        bend.lineTo(back, frame.bottom() + 30)
+        bend.lineTo(back, into)
         self.addPath(bend, QPen(FRAME, 1.4))
-        self._arrow(QPointF(x3 - 30, rects3[0].center().y()), QPointF(x3, rects3[0].center().y()))
-        self._text(x3 - 24, frame.bottom() + 42, f"after {self.n_layer} blocks: {block[-1][1]}", self._small, MUTED,
-                   anchor=0.0)
+        self._arrow(QPointF(back, into), QPointF(rects3[0].right(), into))
+        self._text(out2.center().x() + 8, frame.bottom() + 44, f"after {self.n_layer} blocks: {block[-1][1]}",
+                   self._small, MUTED, anchor=0.0)
         self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
 
 
@@ -258,13 +262,17 @@ class ArchitectureView(QWidget):
         self.caption.setText(f"{m.n_layer} × block · {m.n_head} heads · C = {m.n_embd} · d_ff = {m.d_ff} · "
                              f"T = {m.seq_len} · B = {spec.train.batch_size}")
         self._fit()
+        self.view.ensureVisible(QRectF(self.scene.sceneRect().topLeft(), QSizeF(1, 1)))  # a tall diagram: from its title
 
     def _fit(self) -> None:
-        rect = self.scene.sceneRect()
-        if self.fitCheck.isChecked():
-            self.view.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        else:
-            self.view.resetTransform()
+        """Fitted to the window or full size, but never so small that the boxes' titles read smaller than the
+        window's text (which grows in presentation mode): a small window scrolls instead."""
+        rect, view = self.scene.sceneRect(), self.view.viewport()
+        legible = self.font().pointSizeF() / self.scene.title_font.pointSizeF()
+        scale = max(1.0, legible)
+        if self.fitCheck.isChecked() and not rect.isEmpty():
+            scale = max(legible, min(view.width() / rect.width(), view.height() / rect.height()))
+        self.view.setTransform(QTransform.fromScale(scale, scale))
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
@@ -273,6 +281,11 @@ class ArchitectureView(QWidget):
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().showEvent(event)
         self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: the legible size grows
+            self._fit()
 
     def export(self, path: str | Path) -> Path:
         target = Path(path)
