@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainterPath, QPainterPathStroker
-from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QGraphicsSimpleTextItem, QSlider
+from PySide6.QtGui import QFont, QPainterPath, QPainterPathStroker
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsLineItem,
+    QGraphicsPathItem,
+    QGraphicsSimpleTextItem,
+    QSlider,
+)
 
 from playground.core.spec import make_spec
 from playground.training.events import AttentionSnapshot
@@ -233,6 +239,18 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         assert len(strokes) >= 10 and len(texts) >= 20
         struck = [t.text() for t in texts for s in strokes if s.intersects(t.sceneBoundingRect())]
         assert struck == [], family
+    # Fitted into the tab at 1280x720 (930 x 320 px) the box titles once read 7 px: now never below the window's text,
+    # presentation mode's too, and only a vertical scroll when the window's text is of its normal size.
+    view.resize(940, 350)
+    view.show()
+    for zoom in (1.0, 1.3):
+        font = QFont(QApplication.font())
+        font.setPointSizeF(font.pointSizeF() * zoom)
+        view.setFont(font)
+        qtbot.wait(20)
+        assert view.fitCheck.isChecked()
+        assert view.view.transform().m11() * view.scene.title_font.pointSizeF() >= font.pointSizeF() - 1e-6
+        assert view.view.horizontalScrollBar().isVisible() == (zoom > 1) and view.view.verticalScrollBar().isVisible()
 
 
 def _segment(line):

@@ -236,6 +236,40 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     assert view.steps is None and "Point at a cell" in view.readout.text()
 
 
+def test_step_by_step_fitted_in_a_small_window_keeps_its_titles_legible_and_every_stage_in_reach(qtbot, tiny_session):
+    """At 1280x720 in a lesson the figure gets about 900 x 150 px: fitting it there made its stage titles 7 px."""
+    from PySide6.QtGui import QFont, QFontInfo
+
+    from playground.analysis.steps import attention_steps
+    from playground.ui.inside_attention import StepsView, step_cells
+    from playground.viz.views import LABEL_SIZE, render_steps
+
+    steps = attention_steps(tiny_session("decoder", "zen"), layer=1, head=1)
+    figure = render_steps(steps)
+    view = StepsView()
+    qtbot.addWidget(view)
+    view.resize(900, 230)  # the view's size in lesson 19.2 at 1280x720
+    view.show()
+    view.set_steps(steps, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
+
+    def title_px() -> float:
+        return LABEL_SIZE * view.label.pixmap().width() / figure.width
+
+    assert view.fitCheck.isChecked() and title_px() >= QFontInfo(view.font()).pixelSize()
+    bigger = QFont(view.font())
+    bigger.setPointSizeF(view.font().pointSizeF() * 1.3)  # presentation mode
+    view.setFont(bigger)
+    assert title_px() >= QFontInfo(bigger).pixelSize() > LABEL_SIZE
+    # the last stage (the output projection) is reached by scrolling down and right
+    *_, (key, x, y, cw, ch, rows, cols) = step_cells(figure, steps)
+    scale = view.label.pixmap().width() / figure.width
+    qtbot.wait(20)  # the scroll area takes the grown picture's size
+    for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
+                           (view.scroll.horizontalScrollBar(), (x + cols * cw) * scale, view.scroll.viewport().width())):
+        bar.setValue(bar.maximum())
+        assert key == "projected" and bar.value() + seen >= end
+
+
 def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(qtbot, presentation_font):
     from PIL import Image
 
@@ -252,6 +286,17 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
                                         [str(i) for i in range(512)], (0.5, 0.2)))
     shown = [t for t in positions.texts if t.isVisible()]
     assert len(shown) == MAX_POSITION_LABELS and [t.toPlainText() for t in shown[:2]] == ["0", "32"]
+    crowded = ScatterPlot("Tokens", "", False)  # "4" once sat on "[PAD]": a label over another reads as neither
+    qtbot.addWidget(crowded)
+    crowded.resize(450, 240)
+    crowded.show()
+    crowded.set_projection(Projection(np.array([[0.0, 0.0], [0.01, 0.0], [0.5, 0.5], [1.0, 1.0]]),
+                                      ["[PAD]", "4", "a", "b"], (0.5, 0.2)))
+    qtbot.wait(20)
+    drawn = [t for t in crowded.texts if t.isVisible()]
+    rects = [crowded.label_rect(t) for t in drawn]
+    assert [t.toPlainText() for t in drawn] == ["[PAD]", "a", "b"]
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
     picture = ImageLabel("picture")
     picture.resize(800, 600)
     png = io.BytesIO()
