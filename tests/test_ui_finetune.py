@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import TINY_SENTIMENT
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
 
 from playground.core.presets import load_preset
@@ -145,6 +146,32 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     assert {name for name, _p in panel.probabilities} == {"first noun", "second noun"}
     bars = panel.findChildren(QProgressBar, "probBar")
     assert len(bars) == 2 and sum(b.value() for b in bars) in (999, 1000, 1001)
+    # On a projector (1280 x 720): each percentage in a column right of its bar, whole, never on the bar's end
+    # (drawn on the bar, "47.2%" read "<7.2%"); the head views get more height than the 209 px they had.
+    window.resize(1280, 720)
+    values = panel.findChildren(QLabel, "probValue")
+    qtbot.waitUntil(lambda: panel.nowImage.height() < 300 and all(v.isVisible() for v in values), timeout=WAIT_MS)
+    assert [v.text() for v in values] == [f"{p:.1%}" for p in probs]
+    for bar, value in zip(bars, values, strict=True):
+        assert not bar.isTextVisible()
+        assert value.geometry().left() > bar.geometry().right() and value.width() >= value.sizeHint().width()
+    assert min(panel.beforeImage.height(), panel.nowImage.height()) >= 250
+    # Enlarged (button or double-click), both head views take the loss plots' height too and show the figure
+    # unscaled (its 13 px token labels); Esc or another tab gives the room back.
+    qtbot.mouseDClick(panel.nowImage, Qt.MouseButton.LeftButton)
+    assert panel.enlargeButton.isChecked() and not window.loss.isVisible() and not panel.changedTable.isVisible()
+    qtbot.waitUntil(lambda: panel.nowImage.height() >= 450, timeout=WAIT_MS)
+    for image in (panel.beforeImage, panel.nowImage):
+        assert image.pixmap().size() == image.original.size()
+    qtbot.keyClick(panel.nowImage, Qt.Key.Key_Escape)
+    assert not panel.enlargeButton.isChecked() and window.loss.isVisible() and panel.changedTable.isVisible()
+    panel.enlargeButton.click()
+    assert panel.enlargeButton.text() == "Back" and not window.loss.isVisible()
+    window.set_zoom(1.5)  # presentation mode: the percentages grow with the application font and stay whole
+    assert values[0].font().pointSizeF() == window.font().pointSizeF() > 0
+    panel.enlargeButton.click()
+    qtbot.waitUntil(lambda: values[0].width() >= values[0].sizeHint().width(), timeout=WAIT_MS)
+    window.set_zoom(1.0)
     assert panel.result.step == 2 and "says" in panel.status.text()
     # Before (step 0) and now, side by side, and the heads that changed most.
     assert not panel.beforeImage.original.isNull() and not panel.nowImage.original.isNull()
@@ -157,6 +184,7 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     # The sentence goes to the Attention tab on request.
     panel.gridButton.click()
     assert window.attentionGrid.snapshot is panel.result.snapshot and tabs.currentWidget() is window.attention
+    assert not panel.enlargeButton.isChecked() and window.loss.isVisible()
     window.close()
 
 

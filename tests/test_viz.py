@@ -152,6 +152,9 @@ def test_twelve_heads_legend_wraps_to_the_drawing_and_the_window_drops_the_expla
     legend = [t.text for t in check_svg(bare).iter(f"{SVG}text") if t.text and t.text.startswith("head ")]
     assert legend == [f"head {h}" for h in range(1, 13)]  # every head is still named
     assert bare.width < 0.6 * explained.width and bare.height > 0.8 * explained.height
+    untitled = render_lines(weights, labels, title="")  # Try it: its pickers and labels say the title
+    texts = [t.text for t in check_svg(untitled).iter(f"{SVG}text")]
+    assert "it" not in texts and not any("Head view" in t for t in texts) and untitled.height < bare.height - 20
 
 
 @pytest.mark.slow

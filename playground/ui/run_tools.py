@@ -136,6 +136,8 @@ class RunTools:
         self.confusion = ConfusionPanel(window)
         self.tryIt = TryItPanel(self._live_worker, window)
         self.tryIt.sigShowSnapshot.connect(self._show_in_grid)
+        # Enlarged, Try it's head views get the loss plots' height too: readable from the back of a room.
+        self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
         self.runs = RunsPanel(window.loss, runs_root, self._is_busy, window)
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -54,9 +54,12 @@ TIPS = {
     "changed": "Heads sorted by how much their attention on this sentence moved since step 0 (mean over tokens of "
                "the total-variation distance: 0 = unchanged, 100 % = every row moved all its weight). The last "
                "columns say which word 'it' attends to most in that head, before and now. Click a row to show "
-               "that head above.",
+               "that head beside.",
     "grid": "Show every layer and head for this sentence in the Attention tab (until the next training snapshot).",
+    "enlarge": "Show the two head views over the whole right side of the window, to be read from the back of a "
+               "room (double-click a head view or press Esc to go back).",
 }
+ENLARGE_TEXT = ("Enlarge", "Back")
 
 _BEFORE_MODELS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -112,6 +115,8 @@ class ImageLabel(QLabel):
     """A QLabel showing a pixmap at the application font's scale (larger in presentation mode), scaled down to fit,
     keeping the aspect ratio."""
 
+    sigDoubleClicked = Signal()
+
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
@@ -134,6 +139,10 @@ class ImageLabel(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        super().mouseDoubleClickEvent(event)
+        self.sigDoubleClicked.emit()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
@@ -158,6 +167,7 @@ class TryItPanel(QWidget):
     `on_result`, which the window calls with `Drained.results[JOB_KEY]`."""
 
     sigShowSnapshot = Signal(object)  # an AttentionSnapshot for the Attention tab
+    sigEnlarged = Signal(bool)  # the head views take the whole Try it area (the window may give it more room)
 
     def __init__(self, get_worker: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,7 +177,7 @@ class TryItPanel(QWidget):
         self.pending = False
         self.result: TryItResult | None = None
         self.probabilities: list[tuple[str, float]] = []
-        self.bars: list[tuple[QLabel, QProgressBar]] = []
+        self.bars: list[QWidget] = []  # the prediction's labels, bars and percentages, rebuilt per answer
 
         self.input = QLineEdit(LECTURE_SENTENCES[1], self)
         self.input.setObjectName("tryInput")
@@ -188,42 +198,49 @@ class TryItPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
 
-        self.barsBox = QGroupBox("Prediction", self)
+        self.barsBox = QWidget(self)
         self.barsBox.setObjectName("tryBars")
         self.barsBox.setToolTip(TIPS["bars"])
         self.barsLayout = QGridLayout(self.barsBox)
+        self.barsLayout.setContentsMargins(0, 0, 0, 0)
         self.barsLayout.setColumnStretch(1, 1)
 
-        self.linesBox = QGroupBox("Where does 'it' look? Before fine-tuning (step 0) and now", self)
+        # No group box around the head views: its title said what the two titles above the pictures say,
+        # and every line of height goes to the pictures (a projector's 720 px are not many).
+        self.linesBox = QWidget(self)
         self.linesBox.setObjectName("tryLines")
         self.linesBox.setToolTip(TIPS["lines"])
-        self.layerCombo = QComboBox(self.linesBox)
+        self.layerCombo = QComboBox(self)
         self.layerCombo.setObjectName("itLayerCombo")
-        self.headCombo = QComboBox(self.linesBox)
+        self.headCombo = QComboBox(self)
         self.headCombo.setObjectName("itHeadCombo")
         for combo in (self.layerCombo, self.headCombo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.activated.connect(lambda _i: self._render_lines())
+        self.enlargeButton = QPushButton(ENLARGE_TEXT[0], self)
+        self.enlargeButton.setObjectName("enlargeButton")
+        self.enlargeButton.setCheckable(True)
+        self.enlargeButton.setToolTip(TIPS["enlarge"])
+        self.enlargeButton.toggled.connect(self._enlarge)
         self.beforeImage = ImageLabel("beforeImage", self.linesBox)
         self.nowImage = ImageLabel("nowImage", self.linesBox)
+        for image in (self.beforeImage, self.nowImage):
+            image.sigDoubleClicked.connect(self.enlargeButton.toggle)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.set_enlarged(False),
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.beforeTitle = QLabel("<b>Before fine-tuning</b> (step 0)", self.linesBox)
         self.nowTitle = QLabel("<b>Now</b>", self.linesBox)
         self.nowTitle.setObjectName("nowTitle")
-        pick = QHBoxLayout()
-        pick.addWidget(QLabel("Layer", self.linesBox))
-        pick.addWidget(self.layerCombo)
-        pick.addWidget(QLabel("Heads", self.linesBox))
-        pick.addWidget(self.headCombo)
-        pick.addStretch(1)
         images = QGridLayout()
         images.addWidget(self.beforeTitle, 0, 0)
         images.addWidget(self.nowTitle, 0, 1)
         images.addWidget(self.beforeImage, 1, 0)
         images.addWidget(self.nowImage, 1, 1)
         images.setRowStretch(1, 1)
-        lines_layout = QVBoxLayout(self.linesBox)
-        lines_layout.addLayout(pick)
-        lines_layout.addLayout(images, 1)
+        images.setColumnStretch(0, 1)
+        images.setColumnStretch(1, 1)
+        images.setContentsMargins(0, 0, 0, 0)
+        self.linesBox.setLayout(images)
 
         self.changedTable = QTableWidget(0, 5, self)
         self.changedTable.setObjectName("changedTable")
@@ -248,14 +265,14 @@ class TryItPanel(QWidget):
         top.addWidget(self.input, 1)
         top.addWidget(self.button)
         top.addWidget(self.gridButton)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.left = QWidget(self)
+        left_layout = QVBoxLayout(self.left)
+        left_layout.setContentsMargins(0, 0, 8, 0)  # the percentages keep clear of the titles beside them
         left_layout.addWidget(self.barsBox)
         left_layout.addWidget(changed_box, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("trySplitter")
-        splitter.addWidget(left)
+        splitter.addWidget(self.left)
         splitter.addWidget(self.linesBox)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -263,8 +280,17 @@ class TryItPanel(QWidget):
         splitter.setSizes([380, 620])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        # The head view's pickers share the status line, so the pictures below get its height; they stay
+        # when the pictures are enlarged.
+        pick = QHBoxLayout()
+        pick.addWidget(self.status, 1)
+        pick.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
+        pick.addWidget(self.layerCombo)
+        pick.addWidget(QLabel("heads", self))
+        pick.addWidget(self.headCombo)
+        pick.addWidget(self.enlargeButton)
         layout.addLayout(top)
-        layout.addWidget(self.status)
+        layout.addLayout(pick)
         layout.addWidget(splitter, 1)
         self._show_bars([])
         self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
@@ -323,25 +349,37 @@ class TryItPanel(QWidget):
         self.probabilities = list(result.probabilities)
         self._show_bars(self.probabilities)
         best, p = self.probabilities[0]
-        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%}) for "
-                            f"“{html.escape(result.text)}”.")
+        # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
+        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%}).")
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
         self._render_lines()
 
+    # ----- enlarging -----------------------------------------------------------------------------
+    def set_enlarged(self, on: bool) -> None:
+        """The two head views over the whole Try it area (the prediction and the table hidden), or back."""
+        self.enlargeButton.setChecked(on)  # its toggled signal, only on a change, calls _enlarge
+
+    def _enlarge(self, on: bool) -> None:
+        self.left.setVisible(not on)
+        self.enlargeButton.setText(ENLARGE_TEXT[on])
+        self.sigEnlarged.emit(on)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        if not event.spontaneous():  # another tab chosen: the room the enlarged views took is given back
+            self.set_enlarged(False)
+
     # ----- showing -------------------------------------------------------------------------------
     def _show_bars(self, probabilities: list[tuple[str, float]]) -> None:
-        for label, bar in self.bars:
-            label.deleteLater()
-            bar.deleteLater()
+        for widget in self.bars:
+            widget.deleteLater()
         self.bars = []
         if not probabilities:
             placeholder = QLabel("No prediction yet.", self.barsBox)
-            bar = QProgressBar(self.barsBox)
-            bar.setVisible(False)
-            self.barsLayout.addWidget(placeholder, 0, 0, 1, 2)
-            self.bars.append((placeholder, bar))
+            self.barsLayout.addWidget(placeholder, 0, 0, 1, 3)
+            self.bars.append(placeholder)
             return
         for row, (name, p) in enumerate(probabilities):
             label = QLabel(f"<b>{html.escape(name)}</b>" if row == 0 else html.escape(name), self.barsBox)
@@ -350,12 +388,17 @@ class TryItPanel(QWidget):
             bar.setObjectName("probBar")
             bar.setRange(0, 1000)
             bar.setValue(round(p * 1000))
-            bar.setFormat(f"{p:.1%}")
-            bar.setTextVisible(True)
+            # The percentage in a column of its own: drawn on the bar, it straddled the bar's end ("4|7.2%").
+            bar.setTextVisible(False)
             bar.setToolTip(f"P({name}) = {p:.4f}")
+            value = QLabel(f"{p:.1%}", self.barsBox)
+            value.setObjectName("probValue")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setToolTip(bar.toolTip())
             self.barsLayout.addWidget(label, row, 0)
             self.barsLayout.addWidget(bar, row, 1)
-            self.bars.append((label, bar))
+            self.barsLayout.addWidget(value, row, 2)
+            self.bars += [label, bar, value]
 
     def _fill_pickers(self, result: TryItResult) -> None:
         layers, heads = result.snapshot.weights.shape[:2]
@@ -415,13 +458,12 @@ class TryItPanel(QWidget):
 
         layer = max(0, self.layerCombo.currentIndex())
         head = self.headCombo.currentData()
-        which = "all heads" if head is None else f"head {head + 1}"
         labels = list(result.snapshot.labels)
-        # The titles above the pictures say before and now; a short title and no explanation line (the tooltip
-        # explains) keep the figure narrow, so it is scaled down less.
+        # No title and no explanation line in the figure: the pickers above say the layer and head, the titles
+        # before and now, the tooltip how to read it; every pixel of height goes to the token labels.
         for image, weights in ((self.beforeImage, result.before), (self.nowImage, result.snapshot.weights)):
-            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query,
-                                  title=f"'{QUERY_WORD}', layer {layer + 1}, {which}", explain=False)
+            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, title="",
+                                  explain=False)
             image.set_png(figure.to_png())
 
     def _show_in_grid(self) -> None:
