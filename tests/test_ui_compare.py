@@ -3,8 +3,9 @@
 import pytest
 from PySide6.QtWidgets import QSlider
 
-import playground.training.compare  # noqa: F401 - torch loads at collection, as for the suite's other training tests
 from playground.core.spec import make_spec
+from playground.training.events import MetricsEvent
+from playground.training.session import TrainingSession
 
 TINY = make_spec({
     "name": "tiny-reverse",
@@ -49,3 +50,20 @@ def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_wind
     running = list(compare.workers)
     window.close()  # mid-training: the compare window stops both threads and waits for them
     assert all(w.isFinished() for w in running) and not compare.isVisible()
+
+
+@pytest.mark.slow
+def test_identical_settings_with_dropout_draw_identical_curves_on_the_two_threads(open_window, qtbot):
+    spec = TINY.updated({"model.dropout": 0.3, "train.max_steps": 8})
+    window = open_window(spec)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    assert compare.spec_b.model.dropout == 0.3  # B is A's copy, dropout included
+    compare.playButton.click()
+    qtbot.waitUntil(lambda: compare.workers and all(w.done for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: all(train.n == 8 for train, _ in compare.series), timeout=5_000)
+    (a_steps, a_losses), (b_steps, b_losses) = (curve.getData() for curve in compare.curves)
+    assert list(a_steps) == list(b_steps) == list(range(1, 9))
+    assert list(a_losses) == list(b_losses)  # each thread drew its own dropout masks: the same ones
+    alone = TrainingSession(spec).run()
+    assert [e.train_loss for e in alone if isinstance(e, MetricsEvent)] == list(a_losses)  # the curve A draws alone

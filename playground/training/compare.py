@@ -3,14 +3,17 @@
 B takes A's seed, so both draw the same batches wherever their data settings agree, and every parameter of B with
 the name and shape of one of A's starts at A's initial value: the two curves then differ by what the settings
 change, not by luck. `start_pair` builds both (one after the other: building seeds torch's global generator) and
-says which weights were shared; `train_pair` trains them in turn, each with its own dropout randomness.
+says which weights were shared; `train_pair` trains them in turn, each with its own dropout randomness, and
+`TakingTurns` lets two threads do the same (the window's Compare).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -134,6 +137,35 @@ def start_pair(spec_a: RunSpec, spec_b: RunSpec) -> Pair:
         a_only = tuple(n for n, _ in a.model.named_parameters() if n not in set(shared))
         start = SharedStart(tuple(shared), tuple(own), _same_batches(a, b), a_only)
     return Pair(a, b, start, (random_a, random_b))
+
+
+class TakingTurns:
+    """One side of a pair trained on its own thread: each event is pulled under a lock the two sides share and with
+    the side's own randomness swapped in, so both threads draw the dropout masks they would draw alone (the same
+    curves as `train_pair`, whatever the threads' timing). Everything else is the session's own."""
+
+    def __init__(self, session: TrainingSession, randomness: _OwnRandomness, turn: threading.Lock) -> None:
+        self.session = session
+        self._randomness = randomness
+        self._turn = turn
+
+    def run(self, steps: int | None = None) -> Iterator[object]:
+        events = self.session.run(steps)
+        while True:
+            with self._turn, self._randomness.active():
+                event = next(events, None)
+            if event is None:
+                return
+            yield event
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def taking_turns(pair: Pair) -> tuple[TakingTurns, TakingTurns]:
+    """A's and B's sessions, each for a thread of its own, taking turns at torch's global randomness."""
+    turn = threading.Lock()
+    return TakingTurns(pair.a, pair.randomness[0], turn), TakingTurns(pair.b, pair.randomness[1], turn)
 
 
 def _same_batches(a: TrainingSession, b: TrainingSession) -> bool:

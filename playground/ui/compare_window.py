@@ -4,8 +4,8 @@ B's settings panel starts as a copy of A's; change anything in it, press Play, a
 (`playground.training.compare`: A's seed, the same batches, A's initial weights wherever B has a weight of the
 same name and shape), each on its own TrainingWorker thread. A timer pulls both buffers a few times a second into
 one loss plot (A blue, B orange, the legend naming what differs) and two attention grids side by side. Closing the
-window stops both threads and waits for them. In the window the two threads draw dropout masks from one shared
-generator, so with dropout above 0 the runs are not bit-for-bit repeatable (`playground compare` keeps them apart).
+window stops both threads and waits for them. The two threads take turns, one event at a time, each with its own
+dropout randomness: identical settings draw identical curves, as with `playground compare`.
 """
 
 from __future__ import annotations
@@ -70,10 +70,10 @@ class PairStart:
         with self._lock:
             if self._sessions is None and self._error is None:
                 try:
-                    from playground.training.compare import start_pair
+                    from playground.training.compare import start_pair, taking_turns
 
                     pair = start_pair(*self.specs)
-                    self._sessions = {0: pair.a, 1: pair.b}
+                    self._sessions = dict(enumerate(taking_turns(pair)))
                     self.summary = pair.start.summary()
                 except Exception as err:  # noqa: BLE001 - both workers report it as their one line
                     self._error = err
