@@ -111,6 +111,7 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         assert f"step {len(spec.lesson.steps) - 1} of" in window.lessonBar.counterLabel.text()
         qtbot.mouseClick(window.lessonBar.leaveButton, Qt.MouseButton.LeftButton)
         assert not window.lessonBar.isVisible() and controls_state(window) == before, path.name
+        assert {key: getattr(window.spec.model, key.removeprefix("model.")) for key in ABLATION_VALUES} == base
 
 
 def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_preset(open_window, qtbot, tmp_path,

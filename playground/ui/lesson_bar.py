@@ -75,6 +75,10 @@ def _ablation(spec: Any, key: str) -> Any:
     return getattr(spec.model, key.split(".", 1)[1])
 
 
+def _listed(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+
+
 class LessonBar(QFrame):
     """Plays `window.spec.lesson`. `train_cap`: no lesson step trains the model past this step (tests scale the
     lessons' training down with it); None trains as the lesson says."""
@@ -226,7 +230,8 @@ class LessonBar(QFrame):
         self._update_actions()
 
     def leave(self) -> None:
-        """Hide the bar and put every control back as the spec shows it."""
+        """Hide the bar, put every control back as the spec shows it, and the ablations as the lesson found them (a
+        change rebuilds the model as the same control would: the lesson's run is kept as a past run)."""
         was_playing = self.lesson is not None
         self.lesson = None
         self._training = None
@@ -234,6 +239,9 @@ class LessonBar(QFrame):
         self._restore_controls()
         if was_playing:
             self.main.config.set_spec(self.main.spec)
+            changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
+            if changed:
+                self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
         self.hide()
         self._update_actions()
 
@@ -260,7 +268,7 @@ class LessonBar(QFrame):
         spec = self.main.spec
         changes = {key: value for key, value in wanted.items() if _ablation(spec, key) != value}
         if changes:
-            self.main.config.apply(changes, "Lesson: " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()))
+            self.main.config.apply(changes, "Lesson: " + _listed(changes))
 
     def _show_views(self, step: LessonStep) -> None:
         window = self.main
