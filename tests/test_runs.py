@@ -58,6 +58,14 @@ def test_list_runs_newest_first_with_steps_and_last_val_loss(tmp_path):
     assert list_runs(tmp_path / "missing") == []
 
 
+def test_a_fine_tuned_pretrained_run_is_listed_as_pretrained_not_as_a_scratch_encoder(tmp_path):
+    spec = RunSpec.model_validate({"name": "pronouns", "model": {"family": "encoder", "pretrained": "minilm"}})
+    folder = new_run_dir(tmp_path, spec)
+    assert list_runs(tmp_path)[0].family == "pretrained minilm"
+    write_run_info(folder, {"family": None})  # an older run.json without it: the preset beside it says
+    assert list_runs(tmp_path)[0].family == "pretrained minilm"
+
+
 def test_rename_changes_the_name_not_the_folder(tmp_path):
     folder = make_run(tmp_path, "old name")
     summary = rename_run(folder, "  better name ")

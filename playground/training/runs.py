@@ -74,7 +74,13 @@ def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / PRESET_FILE, to_json(spec))
-    write_run_info(folder, {"name": spec.name, "family": spec.model.family, "created": time.time()})
+    family = family_shown(spec.model.family, spec.model.pretrained)
+    write_run_info(folder, {"name": spec.name, "family": family, "created": time.time()})
+
+
+def family_shown(family: str, pretrained: str | None) -> str:
+    """The family as the runs list shows it: a fine-tuned packaged model is not a scratch encoder."""
+    return f"pretrained {pretrained}" if pretrained else family
 
 
 def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
@@ -353,7 +359,7 @@ def _last_metrics(folder: Path) -> tuple[int, float | None]:
 
 def _preset_family(folder: Path) -> str:
     try:
-        preset = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))
-        return str(preset["model"]["family"])
+        model = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))["model"]
+        return family_shown(str(model["family"]), model.get("pretrained"))
     except (ValueError, KeyError, TypeError, RecursionError):
         return "?"
