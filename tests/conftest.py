@@ -3,11 +3,15 @@ shapes many tests build: a shown main window (`open_window`) and a tiny CPU mode
 
 Qt, torch and the window are imported inside the fixtures, so the core tests still run without them."""
 
+import contextlib
+import io
 import os
+import subprocess
 import sys
 import tempfile
 
 import pytest
+from hypothesis import settings
 
 from playground.training.openmp import configure_openmp_waiting
 
@@ -16,6 +20,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), "playground-tests-inductor"))
 # The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch).
 configure_openmp_waiting()
+
+# Hypothesis: 500 examples a property in the suite (1500 took 40 s for the two preset fuzzers); HYPOTHESIS_PROFILE=deep
+# for a longer hunt.
+settings.register_profile("suite", max_examples=500)
+settings.register_profile("deep", max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 # The device the shared tiny sessions train on: the CPU, or a GPU when scripts/gpu_check.sh runs the suite there.
 TEST_DEVICE = os.environ.get("PLAYGROUND_TEST_DEVICE", "cpu")
@@ -30,6 +40,20 @@ TINY_SENTIMENT = {
     "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 1, "max_steps": 50, "eval_interval": 5,
               "eval_batches": 1, "device": TEST_DEVICE, "compile": "off"},
 }
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """The `playground` command run by `main` in this process (torch loads once, not once a command): its exit code
+    and what it printed. `main` is all of the program but the process-wide opt-in."""
+    from playground.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's own refusals
+            code = exit_.code
+    return subprocess.CompletedProcess(["playground", *args], code, out.getvalue(), err.getvalue())
 
 
 def _answer_discard(monkeypatch, window_module):

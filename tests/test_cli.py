@@ -2,9 +2,7 @@
 matters (the `playground` command, Ctrl-C)."""
 
 import argparse
-import contextlib
 import csv
-import io
 import json
 import os
 import signal
@@ -14,24 +12,11 @@ import time
 
 import numpy as np
 import pytest
-
-from playground.cli import main
+from conftest import run_cli as playground
 
 TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
         "--set", "model.d_ff=64", "--set", "train.eval_interval=5", "--set", "train.batch_size=8",
         "--device", "cpu"]
-
-
-def playground(*args: str) -> subprocess.CompletedProcess:
-    """The command run by `main` in this process (torch loads once, not once a command): its exit code and what
-    it printed. `main` is all of the program but the process-wide opt-in, which `playground_process` covers."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:  # argparse's own refusals
-            code = exit_.code
-    return subprocess.CompletedProcess(["playground", *args], code, out.getvalue(), err.getvalue())
 
 
 def playground_process(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:

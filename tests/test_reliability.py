@@ -68,14 +68,14 @@ def _accept_or_explain(data: object) -> RunSpec | None:
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest's profile
 @given(st.dictionaries(st.sampled_from(["model", "data", "train", "name", "schema_version", "x"]), json_value))
 def test_random_presets_never_crash(data):
     _accept_or_explain(data)
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_presets())
 def test_mutated_builtin_presets_are_accepted_or_explained(data):
     spec = _accept_or_explain(data)
