@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.theme import tint
+
 HEADER_BYTES = 64 * 1024
 
 
@@ -103,7 +105,7 @@ class CsvColumnsDialog(QDialog):
         self.rowsNote = QLabel(self)
         self.rowsNote.setObjectName("csvRowsNote")
         self.rowsNote.setWordWrap(True)
-        self.rowsNote.setStyleSheet("color: #8a5a00;")
+        tint(self.rowsNote, "warning")
         if rows is not None and rows < FEW_ROWS:
             self.rowsNote.setText(f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part "
                                   f"of them is kept for validation). Add more rows, at least {FEW_ROWS}.")
@@ -122,7 +124,7 @@ class CsvColumnsDialog(QDialog):
         self.labelCombo.setToolTip("The column with each row's class (at most the data layer's class limit).")
         self.note = QLabel(self)
         self.note.setObjectName("csvColumnsNote")
-        self.note.setStyleSheet("color: #a00000;")
+        tint(self.note, "error")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self.accept)

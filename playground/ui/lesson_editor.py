@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.lessons import CONTROLS, GROUPS, TABS, VIEWS, Lesson, LessonStep, parse_lesson
 from playground.core.spec import FIELD_TITLES
+from playground.ui.theme import tint
 
 MARKS = ("hidden", "locked", "highlighted")  # the controls table's columns, as a step's fields
 TEXT_TIP = ("What the class should look at, in a few lines. Rich text: <b>bold</b>, <i>italic</i>, <br> for a new "
@@ -92,7 +93,7 @@ class LessonEditor(QDialog):
         self.messageLabel = QLabel(self)
         self.messageLabel.setObjectName("lessonEditorMessage")
         self.messageLabel.setWordWrap(True)
-        self.messageLabel.setStyleSheet("color: #a00000;")
+        tint(self.messageLabel, "error")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setToolTip("Save the lesson into the preset file.")

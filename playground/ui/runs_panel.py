@@ -34,6 +34,7 @@ from playground.training.runs import (
     rename_run,
 )
 from playground.ui.loss_panel import LossPanel
+from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
@@ -176,8 +177,7 @@ class RunsPanel(QWidget):
         self.table.setSelectionMode(mode)
 
     def say(self, text: str, level: str = "info") -> None:
-        colour = {"info": "#0b3d91", "error": "#a00000"}.get(level, "#0b3d91")
-        self.message.setStyleSheet(f"color: {colour};")
+        tint(self.message, "error" if level == "error" else "info")
         self.message.setText(text)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override

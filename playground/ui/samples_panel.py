@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QText
 from playground.core.messages import one_line
 from playground.training.events import SampleEvent
 from playground.ui.plotting import follow_font, point_size
+from playground.ui.theme import tint
 from playground.ui.tooltips import TIPS
 
 MAX_SAMPLES = 50
@@ -121,7 +122,7 @@ class SamplesPanel(QWidget):
 
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020;" if error else "")
+        tint(self.status, "error" if error else None)
         self.status.setVisible(bool(text))
 
     def add_samples(self, events: list[SampleEvent]) -> None:

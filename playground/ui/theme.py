@@ -4,18 +4,20 @@ Qt's own widgets take the system's palette by themselves; the plots, which pyqtg
 own, take theirs from `plot_colours`. The app chooses at start (`choose`, before any plot exists, without
 loading pyqtgraph: the window paints first), and the window hands the choice to pyqtgraph when it builds its
 plots (`plotting.apply_theme`). When the system switches while the app runs, `follow_system` chooses again and
-repaints the open plots (`plotting.restyle_plots`). Heatmaps keep viridis in both, and rendered figures and
-exported plots stay white, as on paper.
+repaints the open plots (`plotting.restyle_plots`) and the texts the app colours itself (`tint`). Heatmaps keep
+viridis in both, and rendered figures and exported plots stay white, as on paper.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMetaObject, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 PROPERTY = "playgroundColorScheme"  # kept on the application, which outlives its windows
 LIGHT = ("#ffffff", "#222222")  # (plot background, plot foreground: axes, ticks, labels)
 DARK = ("#1e1e1e", "#dddddd")
+TINTS = {"error": ("#a00000", "#ff8a80"), "warning": ("#8a5a00", "#ffcc66"), "info": ("#0b3d91", "#8ab4f8")}  # light, dark
+TINT = "playgroundTint"  # the widget property that names its tint, for `follow_system` to find
 
 
 def choose(app: QApplication, scheme: Qt.ColorScheme | None = None) -> Qt.ColorScheme:
@@ -28,10 +30,13 @@ def choose(app: QApplication, scheme: Qt.ColorScheme | None = None) -> Qt.ColorS
 
 def follow_system(app: QApplication) -> QMetaObject.Connection:
     """From now on, choose again whenever the system switches between light and dark, and repaint the open plots
-    in the new look; returns the connection (`QObject.disconnect` undoes it)."""
+    and tinted texts in the new look; returns the connection (`QObject.disconnect` undoes it)."""
 
     def switch(scheme: Qt.ColorScheme) -> None:
         choose(app, scheme)
+        for widget in app.allWidgets():
+            if widget.property(TINT):
+                tint(widget, widget.property(TINT))
         from playground.ui import plotting  # pyqtgraph: only when the system switches, never before the first paint
 
         plotting.restyle_plots()
@@ -42,6 +47,13 @@ def follow_system(app: QApplication) -> QMetaObject.Connection:
 def is_dark() -> bool:
     app = QApplication.instance()
     return app is not None and app.property(PROPERTY) == "dark"
+
+
+def tint(widget: QWidget, kind: str | None) -> None:
+    """`widget`'s text in the colour of `kind` ("error", "warning", "info"; None: the palette's own), readable in the
+    chosen look and in the other one after the system switches (a dark red on a dark window is not)."""
+    widget.setProperty(TINT, kind or "")
+    widget.setStyleSheet(f"color: {TINTS[kind][int(is_dark())]};" if kind else "")
 
 
 def plot_colours() -> tuple[str, str]:
