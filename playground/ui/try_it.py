@@ -231,6 +231,8 @@ class TryItPanel(QWidget):
         self.beforeTitle = QLabel("<b>Before fine-tuning</b> (step 0)", self.linesBox)
         self.nowTitle = QLabel("<b>Now</b>", self.linesBox)
         self.nowTitle.setObjectName("nowTitle")
+        for title in (self.beforeTitle, self.nowTitle):
+            title.setWordWrap(True)  # in presentation mode a title wraps, not widens its picture's column
         images = QGridLayout()
         images.addWidget(self.beforeTitle, 0, 0)
         images.addWidget(self.nowTitle, 0, 1)
