@@ -122,7 +122,6 @@ class ConfigPanel(QWidget):
         body_layout.addWidget(self._ablations_group())
         body_layout.addWidget(self._data_group())
         body_layout.addWidget(self._train_group())
-        body_layout.addWidget(self._estimates_group())
         body_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setObjectName("configScroll")
@@ -134,7 +133,13 @@ class ConfigPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.messageLabel)  # outside the scroll area: a refusal is always in view
+        # Outside the scroll area, the estimates and a refusal are always in view: at 1280x720 the settings once
+        # grew taller than the panel and the estimates were scrolled out of it.
+        footer = QVBoxLayout()
+        footer.setContentsMargins(4, 0, 4, 0)
+        footer.addWidget(self._estimates_group())
+        layout.addLayout(footer)
+        layout.addWidget(self.messageLabel)
         self.set_spec(spec)
 
     # ----- building -----------------------------------------------------------------------------
@@ -233,8 +238,8 @@ class ConfigPanel(QWidget):
     def _form(box: QGroupBox) -> QFormLayout:
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setContentsMargins(6, 6, 6, 6)
-        form.setVerticalSpacing(6)
+        form.setContentsMargins(6, 2, 6, 2)
+        form.setVerticalSpacing(2)
         return form
 
     def _add_row(self, form: QFormLayout, key: str, title: str, field: QWidget) -> None:
