@@ -112,7 +112,7 @@ def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
     previous_col = 2 + list(panel.rows[0].roles.as_dict()).index("previous")
     table.sortItems(previous_col, Qt.SortOrder.DescendingOrder)
     assert panel.head_at_row(0) == (0, 1)  # the perfect previous-token head comes first
-    assert table.item(0, previous_col).text() == "1.000"
+    assert table.item(0, previous_col).text() == "1.00"
     values = [float(table.item(r, previous_col).text()) for r in range(4)]
     assert values == sorted(values, reverse=True)
     table.sortItems(previous_col, Qt.SortOrder.AscendingOrder)
@@ -331,6 +331,14 @@ def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
     assert (inside.layer, inside.head) == (1, 0)
     assert trained_window.attentionGrid.selected == (1, 0)
     qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
+    # At 1280x720 every column of an encoder's table (all eight) is in view whole: no horizontal scrolling to "self".
+    table = inside.roles.table
+    header, height = table.horizontalHeader(), table.height()
+    trained_window.resize(1280, 720)
+    qtbot.waitUntil(lambda: table.height() < height)  # laid out at the new size
+    assert not any(table.isColumnHidden(c) for c in range(table.columnCount()))
+    assert header.length() <= table.viewport().width() and not table.horizontalScrollBar().isVisible()
+    assert all(header.sectionSize(c) >= header.sectionSizeFromContents(c).width() for c in range(header.count()))
 
 
 def test_hidden_roles_panel_draws_its_grid_when_shown(qtbot):
