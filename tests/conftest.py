@@ -18,7 +18,11 @@ from playground.training.openmp import configure_openmp_waiting
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Compiled tests share an inductor cache of their own (warm from one run to the next), never the user's.
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), "playground-tests-inductor"))
-# The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch).
+# The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch); but with
+# two pytest-xdist workers on two cores, a worker's threads spinning at a barrier hold the core the other worker
+# needs: there they sleep.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 configure_openmp_waiting()
 
 # Hypothesis: 500 examples a property in the suite (1500 took 40 s for the two preset fuzzers); HYPOTHESIS_PROFILE=deep

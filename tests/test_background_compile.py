@@ -15,6 +15,7 @@ from playground.training.session import TrainingSession
 pytestmark = [
     pytest.mark.filterwarnings("error::playground.training.fastpath.compiled.CompileFallbackWarning"),
     pytest.mark.skipif(not choose.compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor"),
+    pytest.mark.xdist_group("compiled"),  # under xdist, beside test_step's compiled tests: the same graph
 ]
 
 TINY = {  # test_step's one-layer TINY: the graph the suite's other compiled tests compile

@@ -246,6 +246,7 @@ def test_a_run_resumed_on_the_test_device_continues_the_same_curve(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("compiled")
 def test_the_compiled_step_on_the_test_device_takes_the_eager_steps(monkeypatch):
     """fp32, so both paths round alike (within float reassociation); on a GPU this is the Triton step."""
     import warnings

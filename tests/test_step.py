@@ -22,7 +22,8 @@ from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_
 from playground.training.session import TrainingSession
 
 pytestmark = [pytest.mark.filterwarnings("error::playground.training.fastpath.compiled.CompileFallbackWarning"),
-              pytest.mark.usefixtures("fresh_capability_cache")]
+              pytest.mark.usefixtures("fresh_capability_cache"),
+              pytest.mark.xdist_group("compiled")]  # under xdist, in the process that holds the compiled graphs
 needs_compiler = pytest.mark.skipif(not compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 
 # One layer: a cold compile of the whole step takes half as long as with two (37 s against 74 s on 2 cores). The
@@ -158,7 +159,8 @@ print(json.dumps({"threads": threads, "threads_after": torch.get_num_threads(), 
 
 def _probe_process(tmp_path, mode, **environ):
     """PROCESS_PROBE in a fresh process (the settings are process-wide), `environ` over a clean environment."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "TORCHINDUCTOR_CACHE_DIR")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "TORCHINDUCTOR_CACHE_DIR")}
     env.update(PLAYGROUND_CACHE_DIR=str(tmp_path / "cache"), **environ)
     out = subprocess.run([sys.executable, "-c", PROCESS_PROBE, json.dumps(TINY), mode], capture_output=True,
                          text=True, env=env, timeout=300)
