@@ -6,13 +6,16 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QWidget
 
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
 from playground.ui import main_window
+from playground.ui.inside_attention import step_cells
 from playground.ui.lesson_bar import HIGHLIGHT, find_control, tab_widget, view_widget
+from playground.viz.views import LABEL_SIZE
 
 LESSON_FILES = sorted(PRESETS_DIR.glob("lesson-*.json"))
 WAIT_MS = 120_000  # torch imported, a model built and a step trained, on a 2-core machine other work loads
@@ -78,6 +81,21 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert window.lessonBar.statusLabel.text() == f"trained to step {window.worker.step}"
 
 
+def check_steps_in_reach(window: main_window.MainWindow, qtbot) -> None:
+    """Step by step under the lesson bar at 1280x720: titles at least the window's font, every stage (the last, the
+    output projection, included) reached by scrolling."""
+    view = window.inside.steps
+    qtbot.waitUntil(lambda: view.figure is not None and view.label.pixmap() is not None, timeout=WAIT_MS)
+    scale = view.label.pixmap().width() / view.figure.width
+    assert LABEL_SIZE * scale >= QFontInfo(window.font()).pixelSize()
+    *_, (key, x, y, cw, ch, rows, cols) = step_cells(view.figure, view.steps)
+    assert key == "projected" and view.scroll.viewport().height() > 100
+    for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
+                           (view.scroll.horizontalScrollBar(), (x + cols * cw) * scale, view.scroll.viewport().width())):
+        bar.setValue(bar.maximum())
+        assert bar.value() + seen >= end
+
+
 @pytest.mark.slow
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch):
@@ -105,6 +123,8 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
             if step.train_until:
                 qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
             check_step(window, index, spec, base)
+            if step.view == "steps":
+                check_steps_in_reach(window, qtbot)
         qtbot.keyClick(window, Qt.Key.Key_PageDown)  # past the last step: stays there
         assert window.lessonBar.index == len(spec.lesson.steps) - 1
         qtbot.keyClick(window, Qt.Key.Key_PageUp)
