@@ -1,6 +1,6 @@
 """Screenshots of the lesson bar at 1280x720: resources/screenshots/lesson-*.png.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots_lessons.py [--only lesson-19.6-decoder-block]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots_lessons.py [--only lesson-19.6-decoder-block] [--size WxH]
 
 Opens each lesson preset as Presets > Lessons does, goes to the step named below (training the model as that step
 says, through the window's worker) and grabs the window once the step's views have caught up.
@@ -13,19 +13,18 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent
-from shots import SCREENSHOTS, pump, scratch_app, wait_until
+from shots import parse_shot_args, pump, scratch_app, wait_until
 
-SIZE = (1280, 720)  # a projector's resolution: the bar must be readable there
 SHOTS = {"lesson-19.6-decoder-block": 0, "lesson-19.5-bert-finetune": 3}  # preset: the step shown (0-based)
 LIMIT_S = 1800  # for a step's training on a busy machine
 
 
-def shot(app: object, name: str, index: int, out: Path) -> Path:
+def shot(app: object, name: str, index: int, out: Path, size: tuple[int, int]) -> Path:
     from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset
     from playground.ui.main_window import MainWindow
 
     window = MainWindow(load_preset(DEFAULT_PRESET))
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     assert window.open_preset(str(PRESETS_DIR / f"{name}.json"))
     bar = window.lessonBar
@@ -46,12 +45,11 @@ def shot(app: object, name: str, index: int, out: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(SHOTS))
-    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
-    args = parser.parse_args()
+    args = parse_shot_args(parser)  # the default size, 1280x720, is a projector's: the bar must be readable there
     app = scratch_app()
     for name, index in SHOTS.items():
         if args.only in (None, name):
-            print(shot(app, name, index, args.out))
+            print(shot(app, name, index, args.out, args.size))
     return 0
 
 
