@@ -90,7 +90,10 @@ def test_the_name_title_and_run_folder_follow_the_family(window, qtbot):
 def test_pausing_hides_the_speed_and_eta(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: window.etaLabel.text().startswith("ETA"), timeout=WAIT_MS)
+    window.loss.min_redraw_s = 0.0  # every step shown as it comes: none is left for the pause to show
+    qtbot.wait(50)
     window.pause()
+    assert (window.speedLabel.text(), window.etaLabel.text()) == ("paused", "")  # at once, not after a step
     qtbot.waitUntil(lambda: not window.worker.playing, timeout=WAIT_MS)
     window.step_once()
     qtbot.waitUntil(lambda: window.speedLabel.text() == "paused", timeout=WAIT_MS)

@@ -662,6 +662,9 @@ class MainWindow(QMainWindow):
         self._gap_asked_at = None  # a gap asked for before a pause or a reset is not waited for
         self.loss.redraw_if_due()
         self._show_progress_if_due()
+        if not playing and self.etaLabel.text():  # every step was shown while playing: no step will say "paused"
+            self.speedLabel.setText("paused")
+            self.etaLabel.setText("")
 
     def _reset_progress(self) -> None:
         steps = self.spec.train.max_steps
