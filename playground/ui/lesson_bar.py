@@ -12,7 +12,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSplitter,
     QStatusBar,
     QTabWidget,
     QVBoxLayout,
@@ -48,6 +49,7 @@ class Host(Protocol):
     worker: TrainingWorker | None
     config: ConfigPanel
     tabs: QTabWidget
+    centreSplitter: QSplitter
     inside: InsideAttentionPanel
     runTools: RunTools
     attention: QWidget
@@ -98,6 +100,7 @@ class LessonBar(QFrame):
         self._locked: set[QWidget] = set()
         self._highlighted: dict[QWidget, tuple[QPalette | None, bool]] = {}  # palette (None: inherited), filled
         self._training: tuple[TrainingWorker, int] | None = None  # (worker, the step it trains to)
+        self._splitter: QByteArray | None = None  # the loss plot's and the tabs' heights as the lesson found them
         self.editor: LessonEditor | None = None
 
         self.counterLabel = QLabel(self)
@@ -242,6 +245,9 @@ class LessonBar(QFrame):
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
             if changed:
                 self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
+        if self._splitter is not None:
+            self.main.centreSplitter.restoreState(self._splitter)
+            self._splitter = None
         self.hide()
         self._update_actions()
 
@@ -281,6 +287,7 @@ class LessonBar(QFrame):
                 window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
         if step.view is not None:
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
+            self._make_room()
         if step.layer is not None or step.head is not None:
             inside = window.inside
             layer = min((step.layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
@@ -292,6 +299,18 @@ class LessonBar(QFrame):
                 window.runTools.tryIt.predict()
             else:
                 window.inside.set_input(step.probe)
+
+    def _make_room(self) -> None:
+        """The first step about one of Inside attention's views gives them the height the loss plot can spare (under
+        this bar at 1280x720 Step by step showed a 150 px strip of its figure, 69 px in presentation mode); a height
+        the user drags to afterwards stays for the lesson's other steps."""
+        splitter = self.main.centreSplitter
+        if self._splitter is not None:
+            return
+        self._splitter = splitter.saveState()
+        total = sum(splitter.sizes())
+        loss = max(splitter.widget(0).minimumSizeHint().height(), total // 4)
+        splitter.setSizes([loss, total - loss])
 
     def _train(self, step: LessonStep) -> None:
         """Train up to the step's `train_until` (the run's last step at most) with single steps on the worker, as
