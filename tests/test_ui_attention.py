@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QGraphicsLineItem,
     QGraphicsPathItem,
+    QGraphicsRectItem,
     QGraphicsSimpleTextItem,
     QSlider,
 )
@@ -235,6 +236,8 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         items = view.scene.items()
         strokes = [stroker.createStroke(i.path()) for i in items if isinstance(i, QGraphicsPathItem)]
         strokes += [stroker.createStroke(_segment(i.line())) for i in items if isinstance(i, QGraphicsLineItem)]
+        frames = [i for i in items if isinstance(i, QGraphicsRectItem) and i.brush().style() == Qt.BrushStyle.NoBrush]
+        strokes += [stroker.createStroke(_outline(i.rect())) for i in frames]  # the block's dashed frame
         texts = [i for i in items if isinstance(i, QGraphicsSimpleTextItem)]
         assert len(strokes) >= 10 and len(texts) >= 20
         struck = [t.text() for t in texts for s in strokes if s.intersects(t.sceneBoundingRect())]
@@ -251,6 +254,12 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         assert view.fitCheck.isChecked()
         assert view.view.transform().m11() * view.scene.title_font.pointSizeF() >= font.pointSizeF() - 1e-6
         assert view.view.horizontalScrollBar().isVisible() == (zoom > 1) and view.view.verticalScrollBar().isVisible()
+
+
+def _outline(rect):
+    path = QPainterPath()
+    path.addRect(rect)
+    return path
 
 
 def _segment(line):

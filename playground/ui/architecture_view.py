@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -190,14 +190,15 @@ class ArchitectureScene(QGraphicsScene):
         x2 = x1 + BOX_W + 110
         top2 = 26.0
         rects2 = self._column(x2, top2, block)
-        frame = QRectF(x2 - 24, top2 - 22, BOX_W + 70, rects2[-1].bottom() - top2 + 34)
+        lane = x2 + BOX_W + 22  # the residual branches' line, "residual" written right of it inside the frame
+        right = lane + 6 + QFontMetricsF(self._small).horizontalAdvance("residual") + 10
+        frame = QRectF(x2 - 24, top2 - 22, right - (x2 - 24), rects2[-1].bottom() - top2 + 34)
         self.addRect(frame, QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine), QBrush(Qt.BrushStyle.NoBrush))
         self._text(frame.x() + 4, frame.y() - 12, "Transformer block", self._bold, INK, anchor=0.0)
         self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
                    QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
         # residual connections: from the stream before each sub-layer around the right side to its Add box
-        lane = x2 + BOX_W + 22
         adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]
         starts = [rects2[0].top() - 10]
         starts.append(adds[0].bottom() + 10)  # the second sub-layer reads the stream after the first Add
