@@ -109,10 +109,11 @@ class FigureView(QWidget):
 
     def scale(self) -> float:
         """Screen pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
-        the figure's titles read smaller than the window's text (which grows in presentation mode)."""
+        the figure's titles read more than a pixel smaller than the window's text (which grows in presentation mode;
+        the pixel keeps Step by step and the ViT's rollout whole in a 1280x720 window rather than scrolling)."""
         w, h = self._qimage.width(), self._qimage.height()
         sizes = [op["size"] for kind, op in getattr(self.figure, "ops", ()) if kind == "text" and op["bold"]]
-        legible = QFontInfo(self.font()).pixelSize() / min(sizes) if sizes else 0.0
+        legible = (QFontInfo(self.font()).pixelSize() - 1) / min(sizes) if sizes else 0.0
         if not self.fitCheck.isChecked():
             return max(1.0, legible)
         view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
