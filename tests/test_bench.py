@@ -114,8 +114,11 @@ def test_learning_reports_first_loss_point_and_target_with_a_cold_and_a_warm_cac
         assert not run["reached"] and run["time_to_target_s"] is None and run["steps"] >= 1
         assert run["path"].startswith("CPU (")
     assert row["reference"]["same_start_share"] == 1.0 and row["time_to_target_ratio"] is None
+    lesson = {"lesson": "lesson-19.7-vit", "seconds": 12.4, "step_seconds": [0.1, 0.2, 12.0, 0.1],
+              "status": "complete", "last_step_trained": 200}
     print_table({"machine": {"cpu": "x", "cores": 2, "torch": "t", "threads": 2, "omp_wait_policy": "",
-                             "gomp_spincount": ""}, "learning": [row]})
+                             "gomp_spincount": ""}, "learning": [row], "lessons": [lesson]})
     printed = capsys.readouterr().out
     assert "encoder-reverse" in printed and "cold cache: first loss point" in printed and "NOT reached" in printed
+    assert "lesson-19.7-vit" in printed and "12 s played through (complete; seconds per step: 0, 0, 12, 0)" in printed
     assert "textbook loop: first loss point" in printed

@@ -55,10 +55,11 @@ def add_parser(sub: Any) -> None:
     mode.add_argument("--quick", action="store_true",
                       help="the default decoder and nanoGPT's CPU shape only (~2-3 minutes)")
     mode.add_argument("--smoke", action="store_true", help="tiny shapes, a few seconds: checks the bench runs")
-    mode.add_argument("--learning", nargs="?", const="all", choices=("all", "presets", "ablations"),
+    mode.add_argument("--learning", nargs="?", const="all", choices=("all", "presets", "ablations", "lessons"),
                       help="train each family's preset to its learning target (presets), and each ablation's preset "
                            "and the same preset with the piece put back, checking the ablation's effect "
-                           "(ablations; the exit status is 1 if one fails); all: both (the default)")
+                           "(ablations; the exit status is 1 if one fails); all: both (the default); lessons: play "
+                           "every built-in lesson through in the window (offscreen, 1280x720) and time each step")
     bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
     bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
@@ -87,6 +88,9 @@ def cmd_bench(args: Any) -> int:
             from playground.bench.ablations import run_ablations
 
             result["ablations"] = run_ablations(args.seed)
+        if args.learning == "lessons":
+            print("bench: playing each lesson in the window (offscreen)...", file=sys.stderr, flush=True)
+            result["lessons"] = _child("lessons", timeout=3600, progress=True)["lessons"]
     else:
         mode = "smoke" if args.smoke else "quick" if args.quick else "full"
         result = run_bench(mode)
@@ -417,14 +421,15 @@ def memory(spec: Any, steps: int) -> dict[str, Any]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _child(*args: str, timeout: float = 600) -> dict[str, Any]:
+def _child(*args: str, timeout: float = 600, progress: bool = False) -> dict[str, Any]:
+    """One window measurement in a process of its own; with `progress`, its progress lines pass through."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_BENCH_LAUNCHED": repr(time.time())}
-    out = subprocess.run([sys.executable, "-m", "playground.bench.window", *args], capture_output=True, text=True,
-                         env=env, timeout=timeout)
+    out = subprocess.run([sys.executable, "-m", "playground.bench.window", *args], stdout=subprocess.PIPE,
+                         stderr=None if progress else subprocess.PIPE, text=True, env=env, timeout=timeout)
     for line in out.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             return json.loads(line[len("BENCH-JSON "):])
-    raise RuntimeError(f"the window measurement failed: {out.stderr.strip()[-600:]}")
+    raise RuntimeError(f"the window measurement failed: {(out.stderr or 'see above').strip()[-600:]}")
 
 
 def window_figures() -> dict[str, Any]:
@@ -492,6 +497,10 @@ def print_table(result: dict[str, Any]) -> None:
 
         for row in result["learning"]:
             print("\n".join(describe_learning(row)))
+    for row in result.get("lessons", []):
+        steps = ", ".join(f"{s:.0f}" for s in row["step_seconds"])
+        print(f"{row['lesson']:<32} {row['seconds']:>6.0f} s played through ({row['status']}; seconds per step: "
+              f"{steps})")
     if result.get("ablations"):
         from playground.bench.ablations import describe
 

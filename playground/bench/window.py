@@ -2,6 +2,7 @@
 
     python -m playground.bench.window paint            -> {"first_paint_s": ..., "views_paint_s": ...}
     python -m playground.bench.window train PRESET N   -> window-driven vs headless steps/s, timer gaps
+    python -m playground.bench.window lessons          -> each built-in lesson played through: seconds per step
 
 Kept out of the bench process so Qt never loads there and every figure starts from a cold process.
 """
@@ -172,10 +173,75 @@ def train(preset: str, steps: int, rounds: int = 16, probed_rounds: int = 2) -> 
     }
 
 
+LESSON_LIMIT_S = 1200  # a lesson still playing after 20 minutes is reported as such, not waited for
+
+
+def lessons(width: int = 1280, height: int = 720) -> dict[str, list[dict[str, object]]]:
+    """Every built-in lesson played through in the window at a projector's size, as a lecturer would: Next as soon
+    as a step's training (if it has any) is done. Per lesson, the wall clock from opening the preset (the model
+    built, torch loaded for the first) to the last step shown, and each step's share of it."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["PLAYGROUND_RUNS_DIR"] = tempfile.mkdtemp(prefix="playground-bench-runs-")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from playground.core.presets import PRESETS_DIR, load_preset
+    from playground.ui.app import make_app
+    from playground.ui.main_window import MainWindow
+
+    make_app()
+    results: list[dict[str, object]] = []
+    for path in sorted(PRESETS_DIR.glob("lesson-*.json")):
+        spec = load_preset(path)
+        window = MainWindow(spec.updated({"lesson": None}))
+        window.resize(width, height)
+        window.show()
+        loop = QEventLoop()  # its own loop: the application's quit() would close the window, which asks to save
+        steps_s: list[float] = []
+        started = [time.perf_counter()]
+
+        def poll(window: MainWindow = window, loop: QEventLoop = loop, steps_s: list[float] = steps_s,
+                 started: list[float] = started) -> None:
+            bar = window.lessonBar
+            step = bar.step
+            if step is None or (step.train_until and "trained to step" not in bar.statusLabel.text()):
+                return
+            steps_s.append(time.perf_counter() - started[0])
+            started[0] = time.perf_counter()
+            print(f"bench: {window.spec.name}: step {bar.index + 1} of {len(bar.lesson.steps)} shown in "
+                  f"{steps_s[-1]:.0f} s", file=sys.stderr, flush=True)
+            if bar.index + 1 < len(bar.lesson.steps):
+                bar.next()
+            else:
+                loop.quit()
+
+        timer = QTimer()
+        timer.timeout.connect(poll)
+        timer.start(50)
+        limit = QTimer()
+        limit.setSingleShot(True)
+        limit.timeout.connect(loop.quit)
+        limit.start(LESSON_LIMIT_S * 1000)
+        began = time.perf_counter()
+        window.load_spec(spec, None)  # as Presets > lesson-… does: the lesson starts at its first step
+        loop.exec()
+        timer.stop()
+        limit.stop()
+        complete = spec.lesson is not None and len(steps_s) == len(spec.lesson.steps)
+        results.append({"lesson": path.stem, "seconds": time.perf_counter() - began, "step_seconds": steps_s,
+                        "status": "complete" if complete else f"stopped after {LESSON_LIMIT_S} s",
+                        "last_step_trained": window.worker.step if window.worker is not None else 0})
+        window.shutdown()
+        window.setWindowModified(False)
+        window.deleteLater()
+    return {"lessons": results}
+
+
 if __name__ == "__main__":
     configure_process()  # as the app's entry point does
     if sys.argv[1] == "paint":
         result = first_paint()
+    elif sys.argv[1] == "lessons":
+        result = lessons()
     else:
         result = train(sys.argv[2], int(sys.argv[3]))
     print("BENCH-JSON " + json.dumps(result))
