@@ -205,7 +205,7 @@ def test_every_plot_follows_the_system_switching_to_dark_while_the_app_runs(wind
     message = window.runTools.runs.message
     window.runTools.runs.say("Saved.", "info")  # a text the app colours itself: dark blue would vanish on dark
     before = qapp.property(theme.PROPERTY)
-    connection = theme.follow_system(qapp)
+    connection = theme.follow_system(qapp, plotting.restyle_plots)
     try:
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # what Qt 6.5+ sends when the system switches
         assert theme.is_dark()

@@ -92,6 +92,8 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot) -> None:
     assert key == "projected" and view.scroll.viewport().height() > 200  # 150 px before the loss plot made room
     for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
                            (view.scroll.horizontalScrollBar(), (x + cols * cw) * scale, view.scroll.viewport().width())):
+        # The scroll range follows the new figure once the layout has run (later on a loaded machine).
+        qtbot.waitUntil(lambda bar=bar, end=end, seen=seen: bar.maximum() + seen >= end, timeout=5_000)
         bar.setValue(bar.maximum())
         assert bar.value() + seen >= end
 

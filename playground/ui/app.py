@@ -34,12 +34,18 @@ def make_app() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def _restyle_plots() -> None:
+    from playground.ui import plotting  # pyqtgraph: only when the system switches, never before the first paint
+
+    plotting.restyle_plots()
+
+
 def run_app(preset: str | None = None) -> NoReturn:
     """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
     with the window, with the event loop's exit code."""
     app = make_app()
     theme.choose(app)  # light or dark as the system is set, before any plot is made
-    theme.follow_system(app)
+    theme.follow_system(app, _restyle_plots)
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
     path = resolve_preset_path(source)

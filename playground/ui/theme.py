@@ -10,6 +10,8 @@ viridis in both, and rendered figures and exported plots stay white, as on paper
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QMetaObject, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -28,18 +30,16 @@ def choose(app: QApplication, scheme: Qt.ColorScheme | None = None) -> Qt.ColorS
     return scheme
 
 
-def follow_system(app: QApplication) -> QMetaObject.Connection:
-    """From now on, choose again whenever the system switches between light and dark, and repaint the open plots
-    and tinted texts in the new look; returns the connection (`QObject.disconnect` undoes it)."""
+def follow_system(app: QApplication, restyle_plots: Callable[[], None]) -> QMetaObject.Connection:
+    """From now on, choose again whenever the system switches between light and dark, and repaint the tinted texts
+    and (`restyle_plots`) the open plots in the new look; returns the connection (`QObject.disconnect` undoes it)."""
 
     def switch(scheme: Qt.ColorScheme) -> None:
         choose(app, scheme)
         for widget in app.allWidgets():
             if widget.property(TINT):
                 tint(widget, widget.property(TINT))
-        from playground.ui import plotting  # pyqtgraph: only when the system switches, never before the first paint
-
-        plotting.restyle_plots()
+        restyle_plots()
 
     return app.styleHints().colorSchemeChanged.connect(switch)
 
