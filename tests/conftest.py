@@ -20,8 +20,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), "playground-tests-inductor"))
 # The tests' torch spins at OpenMP barriers as the app's does (set before any test module imports torch); but with
 # two pytest-xdist workers on two cores, a worker's threads spinning at a barrier hold the core the other worker
-# needs: there they sleep.
-if os.environ.get("PYTEST_XDIST_WORKER"):
+# needs: there they sleep (and `_one_thread_per_xdist_worker` keeps each worker's torch to one thread).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if XDIST_WORKER:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 configure_openmp_waiting()
 
@@ -63,6 +64,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def _answer_discard(monkeypatch, window_module):
     # A modal "unsaved changes?" box would hang a headless run: tests answer Discard unless they say otherwise.
     monkeypatch.setattr(window_module, "ask_unsaved", lambda *args: window_module.QMessageBox.StandardButton.Discard)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread_per_xdist_worker():
+    """Under `pytest -n 2`, each worker's torch on one thread: two workers' two threads each on two cores made the
+    tiny models' steps wait at every barrier (test_session's 2 s tests took 20-30 s). Tests that need more threads
+    set them, and put the count back."""
+    if XDIST_WORKER and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

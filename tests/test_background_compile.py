@@ -39,6 +39,9 @@ def spec(**train):
 
 @pytest.mark.slow
 def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eager_curve(monkeypatch):
+    # A fixed thread count: the worker compiles the step at this one count (test_step compiles it too, so it may
+    # come from the disk cache); preparing both counts of the adaptive policy is the next test's, without compiling.
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
     eager = [e.train_loss for e in TrainingSession(spec()).run() if isinstance(e, MetricsEvent)]
     monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)  # this tiny run counts as heavy: auto compiles
     session = TrainingSession(spec(compile="auto"))
