@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Under pytest-xdist, both tests in one worker: the wheel is built once, and two workers building it in the same
+# source tree at once collide in setuptools' build folder (the build failed so once under -n 2).
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @pytest.fixture(scope="module")
