@@ -25,11 +25,16 @@ def snapshot(layers=2, heads=3, T=5, step=10, image=None, seed=0):
                              image=image, prediction="abcde"[:T])
 
 
-def test_loss_panel_plots_train_validation_and_accuracy(qtbot):
-    panel = LossPanel()
+def shown(qtbot, panel, width: int, height: int):
+    """`panel` shown at width x height, closed by qtbot after the test."""
     qtbot.addWidget(panel)
-    panel.resize(600, 300)
+    panel.resize(width, height)
     panel.show()
+    return panel
+
+
+def test_loss_panel_plots_train_validation_and_accuracy(qtbot):
+    panel = shown(qtbot, LossPanel(), 600, 300)
     panel.add_metrics([metrics(s, 3.0 - 0.01 * s) for s in range(1, 10)] + [metrics(10, 2.9, val=3.1, acc=0.2)])
     x, y = panel.trainCurve.getData()
     assert list(x) == list(range(1, 11)) and y[-1] == pytest.approx(2.9)
@@ -63,10 +68,7 @@ def test_loss_frame_rounds_out_to_tick_steps_and_round_step_counts():
 def test_loss_plot_range_holds_still_until_the_curve_leaves_its_frame(qtbot):
     """Each change of the view range redraws both axes (tick text, grid) on the GUI thread: while training,
     the range follows a rounded frame, not every new point."""
-    panel = LossPanel()
-    qtbot.addWidget(panel)
-    panel.resize(600, 300)
-    panel.show()
+    panel = shown(qtbot, LossPanel(), 600, 300)
     view = panel.lossPlot.getPlotItem().vb
     changes = []
     view.sigRangeChanged.connect(lambda *args: changes.append(view.viewRange()))
@@ -123,10 +125,7 @@ def test_loss_panel_redraws_at_most_every_min_redraw_s_and_catches_up(qtbot):
     assert panel.accuracyPlot.isVisibleTo(panel)
 
 def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weights(qtbot):
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 500)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
     before = panel.grid.grab().toImage()
     snap = snapshot()
     panel.set_snapshot(snap)
@@ -145,10 +144,7 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
 
 
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 500)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)
     panel.set_snapshot(AttentionSnapshot(base.step, base.weights, base.labels, prediction="ab \n" * 16))
     qtbot.wait(20)
@@ -170,10 +166,7 @@ def test_weight_colours_are_the_colour_bars_scale():
 
 
 def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 500)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
     snap = snapshot()
     panel.set_snapshot(snap)
     panel.grid.select(1, 1)
@@ -186,10 +179,7 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
 
 def test_heatmaps_are_not_transposed(qtbot):
     """weights[query, key]: query 0 is the top row, the last key the right column."""
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(600, 400)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 600, 400)
     T = 4
     w = np.zeros((1, 1, T, T), dtype=np.float32)
     w[0, 0, 0, T - 1] = 1.0  # top-right bright, everything else dark
@@ -210,10 +200,7 @@ def test_heatmaps_are_not_transposed(qtbot):
 
 
 def test_vit_probe_image_is_shown_beside_the_heatmaps(qtbot):
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 500)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
     image = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
     T = 17  # CLS + 16 patches
     w = np.full((1, 2, T, T), 1 / T, dtype=np.float32)
@@ -240,10 +227,7 @@ def test_samples_panel_shows_newest_first(qtbot):
 
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
     """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word."""
-    panel = LossPanel()
-    qtbot.addWidget(panel)
-    panel.resize(600, 170)
-    panel.show()
+    panel = shown(qtbot, LossPanel(), 600, 170)
     panel.add_metrics([metrics(1, 3.0), metrics(2, 2.9, val=3.1, acc=0.2)])
     qtbot.waitUntil(lambda: panel.accuracyPlot.isVisible())
     axis = panel.accuracyPlot.getPlotItem().getAxis("left")
@@ -252,10 +236,7 @@ def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
 
 def test_vit_probe_image_leaves_the_heatmap_most_of_a_short_panel(qtbot):
     """At 1280x720 the attention tab is ~330 px high: the enlarged head, not the 8x8 probe image, gets the room."""
-    panel = AttentionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 330)
-    panel.show()
+    panel = shown(qtbot, AttentionPanel(), 900, 330)
     T = 17
     labels = ["CLS"] + [f"r{r}c{c}" for r in range(4) for c in range(4)]
     panel.set_snapshot(AttentionSnapshot(step=3, weights=np.full((4, 4, T, T), 1 / T, dtype=np.float32),
