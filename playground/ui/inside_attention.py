@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui import theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, figure_bar
@@ -643,7 +644,7 @@ class InsideAttentionPanel(QWidget):
         if self.result is not None and answer.token < self.result.token:
             return  # an older request finished late
         if isinstance(answer, JobFailed):
-            self.status.setText(f"<span style='color:#a00000'>Could not show this input: "
+            self.status.setText(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
                                 f"{_escape(answer.message)}</span>")
             return
         self.show_result(answer)

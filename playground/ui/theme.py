@@ -53,7 +53,12 @@ def tint(widget: QWidget, kind: str | None) -> None:
     """`widget`'s text in the colour of `kind` ("error", "warning", "info"; None: the palette's own), readable in the
     chosen look and in the other one after the system switches (a dark red on a dark window is not)."""
     widget.setProperty(TINT, kind or "")
-    widget.setStyleSheet(f"color: {TINTS[kind][int(is_dark())]};" if kind else "")
+    widget.setStyleSheet(f"color: {colour(kind)};" if kind else "")
+
+
+def colour(kind: str) -> str:
+    """The text colour of `kind` ("error", "warning", "info") in the chosen look: for a span of rich text too."""
+    return TINTS[kind][int(is_dark())]
 
 
 def plot_colours() -> tuple[str, str]:

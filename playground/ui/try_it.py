@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
 from playground.training.events import AttentionSnapshot
+from playground.ui import theme
 from playground.ui.plotting import font_scale
 
 JOB_KEY = "try-it"
@@ -341,7 +342,8 @@ class TryItPanel(QWidget):
     def on_result(self, result: Any) -> None:
         if isinstance(result, Exception):
             self.pending = False
-            self.status.setText(f"<span style='color:#a00000'>{html.escape(str(result) or type(result).__name__)}"
+            self.status.setText(f"<span style='color:{theme.colour('error')}'>"
+                                f"{html.escape(str(result) or type(result).__name__)}"
                                 f"</span>")
             return
         if not isinstance(result, TryItResult) or result.token != self.token:
