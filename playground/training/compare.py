@@ -3,8 +3,8 @@
 B takes A's seed, so both draw the same batches wherever their data settings agree, and every parameter of B with
 the name and shape of one of A's starts at A's initial value: the two curves then differ by what the settings
 change, not by luck. `start_pair` builds both (one after the other: building seeds torch's global generator) and
-says which weights were shared; `train_pair` trains them in turn, each with its own dropout randomness, and
-`TakingTurns` lets two threads do the same (the window's Compare).
+says which weights were shared; `TakingTurns` gives each its own dropout randomness, one event at a time, so that
+`train_pair` can train them in turn on one thread and the window's Compare on two.
 """
 
 from __future__ import annotations
@@ -204,24 +204,23 @@ def train_pair(pair: Pair, steps: int | None = None,
                on_step: Callable[[int, Curve, Curve], None] | None = None) -> tuple[Curve, Curve]:
     """Train A and B in turn, one step each, until both have ended (or taken `steps` more steps)."""
     curves = Curve(), Curve()
-    runs = [pair.a.run(steps), pair.b.run(steps)]
+    runs = [side.run(steps) for side in taking_turns(pair)]  # each side with its own dropout randomness
     live = [True, True]
     while any(live):
         for side in (0, 1):
             if live[side]:
-                live[side] = _one_step(runs[side], curves[side], pair.randomness[side])
+                live[side] = _one_step(runs[side], curves[side])
         if on_step is not None:
             on_step(max(pair.a.step, pair.b.step), *curves)
     return curves
 
 
-def _one_step(run: Iterator[object], curve: Curve, randomness: _OwnRandomness) -> bool:
+def _one_step(run: Iterator[object], curve: Curve) -> bool:
     """Pull events up to and including the next step's metrics; False when the run has ended."""
-    with randomness.active():
-        for event in run:
-            curve.take(event)
-            if isinstance(event, MetricsEvent):
-                return True
-            if isinstance(event, FinishedEvent):
-                return False
+    for event in run:
+        curve.take(event)
+        if isinstance(event, MetricsEvent):
+            return True
+        if isinstance(event, FinishedEvent):
+            return False
     return False
