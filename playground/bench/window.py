@@ -184,14 +184,14 @@ def lessons(width: int = 1280, height: int = 720) -> dict[str, list[dict[str, ob
     os.environ["PLAYGROUND_RUNS_DIR"] = tempfile.mkdtemp(prefix="playground-bench-runs-")
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from playground.core.presets import PRESETS_DIR, load_preset
+    from playground.core.presets import builtin_presets, load_preset
     from playground.ui.app import make_app
     from playground.ui.main_window import MainWindow
 
     make_app()
     results: list[dict[str, object]] = []
-    for path in sorted(PRESETS_DIR.glob("lesson-*.json")):
-        spec = load_preset(path)
+    for info in (info for info in builtin_presets() if info.lesson):
+        spec = load_preset(info.path)
         window = MainWindow(spec.updated({"lesson": None}))
         window.resize(width, height)
         window.show()
@@ -227,11 +227,10 @@ def lessons(width: int = 1280, height: int = 720) -> dict[str, list[dict[str, ob
         timer.stop()
         limit.stop()
         complete = spec.lesson is not None and len(steps_s) == len(spec.lesson.steps)
-        results.append({"lesson": path.stem, "seconds": time.perf_counter() - began, "step_seconds": steps_s,
+        results.append({"lesson": info.name, "seconds": time.perf_counter() - began, "step_seconds": steps_s,
                         "status": "complete" if complete else f"stopped after {LESSON_LIMIT_S} s",
                         "last_step_trained": window.worker.step if window.worker is not None else 0})
         window.shutdown()
-        window.setWindowModified(False)
         window.deleteLater()
     return {"lessons": results}
 
