@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
@@ -297,6 +298,13 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
     rects = [crowded.label_rect(t) for t in drawn]
     assert [t.toPlainText() for t in drawn] == ["[PAD]", "a", "b"]
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    told = []  # a hidden label is still read by pointing at its dot
+    crowded.sigHover.connect(told.append)
+    box = crowded.getPlotItem().getViewBox()
+    crowded.hover(box.mapViewToScene(QPointF(0.01, 0.0)))  # (the scene's sigMouseMoved calls it)
+    assert told == ["Tokens: token '4' (#1) at PC 1 = 0.010, PC 2 = 0.000"]
+    crowded.hover(box.mapViewToScene(QPointF(0.75, 0.25)))  # far from every dot: nothing new to read
+    assert len(told) == 1
     picture = ImageLabel("picture")
     picture.resize(800, 600)
     png = io.BytesIO()
@@ -318,9 +326,11 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
                                         round(100 * max(1.0, font_scale()))))
 
 
-def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, dark_theme):
+def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, qapp, dark_theme):
+    from playground.training.changes import SettingChange
+    from playground.ui import plotting, theme
     from playground.ui.confusion_panel import ConfusionPanel
-    from playground.ui.theme import DARK
+    from playground.ui.theme import DARK, LIGHT
 
     loss, attention, confusion = LossPanel(), AttentionPanel(), ConfusionPanel()
     for widget in (loss, attention, confusion):
@@ -329,6 +339,16 @@ def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, dark_theme):
         assert plot.backgroundBrush().color().name() == DARK[0], plot.objectName()
     axis = loss.lossPlot.getPlotItem().getAxis("left")
     assert axis.textPen().color().name() == DARK[1] and axis.labelStyle["color"] == DARK[1]  # the title kept its colour
+
+    def marker_colours() -> tuple[str, str]:  # (line, label) of the change marker ("#555" once: lost on dark)
+        return marker.pen.color().name(), marker.label.color.name()
+
+    loss.add_changes([SettingChange(5, "train.lr", 3e-3, 1e-3)])
+    marker = loss.markers[5]
+    assert marker_colours() == (DARK[1], DARK[1]) and 0.3 < marker.pen.color().alphaF() < 1
+    qapp.setProperty(theme.PROPERTY, "light")  # the system switched (the fixture restores the look)
+    plotting.restyle_plots()
+    assert marker_colours() == (LIGHT[1], LIGHT[1])
 
 
 def test_the_app_takes_the_systems_colour_scheme(qapp, dark_theme):

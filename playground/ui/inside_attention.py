@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -50,6 +50,8 @@ EMBEDDINGS_REFRESH_S = 4.0  # PCA of a large vocabulary is the slowest part: les
 JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgotten
 MAX_POSITION_LABELS = 16  # a 512-position table labelled at every position is a blob of numbers
 PLOT_MIN_HEIGHT = 240  # pixels at the normal font size: the embeddings plots scroll rather than shrink below it
+POINT_HOVER_PX = 10  # how near the mouse comes to a point of the embeddings to read it (a dot is 7 px across)
+POINTS_HINT = "Point at a dot to read its token (or position) and coordinates: every dot, labelled or not."
 
 
 class FigureView(QWidget):
@@ -265,7 +267,10 @@ class ScatterPlot(pg.PlotWidget):
 
     The plot's own title stays short (a long one widens pyqtgraph's layout past the widget, which then shows only
     its left part); what a projection holds is said in the tab's caption. Labels, axes and title follow the
-    application font (presentation mode)."""
+    application font (presentation mode). Pointing at a point emits `sigHover` with what it is, its label hidden
+    (where it would cover another) or not."""
+
+    sigHover = Signal(str)
 
     def __init__(self, title: str, tip: str, connect: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -284,10 +289,13 @@ class ScatterPlot(pg.PlotWidget):
         item.addItem(self.scatter)
         self.texts: list[pg.TextItem] = []
         self.points: np.ndarray | None = None
+        self.labels: list[str] = []
+        self.hovered: int | None = None  # the point the mouse is on, described again when the projection changes
         self._labelled: list[int] = []  # the points offered a label, the first ones first
         box = item.getViewBox()
         box.sigRangeChanged.connect(self._place_labels)
         box.sigResized.connect(self._place_labels)
+        self.scene().sigMouseMoved.connect(self.hover)
         follow_font(self, self._follow_font)
 
     def _follow_font(self) -> None:
@@ -320,8 +328,32 @@ class ScatterPlot(pg.PlotWidget):
             if free:
                 taken.append(rect)
 
+    def point_at(self, pos: QPointF) -> int | None:
+        """The point drawn nearest to `pos` (scene pixels), if it lies within POINT_HOVER_PX of it."""
+        box = self.getPlotItem().getViewBox()
+        if self.points is None or not len(self.points) or not box.sceneBoundingRect().contains(pos):
+            return None
+        at = box.mapSceneToView(pos)
+        per_px = box.viewPixelSize()  # (view units per pixel across, down)
+        distance = np.hypot((self.points[:, 0] - at.x()) / per_px[0], (self.points[:, 1] - at.y()) / per_px[1])
+        i = int(np.argmin(distance))
+        return i if distance[i] <= POINT_HOVER_PX * max(1.0, font_scale()) else None
+
+    def hover(self, pos: QPointF) -> None:
+        """Describe the point at `pos` (scene pixels), if any (the mouse moved there)."""
+        i = self.point_at(pos)
+        if i is not None:
+            self.hovered = i
+            self.sigHover.emit(self.describe(i))
+
+    def describe(self, i: int) -> str:
+        x, y = self.points[i]
+        what = f"position {self.labels[i]}" if self.connect_points else f"token '{show_token(self.labels[i])}' (#{i})"
+        return f"{self.getPlotItem().titleLabel.text}: {what} at PC 1 = {x:.3f}, PC 2 = {y:.3f}"
+
     def clear_points(self) -> None:
         self.points = None
+        self.hovered = None
         self.curve.setData([], [])
         self.scatter.setData([], [])
         for text in self.texts:
@@ -330,7 +362,7 @@ class ScatterPlot(pg.PlotWidget):
     def set_projection(self, projection: Any) -> None:
         """Show `projection`, every point labelled (positions: at most MAX_POSITION_LABELS of them)."""
         pts = np.asarray(projection.points, dtype=np.float64)
-        labels = list(projection.labels)
+        labels = self.labels = list(projection.labels)
         self.points = pts
         n = len(pts)
         item = self.getPlotItem()
@@ -360,6 +392,9 @@ class ScatterPlot(pg.PlotWidget):
         for text in self.texts[len(self._labelled):]:
             text.setVisible(False)
         self._place_labels()
+        if self.hovered is not None:  # the readout follows the model under a still mouse
+            self.hovered = self.hovered if self.hovered < n else None
+            self.sigHover.emit(POINTS_HINT if self.hovered is None else self.describe(self.hovered))
 
 
 class EmbeddingsView(QWidget):
@@ -372,6 +407,11 @@ class EmbeddingsView(QWidget):
         self.positions.setObjectName("positionEmbeddings")
         self.caption = QLabel(INSIDE["waiting"], self)
         self.caption.setWordWrap(True)
+        self.readout = QLabel(POINTS_HINT, self)
+        self.readout.setObjectName("embeddingsReadout")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        for plot in (self.tokens, self.positions):
+            plot.sigHover.connect(self.readout.setText)
         self.exportButton = QPushButton("Export…", self)
         self.exportButton.setToolTip("Save both plots as one PNG picture.")
         self.exportButton.clicked.connect(self._on_export)
@@ -389,6 +429,7 @@ class EmbeddingsView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.readout)
         follow_font(self, self._follow_font)
 
     def _follow_font(self) -> None:
@@ -402,6 +443,7 @@ class EmbeddingsView(QWidget):
             plot.clear_points()
         self.tokens.setVisible(True)
         self.caption.setText(INSIDE["waiting"])
+        self.readout.setText(POINTS_HINT)
 
     def set_result(self, result: InsideResult) -> None:
         shown = [p for p in (result.embeddings, result.positions) if p is not None]

@@ -17,10 +17,12 @@ from collections.abc import Iterable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.training.events import MetricsEvent, SettingChange
-from playground.ui.plotting import follow_font, point_size, style_axes
+from playground.ui import theme
+from playground.ui.plotting import follow_font, marker_pen, point_size, style_axes, themed_line
 from playground.ui.tooltips import TIPS
 
 # Curves with thousands of points are drawn 1 px wide: Qt's raster engine strokes any wider pen as polygons,
@@ -28,8 +30,6 @@ from playground.ui.tooltips import TIPS
 TRAIN_PEN = pg.mkPen("#1f77b4", width=1)
 VAL_PEN = pg.mkPen("#d62728", width=2)
 ACC_PEN = pg.mkPen("#2ca02c", width=2)
-MARKER_PEN = pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine)
-MARKER_LABEL = {"color": "#222", "fill": pg.mkBrush(255, 255, 255, 210), "anchors": [(0, 0), (1, 0)]}
 # Labels of successive markers step down the plot over this many rows, so markers close together stay readable.
 MARKER_ROWS = 3
 # Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy.
@@ -263,8 +263,12 @@ class LossPanel(QWidget):
                     marker.label.setFormat(f"{shown}, {change.label}")
                 continue
             row = len(self.markers) % MARKER_ROWS
-            marker = pg.InfiniteLine(pos=change.step, angle=90, movable=False, pen=MARKER_PEN, label=change.label,
-                                     labelOpts={**MARKER_LABEL, "position": 0.97 - 0.1 * row})
+            # in the look's foreground, as the axes, and like them recoloured when the system switches (no fill:
+            # recolour keeps a text on a fill of its own, and a white box glares on a dark plot)
+            marker = pg.InfiniteLine(pos=change.step, angle=90, movable=False, pen=marker_pen(), label=change.label,
+                                     labelOpts={"color": pg.getConfigOption("foreground"), "anchors": [(0, 0), (1, 0)],
+                                                "position": 0.97 - 0.1 * row})
+            themed_line(marker)
             marker.label.setFont(self.font())
             self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
             self.markers[change.step] = marker
@@ -357,14 +361,19 @@ class LossPanel(QWidget):
         at = int(self.train.x[i])
         self._cursor.setPos(at)
         self._cursor.setVisible(True)
-        parts = [f"<b>step {at:,}</b>", f"<span style='color:#1f77b4'>train {self.train.y[i]:.4f}</span>"]
+        parts = [f"<b>step {at:,}</b>", f"<span style='color:{text_colour(TRAIN_PEN)}'>train {self.train.y[i]:.4f}</span>"]
         val = self.val.at(at)
         if val is not None:
-            parts.append(f"<span style='color:#d62728'>val {val:.4f}</span> (nearest eval)")
+            parts.append(f"<span style='color:{text_colour(VAL_PEN)}'>val {val:.4f}</span> (nearest eval)")
         acc = self.acc.at(at)
         if acc is not None:
-            parts.append(f"<span style='color:#2ca02c'>accuracy {acc:.1%}</span>")
+            parts.append(f"<span style='color:{text_colour(ACC_PEN)}'>accuracy {acc:.1%}</span>")
         self.readout.setText(" · ".join(parts))
+
+
+def text_colour(pen: QPen) -> str:
+    """A curve's colour for text on the window: lighter on a dark one (the train curve's blue reads at 2.9:1 there)."""
+    return (pen.color().lighter(160) if theme.is_dark() else pen.color()).name()
 
 
 def _unbounded(plot: pg.PlotItem, **style: object) -> pg.PlotDataItem:
