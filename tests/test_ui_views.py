@@ -191,19 +191,20 @@ def test_clearing_the_attention_tab_forgets_the_model(qtbot):
 def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_session):
     from PySide6.QtCore import QPoint
 
-    from playground.analysis.steps import attention_steps
+    from playground.ui.attention_jobs import InsideJob
     from playground.ui.inside_attention import StepsView, step_cells
-    from playground.viz.views import render_steps
 
     session = tiny_session("decoder", "zen")
-    steps = attention_steps(session, layer=1, head=1)
-    figure = render_steps(steps)
+    job = InsideJob(1, layer=1, head=1, pixel_ratio=2.0)(session)  # for a HiDPI screen: 2 pixels a window pixel
+    steps, figure = job.steps, job.steps_figure
+    assert job.steps_rgb.shape == (2 * figure.height, 2 * figure.width, 3)
     view = StepsView()
     qtbot.addWidget(view)
     view.fitCheck.setChecked(False)  # figure pixels = label pixels (plus the label's margin)
     view.resize(1400, 900)
     view.show()
-    view.set_steps(steps, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
+    view.set_steps(steps, figure, job.steps_rgb, "caption")
+    assert view.label.pixmap().deviceIndependentSize().width() == figure.width  # this screen's 1x: shown at its size
     cells = {key: rest for key, *rest in step_cells(figure, steps)}
     assert set(cells) >= {"q", "scores", "scaled", "mask", "masked", "weights", "output", "head1", "projected"}
 

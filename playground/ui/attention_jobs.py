@@ -29,7 +29,7 @@ class InsideResult:
     snapshot: AttentionSnapshot  # every layer's attention on this input
     steps: Any = None  # playground.analysis.steps.AttentionSteps for (layer, head)
     steps_figure: Any = None  # playground.viz.canvas.Figure (for PNG/SVG export)
-    steps_rgb: np.ndarray | None = None  # (H, W, 3) uint8 rendering of steps_figure
+    steps_rgb: np.ndarray | None = None  # (H, W, 3) uint8 rendering of steps_figure, at the job's pixel_ratio
     vit_figure: Any = None
     vit_rgb: np.ndarray | None = None
     embeddings: Any = None  # analysis.embeddings.Projection of the token table, or None (ViT)
@@ -54,6 +54,7 @@ class InsideJob:
     steps: bool = True
     vit: bool = False
     embeddings: bool = False
+    pixel_ratio: float = 1.0  # the screen's pixels per window pixel: figures are rendered that sharp (2 on HiDPI)
 
     def __call__(self, session: Any) -> InsideResult | JobFailed:
         try:
@@ -76,10 +77,10 @@ class InsideJob:
             steps = attention_steps(session, batch, layer, head)
             figure = render_steps(steps, title=f"Self-attention step by step: layer {layer + 1}, head {head + 1} "
                                                f"of {steps.n_head} (step {session.step:,})")
-            values.update(steps=steps, steps_figure=figure, steps_rgb=_rgb(figure))
+            values.update(steps=steps, steps_figure=figure, steps_rgb=_rgb(figure, self.pixel_ratio))
         if self.vit and snapshot.image is not None:
             figure = render_vit(snapshot, size=128)  # patches large enough to see on screen
-            values.update(vit_figure=figure, vit_rgb=_rgb(figure))
+            values.update(vit_figure=figure, vit_rgb=_rgb(figure, self.pixel_ratio))
         if self.embeddings:
             from playground.analysis.embeddings import position_projection, token_embedding_projection
 
@@ -95,5 +96,5 @@ class InsideJob:
         return InsideResult(self.token, session.step, self.text, layer, head, snapshot, notes=notes, **values)
 
 
-def _rgb(figure: Any) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(figure.to_image().convert("RGB"), dtype=np.uint8))
+def _rgb(figure: Any, scale: float) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(figure.to_image(scale).convert("RGB"), dtype=np.uint8))

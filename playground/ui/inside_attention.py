@@ -82,6 +82,7 @@ class FigureView(QWidget):
         self.figure, self.rgb = figure, np.ascontiguousarray(rgb, dtype=np.uint8)
         h, w, _ = self.rgb.shape
         self._qimage = QImage(self.rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        self._qimage.setDevicePixelRatio(w / getattr(figure, "width", w))  # 2 when rendered for a HiDPI screen
         self.caption.setText(caption)
         self.exportButton.setEnabled(True)
         self.label.setStyleSheet("background: white;")
@@ -105,16 +106,18 @@ class FigureView(QWidget):
         if self._qimage is None:
             return
         pixmap = QPixmap.fromImage(self._qimage)
-        width = round(pixmap.width() * self.scale())
+        ratio = self.devicePixelRatioF()  # the screen's pixels: sharp on a HiDPI one, not a 1x picture blown up
+        width = round(self._qimage.deviceIndependentSize().width() * self.scale() * ratio)
         if width != pixmap.width():
             pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        pixmap.setDevicePixelRatio(ratio)
         self.label.setPixmap(pixmap)
 
     def scale(self) -> float:
-        """Screen pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
+        """Window pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
         the figure's titles read more than a pixel smaller than the window's text (which grows in presentation mode;
         the pixel keeps Step by step and the ViT's rollout whole in a 1280x720 window rather than scrolling)."""
-        w, h = self._qimage.width(), self._qimage.height()
+        w, h = self._qimage.deviceIndependentSize().toTuple()
         sizes = [op["size"] for kind, op in getattr(self.figure, "ops", ()) if kind == "text" and op["bold"]]
         legible = (QFontInfo(self.font()).pixelSize() - 1) / min(sizes) if sizes else 0.0
         if not self.fitCheck.isChecked():
@@ -135,7 +138,7 @@ class FigureView(QWidget):
         pixmap = self.label.pixmap()
         if self.figure is None or pixmap is None or pixmap.isNull():
             return None
-        scale = pixmap.width() / max(1, self.figure.width)
+        scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)
         origin = self.label.contentsRect().topLeft()
         x, y = (pos.x() - origin.x()) / scale, (pos.y() - origin.y()) / scale
         if not (0 <= x < self.figure.width and 0 <= y < self.figure.height):
@@ -672,7 +675,7 @@ class InsideAttentionPanel(QWidget):
                                                      or self.embeddings.positions.points is None)
         self._token += 1
         job = InsideJob(self._token, self._text, self.layer, self.head, steps=True,
-                        vit=self.family == "vit", embeddings=embeddings)
+                        vit=self.family == "vit", embeddings=embeddings, pixel_ratio=self.devicePixelRatioF())
         worker.submit(JOB_KEY, job)
         self._pending = (self._token, now)
         self._want = self._stale = False

@@ -87,6 +87,18 @@ def show_token(text: str) -> str:
     return text.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥").replace("\r", "␍")
 
 
+LENGTHS = ("x", "y", "w", "h", "x1", "y1", "x2", "y2", "r", "cw", "ch", "width")  # a shape's parameters in pixels
+WHOLE = {"text": ("size",), "image": ("w", "h")}  # a font's size and a picture's stay whole pixels
+
+
+def _scaled(kind: str, op: dict[str, Any], scale: float) -> dict[str, Any]:
+    """The parameters of a shape of `kind` for a picture `scale` times larger."""
+    out = {key: value * scale if key in LENGTHS else value for key, value in op.items()}
+    for key in WHOLE.get(kind, ()):
+        out[key] = max(1, round(op[key] * scale))
+    return out
+
+
 def _rgb(colour: str | tuple[int, int, int]) -> tuple[int, int, int]:
     return hex_rgb(colour) if isinstance(colour, str) else tuple(int(c) for c in colour)  # type: ignore[return-value]
 
@@ -175,11 +187,13 @@ class Figure:
         self._extend(x + w, y + h)
 
     # ----- PNG -------------------------------------------------------------------------------------
-    def to_image(self) -> Image.Image:
-        img = Image.new("RGB", (self.width, self.height), _rgb(self.background))
+    def to_image(self, scale: float = 1.0) -> Image.Image:
+        """The figure in pixels, `scale` of them to a figure pixel (2 for a HiDPI screen, whose text is that sharp)."""
+        size = (round(self.width * scale), round(self.height * scale))
+        img = Image.new("RGB", size, _rgb(self.background))
         draw = ImageDraw.Draw(img, "RGBA")
         for kind, op in self.ops:
-            getattr(self, f"_png_{kind}")(img, draw, **op)
+            getattr(self, f"_png_{kind}")(img, draw, **(op if scale == 1 else _scaled(kind, op, scale)))
         return img
 
     def to_png(self) -> bytes:
