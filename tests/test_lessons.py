@@ -46,6 +46,8 @@ def test_presets_without_a_lesson_load_and_save_as_before(tmp_path):
      "lesson step 1: there is no control named 'model.colour': name a setting as presets do"),
     ({"title": "T", "steps": [{**STEP, "view": "roles"}]},
      "lesson step 1: the view 'roles' is in the Inside attention tab, not in 'attention': set tab to 'inside'"),
+    ({"title": "T", "steps": [{**STEP, "stage": "scores"}]},
+     "lesson step 1: the stage 'scores' is in the Step by step view: set view to 'steps'"),
     ({"title": "T", "steps": [STEP, STEP, {**STEP, "settings": {"model.residual": "no"}}]},
      "lesson step 3: model.residual cannot be 'no': use true or false"),
     ({"title": "T", "steps": [{**STEP, "settings": {"model.n_embd": 64}}]},

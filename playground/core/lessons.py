@@ -8,7 +8,7 @@ far the model should have trained. Pure pydantic, no Qt: the window plays it (pl
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,6 +23,10 @@ VIEWS: dict[str, str] = {
     "steps": "Step by step", "head_view": "Head view", "roles": "Head roles", "vit": "ViT: CLS attention",
     "embeddings": "Embeddings",
 }
+# Step by step's stages a lesson can scroll to, by the names its figure's heatmaps have (the figure shows v and the
+# weights twice: a stage names the first).
+Stage = Literal["q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "output", "concat", "projected"]
+STAGES: tuple[str, ...] = get_args(Stage)
 # The settings panel's groups, by name and title, and its controls, by the dotted setting each one sets.
 GROUPS: dict[str, str] = {
     "model": "Model", "ablations": "Ablations", "data": "Data", "training": "Training", "estimates": "Estimates",
@@ -64,6 +68,7 @@ class LessonStep(_Lesson):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="a few lines; Qt rich text (<b>, <i>, <br>)")
     tab: Literal["attention", "samples", "inside", "architecture", "try_it", "confusion", "runs"] | None = None
     view: Literal["steps", "head_view", "roles", "vit", "embeddings"] | None = None
+    stage: Stage | None = Field(None, description="the Step by step stage scrolled into view")
     probe: str | None = Field(None, max_length=500, description="the input to show; empty: the dataset's probe")
     layer: int | None = Field(None, ge=1, le=48, description="the layer to show, counted from 1 as in the window")
     head: int | None = Field(None, ge=1, le=64, description="the head to show, counted from 1")
@@ -78,6 +83,8 @@ class LessonStep(_Lesson):
         if self.view is not None and self.tab not in (None, "inside"):
             raise ValueError(f"the view '{self.view}' is in the Inside attention tab, not in '{self.tab}': set tab "
                              f"to 'inside' or leave it out")
+        if self.stage is not None and self.view != "steps":
+            raise ValueError(f"the stage '{self.stage}' is in the Step by step view: set view to 'steps'")
         for key, value in self.settings.items():
             allowed = ABLATION_VALUES.get(key)
             if allowed is None:

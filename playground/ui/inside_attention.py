@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.lessons import STAGES
 from playground.ui import theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import INSIDE
@@ -172,6 +173,9 @@ class StepsView(FigureView):
         self.steps: Any = None
         self.cells: list[tuple[str, float, float, float, float, int, int]] = []  # key, x, y, cw, ch, rows, cols
         self.hovered: tuple[str, int, int] | None = None
+        self.stage: str | None = None  # the stage kept in view as the figure changes (a lesson's), until one scrolls
+        for bar in (self.scroll.verticalScrollBar(), self.scroll.horizontalScrollBar()):
+            bar.actionTriggered.connect(self._forget_stage)  # the user's own scrolling (not setValue) wins
         self.readout = QLabel(STEPS_HINT, self)
         self.readout.setObjectName("stepsReadout")
         self.readout.setWordWrap(True)
@@ -191,6 +195,59 @@ class StepsView(FigureView):
         super().clear()
         self.steps, self.cells, self.hovered = None, [], None
         self.readout.setText(STEPS_HINT)
+
+    def show_stage(self, key: str | None) -> None:
+        """Scroll stage `key` (a name of lessons.STAGES) into view, now and whenever the figure changes until the
+        user scrolls: its title at the top, as many of its rows as fit below it. None: leave the scrolling alone."""
+        self.stage = key
+        self._scroll_later()
+
+    def stage_rect(self, key: str) -> QRect | None:
+        """Where stage `key` lies in the label, from its title to its last row (the row labels included)."""
+        pixmap = self.label.pixmap()
+        cell = next((c for c in self.cells if c[0] == key), None)
+        if cell is None or self.figure is None or pixmap is None or pixmap.isNull():
+            return None
+        _key, x, y, cw, ch, rows, cols = cell
+        # Its title: the nearest bold text above its first row, starting at its left edge (before the row labels).
+        titles = [(op["y"], op["x"]) for kind, op in self.figure.ops
+                  if kind == "text" and op["bold"] and op["y"] < y and op["x"] <= x]
+        title, left = max(titles, default=(y, x))
+        scale = pixmap.width() / max(1, self.figure.width)
+        origin = self.label.contentsRect().topLeft()
+        return QRect(origin.x() + round(left * scale), origin.y() + round(title * scale),
+                     round((x + cols * cw - left) * scale), round((y + rows * ch - title) * scale))
+
+    def stage_in_view(self) -> str | None:
+        """The stage that shows most of itself in the scroll area (what a lesson step made from the window names)."""
+        shown = QRect(-self.label.pos(), self.scroll.viewport().size())  # the viewport in the label's pixels
+        seen = {}
+        for key in STAGES:
+            rect = self.stage_rect(key)
+            if rect is not None:
+                part = rect.intersected(shown)
+                seen[key] = part.width() * part.height() if not part.isEmpty() else 0
+        best = max(seen, key=seen.get, default=None)
+        return best if best is not None and seen[best] > 0 else None
+
+    def _redraw(self) -> None:
+        super()._redraw()
+        self._scroll_later()
+
+    def _scroll_later(self) -> None:
+        if self.stage is not None:  # once the scroll area has taken the new picture's size
+            QTimer.singleShot(0, self, self._scroll_to_stage)
+
+    def _scroll_to_stage(self) -> None:
+        rect = self.stage_rect(self.stage) if self.stage is not None else None
+        if rect is None:
+            return
+        self.scroll.verticalScrollBar().setValue(rect.top() - STAGE_MARGIN)
+        self.scroll.ensureVisible(rect.right(), rect.top(), STAGE_MARGIN, 0)
+        self.scroll.ensureVisible(rect.left(), rect.top(), STAGE_MARGIN, 0)  # its left edge first if both do not fit
+
+    def _forget_stage(self, _action: int) -> None:
+        self.stage = None
 
     def cell_at(self, pos: QPoint) -> tuple[str, int, int] | None:
         """(stage key, row, column) of the figure's cell under a point of the label."""
@@ -217,6 +274,7 @@ class StepsView(FigureView):
 
 
 STEPS_HINT = "Point at a cell of any stage to read its numbers."
+STAGE_MARGIN = 6  # pixels kept around a stage scrolled into view
 # The heatmaps of `viz.views.render_steps`, in the order it draws them (a test holds the two together).
 STEP_ORDER = ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "weights", "v", "output")
 

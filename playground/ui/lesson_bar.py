@@ -245,9 +245,8 @@ class LessonBar(QFrame):
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
             if changed:
                 self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
-        if self._splitter is not None:
-            self.main.centreSplitter.restoreState(self._splitter)
-            self._splitter = None
+        self._give_back_room()
+        self.main.inside.steps.show_stage(None)
         self.hide()
         self._update_actions()
 
@@ -287,7 +286,7 @@ class LessonBar(QFrame):
                 window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
         if step.view is not None:
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
-            self._make_room()
+        self._make_room(step)
         if step.layer is not None or step.head is not None:
             inside = window.inside
             layer = min((step.layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
@@ -299,18 +298,34 @@ class LessonBar(QFrame):
                 window.runTools.tryIt.predict()
             else:
                 window.inside.set_input(step.probe)
+        window.inside.steps.show_stage(step.stage)
 
-    def _make_room(self) -> None:
-        """The first step about one of Inside attention's views gives them the height the loss plot can spare (under
-        this bar at 1280x720 Step by step showed a 150 px strip of its figure, 69 px in presentation mode); a height
-        the user drags to afterwards stays for the lesson's other steps."""
+    def _make_room(self, step: LessonStep) -> None:
+        """A step about one of Inside attention's views gives it the loss plot's height: all of it when the step
+        does not train (the plot has nothing new to show), all but the plot's smallest when it does (under this bar
+        at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation mode). Other steps
+        show the heights as the lesson found them."""
         splitter = self.main.centreSplitter
-        if self._splitter is not None:
+        if step.view is None:
+            self._give_back_room()
             return
-        self._splitter = splitter.saveState()
+        if self._splitter is None:
+            self._splitter = splitter.saveState()
         total = sum(splitter.sizes())
-        loss = max(splitter.widget(0).minimumSizeHint().height(), total // 4)
+        loss = 0 if step.train_until is None else splitter.widget(0).minimumSizeHint().height()
+        splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
+
+    def _give_back_room(self) -> None:
+        if self._splitter is not None:
+            self.main.centreSplitter.setCollapsible(0, False)
+            self.main.centreSplitter.restoreState(self._splitter)
+            self._splitter = None
+
+    def centre_state(self) -> QByteArray:
+        """The centre splitter's state to remember when the window closes: as the lesson found it while a step
+        squeezes the loss plot."""
+        return self._splitter if self._splitter is not None else self.main.centreSplitter.saveState()
 
     def _train(self, step: LessonStep) -> None:
         """Train up to the step's `train_until` (the run's last step at most) with single steps on the worker, as
@@ -441,6 +456,8 @@ def capture_step(window: Host) -> LessonStep:
     if tab == "inside":
         view = next(name for name in VIEWS if view_widget(window, name) is inside.tabs.currentWidget())
         fields.update(view=view, probe=inside.inputEdit.text(), layer=inside.layer + 1, head=inside.head + 1)
+        if view == "steps":
+            fields["stage"] = inside.steps.stage_in_view()
     elif tab == "try_it":
         fields["probe"] = window.runTools.tryIt.input.text()
     if window.worker is not None and window.worker.step > 0:

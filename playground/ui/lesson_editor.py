@@ -228,8 +228,10 @@ def summary(step: dict[str, Any]) -> str:
     """What a step shows besides its text, in one line."""
     parts = []
     if step.get("tab") or step.get("view"):
-        parts.append(f"tab {TABS[step.get('tab') or 'inside']}" + (f" / {VIEWS[step['view']]}" if step.get("view")
-                                                                  else ""))
+        shown = f"tab {TABS[step.get('tab') or 'inside']}"
+        if step.get("view"):
+            shown += f" / {VIEWS[step['view']]}" + (f", stage {step['stage']}" if step.get("stage") else "")
+        parts.append(shown)
     if step.get("probe") is not None:
         parts.append(f"input “{step['probe']}”" if step["probe"] else "the probe input")
     if step.get("layer") or step.get("head"):

@@ -886,7 +886,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
         if self._views_built:  # closed within the first half second: the views' last state stays
-            self.settings.setValue("window/centreSplitter", self.centreSplitter.saveState())
+            self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze
             self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
         self.settings.sync()
 
