@@ -118,7 +118,10 @@ class TrainingSession:
             {"params": decay, "weight_decay": self.spec.train.weight_decay},
             {"params": no_decay, "weight_decay": 0.0},
         ]
-        return torch.optim.AdamW(groups, lr=self.lr_at(0), betas=(0.9, 0.95))
+        # torch's fused AdamW kernel (public `fused=True`) updates every tensor in one parallel pass instead of a
+        # Python loop of small kernels: the same algorithm, ~1 ms a step less (docs/performance.md).
+        fused = self.placement.device.type in ("cpu", "cuda")
+        return torch.optim.AdamW(groups, lr=self.lr_at(0), betas=(0.9, 0.95), fused=fused)
 
     def subscribe(self, callback: Callable[[Event], None]) -> None:
         self._subscribers.append(callback)
