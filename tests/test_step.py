@@ -344,7 +344,7 @@ def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeyp
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
     try:
         session = TrainingSession(spec(max_steps=steps))
-        step = session._step_fn
+        step = session._step_fn.step  # inside the attention path's measurement (test_attention_choice)
         assert isinstance(step, PacedStep) and step.threads.most == 2
         used, paced = [], []
         for _ in range(steps):
@@ -358,7 +358,7 @@ def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeyp
     assert paced == pytest.approx(eager, rel=1e-5)
     monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")  # adaptation off: the plain step at the fixed count
     try:
-        assert type(TrainingSession(spec())._step_fn).__name__ == "EagerStep"
+        assert type(TrainingSession(spec())._step_fn.step).__name__ == "EagerStep"
     finally:
         torch.set_num_threads(saved)
 

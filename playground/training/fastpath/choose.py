@@ -11,6 +11,7 @@ import torch
 from playground.core.spec import RunSpec, TrainSpec
 from playground.training import device
 from playground.training.device import Placement
+from playground.training.fastpath.attention import MeasuredAttention
 from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
 from playground.training.fastpath.threads import (
     AdaptiveThreads,
@@ -20,6 +21,8 @@ from playground.training.fastpath.threads import (
 )
 from playground.training.fastpath.warm import compile_in_worker
 from playground.training.step import EagerStep, ForwardLoss
+
+TrainStep = EagerStep | PacedStep | MeasuredAttention | CompiledStep | BackgroundStep
 
 COMPILE_MIN_WORK = 1e13  # FLOPs a run must do (per-step FLOPs x steps) before compiling pays on a CPU
 
@@ -34,7 +37,7 @@ def place(train: TrainSpec) -> Placement:
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
-              max_steps: int = 0, spec: RunSpec | None = None) -> EagerStep | PacedStep | CompiledStep | BackgroundStep:
+              max_steps: int = 0, spec: RunSpec | None = None) -> TrainStep:
     """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW (with
     `auto`, prepared in the background while the eager step trains, in a worker process given the run's `spec`;
     with `on`, from the first step), else the
@@ -50,7 +53,8 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
         if compile_mode != "auto":
             return compiled
         return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None)
-    return PacedStep(eager, threads) if threads is not None else eager
+    paced = PacedStep(eager, threads) if threads is not None else eager
+    return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 
 
 def compiler_available(target: torch.device) -> bool:

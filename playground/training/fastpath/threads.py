@@ -17,6 +17,7 @@ from collections.abc import Callable
 import torch
 
 from playground.data.base import Batch
+from playground.training.device import Placement
 from playground.training.fastpath.machine import NEIGHBOUR_CORES, neighbour_cpu_seconds
 from playground.training.fastpath.process import threads_managed
 from playground.training.step import EagerStep
@@ -207,7 +208,11 @@ class PacedStep:
     def __init__(self, step: EagerStep, threads: AdaptiveThreads) -> None:
         self.step = step
         self.threads = threads
-        self.model, self.optimizer, self.placement = step.model, step.optimizer, step.placement
+        self.model, self.optimizer = step.model, step.optimizer
+
+    @property
+    def placement(self) -> Placement:
+        return self.step.placement  # the attention path may be chosen after the first step (MeasuredAttention)
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """The eager step at the policy's count; its wall time tells the policy how that count fared."""
