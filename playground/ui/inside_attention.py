@@ -213,7 +213,7 @@ class StepsView(FigureView):
         titles = [(op["y"], op["x"]) for kind, op in self.figure.ops
                   if kind == "text" and op["bold"] and op["y"] < y and op["x"] <= x]
         title, left = max(titles, default=(y, x))
-        scale = pixmap.width() / max(1, self.figure.width)
+        scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
         origin = self.label.contentsRect().topLeft()
         return QRect(origin.x() + round(left * scale), origin.y() + round(title * scale),
                      round((x + cols * cw - left) * scale), round((y + rows * ch - title) * scale))
