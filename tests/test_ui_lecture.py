@@ -222,3 +222,27 @@ def test_every_plot_follows_the_system_switching_to_dark_while_the_app_runs(wind
         QObject.disconnect(connection)
         qapp.setProperty(theme.PROPERTY, before)
         plotting.restyle_plots()
+
+
+def test_try_its_enlarged_head_views_are_remembered(open_window, qtbot):
+    from conftest import TINY_SENTIMENT
+
+    from playground.ui.run_tools import ENLARGED_KEY
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    panel.enlargeButton.click()
+    assert not window.loss.isVisible()
+    window.tabs.setCurrentWidget(window.attention)  # another tab gets the loss plot back; the choice stays
+    assert window.loss.isVisible() and panel.enlargeButton.isChecked()
+    window.tabs.setCurrentWidget(panel)
+    assert not window.loss.isVisible()
+    window.close()
+    again = open_window(make_spec(TINY_SENTIMENT))  # the same settings
+    panel = again.runTools.tryIt
+    assert panel.enlargeButton.isChecked() and again.loss.isVisible() and again.centreSplitter.sizes()[0] > 0
+    again.tabs.setCurrentWidget(panel)  # enlarged as soon as Try it shows
+    assert not again.loss.isVisible() and not panel.left.isVisible()
+    panel.enlargeButton.click()
+    assert again.loss.isVisible() and not again.settings.value(ENLARGED_KEY, type=bool)

@@ -35,6 +35,8 @@ from playground.ui.try_it import TIPS as TRY_TIPS
 from playground.ui.try_it import TryItPanel
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
     from playground.core.spec import RunSpec
     from playground.ui.attention_grid import AttentionPanel
     from playground.ui.config_panel import ConfigPanel
@@ -42,10 +44,14 @@ if TYPE_CHECKING:
     from playground.ui.worker import TrainingWorker
 
 
+ENLARGED_KEY = "view/tryItEnlarged"  # Try it's head views enlarged, remembered like the zoom
+
+
 class Host(Protocol):
     """What RunTools needs of the main window: its public members, so neither module imports the other."""
 
     spec: RunSpec
+    settings: QSettings
     preset_path: Path | None
     worker: TrainingWorker | None
     config: ConfigPanel
@@ -138,6 +144,8 @@ class RunTools:
         self.tryIt.sigShowSnapshot.connect(self._show_in_grid)
         # Enlarged, Try it's head views get the loss plots' height too: readable from the back of a room.
         self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
+        self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
+        self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
         self.runs = RunsPanel(window.loss, runs_root, self._is_busy, window)
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)

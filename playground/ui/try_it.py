@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -368,12 +368,18 @@ class TryItPanel(QWidget):
     def _enlarge(self, on: bool) -> None:
         self.left.setVisible(not on)
         self.enlargeButton.setText(ENLARGE_TEXT[on])
-        self.sigEnlarged.emit(on)
+        if self.isVisible():  # hidden, the panel takes no room from the window until it shows
+            self.sigEnlarged.emit(on)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not event.spontaneous() and self.enlargeButton.isChecked():
+            self.sigEnlarged.emit(True)
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         super().hideEvent(event)
-        if not event.spontaneous():  # another tab chosen: the room the enlarged views took is given back
-            self.set_enlarged(False)
+        if not event.spontaneous():  # another tab chosen: the room the enlarged views took is given back (the
+            self.sigEnlarged.emit(False)  # button stays as the user left it, for when Try it shows again)
 
     # ----- showing -------------------------------------------------------------------------------
     def _show_bars(self, probabilities: list[tuple[str, float]]) -> None:
