@@ -42,7 +42,7 @@ from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import follow_font, font_scale, sized_font, style_axes  # (applies pyqtgraph's options)
 from playground.ui.roles_panel import RolesPanel
-from playground.viz.canvas import show_token
+from playground.viz.canvas import show_token, text_width
 from playground.viz.colors import colormap
 
 POLL_MS = 250  # how often the panel checks whether it should ask the worker for fresh views
@@ -203,20 +203,22 @@ class StepsView(FigureView):
         self._scroll_later()
 
     def stage_rect(self, key: str) -> QRect | None:
-        """Where stage `key` lies in the label, from its title to its last row (the row labels included)."""
+        """Where stage `key` lies in the label, from its title to its last row (the row labels included), as wide as
+        its cells or its title."""
         pixmap = self.label.pixmap()
         cell = next((c for c in self.cells if c[0] == key), None)
         if cell is None or self.figure is None or pixmap is None or pixmap.isNull():
             return None
         _key, x, y, cw, ch, rows, cols = cell
         # Its title: the nearest bold text above its first row, starting at its left edge (before the row labels).
-        titles = [(op["y"], op["x"]) for kind, op in self.figure.ops
+        titles = [(op["y"], op["x"], op) for kind, op in self.figure.ops
                   if kind == "text" and op["bold"] and op["y"] < y and op["x"] <= x]
-        title, left = max(titles, default=(y, x))
+        top, left, title = max(titles, key=lambda t: t[:2], default=(y, x, None))
+        right = max(x + cols * cw, left + (text_width(title["s"], title["size"], True) if title else 0.0))
         scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
         origin = self.label.contentsRect().topLeft()
-        return QRect(origin.x() + round(left * scale), origin.y() + round(title * scale),
-                     round((x + cols * cw - left) * scale), round((y + rows * ch - title) * scale))
+        return QRect(origin.x() + round(left * scale), origin.y() + round(top * scale),
+                     round((right - left) * scale), round((y + rows * ch - top) * scale))
 
     def stage_in_view(self) -> str | None:
         """The stage that shows most of itself in the scroll area (what a lesson step made from the window names)."""
