@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from playground.core.spec import make_spec
+from playground.training import device
 from playground.training.events import MetricsEvent, StatusEvent
-from playground.training.fastpath import choose
+from playground.training.fastpath import choose, payoff
 from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep
 from playground.training.fastpath.threads import AdaptiveThreads
 from playground.training.session import TrainingSession
@@ -121,3 +122,62 @@ def test_eager_runs_on_one_thread_while_the_step_compiles(monkeypatch):
     assert torch.get_num_threads() == 1 and session.device_description().startswith(
         "CPU (1 thread while the step compiles)")
     assert started >= 1
+
+
+def test_compiling_pays_only_where_the_steps_left_win_back_the_compile():
+    # decoder-pydoc on the AMD EPYC: 120 ms a step at two threads, 200 ms at one, compiled 1.2x faster.
+    assert not payoff.compile_pays(2991, 0.12, 0.20, compile_s=97, gain=1.2)  # a first compile: ~100 s
+    assert payoff.compile_pays(2991, 0.12, 0.20, compile_s=15, gain=1.2)  # from the cache
+    assert not payoff.compile_pays(100, 0.12, 0.20, compile_s=15, gain=1.2)  # too few steps left
+    assert payoff.compile_pays(10000, 0.03, 0.03, compile_s=97, gain=1.1)  # one thread as fast: nothing lost meanwhile
+    assert not payoff.compile_pays(10000, 0.03, 0.03, compile_s=97, gain=1.0)  # ... but nothing won either
+
+
+def test_the_compile_history_is_kept_per_machine_and_forgotten_with_the_choices():
+    history = payoff.CompileHistory.load()
+    assert history.gain() == payoff.PRIOR_GAIN and history.expected_seconds("a") == payoff.PRIOR_COLD_S
+    history.add_compile("a", 80.0)
+    history.add_compile("a", 6.0)  # the same shape again: from the cache
+    history.add_gain(1.2)
+    history.add_gain(1.4)
+    history.add_gain(1.1)
+    history.save()
+    kept = payoff.CompileHistory.load()
+    assert kept.expected_seconds("a") == 6.0 and kept.expected_seconds("b") == 80.0 and kept.gain() == 1.2
+    assert "1.20x (median of 3)" in kept.describe()
+    assert any(path.name.startswith("compiles-") for path in device.forget_capability())
+    assert payoff.CompileHistory.load() == payoff.CompileHistory()
+
+
+@pytest.mark.parametrize("gain", [1.01, 3.0])
+def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monkeypatch, gain):
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    history = payoff.CompileHistory(gains=[gain], cached_s=[30.0])
+    session = TrainingSession(spec(compile="auto", max_steps=5000))
+    step = session._step_fn
+    prepared = []
+    monkeypatch.setattr(step.compiled_step, "prepare", lambda batch, counts: prepared.append(counts))
+    monkeypatch.setattr(step, "_check", lambda: None)  # a compile never ends here: only the decision is tested
+    history.add_compile(step.compiled_step.cache_key(session.dataset.batch("train", 8, torch.Generator())), 30.0)
+    history.save()
+    notes = []
+    for _ in range(len(step.paced.threads.plan)):
+        session.train_step()
+        notes += step.notes()
+    assert prepared == [] and notes == []  # the eager step's thread plan first
+    policy = step.paced.threads
+    policy.times[2], policy.times[1] = [0.1], [0.2]  # what the plan measured, made exact for the decision
+    session.train_step()
+    notes += step.notes()
+    step.wait()
+    if gain > 2:  # from the cache, 3x faster: compile, with the eager step on one thread meanwhile
+        assert prepared == [(2, 1)] and notes[-1] == BACKGROUND_NOTE and not step.declined
+        assert session.device_description().startswith("CPU (1 thread while the step compiles)")
+    else:  # 1% faster: 5 s won back against 22 s lost during a cached compile; eager at its measured count
+        assert prepared == [] and step.declined and notes[-1].startswith("not compiling the training step")
+        assert session.device_description().startswith(f"CPU ({torch.get_num_threads()} of 2 threads, adaptive)")

@@ -213,11 +213,12 @@ def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
 
 
 def forget_capability() -> list[Path]:
-    """Delete every kept measurement (`playground bench --reset-choices`): the next run measures again."""
+    """Delete every kept measurement, the compiled step's too (`playground bench --reset-choices`): the next run
+    measures again."""
     global _CAPABILITY
     _CAPABILITY = None
     folder = cache_dir()
-    removed = sorted(folder.glob("capability-*.json")) if folder.is_dir() else []
+    removed = sorted([*folder.glob("capability-*.json"), *folder.glob("compiles-*.json")]) if folder.is_dir() else []
     for path in removed:
         path.unlink(missing_ok=True)
     return removed

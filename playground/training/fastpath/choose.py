@@ -52,7 +52,8 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
         compiled = CompiledStep(eager, threads)
         if compile_mode != "auto":
             return compiled
-        return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None)
+        return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None,
+                              max_steps=max_steps)
     paced = PacedStep(eager, threads) if threads is not None else eager
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 

@@ -15,6 +15,8 @@ and a CompileFallbackWarning) and goes on with the plain step.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import statistics
 import subprocess
 import threading
@@ -32,7 +34,9 @@ from playground.core.files import elide
 from playground.data.base import Batch
 from playground.training.compile_passes import CpuTrainingPasses
 from playground.training.device import Placement
-from playground.training.fastpath.threads import AdaptiveThreads, configure_eager_threads
+from playground.training.fastpath import payoff
+from playground.training.fastpath.machine import NEIGHBOUR_CORES, neighbour_cpu_seconds
+from playground.training.fastpath.threads import AdaptiveThreads, PacedStep, configure_eager_threads
 from playground.training.step import EagerStep, ForwardLoss
 
 # Inductor's options (torch.compile's documented `options`; their measurements are in docs/performance.md):
@@ -135,6 +139,16 @@ class CompiledStep:
         return _compiled_whole_step(_shape_key(self.model, names, params, batch, self.placement, hyper),
                                     compile_options(self.placement))
 
+    def cache_key(self, batch: Batch) -> str:
+        """A name for the graph this step compiles for `batch` into this inductor cache folder (the same in every
+        process): whether this machine has compiled it there before, so the cache holds it (payoff.CompileHistory)."""
+        weights = [(name, tuple(p.shape)) for name, p in self.model.named_parameters() if p.requires_grad]
+        data = [None if t is None else tuple(t.shape) for t in (batch.x, batch.y, batch.mask)]
+        decays = tuple(float(g["weight_decay"]) for g in self.optimizer.param_groups)
+        cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR", "")  # the bench's cold runs compile into an empty one
+        text = repr((repr(self.model), weights, data, str(self.placement.dtype), self._hyper(decays), cache))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def prepare(self, batch: Batch, thread_counts: tuple[int, ...]) -> None:
         """Compile the step, and run it once at each thread count, on copies of the weights, of a fresh AdamW state
         and of `batch`: nothing training uses is touched, so the eager step may train meanwhile (BackgroundStep
@@ -232,11 +246,11 @@ class BackgroundStep:
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
     def __init__(self, eager: EagerStep, compiled: CompiledStep,
-                 warm: Callable[[tuple[int, ...]], None] | None = None) -> None:
+                 warm: Callable[[tuple[int, ...]], None] | None = None, max_steps: int | None = None) -> None:
         self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
         self.taken_over_at: int | None = None  # the step the compiled step took over at
-        self._notes: list[str] = [BACKGROUND_NOTE]
+        self._notes: list[str] = []
         self._thread: threading.Thread | None = None
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
@@ -244,6 +258,16 @@ class BackgroundStep:
         self._retuned = False  # settings changed before the take-over: the prepared graph is stale
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
+        # With a thread policy and a known length, the first steps train eager at the measured thread count and
+        # then decide whether compiling pays (payoff.py); else the compile starts with the first step.
+        policy = compiled.threads
+        self._max_steps = max_steps if policy is not None else None
+        self.paced = PacedStep(eager, AdaptiveThreads(policy.most)) if self._max_steps is not None and policy else None
+        self.declined = False  # decided that compiling does not pay: the paced eager step trains throughout
+        if self.paced is None:
+            self._notes.append(BACKGROUND_NOTE)
+        self._shape = ""  # the compiled step's cache key (payoff.CompileHistory)
+        self._neighbours_at_take_over: tuple[float, float] | None = None
 
     @property
     def compiled(self) -> bool:
@@ -255,13 +279,24 @@ class BackgroundStep:
 
     @property
     def threads(self) -> AdaptiveThreads | None:
-        """The compiled step's thread policy, once it trains."""
-        return self.compiled_step.threads if self.compiled else None
+        """The thread policy of the step that trains: the compiled step's once it does, else the eager one's."""
+        if self.compiled:
+            return self.compiled_step.threads
+        return self.paced.threads if self.paced is not None and (self.declined or self._thread is None) else None
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """One step: eager until the compiled step is ready, compiled from the step boundary after."""
-        if self._thread is None:
-            self._start(batch)
+        if self._thread is None and not self.declined:
+            if self.paced is not None and self.paced.threads.plan:
+                self._steps += 1
+                return self.paced(batch, lr)  # measuring the eager step at each thread count first
+            if self.paced is not None and not self._compile_pays(batch):
+                self.declined = True
+            else:
+                self._start(batch)
+        if self.declined:
+            self._steps += 1
+            return self.paced(batch, lr)  # type: ignore[misc]
         self._check()
         self._steps += 1
         if self.taken_over_at is None or not self.compiled_step.compiled:
@@ -269,18 +304,49 @@ class BackgroundStep:
                 torch.set_num_threads(1)  # the other core compiles
             return self._timed(self.eager, batch, lr, self._eager_times)
         loss_value = self._timed(self.compiled_step, batch, lr, self._compiled_times)
-        if len(self._compiled_times) == self.TELL_AFTER and self._eager_times:
+        if len(self._compiled_times) == self.TELL_AFTER:
+            self._tell_gain()
+        return loss_value
+
+    def _compile_pays(self, batch: Batch) -> bool:
+        """After the eager step's thread plan: whether compiling wins back its cost in this run (payoff.py)."""
+        assert self.paced is not None and self._max_steps is not None
+        times = self.paced.threads.times
+        most, one = min(times[self.paced.threads.most]), min(times[1])
+        history = payoff.CompileHistory.load()
+        self._shape = self.compiled_step.cache_key(batch)
+        seconds, gain = history.expected_seconds(self._shape), history.gain()
+        left = self._max_steps - self._steps
+        if payoff.compile_pays(left, most, one, seconds, gain):
+            self._notes.append(BACKGROUND_NOTE)
+            return True
+        self._notes.append(f"not compiling the training step: the {left} steps left would win back less than the "
+                           f"~{seconds:.0f} s compile costs on this machine (compiled steps measured {gain:.2f}x)")
+        return False
+
+    def _tell_gain(self) -> None:
+        """How much faster the compiled step is; its gain at the policy's every-core count is kept when the
+        machine was quiet meanwhile (payoff.CompileHistory)."""
+        if self._eager_times:
             compiled_ms, eager_ms = (1000 * statistics.median(t) for t in (self._compiled_times, self._eager_times))
             self._notes.append(f"compiled steps take {compiled_ms:.0f} ms, uncompiled ones took {eager_ms:.0f} ms "
                                f"while it compiled: {eager_ms / compiled_ms:.1f}x faster")
-        return loss_value
+        policy = self.compiled_step.threads
+        if self.paced is None or policy is None or not policy.times[policy.most]:
+            return
+        gain = min(self.paced.threads.times[policy.most]) / min(policy.times[policy.most])
+        began, now = self._neighbours_at_take_over, _neighbours()
+        if began is not None and now is not None and (now[0] - began[0]) / (now[1] - began[1]) < NEIGHBOUR_CORES:
+            history = payoff.CompileHistory.load()
+            history.add_gain(gain)
+            history.save()
 
     def retune(self, grad_clip: float) -> None:
         """The run's settings changed between two steps: the eager step takes them now, the compiled step when
         it trains (a graph prepared meanwhile baked in the old ones)."""
         self.eager.retune(grad_clip)
         if self.taken_over_at is None:
-            self._retuned = True
+            self._retuned = self._thread is not None
         else:
             self.compiled_step.retune(grad_clip)
 
@@ -324,6 +390,11 @@ class BackgroundStep:
             self.taken_over_at = self._steps
             return
         self.taken_over_at = self._steps
+        self._neighbours_at_take_over = _neighbours()
+        if self._shape and self.compile_seconds is not None and not self._worker_error:
+            history = payoff.CompileHistory.load()
+            history.add_compile(self._shape, self.compile_seconds)
+            history.save()
         if self._retuned:
             self.compiled_step.retune(self.eager.grad_clip)
         if self._worker_error:
@@ -338,11 +409,19 @@ class BackgroundStep:
         return notes + (self.compiled_step.notes() if self.taken_over_at is not None else [])
 
     def device_description(self) -> str:
+        if self.paced is not None and (self.declined or self._thread is None):
+            return self.paced.device_description()
         if self.taken_over_at is not None:
             return self.compiled_step.device_description()
         if self.compiled_step.threads is not None:
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
+
+
+def _neighbours() -> tuple[float, float] | None:
+    """(CPU seconds other processes used, wall clock) now; None where the machine's time is unknown."""
+    others = neighbour_cpu_seconds()
+    return None if others is None else (others, time.perf_counter())
 
 
 # Held while a step compiles: dynamo compiles one function at a time, and an earlier session's background compile
