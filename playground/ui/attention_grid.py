@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitte
 
 from playground.training.events import AttentionSnapshot
 
-# (heatmap_plot also applies row-major images and the white background)
+# (plotting also applies row-major images and the background of the look)
 from playground.ui.plotting import follow_font, heatmap_plot, point_size, sized_font, style_axes
 from playground.ui.tooltips import TIPS
 from playground.viz.canvas import show_token
@@ -182,7 +182,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
             self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, color=pg.getConfigOption("foreground"), size=size)
             row_views, row_images = [], []
             for h in range(heads):
-                vb = self.addViewBox(row=l + 1, col=h + 1, lockAspect=True, enableMouse=False, enableMenu=False,
+                # The heatmap fills its tile: with a locked aspect a strip of background stood beside it in the frame.
+                vb = self.addViewBox(row=l + 1, col=h + 1, lockAspect=False, enableMouse=False, enableMenu=False,
                                      invertY=True, border=TILE_PEN)
                 vb.setMinimumSize(self.min_tile, self.min_tile)  # tiles shrink to this, then the grid scrolls
                 img = pg.ImageItem(weight_colours(np.zeros((T, T))), autoLevels=False)
@@ -262,7 +263,8 @@ class HeadDetail(QWidget):
         self.probe.setMinimumHeight(72)  # at 1280x720 the heatmap below keeps room for its token labels
         self.probe.setVisible(False)
 
-        self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=True)
+        # Filling its axes, as the grid's tiles do (a locked aspect left a strip of background inside them).
+        self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=False)
         item = self.plot.getPlotItem()
         item.setMouseEnabled(True, True)  # wheel zoom; the limits keep the view on the matrix
         self.image = pg.ImageItem(autoLevels=False)
@@ -337,8 +339,8 @@ class HeadDetail(QWidget):
     def _frame_all(self) -> None:
         vb = self.plot.getPlotItem().vb
         T = self._size
-        vb.setLimits(minXRange=min(T, 4), minYRange=min(T, 4))  # (bounds would fight the locked aspect)
-        vb.setRange(xRange=(0, T), yRange=(0, T), padding=0.01)
+        vb.setLimits(xMin=0, xMax=T, yMin=0, yMax=T, minXRange=min(T, 4), minYRange=min(T, 4))  # on the matrix
+        vb.setRange(xRange=(0, T), yRange=(0, T), padding=0)
 
     def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
         if event.double() and self._size:
