@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
@@ -328,16 +328,43 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
 
 
 def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, qapp, dark_theme):
+    from PySide6.QtGui import QColor, QPalette
+
     from playground.training.changes import SettingChange
     from playground.ui import plotting, theme
     from playground.ui.confusion_panel import ConfusionPanel
+    from playground.ui.inside_attention import FigureView
     from playground.ui.theme import DARK, LIGHT
 
-    loss, attention, confusion = LossPanel(), AttentionPanel(), ConfusionPanel()
-    for widget in (loss, attention, confusion):
+    loss, attention, confusion, figure = LossPanel(), AttentionPanel(), ConfusionPanel(), FigureView("figure", "")
+    for widget in (loss, attention, confusion, figure):
         qtbot.addWidget(widget)
     for plot in (loss.lossPlot, attention.grid, attention.detail.plot, confusion.plot):
         assert plot.backgroundBrush().color().name() == DARK[0], plot.objectName()
+    # Under Xvfb's dark look a strip of plot background stood beside each heatmap (a locked aspect in a wider
+    # tile), and a white square between a figure's scroll bars (a style sheet on the whole scroll area).
+    attention.resize(900, 300)  # tiles wider than tall
+    attention.show()
+    attention.set_snapshot(snapshot(2, 3, list("abcdef")))
+    attention.grab()  # the views' ranges follow their sizes when they paint
+    views = [vb for row in attention.grid.views for vb in row] + [attention.detail.plot.getPlotItem().vb]
+    images = [img for row in attention.grid.images for img in row] + [attention.detail.image]
+    for vb, image in zip(views, images):
+        tile, heatmap = vb.sceneBoundingRect(), image.sceneBoundingRect()
+        assert tile.width() > tile.height() or vb is views[-1]
+        assert heatmap.adjusted(-1, -1, 1, 1).contains(tile) and tile.adjusted(-1, -1, 1, 1).contains(heatmap)
+    figure.resize(300, 200)
+    figure.show()
+    figure.fitCheck.setChecked(False)
+    figure.set_figure(None, np.zeros((400, 600, 3), np.uint8))  # larger than the view both ways: both scroll bars
+    across, down = figure.scroll.horizontalScrollBar(), figure.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: across.isVisible() and down.isVisible(), timeout=1000)
+    for window in ("#323232", "#efefef"):  # a dark system's window, a light one's
+        palette = QPalette(figure.palette())
+        palette.setColor(QPalette.ColorRole.Window, QColor(window))
+        figure.setPalette(palette)
+        corner = across.mapTo(figure, QPoint(across.width() + 4, 4))  # beside the bar across, below the bar down
+        assert figure.grab().toImage().pixelColor(corner).name() == window
     axis = loss.lossPlot.getPlotItem().getAxis("left")
     assert axis.textPen().color().name() == DARK[1] and axis.labelStyle["color"] == DARK[1]  # the title kept its colour
 

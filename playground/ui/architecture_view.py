@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
+from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
 COLOURS = {
@@ -248,7 +249,7 @@ class ArchitectureView(QWidget):
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         self.view.setToolTip(ARCHITECTURE)
-        self.view.setStyleSheet("border: none; background: white;")
+        paper_view(self.view)
         self.caption, self.fitCheck, self.exportButton = figure_bar(
             self, self.view, "Fit to window", self._fit, self._on_export, INSIDE["export"])
         self.exportButton.setObjectName("architectureExport")

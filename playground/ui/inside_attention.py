@@ -73,7 +73,7 @@ class FigureView(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidget(self.label)
         self.scroll.setWidgetResizable(True)
-        self.scroll.setStyleSheet("QScrollArea { background: white; border: none; }")
+        theme.paper_view(self.scroll)
         self.caption, self.fitCheck, self.exportButton = figure_bar(
             self, self.scroll, "Fit to width", self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])

@@ -5,7 +5,7 @@ own, take theirs from `plot_colours`. The app chooses at start (`choose`, before
 loading pyqtgraph: the window paints first), and the window hands the choice to pyqtgraph when it builds its
 plots (`plotting.apply_theme`). When the system switches while the app runs, `follow_system` chooses again and
 repaints the open plots (`plotting.restyle_plots`) and the texts the app colours itself (`tint`). Heatmaps keep
-viridis in both, and rendered figures and exported plots stay white, as on paper.
+viridis in both, and rendered figures (`paper_view`) and exported plots stay white, as on paper.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QMetaObject, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QWidget
 
 PROPERTY = "playgroundColorScheme"  # kept on the application, which outlives its windows
 LIGHT = ("#ffffff", "#222222")  # (plot background, plot foreground: axes, ticks, labels)
@@ -64,3 +65,14 @@ def colour(kind: str) -> str:
 def plot_colours() -> tuple[str, str]:
     """(background, foreground) of the plots in the chosen look (light unless the app chose dark)."""
     return DARK if is_dark() else LIGHT
+
+
+def paper_view(area: QAbstractScrollArea) -> None:
+    """`area` shows its figure on white in either look, without a frame, while its scroll bars and the corner between
+    them stay in the window's look (a white style sheet on the whole area painted that corner white on dark)."""
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    viewport = area.viewport()
+    palette = viewport.palette()
+    palette.setColor(viewport.backgroundRole(), QColor(LIGHT[0]))
+    viewport.setPalette(palette)
+    viewport.setAutoFillBackground(True)
