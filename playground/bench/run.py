@@ -107,12 +107,14 @@ def machine() -> dict[str, Any]:
     import torch
 
     from playground.training.device import _cpu_model, capability_file, cpu_capability
+    from playground.training.fastpath.payoff import CompileHistory
 
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""), "python": platform.python_version(),
             "flags": _cpu_flags(), "load_average": _load_average(), "capability": cpu_capability().__dict__,
-            "choices": cpu_capability().describe(), "choices_file": str(capability_file())}
+            "choices": f"{cpu_capability().describe()}; {CompileHistory.load().describe()}",
+            "choices_file": str(capability_file())}
 
 
 def _load_average() -> str:
