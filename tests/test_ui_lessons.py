@@ -103,6 +103,10 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
     # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before.
     loss = window.centreSplitter.sizes()[0]
     assert loss == (window.loss.minimumSizeHint().height() if step.train_until else 0)
+    if step.train_until:  # that small, the plot is compact: "loss" whole (it read "los"), the legend's names above
+        plot = window.loss.lossPlot.getPlotItem()
+        assert window.loss.compact and "validation" in window.loss.readout.text()
+        qtbot.waitUntil(lambda: plot.vb.height() >= plot.getAxis("left").label.boundingRect().width(), timeout=5_000)
     assert view.scroll.viewport().height() > (150 if step.train_until else 250)
     *_, (key, x, y, cw, ch, rows, cols) = step_cells(view.figure, view.steps)
     assert key == "projected"
@@ -154,7 +158,7 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         # the loss plot gets back the height a step about a view took (the tabs' follows the window: in presentation
         # mode a message in the status bar can make it a pixel or two taller)
         qtbot.waitUntil(lambda heights=heights: window.centreSplitter.sizes()[0] == heights[0], timeout=2000)
-        assert not window.centreSplitter.isCollapsible(0)
+        assert not window.centreSplitter.isCollapsible(0) and not window.loss.compact
         assert {key: getattr(window.spec.model, key.removeprefix("model.")) for key in ABLATION_VALUES} == base
     # Closed while a step has squeezed the loss plot, the window remembers the heights as the lesson found them.
     found = window.centreSplitter.saveState()

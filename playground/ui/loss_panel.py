@@ -10,14 +10,15 @@ For the same reason the plot's auto-range follows a frame rounded out to whole t
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.training.events import MetricsEvent, SettingChange
@@ -78,6 +79,10 @@ STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends 
 # A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it.
 LOG_FLOOR = 1e-4
 EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or Step (→)."
+# Shorter than this many lines of text, the plots are compact: the legend's names on the read-out line and no axis
+# titles but "loss" (a lesson step that trains squeezes them to 98 px, where those left the curves no height).
+COMPACT_LINES = 8
+LEGEND_CELL = (4, 1)  # the loss plot layout's row under the step axis
 
 
 def nice_ceiling(value: float, ladder: tuple[float, ...] = TICK_STEPS) -> float:
@@ -120,7 +125,9 @@ class LossPanel(QWidget):
         plot.setClipToView(True)
         # The legend sits under the step axis, in a row of the plot's layout of its own: it never covers a curve.
         plot.legend = pg.LegendItem(colCount=4, frame=False)
-        plot.layout.addItem(plot.legend, 4, 1)
+        plot.layout.addItem(plot.legend, *LEGEND_CELL)
+        self.compact = False
+        self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
         self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
         self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                    symbolBrush="#d62728", symbolPen=None)
@@ -217,7 +224,10 @@ class LossPanel(QWidget):
             if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
                 curve.setData(series.x, self._shown_y(series.y) if losses else series.y)
         self._show_empty(not self.train.n and not self.val.n and not self.overlays)
-        self.accuracyPlot.setVisible(self.show_accuracy and self.acc.n > 0)
+        accuracy = self.show_accuracy and self.acc.n > 0
+        if accuracy != self.accuracyPlot.isVisibleTo(self):  # (it appears with the first evaluation)
+            self.accuracyPlot.setVisible(accuracy)
+            self._show_key()
         self._update_frame()
         self._dirty = False
         self._drawn_at = time.monotonic()
@@ -249,7 +259,8 @@ class LossPanel(QWidget):
         self.markers.clear()
         self.accuracyPlot.setVisible(False)
         self._cursor.setVisible(False)
-        self.readout.setText(" ")
+        self._reading = False
+        self._show_key()
         self._show_empty(not self.overlays)
 
     def add_changes(self, changes: Iterable[SettingChange]) -> None:
@@ -283,6 +294,7 @@ class LossPanel(QWidget):
         self.overlays[name] = curve
         self._overlay_data[name] = data
         self._show_empty(False)
+        self._show_key()
         return curve
 
     def remove_overlay(self, name: str) -> None:
@@ -291,6 +303,7 @@ class LossPanel(QWidget):
         if curve is not None:
             self.lossPlot.getPlotItem().removeItem(curve)
         self._show_empty(not self.train.n and not self.val.n and not self.overlays)
+        self._show_key()
 
     def clear_overlays(self) -> None:
         """Take every past run's curve off the plot (the window does it when the preset or family changes)."""
@@ -301,6 +314,7 @@ class LossPanel(QWidget):
         """Classifiers get the accuracy plot; for language models the loss tells the story."""
         self.show_accuracy = show
         self.accuracyPlot.setVisible(show and self.acc.n > 0)
+        self._show_key()
 
     def set_log_y(self, on: bool) -> None:
         self.logCheck.setChecked(on)
@@ -328,6 +342,43 @@ class LossPanel(QWidget):
             (x0, x1), (y0, y1) = self.lossPlot.getPlotItem().vb.viewRange()
             self._empty.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Compact below COMPACT_LINES of text: the legend off the plot (its names on the read-out line), no axis
+        titles but "loss"; else all of them."""
+        compact = self.height() < COMPACT_LINES * self.fontMetrics().height()
+        for widget, side in ((self.lossPlot, "bottom"), (self.accuracyPlot, "bottom"), (self.accuracyPlot, "left")):
+            widget.getPlotItem().getAxis(side).showLabel(not compact)  # (again after style_axes set the title)
+        if compact == self.compact:
+            return
+        self.compact = compact
+        plot = self.lossPlot.getPlotItem()
+        plot.legend.setVisible(not compact)
+        if compact:  # (a hidden item keeps its row's height in a graphics layout)
+            plot.layout.removeItem(plot.legend)
+        else:
+            plot.layout.addItem(plot.legend, *LEGEND_CELL)
+        # The views were resized first, and fitted the plots to no less than the old layout's minimum: again now.
+        for widget in (self.lossPlot, self.accuracyPlot):
+            widget.getPlotItem().setGeometry(QRectF(widget.rect()))
+        self._show_key()
+
+    def key(self) -> str:
+        """The legend's names, and the accuracy's when shown, in their curves' colours."""
+        entries = [(label.text, sample.item.opts["pen"]) for sample, label in self.lossPlot.getPlotItem().legend.items]
+        if self.accuracyPlot.isVisibleTo(self):
+            entries.append(("accuracy", ACC_PEN))
+        return " · ".join(f"<span style='color:{text_colour(pg.mkPen(pen))}'>— {html.escape(name)}</span>"
+                          for name, pen in entries)
+
+    def _show_key(self) -> None:
+        """The read-out line, unless it reads a step's values: the key when compact, else blank."""
+        if not self._reading:
+            self.readout.setText(self.key() if self.compact else " ")
+
     def _follow_font(self) -> None:
         """Axes, legend and the empty plot's text in the application font (presentation mode enlarges it)."""
         for widget in (self.lossPlot, self.accuracyPlot):
@@ -339,6 +390,7 @@ class LossPanel(QWidget):
         self._empty.setFont(self.font())
         for marker in self.markers.values():
             marker.label.setFont(self.font())
+        self._fit_height()
 
     def _on_mouse(self, widget: pg.PlotWidget):
         def handler(args: tuple) -> None:
@@ -361,6 +413,7 @@ class LossPanel(QWidget):
         at = int(self.train.x[i])
         self._cursor.setPos(at)
         self._cursor.setVisible(True)
+        self._reading = True
         parts = [f"<b>step {at:,}</b>", f"<span style='color:{text_colour(TRAIN_PEN)}'>train {self.train.y[i]:.4f}</span>"]
         val = self.val.at(at)
         if val is not None:
