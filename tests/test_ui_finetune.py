@@ -122,7 +122,7 @@ def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot,
 
 
 @pytest.mark.slow
-def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_window, qtbot):
+def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_window, qtbot, monkeypatch):
     window = open_window(small_pretrained())
     tabs = window.tabs
     assert tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))
@@ -163,6 +163,15 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     qtbot.waitUntil(lambda: panel.nowImage.height() >= 450, timeout=WAIT_MS)
     for image in (panel.beforeImage, panel.nowImage):
         assert image.pixmap().size() == image.original.size()
+        assert image.pixmap().devicePixelRatio() == panel.devicePixelRatioF()
+    # For a HiDPI screen (2 pixels a window pixel) the head views are drawn in its pixels, sharp, at the same size
+    # in the window (the label shows this screen the picture at its 1x).
+    sizes = [image.pixmap().deviceIndependentSize() for image in (panel.beforeImage, panel.nowImage)]
+    monkeypatch.setattr(panel, "devicePixelRatioF", lambda: 2.0)
+    choose(panel.headCombo, panel.headCombo.currentData())  # drawn again
+    for image, size in zip((panel.beforeImage, panel.nowImage), sizes, strict=True):
+        assert image.original.devicePixelRatio() == 2 and image.original.size() == 2 * size.toSize()
+        assert image.original.deviceIndependentSize() == image.pixmap().deviceIndependentSize() == size
     qtbot.keyClick(panel.nowImage, Qt.Key.Key_Escape)
     assert not panel.enlargeButton.isChecked() and window.loss.isVisible() and panel.changedTable.isVisible()
     panel.enlargeButton.click()

@@ -9,14 +9,25 @@ step-0 weights (the pretrained model, or the seeded random initialisation), rebu
 from __future__ import annotations
 
 import html
+import io
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeySequence, QMouseEvent, QPixmap, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QHideEvent,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -114,7 +125,7 @@ def before_weights(session: Any, batch: Any) -> np.ndarray:
 
 class ImageLabel(QLabel):
     """A QLabel showing a pixmap at the application font's scale (larger in presentation mode), scaled down to fit,
-    keeping the aspect ratio."""
+    keeping the aspect ratio; a picture of `ratio` pixels to a window pixel keeps its window size, only sharper."""
 
     sigDoubleClicked = Signal()
 
@@ -128,8 +139,15 @@ class ImageLabel(QLabel):
         self.original = QPixmap()
 
     def set_png(self, data: bytes) -> None:
-        self.original = QPixmap()
-        self.original.loadFromData(data, "PNG")
+        self.set_image(Image.open(io.BytesIO(data)))
+
+    def set_image(self, image: Image.Image, ratio: float = 1.0) -> None:
+        """Show `image`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
+        rgb = image.convert("RGB")
+        data = rgb.tobytes()
+        qimage = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
+        qimage.setDevicePixelRatio(ratio)
+        self.original = QPixmap.fromImage(qimage)
         self._fit()
 
     def clear_image(self, text: str = "") -> None:
@@ -154,13 +172,17 @@ class ImageLabel(QLabel):
         if self.original.isNull():
             return
         scale = max(1.0, font_scale())
-        wanted = QSize(round(self.original.width() * scale), round(self.original.height() * scale))
+        size = self.original.deviceIndependentSize()  # in window pixels
+        wanted = QSize(round(size.width() * scale), round(size.height() * scale))
         target = wanted.boundedTo(QSize(max(50, self.width()), max(50, self.height())))
-        if target == self.original.size():
+        if target == size.toSize():
             self.setPixmap(self.original)
-        else:
-            self.setPixmap(self.original.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
-                                                Qt.TransformationMode.SmoothTransformation))
+            return
+        ratio = self.original.devicePixelRatio()
+        pixmap = self.original.scaled(target * ratio, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation)
+        pixmap.setDevicePixelRatio(ratio)
+        self.setPixmap(pixmap)
 
 
 class TryItPanel(QWidget):
@@ -469,12 +491,13 @@ class TryItPanel(QWidget):
         layer = max(0, self.layerCombo.currentIndex())
         head = self.headCombo.currentData()
         labels = list(result.snapshot.labels)
+        ratio = self.devicePixelRatioF()  # drawn in the screen's pixels: a 1x picture blurred at QT_SCALE_FACTOR=2
         # No title and no explanation line in the figure: the pickers above say the layer and head, the titles
         # before and now, the tooltip how to read it; every pixel of height goes to the token labels.
         for image, weights in ((self.beforeImage, result.before), (self.nowImage, result.snapshot.weights)):
             figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, title="",
                                   explain=False)
-            image.set_png(figure.to_png())
+            image.set_image(figure.to_image(ratio), ratio)
 
     def _show_in_grid(self) -> None:
         if self.result is not None:
