@@ -15,6 +15,7 @@ from playground.core.spec import make_spec
 from playground.ui import main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
 from playground.ui.lesson_bar import HIGHLIGHT, find_control, tab_widget, view_widget
+from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.settings import make_settings
 from playground.viz.views import LABEL_SIZE
 
@@ -65,6 +66,8 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert window.tabs.currentWidget() is tab_widget(window, step.shown_tab)
     if step.view:
         assert window.inside.tabs.currentWidget() is view_widget(window, step.view)
+    if step.shown_tab == "try_it":  # the steps point at the prediction's bars: not enlarged, whatever the user chose
+        assert window.runTools.tryIt.left.isVisible() and window.loss.isVisible()
     if step.probe is not None:
         box = window.runTools.tryIt.input if step.shown_tab == "try_it" else window.inside.inputEdit
         assert box.text() == step.probe
@@ -139,6 +142,7 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         window.load_spec(plain, None)  # the same settings without the lesson: what leaving must give back
         assert not window.lessonBar.isVisible()
         before, heights = controls_state(window), window.centreSplitter.sizes()
+        window.runTools.tryIt.set_enlarged(bool(spec.model.pretrained))  # the user's choice, kept through Try it steps
         window.load_spec(spec, None)  # as Presets > lesson-… does: the lesson starts at its first step
         base = {key: getattr(spec.model, key.removeprefix("model.")) for key in ABLATION_VALUES}
         for index, step in enumerate(spec.lesson.steps):
@@ -155,6 +159,9 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         assert f"step {len(spec.lesson.steps) - 1} of" in window.lessonBar.counterLabel.text()
         qtbot.mouseClick(window.lessonBar.leaveButton, Qt.MouseButton.LeftButton)
         assert not window.lessonBar.isVisible() and controls_state(window) == before, path.name
+        if spec.model.pretrained:  # enlarged again, as the user left it, and still remembered so
+            assert window.runTools.tryIt.enlargeButton.isChecked() and window.settings.value(ENLARGED_KEY, type=bool)
+            window.runTools.tryIt.set_enlarged(False)
         # the loss plot gets back the height a step about a view took (the tabs' follows the window: in presentation
         # mode a message in the status bar can make it a pixel or two taller)
         qtbot.waitUntil(lambda heights=heights: window.centreSplitter.sizes()[0] == heights[0], timeout=2000)

@@ -30,8 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
+from playground.ui.run_tools import ENLARGED_KEY
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QAction
 
     from playground.core.spec import RunSpec
@@ -46,6 +48,7 @@ class Host(Protocol):
     """What the lesson bar needs of the main window: its public members, so neither module imports the other."""
 
     spec: RunSpec
+    settings: QSettings
     worker: TrainingWorker | None
     config: ConfigPanel
     tabs: QTabWidget
@@ -245,6 +248,9 @@ class LessonBar(QFrame):
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
             if changed:
                 self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
+            # Try it enlarged again if the user left it so (a step about its prediction showed it not enlarged).
+            enlarged = self.main.settings.value(ENLARGED_KEY, False, type=bool)
+            self.main.runTools.tryIt.set_enlarged(enlarged, remember=False)
         self._give_back_room()
         self.main.inside.steps.show_stage(None)
         self.hide()
@@ -280,6 +286,8 @@ class LessonBar(QFrame):
         tab = step.shown_tab
         if tab is not None:
             widget = tab_widget(window, tab)
+            if tab == "try_it":  # not enlarged: the steps point at the prediction's bars beside the head views
+                window.runTools.tryIt.set_enlarged(False, remember=False)
             if window.tabs.isTabVisible(window.tabs.indexOf(widget)):
                 window.tabs.setCurrentWidget(widget)
             else:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QHideEvent,
     QImage,
@@ -383,9 +383,16 @@ class TryItPanel(QWidget):
         self._render_lines()
 
     # ----- enlarging -----------------------------------------------------------------------------
-    def set_enlarged(self, on: bool) -> None:
-        """The two head views over the whole Try it area (the prediction and the table hidden), or back."""
-        self.enlargeButton.setChecked(on)  # its toggled signal, only on a change, calls _enlarge
+    def set_enlarged(self, on: bool, remember: bool = True) -> None:
+        """The two head views over the whole Try it area (the prediction and the table hidden), or back. Not to
+        `remember` (a lesson step that points at the prediction): the button's toggled signal, which the window
+        remembers as the user's choice, stays silent."""
+        if remember:
+            self.enlargeButton.setChecked(on)  # its toggled signal, only on a change, calls _enlarge
+            return
+        with QSignalBlocker(self.enlargeButton):
+            self.enlargeButton.setChecked(on)
+        self._enlarge(on)
 
     def _enlarge(self, on: bool) -> None:
         self.left.setVisible(not on)
