@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from dataclasses import replace
 
 import torch
 
@@ -42,13 +43,18 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     `auto`, prepared in the background while the eager step trains, in a worker process given the run's `spec`;
     with `on`, from the first step), else the
     plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
-    measures faster. Sets the model's attention path to the placement's."""
+    measures faster. Sets the model's attention path to the placement's (explicit where a CPU step compiles)."""
+    compiling = should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer)
+    if compiling and placement.device.type == "cpu":
+        # In one compiled graph the explicit path's scaling, mask and softmax fuse with their neighbours, while the
+        # fused kernel stays an opaque call: explicit measured faster there on both CPUs tried (docs/performance.md).
+        placement = replace(placement, attention="explicit")
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
     most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
     threads = AdaptiveThreads(most) if most > 1 else None
-    if should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer):
+    if compiling:
         compiled = CompiledStep(eager, threads)
         if compile_mode != "auto":
             return compiled
