@@ -9,7 +9,7 @@ it). While the worker compiles, the eager step trains on one thread, slower. So 
 Kept per machine in the user cache folder (compiles-*.json, next to the capability measurements, forgotten with
 them by `playground bench --reset-choices`): the compiled step's measured gains (taken on a quiet machine; the
 median decides), the compile times, cold and from the cache, and which shapes this machine has compiled. Until a
-gain was measured here, PRIOR_GAIN is assumed, so that the first long run compiles and measures it.
+gain was measured here, the gain measured on a CPU of the same kind is assumed (PRIOR_GAIN).
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from pathlib import Path
 
 from playground.training import device
 
-PRIOR_GAIN = 1.5  # until a compiled step was measured on this machine
+# Until a compiled step was measured on this machine: the default decoder's compiled gain on a CPU with fast bf16
+# (the Xeon with AMX, 3.07x) and without (the AVX2 AMD EPYC, 1.26x; nanoGPT's CPU shape 1.45x).
+PRIOR_GAIN = {True: 3.0, False: 1.25}
 PRIOR_COLD_S = 90.0  # a first compile of the default decoder took 84-97 s on 2 cores
 PRIOR_CACHED_S = 15.0  # the worker's start, torch's import and a compile from the cache
 KEPT = 5  # the latest gains and compile times kept of each kind
-MARGIN = 1.5  # the saving must be clear: it is estimated from a few steps and a few compiles, and a slow start shows
+MARGIN = 2.0  # the saving must be clear: it is estimated from a few steps and a few compiles, and a slow start shows
 
 
 @dataclass
@@ -52,7 +54,7 @@ class CompileHistory:
             pass  # a read-only home still trains; it just decides from the priors
 
     def gain(self) -> float:
-        return statistics.median(self.gains) if self.gains else PRIOR_GAIN
+        return statistics.median(self.gains) if self.gains else prior_gain()
 
     def expected_seconds(self, shape: str) -> float:
         if shape in self.shapes:
@@ -69,7 +71,7 @@ class CompileHistory:
         self.gains = [*self.gains, round(gain, 3)][-KEPT:]
 
     def describe(self) -> str:
-        gain = f"{self.gain():.2f}x (median of {len(self.gains)})" if self.gains else f"{PRIOR_GAIN}x assumed"
+        gain = f"{self.gain():.2f}x (median of {len(self.gains)})" if self.gains else f"{prior_gain()}x assumed"
         cold = f"{statistics.median(self.cold_s):.0f} s" if self.cold_s else f"{PRIOR_COLD_S:.0f} s assumed"
         return f"compiled step {gain}, a first compile {cold}, {len(self.shapes)} shapes in the cache"
 
@@ -80,6 +82,10 @@ def compile_pays(steps_left: int, eager_s: float, eager_one_s: float, compile_s:
     saved = max(0.0, steps_left - during) * eager_s * (1 - 1 / gain)
     lost = compile_s * max(0.0, 1 - eager_s / eager_one_s)
     return saved > MARGIN * lost
+
+
+def prior_gain() -> float:
+    return PRIOR_GAIN[device.cpu_capability().fast_bf16]
 
 
 def _file() -> Path:
