@@ -315,14 +315,10 @@ class BackgroundStep:
         most, one = min(times[self.paced.threads.most]), min(times[1])
         history = payoff.CompileHistory.load()
         self._shape = self.compiled_step.cache_key(batch)
-        seconds, gain = history.expected_seconds(self._shape), history.gain()
-        left = self._max_steps - self._steps
-        if payoff.compile_pays(left, most, one, seconds, gain):
-            self._notes.append(BACKGROUND_NOTE)
-            return True
-        self._notes.append(f"not compiling the training step: the {left} steps left would win back less than the "
-                           f"~{seconds:.0f} s compile costs on this machine (compiled steps measured {gain:.2f}x)")
-        return False
+        pays, why = payoff.compile_pays(self._max_steps - self._steps, most, history.expected_seconds(self._shape),
+                                        history.gain(), history.slowdown(one / most))
+        self._notes.append(f"{BACKGROUND_NOTE} ({why})" if pays else f"not compiling the training step: {why}")
+        return pays
 
     def _tell_gain(self) -> None:
         """How much faster the compiled step is; its gain at the policy's every-core count is kept when the
@@ -334,11 +330,12 @@ class BackgroundStep:
         policy = self.compiled_step.threads
         if self.paced is None or policy is None or not policy.times[policy.most]:
             return
-        gain = min(self.paced.threads.times[policy.most]) / min(policy.times[policy.most])
+        before = min(self.paced.threads.times[policy.most])
+        gain, slowdown = before / min(policy.times[policy.most]), statistics.median(self._eager_times) / before
         began, now = self._neighbours_at_take_over, _neighbours()
         if began is not None and now is not None and (now[0] - began[0]) / (now[1] - began[1]) < NEIGHBOUR_CORES:
             history = payoff.CompileHistory.load()
-            history.add_gain(gain)
+            history.add_gain(gain, slowdown)
             history.save()
 
     def retune(self, grad_clip: float) -> None:

@@ -2,14 +2,17 @@
 
 A compiled step is faster by a factor that depends on the CPU (3x on the Xeon with AMX, 1.2x on the AVX2 AMD EPYC:
 docs/performance.md), and its first compile of a shape takes a minute or two (seconds once inductor's cache holds
-it). While the worker compiles, the eager step trains on one thread, slower. So compiling pays only where
+it). While the worker compiles, the eager step trains on one thread beside it, `slowdown` times slower. So
+compiling pays only where
 
-    (steps left after the compile) x (eager step) x (1 - 1/gain)  >  MARGIN x (compile time) x (1 - eager step / one-thread step)
+    (steps left after the compile) x (eager step) x (1 - 1/gain)  >  MARGIN x (compile time) x (1 - 1/slowdown)
 
 Kept per machine in the user cache folder (compiles-*.json, next to the capability measurements, forgotten with
-them by `playground bench --reset-choices`): the compiled step's measured gains (taken on a quiet machine; the
-median decides), the compile times, cold and from the cache, and which shapes this machine has compiled. Until a
-gain was measured here, the gain measured on a CPU of the same kind is assumed (PRIOR_GAIN).
+them by `playground bench --reset-choices`): the compiled step's measured gains and the eager step's slowdowns
+while it compiled (taken on a quiet machine; the medians decide), the compile times, cold and from the cache, and
+which shapes this machine has compiled. Until a gain was measured here, the gain measured on a CPU of the same kind
+is assumed (PRIOR_GAIN); until a slowdown was, the larger of PRIOR_SLOWDOWN and this run's one-thread step over its
+all-core step.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from playground.training import device
 # Until a compiled step was measured on this machine: the default decoder's compiled gain on a CPU with fast bf16
 # (the Xeon with AMX, 3.07x) and without (the AVX2 AMD EPYC, 1.26x; nanoGPT's CPU shape 1.45x).
 PRIOR_GAIN = {True: 3.0, False: 1.25}
+# decoder-pydoc's eager step on the AMD EPYC: 143 ms at two threads, 248 ms on one beside the compiling worker.
+PRIOR_SLOWDOWN = 1.75
 PRIOR_COLD_S = 90.0  # a first compile of the default decoder took 84-97 s on 2 cores
 PRIOR_CACHED_S = 15.0  # the worker's start, torch's import and a compile from the cache
 KEPT = 5  # the latest gains and compile times kept of each kind
@@ -33,6 +38,7 @@ MARGIN = 2.0  # the saving must be clear: it is estimated from a few steps and a
 @dataclass
 class CompileHistory:
     gains: list[float] = field(default_factory=list)  # eager step / compiled step, same thread count, quiet
+    slowdowns: list[float] = field(default_factory=list)  # eager step while compiling / before, quiet
     cold_s: list[float] = field(default_factory=list)  # compiles of a shape new to this machine
     cached_s: list[float] = field(default_factory=list)  # compiles of a shape compiled here before
     shapes: list[str] = field(default_factory=list)  # the shapes compiled here (compile_key)
@@ -56,6 +62,11 @@ class CompileHistory:
     def gain(self) -> float:
         return statistics.median(self.gains) if self.gains else prior_gain()
 
+    def slowdown(self, one_thread: float) -> float:
+        """How much slower the eager step trains while the worker compiles (`one_thread`: this run's one-thread
+        step over its all-core step, a floor where nothing was measured here yet)."""
+        return statistics.median(self.slowdowns) if self.slowdowns else max(PRIOR_SLOWDOWN, one_thread)
+
     def expected_seconds(self, shape: str) -> float:
         if shape in self.shapes:
             return statistics.median(self.cached_s) if self.cached_s else PRIOR_CACHED_S
@@ -67,8 +78,9 @@ class CompileHistory:
         if shape not in self.shapes:
             self.shapes.append(shape)
 
-    def add_gain(self, gain: float) -> None:
+    def add_gain(self, gain: float, slowdown: float) -> None:
         self.gains = [*self.gains, round(gain, 3)][-KEPT:]
+        self.slowdowns = [*self.slowdowns, round(slowdown, 3)][-KEPT:]
 
     def describe(self) -> str:
         gain = f"{self.gain():.2f}x (median of {len(self.gains)})" if self.gains else f"{prior_gain()}x assumed"
@@ -76,12 +88,14 @@ class CompileHistory:
         return f"compiled step {gain}, a first compile {cold}, {len(self.shapes)} shapes in the cache"
 
 
-def compile_pays(steps_left: int, eager_s: float, eager_one_s: float, compile_s: float, gain: float) -> bool:
-    """The formula of the module's docstring: the compile wins back more than the slower steps during it cost."""
-    during = compile_s / eager_one_s  # steps trained on one thread while the worker compiles
+def compile_pays(steps_left: int, eager_s: float, compile_s: float, gain: float, slowdown: float) -> tuple[bool, str]:
+    """The formula of the module's docstring, and the figures behind it for the user."""
+    during = compile_s / (eager_s * slowdown)  # steps trained beside the compiling worker
     saved = max(0.0, steps_left - during) * eager_s * (1 - 1 / gain)
-    lost = compile_s * max(0.0, 1 - eager_s / eager_one_s)
-    return saved > MARGIN * lost
+    lost = compile_s * (1 - 1 / slowdown)
+    why = (f"{steps_left} steps left at {1000 * eager_s:.0f} ms, a ~{compile_s:.0f} s compile at {slowdown:.2f}x "
+           f"slower meanwhile, compiled steps {gain:.2f}x faster: ~{saved:.0f} s won back against ~{lost:.0f} s lost")
+    return saved > MARGIN * lost, why
 
 
 def prior_gain() -> float:
