@@ -240,8 +240,9 @@ class BackgroundStep:
     """Training starts at once on the eager step while `compiled` is prepared on a background thread: `warm` (a
     worker process, warm.py) fills inductor's disk cache, then the step is compiled from there and run once on
     copies; at the first step boundary after that, the compiled step takes over on the same curve, since it reads
-    and writes torch.optim.AdamW's own state. Where the process manages threads the eager step runs on one thread
-    meanwhile, leaving the other core to the compiler."""
+    and writes torch.optim.AdamW's own state. Where the process manages threads, the eager step's thread plan runs
+    first and the compile starts only if it pays for this run (payoff.py); the eager step then runs on one thread
+    meanwhile, leaving the other cores to the compiler."""
 
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
