@@ -135,6 +135,10 @@ def test_compiling_pays_only_where_the_steps_left_win_back_the_compile():
     assert pays(2991, 0.06, 90, 3.0, 1.75)  # the Xeon's 3x pays for a first compile
     assert pays(10000, 0.03, 97, 1.1, 1.0)  # nothing slower meanwhile: any gain pays
     assert not pays(10000, 0.03, 97, 1.0, 1.0)  # ... but nothing won either
+    # nanoGPT's CPU run (8e12 FLOPs): weighed where threads are managed, not compiled blind elsewhere.
+    cpu = torch.device("cpu")
+    assert choose.should_compile("auto", cpu, 4e9, 2000, weighed=True)
+    assert not choose.should_compile("auto", cpu, 4e9, 2000)
     assert "2991 steps left at 143 ms, a ~97 s compile at 1.73x slower" in payoff.compile_pays(2991, 0.143, 97, 1.26,
                                                                                              1.73)[1]
 
@@ -164,7 +168,7 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
     monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
-    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)  # weighed by payoff.py: threads are managed
     history = payoff.CompileHistory(gains=[gain], cached_s=[30.0])
     session = TrainingSession(spec(compile="auto", max_steps=5000))
     step = session._step_fn
@@ -200,7 +204,7 @@ def test_the_compiled_steps_gain_is_kept_only_when_measured_on_a_quiet_machine(m
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
     monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
-    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)  # weighed by payoff.py: threads are managed
     step = TrainingSession(spec(compile="auto", max_steps=5000))._step_fn
     step.paced.threads.times[2] = [0.2]  # the eager step at two threads, before the compile
     step.compiled_step.threads.times[2] = [0.1]  # the compiled one at two threads, after it

@@ -25,10 +25,12 @@ from playground.training.step import EagerStep, ForwardLoss
 
 TrainStep = EagerStep | PacedStep | MeasuredAttention | CompiledStep | BackgroundStep
 
-# FLOPs a run must do (per-step FLOPs x steps) before compiling is considered; where the process manages threads,
-# payoff.py then decides from this machine's measured gain and compile times (nanoGPT's CPU run, 8e12, compiled
-# 1.45x faster than eager on the AMD EPYC, and pays once the cache holds its graph).
-COMPILE_MIN_WORK = 5e12
+# FLOPs a run must do (per-step FLOPs x steps) before `auto` compiles on a CPU: the threshold measured on the Xeon;
+# where the process manages threads, runs from PAYOFF_MIN_WORK on are weighed by payoff.py instead, from this
+# machine's measured gain and compile times (nanoGPT's CPU run, 8e12, compiled 1.45x faster than eager on the AMD
+# EPYC, and pays once the cache holds its graph).
+COMPILE_MIN_WORK = 1e13
+PAYOFF_MIN_WORK = 5e12
 
 
 def place(train: TrainSpec) -> Placement:
@@ -47,7 +49,10 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     with `on`, from the first step), else the
     plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
     measures faster. Sets the model's attention path to the placement's (explicit where a CPU step compiles)."""
-    compiling = should_compile(compile_mode, placement.device, flops_per_step, max_steps) and compiles_adamw(optimizer)
+    most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
+    threads = AdaptiveThreads(most) if most > 1 else None
+    compiling = should_compile(compile_mode, placement.device, flops_per_step, max_steps,
+                               weighed=threads is not None) and compiles_adamw(optimizer)
     if compiling and placement.device.type == "cpu":
         # In one compiled graph the explicit path's scaling, mask and softmax fuse with their neighbours, while the
         # fused kernel stays an opaque call: explicit measured faster there on both CPUs tried (docs/performance.md).
@@ -55,8 +60,6 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
-    most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
-    threads = AdaptiveThreads(most) if most > 1 else None
     if compiling:
         compiled = CompiledStep(eager, threads)
         if compile_mode != "auto":
@@ -80,13 +83,15 @@ def compiler_available(target: torch.device) -> bool:
     return False
 
 
-def should_compile(mode: str, target: torch.device, flops_per_step: float, max_steps: int) -> bool:
+def should_compile(mode: str, target: torch.device, flops_per_step: float, max_steps: int,
+                   weighed: bool = False) -> bool:
     """TrainSpec.compile: 'off' never, 'on' whenever a compiler exists, 'auto' when the run is long and heavy
-    enough that the first compile (a minute or two, seconds from the cache) is won back by faster steps."""
+    enough that the first compile (a minute or two, seconds from the cache) may be won back by faster steps
+    (`weighed`: payoff.py decides after the first steps, so lighter runs are considered too)."""
     if mode == "off" or os.environ.get("PLAYGROUND_COMPILE") == "off":
         return False
     if not compiler_available(target):
         return False
     if mode == "on":
         return True
-    return flops_per_step * max_steps >= COMPILE_MIN_WORK
+    return flops_per_step * max_steps >= (PAYOFF_MIN_WORK if weighed else COMPILE_MIN_WORK)
