@@ -176,7 +176,8 @@ def _session(spec: Any, compile_mode: str | None = None) -> Any:
 
 
 def _compile_like_preset(spec: Any, steps: int) -> Any:
-    """A bench run is short; it should still take the path the preset's full run would take."""
+    """A bench run is short; it should still take the path the preset's full run takes once inductor's cache holds
+    its graph (weighed: payoff.py compiles from 5e12 FLOPs where the compile is cached)."""
     from playground.core.estimates import flops_per_step
     from playground.data import describe
     from playground.training.device import resolve_device
@@ -184,7 +185,7 @@ def _compile_like_preset(spec: Any, steps: int) -> Any:
 
     info = describe(spec.data, spec.model)
     heavy = should_compile(spec.train.compile, resolve_device(spec.train.device), flops_per_step(spec, info),
-                           spec.train.max_steps)
+                           spec.train.max_steps, weighed=True)
     return spec.updated({"train.max_steps": steps, "train.warmup_steps": max(1, steps // 10),
                          "train.compile": "on" if heavy else "off"})
 
