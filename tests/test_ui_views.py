@@ -145,6 +145,8 @@ def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
     per_token = item.vb.width() / (item.vb.viewRange()[0][1] - item.vb.viewRange()[0][0])
     width = QFontMetricsF(item.getAxis("bottom").style["tickFont"]).horizontalAdvance("tok00")
     assert gap * per_token >= width  # neighbouring labels do not overlap
+    first = panel.detail.plot.mapFromScene(item.vb.mapViewToScene(QPointF(0, left[0][0])))
+    assert first.y() >= QFontMetricsF(item.getAxis("left").style["tickFont"]).height() / 2  # the top label is whole
     # Zoomed in on the first 8 tokens, every one of them gets its label.
     item.vb.setRange(xRange=(0, 8), yRange=(0, 8), padding=0)
     qtbot.wait(20)

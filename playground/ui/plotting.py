@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPen
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
 from playground.ui.theme import LIGHT, plot_colours
@@ -175,5 +175,12 @@ def heatmap_plot(parent: QWidget, name: str, left: str, bottom: str, lock_aspect
     item.hideButtons()
     item.setLabel("left", left)
     item.setLabel("bottom", bottom)
-    follow_font(plot, lambda: style_axes(item))
+    follow_font(plot, lambda: _style_heatmap(item))
     return plot
+
+
+def _style_heatmap(item: pg.PlotItem) -> None:
+    """Styled axes, and room above the matrix for half a line: the first row's label and the colour bar's
+    top value are centred on the top edge, and the widget's edge cut them in half."""
+    style_axes(item)
+    item.setContentsMargins(0, QFontMetrics(sized_font()).height() / 2, 0, 0)
