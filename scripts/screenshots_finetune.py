@@ -73,6 +73,8 @@ def shot_runs(app, out: Path, size: tuple[int, int], steps: int) -> Path:
     window = MainWindow(load_preset("encoder-sentiment"))
     window.resize(*size)
     window.show()
+    window.start_warmup()  # the status bar names the device, not "loading PyTorch…"
+    wait_until(app, lambda: "loading" not in window.deviceLabel.text(), 120)
     window.centreSplitter.setSizes([380, 380])
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
