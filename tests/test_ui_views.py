@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
@@ -147,6 +147,11 @@ def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
     assert gap * per_token >= width  # neighbouring labels do not overlap
     first = panel.detail.plot.mapFromScene(item.vb.mapViewToScene(QPointF(0, left[0][0])))
     assert first.y() >= QFontMetricsF(item.getAxis("left").style["tickFont"]).height() / 2  # the top label is whole
+    image = QImage(panel.detail.plot.size(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    drawn = [[text for *_, text in item.getAxis(side).generateDrawSpecs(painter)[2]] for side in ("left", "bottom")]
+    painter.end()
+    assert drawn[0] == drawn[1] == [t for _, t in bottom]  # the first and last columns keep their labels too
     # Zoomed in on the first 8 tokens, every one of them gets its label.
     item.vb.setRange(xRange=(0, 8), yRange=(0, 8), padding=0)
     qtbot.wait(20)

@@ -175,6 +175,9 @@ def heatmap_plot(parent: QWidget, name: str, left: str, bottom: str, lock_aspect
     item.hideButtons()
     item.setLabel("left", left)
     item.setLabel("bottom", bottom)
+    # The first and last columns keep their labels as the rows do: pyqtgraph hides a horizontal axis's labels
+    # that reach past its ends ('CLS' and 'r3c3' of a ViT); up to 40 px they fall beside the left axis or the bar.
+    item.getAxis("bottom").setStyle(hideOverlappingLabels=40)
     follow_font(plot, lambda: _style_heatmap(item))
     return plot
 
