@@ -175,6 +175,7 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     prepared = []
     monkeypatch.setattr(step.compiled_step, "prepare", lambda batch, counts: prepared.append(counts))
     monkeypatch.setattr(step, "_check", lambda: None)  # a compile never ends here: only the decision is tested
+    step.warm = None  # no worker process either
     history.add_compile(step.compiled_step.cache_key(session.dataset.batch("train", 8, torch.Generator())), 30.0)
     history.save()
     notes = []
