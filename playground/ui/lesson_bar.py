@@ -309,12 +309,13 @@ class LessonBar(QFrame):
         window.inside.steps.show_stage(step.stage)
 
     def _make_room(self, step: LessonStep) -> None:
-        """A step about one of Inside attention's views gives it the loss plot's height: all of it when the step
-        does not train (the plot has nothing new to show), all but the plot's smallest when it does (under this bar
-        at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation mode). Other steps
-        show the heights as the lesson found them."""
+        """A step about one of Inside attention's views, or about Try it, gives it the loss plot's height: all of it
+        when the step does not train (the plot has nothing new to show), all but the plot's smallest when it does
+        (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation mode;
+        Try it's head views were 210x230 px with 7 px labels). Other steps show the heights as the lesson found
+        them."""
         splitter = self.main.centreSplitter
-        if step.view is None:
+        if step.view is None and step.shown_tab != "try_it":
             self._give_back_room()
             return
         if self._splitter is None:
