@@ -4,6 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
 from playground.ui.attention_grid import CMAP, AttentionPanel, show_token, weight_colours
@@ -226,12 +227,18 @@ def test_samples_panel_shows_newest_first(qtbot):
 
 
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
-    """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word."""
+    """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word, and the
+    ticks' "0" and "1.0" are drawn (pyqtgraph drops a label that reaches past the axis' ends)."""
     panel = shown(qtbot, LossPanel(), 600, 170)
     panel.add_metrics([metrics(1, 3.0), metrics(2, 2.9, val=3.1, acc=0.2)])
     qtbot.waitUntil(lambda: panel.accuracyPlot.isVisible())
     axis = panel.accuracyPlot.getPlotItem().getAxis("left")
     assert axis.label.boundingRect().width() <= axis.geometry().height()
+    image = QImage(panel.accuracyPlot.size(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    drawn = [text for *_, text in axis.generateDrawSpecs(painter)[2]]
+    painter.end()
+    assert {"0", "1.0"} <= set(drawn)
 
 
 def test_vit_probe_image_leaves_the_heatmap_most_of_a_short_panel(qtbot):

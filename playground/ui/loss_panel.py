@@ -18,12 +18,12 @@ from collections.abc import Iterable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPen, QResizeEvent
+from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
-from playground.ui.plotting import follow_font, marker_pen, point_size, style_axes, themed_line
+from playground.ui.plotting import follow_font, marker_pen, point_size, sized_font, style_axes, themed_line
 from playground.ui.tooltips import TIPS
 
 # Curves with thousands of points are drawn 1 px wide: Qt's raster engine strokes any wider pen as polygons,
@@ -83,6 +83,7 @@ EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or 
 # titles but "loss" (a lesson step that trains squeezes them to 98 px, where those left the curves no height).
 COMPACT_LINES = 8
 LEGEND_CELL = (4, 1)  # the loss plot layout's row under the step axis
+MAX_ACC_PADDING = 0.25  # the accuracy plot's room beyond 0 and 1 in a very short plot: a quarter of the range
 
 
 def nice_ceiling(value: float, ladder: tuple[float, ...] = TICK_STEPS) -> float:
@@ -148,7 +149,7 @@ class LossPanel(QWidget):
         acc.setLabel("left", "accuracy")  # the tooltip says validation: a longer label was cut in a short plot
         acc.setLabel("bottom", "step")
         acc.showGrid(x=True, y=True, alpha=0.25)
-        acc.setYRange(0, 1, padding=0.02)
+        acc.vb.sigResized.connect(self._fit_accuracy_range)
         acc.setXLink(plot)
         acc.setMouseEnabled(y=False)
         self.accCurve = _unbounded(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
@@ -366,6 +367,14 @@ class LossPanel(QWidget):
             widget.getPlotItem().setGeometry(QRectF(widget.rect()))
         self._show_key()
 
+    def _fit_accuracy_range(self) -> None:
+        """0 to 1 with half a tick label of room at either end: with a grid, pyqtgraph drops a label reaching past
+        the axis' ends (at 1280x720 "0" and "1.0" were missing, and points at 1.0 sat on the top border)."""
+        view = self.accuracyPlot.getPlotItem().vb
+        room = QFontMetrics(sized_font()).height() / 2
+        # padding is a fraction of the range, added at both ends of the height's 1 + 2 * padding
+        view.setYRange(0, 1, padding=min(room / max(view.height() - 2 * room, 1.0), MAX_ACC_PADDING))
+
     def key(self) -> str:
         """The legend's names, and the accuracy's when shown, in their curves' colours."""
         entries = [(label.text, sample.item.opts["pen"]) for sample, label in self.lossPlot.getPlotItem().legend.items]
@@ -388,6 +397,7 @@ class LossPanel(QWidget):
         for _sample, label in legend.items:
             label.setText(label.text, size=f"{point_size():.1f}pt")
         self._empty.setFont(self.font())
+        self._fit_accuracy_range()
         for marker in self.markers.values():
             marker.label.setFont(self.font())
         self._fit_height()
