@@ -151,8 +151,9 @@ class CompiledStep:
 
     def prepare(self, batch: Batch, thread_counts: tuple[int, ...]) -> None:
         """Compile the step, and run it once at each thread count, on copies of the weights, of a fresh AdamW state
-        and of `batch`: nothing training uses is touched, so the eager step may train meanwhile (BackgroundStep
-        calls this on its thread). The step then starts from the compiled code, with no compiling pause."""
+        and of `batch`: no weight or optimizer state changes. While it runs, functional_call swaps the model's
+        parameters for the copies, so BackgroundStep, which calls this on its thread, keeps the eager step out
+        meanwhile (seconds from inductor's cache). The step then starts from the compiled code."""
         started = time.perf_counter()
         names, params, decays = [], [], []
         for group in self.optimizer.param_groups:
@@ -269,6 +270,9 @@ class BackgroundStep:
             self._notes.append(BACKGROUND_NOTE)
         self._shape = ""  # the compiled step's cache key (payoff.CompileHistory)
         self._neighbours_at_take_over: tuple[float, float] | None = None
+        # Held by an eager step, and by the compile thread while it traces and runs the step: torch.func's
+        # functional_call swaps the live model's parameters for the copies meanwhile, so the two must not overlap.
+        self._model_lock = threading.Lock()
 
     @property
     def compiled(self) -> bool:
@@ -303,7 +307,8 @@ class BackgroundStep:
         if self.taken_over_at is None or not self.compiled_step.compiled:
             if self.compiled_step.threads is not None and self.taken_over_at is None:
                 torch.set_num_threads(1)  # the other core compiles
-            return self._timed(self.eager, batch, lr, self._eager_times)
+            with self._model_lock:
+                return self._timed(self.eager, batch, lr, self._eager_times)
         loss_value = self._timed(self.compiled_step, batch, lr, self._compiled_times)
         if len(self._compiled_times) == self.TELL_AFTER:
             self._tell_gain()
@@ -370,7 +375,8 @@ class BackgroundStep:
                         self.warm(counts)  # waits on another process: the training thread keeps Python's lock
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
-                self.compiled_step.prepare(batch, counts)
+                with self._model_lock:  # from the cache: seconds without an eager step
+                    self.compiled_step.prepare(batch, counts)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
 
