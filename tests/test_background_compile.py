@@ -199,7 +199,7 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
 
 @pytest.mark.parametrize("busy", [False, True])
 def test_the_compiled_steps_gain_is_kept_only_when_measured_on_a_quiet_machine(monkeypatch, busy):
-    from playground.training.fastpath import compiled as compiled_module
+    from playground.training.fastpath import machine
     from playground.training.fastpath import threads as threads_module
 
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
@@ -210,7 +210,7 @@ def test_the_compiled_steps_gain_is_kept_only_when_measured_on_a_quiet_machine(m
     step.paced.threads.times[2] = [0.2]  # the eager step at two threads, before the compile
     step.compiled_step.threads.times[2] = [0.1]  # the compiled one at two threads, after it
     step._eager_times, step._compiled_times = [0.3], [0.1] * BackgroundStep.TELL_AFTER
-    monkeypatch.setattr(compiled_module, "_neighbours", lambda: (5.0 if busy else 0.0, 11.0))
+    monkeypatch.setattr(machine, "reading", lambda: (5.0 if busy else 0.0, 11.0))
     step._neighbours_at_take_over = (0.0, 10.0)  # other processes used 5 cores for a second, or none
     step._tell_gain()
     assert any("3.0x faster" in note for note in step.notes())  # against the one-thread steps while it compiled

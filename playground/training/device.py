@@ -192,12 +192,10 @@ def cpu_capability(refresh: bool = False) -> CpuCapability:
 
 def machine_quiet(seconds: float = 0.2) -> bool:
     """Other processes used under half a core over the next `seconds` (True where the machine's time is unknown)."""
-    before, started = machine.neighbour_cpu_seconds(), time.perf_counter()
+    began = machine.reading()
     time.sleep(seconds)
-    after = machine.neighbour_cpu_seconds()
-    if before is None or after is None:
-        return True
-    return (after - before) / (time.perf_counter() - started) < machine.NEIGHBOUR_CORES
+    used = machine.cores_used(began, machine.reading())
+    return used is None or used < machine.NEIGHBOUR_CORES
 
 
 def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
@@ -304,14 +302,15 @@ def attention_times(layer: torch.nn.Module, x: torch.Tensor, key_mask: torch.Ten
         for _ in range(rounds):
             for impl in times:
                 layer.set_attention_impl(impl)
-                times[impl] = min(times[impl], _best_time(run, repeats=1, inner=1, warm=False))
+                started = time.perf_counter()
+                run()
+                times[impl] = min(times[impl], time.perf_counter() - started)
     layer.set_attention_impl("sdpa")
     return times
 
 
-def _best_time(fn: Callable[[], object], repeats: int = 7, inner: int = 3, warm: bool = True) -> float:
-    if warm:
-        fn()  # warm-up (oneDNN primitive creation)
+def _best_time(fn: Callable[[], object], repeats: int = 7, inner: int = 3) -> float:
+    fn()  # warm-up (oneDNN primitive creation)
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()

@@ -34,8 +34,7 @@ from playground.core.files import elide
 from playground.data.base import Batch
 from playground.training.compile_passes import CpuTrainingPasses
 from playground.training.device import Placement
-from playground.training.fastpath import payoff
-from playground.training.fastpath.machine import NEIGHBOUR_CORES, neighbour_cpu_seconds
+from playground.training.fastpath import machine, payoff
 from playground.training.fastpath.threads import AdaptiveThreads, PacedStep, configure_eager_threads
 from playground.training.step import EagerStep, ForwardLoss
 
@@ -269,7 +268,7 @@ class BackgroundStep:
         if self.paced is None:
             self._notes.append(BACKGROUND_NOTE)
         self._shape = ""  # the compiled step's cache key (payoff.CompileHistory)
-        self._neighbours_at_take_over: tuple[float, float] | None = None
+        self._neighbours_at_take_over: machine.Reading | None = None
         # Held by an eager step, and by the compile thread while it traces and runs the step: torch.func's
         # functional_call swaps the live model's parameters for the copies meanwhile, so the two must not overlap.
         self._model_lock = threading.Lock()
@@ -287,7 +286,12 @@ class BackgroundStep:
         """The thread policy of the step that trains: the compiled step's once it does, else the eager one's."""
         if self.compiled:
             return self.compiled_step.threads
-        return self.paced.threads if self.paced is not None and (self.declined or self._thread is None) else None
+        return self.paced.threads if self._pacing else None
+
+    @property
+    def _pacing(self) -> bool:
+        """The paced eager step trains: its thread plan runs, or compiling was found not to pay."""
+        return self.paced is not None and (self.declined or self._thread is None)
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """One step: eager until the compiled step is ready, compiled from the step boundary after."""
@@ -338,8 +342,8 @@ class BackgroundStep:
             return
         before = min(self.paced.threads.times[policy.most])
         gain, slowdown = before / min(policy.times[policy.most]), statistics.median(self._eager_times) / before
-        began, now = self._neighbours_at_take_over, _neighbours()
-        if began is not None and now is not None and (now[0] - began[0]) / (now[1] - began[1]) < NEIGHBOUR_CORES:
+        used = machine.cores_used(self._neighbours_at_take_over, machine.reading())
+        if used is not None and used < machine.NEIGHBOUR_CORES:
             history = payoff.CompileHistory.load()
             history.add_gain(gain, slowdown)
             history.save()
@@ -394,7 +398,7 @@ class BackgroundStep:
             self.taken_over_at = self._steps
             return
         self.taken_over_at = self._steps
-        self._neighbours_at_take_over = _neighbours()
+        self._neighbours_at_take_over = machine.reading()
         if self._shape and self.compile_seconds is not None and not self._worker_error:
             history = payoff.CompileHistory.load()
             history.add_compile(self._shape, self.compile_seconds)
@@ -413,19 +417,13 @@ class BackgroundStep:
         return notes + (self.compiled_step.notes() if self.taken_over_at is not None else [])
 
     def device_description(self) -> str:
-        if self.paced is not None and (self.declined or self._thread is None):
-            return self.paced.device_description()
+        if self._pacing:
+            return self.paced.device_description()  # type: ignore[union-attr]
         if self.taken_over_at is not None:
             return self.compiled_step.device_description()
         if self.compiled_step.threads is not None:
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
-
-
-def _neighbours() -> tuple[float, float] | None:
-    """(CPU seconds other processes used, wall clock) now; None where the machine's time is unknown."""
-    others = neighbour_cpu_seconds()
-    return None if others is None else (others, time.perf_counter())
 
 
 # Held while a step compiles: dynamo compiles one function at a time, and an earlier session's background compile

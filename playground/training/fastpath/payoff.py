@@ -103,4 +103,5 @@ def prior_gain() -> float:
 
 
 def _file() -> Path:
-    return device.capability_file().with_name(device.capability_file().name.replace("capability-", "compiles-"))
+    kept = device.capability_file()
+    return kept.with_name(kept.name.replace("capability-", "compiles-"))
