@@ -2,7 +2,6 @@
 
 Canned events and snapshots: no training, no torch."""
 
-import io
 
 import numpy as np
 import pytest
@@ -315,9 +314,7 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
     assert len(told) == 1
     picture = ImageLabel("picture")
     picture.resize(800, 600)
-    png = io.BytesIO()
-    Image.new("RGB", (100, 50), "white").save(png, format="PNG")
-    picture.set_png(png.getvalue())
+    picture.set_image(Image.new("RGB", (100, 50), "white"))
     for widget in (confusion, positions, picture):
         qtbot.addWidget(widget)
 

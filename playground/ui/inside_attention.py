@@ -40,7 +40,13 @@ from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFa
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
-from playground.ui.plotting import follow_font, font_scale, sized_font, style_axes  # (applies pyqtgraph's options)
+from playground.ui.plotting import (  # (applies pyqtgraph's options)
+    follow_font,
+    font_scale,
+    rgb_qimage,
+    sized_font,
+    style_axes,
+)
 from playground.ui.roles_panel import RolesPanel
 from playground.viz.canvas import show_token, text_width
 from playground.viz.colors import colormap
@@ -81,9 +87,8 @@ class FigureView(QWidget):
 
     def set_figure(self, figure: Any, rgb: np.ndarray, caption: str = "") -> None:
         self.figure, self.rgb = figure, np.ascontiguousarray(rgb, dtype=np.uint8)
-        h, w, _ = self.rgb.shape
-        self._qimage = QImage(self.rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-        self._qimage.setDevicePixelRatio(w / getattr(figure, "width", w))  # 2 when rendered for a HiDPI screen
+        w = self.rgb.shape[1]
+        self._qimage = rgb_qimage(self.rgb, w / getattr(figure, "width", w))  # 2 when rendered for a HiDPI screen
         self.caption.setText(caption)
         self.exportButton.setEnabled(True)
         self.label.setStyleSheet("background: white;")

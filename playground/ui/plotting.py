@@ -9,9 +9,10 @@ on the widget's FontChange event, and `font_scale`, the application font against
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QPen
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
 from playground.ui.theme import LIGHT, plot_colours
@@ -187,3 +188,12 @@ def _style_heatmap(item: pg.PlotItem) -> None:
     top value are centred on the top edge, and the widget's edge cut them in half."""
     style_axes(item)
     item.setContentsMargins(0, QFontMetrics(sized_font()).height() / 2, 0, 0)
+
+
+def rgb_qimage(rgb: np.ndarray, ratio: float = 1.0) -> QImage:
+    """An (H, W, 3) picture as a QImage of `ratio` pixels to a window pixel (the screen's: 2 on HiDPI, sharp text)."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w, _ = rgb.shape
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # a copy: Qt does not own `rgb`
+    image.setDevicePixelRatio(ratio)
+    return image

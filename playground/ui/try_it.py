@@ -9,7 +9,6 @@ step-0 weights (the pretrained model, or the seeded random initialisation), rebu
 from __future__ import annotations
 
 import html
-import io
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QHideEvent,
-    QImage,
     QKeySequence,
     QMouseEvent,
     QPixmap,
@@ -50,7 +48,7 @@ from PySide6.QtWidgets import (
 from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
 from playground.training.events import AttentionSnapshot
 from playground.ui import theme
-from playground.ui.plotting import font_scale
+from playground.ui.plotting import font_scale, rgb_qimage
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
@@ -138,16 +136,9 @@ class ImageLabel(QLabel):
         self.setWordWrap(True)  # the placeholder text: its width is ignored by the layout, so it must wrap, not clip
         self.original = QPixmap()
 
-    def set_png(self, data: bytes) -> None:
-        self.set_image(Image.open(io.BytesIO(data)))
-
     def set_image(self, image: Image.Image, ratio: float = 1.0) -> None:
         """Show `image`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
-        rgb = image.convert("RGB")
-        data = rgb.tobytes()
-        qimage = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
-        qimage.setDevicePixelRatio(ratio)
-        self.original = QPixmap.fromImage(qimage)
+        self.original = QPixmap.fromImage(rgb_qimage(np.asarray(image.convert("RGB")), ratio))
         self._fit()
 
     def clear_image(self, text: str = "") -> None:
