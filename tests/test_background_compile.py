@@ -2,6 +2,8 @@
 while the compiled step is prepared on a background thread, and the compiled step then takes over on the same
 curve. A fallback is an error here, as in test_step.py."""
 
+import threading
+
 import pytest
 import torch
 
@@ -216,3 +218,41 @@ def test_the_compiled_steps_gain_is_kept_only_when_measured_on_a_quiet_machine(m
     assert any("3.0x faster" in note for note in step.notes())  # against the one-thread steps while it compiled
     kept = payoff.CompileHistory.load()  # the same thread count's gain, and the eager step's slowdown meanwhile
     assert (kept.gains, kept.slowdowns) == (([], []) if busy else ([2.0], [1.5]))
+
+
+@pytest.mark.slow
+def test_the_compiled_step_is_traced_in_training_mode_whatever_mode_an_evaluation_left():
+    """The compile thread may start right after an evaluation left the model in eval mode: a graph traced then
+    would bake in eval mode (no dropout), and the first training step would recompile on the training thread."""
+    session = TrainingSession(spec(compile="on"))
+    compiled = session._step_fn
+    assert isinstance(compiled, CompiledStep)
+    batch = session.dataset.batch("train", 8, torch.Generator().manual_seed(0))
+    session.evaluate()  # leaves the model in eval mode, as between two steps of a run
+    compiled.prepare(batch, (torch.get_num_threads(),))
+    assert not session.model.training  # the evaluation's mode is the model's again
+    with torch.compiler.set_stance("fail_on_recompile"):
+        session.train_step()  # falls back to the eager step (an error here) if its graph does not fit
+    assert compiled.compiled
+
+
+def test_the_background_compile_holds_the_sessions_model_lock(monkeypatch):
+    """While the compile thread traces the model, the session's evaluations, snapshots, samples and the window's
+    jobs (all under session.model_lock) wait: none of them may switch the model's mode in mid-trace."""
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    session = TrainingSession(spec(compile="auto"))
+    step = session._step_fn
+    assert isinstance(step, BackgroundStep)
+    step.warm = None  # no worker process: only the lock is under test
+    free_while_preparing = []
+
+    def prepare(batch, counts):
+        other = threading.Thread(target=lambda: free_while_preparing.append(session.model_lock.acquire(False)))
+        other.start()
+        other.join()
+
+    monkeypatch.setattr(step.compiled_step, "prepare", prepare)
+    session.train_step()
+    step.wait()
+    assert free_while_preparing == [False]  # another thread could not take the lock: the evaluation would wait

@@ -12,11 +12,13 @@ evaluate to a finite loss under the divergence threshold, so the one kept is alw
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -58,6 +60,19 @@ if TYPE_CHECKING:
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
+Result = TypeVar("Result")
+
+
+def holding_model(method: Callable[..., Result]) -> Callable[..., Result]:
+    """The method uses the model under the session's model lock (a background compile traces it meanwhile)."""
+
+    @functools.wraps(method)
+    def locked(self: TrainingSession, *args: Any, **kwargs: Any) -> Result:
+        with self.model_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 class TrainingSession:
     def __init__(self, spec: RunSpec, run_dir: Path | None = None, dataset: Dataset | None = None,
@@ -75,6 +90,9 @@ class TrainingSession:
         self._peak_lr = spec.train.lr
         self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
         self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
+        # Held while anything uses the model: a step, an evaluation, a snapshot, a sample, the window's jobs, and
+        # the background compile while dynamo traces the live modules (compiled.BackgroundStep).
+        self.model_lock = threading.RLock()
         self.reset()
         self._run_lock = run_lock if run_lock is not None or run_dir is None else lock_run_dir(run_dir)
 
@@ -89,7 +107,7 @@ class TrainingSession:
         self._step_fn = make_step(self.model, self.optimizer, self.placement, self.spec.train.grad_clip,
                                   self._logits_and_loss, compile_mode="off" if self.dist else self.spec.train.compile,
                                   flops_per_step=flops_per_step(self.spec, self.info),
-                                  max_steps=self.spec.train.max_steps, spec=self.spec)
+                                  max_steps=self.spec.train.max_steps, spec=self.spec, model_lock=self.model_lock)
         self.generator = torch.Generator().manual_seed(self.spec.train.seed)
         self.step = 0
         self.changes: list[SettingChange] = []  # the settings changed so far, in order (saved with a checkpoint)
@@ -209,6 +227,7 @@ class TrainingSession:
         loss = F.cross_entropy(logits.float().flatten(0, -2), batch.y.flatten(), ignore_index=IGNORE_INDEX)
         return loss, logits
 
+    @holding_model
     def train_step(self) -> MetricsEvent:
         started = time.perf_counter()
         self._whole_step = False
@@ -249,6 +268,7 @@ class TrainingSession:
         )
 
     # ----- evaluation ------------------------------------------------------------------------------
+    @holding_model
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float | None, np.ndarray | None]:
         """Validation loss, accuracy and (classifiers) confusion matrix on the same batches every time."""
@@ -272,6 +292,7 @@ class TrainingSession:
         return self._evaluated[1], accuracy, confusion
 
     # ----- attention and samples -------------------------------------------------------------------
+    @holding_model
     @torch.no_grad()
     def snapshot(self, batch: Batch | None = None) -> AttentionSnapshot:
         """Every layer's attention for the probe (or a given B=1 batch), through the explicit path."""
@@ -295,6 +316,7 @@ class TrainingSession:
             return f"{name} ({probs[best]:.0%})"
         return self.dataset.decode(logits.argmax(-1).tolist())
 
+    @holding_model
     @torch.no_grad()
     def predict(self, text: str) -> list[tuple[str, float]]:
         """'Try it': (class name, probability) of a text classifier for typed text, most likely first."""
@@ -306,6 +328,7 @@ class TrainingSession:
         names = [self.info.class_names[i] if i < len(self.info.class_names) else str(i) for i in range(len(probs))]
         return sorted(zip(names, probs), key=lambda pair: -pair[1])
 
+    @holding_model
     @torch.no_grad()
     def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8) -> str:
         """Generate text from the decoder, one token at a time, cropping the context to block_size."""

@@ -226,7 +226,8 @@ class TrainingWorker(QThread):
             jobs, self._jobs = self._jobs, {}
         for key, job in jobs.items():
             try:
-                result = job(self.session)
+                with self.session.model_lock:  # jobs use the model (a background compile may be tracing it)
+                    result = job(self.session)
             except Exception as err:  # noqa: BLE001 - handed to the window, which shows it
                 result = err
             self.buffer.put_result(key, result)

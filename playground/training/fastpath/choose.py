@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import threading
 from dataclasses import replace
 
 import torch
@@ -43,10 +44,11 @@ def place(train: TrainSpec) -> Placement:
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
-              max_steps: int = 0, spec: RunSpec | None = None) -> TrainStep:
+              max_steps: int = 0, spec: RunSpec | None = None,
+              model_lock: threading.RLock | None = None) -> TrainStep:
     """The step for this run: compiled where `should_compile` says it pays and the optimizer is plain AdamW (with
     `auto`, prepared in the background while the eager step trains, in a worker process given the run's `spec`;
-    with `on`, from the first step), else the
+    with `on`, from the first step; `model_lock` is held by whoever else uses the model meanwhile), else the
     plain eager step; on a CPU where the process manages threads, either at the count AdaptiveThreads
     measures faster. Sets the model's attention path to the placement's (explicit where a CPU step compiles)."""
     most = adaptive_thread_limit() if placement.device.type == "cpu" else 0
@@ -65,7 +67,7 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
         if compile_mode != "auto":
             return compiled
         return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None,
-                              max_steps=max_steps)
+                              max_steps=max_steps, model_lock=model_lock)
     paced = PacedStep(eager, threads) if threads is not None else eager
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 

@@ -150,9 +150,9 @@ class CompiledStep:
 
     def prepare(self, batch: Batch, thread_counts: tuple[int, ...]) -> None:
         """Compile the step, and run it once at each thread count, on copies of the weights, of a fresh AdamW state
-        and of `batch`: no weight or optimizer state changes. While it runs, functional_call swaps the model's
-        parameters for the copies, so BackgroundStep, which calls this on its thread, keeps the eager step out
-        meanwhile (seconds from inductor's cache). The step then starts from the compiled code."""
+        and of `batch`: no weight or optimizer state changes. Dynamo reads the live modules as it traces, so
+        BackgroundStep, which calls this on its thread, holds the model lock meanwhile (seconds from inductor's
+        cache). The step then starts from the compiled code."""
         started = time.perf_counter()
         names, params, decays = [], [], []
         for group in self.optimizer.param_groups:
@@ -167,12 +167,19 @@ class CompiledStep:
         copy = Batch(batch.x.clone(), batch.y.clone(), None if batch.mask is None else batch.mask.clone())
         whole = self._function(tuple(names), params, copy, hyper)
         lr = torch.zeros((), dtype=torch.float32, device=self.placement.device)
-        with _COMPILING:
-            for count in thread_counts:
-                torch.set_num_threads(count)  # this thread's count only (OpenMP's is per thread): each compiles once
-                with self.placement.autocast_context():
-                    whole(self._loss_of, tuple(names), *state, lr, copy, *hyper).item()
-                self._thread_counts.add(count)
+        # The graph is the training step's whatever mode an evaluation left: dynamo bakes the modules' `training`
+        # flag (dropout) into the graph and guards it, so an eval-mode trace would recompile at the first step.
+        was_training = self.model.training
+        self.model.train()
+        try:
+            with _COMPILING:
+                for count in thread_counts:
+                    torch.set_num_threads(count)  # this thread's count only (OpenMP's is per thread): compiles once
+                    with self.placement.autocast_context():
+                        whole(self._loss_of, tuple(names), *state, lr, copy, *hyper).item()
+                    self._thread_counts.add(count)
+        finally:
+            self.model.train(was_training)
         self._whole = whole
         self.compile_seconds = time.perf_counter() - started
         self._notes.clear()  # "compiling..." was said by whoever prepared it
@@ -247,7 +254,8 @@ class BackgroundStep:
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
     def __init__(self, eager: EagerStep, compiled: CompiledStep,
-                 warm: Callable[[tuple[int, ...]], None] | None = None, max_steps: int | None = None) -> None:
+                 warm: Callable[[tuple[int, ...]], None] | None = None, max_steps: int | None = None,
+                 model_lock: threading.RLock | None = None) -> None:
         self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
         self.taken_over_at: int | None = None  # the step the compiled step took over at
@@ -269,9 +277,10 @@ class BackgroundStep:
             self._notes.append(BACKGROUND_NOTE)
         self._shape = ""  # the compiled step's cache key (payoff.CompileHistory)
         self._neighbours_at_take_over: machine.Reading | None = None
-        # Held by an eager step, and by the compile thread while it traces and runs the step: torch.func's
-        # functional_call swaps the live model's parameters for the copies meanwhile, so the two must not overlap.
-        self._model_lock = threading.Lock()
+        # Held by the compile thread while dynamo traces the live modules, and by whatever else uses the model (an
+        # eager step here; the session's evaluations, snapshots and samples when it passes its own lock): a step
+        # or a mode switch (eval for a snapshot) in mid-trace would end up in the graph.
+        self._model_lock = model_lock or threading.RLock()
 
     @property
     def compiled(self) -> bool:
