@@ -57,7 +57,7 @@ def test_asking_for_cuda_without_a_gpu_is_one_line_naming_the_fix(monkeypatch):
 def test_a_gpu_run_trains_in_bfloat16_with_fused_attention_and_says_which_gpu(monkeypatch):
     a_gpu(monkeypatch, "NVIDIA H200")
     no_cpu_measurement(monkeypatch)
-    placement = choose.place(TrainSpec())  # the session's entry: device "auto", precision "auto"
+    placement = choose.place(RunSpec(train=TrainSpec()))  # the session's entry: device "auto", precision "auto"
     assert (placement.device, placement.dtype, placement.attention) == (torch.device("cuda"), torch.bfloat16, "sdpa")
     assert placement.autocast
     assert placement.description == "CUDA: NVIDIA H200, bfloat16, fused attention"
@@ -66,19 +66,19 @@ def test_a_gpu_run_trains_in_bfloat16_with_fused_attention_and_says_which_gpu(mo
 def test_a_gpu_without_bfloat16_keeps_float32_and_the_users_choice_wins(monkeypatch):
     a_gpu(monkeypatch, "Tesla T4", bf16=False)
     no_cpu_measurement(monkeypatch)
-    old = choose.place(TrainSpec())
+    old = choose.place(RunSpec(train=TrainSpec()))
     assert old.dtype == torch.float32 and not old.autocast
     assert old.description == "CUDA: Tesla T4, float32, fused attention"
-    assert choose.place(TrainSpec(precision="bf16")).dtype == torch.bfloat16
+    assert choose.place(RunSpec(train=TrainSpec(precision="bf16"))).dtype == torch.bfloat16
     a_gpu(monkeypatch, "NVIDIA H200")
-    assert choose.place(TrainSpec(precision="fp32")).dtype == torch.float32
+    assert choose.place(RunSpec(train=TrainSpec(precision="fp32"))).dtype == torch.float32
 
 
 def test_the_status_bar_text_of_a_gpu_step_names_the_gpu(monkeypatch):
     """The window's device label and the bench's path column are the step's device_description."""
     a_gpu(monkeypatch, "NVIDIA H200")
     no_cpu_measurement(monkeypatch)
-    placement = choose.place(TrainSpec(device="cuda"))
+    placement = choose.place(RunSpec(train=TrainSpec(device="cuda")))
     model = torch.nn.Linear(4, 4)
     step = choose.make_step(model, torch.optim.AdamW(model.parameters()), placement, 1.0,
                             lambda batch: (torch.zeros(()), torch.zeros(())), compile_mode="off")

@@ -15,6 +15,7 @@ import torch
 from playground.core.spec import make_spec
 from playground.training import device
 from playground.training.events import FinishedEvent, MetricsEvent, StatusEvent
+from playground.training.fastpath import choose
 from playground.training.fastpath import compiled as compiled_module
 from playground.training.fastpath.choose import compiler_available, should_compile
 from playground.training.fastpath.compiled import ONE_THREAD_NOTE, CompileFallbackWarning
@@ -74,7 +75,7 @@ def _fake_measurements(monkeypatch, results):
 
 
 def _measured(attention, speedup=0.0, busy_cores=0.0):
-    return device.CpuCapability(False, speedup, "sdpa", attention, 0.5, busy_cores, int(busy_cores < 0.5))
+    return device.CpuCapability(speedup, "sdpa", attention, 0.5, busy_cores, int(busy_cores < 0.5))
 
 
 def test_capability_kept_is_the_median_of_quiet_measurements(tmp_path, monkeypatch):
@@ -122,7 +123,7 @@ def test_capability_measured_on_a_busy_machine_decides_this_run_only(tmp_path, m
 
 @pytest.mark.slow
 def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
-    """The real measurement (attention paths, bf16 where native), judged by /proc/stat's neighbours' CPU time."""
+    """The real measurement (bf16 matmuls, attention paths), judged by /proc/stat's neighbours' CPU time."""
     from playground.training.fastpath import machine
 
     monkeypatch.setattr(machine, "neighbour_cpu_seconds", lambda: 0.0)
@@ -134,6 +135,39 @@ def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
     if not quiet.fast_bf16:  # a CPU without fast bf16 keeps float32
         monkeypatch.setattr(device, "_CAPABILITY", quiet)
         assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
+
+
+def test_bf16_is_used_only_where_it_is_not_slower_at_the_runs_own_shape(monkeypatch):
+    """On a CPU whose bf16 matmuls pay, a run still keeps float32 where one of its blocks trains slower in bf16
+    (small models: the casts cost more than the faster products gain)."""
+    monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa", speedup=2.0))  # a CPU with fast bf16
+    small, large = spec(), spec().updated({"model.n_embd": 256, "model.d_ff": 1024})
+    measured = {device.BlockShape.of(small): 0.7, device.BlockShape.of(large): 1.8}  # fp32 time / bf16 time
+    calls = []
+
+    def block_speedup(shape, rounds):
+        calls.append(shape)
+        return measured[shape]
+
+    monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
+    monkeypatch.setattr(device, "_block_speedup", block_speedup)
+    auto = spec(precision="auto")
+    assert choose.place(small.updated({"train.precision": "auto"})).dtype == torch.float32
+    assert choose.place(large.updated({"train.precision": "auto"})).dtype == torch.bfloat16
+    assert TrainingSession(auto).placement.dtype == torch.float32  # the session places at its own shape
+    assert len(calls) == 2  # each shape once in a process: the session took the first measurement
+    assert choose.place(small.updated({"train.precision": "bf16"})).dtype == torch.bfloat16  # the user's choice
+    assert device.choose_precision(auto.train, torch.device("cpu")) == torch.bfloat16  # no shape: the machine's
+
+
+def test_the_block_measurement_times_both_precisions_and_leaves_the_random_stream(monkeypatch):
+    monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa"))
+    monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
+    shape = device.BlockShape(batch=4, tokens=8, width=16, heads=2, hidden=32, causal=True)
+    state = torch.get_rng_state()
+    speedup = device.bf16_block_speedup(shape, rounds=1)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert 0 < speedup < float("inf")
 
 
 PROCESS_PROBE = r"""

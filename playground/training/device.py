@@ -1,12 +1,13 @@
 """Which device, precision and attention path a run uses, and how to say it to the user.
 
-Nothing here is assumed from the CPU's name: on a CPU, `auto` precision asks the hardware (oneDNN's
-bf16 support) and then *measures* a bf16 and an fp32 matmul, and the fused and explicit attention
-paths. Only measurements taken while the machine was quiet (other processes used under half a core, from
-/proc/stat) are kept, as JSON in the user cache folder
+Nothing here is assumed from the CPU's name: on a CPU, `auto` precision *measures* a bf16 and an fp32
+matmul, and the fused and explicit attention paths. Only measurements taken while the machine was quiet
+(other processes used under half a core, from /proc/stat) are kept, as JSON in the user cache folder
 (`platformdirs.user_cache_dir("transformer-playground")/capability-*.json`); the choice is the median of up to
 KEPT of them. One taken while other programs kept the machine busy decides that run only, and the next run
-measures again. `playground bench` shows the choice; `playground bench --reset-choices` forgets it.
+measures again. `playground bench` shows the choice; `playground bench --reset-choices` forgets it. Where bf16
+matmuls pay on this machine, one transformer block at the run's own shape is timed in both precisions as the
+run starts (in this process only): a small model can lose more to bf16's casts than its matmuls gain.
 
 A CPU without fast bf16 keeps float32 (docs/performance.md has what was measured where). The thread count
 and whether to compile are the fast path's (playground.training.fastpath).
@@ -25,14 +26,32 @@ from pathlib import Path
 
 import torch
 
-from playground.core.spec import TrainSpec
+from playground.core.spec import RunSpec, TrainSpec
 from playground.training.fastpath import machine
 from playground.training.fastpath.process import cache_dir
 
-CAPABILITY_VERSION = 2
+CAPABILITY_VERSION = 3
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
+MEASURED_ROWS = 2048  # tokens of the run's batch a block is timed on: the shape's character at a bounded cost
 BUSY_CAVEAT = "chosen while the machine was busy: measured again next run"
 KEPT = 3  # quiet measurements whose median decides; a run measures once more until there are this many
+
+
+@dataclass(frozen=True)
+class BlockShape:
+    """One transformer block of a run's training step: the work its precision is measured on."""
+
+    batch: int
+    tokens: int
+    width: int
+    heads: int
+    hidden: int  # the MLP's inner width (d_ff)
+    causal: bool
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> BlockShape:
+        m = spec.model
+        return cls(spec.train.batch_size, m.seq_len, m.n_embd, m.n_head, m.d_ff, m.family == "decoder")
 
 
 class DeviceError(ValueError):
@@ -71,9 +90,8 @@ class Placement:
 class CpuCapability:
     """What short measurements said about this CPU (the quiet ones cached per machine, torch version and threads)."""
 
-    bf16_supported: bool  # oneDNN reports native bf16 (AVX512-BF16 / AMX)
-    bf16_speedup: float  # fp32 matmul time / bf16 matmul time (0 when not measured)
-    attention_bf16: str  # faster attention path (forward + backward) under bf16 autocast
+    bf16_speedup: float  # fp32 matmul time / bf16 matmul time (about 0.3 where the CPU emulates bf16)
+    attention_bf16: str  # faster attention path (forward + backward) under bf16 autocast (measured if fast_bf16)
     attention_fp32: str  # faster attention path in float32
     seconds: float  # how long the measurement took
     neighbour_cores: float = 0.0  # cores other processes used meanwhile (0 where unknown)
@@ -81,7 +99,7 @@ class CpuCapability:
 
     @property
     def fast_bf16(self) -> bool:
-        return self.bf16_supported and self.bf16_speedup >= BF16_MIN_SPEEDUP
+        return self.bf16_speedup >= BF16_MIN_SPEEDUP
 
     @property
     def trusted(self) -> bool:
@@ -90,7 +108,7 @@ class CpuCapability:
 
     def describe(self) -> str:
         """One line for the user: what was chosen and how far to trust it."""
-        bf16 = (f"bf16 matmul {self.bf16_speedup:.2f}x fp32" if self.bf16_supported else "no native bf16")
+        bf16 = f"bf16 matmul {self.bf16_speedup:.2f}x fp32"
         how = (f"median of {self.quiet_measurements} measurement{'s' if self.quiet_measurements > 1 else ''} on a "
                "quiet machine" if self.trusted else
                f"measured while other programs used {self.neighbour_cores:.1f} cores: this run only")
@@ -112,8 +130,9 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def choose_precision(train: TrainSpec, device: torch.device) -> torch.dtype:
-    """bf16 autocast where the hardware does it well (CUDA; a CPU whose measured bf16 pays); else float32."""
+def choose_precision(train: TrainSpec, device: torch.device, shape: BlockShape | None = None) -> torch.dtype:
+    """bf16 autocast where the hardware does it well (CUDA; a CPU whose measured bf16 pays, and, given the run's
+    `shape`, is not slower than float32 at that shape); else float32."""
     if train.precision == "fp32":
         return torch.float32
     if train.precision == "bf16":
@@ -121,7 +140,7 @@ def choose_precision(train: TrainSpec, device: torch.device) -> torch.dtype:
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     if device.type == "cpu" and cpu_capability().fast_bf16:
-        return torch.bfloat16
+        return torch.bfloat16 if shape is None or bf16_block_speedup(shape) >= 1.0 else torch.float32
     return torch.float32
 
 
@@ -133,9 +152,10 @@ def choose_attention(device: torch.device, dtype: torch.dtype) -> str:
     return cap.attention_bf16 if dtype == torch.bfloat16 else cap.attention_fp32
 
 
-def place(train: TrainSpec) -> Placement:
+def place(train: TrainSpec, shape: BlockShape | None = None) -> Placement:
+    """Where and how a run trains; `shape` (the run's block) lets a CPU's precision be measured at that shape."""
     device = resolve_device(train.device)
-    dtype = choose_precision(train, device)
+    dtype = choose_precision(train, device, shape)
     attention = choose_attention(device, dtype)
     if device.type == "cuda":
         where = f"CUDA: {torch.cuda.get_device_name(device)}"
@@ -245,31 +265,21 @@ def _write_kept(path: Path, kept: list[CpuCapability]) -> None:
         pass  # a read-only home still trains; it just measures again next time
 
 
-def bf16_supported_by_hardware() -> bool:
-    try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def measure_cpu() -> CpuCapability:
     """One measurement (~1 s), with the cores other processes used meanwhile: from half a core on, it is busy."""
     started, others = time.perf_counter(), machine.neighbour_cpu_seconds()
-    supported = bf16_supported_by_hardware()
-    speedup = 0.0
-    if supported:
-        a, b = torch.randn(256, 512), torch.randn(512, 512)
-        fp32 = _best_time(lambda: a @ b)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            bf16 = _best_time(lambda: a @ b)
-        speedup = fp32 / bf16 if bf16 > 0 else 0.0
-    attention_bf16 = _faster_attention(torch.bfloat16) if supported else "sdpa"
+    a, b = torch.randn(256, 512), torch.randn(512, 512)
+    fp32 = _best_time(lambda: a @ b)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # a CPU without bf16 instructions emulates it: ~0.3x
+        bf16 = _best_time(lambda: a @ b)
+    speedup = fp32 / bf16 if bf16 > 0 else 0.0
+    attention_bf16 = _faster_attention(torch.bfloat16) if speedup >= BF16_MIN_SPEEDUP else "sdpa"
     attention_fp32 = _faster_attention(torch.float32)
     seconds = time.perf_counter() - started
     after = machine.neighbour_cpu_seconds()
     neighbours = 0.0 if others is None or after is None else max(0.0, (after - others) / seconds)
-    return CpuCapability(supported, round(speedup, 2), attention_bf16, attention_fp32, round(seconds, 2),
-                         round(neighbours, 2), int(neighbours < machine.NEIGHBOUR_CORES))
+    return CpuCapability(round(speedup, 2), attention_bf16, attention_fp32, round(seconds, 2), round(neighbours, 2),
+                         int(neighbours < machine.NEIGHBOUR_CORES))
 
 
 def _faster_attention(dtype: torch.dtype) -> str:
@@ -289,23 +299,68 @@ def attention_times(layer: torch.nn.Module, x: torch.Tensor, key_mask: torch.Ten
     the random generators are left as they were."""
     x = x.detach().requires_grad_()
 
-    def run() -> None:
-        with torch.autocast(x.device.type, dtype=dtype, enabled=dtype != torch.float32):
-            out, _ = layer(x, key_mask)
-        torch.autograd.grad(out.float().sum(), x)
-
-    times = {"sdpa": float("inf"), "explicit": float("inf")}
-    with torch.random.fork_rng(devices=[]):  # dropout draws here must not shift the run's random stream
-        for impl in times:  # warm-up (oneDNN primitive creation)
+    def run(impl: str) -> Callable[[], None]:
+        def forward_backward() -> None:
             layer.set_attention_impl(impl)
-            run()
-        for _ in range(rounds):
-            for impl in times:
-                layer.set_attention_impl(impl)
-                started = time.perf_counter()
-                run()
-                times[impl] = min(times[impl], time.perf_counter() - started)
+            with torch.autocast(x.device.type, dtype=dtype, enabled=dtype != torch.float32):
+                out, _ = layer(x, key_mask)
+            torch.autograd.grad(out.float().sum(), x)
+        return forward_backward
+
+    with torch.random.fork_rng(devices=[]):  # dropout draws here must not shift the run's random stream
+        times = _alternated_best({impl: run(impl) for impl in ("sdpa", "explicit")}, rounds)
     layer.set_attention_impl("sdpa")
+    return times
+
+
+# fp32 time / bf16 time of one block at each shape, measured in this process (Reset measures nothing again)
+_BLOCK_SPEEDUP: dict[BlockShape, float] = {}
+
+
+def bf16_block_speedup(shape: BlockShape, rounds: int = 3) -> float:
+    """fp32 time / bf16 time of one transformer block's forward and backward at `shape` (its batch cut to
+    MEASURED_ROWS tokens), each precision on its own measured attention path. Below 1 where bf16's casts and small
+    products cost more than its faster matmuls gain. The run's random stream is left as it was."""
+    if shape not in _BLOCK_SPEEDUP:
+        with torch.random.fork_rng(devices=[]):
+            _BLOCK_SPEEDUP[shape] = _block_speedup(shape, rounds)
+    return _BLOCK_SPEEDUP[shape]
+
+
+def _block_speedup(shape: BlockShape, rounds: int) -> float:
+    from playground.models.attention import MultiHeadAttention
+
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(shape.width, shape.heads, causal=shape.causal, max_len=shape.tokens)
+    mlp = torch.nn.Sequential(torch.nn.Linear(shape.width, shape.hidden), torch.nn.GELU(),
+                              torch.nn.Linear(shape.hidden, shape.width))
+    batch = max(1, min(shape.batch, MEASURED_ROWS // shape.tokens))
+    x = torch.randn(batch, shape.tokens, shape.width, requires_grad=True)
+
+    def run(dtype: torch.dtype) -> Callable[[], None]:
+        def forward_backward() -> None:
+            attention.set_attention_impl(choose_attention(torch.device("cpu"), dtype))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == torch.bfloat16):
+                h = x + attention(x, None)[0]
+                out = h + mlp(h)
+            out.float().sum().backward()
+        return forward_backward
+
+    times = _alternated_best({"fp32": run(torch.float32), "bf16": run(torch.bfloat16)}, rounds)
+    return times["fp32"] / times["bf16"]
+
+
+def _alternated_best(runs: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
+    """Each callable's best time of `rounds`, taken in turns so that a neighbour's burst slows all alike (after one
+    untimed call each: oneDNN creates its primitives then)."""
+    for run in runs.values():
+        run()
+    times = dict.fromkeys(runs, float("inf"))
+    for _ in range(rounds):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[name] = min(times[name], time.perf_counter() - started)
     return times
 
 

@@ -82,7 +82,7 @@ class TrainingSession:
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
-        self.placement: Placement = place(spec.train)
+        self.placement: Placement = place(spec)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
         check_fits(spec, self.info, self.placement.device)

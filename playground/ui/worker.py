@@ -370,7 +370,7 @@ class Warmup(QThread):
             load_training()  # torch, models and data now, not at Play
             from playground.training.fastpath.choose import place
 
-            self.device = place(self.spec.train).description
+            self.device = place(self.spec).description
         except Exception as err:  # noqa: BLE001 - any failure is shown in the status bar, never raised in Qt
             self.error = one_line(err)
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import torch
 
-from playground.core.spec import RunSpec, TrainSpec
+from playground.core.spec import RunSpec
 from playground.training import device
 from playground.training.device import Placement
 from playground.training.fastpath.attention import MeasuredAttention
@@ -34,12 +34,12 @@ COMPILE_MIN_WORK = 1e13
 PAYOFF_MIN_WORK = 5e12
 
 
-def place(train: TrainSpec) -> Placement:
-    """The device, precision and attention path (device.py measures them), after the eager thread count is set
-    (where the process opted in), so the placement's description names it."""
-    if device.resolve_device(train.device).type == "cpu":
+def place(spec: RunSpec) -> Placement:
+    """The device, precision and attention path (device.py measures them, at this run's block shape), after the
+    eager thread count is set (where the process opted in), so the placement's description names it."""
+    if device.resolve_device(spec.train.device).type == "cpu":
         configure_eager_threads()
-    return device.place(train)
+    return device.place(spec.train, device.BlockShape.of(spec))
 
 
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
