@@ -65,7 +65,7 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
     assert losses == pytest.approx(eager, rel=1e-4)
     said = [message for _, message in notes]
     assert BACKGROUND_NOTE in said
-    assert any(at == 2 and "in the background; the compiled step trains from step 3" in m for at, m in notes)
+    assert any(at == 2 and "(training waited); the compiled step trains from step 3" in m for at, m in notes)
     assert any("faster" in m for m in said)  # how much faster, after a few compiled steps
     assert not any("compiling the training step (the first time" in m for m in said)  # no blocking compile
     assert not any("compiling in this process instead" in m for m in said)  # the worker compiled it
@@ -87,7 +87,7 @@ def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch)
     step.wait()
     said = step.notes()
     assert any("no room on the disk); compiling in this process instead" in m for m in said)
-    assert any("in the background; the compiled step trains from step 2" in m for m in said)
+    assert any("(training waited); the compiled step trains from step 2" in m for m in said)
     session.train_step()
     assert step.compiled
 
@@ -131,32 +131,35 @@ def test_compiling_pays_only_where_the_steps_left_win_back_the_compile():
     def pays(*figures):
         return payoff.compile_pays(*figures)[0]
 
-    assert not pays(2991, 0.143, 97, 1.26, 1.73)  # a first compile: ~77 s won back, ~41 s lost
-    assert pays(2991, 0.143, 15, 1.26, 1.73)  # from the cache
-    assert not pays(100, 0.143, 15, 1.26, 1.73)  # too few steps left
-    assert pays(2991, 0.06, 90, 3.0, 1.75)  # the Xeon's 3x pays for a first compile
-    assert pays(10000, 0.03, 97, 1.1, 1.0)  # nothing slower meanwhile: any gain pays
-    assert not pays(10000, 0.03, 97, 1.0, 1.0)  # ... but nothing won either
+    assert not pays(2991, 0.143, (97, 20), 1.26, 1.73)  # a first compile: ~77 s won back, ~61 s lost
+    assert pays(2991, 0.143, (15, 5), 1.26, 1.73)  # from the cache, a short pause to take over
+    assert not pays(2991, 0.143, (15, 40), 1.17, 1.73)  # ... but not with a 40 s pause to take over
+    assert not pays(100, 0.143, (15, 5), 1.26, 1.73)  # too few steps left
+    assert pays(6000, 0.06, (90, 20), 3.0, 1.75)  # the Xeon's 3x pays for a first compile of a long run
+    assert not pays(2991, 0.06, (90, 20), 3.0, 1.75)  # ... not yet of decoder-pydoc's: ~85 s won, ~59 s lost
+    assert pays(10000, 0.03, (97, 0), 1.1, 1.0)  # nothing slower meanwhile, no pause: any gain pays
+    assert not pays(10000, 0.03, (97, 0), 1.0, 1.0)  # ... but nothing won either
     # nanoGPT's CPU run (8e12 FLOPs): weighed where threads are managed, not compiled blind elsewhere.
     cpu = torch.device("cpu")
     assert choose.should_compile("auto", cpu, 4e9, 2000, weighed=True)
     assert not choose.should_compile("auto", cpu, 4e9, 2000)
-    assert "2991 steps left at 143 ms, a ~97 s compile at 1.73x slower" in payoff.compile_pays(2991, 0.143, 97, 1.26,
-                                                                                             1.73)[1]
+    assert "2991 steps left at 143 ms, a ~97 s compile at 1.73x slower meanwhile and a ~20 s pause" in \
+        payoff.compile_pays(2991, 0.143, (97, 20), 1.26, 1.73)[1]
 
 
 def test_the_compile_history_is_kept_per_machine_and_forgotten_with_the_choices():
     history = payoff.CompileHistory.load()
     assert history.gain() == payoff.PRIOR_GAIN[device.cpu_capability().fast_bf16]
-    assert history.expected_seconds("a") == payoff.PRIOR_COLD_S
-    history.add_compile("a", 80.0)
-    history.add_compile("a", 6.0)  # the same shape again: from the cache
+    assert history.expected_seconds("a") == (payoff.PRIOR_COLD_S, payoff.PRIOR_TAKE_OVER_S)
+    history.add_compile("a", 80.0, 18.0)
+    history.add_compile("a", 6.0, 16.0)  # the same shape again: from the cache
     history.add_gain(1.2, 1.7)
     history.add_gain(1.4, 1.9)
     history.add_gain(1.1, 1.5)
     history.save()
     kept = payoff.CompileHistory.load()
-    assert kept.expected_seconds("a") == 6.0 and kept.expected_seconds("b") == 80.0 and kept.gain() == 1.2
+    assert kept.expected_seconds("a") == (6.0, 17.0) and kept.expected_seconds("b") == (80.0, 17.0)
+    assert kept.gain() == 1.2
     assert kept.slowdown(3.0) == 1.7 and payoff.CompileHistory().slowdown(3.0) == 3.0  # measured, else a floor
     assert "1.20x (median of 3)" in kept.describe()
     assert any(path.name.startswith("compiles-") for path in device.forget_capability())
@@ -171,14 +174,14 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
     monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)  # weighed by payoff.py: threads are managed
-    history = payoff.CompileHistory(gains=[gain], cached_s=[30.0])
+    history = payoff.CompileHistory(gains=[gain], cached_s=[30.0], take_over_s=[5.0])
     session = TrainingSession(spec(compile="auto", max_steps=5000))
     step = session._step_fn
     prepared = []
     monkeypatch.setattr(step.compiled_step, "prepare", lambda batch, counts: prepared.append(counts))
     monkeypatch.setattr(step, "_check", lambda: None)  # a compile never ends here: only the decision is tested
     step.warm = None  # no worker process either
-    history.add_compile(step.compiled_step.cache_key(session.dataset.batch("train", 8, torch.Generator())), 30.0)
+    history.add_compile(step.compiled_step.cache_key(session.dataset.batch("train", 8, torch.Generator())), 30.0, 5.0)
     history.save()
     notes = []
     for _ in range(len(step.paced.threads.plan)):
@@ -194,7 +197,7 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
         assert prepared == [(2, 1)] and notes[-1].startswith(BACKGROUND_NOTE) and not step.declined
         assert session.device_description().startswith("CPU (1 thread while the step compiles)")
         assert "float32, explicit attention" in session.device_description()  # what a compiled CPU step fuses best
-    else:  # 1% faster: ~5 s won back against ~15 s lost during a cached compile; eager at its measured count
+    else:  # 1% faster: ~5 s won back against ~20 s lost to a cached compile; eager at its measured count
         assert prepared == [] and step.declined and notes[-1].startswith("not compiling the training step")
         assert session.device_description().startswith(f"CPU ({torch.get_num_threads()} of 2 threads, adaptive)")
 

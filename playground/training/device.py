@@ -173,10 +173,14 @@ _CAPABILITY: CpuCapability | None = None
 
 
 def _capability_file() -> Path:
+    return cache_dir() / f"capability-v{CAPABILITY_VERSION}-{machine_key()}.json"
+
+
+def machine_key() -> str:
+    """This machine, torch version and thread count, as a file name part: what a kept measurement is valid for."""
     machine = f"{platform.machine()}-{torch.backends.cpu.get_cpu_capability()}-{_cpu_model()}"
-    key = f"v{CAPABILITY_VERSION}-torch{torch.__version__}-{machine}-t{torch.get_num_threads()}"
-    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in key)[:150]
-    return cache_dir() / f"capability-{safe}.json"
+    key = f"torch{torch.__version__}-{machine}-t{torch.get_num_threads()}"
+    return "".join(c if c.isalnum() or c in "-._" else "_" for c in key)[:140]
 
 
 def _cpu_model() -> str:

@@ -263,6 +263,7 @@ class BackgroundStep:
         self._thread: threading.Thread | None = None
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
+        self._worker_seconds: float | None = None  # how long the worker compiled (payoff.CompileHistory)
         self._steps = 0
         self._retuned = False  # settings changed before the take-over: the prepared graph is stale
         self._eager_times: list[float] = []
@@ -384,8 +385,10 @@ class BackgroundStep:
         def prepare() -> None:
             try:
                 if self.warm is not None:
+                    started = time.perf_counter()
                     try:
                         self.warm(counts)  # waits on another process: the training thread keeps Python's lock
+                        self._worker_seconds = time.perf_counter() - started
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
                 with self._model_lock:  # from the cache: seconds without an eager step
@@ -408,16 +411,18 @@ class BackgroundStep:
             return
         self.taken_over_at = self._steps
         self._neighbours_at_take_over = machine.reading()
-        if self._shape and self.compile_seconds is not None and not self._worker_error:
+        if self._shape and self.compile_seconds is not None and self._worker_seconds is not None:
             history = payoff.CompileHistory.load()
-            history.add_compile(self._shape, self.compile_seconds)
+            history.add_compile(self._shape, self._worker_seconds, self.compile_seconds)  # training paused for the latter
             history.save()
         if self._retuned:
             self.compiled_step.retune(self.eager.grad_clip)
         if self._worker_error:
             self._notes.append(self._worker_error)
-        self._notes.append(f"compiled the training step in {self.compile_seconds:.1f} s in the background; the "
-                           f"compiled step trains from step {self._steps + 1}")
+        worker = "" if self._worker_seconds is None else f" in {self._worker_seconds:.0f} s"
+        self._notes.append(f"compiled the training step in the background{worker}, then loaded it in "
+                           f"{self.compile_seconds:.1f} s (training waited); the compiled step trains from step "
+                           f"{self._steps + 1}")
 
     def notes(self) -> list[str]:
         """Status lines since the last call: compiling in the background, the take-over, how much faster."""

@@ -1,18 +1,20 @@
 """Whether compiling the training step pays for this run, from what compiling measured on this machine before.
 
 A compiled step is faster by a factor that depends on the CPU (3x on the Xeon with AMX, 1.2x on the AVX2 AMD EPYC:
-docs/performance.md), and its first compile of a shape takes a minute or two (seconds once inductor's cache holds
-it). While the worker compiles, the eager step trains on one thread beside it, `slowdown` times slower. So
-compiling pays only where
+docs/performance.md). Compiling costs twice: while the worker compiles (a minute or two for a shape new to this
+machine, seconds once inductor's cache holds it), the eager step trains on one thread beside it, `slowdown` times
+slower; then this process traces the step and loads it from the cache, and training pauses for that (`take_over`,
+about 20 s for the default decoder on the AMD EPYC: dynamo's trace holds Python's lock). So compiling pays only where
 
-    (steps left after the compile) x (eager step) x (1 - 1/gain)  >  MARGIN x (compile time) x (1 - 1/slowdown)
+    (steps left after the compile) x (eager step) x (1 - 1/gain)
+        >  MARGIN x ((worker's compile time) x (1 - 1/slowdown) + take_over)
 
 Kept per machine in the user cache folder (compiles-*.json, next to the capability measurements, forgotten with
 them by `playground bench --reset-choices`): the compiled step's measured gains and the eager step's slowdowns
-while it compiled (taken on a quiet machine; the medians decide), the compile times, cold and from the cache, and
-which shapes this machine has compiled. Until a gain was measured here, the gain measured on a CPU of the same kind
-is assumed (PRIOR_GAIN); until a slowdown was, the larger of PRIOR_SLOWDOWN and this run's one-thread step over its
-all-core step.
+while it compiled (taken on a quiet machine; the medians decide), the worker's compile times, cold and from the
+cache, the take-over pauses, and which shapes this machine has compiled. Until a gain was measured here, the gain
+measured on a CPU of the same kind is assumed (PRIOR_GAIN); until a slowdown was, the larger of PRIOR_SLOWDOWN and
+this run's one-thread step over its all-core step.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from pathlib import Path
 
 from playground.training import device
 
-# Until a compiled step was measured on this machine: the default decoder's compiled gain on a CPU with fast bf16
-# (the Xeon with AMX, 3.07x) and without (the AVX2 AMD EPYC, 1.26x; nanoGPT's CPU shape 1.45x).
-PRIOR_GAIN = {True: 3.0, False: 1.25}
+# Until a compiled step was measured on this machine: the default decoder's compiled gain over the eager step on a
+# CPU with fast bf16 (the Xeon with AMX, 3.07x) and without (the AVX2 AMD EPYC, 1.17x in session 14, alternated).
+PRIOR_GAIN = {True: 3.0, False: 1.17}
 # decoder-pydoc's eager step on the AMD EPYC: 143 ms at two threads, 248 ms on one beside the compiling worker.
 PRIOR_SLOWDOWN = 1.75
 PRIOR_COLD_S = 90.0  # a first compile of the default decoder took 84-97 s on 2 cores
 PRIOR_CACHED_S = 15.0  # the worker's start, torch's import and a compile from the cache
+PRIOR_TAKE_OVER_S = 20.0  # the default decoder traced and loaded at both thread counts in this process: 19-22 s
 KEPT = 5  # the latest gains and compile times kept of each kind
+VERSION = 2  # of the kept file's fields
 MARGIN = 2.0  # the saving must be clear: it is estimated from a few steps and a few compiles, and a slow start shows
 
 
@@ -41,6 +45,7 @@ class CompileHistory:
     slowdowns: list[float] = field(default_factory=list)  # eager step while compiling / before, quiet
     cold_s: list[float] = field(default_factory=list)  # compiles of a shape new to this machine
     cached_s: list[float] = field(default_factory=list)  # compiles of a shape compiled here before
+    take_over_s: list[float] = field(default_factory=list)  # this process's trace and load: training pauses
     shapes: list[str] = field(default_factory=list)  # the shapes compiled here (compile_key)
 
     @classmethod
@@ -67,14 +72,18 @@ class CompileHistory:
         step over its all-core step, a floor where nothing was measured here yet)."""
         return statistics.median(self.slowdowns) if self.slowdowns else max(PRIOR_SLOWDOWN, one_thread)
 
-    def expected_seconds(self, shape: str) -> float:
+    def expected_seconds(self, shape: str) -> tuple[float, float]:
+        """The worker's compile of `shape` and the take-over's pause, as measured here (else the priors)."""
         if shape in self.shapes:
-            return statistics.median(self.cached_s) if self.cached_s else PRIOR_CACHED_S
-        return statistics.median(self.cold_s) if self.cold_s else PRIOR_COLD_S
+            worker = statistics.median(self.cached_s) if self.cached_s else PRIOR_CACHED_S
+        else:
+            worker = statistics.median(self.cold_s) if self.cold_s else PRIOR_COLD_S
+        return worker, statistics.median(self.take_over_s) if self.take_over_s else PRIOR_TAKE_OVER_S
 
-    def add_compile(self, shape: str, seconds: float) -> None:
+    def add_compile(self, shape: str, worker_s: float, take_over_s: float) -> None:
         kind = self.cached_s if shape in self.shapes else self.cold_s
-        kind[:] = [*kind, round(seconds, 1)][-KEPT:]
+        kind[:] = [*kind, round(worker_s, 1)][-KEPT:]
+        self.take_over_s = [*self.take_over_s, round(take_over_s, 1)][-KEPT:]
         if shape not in self.shapes:
             self.shapes.append(shape)
 
@@ -88,13 +97,17 @@ class CompileHistory:
         return f"compiled step {gain}, a first compile {cold}, {len(self.shapes)} shapes in the cache"
 
 
-def compile_pays(steps_left: int, eager_s: float, compile_s: float, gain: float, slowdown: float) -> tuple[bool, str]:
-    """The formula of the module's docstring, and the figures behind it for the user."""
-    during = compile_s / (eager_s * slowdown)  # steps trained beside the compiling worker
+def compile_pays(steps_left: int, eager_s: float, compile_s: tuple[float, float], gain: float,
+                 slowdown: float) -> tuple[bool, str]:
+    """The formula of the module's docstring (`compile_s`: the worker's compile and the take-over's pause), and the
+    figures behind it for the user."""
+    worker, take_over = compile_s
+    during = worker / (eager_s * slowdown)  # steps trained beside the compiling worker
     saved = max(0.0, steps_left - during) * eager_s * (1 - 1 / gain)
-    lost = compile_s * (1 - 1 / slowdown)
-    why = (f"{steps_left} steps left at {1000 * eager_s:.0f} ms, a ~{compile_s:.0f} s compile at {slowdown:.2f}x "
-           f"slower meanwhile, compiled steps {gain:.2f}x faster: ~{saved:.0f} s won back against ~{lost:.0f} s lost")
+    lost = worker * (1 - 1 / slowdown) + take_over
+    why = (f"{steps_left} steps left at {1000 * eager_s:.0f} ms, a ~{worker:.0f} s compile at {slowdown:.2f}x "
+           f"slower meanwhile and a ~{take_over:.0f} s pause to take over, compiled steps {gain:.2f}x faster: "
+           f"~{saved:.0f} s won back against ~{lost:.0f} s lost")
     return saved > MARGIN * lost, why
 
 
@@ -103,5 +116,4 @@ def prior_gain() -> float:
 
 
 def _file() -> Path:
-    kept = device.capability_file()
-    return kept.with_name(kept.name.replace("capability-", "compiles-"))
+    return device.capability_file().with_name(f"compiles-v{VERSION}-{device.machine_key()}.json")
