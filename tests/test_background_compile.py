@@ -66,6 +66,9 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
     said = [message for _, message in notes]
     assert BACKGROUND_NOTE in said
     assert any(at == 2 and "(training waited); the compiled step trains from step 3" in m for at, m in notes)
+    loading = [i for i, m in enumerate(said) if m.startswith("loading the compiled training step")]
+    assert len(loading) == 1 and "training waits" in said[loading[0]]  # said before the pause it explains
+    assert loading[0] < next(i for i, m in enumerate(said) if "(training waited)" in m)
     assert any("faster" in m for m in said)  # how much faster, after a few compiled steps
     assert not any("compiling the training step (the first time" in m for m in said)  # no blocking compile
     assert not any("compiling in this process instead" in m for m in said)  # the worker compiled it
@@ -191,10 +194,11 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     policy = step.paced.threads
     policy.times[2], policy.times[1] = [0.1], [0.2]  # what the plan measured, made exact for the decision
     session.train_step()
+    step.wait()  # the compile thread (if one started) has said what it says before the pause
     notes += step.notes()
-    step.wait()
     if gain > 2:  # from the cache, 3x faster: compile, with the eager step on one thread meanwhile
-        assert prepared == [(2, 1)] and notes[-1].startswith(BACKGROUND_NOTE) and not step.declined
+        assert prepared == [(2, 1)] and notes[0].startswith(BACKGROUND_NOTE) and not step.declined
+        assert notes[-1].startswith("loading the compiled training step")  # no worker here: loaded at once
         assert session.device_description().startswith("CPU (1 thread while the step compiles)")
         assert "float32, explicit attention" in session.device_description()  # what a compiled CPU step fuses best
     else:  # 1% faster: ~5 s won back against ~20 s lost to a cached compile; eager at its measured count

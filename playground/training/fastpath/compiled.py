@@ -52,6 +52,8 @@ BACKGROUND_NOTE = ("compiling the training step in the background (the first tim
                    " machine a minute or two, a few seconds once cached); training goes on uncompiled meanwhile...")
 RECOMPILING_NOTE = ("compiling the training step for the changed settings (seconds if this model has trained with"
                     " them before, else a minute or two)...")
+LOADING_NOTE = ("loading the compiled training step into this process; training waits meanwhile (about {seconds:.0f} s"
+                " here)...")
 ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
                    " needs a core; once per model shape on this machine)...")
 
@@ -391,7 +393,11 @@ class BackgroundStep:
                         self._worker_seconds = time.perf_counter() - started
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
-                with self._model_lock:  # from the cache: seconds without an eager step
+                worker_s, pause = payoff.CompileHistory.load().expected_seconds(self._shape)
+                if self._worker_error:
+                    pause += worker_s  # this process compiles what the worker did not
+                self._notes.append(LOADING_NOTE.format(seconds=pause))  # the curve stops meanwhile: say why
+                with self._model_lock:  # dynamo's trace here holds Python's lock: no eager step meanwhile
                     self.compiled_step.prepare(batch, counts)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
