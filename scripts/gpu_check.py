@@ -68,10 +68,10 @@ def facts(device: str) -> dict[str, Any]:
     import torch
 
     from playground.bench.hardware import measured_matmul_flops, peak_matmul
-    from playground.core.spec import TrainSpec
+    from playground.core.spec import RunSpec, TrainSpec
     from playground.training.fastpath.choose import compiler_available, place
 
-    placement = place(TrainSpec(device=device))
+    placement = place(RunSpec(train=TrainSpec(device=device)))
     result: dict[str, Any] = {
         "python": platform.python_version(), "torch": torch.__version__, "cuda": torch.version.cuda,
         "placement": placement.description, "autocast_dtype": str(placement.dtype),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import platform
 import statistics
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -240,7 +241,8 @@ def forget_capability() -> list[Path]:
     global _CAPABILITY
     _CAPABILITY = None
     folder = cache_dir()
-    removed = sorted([*folder.glob("capability-*.json"), *folder.glob("compiles-*.json")]) if folder.is_dir() else []
+    kinds = ("capability-*.json", "compile-history-*.json", "compiles-*.json")  # the last: before session 14
+    removed = sorted(path for kind in kinds for path in folder.glob(kind)) if folder.is_dir() else []
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
@@ -317,18 +319,21 @@ def attention_times(layer: torch.nn.Module, x: torch.Tensor, key_mask: torch.Ten
     return times
 
 
-# fp32 time / bf16 time of one block at each shape, measured in this process (Reset measures nothing again)
+# fp32 time / bf16 time of one block at each shape, measured in this process (Reset measures nothing again); the
+# lock: the window's warm-up thread and a session started at once must not time the same shape side by side
 _BLOCK_SPEEDUP: dict[BlockShape, float] = {}
+_BLOCK_LOCK = threading.Lock()
 
 
 def bf16_block_speedup(shape: BlockShape, rounds: int = 3) -> float:
     """fp32 time / bf16 time of one transformer block's forward and backward at `shape` (its batch cut to
     MEASURED_ROWS tokens), each precision on its own measured attention path. Below 1 where bf16's casts and small
     products cost more than its faster matmuls gain. The run's random stream is left as it was."""
-    if shape not in _BLOCK_SPEEDUP:
-        with torch.random.fork_rng(devices=[]):
-            _BLOCK_SPEEDUP[shape] = _block_speedup(shape, rounds)
-    return _BLOCK_SPEEDUP[shape]
+    with _BLOCK_LOCK:
+        if shape not in _BLOCK_SPEEDUP:
+            with torch.random.fork_rng(devices=[]):
+                _BLOCK_SPEEDUP[shape] = _block_speedup(shape, rounds)
+        return _BLOCK_SPEEDUP[shape]
 
 
 def _block_speedup(shape: BlockShape, rounds: int) -> float:

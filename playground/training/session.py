@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 import torch
@@ -60,14 +60,17 @@ if TYPE_CHECKING:
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
+Args = ParamSpec("Args")
 Result = TypeVar("Result")
 
 
-def holding_model(method: Callable[..., Result]) -> Callable[..., Result]:
+def holding_model(
+    method: Callable[Concatenate[TrainingSession, Args], Result],
+) -> Callable[Concatenate[TrainingSession, Args], Result]:
     """The method uses the model under the session's model lock (a background compile traces it meanwhile)."""
 
     @functools.wraps(method)
-    def locked(self: TrainingSession, *args: Any, **kwargs: Any) -> Result:
+    def locked(self: TrainingSession, *args: Args.args, **kwargs: Args.kwargs) -> Result:
         with self.model_lock:
             return method(self, *args, **kwargs)
 
@@ -160,6 +163,7 @@ class TrainingSession:
         return self.placement.device.type == "cpu" and torch.get_num_threads() >= usable_cores()
 
     # ----- settings changed mid-run -------------------------------------------------------------------
+    @holding_model
     def change(self, key: str, value: float) -> SettingChange | None:
         """Set the training setting `key` (one of changes.LIVE_SETTINGS) to `value` between two steps: the next
         step trains with it. Call it from the thread that drives the session, never during a step. The change is

@@ -23,6 +23,7 @@ import threading
 import time
 import types
 import warnings
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -261,7 +262,7 @@ class BackgroundStep:
         self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
         self.taken_over_at: int | None = None  # the step the compiled step took over at
-        self._notes: list[str] = []
+        self._notes: deque[str] = deque()  # the compile thread adds to it: drained one by one, never swapped
         self._thread: threading.Thread | None = None
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
@@ -394,10 +395,12 @@ class BackgroundStep:
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
                 worker_s, pause = payoff.CompileHistory.load().expected_seconds(self._shape)
+                if self._worker_error or self.warm is None:
+                    pause += worker_s  # this process compiles what no worker did
                 if self._worker_error:
-                    pause += worker_s  # this process compiles what the worker did not
+                    self._notes.append(self._worker_error)
                 self._notes.append(LOADING_NOTE.format(seconds=pause))  # the curve stops meanwhile: say why
-                with self._model_lock:  # dynamo's trace here holds Python's lock: no eager step meanwhile
+                with self._model_lock:  # a step or a mode switch in mid-trace would end up in the graph
                     self.compiled_step.prepare(batch, counts)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
@@ -423,8 +426,6 @@ class BackgroundStep:
             history.save()
         if self._retuned:
             self.compiled_step.retune(self.eager.grad_clip)
-        if self._worker_error:
-            self._notes.append(self._worker_error)
         worker = "" if self._worker_seconds is None else f" in {self._worker_seconds:.0f} s"
         self._notes.append(f"compiled the training step in the background{worker}, then loaded it in "
                            f"{self.compile_seconds:.1f} s (training waited); the compiled step trains from step "
@@ -433,7 +434,7 @@ class BackgroundStep:
     def notes(self) -> list[str]:
         """Status lines since the last call: compiling in the background, the take-over, how much faster."""
         self._check()  # the driver asks before each step: the take-over is said before the step it applies to
-        notes, self._notes = self._notes, []
+        notes = [self._notes.popleft() for _ in range(len(self._notes))]
         return notes + (self.compiled_step.notes() if self.taken_over_at is not None else [])
 
     def device_description(self) -> str:

@@ -9,7 +9,7 @@ about 20 s for the default decoder on the AMD EPYC: dynamo's trace holds Python'
     (steps left after the compile) x (eager step) x (1 - 1/gain)
         >  MARGIN x ((worker's compile time) x (1 - 1/slowdown) + take_over)
 
-Kept per machine in the user cache folder (compiles-*.json, next to the capability measurements, forgotten with
+Kept per machine in the user cache folder (compile-history-*.json, next to the capability measurements, forgotten with
 them by `playground bench --reset-choices`): the compiled step's measured gains and the eager step's slowdowns
 while it compiled (taken on a quiet machine; the medians decide), the worker's compile times, cold and from the
 cache, the take-over pauses, and which shapes this machine has compiled. Until a gain was measured here, the gain
@@ -116,4 +116,4 @@ def prior_gain() -> float:
 
 
 def _file() -> Path:
-    return device.capability_file().with_name(f"compiles-v{VERSION}-{device.machine_key()}.json")
+    return device.capability_file().with_name(f"compile-history-v{VERSION}-{device.machine_key()}.json")
