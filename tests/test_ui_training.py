@@ -268,6 +268,21 @@ def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     assert (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width()) == before
 
 
+def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtbot, monkeypatch):
+    """"loading the compiled training step...; training waits" must not vanish while the curve stands still."""
+    from playground.training.events import StatusEvent
+    from playground.training.fastpath.compiled import LOADING_NOTE
+    from playground.ui import main_window
+
+    monkeypatch.setattr(main_window, "STATUS_MS", 50)  # a passing message goes quickly here
+    loading = LOADING_NOTE.format(seconds=20)
+    window._show_status(StatusEvent(loading))
+    qtbot.wait(400)
+    assert window.statusBar().currentMessage() == loading  # still in view
+    window._show_status(StatusEvent("compiled the training step; the compiled step trains from step 40"))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)  # a passing one goes
+
+
 @pytest.mark.slow
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):
     window.play()

@@ -50,7 +50,7 @@ from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker, Warmup
 
 if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
-    from playground.training.events import MetricsEvent
+    from playground.training.events import MetricsEvent, StatusEvent
     from playground.ui.architecture_view import ArchitectureView
     from playground.ui.attention_grid import AttentionGrid, AttentionPanel
     from playground.ui.inside_attention import InsideAttentionPanel
@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
+STATUS_MS = 8000  # how long a passing message stays in the status bar
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
 # While training fills every core, the paints in gaps come at most this often, and far enough apart that they
@@ -433,7 +434,7 @@ class MainWindow(QMainWindow):
         titles = ", ".join(sorted(FIELD_TITLES[k] for k in keys))
         if self.worker.done:
             self.statusBar().showMessage(f"This run has finished: the new {titles} applies to the next run "
-                                         f"(Reset, Ctrl+R).", 8000)
+                                         f"(Reset, Ctrl+R).", STATUS_MS)
             return
         for key in sorted(keys):
             self.worker.request_change(key, setting(spec, key))
@@ -488,7 +489,7 @@ class MainWindow(QMainWindow):
             spec = load_preset(path)
         except PresetError as err:
             self.config.show_message(str(err), "error")
-            self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
+            self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
             return False
         builtin = Path(path).resolve().parent == PRESETS_DIR.resolve()
         if not builtin:
@@ -608,7 +609,7 @@ class MainWindow(QMainWindow):
         self._reset_progress()
         self._show_playing(False)
         if message:
-            self.statusBar().showMessage(message, 8000)
+            self.statusBar().showMessage(message, STATUS_MS)
 
     def _keep_past_model(self, worker: TrainingWorker) -> None:
         """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
@@ -637,7 +638,7 @@ class MainWindow(QMainWindow):
         self.runTools.continue_run(past.run_dir, past.spec, past.step)
         self.runTools.runs.refresh()
         self.statusBar().showMessage(f"Brought back “{past.spec.name}” at step {past.step:,}: press Play to "
-                                     f"continue it.", 8000)
+                                     f"continue it.", STATUS_MS)
         self.undoAction.setEnabled(bool(self.past_models))
         if not self.past_models:
             self.undoAction.setText("&Undo")
@@ -739,6 +740,11 @@ class MainWindow(QMainWindow):
                 self._gap_cost_s = 0.7 * self._gap_cost_s + 0.3 * (self._refreshed_at - began)
         worker.close_gap(number)
 
+    def _show_status(self, status: StatusEvent) -> None:
+        """A training status in the status bar. One ending in "..." announces work under way (compiling, or
+        loading the compiled step while the curve waits): it stays until the next status says how it went."""
+        self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
+
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views."""
         box = self.worker.buffer.drain()
@@ -762,7 +768,7 @@ class MainWindow(QMainWindow):
             self.attention.set_snapshot(box.snapshot)
         self.samples.take(box)
         for status in box.statuses:
-            self.statusBar().showMessage(status.message, 8000)
+            self._show_status(status)
         if box.finished is not None:
             self._show_playing(False)
             self.speedLabel.setText("finished" if box.finished.reason == "completed" else "stopped")  # not a speed

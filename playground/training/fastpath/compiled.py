@@ -340,7 +340,8 @@ class BackgroundStep:
         self._shape = self.compiled_step.cache_key(batch)
         pays, why = payoff.compile_pays(self._max_steps - self._steps, most, history.expected_seconds(self._shape),
                                         history.gain(), history.slowdown(one / most))
-        self._notes.append(f"{BACKGROUND_NOTE} ({why})" if pays else f"not compiling the training step: {why}")
+        # The compiling note ends in "...": work under way, which the window keeps in view until the take-over.
+        self._notes.append(f"{BACKGROUND_NOTE[:-3]} ({why})..." if pays else f"not compiling the training step: {why}")
         return pays
 
     def _tell_gain(self) -> None:
