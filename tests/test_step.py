@@ -299,6 +299,8 @@ def test_first_compile_is_for_all_cores_and_the_one_thread_compile_is_announced_
     first_one = next(i for i, item in enumerate(seen) if item == ("step", 1))
     assert seen[first_one - 1] == ("note", ONE_THREAD_NOTE)
     assert seen.count(("note", ONE_THREAD_NOTE)) == 1
+    answer = seen[first_one + 1]  # the window keeps ONE_THREAD_NOTE ("...") in view until this one
+    assert answer[0] == "note" and answer[1].startswith("compiled the training step for 1 thread in ")
     assert session._step_fn.compiled
 
 

@@ -123,10 +123,15 @@ class CompiledStep:
                 self._thread_counts.add(self.threads.most)
             return self._step(batch, lr)
         self.threads.before_step()
+        count = self.threads.current
         started = time.perf_counter()
         loss_value = self._step(batch, lr)
-        self.threads.after_step(time.perf_counter() - started)
-        self._thread_counts.add(self.threads.current)
+        took = time.perf_counter() - started
+        self.threads.after_step(took)
+        if count not in self._thread_counts:  # this step compiled it: ONE_THREAD_NOTE is answered
+            self._thread_counts.add(count)
+            self._notes.append(f"compiled the training step for {count} thread{'' if count == 1 else 's'} in "
+                               f"{took:.1f} s")
         if self.threads.plan and self.threads.plan[0] not in self._thread_counts:
             self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it
         return loss_value
