@@ -164,7 +164,7 @@ def test_the_compile_history_is_kept_per_machine_and_forgotten_with_the_choices(
     assert kept.expected_seconds("a") == (6.0, 17.0) and kept.expected_seconds("b") == (80.0, 17.0)
     assert kept.gain() == 1.2
     assert kept.slowdown(3.0) == 1.7 and payoff.CompileHistory().slowdown(3.0) == 3.0  # measured, else a floor
-    assert "1.20x (median of 3)" in kept.describe()
+    assert "1.20x (median of 3)" in kept.describe() and "a 17 s pause to take over" in kept.describe()
     assert any(path.name.startswith("compile-history-") for path in device.forget_capability())
     assert payoff.CompileHistory.load() == payoff.CompileHistory()
 

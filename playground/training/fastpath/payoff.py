@@ -94,7 +94,10 @@ class CompileHistory:
     def describe(self) -> str:
         gain = f"{self.gain():.2f}x (median of {len(self.gains)})" if self.gains else f"{prior_gain()}x assumed"
         cold = f"{statistics.median(self.cold_s):.0f} s" if self.cold_s else f"{PRIOR_COLD_S:.0f} s assumed"
-        return f"compiled step {gain}, a first compile {cold}, {len(self.shapes)} shapes in the cache"
+        pause = (f"{statistics.median(self.take_over_s):.0f} s" if self.take_over_s
+                 else f"{PRIOR_TAKE_OVER_S:.0f} s assumed")
+        return (f"compiled step {gain}, a first compile {cold}, a {pause} pause to take over, {len(self.shapes)} "
+                "shapes in the cache")
 
 
 def compile_pays(steps_left: int, eager_s: float, compile_s: tuple[float, float], gain: float,
