@@ -193,11 +193,15 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     assert prepared == [] and notes == []  # the eager step's thread plan first
     policy = step.paced.threads
     policy.times[2], policy.times[1] = [0.1], [0.2]  # what the plan measured, made exact for the decision
+    policy.chosen = 2  # ... and the count it chose from them
     session.train_step()
     step.wait()  # the compile thread (if one started) has said what it says before the pause
     notes += step.notes()
     if gain > 2:  # from the cache, 3x faster: compile, with the eager step on one thread meanwhile
-        assert prepared == [(2, 1)] and notes[0].startswith(BACKGROUND_NOTE[:-3]) and not step.declined
+        # Loaded at the count the eager plan found faster only (training waits while this process traces it);
+        # the compiled step starts there with no plan of its own, so one thread compiles only if a neighbour comes.
+        assert prepared == [(2,)] and notes[0].startswith(BACKGROUND_NOTE[:-3]) and not step.declined
+        assert step.compiled_step.threads.plan == [] and step.compiled_step.threads.next_count == 2
         assert notes[0].endswith("...")  # work under way: the window keeps it in view
         assert notes[-1].startswith("loading the compiled training step")  # no worker here: loaded at once
         assert session.device_description().startswith("CPU (1 thread while the step compiles)")

@@ -132,8 +132,8 @@ class CompiledStep:
             self._thread_counts.add(count)
             self._notes.append(f"compiled the training step for {count} thread{'' if count == 1 else 's'} in "
                                f"{took:.1f} s")
-        if self.threads.plan and self.threads.plan[0] not in self._thread_counts:
-            self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it
+        if self.threads.next_count == 1 and 1 not in self._thread_counts:
+            self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it (the plan's, or a neighbour's)
         return loss_value
 
     def _hyper(self, decays: tuple[float, ...]) -> tuple[Any, ...]:
@@ -390,6 +390,12 @@ class BackgroundStep:
     def _start(self, batch: Batch) -> None:
         policy = self.compiled_step.threads
         counts = (policy.most, 1) if policy is not None else (torch.get_num_threads(),)  # this thread's count
+        loaded = counts  # the counts this process traces while training waits (~6-10 s each)
+        if policy is not None and self.paced is not None:
+            # The eager plan measured this shape's counts: the compiled step starts at the faster one and loads
+            # the other (which the worker compiled too) only if a neighbour makes it switch (ONE_THREAD_NOTE).
+            policy.start_at(self.paced.threads.chosen)
+            loaded = (self.paced.threads.chosen,)
 
         def prepare() -> None:
             try:
@@ -407,7 +413,7 @@ class BackgroundStep:
                     self._notes.append(self._worker_error)
                 self._notes.append(LOADING_NOTE.format(seconds=pause))  # the curve stops meanwhile: say why
                 with self._model_lock:  # a step or a mode switch in mid-trace would end up in the graph
-                    self.compiled_step.prepare(batch, counts)
+                    self.compiled_step.prepare(batch, loaded)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
 

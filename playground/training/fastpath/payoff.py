@@ -4,7 +4,7 @@ A compiled step is faster by a factor that depends on the CPU (3x on the Xeon wi
 docs/performance.md). Compiling costs twice: while the worker compiles (a minute or two for a shape new to this
 machine, seconds once inductor's cache holds it), the eager step trains on one thread beside it, `slowdown` times
 slower; then this process traces the step and loads it from the cache, and training pauses for that (`take_over`,
-about 20 s for the default decoder on the AMD EPYC: dynamo's trace holds Python's lock). So compiling pays only where
+about 12 s for the default decoder on the AMD EPYC at the one thread count it starts on). So compiling pays only where
 
     (steps left after the compile) x (eager step) x (1 - 1/gain)
         >  MARGIN x ((worker's compile time) x (1 - 1/slowdown) + take_over)
@@ -33,7 +33,7 @@ PRIOR_GAIN = {True: 3.0, False: 1.17}
 PRIOR_SLOWDOWN = 1.75
 PRIOR_COLD_S = 90.0  # a first compile of the default decoder took 84-97 s on 2 cores
 PRIOR_CACHED_S = 15.0  # the worker's start, torch's import and a compile from the cache
-PRIOR_TAKE_OVER_S = 20.0  # the default decoder traced and loaded at both thread counts in this process: 19-22 s
+PRIOR_TAKE_OVER_S = 12.0  # the default decoder traced and loaded at one thread count in this process: 11-14 s
 KEPT = 5  # the latest gains and compile times kept of each kind
 VERSION = 2  # of the kept file's fields
 MARGIN = 2.0  # the saving must be clear: it is estimated from a few steps and a few compiles, and a slow start shows

@@ -160,6 +160,19 @@ class AdaptiveThreads:
         self.slow_in_a_row = 0
         self.times[n].append(seconds)
 
+    @property
+    def next_count(self) -> int:
+        """The count the next step will most likely take (a probe that starts at it may still change it)."""
+        return self.plan[0] if self.plan else self.most if self.probing else self.chosen
+
+    def start_at(self, count: int) -> None:
+        """Train at `count` (all cores or one) from the first step, without a plan of its own: another step already
+        measured this run's counts. The other count is tried only when a neighbour or a probe calls for it."""
+        self.plan = []
+        self.current = self.chosen = count
+        if count == 1:
+            self._wait_at_one(self.FIRST_BACKOFF)
+
     def _stay_at_one(self) -> None:
         self._wait_at_one(min(self.MAX_BACKOFF, 2 * self.backoff))
 
