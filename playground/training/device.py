@@ -273,7 +273,7 @@ def _write_kept(path: Path, kept: list[CpuCapability]) -> None:
 
 def measure_cpu() -> CpuCapability:
     """One measurement (~1 s), with the cores other processes used meanwhile: from half a core on, it is busy."""
-    started, others = time.perf_counter(), machine.neighbour_cpu_seconds()
+    started, began = time.perf_counter(), machine.reading()
     a, b = torch.randn(256, 512), torch.randn(512, 512)
     fp32 = _best_time(lambda: a @ b)
     with torch.autocast("cpu", dtype=torch.bfloat16):  # a CPU without bf16 instructions emulates it: 0.01-0.3x
@@ -284,8 +284,7 @@ def measure_cpu() -> CpuCapability:
     attention_bf16 = _faster_attention(torch.bfloat16) if speedup >= BF16_MIN_SPEEDUP else "sdpa"
     attention_fp32 = _faster_attention(torch.float32)
     seconds = time.perf_counter() - started
-    after = machine.neighbour_cpu_seconds()
-    neighbours = 0.0 if others is None or after is None else max(0.0, (after - others) / seconds)
+    neighbours = max(0.0, machine.cores_used(began, machine.reading()) or 0.0)  # 0 where the machine's time is unknown
     return CpuCapability(round(speedup, 2), attention_bf16, attention_fp32, round(seconds, 2), round(neighbours, 2),
                          int(neighbours < machine.NEIGHBOUR_CORES))
 

@@ -390,7 +390,7 @@ class BackgroundStep:
     def _start(self, batch: Batch) -> None:
         policy = self.compiled_step.threads
         counts = (policy.most, 1) if policy is not None else (torch.get_num_threads(),)  # this thread's count
-        loaded = counts  # the counts this process traces while training waits (~6-10 s each)
+        loaded = counts  # the counts this process traces while training waits (11-14 s each, default decoder)
         if policy is not None and self.paced is not None:
             # The eager plan measured this shape's counts: the compiled step starts at the faster one and loads
             # the other (which the worker compiled too) only if a neighbour makes it switch (ONE_THREAD_NOTE).
