@@ -1,5 +1,7 @@
 """Compare A/B in the window (issue 24): the action opens B as a copy of A, a changed B trains beside A, live."""
 
+import threading
+
 import pytest
 from PySide6.QtWidgets import QSlider
 
@@ -48,7 +50,7 @@ def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_wind
     compare.playButton.click()
     qtbot.waitUntil(lambda: all(w.step > 0 for w in compare.workers), timeout=60_000)
     running = list(compare.workers)
-    window.close()  # mid-training: the compare window stops both threads and waits for them
+    window.close()  # mid-training: the compare window stops both threads, the main window waits for them
     assert all(w.isFinished() for w in running) and not compare.isVisible()
 
 
@@ -67,3 +69,38 @@ def test_identical_settings_with_dropout_draw_identical_curves_on_the_two_thread
     assert list(a_losses) == list(b_losses)  # each thread drew its own dropout masks: the same ones
     alone = TrainingSession(spec).run()
     assert [e.train_loss for e in alone if isinstance(e, MetricsEvent)] == list(a_losses)  # the curve A draws alone
+
+
+@pytest.mark.slow
+def test_closing_compare_does_not_wait_for_a_step_under_way_and_the_main_window_keeps_its_threads(
+        open_window, qtbot, monkeypatch):
+    """A step can take seconds (a big model, or loading a compiled step): closing Compare A/B must not freeze the
+    window meanwhile. The main window keeps the stopping threads alive, and waits for them when it closes."""
+    entered, release = threading.Event(), threading.Event()
+    train_step = TrainingSession.train_step
+
+    def slow_after_the_first(session):
+        if session.step >= 1:
+            entered.set()
+            assert release.wait(60)  # the step under way when Compare closes
+        return train_step(session)
+
+    monkeypatch.setattr(TrainingSession, "train_step", slow_after_the_first)
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    compare.playButton.click()
+    qtbot.waitUntil(entered.is_set, timeout=60_000)
+    running = list(compare.workers)
+
+    try:
+        compare.close()  # returns while a step is under way (the old close waited here until the gate opened)
+        assert not compare.isVisible() and not release.is_set()
+        assert any(w.isRunning() for w in running) and set(compare.running()) == set(running)
+
+        window.compareAction.trigger()  # a new comparison: the main window keeps the old one's threads
+        assert window.compareWindow is not compare and set(running) <= set(window.unfinished_threads)
+    finally:
+        release.set()
+    window.close()
+    assert all(w.isFinished() for w in running)

@@ -334,12 +334,16 @@ class CompareWindow(QMainWindow):
 
     # ----- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop both threads after their current step and wait for them to end."""
+        """Ask both threads to stop after their current step, without waiting for it: a step can take seconds (a
+        big model, or loading a compiled step), and a comparison has nothing to save."""
         self._timer.stop()
         self._stop_workers()
-        for worker in self._stopping:
-            worker.wait()
-        self._stopping = []
+
+    def running(self) -> list[TrainingWorker]:
+        """The threads asked to stop and still ending their step. Whoever drops this window keeps them until they
+        end: a QThread destroyed while it runs aborts the process."""
+        self._stopping = [w for w in self._stopping if not w.isFinished()]
+        return list(self._stopping)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.shutdown()

@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
-        self.unfinished_threads: list[QThread] = []  # threads still running when the window closed
+        self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
         self._views_built = False
         self._unshown_step: MetricsEvent | None = None  # the latest step the train bar does not show yet
         self._bar_drawn_at = -1e9
@@ -819,10 +819,16 @@ class MainWindow(QMainWindow):
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
-            self.compareWindow.close()  # a comparison of the earlier settings: its threads are stopped first
+            self._close_compare()  # a comparison of the earlier settings
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self)
         self.compareWindow.show()
+
+    def _close_compare(self) -> None:
+        """Close Compare A/B at once; its threads, asked to stop, end their step meanwhile, kept until they end."""
+        self.compareWindow.close()
+        self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
+        self.unfinished_threads += self.compareWindow.running()
 
     # ----- zoom ---------------------------------------------------------------------------------
     def set_zoom(self, scale: float) -> None:
@@ -932,8 +938,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Saving the run and stopping…")
         self._save_window_state()
         if self.compareWindow is not None:
-            self.compareWindow.close()  # stops and waits for its two threads
-        self.shutdown(self.close_wait_s)
+            self._close_compare()
+        self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
 
 
