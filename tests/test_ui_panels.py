@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QFontMetrics, QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
 from playground.ui.attention_grid import CMAP, AttentionPanel, show_token, weight_colours
@@ -64,6 +64,54 @@ def test_loss_frame_rounds_out_to_tick_steps_and_round_step_counts():
     assert loss_frame(760, 1.41, 4.62, log_y=False) == (x0, x1, y0, y1)  # more steps inside the frame: unchanged
     _, _, low, high = loss_frame(730, 1.43, 4.62, log_y=True)
     assert low <= 1.43 < 1.43 * 10**0.25 and high >= 4.62 > high / 10**0.25  # quarter decades around the data
+
+
+def test_one_step_shows_a_dot_in_a_frame_a_tenth_of_its_loss_high(qtbot):
+    """After a single Step the plot showed 8-digit ticks (4.59737225, 4.5973722, ...) and no point at all."""
+    panel = shown(qtbot, LossPanel(), 600, 300)
+    panel.add_metrics([metrics(1, 4.5973722)])
+    assert panel.trainCurve.opts["symbol"] == "o"  # a line through one point draws nothing
+    _, _, y0, y1 = panel._framed
+    assert y0 < 4.5973722 < y1 and y1 - y0 >= 0.1 * 4.5973722
+    axis = panel.lossPlot.getPlotItem().getAxis("left")
+    qtbot.waitUntil(lambda: axis.range[1] - axis.range[0] >= 0.4)
+    labels = [text for level in axis.tickValues(*axis.range, axis.height()) for text in axis.tickStrings(
+        level[1], axis.autoSIPrefixScale, level[0])]
+    assert labels and all(len(text) <= 4 for text in labels)  # round numbers like 4.4, 4.6
+    panel.add_metrics([metrics(2, 4.5)])
+    assert panel.trainCurve.opts["symbol"] is None
+
+
+@pytest.mark.parametrize("height", [130, 300])
+def test_log_axis_labels_never_overlap(qtbot, height):
+    """pyqtgraph ticks a log axis at every integer multiple: at 1280x720 "0.4 0.5 ... 0.9" piled up."""
+    panel = shown(qtbot, LossPanel(), 600, height)
+    panel.add_metrics([metrics(s, 3.0 * 0.985 ** s, val=3.0 * 0.985 ** s if s % 50 == 0 else None)
+                       for s in range(1, 251)])  # 3.0 down to 0.07
+    panel.logCheck.setChecked(True)
+    axis = panel.lossPlot.getPlotItem().getAxis("left")
+    qtbot.waitUntil(lambda: axis.range[0] < np.log10(0.1))
+    low, high = axis.range
+    ticks = sorted(t for _, level in axis.tickValues(low, high, axis.height()) for t in level)
+    pixels = np.diff(ticks) * axis.height() / (high - low)
+    line = QFontMetrics(axis.style["tickFont"] or axis.font()).height()
+    assert ticks and (pixels >= line).all()
+    labels = axis.tickStrings(ticks, 1.0, None)
+    if height >= 300:
+        assert {"0.1", "0.2", "0.5", "1", "2"} <= set(labels)
+
+
+def test_the_read_out_ends_when_the_pointer_leaves_the_plot(qtbot):
+    """It stayed on screen (and in an exported PNG) after the pointer left the plot."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel = shown(qtbot, LossPanel(), 600, 300)
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s) for s in range(1, 20)])
+    panel.show_readout(10)
+    assert "step 10" in panel.readout.text() and panel._cursor.isVisible()
+    QApplication.sendEvent(panel.lossPlot, QEvent(QEvent.Type.Leave))
+    assert "step" not in panel.readout.text() and not panel._cursor.isVisible()
 
 
 def test_loss_plot_range_holds_still_until_the_curve_leaves_its_frame(qtbot):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -78,6 +78,11 @@ TICK_STEPS = (1, 2, 2.5, 5)  # x 10^k: the loss axis's frame is whole multiples 
 STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends (at most a third left empty)
 # A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it.
 LOG_FLOOR = 1e-4
+# A flat stretch (one point, after a single Step) spans this fraction of its loss, not a millionth of it.
+FLAT_SPAN = 0.1
+# Ticks per decade on a log axis, sparsest first: the densest whose labels stay this many text lines apart is used.
+LOG_MANTISSAS = ((1,), (1, 3), (1, 2, 5), tuple(range(1, 10)))
+LOG_LABEL_GAP = 1.5
 EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or Step (→)."
 # Shorter than this many lines of text, the plots are compact: the legend's names on the read-out line and no axis
 # titles but "loss" (a lesson step that trains squeezes them to 98 px, where those left the curves no height).
@@ -99,8 +104,36 @@ def loss_frame(last_step: float, low: float, high: float, log_y: bool) -> tuple[
     if log_y:
         low, high = max(low, LOG_FLOOR), max(high, LOG_FLOOR)
         return 0.0, x1, 10 ** (math.floor(4 * math.log10(low)) / 4), 10 ** (math.ceil(4 * math.log10(high)) / 4)
+    if high - low < FLAT_SPAN * abs(high):  # widened about its middle: the point shows with a tick above and below
+        low, high = low - FLAT_SPAN * abs(high) / 2, high + FLAT_SPAN * abs(high) / 2
     step = nice_ceiling(max(high - low, 1e-6) / 4)
     return 0.0, x1, math.floor(low / step) * step, math.ceil(high / step) * step
+
+
+def log_ticks(low: float, high: float, pixels: float, line: float) -> list[float]:
+    """Tick positions (log10 of the values) between `low` and `high` (log10 too) on an axis `pixels` long: 1, 2
+    and 5 in each decade, or fewer (more only where the range holds less than two), as text `line` px high
+    allows; in a plot too short for a label a decade, every n-th decade. pyqtgraph's own ticks sit at every
+    integer multiple, and their labels piled up over each other."""
+    per_decade = pixels / max(high - low, 1e-9)
+    room = LOG_LABEL_GAP * line
+    every = math.ceil(room / per_decade)
+    chosen = [float(d) for d in range(math.ceil(low), math.floor(high) + 1) if d % every == 0]
+    for mantissas in LOG_MANTISSAS if every == 1 else ():
+        closest = float(np.diff([math.log10(m) for m in (*mantissas, 10)]).min())
+        if len(chosen) >= 2 and closest * per_decade < room:
+            break  # these labels would touch; the sparser ticks already mark the range
+        decades = range(math.floor(low), math.ceil(high) + 1)
+        chosen = [d + math.log10(m) for d in decades for m in mantissas if low <= d + math.log10(m) <= high]
+    return chosen
+
+
+class LossAxis(pg.AxisItem):
+    """The loss axis: on a log scale, log_ticks' readable 1-2-5 ticks."""
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802
+        line = QFontMetrics(self.style["tickFont"] or self.font()).height()
+        return [(None, log_ticks(minVal, maxVal, size, line))]
 
 
 class LossPanel(QWidget):
@@ -114,7 +147,7 @@ class LossPanel(QWidget):
         self._dirty = False
         self._drawn_at = -1e9
 
-        self.lossPlot = pg.PlotWidget(self)
+        self.lossPlot = pg.PlotWidget(self, axisItems={"left": LossAxis("left")})
         self.lossPlot.setObjectName("lossPlot")
         self.lossPlot.setToolTip(TIPS["loss"])
         plot = self.lossPlot.getPlotItem()
@@ -129,7 +162,8 @@ class LossPanel(QWidget):
         plot.layout.addItem(plot.legend, *LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN)
+        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush="#1f77b4",
+                                     symbolPen=None)  # (a symbol only while one point)
         self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                    symbolBrush="#d62728", symbolPen=None)
         # Auto-range sees only this see-through two-point item (loss_frame's corners), not the curves themselves.
@@ -186,6 +220,8 @@ class LossPanel(QWidget):
                 widget.getPlotItem().getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._proxies = [pg.SignalProxy(w.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse(w))
                          for w in (self.lossPlot, self.accuracyPlot)]
+        for widget in (self.lossPlot, self.accuracyPlot):
+            widget.installEventFilter(self)  # the pointer leaving ends the read-out (no move inside says so)
         plot.vb.sigResized.connect(self._place_empty_text)
         follow_font(self, self._follow_font)
         self._empty.setVisible(False)
@@ -220,6 +256,9 @@ class LossPanel(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
+        lone = self.train.n == 1  # a line through one point draws nothing: a dot until the second step
+        if lone != (self.trainCurve.opts["symbol"] is not None):
+            self.trainCurve.setSymbol("o" if lone else None)
         self.trainCurve.setData(self.train.x, self._shown_y(self.train.y))
         for curve, series, losses in ((self.valCurve, self.val, True), (self.accCurve, self.acc, False)):
             if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
@@ -407,7 +446,7 @@ class LossPanel(QWidget):
             pos = args[0]
             vb = widget.getPlotItem().vb
             if not widget.sceneBoundingRect().contains(pos) or not self.train.n:
-                self._cursor.setVisible(False)
+                self.hide_readout()
                 return
             step = vb.mapSceneToView(pos).x()
             self.show_readout(step)
@@ -432,6 +471,18 @@ class LossPanel(QWidget):
         if acc is not None:
             parts.append(f"<span style='color:{text_colour(ACC_PEN)}'>accuracy {acc:.1%}</span>")
         self.readout.setText(" · ".join(parts))
+
+
+    def hide_readout(self) -> None:
+        """No step under the pointer: no line, and the read-out line back to its key (or blank)."""
+        self._cursor.setVisible(False)
+        self._reading = False
+        self._show_key()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Leave:
+            self.hide_readout()
+        return super().eventFilter(watched, event)
 
 
 def text_colour(pen: QPen) -> str:
