@@ -283,6 +283,26 @@ def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtb
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)  # a passing one goes
 
 
+def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(window, qtbot):
+    """The compile decision's reasons were cut mid-word where they ran into the device label at 1280x720."""
+    from playground.training.events import StatusEvent
+
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    why = ("not compiling the training step: 2992 steps left at 133 ms, a ~90 s compile at 1.85x slower meanwhile "
+           "and a ~12 s pause to take over, compiled steps 1.17x faster: ~51 s won back against ~89 s lost")
+    window._show_status(StatusEvent(why))
+    bar = window.statusBar()
+    assert bar.currentMessage() == "Not compiling the training step (hover for more)"
+    assert bar.toolTip() == why
+    room = bar.width() - window.deviceLabel.width()
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < room
+    window._show_status(StatusEvent("compiled steps take 121 ms: 1.2x faster"))  # fits: whole, no stale why
+    assert bar.currentMessage() == "compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == ""
+    bar.clearMessage()
+    assert bar.toolTip() == ""
+
+
 @pytest.mark.slow
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):
     window.play()

@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self.deviceLabel = QLabel("Device: loading PyTorch…", self)
         self.deviceLabel.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.deviceLabel)
+        self.statusBar().messageChanged.connect(lambda text: text or self.statusBar().setToolTip(""))  # no stale why
         self._make_actions()
         self._make_menus()
 
@@ -743,7 +744,11 @@ class MainWindow(QMainWindow):
     def _show_status(self, status: StatusEvent) -> None:
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
-        self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
+        bar = self.statusBar()
+        room = bar.width() - self.deviceLabel.width() - 4 * bar.fontMetrics().averageCharWidth()
+        shown = status_headline(status.message, lambda text: bar.fontMetrics().horizontalAdvance(text) <= room)
+        bar.setToolTip(status.message if shown != status.message else "")
+        bar.showMessage(shown, 0 if status.message.endswith("...") else STATUS_MS)
 
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views."""
@@ -941,6 +946,19 @@ class MainWindow(QMainWindow):
             self._close_compare()
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
+
+
+def status_headline(message: str, fits: Callable[[str], bool]) -> str:
+    """`message`, or where it does not fit, the words before its first detail (": " or " ("), pointing to the
+    status bar's tooltip, which holds the whole of it. Cut mid-sentence, the compile decision's reasons ran into
+    the device label at 1280x720."""
+    if fits(message):
+        return message
+    cuts = [i for i in (message.find(": "), message.find(" (")) if i > 0]
+    if not cuts:
+        return message
+    head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")
+    return head[0].upper() + head[1:]
 
 
 def _normal_font() -> QFont:
