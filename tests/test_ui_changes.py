@@ -64,3 +64,23 @@ def test_changes_while_playing_and_paused_are_marked_and_come_back_with_the_run(
     window.undo()
     assert marker_labels(window) == drawn
     assert window.spec.train.lr == 1e-3 and window.spec.train.weight_decay == 0.03
+
+
+def test_one_drag_of_a_slider_is_one_change_where_the_drag_ends(open_window, qtbot):
+    """A drag across the learning rate recorded each value it passed ("lr 3e-3→0.02, lr 0.02→0.05" at one step)."""
+    window = open_window(make_spec(TINY))
+    window.step_once()
+    qtbot.waitUntil(lambda: points(window) == 1, timeout=WAIT_MS)
+    worker = window.worker
+    lr = window.findChild(QSlider, "lrSlider")
+    lr.setSliderDown(True)  # held by the mouse
+    for _ in range(3):
+        lr.setValue(lr.value() + 1)
+        qtbot.wait(50)
+    qtbot.wait(600)  # longer than the settling time, but the slider is still held
+    assert marker_labels(window) == {} and window.spec.train.lr == 0.02
+    lr.setSliderDown(False)
+    qtbot.waitUntil(lambda: marker_labels(window) != {}, timeout=WAIT_MS)
+    qtbot.wait(300)
+    assert list(marker_labels(window).values()) == ["lr 3e-3→0.02"]
+    assert [c.label for c in read_changes(worker.run_dir)] == ["lr 3e-3→0.02"]

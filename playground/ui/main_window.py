@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSlider,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -69,6 +70,9 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+# A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
+# is one change on the curve, not one per value it passed.
+LIVE_SETTLE_MS = 300
 CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
@@ -205,6 +209,11 @@ class MainWindow(QMainWindow):
         self._restart.setSingleShot(True)
         self._restart.setInterval(RESTART_DELAY_MS)
         self._restart.timeout.connect(self.play)
+        self._live: dict[str, Any] = {}  # mid-run settings waiting for their slider to settle
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_SETTLE_MS)
+        self._live_timer.timeout.connect(self._send_live_changes)
 
         self.zoom = 1.0
         self.set_zoom(_stored_zoom(self.settings))
@@ -431,14 +440,26 @@ class MainWindow(QMainWindow):
 
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
         """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
-        next step (marked on the loss curve when the worker has applied it); a finished run keeps its own."""
-        titles = ", ".join(sorted(FIELD_TITLES[k] for k in keys))
+        next step, once its slider has settled (marked on the loss curve when the worker has applied it); a finished
+        run keeps its own."""
+        self._live.update({key: setting(spec, key) for key in keys})
+        self._live_timer.start()
+
+    def _send_live_changes(self) -> None:
+        """The settled mid-run changes to the run, or later while a slider is still held."""
+        if any(slider.isSliderDown() for slider in self.config.findChildren(QSlider)):
+            self._live_timer.start()
+            return
+        changes, self._live = self._live, {}
+        if self.worker is None or not changes:
+            return  # reset meanwhile: the new run starts from the window's settings
+        titles = ", ".join(sorted(FIELD_TITLES[k] for k in changes))
         if self.worker.done:
             self.statusBar().showMessage(f"This run has finished: the new {titles} applies to the next run "
                                          f"(Reset, Ctrl+R).", STATUS_MS)
             return
-        for key in sorted(keys):
-            self.worker.request_change(key, setting(spec, key))
+        for key in sorted(changes):
+            self.worker.request_change(key, changes[key])
         self.statusBar().showMessage(f"Changed the {titles} from the next step on, without a reset (marked on the "
                                      f"loss curve).", 6000)
 
@@ -597,6 +618,8 @@ class MainWindow(QMainWindow):
     def reset(self, message: str = "") -> None:
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
+        self._live_timer.stop()
+        self._live = {}  # the next run starts from the window's settings, these included
         if self.worker is not None:
             self._keep_past_model(self.worker)
             self.worker.stop(save=True)
