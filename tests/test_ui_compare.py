@@ -104,3 +104,35 @@ def test_closing_compare_does_not_wait_for_a_step_under_way_and_the_main_window_
         release.set()
     window.close()
     assert all(w.isFinished() for w in running)
+
+
+@pytest.mark.slow
+def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_window, qtbot):
+    """The grids' hint says "Press Play (Space) or Step (→)", but no key did anything here, and neither Escape
+    nor Ctrl+W closed the window. Its empty plot showed made-up steps 0.1 to 0.9."""
+    from PySide6.QtCore import Qt
+
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    axis = compare.lossPlot.getPlotItem().getAxis("bottom")
+    assert not axis.style["showValues"]
+    qtbot.keyClick(compare, Qt.Key.Key_Right)  # one step each
+    qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
+    assert axis.style["showValues"] and not compare._playing
+    qtbot.keyClick(compare, Qt.Key.Key_Space)
+    assert compare._playing and compare.playButton.text() == "Pause"
+    qtbot.keyClick(compare, Qt.Key.Key_Space)
+    assert not compare._playing
+    qtbot.keyClick(compare, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert not compare.workers and not axis.style["showValues"]  # restarted: empty again
+    qtbot.keyClick(compare, Qt.Key.Key_Escape)
+    assert not compare.isVisible()
+    window.compareAction.trigger()
+    again = window.compareWindow
+    with qtbot.waitActive(again):
+        again.activateWindow()
+    qtbot.keyClick(again, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert not again.isVisible()

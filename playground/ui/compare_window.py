@@ -17,7 +17,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -163,23 +163,37 @@ class CompareWindow(QMainWindow):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._show_labels()
+        self._make_keys()
         self.resize(1280, 720)
 
     # ----- building -----------------------------------------------------------------------------
+    def _make_keys(self) -> None:
+        """The main window's keys for the same things here (the grids' hint names Space and Right), and the
+        usual ones to close."""
+        keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.restart),
+                (("Ctrl+W", "Esc"), self.close))
+        for sequences, slot in keys:
+            action = QAction(self)
+            action.setShortcuts([QKeySequence(key) for key in sequences])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
     def _train_bar(self) -> QWidget:
         bar = QWidget(self)
         style = self.style()
         self.playButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play A and B", bar)
         self.playButton.setObjectName("comparePlay")
-        self.playButton.setToolTip("Train A and B together, one thread each; again to pause both.")
+        self.playButton.setToolTip("Train A and B together, one thread each; again to pause both (Space).")
         self.playButton.clicked.connect(self.toggle_play)
         self.stepButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step", bar)
         self.stepButton.setObjectName("compareStep")
-        self.stepButton.setToolTip("Train A and B one step each, then pause.")
+        self.stepButton.setToolTip("Train A and B one step each, then pause (Right arrow).")
         self.stepButton.clicked.connect(self.step_once)
         self.restartButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Restart", bar)
         self.restartButton.setObjectName("compareRestart")
-        self.restartButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0.")
+        self.restartButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0 "
+                                      "(Ctrl+R).")
         self.restartButton.clicked.connect(self.restart)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("compareSteps")
@@ -205,7 +219,13 @@ class CompareWindow(QMainWindow):
         self.valCurves = [plot.plot(pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
                           for colour in COLOURS]
         follow_font(self.lossPlot, lambda: style_axes(plot))
+        self._show_axes(False)
         return self.lossPlot
+
+    def _show_axes(self, shown: bool) -> None:
+        """Tick values once there are points: an empty plot showed made-up steps 0.1 to 0.9."""
+        for side in ("left", "bottom"):
+            self.lossPlot.getPlotItem().getAxis(side).setStyle(showValues=shown)
 
     # ----- settings -----------------------------------------------------------------------------
     @property
@@ -265,6 +285,7 @@ class CompareWindow(QMainWindow):
             val.clear()
         for curve in (*self.curves, *self.valCurves):
             curve.setData([], [])
+        self._show_axes(False)
         for view in self.sides:
             view.grid.clear_grid()
         self.stepLabel.setText("")
@@ -331,6 +352,7 @@ class CompareWindow(QMainWindow):
                 val.append(event.step, event.val_loss)
         self.curves[side].setData(train.x, train.y)
         self.valCurves[side].setData(val.x, val.y)
+        self._show_axes(True)
 
     # ----- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:
