@@ -21,6 +21,7 @@ from playground.training.fastpath.process import configure_process
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
 EXIT_INTERRUPTED = 130
+COMMANDS = ("gui", "presets", "train", "resume", "sample", "export", "runs", "compare", "attention", "bench")
 
 
 class CliError(Exception):
@@ -35,7 +36,7 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_window_by_default(sys.argv[1:] if argv is None else argv))
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
     try:
         return handler(args)
@@ -47,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(_error_line(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _window_by_default(argv: list[str]) -> list[str]:
+    """`playground vit-digits` (a preset, no command) opens the window on it, as `playground gui vit-digits` does:
+    it was refused as an invalid command. A mistyped command (`playground trian`) is still argparse's to refuse."""
+    import difflib
+
+    if len(argv) == 1 and not argv[0].startswith("-") and not difflib.get_close_matches(argv[0], COMMANDS, n=1):
+        return ["gui", *argv]
+    return argv
 
 
 def _error_line(err: BaseException) -> str:
@@ -61,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
         description="Transformer Playground: train small transformers and watch their attention.",
-        epilog="With no command, opens the desktop window on the default preset.",
+        epilog="With no command, opens the desktop window on the default preset; `playground PRESET` opens it on PRESET.",
     )
     sub = parser.add_subparsers(metavar="COMMAND")
 

@@ -183,6 +183,23 @@ def test_every_argument_has_help_text():
     assert missing == []
 
 
+def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
+    """`playground vit-digits` was refused as an invalid command; the help says the window is the default."""
+    from playground import cli
+    from playground.ui import app
+
+    opened = []
+    monkeypatch.setattr(app, "run_app", lambda preset: opened.append(preset) or 0)
+    commands = next(a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == set(cli.COMMANDS)  # every command is still a command
+    assert cli.main(["vit-digits"]) == 0 and cli.main(["gui", "encoder-reverse"]) == 0 and cli.main([]) == 0
+    assert opened == ["vit-digits", "encoder-reverse", None]
+    for typo in (["trian"], ["trian", "encoder-reverse"]):  # a mistyped command is not taken for a preset
+        with pytest.raises(SystemExit):
+            cli.main(typo)
+    assert len(opened) == 3
+
+
 @pytest.mark.slow
 def test_resume_continues_an_interrupted_run(tmp_path):
     out = tmp_path / "run"
