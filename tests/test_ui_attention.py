@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
+    QLabel,
     QSlider,
 )
 
@@ -280,6 +281,20 @@ def trained_window(open_window, qtbot):
 
 
 @pytest.mark.slow
+def test_before_a_model_each_inside_view_says_once_how_to_get_one(open_window, qtbot):
+    """The panel's status line repeated the view's own sentence just under it."""
+    from playground.ui.attention_tips import INSIDE
+
+    window = open_window(make_spec(TINY))
+    window.tabs.setCurrentWidget(window.inside)
+    for view in (window.inside.steps, window.inside.embeddings):
+        window.inside.tabs.setCurrentWidget(view)
+        qtbot.wait(20)
+        shown = [label for label in window.inside.findChildren(QLabel)
+                 if label.isVisible() and INSIDE["waiting"] in label.text()]
+        assert len(shown) == 1 and view.isAncestorOf(shown[0]), view.objectName()
+
+
 def test_step_view_output_equals_the_models_layer_output(trained_window, qtbot):
     import torch
 

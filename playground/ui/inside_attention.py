@@ -582,7 +582,7 @@ class InsideAttentionPanel(QWidget):
         self.headCombo.setToolTip(INSIDE["head"])
         self.layerCombo.currentIndexChanged.connect(self._on_picker)
         self.headCombo.currentIndexChanged.connect(self._on_picker)
-        self.status = QLabel(INSIDE["waiting"], self)
+        self.status = QLabel("", self)  # what the views show: blank until a model (each view says how to get one)
         self.status.setObjectName("insideStatus")
         self.status.setWordWrap(True)
 
@@ -673,7 +673,7 @@ class InsideAttentionPanel(QWidget):
         self.roles.clear()
         self.headView.clear()
         self.embeddings.clear()
-        self.status.setText(INSIDE["waiting"])
+        self.status.setText("")
 
     # ----- input --------------------------------------------------------------------------------
     def set_input(self, text: str) -> None:
@@ -730,7 +730,7 @@ class InsideAttentionPanel(QWidget):
         worker = self._worker()
         if worker is None:
             if self.result is None:
-                self.status.setText(INSIDE["waiting"])
+                self.status.setText("")
             return
         live = self._stale and now - self._last_sent >= LIVE_REFRESH_S
         if not (self._want or live):
