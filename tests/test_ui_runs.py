@@ -138,6 +138,31 @@ def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window,
     assert json.loads((folder / "run.json").read_text())["step"] == 4
 
 
+def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open_window, root, qtbot):
+    """A model trained before class could not be shown again: Resume refused a finished run, Reopen gave step 0."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "max_steps": 3}}))
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    qtbot.waitUntil(lambda: json.loads((folder / "run.json").read_text()).get("step") == 3, timeout=WAIT_MS)
+    saved = {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()}
+    panel = window.runTools.runs
+    panel.refresh()
+    panel.select_folders([folder])
+    panel.buttons["resume"].click()
+    message = window.findChild(QLabel, "messageLabel").text()
+    assert "at its last step (3, finished)" in message and "Reset (Ctrl+R)" in message
+    assert window.worker.resume_from == folder and window.loss.train.n == 3
+    qtbot.waitUntil(lambda: window.attention.grid.snapshot is not None, timeout=WAIT_MS)
+    assert window.attention.grid.snapshot.step == 3  # the trained model, not a new one at step 0
+    window.play()  # nothing left to train: it says so, and the run stays finished
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    assert {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()} == saved  # not rewritten
+
+
 @pytest.mark.slow
 def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monkeypatch):
     out = tmp_path / "exported"

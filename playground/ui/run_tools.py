@@ -445,18 +445,18 @@ class RunTools:
         if spec is None:
             return False
         step = read_run_info(folder).get("step")
-        if isinstance(step, int) and step >= spec.train.max_steps:
-            self.runs.say(f"“{spec.name}” already finished its {spec.train.max_steps:,} steps: Reopen it and "
-                          f"train a new run with more steps.", "error")
-            return False
         if not window.maybe_save():
             return False
         if isinstance(step, int):
             spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
         self.continue_run(folder, spec, step if isinstance(step, int) else None)
-        self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}:"
-                  f" press Play to continue.")
+        if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
+            self._say(f"Opened “{spec.name}” at its last step ({step:,}, finished): every view shows its trained "
+                      f"model. Reset (Ctrl+R) trains a new run like it.")
+        else:
+            self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
+                      f": press Play to continue.")
         return True
 
     def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> None:

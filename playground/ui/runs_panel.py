@@ -47,7 +47,7 @@ TIPS = {
     "delete": "Delete the selected runs' folders, checkpoints included (asks first).",
     "reopen": "Load the selected run's settings into the controls, to train a new run like it.",
     "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
-              "where it stopped.",
+              "where it stopped. A finished run opens at its last step, its trained model in every view.",
 }
 
 

@@ -295,7 +295,8 @@ class TrainingWorker(QThread):
                 with self._cond:
                     self._playing = False
                     self._steps_left = 0
-        if self._save_on_stop and self.run_dir is not None and self.session.step > 0:
+        # A run resumed and stopped without a step (a finished run shown again) has nothing new to save.
+        if self._save_on_stop and self.run_dir is not None and self.session.step not in (0, resumed):
             self.saved_to = self.session.save()
             status = "diverged" if self.session.diverged else "saved"  # a diverged run kept its last good step
             write_run_info(self.run_dir, {"step": self.session.step, "status": status})
