@@ -121,6 +121,27 @@ def test_steps_view_in_the_lectures_order(encoder):
     assert (pixels(fig) != pixels(other)).any()
 
 
+def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows():
+    """Turned to read upwards, one-character token labels were sideways glyphs (Step by step at 1280x720)."""
+    from playground.viz.canvas import text_width
+    from playground.viz.views import _col_labels_height, _draw_col_labels, _label_plan
+
+    labels = list("WM@#" * 6)
+    cell = 9.0
+    size, every = _label_plan(labels, cell)
+    widest = max(text_width(t, size) for t in labels)
+    assert every == 1 and cell - 2 < widest <= 2 * cell - 2  # wider than its cell, narrower than two
+    fig = Figure()
+    _draw_col_labels(fig, 10, 10, labels, cell)
+    texts = [t for t in check_svg(fig).iter(f"{SVG}text") if t.text]
+    assert len(texts) == len(labels) and not any("rotate" in (t.get("transform") or "") for t in texts)
+    rows = sorted({float(t.get("y")) for t in texts})
+    assert len(rows) == 2 and _col_labels_height(labels, cell) < widest + 6 + 2 * size  # two short rows
+    for row in rows:  # neighbours on a row are two cells apart: no overlap
+        xs = sorted(float(t.get("x")) for t in texts if float(t.get("y")) == row)
+        assert min(np.diff(xs)) >= widest
+
+
 def test_lines_view_one_head_all_heads_and_highlight(encoder):
     snap = encoder.snapshot()
     all_heads = render_lines(snap, layer=1)

@@ -64,13 +64,21 @@ def _row_labels_width(labels: list[str], cell: float) -> float:
     return max((text_width(t, size) for _, t in _shown(labels, every)), default=0.0) + 6
 
 
-def _col_labels_height(labels: list[str], cell: float) -> float:
+def _col_label_rows(labels: list[str], cell: float) -> tuple[int, list[tuple[int, str]], int]:
+    """(font size, the labels shown, rows): 1 row where each label fits its cell, 2 (staggered) where it fits two,
+    else 0: turned to read upwards. Single characters read upright on 2 rows; turned, they were sideways."""
     size, every = _label_plan(labels, cell)
     shown = _shown(labels, every)
     widest = max((text_width(t, size) for _, t in shown), default=0.0)
-    if widest <= cell * every - 2:
-        return sum(text_metrics(size)) + 4  # horizontal
-    return widest + 6  # rotated
+    rows = next((n for n in (1, 2) if widest <= n * cell * every - 2), 0)
+    return size, shown, rows
+
+
+def _col_labels_height(labels: list[str], cell: float) -> float:
+    size, shown, rows = _col_label_rows(labels, cell)
+    if rows:
+        return rows * sum(text_metrics(size)) + 4
+    return max((text_width(t, size) for _, t in shown), default=0.0) + 6  # turned
 
 
 def _draw_row_labels(fig: Figure, right: float, top: float, labels: list[str], cell: float,
@@ -81,14 +89,12 @@ def _draw_row_labels(fig: Figure, right: float, top: float, labels: list[str], c
 
 
 def _draw_col_labels(fig: Figure, left: float, top: float, labels: list[str], cell: float) -> None:
-    size, every = _label_plan(labels, cell)
-    shown = _shown(labels, every)
-    widest = max((text_width(t, size) for _, t in shown), default=0.0)
-    horizontal = widest <= cell * every - 2
-    for j, t in shown:
+    size, shown, rows = _col_label_rows(labels, cell)
+    line = sum(text_metrics(size))
+    for n, (j, t) in enumerate(shown):
         x = left + (j + 0.5) * cell
-        if horizontal:
-            fig.text(x, top + 2, t, size, INK, "mt")
+        if rows:
+            fig.text(x, top + 2 + (n % rows) * line, t, size, INK, "mt")
         else:
             fig.text(x, top + 4, t, size, INK, "rm", rotate=True)
 
