@@ -381,6 +381,26 @@ def test_hidden_roles_panel_draws_its_grid_when_shown(qtbot):
     np.testing.assert_array_equal(panel.grid.images[1][2].image, weight_colours(snaps[-1].weights[1, 2]))
 
 
+def test_a_short_roles_panel_scrolls_to_its_last_layer_instead_of_cutting_it(qtbot):
+    """At 1280x720 the Head roles grid of a 4-layer ViT showed "yer 3" and no layer 4."""
+    from PySide6.QtWidgets import QScrollArea
+
+    panel = RolesPanel(capacity=8)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 230)
+    panel.show()
+    panel.add_snapshot(snapshot(step=10, layers=4, heads=4))
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)
+    scroll = panel.findChild(QScrollArea, "timelineGridScroll")
+    grid = panel.grid
+    last = grid.views[3][0].sceneBoundingRect()  # layer 4's first tile, in the grid's own pixels
+    assert grid.height() >= last.bottom() and grid.height() > scroll.viewport().height()  # whole, below the fold
+    bar = scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.maximum() + scroll.viewport().height() >= grid.height()
+
+
 def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
     """The fitted figure brings a vertical scroll bar; its width leaves room for it (ViT's [CLS] at 1280x720)."""
     from playground.ui.inside_attention import FigureView

@@ -412,6 +412,17 @@ class HeadDetail(QWidget):
                                  f"'{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}")
 
 
+def in_scroll_area(grid: AttentionGrid, name: str) -> QScrollArea:
+    """`grid` (made with scrolled=True) in a frameless scroll area: past its smallest tiles it scrolls, and no row
+    is cut off."""
+    scroll = QScrollArea(grid.parentWidget())
+    scroll.setObjectName(name)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(grid)
+    return scroll
+
+
 class AttentionPanel(QWidget):
     """The Attention tab: the grid on the left (it scrolls when its tiles would get too small), the selected
     head large on the right."""
@@ -424,11 +435,7 @@ class AttentionPanel(QWidget):
         self.hover = QLabel(HOVER_HINT, self)
         self.hover.setObjectName("attentionReadout")
         self.hover.setWordWrap(True)
-        self.gridScroll = QScrollArea(self)
-        self.gridScroll.setObjectName("attentionGridScroll")
-        self.gridScroll.setWidgetResizable(True)
-        self.gridScroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.gridScroll.setWidget(self.grid)
+        self.gridScroll = in_scroll_area(self.grid, "attentionGridScroll")
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)

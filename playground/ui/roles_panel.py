@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, infer_mask, role_table
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
 from playground.training.events import AttentionSnapshot
-from playground.ui.attention_grid import AttentionGrid
+from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path
 
@@ -119,7 +119,7 @@ class RolesPanel(QWidget):
         self.table.cellClicked.connect(self._on_cell)
         self.table.currentCellChanged.connect(lambda row, *_: self._on_cell(row, 0))
 
-        self.grid = AttentionGrid(self)
+        self.grid = AttentionGrid(self, scrolled=True)  # layer 3 of 4 was cut to "yer 3" at 1280x720
         self.grid.setObjectName("timelineGrid")
         self.grid.setToolTip(INSIDE["timeline"])
         self.grid.sigHeadClicked.connect(self._on_grid_head)
@@ -162,7 +162,7 @@ class RolesPanel(QWidget):
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.grid, 1)
+        right_layout.addWidget(in_scroll_area(self.grid, "timelineGridScroll"), 1)
         slider_row = QHBoxLayout()
         slider_row.addWidget(QLabel("Timeline", right))
         slider_row.addWidget(self.slider, 1)
