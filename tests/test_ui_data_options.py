@@ -101,9 +101,13 @@ def test_a_length_that_does_not_fit_the_context_is_refused_with_a_fix_and_nothin
     assert window.spec.data.options == {"length": 8, "n_symbols": 14} and message(window).text() == ""
 
 
-def test_the_spin_box_keeps_values_inside_the_registrys_range(window, qtbot):
+def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_refused(window, qtbot):
     type_into(qtbot, option(window, "n_symbols"), "99")  # 36 symbols at most (0-9, a-z): the second 9 is refused
     assert window.spec.data.options["n_symbols"] == 9 and option(window, "n_symbols").text() == "9"
+    assert message(window).property("level") == "error"  # said, not dropped silently
+    assert "99 is out of range: type 2 to 36" in message(window).text()
+    type_into(qtbot, option(window, "length"), "50000")  # an "auto" option says how to get auto back too
+    assert "5,000 is out of range: type 1 to 4,096, or 0 for auto" in message(window).text()  # its 4th digit
 
 
 def test_switching_dataset_rebuilds_the_controls(window):

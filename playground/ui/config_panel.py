@@ -194,6 +194,7 @@ class ConfigPanel(QWidget):
         self._add_row(form, "data.name", "Dataset", self.datasetCombo)
         self.dataOptions = DataOptionsForm(form, self.datasetCombo, self)  # the chosen dataset's own settings
         self.dataOptions.sigOptionChanged.connect(self._on_data_option)
+        self.dataOptions.sigRefused.connect(lambda why: self.show_message(why, "error"))
         self._slider(form, "model.block_size", "contextSlider", range(4, 257), direct=True)
         self._slider(form, "model.image_size", "imageSizeSlider", range(4, 65), direct=True,
                      fmt=lambda v: f"{int(v)} px")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -61,10 +62,38 @@ def option_tip(name: str, option: Option) -> str:
             f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
 
 
+class RangeSpinBox(QSpinBox):
+    """A spin box that says when a typed number was out of its range: QSpinBox drops such a keystroke silently
+    (99999 for "Symbols" stayed "9"). It says so once the edit is finished, after the value it kept was taken."""
+
+    sigOutOfRange = Signal(int)  # the number typed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._refused: int | None = None
+        self.editingFinished.connect(self._say_refused)
+
+    def validate(self, text: str, pos: int) -> object:  # Qt override
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        typed = text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
+        if state == QValidator.State.Invalid and typed.strip().lstrip("-").isdigit():
+            number = int(typed)
+            if not self.minimum() <= number <= self.maximum():
+                self._refused = number
+        return result
+
+    def _say_refused(self) -> None:
+        if self._refused is not None:
+            refused, self._refused = self._refused, None
+            self.sigOutOfRange.emit(refused)
+
+
 class DataOptionsForm(QObject):
     """Rows for one dataset's options, inserted under the Dataset row of `form`, rebuilt when the dataset changes."""
 
     sigOptionChanged = Signal(str, object)  # option name, value (None: back to the default, or to "auto")
+    sigRefused = Signal(str)  # why a typed value was not taken, and what is
 
     def __init__(self, form: QFormLayout, after: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,10 +157,13 @@ class DataOptionsForm(QObject):
             edit.setPlaceholderText(option.default)
             edit.editingFinished.connect(lambda n=name, e=edit: self._report(n, e.text().strip()))
             return edit
-        spin = QSpinBox(parent)
+        spin = RangeSpinBox(parent)
         low = int(option.low) if option.low is not None else 0
         high = int(option.high) if option.high is not None else INT_LIMIT
         auto = option.default is None
+        spin.sigOutOfRange.connect(lambda typed, n=name, lo=low, hi=high, a=auto: self.sigRefused.emit(
+            f"{option_title(n)} {typed:,} is out of range: type {lo:,} to {hi:,}"
+            + (f", or {lo - 1} for auto (worked out from the model)." if a else ".")))
         spin.setRange(low - 1 if auto else low, high)  # the step below the range is "auto"
         spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 1s up to 10, 10s up to 100, …
         spin.setKeyboardTracking(False)  # typing "12" reports 12 on Enter, not 1 then 12
