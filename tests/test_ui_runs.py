@@ -66,6 +66,7 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert [panel.table.item(row, c).text() for c in range(4)] == ["first run", "encoder", "4", "1.1000"]
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
+    assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):

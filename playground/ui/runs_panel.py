@@ -38,6 +38,7 @@ from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
+OVERLAID = "overlaid on the loss plot"
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
@@ -199,8 +200,10 @@ class RunsPanel(QWidget):
             shown += 1
         if chosen:
             more = f" (the first {MAX_OVERLAYS} of {len(chosen)})" if len(chosen) > MAX_OVERLAYS else ""
-            self.say(f"{shown} run{'s' if shown != 1 else ''} overlaid on the loss plot{more}; "
+            self.say(f"{shown} run{'s' if shown != 1 else ''} {OVERLAID}{more}; "
                      f"clear the selection to remove them.")
+        elif OVERLAID in self.message.text():
+            self.say("")  # none overlaid now; what an action said stays
 
     def _update_buttons(self) -> None:
         n = len(self.selected())
