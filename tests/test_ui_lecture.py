@@ -39,6 +39,26 @@ def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
 
 
 @pytest.mark.slow
+def test_undo_of_a_playing_run_shows_the_step_its_checkpoint_holds(window, qtbot):
+    """Stopped mid-step, a run saves one step more than it last showed: Undo said and drew step 380 of a run
+    whose checkpoint (and the Runs list) held 381."""
+    from playground.training.runs import read_run_info
+
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step >= 5, timeout=WAIT_MS)
+    trained = window.worker
+    window.findChild(QSlider, "headsSlider").setValue(1)  # while playing
+    window.undoAction.trigger()
+    saved = read_run_info(trained.run_dir)["step"]
+    assert window.loss.train.n == saved == window.progressBar.value()
+    assert f"at step {saved:,}" in window.statusBar().currentMessage()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == saved + 1, timeout=WAIT_MS)  # the curve goes on with no gap
+    qtbot.waitUntil(lambda: window.loss.train.n == saved + 1, timeout=WAIT_MS)
+    assert list(window.loss.train.x[-2:]) == [saved, saved + 1]
+
+
+@pytest.mark.slow
 def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(window, qtbot, tmp_path):
     mine = save_preset(window.spec, tmp_path / "mine.json")
     window.open_preset(str(mine))

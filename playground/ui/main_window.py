@@ -659,10 +659,10 @@ class MainWindow(QMainWindow):
         self._update_family_tabs()
         self._show_other_model()
         self._update_title()
-        self.runTools.continue_run(past.run_dir, past.spec, past.step)
+        step = self.runTools.continue_run(past.run_dir, past.spec, past.step)
         self.runTools.runs.refresh()
-        self.statusBar().showMessage(f"Brought back “{past.spec.name}” at step {past.step:,}: press Play to "
-                                     f"continue it.", STATUS_MS)
+        self.statusBar().showMessage(f"Brought back “{past.spec.name}” at step {step or past.step:,}: press Play "
+                                     f"to continue it.", STATUS_MS)
         self.undoAction.setEnabled(bool(self.past_models))
         if not self.past_models:
             self.undoAction.setText("&Undo")

@@ -459,20 +459,24 @@ class RunTools:
                       f": press Play to continue.")
         return True
 
-    def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> None:
+    def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> int | None:
         """Make the run in `folder` the live one again, paused at its checkpoint, its curve so far on the plot
-        (the window's settings already show `spec`)."""
+        (the window's settings already show `spec`). Returns the checkpoint's step: a run stopped mid-step saved
+        one step more than the `step` it last showed."""
         from playground.ui.worker import TrainingWorker
 
         window = self.window
         for worker in window.workers():
             if worker.run_dir is not None and Path(worker.run_dir) == folder:
                 worker.wait()  # the folder's own run was still saving its checkpoint
+        saved = read_run_info(folder).get("step")
+        step = saved if isinstance(saved, int) else step
         self._prefill_loss(folder, step)
         window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
         if step is not None:
             window.progressBar.setValue(step)
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
+        return step
 
     def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
         """The run's curve so far and the marks of its settings changed mid-run, so the resumed training
