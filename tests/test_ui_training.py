@@ -304,6 +304,24 @@ def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(
 
 
 @pytest.mark.slow
+def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
+    """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over
+    "finished" when a late step was drawn after the run's end."""
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}}))
+    window.ensure_worker()
+    for _ in range(61):  # the 61st finds the run's end
+        window.worker.step_once()  # as the lesson bar asks for its steps
+    qtbot.waitUntil(lambda: window.loss.train.n >= 2, timeout=WAIT_MS)
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(window.speedLabel.text()) or window.worker.done, timeout=WAIT_MS)
+    assert any(text.endswith("tokens/s") for text in seen) and "paused" not in seen
+    window.loss.min_redraw_s = 0.0
+    window._show_progress_if_due()
+    qtbot.wait(300)
+    assert window.speedLabel.text() == "finished"
+
+
+@pytest.mark.slow
 def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: steps_on_plot(window) >= 3, timeout=WAIT_MS)

@@ -824,8 +824,12 @@ class MainWindow(QMainWindow):
         self.progressBar.setMaximum(last.max_steps)
         self.progressBar.setValue(last.step)
         self.stepLabel.setText(f"step {last.step:,} / {last.max_steps:,}")
-        playing = self.worker is not None and self.worker.playing
-        self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s" if playing else "paused")
+        worker = self.worker
+        playing = worker is not None and worker.playing
+        if worker is not None and worker.done:
+            return  # the run's end already said "finished" (or "stopped"); a late step's draw keeps it
+        training = playing or (worker is not None and worker.stepping)  # a lesson trains to its step with Steps
+        self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s" if training else "paused")
         self.etaLabel.setText(f"ETA {_duration(last.eta_s)}" if playing else "")
 
     def _set_device(self, description: str) -> None:

@@ -236,6 +236,11 @@ class TrainingWorker(QThread):
     def playing(self) -> bool:
         return self._playing
 
+    @property
+    def stepping(self) -> bool:
+        """Single steps asked for (Step pressed several times, or a lesson training to its step) still to take."""
+        return self._steps_left > 0
+
     # ----- the thread ---------------------------------------------------------------------------
     def run(self) -> None:
         try:
