@@ -197,9 +197,13 @@ def test_closing_leaves_a_thread_that_outlasts_the_wait_running_and_names_it(ope
     window.start_worker(worker)
     assert worker.entered.wait(10)
     window.close_wait_s = 0.05
+    waited_hidden = []
+    shutdown = window.shutdown
+    window.shutdown = lambda wait_s=None: waited_hidden.append(not window.isVisible()) or shutdown(wait_s)
     try:
         window.close()
         assert window.unfinished_threads == [worker] and worker.isRunning()
+        assert waited_hidden == [True]  # off the screen while it waits: it stood frozen for 2-3.6 s before
     finally:
         worker.release.set()
         assert worker.wait(10_000)

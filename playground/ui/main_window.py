@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QIODevice, QSaveFile, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEventLoop,
+    QIODevice,
+    QSaveFile,
+    QSettings,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -967,8 +978,13 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closing = True
-        self.statusBar().showMessage("Saving the run and stopping…")
         self._save_window_state()
+        # Gone from the screen before the wait for the run to save (up to CLOSE_WAIT_S): shown meanwhile, the
+        # window stood frozen for 2-3.6 s with the Save/Discard dialog's picture on it.
+        for timer in (self._timer, self._restart, self._live_timer):
+            timer.stop()  # nothing starts or redraws while the hide below reaches the screen
+        self.hide()
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         if self.compareWindow is not None:
             self._close_compare()
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
