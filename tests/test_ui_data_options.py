@@ -107,7 +107,19 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     assert message(window).property("level") == "error"  # said, not dropped silently
     assert "99 is out of range: type 2 to 36" in message(window).text()
     type_into(qtbot, option(window, "length"), "50000")  # an "auto" option says how to get auto back too
-    assert "5,000 is out of range: type 1 to 4,096, or 0 for auto" in message(window).text()  # its 4th digit
+    assert "5,000 is out of range: type 1 to 4,096, or step below 1 to “auto”" in message(window).text()  # 4th digit
+    type_into(qtbot, option(window, "n_symbols"), "99")  # refused again, then corrected before Enter: not said
+    spin = option(window, "n_symbols")
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "99")
+    qtbot.keyClick(spin, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(spin, "2")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert window.spec.data.options["n_symbols"] == 2 and "out of range" not in message(window).text()
+    spin.lineEdit().insert("²")  # not a digit int() reads: refused like any letter, and no crash
+    spin.lineEdit().insert("--5")
+    assert spin.value() == 2
 
 
 def test_switching_dataset_rebuilds_the_controls(window):

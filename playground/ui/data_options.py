@@ -11,6 +11,7 @@ leaves the spec's `data.options` instead of staying there as an explicit copy of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,16 +73,21 @@ class RangeSpinBox(QSpinBox):
         super().__init__(parent)
         self._refused: int | None = None
         self.editingFinished.connect(self._say_refused)
+        self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
 
     def validate(self, text: str, pos: int) -> object:  # Qt override
         result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
         typed = text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
-        if state == QValidator.State.Invalid and typed.strip().lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception here aborts in Qt
+        if state == QValidator.State.Invalid and re.fullmatch(r"-?[0-9]+", typed.strip()):
             number = int(typed)
             if not self.minimum() <= number <= self.maximum():
                 self._refused = number
         return result
+
+    def _forget_refused(self) -> None:
+        self._refused = None
 
     def _say_refused(self) -> None:
         if self._refused is not None:
@@ -163,7 +169,7 @@ class DataOptionsForm(QObject):
         auto = option.default is None
         spin.sigOutOfRange.connect(lambda typed, n=name, lo=low, hi=high, a=auto: self.sigRefused.emit(
             f"{option_title(n)} {typed:,} is out of range: type {lo:,} to {hi:,}"
-            + (f", or {lo - 1} for auto (worked out from the model)." if a else ".")))
+            + (f", or step below {lo:,} to “auto” (worked out from the model)." if a else ".")))
         spin.setRange(low - 1 if auto else low, high)  # the step below the range is "auto"
         spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 1s up to 10, 10s up to 100, …
         spin.setKeyboardTracking(False)  # typing "12" reports 12 on Enter, not 1 then 12
