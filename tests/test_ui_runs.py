@@ -157,8 +157,12 @@ def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open
     assert window.worker.resume_from == folder and window.loss.train.n == 3
     qtbot.waitUntil(lambda: window.attention.grid.snapshot is not None, timeout=WAIT_MS)
     assert window.attention.grid.snapshot.step == 3  # the trained model, not a new one at step 0
-    window.play()  # nothing left to train: it says so, and the run stays finished
-    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    assert window.worker.done
+    window.play()  # nothing left to train: it says so
+    assert "This run has finished" in window.statusBar().currentMessage()
+    window.worker.request_change("train.lr", 1e-2)  # a change reaching it anyway is refused, not recorded
+    qtbot.waitUntil(lambda: "applies to the next run" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    assert not (folder / "changes.json").exists() or "0.01" not in (folder / "changes.json").read_text()
     window.reset()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     assert {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()} == saved  # not rewritten

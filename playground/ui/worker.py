@@ -269,6 +269,7 @@ class TrainingWorker(QThread):
             self.run_dir = Path(self.resume_from)
             self.session = TrainingSession.resume(self.run_dir / CHECKPOINT_DIR, run_dir=self.run_dir)
             self.step = resumed = self.session.step
+            self.done = resumed >= self.session.spec.train.max_steps  # a finished run, shown again: none to take
         else:
             if self.runs_root is not None:
                 self.run_dir = new_run_dir(self.runs_root, self.spec)
@@ -341,6 +342,10 @@ class TrainingWorker(QThread):
         """Apply the settings asked for, between two steps; one the session refuses is said, not raised."""
         while self._changes:
             key, value = self._changes.popleft()
+            if self.session.step >= self.session.spec.train.max_steps:  # no step would take it: not recorded
+                self.buffer.put(StatusEvent(f"This run has finished: the new {FIELD_TITLES[key]} applies to the next "
+                                            f"run (Reset, Ctrl+R).", "error", self.session.step))
+                continue
             try:
                 change = self.session.change(key, value)
             except ValueError as err:
