@@ -55,8 +55,11 @@ def _window_by_default(argv: list[str]) -> list[str]:
     it was refused as an invalid command. A mistyped command (`playground trian`) is still argparse's to refuse."""
     import difflib
 
-    if len(argv) == 1 and not argv[0].startswith("-") and not difflib.get_close_matches(argv[0], COMMANDS, n=1):
-        return ["gui", *argv]
+    if len(argv) != 1 or argv[0].startswith("-") or argv[0] in COMMANDS:
+        return argv
+    arg = argv[0]
+    if arg.endswith(".json") or Path(arg).exists() or not difflib.get_close_matches(arg, COMMANDS, n=1):
+        return ["gui", arg]  # a preset file (train.json is close to "train") or a name no command is close to
     return argv
 
 

@@ -193,11 +193,12 @@ def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
     commands = next(a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(commands.choices) == set(cli.COMMANDS)  # every command is still a command
     assert cli.main(["vit-digits"]) == 0 and cli.main(["gui", "encoder-reverse"]) == 0 and cli.main([]) == 0
-    assert opened == ["vit-digits", "encoder-reverse", None]
+    assert cli.main(["train.json"]) == 0  # a preset file named like a command (difflib finds "train" close)
+    assert opened == ["vit-digits", "encoder-reverse", None, "train.json"]
     for typo in (["trian"], ["trian", "encoder-reverse"]):  # a mistyped command is not taken for a preset
         with pytest.raises(SystemExit):
             cli.main(typo)
-    assert len(opened) == 3
+    assert len(opened) == 4
 
 
 @pytest.mark.slow
