@@ -101,6 +101,16 @@ def test_log_axis_labels_never_overlap(qtbot, height):
         assert {"0.1", "0.2", "0.5", "1", "2"} <= set(labels)
 
 
+def test_a_log_axis_zoomed_in_below_its_ticks_still_reads_round_values(qtbot):
+    """Between 2.04 and 2.88 no 1-2-5 tick (nor integer multiple) falls: the axis was blank."""
+    from playground.ui.loss_panel import LossAxis, log_ticks
+
+    ticks = log_ticks(np.log10(2.04), np.log10(2.88), 200, 15)
+    axis = LossAxis("left")
+    assert axis.logTickStrings(ticks, 1.0, None) == ["2.25", "2.5", "2.75"]
+    assert log_ticks(0.0, 1.0, 0, 15) == [] and log_ticks(1.0, 1.0, 100, 15) == []  # no axis, no range
+
+
 def test_the_read_out_ends_when_the_pointer_leaves_the_plot(qtbot):
     """It stayed on screen (and in an exported PNG) after the pointer left the plot."""
     from PySide6.QtCore import QEvent

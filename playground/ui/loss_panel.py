@@ -115,7 +115,9 @@ def log_ticks(low: float, high: float, pixels: float, line: float) -> list[float
     and 5 in each decade, or fewer (more only where the range holds less than two), as text `line` px high
     allows; in a plot too short for a label a decade, every n-th decade. pyqtgraph's own ticks sit at every
     integer multiple, and their labels piled up over each other."""
-    per_decade = pixels / max(high - low, 1e-9)
+    if pixels <= 0 or high <= low:
+        return []
+    per_decade = pixels / (high - low)
     room = LOG_LABEL_GAP * line
     every = math.ceil(room / per_decade)
     chosen = [float(d) for d in range(math.ceil(low), math.floor(high) + 1) if d % every == 0]
@@ -125,6 +127,10 @@ def log_ticks(low: float, high: float, pixels: float, line: float) -> list[float
             break  # these labels would touch; the sparser ticks already mark the range
         decades = range(math.floor(low), math.ceil(high) + 1)
         chosen = [d + math.log10(m) for d in decades for m in mantissas if low <= d + math.log10(m) <= high]
+    if len(chosen) < 2 and every == 1:  # zoomed in between two integer multiples (2.04 to 2.88): round values
+        step = nice_ceiling((10**high - 10**low) / 4)
+        first = math.ceil(10**low / step) * step
+        chosen = [math.log10(v) for v in np.arange(first, 10**high, step) if v > 0]
     return chosen
 
 
@@ -134,6 +140,10 @@ class LossAxis(pg.AxisItem):
     def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802
         line = QFontMetrics(self.style["tickFont"] or self.font()).height()
         return [(None, log_ticks(minVal, maxVal, size, line))]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        # pyqtgraph writes one significant digit: 2.2 and 2.4 both read "2"
+        return [f"{10 ** v * scale:.3g}" for v in values]
 
 
 class LossPanel(QWidget):
@@ -162,8 +172,9 @@ class LossPanel(QWidget):
         plot.layout.addItem(plot.legend, *LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush="#1f77b4",
+        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush=TRAIN_PEN.color(),
                                      symbolPen=None)  # (a symbol only while one point)
+        self._lone = False  # the train curve is one point, drawn as a dot
         self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                    symbolBrush="#d62728", symbolPen=None)
         # Auto-range sees only this see-through two-point item (loss_frame's corners), not the curves themselves.
@@ -257,7 +268,8 @@ class LossPanel(QWidget):
 
     def redraw(self) -> None:
         lone = self.train.n == 1  # a line through one point draws nothing: a dot until the second step
-        if lone != (self.trainCurve.opts["symbol"] is not None):
+        if lone != self._lone:
+            self._lone = lone
             self.trainCurve.setSymbol("o" if lone else None)
         self.trainCurve.setData(self.train.x, self._shown_y(self.train.y))
         for curve, series, losses in ((self.valCurve, self.val, True), (self.accCurve, self.acc, False)):
