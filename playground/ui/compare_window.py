@@ -116,6 +116,7 @@ class CompareWindow(QMainWindow):
         self.start: PairStart | None = None
         self.series = [(Series(), Series()) for _ in SIDES]  # (training, validation) losses per side
         self._playing = False
+        self._axes_shown: bool | None = None  # the loss plot's tick values, once set
 
         self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
         self.config.setMinimumWidth(310)
@@ -223,7 +224,11 @@ class CompareWindow(QMainWindow):
         return self.lossPlot
 
     def _show_axes(self, shown: bool) -> None:
-        """Tick values once there are points: an empty plot showed made-up steps 0.1 to 0.9."""
+        """Tick values once there are points: an empty plot showed made-up steps 0.1 to 0.9. (Only on a change:
+        each setStyle lays out and redraws both axes.)"""
+        if shown == self._axes_shown:
+            return
+        self._axes_shown = shown
         for side in ("left", "bottom"):
             self.lossPlot.getPlotItem().getAxis(side).setStyle(showValues=shown)
 
