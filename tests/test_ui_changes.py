@@ -84,3 +84,15 @@ def test_one_drag_of_a_slider_is_one_change_where_the_drag_ends(open_window, qtb
     qtbot.wait(300)
     assert list(marker_labels(window).values()) == ["lr 3e-3→0.02"]
     assert [c.label for c in read_changes(worker.run_dir)] == ["lr 3e-3→0.02"]
+
+
+def test_a_change_made_just_before_a_step_trains_that_step(open_window, qtbot):
+    """Step pressed within the settling time trained the step with the old value, the change marked after it."""
+    window = open_window(make_spec(TINY))
+    window.step_once()
+    qtbot.waitUntil(lambda: points(window) == 1, timeout=WAIT_MS)
+    lr = window.findChild(QSlider, "lrSlider")
+    lr.setValue(lr.value() + 1)  # as a key press does: no drag
+    window.step_once()  # at once
+    qtbot.waitUntil(lambda: points(window) == 2 and marker_labels(window) != {}, timeout=WAIT_MS)
+    assert marker_labels(window) == {1: "lr 3e-3→5e-3"}  # after step 1: step 2 trained with it

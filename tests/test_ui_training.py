@@ -299,6 +299,10 @@ def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(
     assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < room
     window._show_status(StatusEvent("compiled steps take 121 ms: 1.2x faster"))  # fits: whole, no stale why
     assert bar.currentMessage() == "compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == ""
+    window._show_status(StatusEvent(why))
+    bar.showMessage("Saved the preset")  # another message: the compile's reasons are not its tooltip
+    assert bar.toolTip() == ""
+    window._show_status(StatusEvent(why))
     bar.clearMessage()
     assert bar.toolTip() == ""
 

@@ -209,7 +209,8 @@ class MainWindow(QMainWindow):
         self.deviceLabel = QLabel("Device: loading PyTorch…", self)
         self.deviceLabel.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.deviceLabel)
-        self.statusBar().messageChanged.connect(lambda text: text or self.statusBar().setToolTip(""))  # no stale why
+        self._status_headline = ""  # the status shown cut short, whose whole text is the bar's tooltip
+        self.statusBar().messageChanged.connect(self._on_status_changed)
         self._make_actions()
         self._make_menus()
 
@@ -456,11 +457,13 @@ class MainWindow(QMainWindow):
         self._live.update({key: setting(spec, key) for key in keys})
         self._live_timer.start()
 
-    def _send_live_changes(self) -> None:
-        """The settled mid-run changes to the run, or later while a slider is still held."""
-        if any(slider.isSliderDown() for slider in self.config.findChildren(QSlider)):
+    def _send_live_changes(self, now: bool = False) -> None:
+        """The settled mid-run changes to the run, or later while a slider is still held (unless `now`: a step or a
+        close must not go without them)."""
+        if not now and any(slider.isSliderDown() for slider in self.config.findChildren(QSlider)):
             self._live_timer.start()
             return
+        self._live_timer.stop()
         changes, self._live = self._live, {}
         if self.worker is None or not changes:
             return  # reset meanwhile: the new run starts from the window's settings
@@ -598,6 +601,7 @@ class MainWindow(QMainWindow):
 
     @_needs_views
     def play(self) -> None:
+        self._send_live_changes(now=True)  # a change made just before trains from the first step
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
@@ -618,6 +622,7 @@ class MainWindow(QMainWindow):
 
     @_needs_views
     def step_once(self) -> None:
+        self._send_live_changes(now=True)  # a change made just before trains this step
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
@@ -780,9 +785,20 @@ class MainWindow(QMainWindow):
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
         bar = self.statusBar()
         room = bar.width() - self.deviceLabel.width() - 4 * bar.fontMetrics().averageCharWidth()
-        shown = status_headline(status.message, lambda text: bar.fontMetrics().horizontalAdvance(text) <= room)
-        bar.setToolTip(status.message if shown != status.message else "")
+
+        def fits(text: str) -> bool:
+            return bar.fontMetrics().horizontalAdvance(text) <= room
+
+        shown = status_headline(status.message, fits)
+        self._status_headline = "" if fits(status.message) else shown
+        bar.setToolTip(status.message if self._status_headline else "")
         bar.showMessage(shown, 0 if status.message.endswith("...") else STATUS_MS)
+
+    def _on_status_changed(self, text: str) -> None:
+        """Any other message (or none) ends the cut status: its tooltip goes with it."""
+        if text != self._status_headline:
+            self._status_headline = ""
+            self.statusBar().setToolTip("")
 
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views."""
@@ -952,6 +968,7 @@ class MainWindow(QMainWindow):
         self._timer.stop()
         self._restart.stop()
         if self.worker is not None:
+            self._send_live_changes(now=True)  # saved with the run, not lost
             self.worker.stop(save=True)
             self._retired.append(self.worker)
             self.worker = None
