@@ -238,3 +238,19 @@ def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_pa
     w.runTools.copy_cluster_command()
     assert not w.is_modified() and json.loads(preset.read_text())["train"]["lr"] == w.spec.train.lr
     w.close()
+
+
+def test_copy_command_for_a_built_in_preset_says_why_it_asks_to_save(qtbot, monkeypatch):
+    """On a built-in preset a bare "Save preset" dialog opened, and the reason came only after Cancel."""
+    from PySide6.QtWidgets import QFileDialog
+
+    w = MainWindow(make_spec(TINY_SENTIMENT))  # no preset file, no run
+    qtbot.addWidget(w)
+    captions = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, caption, *a, **k: captions.append(caption)
+                        or ("", ""))  # Cancel
+    QGuiApplication.clipboard().setText("")
+    assert w.runTools.copy_cluster_command() is None
+    assert captions == ["Save the preset first: the cluster command trains a preset file"]
+    assert "No command copied" in w.statusBar().currentMessage() and QGuiApplication.clipboard().text() == ""
+    w.close()

@@ -540,9 +540,10 @@ class MainWindow(QMainWindow):
             return self.save_as()
         return self._write(self.preset_path)
 
-    def save_as(self) -> bool:
+    def save_as(self, caption: str = "Save preset") -> bool:
+        """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
-        path, _ = QFileDialog.getSaveFileName(self, "Save preset", start, "Presets (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self, caption, start, "Presets (*.json)")
         if not path:
             return False
         target = Path(path)

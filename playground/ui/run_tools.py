@@ -72,7 +72,7 @@ class Host(Protocol):
     def maybe_save(self) -> bool: ...
     def is_modified(self) -> bool: ...
     def save(self) -> bool: ...
-    def save_as(self) -> bool: ...
+    def save_as(self, caption: str = ...) -> bool: ...
 
 EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
@@ -409,8 +409,9 @@ class RunTools:
             preset = Path(window.worker.run_dir) / PRESET_FILE
             atomic_write_text(preset, to_json(window.spec))
         else:
-            if not window.save_as():
-                window.statusBar().showMessage("Save the preset first: the command trains a preset file.", 8000)
+            why = "Save the preset first: the cluster command trains a preset file"
+            if not window.save_as(why):  # the dialog's title says why it opens (it came bare, the reason after)
+                window.statusBar().showMessage(f"No command copied. {why}.", 8000)
                 return None
             preset = window.preset_path
         command = cluster_command(preset)
