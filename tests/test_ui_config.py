@@ -264,6 +264,20 @@ def test_opening_a_preset_with_unusual_values_restores_them(window, tmp_path):
     assert values["train.batch_size"] == 24 and values["train.max_steps"] == 777
 
 
+def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):
+    """bert-pronoun's whole description took 12 lines of the left panel and pushed the settings into a scroll box."""
+    from playground.core.presets import load_preset
+
+    assert window.open_preset("bert-pronoun")
+    message = window.findChild(QLabel, "messageLabel")
+    description = load_preset("bert-pronoun").description
+    assert message.text().startswith("Opened built-in preset bert-pronoun.json: Fine-tune the pretrained MiniLM")
+    assert message.text().endswith("second noun? (more on hover)") and len(message.text()) < len(description)
+    assert message.toolTip() == description
+    window.config.show_message("Something else")
+    assert message.toolTip() == ""  # no stale description
+
+
 def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model": {"n_embd": 100, "n_head": 3}}), encoding="utf-8")

@@ -307,10 +307,12 @@ class ConfigPanel(QWidget):
         self._sync_controls()
         self.show_message(error or "", "error" if error else "info")
 
-    def show_message(self, text: str, level: str = "info") -> None:
+    def show_message(self, text: str, level: str = "info", more: str = "") -> None:
+        """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover."""
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
         self.messageLabel.setText(text)
+        self.messageLabel.setToolTip(more)
         self.messageLabel.setProperty("level", level)
         style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
         self.messageLabel.setStyleSheet(style)

@@ -16,6 +16,7 @@ the settings, menus and train bar need not wait for. Every entry point that touc
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.presets import PRESETS_DIR, PresetError, load_preset, to_json
+from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resolve_preset_path, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel
@@ -519,9 +520,11 @@ class MainWindow(QMainWindow):
             self.open_preset(path)
 
     def open_preset(self, path: str) -> bool:
+        """Open a preset file, or a built-in preset by name (its file in the package: a name is no path to save to)."""
         if not self.maybe_save():
             return False
         try:
+            path = str(resolve_preset_path(path))
             spec = load_preset(path)
         except PresetError as err:
             self.config.show_message(str(err), "error")
@@ -531,8 +534,11 @@ class MainWindow(QMainWindow):
         if not builtin:
             add_recent(self.settings, path)
         self.load_spec(spec, None if builtin else Path(path))
-        self.config.show_message(f"Opened {'built-in preset' if builtin else ''} {Path(path).name}: "
-                                 f"{spec.description or spec.name}", "info")
+        # The description's first sentence: whole, bert-pronoun's 12 lines squeezed the settings into a scroll box.
+        description = spec.description or spec.name
+        lead = re.split(r"(?<=[.?!])\s+", description, maxsplit=1)
+        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{Path(path).name}: {lead[0]}"
+                                 + (" (more on hover)" if len(lead) > 1 else ""), "info", description)
         return True
 
     def save(self) -> bool:
