@@ -480,12 +480,9 @@ class MainWindow(QMainWindow):
 
     @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None) -> None:
-        """Show `spec` (a preset opened, a run reopened): the current model is replaced as by a slider, so a
-        playing run goes on playing with the new model."""
-        was_playing = self.worker is not None and self.worker.playing
+        """Show `spec` (a preset opened, a run reopened): the current run stops and the new model waits for Play,
+        untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing)."""
         self.reset()
-        if was_playing:
-            self._restart.start()
         self.preset_path = path
         self._saved_spec = spec
         self.config.set_spec(spec)
