@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QSlider
 from test_ui_training import TINY, WAIT_MS
 
 from playground.core.presets import load_preset, save_preset
@@ -138,6 +138,33 @@ def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, 
     assert again.zoom == pytest.approx(1.15)
     again.zoomResetAction.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(normal)
+
+
+@pytest.mark.slow
+def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(window, qtbot):
+    """QA: after F5, Ctrl+= twice and Ctrl+0 the window stayed 1494 px wide on a 1280 px projector."""
+    from playground.ui.main_window import ZOOM_STEPS
+
+    free = window.screen().availableGeometry().width()
+    for _ in ZOOM_STEPS:
+        window.zoomInAction.trigger()
+    qtbot.waitUntil(lambda: window.width() >= window.minimumSizeHint().width(), timeout=5000)
+    assert window.width() > free and "wider than this screen" in window.statusBar().currentMessage()
+    window.zoomResetAction.trigger()
+    qtbot.waitUntil(lambda: window.width() <= max(free, window.minimumSizeHint().width()), timeout=5000)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Zoom 100%") and ("wider" in message) == (window.minimumSizeHint().width() > free)
+
+
+def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtbot):
+    """Every tab's page counts towards the window's minimum width: a one-line read-out and a group box's long title
+    made it 1494 px at 175 %."""
+    window.set_zoom(1.75)
+    try:
+        qtbot.waitUntil(lambda: window.stepLabel.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)
+        assert window.minimumSizeHint().width() <= 1280
+    finally:
+        window.set_zoom(1.0)
 
 
 def test_a_csv_of_longer_reviews_gets_a_context_that_holds_them(window, tmp_path, monkeypatch):

@@ -478,6 +478,7 @@ class EmbeddingsView(QWidget):
         self.readout = QLabel(POINTS_HINT, self)
         self.readout.setObjectName("embeddingsReadout")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setWordWrap(True)  # one line at normal size; at presentation zoom it widened the window
         for plot in (self.tokens, self.positions):
             plot.sigHover.connect(self.readout.setText)
         self.exportButton = QPushButton("Export…", self)

@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
         self.zoomInAction = A("Zoom &In", QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(+1), "zoomInAction")
         self.zoomInAction.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
         self.zoomOutAction = A("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(-1), "zoomOutAction")
-        self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.set_zoom(1.0), "zoomResetAction")
+        self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.change_zoom(1.0), "zoomResetAction")
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.compareAction = A("&Compare A/B…", "Ctrl+B", self.open_compare, "compareAction", TIPS["compare"])
         self.compareAction.setToolTip(TIPS["compare"])
@@ -906,17 +906,31 @@ class MainWindow(QMainWindow):
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
 
+    def change_zoom(self, scale: float) -> None:
+        """The user's zoom: Qt widens the window to the larger fonts' minimum but never narrows it back, so once the
+        layout has settled the window is fitted to the screen again (it stayed 1494 px wide on a 1280 px projector)."""
+        self.set_zoom(scale)
+        QTimer.singleShot(0, self._fit_to_screen)
+        message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
+        screen = self.screen()
+        needed = self.minimumSizeHint().width()
+        if screen is not None and needed > screen.availableGeometry().width():
+            message += (f": the window needs {needed} px at this size, wider than this screen's "
+                        f"{screen.availableGeometry().width()} px. Zoom out (Ctrl+-) to see all of it.")
+        self.statusBar().showMessage(message, STATUS_MS)
+
     def zoom_by(self, steps: int) -> None:
         below = [z for z in ZOOM_STEPS if z < self.zoom - 1e-6]
         above = [z for z in ZOOM_STEPS if z > self.zoom + 1e-6]
         if steps > 0 and above:
-            self.set_zoom(above[0])
+            self.change_zoom(above[0])
         elif steps < 0 and below:
-            self.set_zoom(below[-1])
-        self.statusBar().showMessage(f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)", 3000)
+            self.change_zoom(below[-1])
+        else:
+            self.change_zoom(self.zoom)  # the end of the range: says the size it stays at
 
     def toggle_presentation(self) -> None:
-        self.set_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
+        self.change_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
 
     # ----- help ---------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:

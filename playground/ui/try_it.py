@@ -272,7 +272,9 @@ class TryItPanel(QWidget):
         for col in (3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.changedTable.cellClicked.connect(self._on_changed_row)
-        changed_box = QGroupBox("Heads that changed most since step 0", self)
+        # A short title: a group box is never narrower than its title, and the long one widened the window when zoomed.
+        changed_box = QGroupBox("Heads changed most", self)
+        changed_box.setToolTip("The heads whose attention on this sentence changed most since step 0 (untrained).")
         changed_layout = QVBoxLayout(changed_box)
         changed_layout.setContentsMargins(4, 4, 4, 4)
         changed_layout.addWidget(self.changedTable)
