@@ -307,6 +307,22 @@ def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(
     assert bar.toolTip() == ""
 
 
+@pytest.mark.parametrize("message", [
+    "Finished 60 steps. Run folder: " + "/home/student/transformer-playground/runs" * 4 + "/decoder-pydoc-20261204",
+    "Saved the loss plot to " + "/home/student/Documents/lecture" * 6 + "/loss.png",
+])
+def test_every_long_message_fits_left_of_the_device_label_and_says_all_on_hover(window, qtbot, message):
+    """QA: "Finished N steps. Run folder: …" ran into the device label at 1280x720."""
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    bar.showMessage(message, 5000)
+    shown = bar.currentMessage()
+    assert shown != message and bar.toolTip() == message
+    assert bar.fontMetrics().horizontalAdvance(shown) < bar.width() - window.deviceLabel.width()
+    assert shown.startswith(message[:8].capitalize()) and ("(hover for more)" in shown or "…" in shown)
+
+
 @pytest.mark.slow
 def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
     """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over

@@ -59,6 +59,7 @@ from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
+from playground.ui.status_bar import HeadlineStatusBar
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker, Warmup
 
@@ -207,11 +208,10 @@ class MainWindow(QMainWindow):
         self.mainSplitter.setSizes([330, 950])
         self.setCentralWidget(self.mainSplitter)
 
+        self.setStatusBar(HeadlineStatusBar(self))
         self.deviceLabel = QLabel("Device: loading PyTorch…", self)
         self.deviceLabel.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.deviceLabel)
-        self._status_headline = ""  # the status shown cut short, whose whole text is the bar's tooltip
-        self.statusBar().messageChanged.connect(self._on_status_changed)
         self._make_actions()
         self._make_menus()
 
@@ -787,22 +787,7 @@ class MainWindow(QMainWindow):
     def _show_status(self, status: StatusEvent) -> None:
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
-        bar = self.statusBar()
-        room = bar.width() - self.deviceLabel.width() - 4 * bar.fontMetrics().averageCharWidth()
-
-        def fits(text: str) -> bool:
-            return bar.fontMetrics().horizontalAdvance(text) <= room
-
-        shown = status_headline(status.message, fits)
-        self._status_headline = "" if fits(status.message) else shown
-        bar.setToolTip(status.message if self._status_headline else "")
-        bar.showMessage(shown, 0 if status.message.endswith("...") else STATUS_MS)
-
-    def _on_status_changed(self, text: str) -> None:
-        """Any other message (or none) ends the cut status: its tooltip goes with it."""
-        if text != self._status_headline:
-            self._status_headline = ""
-            self.statusBar().setToolTip("")
+        self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
 
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views."""
@@ -1024,19 +1009,6 @@ class MainWindow(QMainWindow):
             self._close_compare()
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
-
-
-def status_headline(message: str, fits: Callable[[str], bool]) -> str:
-    """`message`, or where it does not fit, the words before its first detail (": " or " ("), pointing to the
-    status bar's tooltip, which holds the whole of it. Cut mid-sentence, the compile decision's reasons ran into
-    the device label at 1280x720."""
-    if fits(message):
-        return message
-    cuts = [i for i in (message.find(": "), message.find(" (")) if i > 0]
-    if not cuts:
-        return message
-    head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")
-    return head[0].upper() + head[1:]
 
 
 def _normal_font() -> QFont:
