@@ -168,6 +168,24 @@ def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open
     assert {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()} == saved  # not rewritten
 
 
+def test_resume_on_the_run_that_just_finished_opens_it_finished(open_window, qtbot):
+    """QA: straight after the end, without a Reset, its run.json had no step yet and Resume said "press Play to
+    continue" on a finished run."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "max_steps": 3}}))
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    panel = window.runTools.runs
+    panel.refresh()
+    panel.select_folders([folder])
+    panel.buttons["resume"].click()
+    message = window.findChild(QLabel, "messageLabel").text()
+    assert "at its last step (3, finished)" in message and "press Play" not in message
+    assert window.worker.resume_from == folder and window.loss.train.n == 3
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)  # it took no step more
+    assert window.worker.step == 3
+
+
 @pytest.mark.slow
 def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monkeypatch):
     out = tmp_path / "exported"

@@ -446,12 +446,14 @@ class RunTools:
         if spec is None:
             return False
         step = read_run_info(folder).get("step")
+        if not isinstance(step, int):
+            step = self._live_step(folder)
         if not window.maybe_save():
             return False
         if isinstance(step, int):
             spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
-        self.continue_run(folder, spec, step if isinstance(step, int) else None)
+        step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
             self._say(f"Opened “{spec.name}” at its last step ({step:,}, finished): every view shows its trained "
                       f"model. Reset (Ctrl+R) trains a new run like it.")
@@ -459,6 +461,14 @@ class RunTools:
             self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.")
         return True
+
+    def _live_step(self, folder: Path) -> int | None:
+        """The step of the window's own run in `folder`, whose run.json is written only when it stops (Resume on
+        the run that had just finished said "press Play to continue")."""
+        for worker in self.window.workers():
+            if worker.run_dir is not None and Path(worker.run_dir) == folder:
+                return worker.step
+        return None
 
     def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> int | None:
         """Make the run in `folder` the live one again, paused at its checkpoint, its curve so far on the plot
