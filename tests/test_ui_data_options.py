@@ -102,12 +102,16 @@ def test_a_length_that_does_not_fit_the_context_is_refused_with_a_fix_and_nothin
 
 
 def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_refused(window, qtbot):
-    type_into(qtbot, option(window, "n_symbols"), "99")  # 36 symbols at most (0-9, a-z): the second 9 is refused
-    assert window.spec.data.options["n_symbols"] == 9 and option(window, "n_symbols").text() == "9"
+    option(window, "n_symbols").setValue(12)
+    # 36 symbols at most (0-9, a-z): the second 9 is refused, and the value from before the edit is kept, not the 9
+    type_into(qtbot, option(window, "n_symbols"), "99")
+    assert window.spec.data.options["n_symbols"] == 12 and option(window, "n_symbols").text() == "12"
     assert message(window).property("level") == "error"  # said, not dropped silently
     assert "99 is out of range: type 2 to 36" in message(window).text()
+    length, shown = window.spec.data.options.get("length"), option(window, "length").text()
     type_into(qtbot, option(window, "length"), "50000")  # an "auto" option says how to get auto back too
     assert "5,000 is out of range: type 1 to 4,096, or step below 1 to “auto”" in message(window).text()  # 4th digit
+    assert window.spec.data.options.get("length") == length and option(window, "length").text() == shown
     type_into(qtbot, option(window, "n_symbols"), "99")  # refused again, then corrected before Enter: not said
     spin = option(window, "n_symbols")
     spin.setFocus()

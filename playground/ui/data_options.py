@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -65,7 +65,8 @@ def option_tip(name: str, option: Option) -> str:
 
 class RangeSpinBox(QSpinBox):
     """A spin box that says when a typed number was out of its range: QSpinBox drops such a keystroke silently
-    (99999 for "Symbols" stayed "9"). It says so once the edit is finished, after the value it kept was taken."""
+    (99999 for "Symbols" stayed "9", and 9 was taken). Once the edit is finished it puts back the value from before
+    the edit (typing is not taken while typing: keyboard tracking is off) and says what it refused."""
 
     sigOutOfRange = Signal(int)  # the number typed
 
@@ -85,6 +86,20 @@ class RangeSpinBox(QSpinBox):
             if not self.minimum() <= number <= self.maximum():
                 self._refused = number
         return result
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._put_back_if_refused()
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self._put_back_if_refused()
+        super().focusOutEvent(event)
+
+    def _put_back_if_refused(self) -> None:
+        """The value before the edit, not what was left of the typed number, is what the edit ends on."""
+        if self._refused is not None:
+            self.setValue(self.value())  # writes the text again (prefix, "auto" and all) without a change
 
     def _forget_refused(self) -> None:
         self._refused = None
