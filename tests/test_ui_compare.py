@@ -1,6 +1,7 @@
 """Compare A/B in the window (issue 24): the action opens B as a copy of A, a changed B trains beside A, live."""
 
 import threading
+import time
 
 import pytest
 from PySide6.QtWidgets import QSlider
@@ -107,6 +108,32 @@ def test_closing_compare_does_not_wait_for_a_step_under_way_and_the_main_window_
 
 
 @pytest.mark.slow
+def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
+    """QA: B, slower, paused 2 steps behind A, where the two curves are to be read side by side."""
+    train_step = TrainingSession.train_step
+
+    def slower_b(session):
+        if session.spec.model.n_layer == 2:
+            time.sleep(0.05)
+        return train_step(session)
+
+    monkeypatch.setattr(TrainingSession, "train_step", slower_b)
+    window = open_window(TINY.updated({"train.max_steps": 500}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    compare.findChild(QSlider, "layersSlider").setValue(2)
+    compare.playButton.click()
+    qtbot.waitUntil(lambda: compare.workers and compare.workers[0].step - compare.workers[1].step >= 3,
+                    timeout=60_000)
+    compare.pause()
+    a, b = compare.workers
+    qtbot.waitUntil(lambda: not a.stepping and not b.stepping and a.step == b.step, timeout=30_000)
+    qtbot.wait(300)  # nothing more comes
+    assert a.step == b.step and not a.playing and not b.playing
+    compare.close()
+
+
+@pytest.mark.slow
 def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_window, qtbot):
     """The grids' hint says "Press Play (Space) or Step (→)", but no key did anything here, and neither Escape
     nor Ctrl+W closed the window. Its empty plot showed made-up steps 0.1 to 0.9."""
@@ -122,6 +149,10 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     qtbot.keyClick(compare, Qt.Key.Key_Right)  # one step each
     qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
     assert axis.style["showValues"] and not compare._playing
+    # QA: one point each drew nothing, on steps 0.5 to 1.5; the main plot's dots and its frame from step 0 to 10
+    assert all(curve.opts["symbol"] == "o" for curve in compare.curves)
+    steps = compare.lossPlot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: steps.viewRange()[0][0] <= 0.0 and steps.viewRange()[0][1] >= 10.0, timeout=5000)
     qtbot.keyClick(compare, Qt.Key.Key_Space)
     assert compare._playing and compare.playButton.text() == "Pause"
     qtbot.keyClick(compare, Qt.Key.Key_Space)

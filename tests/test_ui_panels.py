@@ -71,7 +71,7 @@ def test_one_step_shows_a_dot_in_a_frame_a_tenth_of_its_loss_high(qtbot):
     panel = shown(qtbot, LossPanel(), 600, 300)
     panel.add_metrics([metrics(1, 4.5973722)])
     assert panel.trainCurve.opts["symbol"] == "o"  # a line through one point draws nothing
-    _, _, y0, y1 = panel._framed
+    _, _, y0, y1 = panel._frame.framed
     assert y0 < 4.5973722 < y1 and y1 - y0 >= 0.1 * 4.5973722
     axis = panel.lossPlot.getPlotItem().getAxis("left")
     qtbot.waitUntil(lambda: axis.range[1] - axis.range[0] >= 0.4)

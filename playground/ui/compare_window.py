@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,7 +35,7 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import ConfigPanel
-from playground.ui.loss_panel import Series
+from playground.ui.loss_panel import LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
@@ -216,9 +217,11 @@ class CompareWindow(QMainWindow):
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.legend = pg.LegendItem(colCount=2, frame=False)  # under the step axis: it never covers a curve
         plot.layout.addItem(plot.legend, 4, 1)
-        self.curves = [plot.plot(pen=pg.mkPen(colour, width=2)) for colour in COLOURS]
-        self.valCurves = [plot.plot(pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
+        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=2), symbolSize=7, symbolBrush=colour,
+                                       symbolPen=None) for colour in COLOURS]  # (a symbol only while one point)
+        self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
                           for colour in COLOURS]
+        self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
         follow_font(self.lossPlot, lambda: style_axes(plot))
         self._show_axes(False)
         return self.lossPlot
@@ -270,8 +273,11 @@ class CompareWindow(QMainWindow):
         self._show_playing(True)
 
     def pause(self) -> None:
+        """Both pause at the same step, one past the side ahead (whose step under way ends it): the side behind
+        catches up, so the two curves end together (they paused 62 and 60)."""
+        level = max((w.step for w in self.workers), default=0) + 1
         for worker in self.workers:
-            worker.pause()
+            worker.pause_at(min(level, worker.spec.train.max_steps))
         self._show_playing(False)
 
     def toggle_play(self) -> None:
@@ -290,6 +296,7 @@ class CompareWindow(QMainWindow):
             val.clear()
         for curve in (*self.curves, *self.valCurves):
             curve.setData([], [])
+        self._frame.clear()
         self._show_axes(False)
         for view in self.sides:
             view.grid.clear_grid()
@@ -355,9 +362,18 @@ class CompareWindow(QMainWindow):
                 train.append(event.step, event.train_loss)
             if event.val_loss is not None and math.isfinite(event.val_loss):
                 val.append(event.step, event.val_loss)
+        show_lone_point(self.curves[side], train.n)
         self.curves[side].setData(train.x, train.y)
         self.valCurves[side].setData(val.x, val.y)
+        self._fit_frame()
         self._show_axes(True)
+
+    def _fit_frame(self) -> None:
+        drawn = [series for pair in self.series for series in pair if series.n]
+        if not drawn:  # only a diverged run's inf or nan so far
+            return
+        losses = np.concatenate([series.y for series in drawn])
+        self._frame.fit(max(series.x[-1] for series in drawn), float(losses.min()), float(losses.max()), False)
 
     # ----- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:

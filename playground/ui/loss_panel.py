@@ -110,6 +110,42 @@ def loss_frame(last_step: float, low: float, high: float, log_y: bool) -> tuple[
     return 0.0, x1, math.floor(low / step) * step, math.ceil(high / step) * step
 
 
+class LossFrame:
+    """What a loss plot auto-ranges to: only this see-through two-point item at `loss_frame`'s corners, never the
+    curves themselves (added with `unbounded_curve`), so the axes are redrawn only when the frame changes. (A curve
+    with pen=None would be hidden, and auto-range skips hidden items.)"""
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self._item = pg.PlotDataItem([], [], pen=pg.mkPen((0, 0, 0, 0)))
+        plot.addItem(self._item)
+        self.framed: tuple[float, float, float, float] | None = None
+
+    def fit(self, last_step: float, low: float, high: float, log_y: bool) -> None:
+        frame = loss_frame(last_step, low, high, log_y)
+        if frame != self.framed:
+            self.framed = frame
+            x0, x1, y0, y1 = frame
+            self._item.setData([x0, x1], [y0, y1])
+
+    def clear(self) -> None:
+        self._item.setData([], [])
+        self.framed = None
+
+
+def unbounded_curve(plot: pg.PlotItem, **style: object) -> pg.PlotDataItem:
+    """A curve that auto-range ignores (the plot's LossFrame stands for it)."""
+    curve = pg.PlotDataItem(**style)
+    plot.addItem(curve, ignoreBounds=True)
+    return curve
+
+
+def show_lone_point(curve: pg.PlotDataItem, points: int) -> None:
+    """A line through one point draws nothing: the curve is a dot until its second step (set only on a change)."""
+    symbol = "o" if points == 1 else None
+    if curve.opts["symbol"] != symbol:
+        curve.setSymbol(symbol)
+
+
 def log_ticks(low: float, high: float, pixels: float, line: float) -> list[float]:
     """Tick positions (log10 of the values) between `low` and `high` (log10 too) on an axis `pixels` long: 1, 2
     and 5 in each decade, or fewer (more only where the range holds less than two), as text `line` px high
@@ -172,16 +208,11 @@ class LossPanel(QWidget):
         plot.layout.addItem(plot.legend, *LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = _unbounded(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush=TRAIN_PEN.color(),
+        self.trainCurve = unbounded_curve(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush=TRAIN_PEN.color(),
                                      symbolPen=None)  # (a symbol only while one point)
-        self._lone = False  # the train curve is one point, drawn as a dot
-        self.valCurve = _unbounded(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
+        self.valCurve = unbounded_curve(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                    symbolBrush="#d62728", symbolPen=None)
-        # Auto-range sees only this see-through two-point item (loss_frame's corners), not the curves themselves.
-        # (A curve with pen=None would be hidden, and auto-range skips hidden items.)
-        self._frame = pg.PlotDataItem([], [], pen=pg.mkPen((0, 0, 0, 0)))
-        plot.addItem(self._frame)
-        self._framed: tuple[float, float, float, float] | None = None
+        self._frame = LossFrame(plot)
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         plot.addItem(self._cursor, ignoreBounds=True)
@@ -197,7 +228,7 @@ class LossPanel(QWidget):
         acc.vb.sigResized.connect(self._fit_accuracy_range)
         acc.setXLink(plot)
         acc.setMouseEnabled(y=False)
-        self.accCurve = _unbounded(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
+        self.accCurve = unbounded_curve(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
                                    symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
@@ -267,10 +298,7 @@ class LossPanel(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
-        lone = self.train.n == 1  # a line through one point draws nothing: a dot until the second step
-        if lone != self._lone:
-            self._lone = lone
-            self.trainCurve.setSymbol("o" if lone else None)
+        show_lone_point(self.trainCurve, self.train.n)
         self.trainCurve.setData(self.train.x, self._shown_y(self.train.y))
         for curve, series, losses in ((self.valCurve, self.val, True), (self.accCurve, self.acc, False)):
             if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
@@ -293,18 +321,14 @@ class LossPanel(QWidget):
         if not losses.size:
             return
         last = max(series.x[-1] for series in (self.train, self.val) if series.n)
-        frame = loss_frame(last, float(losses.min()), float(losses.max()), self.logCheck.isChecked())
-        if frame != self._framed:
-            self._framed = frame
-            x0, x1, y0, y1 = frame
-            self._frame.setData([x0, x1], [y0, y1])
+        self._frame.fit(last, float(losses.min()), float(losses.max()), self.logCheck.isChecked())
 
     def clear(self) -> None:
         for series in (self.train, self.val, self.acc):
             series.clear()
-        for curve in (self.trainCurve, self.valCurve, self.accCurve, self._frame):
+        for curve in (self.trainCurve, self.valCurve, self.accCurve):
             curve.setData([], [])
-        self._framed = None
+        self._frame.clear()
         self._dirty = False
         for marker in self.markers.values():
             self.lossPlot.getPlotItem().removeItem(marker)
@@ -500,10 +524,3 @@ class LossPanel(QWidget):
 def text_colour(pen: QPen) -> str:
     """A curve's colour for text on the window: lighter on a dark one (the train curve's blue reads at 2.9:1 there)."""
     return (pen.color().lighter(160) if theme.is_dark() else pen.color()).name()
-
-
-def _unbounded(plot: pg.PlotItem, **style: object) -> pg.PlotDataItem:
-    """A curve that auto-range ignores (the panel's frame stands for it)."""
-    curve = pg.PlotDataItem(**style)
-    plot.addItem(curve, ignoreBounds=True)
-    return curve

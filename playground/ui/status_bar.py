@@ -36,8 +36,8 @@ class HeadlineStatusBar(QStatusBar):
         """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
         the tooltip; a message with no such break (or whose head is still too long) loses its middle instead."""
         metrics, room = self.fontMetrics(), self.room()
-        if metrics.horizontalAdvance(message) <= room:
-            return message
+        if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
+            return message  # (a hidden bar has no width yet to cut to)
         cuts = [i for i in (message.find(": "), message.find(" (")) if i > 0]
         if cuts:
             head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")

@@ -152,6 +152,13 @@ class TrainingWorker(QThread):
             self._steps_left = 0
             self._cond.notify_all()
 
+    def pause_at(self, step: int) -> None:
+        """Pause once `step` is reached: the steps up to it, the one under way included, are still taken."""
+        with self._cond:
+            self._playing = False
+            self._steps_left = max(0, step - self.step)
+            self._cond.notify_all()
+
     def step_once(self) -> None:
         with self._cond:
             self._playing = False
@@ -287,10 +294,10 @@ class TrainingWorker(QThread):
                 self.done = True
                 continue
             if isinstance(event, MetricsEvent):
-                self.step = event.step
                 self.fills_cores = self.session.fills_cores()
                 self._report_device()
-                with self._cond:
+                with self._cond:  # the step and the steps left change together: pause_at reads both
+                    self.step = event.step
                     if self._steps_left:
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
