@@ -202,6 +202,18 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
     assert panel.hover.text().startswith("layer 1 · head 2 · query '⏎' (#4) → key 'b' (#1)")
 
 
+@pytest.mark.parametrize(("step", "prediction", "explained"), [(0, "ab de", True), (10, "ab de", False),
+                                                               (0, "bcdea", False)])
+def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, prediction, explained):
+    """QA: at step 0 the decoder's "prediction" was the input itself, which reads like knowledge; it is the output
+    layer being the embedding matrix (tied), where each token's embedding matches itself best."""
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
+    base = snapshot()
+    panel.set_snapshot(AttentionSnapshot(step, base.weights, list("ab␣de"), prediction=prediction))
+    full = panel.detail.prediction.toolTip() or panel.detail.prediction.text()
+    assert prediction.replace(" ", "␣") in full and ("tied embedding" in full) == explained
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

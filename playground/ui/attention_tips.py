@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from playground.viz.canvas import show_token
+
+# An untrained decoder's "prediction" is its input, which reads like knowledge: it is the tied embeddings.
+COPIED_INPUT = "= its input: untrained, the output layer is the tied embedding matrix, and each token matches itself"
+
+
+def copies_input(step: int, labels: Sequence[str], prediction: str) -> bool:
+    """Whether an untrained model's output at each position is its own input token, as tied embeddings make it
+    (compared without spaces: labels show a space as ␣, and a word-level decode puts spaces between words)."""
+    def bare(text: str) -> str:
+        return "".join(show_token(text).replace("␣", " ").split())
+
+    return step == 0 and bool(prediction) and bare(prediction) == bare("".join(labels))
+
 INSIDE: dict[str, str] = {
     "tab": (
         "<b>Inside attention</b>: every step of self-attention for your own input, read from the model "

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from playground.core.lessons import STAGES
 from playground.ui import theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
-from playground.ui.attention_tips import INSIDE
+from playground.ui.attention_tips import COPIED_INPUT, INSIDE, copies_input
 from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
@@ -767,8 +767,10 @@ class InsideAttentionPanel(QWidget):
         where = f"“{_escape(result.text)}”" if result.text else "the probe input"
         labels = result.snapshot.labels
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
-        prediction = f" · prediction: <b>{_escape(result.snapshot.prediction[:80])}</b>" \
-            if result.snapshot.prediction else ""
+        snap = result.snapshot
+        prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
+        if copies_input(result.step, labels, snap.prediction):
+            prediction += f" {COPIED_INPUT}"
         self.status.setText(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
                             f"<tt>{_escape(shown)}</tt>{prediction}")
         if result.steps_rgb is not None:
