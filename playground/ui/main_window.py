@@ -73,6 +73,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
+LEAD_CHARS = 160  # an opened preset's message: about two lines of the settings panel
 STATUS_MS = 8000  # how long a passing message stays in the status bar
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
@@ -531,11 +532,10 @@ class MainWindow(QMainWindow):
         if not builtin:
             add_recent(self.settings, path)
         self.load_spec(spec, None if builtin else Path(path))
-        # The description's first sentence: whole, bert-pronoun's 12 lines squeezed the settings into a scroll box.
         description = spec.description or spec.name
-        lead = re.split(r"(?<=[.?!])\s+", description, maxsplit=1)
-        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{Path(path).name}: {lead[0]}"
-                                 + (" (more on hover)" if len(lead) > 1 else ""), "info", description)
+        lead = _lead(description)
+        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{Path(path).name}: {lead}"
+                                 + (" (more on hover)" if lead != description else ""), "info", description)
         return True
 
     def save(self) -> bool:
@@ -1009,6 +1009,15 @@ class MainWindow(QMainWindow):
             self._close_compare()
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
+
+
+def _lead(description: str) -> str:
+    """A description's first sentence, cut at a word within LEAD_CHARS: whole, bert-pronoun's 12 lines squeezed the
+    settings into a scroll box, and a lesson's first sentence alone took 5."""
+    lead = re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0]
+    if len(lead) <= LEAD_CHARS:
+        return lead
+    return lead[:lead.rfind(" ", 0, LEAD_CHARS)].rstrip(",;:") + "…"
 
 
 def _normal_font() -> QFont:
