@@ -239,6 +239,23 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     assert targets["png"].read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_hidden_loss_plot_exports_a_figure_of_a_readable_size(window, qtbot, tmp_path, monkeypatch):
+    """QA: in a lesson step that hides the loss plot, Export wrote a 1872 x 4 px picture."""
+    from PySide6.QtGui import QImage
+
+    window.step_once()
+    qtbot.waitUntil(lambda: window.loss.train.n == 1, timeout=WAIT_MS)
+    window.loss.hide()
+    item = window.lossPlot.getPlotItem()
+    item.setGeometry(0, 0, 1872, 4)  # what the hidden plot kept (its minimum height, here)
+    kept = item.geometry()
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
+    window.runTools.actions["exportLossPngAction"].trigger()
+    image = QImage(str(tmp_path / "loss.png"))
+    assert image.width() >= 1600 and image.height() >= 900
+    assert item.geometry() == kept and kept.height() < 100  # the window's own layout, as it was
+
+
 def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_path):
     preset = tmp_path / "my preset.json"
     spec = make_spec(TINY_SENTIMENT)

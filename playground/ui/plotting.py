@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
@@ -33,6 +33,7 @@ Colours = tuple[QColor, QColor]  # (background, foreground)
 KEEP_COLOUR = 0x504C  # QGraphicsItem.data key: a text whose colour is chosen against what lies under it
 THEMED_LINE = 0x504D  # QGraphicsItem.data key: a line drawn with `marker_pen`
 MARKER_ALPHA = 0.6  # the foreground this faded reads at 4.3:1 on light and 5.9:1 on dark (a fixed #555: 2.3:1 on dark)
+EXPORT_SIZE = (960, 540)  # an exported plot's layout where the screen shows it smaller than half this (PNG: twice it)
 
 
 def _applied() -> Colours:
@@ -103,6 +104,21 @@ def on_paper(item: pg.GraphicsItem) -> Iterator[None]:
         yield
     finally:
         recolour(view, paper, now)
+
+@contextmanager
+def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
+    """`item` laid out at EXPORT_SIZE while it is exported where it is smaller on screen: a lesson step that hides
+    the loss plot left it 1872 x 4 px, and the exported picture with it."""
+    shown = item.geometry()
+    small = shown.width() < EXPORT_SIZE[0] / 2 or shown.height() < EXPORT_SIZE[1] / 2
+    if small:
+        item.setGeometry(QRectF(0, 0, *EXPORT_SIZE))
+    try:
+        yield
+    finally:
+        if small:
+            item.setGeometry(shown)
+
 
 AXES = ("left", "bottom", "right", "top")
 

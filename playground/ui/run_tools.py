@@ -26,7 +26,7 @@ from playground.training.runs import (
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path
-from playground.ui.plotting import on_paper
+from playground.ui.plotting import export_sized, on_paper
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
@@ -103,7 +103,7 @@ def export_plot(plot_item: Any, path: Path) -> Path:
     from pyqtgraph import exporters
 
     path = Path(path)
-    with on_paper(plot_item):  # white with dark axes in a dark theme too
+    with on_paper(plot_item), export_sized(plot_item):  # white with dark axes in a dark theme too; a figure's size
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
         else:
