@@ -214,6 +214,25 @@ def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, pre
     assert prediction.replace(" ", "␣") in full and ("tied embedding" in full) == explained
 
 
+def test_the_accuracy_plot_shows_the_loss_plots_steps_with_room_for_the_last_label(qtbot):
+    """QA: the narrow accuracy plot's step ticks ended at 8 with its point at 10 (setXLink lined the side-by-side
+    views up by screen position; and with a grid, pyqtgraph drops a label reaching past the axis' end)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from playground.ui.plotting import sized_font
+
+    panel = shown(qtbot, LossPanel(), 900, 300)
+    panel.add_metrics([metrics(i, 4 / (1 + 0.05 * i), *((4.0, min(1.0, i / 8)) if i % 2 == 0 else ())) for i in
+                       range(1, 11)])
+    panel.redraw()
+    steps, view = panel.lossPlot.getPlotItem().vb, panel.accuracyPlot.getPlotItem().vb
+    qtbot.waitUntil(lambda: steps.viewRange()[0][1] >= 10, timeout=2000)
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] == steps.viewRange()[0][0], timeout=2000)
+    first, last = view.viewRange()[0]
+    room_px = (last - 10) * view.width() / (last - first)  # right of the tick at 10, the frame's end
+    assert room_px >= QFontMetrics(sized_font()).horizontalAdvance("10") / 2
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

@@ -226,7 +226,7 @@ class LossPanel(QWidget):
         acc.setLabel("bottom", "step")
         acc.showGrid(x=True, y=True, alpha=0.25)
         acc.vb.sigResized.connect(self._fit_accuracy_range)
-        acc.setXLink(plot)
+        plot.vb.sigXRangeChanged.connect(self._fit_accuracy_range)  # (no setXLink: see _fit_accuracy_range)
         acc.setMouseEnabled(y=False)
         self.accCurve = unbounded_curve(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
                                    symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
@@ -444,11 +444,17 @@ class LossPanel(QWidget):
 
     def _fit_accuracy_range(self) -> None:
         """0 to 1 with half a tick label of room at either end: with a grid, pyqtgraph drops a label reaching past
-        the axis' ends (at 1280x720 "0" and "1.0" were missing, and points at 1.0 sat on the top border)."""
+        the axis' ends (at 1280x720 "0" and "1.0" were missing, and points at 1.0 sat on the top border). The steps
+        are the loss plot's, with half a label of room at the right for the same reason (its ticks ended at 8 with
+        a point at 10). Not setXLink: it lines views up by screen position, and side by side it shifted the range."""
         view = self.accuracyPlot.getPlotItem().vb
-        room = QFontMetrics(sized_font()).height() / 2
+        metrics = QFontMetrics(sized_font())
+        room = metrics.height() / 2
         # padding is a fraction of the range, added at both ends of the height's 1 + 2 * padding
         view.setYRange(0, 1, padding=min(room / max(view.height() - 2 * room, 1.0), MAX_ACC_PADDING))
+        first, last = self.lossPlot.getPlotItem().vb.viewRange()[0]
+        half_label = metrics.horizontalAdvance("0,000") / 2
+        view.setXRange(first, last + (last - first) * half_label / max(view.width() - half_label, 1.0), padding=0)
 
     def key(self) -> str:
         """The legend's names, and the accuracy's when shown, in their curves' colours."""
