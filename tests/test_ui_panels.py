@@ -211,7 +211,7 @@ def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, pre
     base = snapshot()
     panel.set_snapshot(AttentionSnapshot(step, base.weights, list("ab␣de"), prediction=prediction))
     full = panel.detail.prediction.toolTip() or panel.detail.prediction.text()
-    assert prediction.replace(" ", "␣") in full and ("tied embedding" in full) == explained
+    assert prediction.replace(" ", "␣") in full and ("tied weights" in full) == explained
 
 
 def test_the_accuracy_plot_shows_the_loss_plots_steps_with_room_for_the_last_label(qtbot):

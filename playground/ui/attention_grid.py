@@ -16,7 +16,7 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from playground.training.events import AttentionSnapshot
-from playground.ui.attention_tips import COPIED_INPUT, copies_input
+from playground.ui.attention_tips import COPIED_WHY, copies_input
 
 # (plotting also applies row-major images and the background of the look)
 from playground.ui.plotting import follow_font, heatmap_plot, point_size, sized_font, style_axes
@@ -335,7 +335,7 @@ class HeadDetail(QWidget):
         elif snap.image is not None or len(snap.prediction) != T:
             self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
         else:
-            copied = f" {COPIED_INPUT}" if copies_input(snap.step, snap.labels, snap.prediction) else ""
+            copied = f" {COPIED_WHY}" if copies_input(snap.step, snap.labels, snap.prediction) else ""
             self.prediction.set_full_text(f"Model's output at each position: {show_token(snap.prediction)}{copied}")
 
     def _frame_all(self) -> None:

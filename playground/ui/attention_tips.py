@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from playground.viz.canvas import show_token
 
 # An untrained decoder's "prediction" is its input, which reads like knowledge: it is the tied embeddings.
-COPIED_INPUT = "= its input: untrained, the output layer is the tied embedding matrix, and each token matches itself"
+COPIED_INPUT = "(= its input: untrained, tied embeddings; hover)"
+COPIED_WHY = ("Untrained, the model puts out its own input: the output layer is the token embedding matrix (tied "
+              "weights), and each token's embedding matches itself best. Training teaches it the next token.")
 
 
 def copies_input(step: int, labels: Sequence[str], prediction: str) -> bool:

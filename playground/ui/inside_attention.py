@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from playground.core.lessons import STAGES
 from playground.ui import theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
-from playground.ui.attention_tips import COPIED_INPUT, INSIDE, copies_input
+from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
 from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
@@ -769,8 +769,9 @@ class InsideAttentionPanel(QWidget):
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
         prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
-        if copies_input(result.step, labels, snap.prediction):
-            prediction += f" {COPIED_INPUT}"
+        copied = copies_input(result.step, labels, snap.prediction)
+        prediction += f" {COPIED_INPUT}" if copied else ""
+        self.status.setToolTip(COPIED_WHY if copied else "")
         self.status.setText(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
                             f"<tt>{_escape(shown)}</tt>{prediction}")
         if result.steps_rgb is not None:
