@@ -233,6 +233,30 @@ def test_the_accuracy_plot_shows_the_loss_plots_steps_with_room_for_the_last_lab
     assert room_px >= QFontMetrics(sized_font()).horizontalAdvance("10") / 2
 
 
+def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
+    """QA: hovering the curve to read a step's values brought up the loss tooltip over the curve being read."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    panel = shown(qtbot, LossPanel(), 900, 300)
+    panel.add_metrics([metrics(i, 4 / (1 + 0.05 * i)) for i in range(1, 30)])
+    panel.redraw()
+    viewport, at = panel.lossPlot.viewport(), QPoint(300, 100)
+
+    def hover_long() -> None:
+        QToolTip.hideText()
+        qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
+        QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
+
+    hover_long()
+    assert QToolTip.isVisible() and "cross-entropy" in QToolTip.text()  # on the plot, not reading: it teaches
+    panel.show_readout(12)
+    hover_long()
+    assert not QToolTip.isVisible() and "step 12" in panel.readout.text()
+    panel.hide_readout()
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

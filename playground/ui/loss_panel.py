@@ -524,6 +524,8 @@ class LossPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Leave:
             self.hide_readout()
+        if event.type() == QEvent.Type.ToolTip and self._reading:
+            return True  # reading a step's values: the plot's teaching tooltip would cover the curve read
         return super().eventFilter(watched, event)
 
 
