@@ -264,6 +264,13 @@ def test_opening_a_preset_with_unusual_values_restores_them(window, tmp_path):
     assert values["train.batch_size"] == 24 and values["train.max_steps"] == 777
 
 
+def test_a_first_sentence_without_a_space_is_cut_too():
+    from playground.ui.main_window import LEAD_CHARS, _lead
+
+    address = "https://example.org/" + "a" * 300
+    assert _lead(address) == address[:LEAD_CHARS] + "…"  # it kept all but the last character
+
+
 def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):
     """bert-pronoun's whole description took 12 lines of the left panel and pushed the settings into a scroll box."""
     from playground.core.presets import load_preset

@@ -227,7 +227,7 @@ class LossPanel(QWidget):
         acc.showGrid(x=True, y=True, alpha=0.25)
         acc.vb.sigResized.connect(self._fit_accuracy_range)
         plot.vb.sigXRangeChanged.connect(self._fit_accuracy_range)  # (no setXLink: see _fit_accuracy_range)
-        acc.setMouseEnabled(y=False)
+        acc.setMouseEnabled(x=False, y=False)  # its steps follow the loss plot's (zoom and pan there)
         self.accCurve = unbounded_curve(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
                                    symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
         self.accuracyPlot.setVisible(False)

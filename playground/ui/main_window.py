@@ -895,13 +895,14 @@ class MainWindow(QMainWindow):
         """The user's zoom: Qt widens the window to the larger fonts' minimum but never narrows it back, so once the
         layout has settled the window is fitted to the screen again (it stayed 1494 px wide on a 1280 px projector)."""
         self.set_zoom(scale)
-        QTimer.singleShot(0, self._fit_to_screen)
-        message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
+        QTimer.singleShot(0, self, self._fit_to_screen)
         screen = self.screen()
+        free = screen.availableGeometry().width() if screen is not None else 0
         needed = self.minimumSizeHint().width()
-        if screen is not None and needed > screen.availableGeometry().width():
-            message += (f": the window needs {needed} px at this size, wider than this screen's "
-                        f"{screen.availableGeometry().width()} px. Zoom out (Ctrl+-) to see all of it.")
+        if free and needed > free:  # said first: a cut message keeps its head
+            message = f"Zoom {self.zoom:.0%} is wider than this {free}-px screen: Ctrl+- zooms out (needs {needed} px)"
+        else:
+            message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
 
     def zoom_by(self, steps: int) -> None:
@@ -1017,7 +1018,8 @@ def _lead(description: str) -> str:
     lead = re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0]
     if len(lead) <= LEAD_CHARS:
         return lead
-    return lead[:lead.rfind(" ", 0, LEAD_CHARS)].rstrip(",;:") + "…"
+    cut = lead.rfind(" ", 0, LEAD_CHARS)
+    return lead[:cut if cut > 0 else LEAD_CHARS].rstrip(",;:") + "…"  # (no space: a long word or address)
 
 
 def _normal_font() -> QFont:
