@@ -242,19 +242,22 @@ def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
     panel = shown(qtbot, LossPanel(), 900, 300)
     panel.add_metrics([metrics(i, 4 / (1 + 0.05 * i)) for i in range(1, 30)])
     panel.redraw()
-    viewport, at = panel.lossPlot.viewport(), QPoint(300, 100)
+    viewport, curves, axis = panel.lossPlot.viewport(), QPoint(300, 100), QPoint(8, 100)
 
-    def hover_long() -> None:
+    def hover_long(at: QPoint) -> None:
         QToolTip.hideText()
         qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
         QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
 
-    hover_long()
+    hover_long(curves)
     assert QToolTip.isVisible() and "cross-entropy" in QToolTip.text()  # on the plot, not reading: it teaches
-    panel.show_readout(12)
-    hover_long()
-    assert not QToolTip.isVisible() and "step 12" in panel.readout.text()
-    panel.hide_readout()
+    qtbot.mouseMove(viewport, curves)  # the pointer reads the step under it
+    qtbot.waitUntil(lambda: panel.readout.text().startswith("<b>step"), timeout=2000)
+    hover_long(curves)
+    assert not QToolTip.isVisible()
+    hover_long(axis)  # on the loss axis, while reading: the axis explains itself
+    assert QToolTip.isVisible() and "cross-entropy" in QToolTip.text()
+    QToolTip.hideText()
 
 
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):

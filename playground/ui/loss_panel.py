@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -524,9 +524,15 @@ class LossPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Leave:
             self.hide_readout()
-        if event.type() == QEvent.Type.ToolTip and self._reading:
-            return True  # reading a step's values: the plot's teaching tooltip would cover the curve read
+        if event.type() == QEvent.Type.ToolTip and self._reading and self._over_curves(watched, event.globalPos()):
+            return True  # reading a step's values: the teaching tooltip (still on the axes) would cover the curve read
         return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _over_curves(widget: pg.PlotWidget, at: QPoint) -> bool:
+        """Whether the global point `at` is over the plot's curves (its view box), not its axes or legend."""
+        scene = widget.mapToScene(widget.viewport().mapFromGlobal(at))
+        return widget.getPlotItem().vb.sceneBoundingRect().contains(scene)
 
 
 def text_colour(pen: QPen) -> str:
