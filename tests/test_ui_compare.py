@@ -1,9 +1,11 @@
 """Compare A/B in the window (issue 24): the action opens B as a copy of A, a changed B trains beside A, live."""
 
+import re
 import threading
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSlider
 
 from playground.core.spec import make_spec
@@ -121,15 +123,24 @@ def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
     window = open_window(TINY.updated({"train.max_steps": 500}))
     window.compareAction.trigger()
     compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
     compare.findChild(QSlider, "layersSlider").setValue(2)
     compare.playButton.click()
     qtbot.waitUntil(lambda: compare.workers and compare.workers[0].step - compare.workers[1].step >= 3,
                     timeout=60_000)
-    compare.pause()
+    qtbot.keyClick(compare, Qt.Key.Key_Space)  # pause
     a, b = compare.workers
-    qtbot.waitUntil(lambda: not a.stepping and not b.stepping and a.step == b.step, timeout=30_000)
-    qtbot.wait(300)  # nothing more comes
-    assert a.step == b.step and not a.playing and not b.playing
+
+    def shown_steps() -> list[str]:  # "A: step 12 / 500   B: step 12 / 500"
+        return re.findall(r"step ([\d,]+)", compare.stepLabel.text())
+
+    qtbot.waitUntil(lambda: a.idle and b.idle and not a.stepping and not b.stepping and a.step == b.step,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: len(set(shown_steps())) == 1, timeout=5_000)
+    qtbot.wait(500)  # nothing more comes
+    assert len(set(shown_steps())) == 1 and a.step == b.step and not a.playing and not b.playing
+    assert compare.curves[0].getData()[0][-1] == compare.curves[1].getData()[0][-1] == a.step  # the curves end together
     compare.close()
 
 
@@ -137,8 +148,6 @@ def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
 def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_window, qtbot):
     """The grids' hint says "Press Play (Space) or Step (→)", but no key did anything here, and neither Escape
     nor Ctrl+W closed the window. Its empty plot showed made-up steps 0.1 to 0.9."""
-    from PySide6.QtCore import Qt
-
     window = open_window(TINY.updated({"train.max_steps": 50}))
     window.compareAction.trigger()
     compare = window.compareWindow

@@ -117,6 +117,7 @@ class CompareWindow(QMainWindow):
         self.start: PairStart | None = None
         self.series = [(Series(), Series()) for _ in SIDES]  # (training, validation) losses per side
         self._playing = False
+        self._levelling = False  # paused: the side behind is still to catch up
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
 
         self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
@@ -268,17 +269,29 @@ class CompareWindow(QMainWindow):
         return self.workers
 
     def play(self) -> None:
+        self._levelling = False
         for worker in self._ensure_workers():
             worker.play()
         self._show_playing(True)
 
     def pause(self) -> None:
-        """Both pause at the same step, one past the side ahead (whose step under way ends it): the side behind
-        catches up, so the two curves end together (they paused 62 and 60)."""
-        level = max((w.step for w in self.workers), default=0) + 1
+        """Both pause; then the side behind catches up (see `_level`)."""
         for worker in self.workers:
-            worker.pause_at(min(level, worker.spec.train.max_steps))
+            worker.pause()
+        self._levelling = bool(self.workers)
         self._show_playing(False)
+
+    def _level(self) -> None:
+        """After a pause, once both are idle (a step under way ends where it ends), the side behind takes the steps
+        to the other's, so the two curves end at the same step (they paused at 62 and 60)."""
+        live = [w for w in self.workers if w.isRunning() and not w.done]
+        if any(w.stepping or not w.idle for w in live):
+            return
+        top = max((w.step for w in self.workers), default=0)
+        behind = [w for w in live if w.step < min(top, w.spec.train.max_steps)]
+        for worker in behind:
+            worker.pause_at(top)
+        self._levelling = bool(behind)
 
     def toggle_play(self) -> None:
         self.pause() if self._playing else self.play()
@@ -310,6 +323,7 @@ class CompareWindow(QMainWindow):
         self._stopping += self.workers
         self.workers = []
         self.start = None
+        self._levelling = False
 
     def _show_playing(self, playing: bool) -> None:
         self._playing = playing
@@ -341,6 +355,8 @@ class CompareWindow(QMainWindow):
             self._show_playing(False)
         elif self._playing:
             self._keep_in_step()
+        elif self._levelling:
+            self._level()
         self.stepLabel.setText("   ".join(f"{side}: step {w.step:,} / {w.spec.train.max_steps:,}"
                                           for side, w in zip(SIDES, self.workers)))
 

@@ -128,6 +128,7 @@ class TrainingWorker(QThread):
         self._cond = threading.Condition()
         self._playing = False
         self._steps_left = 0  # single steps asked for while paused
+        self._in_step = False  # between asking the run for its next event and waiting again: a step may be under way
         self._stop = False
         self._save_on_stop = True
         self._changes: deque[tuple[str, Any]] = deque()  # (setting, value) asked for, not applied yet
@@ -153,7 +154,7 @@ class TrainingWorker(QThread):
             self._cond.notify_all()
 
     def pause_at(self, step: int) -> None:
-        """Pause once `step` is reached: the steps up to it, the one under way included, are still taken."""
+        """Take the steps up to `step`, then pause (asked while `idle`: a step under way would count too)."""
         with self._cond:
             self._playing = False
             self._steps_left = max(0, step - self.step)
@@ -244,6 +245,11 @@ class TrainingWorker(QThread):
         return self._playing
 
     @property
+    def idle(self) -> bool:
+        """Waiting for work, no step under way: its `step` stays as it is until it is asked for more."""
+        return not self._in_step
+
+    @property
     def stepping(self) -> bool:
         """Single steps asked for (Step pressed several times, or a lesson training to its step) still to take."""
         return self._steps_left > 0
@@ -329,12 +335,14 @@ class TrainingWorker(QThread):
             self._snapshot_step = self.session.step
             self.buffer.put(self.session.snapshot())
             self.flush_logs()
+        self._in_step = False
         while True:
             if self._changes:  # a deque's length: no lock taken at every step
                 self._apply_changes()
             self._serve_jobs()
             with self._cond:
                 if self._stop or (not self.done and (self._playing or self._steps_left)):
+                    self._in_step = not self._stop
                     return not self._stop
                 if not self._jobs:
                     self._cond.wait(0.5)
