@@ -323,6 +323,34 @@ def test_every_long_message_fits_left_of_the_device_label_and_says_all_on_hover(
     assert shown.startswith(message[:8].capitalize()) and ("(hover for more)" in shown or "…" in shown)
 
 
+def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtbot):
+    """A message given before the window was shown stayed whole, and ran into the device label once shown; so did
+    one fitted before the device label's text grew (review)."""
+    from playground.ui.main_window import MainWindow
+
+    window = MainWindow(make_spec(TINY))
+    qtbot.addWidget(window)
+    bar = window.statusBar()
+    message = "Saved the loss plot to " + "/home/student/Documents/lecture" * 6 + "/loss.png"
+    bar.showMessage(message, 60_000)
+    assert bar.currentMessage() == message  # hidden: no width to cut to yet
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: bar.currentMessage() != message, timeout=5000)
+    assert bar.toolTip() == message
+
+    def fits() -> bool:
+        return bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < bar.width() - window.deviceLabel.width()
+
+    short = "Saved the loss plot to /home/student/Documents/lecture/loss-plot-after-step-2000.png and more text"
+    bar.showMessage(short, 60_000)
+    assert bar.currentMessage() == short and fits()
+    window.deviceLabel.setText("Device: " + "a much longer description of the device " * 3)
+    qtbot.waitUntil(lambda: bar.currentMessage() != short and fits(), timeout=5000)
+    assert bar.toolTip() == short
+
+
 @pytest.mark.slow
 def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
     """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over

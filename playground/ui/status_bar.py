@@ -4,28 +4,40 @@ label at 1280x720."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 
 class HeadlineStatusBar(QStatusBar):
-    """Every message shown from Python goes through `showMessage` here; Qt's own (menu status tips) are short."""
+    """Every message shown from Python goes through `showMessage` here; Qt's own (menu status tips) are short. The
+    message is fitted again when the room changes: the bar shown or resized, or the device label's text grown."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._permanent: list[QWidget] = []
+        self._full = ""  # the message as given
+        self._deadline: float | None = None  # when it goes (monotonic seconds; None: it stays)
         self._headline = ""  # the message shown cut short, whose whole text is the tooltip
         self.messageChanged.connect(self._on_message_changed)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802 (Qt's name)
         self._permanent.append(widget)
+        widget.installEventFilter(self)  # its resizes change the room
         super().addPermanentWidget(widget, stretch)
 
     def showMessage(self, message: str, timeout: int = 0) -> None:  # noqa: N802 (Qt's name)
-        shown = self.headline(message)
-        self._headline = shown if shown != message else ""
-        self.setToolTip(message if self._headline else "")
-        super().showMessage(shown, timeout)
+        self._full = message
+        self._deadline = time.monotonic() + timeout / 1000 if timeout else None
+        self._show(timeout)
+
+    def refit(self) -> None:
+        """The message shown again for the room there is now, for the time it had left."""
+        if not self._full or not self.currentMessage() or self.headline(self._full) == self.currentMessage():
+            return
+        self._show(0 if self._deadline is None else max(1, round((self._deadline - time.monotonic()) * 1000)))
 
     def room(self) -> int:
         """The width a message has: the bar's, less its permanent widgets and a margin."""
@@ -37,7 +49,7 @@ class HeadlineStatusBar(QStatusBar):
         the tooltip; a message with no such break (or whose head is still too long) loses its middle instead."""
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
-            return message  # (a hidden bar has no width yet to cut to)
+            return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
         cuts = [i for i in (message.find(": "), message.find(" (")) if i > 0]
         if cuts:
             head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")
@@ -46,8 +58,27 @@ class HeadlineStatusBar(QStatusBar):
                 return head
         return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
 
+    def _show(self, timeout: int) -> None:
+        shown = self.headline(self._full)
+        self._headline = shown if shown != self._full else ""
+        self.setToolTip(self._full if self._headline else "")
+        super().showMessage(shown, timeout)
+
     def _on_message_changed(self, text: str) -> None:
-        """Any other message (or none) ends the cut one: its tooltip goes with it."""
-        if text != self._headline:
-            self._headline = ""
+        """Any other message (or none) ends this one: its tooltip goes with it."""
+        if text not in (self._headline, self._full):
+            self._full = self._headline = ""
             self.setToolTip("")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.refit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.refit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize:
+            self.refit()
+        return super().eventFilter(watched, event)
