@@ -260,6 +260,21 @@ def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
     QToolTip.hideText()
 
 
+def test_inside_attention_says_why_an_untrained_model_copies_its_input_and_forgets_it_after(qtbot):
+    from playground.ui.attention_jobs import InsideResult, JobFailed
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    panel = InsideAttentionPanel(lambda: None)
+    qtbot.addWidget(panel)
+    base = snapshot()
+    copying = AttentionSnapshot(0, base.weights, list("ab␣de"), prediction="ab de")
+    panel.show_result(InsideResult(token=1, step=0, text="ab de", layer=0, head=0, snapshot=copying))
+    assert "(= its input: untrained, tied embeddings; hover)" in panel.status.text()
+    assert "tied weights" in panel.status.toolTip()
+    panel._on_answer(JobFailed(token=2, message="no such word"))  # another status: not its reason
+    assert "Could not show" in panel.status.text() and panel.status.toolTip() == ""
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

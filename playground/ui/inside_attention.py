@@ -674,7 +674,7 @@ class InsideAttentionPanel(QWidget):
         self.roles.clear()
         self.headView.clear()
         self.embeddings.clear()
-        self.status.setText("")
+        self._show_status("")
 
     # ----- input --------------------------------------------------------------------------------
     def set_input(self, text: str) -> None:
@@ -731,7 +731,7 @@ class InsideAttentionPanel(QWidget):
         worker = self._worker()
         if worker is None:
             if self.result is None:
-                self.status.setText("")
+                self._show_status("")
             return
         live = self._stale and now - self._last_sent >= LIVE_REFRESH_S
         if not (self._want or live):
@@ -755,10 +755,15 @@ class InsideAttentionPanel(QWidget):
         if self.result is not None and answer.token < self.result.token:
             return  # an older request finished late
         if isinstance(answer, JobFailed):
-            self.status.setText(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
-                                f"{_escape(answer.message)}</span>")
+            self._show_status(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
+                              f"{_escape(answer.message)}</span>")
             return
         self.show_result(answer)
+
+    def _show_status(self, text: str, tip: str = "") -> None:
+        """The line saying what the views show, and its tooltip (none but for this text's own)."""
+        self.status.setText(text)
+        self.status.setToolTip(tip)
 
     def show_result(self, result: InsideResult) -> None:
         self.result = result
@@ -771,9 +776,8 @@ class InsideAttentionPanel(QWidget):
         prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
         copied = copies_input(result.step, labels, snap.prediction)
         prediction += f" {COPIED_INPUT}" if copied else ""
-        self.status.setToolTip(COPIED_WHY if copied else "")
-        self.status.setText(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
-                            f"<tt>{_escape(shown)}</tt>{prediction}")
+        self._show_status(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
+                          f"<tt>{_escape(shown)}</tt>{prediction}", COPIED_WHY if copied else "")
         if result.steps_rgb is not None:
             s = result.steps
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb,

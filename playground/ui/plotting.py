@@ -107,12 +107,16 @@ def on_paper(item: pg.GraphicsItem) -> Iterator[None]:
 
 @contextmanager
 def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
-    """`item` laid out at EXPORT_SIZE while it is exported where it is smaller on screen: a lesson step that hides
-    the loss plot left it 1872 x 4 px, and the exported picture with it."""
+    """`item` laid out larger while it is exported where the screen shows it smaller than half of EXPORT_SIZE: its
+    own shape scaled up to fit EXPORT_SIZE (a small heatmap stays square), or EXPORT_SIZE itself where that shape
+    is no figure's (a lesson step that hides the loss plot left it 1872 x 4 px, and the picture with it)."""
     shown = item.geometry()
     small = shown.width() < EXPORT_SIZE[0] / 2 or shown.height() < EXPORT_SIZE[1] / 2
     if small:
-        item.setGeometry(QRectF(0, 0, *EXPORT_SIZE))
+        aspect = shown.width() / max(shown.height(), 1.0)
+        scale = min(EXPORT_SIZE[0] / max(shown.width(), 1.0), EXPORT_SIZE[1] / max(shown.height(), 1.0))
+        size = (shown.width() * scale, shown.height() * scale) if 1 / 3 <= aspect <= 3 else EXPORT_SIZE
+        item.setGeometry(QRectF(0, 0, *size))
     try:
         yield
     finally:
