@@ -149,12 +149,14 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
     try:
         for _ in ZOOM_STEPS:
             window.zoomInAction.trigger()
-        qtbot.waitUntil(lambda: window.width() >= window.minimumSizeHint().width(), timeout=5000)
-        shown = window.statusBar().currentMessage()  # what the bar shows, cut to its room or not
+        # what the bar shows, cut to its room or not, once the new fonts are laid out
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 250%"), timeout=5000)
+        shown = window.statusBar().currentMessage()
         assert window.width() > free and shown.startswith(f"Zoom 250% is wider than this {free}-px screen")
     finally:
         window.zoomResetAction.trigger()  # the application's font, for the tests after this one
-    qtbot.waitUntil(lambda: window.width() <= max(free, window.minimumSizeHint().width()), timeout=5000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
+    assert window.width() <= max(free, window.minimumSizeHint().width())
     message = window.statusBar().currentMessage()
     assert message.startswith("Zoom 100%") and ("wider" in message) == (window.minimumSizeHint().width() > free)
 

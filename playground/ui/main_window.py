@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import (
     QByteArray,
     QCoreApplication,
+    QEvent,
     QEventLoop,
     QIODevice,
     QSaveFile,
@@ -895,12 +896,19 @@ class MainWindow(QMainWindow):
         """The user's zoom: Qt widens the window to the larger fonts' minimum but never narrows it back, so once the
         layout has settled the window is fitted to the screen again (it stayed 1494 px wide on a 1280 px projector)."""
         self.set_zoom(scale)
-        QTimer.singleShot(0, self, self._fit_to_screen)
+        QTimer.singleShot(0, self, self._after_zoom)
+
+    def _after_zoom(self) -> None:
+        """Once the new fonts are laid out (the layouts' requests are posted: read before them, the minimum width
+        was the old zoom's), the window fitted to the screen and the zoom said."""
+        for _ in range(4):  # nested layouts: a child's activation posts its parent's request
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self._fit_to_screen()
         screen = self.screen()
         free = screen.availableGeometry().width() if screen is not None else 0
         needed = self.minimumSizeHint().width()
         if free and needed > free:  # said first: a cut message keeps its head
-            message = f"Zoom {self.zoom:.0%} is wider than this {free}-px screen: Ctrl+- zooms out (needs {needed} px)"
+            message = f"Zoom {self.zoom:.0%} is wider than this {free}-px screen; Ctrl+- zooms out"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
