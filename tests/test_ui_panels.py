@@ -233,6 +233,25 @@ def test_the_accuracy_plot_shows_the_loss_plots_steps_with_room_for_the_last_lab
     assert room_px >= QFontMetrics(sized_font()).horizontalAdvance("10") / 2
 
 
+def test_the_accuracy_plots_step_labels_never_run_together(qtbot):
+    """QA: in presentation mode the narrow accuracy plot's steps read "0 200400600800"."""
+    from PySide6.QtGui import QFontMetrics
+
+    from playground.ui.plotting import sized_font
+
+    panel = shown(qtbot, LossPanel(), 700, 300)
+    panel.add_metrics([metrics(i, 4 / (1 + 0.005 * i), *((4.0, min(1.0, i / 800)) if i % 50 == 0 else ()))
+                       for i in range(1, 801)])
+    panel.redraw()
+    steps, view = panel.lossPlot.getPlotItem().vb, panel.accuracyPlot.getPlotItem().vb
+    qtbot.waitUntil(lambda: steps.viewRange()[0][1] >= 800, timeout=2000)
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] == steps.viewRange()[0][0], timeout=2000)
+    first, last = view.viewRange()[0]
+    axis = panel.accuracyPlot.getPlotItem().getAxis("bottom")
+    (spacing, _offset), = axis.tickSpacing(first, last, view.width())
+    assert spacing * view.width() / (last - first) > QFontMetrics(sized_font()).horizontalAdvance("800")
+
+
 def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
     """QA: hovering the curve to read a step's values brought up the loss tooltip over the curve being read."""
     from PySide6.QtCore import QEvent, QPoint

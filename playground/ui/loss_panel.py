@@ -455,6 +455,12 @@ class LossPanel(QWidget):
         first, last = self.lossPlot.getPlotItem().vb.viewRange()[0]
         half_label = metrics.horizontalAdvance("0,000") / 2
         view.setXRange(first, last + (last - first) * half_label / max(view.width() - half_label, 1.0), padding=0)
+        # Ticks as far apart as the step labels' width needs: in presentation mode pyqtgraph's own ran together
+        # ("0 200400600800") in this narrow plot.
+        label = metrics.horizontalAdvance(f"{max(abs(first), abs(last)):,.0f}") * 1.6
+        count = max(1, int(view.width() // max(label, 1.0)))
+        self.accuracyPlot.getPlotItem().getAxis("bottom").setTickSpacing(
+            levels=[(nice_ceiling(max(last - first, 1.0) / count, (1, 2, 5)), 0.0)])
 
     def key(self) -> str:
         """The legend's names, and the accuracy's when shown, in their curves' colours."""
