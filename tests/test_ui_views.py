@@ -431,6 +431,25 @@ def test_try_it_forgets_an_old_models_answer_and_names_one_step(qtbot):
     assert panel.input.text() == LECTURE_SENTENCES[1] and "step" not in panel.nowTitle.text()
 
 
+def test_try_it_on_a_model_without_the_word_it_says_so_and_names_step_0_untrained(qtbot):
+    """QA: encoder-sentiment's vocabulary has no "it" ([UNK]): Try it said the lecture's sentence "has no 'it'",
+    under a "Before fine-tuning" title for a model trained from scratch."""
+    from playground.ui.try_it import LECTURE_SENTENCES, TryItPanel, TryItResult
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    snap = snapshot(1, 2, ["the", "animal", "[UNK]", "was"])
+    panel.token = 1
+    panel.on_result(TryItResult(1, 80, LECTURE_SENTENCES[1], [("positive", 0.6), ("negative", 0.4)], snap,
+                                snap.weights, None))
+    assert "vocabulary has no 'it'" in panel.beforeImage.text() and "Untrained" in panel.beforeTitle.text()
+    panel.token = 2
+    panel.on_result(TryItResult(2, 80, "a fine film", [("positive", 0.6), ("negative", 0.4)], snap, snap.weights,
+                                None, pretrained=True))
+    assert "This sentence has no 'it'" in panel.beforeImage.text() and "Before fine-tuning" in panel.beforeTitle.text()
+
+
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):
     from playground.ui.csv_columns import CsvColumnsDialog, count_rows, read_header
 

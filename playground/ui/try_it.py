@@ -9,6 +9,7 @@ step-0 weights (the pretrained model, or the seeded random initialisation), rebu
 from __future__ import annotations
 
 import html
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class TryItResult:
     before: np.ndarray  # (L, H, T, T) the step-0 weights on the same sentence
     query: int | None  # position of "it", None when the sentence has none
     changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
+    pretrained: bool = False  # step 0 is a pretrained model ("before fine-tuning"), not a random one
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class TryItJob:
         query = _word_positions(snapshot.labels, QUERY_WORD)
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before,
-                           query[0] if query else None, changes)
+                           query[0] if query else None, changes, bool(session.spec.model.pretrained))
 
 
 def before_weights(session: Any, batch: Any) -> np.ndarray:
@@ -481,8 +483,12 @@ class TryItPanel(QWidget):
             return
         # Set before the early return below: a sentence without 'it' once left an older answer's step here.
         self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
+        self.beforeTitle.setText(f"<b>{'Before fine-tuning' if result.pretrained else 'Untrained'}</b> (step 0)")
         if result.query is None:
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
+            if re.search(rf"\b{QUERY_WORD}\b", result.text, re.IGNORECASE):  # typed, but read as an unknown word
+                note = (f"This model's vocabulary has no '{QUERY_WORD}': it reads the word as unknown. A model that "
+                        f"knows it (bert-pronoun) compares where '{QUERY_WORD}' looks.")
             self.beforeImage.clear_image(note)
             self.nowImage.clear_image("")
             return
