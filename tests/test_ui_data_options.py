@@ -121,6 +121,11 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     qtbot.keyClicks(spin, "2")
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert window.spec.data.options["n_symbols"] == 2 and "out of range" not in message(window).text()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "1")  # below the minimum, then Tab: still "intermediate" (1 may become 12), so refused too
+    qtbot.keyClick(spin, Qt.Key.Key_Tab)
+    assert spin.value() == 2 and "Symbols 1 is out of range: type 2 to 36" in message(window).text()
+    spin.setFocus()
     spin.lineEdit().insert("²")  # not a digit int() reads: refused like any letter, and no crash
     spin.lineEdit().insert("--5")
     assert spin.value() == 2

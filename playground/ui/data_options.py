@@ -79,13 +79,16 @@ class RangeSpinBox(QSpinBox):
     def validate(self, text: str, pos: int) -> object:  # Qt override
         result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
+        if state == QValidator.State.Invalid:
+            self._note_out_of_range(text)
+        return result
+
+    def _note_out_of_range(self, text: str) -> None:
+        """Remember the number in `text` if it is one and out of range."""
         typed = text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
         # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception here aborts in Qt
-        if state == QValidator.State.Invalid and re.fullmatch(r"-?[0-9]+", typed.strip()):
-            number = int(typed)
-            if not self.minimum() <= number <= self.maximum():
-                self._refused = number
-        return result
+        if re.fullmatch(r"-?[0-9]+", typed.strip()) and not self.minimum() <= int(typed) <= self.maximum():
+            self._refused = int(typed)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -97,7 +100,10 @@ class RangeSpinBox(QSpinBox):
         super().focusOutEvent(event)
 
     def _put_back_if_refused(self) -> None:
-        """The value before the edit, not what was left of the typed number, is what the edit ends on."""
+        """The value before the edit, not what was left of the typed number, is what the edit ends on. A number
+        below the minimum is still "intermediate" as typed (1 may become 12): ending there refuses it too (Tab put
+        the old value back silently)."""
+        self._note_out_of_range(self.lineEdit().text())
         if self._refused is not None:
             self.setValue(self.value())  # writes the text again (prefix, "auto" and all) without a change
 
