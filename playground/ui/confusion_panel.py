@@ -50,6 +50,7 @@ class ConfusionPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         follow_font(self, self._follow_font)
+        self.plot.setVisible(False)  # until the first matrix
 
     def _follow_font(self) -> None:
         """The counts in the cells at the application's (zoomed) size; heatmap_plot's axes follow it themselves."""
@@ -62,6 +63,7 @@ class ConfusionPanel(QWidget):
         n = counts.shape[0]
         names = [str(c) for c in class_names][:n] + [str(i) for i in range(len(class_names), n)]
         self.matrix, self.class_names, self.step = counts, names, step
+        self.plot.setVisible(True)
         top = max(1, int(counts.max()))
         self.image.setImage(counts.astype(np.float32), autoLevels=False, levels=(0, top))
         self.image.setRect(0, 0, n, n)
@@ -97,7 +99,10 @@ class ConfusionPanel(QWidget):
                            f"({accuracy}).{worst}")
 
     def clear(self) -> None:
+        """No matrix: the plot goes too, with the last model's classes on its axes (vit-digits' 0-9 stayed on
+        vit-shapes)."""
         self.matrix = None
+        self.plot.setVisible(False)
         self.image.clear()
         item = self.plot.getPlotItem()
         for text in self.texts:
