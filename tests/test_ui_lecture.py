@@ -128,9 +128,11 @@ def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, 
 
     normal = QApplication.font().pointSizeF()
     label = window.stepLabel
+    window.config.show_message("Shown before the zoom")  # styled: QA saw it keep its old size
     window.presentAction.trigger()
     assert window.presentAction.isChecked() and QApplication.font().pointSizeF() == pytest.approx(1.3 * normal)
     qtbot.waitUntil(lambda: label.font().pointSizeF() == pytest.approx(1.3 * normal), timeout=5000)
+    assert window.config.messageLabel.font().pointSizeF() == pytest.approx(1.3 * normal)
     window.zoomOutAction.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(1.15 * normal) and not window.presentAction.isChecked()
     window.close()

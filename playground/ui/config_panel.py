@@ -37,6 +37,7 @@ from playground.core.spec import (
     divisors,
 )
 from playground.ui.data_options import DataOptionsForm, option_title
+from playground.ui.plotting import follow_font
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
@@ -110,6 +111,9 @@ class ConfigPanel(QWidget):
 
         self.messageLabel = QLabel(self)
         self.messageLabel.setObjectName("messageLabel")
+        # A widget with a style sheet keeps the font it had when the sheet was set: a message shown at 130 % stayed
+        # large at 100 % (7 lines, the settings pushed into a scroll box), one shown at 100 % small at 200 %.
+        follow_font(self, lambda: self.messageLabel.setFont(self.font()))
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setMinimumHeight(self.fontMetrics().height() * 2 + 10)
