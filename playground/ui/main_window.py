@@ -74,7 +74,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
-LEAD_CHARS = 160  # an opened preset's message: about two lines of the settings panel
+LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
 STATUS_MS = 8000  # how long a passing message stays in the status bar
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
@@ -533,11 +533,16 @@ class MainWindow(QMainWindow):
         if not builtin:
             add_recent(self.settings, path)
         self.load_spec(spec, None if builtin else Path(path))
+        self.say_opened(spec, Path(path), builtin)
+        return True
+
+    def say_opened(self, spec: RunSpec, path: Path, builtin: bool) -> None:
+        """Under the settings: which preset opened and what it shows (its description's lead; all of it on hover)."""
         description = spec.description or spec.name
         lead = _lead(description)
-        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{Path(path).name}: {lead}"
+        name = path.stem if builtin else path.name  # a built-in preset is opened by its name
+        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: {lead}"
                                  + (" (more on hover)" if lead != description else ""), "info", description)
-        return True
 
     def save(self) -> bool:
         if self.preset_path is None:
