@@ -294,6 +294,30 @@ def test_inside_attention_says_why_an_untrained_model_copies_its_input_and_forge
     assert "Could not show" in panel.status.text() and panel.status.toolTip() == ""
 
 
+def test_the_large_heads_tooltip_waits_while_a_weight_is_read(qtbot):
+    """QA: "The selected head, large. Row = the query…" came up over the heatmap whose weight was being read."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
+    panel.set_snapshot(snapshot())
+    plot = panel.detail.plot
+    viewport = plot.viewport()
+    qtbot.waitUntil(lambda: plot.getPlotItem().vb.sceneBoundingRect().width() > 100, timeout=2000)
+    cell = plot.mapFromScene(plot.getPlotItem().vb.sceneBoundingRect().center())
+
+    def hover_long(at: QPoint) -> bool:
+        QToolTip.hideText()
+        qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
+        QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
+        return QToolTip.isVisible() and "selected head" in QToolTip.text()
+
+    assert not hover_long(cell)  # over a weight: the read-out line says it
+    assert hover_long(QPoint(2, 2))  # off the heatmap the tooltip teaches, as before
+    QToolTip.hideText()
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

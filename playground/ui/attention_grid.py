@@ -19,7 +19,14 @@ from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_WHY, copies_input
 
 # (plotting also applies row-major images and the background of the look)
-from playground.ui.plotting import follow_font, heatmap_plot, point_size, sized_font, style_axes
+from playground.ui.plotting import (
+    follow_font,
+    heatmap_plot,
+    hold_tooltip_over_data,
+    point_size,
+    sized_font,
+    style_axes,
+)
 from playground.ui.tooltips import TIPS
 from playground.viz.canvas import show_token
 from playground.viz.colors import VIRIDIS_16, hex_rgb, lookup_table
@@ -301,6 +308,7 @@ class HeadDetail(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.prediction)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
+        hold_tooltip_over_data(self.plot, lambda: self.snapshot is not None)  # the read-out line says the weight
         follow_font(self, self._follow_font)
         self.clear()
 

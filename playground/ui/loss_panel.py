@@ -17,13 +17,21 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
-from playground.ui.plotting import follow_font, marker_pen, point_size, sized_font, style_axes, themed_line
+from playground.ui.plotting import (
+    follow_font,
+    hold_tooltip_over_data,
+    marker_pen,
+    point_size,
+    sized_font,
+    style_axes,
+    themed_line,
+)
 from playground.ui.tooltips import TIPS
 
 # Curves with thousands of points are drawn 1 px wide: Qt's raster engine strokes any wider pen as polygons,
@@ -264,6 +272,7 @@ class LossPanel(QWidget):
                          for w in (self.lossPlot, self.accuracyPlot)]
         for widget in (self.lossPlot, self.accuracyPlot):
             widget.installEventFilter(self)  # the pointer leaving ends the read-out (no move inside says so)
+            hold_tooltip_over_data(widget, lambda: self._reading)
         plot.vb.sigResized.connect(self._place_empty_text)
         follow_font(self, self._follow_font)
         self._empty.setVisible(False)
@@ -530,15 +539,7 @@ class LossPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Leave:
             self.hide_readout()
-        if event.type() == QEvent.Type.ToolTip and self._reading and self._over_curves(watched, event.globalPos()):
-            return True  # reading a step's values: the teaching tooltip (still on the axes) would cover the curve read
         return super().eventFilter(watched, event)
-
-    @staticmethod
-    def _over_curves(widget: pg.PlotWidget, at: QPoint) -> bool:
-        """Whether the global point `at` is over the plot's curves (its view box), not its axes or legend."""
-        scene = widget.mapToScene(widget.viewport().mapFromGlobal(at))
-        return widget.getPlotItem().vb.sceneBoundingRect().contains(scene)
 
 
 def text_colour(pen: QPen) -> str:

@@ -170,6 +170,24 @@ def follow_font(widget: QWidget, callback: Callable[[], None]) -> None:
     callback()
 
 
+class _TooltipHolder(QObject):
+    def __init__(self, plot: pg.PlotWidget, reading: Callable[[], bool]) -> None:
+        super().__init__(plot)
+        self._plot, self._reading = plot, reading
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() != QEvent.Type.ToolTip or not self._reading():
+            return False
+        scene = self._plot.mapToScene(self._plot.viewport().mapFromGlobal(event.globalPos()))
+        return self._plot.getPlotItem().vb.sceneBoundingRect().contains(scene)
+
+
+def hold_tooltip_over_data(plot: pg.PlotWidget, reading: Callable[[], bool]) -> None:
+    """No teaching tooltip over `plot`'s data while `reading()` (the pointer's values are being read out): it covered
+    what was read. On the axes it still shows. (A tooltip event reaches the plot from its viewport.)"""
+    plot.installEventFilter(_TooltipHolder(plot, reading))
+
+
 def style_axes(plot: pg.PlotItem, scale: float = 1.0) -> None:
     """The plot's tick labels and axis titles in the application font (pyqtgraph's axes keep their own)."""
     font = sized_font(scale)
