@@ -183,7 +183,7 @@ def test_resume_on_the_run_that_just_finished_opens_it_finished(open_window, qtb
     assert "at its last step (3, finished)" in message and "press Play" not in message
     assert window.worker.resume_from == folder and window.loss.train.n == 3
     qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)  # it took no step more
-    assert window.worker.step == 3
+    assert window.worker.step == 3 and window.speedLabel.text() == "finished"  # QA: the train bar lost it
 
 
 @pytest.mark.slow

@@ -61,6 +61,7 @@ class Host(Protocol):
     lossPlot: Any
     progressBar: QProgressBar
     stepLabel: QLabel
+    speedLabel: QLabel
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - QMainWindow's
     def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int: ...
@@ -487,6 +488,8 @@ class RunTools:
         if step is not None:
             window.progressBar.setValue(step)
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
+            if step >= spec.train.max_steps:
+                window.speedLabel.setText("finished")  # as the run said when it ended
         return step
 
     def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
