@@ -186,6 +186,22 @@ def test_resume_on_the_run_that_just_finished_opens_it_finished(open_window, qtb
     assert window.worker.step == 3 and window.speedLabel.text() == "finished"  # QA: the train bar lost it
 
 
+def test_resume_on_the_run_that_just_finished_shows_the_settings_it_changed(open_window, qtbot):
+    """Its run.json and changes are read once it has stopped: the learning rate it changed mid-run is shown."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "max_steps": 4}}))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    window.worker.request_change("train.lr", 0.01)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    panel = window.runTools.runs
+    panel.refresh()
+    panel.select_folders([folder])
+    panel.buttons["resume"].click()
+    assert window.spec.train.lr == 0.01 and window.config.slider("train.lr").value() == pytest.approx(0.01)
+
+
 @pytest.mark.slow
 def test_export_model_writes_a_hugging_face_folder(window, qtbot, tmp_path, monkeypatch):
     out = tmp_path / "exported"

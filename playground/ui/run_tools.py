@@ -446,11 +446,10 @@ class RunTools:
         spec = self._run_spec(folder)
         if spec is None:
             return False
-        step = read_run_info(folder).get("step")
-        if not isinstance(step, int):
-            step = self._live_step(folder)
         if not window.maybe_save():
             return False
+        self._stop_own_run(folder)
+        step = read_run_info(folder).get("step")
         if isinstance(step, int):
             spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
         window.load_spec(spec, None)  # stops the current run (its checkpoint is saved)
@@ -463,13 +462,13 @@ class RunTools:
                       f": press Play to continue.")
         return True
 
-    def _live_step(self, folder: Path) -> int | None:
-        """The step of the window's own run in `folder`, whose run.json is written only when it stops (Resume on
-        the run that had just finished said "press Play to continue")."""
+    def _stop_own_run(self, folder: Path) -> None:
+        """Stop the window's own run in `folder` and wait for its save: its run.json gets its step only then (Resume
+        on the run that had just finished said "press Play to continue"), and the settings it changed are all kept."""
         for worker in self.window.workers():
             if worker.run_dir is not None and Path(worker.run_dir) == folder:
-                return worker.step
-        return None
+                worker.stop(save=True)
+                worker.wait()
 
     def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> int | None:
         """Make the run in `folder` the live one again, paused at its checkpoint, its curve so far on the plot
