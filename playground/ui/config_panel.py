@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,7 +37,6 @@ from playground.core.spec import (
     divisors,
 )
 from playground.ui.data_options import DataOptionsForm, option_title
-from playground.ui.plotting import follow_font
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
@@ -111,9 +110,6 @@ class ConfigPanel(QWidget):
 
         self.messageLabel = QLabel(self)
         self.messageLabel.setObjectName("messageLabel")
-        # A widget with a style sheet keeps the font it had when the sheet was set: a message shown at 130 % stayed
-        # large at 100 % (7 lines, the settings pushed into a scroll box), one shown at 100 % small at 200 %.
-        follow_font(self, lambda: self.messageLabel.setFont(self.font()))
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setMinimumHeight(self.fontMetrics().height() * 2 + 10)
@@ -310,6 +306,14 @@ class ConfigPanel(QWidget):
         error = self._update_estimates()
         self._sync_controls()
         self.show_message(error or "", "error" if error else "info")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A widget with a style sheet keeps the font it had when the sheet was set: a message shown at 130 % stayed
+        large at 100 % (7 lines, the settings pushed into a scroll box), one shown at 100 % small at 200 %. (Not
+        plotting.follow_font: this panel paints before pyqtgraph is imported.)"""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.messageLabel.setFont(self.font())
 
     def show_message(self, text: str, level: str = "info", more: str = "") -> None:
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover."""
