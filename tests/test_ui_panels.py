@@ -318,6 +318,28 @@ def test_the_large_heads_tooltip_waits_while_a_weight_is_read(qtbot):
     QToolTip.hideText()
 
 
+def test_the_colour_bars_title_clears_its_numbers_in_presentation_mode(qtbot):
+    """QA: at 175 % the "attention weight" title sat on the colour bar's 0.8, 0.6, … (pyqtgraph fixes its axis at
+    45 px)."""
+    from PySide6.QtGui import QFontMetricsF
+    from PySide6.QtWidgets import QApplication
+
+    from playground.ui.plotting import sized_font
+
+    normal = QApplication.font()
+    large = QApplication.font()
+    large.setPointSizeF(normal.pointSizeF() * 1.75)
+    QApplication.setFont(large)
+    try:
+        panel = shown(qtbot, AttentionPanel(), 1000, 450)
+        panel.set_snapshot(snapshot())
+        axis = panel.grid.colorBar.axis
+        needed = QFontMetricsF(sized_font()).horizontalAdvance("0.8") + 20  # the widest number, ticks and gaps
+        qtbot.waitUntil(lambda: axis.width() >= needed, timeout=3000)  # the title is drawn beyond them
+    finally:
+        QApplication.setFont(normal)
+
+
 def test_a_long_prediction_elides_to_one_line_instead_of_widening_or_growing_the_pane(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot(T=64)

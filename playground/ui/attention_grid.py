@@ -203,8 +203,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
             self.images.append(row_images)
         # A legend only: the tiles come coloured.
         self.colorBar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=14)
-        self.colorBar.axis.setTickFont(sized_font())
         self.colorBar.axis.setLabel("attention weight", **{"font-size": size})
+        fit_colour_scale(self.colorBar)
         self.addItem(self.colorBar, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads, T)
         if self.scrolled:
@@ -380,7 +380,7 @@ class HeadDetail(QWidget):
     def _follow_font(self) -> None:
         item = self.plot.getPlotItem()
         style_axes(item)
-        self.bar.axis.setTickFont(sized_font())
+        fit_colour_scale(self.bar)
         self._ticked = None
         self._label_axes()
 
@@ -420,6 +420,14 @@ class HeadDetail(QWidget):
             w = float(snap.weights[layer, head, q, k])
             self.readout.setText(f"query '{show_token(snap.labels[q])}' (#{q}) → key "
                                  f"'{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}")
+
+
+def fit_colour_scale(bar: pg.ColorBarItem) -> None:
+    """The colour bar's scale in the application font, as wide as its labels need. ColorBarItem fixes its axis at
+    45 px, right at 100 % only: in presentation mode the title sat on the numbers. 45 px is "0.8" and 26 px of ticks
+    and gaps; pyqtgraph adds a title's height itself."""
+    bar.axis.setTickFont(sized_font())
+    bar.axis.setWidth(max(45, round(QFontMetricsF(sized_font()).horizontalAdvance("0.8")) + 26))
 
 
 def in_scroll_area(grid: AttentionGrid, name: str) -> QScrollArea:
