@@ -233,3 +233,21 @@ def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
     assert not tabs.isTabVisible(tabs.indexOf(window.runTools.tryIt))
     assert tabs.isTabVisible(tabs.indexOf(window.runTools.confusion)) == (family == "vit")
     window.close()
+
+
+def test_try_its_table_titles_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
+    """QA: "'it' → before" read "→ befc" at 130 %."""
+    window = open_window(make_spec(TINY_SENTIMENT))
+    window.resize(1280, 720)
+    window.set_zoom(1.3)
+    try:
+        window.tabs.setCurrentWidget(window.runTools.tryIt)
+        table = window.runTools.tryIt.changedTable
+        header = table.horizontalHeader()
+        qtbot.waitUntil(lambda: header.font().pointSizeF() == window.font().pointSizeF(), timeout=5000)
+        qtbot.wait(50)
+        for col in range(table.columnCount()):
+            title = table.horizontalHeaderItem(col).text()
+            assert header.sectionSize(col) >= header.fontMetrics().horizontalAdvance(title), title
+    finally:
+        window.set_zoom(1.0)

@@ -263,7 +263,14 @@ class TryItPanel(QWidget):
         self.changedTable = QTableWidget(0, 5, self)
         self.changedTable.setObjectName("changedTable")
         self.changedTable.setToolTip(TIPS["changed"])
-        self.changedTable.setHorizontalHeaderLabels(["Layer", "Head", "Change", "'it' → before", "'it' → now"])
+        # Short titles, the whole on hover: "'it' → before" was cut to "→ befc" at 130 %.
+        for col, (title, tip) in enumerate((
+                ("Layer", ""), ("Head", ""), ("Change", "How much this head's attention on the sentence changed."),
+                ("Before", f"The word '{QUERY_WORD}' looked at most at step 0."),
+                ("Now", f"The word '{QUERY_WORD}' looks at most now."))):
+            item = QTableWidgetItem(title)
+            item.setToolTip(tip)
+            self.changedTable.setHorizontalHeaderItem(col, item)
         self.changedTable.verticalHeader().setVisible(False)
         self.changedTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.changedTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
