@@ -69,6 +69,16 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
+def test_two_runs_started_in_the_same_minute_read_apart(window, root):
+    created = 1_764_849_600.0  # a whole minute: 12:00:00 UTC
+    for name, seconds in (("a run", 5), ("again", 40)):
+        write_run_info(fake_run(root, name, [1.0]), {"created": created + seconds})
+    panel = window.runTools.runs
+    panel.refresh()
+    started = {panel.table.item(row, 4).text() for row in range(panel.table.rowCount())}
+    assert len(started) == 2
+
+
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     keep = fake_run(root, "keep me", [1.0, 0.9])
     doomed = fake_run(root, "delete me", [1.0, 0.8])

@@ -148,7 +148,8 @@ class RunsPanel(QWidget):
             table.setRowCount(len(self.runs))
             for row, run in enumerate(self.runs):
                 val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
-                started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))
+                # to the second: two runs of one preset started in the same minute read alike (QA)
+                started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created))
                 for col, text in enumerate((run.name, run.family, f"{run.steps:,}", val, started)):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
