@@ -160,6 +160,8 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     assert axis.style["showValues"] and not compare._playing
     # QA: one point each drew nothing, on steps 0.5 to 1.5; the main plot's dots and its frame from step 0 to 10
     assert all(curve.opts["symbol"] == "o" for curve in compare.curves)
+    a_dot, b_dot = (curve.opts["symbolSize"] for curve in compare.curves)
+    assert a_dot > b_dot  # A's shows around B's: from the same start, the first losses are the same point
     steps = compare.lossPlot.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: steps.viewRange()[0][0] <= 0.0 and steps.viewRange()[0][1] >= 10.0, timeout=5000)
     qtbot.keyClick(compare, Qt.Key.Key_Space)

@@ -218,8 +218,9 @@ class CompareWindow(QMainWindow):
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.legend = pg.LegendItem(colCount=2, frame=False)  # under the step axis: it never covers a curve
         plot.layout.addItem(plot.legend, 4, 1)
-        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=2), symbolSize=7, symbolBrush=colour,
-                                       symbolPen=None) for colour in COLOURS]  # (a symbol only while one point)
+        # (a symbol only while one point: A's larger, a ring around B's, where the same start gives the same loss)
+        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=2), symbolSize=size, symbolBrush=colour,
+                                       symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
                           for colour in COLOURS]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
