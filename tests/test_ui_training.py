@@ -351,6 +351,18 @@ def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtb
     assert bar.toolTip() == short
 
 
+def test_the_device_label_keeps_a_long_note_for_its_tooltip(window, qtbot):
+    """QA: "…, fused attention (chosen while the machine was busy: measured again next run)" took the status bar's
+    width, and the zoom's warning beside it read "Z…"."""
+    window.resize(1280, 720)
+    busy = "CPU (1 thread), float32, fused attention (chosen while the machine was busy: measured again next run)"
+    window._set_device(busy)
+    label = window.deviceLabel
+    assert label.text() == "Device: CPU (1 thread), float32, fused attention (…)" and busy in label.toolTip()
+    window._set_device("CPU (2 threads), float32, fused attention")  # short: whole, no tooltip
+    assert label.text() == "Device: CPU (2 threads), float32, fused attention" and label.toolTip() == ""
+
+
 @pytest.mark.slow
 def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
     """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over

@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
 STATUS_MS = 8000  # how long a passing message stays in the status bar
+DEVICE_CHARS = 60  # a longer device description keeps its closing note for the tooltip
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
 # While training fills every core, the paints in gaps come at most this often, and far enough apart that they
@@ -855,8 +856,14 @@ class MainWindow(QMainWindow):
         self.etaLabel.setText(f"ETA {_duration(last.eta_s)}" if playing else "")
 
     def _set_device(self, description: str) -> None:
+        """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:
+        whole, it took the bar's width, and a zoom's warning beside it read "Z…"."""
         self._device = description
-        self.deviceLabel.setText(f"Device: {description}")
+        head, note = description, ""
+        if len(description) > DEVICE_CHARS and description.endswith(")") and " (" in description:
+            head, note = description.rsplit(" (", 1)
+        self.deviceLabel.setText(f"Device: {head}" + (" (…)" if note else ""))
+        self.deviceLabel.setToolTip(f"Device: {description}" if note else "")
 
     def start_warmup(self) -> None:
         """Load PyTorch in the background once the window is up, and show the device it found."""
