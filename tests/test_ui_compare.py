@@ -178,3 +178,16 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
         again.activateWindow()
     qtbot.keyClick(again, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not again.isVisible()
+
+
+def test_bs_settings_are_as_wide_as_the_main_windows_in_presentation_mode(open_window, qtbot):
+    """QA: at 130 % B's panel kept 310 px, and its values and the Family box were cut off."""
+    window = open_window(TINY)
+    window.set_zoom(1.3)
+    try:
+        window.compareAction.trigger()
+        compare = window.compareWindow
+        assert compare.config.minimumWidth() == window.config.minimumWidth() > 310
+        compare.close()
+    finally:
+        window.set_zoom(1.0)

@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resolve_preset_path, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
-from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel
+from playground.ui.config_panel import CONFIG_WIDTH, OTHER_MODEL_KEYS, ConfigPanel
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -89,7 +89,6 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
-CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
 PREPARING = "Preparing the model and the data…"
