@@ -467,7 +467,7 @@ class LossPanel(QWidget):
         # Ticks as far apart as the step labels' width needs: in presentation mode pyqtgraph's own ran together
         # ("0 200400600800") in this narrow plot.
         label = metrics.horizontalAdvance(f"{max(abs(first), abs(last)):,.0f}") * 1.6
-        count = max(1, int(view.width() // max(label, 1.0)))
+        count = max(2, int(view.width() // max(label, 1.0)))  # two at least: one alone sat at the edge, unlabelled
         self.accuracyPlot.getPlotItem().getAxis("bottom").setTickSpacing(
             levels=[(nice_ceiling(max(last - first, 1.0) / count, (1, 2, 5)), 0.0)])
 
