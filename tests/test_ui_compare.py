@@ -188,6 +188,10 @@ def test_bs_settings_are_as_wide_as_the_main_windows_in_presentation_mode(open_w
         window.compareAction.trigger()
         compare = window.compareWindow
         assert compare.config.minimumWidth() == window.config.minimumWidth() > 310
+        from playground.ui.plotting import point_size
+
+        names = [label for _sample, label in compare.lossPlot.getPlotItem().legend.items]
+        assert [label.opts["size"] for label in names] == [f"{point_size():.1f}pt"] * 2  # the legend zooms too
         compare.close()
     finally:
         window.set_zoom(1.0)

@@ -36,7 +36,7 @@ from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import CONFIG_WIDTH, ConfigPanel
 from playground.ui.loss_panel import LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import follow_font, font_scale, style_axes
+from playground.ui.plotting import follow_font, font_scale, size_legend, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -225,7 +225,7 @@ class CompareWindow(QMainWindow):
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
                           for colour in COLOURS]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
-        follow_font(self.lossPlot, lambda: style_axes(plot))
+        follow_font(self.lossPlot, lambda: (style_axes(plot), size_legend(plot.legend)))  # the legend zooms too
         self._show_axes(False)
         return self.lossPlot
 
@@ -253,6 +253,7 @@ class CompareWindow(QMainWindow):
         for curve, text, view in zip(self.curves, self.legend_labels(), self.sides):
             legend.addItem(curve, text)
             view.title.set_full_text(text)
+        size_legend(legend)
         self.differenceLabel.setText(difference_line(self.spec_a, self.spec_b))
 
     def _on_b_changed(self, _spec: RunSpec, _keys: set[str]) -> None:

@@ -27,7 +27,7 @@ from playground.ui.plotting import (
     follow_font,
     hold_tooltip_over_data,
     marker_pen,
-    point_size,
+    size_legend,
     sized_font,
     style_axes,
     themed_line,
@@ -488,10 +488,7 @@ class LossPanel(QWidget):
         """Axes, legend and the empty plot's text in the application font (presentation mode enlarges it)."""
         for widget in (self.lossPlot, self.accuracyPlot):
             style_axes(widget.getPlotItem())
-        legend = self.lossPlot.getPlotItem().legend
-        legend.setLabelTextSize(f"{point_size():.1f}pt")
-        for _sample, label in legend.items:
-            label.setText(label.text, size=f"{point_size():.1f}pt")
+        size_legend(self.lossPlot.getPlotItem().legend)
         self._empty.setFont(self.font())
         self._fit_accuracy_range()
         for marker in self.markers.values():

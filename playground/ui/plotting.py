@@ -202,6 +202,13 @@ def style_axes(plot: pg.PlotItem, scale: float = 1.0) -> None:
         title.setText(title.text, size=f"{point_size(scale * 1.1):.1f}pt")
 
 
+def size_legend(legend: pg.LegendItem) -> None:
+    """The legend's names in the application font, those already there and those added later."""
+    legend.setLabelTextSize(f"{point_size():.1f}pt")
+    for _sample, label in legend.items:
+        label.setText(label.text, size=f"{point_size():.1f}pt")
+
+
 def heatmap_plot(parent: QWidget, name: str, left: str, bottom: str, lock_aspect: bool) -> pg.PlotWidget:
     """A fixed matrix view: rows top to bottom, no zooming, panning or context menu, labelled axes."""
     plot = pg.PlotWidget(parent)
