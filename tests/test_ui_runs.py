@@ -271,15 +271,24 @@ def test_a_hidden_loss_plot_exports_a_figure_of_a_readable_size(window, qtbot, t
 
     window.step_once()
     qtbot.waitUntil(lambda: window.loss.train.n == 1, timeout=WAIT_MS)
+    window.centreSplitter.setSizes([60, 2000])  # a lesson step's squeeze: compact, legend and titles off the plot
+    qtbot.waitUntil(lambda: window.loss.compact, timeout=5000)
     window.loss.hide()
     item = window.lossPlot.getPlotItem()
     item.setGeometry(0, 0, 1872, 4)  # what the hidden plot kept (its minimum height, here)
     kept = item.geometry()
     monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
+    seen = []
+    real_export = run_tools.export_plot
+    monkeypatch.setattr(run_tools, "export_plot", lambda plot, path: seen.append(
+        (plot.legend.isVisible(), plot.getAxis("bottom").label.isVisible())) or real_export(plot, path))
+    compact = window.loss.compact
     window.runTools.actions["exportLossPngAction"].trigger()
     image = QImage(str(tmp_path / "loss.png"))
     assert image.width() >= 1600 and image.height() >= 900
-    assert item.geometry() == kept and kept.height() < 100  # the window's own layout, as it was
+    assert seen == [(True, True)]  # with its legend and step title, though compact on screen (QA)
+    assert item.geometry().height() < 100 and kept.height() < 100  # the window's own small layout again
+    assert window.loss.compact == compact
 
 
 def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_path):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -434,7 +435,20 @@ class LossPanel(QWidget):
     def _fit_height(self) -> None:
         """Compact below COMPACT_LINES of text: the legend off the plot (its names on the read-out line), no axis
         titles but "loss"; else all of them."""
-        compact = self.height() < COMPACT_LINES * self.fontMetrics().height()
+        self._set_compact(self.height() < COMPACT_LINES * self.fontMetrics().height())
+
+    @contextmanager
+    def full_figure(self) -> Iterator[None]:
+        """The plots with their legend and axis titles while they are exported, compact on screen or not (a lesson
+        step's compact plot was exported with neither)."""
+        compact = self.compact
+        self._set_compact(False)
+        try:
+            yield
+        finally:
+            self._set_compact(compact)
+
+    def _set_compact(self, compact: bool) -> None:
         for widget, side in ((self.lossPlot, "bottom"), (self.accuracyPlot, "bottom"), (self.accuracyPlot, "left")):
             widget.getPlotItem().getAxis(side).showLabel(not compact)  # (again after style_axes set the title)
         if compact == self.compact:

@@ -342,7 +342,8 @@ class RunTools:
         if path is None:
             return None
         try:
-            export_plot(self.window.lossPlot.getPlotItem(), path)
+            with self.window.loss.full_figure():  # its legend and titles, compact on screen or not
+                export_plot(self.window.lossPlot.getPlotItem(), path)
         except OSError as err:
             self._say(f"Could not export the loss plot: {err}", "error")
             return None
