@@ -33,6 +33,14 @@ def fake_run(root, name, losses, step=None):
     return folder
 
 
+def resume_in_runs_tab(window, folder) -> None:
+    """Runs tab: the run's row selected and Resume pressed, as a user does."""
+    panel = window.runTools.runs
+    panel.refresh()
+    panel.select_folders([folder])
+    panel.buttons["resume"].click()
+
+
 @pytest.fixture
 def window(open_window):
     return open_window(make_spec(TINY_SENTIMENT))
@@ -158,10 +166,7 @@ def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open
     window.reset()
     qtbot.waitUntil(lambda: json.loads((folder / "run.json").read_text()).get("step") == 3, timeout=WAIT_MS)
     saved = {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()}
-    panel = window.runTools.runs
-    panel.refresh()
-    panel.select_folders([folder])
-    panel.buttons["resume"].click()
+    resume_in_runs_tab(window, folder)
     message = window.findChild(QLabel, "messageLabel").text()
     assert "at its last step (3, finished)" in message and "Reset (Ctrl+R)" in message
     assert window.worker.resume_from == folder and window.loss.train.n == 3
@@ -185,10 +190,7 @@ def test_resume_on_the_run_that_just_finished_opens_it_finished(open_window, qtb
     window.play()
     qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
     folder = window.worker.run_dir
-    panel = window.runTools.runs
-    panel.refresh()
-    panel.select_folders([folder])
-    panel.buttons["resume"].click()
+    resume_in_runs_tab(window, folder)
     message = window.findChild(QLabel, "messageLabel").text()
     assert "at its last step (3, finished)" in message and "press Play" not in message
     assert window.worker.resume_from == folder and window.loss.train.n == 3
@@ -205,10 +207,7 @@ def test_resume_on_the_run_that_just_finished_shows_the_settings_it_changed(open
     window.play()
     qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
     folder = window.worker.run_dir
-    panel = window.runTools.runs
-    panel.refresh()
-    panel.select_folders([folder])
-    panel.buttons["resume"].click()
+    resume_in_runs_tab(window, folder)
     assert window.spec.train.lr == 0.01 and window.config.slider("train.lr").value() == pytest.approx(0.01)
 
 

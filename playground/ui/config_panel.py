@@ -95,6 +95,7 @@ def _fmt_steps(v: float) -> str:
 
 CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels (more as the zoom grows)
 
+
 class ConfigPanel(QWidget):
     """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change."""
 

@@ -217,10 +217,10 @@ class LossPanel(QWidget):
         plot.layout.addItem(plot.legend, *LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = unbounded_curve(plot, name="train", pen=TRAIN_PEN, symbolSize=7, symbolBrush=TRAIN_PEN.color(),
-                                     symbolPen=None)  # (a symbol only while one point)
+        self.trainCurve = unbounded_curve(plot, name="train", pen=TRAIN_PEN, symbolSize=7,
+                                          symbolBrush=TRAIN_PEN.color(), symbolPen=None)  # (a symbol while one point)
         self.valCurve = unbounded_curve(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
-                                   symbolBrush="#d62728", symbolPen=None)
+                                        symbolBrush="#d62728", symbolPen=None)
         self._frame = LossFrame(plot)
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
@@ -238,7 +238,7 @@ class LossPanel(QWidget):
         plot.vb.sigXRangeChanged.connect(self._fit_accuracy_range)  # (no setXLink: see _fit_accuracy_range)
         acc.setMouseEnabled(x=False, y=False)  # its steps follow the loss plot's (zoom and pan there)
         self.accCurve = unbounded_curve(acc, name="accuracy", pen=ACC_PEN, symbol="o", symbolSize=4,
-                                   symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
+                                        symbolBrush="#2ca02c", symbolPen=None)  # x follows the loss plot
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name

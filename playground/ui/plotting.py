@@ -105,6 +105,7 @@ def on_paper(item: pg.GraphicsItem) -> Iterator[None]:
     finally:
         recolour(view, paper, now)
 
+
 @contextmanager
 def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
     """`item` laid out larger while it is exported where the screen shows it smaller than half of EXPORT_SIZE: its

@@ -227,8 +227,11 @@ class RunTools:
         return self.window.ensure_worker()
 
     def _is_busy(self, folder: Path) -> bool:
-        return any(w.run_dir is not None and Path(w.run_dir) == Path(folder) and not w.isFinished()
-                   for w in self.window.workers())
+        return any(not w.isFinished() for w in self._workers_of(folder))
+
+    def _workers_of(self, folder: Path) -> list[Any]:
+        """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
+        return [w for w in self.window.workers() if w.run_dir is not None and Path(w.run_dir) == Path(folder)]
 
     def _say(self, text: str, level: str = "info", status_ms: int = 10000) -> None:
         self.window.config.show_message(text, level)
@@ -466,10 +469,9 @@ class RunTools:
     def _stop_own_run(self, folder: Path) -> None:
         """Stop the window's own run in `folder` and wait for its save: its run.json gets its step only then (Resume
         on the run that had just finished said "press Play to continue"), and the settings it changed are all kept."""
-        for worker in self.window.workers():
-            if worker.run_dir is not None and Path(worker.run_dir) == folder:
-                worker.stop(save=True)
-                worker.wait()
+        for worker in self._workers_of(folder):
+            worker.stop(save=True)
+            worker.wait()
 
     def continue_run(self, folder: Path, spec: RunSpec, step: int | None) -> int | None:
         """Make the run in `folder` the live one again, paused at its checkpoint, its curve so far on the plot
@@ -478,9 +480,8 @@ class RunTools:
         from playground.ui.worker import TrainingWorker
 
         window = self.window
-        for worker in window.workers():
-            if worker.run_dir is not None and Path(worker.run_dir) == folder:
-                worker.wait()  # the folder's own run was still saving its checkpoint
+        for worker in self._workers_of(folder):
+            worker.wait()  # the folder's own run was still saving its checkpoint
         saved = read_run_info(folder).get("step")
         step = saved if isinstance(saved, int) else step
         self._prefill_loss(folder, step)
