@@ -79,6 +79,25 @@ def test_reference_started_from_the_playground_weights_is_the_same_model():
     assert ours[-1] < ours[0]  # it learned something, so equal losses are not two untouched models
 
 
+def test_reference_trains_on_the_device_it_is_given():
+    """On a GPU machine the textbook loop runs where the playground runs, as a plain script would: its model and
+    each batch go to that device (the meta device stands in for a GPU: shapes without numbers)."""
+    import torch
+
+    from playground.bench.reference import ReferenceTrainer
+    from playground.core.presets import load_preset
+    from playground.data import load
+
+    spec = load_preset("decoder-pydoc").updated({"model.n_layer": 1, "model.n_embd": 32, "model.d_ff": 64,
+                                                 "model.block_size": 16, "train.batch_size": 2})
+    dataset = load(spec.data, spec.model, spec.train.seed)
+    reference = ReferenceTrainer(spec, dataset.info, lambda step: 1e-3, torch.device("meta"))
+    assert {p.device.type for p in reference.model.parameters()} == {"meta"}
+    batch = dataset.batch("train", 2, torch.Generator().manual_seed(0))  # made on the CPU, as the session's are
+    loss = reference.loss(batch)
+    assert (loss.device.type, loss.shape) == ("meta", torch.Size([]))
+
+
 def test_gpu_peak_comes_from_the_datasheet_of_the_named_gpu(monkeypatch):
     import torch
 

@@ -37,7 +37,8 @@ class Attention(nn.Module):
         q, k, v = (p(x).view(B, T, self.n_head, hs).transpose(1, 2) for p in (self.q, self.k, self.v))
         att = (q @ k.transpose(-2, -1)) / math.sqrt(hs)  # (B, nh, T, T)
         if self.causal:
-            att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).tril().logical_not(), float("-inf"))
+            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            att = att.masked_fill(causal.logical_not(), float("-inf"))
         if mask is not None:
             att = att.masked_fill(~mask[:, None, None, :], float("-inf"))
         att = torch.softmax(att, dim=-1)
@@ -136,12 +137,14 @@ def playground_name(name: str) -> str:
 
 
 class ReferenceTrainer:
-    """The ordinary loop, with the playground's batches, schedule and AdamW settings."""
+    """The ordinary loop, with the playground's batches, schedule and AdamW settings, on the playground's device
+    (a plain script on a GPU machine moves its model and batches to the GPU too)."""
 
-    def __init__(self, spec: RunSpec, info: DataInfo, lr_at: Callable[[int], float]) -> None:
+    def __init__(self, spec: RunSpec, info: DataInfo, lr_at: Callable[[int], float],
+                 device: torch.device | str = "cpu") -> None:
         torch.manual_seed(spec.train.seed)
-        self.spec = spec
-        self.model = TextbookTransformer(spec, info)
+        self.spec, self.device = spec, torch.device(device)
+        self.model = TextbookTransformer(spec, info).to(self.device)
         params = [p for p in self.model.parameters() if p.requires_grad]
         groups = [
             {"params": [p for p in params if p.dim() >= 2], "weight_decay": spec.train.weight_decay},
@@ -169,6 +172,7 @@ class ReferenceTrainer:
         return copied / total
 
     def loss(self, batch: Batch) -> torch.Tensor:
+        batch = batch.to(self.device)
         return _cross_entropy(self.model(batch.x, batch.mask), batch)
 
     def train_step(self, batch: Batch) -> float:
@@ -189,7 +193,7 @@ class ReferenceTrainer:
         """The mean validation loss and the accuracy over the scored targets, as TrainingSession.evaluate counts."""
         self.model.eval()
         loss = correct = counted = 0.0
-        for batch in batches:
+        for batch in (batch.to(self.device) for batch in batches):
             logits = self.model(batch.x, batch.mask)
             loss += _cross_entropy(logits, batch).item()
             scored = batch.y != IGNORE_INDEX

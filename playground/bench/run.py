@@ -202,7 +202,7 @@ def against_reference(family: str, shape: str, spec: Any, warm: int, rounds: int
     total = warm + rounds * k
     spec = _compile_like_preset(spec, total)
     session = _session(spec)
-    reference = ReferenceTrainer(spec, session.info, session.lr_at)
+    reference = ReferenceTrainer(spec, session.info, session.lr_at, session.placement.device)
     same_start = reference.start_from(session.model)
     ref_gen = torch.Generator().manual_seed(spec.train.seed)  # the session's batches, in the same order
     units = spec.train.batch_size * (spec.model.seq_len if session.info.unit == "tokens" else 1)

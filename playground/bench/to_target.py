@@ -164,15 +164,17 @@ def reference_run(spec: Any, lr_at: Callable[[int], float], target: Target, limi
     from playground import data as datasets
     from playground.bench.reference import ReferenceTrainer
     from playground.models import build_model
+    from playground.training.device import resolve_device
 
     dataset = datasets.load(spec.data, spec.model, spec.train.seed)
     torch.manual_seed(spec.train.seed)  # the playground's initial weights, built as TrainingSession.reset builds them
     start = build_model(spec.model, dataset.info)
-    reference = ReferenceTrainer(spec, dataset.info, lr_at)
+    device = resolve_device(spec.train.device)  # where the playground trains this preset
+    reference = ReferenceTrainer(spec, dataset.info, lr_at, device)
     share = reference.start_from(start)
-    threads = torch.get_num_threads()
+    where = f"CPU ({torch.get_num_threads()} threads)" if device.type == "cpu" else device.type.upper()
     return {**follow(_reference_steps(reference, dataset, spec), target, limit_s, launched),
-            "same_start_share": share, "path": f"CPU ({threads} threads), float32, explicit attention: textbook loop"}
+            "same_start_share": share, "path": f"{where}, float32, explicit attention: textbook loop"}
 
 
 def _reference_steps(reference: Any, dataset: Any, spec: Any) -> Iterator[Point]:
