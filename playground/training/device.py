@@ -16,6 +16,7 @@ and whether to compile are the fast path's (playground.training.fastpath).
 from __future__ import annotations
 
 import json
+import math
 import platform
 import statistics
 import threading
@@ -34,6 +35,9 @@ from playground.training.fastpath.process import cache_dir
 CAPABILITY_VERSION = 3
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
 MEASURED_ROWS = 2048  # tokens of the run's batch a block is timed on: the shape's character at a bounded cost
+BLOCK_SAMPLE_S = 0.03  # each precision's timed sample of a block lasts about this long (docs/performance.md)
+# bf16 only where its block is measurably faster: it rounds the curve, and small models measure within a few % of 1
+BF16_MARGIN = 1.05
 BUSY_CAVEAT = "chosen while the machine was busy: measured again next run"
 KEPT = 3  # quiet measurements whose median decides; a run measures once more until there are this many
 
@@ -133,7 +137,7 @@ def resolve_device(name: str) -> torch.device:
 
 def choose_precision(train: TrainSpec, device: torch.device, shape: BlockShape | None = None) -> torch.dtype:
     """bf16 autocast where the hardware does it well (CUDA; a CPU whose measured bf16 pays, and, given the run's
-    `shape`, is not slower than float32 at that shape); else float32."""
+    `shape`, is measurably faster than float32 at that shape); else float32."""
     if train.precision == "fp32":
         return torch.float32
     if train.precision == "bf16":
@@ -141,7 +145,7 @@ def choose_precision(train: TrainSpec, device: torch.device, shape: BlockShape |
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     if device.type == "cpu" and cpu_capability().fast_bf16:
-        return torch.bfloat16 if shape is None or bf16_block_speedup(shape) >= 1.0 else torch.float32
+        return torch.bfloat16 if shape is None or bf16_block_speedup(shape) >= BF16_MARGIN else torch.float32
     return torch.float32
 
 
@@ -326,7 +330,7 @@ _BLOCK_SPEEDUP: dict[BlockShape, float] = {}
 _BLOCK_LOCK = threading.Lock()
 
 
-def bf16_block_speedup(shape: BlockShape, rounds: int = 3) -> float:
+def bf16_block_speedup(shape: BlockShape, rounds: int = 5) -> float:
     """fp32 time / bf16 time of one transformer block's forward and backward at `shape` (its batch cut to
     MEASURED_ROWS tokens), each precision on its own measured attention path. Below 1 where bf16's casts and small
     products cost more than its faster matmuls gain. The run's random stream is left as it was."""
@@ -356,21 +360,33 @@ def _block_speedup(shape: BlockShape, rounds: int) -> float:
             out.float().sum().backward()
         return forward_backward
 
-    times = _alternated_best({"fp32": run(torch.float32), "bf16": run(torch.bfloat16)}, rounds)
-    return times["fp32"] / times["bf16"]
+    times = _alternated_times({"fp32": run(torch.float32), "bf16": run(torch.bfloat16)}, rounds, BLOCK_SAMPLE_S)
+    return statistics.median(fp32 / bf16 for fp32, bf16 in zip(times["fp32"], times["bf16"]))
 
 
 def _alternated_best(runs: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
-    """Each callable's best time of `rounds`, taken in turns so that a neighbour's burst slows all alike (after one
-    untimed call each: oneDNN creates its primitives then)."""
-    for run in runs.values():
+    """Each callable's best time of `rounds`, taken in turns so that a neighbour's burst slows all alike."""
+    return {name: min(times) for name, times in _alternated_times(runs, rounds).items()}
+
+
+def _alternated_times(runs: dict[str, Callable[[], None]], rounds: int, sample_s: float = 0.0) -> dict[str, list[float]]:
+    """Each callable's time in each of `rounds`, taken in turns (after one untimed call each: oneDNN creates its
+    primitives then). A timed sample repeats the call until it lasts about `sample_s`: a single call of a small
+    shape lasts a millisecond, and the timer's and the scheduler's jitter then decide which is faster."""
+    repeats = dict.fromkeys(runs, 1)
+    for name, run in runs.items():
         run()
-    times = dict.fromkeys(runs, float("inf"))
+        if sample_s > 0:  # a second untimed call, timed: how many calls fill a sample
+            started = time.perf_counter()
+            run()
+            repeats[name] = max(1, math.ceil(sample_s / max(time.perf_counter() - started, 1e-6)))
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, run in runs.items():
             started = time.perf_counter()
-            run()
-            times[name] = min(times[name], time.perf_counter() - started)
+            for _ in range(repeats[name]):
+                run()
+            times[name].append((time.perf_counter() - started) / repeats[name])
     return times
 
 
