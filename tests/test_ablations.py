@@ -69,7 +69,9 @@ def test_the_default_settings_build_the_models_of_before_bit_for_bit(name: str) 
     x, mask = make_inputs(model)
     with torch.no_grad():
         out = model(x, mask).logits.flatten()[:4]
-    torch.testing.assert_close(out, torch.tensor(logits), rtol=1e-6, atol=1e-9)  # the printed digits
+    # the printed digits, to float32 rounding: sums round differently on other vector units (1.3e-6 relative on an
+    # AVX512 Xeon against the AVX2 EPYC they were printed on); the weights above are bit for bit
+    torch.testing.assert_close(out, torch.tensor(logits), rtol=1e-5, atol=1e-7)
     spelled_out = ModelSpec(**{**spec.model_dump(), "residual": True, "scale_scores": True})
     assert spelled_out == spec  # the defaults are the same as writing them
 
