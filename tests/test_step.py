@@ -143,8 +143,8 @@ def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(m
     monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa", speedup=2.0))  # a CPU with fast bf16
     small, large = spec(), spec().updated({"model.n_embd": 256, "model.d_ff": 1024})
     level = spec().updated({"model.n_embd": 64, "model.d_ff": 128})
-    # fp32 time / bf16 time; 1.03x is within what a small model's measurement spreads, and bf16 rounds the curve
-    measured = {device.BlockShape.of(small): 0.7, device.BlockShape.of(large): 1.8, device.BlockShape.of(level): 1.03}
+    # fp32 time / bf16 time; 1.1x is within what a small model's measurement spreads, and bf16 rounds the curve
+    measured = {device.BlockShape.of(small): 0.7, device.BlockShape.of(large): 1.8, device.BlockShape.of(level): 1.1}
     calls = []
 
     def block_speedup(shape, rounds):
