@@ -26,9 +26,10 @@ from pathlib import Path
 
 from playground.training import device
 
-# Until a compiled step was measured on this machine: the default decoder's compiled gain over the eager step on a
-# CPU with fast bf16 (the Xeon with AMX, 3.07x) and without (the AVX2 AMD EPYC, 1.17x in session 14, alternated).
-PRIOR_GAIN = {True: 3.0, False: 1.17}
+# Until a compiled step was measured on this machine: the default decoder's compiled gain over the eager step, both
+# at two threads and alternated in one process, on a CPU with fast bf16 (the Xeon with AMX, 1.65x in session 17;
+# until then 3.0x, its gain over the textbook loop) and without (the AVX2 AMD EPYC, 1.17x in session 14).
+PRIOR_GAIN = {True: 1.65, False: 1.17}
 # decoder-pydoc's eager step on the AMD EPYC: 143 ms at two threads, 248 ms on one beside the compiling worker.
 PRIOR_SLOWDOWN = 1.75
 PRIOR_COLD_S = 90.0  # a first compile of the default decoder took 84-97 s on 2 cores
