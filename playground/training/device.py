@@ -245,6 +245,8 @@ def forget_capability() -> list[Path]:
     measures again."""
     global _CAPABILITY
     _CAPABILITY = None
+    with _BLOCK_LOCK:
+        _BLOCK_SPEEDUP.clear()  # each shape's precision, measured in this process
     folder = cache_dir()
     kinds = ("capability-*.json", "compile-history-*.json", "compiles-*.json")  # the last: before session 14
     removed = sorted(path for kind in kinds for path in folder.glob(kind)) if folder.is_dir() else []

@@ -384,6 +384,9 @@ class MainWindow(QMainWindow):
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.compareAction = A("&Compare A/B…", "Ctrl+B", self.open_compare, "compareAction", TIPS["compare"])
         self.compareAction.setToolTip(TIPS["compare"])
+        self.remeasureAction = A("&Measure This Computer Again", None, self.measure_again, "remeasureAction",
+                                 TIPS["remeasure"])
+        self.remeasureAction.setToolTip(TIPS["remeasure"])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -407,6 +410,8 @@ class MainWindow(QMainWindow):
             train.addAction(action)
         train.addSeparator()
         train.addAction(self.compareAction)
+        train.addSeparator()
+        train.addAction(self.remeasureAction)
         train.setToolTipsVisible(True)
         self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
         edit = bar.addMenu("&Edit")
@@ -863,6 +868,15 @@ class MainWindow(QMainWindow):
             head, note = description.rsplit(" (", 1)
         self.deviceLabel.setText(f"Device: {head}" + (" (…)" if note else ""))
         self.deviceLabel.setToolTip(f"Device: {description}" if note else "")
+
+    def measure_again(self) -> None:
+        """Forget this computer's kept measurements (Train menu; `playground bench --reset-choices`)."""
+        from playground.training.device import forget_capability  # torch is loaded: the menu opens after the paint
+
+        removed = len(forget_capability())
+        said = f"Forgot this computer's {removed} kept measurement{'' if removed == 1 else 's'}" if removed else (
+            "No measurements were kept for this computer")
+        self.statusBar().showMessage(f"{said}: Reset (Ctrl+R) measures again.", STATUS_MS)
 
     def start_warmup(self) -> None:
         """Load PyTorch in the background once the window is up, and show the device it found."""

@@ -202,6 +202,13 @@ TIPS: dict[str, str] = {
         "train from the same start: the same seed, the same batches, and A's initial weights wherever B has a "
         "weight of the same name and shape. Any gap between the curves then comes from your change, not luck."
     ),
+    "remeasure": (
+        "<b>Measure This Computer Again</b>: how this computer trains fastest was measured and kept: "
+        "bfloat16 or float32, the attention path, and how long compiling the step takes and how much it wins "
+        "(the status bar's Device shows the choice). Forget it all: the next Reset or new model measures again "
+        "(about a second). Use it after changing hardware or drivers, or if the measurement ran while the "
+        "computer was busy."
+    ),
 }
 
 
