@@ -148,16 +148,24 @@ def test_every_control_has_a_teaching_tooltip(window):
     assert "QK" in window.attentionGrid.toolTip()
 
 
-def test_every_family_title_fits_its_combo_at_the_default_window_size(window, qtbot):
-    window.resize(1280, 800)
-    qtbot.waitExposed(window)
-    combo = window.findChild(QComboBox, "familyCombo")
-    option = QStyleOptionComboBox()
-    combo.initStyleOption(option)
-    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
-    for i in range(combo.count()):
-        assert combo.fontMetrics().horizontalAdvance(combo.itemText(i)) <= field.width(), combo.itemText(i)
+@pytest.mark.parametrize("zoom", [1.0, 1.3, 1.5, 1.75])
+def test_every_family_title_fits_its_combo_at_every_projector_zoom(window, qtbot, zoom):
+    """At 1280x720 the settings scroll from 130 % on, and the scroll bar takes its width from the fields: "Encoder
+    (BERT-like" lost its ")" in presentation mode."""
+    window.set_zoom(zoom)
+    try:
+        window.resize(1280, 720)
+        qtbot.waitExposed(window)
+        qtbot.wait(50)  # the zoomed fonts' layout
+        combo = window.findChild(QComboBox, "familyCombo")
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
+        for i in range(combo.count()):
+            assert combo.fontMetrics().horizontalAdvance(combo.itemText(i)) <= field.width(), combo.itemText(i)
+    finally:
+        window.set_zoom(1.0)
     # The short title leaves the full explanation to the tooltips.
     pretrained = combo.findData("pretrained")
     assert combo.itemText(pretrained) == "Pretrained BERT"

@@ -34,7 +34,7 @@ from playground.core.differences import difference_line, labels
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
-from playground.ui.config_panel import CONFIG_WIDTH, ConfigPanel
+from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.loss_panel import LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, font_scale, size_legend, style_axes
 from playground.ui.tooltips import TIPS
@@ -122,7 +122,7 @@ class CompareWindow(QMainWindow):
 
         self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
-        follow_font(self.config, lambda: self.config.setMinimumWidth(round(CONFIG_WIDTH * max(1.0, font_scale()))))
+        follow_font(self.config, lambda: self.config.setMinimumWidth(config_width(font_scale())))
         self.config.sigSpecChanged.connect(self._on_b_changed)
         intro = QLabel(INTRO, self)
         intro.setObjectName("compareIntro")

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -93,7 +95,14 @@ def _fmt_steps(v: float) -> str:
     return f"{int(v):,}"
 
 
-CONFIG_WIDTH = 310  # the settings panel's least width at normal size, in pixels (more as the zoom grows)
+CONFIG_WIDTH = 310  # the settings panel's fields' least width at normal size, in pixels (more as the zoom grows)
+
+
+def config_width(zoom: float) -> int:
+    """The settings panel's least width at `zoom`: its fields' room and the scroll bar's, which comes out of the
+    fields when the settings scroll (from 130 % at 720 px: "Encoder (BERT-like)" lost its ")")."""
+    scroll_bar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    return round(CONFIG_WIDTH * max(1.0, zoom)) + scroll_bar
 
 
 class ConfigPanel(QWidget):

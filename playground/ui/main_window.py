@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resolve_preset_path, to_json
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
-from playground.ui.config_panel import CONFIG_WIDTH, OTHER_MODEL_KEYS, ConfigPanel
+from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self._gap_cost_s = 0.0  # how long a refresh in a gap takes (a moving average)
 
         self.config = ConfigPanel(spec, self)
-        self.config.setMinimumWidth(CONFIG_WIDTH)
+        self.config.setMinimumWidth(config_width(1.0))
         self.config.sigSpecChanged.connect(self._on_spec_changed)
 
         right = QWidget(self)
@@ -913,7 +913,7 @@ class MainWindow(QMainWindow):
         font = QFont(normal)
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
-        self.config.setMinimumWidth(round(CONFIG_WIDTH * self.zoom))  # its labels and values grow with the font
+        self.config.setMinimumWidth(config_width(self.zoom))  # its labels and values grow with the font
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
 
