@@ -421,6 +421,51 @@ def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeyp
         torch.set_num_threads(saved)
 
 
+def test_a_follower_trains_each_step_at_its_leaders_count_whatever_its_own_steps_take():
+    """Compare A/B's B follows A: under a neighbour's bursts each side chose its count apart, B dropped to one thread
+    a step before A, and the same settings' curves parted by 0.003 within 150 steps (a count rounds sums its way)."""
+    saved = torch.get_num_threads()
+    leader, follower = AdaptiveThreads(2, neighbours=lambda: None), AdaptiveThreads(2, neighbours=lambda: None)
+    follower.follow(leader)
+    contended = {2: 1.000, 1: 0.060}
+    try:
+        led = _policy_steps(leader, 2 * (AdaptiveThreads.FIRST_STEPS + 1) + 6, QUIET)
+        followed = _policy_steps(follower, len(led), contended)  # its own steps say one thread; the leader's do not
+        assert followed == led and led[-6:] == [2] * 6
+        assert _policy_steps(leader, 3, {2: 0.100, 1: 0.060}) == [2, 2, 1]  # two slow steps: the leader drops...
+        assert _policy_steps(follower, 3, QUIET) == [2, 2, 1]  # ... and so does the follower, at the same step
+        assert _policy_steps(follower, 2, QUIET) == [1, 1]  # ahead of its leader: the leader's latest count
+    finally:
+        torch.set_num_threads(saved)
+
+
+def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(monkeypatch):
+    """start_pair makes B's steps take A's thread counts: with one side's timing made contended (as a neighbour's
+    burst seen by one side only), the two curves stay bit-identical."""
+    from playground.training import compare
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    saved = torch.get_num_threads()
+    try:
+        pair = compare.start_pair(spec(max_steps=14), spec(max_steps=14))
+        policy_a, policy_b = pair.a._step_fn.threads, pair.b._step_fn.threads
+
+        def timed_as(policy, slow_count):  # the policy's steps at `slow_count` threads look 10x slower
+            original = policy.after_step
+            monkeypatch.setattr(policy, "after_step",
+                                lambda seconds: original(seconds * (10 if policy.current == slow_count else 1)))
+        timed_as(policy_a, 1)  # A finds two threads faster; B, as if a neighbour took a core, one
+        timed_as(policy_b, 2)
+        a, b = compare.train_pair(pair)
+        assert policy_b.counts == policy_a.counts  # (apart, A trains on at two threads and B at one)
+        assert a.losses == b.losses and len(a.losses) == 14
+    finally:
+        torch.set_num_threads(saved)
+
+
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():
     saved = torch.get_num_threads()
     policy = AdaptiveThreads(2, neighbours=lambda: None)  # a machine whose CPU time is unknown: timing alone

@@ -129,6 +129,7 @@ def start_pair(spec_a: RunSpec, spec_b: RunSpec) -> Pair:
         random_a = _OwnRandomness(a.placement.device)
         b = TrainingSession(aligned(spec_a, spec_b))
         random_b = _OwnRandomness(b.placement.device)
+    b.follow_threads(a)  # the same thread count at each step: a count rounds sums its own way
     if a.spec.model.pretrained != b.spec.model.pretrained:
         start = SharedStart((), tuple(n for n, _ in b.model.named_parameters()), _same_batches(a, b),
                             reason="one side starts from pretrained weights, the other from scratch")

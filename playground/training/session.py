@@ -50,7 +50,7 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
-from playground.training.fastpath.choose import make_step, place
+from playground.training.fastpath.choose import make_step, place, thread_policies
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
 from playground.training.runs import CHECKPOINT_DIR, lock_run_dir, remove_temporaries
@@ -155,6 +155,12 @@ class TrainingSession:
     def device_description(self) -> str:
         """Where training runs, with the thread count the compiled CPU path uses right now (it adapts)."""
         return self._step_fn.device_description()
+
+    def follow_threads(self, leader: TrainingSession) -> None:
+        """Train each step at the thread count `leader`'s step of the same number took (Compare A/B's B: the two
+        curves then round alike) instead of choosing; until the next reset."""
+        for mine, theirs in zip(thread_policies(self._step_fn), thread_policies(leader._step_fn), strict=False):
+            mine.follow(theirs)
 
     def fills_cores(self) -> bool:
         """Training runs on the CPU with a thread on every usable logical CPU right now: nothing is left for a

@@ -72,6 +72,14 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 
 
+def thread_policies(step: TrainStep) -> list[AdaptiveThreads]:
+    """The thread policies `step` trains by: its paced eager step's, then its compiled step's (none where the count
+    is fixed)."""
+    inner = step.step if isinstance(step, MeasuredAttention) else step
+    parts = [inner.paced, inner.compiled_step] if isinstance(inner, BackgroundStep) else [inner]
+    return [part.threads for part in parts if isinstance(getattr(part, "threads", None), AdaptiveThreads)]
+
+
 def compiler_available(target: torch.device) -> bool:
     """torch.compile's CPU backend writes C++: it needs a compiler on PATH (CUDA needs Triton)."""
     if target.type == "cpu":

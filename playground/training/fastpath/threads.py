@@ -102,9 +102,21 @@ class AdaptiveThreads:
         self._step = 0
         self._step_began: tuple[float, float] | None = None  # (neighbours' CPU seconds, wall clock) at this step
         self._recent: deque[tuple[float, float]] = deque(maxlen=self.RECENT)  # ... at the last few steps
+        self.counts: list[int] = []  # the count each step trained at, for a follower
+        self.leader: AdaptiveThreads | None = None
+
+    def follow(self, leader: AdaptiveThreads) -> None:
+        """Train each step at the count `leader`'s step of the same number took (its latest while this one is ahead),
+        measuring nothing: a thread count changes the rounding of parallel reductions, and Compare A/B's two sides,
+        choosing apart (one saw a neighbour's burst a step before the other), drew the same settings' curves 0.003
+        apart within 150 steps."""
+        self.leader, self.plan = leader, []
 
     def before_step(self) -> None:
-        if self.plan:
+        if self.leader is not None:
+            taken = self.leader.counts
+            self.current = self.chosen = taken[len(self.counts)] if len(self.counts) < len(taken) else self.leader.current
+        elif self.plan:
             self.current = self.plan[0]
         elif self.chosen == 1 and not self.probing:
             self.until_probe -= 1
@@ -114,7 +126,7 @@ class AdaptiveThreads:
                     self.until_probe = 1  # looking costs nothing: look again at the next step
                 else:
                     self.probing = self.PROBE_STEPS
-        if not self.plan:
+        if not self.plan and self.leader is None:
             self.current = self.most if self.probing else self.chosen
         if torch.get_num_threads() != self.current:
             torch.set_num_threads(self.current)
@@ -124,6 +136,9 @@ class AdaptiveThreads:
 
     def after_step(self, seconds: float) -> None:
         n = self.current
+        self.counts.append(n)
+        if self.leader is not None:
+            return
         if self.plan:
             self.plan.pop(0)
             if self._step not in self.skip:
