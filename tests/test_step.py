@@ -163,23 +163,25 @@ def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(m
     assert device.choose_precision(auto.train, torch.device("cpu")) == torch.bfloat16  # no shape: the machine's
 
 
-def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time():
+def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time(monkeypatch):
     """A block of a small model takes about a millisecond: one call per sample would let the timer's and the
     scheduler's jitter pick the precision (vit-digits' block measured 0.86-1.11x in five fresh runs)."""
+    from types import SimpleNamespace
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(device, "time", SimpleNamespace(perf_counter=lambda: clock["now"]))  # a fake, exact timer
     calls = {"short": 0, "long": 0}
 
-    def sleeper(name, seconds):
+    def taking(name, seconds):
         def run():
             calls[name] += 1
-            time.sleep(seconds)
+            clock["now"] += seconds
         return run
 
-    times = device._alternated_times({"short": sleeper("short", 0.001), "long": sleeper("long", 0.02)}, rounds=3,
+    times = device._alternated_times({"short": taking("short", 0.001), "long": taking("long", 0.02)}, rounds=3,
                                      sample_s=0.01)
-    assert [len(t) for t in times.values()] == [3, 3]
-    assert 2 + 3 * 5 <= calls["short"] <= 2 + 3 * 10  # two untimed calls, then ~10 ms of 1-ms calls per sample
-    assert calls["long"] == 2 + 3  # a call longer than the sample is timed once
-    assert all(0.0009 < t < 0.005 for t in times["short"])  # each sample's time is per call
+    assert calls == {"short": 2 + 3 * 10, "long": 2 + 3}  # two untimed calls, then 10 ms of 1-ms calls per sample
+    assert times["short"] == pytest.approx([0.001] * 3) and times["long"] == pytest.approx([0.02] * 3)  # per call
 
 
 def test_the_block_measurement_times_both_precisions_and_leaves_the_random_stream(monkeypatch):
@@ -445,6 +447,7 @@ def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(monkeypat
     from playground.training import compare
     from playground.training.fastpath import threads as threads_module
 
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # the user's own count would fix both sides'
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
     monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
@@ -453,15 +456,42 @@ def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(monkeypat
         pair = compare.start_pair(spec(max_steps=14), spec(max_steps=14))
         policy_a, policy_b = pair.a._step_fn.threads, pair.b._step_fn.threads
 
-        def timed_as(policy, slow_count):  # the policy's steps at `slow_count` threads look 10x slower
+        used = {"a": [], "b": []}
+
+        def timed_as(side, policy, slow_count):  # the policy's steps at `slow_count` threads look 10x slower
             original = policy.after_step
-            monkeypatch.setattr(policy, "after_step",
-                                lambda seconds: original(seconds * (10 if policy.current == slow_count else 1)))
-        timed_as(policy_a, 1)  # A finds two threads faster; B, as if a neighbour took a core, one
-        timed_as(policy_b, 2)
+
+            def after_step(seconds):
+                used[side].append(policy.current)
+                original(seconds * (10 if policy.current == slow_count else 1))
+            monkeypatch.setattr(policy, "after_step", after_step)
+        timed_as("a", policy_a, 1)  # A finds two threads faster; B, as if a neighbour took a core, one
+        timed_as("b", policy_b, 2)
         a, b = compare.train_pair(pair)
-        assert policy_b.counts == policy_a.counts  # (apart, A trains on at two threads and B at one)
+        assert used["b"] == used["a"]  # (apart, A trains on at two threads and B at one)
         assert a.losses == b.losses and len(a.losses) == 14
+    finally:
+        torch.set_num_threads(saved)
+
+
+def test_a_compared_pair_that_may_compile_in_the_background_follows_through_the_thread_plan(monkeypatch):
+    """Where compiling may pay (compile auto), B's eager step still measures its plan's steps, which decide
+    whether compiling pays: a follower without them failed B's first step after the plan (min of no times)."""
+    from playground.training import compare
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(choose, "should_compile", lambda *args, **kwargs: True)
+    saved = torch.get_num_threads()
+    try:
+        pair = compare.start_pair(spec(compile="auto", max_steps=12), spec(compile="auto", max_steps=12))
+        assert type(pair.b._step_fn).__name__ == "BackgroundStep"
+        assert choose.eager_threads(pair.b._step_fn).leader is choose.eager_threads(pair.a._step_fn)
+        a, b = compare.train_pair(pair)
+        assert len(b.losses) == 12 and a.losses == b.losses
     finally:
         torch.set_num_threads(saved)
 

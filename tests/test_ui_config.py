@@ -317,22 +317,27 @@ def test_presets_menu_lists_the_builtins_and_opens_one(window):
     assert window.findChild(QComboBox, "familyCombo").currentData() == "vit"
 
 
-def test_train_menu_forgets_this_computers_measurements(window, fresh_capability_cache):
+def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_capability_cache, monkeypatch):
     """The kept choices (precision, attention path, compile timings) can be reset from the window, not only with
     `playground bench --reset-choices`: the files go, and so do this process's measurements."""
     from playground.training import device
+    from playground.training.fastpath import attention
 
     kept = [device.capability_file(), device.cache_dir() / "compile-history-test.json"]
     for path in kept:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("[]")
-    device._BLOCK_SPEEDUP[device.BlockShape(4, 8, 16, 2, 32, True)] = 1.5
+    monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {device.BlockShape(4, 8, 16, 2, 32, True): 1.5})  # this test's own
+    monkeypatch.setattr(attention, "_CHOSEN", {("a shape",): "explicit"})
     action = window.findChild(QAction, "remeasureAction")
     assert action in window.menuBar().actions()[2].menu().actions()  # Train
     assert "bfloat16" in action.toolTip()
+    assert not action.isEnabled()  # until torch has loaded: its import must not block the window
+    window.start_warmup()  # as the app does once the window has painted
+    qtbot.waitUntil(action.isEnabled, timeout=30000)
     action.trigger()
     assert not any(path.exists() for path in kept)
-    assert device._CAPABILITY is None and not device._BLOCK_SPEEDUP
+    assert device._CAPABILITY is None and not device._BLOCK_SPEEDUP and not attention._CHOSEN
     assert window.statusBar().currentMessage() == "Forgot this computer's 2 kept measurements: Reset (Ctrl+R) measures again."
     action.trigger()
     assert window.statusBar().currentMessage() == "No measurements were kept for this computer: Reset (Ctrl+R) measures again."

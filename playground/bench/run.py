@@ -72,9 +72,9 @@ def add_parser(sub: Any) -> None:
 
 def cmd_bench(args: Any) -> int:
     if args.reset_choices:
-        from playground.training.device import forget_capability
+        from playground.training.fastpath.choose import forget_choices
 
-        removed = forget_capability()
+        removed = forget_choices()
         print(f"forgot {len(removed)} kept measurement file{'' if len(removed) == 1 else 's'}"
               f"{': ' + ', '.join(str(p) for p in removed) if removed else ''}; the next run measures again")
         return 0

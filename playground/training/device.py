@@ -36,8 +36,8 @@ CAPABILITY_VERSION = 3
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
 MEASURED_ROWS = 2048  # tokens of the run's batch a block is timed on: the shape's character at a bounded cost
 BLOCK_SAMPLE_S = 0.03  # each precision's timed sample of a block lasts about this long (docs/performance.md)
-# bf16 only where its block is clearly faster: it rounds the curve, and the blocks of small models (width 64)
-# measured 0.83-1.06x on a quiet bf16 Xeon and more under load, while their whole steps were 0.82-0.96x in bf16
+# bf16 only where its block is clearly faster: it rounds the curve, and a small model's block measures close to 1x
+# either way while its whole step is slower in bf16 (docs/performance.md)
 BF16_MARGIN = 1.2
 BUSY_CAVEAT = "chosen while the machine was busy: measured again next run"
 KEPT = 3  # quiet measurements whose median decides; a run measures once more until there are this many
@@ -241,12 +241,11 @@ def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
 
 
 def forget_capability() -> list[Path]:
-    """Delete every kept measurement, the compiled step's too (`playground bench --reset-choices`): the next run
-    measures again."""
+    """Delete every kept measurement, the compiled step's too, and forget this process's: the next run measures
+    again."""
     global _CAPABILITY
     _CAPABILITY = None
-    with _BLOCK_LOCK:
-        _BLOCK_SPEEDUP.clear()  # each shape's precision, measured in this process
+    _BLOCK_SPEEDUP.clear()  # each shape's precision in this process (not waiting for a measurement under way)
     folder = cache_dir()
     kinds = ("capability-*.json", "compile-history-*.json", "compiles-*.json")  # the last: before session 14
     removed = sorted(path for kind in kinds for path in folder.glob(kind)) if folder.is_dir() else []

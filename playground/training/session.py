@@ -39,7 +39,7 @@ from playground.training.changes import (
     setting,
     write_changes,
 )
-from playground.training.device import Placement
+from playground.training.device import BlockShape, Placement
 from playground.training.distributed import DistContext
 from playground.training.events import (
     AttentionSnapshot,
@@ -50,7 +50,7 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
-from playground.training.fastpath.choose import make_step, place, thread_policies
+from playground.training.fastpath.choose import eager_threads, make_step, place
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
 from playground.training.runs import CHECKPOINT_DIR, lock_run_dir, remove_temporaries
@@ -157,9 +157,12 @@ class TrainingSession:
         return self._step_fn.device_description()
 
     def follow_threads(self, leader: TrainingSession) -> None:
-        """Train each step at the thread count `leader`'s step of the same number took (Compare A/B's B: the two
-        curves then round alike) instead of choosing; until the next reset."""
-        for mine, theirs in zip(thread_policies(self._step_fn), thread_policies(leader._step_fn), strict=False):
+        """Train each step at the thread count `leader`'s step of the same number takes (Compare A/B's B: the two
+        curves then round alike), where both train the same kind of step on the same block shape; else (another
+        model shape, one side compiled) each keeps choosing its own. Until the next reset; call before training."""
+        mine, theirs = eager_threads(self._step_fn), eager_threads(leader._step_fn)
+        alike = type(self._step_fn) is type(leader._step_fn) and BlockShape.of(self.spec) == BlockShape.of(leader.spec)
+        if mine is not None and theirs is not None and alike:
             mine.follow(theirs)
 
     def fills_cores(self) -> bool:

@@ -190,7 +190,6 @@ class MainWindow(QMainWindow):
         self._gap_cost_s = 0.0  # how long a refresh in a gap takes (a moving average)
 
         self.config = ConfigPanel(spec, self)
-        self.config.setMinimumWidth(config_width(1.0))
         self.config.sigSpecChanged.connect(self._on_spec_changed)
 
         right = QWidget(self)
@@ -387,6 +386,7 @@ class MainWindow(QMainWindow):
         self.remeasureAction = A("&Measure This Computer Again", None, self.measure_again, "remeasureAction",
                                  TIPS["remeasure"])
         self.remeasureAction.setToolTip(TIPS["remeasure"])
+        self.remeasureAction.setEnabled(False)  # until the warm-up has loaded torch (no import on the GUI thread)
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -863,6 +863,7 @@ class MainWindow(QMainWindow):
         """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:
         whole, it took the bar's width, and a zoom's warning beside it read "Z…"."""
         self._device = description
+        self.remeasureAction.setEnabled(True)
         head, note = description, ""
         if len(description) > DEVICE_CHARS and description.endswith(")") and " (" in description:
             head, note = description.rsplit(" (", 1)
@@ -871,9 +872,9 @@ class MainWindow(QMainWindow):
 
     def measure_again(self) -> None:
         """Forget this computer's kept measurements (Train menu; `playground bench --reset-choices`)."""
-        from playground.training.device import forget_capability  # torch is loaded: the menu opens after the paint
+        from playground.training.fastpath.choose import forget_choices  # enabled once torch has loaded
 
-        removed = len(forget_capability())
+        removed = len(forget_choices())
         said = f"Forgot this computer's {removed} kept measurement{'' if removed == 1 else 's'}" if removed else (
             "No measurements were kept for this computer")
         self.statusBar().showMessage(f"{said}: Reset (Ctrl+R) measures again.", STATUS_MS)

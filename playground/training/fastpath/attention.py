@@ -24,6 +24,11 @@ from playground.training.step import EagerStep
 _CHOSEN: dict[tuple, str] = {}
 
 
+def forget_attention_choices() -> None:
+    """Forget the path chosen for each shape in this process: the next run of a shape measures again."""
+    _CHOSEN.clear()
+
+
 class MeasuredAttention:
     """`step` (an eager CPU step) with the attention path measured at this run's shape before its second step.
 

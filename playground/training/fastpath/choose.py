@@ -7,13 +7,14 @@ import os
 import shutil
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
 from playground.core.spec import RunSpec
 from playground.training import device
 from playground.training.device import Placement
-from playground.training.fastpath.attention import MeasuredAttention
+from playground.training.fastpath.attention import MeasuredAttention, forget_attention_choices
 from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
 from playground.training.fastpath.threads import (
     AdaptiveThreads,
@@ -72,12 +73,21 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 
 
-def thread_policies(step: TrainStep) -> list[AdaptiveThreads]:
-    """The thread policies `step` trains by: its paced eager step's, then its compiled step's (none where the count
-    is fixed)."""
+def forget_choices() -> list[Path]:
+    """Forget every measured choice (`playground bench --reset-choices`, the window's Measure This Computer Again):
+    the kept files, and this process's precision and attention path per shape. Returns the files deleted."""
+    forget_attention_choices()
+    return device.forget_capability()
+
+
+def eager_threads(step: TrainStep) -> AdaptiveThreads | None:
+    """The thread policy of `step`'s eager training, from its first step (a compiled step's own policy counts its
+    steps from its take-over); None where the count is fixed."""
     inner = step.step if isinstance(step, MeasuredAttention) else step
-    parts = [inner.paced, inner.compiled_step] if isinstance(inner, BackgroundStep) else [inner]
-    return [part.threads for part in parts if isinstance(getattr(part, "threads", None), AdaptiveThreads)]
+    if isinstance(inner, BackgroundStep):
+        inner = inner.paced
+    policy = getattr(inner, "threads", None)
+    return policy if isinstance(policy, AdaptiveThreads) else None
 
 
 def compiler_available(target: torch.device) -> bool:

@@ -102,20 +102,29 @@ class AdaptiveThreads:
         self._step = 0
         self._step_began: tuple[float, float] | None = None  # (neighbours' CPU seconds, wall clock) at this step
         self._recent: deque[tuple[float, float]] = deque(maxlen=self.RECENT)  # ... at the last few steps
-        self.counts: list[int] = []  # the count each step trained at, for a follower
+        self.steps_taken = 0
+        self.counts: list[int] = []  # the count each step trained at, kept only while another policy follows this one
+        self.followed = False
         self.leader: AdaptiveThreads | None = None
 
     def follow(self, leader: AdaptiveThreads) -> None:
-        """Train each step at the count `leader`'s step of the same number took (its latest while this one is ahead),
-        measuring nothing: a thread count changes the rounding of parallel reductions, and Compare A/B's two sides,
-        choosing apart (one saw a neighbour's burst a step before the other), drew the same settings' curves 0.003
-        apart within 150 steps."""
-        self.leader, self.plan = leader, []
+        """Train each step at the count `leader`'s step of the same number takes instead of choosing (Compare A/B's
+        B): a thread count changes the rounding of parallel reductions, so two sides choosing apart (one seeing a
+        neighbour's burst a step before the other) part the same settings' curves. Call before either trains."""
+        self.leader, leader.followed = leader, True
+
+    def _leaders_count(self) -> int:
+        """The count the leader's step of this number took; where this one is ahead, the count it will take."""
+        leader = self.leader
+        assert leader is not None
+        if self.steps_taken < len(leader.counts):
+            return leader.counts[self.steps_taken]
+        ahead = self.steps_taken - len(leader.counts)
+        return leader.plan[ahead] if ahead < len(leader.plan) else leader.next_count
 
     def before_step(self) -> None:
         if self.leader is not None:
-            taken = self.leader.counts
-            self.current = self.chosen = taken[len(self.counts)] if len(self.counts) < len(taken) else self.leader.current
+            self.current = self._leaders_count()
         elif self.plan:
             self.current = self.plan[0]
         elif self.chosen == 1 and not self.probing:
@@ -136,8 +145,16 @@ class AdaptiveThreads:
 
     def after_step(self, seconds: float) -> None:
         n = self.current
-        self.counts.append(n)
-        if self.leader is not None:
+        self.steps_taken += 1
+        if self.followed:
+            self.counts.append(n)
+        if self.leader is not None:  # the plan's times still count (whether compiling pays reads them); no choices
+            if self.plan:
+                self.plan.pop(0)
+                if self._step not in self.skip:
+                    self.times[n].append(seconds)
+                self._step += 1
+            self.chosen = n
             return
         if self.plan:
             self.plan.pop(0)
