@@ -474,6 +474,46 @@ def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(monkeypat
         torch.set_num_threads(saved)
 
 
+def test_on_two_threads_the_follower_trails_its_leader_step_by_step(monkeypatch):
+    """The window trains A and B on threads of their own, and the faster side may run ahead: B would then take
+    counts A has not chosen yet. B waits (outside the turn) until A has taken the step of that number."""
+    import threading
+
+    from playground.training import compare
+    from playground.training.events import MetricsEvent
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    saved = torch.get_num_threads()
+    try:
+        pair = compare.start_pair(spec(max_steps=12), spec(max_steps=12))
+        a_side, b_side = compare.taking_turns(pair)
+        assert b_side.leader is a_side and a_side.leader is None
+        order, losses = [], {"A": [], "B": []}
+
+        def train(name, side, pause_s):
+            for event in side.run():
+                if isinstance(event, MetricsEvent):
+                    order.append((name, event.step))
+                    losses[name].append(event.train_loss)
+                    time.sleep(pause_s)  # A is the slower side: B would run ahead
+        threads = [threading.Thread(target=train, args=("A", a_side, 0.02)),
+                   threading.Thread(target=train, args=("B", b_side, 0.0))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        done = {name: [i for i, (who, _) in enumerate(order) if who == name] for name in ("A", "B")}
+        assert len(done["A"]) == len(done["B"]) == 12
+        assert all(b > a for a, b in zip(done["A"], done["B"]))  # B's step k came after A's step k
+        assert losses["A"] == losses["B"]
+    finally:
+        torch.set_num_threads(saved)
+
+
 def test_a_compared_pair_that_may_compile_in_the_background_follows_through_the_thread_plan(monkeypatch):
     """Where compiling may pay (compile auto), B's eager step still measures its plan's steps, which decide
     whether compiling pays: a follower without them failed B's first step after the plan (min of no times)."""

@@ -10,6 +10,7 @@ says which weights were shared; `TakingTurns` gives each its own dropout randomn
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,19 +146,36 @@ class TakingTurns:
     the side's own randomness swapped in, so both threads draw the dropout masks they would draw alone (the same
     curves as `train_pair`, whatever the threads' timing). Everything else is the session's own."""
 
-    def __init__(self, session: TrainingSession, randomness: _OwnRandomness, turn: threading.Lock) -> None:
+    LEAD_WAIT_S = 2.0  # the longest a follower waits for its leader's step (a leader paused alone, say)
+
+    def __init__(self, session: TrainingSession, randomness: _OwnRandomness, turn: threading.Lock,
+                 leader: TakingTurns | None = None) -> None:
         self.session = session
         self._randomness = randomness
         self._turn = turn
+        self.leader = leader  # the side whose thread counts this one's steps take (B's, in a pair of one shape)
+        self.ended = False
 
     def run(self, steps: int | None = None) -> Iterator[object]:
         events = self.session.run(steps)
-        while True:
-            with self._turn, self._randomness.active():
-                event = next(events, None)
-            if event is None:
-                return
-            yield event
+        try:
+            while True:
+                self._trail_leader()
+                with self._turn, self._randomness.active():
+                    event = next(events, None)
+                if event is None:
+                    return
+                yield event
+        finally:
+            self.ended = True
+
+    def _trail_leader(self) -> None:
+        """A follower takes each step after its leader's step of that number, whose thread count it takes; outside
+        the turn, so the leader can take it meanwhile."""
+        leader, waited = self.leader, time.monotonic() + self.LEAD_WAIT_S
+        while (leader is not None and not leader.ended and self.session.step >= leader.session.step
+               and leader.session.step < leader.session.spec.train.max_steps and time.monotonic() < waited):
+            time.sleep(0.001)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
@@ -166,7 +184,8 @@ class TakingTurns:
 def taking_turns(pair: Pair) -> tuple[TakingTurns, TakingTurns]:
     """A's and B's sessions, each for a thread of its own, taking turns at torch's global randomness."""
     turn = threading.Lock()
-    return TakingTurns(pair.a, pair.randomness[0], turn), TakingTurns(pair.b, pair.randomness[1], turn)
+    a = TakingTurns(pair.a, pair.randomness[0], turn)
+    return a, TakingTurns(pair.b, pair.randomness[1], turn, leader=a if pair.b.follows_threads() else None)
 
 
 def _same_batches(a: TrainingSession, b: TrainingSession) -> bool:

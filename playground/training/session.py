@@ -165,6 +165,11 @@ class TrainingSession:
         if mine is not None and theirs is not None and alike:
             mine.follow(theirs)
 
+    def follows_threads(self) -> bool:
+        """Whether this session's steps take another's thread counts (follow_threads)."""
+        policy = eager_threads(self._step_fn)
+        return policy is not None and policy.leader is not None
+
     def fills_cores(self) -> bool:
         """Training runs on the CPU with a thread on every usable logical CPU right now: nothing is left for a
         window's painting, which had better wait between steps. (The compiled path on a machine without
