@@ -441,99 +441,87 @@ def test_a_follower_trains_each_step_at_its_leaders_count_whatever_its_own_steps
         torch.set_num_threads(saved)
 
 
-def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(monkeypatch):
-    """start_pair makes B's steps take A's thread counts: with one side's timing made contended (as a neighbour's
-    burst seen by one side only), the two curves stay bit-identical."""
-    from playground.training import compare
+@pytest.fixture
+def two_managed_cores(monkeypatch):
+    """The process manages threads on a machine of two cores (as the CLI and the window do on the 2-core machines
+    measured), whatever OMP_NUM_THREADS says; torch's thread count restored after."""
     from playground.training.fastpath import threads as threads_module
 
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # the user's own count would fix both sides'
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # the user's own count would fix every policy's
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
     monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
     monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
     saved = torch.get_num_threads()
-    try:
-        pair = compare.start_pair(spec(max_steps=14), spec(max_steps=14))
-        policy_a, policy_b = pair.a._step_fn.threads, pair.b._step_fn.threads
-
-        used = {"a": [], "b": []}
-
-        def timed_as(side, policy, slow_count):  # the policy's steps at `slow_count` threads look 10x slower
-            original = policy.after_step
-
-            def after_step(seconds):
-                used[side].append(policy.current)
-                original(seconds * (10 if policy.current == slow_count else 1))
-            monkeypatch.setattr(policy, "after_step", after_step)
-        timed_as("a", policy_a, 1)  # A finds two threads faster; B, as if a neighbour took a core, one
-        timed_as("b", policy_b, 2)
-        a, b = compare.train_pair(pair)
-        assert used["b"] == used["a"]  # (apart, A trains on at two threads and B at one)
-        assert a.losses == b.losses and len(a.losses) == 14
-    finally:
-        torch.set_num_threads(saved)
+    yield
+    torch.set_num_threads(saved)
 
 
-def test_on_two_threads_the_follower_trails_its_leader_step_by_step(monkeypatch):
+def test_comparing_the_same_settings_under_a_neighbour_draws_one_curve(two_managed_cores, monkeypatch):
+    """start_pair makes B's steps take A's thread counts: with one side's timing made contended (as a neighbour's
+    burst seen by one side only), the two curves stay bit-identical."""
+    from playground.training import compare
+
+    pair = compare.start_pair(spec(max_steps=14), spec(max_steps=14))
+    policy_a, policy_b = pair.a._step_fn.threads, pair.b._step_fn.threads
+    used = {"a": [], "b": []}
+
+    def timed_as(side, policy, slow_count):  # the policy's steps at `slow_count` threads look 10x slower
+        original = policy.after_step
+
+        def after_step(seconds):
+            used[side].append(policy.current)
+            original(seconds * (10 if policy.current == slow_count else 1))
+        monkeypatch.setattr(policy, "after_step", after_step)
+    timed_as("a", policy_a, 1)  # A finds two threads faster; B, as if a neighbour took a core, one
+    timed_as("b", policy_b, 2)
+    a, b = compare.train_pair(pair)
+    assert used["b"] == used["a"]  # (apart, A trains on at two threads and B at one)
+    assert a.losses == b.losses and len(a.losses) == 14
+
+
+def test_on_two_threads_the_follower_trails_its_leader_step_by_step(two_managed_cores):
     """The window trains A and B on threads of their own, and the faster side may run ahead: B would then take
     counts A has not chosen yet. B waits (outside the turn) until A has taken the step of that number."""
     import threading
 
     from playground.training import compare
     from playground.training.events import MetricsEvent
-    from playground.training.fastpath import threads as threads_module
 
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
-    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
-    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
-    saved = torch.get_num_threads()
-    try:
-        pair = compare.start_pair(spec(max_steps=12), spec(max_steps=12))
-        a_side, b_side = compare.taking_turns(pair)
-        assert b_side.leader is a_side and a_side.leader is None
-        order, losses = [], {"A": [], "B": []}
+    pair = compare.start_pair(spec(max_steps=12), spec(max_steps=12))
+    a_side, b_side = compare.taking_turns(pair)
+    assert b_side.leader is a_side and a_side.leader is None
+    order, losses = [], {"A": [], "B": []}
 
-        def train(name, side, pause_s):
-            for event in side.run():
-                if isinstance(event, MetricsEvent):
-                    order.append((name, event.step))
-                    losses[name].append(event.train_loss)
-                    time.sleep(pause_s)  # A is the slower side: B would run ahead
-        threads = [threading.Thread(target=train, args=("A", a_side, 0.02)),
-                   threading.Thread(target=train, args=("B", b_side, 0.0))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        done = {name: [i for i, (who, _) in enumerate(order) if who == name] for name in ("A", "B")}
-        assert len(done["A"]) == len(done["B"]) == 12
-        assert all(b > a for a, b in zip(done["A"], done["B"]))  # B's step k came after A's step k
-        assert losses["A"] == losses["B"]
-    finally:
-        torch.set_num_threads(saved)
+    def train(name, side, pause_s):
+        for event in side.run():
+            if isinstance(event, MetricsEvent):
+                order.append((name, event.step))
+                losses[name].append(event.train_loss)
+                time.sleep(pause_s)  # A is the slower side: B would run ahead
+    threads = [threading.Thread(target=train, args=("A", a_side, 0.02)),
+               threading.Thread(target=train, args=("B", b_side, 0.0))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    done = {name: [i for i, (who, _) in enumerate(order) if who == name] for name in ("A", "B")}
+    assert len(done["A"]) == len(done["B"]) == 12
+    assert all(b > a for a, b in zip(done["A"], done["B"]))  # B's step k came after A's step k
+    assert losses["A"] == losses["B"]
 
 
-def test_a_compared_pair_that_may_compile_in_the_background_follows_through_the_thread_plan(monkeypatch):
+def test_a_compared_pair_that_may_compile_in_the_background_follows_through_the_thread_plan(two_managed_cores,
+                                                                                             monkeypatch):
     """Where compiling may pay (compile auto), B's eager step still measures its plan's steps, which decide
     whether compiling pays: a follower without them failed B's first step after the plan (min of no times)."""
     from playground.training import compare
-    from playground.training.fastpath import threads as threads_module
 
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
-    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
-    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
     monkeypatch.setattr(choose, "should_compile", lambda *args, **kwargs: True)
-    saved = torch.get_num_threads()
-    try:
-        pair = compare.start_pair(spec(compile="auto", max_steps=12), spec(compile="auto", max_steps=12))
-        assert type(pair.b._step_fn).__name__ == "BackgroundStep"
-        assert choose.eager_threads(pair.b._step_fn).leader is choose.eager_threads(pair.a._step_fn)
-        a, b = compare.train_pair(pair)
-        assert len(b.losses) == 12 and a.losses == b.losses
-    finally:
-        torch.set_num_threads(saved)
+    pair = compare.start_pair(spec(compile="auto", max_steps=12), spec(compile="auto", max_steps=12))
+    assert type(pair.b._step_fn).__name__ == "BackgroundStep"
+    assert choose.eager_threads(pair.b._step_fn).leader is choose.eager_threads(pair.a._step_fn)
+    a, b = compare.train_pair(pair)
+    assert len(b.losses) == 12 and a.losses == b.losses
 
 
 def test_adaptive_threads_drops_to_one_thread_under_contention_and_probes_back():

@@ -148,19 +148,16 @@ class AdaptiveThreads:
         self.steps_taken += 1
         if self.followed:
             self.counts.append(n)
-        if self.leader is not None:  # the plan's times still count (whether compiling pays reads them); no choices
-            if self.plan:
-                self.plan.pop(0)
-                if self._step not in self.skip:
-                    self.times[n].append(seconds)
-                self._step += 1
-            self.chosen = n
-            return
-        if self.plan:
+        planned = bool(self.plan)
+        if planned:  # a follower's plan times count too: whether compiling pays reads them
             self.plan.pop(0)
             if self._step not in self.skip:
                 self.times[n].append(seconds)
             self._step += 1
+        if self.leader is not None:  # a follower chooses nothing
+            self.chosen = n
+            return
+        if planned:
             if not self.plan:  # the fastest step of each: a burst of other work (the window opening) can only slow one
                 self.chosen = min((1, self.most), key=lambda k: min(self.times[k], default=math.inf))
                 if self.chosen == 1:
