@@ -23,6 +23,7 @@ def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     # The measured choices, how far they are trusted, and where they are kept (what --reset-choices forgets).
     assert machine["choices"].startswith(("float32", "bfloat16")) and "capability-" in machine["choices_file"]
     assert "compiled step" in machine["choices"] and "first compile" in machine["choices"]  # payoff.py's history
+    assert "kept for 0 block shapes" in machine["choices"]  # a fresh cache: each run's precision measured afresh
     row = result["training"][0]
     for key in ("playground_per_s", "reference_per_s", "speed_ratio", "playground_val_loss", "reference_val_loss",
                 "val_loss_ratio", "compile_s", "path"):

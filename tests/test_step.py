@@ -137,7 +137,7 @@ def test_a_measurement_knows_whether_another_process_ran_meanwhile(monkeypatch):
         assert device.choose_precision(spec(precision="auto").train, torch.device("cpu")) == torch.float32
 
 
-def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(monkeypatch):
+def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(tmp_path, monkeypatch):
     """On a CPU whose bf16 matmuls pay, a run still keeps float32 where one of its blocks trains slower in bf16
     (small models: the casts cost more than the faster products gain)."""
     monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa", speedup=2.0))  # a CPU with fast bf16
@@ -151,6 +151,7 @@ def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(m
         calls.append(shape)
         return measured[shape]
 
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))  # these made-up figures are not kept
     monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
     monkeypatch.setattr(device, "_block_speedup", block_speedup)
     auto = spec(precision="auto")
@@ -161,6 +162,41 @@ def test_bf16_is_used_only_where_it_is_measurably_faster_at_the_runs_own_shape(m
     assert len(calls) == 3  # each shape once in a process: the session took the first measurement
     assert choose.place(small.updated({"train.precision": "bf16"})).dtype == torch.bfloat16  # the user's choice
     assert device.choose_precision(auto.train, torch.device("cpu")) == torch.bfloat16  # no shape: the machine's
+
+
+def test_a_blocks_precision_is_kept_as_the_median_of_quiet_measurements(tmp_path, monkeypatch):
+    """A run's block is measured (~0.3 s) as it starts: the quiet measurements are kept per shape, so the fourth
+    launch of a shape measures nothing; one taken while another program was busy decides that run only."""
+    from playground.training.fastpath import machine
+
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa", speedup=2.0))
+    results, calls = [1.5, 0.9, 2.0, 1.3, 1.6], []
+    neighbours = {"busy": False}
+
+    def block_speedup(shape, rounds):
+        calls.append(shape)
+        return results[len(calls) - 1]
+
+    monkeypatch.setattr(device, "_block_speedup", block_speedup)
+    monkeypatch.setattr(machine, "neighbour_cpu_seconds",
+                        lambda: time.perf_counter() if neighbours["busy"] else 0.0)  # a core busy all along, or none
+    shape, other = device.BlockShape(4, 8, 16, 2, 32, True), device.BlockShape(4, 8, 32, 2, 64, True)
+    seen = []
+    for busy in (False, True, False, False, False):  # five launches (a process each) of one shape
+        monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
+        neighbours["busy"] = busy
+        seen.append(device.bf16_block_speedup(shape))
+    assert seen == [1.5, pytest.approx(1.5), pytest.approx(1.75), pytest.approx(1.5), pytest.approx(1.5)]
+    assert len(calls) == 4  # the busy one is not kept; with three kept the fifth launch measures nothing
+    assert device.kept_block_shapes() == 1
+    monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
+    neighbours["busy"] = True
+    assert device.bf16_block_speedup(other) == 1.6  # nothing kept for this shape: the busy one decides this run
+    assert device.kept_block_shapes() == 1
+    files = list((tmp_path / "cache").glob("bf16-blocks-*.json"))
+    assert len(files) == 1 and files[0] in device.forget_capability()  # --reset-choices and Measure Again
+    assert device.kept_block_shapes() == 0
 
 
 def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time(monkeypatch):
@@ -184,7 +220,8 @@ def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time(monkeypatch)
     assert times["short"] == pytest.approx([0.001] * 3) and times["long"] == pytest.approx([0.02] * 3)  # per call
 
 
-def test_the_block_measurement_times_both_precisions_and_leaves_the_random_stream(monkeypatch):
+def test_the_block_measurement_times_both_precisions_and_leaves_the_random_stream(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))  # measured afresh
     monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa"))
     monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
     shape = device.BlockShape(batch=4, tokens=8, width=16, heads=2, hidden=32, causal=True)

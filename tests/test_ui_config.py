@@ -323,7 +323,7 @@ def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_cap
     from playground.training import device
     from playground.training.fastpath import attention
 
-    kept = [device.capability_file(), device.cache_dir() / "compile-history-test.json"]
+    kept = [device.capability_file(), device.blocks_file(), device.cache_dir() / "compile-history-test.json"]
     for path in kept:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("[]")
@@ -338,7 +338,7 @@ def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_cap
     action.trigger()
     assert not any(path.exists() for path in kept)
     assert device._CAPABILITY is None and not device._BLOCK_SPEEDUP and not attention._CHOSEN
-    assert window.statusBar().currentMessage() == "Forgot this computer's 2 kept measurements: Reset (Ctrl+R) measures again."
+    assert window.statusBar().currentMessage() == "Forgot this computer's 3 kept measurements: Reset (Ctrl+R) measures again."
     action.trigger()
     assert window.statusBar().currentMessage() == "No measurements were kept for this computer: Reset (Ctrl+R) measures again."
 

@@ -106,14 +106,15 @@ def cmd_bench(args: Any) -> int:
 def machine() -> dict[str, Any]:
     import torch
 
-    from playground.training.device import _cpu_model, capability_file, cpu_capability
+    from playground.training.device import _cpu_model, capability_file, cpu_capability, kept_block_shapes
     from playground.training.fastpath.payoff import CompileHistory
 
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
             "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", ""), "python": platform.python_version(),
             "flags": _cpu_flags(), "load_average": _load_average(), "capability": cpu_capability().__dict__,
-            "choices": f"{cpu_capability().describe()}; {CompileHistory.load().describe()}",
+            "choices": f"{cpu_capability().describe()}; bf16 against fp32 kept for {kept_block_shapes()} block "
+                       f"shapes; {CompileHistory.load().describe()}",
             "choices_file": str(capability_file())}
 
 
