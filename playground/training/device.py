@@ -7,7 +7,8 @@ matmul, and the fused and explicit attention paths. Only measurements taken whil
 KEPT of them. One taken while other programs kept the machine busy decides that run only, and the next run
 measures again. `playground bench` shows the choice; `playground bench --reset-choices` forgets it. Where bf16
 matmuls pay on this machine, one transformer block at the run's own shape is timed in both precisions as the
-run starts (in this process only): a small model can lose more to bf16's casts than its matmuls gain.
+run starts (kept per shape as the machine's measurements are): a small model can lose more to bf16's casts than its
+matmuls gain.
 
 A CPU without fast bf16 keeps float32 (docs/performance.md has what was measured where). The thread count
 and whether to compile are the fast path's (playground.training.fastpath).
