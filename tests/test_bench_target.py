@@ -69,3 +69,57 @@ def test_the_row_compares_the_times_to_the_target(runs):
                                                        "reference": {**theirs, "stopped_after_launch_s": 160.0}})
     assert only_ours["time_to_target_ratio"] is None  # a lower bound is not a measured ratio
     assert "reference not reached in 160 s: over 2.0x sooner (cold)" in describe(only_ours)[3]
+
+
+def test_across_seeds_compares_the_median_times_and_counts_a_miss_as_the_slowest(runs):
+    """Which evaluation first crosses a target is chance between curves that differ by rounding: the bench
+    trains each preset from several seeds and compares the medians."""
+    from playground.bench.to_target import across_seeds, describe_across
+
+    ours, theirs = runs
+
+    def row(seed, cold, warm, reference):
+        def run(base, seconds):
+            return {**base, "reached": seconds is not None, "time_to_target_s": seconds}
+
+        return learning_row("vit-digits", NEVER, {"cold": run(ours, cold), "warm": run(ours, warm),
+                                                  "reference": run(theirs, reference)}, seed)
+
+    rows = [row(0, 7.0, 6.0, 6.0), row(1, 5.0, 5.0, 4.8), row(2, 4.0, 4.5, 6.5), row(3, None, 3.0, 3.6),
+            row(4, 3.0, 3.2, 7.3)]
+    summary = across_seeds(rows)
+    assert summary["seeds"] == [0, 1, 2, 3, 4]
+    assert summary["cold_median_time_to_target_s"] == 5.0  # 3, 4, 5, 7 and a miss (the slowest)
+    assert summary["reference_median_time_to_target_s"] == 6.0 and summary["warm_median_time_to_target_s"] == 4.5
+    assert summary["median_time_to_target_ratio"] == pytest.approx(1.2)
+    assert summary["seeds_sooner_cold"] == 2  # seeds 2 and 4; seed 3 missed the target
+    line = describe_across(summary)
+    assert line.startswith("learning vit-digits, 5 seeds (0, 1, 2, 3, 4): median launch to target: playground 5.0 s")
+    assert "1.2x sooner (cold)" in line and line.endswith("sooner than the loop in 2 of 5 seeds (cold)")
+    missed = across_seeds([row(0, None, None, 6.0)])
+    assert missed["median_time_to_target_ratio"] is None and "playground not reached (cold)" in describe_across(missed)
+    assert "vit-digits, seed 3" in describe(rows[3])[0]
+
+
+def test_bench_learning_presets_trains_each_preset_from_the_seeds_asked_for(runs, monkeypatch):
+    from playground.bench import run as bench_run
+    from playground.bench import to_target
+    from playground.cli import _parser
+
+    ours, theirs = runs
+    asked = []
+
+    def learning(preset, what, target, higher, limit_s, seed):
+        asked.append((preset, seed, limit_s))
+        return learning_row(preset, Target(what, target, higher), {"cold": ours, "warm": ours, "reference": theirs},
+                            seed)
+
+    monkeypatch.setattr(to_target, "learning", learning)
+    args = _parser().parse_args(["bench", "--learning", "presets", "--seeds", "2", "--time-limit", "9"])
+    rows, summaries = bench_run.learning_presets(args.seeds, args.time_limit)
+    first = {preset: load_preset(preset).train.seed for preset, *_ in bench_run.LEARNING}
+    assert asked == [(preset, first[preset] + i, 9.0) for preset, *_ in bench_run.LEARNING for i in range(2)]
+    assert [row["seed"] for row in rows] == [seed for _, seed, _ in asked]
+    assert [s["preset"] for s in summaries] == [preset for preset, *_ in bench_run.LEARNING]
+    assert all(len(s["seeds"]) == 2 for s in summaries)
+    assert _parser().parse_args(["bench", "--learning"]).seeds == 3  # the default

@@ -5,9 +5,9 @@
                                      contention, threads
     playground bench                 all families at the preset and a larger shape, the window, memory
     playground bench --learning      each family's default preset to its learning target, cold and warm compile
-                                     cache, against the textbook loop: time to the first loss point and to the
-                                     target (to_target.py); then each ablation's preset against the piece put back
-                                     (ablations.py)
+                                     cache, against the textbook loop, from 3 seeds (--seeds): time to the first
+                                     loss point and to the target, and the medians across seeds (to_target.py);
+                                     then each ablation's preset against the piece put back (ablations.py)
     playground bench --learning ablations   the ablations only (~3-5 min on 2 cores)
 
 Every ratio is measured in one run with its two sides alternated (A B A B), so machine noise cancels;
@@ -64,10 +64,28 @@ def add_parser(sub: Any) -> None:
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
     bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
                                                 "the preset's (--learning ablations)")
+    bench.add_argument("--seeds", type=int, default=3, metavar="N",
+                       help="train each preset from N seeds, the preset's and the next ones, and compare the median "
+                            "times to the target (--learning presets; default 3)")
     bench.add_argument("--reset-choices", action="store_true",
                        help="forget this machine's measured precision and attention path (kept in the user cache "
                             "folder) and exit: the next run measures again")
     bench.set_defaults(handler=cmd_bench)
+
+
+def learning_presets(seeds: int, limit_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each family's preset to its target from `seeds` seeds (the preset's and the next ones): every seed's row,
+    and each preset's medians across them."""
+    from playground.bench.to_target import across_seeds, learning
+    from playground.core.presets import load_preset
+
+    rows, summaries = [], []
+    for preset, what, target, higher in LEARNING:
+        first = load_preset(preset).train.seed
+        mine = [learning(preset, what, target, higher, limit_s, seed) for seed in range(first, first + max(1, seeds))]
+        rows += mine
+        summaries.append(across_seeds(mine))
+    return rows, summaries
 
 
 def cmd_bench(args: Any) -> int:
@@ -81,9 +99,7 @@ def cmd_bench(args: Any) -> int:
     if args.learning:
         result = {"machine": machine()}
         if args.learning in ("all", "presets"):
-            from playground.bench.to_target import learning
-
-            result["learning"] = [learning(*row, limit_s=args.time_limit) for row in LEARNING]
+            result["learning"], result["learning_across_seeds"] = learning_presets(args.seeds, args.time_limit)
         if args.learning in ("all", "ablations"):
             from playground.bench.ablations import run_ablations
 
@@ -498,9 +514,12 @@ def print_table(result: dict[str, Any]) -> None:
             print(f"window: {w.get('note')}")
     if result.get("learning"):
         from playground.bench.to_target import describe as describe_learning
+        from playground.bench.to_target import describe_across
 
         for row in result["learning"]:
             print("\n".join(describe_learning(row)))
+        for summary in result.get("learning_across_seeds", []):
+            print(describe_across(summary))
     for row in result.get("lessons", []):
         steps = ", ".join(f"{s:.0f}" for s in row["step_seconds"])
         print(f"{row['lesson']:<32} {row['seconds']:>6.0f} s played through ({row['status']}; seconds per step: "

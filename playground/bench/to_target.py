@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -39,26 +40,33 @@ class Target:
         return max(a, b) if self.higher else min(a, b)
 
 
-def learning(preset: str, what: str, target: float, higher: bool, limit_s: float) -> dict[str, Any]:
-    """The bench's row for one preset: the playground cold and warm, then the reference, each until `what` reaches
-    `target` or `limit_s` passes."""
+def learning(preset: str, what: str, target: float, higher: bool, limit_s: float,
+             seed: int | None = None) -> dict[str, Any]:
+    """The bench's row for one preset and seed (None: the preset's): the playground cold and warm, then the
+    reference, each until `what` reaches `target` or `limit_s` passes."""
     import tempfile
 
     from playground.core.presets import load_preset
 
-    print(f"bench: learning {preset} (cold and warm compile cache, then the textbook loop)...", file=sys.stderr,
-          flush=True)
+    spec = _seeded(load_preset(preset), seed)
+    print(f"bench: learning {preset}, seed {spec.train.seed} (cold and warm compile cache, then the textbook "
+          "loop)...", file=sys.stderr, flush=True)
     goal = Target(what, target, higher)
     runs = {}
     with tempfile.TemporaryDirectory(prefix="playground-bench-inductor-") as cache:
         for kind in ("cold", "warm"):
-            runs[kind] = _launch("playground", preset, goal, limit_s, {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache})
-    runs["reference"] = _launch("reference", preset, goal, limit_s, _plain_environment(),
-                                schedule=schedule(load_preset(preset)))
-    return learning_row(preset, goal, runs)
+            runs[kind] = _launch("playground", preset, spec.train.seed, goal, limit_s,
+                                 {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache})
+    runs["reference"] = _launch("reference", preset, spec.train.seed, goal, limit_s, _plain_environment(),
+                                schedule=schedule(spec))
+    return learning_row(preset, goal, runs, spec.train.seed)
 
 
-def learning_row(preset: str, target: Target, runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _seeded(spec: Any, seed: int | None) -> Any:
+    return spec if seed is None else spec.updated({"train.seed": seed})
+
+
+def learning_row(preset: str, target: Target, runs: dict[str, dict[str, Any]], seed: int = 0) -> dict[str, Any]:
     """The runs (cold, warm, reference) and how they compare: each ratio is the reference's time over the
     playground's (above 1: the playground is sooner), None where either side missed the target."""
     ref = runs["reference"]
@@ -67,9 +75,34 @@ def learning_row(preset: str, target: Target, runs: dict[str, dict[str, Any]]) -
         ours = runs[kind]
         return ref["time_to_target_s"] / ours["time_to_target_s"] if ours["reached"] and ref["reached"] else None
 
-    return {"preset": preset, "metric": target.metric, "target": target.value, **runs,
+    return {"preset": preset, "seed": seed, "metric": target.metric, "target": target.value, **runs,
             "time_to_target_ratio": sooner("cold"), "time_to_target_warm_ratio": sooner("warm"),
             "val_loss_curve_max_diff_ratio": _curve_difference(runs["cold"]["evaluations"], ref["evaluations"])}
+
+
+def across_seeds(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One preset's rows (a seed each) summed up: each side's median time from launch to the target (a run that
+    missed it counts as the slowest) and how many seeds the playground was sooner in. Which evaluation first
+    crosses a target is chance between two runs whose curves differ only by rounding (vit-digits reached 90 %
+    at steps 200-350 on either side, seed by seed), so one seed's ratio says little; the medians say more."""
+    def median(kind: str) -> float | None:
+        middle = statistics.median(row[kind]["time_to_target_s"] if row[kind]["reached"] else math.inf
+                                   for row in rows)
+        return None if math.isinf(middle) else middle
+
+    medians = {kind: median(kind) for kind in ("cold", "warm", "reference")}
+
+    def ratio(kind: str) -> float | None:
+        ours, ref = medians[kind], medians["reference"]
+        return ref / ours if ours is not None and ref is not None else None
+
+    sooner = sum(row["cold"]["reached"] and (not row["reference"]["reached"] or
+                                             row["cold"]["time_to_target_s"] < row["reference"]["time_to_target_s"])
+                 for row in rows)
+    return {"preset": rows[0]["preset"], "seeds": [row["seed"] for row in rows],
+            **{f"{kind}_median_time_to_target_s": value for kind, value in medians.items()},
+            "median_time_to_target_ratio": ratio("cold"), "median_time_to_target_warm_ratio": ratio("warm"),
+            "seeds_sooner_cold": sooner}
 
 
 def _curve_difference(ours: list[list[Any]], theirs: list[list[Any]]) -> float | None:
@@ -97,10 +130,11 @@ def _plain_environment() -> dict[str, str]:
     return env
 
 
-def _launch(side: str, preset: str, target: Target, limit_s: float, env: dict[str, str],
+def _launch(side: str, preset: str, seed: int, target: Target, limit_s: float, env: dict[str, str],
             schedule: list[float] | None = None) -> dict[str, Any]:
     """One run in a fresh process (this module's main), timed from its launch."""
-    args = [side, preset, target.metric, repr(target.value), "higher" if target.higher else "lower", repr(limit_s)]
+    args = [side, preset, str(seed), target.metric, repr(target.value), "higher" if target.higher else "lower",
+            repr(limit_s)]
     out = subprocess.run([sys.executable, "-m", "playground.bench.to_target", *args], capture_output=True, text=True,
                          env={**env, "PLAYGROUND_BENCH_LAUNCHED": repr(time.time())}, timeout=limit_s + 600,
                          input=json.dumps(schedule) if schedule is not None else None)
@@ -201,15 +235,33 @@ def describe(row: dict[str, Any]) -> list[str]:
         status = (f"in {run['time_to_target_s']:.0f} s from launch ({run['steps']} steps)" if run["reached"]
                   else f"NOT reached in {run['steps']} steps")
         first = _or_nan(run["first_loss_after_build_s"])
-        lines.append(f"learning {row['preset']:<18} {label}: first loss point {first:.2f} s after the model was "
+        lines.append(f"learning {_named(row)} {label}: first loss point {first:.2f} s after the model was "
                      f"built ({run['built_after_launch_s']:.1f} s after launch); {row['metric']} target "
                      f"{row['target']}: {status}; best {_or_nan(run['best']):.3f}; "
                      f"{1000 * _or_nan(run['seconds_per_step']):.0f} ms a step; {run['path']}")
     gap = row["val_loss_curve_max_diff_ratio"]
     curves = (f"validation losses at most {100 * gap:.2f} % apart (cold / reference)" if gap is not None
               else "no evaluation in common")
-    lines.append(f"learning {row['preset']:<18} to the target from launch: {_times(row)}; {curves}")
+    lines.append(f"learning {_named(row)} to the target from launch: {_times(row)}; {curves}")
     return lines
+
+
+def _named(row: dict[str, Any]) -> str:
+    return f"{row['preset'] + ', seed ' + str(row['seed']):<26}"
+
+
+def describe_across(summary: dict[str, Any]) -> str:
+    """"learning vit-digits, 3 seeds (0, 1, 2): median launch to target: playground 5 s (cold) / ...; sooner in 2"."""
+    def took(kind: str) -> str:
+        seconds = summary[f"{kind}_median_time_to_target_s"]
+        return "not reached" if seconds is None else f"{seconds:.1f} s"
+
+    seeds = summary["seeds"]
+    return (f"learning {summary['preset']}, {len(seeds)} seeds ({', '.join(map(str, seeds))}): median launch to "
+            f"target: playground {took('cold')} (cold) / {took('warm')} (warm) / reference {took('reference')}: "
+            f"{_sooner(summary['median_time_to_target_ratio'])} (cold), "
+            f"{_sooner(summary['median_time_to_target_warm_ratio'])} (warm); sooner than the loop in "
+            f"{summary['seeds_sooner_cold']} of {len(seeds)} seeds (cold)")
 
 
 def _times(row: dict[str, Any]) -> str:
@@ -239,15 +291,15 @@ def _or_nan(value: float | None) -> float:
     return value if value is not None else math.nan
 
 
-if __name__ == "__main__":  # `learning`'s child: ... to_target playground|reference PRESET METRIC TARGET lower|higher S
-    _, side, name, metric, goal, direction, seconds = sys.argv
+if __name__ == "__main__":  # `learning`'s child: ... playground|reference PRESET SEED METRIC TARGET lower|higher S
+    _, side, name, seed, metric, goal, direction, seconds = sys.argv
     if side == "playground":
         from playground.training.fastpath.process import configure_process
 
         configure_process()  # as `playground train` does, before torch loads; a plain script opts in to nothing
     from playground.core.presets import load_preset
 
-    preset_spec, wanted = load_preset(name), Target(metric, float(goal), direction == "higher")
+    preset_spec, wanted = _seeded(load_preset(name), int(seed)), Target(metric, float(goal), direction == "higher")
     launch = float(os.environ["PLAYGROUND_BENCH_LAUNCHED"])
     if side == "playground":
         figures = playground_run(preset_spec, wanted, float(seconds), launch)
