@@ -264,6 +264,39 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     assert targets["png"].read_bytes()[:4] == b"\x89PNG"
 
 
+def _text_rows_from_the_bottom(image, count):
+    """The heights in pixels of the lowest `count` bands of rows holding dark (text) pixels in a white image."""
+    import numpy as np
+
+    grey = image.convertToFormat(image.Format.Format_Grayscale8)
+    pixels = np.frombuffer(grey.constBits(), np.uint8).reshape(grey.height(), grey.bytesPerLine())[:, :grey.width()]
+    dark = (pixels < 128).any(axis=1)[::-1]
+    bands, run = [], 0
+    for row_dark in dark:
+        if row_dark:
+            run += 1
+        elif run:
+            bands.append(run)
+            run = 0
+            if len(bands) == count:
+                break
+    return bands
+
+
+def test_the_exported_legend_is_as_large_as_the_axis_titles(window, qtbot, tmp_path, monkeypatch):
+    """QA: in a PNG export (twice the screen's size) the legend's names stayed at the screen's size, half as tall
+    as every other text: pyqtgraph's legend ignores the exporter's scaling."""
+    from PySide6.QtGui import QImage
+
+    window.step_once()
+    qtbot.waitUntil(lambda: window.loss.train.n == 1, timeout=WAIT_MS)
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
+    window.runTools.actions["exportLossPngAction"].trigger()
+    legend, step_title = _text_rows_from_the_bottom(QImage(str(tmp_path / "loss.png")), 2)
+    assert step_title >= 16  # the export is twice the screen's size
+    assert legend >= 0.7 * step_title  # "train", "validation" against "step": the same font
+
+
 def test_a_hidden_loss_plot_exports_a_figure_of_a_readable_size(window, qtbot, tmp_path, monkeypatch):
     """QA: in a lesson step that hides the loss plot, Export wrote a 1872 x 4 px picture."""
     from PySide6.QtGui import QImage

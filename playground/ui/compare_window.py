@@ -35,8 +35,8 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import ConfigPanel, config_width
-from playground.ui.loss_panel import LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import follow_font, font_scale, size_legend, style_axes
+from playground.ui.loss_panel import LEGEND_CELL, LossFrame, Series, show_lone_point, unbounded_curve
+from playground.ui.plotting import follow_font, font_scale, legend_below, size_legend, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -217,8 +217,7 @@ class CompareWindow(QMainWindow):
         plot.setLabel("bottom", "step")
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.legend = pg.LegendItem(colCount=2, frame=False)  # under the step axis: it never covers a curve
-        plot.layout.addItem(plot.legend, 4, 1)
+        legend_below(plot, 2, LEGEND_CELL)
         # (a symbol only while one point: A's larger, a ring around B's, where the same start gives the same loss)
         self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=2), symbolSize=size, symbolBrush=colour,
                                        symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]

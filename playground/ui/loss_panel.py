@@ -27,6 +27,7 @@ from playground.ui import theme
 from playground.ui.plotting import (
     follow_font,
     hold_tooltip_over_data,
+    legend_below,
     marker_pen,
     size_legend,
     sized_font,
@@ -212,9 +213,7 @@ class LossPanel(QWidget):
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
-        # The legend sits under the step axis, in a row of the plot's layout of its own: it never covers a curve.
-        plot.legend = pg.LegendItem(colCount=4, frame=False)
-        plot.layout.addItem(plot.legend, *LEGEND_CELL)
+        legend_below(plot, 4, LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
         self.trainCurve = unbounded_curve(plot, name="train", pen=TRAIN_PEN, symbolSize=7,

@@ -203,6 +203,16 @@ def style_axes(plot: pg.PlotItem, scale: float = 1.0) -> None:
         title.setText(title.text, size=f"{point_size(scale * 1.1):.1f}pt")
 
 
+def legend_below(plot: pg.PlotItem, columns: int, cell: tuple[int, int]) -> pg.LegendItem:
+    """A legend in a row of `plot`'s layout of its own (`cell`, under the step axis), where it never covers a curve.
+    It scales with the plot: pyqtgraph's legend ignores transformations to stay one size over a zoomed view, and so
+    kept the screen's size in a PNG export twice as large, half as tall as every other text."""
+    plot.legend = pg.LegendItem(colCount=columns, frame=False)
+    plot.legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
+    plot.layout.addItem(plot.legend, *cell)
+    return plot.legend
+
+
 def size_legend(legend: pg.LegendItem) -> None:
     """The legend's names in the application font, those already there and those added later."""
     legend.setLabelTextSize(f"{point_size():.1f}pt")
