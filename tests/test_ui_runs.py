@@ -283,18 +283,40 @@ def _text_rows_from_the_bottom(image, count):
     return bands
 
 
-def test_the_exported_legend_is_as_large_as_the_axis_titles(window, qtbot, tmp_path, monkeypatch):
-    """QA: in a PNG export (twice the screen's size) the legend's names stayed at the screen's size, half as tall
-    as every other text: pyqtgraph's legend ignores the exporter's scaling."""
+def _stroke_widths(image, colour):
+    """In each column where `colour` is drawn, the longest vertical run of its pixels (a curve's thickness)."""
+    import numpy as np
+
+    rgb = image.convertToFormat(image.Format.Format_RGB888)
+    pixels = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    pixels = pixels[:, :3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3).astype(int)
+    drawn = np.abs(pixels - np.array(colour)).sum(axis=2) < 120
+    widths = []
+    for column in drawn.T[drawn.any(axis=0)]:
+        rows = np.flatnonzero(column)
+        breaks = np.flatnonzero(np.diff(rows) > 1)
+        widths.append(int(np.diff(np.concatenate(([-1], breaks, [len(rows) - 1]))).max()))
+    return widths
+
+
+def test_the_exported_loss_plot_is_the_screens_scaled_up(window, qtbot, tmp_path, monkeypatch):
+    """QA: a PNG export (twice the screen's size) kept the legend's names and the 1-px training curve at the
+    screen's size: half as tall as every other text (pyqtgraph's legend ignores the exporter's scaling), and faint."""
+    import statistics
+
     from PySide6.QtGui import QImage
 
-    window.step_once()
-    qtbot.waitUntil(lambda: window.loss.train.n == 1, timeout=WAIT_MS)
+    for n in (1, 2, 3):
+        window.step_once()
+        qtbot.waitUntil(lambda n=n: window.loss.train.n == n, timeout=WAIT_MS)
     monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
     window.runTools.actions["exportLossPngAction"].trigger()
-    legend, step_title = _text_rows_from_the_bottom(QImage(str(tmp_path / "loss.png")), 2)
+    image = QImage(str(tmp_path / "loss.png"))
+    legend, step_title = _text_rows_from_the_bottom(image, 2)
     assert step_title >= 16  # the export is twice the screen's size
     assert legend >= 0.7 * step_title  # "train", "validation" against "step": the same font
+    assert statistics.median(_stroke_widths(image, (0x1F, 0x77, 0xB4))) >= 2  # the training curve, twice as wide
+    assert window.loss.trainCurve.opts["pen"].widthF() == 1  # and 1 px on screen again
 
 
 def test_a_hidden_loss_plot_exports_a_figure_of_a_readable_size(window, qtbot, tmp_path, monkeypatch):

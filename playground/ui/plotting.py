@@ -125,6 +125,22 @@ def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
             item.setGeometry(shown)
 
 
+@contextmanager
+def widened_curves(item: pg.PlotItem, factor: float) -> Iterator[None]:
+    """`item`'s curves drawn `factor` times as wide while it is exported at `factor` times the screen's size: their
+    pens are cosmetic (a width in device pixels), so a 1-px curve stayed 1 px and faint in a 1920-px picture."""
+    kept = [(curve, curve.opts["pen"]) for curve in item.listDataItems() if curve.opts.get("pen") is not None]
+    for curve, pen in kept:
+        wider = pg.mkPen(pen)
+        wider.setWidthF(max(wider.widthF(), 1.0) * factor)
+        curve.setPen(wider)
+    try:
+        yield
+    finally:
+        for curve, pen in kept:
+            curve.setPen(pen)
+
+
 AXES = ("left", "bottom", "right", "top")
 
 

@@ -26,7 +26,7 @@ from playground.training.runs import (
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path
-from playground.ui.plotting import export_sized, on_paper
+from playground.ui.plotting import export_sized, on_paper, widened_curves
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 
 ENLARGED_KEY = "view/tryItEnlarged"  # Try it's head views enlarged, remembered like the zoom
+PNG_SCALE = 2  # a plot's PNG is twice its laid-out size: sharp on a projector or a slide
 
 
 class Host(Protocol):
@@ -100,7 +101,7 @@ def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path |
 
 
 def export_plot(plot_item: Any, path: Path) -> Path:
-    """A pyqtgraph PlotItem to PNG (twice the on-screen size) or SVG, by the path's suffix."""
+    """A pyqtgraph PlotItem to PNG (PNG_SCALE times its laid-out size) or SVG, by the path's suffix."""
     from pyqtgraph import exporters
 
     path = Path(path)
@@ -108,9 +109,11 @@ def export_plot(plot_item: Any, path: Path) -> Path:
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
         else:
-            exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
-            exporter.parameters()["width"] = max(800, int(plot_item.sceneBoundingRect().width() * 2))
-            exporter.export(str(path))
+            width = max(800, int(plot_item.sceneBoundingRect().width() * PNG_SCALE))
+            with widened_curves(plot_item, width / max(plot_item.sceneBoundingRect().width(), 1.0)):
+                exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
+                exporter.parameters()["width"] = width
+                exporter.export(str(path))
     if not path.exists():
         raise OSError(f"could not write {path}")
     return path
