@@ -174,6 +174,34 @@ def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtb
         window.set_zoom(1.0)
 
 
+@pytest.mark.parametrize("zoom", [1.0, 1.75])
+def test_the_attention_grid_of_four_heads_fits_its_pane_with_its_colour_bar_at_a_projector(window, qtbot, zoom):
+    """At 175 % on a 1280x720 screen the "head N" and "layer N" titles made the 4x4 grid larger than its pane: it
+    scrolled both ways and its colour bar was past the right edge."""
+    import numpy as np
+
+    from playground.training.events import AttentionSnapshot
+
+    weights = np.full((4, 4, 64, 64), 1 / 64, dtype=np.float32)
+    window.set_zoom(zoom)
+    try:
+        window.resize(1280, 720)
+        window.attention.set_snapshot(AttentionSnapshot(step=1, weights=weights, labels=[str(i) for i in range(64)]))
+        qtbot.wait(100)  # the zoomed fonts' layout
+        grid, scroll = window.attention.grid, window.attention.gridScroll
+        assert scroll.horizontalScrollBar().maximum() == 0  # nothing sideways: the colour bar is in view
+        assert scroll.verticalScrollBar().maximum() == 0  # every layer in view
+        bar = grid.mapFromScene(grid.colorBar.sceneBoundingRect()).boundingRect()
+        assert bar.right() <= scroll.viewport().width()
+        titles = [title.text for title in grid.headTitles + grid.layerTitles]
+        assert titles == ([f"head {i}" for i in range(1, 5)] + [f"layer {i}" for i in range(1, 5)] if zoom == 1.0
+                          else [f"h{i}" for i in range(1, 5)] + [f"L{i}" for i in range(1, 5)])
+    finally:
+        window.set_zoom(1.0)
+    qtbot.wait(100)
+    assert [title.text for title in window.attention.grid.headTitles][0] == "head 1"  # room again: the long titles
+
+
 def test_a_csv_of_longer_reviews_gets_a_context_that_holds_them(window, tmp_path, monkeypatch):
     """Issue 21: ~40-character reviews trained cut at the reverse preset's context of 12, and stayed at 62 %."""
     from PySide6.QtWidgets import QFileDialog

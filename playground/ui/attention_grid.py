@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from playground.training.events import AttentionSnapshot
@@ -92,13 +92,13 @@ class ElidedLabel(QLabel):
             self._elide()
 
 
-def _head_label(head: int, heads: int) -> str:
-    return f"h{head + 1}" if heads > 8 else f"head {head + 1}"  # a 12-head BERT layer must fit the width
+def _head_label(head: int, heads: int, short: bool = False) -> str:
+    return f"h{head + 1}" if short or heads > 8 else f"head {head + 1}"  # a 12-head BERT layer must fit the width
 
 
-def _layer_label(layer: int, layers: int) -> str:
+def _layer_label(layer: int, layers: int, short: bool = False) -> str:
     # Turned on its side, "layer 12" is taller than a tile of a 12-layer grid at 720 px: "L12" is not.
-    return f"L{layer + 1}" if layers > 4 else f"layer {layer + 1}"
+    return f"L{layer + 1}" if short or layers > 4 else f"layer {layer + 1}"
 
 
 class AttentionGrid(pg.GraphicsLayoutWidget):
@@ -118,6 +118,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.ci.layout.setSpacing(4)
         self.views: list[list[pg.ViewBox]] = []
         self.images: list[list[pg.ImageItem]] = []
+        self.headTitles: list[pg.LabelItem] = []
+        self.layerTitles: list[pg.LabelItem] = []
         self.colorBar: pg.ColorBarItem | None = None
         self.selected = (0, 0)
         self.snapshot: AttentionSnapshot | None = None
@@ -154,17 +156,38 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
 
     def clear_grid(self) -> None:
         self.clear()
-        self.views, self.images, self.colorBar, self._shape, self.snapshot = [], [], None, None, None
+        self.views, self.images, self.headTitles, self.layerTitles = [], [], [], []
+        self.colorBar, self._shape, self.snapshot = None, None, None
         self.placeholder = self._add_placeholder()
         self.setMinimumSize(0, 0)
 
-    def _fit_minimum(self) -> None:
+    def fit_minimum(self) -> None:
         """The widget is at least as large as its layout's minimum (tiles of `min_tile` pixels, their labels,
-        the colour bar): a scroll area around the grid then shows the rest, and no last row is cut."""
+        the colour bar): a scroll area around the grid then shows the rest, and no last row is cut. Where the
+        "head N" (or "layer N") titles would make it wider (taller) than its scroll area, they read "hN" ("LN"): at
+        175 % on a 1280x720 screen a 4x4 grid scrolled both ways and its colour bar was out of view."""
+        if not self.headTitles:
+            return
+        view = self.parentWidget()  # the scroll area's viewport
+        room = (view.width(), view.height()) if view is not None else (math.inf, math.inf)
+        for axis, (titles, label) in enumerate(((self.headTitles, _head_label), (self.layerTitles, _layer_label))):
+            for short in (False, True):
+                for i, title in enumerate(titles):
+                    if title.text != label(i, len(titles), short):
+                        title.setText(label(i, len(titles), short))
+                needed = self._needed()
+                if needed[axis] <= room[axis]:
+                    break
+        self.setMinimumSize(*needed)
+        # the layout again at the widget's size: laid out under the long titles' minimum, it stayed that large
+        self.ci.setGeometry(QRectF(0, 0, self.width(), self.height()))
+
+    def _needed(self) -> tuple[int, int]:
+        """The layout's minimum size, in the widget's pixels (its frame too)."""
         self.ci.layout.activate()
         needed = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
         frame = 2 * self.frameWidth() + 2
-        self.setMinimumSize(math.ceil(needed.width()) + frame, math.ceil(needed.height()) + frame)
+        return math.ceil(needed.width()) + frame, math.ceil(needed.height()) + frame
 
     def select(self, layer: int, head: int) -> None:
         if not self.views:
@@ -182,12 +205,13 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     def _build(self, layers: int, heads: int, T: int) -> None:
         self.clear()
         self.placeholder = None
-        self.views, self.images = [], []
+        self.views, self.images, self.layerTitles = [], [], []
         size = f"{point_size():.1f}pt"
-        for h in range(heads):
-            self.addLabel(_head_label(h, heads), row=0, col=h + 1, color=pg.getConfigOption("foreground"), size=size)
+        self.headTitles = [self.addLabel(_head_label(h, heads), row=0, col=h + 1, size=size,
+                                         color=pg.getConfigOption("foreground")) for h in range(heads)]
         for l in range(layers):
-            self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, color=pg.getConfigOption("foreground"), size=size)
+            self.layerTitles.append(self.addLabel(_layer_label(l, layers), row=l + 1, col=0, angle=-90, size=size,
+                                                  color=pg.getConfigOption("foreground")))
             row_views, row_images = [], []
             for h in range(heads):
                 # The heatmap fills its tile: with a locked aspect a strip of background stood beside it in the frame.
@@ -208,7 +232,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.addItem(self.colorBar, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads, T)
         if self.scrolled:
-            self._fit_minimum()
+            self.fit_minimum()
         self.select(*self.selected)
 
     # ----- interaction --------------------------------------------------------------------------
@@ -430,10 +454,20 @@ def fit_colour_scale(bar: pg.ColorBarItem) -> None:
     bar.axis.setWidth(max(45, round(QFontMetricsF(sized_font()).horizontalAdvance("0.8")) + 26))
 
 
+class GridScroll(QScrollArea):
+    """A scroll area that tells its grid how wide it is: the grid's head titles shorten to fit it."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        grid = self.widget()
+        if isinstance(grid, AttentionGrid):
+            grid.fit_minimum()
+
+
 def in_scroll_area(grid: AttentionGrid, name: str) -> QScrollArea:
     """`grid` (made with scrolled=True) in a frameless scroll area: past its smallest tiles it scrolls, and no row
     is cut off."""
-    scroll = QScrollArea(grid.parentWidget())
+    scroll = GridScroll(grid.parentWidget())
     scroll.setObjectName(name)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
