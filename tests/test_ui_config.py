@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, save_preset
-from playground.core.spec import make_spec
+from playground.core.spec import FAMILY_TITLES, make_spec
 from playground.ui import main_window as main_window_module
 from playground.ui.attention_grid import AttentionGrid
 from playground.ui.main_window import MainWindow
@@ -307,14 +307,45 @@ def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     assert window.spec == before
 
 
+def preset_action(menu: QMenu, name: str) -> QAction:
+    """The Presets menu's entry for a built-in preset (in its family's submenu)."""
+    action = menu.findChild(QAction, f"preset:{name}")
+    assert action is not None, name
+    return action
+
+
 @pytest.mark.slow
 def test_presets_menu_lists_the_builtins_and_opens_one(window):
-    names = [a.text() for a in window.presetsMenu.actions() if a.objectName().startswith("preset:")]
-    assert {"decoder-pydoc", "encoder-reverse", "vit-digits"} <= set(names)
-    action = next(a for a in window.presetsMenu.actions() if a.text() == "vit-digits")
-    action.trigger()
+    groups = [a.menu() for a in window.presetsMenu.actions() if a.menu() is not None]
+    assert [g.title().replace("&", "") for g in groups] == [*FAMILY_TITLES.values(), "Lessons (Page Down: next step)"]
+    names = {g.title().replace("&", ""): [a.text() for a in g.actions()] for g in groups}
+    assert {"decoder-pydoc", "decoder-reverse"} <= set(names["Decoder (GPT-like)"])
+    assert "vit-digits" in names["Vision Transformer"] and "encoder-reverse" in names["Encoder (BERT-like)"]
+    assert all(name.startswith("lesson-") for name in names["Lessons (Page Down: next step)"])
+    preset_action(window.presetsMenu, "vit-digits").trigger()
     assert window.spec == load_preset("vit-digits")
     assert window.findChild(QComboBox, "familyCombo").currentData() == "vit"
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.75])
+def test_the_presets_menu_fits_a_720_pixel_screen_in_one_column(window, qtbot, zoom):
+    """Flat, the 25 built-in presets made a menu 800 px tall: on a 1280x720 projector Qt split it into two columns,
+    with three lessons alone in the second."""
+    from PySide6.QtCore import QPoint
+
+    window.set_zoom(zoom)
+    try:
+        menus = [window.presetsMenu, *(a.menu() for a in window.presetsMenu.actions() if a.menu() is not None)]
+        for menu in menus:
+            menu.popup(QPoint(0, 30))  # as shown: its sections and fonts laid out
+            qtbot.waitExposed(menu)
+            qtbot.wait(200)
+            height, columns = menu.height(), {menu.actionGeometry(a).x() for a in menu.actions()}
+            menu.close()
+            assert height <= 720 - 60, menu.title()  # below the menu bar, on screen
+            assert len(columns) == 1, menu.title()
+    finally:
+        window.set_zoom(1.0)
 
 
 def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_capability_cache, monkeypatch):
@@ -450,7 +481,7 @@ def test_opening_a_preset_shows_its_own_step_count_on_the_train_bar(window):
     presets_menu = window.findChild(QMenu, "presetsMenu")
     other = next(name for name in ("vit-digits", "encoder-reverse", "bert-pronoun")
                  if load_preset(name).train.max_steps != window.spec.train.max_steps)
-    next(a for a in presets_menu.actions() if a.objectName() == f"preset:{other}").trigger()
+    preset_action(presets_menu, other).trigger()
     steps = load_preset(other).train.max_steps
     assert window.progressBar.maximum() == steps and window.stepLabel.text() == f"step 0 / {steps:,}"
 
@@ -461,7 +492,7 @@ def test_each_demo_preset_opens_the_view_of_its_lesson(window, qtbot):
     expected = {"vit-digits": ("Inside attention", "ViT: CLS attention"), "bert-pronoun": ("Try it", None),
                 "encoder-reverse": ("Attention", None)}
     for name, (tab, sub_tab) in expected.items():
-        next(a for a in presets_menu.actions() if a.objectName() == f"preset:{name}").trigger()
+        preset_action(presets_menu, name).trigger()
         assert window.tabs.tabText(window.tabs.currentIndex()) == tab
         if sub_tab:
             assert window.inside.tabs.tabText(window.inside.tabs.currentIndex()) == sub_tab

@@ -146,7 +146,7 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
         assert not window.lessonBar.isVisible()
         before, heights = controls_state(window), window.centreSplitter.sizes()
         window.runTools.tryIt.set_enlarged(bool(spec.model.pretrained))  # the user's choice, kept through Try it steps
-        window.load_spec(spec, None)  # as Presets > lesson-… does: the lesson starts at its first step
+        window.load_spec(spec, None)  # as Presets > Lessons > lesson-… does: the lesson starts at its first step
         base = {key: getattr(spec.model, key.removeprefix("model.")) for key in ABLATION_VALUES}
         for index, step in enumerate(spec.lesson.steps):
             if index:

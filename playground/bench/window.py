@@ -222,7 +222,7 @@ def lessons(width: int = 1280, height: int = 720) -> dict[str, list[dict[str, ob
         limit.timeout.connect(loop.quit)
         limit.start(LESSON_LIMIT_S * 1000)
         began = time.perf_counter()
-        window.load_spec(spec, None)  # as Presets > lesson-… does: the lesson starts at its first step
+        window.load_spec(spec, None)  # as Presets > Lessons > lesson-… does: the lesson starts at its first step
         loop.exec()
         timer.stop()
         limit.stop()
