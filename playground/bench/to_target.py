@@ -84,7 +84,7 @@ def across_seeds(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One preset's rows (a seed each) summed up: each side's median time from launch to the target (a run that
     missed it counts as the slowest) and how many seeds the playground was sooner in. Which evaluation first
     crosses a target is chance between two runs whose curves differ only by rounding (vit-digits reached 90 %
-    at steps 200-350 on either side, seed by seed), so one seed's ratio says little; the medians say more."""
+    at steps 200-550 on either side, seed by seed), so one seed's ratio says little; the medians say more."""
     def median(kind: str) -> float | None:
         middle = statistics.median(row[kind]["time_to_target_s"] if row[kind]["reached"] else math.inf
                                    for row in rows)
