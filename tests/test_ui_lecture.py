@@ -165,13 +165,22 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
 
 def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtbot):
     """Every tab's page counts towards the window's minimum width: a one-line read-out and a group box's long title
-    made it 1494 px at 175 %."""
+    made it 1494 px at 175 %. So does the train bar, with room for "step 3,000 / 3,000" measured in the zoomed font
+    when a preset opens at that zoom (the app opens at the zoom it was left at): 1,289-1,345 px with its buttons'
+    words, and from 175 % they are icons (their words in the tooltips)."""
     window.set_zoom(1.75)
     try:
         qtbot.waitUntil(lambda: window.stepLabel.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)
         assert window.minimumSizeHint().width() <= 1280
+        for name in ("decoder-pydoc", "vit-digits", "bert-pronoun"):
+            window.load_spec(load_preset(name), None)
+            window.speedLabel.setText("paused")
+            qtbot.wait(20)  # the layouts' posted requests
+            assert window.minimumSizeHint().width() <= 1280, name
+        assert window.playButton.text() == "" and "Space" in window.playButton.toolTip()
     finally:
         window.set_zoom(1.0)
+    assert [b.text() for b in (window.playButton, window.stepButton, window.resetButton)] == ["Play", "Step", "Reset"]
 
 
 @pytest.mark.parametrize("zoom", [1.0, 1.75])

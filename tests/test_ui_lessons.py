@@ -125,6 +125,27 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("zoom", [main_window.PRESENTATION_ZOOM, 1.75])
+def test_no_lesson_step_makes_the_window_wider_than_a_projector(open_window, qtbot, monkeypatch, request, zoom):
+    """QA: at 130 % the lesson bar's one-line title ("Lesson 19.6: ... · step 2 of 4" and "trained to step 400")
+    made the window 1,337-1,471 px wide (1,892 at 175 %): Next and Leave were off a 1280-px screen."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(zoom)
+    window.lessonBar.train_cap = 0  # the widest status is set below; no step trains
+    for path in LESSON_FILES:
+        spec = load_preset(path).updated({"train.device": "cpu"})
+        window.load_spec(spec, None)
+        for index in range(len(spec.lesson.steps)):
+            window.lessonBar.go(index)
+            window.lessonBar.statusLabel.setText(f"trained to step {spec.train.max_steps:,}")
+            qtbot.wait(20)  # the layouts' posted requests
+            assert window.lessonBar.isVisible() and f"step {index + 1} of" in window.lessonBar.counterLabel.text()
+            assert window.minimumSizeHint().width() <= 1280, (path.name, index)
+        window.lessonBar.leave()
+
+
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two

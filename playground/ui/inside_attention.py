@@ -566,7 +566,7 @@ class InsideAttentionPanel(QWidget):
         self.showButton.setObjectName("insideShow")
         self.showButton.setToolTip(INSIDE["input"])
         self.showButton.clicked.connect(self._on_input)
-        self.probeButton = QPushButton("Probe input", self)
+        self.probeButton = QPushButton("Probe", self)  # "Probe input" made a ViT's row too wide at 175 % (tooltip)
         self.probeButton.setObjectName("insideProbe")
         self.probeButton.setToolTip(INSIDE["probe"])
         self.probeButton.clicked.connect(self.use_probe)

@@ -31,12 +31,13 @@ from PySide6.QtCore import (
     QIODevice,
     QSaveFile,
     QSettings,
+    QSize,
     Qt,
     QThread,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -91,6 +92,9 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 LIVE_SETTLE_MS = 300
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
+# From this zoom the train bar's buttons show their icons alone (their words are in the tooltips): with the words
+# the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
+ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
 
 
@@ -308,14 +312,17 @@ class MainWindow(QMainWindow):
         style = self.style()
         self.playButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play", bar)
         self.playButton.setObjectName("playButton")
+        self.playButton.setProperty("word", "Play")
         self.playButton.setToolTip(TIPS["play"])
         self.playButton.clicked.connect(self.toggle_play)
         self.stepButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step", bar)
         self.stepButton.setObjectName("stepButton")
+        self.stepButton.setProperty("word", "Step")
         self.stepButton.setToolTip(TIPS["step"])
         self.stepButton.clicked.connect(self.step_once)
         self.resetButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reset", bar)
         self.resetButton.setObjectName("resetButton")
+        self.resetButton.setProperty("word", "Reset")
         self.resetButton.setToolTip(TIPS["reset"])
         self.resetButton.clicked.connect(lambda: self.reset("Reset: fresh random weights, step 0."))
         self.progressBar = QProgressBar(bar)
@@ -324,7 +331,8 @@ class MainWindow(QMainWindow):
         # The exact step is in the label beside it. A percentage changes 100 times a run, and Qt repaints a
         # progress bar (synchronously, ~0.8 ms here) only when its text or its filled width changes.
         self.progressBar.setFormat("%p%")
-        self.progressBar.setMinimumWidth(100)
+        # It stretches; squeezed, it still holds "100%" at 175 % (at 100 px a lesson at 175 % widened the window)
+        self.progressBar.setMinimumWidth(60)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("stepLabel")
         self.speedLabel = QLabel(bar)
@@ -713,7 +721,7 @@ class MainWindow(QMainWindow):
     def _show_playing(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.playButton.setIcon(self.style().standardIcon(icon))
-        self.playButton.setText("Pause" if playing else "Play")
+        self._name_button(self.playButton, "Pause" if playing else "Play")
         self.loss.min_redraw_s = PLOT_REDRAW_S if playing else 0.0
         self._gap_asked_at = None  # a gap asked for before a pause or a reset is not waited for
         self.loss.redraw_if_due()
@@ -915,8 +923,20 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
         self.config.setMinimumWidth(config_width(self.zoom))  # its labels and values grow with the font
+        for button in (self.playButton, self.stepButton, self.resetButton):
+            self._name_button(button, button.property("word"))
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
+
+    def _name_button(self, button: QPushButton, word: str) -> None:
+        """`word` on the button below ICONS_ONLY_ZOOM; from there its icon alone, as tall as the text it stands for
+        (the style's 16 px looked lost at 175 %). The word is kept for the next zoom."""
+        button.setProperty("word", word)
+        words = self.zoom < ICONS_ONLY_ZOOM
+        button.setText(word if words else "")
+        side = self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonIconSize) if words else QFontMetrics(
+            QApplication.font()).height()
+        button.setIconSize(QSize(side, side))
 
     def change_zoom(self, scale: float) -> None:
         """The user's zoom: Qt widens the window to the larger fonts' minimum but never narrows it back, so once the
