@@ -315,7 +315,7 @@ def preset_action(menu: QMenu, name: str) -> QAction:
 
 
 @pytest.mark.slow
-def test_presets_menu_lists_the_builtins_and_opens_one(window):
+def test_presets_menu_lists_the_builtins_and_opens_one(window, tmp_path):
     groups = [a.menu() for a in window.presetsMenu.actions() if a.menu() is not None]
     assert [g.title().replace("&", "") for g in groups] == [*FAMILY_TITLES.values(), "Lessons (Page Down: next step)"]
     names = {g.title().replace("&", ""): [a.text() for a in g.actions()] for g in groups}
@@ -323,8 +323,14 @@ def test_presets_menu_lists_the_builtins_and_opens_one(window):
     assert "vit-digits" in names["Vision Transformer"] and "encoder-reverse" in names["Encoder (BERT-like)"]
     assert all(name.startswith("lesson-") for name in names["Lessons (Page Down: next step)"])
     preset_action(window.presetsMenu, "vit-digits").trigger()
+    marked = [a.objectName() for a in window.presetsMenu.findChildren(QAction) if a.font().bold()]
+    assert marked == ["preset:vit-digits"]  # the one open is marked
     assert window.spec == load_preset("vit-digits")
     assert window.findChild(QComboBox, "familyCombo").currentData() == "vit"
+    mine = tmp_path / "mine.json"
+    save_preset(load_preset("encoder-reverse"), mine)
+    assert window.open_preset(str(mine))
+    assert not any(a.font().bold() for a in window.presetsMenu.findChildren(QAction))  # a file of the user's: none
 
 
 @pytest.mark.parametrize("zoom", [1.0, 1.75])

@@ -554,6 +554,7 @@ class MainWindow(QMainWindow):
         description = spec.description or spec.name
         lead = _lead(description)
         name = path.stem if builtin else path.name  # a built-in preset is opened by its name
+        self.presetsMenu.mark(path.stem if builtin else None)
         self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: {lead}"
                                  + (" (more on hover)" if lead != description else ""), "info", description)
 

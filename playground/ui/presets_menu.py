@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from playground.core.presets import PresetError, PresetInfo, builtin_presets
@@ -43,6 +44,16 @@ class PresetsMenu(QMenu):
             action.setToolTip(info.description)
             action.setStatusTip(info.description.splitlines()[0] if info.description else "")
             action.triggered.connect(lambda _=False, p=str(info.path): self.sigOpen.emit(p))
+
+
+    def mark(self, name: str | None) -> None:
+        """The built-in preset `name` (the one the window opened last) in bold; none for another file. Bold, not a
+        check: checkable entries each showed an empty box."""
+        for action in self.findChildren(QAction):
+            if action.objectName().startswith("preset:"):
+                font = action.font()
+                font.setBold(action.objectName() == f"preset:{name}")
+                action.setFont(font)
 
 
 class RecentMenu(QMenu):
