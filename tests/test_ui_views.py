@@ -101,6 +101,29 @@ def test_the_legend_sits_outside_the_plotting_area(qtbot):
     assert legend.height() > 0 and not legend.intersects(area)
 
 
+def test_the_empty_views_say_what_to_do_whole_in_a_projectors_narrow_panes(qtbot, presentation_font):
+    """QA at 175 %: the empty loss plot read "oss curves appear here ... or Step" and the empty attention grid "...
+    each heac": one line each, wider than their views. They wrap to the view's width."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(560, 230)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.lossPlot.getPlotItem().vb
+    qtbot.waitUntil(lambda: view.sceneBoundingRect().contains(panel._empty.sceneBoundingRect()), timeout=3000)
+    assert "Play (Space)" in panel._empty.toPlainText()
+    attention = AttentionPanel()
+    qtbot.addWidget(attention)
+    attention.resize(560, 330)
+    attention.show()
+    qtbot.waitExposed(attention)
+    grid, scroll = attention.grid, attention.gridScroll
+    text = grid.placeholder.item  # the label's text (the label fills its cell)
+    shown = grid.mapTo(scroll.viewport(), grid.mapFromScene(text.sceneBoundingRect()).boundingRect().topRight())
+    assert scroll.horizontalScrollBar().maximum() == 0 and shown.x() <= scroll.viewport().width()
+    assert "each" in grid.placeholder.text and "<br>" in grid.placeholder.text
+
+
 def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
     panel = LossPanel()
     qtbot.addWidget(panel)

@@ -7,6 +7,7 @@ Items are created once per grid shape and then only get `setImage`.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ from playground.ui.attention_tips import COPIED_WHY, copies_input
 
 # (plotting also applies row-major images and the background of the look)
 from playground.ui.plotting import (
+    broken_lines,
     follow_font,
     heatmap_plot,
     hold_tooltip_over_data,
@@ -41,6 +43,7 @@ TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
 HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
+PLACEHOLDER = "Press Play (Space) or Step (→) to see the attention of each head."  # the empty grid's words
 
 
 def weight_colours(weights: np.ndarray) -> np.ndarray:
@@ -130,9 +133,20 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         follow_font(self, self._follow_font)
 
     def _add_placeholder(self) -> pg.LabelItem:
-        # Two lines: a scene label never wraps, and one line was cut off in the Head roles tab's narrow pane.
-        return self.addLabel("Press Play (Space) or Step (→)<br>to see the attention of each head.",
-                             color=pg.getConfigOption("foreground"), size=f"{point_size(1.2):.1f}pt")
+        return self.addLabel(self._placeholder_text(), color=pg.getConfigOption("foreground"),
+                             size=f"{point_size(1.2):.1f}pt")
+
+    def _placeholder_text(self) -> str:
+        """PLACEHOLDER in lines as wide as the grid: a scene label never wraps, and one line was cut off in the Head
+        roles tab's narrow pane (two lines, at 175 %, in the Attention tab's)."""
+        left, _, right, _ = self.ci.layout.getContentsMargins()  # and the label's own margins: a character a side
+        width = self.width() - left - right - 2 * self.frameWidth() - 4 * self.fontMetrics().averageCharWidth()
+        return "<br>".join(html.escape(line) for line in broken_lines(PLACEHOLDER, sized_font(1.2), width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        if getattr(self, "placeholder", None) is not None:  # (None once a model's heads are shown; unset while built)
+            self.placeholder.setText(self._placeholder_text())  # first: the layout then takes the new text's width
+        super().resizeEvent(event)
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""

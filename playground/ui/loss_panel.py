@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
+    broken_lines,
     follow_font,
     hold_tooltip_over_data,
     legend_below,
@@ -243,6 +244,7 @@ class LossPanel(QWidget):
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
         self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
         self._empty = pg.TextItem(EMPTY_TEXT, color=pg.getConfigOption("foreground"), anchor=(0.5, 0.5))
+        self._empty_html = ""  # its text as last broken into lines for the view's width
         plot.addItem(self._empty, ignoreBounds=True)
 
         self.logCheck = QCheckBox("log scale", self)
@@ -423,8 +425,15 @@ class LossPanel(QWidget):
             self._place_empty_text()
 
     def _place_empty_text(self) -> None:
+        """In the middle of the view, its lines as wide as the view (on one line it was cut at both ends at 175 %)."""
         if self._empty.isVisible():
-            (x0, x1), (y0, y1) = self.lossPlot.getPlotItem().vb.viewRange()
+            view = self.lossPlot.getPlotItem().vb
+            lines = broken_lines(EMPTY_TEXT, self.font(), view.width() - 2 * self.fontMetrics().averageCharWidth())
+            shown = "<div align='center'>" + "<br>".join(html.escape(line) for line in lines) + "</div>"
+            if shown != self._empty_html:
+                self._empty_html = shown
+                self._empty.setHtml(shown)
+            (x0, x1), (y0, y1) = view.viewRange()
             self._empty.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override

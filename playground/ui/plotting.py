@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QImage, QPen
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QFontMetricsF, QGuiApplication, QImage, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
 from playground.ui.theme import LIGHT, plot_colours
@@ -160,6 +160,19 @@ def point_size(scale: float = 1.0) -> float:
     """The application font's point size times `scale` (for fonts a view sets itself)."""
     size = app_font().pointSizeF()
     return (size if size > 0 else 9.0) * scale
+
+
+def broken_lines(text: str, font: QFont, width: float) -> list[str]:
+    """`text`'s words in lines no wider than `width` pixels in `font` (a long word alone on its line): for texts
+    in a plot's scene, which never wrap by themselves."""
+    metrics = QFontMetricsF(font)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def sized_font(scale: float = 1.0, bold: bool = False) -> QFont:
