@@ -354,6 +354,28 @@ def test_the_presets_menu_fits_a_720_pixel_screen_in_one_column(window, qtbot, z
         window.set_zoom(1.0)
 
 
+def test_a_presets_description_opens_under_its_submenu_not_over_it(window, qtbot):
+    """QA: the description of a hovered lesson covered the lessons below it."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    lessons = [a.menu() for a in window.presetsMenu.actions() if a.menu() is not None][-1]
+    lessons.popup(QPoint(0, 30))
+    qtbot.waitExposed(lessons)
+    action = lessons.actions()[1]
+    inside = lessons.actionGeometry(action).center()
+    QApplication.sendEvent(lessons, QHelpEvent(QEvent.Type.ToolTip, inside, lessons.mapToGlobal(inside)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    tips = [w for w in QApplication.topLevelWidgets() if w.inherits("QTipLabel") and w.isVisible()]
+    try:
+        assert QToolTip.text() == action.toolTip() and action.toolTip().strip()
+        assert len(tips) == 1 and tips[0].geometry().top() >= lessons.geometry().bottom()  # under the menu
+    finally:
+        QToolTip.hideText()
+        lessons.close()
+
+
 def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_capability_cache, monkeypatch):
     """The kept choices (precision, attention path, compile timings) can be reset from the window, not only with
     `playground bench --reset-choices`: the files go, and so do this process's measurements."""
