@@ -124,6 +124,22 @@ def test_the_empty_views_say_what_to_do_whole_in_a_projectors_narrow_panes(qtbot
     assert "each" in grid.placeholder.text and "<br>" in grid.placeholder.text
 
 
+def test_the_colour_bars_title_shows_only_where_the_bar_holds_it(qtbot, presentation_font):
+    """QA at 130 %: in the Head roles tab's short two-layer grid the bar's title read "ention weight"."""
+    from playground.ui.attention_grid import AttentionGrid
+
+    grid = AttentionGrid(scrolled=False)
+    qtbot.addWidget(grid)
+    grid.resize(500, 150)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.set_snapshot(snapshot(2, 4, [f"w{i}" for i in range(8)]))
+    qtbot.wait(20)
+    assert not grid.colorBar.axis.label.isVisible()  # too short for its title: none rather than a cut one
+    grid.resize(500, 500)
+    qtbot.waitUntil(lambda: grid.colorBar.axis.label.isVisible(), timeout=3000)  # room again: the title
+
+
 def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
     panel = LossPanel()
     qtbot.addWidget(panel)

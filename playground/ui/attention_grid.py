@@ -43,6 +43,7 @@ TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
 HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
+BAR_TITLE = "attention weight"
 PLACEHOLDER = "Press Play (Space) or Step (→) to see the attention of each head."  # the empty grid's words
 
 
@@ -144,12 +145,25 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         return "<br>".join(html.escape(line) for line in broken_lines(PLACEHOLDER, sized_font(1.2), width))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        if getattr(self, "closed", False):  # pyqtgraph's close() cleared the scene (unset while being built)
+            return
         if getattr(self, "placeholder", None) is not None:  # (None once a model's heads are shown; unset while built)
             self.placeholder.setText(self._placeholder_text())  # first: the layout then takes the new text's width
         super().resizeEvent(event)
+        self._title_colour_bar()
+
+    def _title_colour_bar(self) -> None:
+        """The colour bar's title only where the bar is as tall as it is long: on a short grid (two layers at 130 %
+        in the Head roles tab) it was cut to "ention weight"."""
+        bar = getattr(self, "colorBar", None)
+        if bar is not None:
+            needed = QFontMetricsF(sized_font()).horizontalAdvance(BAR_TITLE) + 8
+            bar.axis.showLabel(bar.geometry().height() >= needed)
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
+        if self.closed:  # pyqtgraph's close() cleared the scene: nothing to rebuild (a font change after a close)
+            return
         if self._shape is None:
             self.clear_grid()
             return
@@ -241,12 +255,13 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
             self.images.append(row_images)
         # A legend only: the tiles come coloured.
         self.colorBar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=14)
-        self.colorBar.axis.setLabel("attention weight", **{"font-size": size})
+        self.colorBar.axis.setLabel(BAR_TITLE, **{"font-size": size})
         fit_colour_scale(self.colorBar)
         self.addItem(self.colorBar, row=1, col=heads + 1, rowspan=max(1, layers))
         self._shape = (layers, heads, T)
         if self.scrolled:
             self.fit_minimum()
+        self._title_colour_bar()
         self.select(*self.selected)
 
     # ----- interaction --------------------------------------------------------------------------
