@@ -441,6 +441,7 @@ def test_the_first_sample_comes_after_one_step_and_continues_the_prompt(qtbot):
     qtbot.addWidget(panel)
     panel.take(Drained(samples=samples))
     assert "Beautiful " in panel.text.toPlainText() and "continues “Beautiful ”" in panel.header.text()
+    assert panel.header.text().startswith("1 sample, newest first")  # not "1 sample(s)"
     panel.take(Drained(results={JOB_KEY: refused}))
     assert not panel.status.isHidden() and "'ß'" in panel.status.text() and len(panel.samples) == 1
 

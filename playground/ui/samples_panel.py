@@ -135,7 +135,8 @@ class SamplesPanel(QWidget):
         body = "\n\n".join(blocks)
         self.text.setHtml(f"<div style='white-space: pre-wrap'>{body}</div>")
         start = f"continues “{self.samples[-1].prompt}”" if self.samples[-1].prompt else "starts from one character"
-        self.header.setText(f"{len(self.samples)} sample(s), newest first: the decoder {start}, sampling one "
+        count = f"{len(self.samples)} sample{'' if len(self.samples) == 1 else 's'}"
+        self.header.setText(f"{count}, newest first: the decoder {start}, sampling one "
                             f"token at a time (temperature 0.8).")
 
     def clear(self) -> None:
