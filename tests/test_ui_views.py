@@ -504,3 +504,20 @@ def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(q
     many = CsvColumnsDialog(path, header, rows=500)
     qtbot.addWidget(many)
     assert many.rowsNote.isHidden()
+
+
+def test_try_it_puts_its_status_above_the_head_pickers_where_beside_them_it_would_be_a_column(qtbot,
+                                                                                               presentation_font):
+    """QA at 175 %: beside the head view's pickers, "Type a sentence and press Enter: ..." wrapped a word a line."""
+    from playground.ui.try_it import TryItPanel
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    words = panel.status.fontMetrics().averageCharWidth()
+    qtbot.waitUntil(lambda: panel.status.width() >= 30 * words, timeout=3000)  # lines of words, not a column
+    assert panel.status.geometry().bottom() < panel.layerCombo.geometry().top()  # above the pickers
+    panel.resize(3000, 500)
+    qtbot.waitUntil(lambda: panel.status.geometry().top() <= panel.layerCombo.geometry().center().y(), timeout=3000)

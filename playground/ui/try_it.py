@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -54,6 +55,7 @@ from playground.ui.plotting import font_scale, rgb_qimage
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
 TOP_CHANGED = 12
+STATUS_CHARS = 36  # the status line beside the head pickers gets at least this many characters, else goes above
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -308,21 +310,30 @@ class TryItPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         # The head view's pickers share the status line, so the pictures below get its height; they stay
-        # when the pictures are enlarged.
-        pick = QHBoxLayout()
-        pick.addWidget(self.status, 1)
-        pick.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
-        pick.addWidget(self.layerCombo)
-        pick.addWidget(QLabel("heads", self))
-        pick.addWidget(self.headCombo)
-        pick.addWidget(self.enlargeButton)
+        # when the pictures are enlarged. Where that leaves the status too narrow, it goes above them (`resizeEvent`).
+        self.pickers = QHBoxLayout()
+        self.pickers.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
+        self.pickers.addWidget(self.layerCombo)
+        self.pickers.addWidget(QLabel("heads", self))
+        self.pickers.addWidget(self.headCombo)
+        self.pickers.addWidget(self.enlargeButton)
+        self.statusRow = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.statusRow.addWidget(self.status, 1)
+        self.statusRow.addLayout(self.pickers)
         layout.addLayout(top)
-        layout.addLayout(pick)
+        layout.addLayout(self.statusRow)
         layout.addWidget(splitter, 1)
         self._show_bars([])
         self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
 
     # ----- requests ------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # Beside the pickers the status wrapped a word a line at 175 %: above them where it would get under
+        # STATUS_CHARS characters' width.
+        beside = self.width() - self.pickers.sizeHint().width() >= STATUS_CHARS * self.fontMetrics().averageCharWidth()
+        self.statusRow.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+
     def predict(self) -> bool:
         text = self.input.text().strip()
         if not text:
