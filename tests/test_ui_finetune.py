@@ -62,7 +62,7 @@ def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_win
     offered = [datasets.itemData(i) for i in range(datasets.count()) if datasets.itemText(i)]
     assert offered == ["sentiment", "pronoun", ("open", "csv_file")]
     epochs = window.findChild(QLabel, "epochsLabel")
-    assert epochs.isVisible() and epochs.text().startswith(f"{300 * 16 / 4000:.2f}")
+    assert epochs.isVisible() and epochs.text() == f"{300 * 16 / 4000:.2f} passes over 4,000 examples"
 
     # The remaining knobs still work; freezing goes to model.freeze_layers.
     window.findChild(QSlider, "freezeSlider").setValue(4)

@@ -396,8 +396,8 @@ class ConfigPanel(QWidget):
         form, field = self._rows["train.epochs"]
         form.setRowVisible(field, show)
         if show:
-            self.epochsLabel.setText(f"{train.max_steps * train.batch_size / info.n_train:.2f} "
-                                     f"(of {info.n_train:,})")
+            self.epochsLabel.setText(f"{train.max_steps * train.batch_size / info.n_train:.2f} passes over "
+                                     f"{info.n_train:,} examples")  # "(of 4,000)" read as unclear (QA)
 
     def _fill_datasets(self) -> None:
         from playground.data import REGISTRY, builtin_datasets
