@@ -199,6 +199,36 @@ def test_a_blocks_precision_is_kept_as_the_median_of_quiet_measurements(tmp_path
     assert device.kept_block_shapes() == 0
 
 
+def test_forgetting_during_a_block_measurement_keeps_nothing_of_it(tmp_path, monkeypatch):
+    """Review: Measure This Computer Again while the warm-up timed a block wrote the forgotten shapes back."""
+    from playground.training.fastpath import machine
+
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "_CAPABILITY", _measured("sdpa", speedup=2.0))
+    monkeypatch.setattr(device, "_BLOCK_SPEEDUP", {})
+    monkeypatch.setattr(machine, "neighbour_cpu_seconds", lambda: 0.0)  # quiet
+    shape, other = device.BlockShape(4, 8, 16, 2, 32, True), device.BlockShape(4, 8, 32, 2, 64, True)
+    monkeypatch.setattr(device, "_block_speedup", lambda shape, rounds: 1.5)
+    device.bf16_block_speedup(other)  # one shape kept before
+    assert device.kept_block_shapes() == 1
+
+    def measured_while_forgotten(shape, rounds):
+        device.forget_capability()  # the user's Measure Again, meanwhile
+        return 1.7
+
+    monkeypatch.setattr(device, "_block_speedup", measured_while_forgotten)
+    assert device.bf16_block_speedup(shape) == 1.7  # decides this run
+    assert device.kept_block_shapes() == 0 and not device.blocks_file().exists()  # nothing written back
+    assert device._BLOCK_SPEEDUP == {}  # and the next run of the shape measures again
+
+
+def test_a_blocks_measurement_is_kept_for_the_batch_it_was_timed_at():
+    """A batch above MEASURED_ROWS tokens is cut to it: the batch slider's other values share the measurement."""
+    big, bigger = device.BlockShape(64, 64, 128, 4, 512, True), device.BlockShape(128, 64, 128, 4, 512, True)
+    assert device._shape_key(big) == device._shape_key(bigger) != device._shape_key(device.BlockShape(
+        16, 64, 128, 4, 512, True))
+
+
 def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time(monkeypatch):
     """A block of a small model takes about a millisecond: one call per sample would let the timer's and the
     scheduler's jitter pick the precision (vit-digits' block measured 0.86-1.11x in five fresh runs)."""

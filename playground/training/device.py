@@ -244,15 +244,17 @@ def median_capability(measurements: list[CpuCapability]) -> CpuCapability:
 def forget_capability() -> list[Path]:
     """Delete every kept measurement, the compiled step's too, and forget this process's: the next run measures
     again."""
-    global _CAPABILITY
+    global _CAPABILITY, _FORGOTTEN
     _CAPABILITY = None
-    _BLOCK_SPEEDUP.clear()  # each shape's precision in this process (not waiting for a measurement under way)
-    folder = cache_dir()
-    # the last kind: before session 14
-    kinds = ("capability-*.json", "bf16-blocks-*.json", "compile-history-*.json", "compiles-*.json")
-    removed = sorted(path for kind in kinds for path in folder.glob(kind)) if folder.is_dir() else []
-    for path in removed:
-        path.unlink(missing_ok=True)
+    with _BLOCK_WRITE:  # not waiting for a block measurement under way: it keeps nothing once it sees this
+        _FORGOTTEN += 1
+        _BLOCK_SPEEDUP.clear()  # each shape's precision in this process
+        folder = cache_dir()
+        # the last kind: before session 14
+        kinds = ("capability-*.json", "bf16-blocks-*.json", "compile-history-*.json", "compiles-*.json")
+        removed = sorted(path for kind in kinds for path in folder.glob(kind)) if folder.is_dir() else []
+        for path in removed:
+            path.unlink(missing_ok=True)
     return removed
 
 
@@ -336,6 +338,11 @@ def attention_times(layer: torch.nn.Module, x: torch.Tensor, key_mask: torch.Ten
 # the lock: the window's warm-up thread and a session started at once must not time the same shape side by side
 _BLOCK_SPEEDUP: dict[BlockShape, float] = {}
 _BLOCK_LOCK = threading.Lock()
+# Held briefly to keep a measurement or to forget them all; the count of forgets tells a measurement that began
+# before one (Measure This Computer Again during the warm-up's timing) to keep nothing: it would write back the
+# shapes just deleted.
+_BLOCK_WRITE = threading.Lock()
+_FORGOTTEN = 0
 
 
 def bf16_block_speedup(shape: BlockShape, rounds: int = 5) -> float:
@@ -345,26 +352,32 @@ def bf16_block_speedup(shape: BlockShape, rounds: int = 5) -> float:
     which a run adds one (~0.3 s) while fewer than KEPT are kept; one taken while the machine was busy decides
     that run only where none is kept. The run's random stream is left as it was."""
     with _BLOCK_LOCK:
-        if shape not in _BLOCK_SPEEDUP:
-            _BLOCK_SPEEDUP[shape] = _kept_or_measured(shape, rounds)
-        return _BLOCK_SPEEDUP[shape]
+        if shape in _BLOCK_SPEEDUP:
+            return _BLOCK_SPEEDUP[shape]
+        generation = _FORGOTTEN
+        speedup, keep = _kept_or_measured(shape, rounds)
+        with _BLOCK_WRITE:
+            if generation == _FORGOTTEN:  # else forgotten meanwhile: this run only
+                keep()
+                _BLOCK_SPEEDUP[shape] = speedup
+        return speedup
 
 
-def _kept_or_measured(shape: BlockShape, rounds: int) -> float:
+def _kept_or_measured(shape: BlockShape, rounds: int) -> tuple[float, Callable[[], None]]:
+    """The shape's speed-up, and what keeping it takes (writing a quiet measurement; nothing for the rest)."""
     path, key = blocks_file(), _shape_key(shape)
     kept = _read_blocks(path)
     speedups = kept.get(key, [])
     if len(speedups) >= KEPT:
-        return statistics.median(speedups)
+        return statistics.median(speedups), lambda: None
     began = machine.reading()
     with torch.random.fork_rng(devices=[]):
         measured = _block_speedup(shape, rounds)
     used = machine.cores_used(began, machine.reading())
     if used is not None and used >= machine.NEIGHBOUR_CORES:  # busy: not kept
-        return statistics.median(speedups) if speedups else measured
+        return (statistics.median(speedups) if speedups else measured), lambda: None
     kept[key] = [*speedups, round(measured, 3)]
-    _write_json(path, {"shapes": kept})
-    return statistics.median(kept[key])
+    return statistics.median(kept[key]), lambda: _write_json(path, {"shapes": kept})
 
 
 def kept_block_shapes() -> int:
@@ -378,7 +391,13 @@ def blocks_file() -> Path:
 
 
 def _shape_key(shape: BlockShape) -> str:
-    return ",".join(f"{name}={value}" for name, value in asdict(shape).items())
+    """The shape as timed: its batch cut to MEASURED_ROWS tokens (batches above that measure the same)."""
+    timed = replace(shape, batch=_timed_batch(shape))
+    return ",".join(f"{name}={value}" for name, value in asdict(timed).items())
+
+
+def _timed_batch(shape: BlockShape) -> int:
+    return max(1, min(shape.batch, MEASURED_ROWS // shape.tokens))
 
 
 def _read_blocks(path: Path) -> dict[str, list[float]]:
@@ -396,8 +415,7 @@ def _block_speedup(shape: BlockShape, rounds: int) -> float:
     attention = MultiHeadAttention(shape.width, shape.heads, causal=shape.causal, max_len=shape.tokens)
     mlp = torch.nn.Sequential(torch.nn.Linear(shape.width, shape.hidden), torch.nn.GELU(),
                               torch.nn.Linear(shape.hidden, shape.width))
-    batch = max(1, min(shape.batch, MEASURED_ROWS // shape.tokens))
-    x = torch.randn(batch, shape.tokens, shape.width, requires_grad=True)
+    x = torch.randn(_timed_batch(shape), shape.tokens, shape.width, requires_grad=True)
 
     def run(dtype: torch.dtype) -> Callable[[], None]:
         def forward_backward() -> None:
