@@ -123,3 +123,5 @@ def test_bench_learning_presets_trains_each_preset_from_the_seeds_asked_for(runs
     assert [s["preset"] for s in summaries] == [preset for preset, *_ in bench_run.LEARNING]
     assert all(len(s["seeds"]) == 2 for s in summaries)
     assert _parser().parse_args(["bench", "--learning"]).seeds == 3  # the default
+    with pytest.raises(SystemExit):  # not silently one seed
+        _parser().parse_args(["bench", "--learning", "--seeds", "0"])

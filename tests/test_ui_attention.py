@@ -383,21 +383,21 @@ def test_hidden_roles_panel_draws_its_grid_when_shown(qtbot):
 
 def test_a_short_roles_panel_scrolls_to_its_last_layer_instead_of_cutting_it(qtbot):
     """At 1280x720 the Head roles grid of a 4-layer ViT showed "yer 3" and no layer 4. Its layers now read L1-L4
-    where "layer N" would not fit, and what still does not fit scrolls."""
+    where "layer N" would not fit (a 4-layer grid then fits), and what still does not fit scrolls: 8 layers here."""
     from PySide6.QtWidgets import QScrollArea
 
     panel = RolesPanel(capacity=8)
     qtbot.addWidget(panel)
     panel.resize(1000, 230)
     panel.show()
-    panel.add_snapshot(snapshot(step=10, layers=4, heads=4))
+    panel.add_snapshot(snapshot(step=10, layers=8, heads=4))
     qtbot.waitExposed(panel)
     qtbot.wait(50)
     scroll = panel.findChild(QScrollArea, "timelineGridScroll")
     grid = panel.grid
-    last = grid.views[3][0].sceneBoundingRect()  # layer 4's first tile, in the grid's own pixels
-    assert grid.height() >= last.bottom()  # whole
-    assert [title.text for title in grid.layerTitles] == ["L1", "L2", "L3", "L4"]
+    last = grid.views[7][0].sceneBoundingRect()  # layer 8's first tile, in the grid's own pixels
+    assert grid.height() >= last.bottom() and grid.height() > scroll.viewport().height()  # whole, below the fold
+    assert [title.text for title in grid.layerTitles] == [f"L{i}" for i in range(1, 9)]
     bar = scroll.verticalScrollBar()
     bar.setValue(bar.maximum())
     assert bar.maximum() + scroll.viewport().height() >= grid.height()

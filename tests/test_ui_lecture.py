@@ -178,6 +178,7 @@ def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtb
             qtbot.wait(20)  # the layouts' posted requests
             assert window.minimumSizeHint().width() <= 1280, name
         assert window.playButton.text() == "" and "Space" in window.playButton.toolTip()
+        assert window.playButton.accessibleName() == "Play"  # named for a screen reader all the same
     finally:
         window.set_zoom(1.0)
     assert [b.text() for b in (window.playButton, window.stepButton, window.resetButton)] == ["Play", "Step", "Reset"]

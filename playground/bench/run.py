@@ -16,6 +16,7 @@ every ratio field's name contains `ratio`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -64,13 +65,20 @@ def add_parser(sub: Any) -> None:
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
     bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
                                                 "the preset's (--learning ablations)")
-    bench.add_argument("--seeds", type=int, default=3, metavar="N",
+    bench.add_argument("--seeds", type=_positive, default=3, metavar="N",
                        help="train each preset from N seeds, the preset's and the next ones, and compare the median "
                             "times to the target (--learning presets; default 3)")
     bench.add_argument("--reset-choices", action="store_true",
                        help="forget this machine's measured precision and attention path (kept in the user cache "
                             "folder) and exit: the next run measures again")
     bench.set_defaults(handler=cmd_bench)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} seeds: train from 1 or more")
+    return value
 
 
 def learning_presets(seeds: int, limit_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -82,7 +90,7 @@ def learning_presets(seeds: int, limit_s: float) -> tuple[list[dict[str, Any]], 
     rows, summaries = [], []
     for preset, what, target, higher in LEARNING:
         first = load_preset(preset).train.seed
-        mine = [learning(preset, what, target, higher, limit_s, seed) for seed in range(first, first + max(1, seeds))]
+        mine = [learning(preset, what, target, higher, limit_s, seed) for seed in range(first, first + seeds)]
         rows += mine
         summaries.append(across_seeds(mine))
     return rows, summaries

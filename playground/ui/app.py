@@ -55,7 +55,7 @@ def run_app(preset: str | None = None) -> NoReturn:
     if preset is not None:  # as Presets > … says it (a lesson opened from the command line said nothing)
         window.say_opened(spec, path, builtin)
     elif builtin:
-        window.presetsMenu.mark(path.stem)  # the default preset, checked in the Presets menu
+        window.presetsMenu.mark(path.stem)  # the default preset, in bold in the Presets menu
     window.close_wait_s = CLOSE_WAIT_S
     code = app.exec()
     window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for

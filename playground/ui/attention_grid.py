@@ -129,9 +129,14 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.snapshot: AttentionSnapshot | None = None
         self._shape: tuple[int, int, int] | None = None
         self.placeholder = self._add_placeholder()
+        self.is_closed = False  # close() empties the scene (pyqtgraph's GraphicsView.close): no rebuilding after it
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
         follow_font(self, self._follow_font)
+
+    def close(self) -> bool:
+        self.is_closed = True
+        return super().close()
 
     def _add_placeholder(self) -> pg.LabelItem:
         return self.addLabel(self._placeholder_text(), color=pg.getConfigOption("foreground"),
@@ -145,7 +150,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         return "<br>".join(html.escape(line) for line in broken_lines(PLACEHOLDER, sized_font(1.2), width))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        if getattr(self, "closed", False):  # pyqtgraph's close() cleared the scene (unset while being built)
+        if getattr(self, "is_closed", False):  # close() cleared the scene (unset while being built)
             return
         if getattr(self, "placeholder", None) is not None:  # (None once a model's heads are shown; unset while built)
             self.placeholder.setText(self._placeholder_text())  # first: the layout then takes the new text's width
@@ -162,7 +167,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
-        if self.closed:  # pyqtgraph's close() cleared the scene: nothing to rebuild (a font change after a close)
+        if self.is_closed:  # close() cleared the scene: nothing to rebuild (a font change after a close)
             return
         if self._shape is None:
             self.clear_grid()
@@ -194,7 +199,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         the colour bar): a scroll area around the grid then shows the rest, and no last row is cut. Where the
         "head N" (or "layer N") titles would make it wider (taller) than its scroll area, they read "hN" ("LN"): at
         175 % on a 1280x720 screen a 4x4 grid scrolled both ways and its colour bar was out of view."""
-        if not self.headTitles:
+        if not self.headTitles or self.is_closed:
             return
         view = self.parentWidget()  # the scroll area's viewport
         room = (view.width(), view.height()) if view is not None else (math.inf, math.inf)

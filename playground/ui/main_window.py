@@ -331,8 +331,6 @@ class MainWindow(QMainWindow):
         # The exact step is in the label beside it. A percentage changes 100 times a run, and Qt repaints a
         # progress bar (synchronously, ~0.8 ms here) only when its text or its filled width changes.
         self.progressBar.setFormat("%p%")
-        # It stretches; squeezed, it still holds "100%" at 175 % (at 100 px a lesson at 175 % widened the window)
-        self.progressBar.setMinimumWidth(60)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("stepLabel")
         self.speedLabel = QLabel(bar)
@@ -926,6 +924,9 @@ class MainWindow(QMainWindow):
         self.config.setMinimumWidth(config_width(self.zoom))  # its labels and values grow with the font
         for button in (self.playButton, self.stepButton, self.resetButton):
             self._name_button(button, button.property("word"))
+        # It stretches; squeezed, it still holds "100%" in this font (a fixed 100 px made a lesson at 175 % widen
+        # the window)
+        self.progressBar.setMinimumWidth(QFontMetrics(font).horizontalAdvance("100%") + 12)
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
 
@@ -933,6 +934,7 @@ class MainWindow(QMainWindow):
         """`word` on the button below ICONS_ONLY_ZOOM; from there its icon alone, as tall as the text it stands for
         (the style's 16 px looked lost at 175 %). The word is kept for the next zoom."""
         button.setProperty("word", word)
+        button.setAccessibleName(word)  # a screen reader's name for it, with or without the word shown
         words = self.zoom < ICONS_ONLY_ZOOM
         button.setText(word if words else "")
         side = self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonIconSize) if words else QFontMetrics(
