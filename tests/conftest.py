@@ -75,11 +75,18 @@ def _one_thread_per_xdist_worker():
         sys.modules["torch"].set_num_threads(1)
 
 
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("playground-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_playground_dirs(tmp_path, monkeypatch):
-    """Never touch the user's QSettings or ~/.local/share runs folder."""
+def _isolated_playground_dirs(tmp_path, monkeypatch, _session_cache_dir):
+    """Never touch the user's QSettings, ~/.local/share runs folder or cache folder (the kept measurements: a test's
+    would decide the user's runs, and the user's a test's). The cache is one for the run, as a user's is."""
     monkeypatch.setenv("PLAYGROUND_SETTINGS", str(tmp_path / "settings.ini"))
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(_session_cache_dir))
     window = sys.modules.get("playground.ui.main_window")
     if window is not None:
         _answer_discard(monkeypatch, window)
