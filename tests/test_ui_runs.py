@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import TINY_SENTIMENT
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QLabel
 
 from playground.core.presets import to_json
@@ -117,9 +117,11 @@ def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     (folder / "preset.json").write_text(to_json(spec), encoding="utf-8")
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
+    window.presetsMenu.mark("encoder-reverse")  # as if a built-in preset were open before
     panel.select_folders([folder])
     panel.buttons["reopen"].click()
     assert window.spec == spec and window.preset_path is None  # Save never overwrites the run's preset
+    assert not any(a.font().bold() for a in window.presetsMenu.findChildren(QAction))  # no built-in marked
     assert window.config.sliders["model.n_embd"].value() == 48
 
 

@@ -498,6 +498,7 @@ class MainWindow(QMainWindow):
         self.reset()
         self.preset_path = path
         self._saved_spec = spec
+        self.presetsMenu.mark(None)  # a run reopened is no built-in preset (say_opened marks one after this)
         self.config.set_spec(spec)
         self._reset_progress()  # reset() above still read the previous spec's step count
         self._update_family_tabs()
