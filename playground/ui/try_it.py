@@ -29,7 +29,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QBoxLayout,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -55,7 +54,6 @@ from playground.ui.plotting import font_scale, rgb_qimage
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
 TOP_CHANGED = 12
-STATUS_CHARS = 36  # the status line beside the head pickers gets at least this many characters, else goes above
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -294,6 +292,7 @@ class TryItPanel(QWidget):
         top.addWidget(self.input, 1)
         top.addWidget(self.button)
         top.addWidget(self.gridButton)
+        top.addWidget(self.enlargeButton)  # here, not beside the pickers: that row set the page's width at 175 %
         self.left = QWidget(self)
         left_layout = QVBoxLayout(self.left)
         left_layout.setContentsMargins(0, 0, 8, 0)  # the percentages keep clear of the titles beside them
@@ -309,31 +308,23 @@ class TryItPanel(QWidget):
         splitter.setSizes([380, 620])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        # The head view's pickers share the status line, so the pictures below get its height; they stay
-        # when the pictures are enlarged. Where that leaves the status too narrow, it goes above them (`resizeEvent`).
-        self.pickers = QHBoxLayout()
-        self.pickers.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
-        self.pickers.addWidget(self.layerCombo)
-        self.pickers.addWidget(QLabel("heads", self))
-        self.pickers.addWidget(self.headCombo)
-        self.pickers.addWidget(self.enlargeButton)
-        self.statusRow = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.statusRow.addWidget(self.status, 1)
-        self.statusRow.addLayout(self.pickers)
+        # The status above the head view's pickers (they stay when the pictures are enlarged): beside them it
+        # took two lines at 100 % anyway, and at 175 % it wrapped a word a line, its page then as wide as both
+        # (a Try it tab never opened made the window 1,328 px wide on a 1280-px screen).
+        pickers = QHBoxLayout()
+        pickers.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
+        pickers.addWidget(self.layerCombo)
+        pickers.addWidget(QLabel("heads", self))
+        pickers.addWidget(self.headCombo)
+        pickers.addStretch(1)
         layout.addLayout(top)
-        layout.addLayout(self.statusRow)
+        layout.addWidget(self.status)
+        layout.addLayout(pickers)
         layout.addWidget(splitter, 1)
         self._show_bars([])
         self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
 
     # ----- requests ------------------------------------------------------------------------------
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        # Beside the pickers the status wrapped a word a line at 175 %: above them where it would get under
-        # STATUS_CHARS characters' width.
-        beside = self.width() - self.pickers.sizeHint().width() >= STATUS_CHARS * self.fontMetrics().averageCharWidth()
-        self.statusRow.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
-
     def predict(self) -> bool:
         text = self.input.text().strip()
         if not text:
