@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
 from test_ui_training import TINY, WAIT_MS
 
 from playground.core.presets import load_preset, save_preset
@@ -177,6 +177,8 @@ def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtb
             window.speedLabel.setText("paused")
             qtbot.wait(20)  # the layouts' posted requests
             assert window.minimumSizeHint().width() <= 1280, name
+        settings = window.findChild(QScrollArea, "configScroll")  # bert-pronoun, the last opened: its epochs row
+        assert settings.widget().minimumSizeHint().width() <= settings.viewport().width()  # no value cut at the right
         assert window.playButton.text() == "" and "Space" in window.playButton.toolTip()
         assert window.playButton.accessibleName() == "Play"  # named for a screen reader all the same
     finally:

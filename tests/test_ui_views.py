@@ -519,3 +519,24 @@ def test_try_it_puts_its_status_above_the_head_pickers(qtbot, presentation_font)
     assert panel.status.geometry().bottom() < panel.layerCombo.geometry().top()  # above the pickers
     assert panel.status.width() >= 0.9 * panel.width() - 20  # the page's width: lines of words, not a column
     assert panel.minimumSizeHint().width() < 700  # 737 at twice the font with Enlarge beside the pickers
+
+
+def test_a_sliders_value_keeps_its_digits_when_the_font_grows(qtbot):
+    """QA at 175 %: bert-pronoun's feed-forward width read "153" for 1536: the value's room was measured in the
+    font the slider was made with, before the window's zoom."""
+    from playground.ui.sliders import ValueSlider
+
+    slider = ValueSlider("ffSlider", [512, 1024, 1536], 1536)
+    qtbot.addWidget(slider)
+    slider.show()
+    before = QApplication.font()
+    bigger = QApplication.font()
+    bigger.setPointSizeF(before.pointSizeF() * 1.75)
+    try:
+        QApplication.setFont(bigger)
+        qtbot.waitUntil(lambda: slider.label.font().pointSizeF() == bigger.pointSizeF(), timeout=3000)
+        assert slider.label.minimumWidth() >= slider.label.fontMetrics().horizontalAdvance("0.0003")
+    finally:
+        QApplication.setFont(before)
+    qtbot.waitUntil(lambda: slider.label.minimumWidth() < slider.label.fontMetrics().horizontalAdvance("0.0003") + 20,
+                    timeout=3000)  # and back

@@ -224,6 +224,7 @@ class ConfigPanel(QWidget):
         self._slider(form, "train.warmup_steps", "warmupSlider", WARMUP_CHOICES, fmt=_fmt_steps)
         self.epochsLabel = QLabel(box)
         self.epochsLabel.setObjectName("epochsLabel")
+        self.epochsLabel.setWordWrap(True)  # one line made the settings wider than their panel at 175 % (values cut)
         self.epochsLabel.setToolTip("Passes over the training examples: steps x batch size / training examples.")
         self._add_row(form, "train.epochs", "Epochs", self.epochsLabel)
         return box
