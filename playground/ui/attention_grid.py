@@ -7,7 +7,6 @@ Items are created once per grid shape and then only get `setImage`.
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
@@ -21,7 +20,7 @@ from playground.ui.attention_tips import COPIED_WHY, copies_input
 
 # (plotting also applies row-major images and the background of the look)
 from playground.ui.plotting import (
-    broken_lines,
+    broken_html,
     follow_font,
     heatmap_plot,
     hold_tooltip_over_data,
@@ -147,7 +146,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         roles tab's narrow pane (two lines, at 175 %, in the Attention tab's)."""
         left, _, right, _ = self.ci.layout.getContentsMargins()  # and the label's own margins: a character a side
         width = self.width() - left - right - 2 * self.frameWidth() - 4 * self.fontMetrics().averageCharWidth()
-        return "<br>".join(html.escape(line) for line in broken_lines(PLACEHOLDER, sized_font(1.2), width))
+        return broken_html(PLACEHOLDER, sized_font(1.2), width)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         if getattr(self, "is_closed", False):  # close() cleared the scene (unset while being built)

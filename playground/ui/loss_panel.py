@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
-    broken_lines,
+    broken_html,
     follow_font,
     hold_tooltip_over_data,
     legend_below,
@@ -428,8 +428,8 @@ class LossPanel(QWidget):
         """In the middle of the view, its lines as wide as the view (on one line it was cut at both ends at 175 %)."""
         if self._empty.isVisible():
             view = self.lossPlot.getPlotItem().vb
-            lines = broken_lines(EMPTY_TEXT, self.font(), view.width() - 2 * self.fontMetrics().averageCharWidth())
-            shown = "<div align='center'>" + "<br>".join(html.escape(line) for line in lines) + "</div>"
+            width = view.width() - 2 * self.fontMetrics().averageCharWidth()
+            shown = f"<div align='center'>{broken_html(EMPTY_TEXT, self.font(), width)}</div>"
             if shown != self._empty_html:
                 self._empty_html = shown
                 self._empty.setHtml(shown)

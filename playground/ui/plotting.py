@@ -6,6 +6,7 @@ axes and labels, rendered figures, painted token labels) follows it through `fol
 on the widget's FontChange event, and `font_scale`, the application font against the platform's own.
 """
 
+import html
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -162,9 +163,9 @@ def point_size(scale: float = 1.0) -> float:
     return (size if size > 0 else 9.0) * scale
 
 
-def broken_lines(text: str, font: QFont, width: float) -> list[str]:
-    """`text`'s words in lines no wider than `width` pixels in `font` (a long word alone on its line): for texts
-    in a plot's scene, which never wrap by themselves."""
+def broken_html(text: str, font: QFont, width: float) -> str:
+    """`text` as HTML, its words in lines no wider than `width` pixels in `font` (a long word alone on its line):
+    for texts in a plot's scene, which never wrap by themselves."""
     metrics = QFontMetricsF(font)
     lines: list[str] = []
     for word in text.split():
@@ -172,7 +173,7 @@ def broken_lines(text: str, font: QFont, width: float) -> list[str]:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    return lines
+    return "<br>".join(html.escape(line) for line in lines)
 
 
 def sized_font(scale: float = 1.0, bold: bool = False) -> QFont:

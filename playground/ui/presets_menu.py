@@ -61,7 +61,6 @@ class PresetsMenu(QMenu):
             action.setStatusTip(info.description.splitlines()[0] if info.description else "")
             action.triggered.connect(lambda _=False, p=str(info.path): self.sigOpen.emit(p))
 
-
     def mark(self, name: str | None) -> None:
         """The built-in preset `name` (the one the window opened last) in bold; none for another file. Bold, not a
         check: checkable entries each showed an empty box."""

@@ -109,8 +109,9 @@ def export_plot(plot_item: Any, path: Path) -> Path:
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
         else:
-            width = max(800, int(plot_item.sceneBoundingRect().width() * PNG_SCALE))
-            with widened_curves(plot_item, width / max(plot_item.sceneBoundingRect().width(), 1.0)):
+            shown = plot_item.sceneBoundingRect().width()
+            width = max(800, int(shown * PNG_SCALE))
+            with widened_curves(plot_item, width / max(shown, 1.0)):
                 exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
                 exporter.parameters()["width"] = width
                 exporter.export(str(path))
