@@ -229,6 +229,19 @@ def test_a_blocks_measurement_is_kept_for_the_batch_it_was_timed_at():
         16, 64, 128, 4, 512, True))
 
 
+def test_a_wide_blocks_measurement_is_cut_to_a_bounded_cost():
+    """A 4096-wide block timed on MEASURED_ROWS tokens took 20-50 s before its run could start (a teraflop a call):
+    its batch is cut to MEASURED_FLOPS a call; the presets' blocks are timed on all their rows."""
+    wide = device.BlockShape(64, 17, 4096, 32, 32768, True)
+    assert device._timed_batch(wide) == 1
+    assert device._timed_batch(device.BlockShape(64, 16, 1024, 16, 4096, True)) == 24  # 3e10 / (6 x 12.6M): 397 rows
+    for name in ("decoder-pydoc", "vit-digits", "encoder-reverse", "bert-pronoun"):
+        from playground.core import presets
+
+        shape = device.BlockShape.of(presets.load_preset(name))
+        assert device._timed_batch(shape) == max(1, min(shape.batch, device.MEASURED_ROWS // shape.tokens))
+
+
 def test_a_short_call_is_timed_over_repeats_lasting_the_sample_time(monkeypatch):
     """A block of a small model takes about a millisecond: one call per sample would let the timer's and the
     scheduler's jitter pick the precision (vit-digits' block measured 0.86-1.11x in five fresh runs)."""

@@ -36,6 +36,7 @@ from playground.training.fastpath.process import cache_dir
 CAPABILITY_VERSION = 3
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
 MEASURED_ROWS = 2048  # tokens of the run's batch a block is timed on: the shape's character at a bounded cost
+MEASURED_FLOPS = 3e10  # and at most this much work a call: a 4096-wide block on 2048 rows took 20-50 s to time
 BLOCK_SAMPLE_S = 0.03  # each precision's timed sample of a block lasts about this long (docs/performance.md)
 # bf16 only where its block is clearly faster: it rounds the curve, and a small model's block measures close to 1x
 # either way while its whole step is slower in bf16 (docs/performance.md)
@@ -347,10 +348,10 @@ _FORGOTTEN = 0
 
 def bf16_block_speedup(shape: BlockShape, rounds: int = 5) -> float:
     """fp32 time / bf16 time of one transformer block's forward and backward at `shape` (its batch cut to
-    MEASURED_ROWS tokens), each precision on its own measured attention path. Below 1 where bf16's casts and small
-    products cost more than its faster matmuls gain. The median of the quiet measurements kept for the shape, to
-    which a run adds one (~0.3 s) while fewer than KEPT are kept; one taken while the machine was busy decides
-    that run only where none is kept. The run's random stream is left as it was."""
+    MEASURED_ROWS tokens, fewer for a wide block), each precision on its own measured attention path. Below 1 where
+    bf16's casts and small products cost more than its faster matmuls gain. The median of the quiet measurements
+    kept for the shape, to which a run adds one (~0.3 s) while fewer than KEPT are kept; one taken while the machine
+    was busy decides that run only where none is kept. The run's random stream is left as it was."""
     with _BLOCK_LOCK:
         if shape in _BLOCK_SPEEDUP:
             return _BLOCK_SPEEDUP[shape]
@@ -391,13 +392,16 @@ def blocks_file() -> Path:
 
 
 def _shape_key(shape: BlockShape) -> str:
-    """The shape as timed: its batch cut to MEASURED_ROWS tokens (batches above that measure the same)."""
+    """The shape as timed: its batch cut to MEASURED_ROWS tokens and MEASURED_FLOPS a call (batches above that
+    measure the same)."""
     timed = replace(shape, batch=_timed_batch(shape))
     return ",".join(f"{name}={value}" for name, value in asdict(timed).items())
 
 
 def _timed_batch(shape: BlockShape) -> int:
-    return max(1, min(shape.batch, MEASURED_ROWS // shape.tokens))
+    per_row = 6 * (4 * shape.width**2 + 2 * shape.width * shape.hidden)  # forward and backward of its weights
+    rows = min(MEASURED_ROWS, int(MEASURED_FLOPS // per_row))
+    return max(1, min(shape.batch, rows // shape.tokens))
 
 
 def _read_blocks(path: Path) -> dict[str, list[float]]:

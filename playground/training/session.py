@@ -39,7 +39,7 @@ from playground.training.changes import (
     setting,
     write_changes,
 )
-from playground.training.device import BlockShape, Placement
+from playground.training.device import BlockShape, Placement, resolve_device
 from playground.training.distributed import DistContext
 from playground.training.events import (
     AttentionSnapshot,
@@ -85,10 +85,11 @@ class TrainingSession:
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
-        self.placement: Placement = place(spec)
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
-        check_fits(spec, self.info, self.placement.device)
+        # refused before its precision is measured: one block of a model far too large took 20-50 s to time
+        check_fits(spec, self.info, resolve_device(spec.train.device))
+        self.placement: Placement = place(spec)
         self._subscribers: list[Callable[[Event], None]] = []
         self._peak_lr = spec.train.lr
         self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
