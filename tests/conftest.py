@@ -121,6 +121,16 @@ def cpu_measured_once():
 
 
 @pytest.fixture
+def unniced_compile_worker(monkeypatch):
+    """The background compile's worker process at the tests' own priority. At the user's (below training) it got
+    5 % of the cores while other processes kept them busy, and a test waiting for its compile waited up to the
+    worker's 30-minute limit: a loaded CI machine timed out."""
+    from playground.training.fastpath import warm
+
+    monkeypatch.setattr(warm, "WORKER_NICENESS", 0)
+
+
+@pytest.fixture
 def fresh_capability_cache(tmp_path, monkeypatch, cpu_measured_once):
     """A capability cache of this test's own, with the process already holding the once-measured capability."""
     from playground.training import device

@@ -30,7 +30,7 @@ TINY = {  # test_step's one-layer TINY: the graph the suite's other compiled tes
 
 
 @pytest.fixture(autouse=True)
-def _cache(fresh_capability_cache):
+def _cache(fresh_capability_cache, unniced_compile_worker):
     saved = torch.get_num_threads()
     yield
     torch.set_num_threads(saved)

@@ -23,7 +23,7 @@ from playground.training.fastpath.threads import AdaptiveThreads, neighbour_cpu_
 from playground.training.session import TrainingSession
 
 pytestmark = [pytest.mark.filterwarnings("error::playground.training.fastpath.compiled.CompileFallbackWarning"),
-              pytest.mark.usefixtures("fresh_capability_cache"),
+              pytest.mark.usefixtures("fresh_capability_cache", "unniced_compile_worker"),
               pytest.mark.xdist_group("compiled")]  # under xdist, in the process that holds the compiled graphs
 needs_compiler = pytest.mark.skipif(not compiler_available(torch.device("cpu")), reason="no C++ compiler for inductor")
 

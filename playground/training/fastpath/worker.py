@@ -1,7 +1,7 @@
 """The worker process of warm.compile_in_worker: builds the run's session and takes one compiled step at each
 thread count, which fills inductor's disk cache for the training process.
 
-    python -m playground.training.fastpath.worker SPEC_JSON THREADS...
+    python -m playground.training.fastpath.worker SPEC_JSON NICENESS THREADS...
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ import sys
 import threading
 import time
 
-WORKER_NICENESS = 10  # below the training process: the compiler waits for a core, training does not
 
-
-def main(spec_json: str, counts: list[int]) -> None:
-    os.nice(WORKER_NICENESS)
+def main(spec_json: str, niceness: int, counts: list[int]) -> None:
+    os.nice(niceness)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     import torch
 
@@ -40,4 +38,4 @@ def _exit_with_parent(parent: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], [int(n) for n in sys.argv[2:]])
+    main(sys.argv[1], int(sys.argv[2]), [int(n) for n in sys.argv[3:]])
