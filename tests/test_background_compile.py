@@ -2,7 +2,9 @@
 while the compiled step is prepared on a background thread, and the compiled step then takes over on the same
 curve. A fallback is an error here, as in test_step.py."""
 
+import subprocess
 import threading
+import time
 
 import pytest
 import torch
@@ -78,7 +80,7 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
 def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch):
     from playground.training.fastpath import warm
 
-    def failing(spec, counts, timeout_s=1800):
+    def failing(spec, counts, stop=None, timeout_s=1800):
         raise RuntimeError("the compiling process stopped (no room on the disk)")
 
     monkeypatch.setattr(warm, "compile_in_worker", failing)
@@ -93,6 +95,35 @@ def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch)
     assert any("(training waited); the compiled step trains from step 2" in m for m in said)
     session.train_step()
     assert step.compiled
+
+
+@pytest.mark.slow
+def test_closing_the_session_stops_its_background_compile(monkeypatch):
+    """Reset, a new shape or closing the window ends a run whose step still compiles: its worker process is
+    stopped, not left to compile a shape no run trains (and then loaded here, Python's lock taken from the next
+    run for seconds)."""
+    monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    workers = []
+
+    class Spied(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            workers.append(self)
+
+    monkeypatch.setattr(subprocess, "Popen", Spied)
+    session = TrainingSession(spec(compile="auto"))
+    step = session._step_fn
+    session.train_step()  # the compile thread starts its worker
+    deadline = time.monotonic() + 60
+    while not workers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert workers, "no worker process started"
+    session.close()
+    step.wait()
+    assert workers[0].returncode not in (None, 0)  # stopped before it finished, not waited for
+    assert step.compile_seconds is None and not step.compiled  # and nothing was loaded into this process
+    assert not any("compiling in this process instead" in note for note in step.notes())
 
 
 @pytest.mark.slow

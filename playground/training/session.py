@@ -51,6 +51,7 @@ from playground.training.events import (
     StatusEvent,
 )
 from playground.training.fastpath.choose import eager_threads, make_step, place
+from playground.training.fastpath.compiled import BackgroundStep
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
 from playground.training.runs import CHECKPOINT_DIR, lock_run_dir, remove_temporaries
@@ -496,7 +497,9 @@ class TrainingSession:
         return self.run_dir / CHECKPOINT_DIR
 
     def close(self) -> None:
-        """Let go of the run folder: another session or process may train in it now."""
+        """Let go of the run folder (another session or process may train in it now) and stop a compile under way."""
+        if isinstance(self._step_fn, BackgroundStep):
+            self._step_fn.close()
         if self._run_lock is not None:
             self._run_lock.release()
             self._run_lock = None

@@ -262,13 +262,14 @@ class BackgroundStep:
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
     def __init__(self, eager: EagerStep, compiled: CompiledStep,
-                 warm: Callable[[tuple[int, ...]], None] | None = None, max_steps: int | None = None,
+                 warm: Callable[[tuple[int, ...], threading.Event], None] | None = None, max_steps: int | None = None,
                  model_lock: threading.RLock | None = None) -> None:
         self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
         self.taken_over_at: int | None = None  # the step the compiled step took over at
         self._notes: deque[str] = deque()  # the compile thread adds to it: drained one by one, never swapped
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # set by close()
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
         self._worker_seconds: float | None = None  # how long the worker compiled (payoff.CompileHistory)
@@ -376,6 +377,11 @@ class BackgroundStep:
         else:
             self.compiled_step.retune(grad_clip)
 
+    def close(self) -> None:
+        """The run ended (Reset, a new shape, the window closed): a worker still compiling is stopped, and nothing
+        is loaded into this process (the next run would lose Python's lock to it for seconds)."""
+        self._stop.set()
+
     def wait(self) -> None:
         """Block until the compiled step is prepared (tests)."""
         if self._thread is not None:
@@ -402,10 +408,12 @@ class BackgroundStep:
                 if self.warm is not None:
                     started = time.perf_counter()
                     try:
-                        self.warm(counts)  # waits on another process: the training thread keeps Python's lock
+                        self.warm(counts, self._stop)  # waits on another process: training keeps Python's lock
                         self._worker_seconds = time.perf_counter() - started
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
+                if self._stop.is_set():
+                    return  # the run ended: no step of it will take the compiled one
                 worker_s, pause = payoff.CompileHistory.load().expected_seconds(self._shape)
                 if self._worker_error or self.warm is None:
                     pause += worker_s  # this process compiles what no worker did
@@ -422,7 +430,8 @@ class BackgroundStep:
 
     def _check(self) -> None:
         """Take over at this step boundary if the background thread has finished."""
-        if self.taken_over_at is None and self._thread is not None and not self._thread.is_alive():
+        if self.taken_over_at is None and self._thread is not None and not self._thread.is_alive() and \
+                not self._stop.is_set():
             self._take_over()
 
     def _take_over(self) -> None:

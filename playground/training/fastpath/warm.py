@@ -14,20 +14,37 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 from playground.core.files import elide
 from playground.core.spec import RunSpec
 
 WORKER_NICENESS = 10  # below the training process: the compiler waits for a core, training does not
+STOP_POLL_S = 0.25  # how soon a worker whose run ended is stopped
 
 
-def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], timeout_s: float = 1800) -> None:
+def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threading.Event | None = None,
+                      timeout_s: float = 1800) -> None:
     """Compile the step of `spec` at each thread count in a fresh process (same inductor cache folder); raises
-    RuntimeError with the worker's last words if it fails."""
+    RuntimeError with the worker's last words if it fails. Setting `stop` (the run was closed) ends the worker at
+    once, as does `timeout_s` (subprocess.TimeoutExpired)."""
     args = [sys.executable, "-m", "playground.training.fastpath.worker", json.dumps(spec.to_dict()),
             str(WORKER_NICENESS), *(str(n) for n in thread_counts)]
     env = {**os.environ, "PLAYGROUND_THREADS": "fixed"}  # the worker sets each count itself
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout_s)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    deadline = time.monotonic() + timeout_s
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) as worker:
+        while True:
+            try:
+                _, said = worker.communicate(timeout=STOP_POLL_S)  # (called again, it loses none of the output)
+                break
+            except subprocess.TimeoutExpired:
+                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                    worker.kill()
+                    worker.communicate()
+                    if stop is not None and stop.is_set():
+                        raise RuntimeError("the compiling process was stopped: its run ended") from None
+                    raise
+    if worker.returncode != 0:
+        last = (said.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"the compiling process stopped ({elide(last, 120)})")
