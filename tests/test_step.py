@@ -235,9 +235,9 @@ def test_a_wide_blocks_measurement_is_cut_to_a_bounded_cost():
     wide = device.BlockShape(64, 17, 4096, 32, 32768, True)
     assert device._timed_batch(wide) == 1
     assert device._timed_batch(device.BlockShape(64, 16, 1024, 16, 4096, True)) == 24  # 3e10 / (6 x 12.6M): 397 rows
-    for name in ("decoder-pydoc", "vit-digits", "encoder-reverse", "bert-pronoun"):
-        from playground.core import presets
+    from playground.core import presets
 
+    for name in ("decoder-pydoc", "vit-digits", "encoder-reverse", "bert-pronoun"):
         shape = device.BlockShape.of(presets.load_preset(name))
         assert device._timed_batch(shape) == max(1, min(shape.batch, device.MEASURED_ROWS // shape.tokens))
 

@@ -36,7 +36,9 @@ from playground.training.fastpath.process import cache_dir
 CAPABILITY_VERSION = 3
 BF16_MIN_SPEEDUP = 1.3  # bf16 must beat fp32 matmuls by this much to be worth its rounding
 MEASURED_ROWS = 2048  # tokens of the run's batch a block is timed on: the shape's character at a bounded cost
-MEASURED_FLOPS = 3e10  # and at most this much work a call: a 4096-wide block on 2048 rows took 20-50 s to time
+# and no more rows than keep a call's weight products under this (one sequence at least): a 4096-wide block on 2048
+# rows took 18-47 s to time
+MEASURED_FLOPS = 3e10
 BLOCK_SAMPLE_S = 0.03  # each precision's timed sample of a block lasts about this long (docs/performance.md)
 # bf16 only where its block is clearly faster: it rounds the curve, and a small model's block measures close to 1x
 # either way while its whole step is slower in bf16 (docs/performance.md)
@@ -392,8 +394,8 @@ def blocks_file() -> Path:
 
 
 def _shape_key(shape: BlockShape) -> str:
-    """The shape as timed: its batch cut to MEASURED_ROWS tokens and MEASURED_FLOPS a call (batches above that
-    measure the same)."""
+    """The shape as timed: its batch cut to MEASURED_ROWS tokens and to MEASURED_FLOPS a call, one sequence at
+    least (batches above that measure the same)."""
     timed = replace(shape, batch=_timed_batch(shape))
     return ",".join(f"{name}={value}" for name, value in asdict(timed).items())
 

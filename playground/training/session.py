@@ -86,10 +86,11 @@ class TrainingSession:
         self.spec = spec
         self.dist = dist  # set under torchrun: data-parallel over several processes (distributed.py)
         self.run_dir = run_dir
+        where = resolve_device(spec.train.device)  # a device this machine lacks is refused before the data loads
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
-        # refused before its precision is measured: one block of a model far too large took 20-50 s to time
-        check_fits(spec, self.info, resolve_device(spec.train.device))
+        # refused before its precision is measured: one block of a model far too large took 18-47 s to time
+        check_fits(spec, self.info, where)
         self.placement: Placement = place(spec)
         self._subscribers: list[Callable[[Event], None]] = []
         self._peak_lr = spec.train.lr

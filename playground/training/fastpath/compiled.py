@@ -378,8 +378,8 @@ class BackgroundStep:
             self.compiled_step.retune(grad_clip)
 
     def close(self) -> None:
-        """The run ended (Reset, a new shape, the window closed): a worker still compiling is stopped, and nothing
-        is loaded into this process (the next run would lose Python's lock to it for seconds)."""
+        """The run ended (Reset, a new shape, the window closed): a worker still compiling is stopped, and what it
+        compiled is not loaded into this process (the next run would lose Python's lock to it for seconds)."""
         self._stop.set()
 
     def wait(self) -> None:

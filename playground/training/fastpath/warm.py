@@ -22,29 +22,36 @@ from playground.core.spec import RunSpec
 
 WORKER_NICENESS = 10  # below the training process: the compiler waits for a core, training does not
 STOP_POLL_S = 0.25  # how soon a worker whose run ended is stopped
+STOPPED = "the compiling process was stopped: its run ended"
 
 
 def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threading.Event | None = None,
                       timeout_s: float = 1800) -> None:
     """Compile the step of `spec` at each thread count in a fresh process (same inductor cache folder); raises
-    RuntimeError with the worker's last words if it fails. Setting `stop` (the run was closed) ends the worker at
-    once, as does `timeout_s` (subprocess.TimeoutExpired)."""
+    RuntimeError with the worker's last words if it fails, or if it ran past `timeout_s` or `stop` was set (the
+    run was closed): the worker is ended at once."""
     args = [sys.executable, "-m", "playground.training.fastpath.worker", json.dumps(spec.to_dict()),
             str(WORKER_NICENESS), *(str(n) for n in thread_counts)]
     env = {**os.environ, "PLAYGROUND_THREADS": "fixed"}  # the worker sets each count itself
     deadline = time.monotonic() + timeout_s
+
+    def why_end() -> str | None:
+        if stop is not None and stop.is_set():
+            return STOPPED
+        return f"the compiling process took more than {timeout_s:.0f} s" if time.monotonic() > deadline else None
+
+    if why := why_end():  # closed before the worker started
+        raise RuntimeError(why)
     with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) as worker:
         while True:
             try:
                 _, said = worker.communicate(timeout=STOP_POLL_S)  # (called again, it loses none of the output)
                 break
             except subprocess.TimeoutExpired:
-                if (stop is not None and stop.is_set()) or time.monotonic() > deadline:
+                if why := why_end():
                     worker.kill()
                     worker.communicate()
-                    if stop is not None and stop.is_set():
-                        raise RuntimeError("the compiling process was stopped: its run ended") from None
-                    raise
+                    raise RuntimeError(why) from None
     if worker.returncode != 0:
         last = (said.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"the compiling process stopped ({elide(last, 120)})")
