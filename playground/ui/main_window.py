@@ -59,6 +59,7 @@ from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resol
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
+from playground.ui.focus_ring import FocusRing
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
         self._live_timer.setInterval(LIVE_SETTLE_MS)
         self._live_timer.timeout.connect(self._send_live_changes)
 
+        self.focusRing = FocusRing(self)
         self.zoom = 1.0
         self.set_zoom(_stored_zoom(self.settings))
         self._reset_progress()
@@ -1051,6 +1053,13 @@ class MainWindow(QMainWindow):
         self._warmup = None
         self.unfinished_threads = running
         return running
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt override
+        """Tab and Shift+Tab anywhere in the window end here: the control they focus gets the ring."""
+        moved = super().focusNextPrevChild(next)
+        if moved:
+            self.focusRing.follow(QApplication.focusWidget())
+        return moved
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing and not self.maybe_save():
