@@ -225,13 +225,20 @@ def test_the_window_fits_a_1280_by_720_projector_without_clipping(open_window, q
 @pytest.mark.slow
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):
     target = tmp_path / "mine.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target.with_suffix("")), "")))
+    captions = []
+
+    def ask(parent, caption, *args, **kwargs):
+        captions.append(caption)
+        return str(target.with_suffix("")), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(ask))
     slider(window, "dimSlider").setValue(96)
     slider(window, "headsSlider").setValue(6)
     slider(window, "layersSlider").setValue(3)
     slider(window, "lrSlider").setValue(3)
     assert window.isWindowModified()
     window.saveAsAction.trigger()
+    assert captions == ["Save preset"]  # QA: the action passed its `checked` flag as the caption (a TypeError)
     assert target.exists() and not window.isWindowModified()
     saved = load_preset(target)
     assert saved == window.spec and saved.model.n_head == 6

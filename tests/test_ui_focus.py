@@ -67,3 +67,39 @@ def test_the_ring_follows_its_control_when_the_settings_scroll(window, qtbot):
         assert not window.focusRing.isVisible()
     finally:
         window.set_zoom(1.0)
+
+
+def test_the_ring_leaves_a_control_that_is_clicked_hidden_or_deleted(window, qtbot):
+    """QA: clicking the ringed slider left the ring on; a lesson hiding the focused slider ringed the control Qt
+    moved the focus to; a dataset change deleted the ringed box and the app crashed."""
+    from PySide6.QtWidgets import QLineEdit
+    from shiboken6 import delete
+
+    window.config.sliders["model.n_embd"].slider.setFocus()
+    _tab(qtbot)
+    ringed = QApplication.focusWidget()
+    assert window.focusRing.isVisible()
+    qtbot.mouseClick(ringed, Qt.MouseButton.LeftButton, pos=ringed.rect().center())
+    assert QApplication.focusWidget() is ringed and not window.focusRing.isVisible()
+
+    _tab(qtbot)
+    assert window.focusRing.isVisible()
+    window.config.hide()  # as a lesson step hides the settings: Qt moves the focus on
+    assert not window.focusRing.isVisible()
+    window.config.show()
+
+    box = QLineEdit(window.config)
+    box.show()
+    box.setFocus()
+    window.focusRing.follow(box)
+    assert window.focusRing.isVisible()
+    delete(box)  # the data options rebuilt
+    window.config.sliders["model.n_head"].slider.setFocus()  # the focus moves on: nothing raises
+    assert window.focusRing.target is None and not window.focusRing.isVisible()
+
+
+def test_the_ring_stays_inside_the_windows_centre(window):
+    """QA: around the whole settings panel (a Tab stop) the ring crossed the menu bar and the window's left edge."""
+    window.focusRing.follow(window.config)
+    centre = window.centralWidget().geometry()
+    assert window.focusRing.isVisible() and centre.contains(window.focusRing.geometry())

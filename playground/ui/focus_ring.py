@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+from shiboken6 import isValid
 
 RING_PX = 3  # the ring's width: as wide as a slider's groove, seen from the back of a room
 GAP_PX = 1  # between the control and its ring
@@ -34,9 +35,10 @@ class FocusRing(QWidget):
         app.focusChanged.connect(self._on_focus_changed)
 
     def follow(self, widget: QWidget | None) -> None:
-        """Ring `widget` (None: no ring) and keep following it until the focus leaves it."""
+        """Ring `widget` (None: no ring) and keep following it until the focus leaves it or a click lands."""
         for watched in self._watched:
-            watched.removeEventFilter(self)
+            if isValid(watched):  # (a dataset change rebuilds its options: the ringed box was deleted)
+                watched.removeEventFilter(self)
         self._watched, self.target = [], widget
         chain = widget
         while chain is not None and chain is not self.parentWidget():
@@ -50,17 +52,24 @@ class FocusRing(QWidget):
             self.follow(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in self.PLACING:
+        if event.type() == QEvent.Type.MouseButtonPress:  # the pointer now shows where the user is
+            self.follow(None)
+        elif event.type() in self.PLACING:
             self._place()
         return False
 
     def _place(self) -> None:
-        shown = self._shown() if self.target is not None and self.target.isVisible() else QRect()
+        target = self.target
+        alive = target is not None and isValid(target) and target.isVisible()
+        shown = self._shown() if alive else QRect()
         if shown.isEmpty():
             self.hide()
             return
         margin = RING_PX + GAP_PX
-        self.setGeometry(shown.adjusted(-margin, -margin, margin, margin))
+        # inside the central widget: around the whole settings panel it crossed the menu bar and the window's edge
+        central = self.parentWidget().centralWidget() if isinstance(self.parentWidget(), QMainWindow) else None
+        ring = shown.adjusted(-margin, -margin, margin, margin)
+        self.setGeometry(ring & central.geometry() if central is not None else ring)
         self.raise_()
         self.show()
 

@@ -372,7 +372,8 @@ class MainWindow(QMainWindow):
         A = self.make_action
         self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
-        self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
+        # (a lambda: PySide passes triggered's `checked` to a slot that takes an argument, as the dialog's caption)
+        self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", lambda: self.save_as(), "saveAsAction")
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
@@ -1056,8 +1057,9 @@ class MainWindow(QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt override
         """Tab and Shift+Tab anywhere in the window end here: the control they focus gets the ring."""
+        focused = QApplication.focusWidget()
         moved = super().focusNextPrevChild(next)
-        if moved:
+        if moved and focused is not None and focused.isVisible():  # (Qt moves the focus off a control it hides)
             self.focusRing.follow(QApplication.focusWidget())
         return moved
 
