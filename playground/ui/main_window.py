@@ -364,7 +364,9 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
             action.setStatusTip(tip)
-        action.triggered.connect(slot)
+        # the slot takes no argument: PySide passes triggered's `checked` to one with an optional parameter (Save
+        # Preset As took it as the dialog's caption and opened nothing)
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
@@ -372,8 +374,7 @@ class MainWindow(QMainWindow):
         A = self.make_action
         self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
-        # (a lambda: PySide passes triggered's `checked` to a slot that takes an argument, as the dialog's caption)
-        self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", lambda: self.save_as(), "saveAsAction")
+        self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
