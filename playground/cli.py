@@ -190,14 +190,17 @@ def _first_sentence(text: str, width: int = 90) -> str:
 def _cmd_train(args: argparse.Namespace) -> int:
     from playground.training.runs import check_can_create, check_output_folder
 
-    if args.out is not None:  # before anything loads: a wrong --out fails in a moment, not after the imports
-        check_output_folder(args.out, overwrite=args.overwrite)
-    elif args.overwrite:
+    writes = _writes_run_folder()
+    if args.overwrite and args.out is None:
         raise CliError("--overwrite replaces the run folder given by --out: add --out FOLDER")
-    elif args.runs_dir is not None:
+    # Before anything loads, so a wrong --out fails in a moment; only by the writer, because under torchrun
+    # rank 0 may already have claimed --out when another rank gets here.
+    if writes and args.out is not None:
+        check_output_folder(args.out, overwrite=args.overwrite)
+    elif writes and args.runs_dir is not None:
         check_can_create(args.runs_dir, "the runs folder")
     spec = _train_spec(args)
-    lock, run_dir = _claim_run_folder(args, spec) if _writes_run_folder() else (None, None)
+    lock, run_dir = _claim_run_folder(args, spec) if writes else (None, None)
     from playground.training import distributed
     from playground.training.session import TrainingSession
 

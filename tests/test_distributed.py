@@ -87,3 +87,32 @@ def test_cluster_command():
     assert any(a.startswith("--rdzv_endpoint=") for a in two) and two[-2:] == ["--runs-dir", "/shared/runs"]
     with pytest.raises(ValueError):
         cluster_command("p.json", nodes=0)
+
+
+@pytest.mark.parametrize("out_exists", [True, False])
+def test_a_worker_rank_leaves_the_run_folder_to_rank_0(tmp_path, monkeypatch, capsys, out_exists):
+    # Rank 0 may claim --out before rank 1 starts: rank 1 must not then refuse it as "already holds a run".
+    out = tmp_path / "ddp"
+    if out_exists:
+        assert cli.main(["train", "decoder-reverse", "--out", str(out), *ARGS]) == 0
+    monkeypatch.setenv("RANK", "1")
+    joined = []
+
+    def join(train):  # where a worker rank would join the process group: it got past the folder checks
+        joined.append(train)
+        raise RuntimeError("stop here: no process group in this test")
+
+    monkeypatch.setattr("playground.training.distributed.init_from_env", join)
+    capsys.readouterr()
+    cli.main(["train", "decoder-reverse", "--out", str(out), *ARGS])
+    assert "already holds a run" not in capsys.readouterr().err
+    assert len(joined) == 1
+    assert out.exists() == out_exists  # a worker rank neither makes nor changes the folder
+
+
+def test_rank_0_still_refuses_a_folder_holding_a_run(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "ddp"
+    assert cli.main(["train", "decoder-reverse", "--out", str(out), *ARGS]) == 0
+    monkeypatch.setenv("RANK", "0")
+    assert cli.main(["train", "decoder-reverse", "--out", str(out), *ARGS]) != 0
+    assert "already holds a run" in capsys.readouterr().err
