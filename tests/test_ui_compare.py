@@ -195,3 +195,19 @@ def test_bs_settings_are_as_wide_as_the_main_windows_in_presentation_mode(open_w
         compare.close()
     finally:
         window.set_zoom(1.0)
+
+
+@pytest.mark.slow
+def test_space_on_the_focused_step_button_steps_once(open_window, qtbot):
+    """QA: Space was window-wide, so on the focused Step button it played instead of pressing Step."""
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    compare.stepButton.setFocus()
+    qtbot.keyClick(compare.stepButton, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
+    qtbot.wait(300)
+    assert not compare._playing and all(train.n == 1 for train, _ in compare.series)
+    compare.close()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QFileDialog,
     QGroupBox,
     QLabel,
@@ -444,11 +445,12 @@ def test_geometry_is_remembered_in_isolated_settings(qtbot, tmp_path):
 
 def test_help_lists_keyboard_shortcuts(window, qtbot):
     window.shortcutsAction.trigger()
-    box = window.findChild(QMessageBox, "shortcutsDialog")
-    assert box is not None and "Space" in box.text() and "Ctrl+R" in box.text() and "Right" in box.text()
+    box = window.findChild(QDialog, "shortcutsDialog")
+    text = box.findChild(QLabel, "shortcutsDialogText").text()
+    assert box.isVisible() and "Space" in text and "Ctrl+R" in text and "Right" in text
     box.close()
     window.aboutAction.trigger()
-    assert "Transformer Playground" in window.findChild(QMessageBox, "aboutDialog").text()
+    assert "Transformer Playground" in window.findChild(QDialog, "aboutDialog").findChild(QLabel).text()
     assert window.playAction.shortcut().toString() == "Space"
     assert window.resetAction.shortcut().toString() == "Ctrl+R"
 
@@ -548,3 +550,26 @@ def test_a_family_brings_its_own_dataset_dropout_and_training_settings(window, f
     assert (spec.train.lr, spec.train.max_steps, spec.train.batch_size, spec.model.dropout) == (
         base.train.lr, base.train.max_steps, base.train.batch_size, base.model.dropout)
     assert spec.model.n_embd == base.model.n_embd  # leaving the pretrained model: a small architecture again
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.75])
+def test_the_shortcuts_fit_on_the_screen_at_every_zoom(window, qtbot, zoom):
+    """QA: at 175 % a 500-px-wide message box wrapped every row, 1199 px tall on a 720-px projector."""
+    window.set_zoom(zoom)
+    try:
+        window.shortcutsAction.trigger()
+        box = window.findChild(QDialog, "shortcutsDialog")
+        qtbot.waitExposed(box)
+        screen = box.screen().availableGeometry()
+        assert box.frameGeometry().width() <= screen.width() and box.frameGeometry().height() <= screen.height()
+        scroll = box.findChild(QScrollArea)
+        label = box.findChild(QLabel, "shortcutsDialogText")
+        view = scroll.viewport()
+        if zoom == 1.0:  # room enough on this screen: every row whole, nothing to scroll
+            qtbot.waitUntil(lambda: not scroll.verticalScrollBar().isVisible() and label.height() <= view.height())
+        # what the dialog cannot show it scrolls to (the label is as tall as its wrapped text)
+        qtbot.waitUntil(lambda: label.width() <= view.width() or scroll.horizontalScrollBar().isVisible())
+        assert label.height() >= label.heightForWidth(label.width())
+        box.close()
+    finally:
+        window.set_zoom(1.0)

@@ -35,6 +35,7 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import ConfigPanel, config_width
+from playground.ui.focused_keys import FocusedKeys
 from playground.ui.loss_panel import LEGEND_CELL, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, font_scale, legend_below, size_legend, style_axes
 from playground.ui.tooltips import TIPS
@@ -182,6 +183,7 @@ class CompareWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
+        self.focusedKeys = FocusedKeys(self)  # Space presses a focused button here too
 
     def _train_bar(self) -> QWidget:
         bar = QWidget(self)

@@ -83,6 +83,7 @@ class LessonEditor(QDialog):
         self.controlsTable.setHorizontalHeaderLabels([m.capitalize() for m in MARKS])
         self.controlsTable.setVerticalHeaderLabels([control_title(name) for name in CONTROLS])
         self.controlsTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.controlsTable.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it)
         self.controlsTable.setToolTip("The settings this step hides, locks (greyed out) or highlights in yellow.")
         for r in range(len(CONTROLS)):
             for c in range(len(MARKS)):

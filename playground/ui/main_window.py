@@ -60,9 +60,11 @@ from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing
+from playground.ui.focused_keys import FocusedKeys
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
+from playground.ui.text_dialog import show_text
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker, Warmup
 
@@ -235,6 +237,7 @@ class MainWindow(QMainWindow):
         self._live_timer.timeout.connect(self._send_live_changes)
 
         self.focusRing = FocusRing(self)
+        self.focusedKeys = FocusedKeys(self)
         self.zoom = 1.0
         self.set_zoom(_stored_zoom(self.settings))
         self._reset_progress()
@@ -983,16 +986,10 @@ class MainWindow(QMainWindow):
     # ----- help ---------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
-                          QMessageBox.StandardButton.Close, self)
-        box.setObjectName("shortcutsDialog")
-        box.open()
+        show_text(self, "Keyboard shortcuts", f"<table>{rows}</table>", "shortcutsDialog")
 
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Transformer Playground", ABOUT,
-                          QMessageBox.StandardButton.Close, self)
-        box.setObjectName("aboutDialog")
-        box.open()
+        show_text(self, "About Transformer Playground", ABOUT, "aboutDialog")
 
     # ----- closing ------------------------------------------------------------------------------
     def _restore_window_state(self) -> None:

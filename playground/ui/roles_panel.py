@@ -108,6 +108,7 @@ class RolesPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         # Rows as tall as their text (the style's default was half as tall again): more heads in view at 1280x720.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -1,0 +1,63 @@
+"""A window of text (Help's shortcuts, About) as wide as its longest line where the screen has room.
+
+A QMessageBox is at most about 500 px wide whatever the font: at a projector's 175 % it wrapped every row of the
+shortcuts table, 1199 px tall on a 720-px screen. This one wraps only what the screen cannot hold, and scrolls
+what is still too tall.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's unbounded widget size
+SCREEN_SHARE = 0.9  # of the screen's free area, at most: its edges stay visible around it
+LINE_CHARS = 90  # the longest line, in average characters: the shortcuts' rows whole, About's prose readable
+
+
+def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
+    """Open (not modal) a dialog named `name` showing `html` under `title`; its text label is `name + "Text"`."""
+    dialog = QDialog(parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    label = QLabel(html, dialog)
+    label.setObjectName(f"{name}Text")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setOpenExternalLinks(True)
+    scroll = QScrollArea(dialog)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(label)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(scroll, 1)
+    layout.addWidget(buttons)
+    dialog.resize(_fitted_size(dialog, label, scroll))
+    dialog.open()
+    return dialog
+
+
+def _fitted_size(dialog: QDialog, label: QLabel, scroll: QScrollArea) -> QSize:
+    """Lines whole up to LINE_CHARS where the screen has room; else wrapped to the room there is, scrolling below."""
+    dialog.ensurePolished()  # the window's style sheet sizes its scroll bars and text: measure after it applies
+    room = dialog.screen().availableGeometry().size() * SCREEN_SHARE
+    bar = scroll.verticalScrollBar().sizeHint().width()  # room kept for it: the text never wraps under it
+    around = _dialog_size_around(dialog, scroll, QSize(0, 0))  # the margins, the buttons below
+    longest = min(label.sizeHint().width(), LINE_CHARS * label.fontMetrics().averageCharWidth())
+    width = min(longest + bar + around.width(), room.width())
+    label.setWordWrap(True)
+    text = QSize(width - around.width(), label.heightForWidth(width - around.width() - bar))
+    return _dialog_size_around(dialog, scroll, text).boundedTo(room)
+
+
+def _dialog_size_around(dialog: QDialog, scroll: QScrollArea, inside: QSize) -> QSize:
+    """The dialog's size with its scroll area exactly `inside` (as its layout makes it)."""
+    scroll.setFixedSize(inside)
+    dialog.layout().activate()
+    size = dialog.sizeHint()
+    scroll.setMinimumSize(0, 0)
+    scroll.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+    return size
