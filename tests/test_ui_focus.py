@@ -103,3 +103,30 @@ def test_the_ring_stays_inside_the_windows_centre(window):
     window.focusRing.follow(window.config)
     centre = window.centralWidget().geometry()
     assert window.focusRing.isVisible() and centre.contains(window.focusRing.geometry())
+
+
+def test_tab_goes_from_the_dataset_through_its_options(open_window, qtbot):
+    """QA: the dataset's own options were made last, so Tab reached them only after the last training slider."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    options = list(window.config.dataOptions.controls.values())
+    assert len(options) >= 2
+    window.config.datasetCombo.setFocus()
+    for option in options:
+        _tab(qtbot)
+        assert QApplication.focusWidget() is option
+    _tab(qtbot)
+    assert QApplication.focusWidget() is window.config.sliders["model.block_size"].slider
+
+
+def test_scroll_areas_are_no_tab_stops(window, qtbot):
+    """QA: the attention grid and its scroll area were two stops (one Tab seemed to do nothing), and the settings'
+    scroll area one more between the tabs and the first setting."""
+    window.tabs.setCurrentWidget(window.attention)
+    window.attentionGrid.setFocus()
+    _tab(qtbot)
+    assert not isinstance(QApplication.focusWidget(), QScrollArea)
+    for _ in range(3):
+        _tab(qtbot)
+        assert not isinstance(QApplication.focusWidget(), QScrollArea)

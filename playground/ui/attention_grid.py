@@ -504,6 +504,7 @@ def in_scroll_area(grid: AttentionGrid, name: str) -> QScrollArea:
     scroll.setObjectName(name)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the grid is the Tab stop (a second one seemed to do nothing)
     scroll.setWidget(grid)
     return scroll
 

@@ -155,6 +155,7 @@ class DataOptionsForm(QObject):
             return
         row = self._form.getWidgetPosition(self._after)[0] + 1
         parent = self._form.parentWidget()
+        previous = self._after
         for name, option in entry.options.items():
             control = self._control(name, option, parent)
             control.setObjectName(f"dataOption:{name}")
@@ -165,6 +166,8 @@ class DataOptionsForm(QObject):
             label.setBuddy(control)
             self._form.insertRow(row, label, control)
             row += 1
+            QWidget.setTabOrder(previous, control)  # made last, but Tab reaches it from the row above
+            previous = control
             self.controls[name] = control
             self._options[name] = option
 
