@@ -130,3 +130,21 @@ def test_scroll_areas_are_no_tab_stops(window, qtbot):
     for _ in range(3):
         _tab(qtbot)
         assert not isinstance(QApplication.focusWidget(), QScrollArea)
+
+
+def test_the_ring_comes_back_when_a_combo_boxs_list_closes(window, qtbot):
+    """QA: opening a ringed combo box's list and closing it with Escape left it with the focus but no ring."""
+    combo = window.config.datasetCombo
+    window.config.sliders["model.n_embd"].slider.setFocus()
+    while QApplication.focusWidget() is not combo:
+        _tab(qtbot)
+    assert window.focusRing.target is combo and window.focusRing.isVisible()
+    qtbot.keyClick(combo, Qt.Key.Key_Space)  # opens the list (the combo box keeps Space from Play)
+    qtbot.waitUntil(lambda: combo.view().isVisible())
+    assert not window.focusRing.isVisible()  # the list is over it
+    qtbot.keyClick(combo.view(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not combo.view().isVisible())
+    assert QApplication.focusWidget() is combo
+    assert window.focusRing.target is combo and window.focusRing.isVisible()
+    qtbot.mouseClick(window.config.sliders["model.n_head"].slider, Qt.MouseButton.LeftButton)
+    assert not window.focusRing.isVisible()  # a click after it still rings nothing

@@ -29,6 +29,7 @@ class FocusRing(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.target: QWidget | None = None
         self._watched: list[QWidget] = []
+        self._lent_to_popup: QWidget | None = None  # the ringed control while its popup (a combo box's list) is open
         self.hide()
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -48,7 +49,12 @@ class FocusRing(QWidget):
         self._place()
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not self.target:  # a click or the program moved it: the window's Tab handler rings it again
+        if new is not None and new is self._lent_to_popup:  # a combo box's list closed: the focus is back
+            self._lent_to_popup = None
+            self.follow(new)
+        elif new is not self.target:  # a click or the program moved it: the window's Tab handler rings it again
+            opens_popup = new is not None and new.window().windowType() == Qt.WindowType.Popup
+            self._lent_to_popup = self.target if opens_popup else None
             self.follow(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
