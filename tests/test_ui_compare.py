@@ -6,7 +6,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSlider
+from PySide6.QtWidgets import QApplication, QSlider
 
 from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
@@ -198,14 +198,16 @@ def test_bs_settings_are_as_wide_as_the_main_windows_in_presentation_mode(open_w
 
 
 @pytest.mark.slow
-def test_space_on_the_focused_step_button_steps_once(open_window, qtbot):
+def test_space_on_the_tabbed_to_step_button_steps_once(open_window, qtbot):
     """QA: Space was window-wide, so on the focused Step button it played instead of pressing Step."""
     window = open_window(TINY.updated({"train.max_steps": 50}))
     window.compareAction.trigger()
     compare = window.compareWindow
     with qtbot.waitActive(compare):
         compare.activateWindow()
-    compare.stepButton.setFocus()
+    compare.playButton.setFocus()
+    qtbot.keyClick(compare.playButton, Qt.Key.Key_Tab)  # a keyboard user's way to the Step button
+    assert QApplication.focusWidget() is compare.stepButton
     qtbot.keyClick(compare.stepButton, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
     qtbot.wait(300)

@@ -35,7 +35,7 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import ConfigPanel, config_width
-from playground.ui.focused_keys import FocusedKeys
+from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, font_scale, legend_below, size_legend, style_axes
 from playground.ui.tooltips import TIPS
@@ -105,7 +105,7 @@ class SideView(QWidget):
         layout.addWidget(self.hover)
 
 
-class CompareWindow(QMainWindow):
+class CompareWindow(RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
 
     def __init__(self, spec_a: RunSpec, parent: QWidget | None = None) -> None:
@@ -183,7 +183,7 @@ class CompareWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
-        self.focusedKeys = FocusedKeys(self)  # Space presses a focused button here too
+        self.focusRing = FocusRing(self)  # as in the main window: a tabbed-to button keeps Space
 
     def _train_bar(self) -> QWidget:
         bar = QWidget(self)

@@ -1,19 +1,47 @@
-"""A ring around the control that Tab or Shift+Tab moved the keyboard focus to.
+"""A ring around the control that Tab or Shift+Tab moved the keyboard focus to; that control keeps its keys.
 
 Fusion marks keyboard focus with a thin line in the control's own frame: from the back of a room a lecturer
 tabbing through the sliders could not tell which one the arrow keys would move. A click draws no ring (the pointer
 shows where the user is), and the ring follows its control when the settings scroll or a splitter moves.
+
+Space plays and Right trains a step from anywhere in the window, but a keyboard user who tabbed to a check box
+expects Space to tick it, and one on the tab bar expects Right to open the next tab: the ringed control keeps the
+keys it uses itself (`own_keys`). Clicked, it does not: after a click on a box, Space still plays.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QApplication,
+    QComboBox,
+    QMainWindow,
+    QTabBar,
+    QWidget,
+)
 from shiboken6 import isValid
 
 RING_PX = 3  # the ring's width: as wide as a slider's groove, seen from the back of a room
 GAP_PX = 1  # between the control and its ring
+
+Key = Qt.Key
+# Page Up / Down are no control's: a presenter's clicker sends them for the lesson's steps.
+OWN_KEYS: tuple[tuple[type[QWidget], frozenset[Key]], ...] = (
+    (QAbstractSlider, frozenset({Key.Key_Left, Key.Key_Right})),  # as Up and Down move it (clicked, Right steps)
+    (QAbstractButton, frozenset({Key.Key_Space})),  # press the button, tick the box
+    (QComboBox, frozenset({Key.Key_Space})),  # open the list
+    (QTabBar, frozenset({Key.Key_Left, Key.Key_Right})),  # the next tab
+    (QAbstractItemView, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # select, move along a row
+)
+
+
+def own_keys(widget: QWidget) -> frozenset[Key]:
+    """The unmodified keys `widget` uses itself, which no window shortcut takes while it has the ring."""
+    return frozenset().union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
 
 
 class FocusRing(QWidget):
@@ -57,11 +85,27 @@ class FocusRing(QWidget):
             self._lent_to_popup = self.target if opens_popup else None
             self.follow(None)
 
+    def after_tab(self, before: QWidget | None, moved: bool) -> None:
+        """The window's Tab handler (`focusNextPrevChild`) moved the focus from `before` (when `moved`): ring it."""
+        if moved and before is not None and before.isVisible():  # (Qt moves the focus off a control it hides)
+            self.follow(QApplication.focusWidget())
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and watched is self.target:
+            return self._keep_own_key(watched, event)
         if event.type() == QEvent.Type.MouseButtonPress:  # the pointer now shows where the user is
             self.follow(None)
         elif event.type() in self.PLACING:
             self._place()
+        return False
+
+    @staticmethod
+    def _keep_own_key(target: QWidget, event: QEvent) -> bool:
+        """Qt asks the focused widget before it triggers a shortcut: accepted, the key goes to the control."""
+        if isinstance(event, QKeyEvent) and event.modifiers() == Qt.KeyboardModifier.NoModifier \
+                and Key(event.key()) in own_keys(target):
+            event.accept()
+            return True
         return False
 
     def _place(self) -> None:
@@ -97,3 +141,16 @@ class FocusRing(QWidget):
         painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), RING_PX))
         half = RING_PX / 2
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), RING_PX, RING_PX)
+
+
+class RingsTabFocus:
+    """For a window with a `focusRing`: Tab and Shift+Tab anywhere in it end in `focusNextPrevChild`, and the
+    control they focus gets the ring (and keeps its own keys). Listed before the Qt window class it extends."""
+
+    focusRing: FocusRing
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt override
+        before = QApplication.focusWidget()
+        moved = bool(super().focusNextPrevChild(next))  # type: ignore[misc]
+        self.focusRing.after_tab(before, moved)
+        return moved

@@ -163,7 +163,7 @@ class LessonBar(QFrame):
         button = QPushButton(text, self)
         button.setObjectName(name)
         button.setToolTip(tip)
-        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space and the arrows stay the window's keys
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the focus: Space and Right stay the window's
         button.clicked.connect(slot)
         return button
 
@@ -171,6 +171,7 @@ class LessonBar(QFrame):
         A, menu = self.main.make_action, self.main.lessonMenu
         self.playAction = A("&Play the Preset's Lesson", None, self.play, "lessonPlayAction",
                             "Start the lesson this preset carries, from its first step.")
+        # A clicker sends Page Down / Up: window-wide, even over a slider or table that would page with them
         self.nextAction = A("&Next Step", "PgDown", self.next, "lessonNextAction", "Next lesson step (a clicker's key)")
         self.backAction = A("&Previous Step", "PgUp", self.back, "lessonBackAction", "Previous lesson step")
         self.leaveAction = A("&Leave the Lesson", None, self.leave, "lessonLeaveAction",

@@ -59,8 +59,7 @@ from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resol
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
-from playground.ui.focus_ring import FocusRing
-from playground.ui.focused_keys import FocusedKeys
+from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -154,7 +153,7 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
     loss: LossPanel
@@ -237,7 +236,6 @@ class MainWindow(QMainWindow):
         self._live_timer.timeout.connect(self._send_live_changes)
 
         self.focusRing = FocusRing(self)
-        self.focusedKeys = FocusedKeys(self)
         self.zoom = 1.0
         self.set_zoom(_stored_zoom(self.settings))
         self._reset_progress()
@@ -1052,14 +1050,6 @@ class MainWindow(QMainWindow):
         self._warmup = None
         self.unfinished_threads = running
         return running
-
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt override
-        """Tab and Shift+Tab anywhere in the window end here: the control they focus gets the ring."""
-        focused = QApplication.focusWidget()
-        moved = super().focusNextPrevChild(next)
-        if moved and focused is not None and focused.isVisible():  # (Qt moves the focus off a control it hides)
-            self.focusRing.follow(QApplication.focusWidget())
-        return moved
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing and not self.maybe_save():

@@ -60,7 +60,8 @@ def ask_name(parent: QWidget, current: str) -> str | None:
 
 def confirm_delete(parent: QWidget, names: list[str]) -> bool:
     """Ask before deleting; a function so tests can answer it."""
-    listed = "\n".join(f"  • {n}" for n in names[:10]) + ("\n  …" if len(names) > 10 else "")
+    # five at most: ten long names at 250 % pushed the buttons off a 720-px screen
+    listed = "\n".join(f"  • {n}" for n in names[:5]) + (f"\n  … and {len(names) - 5} more" if len(names) > 5 else "")
     answer = QMessageBox.question(
         parent, "Delete runs", f"Delete {len(names)} run folder{'s' if len(names) > 1 else ''} with their "
         f"checkpoints and metrics?\n{listed}\nThis cannot be undone.",

@@ -16,7 +16,8 @@ LINE_CHARS = 90  # the longest line, in average characters: the shortcuts' rows 
 
 
 def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
-    """Open (not modal) a dialog named `name` showing `html` under `title`; its text label is `name + "Text"`."""
+    """Open (window-modal, without waiting) a dialog named `name` showing `html` under `title`; its text label is
+    named `name + "Text"`."""
     dialog = QDialog(parent)
     dialog.setObjectName(name)
     dialog.setWindowTitle(title)
@@ -25,7 +26,6 @@ def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
     label.setObjectName(f"{name}Text")
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    label.setOpenExternalLinks(True)
     scroll = QScrollArea(dialog)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidgetResizable(True)
@@ -35,20 +35,20 @@ def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
     layout = QVBoxLayout(dialog)
     layout.addWidget(scroll, 1)
     layout.addWidget(buttons)
-    dialog.resize(_fitted_size(dialog, label, scroll))
+    dialog.ensurePolished()  # the window's style sheet sizes its scroll bars and text: measure after it applies
+    longest = min(label.sizeHint().width(), LINE_CHARS * label.fontMetrics().averageCharWidth())  # unwrapped
+    label.setWordWrap(True)
+    dialog.resize(_fitted_size(dialog, label, scroll, longest))
     dialog.open()
     return dialog
 
 
-def _fitted_size(dialog: QDialog, label: QLabel, scroll: QScrollArea) -> QSize:
-    """Lines whole up to LINE_CHARS where the screen has room; else wrapped to the room there is, scrolling below."""
-    dialog.ensurePolished()  # the window's style sheet sizes its scroll bars and text: measure after it applies
+def _fitted_size(dialog: QDialog, label: QLabel, scroll: QScrollArea, longest: int) -> QSize:
+    """Lines `longest` px wide where the screen has room; else wrapped to the room there is, scrolling below."""
     room = dialog.screen().availableGeometry().size() * SCREEN_SHARE
     bar = scroll.verticalScrollBar().sizeHint().width()  # room kept for it: the text never wraps under it
     around = _dialog_size_around(dialog, scroll, QSize(0, 0))  # the margins, the buttons below
-    longest = min(label.sizeHint().width(), LINE_CHARS * label.fontMetrics().averageCharWidth())
     width = min(longest + bar + around.width(), room.width())
-    label.setWordWrap(True)
     text = QSize(width - around.width(), label.heightForWidth(width - around.width() - bar))
     return _dialog_size_around(dialog, scroll, text).boundedTo(room)
 
@@ -60,4 +60,5 @@ def _dialog_size_around(dialog: QDialog, scroll: QScrollArea, inside: QSize) -> 
     size = dialog.sizeHint()
     scroll.setMinimumSize(0, 0)
     scroll.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+    dialog.layout().activate()  # else the dialog keeps the fixed size's minimum: too tall to fit, never scrolling
     return size

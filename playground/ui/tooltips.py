@@ -213,8 +213,8 @@ TIPS: dict[str, str] = {
 
 
 SHORTCUTS: list[tuple[str, str]] = [
-    ("Space", "Play / pause training (on a focused button or box: press or tick it)"),
-    ("Right", "Train one step (on a focused tab bar or table: move along it)"),
+    ("Space", "Play / pause training (on a button or box Tab moved to: press or tick it)"),
+    ("Right", "Train one step (on a slider, tab bar or table Tab moved to: move along it)"),
     ("Ctrl+R", "Reset the weights (start again at step 0)"),
     ("Ctrl+Z", "Undo: bring back the model the last change replaced"),
     ("Ctrl+O", "Open a preset"),

@@ -1,0 +1,110 @@
+"""Space and Right train from anywhere in the window, except where Tab put the focus on a control that needs the key
+itself: Space presses a tabbed-to button or ticks a box, Right moves along a tabbed-to tab bar or table. A control
+focused by a click keeps nothing: Space after a click on a box still plays."""
+
+import pytest
+from conftest import TINY_SENTIMENT
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTabBar, QWidget
+from test_ui_runs import fake_run
+
+from playground.core.spec import make_spec
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(open_window, qtbot):
+    window = open_window(make_spec(TINY_SENTIMENT))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    return window
+
+
+def tab_to(qtbot, widget: QWidget, start: QWidget, limit: int = 80) -> None:
+    """Press Tab from `start` until the keyboard focus is on `widget`, as a keyboard user gets there."""
+    start.setFocus()
+    for _ in range(limit):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is widget:
+            return
+    raise AssertionError(f"Tab never reached {widget.objectName() or widget}")
+
+
+def _untrained(window) -> bool:
+    return window.worker is None or (not window.worker.playing and window.worker.step == 0)
+
+
+def test_space_ticks_a_tabbed_to_box_instead_of_playing(window, qtbot):
+    box = window.loss.logCheck
+    tab_to(qtbot, box, window.playButton)
+    ticked = box.isChecked()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() != ticked
+    assert window.playButton.text() == "Play" and _untrained(window)
+
+
+def test_space_after_a_click_on_a_box_still_plays(window, qtbot):
+    """Review: a click focuses a check box too; then Space ticked it instead of playing (a mouse user's habit)."""
+    box = window.loss.logCheck
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert QApplication.focusWidget() is box
+    ticked = box.isChecked()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() == ticked and window.playButton.text() == "Pause"
+    window.pause()
+
+
+def test_space_presses_a_tabbed_to_step_button(window, qtbot):
+    tab_to(qtbot, window.stepButton, window.playButton)
+    qtbot.keyClick(window.stepButton, Qt.Key.Key_Space)  # Step, not Play
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=60_000)
+    qtbot.wait(300)
+    assert window.worker.step == 1 and window.playButton.text() == "Play"
+
+
+def test_right_moves_along_a_tabbed_to_tab_bar(window, qtbot):
+    bar = window.tabs.findChild(QTabBar)
+    tab_to(qtbot, bar, window.playButton)
+    before = window.tabs.currentIndex()
+    qtbot.keyClick(bar, Qt.Key.Key_Right)
+    assert window.tabs.currentIndex() != before
+    qtbot.wait(200)
+    assert _untrained(window)
+
+
+def test_space_still_plays_with_a_slider_focused(window, qtbot):
+    slider = window.config.sliders["model.n_embd"].slider
+    tab_to(qtbot, slider, window.config.familyCombo)
+    qtbot.keyClick(slider, Qt.Key.Key_Space)
+    assert window.playButton.text() == "Pause" and QApplication.focusWidget() is slider
+    window.pause()
+
+
+def test_tab_leaves_the_runs_table_and_right_moves_in_it(window, qtbot, tmp_path):
+    """QA: once the Runs table held a run, Tab went from cell to cell and never left it."""
+    fake_run(tmp_path / "runs", "a run", [2.0, 1.5])  # conftest points PLAYGROUND_RUNS_DIR here
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    table = panel.table
+    tab_to(qtbot, table, window.tabs.findChild(QTabBar))
+    table.setCurrentCell(0, 0)
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert table.currentColumn() == 1 and _untrained(window)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not table
+
+
+def test_right_moves_a_tabbed_to_slider_as_left_does(window, qtbot):
+    """Review: on a slider Left moved it and Right trained a step; tabbed to, both arrows move it (clicked, Right
+    still steps: test_right_trains_one_step_even_with_a_slider_focused)."""
+    slider = window.config.sliders["model.n_head"].slider
+    tab_to(qtbot, slider, window.config.familyCombo)
+    before = slider.value()
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert slider.value() > before
+    qtbot.wait(200)
+    assert _untrained(window)
+    qtbot.keyClick(slider, Qt.Key.Key_Left)
+    assert slider.value() == before
