@@ -5,7 +5,8 @@ focused by a click keeps nothing: Space after a click on a box still plays."""
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTabBar, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QTabBar, QTableWidget, QWidget
+from shiboken6 import isValid
 from test_ui_runs import fake_run
 
 from playground.core.spec import make_spec
@@ -108,3 +109,58 @@ def test_right_moves_a_tabbed_to_slider_as_left_does(window, qtbot):
     assert _untrained(window)
     qtbot.keyClick(slider, Qt.Key.Key_Left)
     assert slider.value() == before
+
+
+def test_a_button_disabled_under_the_ring_passes_no_ring_on(window, qtbot):
+    """QA: at a lesson's last step Next is disabled; Qt moved the focus to Leave and ringed it, so the next Space
+    left the lesson and rebuilt the model."""
+    tab_to(qtbot, window.stepButton, window.playButton)
+    assert window.focusRing.target is window.stepButton
+    window.stepButton.setEnabled(False)  # as a lesson's Next at its last step
+    assert QApplication.focusWidget() is not window.stepButton
+    assert window.focusRing.target is None
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)  # the window's key again: play, not a press
+    assert window.playButton.text() == "Pause"
+    window.pause()
+
+
+def test_the_ring_comes_back_after_a_dialog_or_a_menu(window, qtbot):
+    """QA: after F1 then Escape the tabbed-to slider had the focus again but no ring, so Left changed it unseen."""
+    slider = window.config.sliders["train.warmup_steps"].slider
+    tab_to(qtbot, slider, window.config.sliders["train.max_steps"].slider)
+    window.shortcutsAction.trigger()
+    box = window.findChild(QDialog, "shortcutsDialog")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not slider)
+    assert not window.focusRing.isVisible()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not isValid(box))  # closed and deleted
+    window.activateWindow()  # as a window manager does when the dialog goes (the offscreen platform has none)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is slider)
+    assert window.focusRing.target is slider and window.focusRing.isVisible()
+
+
+def test_tab_leaves_every_table(window):
+    """QA: Try it's "heads changed most" table still trapped Tab after the Runs table's fix."""
+    tables = window.findChildren(QTableWidget)
+    assert len(tables) >= 3  # Runs, roles, Try it's
+    assert [t.objectName() for t in tables if t.tabKeyNavigation()] == []
+
+
+def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_window, qtbot):
+    """QA: the grid was a Tab stop that no key did anything in ("click a head to enlarge it")."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "n_layer": 2}}))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.step_once()
+    grid = window.attentionGrid
+    qtbot.waitUntil(lambda: grid.snapshot is not None, timeout=60_000)
+    tab_to(qtbot, grid, window.loss.logCheck)
+    grid.select(0, 0)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.selected == (0, 1) and window.worker.step == 1  # a head, not a training step
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    assert grid.selected == (1, 1)
+    assert (window.attention.detail.layer, window.attention.detail.head) == (1, 1)  # the large view follows
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays at the edge
+    assert grid.selected == (1, 0)

@@ -367,7 +367,7 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     snap = snapshot()
     panel.set_snapshot(snap)
     panel.grid.select(1, 1)
-    panel.grid.sigHeadClicked.emit(1, 1)
+    panel.grid.sigHeadChosen.emit(1, 1)
     np.testing.assert_array_equal(panel.detail.image.image, weight_colours(snap.weights[1, 1]))
     assert "Layer 2, head 2" in panel.detail.title.text()
     ticks = panel.detail.plot.getPlotItem().getAxis("bottom")._tickLevels[0]

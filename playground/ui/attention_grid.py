@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF, QResizeEvent
+from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from playground.training.events import AttentionSnapshot
@@ -107,7 +107,10 @@ def _layer_label(layer: int, layers: int, short: bool = False) -> str:
 class AttentionGrid(pg.GraphicsLayoutWidget):
     """The small multiples: layers down, heads across, one shared colour bar."""
 
-    sigHeadClicked = Signal(int, int)
+    sigHeadChosen = Signal(int, int)  # clicked, or reached with the arrow keys
+    # Tabbed to, the arrows move between heads (Right too, the window's step key elsewhere)
+    KEYS_KEPT = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down})
+    ARROWS = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
     sigHover = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, min_tile: int = 8, scrolled: bool = False) -> None:
@@ -302,8 +305,20 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
         hit = self._hit(event.scenePos())
         if hit is not None:
-            self.select(hit[0], hit[1])
-            self.sigHeadClicked.emit(hit[0], hit[1])
+            self._choose(*hit)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        move = self.ARROWS.get(Qt.Key(event.key()))
+        if move is None or not self.views or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            super().keyPressEvent(event)
+            return
+        layer, head = self.selected
+        self._choose(min(max(layer + move[0], 0), len(self.views) - 1),
+                     min(max(head + move[1], 0), len(self.views[0]) - 1))
+
+    def _choose(self, layer: int, head: int) -> None:
+        self.select(layer, head)
+        self.sigHeadChosen.emit(layer, head)
 
 
 class HeadDetail(QWidget):
@@ -540,7 +555,7 @@ class AttentionPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.grid.sigHover.connect(self.hover.setText)
-        self.grid.sigHeadClicked.connect(self._on_head)
+        self.grid.sigHeadChosen.connect(self._on_head)
 
     def set_snapshot(self, snap: AttentionSnapshot) -> None:
         self.grid.set_snapshot(snap)

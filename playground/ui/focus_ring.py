@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QMainWindow,
+    QMenuBar,
     QTabBar,
     QWidget,
 )
@@ -32,7 +33,7 @@ Key = Qt.Key
 # Page Up / Down are no control's: a presenter's clicker sends them for the lesson's steps.
 OWN_KEYS: tuple[tuple[type[QWidget], frozenset[Key]], ...] = (
     (QAbstractSlider, frozenset({Key.Key_Left, Key.Key_Right})),  # as Up and Down move it (clicked, Right steps)
-    (QAbstractButton, frozenset({Key.Key_Space})),  # press the button, tick the box
+    (QAbstractButton, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # press it; arrows: the next one
     (QComboBox, frozenset({Key.Key_Space})),  # open the list
     (QTabBar, frozenset({Key.Key_Left, Key.Key_Right})),  # the next tab
     (QAbstractItemView, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # select, move along a row
@@ -40,8 +41,10 @@ OWN_KEYS: tuple[tuple[type[QWidget], frozenset[Key]], ...] = (
 
 
 def own_keys(widget: QWidget) -> frozenset[Key]:
-    """The unmodified keys `widget` uses itself, which no window shortcut takes while it has the ring."""
-    return frozenset().union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
+    """The unmodified keys `widget` uses itself, which no window shortcut takes while it has the ring: by its
+    kind, or as its class says (`KEYS_KEPT`, as the attention grid's arrows choose a head)."""
+    kept: frozenset[Key] = getattr(widget, "KEYS_KEPT", frozenset())
+    return kept.union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
 
 
 class FocusRing(QWidget):
@@ -57,7 +60,7 @@ class FocusRing(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.target: QWidget | None = None
         self._watched: list[QWidget] = []
-        self._lent_to_popup: QWidget | None = None  # the ringed control while its popup (a combo box's list) is open
+        self._lent: QWidget | None = None  # the ringed control while a dialog, menu or list has the focus
         self.hide()
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -77,17 +80,25 @@ class FocusRing(QWidget):
         self._place()
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not None and new is self._lent_to_popup:  # a combo box's list closed: the focus is back
-            self._lent_to_popup = None
+        if new is not None and new is self._lent:  # back from a dialog, a menu or a combo box's list
+            self._lent = None
             self.follow(new)
-        elif new is not self.target:  # a click or the program moved it: the window's Tab handler rings it again
-            opens_popup = new is not None and new.window().windowType() == Qt.WindowType.Popup
-            self._lent_to_popup = self.target if opens_popup else None
-            self.follow(None)
+            return
+        if new is self.target:
+            return
+        # Away to another window, a popup or the menu bar: the ring comes back with the focus. Anything else (a click,
+        # the program) moved it here: the window's Tab handler rings what Tab reaches.
+        away = new is None or new.window() is not self.window() or isinstance(new, QMenuBar)
+        if not away:
+            self._lent = None
+        elif self.target is not None:
+            self._lent = self.target
+        self.follow(None)
 
     def after_tab(self, before: QWidget | None, moved: bool) -> None:
-        """The window's Tab handler (`focusNextPrevChild`) moved the focus from `before` (when `moved`): ring it."""
-        if moved and before is not None and before.isVisible():  # (Qt moves the focus off a control it hides)
+        """The window's Tab handler (`focusNextPrevChild`) moved the focus from `before` (when `moved`): ring it.
+        Not where Qt moved the focus off a control it hid or disabled (a lesson's Next at its last step)."""
+        if moved and before is not None and before.isVisible() and before.isEnabled():
             self.follow(QApplication.focusWidget())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override

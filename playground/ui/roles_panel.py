@@ -123,7 +123,7 @@ class RolesPanel(QWidget):
         self.grid = AttentionGrid(self, scrolled=True)  # layer 3 of 4 was cut to "yer 3" at 1280x720
         self.grid.setObjectName("timelineGrid")
         self.grid.setToolTip(INSIDE["timeline"])
-        self.grid.sigHeadClicked.connect(self._on_grid_head)
+        self.grid.sigHeadChosen.connect(self._on_grid_head)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("timelineSlider")
         self.slider.setToolTip(INSIDE["timeline"])

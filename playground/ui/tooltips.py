@@ -186,7 +186,7 @@ TIPS: dict[str, str] = {
         "<b>Attention weights</b> for one fixed probe input: softmax(QKᵀ/√d) — each row is a query token, "
         "each column a key token, and each row sums to 1. One heatmap per layer (rows) and head "
         "(columns). In a decoder the causal mask makes the upper triangle zero. Hover to read a weight; "
-        "click a head to see it large with its tokens."
+        "click a head (or Tab here and use the arrow keys) to see it large with its tokens."
     ),
     "attention_detail": (
         "The selected head, large. Row = the query token that is looking, column = the key token it "
@@ -213,8 +213,8 @@ TIPS: dict[str, str] = {
 
 
 SHORTCUTS: list[tuple[str, str]] = [
-    ("Space", "Play / pause training (on a button or box Tab moved to: press or tick it)"),
-    ("Right", "Train one step (on a slider, tab bar or table Tab moved to: move along it)"),
+    ("Space", "Play / pause training (a button or box you tabbed to: press it)"),
+    ("Right", "Train one step (a slider, tab bar, table or head grid you tabbed to: move in it)"),
     ("Ctrl+R", "Reset the weights (start again at step 0)"),
     ("Ctrl+Z", "Undo: bring back the model the last change replaced"),
     ("Ctrl+O", "Open a preset"),

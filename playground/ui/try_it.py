@@ -263,6 +263,7 @@ class TryItPanel(QWidget):
         self.changedTable = QTableWidget(0, 5, self)
         self.changedTable.setObjectName("changedTable")
         self.changedTable.setToolTip(TIPS["changed"])
+        self.changedTable.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it)
         # Short titles, the whole on hover: "'it' → before" was cut to "→ befc" at 130 %.
         for col, (title, tip) in enumerate((
                 ("Layer", ""), ("Head", ""), ("Change", "How much this head's attention on the sentence changed."),
