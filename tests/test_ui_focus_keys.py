@@ -164,3 +164,19 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_window, qtbot):
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays at the edge
     assert grid.selected == (1, 0)
+
+
+def test_tab_reaches_the_lesson_bar_before_the_train_bar(open_window, qtbot):
+    """QA: the lesson's buttons, at the top of the window, came last in the Tab order, after the tabs' pages."""
+    from playground.core.presets import load_preset
+
+    window = open_window(load_preset("lesson-19.4-encoder-block"))
+    window.lessonBar.play()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    bar = window.lessonBar
+    tab_to(qtbot, bar.nextButton, bar.backButton if bar.backButton.isEnabled() else window.config.familyCombo)
+    qtbot.keyClick(bar.nextButton, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is bar.leaveButton
+    qtbot.keyClick(bar.leaveButton, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.playButton

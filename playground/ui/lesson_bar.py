@@ -159,6 +159,16 @@ class LessonBar(QFrame):
         font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
         self.textLabel.setFont(font)
 
+    def tab_before(self, first: QWidget) -> None:
+        """Tab reaches the bar's buttons just before `first` (the train bar's Play), as they stand above it: made
+        after the views, they came last, after the tabs' pages."""
+        previous = first.previousInFocusChain()
+        while previous.focusPolicy() == Qt.FocusPolicy.NoFocus:  # (setTabOrder ignores a container)
+            previous = previous.previousInFocusChain()
+        for button in (self.backButton, self.nextButton, self.leaveButton):
+            QWidget.setTabOrder(previous, button)
+            previous = button
+
     def _button(self, text: str, name: str, tip: str, slot: Any) -> QPushButton:
         button = QPushButton(text, self)
         button.setObjectName(name)

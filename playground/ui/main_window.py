@@ -298,6 +298,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._update_family_tabs()
         self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the train bar
         self._rightLayout.insertWidget(0, self.lessonBar)
+        self.lessonBar.tab_before(self.playButton)
         self.lessonBar.show_lesson_of(self.spec)
         self._timer.start()
         self.sigViewsBuilt.emit()
