@@ -148,3 +148,22 @@ def test_the_ring_comes_back_when_a_combo_boxs_list_closes(window, qtbot):
     assert window.focusRing.target is combo and window.focusRing.isVisible()
     qtbot.mouseClick(window.config.sliders["model.n_head"].slider, Qt.MouseButton.LeftButton)
     assert not window.focusRing.isVisible()  # a click after it still rings nothing
+
+
+def test_every_tab_stop_of_the_window_takes_a_key(window, qtbot):
+    """QA: the loss plot and the heatmaps were Tab stops where no key did anything (one Tab seemed lost)."""
+    import pyqtgraph as pg
+
+    window.step_once()
+    qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None, timeout=60_000)
+    stops, widget = [], window.nextInFocusChain()
+    while widget is not window:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+    from playground.ui.attention_grid import AttentionGrid
+
+    views = [w.objectName() for w in stops
+             if isinstance(w, (pg.PlotWidget, pg.GraphicsLayoutWidget)) and not isinstance(w, AttentionGrid)]
+    assert views == []
+    assert window.attentionGrid in stops  # the grid takes the arrow keys: it stays one

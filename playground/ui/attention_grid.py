@@ -335,6 +335,7 @@ class HeadDetail(QWidget):
 
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
+        self.probe.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
         self.probe_vb = self.probe.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False, invertY=True)
         self.probe_img = pg.ImageItem(axisOrder="row-major")
         self.probe_vb.addItem(self.probe_img)

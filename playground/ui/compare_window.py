@@ -213,6 +213,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
     def _loss_plot(self) -> pg.PlotWidget:
         self.lossPlot = pg.PlotWidget(self)
         self.lossPlot.setObjectName("compareLossPlot")
+        self.lossPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
         self.lossPlot.setToolTip(PLOT_TIP)
         plot = self.lossPlot.getPlotItem()
         plot.setLabel("left", "loss")

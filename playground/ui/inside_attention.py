@@ -344,6 +344,7 @@ class ScatterPlot(pg.PlotWidget):
         super().__init__(parent)
         self.setToolTip(tip)
         self.connect_points = connect
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
         item = self.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=True, y=True, alpha=0.15)

@@ -206,6 +206,7 @@ class LossPanel(QWidget):
 
         self.lossPlot = pg.PlotWidget(self, axisItems={"left": LossAxis("left")})
         self.lossPlot.setObjectName("lossPlot")
+        self.lossPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
         self.lossPlot.setToolTip(TIPS["loss"])
         plot = self.lossPlot.getPlotItem()
         plot.setLabel("left", "loss")
@@ -229,6 +230,7 @@ class LossPanel(QWidget):
 
         self.accuracyPlot = pg.PlotWidget(self)
         self.accuracyPlot.setObjectName("accuracyPlot")
+        self.accuracyPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
         self.accuracyPlot.setToolTip(TIPS["accuracy"])
         acc = self.accuracyPlot.getPlotItem()
         acc.setLabel("left", "accuracy")  # the tooltip says validation: a longer label was cut in a short plot

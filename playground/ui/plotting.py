@@ -254,6 +254,7 @@ def heatmap_plot(parent: QWidget, name: str, left: str, bottom: str, lock_aspect
     """A fixed matrix view: rows top to bottom, no zooming, panning or context menu, labelled axes."""
     plot = pg.PlotWidget(parent)
     plot.setObjectName(name)
+    plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
     item = plot.getPlotItem()
     item.invertY(True)
     item.setAspectLocked(lock_aspect)
