@@ -2,8 +2,10 @@
 while the compiled step is prepared on a background thread, and the compiled step then takes over on the same
 curve. A fallback is an error here, as in test_step.py."""
 
+import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -309,3 +311,54 @@ def test_the_background_compile_holds_the_sessions_model_lock(monkeypatch):
     session.train_step()
     step.wait()
     assert free_while_preparing == [False]  # another thread could not take the lock: the evaluation would wait
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the processes from /proc (Linux)")
+def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
+    """Inductor compiles in a pool of processes of the worker's own; killed alone, the worker left them compiling
+    (they look for their parent once a minute) while the next run trained on the same cores."""
+    from playground.training.fastpath import warm
+
+    pid_file = tmp_path / "child.pid"
+    pretend = ("import subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', 'import time; "
+               f"time.sleep(120)']); open({str(pid_file)!r}, 'w').write(str(child.pid)); time.sleep(120)")
+
+    class Pool(subprocess.Popen):  # the worker, replaced by one that starts a process as inductor's pool does
+        def __init__(self, args, *rest, **kwargs):
+            if "playground.training.fastpath.worker" in args:
+                args = [sys.executable, "-c", pretend]
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Pool)
+    stop = threading.Event()
+    ended = []
+    compiling = threading.Thread(target=lambda: ended.append(_raised(warm.compile_in_worker, spec(), (1,), stop)))
+    compiling.start()
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    stop.set()
+    compiling.join(10)
+    assert ended == [warm.STOPPED]
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _raised(function, *args) -> str | None:
+    try:
+        function(*args)
+    except RuntimeError as err:
+        return str(err)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a parent that does not reap it counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -42,16 +43,30 @@ def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threa
 
     if why := why_end():  # closed before the worker started
         raise RuntimeError(why)
-    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env) as worker:
+    # In a process group of its own (POSIX): inductor's compile pool is its children, which `_end` ends with it
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                          start_new_session=os.name == "posix") as worker:
         while True:
             try:
                 _, said = worker.communicate(timeout=STOP_POLL_S)  # (called again, it loses none of the output)
                 break
             except subprocess.TimeoutExpired:
                 if why := why_end():
-                    worker.kill()
+                    _end(worker)
                     worker.communicate()
                     raise RuntimeError(why) from None
     if worker.returncode != 0:
         last = (said.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"the compiling process stopped ({elide(last, 120)})")
+
+
+def _end(worker: subprocess.Popen) -> None:
+    """Kill the worker and the processes it started. Killed alone, it left inductor's compile pool compiling (each
+    looks for its parent once a minute) and holding the error pipe, which kept `communicate` waiting for them."""
+    if os.name != "posix":
+        worker.kill()
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)  # its group: it leads one (start_new_session)
+    except ProcessLookupError:  # all of it ended already
+        pass
