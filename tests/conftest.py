@@ -61,6 +61,20 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["playground", *args], code, out.getvalue(), err.getvalue())
 
 
+def tab_to(qtbot, widget, start, limit: int = 80) -> None:
+    """Press Tab from `start` (focused first) until the keyboard focus is on `widget`, as a keyboard user gets
+    there (`from conftest import tab_to`); fails after `limit` presses."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    start.setFocus()
+    for _ in range(limit):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is widget:
+            return
+    raise AssertionError(f"Tab never reached {widget.objectName() or widget}")
+
+
 def _answer_discard(monkeypatch, window_module):
     # A modal "unsaved changes?" box would hang a headless run: tests answer Discard unless they say otherwise.
     monkeypatch.setattr(window_module, "ask_unsaved", lambda *args: window_module.QMessageBox.StandardButton.Discard)

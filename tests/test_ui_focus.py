@@ -1,11 +1,13 @@
 """The keyboard focus at a projector: Tab rings the control it moves to, clearly; a click rings nothing."""
 
+import pyqtgraph as pg
 import pytest
-from conftest import TINY_SENTIMENT
+from conftest import TINY_SENTIMENT, tab_to
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from playground.core.spec import make_spec
+from playground.ui.attention_grid import AttentionGrid
 from playground.ui.focus_ring import GAP_PX, RING_PX
 
 pytestmark = pytest.mark.gui
@@ -135,9 +137,7 @@ def test_scroll_areas_are_no_tab_stops(window, qtbot):
 def test_the_ring_comes_back_when_a_combo_boxs_list_closes(window, qtbot):
     """QA: opening a ringed combo box's list and closing it with Escape left it with the focus but no ring."""
     combo = window.config.datasetCombo
-    window.config.sliders["model.n_embd"].slider.setFocus()
-    while QApplication.focusWidget() is not combo:
-        _tab(qtbot)
+    tab_to(qtbot, combo, window.config.sliders["model.n_embd"].slider)
     assert window.focusRing.target is combo and window.focusRing.isVisible()
     qtbot.keyClick(combo, Qt.Key.Key_Space)  # opens the list (the combo box keeps Space from Play)
     qtbot.waitUntil(lambda: combo.view().isVisible())
@@ -150,10 +150,8 @@ def test_the_ring_comes_back_when_a_combo_boxs_list_closes(window, qtbot):
     assert not window.focusRing.isVisible()  # a click after it still rings nothing
 
 
-def test_every_tab_stop_of_the_window_takes_a_key(window, qtbot):
+def test_plots_are_no_tab_stops_and_the_grid_is_one(window, qtbot):
     """QA: the loss plot and the heatmaps were Tab stops where no key did anything (one Tab seemed lost)."""
-    import pyqtgraph as pg
-
     window.step_once()
     qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None, timeout=60_000)
     stops, widget = [], window.nextInFocusChain()
@@ -161,8 +159,6 @@ def test_every_tab_stop_of_the_window_takes_a_key(window, qtbot):
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
             stops.append(widget)
         widget = widget.nextInFocusChain()
-    from playground.ui.attention_grid import AttentionGrid
-
     views = [w.objectName() for w in stops
              if isinstance(w, (pg.PlotWidget, pg.GraphicsLayoutWidget)) and not isinstance(w, AttentionGrid)]
     assert views == []

@@ -3,9 +3,9 @@ itself: Space presses a tabbed-to button or ticks a box, Right moves along a tab
 focused by a click keeps nothing: Space after a click on a box still plays."""
 
 import pytest
-from conftest import TINY_SENTIMENT
+from conftest import TINY_SENTIMENT, tab_to
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QTabBar, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QTabBar, QTableWidget
 from shiboken6 import isValid
 from test_ui_runs import fake_run
 
@@ -22,18 +22,9 @@ def window(open_window, qtbot):
     return window
 
 
-def tab_to(qtbot, widget: QWidget, start: QWidget, limit: int = 80) -> None:
-    """Press Tab from `start` until the keyboard focus is on `widget`, as a keyboard user gets there."""
-    start.setFocus()
-    for _ in range(limit):
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        if QApplication.focusWidget() is widget:
-            return
-    raise AssertionError(f"Tab never reached {widget.objectName() or widget}")
-
-
 def _untrained(window) -> bool:
-    return window.worker is None or (not window.worker.playing and window.worker.step == 0)
+    """No step asked for: no run was even made (a step in flight would show later)."""
+    return window.worker is None
 
 
 def test_space_ticks_a_tabbed_to_box_instead_of_playing(window, qtbot):
@@ -58,10 +49,10 @@ def test_space_after_a_click_on_a_box_still_plays(window, qtbot):
 
 def test_space_presses_a_tabbed_to_step_button(window, qtbot):
     tab_to(qtbot, window.stepButton, window.playButton)
+    steps = []
+    window.stepButton.clicked.connect(lambda: steps.append(1))
     qtbot.keyClick(window.stepButton, Qt.Key.Key_Space)  # Step, not Play
-    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=60_000)
-    qtbot.wait(300)
-    assert window.worker.step == 1 and window.playButton.text() == "Play"
+    assert steps == [1] and window.playButton.text() == "Play"
 
 
 def test_right_moves_along_a_tabbed_to_tab_bar(window, qtbot):
@@ -69,9 +60,7 @@ def test_right_moves_along_a_tabbed_to_tab_bar(window, qtbot):
     tab_to(qtbot, bar, window.playButton)
     before = window.tabs.currentIndex()
     qtbot.keyClick(bar, Qt.Key.Key_Right)
-    assert window.tabs.currentIndex() != before
-    qtbot.wait(200)
-    assert _untrained(window)
+    assert window.tabs.currentIndex() != before and _untrained(window)
 
 
 def test_space_still_plays_with_a_slider_focused(window, qtbot):
@@ -104,9 +93,7 @@ def test_right_moves_a_tabbed_to_slider_as_left_does(window, qtbot):
     tab_to(qtbot, slider, window.config.familyCombo)
     before = slider.value()
     qtbot.keyClick(slider, Qt.Key.Key_Right)
-    assert slider.value() > before
-    qtbot.wait(200)
-    assert _untrained(window)
+    assert slider.value() > before and _untrained(window)
     qtbot.keyClick(slider, Qt.Key.Key_Left)
     assert slider.value() == before
 
@@ -156,8 +143,10 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_window, qtbot):
     qtbot.waitUntil(lambda: grid.snapshot is not None, timeout=60_000)
     tab_to(qtbot, grid, window.loss.logCheck)
     grid.select(0, 0)
+    steps = []
+    window.stepAction.triggered.connect(lambda: steps.append(1))
     qtbot.keyClick(grid, Qt.Key.Key_Right)
-    assert grid.selected == (0, 1) and window.worker.step == 1  # a head, not a training step
+    assert grid.selected == (0, 1) and steps == []  # a head, not a training step
     qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert grid.selected == (1, 1)
     assert (window.attention.detail.layer, window.attention.detail.head) == (1, 1)  # the large view follows
@@ -180,3 +169,81 @@ def test_tab_reaches_the_lesson_bar_before_the_train_bar(open_window, qtbot):
     assert QApplication.focusWidget() is bar.leaveButton
     qtbot.keyClick(bar.leaveButton, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.playButton
+
+
+def test_a_click_on_a_ringed_table_takes_its_keys_back(window, qtbot, tmp_path):
+    """QA: a click lands on the table's viewport, which the ring did not watch: the ring stayed, and the table kept
+    Space and Right."""
+    fake_run(tmp_path / "runs", "a run", [2.0, 1.5])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    tab_to(qtbot, panel.table, window.tabs.findChild(QTabBar))
+    assert window.focusRing.target is panel.table
+    cell = panel.table.visualItemRect(panel.table.item(0, 0)).center()
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert window.focusRing.target is None and not window.focusRing.isVisible()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Space)
+    assert window.playButton.text() == "Pause"
+    window.pause()
+
+
+def test_an_empty_ringed_grid_leaves_right_to_the_step(window, qtbot):
+    """QA: before the first step the ringed grid took Right and did nothing, though its placeholder says Step (→)."""
+    tab_to(qtbot, window.attentionGrid, window.loss.logCheck)
+    steps = []
+    window.stepAction.triggered.connect(lambda: steps.append(1))
+    qtbot.keyClick(window.attentionGrid, Qt.Key.Key_Right)
+    assert steps == [1]
+
+
+def test_the_keypads_arrows_count(window, qtbot):
+    """Review: a keypad arrow carries KeypadModifier (every arrow does on macOS): a ringed slider let it train."""
+    slider = window.config.sliders["model.n_head"].slider
+    tab_to(qtbot, slider, window.config.familyCombo)
+    before = slider.value()
+    qtbot.keyClick(slider, Qt.Key.Key_Right, Qt.KeyboardModifier.KeypadModifier)
+    assert slider.value() > before and _untrained(window)
+
+
+def test_space_in_a_number_box_plays(open_window, qtbot):
+    """QA: Space on a dataset's number box blanked it ("auto (12)" gone) instead of playing."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    box = next(iter(window.config.dataOptions.controls.values()))
+    shown = box.text()
+    tab_to(qtbot, box, window.config.datasetCombo)
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert box.text() == shown and window.playButton.text() == "Pause"
+    window.pause()
+
+
+def test_no_ring_in_another_window_and_a_first_tab_rings(window, qtbot):
+    """Review: disabling the focused button while a dialog was open ringed a widget of the dialog, drawn in the main
+    window; and with no focus at all, the first Tab rang nothing."""
+    tab_to(qtbot, window.stepButton, window.playButton)
+    window.shortcutsAction.trigger()
+    box = window.findChild(QDialog, "shortcutsDialog")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not window.stepButton)
+    window.stepButton.setEnabled(False)
+    assert window.focusRing.target is None and not window.focusRing.isVisible()
+    box.close()
+    window.stepButton.setEnabled(True)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    if QApplication.focusWidget() is not None:
+        QApplication.focusWidget().clearFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not None and window.focusRing.target is QApplication.focusWidget()
+
+
+def test_the_ring_comes_back_after_a_menu(window, qtbot):
+    """Review: the menu bar's case was untested."""
+    slider = window.config.sliders["train.warmup_steps"].slider
+    tab_to(qtbot, slider, window.config.sliders["train.max_steps"].slider)
+    bar = window.menuBar()
+    bar.setFocus(Qt.FocusReason.ShortcutFocusReason)  # as Alt does
+    assert not window.focusRing.isVisible()
+    slider.setFocus(Qt.FocusReason.OtherFocusReason)  # as Escape gives it back
+    assert window.focusRing.target is slider and window.focusRing.isVisible()

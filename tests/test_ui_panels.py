@@ -3,7 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
@@ -366,8 +366,10 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     snap = snapshot()
     panel.set_snapshot(snap)
-    panel.grid.select(1, 1)
-    panel.grid.sigHeadChosen.emit(1, 1)
+    qtbot.wait(50)  # laid out: the tiles have their places
+    tile = panel.grid.tile_rect(1, 1)
+    qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=tile.center())  # review: a click raised
+    assert panel.grid.selected == (1, 1)
     np.testing.assert_array_equal(panel.detail.image.image, weight_colours(snap.weights[1, 1]))
     assert "Layer 2, head 2" in panel.detail.title.text()
     ticks = panel.detail.plot.getPlotItem().getAxis("bottom")._tickLevels[0]

@@ -8,15 +8,17 @@ Items are created once per grid shape and then only get `setImage`.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_WHY, copies_input
+from playground.ui.focus_ring import plain_key
 
 # (plotting also applies row-major images and the background of the look)
 from playground.ui.plotting import (
@@ -24,6 +26,7 @@ from playground.ui.plotting import (
     follow_font,
     heatmap_plot,
     hold_tooltip_over_data,
+    no_tab_stop,
     point_size,
     sized_font,
     style_axes,
@@ -108,10 +111,10 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     """The small multiples: layers down, heads across, one shared colour bar."""
 
     sigHeadChosen = Signal(int, int)  # clicked, or reached with the arrow keys
-    # Tabbed to, the arrows move between heads (Right too, the window's step key elsewhere)
-    KEYS_KEPT = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down})
-    ARROWS = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
     sigHover = Signal(str)
+    # (layers, heads) each arrow moves the chosen head by
+    ARROWS: ClassVar[dict[Qt.Key, tuple[int, int]]] = {
+        Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1), Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
 
     def __init__(self, parent: QWidget | None = None, min_tile: int = 8, scrolled: bool = False) -> None:
         """`min_tile`: the smallest a tile gets, in pixels. `scrolled`: the grid sits in a scroll area, so it keeps
@@ -235,6 +238,12 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         head = min(head, len(self.views[0]) - 1)
         self.selected = (layer, head)
         self.views[layer][head].setBorder(SELECTED_PEN)
+        self.viewport().update()  # the wide selected border reaches past its tile: left alone, a trace of it stayed
+
+    def keeps_keys(self) -> frozenset[Qt.Key]:
+        """Tabbed to, the arrows choose a head (Right too, the window's step key elsewhere); before the first
+        step there is none to choose, and Right trains it as the grid's own placeholder says."""
+        return frozenset(self.ARROWS) if self.views else frozenset()
 
     # ----- building -----------------------------------------------------------------------------
     def _build(self, layers: int, heads: int, T: int) -> None:
@@ -305,20 +314,25 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
     def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
         hit = self._hit(event.scenePos())
         if hit is not None:
-            self._choose(*hit)
+            self._choose(hit[0], hit[1])
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         move = self.ARROWS.get(Qt.Key(event.key()))
-        if move is None or not self.views or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+        if move is None or not self.views or not plain_key(event):
             super().keyPressEvent(event)
             return
         layer, head = self.selected
-        self._choose(min(max(layer + move[0], 0), len(self.views) - 1),
-                     min(max(head + move[1], 0), len(self.views[0]) - 1))
+        chosen = (min(max(layer + move[0], 0), len(self.views) - 1), min(max(head + move[1], 0), len(self.views[0]) - 1))
+        if chosen != self.selected:  # (at an edge: nothing to redraw or tell)
+            self._choose(*chosen)
 
     def _choose(self, layer: int, head: int) -> None:
         self.select(layer, head)
         self.sigHeadChosen.emit(layer, head)
+
+    def tile_rect(self, layer: int, head: int) -> QRect:
+        """Where the tile of (`layer`, `head`) stands, in this widget's pixels."""
+        return self.mapFromScene(self.views[layer][head].sceneBoundingRect()).boundingRect()
 
 
 class HeadDetail(QWidget):
@@ -335,7 +349,7 @@ class HeadDetail(QWidget):
 
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
-        self.probe.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+        no_tab_stop(self.probe)
         self.probe_vb = self.probe.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False, invertY=True)
         self.probe_img = pg.ImageItem(axisOrder="row-major")
         self.probe_vb.addItem(self.probe_img)
@@ -513,10 +527,19 @@ class GridScroll(QScrollArea):
             grid.fit_minimum()
 
 
+    def show_tile(self, layer: int, head: int) -> None:
+        """Scroll the tile of the head the arrow keys chose into view."""
+        grid = self.widget()
+        if isinstance(grid, AttentionGrid):
+            tile = grid.tile_rect(layer, head)
+            self.ensureVisible(tile.center().x(), tile.center().y(), tile.width() // 2 + 4, tile.height() // 2 + 4)
+
+
 def in_scroll_area(grid: AttentionGrid, name: str) -> QScrollArea:
     """`grid` (made with scrolled=True) in a frameless scroll area: past its smallest tiles it scrolls, and no row
     is cut off."""
     scroll = GridScroll(grid.parentWidget())
+    grid.sigHeadChosen.connect(scroll.show_tile)
     scroll.setObjectName(name)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -37,7 +37,7 @@ from playground.ui.attention_grid import AttentionGrid, ElidedLabel
 from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import follow_font, font_scale, legend_below, size_legend, style_axes
+from playground.ui.plotting import follow_font, font_scale, legend_below, no_tab_stop, size_legend, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -213,7 +213,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
     def _loss_plot(self) -> pg.PlotWidget:
         self.lossPlot = pg.PlotWidget(self)
         self.lossPlot.setObjectName("compareLossPlot")
-        self.lossPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+        no_tab_stop(self.lossPlot)
         self.lossPlot.setToolTip(PLOT_TIP)
         plot = self.lossPlot.getPlotItem()
         plot.setLabel("left", "loss")

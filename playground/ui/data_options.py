@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -75,6 +75,13 @@ class RangeSpinBox(QSpinBox):
         self._refused: int | None = None
         self.editingFinished.connect(self._say_refused)
         self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
+
+    def event(self, event: QEvent) -> bool:  # Qt override
+        # A number has no space: Space is the window's play key here too (the line edit took it and blanked the box)
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Space:
+            return True  # not accepted: the shortcut runs
+        return super().event(event)
 
     def validate(self, text: str, pos: int) -> object:  # Qt override
         result = super().validate(text, pos)

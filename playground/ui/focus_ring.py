@@ -11,11 +11,14 @@ keys it uses itself (`own_keys`). Clicked, it does not: after a click on a box, 
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractScrollArea,
     QAbstractSlider,
     QApplication,
     QComboBox,
@@ -33,18 +36,30 @@ Key = Qt.Key
 # Page Up / Down are no control's: a presenter's clicker sends them for the lesson's steps.
 OWN_KEYS: tuple[tuple[type[QWidget], frozenset[Key]], ...] = (
     (QAbstractSlider, frozenset({Key.Key_Left, Key.Key_Right})),  # as Up and Down move it (clicked, Right steps)
-    (QAbstractButton, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # press it; arrows: the next one
+    (QAbstractButton, frozenset({Key.Key_Space})),  # press it (its arrows would walk the focus on to a slider)
     (QComboBox, frozenset({Key.Key_Space})),  # open the list
     (QTabBar, frozenset({Key.Key_Left, Key.Key_Right})),  # the next tab
     (QAbstractItemView, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # select, move along a row
 )
 
 
+@runtime_checkable
+class KeepsKeys(Protocol):
+    """A widget that says which keys it uses itself, now (the attention grid: its arrows once it has heads)."""
+
+    def keeps_keys(self) -> frozenset[Qt.Key]: ...
+
+
 def own_keys(widget: QWidget) -> frozenset[Key]:
     """The unmodified keys `widget` uses itself, which no window shortcut takes while it has the ring: by its
-    kind, or as its class says (`KEYS_KEPT`, as the attention grid's arrows choose a head)."""
-    kept: frozenset[Key] = getattr(widget, "KEYS_KEPT", frozenset())
+    kind, or as it says (`KeepsKeys`)."""
+    kept = widget.keeps_keys() if isinstance(widget, KeepsKeys) else frozenset()
     return kept.union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
+
+
+def plain_key(event: QKeyEvent) -> bool:
+    """No modifier held: the keypad's arrows count (they carry KeypadModifier, on macOS every arrow does)."""
+    return event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
 
 
 class FocusRing(QWidget):
@@ -67,16 +82,22 @@ class FocusRing(QWidget):
         app.focusChanged.connect(self._on_focus_changed)
 
     def follow(self, widget: QWidget | None) -> None:
-        """Ring `widget` (None: no ring) and keep following it until the focus leaves it or a click lands."""
+        """Ring `widget` (None, or one of another window: no ring) and keep following it until the focus leaves it
+        or a click lands."""
         for watched in self._watched:
             if isValid(watched):  # (a dataset change rebuilds its options: the ringed box was deleted)
                 watched.removeEventFilter(self)
+        if widget is not None and widget.window() is not self.window():
+            widget = None
         self._watched, self.target = [], widget
         chain = widget
         while chain is not None and chain is not self.parentWidget():
-            chain.installEventFilter(self)
             self._watched.append(chain)
             chain = chain.parentWidget()
+        if isinstance(widget, QAbstractScrollArea):  # a click on a table or a grid lands on its viewport
+            self._watched.append(widget.viewport())
+        for watched in self._watched:
+            watched.installEventFilter(self)
         self._place()
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
@@ -96,10 +117,11 @@ class FocusRing(QWidget):
         self.follow(None)
 
     def after_tab(self, before: QWidget | None, moved: bool) -> None:
-        """The window's Tab handler (`focusNextPrevChild`) moved the focus from `before` (when `moved`): ring it.
-        Not where Qt moved the focus off a control it hid or disabled (a lesson's Next at its last step)."""
-        if moved and before is not None and before.isVisible() and before.isEnabled():
-            self.follow(QApplication.focusWidget())
+        """The window's Tab handler (`focusNextPrevChild`) moved the window's focus from `before` (when `moved`):
+        ring where it went. Not where Qt moved it off a control it hid or disabled (a lesson's Next at its last step).
+        """
+        if moved and (before is None or before.isVisible() and before.isEnabled()):
+            self.follow(self.window().focusWidget())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.ShortcutOverride and watched is self.target:
@@ -113,8 +135,7 @@ class FocusRing(QWidget):
     @staticmethod
     def _keep_own_key(target: QWidget, event: QEvent) -> bool:
         """Qt asks the focused widget before it triggers a shortcut: accepted, the key goes to the control."""
-        if isinstance(event, QKeyEvent) and event.modifiers() == Qt.KeyboardModifier.NoModifier \
-                and Key(event.key()) in own_keys(target):
+        if isinstance(event, QKeyEvent) and plain_key(event) and Key(event.key()) in own_keys(target):
             event.accept()
             return True
         return False
@@ -161,7 +182,7 @@ class RingsTabFocus:
     focusRing: FocusRing
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 - Qt override
-        before = QApplication.focusWidget()
+        before = self.focusWidget()  # type: ignore[attr-defined]  # this window's, not another's (a dialog's)
         moved = bool(super().focusNextPrevChild(next))  # type: ignore[misc]
         self.focusRing.after_tab(before, moved)
         return moved

@@ -43,6 +43,7 @@ from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
     follow_font,
     font_scale,
+    no_tab_stop,
     rgb_qimage,
     sized_font,
     style_axes,
@@ -344,7 +345,7 @@ class ScatterPlot(pg.PlotWidget):
         super().__init__(parent)
         self.setToolTip(tip)
         self.connect_points = connect
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+        no_tab_stop(self)
         item = self.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=True, y=True, alpha=0.15)

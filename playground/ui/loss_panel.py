@@ -30,6 +30,7 @@ from playground.ui.plotting import (
     hold_tooltip_over_data,
     legend_below,
     marker_pen,
+    no_tab_stop,
     size_legend,
     sized_font,
     style_axes,
@@ -206,7 +207,7 @@ class LossPanel(QWidget):
 
         self.lossPlot = pg.PlotWidget(self, axisItems={"left": LossAxis("left")})
         self.lossPlot.setObjectName("lossPlot")
-        self.lossPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+        no_tab_stop(self.lossPlot)
         self.lossPlot.setToolTip(TIPS["loss"])
         plot = self.lossPlot.getPlotItem()
         plot.setLabel("left", "loss")
@@ -230,7 +231,7 @@ class LossPanel(QWidget):
 
         self.accuracyPlot = pg.PlotWidget(self)
         self.accuracyPlot.setObjectName("accuracyPlot")
-        self.accuracyPlot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+        no_tab_stop(self.accuracyPlot)
         self.accuracyPlot.setToolTip(TIPS["accuracy"])
         acc = self.accuracyPlot.getPlotItem()
         acc.setLabel("left", "accuracy")  # the tooltip says validation: a longer label was cut in a short plot

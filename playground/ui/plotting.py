@@ -250,11 +250,16 @@ def size_legend(legend: pg.LegendItem) -> None:
         label.setText(label.text, size=f"{point_size():.1f}pt")
 
 
+def no_tab_stop(view: QWidget) -> None:
+    """A plot no key does anything in is no Tab stop (a click still focuses it): one Tab seemed lost there."""
+    view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+
 def heatmap_plot(parent: QWidget, name: str, left: str, bottom: str, lock_aspect: bool) -> pg.PlotWidget:
     """A fixed matrix view: rows top to bottom, no zooming, panning or context menu, labelled axes."""
     plot = pg.PlotWidget(parent)
     plot.setObjectName(name)
-    plot.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # no key does anything in it: no Tab stop
+    no_tab_stop(plot)
     item = plot.getPlotItem()
     item.invertY(True)
     item.setAspectLocked(lock_aspect)

@@ -58,10 +58,13 @@ def ask_name(parent: QWidget, current: str) -> str | None:
     return text if ok else None
 
 
+LISTED_RUNS = 5  # in the delete question, at most: ten long names at 250 % pushed its buttons off a 720-px screen
+
+
 def confirm_delete(parent: QWidget, names: list[str]) -> bool:
     """Ask before deleting; a function so tests can answer it."""
-    # five at most: ten long names at 250 % pushed the buttons off a 720-px screen
-    listed = "\n".join(f"  • {n}" for n in names[:5]) + (f"\n  … and {len(names) - 5} more" if len(names) > 5 else "")
+    more = len(names) - LISTED_RUNS
+    listed = "\n".join(f"  • {n}" for n in names[:LISTED_RUNS]) + (f"\n  … and {more} more" if more > 0 else "")
     answer = QMessageBox.question(
         parent, "Delete runs", f"Delete {len(names)} run folder{'s' if len(names) > 1 else ''} with their "
         f"checkpoints and metrics?\n{listed}\nThis cannot be undone.",
