@@ -163,3 +163,18 @@ def test_plots_are_no_tab_stops_and_the_grid_is_one(window, qtbot):
              if isinstance(w, (pg.PlotWidget, pg.GraphicsLayoutWidget)) and not isinstance(w, AttentionGrid)]
     assert views == []
     assert window.attentionGrid in stops  # the grid takes the arrow keys: it stays one
+
+
+def test_tab_follows_the_screen_from_the_buttons_to_what_they_stand_above(window, qtbot):
+    """QA: the Runs table and the architecture diagram, made before the buttons above them, came first."""
+    window.tabs.setCurrentWidget(window.runTools.runs)
+    refresh = window.runTools.runs.buttons["refresh"]
+    refresh.setFocus()
+    _tab(qtbot)  # (Rename… to Resume are disabled while no run is selected)
+    assert QApplication.focusWidget() is window.runTools.runs.table
+    window.tabs.setCurrentWidget(window.architecture)
+    window.architecture.fitCheck.setFocus()
+    _tab(qtbot)
+    assert QApplication.focusWidget() is window.architecture.exportButton
+    _tab(qtbot)
+    assert QApplication.focusWidget() is window.architecture.view

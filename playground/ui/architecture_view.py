@@ -253,6 +253,7 @@ class ArchitectureView(QWidget):
         self.caption, self.fitCheck, self.exportButton = figure_bar(
             self, self.view, "Fit to window", self._fit, self._on_export, INSIDE["export"])
         self.exportButton.setObjectName("architectureExport")
+        QWidget.setTabOrder(self.exportButton, self.view)  # the bar above the diagram, then the diagram
         self.caption.setObjectName("architectureCaption")
         self.caption.setToolTip(ARCHITECTURE)
         self.spec: Any = None

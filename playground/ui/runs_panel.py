@@ -132,6 +132,7 @@ class RunsPanel(QWidget):
             buttons.addWidget(button)
             self.buttons[key] = button
         buttons.addStretch(1)
+        QWidget.setTabOrder(self.buttons["resume"], self.table)  # the buttons stand above the table, made first
         self.message = QLabel(self)
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
