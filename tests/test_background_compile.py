@@ -321,7 +321,7 @@ def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
 
     pid_file = tmp_path / "child.pid"
     pretend = ("import subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', 'import time; "
-               f"time.sleep(120)']); open({str(pid_file)!r}, 'w').write(str(child.pid)); time.sleep(120)")
+               f"time.sleep(30)']); open({str(pid_file)!r}, 'w').write(str(child.pid)); time.sleep(30)")
 
     class Pool(subprocess.Popen):  # the worker, replaced by one that starts a process as inductor's pool does
         def __init__(self, args, *rest, **kwargs):
@@ -338,13 +338,17 @@ def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
     while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     child = int(pid_file.read_text())
-    stop.set()
-    compiling.join(10)
-    assert ended == [warm.STOPPED]
-    deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child)
+    try:
+        stop.set()
+        compiling.join(10)
+        assert ended == [warm.STOPPED]
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:  # failing, it leaves no sleeper behind
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
 
 
 def _raised(function, *args) -> str | None:
@@ -362,3 +366,28 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the processes from /proc (Linux)")
+def test_a_worker_whose_training_process_died_ends_its_pool_too(tmp_path):
+    """Review: a training process killed hard left its worker to end alone (`_exit_with_parent`), and inductor's
+    pool under the worker compiling for up to a minute more."""
+    pid_file = tmp_path / "child.pid"
+    worker = ("import os, subprocess, sys, time; from playground.training.fastpath.worker import _exit_with_parent; "
+              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+              f"open({str(pid_file)!r}, 'w').write(str(child.pid)); _exit_with_parent(os.getppid())")
+    training = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
+                "start_new_session=True); time.sleep(3)")  # then it ends, as if killed: the worker outlives it
+    subprocess.run([sys.executable, "-c", training, worker], timeout=60, check=True)
+    deadline = time.monotonic() + 30  # (on a busy machine the worker may start its child after that)
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    try:
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)

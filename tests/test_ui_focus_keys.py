@@ -186,6 +186,10 @@ def test_a_click_on_a_ringed_table_takes_its_keys_back(window, qtbot, tmp_path):
     qtbot.keyClick(panel.table, Qt.Key.Key_Space)
     assert window.playButton.text() == "Pause"
     window.pause()
+    tab_to(qtbot, panel.table, window.tabs.findChild(QTabBar))
+    header = panel.table.horizontalHeader()  # review: a click on the header too
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center())
+    assert window.focusRing.target is None
 
 
 def test_an_empty_ringed_grid_leaves_right_to_the_step(window, qtbot):

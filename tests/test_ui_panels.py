@@ -366,7 +366,7 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     snap = snapshot()
     panel.set_snapshot(snap)
-    qtbot.wait(50)  # laid out: the tiles have their places
+    qtbot.waitUntil(lambda: not panel.grid.tile_rect(1, 1).isEmpty())  # laid out: the tiles have their places
     tile = panel.grid.tile_rect(1, 1)
     qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=tile.center())  # review: a click raised
     assert panel.grid.selected == (1, 1)

@@ -322,7 +322,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
             super().keyPressEvent(event)
             return
         layer, head = self.selected
-        chosen = (min(max(layer + move[0], 0), len(self.views) - 1), min(max(head + move[1], 0), len(self.views[0]) - 1))
+        chosen = (min(max(layer + move[0], 0), len(self.views) - 1),
+                  min(max(head + move[1], 0), len(self.views[0]) - 1))
         if chosen != self.selected:  # (at an edge: nothing to redraw or tell)
             self._choose(*chosen)
 
@@ -331,7 +332,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.sigHeadChosen.emit(layer, head)
 
     def tile_rect(self, layer: int, head: int) -> QRect:
-        """Where the tile of (`layer`, `head`) stands, in this widget's pixels."""
+        """Where the tile of (`layer`, `head`) stands, in this widget's pixels (the view has no frame: its
+        viewport's are the same), once laid out."""
         return self.mapFromScene(self.views[layer][head].sceneBoundingRect()).boundingRect()
 
 
@@ -526,9 +528,9 @@ class GridScroll(QScrollArea):
         if isinstance(grid, AttentionGrid):
             grid.fit_minimum()
 
-
     def show_tile(self, layer: int, head: int) -> None:
-        """Scroll the tile of the head the arrow keys chose into view."""
+        """Scroll the chosen head's tile into view: the arrow keys may choose one out of it (a click, one partly
+        out of it)."""
         grid = self.widget()
         if isinstance(grid, AttentionGrid):
             tile = grid.tile_rect(layer, head)

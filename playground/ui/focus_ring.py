@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
-    QAbstractScrollArea,
     QAbstractSlider,
     QApplication,
     QComboBox,
@@ -53,7 +52,8 @@ class KeepsKeys(Protocol):
 def own_keys(widget: QWidget) -> frozenset[Key]:
     """The unmodified keys `widget` uses itself, which no window shortcut takes while it has the ring: by its
     kind, or as it says (`KeepsKeys`)."""
-    kept = widget.keeps_keys() if isinstance(widget, KeepsKeys) else frozenset()
+    says = isinstance(widget, KeepsKeys) and callable(widget.keeps_keys)  # (not an attribute of that name)
+    kept = widget.keeps_keys() if says else frozenset()
     return kept.union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
 
 
@@ -94,8 +94,8 @@ class FocusRing(QWidget):
         while chain is not None and chain is not self.parentWidget():
             self._watched.append(chain)
             chain = chain.parentWidget()
-        if isinstance(widget, QAbstractScrollArea):  # a click on a table or a grid lands on its viewport
-            self._watched.append(widget.viewport())
+        if widget is not None:  # a click lands on a part: a table's cells or header, a number box's text
+            self._watched += widget.findChildren(QWidget)
         for watched in self._watched:
             watched.installEventFilter(self)
         self._place()

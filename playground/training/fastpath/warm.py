@@ -10,6 +10,7 @@ shares only the cores, and at a lower priority the training thread keeps its cor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -53,7 +54,8 @@ def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threa
             except subprocess.TimeoutExpired:
                 if why := why_end():
                     _end(worker)
-                    worker.communicate()
+                    with contextlib.suppress(subprocess.TimeoutExpired):  # a process that left the group keeps
+                        worker.communicate(timeout=10)  # the error pipe open: not waited for past this
                     raise RuntimeError(why) from None
     if worker.returncode != 0:
         last = (said.strip().splitlines() or ["no message"])[-1]

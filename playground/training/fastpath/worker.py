@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -31,9 +32,12 @@ def main(spec_json: str, niceness: int, counts: list[int]) -> None:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """A training process that ends (or is killed) leaves no compiler running: this process ends with it."""
+    """A training process that ends (or is killed) leaves no compiler running: this process ends with it, and with
+    the compile pool inductor started under it (its group, which it leads: `warm.compile_in_worker`)."""
     while os.getppid() == parent:
         time.sleep(1.0)
+    if os.name == "posix" and os.getpgrp() == os.getpid():
+        os.killpg(0, signal.SIGKILL)
     os._exit(1)
 
 
