@@ -178,3 +178,25 @@ def test_tab_follows_the_screen_from_the_buttons_to_what_they_stand_above(window
     assert QApplication.focusWidget() is window.architecture.exportButton
     _tab(qtbot)
     assert QApplication.focusWidget() is window.architecture.view
+
+
+def test_tab_coming_round_into_the_settings_scrolls_them(window, qtbot):
+    """QA: at 720 px the settings scroll; Tab coming round from the tabs to the first setting, or Shift+Tab from Play
+    to the last, left it out of sight (and unringed): only a Tab inside the scroll area scrolled it."""
+    window.resize(1280, 720)
+    window.set_zoom(1.75)
+    try:
+        qtbot.wait(20)  # the zoomed layout
+        bar = window.config.findChild(QScrollArea, "configScroll").verticalScrollBar()
+        assert bar.maximum() > 0  # it does scroll at this size
+        bar.setValue(bar.maximum())
+        tab_to(qtbot, window.config.familyCombo, window.tabs.tabBar(), limit=5)  # (past the tabs' scroll arrows)
+        assert bar.value() == 0
+        assert window.focusRing.isVisible() and window.focusRing.geometry() == _around(window, window.config.familyCombo)
+        window.playButton.setFocus()
+        _tab(qtbot, back=True)
+        last = QApplication.focusWidget()
+        assert last is window.config.sliders["train.warmup_steps"].slider and bar.value() > 0
+        assert window.focusRing.isVisible() and window.focusRing.geometry() == _around(window, last)
+    finally:
+        window.set_zoom(1.0)

@@ -142,6 +142,10 @@ class ConfigPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it scrolls to the focused setting
         scroll.setWidget(body)
+        self._scroll = scroll
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self._show_focused)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -154,6 +158,13 @@ class ConfigPanel(QWidget):
         layout.addLayout(footer)
         layout.addWidget(self.messageLabel)
         self.set_spec(spec)
+
+    def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Scroll a setting the focus reaches into view, however it came: QScrollArea does so only for Tab
+        inside it, and Tab coming round from the tabs (or Shift+Tab from Play) left it scrolled out of sight."""
+        body = self._scroll.widget()
+        if new is not None and body is not None and body.isAncestorOf(new):
+            self._scroll.ensureWidgetVisible(new)
 
     # ----- building -----------------------------------------------------------------------------
     def _model_group(self) -> QGroupBox:
