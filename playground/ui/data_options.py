@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.data.registry import REGISTRY, Option
+from playground.ui.focus_ring import tab_through
 from playground.ui.tooltips import TIPS
 
 TITLES = {
@@ -162,7 +163,6 @@ class DataOptionsForm(QObject):
             return
         row = self._form.getWidgetPosition(self._after)[0] + 1
         parent = self._form.parentWidget()
-        previous = self._after
         for name, option in entry.options.items():
             control = self._control(name, option, parent)
             control.setObjectName(f"dataOption:{name}")
@@ -173,10 +173,9 @@ class DataOptionsForm(QObject):
             label.setBuddy(control)
             self._form.insertRow(row, label, control)
             row += 1
-            QWidget.setTabOrder(previous, control)  # made last, but Tab reaches it from the row above
-            previous = control
             self.controls[name] = control
             self._options[name] = option
+        tab_through(self._after, self.controls.values())  # made last, but Tab reaches them from the row above
 
     def _control(self, name: str, option: Option, parent: QWidget | None) -> QWidget:
         if option.choices:

@@ -11,6 +11,7 @@ keys it uses itself (`own_keys`). Clicked, it does not: after a click on a box, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
@@ -55,6 +56,14 @@ def own_keys(widget: QWidget) -> frozenset[Key]:
     says = isinstance(widget, KeepsKeys) and callable(widget.keeps_keys)  # (not an attribute of that name)
     kept = widget.keeps_keys() if says else frozenset()
     return kept.union(*(keys for kind, keys in OWN_KEYS if isinstance(widget, kind)))
+
+
+def tab_through(anchor: QWidget, widgets: Iterable[QWidget]) -> None:
+    """Tab goes from `anchor` through `widgets` in their order: for controls made after the ones Tab reaches
+    before them on the screen (Qt's Tab order is the order widgets were made in)."""
+    for widget in widgets:
+        QWidget.setTabOrder(anchor, widget)
+        anchor = widget
 
 
 def plain_key(event: QKeyEvent) -> bool:

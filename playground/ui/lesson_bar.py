@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
+from playground.ui.focus_ring import tab_through
 from playground.ui.run_tools import ENLARGED_KEY
 
 if TYPE_CHECKING:
@@ -165,9 +166,7 @@ class LessonBar(QFrame):
         previous = first.previousInFocusChain()
         while previous.focusPolicy() == Qt.FocusPolicy.NoFocus:  # (setTabOrder ignores a container)
             previous = previous.previousInFocusChain()
-        for button in (self.backButton, self.nextButton, self.leaveButton):
-            QWidget.setTabOrder(previous, button)
-            previous = button
+        tab_through(previous, (self.backButton, self.nextButton, self.leaveButton))
 
     def _button(self, text: str, name: str, tip: str, slot: Any) -> QPushButton:
         button = QPushButton(text, self)
