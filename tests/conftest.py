@@ -125,6 +125,19 @@ def open_window(qtbot, monkeypatch):
     return open_
 
 
+@pytest.fixture
+def open_active_window(open_window, qtbot):
+    """`open_active_window(spec)`: `open_window`'s window, made the active one: Tab and the keys go to it."""
+
+    def open_(spec, **kwargs):
+        window = open_window(spec, **kwargs)
+        with qtbot.waitActive(window):
+            window.activateWindow()
+        return window
+
+    return open_
+
+
 @pytest.fixture(scope="session")
 def cpu_measured_once():
     """This CPU's capability (bf16, attention paths), measured once for the whole run: a measurement takes ~1 s,

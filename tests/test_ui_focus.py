@@ -14,11 +14,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(open_window, qtbot):
-    window = open_window(make_spec(TINY_SENTIMENT))
-    with qtbot.waitActive(window):  # Tab goes to the active window
-        window.activateWindow()
-    return window
+def window(open_active_window):
+    return open_active_window(make_spec(TINY_SENTIMENT))
 
 
 def _tab(qtbot, times=1, back=False):
@@ -107,11 +104,9 @@ def test_the_ring_stays_inside_the_windows_centre(window):
     assert window.focusRing.isVisible() and centre.contains(window.focusRing.geometry())
 
 
-def test_tab_goes_from_the_dataset_through_its_options(open_window, qtbot):
+def test_tab_goes_from_the_dataset_through_its_options(open_active_window, qtbot):
     """QA: the dataset's own options were made last, so Tab reached them only after the last training slider."""
-    window = open_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
-    with qtbot.waitActive(window):
-        window.activateWindow()
+    window = open_active_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
     options = list(window.config.dataOptions.controls.values())
     assert len(options) >= 2
     window.config.datasetCombo.setFocus()

@@ -15,11 +15,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(open_window, qtbot):
-    window = open_window(make_spec(TINY_SENTIMENT))
-    with qtbot.waitActive(window):
-        window.activateWindow()
-    return window
+def window(open_active_window):
+    return open_active_window(make_spec(TINY_SENTIMENT))
 
 
 def _untrained(window) -> bool:
@@ -133,11 +130,9 @@ def test_tab_leaves_every_table(window):
     assert [t.objectName() for t in tables if t.tabKeyNavigation()] == []
 
 
-def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_window, qtbot):
+def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_active_window, qtbot):
     """QA: the grid was a Tab stop that no key did anything in ("click a head to enlarge it")."""
-    window = open_window(make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "n_layer": 2}}))
-    with qtbot.waitActive(window):
-        window.activateWindow()
+    window = open_active_window(make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "n_layer": 2}}))
     window.step_once()
     grid = window.attentionGrid
     qtbot.waitUntil(lambda: grid.snapshot is not None, timeout=60_000)
@@ -155,14 +150,12 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_window, qtbot):
     assert grid.selected == (1, 0)
 
 
-def test_tab_reaches_the_lesson_bar_before_the_train_bar(open_window, qtbot):
+def test_tab_reaches_the_lesson_bar_before_the_train_bar(open_active_window, qtbot):
     """QA: the lesson's buttons, at the top of the window, came last in the Tab order, after the tabs' pages."""
     from playground.core.presets import load_preset
 
-    window = open_window(load_preset("lesson-19.4-encoder-block"))
+    window = open_active_window(load_preset("lesson-19.4-encoder-block"))
     window.lessonBar.play()
-    with qtbot.waitActive(window):
-        window.activateWindow()
     bar = window.lessonBar
     tab_to(qtbot, bar.nextButton, bar.backButton if bar.backButton.isEnabled() else window.config.familyCombo)
     qtbot.keyClick(bar.nextButton, Qt.Key.Key_Tab)
@@ -210,11 +203,9 @@ def test_the_keypads_arrows_count(window, qtbot):
     assert slider.value() > before and _untrained(window)
 
 
-def test_space_in_a_number_box_plays(open_window, qtbot):
+def test_space_in_a_number_box_plays(open_active_window, qtbot):
     """QA: Space on a dataset's number box blanked it ("auto (12)" gone) instead of playing."""
-    window = open_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
-    with qtbot.waitActive(window):
-        window.activateWindow()
+    window = open_active_window(make_spec({**TINY_SENTIMENT, "data": {"name": "reverse"}}))
     box = next(iter(window.config.dataOptions.controls.values()))
     shown = box.text()
     tab_to(qtbot, box, window.config.datasetCombo)
