@@ -2,12 +2,14 @@
 while the compiled step is prepared on a background thread, and the compiled step then takes over on the same
 curve. A fallback is an error here, as in test_step.py."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -320,8 +322,7 @@ def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
     from playground.training.fastpath import warm
 
     pid_file = tmp_path / "child.pid"
-    pretend = ("import subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', 'import time; "
-               f"time.sleep(30)']); open({str(pid_file)!r}, 'w').write(str(child.pid)); time.sleep(30)")
+    pretend = f"import time; {_start_pool_child(pid_file)}; time.sleep(30)"
 
     class Pool(subprocess.Popen):  # the worker, replaced by one that starts a process as inductor's pool does
         def __init__(self, args, *rest, **kwargs):
@@ -334,21 +335,12 @@ def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
     ended = []
     compiling = threading.Thread(target=lambda: ended.append(_raised(warm.compile_in_worker, spec(), (1,), stop)))
     compiling.start()
-    deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child = int(pid_file.read_text())
-    try:
+    child = _written_pid(pid_file)
+    with _killed_at_the_end(child):
         stop.set()
         compiling.join(10)
         assert ended == [warm.STOPPED]
-        deadline = time.monotonic() + 5
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child)
-    finally:  # failing, it leaves no sleeper behind
-        if _alive(child):
-            os.kill(child, signal.SIGKILL)
+        assert _ends_within(child, 5)
 
 
 def _raised(function, *args) -> str | None:
@@ -357,6 +349,38 @@ def _raised(function, *args) -> str | None:
     except RuntimeError as err:
         return str(err)
     return None
+
+
+def _start_pool_child(pid_file) -> str:
+    """Python statements that start a process as inductor's pool does (a child that compiles for a while) and write
+    its pid to `pid_file`."""
+    return ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+            f"open({str(pid_file)!r}, 'w').write(str(child.pid))")
+
+
+def _written_pid(pid_file) -> int:
+    """The pid in `pid_file`, once written: on a busy machine the process writing it may start late."""
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return int(pid_file.read_text())
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+@contextlib.contextmanager
+def _killed_at_the_end(pid: int) -> Iterator[None]:
+    """A test that fails leaves no sleeper behind."""
+    try:
+        yield
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:
@@ -373,21 +397,11 @@ def test_a_worker_whose_training_process_died_ends_its_pool_too(tmp_path):
     """Review: a training process killed hard left its worker to end alone (`_exit_with_parent`), and inductor's
     pool under the worker compiling for up to a minute more."""
     pid_file = tmp_path / "child.pid"
-    worker = ("import os, subprocess, sys, time; from playground.training.fastpath.worker import _exit_with_parent; "
-              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
-              f"open({str(pid_file)!r}, 'w').write(str(child.pid)); _exit_with_parent(os.getppid())")
+    worker = (f"import os; from playground.training.fastpath.worker import _exit_with_parent; "
+              f"{_start_pool_child(pid_file)}; _exit_with_parent(os.getppid())")
     training = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
                 "start_new_session=True); time.sleep(3)")  # then it ends, as if killed: the worker outlives it
     subprocess.run([sys.executable, "-c", training, worker], timeout=60, check=True)
-    deadline = time.monotonic() + 30  # (on a busy machine the worker may start its child after that)
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child = int(pid_file.read_text())
-    try:
-        deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child)
-    finally:
-        if _alive(child):
-            os.kill(child, signal.SIGKILL)
+    child = _written_pid(pid_file)  # (on a busy machine the worker may start its child after that)
+    with _killed_at_the_end(child):
+        assert _ends_within(child, 10)
