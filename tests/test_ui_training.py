@@ -363,6 +363,20 @@ def test_the_device_label_keeps_a_long_note_for_its_tooltip(window, qtbot):
     assert label.text() == "Device: CPU (2 threads), float32, fused attention" and label.toolTip() == ""
 
 
+def test_reset_takes_back_the_device_a_stopped_background_compile_held(open_window, qtbot):
+    """QA: after a Reset during a background compile the status bar still said "1 thread while the step compiles"
+    until the next run."""
+    window = open_window(make_spec(TINY))
+    window.ensure_worker().step_once()
+    qtbot.waitUntil(lambda: "CPU" in window.deviceLabel.text(), timeout=WAIT_MS)
+    placement = window.worker.session.placement
+    window._set_device(placement.described_as("CPU (1 thread while the step compiles)"))  # as the worker reports it
+    window.reset()
+    label = window.deviceLabel
+    assert (label.toolTip() or label.text()) == f"Device: {placement.description}"  # a long one is whole on hover
+    assert "compiles" not in label.text()
+
+
 @pytest.mark.slow
 def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
     """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over
