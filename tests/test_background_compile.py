@@ -17,7 +17,7 @@ import torch
 from playground.core.spec import make_spec
 from playground.training import device
 from playground.training.events import MetricsEvent, StatusEvent
-from playground.training.fastpath import choose, payoff
+from playground.training.fastpath import choose, payoff, warm
 from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep
 from playground.training.fastpath.threads import AdaptiveThreads
 from playground.training.session import TrainingSession
@@ -41,6 +41,7 @@ def _cache(fresh_capability_cache, unniced_compile_worker):
     saved = torch.get_num_threads()
     yield
     torch.set_num_threads(saved)
+    warm.end_lingering()  # no test's compile goes on under the next test
 
 
 def spec(**train):
@@ -83,13 +84,11 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
 
 @pytest.mark.slow
 def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch):
-    from playground.training.fastpath import warm
 
     def failing(spec, counts, stop=None, timeout_s=1800):
         raise RuntimeError("the compiling process stopped (no room on the disk)")
 
     monkeypatch.setattr(warm, "compile_in_worker", failing)
-    monkeypatch.setattr(choose, "compile_in_worker", failing)
     monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
     session = TrainingSession(spec(compile="auto"))
     step = session._step_fn
@@ -103,10 +102,10 @@ def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch)
 
 
 @pytest.mark.slow
-def test_closing_the_session_stops_its_background_compile(monkeypatch):
-    """Reset, a new shape or closing the window ends a run whose step still compiles: its worker process is
-    stopped, not left to compile a shape no run trains (and then loaded here, Python's lock taken from the next
-    run for seconds)."""
+def test_a_reset_run_of_the_same_spec_takes_over_the_compile_and_another_spec_ends_it(monkeypatch):
+    """Reset and Play again (a lecturer's "let me start that again") restarted a compile of a minute or more from
+    scratch: the ended run's worker lingers, the next run of the same spec waits for it, and nothing it compiled is
+    loaded into the run that ended. A run of another spec (a new shape) ends it: it would take a core from that run."""
     monkeypatch.setenv("PLAYGROUND_THREADS", "fixed")
     monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
     workers = []
@@ -118,23 +117,36 @@ def test_closing_the_session_stops_its_background_compile(monkeypatch):
                 workers.append(self)
 
     monkeypatch.setattr(subprocess, "Popen", Spied)
-    session = TrainingSession(spec(compile="auto"))
-    step = session._step_fn
-    session.train_step()  # the compile thread starts its worker
-    deadline = time.monotonic() + 60
-    while not workers and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert workers, "no worker process started"
-    session.close()
+    first = TrainingSession(spec(compile="auto"))
+    step = first._step_fn
+    first.train_step()  # the compile thread starts its worker
+    _wait_until(lambda: workers, "no worker process started")
+    first.close()
     step.wait()
-    assert workers[0].returncode == -signal.SIGKILL  # stopped before it finished, not waited for
-    assert step.compile_seconds is None and not step.compiled  # and nothing was loaded into this process
+    assert step.compile_seconds is None and not step.compiled  # nothing was loaded into the run that ended
     assert not any("compiling in this process instead" in note for note in step.notes())
+    assert workers[0].poll() is None  # the worker goes on
+
+    again = TrainingSession(spec(compile="auto"))
+    again.train_step()  # its compile thread waits for the worker that is there
+    _wait_until(lambda: warm._COMPILES and next(iter(warm._COMPILES.values())).waiting == 1, "the run did not wait")
+    assert len(workers) == 1 and workers[0].poll() is None
+    again.close()
+    again._step_fn.wait()
+
+    TrainingSession(spec(compile="auto", seed=7))  # another spec: the lingering worker is ended as it is built
+    assert workers[0].wait(10) == -signal.SIGKILL
+
+
+def _wait_until(condition, message: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition(), message
 
 
 def test_a_worker_past_its_time_limit_is_ended_and_says_so():
     """Review: the limit's message named the 0.25 s poll ("timed out after 0.25 seconds"), not the limit."""
-    from playground.training.fastpath import warm
 
     with pytest.raises(RuntimeError, match=r"^the compiling process took more than 1 s$"):
         warm.compile_in_worker(spec(), (1,), timeout_s=1.0)  # loading torch alone takes longer
@@ -316,10 +328,9 @@ def test_the_background_compile_holds_the_sessions_model_lock(monkeypatch):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads the processes from /proc (Linux)")
-def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
+def test_ending_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
     """Inductor compiles in a pool of processes of the worker's own; killed alone, the worker left them compiling
     (they look for their parent once a minute) while the next run trained on the same cores."""
-    from playground.training.fastpath import warm
 
     pid_file = tmp_path / "child.pid"
     pretend = f"import time; {_start_pool_child(pid_file)}; time.sleep(30)"
@@ -340,6 +351,8 @@ def test_stopping_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
         stop.set()
         compiling.join(10)
         assert ended == [warm.STOPPED]
+        assert _alive(child)  # it lingers for a run of the same spec
+        warm.end_lingering()  # a run of another spec starts
         assert _ends_within(child, 5)
 
 

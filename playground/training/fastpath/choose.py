@@ -14,6 +14,7 @@ import torch
 from playground.core.spec import RunSpec
 from playground.training import device
 from playground.training.device import Placement
+from playground.training.fastpath import warm
 from playground.training.fastpath.attention import MeasuredAttention, forget_attention_choices
 from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
 from playground.training.fastpath.threads import (
@@ -22,7 +23,6 @@ from playground.training.fastpath.threads import (
     adaptive_thread_limit,
     configure_eager_threads,
 )
-from playground.training.fastpath.warm import compile_in_worker
 from playground.training.step import EagerStep, ForwardLoss
 
 TrainStep = EagerStep | PacedStep | MeasuredAttention | CompiledStep | BackgroundStep
@@ -62,12 +62,14 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
         placement = replace(placement, attention="explicit")
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
+    background = compiling and compile_mode == "auto" and spec is not None
+    warm.end_lingering(keep=spec if background else None)  # an ended run's compile, unless this run takes it over
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
     if compiling:
         compiled = CompiledStep(eager, threads)
         if compile_mode != "auto":
             return compiled
-        return BackgroundStep(eager, compiled, functools.partial(compile_in_worker, spec) if spec else None,
+        return BackgroundStep(eager, compiled, functools.partial(warm.compile_in_worker, spec) if spec else None,
                               max_steps=max_steps, model_lock=model_lock)
     paced = PacedStep(eager, threads) if threads is not None else eager
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced

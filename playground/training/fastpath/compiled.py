@@ -378,8 +378,9 @@ class BackgroundStep:
             self.compiled_step.retune(grad_clip)
 
     def close(self) -> None:
-        """The run ended (Reset, a new shape, the window closed): a worker still compiling is stopped, and what it
-        compiled is not loaded into this process (the next run would lose Python's lock to it for seconds)."""
+        """The run ended (Reset, a new shape, the window closed): what its worker compiles is not loaded into this
+        process (the next run would lose Python's lock to it for seconds). The worker lingers for a next run of the
+        same spec to take over (warm.py); the next run of another spec, or the process's end, ends it."""
         self._stop.set()
 
     def wait(self) -> None:

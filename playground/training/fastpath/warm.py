@@ -5,12 +5,14 @@ Compiling on a thread of the training process would hold Python's lock for most 
 step, which takes that lock between its kernels, ran 3-5x slower meanwhile on the loaded AMD EPYC. A process
 shares only the cores, and at a lower priority the training thread keeps its core.
 
+A run that ends (Reset) leaves its worker compiling: Reset and Play again takes it over instead of starting a
+compile of a minute or more from scratch. The next run of another spec ends it, and so does the process's end.
+
     python -m playground.training.fastpath.worker SPEC_JSON NICENESS THREADS...   (what `compile_in_worker` runs)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -18,23 +20,39 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 
 from playground.core.files import elide
 from playground.core.spec import RunSpec
 
 WORKER_NICENESS = 10  # below the training process: the compiler waits for a core, training does not
-STOP_POLL_S = 0.25  # how soon a worker whose run ended is stopped
+STOP_POLL_S = 0.25  # how soon a run that ended stops waiting for its worker
 STOPPED = "the compiling process was stopped: its run ended"
+
+
+@dataclass(eq=False)
+class _Compile:
+    """One worker process, what it said when it ended, and how many runs wait for it (none: its run ended, and it
+    lingers until it is done, a run of the same spec takes it over, or a run of another spec starts)."""
+
+    key: tuple[str, ...]  # the worker's arguments and inductor's cache folder
+    spec_json: str
+    process: subprocess.Popen
+    done: threading.Event = field(default_factory=threading.Event)
+    said: str = ""
+    waiting: int = 0
+
+
+_LOCK = threading.Lock()
+_COMPILES: dict[tuple[str, ...], _Compile] = {}  # by key: the workers not yet ended
 
 
 def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threading.Event | None = None,
                       timeout_s: float = 1800) -> None:
-    """Compile the step of `spec` at each thread count in a fresh process (same inductor cache folder); raises
-    RuntimeError with the worker's last words if it fails, or if it ran past `timeout_s` or `stop` was set (the
-    run was closed): the worker is ended at once."""
-    args = [sys.executable, "-m", "playground.training.fastpath.worker", json.dumps(spec.to_dict()),
-            str(WORKER_NICENESS), *(str(n) for n in thread_counts)]
-    env = {**os.environ, "PLAYGROUND_THREADS": "fixed"}  # the worker sets each count itself
+    """Compile the step of `spec` at each thread count in a worker process (same inductor cache folder); raises
+    RuntimeError with the worker's last words if it fails, if it ran past `timeout_s` (the worker is ended), or
+    if `stop` was set (the run ended: the worker goes on, for a Reset and Play of the same spec to take over, until
+    `end_lingering` ends it). A worker of the same spec and counts already running is waited for, not repeated."""
     deadline = time.monotonic() + timeout_s
 
     def why_end() -> str | None:
@@ -44,22 +62,66 @@ def compile_in_worker(spec: RunSpec, thread_counts: tuple[int, ...], stop: threa
 
     if why := why_end():  # closed before the worker started
         raise RuntimeError(why)
-    # In a process group of its own (POSIX): inductor's compile pool is its children, which `_end` ends with it
-    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-                          start_new_session=os.name == "posix") as worker:
-        while True:
-            try:
-                _, said = worker.communicate(timeout=STOP_POLL_S)  # (called again, it loses none of the output)
-                break
-            except subprocess.TimeoutExpired:
-                if why := why_end():
-                    _end(worker)
-                    with contextlib.suppress(subprocess.TimeoutExpired):  # a process that left the group keeps
-                        worker.communicate(timeout=10)  # the error pipe open: not waited for past this
-                    raise RuntimeError(why) from None
-    if worker.returncode != 0:
-        last = (said.strip().splitlines() or ["no message"])[-1]
+    job = _join(spec, thread_counts)
+    try:
+        while not job.done.wait(STOP_POLL_S):
+            if why := why_end():
+                if why != STOPPED:
+                    _kill(job)
+                raise RuntimeError(why)
+    finally:
+        with _LOCK:
+            job.waiting -= 1
+    if job.process.returncode != 0:
+        last = (job.said.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"the compiling process stopped ({elide(last, 120)})")
+
+
+def end_lingering(keep: RunSpec | None = None) -> None:
+    """End every worker no run waits for, except one compiling `keep` (a new run starts: a lingering worker of another
+    spec would take a core from it)."""
+    keep_json = json.dumps(keep.to_dict()) if keep is not None else None
+    with _LOCK:
+        lingering = [job for job in _COMPILES.values() if not job.waiting and job.spec_json != keep_json]
+    for job in lingering:
+        _kill(job)
+
+
+def _join(spec: RunSpec, thread_counts: tuple[int, ...]) -> _Compile:
+    """The running worker for these arguments, or a new one; counted as waited for."""
+    spec_json = json.dumps(spec.to_dict())
+    args = [sys.executable, "-m", "playground.training.fastpath.worker", spec_json, str(WORKER_NICENESS),
+            *(str(n) for n in thread_counts)]
+    key = (*args[3:], os.environ.get("TORCHINDUCTOR_CACHE_DIR", ""))
+    with _LOCK:
+        job = _COMPILES.get(key)
+        if job is None:
+            env = {**os.environ, "PLAYGROUND_THREADS": "fixed"}  # the worker sets each count itself
+            # In a process group of its own (POSIX): inductor's compile pool is its children, which `_end` ends too
+            process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                                       start_new_session=os.name == "posix")
+            job = _COMPILES[key] = _Compile(key, spec_json, process)
+            threading.Thread(target=_collect, args=(job,), name="playground-compile-worker", daemon=True).start()
+        job.waiting += 1
+    return job
+
+
+def _collect(job: _Compile) -> None:
+    """Read what the worker says until it ends (a full pipe would block it), then mark it done."""
+    _, job.said = job.process.communicate()
+    _forget(job)
+    job.done.set()
+
+
+def _kill(job: _Compile) -> None:
+    _forget(job)  # no run takes over a worker being killed
+    _end(job.process)
+
+
+def _forget(job: _Compile) -> None:
+    with _LOCK:
+        if _COMPILES.get(job.key) is job:
+            del _COMPILES[job.key]
 
 
 def _end(worker: subprocess.Popen) -> None:
