@@ -22,6 +22,7 @@ from playground.training.fastpath.threads import (
     PacedStep,
     adaptive_thread_limit,
     configure_eager_threads,
+    usable_cores,
 )
 from playground.training.step import EagerStep, ForwardLoss
 
@@ -56,6 +57,11 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     threads = AdaptiveThreads(most) if most > 1 else None
     compiling = should_compile(compile_mode, placement.device, flops_per_step, max_steps,
                                weighed=threads is not None) and compiles_adamw(optimizer)
+    if compiling and compile_mode == "auto" and placement.device.type == "cpu" and threads is None \
+            and torch.get_num_threads() >= usable_cores():
+        # A worker compiling beside steps whose threads fill every core stalls them at each barrier, and this
+        # process may not lower its count (it did not opt in, or the user pinned it): `auto` stays uncompiled.
+        compiling = False
     if compiling and placement.device.type == "cpu":
         # In one compiled graph the explicit path's scaling, mask and softmax fuse with their neighbours, while the
         # fused kernel stays an opaque call: explicit measured faster there on both CPUs tried (docs/performance.md).
