@@ -106,6 +106,24 @@ def _isolated_playground_dirs(tmp_path, monkeypatch, _session_cache_dir):
         _answer_discard(monkeypatch, window)
 
 
+_COLLECTOR = []  # this process's GuiThreadCollector, from its first Qt test on
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_gui_thread(request):
+    """From a process's first Qt test on, cyclic garbage is collected as in the app (app.py): on the GUI thread
+    between events (garbage.py), and after each test. Collected automatically, it ran inside Qt's code: segfaults in
+    a paint and in `allWidgets`, and a deadlock inside `~QObject` (the collector itself, deleted after a test)."""
+    if not _COLLECTOR and "qapp" in request.fixturenames:  # qtbot and every window fixture request qapp
+        from playground.ui.garbage import GuiThreadCollector
+
+        _COLLECTOR.append(GuiThreadCollector(request.getfixturevalue("qapp")))  # the app's child: never deleted
+        _COLLECTOR[0].start()
+    yield
+    for collector in _COLLECTOR:
+        collector.collect_due()  # between tests no Qt code runs: a test without an event loop leaves no pile
+
+
 @pytest.fixture
 def open_window(qtbot, monkeypatch):
     """`open_window(spec, **kwargs)`: a MainWindow on `spec` at the default 1280 x 800, shown and exposed.

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, resolve_preset_path
 from playground.core.spec import RunSpec
 from playground.ui import theme
+from playground.ui.garbage import GuiThreadCollector
 from playground.ui.settings import APPLICATION, ORGANISATION
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def run_app(preset: str | None = None) -> NoReturn:
     """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
     with the window, with the event loop's exit code."""
     app = make_app()
+    GuiThreadCollector(app).start()  # before any thread starts (torch's import, training)
     theme.choose(app)  # light or dark as the system is set, before any plot is made
     theme.follow_system(app, _restyle_plots)
     source = preset or DEFAULT_PRESET
