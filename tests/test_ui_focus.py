@@ -4,7 +4,7 @@ import pyqtgraph as pg
 import pytest
 from conftest import TINY_SENTIMENT, tab_to
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QScrollArea, QToolButton
 
 from playground.core.spec import make_spec
 from playground.ui.attention_grid import AttentionGrid
@@ -195,3 +195,19 @@ def test_tab_coming_round_into_the_settings_scrolls_them(window, qtbot):
         assert window.focusRing.isVisible() and window.focusRing.geometry() == _around(window, last)
     finally:
         window.set_zoom(1.0)
+
+
+def test_the_tab_bars_scroll_arrows_are_no_tab_stops(window, qtbot):
+    """QA: at 175 % the centre's tabs overflow, and their scroll arrows were two Tab stops after the bar (Left and
+    Right on the ringed bar reach every tab)."""
+    bar = window.tabs.tabBar()
+    bar.setUsesScrollButtons(True)  # (as in Fusion): the arrows show where the tabs do not fit
+    window.tabs.setMinimumWidth(0)
+    window.tabs.resize(bar.tabRect(0).width() * 2, window.tabs.height())
+    arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+    assert len(arrows) == 2  # the tabs overflow
+    bar.setFocus()
+    for back in (False, True):
+        _tab(qtbot, back=back)
+        assert QApplication.focusWidget() not in arrows
+        bar.setFocus()

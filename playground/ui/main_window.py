@@ -59,7 +59,7 @@ from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resol
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
-from playground.ui.focus_ring import FocusRing, RingsTabFocus
+from playground.ui.focus_ring import FocusRing, RingsTabFocus, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -268,7 +268,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.attentionGrid = self.attention.grid
         self.samples = SamplesPanel(self.ensure_worker, self)
 
-        self.tabs = QTabWidget(self)
+        self.tabs = tabs_without_arrow_stops(QTabWidget(self))
         self.tabs.setObjectName("centerTabs")
         self.tabs.setDocumentMode(True)
         self.add_tab(self.attention, "Attention", TIPS["attention"])
