@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -24,11 +25,13 @@ class _Cycle:
         self.freed_on.append(threading.current_thread().name)
 
 
-def _allocate_on_a_thread() -> list[list]:
-    """What the training thread or the torch import does: allocate far past the collector's threshold, and keep it."""
+def _allocate_on_a_thread(first: Callable[[], object] = lambda: None) -> list[list]:
+    """What the training thread or the torch import does: `first()`, then allocate far past the collector's
+    threshold, and keep it."""
     kept: list[list] = []
 
     def build() -> None:
+        first()
         kept.extend([] for _ in range(50 * gc.get_threshold()[0]))
 
     thread = threading.Thread(target=build, name="allocating")
@@ -66,8 +69,7 @@ def test_stop_hands_collection_back_to_python(collector):
     collector.stop()
     assert gc.isenabled()
     freed_on: list[str] = []
-    _Cycle(freed_on)
-    _allocate_on_a_thread()  # its peak, not what it keeps, starts the automatic collection
+    _allocate_on_a_thread(lambda: _Cycle(freed_on))  # garbage made there: only a collection there can free it so soon
     assert freed_on == ["allocating"]
 
 
