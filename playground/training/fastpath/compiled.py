@@ -35,7 +35,7 @@ from playground.core.files import elide
 from playground.data.base import Batch
 from playground.training.compile_passes import CpuTrainingPasses
 from playground.training.device import Placement
-from playground.training.fastpath import machine, payoff
+from playground.training.fastpath import machine, payoff, warm
 from playground.training.fastpath.threads import AdaptiveThreads, PacedStep, configure_eager_threads
 from playground.training.step import EagerStep, ForwardLoss
 
@@ -348,6 +348,8 @@ class BackgroundStep:
                                         history.gain(), history.slowdown(one / most))
         # The compiling note ends in "...": work under way, which the window keeps in view until the take-over.
         self._notes.append(f"{BACKGROUND_NOTE[:-3]} ({why})..." if pays else f"not compiling the training step: {why}")
+        if not pays:
+            warm.end_lingering()  # an ended run's worker of this spec, kept for this run, would only take a core
         return pays
 
     def _tell_gain(self) -> None:
