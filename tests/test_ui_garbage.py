@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from PySide6.QtCore import QEventLoop, QTimer
 
 from playground.ui.garbage import GuiThreadCollector
 
@@ -71,6 +72,30 @@ def test_stop_hands_collection_back_to_python(collector):
     freed_on: list[str] = []
     _allocate_on_a_thread(lambda: _Cycle(freed_on))  # garbage made there: only a collection there can free it so soon
     assert freed_on == ["allocating"]
+
+
+def test_no_collection_inside_a_dialogs_own_event_loop(collector):
+    """A modal dialog or a close runs an event loop of its own, with Qt's code waiting on the stack below it."""
+    collector.start()
+    freed_on: list[str] = []
+    inner, outer = QEventLoop(), QEventLoop()
+
+    def in_dialog() -> None:  # the dialog's loop, inside the app's
+        _Cycle(freed_on)
+        kept = [[] for _ in range(2 * gc.get_threshold()[0])]  # a collection is due
+        collector.collect_due()
+        freed_on.append("(after the dialog's tick)")
+        del kept
+        inner.quit()
+
+    def in_app() -> None:
+        QTimer.singleShot(0, in_dialog)
+        inner.exec()
+        outer.quit()
+
+    QTimer.singleShot(0, in_app)
+    outer.exec()
+    assert freed_on[0] == "(after the dialog's tick)"
 
 
 # A window's menu, garbage in a reference cycle, and a Python QObject deleted meanwhile. Collected automatically, the

@@ -27,9 +27,11 @@ CLOSE_WAIT_S = 3.0  # how long closing waits for training to stop and save; the 
 
 
 def make_app() -> QApplication:
+    """The app's QApplication (made once), whose garbage is collected on the GUI thread between events."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
+        GuiThreadCollector(app).start()  # before any thread starts (torch's import, training)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     return app  # type: ignore[return-value]
@@ -45,7 +47,6 @@ def run_app(preset: str | None = None) -> NoReturn:
     """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
     with the window, with the event loop's exit code."""
     app = make_app()
-    GuiThreadCollector(app).start()  # before any thread starts (torch's import, training)
     theme.choose(app)  # light or dark as the system is set, before any plot is made
     theme.follow_system(app, _restyle_plots)
     source = preset or DEFAULT_PRESET
@@ -61,6 +62,8 @@ def run_app(preset: str | None = None) -> NoReturn:
     window.close_wait_s = CLOSE_WAIT_S
     code = app.exec()
     window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for
+    if warm := sys.modules.get("playground.training.fastpath.warm"):
+        warm.end_all()  # os._exit skips atexit; a compiling worker on Windows cannot see its parent end
     # Leave now, without tearing down Qt's, pyqtgraph's and torch's objects one by one (seconds on a loaded machine,
     # and a thread inside torch.compile or `import torch` cannot be stopped, while Qt aborts if a running thread is
     # destroyed). The close saved the run, the window's settings are synced, and every file is written atomically.

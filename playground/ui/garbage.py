@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QThread, QTimer
 
 INTERVAL_MS = 500  # often enough that cyclic garbage from a training run stays small, rare enough to cost nothing
 
@@ -36,7 +36,11 @@ class GuiThreadCollector(QObject):
         gc.enable()
 
     def collect_due(self) -> None:
+        """Not inside a dialog's or a close's own event loop: Qt code waits on the stack there."""
+        if QThread.currentThread().loopLevel() > 1:
+            return
         counts = gc.get_count()
-        due = [generation for generation in range(3) if counts[generation] > self._thresholds[generation]]
+        due = [generation for generation, threshold in enumerate(self._thresholds)
+               if 0 < threshold < counts[generation]]  # (a threshold of 0: Python never collects it by count)
         if due:
             gc.collect(max(due))  # an older generation's collection takes the younger ones with it

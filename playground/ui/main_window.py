@@ -667,8 +667,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._live = {}  # the next run starts from the window's settings, these included
         if self.worker is not None:
             self._keep_past_model(self.worker)
-            if self.worker.session is not None:  # not "1 thread while the step compiles": that compile is stopped
-                self._set_device(self.worker.session.placement.description)
+            session = self.worker.session  # (the worker's thread sets it to None as it ends)
+            if session is not None:  # not "1 thread while the step compiles": this run's compile is over
+                self._set_device(session.placement.description)
             self.worker.stop(save=True)
             self._retired.append(self.worker)
             self.worker = None
