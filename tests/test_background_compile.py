@@ -134,6 +134,17 @@ def _end(session: TrainingSession) -> None:
     session._step_fn.wait()
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_the_worker_compiles_in_the_precision_this_run_chose(monkeypatch, dtype):
+    """Review of a fresh machine's first compile: the worker measured the precision again for itself (at two threads,
+    beside this run: busy, so not kept) and could choose the other one; this process then missed the cache and
+    compiled for 70 s while training waited."""
+    monkeypatch.setattr(choose, "COMPILE_MIN_WORK", 0)
+    monkeypatch.setattr(device, "choose_precision", lambda *args: dtype)
+    step = TrainingSession(spec(compile="auto", precision="auto"))._step_fn
+    assert step.warm.args[0].train.precision == ("bf16" if dtype == torch.bfloat16 else "fp32")
+
+
 def test_a_reset_run_of_the_same_spec_takes_over_the_compile_and_another_spec_ends_it(pretend_workers):
     """Reset and Play again (a lecturer's "let me start that again") restarted a compile of a minute or more from
     scratch: the ended run's worker lingers, the next run of the same spec waits for it, and nothing it compiled is

@@ -69,6 +69,11 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
     background = compiling and compile_mode == "auto" and spec is not None
+    if background:
+        # The worker compiles this run's graph in this run's precision: measuring for itself, at its own thread
+        # count on a machine this run keeps busy, it could choose the other (a fresh machine's first compile then
+        # missed the cache, and this process compiled for a minute while training waited).
+        spec = spec.updated({"train.precision": "bf16" if placement.dtype == torch.bfloat16 else "fp32"})
     warm.end_lingering(keep=spec if background else None)  # an ended run's compile, unless this run takes it over
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
     if compiling:
