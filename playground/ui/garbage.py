@@ -31,7 +31,7 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def stop(self) -> None:
-        """Automatic collection as before (tests hand the process back to the next test this way)."""
+        """Automatic collection as before (the app never stops its collector; a test may, with its own)."""
         self._timer.stop()
         gc.enable()
 

@@ -137,11 +137,16 @@ def _take(jobs: list[_Compile], unwanted: Callable[[_Compile], bool]) -> list[_C
 
 def _end_jobs(jobs: list[_Compile]) -> None:
     for job in jobs:
-        with _LOCK:
-            if _COMPILES.get(job.key) is job:
-                del _COMPILES[job.key]
+        _unregister(job)
         job.ended_at = job.ended_at or time.monotonic()
         _end(job.process)
+
+
+def _unregister(job: _Compile) -> None:
+    """No run takes `job` over from now on."""
+    with _LOCK:
+        if _COMPILES.get(job.key) is job:
+            del _COMPILES[job.key]
 
 
 def _collect(job: _Compile) -> None:
@@ -157,9 +162,7 @@ def _collect(job: _Compile) -> None:
             if job.ended_at is not None and time.monotonic() > job.ended_at + REAP_WAIT_S:
                 job.process.wait()  # killed: it ends at once
                 break
-    with _LOCK:
-        if _COMPILES.get(job.key) is job:
-            del _COMPILES[job.key]
+    _unregister(job)
     job.done.set()
 
 
