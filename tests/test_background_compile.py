@@ -85,7 +85,6 @@ def test_auto_compiles_in_the_background_and_the_compiled_step_continues_the_eag
 
 @pytest.mark.slow
 def test_a_failing_worker_is_said_and_this_process_compiles_instead(monkeypatch):
-
     def failing(spec, counts, stop=None, timeout_s=1800):
         raise RuntimeError("the compiling process stopped (no room on the disk)")
 
@@ -190,16 +189,20 @@ def test_a_lingering_worker_is_ended_at_its_time_limit(pretend_workers):
     assert pretend_workers[0].wait(15) != 0  # until its limit
 
 
-def _wait_until(condition, message: str, seconds: float = 60) -> None:
+def _within(seconds: float, condition) -> bool:
+    """Whether `condition()` came true within `seconds` (asked every 10 ms)."""
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert condition(), message
+    return bool(condition())
+
+
+def _wait_until(condition, message: str, seconds: float = 60) -> None:
+    assert _within(seconds, condition), message
 
 
 def test_a_worker_past_its_time_limit_is_ended_and_says_so():
     """Review: the limit's message named the 0.25 s poll ("timed out after 0.25 seconds"), not the limit."""
-
     with pytest.raises(RuntimeError, match=r"^the compiling process took more than 1 s$"):
         warm.compile_in_worker(spec(), (1,), timeout_s=1.0)  # loading torch alone takes longer
 
@@ -398,7 +401,6 @@ def test_the_background_compile_holds_the_sessions_model_lock(monkeypatch):
 def test_ending_a_worker_ends_the_processes_it_started(monkeypatch, tmp_path):
     """Inductor compiles in a pool of processes of the worker's own; killed alone, the worker left them compiling
     (they look for their parent once a minute) while the next run trained on the same cores."""
-
     pid_file = tmp_path / "child.pid"
     pretend = f"import time; {_start_pool_child(pid_file)}; time.sleep(30)"
 
@@ -441,17 +443,12 @@ def _start_pool_child(pid_file) -> str:
 
 def _written_pid(pid_file) -> int:
     """The pid in `pid_file`, once written: on a busy machine the process writing it may start late."""
-    deadline = time.monotonic() + 30
-    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _within(30, lambda: pid_file.exists() and pid_file.read_text())
     return int(pid_file.read_text())
 
 
 def _ends_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive(pid)
+    return _within(seconds, lambda: not _alive(pid))
 
 
 @contextlib.contextmanager
