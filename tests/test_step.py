@@ -5,6 +5,7 @@ error here (tests that make it fall back on purpose expect it)."""
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -664,17 +665,19 @@ def test_adaptive_threads_ignore_slow_steps_while_no_other_process_runs(settled)
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="the machine's CPU time comes from Linux /proc/stat")
 def test_neighbour_cpu_time_leaves_out_this_process():
-    """This process spinning a core does not look like another process: the neighbours' share over a busy half
-    second stays what it was over an idle one (whatever else the machine runs meanwhile)."""
+    """This process spinning a core does not look like another process: over alternating idle and busy spells,
+    the neighbours' share while busy stays what it was while idle. The median of five pairs, because what else
+    the machine runs (the other test worker, a compile) changes from one spell to the next; a reading that
+    counted this process would be a whole core higher in every pair."""
     def share(busy):
         before, started = neighbour_cpu_seconds(), time.perf_counter()
-        while time.perf_counter() - started < 0.5:
+        while time.perf_counter() - started < 0.25:
             if not busy:
                 time.sleep(0.01)
         return (neighbour_cpu_seconds() - before) / (time.perf_counter() - started)
 
-    idle = share(busy=False)
-    assert share(busy=True) < idle + AdaptiveThreads.NEIGHBOUR
+    rises = [share(busy=True) - share(busy=False) for _ in range(5)]
+    assert statistics.median(rises) < AdaptiveThreads.NEIGHBOUR
 
 
 def _rewritten(fn, *args):
