@@ -213,3 +213,44 @@ def test_space_on_the_tabbed_to_step_button_steps_once(open_window, qtbot):
     qtbot.wait(300)
     assert not compare._playing and all(train.n == 1 for train, _ in compare.series)
     compare.close()
+
+
+@pytest.mark.slow
+def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_nothing(open_window, qtbot,
+                                                                                          monkeypatch):
+    """A stray Escape at the projector closed a comparison minutes into training, and nothing of it is saved. Now
+    Escape, Compare A/B on changed settings and closing the main window each ask; "keep" leaves both curves."""
+    from playground.ui import compare_window
+
+    answers, asked = [], []
+    monkeypatch.setattr(compare_window, "ask_close_comparison",
+                        lambda parent, step: asked.append((parent, step)) or answers.pop(0))
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    qtbot.keyClick(compare, Qt.Key.Key_Escape)  # nothing trained yet: closes without a question
+    assert not compare.isVisible() and asked == []
+
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    qtbot.keyClick(compare, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
+    answers.append(False)
+    qtbot.keyClick(compare, Qt.Key.Key_Escape)
+    assert asked == [(compare, 1)] and compare.isVisible() and all(train.n == 1 for train, _ in compare.series)
+
+    window.config.findChild(QSlider, "layersSlider").setValue(2)  # A changed: Compare A/B would start afresh
+    answers.append(False)
+    window.compareAction.trigger()
+    assert window.compareWindow is compare and compare.isVisible() and len(asked) == 2
+
+    answers.append(False)
+    window.close()
+    assert window.isVisible() and compare.isVisible() and len(asked) == 3 and compare.workers
+    answers.append(True)
+    window.close()
+    assert not window.isVisible() and not compare.isVisible() and not compare.workers and len(asked) == 4

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStyle,
@@ -51,6 +52,20 @@ INTRO = ("<b>A</b> keeps the main window's settings. <b>B</b> starts as a copy: 
 HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
 PLOT_TIP = ("A's and B's loss on one plot: lines are the training loss at every step, dots the validation loss. "
             "Both started from the same weights and see the same batches, so the gap is what the change does.")
+
+
+def ask_close_comparison(parent: QWidget, step: int) -> bool:
+    """Close a comparison that has trained? Keeping it is the default, so a stray Escape or Enter loses nothing; a
+    function so tests can answer it."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Close Compare A/B?",
+                      f"A and B have trained {step} step{'s' if step != 1 else ''}. A comparison is not saved: "
+                      "closing it clears both curves.", parent=parent)
+    close = box.addButton("Close the comparison", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep comparing", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is close
 
 
 class PairStart:
@@ -409,6 +424,16 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self._stopping = [w for w in self._stopping if not w.isFinished()]
         return list(self._stopping)
 
+    def trained_steps(self) -> int:
+        """The steps the side further on has trained since Play or Step (0 after a restart)."""
+        return max((worker.step for worker in self.workers), default=0)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Escape, Ctrl+W, the title bar or the main window: a comparison that has trained asks first (it is not
+        saved anywhere)."""
+        steps = self.trained_steps()
+        if self.isVisible() and steps > 0 and not ask_close_comparison(self, steps):
+            event.ignore()
+            return
         self.shutdown()
         event.accept()

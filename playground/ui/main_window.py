@@ -911,16 +911,22 @@ class MainWindow(RingsTabFocus, QMainWindow):
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
-            self._close_compare()  # a comparison of the earlier settings
+            if not self._close_compare():  # a comparison of the earlier settings, kept: it stays in front
+                self.compareWindow.raise_()
+                self.compareWindow.activateWindow()
+                return
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self)
         self.compareWindow.show()
 
-    def _close_compare(self) -> None:
-        """Close Compare A/B at once; its threads, asked to stop, end their step meanwhile, kept until they end."""
-        self.compareWindow.close()
+    def _close_compare(self) -> bool:
+        """Close Compare A/B at once (False: the user kept a comparison that had trained); its threads, asked to
+        stop, end their step meanwhile, kept until they end."""
+        if not self.compareWindow.close():
+            return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
         self.unfinished_threads += self.compareWindow.running()
+        return True
 
     # ----- zoom ---------------------------------------------------------------------------------
     def set_zoom(self, scale: float) -> None:
@@ -1055,8 +1061,12 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.unfinished_threads = running
         return running
 
+    def _compare_closed(self) -> bool:
+        """Compare A/B closed or never opened; False where the user kept its comparison."""
+        return self.compareWindow is None or self._close_compare()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing and not self.maybe_save():
+        if not self._closing and not (self.maybe_save() and self._compare_closed()):
             event.ignore()
             return
         self._closing = True
@@ -1067,8 +1077,6 @@ class MainWindow(RingsTabFocus, QMainWindow):
             timer.stop()  # nothing starts or redraws while the hide below reaches the screen
         self.hide()
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        if self.compareWindow is not None:
-            self._close_compare()
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
 
