@@ -9,7 +9,7 @@ A run that ends (Reset) leaves its worker compiling: Reset and Play again takes 
 compile of a minute or more from scratch. The next run of another spec ends it, and so does the process's end
 (`end_all`; on POSIX also the worker's own watch on its parent).
 
-    python -m playground.training.fastpath.worker SPEC_JSON NICENESS THREADS...   (what `compile_in_worker` runs)
+    python -m playground.training.fastpath.worker SPEC_JSON NICENESS PARENT_PID THREADS...   (`compile_in_worker`)
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _join(spec: RunSpec, thread_counts: tuple[int, ...], deadline: float) -> _Co
     """The running worker for these arguments, or a new one; counted as waited for."""
     spec_json = json.dumps(spec.to_dict())
     args = [sys.executable, "-m", "playground.training.fastpath.worker", spec_json, str(WORKER_NICENESS),
-            *(str(n) for n in thread_counts)]
+            str(os.getpid()), *(str(n) for n in thread_counts)]
     key = (*args[3:], os.environ.get("TORCHINDUCTOR_CACHE_DIR", ""))
     with _LOCK:
         job = _COMPILES.get(key)

@@ -1,7 +1,7 @@
 """The worker process of warm.compile_in_worker: builds the run's session and takes one compiled step at each
 thread count, which fills inductor's disk cache for the training process.
 
-    python -m playground.training.fastpath.worker SPEC_JSON NICENESS THREADS...
+    python -m playground.training.fastpath.worker SPEC_JSON NICENESS PARENT_PID THREADS...
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import threading
 import time
 
 
-def main(spec_json: str, niceness: int, counts: list[int]) -> None:
+def main(spec_json: str, niceness: int, parent: int, counts: list[int]) -> None:
     os.nice(niceness)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The training process's pid as it gave it: one that died while this process started is seen gone at once.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     import torch
 
     from playground.core.spec import make_spec
@@ -42,4 +43,4 @@ def _exit_with_parent(parent: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), [int(n) for n in sys.argv[3:]])
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), [int(n) for n in sys.argv[4:]])
