@@ -251,10 +251,10 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         font = QFont(QApplication.font())
         font.setPointSizeF(font.pointSizeF() * zoom)
         view.setFont(font)
-        qtbot.wait(20)
+        qtbot.waitUntil(lambda zoom=zoom: view.view.horizontalScrollBar().isVisible() == (zoom > 1)
+                        and view.view.verticalScrollBar().isVisible(), timeout=5000)  # laid out at this zoom
         assert view.fitCheck.isChecked()
         assert view.view.transform().m11() * view.scene.title_font.pointSizeF() >= font.pointSizeF() - 1e-6
-        assert view.view.horizontalScrollBar().isVisible() == (zoom > 1) and view.view.verticalScrollBar().isVisible()
 
 
 def _outline(rect):
@@ -415,6 +415,5 @@ def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
     qtbot.waitUntil(lambda: view.scroll.viewport().width() > 400 and not bar.isVisible())  # laid out, no bar yet
     view.set_figure(object(), np.full((1600, 900, 3), 255, dtype=np.uint8))
     qtbot.waitUntil(bar.isVisible)
-    qtbot.wait(50)
-    assert view.label.pixmap().width() <= view.scroll.viewport().width()
-    assert not view.scroll.horizontalScrollBar().isVisible()
+    qtbot.waitUntil(lambda: view.label.pixmap().width() <= view.scroll.viewport().width()
+                    and not view.scroll.horizontalScrollBar().isVisible(), timeout=5000)  # the picture fits the width

@@ -138,6 +138,9 @@ def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: a.idle and b.idle and not a.stepping and not b.stepping and a.step == b.step,
                     timeout=30_000)
     qtbot.waitUntil(lambda: len(set(shown_steps())) == 1, timeout=5_000)
+    # the label comes from the workers' steps; the curves from their buffers, pulled at the next refresh
+    qtbot.waitUntil(lambda: compare.curves[0].getData()[0][-1] == compare.curves[1].getData()[0][-1] == a.step,
+                    timeout=5_000)
     qtbot.wait(500)  # nothing more comes
     assert len(set(shown_steps())) == 1 and a.step == b.step and not a.playing and not b.playing
     assert compare.curves[0].getData()[0][-1] == compare.curves[1].getData()[0][-1] == a.step  # the curves end together

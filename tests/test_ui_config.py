@@ -488,7 +488,8 @@ def test_app_window_shows_its_settings_first_then_the_plots(qtbot):
     placeholder = window.findChild(QLabel, "viewsPlaceholder")
     assert placeholder is not None and "Loading" in placeholder.text()
     assert window.findChild(QWidget, "lossPlot") is None and window.findChild(QWidget, "configPanel") is not None
-    qtbot.waitUntil(lambda: window.findChild(QWidget, "lossPlot") is not None and window.lossPlot.isVisible())
+    qtbot.waitUntil(lambda: window.findChild(QWidget, "lossPlot") is not None and window.lossPlot.isVisible(),
+                    timeout=30_000)  # (pyqtgraph's first import in this process, on a loaded machine)
     assert window.findChild(QLabel, "viewsPlaceholder") is None
     assert [window.tabs.tabText(i) for i in range(3)] == ["Attention", "Samples", "Inside attention"]
     assert window.findChild(QAction, "exportLossPngAction") is not None  # File > Export came with the views

@@ -38,7 +38,8 @@ def test_a_lecturers_demo_from_the_default_preset_to_the_pretrained_bert(open_wi
     assert window.playButton.text() == "Play"
     # Paused after the step under way: the curve and the heatmaps show that step.
     qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None
-                    and window.loss.train.n == window.attentionGrid.snapshot.step == window.worker.step)
+                    and window.loss.train.n == window.attentionGrid.snapshot.step == window.worker.step,
+                    timeout=WAIT_MS)
     steps = window.worker.step
 
     # Hover a cell of the grid: the read-out under it names the head, the two tokens and the weight.

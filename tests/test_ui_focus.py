@@ -181,9 +181,8 @@ def test_tab_coming_round_into_the_settings_scrolls_them(window, qtbot):
     window.resize(1280, 720)
     window.set_zoom(1.75)
     try:
-        qtbot.wait(20)  # the zoomed layout
         bar = window.config.findChild(QScrollArea, "configScroll").verticalScrollBar()
-        assert bar.maximum() > 0  # it does scroll at this size
+        qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)  # the zoomed layout does scroll at this size
         bar.setValue(bar.maximum())
         tab_to(qtbot, window.config.familyCombo, window.tabs.tabBar(), limit=5)  # (past the tabs' scroll arrows)
         assert bar.value() == 0

@@ -92,8 +92,8 @@ def test_step_once_then_space_and_reset(window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.playButton.text() == "Play"
     # Paused, the curve catches up with every step taken (while playing it redraws at most twice a second).
-    qtbot.wait(400)  # the step in flight lands
-    assert steps_on_plot(window) == window.loss.train.n == window.progressBar.value() == window.worker.step
+    qtbot.waitUntil(lambda: window.worker.idle and steps_on_plot(window) == window.loss.train.n
+                    == window.progressBar.value() == window.worker.step, timeout=WAIT_MS)  # the step in flight lands
     assert window.stepLabel.text() == f"step {window.worker.step} / {TINY_STEPS:,}"
     old = window.worker
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -157,11 +157,17 @@ def test_a_gap_holds_the_worker_between_two_steps_until_the_window_closes_it(qtb
         worker.wait()
 
 
-def test_a_paused_run_has_its_tensorboard_events_on_disk(qtbot, tmp_path):
+def test_a_paused_run_has_its_tensorboard_events_on_disk(qtbot, tmp_path, monkeypatch):
     """The TensorBoard log hands its events over about once a second, and none come while paused: the worker
     writes them out when it stops to wait, so a TensorBoard open beside the window shows every step taken."""
+    import torch.utils.tensorboard as tensorboard
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+    class NeverFlushing(tensorboard.SummaryWriter):  # only the worker's own write can put the events on disk
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "flush_secs": 3600})
+
+    monkeypatch.setattr(tensorboard, "SummaryWriter", NeverFlushing)
     worker = TrainingWorker(make_spec(TINY), tmp_path)
     worker.start()
     try:
@@ -174,7 +180,7 @@ def test_a_paused_run_has_its_tensorboard_events_on_disk(qtbot, tmp_path):
             events.Reload()
             return [e.step for e in events.Scalars("loss/train")] if "loss/train" in events.Tags()["scalars"] else []
 
-        qtbot.waitUntil(lambda: logged() == [1, 2, 3], timeout=5000)  # the writer's own flush is every 10 s
+        qtbot.waitUntil(lambda: logged() == [1, 2, 3], timeout=WAIT_MS)
     finally:
         worker.stop(save=False)
         worker.wait()

@@ -160,9 +160,8 @@ def test_a_twelve_layer_grid_scrolls_instead_of_cutting_its_last_row(qtbot):
     panel.resize(900, 330)  # the tab's height at 1280 x 720
     panel.show()
     panel.set_snapshot(snapshot(12, 12, [f"w{i}" for i in range(8)]))
-    qtbot.wait(50)
     scroll = panel.gridScroll.verticalScrollBar()
-    assert scroll.maximum() > 0  # the rest of the grid is a scroll away
+    qtbot.waitUntil(lambda: scroll.maximum() > 0, timeout=5000)  # the rest of the grid is a scroll away
     last = panel.grid.mapFromScene(panel.grid.views[11][11].sceneBoundingRect()).boundingRect()
     assert panel.grid.rect().contains(last)  # the grid is tall (and wide) enough for its last tile: nothing cut
     assert scroll.maximum() + panel.gridScroll.viewport().height() >= last.bottom()
@@ -310,11 +309,16 @@ def test_step_by_step_fitted_in_a_small_window_keeps_its_titles_legible_and_ever
     # the last stage (the output projection) is reached by scrolling down and right
     *_, (key, x, y, cw, ch, rows, cols) = step_cells(figure, steps)
     scale = view.label.pixmap().width() / figure.width
-    qtbot.wait(20)  # the scroll area takes the grown picture's size
-    for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
-                           (view.scroll.horizontalScrollBar(), (x + cols * cw) * scale, view.scroll.viewport().width())):
+    assert key == "projected"
+
+    def scrolled_to(bar, end, seen):  # the scroll area takes the grown picture's size an event round at a time
         bar.setValue(bar.maximum())
-        assert key == "projected" and bar.value() + seen >= end
+        return bar.value() + seen() >= end
+
+    viewport = view.scroll.viewport()
+    for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, viewport.height),
+                           (view.scroll.horizontalScrollBar(), (x + cols * cw) * scale, viewport.width)):
+        qtbot.waitUntil(lambda bar=bar, end=end, seen=seen: scrolled_to(bar, end, seen), timeout=5000)
 
 
 def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(qtbot, presentation_font):
