@@ -154,7 +154,7 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
         # what the bar shows, cut to its room or not, once the new fonts are laid out
         qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 250%"), timeout=5000)
         shown = window.statusBar().currentMessage()
-        assert window.width() > free and shown.startswith(f"Zoom 250% is wider than this {free}-px screen")
+        assert window.width() > free and shown == "Zoom 250% is wider than the screen: F9 hides the settings"
     finally:
         window.zoomResetAction.trigger()  # the application's font, for the tests after this one
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
@@ -342,3 +342,39 @@ def test_try_its_enlarged_head_views_are_remembered(open_window, qtbot):
     assert not again.loss.isVisible() and not panel.left.isVisible()
     panel.enlargeButton.click()
     assert again.loss.isVisible() and not again.settings.value(ENLARGED_KEY, type=bool)
+
+
+@pytest.mark.slow
+def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, monkeypatch):
+    """At 200 % and 250 % the window with its settings is wider than a 1280-px projector (the zoom says so). F9
+    (View > Settings Panel) hides them; a warning said under them, or a lesson step pointing at one, shows them."""
+    from playground.core.presets import PRESETS_DIR
+
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window.activateWindow()
+    try:
+        window.change_zoom(2.5)
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 250%"), timeout=5000)
+        assert window.minimumSizeHint().width() > 1280
+        window.config.familyCombo.setFocus()
+        qtbot.keyClick(window, Qt.Key.Key_F9)
+        assert not window.config.isVisible() and not window.settingsAction.isChecked()
+        assert window.statusBar().currentMessage() == "Settings hidden (F9 shows them)"
+        assert QApplication.focusWidget() is window.playButton  # not lost with the panel
+        qtbot.waitUntil(lambda: window.minimumSizeHint().width() <= 1280, timeout=5000)
+
+        window.config.show_message("Opened a preset")  # news: the panel stays hidden
+        assert not window.config.isVisible()
+        window.config.show_message("Could not save the preset", "error")
+        assert window.config.isVisible() and window.settingsAction.isChecked()
+
+        qtbot.keyClick(window, Qt.Key.Key_F9)
+        spec = load_preset(PRESETS_DIR / "lesson-19.2-self-attention.json").updated({"train.device": "cpu"})
+        window.lessonBar.train_cap = 0  # no step trains
+        window.load_spec(spec, None)
+        pointing = next(i for i, step in enumerate(spec.lesson.steps) if step.highlighted)  # its third step
+        assert window.lessonBar.isVisible() and not window.config.isVisible()  # its first step points at none
+        window.lessonBar.go(pointing)
+        assert window.config.isVisible() and window.settingsAction.isChecked()
+    finally:
+        window.set_zoom(1.0)

@@ -110,6 +110,7 @@ class ConfigPanel(QWidget):
 
     sigSpecChanged = Signal(object, object)
     sigControlsSynced = Signal()  # every control shows the spec again (a lesson hides and locks its own after it)
+    sigMessage = Signal(str)  # a message was shown, of this level ("info", "warning", "error")
 
     def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -349,6 +350,7 @@ class ConfigPanel(QWidget):
         self.messageLabel.setProperty("level", level)
         style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
         self.messageLabel.setStyleSheet(style)
+        self.sigMessage.emit(level)
 
     # ----- syncing ------------------------------------------------------------------------------
     def _sync_controls(self) -> None:

@@ -65,6 +65,7 @@ class Host(Protocol):
     def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
     def ensure_worker(self) -> TrainingWorker: ...
     def save(self) -> bool: ...
+    def set_settings_shown(self, shown: bool) -> None: ...
     def is_modified(self) -> bool: ...
     def setWindowModified(self, modified: bool) -> None: ...  # noqa: N802 - QWidget's
 
@@ -401,6 +402,8 @@ class LessonBar(QFrame):
             widget, _form = find_control(self.main, name)
             widget.setEnabled(False)
             self._locked.add(widget)
+        if step.highlighted:
+            self.main.set_settings_shown(True)  # the class is to look at these settings
         for name in step.highlighted:
             widget, form = find_control(self.main, name)
             target = (form.labelForField(widget) if form is not None else None) or widget

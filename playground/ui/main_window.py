@@ -197,6 +197,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
         self.config = ConfigPanel(spec, self)
         self.config.sigSpecChanged.connect(self._on_spec_changed)
+        self.config.sigMessage.connect(self._on_config_message)
 
         right = QWidget(self)
         self._rightLayout = QVBoxLayout(right)
@@ -392,6 +393,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.zoomInAction.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
         self.zoomOutAction = A("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(-1), "zoomOutAction")
         self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.change_zoom(1.0), "zoomResetAction")
+        self.settingsAction = A("&Settings Panel", "F9", self.toggle_settings, "settingsAction", TIPS["settings_panel"])
+        self.settingsAction.setCheckable(True)
+        self.settingsAction.setChecked(True)
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
         self.compareAction = A("&Compare A/B…", "Ctrl+B", self.open_compare, "compareAction", TIPS["compare"])
         self.compareAction.setToolTip(TIPS["compare"])
@@ -434,6 +438,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
         view.addSeparator()
         for action in (self.presentAction, self.zoomInAction, self.zoomOutAction, self.zoomResetAction):
             view.addAction(action)
+        view.addSeparator()
+        view.addAction(self.settingsAction)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcutsAction)
         help_menu.addAction(self.aboutAction)
@@ -973,7 +979,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
         free = screen.availableGeometry().width() if screen is not None else 0
         needed = self.minimumSizeHint().width()
         if free and needed > free:  # said first: a cut message keeps its head
-            message = f"Zoom {self.zoom:.0%} is wider than this {free}-px screen; Ctrl+- zooms out"
+            # Short enough to be read whole at 200 % beside the device label: the way out is the point of it.
+            remedy = "F9 hides the settings" if self.config.isVisibleTo(self) else "Ctrl+- zooms out"
+            message = f"Zoom {self.zoom:.0%} is wider than the screen: {remedy}"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
@@ -990,6 +998,27 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def toggle_presentation(self) -> None:
         self.change_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
+
+    def toggle_settings(self) -> None:
+        self.set_settings_shown(self.settingsAction.isChecked())
+
+    def set_settings_shown(self, shown: bool) -> None:
+        """The settings panel shown, or hidden so the views take the window's whole width (at 200 % and more the
+        window with it is wider than a 1280-px projector). Not remembered: the next launch shows the sliders."""
+        if shown == self.config.isVisibleTo(self):
+            return
+        self.settingsAction.setChecked(shown)
+        if not shown and self.config.isAncestorOf(QApplication.focusWidget()):
+            self.playButton.setFocus()  # the keyboard focus leaves with the panel, to the first thing beside it
+        self.config.setVisible(shown)
+        self.statusBar().showMessage("Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)",
+                                     STATUS_MS)
+        if not shown:
+            QTimer.singleShot(0, self, self._fit_to_screen)  # narrower now: a window wider than the screen fits
+
+    def _on_config_message(self, level: str) -> None:
+        if level != "info":
+            self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight
 
     # ----- help ---------------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
@@ -1026,7 +1055,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
+        if self.config.isVisibleTo(self):  # hidden, the panel's width would be kept as none
+            self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
         if self._views_built:  # closed within the first half second: the views' last state stays
             self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze
             self.settings.setValue("view/logy", self.loss.logCheck.isChecked())

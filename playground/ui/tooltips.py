@@ -182,6 +182,8 @@ TIPS: dict[str, str] = {
     ),
     "accuracy": "Share of validation predictions that are right (tokens, or whole examples for classifiers).",
     "logy": "Show the loss on a logarithmic axis: late, small improvements become visible.",
+    "settings_panel": "Hide the settings to give the loss curve and the attention views the window's whole width "
+                      "(at a large zoom on a projector); F9 again brings them back.",
     "attention": (
         "<b>Attention weights</b> for one fixed probe input: softmax(QKᵀ/√d) — each row is a query token, "
         "each column a key token, and each row sums to 1. One heatmap per layer (rows) and head "
@@ -226,6 +228,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
+    ("F9", "Hide / show the settings panel: the views take the whole width"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
 ]
