@@ -19,7 +19,10 @@ from shots import parse_shot_args, pump, scratch_app, wait_until
 
 def shot_compare(app, out: Path, size: tuple[int, int], steps: int) -> Path:
     from playground.core.presets import load_preset
+    from playground.ui import compare_window
     from playground.ui.main_window import MainWindow
+
+    compare_window.ask_close_comparison = lambda *args: True  # the shot is taken: closing asks no one
 
     window = MainWindow(load_preset("encoder-reverse").updated({"train.snapshot_interval": 50}))
     window.show()

@@ -227,7 +227,7 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
 
     answers, asked = [], []
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step: asked.append((parent, step)) or answers.pop(0))
+                        lambda parent, step: asked.append((parent, step)) or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
     window.compareAction.trigger()
     compare = window.compareWindow

@@ -345,28 +345,32 @@ def test_try_its_enlarged_head_views_are_remembered(open_window, qtbot):
 
 
 @pytest.mark.slow
-def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, monkeypatch):
+def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, monkeypatch, open_window):
     """At 200 % and 250 % the window with its settings is wider than a 1280-px projector (the zoom says so). F9
-    (View > Settings Panel) hides them; a warning said under them, or a lesson step pointing at one, shows them."""
+    (View > Settings Panel) hides them; a warning said under them, or a lesson step pointing at one, shows them; the
+    next launch shows them, at the width they had."""
     from playground.core.presets import PRESETS_DIR
 
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
-    window.activateWindow()
+    status = window.statusBar().currentMessage
+    with qtbot.waitActive(window):
+        window.activateWindow()
     try:
         window.change_zoom(2.5)
-        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 250%"), timeout=5000)
+        qtbot.waitUntil(lambda: status().startswith("Zoom 250%"), timeout=5000)
         assert window.minimumSizeHint().width() > 1280
         window.config.familyCombo.setFocus()
         qtbot.keyClick(window, Qt.Key.Key_F9)
         assert not window.config.isVisible() and not window.settingsAction.isChecked()
-        assert window.statusBar().currentMessage() == "Settings hidden (F9 shows them)"
         assert QApplication.focusWidget() is window.playButton  # not lost with the panel
-        qtbot.waitUntil(lambda: window.minimumSizeHint().width() <= 1280, timeout=5000)
+        qtbot.waitUntil(lambda: status() == "Settings hidden (F9 shows them)", timeout=5000)
+        assert window.minimumSizeHint().width() <= 1280
 
         window.config.show_message("Opened a preset")  # news: the panel stays hidden
         assert not window.config.isVisible()
         window.config.show_message("Could not save the preset", "error")
         assert window.config.isVisible() and window.settingsAction.isChecked()
+        qtbot.waitUntil(lambda: status() == "Settings shown: wider than the screen (F9 hides them)", timeout=5000)
 
         qtbot.keyClick(window, Qt.Key.Key_F9)
         spec = load_preset(PRESETS_DIR / "lesson-19.2-self-attention.json").updated({"train.device": "cpu"})
@@ -376,5 +380,13 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
         assert window.lessonBar.isVisible() and not window.config.isVisible()  # its first step points at none
         window.lessonBar.go(pointing)
         assert window.config.isVisible() and window.settingsAction.isChecked()
+        window.lessonBar.leave()
     finally:
         window.set_zoom(1.0)
+    window.mainSplitter.setSizes([400, 880])  # the user's width for the settings
+    width = window.mainSplitter.sizes()[0]
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert not window.config.isVisible()
+    window.close()
+    again = open_window(make_spec(TINY))
+    assert again.config.isVisible() and again.settingsAction.isChecked() and again.mainSplitter.sizes()[0] == width

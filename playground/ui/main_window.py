@@ -928,7 +928,13 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def _close_compare(self) -> bool:
         """Close Compare A/B at once (False: the user kept a comparison that had trained); its threads, asked to
         stop, end their step meanwhile, kept until they end."""
-        if not self.compareWindow.close():
+        compare = self.compareWindow
+        if compare.isVisible() and compare.trained_steps() > 0:  # its question shows over it: in front first
+            if compare.isMinimized():
+                compare.showNormal()
+            compare.raise_()
+            compare.activateWindow()
+        if not compare.close():
             return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
         self.unfinished_threads += self.compareWindow.running()
@@ -970,21 +976,24 @@ class MainWindow(RingsTabFocus, QMainWindow):
         QTimer.singleShot(0, self, self._after_zoom)
 
     def _after_zoom(self) -> None:
-        """Once the new fonts are laid out (the layouts' requests are posted: read before them, the minimum width
-        was the old zoom's), the window fitted to the screen and the zoom said."""
-        for _ in range(4):  # nested layouts: a child's activation posts its parent's request
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        """Once the new fonts are laid out, the window fitted to the screen and the zoom said."""
+        wider = self._wider_than_screen()
         self._fit_to_screen()
-        screen = self.screen()
-        free = screen.availableGeometry().width() if screen is not None else 0
-        needed = self.minimumSizeHint().width()
-        if free and needed > free:  # said first: a cut message keeps its head
+        if wider:
             # Short enough to be read whole at 200 % beside the device label: the way out is the point of it.
             remedy = "F9 hides the settings" if self.config.isVisibleTo(self) else "Ctrl+- zooms out"
             message = f"Zoom {self.zoom:.0%} is wider than the screen: {remedy}"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
+
+    def _wider_than_screen(self) -> bool:
+        """Whether the window's minimum width is more than the screen's free width, read once the layouts' posted
+        requests have run (before them it was the old fonts' or panel's)."""
+        for _ in range(4):  # nested layouts: a child's activation posts its parent's request
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        screen = self.screen()
+        return screen is not None and self.minimumSizeHint().width() > screen.availableGeometry().width()
 
     def zoom_by(self, steps: int) -> None:
         below = [z for z in ZOOM_STEPS if z < self.zoom - 1e-6]
@@ -1011,10 +1020,18 @@ class MainWindow(RingsTabFocus, QMainWindow):
         if not shown and self.config.isAncestorOf(QApplication.focusWidget()):
             self.playButton.setFocus()  # the keyboard focus leaves with the panel, to the first thing beside it
         self.config.setVisible(shown)
-        self.statusBar().showMessage("Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)",
-                                     STATUS_MS)
-        if not shown:
-            QTimer.singleShot(0, self, self._fit_to_screen)  # narrower now: a window wider than the screen fits
+        QTimer.singleShot(0, self, self._after_settings)  # once the window's new minimum width is laid out
+
+    def _after_settings(self) -> None:
+        """The window fitted to the screen again and the change said (shown at 200 %, it is wider than a 1280-px
+        screen again: a lesson step or an error may have shown it)."""
+        shown = self.config.isVisibleTo(self)
+        if shown and self._wider_than_screen():
+            message = "Settings shown: wider than the screen (F9 hides them)"
+        else:
+            message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
+        self._fit_to_screen()
+        self.statusBar().showMessage(message, STATUS_MS)
 
     def _on_config_message(self, level: str) -> None:
         if level != "info":
@@ -1055,8 +1072,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        if self.config.isVisibleTo(self):  # hidden, the panel's width would be kept as none
-            self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())
+        self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())  # (a hidden panel's width too)
         if self._views_built:  # closed within the first half second: the views' last state stays
             self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze
             self.settings.setValue("view/logy", self.loss.logCheck.isChecked())
