@@ -210,3 +210,27 @@ def test_the_tab_bars_scroll_arrows_are_no_tab_stops(window, qtbot):
         _tab(qtbot, back=back)
         assert QApplication.focusWidget() not in arrows
         bar.setFocus()
+
+
+def test_tab_reaches_each_tab_bar_before_the_page_below_it(window, qtbot):
+    """QA: Tab went through the shown page (the attention grid, the samples' prompt...) before the tab bar above it,
+    and through the Inside page's views before its own bar: a keyboard user walked the page to change it."""
+    tabs, bar = window.tabs, window.tabs.tabBar()
+    shown = [tabs.widget(i) for i in range(tabs.count()) if tabs.isTabVisible(i)]
+    assert len(shown) >= 5
+    for page in shown:
+        tabs.setCurrentWidget(page)
+        window.loss.logCheck.setFocus()  # the last control above the tabs
+        _tab(qtbot)
+        assert QApplication.focusWidget() is bar, page.objectName()
+        _tab(qtbot)
+        below = QApplication.focusWidget()
+        assert page.isAncestorOf(below) or below is window.config.familyCombo, page.objectName()  # (no control)
+        _tab(qtbot, back=True)
+        assert QApplication.focusWidget() is bar, page.objectName()
+    tabs.setCurrentWidget(window.inside)
+    window.inside.headCombo.setFocus()  # the last of the input row above the Inside views' own tabs
+    _tab(qtbot)
+    assert QApplication.focusWidget() is window.inside.tabs.tabBar()
+    _tab(qtbot)
+    assert window.inside.tabs.currentWidget().isAncestorOf(QApplication.focusWidget())

@@ -68,6 +68,22 @@ def tab_through(anchor: QWidget, widgets: Iterable[QWidget]) -> None:
         anchor = widget
 
 
+def tab_bar_first(tabs: QTabWidget) -> None:
+    """Tab reaches `tabs`' bar before the controls of its pages, as it stands above them: pages made before the bar
+    took its place in the chain came first, and a keyboard user walked through the shown page to change it. Call
+    once the pages are added."""
+    bar = tabs.tabBar()
+    before = bar.previousInFocusChain()
+    while before is not bar and (tabs.isAncestorOf(before) or not before.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        before = before.previousInFocusChain()  # back past the pages' controls (and containers, no Tab stops)
+    if before is not bar:
+        QWidget.setTabOrder(before, bar)
+    # Qt reaches a focus proxy at its owner's place in the chain: the tab widget's, after the pages made before it.
+    # Without the proxy the bar is a stop of its own, where it was put above.
+    tabs.setFocusProxy(None)
+    tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+
 def tabs_without_arrow_stops(tabs: QTabWidget) -> QTabWidget:
     """`tabs`, whose bar's scroll arrows (shown where the tabs overflow: at a projector's zoom) are no Tab stops: Left
     and Right on the ringed bar reach every tab, and two more stops after it only slowed the walk."""

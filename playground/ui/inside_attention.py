@@ -39,7 +39,7 @@ from playground.ui import theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
 from playground.ui.exporting import ask_path, figure_bar
-from playground.ui.focus_ring import tabs_without_arrow_stops
+from playground.ui.focus_ring import tab_bar_first, tabs_without_arrow_stops
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
     follow_font,
@@ -604,6 +604,7 @@ class InsideAttentionPanel(QWidget):
                                    (self.embeddings, "Embeddings", INSIDE["embeddings"])):
             index = self.tabs.addTab(widget, title)
             self.tabs.setTabToolTip(index, tip)
+        tab_bar_first(self.tabs)
         self.tabs.currentChanged.connect(self._on_tab)
         self.roles.sigHeadChosen.connect(self.open_head)
 

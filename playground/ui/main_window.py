@@ -59,7 +59,7 @@ from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resol
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
-from playground.ui.focus_ring import FocusRing, RingsTabFocus, tabs_without_arrow_stops
+from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
@@ -294,6 +294,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._placeholder.hide()
         self._placeholder.deleteLater()
 
+        tab_bar_first(self.tabs)
         self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
         self._restore_views_state()
         self._update_family_tabs()
