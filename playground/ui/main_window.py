@@ -93,6 +93,9 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
+# Said when the window is wider than the screen; short enough to be read whole at 200 % beside a training run's
+# device label (~440 px of room: "Zoom 200% is wider than the screen: …" came out cut in the middle).
+TOO_WIDE = "Too wide: F9 hides the settings"
 PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
 # From this zoom the train bar's buttons show their icons alone (their words are in the tooltips): with the words
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
@@ -981,9 +984,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         wider = self._wider_than_screen()
         self._fit_to_screen()
         if wider:
-            # Short enough to be read whole at 200 % beside the device label: the way out is the point of it.
-            remedy = "F9 hides the settings" if self.config.isVisibleTo(self) else "Ctrl+- zooms out"
-            message = f"Zoom {self.zoom:.0%} is wider than the screen: {remedy}"
+            message = TOO_WIDE if self.config.isVisibleTo(self) else "Too wide: Ctrl+- zooms out"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
@@ -1028,7 +1029,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         screen again: a lesson step or an error may have shown it)."""
         shown = self.config.isVisibleTo(self)
         if shown and self._wider_than_screen():
-            message = "Settings shown: wider than the screen (F9 hides them)"
+            message = TOO_WIDE
         else:
             message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
         self._fit_to_screen()
