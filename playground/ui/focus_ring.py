@@ -71,7 +71,7 @@ def tab_through(anchor: QWidget, widgets: Iterable[QWidget]) -> None:
 def tab_bar_first(tabs: QTabWidget) -> None:
     """Tab reaches `tabs`' bar before the controls of its pages, as it stands above them: pages made before the bar
     took its place in the chain came first, and a keyboard user walked through the shown page to change it. Call
-    once the pages are added."""
+    once the pages are added; then focus `tabs.tabBar()`, never `tabs` (no longer its proxy)."""
     bar = tabs.tabBar()
     before = bar.previousInFocusChain()
     while before is not bar and (tabs.isAncestorOf(before) or not before.focusPolicy() & Qt.FocusPolicy.TabFocus):

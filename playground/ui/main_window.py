@@ -1005,7 +1005,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         elif steps < 0 and below:
             self.change_zoom(below[-1])
         else:
-            self.change_zoom(self.zoom)  # the end of the range: says the size it stays at
+            self.change_zoom(self.zoom)  # the end of the range: says the size it stays at (or that it is too wide)
 
     def toggle_presentation(self) -> None:
         self.change_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
