@@ -921,9 +921,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
-            if not self._close_compare():  # a comparison of the earlier settings, kept: it stays in front
-                self.compareWindow.raise_()
-                self.compareWindow.activateWindow()
+            if not self._close_compare():  # a comparison of the earlier settings, kept (it was brought to the front)
                 return
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self)
@@ -941,7 +939,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         if not compare.close():
             return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
-        self.unfinished_threads += self.compareWindow.running()
+        self.unfinished_threads += compare.running()
         return True
 
     # ----- zoom ---------------------------------------------------------------------------------
