@@ -243,3 +243,43 @@ def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_
     message = window.config.messageLabel.text()
     assert message.startswith("class.json: lesson step 2: tab: input should be 'attention'") and "\n" not in message
     assert window.lessonBar.isVisible() and window.spec.lesson == saved
+
+
+def test_a_lessons_ablations_stay_in_its_preset_and_out_of_the_next(open_window, qtbot, tmp_path, monkeypatch):
+    """Lesson 19.5 (post-LayerNorm, no mask) opened the next decoder without its mask; lesson 19.4's last step (no
+    residual) counted as the user's unsaved change, and saving it would have written it into the lesson's start."""
+    asked = []
+    monkeypatch.setattr(main_window, "ask_unsaved", lambda *args: asked.append(args) or
+                        main_window.QMessageBox.StandardButton.Cancel)
+    lesson = {"title": "Skips", "steps": [{"text": "whole"}, {"text": "no skips", "settings": {"model.residual": False}}]}
+    with_lesson = tmp_path / "lesson.json"
+    with_lesson.write_text(json.dumps({**TINY, "model": {**TINY["model"], "norm": "post", "causal": False},
+                                       "lesson": lesson}))
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(TINY))
+    window = open_window(make_spec(TINY))
+    window.lessonBar.train_cap = 0
+
+    assert window.open_preset(str(with_lesson))
+    qtbot.mouseClick(window.lessonBar.nextButton, Qt.MouseButton.LeftButton)
+    assert not window.spec.model.residual  # the lesson's step 2 trains without skips...
+    assert not window.is_modified() and not window.isWindowModified()  # ...which is no change of the user's
+    assert window.save() and load_preset(with_lesson).model.residual  # nor of the file's
+    norm = find_control(window, "model.norm")[0]
+    norm.setCurrentIndex(norm.findData("none"))
+    norm.activated.emit(norm.currentIndex())  # the user's own change, made during the lesson, is one
+    assert window.spec.model.norm == "none" and window.is_modified()
+    assert window.preset_spec().model.residual and window.preset_spec().model.norm == "none"
+    norm.setCurrentIndex(norm.findData("post"))
+    norm.activated.emit(norm.currentIndex())
+    assert not window.is_modified()
+
+    assert window.open_preset(str(plain)) and not asked  # nothing to save: no question
+    model = window.spec.model
+    assert (model.norm, model.causal, model.residual) == ("pre", True, True)  # its own, none of the lesson's
+    assert not window.is_modified()
+    lessoned = tmp_path / "next-lesson.json"
+    lessoned.write_text(json.dumps({**TINY, "lesson": {"title": "Next", "steps": [{"text": "one"}]}}))
+    assert window.open_preset(str(with_lesson)) and window.open_preset(str(lessoned))  # lesson to lesson
+    model = window.spec.model
+    assert (model.norm, model.causal, model.residual) == ("pre", True, True) and not asked

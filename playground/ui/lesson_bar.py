@@ -209,11 +209,22 @@ class LessonBar(QFrame):
         return self.lesson.steps[self.index] if self.lesson else None
 
     def show_lesson_of(self, spec: Any) -> None:
-        """A preset was opened: play its lesson from the first step, or leave the last one's."""
-        if spec.lesson is None:
-            self.leave()
-        else:
+        """A preset was opened: play its lesson from the first step, or leave the last one's. The last lesson's
+        ablations are not put back: they belonged to the preset that was open (lesson 19.5's post-LayerNorm and
+        mask off opened the next decoder without its mask)."""
+        self._leave(restore_settings=False)
+        if spec.lesson is not None:
             self.start(spec.lesson)
+
+    def preset_of(self, spec: Any) -> Any:
+        """`spec` less the ablations this lesson has set by the shown step: each that still has the lesson's value
+        goes back to the one the lesson found (one the user changed since stays the user's)."""
+        if self.lesson is None:
+            return spec
+        wanted = self.lesson.settings_at(self.index, self._base)
+        own = {key: self._base[key] for key, value in wanted.items()
+               if value != self._base[key] and _ablation(spec, key) == value}
+        return spec.updated(own) if own else spec
 
     def play(self) -> None:
         if self.main.spec.lesson is not None:
@@ -251,6 +262,10 @@ class LessonBar(QFrame):
     def leave(self) -> None:
         """Hide the bar, put every control back as the spec shows it, and the ablations as the lesson found them (a
         change rebuilds the model as the same control would: the lesson's run is kept as a past run)."""
+        self._leave(restore_settings=True)
+
+    def _leave(self, restore_settings: bool) -> None:
+        """`leave`, with the ablations put back or not (not a parameter of `leave`: Qt passes a button's `checked`)."""
         was_playing = self.lesson is not None
         self.lesson = None
         self._training = None
@@ -259,7 +274,7 @@ class LessonBar(QFrame):
         if was_playing:
             self.main.config.set_spec(self.main.spec)
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
-            if changed:
+            if changed and restore_settings:
                 self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
             # Try it enlarged again if the user left it so (a step about its prediction showed it not enlarged).
             enlarged = self.main.settings.value(ENLARGED_KEY, False, type=bool)

@@ -454,7 +454,12 @@ class MainWindow(RingsTabFocus, QMainWindow):
         return self.config.spec()
 
     def is_modified(self) -> bool:
-        return self.spec != self._saved_spec
+        return self.preset_spec() != self._saved_spec
+
+    def preset_spec(self) -> RunSpec:
+        """The spec as its preset file holds it: the ablations a lesson step set are the lesson's, not the user's
+        (lesson 19.4's last step asked to save them, and saving wrote them into the lesson's start)."""
+        return self.lessonBar.preset_of(self.spec) if self._views_built else self.spec
 
     def _update_title(self) -> None:
         where = f" — {self.preset_path.name}" if self.preset_path else ""
@@ -599,14 +604,14 @@ class MainWindow(RingsTabFocus, QMainWindow):
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
-            out.write(QByteArray(to_json(self.spec).encode("utf-8")))
+            out.write(QByteArray(to_json(self.preset_spec()).encode("utf-8")))
             ok = out.commit()
         else:
             out.cancelWriting()
         if not ok:
             self.config.show_message(f"Could not save {path}: {out.errorString()}", "error")
             return False
-        self._saved_spec = self.spec
+        self._saved_spec = self.preset_spec()
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
