@@ -103,7 +103,9 @@ def test_step_once_then_space_and_reset(window, qtbot):
 
 
 @pytest.mark.slow
-def test_while_training_the_train_bar_changes_at_the_plot_pace(window, qtbot):
+def test_while_training_the_train_bar_changes_at_the_plot_pace(open_window, qtbot):
+    # No evaluation in sight: one draws the curve, and so the bar, at once.
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "eval_interval": TINY_STEPS}}))
     window.play()
     qtbot.waitUntil(lambda: window.worker.step >= 3, timeout=WAIT_MS)
     first, texts, start = window.worker.step, [window.stepLabel.text()], time.monotonic()
@@ -259,6 +261,28 @@ def test_costly_paints_in_gaps_come_further_apart_to_keep_within_the_budget(wind
     assert min(apart) >= 0.9 * expected
     window._gap_cost_s = 1.0  # a very slow machine: still a refresh every GAP_INTERVAL_MAX_S
     assert window.gap_interval() == main_window.GAP_INTERVAL_MAX_S
+
+
+@pytest.mark.slow
+def test_the_curve_and_the_train_bar_show_the_same_step_after_every_refresh(window, qtbot, monkeypatch):
+    """Seen in a real X window: "step 297" under a curve drawn to 410. An evaluation draws the curve at once, and the
+    bar waited for its own half second (and, drawn before the drain, showed the step the last refresh drained)."""
+    monkeypatch.setattr(TrainingSession, "fills_cores", lambda self: True)  # refreshed in gaps, as on 2 cores
+    monkeypatch.setattr(worker_module, "GAP_MAX_S", 60.0)
+    monkeypatch.setattr(main_window, "GAP_PATIENCE_S", 60.0)
+    refresh, shown = window._refresh, []
+
+    def looked_at() -> None:
+        refresh()
+        if steps_on_plot(window):
+            shown.append((window.stepLabel.text(), f"step {steps_on_plot(window):,} / {TINY_STEPS:,}"))
+
+    monkeypatch.setattr(window, "_refresh", looked_at)
+    window.play()
+    window.loss.min_redraw_s = 3600.0  # only an evaluation draws the curve (every 10 steps here)
+    qtbot.waitUntil(lambda: len(shown) >= 4 and window.worker.step >= 40, timeout=WAIT_MS)
+    window.pause()
+    assert all(bar == curve for bar, curve in shown), shown
 
 
 @pytest.mark.slow

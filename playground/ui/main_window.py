@@ -65,7 +65,7 @@ from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import HeadlineStatusBar
 from playground.ui.text_dialog import show_text
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
-from playground.ui.worker import TrainingWorker, Warmup
+from playground.ui.worker import Drained, TrainingWorker, Warmup
 
 if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
     from playground.training.events import MetricsEvent, StatusEvent
@@ -833,12 +833,17 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
 
     def _refresh(self) -> None:
-        """Drain the worker's buffer into the views."""
+        """Drain the worker's buffer into the views, then draw the curve and the train bar if due: both after the
+        drain, so they show the same step (drawn before it, each refresh showed the last refresh's step while an
+        evaluation drew the curve to this one's: "step 297" under a curve at 410, in a real X window)."""
         box = self.worker.buffer.drain()
+        if box:
+            self._take(box)
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
-        if not box:
-            return
+
+    def _take(self, box: Drained) -> None:
+        """What one drain of the worker's buffer brought, into every view."""
         self.inside.take(box)
         self.runTools.take(box)
         if box.device:
@@ -850,7 +855,6 @@ class MainWindow(RingsTabFocus, QMainWindow):
         if box.metrics:
             self.loss.add_metrics(box.metrics)
             self._unshown_step = box.metrics[-1]
-            self._show_progress_if_due()
         if box.snapshot is not None:
             self.attention.set_snapshot(box.snapshot)
         self.samples.take(box)
@@ -874,9 +878,11 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def _show_progress_if_due(self) -> None:
         """The train bar (progress, step, speed, ETA) at the loss plot's pace: while training at most twice a
         second, since a progress bar repaints synchronously (0.5-1 ms here) and on two cores every
-        millisecond of the GUI thread is taken from training; at once when paused or stepping."""
+        millisecond of the GUI thread is taken from training, and whenever an evaluation has drawn the curve to
+        its step; at once when paused or stepping."""
         last = self._unshown_step
-        if last is None or time.monotonic() - self._bar_drawn_at < self.loss.min_redraw_s:
+        due = time.monotonic() - self._bar_drawn_at >= self.loss.min_redraw_s
+        if last is None or not (due or self._curve_reached(last.step)):
             return
         self._unshown_step = None
         self._bar_drawn_at = time.monotonic()
@@ -890,6 +896,11 @@ class MainWindow(RingsTabFocus, QMainWindow):
         training = playing or (worker is not None and worker.stepping)  # a lesson trains to its step with Steps
         self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s" if training else "paused")
         self.etaLabel.setText(f"ETA {_duration(last.eta_s)}" if playing else "")
+
+    def _curve_reached(self, step: int) -> bool:
+        """Whether the loss curve is drawn to `step` (an evaluation draws it at once): the bar then shows it too."""
+        drawn = self.loss.trainCurve.xData
+        return drawn is not None and len(drawn) > 0 and drawn[-1] >= step
 
     def _set_device(self, description: str) -> None:
         """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:
