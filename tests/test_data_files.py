@@ -263,3 +263,57 @@ def test_long_names_and_columns_are_elided(tmp_path: Path):
     with pytest.raises(DataError) as err:
         describe(csv_spec(f, text_column="t" * 10_000), ENC)
     assert len(str(err.value)) <= 300
+
+
+def test_an_unclosed_quote_is_named_with_its_line_not_taken_for_missing_rows(tmp_path: Path):
+    rows = ["text,label", '"unterminated,1'] + [f"great movie {i},{i % 2}" for i in range(100)]
+    with pytest.raises(DataError) as err:
+        describe(csv_spec(write_csv(tmp_path / "q.csv", rows)), ENC)
+    assert str(err.value) == ("q.csv has an unclosed quote (line 2): every row after it was read as one text. "
+                              "Close the quote, or remove it")
+
+
+def test_a_closed_quote_over_several_lines_in_the_last_row_is_no_unclosed_quote(tmp_path: Path):
+    rows = ["text,label"] + [f"film {i},{i % 2}" for i in range(20)] + ['"a review\nover two lines",1']
+    info = describe(csv_spec(write_csv(tmp_path / "q.csv", rows)), ENC)
+    assert info.n_train + info.n_val == 21
+
+
+def test_a_field_over_the_csv_limit_is_named_with_its_length_and_line(tmp_path: Path):
+    rows = ["text,label", "fine,1", '"' + "x" * 200_000 + '",0']
+    with pytest.raises(DataError) as err:
+        describe(csv_spec(write_csv(tmp_path / "big.csv", rows)), ENC)
+    assert str(err.value) == ("big.csv has a field longer than 131,072 characters (line 3), likely an unclosed quote: "
+                              "close the quote, or shorten the field")
+
+
+def test_skipped_rows_cut_texts_and_skipped_images_are_warnings_and_facts_are_not(tmp_path: Path):
+    rows = ["text,label"] + [f"{'word ' * (3 + i % 20)},{i % 2}" for i in range(30)] + ["no label,"]
+    info = describe(csv_spec(write_csv(tmp_path / "r.csv", rows)), ModelSpec(family="encoder", block_size=8))
+    assert info.warnings == ("1 row(s) without text or label skipped",
+                             "20 text(s) longer than 7 words are cut to fit the context")
+    root = make_folder(tmp_path / "pets")
+    (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
+    assert describe(folder_spec(root), VIT).warnings == ("skipped 1 unreadable image(s): broken.png",)
+    procedural = describe(DataSpec(name="reverse"), DEC)
+    assert procedural.notes and procedural.warnings == ()  # "generated fresh at every step" is no problem
+
+
+def sixteen_bit_ramp(width: int = 64) -> np.ndarray:
+    """A left-to-right ramp over the whole 16-bit range: mean 32767.5, so 127.5 once scaled to 8 bits."""
+    return np.tile(np.linspace(0, 65535, width).round().astype(np.uint16), (width, 1))
+
+
+def test_16_bit_grayscale_is_scaled_to_8_bits_not_clipped(tmp_path: Path):
+    from playground.data.user_files import load_image
+
+    png = tmp_path / "ramp.png"
+    Image.fromarray(sixteen_bit_ramp()).save(png)
+    assert Image.open(png).mode == "I;16"
+    for channels in (1, 3):
+        pixels = load_image(str(png), 64, channels)
+        assert pixels.shape == (64, 64, channels) and abs(pixels.mean() - 127.5) < 1
+        assert pixels[:, 0].max() == 0 and pixels[:, -1].min() == 255
+    tiff = tmp_path / "ramp.tif"  # 32-bit integer samples ("I"), as other tools write 16-bit grayscale
+    Image.fromarray(sixteen_bit_ramp().astype(np.int32)).save(tiff)
+    assert Image.open(tiff).mode == "I" and abs(load_image(str(tiff), 64, 1).mean() - 127.5) < 1

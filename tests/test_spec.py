@@ -162,3 +162,44 @@ def test_unknown_names_and_impossible_paths_are_short(tmp_path):
         with pytest.raises(presets.PresetError) as err:
             presets.load_preset(source)
         assert len(str(err.value)) <= 300
+
+
+def bad_option_preset(tmp_path, data: dict) -> str:
+    """A preset file like a student's: a built-in one with `data` edited in."""
+    raw = presets.load_preset("vit-shapes" if data["name"] in ("shapes", "image_folder") else "decoder-reverse")
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps({**raw.to_dict(), "data": data}))
+    return str(path)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"name": "reverse", "options": {"length": "x"}}, "length of reverse must be a whole number, got 'x'"),
+    ({"name": "reverse", "options": {"n_symbols": "five"}}, "n_symbols of reverse must be a whole number"),
+    ({"name": "shapes", "options": {"n_images": "lots"}}, "n_images of shapes must be a whole number"),
+    ({"name": "shapes", "options": {"n_images": float("inf")}}, "n_images of shapes must be a whole number, got inf"),
+    ({"name": "reverse", "options": {"length": 1_000_000}}, "length of reverse must be between 1 and 4096"),
+    ({"name": "reverse", "options": {"length": 3.5}}, "length of reverse must be a whole number, got 3.5"),
+    ({"name": "image_folder", "path": "/no/such/folder", "options": {"channels": "x"}},
+     "channels of image_folder must be a whole number"),  # refused on its type, without looking for the folder
+    ({"name": "csv_file", "path": "/no/such.csv", "options": {"text_column": 5}},
+     "text_column of csv_file must be a non-empty name, got 5"),
+])
+def test_a_preset_with_a_data_option_of_the_wrong_type_or_range_is_refused_as_it_loads(tmp_path, data, message):
+    with pytest.raises(presets.PresetError, match=f"^edited.json: option {message}"):
+        presets.load_preset(bad_option_preset(tmp_path, data))
+
+
+def test_loading_a_preset_does_not_read_its_data_file(tmp_path):
+    """Columns are the data layer's check when the file is read: a preset naming any columns of a missing CSV
+    loads (opening a preset must stay quick however large the file)."""
+    path = bad_option_preset(tmp_path, {"name": "csv_file", "path": str(tmp_path / "gone.csv"),
+                                        "options": {"text_column": "review", "label_column": "stars"}})
+    assert presets.load_preset(path).data.options == {"text_column": "review", "label_column": "stars"}
+
+
+def test_a_number_too_long_to_read_is_named_as_such(tmp_path):
+    path = tmp_path / "digits.json"
+    path.write_text('{"train": {"seed": ' + "9" * 5000 + "}}")
+    with pytest.raises(presets.PresetError) as err:
+        presets.load_preset(path)
+    assert str(err.value) == "digits.json has a number too long to read (over 4,300 digits): shorten it"

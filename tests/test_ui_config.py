@@ -576,3 +576,43 @@ def test_the_shortcuts_fit_on_the_screen_at_every_zoom(window, qtbot, zoom):
         box.close()
     finally:
         window.set_zoom(1.0)
+
+
+def pick(combo: QComboBox, data) -> None:
+    """Choose the combo's entry carrying `data`, as a click does (findData misses tuples)."""
+    index = next(i for i in range(combo.count()) if combo.itemData(i) == data)
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def pets_with_a_broken_image(root) -> str:
+    import numpy as np
+    from PIL import Image
+
+    for name in ("cats", "dogs"):
+        (root / name).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)).save(root / name / f"{i}.png")
+    (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
+    return str(root)
+
+
+def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_path, monkeypatch):
+    folder = pets_with_a_broken_image(tmp_path / "pets")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: folder))
+    message = window.findChild(QLabel, "messageLabel")
+    pick(window.findChild(QComboBox, "familyCombo"), "vit")
+    pick(window.findChild(QComboBox, "datasetCombo"), ("open", "image_folder"))
+    assert window.spec.data.path == folder
+    assert message.text() == "Using pets. Skipped 1 unreadable image(s): broken.png."
+    assert message.property("level") == "warning"
+    slider(window, "layersSlider").setValue(2)  # said once: a later change of something else says nothing of it
+    assert message.text() == "" and message.property("level") == "info"
+
+    preset = tmp_path / "pets.json"
+    save_preset(window.spec, preset)
+    window.open_preset("decoder-reverse")
+    assert window.open_preset(str(preset))
+    assert message.text().startswith("Opened pets.json: ")
+    assert message.text().endswith(" Skipped 1 unreadable image(s): broken.png.")
+    assert message.property("level") == "warning"

@@ -1,5 +1,9 @@
 """The chosen dataset's own options in the config panel: built from the registry, driven like a student would."""
 
+import json
+import os
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QSpinBox
@@ -248,3 +252,53 @@ def test_emptying_a_column_box_goes_back_to_its_default_column(window, qtbot, tm
     qtbot.keyClick(label_column, Qt.Key.Key_Return)
     assert "label_column" not in window.config.spec().data.options  # not an empty column name
     assert label_column.text() == "label" and window.config.info().n_classes == 2  # the default column, pos/neg
+
+
+def choose_csv(window: MainWindow, monkeypatch, path) -> None:
+    """Family Encoder, then Dataset > Open CSV file… answered with `path`; the real column chooser reads it."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_choosing_a_pipe_or_device_as_csv_is_refused_without_reading_it(window, monkeypatch, tmp_path, kind):
+    """A FIFO's open() waited for a writer forever and froze the window; /dev/zero made a 65,000-character message."""
+    path = tmp_path / "pipe.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = "/dev/zero"
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    before = window.spec
+    choose_csv(window, monkeypatch, path)
+    assert message(window).text() == (f"{Path(path).name} is not a regular file (a device, pipe or socket): pick a "
+                                      f"CSV file saved on disk")
+    assert message(window).property("level") == "error" and window.spec == before
+
+
+def test_a_csv_header_of_one_enormous_column_is_quoted_short(window, monkeypatch, tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("x" * 70_000 + "\n1\n", encoding="utf-8")
+    choose_csv(window, monkeypatch, path)
+    text = message(window).text()
+    assert text.startswith("wide.csv needs a header with at least two columns") and len(text) < 200, len(text)
+
+
+def test_opening_a_preset_with_a_wrong_option_type_is_refused_and_keeps_the_settings(window, tmp_path):
+    preset = load_preset("decoder-reverse").to_dict()
+    preset["data"]["options"] = {"length": "x"}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(preset), encoding="utf-8")
+    before = window.spec
+    assert not window.open_preset(str(path))  # it raised ValueError from int("x") in the options' spin box
+    assert message(window).text() == "bad.json: option length of reverse must be a whole number, got 'x'"
+    assert window.spec == before and option(window, "length").value() == 8
+
+
+def test_a_spec_with_a_wrong_option_type_shows_the_data_layers_refusal(window):
+    """A spec that bypassed the preset check (a run's own record) is shown, not raised on, and says what is wrong."""
+    spec = make_spec({**load_preset("vit-shapes").to_dict(), "data": {"name": "shapes", "options": {"n_images": "lots"}}})
+    window.load_spec(spec, None)
+    assert message(window).text() == "option n_images of shapes must be a whole number, got 'lots'"
+    assert option(window, "n_images").value() == option(window, "n_images").minimum()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -83,11 +84,25 @@ def spec_from_dict(data: Any) -> RunSpec:
     old = data.get("schema_version", SCHEMA_VERSION)
     migrated = migrate(data)
     try:
-        return make_spec(migrated)
+        spec = make_spec(migrated)
     except SpecError as err:
         if old == SCHEMA_VERSION:
             raise
         raise PresetError(f"this version {old} preset cannot be migrated: {err}") from None
+    _check_data_options(spec)
+    return spec
+
+
+def _check_data_options(spec: RunSpec) -> None:
+    """Refuse data options of the wrong type or range as the preset loads, not at the first training step."""
+    # Imported here: the data layer imports the spec module, and listing presets needs no data code.
+    from playground.data.base import DataError
+    from playground.data.registry import check_options
+
+    try:
+        check_options(spec.data)
+    except DataError as err:
+        raise PresetError(str(err)) from None
 
 
 def to_json(spec: RunSpec) -> str:
@@ -113,11 +128,18 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
         raise PresetError(f"{name} is nested too deeply to be a preset: a preset has model, data and train "
                           f"objects of plain settings") from None
     except ValueError as err:  # e.g. a number longer than Python reads
-        raise PresetError(f"{name} is not a usable preset ({elide(err, 80)}): fix the value") from None
+        raise PresetError(_unreadable_value(name, err)) from None
     try:
         return spec_from_dict(data)
     except SpecError as err:
         raise PresetError(f"{name}: {err}") from None
+
+
+def _unreadable_value(name: str, err: ValueError) -> str:
+    """A one-line message for JSON that parses but holds a value Python refuses to read."""
+    if "integer string conversion" in str(err):  # Python's digit limit: its message points at an interpreter setting
+        return f"{name} has a number too long to read (over {sys.get_int_max_str_digits():,} digits): shorten it"
+    return f"{name} is not a usable preset ({elide(err, 80)}): fix the value"
 
 
 def save_preset(spec: RunSpec, path: str | os.PathLike[str]) -> Path:

@@ -44,6 +44,9 @@ class DataInfo:
     n_val: int = 0
     samples_text: bool = False  # running text a decoder can continue (not procedural tasks)
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "3 empty rows skipped"
+    # The notes the user may want to act on (rows or images skipped, texts cut), also in `notes`: the window and
+    # the command line say these, not facts such as "sequences are generated fresh".
+    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass

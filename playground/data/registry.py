@@ -130,6 +130,14 @@ def plan(data: DataSpec, model: ModelSpec) -> Plan:
     return _plan_images(entry, options, data, model)
 
 
+def check_options(data: DataSpec) -> None:
+    """Refuse a known dataset's options of the wrong type, choice or range, reading no file: a preset is checked
+    as it loads this way (a CSV's columns are checked when the file is read)."""
+    entry = REGISTRY.get(data.name)
+    if entry is not None:  # an unknown dataset is refused, with its closest name, when the data is planned
+        _resolve_options(entry, data.options)
+
+
 def _entry(data: DataSpec, model: ModelSpec) -> Entry:
     entry = REGISTRY.get(data.name)
     if entry is None:
@@ -300,9 +308,9 @@ def _sorted_words(texts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({w for t in texts for w in word_tokens(t)}))
 
 
-def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tuple[int, int, list[str]]:
-    """(n_train, n_val, notes) of a classification dataset, refusing one too small to split."""
-    notes = []
+def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tuple[int, int, list[str], list[str]]:
+    """(n_train, n_val, notes, warnings) of a classification dataset, refusing one too small to split."""
+    notes, warnings = [], []
     if source.held_out:
         n_train, n_val = len(source.texts) - source.held_out, source.held_out
         notes.append(f"validation: {n_val} sentences with held-out words (the validation fraction does not apply)")
@@ -311,20 +319,21 @@ def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tupl
     if n_train < 1:
         raise DataError(f"{entry.title} has only {len(source.texts)} example(s): add more, at least 10 per class")
     if source.skipped:
-        notes.append(f"{source.skipped} row(s) without text or label skipped")
-    return n_train, n_val, notes
+        warnings.append(f"{source.skipped} row(s) without text or label skipped")
+    return n_train, n_val, notes, warnings
 
 
 def _plan_classify(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
     source = classify_source(entry, options, data)
     vocab = Vocab(source.words, (PAD, CLS, UNK), level="word")
-    n_train, n_val, notes = classify_sizes(entry, source, data)
+    n_train, n_val, notes, warnings = classify_sizes(entry, source, data)
     too_long = _count_longer(source.texts, vocab, model.block_size - 1)
     if too_long:
-        notes.append(f"{too_long} text(s) longer than {model.block_size - 1} words are cut to fit the context")
+        warnings.append(f"{too_long} text(s) longer than {model.block_size - 1} words are cut to fit the context")
     info = DataInfo(
         name=entry.key, title=entry.title, task="classify", vocab_size=len(vocab), n_classes=len(source.class_names),
-        class_names=source.class_names, pad_id=vocab.id(PAD), n_train=n_train, n_val=n_val, notes=tuple(notes),
+        class_names=source.class_names, pad_id=vocab.id(PAD), n_train=n_train, n_val=n_val,
+        notes=tuple(notes + warnings), warnings=tuple(warnings),
     )
     return Plan(entry, info, options, vocab)
 
@@ -340,11 +349,11 @@ def _plan_wordpiece(entry: Entry, options: dict[str, OptionValue], data: DataSpe
             f"([CLS], at least one word piece, [SEP])"
         )
     source = classify_source(entry, options, data)
-    n_train, n_val, notes = classify_sizes(entry, source, data)
+    n_train, n_val, notes, warnings = classify_sizes(entry, source, data)
     lengths = wordpiece.lengths(name, source.texts)
     too_long = int((lengths > T).sum())
     if too_long:
-        notes.append(
+        warnings.append(
             f"{too_long} text(s) longer than {T} word pieces (with [CLS] and [SEP]; the longest has "
             f"{int(lengths.max())}) are cut to fit the max sequence length"
         )
@@ -352,7 +361,7 @@ def _plan_wordpiece(entry: Entry, options: dict[str, OptionValue], data: DataSpe
         name=entry.key, title=entry.title, task="classify", vocab_size=wordpiece.vocab_size(name),
         n_classes=len(source.class_names), class_names=source.class_names,
         pad_id=int(wordpiece.model_config(name).get("pad_token_id", 0)), n_train=n_train, n_val=n_val,
-        notes=tuple(notes),
+        notes=tuple(notes + warnings), warnings=tuple(warnings),
     )
     return Plan(entry, info, options, tokenizer=name)
 
@@ -393,5 +402,6 @@ def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, 
     info = DataInfo(
         name=entry.key, title=entry.title, task="classify", n_classes=len(class_names), class_names=class_names,
         unit="images", channels=channels, image_size=model.image_size, n_train=n_train, n_val=n_val, notes=notes,
+        warnings=notes,  # every note of an image folder is about images skipped
     )
     return Plan(entry, info, options)

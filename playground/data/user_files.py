@@ -12,8 +12,10 @@ import io
 import os
 import stat
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +23,10 @@ from playground.core.files import UnreadableFile, elide, read_bytes
 from playground.data.base import DataError
 from playground.data.vocab import word_tokens
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PilImage
+
+CsvReader = Any  # the csv module's reader type (_csv.reader) has no public name
 MAX_FILE_BYTES = 200_000_000
 MAX_DISTINCT_CHARS = 2000
 MAX_WORDS = 20_000
@@ -134,28 +140,19 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         header = [h.strip() for h in next(reader)]
-        wanted = {"text_column": text_column, "label_column": label_column}
-        for option, column in wanted.items():
-            if column not in header:
-                found = elide(", ".join(repr(h) for h in header), 100)
-                raise DataError(
-                    f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
-                    f"set the option {option}"
-                )
-        ti, li = header.index(text_column), header.index(label_column)
-        rows, skipped = [], 0
-        for row in reader:
-            t = row[ti].strip() if ti < len(row) else ""
-            lab = row[li].strip() if li < len(row) else ""
-            if t and lab:
-                rows.append((t, lab))
-            elif any(cell.strip() for cell in row):
-                skipped += 1
     except csv.Error as err:
-        raise DataError(f"{name} is not a readable CSV file (line {reader.line_num}: {elide(err, 80)}): "
-                        f"save it as CSV with a header row") from None
+        raise DataError(_csv_problem(name, 1, err)) from None
     except StopIteration:
         raise DataError(f"{name} is empty: it needs a header row and one row per example") from None
+    wanted = {"text_column": text_column, "label_column": label_column}
+    for option, column in wanted.items():
+        if column not in header:
+            found = elide(", ".join(repr(h) for h in header), 100)
+            raise DataError(
+                f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
+                f"set the option {option}"
+            )
+    rows, skipped = _labelled_rows(name, text, reader, header.index(text_column), header.index(label_column))
     if not rows:
         raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}': "
                         f"add some examples")
@@ -180,6 +177,58 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
         words=tuple(words),
         skipped=skipped,
     )
+
+
+def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int) -> tuple[list[tuple[str, str]], int]:
+    """(text, label) of every row that has both, and how many other non-empty rows were skipped."""
+    rows, skipped, last_start = [], 0, 1
+    for start, row in _numbered(name, reader):
+        last_start = start  # an unclosed quote makes the last row: its start is the line to fix
+        t = row[ti].strip() if ti < len(row) else ""
+        lab = row[li].strip() if li < len(row) else ""
+        if t and lab:
+            rows.append((t, lab))
+        elif any(cell.strip() for cell in row):
+            skipped += 1
+    if reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect):
+        raise DataError(f"{name} has an unclosed quote (line {last_start}): every row after it was read as one text. "
+                        f"Close the quote, or remove it")
+    return rows, skipped
+
+
+def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
+    """(the line a row starts on, its cells) for each row left in `reader`; a csv.Error becomes a DataError."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataError(_csv_problem(name, start, err)) from None
+        yield start, row
+
+
+def _csv_problem(name: str, line: int, err: csv.Error) -> str:
+    """The csv module's error in the student's words; its field-limit message suggested re-saving as CSV."""
+    if "field larger than field limit" in str(err):
+        return (f"{name} has a field longer than {csv.field_size_limit():,} characters (line {line}), likely an "
+                f"unclosed quote: close the quote, or shorten the field")
+    return f"{name} is not a readable CSV file (line {line}: {elide(err, 80)}): save it as CSV with a header row"
+
+
+def _unclosed_from(text: str, line: int, dialect: Any) -> bool:
+    """Whether the row starting on `line` (the last one, spanning several lines) opens a quote it never closes.
+    Only strict parsing says so; the lenient reader takes everything up to the end of the file as one field."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.index("\n", offset) + 1
+    try:
+        for _row in csv.reader(io.StringIO(text[offset:]), dialect, strict=True):
+            pass
+    except csv.Error as err:
+        return "unexpected end of data" in str(err)
+    return False
 
 
 def _natural(label: str) -> tuple[int, float, str]:
@@ -292,7 +341,21 @@ def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
         raise DataError(str(err)) from None
     try:
         with Image.open(io.BytesIO(raw)) as im:
-            im = im.convert("L" if channels == 1 else "RGB").resize((image_size, image_size), Image.BILINEAR)
+            im = _eight_bit(im).convert("L" if channels == 1 else "RGB").resize((image_size, image_size), Image.BILINEAR)
             return np.array(im, dtype=np.uint8).reshape(image_size, image_size, channels)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError, EOFError):
         raise DataError(f"{elide(os.path.basename(path), 60)} is not a readable image: save it as PNG or JPEG") from None
+
+
+WIDE_GRAY_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16-bit grayscale, as PNG and TIFF store it
+SIXTEEN_BIT_TO_EIGHT = 257  # 65535 / 255
+
+
+def _eight_bit(im: PilImage) -> PilImage:
+    """`im`, with 16-bit grayscale scaled down to 8 bits: Pillow's convert("L") clips it (mid-grey became white)."""
+    if im.mode not in WIDE_GRAY_MODES:
+        return im
+    from PIL import Image
+
+    wide = np.asarray(im, dtype=np.float64)  # "I" holds 32-bit values: read as 16-bit samples, anything beyond clipped
+    return Image.fromarray(np.rint(np.clip(wide, 0, 65535) / SIXTEEN_BIT_TO_EIGHT).astype(np.uint8))

@@ -118,6 +118,8 @@ class ConfigPanel(QWidget):
         self._spec = spec
         self._info: Any = None
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
+        self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
+        self._unsaid = ""  # those warnings, waiting for an info message to carry them
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
 
@@ -330,6 +332,7 @@ class ConfigPanel(QWidget):
         """Show `spec` in every control (no sigSpecChanged)."""
         self._spec = spec
         error = self._update_estimates()
+        self._take_warnings(say_again=True)  # a preset opened: its data's warnings are news, even if the same
         self._sync_controls()
         self.show_message(error or "", "error" if error else "info")
 
@@ -342,7 +345,13 @@ class ConfigPanel(QWidget):
             self.messageLabel.setFont(self.font())
 
     def show_message(self, text: str, level: str = "info", more: str = "") -> None:
-        """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover."""
+        """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover. New data warnings ride on
+        an info message as a warning; an empty one keeps them for the next (the window says which preset opened
+        right after showing it)."""
+        if level == "info" and self._unsaid:
+            text, level = f"{text} {self._unsaid}".strip(), "warning"
+            if text != self._unsaid:
+                self._unsaid = ""
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
         self.messageLabel.setText(text)
@@ -476,6 +485,13 @@ class ConfigPanel(QWidget):
         self.memoryLabel.setText(estimates.format_bytes(memory.total))
         return None
 
+    def _take_warnings(self, say_again: bool) -> None:
+        """Keep the described data's warnings; new ones (all of them when `say_again`) wait to be said, once."""
+        warnings = self._info.warnings if self._info is not None else ()
+        if warnings != self._data_warnings or say_again:
+            self._unsaid = " ".join(f"{w[0].upper()}{w[1:]}." for w in warnings)
+        self._data_warnings = warnings
+
     # ----- user changes -------------------------------------------------------------------------
     def _request(self, changes: dict[str, Any], note: str = "") -> bool:
         """Apply changes if they make a valid spec; otherwise say why and keep the last valid one."""
@@ -494,6 +510,7 @@ class ConfigPanel(QWidget):
         old = self._spec
         self._spec = spec
         self._update_estimates(data_plan)
+        self._take_warnings(say_again=False)
         self._sync_controls()
         self.show_message(note, "info")
         changed = {key for key in changes if _get(old, key) != _get(spec, key)}

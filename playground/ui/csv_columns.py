@@ -6,8 +6,11 @@ empty rows) is the data layer's, and its DataError message appears in the config
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
+import stat
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.files import elide
 from playground.ui.theme import tint
 
 HEADER_BYTES = 64 * 1024
+QUOTED_WIDTH = 40  # characters of a column name quoted in a message
 
 
 class CsvHeaderError(ValueError):
@@ -31,30 +36,54 @@ class CsvHeaderError(ValueError):
 
 def read_header(path: str | Path) -> list[str]:
     """The column names of a CSV file's first row (delimiter sniffed like the data layer does)."""
-    name = Path(path).name
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read(HEADER_BYTES)
-    except UnicodeDecodeError:
-        raise CsvHeaderError(f"{name} is not UTF-8 text: save it as UTF-8 CSV") from None
-    except OSError as err:
-        raise CsvHeaderError(f"cannot read {name}: {err.strerror or err}") from None
+    name = elide(Path(path).name, 60)
+    text = _read_start(path)
     if not text.strip():
         raise CsvHeaderError(f"{name} is empty: it needs a header row and one row per example")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        header = [h.strip() for h in next(csv.reader(io.StringIO(text), dialect))]
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text), _dialect(text)))]
     except (csv.Error, StopIteration):
         raise CsvHeaderError(f"{name} has no readable header row") from None
     header = [h for h in header if h]
-    if len(header) < 2:
-        found = ", ".join(repr(h) for h in header) or "none"
+    if len(header) < 2:  # a column cut short: a 70,000-character one once made a 65,000-character message
+        found = ", ".join(repr(elide(h, QUOTED_WIDTH)) for h in header) or "none"
         raise CsvHeaderError(f"{name} needs a header with at least two columns, a text and a label "
                              f"(columns found: {found})")
     return header
+
+
+def _read_start(path: str | Path) -> str:
+    """The first HEADER_BYTES of a regular file, as text. A pipe or device is refused before it is opened: opening
+    a FIFO waits for a writer, and that froze the window for good."""
+    name = elide(Path(path).name, 60)
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as err:  # missing, no permission, a NUL byte in the name
+        why = getattr(err, "strerror", None) or "not a usable path"
+        raise CsvHeaderError(f"cannot read {name}: {why}: check the path") from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, pipe or socket)"
+        raise CsvHeaderError(f"{name} is {what}: pick a CSV file saved on disk")
+    try:  # non-blocking as well: a FIFO swapped in after the check still cannot make the read wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            raw = os.read(fd, HEADER_BYTES)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise CsvHeaderError(f"cannot read {name}: {err.strerror or err}: check the file's permissions") from None
+    try:  # final=False: a character cut by the byte limit is left out, not taken for a decoding error
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=False)
+    except UnicodeDecodeError:
+        raise CsvHeaderError(f"{name} is not UTF-8 text: save it as UTF-8 CSV") from None
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter and quoting sniffed from the file's start, as the data layer does; plain commas otherwise."""
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
 
 
 FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
@@ -63,15 +92,10 @@ FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation t
 def count_rows(path: str | Path) -> int:
     """Data rows (after the header) in the first HEADER_BYTES of the file; 0 if it cannot be read."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read(HEADER_BYTES)
-    except (OSError, UnicodeDecodeError):
+        text = _read_start(path)
+    except CsvHeaderError:
         return 0
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return max(0, sum(1 for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)) - 1)
+    return max(0, sum(1 for row in csv.reader(io.StringIO(text), _dialect(text)) if any(c.strip() for c in row)) - 1)
 
 
 def _is_identifier(name: str) -> bool:

@@ -124,6 +124,15 @@ class RangeSpinBox(QSpinBox):
             self.sigOutOfRange.emit(refused)
 
 
+def _spin_position(spin: QSpinBox, value: Any) -> int:
+    """Where `spin` stands for `value`: its lowest step ("auto", or the range's start) for no value or one that is
+    no whole number, clamped into its range otherwise. The data layer refuses a bad value in the message line;
+    the box must never raise on one (int("x") once crashed the window's handler)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return spin.minimum()
+    return min(max(value, spin.minimum()), spin.maximum())
+
+
 class DataOptionsForm(QObject):
     """Rows for one dataset's options, inserted under the Dataset row of `form`, rebuilt when the dataset changes."""
 
@@ -233,7 +242,7 @@ class DataOptionsForm(QObject):
             elif isinstance(control, QSpinBox):
                 if option.default is None:
                     control.setSpecialValueText("auto" if resolved is None else f"auto ({resolved})")
-                control.setValue(control.minimum() if value is None else int(value))
+                control.setValue(_spin_position(control, value))
 
     def _report(self, name: str, value: Any) -> None:
         value = self._explicit(name, value)
