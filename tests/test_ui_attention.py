@@ -24,7 +24,7 @@ from playground.training.events import AttentionSnapshot
 from playground.ui import roles_panel
 from playground.ui.architecture_view import ArchitectureView
 from playground.ui.attention_grid import weight_colours
-from playground.ui.head_view import FADED, HeadViewPanel
+from playground.ui.head_view import FADED, HEADER_H, HeadViewPanel
 from playground.ui.roles_panel import RolesPanel
 
 TINY = {
@@ -86,6 +86,34 @@ def test_head_view_hovering_a_token_highlights_its_lines(qtbot):
     # one head only, in another layer
     panel.select(1, 2)
     assert (lines.layer, lines.heads, lines.chosen_heads()) == (1, 2, [2])
+
+
+def swatch_colours(image, y):
+    """The colours of the runs at least 8 px long in row `y` of `image`: the legend's swatches (text strokes are
+    thinner, and anti-aliased)."""
+    row = [image.pixelColor(x, y).name() for x in range(image.width())]
+    runs, start = [], 0
+    for x in range(1, len(row) + 1):
+        if x == len(row) or row[x] != row[start]:
+            if x - start >= 8 and row[start] != "#ffffff":
+                runs.append(row[start])
+            start = x
+    return runs
+
+
+def test_all_twelve_heads_are_drawn_in_colours_of_their_own(qtbot):
+    """QA: the all-heads head view of the 12-head pretrained BERT drew heads 11 and 12 as heads 1 and 2."""
+    panel = HeadViewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 500)
+    panel.show()
+    snap = snapshot(heads=12)
+    panel.set_attention(snap.weights, snap.labels, snap.step)
+    lines = panel.lines
+    image = lines.grab().toImage()
+    k = lines.header_h / HEADER_H  # the legend's swatches are 12 x 12 px from y = 28 (scaled with the header)
+    swatches = swatch_colours(image, round(34 * k * image.devicePixelRatio()))
+    assert len(swatches) == 12 and len(set(swatches)) == 12
 
 
 def test_head_view_exports_png_and_svg(qtbot, tmp_path):

@@ -3,12 +3,15 @@ TensorBoard files from the window's runs."""
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from conftest import TINY_SENTIMENT
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QLabel
 
+from playground.analysis.timeline import SnapshotTimeline
 from playground.core.presets import to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
@@ -20,9 +23,10 @@ from playground.ui.main_window import MainWindow
 WAIT_MS = 60_000
 
 
-def fake_run(root, name, losses, step=None):
-    """A run folder as training leaves it: preset, run.json, metrics.csv (no checkpoint)."""
-    spec = make_spec({**TINY_SENTIMENT, "name": name})
+def fake_run(root, name, losses, step=None, **model):
+    """A run folder as training leaves it: preset (TINY_SENTIMENT's model with `model`'s settings), run.json,
+    metrics.csv (no checkpoint)."""
+    spec = make_spec({**TINY_SENTIMENT, "name": name, "model": {**TINY_SENTIMENT["model"], **model}})
     folder = new_run_dir(root, spec)
     with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -75,6 +79,72 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
+
+
+LESSON = "Lesson 19.4: the encoder block, residuals and LayerNorm"
+ABLATIONS = {"whole block": {}, "no residual": {"residual": False}, "no LayerNorm": {"norm": "none"}}
+
+
+def lesson_runs(root):
+    """Lesson 19.4's three runs of one name: 200 steps each, the whole block's loss dropping after step 100."""
+    drop = [2.3] * 100 + [2.3 - 0.015 * i for i in range(100)]
+    return {what: fake_run(root, LESSON, drop if what == "whole block" else [2.3] * 200, **model)
+            for what, model in ABLATIONS.items()}
+
+
+def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_legend(window, root, qtbot):
+    """QA at 1280x720, lesson 19.4's last step: the three runs' long legend names made the plot wider than its view:
+    the step axis was cut near step 65 (the drop after step 100 out of sight) and the legend after one name."""
+    window.resize(1280, 720)
+    folders = lesson_runs(root)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders(list(folders.values()))
+    view = window.lossPlot
+    plot = view.getPlotItem()
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[0][1] >= 200)  # every step (auto-range runs before a paint)
+    assert plot.sceneBoundingRect().width() <= shown.width() + 0.5  # on the scale the view shows
+    assert shown.contains(plot.vb.mapViewToScene(QPointF(200, 1.0)))
+    labels = [label for _sample, label in plot.legend.items]
+    assert len(labels) == 5 and all(shown.contains(label.sceneBoundingRect()) for label in labels)
+    tails = {label.text.rpartition(" — ")[2] for label in labels[2:]}
+    assert tails == {"residual connections off", "LayerNorm placement none",
+                     "residual connections on, LayerNorm placement post"}
+
+
+def test_runs_of_one_name_say_what_sets_them_apart(window, root):
+    """QA: lesson 19.4's three runs and lesson 19.3's 4-head and 2-head runs each read alike in the Runs table."""
+    folders = lesson_runs(root)
+    heads = {n: fake_run(root, "Lesson 19.3", [2.0], n_head=n) for n in (4, 2)}
+    alone = fake_run(root, "a run of its own", [1.0])
+    panel = window.runTools.runs
+    panel.refresh()
+    shown = {panel.table.item(row, 0).data(Qt.ItemDataRole.UserRole): panel.table.item(row, 0).text()
+             for row in range(panel.table.rowCount())}
+    assert shown[str(folders["no residual"])] == f"{LESSON} — residual connections off"
+    assert shown[str(folders["no LayerNorm"])] == f"{LESSON} — LayerNorm placement none"
+    assert shown[str(folders["whole block"])] == f"{LESSON} — residual connections on, LayerNorm placement post"
+    assert [shown[str(heads[n])] for n in (4, 2)] == ["Lesson 19.3 — number of heads 4", "Lesson 19.3 — number of heads 2"]
+    assert shown[str(alone)] == "a run of its own"
+    assert runs_panel.run_label(folders["no residual"]) == f"{LESSON} — residual connections off"
+    panel.select_folders([heads[4], heads[2]])
+    assert set(legend_names(window)) >= {"Lesson 19.3 — number of heads 4", "Lesson 19.3 — number of heads 2"}
+
+
+def test_runs_of_one_name_and_the_same_settings_read_apart_by_their_start():
+    runs = [runs_panel.RunSummary(Path(f"/runs/{i}"), "again", "encoder", 10, None, 1_764_849_600.0 + i, "", False)
+            for i in (5, 40)]
+    labels = runs_panel.run_labels(runs)  # (their preset.json files are missing: no settings to tell them apart)
+    assert len(set(labels.values())) == 2 and all(label.startswith("again — started ") for label in labels.values())
+
+
+def test_a_distinguishing_label_names_the_settings_that_differ_from_the_others_of_its_name():
+    four = make_spec({**TINY_SENTIMENT, "name": "Lesson 19.3", "model": {**TINY_SENTIMENT["model"], "n_head": 4}})
+    two = four.updated({"model.n_head": 2})
+    other = two.model_copy(update={"name": "something else"})
+    assert runs_panel.distinguishing_label(four, [two]) == "Lesson 19.3 — number of heads 4"
+    assert runs_panel.distinguishing_label(four, [other]) == "Lesson 19.3"
 
 
 def test_two_runs_started_in_the_same_minute_read_apart(window, root):
@@ -183,6 +253,24 @@ def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open
     window.reset()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     assert {path: path.stat().st_mtime_ns for path in (folder / "checkpoint").iterdir()} == saved  # not rewritten
+
+
+def test_a_resumed_run_brings_back_its_head_roles_timeline(open_window, root, qtbot):
+    """QA, lesson 19.3: after Undo brought back the 4-head model, Head roles' timeline read "snapshot 1 of 1"
+    instead of its 22 snapshots."""
+    train = {**TINY_SENTIMENT["train"], "max_steps": 6, "snapshot_interval": 1}
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": train}))
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    roles = window.inside.roles
+    window.reset()
+    qtbot.waitUntil(lambda: (folder / "attention" / "timeline.safetensors").exists(), timeout=WAIT_MS)
+    assert len(roles.timeline) == 0
+    resume_in_runs_tab(window, folder)
+    saved = [snap.step for snap in SnapshotTimeline.load(folder).snapshots]
+    assert len(saved) >= 6 and [snap.step for snap in roles.timeline.snapshots] == saved
+    assert roles.stepLabel.text().endswith(f"snapshot {len(saved)} of {len(saved)}")
 
 
 def test_resume_on_the_run_that_just_finished_opens_it_finished(open_window, qtbot):

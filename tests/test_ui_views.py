@@ -94,11 +94,14 @@ def test_the_legend_sits_outside_the_plotting_area(qtbot):
     panel.show()
     panel.add_metrics([metrics(s, 3.0 - 0.01 * s, val=2.9 if s == 50 else None) for s in range(1, 60)])
     panel.add_overlay("an old run", np.arange(50), np.linspace(3, 1, 50))
-    qtbot.wait(20)
     plot = panel.lossPlot.getPlotItem()
-    legend, area = plot.legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
     assert [label.text for _, label in plot.legend.items] == ["train", "validation", "an old run"]
-    assert legend.height() > 0 and not legend.intersects(area)
+
+    def outside() -> bool:  # once the scene has laid the legend out again (the overlay adds a row)
+        legend, area = plot.legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+        return legend.height() > 0 and not legend.intersects(area)
+
+    qtbot.waitUntil(outside, timeout=3000)
 
 
 def test_the_empty_views_say_what_to_do_whole_in_a_projectors_narrow_panes(qtbot, presentation_font):
@@ -214,6 +217,49 @@ def test_the_grid_and_the_enlarged_head_follow_the_application_font(qtbot, prese
     head_label = panel.grid.ci.layout.itemAt(0, 1)
     assert f"{presentation_font.pointSizeF():.1f}pt" in head_label.opts["size"]
     assert panel.grid.colorBar.axis.style["tickFont"].pointSizeF() == pytest.approx(presentation_font.pointSizeF())
+
+
+def test_the_enlarged_vit_head_stays_readable_at_200_percent(qtbot, presentation_font):
+    """QA at 175-200 % (1280x720): the enlarged head's heatmap shrank to ~40 px under the probe image and its
+    title, the colour bar's labels ran over each other and its axis title read "uery (look"."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(640, 330)  # the Attention tab at 200 % with the settings hidden
+    panel.show()
+    labels = ["CLS"] + [f"r{r}c{c}" for r in range(4) for c in range(4)]
+    snap = snapshot(2, 2, labels, prediction="5")
+    panel.set_snapshot(AttentionSnapshot(step=snap.step, weights=snap.weights, labels=labels, prediction="5",
+                                         image=np.zeros((8, 8), np.float32)))
+    detail = panel.detail
+    item = detail.plot.getPlotItem()
+    line = QFontMetricsF(presentation_font).height()
+    qtbot.waitUntil(lambda: detail.probe.isVisible() and item.vb.height() >= 2 * line)  # was half a line
+    bar_labels = [value for value, _text in detail.bar.axis._tickLevels[0]]
+    assert len(bar_labels) >= 2 and len(bar_labels) * line <= detail.bar.axis.geometry().height()  # apart
+    for side, room in (("left", item.vb.height()), ("bottom", item.vb.width())):
+        axis = item.getAxis(side)
+        assert not axis.label.isVisible() or axis.label.boundingRect().width() <= room  # whole, or none
+
+
+def test_the_accuracy_plot_keeps_two_apart_step_labels_at_200_percent(qtbot, presentation_font):
+    """QA at 200 %: the accuracy plot's quarter of a 1280-px window showed one step label, "1000"."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(640, 230)
+    panel.show()
+    panel.add_metrics([MetricsEvent(step=s, max_steps=1500, train_loss=1.0, lr=1e-3, throughput=1.0, unit="images",
+                                    elapsed_s=0.0, eta_s=0.0, val_loss=1.0 if s % 50 == 0 else None,
+                                    val_accuracy=0.9 if s % 50 == 0 else None) for s in range(1, 1501)])
+    axis = panel.accuracyPlot.getPlotItem().getAxis("bottom")
+
+    def drawn_apart() -> bool:  # two step labels at least, none running into the next ("01000")
+        image = QImage(panel.accuracyPlot.size(), QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        drawn = [rect for rect, _flags, _text in axis.generateDrawSpecs(painter)[2]]
+        painter.end()
+        return len(drawn) >= 2 and all(a.right() < b.left() for a, b in zip(drawn, drawn[1:]))
+
+    qtbot.waitUntil(drawn_apart)
 
 
 def test_clearing_the_attention_tab_forgets_the_model(qtbot):

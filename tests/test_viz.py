@@ -164,6 +164,17 @@ def test_lines_view_one_head_all_heads_and_highlight(encoder):
         render_lines(snap, heads=5)
 
 
+@pytest.mark.parametrize("heads", [12, 16])
+def test_every_head_of_the_head_view_has_a_colour_of_its_own(heads):
+    """QA: the 12-head pretrained BERT's all-heads view drew heads 11 and 12 in the colours of heads 1 and 2."""
+    weights = np.full((heads, 4, 4), 0.25)
+    root = check_svg(render_lines(weights, ["a", "b", "c", "d"], title=""))
+    swatches = [r.get("fill") for r in root.iter(f"{SVG}rect") if r.get("width") == r.get("height") == "14"]
+    strokes = list(dict.fromkeys(line.get("stroke") for line in root.iter(f"{SVG}line")))
+    assert len(swatches) == heads and len(set(swatches)) == heads
+    assert strokes == swatches  # each head's lines in its legend's colour
+
+
 def test_twelve_heads_legend_wraps_to_the_drawing_and_the_window_drops_the_explanation():
     rng = np.random.default_rng(0)
     weights = rng.random((12, 6, 6))

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_WHY, copies_input
@@ -43,6 +43,13 @@ LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
+# The enlarged head's colour bar: the densest of these scales whose labels stay BAR_LABEL_GAP lines apart.
+BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
+BAR_LABEL_GAP = 1.2
+# The enlarged head's axis titles, longest first: the longest its side holds, or none (QA at 175 %: "uery (look").
+AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)", "key")}
+PROBE_MIN_PX = 72  # the ViT's probe image, at the least: an 8x8 digit read from the back of a room
+PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
 HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
 BAR_TITLE = "attention weight"
@@ -357,11 +364,10 @@ class HeadDetail(QWidget):
         self.probe_vb.addItem(self.probe_img)
         self.probe_grid = pg.PlotCurveItem(pen=pg.mkPen("#ff7f0e", width=1), connect="pairs")
         self.probe_vb.addItem(self.probe_grid)
-        self.probe.setMinimumHeight(72)  # at 1280x720 the heatmap below keeps room for its token labels
         self.probe.setVisible(False)
 
         # Filling its axes, as the grid's tiles do (a locked aspect left a strip of background inside them).
-        self.plot = heatmap_plot(self, "headPlot", "query (looking)", "key (looked at)", lock_aspect=False)
+        self.plot = heatmap_plot(self, "headPlot", AXIS_TITLES["left"][0], AXIS_TITLES["bottom"][0], lock_aspect=False)
         item = self.plot.getPlotItem()
         item.setMouseEnabled(True, True)  # wheel zoom; the limits keep the view on the matrix
         self.image = pg.ImageItem(autoLevels=False)
@@ -371,6 +377,7 @@ class HeadDetail(QWidget):
         self._ticked: tuple | None = None  # what the axes' token labels were made from
         self._size = 0  # the number of tokens the view is framed for
         item.vb.sigRangeChanged.connect(lambda *_: self._label_axes())
+        item.vb.sigResized.connect(self._fit_scales)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
 
         # Plain text, set for every snapshot while training: rich text was laid out again each time (a
@@ -389,11 +396,15 @@ class HeadDetail(QWidget):
         self.prediction = ElidedLabel(self)
         self.prediction.setObjectName("predictionLabel")
 
+        # The probe image beside the title, not above the heatmap: at 175 % stacked they left it 40 px high.
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.probe, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.probe, 1)
-        layout.addWidget(self.plot, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         layout.addWidget(self.prediction)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
@@ -466,10 +477,23 @@ class HeadDetail(QWidget):
         item.getAxis("left").setTicks(ticks)
         item.getAxis("bottom").setTicks(ticks)
 
+    def _fit_scales(self) -> None:
+        """The colour bar's labels and the axis titles that the heatmap's height and width hold without overlap."""
+        item = self.plot.getPlotItem()
+        metrics = QFontMetricsF(sized_font())
+        height, width = item.vb.height(), item.vb.width()
+        ticks = next(t for t in BAR_TICKS if len(t) * BAR_LABEL_GAP * metrics.height() <= height or t is BAR_TICKS[-1])
+        self.bar.axis.setTicks([[(v, f"{v:.1f}" if v else "0") for v in ticks]])
+        for side, room in (("left", height), ("bottom", width)):
+            fit_axis_title(item.getAxis(side), AXIS_TITLES[side], room)
+
     def _follow_font(self) -> None:
         item = self.plot.getPlotItem()
         style_axes(item)
         fit_colour_scale(self.bar)
+        self._fit_scales()
+        side = max(PROBE_MIN_PX, round(PROBE_LINES * QFontMetricsF(self.title.font()).lineSpacing()))
+        self.probe.setFixedSize(side, side)  # as tall as the title's lines beside it, or a readable 8x8 digit
         self._ticked = None
         self._label_axes()
 
@@ -509,6 +533,18 @@ class HeadDetail(QWidget):
             w = float(snap.weights[layer, head, q, k])
             self.readout.setText(f"query '{show_token(snap.labels[q])}' (#{q}) → key "
                                  f"'{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}")
+
+
+def fit_axis_title(axis: pg.AxisItem, titles: tuple[str, ...], room: float) -> None:
+    """The first of `titles` that `room` px hold on `axis`, measured as drawn (its rich text's size differs from
+    the font's metrics), or no title where none fits."""
+    for title in titles:
+        if title != axis.labelText:
+            axis.setLabel(title, **axis.labelStyle)
+        if axis.label.boundingRect().width() <= room:
+            axis.showLabel(True)
+            return
+    axis.showLabel(False)
 
 
 def fit_colour_scale(bar: pg.ColorBarItem) -> None:

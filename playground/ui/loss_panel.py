@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -26,12 +26,12 @@ from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
     broken_html,
+    fit_legend,
     follow_font,
     hold_tooltip_over_data,
     legend_below,
     marker_pen,
     no_tab_stop,
-    size_legend,
     sized_font,
     style_axes,
     themed_line,
@@ -100,6 +100,11 @@ EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or 
 # titles but "loss" (a lesson step that trains squeezes them to 98 px, where those left the curves no height).
 COMPACT_LINES = 8
 LEGEND_CELL = (4, 1)  # the loss plot layout's row under the step axis
+LEGEND_SLACK = 8  # px: the plot layout's margins and the legend's own
+LEGEND_SHARE = 0.3  # of the loss plot's height, at most, for the legend's rows (more columns, shorter names)
+LEGEND_COLUMNS = 4  # at most: "train", "validation" and two past runs side by side in a wide plot
+ACC_STEP_LABELS = 3  # the accuracy plot is never narrower than its axis and this many step labels ("1,000")
+ACC_AXIS_GAPS = 20  # px: the accuracy axis' tick marks and the gaps around its labels
 MAX_ACC_PADDING = 0.25  # the accuracy plot's room beyond 0 and 1 in a very short plot: a quarter of the range
 
 
@@ -279,6 +284,8 @@ class LossPanel(QWidget):
             widget.installEventFilter(self)  # the pointer leaving ends the read-out (no move inside says so)
             hold_tooltip_over_data(widget, lambda: self._reading)
         plot.vb.sigResized.connect(self._place_empty_text)
+        self._legend_fitted: tuple | None = None  # what the legend was last fitted to (`_fit_legend`)
+        plot.vb.sigResized.connect(lambda: self._fit_legend())  # the loss axis grew or shrank beside it
         follow_font(self, self._follow_font)
         self._empty.setVisible(False)
         self._show_empty(True)
@@ -384,6 +391,7 @@ class LossPanel(QWidget):
         self.overlays[name] = curve
         self._overlay_data[name] = data
         self._show_empty(False)
+        self._fit_legend()
         self._show_key()
         return curve
 
@@ -392,6 +400,7 @@ class LossPanel(QWidget):
         self._overlay_data.pop(name, None)
         if curve is not None:
             self.lossPlot.getPlotItem().removeItem(curve)
+            self._fit_legend()
         self._show_empty(not self.train.n and not self.val.n and not self.overlays)
         self._show_key()
 
@@ -476,6 +485,13 @@ class LossPanel(QWidget):
             widget.getPlotItem().setGeometry(QRectF(widget.rect()))
         self._show_key()
 
+    def _fit_accuracy_width(self) -> None:
+        """Room for the accuracy axis and ACC_STEP_LABELS step labels: at 200 % its quarter of the width held one
+        ("0" and "1000" ran together)."""
+        metrics = QFontMetrics(sized_font())
+        axis = metrics.height() + metrics.horizontalAdvance("0.5") + ACC_AXIS_GAPS  # its title, a label, gaps
+        self.accuracyPlot.setMinimumWidth(axis + ACC_STEP_LABELS * metrics.horizontalAdvance("0,000"))
+
     def _fit_accuracy_range(self) -> None:
         """0 to 1 with half a tick label of room at either end: with a grid, pyqtgraph drops a label reaching past
         the axis' ends (at 1280x720 "0" and "1.0" were missing, and points at 1.0 sat on the top border). The steps
@@ -513,8 +529,9 @@ class LossPanel(QWidget):
         """Axes, legend and the empty plot's text in the application font (presentation mode enlarges it)."""
         for widget in (self.lossPlot, self.accuracyPlot):
             style_axes(widget.getPlotItem())
-        size_legend(self.lossPlot.getPlotItem().legend)
+        self._fit_legend()
         self._empty.setFont(self.font())
+        self._fit_accuracy_width()
         self._fit_accuracy_range()
         for marker in self.markers.values():
             marker.label.setFont(self.font())
@@ -561,7 +578,21 @@ class LossPanel(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Leave:
             self.hide_readout()
+        elif event.type() == QEvent.Type.Resize and watched is self.lossPlot:
+            self._fit_legend(event.size())  # before the view lays the plot out at its new size
         return super().eventFilter(watched, event)
+
+    def _fit_legend(self, view: QSize | None = None) -> None:
+        """The legend's names in columns as wide as the plotting area under which it sits (the view less the
+        loss axis, whose width follows its tick labels), long names elided in the middle, in no more than
+        LEGEND_SHARE of the view's height; again only when one of those changed (fitting lays the plot out anew)."""
+        plot = self.lossPlot.getPlotItem()
+        view = view or self.lossPlot.size()
+        width = view.width() - plot.getAxis("left").width() - LEGEND_SLACK
+        fitted = (width, view.height(), self.font().pointSizeF(), tuple(id(label) for _, label in plot.legend.items))
+        if fitted != self._legend_fitted:
+            self._legend_fitted = fitted
+            fit_legend(plot.legend, width, view.height() * LEGEND_SHARE, LEGEND_COLUMNS)
 
 
 def text_colour(pen: QPen) -> str:

@@ -7,6 +7,7 @@ on the widget's FontChange event, and `font_scale`, the application font against
 """
 
 import html
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -248,6 +249,69 @@ def size_legend(legend: pg.LegendItem) -> None:
     legend.setLabelTextSize(f"{point_size():.1f}pt")
     for _sample, label in legend.items:
         label.setText(label.text, size=f"{point_size():.1f}pt")
+
+
+LEGEND_SAMPLE = 20  # pyqtgraph's ItemSample, the line beside a name, is 20 px wide
+LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin each side, and 2 px for rounding
+MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
+
+
+NAME_SEPARATOR = " — "  # between a name and what tells it apart from others of that name ("… — 2 heads")
+
+
+def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:
+    """`name` in `width` px: "Lesson 19.4: the enc… — residual connections off", its head cut and what tells it apart
+    (after NAME_SEPARATOR) kept whole; elided in the middle where that alone is too wide or there is none."""
+    head, separator, tail = name.rpartition(NAME_SEPARATOR)
+    room = width - metrics.horizontalAdvance(separator + tail)
+    if head and room >= MIN_LEGEND_CHARS * metrics.averageCharWidth():
+        return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + separator + tail
+    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+
+
+def legend_name(sample: pg.ItemSample, label: pg.LabelItem) -> str:
+    """An entry's whole name: its curve's, which eliding the label's text leaves as it was."""
+    name = sample.item.name() if hasattr(sample.item, "name") else None
+    return name or label.text
+
+
+def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns: int) -> None:
+    """The legend's names in the application font, in as many columns (up to `most_columns`) as `width` px hold
+    whole, or more, each name elided in the middle to its column, where more rows than `height` px hold would
+    squeeze the curves: a legend's names are never wrapped, and three long run names made the legend, and the plot
+    with it, wider than its view (QA: the step axis was cut at step 65)."""
+    if not legend.items:
+        return
+    metrics = QFontMetricsF(sized_font())
+    names = [legend_name(sample, label) for sample, label in legend.items]
+    left, _top, right, _bottom = legend.layout.getContentsMargins()
+    gap = legend.layout.horizontalSpacing()
+    width -= left + right - gap  # n columns take n x (sample, gap, name, gap) less the last gap
+    entry = LEGEND_SAMPLE + 2 * gap + LEGEND_TEXT_MARGIN  # an entry's width beside its name's text
+    widest = max(metrics.horizontalAdvance(name) for name in names) + entry
+    most_rows = max(1, int(height // metrics.height()))
+    columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
+    text_width = max(width / columns - entry, MIN_LEGEND_CHARS * metrics.averageCharWidth())
+    size = f"{point_size():.1f}pt"
+    legend.setLabelTextSize(size)
+    for (_sample, label), name in zip(legend.items, names):
+        label.setText(elided_name(name, metrics, text_width), size=size)
+    _lay_out_legend(legend, columns)
+
+
+def _lay_out_legend(legend: pg.LegendItem, columns: int) -> None:
+    """Every entry at its row and column again: pyqtgraph's `setColumnCount` does nothing for an unchanged count, and
+    entries added after others were removed went into the holes those left."""
+    layout = legend.layout
+    for i in range(layout.count() - 1, -1, -1):
+        layout.removeAt(i)
+    legend.columnCount = columns
+    legend.rowCount = math.ceil(len(legend.items) / columns)
+    for i, (sample, label) in enumerate(legend.items):
+        row, column = divmod(i, columns)
+        layout.addItem(sample, row, 2 * column, alignment=Qt.AlignmentFlag.AlignVCenter)
+        layout.addItem(label, row, 2 * column + 1)
+    legend.updateSize()
 
 
 def no_tab_stop(view: QWidget) -> None:

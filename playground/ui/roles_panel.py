@@ -189,7 +189,19 @@ class RolesPanel(QWidget):
         """A new training snapshot: kept in the timeline; shown at once when the slider is at the end."""
         following = self.slider.value() >= self.slider.maximum()
         self.timeline.add(snap)
+        self._timeline_grew(following)
+
+    def set_timeline(self, timeline: SnapshotTimeline) -> None:
+        """A past run's saved snapshots (its run folder's), its last one shown: a resumed or undone run continues
+        its own timeline (after Undo it read "snapshot 1 of 1")."""
+        self.timeline = timeline
+        self._timeline_grew(True)
+
+    def _timeline_grew(self, following: bool) -> None:
+        """The slider's range over the kept snapshots, and the last one shown where the slider followed the end."""
         n = len(self.timeline)
+        if not n:
+            return
         self.slider.blockSignals(True)
         self.slider.setRange(0, n - 1)
         if following:

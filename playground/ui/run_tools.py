@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
+from playground.analysis.timeline import SnapshotTimeline
 from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
 from playground.training.runs import (
     METRICS_FILE,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from playground.core.spec import RunSpec
     from playground.ui.attention_grid import AttentionPanel
     from playground.ui.config_panel import ConfigPanel
+    from playground.ui.inside_attention import InsideAttentionPanel
     from playground.ui.loss_panel import LossPanel
     from playground.ui.worker import TrainingWorker
 
@@ -58,6 +60,7 @@ class Host(Protocol):
     config: ConfigPanel
     loss: LossPanel
     attention: AttentionPanel
+    inside: InsideAttentionPanel
     tabs: QTabWidget
     lossPlot: Any
     progressBar: QProgressBar
@@ -490,12 +493,20 @@ class RunTools:
         step = saved if isinstance(saved, int) else step
         self._prefill_loss(folder, step)
         window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
+        self._prefill_timeline(folder, step)
         if step is not None:
             window.progressBar.setValue(step)
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
             if step >= spec.train.max_steps:
                 window.speedLabel.setText("finished")  # as the run said when it ended
         return step
+
+    def _prefill_timeline(self, folder: Path, up_to: int | None) -> None:
+        """Head roles' timeline: the run's saved snapshots, which the resumed training continues (the window's
+        own went with the model an action replaced)."""
+        timeline = _saved_timeline(folder, up_to)
+        if timeline is not None and len(timeline):
+            self.window.inside.roles.set_timeline(timeline)
 
     def _prefill_loss(self, folder: Path, up_to: int | None) -> None:
         """The run's curve so far and the marks of its settings changed mid-run, so the resumed training
@@ -523,6 +534,17 @@ class RunTools:
                                        val_loss=num(row, "val_loss"), val_accuracy=num(row, "val_accuracy")))
         self.window.loss.add_metrics(events)
         self.window.loss.add_changes(c for c in _recorded_changes(folder) if up_to is None or c.step <= up_to)
+
+
+def _saved_timeline(folder: Path, up_to: int | None) -> SnapshotTimeline | None:
+    """The attention snapshots the run in `folder` saved, up to step `up_to`; None when it saved none we can read."""
+    try:
+        timeline = SnapshotTimeline.load(folder)
+    except (OSError, ValueError, KeyError):
+        return None
+    if up_to is not None:
+        timeline.drop_after(up_to)
+    return timeline
 
 
 def _recorded_changes(folder: Path) -> list[SettingChange]:

@@ -5,7 +5,8 @@ delete, reopen (its settings into the controls) and resume (continue training fr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.differences import IGNORED, MAX_NAMED, flat, setting_text
+from playground.core.presets import PresetError, load_preset
+from playground.core.spec import RunSpec
 from playground.training.runs import (
+    PRESET_FILE,
     RunsError,
     RunSummary,
     delete_run,
@@ -34,6 +39,7 @@ from playground.training.runs import (
     rename_run,
 )
 from playground.ui.loss_panel import LossPanel
+from playground.ui.plotting import NAME_SEPARATOR
 from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
@@ -50,6 +56,80 @@ TIPS = {
     "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
               "where it stopped. A finished run opens at its last step, its trained model in every view.",
 }
+
+
+def _varying(flats: Sequence[dict[str, object]]) -> list[str]:
+    """The dotted settings whose values are not the same in all of `flats` (names, prose and lessons aside)."""
+    keys = dict.fromkeys(key for settings in flats for key in settings)
+    return [key for key in keys if key not in IGNORED and not key.startswith("lesson")
+            and len({repr(settings.get(key)) for settings in flats}) > 1]
+
+
+def _named(spec: RunSpec, keys: Sequence[str]) -> str:
+    """'number of heads 2, dropout 0.1 (+1 more)': `spec`'s values of the first MAX_NAMED of `keys`."""
+    more = f" (+{len(keys) - MAX_NAMED} more)" if len(keys) > MAX_NAMED else ""
+    return ", ".join(setting_text(key, spec) for key in keys[:MAX_NAMED]) + more
+
+
+def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
+    """For each of `specs`, what sets it apart from the others: its values of the settings in which it differs from
+    most of them ("residual connections off"), or, where it is like most, its values of every setting that varies
+    ("residual connections on, LayerNorm placement post"); "" for each where all have the same settings."""
+    flats = [flat(spec) for spec in specs]
+    keys = _varying(flats)
+    usual = {key: Counter(repr(settings.get(key)) for settings in flats).most_common(1)[0][0] for key in keys}
+    return [_named(spec, [k for k in keys if repr(settings.get(k)) != usual[k]] or keys)
+            for spec, settings in zip(specs, flats)]
+
+
+def distinguishing_label(spec: RunSpec, others: Sequence[RunSpec]) -> str:
+    """`spec`'s name, followed by what sets it apart from those of `others` with the same name:
+    "Lesson 19.3: multi-head attention, heads specialising — number of heads 4" (only the name when none differs)."""
+    group = [spec, *(other for other in others if other.name == spec.name)]
+    apart = apart_texts(group)[0]
+    return f"{spec.name}{NAME_SEPARATOR}{apart}" if apart else spec.name
+
+
+def _run_spec(folder: Path) -> RunSpec | None:
+    try:
+        return load_preset(folder / PRESET_FILE)
+    except PresetError:
+        return None
+
+
+def _started(run: RunSummary) -> str:
+    return f"started {time.strftime('%H:%M:%S', time.localtime(run.created))}"
+
+
+def _group_labels(runs: Sequence[RunSummary]) -> list[str]:
+    """Runs of one name told apart by their settings (each run's preset.json), or when those are the same or
+    unreadable, by the time each started."""
+    specs = [_run_spec(run.folder) for run in runs]
+    readable = [spec for spec in specs if spec is not None]
+    texts = iter(apart_texts(readable))
+    aparts = [next(texts) if spec is not None else "" for spec in specs]
+    return [f"{run.name}{NAME_SEPARATOR}{apart or _started(run)}" for run, apart in zip(runs, aparts)]
+
+
+def run_labels(runs: Sequence[RunSummary]) -> dict[Path, str]:
+    """Each run's name as the Runs table and the loss plot's legend show it: a name no other of `runs` has as it
+    is, one that others share followed by what sets it apart ("… — residual connections off"); QA could not tell
+    lesson 19.4's three runs apart."""
+    by_name: dict[str, list[RunSummary]] = defaultdict(list)
+    for run in runs:
+        by_name[run.name].append(run)
+    labels = {run.folder: run.name for run in runs}
+    for group in by_name.values():
+        if len(group) > 1:
+            labels.update(zip((run.folder for run in group), _group_labels(group)))
+    return labels
+
+
+def run_label(folder: Path) -> str:
+    """The label `run_labels` gives the run in `folder` among the runs of its runs folder."""
+    folder = Path(folder)
+    runs = list_runs(folder.parent)
+    return run_labels(runs).get(folder, folder.name)
 
 
 def ask_name(parent: QWidget, current: str) -> str | None:
@@ -102,6 +182,7 @@ class RunsPanel(QWidget):
         self.root = root
         self.is_busy = is_busy
         self.runs: list[RunSummary] = []
+        self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("runsTable")
@@ -113,6 +194,9 @@ class RunsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        # One line a run, cut in the middle: a wrapped name overflowed its row, and its end tells runs apart.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
@@ -148,6 +232,7 @@ class RunsPanel(QWidget):
     def refresh(self) -> None:
         selected = {r.folder for r in self.selected()}
         self.runs = list_runs(self.root())
+        self.labels = run_labels(self.runs)
         table = self.table
         with _blocked(table):
             table.clearSelection()
@@ -156,11 +241,13 @@ class RunsPanel(QWidget):
                 val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
                 # to the second: two runs of one preset started in the same minute read alike (QA)
                 started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created))
-                for col, text in enumerate((run.name, run.family, f"{run.steps:,}", val, started)):
+                label = self.labels[run.folder]
+                tip = (f"{label}\n{run.folder}\n{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
+                       + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
+                for col, text in enumerate((label, run.family, f"{run.steps:,}", val, started)):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
-                    item.setToolTip(f"{run.folder}\n{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
-                                    + (f", {run.status}" if run.status else ""))
+                    item.setToolTip(tip)
                     if col >= 2:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     table.setItem(row, col, item)
@@ -202,7 +289,8 @@ class RunsPanel(QWidget):
             steps, losses = loss_curve(run.folder)
             if not len(steps):
                 continue
-            name = run.name if run.name not in self.loss.overlays else f"{run.name} ({run.folder.name})"
+            name = self.labels.get(run.folder, run.name)
+            name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
             self.loss.add_overlay(name, steps, losses)
             shown += 1
         if chosen:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
 
 # viridis sampled at 16 even stops (matplotlib's table): perceptually even, readable in greyscale and
@@ -15,11 +17,15 @@ DIVERGING_11 = [
     "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
     "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
 ]
-# matplotlib's tab10: one colour per head in the lines view.
+# One colour per head in the lines view: matplotlib's tab10, then navy and black, the two colours furthest from all
+# of tab10 (CIELAB) that still read as lines on white: BERT's 12 heads each their own (heads 11 and 12 were 1 and 2).
 HEAD_COLOURS = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#000080", "#000000",
 ]
+GOLDEN_TURN = 0.381966  # of the hue circle (the golden angle): hues past the table never repeat and stay apart
+EXTRA_LIGHTNESS = (0.35, 0.5)  # HSL lightness of those heads, alternating: dark enough for lines on white
 MASKED_GREY = (200, 200, 200)  # cells a mask hides (-inf scores)
 
 
@@ -67,7 +73,18 @@ def lookup_table(cmap: str = "viridis", levels: int = 256) -> np.ndarray:
 
 
 def head_colour(head: int) -> str:
-    return HEAD_COLOURS[head % len(HEAD_COLOURS)]
+    """Head `head`'s colour (from 0): HEAD_COLOURS, then a hue a golden angle on from the last extra head's."""
+    if head < len(HEAD_COLOURS):
+        return HEAD_COLOURS[head]
+    extra = head - len(HEAD_COLOURS)
+    hue = (0.1 + extra * GOLDEN_TURN) % 1.0
+    rgb = colorsys.hls_to_rgb(hue, EXTRA_LIGHTNESS[extra % 2], 0.8)
+    return hex_colour(tuple(round(255 * v) for v in rgb))
+
+
+def head_colours(heads: int) -> list[str]:
+    """The colours of heads 0 .. heads-1, every one different."""
+    return [head_colour(head) for head in range(heads)]
 
 
 def symmetric_range(values: np.ndarray) -> tuple[float, float]:

@@ -24,7 +24,7 @@ import numpy as np
 from playground.analysis.steps import attention_steps
 from playground.core.atomic import atomic_write_text
 from playground.viz.canvas import show_token
-from playground.viz.colors import DIVERGING_11, HEAD_COLOURS, MASKED_GREY, VIRIDIS_16, hex_colour
+from playground.viz.colors import DIVERGING_11, MASKED_GREY, VIRIDIS_16, head_colours, hex_colour
 
 # Every head's steps are written while they take at most this many numbers; past it only the chosen head's.
 ALL_STEPS_LIMIT = 2_000_000
@@ -57,7 +57,7 @@ def attention_page(session: Any, text: str | None = None, layer: int = 0, head: 
         "steps": steps,
         "allSteps": len(chosen) > 1,
         "selected": [layer, head],
-        "colours": {"viridis": VIRIDIS_16, "diverging": DIVERGING_11, "heads": HEAD_COLOURS,
+        "colours": {"viridis": VIRIDIS_16, "diverging": DIVERGING_11, "heads": head_colours(max(n_heads, 1)),
                     "masked": hex_colour(MASKED_GREY)},
     }
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
