@@ -124,6 +124,7 @@ class PastModel:
     saved_spec: RunSpec
     run_dir: Path
     step: int
+    label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
 
 
 def _needs_views(method: Method) -> Method:
@@ -700,12 +701,15 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _keep_past_model(self, worker: TrainingWorker) -> None:
         """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
+        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
+
         if worker.run_dir is None or worker.step == 0:
             return
+        label = distinguishing_label(worker.spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(worker.spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
-                                          worker.step))
+                                          worker.step, label))
         self.undoAction.setEnabled(True)
-        self.undoAction.setText(f"&Undo: bring back “{worker.spec.name}” at step {worker.step:,}")
+        self.undoAction.setText(f"&Undo: bring back “{label}” at step {worker.step:,}")
 
     @_needs_views
     def undo(self) -> None:
@@ -724,7 +728,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._update_title()
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step)
         self.runTools.runs.refresh()
-        self.statusBar().showMessage(f"Brought back “{past.spec.name}” at step {step or past.step:,}: press Play "
+        self.statusBar().showMessage(f"Brought back “{past.label}” at step {step or past.step:,}: press Play "
                                      f"to continue it.", STATUS_MS)
         self.undoAction.setEnabled(bool(self.past_models))
         if not self.past_models:
