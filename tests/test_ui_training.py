@@ -286,6 +286,23 @@ def test_the_curve_and_the_train_bar_show_the_same_step_after_every_refresh(wind
 
 
 @pytest.mark.slow
+def test_a_step_taken_alone_shows_its_own_sample_and_a_pause_comes_after_its_loss_point(window, qtbot):
+    """Lesson 19.6 trains to step 300 a step at a time and says "Generated text after 300 steps": the sample due at
+    step 300 came only with step 301, so the newest shown was step 200's."""
+    interval = TINY["train"]["sample_interval"]
+    for _ in range(interval):
+        window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == interval and not window.worker.stepping, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: steps_on_plot(window) == interval, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.samples.samples and window.samples.samples[-1].step == interval, timeout=5000)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step >= interval + 5, timeout=WAIT_MS)
+    window.pause()  # wherever in a step it comes, the paused window shows the step the model is at
+    qtbot.waitUntil(lambda: not window.worker.playing and window.worker.idle, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: steps_on_plot(window) == window.worker.session.step, timeout=WAIT_MS)
+
+
+@pytest.mark.slow
 def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     """A label growing with its text would relayout the bar at every update (and widen a window at its
     narrowest): the labels have room for this run's largest step, a five-digit speed and a minutes ETA."""

@@ -292,10 +292,15 @@ class TrainingWorker(QThread):
             self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)
             self.session.subscribe(self.recorder)
         events = self.session.run()
-        while self._wait_for_work():
-            if self._open_gap_if_asked():
+        between_steps = True
+        while not between_steps or self._wait_for_work():
+            if between_steps and self._open_gap_if_asked():
                 continue  # a pause or a stop may have come during the gap
             event = next(events, None)
+            # A pause, a gap, a change of settings or a stop comes between two steps, never between a step's snapshot
+            # or sample and its loss point, which follows them: paused there, the window showed the step before, and
+            # a stop saved a step the curve lacked.
+            between_steps = not (isinstance(event, (AttentionSnapshot, SampleEvent)) and event.step > self.step)
             if event is None:
                 self.done = True
                 continue
