@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from playground.training.fastpath.process import configure_process
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
 EXIT_INTERRUPTED = 130
+MAX_SAMPLE_TOKENS = 100_000  # a few minutes of text on a CPU; more is a typo, and Ctrl-C keeps what came anyway
+OVERWRITE_HINT = "add --overwrite to replace it, or choose another --out"
 COMMANDS = ("gui", "presets", "train", "resume", "sample", "export", "runs", "compare", "attention", "bench")
 
 
@@ -112,10 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="generate text with a trained decoder")
     sample.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder) of a trained decoder")
     sample.add_argument("--prompt", default="", help="text to continue")
-    sample.add_argument("--tokens", type=int, default=200, help="characters to generate")
+    sample.add_argument("--tokens", type=int, default=200,
+                        help=f"characters to generate, 1..{MAX_SAMPLE_TOKENS:,} (Ctrl-C prints those so far)")
     sample.add_argument("--temperature", type=float, default=0.8,
-                        help="randomness of the text: near 0 always the likeliest character, 1 the model's own "
-                             "odds, above 1 wilder (default 0.8)")
+                        help="randomness of the text, a number >= 0: 0 always the likeliest character, 1 the "
+                             "model's own odds, above 1 wilder (default 0.8)")
     sample.set_defaults(handler=_cmd_sample)
 
     export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it), "
@@ -129,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
                              "the data and the training loop, which reproduces the run's loss curve")
     export.add_argument("--from-scratch", action="store_true",
                         help="--format script: leave the trained weights out, so the script trains anew")
+    add_overwrite_argument(export)
     export.set_defaults(handler=_cmd_export)
 
     runs = sub.add_parser("runs", help="list past runs: name, family, steps, validation loss, folder")
@@ -152,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, help="random seed of both (default: A's train.seed)")
     compare.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a setting of both by its dotted path, e.g. --set train.batch_size=16")
+    add_overwrite_argument(compare)
     compare.set_defaults(handler=_cmd_compare)
 
     from playground.cli_attention import add_arguments as add_attention_arguments
@@ -160,11 +168,60 @@ def _parser() -> argparse.ArgumentParser:
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
                                                  ".png/.svg, or its evolution during training to .gif")
     add_attention_arguments(attention)
+    add_overwrite_argument(attention)
     attention.set_defaults(handler=run_attention)
     from playground.bench.run import add_parser as add_bench_parser  # stdlib-only at import
 
     add_bench_parser(sub)
     return parser
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write over the file (or into the non-empty folder) --out names; without it an "
+                             "existing one is refused")
+
+
+# ----- writing what the user asked for ----------------------------------------------------------------
+def check_new_output(path: Path, overwrite: bool) -> None:
+    """Refuse an --out that is an existing file, or a folder already holding files, unless `overwrite`: no
+    command replaces a user's file without being asked to."""
+    if overwrite or not os.path.lexists(path):
+        return
+    from playground.core.files import elide
+
+    if path.is_dir() and not path.is_symlink():
+        names = sorted(entry.name for entry in path.iterdir())
+        if names:
+            raise CliError(f"the folder {elide(path)} already holds files ({elide(', '.join(names), 60)}): "
+                           f"{OVERWRITE_HINT.replace('replace it', 'write into it')}")
+        return
+    raise CliError(f"{elide(path)} already exists: {OVERWRITE_HINT}")
+
+
+def check_not_in_checkpoint(folder: Path) -> None:
+    """Refuse to export into a checkpoint folder, even with --overwrite: its next save deletes the other
+    weights files there."""
+    from playground.training.runs import STATE_FILE
+
+    if (folder / STATE_FILE).exists():
+        from playground.core.files import elide
+
+        raise CliError(f"{elide(folder)} is a checkpoint folder, whose next save deletes other files' weights: "
+                       f"choose another --out")
+
+
+@contextmanager
+def writing(path: Path, option: str = "--out") -> Iterator[None]:
+    """Turn an OSError while making `path` into one line that names it (never a temporary file written beside
+    it) and the option to change."""
+    try:
+        yield
+    except OSError as err:
+        from playground.core.files import elide
+
+        raise CliError(f"cannot write {elide(path)}: {err.strerror or type(err).__name__}; choose another "
+                       f"{option}") from None
 
 
 # ----- commands ---------------------------------------------------------------------------------------
@@ -196,11 +253,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     # Before anything loads, so a wrong --out fails in a moment; only by the writer, because under torchrun
     # rank 0 may already have claimed --out when another rank gets here.
     if writes and args.out is not None:
-        check_output_folder(args.out, overwrite=args.overwrite)
+        with writing(args.out):
+            _refuse_diverged_run(args.out, args.overwrite)
+            check_output_folder(args.out, overwrite=args.overwrite)
     elif writes and args.runs_dir is not None:
-        check_can_create(args.runs_dir, "the runs folder")
+        with writing(args.runs_dir, "--runs-dir"):
+            check_can_create(args.runs_dir, "the runs folder")
     spec = _train_spec(args)
-    lock, run_dir = _claim_run_folder(args, spec) if writes else (None, None)
+    if not writes:
+        return _train(spec, None, None)
+    lock, run_dir, made = _claim_run_folder(args, spec)
+    try:
+        return _train(spec, lock, run_dir)
+    finally:
+        _discard_if_unsaved(lock, run_dir, made)
+
+
+def _train(spec: Any, lock: Any, run_dir: Path | None) -> int:
+    """Train `spec` in `run_dir` (None: a torchrun worker, which writes nothing) to its end or a Ctrl-C."""
     from playground.training import distributed
     from playground.training.session import TrainingSession
 
@@ -225,6 +295,7 @@ def _train_spec(args: argparse.Namespace) -> Any:
 
     spec = load_preset(args.preset)
     changes = dict(_parse_set(item) for item in args.set)
+    _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
         changes["train.max_steps"] = args.steps
         # A short run keeps warm-up to a tenth of it, rather than refusing a warm-up longer than the run.
@@ -236,23 +307,92 @@ def _train_spec(args: argparse.Namespace) -> Any:
     return spec.updated(changes) if changes else spec
 
 
+def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
+    """A --set that contradicts a pretrained model's architecture is named as the --set it is (the spec's own
+    refusal says to edit the preset, which the user did not write)."""
+    from playground.core.spec import FIELD_TITLES, PRETRAINED_ARCHITECTURES
+
+    pretrained = changes.get("model.pretrained", spec.model.pretrained)
+    fixed = PRETRAINED_ARCHITECTURES.get(pretrained) if isinstance(pretrained, str) else None
+    for key, value in changes.items():
+        field = key.removeprefix("model.")
+        if fixed and key.startswith("model.") and field in fixed and value != fixed[field]:
+            raise CliError(f"--set {key}={value}: the pretrained model '{pretrained}' has {FIELD_TITLES[key]} "
+                           f"{fixed[field]}, and its architecture is fixed; drop this --set, or train a "
+                           f"from-scratch preset")
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from playground.cli_compare import check_figure_path, run_compare
 
-    check_figure_path(args.out)  # before anything loads: a wrong --out fails in a moment
+    check_figure_path(args.out, args.overwrite)  # before anything loads: a wrong --out fails in a moment
     spec_a, spec_b = (_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}))
                       for preset in (args.preset_a, args.preset_b))
     return run_compare(spec_a, spec_b, args.out)
 
 
-def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path]:
-    """The new run folder, its lock held: taken before torch loads, so a second process is refused at once."""
-    from playground.training.runs import claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
+def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, list[Path]]:
+    """The new run folder, its lock held, and the paths claiming it made (deepest first): taken before torch
+    loads, so a second process is refused at once."""
+    from playground.training.runs import LOCK_FILE, claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
 
     if args.out is not None:
-        return claim_run_dir(args.out, spec, overwrite=args.overwrite), args.out
-    run_dir = new_run_dir(args.runs_dir or default_runs_dir(), spec)
-    return lock_run_dir(run_dir), run_dir
+        made = _missing_paths(args.out / LOCK_FILE)
+        with writing(args.out):
+            lock = claim_run_dir(args.out, spec, overwrite=args.overwrite)
+        run_dir = args.out
+    else:
+        root = args.runs_dir or default_runs_dir()
+        made = _missing_paths(root)
+        with writing(root, "--runs-dir"):
+            run_dir = new_run_dir(root, spec)
+        made[:0] = [run_dir / LOCK_FILE, run_dir]
+        lock = lock_run_dir(run_dir)
+    lock.acquire()  # a second hold, kept past the session's close: a run that saved nothing is removed under it
+    return lock, run_dir, made
+
+
+def _missing_paths(target: Path) -> list[Path]:
+    """`target` and its folders that do not exist yet, deepest first: what making it creates."""
+    missing = []
+    for path in (target, *target.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    return missing
+
+
+def _discard_if_unsaved(lock: Any, run_dir: Path, made: list[Path]) -> None:
+    """Remove a run folder that ended without a checkpoint (bad data, divergence, a Ctrl-C in its first step):
+    nothing can resume it, and its stub would block a retry on the same --out and clutter `playground runs`.
+    Only what this process made goes: the files in the folder it claimed, then the lock file and the folders it
+    created."""
+    from playground.training.runs import CHECKPOINT_DIR, LOCK_FILE, STATE_FILE
+
+    try:
+        if (run_dir / CHECKPOINT_DIR / STATE_FILE).exists():
+            return
+        for entry in run_dir.iterdir():  # under the lock: no other process writes here
+            if entry.name != LOCK_FILE:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    finally:
+        lock.release(force=True)
+    for path in made:
+        try:
+            path.rmdir() if path.is_dir() else path.unlink()  # rmdir: only while empty, as no one else used it
+        except OSError:
+            return
+
+
+def _refuse_diverged_run(folder: Path, overwrite: bool) -> None:
+    """A run that diverged would diverge again if resumed: its retry is a new run at a lower learning rate."""
+    from playground.training.runs import is_run_dir, read_run_info
+
+    if not overwrite and is_run_dir(folder) and read_run_info(folder).get("status") == "diverged":
+        from playground.core.files import elide
+
+        raise CliError(f"{elide(folder)} holds a run that diverged: to train it again (with a lower --set train.lr) "
+                       f"{OVERWRITE_HINT}")
 
 
 def _writes_run_folder() -> bool:
@@ -307,17 +447,33 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from playground.training.runs import checkpoint_folder
 
     folder = checkpoint_folder(args.run_dir)  # before torch loads: a missing run is reported in a moment
-    if args.tokens < 1:
-        raise CliError("--tokens must be at least 1")
+    if not 1 <= args.tokens <= MAX_SAMPLE_TOKENS:
+        raise CliError(f"--tokens must be 1..{MAX_SAMPLE_TOKENS:,}, not {args.tokens:,}: for a longer text, sample "
+                       f"again with the end of this one as --prompt")
+    if not (math.isfinite(args.temperature) and args.temperature >= 0):
+        raise CliError(f"--temperature must be a number >= 0 (0 always picks the likeliest character), not "
+                       f"{args.temperature}")
     from playground.training.session import TrainingSession
 
-    session = TrainingSession.resume(folder)
+    session = TrainingSession.from_weights(folder)
     if not session.info.samples_text:
         raise CliError(f"this run is a {session.spec.model.family} on {session.info.title}: only a decoder trained "
                        f"on text generates samples")
-    text = session.sample(args.prompt, max_new_tokens=args.tokens, temperature=args.temperature)
+    text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature)
     print(args.prompt + text)
+    if interrupted:
+        print(f"playground: interrupted after {len(text):,} of {args.tokens:,} characters", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _sample_text(session: Any, prompt: str, tokens: int, temperature: float) -> tuple[str, bool]:
+    """The sample, and whether Ctrl-C cut it short: then the text so far rather than nothing."""
+    so_far: list[str] = []
+    try:
+        return session.sample(prompt, max_new_tokens=tokens, temperature=temperature, on_token=so_far.append), False
+    except KeyboardInterrupt:
+        return "".join(so_far), True
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -328,10 +484,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return _export_script(args)
     if args.from_scratch:
         raise CliError("--from-scratch leaves the weights out of a script: add --format script")
-    check_can_create(args.out, "the export folder")
+    with writing(args.out):
+        check_can_create(args.out, "the export folder")
+        check_not_in_checkpoint(args.out)
+        check_new_output(args.out, args.overwrite)
     from playground.export import export_run
 
-    result = export_run(args.run_dir, args.out)
+    with writing(args.out):
+        result = export_run(args.run_dir, args.out)
     print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)
@@ -341,10 +501,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _export_script(args: argparse.Namespace) -> int:
     from playground.training.runs import check_can_create
 
-    check_can_create(args.out.parent, "the script's folder")
+    with writing(args.out):
+        check_can_create(args.out.parent, "the script's folder")
+        check_not_in_checkpoint(args.out.parent)
+        for path in (args.out, *([] if args.from_scratch else [args.out.with_suffix(".safetensors")])):
+            check_new_output(path, args.overwrite)
     from playground.export.script import export_script
 
-    result = export_script(args.run_dir, args.out, from_scratch=args.from_scratch)
+    with writing(args.out):
+        result = export_script(args.run_dir, args.out, from_scratch=args.from_scratch)
     written = f"{result.script} and its weights {result.weights.name}" if result.weights else str(result.script)
     print(f"exported the run (step {result.step}) as {written}: run it with python {result.script.name}",
           file=sys.stderr)
@@ -414,6 +579,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, SettingChange, StatusEvent
     from playground.training.runs import write_run_info
 
+    for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
+        print(f"playground: note: {warning}", file=sys.stderr)
     recorder = RunRecorder(run_dir, resume_from_step=session.step if resumed else None)
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
@@ -463,9 +630,10 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
 def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str:
     """What the run folder holds now and how to go on: never a checkpoint that does not exist."""
     if kept is None:
-        return f"{run_dir} has no checkpoint: nothing to resume; train again"
+        return f"{run_dir} saved no checkpoint, so it is removed: train again"
     if status == EXIT_TRAINING_FAILED:
-        return f"{run_dir} keeps its last good checkpoint, of step {kept}"
+        return (f"{run_dir} keeps its last good checkpoint, of step {kept}: train again with a lower --set "
+                f"train.lr and another --out, or --out {run_dir} --overwrite to replace this run")
     if kept != step:
         return (f"stopped midway through step {step + 1}: {run_dir} keeps its checkpoint of step {kept}; continue "
                 f"from it with: playground resume {run_dir}")

@@ -21,6 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
+
+from playground.cli import check_new_output, writing
 
 VIEWS = ("grid", "steps", "lines", "roles", "vit", "embeddings", "positions")
 STILL_FORMATS = (".png", ".svg")
@@ -71,9 +74,14 @@ def run_attention(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in (*STILL_FORMATS, ".gif", ".html"):
         raise ValueError(f"--out must end in .png, .svg, .gif or .html, not {out.name!r}")
+    if args.input is not None and not args.input.strip():
+        raise ValueError("--input is empty: give some text (or an image for a ViT), or leave --input out to draw "
+                         "the run's own example")
     run_dir: Path = args.run_dir
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir} is not a folder: pass a run folder written by `playground train`")
+    with writing(out):
+        check_new_output(out, args.overwrite)
     if suffix == ".gif":
         return _evolution(args, run_dir, out)
     if suffix == ".html":
@@ -95,7 +103,8 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     n_layers, n_heads = snapshots[0].weights.shape[:2] if snapshots else (0, 0)
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
     frames = evolution_frames(snapshots, view, layer=layer, head=head)
-    save_gif(frames, out)
+    with writing(out):
+        save_gif(frames, out)
     print(f"wrote {out} ({len(frames)} frames, steps {snapshots[0].step}..{snapshots[-1].step})", file=sys.stderr)
     return 0
 
@@ -103,12 +112,24 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
 def _open(run_dir: Path):
     """The run's last checkpoint as a session (refused before building when it would not fit in memory)."""
     from playground.training.runs import CHECKPOINT_DIR
-    from playground.training.session import TrainingSession
 
     folder = run_dir / CHECKPOINT_DIR
     if not folder.is_dir():
         raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
-    return TrainingSession.resume(folder)
+    from playground.training.session import TrainingSession
+
+    return TrainingSession.from_weights(folder)
+
+
+def note_cut_input(session: Any, text: str | None) -> None:
+    """Say on stderr when the input is longer than the model reads, since the figure shows only part of it."""
+    if not text or session.spec.model.family == "vit":
+        return
+    length, block = len(session.dataset.encode(text)), session.spec.model.block_size
+    if length > block:
+        kept = "last" if session.spec.model.family == "decoder" else "first"
+        print(f"playground: note: the input is {length} tokens and the model reads at most {block}: drawing its "
+              f"{kept} {block}", file=sys.stderr)
 
 
 def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
@@ -120,7 +141,9 @@ def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     session = _open(run_dir)
     n_layers, n_heads = model_shape(session)
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
-    save_attention_html(session, out, args.input, layer or 0, head or 0)
+    with writing(out):
+        save_attention_html(session, out, args.input, layer or 0, head or 0)
+    note_cut_input(session, args.input)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, one file, opens offline; step {session.step})",
           file=sys.stderr)
     return 0
@@ -131,7 +154,9 @@ def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     n_layers, n_heads = model_shape(session)
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
     figure = render_view(session, args.view, args.input, layer, head, args.highlight)
-    figure.save(out)
+    note_cut_input(session, args.input)
+    with writing(out):
+        figure.save(out)
     print(f"wrote {out} ({figure.width}x{figure.height}, step {session.step})", file=sys.stderr)
     return 0
 

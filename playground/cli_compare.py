@@ -7,19 +7,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from playground.cli import check_new_output, writing
+
 FIGURE_FORMATS = (".png", ".svg")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange: the window's compare colours too
 
 
-def check_figure_path(out: Path) -> None:
-    """Refuse at once, before torch loads, a figure that could not be written."""
+def check_figure_path(out: Path, overwrite: bool = False) -> None:
+    """Refuse at once, before torch loads, a figure that could not be written or would replace a file unasked."""
     from playground.training.runs import check_can_create
 
     if out.suffix.lower() not in FIGURE_FORMATS:
         raise ValueError(f"--out must end in .png or .svg, not {out.name!r}")
-    if out.is_dir():
-        raise ValueError(f"--out {out} is a folder: give a file name such as {out / 'compare.png'}")
-    check_can_create(out.parent, "the figure's folder")
+    with writing(out):
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder: give a file name such as {out / 'compare.png'}")
+        check_can_create(out.parent, "the figure's folder")
+        check_new_output(out, overwrite)
 
 
 def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
@@ -41,7 +45,8 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
         curves = train_pair(pair, on_step=progress)
     pair.close()
     figure = comparison_figure(spec_a, pair.b.spec, curves, pair.start.summary(), labels(spec_a, pair.b.spec))
-    figure.save(out)
+    with writing(out):
+        figure.save(out)
     for side, curve in zip("AB", curves):
         if curve.finished is not None and curve.finished.reason != "completed":
             print(f"playground: {side} stopped early: {curve.finished.message}", file=sys.stderr)

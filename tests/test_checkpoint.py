@@ -88,3 +88,15 @@ def test_a_huge_sparse_weights_file_is_refused_before_loading(tmp_path):
     with open(folder / state["model_file"], "r+b") as handle:
         handle.truncate(1 << 40)  # a terabyte that takes no disk: more than this machine's free memory
     refused(folder, "of memory is free")
+
+
+def test_a_damaged_optimizer_file_stops_only_what_needs_it(tmp_path):
+    run = tmp_path / "run"
+    folder = saved_checkpoint(run / "checkpoint")
+    (run / "preset.json").write_text("{}")
+    optimizer = folder / json.loads((folder / "state.json").read_text())["optimizer_file"]
+    optimizer.write_bytes(optimizer.read_bytes()[:20])
+    weights_only = load_checkpoint(folder, optimizer=False)  # sample, export and attention read no more
+    assert weights_only.optimizer == {} and torch.equal(weights_only.model["w"], torch.arange(6.0).reshape(2, 3))
+    message = refused(folder, "is damaged")
+    assert f"playground train {run / 'preset.json'} --out NEW_FOLDER" in message and "earlier" not in message

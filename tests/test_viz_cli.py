@@ -131,7 +131,7 @@ def test_layer_and_head_flags_count_from_one(run_dir, tmp_path, capsys):
     """--layer 1 --head 1 is the first head of the first layer, written so in the figure."""
     def texts(args):
         svg = tmp_path / "x.svg"
-        assert main(["attention", str(run_dir), *args, "--out", str(svg)]) == 0
+        assert main(["attention", str(run_dir), *args, "--out", str(svg), "--overwrite"]) == 0  # one file, redrawn
         return [t.text or "" for t in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
 
     first = texts(["--layer", "1"])

@@ -95,7 +95,7 @@ def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     from playground.training.memory import check_fits
 
     folder = _checkpoint_folder(Path(run_dir))
-    saved = load_checkpoint(folder)
+    saved = load_checkpoint(folder, optimizer=False)  # an export writes the weights only
     spec = saved.spec
     check_exportable(spec)
     info, side = _data_side(spec)

@@ -61,7 +61,7 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
 
     out = Path(out)
     check_script_path(out)
-    saved = load_checkpoint(_checkpoint_folder(Path(run_dir)))
+    saved = load_checkpoint(_checkpoint_folder(Path(run_dir)), optimizer=False)  # the weights only
     spec = saved.spec
     check_scriptable(spec)
     source = script_source(spec, saved.state, saved.step, out.name, with_weights=not from_scratch)

@@ -67,7 +67,9 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def load_checkpoint(folder: Path) -> Checkpoint:
+def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
+    """The checkpoint in `folder`; `optimizer=False` reads only the model weights (the optimizer dict is then
+    empty), all that sampling, drawing and exporting need."""
     folder = Path(folder)
     if folder.is_file():
         refuse_pickle(folder)
@@ -77,8 +79,9 @@ def load_checkpoint(folder: Path) -> Checkpoint:
         hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
         raise CheckpointError(f"no checkpoint in {elide(folder)}: {STATE_FILE} is missing{hint}")
     state = _read_state(folder)
-    model, optimizer = (_load_tensors(folder, state, key) for key in TENSOR_FILES)
-    return Checkpoint(spec=spec_from_dict(state["spec"]), step=state["step"], model=model, optimizer=optimizer,
+    model = _load_tensors(folder, state, "model_file")
+    moments = _load_tensors(folder, state, "optimizer_file") if optimizer else {}
+    return Checkpoint(spec=spec_from_dict(state["spec"]), step=state["step"], model=model, optimizer=moments,
                       state=state)
 
 
@@ -116,10 +119,11 @@ def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, to
     in the memory free now, read by safetensors (numbers only)."""
     path = folder / state[key]
     shown = elide(path)
+    name = elide(Path(folder.name, path.name), 80)  # short, so the run's whole path fits in the fix _lost gives
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        raise CheckpointError(f"{shown} is missing: the checkpoint is incomplete; use an earlier one") from None
+        raise CheckpointError(f"{name} is missing: {_lost(folder, key)}") from None
     except OSError as err:
         raise CheckpointError(f"cannot read {shown}: {err.strerror or err}") from None
     if not stat.S_ISREG(info.st_mode):
@@ -131,9 +135,20 @@ def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, to
                               f"close other programs or load it on a larger machine")
     try:
         return load_file(str(path))
-    except (SafetensorError, OSError) as err:
-        raise CheckpointError(f"cannot read the weights in {shown}: {elide(err, 120)}; use an earlier "
-                              f"checkpoint") from None
+    except SafetensorError:
+        raise CheckpointError(f"{name} is damaged: {_lost(folder, key)}") from None
+    except OSError as err:
+        raise CheckpointError(f"cannot read {shown}: {err.strerror or err}") from None
+
+
+def _lost(folder: Path, key: str) -> str:
+    """What a missing or damaged tensor file of the checkpoint in `folder` costs, and the fix that exists: only
+    one checkpoint is kept, so the run's preset.json (beside the checkpoint folder) trains it again."""
+    redo = (f"playground train {elide(folder.parent / 'preset.json', 110)} --out NEW_FOLDER"
+            if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
+    if key == "optimizer_file":
+        return f"resume needs it (sample, export and attention do not); to train on, start again: {redo}"
+    return f"the trained weights are lost; train them again: {redo}"
 
 
 def refuse_pickle(path: Path) -> None:

@@ -351,8 +351,10 @@ class TrainingSession:
 
     @holding_model
     @torch.no_grad()
-    def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8) -> str:
-        """Generate text from the decoder, one token at a time, cropping the context to block_size."""
+    def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8,
+               on_token: Callable[[str], None] | None = None) -> str:
+        """Generate text from the decoder, one token at a time, cropping the context to block_size; `on_token` gets
+        each new token's text as it comes (the command line keeps them, so Ctrl-C loses none)."""
         if self.info.task != "lm":
             raise ValueError("only a decoder generates text")
         self.model.eval()
@@ -364,6 +366,8 @@ class TrainingSession:
             logits = self.model(x[:, -self.spec.model.block_size :]).logits[:, -1, :].float()
             probs = torch.softmax(logits / max(temperature, 1e-4), dim=-1)
             x = torch.cat([x, torch.multinomial(probs, 1, generator=generator)], dim=1)
+            if on_token is not None:
+                on_token(self.dataset.decode(x[0, -1:].tolist()))
         return self.dataset.decode(x[0, len(ids) :].tolist())
 
     # ----- the loop --------------------------------------------------------------------------------
@@ -522,6 +526,15 @@ class TrainingSession:
             raise
         if run_dir is not None and session._run_lock is not None:
             remove_temporaries(run_dir)  # the folder is ours alone: what a killed save left there goes
+        return session
+
+    @classmethod
+    def from_weights(cls, folder: Path) -> TrainingSession:
+        """A session on a checkpoint's model weights alone (its optimizer file is not read): drawing and sampling
+        need no optimizer state, so a damaged one stops only `resume`."""
+        saved = ckpt_io.load_checkpoint(folder, optimizer=False)
+        session = cls(saved.spec)
+        session._restore(saved, Path(folder))  # with no optimizer state, the weights and the step
         return session
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
