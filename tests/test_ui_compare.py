@@ -6,11 +6,12 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QSlider
+from PySide6.QtWidgets import QApplication, QPushButton, QSlider, QWidget
 
 from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
 from playground.training.session import TrainingSession
+from playground.ui.compare_window import ask_close_comparison as REAL_ASK  # before the fixtures answer it
 
 TINY = make_spec({
     "name": "tiny-reverse",
@@ -227,7 +228,8 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
 
     answers, asked = [], []
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step: asked.append((parent, step)) or (answers.pop(0) if answers else True))
+                        lambda parent, step, *_clearing: asked.append((parent, step))
+                        or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
     window.compareAction.trigger()
     compare = window.compareWindow
@@ -257,3 +259,184 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
     answers.append(True)
     window.close()
     assert not window.isVisible() and not compare.isVisible() and not compare.workers and len(asked) == 4
+
+
+def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
+    """A shown, active comparison of TINY that A and B trained 2 steps on (paused); `ask_close_comparison` answers
+    from `answers` (True: go ahead), then True (closing after the test), and records what it was asked, in the
+    returned list."""
+    from playground.ui import compare_window
+
+    asked = []
+    monkeypatch.setattr(compare_window, "ask_close_comparison",
+                        lambda parent, step, clearing=None:
+                        asked.append((step, clearing)) or (answers.pop(0) if answers else True))
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    for _ in range(2):
+        qtbot.keyClick(compare, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: all(train.n == 2 for train, _ in compare.series), timeout=5_000)
+    return compare, asked
+
+
+def _curves(compare) -> list[list[float]]:
+    """The losses each curve draws (none once cleared)."""
+    return [list(curve.getData()[1] if curve.getData()[1] is not None else []) for curve in compare.curves]
+
+
+@pytest.mark.slow
+def test_changing_b_after_training_asks_and_keeping_puts_the_slider_back(open_window, qtbot, monkeypatch):
+    """QA: after 240 steps, a touch of B's Dropout slider threw both curves and grids away without a word."""
+    from playground.ui import compare_window
+
+    answers = [False, True]
+    compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, answers)
+    dropout = compare.findChild(QSlider, "dropoutSlider")
+    shown = compare.findChild(QWidget, "dropoutValue")
+    before, curves, workers = dropout.value(), _curves(compare), list(compare.workers)
+    dropout.setFocus()
+    qtbot.keyClick(dropout, Qt.Key.Key_Up)  # the keyboard user's move of the slider
+    assert asked == [(2, compare_window.CHANGING_B)]
+    assert dropout.value() == before and shown.text() == "0.00" and compare.spec_b.model.dropout == 0.0  # kept
+    assert compare.workers == workers and _curves(compare) == curves and all(v.grid.isVisible() for v in compare.sides)
+    assert "same settings" in compare.differenceLabel.text()
+
+    qtbot.keyClick(dropout, Qt.Key.Key_Up)  # asked again: this time B changes and both start again
+    assert len(asked) == 2 and compare.spec_b.model.dropout > 0 and shown.text() != "0.00"
+    assert not compare.workers and _curves(compare) == [[], []] and "dropout 0 → " in compare.differenceLabel.text()
+
+
+@pytest.mark.slow
+def test_a_drag_of_bs_slider_asks_once_when_it_is_let_go(open_window, qtbot, monkeypatch):
+    """A question taking the mouse in the middle of a drag (or of a click held on the groove) would leave the slider
+    stepping on its own: the change is settled, and asked about, once the button is up."""
+    compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [False])
+    layers = compare.findChild(QSlider, "layersSlider")
+    curves = _curves(compare)
+    far = layers.rect().adjusted(0, 0, -2, 0).center()
+    far.setX(layers.width() - 2)
+    qtbot.mousePress(layers, Qt.MouseButton.LeftButton, pos=far)  # a click held on the groove pages the value up
+    assert layers.value() > 1 and asked == [] and compare.workers and _curves(compare) == curves
+    qtbot.mouseRelease(layers, Qt.MouseButton.LeftButton, pos=far)
+    qtbot.waitUntil(lambda: asked != [], timeout=5_000)
+    assert len(asked) == 1 and layers.value() == 1 and compare.spec_b.model.n_layer == 1  # kept: put back
+    assert compare.workers and _curves(compare) == curves
+
+
+@pytest.mark.slow
+def test_reset_asks_once_a_and_b_have_trained_and_is_named_as_in_the_main_window(open_window, qtbot, monkeypatch):
+    from playground.ui import compare_window
+
+    compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [False, False, True])
+    assert compare.resetButton.text() == "Reset" == compare.findChild(QPushButton, "compareReset").text()
+    assert "Ctrl+R" in compare.resetButton.toolTip()
+    curves = _curves(compare)
+    compare.resetButton.click()
+    qtbot.keyClick(compare, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert asked == [(2, compare_window.RESETTING)] * 2 and compare.workers and _curves(compare) == curves
+    compare.resetButton.click()  # and the third time the user agrees
+    assert len(asked) == 3 and not compare.workers and _curves(compare) == [[], []]
+    assert compare.sharedLabel.text().startswith("Start: press Play")
+
+
+def test_an_untrained_comparison_changes_and_resets_without_asking(open_window, qtbot, monkeypatch):
+    from playground.ui import compare_window
+
+    asked = []
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: asked.append(args))
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    compare.findChild(QSlider, "layersSlider").setValue(2)
+    compare.resetButton.click()
+    assert asked == [] and compare.spec_b.model.n_layer == 2 and "layers 1 → 2" in compare.differenceLabel.text()
+
+
+def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtbot):
+    """The question's own box: "Keep comparing" is its default and its Escape, in each of its three wordings."""
+    from PySide6.QtCore import QTimer
+
+    from playground.ui.compare_window import CHANGING_B, CLOSING, RESETTING
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen = []
+
+    def answer_escape() -> None:
+        box = QApplication.activeModalWidget()
+        seen.append((box.windowTitle(), box.text(), box.defaultButton().text(), box.escapeButton().text()))
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+
+    for clearing in (CLOSING, CHANGING_B, RESETTING):
+        QTimer.singleShot(0, answer_escape)
+        assert REAL_ASK(parent, 240, clearing) is False
+    assert [title for title, *_ in seen] == ["Close Compare A/B?", "Change B's settings?", "Reset A and B?"]
+    assert all(text.startswith("A and B have trained 240 steps. A comparison is not saved: ") for _, text, *_ in seen)
+    assert "changing B's settings restarts both and clears both curves" in seen[1][1]
+    assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
+
+
+def _drawn_size(label) -> float:
+    """The point size a legend label draws its text in (its last font-size: the name's own span)."""
+    return float(re.findall(r"font-size:([\d.]+)pt", label.item.toHtml())[-1])
+
+
+def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):
+    """QA: F5 and Ctrl+= / Ctrl+- / Ctrl+0 did nothing in Compare A/B; they zoom both windows, as one."""
+    from playground.ui.plotting import point_size
+
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    normal = compare.config.minimumWidth()
+    legend = compare.lossPlot.getPlotItem().legend
+    try:
+        steps = [(Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier, 1.3),
+                 (Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier, 1.5),
+                 (Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier, 1.3),
+                 (Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier, 1.0),
+                 (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier, 1.3),
+                 (Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier, 1.0)]
+        for key, modifier, zoom in steps:
+            qtbot.keyClick(compare, key, modifier)
+            assert window.zoom == zoom
+            assert window.presentAction.isChecked() == (zoom >= 1.3)
+            # B's panel follows the application's font, once its change has reached it
+            qtbot.waitUntil(lambda: compare.config.minimumWidth() == window.config.minimumWidth(), timeout=5_000)
+            assert (compare.config.minimumWidth() > normal) == (zoom > 1.0)
+            size = point_size()  # the grids' titles and the legend's names zoom with the rest
+            assert all(view.title.font().pointSizeF() == pytest.approx(size) for view in compare.sides)
+            assert all(_drawn_size(label) == pytest.approx(size, abs=0.05) for _, label in legend.items)
+    finally:
+        window.set_zoom(1.0)
+
+
+def test_the_legend_and_titles_name_every_difference_that_fits(open_window, qtbot):
+    """QA: "B: number of layers 3, dropout 0.1 (+1 more)" over a grid with room for all three names."""
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    qtbot.waitExposed(compare)
+    for name, value in (("layersSlider", 2), ("headsSlider", 4), ("dropoutSlider", 2)):
+        compare.findChild(QSlider, name).setValue(value)
+    legend = compare.lossPlot.getPlotItem().legend
+    whole = ("B: number of heads 4, number of layers 2, dropout 0.1")
+    assert compare.sides[1].title.text() == whole == compare.sides[1].title.toolTip()
+    assert [label.text for _, label in legend.items] == ["A: number of heads 2, number of layers 1, dropout 0", whole]
+
+    compare.resize(900, 720)  # narrower: the names that fit, the rest counted, each text within its room
+    qtbot.waitUntil(lambda: compare.sides[1].title.text() == "B: number of heads 4 (+2 more)", timeout=5_000)
+    assert compare.sides[0].title.text() == "A: number of heads 2 (+2 more)"
+    assert all(view.title.fontMetrics().horizontalAdvance(view.title.text()) <= view.title.width()
+               for view in compare.sides)
+    qtbot.waitUntil(lambda: [label.text for _, label in legend.items] == [view.title.text() for view in compare.sides],
+                    timeout=5_000)
+    plot = compare.lossPlot.getPlotItem()
+    assert plot.width() <= compare.lossPlot.width()  # the legend let the plot narrow with the window
+    compare.close()

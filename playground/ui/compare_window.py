@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,18 +32,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import difference_line, labels
+from playground.core.differences import difference_line, differences
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
-from playground.ui.attention_grid import AttentionGrid, ElidedLabel
+from playground.ui.attention_grid import AttentionGrid
+from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, follow_resize, full_label
 from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
-from playground.ui.loss_panel import LEGEND_CELL, LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import follow_font, font_scale, legend_below, no_tab_stop, size_legend, style_axes
+from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
+from playground.ui.plotting import follow_font, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
 REFRESH_MS = 250  # both buffers are pulled 4 times a second
+SETTLE_MS = 100  # how often a change of B made with the mouse checks whether its button was let go
 MAX_LEAD = 5  # steps one side may run ahead of the other before it waits (B may be smaller, hence faster)
 SIDES = ("A", "B")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
@@ -50,17 +53,34 @@ INTRO = ("<b>A</b> keeps the main window's settings. <b>B</b> starts as a copy: 
          "then press Play. Both train from the same start (seed, batches, and A's initial weights wherever the "
          "shapes match).")
 HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
+# The main window's actions that zoom (its View menu): the same actions here, so the two windows keep one zoom.
+ZOOM_ACTIONS = ("presentAction", "zoomInAction", "zoomOutAction", "zoomResetAction")
 PLOT_TIP = ("A's and B's loss on one plot: lines are the training loss at every step, dots the validation loss. "
             "Both started from the same weights and see the same batches, so the gap is what the change does.")
 
 
-def ask_close_comparison(parent: QWidget, step: int) -> bool:
-    """Close a comparison that has trained? Keeping it is the default, so a stray Escape or Enter loses nothing; a
-    function so tests can answer it."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Close Compare A/B?",
+@dataclass(frozen=True)
+class Clearing:
+    """An action that throws a comparison's curves away, in the words of the question asked before it."""
+
+    title: str
+    consequence: str  # ends "A comparison is not saved: …"
+    button: str  # the button that goes ahead
+
+
+CLOSING = Clearing("Close Compare A/B?", "closing it clears both curves.", "Close the comparison")
+CHANGING_B = Clearing("Change B's settings?", "changing B's settings restarts both and clears both curves.",
+                      "Change B and restart")
+RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and clears both curves.", "Reset both")
+
+
+def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING) -> bool:
+    """Go on with `clearing` a comparison that has trained? Keeping it is the default, so a stray Escape or Enter
+    loses nothing; a function so tests can answer it."""
+    box = QMessageBox(QMessageBox.Icon.Question, clearing.title,
                       f"A and B have trained {step} step{'s' if step != 1 else ''}. A comparison is not saved: "
-                      "closing it clears both curves.", parent=parent)
-    close = box.addButton("Close the comparison", QMessageBox.ButtonRole.DestructiveRole)
+                      f"{clearing.consequence}", parent=parent)
+    close = box.addButton(clearing.button, QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("Keep comparing", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
@@ -105,9 +125,15 @@ class SideView(QWidget):
     def __init__(self, side: str, colour: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"compareSide{side}")
-        self.title = ElidedLabel(self)
+        self.title = DifferenceTitle(self)
         self.title.setObjectName(f"compareTitle{side}")
-        self.title.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        # Colour and weight alone, not a style sheet: a widget with one kept its font when F5 zoomed the window.
+        palette = self.title.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+        self.title.setPalette(palette)
+        bold = QFont()
+        bold.setBold(True)  # its size still follows the application's
+        self.title.setFont(bold)
         self.grid = AttentionGrid(self)
         self.grid.setObjectName(f"compareGrid{side}")
         self.hover = QLabel(HOVER_HINT, self)
@@ -135,11 +161,16 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self._playing = False
         self._levelling = False  # paused: the side behind is still to catch up
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
+        self._settle_timer = QTimer(self)  # a change of B made with a mouse button held waits for its release
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._settle_b)
 
         self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
+        self._shown_b = self.config.spec()  # the B the labels name and the comparison trains (`_show_labels`)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
         follow_font(self.config, lambda: self.config.setMinimumWidth(config_width(font_scale())))
-        self.config.sigSpecChanged.connect(self._on_b_changed)
+        self.config.sigSpecChanged.connect(lambda _spec, _keys: self._settle_b())
         intro = QLabel(INTRO, self)
         intro.setObjectName("compareIntro")
         intro.setWordWrap(True)
@@ -184,13 +215,14 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self._timer.start()
         self._show_labels()
         self._make_keys()
+        self._share_zoom(parent)
         self.resize(1280, 720)
 
     # ----- building -----------------------------------------------------------------------------
     def _make_keys(self) -> None:
         """The main window's keys for the same things here (the grids' hint names Space and Right), and the
         usual ones to close."""
-        keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.restart),
+        keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.reset),
                 (("Ctrl+W", "Esc"), self.close))
         for sequences, slot in keys:
             action = QAction(self)
@@ -199,6 +231,14 @@ class CompareWindow(RingsTabFocus, QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
         self.focusRing = FocusRing(self)  # as in the main window: a tabbed-to button keeps Space
+
+    def _share_zoom(self, parent: QWidget | None) -> None:
+        """F5 and Ctrl+= / Ctrl+- / Ctrl+0 answer here too: the main window's own actions (a shortcut works in every
+        window an action is added to), so both windows zoom, and remember, as one."""
+        for name in ZOOM_ACTIONS:
+            action = parent.findChild(QAction, name) if parent is not None else None
+            if action is not None:
+                self.addAction(action)
 
     def _train_bar(self) -> QWidget:
         bar = QWidget(self)
@@ -211,16 +251,17 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self.stepButton.setObjectName("compareStep")
         self.stepButton.setToolTip("Train A and B one step each, then pause (Right arrow).")
         self.stepButton.clicked.connect(self.step_once)
-        self.restartButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Restart", bar)
-        self.restartButton.setObjectName("compareRestart")
-        self.restartButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0 "
-                                      "(Ctrl+R).")
-        self.restartButton.clicked.connect(self.restart)
+        # "Reset", the main window's word (and key) for the same
+        self.resetButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reset", bar)
+        self.resetButton.setObjectName("compareReset")
+        self.resetButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0 "
+                                    "(Ctrl+R).")
+        self.resetButton.clicked.connect(self.reset)
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("compareSteps")
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(0, 0, 0, 0)
-        for button in (self.playButton, self.stepButton, self.restartButton):
+        for button in (self.playButton, self.stepButton, self.resetButton):
             layout.addWidget(button)
         layout.addWidget(self.stepLabel, 1)
         return bar
@@ -242,7 +283,8 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
                           for colour in COLOURS]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
-        follow_font(self.lossPlot, lambda: (style_axes(plot), size_legend(plot.legend)))  # the legend zooms too
+        follow_font(self.lossPlot, lambda: (style_axes(plot), self._fit_legend()))  # the legend zooms too
+        follow_resize(self.lossPlot, self._fit_legend)  # its columns are as wide as the plotting area
         self._show_axes(False)
         return self.lossPlot
 
@@ -261,21 +303,45 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         return self.config.spec()
 
     def legend_labels(self) -> tuple[str, str]:
-        return labels(self.spec_a, self.spec_b)
+        """Both sides' names with every difference named (the legend and titles name what their width holds)."""
+        keys = differences(self.spec_a, self.spec_b)
+        return full_label("A", self.spec_a, keys), full_label("B", self.spec_b, keys)
 
     def _show_labels(self) -> None:
         """The legend, the grids' titles and the difference line follow B's settings."""
         legend = self.lossPlot.getPlotItem().legend
         legend.clear()
-        for curve, text, view in zip(self.curves, self.legend_labels(), self.sides):
+        keys = differences(self.spec_a, self.spec_b)
+        for curve, text, view, (side, spec) in zip(self.curves, self.legend_labels(), self.sides, self._named()):
             legend.addItem(curve, text)
-            view.title.set_full_text(text)
-        size_legend(legend)
+            view.title.set_differences(side, spec, keys)
+        self._fit_legend()
         self.differenceLabel.setText(difference_line(self.spec_a, self.spec_b))
+        self._shown_b = self.spec_b
 
-    def _on_b_changed(self, _spec: RunSpec, _keys: set[str]) -> None:
-        self.restart()
-        self._show_labels()
+    def _named(self) -> list[tuple[str, RunSpec]]:
+        return list(zip(SIDES, (self.spec_a, self.spec_b)))
+
+    def _fit_legend(self) -> None:
+        """Each legend entry names as many differences as its half of the plotting area holds."""
+        plot = self.lossPlot.getPlotItem()
+        width = self.lossPlot.width() - plot.getAxis("left").width() - LEGEND_SLACK
+        fit_pair_legend(plot.legend, width, self._named(), differences(self.spec_a, self.spec_b))
+
+    def _settle_b(self) -> None:
+        """A change of B restarts both, after asking where A and B have trained; kept comparing, B's settings go
+        back to those they train with. Not while a mouse button is held: a drag is one change, and a question
+        taking the mouse from a slider or spin box left it stepping on its own."""
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._settle_timer.start()
+            return
+        if self.spec_b == self._shown_b:
+            return  # a drag that ended where it began
+        if self._may_clear(CHANGING_B):
+            self._clear()
+            self._show_labels()
+        else:
+            self.config.set_spec(self._shown_b)
 
     # ----- training -----------------------------------------------------------------------------
     def _ensure_workers(self) -> list[TrainingWorker]:
@@ -321,7 +387,17 @@ class CompareWindow(RingsTabFocus, QMainWindow):
             worker.step_once()
         self._show_playing(False)
 
-    def restart(self) -> None:
+    def reset(self) -> None:
+        """Reset (Ctrl+R): both start again from step 0, once the user agrees to lose what they trained."""
+        if self._may_clear(RESETTING):
+            self._clear()
+
+    def _may_clear(self, clearing: Clearing) -> bool:
+        """Whether `clearing` may go ahead: at once before A and B have trained, else as the user answers."""
+        steps = self.trained_steps()
+        return steps == 0 or ask_close_comparison(self, steps, clearing)
+
+    def _clear(self) -> None:
         """Stop both runs (nothing is saved: a comparison keeps no run folder) and clear the views."""
         self._stop_workers()
         for train, val in self.series:
@@ -416,6 +492,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         """Ask both threads to stop after their current step, without waiting for it: a step can take seconds (a
         big model, or loading a compiled step), and a comparison has nothing to save."""
         self._timer.stop()
+        self._settle_timer.stop()  # a change of B still waiting for its mouse button: nothing left to restart
         self._stop_workers()
 
     def running(self) -> list[TrainingWorker]:
@@ -431,8 +508,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Escape, Ctrl+W, the title bar or the main window: a comparison that has trained asks first (it is not
         saved anywhere)."""
-        steps = self.trained_steps()
-        if self.isVisible() and steps > 0 and not ask_close_comparison(self, steps):
+        if self.isVisible() and not self._may_clear(CLOSING):
             event.ignore()
             return
         self.shutdown()
