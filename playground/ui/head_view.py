@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path, paint_png, paint_svg
-from playground.ui.plotting import follow_font, font_scale, sized_font
+from playground.ui.plotting import follow_font, font_scale, keep_lines, sized_font
 from playground.ui.theme import paper_view
 from playground.viz.canvas import show_token
 from playground.viz.colors import head_colour
@@ -295,6 +295,7 @@ class HeadViewPanel(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.lines)
         paper_view(self.scroll)
+        keep_lines(self.scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)

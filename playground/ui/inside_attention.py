@@ -42,8 +42,11 @@ from playground.ui.exporting import ask_path, figure_bar
 from playground.ui.focus_ring import tab_bar_first, tabs_without_arrow_stops
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
+    FittedLabel,
+    fitting_html,
     follow_font,
     font_scale,
+    keep_lines,
     no_tab_stop,
     rgb_qimage,
     sized_font,
@@ -71,6 +74,7 @@ class FigureView(QWidget):
         self.setObjectName(name)
         self.figure: Any = None
         self.rgb: np.ndarray | None = None
+        self._captions: tuple[str, ...] = ("",)  # the caption's wordings, fullest first (`_fit_caption`)
         self._qimage: QImage | None = None
         self.label = QLabel(INSIDE["waiting"], self)
         self.label.setObjectName(f"{name}Image")
@@ -82,16 +86,18 @@ class FigureView(QWidget):
         self.scroll.setWidget(self.label)
         self.scroll.setWidgetResizable(True)
         theme.paper_view(self.scroll)
+        keep_lines(self.scroll)
         self.caption, self.fitCheck, self.exportButton = figure_bar(
             self, self.scroll, "Fit to width", self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])
         self.exportButton.setEnabled(False)
 
-    def set_figure(self, figure: Any, rgb: np.ndarray, caption: str = "") -> None:
+    def set_figure(self, figure: Any, rgb: np.ndarray, *captions: str) -> None:
+        """Show `figure` (rendered as `rgb`) under the fullest of `captions` that fits on one line."""
         self.figure, self.rgb = figure, np.ascontiguousarray(rgb, dtype=np.uint8)
         w = self.rgb.shape[1]
         self._qimage = rgb_qimage(self.rgb, w / getattr(figure, "width", w))  # 2 when rendered for a HiDPI screen
-        self.caption.setText(caption)
+        self._set_caption(*captions)
         self.exportButton.setEnabled(True)
         self.label.setStyleSheet("background: white;")
         self._redraw()
@@ -100,15 +106,23 @@ class FigureView(QWidget):
         if self._qimage is None:
             self.label.setText(text)
         else:
-            self.caption.setText(text)
+            self._set_caption(text)
 
     def clear(self) -> None:
         self.figure = self.rgb = self._qimage = None
         self.label.clear()
         self.label.setText(INSIDE["waiting"])
         self.label.setStyleSheet("background: white; color: #555; padding: 6px;")
-        self.caption.setText("")
+        self._set_caption("")
         self.exportButton.setEnabled(False)
+
+    def _set_caption(self, *captions: str) -> None:
+        self._captions = captions or ("",)
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        """The fullest caption that fits beside the buttons: a second line took the figure's height at 175 %."""
+        self.caption.setText(fitting_html(self._captions, self.caption.font(), self.caption.contentsRect().width()))
 
     def _redraw(self) -> None:
         if self._qimage is None:
@@ -156,6 +170,7 @@ class FigureView(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
+        self._fit_caption()
         if self.fitCheck.isChecked():
             self._redraw()
 
@@ -191,10 +206,10 @@ class StepsView(FigureView):
         self.label.setMouseTracking(True)
         self.label.installEventFilter(self)
 
-    def set_steps(self, steps: Any, figure: Any, rgb: np.ndarray, caption: str) -> None:
+    def set_steps(self, steps: Any, figure: Any, rgb: np.ndarray, *captions: str) -> None:
         self.steps = steps
         self.cells = step_cells(figure, steps)
-        self.set_figure(figure, rgb, caption)
+        self.set_figure(figure, rgb, *captions)
         if self.hovered is not None:  # training moved the numbers under a still mouse
             self.readout.setText(describe_cell(steps, *self.hovered))
 
@@ -497,6 +512,7 @@ class EmbeddingsView(QWidget):
         self.scroll.setWidget(self.plots)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        keep_lines(self.scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -586,9 +602,10 @@ class InsideAttentionPanel(QWidget):
         self.headCombo.setToolTip(INSIDE["head"])
         self.layerCombo.currentIndexChanged.connect(self._on_picker)
         self.headCombo.currentIndexChanged.connect(self._on_picker)
-        self.status = QLabel("", self)  # what the views show: blank until a model (each view says how to get one)
+        # What the views show, on one line where it can (the views need the height at 175 % and more): blank until
+        # a model (each view says how to get one).
+        self.status = FittedLabel(self)
         self.status.setObjectName("insideStatus")
-        self.status.setWordWrap(True)
 
         self.steps = StepsView(self)
         self.headView = HeadViewPanel(self)
@@ -764,9 +781,10 @@ class InsideAttentionPanel(QWidget):
             return
         self.show_result(answer)
 
-    def _show_status(self, text: str, tip: str = "") -> None:
-        """The line saying what the views show, and its tooltip (none but for this text's own)."""
-        self.status.setText(text)
+    def _show_status(self, *wordings: str, tip: str = "") -> None:
+        """The line saying what the views show, in the fullest of `wordings` that fits, and its tooltip (none but for
+        this text's own)."""
+        self.status.set_wordings(*wordings)
         self.status.setToolTip(tip)
 
     def show_result(self, result: InsideResult) -> None:
@@ -780,13 +798,14 @@ class InsideAttentionPanel(QWidget):
         prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
         copied = copies_input(result.step, labels, snap.prediction)
         prediction += f" {COPIED_INPUT}" if copied else ""
-        self._show_status(f"Model at step {result.step:,} on {where}: {len(labels)} tokens "
-                          f"<tt>{_escape(shown)}</tt>{prediction}", COPIED_WHY if copied else "")
+        said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
+        self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
+                          f"Model at step {result.step:,}{prediction}", tip=COPIED_WHY if copied else "")
         if result.steps_rgb is not None:
             s = result.steps
-            self.steps.set_steps(s, result.steps_figure, result.steps_rgb,
-                                 f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}: T = {s.seq_len} "
-                                 f"tokens, d_head = {s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}")
+            head = f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}"
+            self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: T = {s.seq_len} tokens, d_head = "
+                                 f"{s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}", head)
         self.headView.set_attention(result.snapshot.weights, labels, result.step)
         if result.vit_rgb is not None:
             self.vit.set_figure(result.vit_figure, result.vit_rgb,

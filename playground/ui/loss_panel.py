@@ -20,11 +20,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
+    FittedLabel,
     broken_html,
     fit_legend,
     follow_font,
@@ -259,9 +260,8 @@ class LossPanel(QWidget):
         self.logCheck.setObjectName("logCheck")
         self.logCheck.setToolTip(TIPS["logy"])
         self.logCheck.toggled.connect(self._on_log)
-        self.readout = QLabel(" ", self)
+        self.readout = FittedLabel(self)  # a step's values in the fullest wording the plot's width holds
         self.readout.setObjectName("lossReadout")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
 
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
@@ -517,13 +517,12 @@ class LossPanel(QWidget):
         entries = [(label.text, sample.item.opts["pen"]) for sample, label in self.lossPlot.getPlotItem().legend.items]
         if self.accuracyPlot.isVisibleTo(self):
             entries.append(("accuracy", ACC_PEN))
-        return " · ".join(f"<span style='color:{text_colour(pg.mkPen(pen))}'>— {html.escape(name)}</span>"
-                          for name, pen in entries)
+        return " · ".join(coloured(pg.mkPen(pen), f"— {html.escape(name)}") for name, pen in entries)
 
     def _show_key(self) -> None:
         """The read-out line, unless it reads a step's values: the key when compact, else blank."""
         if not self._reading:
-            self.readout.setText(self.key() if self.compact else " ")
+            self.readout.set_wordings(self.key() if self.compact else " ")
 
     def _follow_font(self) -> None:
         """Axes, legend and the empty plot's text in the application font (presentation mode enlarges it)."""
@@ -559,15 +558,8 @@ class LossPanel(QWidget):
         self._cursor.setPos(at)
         self._cursor.setVisible(True)
         self._reading = True
-        parts = [f"<b>step {at:,}</b>", f"<span style='color:{text_colour(TRAIN_PEN)}'>train {self.train.y[i]:.4f}</span>"]
-        val = self.val.at(at)
-        if val is not None:
-            parts.append(f"<span style='color:{text_colour(VAL_PEN)}'>val {val:.4f}</span> (nearest eval)")
-        acc = self.acc.at(at)
-        if acc is not None:
-            parts.append(f"<span style='color:{text_colour(ACC_PEN)}'>accuracy {acc:.1%}</span>")
-        self.readout.setText(" · ".join(parts))
-
+        wordings = readout_wordings(at, float(self.train.y[i]), self.val.at(at), self.acc.at(at))
+        self.readout.set_wordings(*wordings)
 
     def hide_readout(self) -> None:
         """No step under the pointer: no line, and the read-out line back to its key (or blank)."""
@@ -593,6 +585,22 @@ class LossPanel(QWidget):
         if fitted != self._legend_fitted:
             self._legend_fitted = fitted
             fit_legend(plot.legend, width, view.height() * LEGEND_SHARE, LEGEND_COLUMNS)
+
+
+def readout_wordings(step: int, train: float, val: float | None, acc: float | None) -> list[str]:
+    """The read-out of one step's values as rich text, fullest first: a shorter wording fits a narrower plot."""
+    parts = [(f"<b>step {step:,}</b>",) * 2, (coloured(TRAIN_PEN, f"train {train:.4f}"),) * 2]
+    if val is not None:
+        value = coloured(VAL_PEN, f"val {val:.4f}")
+        parts.append((f"{value} (nearest eval)", value))
+    if acc is not None:
+        parts.append((coloured(ACC_PEN, f"accuracy {acc:.1%}"), coloured(ACC_PEN, f"acc {acc:.1%}")))
+    return [" · ".join(part[wording] for part in parts) for wording in (0, 1)]
+
+
+def coloured(pen: QPen, text: str) -> str:
+    """`text` as rich text in the colour of `pen`'s curve."""
+    return f"<span style='color:{text_colour(pen)}'>{text}</span>"
 
 
 def text_colour(pen: QPen) -> str:

@@ -8,14 +8,25 @@ on the widget's FontChange event, and `font_scale`, the application font against
 
 import html
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QFontMetricsF, QGuiApplication, QImage, QPen
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPen,
+    QResizeEvent,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
 from playground.ui.theme import LIGHT, plot_colours
 
@@ -177,6 +188,44 @@ def broken_html(text: str, font: QFont, width: float) -> str:
     return "<br>".join(html.escape(line) for line in lines)
 
 
+def fitting_html(wordings: Sequence[str], font: QFont, width: float) -> str:
+    """The first of `wordings` (rich texts, fullest first) that fits on one line `width` px wide in `font`, else the
+    last: a label of values says all it can in its width and never widens its window."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(0)  # (as a QLabel lays out its rich text)
+    for wording in wordings:
+        document.setHtml(wording)
+        if document.idealWidth() <= width:
+            return wording
+    return wordings[-1]
+
+
+class FittedLabel(QLabel):
+    """A line of rich text that shows the fullest of its wordings that fits its width, again whenever it is resized,
+    and never widens its window (the last wording wraps where even it is too long): at 175 % a hover read-out's
+    one line made the window 1429 px wide, and it stayed so."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(" ", parent)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setWordWrap(True)
+        self._wordings: list[str] = [" "]
+
+    def set_wordings(self, *wordings: str) -> None:
+        """Show the first of `wordings` (fullest first) that fits on one line."""
+        self._wordings = list(wordings)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setText(fitting_html(self._wordings, self.font(), self.contentsRect().width()))
+
+
 def sized_font(scale: float = 1.0, bold: bool = False) -> QFont:
     """The application font at `scale` times its size."""
     font = QFont(app_font())
@@ -200,6 +249,17 @@ def follow_font(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call `callback` whenever `widget`'s font changes (the application font included), and once now."""
     widget.installEventFilter(_FontWatcher(widget, callback))
     callback()
+
+
+# A view of the Inside attention tab keeps this many lines of the window's text in height: at 175 % on a 720-px screen
+# it was a 50-100 px strip under the rows of text that grow with the font; more would not fit there at 250 %.
+VIEW_LINES = 4
+
+
+def keep_lines(widget: QWidget, lines: float = VIEW_LINES) -> None:
+    """`widget` never shorter than `lines` lines of its font, at every zoom: the rows of text around a view grow with
+    the font, and a splitter that keeps its proportions squeezed the view between them to a strip."""
+    follow_font(widget, lambda: widget.setMinimumHeight(round(lines * widget.fontMetrics().height())))
 
 
 class _TooltipHolder(QObject):

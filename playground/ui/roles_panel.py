@@ -37,6 +37,7 @@ from playground.training.events import AttentionSnapshot
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path
+from playground.ui.plotting import FittedLabel
 
 COLUMNS = ("layer", "head", *MEASURES)
 # Header titles short enough that every column fits the pane at 1280x720; the header tooltips give the full names.
@@ -154,9 +155,10 @@ class RolesPanel(QWidget):
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("<b>What each head does</b> — click a column to sort, a row to open the head", left)
+        title = FittedLabel(left)  # never wider than its pane, nor a third line over the table at 175 %
+        title.set_wordings("<b>What each head does</b> — click a column to sort, a row to open the head",
+                           "<b>What each head does</b> — click to sort or open", "<b>What each head does</b>")
         title.setToolTip(INSIDE["roles"])
-        title.setWordWrap(True)  # a narrow pane wraps it; otherwise its one line alone set the window's width
         left_layout.addWidget(title)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.caption)

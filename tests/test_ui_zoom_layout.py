@@ -1,0 +1,84 @@
+"""The window at the large zooms on a 1280x720 projector: texts that grow with the font never widen the window, and
+the Inside attention views keep a usable height under the rows of text around them."""
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint
+from PySide6.QtGui import QFontMetrics, QTextDocument
+
+from playground.core.presets import load_preset
+from playground.training.events import MetricsEvent
+from playground.ui.attention_jobs import InsideJob
+from playground.ui.plotting import VIEW_LINES
+
+PROJECTOR = (1280, 720)
+
+
+def laid_out() -> None:
+    """Handle the pending events, the layouts' posted requests last (nested layouts post their parent's as they
+    activate)."""
+    QCoreApplication.processEvents()
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+def zoomed_window(open_window, request, zoom: float, settings: bool = True):
+    """The decoder-reverse window at `zoom` on a 1280x720 projector (the settings hidden with F9 when not
+    `settings`); the application font back to normal after the test."""
+    window = open_window(load_preset("decoder-reverse").updated({"train.device": "cpu", "train.compile": "off"}))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(zoom)
+    window.set_settings_shown(settings)
+    laid_out()
+    window.resize(*PROJECTOR)
+    laid_out()
+    return window
+
+
+def one_line(label) -> bool:
+    """Whether `label`'s rich text fits its width on one line."""
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    document.setHtml(label.text())
+    return document.idealWidth() <= label.contentsRect().width()
+
+
+def test_reading_the_loss_curve_at_175_percent_never_widens_the_window(open_window, qtbot, request):
+    """QA at 175 %: "step 91 · train … · val … (nearest eval) · accuracy 100.0%" above the curve made the 1280-px
+    window 1429 px wide, and it stayed so on every tab."""
+    window = zoomed_window(open_window, request, 1.75)
+    window.loss.add_metrics([MetricsEvent(step=s, max_steps=1500, train_loss=2.5 / s, lr=1e-3, throughput=1e3,
+                                          unit="tokens", elapsed_s=1.0, eta_s=1.0,
+                                          val_loss=0.0054 if s % 100 == 0 else None,
+                                          val_accuracy=1.0 if s % 100 == 0 else None) for s in range(1, 356)])
+    laid_out()
+    panel = window.loss.minimumSizeHint().width()  # (the window's own follows the device label, loaded meanwhile)
+    assert window.width() == PROJECTOR[0] and window.minimumSizeHint().width() <= PROJECTOR[0]
+    viewport = window.lossPlot.viewport()
+    qtbot.mouseMove(viewport, QPoint(80, viewport.height() // 3))  # on the curve, within the 800-px offscreen screen
+    readout = window.loss.readout
+    qtbot.waitUntil(lambda: readout.text().startswith("<b>step"), timeout=5000)
+    laid_out()
+    assert window.loss.minimumSizeHint().width() == panel
+    assert window.minimumSizeHint().width() <= PROJECTOR[0] and window.width() == PROJECTOR[0]
+    assert "val 0.0054" in readout.text() and "100.0%" in readout.text()  # the values, in the words that fit
+    assert one_line(readout) and readout.visibleRegion().boundingRect() == readout.rect()
+
+
+@pytest.mark.parametrize(("zoom", "settings"), [(1.75, True), (2.5, False)])
+def test_the_inside_attention_views_keep_their_height_at_a_large_zoom(open_window, qtbot, request, tiny_session,
+                                                                      zoom, settings):
+    """QA at 175-250 %: the rows of text above and below Step by step, the head view and the embeddings grew with the
+    font and left the views a 50-100 px strip (24 px at 250 %); the window still fits the projector."""
+    window = zoomed_window(open_window, request, zoom, settings)
+    window.tabs.setCurrentWidget(window.inside)
+    inside = window.inside
+    inside.show_result(InsideJob(1, embeddings=True)(tiny_session("decoder", "reverse")))
+    line = QFontMetrics(window.font()).height()
+    for page, view in ((inside.steps, inside.steps.scroll), (inside.headView, inside.headView.scroll),
+                       (inside.embeddings, inside.embeddings.scroll)):
+        inside.tabs.setCurrentWidget(page)
+        laid_out()
+        assert view.height() >= VIEW_LINES * line, page.objectName()  # the figure's area, its scroll bars included
+    assert one_line(inside.status) and one_line(inside.steps.caption)  # what the views show, each on one line
+    assert window.minimumSizeHint().height() <= PROJECTOR[1] and window.size().toTuple() == PROJECTOR
