@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
 from test_ui_training import TINY, WAIT_MS
 
-from playground.core.presets import load_preset, save_preset
+from playground.core.presets import load_preset, save_preset, to_json
 from playground.core.spec import make_spec
 from playground.ui.main_window import RESTART_DELAY_MS
 
@@ -397,3 +397,52 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
     window.close()
     again = open_window(make_spec(TINY))
     assert again.config.isVisible() and again.settingsAction.isChecked() and again.mainSplitter.sizes()[0] == width
+
+
+@pytest.mark.slow
+def test_undo_names_the_model_below_and_compares_the_one_it_brings_back_with_the_file_as_it_is(open_window, qtbot,
+                                                                                                tmp_path):
+    """QA: after an Undo, Edit still offered the model just brought back; and a model brought back from a preset
+    file saved since read as saved, the file holding other settings."""
+    preset = tmp_path / "mine.json"
+    preset.write_text(to_json(make_spec(TINY)))
+    window = open_window(make_spec(TINY))
+    assert window.open_preset(str(preset))
+    _train(window, qtbot, 4)
+    window.findChild(QSlider, "headsSlider").setValue(1)  # model A (2 heads, 4 steps) set aside
+    assert window.save() and not window.is_modified()
+    _train(window, qtbot, 3)
+    window.findChild(QSlider, "layersSlider").setValue(2)  # model B (1 head, 3 steps), saved as it was, set aside
+    assert window.save() and load_preset(preset).model.n_layer == 2  # the file now holds the 2-layer settings
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of layers 1” at step 3"
+    window.undoAction.trigger()
+    assert (window.spec.model.n_head, window.spec.model.n_layer) == (1, 1)
+    assert window.is_modified() and window.isWindowModified()  # the file holds 2 layers: these are unsaved
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 4"
+    window.undoAction.trigger()
+    assert window.spec.model.n_head == 2 and window.is_modified()
+
+
+def test_another_preset_leaves_the_last_ones_prompt_behind(open_window, tmp_path):
+    """QA: lesson 19.6's samples went on continuing a prompt typed for decoder-pydoc."""
+    window = open_window(make_spec(TINY))
+    window.samples.promptEdit.setText("class Foo(object): ")
+    other = tmp_path / "other.json"
+    other.write_text(to_json(make_spec({**TINY, "name": "other"})))
+    assert window.open_preset(str(other))
+    assert window.samples.prompt == "" and window.samples.promptEdit.placeholderText()
+
+
+def test_save_as_never_writes_over_a_built_in_preset(open_window, monkeypatch):
+    """Save As lets a user browse into the package's presets folder, and Qt's "replace?" was the only guard."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from playground.core.presets import PRESETS_DIR
+
+    builtin = PRESETS_DIR / "decoder-pydoc.json"
+    before = builtin.read_bytes()
+    window = open_window(make_spec(TINY))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(builtin), ""))
+    assert not window.save_as()
+    assert builtin.read_bytes() == before and window.preset_path is None
+    assert window.config.messageLabel.text().startswith("Not saved: decoder-pydoc.json would be among the built-in")

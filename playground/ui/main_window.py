@@ -121,10 +121,22 @@ class PastModel:
 
     spec: RunSpec
     preset_path: Path | None
-    saved_spec: RunSpec
+    saved_spec: RunSpec | None
     run_dir: Path
     step: int
     label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
+
+
+def _held_by(path: Path | None, kept: RunSpec | None) -> RunSpec | None:
+    """What the preset file at `path` holds now (None when it cannot be read: then the settings count as unsaved);
+    `kept`, the settings as last saved, for a built-in preset. A model brought back by Undo is compared with the
+    file as it is, which may have been saved since (its title said saved while the file held another model)."""
+    if path is None:
+        return kept
+    try:
+        return load_preset(path)
+    except PresetError:
+        return None
 
 
 def _needs_views(method: Method) -> Method:
@@ -180,7 +192,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.setObjectName("mainWindow")
         self.settings = settings or make_settings()
         self.preset_path: Path | None = Path(preset_path) if preset_path else None
-        self._saved_spec = spec
+        self._saved_spec: RunSpec | None = spec  # what the preset file holds (None: unknown, so unsaved)
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
@@ -531,10 +543,12 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _show_other_model(self) -> None:
         """Another family, dataset or preset: no view keeps what belonged to the last one (past runs' curves, the
-        Runs tab's selection that drew them, Try it's sentence and answers)."""
+        Runs tab's selection that drew them, Try it's sentence and answers, the prompt the samples continue: lesson
+        19.6's continued a prompt typed for another preset)."""
         self.loss.clear_overlays()
         self.runTools.runs.table.clearSelection()
         self.runTools.tryIt.show_model(self.config.info())
+        self.samples.promptEdit.clear()
 
     def _show_concept_view(self, spec: RunSpec) -> None:
         """A demo preset opens on the view its lesson is about."""
@@ -593,6 +607,10 @@ class MainWindow(RingsTabFocus, QMainWindow):
         target = Path(path)
         if target.suffix.lower() != ".json":
             target = target.with_suffix(".json")
+        if target.resolve().parent == PRESETS_DIR.resolve():  # the package's: every later session would open it
+            self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
+                                     f"they ship. Save it in a folder of your own.", "error")
+            return False
         if not self._write(target):
             return False
         self.preset_path = target
@@ -708,8 +726,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         label = distinguishing_label(worker.spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(worker.spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
-        self.undoAction.setEnabled(True)
-        self.undoAction.setText(f"&Undo: bring back “{label}” at step {worker.step:,}")
+        self._name_undo()
 
     @_needs_views
     def undo(self) -> None:
@@ -720,7 +737,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
             return
         past = self.past_models.pop()
         self.reset()
-        self.preset_path, self._saved_spec = past.preset_path, past.saved_spec
+        self.preset_path, self._saved_spec = past.preset_path, _held_by(past.preset_path, past.saved_spec)
         self.config.set_spec(past.spec)
         self._reset_progress()
         self._update_family_tabs()
@@ -730,9 +747,14 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.runTools.runs.refresh()
         self.statusBar().showMessage(f"Brought back “{past.label}” at step {step or past.step:,}: press Play "
                                      f"to continue it.", STATUS_MS)
-        self.undoAction.setEnabled(bool(self.past_models))
-        if not self.past_models:
-            self.undoAction.setText("&Undo")
+        self._name_undo()
+
+    def _name_undo(self) -> None:
+        """The Edit menu's Undo says which model it brings back (after an Undo, the one below: it said the model
+        just brought back)."""
+        past = self.past_models[-1] if self.past_models else None
+        self.undoAction.setEnabled(past is not None)
+        self.undoAction.setText("&Undo" if past is None else f"&Undo: bring back “{past.label}” at step {past.step:,}")
 
     @_needs_views
     def toggle_log_y(self) -> None:

@@ -224,6 +224,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+S", "Save the preset as a new file"),
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
+    ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
+    ("Up / Down", "Move a slider you clicked (Right still trains a step)"),
     ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
