@@ -14,23 +14,25 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playground.cli_output import (
+    OVERWRITE_HINT,
+    CliError,
+    add_overwrite_argument,
+    check_new_output,
+    check_not_in_checkpoint,
+    writing,
+)
 from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
 EXIT_INTERRUPTED = 130
 MAX_SAMPLE_TOKENS = 100_000  # a few minutes of text on a CPU; more is a typo, and Ctrl-C keeps what came anyway
-OVERWRITE_HINT = "add --overwrite to replace it, or choose another --out"
 COMMANDS = ("gui", "presets", "train", "resume", "sample", "export", "runs", "compare", "attention", "bench")
-
-
-class CliError(Exception):
-    """An expected failure: printed as one line."""
 
 
 def run() -> None:
@@ -174,54 +176,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_bench_parser(sub)
     return parser
-
-
-def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--overwrite", action="store_true",
-                        help="write over the file (or into the non-empty folder) --out names; without it an "
-                             "existing one is refused")
-
-
-# ----- writing what the user asked for ----------------------------------------------------------------
-def check_new_output(path: Path, overwrite: bool) -> None:
-    """Refuse an --out that is an existing file, or a folder already holding files, unless `overwrite`: no
-    command replaces a user's file without being asked to."""
-    if overwrite or not os.path.lexists(path):
-        return
-    from playground.core.files import elide
-
-    if path.is_dir() and not path.is_symlink():
-        names = sorted(entry.name for entry in path.iterdir())
-        if names:
-            raise CliError(f"the folder {elide(path)} already holds files ({elide(', '.join(names), 60)}): "
-                           f"{OVERWRITE_HINT.replace('replace it', 'write into it')}")
-        return
-    raise CliError(f"{elide(path)} already exists: {OVERWRITE_HINT}")
-
-
-def check_not_in_checkpoint(folder: Path) -> None:
-    """Refuse to export into a checkpoint folder, even with --overwrite: its next save deletes the other
-    weights files there."""
-    from playground.training.runs import STATE_FILE
-
-    if (folder / STATE_FILE).exists():
-        from playground.core.files import elide
-
-        raise CliError(f"{elide(folder)} is a checkpoint folder, whose next save deletes other files' weights: "
-                       f"choose another --out")
-
-
-@contextmanager
-def writing(path: Path, option: str = "--out") -> Iterator[None]:
-    """Turn an OSError while making `path` into one line that names it (never a temporary file written beside
-    it) and the option to change."""
-    try:
-        yield
-    except OSError as err:
-        from playground.core.files import elide
-
-        raise CliError(f"cannot write {elide(path)}: {err.strerror or type(err).__name__}; choose another "
-                       f"{option}") from None
 
 
 # ----- commands ---------------------------------------------------------------------------------------

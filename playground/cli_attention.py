@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli import check_new_output, writing
+from playground.cli_output import check_new_output, writing
 
 VIEWS = ("grid", "steps", "lines", "roles", "vit", "embeddings", "positions")
 STILL_FORMATS = (".png", ".svg")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli import check_new_output, writing
+from playground.cli_output import check_new_output, writing
 
 FIGURE_FORMATS = (".png", ".svg")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange: the window's compare colours too
