@@ -150,10 +150,14 @@ def test_an_export_that_computes_something_else_is_removed(tmp_path, monkeypatch
         return converted
 
     monkeypatch.setattr(hf_export, "convert", broken)
+    (tmp_path / "hf").mkdir()
+    (tmp_path / "hf" / "config.json").write_text("the user's")  # into a folder of files (`--overwrite`)
     with pytest.raises(ExportError, match="different logits"):
         export_run(run_dir, tmp_path / "hf")
-    assert not (tmp_path / "hf" / "model.safetensors").exists()
-    assert not (tmp_path / "hf" / "config.json").exists()
+    # Nothing written is left, not even hidden, and the file that was there is as it was (written in place and
+    # then removed, it was lost).
+    assert [path.name for path in (tmp_path / "hf").iterdir()] == ["config.json"]
+    assert (tmp_path / "hf" / "config.json").read_text() == "the user's"
 
 
 @pytest.mark.slow

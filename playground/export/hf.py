@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -115,23 +116,21 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
     out.mkdir(parents=True, exist_ok=True)
     model = model.eval()
     converted = convert(model, side.vocab)
-    written: list[str] = []
-    try:
-        converted.config.save_pretrained(str(out))
-        written.append(CONFIG_FILE)
+    # Written and verified in a hidden folder inside `out`, then each file moved into place at once: a crash or a
+    # full disk never leaves a half-written config.json or model.safetensors there.
+    with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as staging:
+        stage = Path(staging)
+        converted.config.save_pretrained(str(stage))
         save_file({k: v.detach().cpu().contiguous().clone() for k, v in converted.tensors.items()},
-                  str(out / MODEL_FILE), metadata={"format": "pt"})
-        written.append(MODEL_FILE)
-        written += _write_preprocessing(model, converted, side, out)
-        diff = verify_folder(model, out, converted.architecture) if verify else 0.0
+                  str(stage / MODEL_FILE), metadata={"format": "pt"})
+        written = [CONFIG_FILE, MODEL_FILE, *_write_preprocessing(model, converted, side, stage)]
+        diff = verify_folder(model, stage, converted.architecture) if verify else 0.0
         card = model_card(CardFacts(spec, model.info, converted.architecture, converted.config, side.vocab,
                                     side.tokenizer_folder is not None, side.step, converted.notes))
-        (out / README_FILE).write_text(card, encoding="utf-8")
+        (stage / README_FILE).write_text(card, encoding="utf-8")
         written.append(README_FILE)
-    except BaseException:
         for name in written:
-            (out / name).unlink(missing_ok=True)
-        raise
+            os.replace(stage / name, out / name)
     return ExportResult(out, converted.architecture, sorted(set(written)), diff, converted.notes)
 
 
