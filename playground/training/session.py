@@ -401,15 +401,11 @@ class TrainingSession:
                     return
                 event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
                                         "confusion": confusion})
-            # The step's snapshot and sample before its loss point: a window that trains a step at a time pauses
-            # after the loss point, and a sample due then came only with the next step (lesson 19.6's "after 300
-            # steps" showed step 200's).
+            yield self._emit(event)
             if due(train.snapshot_interval):
                 yield self._emit(self.snapshot())
-            # The first sample comes after one step (noise to start from), then one every interval.
-            if self.info.samples_text and (self.step == 1 or due(train.sample_interval)):
+            if self.sample_due():
                 yield self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))
-            yield self._emit(event)
             if self.run_dir is not None and due(train.checkpoint_interval):
                 folder = self.save()
                 if self.diverged:  # the weights after this step evaluate as blown up: nothing was saved
@@ -418,6 +414,10 @@ class TrainingSession:
                 yield self._emit(CheckpointEvent(self.step, folder))
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
+
+    def sample_due(self) -> bool:
+        """Whether this step has a sample: the first step's (noise to start from), then one every interval."""
+        return self.info.samples_text and self.step > 0 and (self.step == 1 or self._due(self.spec.train.sample_interval))
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps

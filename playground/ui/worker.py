@@ -133,6 +133,7 @@ class TrainingWorker(QThread):
         self._save_on_stop = True
         self._changes: deque[tuple[str, Any]] = deque()  # (setting, value) asked for, not applied yet
         self._snapshot_step = -1
+        self._sample_step = -1  # the step whose sample a pause took (the loop's own of that step is not shown again)
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
         self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
         self._gap_wanted = False
@@ -292,15 +293,10 @@ class TrainingWorker(QThread):
             self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)
             self.session.subscribe(self.recorder)
         events = self.session.run()
-        between_steps = True
-        while not between_steps or self._wait_for_work():
-            if between_steps and self._open_gap_if_asked():
+        while self._wait_for_work():
+            if self._open_gap_if_asked():
                 continue  # a pause or a stop may have come during the gap
             event = next(events, None)
-            # A pause, a gap, a change of settings or a stop comes between two steps, never between a step's snapshot
-            # or sample and its loss point, which follows them: paused there, the window showed the step before, and
-            # a stop saved a step the curve lacked.
-            between_steps = not (isinstance(event, (AttentionSnapshot, SampleEvent)) and event.step > self.step)
             if event is None:
                 self.done = True
                 continue
@@ -313,6 +309,10 @@ class TrainingWorker(QThread):
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
+            if isinstance(event, SampleEvent):
+                if event.step == self._sample_step:
+                    continue  # a pause has shown this step's sample already
+                self._sample_step = event.step
             self.buffer.put(event)
             if isinstance(event, FinishedEvent):
                 self.done = True
@@ -334,12 +334,19 @@ class TrainingWorker(QThread):
 
     def _wait_for_work(self) -> bool:
         """Block while paused; True when a step should be taken, False when asked to stop."""
-        if not self._stop and not (self._playing or self._steps_left) and self.session.step != self._snapshot_step:
+        paused = not self._stop and not (self._playing or self._steps_left)
+        if paused and self.session.step != self._snapshot_step:
             # Paused (or one step done): show the attention of exactly this step, and put the logs on disk (the
             # TensorBoard log hands its summaries over about once a second, and none come while paused).
             self._snapshot_step = self.session.step
             self.buffer.put(self.session.snapshot())
             self.flush_logs()
+        if paused and self.session.step != self._sample_step and self.session.sample_due():
+            # and the sample due at this step, which the loop draws only when it goes on: lesson 19.6 trained to
+            # step 300 and said "Generated text after 300 steps" over step 200's
+            self._sample_step = step = self.session.step
+            prompt = self.session.sample_prompt
+            self.buffer.put(SampleEvent(step, prompt, self.session.sample(prompt)))
         self._in_step = False
         while True:
             if self._changes:  # a deque's length: no lock taken at every step
