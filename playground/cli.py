@@ -333,7 +333,7 @@ def _discard_if_unsaved(lock: Any, run_dir: Path, made: list[Path]) -> None:
         lock.release(force=True)
     for path in made:
         try:
-            path.rmdir() if path.is_dir() else path.unlink()  # rmdir: only while empty, as no one else used it
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)  # rmdir: only empty, as no one used it
         except OSError:
             return
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QWidget
 
@@ -83,18 +83,3 @@ def fit_pair_legend(legend: pg.LegendItem, width: float, names: list[tuple[str, 
     legend.updateGeometry()
 
 
-class _ResizeWatcher(QObject):
-    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._callback = callback
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Resize:
-            self._callback()
-        return False
-
-
-def follow_resize(widget: QWidget, callback: Callable[[], None]) -> None:
-    """Call `callback` whenever `widget` is resized: a plot's legend fitted to its view box never narrowed, since
-    the legend's own width held the view box as wide as it was."""
-    widget.installEventFilter(_ResizeWatcher(widget, callback))

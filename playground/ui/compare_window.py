@@ -36,11 +36,11 @@ from playground.core.differences import difference_line, differences
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid
-from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, follow_resize, full_label
+from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, full_label
 from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import follow_font, font_scale, legend_below, no_tab_stop, style_axes
+from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 

@@ -234,21 +234,30 @@ def sized_font(scale: float = 1.0, bold: bool = False) -> QFont:
     return font
 
 
-class _FontWatcher(QObject):
-    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+class _EventWatcher(QObject):
+    """Calls back on one type of `widget`'s events."""
+
+    def __init__(self, widget: QWidget, kind: QEvent.Type, callback: Callable[[], None]) -> None:
         super().__init__(widget)
+        self._kind = kind
         self._callback = callback
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.FontChange:
+        if event.type() == self._kind:
             self._callback()
         return False
 
 
 def follow_font(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call `callback` whenever `widget`'s font changes (the application font included), and once now."""
-    widget.installEventFilter(_FontWatcher(widget, callback))
+    widget.installEventFilter(_EventWatcher(widget, QEvent.Type.FontChange, callback))
     callback()
+
+
+def follow_resize(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Call `callback` whenever `widget` is resized: a plot's legend fitted to its view box never narrowed, since
+    the legend's own width held the view box as wide as it was."""
+    widget.installEventFilter(_EventWatcher(widget, QEvent.Type.Resize, callback))
 
 
 # A view of the Inside attention tab keeps this many lines of the window's text in height: at 175 % on a 720-px screen
@@ -352,26 +361,18 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
     most_rows = max(1, int(height // metrics.height()))
     columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
     text_width = max(width / columns - entry, MIN_LEGEND_CHARS * metrics.averageCharWidth())
-    size = f"{point_size():.1f}pt"
-    legend.setLabelTextSize(size)
-    for (_sample, label), name in zip(legend.items, names):
-        label.setText(elided_name(name, metrics, text_width), size=size)
-    _lay_out_legend(legend, columns)
+    legend.setLabelTextSize(f"{point_size():.1f}pt")
+    _lay_out_legend(legend, columns, [elided_name(name, metrics, text_width) for name in names])
 
 
-def _lay_out_legend(legend: pg.LegendItem, columns: int) -> None:
-    """Every entry at its row and column again: pyqtgraph's `setColumnCount` does nothing for an unchanged count, and
-    entries added after others were removed went into the holes those left."""
-    layout = legend.layout
-    for i in range(layout.count() - 1, -1, -1):
-        layout.removeAt(i)
-    legend.columnCount = columns
-    legend.rowCount = math.ceil(len(legend.items) / columns)
-    for i, (sample, label) in enumerate(legend.items):
-        row, column = divmod(i, columns)
-        layout.addItem(sample, row, 2 * column, alignment=Qt.AlignmentFlag.AlignVCenter)
-        layout.addItem(label, row, 2 * column + 1)
-    legend.updateSize()
+def _lay_out_legend(legend: pg.LegendItem, columns: int, texts: list[str]) -> None:
+    """Every entry again, in order, in `columns` columns, with `texts` for names: `setColumnCount` alone does nothing
+    for an unchanged count, and entries added after others were removed went into the holes those left."""
+    items = [sample.item for sample, _label in legend.items]  # the curves: clear() closes their samples
+    legend.clear()
+    legend.setColumnCount(columns)
+    for item, text in zip(items, texts):
+        legend.addItem(item, text)  # in the label size set before
 
 
 def no_tab_stop(view: QWidget) -> None:
