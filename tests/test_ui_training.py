@@ -530,3 +530,17 @@ def test_the_warm_up_and_the_worker_load_torch_one_at_a_time(monkeypatch):
     for thread in threads:
         thread.join()
     assert len(most) == 4 and max(most) == 1
+
+
+@pytest.mark.slow
+def test_a_prompt_longer_than_the_context_is_said_to_be_read_from_its_end(window, qtbot):
+    """QA: a 140-character prompt to a context-64 decoder was cut without a word."""
+    context = TINY["model"]["block_size"]
+    window.samples.promptEdit.setText("Beautiful is better than ugly. " * 2)  # 62 characters the Zen of Python has
+    window.step_once()
+    qtbot.waitUntil(lambda: bool(window.samples.samples), timeout=WAIT_MS)
+    assert f"it reads only the last {context} characters" in window.samples.header.text()
+    window.samples.promptEdit.setText("Beautiful")
+    qtbot.keyClick(window.samples.promptEdit, Qt.Key.Key_Return)  # Enter samples the prompt now
+    qtbot.waitUntil(lambda: window.samples.samples[-1].prompt == "Beautiful", timeout=WAIT_MS)
+    assert "it reads only" not in window.samples.header.text()

@@ -57,6 +57,7 @@ class SamplesPanel(QWidget):
         self.setToolTip(TIPS["samples"])
         self.get_worker = get_worker
         self.samples: list[SampleEvent] = []
+        self.context = 0  # the live run's context in characters: a longer prompt is read from its end only
         self.header = QLabel(WAITING, self)
         self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
@@ -101,6 +102,7 @@ class SamplesPanel(QWidget):
 
     def attach(self, worker: Any) -> None:
         """A new live run: its samples continue the prompt typed so far."""
+        self.context = worker.spec.model.block_size
         worker.submit(JOB_KEY, PromptJob(self.prompt, sample_now=False))
 
     def sample_now(self) -> None:
@@ -134,7 +136,10 @@ class SamplesPanel(QWidget):
                   for e in reversed(self.samples)]
         body = "\n\n".join(blocks)
         self.text.setHtml(f"<div style='white-space: pre-wrap'>{body}</div>")
-        start = f"continues “{self.samples[-1].prompt}”" if self.samples[-1].prompt else "starts from one character"
+        prompt = self.samples[-1].prompt
+        start = f"continues “{prompt}”" if prompt else "starts from one character"
+        if self.context and len(prompt) > self.context:  # said, since the text may not follow its start
+            start += f" (it reads only the last {self.context} characters: its context)"
         count = f"{len(self.samples)} sample{'' if len(self.samples) == 1 else 's'}"
         self.header.setText(f"{count}, newest first: the decoder {start}, sampling one "
                             f"token at a time (temperature 0.8).")
