@@ -210,3 +210,26 @@ def test_divergence_after_a_good_save_keeps_that_save(tmp_path):
     session.save()
     session.close()
     assert TrainingSession.resume(tmp_path / "checkpoint").step == 0
+
+
+def test_a_sample_drawn_early_is_recorded_once_and_none_comes_from_blown_up_weights(tiny_session):
+    """A window paused after a step draws that step's sample at once (`take_due_sample`): the subscribers (the run
+    folder's record) get it once, the loop does not draw it again, and weights that blew up draw none (sampling NaN
+    odds ended the window's run with "please report it")."""
+    from playground.training.events import MetricsEvent, SampleEvent
+
+    session = tiny_session("decoder", "zen")
+    session.spec = session.spec.updated({"train.sample_interval": 2})
+    recorded = []
+    session.subscribe(lambda event: recorded.append(event.step) if isinstance(event, SampleEvent) else None)
+    events = session.run()
+    while not (isinstance(event := next(events), MetricsEvent) and event.step == 2):
+        pass
+    early = session.take_due_sample()
+    assert early is not None and early.step == 2 and session.take_due_sample() is None
+    pulled = []
+    while not (isinstance(event := next(events), MetricsEvent) and event.step == 4):
+        pulled.append(event)
+    assert recorded == [1, 2] and not any(isinstance(event, SampleEvent) for event in pulled)
+    session.diverged = True
+    assert session.take_due_sample() is None and recorded == [1, 2]

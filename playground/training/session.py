@@ -96,6 +96,7 @@ class TrainingSession:
         self._peak_lr = spec.train.lr
         self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
         self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
+        self._sampled_step = -1  # the step whose sample was drawn (by the loop, or early by `take_due_sample`)
         # Held while anything uses the model: a step, an evaluation, a snapshot, a sample, the window's jobs, and
         # the background compile while dynamo traces the live modules (compiled.BackgroundStep).
         self.model_lock = threading.RLock()
@@ -404,8 +405,9 @@ class TrainingSession:
             yield self._emit(event)
             if due(train.snapshot_interval):
                 yield self._emit(self.snapshot())
-            if self.sample_due():
-                yield self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))
+            sample = self.take_due_sample()
+            if sample is not None:
+                yield sample
             if self.run_dir is not None and due(train.checkpoint_interval):
                 folder = self.save()
                 if self.diverged:  # the weights after this step evaluate as blown up: nothing was saved
@@ -415,9 +417,15 @@ class TrainingSession:
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
-    def sample_due(self) -> bool:
-        """Whether this step has a sample: the first step's (noise to start from), then one every interval."""
-        return self.info.samples_text and self.step > 0 and (self.step == 1 or self._due(self.spec.train.sample_interval))
+    def take_due_sample(self) -> SampleEvent | None:
+        """This step's sample, if it has one not drawn yet, sent to the subscribers as the loop sends it: the first
+        step's (noise to start from), then one every interval, none from weights that blew up. A window paused
+        after a step draws it early (lesson 19.6's "after 300 steps" showed step 200's), and the loop then not again."""
+        due = self.step == 1 or self._due(self.spec.train.sample_interval)
+        if not (self.info.samples_text and self.step > 0 and due) or self.diverged or self._sampled_step == self.step:
+            return None
+        self._sampled_step = self.step
+        return self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))  # type: ignore[return-value]
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps

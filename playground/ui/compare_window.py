@@ -347,7 +347,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
     def _ensure_workers(self) -> list[TrainingWorker]:
         if not self.workers:
             self.start = PairStart(self.spec_a, self.spec_b)
-            self.workers = [TrainingWorker(spec, None, make_session=self.start.maker(i))
+            self.workers = [TrainingWorker(spec, None, make_session=self.start.maker(i), samples=False)
                             for i, spec in enumerate(self.start.specs)]
             for worker in self.workers:
                 worker.start()

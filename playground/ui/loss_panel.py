@@ -31,6 +31,7 @@ from playground.ui.plotting import (
     follow_font,
     hold_tooltip_over_data,
     legend_below,
+    legend_name,
     marker_pen,
     no_tab_stop,
     sized_font,
@@ -581,7 +582,7 @@ class LossPanel(QWidget):
         plot = self.lossPlot.getPlotItem()
         view = view or self.lossPlot.size()
         width = view.width() - plot.getAxis("left").width() - LEGEND_SLACK
-        fitted = (width, view.height(), self.font().pointSizeF(), tuple(id(label) for _, label in plot.legend.items))
+        fitted = (width, view.height(), self.font().pointSizeF(), tuple(legend_name(*entry) for entry in plot.legend.items))
         if fitted != self._legend_fitted:
             self._legend_fitted = fitted
             fit_legend(plot.legend, width, view.height() * LEGEND_SHARE, LEGEND_COLUMNS)

@@ -925,7 +925,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _curve_reached(self, step: int) -> bool:
         """Whether the loss curve is drawn to `step` (an evaluation draws it at once): the bar then shows it too."""
-        drawn, _ = self.loss.trainCurve.getData()
+        drawn, _ = self.loss.trainCurve.getOriginalDataset()  # all of it: getData() is cut to a zoomed view
         return drawn is not None and len(drawn) > 0 and drawn[-1] >= step
 
     def _set_device(self, description: str) -> None:

@@ -45,6 +45,7 @@ apply_theme()  # the app chose before the views import this module (they are bui
 Colours = tuple[QColor, QColor]  # (background, foreground)
 KEEP_COLOUR = 0x504C  # QGraphicsItem.data key: a text whose colour is chosen against what lies under it
 THEMED_LINE = 0x504D  # QGraphicsItem.data key: a line drawn with `marker_pen`
+LAID_OUT = 0x504E  # QGraphicsItem.data key: a legend's columns and names as `_lay_out_legend` last laid them out
 MARKER_ALPHA = 0.6  # the foreground this faded reads at 4.3:1 on light and 5.9:1 on dark (a fixed #555: 2.3:1 on dark)
 EXPORT_SIZE = (960, 540)  # an exported plot's layout where the screen shows it smaller than half this (PNG: twice it)
 
@@ -366,13 +367,24 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
 
 
 def _lay_out_legend(legend: pg.LegendItem, columns: int, texts: list[str]) -> None:
-    """Every entry again, in order, in `columns` columns, with `texts` for names: `setColumnCount` alone does nothing
-    for an unchanged count, and entries added after others were removed went into the holes those left."""
-    items = [sample.item for sample, _label in legend.items]  # the curves: clear() closes their samples
+    """Every entry again, in order, in `columns` columns, with `texts` for names and the colours they had (the light
+    look of an export): `setColumnCount` alone does nothing for an unchanged count, and entries added after others
+    were removed went into the holes those left. Nothing is rebuilt where nothing changed."""
+    if legend.data(LAID_OUT) == _layout_key(legend, columns, texts):
+        return
+    entries = [(sample.item, label.opts.get("color")) for sample, label in legend.items]  # clear() closes samples
     legend.clear()
     legend.setColumnCount(columns)
-    for item, text in zip(items, texts):
+    for (item, colour), text in zip(entries, texts):
         legend.addItem(item, text)  # in the label size set before
+        if colour is not None:
+            legend.items[-1][1].setText(text, color=colour)
+    legend.setData(LAID_OUT, _layout_key(legend, columns, texts))
+
+
+def _layout_key(legend: pg.LegendItem, columns: int, texts: list[str]) -> list:
+    """What a laid-out legend shows: its columns, names and entries (an entry pyqtgraph added since is a new one)."""
+    return [columns, texts, [id(sample) for sample, _label in legend.items]]
 
 
 def no_tab_stop(view: QWidget) -> None:

@@ -109,7 +109,8 @@ class TrainingWorker(QThread):
     gapOpened = Signal(object, int)  # (this worker, the gap's number): it waits, see `request_gap`
 
     def __init__(self, spec: RunSpec, runs_root: Path | None, parent: Any = None,
-                 resume_from: Path | None = None, make_session: Callable[..., Any] | None = None) -> None:
+                 resume_from: Path | None = None, make_session: Callable[..., Any] | None = None,
+                 samples: bool = True) -> None:
         """make_session(spec, run_dir=...): builds the session on the thread instead of TrainingSession (the compare
         window's, which start from a shared state)."""
         super().__init__(parent)
@@ -117,6 +118,7 @@ class TrainingWorker(QThread):
         self.runs_root = runs_root
         self.resume_from = resume_from  # a past run folder to continue from its checkpoint (Runs tab)
         self.make_session = make_session
+        self.samples = samples  # a paused run draws the sample due at its step (Compare A/B shows none)
         self.recorder: Any = None  # the run folder's RunRecorder (metrics, TensorBoard, attention timeline)
         self.buffer = EventBuffer()
         self.run_dir: Path | None = None
@@ -133,7 +135,6 @@ class TrainingWorker(QThread):
         self._save_on_stop = True
         self._changes: deque[tuple[str, Any]] = deque()  # (setting, value) asked for, not applied yet
         self._snapshot_step = -1
-        self._sample_step = -1  # the step whose sample a pause took (the loop's own of that step is not shown again)
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
         self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
         self._gap_wanted = False
@@ -309,10 +310,6 @@ class TrainingWorker(QThread):
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
-            if isinstance(event, SampleEvent):
-                if event.step == self._sample_step:
-                    continue  # a pause has shown this step's sample already
-                self._sample_step = event.step
             self.buffer.put(event)
             if isinstance(event, FinishedEvent):
                 self.done = True
@@ -335,18 +332,17 @@ class TrainingWorker(QThread):
     def _wait_for_work(self) -> bool:
         """Block while paused; True when a step should be taken, False when asked to stop."""
         paused = not self._stop and not (self._playing or self._steps_left)
+        if paused and self.samples:
+            self._serve_jobs()  # the prompt the window sent as the run started: its first sample continues it
+            sample = self.session.take_due_sample()  # this step's, which the loop draws only when it goes on
+            if sample is not None:
+                self.buffer.put(sample)
         if paused and self.session.step != self._snapshot_step:
             # Paused (or one step done): show the attention of exactly this step, and put the logs on disk (the
             # TensorBoard log hands its summaries over about once a second, and none come while paused).
             self._snapshot_step = self.session.step
             self.buffer.put(self.session.snapshot())
             self.flush_logs()
-        if paused and self.session.step != self._sample_step and self.session.sample_due():
-            # and the sample due at this step, which the loop draws only when it goes on: lesson 19.6 trained to
-            # step 300 and said "Generated text after 300 steps" over step 200's
-            self._sample_step = step = self.session.step
-            prompt = self.session.sample_prompt
-            self.buffer.put(SampleEvent(step, prompt, self.session.sample(prompt)))
         self._in_step = False
         while True:
             if self._changes:  # a deque's length: no lock taken at every step
