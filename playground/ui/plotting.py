@@ -236,29 +236,39 @@ def sized_font(scale: float = 1.0, bold: bool = False) -> QFont:
 
 
 class _EventWatcher(QObject):
-    """Calls back on one type of `widget`'s events."""
+    """Calls back on one type (KIND) of `widget`'s events. The type is the class's: a watcher's own attributes are
+    gone while its widget is torn down, and every event passes through here until then."""
 
-    def __init__(self, widget: QWidget, kind: QEvent.Type, callback: Callable[[], None]) -> None:
+    KIND: QEvent.Type
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(widget)
-        self._kind = kind
         self._callback = callback
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == self._kind:
+        if event.type() == self.KIND:
             self._callback()
         return False
 
 
+class _FontWatcher(_EventWatcher):
+    KIND = QEvent.Type.FontChange
+
+
+class _ResizeWatcher(_EventWatcher):
+    KIND = QEvent.Type.Resize
+
+
 def follow_font(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call `callback` whenever `widget`'s font changes (the application font included), and once now."""
-    widget.installEventFilter(_EventWatcher(widget, QEvent.Type.FontChange, callback))
+    widget.installEventFilter(_FontWatcher(widget, callback))
     callback()
 
 
 def follow_resize(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call `callback` whenever `widget` is resized: a plot's legend fitted to its view box never narrowed, since
     the legend's own width held the view box as wide as it was."""
-    widget.installEventFilter(_EventWatcher(widget, QEvent.Type.Resize, callback))
+    widget.installEventFilter(_ResizeWatcher(widget, callback))
 
 
 # A view of the Inside attention tab keeps this many lines of the window's text in height: at 175 % on a 720-px screen
