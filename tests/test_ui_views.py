@@ -153,6 +153,12 @@ def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
     smaller.setPointSizeF(presentation_font.pointSizeF() / 2)
     QApplication.setFont(smaller)
     qtbot.waitUntil(lambda: axis.style["tickFont"].pointSizeF() == pytest.approx(smaller.pointSizeF()))
+    # The legend's names as drawn, not only as set: a label's new size shows once its text is set again, and a
+    # zoom that left the names as they were kept them at the old size.
+    legend = panel.lossPlot.getPlotItem().legend
+    assert legend.items
+    qtbot.waitUntil(lambda: all(label.item.font().pointSizeF() == pytest.approx(smaller.pointSizeF())
+                                for _, label in legend.items), timeout=2000)
 
 
 # ----- attention ------------------------------------------------------------------------------------

@@ -372,29 +372,31 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
     most_rows = max(1, int(height // metrics.height()))
     columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
     text_width = max(width / columns - entry, MIN_LEGEND_CHARS * metrics.averageCharWidth())
-    legend.setLabelTextSize(f"{point_size():.1f}pt")
-    _lay_out_legend(legend, columns, [elided_name(name, metrics, text_width) for name in names])
+    texts = [elided_name(name, metrics, text_width) for name in names]
+    _lay_out_legend(legend, columns, texts, f"{point_size():.1f}pt")
 
 
-def _lay_out_legend(legend: pg.LegendItem, columns: int, texts: list[str]) -> None:
-    """Every entry again, in order, in `columns` columns, with `texts` for names and the colours they had (the light
-    look of an export): `setColumnCount` alone does nothing for an unchanged count, and entries added after others
-    were removed went into the holes those left. Nothing is rebuilt where nothing changed."""
-    if legend.data(LAID_OUT) == _layout_key(legend, columns, texts):
+def _lay_out_legend(legend: pg.LegendItem, columns: int, texts: list[str], size: str) -> None:
+    """Every entry again, in order, in `columns` columns, with `texts` for names in `size`, and the colours they had
+    (the light look of an export): `setColumnCount` alone does nothing for an unchanged count, and entries added
+    after others were removed went into the holes those left. Nothing is rebuilt where nothing changed."""
+    if legend.data(LAID_OUT) == _layout_key(legend, columns, texts, size):
         return
     entries = [(sample.item, label.opts.get("color")) for sample, label in legend.items]  # clear() closes samples
     legend.clear()
     legend.setColumnCount(columns)
+    legend.setLabelTextSize(size)  # the size the labels added below are made in
     for (item, colour), text in zip(entries, texts):
-        legend.addItem(item, text)  # in the label size set before
+        legend.addItem(item, text)
         if colour is not None:
             legend.items[-1][1].setText(text, color=colour)
-    legend.setData(LAID_OUT, _layout_key(legend, columns, texts))
+    legend.setData(LAID_OUT, _layout_key(legend, columns, texts, size))
 
 
-def _layout_key(legend: pg.LegendItem, columns: int, texts: list[str]) -> list:
-    """What a laid-out legend shows: its columns, names and entries (an entry pyqtgraph added since is a new one)."""
-    return [columns, texts, [id(sample) for sample, _label in legend.items]]
+def _layout_key(legend: pg.LegendItem, columns: int, texts: list[str], size: str) -> list:
+    """What a laid-out legend shows: its columns, names, their size and its entries (one pyqtgraph added since is
+    new; a zoom that changes the size alone must lay it out again, as a label's size is drawn only when it is set)."""
+    return [columns, texts, size, [id(sample) for sample, _label in legend.items]]
 
 
 def no_tab_stop(view: QWidget) -> None:
