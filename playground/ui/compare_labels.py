@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 from playground.core.differences import setting_text, side_label
 from playground.core.spec import RunSpec
 from playground.ui.attention_grid import ElidedLabel
-from playground.ui.plotting import LEGEND_SAMPLE, LEGEND_TEXT_MARGIN, point_size, sized_font
+from playground.ui.plotting import legend_room, point_size, sized_font
 
 
 def fitted_label(side: str, spec: RunSpec, keys: list[str], fits: Callable[[str], bool]) -> tuple[str, str]:
@@ -70,9 +70,8 @@ def fit_pair_legend(legend: pg.LegendItem, width: float, names: list[tuple[str, 
     """The legend's entries side by side under a plotting area `width` px wide, each naming as many differences as
     its half holds, in the application font."""
     metrics = QFontMetricsF(sized_font())
-    left, _top, right, _bottom = legend.layout.getContentsMargins()
-    gap = legend.layout.horizontalSpacing()
-    column = (width - left - right + gap) / len(names) - (LEGEND_SAMPLE + 2 * gap + LEGEND_TEXT_MARGIN)
+    shared, entry = legend_room(legend, width)
+    column = shared / len(names) - entry
     size = f"{point_size():.1f}pt"
     for (_sample, label), (side, spec) in zip(legend.items, names):
         text = fitted_to(metrics, max(column, 10.0), side, spec, keys)

@@ -355,6 +355,14 @@ def legend_name(sample: pg.ItemSample, label: pg.LabelItem) -> str:
     return name or label.text
 
 
+def legend_room(legend: pg.LegendItem, width: float) -> tuple[float, float]:
+    """(the px `legend`'s columns share under a plotting area `width` px wide, the px of an entry beside its name's
+    text): n columns take n x (sample, gap, name, gap) less the last gap, inside the legend's margins."""
+    left, _top, right, _bottom = legend.layout.getContentsMargins()
+    gap = legend.layout.horizontalSpacing()
+    return width - left - right + gap, LEGEND_SAMPLE + 2 * gap + LEGEND_TEXT_MARGIN
+
+
 def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns: int) -> None:
     """The legend's names in the application font, in as many columns (up to `most_columns`) as `width` px hold
     whole, or more, each name elided in the middle to its column, where more rows than `height` px hold would
@@ -364,10 +372,7 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
         return
     metrics = QFontMetricsF(sized_font())
     names = [legend_name(sample, label) for sample, label in legend.items]
-    left, _top, right, _bottom = legend.layout.getContentsMargins()
-    gap = legend.layout.horizontalSpacing()
-    width -= left + right - gap  # n columns take n x (sample, gap, name, gap) less the last gap
-    entry = LEGEND_SAMPLE + 2 * gap + LEGEND_TEXT_MARGIN  # an entry's width beside its name's text
+    width, entry = legend_room(legend, width)
     widest = max(metrics.horizontalAdvance(name) for name in names) + entry
     most_rows = max(1, int(height // metrics.height()))
     columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
