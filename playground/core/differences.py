@@ -5,6 +5,7 @@ No torch and no Qt: the compare window labels its curves from this on every sett
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from playground.core.spec import FIELD_TITLES, RunSpec
@@ -41,13 +42,15 @@ def setting_text(key: str, spec: RunSpec) -> str:
     return f"{_title(key)} {_value_text(flat(spec).get(key))}"
 
 
+def named_settings(spec: RunSpec, keys: Sequence[str]) -> str:
+    """'number of layers 4, dropout 0.1 (+1 more)': `spec`'s values of the first MAX_NAMED of `keys`."""
+    more = f" (+{len(keys) - MAX_NAMED} more)" if len(keys) > MAX_NAMED else ""
+    return ", ".join(setting_text(key, spec) for key in keys[:MAX_NAMED]) + more
+
+
 def side_label(side: str, spec: RunSpec, keys: list[str]) -> str:
     """A legend entry naming what sets this side apart: 'B: number of layers 4, dropout 0.1 (+1 more)'."""
-    if not keys:
-        return f"{side}: the same settings"
-    named = ", ".join(setting_text(key, spec) for key in keys[:MAX_NAMED])
-    more = f" (+{len(keys) - MAX_NAMED} more)" if len(keys) > MAX_NAMED else ""
-    return f"{side}: {named}{more}"
+    return f"{side}: {named_settings(spec, keys)}" if keys else f"{side}: the same settings"
 
 
 def labels(a: RunSpec, b: RunSpec) -> tuple[str, str]:

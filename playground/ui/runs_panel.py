@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import IGNORED, MAX_NAMED, flat, setting_text
+from playground.core.differences import IGNORED, flat, named_settings
 from playground.core.presets import PresetError, load_preset
 from playground.core.spec import RunSpec
 from playground.training.runs import (
@@ -65,12 +65,6 @@ def _varying(flats: Sequence[dict[str, object]]) -> list[str]:
             and len({repr(settings.get(key)) for settings in flats}) > 1]
 
 
-def _named(spec: RunSpec, keys: Sequence[str]) -> str:
-    """'number of heads 2, dropout 0.1 (+1 more)': `spec`'s values of the first MAX_NAMED of `keys`."""
-    more = f" (+{len(keys) - MAX_NAMED} more)" if len(keys) > MAX_NAMED else ""
-    return ", ".join(setting_text(key, spec) for key in keys[:MAX_NAMED]) + more
-
-
 def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
     """For each of `specs`, what sets it apart from the others: its values of the settings in which it differs from
     most of them ("residual connections off"), or, where it is like most, its values of every setting that varies
@@ -78,7 +72,7 @@ def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
     flats = [flat(spec) for spec in specs]
     keys = _varying(flats)
     usual = {key: Counter(repr(settings.get(key)) for settings in flats).most_common(1)[0][0] for key in keys}
-    return [_named(spec, [k for k in keys if repr(settings.get(k)) != usual[k]] or keys)
+    return [named_settings(spec, [k for k in keys if repr(settings.get(k)) != usual[k]] or keys)
             for spec, settings in zip(specs, flats)]
 
 
