@@ -129,15 +129,20 @@ def read_csv_file(path: str, text_column: str, label_column: str) -> CsvTable:
     return _read_csv(_file_key(path, "CSV file"), text_column, label_column)
 
 
+def sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter (comma, semicolon or tab) and quoting sniffed from a CSV text's start; plain commas where
+    there is one column, or nothing to sniff (the window's column chooser reads a file's header the same way)."""
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 @functools.lru_cache(maxsize=4)
 def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) -> CsvTable:
     name = elide(Path(key[0]).name, 60)
     text = _read(key, "CSV")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # one column, or nothing to sniff: plain commas
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), sniff_dialect(text))
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as err:

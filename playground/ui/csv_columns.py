@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.files import elide
+from playground.data.user_files import sniff_dialect
 from playground.ui.theme import tint
 
 HEADER_BYTES = 64 * 1024
@@ -41,7 +42,7 @@ def read_header(path: str | Path) -> list[str]:
     if not text.strip():
         raise CsvHeaderError(f"{name} is empty: it needs a header row and one row per example")
     try:
-        header = [h.strip() for h in next(csv.reader(io.StringIO(text), _dialect(text)))]
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text), sniff_dialect(text)))]
     except (csv.Error, StopIteration):
         raise CsvHeaderError(f"{name} has no readable header row") from None
     header = [h for h in header if h]
@@ -78,14 +79,6 @@ def _read_start(path: str | Path) -> str:
         raise CsvHeaderError(f"{name} is not UTF-8 text: save it as UTF-8 CSV") from None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """The delimiter and quoting sniffed from the file's start, as the data layer does; plain commas otherwise."""
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
 FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
 
 
@@ -95,7 +88,7 @@ def count_rows(path: str | Path) -> int:
         text = _read_start(path)
     except CsvHeaderError:
         return 0
-    return max(0, sum(1 for row in csv.reader(io.StringIO(text), _dialect(text)) if any(c.strip() for c in row)) - 1)
+    return max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row)) - 1)
 
 
 def _is_identifier(name: str) -> bool:
