@@ -63,6 +63,7 @@ THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 
 Args = ParamSpec("Args")
 Result = TypeVar("Result")
+Emitted = TypeVar("Emitted", bound=Event)  # the event `_emit` hands back, as the type it was given
 
 
 def holding_model(
@@ -151,7 +152,7 @@ class TrainingSession:
     def subscribe(self, callback: Callable[[Event], None]) -> None:
         self._subscribers.append(callback)
 
-    def _emit(self, event: Event) -> Event:
+    def _emit(self, event: Emitted) -> Emitted:
         for callback in self._subscribers:
             callback(event)
         return event
@@ -425,7 +426,7 @@ class TrainingSession:
         if not (self.info.samples_text and self.step > 0 and due) or self.diverged or self._sampled_step == self.step:
             return None
         self._sampled_step = self.step
-        return self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))  # type: ignore[return-value]
+        return self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps
