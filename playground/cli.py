@@ -355,7 +355,7 @@ def _writes_run_folder() -> bool:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
-    from playground.training.runs import CHECKPOINT_DIR, checkpoint_folder, lock_run_dir
+    from playground.training.runs import CHECKPOINT_DIR, PRESET_FILE, checkpoint_folder, lock_run_dir, preset_edited
 
     run_dir: Path = args.run_dir
     if checkpoint_folder(run_dir) != run_dir / CHECKPOINT_DIR:  # before anything loads: missing in a moment
@@ -380,6 +380,10 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         elif session.step >= end:
             raise CliError(f"{run_dir} already finished its {end} steps: add --steps N to train N more (at its "
                            f"final learning rate)")
+        if preset_edited(run_dir):
+            print(f"note: {run_dir / PRESET_FILE} was edited since the run started; a resume continues with the "
+                  f"settings the run was trained with. To train with your edits, start a new run: playground train "
+                  f"{run_dir / PRESET_FILE} --out NEW_FOLDER", file=sys.stderr)
         print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
         status = _drive(session, run_dir, steps=args.steps, resumed=True)
     finally:

@@ -211,8 +211,23 @@ def test_resume_continues_an_interrupted_run(tmp_path):
     (out / "checkpoint" / "state.json").write_text(json.dumps(state))
     result = playground("resume", str(out))
     assert result.returncode == 0, result.stderr
+    assert "was edited" not in result.stderr
     steps = [int(r["step"]) for r in csv.DictReader(open(out / "metrics.csv"))]
     assert steps == list(range(1, 21))
+
+
+@pytest.mark.slow
+def test_resume_says_an_edited_preset_file_is_not_what_it_trains(tmp_path):
+    """An edit to a run folder's preset.json was ignored by resume without a word."""
+    out = tmp_path / "run"
+    assert playground("train", "encoder-reverse", "--steps", "4", "--out", str(out), *TINY).returncode == 0
+    preset = json.loads((out / "preset.json").read_text())
+    preset["train"]["lr"] = 1e-4
+    (out / "preset.json").write_text(json.dumps(preset))
+    result = playground("resume", str(out), "--steps", "2")
+    assert result.returncode == 0, result.stderr
+    assert "preset.json was edited since the run started" in result.stderr
+    assert f"playground train {out / 'preset.json'} --out" in result.stderr
 
 
 @pytest.mark.slow

@@ -468,3 +468,22 @@ def test_copy_command_for_a_built_in_preset_says_why_it_asks_to_save(qtbot, monk
     assert captions == ["Save the preset first: the cluster command trains a preset file"]
     assert "No command copied" in w.statusBar().currentMessage() and QGuiApplication.clipboard().text() == ""
     w.close()
+
+
+def test_resume_refuses_a_run_whose_preset_file_was_edited_since(window, root, qtbot):
+    """Resume showed the edited preset.json's settings in the controls while it trained the checkpoint's model."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    qtbot.waitUntil(lambda: json.loads((folder / "run.json").read_text()).get("step") == 1, timeout=WAIT_MS)
+    preset = json.loads((folder / "preset.json").read_text())
+    preset["model"]["n_embd"] = 48
+    (folder / "preset.json").write_text(json.dumps(preset))
+    live = window.worker
+    resume_in_runs_tab(window, folder)
+    message = window.runTools.runs.message.text()
+    assert "was edited after it started" in message and "Reopen" in message
+    assert window.worker is live and window.config.sliders["model.n_embd"].value() == 32  # nothing changed
+    window.runTools.runs.buttons["reopen"].click()  # the edits train as a new run
+    assert window.config.sliders["model.n_embd"].value() == 48

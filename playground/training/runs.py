@@ -9,6 +9,7 @@ training loads.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import os
@@ -73,9 +74,26 @@ def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
     from playground.core.presets import to_json  # pydantic: loaded when a run starts, not to check a folder
 
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder / PRESET_FILE, to_json(spec))
+    text = to_json(spec)
+    atomic_write_text(folder / PRESET_FILE, text)
     family = family_shown(spec.model.family, spec.model.pretrained)
-    write_run_info(folder, {"name": spec.name, "family": family, "created": time.time()})
+    write_run_info(folder, {"name": spec.name, "family": family, "created": time.time(), "preset_sha256": _digest(text)})
+
+
+def preset_edited(folder: Path) -> bool:
+    """Whether the run folder's preset.json was changed since the run wrote it: a resume trains on with the
+    checkpoint's settings, so a user who edited the file must be told that the edits do not apply."""
+    written = read_run_info(folder).get("preset_sha256")
+    if not isinstance(written, str):
+        return False  # a run folder from before the digest was kept: nothing to compare
+    try:
+        return _digest(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset")) != written
+    except UnreadableFile:
+        return False  # gone or unreadable: resume does not need it
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def family_shown(family: str, pretrained: str | None) -> str:

@@ -21,6 +21,7 @@ from playground.training.changes import ChangesError, SettingChange, read_change
 from playground.training.runs import (
     METRICS_FILE,
     PRESET_FILE,
+    preset_edited,
     read_metrics,
     read_run_info,
 )
@@ -454,6 +455,11 @@ class RunTools:
     def resume_run(self, folder: Path) -> bool:
         window = self.window
         folder = Path(folder)
+        if preset_edited(folder):  # the controls would show the file's settings over the checkpoint's model
+            self.runs.say(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
+                          f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
+                          f"continues the old run as it was trained.", "error")
+            return False
         spec = self._run_spec(folder)
         if spec is None:
             return False
