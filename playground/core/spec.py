@@ -7,6 +7,7 @@ Every refusal is phrased for a student and, where there is one, names a fix.
 from __future__ import annotations
 
 import json
+import math
 import reprlib
 from typing import Annotated, Any, Literal
 
@@ -109,7 +110,23 @@ Real = Annotated[float, BeforeValidator(_not_a_bool)]
 OptionValue = Annotated[int | float | str | bool, PlainValidator(_plain_option)]
 MAX_PROBLEMS = 3  # problems named in one message; the rest are counted
 MAX_EXPLAINED = 200  # characters of problems, leaving room in a 300-character line for the file's name
-_SHOWN = reprlib.Repr()  # a bounded repr: a 490k-element list or a deeply nested value stays short
+
+
+class _JsonRepr(reprlib.Repr):
+    """A bounded repr with JSON's spellings of true, false, null and the infinities: settings are typed as JSON (a
+    preset file, `--set train.lr=1e999`), so "got True" or "got inf" named a value the user never wrote."""
+
+    def repr_bool(self, x: bool, level: int) -> str:
+        return json.dumps(x)
+
+    def repr_NoneType(self, x: None, level: int) -> str:  # noqa: N802 - reprlib's name for it
+        return "null"
+
+    def repr_float(self, x: float, level: int) -> str:
+        return repr(x) if math.isfinite(x) else json.dumps(x)
+
+
+_SHOWN = _JsonRepr()  # a bounded repr: a 490k-element list or a deeply nested value stays short
 _SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 40
 _SHOWN.maxlist = _SHOWN.maxdict = _SHOWN.maxtuple = _SHOWN.maxset = 4
 _SHOWN.maxlevel = 2

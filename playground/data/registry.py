@@ -196,7 +196,7 @@ def _resolve_options(entry: Entry, given: Mapping[str, OptionValue]) -> dict[str
         if opt.choices and value not in opt.choices:
             raise DataError(f"option {name} of {entry.key} must be one of {opt.choices}, got {shown(value)}")
         if opt.low is not None and opt.high is not None and not opt.low <= value <= opt.high:
-            raise DataError(f"option {name} of {entry.key} must be between {opt.low} and {opt.high}, got {value}")
+            raise DataError(f"option {name} of {entry.key} must be between {opt.low} and {opt.high}, got {shown(value)}")
         out[name] = value
     return out
 
