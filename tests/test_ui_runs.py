@@ -12,10 +12,10 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QLabel
 
 from playground.analysis.timeline import SnapshotTimeline
-from playground.core.presets import to_json
+from playground.core.presets import load_preset, to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
-from playground.training.runs import METRIC_COLUMNS, new_run_dir, write_run_info
+from playground.training.runs import METRIC_COLUMNS, new_run_dir, preset_edited, write_run_info
 from playground.ui import run_tools, runs_panel
 from playground.ui import worker as worker_module
 from playground.ui.main_window import MainWindow
@@ -487,3 +487,26 @@ def test_resume_refuses_a_run_whose_preset_file_was_edited_since(window, root, q
     assert window.worker is live and window.config.sliders["model.n_embd"].value() == 32  # nothing changed
     window.runTools.runs.buttons["reopen"].click()  # the edits train as a new run
     assert window.config.sliders["model.n_embd"].value() == 48
+
+
+def test_the_cluster_command_of_a_built_in_preset_leaves_the_runs_record_and_the_lessons_ablations(open_window,
+                                                                                                    qtbot, monkeypatch):
+    """It wrote the window's settings over the run's preset.json (Resume then refused the run as edited), and during
+    a lesson step with its ablations, unlike a preset file's command, which trains the preset as saved."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: pytest.fail("asked to save"))
+    lesson = {"title": "Skips", "steps": [{"text": "whole"}, {"text": "no skips", "settings": {"model.residual": False}}]}
+    window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
+    window.lessonBar.train_cap = 0
+    qtbot.mouseClick(window.lessonBar.nextButton, Qt.MouseButton.LeftButton)
+    assert not window.spec.model.residual
+    window.step_once()  # the lesson step's model, trained in a run of its own
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    record = (folder / "preset.json").read_text()
+    command = window.runTools.copy_cluster_command()
+    written = folder / "cluster-preset.json"
+    assert command == cluster_command(written) and QGuiApplication.clipboard().text() == command
+    assert load_preset(written).model.residual  # the preset, as a preset file's command trains it
+    assert (folder / "preset.json").read_text() == record and not preset_edited(folder)

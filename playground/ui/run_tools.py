@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 
 ENLARGED_KEY = "view/tryItEnlarged"  # Try it's head views enlarged, remembered like the zoom
+CLUSTER_PRESET_FILE = "cluster-preset.json"  # a built-in preset as the cluster command trains it
 PNG_SCALE = 2  # a plot's PNG is twice its laid-out size: sharp on a projector or a slide
 
 
@@ -77,6 +78,7 @@ class Host(Protocol):
     def load_spec(self, spec: RunSpec, path: Path | None) -> None: ...
     def maybe_save(self) -> bool: ...
     def is_modified(self) -> bool: ...
+    def preset_spec(self) -> RunSpec: ...
     def save(self) -> bool: ...
     def save_as(self, caption: str = ...) -> bool: ...
 
@@ -408,7 +410,8 @@ class RunTools:
     # ----- cluster -------------------------------------------------------------------------------
     def copy_cluster_command(self) -> str | None:
         """torchrun for the open preset on the clipboard; an unsaved preset is saved first (or, for a built-in
-        one being trained, written to the run folder)."""
+        one being trained, written beside its run's record). Both train the preset as saving writes it: without a
+        lesson step's ablations, which are the lesson's."""
         from playground.core.atomic import atomic_write_text
         from playground.core.presets import to_json
         from playground.training.distributed import cluster_command
@@ -419,8 +422,8 @@ class RunTools:
                 return None
             preset = window.preset_path
         elif window.worker is not None and window.worker.run_dir is not None:
-            preset = Path(window.worker.run_dir) / PRESET_FILE
-            atomic_write_text(preset, to_json(window.spec))
+            preset = Path(window.worker.run_dir) / CLUSTER_PRESET_FILE  # preset.json stays the run's record
+            atomic_write_text(preset, to_json(window.preset_spec()))
         else:
             why = "Save the preset first: the cluster command trains a preset file"
             if not window.save_as(why):  # the dialog's title says why it opens (it came bare, the reason after)
