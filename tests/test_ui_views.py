@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
 from playground.ui.attention_grid import HOVER_HINT, AttentionPanel, label_every
@@ -543,6 +543,39 @@ def test_try_it_on_a_model_without_the_word_it_says_so_and_names_step_0_untraine
     panel.on_result(TryItResult(2, 80, "a fine film", [("positive", 0.6), ("negative", 0.4)], snap, snap.weights,
                                 None, pretrained=True))
     assert "This sentence has no 'it'" in panel.beforeImage.text() and "Before fine-tuning" in panel.beforeTitle.text()
+
+
+def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_it(qtbot):
+    """QA: the sentiment model was offered the lecture's "it" sentence, and a review (no "it") left both head views
+    blank: "This sentence has no 'it'". A review's head view now follows [CLS], which the classifier reads."""
+    from types import SimpleNamespace
+
+    from playground.analysis.roles import changed_most
+    from playground.ui.try_it import LECTURE_SENTENCES, REVIEW_SENTENCE, TryItPanel, TryItResult, followed_word
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    offered = {}
+    for name in ("sentiment", "pronoun", "csv_file"):
+        panel.show_model(SimpleNamespace(name=name))
+        offered[name] = panel.input.text()
+    assert offered == {"sentiment": REVIEW_SENTENCE, "pronoun": LECTURE_SENTENCES[1], "csv_file": ""}
+    assert followed_word(["[CLS]", "the", "dog", "saw", "it", "[SEP]"]) == (4, "it")  # "it" first, as before
+    labels = ["[CLS]", *REVIEW_SENTENCE.split(), "[SEP]"]
+    snap = snapshot(2, 2, labels)
+    query, word = followed_word(labels)
+    assert (query, word) == (0, "[CLS]")
+    panel.token = 1
+    panel.on_result(TryItResult(1, 40, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, snap.weights,
+                                query, word, changed_most(snap.weights, snap.weights)))
+    assert panel.pickerLabel.text() == "Head view of '[CLS]': layer"
+    shown = [label.text() for label in panel.barsBox.findChildren(QLabel) if label.isVisible()]
+    assert "No prediction yet." not in shown  # it was drawn under "negative" until the event loop deleted it
+    assert not panel.beforeImage.original.isNull() and not panel.nowImage.original.isNull()  # drawn, not a note
+    row = panel.result.changes[0]
+    top = labels[int(np.argmax(snap.weights[row.layer, row.head, 0]))]
+    assert panel.changedTable.item(0, 4).text().startswith(f"{top} (")  # what [CLS] looks at most now
 
 
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,12 +47,14 @@ from PySide6.QtWidgets import (
 )
 
 from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
+from playground.data.vocab import CLS
 from playground.training.events import AttentionSnapshot
 from playground.ui import theme
 from playground.ui.plotting import font_scale, rgb_qimage
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
@@ -83,7 +85,8 @@ class TryItResult:
     probabilities: list[tuple[str, float]]
     snapshot: AttentionSnapshot  # now, on this sentence
     before: np.ndarray  # (L, H, T, T) the step-0 weights on the same sentence
-    query: int | None  # position of "it", None when the sentence has none
+    query: int | None  # position of the word the head view follows ("it", else [CLS]); None when neither
+    query_word: str = QUERY_WORD
     changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
     pretrained: bool = False  # step 0 is a pretrained model ("before fine-tuning"), not a random one
 
@@ -100,10 +103,28 @@ class TryItJob:
         batch = session.dataset.example(self.text)
         snapshot = session.snapshot(batch)
         before = before_weights(session, batch)
-        query = _word_positions(snapshot.labels, QUERY_WORD)
+        query, word = followed_word(snapshot.labels)
         changes = changed_most(before, snapshot.weights)
-        return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before,
-                           query[0] if query else None, changes, bool(session.spec.model.pretrained))
+        return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
+                           changes, bool(session.spec.model.pretrained))
+
+
+def offered_sentence(info: Any) -> str:
+    """The sentence Try it starts with: the lecture's for the pronoun task, a review whose last clause decides for
+    sentiment (the lecture's "it" sentence is neither), none for your own CSV (its texts are yours to type)."""
+    name = getattr(info, "name", None)
+    return {"pronoun": LECTURE_SENTENCES[1], "sentiment": REVIEW_SENTENCE}.get(name, "") if name else LECTURE_SENTENCES[1]
+
+
+def followed_word(labels: Sequence[str]) -> tuple[int | None, str]:
+    """The position the head view follows, and its word: the lecture's "it"; in a sentence without one (a review,
+    your CSV's text), the [CLS] token the classifier reads its answer from."""
+    positions = _word_positions(labels, QUERY_WORD)
+    if positions:
+        return positions[0], QUERY_WORD
+    if labels and labels[0] == CLS:
+        return 0, CLS
+    return None, QUERY_WORD
 
 
 def before_weights(session: Any, batch: Any) -> np.ndarray:
@@ -267,8 +288,8 @@ class TryItPanel(QWidget):
         # Short titles, the whole on hover: "'it' → before" was cut to "→ befc" at 130 %.
         for col, (title, tip) in enumerate((
                 ("Layer", ""), ("Head", ""), ("Change", "How much this head's attention on the sentence changed."),
-                ("Before", f"The word '{QUERY_WORD}' looked at most at step 0."),
-                ("Now", f"The word '{QUERY_WORD}' looks at most now."))):
+                ("Before", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looked at most at step 0."),
+                ("Now", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looks at most now."))):
             item = QTableWidgetItem(title)
             item.setToolTip(tip)
             self.changedTable.setHorizontalHeaderItem(col, item)
@@ -313,7 +334,8 @@ class TryItPanel(QWidget):
         # took two lines at 100 % anyway, and at 175 % it wrapped a word a line, its page then as wide as both
         # (a Try it tab never opened made the window 1,328 px wide on a 1280-px screen).
         pickers = QHBoxLayout()
-        pickers.addWidget(QLabel(f"Head view of '{QUERY_WORD}': layer", self))
+        self.pickerLabel = QLabel(f"Head view of '{QUERY_WORD}': layer", self)
+        pickers.addWidget(self.pickerLabel)
         pickers.addWidget(self.layerCombo)
         pickers.addWidget(QLabel("heads", self))
         pickers.addWidget(self.headCombo)
@@ -323,7 +345,8 @@ class TryItPanel(QWidget):
         layout.addLayout(pickers)
         layout.addWidget(splitter, 1)
         self._show_bars([])
-        self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
+        self.beforeImage.clear_image("The head view appears after a prediction.")
+        self.pickerLabel.setText("Head view: layer")
 
     # ----- requests ------------------------------------------------------------------------------
     def predict(self) -> bool:
@@ -362,9 +385,9 @@ class TryItPanel(QWidget):
         self.status.setText("Type a sentence and press Enter: the model being trained classifies it.")
 
     def show_model(self, info: Any) -> None:
-        """Another model or dataset: forget the last one's answers and offer the lecture's sentence again."""
+        """Another model or dataset: forget the last one's answers and offer its sentence again."""
         self.clear()
-        self.input.setText(LECTURE_SENTENCES[1])
+        self.input.setText(offered_sentence(info))
 
     def on_result(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -385,6 +408,7 @@ class TryItPanel(QWidget):
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
+        self.pickerLabel.setText(f"Head view of '{result.query_word}': layer")
         self._render_lines()
 
     # ----- enlarging -----------------------------------------------------------------------------
@@ -418,6 +442,8 @@ class TryItPanel(QWidget):
     # ----- showing -------------------------------------------------------------------------------
     def _show_bars(self, probabilities: list[tuple[str, float]]) -> None:
         for widget in self.bars:
+            self.barsLayout.removeWidget(widget)
+            widget.hide()  # at once: deleteLater waits for the event loop, and a nested one (a dialog) may hold it
             widget.deleteLater()
         self.bars = []
         if not probabilities:
