@@ -125,7 +125,7 @@ def note_cut_input(session: Any, text: str | None) -> None:
     """Say on stderr when the input is longer than the model reads, since the figure shows only part of it."""
     if not text or session.spec.model.family == "vit":
         return
-    length, block = len(session.dataset.encode(text)), session.spec.model.block_size
+    length, block = session.dataset.input_length(text), session.spec.model.block_size
     if length > block:
         kept = "last" if session.spec.model.family == "decoder" else "first"
         print(f"playground: note: the input is {length} tokens and the model reads at most {block}: drawing its "

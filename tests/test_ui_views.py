@@ -568,7 +568,7 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     assert (query, word) == (0, "[CLS]")
     panel.token = 1
     panel.on_result(TryItResult(1, 40, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, snap.weights,
-                                query, word, changed_most(snap.weights, snap.weights)))
+                                query, word, len(labels), changed_most(snap.weights, snap.weights)))
     assert panel.pickerLabel.text() == "Head view of '[CLS]': layer"
     shown = [label.text() for label in panel.barsBox.findChildren(QLabel) if label.isVisible()]
     assert "No prediction yet." not in shown  # it was drawn under "negative" until the event loop deleted it
@@ -576,6 +576,31 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     row = panel.result.changes[0]
     top = labels[int(np.argmax(snap.weights[row.layer, row.head, 0]))]
     assert panel.changedTable.item(0, 4).text().startswith(f"{top} (")  # what [CLS] looks at most now
+    assert "It read only" not in panel.status.text()  # the whole sentence fit
+
+
+def test_try_it_says_when_the_model_read_only_the_start_of_a_sentence(qtbot):
+    """QA: a negative review longer than bert-sentiment's 12 positions was read as its first clause alone and shown
+    as positive at 100 % without a word; a pronoun sentence whose 'it' fell past the cut was said to be outside the
+    vocabulary of bert-pronoun, the model that knows it."""
+    from playground.ui.try_it import TryItPanel, TryItResult
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.input.setText("old answer")
+    labels = ["[CLS]", "the", "big", "old", "animal", "did", "not", "[SEP]"]
+    snap = snapshot(1, 2, labels)
+    panel.token = 1
+    panel.on_result(TryItResult(1, 300, "the big old animal did not cross the street because it was tired",
+                                [("first noun", 0.9), ("second noun", 0.1)], snap, snap.weights, None, "it", 14))
+    assert "It read only the first 8 of the sentence's 14 tokens" in panel.status.text()
+    assert "Context length" in panel.status.text()
+    assert "'it' comes after the 8 tokens this model reads" in panel.beforeImage.text()
+    assert "vocabulary" not in panel.beforeImage.text()
+    panel.input.clear()  # asked again with nothing typed: the last sentence's answer goes with it
+    assert not panel.predict()
+    assert panel.result is None and panel.changedTable.rowCount() == 0 and "Type a sentence" in panel.status.text()
 
 
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):

@@ -82,6 +82,10 @@ class Dataset(ABC):
         """User text to input ids (text datasets); raises DataError for images."""
         raise DataError(f"{self.info.title} takes images, not text")
 
+    def input_length(self, text: str) -> int:
+        """The positions `text` takes as a model input, uncut: `example` reads at most the model's context of them."""
+        return len(self.encode(text))
+
     def decode(self, ids: list[int]) -> str:
         raise DataError(f"{self.info.title} has no text to decode")
 

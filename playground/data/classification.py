@@ -41,6 +41,9 @@ class TextClassificationDataset(VocabMethods, IndexedDataset):
     def _with_cls(self, text: str) -> list[int]:
         return [self.vocab.id(CLS)] + self.vocab.encode(text)[: self.block_size - 1]
 
+    def input_length(self, text: str) -> int:
+        return 1 + len(self.vocab.encode(text))  # [CLS] and the words
+
     def decode(self, ids: list[int]) -> str:
         return self.vocab.decode(i for i in ids if i != self.vocab.id(CLS))
 
@@ -73,6 +76,9 @@ class WordPieceClassificationDataset(IndexedDataset):
     def encode(self, text: str) -> list[int]:
         """'[CLS] pieces [SEP]', cut to the max sequence length."""
         return self.tokenizer.encode(text, self.block_size)
+
+    def input_length(self, text: str) -> int:
+        return len(self.tokenizer.encode(text))  # [CLS], the pieces and [SEP], uncut
 
     def decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids)

@@ -87,6 +87,7 @@ class TryItResult:
     before: np.ndarray  # (L, H, T, T) the step-0 weights on the same sentence
     query: int | None  # position of the word the head view follows ("it", else [CLS]); None when neither
     query_word: str = QUERY_WORD
+    length: int = 0  # the positions the whole sentence takes; more than the snapshot's: cut to the model's context
     changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
     pretrained: bool = False  # step 0 is a pretrained model ("before fine-tuning"), not a random one
 
@@ -106,7 +107,7 @@ class TryItJob:
         query, word = followed_word(snapshot.labels)
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
-                           changes, bool(session.spec.model.pretrained))
+                           session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained))
 
 
 def offered_sentence(info: Any) -> str:
@@ -114,6 +115,22 @@ def offered_sentence(info: Any) -> str:
     sentiment (the lecture's "it" sentence is neither), none for your own CSV (its texts are yours to type)."""
     name = getattr(info, "name", None)
     return {"pronoun": LECTURE_SENTENCES[1], "sentiment": REVIEW_SENTENCE}.get(name, "") if name else LECTURE_SENTENCES[1]
+
+
+def cut_at(result: TryItResult) -> int:
+    """The positions the model read of the sentence, when it had to cut it (0 when the whole sentence fit)."""
+    read = len(result.snapshot.labels)
+    return read if result.length > read else 0
+
+
+def cut_note(result: TryItResult) -> str:
+    """QA: a negative review longer than bert-sentiment's 12 positions was read as its first clause alone and
+    called positive at 100 %, without a word."""
+    read = cut_at(result)
+    if not read:
+        return ""
+    return (f" <span style='color:{theme.colour('warning')}'>It read only the first {read} of the sentence's "
+            f"{result.length} tokens: raise Context length ({read}) and train again to read longer ones.</span>")
 
 
 def followed_word(labels: Sequence[str]) -> tuple[int | None, str]:
@@ -352,6 +369,7 @@ class TryItPanel(QWidget):
     def predict(self) -> bool:
         text = self.input.text().strip()
         if not text:
+            self.clear()  # the answers shown were to a sentence no longer in the box
             self.status.setText("Type a sentence first.")
             return False
         worker = self.get_worker()
@@ -391,7 +409,7 @@ class TryItPanel(QWidget):
 
     def on_result(self, result: Any) -> None:
         if isinstance(result, Exception):
-            self.pending = False
+            self.clear()  # no answer to this sentence: the last one's, still shown, would read as its answer
             self.status.setText(f"<span style='color:{theme.colour('error')}'>"
                                 f"{html.escape(str(result) or type(result).__name__)}"
                                 f"</span>")
@@ -404,7 +422,8 @@ class TryItPanel(QWidget):
         self._show_bars(self.probabilities)
         best, p = self.probabilities[0]
         # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
-        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%}).")
+        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
+                            + cut_note(result))
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
@@ -522,7 +541,9 @@ class TryItPanel(QWidget):
         self.beforeTitle.setText(f"<b>{'Before fine-tuning' if result.pretrained else 'Untrained'}</b> (step 0)")
         if result.query is None:
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
-            if re.search(rf"\b{QUERY_WORD}\b", result.text, re.IGNORECASE):  # typed, but read as an unknown word
+            if cut_at(result):
+                note = f"'{QUERY_WORD}' comes after the {cut_at(result)} tokens this model reads."
+            elif re.search(rf"\b{QUERY_WORD}\b", result.text, re.IGNORECASE):  # typed, but read as an unknown word
                 note = (f"This model's vocabulary has no '{QUERY_WORD}': it reads the word as unknown. A model that "
                         f"knows it (bert-pronoun) compares where '{QUERY_WORD}' looks.")
             self.beforeImage.clear_image(note)
