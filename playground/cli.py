@@ -251,9 +251,18 @@ def _train_spec(args: argparse.Namespace) -> Any:
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
+        if args.steps < 1:
+            raise CliError(f"--steps must be at least 1, not {args.steps}")
         changes["train.max_steps"] = args.steps
-        # A short run keeps warm-up to a tenth of it, rather than refusing a warm-up longer than the run.
-        changes["train.warmup_steps"] = min(spec.train.warmup_steps, args.steps // 10)
+        warmup = changes.get("train.warmup_steps")
+        if warmup is None:
+            # A short run keeps the preset's warm-up to a tenth of it, rather than refusing a warm-up longer
+            # than the run; a warm-up the user set is theirs, never changed behind their back.
+            changes["train.warmup_steps"] = min(spec.train.warmup_steps, args.steps // 10)
+        elif isinstance(warmup, int) and not isinstance(warmup, bool) and warmup >= args.steps > 1:
+            raise CliError(f"--set train.warmup_steps={warmup} is not shorter than --steps {args.steps}: the "
+                           f"warm-up must end before the run does; lower it (e.g. to {args.steps // 10}) or "
+                           f"raise --steps")
     if args.device:
         changes["train.device"] = args.device
     if args.seed is not None:

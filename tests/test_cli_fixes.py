@@ -1,0 +1,41 @@
+"""QA's third pass on the CLI: a setting the user typed is kept, --overwrite replaces only a run, outputs are
+checked before training, and messages say what is true."""
+
+import json
+
+import pytest
+from conftest import run_cli as playground
+
+TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
+        "--set", "model.d_ff=64", "--set", "train.eval_interval=3", "--set", "train.batch_size=8",
+        "--device", "cpu"]
+
+
+def one_line_error(result, *parts: str) -> str:
+    """The refusal: exit code 2 and one line on stderr holding each of `parts`, no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "Traceback" not in lines[0]
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+    return lines[0]
+
+
+# ----- fault 1: --steps and an explicit warm-up ----------------------------------------------------------
+@pytest.mark.slow
+def test_steps_keeps_a_warmup_the_user_set(tmp_path):
+    out = tmp_path / "wu0"
+    result = playground("train", "decoder-reverse", "--steps", "30", "--set", "train.warmup_steps=0",
+                        "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "preset.json").read_text())["train"]["warmup_steps"] == 0
+
+
+def test_a_warmup_as_long_as_steps_is_refused_naming_both():
+    one_line_error(playground("train", "decoder-reverse", "--steps", "5", "--set", "train.warmup_steps=10"),
+                   "--set train.warmup_steps=10", "--steps 5")
+
+
+def test_steps_below_one_is_named_as_steps():
+    line = one_line_error(playground("train", "decoder-reverse", "--steps", "-5"), "--steps must be at least 1")
+    assert "warm" not in line
