@@ -1,5 +1,6 @@
 """Training from the window: Play, Step, Reset, live lr, architecture changes, run folders, clean close."""
 
+import json
 import sys
 import time
 
@@ -422,6 +423,28 @@ def test_reset_takes_back_the_device_a_stopped_background_compile_held(open_wind
     label = window.deviceLabel
     assert (label.toolTip() or label.text()) == f"Device: {placement.description}"  # a long one is whole on hover
     assert "compiles" not in label.text()
+
+
+def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot, tmp_path):
+    """QA: after a vit-digits run in bfloat16, vit-shapes showed "bfloat16, explicit attention" until Play, and then
+    trained in float32 with fused attention: precision and attention are measured per model shape."""
+    window = open_window(make_spec(TINY))
+    window.ensure_worker().step_once()
+    qtbot.waitUntil(lambda: "CPU" in window.deviceLabel.text() and "float" in window.deviceLabel.text(),
+                    timeout=WAIT_MS)
+    where = window.worker.session.placement.where
+    window.reset()  # the same model again: its measured choice stands
+    assert "float" in window.deviceLabel.text()
+    window.config.sliders["model.n_embd"].slider.setValue(window.config.sliders["model.n_embd"].slider.value() + 1)
+    assert window.deviceLabel.text() == f"Device: {where} · precision chosen at Play"
+    assert "measured for its shape" in window.deviceLabel.toolTip()
+    window.ensure_worker().step_once()  # its own, once it trains
+    qtbot.waitUntil(lambda: "float" in window.deviceLabel.text(), timeout=WAIT_MS)
+    window.reset()
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**TINY, "name": "other"}))
+    assert window.open_preset(str(other))
+    assert window.deviceLabel.text() == f"Device: {where} · precision chosen at Play"
 
 
 @pytest.mark.slow

@@ -490,11 +490,13 @@ class MainWindow(RingsTabFocus, QMainWindow):
             return
         if self.worker is None:
             self._reset_progress()
+            self._device_for_next_run()
             return
         was_playing = self.worker.playing
         titles = ", ".join(sorted(FIELD_TITLES.get(k, k) for k in keys))
         self.reset(f"Changed {titles}: the model was rebuilt and training starts again from step 0"
                    + (" (restarting…)" if was_playing else " — press Play."))
+        self._device_for_next_run()
         if was_playing:
             self._restart.start()
 
@@ -530,6 +532,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         """Show `spec` (a preset opened, a run reopened): the current run stops and the new model waits for Play,
         untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing)."""
         self.reset()
+        self._device_for_next_run()
         self.preset_path = path
         self._saved_spec = spec
         self.presetsMenu.mark(None)  # a run reopened is no built-in preset (say_opened marks one after this)
@@ -938,6 +941,14 @@ class MainWindow(RingsTabFocus, QMainWindow):
             head, note = description.rsplit(" (", 1)
         self.deviceLabel.setText(f"Device: {head}" + (" (…)" if note else ""))
         self.deviceLabel.setToolTip(f"Device: {description}" if note else "")
+
+    def _device_for_next_run(self) -> None:
+        """Another model: its precision and attention path are measured for its shape when it trains, so the last
+        run's would mislead (QA: vit-shapes showed vit-digits' "bfloat16, explicit attention" until Play)."""
+        if self._device:
+            self.deviceLabel.setText(f"Device: {self._device.split(', ')[0]} · precision chosen at Play")
+            self.deviceLabel.setToolTip("This model's precision (bfloat16 or float32) and attention path are measured "
+                                        "for its shape when it starts training, and shown here then.")
 
     def measure_again(self) -> None:
         """Forget this computer's kept measurements (Train menu; `playground bench --reset-choices`)."""
