@@ -57,3 +57,22 @@ def test_elide_keeps_both_ends_within_the_width():
     short = elide(long, 40)
     assert len(short) == 40 and short.startswith("start-") and short.endswith("-end") and "…" in short
     assert elide("a\nb   c") == "a b c"
+
+
+# ----- atomic writes (core/atomic.py) ------------------------------------------------------------------------
+def test_an_atomic_write_gives_a_new_file_the_umasks_mode_and_keeps_a_replaced_ones(tmp_path: Path):
+    from playground.core.atomic import atomic_write_bytes, atomic_write_text
+
+    old = os.umask(0o027)  # neither tempfile's 0o600 nor the usual 0o644: the umask itself must show
+    try:
+        atomic_write_text(tmp_path / "new.py", "print(1)\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.py").stat().st_mode & 0o777 == 0o640
+
+    kept = tmp_path / "kept.sh"
+    kept.write_text("old")
+    kept.chmod(0o754)  # the user made it executable and group-readable
+    atomic_write_bytes(kept, b"new")
+    assert kept.read_bytes() == b"new" and kept.stat().st_mode & 0o777 == 0o754
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.sh", "new.py"]  # no temporary left

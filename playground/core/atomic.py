@@ -1,27 +1,57 @@
-"""Atomic file writes: a crash or a closed laptop lid mid-save leaves the previous file intact."""
+"""Atomic file writes: a crash or a closed laptop lid mid-save leaves the previous file intact.
+
+A new file gets the permissions any program's new file gets (0o666 less the umask), a replaced file keeps the ones it
+had: tempfile's private 0o600 would hide an exported script or page from the user's other accounts and tools.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
+
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _create_beside(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        replace_keeping_mode(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def replace_keeping_mode(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rename the finished file `source` over `target` (atomically, on the same file system); when `target` exists,
+    `source` takes its permission bits first, so replacing a file does not change who may read or run it."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    if mode is not None:
+        os.chmod(source, mode)
+    os.replace(source, target)
+
+
+def _create_beside(target: Path) -> tuple[int, Path]:
+    """A new, empty hidden file in `target`'s folder, opened for writing. Created with mode 0o666 so that the
+    umask applies as for any new file (reading the umask would mean changing it, for the whole process)."""
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileExistsError:  # another writer's name, by a 1 in 4 billion chance
+            continue
