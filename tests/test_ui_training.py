@@ -371,6 +371,25 @@ def test_every_long_message_fits_left_of_the_device_label_and_says_all_on_hover(
     assert shown.startswith(message[:8].capitalize()) and ("(hover for more)" in shown or "…" in shown)
 
 
+def test_a_menu_items_long_status_tip_fits_left_of_the_device_label(window, qtbot):
+    """QA: hovering bert-pronoun in the Presets menu showed its description over "Device:" (QMainWindow shows a status
+    tip past the bar's showMessage)."""
+    from PySide6.QtGui import QStatusTipEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    tip = ("Fine-tune the pretrained MiniLM (a 6-layer, 12-head BERT) on the lecture's puzzle: in 'The animal didn't "
+           "cross the street because it was too tired', does 'it' mean the animal or the street?")
+    QApplication.sendEvent(window, QStatusTipEvent(tip))  # as a hovered menu item sends it
+    shown = bar.currentMessage()
+    assert shown and shown != tip and bar.toolTip() == tip
+    assert bar.fontMetrics().horizontalAdvance(shown) < bar.width() - window.deviceLabel.width()
+    QApplication.sendEvent(window, QStatusTipEvent(""))  # the pointer leaves the item: the tip goes
+    assert bar.currentMessage() == "" and bar.toolTip() == ""
+
+
 def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtbot):
     """A message given before the window was shown stayed whole, and ran into the device label once shown; so did
     one fitted before the device label's text grew (review)."""

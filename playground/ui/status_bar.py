@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QStatusBar, QWidget
 
 
 class HeadlineStatusBar(QStatusBar):
-    """Every message shown from Python goes through `showMessage` here; Qt's own (menu status tips) are short. The
-    message is fitted again when the room changes: the bar shown or resized, or the device label's text grown."""
+    """Every message shown from Python goes through `showMessage` here, and Qt's own (a menu item's status tip, which
+    QMainWindow shows past this override) is fitted as it arrives. The message is fitted again when the room changes:
+    the bar shown or resized, or the device label's text grown."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +70,8 @@ class HeadlineStatusBar(QStatusBar):
         if text not in (self._headline, self._full):
             self._full = self._headline = ""
             self.setToolTip("")
+            if text and self.headline(text) != text:  # QA: a preset's description, hovered in the Presets menu,
+                self.showMessage(text)  # ran into the device label
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
