@@ -10,7 +10,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -99,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, help="new run folder to write (default: a new folder in --runs-dir); "
                                                 "an existing run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true",
-                       help="replace the earlier run in --out (only a run folder is ever replaced)")
+                       help="replace the earlier run in --out (only a run folder is ever replaced): the run's "
+                            "own files go, your other files there stay, and a new run stopped before its first "
+                            "checkpoint puts the earlier run back")
     train.add_argument("--runs-dir", type=Path, help="where new run folders go (default: the user's runs folder)")
     train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
                        help="where to train (default: the preset's train.device; auto picks a GPU if there is one)")
@@ -329,15 +330,16 @@ def _discard_if_unsaved(lock: Any, run_dir: Path, made: list[Path]) -> None:
     """Remove a run folder that ended without a checkpoint (bad data, divergence, a Ctrl-C in its first step):
     nothing can resume it, and its stub would block a retry on the same --out and clutter `playground runs`.
     Only what this process made goes: the files in the folder it claimed, then the lock file and the folders it
-    created."""
-    from playground.training.runs import CHECKPOINT_DIR, LOCK_FILE, STATE_FILE
+    created. An --overwrite run that saved nothing puts the earlier run back; one that saved drops it."""
+    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE, remove_run_entries, settle_replaced_run
 
-    try:
-        if (run_dir / CHECKPOINT_DIR / STATE_FILE).exists():
+    try:  # under the lock: no other process writes here
+        saved = (run_dir / CHECKPOINT_DIR / STATE_FILE).exists()
+        if not saved:
+            remove_run_entries(run_dir)  # the run's own files only: a user's files beside them stay
+        settle_replaced_run(run_dir)
+        if saved:
             return
-        for entry in run_dir.iterdir():  # under the lock: no other process writes here
-            if entry.name != LOCK_FILE:
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     finally:
         lock.release(force=True)
     for path in made:
@@ -543,8 +545,15 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     from tqdm import tqdm
 
     from playground.recorder import RunRecorder
-    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, SettingChange, StatusEvent
-    from playground.training.runs import write_run_info
+    from playground.training.events import (
+        CheckpointEvent,
+        FinishedEvent,
+        MetricsEvent,
+        SampleEvent,
+        SettingChange,
+        StatusEvent,
+    )
+    from playground.training.runs import settle_replaced_run, write_run_info
 
     for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
         print(f"playground: note: {warning}", file=sys.stderr)
@@ -568,6 +577,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                     bar.write(event.message, file=sys.stderr)
                 elif isinstance(event, SampleEvent):
                     bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
+                elif isinstance(event, CheckpointEvent):  # resumable now: an earlier run --overwrite set
+                    settle_replaced_run(run_dir)  # aside is no longer needed
                 elif isinstance(event, SettingChange):  # recorded by the run after its checkpoint: replayed
                     bar.write(f"after step {event.step}: {event.label}, as the run changed it", file=sys.stderr)
                 elif isinstance(event, FinishedEvent) and event.reason != "completed":

@@ -39,3 +39,26 @@ def test_a_warmup_as_long_as_steps_is_refused_naming_both():
 def test_steps_below_one_is_named_as_steps():
     line = one_line_error(playground("train", "decoder-reverse", "--steps", "-5"), "--steps must be at least 1")
     assert "warm" not in line
+
+
+# ----- fault 2: --overwrite replaces only the run ----------------------------------------------------------
+BAD_OPTION = ["--set", "data.options.length=x"]  # refused when the data loads, after the run folder is claimed
+
+
+@pytest.mark.slow
+def test_overwrite_keeps_the_users_files_and_a_failed_overwrite_keeps_the_earlier_run(tmp_path):
+    out = tmp_path / "run"
+    assert playground("train", "decoder-reverse", "--steps", "3", "--out", str(out), *TINY).returncode == 0
+    (out / "NOTES.md").write_text("mine")
+    (out / "myplots").mkdir()
+    (out / "myplots" / "p.txt").write_text("mine too")
+    earlier = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    failed = playground("train", "decoder-reverse", "--steps", "4", "--out", str(out), "--overwrite", *TINY,
+                        *BAD_OPTION)
+    one_line_error(failed, "length")
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == earlier
+    replaced = playground("train", "decoder-reverse", "--steps", "4", "--out", str(out), "--overwrite", *TINY)
+    assert replaced.returncode == 0, replaced.stderr
+    assert (out / "NOTES.md").read_text() == "mine" and (out / "myplots" / "p.txt").read_text() == "mine too"
+    assert json.loads((out / "run.json").read_text())["step"] == 4
+    assert not (out / ".replaced-run").exists()

@@ -37,6 +37,14 @@ RUN_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "state.json"  # the checkpoint's commit point (checkpoint.py)
 LOCK_FILE = ".lock"
+# Where --overwrite sets the earlier run aside until the new one saves its first checkpoint: a new run that ends
+# before that (a Ctrl-C, bad data) gets the earlier one back, so an interrupted overwrite loses nothing.
+REPLACED_DIR = ".replaced-run"
+# What a run writes in its folder (besides the lock): --overwrite removes these and nothing else, so a user's
+# own notes or plots kept beside a run stay.
+RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, CHECKPOINT_DIR, "attention", "changes.json",
+                         "cluster-preset.json"})
+RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", ".*.tmp")  # TensorBoard's event files; a killed save's leftovers
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # a runs folder to use instead of the user's data folder (tests set it)
@@ -159,7 +167,8 @@ def lock_run_dir(folder: Path) -> BaseFileLock:
 
 def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> BaseFileLock:
     """Make `folder` this process's new run folder and return its lock, held: refused (RunsError) when it is
-    in use or already holds a run (unless `overwrite`, which empties it first, under the lock)."""
+    in use or already holds a run (unless `overwrite`: then, under the lock, the earlier run's own files are set
+    aside, a user's other files staying; `settle_replaced_run` drops or restores them when the new run ends)."""
     check_output_folder(folder, overwrite)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +179,7 @@ def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> BaseF
     try:
         check_output_folder(folder, overwrite)  # again under the lock: another process may have just finished
         if overwrite:
-            _empty(folder, keep=LOCK_FILE)
+            _set_aside(folder)
         prepare_run_dir(folder, spec)
     except BaseException:
         lock.release()
@@ -194,14 +203,54 @@ def _entries(folder: Path) -> list[Path]:
         raise RunsError(f"cannot read the folder {elide(folder)}: {err.strerror or err}") from None
 
 
-def _empty(folder: Path, keep: str) -> None:
+def is_run_entry(path: Path) -> bool:
+    """Whether `path`, an entry of a run folder, is something a run wrote there (not the lock, not the user's)."""
+    return path.name in RUN_ENTRIES or any(path.match(pattern) for pattern in RUN_ENTRY_PATTERNS)
+
+
+def remove_run_entries(folder: Path) -> None:
+    """Delete what a run wrote in `folder`, keeping the lock, an earlier run set aside, and the user's files.
+    Only under the folder's lock."""
     for entry in _entries(folder):
-        if entry.name == keep:
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
+        if is_run_entry(entry):
+            _remove(entry)
+
+
+def settle_replaced_run(folder: Path) -> None:
+    """Once an --overwrite run ends, or saves its first checkpoint: with a checkpoint the earlier run it set aside
+    is dropped; without one, the new run's files go and the earlier run is put back as it was. Under the lock."""
+    aside = folder / REPLACED_DIR
+    if not aside.is_dir():
+        return
+    if (folder / CHECKPOINT_DIR / STATE_FILE).exists():
+        shutil.rmtree(aside)
+        return
+    remove_run_entries(folder)
+    for entry in _entries(aside):
+        entry.rename(folder / entry.name)
+    aside.rmdir()
+
+
+def _set_aside(folder: Path) -> None:
+    """Move the earlier run's own files into REPLACED_DIR (renames within the folder: instant, nothing copied)."""
+    aside = folder / REPLACED_DIR
+    if aside.is_dir():  # left by an overwrite killed outright: keep whichever of the two runs has a checkpoint
+        if (folder / CHECKPOINT_DIR / STATE_FILE).exists():
+            shutil.rmtree(aside)
         else:
-            entry.unlink()
+            remove_run_entries(folder)
+            return
+    aside.mkdir()
+    for entry in _entries(folder):
+        if is_run_entry(entry):
+            entry.rename(aside / entry.name)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 def checkpoint_folder(path: Path) -> Path:
