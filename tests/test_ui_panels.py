@@ -214,6 +214,16 @@ def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, pre
     assert prediction.replace(" ", "␣") in full and ("tied weights" in full) == explained
 
 
+def test_a_classifiers_prediction_as_long_as_its_input_is_not_read_as_one_token_a_position(qtbot):
+    """QA: bert-pronoun's "first noun (50%)", 16 characters over its 16 tokens, was shown as the model's output at
+    each position: "first␣noun␣(50%)"."""
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
+    base = snapshot(T=16)
+    panel.set_snapshot(AttentionSnapshot(base.step, base.weights, base.labels, prediction="first noun (50%)"))
+    label = panel.detail.prediction
+    assert (label.toolTip() or label.text()) == "Prediction: first noun (50%)"
+
+
 def test_the_accuracy_plot_shows_the_loss_plots_steps_with_room_for_the_last_label(qtbot):
     """QA: the narrow accuracy plot's step ticks ended at 8 with its point at 10 (setXLink lined the side-by-side
     views up by screen position; and with a grid, pyqtgraph drops a label reaching past the axis' end)."""

@@ -10,7 +10,7 @@ from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QLabel
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
-from playground.ui.attention_grid import HOVER_HINT, AttentionPanel, label_every
+from playground.ui.attention_grid import HOVER_HINT, AttentionPanel, axis_spacing, label_every
 from playground.ui.loss_panel import LOG_FLOOR, LossPanel
 
 
@@ -176,7 +176,7 @@ def test_a_twelve_layer_grid_scrolls_instead_of_cutting_its_last_row(qtbot):
     assert scroll.maximum() + panel.gridScroll.viewport().height() >= last.bottom()
 
 
-def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
+def test_rows_and_columns_label_as_many_tokens_as_they_hold_without_overlap(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 400)
@@ -186,18 +186,19 @@ def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
     qtbot.wait(50)
     item = panel.detail.plot.getPlotItem()
     left, bottom = item.getAxis("left")._tickLevels[0], item.getAxis("bottom")._tickLevels[0]
-    assert left == bottom and 1 < len(bottom) < 64
-    gap = bottom[1][0] - bottom[0][0]  # tokens between two labels
+    assert set(bottom) <= set(left) and 1 < len(bottom) < len(left) < 64  # a row label needs less room
+    font = QFontMetricsF(item.getAxis("bottom").style["tickFont"])
     per_token = item.vb.width() / (item.vb.viewRange()[0][1] - item.vb.viewRange()[0][0])
-    width = QFontMetricsF(item.getAxis("bottom").style["tickFont"]).horizontalAdvance("tok00")
-    assert gap * per_token >= width  # neighbouring labels do not overlap
+    assert (bottom[1][0] - bottom[0][0]) * per_token >= font.horizontalAdvance("tok00")  # columns apart
+    per_row = item.vb.height() / (item.vb.viewRange()[1][1] - item.vb.viewRange()[1][0])
+    assert (left[1][0] - left[0][0]) * per_row >= font.height()  # rows apart
     first = panel.detail.plot.mapFromScene(item.vb.mapViewToScene(QPointF(0, left[0][0])))
     assert first.y() >= QFontMetricsF(item.getAxis("left").style["tickFont"]).height() / 2  # the top label is whole
     image = QImage(panel.detail.plot.size(), QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     drawn = [[text for *_, text in item.getAxis(side).generateDrawSpecs(painter)[2]] for side in ("left", "bottom")]
     painter.end()
-    assert drawn[0] == drawn[1] == [t for _, t in bottom]  # the first and last columns keep their labels too
+    assert drawn == [[t for _, t in left], [t for _, t in bottom]]  # the first and last keep their labels too
     # Zoomed in on the first 8 tokens, every one of them gets its label.
     item.vb.setRange(xRange=(0, 8), yRange=(0, 8), padding=0)
     qtbot.wait(20)
@@ -206,9 +207,12 @@ def test_rows_and_columns_label_the_same_tokens_without_overlap(qtbot):
 
 
 def test_label_every_keeps_labels_apart():
-    assert label_every(shown=10, pixels=500, widest=20, height=12) == 1
-    assert label_every(shown=64, pixels=256, widest=8, height=14) == 5  # 4 px a token, 20 px a label
-    assert label_every(shown=24, pixels=240, widest=50, height=14) == 6
+    assert label_every(shown=10, pixels=500, room=20) == 1
+    assert label_every(shown=64, pixels=256, room=20) == 5  # 4 px a token, 20 px a label
+    assert label_every(shown=24, pixels=240, room=56) == 6
+    # BERT's 16 word pieces in a 250 px head: every row (a line each), every 3rd column ("[CLS]" is 40 px wide).
+    assert axis_spacing(shown=16, width=250, height=250, widest=40, line=13) == (1, 3)
+    assert axis_spacing(shown=64, width=250, height=250, widest=40, line=13) == (4, 12)  # a multiple of the rows'
 
 
 def test_the_grid_and_the_enlarged_head_follow_the_application_font(qtbot, presentation_font):
