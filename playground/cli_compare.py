@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli_output import check_new_output, writing
+from playground.cli_output import check_can_write_file, check_new_output, writing
 
 FIGURE_FORMATS = (".png", ".svg")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange: the window's compare colours too
@@ -24,6 +24,7 @@ def check_figure_path(out: Path, overwrite: bool = False) -> None:
             raise ValueError(f"--out {out} is a folder: give a file name such as {out / 'compare.png'}")
         check_can_create(out.parent, "the figure's folder")
         check_new_output(out, overwrite)
+        check_can_write_file(out)  # a figure that cannot be written is refused now, not after both have trained
 
 
 def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:

@@ -41,6 +41,19 @@ def check_new_output(path: Path, overwrite: bool) -> None:
     raise CliError(f"{elide(path)} already exists: {OVERWRITE_HINT}")
 
 
+def check_can_write_file(path: Path) -> None:
+    """Make and delete a temporary file beside `path` (named as core/atomic.py names one), or in its nearest
+    existing folder when the save will make the missing ones: the only sure test that the file can be written
+    later, where os.access is fooled (root on /proc). Raises OSError; callers wrap it in `writing`."""
+    import tempfile
+
+    folder = Path(os.path.abspath(path)).parent
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp"):
+        pass
+
+
 def check_not_in_checkpoint(folder: Path) -> None:
     """Refuse to export into a checkpoint folder, even with --overwrite: its next save deletes the other
     weights files there."""

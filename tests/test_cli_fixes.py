@@ -62,3 +62,19 @@ def test_overwrite_keeps_the_users_files_and_a_failed_overwrite_keeps_the_earlie
     assert (out / "NOTES.md").read_text() == "mine" and (out / "myplots" / "p.txt").read_text() == "mine too"
     assert json.loads((out / "run.json").read_text())["step"] == 4
     assert not (out / ".replaced-run").exists()
+
+
+# ----- fault 3: compare checks its figure can be written before training ------------------------------------
+def test_compare_refuses_a_figure_it_cannot_write_before_training(tmp_path):
+    # /proc passes os.access for root, and no file can be made in it: only trying to write one tells
+    refused = playground("compare", "decoder-reverse", "decoder-reverse-no-positions", "--steps", "10",
+                         "--out", "/proc/cmp.png")
+    one_line_error(refused, "cannot write /proc/cmp.png", "choose another --out")
+
+
+@pytest.mark.slow
+def test_compare_still_makes_the_figures_missing_folders(tmp_path):
+    out = tmp_path / "new" / "deeper" / "ab.png"
+    made = playground("compare", "decoder-reverse", "decoder-reverse", "--steps", "2", "--out", str(out), *TINY)
+    assert made.returncode == 0, made.stderr
+    assert out.is_file() and [p.name for p in out.parent.iterdir()] == ["ab.png"]
