@@ -6,17 +6,25 @@ training split's mean and standard deviation.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from playground.core.files import elide
 from playground.core.spec import ModelSpec
 from playground.data import user_files
-from playground.data.base import IGNORE_INDEX, Batch
+from playground.data.base import IGNORE_INDEX, Batch, DataError
 from playground.data.indexed import IndexedDataset
 from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, derived_seed, split_indices
 
 SHAPE_SIZE = 16
+Background = Literal["dark", "light"]
+CLEAR_SHARE = 0.9  # this share of the training images on one kind of background makes it the data's polarity
+DRAWN_ON = {"dark": "a light drawing on a dark background", "light": "a dark drawing on a light background"}
+TRAINED_ON = {"dark": "light drawings on a dark background", "light": "dark drawings on a light background"}
 
 
 class ImageDataset(IndexedDataset):
@@ -26,6 +34,7 @@ class ImageDataset(IndexedDataset):
         images = resize(images, self.image_size)
         train_rows, val_rows = split_indices(len(images), plan.info.n_val, seed)
         train = images[torch.as_tensor(train_rows)]
+        self.background = training_background(train)
         self._mean = train.mean(dim=(0, 2, 3), keepdim=True)
         self._std = train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
         super().__init__(plan.info, self._normalise(images), labels.long(), None, train_rows, val_rows)
@@ -39,9 +48,47 @@ class ImageDataset(IndexedDataset):
 
     def example(self, text: str) -> Batch:
         """`text` is the path of an image file; its class is unknown, so the target is ignored."""
-        pixels = user_files.load_image(text, self.image_size, self.info.channels)
-        x = torch.from_numpy(pixels).permute(2, 0, 1)[None].float() / 255
-        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX]))
+        return self.example_with_notes(text)[0]
+
+    def example_with_notes(self, text: str) -> tuple[Batch, tuple[str, ...]]:
+        """`example`, and what was done to the image to read it as the training images are drawn (a transparent
+        background filled in, the colours inverted), for the window and the command line to say."""
+        image = user_files.read_image(text, self.image_size, self.info.channels)
+        name = elide(Path(text).name, 60)
+        if not image.drawn:
+            raise DataError(f"{name} is fully transparent: nothing is drawn in it. Pick an image with a drawing")
+        x = torch.from_numpy(image.pixels).permute(2, 0, 1)[None].float() / 255
+        own: Background = "dark" if float(border_level(x)[0]) < 0.5 else "light"
+        inverted = self.background is not None and own != self.background
+        if inverted:
+            x = 1 - x
+        notes = []
+        if inverted:
+            assert self.background is not None
+            trained = f"the model learned {TRAINED_ON[self.background]}"
+            notes.append(f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing "
+                         f"visible, then its colours were inverted, as {trained}" if image.filled else
+                         f"{name} is {DRAWN_ON[own]} and {trained}: its colours were inverted to match")
+        elif image.filled:
+            notes.append(f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing "
+                         f"visible")
+        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(notes)
+
+
+def border_level(images: torch.Tensor) -> torch.Tensor:
+    """(N,) the median brightness of each image's outermost ring of pixels, 0 to 1: its background's."""
+    gray = images.mean(dim=1)
+    ring = torch.cat([gray[:, 0, :], gray[:, -1, :], gray[:, 1:-1, 0], gray[:, 1:-1, -1]], dim=1)
+    return ring.median(dim=1).values
+
+
+def training_background(images: torch.Tensor) -> Background | None:
+    """"dark" or "light" when nearly all training images (N, C, S, S in [0, 1]) share one kind of background (the
+    built-in digits and shapes are light on dark); None for a mix, such as photographs."""
+    if not len(images):
+        return None
+    dark = float((border_level(images) < 0.5).float().mean())
+    return "dark" if dark >= CLEAR_SHARE else "light" if dark <= 1 - CLEAR_SHARE else None
 
 
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:

@@ -11,6 +11,7 @@ import functools
 import io
 import os
 import stat
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ MAX_WORDS = 20_000
 MAX_CLASSES = 100
 MAX_IMAGES = 100_000
 MAX_IMAGE_BYTES = 50_000_000  # one image file; larger ones are skipped as unreadable
+# Pixels of one image as decoded (a JPEG is decoded at 1/2 to 1/8 scale first where that still covers the model's
+# image size): a 12000 x 12000 PNG took about 1 GB to decode. Below Pillow's own decompression-bomb limits.
+MAX_IMAGE_PIXELS = 25_000_000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # Leading bytes of formats students rename to .txt or .csv by mistake.
 _MAGIC = {
@@ -316,40 +320,126 @@ def _images_in(folder: Path, limit: int) -> list[tuple[Path, os.stat_result]]:
 def _decode_images(
     files: tuple[tuple[str, int, int, int], ...], class_names: tuple[str, ...], image_size: int, channels: int
 ) -> ImageTable:
-    images, labels, bad = [], [], []
+    images, labels, bad, large = [], [], [], []
     for path, _mtime, _size, label in files:
         try:
             images.append(load_image(path, image_size, channels))
             labels.append(label)
+        except ImageTooLarge as err:
+            large.append(f"{os.path.basename(path)} ({err.size})")
         except DataError:
             bad.append(os.path.basename(path))
     if not images:
+        if large and not bad:
+            raise DataError(f"all {len(files)} images are too large ({_listed(large)}): {_too_large_fix('them')}")
         raise DataError(f"none of the {len(files)} images could be read: are they really png, jpg, bmp or gif files?")
     present = set(labels)
     for label, name in enumerate(class_names):
         if label not in present:
             raise DataError(f"no image in class folder '{elide(name, 40)}' could be read: replace the broken files")
-    notes = ()
+    notes = []
     if bad:
-        shown = elide(", ".join(bad[:5]), 120) + (" ..." if len(bad) > 5 else "")
-        notes = (f"skipped {len(bad)} unreadable image(s): {shown}",)
-    return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, notes)
+        notes.append(f"skipped {len(bad)} unreadable image(s): {_listed(bad)}")
+    if large:
+        notes.append(f"skipped {len(large)} image(s) too large to use: {_listed(large)}: {_too_large_fix('them')}")
+    return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
+
+
+def _listed(names: list[str]) -> str:
+    return elide(", ".join(names[:5]), 120) + (" ..." if len(names) > 5 else "")
+
+
+
+def _too_large_fix(it: str = "it") -> str:
+    return f"shrink {it} below {MAX_IMAGE_PIXELS:,} pixels (5000 x 5000)"
+
+
+class ImageTooLarge(DataError):
+    """An image with more pixels than MAX_IMAGE_PIXELS (or Pillow's decompression-bomb limit): refused unread."""
+
+    def __init__(self, name: str, size: tuple[int, int] | None):
+        self.size = f"{size[0]} x {size[1]} pixels" if size else f"over {MAX_IMAGE_PIXELS:,} pixels"
+        super().__init__(f"{name} is too large ({self.size}): {_too_large_fix()}")
+
+
+@dataclass(frozen=True)
+class UserImage:
+    pixels: np.ndarray  # (image_size, image_size, channels) uint8
+    filled: str | None = None  # "white" or "black": what a transparent background was filled with; None if opaque
+    drawn: bool = True  # False: every pixel was fully transparent
 
 
 def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
     """One image file as an (image_size, image_size, channels) uint8 array (non-square images are squashed)."""
+    return read_image(path, image_size, channels).pixels
+
+
+def read_image(path: str, image_size: int, channels: int) -> UserImage:
+    """One image file at the model's size, a transparent background filled in so the drawing stays visible."""
     from PIL import Image, UnidentifiedImageError
 
+    name = elide(os.path.basename(path), 60)
     try:
         raw = read_bytes(path, max_bytes=MAX_IMAGE_BYTES, what="image")
     except UnreadableFile as err:
         raise DataError(str(err)) from None
     try:
-        with Image.open(io.BytesIO(raw)) as im:
-            im = _eight_bit(im).convert("L" if channels == 1 else "RGB").resize((image_size, image_size), Image.BILINEAR)
-            return np.array(im, dtype=np.uint8).reshape(image_size, image_size, channels)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError, EOFError):
-        raise DataError(f"{elide(os.path.basename(path), 60)} is not a readable image: save it as PNG or JPEG") from None
+        with warnings.catch_warnings():  # Pillow's two-line "decompression bomb DOS attack" warning: refused below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(raw))
+        with opened as im:
+            im.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # JPEG only: decode it smaller
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise ImageTooLarge(name, im.size)
+            return _to_pixels(_eight_bit(im), image_size, channels)
+    except ImageTooLarge:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageTooLarge(name, _header_size(raw)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        raise DataError(f"{name} is not a readable image: save it as PNG or JPEG") from None
+
+
+def _to_pixels(im: PilImage, image_size: int, channels: int) -> UserImage:
+    from PIL import Image
+
+    size, mode = (image_size, image_size), "L" if channels == 1 else "RGB"
+    if not im.has_transparency_data:
+        im = im.convert(mode).resize(size, Image.BILINEAR)
+        return UserImage(np.array(im, dtype=np.uint8).reshape(image_size, image_size, channels))
+    # Resized first (Pillow premultiplies alpha, so no dark fringe), then laid on a background.
+    rgba = np.asarray(im.convert("RGBA").resize(size, Image.BILINEAR), dtype=np.float64) / 255
+    colour, alpha = rgba[..., :3], rgba[..., 3:]
+    if alpha.max() < 1 / 255:
+        return UserImage(np.zeros((image_size, image_size, channels), np.uint8), "black", drawn=False)
+    if alpha.min() > 254 / 255:  # an alpha channel that hides nothing
+        return _to_pixels(im.convert("RGB"), image_size, channels)
+    drawing = float((_luma(colour) * alpha[..., 0]).sum() / alpha.sum())  # the visible pixels' mean brightness
+    background = 1.0 if drawing < 0.5 else 0.0  # a dark drawing on white, a light one on black
+    flat = colour * alpha + background * (1 - alpha)
+    if channels == 1:
+        flat = _luma(flat)[..., None]
+    pixels = np.rint(flat * 255).clip(0, 255).astype(np.uint8)
+    return UserImage(pixels, "white" if background else "black")
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Brightness as Pillow's convert("L") weighs red, green and blue (ITU-R 601-2)."""
+    return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def _header_size(raw: bytes) -> tuple[int, int] | None:
+    """Width and height from the header of an image Pillow refuses to open for its size; None if unknown."""
+    from PIL import BmpImagePlugin, GifImagePlugin, JpegImagePlugin, PngImagePlugin
+
+    for kind in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile, GifImagePlugin.GifImageFile,
+                 BmpImagePlugin.BmpImageFile):
+        try:
+            with kind(io.BytesIO(raw)) as im:  # the format's own reader: no size check, header only
+                return im.size
+        except Exception:  # noqa: BLE001 - not this format: try the next
+            continue
+    return None
 
 
 WIDE_GRAY_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16-bit grayscale, as PNG and TIFF store it

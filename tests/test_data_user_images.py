@@ -1,0 +1,171 @@
+"""The student's own image for a trained ViT: transparency, polarity and size, each said rather than hidden."""
+
+from __future__ import annotations
+
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from playground.core.spec import DataSpec, ModelSpec
+from playground.data import DataError, describe, load
+from playground.data.images import ImageDataset
+
+VIT = ModelSpec(family="vit", image_size=16, patch_size=4)
+
+
+@pytest.fixture(scope="module")
+def shapes() -> ImageDataset:
+    ds = load(DataSpec(name="shapes", options={"n_images": 100}), VIT, 0)
+    assert isinstance(ds, ImageDataset)
+    return ds
+
+
+def pixels_of(ds: ImageDataset, x: torch.Tensor) -> np.ndarray:
+    """An example's (S, S) grey levels in [0, 1], as the model's input before normalising."""
+    return (x * ds._std + ds._mean)[0].mean(0).numpy()
+
+
+def outline_on_transparent(path: Path) -> Path:
+    im = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    ImageDraw.Draw(im).ellipse((8, 8, 56, 56), outline=(0, 0, 0, 255), width=6)
+    im.save(path)
+    return path
+
+
+def red_x_on_white(path: Path) -> Path:
+    im = Image.new("RGB", (64, 64), "white")
+    draw = ImageDraw.Draw(im)
+    draw.line((8, 8, 56, 56), fill="red", width=8)
+    draw.line((8, 56, 56, 8), fill="red", width=8)
+    im.save(path)
+    return path
+
+
+def test_a_transparent_dark_outline_is_filled_and_inverted_to_the_shapes_light_on_dark(shapes: ImageDataset,
+                                                                                      tmp_path: Path):
+    path = outline_on_transparent(tmp_path / "ring.png")
+    grey = pixels_of(shapes, shapes.example(str(path)).x)
+    assert grey[0].mean() < 0.2 and grey[8, 8] < 0.2  # background and the ring's inside: dark, as the shapes
+    assert grey[8].max() > 0.6  # the ring is drawn light (it was all black: the transparent background read as 0)
+    _batch, notes = shapes.example_with_notes(str(path))
+    assert notes == ("ring.png has a transparent background: it was filled with white to keep the drawing visible, "
+                     "then its colours were inverted, as the model learned light drawings on a dark background",)
+
+
+def test_a_dark_drawing_on_white_is_inverted_and_said(shapes: ImageDataset, tmp_path: Path):
+    path = red_x_on_white(tmp_path / "x.png")
+    grey = pixels_of(shapes, shapes.example(str(path)).x)
+    assert grey[0, 8] < 0.2 and grey[8, 8] > 0.4  # the edge is dark and the cross's middle light, as the shapes
+    _batch, notes = shapes.example_with_notes(str(path))
+    assert notes == ("x.png is a dark drawing on a light background and the model learned light drawings on a dark "
+                     "background: its colours were inverted to match",)
+
+
+def test_a_light_drawing_on_dark_is_read_as_it_is(shapes: ImageDataset, tmp_path: Path):
+    im = Image.new("L", (64, 64), 0)
+    ImageDraw.Draw(im).rectangle((16, 16, 48, 48), fill=230)
+    im.save(tmp_path / "square.png")
+    batch, notes = shapes.example_with_notes(str(tmp_path / "square.png"))
+    grey = pixels_of(shapes, batch.x)
+    assert notes == () and grey[0].max() < 0.1 and grey[8, 8] > 0.8
+
+
+def test_a_fully_transparent_image_is_refused(shapes: ImageDataset, tmp_path: Path):
+    Image.new("RGBA", (32, 32), (255, 0, 0, 0)).save(tmp_path / "clear.png")
+    with pytest.raises(DataError, match="clear.png is fully transparent: nothing is drawn in it. Pick an image"):
+        shapes.example(str(tmp_path / "clear.png"))
+
+
+def drawings_folder(root: Path) -> Path:
+    """Dark circles and squares on white: a folder whose training images are dark on light."""
+    for name, draw in (("circles", ImageDraw.ImageDraw.ellipse), ("squares", ImageDraw.ImageDraw.rectangle)):
+        (root / name).mkdir(parents=True)
+        for i in range(6):
+            im = Image.new("L", (32, 32), 255)
+            draw(ImageDraw.Draw(im), (6 + i, 6, 24 + i, 26), outline=0, width=3)
+            im.save(root / name / f"{i}.png")
+    return root
+
+
+def test_an_image_folder_keeps_its_own_polarity(tmp_path: Path):
+    root = drawings_folder(tmp_path / "drawn")
+    ds = load(DataSpec(name="image_folder", path=str(root)), VIT, 0)
+    assert isinstance(ds, ImageDataset) and ds.background == "light"
+    # a dark drawing on white is as the folder's: read unchanged; a transparent one is filled white, not inverted
+    assert ds.example_with_notes(str(red_x_on_white(tmp_path / "x.png")))[1] == ()
+    _batch, notes = ds.example_with_notes(str(outline_on_transparent(tmp_path / "ring.png")))
+    assert notes == ("ring.png has a transparent background: it was filled with white to keep the drawing visible",)
+    # a light drawing on black is inverted to the folder's dark on light
+    im = Image.new("L", (32, 32), 0)
+    ImageDraw.Draw(im).ellipse((6, 6, 26, 26), outline=255, width=3)
+    im.save(tmp_path / "light.png")
+    assert ds.example_with_notes(str(tmp_path / "light.png"))[1] == (
+        "light.png is a light drawing on a dark background and the model learned dark drawings on a light "
+        "background: its colours were inverted to match",)
+
+
+def test_a_folder_of_mixed_backgrounds_inverts_nothing(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs"):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(rng.integers(0, 255, (12, 10), dtype=np.uint8)).save(tmp_path / "pets" / name / f"{i}.png")
+    ds = load(DataSpec(name="image_folder", path=str(tmp_path / "pets")), VIT, 0)
+    assert isinstance(ds, ImageDataset) and ds.background is None
+    assert ds.example_with_notes(str(red_x_on_white(tmp_path / "x.png")))[1] == ()
+
+
+def test_transparent_images_in_a_folder_are_filled_not_black(tmp_path: Path):
+    root = drawings_folder(tmp_path / "drawn")
+    outline_on_transparent(root / "circles" / "ring.png")
+    from playground.data.user_files import load_image
+
+    pixels = load_image(str(root / "circles" / "ring.png"), 16, 1)
+    assert pixels[0].min() == 255 and pixels[8].min() < 100  # on white, the ring dark
+    assert describe(DataSpec(name="image_folder", path=str(root)), VIT).warnings == ()
+
+
+def png_claiming(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header says width x height (its pixel data is a few bytes): the size alone must refuse it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grayscale
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: Path):
+    root = drawings_folder(tmp_path / "drawn")
+    png_claiming(root / "circles" / "warned.png", 12000, 12000)  # over Pillow's warning limit
+    png_claiming(root / "squares" / "bomb.png", 14000, 14000)  # over its error limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        info = describe(DataSpec(name="image_folder", path=str(root)), VIT)
+    assert info.n_train + info.n_val == 12
+    assert info.warnings == ("skipped 2 image(s) too large to use: warned.png (12000 x 12000 pixels), bomb.png "
+                             "(14000 x 14000 pixels): shrink them below 25,000,000 pixels (5000 x 5000)",)
+    ds = load(DataSpec(name="image_folder", path=str(root)), VIT, 0)
+    for name, side in (("circles/warned.png", 12000), ("squares/bomb.png", 14000)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(DataError) as err:
+                ds.example(str(root / name))
+        assert str(err.value) == (f"{Path(name).name} is too large ({side} x {side} pixels): shrink it below "
+                                  f"25,000,000 pixels (5000 x 5000)")
+
+
+def test_a_large_jpeg_is_decoded_small_not_refused(tmp_path: Path):
+    from playground.data.user_files import load_image
+
+    Image.new("L", (6000, 6000), 200).save(tmp_path / "photo.jpg")  # 36 million pixels: read at 1/8 scale
+    assert load_image(str(tmp_path / "photo.jpg"), 16, 1).mean() == pytest.approx(200, abs=2)
+    with pytest.raises(DataError, match=r"big.png is too large \(6000 x 6000 pixels\)"):
+        load_image(str(png_claiming(tmp_path / "big.png", 6000, 6000)), 16, 1)
