@@ -309,3 +309,34 @@ def test_every_vocabulary_names_what_an_unknown_token_is_read_as():
     assert Vocab("ab \n", (PAD,)).unknown == " "  # running text: a space, not padding the model never attends
     assert Vocab("0123", (PAD, SEP)).unknown == PAD
     assert Vocab("ab").unknown is None
+
+
+@pytest.mark.slow
+def test_the_export_prints_no_loading_bar_and_puts_transformers_bars_back(tmp_path, capsys):
+    from transformers.utils import logging as hf_logging
+
+    run_dir, _ = trained_run(tmp_path, "decoder-reverse")
+    capsys.readouterr()
+    hook = getattr(hf_logging, "_tqdm_hook", None)
+    export_run(run_dir, tmp_path / "hf")  # its check loads the folder with from_pretrained
+    assert "Loading weights" not in capsys.readouterr().err
+    assert getattr(hf_logging, "_tqdm_hook", None) is hook  # nothing left changed for the rest of the process
+    AutoModelForCausalLM.from_pretrained(str(tmp_path / "hf"))
+    assert "Loading weights" in capsys.readouterr().err  # a user's own loading still shows its bar
+
+
+@pytest.mark.slow
+def test_exported_files_get_a_new_files_mode_and_replaced_ones_keep_theirs(tmp_path):
+    run_dir, _ = trained_run(tmp_path, "decoder-reverse")
+    out = tmp_path / "hf"
+    out.mkdir()
+    (out / "config.json").write_text("the user's")
+    (out / "config.json").chmod(0o640)
+    umask = os.umask(0o022)
+    try:
+        export_run(run_dir, out)
+    finally:
+        os.umask(umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert modes.pop("config.json") == 0o640
+    assert set(modes.values()) == {0o644}, modes  # model.safetensors was safetensors' own 0o600

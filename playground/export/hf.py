@@ -32,13 +32,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save
 
+from playground.core.atomic import atomic_write_bytes, replace_keeping_mode
 from playground.core.spec import ModelSpec, RunSpec, hf_incompatibilities
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
@@ -121,8 +124,9 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as staging:
         stage = Path(staging)
         converted.config.save_pretrained(str(stage))
-        save_file({k: v.detach().cpu().contiguous().clone() for k, v in converted.tensors.items()},
-                  str(stage / MODEL_FILE), metadata={"format": "pt"})
+        # safetensors' save_file creates the file with mode 0600; ours gets the mode any new file gets
+        atomic_write_bytes(stage / MODEL_FILE, save({k: v.detach().cpu().contiguous().clone()
+                                                     for k, v in converted.tensors.items()}, metadata={"format": "pt"}))
         written = [CONFIG_FILE, MODEL_FILE, *_write_preprocessing(model, converted, side, stage)]
         diff = verify_folder(model, stage, converted.architecture) if verify else 0.0
         card = model_card(CardFacts(spec, model.info, converted.architecture, converted.config, side.vocab,
@@ -130,7 +134,7 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
         (stage / README_FILE).write_text(card, encoding="utf-8")
         written.append(README_FILE)
         for name in written:
-            os.replace(stage / name, out / name)
+            replace_keeping_mode(stage / name, out / name)
     return ExportResult(out, converted.architecture, sorted(set(written)), diff, converted.notes)
 
 
@@ -321,10 +325,36 @@ def hf_logits(hf: torch.nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -
     return hf(input_ids=x, attention_mask=None if mask is None else mask.long()).logits
 
 
+@contextmanager
+def _no_loading_bar() -> Iterator[None]:
+    """transformers 5 draws a "Loading weights" bar on stderr in every from_pretrained, which the export's own check
+    would print between the command's lines. No from_pretrained argument turns it off (its tqdm_class is for
+    downloads), so its documented tqdm hook makes transformers' bars silent while the check loads, and is put back
+    after: disable_progress_bar() would also switch huggingface_hub's bars, and turning them back on clears its
+    per-group settings."""
+    from transformers.utils import logging as hf_logging
+
+    set_hook = getattr(hf_logging, "set_tqdm_hook", None)  # transformers 4 has no hook, and no such bar
+    if set_hook is None:
+        yield
+        return
+
+    def silent(factory: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        kwargs = {**kwargs, "disable": True}
+        return previous(factory, args, kwargs) if previous is not None else factory(*args, **kwargs)
+
+    previous = set_hook(silent)
+    try:
+        yield
+    finally:
+        set_hook(previous)
+
+
 @torch.no_grad()
 def verify_folder(model: PlaygroundModel, folder: Path, architecture: str) -> float:
     """Load `folder` with transformers and compare its logits with ours; ExportError when they differ."""
-    hf = load_exported(folder, architecture)
+    with _no_loading_bar():
+        hf = load_exported(folder, architecture)
     x, mask = probe_inputs(model)
     ours = model.eval()(x, mask).logits.float()
     theirs = hf_logits(hf, x, mask).float()
