@@ -245,3 +245,27 @@ def test_window_export_menu_writes_the_script_of_the_current_run(open_window, qt
     assert "class Encoder" in out.read_text(encoding="utf-8")
     printed = run_script(out).stdout
     assert "after step 1" in printed, printed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, ScriptExportError])
+def test_an_interrupted_or_refused_export_leaves_the_users_files_as_they_were(tmp_path, monkeypatch, failure):
+    run_dir = tiny_run(tmp_path, "decoder-reverse")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.py").write_text("print(1)\n")
+    (out / "keep.safetensors").write_bytes(b"x\n")
+
+    def fails(*args, **kwargs):  # Ctrl-C (or a failed check) once both files are written, before they are moved
+        raise failure("the check")
+
+    monkeypatch.setattr(script_export, "check_script", fails)
+    with pytest.raises(failure):
+        export_script(run_dir, out / "keep.py")  # `playground export --overwrite` replaces these two
+    assert sorted(p.name for p in out.iterdir()) == ["keep.py", "keep.safetensors"]  # no temporaries either
+    assert (out / "keep.py").read_text() == "print(1)\n" and (out / "keep.safetensors").read_bytes() == b"x\n"
+
+    monkeypatch.undo()
+    export_script(run_dir, out / "keep.py")
+    assert sorted(p.name for p in out.iterdir()) == ["keep.py", "keep.safetensors"]
+    assert "class Decoder" in (out / "keep.py").read_text()

@@ -10,7 +10,7 @@ it and evaluates them; `--from-scratch` trains anew and draws the run's loss cur
 The weights are read by a dozen lines of the script itself (a safetensors file is a JSON header and raw bytes), so
 the `safetensors` package is not needed at home. After writing, the script is imported and checked against the
 playground: the same batches, the same initial weights for the seed, the same logits for the trained weights. An
-export that would not reproduce the run is removed and refused.
+export that would not reproduce the run is refused, and the files already at its names are left as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import tempfile
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any
 import torch
 from safetensors.torch import save
 
-from playground.core.atomic import atomic_write_bytes, atomic_write_text
+from playground.core.atomic import atomic_write_bytes, atomic_write_text, replace_keeping_mode
 from playground.core.files import elide
 from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.data.base import DataInfo, Dataset
@@ -66,19 +67,20 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
     check_scriptable(spec)
     source = script_source(spec, saved.state, saved.step, out.name, with_weights=not from_scratch)
     weights = None if from_scratch else out.with_suffix(".safetensors")
-    written: list[Path] = []
-    try:
-        atomic_write_text(out, source.text)
-        written.append(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Written and checked in a hidden folder beside `out`, then each file moved into place at once (as the Hugging
+    # Face export does): Ctrl-C or a failed check leaves the user's files as they were, and no temporaries.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".export-") as staging:
+        staged = Path(staging) / out.name
+        atomic_write_text(staged, source.text)
         if weights is not None:
-            atomic_write_bytes(weights, save({k: v.detach().float().contiguous() for k, v in saved.model.items()}))
-            written.append(weights)
+            atomic_write_bytes(staged.with_suffix(".safetensors"),
+                               save({k: v.detach().float().contiguous() for k, v in saved.model.items()}))
         if verify:
-            check_script(out, spec, source, saved.model)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+            check_script(staged, spec, source, saved.model)
+        if weights is not None:
+            replace_keeping_mode(staged.with_suffix(".safetensors"), weights)
+        replace_keeping_mode(staged, out)
     return ScriptResult(out, weights, saved.step, source.notes)
 
 
