@@ -243,6 +243,11 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
     assert target.exists() and not window.isWindowModified()
     saved = load_preset(target)
     assert saved == window.spec and saved.model.n_head == 6
+    # QA: a changed built-in kept its description, which no longer held; it takes the file's name and says what changed.
+    assert saved.name == "mine" and window.windowTitle().startswith("mine — mine.json")
+    original = load_preset("decoder-pydoc")
+    assert saved.description.startswith("The built-in decoder-pydoc with embedding dimension 96, number of heads 6")
+    assert saved.description.endswith(f"Its description: {original.description}")
     assert str(target.resolve()) in recent_files(make_settings())
 
     slider(window, "dimSlider").setValue(200)

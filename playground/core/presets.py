@@ -175,3 +175,22 @@ def builtin_presets() -> list[PresetInfo]:
         spec = load_preset(path)
         infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path, spec.lesson is not None))
     return infos
+
+
+def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
+    """A built-in preset saved with settings of the user's under a name of theirs: it takes the file's name, and its
+    description says what was changed, since the built-in's no longer holds (QA: vit-digits saved with 1-pixel
+    patches still said "cut into 16 patches of 2x2 pixels"). Any other spec is saved as it is."""
+    from playground.core.differences import differences, setting_text  # (differences imports this module's spec)
+
+    if not spec.description:
+        return spec
+    source = next((info for info in builtin_presets() if info.description == spec.description), None)
+    if source is None:
+        return spec
+    builtin = load_preset(source.path)
+    if builtin.name != spec.name or not (keys := differences(builtin, spec)):
+        return spec
+    changed = ", ".join(setting_text(key, spec) for key in keys)
+    text = f"The built-in {source.name} with {changed}. Its description: {builtin.description}"
+    return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})

@@ -55,7 +55,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.presets import PRESETS_DIR, PresetError, load_preset, resolve_preset_path, to_json
+from playground.core.presets import (
+    PRESETS_DIR,
+    PresetError,
+    load_preset,
+    named_after_file,
+    resolve_preset_path,
+    to_json,
+)
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
@@ -614,6 +621,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
             self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
                                      f"they ship. Save it in a folder of your own.", "error")
             return False
+        named = named_after_file(self.preset_spec(), target)  # a changed built-in: its name and description
+        if (named.name, named.description) != (self.spec.name, self.spec.description):
+            self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
         if not self._write(target):
             return False
         self.preset_path = target
