@@ -225,7 +225,7 @@ def test_refusals_name_a_fix(name: str, family: str, message: str):
 
 
 def test_tiny_text_with_long_context_is_refused():
-    with pytest.raises(DataError, match="lower the context length"):
+    with pytest.raises(DataError, match=r"lower Context length \(model.block_size\) to at most"):
         describe(DataSpec(name="zen"), ModelSpec(block_size=512))
 
 

@@ -83,7 +83,7 @@ def test_text_file_cache_follows_edits(tmp_path: Path):
      (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
      ("hello world".encode("utf-16"), "NUL bytes"),
      (b"caf\xe9 au lait " * 20, "not UTF-8 text.*re-save it with UTF-8"),
-     (b"a tiny text", r"too few.*lower the context length to at most 4,"),
+     (b"a tiny text", r"too few.*lower Context length \(model.block_size\) to at most 4,"),
      ("".join(chr(0x4E00 + i) for i in range(2500)).encode(), "2500 different characters.*at most 2000")],
 )
 def test_bad_text_files(tmp_path: Path, content: bytes, message: str):
@@ -297,6 +297,36 @@ def test_skipped_rows_cut_texts_and_skipped_images_are_warnings_and_facts_are_no
     assert describe(folder_spec(root), VIT).warnings == ("skipped 1 unreadable image(s): broken.png",)
     procedural = describe(DataSpec(name="reverse"), DEC)
     assert procedural.notes and procedural.warnings == ()  # "generated fresh at every step" is no problem
+
+
+def test_a_too_short_text_names_the_length_that_trains_at_its_context_and_the_context_that_fits(tmp_path: Path):
+    five, six = tmp_path / "five.txt", tmp_path / "six.txt"
+    five.write_text("abcde")
+    six.write_text("abcdef")
+    with pytest.raises(DataError) as err:
+        describe(text_spec(five), DEC)  # context 64: 130 characters train; 6 would with the shortest context
+    assert str(err.value) == ("five.txt has 5 characters, too few for a training and a validation block of 65: use a "
+                              "text of at least 130 characters, or of at least 6 with Context length "
+                              "(model.block_size) lowered to 2")
+    with pytest.raises(DataError) as err:
+        describe(text_spec(six), DEC)
+    assert str(err.value) == ("six.txt has 6 characters, too few for a training and a validation block of 65: lower "
+                              "Context length (model.block_size) to at most 2, or use a text of at least 130 characters")
+    describe(text_spec(six), ModelSpec(family="decoder", block_size=2))  # both remedies train
+    six.write_text("abcdef" * 21 + "abcd")  # 130 characters
+    describe(text_spec(six), DEC)
+
+
+def test_the_context_suggested_for_a_short_text_fits_a_large_validation_fraction(tmp_path: Path):
+    f = tmp_path / "t.txt"
+    f.write_text("ab" * 100)
+    spec = DataSpec(name="text_file", path=str(f), val_fraction=0.7)  # 140 characters validate, 60 train
+    with pytest.raises(DataError, match=r"lower Context length \(model.block_size\) to at most 59, or use a text of "
+                                        r"at least 429 characters"):
+        describe(spec, ModelSpec(family="decoder", block_size=128))
+    assert describe(spec, ModelSpec(family="decoder", block_size=59)).n_train == 60
+    f.write_text("ab" * 214 + "a")  # 429 characters: 129 train
+    describe(spec, ModelSpec(family="decoder", block_size=128))
 
 
 def sixteen_bit_ramp(width: int = 64) -> np.ndarray:

@@ -235,18 +235,41 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     n_train, n_val = split_sizes(len(text), data.val_fraction, min_val=need)
     if n_train < need:
         name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
-        longest = len(text) // 2 - 1  # a training and a validation block, each with its next-character targets
-        fix = (f"lower the context length to at most {longest}, or use a longer text" if longest >= MIN_CONTEXT
-               else f"use a text of at least {2 * (MIN_CONTEXT + 1)} characters")
-        raise DataError(
-            f"{name} has {len(text)} characters, too few for a training and a validation block of {need}: {fix}"
-        )
+        raise DataError(f"{name} has {len(text)} characters, too few for a training and a validation block of "
+                        f"{need}: {_short_text_fix(len(text), model.block_size, data.val_fraction)}")
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),
         n_classes=len(vocab), pad_id=vocab.id(PAD) if encoder else None, n_train=n_train, n_val=n_val,
         samples_text=not encoder,
     )
     return Plan(entry, info, options, vocab)
+
+
+CONTEXT_SETTING = "Context length (model.block_size)"  # as the window names it, and as --set sets it
+
+
+def _text_splits(n: int, block: int, val_fraction: float) -> bool:
+    """Whether n characters split into a training and a validation part of at least block + 1 each."""
+    return split_sizes(n, val_fraction, min_val=block + 1)[0] >= block + 1
+
+
+def _short_text_fix(n: int, block: int, val_fraction: float) -> str:
+    """What makes a text of n characters train: a context that fits it, or the length that fits this context."""
+    longest = next((b for b in range(block - 1, MIN_CONTEXT - 1, -1) if _text_splits(n, b, val_fraction)), None)
+    longer = f"use a text of at least {_shortest_text(block, val_fraction)} characters"
+    if longest is not None:
+        return f"lower {CONTEXT_SETTING} to at most {longest}, or {longer}"
+    if block == MIN_CONTEXT:
+        return longer
+    return (f"{longer}, or of at least {_shortest_text(MIN_CONTEXT, val_fraction)} with {CONTEXT_SETTING} lowered "
+            f"to {MIN_CONTEXT}")
+
+
+def _shortest_text(block: int, val_fraction: float) -> int:
+    n = 2 * (block + 1)  # a training and a validation block, each with its next-character targets
+    while not _text_splits(n, block, val_fraction):
+        n += 1
+    return n
 
 
 @functools.lru_cache(maxsize=8)
