@@ -561,6 +561,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
                file=sys.stderr)
+    if session.step > 0:  # the session says where it trains only at step 0: a resume says it here, as train does
+        bar.write(f"Training on {session.device_description()}", file=sys.stderr)
     val = ""
     status = 0
     stop = _StopOnCtrlC()

@@ -483,3 +483,26 @@ def test_a_worker_whose_training_process_died_ends_its_pool_too(tmp_path):
     child = _written_pid(pid_file)  # (on a busy machine the worker may start its child after that)
     with _killed_at_the_end(child):
         assert _ends_within(child, 10)
+
+
+def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
+    """Resumed at step 26 of 500, 474 steps are left (not 500 less the steps this process trained)."""
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)
+    session = TrainingSession(spec(compile="auto", max_steps=500))
+    step = session._step_fn
+    assert isinstance(step, BackgroundStep) and step.paced is not None
+    session.train_step()  # this process's first step: AdamW's state exists now
+    for state in step.optimizer.state.values():
+        state["step"] = torch.tensor(27.0)  # as a checkpoint of step 26 restores it, then this step
+    left = []
+    monkeypatch.setattr(payoff, "compile_pays", lambda steps, *rest: (left.append(steps), (False, "why"))[1])
+    monkeypatch.setattr(warm, "end_lingering", lambda: None)
+    policy = step.paced.threads
+    policy.times[2], policy.times[1] = [0.1], [0.2]
+    step._compile_pays(session.dataset.batch("train", 8, torch.Generator()))
+    assert left == [473]

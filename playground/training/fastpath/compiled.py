@@ -344,13 +344,19 @@ class BackgroundStep:
         most, one = min(times[self.paced.threads.most]), min(times[1])
         history = payoff.CompileHistory.load()
         self._shape = self.compiled_step.cache_key(batch)
-        pays, why = payoff.compile_pays(self._max_steps - self._steps, most, history.expected_seconds(self._shape),
+        pays, why = payoff.compile_pays(self._max_steps - self._run_steps(), most, history.expected_seconds(self._shape),
                                         history.gain(), history.slowdown(one / most))
         # The compiling note ends in "...": work under way, which the window keeps in view until the take-over.
         self._notes.append(f"{BACKGROUND_NOTE[:-3]} ({why})..." if pays else f"not compiling the training step: {why}")
         if not pays:
             warm.end_lingering()  # an ended run's worker of this spec, kept for this run, would only take a core
         return pays
+
+    def _run_steps(self) -> int:
+        """The run's steps so far, a resumed run's earlier ones included: AdamW counts them in its state, restored
+        from the checkpoint (self._steps counts only this process's, so a resume at step 26 of 500 said 492 left)."""
+        counts = (state["step"] for state in self.optimizer.state.values() if "step" in state)
+        return max(self._steps, int(next(counts, 0)))
 
     def _tell_gain(self) -> None:
         """How much faster the compiled step is; its gain at the policy's every-core count is kept when the
