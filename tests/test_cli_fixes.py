@@ -78,3 +78,13 @@ def test_compare_still_makes_the_figures_missing_folders(tmp_path):
     made = playground("compare", "decoder-reverse", "decoder-reverse", "--steps", "2", "--out", str(out), *TINY)
     assert made.returncode == 0, made.stderr
     assert out.is_file() and [p.name for p in out.parent.iterdir()] == ["ab.png"]
+
+
+# ----- fault 4: resume says where it trains, as train does --------------------------------------------------
+@pytest.mark.slow
+def test_resume_says_where_it_trains(tmp_path):
+    out = tmp_path / "run"
+    assert playground("train", "decoder-reverse", "--steps", "3", "--out", str(out), *TINY).returncode == 0
+    resumed = playground("resume", str(out), "--steps", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Training on CPU" in resumed.stderr
