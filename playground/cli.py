@@ -488,9 +488,16 @@ def _export_script(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
+    from playground.core.files import elide
     from playground.training.runs import default_runs_dir
 
-    roots = [*args.folders, *([args.runs_dir] if args.runs_dir else [])] or [default_runs_dir()]
+    given = [*args.folders, *([args.runs_dir] if args.runs_dir else [])]
+    for root in given:  # a mistyped folder is said, not listed as holding no runs (only the default may be new)
+        if not root.exists():
+            raise CliError(f"no such folder: {elide(root)}; check the path")
+        if not root.is_dir():
+            raise CliError(f"{elide(root)} is a file, not a folder: give a folder holding runs, or a run folder")
+    roots = given or [default_runs_dir()]
     runs = _runs_in(roots)
     if not runs:
         where = ", ".join(str(root) for root in roots)

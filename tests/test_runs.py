@@ -124,8 +124,22 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     assert out[0].split()[:4] == ["NAME", "FAMILY", "STEPS", "VAL"]
     assert out[1].startswith("my run") and "encoder" in out[1] and " 2 " in out[1] and "2.2500" in out[1]
     assert out[1].endswith(str(folder))
-    assert cli.main(["runs", "--runs-dir", str(tmp_path / "none")]) == 0
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["runs", "--runs-dir", str(tmp_path / "empty")]) == 0
     assert "no runs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [[], ["--runs-dir"]])
+def test_runs_command_refuses_a_missing_folder_or_a_file(tmp_path, capsys, option):
+    from conftest import run_cli
+
+    missing = run_cli("runs", *option, str(tmp_path / "nonexist"))
+    assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
+        f"playground: error: no such folder: {tmp_path / 'nonexist'}; check the path"]
+    (tmp_path / "some_file.py").write_text("")
+    a_file = run_cli("runs", *option, str(tmp_path / "some_file.py"))
+    assert a_file.returncode == 2 and len(a_file.stderr.strip().splitlines()) == 1
+    assert "is a file, not a folder" in a_file.stderr
 
 
 def test_runs_command_lists_given_folders_with_full_names(tmp_path, capsys):
