@@ -169,3 +169,13 @@ def test_a_large_jpeg_is_decoded_small_not_refused(tmp_path: Path):
     assert load_image(str(tmp_path / "photo.jpg"), 16, 1).mean() == pytest.approx(200, abs=2)
     with pytest.raises(DataError, match=r"big.png is too large \(6000 x 6000 pixels\)"):
         load_image(str(png_claiming(tmp_path / "big.png", 6000, 6000)), 16, 1)
+
+
+def test_an_image_without_a_clear_background_is_not_inverted(shapes: ImageDataset, tmp_path: Path):
+    """Noise or a photograph (here 60 % of the border light) is read as it is: as an exported model's pipeline reads
+    it, and only a border mostly on one side of mid-grey is a background to judge."""
+    rng = np.random.default_rng(0)
+    pixels = np.where(rng.random((16, 16)) < 0.6, 230, 40).astype(np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "noise.png")
+    batch, notes = shapes.example_with_notes(str(tmp_path / "noise.png"))
+    assert notes == () and np.allclose(pixels_of(shapes, batch.x), pixels / 255, atol=1e-5)

@@ -23,6 +23,7 @@ from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, deri
 SHAPE_SIZE = 16
 Background = Literal["dark", "light"]
 CLEAR_SHARE = 0.9  # this share of the training images on one kind of background makes it the data's polarity
+CLEAR_BORDER = 0.75  # this share of an image's border pixels on one side of mid-grey makes it its background
 DRAWN_ON = {"dark": "a light drawing on a dark background", "light": "a dark drawing on a light background"}
 TRAINED_ON = {"dark": "light drawings on a dark background", "light": "dark drawings on a light background"}
 
@@ -58,13 +59,14 @@ class ImageDataset(IndexedDataset):
         if not image.drawn:
             raise DataError(f"{name} is fully transparent: nothing is drawn in it. Pick an image with a drawing")
         x = torch.from_numpy(image.pixels).permute(2, 0, 1)[None].float() / 255
-        own: Background = "dark" if float(border_level(x)[0]) < 0.5 else "light"
-        inverted = self.background is not None and own != self.background
+        kind = int(backgrounds(x)[0])
+        own: Background | None = "dark" if kind < 0 else "light" if kind > 0 else None
+        inverted = self.background is not None and own is not None and own != self.background
         if inverted:
             x = 1 - x
         notes = []
         if inverted:
-            assert self.background is not None
+            assert self.background is not None and own is not None
             trained = f"the model learned {TRAINED_ON[self.background]}"
             notes.append(f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing "
                          f"visible, then its colours were inverted, as {trained}" if image.filled else
@@ -75,11 +77,13 @@ class ImageDataset(IndexedDataset):
         return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(notes)
 
 
-def border_level(images: torch.Tensor) -> torch.Tensor:
-    """(N,) the median brightness of each image's outermost ring of pixels, 0 to 1: its background's."""
+def backgrounds(images: torch.Tensor) -> torch.Tensor:
+    """(N,) -1 for an image (N, C, S, S in [0, 1]) on a dark background, 1 on a light one, 0 when its outermost ring
+    of pixels is no clear background (noise, a photograph): most of the ring on one side of mid-grey decides."""
     gray = images.mean(dim=1)
     ring = torch.cat([gray[:, 0, :], gray[:, -1, :], gray[:, 1:-1, 0], gray[:, 1:-1, -1]], dim=1)
-    return ring.median(dim=1).values
+    light = (ring > 0.5).float().mean(dim=1)
+    return (light >= CLEAR_BORDER).long() - (light <= 1 - CLEAR_BORDER).long()
 
 
 def training_background(images: torch.Tensor) -> Background | None:
@@ -87,8 +91,10 @@ def training_background(images: torch.Tensor) -> Background | None:
     built-in digits and shapes are light on dark); None for a mix, such as photographs."""
     if not len(images):
         return None
-    dark = float((border_level(images) < 0.5).float().mean())
-    return "dark" if dark >= CLEAR_SHARE else "light" if dark <= 1 - CLEAR_SHARE else None
+    kinds = backgrounds(images)
+    if float((kinds == -1).float().mean()) >= CLEAR_SHARE:
+        return "dark"
+    return "light" if float((kinds == 1).float().mean()) >= CLEAR_SHARE else None
 
 
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
