@@ -126,6 +126,23 @@ def test_csv_classification(tmp_path: Path):
     assert ds.example("good unseenword").x.tolist()[0][-1] == ds.vocab.id("[UNK]")
 
 
+def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: Path):
+    info = describe(csv_spec(write_csv(tmp_path / "two.csv", ["text,label", "great film,pos", "awful film,neg"])), ENC)
+    assert (info.n_train, info.n_val) == (1, 1)
+    assert info.warnings == (
+        "classes 'neg', 'pos' have a single row each, which is either trained on or validated, never both: add more "
+        "rows per class (at least 10)",
+        "validation holds 1 row(s) for 2 classes, so its accuracy says little: add more rows per class (at least 10), "
+        "or raise the validation fraction",
+    )
+    rows = ["text,label"] + [f"text {i},{'pos' if i < 19 else 'neg'}" for i in range(20)]
+    assert describe(csv_spec(write_csv(tmp_path / "one.csv", rows)), ENC).warnings == (
+        "class 'neg' has a single row, which is either trained on or validated, never both: add more rows per class "
+        "(at least 10)",)
+    rows = ["text,label"] + [f"text {i},{i % 2}" for i in range(20)]  # two validation rows for two classes: fine
+    assert describe(csv_spec(write_csv(tmp_path / "fine.csv", rows)), ENC).warnings == ()
+
+
 def test_csv_other_columns_and_semicolons(tmp_path: Path):
     f = write_csv(tmp_path / "r.csv", ["review;stars"] + [f"text {i};{i % 3 + 1}" for i in range(30)])
     info = describe(csv_spec(f, text_column="review", label_column="stars"), ENC)

@@ -343,7 +343,29 @@ def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tupl
         raise DataError(f"{entry.title} has only {len(source.texts)} example(s): add more, at least 10 per class")
     if source.skipped:
         warnings.append(f"{source.skipped} row(s) without text or label skipped")
+    if not source.held_out:
+        warnings += _thin_split(source, n_val)
     return n_train, n_val, notes, warnings
+
+
+MIN_ROWS_PER_CLASS = 10  # what the advice asks for: enough to train on most and validate on some of each class
+
+
+def _thin_split(source: ClassifySource, n_val: int) -> list[str]:
+    """Warnings for a random split that cannot both train and check every class: a class of one row is only in
+    training or only in validation, and a validation set smaller than the classes misses some of them."""
+    out = []
+    counts = np.bincount(np.asarray(source.labels, dtype=np.int64), minlength=len(source.class_names))
+    single = [f"'{elide(source.class_names[i], 40)}'" for i in np.flatnonzero(counts == 1)]
+    more = f"add more rows per class (at least {MIN_ROWS_PER_CLASS})"
+    if single:
+        which = (f"class {single[0]} has a single row" if len(single) == 1
+                 else f"classes {elide(', '.join(single), 100)} have a single row each")
+        out.append(f"{which}, which is either trained on or validated, never both: {more}")
+    if n_val < len(source.class_names):
+        out.append(f"validation holds {n_val} row(s) for {len(source.class_names)} classes, so its accuracy says "
+                   f"little: {more}, or raise the validation fraction")
+    return out
 
 
 def _plan_classify(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
