@@ -10,6 +10,8 @@ import argparse
 import json
 import math
 import os
+import re
+import shlex
 import signal
 import sys
 import threading
@@ -74,7 +76,9 @@ def _error_line(err: BaseException) -> str:
     from playground.core.messages import EXPECTED, MAX_LINE, one_line
 
     prefix = "playground: error: "
-    return prefix + one_line(err, (*EXPECTED, CliError), width=MAX_LINE - len(prefix))
+    line = one_line(err, (*EXPECTED, CliError), width=MAX_LINE - len(prefix))
+    # the data's messages name an option as the window shows it: on the command line it is a --set
+    return prefix + re.sub(r"\bset the option (\w+)", r"add --set data.options.\1=...", line)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,13 +170,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=_cmd_compare)
 
     from playground.cli_attention import add_arguments as add_attention_arguments
-    from playground.cli_attention import run_attention
 
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
                                                  ".png/.svg, or its evolution during training to .gif")
     add_attention_arguments(attention)
     add_overwrite_argument(attention)
-    attention.set_defaults(handler=run_attention)
+    attention.set_defaults(handler=_cmd_attention)
     from playground.bench.run import add_parser as add_bench_parser  # stdlib-only at import
 
     add_bench_parser(sub)
@@ -192,6 +195,17 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     for info in builtin_presets():
         print(f"{info.name:<20} {info.family:<8} {_first_sentence(info.description)}")
     return 0
+
+
+def _cmd_attention(args: argparse.Namespace) -> int:
+    from playground.cli_attention import run_attention
+    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
+
+    # sample and export take a run's checkpoint folder as well as the run folder: attention reads the run folder
+    # above it (its checkpoint, and attention/ for a .gif)
+    if args.run_dir.name == CHECKPOINT_DIR and (args.run_dir / STATE_FILE).exists():
+        args.run_dir = args.run_dir.parent
+    return run_attention(args)
 
 
 def _first_sentence(text: str, width: int = 90) -> str:
@@ -246,9 +260,7 @@ def _train(spec: Any, lock: Any, run_dir: Path | None) -> int:
 
 def _train_spec(args: argparse.Namespace) -> Any:
     """The preset with the command line's changes."""
-    from playground.core.presets import load_preset
-
-    spec = load_preset(args.preset)
+    spec = _load_preset(args.preset)
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
@@ -269,6 +281,25 @@ def _train_spec(args: argparse.Namespace) -> Any:
     if args.seed is not None:
         changes["train.seed"] = args.seed
     return spec.updated(changes) if changes else spec
+
+
+def _load_preset(source: str) -> Any:
+    """The preset, a mistyped built-in name answered with the closest names (as a mistyped dataset is)."""
+    import difflib
+
+    from playground.core.presets import PRESETS_DIR, PresetError, load_preset
+
+    try:
+        return load_preset(source)
+    except PresetError as err:
+        names = sorted(path.stem for path in PRESETS_DIR.glob("*.json"))
+        close = difflib.get_close_matches(source, names, n=2)
+        if not str(err).startswith("no preset named") or not close:
+            raise
+        from playground.core.files import elide
+
+        raise CliError(f"no preset named '{elide(source, 60)}': did you mean {' or '.join(repr(c) for c in close)}? "
+                       f"(`playground presets` lists them all)") from None
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
@@ -426,7 +457,9 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     session = TrainingSession.from_weights(folder)
     if not session.info.samples_text:
-        raise CliError(f"this run is a {session.spec.model.family} on {session.info.title}: only a decoder trained "
+        family = session.spec.model.family
+        article = "an" if family[:1] in "aeiou" else "a"
+        raise CliError(f"this run is {article} {family} on {session.info.title}: only a decoder trained "
                        f"on text generates samples")
     text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature)
     print(args.prompt + text)
@@ -480,7 +513,8 @@ def _export_script(args: argparse.Namespace) -> int:
     with writing(args.out):
         result = export_script(args.run_dir, args.out, from_scratch=args.from_scratch)
     written = f"{result.script} and its weights {result.weights.name}" if result.weights else str(result.script)
-    print(f"exported the run (step {result.step}) as {written}: run it with python {result.script.name}",
+    # the path as the user gave it, quoted for a shell: copied as is, it runs from where they are
+    print(f"exported the run (step {result.step}) as {written}: run it with python {shlex.quote(str(args.out))}",
           file=sys.stderr)
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)

@@ -88,3 +88,50 @@ def test_resume_says_where_it_trains(tmp_path):
     resumed = playground("resume", str(out), "--steps", "2")
     assert resumed.returncode == 0, resumed.stderr
     assert "Training on CPU" in resumed.stderr
+
+
+# ----- fault 6: messages ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def decoder_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "decoder"
+    result = playground("train", "decoder-reverse", "--steps", "3", "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_mistyped_preset_name_gets_the_closest_names():
+    one_line_error(playground("train", "decoder-revrse"), "no preset named 'decoder-revrse'",
+                   "did you mean 'decoder-reverse'")
+
+
+@pytest.mark.slow
+def test_sample_names_an_encoder_with_an(tmp_path):
+    out = tmp_path / "enc"
+    assert playground("train", "encoder-reverse", "--steps", "2", "--out", str(out), *TINY).returncode == 0
+    one_line_error(playground("sample", str(out)), "this run is an encoder on")
+
+
+@pytest.mark.slow
+def test_attention_takes_a_checkpoint_folder_as_sample_and_export_do(decoder_run, tmp_path):
+    drawn = playground("attention", str(decoder_run / "checkpoint"), "--out", str(tmp_path / "a.png"))
+    assert drawn.returncode == 0, drawn.stderr
+    assert (tmp_path / "a.png").is_file()
+
+
+@pytest.mark.slow
+def test_the_export_script_hint_is_a_command_to_copy(decoder_run, tmp_path):
+    import shlex
+
+    out = tmp_path / "my runs" / "sc ü.py"
+    result = playground("export", str(decoder_run), "--format", "script", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"run it with python {shlex.quote(str(out))}\n" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_missing_csv_column_is_named_as_the_set_to_type(tmp_path):
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\nx,y\n")
+    one_line_error(playground("train", "encoder-sentiment", "--steps", "2", "--out", str(tmp_path / "run"),
+                              "--set", "data.name=csv_file", "--set", f"data.path={data}"),
+                   "has no column 'text'", "--set data.options.text_column=")
