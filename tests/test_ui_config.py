@@ -115,7 +115,7 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
     combo.setCurrentIndex(index)
     combo.activated.emit(index)
     message = window.findChild(QLabel, "messageLabel")
-    assert message.isVisible() and "short.txt" in message.text() and "context length" in message.text()
+    assert message.isVisible() and "short.txt" in message.text() and "Context length (model.block_size)" in message.text()
     assert message.property("level") == "error"
     assert window.spec == good
     assert combo.currentData() == good.data.name  # the combo is back on the last valid dataset
