@@ -224,6 +224,17 @@ def test_refusals_name_a_fix(name: str, family: str, message: str):
         describe(DataSpec(name=name), ModelSpec(family=family))
 
 
+@pytest.mark.parametrize(("name", "family", "what"),
+                         [("text_file", "decoder", "text file"), ("csv_file", "encoder", "CSV file"),
+                          ("image_folder", "vit", "image folder")])
+def test_a_missing_path_names_data_path(name: str, family: str, what: str):
+    with pytest.raises(DataError) as err:
+        describe(DataSpec(name=name), ModelSpec(family=family))
+    shape = "FOLDER" if name == "image_folder" else "FILE"
+    assert str(err.value) == (f"the dataset '{name}' needs a path: choose your {what} in the window, or "
+                              f"--set data.path={shape}")
+
+
 def test_tiny_text_with_long_context_is_refused():
     with pytest.raises(DataError, match=r"lower Context length \(model.block_size\) to at most"):
         describe(DataSpec(name="zen"), ModelSpec(block_size=512))

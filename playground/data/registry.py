@@ -147,7 +147,10 @@ def _entry(data: DataSpec, model: ModelSpec) -> Entry:
     if model.family not in entry.families:
         raise DataError(_family_mismatch(entry, model.family))
     if entry.needs_path and not data.path:
-        raise DataError(f"the dataset '{entry.key}' needs a path: choose your {entry.title.lower()}")
+        what = "FOLDER" if entry.kind == "images" else "FILE"
+        noun = entry.title if entry.title[:2].isupper() else entry.title.lower()  # "CSV file" keeps its capitals
+        raise DataError(f"the dataset '{entry.key}' needs a path: choose your {noun} in the window, "
+                        f"or --set data.path={what}")
     if data.path and not entry.needs_path:
         files = ", ".join(e.key for e in REGISTRY.values() if e.needs_path)
         raise DataError(f"the built-in dataset '{entry.key}' reads no file, but data.path is set to "
