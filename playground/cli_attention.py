@@ -121,15 +121,13 @@ def _open(run_dir: Path):
     return TrainingSession.from_weights(folder)
 
 
-def note_cut_input(session: Any, text: str | None) -> None:
-    """Say on stderr when the input is longer than the model reads, since the figure shows only part of it."""
-    if not text or session.spec.model.family == "vit":
-        return
-    length, block = session.dataset.input_length(text), session.spec.model.block_size
-    if length > block:
-        kept = "last" if session.spec.model.family == "decoder" else "first"
-        print(f"playground: note: the input is {length} tokens and the model reads at most {block}: drawing its "
-              f"{kept} {block}", file=sys.stderr)
+def note_input(session: Any, text: str | None) -> None:
+    """Say on stderr how the input was read where the figure shows it changed: only part of a long text, an image's
+    background filled or its colours inverted to match the training images."""
+    from playground.analysis.inputs import read_input
+
+    for note in read_input(session, text or "")[1]:
+        print(f"playground: note: {note}", file=sys.stderr)
 
 
 def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
@@ -143,7 +141,7 @@ def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
     with writing(out):
         save_attention_html(session, out, args.input, layer or 0, head or 0)
-    note_cut_input(session, args.input)
+    note_input(session, args.input)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, one file, opens offline; step {session.step})",
           file=sys.stderr)
     return 0
@@ -154,7 +152,7 @@ def _still(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     n_layers, n_heads = model_shape(session)
     layer, head = to_index(args.layer, "layer", n_layers), to_index(args.head, "head", n_heads)
     figure = render_view(session, args.view, args.input, layer, head, args.highlight)
-    note_cut_input(session, args.input)
+    note_input(session, args.input)
     with writing(out):
         figure.save(out)
     print(f"wrote {out} ({figure.width}x{figure.height}, step {session.step})", file=sys.stderr)

@@ -226,7 +226,7 @@ def test_an_empty_input_is_refused_and_a_long_one_is_noted(text_run, tmp_path):
     assert not (tmp_path / "a.png").exists()
     long = playground("attention", str(text_run), "--input", "abc " * 100, "--out", str(tmp_path / "b.png"))
     assert long.returncode == 0, long.stderr
-    assert "the input is 400 tokens and the model reads at most 64: drawing its last 64" in long.stderr
+    assert "the input is 400 tokens and the model reads at most 64: its last 64 are shown" in long.stderr
 
 
 # ----- bug 7: --set against a pretrained architecture ------------------------------------------------------

@@ -445,3 +445,37 @@ def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
     qtbot.waitUntil(bar.isVisible)
     qtbot.waitUntil(lambda: view.label.pixmap().width() <= view.scroll.viewport().width()
                     and not view.scroll.horizontalScrollBar().isVisible(), timeout=5000)  # the picture fits the width
+
+
+@pytest.mark.slow
+def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_window, qtbot, tmp_path):
+    """QA: a dark drawing on white was read inverted to the light-on-dark shapes and called "circle (100%)"; it is
+    now inverted to match, and the window says so, as it says that a sentence was cut to the context."""
+    from conftest import TINY_SENTIMENT
+    from PIL import Image, ImageDraw
+
+    tiny_vit = {"name": "tiny-shapes", "model": {"family": "vit", "n_embd": 16, "n_head": 2, "n_layer": 1,
+                                                  "d_ff": 32, "image_size": 16, "patch_size": 4},
+                "data": {"name": "shapes", "options": {"n_images": 100}}, "train": TINY["train"]}
+    window = open_window(make_spec(tiny_vit))
+    inside = window.inside
+    window.tabs.setCurrentWidget(inside)
+    window.step_once()
+    qtbot.waitUntil(lambda: inside.result is not None, timeout=WAIT_MS)
+    assert inside.inputNote.isHidden()  # the probe: read as it is
+    image = Image.new("RGB", (64, 64), "white")
+    ImageDraw.Draw(image).line([(8, 8), (56, 56)], fill="red", width=8)
+    image.save(tmp_path / "cross.png")
+    inside.set_input(str(tmp_path / "cross.png"))
+    qtbot.waitUntil(lambda: inside.result.text.endswith("cross.png"), timeout=WAIT_MS)
+    assert inside.inputNote.isVisible() and "inverted" in inside.inputNote.text()
+
+    window.load_spec(make_spec(TINY_SENTIMENT), None)
+    window.tabs.setCurrentWidget(inside)
+    assert inside.inputNote.isHidden()  # another model: its note went with the old one
+    window.step_once()
+    qtbot.waitUntil(lambda: inside.result is not None, timeout=WAIT_MS)
+    inside.set_input("the film was good but the music was dull and the acting was weak and slow")
+    qtbot.waitUntil(lambda: inside.result.text.startswith("the film"), timeout=WAIT_MS)
+    assert "the model reads at most 12: its first 12 are shown" in inside.inputNote.text()
+    window.shutdown()

@@ -160,3 +160,22 @@ def test_missing_run_and_missing_timeline(tmp_path, capsys):
     assert "no attention snapshots" in capsys.readouterr().err
     assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.png")]) == 2
     assert "no checkpoint folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_vit_input_image_read_inverted_is_said(tmp_path, capsys):
+    """The window says when a user's image was inverted to match the training images; so does the command line."""
+    from PIL import ImageDraw
+
+    out = tmp_path / "vit"
+    assert main(["train", "vit-shapes", "--steps", "2", "--out", str(out), "--set", "model.n_layer=1",
+                 "--set", "model.n_embd=16", "--set", "model.n_head=2", "--set", "model.d_ff=32",
+                 "--set", "train.batch_size=8", "--device", "cpu"]) == 0
+    image = Image.new("RGB", (64, 64), "white")
+    ImageDraw.Draw(image).line([(8, 8), (56, 56)], fill="black", width=8)
+    image.save(tmp_path / "line.png")
+    capsys.readouterr()
+    assert main(["attention", str(out), "--view", "vit", "--input", str(tmp_path / "line.png"),
+                 "--out", str(tmp_path / "vit.png")]) == 0
+    err = capsys.readouterr().err
+    assert "playground: note: line.png is a dark drawing on a light background" in err and "inverted" in err

@@ -35,6 +35,7 @@ class InsideResult:
     embeddings: Any = None  # analysis.embeddings.Projection of the token table, or None (ViT)
     positions: Any = None  # Projection of the positional encodings, or None
     notes: list[str] = field(default_factory=list)  # what could not be computed, for the user
+    input_notes: tuple[str, ...] = ()  # how the input was read: cut to the context, an image's colours inverted
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,11 @@ class InsideJob:
             return JobFailed(self.token, detail)
 
     def _compute(self, session: Any) -> InsideResult:
+        from playground.analysis.inputs import read_input
         from playground.analysis.steps import attention_steps
         from playground.viz.views import render_steps, render_vit
 
-        batch = session.dataset.example(self.text) if self.text.strip() else session.dataset.probe()
+        batch, input_notes = read_input(session, self.text)
         snapshot = session.snapshot(batch)
         layers, heads = snapshot.weights.shape[:2]
         layer, head = min(max(self.layer, 0), layers - 1), min(max(self.head, 0), heads - 1)
@@ -93,7 +95,8 @@ class InsideJob:
                     values[name] = project(session)
                 except ValueError as err:  # a ViT has no token table
                     notes.append(str(err))
-        return InsideResult(self.token, session.step, self.text, layer, head, snapshot, notes=notes, **values)
+        return InsideResult(self.token, session.step, self.text, layer, head, snapshot, notes=notes,
+                            input_notes=input_notes, **values)
 
 
 def _rgb(figure: Any, scale: float) -> np.ndarray:

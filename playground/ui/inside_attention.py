@@ -606,6 +606,14 @@ class InsideAttentionPanel(QWidget):
         # a model (each view says how to get one).
         self.status = FittedLabel(self)
         self.status.setObjectName("insideStatus")
+        # How the input was read, when that changed it (cut to the context; an image's colours inverted to match the
+        # training images): shown only then, since it explains a view that would otherwise mislead.
+        self.inputNote = QLabel(self)
+        self.inputNote.setObjectName("insideInputNote")
+        self.inputNote.setWordWrap(True)
+        self.inputNote.setTextFormat(Qt.TextFormat.PlainText)
+        theme.tint(self.inputNote, "warning")
+        self.inputNote.hide()
 
         self.steps = StepsView(self)
         self.headView = HeadViewPanel(self)
@@ -639,6 +647,7 @@ class InsideAttentionPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 2)
         layout.addLayout(bar)
         layout.addWidget(self.status)
+        layout.addWidget(self.inputNote)
         layout.addWidget(self.tabs, 1)
 
         self._timer = QTimer(self)
@@ -696,6 +705,7 @@ class InsideAttentionPanel(QWidget):
         self.headView.clear()
         self.embeddings.clear()
         self._show_status("")
+        self._show_input_notes(())
 
     # ----- input --------------------------------------------------------------------------------
     def set_input(self, text: str) -> None:
@@ -776,10 +786,16 @@ class InsideAttentionPanel(QWidget):
         if self.result is not None and answer.token < self.result.token:
             return  # an older request finished late
         if isinstance(answer, JobFailed):
+            self._show_input_notes(())
             self._show_status(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
                               f"{_escape(answer.message)}</span>")
             return
         self.show_result(answer)
+
+    def _show_input_notes(self, notes: tuple[str, ...]) -> None:
+        text = f"Note: {'; '.join(notes)}." if notes else ""  # (a note may start with a file's name: no capital)
+        self.inputNote.setText(text)
+        self.inputNote.setVisible(bool(text))
 
     def _show_status(self, *wordings: str, tip: str = "") -> None:
         """The line saying what the views show, in the fullest of `wordings` that fits, and its tooltip (none but for
@@ -801,6 +817,7 @@ class InsideAttentionPanel(QWidget):
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
                           f"Model at step {result.step:,}{prediction}", tip=COPIED_WHY if copied else "")
+        self._show_input_notes(result.input_notes)
         if result.steps_rgb is not None:
             s = result.steps
             head = f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}"
