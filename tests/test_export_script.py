@@ -269,3 +269,27 @@ def test_an_interrupted_or_refused_export_leaves_the_users_files_as_they_were(tm
     export_script(run_dir, out / "keep.py")
     assert sorted(p.name for p in out.iterdir()) == ["keep.py", "keep.safetensors"]
     assert "class Decoder" in (out / "keep.py").read_text()
+
+
+@pytest.mark.slow
+def test_the_script_shows_step_1_at_once_and_ctrl_c_stops_it_in_one_line_keeping_the_metrics(tmp_path):
+    import signal
+
+    run_dir = tiny_run(tmp_path, "decoder-reverse")
+    script = export_script(run_dir, tmp_path / "mine.py", from_scratch=True).script
+    text = script.read_text(encoding="utf-8")
+    script.write_text(text.replace("\nMAX_STEPS = 3\n", "\nMAX_STEPS = 10_000_000\n"))  # runs until Ctrl-C
+    proc = subprocess.Popen([sys.executable, "-u", "-c", RUN_BARE, str(script), "--from-scratch", "--metrics",
+                             "curve.csv"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        first = proc.stdout.readline()  # step 1's line (the old script's first was step 3's, the eval interval)
+        assert first.startswith("step      1 | train loss "), first
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err == "" and out.splitlines()[-1] == "stopped (Ctrl-C)", (out, err)
+    rows = read_metrics(tmp_path / "curve.csv")  # the steps done before Ctrl-C, not lost with it
+    assert rows and [row["step"] for row in rows] == [str(i) for i in range(1, len(rows) + 1)]

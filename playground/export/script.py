@@ -135,9 +135,19 @@ def script_source(spec: RunSpec, state: dict[str, Any], step: int, name: str,
     ]
     if data.embedded:
         parts += [_section("the run's data"), data.embedded]
-    parts.append('\nif __name__ == "__main__":\n    main()\n')
+    parts.append(MAIN_GUARD)
     text = "\n\n\n".join(textwrap.dedent(p).strip("\n") for p in parts) + "\n"
     return ScriptSource(text, info, data.build.replace("args.data", ""), notes)
+
+
+MAIN_GUARD = """
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C: one line instead of a traceback (the --metrics file has the steps so far)
+        print("stopped (Ctrl-C)")
+        raise SystemExit(130)
+"""
 
 
 def _has_padding(spec: RunSpec, plan: Any) -> bool:
@@ -260,6 +270,7 @@ BETAS = {betas!r}  # AdamW's momentum and squared-gradient averages
 WEIGHT_DECAY = {train.weight_decay!r}  # on weight matrices only
 GRAD_CLIP = {train.grad_clip!r}  # the largest gradient norm{"; 0 turns clipping off" if not train.grad_clip else ""}
 EVAL_INTERVAL = {train.eval_interval}  # steps between validation losses
+LOG_INTERVAL = {max(1, train.eval_interval // 10)}  # steps between training-loss lines, between validations
 EVAL_BATCHES = {train.eval_batches}  # batches in a validation loss{freeze}
 IGNORE = -100  # targets the loss skips (prompt positions, unmasked tokens, padding)
 '''
@@ -323,10 +334,12 @@ def evaluate(model: nn.Module, data, device: str) -> tuple[float, float]:
 
 
 def train(model: nn.Module, data, device: str, metrics: Path | None) -> None:
-    """MAX_STEPS steps of AdamW on random batches; a validation loss every EVAL_INTERVAL steps and at the end."""
+    """MAX_STEPS steps of AdamW on random batches; a validation loss every EVAL_INTERVAL steps and at the end.
+    With `metrics`, each step's losses are added to that CSV file as the step ends."""
     optimizer = configure_optimizer(model)
     generator = torch.Generator().manual_seed(SEED)  # the batch order: the same seed, the same batches
-    rows = ["step,train_loss,val_loss,{accuracy.replace(' ', '_')},lr"]
+    if metrics is not None:
+        metrics.write_text("step,train_loss,val_loss,{accuracy.replace(' ', '_')},lr\\n", encoding="utf-8")
     for step in range(1, MAX_STEPS + 1):
         lr = lr_at(step - 1)
         for group in optimizer.param_groups:
@@ -341,10 +354,12 @@ def train(model: nn.Module, data, device: str, metrics: Path | None) -> None:
             val_loss, val_accuracy = evaluate(model, data, device)
             print(f"step {{step:6d}} | train loss {{loss.item():.4f}} | val loss {{val_loss:.4f}} | "
                   f"{accuracy} {{val_accuracy:.1%}} | lr {{lr:.3g}}")
-        rows.append(f"{{step}},{{loss.item():.6g}},{{val_loss if val_loss == '' else format(val_loss, '.6g')}},"
-                    f"{{val_accuracy if val_accuracy == '' else format(val_accuracy, '.6g')}},{{lr:.6g}}")
-    if metrics is not None:
-        metrics.write_text("\\n".join(rows) + "\\n", encoding="utf-8")
+        elif step == 1 or step % LOG_INTERVAL == 0:  # a line at once, then every few steps: it is training
+            print(f"step {{step:6d}} | train loss {{loss.item():.4f}} | lr {{lr:.3g}}")
+        if metrics is not None:  # added step by step, so a run stopped with Ctrl-C keeps the steps it did
+            with open(metrics, "a", encoding="utf-8") as csv:
+                csv.write(f"{{step}},{{loss.item():.6g}},{{val_loss if val_loss == '' else format(val_loss, '.6g')}},"
+                          f"{{val_accuracy if val_accuracy == '' else format(val_accuracy, '.6g')}},{{lr:.6g}}\\n")
 
 
 DTYPES = {{"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}}
