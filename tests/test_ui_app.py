@@ -49,3 +49,21 @@ def test_cli_with_a_bad_preset_fails_with_one_line(tmp_path):
                          text=True, env=env, timeout=60)
     assert out.returncode == 2
     assert "no preset named 'no-such-preset'" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("preset", "said"), [("vit-digitz", "no preset named 'vit-digitz'"),
+                                              ("vit-digits", "no display to open the window on")])
+def test_without_a_display_the_window_is_refused_in_one_line_before_qt_starts(tmp_path, preset, said):
+    # Linux with no X11 or Wayland display: Qt printed its plugin lines and aborted (SIGABRT, rc 134), and a
+    # mistyped preset was only read after that
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PLAYGROUND_SETTINGS"] = str(tmp_path / "s.ini")
+    out = subprocess.run([sys.executable, "-m", "playground", preset], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 2, (out.returncode, out.stderr[-3000:])
+    assert out.stderr.startswith("playground: error: ") and said in out.stderr, out.stderr
+    assert out.stderr.count("\n") == 1 and "Qt" not in out.stderr.replace("QT_QPA_PLATFORM", "")
+    if preset == "vit-digits":
+        assert "playground train vit-digits" in out.stderr and "ssh -X" in out.stderr

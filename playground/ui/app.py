@@ -43,16 +43,36 @@ def _restyle_plots() -> None:
     plotting.restyle_plots()
 
 
+class NoDisplayError(ValueError):
+    """The window has no screen to open on; `str()` says what to do instead."""
+
+
+def check_display(preset: str | None = None) -> None:
+    """On Linux with no X11 or Wayland display and no Qt platform chosen, raise NoDisplayError: Qt would print
+    lines about plugins and abort the process (SIGABRT), which tells the user nothing they can act on."""
+    if not sys.platform.startswith("linux") or QApplication.instance() is not None:
+        return
+    if any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return
+    train = f"playground train {preset}" if preset else "playground train PRESET"
+    raise NoDisplayError(f"no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use a desktop "
+                         f"session or `ssh -X`, train headless with `{train}`, or set QT_QPA_PLATFORM=offscreen to "
+                         f"check that it starts")
+
+
 def run_app(preset: str | None = None) -> NoReturn:
     """Open the main window on `preset` (a file or built-in name; default: the default preset); the process ends
     with the window, with the event loop's exit code."""
-    app = make_app()
-    theme.choose(app)  # light or dark as the system is set, before any plot is made
-    theme.follow_system(app, _restyle_plots)
+    # The preset and the display are checked before Qt starts: a mistyped name or a missing display is one line
+    # from the CLI, not Qt's abort.
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
     path = resolve_preset_path(source)
     builtin = path.resolve().parent == PRESETS_DIR.resolve()
+    check_display(preset)
+    app = make_app()
+    theme.choose(app)  # light or dark as the system is set, before any plot is made
+    theme.follow_system(app, _restyle_plots)
 
     window = open_window(spec, preset_path=None if builtin else path)
     if preset is not None:  # as Presets > … says it (a lesson opened from the command line said nothing)
