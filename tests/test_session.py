@@ -118,6 +118,27 @@ def test_checkpoint_resume_continues_the_same_curve(tmp_path):
     np.testing.assert_allclose(head + tail, straight, rtol=1e-5)
 
 
+def test_a_resumed_run_keeps_the_precision_it_trained_in(tmp_path, monkeypatch):
+    """QA: `auto` measured the precision again at resume, and a busy machine's measurement went on in the other
+    one: the resumed curve left the uninterrupted one by up to 0.037."""
+    import torch
+
+    from playground.training import device
+
+    spec = make_spec(CASES["decoder-text"]).updated({"train.max_steps": 6})
+    monkeypatch.setattr(device, "choose_precision", lambda *args: torch.bfloat16)  # what this machine measured
+    first = TrainingSession(spec, run_dir=tmp_path)
+    assert first.placement.dtype == torch.bfloat16
+    list(first.run(steps=3))
+    first.save()
+    first.close()
+    monkeypatch.setattr(device, "choose_precision", lambda train, *args: {"bf16": torch.bfloat16}.get(
+        train.precision, torch.float32))  # ...and measures now, busy: float32 unless told
+    resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    assert resumed.placement.dtype == torch.bfloat16 and resumed.spec.train.precision == "bf16"
+    resumed.close()
+
+
 class CutOffAfterTheUpdate:
     """A training step interrupted (Ctrl-C) after the weights and optimizer moved on but before the step count
     did: the torn state a save must never keep."""

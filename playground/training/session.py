@@ -471,6 +471,7 @@ class TrainingSession:
         tensors, settings = ckpt_io.optimizer_to_tensors(self.optimizer)
         tensors.update(self._random_states())
         state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
+                 "precision": "bf16" if self.placement.dtype == torch.bfloat16 else "fp32",
                  "changes": [change.to_json() for change in self.changes]}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
@@ -526,7 +527,7 @@ class TrainingSession:
                dist: DistContext | None = None, run_lock: BaseFileLock | None = None) -> TrainingSession:
         """Continue a saved run exactly where it stopped (same weights, optimizer, data order, random states)."""
         saved = ckpt_io.load_checkpoint(folder)
-        session = cls(spec or saved.spec, run_dir=run_dir, dist=dist, run_lock=run_lock)
+        session = cls(spec or _as_trained(saved), run_dir=run_dir, dist=dist, run_lock=run_lock)
         try:
             session._restore(saved, Path(folder))
             session._plan_replay(run_dir if run_dir is not None else Path(folder).parent)
@@ -568,6 +569,15 @@ class TrainingSession:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
         resumed run draws the curve the first one drew."""
         self._planned = [c for c in read_changes(run_dir) if c.step >= self.step and c not in self.changes]
+
+
+def _as_trained(saved: ckpt_io.Checkpoint) -> RunSpec:
+    """The checkpoint's spec in the precision the run trained in: `auto` measures again, and a measurement that
+    chose the other (a busy machine, QA) would continue the curve in bfloat16 where it had been float32."""
+    precision = saved.state.get("precision")
+    if saved.spec.train.precision != "auto" or precision not in ("bf16", "fp32"):
+        return saved.spec
+    return saved.spec.updated({"train.precision": precision})
 
 
 def _saved_number(state: dict[str, object], key: str, default: float, folder: Path, above: float) -> float:
