@@ -47,6 +47,22 @@ TINY_SENTIMENT = {
 }
 
 
+# A CLI run small enough to train in a second or two (the CLI tests' `--set`s).
+CLI_TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
+            "--set", "model.d_ff=64", "--set", "train.eval_interval=3", "--set", "train.batch_size=8",
+            "--device", "cpu"]
+
+
+def one_line_error(result: subprocess.CompletedProcess, *parts: str) -> str:
+    """The refusal: exit code 2 and one line on stderr holding each of `parts`, no errno and no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "Errno" not in lines[0] and "Traceback" not in lines[0]
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+    return lines[0]
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """The `playground` command run by `main` in this process (torch loads once, not once a command): its exit code
     and what it printed. `main` is all of the program but the process-wide opt-in."""

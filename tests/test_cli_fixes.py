@@ -4,21 +4,9 @@ checked before training, and messages say what is true."""
 import json
 
 import pytest
+from conftest import CLI_TINY as TINY
+from conftest import one_line_error
 from conftest import run_cli as playground
-
-TINY = ["--set", "model.n_layer=1", "--set", "model.n_embd=32", "--set", "model.n_head=2",
-        "--set", "model.d_ff=64", "--set", "train.eval_interval=3", "--set", "train.batch_size=8",
-        "--device", "cpu"]
-
-
-def one_line_error(result, *parts: str) -> str:
-    """The refusal: exit code 2 and one line on stderr holding each of `parts`, no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2 and len(lines) == 1, result.stderr
-    assert "Traceback" not in lines[0]
-    for part in parts:
-        assert part in lines[0], (part, lines[0])
-    return lines[0]
 
 
 # ----- fault 1: --steps and an explicit warm-up ----------------------------------------------------------
