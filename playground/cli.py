@@ -102,9 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, help="new run folder to write (default: a new folder in --runs-dir); "
                                                 "an existing run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true",
-                       help="replace the earlier run in --out (only a run folder is ever replaced): the run's "
-                            "own files go, your other files there stay, and a new run stopped before its first "
-                            "checkpoint puts the earlier run back")
+                       help="replace the earlier run in --out (only a run folder is ever replaced): once the new "
+                            "run is built (its data read, its model made) the earlier run's own files go; your "
+                            "other files there stay")
     train.add_argument("--runs-dir", type=Path, help="where new run folders go (default: the user's runs folder)")
     train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
                        help="where to train (default: the preset's train.device; auto picks a GPU if there is one)")
@@ -231,16 +231,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
     spec = _train_spec(args)
     if not writes:
         return _train(spec, None, None)
-    lock, run_dir, made = _claim_run_folder(args, spec)
+    lock, run_dir, made, replacing = _claim_run_folder(args, spec)
     try:
-        return _train(spec, lock, run_dir)
+        return _train(spec, lock, run_dir, replacing)
     finally:
         _discard_if_unsaved(lock, run_dir, made)
 
 
-def _train(spec: Any, lock: Any, run_dir: Path | None) -> int:
-    """Train `spec` in `run_dir` (None: a torchrun worker, which writes nothing) to its end or a Ctrl-C."""
+def _train(spec: Any, lock: Any, run_dir: Path | None, replacing: bool = False) -> int:
+    """Train `spec` in `run_dir` (None: a torchrun worker, which writes nothing) to its end or a Ctrl-C; where
+    `replacing`, the earlier run there goes once the new one is built (its data read, its model made)."""
     from playground.training import distributed
+    from playground.training.runs import replace_earlier_run
     from playground.training.session import TrainingSession
 
     dist = distributed.init_from_env(spec.train)  # None unless launched by torchrun with several processes
@@ -251,6 +253,9 @@ def _train(spec: Any, lock: Any, run_dir: Path | None) -> int:
     if dist is not None:
         print(f"data-parallel: {distributed.describe(dist, spec)}", file=sys.stderr)
     try:
+        if replacing and run_dir is not None:
+            replace_earlier_run(run_dir, spec)
+            print(f"replaced the earlier run in {run_dir} (your other files there stay)", file=sys.stderr)
         status = _drive(session, run_dir, steps=None, resumed=False)
     finally:
         session.close()
@@ -326,17 +331,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return run_compare(spec_a, spec_b, args.out)
 
 
-def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, list[Path]]:
-    """The new run folder, its lock held, and the paths claiming it made (deepest first): taken before torch
-    loads, so a second process is refused at once."""
+def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, list[Path], bool]:
+    """The new run folder, its lock held, the paths claiming it made (deepest first), and whether an earlier run
+    there is still to be replaced (--overwrite): taken before torch loads, so a second process is refused at once."""
     from playground.training.runs import LOCK_FILE, claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
 
     if args.out is not None:
         made = _missing_paths(args.out / LOCK_FILE)
         with writing(args.out):
-            lock = claim_run_dir(args.out, spec, overwrite=args.overwrite)
+            lock, replacing = claim_run_dir(args.out, spec, overwrite=args.overwrite)
         run_dir = args.out
     else:
+        replacing = False
         root = args.runs_dir or default_runs_dir()
         made = _missing_paths(root)
         with writing(root, "--runs-dir"):
@@ -344,7 +350,7 @@ def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, l
         made[:0] = [run_dir / LOCK_FILE, run_dir]
         lock = lock_run_dir(run_dir)
     lock.acquire()  # a second hold, kept past the session's close: a run that saved nothing is removed under it
-    return lock, run_dir, made
+    return lock, run_dir, made, replacing
 
 
 def _missing_paths(target: Path) -> list[Path]:
@@ -360,17 +366,14 @@ def _missing_paths(target: Path) -> list[Path]:
 def _discard_if_unsaved(lock: Any, run_dir: Path, made: list[Path]) -> None:
     """Remove a run folder that ended without a checkpoint (bad data, divergence, a Ctrl-C in its first step):
     nothing can resume it, and its stub would block a retry on the same --out and clutter `playground runs`.
-    Only what this process made goes: the files in the folder it claimed, then the lock file and the folders it
-    created. An --overwrite run that saved nothing puts the earlier run back; one that saved drops it."""
-    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE, remove_run_entries, settle_replaced_run
+    Only what this process made goes: the run's files in the folder it claimed, then the lock file and the folders
+    it created. (An --overwrite whose new run never started left the earlier run, checkpoint and all, as it was.)"""
+    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE, remove_run_entries
 
     try:  # under the lock: no other process writes here
-        saved = (run_dir / CHECKPOINT_DIR / STATE_FILE).exists()
-        if not saved:
-            remove_run_entries(run_dir)  # the run's own files only: a user's files beside them stay
-        settle_replaced_run(run_dir)
-        if saved:
+        if (run_dir / CHECKPOINT_DIR / STATE_FILE).exists():
             return
+        remove_run_entries(run_dir)  # the run's own files only: a user's files beside them stay
     finally:
         lock.release(force=True)
     for path in made:
@@ -587,14 +590,13 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
 
     from playground.recorder import RunRecorder
     from playground.training.events import (
-        CheckpointEvent,
         FinishedEvent,
         MetricsEvent,
         SampleEvent,
         SettingChange,
         StatusEvent,
     )
-    from playground.training.runs import settle_replaced_run, write_run_info
+    from playground.training.runs import write_run_info
 
     for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
         print(f"playground: note: {warning}", file=sys.stderr)
@@ -620,8 +622,6 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                     bar.write(event.message, file=sys.stderr)
                 elif isinstance(event, SampleEvent):
                     bar.write(f"--- sample at step {event.step} ---\n{event.text}", file=sys.stderr)
-                elif isinstance(event, CheckpointEvent):  # resumable now: an earlier run --overwrite set
-                    settle_replaced_run(run_dir)  # aside is no longer needed
                 elif isinstance(event, SettingChange):  # recorded by the run after its checkpoint: replayed
                     bar.write(f"after step {event.step}: {event.label}, as the run changed it", file=sys.stderr)
                 elif isinstance(event, FinishedEvent) and event.reason != "completed":
@@ -651,7 +651,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
 def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str:
     """What the run folder holds now and how to go on: never a checkpoint that does not exist."""
     if kept is None:
-        return f"{run_dir} saved no checkpoint, so it is removed: train again"
+        return f"{run_dir} saved no checkpoint, so its files are removed: train again"
     if status == EXIT_TRAINING_FAILED:
         return (f"{run_dir} keeps its last good checkpoint, of step {kept}: train again with a lower --set "
                 f"train.lr and another --out, or --out {run_dir} --overwrite to replace this run")

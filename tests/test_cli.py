@@ -118,7 +118,7 @@ def test_divergence_before_any_checkpoint_removes_the_run_so_a_retry_works(tmp_p
                         "--set", "train.grad_clip=0", "--set", "train.checkpoint_interval=500")
     assert result.returncode == 3, result.stderr
     assert "too high" in result.stderr and "no checkpoint" in result.stderr and "kept" not in result.stderr
-    assert "so it is removed: train again" in result.stderr and not out.exists()
+    assert "so its files are removed: train again" in result.stderr and not out.exists()
     retried = playground("train", "decoder-pydoc", "--steps", "3", "--out", str(out), *TINY)
     assert retried.returncode == 0, retried.stderr
 

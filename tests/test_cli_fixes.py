@@ -47,9 +47,10 @@ def test_overwrite_keeps_the_users_files_and_a_failed_overwrite_keeps_the_earlie
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == earlier
     replaced = playground("train", "decoder-reverse", "--steps", "4", "--out", str(out), "--overwrite", *TINY)
     assert replaced.returncode == 0, replaced.stderr
+    assert "replaced the earlier run" in replaced.stderr
     assert (out / "NOTES.md").read_text() == "mine" and (out / "myplots" / "p.txt").read_text() == "mine too"
     assert json.loads((out / "run.json").read_text())["step"] == 4
-    assert not (out / ".replaced-run").exists()
+    assert len(list(out.glob("events.out.tfevents.*"))) == 1  # the earlier run's TensorBoard file went with it
 
 
 # ----- fault 3: compare checks its figure can be written before training ------------------------------------

@@ -13,7 +13,6 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.training.runs import (
     LOCK_FILE,
-    REPLACED_DIR,
     MetricsLog,
     RunsError,
     check_output_folder,
@@ -26,7 +25,7 @@ from playground.training.runs import (
     new_run_dir,
     read_run_info,
     rename_run,
-    settle_replaced_run,
+    replace_earlier_run,
     write_run_info,
 )
 
@@ -186,44 +185,32 @@ def test_claim_refuses_a_folder_in_use_and_overwrite_replaces_only_under_the_loc
     with pytest.raises(RunsError, match="in use"):
         delete_run(run, tmp_path)  # never delete a run that is training
     held.release()
-    lock = claim_run_dir(run, spec, overwrite=True)
-    assert sorted(p.name for p in run.iterdir()) == sorted([LOCK_FILE, REPLACED_DIR, "preset.json", "run.json"])
+    lock, replacing = claim_run_dir(run, spec, overwrite=True)
+    assert replacing and read_run_info(run)["name"] == "first"  # kept until the new run is built
+    replace_earlier_run(run, spec)
+    assert sorted(p.name for p in run.iterdir()) == sorted([LOCK_FILE, "preset.json", "run.json"])
     assert read_run_info(run)["name"] == "second"
     lock.release()
+    fresh, replacing = claim_run_dir(tmp_path / "new", spec, overwrite=True)  # nothing to replace: written at once
+    assert not replacing and read_run_info(tmp_path / "new")["name"] == "second"
+    fresh.release()
 
 
-def test_overwrite_keeps_the_users_files_and_drops_the_earlier_run_once_the_new_one_saves(tmp_path):
+def test_overwrite_replaces_the_earlier_runs_files_and_keeps_the_users(tmp_path):
     spec = RunSpec.model_validate({"name": "second", "model": {"family": "vit"}})
     run = make_run(tmp_path, "first")
+    (run / "checkpoint").mkdir()
+    (run / "checkpoint" / "state.json").write_text("{}")
+    (run / "events.out.tfevents.1.host").write_text("old")
     (run / "NOTES.md").write_text("mine")
     (run / "myplots").mkdir()
     (run / "myplots" / "p.txt").write_text("mine too")
-    lock = claim_run_dir(run, spec, overwrite=True)
-    (run / "checkpoint").mkdir()
-    (run / "checkpoint" / "state.json").write_text("{}")  # the new run's first checkpoint
-    settle_replaced_run(run)
+    lock, _ = claim_run_dir(run, spec, overwrite=True)
+    replace_earlier_run(run, spec)
     lock.release()
-    assert sorted(p.name for p in run.iterdir()) == sorted(
-        [LOCK_FILE, "NOTES.md", "myplots", "checkpoint", "preset.json", "run.json"])
+    assert sorted(p.name for p in run.iterdir()) == sorted([LOCK_FILE, "NOTES.md", "myplots", "preset.json",
+                                                            "run.json"])
     assert (run / "myplots" / "p.txt").read_text() == "mine too"
-    assert read_run_info(run)["name"] == "second"
-
-
-def test_an_overwrite_that_saves_nothing_puts_the_earlier_run_back(tmp_path):
-    spec = RunSpec.model_validate({"name": "second", "model": {"family": "vit"}})
-    run = make_run(tmp_path, "first")
-    (run / "checkpoint").mkdir()
-    (run / "checkpoint" / "state.json").write_text('{"old": 1}')
-    (run / "NOTES.md").write_text("mine")
-    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
-    lock = claim_run_dir(run, spec, overwrite=True)
-    assert not (run / "checkpoint").exists()
-    (run / "metrics.csv").write_text("step\n1\n")  # the new run's first rows, then a Ctrl-C before any checkpoint
-    settle_replaced_run(run)
-    lock.release()
-    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name != LOCK_FILE} == before
-    assert (run / "checkpoint" / "state.json").read_text() == '{"old": 1}'
-    assert not (run / REPLACED_DIR).exists()
 
 
 @pytest.mark.slow

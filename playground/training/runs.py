@@ -37,16 +37,13 @@ RUN_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "state.json"  # the checkpoint's commit point (checkpoint.py)
 LOCK_FILE = ".lock"
-# Where --overwrite sets the earlier run aside until the new one saves its first checkpoint: a new run that ends
-# before that (a Ctrl-C, bad data) gets the earlier one back, so an interrupted overwrite loses nothing.
-REPLACED_DIR = ".replaced-run"
 # What a run writes in its folder (besides the lock): --overwrite removes these and nothing else, so a user's
 # own notes or plots kept beside a run stay.
 RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, CHECKPOINT_DIR, "attention", "changes.json",
                          "cluster-preset.json"})
-RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", ".*.tmp")  # TensorBoard's event files; a killed save's leftovers
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
+RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", TEMPORARY_PATTERN)  # TensorBoard's event files; a killed save's
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # a runs folder to use instead of the user's data folder (tests set it)
 METRIC_COLUMNS = ("step", "train_loss", "val_loss", "val_accuracy", "lr", "throughput", "elapsed_s")
 
@@ -165,10 +162,11 @@ def lock_run_dir(folder: Path) -> BaseFileLock:
     return lock
 
 
-def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> BaseFileLock:
-    """Make `folder` this process's new run folder and return its lock, held: refused (RunsError) when it is
-    in use or already holds a run (unless `overwrite`: then, under the lock, the earlier run's own files are set
-    aside, a user's other files staying; `settle_replaced_run` drops or restores them when the new run ends)."""
+def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> tuple[BaseFileLock, bool]:
+    """Make `folder` this process's new run folder and return its lock, held, and whether an earlier run there is
+    still to be replaced: refused (RunsError) when it is in use or already holds a run, unless `overwrite`. The
+    earlier run is left as it is until `replace_earlier_run`, once the new run is built: a typo in the data, found
+    as it loads, would otherwise have cost the earlier run for nothing."""
     check_output_folder(folder, overwrite)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -178,13 +176,20 @@ def claim_run_dir(folder: Path, spec: RunSpec, overwrite: bool = False) -> BaseF
     lock = lock_run_dir(folder)
     try:
         check_output_folder(folder, overwrite)  # again under the lock: another process may have just finished
-        if overwrite:
-            _set_aside(folder)
-        prepare_run_dir(folder, spec)
+        replacing = overwrite and is_run_dir(folder)
+        if not replacing:
+            prepare_run_dir(folder, spec)
     except BaseException:
         lock.release()
         raise
-    return lock
+    return lock, replacing
+
+
+def replace_earlier_run(folder: Path, spec: RunSpec) -> None:
+    """--overwrite, the new run built: the earlier run's own files go and the new run's record is written, a user's
+    other files staying. Under the folder's lock."""
+    remove_run_entries(folder)
+    prepare_run_dir(folder, spec)
 
 
 def remove_temporaries(folder: Path) -> None:
@@ -209,41 +214,10 @@ def is_run_entry(path: Path) -> bool:
 
 
 def remove_run_entries(folder: Path) -> None:
-    """Delete what a run wrote in `folder`, keeping the lock, an earlier run set aside, and the user's files.
-    Only under the folder's lock."""
+    """Delete what a run wrote in `folder`, keeping the lock and the user's files. Only under the folder's lock."""
     for entry in _entries(folder):
         if is_run_entry(entry):
             _remove(entry)
-
-
-def settle_replaced_run(folder: Path) -> None:
-    """Once an --overwrite run ends, or saves its first checkpoint: with a checkpoint the earlier run it set aside
-    is dropped; without one, the new run's files go and the earlier run is put back as it was. Under the lock."""
-    aside = folder / REPLACED_DIR
-    if not aside.is_dir():
-        return
-    if (folder / CHECKPOINT_DIR / STATE_FILE).exists():
-        shutil.rmtree(aside)
-        return
-    remove_run_entries(folder)
-    for entry in _entries(aside):
-        entry.rename(folder / entry.name)
-    aside.rmdir()
-
-
-def _set_aside(folder: Path) -> None:
-    """Move the earlier run's own files into REPLACED_DIR (renames within the folder: instant, nothing copied)."""
-    aside = folder / REPLACED_DIR
-    if aside.is_dir():  # left by an overwrite killed outright: keep whichever of the two runs has a checkpoint
-        if (folder / CHECKPOINT_DIR / STATE_FILE).exists():
-            shutil.rmtree(aside)
-        else:
-            remove_run_entries(folder)
-            return
-    aside.mkdir()
-    for entry in _entries(folder):
-        if is_run_entry(entry):
-            entry.rename(aside / entry.name)
 
 
 def _remove(entry: Path) -> None:
