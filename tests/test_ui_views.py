@@ -565,10 +565,12 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
         panel.show_model(SimpleNamespace(name=name))
         offered[name] = panel.input.text()
     assert offered == {"sentiment": REVIEW_SENTENCE, "pronoun": LECTURE_SENTENCES[1], "csv_file": ""}
-    assert followed_word(["[CLS]", "the", "dog", "saw", "it", "[SEP]"]) == (4, "it")  # "it" first, as before
+    assert followed_word(["[CLS]", "the", "dog", "saw", "it", "[SEP]"], "the dog saw it") == (4, "it")  # as before
+    # "it" typed but not read (an unknown word, or past the context): no [CLS] instead, the view says why.
+    assert followed_word(["[CLS]", "the", "animal", "[UNK]", "[SEP]"], "the animal it") == (None, "it")
     labels = ["[CLS]", *REVIEW_SENTENCE.split(), "[SEP]"]
     snap = snapshot(2, 2, labels)
-    query, word = followed_word(labels)
+    query, word = followed_word(labels, REVIEW_SENTENCE)
     assert (query, word) == (0, "[CLS]")
     panel.token = 1
     panel.on_result(TryItResult(1, 40, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, snap.weights,

@@ -54,6 +54,7 @@ from playground.ui.plotting import font_scale, rgb_qimage
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
 TIPS = {
@@ -104,7 +105,7 @@ class TryItJob:
         batch = session.dataset.example(self.text)
         snapshot = session.snapshot(batch)
         before = before_weights(session, batch)
-        query, word = followed_word(snapshot.labels)
+        query, word = followed_word(snapshot.labels, self.text)
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
                            session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained))
@@ -133,13 +134,14 @@ def cut_note(result: TryItResult) -> str:
             f"{result.length} tokens: raise Context length ({read}) and train again to read longer ones.</span>")
 
 
-def followed_word(labels: Sequence[str]) -> tuple[int | None, str]:
+def followed_word(labels: Sequence[str], text: str) -> tuple[int | None, str]:
     """The position the head view follows, and its word: the lecture's "it"; in a sentence without one (a review,
-    your CSV's text), the [CLS] token the classifier reads its answer from."""
+    your CSV's text), the [CLS] token the classifier reads its answer from. An "it" typed but not read (past the
+    context, or unknown to the vocabulary) is None: the view says why rather than follow something else."""
     positions = _word_positions(labels, QUERY_WORD)
     if positions:
         return positions[0], QUERY_WORD
-    if labels and labels[0] == CLS:
+    if labels and labels[0] == CLS and not TYPED_IT.search(text):
         return 0, CLS
     return None, QUERY_WORD
 
@@ -543,7 +545,7 @@ class TryItPanel(QWidget):
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
             if cut_at(result):
                 note = f"'{QUERY_WORD}' comes after the {cut_at(result)} tokens this model reads."
-            elif re.search(rf"\b{QUERY_WORD}\b", result.text, re.IGNORECASE):  # typed, but read as an unknown word
+            elif TYPED_IT.search(result.text):  # typed, but read as an unknown word
                 note = (f"This model's vocabulary has no '{QUERY_WORD}': it reads the word as unknown. A model that "
                         f"knows it (bert-pronoun) compares where '{QUERY_WORD}' looks.")
             self.beforeImage.clear_image(note)
