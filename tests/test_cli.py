@@ -222,6 +222,9 @@ def test_resume_says_an_edited_preset_file_is_not_what_it_trains(tmp_path):
     out = tmp_path / "run"
     assert playground("train", "encoder-reverse", "--steps", "4", "--out", str(out), *TINY).returncode == 0
     preset = json.loads((out / "preset.json").read_text())
+    (out / "preset.json").write_text(json.dumps(preset, indent=4) + "\r\n\n")  # an editor's save: no setting changed
+    reformatted = playground("resume", str(out), "--steps", "1")
+    assert reformatted.returncode == 0 and "was edited" not in reformatted.stderr
     preset["train"]["lr"] = 1e-4
     (out / "preset.json").write_text(json.dumps(preset))
     result = playground("resume", str(out), "--steps", "2")

@@ -88,13 +88,15 @@ def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
 def preset_edited(folder: Path) -> bool:
     """Whether the run folder's preset.json was changed since the run wrote it: a resume trains on with the
     checkpoint's settings, so a user who edited the file must be told that the edits do not apply."""
+    from playground.core.presets import PresetError, load_preset, to_json
+
     written = read_run_info(folder).get("preset_sha256")
-    if not isinstance(written, str):
-        return False  # a run folder from before the digest was kept: nothing to compare
-    try:
-        return _digest(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset")) != written
-    except UnreadableFile:
-        return False  # gone or unreadable: resume does not need it
+    if not isinstance(written, str) or not (folder / PRESET_FILE).exists():
+        return False  # a run folder from before the digest was kept, or no file to edit: nothing to compare
+    try:  # the settings, not the bytes: an editor's newline or reindent changes no setting
+        return _digest(to_json(load_preset(folder / PRESET_FILE))) != written
+    except PresetError:
+        return True  # edited into a file that no longer reads as a preset
 
 
 def _digest(text: str) -> str:
