@@ -1,5 +1,6 @@
 """The training session, driven in plain pytest: learning, determinism, checkpoints, resume, events."""
 
+import json
 import math
 
 import numpy as np
@@ -137,6 +138,12 @@ def test_a_resumed_run_keeps_the_precision_it_trained_in(tmp_path, monkeypatch):
     resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
     assert resumed.placement.dtype == torch.bfloat16 and resumed.spec.train.precision == "bf16"
     resumed.close()
+    state = json.loads((tmp_path / "checkpoint" / "state.json").read_text())
+    state["device"] = "cuda"  # trained on a GPU, resumed on this CPU: measured here again, not pinned
+    (tmp_path / "checkpoint" / "state.json").write_text(json.dumps(state))
+    elsewhere = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    assert elsewhere.placement.dtype == torch.float32 and elsewhere.spec.train.precision == "auto"
+    elsewhere.close()
 
 
 class CutOffAfterTheUpdate:

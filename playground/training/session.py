@@ -472,6 +472,7 @@ class TrainingSession:
         tensors.update(self._random_states())
         state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
                  "precision": "bf16" if self.placement.dtype == torch.bfloat16 else "fp32",
+                 "device": self.placement.device.type,
                  "changes": [change.to_json() for change in self.changes]}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
@@ -573,9 +574,12 @@ class TrainingSession:
 
 def _as_trained(saved: ckpt_io.Checkpoint) -> RunSpec:
     """The checkpoint's spec in the precision the run trained in: `auto` measures again, and a measurement that
-    chose the other (a busy machine, QA) would continue the curve in bfloat16 where it had been float32."""
+    chose the other (a busy machine, QA) would continue the curve in bfloat16 where it had been float32. Only on
+    the kind of device it trained on: a GPU run's bfloat16 would be slow emulation on a laptop's CPU (review)."""
     precision = saved.state.get("precision")
     if saved.spec.train.precision != "auto" or precision not in ("bf16", "fp32"):
+        return saved.spec
+    if saved.state.get("device") != resolve_device(saved.spec.train.device).type:
         return saved.spec
     return saved.spec.updated({"train.precision": precision})
 
