@@ -15,6 +15,7 @@ import shlex
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,18 @@ def run() -> None:
     """The `playground` command and `python -m playground`: the program opts in to the fast path's process-wide
     settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
     configure_process()
+    quiet_libraries()
     sys.exit(main())
+
+
+def quiet_libraries() -> None:
+    """The program opts in to its libraries saying nothing it says better itself (process-wide, so here, at start,
+    never in library code): transformers 5 draws a "Loading weights" bar in every from_pretrained, the export's own
+    check among them (huggingface_hub's documented switch turns transformers' bars off too; a user's setting wins);
+    Pillow warns of a "decompression bomb DOS attack" for an image the data layer then refuses as too large, in
+    words that say what to do."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    warnings.filterwarnings("ignore", message=r".*could be decompression bomb DOS attack")
 
 
 def main(argv: list[str] | None = None) -> int:

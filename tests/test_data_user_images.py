@@ -143,11 +143,14 @@ def png_claiming(path: Path, width: int, height: int) -> Path:
 
 
 def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: Path):
+    from playground.cli import quiet_libraries
+
     root = drawings_folder(tmp_path / "drawn")
     png_claiming(root / "circles" / "warned.png", 12000, 12000)  # over Pillow's warning limit
     png_claiming(root / "squares" / "bomb.png", 14000, 14000)  # over its error limit
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        quiet_libraries()  # as the `playground` command (and so the window) opts in at start
         info = describe(DataSpec(name="image_folder", path=str(root)), VIT)
     assert info.n_train + info.n_val == 12
     assert info.warnings == ("skipped 2 image(s) too large to use: warned.png (12000 x 12000 pixels), bomb.png "
@@ -156,6 +159,7 @@ def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: 
     for name, side in (("circles/warned.png", 12000), ("squares/bomb.png", 14000)):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
+            quiet_libraries()
             with pytest.raises(DataError) as err:
                 ds.example(str(root / name))
         assert str(err.value) == (f"{Path(name).name} is too large ({side} x {side} pixels): shrink it below "

@@ -11,7 +11,6 @@ import functools
 import io
 import os
 import stat
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -384,10 +383,9 @@ def read_image(path: str, image_size: int, channels: int) -> UserImage:
     except UnreadableFile as err:
         raise DataError(str(err)) from None
     try:
-        with warnings.catch_warnings():  # Pillow's two-line "decompression bomb DOS attack" warning: refused below
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(raw))
-        with opened as im:
+        # (Pillow warns of a "decompression bomb" past its own limit: the program turns that off, cli.quiet_libraries;
+        # the image is refused below in words that say what to do)
+        with Image.open(io.BytesIO(raw)) as im:
             im.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # JPEG only: decode it smaller
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise ImageTooLarge(name, im.size)

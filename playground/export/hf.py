@@ -32,8 +32,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -325,36 +323,10 @@ def hf_logits(hf: torch.nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -
     return hf(input_ids=x, attention_mask=None if mask is None else mask.long()).logits
 
 
-@contextmanager
-def _no_loading_bar() -> Iterator[None]:
-    """transformers 5 draws a "Loading weights" bar on stderr in every from_pretrained, which the export's own check
-    would print between the command's lines. No from_pretrained argument turns it off (its tqdm_class is for
-    downloads), so its documented tqdm hook makes transformers' bars silent while the check loads, and is put back
-    after: disable_progress_bar() would also switch huggingface_hub's bars, and turning them back on clears its
-    per-group settings."""
-    from transformers.utils import logging as hf_logging
-
-    set_hook = getattr(hf_logging, "set_tqdm_hook", None)  # transformers 4 has no hook, and no such bar
-    if set_hook is None:
-        yield
-        return
-
-    def silent(factory: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        kwargs = {**kwargs, "disable": True}
-        return previous(factory, args, kwargs) if previous is not None else factory(*args, **kwargs)
-
-    previous = set_hook(silent)
-    try:
-        yield
-    finally:
-        set_hook(previous)
-
-
 @torch.no_grad()
 def verify_folder(model: PlaygroundModel, folder: Path, architecture: str) -> float:
     """Load `folder` with transformers and compare its logits with ours; ExportError when they differ."""
-    with _no_loading_bar():
-        hf = load_exported(folder, architecture)
+    hf = load_exported(folder, architecture)  # (its "Loading weights" bar: the command turns it off, cli.py)
     x, mask = probe_inputs(model)
     ours = model.eval()(x, mask).logits.float()
     theirs = hf_logits(hf, x, mask).float()
