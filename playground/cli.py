@@ -277,7 +277,9 @@ def _train(spec: Any, lock: Any, run_dir: Path | None, replacing: bool = False) 
 
 def _train_spec(args: argparse.Namespace) -> Any:
     """The preset with the command line's changes."""
-    spec = _load_preset(args.preset)
+    from playground.core.presets import load_preset
+
+    spec = load_preset(args.preset)
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
@@ -298,25 +300,6 @@ def _train_spec(args: argparse.Namespace) -> Any:
     if args.seed is not None:
         changes["train.seed"] = args.seed
     return spec.updated(changes) if changes else spec
-
-
-def _load_preset(source: str) -> Any:
-    """The preset, a mistyped built-in name answered with the closest names (as a mistyped dataset is)."""
-    import difflib
-
-    from playground.core.presets import PRESETS_DIR, PresetError, load_preset
-
-    try:
-        return load_preset(source)
-    except PresetError as err:
-        names = sorted(path.stem for path in PRESETS_DIR.glob("*.json"))
-        close = difflib.get_close_matches(source, names, n=2)
-        if not str(err).startswith("no preset named") or not close:
-            raise
-        from playground.core.files import elide
-
-        raise CliError(f"no preset named '{elide(source, 60)}': did you mean {' or '.join(repr(c) for c in close)}? "
-                       f"(`playground presets` lists them all)") from None
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:

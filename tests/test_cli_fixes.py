@@ -2,6 +2,7 @@
 checked before training, and messages say what is true."""
 
 import json
+import sys
 
 import pytest
 from conftest import CLI_TINY as TINY
@@ -54,11 +55,13 @@ def test_overwrite_keeps_the_users_files_and_a_failed_overwrite_keeps_the_earlie
 
 
 # ----- fault 3: compare checks its figure can be written before training ------------------------------------
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
 def test_compare_refuses_a_figure_it_cannot_write_before_training(tmp_path):
-    # /proc passes os.access for root, and no file can be made in it: only trying to write one tells
+    # /proc passes os.access for root, and no file can be made in it: only trying to write one tells (another user
+    # is refused by os.access first, in other words naming the same folder)
     refused = playground("compare", "decoder-reverse", "decoder-reverse-no-positions", "--steps", "10",
                          "--out", "/proc/cmp.png")
-    one_line_error(refused, "cannot write /proc/cmp.png", "choose another --out")
+    one_line_error(refused, "cannot write", "/proc", "choose a")
 
 
 @pytest.mark.slow

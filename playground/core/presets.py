@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -162,6 +163,10 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
     if found:
         return PRESETS_DIR / f"{source}.json"
     names = [p.stem for p in sorted(PRESETS_DIR.glob("*.json"))]
+    close = difflib.get_close_matches(str(source), names, n=2)
+    if close:  # a typo: the names it is closest to, as a mistyped dataset is answered (every caller: CLI, window)
+        raise PresetError(f"no preset named '{elide(source, 60)}': did you mean {' or '.join(map(repr, close))}? "
+                          f"(`playground presets` lists them all)")
     listed = names[:]
     while len(", ".join(listed)) > MAX_LISTED:  # the message stays one short line as presets are added
         listed.pop()
