@@ -105,6 +105,10 @@ def test_export_loads_in_transformers_with_the_same_logits(exported, preset, aut
         assert processor.size["height"] == session.spec.model.image_size
         grey_as_rgb = session.dataset._mean.flatten().expand(3)  # the model takes RGB (three equal channels)
         torch.testing.assert_close(torch.tensor(processor.image_mean), grey_as_rgb)
+        # What the playground does to a user's image and the processor cannot, the card says (review: a dark digit
+        # on white was inverted in the window and read as it was by the exported model).
+        card = (out / "README.md").read_text()
+        assert "the model learned light drawings on a dark background; invert an image drawn the other way" in card
         return
     tokenizer = AutoTokenizer.from_pretrained(str(out))
     if session.info.task == "classify":

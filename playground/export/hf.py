@@ -42,6 +42,7 @@ from safetensors.torch import save
 from playground.core.atomic import atomic_write_bytes, replace_keeping_mode
 from playground.core.spec import ModelSpec, RunSpec, hf_incompatibilities
 from playground.data.base import DataInfo
+from playground.data.images import TRAINED_ON
 from playground.data.vocab import Vocab
 from playground.export.card import CardFacts, model_card
 from playground.models.base import PlaygroundModel
@@ -86,6 +87,7 @@ class DataSide:
     vocab: Vocab | None = None  # our character/word vocabulary, written as a tokenizer
     tokenizer_folder: Path | None = None  # a pretrained model's folder, whose own tokenizer files are copied
     image_stats: tuple[list[float], list[float]] | None = None  # per-channel mean and std of the training images
+    image_background: str | None = None  # "dark" or "light": the training images' background (data/images.py)
     symbols: bool = False  # a procedural task: whitespace between symbols is skipped, as the playground does
     step: int | None = None  # the training step of the checkpoint
 
@@ -103,7 +105,8 @@ def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     info, side = _data_side(spec)
     check_fits(spec, info, torch.device("cpu"))  # before building: the same refusal as resume and sample
     model = _rebuild(spec, info, saved.model)
-    side = replace(side, image_stats=_image_stats(spec, info), step=saved.step)
+    stats, background = _image_stats(spec, info)
+    side = replace(side, image_stats=stats, image_background=background, step=saved.step)
     return export_model(model, spec, out_dir, side, verify=verify)
 
 
@@ -155,6 +158,10 @@ def _write_preprocessing(model: PlaygroundModel, converted: HFExport, side: Data
         _write_preprocessor(out, model.spec, model.info, side.image_stats)
         notes.append(f"preprocessor_config.json: any image is resized to {model.spec.image_size}x{model.spec.image_size}, "
                      f"scaled to [0, 1] and normalised with the training images' mean and standard deviation")
+        if side.image_background is not None:  # what the playground does to a user's image, which this file cannot
+            notes.append(f"input images: the model learned {TRAINED_ON[side.image_background]}; invert an image "
+                         f"drawn the other way, and fill a transparent background, before classifying it (the "
+                         f"playground does both to the images you give it)")
         return [PREPROCESSOR_FILE]
     if model.info.unit == "tokens":
         notes.append("no tokenizer: this run's vocabulary is not known to the playground")
@@ -383,17 +390,19 @@ def _rebuild(spec: RunSpec, info: DataInfo, weights: dict[str, torch.Tensor]) ->
     return model.eval()
 
 
-def _image_stats(spec: RunSpec, info: DataInfo) -> tuple[list[float], list[float]] | None:
-    """The per-channel mean and std the training images were normalised with (ViT only)."""
+def _image_stats(spec: RunSpec, info: DataInfo) -> tuple[tuple[list[float], list[float]] | None, str | None]:
+    """The per-channel mean and std the training images were normalised with, and their background if they share
+    one (ViT only; None, None otherwise)."""
     if info.unit != "images":
-        return None
+        return None, None
     from playground import data as datasets
 
     try:
         dataset = datasets.load(spec.data, spec.model, spec.train.seed)
-        return dataset._mean.flatten().tolist(), dataset._std.flatten().tolist()  # type: ignore[attr-defined]
+        stats = dataset._mean.flatten().tolist(), dataset._std.flatten().tolist()  # type: ignore[attr-defined]
+        return stats, getattr(dataset, "background", None)
     except (ValueError, OSError, AttributeError):
-        return None  # the model still exports; only the preprocessor file is left out
+        return None, None  # the model still exports; only the preprocessor file is left out
 
 
 def _write_preprocessor(out: Path, spec: ModelSpec, info: DataInfo, stats: tuple[list[float], list[float]]) -> None:
