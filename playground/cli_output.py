@@ -47,9 +47,9 @@ def check_can_write_file(path: Path) -> None:
     later, where os.access is fooled (root on /proc). Raises OSError; callers wrap it in `writing`."""
     import tempfile
 
-    folder = Path(os.path.abspath(path)).parent
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
+    from playground.core.files import existing_ancestor
+
+    folder = existing_ancestor(Path(os.path.abspath(path)).parent)
     with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp"):
         pass
 

@@ -28,6 +28,14 @@ def elide(text: object, width: int = MAX_SHOWN) -> str:
     return f"{flat[:half]}…{flat[-(width - 1 - half):]}"
 
 
+def existing_ancestor(path: str | os.PathLike[str]) -> Path:
+    """`path` made absolute, or its nearest folder above it that exists: where making it would start."""
+    ancestor = Path(os.path.abspath(path))
+    while not ancestor.exists() and ancestor.parent != ancestor:
+        ancestor = ancestor.parent
+    return ancestor
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"

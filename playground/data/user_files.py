@@ -348,7 +348,6 @@ def _listed(names: list[str]) -> str:
     return elide(", ".join(names[:5]), 120) + (" ..." if len(names) > 5 else "")
 
 
-
 def _too_large_fix(it: str = "it") -> str:
     return f"shrink {it} below {MAX_IMAGE_PIXELS:,} pixels (5000 x 5000)"
 
@@ -356,7 +355,7 @@ def _too_large_fix(it: str = "it") -> str:
 class ImageTooLarge(DataError):
     """An image with more pixels than MAX_IMAGE_PIXELS (or Pillow's decompression-bomb limit): refused unread."""
 
-    def __init__(self, name: str, size: tuple[int, int] | None):
+    def __init__(self, name: str, size: tuple[int, int] | None) -> None:
         self.size = f"{size[0]} x {size[1]} pixels" if size else f"over {MAX_IMAGE_PIXELS:,} pixels"
         super().__init__(f"{name} is too large ({self.size}): {_too_large_fix()}")
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
-from playground.core.files import UnreadableFile, elide, read_text
+from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
 from playground.training.events import Event, MetricsEvent
 
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
 def check_can_create(folder: Path, what: str = "the run folder") -> None:
     """Refuse at once a folder that could not be made or written: its nearest existing ancestor must be a
     folder this process may write in (a read-only disk, a missing parent under a file, no permission)."""
-    ancestor = Path(os.path.abspath(folder))
-    while not ancestor.exists() and ancestor.parent != ancestor:
-        ancestor = ancestor.parent
+    ancestor = existing_ancestor(folder)
     if folder.exists() and not folder.is_dir():
         raise RunsError(f"{elide(folder)} is a file, not a folder: choose a new folder name for {what}")
     if not ancestor.is_dir():
