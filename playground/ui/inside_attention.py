@@ -826,7 +826,7 @@ class InsideAttentionPanel(QWidget):
         self.headView.set_attention(result.snapshot.weights, labels, result.step)
         if result.vit_rgb is not None:
             self.vit.set_figure(result.vit_figure, result.vit_rgb,
-                                f"[CLS] attention per head and the rollout, step {result.step:,}")
+                                f"the rollout and [CLS] attention per head, step {result.step:,}")
         if result.embeddings is not None or result.positions is not None:
             self.embeddings.set_result(result)
 

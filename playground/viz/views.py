@@ -488,8 +488,9 @@ def render_vit(
     source: AttentionSnapshot | np.ndarray, image: np.ndarray | None = None, *, size: int = 96,
     title: str | None = None,
 ) -> Figure:
-    """The image, then per layer: [CLS]'s attention to every patch for each head, and the attention
-    rollout up to that layer (Abnar & Zuidema), each overlaid on the image."""
+    """The image, then per layer: the attention rollout up to that layer (Abnar & Zuidema) and [CLS]'s attention
+    to every patch for each head, each overlaid on the image. The rollout comes first: after 8 heads it was past the
+    right edge of a 1280-px window (QA), and it is the panel that sums the layer up."""
     weights, _ = _weights_and_labels(source, None)
     if image is None and isinstance(source, AttentionSnapshot):
         image = source.image
@@ -503,8 +504,8 @@ def render_vit(
     prediction = source.prediction if isinstance(source, AttentionSnapshot) else ""
     step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
     top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
-        "per head: how much [CLS] attends to each patch (yellow = most, one scale per layer)",
         "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
+        "per head: how much [CLS] attends to each patch (yellow = most, one scale per layer)",
         f"prediction: {_clip(prediction)}" if prediction else "",
     ])
     shown = img if img.ndim == 2 else img[..., :3]
@@ -519,14 +520,13 @@ def render_vit(
         fig.text(x0, y + 18 + size / 2, f"layer {_n(layer)}", LABEL_SIZE, INK, "lm", bold=True)
         maps = cls_attention_maps(weights, layer)
         layer_top = float(maps.max())  # one scale for the heads of a layer, so they compare
-        for head in range(H + 1):
-            x = x0 + label_w + head * (size + gap)
-            if head < H:
-                attention, caption, top_value = maps[head], f"head {_n(head)}", layer_top
+        for slot in range(H + 1):  # the rollout, then each head a little apart from it
+            x = x0 + label_w + slot * (size + gap) + (14 if slot else 0)
+            if slot:
+                attention, caption, top_value = maps[slot - 1], f"head {_n(slot - 1)}", layer_top
             else:
                 attention = rollouts[layer, 0, 1:].reshape(rows, cols)
                 caption, top_value = "rollout", float(attention.max())
-                x += 14
             if layer == 0:
                 fig.text(x, y, caption, LABEL_SIZE, INK, "lt", bold=True)
             fig.image(x, y + 18, size, size, _overlay(img, attention, top_value))
