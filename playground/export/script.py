@@ -350,16 +350,18 @@ def train(model: nn.Module, data, device: str, metrics: Path | None) -> None:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         val_loss = val_accuracy = ""
-        if step % EVAL_INTERVAL == 0 or step == MAX_STEPS:
+        evaluated = step % EVAL_INTERVAL == 0 or step == MAX_STEPS
+        if evaluated:
             val_loss, val_accuracy = evaluate(model, data, device)
+        if metrics is not None:  # added step by step (before its line), so a Ctrl-C keeps every step it did
+            with open(metrics, "a", encoding="utf-8") as csv:
+                csv.write(f"{{step}},{{loss.item():.6g}},{{val_loss if val_loss == '' else format(val_loss, '.6g')}},"
+                          f"{{val_accuracy if val_accuracy == '' else format(val_accuracy, '.6g')}},{{lr:.6g}}\\n")
+        if evaluated:
             print(f"step {{step:6d}} | train loss {{loss.item():.4f}} | val loss {{val_loss:.4f}} | "
                   f"{accuracy} {{val_accuracy:.1%}} | lr {{lr:.3g}}")
         elif step == 1 or step % LOG_INTERVAL == 0:  # a line at once, then every few steps: it is training
             print(f"step {{step:6d}} | train loss {{loss.item():.4f}} | lr {{lr:.3g}}")
-        if metrics is not None:  # added step by step, so a run stopped with Ctrl-C keeps the steps it did
-            with open(metrics, "a", encoding="utf-8") as csv:
-                csv.write(f"{{step}},{{loss.item():.6g}},{{val_loss if val_loss == '' else format(val_loss, '.6g')}},"
-                          f"{{val_accuracy if val_accuracy == '' else format(val_accuracy, '.6g')}},{{lr:.6g}}\\n")
 
 
 DTYPES = {{"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}}
