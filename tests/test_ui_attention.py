@@ -479,3 +479,18 @@ def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_wind
     qtbot.waitUntil(lambda: inside.result.text.startswith("the film"), timeout=WAIT_MS)
     assert "the model reads at most 12: its first 12 are shown" in inside.inputNote.text()
     window.shutdown()
+
+
+@pytest.mark.slow
+def test_a_head_picked_above_is_the_head_views_head_too(trained_window, qtbot):
+    """QA, lesson 19.2: step 7 says "choose layer 2, head 1 above", step 8 "the same head as lines", and the head
+    view showed layer 1, all heads, its own pickers apart from the ones above."""
+    inside = trained_window.inside
+    layer, head = inside.layerCombo, inside.headCombo
+    layer.setCurrentIndex(1)
+    layer.activated.emit(1)  # as a user's pick sends it
+    head.setCurrentIndex(1)
+    head.activated.emit(1)
+    view = inside.headView
+    assert (view.layerCombo.currentIndex(), view.headsCombo.currentIndex()) == (1, 2)  # layer 2, head 2
+    assert (view.lines.layer, view.lines.heads) == (1, 1)

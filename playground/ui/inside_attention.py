@@ -602,6 +602,8 @@ class InsideAttentionPanel(QWidget):
         self.headCombo.setToolTip(INSIDE["head"])
         self.layerCombo.currentIndexChanged.connect(self._on_picker)
         self.headCombo.currentIndexChanged.connect(self._on_picker)
+        for combo in (self.layerCombo, self.headCombo):  # the user's choice (not a refill): the head view's too
+            combo.activated.connect(lambda _index: self.headView.select(self.layer, self.head))
         # What the views show, on one line where it can (the views need the height at 175 % and more): blank until
         # a model (each view says how to get one).
         self.status = FittedLabel(self)
