@@ -279,17 +279,23 @@ class RunsPanel(QWidget):
         self.loss.clear_overlays()
         chosen = self.selected()
         shown = 0
+        # Runs of one name (a lesson's): the legend names only what sets each apart; the shared name, which cut
+        # their labels to "Lesson …nt none" in a lesson's short plot (QA), is said once in the message below.
+        shared = chosen[0].name if chosen and all(run.name == chosen[0].name for run in chosen) else None
         for run in chosen[:MAX_OVERLAYS]:
             steps, losses = loss_curve(run.folder)
             if not len(steps):
                 continue
             name = self.labels.get(run.folder, run.name)
+            if shared is not None and len(chosen) > 1:
+                name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
             self.loss.add_overlay(name, steps, losses)
             shown += 1
         if chosen:
             more = f" (the first {MAX_OVERLAYS} of {len(chosen)})" if len(chosen) > MAX_OVERLAYS else ""
-            self.say(f"{shown} run{'s' if shown != 1 else ''} {OVERLAID}{more}; "
+            of = f" of “{shared}”" if shared is not None and shown > 1 else ""
+            self.say(f"{shown} run{'s' if shown != 1 else ''}{of} {OVERLAID}{more}; "
                      f"clear the selection to remove them.")
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
