@@ -75,6 +75,7 @@ HIGHLIGHT = QColor("#ffd54f")
 BAR_COLOUR = QColor("#fff8e1")
 TEXT_COLOUR = QColor("#202020")
 TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
+ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 
 
@@ -337,13 +338,13 @@ class LessonBar(QFrame):
         window.inside.steps.show_stage(step.stage)
 
     def _make_room(self, step: LessonStep) -> None:
-        """A step about one of Inside attention's views, or about Try it, gives it the loss plot's height: all of it
-        when the step does not train (the plot has nothing new to show), all but the plot's smallest when it does
-        (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation mode;
-        Try it's head views were 210x230 px with 7 px labels). Other steps show the heights as the lesson found
-        them."""
+        """A step about one of Inside attention's views, Try it or the architecture gives it the loss plot's height:
+        all of it when the step does not train (the plot has nothing new to show), all but the plot's smallest when
+        it does (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation
+        mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
+        at 100 %). Other steps show the heights as the lesson found them."""
         splitter = self.main.centreSplitter
-        if step.view is None and step.shown_tab != "try_it":
+        if step.view is None and step.shown_tab not in ROOMY_TABS:
             self._give_back_room()
             return
         if self._splitter is None:
