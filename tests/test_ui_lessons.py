@@ -285,3 +285,34 @@ def test_a_lessons_ablations_stay_in_its_preset_and_out_of_the_next(open_window,
     assert window.open_preset(str(with_lesson)) and window.open_preset(str(lessoned))  # lesson to lesson
     model = window.spec.model
     assert (model.norm, model.causal, model.residual) == ("pre", True, True) and not asked
+
+
+def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_training_them_again(open_window, qtbot,
+                                                                                               tmp_path):
+    """QA, lesson 19.4: Back to step 3 trained the no-residual model again from step 0 (20 s in front of the class),
+    Next trained step 4's again, and each round trip added runs to step 5's comparison."""
+    lesson = {"title": "Skips", "steps": [{"text": "whole", "train_until": 3},
+                                          {"text": "no skips", "train_until": 3, "settings": {"model.residual": False}},
+                                          {"text": "compare"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))  # the lesson starts at its first step
+    bar = window.lessonBar
+
+    def trained() -> bool:
+        return "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None
+
+    qtbot.waitUntil(trained, timeout=WAIT_MS)
+    whole = window.worker.run_dir
+    bar.next()
+    qtbot.waitUntil(lambda: trained() and window.worker.run_dir != whole, timeout=WAIT_MS)
+    no_skips = window.worker.run_dir
+    bar.back()
+    assert window.spec.model.residual and window.worker.resume_from == whole  # the model trained at step 1
+    qtbot.waitUntil(lambda: window.worker.session is not None and window.worker.session.step == 3, timeout=WAIT_MS)
+    assert "trained to step 3" in bar.statusLabel.text()  # nothing more to train
+    bar.next()
+    assert not window.spec.model.residual and window.worker.resume_from == no_skips
+    qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
+    qtbot.wait(300)
+    assert window.worker.session.step == 3  # brought back, not trained further
+    runs = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    assert sorted(runs) == sorted([whole, no_skips])  # no run trained again

@@ -748,7 +748,18 @@ class MainWindow(RingsTabFocus, QMainWindow):
         if not self.past_models:
             self.statusBar().showMessage("Nothing to undo.", 4000)
             return
-        past = self.past_models.pop()
+        self._bring_back(self.past_models.pop())
+
+    def bring_back_model_of(self, spec: RunSpec) -> bool:
+        """Bring back the newest model an action replaced that has `spec`'s settings, as Undo would; False when
+        there is none. A lesson's Back (and Next again) shows the model it trained there, not a new one."""
+        for index in range(len(self.past_models) - 1, -1, -1):
+            if self.past_models[index].spec == spec:
+                self._bring_back(self.past_models.pop(index))
+                return True
+        return False
+
+    def _bring_back(self, past: PastModel) -> None:
         self.reset()
         self.preset_path, self._saved_spec = past.preset_path, _held_by(past.preset_path, past.saved_spec)
         self.config.set_spec(past.spec)

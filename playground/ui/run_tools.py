@@ -502,7 +502,10 @@ class RunTools:
         saved = read_run_info(folder).get("step")
         step = saved if isinstance(saved, int) else step
         self._prefill_loss(folder, step)
-        window.start_worker(TrainingWorker(spec, runs_root(), resume_from=folder))
+        worker = TrainingWorker(spec, runs_root(), resume_from=folder)
+        if isinstance(step, int):
+            worker.step = step  # before its thread reads the checkpoint: a lesson asking for steps counts from here
+        window.start_worker(worker)
         self._prefill_timeline(folder, step)
         if step is not None:
             window.progressBar.setValue(step)
