@@ -459,3 +459,14 @@ def test_vit_probe_image_leaves_the_heatmap_most_of_a_short_panel(qtbot):
     detail = panel.detail
     qtbot.waitUntil(lambda: detail.probe.isVisible() and detail.plot.height() > 0)
     assert detail.plot.height() >= 2 * detail.probe.height()
+
+
+def test_a_compact_plots_key_names_its_curves_whole(qtbot):
+    """QA, lesson 19.2 step 7: the compact loss plot's key read "— train · — v…n": it took the legend's labels, elided
+    to a narrower plot, though its own line had room for "validation"."""
+    panel = shown(qtbot, LossPanel(), 900, 300)
+    for _sample, label in panel.lossPlot.getPlotItem().legend.items:
+        label.setText(label.text[0] + "…" + label.text[-1])  # as fit_legend elides them for a narrow plot
+    panel.resize(900, 60)  # a lesson step's squeeze: compact, the key on the read-out line
+    qtbot.waitUntil(lambda: panel.compact, timeout=5000)
+    assert "— train" in panel.key() and "— validation" in panel.key()

@@ -515,7 +515,10 @@ class LossPanel(QWidget):
 
     def key(self) -> str:
         """The legend's names, and the accuracy's when shown, in their curves' colours."""
-        entries = [(label.text, sample.item.opts["pen"]) for sample, label in self.lossPlot.getPlotItem().legend.items]
+        # The whole names (the curves'): the legend's labels are elided to the plot's width, and a lesson step's
+        # short plot read "— v…n" for "validation" though the line had room (QA).
+        entries = [(legend_name(sample, label), sample.item.opts["pen"])
+                   for sample, label in self.lossPlot.getPlotItem().legend.items]
         if self.accuracyPlot.isVisibleTo(self):
             entries.append(("accuracy", ACC_PEN))
         return " · ".join(coloured(pg.mkPen(pen), f"— {html.escape(name)}") for name, pen in entries)
