@@ -82,3 +82,16 @@ def test_the_inside_attention_views_keep_their_height_at_a_large_zoom(open_windo
         assert view.height() >= VIEW_LINES * line, page.objectName()  # the figure's area, its scroll bars included
     assert one_line(inside.status) and one_line(inside.steps.caption)  # what the views show, each on one line
     assert window.minimumSizeHint().height() <= PROJECTOR[1] and window.size().toTuple() == PROJECTOR
+
+
+@pytest.mark.parametrize("zoom", [1.3, 1.75])
+def test_the_train_bars_speed_and_eta_are_whole_at_a_zoom(open_window, request, zoom):
+    """QA, lesson 19.6 at 130 %: "370 tokens/s" read "370 tokens/": the bar's labels kept the room measured at 100 %."""
+    window = zoomed_window(open_window, request, zoom)
+    window.speedLabel.setText("88,888 tokens/s")
+    window.etaLabel.setText("ETA 1:23:45")
+    laid_out()
+    window.resize(window.minimumSizeHint().width(), PROJECTOR[1])  # as narrow as the window goes: the bar squeezed
+    laid_out()
+    for label in (window.stepLabel, window.speedLabel, window.etaLabel):
+        assert label.width() >= QFontMetrics(label.font()).horizontalAdvance(label.text()), label.objectName()
