@@ -494,3 +494,23 @@ def test_a_head_picked_above_is_the_head_views_head_too(trained_window, qtbot):
     view = inside.headView
     assert (view.layerCombo.currentIndex(), view.headsCombo.currentIndex()) == (1, 2)  # layer 2, head 2
     assert (view.lines.layer, view.lines.heads) == (1, 1)
+
+
+@pytest.mark.slow
+def test_in_presentation_mode_every_column_of_a_decoders_roles_table_is_in_view(open_window, qtbot, request):
+    """QA, lesson 19.3 at 130 %: the 'first' and 'self' columns the step names were past the table's edge."""
+    from playground.ui.main_window import PRESENTATION_ZOOM
+
+    decoder = {**TINY, "name": "tiny-zen", "model": {**TINY["model"], "family": "decoder", "block_size": 16},
+               "data": {"name": "zen"}}
+    window = open_window(make_spec(decoder))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(PRESENTATION_ZOOM)
+    window.resize(1280, 720)
+    window.tabs.setCurrentWidget(window.inside)
+    window.inside.tabs.setCurrentWidget(window.inside.roles)
+    window.step_once()
+    table = window.inside.roles.table
+    qtbot.waitUntil(lambda: table.rowCount() == 4, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)
+    window.shutdown()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -159,7 +160,10 @@ class RolesPanel(QWidget):
         title.set_wordings("<b>What each head does</b> — click a column to sort, a row to open the head",
                            "<b>What each head does</b> — click to sort or open", "<b>What each head does</b>")
         title.setToolTip(INSIDE["roles"])
-        left_layout.addWidget(title)
+        title_row = QHBoxLayout()  # the table's export beside its title: beside the GIF's it made the grid's pane
+        title_row.addWidget(title, 1)  # too wide for the table's columns at 130 % (QA: 'first' and 'self' cut off)
+        title_row.addWidget(self.exportButton)
+        left_layout.addLayout(title_row)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.caption)
         right = QWidget(self)
@@ -175,13 +179,14 @@ class RolesPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.gifCombo)
         buttons.addWidget(self.gifButton)
-        buttons.addWidget(self.exportButton)
         right_layout.addLayout(buttons)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([520, 420])
+        self._user_split = False  # a divider the user dragged stays where they put it
+        self.splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -291,6 +296,24 @@ class RolesPanel(QWidget):
         hidden = " (No 'next' column: a decoder's causal mask hides every later token.)" if causal else ""
         self.caption.setText(f"{len(self.rows)} heads measured on the probe input at step {self.shown.step:,}. "
                              f"{self._summary()}{hidden}")
+        self._give_table_room()
+
+    def _give_table_room(self) -> None:
+        """The table as wide as its columns where the grid beside it keeps its smallest (QA: at 130 % the columns a
+        lesson step names, 'first' and 'self', were past the table's edge with the divider where it started)."""
+        if self._user_split:
+            return
+        table, total = self.table, sum(self.splitter.sizes())
+        wanted = (table.horizontalHeader().length() + table.verticalHeader().width() + 2 * table.frameWidth()
+                  + table.verticalScrollBar().sizeHint().width())
+        room = total - self.splitter.widget(1).minimumSizeHint().width()
+        left = max(self.splitter.widget(0).minimumSizeHint().width(), min(wanted, room))
+        if total > 0 and left != self.splitter.sizes()[0]:
+            self.splitter.setSizes([left, total - left])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._give_table_room()
 
     def _summary(self) -> str:
         if not self.rows:
