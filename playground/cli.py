@@ -17,6 +17,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -242,20 +243,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
             check_can_create(args.runs_dir, "the runs folder")
     spec = _train_spec(args)
     if not writes:
-        return _train(spec, None, None)
-    lock, run_dir, made, replacing = _claim_run_folder(args, spec)
+        return _train(spec, None)
+    claim = _claim_run_folder(args, spec)
     try:
-        return _train(spec, lock, run_dir, replacing)
+        return _train(spec, claim)
     finally:
-        _discard_if_unsaved(lock, run_dir, made)
+        _discard_if_unsaved(claim)
 
 
-def _train(spec: Any, lock: Any, run_dir: Path | None, replacing: bool = False) -> int:
-    """Train `spec` in `run_dir` (None: a torchrun worker, which writes nothing) to its end or a Ctrl-C; where
-    `replacing`, the earlier run there goes once the new one is built (its data read, its model made)."""
+def _train(spec: Any, claim: Claim | None) -> int:
+    """Train `spec` in the claimed run folder (None: a torchrun worker, which writes nothing) to its end or a
+    Ctrl-C; where the claim is still replacing an earlier run, that run goes once the new one is built (its data
+    read, its model made)."""
     from playground.training import distributed
     from playground.training.runs import replace_earlier_run
     from playground.training.session import TrainingSession
+
+    lock, run_dir = (claim.lock, claim.run_dir) if claim is not None else (None, None)
 
     dist = distributed.init_from_env(spec.train)  # None unless launched by torchrun with several processes
     if dist is not None and not dist.is_main:  # only rank 0 writes the run folder, logs and checkpoints
@@ -265,8 +269,9 @@ def _train(spec: Any, lock: Any, run_dir: Path | None, replacing: bool = False) 
     if dist is not None:
         print(f"data-parallel: {distributed.describe(dist, spec)}", file=sys.stderr)
     try:
-        if replacing and run_dir is not None:
+        if claim is not None and claim.replacing:
             replace_earlier_run(run_dir, spec)
+            claim.replacing = False
             print(f"replaced the earlier run in {run_dir} (your other files there stay)", file=sys.stderr)
         status = _drive(session, run_dir, steps=None, resumed=False)
     finally:
@@ -326,9 +331,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return run_compare(spec_a, spec_b, args.out)
 
 
-def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, list[Path], bool]:
-    """The new run folder, its lock held, the paths claiming it made (deepest first), and whether an earlier run
-    there is still to be replaced (--overwrite): taken before torch loads, so a second process is refused at once."""
+@dataclass
+class Claim:
+    """A run folder this process trains in: its lock, held; the paths claiming it made (deepest first); and whether
+    an earlier run there is still to be replaced (--overwrite), until `_train` has built the new run."""
+
+    lock: Any
+    run_dir: Path
+    made: list[Path]
+    replacing: bool
+
+
+def _claim_run_folder(args: argparse.Namespace, spec: Any) -> Claim:
+    """The new run folder, claimed before torch loads, so a second process is refused at once."""
     from playground.training.runs import LOCK_FILE, claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
 
     if args.out is not None:
@@ -345,7 +360,7 @@ def _claim_run_folder(args: argparse.Namespace, spec: Any) -> tuple[Any, Path, l
         made[:0] = [run_dir / LOCK_FILE, run_dir]
         lock = lock_run_dir(run_dir)
     lock.acquire()  # a second hold, kept past the session's close: a run that saved nothing is removed under it
-    return lock, run_dir, made, replacing
+    return Claim(lock, run_dir, made, replacing)
 
 
 def _missing_paths(target: Path) -> list[Path]:
@@ -358,20 +373,22 @@ def _missing_paths(target: Path) -> list[Path]:
     return missing
 
 
-def _discard_if_unsaved(lock: Any, run_dir: Path, made: list[Path]) -> None:
+def _discard_if_unsaved(claim: Claim) -> None:
     """Remove a run folder that ended without a checkpoint (bad data, divergence, a Ctrl-C in its first step):
     nothing can resume it, and its stub would block a retry on the same --out and clutter `playground runs`.
     Only what this process made goes: the run's files in the folder it claimed, then the lock file and the folders
-    it created. (An --overwrite whose new run never started left the earlier run, checkpoint and all, as it was.)"""
+    it created. An --overwrite whose new run was never built leaves the earlier run as it was, with or without a
+    checkpoint (review: one without lost its files, and a preset.json of the user's with them)."""
     from playground.training.runs import CHECKPOINT_DIR, STATE_FILE, remove_run_entries
 
+    run_dir = claim.run_dir
     try:  # under the lock: no other process writes here
-        if (run_dir / CHECKPOINT_DIR / STATE_FILE).exists():
+        if claim.replacing or (run_dir / CHECKPOINT_DIR / STATE_FILE).exists():
             return
         remove_run_entries(run_dir)  # the run's own files only: a user's files beside them stay
     finally:
-        lock.release(force=True)
-    for path in made:
+        claim.lock.release(force=True)
+    for path in claim.made:
         try:
             path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)  # rmdir: only empty, as no one used it
         except OSError:

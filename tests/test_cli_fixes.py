@@ -54,6 +54,22 @@ def test_overwrite_keeps_the_users_files_and_a_failed_overwrite_keeps_the_earlie
     assert len(list(out.glob("events.out.tfevents.*"))) == 1  # the earlier run's TensorBoard file went with it
 
 
+def test_a_failed_overwrite_keeps_an_earlier_run_without_a_checkpoint(tmp_path):
+    """Review: the earlier 'run' had no checkpoint (a stub a kill left, or a folder of the user's own preset.json),
+    and an overwrite refused as its data loaded deleted its files, the user's preset.json among them."""
+    out = tmp_path / "exp"
+    out.mkdir()
+    (out / "preset.json").write_text(json.dumps({"name": "mine"}))
+    (out / "run.json").write_text(json.dumps({"name": "stub"}))
+    (out / "metrics.csv").write_text("step,train_loss\n1,3.0\n")
+    (out / "NOTES.md").write_text("mine")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    failed = playground("train", "decoder-reverse", "--steps", "4", "--out", str(out), "--overwrite", *TINY,
+                        *BAD_OPTION)
+    one_line_error(failed, "length")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"} == before
+
+
 # ----- fault 3: compare checks its figure can be written before training ------------------------------------
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
 def test_compare_refuses_a_figure_it_cannot_write_before_training(tmp_path):
