@@ -243,3 +243,23 @@ def test_checkpoint_folder_says_what_is_missing_without_loading(tmp_path):
     (run / "checkpoint").mkdir()
     (run / "checkpoint" / "state.json").write_text("{}")
     assert checkpoint_folder(run) == checkpoint_folder(run / "checkpoint") == run / "checkpoint"
+
+
+def test_a_preset_file_an_older_version_wrote_is_not_taken_for_an_edit(tmp_path):
+    """Review: preset_edited compared the file's settings as this version writes them with the digest of the bytes an
+    older version wrote (a field added since, with its default, made every old run 'edited', and Resume refused)."""
+    import hashlib
+    import json
+
+    from playground.training.runs import preset_edited
+
+    run = make_run(tmp_path, "old")
+    data = json.loads((run / "preset.json").read_text())
+    del data["model"]["freeze_layers"]  # a field this version added, with its default
+    text = json.dumps(data, indent=2) + "\n"
+    (run / "preset.json").write_text(text)
+    write_run_info(run, {"preset_sha256": hashlib.sha256(text.encode()).hexdigest()})
+    assert not preset_edited(run)
+    data["train"]["lr"] = 0.5
+    (run / "preset.json").write_text(json.dumps(data))  # a setting changed: edited
+    assert preset_edited(run)

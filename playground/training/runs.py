@@ -43,7 +43,7 @@ RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, CHECKPOINT_DIR, "a
                          "cluster-preset.json"})
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
-RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", TEMPORARY_PATTERN)  # TensorBoard's event files; a killed save's
+RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", TEMPORARY_PATTERN)  # TensorBoard's events, a killed save's leftovers
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # a runs folder to use instead of the user's data folder (tests set it)
 METRIC_COLUMNS = ("step", "train_loss", "val_loss", "val_accuracy", "lr", "throughput", "elapsed_s")
 
@@ -93,9 +93,11 @@ def preset_edited(folder: Path) -> bool:
     written = read_run_info(folder).get("preset_sha256")
     if not isinstance(written, str) or not (folder / PRESET_FILE).exists():
         return False  # a run folder from before the digest was kept, or no file to edit: nothing to compare
-    try:  # the settings, not the bytes: an editor's newline or reindent changes no setting
-        return _digest(to_json(load_preset(folder / PRESET_FILE))) != written
-    except PresetError:
+    try:  # untouched (the bytes as written, by this version or an older one), or the same settings after an
+        # editor's reindent or newline
+        raw = read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset")
+        return _digest(raw) != written and _digest(to_json(load_preset(folder / PRESET_FILE))) != written
+    except (PresetError, UnreadableFile):
         return True  # edited into a file that no longer reads as a preset
 
 

@@ -579,7 +579,8 @@ def _as_trained(saved: ckpt_io.Checkpoint) -> RunSpec:
     precision = saved.state.get("precision")
     if saved.spec.train.precision != "auto" or precision not in ("bf16", "fp32"):
         return saved.spec
-    if saved.state.get("device") != resolve_device(saved.spec.train.device).type:
+    here = resolve_device(saved.spec.train.device).type
+    if saved.state.get("device", here) != here:  # (a checkpoint from before the device was kept: this one's)
         return saved.spec
     return saved.spec.updated({"train.precision": precision})
 
