@@ -142,8 +142,10 @@ def png_claiming(path: Path, width: int, height: int) -> Path:
     return path
 
 
-def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: Path):
+def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: Path, monkeypatch):
     from playground.cli import quiet_libraries
+
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # quiet_libraries's other opt-in, undone after the test
 
     root = drawings_folder(tmp_path / "drawn")
     png_claiming(root / "circles" / "warned.png", 12000, 12000)  # over Pillow's warning limit

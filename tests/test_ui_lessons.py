@@ -316,3 +316,16 @@ def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_trainin
     assert window.worker.session.step == 3  # brought back, not trained further
     runs = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     assert sorted(runs) == sorted([whole, no_skips])  # no run trained again
+    bar.leave()  # the lesson's start again: its model too (review: Leave rebuilt it untrained)
+    assert window.spec.model.residual and window.worker.resume_from == whole
+    bar.start(window.spec.lesson, 1)
+    assert window.worker.resume_from == no_skips
+    qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
+    import shutil
+
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    shutil.rmtree(whole)  # deleted in the Runs tab: it cannot come back (review: Back said "trained to step 3")
+    bar.back()
+    assert window.spec.model.residual and window.worker.resume_from is None  # a new model, trained to the step
+    qtbot.waitUntil(trained, timeout=WAIT_MS)

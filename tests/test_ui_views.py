@@ -568,6 +568,8 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     assert followed_word(["[CLS]", "the", "dog", "saw", "it", "[SEP]"], "the dog saw it") == (4, "it")  # as before
     # "it" typed but not read (an unknown word, or past the context): no [CLS] instead, the view says why.
     assert followed_word(["[CLS]", "the", "animal", "[UNK]", "[SEP]"], "the animal it") == (None, "it")
+    # Another classifier's story is [CLS]'s, an unknown "it" or not (review: "i loved it" lost its head view).
+    assert followed_word(["[CLS]", "i", "loved", "[UNK]", "[SEP]"], "i loved it", pronoun_task=False) == (0, "[CLS]")
     labels = ["[CLS]", *REVIEW_SENTENCE.split(), "[SEP]"]
     snap = snapshot(2, 2, labels)
     query, word = followed_word(labels, REVIEW_SENTENCE)

@@ -214,7 +214,8 @@ def test_vit_overlay_per_head_and_rollout(vit, tmp_path):
     assert len(list(root.iter(f"{SVG}image"))) == 1 + 2 * 3
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "rollout" in texts and "head 1" in texts and "head 2" in texts and "head 0" not in texts
-    assert texts.index("rollout") < texts.index("head 1")  # first: in view however many heads follow (QA)
+    x = {t.text: float(t.get("x")) for t in root.iter(f"{SVG}text") if t.text in ("rollout", "head 1", "head 2")}
+    assert x["rollout"] < x["head 1"] < x["head 2"]  # left of the heads: in view however many follow (QA)
     assert "layer 1" in texts and "layer 2" in texts and "layer 0" not in texts
     with pytest.raises(ValueError, match="needs the input image"):
         render_vit(snap.weights)

@@ -276,7 +276,7 @@ class LessonBar(QFrame):
         if was_playing:
             self.main.config.set_spec(self.main.spec)
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
-            if changed and restore_settings:
+            if changed and restore_settings and not self.main.bring_back_model_of(self.main.spec.updated(changed)):
                 self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
             # Try it enlarged again if the user left it so (a step about its prediction showed it not enlarged).
             enlarged = self.main.settings.value(ENLARGED_KEY, False, type=bool)

@@ -65,6 +65,7 @@ from playground.core.presets import (
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
+from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
@@ -741,19 +742,28 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def undo(self) -> None:
         """Bring back the model the last action replaced, paused at its last step (the current one is kept in
         turn, so a second Undo returns to it)."""
+        self._forget_deleted_models()
         if not self.past_models:
             self.statusBar().showMessage("Nothing to undo.", 4000)
+            self._name_undo()
             return
         self._bring_back(self.past_models.pop())
 
     def bring_back_model_of(self, spec: RunSpec) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings, as Undo would; False when
         there is none. A lesson's Back (and Next again) shows the model it trained there, not a new one."""
+        self._forget_deleted_models()
         for index in range(len(self.past_models) - 1, -1, -1):
             if self.past_models[index].spec == spec:
                 self._bring_back(self.past_models.pop(index))
                 return True
         return False
+
+    def _forget_deleted_models(self) -> None:
+        """Past models whose run folder lost its checkpoint (deleted in the Runs tab) cannot come back (review: a
+        lesson's Back brought one back as "trained to step 3" while its worker failed to load it)."""
+        self.past_models = [past for past in self.past_models
+                            if (past.run_dir / CHECKPOINT_DIR / STATE_FILE).exists()]
 
     def _bring_back(self, past: PastModel) -> None:
         self.reset()

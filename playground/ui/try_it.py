@@ -54,6 +54,7 @@ from playground.ui.plotting import font_scale, rgb_qimage
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/registry.py)
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
@@ -105,7 +106,7 @@ class TryItJob:
         batch = session.dataset.example(self.text)
         snapshot = session.snapshot(batch)
         before = before_weights(session, batch)
-        query, word = followed_word(snapshot.labels, self.text)
+        query, word = followed_word(snapshot.labels, self.text, session.info.name == PRONOUN_TASK)
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
                            session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained))
@@ -115,7 +116,7 @@ def offered_sentence(info: Any) -> str:
     """The sentence Try it starts with: the lecture's for the pronoun task, a review whose last clause decides for
     sentiment (the lecture's "it" sentence is neither), none for your own CSV (its texts are yours to type)."""
     name = getattr(info, "name", None)
-    return {"pronoun": LECTURE_SENTENCES[1], "sentiment": REVIEW_SENTENCE}.get(name, "") if name else LECTURE_SENTENCES[1]
+    return {PRONOUN_TASK: LECTURE_SENTENCES[1], "sentiment": REVIEW_SENTENCE}.get(name, "") if name else LECTURE_SENTENCES[1]
 
 
 def cut_at(result: TryItResult) -> int:
@@ -134,14 +135,15 @@ def cut_note(result: TryItResult) -> str:
             f"{result.length} tokens: raise Context length ({read}) and train again to read longer ones.</span>")
 
 
-def followed_word(labels: Sequence[str], text: str) -> tuple[int | None, str]:
+def followed_word(labels: Sequence[str], text: str, pronoun_task: bool = True) -> tuple[int | None, str]:
     """The position the head view follows, and its word: the lecture's "it"; in a sentence without one (a review,
-    your CSV's text), the [CLS] token the classifier reads its answer from. An "it" typed but not read (past the
-    context, or unknown to the vocabulary) is None: the view says why rather than follow something else."""
+    your CSV's text), the [CLS] token the classifier reads its answer from. On the pronoun task an "it" typed but
+    not read (past the context, unknown to the vocabulary) is None: the view says why rather than follow something
+    else; any other classifier's story is [CLS]'s (a review "i loved it" reads "it" as unknown)."""
     positions = _word_positions(labels, QUERY_WORD)
     if positions:
         return positions[0], QUERY_WORD
-    if labels and labels[0] == CLS and not TYPED_IT.search(text):
+    if labels and labels[0] == CLS and not (pronoun_task and TYPED_IT.search(text)):
         return 0, CLS
     return None, QUERY_WORD
 
