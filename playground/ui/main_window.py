@@ -65,7 +65,6 @@ from playground.core.presets import (
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
-from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
@@ -760,10 +759,10 @@ class MainWindow(RingsTabFocus, QMainWindow):
         return False
 
     def _forget_deleted_models(self) -> None:
-        """Past models whose run folder lost its checkpoint (deleted in the Runs tab) cannot come back (review: a
-        lesson's Back brought one back as "trained to step 3" while its worker failed to load it)."""
-        self.past_models = [past for past in self.past_models
-                            if (past.run_dir / CHECKPOINT_DIR / STATE_FILE).exists()]
+        """Past models whose run folder was deleted (the Runs tab) cannot come back (review: a lesson's Back brought
+        one back as "trained to step 3" while its worker failed to load it). Only a folder that is gone: a model
+        just replaced may still be saving its checkpoint there, in the background."""
+        self.past_models = [past for past in self.past_models if past.run_dir.is_dir()]
 
     def _bring_back(self, past: PastModel) -> None:
         self.reset()
