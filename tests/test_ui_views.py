@@ -662,3 +662,25 @@ def test_a_sliders_value_keeps_its_digits_when_the_font_grows(qtbot):
         QApplication.setFont(before)
     qtbot.waitUntil(lambda: slider.label.minimumWidth() < slider.label.fontMetrics().horizontalAdvance("0.0003") + 20,
                     timeout=3000)  # and back
+
+
+def test_the_enlarged_heads_axis_titles_stay_on_the_plot_at_every_height(qtbot, presentation_font):
+    """QA, lesson 19.3 at 130 %: the query axis read "query (lookin": a title changed to a longer one kept the shorter
+    one's place, and ran past the plot's top."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    panel.show()
+    panel.set_snapshot(snapshot(1, 1, list("abcdefghijklmnopqrstuvwxyz012345")))
+    plot = panel.detail.plot
+    axis = plot.getPlotItem().getAxis("left")
+    shown = 0
+    for height in range(180, 420, 4):
+        panel.resize(900, height)
+        for _ in range(5):
+            QApplication.processEvents()
+        if axis.label.isVisible():
+            shown += 1
+            title, view = axis.label.sceneBoundingRect(), plot.mapToScene(plot.viewport().rect()).boundingRect()
+            assert view.top() - 0.5 <= title.top() and title.bottom() <= view.bottom() + 0.5, height
+    assert shown > 0

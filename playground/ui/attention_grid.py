@@ -551,6 +551,9 @@ def fit_axis_title(axis: pg.AxisItem, titles: tuple[str, ...], room: float) -> N
     for title in titles:
         if title != axis.labelText:
             axis.setLabel(title, **axis.labelStyle)
+            # pyqtgraph centres a title only as its axis resizes (AxisItem.resizeEvent, callable without an event):
+            # a longer title kept the shorter one's place and ran past the plot's top ("query (lookin", QA)
+            axis.resizeEvent()
         if axis.label.boundingRect().width() <= room:
             axis.showLabel(True)
             return
