@@ -585,6 +585,8 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     top = labels[int(np.argmax(snap.weights[row.layer, row.head, 0]))]
     assert panel.changedTable.item(0, 4).text().startswith(f"{top} (")  # what [CLS] looks at most now
     assert "It read only" not in panel.status.text()  # the whole sentence fit
+    panel.show_model(SimpleNamespace(name="sentiment"))  # another model: the picker no longer names [CLS]
+    assert panel.pickerLabel.text() == "Head view: layer" and panel.result is None
 
 
 def test_try_it_says_when_the_model_read_only_the_start_of_a_sentence(qtbot):

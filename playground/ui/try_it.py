@@ -365,9 +365,7 @@ class TryItPanel(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(pickers)
         layout.addWidget(splitter, 1)
-        self._show_bars([])
-        self.beforeImage.clear_image("The head view appears after a prediction.")
-        self.pickerLabel.setText("Head view: layer")
+        self.clear()
 
     # ----- requests ------------------------------------------------------------------------------
     def predict(self) -> bool:
@@ -401,7 +399,8 @@ class TryItPanel(QWidget):
         self._show_bars([])
         self.changedTable.setRowCount(0)
         self.gridButton.setEnabled(False)
-        self.beforeImage.clear_image("The head view for 'it' appears after a prediction.")
+        self.beforeImage.clear_image("The head view appears after a prediction.")
+        self.pickerLabel.setText("Head view: layer")  # whose, the next answer says ('it', or [CLS])
         self.nowImage.clear_image("")
         self.nowTitle.setText("<b>Now</b>")
         self.status.setText("Type a sentence and press Enter: the model being trained classifies it.")
@@ -545,8 +544,8 @@ class TryItPanel(QWidget):
         self.beforeTitle.setText(f"<b>{'Before fine-tuning' if result.pretrained else 'Untrained'}</b> (step 0)")
         if result.query is None:
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
-            if cut_at(result):
-                note = f"'{QUERY_WORD}' comes after the {cut_at(result)} tokens this model reads."
+            if read := cut_at(result):
+                note = f"'{QUERY_WORD}' comes after the {read} tokens this model reads."
             elif TYPED_IT.search(result.text):  # typed, but read as an unknown word
                 note = (f"This model's vocabulary has no '{QUERY_WORD}': it reads the word as unknown. A model that "
                         f"knows it (bert-pronoun) compares where '{QUERY_WORD}' looks.")
