@@ -183,12 +183,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=_cmd_compare)
 
     from playground.cli_attention import add_arguments as add_attention_arguments
+    from playground.cli_attention import run_attention
 
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
                                                  ".png/.svg, or its evolution during training to .gif")
     add_attention_arguments(attention)
     add_overwrite_argument(attention)
-    attention.set_defaults(handler=_cmd_attention)
+    attention.set_defaults(handler=run_attention)
     from playground.bench.run import add_parser as add_bench_parser  # stdlib-only at import
 
     add_bench_parser(sub)
@@ -208,17 +209,6 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     for info in builtin_presets():
         print(f"{info.name:<20} {info.family:<8} {_first_sentence(info.description)}")
     return 0
-
-
-def _cmd_attention(args: argparse.Namespace) -> int:
-    from playground.cli_attention import run_attention
-    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
-
-    # sample and export take a run's checkpoint folder as well as the run folder: attention reads the run folder
-    # above it (its checkpoint, and attention/ for a .gif)
-    if args.run_dir.name == CHECKPOINT_DIR and (args.run_dir / STATE_FILE).exists():
-        args.run_dir = args.run_dir.parent
-    return run_attention(args)
 
 
 def _first_sentence(text: str, width: int = 90) -> str:

@@ -77,7 +77,7 @@ def run_attention(args: argparse.Namespace) -> int:
     if args.input is not None and not args.input.strip():
         raise ValueError("--input is empty: give some text (or an image for a ViT), or leave --input out to draw "
                          "the run's own example")
-    run_dir: Path = args.run_dir
+    run_dir = _run_folder(args.run_dir)
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir} is not a folder: pass a run folder written by `playground train`")
     with writing(out):
@@ -87,6 +87,14 @@ def run_attention(args: argparse.Namespace) -> int:
     if suffix == ".html":
         return _page(args, run_dir, out)
     return _still(args, run_dir, out)
+
+
+def _run_folder(path: Path) -> Path:
+    """The run folder given, or above the checkpoint folder given: sample and export take either, and attention
+    reads the run folder (its checkpoint, and attention/ for a .gif)."""
+    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
+
+    return path.parent if path.name == CHECKPOINT_DIR and (path / STATE_FILE).exists() else path
 
 
 def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
