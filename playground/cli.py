@@ -591,13 +591,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     from tqdm import tqdm
 
     from playground.recorder import RunRecorder
-    from playground.training.events import (
-        FinishedEvent,
-        MetricsEvent,
-        SampleEvent,
-        SettingChange,
-        StatusEvent,
-    )
+    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, SettingChange, StatusEvent
     from playground.training.runs import write_run_info
 
     for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
