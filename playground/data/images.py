@@ -62,19 +62,15 @@ class ImageDataset(IndexedDataset):
         kind = int(backgrounds(x)[0])
         own: Background | None = "dark" if kind < 0 else "light" if kind > 0 else None
         inverted = self.background is not None and own is not None and own != self.background
+        note, trained = "", f"the model learned {TRAINED_ON[self.background]}" if self.background else ""
         if inverted:
             x = 1 - x
-        notes = []
-        if inverted:
-            assert self.background is not None and own is not None
-            trained = f"the model learned {TRAINED_ON[self.background]}"
-            notes.append(f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing "
-                         f"visible, then its colours were inverted, as {trained}" if image.filled else
-                         f"{name} is {DRAWN_ON[own]} and {trained}: its colours were inverted to match")
-        elif image.filled:
-            notes.append(f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing "
-                         f"visible")
-        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(notes)
+        if image.filled:
+            note = f"{name} has a transparent background: it was filled with {image.filled} to keep the drawing visible"
+            note += f", then its colours were inverted, as {trained}" if inverted else ""
+        elif inverted and own is not None:
+            note = f"{name} is {DRAWN_ON[own]} and {trained}: its colours were inverted to match"
+        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), (note,) if note else ()
 
 
 def backgrounds(images: torch.Tensor) -> torch.Tensor:
