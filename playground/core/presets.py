@@ -190,12 +190,14 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
 
     if not spec.description:
         return spec
-    source = next((info for info in builtin_presets() if info.description == spec.description), None)
-    if source is None:
+    for path in sorted(PRESETS_DIR.glob("*.json")):
+        builtin = load_preset(path)
+        if builtin.description == spec.description:
+            break
+    else:
         return spec
-    builtin = load_preset(source.path)
     if builtin.name != spec.name or not (keys := differences(builtin, spec)):
         return spec
     changed = ", ".join(setting_text(key, spec) for key in keys)
-    text = f"The built-in {source.name} with {changed}. Its description: {builtin.description}"
+    text = f"The built-in {path.stem} with {changed}. Its description: {builtin.description}"
     return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})
