@@ -190,8 +190,8 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
 
     if not spec.description:
         return spec
-    for path in sorted(PRESETS_DIR.glob("*.json")):
-        builtin = load_preset(path)
+    for source in sorted(PRESETS_DIR.glob("*.json")):
+        builtin = load_preset(source)
         if builtin.description == spec.description:
             break
     else:
@@ -199,5 +199,5 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
     if builtin.name != spec.name or not (keys := differences(builtin, spec)):
         return spec
     changed = ", ".join(setting_text(key, spec) for key in keys)
-    text = f"The built-in {path.stem} with {changed}. Its description: {builtin.description}"
+    text = f"The built-in {source.stem} with {changed}. Its description: {builtin.description}"
     return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})
