@@ -100,6 +100,16 @@ def _answer_discard(monkeypatch, window_module):
     monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: True)
 
 
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    """A tiny decoder trained 3 steps on text by `playground train` (once a test module); tests copy it before
+    changing it."""
+    out = tmp_path_factory.mktemp("runs") / "text"
+    result = run_cli("train", "decoder-pydoc", "--steps", "3", "--out", str(out), *CLI_TINY)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_thread_per_xdist_worker():
     """Under `pytest -n 2`, each worker's torch on one thread: two workers' two threads each on two cores made the

@@ -99,14 +99,6 @@ def test_resume_says_where_it_trains(tmp_path):
 
 
 # ----- fault 6: messages ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def decoder_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "decoder"
-    result = playground("train", "decoder-reverse", "--steps", "3", "--out", str(out), *TINY)
-    assert result.returncode == 0, result.stderr
-    return out
-
-
 def test_a_mistyped_preset_name_gets_the_closest_names():
     one_line_error(playground("train", "decoder-revrse"), "no preset named 'decoder-revrse'",
                    "did you mean 'decoder-reverse'")
@@ -120,18 +112,18 @@ def test_sample_names_an_encoder_with_an(tmp_path):
 
 
 @pytest.mark.slow
-def test_attention_takes_a_checkpoint_folder_as_sample_and_export_do(decoder_run, tmp_path):
-    drawn = playground("attention", str(decoder_run / "checkpoint"), "--out", str(tmp_path / "a.png"))
+def test_attention_takes_a_checkpoint_folder_as_sample_and_export_do(text_run, tmp_path):
+    drawn = playground("attention", str(text_run / "checkpoint"), "--out", str(tmp_path / "a.png"))
     assert drawn.returncode == 0, drawn.stderr
     assert (tmp_path / "a.png").is_file()
 
 
 @pytest.mark.slow
-def test_the_export_script_hint_is_a_command_to_copy(decoder_run, tmp_path):
+def test_the_export_script_hint_is_a_command_to_copy(text_run, tmp_path):
     import shlex
 
     out = tmp_path / "my runs" / "sc ü.py"
-    result = playground("export", str(decoder_run), "--format", "script", "--out", str(out))
+    result = playground("export", str(text_run), "--format", "script", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"run it with python {shlex.quote(str(out))}\n" in result.stderr
 

@@ -10,15 +10,6 @@ from conftest import one_line_error
 from conftest import run_cli as playground
 
 
-@pytest.fixture(scope="module")
-def text_run(tmp_path_factory):
-    """A tiny decoder trained 3 steps on text; tests copy it before changing it."""
-    out = tmp_path_factory.mktemp("runs") / "text"
-    result = playground("train", "decoder-pydoc", "--steps", "3", "--out", str(out), *TINY)
-    assert result.returncode == 0, result.stderr
-    return out
-
-
 @pytest.fixture
 def run_copy(text_run, tmp_path):
     return shutil.copytree(text_run, tmp_path / "run")
