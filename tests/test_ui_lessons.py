@@ -108,14 +108,15 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
     assert step.stage is not None and view.stage == step.stage
     qtbot.waitUntil(lambda: stage_in_view(view, step.stage), timeout=5_000)  # once the figure and layout are in
     # The view takes the loss plot's height: all of it, or all but its smallest when the step trains (the class
-    # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before.
+    # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before. Beside the lesson's text, not
+    # under it, it has the window's height: under it, a 165-280 px strip.
     loss = window.centreSplitter.sizes()[0]
     assert loss == (window.loss.minimumSizeHint().height() if step.train_until else 0)
     if step.train_until:  # that small, the plot is compact: "loss" whole (it read "los"), the legend's names above
         plot = window.loss.lossPlot.getPlotItem()
         assert window.loss.compact and "validation" in window.loss.readout.text()
         qtbot.waitUntil(lambda: plot.vb.height() >= plot.getAxis("left").label.boundingRect().width(), timeout=5_000)
-    assert view.scroll.viewport().height() > (150 if step.train_until else 250)
+    assert view.scroll.viewport().height() > (300 if step.train_until else 400)
     *_, (key, x, y, cw, ch, rows, cols) = step_cells(view.figure, view.steps)
     assert key == "projected"
     for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
@@ -128,24 +129,55 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("zoom", [main_window.PRESENTATION_ZOOM, 1.75])
-def test_no_lesson_step_makes_the_window_wider_than_a_projector(open_window, qtbot, monkeypatch, request, zoom):
+def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights(open_window, qtbot, monkeypatch,
+                                                                                 request, zoom):
     """QA: at 130 % the lesson bar's one-line title ("Lesson 19.6: ... · step 2 of 4" and "trained to step 400")
-    made the window 1,337-1,471 px wide (1,892 at 175 %): Next and Leave were off a 1280-px screen."""
+    made the window 1,337-1,471 px wide (1,892 at 175 %): Next and Leave were off a 1280-px screen. The lesson's text
+    stands above the settings, beside the views; there, at 175 %, the settings a step highlights (19.4's residual
+    connections) were scrolled out of sight under it."""
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))
     window.set_zoom(zoom)
+    window.resize(1280, 720)
     window.lessonBar.train_cap = 0  # the widest status is set below; no step trains
     for path in LESSON_FILES:
         spec = load_preset(path).updated({"train.device": "cpu"})
         window.load_spec(spec, None)
-        for index in range(len(spec.lesson.steps)):
+        for index, step in enumerate(spec.lesson.steps):
             window.lessonBar.go(index)
             window.lessonBar.statusLabel.setText(f"trained to step {spec.train.max_steps:,}")
             qtbot.wait(20)  # the layouts' posted requests
-            assert window.lessonBar.isVisible() and f"step {index + 1} of" in window.lessonBar.counterLabel.text()
-            assert window.minimumSizeHint().width() <= 1280, (path.name, index)
+            bar = window.lessonBar
+            assert bar.isVisible() and f"step {index + 1} of" in bar.counterLabel.text()
+            assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 720, path.name
+            left_of_views = window.tabs.mapTo(window, window.tabs.rect().topLeft()).x()
+            assert bar.mapTo(window, bar.rect().topRight()).x() < left_of_views, (path.name, index)
+            for name in step.highlighted:  # (once the layout settles: a message can take a line from them)
+                widget = find_control(window, name)[0]
+                qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().height() == w.height(), timeout=2000)
         window.lessonBar.leave()
+
+
+def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(open_window, qtbot, monkeypatch):
+    """F9 hides the settings: with no lesson the views take the whole width (not an empty column beside them); in a
+    lesson its text stays in view, and Leave then gives the views the width."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.resize(1280, 720)
+    window.settingsAction.trigger()  # View > Settings Panel (F9)
+    assert not window.config.isVisible() and not window.leftColumn.isVisible()
+    qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)
+    lesson = load_preset(LESSON_FILES[0])
+    window.load_spec(lesson.updated({"train.device": "cpu"}), None)
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: bar.isVisible() and bar.textLabel.isVisible() and bar.nextButton.isVisible())
+    assert not window.config.isVisible()
+    qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] > 0)
+    assert lesson.lesson.steps[0].text in bar.textLabel.text()
+    qtbot.mouseClick(bar.leaveButton, Qt.MouseButton.LeftButton)
+    assert not window.leftColumn.isVisible()
+    qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)
 
 
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,

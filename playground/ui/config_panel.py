@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -146,6 +146,8 @@ class ConfigPanel(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it scrolls to the focused setting
         scroll.setWidget(body)
         self._scroll = scroll
+        self._kept: list[QWidget] = []  # settings kept in view (keep_in_view)
+        scroll.viewport().installEventFilter(self)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._show_focused)
@@ -323,6 +325,24 @@ class ConfigPanel(QWidget):
     def control(self, key: str) -> QWidget:
         """The widget that sets `key` (a dotted setting, e.g. "model.residual"): a lesson hides, locks or highlights it."""
         return self._rows[key][1]
+
+    def keep_in_view(self, widgets: list[QWidget]) -> None:
+        """Scroll the settings so that `widgets` are in view, the first of them at least, now and whenever the
+        settings' height changes; [] stops. A lesson's highlighted settings: under the lesson's text at 175 % the
+        Ablations group was scrolled out of sight, and a message or a status line appearing later pushed it half out."""
+        self._kept = list(widgets)
+        self._reveal_kept()
+
+    def _reveal_kept(self) -> None:
+        if self._kept:
+            self._scroll.widget().layout().activate()  # rows just shown have their places now, not at the next pass
+            for widget in reversed(self._kept):
+                self._scroll.ensureWidgetVisible(widget)
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize and self._kept:  # the scroll range follows after this event
+            QTimer.singleShot(0, self, self._reveal_kept)
+        return False
 
     def apply(self, changes: dict[str, Any], note: str = "") -> bool:
         """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why)."""

@@ -1,4 +1,4 @@
-"""The lesson bar (issue 25): a preset's lesson, one step at a time, above the train bar.
+"""The lesson bar (issue 25): a preset's lesson, one step at a time, above the settings and beside the views.
 
 A step shows its text, a tab and view, an input to probe, and hides, locks or highlights settings so that only the
 idea at hand is in view; it may set ablations and train the model up to a step (through the window's worker, never
@@ -125,25 +125,18 @@ class LessonBar(QFrame):
         self.nextButton = self._button("Next ▶", "lessonNext", "Next step (Page Down)", self.next)
         self.leaveButton = self._button("Leave", "lessonLeave", "Leave the lesson: every control comes back",
                                         self.leave)
-        buttons = QVBoxLayout()
-        buttons.setSpacing(2)
-        row = QHBoxLayout()
-        row.addWidget(self.backButton)
-        row.addWidget(self.nextButton)
-        buttons.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.backButton)
+        buttons.addWidget(self.nextButton)
         buttons.addWidget(self.leaveButton)
-        buttons.addStretch(1)
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        heading = QHBoxLayout()
-        heading.addWidget(self.counterLabel, 1)
-        heading.addWidget(self.statusLabel)
-        text.addLayout(heading)
-        text.addWidget(self.textLabel, 1)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        layout.addLayout(text, 1)
+        layout.setSpacing(2)
+        layout.addWidget(self.counterLabel)
+        layout.addWidget(self.statusLabel)
+        layout.addWidget(self.textLabel)
         layout.addLayout(buttons)
+        layout.addStretch(1)  # alone in its column (F9 hid the settings), the bar keeps its text at the top
 
         self._scale_text()
         self._poll = QTimer(self)
@@ -162,6 +155,9 @@ class LessonBar(QFrame):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
         self.textLabel.setFont(font)
+        # Its line kept when empty: "training to step N" appearing would push the settings under the bar down and a
+        # highlighted one out of view.
+        self.statusLabel.setMinimumHeight(self.statusLabel.fontMetrics().height())
 
     def tab_before(self, first: QWidget) -> None:
         """Tab reaches the bar's buttons just before `first` (the train bar's Play), as they stand above it: made
@@ -259,6 +255,7 @@ class LessonBar(QFrame):
         self._show_views(step)
         self._train(step)
         self._show_text(step)
+        self._reveal_highlighted(step)
         self._update_actions()
 
     def leave(self) -> None:
@@ -431,6 +428,12 @@ class LessonBar(QFrame):
                 self._highlighted[target] = (own, target.autoFillBackground())
             _paint(target, HIGHLIGHT)
 
+    def _reveal_highlighted(self, step: LessonStep) -> None:
+        """The settings scrolled to the step's highlighted ones, under this step's text (laid out first: the text's
+        height sets how much of the settings is in view)."""
+        self.parentWidget().layout().activate()
+        self.main.config.keep_in_view([find_control(self.main, name)[0] for name in step.highlighted])
+
     def _restore_controls(self) -> None:
         for widget, form in self._hidden.items():
             _set_visible(widget, form, True)
@@ -440,6 +443,7 @@ class LessonBar(QFrame):
             widget.setPalette(palette if palette is not None else QPalette())  # an empty palette: inherit again
             widget.setAutoFillBackground(filled)
         self._hidden, self._locked, self._highlighted = {}, set(), {}
+        self.main.config.keep_in_view([])
 
     # ----- making a lesson ----------------------------------------------------------------------
     def edit(self, add_state: bool = False) -> LessonEditor:

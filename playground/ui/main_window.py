@@ -169,6 +169,32 @@ class _ViewsPlaceholder(QLabel):
         self.sigPainted.emit()
 
 
+class _Column(QWidget):
+    """Panels one above the other, hidden with the last of them: F9 hides the settings, and with no lesson playing
+    the splitter then gives the views the whole width instead of an empty column."""
+
+    def __init__(self, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._panels: list[QWidget] = []
+
+    def insert(self, index: int, panel: QWidget, stretch: int = 0) -> None:
+        self._layout.insertWidget(index, panel, stretch)
+        self._panels.append(panel)
+        panel.installEventFilter(self)
+        self._follow_panels()
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self._follow_panels()
+        return False
+
+    def _follow_panels(self) -> None:
+        self.setVisible(any(not panel.isHidden() for panel in self._panels))
+
+
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
@@ -232,7 +258,11 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
         self.mainSplitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.mainSplitter.setObjectName("mainSplitter")
-        self.mainSplitter.addWidget(self.config)
+        # A lesson's text above the settings (the lesson bar, once the views are built): at 1280x720 a
+        # lesson's settings fill a third of this column, and above the views its text took 140 px of their height.
+        self.leftColumn = _Column("leftColumn", self)
+        self.leftColumn.insert(0, self.config, 1)
+        self.mainSplitter.addWidget(self.leftColumn)
         self.mainSplitter.addWidget(right)
         self.mainSplitter.setStretchFactor(1, 1)
         self.mainSplitter.setChildrenCollapsible(False)
@@ -321,8 +351,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
         self._restore_views_state()
         self._update_family_tabs()
-        self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the train bar
-        self._rightLayout.insertWidget(0, self.lessonBar)
+        self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the settings
+        self.leftColumn.insert(0, self.lessonBar)
         self.lessonBar.tab_before(self.playButton)
         self.lessonBar.show_lesson_of(self.spec)
         self._timer.start()
