@@ -316,6 +316,16 @@ def test_the_train_bar_keeps_its_layout_as_its_numbers_grow(window, qtbot):
     assert (window.progressBar.width(), window.findChild(QWidget, "trainBar").minimumSizeHint().width()) == before
 
 
+def test_a_pause_says_so_in_the_status_bar_instead_of_training_on(window, qtbot):
+    """QA: paused a few seconds after Play, the status bar still said "Training on CPU (2 threads), float32…"."""
+    window.play()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Training on"), timeout=WAIT_MS)
+    window.pause()
+    assert window.statusBar().currentMessage().startswith(f"Paused at step {window.worker.step:,}")
+    qtbot.wait(2 * main_window.REFRESH_MS)  # a status the worker sent before the pause does not come back
+    assert not window.statusBar().currentMessage().startswith("Training on")
+
+
 def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtbot, monkeypatch):
     """"loading the compiled training step...; training waits" must not vanish while the curve stands still."""
     from playground.training.events import StatusEvent

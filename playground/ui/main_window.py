@@ -713,6 +713,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
     @_needs_views
     def pause(self) -> None:
         if self.worker is not None:
+            if self.worker.playing:  # (QA: "Training on CPU…" stood in the status bar for 8 s after a pause)
+                self.statusBar().showMessage(f"Paused at step {self.worker.step:,}: Play (Space) goes on from here.",
+                                             STATUS_MS)
             self.worker.pause()
         self._show_playing(False)
 
