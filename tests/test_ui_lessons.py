@@ -180,6 +180,19 @@ def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)
 
 
+def test_a_lesson_starts_at_the_first_layer_and_head_whatever_the_last_one_picked(open_window, qtbot, monkeypatch):
+    """QA: lesson 19.2 left layer 2 picked in Inside attention's pickers, and 19.3 then showed layer 2."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.lessonBar.train_cap = 0
+    window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
+    window.inside.layerCombo.setCurrentIndex(1)  # the user's pick, as step 7 asks
+    window.inside.headCombo.setCurrentIndex(1)
+    window.load_spec(load_preset(LESSON_FILES[1]).updated({"train.device": "cpu"}), None)
+    assert window.lessonBar.playing and window.lessonBar.index == 0
+    assert (window.inside.layerCombo.currentText(), window.inside.headCombo.currentText()) == ("layer 1", "head 1")
+
+
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two

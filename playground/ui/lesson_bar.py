@@ -233,6 +233,8 @@ class LessonBar(QFrame):
         self.lesson = lesson
         self._base = {key: _ablation(self.main.spec, key) for key in ABLATION_VALUES}
         self.show()
+        # From the first layer and head, as the lesson was written: QA saw the last lesson's "layer 2" carried over.
+        self.main.inside.open_head(0, 0)
         self.go(index)
 
     def next(self) -> None:
