@@ -235,6 +235,38 @@ def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
     window.close()
 
 
+def test_try_its_table_cells_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
+    """QA (lesson 19.5 step 4, which points at the table): its Before and Now cells read "tire…" and "[CL…" at 130 %,
+    while the head views beside them had room to spare."""
+    from playground.analysis.roles import changed_most
+    from playground.training.events import AttentionSnapshot
+    from playground.ui.try_it import TryItResult
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    window.resize(1280, 720)
+    window.set_zoom(1.3)
+    try:
+        panel = window.runTools.tryIt
+        window.tabs.setCurrentWidget(panel)
+        labels = ["[CLS]", "the", "animal", "didn", "'", "t", "cross", "because", "it", "was", "too", "tired", "[SEP]"]
+        weights = np.random.default_rng(0).random((6, 12, len(labels), len(labels))).astype(np.float32) ** 4
+        weights /= weights.sum(-1, keepdims=True)
+        now = AttentionSnapshot(step=100, weights=weights, labels=labels)
+        before = weights[:, ::-1].copy()  # other heads at step 0: every row a change
+        table, header = panel.changedTable, panel.changedTable.horizontalHeader()
+        qtbot.waitUntil(lambda: table.font().pointSizeF() == window.font().pointSizeF(), timeout=5000)  # zoomed
+        panel.token = 1
+        panel.on_result(TryItResult(1, 100, " ".join(labels[1:-1]), [("the animal", 0.99), ("the place", 0.01)], now,
+                                    before, 8, "it", len(labels), changed_most(before, weights), pretrained=True))
+        qtbot.waitUntil(lambda: table.rowCount() > 0 and table.isVisible(), timeout=5000)
+        qtbot.wait(50)  # the splitter's new sizes laid out
+        for col in (3, 4):
+            assert header.sectionSize(col) >= table.sizeHintForColumn(col), table.horizontalHeaderItem(col).text()
+        assert panel.beforeImage.width() >= 170  # the head views keep most of their width
+    finally:
+        window.set_zoom(1.0)
+
+
 def test_try_its_table_titles_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
     """QA: "'it' → before" read "→ befc" at 130 %."""
     window = open_window(make_spec(TINY_SENTIMENT))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QHideEvent,
     QKeySequence,
@@ -58,6 +58,7 @@ PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/re
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
+TABLE_SHARE = 0.55  # of the page at most, for the table whose columns need it; the head views keep the rest
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -341,7 +342,7 @@ class TryItPanel(QWidget):
         left_layout.setContentsMargins(0, 0, 8, 0)  # the percentages keep clear of the titles beside them
         left_layout.addWidget(self.barsBox)
         left_layout.addWidget(changed_box, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("trySplitter")
         splitter.addWidget(self.left)
         splitter.addWidget(self.linesBox)
@@ -430,6 +431,7 @@ class TryItPanel(QWidget):
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
+        QTimer.singleShot(0, self, self._fit_table)  # once the new rows are laid out: their widths are known then
         self.pickerLabel.setText(f"Head view of '{result.query_word}': layer")
         self._render_lines()
 
@@ -526,6 +528,21 @@ class TryItPanel(QWidget):
                 if col < 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.changedTable.setItem(row, col, item)
+
+    def _fit_table(self) -> None:
+        """The table's columns whole, with width taken from the head views (up to half of the page): at 1280x720
+        and 130 % its Before and Now read "tire…" and "[CL…", the cells a lesson step points at. Never narrower, and
+        not while the head views are enlarged over it."""
+        if self.left.isHidden():
+            return
+        table = self.changedTable
+        header = table.horizontalHeader()
+        needed = sum(max(table.sizeHintForColumn(col), header.sectionSizeHint(col)) for col in range(table.columnCount()))
+        room = table.width() - 2 * table.frameWidth() - table.verticalScrollBar().sizeHint().width()
+        left, right = self.splitter.sizes()
+        move = min(needed - room, int((left + right) * TABLE_SHARE) - left)
+        if move > 0:
+            self.splitter.setSizes([left + move, right - move])
 
     def _on_changed_row(self, row: int, _col: int) -> None:
         if self.result is None or row >= len(self.result.changes):
