@@ -7,8 +7,8 @@ numbers must be the model's own.
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPainterPath, QPainterPathStroker
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QHelpEvent, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsLineItem,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QLabel,
     QSlider,
+    QToolTip,
 )
 
 from playground.core.spec import make_spec
@@ -83,6 +84,10 @@ def test_head_view_hovering_a_token_highlights_its_lines(qtbot):
     qtbot.mouseMove(lines, lines.token_pos("key", j).toPoint())
     qtbot.wait(20)
     assert lines.hovered == ("key", j) and "is looked at most by" in panel.readout.text()
+    # Resting there, no teaching tooltip pops up over the lines being read (QA, lesson 19.2 step 8): the tab has it.
+    point = lines.token_pos("key", j).toPoint()
+    QApplication.sendEvent(lines, QHelpEvent(QEvent.Type.ToolTip, point, lines.mapToGlobal(point)))
+    assert not QToolTip.isVisible()
     # one head only, in another layer
     panel.select(1, 2)
     assert (lines.layer, lines.heads, lines.chosen_heads()) == (1, 2, [2])

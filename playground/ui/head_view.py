@@ -45,7 +45,7 @@ class HeadLines(QWidget):
         super().__init__(parent)
         self.setObjectName("headLines")
         self.setMouseTracking(True)
-        self.setToolTip(INSIDE["head_view"])
+        # No tooltip of its own: resting on a token to read its lines, it covered them (the Head view tab's teaches)
         self.weights: np.ndarray | None = None  # (L, H, T, T)
         self.labels: list[str] = []
         self.step = 0
