@@ -8,14 +8,15 @@ Input: weights (layers, heads, T, T) and token labels, as in bertviz's `head_vie
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +46,7 @@ class HeadLines(QWidget):
         super().__init__(parent)
         self.setObjectName("headLines")
         self.setMouseTracking(True)
-        # No tooltip of its own: resting on a token to read its lines, it covered them (the Head view tab's teaches)
+        self.setToolTip(INSIDE["head_view"])  # over the title and legend only (event)
         self.weights: np.ndarray | None = None  # (L, H, T, T)
         self.labels: list[str] = []
         self.step = 0
@@ -233,6 +234,14 @@ class HeadLines(QWidget):
         """Where a token's label is (for tests and tooltips)."""
         left, right = self._columns(float(self.width()))
         return QPointF(left - 10 if side == "query" else right + 10, self._row_y(index))
+
+    def event(self, event: QEvent) -> bool:
+        """The teaching tooltip over the title and legend, not over the tokens and lines: resting on a token to read
+        its lines, it covered them (QA, lesson 19.2 step 8)."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and event.pos().y() > self.header_h:
+            QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         self.set_hover(self.token_at(event.position()))
