@@ -101,6 +101,22 @@ def test_head_view_hovering_a_token_highlights_its_lines(qtbot):
     assert (lines.layer, lines.heads, lines.chosen_heads()) == (1, 2, [2])
 
 
+def test_a_head_chosen_before_the_head_view_has_drawn_is_the_one_it_draws(qtbot):
+    """QA: lesson 19.2 step 7 has the class pick layer 2, head 1; step 8, "the same head as lines", showed layer 1 and
+    all heads: the head view had not drawn yet, so it had no layers to pick from."""
+    panel = HeadViewPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.select(1, 0)
+    snap = snapshot()
+    panel.set_attention(snap.weights, snap.labels, snap.step)
+    assert (panel.layerCombo.currentText(), panel.headsCombo.currentText()) == ("layer 2", "head 1")
+    assert (panel.lines.layer, panel.lines.chosen_heads()) == (1, [0])
+    panel.headsCombo.setCurrentIndex(0)  # the user's own pick afterwards stays through the next snapshot
+    panel.set_attention(snap.weights, snap.labels, snap.step + 1)
+    assert panel.lines.chosen_heads() == [0, 1, 2]
+
+
 def swatch_colours(image, y):
     """The colours of the runs at least 8 px long in row `y` of `image`: the legend's swatches (text strokes are
     thinner, and anti-aliased)."""

@@ -8,7 +8,7 @@ Input: weights (layers, heads, T, T) and token labels, as in bertviz's `head_vie
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -280,6 +280,7 @@ class HeadViewPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("headViewPanel")
         self.lines = HeadLines(self)
+        self._pending: tuple[int, int] | None = None  # (layer, heads index) chosen before the weights came
         self.layerCombo = QComboBox(self)
         self.layerCombo.setObjectName("headViewLayer")
         self.layerCombo.setToolTip(INSIDE["layer"])
@@ -318,6 +319,11 @@ class HeadViewPanel(QWidget):
         layers, heads = weights.shape[:2]
         _fill(self.layerCombo, [f"layer {l + 1}" for l in range(layers)])
         _fill(self.headsCombo, ["all heads"] + [f"head {h + 1}" for h in range(heads)])
+        if self._pending is not None and self._pending[0] < layers and self._pending[1] <= heads:
+            for combo, index in zip((self.layerCombo, self.headsCombo), self._pending, strict=True):
+                with QSignalBlocker(combo):
+                    combo.setCurrentIndex(index)
+        self._pending = None
         self.lines.layer = max(0, self.layerCombo.currentIndex())
         self.lines.heads = None if self.headsCombo.currentIndex() <= 0 else self.headsCombo.currentIndex() - 1
         self.lines.set_attention(weights, labels, step)
@@ -328,8 +334,16 @@ class HeadViewPanel(QWidget):
         self.readout.setText(HOVER_HINT)
 
     def select(self, layer: int, head: int | None) -> None:
-        self.layerCombo.setCurrentIndex(layer)
-        self.headsCombo.setCurrentIndex(0 if head is None else head + 1)
+        """Show `layer` and `head` (None: all heads); before the view has that model's weights, once it has them
+        (QA: lesson 19.2's "the same head as lines" showed all heads of layer 1, the pickers' head picked before the
+        view had ever drawn)."""
+        heads = 0 if head is None else head + 1
+        if layer < self.layerCombo.count() and heads < self.headsCombo.count():
+            self.layerCombo.setCurrentIndex(layer)
+            self.headsCombo.setCurrentIndex(heads)
+            self._pending = None
+        else:
+            self._pending = (layer, heads)
 
     def _on_layer(self, index: int) -> None:
         if index >= 0:
