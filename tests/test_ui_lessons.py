@@ -7,14 +7,14 @@ import json
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
 from playground.ui import main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
-from playground.ui.lesson_bar import HIGHLIGHT, find_control, tab_widget, view_widget
+from playground.ui.lesson_bar import HIGHLIGHT, TRAINING_PLOT_SHARE, find_control, tab_widget, view_widget
 from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.settings import make_settings
 from playground.viz.views import LABEL_SIZE
@@ -54,6 +54,13 @@ def highlighted(window: main_window.MainWindow, name: str) -> bool:
     return target.autoFillBackground() and target.palette().color(target.backgroundRole()) == HIGHLIGHT
 
 
+def trained_plot_height(window: main_window.MainWindow) -> int:
+    """The loss plot's height beside a view in a step that trains: a share of the centre, readable (QA: 45-65 px at
+    its smallest under "watch the loss curve")."""
+    total = sum(window.centreSplitter.sizes())
+    return max(window.loss.minimumSizeHint().height(), round(total * TRAINING_PLOT_SHARE))
+
+
 def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> None:
     """The bar, tab, view, input, controls and ablations of step `index` as the user sees them."""
     bar, lesson = window.lessonBar, spec.lesson
@@ -72,7 +79,7 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         # the head views and the architecture take the loss plot's height, as a view does (at 1280x720 Try it's
         # were 210x230 px, and the architecture was cut off at the bottom even at 100 %)
         loss = window.centreSplitter.sizes()[0]
-        assert loss == (window.loss.minimumSizeHint().height() if step.train_until else 0), (index, loss)
+        assert loss == (trained_plot_height(window) if step.train_until else 0), (index, loss)
     if step.probe is not None:
         box = window.runTools.tryIt.input if step.shown_tab == "try_it" else window.inside.inputEdit
         assert box.text() == step.probe
@@ -107,16 +114,17 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
     assert LABEL_SIZE * scale >= QFontInfo(window.font()).pixelSize() - 1  # 7 px once
     assert step.stage is not None and view.stage == step.stage
     qtbot.waitUntil(lambda: stage_in_view(view, step.stage), timeout=5_000)  # once the figure and layout are in
-    # The view takes the loss plot's height: all of it, or all but its smallest when the step trains (the class
+    # The view takes the loss plot's height: all of it, or all but a short plot when the step trains (the class
     # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before. Beside the lesson's text, not
     # under it, it has the window's height: under it, a 165-280 px strip.
     loss = window.centreSplitter.sizes()[0]
-    assert loss == (window.loss.minimumSizeHint().height() if step.train_until else 0)
+    assert loss == (trained_plot_height(window) if step.train_until else 0)
     if step.train_until:  # that small, the plot is compact: "loss" whole (it read "los"), the legend's names above
         plot = window.loss.lossPlot.getPlotItem()
         assert window.loss.compact and "validation" in window.loss.readout.text()
         qtbot.waitUntil(lambda: plot.vb.height() >= plot.getAxis("left").label.boundingRect().width(), timeout=5_000)
-    assert view.scroll.viewport().height() > (300 if step.train_until else 400)
+        assert plot.vb.height() >= 4 * QFontInfo(window.font()).pixelSize()  # 45-65 px of curve at its smallest
+    assert view.scroll.viewport().height() > (260 if step.train_until else 400)
     *_, (key, x, y, cw, ch, rows, cols) = step_cells(view.figure, view.steps)
     assert key == "projected"
     for bar, end, seen in ((view.scroll.verticalScrollBar(), (y + rows * ch) * scale, view.scroll.viewport().height()),
@@ -144,6 +152,7 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
     for path in LESSON_FILES:
         spec = load_preset(path).updated({"train.device": "cpu"})
         window.load_spec(spec, None)
+        buttons = set()
         for index, step in enumerate(spec.lesson.steps):
             window.lessonBar.go(index)
             window.lessonBar.statusLabel.setText(f"trained to step {spec.train.max_steps:,}")
@@ -156,6 +165,11 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
             for name in step.highlighted:  # (once the layout settles: a message can take a line from them)
                 widget = find_control(window, name)[0]
                 qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().height() == w.height(), timeout=2000)
+            if not step.highlighted:  # from their top (the last step's place cut the Model group's title in half)
+                assert window.config.findChild(QScrollArea, "configScroll").verticalScrollBar().value() == 0
+            # Next stays where it was: under texts of different heights a second click landed on the Family box.
+            buttons.add(bar.nextButton.mapTo(window, bar.nextButton.rect().topLeft()).toTuple())
+        assert len(buttons) == 1, (path.name, buttons)
         window.lessonBar.leave()
 
 
@@ -175,6 +189,8 @@ def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(
     assert not window.config.isVisible()
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] > 0)
     assert lesson.lesson.steps[0].text in bar.textLabel.text()
+    # as tall as its text, not a yellow panel down to the bottom of the window (QA: 460 px of it empty at 720p)
+    assert bar.height() <= bar.layout().totalHeightForWidth(bar.width()) + 2 < window.leftColumn.height() // 2
     qtbot.mouseClick(bar.leaveButton, Qt.MouseButton.LeftButton)
     assert not window.leftColumn.isVisible()
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)

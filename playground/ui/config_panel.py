@@ -333,6 +333,9 @@ class ConfigPanel(QWidget):
         self._kept = list(widgets)
         self._reveal_kept()
 
+    def scroll_to_top(self) -> None:
+        self._scroll.verticalScrollBar().setValue(0)
+
     def _reveal_kept(self) -> None:
         if self._kept:
             self._scroll.widget().layout().activate()  # rows just shown have their places now, not at the next pass

@@ -77,6 +77,7 @@ BAR_COLOUR = QColor("#fff8e1")
 TEXT_COLOUR = QColor("#202020")
 TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
 ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
+TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 
 
@@ -132,11 +133,12 @@ class LessonBar(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
+        # The buttons first, in one place at every step: under texts of different heights, a second click on Next
+        # landed on the Family box (QA).
+        layout.addLayout(buttons)
         layout.addWidget(self.counterLabel)
         layout.addWidget(self.statusLabel)
         layout.addWidget(self.textLabel)
-        layout.addLayout(buttons)
-        layout.addStretch(1)  # alone in its column (F9 hid the settings), the bar keeps its text at the top
 
         self._scale_text()
         self._poll = QTimer(self)
@@ -341,8 +343,8 @@ class LessonBar(QFrame):
 
     def _make_room(self, step: LessonStep) -> None:
         """A step about one of Inside attention's views, Try it or the architecture gives it the loss plot's height:
-        all of it when the step does not train (the plot has nothing new to show), all but the plot's smallest when
-        it does (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation
+        all of it when the step does not train (the plot has nothing new to show), all but a short plot when it does
+        (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation
         mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
         at 100 %). Other steps show the heights as the lesson found them."""
         splitter = self.main.centreSplitter
@@ -352,7 +354,7 @@ class LessonBar(QFrame):
         if self._splitter is None:
             self._splitter = splitter.saveState()
         total = sum(splitter.sizes())
-        loss = 0 if step.train_until is None else splitter.widget(0).minimumSizeHint().height()
+        loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
         splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
 
@@ -431,10 +433,12 @@ class LessonBar(QFrame):
             _paint(target, HIGHLIGHT)
 
     def _reveal_highlighted(self, step: LessonStep) -> None:
-        """The settings scrolled to the step's highlighted ones, under this step's text (laid out first: the text's
-        height sets how much of the settings is in view)."""
+        """The settings scrolled to the step's highlighted ones, or to their top, under this step's text (laid out
+        first: the text's height sets how much of the settings is in view)."""
         self.parentWidget().layout().activate()
         self.main.config.keep_in_view([find_control(self.main, name)[0] for name in step.highlighted])
+        if not step.highlighted:  # from the top: the last step's place cut the Model group's title in half (QA)
+            self.main.config.scroll_to_top()
 
     def _restore_controls(self) -> None:
         for widget, form in self._hidden.items():
@@ -469,6 +473,12 @@ class LessonBar(QFrame):
         window.setWindowModified(window.is_modified())
         self.start(lesson, index)
         return saved
+
+
+def plot_height(total: int, smallest: int) -> int:
+    """The loss plot's height beside a view in a step that trains: a share of the centre's `total`, `smallest` at
+    least (QA: at its smallest, 45-65 px of curve under "watch the loss curve", and overlapping accuracy ticks)."""
+    return max(smallest, round(total * TRAINING_PLOT_SHARE))
 
 
 def tab_widget(window: Host, name: str) -> QWidget:

@@ -178,6 +178,7 @@ class _Column(QWidget):
         self.setObjectName(name)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addStretch(0)  # the room a panel that stretches leaves when hidden: not a panel stretched to fill it
         self._panels: list[QWidget] = []
 
     def insert(self, index: int, panel: QWidget, stretch: int = 0) -> None:
