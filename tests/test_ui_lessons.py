@@ -209,6 +209,25 @@ def test_a_lesson_starts_at_the_first_layer_and_head_whatever_the_last_one_picke
     assert (window.inside.layerCombo.currentText(), window.inside.headCombo.currentText()) == ("layer 1", "head 1")
 
 
+def test_playing_a_lesson_again_starts_it_on_an_untrained_model_and_undo_brings_the_trained_one_back(
+        open_window, qtbot, monkeypatch):
+    """QA: Lesson > Play the Preset's Lesson after the lesson started again at step 1, whose text says "untrained",
+    on the model trained to step 200."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
+    window.lessonBar.leave()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 1 and not window.worker.stepping, timeout=WAIT_MS)
+    trained = window.worker
+    window.lessonBar.playAction.trigger()
+    assert window.lessonBar.playing and window.lessonBar.index == 0
+    assert window.worker is not trained and window.worker.step == 0
+    assert "untrained" in window.statusBar().currentMessage()
+    window.undoAction.trigger()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=WAIT_MS)
+
+
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two

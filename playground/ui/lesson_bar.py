@@ -65,6 +65,7 @@ class Host(Protocol):
     def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
     def ensure_worker(self) -> TrainingWorker: ...
     def bring_back_model_of(self, spec: RunSpec) -> bool: ...
+    def reset(self, message: str = "") -> None: ...
     def save(self) -> bool: ...
     def set_settings_shown(self, shown: bool) -> None: ...
     def is_modified(self) -> bool: ...
@@ -79,6 +80,7 @@ TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every
 ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
+MESSAGE_MS = 8000  # a passing message in the status bar, as long as the window's
 
 
 def _ablation(spec: Any, key: str) -> Any:
@@ -227,8 +229,17 @@ class LessonBar(QFrame):
         return spec.updated(own) if own else spec
 
     def play(self) -> None:
-        if self.main.spec.lesson is not None:
-            self.start(self.main.spec.lesson)
+        """Lesson > Play: from its first step, on an untrained model as that step says (QA: played again after the
+        lesson, step 1's "untrained" views showed the model trained to step 200). Undo brings the trained one back."""
+        if self.main.spec.lesson is None:
+            return
+        trained = self.main.worker is not None and self.main.worker.step > 0
+        if trained:
+            self.main.reset()
+        self.start(self.main.spec.lesson)
+        if trained:  # (after the step's own messages)
+            self.main.statusBar().showMessage("The lesson from its first step, on an untrained model: Ctrl+Z brings "
+                                              "back the trained one.", MESSAGE_MS)
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()
