@@ -115,6 +115,13 @@ def test_a_head_chosen_before_the_head_view_has_drawn_is_the_one_it_draws(qtbot)
     panel.headsCombo.setCurrentIndex(0)  # the user's own pick afterwards stays through the next snapshot
     panel.set_attention(snap.weights, snap.labels, snap.step + 1)
     assert panel.lines.chosen_heads() == [0, 1, 2]
+    # A head asked for a model with more layers, then the user's own pick in the view before its weights came: the
+    # user's (review: the waiting one overwrote it).
+    panel.select(3, 1)
+    panel.layerCombo.activated.emit(0)  # as a click on "layer 1" sends it
+    deeper = np.concatenate([snap.weights, snap.weights], axis=0)
+    panel.set_attention(deeper, snap.labels, snap.step + 2)
+    assert panel.layerCombo.currentText() != "layer 4"
 
 
 def swatch_colours(image, y):

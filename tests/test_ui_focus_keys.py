@@ -150,18 +150,19 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_active_window, 
     assert grid.selected == (1, 0)
 
 
-def test_tab_reaches_the_lesson_bar_before_the_train_bar(open_active_window, qtbot):
-    """QA: the lesson's buttons, at the top of the window, came last in the Tab order, after the tabs' pages."""
+def test_tab_reaches_the_lesson_bar_before_the_settings_below_it(open_active_window, qtbot):
+    """QA: the lesson's buttons came last in the Tab order, after the tabs' pages. They stand above the settings:
+    Tab reaches them just before the settings (review: after the settings, focus jumped back up the column)."""
     from playground.core.presets import load_preset
 
     window = open_active_window(load_preset("lesson-19.4-encoder-block"))
     window.lessonBar.play()
     bar = window.lessonBar
-    tab_to(qtbot, bar.nextButton, bar.backButton if bar.backButton.isEnabled() else window.config.familyCombo)
+    tab_to(qtbot, bar.nextButton, window.playButton)
     qtbot.keyClick(bar.nextButton, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is bar.leaveButton
     qtbot.keyClick(bar.leaveButton, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is window.playButton
+    assert QApplication.focusWidget() is window.config.familyCombo
 
 
 def test_a_click_on_a_ringed_table_takes_its_keys_back(window, qtbot, tmp_path):

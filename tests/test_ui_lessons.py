@@ -14,7 +14,7 @@ from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
 from playground.ui import main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
-from playground.ui.lesson_bar import HIGHLIGHT, TRAINING_PLOT_SHARE, find_control, tab_widget, view_widget
+from playground.ui.lesson_bar import HIGHLIGHT, find_control, plot_height, tab_widget, view_widget
 from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.settings import make_settings
 from playground.viz.views import LABEL_SIZE
@@ -55,10 +55,9 @@ def highlighted(window: main_window.MainWindow, name: str) -> bool:
 
 
 def trained_plot_height(window: main_window.MainWindow) -> int:
-    """The loss plot's height beside a view in a step that trains: a share of the centre, readable (QA: 45-65 px at
-    its smallest under "watch the loss curve")."""
-    total = sum(window.centreSplitter.sizes())
-    return max(window.loss.minimumSizeHint().height(), round(total * TRAINING_PLOT_SHARE))
+    """The loss plot's height beside a view in a step that trains (QA: 45-65 px at its smallest under "watch the
+    loss curve"; check_steps_in_reach checks the curve's own height)."""
+    return plot_height(sum(window.centreSplitter.sizes()), window.loss.minimumSizeHint().height())
 
 
 def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> None:
@@ -171,6 +170,33 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
             buttons.add(bar.nextButton.mapTo(window, bar.nextButton.rect().topLeft()).toTuple())
         assert len(buttons) == 1, (path.name, buttons)
         window.lessonBar.leave()
+
+
+def test_the_settings_a_step_highlights_stay_in_view_until_the_user_scrolls_them(open_window, qtbot, monkeypatch,
+                                                                                request):
+    """Kept in view as the settings' height changes, but the user's own scrolling wins (review: a window resize
+    scrolled back to the highlighted settings after the user had scrolled away)."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(1.75)
+    window.resize(1280, 720)
+    window.lessonBar.train_cap = 0
+    spec = load_preset(next(path for path in LESSON_FILES if "19.4" in path.name)).updated({"train.device": "cpu"})
+    window.load_spec(spec, None)
+    residual = find_control(window, "model.residual")[0]
+    scroll = window.config.findChild(QScrollArea, "configScroll").verticalScrollBar()
+
+    def whole(widget: QWidget) -> bool:
+        return widget.visibleRegion().boundingRect().height() == widget.height()
+
+    qtbot.waitUntil(lambda: whole(residual), timeout=2000)
+    window.resize(1280, 700)  # the settings' height changes: still in view
+    qtbot.waitUntil(lambda: whole(residual), timeout=2000)
+    scroll.triggerAction(scroll.SliderAction.SliderToMinimum)  # the user scrolls to the top
+    window.resize(1280, 720)
+    qtbot.wait(100)
+    assert scroll.value() == 0 and not whole(residual)
 
 
 def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(open_window, qtbot, monkeypatch):

@@ -321,7 +321,7 @@ def test_a_pause_says_so_in_the_status_bar_instead_of_training_on(window, qtbot)
     window.play()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Training on"), timeout=WAIT_MS)
     window.pause()
-    assert window.statusBar().currentMessage().startswith(f"Paused at step {window.worker.step:,}")
+    assert window.statusBar().currentMessage().startswith("Paused")
     qtbot.wait(2 * main_window.REFRESH_MS)  # a status the worker sent before the pause does not come back
     assert not window.statusBar().currentMessage().startswith("Training on")
 

@@ -148,6 +148,7 @@ class ConfigPanel(QWidget):
         self._scroll = scroll
         self._kept: list[QWidget] = []  # settings kept in view (keep_in_view)
         scroll.viewport().installEventFilter(self)
+        scroll.verticalScrollBar().actionTriggered.connect(self._stop_keeping)  # the user's scrolling (and wheel)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._show_focused)
@@ -169,6 +170,7 @@ class ConfigPanel(QWidget):
         inside it, and Tab coming round from the tabs (or Shift+Tab from Play) left it scrolled out of sight."""
         body = self._scroll.widget()
         if new is not None and body is not None and body.isAncestorOf(new):
+            self._stop_keeping()  # the focused setting is the one to show now
             self._scroll.ensureWidgetVisible(new)
 
     # ----- building -----------------------------------------------------------------------------
@@ -328,13 +330,17 @@ class ConfigPanel(QWidget):
 
     def keep_in_view(self, widgets: list[QWidget]) -> None:
         """Scroll the settings so that `widgets` are in view, the first of them at least, now and whenever the
-        settings' height changes; [] stops. A lesson's highlighted settings: under the lesson's text at 175 % the
-        Ablations group was scrolled out of sight, and a message or a status line appearing later pushed it half out."""
+        settings' height changes, until the user scrolls them or moves the focus into them; [] stops. A lesson's
+        highlighted settings: under the lesson's text at 175 % the Ablations group was scrolled out of sight, and a
+        message or a status line appearing later pushed it half out."""
         self._kept = list(widgets)
         self._reveal_kept()
 
     def scroll_to_top(self) -> None:
         self._scroll.verticalScrollBar().setValue(0)
+
+    def _stop_keeping(self, *_action: int) -> None:
+        self._kept = []
 
     def _reveal_kept(self) -> None:
         if self._kept:

@@ -313,6 +313,8 @@ class HeadViewPanel(QWidget):
         layout.addWidget(self.readout)
         self.layerCombo.currentIndexChanged.connect(self._on_layer)
         self.headsCombo.currentIndexChanged.connect(self._on_heads)
+        for combo in (self.layerCombo, self.headsCombo):  # the user's own pick wins over one waiting for weights
+            combo.activated.connect(self._forget_pending)
         self.lines.sigHover.connect(self.readout.setText)
 
     def set_attention(self, weights: np.ndarray, labels: list[str], step: int = 0) -> None:
@@ -344,6 +346,9 @@ class HeadViewPanel(QWidget):
             self._pending = None
         else:
             self._pending = (layer, heads)
+
+    def _forget_pending(self, _index: int) -> None:
+        self._pending = None
 
     def _on_layer(self, index: int) -> None:
         if index >= 0:

@@ -164,8 +164,8 @@ class LessonBar(QFrame):
         self.statusLabel.setMinimumHeight(self.statusLabel.fontMetrics().height())
 
     def tab_before(self, first: QWidget) -> None:
-        """Tab reaches the bar's buttons just before `first` (the train bar's Play), as they stand above it: made
-        after the views, they came last, after the tabs' pages."""
+        """Tab reaches the bar's buttons just before `first` (the settings' first control), as they stand above it:
+        made after the views, they came last, after the tabs' pages."""
         previous = first.previousInFocusChain()
         while previous.focusPolicy() == Qt.FocusPolicy.NoFocus:  # (setTabOrder ignores a container)
             previous = previous.previousInFocusChain()
@@ -216,6 +216,7 @@ class LessonBar(QFrame):
         mask off opened the next decoder without its mask)."""
         self._leave(restore_settings=False)
         if spec.lesson is not None:
+            self._first_layer_and_head()
             self.start(spec.lesson)
 
     def preset_of(self, spec: Any) -> Any:
@@ -236,6 +237,7 @@ class LessonBar(QFrame):
         trained = self.main.worker is not None and self.main.worker.step > 0
         if trained:
             self.main.reset()
+        self._first_layer_and_head()
         self.start(self.main.spec.lesson)
         if trained:  # (after the step's own messages)
             self.main.statusBar().showMessage("The lesson from its first step, on an untrained model: Ctrl+Z brings "
@@ -246,9 +248,13 @@ class LessonBar(QFrame):
         self.lesson = lesson
         self._base = {key: _ablation(self.main.spec, key) for key in ABLATION_VALUES}
         self.show()
-        # From the first layer and head, as the lesson was written: QA saw the last lesson's "layer 2" carried over.
-        self.main.inside.open_head(0, 0)
         self.go(index)
+
+    def _first_layer_and_head(self) -> None:
+        """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
+        carried over into the next). Only those pickers: the head view and the grid keep what they show."""
+        for combo in (self.main.inside.layerCombo, self.main.inside.headCombo):
+            combo.setCurrentIndex(0)
 
     def next(self) -> None:
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):

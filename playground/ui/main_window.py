@@ -354,7 +354,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._update_family_tabs()
         self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the settings
         self.leftColumn.insert(0, self.lessonBar)
-        self.lessonBar.tab_before(self.playButton)
+        self.lessonBar.tab_before(self.config.familyCombo)
         self.lessonBar.show_lesson_of(self.spec)
         self._timer.start()
         self.sigViewsBuilt.emit()
@@ -715,8 +715,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def pause(self) -> None:
         if self.worker is not None:
             if self.worker.playing:  # (QA: "Training on CPU…" stood in the status bar for 8 s after a pause)
-                self.statusBar().showMessage(f"Paused at step {self.worker.step:,}: Play (Space) goes on from here.",
-                                             STATUS_MS)
+                # No step number: the one under way ends after this, and the train bar shows it.
+                self.statusBar().showMessage("Paused: Play (Space) goes on from here.", STATUS_MS)
             self.worker.pause()
         self._show_playing(False)
 

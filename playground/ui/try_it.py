@@ -530,7 +530,7 @@ class TryItPanel(QWidget):
                 self.changedTable.setItem(row, col, item)
 
     def _fit_table(self) -> None:
-        """The table's columns whole, with width taken from the head views (up to half of the page): at 1280x720
+        """The table's columns whole, with width taken from the head views (up to TABLE_SHARE of the page): at 1280x720
         and 130 % its Before and Now read "tire…" and "[CL…", the cells a lesson step points at. Never narrower, and
         not while the head views are enlarged over it."""
         if self.left.isHidden():
