@@ -9,7 +9,7 @@ import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.presets import load_preset, to_json
@@ -111,6 +111,33 @@ def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_l
     tails = {label.text.rpartition(" — ")[2] for label in labels[2:]}
     assert tails == {"residual connections off", "LayerNorm placement none",
                      "residual connections on, LayerNorm placement post"}
+
+
+def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(window, root, request, qtbot):
+    """At 1280x720 and 130 % lesson 19.4's runs read "Lesson 19.4: the enc…nt none" in the table, cut in the middle:
+    the shared head is cut instead, as in the loss plot's legend."""
+    folders = lesson_runs(root)
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(1.3)
+    window.resize(1280, 720)
+    window.lessonBar.train_cap = 0
+    window.load_spec(load_preset("lesson-19.4-encoder-block").updated({"train.device": "cpu"}), None)
+    window.lessonBar.go(4)  # "Compare the three runs", beside the lesson's text
+    panel = window.runTools.runs
+    panel.refresh()
+    table = panel.table
+    qtbot.waitUntil(lambda: table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)  # zoomed
+    qtbot.wait(50)  # and laid out
+    row = [r.folder for r in panel.runs].index(folders["no LayerNorm"])
+    index = table.model().index(row, 0)
+    option = QStyleOptionViewItem()
+    option.initFrom(table.viewport())
+    option.rect = table.visualRect(index)
+    table.itemDelegateForColumn(0).initStyleOption(option, index)
+    name = table.item(row, 0).text()
+    assert window.tabs.currentWidget() is panel and window.lessonBar.isVisible()
+    assert option.fontMetrics.horizontalAdvance(name) > option.rect.width()  # the table has to cut it
+    assert option.text.startswith("Lesson 19.4") and option.text.endswith("… — LayerNorm placement none")
 
 
 def test_runs_of_one_name_say_what_sets_them_apart(window, root):

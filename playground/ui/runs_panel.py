@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,7 +41,7 @@ from playground.training.runs import (
     rename_run,
 )
 from playground.ui.loss_panel import LossPanel
-from playground.ui.plotting import NAME_SEPARATOR
+from playground.ui.plotting import NAME_SEPARATOR, elided_name
 from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
@@ -82,6 +84,16 @@ def distinguishing_label(spec: RunSpec, others: Sequence[RunSpec]) -> str:
     group = [spec, *(other for other in others if other.name == spec.name)]
     apart = apart_texts(group)[0]
     return f"{spec.name}{NAME_SEPARATOR}{apart}" if apart else spec.name
+
+
+class _NameDelegate(QStyledItemDelegate):
+    """A run's name cut in its shared head, what tells it apart kept whole, as the loss plot's legend does: cut in the
+    middle, lesson 19.4's three runs read "Lesson 19.4: the enc…nnections off" at 130 % and "Le…to" at 175 %."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802 - Qt override
+        super().initStyleOption(option, index)
+        margin = 2 * (self.parent().style().pixelMetric(self.parent().style().PixelMetric.PM_FocusFrameHMargin) + 1)
+        option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
 
 
 def _run_spec(folder: Path) -> RunSpec | None:
@@ -191,6 +203,7 @@ class RunsPanel(QWidget):
         # One line a run, cut in the middle: a wrapped name overflowed its row, and its end tells runs apart.
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setItemDelegateForColumn(0, _NameDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
