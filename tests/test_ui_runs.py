@@ -3,6 +3,7 @@ TensorBoard files from the window's runs."""
 
 import csv
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,15 @@ def test_two_runs_started_in_the_same_minute_read_apart(window, root):
     panel.refresh()
     started = {panel.table.item(row, 4).text() for row in range(panel.table.rowCount())}
     assert len(started) == 2
+
+
+def test_when_a_run_started_is_as_short_as_tells_it_apart():
+    """At 175 % "2026-12-05 08:21:22" took the room of the runs' names ("Le…to"): the time alone today."""
+    now = time.mktime((2026, 12, 5, 9, 0, 0, 0, 0, -1))
+    today = time.mktime((2026, 12, 5, 8, 21, 22, 0, 0, -1))
+    assert runs_panel.started_text(today, now) == "08:21:22"
+    assert runs_panel.started_text(time.mktime((2026, 3, 9, 7, 5, 1, 0, 0, -1)), now) == "03-09 07:05:01"
+    assert runs_panel.started_text(time.mktime((2025, 12, 5, 8, 21, 22, 0, 0, -1)), now) == "2025-12-05 08:21:22"
 
 
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):

@@ -96,6 +96,16 @@ class _NameDelegate(QStyledItemDelegate):
         option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
 
 
+def started_text(created: float, now: float | None = None) -> str:
+    """When a run started, as short as tells it apart: the time alone today, the day and time this year, else the
+    whole date (at 175 % the whole date took the room of the runs' names, "Le…to"). To the second: two runs of one
+    preset started in the same minute read alike (QA)."""
+    when, today = time.localtime(created), time.localtime(now)
+    if when.tm_year != today.tm_year:
+        return time.strftime("%Y-%m-%d %H:%M:%S", when)
+    return time.strftime("%H:%M:%S" if when.tm_yday == today.tm_yday else "%m-%d %H:%M:%S", when)
+
+
 def _run_spec(folder: Path) -> RunSpec | None:
     try:
         return load_preset(folder / PRESET_FILE)
@@ -246,10 +256,11 @@ class RunsPanel(QWidget):
             table.setRowCount(len(self.runs))
             for row, run in enumerate(self.runs):
                 val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
-                # to the second: two runs of one preset started in the same minute read alike (QA)
-                started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created))
+                started = started_text(run.created)
                 label = self.labels[run.folder]
-                tip = (f"{label}\n{run.folder}\n{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created))
+                tip = (f"{label}\nstarted {when}\n{run.folder}\n"
+                       f"{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
                 for col, text in enumerate((label, run.family, f"{run.steps:,}", val, started)):
                     item = QTableWidgetItem(text)
