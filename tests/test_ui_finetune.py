@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
 
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec
@@ -235,34 +235,64 @@ def test_try_it_and_confusion_tabs_only_for_classifiers(open_window, family):
     window.close()
 
 
-def test_try_its_table_cells_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
-    """QA (lesson 19.5 step 4, which points at the table): its Before and Now cells read "tire…" and "[CL…" at 130 %,
-    while the head views beside them had room to spare."""
+def lecture_result(token: int):
+    """A fine-tuned model's Try it answer on the lecture's sentence: 6 layers of 12 heads, other heads at step 0 (every
+    row of the table a change)."""
     from playground.analysis.roles import changed_most
     from playground.training.events import AttentionSnapshot
     from playground.ui.try_it import TryItResult
 
+    labels = ["[CLS]", "the", "animal", "didn", "'", "t", "cross", "because", "it", "was", "too", "tired", "[SEP]"]
+    weights = np.random.default_rng(0).random((6, 12, len(labels), len(labels))).astype(np.float32) ** 4
+    weights /= weights.sum(-1, keepdims=True)
+    now = AttentionSnapshot(step=100, weights=weights, labels=labels)
+    before = weights[:, ::-1].copy()
+    return TryItResult(token, 100, " ".join(labels[1:-1]), [("the animal", 0.99), ("the place", 0.01)], now, before,
+                       8, "it", len(labels), changed_most(before, weights), pretrained=True)
+
+
+def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
+    """QA (lesson 19.5, Back and Next after clicking a row): the clicked row stayed highlighted while the head views
+    went back to the most changed head."""
+    from playground.ui.try_it import TryItPanel
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.token = 1
+    panel.on_result(lecture_result(1))
+    table = panel.changedTable
+    assert [index.row() for index in table.selectionModel().selectedRows()] == [0]  # the most changed, shown
+    table.cellClicked.emit(4, 0)  # the user's click on row 5
+    change = panel.result.changes[4]
+    assert (panel.layerCombo.currentIndex(), panel.headCombo.currentData()) == (change.layer, change.head)
+    table.selectRow(4)
+    panel.token = 2
+    panel.on_result(lecture_result(2))  # the step's sentence asked again: the views show the most changed head
+    assert [index.row() for index in table.selectionModel().selectedRows()] == [0]
+    panel.headCombo.setCurrentIndex(0)  # all heads: no row is the shown head
+    panel.headCombo.activated.emit(0)
+    assert table.selectionModel().selectedRows() == []
+
+
+def test_try_its_table_cells_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
+    """QA (lesson 19.5 step 4, which points at the table): its Before and Now cells read "tire…" and "[CL…" at 130 %,
+    while the head views beside them had room to spare."""
     window = open_window(make_spec(TINY_SENTIMENT))
     window.resize(1280, 720)
-    window.set_zoom(1.3)
     try:
         panel = window.runTools.tryIt
         window.tabs.setCurrentWidget(panel)
-        labels = ["[CLS]", "the", "animal", "didn", "'", "t", "cross", "because", "it", "was", "too", "tired", "[SEP]"]
-        weights = np.random.default_rng(0).random((6, 12, len(labels), len(labels))).astype(np.float32) ** 4
-        weights /= weights.sum(-1, keepdims=True)
-        now = AttentionSnapshot(step=100, weights=weights, labels=labels)
-        before = weights[:, ::-1].copy()  # other heads at step 0: every row a change
         table, header = panel.changedTable, panel.changedTable.horizontalHeader()
-        qtbot.waitUntil(lambda: table.font().pointSizeF() == window.font().pointSizeF(), timeout=5000)  # zoomed
         panel.token = 1
-        panel.on_result(TryItResult(1, 100, " ".join(labels[1:-1]), [("the animal", 0.99), ("the place", 0.01)], now,
-                                    before, 8, "it", len(labels), changed_most(before, weights), pretrained=True))
+        panel.on_result(lecture_result(1))
+        window.set_zoom(1.3)  # F5 after the answer came: the cells grow with the font
+        qtbot.waitUntil(lambda: table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)
         qtbot.waitUntil(lambda: table.rowCount() > 0 and table.isVisible(), timeout=5000)
         qtbot.wait(50)  # the splitter's new sizes laid out
         for col in (3, 4):
             assert header.sectionSize(col) >= table.sizeHintForColumn(col), table.horizontalHeaderItem(col).text()
-        assert panel.beforeImage.width() >= 170  # the head views keep most of their width
+        assert panel.beforeImage.width() >= 150  # the head views keep most of their width (and enlarge on a double-click)
     finally:
         window.set_zoom(1.0)
 

@@ -58,7 +58,7 @@ PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/re
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
-TABLE_SHARE = 0.55  # of the page at most, for the table whose columns need it; the head views keep the rest
+TABLE_SHARE = 0.6  # of the page at most, for the table whose columns need it; the head views keep the rest
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -529,6 +529,22 @@ class TryItPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.changedTable.setItem(row, col, item)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.result is not None:  # F5 after an answer: cells grow
+            QTimer.singleShot(0, self, self._fit_table)
+
+    def _select_shown_row(self) -> None:
+        """The table's highlighted row is the head the views show, or none (QA: after Back and Next in lesson 19.5 the
+        row the user had clicked stayed highlighted beside another head)."""
+        assert self.result is not None
+        shown = (self.layerCombo.currentIndex(), self.headCombo.currentData())
+        rows = [row for row, change in enumerate(self.result.changes[:TOP_CHANGED]) if (change.layer, change.head) == shown]
+        if rows:
+            self.changedTable.selectRow(rows[0])
+        else:
+            self.changedTable.clearSelection()
+
     def _fit_table(self) -> None:
         """The table's columns whole, with width taken from the head views (up to TABLE_SHARE of the page): at 1280x720
         and 130 % its Before and Now read "tire…" and "[CL…", the cells a lesson step points at. Never narrower, and
@@ -556,6 +572,7 @@ class TryItPanel(QWidget):
         result = self.result
         if result is None:
             return
+        self._select_shown_row()
         # Set before the early return below: a sentence without 'it' once left an older answer's step here.
         self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
         self.beforeTitle.setText(f"<b>{'Before fine-tuning' if result.pretrained else 'Untrained'}</b> (step 0)")
