@@ -79,6 +79,8 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         # were 210x230 px, and the architecture was cut off at the bottom even at 100 %)
         loss = window.centreSplitter.sizes()[0]
         assert loss == (trained_plot_height(window) if step.train_until else 0), (index, loss)
+    if step.shown_tab == "runs":  # the runs' curves overlaid, with a legend of their names: the plot gets the room
+        assert window.centreSplitter.sizes()[0] >= 0.5 * sum(window.centreSplitter.sizes()), index
     if step.probe is not None:
         box = window.runTools.tryIt.input if step.shown_tab == "try_it" else window.inside.inputEdit
         assert box.text() == step.probe

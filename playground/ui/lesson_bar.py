@@ -78,6 +78,10 @@ BAR_COLOUR = QColor("#fff8e1")
 TEXT_COLOUR = QColor("#202020")
 TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
 ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
+# Tabs whose step is about the curves: the Runs tab overlays runs on the loss plot (QA, 19.4's "compare the three
+# runs": their legend left 60 px of curve), so the plot gets most of the height.
+CURVES_TABS = ("runs",)
+CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 MESSAGE_MS = 8000  # a passing message in the status bar, as long as the window's
@@ -361,17 +365,21 @@ class LessonBar(QFrame):
     def _make_room(self, step: LessonStep) -> None:
         """A step about one of Inside attention's views, Try it or the architecture gives it the loss plot's height:
         all of it when the step does not train (the plot has nothing new to show), all but a short plot when it does
-        (under this bar at 1280x720 Step by step showed a 150 px strip of its figure, 139 px in presentation
-        mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
-        at 100 %). Other steps show the heights as the lesson found them."""
+        (with the lesson's text above the views at 1280x720, Step by step showed a 150 px strip of its figure, 139 px
+        in presentation mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
+        at 100 %); a step about the Runs tab gives the plot most of the height instead. Other steps show the heights
+        as the lesson found them."""
         splitter = self.main.centreSplitter
-        if step.view is None and step.shown_tab not in ROOMY_TABS:
+        if step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS:
             self._give_back_room()
             return
         if self._splitter is None:
             self._splitter = splitter.saveState()
         total = sum(splitter.sizes())
-        loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
+        if step.shown_tab in CURVES_TABS:
+            loss = round(total * CURVES_SHARE)
+        else:
+            loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
         splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
 
