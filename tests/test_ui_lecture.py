@@ -144,6 +144,24 @@ def test_presentation_mode_and_zoom_scale_every_font_and_are_remembered(window, 
     assert QApplication.font().pointSizeF() == pytest.approx(normal)
 
 
+def test_the_window_managers_frame_is_kept_on_a_projectors_screen():
+    """QA: a first launch under openbox set the window's inside to 1280x720; the title bar (20 px) and border (5 px)
+    then put the status bar below a 1280x720 screen. The frame is fitted, not only the inside."""
+    from PySide6.QtCore import QPoint, QRect, QSize
+
+    from playground.ui.main_window import fitted_frame
+
+    free = QRect(0, 0, 1280, 720)
+    framed = QRect(0, 0, 1282, 745)  # around an inside of 1280x720 at (1, 20)
+    assert fitted_frame(framed, QSize(1280, 720), free) == (QSize(1278, 695), QPoint(0, 0))
+    # a frame that fits stays as it is; one that sticks out below is moved up, not shrunk
+    assert fitted_frame(QRect(10, 10, 802, 625), QSize(800, 600), free) == (QSize(800, 600), QPoint(10, 10))
+    assert fitted_frame(QRect(10, 300, 802, 625), QSize(800, 600), free) == (QSize(800, 600), QPoint(10, 95))
+    # a panel at the screen's top (free area from y = 30): below it
+    assert fitted_frame(QRect(0, 0, 802, 625), QSize(800, 600), QRect(0, 30, 1280, 690)) == (QSize(800, 600),
+                                                                                            QPoint(0, 30))
+
+
 @pytest.mark.slow
 def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(window, qtbot, monkeypatch):
     """QA: after F5, Ctrl+= twice and Ctrl+0 the window stayed 1494 px wide on a 1280 px projector."""

@@ -29,6 +29,8 @@ from PySide6.QtCore import (
     QEvent,
     QEventLoop,
     QIODevice,
+    QPoint,
+    QRect,
     QSaveFile,
     QSettings,
     QSize,
@@ -37,7 +39,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QMoveEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -196,6 +198,17 @@ class _Column(QWidget):
         self.setVisible(any(not panel.isHidden() for panel in self._panels))
 
 
+def fitted_frame(frame: QRect, client: QSize, free: QRect) -> tuple[QSize, QPoint]:
+    """The window's inside size and its frame's top-left corner that keep the whole frame (`frame`, around an inside
+    of `client`) within the screen's `free` area: smaller only where it does not fit, moved only where it sticks out."""
+    extra = frame.size() - client  # the window manager's title bar and borders
+    size = client.boundedTo(free.size() - extra)
+    outer = size + extra
+    x = max(free.left(), min(frame.x(), free.left() + free.width() - outer.width()))
+    y = max(free.top(), min(frame.y(), free.top() + free.height() - outer.height()))
+    return size, QPoint(x, y)
+
+
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
@@ -234,6 +247,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
         self._closing = False
+        self._framed = False  # the window manager's frame seen (and fitted to the screen) once
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
@@ -1179,13 +1193,27 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._restore_splitter("window/mainSplitter", self.mainSplitter)
 
     def _fit_to_screen(self) -> None:
-        """Never larger than the screen's free area: on a 1280x720 projector the status bar stays on screen."""
+        """Never larger than the screen's free area, its window manager's frame included: on a 1280x720 projector the
+        status bar stays on screen (QA: a first launch under openbox put the title bar's 25 px over the bottom)."""
         screen = self.screen()
         if screen is None:
             return
-        free = screen.availableGeometry()
-        if self.width() > free.width() or self.height() > free.height():
-            self.resize(min(self.width(), free.width()), min(self.height(), free.height()))
+        size, corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
+        if size != self.size():
+            self.resize(size)
+        if corner != self.frameGeometry().topLeft():
+            self.move(corner)
+
+    def moveEvent(self, event: QMoveEvent) -> None:  # noqa: N802 - Qt override
+        """A window that fitted the screen fitted again, frame included, once the window manager has framed it (its
+        frame is known only then). One larger than the screen without its frame is fitted at the next zoom or F9."""
+        super().moveEvent(event)
+        screen = self.screen()
+        if self._framed or screen is None or self.frameGeometry().size() == self.size():
+            return
+        self._framed = True
+        if self.size().boundedTo(screen.availableGeometry().size()) == self.size():
+            self._fit_to_screen()
 
     def _restore_views_state(self) -> None:
         self._restore_splitter("window/centreSplitter", self.centreSplitter)
