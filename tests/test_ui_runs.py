@@ -197,6 +197,25 @@ def test_when_a_run_started_is_as_short_as_tells_it_apart():
     assert runs_panel.started_text(time.mktime((2025, 12, 5, 8, 21, 22, 0, 0, -1)), now) == "2025-12-05 08:21:22"
 
 
+def test_a_model_that_never_trained_leaves_no_run_behind(window, root, qtbot):
+    """QA: every model a lesson step or a Reset showed untrained stayed in the Runs table as a "0 steps" run, beside
+    the runs lesson 19.4 compares. A model that trained a step keeps its run."""
+    untrained = window.ensure_worker()
+    qtbot.waitUntil(lambda: untrained.run_dir is not None and Path(untrained.run_dir).is_dir(), timeout=WAIT_MS)
+    empty = Path(untrained.run_dir)
+    window.reset("")
+    qtbot.waitUntil(untrained.isFinished, timeout=WAIT_MS)
+    assert not empty.exists()
+    trained = window.ensure_worker()
+    window.step_once()
+    qtbot.waitUntil(lambda: trained.step == 1, timeout=WAIT_MS)
+    window.reset("")
+    qtbot.waitUntil(trained.isFinished, timeout=WAIT_MS)
+    assert Path(trained.run_dir).is_dir()
+    window.runTools.runs.refresh()
+    assert [run.folder for run in window.runTools.runs.runs] == [Path(trained.run_dir)]
+
+
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     keep = fake_run(root, "keep me", [1.0, 0.9])
     doomed = fake_run(root, "delete me", [1.0, 0.8])

@@ -270,7 +270,19 @@ class TrainingWorker(QThread):
             if self.session is not None:
                 self.session.close()  # the run folder's lock: the Runs tab or another process may resume it now
             self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
+            self._discard_if_untrained()
             release_freed_memory()
+
+    def _discard_if_untrained(self) -> None:
+        """A new run that never took a step leaves no folder: each model a lesson step or a Reset showed untrained
+        stayed in the Runs table as a "0 steps" run (QA: beside the three runs lesson 19.4 compares)."""
+        if self.resume_from is None and self.runs_root is not None and self.run_dir is not None and self.step == 0:
+            from playground.training.runs import RunsError, delete_run
+
+            try:
+                delete_run(Path(self.run_dir), self.runs_root)
+            except (OSError, RunsError):
+                pass  # (another process holds it, or it is gone): an empty run stays listed, nothing is lost
 
     def _train(self) -> None:
         """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
