@@ -256,6 +256,26 @@ def test_playing_a_lesson_again_starts_it_on_an_untrained_model_and_undo_brings_
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=WAIT_MS)
 
 
+def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open_window, qtbot, monkeypatch):
+    """QA: lesson 19.6's first step (the attention grid of an untrained model) gave a third of the height to an
+    empty loss plot, "The loss curves appear here when training starts"."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.resize(1280, 720)
+    window.lessonBar.train_cap = 1
+    found = window.centreSplitter.sizes()[0]
+    spec = load_preset(next(path for path in LESSON_FILES if "19.6" in path.name)).updated({"train.device": "cpu"})
+    window.load_spec(spec, None)
+    first, second = spec.lesson.steps[:2]
+    assert first.shown_tab == "attention" and first.view is None and first.train_until is None
+    assert window.centreSplitter.sizes()[0] == 0
+    window.lessonBar.next()  # it trains (Samples): the plot comes back at its height
+    assert second.train_until and window.centreSplitter.sizes()[0] == found
+    qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+    window.lessonBar.back()  # the model has trained now: its curve stays in view
+    assert window.centreSplitter.sizes()[0] == found
+
+
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two

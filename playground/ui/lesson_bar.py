@@ -367,10 +367,13 @@ class LessonBar(QFrame):
         all of it when the step does not train (the plot has nothing new to show), all but a short plot when it does
         (with the lesson's text above the views at 1280x720, Step by step showed a 150 px strip of its figure, 139 px
         in presentation mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
-        at 100 %); a step about the Runs tab gives the plot most of the height instead. Other steps show the heights
-        as the lesson found them."""
+        at 100 %); so does any step on a model that has not trained, whose plot is empty (QA: 19.6's first step
+        gave a third of the height to "The loss curves appear here"). A step about the Runs tab gives the plot most
+        of the height instead. Other steps show the heights as the lesson found them."""
         splitter = self.main.centreSplitter
-        if step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS:
+        worker = self.main.worker
+        empty = step.train_until is None and (worker is None or worker.step == 0)  # a plot with no curve yet
+        if step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS and not empty:
             self._give_back_room()
             return
         if self._splitter is None:
