@@ -20,6 +20,7 @@ from playground.training.runs import (
     claim_run_dir,
     default_runs_dir,
     delete_run,
+    discard_untrained_run,
     list_runs,
     lock_run_dir,
     new_run_dir,
@@ -77,6 +78,24 @@ def test_rename_changes_the_name_not_the_folder(tmp_path):
         rename_run(folder, "   ")
     with pytest.raises(RunsError, match="not a run folder"):
         rename_run(tmp_path, "x")
+
+
+def test_only_a_run_that_wrote_nothing_but_its_start_is_discarded(tmp_path):
+    """A window's model shown untrained leaves no run; a run with anything more in its folder (a cluster command's
+    preset, a checkpoint, a user's notes) is kept (review: the copied torchrun command's preset was
+    deleted with it)."""
+    root = tmp_path / "runs"
+    spec = RunSpec.model_validate({"name": "untrained", "model": {"family": "decoder"}})
+    empty = new_run_dir(root, spec)
+    MetricsLog(empty).close()  # the header only
+    (empty / "events.out.tfevents.1.host.1.1").write_bytes(b"")
+    (empty / LOCK_FILE).touch()
+    assert discard_untrained_run(empty, root) and not empty.exists()
+    for extra in ("cluster-preset.json", "checkpoint", "NOTES.md"):
+        kept = new_run_dir(root, spec)
+        (kept / extra).mkdir() if extra == "checkpoint" else (kept / extra).write_text("{}")
+        assert not discard_untrained_run(kept, root) and kept.is_dir(), extra
+    assert not discard_untrained_run(tmp_path / "gone", root)  # already gone: nothing to do, no error
 
 
 def test_delete_only_run_folders_inside_the_runs_root(tmp_path):

@@ -270,6 +270,11 @@ def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     panel.token = 2
     panel.on_result(lecture_result(2))  # the step's sentence asked again: the views show the most changed head
     assert [index.row() for index in table.selectionModel().selectedRows()] == [0]
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # the arrow keys pick a row too (review: only the highlight moved)
+    change = panel.result.changes[1]
+    assert [index.row() for index in table.selectionModel().selectedRows()] == [1]
+    assert (panel.layerCombo.currentIndex(), panel.headCombo.currentData()) == (change.layer, change.head)
     panel.headCombo.setCurrentIndex(0)  # all heads: no row is the shown head
     panel.headCombo.activated.emit(0)
     assert table.selectionModel().selectedRows() == []

@@ -269,6 +269,11 @@ def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open
     first, second = spec.lesson.steps[:2]
     assert first.shown_tab == "attention" and first.view is None and first.train_until is None
     assert window.centreSplitter.sizes()[0] == 0
+    window.step_once()  # the user trains on this step: the curve appears, and the plot with it (review)
+    qtbot.waitUntil(lambda: window.centreSplitter.sizes()[0] == found, timeout=WAIT_MS)
+    window.reset("")  # untrained again
+    window.lessonBar.go(0)
+    assert window.centreSplitter.sizes()[0] == 0
     window.lessonBar.next()  # it trains (Samples): the plot comes back at its height
     assert second.train_until and window.centreSplitter.sizes()[0] == found
     qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)

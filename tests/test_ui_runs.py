@@ -16,7 +16,7 @@ from playground.analysis.timeline import SnapshotTimeline
 from playground.core.presets import load_preset, to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
-from playground.training.runs import METRIC_COLUMNS, new_run_dir, preset_edited, write_run_info
+from playground.training.runs import METRIC_COLUMNS, new_run_dir, preset_edited, read_run_info, write_run_info
 from playground.ui import run_tools, runs_panel
 from playground.ui import worker as worker_module
 from playground.ui.main_window import MainWindow
@@ -121,10 +121,9 @@ def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(windo
     request.addfinalizer(lambda: window.set_zoom(1.0))
     window.set_zoom(1.3)
     window.resize(1280, 720)
-    window.lessonBar.train_cap = 0
-    window.load_spec(load_preset("lesson-19.4-encoder-block").updated({"train.device": "cpu"}), None)
-    window.lessonBar.go(4)  # "Compare the three runs", beside the lesson's text
+    window.mainSplitter.setSizes([417, 863])  # the left column's width with lesson 19.4's text at 130 %
     panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
     panel.refresh()
     table = panel.table
     qtbot.waitUntil(lambda: table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)  # zoomed
@@ -136,7 +135,6 @@ def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(windo
     option.rect = table.visualRect(index)
     table.itemDelegateForColumn(0).initStyleOption(option, index)
     name = table.item(row, 0).text()
-    assert window.tabs.currentWidget() is panel and window.lessonBar.isVisible()
     assert option.fontMetrics.horizontalAdvance(name) > option.rect.width()  # the table has to cut it
     assert option.text.startswith("Lesson 19.4") and option.text.endswith("… — LayerNorm placement none")
 
@@ -214,6 +212,23 @@ def test_a_model_that_never_trained_leaves_no_run_behind(window, root, qtbot):
     assert Path(trained.run_dir).is_dir()
     window.runTools.runs.refresh()
     assert [run.folder for run in window.runTools.runs.runs] == [Path(trained.run_dir)]
+
+
+def test_a_run_whose_first_step_diverged_is_kept(qtbot, root):
+    """Review: a first step that diverged (validated at step 1) ends the run before any step's metrics reach the
+    worker; its folder, run.json saying "diverged", was discarded as untrained."""
+    from playground.ui.worker import TrainingWorker
+
+    spec = make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "lr": 10.0, "eval_interval": 1,
+                                                   "warmup_steps": 0}})
+    worker = TrainingWorker(spec, root)
+    worker.start()
+    worker.step_once()
+    qtbot.waitUntil(lambda: worker.done, timeout=WAIT_MS)
+    folder = Path(worker.run_dir)
+    worker.stop(save=True)
+    assert worker.wait(WAIT_MS)
+    assert folder.is_dir() and read_run_info(folder)["status"] == "diverged"
 
 
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):

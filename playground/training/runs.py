@@ -9,6 +9,7 @@ training loads.
 from __future__ import annotations
 
 import csv
+import fnmatch
 import hashlib
 import json
 import math
@@ -363,6 +364,21 @@ def rename_run(folder: Path, new_name: str) -> RunSummary:
         raise RunsError(f"{folder} is not a run folder (it has no {RUN_FILE} or {PRESET_FILE})")
     write_run_info(folder, {"name": name})
     return summarize_run(folder)
+
+
+def discard_untrained_run(folder: Path, root: Path | None = None) -> bool:
+    """Delete a run folder that holds only what a new run writes before its first step (its settings, an empty
+    metrics file, TensorBoard's first event file, the lock); True when deleted. A folder holding anything else (a
+    checkpoint, a cluster command's preset, a user's file) is kept."""
+    fresh = {PRESET_FILE, RUN_FILE, METRICS_FILE, LOCK_FILE}
+    try:
+        entries = list(Path(folder).iterdir())
+        if any(e.name not in fresh and not fnmatch.fnmatch(e.name, RUN_ENTRY_PATTERNS[0]) for e in entries):
+            return False
+        delete_run(folder, root)
+    except (OSError, RunsError):
+        return False  # gone already, or another process holds it: an empty run stays listed, nothing is lost
+    return True
 
 
 def delete_run(folder: Path, root: Path | None = None) -> None:

@@ -150,6 +150,9 @@ class LessonBar(QFrame):
         self._poll = QTimer(self)
         self._poll.setInterval(TRAIN_POLL_MS)
         self._poll.timeout.connect(self._follow_training)
+        self._emptyWatch = QTimer(self)  # a step that hid the empty loss plot: the plot back once the model trains
+        self._emptyWatch.setInterval(TRAIN_POLL_MS)
+        self._emptyWatch.timeout.connect(self._watch_empty)
         self._make_actions()
         window.config.sigControlsSynced.connect(self._apply_controls)
         self.hide()
@@ -380,13 +383,21 @@ class LessonBar(QFrame):
             self._splitter = splitter.saveState()
         total = sum(splitter.sizes())
         if step.shown_tab in CURVES_TABS:
-            loss = round(total * CURVES_SHARE)
+            loss = round(total * CURVES_SHARE)  # (QSplitter keeps the table's least height)
         else:
             loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
         splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
+        if empty and step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS:
+            self._emptyWatch.start()  # the plot only because it was empty: back when the model trains (review)
+
+    def _watch_empty(self) -> None:
+        worker = self.main.worker
+        if worker is not None and worker.step > 0:
+            self._give_back_room()
 
     def _give_back_room(self) -> None:
+        self._emptyWatch.stop()
         if self._splitter is not None:
             self.main.centreSplitter.setCollapsible(0, False)
             self.main.centreSplitter.restoreState(self._splitter)

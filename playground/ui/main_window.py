@@ -1194,26 +1194,30 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def _fit_to_screen(self) -> None:
         """Never larger than the screen's free area, its window manager's frame included: on a 1280x720 projector the
-        status bar stays on screen (QA: a first launch under openbox put the title bar's 25 px over the bottom)."""
+        status bar stays on screen. Resized only: where the user put the window is theirs."""
         screen = self.screen()
         if screen is None:
             return
-        size, corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
+        size, _corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
         if size != self.size():
             self.resize(size)
-        if corner != self.frameGeometry().topLeft():
-            self.move(corner)
 
     def moveEvent(self, event: QMoveEvent) -> None:  # noqa: N802 - Qt override
-        """A window that fitted the screen fitted again, frame included, once the window manager has framed it (its
-        frame is known only then). One larger than the screen without its frame is fitted at the next zoom or F9."""
+        """Once, when the window manager has framed the window (its frame is known only then): a window that fitted
+        the screen is fitted and placed again with its frame (QA: a first launch under openbox on 1280x720 put the
+        title bar's 25 px over the bottom, status bar included). One larger than the screen without its frame is
+        fitted at the next zoom or F9, as before."""
         super().moveEvent(event)
         screen = self.screen()
         if self._framed or screen is None or self.frameGeometry().size() == self.size():
             return
         self._framed = True
-        if self.size().boundedTo(screen.availableGeometry().size()) == self.size():
-            self._fit_to_screen()
+        free = screen.availableGeometry()
+        if self.size().boundedTo(free.size()) == self.size():
+            size, corner = fitted_frame(self.frameGeometry(), self.size(), free)
+            self.resize(size)
+            if corner != self.frameGeometry().topLeft():
+                self.move(corner)
 
     def _restore_views_state(self) -> None:
         self._restore_splitter("window/centreSplitter", self.centreSplitter)

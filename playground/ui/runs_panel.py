@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -92,7 +93,8 @@ class _NameDelegate(QStyledItemDelegate):
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802 - Qt override
         super().initStyleOption(option, index)
-        margin = 2 * (self.parent().style().pixelMetric(self.parent().style().PixelMetric.PM_FocusFrameHMargin) + 1)
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin) + 1)
         option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
 
 

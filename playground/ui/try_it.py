@@ -325,6 +325,8 @@ class TryItPanel(QWidget):
         for col in (3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.changedTable.cellClicked.connect(self._on_changed_row)
+        # the arrow keys too: the highlighted row is the head shown (review: Down moved it, not the head views)
+        self.changedTable.currentCellChanged.connect(lambda row, col, _row, _col: self._on_changed_row(row, col))
         # A short title: a group box is never narrower than its title, and the long one widened the window when zoomed.
         changed_box = QGroupBox("Heads changed most", self)
         changed_box.setToolTip("The heads whose attention on this sentence changed most since step 0 (untrained).")
@@ -540,10 +542,11 @@ class TryItPanel(QWidget):
         assert self.result is not None
         shown = (self.layerCombo.currentIndex(), self.headCombo.currentData())
         rows = [row for row, change in enumerate(self.result.changes[:TOP_CHANGED]) if (change.layer, change.head) == shown]
-        if rows:
-            self.changedTable.selectRow(rows[0])
-        else:
-            self.changedTable.clearSelection()
+        with QSignalBlocker(self.changedTable):  # (its current cell follows: not a pick of the user's)
+            if rows:
+                self.changedTable.selectRow(rows[0])
+            else:
+                self.changedTable.clearSelection()
 
     def _fit_table(self) -> None:
         """The table's columns whole, with width taken from the head views (up to TABLE_SHARE of the page): at 1280x720

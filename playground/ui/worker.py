@@ -265,24 +265,24 @@ class TrainingWorker(QThread):
                 traceback.print_exc()  # for the developer's console; the window shows one line
             self.buffer.put_error(one_line(err))
         finally:
+            taken = self.session.step if self.session is not None else 0  # (a diverged first step shows no metrics)
             if self.recorder is not None:
                 self.recorder.close()
             if self.session is not None:
                 self.session.close()  # the run folder's lock: the Runs tab or another process may resume it now
             self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
-            self._discard_if_untrained()
+            if taken == 0:
+                self._discard_if_untrained()
             release_freed_memory()
 
     def _discard_if_untrained(self) -> None:
-        """A new run that never took a step leaves no folder: each model a lesson step or a Reset showed untrained
-        stayed in the Runs table as a "0 steps" run (QA: beside the three runs lesson 19.4 compares)."""
-        if self.resume_from is None and self.runs_root is not None and self.run_dir is not None and self.step == 0:
-            from playground.training.runs import RunsError, delete_run
+        """A new run whose session took no step leaves no folder, unless something was put in it (a cluster command's
+        preset): each model a lesson step or a Reset showed untrained stayed in the Runs table as a "0 steps" run
+        (QA: beside the three runs lesson 19.4 compares)."""
+        if self.resume_from is None and self.runs_root is not None and self.run_dir is not None:
+            from playground.training.runs import discard_untrained_run
 
-            try:
-                delete_run(Path(self.run_dir), self.runs_root)
-            except (OSError, RunsError):
-                pass  # (another process holds it, or it is gone): an empty run stays listed, nothing is lost
+            discard_untrained_run(Path(self.run_dir), self.runs_root)
 
     def _train(self) -> None:
         """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
