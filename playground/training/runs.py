@@ -9,7 +9,6 @@ training loads.
 from __future__ import annotations
 
 import csv
-import fnmatch
 import hashlib
 import json
 import math
@@ -44,7 +43,8 @@ RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, CHECKPOINT_DIR, "a
                          "cluster-preset.json"})
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
-RUN_ENTRY_PATTERNS = ("events.out.tfevents.*", TEMPORARY_PATTERN)  # TensorBoard's events, a killed save's leftovers
+TENSORBOARD_PATTERN = "events.out.tfevents.*"
+RUN_ENTRY_PATTERNS = (TENSORBOARD_PATTERN, TEMPORARY_PATTERN)  # TensorBoard's events, a killed save's leftovers
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # a runs folder to use instead of the user's data folder (tests set it)
 METRIC_COLUMNS = ("step", "train_loss", "val_loss", "val_accuracy", "lr", "throughput", "elapsed_s")
 
@@ -372,8 +372,7 @@ def discard_untrained_run(folder: Path, root: Path | None = None) -> bool:
     checkpoint, a cluster command's preset, a user's file) is kept."""
     fresh = {PRESET_FILE, RUN_FILE, METRICS_FILE, LOCK_FILE}
     try:
-        entries = list(Path(folder).iterdir())
-        if any(e.name not in fresh and not fnmatch.fnmatch(e.name, RUN_ENTRY_PATTERNS[0]) for e in entries):
+        if any(e.name not in fresh and not e.match(TENSORBOARD_PATTERN) for e in Path(folder).iterdir()):
             return False
         delete_run(folder, root)
     except (OSError, RunsError):

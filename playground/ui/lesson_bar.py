@@ -369,14 +369,16 @@ class LessonBar(QFrame):
         """A step about one of Inside attention's views, Try it or the architecture gives it the loss plot's height:
         all of it when the step does not train (the plot has nothing new to show), all but a short plot when it does
         (with the lesson's text above the views at 1280x720, Step by step showed a 150 px strip of its figure, 139 px
-        in presentation mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at the bottom even
-        at 100 %); so does any step on a model that has not trained, whose plot is empty (QA: 19.6's first step
-        gave a third of the height to "The loss curves appear here"). A step about the Runs tab gives the plot most
-        of the height instead. Other steps show the heights as the lesson found them."""
+        in presentation mode; Try it's head views were 210x230 px with 7 px labels; the architecture was cut off at
+        the bottom even at 100 %); so does any step on a model that has not trained, whose plot is empty (QA: 19.6's
+        first step gave a third of the height to "The loss curves appear here"), until the model trains. A step about
+        the Runs tab gives the plot most of the height instead. Other steps show the heights as the lesson found
+        them."""
         splitter = self.main.centreSplitter
         worker = self.main.worker
         empty = step.train_until is None and (worker is None or worker.step == 0)  # a plot with no curve yet
-        if step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS and not empty:
+        sized = step.view is not None or step.shown_tab in ROOMY_TABS + CURVES_TABS  # heights the step itself sets
+        if not sized and not empty:
             self._give_back_room()
             return
         if self._splitter is None:
@@ -388,7 +390,7 @@ class LessonBar(QFrame):
             loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
         splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
-        if empty and step.view is None and step.shown_tab not in ROOMY_TABS + CURVES_TABS:
+        if not sized:
             self._emptyWatch.start()  # the plot only because it was empty: back when the model trains (review)
 
     def _watch_empty(self) -> None:

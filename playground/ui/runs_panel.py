@@ -46,6 +46,7 @@ from playground.ui.plotting import NAME_SEPARATOR, elided_name
 from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
+WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in the table for another year's
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 OVERLAID = "overlaid on the loss plot"
 TIPS = {
@@ -104,7 +105,7 @@ def started_text(created: float, now: float | None = None) -> str:
     preset started in the same minute read alike (QA)."""
     when, today = time.localtime(created), time.localtime(now)
     if when.tm_year != today.tm_year:
-        return time.strftime("%Y-%m-%d %H:%M:%S", when)
+        return time.strftime(WHOLE_DATE, when)
     return time.strftime("%H:%M:%S" if when.tm_yday == today.tm_yday else "%m-%d %H:%M:%S", when)
 
 
@@ -260,7 +261,7 @@ class RunsPanel(QWidget):
                 val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
                 started = started_text(run.created)
                 label = self.labels[run.folder]
-                when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created))
+                when = time.strftime(WHOLE_DATE, time.localtime(run.created))
                 tip = (f"{label}\nstarted {when}\n{run.folder}\n"
                        f"{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
