@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
 from playground.ui.focus_ring import tab_through
 from playground.ui.run_tools import ENLARGED_KEY
+from playground.ui.status_bar import STATUS_MS
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -84,7 +85,6 @@ CURVES_TABS = ("runs",)
 CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
-MESSAGE_MS = 8000  # a passing message in the status bar, as long as the window's
 
 
 def _ablation(spec: Any, key: str) -> Any:
@@ -248,7 +248,7 @@ class LessonBar(QFrame):
         self.start(self.main.spec.lesson)
         if trained:  # (after the step's own messages)
             self.main.statusBar().showMessage("The lesson from its first step, on an untrained model: Ctrl+Z brings "
-                                              "back the trained one.", MESSAGE_MS)
+                                              "back the trained one.", STATUS_MS)
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()

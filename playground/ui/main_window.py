@@ -71,7 +71,7 @@ from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_wid
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.settings import add_recent, make_settings, runs_root
-from playground.ui.status_bar import HeadlineStatusBar
+from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
 from playground.ui.text_dialog import show_text
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import Drained, TrainingWorker, Warmup
@@ -87,7 +87,6 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
-STATUS_MS = 8000  # how long a passing message stays in the status bar
 DEVICE_CHARS = 60  # a longer device description keeps its closing note for the tooltip
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it

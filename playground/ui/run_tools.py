@@ -32,6 +32,7 @@ from playground.ui.plotting import export_sized, on_paper, widened_curves
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
+from playground.ui.status_bar import STATUS_MS
 from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
 from playground.ui.try_it import TIPS as TRY_TIPS
 from playground.ui.try_it import TryItPanel
@@ -361,7 +362,7 @@ class RunTools:
         except OSError as err:
             self._say(f"Could not export the loss plot: {err}", "error")
             return None
-        self.window.statusBar().showMessage(f"Saved the loss plot to {path}", 8000)
+        self.window.statusBar().showMessage(f"Saved the loss plot to {path}", STATUS_MS)
         return path
 
     def export_heatmap(self, suffix: str) -> Path | None:
@@ -378,7 +379,7 @@ class RunTools:
         except OSError as err:
             self._say(f"Could not export the heatmap: {err}", "error")
             return None
-        self.window.statusBar().showMessage(f"Saved the heatmap to {path}", 8000)
+        self.window.statusBar().showMessage(f"Saved the heatmap to {path}", STATUS_MS)
         return path
 
     def export_metrics(self) -> bool:
@@ -406,7 +407,7 @@ class RunTools:
         if isinstance(result, Exception):
             self._say(f"Could not export the metrics: {result}", "error")
         else:
-            self.window.statusBar().showMessage(f"Saved the metrics to {result}", 8000)
+            self.window.statusBar().showMessage(f"Saved the metrics to {result}", STATUS_MS)
 
     # ----- cluster -------------------------------------------------------------------------------
     def copy_cluster_command(self) -> str | None:
@@ -428,7 +429,7 @@ class RunTools:
         else:
             why = "Save the preset first: the cluster command trains a preset file"
             if not window.save_as(why):  # the dialog's title says why it opens (it came bare, the reason after)
-                window.statusBar().showMessage(f"No command copied. {why}.", 8000)
+                window.statusBar().showMessage(f"No command copied. {why}.", STATUS_MS)
                 return None
             preset = window.preset_path
         command = cluster_command(preset)

@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
+STATUS_MS = 8000  # how long a passing message stays in the status bar
+
 
 class HeadlineStatusBar(QStatusBar):
     """Every message shown from Python goes through `showMessage` here, and Qt's own (a menu item's status tip, which
