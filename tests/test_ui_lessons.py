@@ -277,8 +277,40 @@ def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open
     window.lessonBar.next()  # it trains (Samples): the plot comes back at its height
     assert second.train_until and window.centreSplitter.sizes()[0] == found
     qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
-    window.lessonBar.back()  # the model has trained now: its curve stays in view
-    assert window.centreSplitter.sizes()[0] == found
+    window.lessonBar.back()  # step 1 on the model before training again: its empty plot gives way again
+    assert window.worker.step == 0 and window.centreSplitter.sizes()[0] == 0
+
+
+def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_brings_the_trained_one_back(
+        open_window, qtbot, tmp_path):
+    """QA: Back to lesson 19.7's step 1, "[CLS] attention at step 0", showed the model trained to step 200."""
+    lesson = {"title": "Before and after", "steps": [{"text": "untrained"}, {"text": "at step 0 still"},
+                                                     {"text": "trained", "train_until": 3}, {"text": "after"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+    bar.next()
+    bar.next()
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None,
+                    timeout=WAIT_MS)
+    trained = window.worker.run_dir
+    bar.next()
+    bar.back()  # from a step after training to the step that trained: the same model
+    assert window.worker.run_dir == trained and window.worker.step == 3
+    bar.back()  # before training
+    assert bar.index == 1 and window.worker.step == 0 and window.worker.resume_from is None
+    assert "before training" in window.statusBar().currentMessage()
+    bar.back()  # between two steps before training: nothing changes
+    assert bar.index == 0 and window.worker.step == 0
+    bar.next()
+    bar.next()  # the trained model back, not trained again
+    assert window.worker.resume_from == trained
+    qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
+    qtbot.wait(300)
+    assert window.worker.session.step == 3 and "trained to step 3" in bar.statusLabel.text()
+    assert [p for p in (tmp_path / "runs").iterdir() if p.is_dir()] == [trained]  # no run trained again
+    bar.back()
+    window.undoAction.trigger()  # Ctrl+Z, as the status bar says, brings it back too
+    assert window.worker.resume_from == trained
 
 
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,

@@ -118,6 +118,11 @@ class Lesson(_Lesson):
         """As a preset stores it: each step with only the fields it sets."""
         return self.model_dump(mode="json", exclude_defaults=True)
 
+    def trained_by(self, index: int) -> bool:
+        """Whether a step up to `index` (0-based) trains: the steps before the first that does show a model at step
+        0, and their texts say so ("[CLS] attention at step 0", "the weights are no longer uniform" after it)."""
+        return any(step.train_until is not None for step in self.steps[:index + 1])
+
     def settings_at(self, index: int, base: dict[str, Any]) -> dict[str, Any]:
         """The ablations as they stand at step `index` (0-based): each set by the latest step up to it that sets it,
         else as in `base` (the preset's own values), so going back undoes a later step's ablation."""

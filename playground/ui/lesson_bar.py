@@ -65,7 +65,7 @@ class Host(Protocol):
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - QMainWindow's
     def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
     def ensure_worker(self) -> TrainingWorker: ...
-    def bring_back_model_of(self, spec: RunSpec) -> bool: ...
+    def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool: ...
     def reset(self, message: str = "") -> None: ...
     def save(self) -> bool: ...
     def set_settings_shown(self, shown: bool) -> None: ...
@@ -269,22 +269,32 @@ class LessonBar(QFrame):
 
     def back(self) -> None:
         if self.lesson is not None and self.index > 0:
-            self.go(self.index - 1)
+            # Back past the step that trained: the model before training, as that step's text says (QA: Back to
+            # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
+            before_training = self.lesson.trained_by(self.index) and not self.lesson.trained_by(self.index - 1)
+            self.go(self.index - 1, untrained=before_training)
 
-    def go(self, index: int) -> None:
-        """Show step `index` (0-based): its controls, ablations, tab and view, input, and training."""
+    def go(self, index: int, untrained: bool = False) -> None:
+        """Show step `index` (0-based): its controls, ablations, tab and view, input, and training; on a new model
+        at step 0 if `untrained` (the trained one is kept for Undo and the next step that trains)."""
         assert self.lesson is not None
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         step = self.lesson.steps[self.index]
         self._restore_controls()
         self.main.config.set_spec(self.main.spec)  # spec-driven rows and locks again; then this step's own
         self._apply_settings()
+        set_aside = untrained and self._set_trained_aside()
+        if step.train_until is not None:
+            self._bring_back_trained(step)
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step)
         self._train(step)
         self._show_text(step)
         self._reveal_highlighted(step)
         self._update_actions()
+        if set_aside:  # (after "Preparing the model…")
+            self.main.statusBar().showMessage(f"Step {self.index + 1} shows the model before training, as its text "
+                                              f"says: Next brings the trained one back (Ctrl+Z now).", STATUS_MS)
 
     def leave(self) -> None:
         """Hide the bar, put every control back as the spec shows it, and the ablations as the lesson found them (a
@@ -418,11 +428,9 @@ class LessonBar(QFrame):
             return
         window = self.main
         worker = window.ensure_worker()
-        asked = self._training[1] if self._training and self._training[0] is worker else 0
+        asked = self._asked(worker)
         already = max(worker.step, asked)
-        target = min(step.train_until, window.spec.train.max_steps)
-        if self.train_cap is not None:
-            target = min(target, self.train_cap)
+        target = self._target(step)
         if worker.done or target <= already:
             self._training = (worker, max(target, asked))
             self._follow_training()
@@ -433,6 +441,32 @@ class LessonBar(QFrame):
         self._training = (worker, target)
         self._follow_training()
         self._poll.start()
+
+    def _target(self, step: LessonStep) -> int:
+        """The step `step` trains the model to: its `train_until`, within the run's length and the tests' cap."""
+        assert step.train_until is not None
+        target = min(step.train_until, self.main.spec.train.max_steps)
+        return target if self.train_cap is None else min(target, self.train_cap)
+
+    def _asked(self, worker: TrainingWorker) -> int:
+        """The step the lesson asked `worker` to train to (0: none), which it may not have reached yet."""
+        return self._training[1] if self._training and self._training[0] is worker else 0
+
+    def _set_trained_aside(self) -> bool:
+        """A new model at step 0 in place of one trained (or training) for a later step; the trained one is kept
+        for Undo and for the next step that trains (`_bring_back_trained`). Whether a trained one was set aside."""
+        worker = self.main.worker
+        if worker is None or (worker.step == 0 and not self._asked(worker)):
+            return False
+        self.main.reset()
+        return worker.step > 0
+
+    def _bring_back_trained(self, step: LessonStep) -> None:
+        """Before a step that trains a model still at step 0: the model trained for it before (set aside by Back, or
+        another of these settings no further than the step), rather than training it again in front of the class."""
+        worker = self.main.worker
+        if worker is None or (worker.step == 0 and not worker.playing and not self._asked(worker)):
+            self.main.bring_back_model_of(self.main.spec, up_to=self._target(step))
 
     def _follow_training(self) -> None:
         """The training status beside the step counter; at the target, Try it asks the trained model again."""

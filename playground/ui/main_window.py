@@ -795,12 +795,14 @@ class MainWindow(RingsTabFocus, QMainWindow):
             return
         self._bring_back(self.past_models.pop())
 
-    def bring_back_model_of(self, spec: RunSpec) -> bool:
-        """Bring back the newest model an action replaced that has `spec`'s settings, as Undo would; False when
-        there is none. A lesson's Back (and Next again) shows the model it trained there, not a new one."""
+    def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
+        """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
+        at most), as Undo would; False when there is none. A lesson's Back (and Next again) shows the model it
+        trained there, not a new one."""
         self._forget_deleted_models()
         for index in range(len(self.past_models) - 1, -1, -1):
-            if self.past_models[index].spec == spec:
+            past = self.past_models[index]
+            if past.spec == spec and (up_to is None or past.step <= up_to):
                 self._bring_back(self.past_models.pop(index))
                 return True
         return False
