@@ -621,3 +621,31 @@ def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_pat
     assert message.text().startswith("Opened pets.json: ")
     assert message.text().endswith(" Skipped 1 unreadable image(s): broken.png.")
     assert message.property("level") == "warning"
+
+
+def test_switching_family_names_the_new_model_in_one_line_and_drops_the_old_description(open_window, qtbot,
+                                                                                       tmp_path, monkeypatch):
+    """QA: a ViT saved after switching from the decoder said "A GPT-like decoder learns to write Python
+    documentation", and the switch's status line listed ~15 settings, cut mid-word."""
+    window = open_window(load_preset("decoder-pydoc").updated({"train.device": "cpu", "train.compile": "off"}))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=120_000)
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("vit"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.spec.model.family == "vit" and window.spec.name.startswith("Vision Transformer")
+    assert window.statusBar().currentMessage().startswith(f"Now {window.spec.name}: the model was rebuilt")
+    target = tmp_path / "vit.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.saveAsAction.trigger()
+    assert load_preset(target).description == ""  # said by the name; the decoder's no longer held
+
+
+def test_a_rebuild_names_three_settings_at_most():
+    from playground.core.spec import make_spec
+    from playground.ui.main_window import _what_changed
+
+    spec = make_spec({})
+    assert _what_changed(spec, {"model.n_layer"}) == "Changed number of layers"
+    many = _what_changed(spec, {"model.n_layer", "model.n_head", "model.n_embd", "model.d_ff", "model.dropout"})
+    assert many.startswith("Changed ") and many.endswith(", 3 more settings") and many.count(",") == 2

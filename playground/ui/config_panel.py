@@ -530,7 +530,9 @@ class ConfigPanel(QWidget):
         try:
             spec = self._spec.updated(changes)
             if OTHER_MODEL_KEYS & changes.keys():
-                spec = spec.updated({"name": run_name(spec)})  # the name says what trains on what
+                # The name says what trains on what; the last preset's description no longer does (QA: a ViT saved
+                # after switching from the decoder said "A GPT-like decoder learns to write Python documentation").
+                spec = spec.updated({"name": run_name(spec), "description": ""})
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
@@ -626,9 +628,10 @@ class ConfigPanel(QWidget):
         })
         changes.update({f"model.{k}": v for k, v in PRETRAINED_DEFAULTS.items()})  # its weights need its design
         changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
-        self._request(changes, f"Fine-tuning the pretrained MiniLM: settings from the built-in preset "
-                               f"'{PRETRAINED_PRESET}'. Its architecture is fixed; learning rate, batch size, steps, "
-                               f"frozen layers and context length remain yours.")
+        # (QA read "remain yours" as "keep your values": they are the preset's now, and stay adjustable.)
+        self._request(changes, f"Fine-tuning the pretrained MiniLM with the built-in preset '{PRETRAINED_PRESET}''s "
+                               f"settings. Its architecture is fixed; you can still change the learning rate, batch "
+                               f"size, steps, frozen layers and context length.")
 
     def _on_dataset(self, index: int) -> None:
         item = self.datasetCombo.itemData(index)

@@ -88,6 +88,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
 REFRESH_MS = 125  # the window pulls training results 8 times a second
 LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
 DEVICE_CHARS = 60  # a longer device description keeps its closing note for the tooltip
+MAX_TITLES = 3  # settings a rebuild's status line names; more are counted
 PLOT_REDRAW_S = 0.5  # and redraws the loss curves and the train bar at most twice a second while training
 GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refresh beside it, not after it
 # While training fills every core, the paints in gaps come at most this often, and far enough apart that they
@@ -540,8 +541,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
             self._device_for_next_run()
             return
         was_playing = self.worker.playing
-        titles = ", ".join(sorted(FIELD_TITLES.get(k, k) for k in keys))
-        self.reset(f"Changed {titles}: the model was rebuilt and training starts again from step 0"
+        self.reset(f"{_what_changed(spec, keys)}: the model was rebuilt and training starts again from step 0"
                    + (" (restarting…)" if was_playing else " — press Play."))
         self._device_for_next_run()
         if was_playing:
@@ -1284,6 +1284,17 @@ class MainWindow(RingsTabFocus, QMainWindow):
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
+
+
+def _what_changed(spec: RunSpec, keys: set[str]) -> str:
+    """The settings a rebuild changed, as the status bar says them in one line: a new family or dataset by the new
+    model's name, else up to three settings by name (QA: a family switch listed ~15 settings, cut mid-word)."""
+    if keys & OTHER_MODEL_KEYS:
+        return f"Now {spec.name}"
+    titles = sorted(FIELD_TITLES.get(key, key) for key in keys)
+    if len(titles) > MAX_TITLES:
+        titles = [*titles[:MAX_TITLES - 1], f"{len(titles) - MAX_TITLES + 1} more settings"]
+    return "Changed " + ", ".join(titles)
 
 
 def _lead(description: str) -> str:
