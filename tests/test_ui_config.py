@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
-    QFileDialog,
     QGroupBox,
     QLabel,
     QMenu,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, save_preset
 from playground.core.spec import FAMILY_TITLES, make_spec
+from playground.ui import file_dialogs
 from playground.ui import main_window as main_window_module
 from playground.ui.attention_grid import AttentionGrid
 from playground.ui.main_window import MainWindow
@@ -108,7 +108,7 @@ def test_vit_patch_sizes_divide_the_image(window):
 def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(window, tmp_path, monkeypatch):
     short = tmp_path / "short.txt"
     short.write_text("too short for a context of 64\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(short), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(short), ""))
     good = window.spec
     combo = window.findChild(QComboBox, "datasetCombo")
     index = next(i for i in range(combo.count()) if combo.itemData(i) == ("open", "text_file"))
@@ -127,7 +127,7 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
 def test_open_text_file_as_dataset(window, tmp_path, monkeypatch):
     text = tmp_path / "poem.txt"
     text.write_text("the quick brown fox jumps over the lazy dog\n" * 40, encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(text), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(text), ""))
     combo = window.findChild(QComboBox, "datasetCombo")
     index = next(i for i in range(combo.count()) if combo.itemData(i) == ("open", "text_file"))
     combo.setCurrentIndex(index)
@@ -232,7 +232,7 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
         captions.append(caption)
         return str(target.with_suffix("")), ""
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(ask))
+    monkeypatch.setattr(file_dialogs, "save_file", ask)
     slider(window, "dimSlider").setValue(96)
     slider(window, "headsSlider").setValue(6)
     slider(window, "layersSlider").setValue(3)
@@ -258,7 +258,7 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
     combo.activated.emit(combo.currentIndex())
     assert window.spec != saved
     monkeypatch.setattr(main_window_module, "ask_unsaved", lambda *a: QMessageBox.StandardButton.Discard)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(target), ""))
     window.openAction.trigger()
     assert window.spec == saved
     panel = window.config
@@ -604,7 +604,7 @@ def pets_with_a_broken_image(root) -> str:
 
 def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_path, monkeypatch):
     folder = pets_with_a_broken_image(tmp_path / "pets")
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: folder))
+    monkeypatch.setattr(file_dialogs, "existing_folder", lambda *a, **k: folder)
     message = window.findChild(QLabel, "messageLabel")
     pick(window.findChild(QComboBox, "familyCombo"), "vit")
     pick(window.findChild(QComboBox, "datasetCombo"), ("open", "image_folder"))
@@ -636,7 +636,7 @@ def test_switching_family_names_the_new_model_in_one_line_and_drops_the_old_desc
     assert window.spec.model.family == "vit" and window.spec.name.startswith("Vision Transformer")
     assert window.statusBar().currentMessage().startswith(f"Now {window.spec.name}: the model was rebuilt")
     target = tmp_path / "vit.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *a, **k: (str(target), ""))
     window.saveAsAction.trigger()
     assert load_preset(target).description == ""  # said by the name; the decoder's no longer held
 

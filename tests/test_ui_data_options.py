@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox
 
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec
 from playground.data.registry import REGISTRY
-from playground.ui import csv_columns
+from playground.ui import csv_columns, file_dialogs
 from playground.ui.main_window import MainWindow
 
 
@@ -183,7 +183,7 @@ def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, 
     rows = [f"{'good' if i % 2 else 'bad'} film number {i},{'pos' if i % 2 else 'neg'},{i % 3}" for i in range(40)]
     path = tmp_path / "reviews.csv"
     path.write_text("review,sentiment,stars\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(path), ""))
     monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("review", "sentiment"))
     choose(window.findChild(QComboBox, "familyCombo"), "encoder")
     choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
@@ -221,7 +221,7 @@ def test_setting_an_option_back_to_its_default_leaves_it_out_of_the_spec(window,
     assert "auto again" in message(window).text()
 
     target = tmp_path / "reset.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *a, **k: (str(target), ""))
     window.saveAsAction.trigger()
     assert load_preset(target).data.options == {}  # the saved preset carries no default
 
@@ -240,7 +240,7 @@ def test_emptying_a_column_box_goes_back_to_its_default_column(window, qtbot, tm
     path = tmp_path / "reviews.csv"
     path.write_text("text,label,stars\n" + "\n".join(f"film {i},{'pos' if i % 2 else 'neg'},{i % 3}"
                                                      for i in range(40)) + "\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(path), ""))
     monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("text", "stars"))
     choose(window.findChild(QComboBox, "familyCombo"), "encoder")
     choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
@@ -256,7 +256,7 @@ def test_emptying_a_column_box_goes_back_to_its_default_column(window, qtbot, tm
 
 def choose_csv(window: MainWindow, monkeypatch, path) -> None:
     """Family Encoder, then Dataset > Open CSV file… answered with `path`; the real column chooser reads it."""
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(path), ""))
     choose(window.findChild(QComboBox, "familyCombo"), "encoder")
     choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QPushButton, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QPushButton, QSlider
 from test_ui_data_options import choose
 
 from playground.core.presets import DEFAULT_PRESET, load_preset
+from playground.ui import file_dialogs
 from playground.ui.main_window import PREPARING, PRESENTATION_ZOOM
 
 WAIT_MS = 60_000  # torch and the pretrained MiniLM load on a loaded 2-core machine
@@ -91,7 +92,7 @@ def test_a_lecturers_demo_from_the_default_preset_to_the_pretrained_bert(open_wi
 
     # Save the preset, then close: the run stops, its threads end, nothing is left running.
     target = tmp_path / "my-demo.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(target), ""))
     window.saveAsAction.trigger()
     assert load_preset(target) == window.spec and not window.isWindowModified() and "my-demo.json" in window.windowTitle()
     workers = window.workers()

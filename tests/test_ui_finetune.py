@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLabel, QProgressBar, QSlider
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QProgressBar, QSlider
 
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
-from playground.ui import csv_columns
+from playground.ui import csv_columns, file_dialogs
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.worker import Drained
 
@@ -86,7 +86,7 @@ def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot,
     rows = ["id,review,stars"] + [f"{i},this film was {'great' if i % 2 else 'dull'} number {i},{i % 2}"
                                   for i in range(150)]
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(table), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(table), ""))
     datasets = window.findChild(QComboBox, "datasetCombo")
     message = window.findChild(QLabel, "messageLabel")
     real_ask = csv_columns.ask_columns
@@ -114,7 +114,7 @@ def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot,
 
     one_column = tmp_path / "one.csv"
     one_column.write_text("text\nhello\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(one_column), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(one_column), ""))
     monkeypatch.setattr(csv_columns, "ask_columns", real_ask)  # its header check refuses before a dialog opens
     choose(datasets, ("open", "csv_file"))
     assert "at least two columns" in message.text() and window.spec.data.path == str(table)

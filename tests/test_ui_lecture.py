@@ -240,16 +240,15 @@ def test_the_attention_grid_of_four_heads_fits_its_pane_with_its_colour_bar_at_a
 
 def test_a_csv_of_longer_reviews_gets_a_context_that_holds_them(window, tmp_path, monkeypatch):
     """Issue 21: ~40-character reviews trained cut at the reverse preset's context of 12, and stayed at 62 %."""
-    from PySide6.QtWidgets import QFileDialog
     from test_ui_data_options import choose, message
 
-    from playground.ui import csv_columns
+    from playground.ui import csv_columns, file_dialogs
 
     words = "the film was a quiet joy with sharp lines and a warm heart".split()
     rows = [f"{' '.join(words[: 8 + i % 6])} {i},{'pos' if i % 2 else 'neg'}" for i in range(60)]
     path = tmp_path / "reviews.csv"
     path.write_text("review,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(path), ""))
     monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("review", "label"))
     choose(window.findChild(QComboBox, "familyCombo"), "encoder")
     assert window.spec.model.block_size == 12  # the encoder's reverse preset
@@ -453,14 +452,13 @@ def test_another_preset_leaves_the_last_ones_prompt_behind(open_window, tmp_path
 
 def test_save_as_never_writes_over_a_built_in_preset(open_window, monkeypatch):
     """Save As lets a user browse into the package's presets folder, and Qt's "replace?" was the only guard."""
-    from PySide6.QtWidgets import QFileDialog
-
     from playground.core.presets import PRESETS_DIR
+    from playground.ui import file_dialogs
 
     builtin = PRESETS_DIR / "decoder-pydoc.json"
     before = builtin.read_bytes()
     window = open_window(make_spec(TINY))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(builtin), ""))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(builtin), ""))
     assert not window.save_as()
     assert builtin.read_bytes() == before and window.preset_path is None
     assert window.config.messageLabel.text().startswith("Not saved: decoder-pydoc.json would be among the built-in")

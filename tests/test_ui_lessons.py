@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QScrollArea, QWidget
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
-from playground.ui import main_window
+from playground.ui import file_dialogs, main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
 from playground.ui.lesson_bar import HIGHLIGHT, find_control, plot_height, tab_widget, view_widget
 from playground.ui.run_tools import ENLARGED_KEY
@@ -370,7 +370,7 @@ def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_
                                                                                    monkeypatch):
     window = open_window(make_spec(TINY))
     target = tmp_path / "my-lesson.json"
-    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(target), ""))
     assert not window.lessonBar.editAction.isEnabled()  # no lesson yet: only adding a state is offered
     window.tabs.setCurrentWidget(window.inside)
     window.inside.tabs.setCurrentWidget(window.inside.roles)

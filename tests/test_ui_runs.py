@@ -530,12 +530,12 @@ def test_copy_command_for_a_cluster_puts_torchrun_on_the_clipboard(qtbot, tmp_pa
 
 def test_copy_command_for_a_built_in_preset_says_why_it_asks_to_save(qtbot, monkeypatch):
     """On a built-in preset a bare "Save preset" dialog opened, and the reason came only after Cancel."""
-    from PySide6.QtWidgets import QFileDialog
+    from playground.ui import file_dialogs
 
     w = MainWindow(make_spec(TINY_SENTIMENT))  # no preset file, no run
     qtbot.addWidget(w)
     captions = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, caption, *a, **k: captions.append(caption)
+    monkeypatch.setattr(file_dialogs, "save_file", lambda parent, caption, *a, **k: captions.append(caption)
                         or ("", ""))  # Cancel
     QGuiApplication.clipboard().setText("")
     assert w.runTools.copy_cluster_command() is None
@@ -567,9 +567,9 @@ def test_the_cluster_command_of_a_built_in_preset_leaves_the_runs_record_and_the
                                                                                                     qtbot, monkeypatch):
     """It wrote the window's settings over the run's preset.json (Resume then refused the run as edited), and during
     a lesson step with its ablations, unlike a preset file's command, which trains the preset as saved."""
-    from PySide6.QtWidgets import QFileDialog
+    from playground.ui import file_dialogs
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: pytest.fail("asked to save"))
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: pytest.fail("asked to save"))
     lesson = {"title": "Skips", "steps": [{"text": "whole"}, {"text": "no skips", "settings": {"model.residual": False}}]}
     window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
     window.lessonBar.train_cap = 0

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -38,6 +37,7 @@ from playground.core.spec import (
     SpecError,
     divisors,
 )
+from playground.ui import file_dialogs
 from playground.ui.data_options import DataOptionsForm, option_title
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
@@ -686,8 +686,8 @@ class ConfigPanel(QWidget):
 
     def _ask_path(self, kind: str) -> str:
         if kind == "image_folder":
-            return QFileDialog.getExistingDirectory(self, "Open an image folder (one sub-folder per class)")
-        path, _ = QFileDialog.getOpenFileName(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
+            return file_dialogs.existing_folder(self, "Open an image folder (one sub-folder per class)")
+        path, _ = file_dialogs.open_file(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
         return path
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from playground.ui import file_dialogs
 
 
 def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | None:
     """A save dialog for `name` (without suffix): PNG, and SVG when the view is vector. A function so tests
     can answer it."""
     filters = "PNG image (*.png);;SVG vector image (*.svg)" if vector else "PNG image (*.png)"
-    path, chosen = QFileDialog.getSaveFileName(parent, title, f"{name}.png", filters)
+    path, chosen = file_dialogs.save_file(parent, title, f"{name}.png", filters)
     if not path:
         return None
     target = Path(path)
@@ -28,7 +30,7 @@ def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | Non
 
 def ask_html_path(parent: QWidget, name: str) -> Path | None:
     """A save dialog for the offline attention page (`name`.html); a function so tests can answer it."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Save the attention views as one HTML page", f"{name}.html",
+    path, _ = file_dialogs.save_file(parent, "Save the attention views as one HTML page", f"{name}.html",
                                           "Web page (*.html)")
     if not path:
         return None

@@ -22,7 +22,6 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt, 
 from PySide6.QtGui import QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.lessons import STAGES
-from playground.ui import theme
+from playground.ui import file_dialogs, theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
 from playground.ui.exporting import ask_path, figure_bar
@@ -723,7 +722,7 @@ class InsideAttentionPanel(QWidget):
         self._poll()
 
     def _on_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose an image", "",
+        path, _ = file_dialogs.open_file(self, "Choose an image", "",
                                               "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
         if path:
             self.set_input(path)

@@ -42,7 +42,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QMoveEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -67,6 +66,7 @@ from playground.core.presets import (
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
+from playground.ui import file_dialogs
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
@@ -612,7 +612,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     def open_dialog(self) -> None:
         start = str(self.preset_path.parent) if self.preset_path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a preset", start, "Presets (*.json);;All files (*)")
+        path, _ = file_dialogs.open_file(self, "Open a preset", start, "Presets (*.json);;All files (*)")
         if path:
             self.open_preset(path)
 
@@ -651,7 +651,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def save_as(self, caption: str = "Save preset") -> bool:
         """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
-        path, _ = QFileDialog.getSaveFileName(self, caption, start, "Presets (*.json)")
+        path, _ = file_dialogs.save_file(self, caption, start, "Presets (*.json)")
         if not path:
             return False
         target = Path(path)

@@ -18,7 +18,6 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, infer_mask, role_table
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
 from playground.training.events import AttentionSnapshot
+from playground.ui import file_dialogs
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import ask_path
@@ -81,7 +81,7 @@ def measured_once(table: QTableWidget) -> Iterator[None]:
 
 
 def ask_gif_path(parent: QWidget, name: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Export the evolution as a GIF", f"{name}.gif", "Animated GIF (*.gif)")
+    path, _ = file_dialogs.save_file(parent, "Export the evolution as a GIF", f"{name}.gif", "Animated GIF (*.gif)")
     if not path:
         return None
     return Path(path) if path.lower().endswith(".gif") else Path(path).with_suffix(".gif")

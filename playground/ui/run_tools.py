@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
@@ -25,6 +25,7 @@ from playground.training.runs import (
     read_metrics,
     read_run_info,
 )
+from playground.ui import file_dialogs
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path
@@ -92,7 +93,7 @@ SCRIPT_KEY = "export-script"
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
     """The folder to export the model into (a sub-folder `suggested` is created there); a function so
     tests can answer it."""
-    folder = QFileDialog.getExistingDirectory(parent, "Export the model as a Hugging Face folder: choose where")
+    folder = file_dialogs.existing_folder(parent, "Export the model as a Hugging Face folder: choose where")
     return Path(folder) / suggested if folder else None
 
 
@@ -100,7 +101,7 @@ def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path |
     """A save dialog for one file type (png, svg, csv); a function so tests can answer it."""
     filters = {"png": "PNG image (*.png)", "svg": "SVG vector image (*.svg)", "csv": "CSV file (*.csv)",
                "py": "Python script (*.py)"}
-    path, _ = QFileDialog.getSaveFileName(parent, title, f"{name}.{suffix}", filters[suffix])
+    path, _ = file_dialogs.save_file(parent, title, f"{name}.{suffix}", filters[suffix])
     if not path:
         return None
     target = Path(path)

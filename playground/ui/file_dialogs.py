@@ -1,0 +1,77 @@
+"""File dialogs that cannot freeze the window: Qt's static `QFileDialog.get…` functions, as dialogs of our own.
+
+Why (QA, typing /proc into Save As hung the app for good): where the system offers no native dialog (a bare Linux
+desktop), Qt's own dialog names each file's type from its content, reading its first bytes on the GUI thread, and
+/proc/kmsg never answers a read. These dialogs name a file's type from its name alone (`TypesByName`); a native
+dialog, where there is one, is used as the static functions would.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
+
+_MIMES = QMimeDatabase()
+
+
+class TypesByName(QFileIconProvider):
+    """A file's type and icon from its name, never its content (directories as Qt names them)."""
+
+    def type(self, info: QFileInfo) -> str:
+        if info.isFile():
+            return _mime_by_name(info).comment()
+        return super().type(info)
+
+    def icon(self, what: QFileInfo | QFileIconProvider.IconType) -> QIcon:
+        if isinstance(what, QFileInfo) and what.isFile():
+            return QIcon.fromTheme(_mime_by_name(what).iconName(), super().icon(QFileIconProvider.IconType.File))
+        return super().icon(what)
+
+
+def _mime_by_name(info: QFileInfo) -> QMimeType:
+    return _MIMES.mimeTypeForFile(info, QMimeDatabase.MatchMode.MatchExtension)
+
+
+_PROVIDER: TypesByName | None = None  # one for every dialog: Qt does not take ownership of it
+
+
+def _dialog(parent: QWidget | None, caption: str, start: str, filters: str) -> QFileDialog:
+    global _PROVIDER
+    if _PROVIDER is None:
+        _PROVIDER = TypesByName()
+    dialog = QFileDialog(parent, caption, start, filters)
+    dialog.setIconProvider(_PROVIDER)
+    return dialog
+
+
+def _ask(dialog: QFileDialog) -> tuple[str, str]:
+    try:
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return "", ""
+        return dialog.selectedFiles()[0], dialog.selectedNameFilter()
+    finally:
+        dialog.deleteLater()
+
+
+def open_file(parent: QWidget | None, caption: str, start: str = "", filters: str = "") -> tuple[str, str]:
+    """As `QFileDialog.getOpenFileName`: the chosen file and filter, or two empty strings."""
+    dialog = _dialog(parent, caption, start, filters)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    return _ask(dialog)
+
+
+def save_file(parent: QWidget | None, caption: str, start: str = "", filters: str = "") -> tuple[str, str]:
+    """As `QFileDialog.getSaveFileName` (`start` may name the file): the path and filter, or two empty strings."""
+    dialog = _dialog(parent, caption, start, filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    return _ask(dialog)
+
+
+def existing_folder(parent: QWidget | None, caption: str, start: str = "") -> str:
+    """As `QFileDialog.getExistingDirectory`: the chosen folder, or an empty string."""
+    dialog = _dialog(parent, caption, start, "")
+    dialog.setFileMode(QFileDialog.FileMode.Directory)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    return _ask(dialog)[0]

@@ -1,0 +1,52 @@
+"""The window's file dialogs (QA: typing /proc into Save As froze the app for good): Qt's own dialog read each file's
+first bytes on the GUI thread to name its type, and /proc/kmsg never answers; ours name a type from the file's name."""
+
+from PySide6.QtCore import QFileInfo, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider
+
+from playground.ui import file_dialogs
+
+
+def test_a_files_type_is_named_from_its_name_never_its_content(qtbot, tmp_path):
+    disguised = tmp_path / "notes"  # no extension: Qt's provider reads it to name its type
+    disguised.write_bytes(b"%PDF-1.4\n" + b"\0" * 64)
+    info = QFileInfo(str(disguised))
+    assert "PDF" in QFileIconProvider().type(info)  # what reading the content says
+    assert "PDF" not in file_dialogs.TypesByName().type(info)
+    assert file_dialogs.TypesByName().type(QFileInfo(str(tmp_path / "preset.json"))) == \
+        QFileIconProvider().type(QFileInfo(str(tmp_path / "preset.json")))  # a named type as Qt names it
+    assert not file_dialogs.TypesByName().icon(info).isNull()
+
+
+def _answer(dialog_action) -> None:
+    """Once the dialog is up (modal, in its own event loop), act on it as a user would."""
+
+    def act() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, act)
+            return
+        assert isinstance(dialog.iconProvider(), file_dialogs.TypesByName)  # the dialog cannot freeze on /proc
+        dialog_action(dialog)
+
+    QTimer.singleShot(0, act)
+
+
+def test_each_dialog_returns_what_the_static_functions_did(qtbot, tmp_path):
+    preset = tmp_path / "mine.json"
+    preset.write_text("{}", encoding="utf-8")
+
+    def choose(path):
+        return lambda dialog: (dialog.selectFile(str(path)), dialog.accept())
+
+    _answer(choose(preset))
+    assert file_dialogs.open_file(None, "Open a preset", str(tmp_path), "Presets (*.json)") == \
+        (str(preset), "Presets (*.json)")
+    _answer(choose(tmp_path / "new.png"))
+    assert file_dialogs.save_file(None, "Save", str(tmp_path / "suggested.png"), "PNG image (*.png)")[0] == \
+        str(tmp_path / "new.png")
+    (tmp_path / "folder").mkdir()
+    _answer(choose(tmp_path / "folder"))
+    assert file_dialogs.existing_folder(None, "Export here") == str(tmp_path / "folder")
+    _answer(lambda dialog: dialog.reject())  # Cancel
+    assert file_dialogs.save_file(None, "Save", str(tmp_path)) == ("", "")
