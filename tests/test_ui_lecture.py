@@ -462,3 +462,38 @@ def test_save_as_never_writes_over_a_built_in_preset(open_window, monkeypatch):
     assert not window.save_as()
     assert builtin.read_bytes() == before and window.preset_path is None
     assert window.config.messageLabel.text().startswith("Not saved: decoder-pydoc.json would be among the built-in")
+
+
+@pytest.mark.slow
+def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, monkeypatch):
+    """QA: Edit still offered a run deleted in the Runs tab (clicking it did nothing and said nothing), and Ctrl+Z
+    brought back an older model than the deleted one it named."""
+    import shutil
+
+    from playground.ui import runs_panel
+
+    _train(window, qtbot, 2)
+    older = window.worker.run_dir
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    _train(window, qtbot, 3)
+    newer = window.worker.run_dir
+    window.findChild(QSlider, "layersSlider").setValue(2)
+    assert window.undoAction.text().endswith("at step 3")
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    runs = window.runTools.runs
+    runs.refresh()
+    row = next(i for i, run in enumerate(runs.runs) if run.folder == newer)
+    runs.table.selectRow(row)
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    runs.delete()  # in the Runs tab: the menu names the model below at once
+    assert window.undoAction.text().endswith("at step 2")
+    window.findChild(QSlider, "layersSlider").setValue(1)  # (the 2-layer model is untrained: nothing kept)
+    _train(window, qtbot, 1)
+    kept = window.worker
+    window.findChild(QSlider, "headsSlider").setValue(2)
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    shutil.rmtree(kept.run_dir)  # deleted outside the window: Ctrl+Z says so instead of bringing back another
+    window.undoAction.trigger()
+    assert "cannot come back" in window.statusBar().currentMessage() and window.worker is None
+    window.undoAction.trigger()
+    assert window.worker.resume_from == older

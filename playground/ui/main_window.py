@@ -348,6 +348,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.architecture = ArchitectureView(self)
         self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
         self.runTools = RunTools(self)  # issues 6-7: Try it, Confusion and Runs tabs; exports; cluster command
+        self.runTools.runs.sigDeleted.connect(self._forget_deleted_models)
         self.runTools.add_menu_actions(self._fileMenu, self._trainMenu, before=self.quitAction)
 
         self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -788,10 +789,15 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def undo(self) -> None:
         """Bring back the model the last action replaced, paused at its last step (the current one is kept in
         turn, so a second Undo returns to it)."""
+        named = self.past_models[-1] if self.past_models else None
         self._forget_deleted_models()
+        if named is not None and all(past is not named for past in self.past_models):  # deleted outside the window
+            # Not an older model in its place, unannounced (QA: Ctrl+Z brought back the decoder instead of the
+            # deleted BERT the menu named).
+            self.statusBar().showMessage(f"“{named.label}” cannot come back: its run folder was deleted.", STATUS_MS)
+            return
         if not self.past_models:
             self.statusBar().showMessage("Nothing to undo.", 4000)
-            self._name_undo()
             return
         self._bring_back(self.past_models.pop())
 
@@ -810,8 +816,10 @@ class MainWindow(RingsTabFocus, QMainWindow):
     def _forget_deleted_models(self) -> None:
         """Past models whose run folder was deleted (the Runs tab) cannot come back (review: a lesson's Back brought
         one back as "trained to step 3" while its worker failed to load it). Only a folder that is gone: a model
-        just replaced may still be saving its checkpoint there, in the background."""
+        just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
+        offered a run deleted in the Runs tab)."""
         self.past_models = [past for past in self.past_models if past.run_dir.is_dir()]
+        self._name_undo()
 
     def _bring_back(self, past: PastModel) -> None:
         self.reset()

@@ -192,6 +192,7 @@ def loss_curve(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 class RunsPanel(QWidget):
     sigReopen = Signal(object)  # Path of a run folder
     sigResume = Signal(object)
+    sigDeleted = Signal()  # runs were deleted: a model kept for Undo may be among them
 
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
                  parent: QWidget | None = None) -> None:
@@ -370,6 +371,8 @@ class RunsPanel(QWidget):
                 errors.append(str(err))
         self.table.clearSelection()
         self.refresh()
+        if len(errors) < len(chosen):
+            self.sigDeleted.emit()
         if errors:
             self.say(errors[0], "error")
         else:
