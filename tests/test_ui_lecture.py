@@ -497,3 +497,29 @@ def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, m
     assert "cannot come back" in window.statusBar().currentMessage() and window.worker is None
     window.undoAction.trigger()
     assert window.worker.resume_from == older
+
+
+@pytest.mark.slow
+def test_undo_walks_back_through_every_model_and_redo_forward_again(window, qtbot):
+    """QA: Ctrl+Z four times flipped between the last two models; the 96-step model came back only through Runs."""
+    trained = []
+    for heads, layers in ((2, 1), (1, 1), (1, 2)):  # three models, each trained and then replaced
+        window.findChild(QSlider, "headsSlider").setValue(heads)
+        window.findChild(QSlider, "layersSlider").setValue(layers)
+        _train(window, qtbot, len(trained) + 1)
+        trained.append(window.worker.run_dir)
+    window.findChild(QSlider, "headsSlider").setValue(2)  # a fourth, untrained: nothing of it to bring back
+    for index in (2, 1, 0):
+        window.undoAction.trigger()
+        assert window.worker.resume_from == trained[index] and window.progressBar.value() == index + 1
+    assert not window.undoAction.isEnabled() and window.redoAction.text().endswith("at step 2")
+    window.undo()  # (the menu's Undo is greyed out)
+    assert window.worker.resume_from == trained[0] and window.statusBar().currentMessage() == "Nothing to undo."
+    for index in (1, 2):
+        window.redoAction.trigger()
+        assert window.worker.resume_from == trained[index]
+    assert not window.redoAction.isEnabled()
+    window.undoAction.trigger()
+    assert window.worker.resume_from == trained[1] and window.redoAction.isEnabled()
+    window.findChild(QSlider, "layersSlider").setValue(2)  # a new change: nothing left to redo
+    assert not window.redoAction.isEnabled() and window.undoAction.text().endswith("at step 2")

@@ -243,6 +243,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
+        self.undone_models: list[PastModel] = []  # the models Undo replaced, newest last (Edit > Redo)
+        self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
@@ -452,6 +454,9 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.undoAction = A("&Undo", QKeySequence.StandardKey.Undo, self.undo, "undoAction",
                             "Bring back the model the last action replaced: its weights, curve and settings.")
         self.undoAction.setEnabled(False)
+        self.redoAction = A("&Redo", QKeySequence.StandardKey.Redo, self.redo, "redoAction",
+                            "Bring back the model the last Undo replaced.")
+        self.redoAction.setEnabled(False)
         self.presentAction = A("&Presentation Mode", "F5", self.toggle_presentation, "presentAction",
                                "Everything larger, for a projector: fonts, token labels, axes.")
         self.presentAction.setCheckable(True)
@@ -498,6 +503,7 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._fileMenu, self._trainMenu = file, train  # build_views adds File > Export and Train > cluster
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undoAction)
+        edit.addAction(self.redoAction)
         self.lessonMenu = bar.addMenu("&Lesson")  # filled by the lesson bar (build_views)
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
@@ -778,7 +784,10 @@ class MainWindow(RingsTabFocus, QMainWindow):
         """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
         from playground.ui.runs_panel import distinguishing_label  # loaded with the views
 
+        if not self._travelling:
+            self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
         if worker.run_dir is None or worker.step == 0:
+            self._name_undo()
             return
         label = distinguishing_label(worker.spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(worker.spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
@@ -787,19 +796,37 @@ class MainWindow(RingsTabFocus, QMainWindow):
 
     @_needs_views
     def undo(self) -> None:
-        """Bring back the model the last action replaced, paused at its last step (the current one is kept in
-        turn, so a second Undo returns to it)."""
-        named = self.past_models[-1] if self.past_models else None
+        """Bring back the model the last action replaced, paused at its last step; the current one is kept for Redo,
+        so Undo after Undo walks further back (QA: it flipped between the last two models)."""
+        self._travel(self.past_models, self.undone_models, "Nothing to undo.")
+
+    @_needs_views
+    def redo(self) -> None:
+        """Bring back the model the last Undo replaced; the current one is kept for Undo."""
+        self._travel(self.undone_models, self.past_models, "Nothing to redo.")
+
+    def _travel(self, source: list[PastModel], to: list[PastModel], nothing: str) -> None:
+        """Bring back `source`'s newest model, the one it replaces kept in `to`."""
+        named = source[-1] if source else None
         self._forget_deleted_models()
-        if named is not None and all(past is not named for past in self.past_models):  # deleted outside the window
+        if named is not None and all(past is not named for past in source):  # deleted outside the window
             # Not an older model in its place, unannounced (QA: Ctrl+Z brought back the decoder instead of the
             # deleted BERT the menu named).
             self.statusBar().showMessage(f"“{named.label}” cannot come back: its run folder was deleted.", STATUS_MS)
             return
-        if not self.past_models:
-            self.statusBar().showMessage("Nothing to undo.", 4000)
+        if not source:
+            self.statusBar().showMessage(nothing, 4000)
             return
-        self._bring_back(self.past_models.pop())
+        self._travelling = True
+        try:
+            past = source.pop()
+            kept = len(self.past_models)
+            self._bring_back(past)  # (its reset keeps the current model in past_models)
+            if to is not self.past_models and len(self.past_models) > kept:
+                to.append(self.past_models.pop())
+        finally:
+            self._travelling = False
+        self._name_undo()
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
@@ -818,7 +845,8 @@ class MainWindow(RingsTabFocus, QMainWindow):
         one back as "trained to step 3" while its worker failed to load it). Only a folder that is gone: a model
         just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
         offered a run deleted in the Runs tab)."""
-        self.past_models = [past for past in self.past_models if past.run_dir.is_dir()]
+        for models in (self.past_models, self.undone_models):  # in place: Undo and Redo hold them as they travel
+            models[:] = [past for past in models if past.run_dir.is_dir()]
         self._name_undo()
 
     def _bring_back(self, past: PastModel) -> None:
@@ -836,11 +864,13 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self._name_undo()
 
     def _name_undo(self) -> None:
-        """The Edit menu's Undo says which model it brings back (after an Undo, the one below: it said the model
-        just brought back)."""
-        past = self.past_models[-1] if self.past_models else None
-        self.undoAction.setEnabled(past is not None)
-        self.undoAction.setText("&Undo" if past is None else f"&Undo: bring back “{past.label}” at step {past.step:,}")
+        """The Edit menu's Undo and Redo say which model they bring back (after an Undo, the one below: it said the
+        model just brought back)."""
+        for action, models, title in ((self.undoAction, self.past_models, "&Undo"),
+                                      (self.redoAction, self.undone_models, "&Redo")):
+            past = models[-1] if models else None
+            action.setEnabled(past is not None)
+            action.setText(title if past is None else f"{title}: bring back “{past.label}” at step {past.step:,}")
 
     @_needs_views
     def toggle_log_y(self) -> None:

@@ -121,7 +121,8 @@ class TrainingWorker(QThread):
         self.samples = samples  # a paused run draws the sample due at its step (Compare A/B shows none)
         self.recorder: Any = None  # the run folder's RunRecorder (metrics, TensorBoard, attention timeline)
         self.buffer = EventBuffer()
-        self.run_dir: Path | None = None
+        # A resumed run's folder is known at once: an Undo right after an Undo must find the model it replaces there.
+        self.run_dir: Path | None = Path(resume_from) if resume_from is not None else None
         self.session: Any = None
         self._device = ""  # the device text last sent to the window
         self.saved_to: Path | None = None
