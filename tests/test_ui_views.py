@@ -686,3 +686,22 @@ def test_the_enlarged_heads_axis_titles_stay_on_the_plot_at_every_height(qtbot, 
             title, view = axis.label.sceneBoundingRect(), plot.mapToScene(plot.viewport().rect()).boundingRect()
             assert view.top() - 0.5 <= title.top() and title.bottom() <= view.bottom() + 0.5, height
     assert shown > 0
+
+
+def test_an_emptied_embedding_plot_keeps_nothing_of_the_last_model(qtbot):
+    """QA: after a rebuild the empty plots kept the last model's "PC 2 (6%)" and its axis ranges."""
+    from playground.analysis.embeddings import Projection
+    from playground.ui.inside_attention import ScatterPlot
+
+    plot = ScatterPlot("Tokens", "", False)
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    plot.set_projection(Projection(np.array([[0.0, 0.0], [40.0, 30.0]]), ["a", "b"], (0.94, 0.06)))
+    item = plot.getPlotItem()
+    assert item.getAxis("left").labelText == "PC 2 (6%)"
+    plot.clear_points()
+    qtbot.wait(20)
+    assert (item.getAxis("bottom").labelText, item.getAxis("left").labelText) == ("PC 1", "PC 2")
+    (x0, x1), (y0, y1) = item.getViewBox().viewRange()
+    assert x1 < 10 and y1 < 10  # not the last model's 0..40 and 0..30

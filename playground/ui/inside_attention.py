@@ -437,12 +437,20 @@ class ScatterPlot(pg.PlotWidget):
         return f"{self.getPlotItem().titleLabel.text}: {what} at PC 1 = {x:.3f}, PC 2 = {y:.3f}"
 
     def clear_points(self) -> None:
+        """Empty, its axes as no model's (QA: after a rebuild the empty plots kept the last model's "PC 2 (6%)" and
+        ranges)."""
         self.points = None
         self.hovered = None
         self.curve.setData([], [])
         self.scatter.setData([], [])
         for text in self.texts:
             text.setVisible(False)
+        item = self.getPlotItem()
+        item.setLabel("bottom", "PC 1")
+        item.setLabel("left", "PC 2")
+        style_axes(item)
+        item.getViewBox().setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+        item.enableAutoRange()  # the next projection sets its own range
 
     def set_projection(self, projection: Any) -> None:
         """Show `projection`, every point labelled (positions: at most MAX_POSITION_LABELS of them)."""
