@@ -584,3 +584,24 @@ def test_the_cluster_command_of_a_built_in_preset_leaves_the_runs_record_and_the
     assert command == cluster_command(written) and QGuiApplication.clipboard().text() == command
     assert load_preset(written).model.residual  # the preset, as a preset file's command trains it
     assert (folder / "preset.json").read_text() == record and not preset_edited(folder)
+
+
+def test_an_export_to_a_place_that_cannot_be_written_says_where_and_what_to_do(window, qtbot, tmp_path, monkeypatch):
+    """QA: "Export failed: [Errno 2] No such file or directory: '/proc/2026…-hf'" for a folder that exists, and a
+    temporary file's name for /sys."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    out = blocked / "exported"  # (a file's "folder": refused to root as well)
+    monkeypatch.setattr(run_tools, "ask_export_folder", lambda parent, suggested: out)
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: blocked / f"loss.{suffix}")
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    message = window.findChild(QLabel, "messageLabel")
+    window.runTools.actions["exportModelAction"].trigger()
+    qtbot.waitUntil(lambda: "failed" in message.text(), timeout=WAIT_MS)
+    assert f"could not write {out} (" in message.text() and "choose a folder you can write to" in message.text()
+    window.runTools.actions["exportLossPngAction"].trigger()
+    assert f"could not write {blocked / 'loss.png'} (" in message.text()
+    window.runTools.actions["exportMetricsAction"].trigger()
+    qtbot.waitUntil(lambda: "metrics" in message.text(), timeout=WAIT_MS)
+    assert f"could not write {blocked / 'loss.csv'} (" in message.text()

@@ -291,7 +291,7 @@ class RunTools:
 
         def job(session: Any) -> Any:
             session.save()  # the checkpoint the export reads is this very step
-            return export(session.run_dir, target)
+            return writing(target, lambda: export(session.run_dir, target))
 
         worker.submit(key, job)
         self.window.statusBar().showMessage(status(target))
@@ -340,7 +340,7 @@ class RunTools:
         def job(session: Any) -> Any:
             from playground.viz.html import save_attention_html
 
-            return save_attention_html(session, path, text, layer, head)
+            return writing(path, lambda: save_attention_html(session, path, text, layer, head))
 
         worker.submit(HTML_KEY, job)
         self.window.statusBar().showMessage(f"Writing the attention page {path.name}…")
@@ -361,7 +361,7 @@ class RunTools:
             with self.window.loss.full_figure():  # its legend and titles, compact on screen or not
                 export_plot(self.window.lossPlot.getPlotItem(), path)
         except OSError as err:
-            self._say(f"Could not export the loss plot: {err}", "error")
+            self._say(f"Could not export the loss plot: {NotWritten(path, err)}", "error")
             return None
         self.window.statusBar().showMessage(f"Saved the loss plot to {path}", STATUS_MS)
         return path
@@ -378,7 +378,7 @@ class RunTools:
         try:
             export_plot(detail.plot.getPlotItem(), path)
         except OSError as err:
-            self._say(f"Could not export the heatmap: {err}", "error")
+            self._say(f"Could not export the heatmap: {NotWritten(path, err)}", "error")
             return None
         self.window.statusBar().showMessage(f"Saved the heatmap to {path}", STATUS_MS)
         return path
@@ -584,7 +584,26 @@ def _export_script(run_dir: Path, path: Path) -> Any:
 
 def _copy(source: Path, target: Path) -> Path | Exception:
     try:
-        shutil.copyfile(source, target)
-    except OSError as err:
+        writing(target, lambda: shutil.copyfile(source, target))
+    except NotWritten as err:
         return err
     return target
+
+
+class NotWritten(OSError):
+    """A file or folder the user chose that could not be written, said with the place and what to do (QA: "[Errno 2]
+    No such file or directory: '/proc/2026…-hf'" for a folder that exists; a temporary file's name for /sys)."""
+
+    def __init__(self, target: Path, err: OSError) -> None:
+        super().__init__(f"could not write {target} ({err.strerror or err}): choose a folder you can write to, your "
+                         f"home folder for one, and try again")
+
+
+def writing(target: Path, write: Callable[[], Any]) -> Any:
+    """`write()`'s result; its OSError said as `NotWritten` at `target`."""
+    try:
+        return write()
+    except NotWritten:
+        raise
+    except OSError as err:
+        raise NotWritten(target, err) from err
