@@ -440,3 +440,14 @@ def test_the_legend_and_titles_name_every_difference_that_fits(open_window, qtbo
     plot = compare.lossPlot.getPlotItem()
     assert plot.width() <= compare.lossPlot.width()  # the legend let the plot narrow with the window
     compare.close()
+
+
+def test_compare_opens_no_larger_than_the_screen(open_window, qtbot):
+    """QA: Compare A/B opened 1280x720 on a 1280x720 projector, its title bar pushing the hint line off the screen."""
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    qtbot.waitExposed(compare)
+    free = compare.screen().availableGeometry().size()
+    assert free.width() < 1280  # (the offscreen screen: narrower than the size Compare asks for)
+    assert compare.size().boundedTo(free) == compare.size()

@@ -149,7 +149,7 @@ def test_the_window_managers_frame_is_kept_on_a_projectors_screen():
     then put the status bar below a 1280x720 screen. The frame is fitted, not only the inside."""
     from PySide6.QtCore import QPoint, QRect, QSize
 
-    from playground.ui.main_window import fitted_frame
+    from playground.ui.screen_fit import fitted_frame
 
     free = QRect(0, 0, 1280, 720)
     framed = QRect(0, 0, 1282, 745)  # around an inside of 1280x720 at (1, 20)

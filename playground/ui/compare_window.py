@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -41,6 +41,7 @@ from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
+from playground.ui.screen_fit import FitsScreenWhenFramed, resize_within_screen
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -146,7 +147,7 @@ class SideView(QWidget):
         layout.addWidget(self.hover)
 
 
-class CompareWindow(RingsTabFocus, QMainWindow):
+class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
 
     def __init__(self, spec_a: RunSpec, parent: QWidget | None = None) -> None:
@@ -216,7 +217,7 @@ class CompareWindow(RingsTabFocus, QMainWindow):
         self._show_labels()
         self._make_keys()
         self._share_zoom(parent)
-        self.resize(1280, 720)
+        resize_within_screen(self, QSize(1280, 720))  # framed, fitted again with its title bar (QA: 20 px below)
 
     # ----- building -----------------------------------------------------------------------------
     def _make_keys(self) -> None:

@@ -29,8 +29,6 @@ from PySide6.QtCore import (
     QEvent,
     QEventLoop,
     QIODevice,
-    QPoint,
-    QRect,
     QSaveFile,
     QSettings,
     QSize,
@@ -39,7 +37,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QMoveEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -70,6 +68,7 @@ from playground.ui import file_dialogs
 from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
+from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, make_settings, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
 from playground.ui.text_dialog import show_text
@@ -198,17 +197,6 @@ class _Column(QWidget):
         self.setVisible(any(not panel.isHidden() for panel in self._panels))
 
 
-def fitted_frame(frame: QRect, client: QSize, free: QRect) -> tuple[QSize, QPoint]:
-    """The window's inside size and its frame's top-left corner that keep the whole frame (`frame`, around an inside
-    of `client`) within the screen's `free` area: smaller only where it does not fit, moved only where it sticks out."""
-    extra = frame.size() - client  # the window manager's title bar and borders
-    size = client.boundedTo(free.size() - extra)
-    outer = size + extra
-    x = max(free.left(), min(frame.x(), free.left() + free.width() - outer.width()))
-    y = max(free.top(), min(frame.y(), free.top() + free.height() - outer.height()))
-    return size, QPoint(x, y)
-
-
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
@@ -216,7 +204,7 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class MainWindow(RingsTabFocus, QMainWindow):
+class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
     loss: LossPanel
@@ -249,7 +237,6 @@ class MainWindow(RingsTabFocus, QMainWindow):
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
         self._closing = False
-        self._framed = False  # the window manager's frame seen (and fitted to the screen) once
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
@@ -1240,23 +1227,6 @@ class MainWindow(RingsTabFocus, QMainWindow):
         size, _corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
         if size != self.size():
             self.resize(size)
-
-    def moveEvent(self, event: QMoveEvent) -> None:  # noqa: N802 - Qt override
-        """Once, when the window manager has framed the window (its frame is known only then): a window that fitted
-        the screen is fitted and placed again with its frame (QA: a first launch under openbox on 1280x720 put the
-        title bar's 25 px over the bottom, status bar included). One larger than the screen without its frame is
-        fitted at the next zoom or F9, as before."""
-        super().moveEvent(event)
-        screen = self.screen()
-        if self._framed or screen is None or self.frameGeometry().size() == self.size():
-            return
-        self._framed = True
-        free = screen.availableGeometry()
-        if self.size().boundedTo(free.size()) == self.size():
-            size, corner = fitted_frame(self.frameGeometry(), self.size(), free)
-            self.resize(size)
-            if corner != self.frameGeometry().topLeft():
-                self.move(corner)
 
     def _restore_views_state(self) -> None:
         self._restore_splitter("window/centreSplitter", self.centreSplitter)
