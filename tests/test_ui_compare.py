@@ -423,11 +423,13 @@ def test_the_legend_and_titles_name_every_difference_that_fits(open_window, qtbo
     window.compareAction.trigger()
     compare = window.compareWindow
     qtbot.waitExposed(compare)
+    compare.resize(1280, 720)  # as on a 1280-px screen (it opens within the offscreen one's 800 px)
     for name, value in (("layersSlider", 2), ("headsSlider", 4), ("dropoutSlider", 2)):
         compare.findChild(QSlider, name).setValue(value)
     legend = compare.lossPlot.getPlotItem().legend
     whole = ("B: number of heads 4, number of layers 2, dropout 0.1")
-    assert compare.sides[1].title.text() == whole == compare.sides[1].title.toolTip()
+    qtbot.waitUntil(lambda: compare.sides[1].title.text() == whole, timeout=5_000)
+    assert compare.sides[1].title.toolTip() == whole
     assert [label.text for _, label in legend.items] == ["A: number of heads 2, number of layers 1, dropout 0", whole]
 
     compare.resize(900, 720)  # narrower: the names that fit, the rest counted, each text within its room
