@@ -190,6 +190,12 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     changes = [c.change for c in panel.result.changes]
     assert changes == sorted(changes, reverse=True) and changes[0] > 0  # two steps moved something
     assert int(panel.changedTable.item(0, 0).text()) == panel.result.changes[0].layer + 1
+    # Trained further, the answer follows: "Now (step 2)" stayed beside a model trained past it (QA).
+    panel.follow(7, training=True)
+    assert "At step 2 the model said" in panel.status.text() and "at step 7 now" in panel.status.text()
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.result.step == 3 and not panel.pending, timeout=WAIT_MS)
+    assert panel.status.text().startswith("Now (step 3) the model says")
     # The sentence goes to the Attention tab on request.
     panel.gridButton.click()
     assert window.attentionGrid.snapshot is panel.result.snapshot and tabs.currentWidget() is window.attention

@@ -977,9 +977,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Drain the worker's buffer into the views, then draw the curve and the train bar if due: both after the
         drain, so they show the same step (drawn before it, each refresh showed the last refresh's step while an
         evaluation drew the curve to this one's: "step 297" under a curve at 410, in a real X window)."""
-        box = self.worker.buffer.drain()
+        worker = self.worker
+        box = worker.buffer.drain()
         if box:
             self._take(box)
+        self.runTools.tryIt.follow(worker.step, worker.playing or worker.stepping or not worker.idle)
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
 

@@ -387,6 +387,22 @@ class TryItPanel(QWidget):
         self.status.setText("Asking the model… (between two training steps)")
         return True
 
+    def follow(self, step: int, training: bool) -> None:
+        """The answer shown is the model's at its step: once the model has trained past it and stopped, ask again
+        (QA: "Now (step 0)" stayed beside a model fine-tuned to step 300); while it trains, say how far it is."""
+        if self.result is None or self.pending or step == self.result.step:
+            return
+        if not training:
+            if self.isVisible() and self.input.text().strip() and step != self._asked_at:
+                self._asked_at = step  # once per step: a step the answer never reports is not asked for again
+                self.predict()
+            return
+        best = self.probabilities[0][0] if self.probabilities else "?"
+        said = (f"At step {self.result.step:,} the model said <b>{html.escape(best)}</b>; training, it is at step "
+                f"{step:,} now: Enter asks it again (it answers by itself when training pauses).")
+        if self.status.text() != said:
+            self.status.setText(said)
+
     def clear_pending(self) -> None:
         """The run was reset: an answer still on its way, and every answer shown, came from a model that is gone."""
         had = self.pending or self.result is not None
@@ -398,6 +414,7 @@ class TryItPanel(QWidget):
         """No model's answer on screen: no bars, no head views, no table, nothing pending."""
         self.pending = False
         self.result = None
+        self._asked_at: int | None = None  # the model's step `follow` last asked again at
         self.probabilities = []
         self._show_bars([])
         self.changedTable.setRowCount(0)
