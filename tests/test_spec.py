@@ -79,6 +79,10 @@ def test_newer_schema_and_broken_json_get_messages(tmp_path):
     broken.write_text('{"model": {')
     with pytest.raises(presets.PresetError, match=r"broken.json is not valid JSON \(line 1"):
         presets.load_preset(broken)
+    empty = tmp_path / "empty.json"
+    empty.write_text("\n")  # QA: "not valid JSON (line 1, column 1: Expecting value)"
+    with pytest.raises(presets.PresetError, match="empty.json is empty: a preset is a JSON object"):
+        presets.load_preset(empty)
     with pytest.raises(presets.PresetError, match="no preset named 'nope'"):
         presets.load_preset("nope")
 

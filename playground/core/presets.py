@@ -121,6 +121,9 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
         raise PresetError(str(err)) from None
     except UnicodeDecodeError:
         raise PresetError(f"{name} is not a text file: a preset is JSON, saved as UTF-8") from None
+    if not text.strip():  # (json says "Expecting value" at line 1, column 1)
+        raise PresetError(f"{name} is empty: a preset is a JSON object of model, data and train settings; save one "
+                          f"from the window (File > Save Preset As) to start from")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

@@ -99,7 +99,7 @@ def check_scriptable(spec: RunSpec) -> None:
         raise ScriptExportError(
             f"this run fine-tunes the pretrained {spec.model.pretrained}, whose weights and WordPiece tokenizer need "
             f"the transformers library, not only torch: export it as a Hugging Face folder instead "
-            f"(playground export RUN --out FOLDER)")
+            f"(File > Export > Model as Hugging Face folder; playground export RUN --out FOLDER)")
 
 
 @dataclass
