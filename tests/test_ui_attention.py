@@ -419,6 +419,11 @@ def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
     assert (inside.layer, inside.head) == (1, 0)
     assert trained_window.attentionGrid.selected == (1, 0)
     qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
+    inside.headCombo.setCurrentIndex(1)  # picked above the views: the table and both grids follow (QA)
+    assert inside.roles.selected == trained_window.attentionGrid.selected == (1, 1)
+    assert inside.roles.head_at_row(inside.roles.table.currentRow()) == (1, 1)
+    inside.headCombo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
     # At 1280x720 every column of an encoder's table (all eight) is in view whole: no horizontal scrolling to "self".
     table = inside.roles.table
     header, height = table.horizontalHeader(), table.height()

@@ -741,6 +741,10 @@ class InsideAttentionPanel(QWidget):
         self._poll()
 
     def _on_picker(self) -> None:
+        """A layer or head picked here: the roles table, its grid and the Attention tab outline it too (QA: they kept
+        the head picked before outlined)."""
+        self.roles.select_head(self.layer, self.head)
+        self.sigHeadChosen.emit(self.layer, self.head)
         self._want = True
         self._poll()
 
