@@ -117,6 +117,7 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
     message = window.findChild(QLabel, "messageLabel")
     assert message.isVisible() and "short.txt" in message.text() and "Context length (model.block_size)" in message.text()
     assert message.property("level") == "error"
+    assert message.text().startswith("Not applied, the last valid value is back: ")  # beside the control put back
     assert window.spec == good
     assert combo.currentData() == good.data.name  # the combo is back on the last valid dataset
     slider(window, "layersSlider").setValue(2)  # and the window goes on working

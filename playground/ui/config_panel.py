@@ -536,7 +536,8 @@ class ConfigPanel(QWidget):
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
-            self.show_message(f"{err}", "error")
+            # Said as not applied: the control is back at its last valid value beside the message (QA).
+            self.show_message(f"Not applied, the last valid value is back: {err}", "error")
             return False
         old = self._spec
         self._spec = spec
