@@ -1,7 +1,8 @@
 """What a run folder records, whichever front end trains it: the CLI and the window attach the same recorder.
 
-metrics.csv (one row a step), TensorBoard events (scalars, samples, attention images) and the attention timeline
-(attention/, for `playground attention RUN --out x.gif`), all resumable: on resume, what lies past the
+metrics.csv (one row a step), TensorBoard events (scalars, samples, attention images), samples.jsonl (the samples,
+for the window to show again) and the attention timeline (attention/, for `playground attention RUN --out x.gif`),
+all resumable: on resume, what lies past the
 checkpoint's step is dropped before new rows are added.
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from playground.analysis.timeline import SnapshotRecorder
 from playground.training.events import Event
-from playground.training.runs import MetricsLog
+from playground.training.runs import MetricsLog, SamplesLog
 from playground.training.tensorboard_log import TensorBoardLog
 
 
@@ -23,9 +24,11 @@ class RunRecorder:
         self.metrics = MetricsLog(run_dir, resume_from_step=resume_from_step)
         self.board = TensorBoardLog(run_dir, resume_from_step=resume_from_step)
         self.attention = SnapshotRecorder(run_dir, resume_from_step=resume_from_step)
+        self.samples = SamplesLog(run_dir, resume_from_step=resume_from_step)
 
     def __call__(self, event: Event) -> None:
         self.metrics(event)
+        self.samples(event)
         self.board(event)
         self.attention(event)
 

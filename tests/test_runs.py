@@ -10,11 +10,13 @@ import pytest
 
 from playground import cli
 from playground.core.spec import RunSpec
-from playground.training.events import MetricsEvent
+from playground.training.events import MetricsEvent, SampleEvent, StatusEvent
 from playground.training.runs import (
     LOCK_FILE,
+    SAMPLES_FILE,
     MetricsLog,
     RunsError,
+    SamplesLog,
     check_output_folder,
     checkpoint_folder,
     claim_run_dir,
@@ -25,6 +27,7 @@ from playground.training.runs import (
     lock_run_dir,
     new_run_dir,
     read_run_info,
+    read_samples,
     rename_run,
     replace_earlier_run,
     write_run_info,
@@ -282,3 +285,24 @@ def test_a_preset_file_an_older_version_wrote_is_not_taken_for_an_edit(tmp_path)
     data["train"]["lr"] = 0.5
     (run / "preset.json").write_text(json.dumps(data))  # a setting changed: edited
     assert preset_edited(run)
+
+
+def test_a_runs_samples_are_kept_to_be_shown_again_and_resume_drops_those_past_its_checkpoint(tmp_path):
+    """QA: the Samples tab was empty after Undo or a Resume of a run that had drawn samples."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    log = SamplesLog(folder)
+    assert not (folder / SAMPLES_FILE).exists()  # made at the first sample: an untrained run's folder stays new
+    log(StatusEvent("not a sample"))
+    drawn = [SampleEvent(1, "", "xq\"z"), SampleEvent(250, "To be", ", or not — ünïcode\n"), SampleEvent(500, "", "c")]
+    for event in drawn:
+        log(event)
+    assert read_samples(folder) == drawn
+    with open(folder / SAMPLES_FILE, "a", encoding="utf-8") as handle:
+        handle.write('{"step": 750, "prom')  # a write cut off by a kill: left out
+    assert read_samples(folder) == drawn
+    SamplesLog(folder, resume_from_step=250)  # resumed from step 250's checkpoint
+    assert read_samples(folder) == drawn[:2]
+    SamplesLog(folder)  # a new run in the folder
+    assert read_samples(folder) == []
+    assert read_samples(tmp_path / "missing") == []

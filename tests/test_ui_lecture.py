@@ -523,3 +523,15 @@ def test_undo_walks_back_through_every_model_and_redo_forward_again(window, qtbo
     assert window.worker.resume_from == trained[1] and window.redoAction.isEnabled()
     window.findChild(QSlider, "layersSlider").setValue(2)  # a new change: nothing left to redo
     assert not window.redoAction.isEnabled() and window.undoAction.text().endswith("at step 2")
+
+
+@pytest.mark.slow
+def test_a_model_brought_back_shows_its_samples_again(window, qtbot):
+    """QA: after Undo (or a Resume) the Samples tab was empty, though the run had drawn samples."""
+    _train(window, qtbot, 2)  # the first step draws one
+    qtbot.waitUntil(lambda: [s.step for s in window.samples.samples] == [1], timeout=WAIT_MS)
+    drawn = list(window.samples.samples)
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert window.samples.samples == []
+    window.undoAction.trigger()
+    assert window.samples.samples == drawn and "step 1" in window.samples.text.toPlainText()

@@ -24,7 +24,7 @@ from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
-from playground.training.events import Event, MetricsEvent
+from playground.training.events import Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -39,9 +39,11 @@ STATE_FILE = "state.json"  # the checkpoint's commit point (checkpoint.py)
 LOCK_FILE = ".lock"
 # What a run writes in its folder (besides the lock): --overwrite removes these and nothing else, so a user's
 # own notes or plots kept beside a run stay.
-RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, CHECKPOINT_DIR, "attention", "changes.json",
+SAMPLES_FILE = "samples.jsonl"  # the decoder's samples, one JSON object a line: shown again when the run comes back
+RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, SAMPLES_FILE, CHECKPOINT_DIR, "attention", "changes.json",
                          "cluster-preset.json"})
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
+MAX_SAMPLES_BYTES = 50_000_000  # a sample is a few hundred characters, one every 250 steps by default
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
 TENSORBOARD_PATTERN = "events.out.tfevents.*"
 RUN_ENTRY_PATTERNS = (TENSORBOARD_PATTERN, TEMPORARY_PATTERN)  # TensorBoard's events, a killed save's leftovers
@@ -295,6 +297,42 @@ class MetricsLog:
         atomic_write_text(self.path, "\n".join(lines) + "\n")
 
 
+class SamplesLog:
+    """Appends each sample a run draws to its samples file (made at the first); on resume, those past the checkpoint's
+    step are dropped first, and a new run in the folder starts it again."""
+
+    def __init__(self, folder: Path, resume_from_step: int | None = None) -> None:
+        self.path = folder / SAMPLES_FILE
+        if self.path.exists():
+            kept = [] if resume_from_step is None else [e for e in read_samples(folder) if e.step <= resume_from_step]
+            atomic_write_text(self.path, "".join(_sample_line(e) for e in kept))
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, SampleEvent):
+            with open(self.path, "a", encoding="utf-8") as handle:  # a few a run: opened for each
+                handle.write(_sample_line(event))
+
+
+def _sample_line(event: SampleEvent) -> str:
+    return json.dumps({"step": event.step, "prompt": event.prompt, "text": event.text}, ensure_ascii=False) + "\n"
+
+
+def read_samples(folder: Path) -> list[SampleEvent]:
+    """The samples a run in `folder` recorded, oldest first; a damaged line (a killed write) is left out."""
+    try:
+        lines = read_text(folder / SAMPLES_FILE, max_bytes=MAX_SAMPLES_BYTES, what="samples file").splitlines()
+    except UnreadableFile:
+        return []
+    samples = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+            samples.append(SampleEvent(int(item["step"]), str(item["prompt"]), str(item["text"])))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return samples
+
+
 def read_metrics(folder: Path) -> list[dict[str, str]]:
     with open(folder / METRICS_FILE, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -370,7 +408,7 @@ def discard_untrained_run(folder: Path, root: Path | None = None) -> bool:
     """Delete a run folder that holds only what a new run writes before its first step (its settings, an empty
     metrics file, TensorBoard's first event file, the lock); True when deleted. A folder holding anything else (a
     checkpoint, a cluster command's preset, a user's file) is kept."""
-    fresh = {PRESET_FILE, RUN_FILE, METRICS_FILE, LOCK_FILE}
+    fresh = {PRESET_FILE, RUN_FILE, METRICS_FILE, SAMPLES_FILE, LOCK_FILE}
     try:
         if any(e.name not in fresh and not e.match(TENSORBOARD_PATTERN) for e in Path(folder).iterdir()):
             return False

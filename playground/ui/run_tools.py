@@ -24,6 +24,7 @@ from playground.training.runs import (
     preset_edited,
     read_metrics,
     read_run_info,
+    read_samples,
 )
 from playground.ui import file_dialogs
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
@@ -504,6 +505,8 @@ class RunTools:
         saved = read_run_info(folder).get("step")
         step = saved if isinstance(saved, int) else step
         self._prefill_loss(folder, step)
+        # Its samples too (QA: the Samples tab was empty after Undo or a Resume of a run that had drawn several).
+        window.samples.add_samples([e for e in read_samples(folder) if step is None or e.step <= step])
         worker = TrainingWorker(spec, runs_root(), resume_from=folder)
         if isinstance(step, int):
             worker.step = step  # before its thread reads the checkpoint: a lesson asking for steps counts from here
