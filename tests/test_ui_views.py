@@ -343,7 +343,7 @@ def test_step_by_step_fitted_in_a_small_window_keeps_its_titles_legible_and_ever
     from PySide6.QtGui import QFont, QFontInfo
 
     from playground.analysis.steps import attention_steps
-    from playground.ui.inside_attention import StepsView, step_cells
+    from playground.ui.inside_attention import FIT_CRAMPED, FIT_TEXT, StepsView, step_cells
     from playground.viz.views import LABEL_SIZE, render_steps
 
     steps = attention_steps(tiny_session("decoder", "zen"), layer=1, head=1)
@@ -362,6 +362,11 @@ def test_step_by_step_fitted_in_a_small_window_keeps_its_titles_legible_and_ever
     bigger.setPointSizeF(view.font().pointSizeF() * 1.3)  # presentation mode
     view.setFont(bigger)
     assert title_px() >= QFontInfo(bigger).pixelSize() - 1 >= LABEL_SIZE
+    # too wide to fit legibly: the check box says so and where room comes from (QA: "Fit to width does nothing")
+    assert view.fitCheck.text() == FIT_CRAMPED and "F9" in FIT_CRAMPED
+    view.resize(4000, 230)
+    qtbot.waitUntil(lambda: view.fitCheck.text() == FIT_TEXT, timeout=5_000)
+    view.resize(900, 230)
     # the last stage (the output projection) is reached by scrolling down and right
     *_, (key, x, y, cw, ch, rows, cols) = step_cells(figure, steps)
     scale = view.label.pixmap().width() / figure.width

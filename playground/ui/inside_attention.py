@@ -62,6 +62,8 @@ JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgott
 MAX_POSITION_LABELS = 16  # a 512-position table labelled at every position is a blob of numbers
 PLOT_MIN_HEIGHT = 240  # pixels at the normal font size: the embeddings plots scroll rather than shrink below it
 POINT_HOVER_PX = 10  # how near the mouse comes to a point of the embeddings to read it (a dot is 7 px across)
+FIT_TEXT = "Fit to width"
+FIT_CRAMPED = "Fit to width: F9 for room"  # (a longer note wrapped the caption beside it at 130 %)
 POINTS_HINT = "Point at a dot to read its token (or position) and coordinates: every dot, labelled or not."
 
 
@@ -87,7 +89,7 @@ class FigureView(QWidget):
         theme.paper_view(self.scroll)
         keep_lines(self.scroll)
         self.caption, self.fitCheck, self.exportButton = figure_bar(
-            self, self.scroll, "Fit to width", self._redraw, self._on_export, INSIDE["export"])
+            self, self.scroll, FIT_TEXT, self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])
         self.exportButton.setEnabled(False)
 
@@ -129,6 +131,7 @@ class FigureView(QWidget):
         pixmap = QPixmap.fromImage(self._qimage)
         ratio = self.devicePixelRatioF()  # the screen's pixels: sharp on a HiDPI one, not a 1x picture blown up
         width = round(self._qimage.deviceIndependentSize().width() * self.scale() * ratio)
+        self._say_if_cramped(width / ratio)
         if width != pixmap.width():
             pixmap = pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         pixmap.setDevicePixelRatio(ratio)
@@ -148,6 +151,14 @@ class FigureView(QWidget):
         if not bar.isVisible() and h * width > view.height() * w:
             width -= bar.sizeHint().width()  # the fitted figure scrolls: leave room for the bar it brings
         return max(min(1.0, max(200, width) / w), legible)
+
+    def _say_if_cramped(self, width: float) -> None:
+        """The check box says when its figure cannot fit the width legibly (QA: "Fit to width does nothing" on the
+        ViT's heads at 1280x720 in presentation mode, beside the settings)."""
+        cramped = self.fitCheck.isChecked() and width > self.scroll.viewport().width()
+        text = FIT_CRAMPED if cramped else FIT_TEXT
+        if self.fitCheck.text() != text:
+            self.fitCheck.setText(text)
 
     def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().changeEvent(event)
