@@ -421,6 +421,8 @@ def test_roles_clicking_opens_the_head_step_by_step(trained_window, qtbot):
     qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)
     inside.headCombo.setCurrentIndex(1)  # picked above the views: the table and both grids follow (QA)
     assert inside.roles.selected == trained_window.attentionGrid.selected == (1, 1)
+    detail = trained_window.attention.detail  # and the Attention tab's enlarged head (review)
+    assert (detail.layer, detail.head) == (1, 1)
     assert inside.roles.head_at_row(inside.roles.table.currentRow()) == (1, 1)
     inside.headCombo.setCurrentIndex(0)
     qtbot.waitUntil(lambda: (inside.result.layer, inside.result.head) == (1, 0), timeout=WAIT_MS)

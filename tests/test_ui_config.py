@@ -650,3 +650,16 @@ def test_a_rebuild_names_three_settings_at_most():
     assert _what_changed(spec, {"model.n_layer"}) == "Changed number of layers"
     many = _what_changed(spec, {"model.n_layer", "model.n_head", "model.n_embd", "model.d_ff", "model.dropout"})
     assert many.startswith("Changed ") and many.endswith(", 3 more settings") and many.count(",") == 2
+
+
+def test_switching_family_leaves_the_last_presets_lesson(open_window):
+    """Review: the decoder's lesson 19.6 stayed in a ViT's settings, playable ("this model has no Samples tab") and
+    saved with it."""
+    window = open_window(load_preset("lesson-19.6-decoder-block").updated({"train.device": "cpu",
+                                                                           "train.compile": "off"}))
+    assert window.spec.lesson is not None and window.lessonBar.playing
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("vit"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.spec.model.family == "vit" and window.spec.lesson is None
+    assert not window.lessonBar.playing and not window.lessonBar.playAction.isEnabled()

@@ -18,18 +18,21 @@ def test_a_files_type_is_named_from_its_name_never_its_content(qtbot, tmp_path):
     assert not file_dialogs.TypesByName().icon(info).isNull()
 
 
-def _answer(dialog_action) -> None:
-    """Once the dialog is up (modal, in its own event loop), act on it as a user would."""
+def _answer(dialog_action) -> list:
+    """Once the dialog is up (modal, in its own event loop), act on it as a user would; the list gets the dialog's
+    icon provider, to check after it closed (an assertion failing inside would leave the dialog open for good)."""
+    providers = []
 
     def act() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QFileDialog):
             QTimer.singleShot(20, act)
             return
-        assert isinstance(dialog.iconProvider(), file_dialogs.TypesByName)  # the dialog cannot freeze on /proc
+        providers.append(dialog.iconProvider())
         dialog_action(dialog)
 
     QTimer.singleShot(0, act)
+    return providers
 
 
 def test_each_dialog_returns_what_the_static_functions_did(qtbot, tmp_path):
@@ -39,9 +42,10 @@ def test_each_dialog_returns_what_the_static_functions_did(qtbot, tmp_path):
     def choose(path):
         return lambda dialog: (dialog.selectFile(str(path)), dialog.accept())
 
-    _answer(choose(preset))
+    providers = _answer(choose(preset))
     assert file_dialogs.open_file(None, "Open a preset", str(tmp_path), "Presets (*.json)") == \
         (str(preset), "Presets (*.json)")
+    assert isinstance(providers[0], file_dialogs.TypesByName)  # the dialog cannot freeze on /proc
     _answer(choose(tmp_path / "new.png"))
     assert file_dialogs.save_file(None, "Save", str(tmp_path / "suggested.png"), "PNG image (*.png)")[0] == \
         str(tmp_path / "new.png")

@@ -521,6 +521,8 @@ def test_undo_walks_back_through_every_model_and_redo_forward_again(window, qtbo
     assert not window.redoAction.isEnabled()
     window.undoAction.trigger()
     assert window.worker.resume_from == trained[1] and window.redoAction.isEnabled()
+    keys = [key.toString() for key in window.redoAction.shortcuts()]  # review: Ctrl+Y alone on a bare Linux desktop
+    assert "Ctrl+Shift+Z" in keys and "Ctrl+Y" in keys
     window.findChild(QSlider, "layersSlider").setValue(2)  # a new change: nothing left to redo
     assert not window.redoAction.isEnabled() and window.undoAction.text().endswith("at step 2")
 

@@ -601,7 +601,20 @@ def test_an_export_to_a_place_that_cannot_be_written_says_where_and_what_to_do(w
     qtbot.waitUntil(lambda: "failed" in message.text(), timeout=WAIT_MS)
     assert f"could not write {out} (" in message.text() and "choose a folder you can write to" in message.text()
     window.runTools.actions["exportLossPngAction"].trigger()
-    assert f"could not write {blocked / 'loss.png'} (" in message.text()
+    assert f"could not write {blocked / 'loss.png'}: choose a folder" in message.text()  # (Qt gives no reason)
     window.runTools.actions["exportMetricsAction"].trigger()
     qtbot.waitUntil(lambda: "metrics" in message.text(), timeout=WAIT_MS)
     assert f"could not write {blocked / 'loss.csv'} (" in message.text()
+
+
+def test_only_a_failure_to_write_the_chosen_place_is_said_as_one(tmp_path):
+    """Review: a checkpoint or a source that cannot be read was said as "could not write <target>"."""
+    target = tmp_path / "out" / "metrics.csv"
+    missing = tmp_path / "gone" / "metrics.csv"
+    with pytest.raises(FileNotFoundError) as read:
+        run_tools.writing(target, lambda: open(missing, encoding="utf-8"))
+    assert not isinstance(read.value, run_tools.NotWritten)
+    with pytest.raises(run_tools.NotWritten, match=r"could not write .*metrics.csv \(No such file or directory\)"):
+        run_tools.writing(target, lambda: open(target, "w", encoding="utf-8"))
+    with pytest.raises(run_tools.NotWritten, match=r"metrics.csv: choose a folder"):  # Qt's saves give no reason
+        run_tools.writing(target, lambda: (_ for _ in ()).throw(OSError(f"could not write {target}")))

@@ -643,5 +643,11 @@ class AttentionPanel(QWidget):
         self.detail.clear()
         self.hover.setText(HOVER_HINT)
 
+    def select_head(self, layer: int, head: int) -> None:
+        """A head chosen in another view: outlined in the grid and enlarged beside it (review: only outlined, the
+        enlarged heatmap, and what Export saved, kept the head before)."""
+        self.grid.select(layer, head)
+        self._on_head(*self.grid.selected)
+
     def _on_head(self, layer: int, head: int) -> None:
         self.detail.show_head(self.grid.snapshot, layer, head)

@@ -530,9 +530,9 @@ class ConfigPanel(QWidget):
         try:
             spec = self._spec.updated(changes)
             if OTHER_MODEL_KEYS & changes.keys():
-                # The name says what trains on what; the last preset's description no longer does (QA: a ViT saved
-                # after switching from the decoder said "A GPT-like decoder learns to write Python documentation").
-                spec = spec.updated({"name": run_name(spec), "description": ""})
+                # The name says what trains on what; the last preset's description and lesson no longer do (QA: a ViT
+                # saved after switching from the decoder said "A GPT-like decoder learns to write Python documentation").
+                spec = spec.updated({"name": run_name(spec), "description": "", "lesson": None})
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
@@ -630,9 +630,9 @@ class ConfigPanel(QWidget):
         changes.update({f"model.{k}": v for k, v in PRETRAINED_DEFAULTS.items()})  # its weights need its design
         changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
         # (QA read "remain yours" as "keep your values": they are the preset's now, and stay adjustable.)
-        self._request(changes, f"Fine-tuning the pretrained MiniLM with the built-in preset '{PRETRAINED_PRESET}''s "
-                               f"settings. Its architecture is fixed; you can still change the learning rate, batch "
-                               f"size, steps, frozen layers and context length.")
+        self._request(changes, f"Fine-tuning the pretrained MiniLM with the settings of the built-in preset "
+                               f"'{PRETRAINED_PRESET}'. Its architecture is fixed; you can still change the learning "
+                               f"rate, batch size, steps, frozen layers and context length.")
 
     def _on_dataset(self, index: int) -> None:
         item = self.datasetCombo.itemData(index)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -159,6 +159,7 @@ class FigureView(QWidget):
         text = FIT_CRAMPED if cramped else FIT_TEXT
         if self.fitCheck.text() != text:
             self.fitCheck.setText(text)
+            QTimer.singleShot(0, self, self._fit_caption)  # once laid out, the caption beside it has less room (or more)
 
     def changeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().changeEvent(event)
@@ -761,10 +762,15 @@ class InsideAttentionPanel(QWidget):
 
     def open_head(self, layer: int, head: int) -> None:
         """A head chosen elsewhere (the roles table, the grid): show it step by step and in the head view."""
-        self.layerCombo.setCurrentIndex(layer)
-        self.headCombo.setCurrentIndex(head)
+        changed = (self.layerCombo.currentIndex(), self.headCombo.currentIndex()) != (layer, head)
+        with QSignalBlocker(self.layerCombo), QSignalBlocker(self.headCombo):  # one choice, not a layer then a head
+            self.layerCombo.setCurrentIndex(layer)
+            self.headCombo.setCurrentIndex(head)
         self.headView.select(layer, head)
-        self.sigHeadChosen.emit(layer, head)
+        if changed:  # (asked again only then: a lesson step types its input next, and an answer to the last one
+            self._on_picker()  # would hold the request back)
+        else:
+            self.sigHeadChosen.emit(layer, head)
 
     # ----- talking to the worker ----------------------------------------------------------------
     def take(self, box: Any) -> None:

@@ -259,7 +259,7 @@ class LessonBar(QFrame):
 
     def _first_layer_and_head(self) -> None:
         """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
-        carried over into the next). Only those pickers: the head view and the grid keep what they show."""
+        carried over into the next); the roles table and the Attention tab follow them. The head view keeps its own."""
         for combo in (self.main.inside.layerCombo, self.main.inside.headCombo):
             combo.setCurrentIndex(0)
 
@@ -283,7 +283,7 @@ class LessonBar(QFrame):
         self._restore_controls()
         self.main.config.set_spec(self.main.spec)  # spec-driven rows and locks again; then this step's own
         self._apply_settings()
-        set_aside = untrained and self._set_trained_aside()
+        set_aside = self._set_trained_aside() if untrained else 0
         if step.train_until is not None:
             self._bring_back_trained(step)
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
@@ -293,8 +293,10 @@ class LessonBar(QFrame):
         self._reveal_highlighted(step)
         self._update_actions()
         if set_aside:  # (after "Preparing the model…")
+            back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
+                "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
             self.main.statusBar().showMessage(f"Step {self.index + 1} shows the model before training, as its text "
-                                              f"says: Next brings the trained one back (Ctrl+Z now).", STATUS_MS)
+                                              f"says: {back}.", STATUS_MS)
 
     def leave(self) -> None:
         """Hide the bar, put every control back as the spec shows it, and the ablations as the lesson found them (a
@@ -452,14 +454,20 @@ class LessonBar(QFrame):
         """The step the lesson asked `worker` to train to (0: none), which it may not have reached yet."""
         return self._training[1] if self._training and self._training[0] is worker else 0
 
-    def _set_trained_aside(self) -> bool:
+    def _set_trained_aside(self) -> int:
         """A new model at step 0 in place of one trained (or training) for a later step; the trained one is kept
-        for Undo and for the next step that trains (`_bring_back_trained`). Whether a trained one was set aside."""
+        for Undo and for the next step that trains (`_bring_back_trained`). The step of the one set aside (0: none)."""
         worker = self.main.worker
         if worker is None or (worker.step == 0 and not self._asked(worker)):
-            return False
+            return 0
         self.main.reset()
-        return worker.step > 0
+        return worker.step
+
+    def _comes_back(self, step: int) -> bool:
+        """Whether the next step that trains brings back a model set aside at `step` (one trained further is not)."""
+        assert self.lesson is not None
+        later = [s for s in self.lesson.steps[self.index + 1:] if s.train_until is not None]
+        return bool(later) and step <= self._target(later[0])
 
     def _bring_back_trained(self, step: LessonStep) -> None:
         """Before a step that trains a model still at step 0: the model trained for it before (set aside by Back, or
@@ -480,8 +488,9 @@ class LessonBar(QFrame):
         self._poll.stop()
         self.statusLabel.setText(f"trained to step {worker.step:,}")
         step = self.step
-        if step is not None and step.shown_tab == "try_it" and step.probe is not None:
-            self.main.runTools.tryIt.predict()  # "now", next to "before fine-tuning"
+        tries = self.main.runTools.tryIt
+        if step is not None and step.shown_tab == "try_it" and step.probe is not None and not tries.pending:
+            tries.predict()  # "now", next to "before fine-tuning" (unless Try it asked itself, as training stopped)
 
     # ----- controls -----------------------------------------------------------------------------
     def _apply_controls(self) -> None:

@@ -332,7 +332,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.add_tab(self.attention, "Attention", TIPS["attention"])
         self.add_tab(self.samples, "Samples", TIPS["samples"])
         self.inside = InsideAttentionPanel(lambda: self.worker, self)  # issue 5: the model's attention, inside
-        self.inside.sigHeadChosen.connect(self.attentionGrid.select)
+        self.inside.sigHeadChosen.connect(self.attention.select_head)
         self.add_tab(self.inside, "Inside attention", INSIDE["tab"])
         self.architecture = ArchitectureView(self)
         self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
@@ -441,8 +441,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.undoAction = A("&Undo", QKeySequence.StandardKey.Undo, self.undo, "undoAction",
                             "Bring back the model the last action replaced: its weights, curve and settings.")
         self.undoAction.setEnabled(False)
-        self.redoAction = A("&Redo", QKeySequence.StandardKey.Redo, self.redo, "redoAction",
+        self.redoAction = A("&Redo", None, self.redo, "redoAction",
                             "Bring back the model the last Undo replaced.")
+        # Both usual keys: StandardKey.Redo gave only the platform's first, Ctrl+Y on a bare Linux desktop (review).
+        self.redoAction.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redoAction.setEnabled(False)
         self.presentAction = A("&Presentation Mode", "F5", self.toggle_presentation, "presentAction",
                                "Everything larger, for a projector: fonts, token labels, axes.")
@@ -527,6 +529,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._update_family_tabs()
         if keys & OTHER_MODEL_KEYS:
             self._show_other_model()
+            if spec.lesson is None and self.lessonBar.playing:  # a family or dataset switch: not this model's lesson
+                self.lessonBar.show_lesson_of(spec)  # (leaves it)
         if keys <= LIVE_SETTINGS.keys() and self.worker is not None:
             self._change_live(spec, keys)
             return

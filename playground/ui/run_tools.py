@@ -588,7 +588,7 @@ def _export_script(run_dir: Path, path: Path) -> Any:
 def _copy(source: Path, target: Path) -> Path | Exception:
     try:
         writing(target, lambda: shutil.copyfile(source, target))
-    except NotWritten as err:
+    except OSError as err:  # (a source that cannot be read is said as it is)
         return err
     return target
 
@@ -598,15 +598,20 @@ class NotWritten(OSError):
     No such file or directory: '/proc/2026…-hf'" for a folder that exists; a temporary file's name for /sys)."""
 
     def __init__(self, target: Path, err: OSError) -> None:
-        super().__init__(f"could not write {target} ({err.strerror or err}): choose a folder you can write to, your "
-                         f"home folder for one, and try again")
+        why = f" ({err.strerror})" if err.strerror else ""  # (Qt's failed saves give no reason)
+        super().__init__(f"could not write {target}{why}: choose a folder you can write to, your home folder for one, "
+                         f"and try again")
 
 
 def writing(target: Path, write: Callable[[], Any]) -> Any:
-    """`write()`'s result; its OSError said as `NotWritten` at `target`."""
+    """`write()`'s result; an OSError of writing at `target` (or beside it: a temporary file) said as `NotWritten`.
+    Another (a checkpoint or a source that cannot be read) is raised as it is (review)."""
     try:
         return write()
     except NotWritten:
         raise
     except OSError as err:
+        where = Path(err.filename) if err.filename is not None else target
+        if where != target and target not in where.parents and where.parent != target.parent:
+            raise
         raise NotWritten(target, err) from err

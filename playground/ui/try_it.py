@@ -393,7 +393,8 @@ class TryItPanel(QWidget):
         if self.result is None or self.pending or step == self.result.step:
             return
         if not training:
-            if self.isVisible() and self.input.text().strip() and step != self._asked_at:
+            # About the sentence it answered: not one being typed (review).
+            if self.isVisible() and self.input.text().strip() == self.result.text and step != self._asked_at:
                 self._asked_at = step  # once per step: a step the answer never reports is not asked for again
                 self.predict()
             return
