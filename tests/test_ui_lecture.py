@@ -537,3 +537,16 @@ def test_a_model_brought_back_shows_its_samples_again(window, qtbot):
     assert window.samples.samples == []
     window.undoAction.trigger()
     assert window.samples.samples == drawn and "step 1" in window.samples.text.toPlainText()
+
+
+@pytest.mark.slow
+def test_a_run_resumed_from_the_runs_tab_is_no_longer_offered_by_undo(window, qtbot, monkeypatch):
+    """Review: after a Resume in the Runs tab of a run Undo kept, Undo "brought back" the model on screen."""
+    _train(window, qtbot, 2)
+    first = window.worker.run_dir
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert window.undoAction.isEnabled()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    monkeypatch.setattr(window, "maybe_save", lambda: True)
+    assert window.runTools.resume_run(first)
+    assert window.worker.resume_from == first and not window.undoAction.isEnabled()

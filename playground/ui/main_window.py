@@ -709,6 +709,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def start_worker(self, worker: TrainingWorker) -> None:
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
         self.worker = worker
+        if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
+            live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
+            for models in (self.past_models, self.undone_models):
+                models[:] = [past for past in models if past.run_dir != live]
+            self._name_undo()
         worker.gapOpened.connect(self._on_gap)
         self.samples.attach(worker)  # before the thread starts: even the first sample continues the prompt
         worker.start()

@@ -20,8 +20,9 @@ def fitted_frame(frame: QRect, client: QSize, free: QRect) -> tuple[QSize, QPoin
 
 
 def resize_within_screen(window: QWidget, wanted: QSize) -> None:
-    """`wanted`, or less where the screen's free area is smaller (before the window manager frames it)."""
-    screen = window.screen()
+    """`wanted`, or less where the screen's free area is smaller (before the window manager frames it): the screen
+    of the window it belongs to, where it opens (review: not yet shown, its own is the primary screen)."""
+    screen = (window.parentWidget() or window).screen()
     window.resize(wanted if screen is None else wanted.boundedTo(screen.availableGeometry().size()))
 
 
