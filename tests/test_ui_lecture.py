@@ -518,7 +518,14 @@ def test_undo_walks_back_through_every_model_and_redo_forward_again(window, qtbo
     for index in (1, 2):
         window.redoAction.trigger()
         assert window.worker.resume_from == trained[index]
-    assert not window.redoAction.isEnabled()
+    assert window.redoAction.text().endswith(" untrained")  # and the last settings, untrained (QA: never came back)
+    window.redoAction.trigger()
+    assert (window.spec.model.n_head, window.spec.model.n_layer) == (2, 2) and window.worker is None
+    assert window.statusBar().currentMessage().startswith("Settings back:") and not window.redoAction.isEnabled()
+    window.undoAction.trigger()
+    assert window.worker.resume_from == trained[2] and window.redoAction.text().endswith(" untrained")
+    window.redoAction.trigger()
+    window.undoAction.trigger()
     window.undoAction.trigger()
     assert window.worker.resume_from == trained[1] and window.redoAction.isEnabled()
     keys = [key.toString() for key in window.redoAction.shortcuts()]  # review: Ctrl+Y alone on a bare Linux desktop

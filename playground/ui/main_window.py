@@ -125,12 +125,13 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class PastModel:
-    """A trained model an action replaced: its run folder keeps its checkpoint and curve; Undo brings it back."""
+    """A trained model an action replaced: its run folder keeps its checkpoint and curve; Undo brings it back. Without
+    a run folder, the settings of an untrained model an Undo replaced, for Redo to put back."""
 
     spec: RunSpec
     preset_path: Path | None
     saved_spec: RunSpec | None
-    run_dir: Path
+    run_dir: Path | None
     step: int
     label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
 
@@ -817,9 +818,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         try:
             past = source.pop()
             kept = len(self.past_models)
-            self._bring_back(past)  # (its reset keeps the current model in past_models)
-            if to is not self.past_models and len(self.past_models) > kept:
-                to.append(self.past_models.pop())
+            untrained = self._untrained_settings(past)
+            self._bring_back(past)  # (its reset keeps the current model in past_models, if trained)
+            if len(self.past_models) > kept:
+                if to is not self.past_models:
+                    to.append(self.past_models.pop())
+            elif untrained is not None:  # QA: Redo never came back to the last settings, untrained
+                to.append(untrained)
         finally:
             self._travelling = False
         self._name_undo()
@@ -831,7 +836,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._forget_deleted_models()
         for index in range(len(self.past_models) - 1, -1, -1):
             past = self.past_models[index]
-            if past.spec == spec and (up_to is None or past.step <= up_to):
+            if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
                 self._bring_back(self.past_models.pop(index))
                 return True
         return False
@@ -842,8 +847,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
         offered a run deleted in the Runs tab)."""
         for models in (self.past_models, self.undone_models):  # in place: Undo and Redo hold them as they travel
-            models[:] = [past for past in models if past.run_dir.is_dir()]
+            models[:] = [past for past in models if past.run_dir is None or past.run_dir.is_dir()]
         self._name_undo()
+
+    def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
+        """The window's settings, when no trained model goes with them, as `replacing` would replace them."""
+        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
+
+        if self.worker is not None and self.worker.step > 0:
+            return None
+        label = distinguishing_label(self.spec, [replacing.spec])
+        return PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label)
 
     def _bring_back(self, past: PastModel) -> None:
         self.reset()
@@ -853,6 +867,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._update_family_tabs()
         self._show_other_model()
         self._update_title()
+        if past.run_dir is None:
+            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
+                                         STATUS_MS)
+            self._name_undo()
+            return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step)
         self.runTools.runs.refresh()
         self.statusBar().showMessage(f"Brought back “{past.label}” at step {step or past.step:,}: press Play "
@@ -866,7 +885,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                       (self.redoAction, self.undone_models, "&Redo")):
             past = models[-1] if models else None
             action.setEnabled(past is not None)
-            action.setText(title if past is None else f"{title}: bring back “{past.label}” at step {past.step:,}")
+            if past is None:
+                action.setText(title)
+                continue
+            where = "untrained" if past.run_dir is None else f"at step {past.step:,}"
+            action.setText(f"{title}: bring back “{past.label}” {where}")
 
     @_needs_views
     def toggle_log_y(self) -> None:
