@@ -557,3 +557,13 @@ def test_a_run_resumed_from_the_runs_tab_is_no_longer_offered_by_undo(window, qt
     monkeypatch.setattr(window, "maybe_save", lambda: True)
     assert window.runTools.resume_run(first)
     assert window.worker.resume_from == first and not window.undoAction.isEnabled()
+
+
+@pytest.mark.slow
+def test_a_finished_model_brought_back_is_said_to_be_finished(open_window, qtbot):
+    """QA: Undo said "press Play to continue it" of a run at its last step."""
+    window = open_window(make_spec(TINY).updated({"train.max_steps": 2, "train.warmup_steps": 0}))
+    _train(window, qtbot, 2)
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    window.undoAction.trigger()
+    assert "at step 2: finished: Reset (Ctrl+R) trains a new one." in window.statusBar().currentMessage()

@@ -872,10 +872,12 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                          STATUS_MS)
             self._name_undo()
             return
-        step = self.runTools.continue_run(past.run_dir, past.spec, past.step)
+        step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
         self.runTools.runs.refresh()
-        self.statusBar().showMessage(f"Brought back “{past.label}” at step {step or past.step:,}: press Play "
-                                     f"to continue it.", STATUS_MS)
+        # (QA: "press Play to continue it" of a run at its last step)
+        then = "finished: Reset (Ctrl+R) trains a new one" if step >= past.spec.train.max_steps else \
+            "press Play to continue it"
+        self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: {then}.", STATUS_MS)
         self._name_undo()
 
     def _name_undo(self) -> None:
