@@ -567,3 +567,24 @@ def test_a_finished_model_brought_back_is_said_to_be_finished(open_window, qtbot
     window.findChild(QSlider, "headsSlider").setValue(1)
     window.undoAction.trigger()
     assert "at step 2: finished: Reset (Ctrl+R) trains a new one." in window.statusBar().currentMessage()
+
+
+@pytest.mark.slow
+def test_a_slider_dragged_and_let_go_on_its_old_value_keeps_the_trained_model(window, qtbot):
+    """QA: dragging Number of heads and letting go back on 4 rebuilt the model, its 4 trained steps gone but for Undo."""
+    _train(window, qtbot, 2)
+    trained = window.worker
+    heads = window.findChild(QSlider, "headsSlider")
+    before = heads.value()
+    heads.setSliderDown(True)  # held, as a drag holds it
+    heads.setValue(heads.maximum())
+    assert window.worker is trained and window.spec.model.n_head != trained.spec.model.n_head  # kept meanwhile
+    heads.setValue(before)
+    heads.setSliderDown(False)  # let go on its old value
+    qtbot.waitUntil(lambda: "it stays as it was" in window.statusBar().currentMessage(), timeout=5_000)
+    assert window.worker is trained and trained.step == 2
+    heads.setSliderDown(True)
+    heads.setValue(heads.maximum())
+    heads.setSliderDown(False)  # let go on another: rebuilt then
+    qtbot.waitUntil(lambda: window.worker is not trained, timeout=5_000)
+    assert "the model was rebuilt" in window.statusBar().currentMessage() and window.undoAction.isEnabled()

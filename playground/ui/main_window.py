@@ -96,6 +96,7 @@ GAP_PATIENCE_S = 1.0  # a step longer than this (compiling, a big model): refres
 GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 # Qt paints from posted events, and a relabelled widget's new layout reaches its parents one round at a time.
 GAP_EVENT_ROUNDS = 10
+HELD_POLL_MS = 100  # how often a held slider is checked for being let go
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
@@ -293,6 +294,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_SETTLE_MS)
         self._live_timer.timeout.connect(self._send_live_changes)
+        self._held: set[str] = set()  # settings a slider still held has changed, the trained model kept meanwhile
+        self._held_timer = QTimer(self)
+        self._held_timer.setInterval(HELD_POLL_MS)
+        self._held_timer.timeout.connect(self._settle_drag)
 
         self.focusRing = FocusRing(self)
         self.zoom = 1.0
@@ -539,12 +544,34 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._reset_progress()
             self._device_for_next_run()
             return
+        if self.worker.step > 0 and self._slider_held():
+            # The trained model stays until the slider is let go (QA: dragged and let go on its old value, the
+            # model was rebuilt all the same, its training gone but for Undo).
+            self._held |= keys
+            self._held_timer.start()
+            return
         was_playing = self.worker.playing
         self.reset(f"{_what_changed(spec, keys)}: the model was rebuilt and training starts again from step 0"
                    + (" (restarting…)" if was_playing else " — press Play."))
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
+
+    def _slider_held(self) -> bool:
+        return any(slider.isSliderDown() for slider in self.config.findChildren(QSlider))
+
+    def _settle_drag(self) -> None:
+        """The slider is let go: the model is rebuilt if the settings it changed differ from the trained model's."""
+        if self._slider_held():
+            return
+        self._held_timer.stop()
+        keys, self._held = self._held, set()
+        if not keys or self.worker is None:
+            return
+        if all(_field(self.spec, key) == _field(self.worker.spec, key) for key in keys):
+            self.statusBar().showMessage("Let go on the trained model's own settings: it stays as it was.", STATUS_MS)
+            return
+        self._on_spec_changed(self.spec, keys)
 
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
         """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
@@ -758,6 +785,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
         self._live_timer.stop()
+        self._held_timer.stop()
+        self._held = set()  # (the model they were held back for is going)
         self._live = {}  # the next run starts from the window's settings, these included
         if self.worker is not None:
             self._keep_past_model(self.worker)
@@ -1328,6 +1357,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
+
+
+def _field(spec: RunSpec, key: str) -> Any:
+    """`spec`'s value of a dotted key ("model.n_head")."""
+    return functools.reduce(getattr, key.split("."), spec)
 
 
 def _what_changed(spec: RunSpec, keys: set[str]) -> str:
