@@ -558,6 +558,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._restart.start()
 
     def _slider_held(self) -> bool:
+        """A settings slider is held down (dragged, or pressed on its groove)."""
         return any(slider.isSliderDown() for slider in self.config.findChildren(QSlider))
 
     def _settle_drag(self) -> None:
@@ -568,7 +569,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         keys, self._held = self._held, set()
         if not keys or self.worker is None:
             return
-        if all(_field(self.spec, key) == _field(self.worker.spec, key) for key in keys):
+        if all(setting(self.spec, key) == setting(self.worker.spec, key) for key in keys):
             self.statusBar().showMessage("Let go on the trained model's own settings: it stays as it was.", STATUS_MS)
             return
         self._on_spec_changed(self.spec, keys)
@@ -583,7 +584,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _send_live_changes(self, now: bool = False) -> None:
         """The settled mid-run changes to the run, or later while a slider is still held (unless `now`: a step or a
         close must not go without them)."""
-        if not now and any(slider.isSliderDown() for slider in self.config.findChildren(QSlider)):
+        if not now and self._slider_held():
             self._live_timer.start()
             return
         self._live_timer.stop()
@@ -1357,11 +1358,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         self.shutdown(self.close_wait_s)  # waits for Compare's threads too
         event.accept()
-
-
-def _field(spec: RunSpec, key: str) -> Any:
-    """`spec`'s value of a dotted key ("model.n_head")."""
-    return functools.reduce(getattr, key.split("."), spec)
 
 
 def _what_changed(spec: RunSpec, keys: set[str]) -> str:
