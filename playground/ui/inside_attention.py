@@ -762,11 +762,15 @@ class InsideAttentionPanel(QWidget):
 
     def open_head(self, layer: int, head: int) -> None:
         """A head chosen elsewhere (the roles table, the grid): show it step by step and in the head view."""
+        self.headView.select(layer, head)
+        self.pick(layer, head)
+
+    def pick(self, layer: int, head: int) -> None:
+        """`layer` and `head` in the pickers as one choice, not a layer then a head; the other views follow."""
         changed = (self.layerCombo.currentIndex(), self.headCombo.currentIndex()) != (layer, head)
-        with QSignalBlocker(self.layerCombo), QSignalBlocker(self.headCombo):  # one choice, not a layer then a head
+        with QSignalBlocker(self.layerCombo), QSignalBlocker(self.headCombo):
             self.layerCombo.setCurrentIndex(layer)
             self.headCombo.setCurrentIndex(head)
-        self.headView.select(layer, head)
         if changed:  # (asked again only then: a lesson step types its input next, and an answer to the last one
             self._on_picker()  # would hold the request back)
         else:

@@ -260,8 +260,7 @@ class LessonBar(QFrame):
     def _first_layer_and_head(self) -> None:
         """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
         carried over into the next); the roles table and the Attention tab follow them. The head view keeps its own."""
-        for combo in (self.main.inside.layerCombo, self.main.inside.headCombo):
-            combo.setCurrentIndex(0)
+        self.main.inside.pick(0, 0)
 
     def next(self) -> None:
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
