@@ -54,3 +54,28 @@ def test_each_dialog_returns_what_the_static_functions_did(qtbot, tmp_path):
     assert file_dialogs.existing_folder(None, "Export here") == str(tmp_path / "folder")
     _answer(lambda dialog: dialog.reject())  # Cancel
     assert file_dialogs.save_file(None, "Save", str(tmp_path)) == ("", "")
+
+
+def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the working folder, where Qt's dialogs start by themselves
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    seen = []
+
+    def look_then(action):
+        return lambda dialog: (seen.append((dialog.directory().absolutePath(), dialog.selectedFiles())),
+                               action(dialog))
+
+    _answer(look_then(lambda dialog: (dialog.selectFile(str(exports / "grid.png")), dialog.accept())))
+    assert file_dialogs.save_file(None, "Save", "grid.png")[0] == str(exports / "grid.png")
+    assert seen[-1][0] == str(tmp_path)  # nothing chosen before: the working folder
+    _answer(look_then(lambda dialog: dialog.reject()))
+    file_dialogs.save_file(None, "Save", "curve.png")
+    assert seen[-1] == (str(exports), [str(exports / "curve.png")])  # the suggested name, in the last folder
+    _answer(look_then(lambda dialog: dialog.reject()))
+    file_dialogs.open_file(None, "Open a preset", str(tmp_path))
+    assert seen[-1][0] == str(tmp_path)  # a folder given is kept
+    exports.rmdir()
+    _answer(look_then(lambda dialog: dialog.reject()))
+    file_dialogs.existing_folder(None, "Export here")
+    assert seen[-1][0] == str(tmp_path)  # the last folder is gone: the working folder again

@@ -3,15 +3,21 @@
 Why (QA, typing /proc into Save As hung the app for good): where the system offers no native dialog (a bare Linux
 desktop), Qt's own dialog names each file's type from its content, reading its first bytes on the GUI thread, and
 /proc/kmsg never answers a read. These dialogs name a file's type from its name alone (`TypesByName`); a native
-dialog, where there is one, is used as the static functions would.
+dialog, where there is one, is used as the static functions would. A dialog given no folder starts in the folder of
+the last file or folder chosen (kept in the window's settings across launches), not the working folder.
 """
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
+from playground.ui.settings import make_settings
+
+LAST_FOLDER_KEY = "dialogs/last_folder"
 _MIMES = QMimeDatabase()
 
 
@@ -40,16 +46,27 @@ def _dialog(parent: QWidget | None, caption: str, start: str, filters: str) -> Q
     global _PROVIDER
     if _PROVIDER is None:
         _PROVIDER = TypesByName()
-    dialog = QFileDialog(parent, caption, start, filters)
+    dialog = QFileDialog(parent, caption, _in_last_folder(start), filters)
     dialog.setIconProvider(_PROVIDER)
     return dialog
+
+
+def _in_last_folder(start: str) -> str:
+    """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists."""
+    last = str(make_settings().value(LAST_FOLDER_KEY, "") or "")
+    if os.path.dirname(start) or not os.path.isdir(last):
+        return start
+    return os.path.join(last, start) if start else last
 
 
 def _ask(dialog: QFileDialog) -> tuple[str, str]:
     try:
         if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
             return "", ""
-        return dialog.selectedFiles()[0], dialog.selectedNameFilter()
+        chosen = dialog.selectedFiles()[0]
+        folder_mode = dialog.fileMode() == QFileDialog.FileMode.Directory
+        make_settings().setValue(LAST_FOLDER_KEY, chosen if folder_mode else os.path.dirname(chosen))
+        return chosen, dialog.selectedNameFilter()
     finally:
         dialog.deleteLater()
 
