@@ -470,3 +470,28 @@ def test_a_compact_plots_key_names_its_curves_whole(qtbot):
     panel.resize(900, 60)  # a lesson step's squeeze: compact, the key on the read-out line
     qtbot.waitUntil(lambda: panel.compact, timeout=5000)
     assert "— train" in panel.key() and "— validation" in panel.key()
+
+
+def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input_asked(qtbot):
+    from playground.ui.attention_jobs import InsideResult
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    sent = []
+
+    class Worker:
+        def submit(self, key, job):
+            sent.append(job)
+
+    worker = Worker()
+    panel = InsideAttentionPanel(lambda: worker)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_input("ab de")
+    asked = sent[-1]
+    panel.set_input("ab ed")  # typed while the first is worked out: it waits
+    assert sent[-1] is asked
+    panel._on_answer(InsideResult(asked.token, 7, asked.text, 0, 0, snapshot()))
+    assert panel.result is None and "ab de" not in panel.status.text()  # not the last input's views
+    assert sent[-1].text == "ab ed"  # asked at once
+    panel._on_answer(InsideResult(sent[-1].token, 7, "ab ed", 0, 0, snapshot()))
+    assert panel.result.text == "ab ed" and "ab ed" in panel.status.text()

@@ -588,6 +588,7 @@ class InsideAttentionPanel(QWidget):
         self.result: InsideResult | None = None
         self._token = 0
         self._pending: tuple[int, float] | None = None  # (token, sent at)
+        self._asked: tuple[str, int, int] | None = None  # the last request's input, layer and head
         self._want = True  # the input or a picker changed: ask again
         self._stale = False  # the model trained since the views were computed
         self._last_sent = 0.0
@@ -809,16 +810,23 @@ class InsideAttentionPanel(QWidget):
                         vit=self.family == "vit", embeddings=embeddings, pixel_ratio=self.devicePixelRatioF())
         worker.submit(JOB_KEY, job)
         self._pending = (self._token, now)
+        self._asked = self._question()
         self._want = self._stale = False
         self._last_sent = now
         if embeddings:
             self._last_embeddings = now
+
+    def _question(self) -> tuple[str, int, int]:
+        return self._text, self.layer, self.head
 
     def _on_answer(self, answer: InsideResult | JobFailed) -> None:
         if self._pending is not None and answer.token == self._pending[0]:
             self._pending = None
         if self.result is not None and answer.token < self.result.token:
             return  # an older request finished late
+        if answer.token == self._token and self._asked != self._question():
+            self._poll()  # the input or the head changed while it was worked out: ask about them instead of showing
+            return  # the last input's views under the new one (a lesson step types its input as a head is picked)
         if isinstance(answer, JobFailed):
             self._show_input_notes(())
             self._show_status(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
