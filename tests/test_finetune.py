@@ -169,3 +169,12 @@ def test_fine_tuned_run_exports_and_transformers_predicts_the_same(tmp_path: Pat
         expected = dict(session.predict(text))
         got = {hf.config.id2label[i]: float(p) for i, p in enumerate(probs)}
         assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_try_it_knows_the_pronoun_task_so_it_can_say_a_sentence_without_it_means_little(pretrained):
+    from playground.ui.try_it import TryItJob, no_it_note
+
+    answer = TryItJob(1, "The dog ran home.")(pretrained)
+    assert answer.pronoun_task and answer.query_word == "[CLS]"
+    assert "no 'it'" in no_it_note(answer)
+    assert no_it_note(TryItJob(2, LECTURE_SENTENCES[1])(pretrained)) == ""

@@ -710,3 +710,23 @@ def test_an_emptied_embedding_plot_keeps_nothing_of_the_last_model(qtbot):
     assert (item.getAxis("bottom").labelText, item.getAxis("left").labelText) == ("PC 1", "PC 2")
     (x0, x1), (y0, y1) = item.getViewBox().viewRange()
     assert x1 < 10 and y1 < 10  # not the last model's 0..40 and 0..30
+
+
+def test_try_it_says_the_pronoun_tasks_answer_means_little_without_an_it(qtbot):
+    from playground.ui.try_it import TryItPanel, TryItResult
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    snap = snapshot(1, 2, ["[CLS]", "the", "dog", "[SEP]"])
+    answers = [("the animal", 0.99), ("the place", 0.01)]
+    panel.token = 1
+    panel.on_result(TryItResult(1, 300, "the dog ran", answers, snap, snap.weights, 0, "[CLS]", pronoun_task=True))
+    assert "There is no 'it' in this sentence" in panel.status.text() and "the animal" in panel.status.text()
+    panel.token = 2
+    panel.on_result(TryItResult(2, 300, "It ran", answers, snap, snap.weights, 1, pronoun_task=True))
+    assert "no 'it'" not in panel.status.text()
+    panel.token = 3
+    panel.on_result(TryItResult(3, 300, "a fine film", [("positive", 0.9), ("negative", 0.1)], snap, snap.weights,
+                                0, "[CLS]"))  # a review needs no "it"
+    assert "no 'it'" not in panel.status.text()

@@ -93,6 +93,7 @@ class TryItResult:
     length: int = 0  # the positions the whole sentence takes; more than the snapshot's: cut to the model's context
     changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
     pretrained: bool = False  # step 0 is a pretrained model ("before fine-tuning"), not a random one
+    pronoun_task: bool = False  # the model learns what "it" refers to (its answer to a sentence without one means little)
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,12 @@ class TryItJob:
         batch = session.dataset.example(self.text)
         snapshot = session.snapshot(batch)
         before = before_weights(session, batch)
-        query, word = followed_word(snapshot.labels, self.text, session.info.name == PRONOUN_TASK)
+        pronoun_task = session.info.name == PRONOUN_TASK
+        query, word = followed_word(snapshot.labels, self.text, pronoun_task)
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
-                           session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained))
+                           session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained),
+                           pronoun_task)
 
 
 def offered_sentence(info: Any) -> str:
@@ -124,6 +127,14 @@ def cut_at(result: TryItResult) -> int:
     """The positions the model read of the sentence, when it had to cut it (0 when the whole sentence fit)."""
     read = len(result.snapshot.labels)
     return read if result.length > read else 0
+
+
+def no_it_note(result: TryItResult) -> str:
+    """QA: the pronoun task's model named "the animal" at 99 % for a sentence without any "it": it answers anyway."""
+    if not result.pronoun_task or TYPED_IT.search(result.text):
+        return ""
+    return (f" <span style='color:{theme.colour('warning')}'>There is no '{QUERY_WORD}' in this sentence: this model "
+            f"learnt to say what '{QUERY_WORD}' refers to, so this answer means little.</span>")
 
 
 def cut_note(result: TryItResult) -> str:
@@ -447,7 +458,7 @@ class TryItPanel(QWidget):
         best, p = self.probabilities[0]
         # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
         self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
-                            + cut_note(result))
+                            + cut_note(result) + no_it_note(result))
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
