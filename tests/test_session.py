@@ -261,3 +261,17 @@ def test_a_sample_drawn_early_is_recorded_once_and_none_comes_from_blown_up_weig
     assert recorded == [1, 2] and not any(isinstance(event, SampleEvent) for event in pulled)
     session.diverged = True
     assert session.take_due_sample() is None and recorded == [1, 2]
+
+
+def test_a_resumed_run_does_not_draw_again_the_sample_its_checkpoint_step_drew(tiny_session, tmp_path):
+    """QA: a finished lesson model brought back showed its last sample twice: the resumed session drew it again."""
+    from playground.training.events import SampleEvent
+
+    session = tiny_session("decoder", "zen")
+    session.spec = session.spec.updated({"train.sample_interval": 2})
+    drawn = [e.step for e in session.run(steps=2) if isinstance(e, SampleEvent)]
+    assert drawn == [1, 2]
+    session.save(tmp_path / "at2")
+    resumed = TrainingSession.resume(tmp_path / "at2")
+    assert resumed.step == 2 and resumed.take_due_sample() is None
+    assert [e.step for e in resumed.run(steps=2) if isinstance(e, SampleEvent)] == [4]

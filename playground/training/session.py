@@ -472,7 +472,7 @@ class TrainingSession:
         tensors.update(self._random_states())
         state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
                  "precision": "bf16" if self.placement.dtype == torch.bfloat16 else "fp32",
-                 "device": self.placement.device.type,
+                 "device": self.placement.device.type, "sampled_step": self._sampled_step,
                  "changes": [change.to_json() for change in self.changes]}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
@@ -563,6 +563,9 @@ class TrainingSession:
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
         self._decay_end = int(_saved_number(saved.state, "lr_decay_end", self._decay_end, folder, above=0.0))
+        # The step whose sample was drawn: a finished run brought back drew its last sample again (QA: twice in
+        # the Samples tab). Checkpoints from before it was kept draw it again.
+        self._sampled_step = int(_saved_number(saved.state, "sampled_step", -1, folder, above=-2.0))
         self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE),
                                      "use an earlier checkpoint")
 
