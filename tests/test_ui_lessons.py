@@ -299,6 +299,7 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     bar.back()  # before training
     assert bar.index == 1 and window.worker.step == 0 and window.worker.resume_from is None
     assert "before training" in window.statusBar().currentMessage()
+    assert bar.statusLabel.text() == ""  # QA: "trained to step 200" stayed over the model at step 0
     bar.back()  # between two steps before training: nothing changes
     assert bar.index == 0 and window.worker.step == 0
     bar.next()
@@ -310,7 +311,9 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert [p for p in (tmp_path / "runs").iterdir() if p.is_dir()] == [trained]  # no run trained again
     bar.back()
     window.undoAction.trigger()  # Ctrl+Z, as the status bar says, brings it back too
-    assert window.worker.resume_from == trained
+    assert window.worker.resume_from == trained and bar.statusLabel.text() == "trained to step 3"
+    window.reset("")
+    assert bar.statusLabel.text() == ""
 
 
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,

@@ -475,6 +475,13 @@ class LessonBar(QFrame):
         if worker is None or (worker.step == 0 and not worker.playing and not self._asked(worker)):
             self.main.bring_back_model_of(self.main.spec, up_to=self._target(step))
 
+    def follow_model(self, worker: TrainingWorker | None) -> None:
+        """A new model on screen (None: the last one reset): the line beside the step counter says how far it is
+        trained, or nothing (QA: "trained to step 200" stayed over a model reset to step 0)."""
+        if self._training is not None and self._training[0] is worker:
+            return  # the run this lesson trains says so itself
+        self.statusLabel.setText(f"trained to step {worker.step:,}" if worker is not None and worker.step else "")
+
     def _follow_training(self) -> None:
         """The training status beside the step counter; at the target, Try it asks the trained model again."""
         if self._training is None or self._training[0] is not self.main.worker:

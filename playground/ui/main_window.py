@@ -744,6 +744,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                 models[:] = [past for past in models if past.run_dir != live]
             self._name_undo()
         worker.gapOpened.connect(self._on_gap)
+        self.lessonBar.follow_model(worker)
         self.samples.attach(worker)  # before the thread starts: even the first sample continues the prompt
         worker.start()
 
@@ -802,6 +803,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.inside.clear()
         self.runTools.on_reset()
         self.samples.clear()
+        self.lessonBar.follow_model(None)
         self._reset_progress()
         self._show_playing(False)
         if message:
