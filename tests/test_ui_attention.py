@@ -319,6 +319,10 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
                         and view.view.verticalScrollBar().isVisible(), timeout=5000)  # laid out at this zoom
         assert view.fitCheck.isChecked()
         assert view.view.transform().m11() * view.scene.title_font.pointSizeF() >= font.pointSizeF() - 1e-6
+        # Too wide to fit legibly, it says how to make room, and shows its title, not its middle (QA, F5)
+        assert view.fitCheck.text() == ("Fit to window: F9 for room" if zoom > 1 else "Fit to window")
+        for bar in (view.view.horizontalScrollBar(), view.view.verticalScrollBar()):
+            assert bar.value() == bar.minimum()
 
 
 def _outline(rect):

@@ -8,6 +8,7 @@ then a final norm), and the head. A QGraphicsScene, so it exports as SVG (QSvgGe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
 from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
+FIT_TEXT = "Fit to window"
+FIT_CRAMPED = "Fit to window: F9 for room"  # too wide to fit with its titles as large as the window's text
+
 COLOURS = {
     "input": "#eeeeee", "embed": "#d9f2d9", "attn": "#fde2c4", "norm": "#fff5bf", "add": "#e9e9e9",
     "ffn": "#d4e6f7", "head": "#e8dcf5", "output": "#f6f6f6",
@@ -251,7 +255,7 @@ class ArchitectureView(QWidget):
         self.view.setToolTip(ARCHITECTURE)
         paper_view(self.view)
         self.caption, self.fitCheck, self.exportButton = figure_bar(
-            self, self.view, "Fit to window", self._fit, self._on_export, INSIDE["export"])
+            self, self.view, FIT_TEXT, self._fit, self._on_export, INSIDE["export"])
         self.exportButton.setObjectName("architectureExport")
         QWidget.setTabOrder(self.exportButton, self.view)  # the bar above the diagram, then the diagram
         self.caption.setObjectName("architectureCaption")
@@ -273,9 +277,16 @@ class ArchitectureView(QWidget):
         rect, view = self.scene.sceneRect(), self.view.viewport()
         legible = self.font().pointSizeF() / self.scene.title_font.pointSizeF()
         scale = max(1.0, legible)
+        fits = True
         if self.fitCheck.isChecked() and not rect.isEmpty():
-            scale = max(legible, min(view.width() / rect.width(), view.height() / rect.height()))
+            fitted = min(view.width() / rect.width(), view.height() / rect.height())
+            scale, fits = max(legible, fitted), view.width() / rect.width() >= legible  # (a tall one scrolls down)
+        self.fitCheck.setText(FIT_TEXT if fits else FIT_CRAMPED)
+        if math.isclose(self.view.transform().m11(), scale):
+            return
         self.view.setTransform(QTransform.fromScale(scale, scale))
+        # From its title: scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5).
+        self.view.ensureVisible(QRectF(rect.topLeft(), QSizeF(1, 1)))
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
