@@ -218,7 +218,11 @@ def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] > 0)
     assert lesson.lesson.steps[0].text in bar.textLabel.text()
     # as tall as its text, not a yellow panel down to the bottom of the window (QA: 460 px of it empty at 720p)
-    assert bar.height() <= bar.layout().totalHeightForWidth(bar.width()) + 2 < window.leftColumn.height() // 2
+    scroll = bar.textScroll
+    qtbot.waitUntil(lambda: scroll.height() <= bar.textLabel.heightForWidth(
+        scroll.width() - scroll.verticalScrollBar().sizeHint().width()) + 2)
+    assert bar.height() <= bar.sizeHint().height() + 2
+    assert bar.height() < window.leftColumn.height() // 2
     qtbot.mouseClick(bar.leaveButton, Qt.MouseButton.LeftButton)
     assert not window.leftColumn.isVisible()
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)

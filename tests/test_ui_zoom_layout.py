@@ -94,3 +94,23 @@ def test_the_train_bars_speed_and_eta_are_whole_in_presentation_mode(open_window
     laid_out()
     for label in (window.stepLabel, window.speedLabel, window.etaLabel):
         assert label.width() >= QFontMetrics(label.font()).horizontalAdvance(label.text()), label.objectName()
+
+
+def test_a_lesson_step_text_taller_than_the_column_scrolls_instead_of_being_cut(open_window, request):
+    """QA: at 175 % and more, lesson 19.2's step 7 ended mid-sentence ("Type your own sentence in the"), no scrolling."""
+    window = open_window(load_preset("lesson-19.2-self-attention").updated({"train.device": "cpu",
+                                                                            "train.compile": "off"}))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    bar = window.lessonBar
+    bar.train_cap = 0
+    bar.go(6)
+    label, scroll = bar.textLabel, bar.textScroll
+    for zoom, settings in ((1.0, True), (2.5, False)):
+        window.set_zoom(zoom)
+        window.set_settings_shown(settings)
+        laid_out()
+        window.resize(*PROJECTOR)
+        laid_out()
+        assert label.height() >= label.heightForWidth(label.width()) > 0  # the whole text, scrolled or not
+        assert bar.geometry().bottom() <= window.leftColumn.height()
+        assert (scroll.verticalScrollBar().maximum() > 0) == (zoom > 1)  # scrolled only where the column is short

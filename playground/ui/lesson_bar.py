@@ -12,7 +12,7 @@ import html
 import json
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStatusBar,
     QTabWidget,
@@ -95,6 +97,39 @@ def _listed(settings: dict[str, Any]) -> str:
     return ", ".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
 
 
+class _TextScroll(QScrollArea):
+    """A step's text at its whole height where the column has room, scrolled where it has not (QA: at 175 % and
+    more the text was cut mid-sentence, with no way to read the rest). Call `updateGeometry` when the text changes."""
+
+    def __init__(self, label: QLabel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonTextScroll")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(True)
+        self.setWidget(label)
+        self.viewport().setAutoFillBackground(False)  # the bar's colour shows through
+        label.setAutoFillBackground(False)
+        # (a scroll area expands by default: the bar took half an empty column, the settings hidden)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """The text's height wrapped as if beside a scroll bar, whether one shows or not: a hint that followed the
+        viewport's width would grow the bar until the scroll bar went, then shrink it again."""
+        label = self.widget()
+        width = self.width() if self.isVisible() else label.sizeHint().width()
+        return QSize(label.sizeHint().width(),
+                     label.heightForWidth(max(1, width - self.verticalScrollBar().sizeHint().width())))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(0, 3 * self.widget().fontMetrics().lineSpacing())  # three lines and a scroll bar at least
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # wrapped to a new width: another height
+            self.updateGeometry()
+
+
 class LessonBar(QFrame):
     """Plays `window.spec.lesson`. `train_cap`: no lesson step trains the model past this step (tests scale the
     lessons' training down with it); None trains as the lesson says."""
@@ -144,7 +179,8 @@ class LessonBar(QFrame):
         layout.addLayout(buttons)
         layout.addWidget(self.counterLabel)
         layout.addWidget(self.statusLabel)
-        layout.addWidget(self.textLabel)
+        self.textScroll = _TextScroll(self.textLabel, self)
+        layout.addWidget(self.textScroll)
 
         self._scale_text()
         self._poll = QTimer(self)
@@ -166,6 +202,7 @@ class LessonBar(QFrame):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
         self.textLabel.setFont(font)
+        self.textScroll.updateGeometry()
         # Its line kept when empty: "training to step N" appearing would push the settings under the bar down and a
         # highlighted one out of view.
         self.statusLabel.setMinimumHeight(self.statusLabel.fontMetrics().height())
@@ -327,6 +364,7 @@ class LessonBar(QFrame):
         self.counterLabel.setText(f"<b>{html.escape(self.lesson.title)}</b> · step {self.index + 1} of "
                                   f"{len(self.lesson.steps)}")
         self.textLabel.setText(step.text)
+        self.textScroll.updateGeometry()
         self.backButton.setEnabled(self.index > 0)
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
 
