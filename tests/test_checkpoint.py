@@ -100,3 +100,27 @@ def test_a_damaged_optimizer_file_stops_only_what_needs_it(tmp_path):
     assert weights_only.optimizer == {} and torch.equal(weights_only.model["w"], torch.arange(6.0).reshape(2, 3))
     message = refused(folder, "is damaged")
     assert f"playground train {run / 'preset.json'} --out NEW_FOLDER" in message and "earlier" not in message
+
+
+def test_weights_are_written_from_their_own_memory_and_only_shared_or_partial_ones_copied(tmp_path, monkeypatch):
+    """QA: a 3 GB model's checkpoint cloned every tensor and built the whole file in memory as well, and the
+    process was killed for lack of memory after the step it had waited for."""
+    from safetensors.torch import load_file
+
+    from playground.core import tensor_files
+
+    written = []
+    real_save_file = tensor_files.save_file
+    monkeypatch.setattr(tensor_files, "save_file",
+                        lambda tensors, path, metadata=None: (written.append(tensors), real_save_file(tensors, path,
+                                                                                                      metadata)))
+    weight, row = torch.randn(4, 3), torch.randn(10)
+    tensors = {"weight": weight, "tied": weight, "view": row[2:5], "moment": torch.zeros(6)}
+    tensor_files.write_safetensors(tmp_path / "w.safetensors", tensors)
+    given = written[0]
+    assert given["weight"].data_ptr() == weight.data_ptr()  # not copied
+    assert given["moment"].data_ptr() == tensors["moment"].data_ptr()
+    assert given["tied"].data_ptr() != weight.data_ptr() and given["view"].data_ptr() != row.data_ptr() + 8
+    loaded = load_file(tmp_path / "w.safetensors")
+    assert all(torch.equal(loaded[name], tensors[name]) for name in tensors)
+    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temporary left

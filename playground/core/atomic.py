@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
@@ -16,18 +17,33 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | get
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
+    atomic_write_file(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
+    """As `atomic_write_bytes`, for a writer that takes a file name (a library's save function): `write` fills the
+    empty temporary file it is given, which is then flushed to disk and renamed over `path`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_beside(target)
+    mode = stat.S_IMODE(os.fstat(fd).st_mode)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write(tmp)
+        os.chmod(tmp, mode)  # (safetensors' save_file makes the file anew, private to its owner)
+        _flush_to_disk(tmp)
         replace_keeping_mode(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _flush_to_disk(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))  # (Windows flushes only a file open for writing)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save
 
-from playground.core.atomic import atomic_write_bytes, replace_keeping_mode
+from playground.core.atomic import replace_keeping_mode
 from playground.core.spec import ModelSpec, RunSpec, hf_incompatibilities
+from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo
 from playground.data.images import TRAINED_ON
 from playground.data.vocab import Vocab
@@ -125,9 +125,7 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
     with tempfile.TemporaryDirectory(dir=out, prefix=".export-") as staging:
         stage = Path(staging)
         converted.config.save_pretrained(str(stage))
-        # safetensors' save_file creates the file with mode 0600; ours gets the mode any new file gets
-        atomic_write_bytes(stage / MODEL_FILE, save({k: v.detach().cpu().contiguous().clone()
-                                                     for k, v in converted.tensors.items()}, metadata={"format": "pt"}))
+        write_safetensors(stage / MODEL_FILE, converted.tensors, metadata={"format": "pt"})
         written = [CONFIG_FILE, MODEL_FILE, *_write_preprocessing(model, converted, side, stage)]
         diff = verify_folder(model, stage, converted.architecture) if verify else 0.0
         card = model_card(CardFacts(spec, model.info, converted.architecture, converted.config, side.vocab,

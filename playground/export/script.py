@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save
 
-from playground.core.atomic import atomic_write_bytes, atomic_write_text, replace_keeping_mode
+from playground.core.atomic import atomic_write_text, replace_keeping_mode
 from playground.core.files import elide
 from playground.core.spec import FAMILY_TITLES, RunSpec
+from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo, Dataset
 from playground.data.registry import plan as data_plan
 from playground.export.script_data import DataSource, ScriptDataError, data_source
@@ -74,8 +74,7 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
         staged = Path(staging) / out.name
         atomic_write_text(staged, source.text)
         if weights is not None:
-            atomic_write_bytes(staged.with_suffix(".safetensors"),
-                               save({k: v.detach().float().contiguous() for k, v in saved.model.items()}))
+            write_safetensors(staged.with_suffix(".safetensors"), {k: v.float() for k, v in saved.model.items()})
         if verify:
             check_script(staged, spec, source, saved.model)
         if weights is not None:

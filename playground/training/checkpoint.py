@@ -16,12 +16,13 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save
+from safetensors.torch import load_file
 
-from playground.core.atomic import atomic_write_bytes, atomic_write_text
+from playground.core.atomic import atomic_write_text
 from playground.core.files import elide, read_text
 from playground.core.presets import spec_from_dict
 from playground.core.spec import RunSpec
+from playground.core.tensor_files import write_safetensors
 from playground.training.memory import free_memory
 
 STATE_FILE = "state.json"
@@ -52,8 +53,8 @@ def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = f"{ckpt.step:09d}-{os.getpid()}"
     model_file, optimizer_file = f"model-{stamp}.safetensors", f"optimizer-{stamp}.safetensors"
-    atomic_write_bytes(folder / model_file, save(_contiguous(ckpt.model)))
-    atomic_write_bytes(folder / optimizer_file, save(_contiguous(ckpt.optimizer)))
+    write_safetensors(folder / model_file, ckpt.model)
+    write_safetensors(folder / optimizer_file, ckpt.optimizer)
     state = {**ckpt.state, "step": ckpt.step, "spec": ckpt.spec.to_dict(),
              "model_file": model_file, "optimizer_file": optimizer_file}
     atomic_write_text(folder / STATE_FILE, json.dumps(state, indent=1))
@@ -179,7 +180,3 @@ def optimizer_from_tensors(tensors: dict[str, torch.Tensor], settings: dict[str,
         state.setdefault(int(index), {})[key] = value
     return {"state": state, "param_groups": settings["param_groups"]}
 
-
-def _contiguous(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    # safetensors refuses shared or strided storage: tied weights and views get their own copy.
-    return {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
