@@ -625,9 +625,9 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                     status = EXIT_TRAINING_FAILED
                 if stop.asked:
                     break
-        status = EXIT_INTERRUPTED if stop.asked else status
+        status = stop.exit_status if stop.asked else status
     except KeyboardInterrupt:  # the second Ctrl-C: stopped at once, maybe midway through a step
-        status = EXIT_INTERRUPTED
+        status = stop.exit_status
     finally:
         bar.close()
         recorder.close()
@@ -654,7 +654,7 @@ def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str
     if kept != step:
         return (f"stopped midway through step {step + 1}: {run_dir} keeps its checkpoint of step {kept}; continue "
                 f"from it with: playground resume {run_dir}")
-    if status == EXIT_INTERRUPTED:
+    if status > 128:  # ended by Ctrl-C or a termination request
         return f"stopped and saved {run_dir} at step {step}; continue with: playground resume {run_dir}"
     return f"saved {run_dir} at step {step}"
 
@@ -662,26 +662,33 @@ def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str
 class _StopOnCtrlC:
     """While training, the first Ctrl-C asks to stop after the current step, so what is saved is a whole step
     (batch order and random states with it) and `resume` draws exactly the uninterrupted curve; a second Ctrl-C
-    stops at once (then the last checkpoint is kept). Only the main thread receives signals."""
+    stops at once (then the last checkpoint is kept). A termination request (SIGTERM: `kill`, `timeout`, a job
+    scheduler) stops the same way: it killed the run outright, and one stopped before its first checkpoint kept
+    a folder nothing could resume (QA). Only the main thread receives signals."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.asked = False
-        self._previous: Any = None
+        self.exit_status = EXIT_INTERRUPTED
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.asked:
             raise KeyboardInterrupt
         self.asked = True
-        os.write(sys.stderr.fileno(), b"\nstopping after this step (Ctrl-C again to stop at once)\n")
+        self.exit_status = 128 + signum  # as the shell reports a process the signal ended: 130 for Ctrl-C
+        again = "Ctrl-C" if signum == signal.SIGINT else "a second signal"
+        os.write(sys.stderr.fileno(), f"\nstopping after this step ({again} to stop at once)\n".encode())
 
 
 if __name__ == "__main__":

@@ -273,3 +273,25 @@ def test_the_cli_sets_openmp_waiting_before_anything_loads_torch():
     assert out.returncode == 0 and f"SPIN {SPIN_COUNT} False" in out.stdout, out.stderr[-1000:]
     code = "import sys, playground.cli; assert 'torch' not in sys.modules, 'torch was imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_a_termination_request_stops_after_the_step_and_saves_it_as_ctrl_c_does(tmp_path):
+    """QA: `timeout` (SIGTERM) killed a run outright; stopped before its first checkpoint, it left a folder nothing
+    could resume and that the same --out refused."""
+    cut = tmp_path / "cut"
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        run = subprocess.Popen([sys.executable, "-m", "playground", "train", "encoder-reverse", "--steps", "600",
+                                *TINY, "--set", "train.checkpoint_interval=500", "--out", str(cut)],
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            while len(_rows(cut)) < 5 and run.poll() is None:
+                time.sleep(0.02)
+            run.send_signal(signal.SIGTERM)
+            assert run.wait(timeout=120) == 128 + signal.SIGTERM
+        finally:
+            run.kill()
+    said = (tmp_path / "stderr.txt").read_text()
+    assert "stopping after this step (a second signal to stop at once)" in said and "playground resume" in said
+    stopped_at = json.loads((cut / "checkpoint" / "state.json").read_text())["step"]
+    assert 5 <= stopped_at < 500
+    assert playground("resume", str(cut), "--steps", "1").returncode == 0

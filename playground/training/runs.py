@@ -250,8 +250,8 @@ def checkpoint_folder(path: Path) -> Path:
     if read_run_info(path).get("status") == "diverged":
         raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
                         f"with a lower learning rate")
-    raise RunsError(f"{shown} has no checkpoint yet: a run saves one every train.checkpoint_interval steps and "
-                    f"when it stops")
+    raise RunsError(f"{shown} has no checkpoint yet, so nothing to resume (a run saves one every "
+                    f"train.checkpoint_interval steps and when it stops): train again with --out {shown} --overwrite")
 
 
 def read_run_info(folder: Path) -> dict[str, Any]:
