@@ -306,3 +306,25 @@ def test_a_runs_samples_are_kept_to_be_shown_again_and_resume_drops_those_past_i
     SamplesLog(folder)  # a new run in the folder
     assert read_samples(folder) == []
     assert read_samples(tmp_path / "missing") == []
+
+
+def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(tmp_path, capsys):
+    """QA: random bytes in one run's metrics.csv emptied the Runs tab and `playground runs` ("'utf-8' codec can't
+    decode byte 0xc9"); a row "abc,def" or a metrics.csv that is a folder stopped resume with Python's own words."""
+    root = tmp_path / "runs"
+    good = make_run(root, "good", losses=(3.0, 2.0), val_at=(2,), created=1000.0)
+    garbled = make_run(root, "garbled", losses=(3.0, 2.5, 2.0), val_at=(2,), created=2000.0)
+    metrics = garbled / "metrics.csv"
+    header_and_two_steps = metrics.read_text().splitlines()[:3]
+    metrics.write_bytes(metrics.read_bytes() + b"\xc9\x00\xff,junk\nabc,def\n")
+    folder = make_run(root, "a folder", created=3000.0)
+    (folder / "metrics.csv").unlink()
+    (folder / "metrics.csv").mkdir()
+    runs = {r.name: r for r in list_runs(root)}
+    assert set(runs) == {"good", "garbled", "a folder"}
+    assert (runs["garbled"].steps, runs["garbled"].val_loss) == (3, 2.75) and runs["good"].val_loss == 2.25
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0 and "garbled" in capsys.readouterr().out
+    MetricsLog(garbled, resume_from_step=2).close()  # a resume keeps the readable rows up to its checkpoint
+    assert metrics.read_text().splitlines() == header_and_two_steps
+    with pytest.raises(RunsError, match="metrics.csv cannot be read: move it out of the run folder and resume again"):
+        MetricsLog(folder, resume_from_step=2)

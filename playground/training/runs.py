@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
-from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
+from playground.core.files import UnreadableFile, elide, existing_ancestor, read_bytes, read_text
 from playground.training.events import Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ RUN_ENTRIES = frozenset({PRESET_FILE, RUN_FILE, METRICS_FILE, SAMPLES_FILE, CHEC
                          "cluster-preset.json"})
 MAX_INFO_BYTES = 1_000_000  # run.json and preset.json are a few kB
 MAX_SAMPLES_BYTES = 50_000_000  # a sample is a few hundred characters, one every 250 steps by default
+MAX_METRICS_BYTES = 500_000_000  # a row is ~60 bytes: millions of steps
 TEMPORARY_PATTERN = ".*.tmp"  # what core/atomic.py names a file while it is written; a kill can leave one
 TENSORBOARD_PATTERN = "events.out.tfevents.*"
 RUN_ENTRY_PATTERNS = (TENSORBOARD_PATTERN, TEMPORARY_PATTERN)  # TensorBoard's events, a killed save's leftovers
@@ -291,10 +293,16 @@ class MetricsLog:
         self._handle.close()
 
     def _truncate_after(self, step: int) -> None:
-        rows = read_metrics(self.path.parent)
-        kept = [r for r in rows if int(r["step"]) <= step]
-        lines = [",".join(METRIC_COLUMNS)] + [",".join(r.get(c, "") for c in METRIC_COLUMNS) for r in kept]
-        atomic_write_text(self.path, "\n".join(lines) + "\n")
+        try:
+            rows = read_metrics(self.path.parent)
+        except UnreadableFile:
+            raise RunsError(f"{elide(self.path)} cannot be read: move it out of the run folder and resume again (a "
+                            f"new one is started; the checkpoint does not need it)") from None
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(METRIC_COLUMNS)
+        writer.writerows([row.get(column) or "" for column in METRIC_COLUMNS] for row in rows if int(row["step"]) <= step)
+        atomic_write_text(self.path, text.getvalue())
 
 
 class SamplesLog:
@@ -334,8 +342,16 @@ def read_samples(folder: Path) -> list[SampleEvent]:
 
 
 def read_metrics(folder: Path) -> list[dict[str, str]]:
-    with open(folder / METRICS_FILE, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    """The rows of a run's metrics.csv whose step is a whole number, oldest first: a damaged file's garbled rows are
+    left out and its undecodable bytes read as U+FFFD (QA: one bad byte hid every run from the Runs tab and from
+    `playground runs`). UnreadableFile where it cannot be read at all (missing, a folder, too large)."""
+    raw = read_bytes(folder / METRICS_FILE, max_bytes=MAX_METRICS_BYTES, what="metrics file")
+    try:
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8", errors="replace"), newline="")))
+    except csv.Error as err:
+        raise UnreadableFile(f"{elide(folder / METRICS_FILE)} is damaged ({err}): move it out of the run folder "
+                             f"(the run's checkpoint does not need it)") from None
+    return [row for row in rows if (row.get("step") or "").isdigit()]
 
 
 def _cell(value: float | int | None) -> str:
@@ -438,7 +454,7 @@ def delete_run(folder: Path, root: Path | None = None) -> None:
 def _last_metrics(folder: Path) -> tuple[int, float | None]:
     try:
         rows = read_metrics(folder)
-    except (OSError, csv.Error):
+    except UnreadableFile:
         return 0, None
     steps = 0
     val_loss = None

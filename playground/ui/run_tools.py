@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
 from playground.analysis.timeline import SnapshotTimeline
+from playground.core.files import UnreadableFile
 from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
 from playground.training.runs import (
     METRICS_FILE,
@@ -533,7 +534,7 @@ class RunTools:
 
         try:
             rows = read_metrics(folder)
-        except OSError:
+        except UnreadableFile:
             return
         events = []
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.differences import IGNORED, flat, named_settings
+from playground.core.files import UnreadableFile
 from playground.core.presets import PresetError, load_preset
 from playground.core.spec import RunSpec
 from playground.training.runs import (
@@ -175,7 +176,7 @@ def loss_curve(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """(steps, training losses) from a run's metrics.csv; empty arrays when it has none."""
     try:
         rows = read_metrics(folder)
-    except OSError:
+    except UnreadableFile:
         return np.empty(0), np.empty(0)
     steps, losses = [], []
     for row in rows:
