@@ -126,6 +126,17 @@ def test_csv_classification(tmp_path: Path):
     assert ds.example("good unseenword").x.tolist()[0][-1] == ds.vocab.id("[UNK]")
 
 
+def test_a_row_with_an_unquoted_comma_in_its_text_is_skipped_and_said_not_read_as_a_class(tmp_path: Path):
+    """QA: "the plot was slow, the acting great,pos" became the text "the plot was slow" of a class "the acting
+    great", without a note."""
+    rows = ["text,label"] + [f"good thing number {i},pos" if i % 2 else f"bad thing {i},neg" for i in range(40)]
+    rows += ["the plot was slow, the acting great,pos", '"slow, but great",pos', "a trailing empty cell,neg,"]
+    info = describe(csv_spec(write_csv(tmp_path / "commas.csv", rows)), ENC)
+    assert info.class_names == ("neg", "pos") and info.n_train + info.n_val == 42
+    assert any("1 row(s) with more cells than the header skipped (line 42): a comma in a text? Put such texts in "
+               "double quotes" in note for note in info.notes)
+
+
 def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: Path):
     info = describe(csv_spec(write_csv(tmp_path / "two.csv", ["text,label", "great film,pos", "awful film,neg"])), ENC)
     assert (info.n_train, info.n_val) == (1, 1)

@@ -312,7 +312,7 @@ def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(
     """QA: random bytes in one run's metrics.csv emptied the Runs tab and `playground runs` ("'utf-8' codec can't
     decode byte 0xc9"); a row "abc,def" or a metrics.csv that is a folder stopped resume with Python's own words."""
     root = tmp_path / "runs"
-    good = make_run(root, "good", losses=(3.0, 2.0), val_at=(2,), created=1000.0)
+    make_run(root, "good", losses=(3.0, 2.0), val_at=(2,), created=1000.0)
     garbled = make_run(root, "garbled", losses=(3.0, 2.5, 2.0), val_at=(2,), created=2000.0)
     metrics = garbled / "metrics.csv"
     header_and_two_steps = metrics.read_text().splitlines()[:3]

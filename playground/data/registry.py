@@ -312,6 +312,7 @@ class ClassifySource(NamedTuple):
     words: tuple[str, ...]  # word-level vocabulary (training from scratch)
     skipped: int  # rows without text or label
     held_out: int = 0  # > 0: the last held_out texts are the validation set (no random split)
+    overfull: tuple[int, ...] = ()  # the lines of rows skipped for more cells than the header
 
 
 def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: DataSpec) -> ClassifySource:
@@ -326,7 +327,8 @@ def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: Data
         texts = tuple(t for t, _ in examples)
         return ClassifySource(texts, tuple(y for _, y in examples), class_names, _sorted_words(texts), 0, held_out)
     table = user_files.read_csv_file(data.path or "", str(options["text_column"]), str(options["label_column"]))
-    return ClassifySource(table.texts, table.labels, table.class_names, table.words, table.skipped)
+    return ClassifySource(table.texts, table.labels, table.class_names, table.words, table.skipped,
+                          overfull=table.overfull)
 
 
 @functools.lru_cache(maxsize=4)
@@ -346,6 +348,10 @@ def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tupl
         raise DataError(f"{entry.title} has only {len(source.texts)} example(s): add more, at least 10 per class")
     if source.skipped:
         warnings.append(f"{source.skipped} row(s) without text or label skipped")
+    if source.overfull:
+        lines = ", ".join(str(line) for line in source.overfull[:3]) + (", …" if len(source.overfull) > 3 else "")
+        warnings.append(f"{len(source.overfull)} row(s) with more cells than the header skipped (line {lines}): a "
+                        f"comma in a text? Put such texts in double quotes")
     if not source.held_out:
         warnings += _thin_split(source, n_val)
     return n_train, n_val, notes, warnings

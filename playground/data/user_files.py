@@ -126,6 +126,7 @@ class CsvTable:
     class_names: tuple[str, ...]
     words: tuple[str, ...]  # the most frequent words, most frequent first
     skipped: int  # rows without text or label
+    overfull: tuple[int, ...] = ()  # the lines of rows with more cells than the header (skipped too)
 
 
 def read_csv_file(path: str, text_column: str, label_column: str) -> CsvTable:
@@ -160,7 +161,8 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
                 f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
                 f"set the option {option}"
             )
-    rows, skipped = _labelled_rows(name, text, reader, header.index(text_column), header.index(label_column))
+    rows, skipped, overfull = _labelled_rows(name, text, reader, header.index(text_column),
+                                             header.index(label_column), len(header))
     if not rows:
         raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}': "
                         f"add some examples")
@@ -184,14 +186,21 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
         class_names=tuple(names),
         words=tuple(words),
         skipped=skipped,
+        overfull=overfull,
     )
 
 
-def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int) -> tuple[list[tuple[str, str]], int]:
-    """(text, label) of every row that has both, and how many other non-empty rows were skipped."""
-    rows, skipped, last_start = [], 0, 1
+def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
+                   columns: int) -> tuple[list[tuple[str, str]], int, tuple[int, ...]]:
+    """(text, label) of every row that has both, how many other non-empty rows were skipped, and the lines of the
+    rows skipped for having more cells than the header's `columns`: "the plot was slow, the acting great,pos" is a
+    text with an unquoted comma, whose label would be "the acting great" (QA: read as a fourth class, unsaid)."""
+    rows, skipped, overfull, last_start = [], 0, [], 1
     for start, row in _numbered(name, reader):
         last_start = start  # an unclosed quote makes the last row: its start is the line to fix
+        if any(cell.strip() for cell in row[columns:]):
+            overfull.append(start)
+            continue
         t = row[ti].strip() if ti < len(row) else ""
         lab = row[li].strip() if li < len(row) else ""
         if t and lab:
@@ -201,7 +210,7 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int) ->
     if reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect):
         raise DataError(f"{name} has an unclosed quote (line {last_start}): every row after it was read as one text. "
                         f"Close the quote, or remove it")
-    return rows, skipped
+    return rows, skipped, tuple(overfull)
 
 
 def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
