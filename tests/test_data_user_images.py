@@ -155,8 +155,8 @@ def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: 
         quiet_libraries()  # as the `playground` command (and so the window) opts in at start
         info = describe(DataSpec(name="image_folder", path=str(root)), VIT)
     assert info.n_train + info.n_val == 12
-    assert info.warnings == ("skipped 2 image(s) too large to use: warned.png (12000 x 12000 pixels), bomb.png "
-                             "(14000 x 14000 pixels): shrink them below 25,000,000 pixels (5000 x 5000)",)
+    assert info.warnings == ("skipped 2 image(s) too large to use: circles/warned.png (12000 x 12000 pixels), "
+                             "squares/bomb.png (14000 x 14000 pixels): shrink them below 25,000,000 pixels (5000 x 5000)",)
     ds = load(DataSpec(name="image_folder", path=str(root)), VIT, 0)
     for name, side in (("circles/warned.png", 12000), ("squares/bomb.png", 14000)):
         with warnings.catch_warnings():
@@ -185,3 +185,23 @@ def test_an_image_without_a_clear_background_is_not_inverted(shapes: ImageDatase
     Image.fromarray(pixels).save(tmp_path / "noise.png")
     batch, notes = shapes.example_with_notes(str(tmp_path / "noise.png"))
     assert notes == () and np.allclose(pixels_of(shapes, batch.x), pixels / 255, atol=1e-5)
+
+
+def test_a_class_of_only_too_large_images_is_told_to_shrink_them_not_that_they_are_broken(tmp_path: Path):
+    """QA: a class folder holding one 8000 x 8000 PNG was called broken ("replace the broken files")."""
+    root = drawings_folder(tmp_path / "drawn")
+    (root / "huge").mkdir()
+    png_claiming(root / "huge" / "map.png", 8000, 8000)
+    with pytest.raises(DataError, match=r"no image in class folder 'huge' could be used: shrink them below "
+                                        r"25,000,000 pixels"):
+        describe(DataSpec(name="image_folder", path=str(root)), VIT)
+
+
+def test_a_long_list_of_skipped_images_names_whole_files_and_counts_the_rest(tmp_path: Path):
+    """QA: "all 6 images are too large (… 2.p…els), 0.png …": cut mid-name."""
+    from playground.data.user_files import _listed
+
+    names = [f"circles/{i}.png (12000 x 12000 pixels)" for i in range(6)]
+    listed = _listed(names)
+    assert listed.startswith(names[0] + ", " + names[1]) and listed.endswith(" and 3 more") and "…" not in listed
+    assert _listed(names[:2]) == ", ".join(names[:2])

@@ -329,14 +329,17 @@ def _decode_images(
     files: tuple[tuple[str, int, int, int], ...], class_names: tuple[str, ...], image_size: int, channels: int
 ) -> ImageTable:
     images, labels, bad, large = [], [], [], []
+    too_large: set[int] = set()  # the classes with an image too large
     for path, _mtime, _size, label in files:
+        shown = f"{class_names[label]}/{os.path.basename(path)}"  # (every class has its bad.png, QA)
         try:
             images.append(load_image(path, image_size, channels))
             labels.append(label)
         except ImageTooLarge as err:
-            large.append(f"{os.path.basename(path)} ({err.size})")
+            large.append(f"{shown} ({err.size})")
+            too_large.add(label)
         except DataError:
-            bad.append(os.path.basename(path))
+            bad.append(shown)
     if not images:
         if large and not bad:
             raise DataError(f"all {len(files)} images are too large ({_listed(large)}): {_too_large_fix('them')}")
@@ -344,7 +347,8 @@ def _decode_images(
     present = set(labels)
     for label, name in enumerate(class_names):
         if label not in present:
-            raise DataError(f"no image in class folder '{elide(name, 40)}' could be read: replace the broken files")
+            fix = _too_large_fix("them") if label in too_large else "replace the broken files"
+            raise DataError(f"no image in class folder '{elide(name, 40)}' could be used: {fix}")
     notes = []
     if bad:
         notes.append(f"skipped {len(bad)} unreadable image(s): {_listed(bad)}")
@@ -353,8 +357,15 @@ def _decode_images(
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
 
 
-def _listed(names: list[str]) -> str:
-    return elide(", ".join(names[:5]), 120) + (" ..." if len(names) > 5 else "")
+def _listed(names: list[str], width: int = 120) -> str:
+    """Whole names while they fit `width`, then how many more (QA: cut mid-name, "2.p…els")."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > width:
+            break
+        shown.append(elide(name, width))
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def _too_large_fix(it: str = "it") -> str:
