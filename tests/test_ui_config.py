@@ -610,7 +610,7 @@ def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_pat
     pick(window.findChild(QComboBox, "familyCombo"), "vit")
     pick(window.findChild(QComboBox, "datasetCombo"), ("open", "image_folder"))
     assert window.spec.data.path == folder
-    assert message.text() == "Using pets. Skipped 1 unreadable image(s): broken.png."
+    assert message.text() == "Using pets. Skipped 1 unreadable image(s): dogs/broken.png."
     assert message.property("level") == "warning"
     slider(window, "layersSlider").setValue(2)  # said once: a later change of something else says nothing of it
     assert message.text() == "" and message.property("level") == "info"
@@ -620,7 +620,7 @@ def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_pat
     window.open_preset("decoder-reverse")
     assert window.open_preset(str(preset))
     assert message.text().startswith("Opened pets.json: ")
-    assert message.text().endswith(" Skipped 1 unreadable image(s): broken.png.")
+    assert message.text().endswith(" Skipped 1 unreadable image(s): dogs/broken.png.")
     assert message.property("level") == "warning"
 
 
