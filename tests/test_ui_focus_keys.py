@@ -243,3 +243,23 @@ def test_the_ring_comes_back_after_a_menu(window, qtbot):
     assert not window.focusRing.isVisible()
     slider.setFocus(Qt.FocusReason.OtherFocusReason)  # as Escape gives it back
     assert window.focusRing.target is slider and window.focusRing.isVisible()
+
+
+def test_a_lesson_step_that_switches_tabs_leaves_no_text_box_taking_space(open_active_window, qtbot, monkeypatch):
+    """QA: lesson 19.6's step 2 (Samples) put the focus in the prompt box, and Space typed a space instead of
+    playing."""
+    from test_ui_lessons import TINY as TINY_DECODER
+
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    lesson = {"title": "Samples", "steps": [{"text": "the grid", "tab": "attention"},
+                                            {"text": "the samples", "tab": "samples"}]}
+    window = open_active_window(make_spec({**TINY_DECODER, "lesson": lesson}))
+    window.lessonBar.train_cap = 0
+    window.tabs.findChild(QTabBar).setFocus()  # on the Attention page's side: the switch hands the focus on
+    window.attention.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)  # Next
+    assert window.lessonBar.index == 1 and window.tabs.currentWidget() is window.samples
+    assert QApplication.focusWidget() is not window.samples.promptEdit
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert window.samples.promptEdit.text() == "" and window.playButton.text() == "Pause"
+    window.pause()
