@@ -501,3 +501,15 @@ def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_trainin
     bar.back()
     assert window.spec.model.residual and window.worker.resume_from is None  # a new model, trained to the step
     qtbot.waitUntil(trained, timeout=WAIT_MS)
+
+
+def test_a_steps_ablation_is_said_in_the_classs_words(open_window, monkeypatch):
+    """QA: the hint under the settings read 'Lesson: model.residual = true, model.norm = "none"'."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    lesson = {"title": "Ablate", "steps": [{"text": "whole"},
+                                           {"text": "cut", "settings": {"model.residual": False, "model.norm": "none"}}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.lessonBar.train_cap = 0
+    window.lessonBar.next()
+    said = window.config.messageLabel.text()
+    assert "Lesson: residual connections off, LayerNorm placement none" in said and "model." not in said

@@ -9,7 +9,6 @@ as the spec shows it. The Lesson menu also adds the window's state as a step and
 from __future__ import annotations
 
 import html
-import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.differences import setting_text
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
 from playground.ui.focus_ring import tab_through
 from playground.ui.run_tools import ENLARGED_KEY
@@ -99,8 +99,11 @@ def _ablation(spec: Any, key: str) -> Any:
     return getattr(spec.model, key.split(".", 1)[1])
 
 
-def _listed(settings: dict[str, Any]) -> str:
-    return ", ".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+def _listed(spec: RunSpec, settings: dict[str, Any]) -> str:
+    """'residual connections on, LayerNorm placement none': `settings` in the class's words (QA: the hint read
+    'model.residual = true, model.norm = "none"')."""
+    changed = spec.updated(settings)
+    return ", ".join(setting_text(key, changed) for key in settings)
 
 
 class _TextScroll(QScrollArea):
@@ -365,7 +368,7 @@ class LessonBar(QFrame):
             self.main.config.set_spec(self.main.spec)
             changed = {key: value for key, value in self._base.items() if _ablation(self.main.spec, key) != value}
             if changed and restore_settings and not self.main.bring_back_model_of(self.main.spec.updated(changed)):
-                self.main.config.apply(changed, "Leaving the lesson: " + _listed(changed))
+                self.main.config.apply(changed, "Leaving the lesson: " + _listed(self.main.spec, changed))
             # Try it enlarged again if the user left it so (a step about its prediction showed it not enlarged).
             enlarged = self.main.settings.value(ENLARGED_KEY, False, type=bool)
             self.main.runTools.tryIt.set_enlarged(enlarged, remember=False)
@@ -400,7 +403,7 @@ class LessonBar(QFrame):
         # Back (or Next again) to a step whose model was trained before: that model, not a new one trained again
         # from step 0 (QA: lesson 19.4's Back retrained, and each round trip added runs to step 5's comparison).
         if changes and not self.main.bring_back_model_of(spec.updated(changes)):
-            self.main.config.apply(changes, "Lesson: " + _listed(changes))
+            self.main.config.apply(changes, "Lesson: " + _listed(spec, changes))
 
     def _show_views(self, step: LessonStep) -> None:
         window = self.main
