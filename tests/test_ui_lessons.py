@@ -512,4 +512,5 @@ def test_a_steps_ablation_is_said_in_the_classs_words(open_window, monkeypatch):
     window.lessonBar.train_cap = 0
     window.lessonBar.next()
     said = window.config.messageLabel.text()
-    assert "Lesson: residual connections off, LayerNorm placement none" in said and "model." not in said
+    assert "Lesson: " in said and "residual connections off" in said and "LayerNorm placement none" in said
+    assert "model." not in said
