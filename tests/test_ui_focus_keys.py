@@ -263,3 +263,35 @@ def test_a_lesson_step_that_switches_tabs_leaves_no_text_box_taking_space(open_a
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
     assert window.samples.promptEdit.text() == "" and window.playButton.text() == "Pause"
     window.pause()
+
+
+def test_ctrl_tab_switches_the_views_tabs_from_the_settings(window, qtbot):
+    """QA: no key switched the tabs while the focus was in the settings (Ctrl+Tab works only inside a tab widget)."""
+    tabs = window.tabs
+    shown = [i for i in range(tabs.count()) if tabs.isTabVisible(i)]
+    window.config.familyCombo.setFocus()
+    tabs.setCurrentIndex(shown[0])
+    qtbot.keyClick(window.config.familyCombo, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == shown[1]
+    qtbot.keyClick(window.config.familyCombo, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == shown[0]
+    tabs.setCurrentIndex(shown[-1])
+    qtbot.keyClick(window.config.familyCombo, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == shown[0] and _untrained(window)  # round the end; no step trained
+
+
+def test_the_unsaved_changes_question_answers_to_alt_d(qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from playground.ui.main_window import unsaved_question
+
+    box = unsaved_question(None, "mine.json")
+    qtbot.addWidget(box)
+    assert [b.text() for b in box.buttons() if box.buttonRole(b) != QMessageBox.ButtonRole.RejectRole] \
+        in (["&Save", "&Discard"], ["&Discard", "&Save"])
+    box.show()
+    with qtbot.waitActive(box):
+        box.activateWindow()
+    qtbot.keyClick(QApplication.focusWidget() or box, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: box.clickedButton() is not None)  # (a mnemonic clicks as an animation)
+    assert box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Discard

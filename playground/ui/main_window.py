@@ -114,11 +114,23 @@ PREPARING = "Preparing the model and the data…"
 
 def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
     """Save / Discard / Cancel; a function so tests can answer it."""
-    return QMessageBox.question(
-        parent, "Unsaved changes", f"The preset “{name}” has unsaved changes. Save them?",
-        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Save,
-    )
+    box = unsaved_question(parent, name)
+    try:
+        return QMessageBox.StandardButton(box.exec())
+    finally:
+        box.deleteLater()
+
+
+def unsaved_question(parent: QWidget | None, name: str) -> QMessageBox:
+    """The question, its buttons reached by Alt+S, Alt+D and Esc (QA: no key but Tab reached Discard)."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                      f"The preset “{name}” has unsaved changes. Save them?",
+                      buttons.Save | buttons.Discard | buttons.Cancel, parent)
+    box.setDefaultButton(buttons.Save)
+    box.button(buttons.Save).setText("&Save")
+    box.button(buttons.Discard).setText("&Discard")
+    return box
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
@@ -469,6 +481,12 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                  TIPS["remeasure"])
         self.remeasureAction.setToolTip(TIPS["remeasure"])
         self.remeasureAction.setEnabled(False)  # until the warm-up has loaded torch (no import on the GUI thread)
+        self.nextTabAction = A("Next &Tab", None, lambda: self._switch_tab(+1), "nextTabAction")
+        self.nextTabAction.setShortcuts([QKeySequence("Ctrl+Tab"), QKeySequence("Ctrl+PgDown")])
+        self.previousTabAction = A("Pre&vious Tab", None, lambda: self._switch_tab(-1), "previousTabAction")
+        # (X11 reports Shift+Tab as Backtab)
+        self.previousTabAction.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+Shift+Backtab"),
+                                             QKeySequence("Ctrl+PgUp")])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -507,6 +525,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             view.addAction(action)
         view.addSeparator()
         view.addAction(self.settingsAction)
+        view.addSeparator()
+        view.addAction(self.nextTabAction)
+        view.addAction(self.previousTabAction)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcutsAction)
         help_menu.addAction(self.aboutAction)
@@ -1272,6 +1293,16 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight
 
     # ----- help ---------------------------------------------------------------------------------
+    def _switch_tab(self, step: int) -> None:
+        """The next (or previous) of the views' tabs shown, round the end: from anywhere in the window (QA: Ctrl+Tab
+        did nothing with the focus in the settings, where it usually is)."""
+        if not self._views_built:
+            return
+        tabs = self.tabs
+        shown = [i for i in range(tabs.count()) if tabs.isTabVisible(i)]
+        if tabs.currentIndex() in shown:
+            tabs.setCurrentIndex(shown[(shown.index(tabs.currentIndex()) + step) % len(shown)])
+
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
         show_text(self, "Keyboard shortcuts", f"<table>{rows}</table>", "shortcutsDialog")

@@ -232,6 +232,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
     ("F9", "Hide / show the settings panel: the views take the whole width"),
+    ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
 ]
