@@ -495,3 +495,29 @@ def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input
     assert sent[-1].text == "ab ed"  # asked at once
     panel._on_answer(InsideResult(sent[-1].token, 7, "ab ed", 0, 0, snapshot()))
     assert panel.result.text == "ab ed" and "ab ed" in panel.status.text()
+
+
+def test_inside_attention_asks_about_the_last_step_as_soon_as_training_stops(qtbot):
+    """QA: "Model at step 198" stayed for seconds beside "step 200 / 200 paused"."""
+    from playground.ui.attention_jobs import InsideResult
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    sent = []
+
+    class Worker:
+        def submit(self, key, job):
+            sent.append(job)
+
+    worker = Worker()
+    panel = InsideAttentionPanel(lambda: worker)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_input("ab")
+    panel._on_answer(InsideResult(sent[-1].token, 198, "ab", 0, 0, snapshot()))
+    asked = len(sent)
+    panel.follow(199, training=True)  # still training: the live refresh's pace
+    assert len(sent) == asked
+    panel.follow(200, training=False)
+    assert len(sent) == asked + 1  # at once
+    panel.follow(200, training=False)
+    assert len(sent) == asked + 1  # once

@@ -589,6 +589,7 @@ class InsideAttentionPanel(QWidget):
         self._token = 0
         self._pending: tuple[int, float] | None = None  # (token, sent at)
         self._asked: tuple[str, int, int] | None = None  # the last request's input, layer and head
+        self._followed = -1  # the step asked about as training stopped (`follow`)
         self._want = True  # the input or a picker changed: ask again
         self._stale = False  # the model trained since the views were computed
         self._last_sent = 0.0
@@ -778,6 +779,15 @@ class InsideAttentionPanel(QWidget):
             self.sigHeadChosen.emit(layer, head)
 
     # ----- talking to the worker ----------------------------------------------------------------
+    def follow(self, step: int, training: bool) -> None:
+        """Once training stops, ask about the model's last step at once rather than at the next live refresh (QA:
+        "Model at step 198" for seconds beside "step 200 / 200 paused"). Once per step."""
+        if training or self.result is None or self.result.step == step or step == self._followed:
+            return
+        self._followed = step
+        self._want = True
+        self._poll()
+
     def take(self, box: Any) -> None:
         """Called with each batch the window drains from the worker."""
         if box.snapshot is not None:

@@ -1068,7 +1068,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         box = worker.buffer.drain()
         if box:
             self._take(box)
-        self.runTools.tryIt.follow(worker.step, worker.playing or worker.stepping or not worker.idle)
+        training = worker.playing or worker.stepping or not worker.idle
+        self.runTools.tryIt.follow(worker.step, training)
+        self.inside.follow(worker.step, training)
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
 
