@@ -196,9 +196,12 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     window.step_once()
     qtbot.waitUntil(lambda: panel.result.step == 3 and not panel.pending, timeout=WAIT_MS)
     assert panel.status.text().startswith("Now (step 3) the model says")
-    # The sentence goes to the Attention tab on request.
+    # The sentence goes to the Attention tab on request, the head picked here enlarged there (QA: layer 1, head 1).
+    panel.layerCombo.setCurrentIndex(panel.layerCombo.count() - 1)
+    panel.headCombo.setCurrentIndex(2)  # head 2 (0 is "all")
     panel.gridButton.click()
     assert window.attentionGrid.snapshot is panel.result.snapshot and tabs.currentWidget() is window.attention
+    assert window.attentionGrid.selected == (panel.layerCombo.count() - 1, 1)
     assert not panel.enlargeButton.isChecked() and window.loss.isVisible()
     window.close()
 

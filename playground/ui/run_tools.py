@@ -252,8 +252,10 @@ class RunTools:
         self.window.config.show_message(text, level)
         self.window.statusBar().showMessage(text, status_ms)
 
-    def _show_in_grid(self, snapshot: Any) -> None:
+    def _show_in_grid(self, snapshot: Any, layer: int, head: int) -> None:
+        """Try it's sentence in the Attention tab, the head picked there enlarged (QA: it enlarged layer 1, head 1)."""
         self.window.attention.set_snapshot(snapshot)
+        self.window.attention.select_head(layer, head)
         self.window.tabs.setCurrentWidget(self.window.attention)
 
     def _current_run(self) -> Any:

@@ -236,7 +236,7 @@ class TryItPanel(QWidget):
     """`get_worker()` returns the live TrainingWorker (starting one if needed); results come back through
     `on_result`, which the window calls with `Drained.results[JOB_KEY]`."""
 
-    sigShowSnapshot = Signal(object)  # an AttentionSnapshot for the Attention tab
+    sigShowSnapshot = Signal(object, int, int)  # an AttentionSnapshot for the Attention tab, the layer and head picked
     sigEnlarged = Signal(bool)  # the head views take the whole Try it area (the window may give it more room)
 
     def __init__(self, get_worker: Callable[[], Any], parent: QWidget | None = None) -> None:
@@ -633,4 +633,5 @@ class TryItPanel(QWidget):
 
     def _show_in_grid(self) -> None:
         if self.result is not None:
-            self.sigShowSnapshot.emit(self.result.snapshot)
+            head = self.headCombo.currentData()  # None: all heads, shown from the layer's first
+            self.sigShowSnapshot.emit(self.result.snapshot, max(0, self.layerCombo.currentIndex()), head or 0)
