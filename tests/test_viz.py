@@ -297,3 +297,12 @@ def test_lines_gif_titles_count_from_one():
     frames = evolution_frames([fake_snapshot(0), fake_snapshot(10)], "lines", layer=1, head=0)
     texts = [t.text for t in check_svg(frames[-1]).iter(f"{SVG}text")]
     assert drawable("Head view: layer 2, head 1, step 10", 16, True) in texts
+
+
+def test_a_vit_caption_reads_a_small_maximum_in_two_significant_digits():
+    """QA: with 256 patches sharing [CLS]'s attention, every caption read "max 0.00"."""
+    T = 1 + 16 * 16
+    weights = np.full((1, 2, T, T), 1.0 / T)
+    fig = render_vit(AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 256, image=np.zeros((16, 16))), size=32)
+    captions = [t.text for t in check_svg(fig).iter(f"{SVG}text") if t.text and t.text.startswith("max ")]
+    assert captions and "max 0.00" not in captions and "max 0.0039" in captions

@@ -534,7 +534,8 @@ def render_vit(
                 fig.line(x, y + 18 + k * size / rows, x + size, y + 18 + k * size / rows, "#ffffff", 1, 0.35)
             for k in range(1, cols):
                 fig.line(x + k * size / cols, y + 18, x + k * size / cols, y + 18 + size, "#ffffff", 1, 0.35)
-            fig.text(x, y + 20 + size, f"max {attention.max():.2f}", SMALL, MUTED, "lt")
+            # two significant digits: 257 patches share [CLS]'s attention, and 0.0043 read "max 0.00" (QA)
+            fig.text(x, y + 20 + size, f"max {attention.max():.2g}", SMALL, MUTED, "lt")
     return fig
 
 
