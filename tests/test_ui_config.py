@@ -89,6 +89,9 @@ def test_dimension_change_snaps_heads_and_says_why(window):
     assert slider(window, "headsSlider").value() == 10
     message = window.findChild(QLabel, "messageLabel").text()
     assert "divide 40" in message and "16" in message
+    slider(window, "dimSlider").setValue(64)  # the heads the user chose fit again: they come back (QA, patches)
+    assert window.spec.model.n_head == 16 and slider(window, "headsSlider").value() == 16
+    assert "Heads 10 → 16 again: 16 divides 64." in window.findChild(QLabel, "messageLabel").text()
 
 
 @pytest.mark.slow
@@ -103,6 +106,12 @@ def test_vit_patch_sizes_divide_the_image(window):
     for wanted in range(1, 12):
         slider(window, "patchSlider").setValue(wanted)
         assert 12 % window.spec.model.patch_size == 0 and window.spec.model.patch_size < 12
+    slider(window, "imageSizeSlider").setValue(16)
+    slider(window, "patchSlider").setValue(2)
+    slider(window, "imageSizeSlider").setValue(17)  # a prime: patches of one pixel
+    assert window.spec.model.patch_size == 1
+    slider(window, "imageSizeSlider").setValue(16)  # QA: the patch stayed at 1 (257 tokens) for good
+    assert window.spec.model.patch_size == 2 and slider(window, "patchSlider").value() == 2
 
 
 def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(window, tmp_path, monkeypatch):

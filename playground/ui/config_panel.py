@@ -116,6 +116,9 @@ class ConfigPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("configPanel")
         self._spec = spec
+        # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
+        # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
+        self._chosen: dict[str, int] = {}
         self._info: Any = None
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
         self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
@@ -360,6 +363,7 @@ class ConfigPanel(QWidget):
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every control (no sigSpecChanged)."""
         self._spec = spec
+        self._chosen = {}
         error = self._update_estimates()
         self._take_warnings(say_again=True)  # a preset opened: its data's warnings are news, even if the same
         self._sync_controls()
@@ -533,6 +537,7 @@ class ConfigPanel(QWidget):
                 # The name says what trains on what; the last preset's description and lesson no longer do (QA: a ViT
                 # saved after switching from the decoder said "A GPT-like decoder learns to write Python documentation").
                 spec = spec.updated({"name": run_name(spec), "description": "", "lesson": None})
+                self._chosen = {}  # another family's heads or patches
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
@@ -550,24 +555,31 @@ class ConfigPanel(QWidget):
             self.sigSpecChanged.emit(spec, changed)
         return True
 
+    def _fitted(self, key: str, allowed: list[int]) -> tuple[int, int]:
+        """(the value `key` has, the allowed one nearest to what the user chose for it)."""
+        now = int(_get(self._spec, key))
+        chosen = self._chosen.setdefault(key, now)
+        return now, min(allowed, key=lambda v: (abs(v - chosen), v))
+
     def _on_slider(self, key: str, value: float) -> None:
         changes: dict[str, Any] = {key: value}
         note = ""
+        if key in ("model.n_head", "model.patch_size"):
+            self._chosen[key] = int(value)
         if key == "model.n_embd":
-            heads = self._spec.model.n_head
-            allowed = _head_choices(int(value))
-            if heads not in allowed:
-                new = min(allowed, key=lambda h: (abs(h - heads), h))
+            heads, new = self._fitted("model.n_head", _head_choices(int(value)))
+            if new != heads:
                 changes["model.n_head"] = new
                 note = (f"Heads {heads} → {new}: each head gets n_embd / n_head dimensions, so the number of "
-                        f"heads must divide {int(value)}.")
+                        f"heads must divide {int(value)}." if new != self._chosen.get("model.n_head") else
+                        f"Heads {heads} → {new} again: {new} divides {int(value)}.")
         elif key == "model.image_size":
-            patch = self._spec.model.patch_size
-            allowed = _patch_choices(int(value))
-            if patch not in allowed:
-                new = min(allowed, key=lambda p: (abs(p - patch), p))
+            patch, new = self._fitted("model.patch_size", _patch_choices(int(value)))
+            if new != patch:
                 changes["model.patch_size"] = new
-                note = f"Patch size {patch} → {new}: patches must tile the {int(value)}-pixel image exactly."
+                note = (f"Patch size {patch} → {new}: patches must tile the {int(value)}-pixel image exactly."
+                        if new != self._chosen.get("model.patch_size") else
+                        f"Patch size {patch} → {new} again: it tiles the {int(value)}-pixel image.")
         elif key == "train.max_steps" and self._spec.train.warmup_steps >= value:
             new = max([w for w in WARMUP_CHOICES if w < value // 5] or [0])
             changes["train.warmup_steps"] = new
