@@ -514,3 +514,19 @@ def test_a_steps_ablation_is_said_in_the_classs_words(open_window, monkeypatch):
     said = window.config.messageLabel.text()
     assert "Lesson: " in said and "residual connections off" in said and "LayerNorm placement none" in said
     assert "model." not in said
+
+
+def test_playing_the_lesson_again_puts_the_presets_settings_back_and_says_so(open_window):
+    """QA: after 2 heads were set, Lesson > Play's step 1 said "each layer runs 4 heads" beside a grid of 2."""
+    lesson = {"title": "Heads", "steps": [{"text": "two heads"}, {"text": "after"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    preset_lr = window.spec.train.lr
+    bar = window.lessonBar
+    bar.train_cap = 0
+    bar.leave()
+    window.config.apply({"model.n_head": 4, "train.lr": preset_lr * 2})
+    assert window.spec.model.n_head == 4
+    window.lessonBar.playAction.trigger()
+    assert bar.playing and window.spec.model.n_head == 2 and window.spec.train.lr == preset_lr
+    said = window.statusBar().currentMessage()
+    assert "The preset's settings are back" in said and "number of heads 2" in said

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import setting_text
+from playground.core.differences import flat, setting_text
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
 from playground.ui.focus_ring import tab_through
 from playground.ui.run_tools import ENLARGED_KEY
@@ -57,6 +57,7 @@ class Host(Protocol):
     """What the lesson bar needs of the main window: its public members, so neither module imports the other."""
 
     spec: RunSpec
+    saved_spec: RunSpec | None
     settings: QSettings
     worker: TrainingWorker | None
     config: ConfigPanel
@@ -290,11 +291,32 @@ class LessonBar(QFrame):
         trained = self.main.worker is not None and self.main.worker.step > 0
         if trained:
             self.main.reset()
+        back = self._preset_settings_back()
         self._first_layer_and_head()
         self.start(self.main.spec.lesson)
-        if trained:  # (after the step's own messages)
-            self.main.statusBar().showMessage("The lesson from its first step, on an untrained model: Ctrl+Z brings "
-                                              "back the trained one.", STATUS_MS)
+        said = [f"The preset's settings are back, as the lesson was written for them: {back}."] if back else []
+        if trained:
+            said.append("The lesson from its first step, on an untrained model: Ctrl+Z brings back the trained one.")
+        if said:  # (after the step's own messages)
+            self.main.statusBar().showMessage(" ".join(said), STATUS_MS)
+
+    def _preset_settings_back(self) -> str:
+        """The model, data and training settings the lesson was written for, as its preset file holds them (QA:
+        replayed on 2 heads, step 1 said "each layer runs 4 heads"); which came back, in words. A trained model they
+        replace is kept for Undo."""
+        saved, spec = self.main.saved_spec, self.main.spec
+        if saved is None or saved.lesson != spec.lesson:
+            return ""
+        now, then = flat(spec), flat(saved)
+        changes: dict[str, Any] = {key: value for key, value in then.items()
+                                   if key.startswith(("model.", "train.", "data.")) and not key.startswith("data.options")
+                                   and now.get(key) != value}
+        if saved.data.options != spec.data.options:
+            changes["data.options"] = dict(saved.data.options)
+        if not changes or not self.main.config.apply(changes):
+            return ""
+        named = {key: value for key, value in changes.items() if key != "data.options"}
+        return _listed(spec, named) + (" and the data's options" if "data.options" in changes else "")
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()

@@ -540,6 +540,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def is_modified(self) -> bool:
         return self.preset_spec() != self._saved_spec
 
+    @property
+    def saved_spec(self) -> RunSpec | None:
+        """What the preset file holds (None: unknown)."""
+        return self._saved_spec
+
     def preset_spec(self) -> RunSpec:
         """The spec as its preset file holds it: the ablations a lesson step set are the lesson's, not the user's
         (lesson 19.4's last step asked to save them, and saving wrote them into the lesson's start)."""
