@@ -306,6 +306,7 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert bar.statusLabel.text() == ""  # QA: "trained to step 200" stayed over the model at step 0
     bar.back()  # between two steps before training: nothing changes
     assert bar.index == 0 and window.worker.step == 0
+    assert "shows the model before training" not in window.statusBar().currentMessage()  # step 2's, not step 1's
     bar.next()
     bar.next()  # the trained model back, not trained again
     assert window.worker.resume_from == trained

@@ -93,6 +93,7 @@ CURVES_TABS = ("runs",)
 CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
+STEP_SAID = "Step "  # how a message about one step starts
 TEXT_ENTRIES = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)  # widgets that take Space as typing
 
 
@@ -347,6 +348,8 @@ class LessonBar(QFrame):
         assert self.lesson is not None
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         step = self.lesson.steps[self.index]
+        if self.main.statusBar().currentMessage().startswith(STEP_SAID):
+            self.main.statusBar().clearMessage()  # another step's (QA: "Step 6 shows…" stayed at step 1)
         self._restore_controls()
         self.main.config.set_spec(self.main.spec)  # spec-driven rows and locks again; then this step's own
         self._apply_settings()
@@ -364,7 +367,7 @@ class LessonBar(QFrame):
         if set_aside:  # (after "Preparing the model…")
             back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
-            self.main.statusBar().showMessage(f"Step {self.index + 1} shows the model before training, as its text "
+            self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} shows the model before training, as its text "
                                               f"says: {back}.", STATUS_MS)
 
     def _keep_keys_for_the_window(self, focused: QWidget | None) -> None:
