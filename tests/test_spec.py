@@ -24,8 +24,18 @@ def test_unknown_key_and_bad_type_are_explained():
     with pytest.raises(SpecError) as err:
         make_spec({"model": {"n_embed": 64, "n_layer": "many"}})
     text = str(err.value)
-    assert "unknown setting 'model.n_embed'" in text
+    assert "unknown setting 'model.n_embed': did you mean 'model.n_embd'?" in text
     assert "number of layers (model.n_layer)" in text
+
+
+def test_a_setting_named_without_its_group_or_misspelt_gets_the_one_meant():
+    """QA: `--set n_embd=64` said only "check its spelling"."""
+    spec = make_spec({})
+    for typed, meant in (("n_embd", "model.n_embd"), ("train.lrate", "train.lr"), ("data.val_frac", "data.val_fraction")):
+        with pytest.raises(SpecError, match=f"unknown setting '{typed}': did you mean '{meant}'\\?"):
+            spec.updated({typed: 1})
+    with pytest.raises(SpecError, match="unknown setting 'colour': remove it or check its spelling"):
+        spec.updated({"colour": 1})
 
 
 def test_negative_and_absurd_sizes_refused():

@@ -6,6 +6,7 @@ Every refusal is phrased for a student and, where there is one, names a fix.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import reprlib
@@ -383,12 +384,21 @@ def _problem(item: Any) -> str:
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        return f"unknown setting '{path}': remove it or check its spelling"
+        return f"unknown setting '{path}': {_meant(path, 'remove it or check its spelling')}"
     if kind == "missing":
         return f"missing setting '{path}' ({title})"
     if kind in ("model_type", "dict_type"):
         return f"{named} must be an object {{...}} of settings, got {shown(item.get('input'))}"
     return f"{named}: {msg.lower()}, got {shown(item.get('input'))}"
+
+
+def _meant(path: str, otherwise: str) -> str:
+    """"did you mean 'model.n_embd'?" for a setting named without its group or misspelt (QA: `--set n_embd=64` got
+    no hint), else `otherwise`."""
+    leaf = path.rsplit(".", 1)[-1]
+    close = [key for key in FIELD_TITLES if "." in key and key.rsplit(".", 1)[1] == leaf]
+    close = close or difflib.get_close_matches(path, FIELD_TITLES, n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'?" if close else otherwise
 
 
 def _apply_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -399,7 +409,7 @@ def _apply_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
         for part in parents:
             child = node.get(part)
             if not isinstance(child, dict):
-                raise SpecError(f"unknown setting '{elide(dotted, 60)}': check its spelling")
+                raise SpecError(f"unknown setting '{elide(dotted, 60)}': {_meant(dotted, 'check its spelling')}")
             node[part] = child = dict(child)
             node = child
         node[leaf] = value
