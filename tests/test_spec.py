@@ -87,7 +87,7 @@ def test_newer_schema_and_broken_json_get_messages(tmp_path):
         presets.load_preset(newer)
     broken = tmp_path / "broken.json"
     broken.write_text('{"model": {')
-    with pytest.raises(presets.PresetError, match=r"broken.json is not valid JSON \(line 1"):
+    with pytest.raises(presets.PresetError, match=r"broken.json is not valid JSON: .* at line 1, column \d+: fix it there"):
         presets.load_preset(broken)
     empty = tmp_path / "empty.json"
     empty.write_text("\n")  # QA: "not valid JSON (line 1, column 1: Expecting value)"
@@ -219,3 +219,10 @@ def test_a_number_too_long_to_read_is_named_as_such(tmp_path):
     with pytest.raises(presets.PresetError) as err:
         presets.load_preset(path)
     assert str(err.value) == "digits.json has a number too long to read (over 4,300 digits): shorten it"
+
+
+def test_a_wrong_value_says_got_once():
+    """QA: "input should be a valid integer, got a number with a fractional part, got 128.5"."""
+    with pytest.raises(SpecError) as err:
+        make_spec({"model": {"n_embd": 128.5}})
+    assert str(err.value).count("got") == 1 and "(128.5)" in str(err.value)

@@ -127,7 +127,10 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise PresetError(f"{name} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        # json's own words end mid-sentence ("Unterminated string starting at"): the place completes them (QA)
+        at = "" if err.msg.endswith(" at") else " at"
+        raise PresetError(f"{name} is not valid JSON: {err.msg[0].lower()}{err.msg[1:]}{at} line {err.lineno}, column "
+                          f"{err.colno}: fix it there in a text editor") from None
     except RecursionError:
         raise PresetError(f"{name} is nested too deeply to be a preset: a preset has model, data and train "
                           f"objects of plain settings") from None

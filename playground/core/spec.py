@@ -389,7 +389,8 @@ def _problem(item: Any) -> str:
         return f"missing setting '{path}' ({title})"
     if kind in ("model_type", "dict_type"):
         return f"{named} must be an object {{...}} of settings, got {shown(item.get('input'))}"
-    return f"{named}: {msg.lower()}, got {shown(item.get('input'))}"
+    given = shown(item.get("input"))  # (pydantic's message may say what it got already: "got" once, QA)
+    return f"{named}: {msg.lower()} ({given})" if ", got " in msg else f"{named}: {msg.lower()}, got {given}"
 
 
 def _meant(path: str, otherwise: str) -> str:
