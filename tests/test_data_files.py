@@ -82,7 +82,7 @@ def test_text_file_cache_follows_edits(tmp_path: Path):
      (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"x.txt is not UTF-8 text \(it looks like a PDF\)"),
      (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
      ("hello world".encode("utf-16"), "NUL bytes"),
-     (b"caf\xe9 au lait " * 20, "not UTF-8 text.*re-save it with UTF-8"),
+     (b"caf\xe9 au lait " * 20, r"not UTF-8 text \(byte 4, counted from 1, cannot be read\): re-save it with UTF-8"),
      (b"a tiny text", r"too few.*lower Context length \(model.block_size\) to at most 4,"),
      ("".join(chr(0x4E00 + i) for i in range(2500)).encode(), "2500 different characters.*at most 2000")],
 )

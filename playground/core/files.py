@@ -89,7 +89,7 @@ def read_text(path: str | os.PathLike[str], *, max_bytes: int, what: str = "file
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise UnreadableFile(
-            f"{elide(Path(path).name)} is not UTF-8 text (byte {err.start} cannot be read): save it as UTF-8"
+            f"{elide(Path(path).name)} is not UTF-8 text (byte {err.start + 1:,}, counted from 1, cannot be read): save it as UTF-8"
         ) from None
 
 

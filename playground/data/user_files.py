@@ -83,7 +83,7 @@ def _decode(name: str, raw: bytes, kind: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(
-            f"{name} is not UTF-8 text (byte {err.start} cannot be read): re-save it with UTF-8 encoding"
+            f"{name} is not UTF-8 text (byte {err.start + 1:,}, counted from 1, cannot be read): re-save it with UTF-8 encoding"
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
