@@ -206,8 +206,10 @@ def _open_window(args: argparse.Namespace) -> int:
 def _cmd_presets(args: argparse.Namespace) -> int:
     from playground.core.presets import builtin_presets
 
-    for info in builtin_presets():
-        print(f"{info.name:<20} {info.family:<8} {_first_sentence(info.description)}")
+    infos = builtin_presets()
+    width = max(len(info.name) for info in infos)  # the longest name sets the column (QA: lesson names broke it)
+    for info in infos:
+        print(f"{info.name:<{width}}  {info.family:<8} {_first_sentence(info.description)}")
     return 0
 
 

@@ -32,6 +32,7 @@ def test_presets_lists_one_line_each():
     lines = result.stdout.strip().splitlines()
     assert any(line.startswith("decoder-pydoc") for line in lines)
     assert {"encoder", "decoder", "vit"} <= {line.split()[1] for line in lines}
+    assert len({line.index(f" {line.split()[1]} ") for line in lines}) == 1  # one column, long names too (QA)
 
 
 @pytest.mark.slow
