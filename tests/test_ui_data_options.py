@@ -111,10 +111,10 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     type_into(qtbot, option(window, "n_symbols"), "99")
     assert window.spec.data.options["n_symbols"] == 12 and option(window, "n_symbols").text() == "12"
     assert message(window).property("level") == "error"  # said, not dropped silently
-    assert "99 is out of range: type 2 to 36" in message(window).text()
+    assert "Symbols 99 and up are out of range: type 2 to 36" in message(window).text()
     length, shown = window.spec.data.options.get("length"), option(window, "length").text()
     type_into(qtbot, option(window, "length"), "50000")  # an "auto" option says how to get auto back too
-    assert "5,000 is out of range: type 1 to 4,096, or step below 1 to “auto”" in message(window).text()  # 4th digit
+    assert "5,000 and up are out of range: type 1 to 4,096, or step below 1 to “auto”" in message(window).text()
     assert window.spec.data.options.get("length") == length and option(window, "length").text() == shown
     type_into(qtbot, option(window, "n_symbols"), "99")  # refused again, then corrected before Enter: not said
     spin = option(window, "n_symbols")
@@ -129,6 +129,10 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     qtbot.keyClicks(spin, "1")  # below the minimum, then Tab: still "intermediate" (1 may become 12), so refused too
     qtbot.keyClick(spin, Qt.Key.Key_Tab)
     assert spin.value() == 2 and "Symbols 1 is out of range: type 2 to 36" in message(window).text()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "-5")  # QA: taken as 5, silently
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == 2 and "Symbols cannot be negative: type 2 to 36" in message(window).text()
     spin.setFocus()
     spin.lineEdit().insert("²")  # not a digit int() reads: refused like any letter, and no crash
     spin.lineEdit().insert("--5")
