@@ -27,8 +27,8 @@ def csv_spec(path: Path, **options: str) -> DataSpec:
     return DataSpec(name="csv_file", path=str(path), options=options)
 
 
-def folder_spec(path: Path, **options: int) -> DataSpec:
-    return DataSpec(name="image_folder", path=str(path), options=options)
+def folder_spec(path: Path, val_fraction: float = 0.1, **options: int) -> DataSpec:
+    return DataSpec(name="image_folder", path=str(path), val_fraction=val_fraction, options=options)
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +266,7 @@ def test_special_and_huge_images_are_skipped_not_read(tmp_path: Path, monkeypatc
     os.symlink("/dev/zero", root / "dogs" / "zero.png")
     monkeypatch.setattr("playground.data.user_files.MAX_IMAGE_BYTES", 1000)  # the 12x10 noise PNGs are ~200 bytes
     (root / "dogs" / "big.png").write_bytes(b"\x89PNG" + b"\0" * 1000)
-    info = describe(folder_spec(root), VIT)
+    info = describe(folder_spec(root, val_fraction=0.2), VIT)  # (two validated: no fewer than the classes)
     assert info.n_train + info.n_val == 12 and info.notes == ("skipped 1 unreadable image(s): dogs/big.png",)
     with pytest.raises(DataError, match="big.png is larger than 1 kB"):
         load(folder_spec(root), VIT, 0).example(str(root / "dogs" / "big.png"))
@@ -322,7 +322,8 @@ def test_skipped_rows_cut_texts_and_skipped_images_are_warnings_and_facts_are_no
                              "20 text(s) longer than 7 words are cut to fit the context")
     root = make_folder(tmp_path / "pets")
     (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
-    assert describe(folder_spec(root), VIT).warnings == ("skipped 1 unreadable image(s): dogs/broken.png",)
+    assert describe(folder_spec(root, val_fraction=0.2), VIT).warnings == ("skipped 1 unreadable image(s): "
+                                                                          "dogs/broken.png",)
     procedural = describe(DataSpec(name="reverse"), DEC)
     assert procedural.notes and procedural.warnings == ()  # "generated fresh at every step" is no problem
 

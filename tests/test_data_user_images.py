@@ -128,7 +128,8 @@ def test_transparent_images_in_a_folder_are_filled_not_black(tmp_path: Path):
 
     pixels = load_image(str(root / "circles" / "ring.png"), 16, 1)
     assert pixels[0].min() == 255 and pixels[8].min() < 100  # on white, the ring dark
-    assert describe(DataSpec(name="image_folder", path=str(root)), VIT).warnings == ()
+    # (a fifth of the 12 images validated: two, no fewer than the classes, or that would be warned)
+    assert describe(DataSpec(name="image_folder", path=str(root), val_fraction=0.2), VIT).warnings == ()
 
 
 def png_claiming(path: Path, width: int, height: int) -> Path:
@@ -153,7 +154,7 @@ def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         quiet_libraries()  # as the `playground` command (and so the window) opts in at start
-        info = describe(DataSpec(name="image_folder", path=str(root)), VIT)
+        info = describe(DataSpec(name="image_folder", path=str(root), val_fraction=0.2), VIT)
     assert info.n_train + info.n_val == 12
     assert info.warnings == ("skipped 2 image(s) too large to use: circles/warned.png (12000 x 12000 pixels), "
                              "squares/bomb.png (14000 x 14000 pixels): shrink them below 25,000,000 pixels (5000 x 5000)",)
@@ -205,3 +206,14 @@ def test_a_long_list_of_skipped_images_names_whole_files_and_counts_the_rest(tmp
     listed = _listed(names)
     assert listed.startswith(names[0] + ", " + names[1]) and listed.endswith(" and 3 more") and "…" not in listed
     assert _listed(names[:2]) == ", ".join(names[:2])
+
+
+def test_an_image_folder_too_small_to_validate_every_class_is_warned(tmp_path: Path):
+    """QA: 18 images in 2 classes validated on one or two of them, 512 times over, without a word (a CSV says so)."""
+    root = drawings_folder(tmp_path / "drawn")
+    for extra in list((root / "squares").iterdir())[1:]:
+        extra.unlink()  # one square: trained on or validated, never both
+    info = describe(DataSpec(name="image_folder", path=str(root)), VIT)
+    assert any("class 'squares' has a single image" in w for w in info.warnings)
+    assert any("validation holds 1 image(s) for 2 classes" in w for w in info.warnings)
+    assert not describe(DataSpec(name="digits"), VIT).warnings  # the built-in sets are large enough
