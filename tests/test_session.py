@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -275,3 +276,23 @@ def test_a_resumed_run_does_not_draw_again_the_sample_its_checkpoint_step_drew(t
     resumed = TrainingSession.resume(tmp_path / "at2")
     assert resumed.step == 2 and resumed.take_due_sample() is None
     assert [e.step for e in resumed.run(steps=2) if isinstance(e, SampleEvent)] == [4]
+
+
+def test_weights_that_do_not_fit_the_described_model_are_said_in_words(tiny_session, tmp_path):
+    """QA: an n_embd edited in state.json showed torch's "Error(s) in loading state_dict for Decoder: size mismatch
+    for …" dump."""
+    import json
+
+    from playground.training import checkpoint as ckpt_io
+
+    session = tiny_session("decoder", "zen")
+    list(session.run(steps=1))
+    folder = session.save(tmp_path / "ckpt")
+    state = json.loads((folder / "state.json").read_text())
+    state["spec"]["model"]["n_embd"] *= 2
+    (folder / "state.json").write_text(json.dumps(state))
+    with pytest.raises(ckpt_io.CheckpointError) as err:
+        TrainingSession.resume(folder)
+    said = str(err.value)
+    assert re.search(r"\(its \S+ is \d+ x \d+, the model's \d+ x \d+, and \d+ more differences\): its settings were "
+                     r"edited", said) and "Error(s)" not in said and "torch.Size" not in said

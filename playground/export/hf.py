@@ -47,6 +47,7 @@ from playground.data.vocab import Vocab
 from playground.export.card import CardFacts, model_card
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
+from playground.training.checkpoint import weights_misfit
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -381,10 +382,12 @@ def _rebuild(spec: RunSpec, info: DataInfo, weights: dict[str, torch.Tensor]) ->
     from playground.models import build_model
 
     model = build_model(spec.model, info)
-    try:
-        model.load_state_dict(weights, strict=True)
-    except RuntimeError as err:
-        raise ExportError(f"the checkpoint does not fit the model its preset describes: {err}") from None
+    misfit = weights_misfit(model, weights)
+    if misfit:
+        raise ExportError(f"the checkpoint's weights do not fit the model its settings describe ({misfit}): its "
+                          f"settings were edited, or its files come from another run; export a checkpoint the "
+                          f"playground saved as it saved it")
+    model.load_state_dict(weights, strict=True)
     return model.eval()
 
 

@@ -163,6 +163,25 @@ def refuse_pickle(path: Path) -> None:
         )
 
 
+def weights_misfit(model: torch.nn.Module, weights: dict[str, torch.Tensor]) -> str:
+    """Why `weights` do not load into `model`, in words: the first difference by name and shape, and how many more;
+    "" when they fit (QA: torch's "Error(s) in loading state_dict for Decoder: size mismatch for …" was shown)."""
+    own = model.state_dict()
+    problems = []
+    for name, tensor in own.items():
+        if name not in weights:
+            problems.append(f"it has no {name}")
+        elif weights[name].shape != tensor.shape:
+            problems.append(f"its {name} is {_shape(weights[name])}, the model's {_shape(tensor)}")
+    problems += [f"it has a {name} the model has not" for name in weights if name not in own]
+    more = f", and {len(problems) - 1} more difference{'s' if len(problems) > 2 else ''}" if len(problems) > 1 else ""
+    return problems[0] + more if problems else ""
+
+
+def _shape(tensor: torch.Tensor) -> str:
+    return " x ".join(str(n) for n in tensor.shape) or "a single number"
+
+
 def optimizer_to_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Split an optimizer's state_dict into tensors (safetensors) and plain settings (JSON)."""
     sd = optimizer.state_dict()

@@ -550,15 +550,22 @@ class TrainingSession:
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
+        misfit = ckpt_io.weights_misfit(self.model, saved.model)
+        if misfit:
+            raise ckpt_io.CheckpointError(
+                f"the weights in {elide(folder)} do not fit the model its {ckpt_io.STATE_FILE} describes ({misfit}): "
+                f"its settings were edited, or its files come from another run; use a checkpoint the playground "
+                f"saved as it saved it")
         try:
             self.model.load_state_dict(saved.model)
             if saved.optimizer:
                 self.optimizer.load_state_dict(ckpt_io.optimizer_from_tensors(saved.optimizer, saved.state))
             self._restore_random_states(random_states)
-        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as err:
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError):
             raise ckpt_io.CheckpointError(
-                f"the checkpoint in {elide(folder)} does not fit the model its {ckpt_io.STATE_FILE} describes "
-                f"({elide(err, 100)}): use a checkpoint the playground saved") from None
+                f"the optimizer state in {elide(folder)} does not fit the model its {ckpt_io.STATE_FILE} describes: "
+                f"its files come from another run, or were edited; `playground sample`, `export` and `attention` "
+                f"need only its weights, and resuming needs a checkpoint the playground saved as it saved it") from None
         self.step = self.checkpoint_step = saved.step
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
