@@ -328,3 +328,12 @@ def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(
     assert metrics.read_text().splitlines() == header_and_two_steps
     with pytest.raises(RunsError, match="metrics.csv cannot be read: move it out of the run folder and resume again"):
         MetricsLog(folder, resume_from_step=2)
+
+
+def test_a_damaged_run_description_gets_its_name_back_from_the_preset_when_written(tmp_path):
+    """QA: `resume` on a run.json holding "[1" wrote {"step": 23, "status": "saved"} alone: the name was lost."""
+    folder = make_run(tmp_path / "runs", "my run", "encoder")
+    (folder / "run.json").write_text("[1")
+    write_run_info(folder, {"step": 3, "status": "saved"})
+    summary = list_runs(tmp_path / "runs")[0]
+    assert (summary.name, summary.family, summary.steps, summary.status) == ("my run", "encoder", 3, "saved")

@@ -117,8 +117,20 @@ def family_shown(family: str, pretrained: str | None) -> str:
 
 def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
     info = read_run_info(folder)
+    if "name" not in info and "name" not in updates:  # a damaged run.json: what the folder still says, kept (QA:
+        info = {**_told_by_folder(folder), **info}  # a resume wrote {"step", "status"} alone, the name lost)
     info.update(updates)
     atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=1))
+
+
+def _told_by_folder(folder: Path) -> dict[str, Any]:
+    """A run's name, family and start as its preset.json and the folder's date tell them."""
+    try:
+        name = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))["name"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        name = None
+    told = {"family": _preset_family(folder), "created": folder.stat().st_mtime}
+    return {**told, "name": name} if isinstance(name, str) and name.strip() else told
 
 
 # ----- claiming a folder to train in ---------------------------------------------------------------------
