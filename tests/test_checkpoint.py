@@ -124,3 +124,14 @@ def test_weights_are_written_from_their_own_memory_and_only_shared_or_partial_on
     loaded = load_file(tmp_path / "w.safetensors")
     assert all(torch.equal(loaded[name], tensors[name]) for name in tensors)
     assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temporary left
+
+
+def test_a_damaged_state_says_to_train_again_as_there_is_no_earlier_checkpoint(tmp_path):
+    """QA: "use an earlier checkpoint", where a run keeps one only."""
+    run = tmp_path / "run"
+    folder = saved_checkpoint(run / "checkpoint")
+    (run / "preset.json").write_text("{}")
+    (folder / "state.json").write_text("{not json")
+    message = refused(folder, "is damaged")
+    assert "only checkpoint cannot be used; train it again: playground train" in message
+    assert "--out NEW_FOLDER" in message and "earlier" not in message

@@ -93,9 +93,9 @@ def _read_state(folder: Path) -> dict[str, Any]:
     try:
         state = json.loads(read_text(path, max_bytes=MAX_STATE_BYTES, what="checkpoint state"))
     except (json.JSONDecodeError, RecursionError) as err:
-        raise CheckpointError(f"{damaged} ({elide(err, 60)}): use an earlier checkpoint") from None
+        raise CheckpointError(f"{damaged} ({elide(err, 60)}): {train_again(folder)}") from None
     if not isinstance(state, dict) or not isinstance(state.get("spec"), dict):
-        raise CheckpointError(f"{damaged} (it is not an object with a spec): use an earlier checkpoint")
+        raise CheckpointError(f"{damaged} (it is not an object with a spec): {train_again(folder)}")
     step = state.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise CheckpointError(f"{damaged}: its step {elide(step, 40)} is not a whole number >= 0; use an earlier "
@@ -143,13 +143,21 @@ def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, to
 
 
 def _lost(folder: Path, key: str) -> str:
-    """What a missing or damaged tensor file of the checkpoint in `folder` costs, and the fix that exists: only
-    one checkpoint is kept, so the run's preset.json (beside the checkpoint folder) trains it again."""
-    redo = (f"playground train {elide(folder.parent / 'preset.json', 110)} --out NEW_FOLDER"
-            if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
+    """What a missing or damaged tensor file of the checkpoint in `folder` costs, and the fix that exists."""
     if key == "optimizer_file":
-        return f"resume needs it (sample, export and attention do not); to train on, start again: {redo}"
-    return f"the trained weights are lost; train them again: {redo}"
+        return f"resume needs it (sample, export and attention do not); to train on, start again: {_redo(folder)}"
+    return f"the trained weights are lost; train them again: {_redo(folder)}"
+
+
+def train_again(folder: Path) -> str:
+    """The fix for a checkpoint in `folder` that cannot be used: only one is kept, so there is no earlier one to
+    fall back on (QA: "use an earlier checkpoint" where none was); the run's preset.json trains it again."""
+    return f"this run's only checkpoint cannot be used; train it again: {_redo(folder)}"
+
+
+def _redo(folder: Path) -> str:
+    return (f"playground train {elide(folder.parent / 'preset.json', 110)} --out NEW_FOLDER"
+            if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
 
 
 def refuse_pickle(path: Path) -> None:

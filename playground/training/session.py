@@ -574,7 +574,7 @@ class TrainingSession:
         # the Samples tab). Checkpoints from before it was kept draw it again.
         self._sampled_step = int(_saved_number(saved.state, "sampled_step", -1, folder, above=-2.0))
         self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE),
-                                     "use an earlier checkpoint")
+                                     ckpt_io.train_again(folder))
 
     def _plan_replay(self, run_dir: Path) -> None:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
@@ -600,8 +600,8 @@ def _saved_number(state: dict[str, object], key: str, default: float, folder: Pa
     value = state.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= above:
         raise ckpt_io.CheckpointError(f"{elide(folder / ckpt_io.STATE_FILE)} is damaged: its {key} "
-                                      f"{elide(repr(value), 40)} is not a number above {above:g}; use an earlier "
-                                      f"checkpoint")
+                                      f"{elide(repr(value), 40)} is not a number above {above:g}; "
+                                      f"{ckpt_io.train_again(folder)}")
     return float(value)
 
 
