@@ -133,5 +133,5 @@ def test_a_damaged_state_says_to_train_again_as_there_is_no_earlier_checkpoint(t
     (run / "preset.json").write_text("{}")
     (folder / "state.json").write_text("{not json")
     message = refused(folder, "is damaged")
-    assert "only checkpoint cannot be used; train it again: playground train" in message
+    assert "no other checkpoint is kept; train again: playground train" in message
     assert "--out NEW_FOLDER" in message and "earlier" not in message

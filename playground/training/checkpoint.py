@@ -93,7 +93,7 @@ def _read_state(folder: Path) -> dict[str, Any]:
     try:
         state = json.loads(read_text(path, max_bytes=MAX_STATE_BYTES, what="checkpoint state"))
     except (json.JSONDecodeError, RecursionError) as err:
-        raise CheckpointError(f"{damaged} ({elide(err, 60)}): {train_again(folder)}") from None
+        raise CheckpointError(f"{damaged} ({elide(err, 40)}): {train_again(folder)}") from None
     if not isinstance(state, dict) or not isinstance(state.get("spec"), dict):
         raise CheckpointError(f"{damaged} (it is not an object with a spec): {train_again(folder)}")
     step = state.get("step")
@@ -152,11 +152,11 @@ def _lost(folder: Path, key: str) -> str:
 def train_again(folder: Path) -> str:
     """The fix for a checkpoint in `folder` that cannot be used: only one is kept, so there is no earlier one to
     fall back on (QA: "use an earlier checkpoint" where none was); the run's preset.json trains it again."""
-    return f"this run's only checkpoint cannot be used; train it again: {_redo(folder)}"
+    return f"no other checkpoint is kept; train again: {_redo(folder)}"
 
 
 def _redo(folder: Path) -> str:
-    return (f"playground train {elide(folder.parent / 'preset.json', 110)} --out NEW_FOLDER"
+    return (f"playground train {elide(folder.parent / 'preset.json', 90)} --out NEW_FOLDER"
             if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
 
 
