@@ -521,3 +521,32 @@ def test_inside_attention_asks_about_the_last_step_as_soon_as_training_stops(qtb
     assert len(sent) == asked + 1  # at once
     panel.follow(200, training=False)
     assert len(sent) == asked + 1  # once
+
+
+def test_the_enlarged_heads_row_labels_thin_out_when_the_panel_grows_shorter(qtbot):
+    """QA: 32 rows' labels ran together beside lesson 19.3's step 4, once the loss plot took room above."""
+    from PySide6.QtWidgets import QSplitter, QWidget
+
+    from playground.ui.attention_grid import HeadDetail
+
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    qtbot.addWidget(splitter)
+    above, detail = QWidget(), HeadDetail()
+    splitter.addWidget(above)
+    splitter.addWidget(detail)
+    splitter.resize(380, 720)
+    splitter.setSizes([0, 720])
+    splitter.show()
+    snap = AttentionSnapshot(0, np.full((1, 1, 32, 32), 1 / 32), [chr(65 + i % 26) for i in range(32)])
+    detail.show_head(snap, 0, 0)
+    qtbot.wait(100)
+    splitter.hide()  # another tab in front while the model trains on
+    splitter.setSizes([420, 300])  # the loss plot back above it
+    detail.show_head(AttentionSnapshot(400, snap.weights, snap.labels), 0, 0)
+    splitter.show()
+    item = detail.plot.getPlotItem()
+    qtbot.waitUntil(lambda: item.vb.height() < 250)
+    qtbot.wait(100)
+    ticks = item.getAxis("left")._tickLevels[0]
+    line = QFontMetrics(item.getAxis("left").style["tickFont"] or detail.font()).height()
+    assert len(ticks) * line <= item.vb.height() + 1  # every label on a line of its own

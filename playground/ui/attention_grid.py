@@ -389,7 +389,7 @@ class HeadDetail(QWidget):
         self._ticked: tuple | None = None  # what the axes' token labels were made from
         self._size = 0  # the number of tokens the view is framed for
         item.vb.sigRangeChanged.connect(lambda *_: self._label_axes())
-        item.vb.sigResized.connect(self._fit_scales)
+        item.vb.sigResized.connect(self._on_resized)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
 
         # Plain text, set for every snapshot while training: rich text was laid out again each time (a
@@ -507,8 +507,11 @@ class HeadDetail(QWidget):
         self._ticked = None
         self._label_axes()
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        super().resizeEvent(event)
+    def _on_resized(self) -> None:
+        """The heatmap's new size: the scales and the token labels it holds (the widget's own resize came before the
+        heatmap's, so the labels were spaced for the height before: QA saw 32 rows' labels run together once the
+        loss plot took room beside a lesson step)."""
+        self._fit_scales()
         self._label_axes()
 
     def _show_probe(self, snap: AttentionSnapshot) -> None:
