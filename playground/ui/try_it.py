@@ -515,6 +515,9 @@ class TryItPanel(QWidget):
             bar.setValue(round(p * 1000))
             # The percentage in a column of its own: drawn on the bar, it straddled the bar's end ("4|7.2%").
             bar.setTextVisible(False)
+            # It may shrink to a few characters: its hint was sized for a text it does not show, and at 175 % it
+            # and the head views beside it made the window 1,299 px wide (QA, lesson 19.5).
+            bar.setMinimumWidth(4 * bar.fontMetrics().averageCharWidth())
             bar.setToolTip(f"P({name}) = {p:.4f}")
             value = QLabel(f"{p:.1%}", self.barsBox)
             value.setObjectName("probValue")
