@@ -1,5 +1,3 @@
-from dataclasses import replace
-
 """Issue 6 in the window: the pretrained family locks the architecture, CSV columns, Try it, the confusion matrix."""
 
 from dataclasses import replace
