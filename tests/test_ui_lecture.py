@@ -588,3 +588,15 @@ def test_a_slider_dragged_and_let_go_on_its_old_value_keeps_the_trained_model(wi
     heads.setSliderDown(False)  # let go on another: rebuilt then
     qtbot.waitUntil(lambda: window.worker is not trained, timeout=5_000)
     assert "the model was rebuilt" in window.statusBar().currentMessage() and window.undoAction.isEnabled()
+
+
+def test_undo_names_what_sets_its_model_apart_from_the_settings_shown_now(open_window, qtbot):
+    """QA: the Edit menu read "bring back “Lesson 19.2…” at step 200", not whether that was the 2 or the 4 heads: the
+    model was kept by a Reset, when the settings were still its own."""
+    window = open_window(make_spec(TINY))
+    _train(window, qtbot, 3)
+    window.reset("")  # kept for Undo, under the settings it trained with
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']}” at step 3 (the settings shown)"
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit").aboutToShow.emit()  # opened
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 3"

@@ -517,6 +517,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undoAction)
         edit.addAction(self.redoAction)
+        edit.aboutToShow.connect(self._name_undo)  # against the settings shown now, which may have changed since
         self.lessonMenu = bar.addMenu("&Lesson")  # filled by the lesson bar (build_views)
         view = bar.addMenu("&View")
         view.addAction(self.logAction)
@@ -949,7 +950,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                 action.setText(title)
                 continue
             where = "untrained" if past.run_dir is None else f"at step {past.step:,}"
-            action.setText(f"{title}: bring back “{past.label}” {where}")
+            same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
+            action.setText(f"{title}: bring back “{self._told_apart(past)}” {where}{same}")
+
+    def _told_apart(self, past: PastModel) -> str:
+        """`past`'s name and what sets it apart from the settings shown now (QA: the Edit menu's "Lesson 19.2…" did
+        not say 2 heads or 4: its label was made against the settings when it was kept)."""
+        if not self._views_built:
+            return past.label
+        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
+
+        return distinguishing_label(past.spec, [self.spec])
 
     @_needs_views
     def toggle_log_y(self) -> None:
