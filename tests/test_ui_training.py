@@ -596,3 +596,15 @@ def test_a_prompt_longer_than_the_context_is_said_to_be_read_from_its_end(window
     qtbot.keyClick(window.samples.promptEdit, Qt.Key.Key_Return)  # Enter samples the prompt now
     qtbot.waitUntil(lambda: window.samples.samples[-1].prompt == "Beautiful", timeout=WAIT_MS)
     assert "it reads only" not in window.samples.header.text()
+
+
+def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
+    """QA: 'Brought back “Lesson 19.4 (hover for more)': the cut fell inside the run's quoted name."""
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    name = "Lesson 19.4: the encoder block (an encoder reversing sequences) — residual connections off"
+    bar.showMessage(f"Brought back “{name}” at step 200: finished, Reset (Ctrl+R) trains a new one like it, "
+                    f"and the run folder keeps its checkpoint, curve, samples and attention snapshots for later")
+    shown = bar.currentMessage()
+    assert shown.count("“") == shown.count("”") and "(hover for more)" in shown

@@ -53,7 +53,7 @@ class HeadlineStatusBar(QStatusBar):
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
-        cuts = [i for i in (message.find(": "), message.find(" (")) if i > 0]
+        cuts = [i for i in (_unquoted(message, ": "), _unquoted(message, " (")) if i > 0]
         if cuts:
             head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")
             head = head[0].upper() + head[1:]
@@ -87,3 +87,12 @@ class HeadlineStatusBar(QStatusBar):
         if event.type() == QEvent.Type.Resize:
             self.refit()
         return super().eventFilter(watched, event)
+
+
+def _unquoted(message: str, mark: str) -> int:
+    """Where `mark` first stands outside “quotes” in `message` (-1: nowhere): a cut inside a quoted run name left
+    'Brought back “Lesson 19.4 (hover for more)', its quote open (QA)."""
+    start = message.find(mark)
+    while start > 0 and message.count("“", 0, start) > message.count("”", 0, start):
+        start = message.find(mark, start + 1)
+    return start
