@@ -618,3 +618,21 @@ def test_only_a_failure_to_write_the_chosen_place_is_said_as_one(tmp_path):
         run_tools.writing(target, lambda: open(target, "w", encoding="utf-8"))
     with pytest.raises(run_tools.NotWritten, match=r"metrics.csv: choose a folder"):  # Qt's saves give no reason
         run_tools.writing(target, lambda: (_ for _ in ()).throw(OSError(f"could not write {target}")))
+
+
+def test_a_damaged_checkpoint_resumed_in_the_window_says_what_to_do_in_the_window(window, root, qtbot):
+    """QA: Resume on a run whose weights file was cut short told a window user to run `playground train … --out
+    NEW_FOLDER`."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    state = folder / "checkpoint" / "state.json"
+    qtbot.waitUntil(state.exists, timeout=WAIT_MS)
+    weights = folder / "checkpoint" / json.loads(state.read_text())["model_file"]
+    weights.write_bytes(weights.read_bytes()[:40])
+    resume_in_runs_tab(window, folder)
+    message = window.findChild(QLabel, "messageLabel")
+    qtbot.waitUntil(lambda: "could not start" in message.text(), timeout=WAIT_MS)
+    assert "preset.json (File > Open Preset…) and press Play" in message.text()  # (its path elided in a long one)
+    assert "NEW_FOLDER" not in message.text()

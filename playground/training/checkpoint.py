@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +159,15 @@ def train_again(folder: Path) -> str:
 def _redo(folder: Path) -> str:
     return (f"playground train {elide(folder.parent / 'preset.json', 90)} --out NEW_FOLDER"
             if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
+
+
+_REDO = re.compile(r"playground train (\S+) --out NEW_FOLDER")
+
+
+def in_window_words(message: str) -> str:
+    """A checkpoint message with its command line as the window does it (QA: a Resume in the Runs tab told a
+    window user to run `playground train … --out NEW_FOLDER`)."""
+    return _REDO.sub(r"open \1 (File > Open Preset…) and press Play", message)
 
 
 def refuse_pickle(path: Path) -> None:

@@ -264,7 +264,9 @@ class TrainingWorker(QThread):
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
             if not isinstance(err, EXPECTED):
                 traceback.print_exc()  # for the developer's console; the window shows one line
-            self.buffer.put_error(one_line(err))
+            from playground.training.checkpoint import in_window_words  # (loaded with torch, by then)
+
+            self.buffer.put_error(in_window_words(one_line(err)))
         finally:
             taken = self.session.step if self.session is not None else 0  # (a diverged first step shows no metrics)
             if self.recorder is not None:
