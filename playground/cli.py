@@ -274,9 +274,12 @@ def _train(spec: Any, claim: Claim | None) -> int:
 
 def _train_spec(args: argparse.Namespace) -> Any:
     """The preset with the command line's changes."""
-    from playground.core.presets import load_preset
+    from playground.core.presets import left_out_note, load_preset
 
     spec = load_preset(args.preset)
+    left_out = left_out_note(args.preset)
+    if left_out:
+        print(f"playground: note: {Path(args.preset).name} {left_out}", file=sys.stderr)
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:

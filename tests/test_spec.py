@@ -226,3 +226,14 @@ def test_a_wrong_value_says_got_once():
     with pytest.raises(SpecError) as err:
         make_spec({"model": {"n_embd": 128.5}})
     assert str(err.value).count("got") == 1 and "(128.5)" in str(err.value)
+
+
+def test_a_preset_that_leaves_out_a_section_says_the_defaults_fill_it_in(tmp_path):
+    """QA: a hand-written preset without "model" trained the default decoder without a word."""
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"name": "mine", "data": {"name": "zen"}}))
+    assert presets.sections_left_out(mine) == ["model", "train"]
+    assert presets.left_out_note(mine) == "has no model and train settings: the defaults fill them in"
+    assert presets.left_out_note("decoder-pydoc") == ""  # the built-in presets have all three
+    (tmp_path / "list.json").write_text("[1]")
+    assert presets.sections_left_out(tmp_path / "list.json") == []  # load_preset says what is wrong with it

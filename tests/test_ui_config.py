@@ -321,6 +321,17 @@ def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):
     assert message.toolTip() == ""  # no stale description
 
 
+def test_opening_a_preset_that_leaves_out_a_section_says_so_as_a_warning(window, tmp_path):
+    """QA: a hand-written preset without "model" opened as "Opened no_model.json: A GPT-like decoder…"."""
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"name": "mine", "description": "My own.", "data": {"name": "zen"}}))
+    assert window.open_preset(str(mine))
+    message = window.findChild(QLabel, "messageLabel")
+    assert message.text() == ("Opened mine.json: it has no model and train settings: the defaults fill them in. "
+                              "My own.")
+    assert message.property("level") == "warning"
+
+
 def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model": {"n_embd": 100, "n_head": 3}}), encoding="utf-8")

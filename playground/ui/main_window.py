@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 from playground.core.presets import (
     PRESETS_DIR,
     PresetError,
+    left_out_note,
     load_preset,
     named_after_file,
     resolve_preset_path,
@@ -694,8 +695,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         lead = _lead(description)
         name = path.stem if builtin else path.name  # a built-in preset is opened by its name
         self.presetsMenu.mark(path.stem if builtin else None)
-        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: {lead}"
-                                 + (" (more on hover)" if lead != description else ""), "info", description)
+        left_out = "" if builtin else left_out_note(path)
+        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: "
+                                 + (f"it {left_out}. " if left_out else "") + lead
+                                 + (" (more on hover)" if lead != description else ""),
+                                 "warning" if left_out else "info", description)
 
     def save(self) -> bool:
         if self.preset_path is None:
