@@ -126,6 +126,30 @@ def test_weights_are_written_from_their_own_memory_and_only_shared_or_partial_on
     assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]  # no temporary left
 
 
+def test_a_save_killed_midway_leaves_only_what_the_run_folders_clean_up_removes(tmp_path):
+    """Review: safetensors writes a temporary of its own beside the name it is given (".tmpXXXXXX"); killed, a
+    model-sized file stayed for good. It is written inside a staging folder named as a temporary file is."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from playground.training.runs import remove_temporaries
+
+    code = ("import torch; from playground.core.tensor_files import write_safetensors; "
+            f"write_safetensors({str(tmp_path / 'w.safetensors')!r}, {{'a': torch.ones(64, 1024, 1024)}})")
+    saving = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 60
+    while not any(path.is_dir() and any(path.iterdir()) for path in tmp_path.iterdir()):
+        assert saving.poll() is None and time.monotonic() < deadline, "the save ended before it could be killed"
+        time.sleep(0.01)
+    saving.send_signal(signal.SIGKILL)
+    saving.wait()
+    assert not (tmp_path / "w.safetensors").exists() and any(tmp_path.iterdir())
+    remove_temporaries(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_damaged_state_says_to_train_again_as_there_is_no_earlier_checkpoint(tmp_path):
     """QA: "use an earlier checkpoint", where a run keeps one only."""
     run = tmp_path / "run"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,25 +19,40 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | get
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
-    atomic_write_file(path, lambda tmp: tmp.write_bytes(data))
-
-
-def atomic_write_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
-    """As `atomic_write_bytes`, for a writer that takes a file name (a library's save function): `write` fills the
-    empty temporary file it is given, which is then flushed to disk and renamed over `path`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_beside(target)
-    mode = stat.S_IMODE(os.fstat(fd).st_mode)
-    os.close(fd)
     try:
-        write(tmp)
-        os.chmod(tmp, mode)  # (safetensors' save_file makes the file anew, private to its owner)
-        _flush_to_disk(tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         replace_keeping_mode(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_file(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
+    """As `atomic_write_bytes`, for a writer that takes a file name (a library's save function): `write` makes the
+    file it is given inside a hidden staging folder beside `path` (named as a temporary file is: a kill leaves it to
+    the run folder's clean-up, and safetensors' own temporary inside it too), then it is flushed and renamed over
+    `path` with the permissions any new file gets."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        fd, probe = _create_beside(staging / target.name)
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)  # 0o666 less the umask, without changing the umask
+        os.close(fd)
+        probe.unlink()
+        written = staging / target.name
+        write(written)
+        os.chmod(written, mode)  # (safetensors' save_file makes its file private to its owner)
+        _flush_to_disk(written)
+        replace_keeping_mode(written, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _flush_to_disk(path: Path) -> None:

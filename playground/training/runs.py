@@ -212,12 +212,15 @@ def replace_earlier_run(folder: Path, spec: RunSpec) -> None:
 
 
 def remove_temporaries(folder: Path) -> None:
-    """Delete what a killed save left in `folder` and its sub-folders: files named as core/atomic.py names a
-    file while writing it. Only for a folder whose lock this process holds (no one else is writing there)."""
+    """Delete what a killed save left in `folder` and its sub-folders: files and staging folders named as
+    core/atomic.py names them while writing. Only for a folder whose lock this process holds (no one else is
+    writing there)."""
     for pattern in (TEMPORARY_PATTERN, f"*/{TEMPORARY_PATTERN}"):
         for path in folder.glob(pattern):
             if path.is_file() or path.is_symlink():
                 path.unlink(missing_ok=True)
+            elif path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _entries(folder: Path) -> list[Path]:
