@@ -415,6 +415,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     if args.steps is not None and args.steps < 1:
         raise CliError(f"--steps must be at least 1, not {args.steps}")
     lock = lock_run_dir(run_dir) if _writes_run_folder() else None
+    from playground.core.messages import retrain_command
     from playground.training import distributed
     from playground.training.session import TrainingSession
 
@@ -434,8 +435,8 @@ def _cmd_resume(args: argparse.Namespace) -> int:
                            f"final learning rate)")
         if preset_edited(run_dir):
             print(f"note: {run_dir / PRESET_FILE} was edited since the run started; a resume continues with the "
-                  f"settings the run was trained with. To train with your edits, start a new run: playground train "
-                  f"{run_dir / PRESET_FILE} --out NEW_FOLDER", file=sys.stderr)
+                  f"settings the run was trained with. To train with your edits, start a new run: "
+                  f"{retrain_command(str(run_dir / PRESET_FILE))}", file=sys.stderr)
         print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
         status = _drive(session, run_dir, steps=args.steps, resumed=True)
     finally:
@@ -609,7 +610,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
         bar.write(f"Training on {session.device_description()}", file=sys.stderr)
     val = ""
     status = 0
-    stop = _StopOnCtrlC()
+    stop = _StopOnCtrlC(terminate=session.dist is None)
     try:
         with stop:
             for event in session.run(steps):
@@ -668,19 +669,20 @@ class _StopOnCtrlC:
     """While training, the first Ctrl-C asks to stop after the current step, so what is saved is a whole step
     (batch order and random states with it) and `resume` draws exactly the uninterrupted curve; a second Ctrl-C
     stops at once (then the last checkpoint is kept). A termination request (SIGTERM: `kill`, `timeout`, a job
-    scheduler) stops the same way: it killed the run outright, and one stopped before its first checkpoint kept
-    a folder nothing could resume (QA). Only the main thread receives signals."""
+    scheduler) stops the same way where `terminate`: it killed the run outright, and one stopped before its first
+    checkpoint kept a folder nothing could resume (QA). Not under torchrun (review): the other ranks end at once on
+    it, and a rank 0 finishing its step would wait for them in the step's collective. Only the main thread receives
+    signals."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
+    def __init__(self, terminate: bool = True) -> None:
         self.asked = False
         self.exit_status = EXIT_INTERRUPTED
+        self._signals = (signal.SIGINT, signal.SIGTERM) if terminate else (signal.SIGINT,)
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopOnCtrlC:
         if threading.current_thread() is threading.main_thread():
-            self._previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
+            self._previous = {number: signal.signal(number, self._handle) for number in self._signals}
         return self
 
     def __exit__(self, *exc: object) -> None:

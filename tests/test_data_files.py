@@ -135,6 +135,9 @@ def test_a_row_with_an_unquoted_comma_in_its_text_is_skipped_and_said_not_read_a
     assert info.class_names == ("neg", "pos") and info.n_train + info.n_val == 42
     assert any("1 row(s) with more cells than the header skipped (line 42): a comma in a text? Put such texts in "
                "double quotes" in note for note in info.notes)
+    every = write_csv(tmp_path / "all.csv", ["text,label", "slow, but great,pos", "dull, and long,neg"])
+    with pytest.raises(DataError, match=r"every row of all.csv has more cells than its header \(line 2 first\)"):
+        describe(csv_spec(every), ENC)  # (review: "has no rows with both a text and a label")
 
 
 def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: Path):

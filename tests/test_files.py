@@ -76,3 +76,13 @@ def test_an_atomic_write_gives_a_new_file_the_umasks_mode_and_keeps_a_replaced_o
     atomic_write_bytes(kept, b"new")
     assert kept.read_bytes() == b"new" and kept.stat().st_mode & 0o777 == 0o754
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.sh", "new.py"]  # no temporary left
+
+
+def test_a_retrain_command_is_quoted_for_a_shell_and_read_back_for_the_window():
+    """Review: a path with spaces was cut at its first space, and the window kept the command line's wording."""
+    from playground.core.messages import in_window_words, retrain_command
+
+    command = retrain_command("/home/Jo Smith/My Runs/r1/preset.json")
+    assert command == "playground train '/home/Jo Smith/My Runs/r1/preset.json' --out NEW_FOLDER"
+    assert in_window_words(f"it is damaged; train again: {command}") == (
+        "it is damaged; train again: open /home/Jo Smith/My Runs/r1/preset.json (File > Open Preset…) and press Play")

@@ -316,7 +316,7 @@ def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(
     garbled = make_run(root, "garbled", losses=(3.0, 2.5, 2.0), val_at=(2,), created=2000.0)
     metrics = garbled / "metrics.csv"
     header_and_two_steps = metrics.read_text().splitlines()[:3]
-    metrics.write_bytes(metrics.read_bytes() + b"\xc9\x00\xff,junk\nabc,def\n")
+    metrics.write_bytes(metrics.read_bytes() + b"\xc9\x00\xff,junk\nabc,def\n\xc2\xb2,3\n")  # "²": no step
     folder = make_run(root, "a folder", created=3000.0)
     (folder / "metrics.csv").unlink()
     (folder / "metrics.csv").mkdir()
@@ -337,3 +337,16 @@ def test_a_damaged_run_description_gets_its_name_back_from_the_preset_when_writt
     write_run_info(folder, {"step": 3, "status": "saved"})
     summary = list_runs(tmp_path / "runs")[0]
     assert (summary.name, summary.family, summary.steps, summary.status) == ("my run", "encoder", 3, "saved")
+    assert summary.created == (folder / "preset.json").stat().st_mtime  # when it started, not when it was written
+
+
+def test_a_stop_under_torchrun_leaves_termination_to_torchrun():
+    """Review: under torchrun the other ranks end at once on SIGTERM; rank 0 must not wait for them in a step."""
+    import signal as signals
+
+    before = signals.getsignal(signals.SIGTERM)
+    with cli._StopOnCtrlC(terminate=False):
+        assert signals.getsignal(signals.SIGTERM) is before and signals.getsignal(signals.SIGINT) != signals.default_int_handler
+    with cli._StopOnCtrlC():
+        assert signals.getsignal(signals.SIGTERM) is not before
+    assert signals.getsignal(signals.SIGTERM) is before

@@ -89,6 +89,8 @@ def test_dimension_change_snaps_heads_and_says_why(window):
     assert slider(window, "headsSlider").value() == 10
     message = window.findChild(QLabel, "messageLabel").text()
     assert "divide 40" in message and "16" in message
+    slider(window, "dimSlider").setValue(120)  # 10 divides 120 (16 does not): the heads stay (review: 15)
+    assert window.spec.model.n_head == 10
     slider(window, "dimSlider").setValue(64)  # the heads the user chose fit again: they come back (QA, patches)
     assert window.spec.model.n_head == 16 and slider(window, "headsSlider").value() == 16
     assert "Heads 10 → 16 again: 16 divides 64." in window.findChild(QLabel, "messageLabel").text()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+
 from playground.core.files import elide
 
 MAX_LINE = 300  # characters of an error line, the longest a user reads in one go
@@ -19,3 +22,17 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
         detail = elide(text, width - 110) + ": " if text else ""
         text = f"unexpected problem: {detail}please report it (set PLAYGROUND_DEBUG=1 to see where it happened)"
     return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
+
+
+def retrain_command(preset: str) -> str:
+    """The command that trains a run again from its `preset` file, quoted for a shell (a path may hold spaces)."""
+    return f"playground train {shlex.quote(preset)} --out NEW_FOLDER"
+
+
+_RETRAIN = re.compile(r"playground train ('[^']*'|\S+) --out NEW_FOLDER")
+
+
+def in_window_words(message: str) -> str:
+    """`message` with `retrain_command`'s command as the window does it (QA: a Resume in the Runs tab told a window
+    user to run `playground train … --out NEW_FOLDER`)."""
+    return _RETRAIN.sub(lambda found: f"open {shlex.split(found[1])[0]} (File > Open Preset…) and press Play", message)

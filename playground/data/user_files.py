@@ -163,6 +163,9 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
             )
     rows, skipped, overfull = _labelled_rows(name, text, reader, header.index(text_column),
                                              header.index(label_column), len(header))
+    if not rows and overfull:
+        raise DataError(f"every row of {name} has more cells than its header (line {overfull[0]} first): a comma in "
+                        f"each text? Put the texts in double quotes")
     if not rows:
         raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}': "
                         f"add some examples")

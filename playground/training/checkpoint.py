@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from safetensors.torch import load_file
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import elide, read_text
+from playground.core.messages import retrain_command
 from playground.core.presets import spec_from_dict
 from playground.core.spec import RunSpec
 from playground.core.tensor_files import write_safetensors
@@ -99,8 +99,8 @@ def _read_state(folder: Path) -> dict[str, Any]:
         raise CheckpointError(f"{damaged} (it is not an object with a spec): {train_again(folder)}")
     step = state.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
-        raise CheckpointError(f"{damaged}: its step {elide(step, 40)} is not a whole number >= 0; use an earlier "
-                              f"checkpoint")
+        raise CheckpointError(f"{damaged}: its step {elide(step, 40)} is not a whole number >= 0; "
+                              f"{train_again(folder)}")
     for key in TENSOR_FILES:
         name = state.get(key)
         if not is_plain_name(name):
@@ -157,17 +157,8 @@ def train_again(folder: Path) -> str:
 
 
 def _redo(folder: Path) -> str:
-    return (f"playground train {elide(folder.parent / 'preset.json', 90)} --out NEW_FOLDER"
-            if (folder.parent / "preset.json").is_file() else "playground train with the run's preset")
-
-
-_REDO = re.compile(r"playground train (\S+) --out NEW_FOLDER")
-
-
-def in_window_words(message: str) -> str:
-    """A checkpoint message with its command line as the window does it (QA: a Resume in the Runs tab told a
-    window user to run `playground train … --out NEW_FOLDER`)."""
-    return _REDO.sub(r"open \1 (File > Open Preset…) and press Play", message)
+    preset = folder.parent / "preset.json"
+    return retrain_command(elide(preset, 90)) if preset.is_file() else "playground train with the run's preset"
 
 
 def refuse_pickle(path: Path) -> None:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import time
 from dataclasses import dataclass
@@ -123,13 +124,21 @@ def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
     atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=1))
 
 
+def _written_at(path: Path, otherwise: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return otherwise.stat().st_mtime
+
+
 def _told_by_folder(folder: Path) -> dict[str, Any]:
     """A run's name, family and start as its preset.json and the folder's date tell them."""
     try:
         name = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))["name"]
     except (ValueError, KeyError, TypeError, RecursionError):
         name = None
-    told = {"family": _preset_family(folder), "created": folder.stat().st_mtime}
+    # preset.json is written once, as the run starts: the folder's own date moves with every file made in it (review)
+    told = {"family": _preset_family(folder), "created": _written_at(folder / PRESET_FILE, folder)}
     return {**told, "name": name} if isinstance(name, str) and name.strip() else told
 
 
@@ -267,8 +276,9 @@ def checkpoint_folder(path: Path) -> Path:
     if read_run_info(path).get("status") == "diverged":
         raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
                         f"with a lower learning rate")
-    raise RunsError(f"{shown} has no checkpoint yet, so nothing to resume (a run saves one every "
-                    f"train.checkpoint_interval steps and when it stops): train again with --out {shown} --overwrite")
+    again = f"playground train {shlex.quote(str(path / PRESET_FILE))} --out {shlex.quote(str(path))} --overwrite"
+    raise RunsError(f"{shown} has no checkpoint yet (a run saves one every train.checkpoint_interval steps and when "
+                    f"it stops): train it again, {elide(again, 160)}")
 
 
 def read_run_info(folder: Path) -> dict[str, Any]:
@@ -366,7 +376,8 @@ def read_metrics(folder: Path) -> list[dict[str, str]]:
     except csv.Error as err:
         raise UnreadableFile(f"{elide(folder / METRICS_FILE)} is damaged ({err}): move it out of the run folder "
                              f"(the run's checkpoint does not need it)") from None
-    return [row for row in rows if (row.get("step") or "").isdigit()]
+    # ASCII digits: str.isdigit() takes "²", which int() refuses (review)
+    return [row for row in rows if re.fullmatch(r"[0-9]+", row.get("step") or "")]
 
 
 def _cell(value: float | int | None) -> str:

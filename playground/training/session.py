@@ -550,22 +550,32 @@ class TrainingSession:
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
-        misfit = ckpt_io.weights_misfit(self.model, saved.model)
+        unfit = (RuntimeError, ValueError, KeyError, TypeError, IndexError)
+        try:
+            misfit = ckpt_io.weights_misfit(self.model, saved.model)
+            if not misfit:
+                self.model.load_state_dict(saved.model)
+        except unfit as err:
+            misfit = elide(err, 80)
         if misfit:
             raise ckpt_io.CheckpointError(
                 f"the weights in {elide(folder)} do not fit the model its {ckpt_io.STATE_FILE} describes ({misfit}): "
                 f"its settings were edited, or its files come from another run; use a checkpoint the playground "
                 f"saved as it saved it")
         try:
-            self.model.load_state_dict(saved.model)
             if saved.optimizer:
                 self.optimizer.load_state_dict(ckpt_io.optimizer_from_tensors(saved.optimizer, saved.state))
-            self._restore_random_states(random_states)
-        except (RuntimeError, ValueError, KeyError, TypeError, IndexError):
+        except unfit:
             raise ckpt_io.CheckpointError(
                 f"the optimizer state in {elide(folder)} does not fit the model its {ckpt_io.STATE_FILE} describes: "
                 f"its files come from another run, or were edited; `playground sample`, `export` and `attention` "
                 f"need only its weights, and resuming needs a checkpoint the playground saved as it saved it") from None
+        try:
+            self._restore_random_states(random_states)
+        except unfit:
+            raise ckpt_io.CheckpointError(f"the random states saved in {elide(folder)} are damaged (the batch order "
+                                          f"and dropout cannot go on as they were): "
+                                          f"{ckpt_io.train_again(folder)}") from None
         self.step = self.checkpoint_step = saved.step
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)

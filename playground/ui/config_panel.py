@@ -556,9 +556,13 @@ class ConfigPanel(QWidget):
         return True
 
     def _fitted(self, key: str, allowed: list[int]) -> tuple[int, int]:
-        """(the value `key` has, the allowed one nearest to what the user chose for it)."""
+        """(the value `key` has, the one it is to have): what the user chose for it where that fits again, else the
+        value it has where that fits (review: 10 heads became 15 at n_embd 120, "must divide"), else the allowed
+        value nearest to the user's."""
         now = int(_get(self._spec, key))
         chosen = self._chosen.setdefault(key, now)
+        if chosen in allowed or now in allowed:
+            return now, chosen if chosen in allowed else now
         return now, min(allowed, key=lambda v: (abs(v - chosen), v))
 
     def _on_slider(self, key: str, value: float) -> None:

@@ -64,20 +64,16 @@ def option_tip(name: str, option: Option) -> str:
             f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
 
 
-NEGATIVE = -(2**31)  # sigOutOfRange's value for a minus sign typed where none is allowed
-
-
 class RangeSpinBox(QSpinBox):
     """A spin box that says when a typed number was out of its range: QSpinBox drops such a keystroke silently
     (99999 for "Symbols" stayed "9", and 9 was taken). Once the edit is finished it puts back the value from before
     the edit (typing is not taken while typing: keyboard tracking is off) and says what it refused."""
 
-    sigOutOfRange = Signal(int)  # the number typed (NEGATIVE: a minus sign where none is allowed)
+    sigOutOfRange = Signal(int)  # the number typed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._refused: int | None = None
-        self._minus = False  # a minus sign was refused in this edit: the digits after it are not the number meant
         self.editingFinished.connect(self._say_refused)
         self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
 
@@ -89,20 +85,25 @@ class RangeSpinBox(QSpinBox):
         return super().event(event)
 
     def validate(self, text: str, pos: int) -> object:  # Qt override
+        if self.minimum() >= 0 and re.fullmatch(r"-[0-9]*", self._number_in(text).strip()):
+            # Let a minus sign stand as typed, to be refused whole when the edit ends (QA: the box dropped the
+            # sign of "-5" and took 5, silently)
+            return QValidator.State.Intermediate, text, pos
         result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid:
             self._note_out_of_range(text)
         return result
 
+    def _number_in(self, text: str) -> str:
+        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
+
     def _note_out_of_range(self, text: str) -> None:
         """Remember the number in `text` if it is one and out of range."""
-        typed = text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
+        typed = self._number_in(text)
         # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception here aborts in Qt
         if re.fullmatch(r"-?[0-9]+", typed.strip()) and not self.minimum() <= int(typed) <= self.maximum():
             self._refused = int(typed)
-        elif typed.strip().startswith("-") and self.minimum() >= 0:
-            self._minus = True  # (QA: "-5" became 5, silently)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -118,8 +119,6 @@ class RangeSpinBox(QSpinBox):
         below the minimum is still "intermediate" as typed (1 may become 12): ending there refuses it too (Tab put
         the old value back silently)."""
         self._note_out_of_range(self.lineEdit().text())
-        if self._minus:
-            self._refused, self._minus = NEGATIVE, False
         if self._refused is not None:
             self.setValue(self.value())  # writes the text again (prefix, "auto" and all) without a change
 
@@ -135,8 +134,6 @@ class RangeSpinBox(QSpinBox):
 def _refused(title: str, typed: int, high: int) -> str:
     """What was refused, true to what was typed: a box takes no digit past a refused one, so "99" may have been
     typed as 999999999 (QA: "Symbols 99 is out of range" for a number never typed)."""
-    if typed == NEGATIVE:
-        return f"{title} cannot be negative"
     return f"{title} {typed:,} and up are out of range" if typed > high else f"{title} {typed:,} is out of range"
 
 

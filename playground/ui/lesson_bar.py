@@ -133,7 +133,8 @@ class _TextScroll(QScrollArea):
                      label.heightForWidth(max(1, width - self.verticalScrollBar().sizeHint().width())))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(0, 3 * self.widget().fontMetrics().lineSpacing())  # three lines and a scroll bar at least
+        # three lines and a scroll bar at least, or a shorter text's own height (review: a line took three)
+        return QSize(0, min(3 * self.widget().fontMetrics().lineSpacing(), self.sizeHint().height()))
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -292,9 +293,10 @@ class LessonBar(QFrame):
         trained = self.main.worker is not None and self.main.worker.step > 0
         if trained:
             self.main.reset()
+        lesson = self.main.spec.lesson
         back = self._preset_settings_back()
         self._first_layer_and_head()
-        self.start(self.main.spec.lesson)
+        self.start(lesson)  # (taken before: a change of family or data drops a preset's lesson)
         said = [f"The preset's settings are back, as the lesson was written for them: {back}."] if back else []
         if trained:
             said.append("The lesson from its first step, on an untrained model: Ctrl+Z brings back the trained one.")

@@ -25,7 +25,7 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
-from playground.core.messages import EXPECTED, one_line
+from playground.core.messages import EXPECTED, in_window_words, one_line
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.allocator import release_freed_memory
 from playground.training.events import (
@@ -264,8 +264,6 @@ class TrainingWorker(QThread):
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
             if not isinstance(err, EXPECTED):
                 traceback.print_exc()  # for the developer's console; the window shows one line
-            from playground.training.checkpoint import in_window_words  # (loaded with torch, by then)
-
             self.buffer.put_error(in_window_words(one_line(err)))
         finally:
             taken = self.session.step if self.session is not None else 0  # (a diverged first step shows no metrics)
