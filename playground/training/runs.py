@@ -17,7 +17,9 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
-from playground.core.files import UnreadableFile, elide, existing_ancestor, read_bytes, read_text
+from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
 from playground.training.events import Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
@@ -367,17 +369,32 @@ def read_samples(folder: Path) -> list[SampleEvent]:
 
 
 def read_metrics(folder: Path) -> list[dict[str, str]]:
-    """The rows of a run's metrics.csv whose step is a whole number, oldest first: a damaged file's garbled rows are
-    left out and its undecodable bytes read as U+FFFD (QA: one bad byte hid every run from the Runs tab and from
-    `playground runs`). UnreadableFile where it cannot be read at all (missing, a folder, too large)."""
-    raw = read_bytes(folder / METRICS_FILE, max_bytes=MAX_METRICS_BYTES, what="metrics file")
+    """Every row `iter_metrics` gives, oldest first."""
+    return list(iter_metrics(folder))
+
+
+def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
+    """The rows of a run's metrics.csv whose step is a whole number, read as they come: a damaged file's garbled rows
+    are left out and its undecodable bytes read as U+FFFD (QA: one bad byte hid every run from the Runs tab and
+    from `playground runs`). UnreadableFile where it cannot be read at all (missing, not a regular file, too large),
+    raised as the rows are asked for."""
+    path = folder / METRICS_FILE
     try:
-        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8", errors="replace"), newline="")))
-    except csv.Error as err:
-        raise UnreadableFile(f"{elide(folder / METRICS_FILE)} is damaged ({err}): move it out of the run folder "
-                             f"(the run's checkpoint does not need it)") from None
-    # ASCII digits: str.isdigit() takes "²", which int() refuses (review)
-    return [row for row in rows if re.fullmatch(r"[0-9]+", row.get("step") or "")]
+        info = path.stat()
+    except OSError as err:
+        raise UnreadableFile(f"cannot read the metrics file {elide(path)}: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(f"{elide(path)} is not a regular file")
+    if info.st_size > MAX_METRICS_BYTES:
+        raise UnreadableFile(f"{elide(path)} is larger than {MAX_METRICS_BYTES:,} bytes")
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        try:
+            for row in csv.DictReader(handle):
+                if re.fullmatch(r"[0-9]+", row.get("step") or ""):  # (ASCII: str.isdigit() takes "²", review)
+                    yield row
+        except csv.Error as err:
+            raise UnreadableFile(f"{elide(path)} is damaged ({err}): move it out of the run folder (the run's "
+                                 f"checkpoint does not need it)") from None
 
 
 def _cell(value: float | int | None) -> str:
@@ -478,20 +495,18 @@ def delete_run(folder: Path, root: Path | None = None) -> None:
 
 
 def _last_metrics(folder: Path) -> tuple[int, float | None]:
-    try:
-        rows = read_metrics(folder)
-    except UnreadableFile:
-        return 0, None
     steps = 0
     val_loss = None
-    for row in rows:
-        try:
-            steps = int(row.get("step") or steps)
-            if row.get("val_loss"):
-                value = float(row["val_loss"])
-                val_loss = value if math.isfinite(value) else val_loss
-        except ValueError:
-            continue
+    try:
+        for row in iter_metrics(folder):  # row by row: the Runs tab reads every run's (review)
+            steps = int(row["step"])
+            try:
+                value = float(row.get("val_loss") or "nan")
+            except ValueError:
+                continue
+            val_loss = value if math.isfinite(value) else val_loss
+    except UnreadableFile:
+        return 0, None
     return steps, val_loss
 
 
