@@ -531,3 +531,19 @@ def test_playing_the_lesson_again_puts_the_presets_settings_back_and_says_so(ope
     assert bar.playing and window.spec.model.n_head == 2 and window.spec.train.lr == preset_lr
     said = window.statusBar().currentMessage()
     assert "The preset's settings are back" in said and "number of heads 2" in said
+
+
+def test_undo_to_a_model_of_another_lesson_leaves_the_lesson_on_screen(open_window, qtbot):
+    """QA: lesson 19.6 trained, lesson 19.7 opened, Ctrl+Z: 19.6's decoder came back under 19.7's bar, and Page Down
+    applied 19.7's step 2 to it."""
+    first = {"title": "First", "steps": [{"text": "trains", "train_until": 3}]}
+    second = {"title": "Second", "steps": [{"text": "one"}, {"text": "two"}]}
+    window = open_window(make_spec({**TINY, "lesson": first}))
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None,
+                    timeout=WAIT_MS)
+    window.load_spec(make_spec({**TINY, "name": "other", "lesson": second}), None)
+    assert bar.playing and bar.lesson.title == "Second"
+    window.undoAction.trigger()
+    assert window.worker.step == 3 and window.spec.lesson.title == "First"
+    assert not bar.playing and not bar.isVisible()  # not "Second" over the first lesson's model

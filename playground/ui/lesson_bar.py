@@ -270,10 +270,14 @@ class LessonBar(QFrame):
         """A preset was opened: play its lesson from the first step, or leave the last one's. The last lesson's
         ablations are not put back: they belonged to the preset that was open (lesson 19.5's post-LayerNorm and
         mask off opened the next decoder without its mask)."""
-        self._leave(restore_settings=False)
+        self.stand_down()
         if spec.lesson is not None:
             self._first_layer_and_head()
             self.start(spec.lesson)
+
+    def stand_down(self) -> None:
+        """Hide the bar, every control back, the settings as they are: the model on screen is not this lesson's."""
+        self._leave(restore_settings=False)
 
     def preset_of(self, spec: Any) -> Any:
         """`spec` less the ablations this lesson has set by the shown step: each that still has the lesson's value

@@ -926,6 +926,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.reset()
         self.preset_path, self._saved_spec = past.preset_path, _held_by(past.preset_path, past.saved_spec)
         self.config.set_spec(past.spec)
+        if self.lessonBar.playing and self.lessonBar.lesson != past.spec.lesson:
+            self.lessonBar.stand_down()  # (QA: Undo brought 19.6's decoder back under lesson 19.7's bar)
         self._reset_progress()
         self._update_family_tabs()
         self._show_other_model()
