@@ -291,17 +291,23 @@ def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     assert table.selectionModel().selectedRows() == []
 
 
+def try_it_answered(open_window, answer):
+    """A 1280x720 window on its Try it tab, showing `answer`: (window, panel)."""
+    window = open_window(make_spec(TINY_SENTIMENT))
+    window.resize(1280, 720)
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    panel.token = answer.token
+    panel.on_result(answer)
+    return window, panel
+
+
 def test_try_its_table_cells_are_whole_at_1280x720_in_presentation_mode(open_window, qtbot):
     """QA (lesson 19.5 step 4, which points at the table): its Before and Now cells read "tire…" and "[CL…" at 130 %,
     while the head views beside them had room to spare."""
-    window = open_window(make_spec(TINY_SENTIMENT))
-    window.resize(1280, 720)
+    window, panel = try_it_answered(open_window, lecture_result(1))
     try:
-        panel = window.runTools.tryIt
-        window.tabs.setCurrentWidget(panel)
         table, header = panel.changedTable, panel.changedTable.horizontalHeader()
-        panel.token = 1
-        panel.on_result(lecture_result(1))
         window.set_zoom(1.3)  # F5 after the answer came: the cells grow with the font
         qtbot.waitUntil(lambda: table.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)
         qtbot.waitUntil(lambda: table.rowCount() > 0 and table.isVisible(), timeout=5000)
@@ -334,14 +340,9 @@ def test_try_its_table_titles_are_whole_at_1280x720_in_presentation_mode(open_wi
 def test_try_it_with_its_answer_fits_a_1280_px_screen_at_175_percent(open_window, qtbot):
     """QA (lesson 19.5 at 175 %): the window was 1,299 px wide, its close button off screen: the probability bars
     asked for room for a text they do not show."""
-    window = open_window(make_spec(TINY_SENTIMENT))
-    window.resize(1280, 720)
+    kinds = [("the animal", 0.5), ("the place or thing", 0.5)]  # bert-pronoun's kind labels, the longer of them
+    window, panel = try_it_answered(open_window, replace(lecture_result(1), probabilities=kinds))
     try:
-        panel = window.runTools.tryIt
-        window.tabs.setCurrentWidget(panel)
-        panel.token = 1
-        answer = lecture_result(1)  # with bert-pronoun's kind labels, the longer of them
-        panel.on_result(replace(answer, probabilities=[("the animal", 0.5), ("the place or thing", 0.5)]))
         window.set_zoom(1.75)
         qtbot.waitUntil(lambda: panel.font().pointSizeF() == QApplication.font().pointSizeF(), timeout=5000)
         qtbot.wait(50)

@@ -472,8 +472,8 @@ def test_a_compact_plots_key_names_its_curves_whole(qtbot):
     assert "— train" in panel.key() and "— validation" in panel.key()
 
 
-def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input_asked(qtbot):
-    from playground.ui.attention_jobs import InsideResult
+def inside_panel_asking(qtbot):
+    """An Inside attention panel on screen, and the list of the jobs it sends its worker."""
     from playground.ui.inside_attention import InsideAttentionPanel
 
     sent = []
@@ -486,6 +486,13 @@ def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input
     panel = InsideAttentionPanel(lambda: worker)
     qtbot.addWidget(panel)
     panel.show()
+    return panel, sent
+
+
+def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input_asked(qtbot):
+    from playground.ui.attention_jobs import InsideResult
+
+    panel, sent = inside_panel_asking(qtbot)
     panel.set_input("ab de")
     asked = sent[-1]
     panel.set_input("ab ed")  # typed while the first is worked out: it waits
@@ -500,18 +507,8 @@ def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input
 def test_inside_attention_asks_about_the_last_step_as_soon_as_training_stops(qtbot):
     """QA: "Model at step 198" stayed for seconds beside "step 200 / 200 paused"."""
     from playground.ui.attention_jobs import InsideResult
-    from playground.ui.inside_attention import InsideAttentionPanel
 
-    sent = []
-
-    class Worker:
-        def submit(self, key, job):
-            sent.append(job)
-
-    worker = Worker()
-    panel = InsideAttentionPanel(lambda: worker)
-    qtbot.addWidget(panel)
-    panel.show()
+    panel, sent = inside_panel_asking(qtbot)
     panel.set_input("ab")
     panel._on_answer(InsideResult(sent[-1].token, 198, "ab", 0, 0, snapshot()))
     asked = len(sent)
