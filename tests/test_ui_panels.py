@@ -547,3 +547,15 @@ def test_the_enlarged_heads_row_labels_thin_out_when_the_panel_grows_shorter(qtb
     ticks = item.getAxis("left")._tickLevels[0]
     line = QFontMetrics(item.getAxis("left").style["tickFont"] or detail.font()).height()
     assert len(ticks) * line <= item.vb.height() + 1  # every label on a line of its own
+
+
+@pytest.mark.parametrize("height", [110, 130, 150, 170, 200, 260])
+def test_a_short_loss_panel_goes_compact_before_its_curves_lose_their_room(qtbot, height):
+    """QA: a lesson step at 1280x720 gave the panel 130 px; with its legend and "step" kept, the curves had 25 px and
+    the loss axis's "4" and "3" ran together."""
+    panel = shown(qtbot, LossPanel(), 900, 400)
+    panel.add_metrics([metrics(s, 4.0 - s / 100, val=3.9 - s / 100 if s % 50 == 0 else None) for s in range(1, 201)])
+    panel.resize(900, height)
+    qtbot.wait(50)
+    curves = panel.lossPlot.getPlotItem().vb.height()
+    assert panel.compact or curves >= 3 * panel.fontMetrics().height(), (panel.compact, curves)

@@ -100,7 +100,7 @@ LOG_LABEL_GAP = 1.5
 EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or Step (→)."
 # Shorter than this many lines of text, the plots are compact: the legend's names on the read-out line and no axis
 # titles but "loss" (a lesson step that trains squeezes them to 98 px, where those left the curves no height).
-COMPACT_LINES = 8
+COMPACT_LINES = 11  # (at 8, 130 px in a lesson at 1280x720 kept the legend and "step" and left the curves 25 px: QA)
 LEGEND_CELL = (4, 1)  # the loss plot layout's row under the step axis
 LEGEND_SLACK = 8  # px: the plot layout's margins and the legend's own
 LEGEND_SHARE = 0.3  # of the loss plot's height, at most, for the legend's rows (more columns, shorter names)
