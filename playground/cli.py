@@ -278,7 +278,7 @@ def _train_spec(args: argparse.Namespace) -> Any:
 
     spec = load_preset(args.preset)
     left_out = left_out_note(args.preset)
-    if left_out:
+    if left_out and _writes_run_folder():  # (rank 0 alone under torchrun)
         print(f"playground: note: {Path(args.preset).name} {left_out}", file=sys.stderr)
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)

@@ -140,7 +140,15 @@ def test_a_save_killed_midway_leaves_only_what_the_run_folders_clean_up_removes(
             f"write_safetensors({str(tmp_path / 'w.safetensors')!r}, {{'a': torch.ones(64, 1024, 1024)}})")
     saving = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 60
-    while not any(path.is_dir() and any(path.iterdir()) for path in tmp_path.iterdir()):
+
+    def writing() -> bool:  # safetensors' own temporary, inside the staging folder (not our mode probe before it)
+        try:
+            return any(entry.name.startswith(".tmp") for path in tmp_path.iterdir() if path.is_dir()
+                       for entry in path.iterdir())
+        except FileNotFoundError:
+            return False
+
+    while not writing():
         assert saving.poll() is None and time.monotonic() < deadline, "the save ended before it could be killed"
         time.sleep(0.01)
     saving.send_signal(signal.SIGKILL)

@@ -350,3 +350,17 @@ def test_a_stop_under_torchrun_leaves_termination_to_torchrun():
     with cli._StopOnCtrlC():
         assert signals.getsignal(signals.SIGTERM) is not before
     assert signals.getsignal(signals.SIGTERM) is before
+
+
+def test_a_metrics_file_that_cannot_be_opened_hides_no_other_run(tmp_path, monkeypatch):
+    """Review: an open() failure (a file of another user's) escaped as PermissionError and emptied the Runs tab."""
+    from playground.training import runs
+
+    make_run(tmp_path / "runs", "mine")
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runs, "open", refused, raising=False)
+    [summary] = list_runs(tmp_path / "runs")
+    assert summary.name == "mine" and summary.val_loss is None

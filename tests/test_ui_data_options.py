@@ -143,6 +143,10 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     qtbot.keyClicks(spin, "7")
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert spin.value() == 7
+    spin.selectAll()
+    qtbot.keyClicks(spin, "-123456789012")  # review: past C's int, raised inside Qt; a minus takes 2 digits here
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == 7 and "Symbols -12 is out of range: type 2 to 36" in message(window).text()
 
 
 def test_switching_dataset_rebuilds_the_controls(window):

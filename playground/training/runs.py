@@ -278,9 +278,10 @@ def checkpoint_folder(path: Path) -> Path:
     if read_run_info(path).get("status") == "diverged":
         raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
                         f"with a lower learning rate")
-    again = f"playground train {shlex.quote(str(path / PRESET_FILE))} --out {shlex.quote(str(path))} --overwrite"
+    again = (f"playground train {shlex.quote(elide(path / PRESET_FILE, 70))} --out {shlex.quote(elide(path, 60))} "
+             f"--overwrite")
     raise RunsError(f"{shown} has no checkpoint yet (a run saves one every train.checkpoint_interval steps and when "
-                    f"it stops): train it again, {elide(again, 160)}")
+                    f"it stops: one still training has it soon): else train it again, {again}")
 
 
 def read_run_info(folder: Path) -> dict[str, Any]:
@@ -387,14 +388,17 @@ def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
         raise UnreadableFile(f"{elide(path)} is not a regular file")
     if info.st_size > MAX_METRICS_BYTES:
         raise UnreadableFile(f"{elide(path)} is larger than {MAX_METRICS_BYTES:,} bytes")
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        try:
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as handle:
             for row in csv.DictReader(handle):
-                if re.fullmatch(r"[0-9]+", row.get("step") or ""):  # (ASCII: str.isdigit() takes "²", review)
+                # ASCII digits, 18 at most: str.isdigit() takes "²", and int() refuses 4,301 digits (review)
+                if re.fullmatch(r"[0-9]{1,18}", row.get("step") or ""):
                     yield row
-        except csv.Error as err:
-            raise UnreadableFile(f"{elide(path)} is damaged ({err}): move it out of the run folder (the run's "
-                                 f"checkpoint does not need it)") from None
+    except csv.Error as err:
+        raise UnreadableFile(f"{elide(path)} is damaged ({err}): move it out of the run folder (the run's "
+                             f"checkpoint does not need it)") from None
+    except OSError as err:  # (one the user may not read: the Runs tab must still list the others, review)
+        raise UnreadableFile(f"cannot read the metrics file {elide(path)}: {err.strerror or err}") from None
 
 
 def _cell(value: float | int | None) -> str:

@@ -556,7 +556,7 @@ class TrainingSession:
             if not misfit:
                 self.model.load_state_dict(saved.model)
         except unfit as err:
-            misfit = elide(err, 80)
+            misfit = elide(err, 80) or type(err).__name__  # (never empty: the weights would go unloaded, review)
         if misfit:
             raise ckpt_io.CheckpointError(
                 f"the weights in {elide(folder)} do not fit the model its {ckpt_io.STATE_FILE} describes ({misfit}): "

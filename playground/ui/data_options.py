@@ -69,7 +69,7 @@ class RangeSpinBox(QSpinBox):
     (99999 for "Symbols" stayed "9", and 9 was taken). Once the edit is finished it puts back the value from before
     the edit (typing is not taken while typing: keyboard tracking is off) and says what it refused."""
 
-    sigOutOfRange = Signal(int)  # the number typed
+    sigOutOfRange = Signal(object)  # the number typed (a Python int: one past C's int would overflow in Qt)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +85,8 @@ class RangeSpinBox(QSpinBox):
         return super().event(event)
 
     def validate(self, text: str, pos: int) -> object:  # Qt override
-        if self.minimum() >= 0 and re.fullmatch(r"-[0-9]*", self._number_in(text).strip()):
+        digits = len(str(self.maximum()))  # (no longer: a box takes no digit past a refused number, review)
+        if self.minimum() >= 0 and re.fullmatch(rf"-[0-9]{{0,{digits}}}", self._number_in(text).strip()):
             # Let a minus sign stand as typed, to be refused whole when the edit ends (QA: the box dropped the
             # sign of "-5" and took 5, silently)
             return QValidator.State.Intermediate, text, pos
@@ -102,7 +103,8 @@ class RangeSpinBox(QSpinBox):
         """Remember the number in `text` if it is one and out of range."""
         typed = self._number_in(text)
         # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception here aborts in Qt
-        if re.fullmatch(r"-?[0-9]+", typed.strip()) and not self.minimum() <= int(typed) <= self.maximum():
+        # (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
+        if re.fullmatch(r"-?[0-9]{1,18}", typed.strip()) and not self.minimum() <= int(typed) <= self.maximum():
             self._refused = int(typed)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
