@@ -547,3 +547,13 @@ def test_undo_to_a_model_of_another_lesson_leaves_the_lesson_on_screen(open_wind
     window.undoAction.trigger()
     assert window.worker.step == 3 and window.spec.lesson.title == "First"
     assert not bar.playing and not bar.isVisible()  # not "Second" over the first lesson's model
+
+
+def test_the_lesson_line_follows_a_model_trained_on_past_the_lessons_step(open_window, qtbot):
+    """QA: "trained to step 300" stayed while the model trained on to step 358 with Play."""
+    lesson = {"title": "On", "steps": [{"text": "trains", "train_until": 3}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 3", timeout=WAIT_MS)
+    window.step_once()
+    qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 4", timeout=WAIT_MS)

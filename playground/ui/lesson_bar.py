@@ -569,6 +569,15 @@ class LessonBar(QFrame):
             return  # the run this lesson trains says so itself
         self.statusLabel.setText(f"trained to step {worker.step:,}" if worker is not None and worker.step else "")
 
+    def follow_steps(self, step: int, training: bool) -> None:
+        """The model on screen trained on past the lesson's step (Play): the line says how far (QA: "trained to step
+        300" stayed beside a model at step 358). Not while the lesson trains it itself: its poll says that."""
+        if not self.playing or self._poll.isActive():
+            return
+        text = (f"training: step {step:,}" if training else f"trained to step {step:,}") if step else ""
+        if self.statusLabel.text() != text:
+            self.statusLabel.setText(text)
+
     def _follow_training(self) -> None:
         """The training status beside the step counter; at the target, Try it asks the trained model again."""
         if self._training is None or self._training[0] is not self.main.worker:

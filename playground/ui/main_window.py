@@ -1093,6 +1093,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         training = worker.playing or worker.stepping or not worker.idle
         self.runTools.tryIt.follow(worker.step, training)
         self.inside.follow(worker.step, training)
+        self.lessonBar.follow_steps(worker.step, training)
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
 
