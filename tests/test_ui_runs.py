@@ -416,8 +416,11 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     window.runTools.actions["exportLossSvgAction"].trigger()
     assert targets["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in targets["svg"].read_text(encoding="utf-8")
+    message = window.findChild(QLabel, "messageLabel")
+    assert message.text() == f"Saved the loss plot to {targets['svg']}"  # the last export's, not an earlier one's
     window.runTools.actions["exportMetricsAction"].trigger()
     qtbot.waitUntil(lambda: targets["csv"].exists(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Saved the metrics" in message.text(), timeout=WAIT_MS)
     with open(targets["csv"], encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["step"] for r in rows] == ["1", "2"]  # flushed, though no evaluation ran yet

@@ -367,7 +367,8 @@ class RunTools:
         except OSError as err:
             self._say(f"Could not export the loss plot: {NotWritten(path, err)}", "error")
             return None
-        self.window.statusBar().showMessage(f"Saved the loss plot to {path}", STATUS_MS)
+        self._say(f"Saved the loss plot to {path}", status_ms=STATUS_MS)  # (under the settings too: an earlier
+        # export's "Saved …" stayed there, QA)
         return path
 
     def export_heatmap(self, suffix: str) -> Path | None:
@@ -384,7 +385,7 @@ class RunTools:
         except OSError as err:
             self._say(f"Could not export the heatmap: {NotWritten(path, err)}", "error")
             return None
-        self.window.statusBar().showMessage(f"Saved the heatmap to {path}", STATUS_MS)
+        self._say(f"Saved the heatmap to {path}", status_ms=STATUS_MS)
         return path
 
     def export_metrics(self) -> bool:
@@ -412,7 +413,7 @@ class RunTools:
         if isinstance(result, Exception):
             self._say(f"Could not export the metrics: {result}", "error")
         else:
-            self.window.statusBar().showMessage(f"Saved the metrics to {result}", STATUS_MS)
+            self._say(f"Saved the metrics to {result}", status_ms=STATUS_MS)
 
     # ----- cluster -------------------------------------------------------------------------------
     def copy_cluster_command(self) -> str | None:
