@@ -220,5 +220,10 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
     if view == "roles":
         return views.render_roles(role_table(snapshot.weights))
     if view == "vit":
+        family = session.spec.model.family
+        if family != "vit":  # (QA: "the ViT view needs the input image", as if an image were missing)
+            article = "an" if family[0] in "aeiou" else "a"
+            raise ValueError(f"the vit view is for Vision Transformer runs, and this run trained {article} {family}: "
+                             f"choose another view ({', '.join(v for v in VIEWS if v != 'vit')})")
         return views.render_vit(snapshot)
     raise ValueError(f"unknown view {view!r}: choose one of {', '.join(VIEWS)}")

@@ -107,7 +107,7 @@ def test_gif_replays_every_saved_snapshot(run_dir, tmp_path, capsys):
     (["--view", "steps", "--layer", "0", "--out", "x.png"], "layer 0 does not exist: this model has layers 1..2"),
     (["--view", "steps", "--head", "3", "--out", "x.png"], "head 3 does not exist: this model has heads 1..2"),
     (["--view", "lines", "--head", "0", "--out", "x.png"], "head 0 does not exist: this model has heads 1..2"),
-    (["--view", "vit", "--out", "x.png"], "needs the input image"),
+    (["--view", "vit", "--out", "x.png"], "the vit view is for Vision Transformer runs, and this run trained an encoder"),
     (["--input", "hello", "--out", "x.png"], "symbols"),
     (["--head", "1", "--out", "x.png"], "the grid shows every head"),
     (["--view", "lines", "--highlight", "z", "--out", "x.png"], "'z' is not a token"),
