@@ -248,7 +248,7 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: asked.append(names) or False)
     panel.select_folders([doomed])
     panel.buttons["delete"].click()
-    assert asked == [["delete me"]] and doomed.exists()  # cancelled: nothing deleted
+    assert len(asked) == 1 and asked[0][0].startswith("delete me (2 steps, started ") and doomed.exists()  # cancelled
     monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
     panel.buttons["delete"].click()
     assert not doomed.exists() and keep.exists()

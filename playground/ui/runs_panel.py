@@ -362,7 +362,11 @@ class RunsPanel(QWidget):
         if busy:
             self.say(f"“{busy[0]}” is the run being trained: press Reset first, then delete it.", "error")
             return
-        if not confirm_delete(self, [r.name for r in chosen]):
+        # As the table tells them apart, with their steps and start (QA: "Decoder reverses a sequence" alone, for one
+        # of three runs of that preset)
+        described = [f"{self.labels.get(r.folder, r.name)} ({r.steps:,} steps, started {started_text(r.created)})"
+                     for r in chosen]
+        if not confirm_delete(self, described):
             return
         errors = []
         for run in chosen:
