@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TINY_SENTIMENT
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem
 
@@ -639,3 +639,30 @@ def test_a_damaged_checkpoint_resumed_in_the_window_says_what_to_do_in_the_windo
     qtbot.waitUntil(lambda: "could not start" in message.text(), timeout=WAIT_MS)
     assert "preset.json (File > Open Preset…) and press Play" in message.text()  # (its path elided in a long one)
     assert "NEW_FOLDER" not in message.text()
+
+
+def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qtbot):
+    """QA: clicking Name, Steps or Val loss never sorted; steps sort as numbers ("1,500" after "300")."""
+    few, many, some = fake_run(root, "few", [3.0] * 20), fake_run(root, "many", [0.5] * 1500), \
+        fake_run(root, "some", [1.0] * 300)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    table, header = panel.table, panel.table.horizontalHeader()
+
+    def names() -> list[str]:
+        return [table.item(row, 0).text() for row in range(table.rowCount())]
+
+    assert names() == ["some", "many", "few"]  # newest first to begin with
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(2) + header.sectionSize(2) // 2, header.height() // 2))
+    assert names() in (["few", "some", "many"], ["many", "some", "few"])  # by steps, as numbers
+    header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    assert names() == ["few", "some", "many"]
+    header.setSortIndicator(3, Qt.SortOrder.AscendingOrder)  # by validation loss: the best first
+    assert names()[0] == "many"
+    table.selectRow(names().index("few"))
+    assert [run.folder for run in panel.selected()] == [few]  # the row's own run, wherever sorting put it
+    panel.refresh()
+    assert [run.folder for run in panel.selected()] == [few] and names()[0] == "many"  # kept by a refresh
+    assert {many, some} <= {run.folder for run in panel.runs}

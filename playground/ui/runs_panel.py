@@ -4,10 +4,12 @@ delete, reopen (its settings into the controls) and resume (continue training fr
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -49,6 +51,7 @@ from playground.ui.theme import tint
 MAX_OVERLAYS = 8
 WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in the table for another year's
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
+STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the loss plot"
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
@@ -87,6 +90,19 @@ def distinguishing_label(spec: RunSpec, others: Sequence[RunSpec]) -> str:
     group = [spec, *(other for other in others if other.name == spec.name)]
     apart = apart_texts(group)[0]
     return f"{spec.name}{NAME_SEPARATOR}{apart}" if apart else spec.name
+
+
+class _Sorted(QTableWidgetItem):
+    """A cell that sorts by `key` (a number where the text is one: "1,500" before "20" as text), then by its text."""
+
+    def __init__(self, text: str, key: Any) -> None:
+        super().__init__(text)
+        self.key = key
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        if isinstance(other, _Sorted):
+            return (self.key, self.text()) < (other.key, other.text())
+        return super().__lt__(other)
 
 
 class _NameDelegate(QStyledItemDelegate):
@@ -223,6 +239,9 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Sorted by a click on a column's title (QA: a teacher with many runs could not find the best one), newest
+        # first to begin with
+        header.setSortIndicator(STARTED_COLUMN, Qt.SortOrder.DescendingOrder)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.table.cellDoubleClicked.connect(lambda _r, _c: self.reopen())
 
@@ -257,6 +276,7 @@ class RunsPanel(QWidget):
         self.labels = run_labels(self.runs)
         table = self.table
         with _blocked(table):
+            table.setSortingEnabled(False)  # (else each cell set would move its row)
             table.clearSelection()
             table.setRowCount(len(self.runs))
             for row, run in enumerate(self.runs):
@@ -267,30 +287,40 @@ class RunsPanel(QWidget):
                 tip = (f"{label}\nstarted {when}\n{run.folder}\n"
                        f"{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
-                for col, text in enumerate((label, run.family, f"{run.steps:,}", val, started)):
-                    item = QTableWidgetItem(text)
+                keys = (label.lower(), run.family, run.steps, math.inf if run.val_loss is None else run.val_loss,
+                        run.created)
+                for col, (text, key) in enumerate(zip((label, run.family, f"{run.steps:,}", val, started), keys,
+                                                       strict=True)):
+                    item = _Sorted(text, key)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
                     item.setToolTip(tip)
                     if col >= 2:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     table.setItem(row, col, item)
-                if run.folder in selected:
-                    table.selectRow(row)
+            table.setSortingEnabled(True)
+            self.select_folders(list(selected))
         self._on_selection()
         if not self.runs:
             self.say(f"No runs yet in {self.root()}: every training run you start appears here.")
 
+    def _folder_at(self, row: int) -> Path | None:
+        """The run folder of the table's `row` (rows move when sorted: never an index into self.runs)."""
+        item = self.table.item(row, 0)
+        return None if item is None else Path(item.data(Qt.ItemDataRole.UserRole))
+
     def selected(self) -> list[RunSummary]:
+        """The selected runs, top to bottom as the table shows them."""
+        by_folder = {run.folder: run for run in self.runs}
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.runs[r] for r in rows if r < len(self.runs)]
+        return [by_folder[folder] for folder in map(self._folder_at, rows) if folder in by_folder]
 
     def select_folders(self, folders: list[Path]) -> None:
         wanted = {Path(f) for f in folders}
         self.table.clearSelection()
         mode = self.table.selectionMode()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        for row, run in enumerate(self.runs):
-            if run.folder in wanted:
+        for row in range(self.table.rowCount()):
+            if self._folder_at(row) in wanted:
                 self.table.selectRow(row)
         self.table.setSelectionMode(mode)
 
