@@ -4,6 +4,7 @@ import re
 import threading
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QSlider, QWidget
@@ -453,3 +454,21 @@ def test_compare_opens_no_larger_than_the_screen(open_window, qtbot):
     free = compare.screen().availableGeometry().size()
     assert free.width() < 1280  # (the offscreen screen: narrower than the size Compare asks for)
     assert compare.size().boundedTo(free) == compare.size()
+
+
+def test_a_squeezed_grid_scrolls_rather_than_losing_its_last_row(open_window, qtbot):
+    """QA: at 130 % a 4-layer grid lost its bottom row and the foot of its colour bar, with no way to see them."""
+    from playground.training.events import AttentionSnapshot
+
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    qtbot.waitExposed(compare)
+    compare.resize(900, 420)  # a projector's room, less the loss plot
+    grid = compare.sides[0].grid
+    weights = np.full((4, 4, 8, 8), 1 / 8)
+    grid.set_snapshot(AttentionSnapshot(1, weights, list("abcdefgh")))
+    qtbot.wait(100)
+    scroll = compare.findChild(QWidget, "compareGridScrollA")
+    assert grid.height() >= grid.minimumHeight() > 0  # every row whole: the scroll area shows the rest
+    assert grid.height() <= scroll.viewport().height() or scroll.verticalScrollBar().maximum() > 0

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from playground.core.differences import difference_line, differences
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
-from playground.ui.attention_grid import AttentionGrid
+from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, full_label
 from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
@@ -135,7 +135,9 @@ class SideView(QWidget):
         bold = QFont()
         bold.setBold(True)  # its size still follows the application's
         self.title.setFont(bold)
-        self.grid = AttentionGrid(self)
+        # In a scroll area, as the Attention tab's: squeezed (4 layers at 130 %), a grid lost its last row and the
+        # foot of its colour bar, with no way to see them (QA)
+        self.grid = AttentionGrid(self, scrolled=True)
         self.grid.setObjectName(f"compareGrid{side}")
         self.hover = QLabel(HOVER_HINT, self)
         self.hover.setWordWrap(True)
@@ -143,7 +145,7 @@ class SideView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(in_scroll_area(self.grid, f"compareGridScroll{side}"), 1)
         layout.addWidget(self.hover)
 
 
