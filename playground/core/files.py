@@ -88,9 +88,12 @@ def read_text(path: str | os.PathLike[str], *, max_bytes: int, what: str = "file
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise UnreadableFile(
-            f"{elide(Path(path).name)} is not UTF-8 text (byte {err.start + 1:,}, counted from 1, cannot be read): save it as UTF-8"
-        ) from None
+        raise UnreadableFile(f"{elide(Path(path).name)} is not UTF-8 text ({unreadable_byte(err)}): save it as UTF-8") from None
+
+
+def unreadable_byte(err: UnicodeDecodeError) -> str:
+    """Which byte a UTF-8 decoding stopped at, as a person counts (QA: "byte 3" named the 4th)."""
+    return f"byte {err.start + 1:,}, counted from 1, cannot be read"
 
 
 def _size(n: int) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from playground.core.files import UnreadableFile, elide, read_bytes
+from playground.core.files import UnreadableFile, elide, read_bytes, unreadable_byte
 from playground.data.base import DataError
 from playground.data.vocab import word_tokens
 
@@ -82,9 +82,7 @@ def _decode(name: str, raw: bytes, kind: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataError(
-            f"{name} is not UTF-8 text (byte {err.start + 1:,}, counted from 1, cannot be read): re-save it with UTF-8 encoding"
-        ) from None
+        raise DataError(f"{name} is not UTF-8 text ({unreadable_byte(err)}): re-save it with UTF-8 encoding") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
