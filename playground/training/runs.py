@@ -134,13 +134,11 @@ def _written_at(path: Path, otherwise: Path) -> float:
 
 
 def _told_by_folder(folder: Path) -> dict[str, Any]:
-    """A run's name, family and start as its preset.json and the folder's date tell them."""
-    try:
-        name = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))["name"]
-    except (ValueError, KeyError, TypeError, RecursionError):
-        name = None
+    """A run's name, family and start as its preset.json (read once) and the folder's date tell them."""
+    preset = _preset_data(folder)
+    name = preset.get("name")
     # preset.json is written once, as the run starts: the folder's own date moves with every file made in it (review)
-    told = {"family": _preset_family(folder), "created": _written_at(folder / PRESET_FILE, folder)}
+    told = {"family": _family_of(preset), "created": _written_at(folder / PRESET_FILE, folder)}
     return {**told, "name": name} if isinstance(name, str) and name.strip() else told
 
 
@@ -435,7 +433,7 @@ def summarize_run(folder: Path) -> RunSummary:
     return RunSummary(
         folder=folder,
         name=str(info.get("name") or folder.name),
-        family=str(info.get("family") or _preset_family(folder)),
+        family=str(info.get("family") or _family_of(_preset_data(folder))),
         steps=int(info["step"]) if isinstance(info.get("step"), int) else steps,
         val_loss=val_loss,
         created=float(created),
@@ -514,9 +512,18 @@ def _last_metrics(folder: Path) -> tuple[int, float | None]:
     return steps, val_loss
 
 
-def _preset_family(folder: Path) -> str:
+def _preset_data(folder: Path) -> dict[str, Any]:
+    """The run's preset.json as plain JSON ({} where it cannot be read as an object)."""
     try:
-        model = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))["model"]
+        data = json.loads(read_text(folder / PRESET_FILE, max_bytes=MAX_INFO_BYTES, what="preset"))
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _family_of(preset: dict[str, Any]) -> str:
+    try:
+        model = preset["model"]
         return family_shown(str(model["family"]), model.get("pretrained"))
-    except (ValueError, KeyError, TypeError, RecursionError):
+    except (KeyError, TypeError, AttributeError):
         return "?"
