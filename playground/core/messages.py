@@ -35,10 +35,10 @@ _RETRAIN = re.compile(r"playground train ('[^']*'|\S+) --out NEW_FOLDER")
 def in_window_words(message: str) -> str:
     """`message` with `retrain_command`'s command as the window does it (QA: a Resume in the Runs tab told a window
     user to run `playground train … --out NEW_FOLDER`)."""
-    return _RETRAIN.sub(lambda found: f"open {_unquoted(found[1])} (File > Open Preset…) and press Play", message)
+    return _RETRAIN.sub(lambda found: f"open {_shell_word(found[1])} (File > Open Preset…) and press Play", message)
 
 
-def _unquoted(path: str) -> str:
+def _shell_word(path: str) -> str:
     try:
         return shlex.split(path)[0]
     except (ValueError, IndexError):  # a quote the line's length cut open (review)

@@ -567,13 +567,16 @@ class LessonBar(QFrame):
         trained, or nothing (QA: "trained to step 200" stayed over a model reset to step 0)."""
         if self._training is not None and self._training[0] is worker:
             return  # the run this lesson trains says so itself
-        self.statusLabel.setText(f"trained to step {worker.step:,}" if worker is not None and worker.step else "")
+        self._say_trained(worker.step if worker is not None else 0, training=False)
 
     def follow_steps(self, step: int, training: bool) -> None:
         """The model on screen trained on past the lesson's step (Play): the line says how far (QA: "trained to step
         300" stayed beside a model at step 358). Not while the lesson trains it itself: its poll says that."""
-        if not self.playing or self._poll.isActive():
-            return
+        if self.playing and not self._poll.isActive():
+            self._say_trained(step, training)
+
+    def _say_trained(self, step: int, training: bool) -> None:
+        """The line beside the step counter for a model at `step`: nothing at step 0."""
         text = (f"training: step {step:,}" if training else f"trained to step {step:,}") if step else ""
         if self.statusLabel.text() != text:
             self.statusLabel.setText(text)
