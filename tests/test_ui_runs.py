@@ -2,6 +2,7 @@
 TensorBoard files from the window's runs."""
 
 import csv
+import html
 import json
 import time
 from pathlib import Path
@@ -411,11 +412,17 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
     targets = {"png": tmp_path / "loss.png", "svg": tmp_path / "loss.svg", "csv": tmp_path / "metrics.csv"}
-    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: targets[suffix])
+    offered = []
+    monkeypatch.setattr(run_tools, "ask_save_path",
+                        lambda parent, title, name, suffix: offered.append(name) or targets[suffix])
     window.runTools.actions["exportLossPngAction"].trigger()
     window.runTools.actions["exportLossSvgAction"].trigger()
     assert targets["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<svg" in targets["svg"].read_text(encoding="utf-8")
+    svg = targets["svg"].read_text(encoding="utf-8")
+    # Named and titled after the run and its step (every export was "loss.png", untitled), the title gone on screen
+    assert offered[0] == f"{window.worker.run_dir.name}-loss-step2"
+    assert f"{window.spec.name}: loss to step 2" in html.unescape(svg)
+    assert not window.lossPlot.getPlotItem().titleLabel.isVisible()
     message = window.findChild(QLabel, "messageLabel")
     assert message.text() == f"Saved the loss plot to {targets['svg']}"  # the last export's, not an earlier one's
     window.runTools.actions["exportMetricsAction"].trigger()
@@ -426,9 +433,13 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     assert [r["step"] for r in rows] == ["1", "2"]  # flushed, though no evaluation ran yet
     # The enlarged head of the Attention tab exports too.
     qtbot.waitUntil(lambda: window.attention.detail.snapshot is not None, timeout=WAIT_MS)
-    targets["png"] = tmp_path / "heatmap.png"
+    targets["png"], targets["svg"] = tmp_path / "heatmap.png", tmp_path / "heatmap.svg"
     window.runTools.actions["exportHeatmapPngAction"].trigger()
     assert targets["png"].read_bytes()[:4] == b"\x89PNG"
+    window.runTools.actions["exportHeatmapSvgAction"].trigger()
+    step = window.attention.detail.snapshot.step
+    assert offered[-1] == f"{window.worker.run_dir.name}-attention-layer1-head1-step{step}"
+    assert f"{window.spec.name}: layer 1, head 1 at step {step}" in html.unescape(targets["svg"].read_text("utf-8"))
 
 
 def _text_rows_from_the_bottom(image, count):

@@ -140,6 +140,21 @@ def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
 
 
 @contextmanager
+def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
+    """`item` with `title` over it while it is exported: a figure on a slide or in a report says which run, head and
+    step it shows, which on screen the window around it says (QA: exported plots carried no title at all)."""
+    label = item.titleLabel
+    kept = label.text if label.isVisible() else None
+    item.setTitle(title, size=f"{point_size(1.1):.1f}pt")
+    # pyqtgraph fixes the title's row at 30 px, which cut an enlarged font's descenders in presentation mode
+    item.layout.setRowFixedHeight(0, max(30.0, label.item.boundingRect().height()))
+    try:
+        yield
+    finally:
+        item.setTitle(kept)  # None hides it again
+
+
+@contextmanager
 def widened_curves(item: pg.PlotItem, factor: float) -> Iterator[None]:
     """`item`'s curves drawn `factor` times as wide while it is exported at `factor` times the screen's size: their
     pens are cosmetic (a width in device pixels), so a 1-px curve stayed 1 px and faint in a 1920-px picture."""

@@ -31,7 +31,7 @@ from playground.ui import file_dialogs
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path
-from playground.ui.plotting import export_sized, on_paper, widened_curves
+from playground.ui.plotting import export_sized, on_paper, titled, widened_curves
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import runs_root
@@ -110,12 +110,13 @@ def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path |
     return target if target.suffix.lower() == f".{suffix}" else target.with_suffix(f".{suffix}")
 
 
-def export_plot(plot_item: Any, path: Path) -> Path:
-    """A pyqtgraph PlotItem to PNG (PNG_SCALE times its laid-out size) or SVG, by the path's suffix."""
+def export_plot(plot_item: Any, path: Path, title: str) -> Path:
+    """A pyqtgraph PlotItem to PNG (PNG_SCALE times its laid-out size) or SVG, by the path's suffix, `title` over it."""
     from pyqtgraph import exporters
 
     path = Path(path)
-    with on_paper(plot_item), export_sized(plot_item):  # white with dark axes in a dark theme too; a figure's size
+    # white with dark axes in a dark theme too; a figure's size
+    with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item):
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
         else:
@@ -358,12 +359,17 @@ class RunTools:
                   "info", 15000)
 
     def export_loss(self, suffix: str) -> Path | None:
-        path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", "loss", suffix)
+        worker = self._current_run()
+        # Named and titled after the run and its step, as the heatmap is (QA: every export was "loss.png", untitled)
+        name, title = "loss", f"{self.window.spec.name}: loss"
+        if worker is not None:
+            name, title = f"{worker.run_dir.name}-loss-step{worker.step}", f"{worker.spec.name}: loss to step {worker.step:,}"
+        path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", name, suffix)
         if path is None:
             return None
         try:
             with self.window.loss.full_figure():  # its legend and titles, compact on screen or not
-                export_plot(self.window.lossPlot.getPlotItem(), path)
+                export_plot(self.window.lossPlot.getPlotItem(), path, title)
         except OSError as err:
             self._say(f"Could not export the loss plot: {NotWritten(path, err)}", "error")
             return None
@@ -376,12 +382,16 @@ class RunTools:
         if detail.snapshot is None:
             self._say("No heatmap yet: train a step, then click a head in the Attention tab.", "warning")
             return None
-        name = f"attention-layer{detail.layer + 1}-head{detail.head + 1}-step{detail.snapshot.step}"
+        where = f"layer{detail.layer + 1}-head{detail.head + 1}-step{detail.snapshot.step}"
+        worker = self._current_run()
+        name = f"{worker.run_dir.name}-attention-{where}" if worker is not None else f"attention-{where}"
         path = ask_save_path(self.window, f"Export the heatmap as {suffix.upper()}", name, suffix)
         if path is None:
             return None
+        title = (f"{(worker or self.window).spec.name}: layer {detail.layer + 1}, head {detail.head + 1} "
+                 f"at step {detail.snapshot.step:,}")
         try:
-            export_plot(detail.plot.getPlotItem(), path)
+            export_plot(detail.plot.getPlotItem(), path, title)
         except OSError as err:
             self._say(f"Could not export the heatmap: {NotWritten(path, err)}", "error")
             return None
