@@ -331,7 +331,7 @@ def test_every_plot_follows_the_system_switching_to_dark_while_the_app_runs(wind
         colours_are(theme.DARK)
         assert message.styleSheet() == f"color: {theme.TINTS['info'][1]};"
         assert window.attentionGrid.colorBar.axis.pen().color().name() == theme.DARK[1]
-        path = export_plot(window.lossPlot.getPlotItem(), tmp_path / "loss.png")
+        path = export_plot(window.lossPlot.getPlotItem(), tmp_path / "loss.png", "a title")
         assert QImage(str(path)).pixelColor(2, 2).name() == theme.LIGHT[0]  # exported white
         colours_are(theme.DARK)  # and the window dark again after the export
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)

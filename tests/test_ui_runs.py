@@ -512,8 +512,8 @@ def test_a_hidden_loss_plot_exports_a_figure_of_a_readable_size(window, qtbot, t
     monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
     seen = []
     real_export = run_tools.export_plot
-    monkeypatch.setattr(run_tools, "export_plot", lambda plot, path: seen.append(
-        (plot.legend.isVisible(), plot.getAxis("bottom").label.isVisible())) or real_export(plot, path))
+    monkeypatch.setattr(run_tools, "export_plot", lambda plot, path, title: seen.append(
+        (plot.legend.isVisible(), plot.getAxis("bottom").label.isVisible())) or real_export(plot, path, title))
     compact = window.loss.compact
     window.runTools.actions["exportLossPngAction"].trigger()
     image = QImage(str(tmp_path / "loss.png"))
