@@ -79,3 +79,21 @@ def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, t
     _answer(look_then(lambda dialog: dialog.reject()))
     file_dialogs.existing_folder(None, "Export here")
     assert seen[-1][0] == str(tmp_path)  # the last folder is gone: the working folder again
+
+
+def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_path):
+    from playground.ui import run_tools
+
+    captions = []
+
+    def choose(dialog) -> None:
+        captions.append(dialog.windowTitle())
+        dialog.setDirectory(str(tmp_path))
+        dialog.selectFile(str(tmp_path))
+        dialog.accept()
+
+    _answer(choose)
+    chosen = run_tools.ask_export_folder(None, "20261205-run-hf")
+    # (it said "choose where", and a folder appeared inside the chosen one)
+    assert "20261205-run-hf" in captions[0]
+    assert chosen == tmp_path / "20261205-run-hf"

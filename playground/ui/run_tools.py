@@ -95,7 +95,9 @@ SCRIPT_KEY = "export-script"
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
     """The folder to export the model into (a sub-folder `suggested` is created there); a function so
     tests can answer it."""
-    folder = file_dialogs.existing_folder(parent, "Export the model as a Hugging Face folder: choose where")
+    # The caption names the sub-folder (QA: it said "choose where", and a folder appeared inside the chosen one)
+    folder = file_dialogs.existing_folder(parent, f"Export the model as a Hugging Face folder: choose where to "
+                                                  f"make its folder {suggested}")
     return Path(folder) / suggested if folder else None
 
 
