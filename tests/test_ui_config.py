@@ -357,7 +357,8 @@ def test_presets_menu_lists_the_builtins_and_opens_one(window, tmp_path):
     names = {g.title().replace("&", ""): [a.text() for a in g.actions()] for g in groups}
     assert {"decoder-pydoc", "decoder-reverse"} <= set(names["Decoder (GPT-like)"])
     assert "vit-digits" in names["Vision Transformer"] and "encoder-reverse" in names["Encoder (BERT-like)"]
-    assert all(name.startswith("lesson-") for name in names["Lessons (Page Down: next step)"])
+    lessons = names["Lessons (Page Down: next step)"]
+    assert lessons[0] == "19.2: self-attention, step by step" and all(name.startswith("19.") for name in lessons)
     preset_action(window.presetsMenu, "vit-digits").trigger()
     marked = [a.objectName() for a in window.presetsMenu.findChildren(QAction) if a.font().bold()]
     assert marked == ["preset:vit-digits"]  # the one open is marked

@@ -35,6 +35,7 @@ class PresetInfo:
     description: str
     path: Path
     lesson: bool = False  # it carries a lesson (issue 25)
+    title: str = ""  # the spec's own name ("Lesson 19.2: self-attention, step by step")
 
 
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +208,8 @@ def builtin_presets() -> list[PresetInfo]:
     infos = []
     for path in sorted(PRESETS_DIR.glob("*.json")):
         spec = load_preset(path)
-        infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path, spec.lesson is not None))
+        infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path, spec.lesson is not None,
+                                spec.name))
     return infos
 
 

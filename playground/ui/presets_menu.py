@@ -55,7 +55,10 @@ class PresetsMenu(QMenu):
         group = UnderTipMenu(f"&{title}", self)
         self.addMenu(group)
         for info in infos:
-            action = group.addAction(info.name)
+            # A lesson by its title, as the lecture numbers it (its file name, "lesson-19.4-encoder-block", said
+            # less); a preset by the name `playground NAME` opens
+            text = info.title.removeprefix("Lesson ") if info.lesson else info.name
+            action = group.addAction(text.replace("&", "&&"))
             action.setObjectName(f"preset:{info.name}")
             action.setToolTip(info.description)
             action.setStatusTip(info.description.splitlines()[0] if info.description else "")
