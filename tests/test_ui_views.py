@@ -104,6 +104,21 @@ def test_the_legend_sits_outside_the_plotting_area(qtbot):
     qtbot.waitUntil(outside, timeout=3000)
 
 
+def test_past_runs_are_drawn_dashed_each_in_a_pattern_of_its_own(qtbot):
+    """QA: two overlay colours (purple, brown) looked alike on a projector, and every past run was drawn solid, as the
+    live run is. Each is dashed, neighbours in different patterns."""
+    from PySide6.QtCore import Qt
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s) for s in range(1, 30)])
+    for name in ("first", "second", "third"):
+        panel.add_overlay(name, np.arange(20), np.linspace(3, 1, 20))
+    styles = [panel.overlays[name].opts["pen"].style() for name in ("first", "second", "third")]
+    assert Qt.PenStyle.SolidLine not in styles and len(set(styles)) == 3
+    assert panel.trainCurve.opts["pen"].style() == Qt.PenStyle.SolidLine
+
+
 def test_the_empty_views_say_what_to_do_whole_in_a_projectors_narrow_panes(qtbot, presentation_font):
     """QA at 175 %: the empty loss plot read "oss curves appear here ... or Step" and the empty attention grid "...
     each heac": one line each, wider than their views. They wrap to the view's width."""

@@ -49,6 +49,9 @@ ACC_PEN = pg.mkPen("#2ca02c", width=2)
 MARKER_ROWS = 3
 # Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy.
 OVERLAY_COLOURS = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79")
+# ... each dashed in its own way too: a past run's curve is told from the live one's solid line, and from another's
+# where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye.
+OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 
 
 class Series:
@@ -385,10 +388,11 @@ class LossPanel(QWidget):
     def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray) -> pg.PlotDataItem:
         """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
         self.remove_overlay(name)
-        colour = OVERLAY_COLOURS[len(self.overlays) % len(OVERLAY_COLOURS)]
+        index = len(self.overlays)
+        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=2,
+                       style=OVERLAY_DASHES[index % len(OVERLAY_DASHES)])
         data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
-        curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name,
-                                                 pen=pg.mkPen(colour, width=1))
+        curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)
         self.overlays[name] = curve
         self._overlay_data[name] = data
         self._show_empty(False)
