@@ -83,6 +83,23 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
+def test_the_run_on_screen_is_not_overlaid_on_its_own_live_curve(window, root, qtbot):
+    """QA: selecting the live run among others drew a copy of its curve over the live one, a step behind."""
+    past = fake_run(root, "past run", [2.0, 1.5])
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    live = Path(window.worker.run_dir)
+    panel.select_folders([past, live])
+    assert list(window.loss.overlays) == ["past run"]
+    assert "1 run overlaid" in panel.message.text() and "is the run on screen" in panel.message.text()
+    panel.select_folders([live])
+    assert window.loss.overlays == {} and "0 runs" not in panel.message.text()
+    assert panel.message.text().endswith("is the run on screen: its curves are drawn already.")
+
+
 LESSON = "Lesson 19.4: the encoder block, residuals and LayerNorm"
 ABLATIONS = {"whole block": {}, "no residual": {"residual": False}, "no LayerNorm": {"norm": "none"}}
 

@@ -341,7 +341,9 @@ class RunsPanel(QWidget):
         # Runs of one name (a lesson's): the legend names only what sets each apart; the shared name, which cut
         # their labels to "Lesson …nt none" in a lesson's short plot (QA), is said once in the message below.
         shared = chosen[0].name if chosen and all(run.name == chosen[0].name for run in chosen) else None
-        for run in chosen[:MAX_OVERLAYS]:
+        # The run on screen is drawn already: overlaid, its copy lay over its live curve, one step behind (QA)
+        live = [run for run in chosen if self.is_busy(run.folder)]
+        for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
             steps, losses = loss_curve(run.folder)
             if not len(steps):
                 continue
@@ -352,10 +354,15 @@ class RunsPanel(QWidget):
             self.loss.add_overlay(name, steps, losses)
             shown += 1
         if chosen:
-            more = f" (the first {MAX_OVERLAYS} of {len(chosen)})" if len(chosen) > MAX_OVERLAYS else ""
+            others = len(chosen) - len(live)
+            more = f" (the first {MAX_OVERLAYS} of {others})" if others > MAX_OVERLAYS else ""
             of = f" of “{shared}”" if shared is not None and shown > 1 else ""
-            self.say(f"{shown} run{'s' if shown != 1 else ''}{of} {OVERLAID}{more}; "
-                     f"clear the selection to remove them.")
+            said = [f"{shown} run{'s' if shown != 1 else ''}{of} {OVERLAID}{more}; clear the selection to remove "
+                    f"them."] if shown or not live else []
+            if live:
+                said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
+                            f"drawn already.")
+            self.say(" ".join(said))
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
 
