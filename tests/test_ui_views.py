@@ -604,6 +604,10 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     row = panel.result.changes[0]
     top = labels[int(np.argmax(snap.weights[row.layer, row.head, 0]))]
     assert panel.changedTable.item(0, 4).text().startswith(f"{top} (")  # what [CLS] looks at most now
+    # ... and in words on hover, where a narrow column cuts the cell (QA, 175 %: "it …")
+    assert panel.changedTable.item(0, 4).toolTip().startswith(
+        f"Layer {row.layer + 1}, head {row.head + 1} at step 40: '[CLS]' looks most at '{top}', with ")
+    assert "at step 0: '[CLS]'" in panel.changedTable.item(0, 3).toolTip()
     assert "It read only" not in panel.status.text()  # the whole sentence fit
     panel.show_model(SimpleNamespace(name="sentiment"))  # another model: the picker no longer names [CLS]
     assert panel.pickerLabel.text() == "Head view: layer" and panel.result is None

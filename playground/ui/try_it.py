@@ -548,17 +548,25 @@ class TryItPanel(QWidget):
         changes = result.changes[:TOP_CHANGED]
         self.changedTable.setRowCount(len(changes))
         labels = result.snapshot.labels
+        before = "before fine-tuning" if result.pretrained else "at step 0"
         for row, change in enumerate(changes):
             cells = [f"{change.layer + 1}", f"{change.head + 1}", f"{change.change:.1%}"]
+            tips = ["", "", ""]
             if result.query is not None:
-                for weights in (result.before, result.snapshot.weights):
+                for weights, when, verb in ((result.before, before, "looked"),
+                                            (result.snapshot.weights, f"at step {result.step:,}", "looks")):
                     w = weights[change.layer, change.head, result.query]
                     k = int(np.argmax(w))
                     cells.append(f"{labels[k]} ({w[k]:.0%})")
+                    # The whole of it in words on hover: a cell at 175 % showed "it …" (QA)
+                    tips.append(f"Layer {change.layer + 1}, head {change.head + 1} {when}: '{result.query_word}' "
+                                f"{verb} most at '{labels[k]}', with {w[k]:.0%} of its attention.")
             else:
                 cells += ["–", "–"]
-            for col, text in enumerate(cells):
+                tips += ["", ""]
+            for col, (text, tip) in enumerate(zip(cells, tips)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if col < 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.changedTable.setItem(row, col, item)
