@@ -3,6 +3,7 @@ clicker, what each step shows checked on screen, leaving restores every control;
 editor and saves it into the preset, and a mistake in the file is one line."""
 
 import json
+import re
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -319,6 +320,27 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert window.worker.resume_from == trained and bar.statusLabel.text() == "trained to step 3"
     window.reset("")
     assert bar.statusLabel.text() == ""
+
+
+def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(open_window, qtbot):
+    """QA: trained on with Play past the lesson's step, the lesson line ("training: step 57") ran a few steps ahead
+    of the train bar's "step 52 / 100": it read the worker's step, the bar the steps drawn."""
+    lesson = {"title": "Train on", "steps": [{"text": "trained", "train_until": 3}]}
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text(), timeout=WAIT_MS)
+    window.play()
+    seen = []
+
+    def read() -> bool:
+        number = re.search(r"step ([\d,]+)", bar.statusLabel.text())
+        if number and "training" in bar.statusLabel.text():
+            seen.append((int(number[1].replace(",", "")), window.progressBar.value()))
+        return window.worker.done
+
+    qtbot.waitUntil(read, timeout=WAIT_MS)
+    assert len(seen) > 3 and all(line == shown for line, shown in seen), seen
+    qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 40", timeout=WAIT_MS)
 
 
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,

@@ -1093,9 +1093,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         training = worker.playing or worker.stepping or not worker.idle
         self.runTools.tryIt.follow(worker.step, training)
         self.inside.follow(worker.step, training)
-        self.lessonBar.follow_steps(worker.step, training)
         self.loss.redraw_if_due()  # points that arrived while the last redraw was too recent
         self._show_progress_if_due()
+        # The step the train bar shows, not the worker's: the lesson line ran a few steps ahead of the bar (QA)
+        self.lessonBar.follow_steps(self.progressBar.value(), training)
 
     def _take(self, box: Drained) -> None:
         """What one drain of the worker's buffer brought, into every view."""
