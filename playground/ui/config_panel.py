@@ -394,6 +394,12 @@ class ConfigPanel(QWidget):
         self.messageLabel.setStyleSheet(style)
         self.sigMessage.emit(level)
 
+    def clear_error(self) -> None:
+        """Take an error message away (training starts: what went wrong before is past, QA: "Could not save …" stood
+        under the settings through a whole run); warnings about the data stay."""
+        if self.messageLabel.property("level") == "error":
+            self.show_message("")
+
     # ----- syncing ------------------------------------------------------------------------------
     def _sync_controls(self) -> None:
         spec = self._spec

@@ -785,6 +785,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
+        self.config.clear_error()
         self.ensure_worker().play()
         self._show_playing(True)
 
@@ -810,6 +811,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self._restart.stop()
+        self.config.clear_error()
         self.ensure_worker().step_once()
         self._show_playing(False)
 
