@@ -278,13 +278,45 @@ def test_architecture_draws_each_family_in_its_own_order(qtbot):
         spec = make_spec({**TINY, "model": {**TINY["model"], "family": family}, "data": {"name": data}})
         view.set_spec(spec, describe(spec.data, spec.model))
         texts = view.scene.texts
-        orders[family] = [t for t in texts if t in ("LayerNorm", "Multi-head self-attention", "Add & Norm",
-                                                     "Add (residual)", "Feed-forward network")]
-    assert orders["encoder"] == ["Multi-head self-attention", "Add & Norm", "Feed-forward network", "Add & Norm"]
-    pre_ln = ["LayerNorm", "Multi-head self-attention", "Add (residual)", "LayerNorm", "Feed-forward network",
-              "Add (residual)"]
+        # (the decoder's is "Masked multi-head self-attention", as the lecture draws its block)
+        assert ("Masked multi-head self-attention" in texts) == (family == "decoder")
+        orders[family] = ["attention" if t.endswith("ulti-head self-attention") else t for t in texts
+                          if t.endswith("ulti-head self-attention")
+                          or t in ("LayerNorm", "Add & Norm", "Add (residual)", "Feed-forward network")]
+    assert orders["encoder"] == ["attention", "Add & Norm", "Feed-forward network", "Add & Norm"]
+    pre_ln = ["LayerNorm", "attention", "Add (residual)", "LayerNorm", "Feed-forward network", "Add (residual)"]
     assert orders["decoder"] == orders["vit"] == pre_ln
     assert "Final LayerNorm" in view.scene.texts and "Prepend [CLS] token" in view.scene.texts
+
+
+def test_architecture_draws_the_ablations_it_trains(qtbot):
+    """QA: the diagram drew BERT's or GPT-2's own block whatever the ablations said: "Add & Norm" and the residual
+    arrows over encoder-reverse-no-residual, LayerNorm boxes over vit-shapes-no-layernorm, a causal mask over
+    decoder-no-mask."""
+    from playground.data import describe
+
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+
+    def drawn(data: str, **model) -> list[str]:
+        spec = make_spec({**TINY, "model": {**TINY["model"], **model}, "data": {"name": data}})
+        view.set_spec(spec, describe(spec.data, spec.model))
+        return view.scene.texts
+
+    texts = drawn("reverse", family="encoder", residual=False)
+    assert "Add & Norm" not in texts and "residual" not in texts
+    assert texts.count("Norm") == 2 and "x = LayerNorm(attention(x))" in texts and "x = LayerNorm(FFN(x))" in texts
+    assert any("no residual connections (ablation)" in t for t in texts)
+    texts = drawn("digits", family="vit", norm="none")
+    assert not {"LayerNorm", "Final LayerNorm"} & set(texts) and "x = x + attention(x)" in texts
+    assert "residual" in texts and any(t.startswith("no LayerNorm (ablation: ViT is pre-LN)") for t in texts)
+    texts = drawn("zen", family="decoder", norm="post")
+    assert "Add & Norm" in texts and "Final LayerNorm" not in texts
+    texts = drawn("zen", family="decoder", causal=False, scale_scores=False, pos_encoding="none")
+    assert "Multi-head self-attention" in texts and "Masked multi-head self-attention" not in texts
+    assert any("no causal mask (ablation)" in t for t in texts) and "no positional encoding" in texts
+    assert any(t.endswith("scores (B, H, T, T) not scaled") for t in texts)
+    assert any(t.endswith(f"scores (B, H, T, T) ÷ √{32 // 2}") for t in drawn("zen", family="decoder"))
 
 
 def test_no_line_of_the_architecture_strikes_a_label(qtbot):

@@ -3,7 +3,8 @@
 Drawn from the RunSpec and the DataInfo alone (no model is built, no torch): embedding and positional
 encoding, N x the transformer block in the family's own order (BERT post-LN: attention -> add & norm ->
 feed-forward -> add & norm; GPT-2 and ViT pre-LN: norm -> attention -> add -> norm -> feed-forward -> add,
-then a final norm), and the head. A QGraphicsScene, so it exports as SVG (QSvgGenerator) or PNG.
+then a final norm), and the head; an ablation's block as it trains (LayerNorm moved or gone, no residual
+connections, no causal mask, unscaled scores, no positions). A QGraphicsScene, so it exports as SVG or PNG.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.spec import FAMILY_NORM
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
 from playground.ui.theme import paper_view
@@ -48,6 +50,47 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
+def _positions(m: Any, size: str) -> Box:
+    """The positional encoding's box, or its absence (an ablation: attention alone is blind to order)."""
+    if m.pos_encoding == "none":
+        return Box("embed", "no positional encoding", "ablation: attention cannot tell the positions apart")
+    return Box("embed", "+ positional encoding", f"{m.pos_encoding}, {size}")
+
+
+def _sublayer(norm: str, residual: bool, sublayer: tuple[Box, str], name: str, btc: str) -> list[tuple[Box, str]]:
+    """One sub-layer (attention or the FFN) with its LayerNorm and residual connection where the model has them:
+    the diagram drew BERT's or GPT-2's block whatever the ablations said (QA: "Add & Norm" and residual arrows
+    over encoder-reverse-no-residual)."""
+    read = "LN(x)" if norm == "pre" else "x"
+    added = f"x + {name}({read})" if residual else f"{name}({read})"
+    boxes = [(Box("norm", "LayerNorm", ""), btc)] if norm == "pre" else []
+    boxes.append(sublayer)
+    if norm == "post":
+        boxes.append((Box("add" if residual else "norm", "Add & Norm" if residual else "Norm",
+                          f"x = LayerNorm({added})"), btc))
+    elif residual:
+        boxes.append((Box("add", "Add (residual)", f"x = {added}"), btc))
+    return boxes
+
+
+def _layout(m: Any) -> str:
+    """The block's order in a line: the family's own, or what an ablation changed."""
+    own = {"encoder": "BERT", "decoder": "GPT-2", "vit": "ViT"}[m.family]
+    kinds = {"pre": "pre-LN", "post": "post-LN", "none": "no LayerNorm"}
+    after = "normalise after each residual addition" if m.residual else "normalise after each sub-layer"
+    what = {"pre": "normalise before each sub-layer", "post": after, "none": "the stream is never normalised"}
+    usual = FAMILY_NORM[m.family]
+    who = own if m.norm == usual else f"ablation: {own} is {kinds[usual]}"
+    text = f"{kinds[m.norm]} ({who}): {what[m.norm]}"
+    if not m.residual:
+        text += "; no residual connections (ablation): each sub-layer's output replaces the stream"
+    if m.family == "decoder" and not m.causal:
+        text += "; no causal mask (ablation): each token sees the later ones too"
+    if not m.scale_scores:
+        text += "; scores not divided by √d_head (ablation)"
+    return text
+
+
 def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, str]], list[tuple[Box, str]], str]:
     """(embedding column, block, head column, layout name). Each entry is a box and the shape of its output."""
     m, B = spec.model, spec.train.batch_size
@@ -68,36 +111,36 @@ def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, s
                       f"(B, N, C) = ({B}, {n}, {C})"))
         first.append((Box("embed", "Prepend [CLS] token", "a learned vector that gathers the answer"),
                       f"(B, N+1, C) = ({B}, {n + 1}, {C})"))
-        first.append((Box("embed", "+ positional encoding", f"{m.pos_encoding}, (N+1) × C = {n + 1} × {C}"), btc))
+        first.append((_positions(m, f"(N+1) × C = {n + 1} × {C}"), btc))
     else:
         first.append((Box("input", "Input token ids", f"vocabulary V = {_fmt(vocab)}" if vocab else "token ids"),
                       f"(B, T) = ({B}, {T})"))
         first.append((Box("embed", "Token embedding", f"lookup table V × C = {_fmt(vocab)} × {C}" if vocab else
                           f"one C = {C} vector per token"), btc))
-        first.append((Box("embed", "+ positional encoding", f"{m.pos_encoding}, T × C = {T} × {C}, added"), btc))
+        first.append((_positions(m, f"T × C = {T} × {C}, added"), btc))
         if family == "encoder":
-            first.append((Box("norm", "+ segment embedding, LayerNorm", "BERT normalises the embeddings"), btc))
-    mask = "causal mask" if family == "decoder" else "padding mask" if family == "encoder" else "no mask"
-    attn = (Box("attn", "Multi-head self-attention",
-                f"{H} heads × d_head {C // H} · scores (B, H, T, T) · {mask}"), btc)
+            first.append((Box("norm", "+ segment embedding, LayerNorm", "BERT normalises the embeddings")
+                          if m.norm != "none" else Box("embed", "+ segment embedding", "not normalised: no LayerNorm"),
+                          btc))
+    # "Masked", as the lecture's decoder block is drawn; the mask is not in the detail line, which it overfilled
+    title = "Masked multi-head self-attention" if family == "decoder" and m.causal else "Multi-head self-attention"
+    scaled = f"÷ √{C // H}" if m.scale_scores else "not scaled"
+    attn = (Box("attn", title, f"{H} head{'s' if H != 1 else ''} × d_head {C // H} · scores (B, H, T, T) {scaled}"),
+            btc)
     ffn = (Box("ffn", "Feed-forward network", f"C → d_ff → C: {C} → {d_ff} → {C}, per token"), btc)
-    if family == "encoder":
-        block = [attn, (Box("add", "Add & Norm", "x = LayerNorm(x + attention(x))"), btc),
-                 ffn, (Box("add", "Add & Norm", "x = LayerNorm(x + FFN(x))"), btc)]
-        layout = "post-LN (BERT): normalise after each residual addition"
-    else:
-        block = [(Box("norm", "LayerNorm", ""), btc), attn, (Box("add", "Add (residual)", "x = x + attention(LN(x))"), btc),
-                 (Box("norm", "LayerNorm", ""), btc), ffn, (Box("add", "Add (residual)", "x = x + FFN(LN(x))"), btc)]
-        layout = f"pre-LN ({'GPT-2' if family == 'decoder' else 'ViT'}): normalise before each sub-layer"
+    block = [box for sublayer, name in ((attn, "attention"), (ffn, "FFN"))
+             for box in _sublayer(m.norm, m.residual, sublayer, name, btc)]
+    layout = _layout(m)
     last: list[tuple[Box, str]] = []
-    if family != "encoder":
+    if m.norm == "pre":
         last.append((Box("norm", "Final LayerNorm", "pre-LN leaves the stream unnormalised"), btc))
     if task == "lm":
         last.append((Box("head", "LM head (tied to the embedding)", "C → V scores for the next token"),
                      f"(B, T, V) = ({B}, {T}, {_fmt(vocab)})"))
         last.append((Box("output", "softmax → next-token probabilities", "sample one, append, repeat"), ""))
     elif task == "mlm":
-        last.append((Box("head", "MLM head (dense, GELU, LN, tied decoder)", "C → V scores at each position"),
+        layers = "dense, GELU, LN" if m.norm != "none" else "dense, GELU"
+        last.append((Box("head", f"MLM head ({layers}, tied decoder)", "C → V scores at each position"),
                      f"(B, T, V) = ({B}, {T}, {_fmt(vocab)})"))
         last.append((Box("output", "softmax → the masked tokens", "loss only at masked positions"), ""))
     elif task == "tagging":
@@ -176,6 +219,19 @@ class ArchitectureScene(QGraphicsScene):
                 y += GAP
         return rects
 
+    def _residuals(self, x: float, lane: float, starts: list[float], adds: list[QRectF]) -> None:
+        """The residual connections: from the stream before each sub-layer (the second reads it after the first
+        Add) around the right side at `lane` to its Add box."""
+        residual = QPen(QColor("#b5361b"), 1.4)
+        for start, add in zip(starts, adds):
+            path = QPainterPath(QPointF(x, start))
+            path.lineTo(lane, start)
+            path.lineTo(lane, add.center().y())
+            self.addPath(path, residual)
+            self._arrow(QPointF(lane, add.center().y()), QPointF(add.right(), add.center().y()), QColor("#b5361b"))
+        self._text(lane + 6, (starts[0] + adds[0].center().y()) / 2, "residual", self._small, QColor("#b5361b"),
+                   anchor=0.0)
+
     # ----- the picture --------------------------------------------------------------------------
     def draw(self, spec: Any, info: Any) -> None:
         self.clear()
@@ -204,18 +260,9 @@ class ArchitectureScene(QGraphicsScene):
                    QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
         # residual connections: from the stream before each sub-layer around the right side to its Add box
-        adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]
-        starts = [rects2[0].top() - 10]
-        starts.append(adds[0].bottom() + 10)  # the second sub-layer reads the stream after the first Add
-        residual = QPen(QColor("#b5361b"), 1.4)
-        for start, add in zip(starts, adds):
-            path = QPainterPath(QPointF(x2 + BOX_W / 2, start))
-            path.lineTo(lane, start)
-            path.lineTo(lane, add.center().y())
-            self.addPath(path, residual)
-            self._arrow(QPointF(lane, add.center().y()), QPointF(add.right(), add.center().y()), QColor("#b5361b"))
-        self._text(lane + 6, (starts[0] + adds[0].center().y()) / 2, "residual", self._small, QColor("#b5361b"),
-                   anchor=0.0)
+        adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]  # none without residual connections
+        if adds:
+            self._residuals(x2 + BOX_W / 2, lane, [rects2[0].top() - 10, adds[0].bottom() + 10], adds)
         # the embeddings' output runs right and up into the block
         entry = QPointF(x2 + BOX_W / 2, top2 - 10)
         self.addLine(x2 + BOX_W / 2, top2 - 10, x2 + BOX_W / 2, top2, QPen(FRAME, 1.4))
