@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.differences import setting_text
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, save_preset
 from playground.core.spec import FAMILY_TITLES, make_spec
 from playground.ui import file_dialogs
@@ -261,6 +262,18 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
     assert saved.description.startswith("The built-in decoder-pydoc with embedding dimension 96, number of heads 6")
     assert saved.description.endswith(f"Its description: {original.description}")
     assert str(target.resolve()) in recent_files(make_settings())
+    # Saved again with more changed: the list says them all (QA: it kept the first save's, Save As or Ctrl+S)
+    slider(window, "lrSlider").setValue(5)
+    assert window.spec.train.lr != saved.train.lr
+    window.saveAction.trigger()
+    again = load_preset(target)
+    assert again.description.startswith("The built-in decoder-pydoc with embedding dimension 96, number of heads 6")
+    assert setting_text("train.lr", again) in again.description and again.description.count("Its description:") == 1
+    assert again.description.endswith(f"Its description: {original.description}") and again.name == "mine"
+    slider(window, "lrSlider").setValue(3)
+    window.saveAsAction.trigger()
+    saved = load_preset(target)
+    assert setting_text("train.lr", saved) in saved.description and saved == window.spec
 
     slider(window, "dimSlider").setValue(200)
     slider(window, "layersSlider").setValue(7)

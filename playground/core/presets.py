@@ -223,12 +223,24 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
         return spec
     for source in sorted(PRESETS_DIR.glob("*.json")):
         builtin = load_preset(source)
-        if builtin.description == spec.description:
+        if builtin.description == spec.description and builtin.name == spec.name:
             break
+        if _described_from(spec.description, source.stem, builtin.description):
+            break  # saved so before: what it says was changed is said again (QA: it kept the first save's list)
     else:
         return spec
-    if builtin.name != spec.name or not (keys := differences(builtin, spec)):
-        return spec
+    if not (keys := differences(builtin, spec)):
+        return spec if spec.name == builtin.name else spec.updated({"description": builtin.description})
     changed = ", ".join(setting_text(key, spec) for key in keys)
-    text = f"The built-in {source.stem} with {changed}. Its description: {builtin.description}"
+    text = f"{_FROM_BUILTIN.format(source.stem)}{changed}. {_ITS_DESCRIPTION}{builtin.description}"
     return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})
+
+
+_FROM_BUILTIN = "The built-in {} with "
+_ITS_DESCRIPTION = "Its description: "
+
+
+def _described_from(description: str, stem: str, builtin_description: str) -> bool:
+    """Whether `description` is one `named_after_file` wrote for the built-in `stem`."""
+    return description.startswith(_FROM_BUILTIN.format(stem)) and \
+        description.endswith(f"{_ITS_DESCRIPTION}{builtin_description}")

@@ -719,9 +719,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
                                      f"they ship. Save it in a folder of your own.", "error")
             return False
-        named = named_after_file(self.preset_spec(), target)  # a changed built-in: its name and description
-        if (named.name, named.description) != (self.spec.name, self.spec.description):
-            self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
         if not self._write(target):
             return False
         self.preset_path = target
@@ -731,6 +728,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def _write(self, path: Path) -> bool:
         """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
+        # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
+        # was changed)
+        named = named_after_file(self.preset_spec(), path)
+        if (named.name, named.description) != (self.spec.name, self.spec.description):
+            self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
