@@ -608,3 +608,18 @@ def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
                     f"and the run folder keeps its checkpoint, curve, samples and attention snapshots for later")
     shown = bar.currentMessage()
     assert shown.count("“") == shown.count("”") and "(hover for more)" in shown
+
+
+def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot):
+    """QA: a 6-layer ViT of 442 tokens took 25-30 s to its first step on a busy machine; the train bar said nothing
+    meanwhile and Play and Step looked ignored. A step is held back here by holding the model's lock."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    speed = window.speedLabel
+    with window.worker.session.model_lock:  # the next step waits for it
+        window.step_once()
+        qtbot.waitUntil(lambda: speed.text() == "2 s on step 2", timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: speed.text() == "3 s on step 2", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "on step" not in speed.text(), timeout=WAIT_MS)
+    assert speed.text() == "paused"

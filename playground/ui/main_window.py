@@ -111,6 +111,7 @@ PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 proj
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
 ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
+SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
 
 
 def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
@@ -257,6 +258,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
         self._views_built = False
         self._unshown_step: MetricsEvent | None = None  # the latest step the train bar does not show yet
+        self._bar_since: tuple[int, float] | None = None  # the train bar's step, and since when it has shown it
         self._bar_drawn_at = -1e9
         self._refreshed_at = -1e9  # the end of the last refresh in a gap
         self._gap_asked_at: float | None = None  # when the window asked the worker for a gap to paint in
@@ -1101,6 +1103,18 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._show_progress_if_due()
         # The step the train bar shows, not the worker's: the lesson line ran a few steps ahead of the bar (QA)
         self.lessonBar.follow_steps(self.progressBar.value(), training)
+        self._say_slow_step(training and not worker.done)
+
+    def _say_slow_step(self, training: bool) -> None:
+        """A step that takes seconds says so in the train bar, with the seconds so far (QA: a 6-layer ViT of 442
+        tokens took 25-30 s to its first step on a busy machine, and Play and Step looked ignored meanwhile)."""
+        shown, now = self.progressBar.value(), time.monotonic()
+        if not training or self._bar_since is None or self._bar_since[0] != shown:
+            self._bar_since = (shown, now) if training else None
+            return
+        waited = now - self._bar_since[1]
+        if waited >= SLOW_STEP_S:
+            self.speedLabel.setText(f"{waited:.0f} s on step {shown + 1:,}")
 
     def _take(self, box: Drained) -> None:
         """What one drain of the worker's buffer brought, into every view."""
