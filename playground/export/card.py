@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.analysis.pronoun import LECTURE_SENTENCES
 from playground.core.spec import RunSpec
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
@@ -27,6 +28,7 @@ FAMILY_WORDS = {
     "vit": "a Vision Transformer (an image cut into patches, read through a [CLS] token)",
 }
 SHOWN = 40  # tokens or labels listed before the list is cut short
+EXAMPLE_TEXTS = {"pronoun": LECTURE_SENTENCES[1], "sentiment": "This was a wonderful film."}
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ def _example_call(task: str, facts: CardFacts) -> str:
         return 'pipe("The [MASK]ist of items.")'
     if task == "token-classification":
         return f'pipe("{symbols[:6] if symbols else "some text"}")'
-    return 'pipe("This was a wonderful film.")'
+    # A sentence of the task's own (QA: the pronoun model's card asked it about "a wonderful film")
+    return f'pipe("{EXAMPLE_TEXTS.get(facts.spec.data.name, EXAMPLE_TEXTS["sentiment"])}")'
 
 
 def _symbols(vocab: Vocab | None) -> str:
