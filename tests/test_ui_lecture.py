@@ -32,8 +32,10 @@ def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
     assert window.worker is None and window.spec.model.n_head == 1 and window.undoAction.isEnabled()
     # which of two models of one name it brings back (QA could not tell lesson 19.3's 4- and 2-head runs apart)
     assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 4"
+    window.samples.promptEdit.setText("my own prompt")
     window.undoAction.trigger()
     assert window.spec.model.n_head == 2 and window.worker.resume_from == trained.run_dir
+    assert window.samples.promptEdit.text() == "my own prompt"  # the same data: what was typed stays (QA)
     assert window.statusBar().currentMessage().startswith(f"Brought back “{TINY['name']} — number of heads 2” at")
     assert window.loss.train.n == 4  # its curve is back on the plot
     window.step_once()

@@ -929,6 +929,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         return PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label)
 
     def _bring_back(self, past: PastModel) -> None:
+        # A model of the same data keeps what the user typed to ask it (QA: Undo of a context change put the preset's
+        # sentence back in Try it over the one typed)
+        same_data = (past.spec.model.family, past.spec.data) == (self.spec.model.family, self.spec.data)
         self.reset()
         self.preset_path, self._saved_spec = past.preset_path, _held_by(past.preset_path, past.saved_spec)
         self.config.set_spec(past.spec)
@@ -936,7 +939,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.lessonBar.stand_down()  # (QA: Undo brought 19.6's decoder back under lesson 19.7's bar)
         self._reset_progress()
         self._update_family_tabs()
-        self._show_other_model()
+        if same_data:
+            self.runTools.tryIt.clear()  # the other model's answers, not the question
+        else:
+            self._show_other_model()
         self._update_title()
         if past.run_dir is None:
             self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
