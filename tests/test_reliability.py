@@ -157,6 +157,33 @@ def test_model_too_large_for_memory_is_refused_before_it_is_built(monkeypatch):
     assert built == []
 
 
+def test_the_batch_size_suggested_for_a_model_too_large_fits_and_none_is_suggested_where_none_would(monkeypatch):
+    """A newcomer followed "try batch size 20", then "try batch size 6", to learn at batch size 1 that the weights
+    and AdamW state alone did not fit."""
+    import torch
+
+    from playground.data import describe
+    from playground.training.memory import check_fits
+
+    free = {"bytes": 2 * 2**30}
+    monkeypatch.setattr("playground.training.memory.free_memory", lambda device: free["bytes"])
+    cpu = torch.device("cpu")
+    spec = presets.load_preset("decoder-pydoc").updated({"train.batch_size": 4096})
+    info = describe(spec.data, spec.model)
+    with pytest.raises(TooLargeError, match=r"try batch size \d+") as refused:
+        check_fits(spec, info, cpu)
+    suggested = int(re.search(r"try batch size (\d+)", str(refused.value))[1])
+    check_fits(spec.updated({"train.batch_size": suggested}), info, cpu)  # it fits
+    with pytest.raises(TooLargeError):
+        check_fits(spec.updated({"train.batch_size": suggested + 1}), info, cpu)  # and is the largest that does
+    free["bytes"] = 22 * 2**30
+    huge = spec.updated({"model.n_embd": 4096, "model.n_layer": 48, "model.n_head": 32, "model.d_ff": 16384,
+                         "train.batch_size": 64})
+    with pytest.raises(TooLargeError, match="weights, gradients and AdamW state alone need") as refused:
+        check_fits(huge, describe(huge.data, huge.model), cpu)
+    assert "batch size" not in str(refused.value)
+
+
 # ----- every error is one short line without a class name -------------------------------------------
 @pytest.mark.parametrize("err", [TypeError("'int' object is not iterable"), ZeroDivisionError("division by zero"),
                                  RuntimeError("x" * 900_000), KeyError("k"), MemoryError(), RecursionError(),

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from playground.core.estimates import format_bytes, memory_estimate
+from playground.core.estimates import MemoryEstimate, format_bytes, memory_estimate
 from playground.core.spec import RunSpec
 from playground.data.base import DataInfo
 
@@ -39,18 +39,28 @@ def check_fits(spec: RunSpec, info: DataInfo, device: torch.device) -> None:
     free = free_memory(device)
     if free is None:
         return
-    need = memory_estimate(spec, info).total
+    estimate = memory_estimate(spec, info)
     budget = int(free * HEADROOM)
-    if need <= budget:
+    if estimate.total <= budget:
         return
-    batch = spec.train.batch_size
-    smaller = max(1, int(batch * budget / need))
-    hint = (f"try batch size {smaller}" if smaller < batch
-            else "try fewer layers, a smaller embedding dimension or a shorter context")
     raise TooLargeError(
-        f"this model needs about {format_bytes(need)} to train but {device.type.upper()} has "
-        f"{format_bytes(free)} free: {hint}"
+        f"this model needs about {format_bytes(estimate.total)} to train but {device.type.upper()} has "
+        f"{format_bytes(free)} free: {_smaller(estimate, spec.train.batch_size, budget)}"
     )
+
+
+def _smaller(estimate: MemoryEstimate, batch: int, budget: int) -> str:
+    """What to make smaller so the run fits `budget`: the largest batch size that does (only activations grow with
+    it), else the model, whose weights, gradients and AdamW state alone may not fit (a newcomer followed "try batch
+    size 20", then "try batch size 6", to learn at batch size 1 that no batch size would do)."""
+    fixed = estimate.total - estimate.activations
+    fits = int((budget - fixed) // max(estimate.activations / batch, 1.0))
+    if fits >= 1:
+        return f"try batch size {min(fits, batch - 1)}"
+    if fixed >= budget:
+        return (f"its weights, gradients and AdamW state alone need {format_bytes(fixed)}: try fewer layers or a "
+                f"smaller embedding dimension")
+    return "even batch size 1 does not fit: try a shorter context, fewer layers or a smaller embedding dimension"
 
 
 def out_of_memory_message(spec: RunSpec) -> str:
