@@ -587,9 +587,12 @@ def _parse_set(item: str) -> tuple[str, Any]:
     if not sep or not key:
         raise CliError(f"--set takes KEY=VALUE (e.g. model.n_embd=96), got {item!r}")
     try:
-        return key.strip(), json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
-        return key.strip(), raw
+        value = raw
+    if key.strip() == "data.path" and isinstance(value, str) and value and not value.startswith("~"):
+        value = os.path.abspath(value)  # the run's preset.json resumes from any folder (it said "no text file")
+    return key.strip(), value
 
 
 def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int:

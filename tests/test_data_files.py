@@ -379,3 +379,45 @@ def test_16_bit_grayscale_is_scaled_to_8_bits_not_clipped(tmp_path: Path):
     tiff = tmp_path / "ramp.tif"  # 32-bit integer samples ("I"), as other tools write 16-bit grayscale
     Image.fromarray(sixteen_bit_ramp().astype(np.int32)).save(tiff)
     assert Image.open(tiff).mode == "I" and abs(load_image(str(tiff), 64, 1).mean() - 127.5) < 1
+
+
+# ----- where a file named relative to something is read from ----------------------------------------------------
+def test_a_preset_reads_a_data_file_named_relative_to_its_own_folder_and_saves_it_so(tmp_path: Path, monkeypatch):
+    """A preset handed out in a folder with its data read it only when started from that folder ("no text file at
+    corpus.txt"); saved from the window, the path named the lecturer's disk."""
+    from playground.core.presets import load_preset, save_preset, to_json
+
+    handout = tmp_path / "handout"
+    handout.mkdir()
+    (handout / "corpus.txt").write_text("to be or not to be " * 50, encoding="utf-8")
+    preset = handout / "mine.json"
+    preset.write_text(to_json(load_preset("decoder-pydoc").updated(
+        {"data.name": "text_file", "data.path": "corpus.txt"})), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # not the preset's folder
+    spec = load_preset(preset)
+    assert spec.data.path == str(handout / "corpus.txt")
+    assert describe(spec.data, spec.model).n_train > 0
+    copy = save_preset(spec, tmp_path / "handout" / "again.json")
+    assert '"path": "corpus.txt"' in copy.read_text(encoding="utf-8")  # inside the folder: named from it
+    elsewhere = save_preset(spec, tmp_path / "elsewhere.json")
+    assert load_preset(elsewhere).data.path == str(handout / "corpus.txt")
+    # Not beside the preset: read from the working folder as before, kept absolute
+    (tmp_path / "here.txt").write_text("abc " * 100, encoding="utf-8")
+    preset.write_text(to_json(spec.updated({"data.path": "here.txt"})), encoding="utf-8")
+    assert load_preset(preset).data.path == str(tmp_path / "here.txt")
+
+
+def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: Path, monkeypatch):
+    """A newcomer's `playground resume` from another folder said "no text file at big.txt"."""
+    from conftest import CLI_TINY, run_cli
+
+    (tmp_path / "big.txt").write_text("the quick brown fox jumps over the lazy dog " * 40, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    trained = run_cli("train", "decoder-pydoc", "--steps", "2", "--out", "run", *CLI_TINY, "--set",
+                      "data.name=text_file", "--set", "data.path=big.txt", "--set", "model.block_size=16")
+    assert trained.returncode == 0, trained.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    resumed = run_cli("resume", str(tmp_path / "run"), "--steps", "1")
+    assert resumed.returncode == 0, resumed.stderr

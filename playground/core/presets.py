@@ -161,9 +161,38 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
     except ValueError as err:  # e.g. a number longer than Python reads
         raise PresetError(_unreadable_value(name, err)) from None
     try:
-        return spec_from_dict(data)
+        return data_path_from(spec_from_dict(data), path.parent)
     except SpecError as err:
         raise PresetError(f"{name}: {err}") from None
+
+
+def data_path_from(spec: RunSpec, folder: Path) -> RunSpec:
+    """`spec` with a user file named relative to `folder` (its preset's) as an absolute path: beside the preset
+    first, else in the working folder, where such a path was read from before. Absolute, a run trained from it
+    resumes and exports from any folder (a newcomer's `resume` elsewhere said "no text file at big.txt"), and a
+    preset handed out in a folder with its data opens from anywhere."""
+    given = spec.data.path
+    if not given or given.startswith("~") or Path(given).is_absolute():
+        return spec
+    beside = folder / given
+    try:
+        found = beside.exists()
+    except OSError:  # a name too long for the system, say: read (and refused) where it was given
+        found = False
+    return spec.updated({"data.path": os.path.abspath(beside if found else given)})
+
+
+def portable(spec: RunSpec, folder: Path) -> RunSpec:
+    """`spec` as saved into `folder`: a data file inside that folder named relative to it, so the folder can be
+    handed out with its data (an absolute path would name the lecturer's disk)."""
+    given = spec.data.path
+    if not given or not Path(given).is_absolute():
+        return spec
+    try:
+        inside = Path(given).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return spec
+    return spec.updated({"data.path": inside.as_posix()})
 
 
 def _unreadable_value(name: str, err: ValueError) -> str:
@@ -175,7 +204,7 @@ def _unreadable_value(name: str, err: ValueError) -> str:
 
 def save_preset(spec: RunSpec, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
-    atomic_write_text(target, to_json(spec))
+    atomic_write_text(target, to_json(portable(spec, target.parent)))
     return target
 
 

@@ -60,6 +60,7 @@ from playground.core.presets import (
     left_out_note,
     load_preset,
     named_after_file,
+    portable,
     resolve_preset_path,
     to_json,
 )
@@ -738,7 +739,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
-            out.write(QByteArray(to_json(self.preset_spec()).encode("utf-8")))
+            out.write(QByteArray(to_json(portable(self.preset_spec(), path.parent)).encode("utf-8")))
             ok = out.commit()
         else:
             out.cancelWriting()
