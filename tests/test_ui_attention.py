@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QToolTip,
+    QWidget,
 )
 
 from playground.core.spec import make_spec
@@ -355,6 +356,22 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         assert view.fitCheck.text() == ("Fit to window: F9 for room" if zoom > 1 else "Fit to window")
         for bar in (view.view.horizontalScrollBar(), view.view.verticalScrollBar()):
             assert bar.value() == bar.minimum()
+
+
+def test_a_diagram_drawn_in_a_hidden_tab_starts_from_its_title(qtbot):
+    """The README's picture had the title cut: drawn while its tab was hidden (a view of 86 x 16 px), the view kept a
+    50-px margin it had no room for by scrolling into the diagram, and stayed there once shown."""
+    from playground.data import describe
+
+    parent = QWidget()  # never shown, as a tab not chosen yet
+    qtbot.addWidget(parent)
+    view = ArchitectureView(parent)
+    spec = make_spec({**TINY, "model": {**TINY["model"], "family": "encoder"}, "data": {"name": "reverse"}})
+    bar = view.view.verticalScrollBar()
+    for _ in range(3):  # once its scroll bars are laid out too, as the window redraws it
+        view.set_spec(spec, describe(spec.data, spec.model))
+        QApplication.processEvents()
+        assert bar.maximum() > bar.minimum() and bar.value() == bar.minimum()
 
 
 def _outline(rect):

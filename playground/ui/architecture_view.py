@@ -316,7 +316,7 @@ class ArchitectureView(QWidget):
         self.caption.setText(f"{m.n_layer} × block · {m.n_head} heads · C = {m.n_embd} · d_ff = {m.d_ff} · "
                              f"T = {m.seq_len} · B = {spec.train.batch_size}")
         self._fit()
-        self.view.ensureVisible(QRectF(self.scene.sceneRect().topLeft(), QSizeF(1, 1)))  # a tall diagram: from its title
+        self._from_title()  # a tall diagram
 
     def _fit(self) -> None:
         """Fitted to the window or full size, but never so small that the boxes' titles read smaller than the
@@ -332,8 +332,13 @@ class ArchitectureView(QWidget):
         if math.isclose(self.view.transform().m11(), scale):
             return
         self.view.setTransform(QTransform.fromScale(scale, scale))
-        # From its title: scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5).
-        self.view.ensureVisible(QRectF(rect.topLeft(), QSizeF(1, 1)))
+        self._from_title()  # scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5)
+
+    def _from_title(self) -> None:
+        """The diagram from its top-left corner, its title. No margin: in a hidden tab's few pixels a margin cannot
+        fit, and Qt scrolled to the middle instead, where the view stayed once shown (the README's picture had its
+        title cut)."""
+        self.view.ensureVisible(QRectF(self.scene.sceneRect().topLeft(), QSizeF(1, 1)), 0, 0)
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
