@@ -274,7 +274,7 @@ def _train(spec: Any, claim: Claim | None) -> int:
 
 def _train_spec(args: argparse.Namespace) -> Any:
     """The preset with the command line's changes."""
-    from playground.core.presets import left_out_note, load_preset
+    from playground.core.presets import left_out_note, load_preset, with_changes
 
     spec = load_preset(args.preset)
     left_out = left_out_note(args.preset)
@@ -299,7 +299,7 @@ def _train_spec(args: argparse.Namespace) -> Any:
         changes["train.device"] = args.device
     if args.seed is not None:
         changes["train.seed"] = args.seed
-    return spec.updated(changes) if changes else spec
+    return with_changes(spec, changes) if changes else spec
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import string
 from pathlib import Path
@@ -416,6 +417,10 @@ def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: 
     trained = run_cli("train", "decoder-pydoc", "--steps", "2", "--out", "run", *CLI_TINY, "--set",
                       "data.name=text_file", "--set", "data.path=big.txt", "--set", "model.block_size=16")
     assert trained.returncode == 0, trained.stderr
+    # named for what it trained on, as the window names it (it was listed and exported as "Decoder on Python's help
+    # text", with that preset's description)
+    preset = json.loads((tmp_path / "run" / "preset.json").read_text(encoding="utf-8"))
+    assert preset["name"] == "Decoder (GPT-like) on big.txt" and preset["description"] == ""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

@@ -14,7 +14,7 @@ from typing import Any
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, read_bytes
-from playground.core.spec import SCHEMA_VERSION, RunSpec, SpecError, make_spec, shown
+from playground.core.spec import FAMILY_TITLES, SCHEMA_VERSION, RunSpec, SpecError, make_spec, shown
 
 # The top-level presets/ folder, installed as the package playground.presets (pyproject.toml maps it), so a wheel
 # and an editable install find the same files.
@@ -164,6 +164,31 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
         return data_path_from(spec_from_dict(data), path.parent)
     except SpecError as err:
         raise PresetError(f"{name}: {err}") from None
+
+
+OTHER_MODEL_KEYS = frozenset({"model.family", "model.pretrained", "data.name", "data.path"})
+PRETRAINED_TITLE = "Pretrained BERT"  # short enough for the settings panel's default width
+
+
+def run_name(spec: RunSpec) -> str:
+    """What trains on what, e.g. "Encoder (BERT-like) on Reverse" or "Pretrained BERT on reviews.csv"."""
+    from playground.data.registry import REGISTRY
+
+    model = PRETRAINED_TITLE if spec.model.pretrained else FAMILY_TITLES[spec.model.family]
+    entry = REGISTRY.get(spec.data.name)
+    data = Path(spec.data.path).name if spec.data.path else (entry.title if entry else spec.data.name)
+    return f"{model} on {data}"
+
+
+def with_changes(spec: RunSpec, changes: dict[str, Any]) -> RunSpec:
+    """`spec` with `changes`. Where they make it another family's, model's or dataset's, its name says what trains
+    on what and the preset's description and lesson, which no longer hold, go (QA: a ViT saved after switching from
+    the decoder said "A GPT-like decoder learns to write Python documentation"; a run of `train --set
+    data.path=mine.txt` was listed and exported as "Decoder on Python's help text"), unless a name is given too."""
+    changed = spec.updated(changes)
+    if not OTHER_MODEL_KEYS & changes.keys() or "name" in changes:
+        return changed
+    return changed.updated({"name": run_name(changed), "description": "", "lesson": None})
 
 
 def data_path_from(spec: RunSpec, folder: Path) -> RunSpec:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.presets import OTHER_MODEL_KEYS, PRETRAINED_TITLE, with_changes
 from playground.core.spec import (
     FAMILIES,
     FAMILY_TITLES,
@@ -61,13 +62,11 @@ FAMILY_PRESETS = {"decoder": "decoder-pydoc", "encoder": "encoder-reverse", "vit
 ARCHITECTURE_KEYS = {"model.n_embd", "model.n_head", "model.n_layer", "model.d_ff"}
 # Issue 6: fine-tuning a packaged pretrained BERT is a fourth choice of the family selector.
 PRETRAINED_ITEM = "pretrained"
-PRETRAINED_TITLE = "Pretrained BERT"  # short enough for the panel's default width; the tooltip says the rest
 PRETRAINED_TIP = ("<b>Pretrained BERT (fine-tune)</b>: fine-tune the packaged pretrained MiniLM (a real 6-layer, "
                   "12-head BERT) on a sentence classification task. Its architecture is fixed; its weights change.")
 PRETRAINED_PRESET = "bert-pronoun"
 # Settings that make the model another one, not a variant of the last: its name follows them, and the window's
 # views forget the last one's data.
-OTHER_MODEL_KEYS = frozenset({"model.family", "model.pretrained", "data.name", "data.path"})
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
 # Issue 24: the ablations, each a combo or a check box (model.causal shown for the decoder only).
 NORM_TITLES = {"pre": "pre (GPT-2, ViT)", "post": "post (BERT)", "none": "none"}
@@ -538,11 +537,8 @@ class ConfigPanel(QWidget):
         from playground.data.registry import plan
 
         try:
-            spec = self._spec.updated(changes)
+            spec = with_changes(self._spec, changes)
             if OTHER_MODEL_KEYS & changes.keys():
-                # The name says what trains on what; the last preset's description and lesson no longer do (QA: a ViT
-                # saved after switching from the decoder said "A GPT-like decoder learns to write Python documentation").
-                spec = spec.updated({"name": run_name(spec), "description": "", "lesson": None})
                 self._chosen = {}  # another family's heads or patches
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
@@ -712,17 +708,6 @@ class ConfigPanel(QWidget):
             return file_dialogs.existing_folder(self, "Open an image folder (one sub-folder per class)")
         path, _ = file_dialogs.open_file(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
         return path
-
-
-def run_name(spec: RunSpec) -> str:
-    """What trains on what, e.g. "Encoder (BERT-like) on Reverse" or "Pretrained BERT on reviews.csv": the window's
-    title, the run's folder and the Runs list say it after the family or the dataset changed."""
-    from playground.data.registry import REGISTRY
-
-    model = PRETRAINED_TITLE if spec.model.pretrained else FAMILY_TITLES[spec.model.family]
-    entry = REGISTRY.get(spec.data.name)
-    data = Path(spec.data.path).name if spec.data.path else (entry.title if entry else spec.data.name)
-    return f"{model} on {data}"
 
 
 def _get(spec: RunSpec, dotted: str) -> Any:

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.presets import (
+    OTHER_MODEL_KEYS,
     PRESETS_DIR,
     PresetError,
     left_out_note,
@@ -67,7 +68,7 @@ from playground.core.presets import (
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui import file_dialogs
-from playground.ui.config_panel import OTHER_MODEL_KEYS, ConfigPanel, config_width
+from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
