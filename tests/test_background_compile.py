@@ -506,3 +506,23 @@ def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
     policy.times[2], policy.times[1] = [0.1], [0.2]
     step._compile_pays(session.dataset.batch("train", 8, torch.Generator()))
     assert left == [473]
+
+
+def test_the_compile_decision_counts_only_the_steps_this_process_trains(monkeypatch):
+    """`resume --steps 20` of a 20,000-step run said "19973 steps left" and compiled for nothing."""
+    from playground.training.fastpath import threads as threads_module
+
+    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
+    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)
+    session = TrainingSession(spec(compile="auto", max_steps=500))
+    step = session._step_fn
+    assert isinstance(step, BackgroundStep) and step.paced is not None
+    left = []
+    monkeypatch.setattr(payoff, "compile_pays", lambda steps, *rest: (left.append(steps), (False, "why"))[1])
+    monkeypatch.setattr(warm, "end_lingering", lambda: None)
+    for _ in session.run(steps=40):  # its thread plan, then the decision
+        if left:
+            break
+    assert left and left[0] < 40

@@ -377,6 +377,8 @@ class TrainingSession:
         """Train until max_steps (or `steps` more), yielding a MetricsEvent each step and the rest as due."""
         train = self.spec.train
         target = train.max_steps if steps is None else min(train.max_steps, self.step + steps)
+        if isinstance(self._step_fn, BackgroundStep):
+            self._step_fn.end_at(target)
         if self.step == 0:
             yield self._emit(StatusEvent(f"Training on {self.device_description()}"))
             yield self._emit(self.snapshot())

@@ -337,6 +337,12 @@ class BackgroundStep:
             self._tell_gain()
         return loss_value
 
+    def end_at(self, step: int) -> None:
+        """This process trains to `step` only (`resume --steps 20` of a 20,000-step run): compiling is weighed
+        against the steps to there, not to the run's end (it said "19973 steps left" and compiled for nothing)."""
+        if self._max_steps is not None:
+            self._max_steps = step
+
     def _compile_pays(self, batch: Batch) -> bool:
         """After the eager step's thread plan: whether compiling wins back its cost in this run (payoff.py)."""
         assert self.paced is not None and self._max_steps is not None
