@@ -237,3 +237,16 @@ def test_a_preset_that_leaves_out_a_section_says_the_defaults_fill_it_in(tmp_pat
     assert presets.left_out_note("decoder-pydoc") == ""  # the built-in presets have all three
     (tmp_path / "list.json").write_text("[1]")
     assert presets.sections_left_out(tmp_path / "list.json") == []  # load_preset says what is wrong with it
+
+
+def test_settings_a_family_does_not_read_are_no_difference():
+    """`playground compare decoder-reverse vit-digits` said "context length 17 → 64": the ViT's 64 is unused (its
+    tokens are its patches)."""
+    from playground.core.differences import differences
+    from playground.core.presets import load_preset
+
+    decoder, vit = load_preset("decoder-reverse"), load_preset("vit-digits")
+    assert "model.block_size" not in differences(decoder, vit) and "model.image_size" not in differences(decoder, vit)
+    assert "model.family" in differences(decoder, vit)
+    assert "model.image_size" in differences(vit, vit.updated({"model.image_size": 16, "model.patch_size": 4}))
+    assert differences(decoder, decoder.updated({"model.block_size": 24})) == ["model.block_size"]

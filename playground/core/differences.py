@@ -30,11 +30,17 @@ def flat(spec: RunSpec) -> dict[str, Any]:
     return out
 
 
+# Settings only some families read: a ViT's context length is its patches', whatever block_size says
+FAMILY_SETTINGS = {"model.block_size": {"encoder", "decoder"}, "model.image_size": {"vit"}, "model.patch_size": {"vit"}}
+
+
 def differences(a: RunSpec, b: RunSpec) -> list[str]:
-    """The dotted paths of the settings in which B differs from A, in the spec's order (A's first)."""
+    """The dotted paths of the settings in which B differs from A, in the spec's order (A's first); one that a side's
+    family does not read is none (a decoder against a ViT said "context length 17 → 64", the ViT's unused 64)."""
     fa, fb = flat(a), flat(b)
     keys = [*fa, *(k for k in fb if k not in fa)]
-    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k)]
+    read = {a.model.family, b.model.family}
+    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k) and read <= FAMILY_SETTINGS.get(k, read)]
 
 
 def setting_text(key: str, spec: RunSpec) -> str:
