@@ -250,3 +250,19 @@ def test_settings_a_family_does_not_read_are_no_difference():
     assert "model.family" in differences(decoder, vit)
     assert "model.image_size" in differences(vit, vit.updated({"model.image_size": 16, "model.patch_size": 4}))
     assert differences(decoder, decoder.updated({"model.block_size": 24})) == ["model.block_size"]
+
+
+def test_a_changed_builtin_changed_back_then_changed_again_says_what_was_changed():
+    """Review: changed back, its description was the built-in's but its name the file's, and the next change was
+    not said ("cut into 16 patches of 2x2 pixels" over 1-pixel patches, the QA finding the naming fixed)."""
+    from pathlib import Path
+
+    from playground.core.presets import load_preset, named_after_file
+
+    builtin, path = load_preset("vit-digits"), Path("mine.json")
+    changed = named_after_file(builtin.updated({"model.patch_size": 1}), path)
+    assert changed.name == "mine" and "patch size 1" in changed.description
+    back = named_after_file(changed.updated({"model.patch_size": 2}), path)
+    assert back.description == builtin.description
+    again = named_after_file(back.updated({"model.patch_size": 1}), path)
+    assert again.name == "mine" and again.description.startswith("The built-in vit-digits with patch size 1")

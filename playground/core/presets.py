@@ -277,14 +277,14 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
         return spec
     for source in sorted(PRESETS_DIR.glob("*.json")):
         builtin = load_preset(source)
-        if builtin.description == spec.description and builtin.name == spec.name:
+        # its own description, or one said so before: what was changed is said again (QA: it kept the first save's)
+        if spec.description == builtin.description or _described_from(spec.description, source.stem,
+                                                                        builtin.description):
             break
-        if _described_from(spec.description, source.stem, builtin.description):
-            break  # saved so before: what it says was changed is said again (QA: it kept the first save's list)
     else:
         return spec
-    if not (keys := differences(builtin, spec)):
-        return spec if spec.name == builtin.name else spec.updated({"description": builtin.description})
+    if not (keys := differences(builtin, spec)):  # changed back: the built-in's own words hold again
+        return spec.updated({"description": builtin.description})
     changed = ", ".join(setting_text(key, spec) for key in keys)
     text = f"{_FROM_BUILTIN.format(source.stem)}{changed}. {_ITS_DESCRIPTION}{builtin.description}"
     return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})
