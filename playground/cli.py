@@ -272,8 +272,9 @@ def _train(spec: Any, claim: Claim | None) -> int:
     return status
 
 
-def _train_spec(args: argparse.Namespace) -> Any:
-    """The preset with the command line's changes."""
+def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
+    """The preset with the command line's changes; `renamed`: named for what it trains on where they make it another
+    family's or dataset's (compare keeps the presets' names, which tell its two sides apart)."""
     from playground.core.presets import left_out_note, load_preset, with_changes
 
     spec = load_preset(args.preset)
@@ -299,7 +300,9 @@ def _train_spec(args: argparse.Namespace) -> Any:
         changes["train.device"] = args.device
     if args.seed is not None:
         changes["train.seed"] = args.seed
-    return with_changes(spec, changes) if changes else spec
+    if not changes:
+        return spec
+    return with_changes(spec, changes) if renamed else spec.updated(changes)
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
@@ -321,7 +324,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from playground.cli_compare import check_figure_path, run_compare
 
     check_figure_path(args.out, args.overwrite)  # before anything loads: a wrong --out fails in a moment
-    spec_a, spec_b = (_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}))
+    spec_a, spec_b = (_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False)
                       for preset in (args.preset_a, args.preset_b))
     return run_compare(spec_a, spec_b, args.out)
 

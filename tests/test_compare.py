@@ -79,6 +79,19 @@ def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 30).sum() > 50
 
 
+def test_cli_compare_on_a_file_of_ones_own_keeps_each_sides_name(tmp_path, capsys):
+    """Review: renamed for what they train on, both sides were "A: Decoder (GPT-like) on mine.txt", "B: (the same)"."""
+    a, b, text = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "mine.txt"
+    a.write_text(to_json(TINY.updated({"name": "first"})))
+    b.write_text(to_json(TINY.updated({"name": "second", "model.residual": False})))
+    text.write_text("a quick brown fox jumps over the lazy dog " * 30, encoding="utf-8")
+    out = tmp_path / "ab.png"
+    assert main(["compare", str(a), str(b), "--steps", "2", "--out", str(out), "--set", "data.name=text_file",
+                 "--set", f"data.path={text}"]) == 0
+    err = capsys.readouterr().err
+    assert "A: first" in err and "B: second" in err, err
+
+
 @pytest.mark.parametrize("out, expected", [("ab.txt", "--out must end in .png or .svg"), ("ab.png", "is a folder")])
 def test_cli_compare_refuses_a_figure_it_cannot_write_in_one_line(tmp_path, capsys, out, expected):
     (tmp_path / "ab.png").mkdir()

@@ -389,7 +389,8 @@ class LossPanel(QWidget):
         """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
         self.remove_overlay(name)
         index = len(self.overlays)
-        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=2,
+        # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
+        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1,
                        style=OVERLAY_DASHES[index % len(OVERLAY_DASHES)])
         data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
         curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)

@@ -1011,6 +1011,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.progressBar.setRange(0, steps)
         self.progressBar.setValue(0)
         self._unshown_step = None
+        self._bar_since = None  # (review: the next run's step 1 counted on from the last run's step 1)
         self._fit_bar_labels()
         self.stepLabel.setText(f"step 0 / {steps:,}")
         self.speedLabel.setText("")

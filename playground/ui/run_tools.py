@@ -165,7 +165,7 @@ class RunTools:
         self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
         self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
-        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, window)
+        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window)
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)
         window.add_tab(self.tryIt, "Try it", TRY_TIPS["tab"])
@@ -246,6 +246,11 @@ class RunTools:
 
     def _is_busy(self, folder: Path) -> bool:
         return any(not w.isFinished() for w in self._workers_of(folder))
+
+    def _on_screen(self, folder: Path) -> bool:
+        """Whether `folder` is the run the window shows (not one still saving after a Reset, review)."""
+        worker = self.window.worker
+        return worker is not None and worker.run_dir is not None and Path(worker.run_dir) == Path(folder)
 
     def _workers_of(self, folder: Path) -> list[Any]:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
@@ -361,14 +366,16 @@ class RunTools:
                   "info", 15000)
 
     def export_loss(self, suffix: str) -> Path | None:
-        worker = self._current_run()
-        # Named and titled after the run and its step, as the heatmap is (QA: every export was "loss.png", untitled)
-        name, title = "loss", f"{self.window.spec.name}: loss"
-        if worker is not None:
-            name, title = f"{worker.run_dir.name}-loss-step{worker.step}", f"{worker.spec.name}: loss to step {worker.step:,}"
+        # Named and titled after the run and the step drawn, as the heatmap is (QA: every export was "loss.png",
+        # untitled); the step the train bar shows, which is the curve's (the worker's runs ahead of both)
+        worker, drawn = self._current_run(), self.window.progressBar.value()
+        name = f"{worker.run_dir.name}-loss-step{drawn}" if worker is not None else "loss"
         path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", name, suffix)
         if path is None:
             return None
+        # after the dialog: training may have gone on meanwhile
+        title = f"{(worker or self.window).spec.name}: loss" + (
+            f" to step {self.window.progressBar.value():,}" if worker is not None else "")
         try:
             with self.window.loss.full_figure():  # its legend and titles, compact on screen or not
                 export_plot(self.window.lossPlot.getPlotItem(), path, title)

@@ -212,12 +212,13 @@ class RunsPanel(QWidget):
     sigDeleted = Signal()  # runs were deleted: a model kept for Undo may be among them
 
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
-                 parent: QWidget | None = None) -> None:
+                 on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runsPanel")
         self.loss = loss
         self.root = root
-        self.is_busy = is_busy
+        self.is_busy = is_busy  # a run trained or still saving: not deleted
+        self.on_screen = on_screen  # the run whose curve the plot draws: not overlaid on it
         self.runs: list[RunSummary] = []
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
 
@@ -342,7 +343,7 @@ class RunsPanel(QWidget):
         # their labels to "Lesson …nt none" in a lesson's short plot (QA), is said once in the message below.
         shared = chosen[0].name if chosen and all(run.name == chosen[0].name for run in chosen) else None
         # The run on screen is drawn already: overlaid, its copy lay over its live curve, one step behind (QA)
-        live = [run for run in chosen if self.is_busy(run.folder)]
+        live = [run for run in chosen if self.on_screen(run.folder)]
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
             steps, losses = loss_curve(run.folder)
             if not len(steps):
