@@ -638,7 +638,20 @@ def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monke
     window.step_once()  # a new run, its first step held too: it counts from its own start (review: from the last's)
     qtbot.wait(1000)
     assert seconds_on_step_1() == 0, speed.text()
+    # Step 1 lands, then the worker takes its attention snapshot, slowly: no step is under way (QA: "3 s on step 2"
+    # stood there for good)
+    snapped = threading.Event()
+    real_snapshot = TrainingSession.snapshot
+
+    def slow_snapshot(self, *args, **kwargs):
+        if self.step >= 1:
+            snapped.wait(WAIT_MS / 1000)
+        return real_snapshot(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "snapshot", slow_snapshot)
     go.set()
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "on step" not in speed.text(), timeout=WAIT_MS)
-    assert speed.text() == "paused"
+    qtbot.wait(int(1000 * (main_window.SLOW_STEP_S + 1)))
+    assert "on step" not in speed.text(), speed.text()
+    snapped.set()
+    qtbot.waitUntil(lambda: speed.text() == "paused", timeout=WAIT_MS)

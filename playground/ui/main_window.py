@@ -1112,14 +1112,18 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._show_progress_if_due()
         # The step the train bar shows, not the worker's: the lesson line ran a few steps ahead of the bar (QA)
         self.lessonBar.follow_steps(self.progressBar.value(), training)
-        self._say_slow_step(training and not worker.done)
+        # Steps asked for: not the attention snapshot or sample a worker takes once a single step is done (QA: "3 s
+        # on step 2" stood over a ViT paused at step 1)
+        self._say_slow_step((worker.playing or worker.stepping) and not worker.done)
 
-    def _say_slow_step(self, training: bool) -> None:
+    def _say_slow_step(self, stepping: bool) -> None:
         """A step that takes seconds says so in the train bar, with the seconds so far (QA: a 6-layer ViT of 442
         tokens took 25-30 s to its first step on a busy machine, and Play and Step looked ignored meanwhile)."""
         shown, now = self.progressBar.value(), time.monotonic()
-        if not training or self._bar_since is None or self._bar_since[0] != shown:
-            self._bar_since = (shown, now) if training else None
+        if not stepping and self.speedLabel.text().endswith(f" on step {shown + 1:,}"):
+            self.speedLabel.setText("paused")  # (QA: it stood there, no step under way)
+        if not stepping or self._bar_since is None or self._bar_since[0] != shown:
+            self._bar_since = (shown, now) if stepping else None
             return
         waited = now - self._bar_since[1]
         if waited >= SLOW_STEP_S:
