@@ -317,6 +317,8 @@ def test_architecture_draws_the_ablations_it_trains(qtbot):
     assert "Multi-head self-attention" in texts and "Masked multi-head self-attention" not in texts
     assert any("no causal mask (ablation)" in t for t in texts) and "no positional encoding" in texts
     assert any(t.endswith("scores (B, H, T, T) not scaled") for t in texts)
+    drawn("zen", family="decoder", n_head=1)
+    assert "1 head × d_head 32" in " ".join(view.scene.texts) and "· 1 head ·" in view.caption.text()  # not "1 heads"
     assert any(t.endswith(f"scores (B, H, T, T) ÷ √{32 // 2}") for t in drawn("zen", family="decoder"))
 
 
