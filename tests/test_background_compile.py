@@ -485,8 +485,9 @@ def test_a_worker_whose_training_process_died_ends_its_pool_too(tmp_path):
         assert _ends_within(child, 10)
 
 
-def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
-    """Resumed at step 26 of 500, 474 steps are left (not 500 less the steps this process trained)."""
+def _weighed_session(monkeypatch) -> tuple[TrainingSession, BackgroundStep, list[int]]:
+    """A session whose step weighs compiling on this 2-core machine (payoff.py), and the steps-left figures that the
+    weighing is given, recorded (it always declines)."""
     from playground.training.fastpath import threads as threads_module
 
     monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
@@ -496,12 +497,18 @@ def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
     session = TrainingSession(spec(compile="auto", max_steps=500))
     step = session._step_fn
     assert isinstance(step, BackgroundStep) and step.paced is not None
+    left: list[int] = []
+    monkeypatch.setattr(payoff, "compile_pays", lambda steps, *rest: (left.append(steps), (False, "why"))[1])
+    monkeypatch.setattr(warm, "end_lingering", lambda: None)
+    return session, step, left
+
+
+def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
+    """Resumed at step 26 of 500, 474 steps are left (not 500 less the steps this process trained)."""
+    session, step, left = _weighed_session(monkeypatch)
     session.train_step()  # this process's first step: AdamW's state exists now
     for state in step.optimizer.state.values():
         state["step"] = torch.tensor(27.0)  # as a checkpoint of step 26 restores it, then this step
-    left = []
-    monkeypatch.setattr(payoff, "compile_pays", lambda steps, *rest: (left.append(steps), (False, "why"))[1])
-    monkeypatch.setattr(warm, "end_lingering", lambda: None)
     policy = step.paced.threads
     policy.times[2], policy.times[1] = [0.1], [0.2]
     step._compile_pays(session.dataset.batch("train", 8, torch.Generator()))
@@ -510,18 +517,7 @@ def test_the_compile_decision_counts_a_resumed_runs_earlier_steps(monkeypatch):
 
 def test_the_compile_decision_counts_only_the_steps_this_process_trains(monkeypatch):
     """`resume --steps 20` of a 20,000-step run said "19973 steps left" and compiled for nothing."""
-    from playground.training.fastpath import threads as threads_module
-
-    monkeypatch.setattr(threads_module, "threads_managed", lambda: True)
-    monkeypatch.setattr(threads_module, "usable_cores", lambda: 2)
-    monkeypatch.setattr(threads_module, "_TORCH_DEFAULT_THREADS", 2)
-    monkeypatch.setattr(choose, "PAYOFF_MIN_WORK", 0)
-    session = TrainingSession(spec(compile="auto", max_steps=500))
-    step = session._step_fn
-    assert isinstance(step, BackgroundStep) and step.paced is not None
-    left = []
-    monkeypatch.setattr(payoff, "compile_pays", lambda steps, *rest: (left.append(steps), (False, "why"))[1])
-    monkeypatch.setattr(warm, "end_lingering", lambda: None)
+    session, _step, left = _weighed_session(monkeypatch)
     for _ in session.run(steps=40):  # its thread plan, then the decision
         if left:
             break
