@@ -613,6 +613,19 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     assert panel.pickerLabel.text() == "Head view: layer" and panel.result is None
 
 
+def test_try_it_after_a_rebuild_says_how_far_the_new_model_trained(qtbot):
+    """QA: "The model was rebuilt: press Enter to ask the new one." stood beside the new model trained to step 40."""
+    from playground.ui.try_it import TryItPanel
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.pending = True  # an answer on its way from the model that is gone
+    panel.clear_pending()
+    assert panel.status.text() == "The model was rebuilt: press Enter to ask the new one."
+    panel.follow(40, training=True)
+    assert panel.status.text() == "The model was rebuilt, and trained to step 40: press Enter to ask it."
+
+
 def test_try_it_says_when_the_model_read_only_the_start_of_a_sentence(qtbot):
     """QA: a negative review longer than bert-sentiment's 12 positions was read as its first clause alone and shown
     as positive at 100 % without a word; a pronoun sentence whose 'it' fell past the cut was said to be outside the

@@ -54,6 +54,7 @@ from playground.ui.plotting import font_scale, rgb_qimage
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+REBUILT = "The model was rebuilt"  # what Try it says once its answers' model is gone
 PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/registry.py)
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
@@ -401,6 +402,11 @@ class TryItPanel(QWidget):
     def follow(self, step: int, training: bool) -> None:
         """The answer shown is the model's at its step: once the model has trained past it and stopped, ask again
         (QA: "Now (step 0)" stayed beside a model fine-tuned to step 300); while it trains, say how far it is."""
+        if self.result is None and not self.pending and step and self.status.text().startswith(REBUILT):
+            # The rebuilt model has trained since: "the new one" is this one, at its step (QA: it said "rebuilt"
+            # beside a model trained on)
+            self.status.setText(f"{REBUILT}, and trained to step {step:,}: press Enter to ask it.")
+            return
         if self.result is None or self.pending or step == self.result.step:
             return
         if not training:
@@ -420,7 +426,7 @@ class TryItPanel(QWidget):
         had = self.pending or self.result is not None
         self.clear()
         if had:
-            self.status.setText("The model was rebuilt: press Enter to ask the new one.")
+            self.status.setText(f"{REBUILT}: press Enter to ask the new one.")
 
     def clear(self) -> None:
         """No model's answer on screen: no bars, no head views, no table, nothing pending."""
