@@ -595,8 +595,9 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     query, word = followed_word(labels, REVIEW_SENTENCE)
     assert (query, word) == (0, "[CLS]")
     panel.token = 1
-    panel.on_result(TryItResult(1, 40, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, snap.weights,
-                                query, word, len(labels), changed_most(snap.weights, snap.weights)))
+    before = np.roll(snap.weights, 1, axis=-1)  # the step-0 weights, other than now's
+    panel.on_result(TryItResult(1, 40, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, before,
+                                query, word, len(labels), changed_most(before, snap.weights)))
     assert panel.pickerLabel.text() == "Head view of '[CLS]': layer"
     shown = [label.text() for label in panel.barsBox.findChildren(QLabel) if label.isVisible()]
     assert "No prediction yet." not in shown  # it was drawn under "negative" until the event loop deleted it
@@ -609,6 +610,13 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
         f"Layer {row.layer + 1}, head {row.head + 1} at step 40: '[CLS]' looks most at '{top}', with ")
     assert "at step 0: '[CLS]'" in panel.changedTable.item(0, 3).toolTip()
     assert "It read only" not in panel.status.text()  # the whole sentence fit
+    assert "has changed" not in panel.status.text()
+    # At step 0 no head has changed: no table of heads at 0.0 % (QA), and the status says why it is empty
+    panel.token = 2
+    panel.on_result(TryItResult(2, 0, REVIEW_SENTENCE, [("positive", 0.7), ("negative", 0.3)], snap, snap.weights,
+                                query, word, len(labels), changed_most(snap.weights, snap.weights)))
+    assert panel.changedTable.rowCount() == 0
+    assert "No head's attention has changed since step 0 yet" in panel.status.text()
     panel.show_model(SimpleNamespace(name="sentiment"))  # another model: the picker no longer names [CLS]
     assert panel.pickerLabel.text() == "Head view: layer" and panel.result is None
 

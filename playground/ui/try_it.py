@@ -138,6 +138,19 @@ def no_it_note(result: TryItResult) -> str:
             f"learnt to say what '{QUERY_WORD}' refers to, so this answer means little.</span>")
 
 
+def changed(result: TryItResult) -> list[Any]:
+    """The heads whose attention changed enough to show (0.1 %), most first: none at step 0 (QA: a table of every head
+    at 0.0 %)."""
+    return [change for change in result.changes[:TOP_CHANGED] if round(change.change, 3) > 0]
+
+
+def unchanged_note(result: TryItResult) -> str:
+    if not result.changes or changed(result):
+        return ""
+    since = "since fine-tuning began" if result.pretrained else "since step 0"
+    return f" No head's attention has changed {since} yet: the table of the heads that changed fills as it trains."
+
+
 def cut_note(result: TryItResult) -> str:
     """QA: a negative review longer than bert-sentiment's 12 positions was read as its first clause alone and
     called positive at 100 %, without a word."""
@@ -464,7 +477,7 @@ class TryItPanel(QWidget):
         best, p = self.probabilities[0]
         # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
         self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
-                            + cut_note(result) + no_it_note(result))
+                            + cut_note(result) + no_it_note(result) + unchanged_note(result))
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
@@ -551,7 +564,7 @@ class TryItPanel(QWidget):
             self.headCombo.setCurrentIndex(top.head + 1)
 
     def _fill_changed(self, result: TryItResult) -> None:
-        changes = result.changes[:TOP_CHANGED]
+        changes = changed(result)
         self.changedTable.setRowCount(len(changes))
         labels = result.snapshot.labels
         before = "before fine-tuning" if result.pretrained else "at step 0"
