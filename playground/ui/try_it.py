@@ -147,8 +147,8 @@ def changed(result: TryItResult) -> list[Any]:
 def unchanged_note(result: TryItResult) -> str:
     if not result.changes or changed(result):
         return ""
-    since = "since fine-tuning began" if result.pretrained else "since step 0"
-    return f" No head's attention has changed {since} yet: the table of the heads that changed fills as it trains."
+    since = "from the pretrained model's" if result.pretrained else "since step 0"
+    return f" No head's attention has changed {since} yet: the table of those that change fills as it trains."
 
 
 def cut_note(result: TryItResult) -> str:
