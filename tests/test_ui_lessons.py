@@ -286,6 +286,20 @@ def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open
     assert window.worker.step == 0 and window.centreSplitter.sizes()[0] == 0
 
 
+def test_a_step_that_trains_on_a_model_already_part_trained_says_so(open_window, qtbot):
+    """QA: Back to 19.4's step 2, whose run Next had stopped at step 113, said "Brought back … at step 113: press Play
+    to continue it" while the lesson trained it on to 200 by itself."""
+    lesson = {"title": "Part trained", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 5}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.step_once()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
+    window.lessonBar.next()
+    assert window.statusBar().currentMessage() == (
+        "The lesson trains this model on from step 2 to step 5, where its text looks at it.")
+    qtbot.waitUntil(lambda: "trained to step 5" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+
+
 def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_brings_the_trained_one_back(
         open_window, qtbot, tmp_path):
     """QA: Back to lesson 19.7's step 1, "[CLS] attention at step 0", showed the model trained to step 200."""

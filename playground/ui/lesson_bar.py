@@ -526,6 +526,9 @@ class LessonBar(QFrame):
         if not worker.playing:
             for _ in range(target - already):
                 worker.step_once()
+        if already:  # a model brought back where it stopped: not "press Play to continue it" (QA)
+            self.main.statusBar().showMessage(f"The lesson trains this model on from step {already:,} to step "
+                                              f"{target:,}, where its text looks at it.", STATUS_MS)
         self._training = (worker, target)
         self._follow_training()
         self._poll.start()
