@@ -237,7 +237,10 @@ class ArchitectureScene(QGraphicsScene):
                    anchor=0.0)
 
     # ----- the picture --------------------------------------------------------------------------
-    def draw(self, spec: Any, info: Any) -> None:
+    def draw(self, spec: Any, info: Any, columns: int = 2) -> None:
+        """The diagram in two columns (the input, the embeddings and under them the head on the left; the repeated
+        block on the right), or in one, the block under the embeddings: narrow enough to be read in presentation
+        mode beside a lesson, where two columns at a legible size cut the block, the lesson's subject, in half (QA)."""
         self.clear()
         self.texts = []
         first, block, last, layout = plan(spec, info)
@@ -248,12 +251,10 @@ class ArchitectureScene(QGraphicsScene):
         self._text(0, -44, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
                    self._small, MUTED, anchor=0.0)
         self._text(0, -24, layout, self._small, MUTED, anchor=0.0)
-        # two columns, narrow enough to fit a 1280-pixel window at a legible size: the input, the embeddings and
-        # under them the head on the left; the repeated block on the right
         x1 = 0.0
         rects1 = self._column(x1, 0.0, first)
-        x2 = x1 + BOX_W + 110
-        top2 = 26.0
+        out1 = rects1[-1]
+        x2, top2 = (x1 + BOX_W + 110, 26.0) if columns == 2 else (x1, out1.bottom() + GAP + 44)
         rects2 = self._column(x2, top2, block)
         lane = x2 + BOX_W + 22  # the residual branches' line, "residual" written right of it inside the frame
         right = lane + 6 + QFontMetricsF(self._small).horizontalAdvance("residual") + 10
@@ -263,33 +264,49 @@ class ArchitectureScene(QGraphicsScene):
         self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
                    QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
-        # residual connections: from the stream before each sub-layer around the right side to its Add box
         adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]  # none without residual connections
         if adds:
             self._residuals(x2 + BOX_W / 2, lane, [rects2[0].top() - 10, adds[0].bottom() + 10], adds)
-        # the embeddings' output runs right and up into the block
-        entry = QPointF(x2 + BOX_W / 2, top2 - 10)
-        self.addLine(x2 + BOX_W / 2, top2 - 10, x2 + BOX_W / 2, top2, QPen(FRAME, 1.4))
-        out1 = rects1[-1]
+        if columns == 2:
+            self._into_block_beside(x1, out1, rects2, first[-1][1], frame, last, block[-1][1])
+        else:
+            self._into_block_below(out1, rects2, first[-1][1], frame, last, block[-1][1])
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+    def _into_block_beside(self, x1: float, out1: QRectF, rects2: list[QRectF], shape1: str, frame: QRectF,
+                           last: list[tuple[Box, str]], shape2: str) -> None:
+        """Two columns: the embeddings' output runs right and up into the block; the head, under the embeddings,
+        takes the block's output down, left and in from the right."""
+        entry, out2 = QPointF(rects2[0].center().x(), rects2[0].top() - 10), rects2[-1]
+        self.addLine(entry.x(), entry.y(), entry.x(), rects2[0].top(), QPen(FRAME, 1.4))
         bend = QPainterPath(QPointF(out1.right(), out1.center().y()))
         bend.lineTo(x1 + BOX_W + 55, out1.center().y())
         bend.lineTo(x1 + BOX_W + 55, entry.y())
         self.addPath(bend, QPen(FRAME, 1.4))
         self._arrow(QPointF(x1 + BOX_W + 55, entry.y()), entry)
-        self._text(x1 + BOX_W / 2, out1.bottom() + 14, first[-1][1], self._small, MUTED)
-        # the head, under the embeddings: the block's output runs down, left and into it from the right
+        self._text(x1 + BOX_W / 2, out1.bottom() + 14, shape1, self._small, MUTED)
         rects3 = self._column(x1, out1.bottom() + 60, last)
-        out2, into = rects2[-1], rects3[0].center().y()
-        back = x1 + BOX_W + 30
+        into, back = rects3[0].center().y(), x1 + BOX_W + 30
         bend = QPainterPath(QPointF(out2.center().x(), out2.bottom()))
         bend.lineTo(out2.center().x(), frame.bottom() + 30)
         bend.lineTo(back, frame.bottom() + 30)
         bend.lineTo(back, into)
         self.addPath(bend, QPen(FRAME, 1.4))
         self._arrow(QPointF(back, into), QPointF(rects3[0].right(), into))
-        self._text(out2.center().x() + 8, frame.bottom() + 44, f"after {self.n_layer} blocks: {block[-1][1]}",
+        self._text(out2.center().x() + 8, frame.bottom() + 44, f"after {self.n_layer} blocks: {shape2}",
                    self._small, MUTED, anchor=0.0)
-        self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+    def _into_block_below(self, out1: QRectF, rects2: list[QRectF], shape1: str, frame: QRectF,
+                          last: list[tuple[Box, str]], shape2: str) -> None:
+        """One column: the embeddings' output runs down into the block, the block's down into the head; each
+        shape written right of its arrow, as between the boxes."""
+        x, out2 = out1.center().x(), rects2[-1]
+        self._arrow(QPointF(x, out1.bottom()), QPointF(x, rects2[0].top()))
+        self._text(x + 8, out1.bottom() + GAP / 2, shape1, self._small, MUTED, anchor=0.0)
+        rects3 = self._column(out1.left(), frame.bottom() + 50, last)
+        self._arrow(QPointF(x, out2.bottom()), QPointF(x, rects3[0].top()))
+        self._text(x + 8, frame.bottom() + 25, f"after {self.n_layer} blocks: {shape2}", self._small, MUTED,
+                   anchor=0.0)
 
 
 class ArchitectureView(QWidget):
@@ -312,10 +329,13 @@ class ArchitectureView(QWidget):
         self.caption.setObjectName("architectureCaption")
         self.caption.setToolTip(ARCHITECTURE)
         self.spec: Any = None
+        self._info: Any = None
+        self._columns, self._wide = 2, 0.0  # the diagram's columns, and its width in two
 
     def set_spec(self, spec: Any, info: Any = None) -> None:
-        self.spec = spec
+        self.spec, self._info = spec, info
         self.scene.draw(spec, info)
+        self._columns, self._wide = 2, self.scene.sceneRect().width()
         m = spec.model
         self.caption.setText(f"{m.n_layer} × block · {_heads(m.n_head)} · C = {m.n_embd} · d_ff = {m.d_ff} · "
                              f"T = {m.seq_len} · B = {spec.train.batch_size}")
@@ -325,8 +345,9 @@ class ArchitectureView(QWidget):
     def _fit(self) -> None:
         """Fitted to the window or full size, but never so small that the boxes' titles read smaller than the
         window's text (which grows in presentation mode): a small window scrolls instead."""
-        rect, view = self.scene.sceneRect(), self.view.viewport()
         legible = self.font().pointSizeF() / self.scene.title_font.pointSizeF()
+        self._arrange(legible if self.fitCheck.isChecked() else max(1.0, legible))
+        rect, view = self.scene.sceneRect(), self.view.viewport()
         scale = max(1.0, legible)
         fits = True
         if self.fitCheck.isChecked() and not rect.isEmpty():
@@ -337,6 +358,15 @@ class ArchitectureView(QWidget):
             return
         self.view.setTransform(QTransform.fromScale(scale, scale))
         self._from_title()  # scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5)
+
+    def _arrange(self, scale: float) -> None:
+        """Two columns where they fit the view at `scale`, else one, the block under the embeddings (presentation
+        mode beside a lesson cut the two-column block in half, QA)."""
+        columns = 2 if self._wide * scale <= self.view.viewport().width() else 1
+        if self.spec is not None and columns != self._columns:
+            self._columns = columns
+            self.scene.draw(self.spec, self._info, columns)
+            self._from_title()
 
     def _from_title(self) -> None:
         """The diagram from its top-left corner, its title. No margin: in a hidden tab's few pixels a margin cannot
