@@ -309,7 +309,9 @@ def test_architecture_draws_the_ablations_it_trains(qtbot):
     texts = drawn("reverse", family="encoder", residual=False)
     assert "Add & Norm" not in texts and "residual" not in texts
     assert texts.count("Norm") == 2 and "x = LayerNorm(attention(x))" in texts and "x = LayerNorm(FFN(x))" in texts
-    assert any("no residual connections (ablation)" in t for t in texts)
+    # each ablation on a line of its own under the family's layout: one line was wider than the diagram (QA)
+    assert "post-LN (BERT): normalise after each sub-layer;" in texts
+    assert "no residual connections (ablation): each sub-layer's output replaces the stream" in texts
     texts = drawn("digits", family="vit", norm="none")
     assert not {"LayerNorm", "Final LayerNorm"} & set(texts) and "x = x + attention(x)" in texts
     assert "residual" in texts and any(t.startswith("no LayerNorm (ablation: ViT is pre-LN)") for t in texts)

@@ -247,10 +247,15 @@ class ArchitectureScene(QGraphicsScene):
         self.n_layer = spec.model.n_layer
         family = {"encoder": "Encoder (BERT-like)", "decoder": "Decoder (GPT-like)",
                   "vit": "Vision Transformer"}[spec.model.family]
-        self._text(0, -64, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
-        self._text(0, -44, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
+        # the layout's parts a line each: an ablation's made one line wider than the diagram, which then scrolled
+        parts = layout.split("; ")
+        lines = [f"{part};" for part in parts[:-1]] + parts[-1:]
+        top = -64 - 20 * (len(lines) - 1)
+        self._text(0, top, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
+        self._text(0, top + 20, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
                    self._small, MUTED, anchor=0.0)
-        self._text(0, -24, layout, self._small, MUTED, anchor=0.0)
+        for index, line in enumerate(lines):
+            self._text(0, top + 40 + 20 * index, line, self._small, MUTED, anchor=0.0)
         x1 = 0.0
         rects1 = self._column(x1, 0.0, first)
         out1 = rects1[-1]
