@@ -182,6 +182,7 @@ def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
     table.sortItems(previous_col, Qt.SortOrder.DescendingOrder)
     assert panel.head_at_row(0) == (0, 1)  # the perfect previous-token head comes first
     assert table.item(0, previous_col).text() == "1.00"
+    assert "Most previous-token-like: layer 1 head 2 (1.00)" in panel.caption.text()
     values = [float(table.item(r, previous_col).text()) for r in range(4)]
     assert values == sorted(values, reverse=True)
     table.sortItems(previous_col, Qt.SortOrder.AscendingOrder)
@@ -252,6 +253,20 @@ def test_timeline_stays_bounded(qtbot):
 
 
 # ----- architecture ---------------------------------------------------------------------------------
+def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
+    """QA: lesson 19.3's step 0 says "the eight rows are alike: no head has a role yet" while the summary named
+    "most previous-token-like: layer 2 head 2 (0.10)" among eight equal rows."""
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    T = 6
+    alike = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
+    panel.add_snapshot(AttentionSnapshot(step=0, weights=alike, labels=[f"t{i}" for i in range(T)]))
+    assert "Previous-token-like: every head alike" in panel.caption.text()
+    assert "focus: every head alike" in panel.caption.text() and "head 1 (" not in panel.caption.text()
+
+
 @pytest.mark.slow
 def test_architecture_redraws_when_the_layers_slider_moves(open_window, qtbot, tmp_path):
     window = open_window(make_spec(TINY))

@@ -87,6 +87,14 @@ def ask_gif_path(parent: QWidget, name: str) -> Path | None:
     return Path(path) if path.lower().endswith(".gif") else Path(path).with_suffix(".gif")
 
 
+ALIKE = 0.01  # a difference the table's two decimals do not show
+
+
+def _spread(rows: list[Any], role: str) -> float:
+    values = [getattr(row.roles, role) for row in rows]
+    return max(values) - min(values)
+
+
 class RolesPanel(QWidget):
     sigHeadChosen = Signal(int, int)  # layer, head (0-based)
 
@@ -320,9 +328,15 @@ class RolesPanel(QWidget):
             return ""
         best = max(self.rows, key=lambda r: r.roles.previous)
         focused = min(self.rows, key=lambda r: r.roles.entropy)
-        return (f"Most previous-token-like: layer {best.layer + 1} head {best.head + 1} "
-                f"({best.roles.previous:.2f}); most focused: layer {focused.layer + 1} head {focused.head + 1} "
-                f"(entropy {focused.roles.entropy:.2f}).")
+        # Heads alike to the table's two decimals have no role yet: naming one contradicted lesson 19.3's "at step 0
+        # the eight rows are alike" (QA)
+        previous = (f"most previous-token-like: layer {best.layer + 1} head {best.head + 1} ({best.roles.previous:.2f})"
+                    if _spread(self.rows, "previous") >= ALIKE else
+                    f"previous-token-like: every head alike ({best.roles.previous:.2f})")
+        focus = (f"most focused: layer {focused.layer + 1} head {focused.head + 1} (entropy {focused.roles.entropy:.2f})"
+                 if _spread(self.rows, "entropy") >= ALIKE else
+                 f"focus: every head alike (entropy {focused.roles.entropy:.2f})")
+        return f"{previous[0].upper()}{previous[1:]}; {focus}."
 
     # ----- selection ----------------------------------------------------------------------------
     def head_at_row(self, row: int) -> tuple[int, int] | None:
