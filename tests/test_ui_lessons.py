@@ -300,6 +300,27 @@ def test_a_step_that_trains_on_a_model_already_part_trained_says_so(open_window,
     qtbot.waitUntil(lambda: "trained to step 5" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
 
 
+def test_a_step_on_the_runs_tab_draws_the_lessons_runs_together(open_window, qtbot):
+    """QA: lesson 19.4's punchline, "select them in the Runs table (Ctrl+click)", needed the mouse; the plot showed
+    the last run alone. The newest run of each setting of the lesson is overlaid (the one on screen is drawn)."""
+    lesson = {"title": "Compare", "steps": [
+        {"text": "whole", "train_until": 3},
+        {"text": "no residual", "train_until": 3, "settings": {"model.residual": False}},
+        {"text": "compare", "tab": "runs"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text(), timeout=WAIT_MS)
+    bar.next()
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.step == 3,
+                    timeout=WAIT_MS)
+    bar.next()
+    runs = window.runTools.runs
+    assert window.tabs.currentWidget() is runs
+    qtbot.waitUntil(lambda: len(window.loss.overlays) == 1, timeout=WAIT_MS)  # the whole block's, beside the live run
+    assert "is the run on screen" in runs.message.text()
+    assert len(runs.selected()) == 2
+
+
 def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_brings_the_trained_one_back(
         open_window, qtbot, tmp_path):
     """QA: Back to lesson 19.7's step 1, "[CLS] attention at step 0", showed the model trained to step 200."""

@@ -443,6 +443,8 @@ class LessonBar(QFrame):
             widget = tab_widget(window, tab)
             if tab == "try_it":  # not enlarged: the steps point at the prediction's bars beside the head views
                 window.runTools.tryIt.set_enlarged(False, remember=False)
+            if tab == "runs":  # the runs the step compares, drawn together
+                window.runTools.runs.select_newest_of(window.spec.name)
             if window.tabs.isTabVisible(window.tabs.indexOf(widget)):
                 window.tabs.setCurrentWidget(widget)
             else:

@@ -315,6 +315,16 @@ class RunsPanel(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [by_folder[folder] for folder in map(self._folder_at, rows) if folder in by_folder]
 
+    def select_newest_of(self, name: str) -> int:
+        """Overlay the newest run of each setting among the runs named `name` (a lesson's: its step that compares
+        them asked the lecturer to Ctrl+click each, QA); how many were selected."""
+        self.refresh()
+        newest: dict[str, RunSummary] = {}
+        for run in sorted((run for run in self.runs if run.name == name), key=lambda run: run.created):
+            newest[self.labels[run.folder]] = run
+        self.select_folders([run.folder for run in newest.values()])
+        return len(newest)
+
     def select_folders(self, folders: list[Path]) -> None:
         wanted = {Path(f) for f in folders}
         self.table.clearSelection()
