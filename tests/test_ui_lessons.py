@@ -300,6 +300,19 @@ def test_a_step_that_trains_on_a_model_already_part_trained_says_so(open_window,
     qtbot.waitUntil(lambda: "trained to step 5" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
 
 
+def test_a_step_sorts_the_head_roles_table_as_its_text_says(open_window, qtbot):
+    """QA: lesson 19.3 said "sort by mean distance", which took a click on the column's title."""
+    from playground.ui.roles_panel import COLUMNS
+
+    lesson = {"title": "Roles", "steps": [{"text": "roles", "view": "roles"},
+                                          {"text": "farthest first", "view": "roles", "sort": "distance"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.lessonBar.next()
+    header = window.inside.roles.table.horizontalHeader()
+    assert header.sortIndicatorSection() == COLUMNS.index("distance")
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+
 def test_a_step_on_the_runs_tab_draws_the_lessons_runs_together(open_window, qtbot):
     """QA: lesson 19.4's punchline, "select them in the Runs table (Ctrl+click)", needed the mouse; the plot showed
     the last run alone. The newest run of each setting of the lesson is overlaid (the one on screen is drawn)."""

@@ -73,6 +73,8 @@ class LessonStep(_Lesson):
     layer: int | None = Field(None, ge=1, le=48, description="the layer to show, counted from 1 as in the window")
     head: int | None = Field(None, ge=1, le=64, description="the head to show, counted from 1")
     train_until: int | None = Field(None, ge=1, le=1_000_000, description="train until the model is at this step")
+    sort: Literal["entropy", "distance", "previous", "next", "first", "self"] | None = Field(
+        None, description="the head roles table sorted by this measure, the most first (entropy: the most focused)")
     settings: dict[str, Any] = Field(default_factory=dict, description="ablations set when the step shows")
     hidden: tuple[Control, ...] = ()
     locked: tuple[Control, ...] = ()
@@ -85,6 +87,8 @@ class LessonStep(_Lesson):
                              f"to 'inside' or leave it out")
         if self.stage is not None and self.view != "steps":
             raise ValueError(f"the stage '{self.stage}' is in the Step by step view: set view to 'steps'")
+        if self.sort is not None and self.view != "roles":
+            raise ValueError("sort orders the head roles table: set view to 'roles' (or leave sort out)")
         for key, value in self.settings.items():
             allowed = ABLATION_VALUES.get(key)
             if allowed is None:

@@ -451,6 +451,8 @@ class LessonBar(QFrame):
                 window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
         if step.view is not None:
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
+        if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)
+            window.inside.roles.sort_by(step.sort)
         self._make_room(step)
         if step.layer is not None or step.head is not None:
             inside = window.inside

@@ -237,6 +237,8 @@ def summary(step: dict[str, Any]) -> str:
         parts.append(f"input “{step['probe']}”" if step["probe"] else "the probe input")
     if step.get("layer") or step.get("head"):
         parts.append(f"layer {step.get('layer', '-')}, head {step.get('head', '-')}")
+    if step.get("sort"):
+        parts.append(f"roles sorted by {step['sort']}")
     if step.get("train_until"):
         parts.append(f"trained to step {step['train_until']:,}")
     if step.get("settings"):

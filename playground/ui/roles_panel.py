@@ -338,6 +338,11 @@ class RolesPanel(QWidget):
                  f"focus: every head alike (entropy {focused.roles.entropy:.2f})")
         return f"{previous[0].upper()}{previous[1:]}; {focus}."
 
+    def sort_by(self, measure: str) -> None:
+        """The table sorted by `measure`, the most first: the smallest entropy (the most focused), else the largest."""
+        order = Qt.SortOrder.AscendingOrder if measure == "entropy" else Qt.SortOrder.DescendingOrder
+        self.table.sortItems(COLUMNS.index(measure), order)
+
     # ----- selection ----------------------------------------------------------------------------
     def head_at_row(self, row: int) -> tuple[int, int] | None:
         layer_item, head_item = self.table.item(row, 0), self.table.item(row, 1)
