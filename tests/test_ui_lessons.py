@@ -453,6 +453,7 @@ def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_
     window.tabs.setCurrentWidget(window.inside)
     window.inside.tabs.setCurrentWidget(window.inside.roles)
     window.inside.inputEdit.setText("a zen koan")
+    window.inside.roles.sort_by("distance")  # as a click on the column's title
     window.lessonBar.addStepAction.trigger()
     editor = window.lessonBar.editor
     assert editor.isVisible() and editor.stepList.count() == 1
@@ -474,7 +475,7 @@ def test_a_teacher_makes_a_lesson_from_the_windows_states_and_saves_it_into_the_
     assert saved.title == "Heads" and [s.text for s in saved.steps] == ["The grid", "<b>Roles</b> of the heads"]
     first, second = saved.steps
     assert (first.tab, first.hidden, first.highlighted) == ("attention", ("ablations",), ("model.n_head",))
-    assert (second.tab, second.view, second.probe) == ("inside", "roles", "a zen koan")
+    assert (second.tab, second.view, second.probe, second.sort) == ("inside", "roles", "a zen koan", "distance")
     assert window.preset_path == target and not window.is_modified()
     assert window.lessonBar.isVisible() and window.lessonBar.step == first  # playing the saved lesson
     assert not find_control(window, "ablations")[0].isVisibleTo(window) and highlighted(window, "model.n_head")

@@ -713,6 +713,8 @@ def capture_step(window: Host) -> LessonStep:
         fields.update(view=view, probe=inside.inputEdit.text(), layer=inside.layer + 1, head=inside.head + 1)
         if view == "steps":
             fields["stage"] = inside.steps.stage_in_view()
+        elif view == "roles" and inside.roles.sorted_by() is not None:
+            fields["sort"] = inside.roles.sorted_by()
     elif tab == "try_it":
         fields["probe"] = window.runTools.tryIt.input.text()
     if window.worker is not None and window.worker.step > 0:

@@ -338,6 +338,12 @@ class RolesPanel(QWidget):
                  f"focus: every head alike (entropy {focused.roles.entropy:.2f})")
         return f"{previous[0].upper()}{previous[1:]}; {focus}."
 
+    def sorted_by(self) -> str | None:
+        """The measure the table is sorted by (None: by layer or head), for a lesson step made from the window."""
+        section = self.table.horizontalHeader().sortIndicatorSection()
+        name = COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return name if name in MEASURES else None
+
     def sort_by(self, measure: str) -> None:
         """The table sorted by `measure`, the most first: the smallest entropy (the most focused), else the largest."""
         order = Qt.SortOrder.AscendingOrder if measure == "entropy" else Qt.SortOrder.DescendingOrder
