@@ -83,6 +83,19 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
+def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):
+    """QA: a run drawn purple alone turned brown once another was selected with it."""
+    first = fake_run(root, "first run", [2.0, 1.5, 1.2])
+    second = fake_run(root, "second run", [2.2, 1.9, 1.7])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([first])
+    alone = window.loss.overlays["first run"].opts["pen"].color().name()
+    panel.select_folders([second, first])
+    assert window.loss.overlays["first run"].opts["pen"].color().name() == alone
+    assert window.loss.overlays["second run"].opts["pen"].color().name() != alone
+
+
 def test_the_run_on_screen_is_not_overlaid_on_its_own_live_curve(window, root, qtbot):
     """QA: selecting the live run among others drew a copy of its curve over the live one, a step behind."""
     past = fake_run(root, "past run", [2.0, 1.5])

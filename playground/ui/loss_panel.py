@@ -385,10 +385,11 @@ class LossPanel(QWidget):
             self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
             self.markers[change.step] = marker
 
-    def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray) -> pg.PlotDataItem:
-        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name)."""
+    def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray, style: int | None = None) -> pg.PlotDataItem:
+        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name); `style` picks
+        its colour and dashes (None: the next)."""
         self.remove_overlay(name)
-        index = len(self.overlays)
+        index = len(self.overlays) if style is None else style
         # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
         pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1,
                        style=OVERLAY_DASHES[index % len(OVERLAY_DASHES)])

@@ -221,6 +221,7 @@ class RunsPanel(QWidget):
         self.on_screen = on_screen  # the run whose curve the plot draws: not overlaid on it
         self.runs: list[RunSummary] = []
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
+        self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("runsTable")
@@ -362,7 +363,7 @@ class RunsPanel(QWidget):
             if shared is not None and len(chosen) > 1:
                 name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
-            self.loss.add_overlay(name, steps, losses)
+            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)))
             shown += 1
         if chosen:
             others = len(chosen) - len(live)
