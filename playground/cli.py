@@ -275,7 +275,7 @@ def _train(spec: Any, claim: Claim | None) -> int:
 def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
     """The preset with the command line's changes; `renamed`: named for what it trains on where they make it another
     family's or dataset's (compare keeps the presets' names, which tell its two sides apart)."""
-    from playground.core.presets import left_out_note, load_preset, with_changes
+    from playground.core.presets import data_path_from, left_out_note, load_preset, with_changes
 
     spec = load_preset(args.preset)
     left_out = left_out_note(args.preset)
@@ -302,7 +302,9 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
         changes["train.seed"] = args.seed
     if not changes:
         return spec
-    return with_changes(spec, changes) if renamed else spec.updated(changes)
+    changed = with_changes(spec, changes) if renamed else spec.updated(changes)
+    # a --set data.path named from here, kept absolute as a preset's is: the run's preset.json resumes anywhere
+    return data_path_from(changed, Path.cwd())
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
@@ -590,12 +592,9 @@ def _parse_set(item: str) -> tuple[str, Any]:
     if not sep or not key:
         raise CliError(f"--set takes KEY=VALUE (e.g. model.n_embd=96), got {item!r}")
     try:
-        value = json.loads(raw)
+        return key.strip(), json.loads(raw)
     except json.JSONDecodeError:
-        value = raw
-    if key.strip() == "data.path" and isinstance(value, str) and value and not value.startswith("~"):
-        value = os.path.abspath(value)  # the run's preset.json resumes from any folder (it said "no text file")
-    return key.strip(), value
+        return key.strip(), raw
 
 
 def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int:
