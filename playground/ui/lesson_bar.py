@@ -443,12 +443,12 @@ class LessonBar(QFrame):
             widget = tab_widget(window, tab)
             if tab == "try_it":  # not enlarged: the steps point at the prediction's bars beside the head views
                 window.runTools.tryIt.set_enlarged(False, remember=False)
-            if tab == "runs":  # the runs the step compares, drawn together
-                window.runTools.runs.select_newest_of(window.spec.name)
             if window.tabs.isTabVisible(window.tabs.indexOf(widget)):
                 window.tabs.setCurrentWidget(widget)
             else:
                 window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
+            if tab == "runs":  # the runs the step compares, drawn together (listed as the tab was shown)
+                window.runTools.runs.select_newest_of(window.spec.name)
         if step.view is not None:
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
         if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)

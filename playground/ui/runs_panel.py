@@ -317,9 +317,9 @@ class RunsPanel(QWidget):
         return [by_folder[folder] for folder in map(self._folder_at, rows) if folder in by_folder]
 
     def select_newest_of(self, name: str) -> int:
-        """Overlay the newest run of each setting among the runs named `name` (a lesson's: its step that compares
-        them asked the lecturer to Ctrl+click each, QA); how many were selected."""
-        self.refresh()
+        """Overlay the newest run of each setting among the runs listed named `name` (a lesson's: its step that
+        compares them asked the lecturer to Ctrl+click each, QA); how many were selected. The list is the one the
+        tab read as it was shown."""
         newest: dict[str, RunSummary] = {}
         for run in sorted((run for run in self.runs if run.name == name), key=lambda run: run.created):
             newest[self.labels[run.folder]] = run
