@@ -381,7 +381,7 @@ def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
     try:
         info = path.stat()
     except OSError as err:
-        raise UnreadableFile(f"cannot read the metrics file {elide(path)}: {err.strerror or err}") from None
+        raise _unreadable_metrics(path, err) from None
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableFile(f"{elide(path)} is not a regular file")
     if info.st_size > MAX_METRICS_BYTES:
@@ -396,7 +396,11 @@ def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
         raise UnreadableFile(f"{elide(path)} is damaged ({err}): move it out of the run folder (the run's "
                              f"checkpoint does not need it)") from None
     except OSError as err:  # (one the user may not read: the Runs tab must still list the others, review)
-        raise UnreadableFile(f"cannot read the metrics file {elide(path)}: {err.strerror or err}") from None
+        raise _unreadable_metrics(path, err) from None
+
+
+def _unreadable_metrics(path: Path, err: OSError) -> UnreadableFile:
+    return UnreadableFile(f"cannot read the metrics file {elide(path)}: {err.strerror or err}")
 
 
 def _cell(value: float | int | None) -> str:
