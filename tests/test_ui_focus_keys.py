@@ -295,3 +295,20 @@ def test_the_unsaved_changes_question_answers_to_alt_d(qtbot):
     qtbot.keyClick(QApplication.focusWidget() or box, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: box.clickedButton() is not None)  # (a mnemonic clicks as an animation)
     assert box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Discard
+
+
+def test_a_preset_that_switches_tabs_leaves_no_text_box_taking_space(open_active_window, qtbot):
+    """QA: Presets > vit-digits after a click on the attention grid put the focus in Inside attention's Input box
+    (the ViT's views open there): Space typed a space into it and nothing trained."""
+    from playground.core.presets import PRESETS_DIR, load_preset
+
+    window = open_active_window(load_preset("decoder-pydoc"))
+    window.attentionGrid.setFocus(Qt.FocusReason.MouseFocusReason)  # as a click on it does
+    assert window.open_preset(str(PRESETS_DIR / "vit-digits.json"))
+    assert window.tabs.currentWidget() is window.inside
+    box = window.inside.inputEdit
+    shown = box.text()
+    assert QApplication.focusWidget() is not box
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
+    assert box.text() == shown and window.playButton.text() == "Pause"
+    window.pause()

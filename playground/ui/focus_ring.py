@@ -20,17 +20,22 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSlider,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QLineEdit,
     QMainWindow,
     QMenuBar,
+    QPlainTextEdit,
     QTabBar,
     QTabWidget,
+    QTextEdit,
     QToolButton,
     QWidget,
 )
 from shiboken6 import isValid
 
+TEXT_ENTRIES = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)  # widgets that take Space as typing
 RING_PX = 3  # the ring's width: as wide as a slider's groove, seen from the back of a room
 GAP_PX = 1  # between the control and its ring
 
@@ -82,6 +87,24 @@ def tab_bar_first(tabs: QTabWidget) -> None:
     # Without the proxy the bar is a stop of its own, where it was put above.
     tabs.setFocusProxy(None)
     tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+
+class PageTabs(QTabWidget):
+    """Tabs whose pages, switched by the program (a preset's own view, a lesson step, Ctrl+Tab), leave no text box
+    with the focus. Qt hands the focus on a page it hides to the new page's first control: a text box there took
+    Space (Play) as a typed space and Right as a move of its cursor (QA: Presets > vit-digits after a click on the
+    attention grid put it in Inside attention's Input box; lesson 19.6's step 2 in Samples' prompt). The focus leaves
+    it, and the window's shortcuts answer the keys. A click on a tab puts the focus on the bar, which keeps it."""
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802 - Qt override
+        before = QApplication.focusWidget()
+        super().setCurrentIndex(index)
+        now = QApplication.focusWidget()
+        if now is not before and (isinstance(now, TEXT_ENTRIES) or isinstance(now, QComboBox) and now.isEditable()):
+            now.clearFocus()
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
+        self.setCurrentIndex(self.indexOf(widget))  # (Qt's own calls its C++ setCurrentIndex, past the override)
 
 
 def tabs_without_arrow_stops(tabs: QTabWidget) -> QTabWidget:
@@ -221,3 +244,4 @@ class RingsTabFocus:
         moved = bool(super().focusNextPrevChild(next))  # type: ignore[misc]
         self.focusRing.after_tab(before, moved)
         return moved
+

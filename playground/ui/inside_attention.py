@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +37,7 @@ from playground.ui import file_dialogs, theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
 from playground.ui.exporting import ask_path, figure_bar
-from playground.ui.focus_ring import tab_bar_first, tabs_without_arrow_stops
+from playground.ui.focus_ring import PageTabs, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
     FittedLabel,
@@ -643,7 +642,7 @@ class InsideAttentionPanel(QWidget):
         self.roles = RolesPanel(self)
         self.vit = FigureView("vitView", INSIDE["vit"], self)
         self.embeddings = EmbeddingsView(self)
-        self.tabs = tabs_without_arrow_stops(QTabWidget(self))
+        self.tabs = tabs_without_arrow_stops(PageTabs(self))
         self.tabs.setObjectName("insideTabs")
         for widget, title, tip in ((self.steps, "Step by step", INSIDE["steps"]),
                                    (self.headView, "Head view", INSIDE["head_view"]),

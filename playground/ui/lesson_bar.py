@@ -14,23 +14,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
     QStatusBar,
     QTabWidget,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -94,7 +89,6 @@ CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 STEP_SAID = "Step "  # how a message about one step starts
-TEXT_ENTRIES = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)  # widgets that take Space as typing
 
 
 def _ablation(spec: Any, key: str) -> Any:
@@ -363,9 +357,7 @@ class LessonBar(QFrame):
         if step.train_until is not None:
             self._bring_back_trained(step)
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
-        focused = QApplication.focusWidget()
         self._show_views(step)
-        self._keep_keys_for_the_window(focused)
         self._train(step)
         self._show_text(step)
         self._reveal_highlighted(step)
@@ -375,13 +367,6 @@ class LessonBar(QFrame):
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
             self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} shows the model before training, as its text "
                                               f"says: {back}.", STATUS_MS)
-
-    def _keep_keys_for_the_window(self, focused: QWidget | None) -> None:
-        """A tab switched under the focus hands it to the new page's first control: a text box there took Space
-        (Play) as a typed space (QA: lesson 19.6's step 2 put the focus in Samples' prompt). The focus leaves it."""
-        now = QApplication.focusWidget()
-        if now is not focused and isinstance(now, TEXT_ENTRIES):
-            now.clearFocus()
 
     def leave(self) -> None:
         """Hide the bar, put every control back as the spec shows it, and the ablations as the lesson found them (a

@@ -69,7 +69,7 @@ from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui import file_dialogs
 from playground.ui.config_panel import ConfigPanel, config_width
-from playground.ui.focus_ring import FocusRing, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
+from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, make_settings, runs_root
@@ -349,7 +349,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.attentionGrid = self.attention.grid
         self.samples = SamplesPanel(self.ensure_worker, self)
 
-        self.tabs = tabs_without_arrow_stops(QTabWidget(self))
+        self.tabs = tabs_without_arrow_stops(PageTabs(self))
         self.tabs.setObjectName("centerTabs")
         self.tabs.setDocumentMode(True)
         self.add_tab(self.attention, "Attention", TIPS["attention"])
