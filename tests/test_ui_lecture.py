@@ -466,6 +466,24 @@ def test_save_as_never_writes_over_a_built_in_preset(open_window, monkeypatch):
     assert window.config.messageLabel.text().startswith("Not saved: decoder-pydoc.json would be among the built-in")
 
 
+def test_a_save_into_a_missing_folder_says_what_to_do_and_the_next_save_takes_the_error_away(open_window, tmp_path,
+                                                                                              monkeypatch):
+    """QA: "Could not save …: No such file or directory" gave no advice, and stood under the settings in red after
+    the next Save As had worked."""
+    from playground.ui import file_dialogs
+
+    window = open_window(make_spec(TINY))
+    target = tmp_path / "no such folder" / "x.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(target), ""))
+    assert not window.save_as()
+    said = window.config.messageLabel.text()
+    assert f"there is no folder {target.parent}" in said and "Ctrl+Shift+S" in said and not target.parent.exists()
+    good = tmp_path / "x.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(good), ""))
+    assert window.save_as() and good.is_file()
+    assert window.config.messageLabel.text() == "" and window.statusBar().currentMessage() == f"Saved {good}"
+
+
 @pytest.mark.slow
 def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, monkeypatch):
     """QA: Edit still offered a run deleted in the Runs tab (clicking it did nothing and said nothing), and Ctrl+Z

@@ -16,6 +16,7 @@ the settings, menus and train bar need not wait for. Every entry point that touc
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
 from collections.abc import Callable
@@ -745,10 +746,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         else:
             out.cancelWriting()
         if not ok:
-            self.config.show_message(f"Could not save {path}: {out.errorString()}", "error")
+            self.config.show_message(_not_saved(path, out.errorString()), "error")
             return False
         self._saved_spec = self.preset_spec()
         self._update_title()
+        self.config.clear_error()  # (QA: "Could not save" stood under the settings after the next save worked)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
@@ -1486,6 +1488,19 @@ def _stored_zoom(settings: QSettings) -> float:
         return float(settings.value("view/zoom", 1.0))
     except (TypeError, ValueError):
         return 1.0
+
+
+def _not_saved(path: Path, error: str) -> str:
+    """Why `path` could not be written, and what to do (QA: the system's bare "No such file or directory")."""
+    folder = path.parent
+    if not folder.is_dir():
+        why = f"there is no folder {folder}"
+    elif not os.access(folder, os.W_OK):
+        why = f"this account may not write in {folder}"
+    else:
+        why = error
+    return (f"Could not save {path.name}: {why}. Your settings are kept: save them in a folder you can write in "
+            f"(File > Save As, Ctrl+Shift+S).")
 
 
 def _suggested_name(spec: RunSpec) -> str:
