@@ -406,6 +406,12 @@ def test_a_preset_reads_a_data_file_named_relative_to_its_own_folder_and_saves_i
     (tmp_path / "here.txt").write_text("abc " * 100, encoding="utf-8")
     preset.write_text(to_json(spec.updated({"data.path": "here.txt"})), encoding="utf-8")
     assert load_preset(preset).data.path == str(tmp_path / "here.txt")
+    # In neither: looked for beside the preset, and the message names that place (QA: it named the working folder)
+    preset.write_text(to_json(spec.updated({"data.path": "missing.txt"})), encoding="utf-8")
+    missing = load_preset(preset)
+    assert missing.data.path == str(handout / "missing.txt")
+    with pytest.raises(DataError, match="no text file at .*/handout/missing.txt"):
+        describe(missing.data, missing.model)
 
 
 def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: Path, monkeypatch):

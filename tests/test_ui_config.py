@@ -347,6 +347,18 @@ def test_opening_a_preset_that_leaves_out_a_section_says_so_as_a_warning(window,
     assert message.property("level") == "warning"
 
 
+def test_opening_a_preset_whose_data_file_is_missing_says_so_at_once(window, tmp_path):
+    """QA: it said "Opened missingdata.json" and only Play said the file was missing, naming the working folder."""
+    mine = tmp_path / "handout" / "missingdata.json"
+    mine.parent.mkdir()
+    mine.write_text(json.dumps({"name": "mine", "data": {"name": "text_file", "path": "missing.txt"}}))
+    assert window.open_preset(str(mine))
+    message = window.findChild(QLabel, "messageLabel")
+    assert message.property("level") == "error"
+    assert message.text().startswith("Opened missingdata.json, but it cannot train: no text file at ")
+    assert "handout/missing.txt" in message.text() and window.spec.data.path == str(mine.parent / "missing.txt")
+
+
 def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model": {"n_embd": 100, "n_head": 3}}), encoding="utf-8")

@@ -193,18 +193,23 @@ def with_changes(spec: RunSpec, changes: dict[str, Any]) -> RunSpec:
 
 def data_path_from(spec: RunSpec, folder: Path) -> RunSpec:
     """`spec` with a user file named relative to `folder` (its preset's) as an absolute path: beside the preset
-    first, else in the working folder, where such a path was read from before. Absolute, a run trained from it
+    first, else in the working folder, where such a path was read from before; found in neither, beside the preset,
+    where the README says it is looked for (QA: the error named the working folder). Absolute, a run trained from it
     resumes and exports from any folder (a newcomer's `resume` elsewhere said "no text file at big.txt"), and a
     preset handed out in a folder with its data opens from anywhere."""
     given = spec.data.path
     if not given or given.startswith("~") or Path(given).is_absolute():
         return spec
     beside = folder / given
+    found_elsewhere = not _exists(beside) and _exists(Path(given))
+    return spec.updated({"data.path": os.path.abspath(given if found_elsewhere else beside)})
+
+
+def _exists(path: Path) -> bool:
     try:
-        found = beside.exists()
-    except OSError:  # a name too long for the system, say: read (and refused) where it was given
-        found = False
-    return spec.updated({"data.path": os.path.abspath(beside if found else given)})
+        return path.exists()
+    except OSError:  # a name too long for the system, say: the error comes where the file is read
+        return False
 
 
 def portable(spec: RunSpec, folder: Path) -> RunSpec:

@@ -393,10 +393,14 @@ class ConfigPanel(QWidget):
         self.messageLabel.setStyleSheet(style)
         self.sigMessage.emit(level)
 
+    def error_shown(self) -> str:
+        """The error under the settings, or "" (none: an info message or a warning)."""
+        return self.messageLabel.text() if self.messageLabel.property("level") == "error" else ""
+
     def clear_error(self) -> None:
         """Take an error message away (training starts: what went wrong before is past, QA: "Could not save …" stood
         under the settings through a whole run); warnings about the data stay."""
-        if self.messageLabel.property("level") == "error":
+        if self.error_shown():
             self.show_message("")
 
     # ----- syncing ------------------------------------------------------------------------------

@@ -700,6 +700,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         lead = _lead(description)
         name = path.stem if builtin else path.name  # a built-in preset is opened by its name
         self.presetsMenu.mark(path.stem if builtin else None)
+        cannot_train = self.config.error_shown()  # (QA: a preset whose data file was missing said only "Opened")
+        if cannot_train:
+            self.config.show_message(f"Opened {name}, but it cannot train: {cannot_train}", "error", description)
+            return
         left_out = "" if builtin else left_out_note(path)
         self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: "
                                  + (f"it {left_out}. " if left_out else "") + lead
