@@ -250,6 +250,13 @@ def test_settings_a_family_does_not_read_are_no_difference():
     assert "model.family" in differences(decoder, vit)
     assert "model.image_size" in differences(vit, vit.updated({"model.image_size": 16, "model.patch_size": 4}))
     assert differences(decoder, decoder.updated({"model.block_size": 24})) == ["model.block_size"]
+    # QA: "B: model family vit, causal mask off": a ViT has no causal mask to turn off, and the family in words
+    from playground.core.differences import difference_line, setting_text
+
+    assert decoder.model.causal and "model.causal" not in differences(decoder, vit)
+    assert differences(decoder, decoder.updated({"model.causal": False})) == ["model.causal"]
+    assert setting_text("model.family", vit) == "model family Vision Transformer"
+    assert "model family Decoder (GPT-like) → Vision Transformer" in difference_line(decoder, vit)
 
 
 def test_a_changed_builtin_changed_back_then_changed_again_says_what_was_changed():

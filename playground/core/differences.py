@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, RunSpec
 
 # Not part of the experiment: names and prose, and the seed, which a comparison always takes from A.
 IGNORED = frozenset({"schema_version", "name", "description", "train.seed"})
@@ -30,8 +30,10 @@ def flat(spec: RunSpec) -> dict[str, Any]:
     return out
 
 
-# Settings only some families read: a ViT's context length is its patches', whatever block_size says
-FAMILY_SETTINGS = {"model.block_size": {"encoder", "decoder"}, "model.image_size": {"vit"}, "model.patch_size": {"vit"}}
+# Settings only some families read: a ViT's context length is its patches', whatever block_size says; only a decoder
+# may mask the future (a decoder against a ViT said "causal mask on → off", which the ViT has no choice in)
+FAMILY_SETTINGS = {"model.block_size": {"encoder", "decoder"}, "model.image_size": {"vit"}, "model.patch_size": {"vit"},
+                   "model.causal": {"decoder"}}
 
 
 def differences(a: RunSpec, b: RunSpec) -> list[str]:
@@ -45,7 +47,7 @@ def differences(a: RunSpec, b: RunSpec) -> list[str]:
 
 def setting_text(key: str, spec: RunSpec) -> str:
     """'number of layers 4', 'residual connections off', 'learning rate 0.001' for one dotted path."""
-    return f"{_title(key)} {_value_text(flat(spec).get(key))}"
+    return f"{_title(key)} {_value_text(flat(spec).get(key), key)}"
 
 
 def named_settings(spec: RunSpec, keys: Sequence[str]) -> str:
@@ -72,7 +74,7 @@ def difference_line(a: RunSpec, b: RunSpec) -> str:
         # Not "their curves coincide": QA saw rounding on the two threads part them late in a run.
         return "A and B have the same settings: change something in B to compare it"
     fa, fb = flat(a), flat(b)
-    changes = "; ".join(f"{_title(k)} {_value_text(fa.get(k))} → {_value_text(fb.get(k))}" for k in keys)
+    changes = "; ".join(f"{_title(k)} {_value_text(fa.get(k), k)} → {_value_text(fb.get(k), k)}" for k in keys)
     return f"B differs from A in: {changes}"
 
 
@@ -82,7 +84,9 @@ def _title(key: str) -> str:
     return FIELD_TITLES.get(key, key)
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: Any, key: str = "") -> str:
+    if key == "model.family":  # "Vision Transformer", not the spec's "vit" (QA: "B: model family vit")
+        return FAMILY_TITLES.get(value, str(value))
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
