@@ -572,7 +572,8 @@ def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
 
 
 @pytest.mark.slow
-def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_window, qtbot, tmp_path):
+def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_window, qtbot, tmp_path,
+                                                                         monkeypatch):
     """QA: a dark drawing on white was read inverted to the light-on-dark shapes and called "circle (100%)"; it is
     now inverted to match, and the window says so, as it says that a sentence was cut to the context."""
     from conftest import TINY_SENTIMENT
@@ -587,6 +588,15 @@ def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_wind
     window.step_once()
     qtbot.waitUntil(lambda: inside.result is not None, timeout=WAIT_MS)
     assert inside.inputNote.isHidden()  # the probe: read as it is
+    # Export suggests a name after the run and the step shown (QA: "vitView.png")
+    from playground.ui import inside_attention
+
+    asked = []
+    monkeypatch.setattr(inside_attention, "ask_path", lambda parent, title, name, vector: asked.append(name))
+    inside.vit.exportButton.click()
+    inside.steps.exportButton.click()
+    run, step = window.worker.run_dir.name, inside.result.step
+    assert asked == [f"{run}-cls-attention-step{step}", f"{run}-step-by-step-layer1-head1-step{step}"]
     image = Image.new("RGB", (64, 64), "white")
     ImageDraw.Draw(image).line([(8, 8), (56, 56)], fill="red", width=8)
     image.save(tmp_path / "cross.png")

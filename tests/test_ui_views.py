@@ -545,7 +545,7 @@ def test_try_it_forgets_an_old_models_answer_and_names_one_step(qtbot):
     panel.on_result(without)
     assert "step 169" in panel.nowTitle.text() and "step 169" in panel.status.text()  # never 150 beside 169
     panel.input.setText("typed for the old model")
-    panel.show_model(None)
+    panel.show_model(None, pretrained=True)
     assert panel.result is None and panel.changedTable.rowCount() == 0 and not panel.gridButton.isEnabled()
     assert panel.input.text() == LECTURE_SENTENCES[1] and "step" not in panel.nowTitle.text()
 
@@ -582,9 +582,13 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
     panel.show()
     offered = {}
     for name in ("sentiment", "pronoun", "csv_file"):
-        panel.show_model(SimpleNamespace(name=name))
+        panel.show_model(SimpleNamespace(name=name), pretrained=False)
         offered[name] = panel.input.text()
     assert offered == {"sentiment": REVIEW_SENTENCE, "pronoun": LECTURE_SENTENCES[1], "csv_file": ""}
+    # QA: a model trained from scratch was titled "Before fine-tuning" until its first answer
+    assert panel.beforeTitle.text() == "<b>Untrained</b> (step 0)"
+    panel.show_model(SimpleNamespace(name="pronoun"), pretrained=True)
+    assert panel.beforeTitle.text() == "<b>Before fine-tuning</b> (step 0)"
     assert followed_word(["[CLS]", "the", "dog", "saw", "it", "[SEP]"], "the dog saw it") == (4, "it")  # as before
     # "it" typed but not read (an unknown word, or past the context): no [CLS] instead, the view says why.
     assert followed_word(["[CLS]", "the", "animal", "[UNK]", "[SEP]"], "the animal it") == (None, "it")
@@ -617,7 +621,7 @@ def test_try_it_offers_each_datasets_sentence_and_follows_cls_where_there_is_no_
                                 query, word, len(labels), changed_most(snap.weights, snap.weights)))
     assert panel.changedTable.rowCount() == 0
     assert "No head's attention has changed since step 0 yet" in panel.status.text()
-    panel.show_model(SimpleNamespace(name="sentiment"))  # another model: the picker no longer names [CLS]
+    panel.show_model(SimpleNamespace(name="sentiment"), pretrained=False)  # another model: the picker no longer names [CLS]
     assert panel.pickerLabel.text() == "Head view: layer" and panel.result is None
 
 

@@ -74,6 +74,7 @@ class FigureView(QWidget):
         self.setObjectName(name)
         self.figure: Any = None
         self.rgb: np.ndarray | None = None
+        self.export_name = name  # the file name Export suggests: the panel names it after the run and step shown
         self._captions: tuple[str, ...] = ("",)  # the caption's wordings, fullest first (`_fit_caption`)
         self._qimage: QImage | None = None
         self.label = QLabel(INSIDE["waiting"], self)
@@ -190,7 +191,7 @@ class FigureView(QWidget):
         return self.figure.save(path)
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the figure", self.objectName(), vector=True)
+        path = ask_path(self, "Export the figure", self.export_name, vector=True)
         if path is not None:
             self.export(path)
 
@@ -869,13 +870,17 @@ class InsideAttentionPanel(QWidget):
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
                           f"Model at step {result.step:,}{prediction}", tip=COPIED_WHY if copied else "")
         self._show_input_notes(result.input_notes)
+        run = self._worker()
+        named = f"{run.run_dir.name}-" if run is not None and run.run_dir is not None else ""  # (QA: "vitView.png")
         if result.steps_rgb is not None:
             s = result.steps
+            self.steps.export_name = f"{named}step-by-step-layer{result.layer + 1}-head{result.head + 1}-step{result.step}"
             head = f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}"
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: T = {s.seq_len} tokens, d_head = "
                                  f"{s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}", head)
         self.headView.set_attention(result.snapshot.weights, labels, result.step)
         if result.vit_rgb is not None:
+            self.vit.export_name = f"{named}cls-attention-step{result.step}"
             self.vit.set_figure(result.vit_figure, result.vit_rgb,
                                 f"the rollout and [CLS] attention per head, step {result.step:,}")
         if result.embeddings is not None or result.positions is not None:

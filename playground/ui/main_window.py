@@ -657,7 +657,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         19.6's continued a prompt typed for another preset)."""
         self.loss.clear_overlays()
         self.runTools.runs.table.clearSelection()
-        self.runTools.tryIt.show_model(self.config.info())
+        self.runTools.tryIt.show_model(self.config.info(), bool(self.spec.model.pretrained))
         self.samples.promptEdit.clear()
 
     def _show_concept_view(self, spec: RunSpec) -> None:

@@ -160,7 +160,8 @@ class RunTools:
         self.confusion = ConfusionPanel(window)
         self.tryIt = TryItPanel(self._live_worker, window)
         self.tryIt.sigShowSnapshot.connect(self._show_in_grid)
-        self.tryIt.show_model(window.config.info())  # the sentence for this dataset (the lecture's is the pronoun's)
+        # the sentence for this dataset (the lecture's is the pronoun's)
+        self.tryIt.show_model(window.config.info(), bool(window.spec.model.pretrained))
         # Enlarged, Try it's head views get the loss plots' height too: readable from the back of a room.
         self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it

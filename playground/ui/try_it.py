@@ -124,6 +124,11 @@ def offered_sentence(info: Any) -> str:
     return {PRONOUN_TASK: LECTURE_SENTENCES[1], "sentiment": REVIEW_SENTENCE}.get(name, "") if name else LECTURE_SENTENCES[1]
 
 
+def before_title(pretrained: bool) -> str:
+    """The title over the step-0 head view."""
+    return f"<b>{'Before fine-tuning' if pretrained else 'Untrained'}</b> (step 0)"
+
+
 def cut_at(result: TryItResult) -> int:
     """The positions the model read of the sentence, when it had to cut it (0 when the whole sentence fit)."""
     read = len(result.snapshot.labels)
@@ -312,7 +317,7 @@ class TryItPanel(QWidget):
             image.sigDoubleClicked.connect(self.enlargeButton.toggle)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.set_enlarged(False),
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.beforeTitle = QLabel("<b>Before fine-tuning</b> (step 0)", self.linesBox)
+        self.beforeTitle = QLabel(before_title(True), self.linesBox)
         self.nowTitle = QLabel("<b>Now</b>", self.linesBox)
         self.nowTitle.setObjectName("nowTitle")
         for title in (self.beforeTitle, self.nowTitle):
@@ -456,10 +461,12 @@ class TryItPanel(QWidget):
         self.nowTitle.setText("<b>Now</b>")
         self.status.setText("Type a sentence and press Enter: the model being trained classifies it.")
 
-    def show_model(self, info: Any) -> None:
-        """Another model or dataset: forget the last one's answers and offer its sentence again."""
+    def show_model(self, info: Any, pretrained: bool) -> None:
+        """Another model or dataset: forget the last one's answers and offer its sentence again; a `pretrained`
+        model's step 0 is "before fine-tuning" (QA: a model trained from scratch was said to be fine-tuned)."""
         self.clear()
         self.input.setText(offered_sentence(info))
+        self.beforeTitle.setText(before_title(pretrained))
 
     def on_result(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -637,7 +644,7 @@ class TryItPanel(QWidget):
         self._select_shown_row()
         # Set before the early return below: a sentence without 'it' once left an older answer's step here.
         self.nowTitle.setText(f"<b>Now</b> (step {result.step:,})")
-        self.beforeTitle.setText(f"<b>{'Before fine-tuning' if result.pretrained else 'Untrained'}</b> (step 0)")
+        self.beforeTitle.setText(before_title(result.pretrained))
         if result.query is None:
             note = f"This sentence has no '{QUERY_WORD}': type one with '{QUERY_WORD}' to compare where it looks."
             if read := cut_at(result):
