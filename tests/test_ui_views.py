@@ -662,6 +662,27 @@ def test_try_it_says_when_the_model_read_only_the_start_of_a_sentence(qtbot):
     assert panel.result is None and panel.changedTable.rowCount() == 0 and "Type a sentence" in panel.status.text()
 
 
+def test_try_it_names_the_typed_words_its_model_reads_as_unk(qtbot):
+    """QA: "the movie was not good at all" showed "at" and "all" as [UNK] in the head views without a word of why."""
+    from conftest import TINY_SENTIMENT
+
+    from playground.core.spec import make_spec
+    from playground.training.session import TrainingSession
+    from playground.ui.try_it import TryItJob, TryItPanel
+
+    session = TrainingSession(make_spec(TINY_SENTIMENT))
+    known = [w for w in session.dataset.vocab.tokens if w.isalpha()][:3]
+    answer = TryItJob(1, f"{known[0]} zyzzyva {known[1]} qwxv {known[2]} zyzzyva")(session)
+    assert answer.unknown == ("zyzzyva", "qwxv") and answer.snapshot.labels.count("[UNK]") == 3
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.token = 1
+    panel.on_result(answer)
+    assert (f"'zyzzyva', 'qwxv' are not among the {session.info.vocab_size:,} tokens this model knows: it reads them "
+            f"as [UNK].") in panel.status.text()
+    assert TryItJob(2, " ".join(known))(session).unknown == ()
+
+
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):
     from playground.ui.csv_columns import CsvColumnsDialog, count_rows, read_header
 

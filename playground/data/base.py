@@ -89,6 +89,10 @@ class Dataset(ABC):
     def decode(self, ids: list[int]) -> str:
         raise DataError(f"{self.info.title} has no text to decode")
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of `text` this dataset's vocabulary lacks, each once, in order: a model reads them as [UNK]."""
+        return []
+
     def example(self, text: str) -> Batch:
         """A probe-like batch (B=1) built from user text or an image path, for the attention views."""
         raise DataError(f"{self.info.title} cannot build an example from {text!r}")

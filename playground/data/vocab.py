@@ -114,3 +114,6 @@ class VocabMethods:
 
     def decode(self, ids: list[int]) -> str:
         return self.vocab.decode(ids)
+
+    def unknown_words(self, text: str) -> list[str]:
+        return list(dict.fromkeys(p for p in self.vocab.split(text) if p not in self.vocab.index))

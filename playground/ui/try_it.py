@@ -95,6 +95,8 @@ class TryItResult:
     changes: list[Any] = field(default_factory=list)  # analysis.roles.HeadChange, most changed first
     pretrained: bool = False  # step 0 is a pretrained model ("before fine-tuning"), not a random one
     pronoun_task: bool = False  # the model learns what "it" refers to (its answer to a sentence without one means little)
+    unknown: tuple[str, ...] = ()  # typed words outside the model's vocabulary, read as [UNK]
+    vocab_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class TryItJob:
         changes = changed_most(before, snapshot.weights)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
                            session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained),
-                           pronoun_task)
+                           pronoun_task, tuple(session.dataset.unknown_words(self.text)), session.info.vocab_size)
 
 
 def offered_sentence(info: Any) -> str:
@@ -154,6 +156,16 @@ def unchanged_note(result: TryItResult) -> str:
         return ""
     since = "from the pretrained model's" if result.pretrained else "since step 0"
     return f" No head's attention has changed {since} yet: the table of those that change fills as it trains."
+
+
+def unknown_note(result: TryItResult) -> str:
+    """QA: "at" and "all" showed as [UNK] in the head views without a word of why."""
+    if not result.unknown:
+        return ""
+    words = ", ".join(f"'{html.escape(w)}'" for w in result.unknown[:6]) + (" …" if len(result.unknown) > 6 else "")
+    return (f" <span style='color:{theme.colour('warning')}'>{words} {'is' if len(result.unknown) == 1 else 'are'} not "
+            f"among the {result.vocab_size:,} tokens this model knows: it reads "
+            f"{'it' if len(result.unknown) == 1 else 'them'} as [UNK].</span>")
 
 
 def cut_note(result: TryItResult) -> str:
@@ -484,7 +496,7 @@ class TryItPanel(QWidget):
         best, p = self.probabilities[0]
         # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
         self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
-                            + cut_note(result) + no_it_note(result) + unchanged_note(result))
+                            + cut_note(result) + unknown_note(result) + no_it_note(result) + unchanged_note(result))
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
