@@ -482,6 +482,27 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     assert f"{window.spec.name}: layer 1, head 1 at step {step}" in html.unescape(targets["svg"].read_text("utf-8"))
 
 
+def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back(qtbot, tmp_path):
+    """QA: after exporting a small enlarged head, its plot stayed as wide as the export's title (543 px in a 508-px
+    view) and the window showed it cut on the right: 6 of 8 keys, no colour bar."""
+    import pyqtgraph as pg
+
+    from playground.ui.run_tools import export_plot
+
+    view = pg.PlotWidget()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    item = view.getPlotItem()
+    for size in ((300, 200), (1000, 600)):  # laid out larger for the export, and not
+        view.resize(*size)
+        qtbot.waitUntil(lambda size=size: item.geometry().width() == size[0])
+        before = item.geometry()
+        for suffix in ("png", "svg"):
+            export_plot(item, tmp_path / f"plot.{suffix}", "a title much wider than the plot it is the title of: " * 5)
+            assert item.geometry() == before and not item.titleLabel.isVisible()
+
+
 def _text_rows_from_the_bottom(image, count):
     """The heights in pixels of the lowest `count` bands of rows holding dark (text) pixels in a white image."""
     import numpy as np

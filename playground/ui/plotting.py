@@ -135,8 +135,7 @@ def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
     try:
         yield
     finally:
-        if small:
-            item.setGeometry(shown)
+        item.setGeometry(shown)  # (a title wider than the plot widened it during the export, small or not)
 
 
 @contextmanager
@@ -151,7 +150,10 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
     try:
         yield
     finally:
-        item.setTitle(kept)  # None hides it again
+        # None hides it again; its text goes too, whose width pyqtgraph keeps as the plot's minimum even hidden (QA:
+        # an exported head kept the title's width, wider than its view, and the window showed it cut on the right)
+        label.setText(kept or "")
+        item.setTitle(kept)
 
 
 @contextmanager
