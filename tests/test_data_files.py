@@ -432,3 +432,42 @@ def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: 
     monkeypatch.chdir(elsewhere)
     resumed = run_cli("resume", str(tmp_path / "run"), "--steps", "1")
     assert resumed.returncode == 0, resumed.stderr
+
+
+def test_a_run_whose_text_file_was_edited_since_is_refused_not_read_with_other_ids(tmp_path: Path, monkeypatch):
+    """QA: after '!' became '~' in the corpus a run trained on, `sample` read "The " as "The uif uif", and `resume`
+    trained on the shifted ids, both without a word; a CSV whose label was renamed swapped an export's classes."""
+    from conftest import CLI_TINY, run_cli
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Hello there! The quick brown fox jumps over the lazy dog. " * 40, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    trained = run_cli("train", "decoder-pydoc", "--steps", "2", "--out", "run", *CLI_TINY, "--set",
+                      "data.name=text_file", "--set", "data.path=corpus.txt", "--set", "model.block_size=16")
+    assert trained.returncode == 0, trained.stderr
+    assert run_cli("sample", "run", "--prompt", "The ", "--tokens", "5").returncode == 0
+    corpus.write_text(corpus.read_text(encoding="utf-8").replace("!", "~"), encoding="utf-8")  # as many characters
+    for command in (("sample", "run", "--prompt", "The ", "--tokens", "5"), ("resume", "run", "--steps", "1"),
+                    ("export", "run", "--out", "hf")):
+        refused = run_cli(*command)
+        assert refused.returncode != 0 and "corpus.txt has changed since this run trained" in refused.stderr, (
+            command, refused.stderr)
+    assert not (tmp_path / "hf").exists()
+
+
+def test_every_dataset_kind_fingerprints_its_ids_alike_from_its_plan_and_its_tensors(tmp_path: Path):
+    """The export reads the fingerprint from the data's plan, the session from the dataset it trains on: the two
+    must agree, or every export would be refused."""
+    from playground.core.presets import load_preset
+    from playground.data import load
+    from playground.data.registry import plan
+
+    (tmp_path / "mine.txt").write_text("some text of my own, " * 50, encoding="utf-8")
+    cases = [load_preset("encoder-reverse"), load_preset("vit-digits"), load_preset("encoder-sentiment"),
+             load_preset("decoder-pydoc").updated({"data.name": "text_file", "data.path": str(tmp_path / "mine.txt")})]
+    prints = set()
+    for spec in cases:
+        dataset = load(spec.data, spec.model, spec.train.seed)
+        assert plan(spec.data, spec.model).fingerprint() == dataset.fingerprint()
+        prints.add(dataset.fingerprint())
+    assert len(prints) == len(cases)

@@ -6,7 +6,10 @@ A `Dataset` holds the tensors and is built only when training starts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -63,6 +66,14 @@ class Batch:
         return Batch(self.x.to(device, non_blocking=True), self.y.to(device, non_blocking=True), mask)
 
 
+def ids_fingerprint(tokens: Sequence[str], class_names: Sequence[str]) -> str:
+    """A digest of what a model's input ids and output classes stand for. A checkpoint keeps it: the vocabulary and
+    class names are worked out from the data again at every resume, sample and export, and a data file edited since
+    (a character replaced, a label renamed) gave the same ids other meanings without a word (QA)."""
+    text = json.dumps({"tokens": list(tokens), "classes": list(class_names)}, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Dataset(ABC):
     info: DataInfo
 
@@ -88,6 +99,14 @@ class Dataset(ABC):
 
     def decode(self, ids: list[int]) -> str:
         raise DataError(f"{self.info.title} has no text to decode")
+
+    def token_names(self) -> tuple[str, ...]:
+        """The tokens the model's input ids stand for, in id order (none for images and a pretrained tokenizer)."""
+        return ()
+
+    def fingerprint(self) -> str:
+        """What the model's ids stand for, as `ids_fingerprint` digests it."""
+        return ids_fingerprint(self.token_names(), self.info.class_names)
 
     def unknown_words(self, text: str) -> list[str]:
         """The words of `text` this dataset's vocabulary lacks, each once, in order: a model reads them as [UNK]."""

@@ -18,7 +18,7 @@ import numpy as np
 from playground.core.files import elide
 from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec, shown
 from playground.data import corpora, pronoun, user_files, wordpiece
-from playground.data.base import DataError, DataInfo
+from playground.data.base import DataError, DataInfo, ids_fingerprint
 from playground.data.vocab import CLS, MASK, PAD, SEP, UNK, Vocab, word_tokens
 
 Kind = Literal["text", "procedural", "classify", "images"]
@@ -61,6 +61,10 @@ class Plan:
     options: Mapping[str, OptionValue]  # every option, defaults filled in
     vocab: Vocab | None = None
     tokenizer: str | None = None  # a pretrained model's WordPiece tokenizer (ModelSpec.pretrained) instead of vocab
+
+    def fingerprint(self) -> str:
+        """What the ids of a model of this data stand for: the dataset's own `fingerprint`, without its tensors."""
+        return ids_fingerprint(self.vocab.tokens if self.vocab else (), self.info.class_names)
 
 
 _SEQ_OPTIONS = {

@@ -115,5 +115,8 @@ class VocabMethods:
     def decode(self, ids: list[int]) -> str:
         return self.vocab.decode(ids)
 
+    def token_names(self) -> tuple[str, ...]:
+        return self.vocab.tokens
+
     def unknown_words(self, text: str) -> list[str]:
         return list(dict.fromkeys(p for p in self.vocab.split(text) if p not in self.vocab.index))

@@ -87,6 +87,20 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
                       state=state)
 
 
+def check_same_data(saved: Checkpoint, fingerprint: str) -> None:
+    """Refuse a checkpoint whose data now gives its ids other meanings (`ids_fingerprint`): an edited text file read
+    "The " as "The uif uif" after '!' became '~', and a renamed CSV label swapped an export's classes (QA).
+    Checkpoints from before the fingerprint was kept are not checked."""
+    kept = saved.state.get("data_fingerprint")
+    if kept is None or kept == fingerprint:
+        return
+    data = saved.spec.data
+    what = f"{elide(data.path)} has" if data.path else f"the dataset '{data.name}' has"
+    raise CheckpointError(f"{what} changed since this run trained: its vocabulary or class names are no longer the "
+                          f"ones the model learnt, so its ids would stand for other tokens; put the file back as it "
+                          f"was, or train a new run on it")
+
+
 def _read_state(folder: Path) -> dict[str, Any]:
     """state.json, checked: an object with a whole step >= 0, a run description and plain file names."""
     path = folder / STATE_FILE

@@ -90,6 +90,7 @@ class TrainingSession:
         where = resolve_device(spec.train.device)  # a device this machine lacks is refused before the data loads
         self.dataset = dataset or datasets.load(spec.data, spec.model, spec.train.seed)
         self.info = self.dataset.info
+        self._fingerprint = self.dataset.fingerprint()  # what the ids stand for, kept in every checkpoint
         # refused before its precision is measured: one block of a model far too large took 18-47 s to time
         check_fits(spec, self.info, where)
         self.placement: Placement = place(spec)
@@ -475,7 +476,7 @@ class TrainingSession:
         state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
                  "precision": "bf16" if self.placement.dtype == torch.bfloat16 else "fp32",
                  "device": self.placement.device.type, "sampled_step": self._sampled_step,
-                 "changes": [change.to_json() for change in self.changes]}
+                 "changes": [change.to_json() for change in self.changes], "data_fingerprint": self._fingerprint}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
         self.checkpoint_step = self.step
@@ -551,6 +552,7 @@ class TrainingSession:
         return session
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
+        ckpt_io.check_same_data(saved, self._fingerprint)
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
         unfit = (RuntimeError, ValueError, KeyError, TypeError, IndexError)
         try:
