@@ -162,6 +162,26 @@ def test_missing_run_and_missing_timeline(tmp_path, capsys):
     assert "no checkpoint folder" in capsys.readouterr().err
 
 
+def test_a_damaged_timeline_is_named_and_stops_no_resume(tmp_path, capsys):
+    """QA: random bytes over attention/timeline.safetensors stopped `resume` with "unexpected problem: … header too
+    large: please report it", though the checkpoint was whole; `attention --out x.gif` said the same."""
+    import shutil
+
+    out = tmp_path / "run"
+    assert main(["train", "encoder-reverse", "--steps", "5", "--out", str(out), *TINY]) == 0
+    timeline = out / "attention" / "timeline.safetensors"
+    for damage in (b"\x07" * 64, timeline.read_bytes()[: timeline.stat().st_size // 2]):
+        run = tmp_path / f"damaged{len(damage)}"
+        shutil.copytree(out, run)
+        (run / "attention" / "timeline.safetensors").write_bytes(damage)
+        capsys.readouterr()
+        assert main(["attention", str(run), "--out", str(tmp_path / "x.gif")]) == 2
+        said = capsys.readouterr().err
+        assert "timeline.safetensors is damaged" in said and "delete it" in said and "please report" not in said
+        assert main(["resume", str(run), "--steps", "5"]) == 0  # a fresh record from the resumed step on
+        assert main(["attention", str(run), "--out", str(run / "replayed.gif")]) == 0
+
+
 @pytest.mark.slow
 def test_a_vit_input_image_read_inverted_is_said(tmp_path, capsys):
     """The window says when a user's image was inverted to match the training images; so does the command line."""

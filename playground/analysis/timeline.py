@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.core.atomic import atomic_write_bytes
+from playground.core.files import elide
 from playground.training.events import AttentionSnapshot, CheckpointEvent, Event, FinishedEvent
 
 ATTENTION_DIR = "attention"
@@ -110,7 +111,7 @@ class SnapshotTimeline:
     @classmethod
     def load(cls, path: Path) -> SnapshotTimeline:
         """Read a timeline from its file or from a run folder."""
-        from safetensors import safe_open
+        from safetensors import SafetensorError
 
         path = Path(path)
         target = path if path.suffix == ".safetensors" else path / ATTENTION_DIR / TIMELINE_FILE
@@ -119,10 +120,22 @@ class SnapshotTimeline:
                 f"{target} does not exist: this run saved no attention snapshots (train it with "
                 f"`playground train`, which records them)"
             )
+        try:
+            return cls._read(target)
+        except (SafetensorError, KeyError, TypeError, ValueError) as err:
+            # (QA: overwritten, it stopped `resume` with "unexpected problem: … header too large: please report it")
+            raise ValueError(f"{target} is damaged ({elide(err, 80) or type(err).__name__}): it only replays the "
+                             f"attention during training; delete it, and the run records a new one as it trains "
+                             f"on") from None
+
+    @classmethod
+    def _read(cls, target: Path) -> SnapshotTimeline:
+        from safetensors import safe_open
+
         with safe_open(str(target), framework="numpy") as handle:
             meta = json.loads((handle.metadata() or {}).get("timeline", "{}"))
             if meta.get("version") != FORMAT_VERSION:
-                raise ValueError(f"{target} is not an attention timeline this version can read")
+                raise ValueError("not an attention timeline this version can read")
             timeline = cls(int(meta["capacity"]))
             timeline._stride = int(meta["stride"])
             timeline._offered = int(meta["offered"])
