@@ -639,11 +639,16 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
         status = stop.exit_status if stop.asked else status
     except KeyboardInterrupt:  # the second Ctrl-C: stopped at once, maybe midway through a step
         status = stop.exit_status
+    except OSError as err:  # a checkpoint that could not be written: a full disk (QA: "unexpected problem")
+        raise CliError(_not_written(run_dir, session.checkpoint_step, err)) from None
     finally:
         bar.close()
         recorder.close()
     if status != EXIT_TRAINING_FAILED:
-        session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
+        try:
+            session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
+        except OSError as err:
+            raise CliError(_not_written(run_dir, session.checkpoint_step, err)) from None
         if session.diverged:  # the weights of this step evaluated as blown up: they were not saved
             print(f"playground: the weights after step {session.step} evaluate as diverged, so they were not "
                   f"saved: train again with a lower learning rate", file=sys.stderr)
@@ -653,6 +658,15 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     write_run_info(run_dir, {"step": session.step, "status": ended})
     print(_end_message(run_dir, session.step, kept, status), file=sys.stderr)
     return status
+
+
+def _not_written(run_dir: Path, kept: int | None, err: OSError) -> str:
+    """A save that failed, what the run folder still holds, and what to do."""
+    why = err.strerror or str(err)
+    if kept is None:
+        return f"cannot write into {run_dir}: {why}; it holds no checkpoint yet: free some space and train again"
+    return (f"cannot write into {run_dir}: {why}; its checkpoint of step {kept} is whole: free some space, then "
+            f"continue with: playground resume {run_dir}")
 
 
 def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str:

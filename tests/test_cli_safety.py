@@ -109,6 +109,33 @@ def test_a_diverged_run_is_retried_with_overwrite_not_resume(run_copy):
     assert retried.returncode == 0, retried.stderr
 
 
+def test_a_full_disk_says_which_checkpoint_is_whole_and_how_to_go_on(tmp_path, monkeypatch):
+    """QA: a full disk during train or resume said "unexpected problem: Error while serializing: I/O error: No space
+    left on device (os error 28): please report it", and not that the last checkpoint was whole."""
+    from safetensors import SafetensorError
+
+    from playground.core import tensor_files
+
+    real, saves = tensor_files.save_file, []
+
+    def fills_the_disk(*args, **kwargs):
+        saves.append(1)
+        if len(saves) > 2:  # the first checkpoint's two files are written, the second's are not
+            raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tensor_files, "save_file", fills_the_disk)
+    out = tmp_path / "run"
+    failed = playground("train", "decoder-reverse", "--steps", "4", "--out", str(out), *TINY,
+                        "--set", "train.checkpoint_interval=2")
+    line = failed.stderr.strip().splitlines()[-1]
+    assert failed.returncode == 2 and line.startswith(f"playground: error: cannot write into {out}: No space left")
+    assert f"its checkpoint of step 2 is whole: free some space, then continue with: playground resume {out}" in line
+    monkeypatch.setattr(tensor_files, "save_file", real)
+    resumed = playground("resume", str(out))
+    assert resumed.returncode == 0 and "resuming" in resumed.stderr and "at step 2" in resumed.stderr, resumed.stderr
+
+
 def test_the_end_message_of_a_diverged_run_says_how_to_train_again(tmp_path):
     from playground.cli import EXIT_TRAINING_FAILED, _end_message
 

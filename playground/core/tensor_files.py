@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from playground.core.atomic import atomic_write_file
@@ -14,7 +16,14 @@ def write_safetensors(path: str | os.PathLike[str], tensors: dict[str, torch.Ten
                       metadata: dict[str, str] | None = None) -> None:
     """`tensors` into the safetensors file `path`, written from the tensors' own memory (QA: a 3 GB model's
     checkpoint, copied twice on the way, was killed for lack of memory after the step it had waited for)."""
-    atomic_write_file(path, lambda tmp: save_file(_alone(tensors), tmp, metadata=metadata))
+    try:
+        atomic_write_file(path, lambda tmp: save_file(_alone(tensors), tmp, metadata=metadata))
+    except SafetensorError as err:  # its I/O errors as Python's: a full disk said "unexpected problem" (QA)
+        found = re.search(r"os error (\d+)", str(err))
+        if found is None:
+            raise
+        number = int(found[1])
+        raise OSError(number, os.strerror(number), os.fspath(path)) from None
 
 
 def _alone(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
