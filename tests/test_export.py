@@ -247,6 +247,12 @@ def test_text_classification_names_the_class(exported):
     assert {a["label"] for a in answer} == set(session.info.class_names) == set(ours)
     for a in answer:
         assert a["score"] == pytest.approx(ours[a["label"]], abs=1e-5)
+    # A review longer than the context, called as the card says (QA: without truncation the pipeline stopped with
+    # "The expanded size of the tensor (22) must match the existing size (16)")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "truncation=True)" in card and "cut a longer input to it" in card
+    long = "the acting was not great but the music was wonderful and " * 4
+    assert {a["label"] for a in pipe(long, truncation=True, top_k=None)} == set(ours)
 
 
 @pytest.mark.slow

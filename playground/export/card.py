@@ -74,12 +74,19 @@ def _example_call(task: str, facts: CardFacts) -> str:
     if task == "text-generation":
         prompt = f"{symbols[:4]}[SEP]" if symbols else "The "
         return f'pipe("{prompt}", max_new_tokens=200, do_sample=False)[0]["generated_text"]'
+    # Cut to the context the position table has: a longer input stopped these pipelines with "The expanded size of
+    # the tensor (22) must match the existing size (16)" (QA)
     if task == "fill-mask":
-        return 'pipe("The [MASK]ist of items.")'
+        return 'pipe("The [MASK]ist of items.", tokenizer_kwargs={"truncation": True})'
     if task == "token-classification":
         return f'pipe("{symbols[:6] if symbols else "some text"}")'
     # A sentence of the task's own (QA: the pronoun model's card asked it about "a wonderful film")
-    return f'pipe("{EXAMPLE_TEXTS.get(facts.spec.data.name, EXAMPLE_TEXTS["sentiment"])}")'
+    return f'pipe("{EXAMPLE_TEXTS.get(facts.spec.data.name, EXAMPLE_TEXTS["sentiment"])}", truncation=True)'
+
+
+def _cuts(facts: CardFacts) -> bool:
+    """The example call cuts its input to the context."""
+    return PIPELINE_TASKS[facts.architecture] in ("fill-mask", "text-classification")
 
 
 def _symbols(vocab: Vocab | None) -> str:
@@ -98,7 +105,8 @@ def _input_lines(facts: CardFacts) -> list[str]:
                  f"{colour} images")]
     context = int(facts.config.max_position_embeddings)
     lines = [f"- context: trained on sequences of up to {m.block_size} tokens"
-             + (f"; the position table has {context} rows" if context != m.block_size else "")]
+             + (f"; the position table has {context} rows" if context != m.block_size else
+                ": cut a longer input to it (`truncation=True`, as above)" if _cuts(facts) else "")]
     if facts.pretrained_tokenizer:
         lines.append("- vocabulary: the pretrained model's own WordPiece tokenizer")
     elif vocab is not None:
