@@ -229,6 +229,17 @@ def test_divergence_keeps_only_a_checkpoint_that_evaluates_good(tmp_path, checkp
     assert math.isfinite(val_loss) and val_loss < 10 * math.log(kept.info.n_classes)
 
 
+def test_divergence_in_warm_up_names_the_peak_rate_it_advises_lowering():
+    """QA: "the learning rate 0.15 is most likely too high. Try 0.5": 0.15 was warm-up's rate on its way to 5."""
+    spec = make_spec(CASES["decoder-text"]).updated(
+        {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 100, "train.max_steps": 200,
+         "model.norm": "none"})
+    finished = list(TrainingSession(spec).run())[-1]
+    assert finished.reason == "diverged", finished.message
+    assert "the learning rate 10 (at " in finished.message and "on the schedule at this step) is most likely too " \
+        "high. Try 1;" in finished.message
+
+
 def test_divergence_after_a_good_save_keeps_that_save(tmp_path):
     spec = make_spec(CASES["decoder-text"]).updated(
         {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200})

@@ -445,8 +445,8 @@ class TrainingSession:
         return FinishedEvent(
             self.step,
             "diverged",
-            f"the {kind} loss became {loss:.4g} at step {self.step}: the learning rate {lr:.3g} is most likely "
-            f"too high. Try {self._peak_lr / 10:.3g}; {kept}.",
+            f"the {kind} loss became {loss:.4g} at step {self.step}: {_rate_words(lr, self._peak_lr)} is most "
+            f"likely too high. Try {self._peak_lr / 10:.3g}; {kept}.",
         )
 
     def extend(self, steps: int) -> None:
@@ -594,6 +594,14 @@ class TrainingSession:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
         resumed run draws the curve the first one drew."""
         self._planned = [c for c in read_changes(run_dir) if c.step >= self.step and c not in self.changes]
+
+
+def _rate_words(lr: float, peak: float) -> str:
+    """The learning rate the advice lowers: the peak, also where warm-up or decay had the step at another rate (QA:
+    "the learning rate 0.15 is most likely too high. Try 0.5", 0.15 being warm-up's way to a peak of 5)."""
+    if math.isclose(lr, peak, rel_tol=1e-3):
+        return f"the learning rate {peak:.3g}"
+    return f"the learning rate {peak:.3g} (at {lr:.3g} on the schedule at this step)"
 
 
 def _as_trained(saved: ckpt_io.Checkpoint) -> RunSpec:
