@@ -24,9 +24,16 @@ def test_export_into_a_folder_of_files_is_refused_unless_overwrite(text_run, tmp
     refused = playground("export", str(text_run), "--out", str(out))
     one_line_error(refused, str(out), "config.json", "--overwrite", "choose another --out")
     assert (out / "config.json").read_text() == "my config" and sorted(p.name for p in out.iterdir()) == ["config.json"]
+    # An earlier export's files this one does not write go; other files stay (QA: a pretrained model's vocab.txt,
+    # left beside a scratch model's tokenizer, was read with ids past the embedding)
+    for stale in ("vocab.txt", "preprocessor_config.json"):
+        (out / stale).write_text("an earlier export's")
+    (out / "notes.txt").write_text("mine")
     replaced = playground("export", str(text_run), "--out", str(out), "--overwrite")
     assert replaced.returncode == 0, replaced.stderr
     assert json.loads((out / "config.json").read_text())["model_type"] == "gpt2"
+    assert not (out / "vocab.txt").exists() and not (out / "preprocessor_config.json").exists()
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.slow

@@ -45,6 +45,7 @@ from playground.data.base import DataInfo
 from playground.data.images import TRAINED_ON
 from playground.data.vocab import Vocab
 from playground.export.card import CardFacts, model_card
+from playground.export.tokenizer import PRETRAINED_TOKENIZER_FILES
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
 from playground.training.checkpoint import Checkpoint, check_same_data, weights_misfit
@@ -53,6 +54,7 @@ MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 PREPROCESSOR_FILE = "preprocessor_config.json"
 README_FILE = "README.md"
+EXPORT_FILES = frozenset({MODEL_FILE, CONFIG_FILE, PREPROCESSOR_FILE, README_FILE, *PRETRAINED_TOKENIZER_FILES})
 VERIFY_TOLERANCE = 1e-4
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601-2: PIL's convert("L"), which the playground reads image files with
 GENERATION_POSITIONS = 1024  # GPT-2's own context: what the exported decoder accepts past a shorter trained one
@@ -135,6 +137,10 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
         written.append(README_FILE)
         for name in written:
             replace_keeping_mode(stage / name, out / name)
+    # An earlier export's files this one does not write go: transformers read a pretrained model's vocab.txt left
+    # beside a scratch model's tokenizer, with ids past its embedding (QA: "IndexError: index out of range")
+    for name in sorted(EXPORT_FILES - set(written)):
+        (out / name).unlink(missing_ok=True)
     return ExportResult(out, converted.architecture, sorted(set(written)), diff, converted.notes)
 
 
