@@ -158,7 +158,7 @@ def test_fine_tuned_run_exports_and_transformers_predicts_the_same(tmp_path: Pat
     assert result.architecture == "BertForSequenceClassification"
     assert {"tokenizer.json", "vocab.txt", "config.json", "model.safetensors"} <= set(result.files)
     # Its card calls it on a sentence of its task (QA: on "This was a wonderful film.")
-    assert f'pipe("{LECTURE_SENTENCES[1]}")' in (result.folder / "README.md").read_text(encoding="utf-8")
+    assert f'pipe("{LECTURE_SENTENCES[1]}", truncation=True)' in (result.folder / "README.md").read_text(encoding="utf-8")
 
     hf = AutoModelForSequenceClassification.from_pretrained(str(result.folder)).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(result.folder))
