@@ -262,6 +262,23 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
     assert not window.isVisible() and not compare.isVisible() and not compare.workers and len(asked) == 4
 
 
+@pytest.mark.slow
+def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, qtbot, monkeypatch):
+    """QA: training went on behind "Close Compare A/B?", which said 153 steps while A and B reached 175; keeping
+    the comparison plays it on."""
+    compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [])
+    from playground.ui import compare_window
+
+    playing = []
+    monkeypatch.setattr(compare_window, "ask_close_comparison",
+                        lambda parent, step, clearing=None: playing.append((compare._playing, step)))  # None: keep
+    compare.play()
+    qtbot.waitUntil(lambda: compare.trained_steps() >= 3, timeout=60_000)
+    qtbot.keyClick(compare, Qt.Key.Key_Escape)
+    assert playing and playing[0][0] is False and compare.isVisible() and compare._playing
+    compare.pause()
+
+
 def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
     """A shown, active comparison of TINY that A and B trained 2 steps on (paused); `ask_close_comparison` answers
     from `answers` (True: go ahead), then True (closing after the test), and records what it was asked, in the

@@ -396,9 +396,19 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._clear()
 
     def _may_clear(self, clearing: Clearing) -> bool:
-        """Whether `clearing` may go ahead: at once before A and B have trained, else as the user answers."""
-        steps = self.trained_steps()
-        return steps == 0 or ask_close_comparison(self, steps, clearing)
+        """Whether `clearing` may go ahead: at once before A and B have trained, else as the user answers. While
+        the question is open they pause (QA: it said "153 steps" while they trained on to 175 behind it), and
+        "Keep comparing" plays them on."""
+        if self.trained_steps() == 0:
+            return True
+        playing = self._playing
+        if playing:
+            self.pause()
+        if ask_close_comparison(self, self.trained_steps(), clearing):
+            return True
+        if playing:
+            self.play()
+        return False
 
     def _clear(self) -> None:
         """Stop both runs (nothing is saved: a comparison keeps no run folder) and clear the views."""
