@@ -330,6 +330,22 @@ def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(
         MetricsLog(folder, resume_from_step=2)
 
 
+def test_a_resumed_metrics_file_ends_every_row_alike(tmp_path):
+    """QA: every resumed metrics.csv mixed the rows kept ("\\n") with the rows appended ("\\r\\n")."""
+    from playground.training.events import MetricsEvent
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for resume_from, steps in ((None, (1, 2)), (1, (2,))):  # trained to step 2, resumed from step 1's checkpoint
+        log = MetricsLog(folder, resume_from_step=resume_from)
+        for step in steps:
+            log(MetricsEvent(step=step, max_steps=2, train_loss=1.0 / step, lr=1e-3, throughput=10.0, unit="tokens",
+                             elapsed_s=float(step), eta_s=0.0))
+        log.close()
+    data = (folder / "metrics.csv").read_bytes()
+    assert b"\r" not in data and data.count(b"\n") == 3  # the header, step 1 kept, step 2 trained again
+
+
 def test_a_damaged_run_description_gets_its_name_back_from_the_preset_when_written(tmp_path):
     """QA: `resume` on a run.json holding "[1" wrote {"step": 23, "status": "saved"} alone: the name was lost."""
     folder = make_run(tmp_path / "runs", "my run", "encoder")

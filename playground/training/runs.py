@@ -299,7 +299,7 @@ class MetricsLog:
             self._truncate_after(resume_from_step)
         fresh = not self.path.exists() or resume_from_step is None
         self._handle = open(self.path, "w" if fresh else "a", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._handle)
+        self._writer = csv.writer(self._handle, lineterminator="\n")  # as `_truncate_after` writes (QA: mixed)
         if fresh:
             self._writer.writerow(METRIC_COLUMNS)
 
