@@ -279,6 +279,17 @@ def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, 
     compare.pause()
 
 
+def test_opening_compare_pauses_the_run_playing_behind_it(open_window, qtbot):
+    """QA: the main window's run trained on out of sight behind Compare A/B, taking the cores its two runs need."""
+    window = open_window(TINY.updated({"train.max_steps": 500}))
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=60_000)
+    window.compareAction.trigger()
+    assert not window.worker.playing and window.playButton.text() == "Play"
+    assert window.statusBar().currentMessage().startswith("Paused this run for Compare A/B")
+    window.compareWindow.close()
+
+
 def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
     """A shown, active comparison of TINY that A and B trained 2 steps on (paused); `ask_close_comparison` answers
     from `answers` (True: go ahead), then True (closing after the test), and records what it was asked, in the

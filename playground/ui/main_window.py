@@ -1243,6 +1243,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self)
         self.compareWindow.show()
+        if self.worker is not None and self.worker.playing:  # (QA: it trained on out of sight, taking A and B's cores)
+            self.pause()
+            self.statusBar().showMessage("Paused this run for Compare A/B, which needs the cores: Play (Space) here "
+                                         "goes on with it.", STATUS_MS)
 
     def _close_compare(self) -> bool:
         """Close Compare A/B at once (False: the user kept a comparison that had trained); its threads, asked to
