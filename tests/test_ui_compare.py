@@ -269,9 +269,10 @@ def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, 
     compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [])
     from playground.ui import compare_window
 
-    playing = []
+    playing = []  # (playing?, steps said) at each question; the first is answered "keep", the teardown's "close"
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, clearing=None: playing.append((compare._playing, step)))  # None: keep
+                        lambda parent, step, clearing=None: bool(playing.append((compare._playing, step))) or
+                        len(playing) > 1)
     compare.play()
     qtbot.waitUntil(lambda: compare.trained_steps() >= 3, timeout=60_000)
     qtbot.keyClick(compare, Qt.Key.Key_Escape)
