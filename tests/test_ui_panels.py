@@ -479,6 +479,8 @@ def inside_panel_asking(qtbot):
     sent = []
 
     class Worker:
+        run_dir = None  # a run not yet in a folder of its own
+
         def submit(self, key, job):
             sent.append(job)
 
