@@ -275,12 +275,22 @@ def _train(spec: Any, claim: Claim | None) -> int:
 def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
     """The preset with the command line's changes; `renamed`: named for what it trains on where they make it another
     family's or dataset's (compare keeps the presets' names, which tell its two sides apart)."""
-    from playground.core.presets import data_path_from, left_out_note, load_preset, with_changes
+    from playground.core.presets import (
+        PRESETS_DIR,
+        data_path_from,
+        left_out_note,
+        load_preset,
+        outside_note,
+        resolve_preset_path,
+        with_changes,
+    )
 
     spec = load_preset(args.preset)
-    left_out = left_out_note(args.preset)
-    if left_out and _writes_run_folder():  # (rank 0 alone under torchrun)
-        print(f"playground: note: {Path(args.preset).name} {left_out}", file=sys.stderr)
+    path = resolve_preset_path(args.preset)
+    builtin = path.resolve().parent == PRESETS_DIR.resolve()
+    for note in ("" if builtin else left_out_note(path), "" if builtin else outside_note(spec, path)):
+        if note and _writes_run_folder():  # (rank 0 alone under torchrun)
+            print(f"playground: note: {path.name} {note}", file=sys.stderr)
     changes = dict(_parse_set(item) for item in args.set)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:

@@ -414,6 +414,25 @@ def test_a_preset_reads_a_data_file_named_relative_to_its_own_folder_and_saves_i
         describe(missing.data, missing.model)
 
 
+def test_train_says_when_a_preset_reads_a_file_outside_its_folder(tmp_path: Path):
+    """QA: a preset handed out with "path": "../../../../etc/shadow" trained on it without a word, and its samples
+    showed pieces of it."""
+    from conftest import CLI_TINY, run_cli
+
+    from playground.core.presets import load_preset, to_json
+
+    (tmp_path / "private.txt").write_text("the quick brown fox jumps over the lazy dog " * 40, encoding="utf-8")
+    handout = tmp_path / "handout"
+    handout.mkdir()
+    preset = handout / "given.json"
+    preset.write_text(to_json(load_preset("decoder-pydoc").updated(
+        {"data.name": "text_file", "data.path": "../private.txt", "model.block_size": 16})), encoding="utf-8")
+    trained = run_cli("train", str(preset), "--steps", "1", "--out", str(tmp_path / "run"), *CLI_TINY)
+    assert trained.returncode == 0, trained.stderr
+    assert (f"playground: note: given.json reads its data from {tmp_path / 'private.txt'}, outside its own folder"
+            in trained.stderr)
+
+
 def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: Path, monkeypatch):
     """A newcomer's `playground resume` from another folder said "no text file at big.txt"."""
     from conftest import CLI_TINY, run_cli

@@ -359,6 +359,22 @@ def test_opening_a_preset_whose_data_file_is_missing_says_so_at_once(window, tmp
     assert "handout/missing.txt" in message.text() and window.spec.data.path == str(mine.parent / "missing.txt")
 
 
+def test_a_preset_reading_a_file_outside_its_folder_says_which(window, tmp_path):
+    """QA: a preset handed out with "path": "../../../../etc/shadow" trained on that file without a word."""
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("some private text, " * 40, encoding="utf-8")
+    mine = tmp_path / "handout" / "mine.json"
+    mine.parent.mkdir()
+    mine.write_text(json.dumps({"name": "mine", "data": {"name": "text_file", "path": "../elsewhere.txt"}}))
+    assert window.open_preset(str(mine))
+    message = window.findChild(QLabel, "messageLabel").text()
+    assert f"It reads its data from {outside}, outside its own folder" in message
+    (mine.parent / "inside.txt").write_text("some text of its own, " * 40, encoding="utf-8")
+    mine.write_text(json.dumps({"name": "mine", "data": {"name": "text_file", "path": "inside.txt"}}))
+    assert window.open_preset(str(mine))
+    assert "outside its own folder" not in window.findChild(QLabel, "messageLabel").text()
+
+
 def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model": {"n_embd": 100, "n_head": 3}}), encoding="utf-8")

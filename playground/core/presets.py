@@ -212,6 +212,23 @@ def _exists(path: Path) -> bool:
         return False
 
 
+def outside_note(spec: RunSpec, preset: Path) -> str:
+    """'reads its data from /etc/shadow, outside its own folder: …' for a preset file whose data file lies outside
+    the preset's folder, else "". A preset handed to you could name any file the account can read, and training
+    shows its text in samples (QA: "path": "../../../../etc/shadow" trained without a word)."""
+    given = spec.data.path
+    if not given:
+        return ""
+    try:
+        Path(given).expanduser().resolve().relative_to(preset.resolve().parent)
+        return ""
+    except ValueError:
+        return (f"reads its data from {elide(given, 80)}, outside its own folder: make sure that is a file you mean "
+                f"to train on")
+    except OSError:
+        return ""
+
+
 def portable(spec: RunSpec, folder: Path) -> RunSpec:
     """`spec` as saved into `folder`: a data file inside that folder named relative to it, so the folder can be
     handed out with its data (an absolute path would name the lecturer's disk)."""

@@ -62,6 +62,7 @@ from playground.core.presets import (
     left_out_note,
     load_preset,
     named_after_file,
+    outside_note,
     portable,
     resolve_preset_path,
     to_json,
@@ -705,8 +706,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.config.show_message(f"Opened {name}, but it cannot train: {cannot_train}", "error", description)
             return
         left_out = "" if builtin else left_out_note(path)
+        outside = "" if builtin else outside_note(spec, path)
         self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: "
-                                 + (f"it {left_out}. " if left_out else "") + lead
+                                 + (f"it {left_out}. " if left_out else "")
+                                 + (f"It {outside}. " if outside else "") + lead
                                  + (" (more on hover)" if lead != description else ""),
                                  "warning" if left_out else "info", description)
 
