@@ -29,6 +29,7 @@ from playground.cli_output import (
     check_not_in_checkpoint,
     writing,
 )
+from playground.core.messages import counted
 from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
@@ -490,7 +491,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature)
     print(args.prompt + text)
     if interrupted:
-        print(f"playground: interrupted after {len(text):,} of {args.tokens:,} characters", file=sys.stderr)
+        print(f"playground: interrupted after {len(text):,} of {counted(args.tokens, 'character')}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
 

@@ -346,6 +346,10 @@ def test_a_too_short_text_names_the_length_that_trains_at_its_context_and_the_co
     assert str(err.value) == ("six.txt has 6 characters, too few for a training and a validation block of 65: lower "
                               "Context length (model.block_size) to at most 2, or use a text of at least 130 characters")
     describe(text_spec(six), ModelSpec(family="decoder", block_size=2))  # both remedies train
+    one = tmp_path / "one.txt"
+    one.write_text("a")
+    with pytest.raises(DataError, match="^one.txt has 1 character, too few"):  # (QA: "1 characters")
+        describe(text_spec(one), DEC)
     six.write_text("abcdef" * 21 + "abcd")  # 130 characters
     describe(text_spec(six), DEC)
 

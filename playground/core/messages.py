@@ -24,6 +24,11 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
     return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 layer', '2 layers', '1,024 characters' (QA: "1 characters", "1 layers")."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def retrain_command(preset: str) -> str:
     """The command that trains a run again from its `preset` file, quoted for a shell (a path may hold spaces)."""
     return f"playground train {shlex.quote(preset)} --out NEW_FOLDER"

@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from playground.core.files import elide
+from playground.core.messages import counted
 from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec, shown
 from playground.data import corpora, pronoun, user_files, wordpiece
 from playground.data.base import DataError, DataInfo, ids_fingerprint
@@ -242,7 +243,7 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     n_train, n_val = split_sizes(len(text), data.val_fraction, min_val=need)
     if n_train < need:
         name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
-        raise DataError(f"{name} has {len(text)} characters, too few for a training and a validation block of "
+        raise DataError(f"{name} has {counted(len(text), 'character')}, too few for a training and a validation block of "
                         f"{need}: {_short_text_fix(len(text), model.block_size, data.val_fraction)}")
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),

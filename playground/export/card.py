@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.analysis.pronoun import LECTURE_SENTENCES
+from playground.core.messages import counted
 from playground.core.spec import RunSpec
 from playground.data.base import DataInfo
 from playground.data.vocab import Vocab
@@ -51,7 +52,7 @@ def model_card(facts: CardFacts) -> str:
         "---", "library_name: transformers", f"pipeline_tag: {task}", "tags: [transformer-playground]", "---", "",
         f"# {spec.name}", "",
         (f"{_sentence_start(FAMILY_WORDS[m.family])}, trained in Transformer Playground{trained} on "
-         f"**{info.title}** and exported as `{facts.architecture}`: {m.n_layer} layers, {m.n_head} heads, "
+         f"**{info.title}** and exported as `{facts.architecture}`: {counted(m.n_layer, 'layer')}, {counted(m.n_head, 'head')}, "
          f"embedding dimension {m.n_embd}, feed-forward width {m.d_ff}."),
     ]
     if spec.description:

@@ -29,6 +29,7 @@ import torch
 
 from playground.core.atomic import atomic_write_text, replace_keeping_mode
 from playground.core.files import elide
+from playground.core.messages import counted
 from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo, Dataset
@@ -190,8 +191,8 @@ def _header(spec: RunSpec, info: DataInfo, data: DataSource, name: str, step: in
             f"    python {name}                 # train it (or load {weights} when one lies beside the script)\n")
     model = spec.model
     about = textwrap.fill(f"It needs only PyTorch{' and NumPy' if 'numpy' in data.imports else ''}. The model: "
-                          f"{model.n_layer} layers of {model.n_head} attention heads, {model.n_embd} channels, a "
-                          f"feed-forward width of {model.d_ff}. The data: {data.note}.", 116)
+                          f"{counted(model.n_layer, 'layer')} of {counted(model.n_head, 'attention head')}, "
+                          f"{model.n_embd} channels, a feed-forward width of {model.d_ff}. The data: {data.note}.", 116)
     return f'''"""{first}
 
 {what}

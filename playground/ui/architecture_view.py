@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.messages import counted
 from playground.core.spec import FAMILY_NORM
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
@@ -48,10 +49,6 @@ class Box:
 
 def _fmt(n: int) -> str:
     return f"{n:,}"
-
-
-def _heads(n: int) -> str:
-    return f"{n} head{'s' if n != 1 else ''}"
 
 
 def _positions(m: Any, size: str) -> Box:
@@ -129,7 +126,7 @@ def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, s
     # "Masked", as the lecture's decoder block is drawn; the mask is not in the detail line, which it overfilled
     title = "Masked multi-head self-attention" if family == "decoder" and m.causal else "Multi-head self-attention"
     scaled = f"÷ √{C // H}" if m.scale_scores else "not scaled"
-    attn = (Box("attn", title, f"{_heads(H)} × d_head {C // H} · scores (B, H, T, T) {scaled}"),
+    attn = (Box("attn", title, f"{counted(H, 'head')} × d_head {C // H} · scores (B, H, T, T) {scaled}"),
             btc)
     ffn = (Box("ffn", "Feed-forward network", f"C → d_ff → C: {C} → {d_ff} → {C}, per token"), btc)
     block = [box for sublayer, name in ((attn, "attention"), (ffn, "FFN"))
@@ -342,7 +339,7 @@ class ArchitectureView(QWidget):
         self.scene.draw(spec, info)
         self._columns, self._wide = 2, self.scene.sceneRect().width()
         m = spec.model
-        self.caption.setText(f"{m.n_layer} × block · {_heads(m.n_head)} · C = {m.n_embd} · d_ff = {m.d_ff} · "
+        self.caption.setText(f"{m.n_layer} × block · {counted(m.n_head, 'head')} · C = {m.n_embd} · d_ff = {m.d_ff} · "
                              f"T = {m.seq_len} · B = {spec.train.batch_size}")
         self._fit()
         self._from_title()  # a tall diagram

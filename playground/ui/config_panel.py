@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.messages import counted
 from playground.core.presets import OTHER_MODEL_KEYS, PRETRAINED_TITLE, with_changes
 from playground.core.spec import (
     FAMILIES,
@@ -595,7 +596,7 @@ class ConfigPanel(QWidget):
             changes["train.warmup_steps"] = new
             note = f"Warm-up shortened to {new} steps: it must be shorter than the run."
         elif key == "model.n_head":
-            note = f"{int(value)} heads of {self._spec.model.n_embd // int(value)} dimensions each."
+            note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
         self._request(changes, note)
 
     def _on_data_option(self, name: str, value: Any) -> None:
