@@ -38,19 +38,34 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     print(f"A: {spec_a.name}\nB: {pair.b.spec.name}\n{difference_line(spec_a, pair.b.spec)}\n{pair.start.summary()}",
           file=sys.stderr)
     total = max(pair.a.spec.train.max_steps, pair.b.spec.train.max_steps)
+    drawn: list[Any] = []  # the curves as far as both have trained
     with tqdm(total=total, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         def progress(step: int, a: Any, b: Any) -> None:
+            drawn[:] = [a, b]
             bar.set_postfix_str(" ".join(f"{side} {c.losses[-1]:.3f}" for side, c in (("A", a), ("B", b)) if c.losses))
             bar.update(step - bar.n)
 
-        curves = train_pair(pair, on_step=progress)
-    pair.close()
+        try:
+            curves = train_pair(pair, on_step=progress)
+        except KeyboardInterrupt:  # Ctrl-C: the curves so far (QA: "interrupted", and nothing written)
+            if not drawn:
+                raise
+            curves, stopped = tuple(drawn), bar.n
+        else:
+            stopped = None
+        finally:
+            pair.close()
     figure = comparison_figure(spec_a, pair.b.spec, curves, pair.start.summary(), labels(spec_a, pair.b.spec))
     with writing(out):
         figure.save(out)
     for side, curve in zip("AB", curves):
         if curve.finished is not None and curve.finished.reason != "completed":
             print(f"playground: {side} stopped early: {curve.finished.message}", file=sys.stderr)
+    if stopped is not None:
+        from playground.cli import EXIT_INTERRUPTED
+
+        print(f"playground: interrupted at step {stopped:,}: wrote {out} with the curves so far", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

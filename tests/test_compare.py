@@ -79,6 +79,29 @@ def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 30).sum() > 50
 
 
+def test_ctrl_c_during_compare_draws_the_curves_so_far(tmp_path, capsys, monkeypatch):
+    """QA: Ctrl-C after ~200 of 3000 steps printed "playground: interrupted" and wrote no figure."""
+    from playground.training import compare
+
+    real = compare._one_step
+    taken = []
+
+    def interrupted_at_step_4(run, curve):
+        taken.append(1)
+        if len(taken) > 8:  # A and B have taken 4 steps each
+            raise KeyboardInterrupt
+        return real(run, curve)
+
+    monkeypatch.setattr(compare, "_one_step", interrupted_at_step_4)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(to_json(TINY))
+    b.write_text(to_json(TINY.updated({"model.residual": False})))
+    out = tmp_path / "ab.png"
+    assert main(["compare", str(a), str(b), "--steps", "50", "--out", str(out)]) == 130
+    assert f"playground: interrupted at step 4: wrote {out} with the curves so far" in capsys.readouterr().err
+    assert Image.open(out).width > 200
+
+
 def test_cli_compare_on_a_file_of_ones_own_keeps_each_sides_name(tmp_path, capsys):
     """Review: renamed for what they train on, both sides were "A: Decoder (GPT-like) on mine.txt", "B: (the same)"."""
     a, b, text = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "mine.txt"
