@@ -9,6 +9,19 @@ from playground.cli import main
 from playground.training.openmp import SPIN_COUNT
 
 
+def test_bench_refuses_a_json_path_at_once_as_every_out_is(tmp_path, capsys, monkeypatch):
+    """QA: --json replaced an existing file unasked, and a folder failed only after the whole bench had run."""
+    from playground.bench import run
+
+    monkeypatch.setattr(run, "run_bench", lambda mode: pytest.fail("measured before the path was checked"))
+    kept = tmp_path / "kept.json"
+    kept.write_text("{}")
+    assert main(["bench", "--smoke", "--json", str(kept)]) == 2
+    assert "--overwrite" in capsys.readouterr().err and kept.read_text() == "{}"
+    assert main(["bench", "--smoke", "--json", str(tmp_path)]) == 2
+    assert "is a folder: give a file name such as" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_bench_smoke_writes_the_fields(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))

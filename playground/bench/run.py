@@ -62,6 +62,8 @@ def add_parser(sub: Any) -> None:
                            "(ablations; the exit status is 1 if one fails); all: both (the default); lessons: play "
                            "every built-in lesson through in the window (offscreen, 1280x720) and time each step")
     bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
+    bench.add_argument("--overwrite", action="store_true",
+                       help="write over the file --json names; without it an existing one is refused")
     bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
     bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
                                                 "the preset's (--learning ablations)")
@@ -104,6 +106,8 @@ def cmd_bench(args: Any) -> int:
         print(f"forgot {len(removed)} kept measurement file{'' if len(removed) == 1 else 's'}"
               f"{': ' + ', '.join(str(p) for p in removed) if removed else ''}; the next run measures again")
         return 0
+    if args.json:  # refused now, not after minutes of measuring (QA: a folder failed only at the end)
+        _check_json_path(args.json, args.overwrite)
     if args.learning:
         result = {"machine": machine()}
         if args.learning in ("all", "presets"):
@@ -125,6 +129,17 @@ def cmd_bench(args: Any) -> int:
         atomic_write_text(args.json, json.dumps(result, indent=1, default=float))
         print(f"wrote {args.json}", file=sys.stderr)
     return 0 if all(row["passed"] for row in result.get("ablations", [])) else 1
+
+
+def _check_json_path(path: Path, overwrite: bool) -> None:
+    """A --json file that could not be written, or would replace one unasked, as every --out is."""
+    from playground.cli_output import check_can_write_file, check_new_output, writing
+
+    with writing(path):
+        if path.is_dir():
+            raise ValueError(f"--json {path} is a folder: give a file name such as {path / 'bench.json'}")
+        check_new_output(path, overwrite)
+        check_can_write_file(path)
 
 
 def machine() -> dict[str, Any]:
