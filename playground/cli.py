@@ -655,11 +655,14 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     finally:
         bar.close()
         recorder.close()
+    cut_saving = False
     if status != EXIT_TRAINING_FAILED:
         try:
             session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
         except OSError as err:
             raise CliError(_not_written(run_dir, session.checkpoint_step, err)) from None
+        except KeyboardInterrupt:  # Ctrl-C again while it saved (its evaluation takes a while): the last one stays
+            status, cut_saving = EXIT_INTERRUPTED, True
         if session.diverged:  # the weights of this step evaluated as blown up: they were not saved
             print(f"playground: the weights after step {session.step} evaluate as diverged, so they were not "
                   f"saved: train again with a lower learning rate", file=sys.stderr)
@@ -667,7 +670,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     kept = session.checkpoint_step
     ended = "diverged" if status == EXIT_TRAINING_FAILED else "saved" if kept == session.step else "stopped"
     write_run_info(run_dir, {"step": session.step, "status": ended})
-    print(_end_message(run_dir, session.step, kept, status), file=sys.stderr)
+    print(_end_message(run_dir, session.step, kept, status, cut_saving), file=sys.stderr)
     return status
 
 
@@ -680,16 +683,18 @@ def _not_written(run_dir: Path, kept: int | None, err: OSError) -> str:
             f"continue with: playground resume {run_dir}")
 
 
-def _end_message(run_dir: Path, step: int, kept: int | None, status: int) -> str:
-    """What the run folder holds now and how to go on: never a checkpoint that does not exist."""
+def _end_message(run_dir: Path, step: int, kept: int | None, status: int, cut_saving: bool = False) -> str:
+    """What the run folder holds now and how to go on: never a checkpoint that does not exist (QA: a Ctrl-C while
+    the last one saved said only "interrupted")."""
     if kept is None:
         return f"{run_dir} saved no checkpoint, so its files are removed: train again"
     if status == EXIT_TRAINING_FAILED:
         return (f"{run_dir} keeps its last good checkpoint, of step {kept}: train again with a lower --set "
                 f"train.lr and another --out, or --out {run_dir} --overwrite to replace this run")
     if kept != step:
-        return (f"stopped midway through step {step + 1}: {run_dir} keeps its checkpoint of step {kept}; continue "
-                f"from it with: playground resume {run_dir}")
+        stopped = f"stopped while saving step {step}" if cut_saving else f"stopped midway through step {step + 1}"
+        return (f"{stopped}: {run_dir} keeps its checkpoint of step {kept}; continue from it with: playground resume "
+                f"{run_dir}")
     if status > 128:  # ended by Ctrl-C or a termination request
         return f"stopped and saved {run_dir} at step {step}; continue with: playground resume {run_dir}"
     return f"saved {run_dir} at step {step}"

@@ -143,6 +143,27 @@ def test_a_full_disk_says_which_checkpoint_is_whole_and_how_to_go_on(tmp_path, m
     assert resumed.returncode == 0 and "resuming" in resumed.stderr and "at step 2" in resumed.stderr, resumed.stderr
 
 
+def test_ctrl_c_while_the_last_checkpoint_saves_says_which_one_is_kept(tmp_path, monkeypatch):
+    """QA: a second Ctrl-C while the run saved (its evaluation takes a while) printed only "playground: interrupted",
+    not that the checkpoint of step 120 was kept and `resume` continues from it."""
+    from playground.training.session import TrainingSession
+
+    real = TrainingSession.save
+
+    def impatient(self, *args, **kwargs):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "save", impatient)
+    out = tmp_path / "run"
+    stopped = playground("train", "decoder-reverse", "--steps", "3", "--out", str(out), *TINY,
+                         "--set", "train.checkpoint_interval=2")
+    assert stopped.returncode == 130
+    assert stopped.stderr.strip().splitlines()[-1] == (f"stopped while saving step 3: {out} keeps its checkpoint of "
+                                                       f"step 2; continue from it with: playground resume {out}")
+
+
 def test_the_end_message_of_a_diverged_run_says_how_to_train_again(tmp_path):
     from playground.cli import EXIT_TRAINING_FAILED, _end_message
 
