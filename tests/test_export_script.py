@@ -109,6 +109,33 @@ def test_script_with_the_trained_weights_evaluates_to_the_runs_last_validation_l
 
 
 @pytest.mark.slow
+def test_the_script_says_what_it_does_with_missing_damaged_or_unneeded_inputs(exported, tmp_path):
+    """QA: with its weights beside it, --metrics wrote nothing without a word; without them it trained from scratch
+    silently; a damaged weights file, another run's, and --device foo ended in tracebacks."""
+    import shutil
+
+    _run_dir, exported_script = exported("decoder-reverse")
+    script = Path(shutil.copy(exported_script, tmp_path / exported_script.name))
+    weights = script.with_suffix(".safetensors")
+    shutil.copy(exported_script.with_suffix(".safetensors"), weights)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", RUN_BARE, str(script), *args], cwd=tmp_path, timeout=600,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True)
+
+    said = run("--metrics", "m.csv")
+    assert said.returncode == 0 and "m.csv is not written: --metrics records training" in said.stdout, said.stderr
+    assert run("--device", "foo").returncode == 2
+    weights.write_bytes(weights.read_bytes()[:500])
+    damaged = run()
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    assert f"cannot load {weights.name}" in damaged.stderr and "--from-scratch" in damaged.stderr
+    weights.unlink()
+    fresh = run()
+    assert fresh.returncode == 0 and f"no {weights.name} beside the script: training anew from seed" in fresh.stdout
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("curve", list(CURVES))
 def test_script_imports_only_torch_numpy_and_the_standard_library(exported, curve):
     _, script = exported(curve)

@@ -432,19 +432,30 @@ def main() -> None:
     parser.add_argument("--from-scratch", action="store_true",
                         help=f"train anew from seed {{SEED}} even when {{weights.name}} lies beside the script")
     parser.add_argument("--metrics", type=Path, help="write every step's losses to this CSV file")
-    parser.add_argument("--device", default="cpu", help="cpu (the run's numbers), cuda or mps"){data_arg}
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "mps"),
+                        help="cpu (the run's numbers), cuda or mps"){data_arg}
     args = parser.parse_args()
+    if args.device != "cpu" and not getattr(torch, args.device).is_available():
+        parser.error(f"this PyTorch has no {{args.device}} device: use --device cpu")
 
     data = {data.build}
     torch.manual_seed(SEED)  # the initial weights: the same seed gives the run's
     model = {model_class}(CONFIG){freeze}
     if weights.exists() and not args.from_scratch:
-        model.load_state_dict(load_safetensors(weights))
+        try:
+            model.load_state_dict(load_safetensors(weights))
+        except (ValueError, KeyError, TypeError, RuntimeError) as err:  # damaged, or another run's weights
+            raise SystemExit(f"cannot load {{weights.name}} ({{str(err)[:200]}}): put this script's own weights "
+                             f"beside it, or add --from-scratch to train anew") from None
         model.to(args.device)
         val_loss, val_accuracy = evaluate(model, data, args.device)
         print(f"{{weights.name}} (the run's weights after step {step}): val loss {{val_loss:.4f}}, "
               f"val accuracy {{val_accuracy:.1%}}")
+        if args.metrics is not None:
+            print(f"{{args.metrics}} is not written: --metrics records training; add --from-scratch to train")
     else:
+        if not args.from_scratch:
+            print(f"no {{weights.name}} beside the script: training anew from seed {{SEED}}")
         model.to(args.device)
         train(model, data, args.device, args.metrics){sample}
 '''
