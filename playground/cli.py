@@ -7,6 +7,7 @@ Bad input ends in one line on stderr and a non-zero exit code, never a traceback
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
@@ -58,7 +59,7 @@ def quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(_window_by_default(sys.argv[1:] if argv is None else argv))
+    args = _parse(_window_by_default(sys.argv[1:] if argv is None else argv))
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
     try:
         return handler(args)
@@ -194,7 +195,31 @@ def _parser() -> argparse.ArgumentParser:
     from playground.bench.run import add_parser as add_bench_parser  # stdlib-only at import
 
     add_bench_parser(sub)
+    parser.set_defaults(commands=sub.choices)  # each command's own parser, for `_parse`'s errors
     return parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The arguments; one the command does not know is refused by that command's parser, with its usage and the
+    option it most likely meant (QA: `train … --stpes 5` showed the top-level usage and no suggestion)."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = next((word for word in argv if word in COMMANDS), None)
+        where = args.commands.get(command, parser) if command else parser
+        word = extra[0].split("=")[0]
+        if command and any(word in _options(other) for other in args.commands.values()):
+            hint = f" (`{command}` takes no {word})"  # another command's: no near miss to suggest
+        else:
+            close = difflib.get_close_matches(word, _options(where), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+        where.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """The --options `parser` takes, as its help lists them."""
+    return re.findall(r"--[\w-]+", parser.format_help())
 
 
 # ----- commands ---------------------------------------------------------------------------------------

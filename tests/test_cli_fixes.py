@@ -135,3 +135,19 @@ def test_a_missing_csv_column_is_named_as_the_set_to_type(tmp_path):
     one_line_error(playground("train", "encoder-sentiment", "--steps", "2", "--out", str(tmp_path / "run"),
                               "--set", "data.name=csv_file", "--set", f"data.path={data}"),
                    "has no column 'text'", "--set data.options.text_column=")
+
+
+def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_one_meant(capsys):
+    """QA: `train … --stpes 5` and `resume … --set` showed the top-level usage ("playground [-h] COMMAND ...") and
+    no suggestion."""
+    from playground.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", "decoder-reverse", "--stpes", "5"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "usage: playground train" in err
+    assert "unrecognized arguments: --stpes 5 (did you mean --steps?)" in err
+    with pytest.raises(SystemExit):
+        main(["resume", "somewhere", "--set", "train.lr=1"])
+    err = capsys.readouterr().err
+    assert "usage: playground resume" in err and "(`resume` takes no --set)" in err
