@@ -538,6 +538,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return _export_script(args)
     if args.from_scratch:
         raise CliError("--from-scratch leaves the weights out of a script: add --format script")
+    if args.out.suffix.lower() == ".py" and not args.out.is_dir():  # (QA: it made a folder named file.py)
+        raise CliError(f"--out {args.out.name} names a Python file, and a Hugging Face export is a folder: add "
+                       f"--format script for the standalone script, or give --out a folder")
     with writing(args.out):
         check_can_create(args.out, "the export folder")
         check_not_in_checkpoint(args.out)

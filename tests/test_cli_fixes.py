@@ -151,3 +151,14 @@ def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_o
         main(["resume", "somewhere", "--set", "train.lr=1"])
     err = capsys.readouterr().err
     assert "usage: playground resume" in err and "(`resume` takes no --set)" in err
+
+
+def test_a_hugging_face_export_to_a_py_name_points_at_the_script_format(tmp_path, capsys):
+    """QA: `export RUN --out file.py` made a folder named file.py."""
+    from playground.cli import main
+
+    (tmp_path / "run" / "checkpoint").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoint" / "state.json").write_text("{}")
+    assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "file.py")]) == 2
+    assert "add --format script for the standalone script" in capsys.readouterr().err
+    assert not (tmp_path / "file.py").exists()
