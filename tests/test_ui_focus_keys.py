@@ -308,6 +308,23 @@ def test_a_preset_that_switches_tabs_leaves_no_text_box_taking_space(open_active
     assert window.tabs.currentWidget() is window.inside
     box = window.inside.inputEdit
     shown = box.text()
+    assert QApplication.focusWidget() is window.tabs.tabBar()  # Tab walks on into the page from there (review)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert box.text() == shown and window.playButton.text() == "Pause"
+    window.pause()
+
+
+def test_a_tab_hidden_under_a_text_box_leaves_no_text_box_taking_space(open_active_window, qtbot):
+    """Review: with the focus in Samples' prompt, Presets > vit-digits hid the Samples tab, and Qt put the focus in
+    Inside attention's Input box without a call the window makes."""
+    from playground.core.presets import PRESETS_DIR, load_preset
+
+    window = open_active_window(load_preset("decoder-pydoc"))
+    window.tabs.setCurrentWidget(window.samples)
+    window.samples.promptEdit.setFocus(Qt.FocusReason.MouseFocusReason)
+    assert window.open_preset(str(PRESETS_DIR / "vit-digits.json"))
+    box = window.inside.inputEdit
+    shown = box.text()
     assert QApplication.focusWidget() is not box
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
     assert box.text() == shown and window.playButton.text() == "Pause"

@@ -90,21 +90,22 @@ def tab_bar_first(tabs: QTabWidget) -> None:
 
 
 class PageTabs(QTabWidget):
-    """Tabs whose pages, switched by the program (a preset's own view, a lesson step, Ctrl+Tab), leave no text box
-    with the focus. Qt hands the focus on a page it hides to the new page's first control: a text box there took
-    Space (Play) as a typed space and Right as a move of its cursor (QA: Presets > vit-digits after a click on the
-    attention grid put it in Inside attention's Input box; lesson 19.6's step 2 in Samples' prompt). The focus leaves
-    it, and the window's shortcuts answer the keys. A click on a tab puts the focus on the bar, which keeps it."""
+    """Tabs whose page, however it is switched (the program, Ctrl+Tab, a tab hidden under the focus), leaves no
+    text box holding the focus. Qt hands the focus on a page it hides to the new page's first control: a text box
+    there took Space (Play) as a typed space and Right as a move of its cursor (QA: Presets > vit-digits after a
+    click on the attention grid put it in Inside attention's Input box; lesson 19.6's step 2 in Samples' prompt).
+    The focus goes to the tab bar instead: the window's shortcuts answer the keys, and Tab walks on into the page
+    (review: with no focus at all it started again from the top of the settings)."""
 
-    def setCurrentIndex(self, index: int) -> None:  # noqa: N802 - Qt override
-        before = QApplication.focusWidget()
-        super().setCurrentIndex(index)
-        now = QApplication.focusWidget()
-        if now is not before and (isinstance(now, TEXT_ENTRIES) or isinstance(now, QComboBox) and now.isEditable()):
-            now.clearFocus()
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(self._keep_keys_for_the_window)  # (after Qt moved the focus)
 
-    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt override
-        self.setCurrentIndex(self.indexOf(widget))  # (Qt's own calls its C++ setCurrentIndex, past the override)
+    def _keep_keys_for_the_window(self, _index: int) -> None:
+        now, page = QApplication.focusWidget(), self.currentWidget()
+        takes_text = isinstance(now, TEXT_ENTRIES) or isinstance(now, QComboBox) and now.isEditable()
+        if takes_text and page is not None and page.isAncestorOf(now):
+            self.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 def tabs_without_arrow_stops(tabs: QTabWidget) -> QTabWidget:
@@ -244,4 +245,3 @@ class RingsTabFocus:
         moved = bool(super().focusNextPrevChild(next))  # type: ignore[misc]
         self.focusRing.after_tab(before, moved)
         return moved
-
