@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import errno
 import json
 import math
 import os
@@ -679,16 +680,22 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     except KeyboardInterrupt:  # the second Ctrl-C: stopped at once, maybe midway through a step
         status = stop.exit_status
     except OSError as err:  # a checkpoint that could not be written: a full disk (QA: "unexpected problem")
-        raise CliError(_not_written(run_dir, session.checkpoint_step, err)) from None
+        not_written = _written_error(run_dir, session, err)
+        bar.close()
+        _close_quietly(recorder)  # its own files fail on that disk too: the message says what is kept (review)
+        raise not_written from None
     finally:
         bar.close()
+    try:
         recorder.close()
+    except OSError as err:
+        raise _written_error(run_dir, session, err) from None
     cut_saving = False
     if status != EXIT_TRAINING_FAILED:
         try:
             session.save()  # saves nothing after a step cut off midway: the last checkpoint stays
         except OSError as err:
-            raise CliError(_not_written(run_dir, session.checkpoint_step, err)) from None
+            raise _written_error(run_dir, session, err) from None
         except KeyboardInterrupt:  # Ctrl-C again while it saved (its evaluation takes a while): the last one stays
             status, cut_saving = EXIT_INTERRUPTED, True
         if session.diverged:  # the weights of this step evaluated as blown up: they were not saved
@@ -702,13 +709,26 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     return status
 
 
-def _not_written(run_dir: Path, kept: int | None, err: OSError) -> str:
-    """A save that failed, what the run folder still holds, and what to do."""
-    why = err.strerror or str(err)
+def _written_error(run_dir: Path, session: Any, err: OSError) -> BaseException:
+    """A write into the run folder that failed, as what it still holds and what to do; any other OSError (one
+    with no file: a closed pipe) as it is."""
+    if err.filename is None:
+        return err
+    full = err.errno in (errno.ENOSPC, errno.EDQUOT)
+    then = "free some space, then" if full else "once it can be written,"
+    why = f"cannot write into {run_dir}: {err.strerror or err}"
+    kept = session.checkpoint_step
     if kept is None:
-        return f"cannot write into {run_dir}: {why}; it holds no checkpoint yet: free some space and train again"
-    return (f"cannot write into {run_dir}: {why}; its checkpoint of step {kept} is whole: free some space, then "
-            f"continue with: playground resume {run_dir}")
+        return CliError(f"{why}; it holds no checkpoint yet: {then} train again")
+    return CliError(f"{why}; its checkpoint of step {kept} is whole: {then} continue with: playground resume "
+                    f"{run_dir}")
+
+
+def _close_quietly(recorder: Any) -> None:
+    try:
+        recorder.close()
+    except OSError:
+        pass
 
 
 def _end_message(run_dir: Path, step: int, kept: int | None, status: int, cut_saving: bool = False) -> str:

@@ -19,11 +19,13 @@ def write_safetensors(path: str | os.PathLike[str], tensors: dict[str, torch.Ten
     try:
         atomic_write_file(path, lambda tmp: save_file(_alone(tensors), tmp, metadata=metadata))
     except SafetensorError as err:  # its I/O errors as Python's: a full disk said "unexpected problem" (QA)
-        found = re.search(r"os error (\d+)", str(err))
+        found = re.search(r"(?:I/O error: )?([^:]*) \(os error (\d+)\)", str(err))
         if found is None:
             raise
-        number = int(found[1])
-        raise OSError(number, os.strerror(number), os.fspath(path)) from None
+        words, number = found[1], int(found[2])  # safetensors' words: Windows numbers its errors its own way
+        if os.name == "nt":
+            raise OSError(None, words, os.fspath(path), number) from None
+        raise OSError(number, words, os.fspath(path)) from None
 
 
 def _alone(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
