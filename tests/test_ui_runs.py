@@ -482,13 +482,25 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     assert f"{window.spec.name}: layer 1, head 1 at step {step}" in html.unescape(targets["svg"].read_text("utf-8"))
 
 
-def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back(qtbot, tmp_path):
+def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back(qtbot, tmp_path, monkeypatch):
     """QA: after exporting a small enlarged head, its plot stayed as wide as the export's title (543 px in a 508-px
     view) and the window showed it cut on the right: 6 of 8 keys, no colour bar."""
     import pyqtgraph as pg
+    from pyqtgraph import exporters
 
+    from playground.ui import run_tools
     from playground.ui.run_tools import export_plot
 
+    clear = []  # at each export: the title above the plot, not over its top row (QA: laid out only later)
+    real_png, real_svg = exporters.ImageExporter.export, run_tools._scene_svg
+
+    def title_clear(item) -> None:
+        clear.append(item.titleLabel.sceneBoundingRect().bottom() <= item.vb.sceneBoundingRect().top() and
+                     item.titleLabel.sceneBoundingRect().height() > 0)
+
+    monkeypatch.setattr(exporters.ImageExporter, "export",
+                        lambda self, *args, **kwargs: title_clear(self.item) or real_png(self, *args, **kwargs))
+    monkeypatch.setattr(run_tools, "_scene_svg", lambda item, path: title_clear(item) or real_svg(item, path))
     view = pg.PlotWidget()
     qtbot.addWidget(view)
     view.show()
@@ -501,6 +513,7 @@ def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back
         for suffix in ("png", "svg"):
             export_plot(item, tmp_path / f"plot.{suffix}", "a title much wider than the plot it is the title of: " * 5)
             assert item.geometry() == before and not item.titleLabel.isVisible()
+    assert clear == [True] * 4
 
 
 def _text_rows_from_the_bottom(image, count):

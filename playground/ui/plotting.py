@@ -135,7 +135,8 @@ def export_sized(item: pg.GraphicsWidget) -> Iterator[None]:
     try:
         yield
     finally:
-        item.setGeometry(shown)  # (a title wider than the plot widened it during the export, small or not)
+        if small:
+            item.setGeometry(shown)
 
 
 @contextmanager
@@ -144,16 +145,20 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
     step it shows, which on screen the window around it says (QA: exported plots carried no title at all)."""
     label = item.titleLabel
     kept = label.text if label.isVisible() else None
+    shown = item.geometry()
     item.setTitle(title, size=f"{point_size(1.1):.1f}pt")
     # pyqtgraph fixes the title's row at 30 px, which cut an enlarged font's descenders in presentation mode
     item.layout.setRowFixedHeight(0, max(30.0, label.item.boundingRect().height()))
+    item.layout.activate()  # laid out now, not at the next event loop (QA: drawn over the plot's top row)
     try:
         yield
     finally:
-        # None hides it again; its text goes too, whose width pyqtgraph keeps as the plot's minimum even hidden (QA:
-        # an exported head kept the title's width, wider than its view, and the window showed it cut on the right)
+        # None hides it again; its text goes too, whose width pyqtgraph keeps as the plot's minimum even hidden, and
+        # the plot gets its size back (QA: an exported head kept the title's width, wider than its view, and the
+        # window showed it cut on the right)
         label.setText(kept or "")
         item.setTitle(kept)
+        item.setGeometry(shown)
 
 
 @contextmanager
