@@ -471,11 +471,11 @@ def test_a_run_whose_text_file_was_edited_since_is_refused_not_read_with_other_i
     assert run_cli("sample", "run", "--prompt", "The ", "--tokens", "5").returncode == 0
     corpus.write_text(corpus.read_text(encoding="utf-8").replace("!", "~"), encoding="utf-8")  # as many characters
     for command in (("sample", "run", "--prompt", "The ", "--tokens", "5"), ("resume", "run", "--steps", "1"),
-                    ("export", "run", "--out", "hf")):
+                    ("export", "run", "--out", "hf"), ("export", "run", "--format", "script", "--out", "s.py")):
         refused = run_cli(*command)
         assert refused.returncode != 0 and "corpus.txt has changed since this run trained" in refused.stderr, (
             command, refused.stderr)
-    assert not (tmp_path / "hf").exists()
+    assert not (tmp_path / "hf").exists() and not (tmp_path / "s.py").exists()
 
 
 def test_every_dataset_kind_fingerprints_its_ids_alike_from_its_plan_and_its_tensors(tmp_path: Path):
@@ -494,3 +494,10 @@ def test_every_dataset_kind_fingerprints_its_ids_alike_from_its_plan_and_its_ten
         assert plan(spec.data, spec.model).fingerprint() == dataset.fingerprint()
         prints.add(dataset.fingerprint())
     assert len(prints) == len(cases)
+    # A built-in dataset has no file to put back (review): the message says what changed instead
+    from playground.training.checkpoint import Checkpoint, CheckpointError, check_same_data
+
+    with pytest.raises(CheckpointError, match="the dataset 'digits' reads differently here than where this run "
+                                              "trained .* use the versions it trained with, or train a new run"):
+        check_same_data(Checkpoint(cases[1], 1, {}, {}, {"data_fingerprint": "another"}), cases[1].data.name)
+    check_same_data(Checkpoint(cases[1], 1, {}, {}, {}), "any")  # a checkpoint from before fingerprints: not checked

@@ -58,14 +58,16 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
                   verify: bool = True) -> ScriptResult:
     """Write the run's training script to `out` (a .py file) and, unless `from_scratch`, its trained weights
     beside it as <name>.safetensors."""
+    from playground.data.registry import plan
     from playground.export.hf import _checkpoint_folder
-    from playground.training.checkpoint import load_checkpoint
+    from playground.training.checkpoint import check_same_data, load_checkpoint
 
     out = Path(out)
     check_script_path(out)
     saved = load_checkpoint(_checkpoint_folder(Path(run_dir)), optimizer=False)  # the weights only
     spec = saved.spec
     check_scriptable(spec)
+    check_same_data(saved, plan(spec.data, spec.model).fingerprint())  # the script's vocabulary is the data's now
     source = script_source(spec, saved.state, saved.step, out.name, with_weights=not from_scratch)
     weights = None if from_scratch else out.with_suffix(".safetensors")
     out.parent.mkdir(parents=True, exist_ok=True)

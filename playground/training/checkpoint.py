@@ -95,10 +95,14 @@ def check_same_data(saved: Checkpoint, fingerprint: str) -> None:
     if kept is None or kept == fingerprint:
         return
     data = saved.spec.data
-    what = f"{elide(data.path)} has" if data.path else f"the dataset '{data.name}' has"
-    raise CheckpointError(f"{what} changed since this run trained: its vocabulary or class names are no longer the "
-                          f"ones the model learnt, so its ids would stand for other tokens; put the file back as it "
-                          f"was, or train a new run on it")
+    if data.path:
+        raise CheckpointError(f"{elide(data.path)} has changed since this run trained: its vocabulary or class names "
+                              f"are no longer the ones the model learnt, so its ids would stand for other tokens; put "
+                              f"the file back as it was, or train a new run on it")
+    # A built-in dataset has no file to put back (review): pydoc's text is the running Python's own help
+    raise CheckpointError(f"the dataset '{data.name}' reads differently here than where this run trained (another "
+                          f"Python or playground version): its vocabulary or class names changed, so the model's ids "
+                          f"would stand for other tokens; use the versions it trained with, or train a new run")
 
 
 def _read_state(folder: Path) -> dict[str, Any]:
