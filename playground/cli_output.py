@@ -25,20 +25,21 @@ def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
 
 
 # ----- writing what the user asked for ----------------------------------------------------------------
-def check_new_output(path: Path, overwrite: bool) -> None:
-    """Refuse an --out that is an existing file, or a folder already holding files, unless `overwrite`: no
-    command replaces a user's file without being asked to."""
+def check_new_output(path: Path, overwrite: bool, option: str = "--out") -> None:
+    """Refuse an --out (or `option`) that is an existing file, or a folder already holding files, unless
+    `overwrite`: no command replaces a user's file without being asked to."""
     if overwrite or not os.path.lexists(path):
         return
     from playground.core.files import elide
 
+    hint = OVERWRITE_HINT.replace("--out", option)  # (review: bench --json was told to choose another --out)
     if path.is_dir() and not path.is_symlink():
         names = sorted(entry.name for entry in path.iterdir())
         if names:
             raise CliError(f"the folder {elide(path)} already holds files ({elide(', '.join(names), 60)}): "
-                           f"{OVERWRITE_HINT.replace('replace it', 'write into it')}")
+                           f"{hint.replace('replace it', 'write into it')}")
         return
-    raise CliError(f"{elide(path)} already exists: {OVERWRITE_HINT}")
+    raise CliError(f"{elide(path)} already exists: {hint}")
 
 
 def check_can_write_file(path: Path) -> None:

@@ -17,7 +17,8 @@ def test_bench_refuses_a_json_path_at_once_as_every_out_is(tmp_path, capsys, mon
     kept = tmp_path / "kept.json"
     kept.write_text("{}")
     assert main(["bench", "--smoke", "--json", str(kept)]) == 2
-    assert "--overwrite" in capsys.readouterr().err and kept.read_text() == "{}"
+    said = capsys.readouterr().err
+    assert "add --overwrite to replace it, or choose another --json" in said and kept.read_text() == "{}"
     assert main(["bench", "--smoke", "--json", str(tmp_path)]) == 2
     assert "is a folder: give a file name such as" in capsys.readouterr().err
 

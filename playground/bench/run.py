@@ -135,10 +135,10 @@ def _check_json_path(path: Path, overwrite: bool) -> None:
     """A --json file that could not be written, or would replace one unasked, as every --out is."""
     from playground.cli_output import check_can_write_file, check_new_output, writing
 
-    with writing(path):
+    with writing(path, "--json"):
         if path.is_dir():
             raise ValueError(f"--json {path} is a folder: give a file name such as {path / 'bench.json'}")
-        check_new_output(path, overwrite)
+        check_new_output(path, overwrite, "--json")
         check_can_write_file(path)
 
 
