@@ -303,8 +303,8 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
     """The preset with the command line's changes; `renamed`: named for what it trains on where they make it another
     family's or dataset's (compare keeps the presets' names, which tell its two sides apart)."""
     from playground.core.presets import (
-        PRESETS_DIR,
         data_path_from,
+        is_builtin,
         left_out_note,
         load_preset,
         outside_note,
@@ -314,11 +314,12 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
 
     spec = load_preset(args.preset)
     path = resolve_preset_path(args.preset)
-    builtin = path.resolve().parent == PRESETS_DIR.resolve()
-    for note in ("" if builtin else left_out_note(path), "" if builtin else outside_note(spec, path)):
-        if note and _writes_run_folder():  # (rank 0 alone under torchrun)
-            print(f"playground: note: {path.name} {note}", file=sys.stderr)
     changes = dict(_parse_set(item) for item in args.set)
+    if not is_builtin(path) and _writes_run_folder():  # (rank 0 alone under torchrun)
+        # the file it reads, unless --set names another (review: it named the preset's, which was not read)
+        for note in (left_out_note(path), "" if "data.path" in changes else outside_note(spec, path)):
+            if note:
+                print(f"playground: note: {path.name} {note}", file=sys.stderr)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
         if args.steps < 1:

@@ -435,6 +435,10 @@ def test_train_says_when_a_preset_reads_a_file_outside_its_folder(tmp_path: Path
     assert trained.returncode == 0, trained.stderr
     assert (f"playground: note: given.json reads its data from {tmp_path / 'private.txt'}, outside its own folder"
             in trained.stderr)
+    (handout / "mine.txt").write_text("a text of my own to train on " * 40, encoding="utf-8")
+    chosen = run_cli("train", str(preset), "--steps", "1", "--out", str(tmp_path / "run2"), *CLI_TINY,
+                     "--set", f"data.path={handout / 'mine.txt'}")
+    assert chosen.returncode == 0 and "outside its own folder" not in chosen.stderr  # (review: the file not read)
 
 
 def test_a_run_trained_on_a_relative_path_resumes_from_another_folder(tmp_path: Path, monkeypatch):

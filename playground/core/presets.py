@@ -280,6 +280,11 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
     raise PresetError(f"no preset named '{elide(source, 60)}': built-in presets are {', '.join(listed)}{more}")
 
 
+def is_builtin(path: Path) -> bool:
+    """`path` is one of the package's own presets (opened by name, never written to)."""
+    return path.resolve().parent == PRESETS_DIR.resolve()
+
+
 def builtin_presets() -> list[PresetInfo]:
     infos = []
     for path in sorted(PRESETS_DIR.glob("*.json")):

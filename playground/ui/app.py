@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, resolve_preset_path
+from playground.core.presets import DEFAULT_PRESET, is_builtin, load_preset, resolve_preset_path
 from playground.core.spec import RunSpec
 from playground.ui import theme
 from playground.ui.garbage import GuiThreadCollector
@@ -68,7 +68,7 @@ def run_app(preset: str | None = None) -> NoReturn:
     source = preset or DEFAULT_PRESET
     spec = load_preset(source)  # a bad preset raises PresetError; the CLI prints it as one line
     path = resolve_preset_path(source)
-    builtin = path.resolve().parent == PRESETS_DIR.resolve()
+    builtin = is_builtin(path)
     check_display(preset)
     app = make_app()
     theme.choose(app)  # light or dark as the system is set, before any plot is made

@@ -57,8 +57,8 @@ from PySide6.QtWidgets import (
 
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
-    PRESETS_DIR,
     PresetError,
+    is_builtin,
     left_out_note,
     load_preset,
     named_after_file,
@@ -688,7 +688,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.config.show_message(str(err), "error")
             self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
             return False
-        builtin = Path(path).resolve().parent == PRESETS_DIR.resolve()
+        builtin = is_builtin(Path(path))
         if not builtin:
             add_recent(self.settings, path)
         self.load_spec(spec, None if builtin else Path(path))
@@ -727,7 +727,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         target = Path(path)
         if target.suffix.lower() != ".json":
             target = target.with_suffix(".json")
-        if target.resolve().parent == PRESETS_DIR.resolve():  # the package's: every later session would open it
+        if is_builtin(target):  # the package's: every later session would open it
             self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
                                      f"they ship. Save it in a folder of your own.", "error")
             return False
