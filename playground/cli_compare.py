@@ -38,7 +38,7 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     print(f"A: {spec_a.name}\nB: {pair.b.spec.name}\n{difference_line(spec_a, pair.b.spec)}\n{pair.start.summary()}",
           file=sys.stderr)
     total = max(pair.a.spec.train.max_steps, pair.b.spec.train.max_steps)
-    drawn: list[Any] = []  # the curves as far as both have trained
+    drawn: list[Any] = []  # the curves, drawn to the step both had reached
     with tqdm(total=total, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         def progress(step: int, a: Any, b: Any) -> None:
             drawn[:] = [a, b]
@@ -50,7 +50,8 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
         except KeyboardInterrupt:  # Ctrl-C: the curves so far (QA: "interrupted", and nothing written)
             if not drawn:
                 raise
-            curves, stopped = tuple(drawn), bar.n
+            stopped = bar.n
+            curves = tuple(curve.up_to(stopped) for curve in drawn)
         else:
             stopped = None
         finally:

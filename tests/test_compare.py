@@ -88,10 +88,15 @@ def test_ctrl_c_during_compare_draws_the_curves_so_far(tmp_path, capsys, monkeyp
 
     def interrupted_at_step_4(run, curve):
         taken.append(1)
-        if len(taken) > 8:  # A and B have taken 4 steps each
+        if len(taken) > 9:  # A and B have taken 4 steps each, and A its fifth
             raise KeyboardInterrupt
         return real(run, curve)
 
+    from playground import cli_compare
+
+    drawn, real_figure = [], cli_compare.comparison_figure
+    monkeypatch.setattr(cli_compare, "comparison_figure",
+                        lambda a, b, curves, *rest: drawn.append(curves) or real_figure(a, b, curves, *rest))
     monkeypatch.setattr(compare, "_one_step", interrupted_at_step_4)
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(to_json(TINY))
@@ -100,6 +105,7 @@ def test_ctrl_c_during_compare_draws_the_curves_so_far(tmp_path, capsys, monkeyp
     assert main(["compare", str(a), str(b), "--steps", "50", "--out", str(out)]) == 130
     assert f"playground: interrupted at step 4: wrote {out} with the curves so far" in capsys.readouterr().err
     assert Image.open(out).width > 200
+    assert [curve.steps for curve in drawn[0]] == [[1, 2, 3, 4]] * 2  # both to the step both reached (review)
 
 
 def test_cli_compare_on_a_file_of_ones_own_keeps_each_sides_name(tmp_path, capsys):

@@ -219,6 +219,14 @@ class Curve:
         elif isinstance(event, FinishedEvent):
             self.finished = event
 
+    def up_to(self, step: int) -> Curve:
+        """A copy holding the steps up to `step`: both sides of a pair stopped between A's step and B's (Ctrl-C) end
+        at the same step (review)."""
+        kept = [(s, loss) for s, loss in zip(self.steps, self.losses) if s <= step]
+        val = [(s, loss) for s, loss in zip(self.val_steps, self.val_losses) if s <= step]
+        return Curve([s for s, _ in kept], [loss for _, loss in kept], [s for s, _ in val], [loss for _, loss in val],
+                     self.snapshot, self.finished)
+
 
 def train_pair(pair: Pair, steps: int | None = None,
                on_step: Callable[[int, Curve, Curve], None] | None = None) -> tuple[Curve, Curve]:
