@@ -116,7 +116,9 @@ class VocabMethods:
         return self.vocab.decode(ids)
 
     def token_names(self) -> tuple[str, ...]:
+        """The vocabulary's tokens, specials first: what each input id stands for."""
         return self.vocab.tokens
 
     def unknown_words(self, text: str) -> list[str]:
+        """The words (or characters) of `text` the vocabulary lacks, each once, in order."""
         return list(dict.fromkeys(p for p in self.vocab.split(text) if p not in self.vocab.index))

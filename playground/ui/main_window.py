@@ -1511,7 +1511,7 @@ def _not_saved(path: Path, error: str) -> str:
     else:
         why = error
     return (f"Could not save {path.name}: {why}. Your settings are kept: save them in a folder you can write in "
-            f"(File > Save As, Ctrl+Shift+S).")
+            f"(File > Save Preset As, Ctrl+Shift+S).")
 
 
 def _suggested_name(spec: RunSpec) -> str:
