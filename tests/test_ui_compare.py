@@ -287,7 +287,8 @@ def test_opening_compare_pauses_the_run_playing_behind_it(open_window, qtbot):
     qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=60_000)
     window.compareAction.trigger()
     assert not window.worker.playing and window.playButton.text() == "Play"
-    assert window.statusBar().currentMessage().startswith("Paused this run for Compare A/B")
+    said = window.compareWindow.statusBar().currentMessage()  # where the user looks: Compare covers the main window
+    assert said.startswith("Paused the main window's run for Compare A/B") and window.statusBar().currentMessage() == said
     window.compareWindow.close()
 
 

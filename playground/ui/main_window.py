@@ -1248,8 +1248,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.compareWindow.show()
         if self.worker is not None and self.worker.playing:  # (QA: it trained on out of sight, taking A and B's cores)
             self.pause()
-            self.statusBar().showMessage("Paused this run for Compare A/B, which needs the cores: Play (Space) here "
-                                         "goes on with it.", STATUS_MS)
+            said = "Paused the main window's run for Compare A/B, which needs the cores: Play (Space) there goes on with it."
+            self.statusBar().showMessage(said, STATUS_MS)
+            self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
 
     def _close_compare(self) -> bool:
         """Close Compare A/B at once (False: the user kept a comparison that had trained); its threads, asked to
