@@ -257,6 +257,12 @@ def test_settings_a_family_does_not_read_are_no_difference():
     assert differences(decoder, decoder.updated({"model.causal": False})) == ["model.causal"]
     assert setting_text("model.family", vit) == "model family Vision Transformer"
     assert "model family Decoder (GPT-like) → Vision Transformer" in difference_line(decoder, vit)
+    # the datasets by their titles, and one dataset's options are no difference from another's (QA re-check)
+    assert "dataset Reverse → Handwritten digits" in difference_line(decoder, vit)
+    assert "data.options.length" not in differences(decoder, vit)
+    longer = decoder.updated({"data.options": {"length": 5}})
+    assert differences(decoder, longer) == ["data.options.length"]
+    assert "dataset option length auto → 5" in difference_line(decoder.updated({"data.options": {}}), longer)
 
 
 def test_a_changed_builtin_changed_back_then_changed_again_says_what_was_changed():

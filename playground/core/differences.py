@@ -42,7 +42,9 @@ def differences(a: RunSpec, b: RunSpec) -> list[str]:
     fa, fb = flat(a), flat(b)
     keys = [*fa, *(k for k in fb if k not in fa)]
     read = {a.model.family, b.model.family}
-    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k) and read <= FAMILY_SETTINGS.get(k, read)]
+    other_data = a.data.name != b.data.name  # one dataset's options are none of another's (QA: "length 8 → none")
+    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k) and read <= FAMILY_SETTINGS.get(k, read)
+            and not (other_data and k.startswith("data.options."))]
 
 
 def setting_text(key: str, spec: RunSpec) -> str:
@@ -85,8 +87,16 @@ def _title(key: str) -> str:
 
 
 def _value_text(value: Any, key: str = "") -> str:
-    if key == "model.family":  # "Vision Transformer", not the spec's "vit" (QA: "B: model family vit")
+    # In words, not the spec's keys (QA: "B: model family vit", "dataset reverse → digits", "length 8 → none")
+    if key == "model.family":
         return FAMILY_TITLES.get(value, str(value))
+    if key == "data.name":
+        from playground.data.registry import REGISTRY
+
+        entry = REGISTRY.get(value)
+        return entry.title if entry else str(value)
+    if key.startswith("data.options.") and value is None:
+        return "auto"
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
