@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import IGNORED, flat, named_settings
 from playground.core.files import UnreadableFile
-from playground.core.presets import PresetError, load_preset
-from playground.core.spec import RunSpec
+from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
+from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.training.runs import (
     PRESET_FILE,
     RunsError,
@@ -291,7 +291,7 @@ class RunsPanel(QWidget):
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
                 keys = (label.lower(), run.family, run.steps, math.inf if run.val_loss is None else run.val_loss,
                         run.created)
-                for col, (text, key) in enumerate(zip((label, run.family, f"{run.steps:,}", val, started), keys,
+                for col, (text, key) in enumerate(zip((label, _family_words(run.family), f"{run.steps:,}", val, started), keys,
                                                        strict=True)):
                     item = _Sorted(text, key)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
@@ -458,3 +458,9 @@ class _blocked:
 
     def __exit__(self, *exc: object) -> None:
         self.widget.blockSignals(self._was)
+
+
+def _family_words(shown: str) -> str:
+    """A run's family as the window names it elsewhere ("Decoder (GPT-like)"), not its key (QA: "vit",
+    "pretrained minilm")."""
+    return PRETRAINED_TITLE if shown.startswith("pretrained ") else FAMILY_TITLES.get(shown, shown)
