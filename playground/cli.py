@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.cli_output import (
+    EXIT_INTERRUPTED,
     OVERWRITE_HINT,
     CliError,
     add_overwrite_argument,
@@ -36,7 +37,6 @@ from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
-EXIT_INTERRUPTED = 130
 MAX_SAMPLE_TOKENS = 100_000  # a few minutes of text on a CPU; more is a typo, and Ctrl-C keeps what came anyway
 COMMANDS = ("gui", "presets", "train", "resume", "sample", "export", "runs", "compare", "attention", "bench")
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli_output import check_can_write_file, check_new_output, writing
+from playground.cli_output import EXIT_INTERRUPTED, check_can_write_file, check_new_output, writing
 
 FIGURE_FORMATS = (".png", ".svg")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange: the window's compare colours too
@@ -63,8 +63,6 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
         if curve.finished is not None and curve.finished.reason != "completed":
             print(f"playground: {side} stopped early: {curve.finished.message}", file=sys.stderr)
     if stopped is not None:
-        from playground.cli import EXIT_INTERRUPTED
-
         print(f"playground: interrupted at step {stopped:,}: wrote {out} with the curves so far", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(f"wrote {out}", file=sys.stderr)

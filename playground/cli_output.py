@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 OVERWRITE_HINT = "add --overwrite to replace it, or choose another --out"
+EXIT_INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C
 
 
 class CliError(Exception):

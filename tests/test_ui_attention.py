@@ -589,14 +589,23 @@ def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_wind
     qtbot.waitUntil(lambda: inside.result is not None, timeout=WAIT_MS)
     assert inside.inputNote.isHidden()  # the probe: read as it is
     # Export suggests a name after the run and the step shown (QA: "vitView.png")
-    from playground.ui import inside_attention
+    from playground.ui import exporting
 
     asked = []
-    monkeypatch.setattr(inside_attention, "ask_path", lambda parent, title, name, vector: asked.append(name))
+    monkeypatch.setattr(exporting, "ask_path", lambda parent, title, name, vector: asked.append(name))
     inside.vit.exportButton.click()
     inside.steps.exportButton.click()
     run, step = window.worker.run_dir.name, inside.result.step
     assert asked == [f"{run}-cls-attention-step{step}", f"{run}-step-by-step-layer1-head1-step{step}"]
+    # ... and says it saved the file, or why it could not (QA: nothing was said; a folder it could not write in
+    # raised in the event loop)
+    target = tmp_path / "vit.png"
+    monkeypatch.setattr(exporting, "ask_path", lambda *args: target)
+    inside.vit.exportButton.click()
+    assert target.is_file() and window.statusBar().currentMessage() == f"Saved {target}"
+    target = target / "vit.png"  # in a "folder" that is a file
+    inside.vit.exportButton.click()
+    assert window.statusBar().currentMessage().startswith("Could not save vit.png: ")
     image = Image.new("RGB", (64, 64), "white")
     ImageDraw.Draw(image).line([(8, 8), (56, 56)], fill="red", width=8)
     image.save(tmp_path / "cross.png")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from playground.core.messages import counted
 from playground.core.spec import FAMILY_NORM
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
-from playground.ui.exporting import ask_path, figure_bar, paint_png, paint_svg
+from playground.ui.exporting import export_asked, figure_bar, paint_png, paint_svg
 from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
@@ -403,6 +403,4 @@ class ArchitectureView(QWidget):
         return paint_png(target, size, paint)
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the architecture", "architecture", vector=True)
-        if path is not None:
-            self.export(path)
+        export_asked(self, "Export the architecture", "architecture", True, self.export)

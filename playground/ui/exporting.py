@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from playground.ui import file_dialogs
 
@@ -26,6 +26,24 @@ def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | Non
     if target.suffix.lower() == ".svg" and not vector:
         target = target.with_suffix(".png")
     return target
+
+
+def export_asked(owner: QWidget, title: str, name: str, vector: bool, export: Callable[[Path], object]) -> Path | None:
+    """Ask for a file (`ask_path`), `export` the view into it, and say in the window's status bar that it was saved,
+    or why it could not be (QA: the ViT figure's export said nothing; a folder it could not write in raised in the
+    event loop)."""
+    path = ask_path(owner, title, name, vector)
+    if path is None:
+        return None
+    window = owner.window()
+    say = window.statusBar().showMessage if isinstance(window, QMainWindow) else lambda *_args: None
+    try:
+        export(path)
+    except OSError as err:
+        say(f"Could not save {path.name}: {err.strerror or err}; choose another folder", 10000)
+        return None
+    say(f"Saved {path}", 6000)
+    return path
 
 
 def ask_html_path(parent: QWidget, name: str) -> Path | None:

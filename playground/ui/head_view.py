@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.ui.attention_tips import INSIDE
-from playground.ui.exporting import ask_path, paint_png, paint_svg
+from playground.ui.exporting import export_asked, paint_png, paint_svg
 from playground.ui.plotting import follow_font, font_scale, keep_lines, sized_font
 from playground.ui.theme import paper_view
 from playground.viz.canvas import show_token
@@ -369,9 +369,8 @@ class HeadViewPanel(QWidget):
             paint_png(target, size, lambda p: self.lines.paint(p, size.width()))
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the head view", f"head-view-layer{self.lines.layer + 1}", vector=True)
-        if path is not None:
-            self.export(str(path))
+        export_asked(self, "Export the head view", f"head-view-layer{self.lines.layer + 1}", True,
+                     lambda path: self.export(str(path)))
 
 
 def _fill(combo: QComboBox, items: list[str]) -> None:

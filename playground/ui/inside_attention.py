@@ -36,7 +36,7 @@ from playground.core.lessons import STAGES
 from playground.ui import file_dialogs, theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
-from playground.ui.exporting import ask_path, figure_bar
+from playground.ui.exporting import export_asked, figure_bar
 from playground.ui.focus_ring import PageTabs, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
@@ -191,9 +191,7 @@ class FigureView(QWidget):
         return self.figure.save(path)
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the figure", self.export_name, vector=True)
-        if path is not None:
-            self.export(path)
+        export_asked(self, "Export the figure", self.export_name, True, self.export)
 
 
 class StepsView(FigureView):
@@ -569,9 +567,7 @@ class EmbeddingsView(QWidget):
         return Path(path)
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the embeddings", "embeddings", vector=False)
-        if path is not None:
-            self.export(path)
+        export_asked(self, "Export the embeddings", "embeddings", False, self.export)
 
 
 class InsideAttentionPanel(QWidget):

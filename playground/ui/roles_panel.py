@@ -37,7 +37,7 @@ from playground.training.events import AttentionSnapshot
 from playground.ui import file_dialogs
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.attention_tips import INSIDE
-from playground.ui.exporting import ask_path
+from playground.ui.exporting import export_asked
 from playground.ui.plotting import FittedLabel
 
 COLUMNS = ("layer", "head", *MEASURES)
@@ -439,9 +439,7 @@ class RolesPanel(QWidget):
         return figure.save(path)
 
     def _on_export(self) -> None:
-        path = ask_path(self, "Export the head roles", "head-roles", vector=True)
-        if path is not None:
-            self.export(path)
+        export_asked(self, "Export the head roles", "head-roles", True, self.export)
 
 
 class _Cancelled(Exception):
