@@ -717,7 +717,7 @@ def _written_error(run_dir: Path, session: Any, err: OSError) -> BaseException:
         return err
     full = err.errno in (errno.ENOSPC, errno.EDQUOT)
     then = "free some space, then" if full else "once it can be written,"
-    why = f"cannot write into {run_dir}: {err.strerror or err}"
+    why = f"cannot write into the run folder: {err.strerror or err}"  # (named once: a long path elided the rest)
     kept = session.checkpoint_step
     if kept is None:
         return CliError(f"{why}; it holds no checkpoint yet: {then} train again")

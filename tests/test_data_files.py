@@ -433,8 +433,8 @@ def test_train_says_when_a_preset_reads_a_file_outside_its_folder(tmp_path: Path
         {"data.name": "text_file", "data.path": "../private.txt", "model.block_size": 16})), encoding="utf-8")
     trained = run_cli("train", str(preset), "--steps", "1", "--out", str(tmp_path / "run"), *CLI_TINY)
     assert trained.returncode == 0, trained.stderr
-    assert (f"playground: note: given.json reads its data from {tmp_path / 'private.txt'}, outside its own folder"
-            in trained.stderr)
+    assert "playground: note: given.json reads its data from " in trained.stderr
+    assert "/private.txt, outside its own folder" in trained.stderr  # (a long path is elided in its middle)
     (handout / "mine.txt").write_text("a text of my own to train on " * 40, encoding="utf-8")
     chosen = run_cli("train", str(preset), "--steps", "1", "--out", str(tmp_path / "run2"), *CLI_TINY,
                      "--set", f"data.path={handout / 'mine.txt'}")

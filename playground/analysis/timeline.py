@@ -124,7 +124,7 @@ class SnapshotTimeline:
             return cls._read(target)
         except (SafetensorError, KeyError, TypeError, ValueError) as err:
             # (QA: overwritten, it stopped `resume` with "unexpected problem: … header too large: please report it")
-            raise ValueError(f"{target} is damaged ({elide(err, 80) or type(err).__name__}): it only replays the "
+            raise ValueError(f"{elide(target, 70)} is damaged ({elide(err, 50) or type(err).__name__}): it only replays the "
                              f"attention during training; delete it, and the run records a new one as it trains "
                              f"on") from None
 
