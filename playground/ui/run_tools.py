@@ -117,8 +117,7 @@ def export_plot(plot_item: Any, path: Path, title: str) -> Path:
     from pyqtgraph import exporters
 
     path = Path(path)
-    # white with dark axes in a dark theme too; a figure's size, laid out with its title (QA: sized first, the title
-    # was drawn over the plot's top row)
+    # white with dark axes in a dark theme too; a figure's size
     with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item):
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
