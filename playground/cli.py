@@ -715,7 +715,7 @@ def _written_error(run_dir: Path, session: Any, err: OSError) -> BaseException:
     with no file: a closed pipe) as it is."""
     if err.filename is None:
         return err
-    full = err.errno in (errno.ENOSPC, errno.EDQUOT)
+    full = err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))  # (Windows has no quota number)
     then = "free some space, then" if full else "once it can be written,"
     why = f"cannot write into the run folder: {err.strerror or err}"  # (named once: a long path elided the rest)
     kept = session.checkpoint_step
