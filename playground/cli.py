@@ -30,6 +30,7 @@ from playground.cli_output import (
     add_overwrite_argument,
     check_new_output,
     check_not_in_checkpoint,
+    out_path,
     writing,
 )
 from playground.core.messages import counted
@@ -115,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
     train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
     train.add_argument("--steps", type=int, help="training steps (overrides train.max_steps)")
-    train.add_argument("--out", type=Path, help="new run folder to write (default: a new folder in --runs-dir); "
+    train.add_argument("--out", type=out_path, help="new run folder to write (default: a new folder in --runs-dir); "
                                                 "an existing run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true",
                        help="replace the earlier run in --out (only a run folder is ever replaced): once the new "
@@ -150,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it), "
                                            "or as a plain PyTorch training script")
     export.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder)")
-    export.add_argument("--out", type=Path, required=True,
+    export.add_argument("--out", type=out_path, required=True,
                         help="folder to write config.json, model.safetensors, ... (--format hf), or the script's "
                              ".py file, its weights written beside it as .safetensors (--format script)")
     export.add_argument("--format", choices=["hf", "script"], default="hf",
@@ -175,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="preset file or built-in name of B (it trains with A's seed, and starts from A's "
                               "initial weights wherever a weight has the same name and shape)")
     compare.add_argument("--steps", type=int, help="training steps of both (overrides train.max_steps)")
-    compare.add_argument("--out", type=Path, default=Path("compare.png"),
+    compare.add_argument("--out", type=out_path, default=Path("compare.png"),
                          help="the figure to write, .png or .svg (default: compare.png)")
     compare.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"],
                          help="where both train (default: each preset's train.device)")
@@ -251,6 +252,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     writes = _writes_run_folder()
     if args.overwrite and args.out is None:
         raise CliError("--overwrite replaces the run folder given by --out: add --out FOLDER")
+    if args.out is not None and args.runs_dir is not None:  # (QA: --runs-dir was ignored without a word)
+        raise CliError("--out names this run's own folder and --runs-dir where new run folders go: give one of them")
     # Before anything loads, so a wrong --out fails in a moment; only by the writer, because under torchrun
     # rank 0 may already have claimed --out when another rank gets here.
     if writes and args.out is not None:

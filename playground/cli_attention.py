@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli_output import check_new_output, writing
+from playground.cli_output import check_new_output, out_path, writing
 
 VIEWS = ("grid", "steps", "lines", "roles", "vit", "embeddings", "positions")
 STILL_FORMATS = (".png", ".svg")
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--highlight", metavar="TOKEN",
                         help="lines view: the query token whose lines stand out: its text (e.g. 'it'), or its "
                              "position counted from 1 (1 = the first token, like --layer and --head)")
-    parser.add_argument("--out", type=Path, required=True,
+    parser.add_argument("--out", type=out_path, required=True,
                         help="output file: .png, .svg, .gif for the evolution, or .html for one self-contained page "
                              "with the grid, the head view and the steps (opens offline; --layer/--head: the head "
                              "shown first)")

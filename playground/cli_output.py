@@ -18,6 +18,13 @@ class CliError(Exception):
     """An expected failure: printed as one line."""
 
 
+def out_path(text: str) -> Path:
+    """--out's value: an empty one is refused, not taken as the working folder (QA: `--out ""` wrote there)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty: give a file or folder name")
+    return Path(text)
+
+
 def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
     """The --overwrite flag of a command that writes --out."""
     parser.add_argument("--overwrite", action="store_true",

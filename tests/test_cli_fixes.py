@@ -162,3 +162,18 @@ def test_a_hugging_face_export_to_a_py_name_points_at_the_script_format(tmp_path
     assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "file.py")]) == 2
     assert "add --format script for the standalone script" in capsys.readouterr().err
     assert not (tmp_path / "file.py").exists()
+
+
+def test_an_empty_out_or_out_with_runs_dir_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    """QA: `--out ""` wrote into the working folder, and `--runs-dir` beside `--out` was ignored without a word."""
+    from playground.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for command in (["train", "decoder-reverse", "--out", ""], ["export", "somewhere", "--out", " "],
+                    ["compare", "decoder-reverse", "decoder-reverse", "--out", ""]):
+        with pytest.raises(SystemExit) as stopped:
+            main(command)
+        assert stopped.value.code == 2 and "argument --out: it is empty" in capsys.readouterr().err
+    assert main(["train", "decoder-reverse", "--out", str(tmp_path / "run"), "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert "give one of them" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
