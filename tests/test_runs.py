@@ -259,6 +259,15 @@ def test_checkpoint_folder_says_what_is_missing_without_loading(tmp_path):
                             (run, "has no checkpoint yet"), (tmp_path, "not a run folder")]:
         with pytest.raises(RunsError, match=message):
             checkpoint_folder(folder)
+    lock = lock_run_dir(run)  # a run training in it, before its first checkpoint (QA: told to `train --overwrite`)
+    try:
+        with pytest.raises(RunsError, match="is training now and has saved no checkpoint yet") as refused:
+            checkpoint_folder(run)
+        assert "--overwrite" not in str(refused.value)
+    finally:
+        lock.release()
+    with pytest.raises(RunsError, match="has no checkpoint yet"):  # stopped: train it again
+        checkpoint_folder(run)
     write_run_info(run, {"status": "diverged"})
     with pytest.raises(RunsError, match="diverged before its first good one"):
         checkpoint_folder(run)

@@ -172,6 +172,23 @@ def check_output_folder(folder: Path, overwrite: bool = False) -> None:
                         f"replaces only an earlier run folder)")
 
 
+def _training_now(folder: Path) -> bool:
+    """Whether a process holds `folder`'s lock (`lock_run_dir`): a run training in it."""
+    from filelock import FileLock, Timeout
+
+    if not (folder / LOCK_FILE).exists():
+        return False
+    lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    except OSError:  # (a folder it cannot write in: no run trains there either)
+        return False
+    lock.release()
+    return False
+
+
 def lock_run_dir(folder: Path) -> BaseFileLock:
     """Take the run folder's lock, or refuse at once if another process (or session) trains in it.
 
@@ -276,6 +293,9 @@ def checkpoint_folder(path: Path) -> Path:
     if read_run_info(path).get("status") == "diverged":
         raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
                         f"with a lower learning rate")
+    if _training_now(path):  # (QA: told to `train … --overwrite`, which is refused while it trains)
+        raise RunsError(f"{shown} is training now and has saved no checkpoint yet: it saves one every "
+                        f"train.checkpoint_interval steps and when it stops; try again then")
     again = (f"playground train {shlex.quote(elide(path / PRESET_FILE, 70))} --out {shlex.quote(elide(path, 60))} "
              f"--overwrite")
     raise RunsError(f"{shown} has no checkpoint yet (a run saves one every train.checkpoint_interval steps and when "
