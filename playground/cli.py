@@ -600,11 +600,19 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         return 0
     name_width = max(len("NAME"), *(len(run.name) for run in runs))
     family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
-    print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  FOLDER")
+    print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  {'CHECKPOINT':<10}  FOLDER")
     for run in runs:
         val = f"{run.val_loss:.4f}" if run.val_loss is not None else "-"
-        print(f"{run.name:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  {run.folder}")
+        print(f"{run.name:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
+              f"{_checkpoint_word(run):<10}  {run.folder}")
     return 0
+
+
+def _checkpoint_word(run: Any) -> str:
+    """What `resume`, `sample` and `export` find in the run (QA: a run with no checkpoint was listed like the others)."""
+    if not run.has_checkpoint:
+        return "none"
+    return "diverged" if run.status == "diverged" else "yes"
 
 
 def _runs_in(roots: list[Path]) -> list[Any]:

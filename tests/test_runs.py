@@ -145,6 +145,12 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     assert out[0].split()[:4] == ["NAME", "FAMILY", "STEPS", "VAL"]
     assert out[1].startswith("my run") and "encoder" in out[1] and " 2 " in out[1] and "2.2500" in out[1]
     assert out[1].endswith(str(folder))
+    # whether resume, sample and export find a checkpoint (QA: a run with none was listed like the others)
+    assert "CHECKPOINT" in out[0] and out[1].split()[-2] == "none"
+    (folder / "checkpoint").mkdir()
+    (folder / "checkpoint" / "state.json").write_text("{}")
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[-2] == "yes"
     (tmp_path / "empty").mkdir()
     assert cli.main(["runs", "--runs-dir", str(tmp_path / "empty")]) == 0
     assert "no runs" in capsys.readouterr().err
