@@ -668,6 +668,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     val = ""
     status = 0
     stop = _StopOnCtrlC(terminate=session.dist is None)
+    not_written: BaseException | None = None
     try:
         with stop:
             for event in session.run(steps):
@@ -693,15 +694,14 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
         status = stop.exit_status
     except OSError as err:  # a checkpoint that could not be written: a full disk (QA: "unexpected problem")
         not_written = _written_error(run_dir, session, err)
-        bar.close()
-        _close_quietly(recorder)  # its own files fail on that disk too: the message says what is kept (review)
-        raise not_written from None
     finally:
         bar.close()
-    try:
-        recorder.close()
-    except OSError as err:
-        raise _written_error(run_dir, session, err) from None
+        try:
+            recorder.close()
+        except OSError as err:  # its own files fail on that disk too: the first failure says what is kept (review)
+            not_written = not_written or _written_error(run_dir, session, err)
+    if not_written is not None:
+        raise not_written from None
     cut_saving = False
     if status != EXIT_TRAINING_FAILED:
         try:
@@ -734,13 +734,6 @@ def _written_error(run_dir: Path, session: Any, err: OSError) -> BaseException:
         return CliError(f"{why}; it holds no checkpoint yet: {then} train again")
     return CliError(f"{why}; its checkpoint of step {kept} is whole: {then} continue with: playground resume "
                     f"{run_dir}")
-
-
-def _close_quietly(recorder: Any) -> None:
-    try:
-        recorder.close()
-    except OSError:
-        pass
 
 
 def _end_message(run_dir: Path, step: int, kept: int | None, status: int, cut_saving: bool = False) -> str:
