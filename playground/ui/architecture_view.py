@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.messages import counted
-from playground.core.spec import FAMILY_NORM
+from playground.core.spec import FAMILY_NORM, FAMILY_TITLES
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.exporting import export_asked, figure_bar, paint_png, paint_svg
 from playground.ui.theme import paper_view
@@ -242,8 +242,7 @@ class ArchitectureScene(QGraphicsScene):
         self.texts = []
         first, block, last, layout = plan(spec, info)
         self.n_layer = spec.model.n_layer
-        family = {"encoder": "Encoder (BERT-like)", "decoder": "Decoder (GPT-like)",
-                  "vit": "Vision Transformer"}[spec.model.family]
+        family = FAMILY_TITLES[spec.model.family]
         # the layout's parts a line each: an ablation's made one line wider than the diagram, which then scrolled
         parts = layout.split("; ")
         lines = [f"{part};" for part in parts[:-1]] + parts[-1:]

@@ -250,8 +250,7 @@ class RunTools:
 
     def _on_screen(self, folder: Path) -> bool:
         """Whether `folder` is the run the window shows (not one still saving after a Reset, review)."""
-        worker = self.window.worker
-        return worker is not None and worker.run_dir is not None and Path(worker.run_dir) == Path(folder)
+        return self.window.worker in self._workers_of(folder)
 
     def _workers_of(self, folder: Path) -> list[Any]:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
