@@ -499,9 +499,9 @@ def test_every_dataset_kind_fingerprints_its_ids_alike_from_its_plan_and_its_ten
         prints.add(dataset.fingerprint())
     assert len(prints) == len(cases)
     # A built-in dataset has no file to put back (review): the message says what changed instead
-    from playground.training.checkpoint import Checkpoint, CheckpointError, check_same_data
+    from playground.training.checkpoint import CheckpointError, check_same_data
 
     with pytest.raises(CheckpointError, match="the dataset 'digits' reads differently here than where this run "
                                               "trained .* use the versions it trained with, or train a new run"):
-        check_same_data(Checkpoint(cases[1], 1, {}, {}, {"data_fingerprint": "another"}), cases[1].data.name)
-    check_same_data(Checkpoint(cases[1], 1, {}, {}, {}), "any")  # a checkpoint from before fingerprints: not checked
+        check_same_data(cases[1], {"data_fingerprint": "another"}, cases[1].data.name)
+    check_same_data(cases[1], {}, "any")  # a checkpoint from before fingerprints: not checked

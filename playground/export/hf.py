@@ -48,7 +48,7 @@ from playground.export.card import CardFacts, model_card
 from playground.export.tokenizer import PRETRAINED_TOKENIZER_FILES
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
-from playground.training.checkpoint import Checkpoint, check_same_data, weights_misfit
+from playground.training.checkpoint import check_same_data, weights_misfit
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -105,7 +105,7 @@ def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
     saved = load_checkpoint(folder, optimizer=False)  # an export writes the weights only
     spec = saved.spec
     check_exportable(spec)
-    info, side = _data_side(spec, saved)
+    info, side = _data_side(spec, saved.state)
     check_fits(spec, info, torch.device("cpu"))  # before building: the same refusal as resume and sample
     model = _rebuild(spec, info, saved.model)
     stats, background = _image_stats(spec, info)
@@ -366,7 +366,7 @@ def _checkpoint_folder(run_dir: Path) -> Path:
                       f"{CHECKPOINT_DIR}/state.json), after at least one save")
 
 
-def _data_side(spec: RunSpec, saved: Checkpoint) -> tuple[DataInfo, DataSide]:
+def _data_side(spec: RunSpec, state: dict[str, Any]) -> tuple[DataInfo, DataSide]:
     """The dataset's info, and its vocabulary or (pretrained models) the folder of the tokenizer it used, as the run
     trained on them."""
     from playground.data.registry import plan
@@ -376,7 +376,7 @@ def _data_side(spec: RunSpec, saved: Checkpoint) -> tuple[DataInfo, DataSide]:
     except ValueError as err:
         raise ExportError(f"the run's data cannot be read ({err}): the export needs it for the vocabulary and "
                           f"class names") from None
-    check_same_data(saved, p.fingerprint())
+    check_same_data(spec, state, p.fingerprint())
     tokenizer_folder = None
     if getattr(p, "tokenizer", None) or spec.model.pretrained:
         from playground.models.pretrained import pretrained_path

@@ -36,6 +36,7 @@ from playground.data.base import DataInfo, Dataset
 from playground.data.registry import plan as data_plan
 from playground.export.script_data import DataSource, ScriptDataError, data_source
 from playground.export.script_model import model_source
+from playground.training.checkpoint import check_same_data
 
 CHECK_TOLERANCE = 1e-4  # largest logit difference (relative to the largest logit) the check accepts
 DEFAULT_BETAS = (0.9, 0.95)  # training/session.py's AdamW betas, for a checkpoint that does not record them
@@ -58,16 +59,14 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
                   verify: bool = True) -> ScriptResult:
     """Write the run's training script to `out` (a .py file) and, unless `from_scratch`, its trained weights
     beside it as <name>.safetensors."""
-    from playground.data.registry import plan
     from playground.export.hf import _checkpoint_folder
-    from playground.training.checkpoint import check_same_data, load_checkpoint
+    from playground.training.checkpoint import load_checkpoint
 
     out = Path(out)
     check_script_path(out)
     saved = load_checkpoint(_checkpoint_folder(Path(run_dir)), optimizer=False)  # the weights only
     spec = saved.spec
     check_scriptable(spec)
-    check_same_data(saved, plan(spec.data, spec.model).fingerprint())  # the script's vocabulary is the data's now
     source = script_source(spec, saved.state, saved.step, out.name, with_weights=not from_scratch)
     weights = None if from_scratch else out.with_suffix(".safetensors")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +115,7 @@ def script_source(spec: RunSpec, state: dict[str, Any], step: int, name: str,
                   with_weights: bool = True) -> ScriptSource:
     """The script for a run saved at `step` with checkpoint `state`, named `name`."""
     plan = data_plan(spec.data, spec.model)
+    check_same_data(spec, state, plan.fingerprint())  # the script's vocabulary is the data's now, the run's then
     info = plan.info
     padded = _has_padding(spec, plan)
     try:

@@ -87,14 +87,14 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
                       state=state)
 
 
-def check_same_data(saved: Checkpoint, fingerprint: str) -> None:
-    """Refuse a checkpoint whose data now gives its ids other meanings (`ids_fingerprint`): an edited text file read
-    "The " as "The uif uif" after '!' became '~', and a renamed CSV label swapped an export's classes (QA).
-    Checkpoints from before the fingerprint was kept are not checked."""
-    kept = saved.state.get("data_fingerprint")
+def check_same_data(spec: RunSpec, state: dict[str, Any], fingerprint: str) -> None:
+    """Refuse a checkpoint (its `spec` and `state`) whose data now gives its ids other meanings (`ids_fingerprint`):
+    an edited text file read "The " as "The uif uif" after '!' became '~', and a renamed CSV label swapped an
+    export's classes (QA). Checkpoints from before the fingerprint was kept are not checked."""
+    kept = state.get("data_fingerprint")
     if kept is None or kept == fingerprint:
         return
-    data = saved.spec.data
+    data = spec.data
     if data.path:
         raise CheckpointError(f"{elide(data.path)} has changed since this run trained: its vocabulary or class names "
                               f"are no longer the ones the model learnt, so its ids would stand for other tokens; put "

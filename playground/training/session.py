@@ -552,7 +552,7 @@ class TrainingSession:
         return session
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
-        ckpt_io.check_same_data(saved, self._fingerprint)
+        ckpt_io.check_same_data(saved.spec, saved.state, self._fingerprint)
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
         unfit = (RuntimeError, ValueError, KeyError, TypeError, IndexError)
         try:
