@@ -752,3 +752,39 @@ def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qt
     panel.refresh()
     assert [run.folder for run in panel.selected()] == [few] and names()[0] == "many"  # kept by a refresh
     assert {many, some} <= {run.folder for run in panel.runs}
+
+
+def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_window, qtbot):
+    """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
+    first = open_window(make_spec(TINY_SENTIMENT))
+    first.play()
+    qtbot.waitUntil(lambda: first.worker.step >= 2, timeout=WAIT_MS)
+    folder = Path(first.worker.run_dir)
+    first.close()  # mid-run: its checkpoint is saved
+    step = json.loads((folder / "run.json").read_text())["step"]
+    again = open_window(make_spec(TINY_SENTIMENT))  # the next launch, on the default preset
+    again.offer_last_run()
+    message = again.config.messageLabel.text()
+    assert f"closed on “{TINY_SENTIMENT['name']}” at step {step:,}" in message and "File > Resume Last Run" in message
+    file_menu = again.menuBar().actions()[0].menu()
+    file_menu.aboutToShow.emit()
+    action = again.resumeLastAction
+    assert action.isEnabled() and action.text().endswith(f"at step {step:,}")
+    action.trigger()
+    assert again.worker.resume_from == folder and again.loss.train.n == step  # its curve, paused at its checkpoint
+    file_menu.aboutToShow.emit()
+    assert not action.isEnabled() and action.text() == "Resume &Last Run"  # it is the run on screen now
+
+
+def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot):
+    """Deleted since, or never trained: no offer, the menu item greyed, and a word if asked anyway."""
+    from playground.ui.settings import remember_last_run
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    remember_last_run(window.settings, fake_run(root, "deleted since", [2.0, 1.5]))  # (no checkpoint)
+    window.offer_last_run()
+    assert "Resume Last Run" not in window.config.messageLabel.text()
+    window.menuBar().actions()[0].menu().aboutToShow.emit()
+    assert not window.resumeLastAction.isEnabled()
+    window.resume_last_run()
+    assert "There is no run to resume" in window.config.messageLabel.text() and window.worker is None

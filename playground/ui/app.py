@@ -79,6 +79,7 @@ def run_app(preset: str | None = None) -> NoReturn:
         window.say_opened(spec, path, builtin)
     elif builtin:
         window.presetsMenu.mark(path.stem)  # the default preset, in bold in the Presets menu
+        window.offer_last_run()
     window.close_wait_s = CLOSE_WAIT_S
     code = app.exec()
     window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for

@@ -69,12 +69,13 @@ from playground.core.presets import (
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
+from playground.training.runs import read_run_info
 from playground.ui import file_dialogs
 from playground.ui.config_panel import ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
-from playground.ui.settings import add_recent, make_settings, runs_root
+from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
 from playground.ui.text_dialog import show_text
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
@@ -458,6 +459,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
         self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
+        self.resumeLastAction = A("Resume &Last Run", None, self.resume_last_run, "resumeLastAction",
+                                  "Bring back the run on screen when the window last closed: its settings, curve and "
+                                  "checkpoint, paused.")
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
@@ -504,6 +508,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.recentMenu = RecentMenu(self.settings, self)
         self.recentMenu.sigOpen.connect(self.open_preset)
         file.addMenu(self.recentMenu)
+        file.addAction(self.resumeLastAction)
+        file.aboutToShow.connect(self._name_last_run)
         file.addSeparator()
         file.addAction(self.saveAction)
         file.addAction(self.saveAsAction)
@@ -982,6 +988,32 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
             action.setText(f"{title}: bring back “{self._told_apart(past)}” {where}{same}")
 
+    def _last_run(self) -> tuple[Path, str] | None:
+        """The run on screen when the window last closed, and its name and step as the File menu says them (None:
+        there is none to resume, or it is the one on screen now)."""
+        folder = last_run(self.settings)
+        if folder is None or any(w.run_dir is not None and Path(w.run_dir) == folder for w in self.workers()):
+            return None
+        info = read_run_info(folder)
+        step = info.get("step")
+        return folder, f"“{info.get('name') or folder.name}”" + (f" at step {step:,}" if isinstance(step, int) else "")
+
+    def _name_last_run(self) -> None:
+        last = self._last_run()
+        self.resumeLastAction.setEnabled(last is not None)
+        self.resumeLastAction.setText("Resume &Last Run" + (f": {last[1]}" if last else ""))
+
+    def offer_last_run(self) -> None:
+        """Under the settings, at start: the run the window last closed on, and how to bring it back."""
+        last = self._last_run()
+        if last is not None:
+            self.config.show_message(f"Last time, the window closed on {last[1]}: File > Resume Last Run brings it "
+                                     f"back where it was.")
+
+    @_needs_views
+    def resume_last_run(self) -> None:
+        self.runTools.resume_last()
+
     def _told_apart(self, past: PastModel) -> str:
         """`past`'s name and what sets it apart from the settings shown now (QA: the Edit menu's "Lesson 19.2…" did
         not say 2 heads or 4: its label was made against the settings when it was kept)."""
@@ -1453,6 +1485,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             event.ignore()
             return
         self._closing = True
+        if self.worker is not None and self.worker.run_dir is not None and self.worker.step > 0:
+            remember_last_run(self.settings, self.worker.run_dir)  # kept as the run's checkpoint by the shutdown below
         self._save_window_state()
         # Gone from the screen before the wait for the run to save (up to CLOSE_WAIT_S): shown meanwhile, the
         # window stood frozen for 2-3.6 s with the Save/Discard dialog's picture on it.

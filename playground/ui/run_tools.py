@@ -34,7 +34,7 @@ from playground.ui.exporting import ask_html_path
 from playground.ui.plotting import export_sized, on_paper, titled, widened_curves
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
-from playground.ui.settings import runs_root
+from playground.ui.settings import last_run, runs_root
 from playground.ui.status_bar import STATUS_MS
 from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
 from playground.ui.try_it import TIPS as TRY_TIPS
@@ -508,6 +508,21 @@ class RunTools:
             self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.")
         return True
+
+    def resume_last(self) -> bool:
+        """File > Resume Last Run: the run on screen when the window last closed, back at its checkpoint, paused
+        (a lecturer who closed the window mid-demo found the default preset on reopening, the run in the Runs tab)."""
+        folder = last_run(self.window.settings)
+        if folder is None:
+            self._say("There is no run to resume: the window last closed with no trained run on screen, or its "
+                      "folder has gone. The Runs tab lists every run kept.", "warning")
+            return False
+        said = self.runs.message.text()
+        if self.resume_run(folder):
+            return True
+        if self.runs.message.text() != said:  # why not is said there
+            self.window.tabs.setCurrentWidget(self.runs)
+        return False
 
     def _stop_own_run(self, folder: Path) -> None:
         """Stop the window's own run in `folder` and wait for its save: its run.json gets its step only then (Resume

@@ -12,6 +12,7 @@ APPLICATION = "Transformer Playground"
 SETTINGS_ENV = "PLAYGROUND_SETTINGS"  # path of an .ini file to use instead of the user's settings
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # folder for run folders instead of the user's data folder
 MAX_RECENT = 8
+LAST_RUN_KEY = "session/lastRun"  # the run folder on screen when the window last closed
 
 
 def make_settings() -> QSettings:
@@ -43,3 +44,18 @@ def add_recent(settings: QSettings, path: str | os.PathLike[str]) -> list[str]:
     files = files[:MAX_RECENT]
     settings.setValue("recent", files)
     return files
+
+
+def remember_last_run(settings: QSettings, folder: str | os.PathLike[str]) -> None:
+    settings.setValue(LAST_RUN_KEY, str(Path(folder).resolve()))
+
+
+def last_run(settings: QSettings) -> Path | None:
+    """The run folder on screen when the window last closed, where it still holds a checkpoint to resume."""
+    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
+
+    value = settings.value(LAST_RUN_KEY, "")
+    if not isinstance(value, str) or not value:
+        return None
+    folder = Path(value)
+    return folder if (folder / CHECKPOINT_DIR / STATE_FILE).is_file() else None
