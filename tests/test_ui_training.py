@@ -655,3 +655,16 @@ def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monke
     assert "on step" not in speed.text(), speed.text()
     snapped.set()
     qtbot.waitUntil(lambda: speed.text() == "paused", timeout=WAIT_MS)
+
+
+def test_a_long_message_with_no_detail_to_cut_at_loses_whole_words_from_its_middle(window, qtbot):
+    """QA: the status bar's middle cut fell inside words; the start and the end of the message stay, in words."""
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    message = " ".join(f"word{i}" for i in range(200))  # no ": " or " (" to cut at
+    bar.showMessage(message, 5000)
+    shown = bar.currentMessage()
+    assert bar.toolTip() == message and bar.fontMetrics().horizontalAdvance(shown) <= bar.room()
+    head, tail = shown.split(" … ")
+    assert message.startswith(head + " ") and message.endswith(" " + tail) and len(tail.split()) >= 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 STATUS_MS = 8000  # how long a passing message stays in the status bar
@@ -49,7 +49,7 @@ class HeadlineStatusBar(QStatusBar):
 
     def headline(self, message: str) -> str:
         """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
-        the tooltip; a message with no such break (or whose head is still too long) loses its middle instead."""
+        the tooltip; a message with no such break (or whose head is still too long) loses words from its middle."""
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
@@ -59,7 +59,7 @@ class HeadlineStatusBar(QStatusBar):
             head = head[0].upper() + head[1:]
             if metrics.horizontalAdvance(head) <= room:
                 return head
-        return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
+        return _between_words(message, metrics, room)
 
     def _show(self, timeout: int) -> None:
         shown = self.headline(self._full)
@@ -96,3 +96,25 @@ def _unquoted(message: str, mark: str) -> int:
     while start > 0 and message.count("“", 0, start) > message.count("”", 0, start):
         start = message.find(mark, start + 1)
     return start
+
+
+def _between_words(message: str, metrics: QFontMetrics, room: int) -> str:
+    """`message` with whole words taken out of its middle, "…" in their place, to fit `room` px: Qt's own middle cut
+    fell inside words ("the run's ch…kpoint"). Where one word takes half the room (a long path), Qt's cut, which
+    keeps both of a path's ends."""
+    words = message.split(" ")
+    if max(metrics.horizontalAdvance(word) for word in words) > room / 2:
+        return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
+    head, tail = 0, len(words)  # words[:head] and words[tail:] are kept
+
+    def shown(head: int, tail: int) -> str:
+        return " ".join([*words[:head], "…", *words[tail:]])
+
+    grew = True
+    while grew and head < tail:
+        grew = False
+        if metrics.horizontalAdvance(shown(head + 1, tail)) <= room:
+            head, grew = head + 1, True
+        if head < tail and metrics.horizontalAdvance(shown(head, tail - 1)) <= room:
+            tail, grew = tail - 1, True
+    return shown(head, tail)
