@@ -325,8 +325,7 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
                 print(f"playground: note: {path.name} {note}", file=sys.stderr)
     _refuse_fixed_architecture(spec, changes)
     if args.steps is not None:
-        if args.steps < 1:
-            raise CliError(f"--steps must be at least 1, not {args.steps}")
+        _check_steps(args.steps)
         changes["train.max_steps"] = args.steps
         warmup = changes.get("train.warmup_steps")
         if warmup is None:
@@ -458,8 +457,8 @@ def _cmd_resume(args: argparse.Namespace) -> int:
     run_dir: Path = args.run_dir
     if checkpoint_folder(run_dir) != run_dir / CHECKPOINT_DIR:  # before anything loads: missing in a moment
         raise CliError(f"{run_dir} is a checkpoint folder: resume its run folder, the one above it")
-    if args.steps is not None and args.steps < 1:
-        raise CliError(f"--steps must be at least 1, not {args.steps}")
+    if args.steps is not None:
+        _check_steps(args.steps)
     lock = lock_run_dir(run_dir) if _writes_run_folder() else None
     from playground.core.messages import retrain_command
     from playground.training import distributed
@@ -489,6 +488,13 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         session.close()
     distributed.finish()
     return status
+
+
+def _check_steps(steps: int) -> None:
+    from playground.core.spec import MAX_STEPS
+
+    if not 1 <= steps <= MAX_STEPS:
+        raise CliError(f"--steps must be 1..{MAX_STEPS:,}, not {steps:,}")
 
 
 def _extend(session: Any, steps: int | None) -> bool:

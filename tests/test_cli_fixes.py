@@ -25,9 +25,11 @@ def test_a_warmup_as_long_as_steps_is_refused_naming_both():
                    "--set train.warmup_steps=10", "--steps 5")
 
 
-def test_steps_below_one_is_named_as_steps():
-    line = one_line_error(playground("train", "decoder-reverse", "--steps", "-5"), "--steps must be at least 1")
-    assert "warm" not in line
+@pytest.mark.parametrize("steps", ["-5", "100000001"])
+def test_steps_out_of_range_is_named_as_steps(steps):
+    """Too many said "training steps (train.max_steps): input should be less than or equal to 100000000"."""
+    line = one_line_error(playground("train", "decoder-reverse", "--steps", steps), "--steps must be 1..100,000,000")
+    assert "warm" not in line and f"{int(steps):,}" in line
 
 
 # ----- fault 2: --overwrite replaces only the run ----------------------------------------------------------

@@ -204,6 +204,8 @@ def test_extend_trains_past_the_end_at_the_final_learning_rate(tmp_path):
     assert again.spec.train.max_steps == 23 and math.isclose(again.lr_at(23), floor)
     with pytest.raises(ValueError, match="decays to 0"):
         TrainingSession(spec.updated({"train.min_lr_ratio": 0.0})).extend(40)
+    with pytest.raises(ValueError, match="at step 23: at most 99,999,977 more"):  # (resume --steps said
+        again.extend(100_000_000)  # "input should be less than or equal to 100000000, got 100000023")
 
 
 @pytest.mark.parametrize("checkpoint_interval", [1, 1000])

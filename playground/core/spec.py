@@ -19,6 +19,7 @@ from playground.core.files import elide
 from playground.core.lessons import Lesson, parse_lesson
 
 SCHEMA_VERSION = 2
+MAX_STEPS = 100_000_000  # a run's training steps at most
 
 Family = Literal["encoder", "decoder", "vit"]
 FAMILIES: tuple[Family, ...] = ("encoder", "decoder", "vit")
@@ -264,7 +265,7 @@ class TrainSpec(_Spec):
     batch_size: Whole = Field(32, ge=1, le=65536)
     lr: Real = Field(3e-3, gt=0.0, le=10.0, description="peak learning rate of AdamW")
     warmup_steps: Whole = Field(100, ge=0, le=10_000_000)
-    max_steps: Whole = Field(2000, ge=1, le=100_000_000)
+    max_steps: Whole = Field(2000, ge=1, le=MAX_STEPS)
     min_lr_ratio: Real = Field(0.1, ge=0.0, le=1.0, description="cosine decay floor, as a fraction of lr")
     eval_interval: Whole = Field(100, ge=1)
     eval_batches: Whole = Field(8, ge=1, le=10_000)

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from playground import data as datasets
 from playground.core.estimates import flops_per_step
 from playground.core.files import elide
-from playground.core.spec import RunSpec
+from playground.core.spec import MAX_STEPS, RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
@@ -458,6 +458,9 @@ class TrainingSession:
         target = self.step + steps
         if target <= self.spec.train.max_steps:
             return
+        if target > MAX_STEPS:  # (pydantic's "less than or equal to 100000000, got 1000000000020" said neither)
+            raise ValueError(f"a run trains at most {MAX_STEPS:,} steps, and this one is at step {self.step:,}: "
+                             f"at most {MAX_STEPS - self.step:,} more")
         if self.lr_at(self._decay_end) <= 0:
             raise ValueError("this run's learning rate decays to 0 at its end (train.min_lr_ratio is 0): more "
                              "steps would not change it; train a new run with more steps instead")
