@@ -97,3 +97,15 @@ def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_pat
     # (it said "choose where", and a folder appeared inside the chosen one)
     assert "20261205-run-hf" in captions[0]
     assert chosen == tmp_path / "20261205-run-hf"
+
+
+def test_a_dialog_is_wide_enough_for_its_caption_within_the_screen(qtbot, tmp_path):
+    """QA: the Hugging Face export's caption lost the name of the folder it makes, cut in its middle."""
+    caption = ("Export the model as a Hugging Face folder: choose where to make its folder "
+               "20261205-193342-Decoder-on-Python-s-help-text-hf")
+    widths = []
+    _answer(lambda dialog: (widths.append((dialog.width(), dialog.fontMetrics().horizontalAdvance(caption),
+                                           dialog.screen().availableGeometry().width())), dialog.reject()))
+    assert file_dialogs.existing_folder(None, caption, str(tmp_path)) == ""
+    width, text, screen = widths[0]
+    assert width >= min(text, screen) and width <= screen

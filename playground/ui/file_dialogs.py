@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 from playground.ui.settings import make_settings
 
 LAST_FOLDER_KEY = "dialogs/last_folder"
+TITLE_BAR_EXTRAS_PX = 200  # a title bar's icon, buttons and margins, and its bold font's extra width
 _MIMES = QMimeDatabase()
 
 
@@ -48,7 +49,20 @@ def _dialog(parent: QWidget | None, caption: str, start: str, filters: str) -> Q
         _PROVIDER = TypesByName()
     dialog = QFileDialog(parent, caption, _in_last_folder(start), filters)
     dialog.setIconProvider(_PROVIDER)
+    _widen_to_caption(dialog, caption)
     return dialog
+
+
+def _widen_to_caption(dialog: QFileDialog, caption: str) -> None:
+    """Wide enough for its title bar to show `caption` whole, within the screen: QA, the HF export's caption lost the
+    name of the folder it makes ("…as a Hugging Face fold…3342-Decoder-…-hf") in a 630-px dialog at 1280x720."""
+    wide = dialog.fontMetrics().horizontalAdvance(caption) + TITLE_BAR_EXTRAS_PX
+    screen = dialog.screen()
+    if screen is not None:
+        wide = min(wide, screen.availableGeometry().width())
+    hint = dialog.sizeHint()
+    if wide > hint.width():
+        dialog.resize(wide, hint.height())
 
 
 def _in_last_folder(start: str) -> str:
