@@ -347,6 +347,29 @@ def test_opening_a_preset_that_leaves_out_a_section_says_so_as_a_warning(window,
     assert message.property("level") == "warning"
 
 
+def test_a_data_files_many_warnings_take_a_few_lines_under_the_settings_and_all_of_them_show_on_hover(window,
+                                                                                                     tmp_path):
+    """QA: a CSV's warnings took 13 lines at 1280x720, squeezing the settings into a scroll box."""
+    rows = ["text,label"] + [f"review {i} reads well,{('good', 'bad')[i % 2]}" for i in range(40)]
+    rows += [f"the only row of class {i},class-{i}" for i in range(8)] + [",good", "a, b, c,bad"]
+    (tmp_path / "reviews.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"name": "mine", "description": "Reviews of mine. " * 12, "model": {"family": "encoder"},
+                                "data": {"name": "csv_file", "path": "reviews.csv"}}))
+    assert window.open_preset(str(mine))
+    message = window.findChild(QLabel, "messageLabel")
+    assert message.property("level") == "warning"
+    assert len(message.text()) < 280 and message.text().endswith(" (all of it on hover)")
+    # the preset's own warning first (it had dropped the data's), then its description, then the data's warnings
+    assert message.text().startswith("Opened mine.json: it has no train settings: the defaults fill them in. Reviews "
+                                     "of mine. 1 row(s) without text or label skipped.")
+    assert "more on hover" not in message.text()
+    tip = message.toolTip()
+    for said in ("1 row(s) without text or label skipped", "1 row(s) with more cells than the header",
+                 "'class-7'", "raise the validation fraction", "Reviews of mine. " * 12):
+        assert said in tip
+
+
 def test_opening_a_preset_whose_data_file_is_missing_says_so_at_once(window, tmp_path):
     """QA: it said "Opened missingdata.json" and only Play said the file was missing, naming the working folder."""
     mine = tmp_path / "handout" / "missingdata.json"

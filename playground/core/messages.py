@@ -24,6 +24,16 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
     return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
 
 
+def cut_at_word(text: str, width: int) -> str:
+    """`text` whole where it has at most `width` characters, else cut at its last space within them, with "…"
+    where that is inside a sentence."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    head = text[:cut if cut > 0 else width].rstrip(",;:")  # (no space: a long word or address)
+    return head if head.endswith((".", "?", "!")) else head + "…"
+
+
 def counted(n: int, noun: str) -> str:
     """'1 layer', '2 layers', '1,024 characters' (QA: "1 characters", "1 layers")."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -223,7 +223,7 @@ def outside_note(spec: RunSpec, preset: Path) -> str:
         Path(given).expanduser().resolve().relative_to(preset.resolve().parent)
         return ""
     except ValueError:
-        return (f"reads its data from {elide(given, 80)}, outside its own folder: make sure that is a file you mean "
+        return (f"reads its data from {elide(given, 60)}, outside its own folder: make sure that is a file you mean "
                 f"to train on")
     except OSError:
         return ""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.messages import counted
+from playground.core.messages import counted, cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PRETRAINED_TITLE, with_changes
 from playground.core.spec import (
     FAMILIES,
@@ -45,6 +45,10 @@ from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
 MAX_HEADS = 16
+# Characters of a message under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
+# the settings into a scroll box (QA).
+MESSAGE_CHARS = 240
+MORE_ON_HOVER = " (more on hover)"  # said after a cut description
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
@@ -379,14 +383,18 @@ class ConfigPanel(QWidget):
 
     def show_message(self, text: str, level: str = "info", more: str = "") -> None:
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover. New data warnings ride on
-        an info message as a warning; an empty one keeps them for the next (the window says which preset opened
-        right after showing it)."""
-        if level == "info" and self._unsaid:
+        an info message or a warning, as a warning; an empty one keeps them for the next (the window says which
+        preset opened right after showing it). A long one shows its first MESSAGE_CHARS, and all of it on hover."""
+        if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
             text, level = f"{text} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
                 self._unsaid = ""
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
+        if level != "error" and len(text) > MESSAGE_CHARS:  # (an error is whole: it says what to do)
+            text = text.replace(MORE_ON_HOVER, "")  # (all of it is, now)
+            more = "\n\n".join(part for part in (text, more) if part)
+            text = cut_at_word(text, MESSAGE_CHARS) + " (all of it on hover)"
         self.messageLabel.setText(text)
         self.messageLabel.setToolTip(more)
         self.messageLabel.setProperty("level", level)

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.messages import cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
     PresetError,
@@ -71,7 +72,7 @@ from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs
-from playground.ui.config_panel import ConfigPanel, config_width
+from playground.ui.config_panel import MORE_ON_HOVER, ConfigPanel, config_width
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
@@ -716,7 +717,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: "
                                  + (f"it {left_out}. " if left_out else "")
                                  + (f"It {outside}. " if outside else "") + lead
-                                 + (" (more on hover)" if lead != description else ""),
+                                 + (MORE_ON_HOVER if lead != description else ""),
                                  "warning" if left_out else "info", description)
 
     def save(self) -> bool:
@@ -1512,11 +1513,7 @@ def _what_changed(spec: RunSpec, keys: set[str]) -> str:
 def _lead(description: str) -> str:
     """A description's first sentence, cut at a word within LEAD_CHARS: whole, bert-pronoun's 12 lines squeezed the
     settings into a scroll box, and a lesson's first sentence alone took 5."""
-    lead = re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0]
-    if len(lead) <= LEAD_CHARS:
-        return lead
-    cut = lead.rfind(" ", 0, LEAD_CHARS)
-    return lead[:cut if cut > 0 else LEAD_CHARS].rstrip(",;:") + "…"  # (no space: a long word or address)
+    return cut_at_word(re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0], LEAD_CHARS)
 
 
 def _normal_font() -> QFont:
