@@ -765,7 +765,7 @@ def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_wi
     again = open_window(make_spec(TINY_SENTIMENT))  # the next launch, on the default preset
     again.offer_last_run()
     message = again.config.messageLabel.text()
-    assert f"closed on “{TINY_SENTIMENT['name']}” at step {step:,}" in message and "File > Resume Last Run" in message
+    assert f"Last trained: “{TINY_SENTIMENT['name']}” at step {step:,}" in message and "Resume Last Run" in message
     file_menu = again.menuBar().actions()[0].menu()
     file_menu.aboutToShow.emit()
     action = again.resumeLastAction
@@ -774,6 +774,12 @@ def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_wi
     assert again.worker.resume_from == folder and again.loss.train.n == step  # its curve, paused at its checkpoint
     file_menu.aboutToShow.emit()
     assert not action.isEnabled() and action.text() == "Resume &Last Run"  # it is the run on screen now
+    again.step_once()
+    qtbot.waitUntil(lambda: again.worker.step == step + 1, timeout=WAIT_MS)
+    again.reset()  # (a run replaced by Reset is the last trained too, not only the one on screen at a close)
+    qtbot.waitUntil(lambda: again.workers() == [] or not again.workers()[-1].isRunning(), timeout=WAIT_MS)
+    file_menu.aboutToShow.emit()
+    assert action.isEnabled() and action.text().endswith(f"at step {step + 1:,}")
 
 
 def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot):

@@ -461,7 +461,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
         self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
         self.resumeLastAction = A("Resume &Last Run", None, self.resume_last_run, "resumeLastAction",
-                                  "Bring back the run on screen when the window last closed: its settings, curve and "
+                                  "Bring back the run last trained in this window: its settings, curve and "
                                   "checkpoint, paused.")
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
@@ -847,6 +847,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._live = {}  # the next run starts from the window's settings, these included
         if self.worker is not None:
             self._keep_past_model(self.worker)
+            self._remember_run(self.worker)
             session = self.worker.session  # (the worker's thread sets it to None as it ends)
             if session is not None:  # not "1 thread while the step compiles": this run's compile is over
                 self._set_device(session.placement.description)
@@ -989,11 +990,18 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
             action.setText(f"{title}: bring back “{self._told_apart(past)}” {where}{same}")
 
+    def _remember_run(self, worker: TrainingWorker) -> None:
+        """File > Resume Last Run's run: the last one trained in this window, remembered as it stops (its checkpoint
+        is saved then)."""
+        if worker.run_dir is not None and worker.step > 0:
+            remember_last_run(self.settings, worker.run_dir)
+
     def _last_run(self) -> tuple[Path, str] | None:
-        """The run on screen when the window last closed, and its name and step as the File menu says them (None:
-        there is none to resume, or it is the one on screen now)."""
+        """The run last trained in this window, and its name and step as the File menu says them (None: there is
+        none to resume, or it is the one on screen now)."""
         folder = last_run(self.settings)
-        if folder is None or any(w.run_dir is not None and Path(w.run_dir) == folder for w in self.workers()):
+        if folder is None or any(w.run_dir is not None and Path(w.run_dir).resolve() == folder
+                                 for w in self.workers()):
             return None
         info = read_run_info(folder)
         step = info.get("step")
@@ -1005,11 +1013,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.resumeLastAction.setText("Resume &Last Run" + (f": {last[1]}" if last else ""))
 
     def offer_last_run(self) -> None:
-        """Under the settings, at start: the run the window last closed on, and how to bring it back."""
+        """Under the settings, at start: the run last trained, and how to bring it back."""
         last = self._last_run()
         if last is not None:
-            self.config.show_message(f"Last time, the window closed on {last[1]}: File > Resume Last Run brings it "
-                                     f"back where it was.")
+            self.config.show_message(f"Last trained: {last[1]}. File > Resume Last Run brings it back where it was.")
 
     @_needs_views
     def resume_last_run(self) -> None:
@@ -1486,8 +1493,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             event.ignore()
             return
         self._closing = True
-        if self.worker is not None and self.worker.run_dir is not None and self.worker.step > 0:
-            remember_last_run(self.settings, self.worker.run_dir)  # kept as the run's checkpoint by the shutdown below
+        if self.worker is not None:
+            self._remember_run(self.worker)  # its checkpoint is saved by the shutdown below
         self._save_window_state()
         # Gone from the screen before the wait for the run to save (up to CLOSE_WAIT_S): shown meanwhile, the
         # window stood frozen for 2-3.6 s with the Save/Discard dialog's picture on it.

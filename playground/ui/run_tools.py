@@ -510,12 +510,12 @@ class RunTools:
         return True
 
     def resume_last(self) -> bool:
-        """File > Resume Last Run: the run on screen when the window last closed, back at its checkpoint, paused
-        (a lecturer who closed the window mid-demo found the default preset on reopening, the run in the Runs tab)."""
+        """File > Resume Last Run: the run last trained in the window, back at its checkpoint, paused (a lecturer
+        who closed the window mid-demo found the default preset on reopening, the run in the Runs tab)."""
         folder = last_run(self.window.settings)
         if folder is None:
-            self._say("There is no run to resume: the window last closed with no trained run on screen, or its "
-                      "folder has gone. The Runs tab lists every run kept.", "warning")
+            self._say("There is no run to resume: none trained in this window yet, or its checkpoint has gone. The Runs "
+                      "tab lists every run kept.", "warning")
             return False
         said = self.runs.message.text()
         if self.resume_run(folder):

@@ -12,7 +12,7 @@ APPLICATION = "Transformer Playground"
 SETTINGS_ENV = "PLAYGROUND_SETTINGS"  # path of an .ini file to use instead of the user's settings
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # folder for run folders instead of the user's data folder
 MAX_RECENT = 8
-LAST_RUN_KEY = "session/lastRun"  # the run folder on screen when the window last closed
+LAST_RUN_KEY = "session/lastRun"  # the run folder last trained in the window
 
 
 def make_settings() -> QSettings:
@@ -51,7 +51,7 @@ def remember_last_run(settings: QSettings, folder: str | os.PathLike[str]) -> No
 
 
 def last_run(settings: QSettings) -> Path | None:
-    """The run folder on screen when the window last closed, where it still holds a checkpoint to resume."""
+    """The run folder last trained in the window, where it still holds a checkpoint to resume."""
     from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
 
     value = settings.value(LAST_RUN_KEY, "")
