@@ -1,6 +1,7 @@
 """Space and Right train from anywhere in the window, except where Tab put the focus on a control that needs the key
 itself: Space presses a tabbed-to button or ticks a box, Right moves along a tabbed-to tab bar or table. A control
-focused by a click keeps nothing: Space after a click on a box still plays."""
+focused by a click keeps nothing (Space after a click on a box still plays) but the attention grid, whose arrows choose a
+head however it was focused."""
 
 import pytest
 from conftest import TINY_SENTIMENT, tab_to
@@ -148,6 +149,24 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_active_window, 
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays at the edge
     assert grid.selected == (1, 0)
+
+
+def test_a_clicked_attention_grid_keeps_right_for_its_heads(open_active_window, qtbot):
+    """QA (lesson 19.3, "click a head to enlarge it"): after the click Left, Up and Down chose a head, Right trained."""
+    window = open_active_window(make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "n_layer": 2}}))
+    window.step_once()
+    grid = window.attentionGrid
+    qtbot.waitUntil(lambda: grid.snapshot is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.worker.stepping, timeout=60_000)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.tile_rect(0, 0).center())
+    assert grid.selected == (0, 0) and QApplication.focusWidget() is grid and window.focusRing.target is None
+    steps = []
+    window.stepAction.triggered.connect(lambda: steps.append(1))
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.selected == (0, 1) and steps == []
+    qtbot.keyClick(grid, Qt.Key.Key_Space)  # Space still plays
+    assert window.playButton.text() == "Pause"
+    window.pause()
 
 
 def test_tab_reaches_the_lesson_bar_before_the_settings_below_it(open_active_window, qtbot):

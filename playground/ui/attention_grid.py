@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
@@ -55,7 +55,7 @@ AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)
 PROBE_MIN_PX = 72  # the ViT's probe image, at the least: an 8x8 digit read from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
-HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
+HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it (then the arrow keys choose another)."
 BAR_TITLE = "attention weight"
 PLACEHOLDER = "Press Play (Space) or Step (→) to see the attention of each head."  # the empty grid's words
 
@@ -334,6 +334,15 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         hit = self._hit(event.scenePos())
         if hit is not None:
             self._choose(hit[0], hit[1])
+
+    def event(self, event: QEvent) -> bool:  # Qt override
+        """Focused by a click as well as by Tab, it keeps its arrows: after a click on a head, Left, Up and Down chose
+        another while Right, the window's step key, trained a step (QA, lesson 19.3's "click a head")."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and plain_key(event) \
+                and Qt.Key(event.key()) in self.keeps_keys():
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         move = self.ARROWS.get(Qt.Key(event.key()))
