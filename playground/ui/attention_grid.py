@@ -55,7 +55,7 @@ AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)
 PROBE_MIN_PX = 72  # the ViT's probe image, at the least: an 8x8 digit read from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
-HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it (then the arrow keys choose another)."
+HOVER_HINT = "Hover a heatmap to read a weight; click a head (then the arrow keys) to enlarge it."
 BAR_TITLE = "attention weight"
 PLACEHOLDER = "Press Play (Space) or Step (→) to see the attention of each head."  # the empty grid's words
 
