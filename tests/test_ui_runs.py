@@ -794,3 +794,21 @@ def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot
     assert not window.resumeLastAction.isEnabled()
     window.resume_last_run()
     assert "There is no run to resume" in window.config.messageLabel.text() and window.worker is None
+
+
+def test_a_resumed_lessons_try_it_answers_and_no_stray_model_trains_on(open_window, qtbot):
+    """QA (lesson 19.5 resumed): showing the lesson's first step asked Try it of a new untrained model, which the
+    resumed run then replaced without stopping it: "Asking the model…" stood for good, and that model's thread lived on."""
+    lesson = {"title": "A tiny lesson", "steps": [{"text": "Ask it.", "tab": "try_it", "probe": "a good film"}]}
+    window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = Path(window.worker.run_dir)
+    window.reset()
+    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    resume_in_runs_tab(window, folder)
+    assert window.worker.resume_from == folder
+    tries = window.runTools.tryIt
+    qtbot.waitUntil(lambda: tries.result is not None, timeout=WAIT_MS)
+    assert tries.result.step == 1 and "a good film" == tries.input.text()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)

@@ -790,6 +790,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def start_worker(self, worker: TrainingWorker) -> None:
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
+        replaced = self.worker
+        if replaced is not None and replaced is not worker:  # an untrained model a lesson's first step asked Try it
+            replaced.stop(save=True)  # of, as a Resume showed the lesson: left training, it was never stopped
+            self._retired.append(replaced)
         self.worker = worker
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
             live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
@@ -800,6 +804,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.lessonBar.follow_model(worker)
         self.samples.attach(worker)  # before the thread starts: even the first sample continues the prompt
         worker.start()
+        if replaced is not None and replaced is not worker and self.runTools.tryIt.pending:
+            self.runTools.tryIt.predict()  # asked of the model replaced, it waited for good (QA: after a Resume)
 
     @_needs_views
     def play(self) -> None:
