@@ -189,6 +189,19 @@ def test_twelve_heads_legend_wraps_to_the_drawing_and_the_window_drops_the_expla
     assert "it" not in texts and not any("Head view" in t for t in texts) and untitled.height < bare.height - 20
 
 
+def test_the_windows_one_head_picture_is_compact_so_its_tokens_stay_readable_scaled_into_half_a_tab():
+    """QA: Try it's head views showed 7-px tokens at 1280x720: a 367x402 picture scaled into a 210x235 box."""
+    rng = np.random.default_rng(0)
+    weights = rng.random((4, 16, 16))
+    labels = [f"word{i}" for i in range(16)]
+    window = render_lines(weights, labels, heads=1, highlight=3, title="")
+    texts = [t.text for t in check_svg(window).iter(f"{SVG}text")]
+    assert "head 2" not in texts and "query" in texts  # its picker names the head
+    assert min(210 / window.width, 235 / window.height) >= 0.7  # 13-px labels at 9 px or more
+    report = render_lines(weights, labels, heads=1, title="it", explain=False)  # a file's: the legend names it
+    assert "head 2" in [t.text for t in check_svg(report).iter(f"{SVG}text")] and report.width > window.width
+
+
 @pytest.mark.slow
 def test_roles_table_and_embeddings_render(encoder):
     snap = encoder.snapshot()

@@ -378,7 +378,10 @@ def render_lines(
     if highlight is not None and not 0 <= highlight < T:
         raise ValueError(f"token {highlight} does not exist: there are tokens 0..{T - 1}")
     size = 13 if T <= 32 else 11 if T <= 48 else 9
-    row_h = float(sum(text_metrics(size)) + 4)
+    # A window's picture of one head (title="": its picker names the head) is scaled down into half a tab: with no
+    # legend, and its rows and lines closer, its labels are scaled less (QA: 7-px tokens in Try it at 1280x720).
+    compact = title == "" and len(chosen) == 1
+    row_h = float(sum(text_metrics(size)) + (1 if compact else 4))
     fig = Figure()
     which = f"head {_n(chosen[0])}" if len(chosen) == 1 else "all heads" if len(chosen) == H else \
         "heads " + ", ".join(str(_n(h)) for h in chosen)
@@ -388,17 +391,9 @@ def render_lines(
     ] if explain else [])
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
-    right_x = left_x + max(220.0, 9 * T)  # left edge of the key labels
-    # head legend, in as many rows as the drawing's width needs
-    x = 12.0
-    for h in chosen:
-        item_w = 18 + text_width(f"head {_n(h)}", 11) + 14
-        if x > 12 and x + item_w > right_x + label_w:
-            x, top = 12.0, top + 20
-        fig.rect(x, top, 14, 14, head_colour(h))
-        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
-        x += item_w
-    top += 26
+    right_x = left_x + (max(110.0, 6 * T) if compact else max(220.0, 9 * T))  # left edge of the key labels
+    if not compact:
+        top = _heads_legend(fig, chosen, top, right_x + label_w)
     fig.text(left_x, top, "query", 11, MUTED, "rt", bold=True)
     fig.text(right_x, top, "key", 11, MUTED, "lt", bold=True)
     top += 18
@@ -419,6 +414,19 @@ def render_lines(
         fig.text(left_x, ys[i], t, size, INK, "rm", bold=strong)
         fig.text(right_x, ys[i], t, size, INK, "lm")
     return fig
+
+
+def _heads_legend(fig: Figure, heads: Sequence[int], top: float, width: float) -> float:
+    """Each head's colour and name, in as many rows as `width` needs; returns the top of what comes below."""
+    x = 12.0
+    for h in heads:
+        item_w = 18 + text_width(f"head {_n(h)}", 11) + 14
+        if x > 12 and x + item_w > width:
+            x, top = 12.0, top + 20
+        fig.rect(x, top, 14, 14, head_colour(h))
+        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
+        x += item_w
+    return top + 26
 
 
 # ----- roles table ------------------------------------------------------------------------------------
