@@ -71,6 +71,18 @@ def test_a_fine_tuned_pretrained_run_is_listed_as_pretrained_not_as_a_scratch_en
     assert list_runs(tmp_path)[0].family == "pretrained minilm"
 
 
+@pytest.mark.parametrize("name, part", [
+    ("Pretrained BERT (MiniLM) resolves 'it': fine-tuning on the lecture's puzzle", "Pretrained-BERT-MiniLM-resolves-it-fine"),
+    ("Decoder on Python's help text, a longer name than forty", "Decoder-on-Python-s-help-text-a-longer"),
+    ("a" * 60, "a" * 40),  # one long word: cut at the width
+    ("!!!", "run"),
+])
+def test_a_run_folder_is_named_after_its_run_cut_between_words(tmp_path, name, part):
+    """The window's "Run folder: …-resolves-it-fine-" read as cut off: 40 characters ended inside a word."""
+    folder = new_run_dir(tmp_path, RunSpec.model_validate({"name": name}))
+    assert folder.name.split("-", 2)[2] == part
+
+
 def test_rename_changes_the_name_not_the_folder(tmp_path):
     folder = make_run(tmp_path, "old name")
     summary = rename_run(folder, "  better name ")

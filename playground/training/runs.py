@@ -69,7 +69,7 @@ def default_runs_dir() -> Path:
 
 def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
     """A fresh, uniquely named folder `YYYYmmdd-HHMMSS-<preset name>` holding the preset."""
-    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", spec.name).strip("-")[:40] or "run"
+    slug = _folder_words(spec.name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     check_can_create(runs_root, "the runs folder")
     for suffix in range(1, 10_000):
@@ -81,6 +81,16 @@ def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
         prepare_run_dir(folder, spec)
         return folder
     raise RunsError(f"{elide(runs_root)} already holds 10,000 runs named {stamp}-{slug}: choose another folder")
+
+
+def _folder_words(name: str, width: int = 40) -> str:
+    """`name` as a folder name's part: letters, digits, _ and -, at most `width` of them, cut between words where it
+    is longer ("…-resolves-it-fine-" was cut inside "fine-tuning")."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", name).strip("-")
+    if len(slug) > width:
+        cut = slug.rfind("-", 0, width + 1)
+        slug = slug[:cut] if cut >= width // 2 else slug[:width]
+    return slug.strip("-") or "run"
 
 
 def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
