@@ -89,6 +89,7 @@ CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 STEP_SAID = "Step "  # how a message about one step starts
+LOCKED_TIP = "This lesson step keeps it as it is: go on to the next step, or Leave the lesson, to change it."
 
 
 def _ablation(spec: Any, key: str) -> Any:
@@ -152,7 +153,7 @@ class LessonBar(QFrame):
         self._base: dict[str, Any] = {}  # the ablations as the lesson found them (a step's settings go back to them)
         # What the shown step hid (with its form row), locked and highlighted (with its palette before), to put back.
         self._hidden: dict[QWidget, QFormLayout | None] = {}
-        self._locked: set[QWidget] = set()
+        self._locked: dict[QWidget, str] = {}  # with its tooltip before
         self._highlighted: dict[QWidget, tuple[QPalette | None, bool]] = {}  # palette (None: inherited), filled
         self._training: tuple[TrainingWorker, int] | None = None  # (worker, the step it trains to)
         self._splitter: QByteArray | None = None  # the loss plot's and the tabs' heights as the lesson found them
@@ -602,7 +603,9 @@ class LessonBar(QFrame):
         for name in step.locked:
             widget, _form = find_control(self.main, name)
             widget.setEnabled(False)
-            self._locked.add(widget)
+            self._locked.setdefault(widget, widget.toolTip())
+            # Why it is greyed (QA, 19.2's mask, highlighted and locked: its tip said "Untick it and the decoder cheats")
+            widget.setToolTip(f"{LOCKED_TIP} {self._locked[widget]}".strip())
         if step.highlighted:
             self.main.set_settings_shown(True)  # the class is to look at these settings
         for name in step.highlighted:
@@ -624,12 +627,13 @@ class LessonBar(QFrame):
     def _restore_controls(self) -> None:
         for widget, form in self._hidden.items():
             _set_visible(widget, form, True)
-        for widget in self._locked:
+        for widget, tip in self._locked.items():
             widget.setEnabled(True)
+            widget.setToolTip(tip)
         for widget, (palette, filled) in self._highlighted.items():
             widget.setPalette(palette if palette is not None else QPalette())  # an empty palette: inherit again
             widget.setAutoFillBackground(filled)
-        self._hidden, self._locked, self._highlighted = {}, set(), {}
+        self._hidden, self._locked, self._highlighted = {}, {}, {}
         self.main.config.keep_in_view([])
 
     # ----- making a lesson ----------------------------------------------------------------------
