@@ -15,7 +15,7 @@ from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
 from playground.ui import file_dialogs, main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
-from playground.ui.lesson_bar import HIGHLIGHT, find_control, plot_height, tab_widget, view_widget
+from playground.ui.lesson_bar import HIGHLIGHT, LOCKED_TIP, find_control, plot_height, tab_widget, view_widget
 from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.settings import make_settings
 from playground.viz.views import LABEL_SIZE
@@ -87,8 +87,9 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert box.text() == step.probe
     for name in step.hidden:
         assert not find_control(window, name)[0].isVisibleTo(window), name
-    for name in step.locked:
-        assert not find_control(window, name)[0].isEnabled(), name
+    for name in step.locked:  # greyed, and its tooltip says why (QA: 19.2's mask said "Untick it and…")
+        control = find_control(window, name)[0]
+        assert not control.isEnabled() and control.toolTip().startswith(LOCKED_TIP), name
     for name in CONTROLS:
         assert highlighted(window, name) == (name in step.highlighted), name
     for key, value in lesson.settings_at(index, base).items():
@@ -106,6 +107,9 @@ def stage_in_view(view, key: str) -> bool:
     return part.topLeft() == rect.topLeft() and part.height() >= min(rect.height(), seen.height() - STAGE_MARGIN)
 
 
+ROW_HEADINGS = {"q": "1. ", "scores": "2. ", "scaled": "2. ", "mask": "2. ", "output": "3. "}  # a row's first stages
+
+
 def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
     """Step by step under the lesson bar at 1280x720 in presentation mode: titles within a pixel of the window's font,
     the stage the step names scrolled into view, every stage (the last, the output projection, included) reached by
@@ -116,6 +120,10 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
     assert LABEL_SIZE * scale >= QFontInfo(window.font()).pixelSize() - 1  # 7 px once
     assert step.stage is not None and view.stage == step.stage
     qtbot.waitUntil(lambda: stage_in_view(view, step.stage), timeout=5_000)  # once the figure and layout are in
+    if step.stage in ROW_HEADINGS:  # "row 2 of the figure": the row's heading in view too (QA: its "2." was not)
+        heading = next(op for kind, op in view.figure.ops
+                       if kind == "text" and op["s"].startswith(ROW_HEADINGS[step.stage]))
+        assert view.label.contentsRect().top() + round(heading["y"] * scale) >= -view.label.pos().y(), step.stage
     # The view takes the loss plot's height: all of it, or all but a short plot when the step trains (the class
     # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before. Beside the lesson's text, not
     # under it, it has the window's height: under it, a 165-280 px strip.

@@ -55,6 +55,7 @@ from playground.viz.canvas import show_token, text_width
 from playground.viz.colors import colormap
 
 POLL_MS = 250  # how often the panel checks whether it should ask the worker for fresh views
+HEADING_GAP = 30  # figure pixels from a row's heading down to the titles of its first panels
 LIVE_REFRESH_S = 1.5  # while training runs, the views follow the model at most this often
 EMBEDDINGS_REFRESH_S = 4.0  # PCA of a large vocabulary is the slowest part: less often
 JOB_TIMEOUT_S = 20.0  # a request never answered (the worker stopped) is forgotten
@@ -245,6 +246,10 @@ class StepsView(FigureView):
         titles = [(op["y"], op["x"], op) for kind, op in self.figure.ops
                   if kind == "text" and op["bold"] and op["y"] < y and op["x"] <= x]
         top, left, title = max(titles, key=lambda t: t[:2], default=(y, x, None))
+        # With the heading of its row of the figure, where that stands right above its title: a lesson's text says
+        # "row 2 of the figure", whose "2." was scrolled off above (QA).
+        top = min([op["y"] for kind, op in self.figure.ops
+                   if kind == "text" and op["bold"] and top - HEADING_GAP <= op["y"] < top], default=top)
         right = max(x + cols * cw, left + (text_width(title["s"], title["size"], True) if title else 0.0))
         scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
         origin = self.label.contentsRect().topLeft()
