@@ -597,6 +597,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
+        elif self.lessonBar.playing:  # a step's views are of a model: the rebuilt one, untrained (QA: unticking the
+            self.start_worker(TrainingWorker(self.spec, runs_root()))  # box lesson 19.2 highlights emptied its figure)
 
     def _slider_held(self) -> bool:
         """A settings slider is held down (dragged, or pressed on its groove)."""
