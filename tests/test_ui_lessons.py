@@ -250,6 +250,41 @@ def test_a_lesson_starts_at_the_first_layer_and_head_whatever_the_last_one_picke
     assert (window.inside.layerCombo.currentText(), window.inside.headCombo.currentText()) == ("layer 1", "head 1")
 
 
+def test_the_lesson_menu_opens_the_built_in_lessons_and_says_why_play_is_greyed(open_window, monkeypatch):
+    """QA: on the default preset the Lesson menu held only "Play the Preset's Lesson", greyed with no word why; the
+    lessons were under Presets."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.lessonMenu.aboutToShow.emit()
+    assert window.lessonBar.playAction.text().endswith("(this preset has none)")
+    assert not window.lessonBar.playAction.isEnabled()
+    submenu = window.lessonMenu.actions()[0].menu()
+    assert submenu.title() == "&Open a Built-in Lesson"
+    entries = submenu.actions()
+    assert len(entries) == len(LESSON_FILES) and entries[0].text().startswith("19.2")
+    entries[0].trigger()
+    assert window.lessonBar.playing and window.spec.lesson.title.startswith("Lesson 19.2")
+    window.lessonMenu.aboutToShow.emit()
+    assert window.lessonBar.playAction.text() == "&Play the Preset's Lesson"
+
+
+def test_a_box_a_step_highlights_changed_rebuilds_the_model_its_figure_shows(open_window, qtbot, monkeypatch):
+    """QA (19.2 step 3, "the highlighted box switches the scaling off"): unticked, the figure went blank, saying the
+    model is built when training starts, though it had shown the untrained model."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
+    window.lessonBar.go(2)
+    assert "model.scale_scores" in window.lessonBar.step.highlighted
+    view = window.inside.steps
+    qtbot.waitUntil(lambda: view.figure is not None, timeout=WAIT_MS)
+    find_control(window, "model.scale_scores")[0].click()
+    assert not window.spec.model.scale_scores
+    qtbot.waitUntil(lambda: view.figure is not None and view.steps is not None and not view.steps.scale_scores,
+                    timeout=WAIT_MS)
+    assert window.worker is not None and not window.worker.spec.model.scale_scores and window.worker.step == 0
+
+
 def test_playing_a_lesson_again_starts_it_on_an_untrained_model_and_undo_brings_the_trained_one_back(
         open_window, qtbot, monkeypatch):
     """QA: Lesson > Play the Preset's Lesson after the lesson started again at step 1, whose text says "untrained",

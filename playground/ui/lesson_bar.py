@@ -244,6 +244,8 @@ class LessonBar(QFrame):
                                "step shown now become a new step; type its text, then save it into the preset.")
         self.editAction = A("&Edit Lesson…", None, self.edit, "lessonEditAction",
                             "Edit, reorder or delete the steps of this preset's lesson and save it into the preset.")
+        menu.addMenu(self.main.presetsMenu.lessons_menu("&Open a Built-in Lesson", menu))
+        menu.addSeparator()
         for action in (self.playAction, self.nextAction, self.backAction, self.leaveAction):
             menu.addAction(action)
         menu.addSeparator()
@@ -404,7 +406,9 @@ class LessonBar(QFrame):
         self.nextButton.setEnabled(self.index + 1 < len(self.lesson.steps))
 
     def _update_actions(self) -> None:
-        self.playAction.setEnabled(self.main.spec.lesson is not None)
+        has_lesson = self.main.spec.lesson is not None
+        self.playAction.setEnabled(has_lesson)
+        self.playAction.setText("&Play the Preset's Lesson" + ("" if has_lesson else " (this preset has none)"))
         for action in (self.nextAction, self.backAction, self.leaveAction):
             action.setEnabled(self.playing)
         self.editAction.setEnabled(self.main.spec.lesson is not None)

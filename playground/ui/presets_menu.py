@@ -40,20 +40,32 @@ class PresetsMenu(QMenu):
         super().__init__("&Presets", parent)
         self.setObjectName("presetsMenu")
         self.setToolTipsVisible(True)
+        self._lessons: list[PresetInfo] = []
         try:
             infos = builtin_presets()
         except PresetError as err:  # a broken shipped preset must not stop the window
             self.addAction(f"(presets unavailable: {err})").setEnabled(False)
             return
+        self._lessons = [info for info in infos if info.lesson]
         for family, title in FAMILY_TITLES.items():
             self._add_group(title, [info for info in infos if info.family == family and not info.lesson])
-        self._add_group("Lessons (Page Down: next step)", [info for info in infos if info.lesson])
+        self._add_group("Lessons (Page Down: next step)", self._lessons)
+
+    def lessons_menu(self, title: str, parent: QWidget) -> QMenu:
+        """The built-in lessons again, under `title` (the Lesson menu's: a student looked there for the first one,
+        and found only "Play the Preset's Lesson", greyed on the default preset)."""
+        group = UnderTipMenu(title, parent)
+        self._fill(group, self._lessons)
+        return group
 
     def _add_group(self, title: str, infos: list[PresetInfo]) -> None:
         if not infos:
             return
         group = UnderTipMenu(f"&{title}", self)
         self.addMenu(group)
+        self._fill(group, infos)
+
+    def _fill(self, group: QMenu, infos: list[PresetInfo]) -> None:
         for info in infos:
             # A lesson by its title, as the lecture numbers it (its file name, "lesson-19.4-encoder-block", said
             # less); a preset by the name `playground NAME` opens
