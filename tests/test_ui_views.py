@@ -191,6 +191,26 @@ def test_a_twelve_layer_grid_scrolls_instead_of_cutting_its_last_row(qtbot):
     assert scroll.maximum() + panel.gridScroll.viewport().height() >= last.bottom()
 
 
+@pytest.mark.parametrize("heads, width", [(12, 720), (16, 1000)])
+def test_a_many_headed_grid_fits_its_pane_at_a_projectors_zoom_with_its_colour_scale(qtbot, presentation_font, heads,
+                                                                                     width):
+    """QA (MiniLM's 12 heads at 130 %): twelve "hN" titles made the grid wider than its pane; it scrolled sideways
+    and the colour bar's scale read "1." and half a "0.8". The titles get shorter (numbers, then every other one)
+    and the tiles narrower before the grid scrolls sideways."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 420)  # at twice the font: as the 503-px pane at 130 % (12 heads)
+    panel.show()
+    panel.set_snapshot(snapshot(6, heads, [f"w{i}" for i in range(24)]))
+    grid, scroll = panel.grid, panel.gridScroll
+    qtbot.waitUntil(lambda: grid.width() <= scroll.viewport().width(), timeout=5000)
+    assert scroll.horizontalScrollBar().maximum() == 0
+    bar = grid.mapFromScene(grid.colorBar.sceneBoundingRect()).boundingRect()
+    assert bar.right() <= scroll.viewport().width()  # the colour bar and its scale in view
+    titles = [title.text for title in grid.headTitles]
+    assert titles[0] == "1" and all(t in ("", str(h + 1)) for h, t in enumerate(titles))
+
+
 def test_rows_and_columns_label_as_many_tokens_as_they_hold_without_overlap(qtbot):
     panel = AttentionPanel()
     qtbot.addWidget(panel)

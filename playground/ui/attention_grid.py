@@ -55,7 +55,8 @@ AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)
 PROBE_MIN_PX = 72  # the ViT's probe image, at the least: an 8x8 digit read from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
-HOVER_HINT = "Hover a heatmap to read a weight; click a head (then the arrow keys) to enlarge it."
+MIN_TILE_WIDTH_PX = 12  # ... but narrower, to this, where its heads would make it scroll sideways
+HOVER_HINT = "Hover a heatmap to read a weight; click a head to enlarge it."
 BAR_TITLE = "attention weight"
 PLACEHOLDER = "Press Play (Space) or Step (→) to see the attention of each head."  # the empty grid's words
 
@@ -117,12 +118,18 @@ class ElidedLabel(QLabel):
             self._elide()
 
 
-def _head_label(head: int, heads: int, short: bool = False) -> str:
-    return f"h{head + 1}" if short or heads > 8 else f"head {head + 1}"  # a 12-head BERT layer must fit the width
+def _head_label(head: int, heads: int, short: int = 0) -> str:
+    """"head N", or shorter (`short` 1: "hN", 2: "N", 3: every other "N"; the hover's readout names the head): a
+    12-head BERT layer must fit the width (at 130 % twelve "hN" were 28 px each, and the grid scrolled sideways, its
+    colour bar's scale cut off)."""
+    if short >= 2:
+        return "" if short == 3 and head % 2 else str(head + 1)
+    return f"h{head + 1}" if short or heads > 8 else f"head {head + 1}"
 
 
-def _layer_label(layer: int, layers: int, short: bool = False) -> str:
-    # Turned on its side, "layer 12" is taller than a tile of a 12-layer grid at 720 px: "L12" is not.
+def _layer_label(layer: int, layers: int, short: int = 0) -> str:
+    # Turned on its side, "layer 12" is taller than a tile of a 12-layer grid at 720 px: "L12" is not. (Shorter
+    # still, none: a grid too tall for its pane scrolls down, which hides no scale.)
     return f"L{layer + 1}" if short or layers > 4 else f"layer {layer + 1}"
 
 
@@ -222,19 +229,27 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         """The widget is at least as large as its layout's minimum (tiles of `min_tile` pixels, their labels,
         the colour bar): a scroll area around the grid then shows the rest, and no last row is cut. Where the
         "head N" (or "layer N") titles would make it wider (taller) than its scroll area, they read "hN" ("LN"): at
-        175 % on a 1280x720 screen a 4x4 grid scrolled both ways and its colour bar was out of view."""
+        175 % on a 1280x720 screen a 4x4 grid scrolled both ways and its colour bar was out of view. Still too wide,
+        the head titles get shorter again and the tiles narrower (to MIN_TILE_WIDTH_PX) before it scrolls sideways."""
         if not self.headTitles or self.is_closed:
             return
         view = self.parentWidget()  # the scroll area's viewport
         room = (view.width(), view.height()) if view is not None else (math.inf, math.inf)
         for axis, (titles, label) in enumerate(((self.headTitles, _head_label), (self.layerTitles, _layer_label))):
-            for short in (False, True):
+            for short in (0, 1, 2, 3) if axis == 0 else (0, 1):
                 for i, title in enumerate(titles):
                     if title.text != label(i, len(titles), short):
                         title.setText(label(i, len(titles), short))
                 needed = self._needed()
                 if needed[axis] <= room[axis]:
                     break
+        tile = self.min_tile
+        while needed[0] > room[0] and tile > MIN_TILE_WIDTH_PX:  # narrower tiles before a sideways scroll, which
+            tile = max(MIN_TILE_WIDTH_PX, tile - 4)  # hid the colour bar's scale (QA: 12 heads at 130 %)
+            for row in self.views:
+                for vb in row:
+                    vb.setMinimumWidth(tile)
+            needed = self._needed()
         self.setMinimumSize(*needed)
         # the layout again at the widget's size: laid out under the long titles' minimum, it stayed that large
         self.ci.setGeometry(QRectF(0, 0, self.width(), self.height()))

@@ -188,7 +188,7 @@ TIPS: dict[str, str] = {
         "<b>Attention weights</b> for one fixed probe input: softmax(QKᵀ/√d) — each row is a query token, "
         "each column a key token, and each row sums to 1. One heatmap per layer (rows) and head "
         "(columns). In a decoder the causal mask makes the upper triangle zero. Hover to read a weight; "
-        "click a head (or Tab here and use the arrow keys) to see it large with its tokens."
+        "click a head (then the arrow keys move to the next) to see it large with its tokens."
     ),
     "attention_detail": (
         "The selected head, large. Row = the query token that is looking, column = the key token it "
