@@ -796,9 +796,10 @@ def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot
     assert "There is no run to resume" in window.config.messageLabel.text() and window.worker is None
 
 
-def test_a_resumed_lessons_try_it_answers_and_no_stray_model_trains_on(open_window, qtbot):
-    """QA (lesson 19.5 resumed): showing the lesson's first step asked Try it of a new untrained model, which the
-    resumed run then replaced without stopping it: "Asking the model…" stood for good, and that model's thread lived on."""
+def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_step(open_window, qtbot):
+    """QA (lesson 19.5 resumed at step 62): the lesson started again at its first step ("the classifier is new and
+    random… it guesses") beside bars at 99.7 %; and that step asked Try it of a new untrained model, which the resumed
+    run replaced without stopping it: "Asking the model…" stood for good, and its thread trained on out of sight."""
     lesson = {"title": "A tiny lesson", "steps": [{"text": "Ask it.", "tab": "try_it", "probe": "a good film"}]}
     window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
     window.step_once()
@@ -807,8 +808,30 @@ def test_a_resumed_lessons_try_it_answers_and_no_stray_model_trains_on(open_wind
     window.reset()
     qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
     resume_in_runs_tab(window, folder)
-    assert window.worker.resume_from == folder
-    tries = window.runTools.tryIt
-    qtbot.waitUntil(lambda: tries.result is not None, timeout=WAIT_MS)
-    assert tries.result.step == 1 and "a good film" == tries.input.text()
+    assert window.worker.resume_from == folder and not window.lessonBar.playing
+    assert "Play the Preset's Lesson starts its lesson again" in window.config.messageLabel.text()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    tries = window.runTools.tryIt
+    assert tries.predict()
+    qtbot.waitUntil(lambda: tries.result is not None, timeout=WAIT_MS)
+    assert tries.result.step == 1
+
+
+def test_a_model_replaced_by_a_resumed_run_is_stopped_and_its_question_asked_again(open_window, qtbot, root):
+    """The review of the fix above: a live model the window replaces by another run is stopped, and what Try it had
+    asked it is asked of the new one."""
+    window = open_window(make_spec(TINY_SENTIMENT))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = Path(window.worker.run_dir)
+    window.reset()
+    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    tries = window.runTools.tryIt
+    tries.input.setText("a good film")
+    assert tries.predict()  # of a new, untrained model
+    untrained = window.worker
+    window.runTools.continue_run(folder, window.spec, 1)
+    assert window.worker is not untrained and window.worker.resume_from == folder
+    qtbot.waitUntil(untrained.isFinished, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tries.result is not None, timeout=WAIT_MS)
+    assert tries.result.step == 1  # the resumed model's answer

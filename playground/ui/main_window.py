@@ -645,9 +645,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                      f"loss curve).", 6000)
 
     @_needs_views
-    def load_spec(self, spec: RunSpec, path: Path | None) -> None:
+    def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True) -> None:
         """Show `spec` (a preset opened, a run reopened): the current run stops and the new model waits for Play,
-        untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing)."""
+        untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing); with
+        its lesson bar hidden where not `lesson`."""
         self.reset()
         self._device_for_next_run()
         self.preset_path = path
@@ -658,7 +659,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._update_family_tabs()
         self._show_other_model()
         self._show_concept_view(spec)
-        self.lessonBar.show_lesson_of(spec)
+        if lesson:
+            self.lessonBar.show_lesson_of(spec)
+        else:
+            self.lessonBar.stand_down()
         self._update_title()
 
     def _show_other_model(self) -> None:
@@ -793,8 +797,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def start_worker(self, worker: TrainingWorker) -> None:
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
         replaced = self.worker
-        if replaced is not None and replaced is not worker:  # an untrained model a lesson's first step asked Try it
-            replaced.stop(save=True)  # of, as a Resume showed the lesson: left training, it was never stopped
+        if replaced is not None and replaced is not worker:  # (an untrained one Try it had asked, as a Resume
+            replaced.stop(save=True)  # showed a lesson's first step: left as it was, its thread ran on out of sight)
             self._retired.append(replaced)
         self.worker = worker
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
@@ -1008,8 +1012,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """The run last trained in this window, and its name and step as the File menu says them (None: there is
         none to resume, or it is the one on screen now)."""
         folder = last_run(self.settings)
-        if folder is None or any(w.run_dir is not None and Path(w.run_dir).resolve() == folder
-                                 for w in self.workers()):
+        live = self.worker.run_dir if self.worker is not None else None
+        if folder is None or live is not None and Path(live).resolve() == folder:
             return None
         info = read_run_info(folder)
         step = info.get("step")
