@@ -83,6 +83,8 @@ def test_head_view_hovering_a_token_highlights_its_lines(qtbot):
     assert lines.line_opacity(h, other, k) <= FADED  # every other line fades
     assert lines.grab().toImage() != before
     assert f"'t{i}' (#{i}) looks most at" in panel.readout.text()
+    top = int(np.argmax(snap.weights[0][lines.chosen_heads()].mean(0)[i]))  # by its position too (QA: "'␣' 0.67, '␣'
+    assert f"looks most at 't{top}' (#{top}) " in panel.readout.text()  # 0.17" did not say which spaces)
     # the key side: who looks at this token
     qtbot.mouseMove(lines, lines.token_pos("key", j).toPoint())
     qtbot.wait(20)
