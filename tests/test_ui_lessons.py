@@ -283,6 +283,20 @@ def test_a_box_a_step_highlights_changed_rebuilds_the_model_its_figure_shows(ope
     qtbot.waitUntil(lambda: view.figure is not None and view.steps is not None and not view.steps.scale_scores,
                     timeout=WAIT_MS)
     assert window.worker is not None and not window.worker.spec.model.scale_scores and window.worker.step == 0
+    # A slider dragged over several values builds the model once, where it is let go (review: one a tick)
+    slider = window.config.sliders["model.n_layer"].slider
+    started = []
+    monkeypatch.setattr(window, "start_worker", lambda worker, real=window.start_worker: started.append(worker) or
+                        real(worker))
+    slider.setSliderDown(True)
+    for value in (2, 3, 4, 3):
+        slider.setValue(value)
+        qtbot.wait(50)
+    qtbot.wait(2 * main_window.RESTART_DELAY_MS)
+    assert started == []  # still held
+    slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=5000)
+    assert started[0].spec.model.n_layer == 3
 
 
 def test_playing_a_lesson_again_starts_it_on_an_untrained_model_and_undo_brings_the_trained_one_back(

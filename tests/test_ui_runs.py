@@ -796,6 +796,25 @@ def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot
     assert "There is no run to resume" in window.config.messageLabel.text() and window.worker is None
 
 
+def test_resume_last_run_shows_why_it_cannot_in_the_runs_tab_every_time(open_window, qtbot):
+    """Review: the first failed try showed the Runs tab and its reason; a second one, the same reason, showed nothing."""
+    from playground.ui.settings import remember_last_run
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = Path(window.worker.run_dir)
+    window.reset()
+    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    remember_last_run(window.settings, folder)
+    (folder / "preset.json").write_text("{ not json", encoding="utf-8")
+    for _ in range(2):
+        window.tabs.setCurrentWidget(window.attention)
+        window.resume_last_run()
+        assert window.tabs.currentWidget() is window.runTools.runs
+        assert "was edited after it started" in window.runTools.runs.message.text()
+
+
 def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_step(open_window, qtbot):
     """QA (lesson 19.5 resumed at step 62): the lesson started again at its first step ("the classifier is new and
     random… it guesses") beside bars at 99.7 %; and that step asked Try it of a new untrained model, which the resumed

@@ -45,7 +45,7 @@ from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 
 MAX_HEADS = 16
-# Characters of a message under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
+# Characters of a warning under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
 # the settings into a scroll box (QA).
 MESSAGE_CHARS = 240
 MORE_ON_HOVER = " (more on hover)"  # said after a cut description
@@ -384,14 +384,16 @@ class ConfigPanel(QWidget):
     def show_message(self, text: str, level: str = "info", more: str = "") -> None:
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover. New data warnings ride on
         an info message or a warning, as a warning; an empty one keeps them for the next (the window says which
-        preset opened right after showing it). A long one shows its first MESSAGE_CHARS, and all of it on hover."""
+        preset opened right after showing it). A long warning shows its first MESSAGE_CHARS, and all of it on hover."""
         if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
             text, level = f"{text} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
                 self._unsaid = ""
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
-        if level != "error" and len(text) > MESSAGE_CHARS:  # (an error is whole: it says what to do)
+        # Only warnings (the data's): an error or what an action did ends in what to do, which a cut took away
+        # (review: "…Lesson > Play the Preset's Lesson starts its… (all of it on hover)")
+        if level == "warning" and len(text) > MESSAGE_CHARS:
             text = text.replace(MORE_ON_HOVER, "")  # (all of it is, now)
             more = "\n\n".join(part for part in (text, more) if part)
             text = cut_at_word(text, MESSAGE_CHARS) + " (all of it on hover)"

@@ -310,6 +310,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._restart.setSingleShot(True)
         self._restart.setInterval(RESTART_DELAY_MS)
         self._restart.timeout.connect(self.play)
+        self._rebuilt = QTimer(self)  # a lesson's rebuilt model, shown untrained once its slider settles
+        self._rebuilt.setSingleShot(True)
+        self._rebuilt.setInterval(RESTART_DELAY_MS)
+        self._rebuilt.timeout.connect(self._show_rebuilt)
         self._live: dict[str, Any] = {}  # mid-run settings waiting for their slider to settle
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
@@ -584,6 +588,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.worker is None:
             self._reset_progress()
             self._device_for_next_run()
+            self._show_rebuilt_later()
             return
         if self.worker.step > 0 and self._slider_held():
             # The trained model stays until the slider is let go (QA: dragged and let go on its old value, the
@@ -597,8 +602,22 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
-        elif self.lessonBar.playing:  # a step's views are of a model: the rebuilt one, untrained (QA: unticking the
-            self.start_worker(TrainingWorker(self.spec, runs_root()))  # box lesson 19.2 highlights emptied its figure)
+        else:
+            self._show_rebuilt_later()
+
+    def _show_rebuilt_later(self) -> None:
+        """In a lesson, a step's views are of a model: the rebuilt one, untrained, once its slider settles (QA:
+        unticking the box lesson 19.2 highlights emptied its figure; review: one model a slider's tick was built)."""
+        if self.lessonBar.playing:
+            self._rebuilt.start()
+
+    def _show_rebuilt(self) -> None:
+        if self.worker is not None or not self.lessonBar.playing:
+            return
+        if self._slider_held():
+            self._rebuilt.start()
+            return
+        self.start_worker(TrainingWorker(self.spec, runs_root()))
 
     def _slider_held(self) -> bool:
         """A settings slider is held down (dragged, or pressed on its groove)."""
@@ -1473,6 +1492,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         (kept here, alive, until they end)."""
         self._timer.stop()
         self._restart.stop()
+        self._rebuilt.stop()
         if self.worker is not None:
             self._send_live_changes(now=True)  # saved with the run, not lost
             self.worker.stop(save=True)
@@ -1510,7 +1530,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._save_window_state()
         # Gone from the screen before the wait for the run to save (up to CLOSE_WAIT_S): shown meanwhile, the
         # window stood frozen for 2-3.6 s with the Save/Discard dialog's picture on it.
-        for timer in (self._timer, self._restart, self._live_timer):
+        for timer in (self._timer, self._restart, self._rebuilt, self._live_timer):
             timer.stop()  # nothing starts or redraws while the hide below reaches the screen
         self.hide()
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)

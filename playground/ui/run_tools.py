@@ -521,10 +521,10 @@ class RunTools:
             self._say("There is no run to resume: none trained in this window yet, or its checkpoint has gone. The Runs "
                       "tab lists every run kept.", "warning")
             return False
-        said = self.runs.message.text()
+        self.runs.say("")  # (review: a second try said the same there, and nothing showed it)
         if self.resume_run(folder):
             return True
-        if self.runs.message.text() != said:  # why not is said there
+        if self.runs.message.text():  # why not is said there (nothing: the user cancelled the question)
             self.window.tabs.setCurrentWidget(self.runs)
         return False
 
