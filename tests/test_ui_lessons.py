@@ -39,13 +39,21 @@ def colours(widget: QWidget | None) -> tuple | None:
             widget.testAttribute(Qt.WidgetAttribute.WA_SetPalette))
 
 
+def tipped_parts(widget: QWidget, form) -> list[QWidget]:
+    """A control, its parts and its row's label: where the pointer rests on it."""
+    label = form.labelForField(widget) if form is not None else None
+    return [widget, *widget.findChildren(QWidget), *([label] if label is not None else [])]
+
+
 def controls_state(window: main_window.MainWindow) -> dict[str, tuple]:
-    """What the user sees of every control a lesson can name: shown, usable, and its (and its label's) colours."""
+    """What the user sees of every control a lesson can name: shown, usable, its (and its label's) colours, and the
+    tooltips of its parts."""
     state = {}
     for name in CONTROLS:
         widget, form = find_control(window, name)
         label = form.labelForField(widget) if form is not None else None
-        state[name] = (widget.isVisibleTo(window), widget.isEnabled(), colours(widget), colours(label))
+        tips = tuple(part.toolTip() for part in tipped_parts(widget, form))
+        state[name] = (widget.isVisibleTo(window), widget.isEnabled(), colours(widget), colours(label), tips)
     return state
 
 
@@ -87,9 +95,10 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert box.text() == step.probe
     for name in step.hidden:
         assert not find_control(window, name)[0].isVisibleTo(window), name
-    for name in step.locked:  # greyed, and its tooltip says why (QA: 19.2's mask said "Untick it and…")
-        control = find_control(window, name)[0]
-        assert not control.isEnabled() and control.toolTip().startswith(LOCKED_TIP), name
+    for name in step.locked:  # greyed, and its tooltips say why (QA: 19.2's mask said "Untick it and…")
+        control, form = find_control(window, name)
+        assert not control.isEnabled(), name
+        assert all(part.toolTip().startswith(LOCKED_TIP) for part in tipped_parts(control, form)), name
     for name in CONTROLS:
         assert highlighted(window, name) == (name in step.highlighted), name
     for key, value in lesson.settings_at(index, base).items():

@@ -153,7 +153,8 @@ class LessonBar(QFrame):
         self._base: dict[str, Any] = {}  # the ablations as the lesson found them (a step's settings go back to them)
         # What the shown step hid (with its form row), locked and highlighted (with its palette before), to put back.
         self._hidden: dict[QWidget, QFormLayout | None] = {}
-        self._locked: dict[QWidget, str] = {}  # with its tooltip before
+        self._locked: set[QWidget] = set()
+        self._tips: dict[QWidget, str] = {}  # the locked controls' parts, with their tooltips before
         self._highlighted: dict[QWidget, tuple[QPalette | None, bool]] = {}  # palette (None: inherited), filled
         self._training: tuple[TrainingWorker, int] | None = None  # (worker, the step it trains to)
         self._splitter: QByteArray | None = None  # the loss plot's and the tabs' heights as the lesson found them
@@ -605,11 +606,15 @@ class LessonBar(QFrame):
             _set_visible(widget, form, False)
             self._hidden[widget] = form
         for name in step.locked:
-            widget, _form = find_control(self.main, name)
+            widget, form = find_control(self.main, name)
             widget.setEnabled(False)
-            self._locked.setdefault(widget, widget.toolTip())
-            # Why it is greyed (QA, 19.2's mask, highlighted and locked: its tip said "Untick it and the decoder cheats")
-            widget.setToolTip(f"{LOCKED_TIP} {self._locked[widget]}".strip())
+            self._locked.add(widget)
+            label = form.labelForField(widget) if form is not None else None
+            # Why it is greyed, wherever the pointer rests on it (QA, 19.2's mask, highlighted and locked: its tip said
+            # "Untick it and the decoder cheats"; review: a slider's groove and its row's name kept their own tips)
+            for part in [widget, *widget.findChildren(QWidget), *([label] if label is not None else [])]:
+                own = self._tips.setdefault(part, part.toolTip())
+                part.setToolTip(f"{LOCKED_TIP} {own}".strip())
         if step.highlighted:
             self.main.set_settings_shown(True)  # the class is to look at these settings
         for name in step.highlighted:
@@ -631,13 +636,14 @@ class LessonBar(QFrame):
     def _restore_controls(self) -> None:
         for widget, form in self._hidden.items():
             _set_visible(widget, form, True)
-        for widget, tip in self._locked.items():
+        for widget in self._locked:
             widget.setEnabled(True)
-            widget.setToolTip(tip)
+        for part, tip in self._tips.items():
+            part.setToolTip(tip)
         for widget, (palette, filled) in self._highlighted.items():
             widget.setPalette(palette if palette is not None else QPalette())  # an empty palette: inherit again
             widget.setAutoFillBackground(filled)
-        self._hidden, self._locked, self._highlighted = {}, {}, {}
+        self._hidden, self._locked, self._tips, self._highlighted = {}, set(), {}, {}
         self.main.config.keep_in_view([])
 
     # ----- making a lesson ----------------------------------------------------------------------
