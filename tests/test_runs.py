@@ -72,7 +72,7 @@ def test_a_fine_tuned_pretrained_run_is_listed_as_pretrained_not_as_a_scratch_en
 
 
 @pytest.mark.parametrize("name, part", [
-    ("Pretrained BERT (MiniLM) resolves 'it': fine-tuning on the lecture's puzzle", "Pretrained-BERT-MiniLM-resolves-it-fine"),
+    ("Pretrained BERT (MiniLM) resolves 'it': fine-tuning on the lecture's puzzle", "Pretrained-BERT-MiniLM-resolves-it"),
     ("Decoder on Python's help text, a longer name than forty", "Decoder-on-Python-s-help-text-a-longer"),
     ("a" * 60, "a" * 40),  # one long word: cut at the width
     ("!!!", "run"),

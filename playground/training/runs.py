@@ -84,13 +84,18 @@ def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
 
 
 def _folder_words(name: str, width: int = 40) -> str:
-    """`name` as a folder name's part: letters, digits, _ and -, at most `width` of them, cut between words where it
-    is longer ("…-resolves-it-fine-" was cut inside "fine-tuning")."""
-    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", name).strip("-")
+    """`name` as a folder name's part: letters, digits, _ and -, at most `width` of them, whole words of the name
+    where it is longer ("…-resolves-it-fine-" was cut inside "fine-tuning"; a hyphen inside a word is no break)."""
+    words = [word for word in re.split(r"[^a-zA-Z0-9_-]+", name) if word.strip("-_")]
+    slug = "-".join(words)
     if len(slug) > width:
-        cut = slug.rfind("-", 0, width + 1)
-        slug = slug[:cut] if cut >= width // 2 else slug[:width]
-    return slug.strip("-") or "run"
+        kept = ""
+        for word in words:
+            if len(kept) + bool(kept) + len(word) > width:
+                break
+            kept = f"{kept}-{word}" if kept else word
+        slug = kept if len(kept) >= width // 2 else slug[:width]
+    return slug.strip("-_") or "run"
 
 
 def prepare_run_dir(folder: Path, spec: RunSpec) -> None:
