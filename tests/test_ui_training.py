@@ -668,3 +668,17 @@ def test_a_long_message_with_no_detail_to_cut_at_loses_whole_words_from_its_midd
     assert bar.toolTip() == message and bar.fontMetrics().horizontalAdvance(shown) <= bar.room()
     head, tail = shown.split(" … ")
     assert message.startswith(head + " ") and message.endswith(" " + tail) and len(tail.split()) >= 3
+
+
+def test_a_narrow_bar_still_cuts_between_words(qapp):
+    """Review: at 120 px "Resuming … continue training it" became "Resuming…ining it": every word was over half the
+    room, which was taken for a path."""
+    from PySide6.QtGui import QFontMetrics
+
+    from playground.ui.status_bar import _between_words
+
+    metrics = QFontMetrics(qapp.font())
+    message = "Resuming the run from its checkpoint: press Play to continue training it"
+    shown = _between_words(message, metrics, 120)
+    assert metrics.horizontalAdvance(shown) <= 120
+    assert all(word == "…" or word in message.split(" ") for word in shown.split(" ")), shown

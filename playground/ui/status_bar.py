@@ -49,7 +49,8 @@ class HeadlineStatusBar(QStatusBar):
 
     def headline(self, message: str) -> str:
         """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
-        the tooltip; a message with no such break (or whose head is still too long) loses words from its middle."""
+        the tooltip; a message with no such break (or whose head is still too long) loses words from its middle
+        (`_between_words`)."""
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
@@ -100,10 +101,10 @@ def _unquoted(message: str, mark: str) -> int:
 
 def _between_words(message: str, metrics: QFontMetrics, room: int) -> str:
     """`message` with whole words taken out of its middle, "…" in their place, to fit `room` px: Qt's own middle cut
-    fell inside words ("the run's ch…kpoint"). Where one word takes half the room (a long path), Qt's cut, which
-    keeps both of a path's ends."""
+    fell inside words ("the run's ch…kpoint"). Where a path takes half the room, or not even the first word fits
+    beside the last, Qt's cut, which keeps both of a path's ends."""
     words = message.split(" ")
-    if max(metrics.horizontalAdvance(word) for word in words) > room / 2:
+    if any(("/" in word or "\\" in word) and metrics.horizontalAdvance(word) > room / 2 for word in words):
         return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
     head, tail = 0, len(words)  # words[:head] and words[tail:] are kept
 
@@ -117,4 +118,6 @@ def _between_words(message: str, metrics: QFontMetrics, room: int) -> str:
             head, grew = head + 1, True
         if head < tail and metrics.horizontalAdvance(shown(head, tail - 1)) <= room:
             tail, grew = tail - 1, True
+    if head == 0:
+        return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
     return shown(head, tail)
