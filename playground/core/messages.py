@@ -25,13 +25,13 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
 
 
 def cut_at_word(text: str, width: int) -> str:
-    """`text` whole where it has at most `width` characters, else cut at its last space within them, with "…"
-    where that is inside a sentence."""
+    """`text` whole where it has at most `width` characters, else cut at its last space within them, with "…" (after
+    a space where the cut follows a sentence's end: "quotes.…" read as a typo)."""
     if len(text) <= width:
         return text
     cut = text.rfind(" ", 0, width)
     head = text[:cut if cut > 0 else width].rstrip(",;:")  # (no space: a long word or address)
-    return head if head.endswith((".", "?", "!")) else head + "…"
+    return head + (" …" if head.endswith((".", "?", "!")) else "…")
 
 
 def counted(n: int, noun: str) -> str:

@@ -275,8 +275,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.viewport().update()  # the wide selected border reaches past its tile: left alone, a trace of it stayed
 
     def keeps_keys(self) -> frozenset[Qt.Key]:
-        """Tabbed to, the arrows choose a head (Right too, the window's step key elsewhere); before the first
-        step there is none to choose, and Right trains it as the grid's own placeholder says."""
+        """Focused (tabbed to or clicked), the arrows choose a head (Right too, the window's step key elsewhere);
+        before the first step there is none to choose, and Right trains it as the grid's own placeholder says."""
         return frozenset(self.ARROWS) if self.views else frozenset()
 
     # ----- building -----------------------------------------------------------------------------

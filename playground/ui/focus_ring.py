@@ -6,7 +6,8 @@ shows where the user is), and the ring follows its control when the settings scr
 
 Space plays and Right trains a step from anywhere in the window, but a keyboard user who tabbed to a check box
 expects Space to tick it, and one on the tab bar expects Right to open the next tab: the ringed control keeps the
-keys it uses itself (`own_keys`). Clicked, it does not: after a click on a box, Space still plays.
+keys it uses itself (`own_keys`). Clicked, it does not: after a click on a box, Space still plays. (The attention
+grid keeps its arrows however it was focused: after a click on a head, Left chose another and Right trained.)
 """
 
 from __future__ import annotations

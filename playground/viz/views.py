@@ -360,7 +360,8 @@ def render_lines(
     the weight. heads: one head, a list, or None for all heads, each in its own colour; the heads' legend wraps
     at the drawing's width. explain: a line under the title says how to read it (a window with a tooltip drops it,
     so the figure stays narrow enough to be read where it is scaled down). title="" draws no title and no
-    explanation (a window whose pickers and labels say them).
+    explanation (a window whose pickers and labels say them), and for one head no legend either, its rows and lines
+    closer: a picture scaled down into half a tab.
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
