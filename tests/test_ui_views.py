@@ -5,7 +5,7 @@ Canned events and snapshots: no training, no torch."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -418,13 +418,12 @@ def test_step_by_step_fitted_in_a_small_window_keeps_its_titles_legible_and_ever
 
 
 def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(qtbot, presentation_font):
-    from PIL import Image
-
     from playground.analysis.embeddings import Projection
     from playground.ui.confusion_panel import ConfusionPanel
     from playground.ui.inside_attention import MAX_POSITION_LABELS, ScatterPlot
     from playground.ui.plotting import font_scale
     from playground.ui.try_it import ImageLabel
+    from playground.viz.canvas import Figure
 
     confusion = ConfusionPanel()
     confusion.set_confusion(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
@@ -453,7 +452,10 @@ def test_confusion_counts_embedding_labels_and_try_it_pictures_follow_the_font(q
     assert len(told) == 1
     picture = ImageLabel("picture")
     picture.resize(800, 600)
-    picture.set_image(Image.new("RGB", (100, 50), "white"))
+    figure = Figure(min_width=100, min_height=50)
+    figure.text(4, 4, "it", 13)
+    assert (figure.width, figure.height) == (100, 50)
+    picture.set_figure(figure)
     for widget in (confusion, positions, picture):
         qtbot.addWidget(widget)
 
@@ -815,3 +817,24 @@ def test_try_it_says_the_pronoun_tasks_answer_means_little_without_an_it(qtbot):
     panel.on_result(TryItResult(3, 300, "a fine film", [("positive", 0.9), ("negative", 0.1)], snap, snap.weights,
                                 0, "[CLS]"))  # a review needs no "it"
     assert "no 'it'" not in panel.status.text()
+
+
+def test_a_try_it_picture_smaller_than_its_figure_is_drawn_again_at_its_size(qtbot):
+    """QA: the head views were the figure scaled down as a picture, their 13-px labels a blur 4-5 px tall at
+    1280x720; drawn again at the size shown, the text stays sharp."""
+    from playground.ui.try_it import ImageLabel, _pixmap
+    from playground.viz.canvas import Figure
+
+    figure = Figure(min_width=400, min_height=400)
+    for row in range(16):
+        figure.text(10, 10 + 24 * row, f"token {row}", 13)
+    picture = ImageLabel("picture")
+    qtbot.addWidget(picture)
+    picture.resize(200, 300)
+    picture.set_figure(figure)
+    shown = picture.pixmap()
+    assert shown.size().width() == 200 and shown.size().height() == 200
+    assert shown.toImage() == _pixmap(figure, 1.0, 0.5).toImage()  # drawn at half its size, not scaled to it
+    scaled = picture.original.scaled(shown.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+    assert shown.toImage() != scaled.toImage()

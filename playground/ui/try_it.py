@@ -13,11 +13,10 @@ import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QHideEvent,
     QKeySequence,
@@ -51,6 +50,9 @@ from playground.data.vocab import CLS
 from playground.training.events import AttentionSnapshot
 from playground.ui import theme
 from playground.ui.plotting import font_scale, rgb_qimage
+
+if TYPE_CHECKING:
+    from playground.viz.canvas import Figure
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
@@ -209,8 +211,10 @@ def before_weights(session: Any, batch: Any) -> np.ndarray:
 
 
 class ImageLabel(QLabel):
-    """A QLabel showing a pixmap at the application font's scale (larger in presentation mode), scaled down to fit,
-    keeping the aspect ratio; a picture of `ratio` pixels to a window pixel keeps its window size, only sharper."""
+    """A QLabel showing a figure at the application font's scale (larger in presentation mode), smaller where its room
+    is, keeping the aspect ratio; drawn again at the size shown, so its text stays sharp (scaled down as a picture, a
+    sentence's 13-px token labels were a blur 4-5 px tall at 1280x720, QA). A figure of `ratio` pixels to a window
+    pixel keeps its window size, only sharper."""
 
     sigDoubleClicked = Signal()
 
@@ -221,15 +225,18 @@ class ImageLabel(QLabel):
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setWordWrap(True)  # the placeholder text: its width is ignored by the layout, so it must wrap, not clip
-        self.original = QPixmap()
+        self.original = QPixmap()  # the figure at its own size
+        self.figure: Figure | None = None
+        self._drawn: tuple[float, QPixmap] | None = None  # the figure drawn at a scale, for the room it had
 
-    def set_image(self, image: Image.Image, ratio: float = 1.0) -> None:
-        """Show `image`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
-        self.original = QPixmap.fromImage(rgb_qimage(np.asarray(image.convert("RGB")), ratio))
+    def set_figure(self, figure: Figure, ratio: float = 1.0) -> None:
+        """Show `figure`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
+        self.figure, self._drawn = figure, None
+        self.original = _pixmap(figure, ratio)
         self._fit()
 
     def clear_image(self, text: str = "") -> None:
-        self.original = QPixmap()
+        self.original, self.figure, self._drawn = QPixmap(), None, None
         self.clear()
         self.setText(text)
 
@@ -247,20 +254,23 @@ class ImageLabel(QLabel):
             self._fit()
 
     def _fit(self) -> None:
-        if self.original.isNull():
+        if self.original.isNull() or self.figure is None:
             return
-        scale = max(1.0, font_scale())
         size = self.original.deviceIndependentSize()  # in window pixels
-        wanted = QSize(round(size.width() * scale), round(size.height() * scale))
-        target = wanted.boundedTo(QSize(max(50, self.width()), max(50, self.height())))
-        if target == size.toSize():
+        room = min(max(50, self.width()) / size.width(), max(50, self.height()) / size.height())
+        scale = round(min(max(1.0, font_scale()), room), 2)
+        if scale == 1:
             self.setPixmap(self.original)
             return
-        ratio = self.original.devicePixelRatio()
-        pixmap = self.original.scaled(target * ratio, Qt.AspectRatioMode.KeepAspectRatio,
-                                      Qt.TransformationMode.SmoothTransformation)
-        pixmap.setDevicePixelRatio(ratio)
-        self.setPixmap(pixmap)
+        if self._drawn is None or self._drawn[0] != scale:
+            ratio = self.original.devicePixelRatio()
+            self._drawn = scale, _pixmap(self.figure, ratio, scale)
+        self.setPixmap(self._drawn[1])
+
+
+def _pixmap(figure: Figure, ratio: float, scale: float = 1.0) -> QPixmap:
+    """`figure` drawn `scale` times its size, in `ratio` pixels a window pixel."""
+    return QPixmap.fromImage(rgb_qimage(np.asarray(figure.to_image(ratio * scale).convert("RGB")), ratio))
 
 
 class TryItPanel(QWidget):
@@ -678,7 +688,7 @@ class TryItPanel(QWidget):
         for image, weights in ((self.beforeImage, result.before), (self.nowImage, result.snapshot.weights)):
             figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, title="",
                                   explain=False)
-            image.set_image(figure.to_image(ratio), ratio)
+            image.set_figure(figure, ratio)
 
     def _show_in_grid(self) -> None:
         if self.result is not None:
