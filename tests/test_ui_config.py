@@ -712,8 +712,8 @@ def test_skipped_images_are_said_under_the_settings_as_a_warning(window, tmp_pat
     save_preset(window.spec, preset)
     window.open_preset("decoder-reverse")
     assert window.open_preset(str(preset))
-    assert message.text().startswith("Opened pets.json: ")
-    assert message.text().endswith(" Skipped 1 unreadable image(s): dogs/broken.png.")
+    # (no description: not its name again, which read "Opened pets.json: pets Skipped…", QA)
+    assert message.text() == "Opened pets.json. Skipped 1 unreadable image(s): dogs/broken.png."
     assert message.property("level") == "warning"
 
 

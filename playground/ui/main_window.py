@@ -729,8 +729,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def say_opened(self, spec: RunSpec, path: Path, builtin: bool) -> None:
         """Under the settings: which preset opened and what it shows (its description's lead; all of it on hover)."""
-        description = spec.description or spec.name
-        lead = _lead(description)
+        description = spec.description  # (none: not the preset's name again, which read "…fill them in. mine", QA)
+        lead = _lead(description) if description else ""
         name = path.stem if builtin else path.name  # a built-in preset is opened by its name
         self.presetsMenu.mark(path.stem if builtin else None)
         cannot_train = self.config.error_shown()  # (QA: a preset whose data file was missing said only "Opened")
@@ -739,10 +739,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         left_out = "" if builtin else left_out_note(path)
         outside = "" if builtin else outside_note(spec, path)
-        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}: "
-                                 + (f"it {left_out}. " if left_out else "")
-                                 + (f"It {outside}. " if outside else "") + lead
-                                 + (MORE_ON_HOVER if lead != description else ""),
+        said = [f"it {left_out}." if left_out else "", f"It {outside}." if outside else "",
+                lead + (MORE_ON_HOVER if lead != description else "")]
+        said = " ".join(part for part in said if part)
+        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}" + (f": {said}" if said else "."),
                                  "warning" if left_out else "info", description)
 
     def save(self) -> bool:
