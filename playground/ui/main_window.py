@@ -817,8 +817,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Make `worker` the live run (a new one, or a past run resumed) and start its thread."""
         replaced = self.worker
         if replaced is not None and replaced is not worker:  # (an untrained one Try it had asked, as a Resume
-            replaced.stop(save=True)  # showed a lesson's first step: left as it was, its thread ran on out of sight)
-            self._retired.append(replaced)
+            self._retire(replaced)  # showed a lesson's first step: left as it was, its thread ran on out of sight)
         self.worker = worker
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
             live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
@@ -877,13 +876,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._held = set()  # (the model they were held back for is going)
         self._live = {}  # the next run starts from the window's settings, these included
         if self.worker is not None:
-            self._keep_past_model(self.worker)
-            self._remember_run(self.worker)
             session = self.worker.session  # (the worker's thread sets it to None as it ends)
             if session is not None:  # not "1 thread while the step compiles": this run's compile is over
                 self._set_device(session.placement.description)
-            self.worker.stop(save=True)
-            self._retired.append(self.worker)
+            self._retire(self.worker)
             self.worker = None
         self.loss.clear()
         self.attention.clear()
@@ -895,6 +891,14 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._show_playing(False)
         if message:
             self.statusBar().showMessage(message, STATUS_MS)
+
+    def _retire(self, worker: TrainingWorker) -> None:
+        """`worker`'s model leaves the screen: kept for Undo and Resume Last Run, stopped, its checkpoint saved as
+        its thread ends (waited for at the close)."""
+        self._keep_past_model(worker)
+        self._remember_run(worker)
+        worker.stop(save=True)
+        self._retired.append(worker)
 
     def _keep_past_model(self, worker: TrainingWorker) -> None:
         """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
