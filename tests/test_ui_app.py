@@ -42,6 +42,48 @@ def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
     assert (tmp_path / "s.ini").exists()  # geometry went to the isolated settings file
 
 
+# The next launch, on the default preset: what it says under the settings once its views are built, then File >
+# Resume Last Run.
+NEXT_LAUNCH = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from playground.ui.app import make_app, run_app
+
+app = make_app()
+
+def check():
+    w = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow")
+    if not w._views_built:
+        QTimer.singleShot(100, check)
+        return
+    print("SAID", w.config.messageLabel.text(), flush=True)
+    w.resumeLastAction.trigger()
+    print("RESUMED", w.worker.resume_from, flush=True)
+    w.close()
+
+QTimer.singleShot(0, check)
+run_app(None)
+"""
+
+
+@pytest.mark.slow
+def test_the_next_launch_names_the_run_last_trained_and_brings_it_back(tmp_path):
+    """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
+    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
+           "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
+    first = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True, env=env,
+                           timeout=120)
+    assert first.returncode == 0, first.stderr[-3000:]
+    run_dir = next(line for line in first.stdout.splitlines() if line.startswith("RESULT")).split()[2]
+    step = json.loads(Path(run_dir, "run.json").read_text(encoding="utf-8"))["step"]
+    out = subprocess.run([sys.executable, "-c", NEXT_LAUNCH], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    said = next(line for line in out.stdout.splitlines() if line.startswith("SAID "))
+    assert f"Last trained: “tiny-close” at step {step:,}. File > Resume Last Run brings it back" in said
+    assert f"RESUMED {run_dir}" in out.stdout
+
+
 @pytest.mark.slow
 def test_cli_with_a_bad_preset_fails_with_one_line(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini")}
