@@ -56,6 +56,8 @@ class PresetsMenu(QMenu):
         and found only "Play the Preset's Lesson", greyed on the default preset)."""
         group = UnderTipMenu(title, parent)
         self._fill(group, self._lessons)
+        if not self._lessons:  # (the built-in presets could not be read: the Presets menu says why)
+            group.addAction("(none: see the Presets menu)").setEnabled(False)
         return group
 
     def _add_group(self, title: str, infos: list[PresetInfo]) -> None:
