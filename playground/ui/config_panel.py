@@ -127,6 +127,7 @@ class ConfigPanel(QWidget):
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
         self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
         self._unsaid = ""  # those warnings, waiting for an info message to carry them
+        self._until_training = False  # the message shown goes as training starts
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
 
@@ -381,10 +382,11 @@ class ConfigPanel(QWidget):
         if event.type() == QEvent.Type.FontChange:
             self.messageLabel.setFont(self.font())
 
-    def show_message(self, text: str, level: str = "info", more: str = "") -> None:
+    def show_message(self, text: str, level: str = "info", more: str = "", until_training: bool = False) -> None:
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover. New data warnings ride on
         an info message or a warning, as a warning; an empty one keeps them for the next (the window says which
-        preset opened right after showing it). A long warning shows its first MESSAGE_CHARS, and all of it on hover."""
+        preset opened right after showing it). A long warning shows its first MESSAGE_CHARS, and all of it on hover. A
+        message `until_training` (press Play to continue, train a step first) goes as training starts."""
         if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
             text, level = f"{text} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
@@ -399,6 +401,7 @@ class ConfigPanel(QWidget):
             text = cut_at_word(text, MESSAGE_CHARS) + " (all of it on hover)"
         self.messageLabel.setText(text)
         self.messageLabel.setToolTip(more)
+        self._until_training = until_training and bool(text)
         self.messageLabel.setProperty("level", level)
         style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
         self.messageLabel.setStyleSheet(style)
@@ -409,9 +412,15 @@ class ConfigPanel(QWidget):
         return self.messageLabel.text() if self.messageLabel.property("level") == "error" else ""
 
     def clear_error(self) -> None:
-        """Take an error message away (training starts: what went wrong before is past, QA: "Could not save …" stood
-        under the settings through a whole run); warnings about the data stay."""
+        """Take an error message away (QA: "Could not save …" stood under the settings after the next save worked);
+        warnings about the data stay."""
         if self.error_shown():
+            self.show_message("")
+
+    def clear_before_training(self) -> None:
+        """Training starts: an error is past (QA: "Could not save …" stood under the settings through a whole run),
+        and so is a message that asked for it (QA: "Resuming … press Play to continue" stood there at step 68)."""
+        if self.error_shown() or self._until_training:
             self.show_message("")
 
     # ----- syncing ------------------------------------------------------------------------------

@@ -837,7 +837,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
-        self.config.clear_error()
+        self.config.clear_before_training()
         self.ensure_worker().play()
         self._show_playing(True)
 
@@ -863,7 +863,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self._restart.stop()
-        self.config.clear_error()
+        self.config.clear_before_training()
         self.ensure_worker().step_once()
         self._show_playing(False)
 
@@ -1051,7 +1051,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Under the settings, at start: the run last trained, and how to bring it back."""
         last = self._last_run()
         if last is not None:
-            self.config.show_message(f"Last trained: {last[1]}. File > Resume Last Run brings it back where it was.")
+            self.config.show_message(f"Last trained: {last[1]}. File > Resume Last Run brings it back where it was.",
+                                     until_training=True)
 
     @_needs_views
     def resume_last_run(self) -> None:

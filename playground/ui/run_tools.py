@@ -256,8 +256,10 @@ class RunTools:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
         return [w for w in self.window.workers() if w.run_dir is not None and Path(w.run_dir) == Path(folder)]
 
-    def _say(self, text: str, level: str = "info", status_ms: int = 10000) -> None:
-        self.window.config.show_message(text, level)
+    def _say(self, text: str, level: str = "info", status_ms: int = 10000, until_training: bool = False) -> None:
+        """`text` under the settings and in the status bar; one `until_training` goes from under the settings as
+        training starts (it asks for it)."""
+        self.window.config.show_message(text, level, until_training=until_training)
         self.window.statusBar().showMessage(text, status_ms)
 
     def _show_in_grid(self, snapshot: Any, layer: int, head: int) -> None:
@@ -295,7 +297,7 @@ class RunTools:
         worker = self._current_run()
         if worker is None:
             self._say(f"Nothing to export yet: train at least one step (Play or Step), then export. A past run "
-                      f"exports with: {hint}", "warning")
+                      f"exports with: {hint}", "warning", until_training=True)
             return False
         target = ask(worker)
         if target is None:
@@ -341,7 +343,7 @@ class RunTools:
         worker = self._current_run()
         if worker is None:
             self._say("No attention yet: train at least one step (Play or Step), then save the page. A past run: "
-                      "playground attention RUN_FOLDER --out views.html", "warning")
+                      "playground attention RUN_FOLDER --out views.html", "warning", until_training=True)
             return False
         path = ask_html_path(self.window, f"{worker.run_dir.name}-attention")
         if path is None:
@@ -389,7 +391,8 @@ class RunTools:
     def export_heatmap(self, suffix: str) -> Path | None:
         detail = self.window.attention.detail
         if detail.snapshot is None:
-            self._say("No heatmap yet: train a step, then click a head in the Attention tab.", "warning")
+            self._say("No heatmap yet: train a step, then click a head in the Attention tab.", "warning",
+                      until_training=True)
             return None
         where = f"layer{detail.layer + 1}-head{detail.head + 1}-step{detail.snapshot.step}"
         worker = self._current_run()
@@ -411,7 +414,8 @@ class RunTools:
         worker = self._current_run()
         chosen = self.runs.selected()
         if worker is None and len(chosen) != 1:
-            self._say("No metrics yet: train at least one step, or select one run in the Runs tab.", "warning")
+            self._say("No metrics yet: train at least one step, or select one run in the Runs tab.", "warning",
+                      until_training=True)
             return False
         source = Path(worker.run_dir) if worker is not None else chosen[0].folder
         path = ask_save_path(self.window, "Export metrics as CSV", f"{source.name}-metrics", "csv")
@@ -479,7 +483,7 @@ class RunTools:
             return False
         window.load_spec(spec, None)
         self._say(f"Reopened the settings of “{spec.name}”: press Play to train a new run like it "
-                  f"(Resume continues the old one).")
+                  f"(Resume continues the old one).", until_training=True)
         return True
 
     def resume_run(self, folder: Path) -> bool:
@@ -510,7 +514,7 @@ class RunTools:
                       f"model. Reset (Ctrl+R) trains a new run like it.{lesson}")
         else:
             self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
-                      f": press Play to continue.{lesson}")
+                      f": press Play to continue.{lesson}", until_training=True)
         return True
 
     def resume_last(self) -> bool:
