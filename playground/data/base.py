@@ -85,6 +85,11 @@ class Dataset(ABC):
     def probe(self) -> Batch:
         """The fixed single example (B=1) whose attention the window shows while training."""
 
+    def whole_validation(self, batch_size: int, most: int) -> list[Batch] | None:
+        """Every validation example once, in batches of `batch_size`, where there are at most `most` of them; None
+        where they are generated, or more than that."""
+        return None
+
     @abstractmethod
     def token_labels(self, x: torch.Tensor) -> list[str]:
         """Axis labels for one example's positions: characters, words, or 'CLS', 'r0c0', ... for patches."""

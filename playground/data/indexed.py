@@ -25,5 +25,11 @@ class IndexedDataset(Dataset):
     def probe(self) -> Batch:
         return self._take(self._rows["val"][:1])
 
+    def whole_validation(self, batch_size: int, most: int) -> list[Batch] | None:
+        rows = self._rows["val"]
+        if len(rows) > most:
+            return None
+        return [self._take(rows[start:start + batch_size]) for start in range(0, len(rows), batch_size)]
+
     def _take(self, rows: torch.Tensor) -> Batch:
         return Batch(self._x[rows], self._y[rows], None if self._mask is None else self._mask[rows])
