@@ -433,6 +433,22 @@ def test_samples_panel_shows_newest_first(qtbot):
     assert "beautiful is better" in text
 
 
+def test_a_resumed_runs_samples_are_said_with_its_own_context(qtbot):
+    """Data QA: a decoder's samples, shown again at a Resume, were said to read "only the last 5 characters", the
+    context of the encoder on screen before."""
+    from types import SimpleNamespace
+
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.attach(SimpleNamespace(spec=SimpleNamespace(model=SimpleNamespace(block_size=5)), submit=lambda *a: None))
+    panel.clear()  # the encoder goes
+    panel.add_samples([SampleEvent(10, "the lecturer", " said")])  # the resumed decoder's, before it is attached
+    assert "its context" not in panel.header.text()
+    panel.attach(SimpleNamespace(spec=SimpleNamespace(model=SimpleNamespace(block_size=64)), submit=lambda *a: None))
+    assert "its context" not in panel.header.text() and "continues “the lecturer”" in panel.header.text()
+    panel.attach(SimpleNamespace(spec=SimpleNamespace(model=SimpleNamespace(block_size=8)), submit=lambda *a: None))
+    assert "reads only the last 8 characters" in panel.header.text()
+
 
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
     """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word, and the

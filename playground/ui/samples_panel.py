@@ -103,6 +103,8 @@ class SamplesPanel(QWidget):
     def attach(self, worker: Any) -> None:
         """A new live run: its samples continue the prompt typed so far."""
         self.context = worker.spec.model.block_size
+        if self.samples:  # a resumed run's, shown before it came: said with its own context (data QA: an
+            self._show()  # encoder's 5 tokens were said of a decoder's samples)
         worker.submit(JOB_KEY, PromptJob(self.prompt, sample_now=False))
 
     def sample_now(self) -> None:
@@ -131,6 +133,9 @@ class SamplesPanel(QWidget):
         if not events:
             return
         self.samples = (self.samples + events)[-MAX_SAMPLES:]
+        self._show()
+
+    def _show(self) -> None:
         # The prompt in bold, the generated text plain: students see where the model took over.
         blocks = [f"<b>──── step {e.step:,} ────</b>\n<b><u>{html.escape(e.prompt)}</u></b>{html.escape(e.text)}"
                   for e in reversed(self.samples)]
@@ -145,8 +150,9 @@ class SamplesPanel(QWidget):
                             f"token at a time (temperature 0.8).")
 
     def clear(self) -> None:
-        """No model: no samples (the prompt stays, for the next model)."""
+        """No model: no samples and no context (the prompt stays, for the next model)."""
         self.samples = []
+        self.context = 0
         self.text.clear()
         self.header.setText(WAITING)
         self._say("", error=False)
