@@ -719,7 +719,21 @@ def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(q
     assert dialog.minimumWidth() > dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
     many = CsvColumnsDialog(path, header, rows=500)
     qtbot.addWidget(many)
-    assert many.rowsNote.isHidden()
+    assert many.rowsNote.isHidden() and many.headerNote.isHidden()
+
+
+def test_the_csv_dialog_warns_of_a_first_row_that_is_an_example(qtbot, tmp_path):
+    """Data QA: a file with no header offered its first example's cells as the columns ("0" the text column) and
+    dropped that row, without a word."""
+    from playground.ui.csv_columns import CsvColumnsDialog, read_header
+
+    path = tmp_path / "noheader.csv"
+    path.write_text("great film,0\ndull plot,1\n", encoding="utf-8")
+    dialog = CsvColumnsDialog(path, read_header(path))
+    qtbot.addWidget(dialog)
+    note = dialog.headerNote.text()
+    assert not dialog.headerNote.isHidden() and "'great film', '0'" in note and "looks like an example" in note
+    assert "e.g. text,label" in note
 
 
 def test_try_it_puts_its_status_above_the_head_pickers(qtbot, presentation_font):

@@ -91,6 +91,17 @@ def count_rows(path: str | Path) -> int:
     return max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row)) - 1)
 
 
+def _looks_like_data(header: list[str]) -> bool:
+    """A header row with a number among its names: the file's first example, read as the names."""
+    for name in header:
+        try:
+            float(name)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _is_identifier(name: str) -> bool:
     lowered = name.lower()
     return lowered in ("id", "index", "#", "no", "row") or lowered.endswith(("_id", " id"))
@@ -127,6 +138,16 @@ class CsvColumnsDialog(QDialog):
             self.rowsNote.setText(f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part "
                                   f"of them is kept for validation). Add more rows, at least {FEW_ROWS}.")
         self.rowsNote.setVisible(bool(self.rowsNote.text()))
+        self.headerNote = QLabel(self)
+        self.headerNote.setObjectName("csvHeaderNote")
+        self.headerNote.setWordWrap(True)
+        tint(self.headerNote, "warning")
+        if _looks_like_data(header):  # (data QA: a file without one offered "0" as its text column, silently)
+            shown = ", ".join(repr(elide(h, QUOTED_WIDTH)) for h in header)
+            self.headerNote.setText(f"Its first row, {shown}, looks like an example, not the columns' names: it is "
+                                    f"read as the names and not trained on. Add a first row that names the columns "
+                                    f"(e.g. text,label).")
+        self.headerNote.setVisible(bool(self.headerNote.text()))
         self.textCombo = QComboBox(self)
         self.textCombo.setObjectName("textColumnCombo")
         self.labelCombo = QComboBox(self)
@@ -152,6 +173,7 @@ class CsvColumnsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.rowsNote)
+        layout.addWidget(self.headerNote)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
