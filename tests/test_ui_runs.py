@@ -828,8 +828,12 @@ def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_
     folder = Path(window.worker.run_dir)
     window.reset()
     qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    from playground.training.runs import rename_run
+
+    rename_run(folder, "Lecture demo")  # as the Runs tab renames it: what Resume says too (data QA)
     resume_in_runs_tab(window, folder)
     assert window.worker.resume_from == folder and not window.lessonBar.playing
+    assert window.config.messageLabel.text().startswith("Resuming “Lecture demo” from its checkpoint at step 1")
     assert "Play the Preset's Lesson starts its lesson again" in window.config.messageLabel.text()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     tries = window.runTools.tryIt

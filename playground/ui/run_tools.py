@@ -500,7 +500,9 @@ class RunTools:
         if not window.maybe_save():
             return False
         self._stop_own_run(folder)
-        step = read_run_info(folder).get("step")
+        info = read_run_info(folder)
+        step = info.get("step")
+        name = str(info.get("name") or spec.name)  # as the Runs tab and File > Resume Last Run call it (renamed there)
         if isinstance(step, int):
             spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
         # A trained run's lesson is not started again: its first step spoke of a "new and random" classifier beside
@@ -510,10 +512,10 @@ class RunTools:
         step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         lesson = " Lesson > Play the Preset's Lesson starts its lesson again." if trained and spec.lesson else ""
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
-            self._say(f"Opened “{spec.name}” at its last step ({step:,}, finished): every view shows its trained "
+            self._say(f"Opened “{name}” at its last step ({step:,}, finished): every view shows its trained "
                       f"model. Reset (Ctrl+R) trains a new run like it.{lesson}")
         else:
-            self._say(f"Resuming “{spec.name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
+            self._say(f"Resuming “{name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.{lesson}", until_training=True)
         return True
 
