@@ -756,3 +756,20 @@ def test_switching_family_leaves_the_last_presets_lesson(open_window):
     combo.activated.emit(combo.currentIndex())
     assert window.spec.model.family == "vit" and window.spec.lesson is None
     assert not window.lessonBar.playing and not window.lessonBar.playAction.isEnabled()
+
+
+def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window, tmp_path):
+    """Data QA: File > Open Recent listed "1 lecture-week3.json" and "2 lecture-week3.json"."""
+    from playground.ui.settings import add_recent
+
+    for folder in ("week3", "course"):
+        (tmp_path / folder).mkdir()
+        save_preset(window.spec, tmp_path / folder / "lecture-week3.json")
+        add_recent(window.settings, tmp_path / folder / "lecture-week3.json")
+    save_preset(window.spec, tmp_path / "solo & duet.json")
+    add_recent(window.settings, tmp_path / "solo & duet.json")
+    window.recentMenu.refresh()
+    texts = [action.text() for action in window.recentMenu.actions()]
+    assert texts[0] == "&1 solo && duet.json"
+    assert texts[1].endswith(f"lecture-week3.json  ({(tmp_path / 'course').resolve()})")
+    assert texts[2].endswith(f"lecture-week3.json  ({(tmp_path / 'week3').resolve()})")

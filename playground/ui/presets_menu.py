@@ -104,8 +104,13 @@ class RecentMenu(QMenu):
         if not files:
             self.addAction("(no recent presets)").setEnabled(False)
             return
+        names = [Path(path).name for path in files]
         for i, path in enumerate(files, start=1):
-            action = self.addAction(f"&{i} {Path(path).name}")
+            name = Path(path).name
+            # two of one name told apart by their folders (data QA: "1 lecture-week3.json", "2 lecture-week3.json")
+            where = f"  ({Path(path).parent})" if names.count(name) > 1 else ""
+            shown = f"{name}{where}".replace("&", "&&")  # (a "&" in a name is no shortcut)
+            action = self.addAction(f"&{i} {shown}")
             action.setToolTip(path)
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.sigOpen.emit(p))
