@@ -269,6 +269,7 @@ def test_a_run_whose_first_step_diverged_is_kept(qtbot, root):
 def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     keep = fake_run(root, "keep me", [1.0, 0.9])
     doomed = fake_run(root, "delete me", [1.0, 0.8])
+    single = fake_run(root, "one step", [1.0])
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
     monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "  renamed run ")
@@ -284,9 +285,13 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     panel.select_folders([doomed])
     panel.buttons["delete"].click()
     assert len(asked) == 1 and asked[0][0].startswith("delete me (2 steps, started ") and doomed.exists()  # cancelled
-    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    panel.select_folders([single])
     panel.buttons["delete"].click()
-    assert not doomed.exists() and keep.exists()
+    assert asked[1][0].startswith("one step (1 step, started ")  # (data QA: "1 steps")
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    panel.select_folders([doomed, single])
+    panel.buttons["delete"].click()
+    assert not doomed.exists() and not single.exists() and keep.exists()
     assert panel.table.rowCount() == 1 and panel.table.item(0, 0).text() == "renamed run"
 
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import IGNORED, flat, named_settings
 from playground.core.files import UnreadableFile
+from playground.core.messages import counted
 from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
 from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.training.runs import (
@@ -413,7 +414,7 @@ class RunsPanel(QWidget):
             return
         # As the table tells them apart, with their steps and start (QA: "Decoder reverses a sequence" alone, for one
         # of three runs of that preset)
-        described = [f"{self.labels.get(r.folder, r.name)} ({r.steps:,} steps, started {started_text(r.created)})"
+        described = [f"{self.labels.get(r.folder, r.name)} ({counted(r.steps, 'step')}, started {started_text(r.created)})"
                      for r in chosen]
         if not confirm_delete(self, described):
             return
