@@ -276,7 +276,7 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     panel.select_folders([keep])
     panel.buttons["rename"].click()
     names = {r.folder: r.name for r in panel.runs}
-    assert names[keep] == "renamed run" and "renamed run" in [panel.table.item(r, 0).text() for r in range(2)]
+    assert names[keep] == "renamed run" and "renamed run" in [panel.table.item(r, 0).text() for r in range(3)]
     assert json.loads((keep / "run.json").read_text())["name"] == "renamed run"
     assert keep.exists()  # the folder keeps its name
 
