@@ -190,7 +190,8 @@ def _parser() -> argparse.ArgumentParser:
     from playground.cli_attention import run_attention
 
     attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
-                                                 ".png/.svg, or its evolution during training to .gif")
+                                                 ".png/.svg, its evolution during training to .gif, or every view "
+                                                 "in one .html")
     add_attention_arguments(attention)
     add_overwrite_argument(attention)
     attention.set_defaults(handler=run_attention)
