@@ -727,7 +727,7 @@ def test_a_damaged_checkpoint_resumed_in_the_window_says_what_to_do_in_the_windo
     weights.write_bytes(weights.read_bytes()[:40])
     resume_in_runs_tab(window, folder)
     message = window.findChild(QLabel, "messageLabel")
-    qtbot.waitUntil(lambda: "could not start" in message.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: message.text().startswith("Could not resume this run: "), timeout=WAIT_MS)
     assert "preset.json (File > Open Preset…) and press Play" in message.text()  # (its path elided in a long one)
     assert "NEW_FOLDER" not in message.text()
 

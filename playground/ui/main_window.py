@@ -1243,7 +1243,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                 self.statusBar().showMessage(f"Finished {box.finished.step:,} steps. Run folder: "
                                              f"{self.worker.run_dir}", 15000)
         if box.error:
-            self.config.show_message(f"Training could not start or stopped: {box.error}", "error")
+            self.config.show_message(box.error, "error")
             self.statusBar().showMessage("Training stopped with an error (see the message on the left).", 10000)
             self.reset()
 

@@ -264,7 +264,10 @@ class TrainingWorker(QThread):
         except Exception as err:  # noqa: BLE001 - shown to the user, never a crash
             if not isinstance(err, EXPECTED):
                 traceback.print_exc()  # for the developer's console; the window shows one line
-            self.buffer.put_error(in_window_words(one_line(err)))
+            # which it was (data QA: "could not start or stopped" of a run whose data folder had moved)
+            what = ("Could not resume this run" if self.resume_from is not None else "Training could not start") \
+                if self.session is None else "Training stopped"
+            self.buffer.put_error(f"{what}: {in_window_words(one_line(err))}")
         finally:
             taken = self.session.step if self.session is not None else 0  # (a diverged first step shows no metrics)
             if self.recorder is not None:
