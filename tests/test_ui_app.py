@@ -22,15 +22,25 @@ TINY = {
 DRIVER = Path(__file__).resolve().parents[1] / "scripts" / "launch_train_close.py"
 
 
+def app_env(tmp_path: Path) -> dict[str, str]:
+    """The app headless, its settings and runs in `tmp_path`."""
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
+            "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
+
+
+def train_and_close(tmp_path: Path) -> subprocess.CompletedProcess:
+    """The app launched on TINY, Play pressed, closed after a few steps (DRIVER): exit code 0."""
+    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
+    out = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True,
+                         env=app_env(tmp_path), timeout=120)
+    assert out.returncode == 0, (out.returncode, out.stderr[-3000:])
+    return out
+
+
 @pytest.mark.slow
 def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
-    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
-           "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
     # Once here; scripts/soak_close.py repeats it hundreds of times, to show it exits cleanly every time.
-    out = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True, env=env,
-                         timeout=120)
-    assert out.returncode == 0, (out.returncode, out.stderr[-3000:])
+    out = train_and_close(tmp_path)
     _, steps, run_dir, torch_at_show = next(l for l in out.stdout.splitlines() if l.startswith("RESULT")).split()
     assert int(steps) >= 3
     assert torch_at_show == "False"
@@ -69,15 +79,11 @@ run_app(None)
 @pytest.mark.slow
 def test_the_next_launch_names_the_run_last_trained_and_brings_it_back(tmp_path):
     """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
-    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLAYGROUND_SETTINGS": str(tmp_path / "s.ini"),
-           "PLAYGROUND_RUNS_DIR": str(tmp_path / "runs")}
-    first = subprocess.run([sys.executable, str(DRIVER), str(preset)], capture_output=True, text=True, env=env,
-                           timeout=120)
-    assert first.returncode == 0, first.stderr[-3000:]
+    first = train_and_close(tmp_path)
     run_dir = next(line for line in first.stdout.splitlines() if line.startswith("RESULT")).split()[2]
     step = json.loads(Path(run_dir, "run.json").read_text(encoding="utf-8"))["step"]
-    out = subprocess.run([sys.executable, "-c", NEXT_LAUNCH], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run([sys.executable, "-c", NEXT_LAUNCH], capture_output=True, text=True, env=app_env(tmp_path),
+                         timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     said = next(line for line in out.stdout.splitlines() if line.startswith("SAID "))
     assert f"Last trained: “tiny-close” at step {step:,}. File > Resume Last Run brings it back" in said

@@ -39,6 +39,16 @@ def fake_run(root, name, losses, step=None, **model):
     return folder
 
 
+def trained_and_reset(window, qtbot) -> Path:
+    """One step trained, then Reset: the run's folder, once its checkpoint is saved."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = Path(window.worker.run_dir)
+    window.reset()
+    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    return folder
+
+
 def resume_in_runs_tab(window, folder) -> None:
     """Runs tab: the run's row selected and Resume pressed, as a user does."""
     panel = window.runTools.runs
@@ -808,11 +818,7 @@ def test_resume_last_run_shows_why_it_cannot_in_the_runs_tab_every_time(open_win
     from playground.ui.settings import remember_last_run
 
     window = open_window(make_spec(TINY_SENTIMENT))
-    window.step_once()
-    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
-    folder = Path(window.worker.run_dir)
-    window.reset()
-    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    folder = trained_and_reset(window, qtbot)
     remember_last_run(window.settings, folder)
     (folder / "preset.json").write_text("{ not json", encoding="utf-8")
     for _ in range(2):
@@ -828,11 +834,7 @@ def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_
     run replaced without stopping it: "Asking the model…" stood for good, and its thread trained on out of sight."""
     lesson = {"title": "A tiny lesson", "steps": [{"text": "Ask it.", "tab": "try_it", "probe": "a good film"}]}
     window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
-    window.step_once()
-    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
-    folder = Path(window.worker.run_dir)
-    window.reset()
-    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    folder = trained_and_reset(window, qtbot)
     from playground.training.runs import rename_run
 
     rename_run(folder, "Lecture demo")  # as the Runs tab renames it: what Resume says too (data QA)
@@ -851,11 +853,7 @@ def test_a_model_replaced_by_a_resumed_run_is_stopped_and_its_question_asked_aga
     """The review of the fix above: a live model the window replaces by another run is stopped, and what Try it had
     asked it is asked of the new one."""
     window = open_window(make_spec(TINY_SENTIMENT))
-    window.step_once()
-    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
-    folder = Path(window.worker.run_dir)
-    window.reset()
-    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    folder = trained_and_reset(window, qtbot)
     tries = window.runTools.tryIt
     tries.input.setText("a good film")
     assert tries.predict()  # of a new, untrained model
