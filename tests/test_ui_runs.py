@@ -40,12 +40,14 @@ def fake_run(root, name, losses, step=None, **model):
 
 
 def trained_and_reset(window, qtbot) -> Path:
-    """One step trained, then Reset: the run's folder, once its checkpoint is saved."""
+    """One step trained, then Reset: the run's folder, once its checkpoint and run.json are saved (its thread writes
+    run.json last: renamed before that, the rename's write raced the step's)."""
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
     folder = Path(window.worker.run_dir)
     window.reset()
-    qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: all(worker.isFinished() for worker in window.workers()), timeout=WAIT_MS)
+    assert (folder / "checkpoint" / "state.json").exists() and read_run_info(folder)["step"] == 1
     return folder
 
 
