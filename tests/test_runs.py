@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -407,3 +410,27 @@ def test_a_metrics_file_that_cannot_be_opened_hides_no_other_run(tmp_path, monke
     monkeypatch.setattr(runs, "open", refused, raising=False)
     [summary] = list_runs(tmp_path / "runs")
     assert summary.name == "mine" and summary.val_loss is None
+
+
+def test_two_threads_updating_a_run_json_keep_both_updates(tmp_path, monkeypatch):
+    """The window renames a run on its GUI thread while the run's thread writes its step as it stops: each read the
+    file, and the later write dropped the other's update (a resume test lost its step)."""
+    from playground.training import runs
+
+    folder = make_run(tmp_path, "racing")
+    slow_read = runs.read_run_info
+
+    def read_slowly(where):
+        info = slow_read(where)
+        time.sleep(0.05)  # both threads read before either writes, where nothing keeps them apart
+        return info
+
+    monkeypatch.setattr(runs, "read_run_info", read_slowly)
+    writers = [threading.Thread(target=write_run_info, args=(folder, update))
+               for update in ({"name": "renamed"}, {"step": 7, "status": "saved"})]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert info["name"] == "renamed" and info["step"] == 7

@@ -18,6 +18,7 @@ import re
 import shlex
 import shutil
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,12 +134,17 @@ def family_shown(family: str, pretrained: str | None) -> str:
     return f"pretrained {pretrained}" if pretrained else family
 
 
+_RUN_INFO = threading.Lock()  # one read-and-write of a run.json at a time: the window renames a run on its GUI thread
+# while the run's own thread writes its step as it stops (the rename's copy lost the step, seen in a test)
+
+
 def write_run_info(folder: Path, updates: dict[str, Any]) -> None:
-    info = read_run_info(folder)
-    if "name" not in info and "name" not in updates:  # a damaged run.json: what the folder still says, kept (QA:
-        info = {**_told_by_folder(folder), **info}  # a resume wrote {"step", "status"} alone, the name lost)
-    info.update(updates)
-    atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=1))
+    with _RUN_INFO:
+        info = read_run_info(folder)
+        if "name" not in info and "name" not in updates:  # a damaged run.json: what the folder still says, kept
+            info = {**_told_by_folder(folder), **info}  # (QA: a resume wrote {"step", "status"} alone, the name lost)
+        info.update(updates)
+        atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=1))
 
 
 def _written_at(path: Path, otherwise: Path) -> float:
