@@ -450,6 +450,23 @@ def test_a_resumed_runs_samples_are_said_with_its_own_context(qtbot):
     assert "reads only the last 8 characters" in panel.header.text()
 
 
+def test_a_sample_the_window_asks_for_is_kept_with_the_run(tmp_path):
+    """Data QA: the samples Sample now (or Enter) drew were gone when the run came back: only the loop's were kept."""
+    from playground.core.spec import make_spec
+    from playground.training.runs import SamplesLog, read_samples
+    from playground.training.session import TrainingSession
+    from playground.ui.samples_panel import PromptJob
+
+    spec = make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64,
+                                "block_size": 16},
+                      "data": {"name": "zen"}, "train": {"batch_size": 4, "device": "cpu", "compile": "off"}})
+    session = TrainingSession(spec)
+    session.subscribe(SamplesLog(tmp_path))
+    answer = PromptJob("the ")(session)
+    assert isinstance(answer, SampleEvent) and answer.prompt == "the "
+    assert read_samples(tmp_path) == [answer]
+
+
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
     """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word, and the
     ticks' "0" and "1.0" are drawn (pyqtgraph drops a label that reaches past the axis' ends)."""

@@ -438,6 +438,11 @@ class TrainingSession:
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
+    def sample_event(self, prompt: str) -> SampleEvent:
+        """A sample of `prompt` from the weights now, sent to the subscribers as the loop's are: the run's records
+        keep it (data QA: the ones the window's Sample now drew were gone when the run came back)."""
+        return self._emit(SampleEvent(self.step, prompt, self.sample(prompt)))
+
     def take_due_sample(self) -> SampleEvent | None:
         """This step's sample, if it has one not drawn yet, sent to the subscribers as the loop sends it: the first
         step's (noise to start from), then one every interval, none from weights that blew up. A window paused
@@ -446,7 +451,7 @@ class TrainingSession:
         if not (self.info.samples_text and self.step > 0 and due) or self.diverged or self._sampled_step == self.step:
             return None
         self._sampled_step = self.step
-        return self._emit(SampleEvent(self.step, self.sample_prompt, self.sample(self.sample_prompt)))
+        return self.sample_event(self.sample_prompt)
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps

@@ -43,7 +43,7 @@ class PromptJob:
             if self.prompt:
                 session.dataset.encode(self.prompt)  # refused here: a bad prompt must never reach the run's loop
             session.sample_prompt = self.prompt
-            return SampleEvent(session.step, self.prompt, session.sample(self.prompt)) if self.sample_now else None
+            return session.sample_event(self.prompt) if self.sample_now else None
         except ValueError as err:  # the dataset's DataError: a character this vocabulary lacks, or no text at all
             return one_line(err)
 
