@@ -11,7 +11,7 @@ import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.presets import load_preset, to_json
@@ -865,3 +865,14 @@ def test_a_model_replaced_by_a_resumed_run_is_stopped_and_its_question_asked_aga
     qtbot.waitUntil(untrained.isFinished, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: tries.result is not None, timeout=WAIT_MS)
     assert tries.result.step == 1  # the resumed model's answer
+
+
+def test_the_rename_question_is_wide_enough_for_the_name_it_starts_from(qtbot):
+    """Data QA: "Decoder (GPT-like) on english.txt" showed as "oder (GPT-like) on english.txt"."""
+    name = "Decoder (GPT-like) on english.txt, lecture 3, the second try"
+    dialog = runs_panel.rename_dialog(None, name)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    edit = dialog.findChild(QLineEdit)
+    assert edit.text() == name and edit.width() > edit.fontMetrics().horizontalAdvance(name)

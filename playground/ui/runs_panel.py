@@ -171,8 +171,26 @@ def run_label(folder: Path) -> str:
 
 def ask_name(parent: QWidget, current: str) -> str | None:
     """A new name for a run, or None when cancelled (a function so tests can answer it)."""
-    text, ok = QInputDialog.getText(parent, "Rename run", "New name:", text=current)
-    return text if ok else None
+    dialog = rename_dialog(parent, current)
+    try:
+        return dialog.textValue() if dialog.exec() == QInputDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
+    """The rename question, wide enough for the name it starts from, within the screen (data QA: "oder (GPT-like) on
+    english.txt" in Qt's default width)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Rename run")
+    dialog.setLabelText("New name:")
+    dialog.setTextValue(current)
+    wide = dialog.fontMetrics().horizontalAdvance(current) + 12 * dialog.fontMetrics().averageCharWidth()
+    screen = dialog.screen()
+    if screen is not None:
+        wide = min(wide, screen.availableGeometry().width())
+    dialog.resize(max(dialog.sizeHint().width(), wide), dialog.sizeHint().height())
+    return dialog
 
 
 LISTED_RUNS = 5  # in the delete question, at most: ten long names at 250 % pushed its buttons off a 720-px screen
