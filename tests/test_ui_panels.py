@@ -450,6 +450,25 @@ def test_a_resumed_runs_samples_are_said_with_its_own_context(qtbot):
     assert "reads only the last 8 characters" in panel.header.text()
 
 
+def test_a_refused_prompts_message_goes_once_the_prompt_is_edited(qtbot):
+    """Data QA: "Prompt not used: …" stood on over a field cleared since, and nothing said the field counts from
+    Enter on."""
+    from types import SimpleNamespace
+
+    from playground.ui.samples_panel import EDITED, JOB_KEY
+
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.take(SimpleNamespace(samples=[], results={JOB_KEY: "'ü' is not in this model's vocabulary"}))
+    assert panel.status.text().startswith("Prompt not used: ") and not panel.status.isHidden()
+    qtbot.keyClicks(panel.promptEdit, "the")
+    assert panel.status.text() == EDITED
+    panel.take(SimpleNamespace(samples=[], results={JOB_KEY: SampleEvent(3, "the", " end")}))
+    assert panel.status.isHidden()
+    qtbot.keyClicks(panel.promptEdit, "n")  # no refusal to take back: nothing said
+    assert panel.status.isHidden()
+
+
 def test_a_sample_the_window_asks_for_is_kept_with_the_run(tmp_path):
     """Data QA: the samples Sample now (or Enter) drew were gone when the run came back: only the loop's were kept."""
     from playground.core.spec import make_spec

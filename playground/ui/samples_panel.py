@@ -26,6 +26,7 @@ MAX_SAMPLES = 50
 JOB_KEY = "samples-prompt"
 WAITING = ("A sample comes after the first step, then every few hundred steps while a decoder trains on text. "
            "Type the start of a text below to have the samples continue it.")
+EDITED = "Enter (or Sample now) makes the prompt as it is now the one the samples continue."
 PROMPT_TIP = ("The start of the text the decoder continues, one sampled token at a time. Empty: it starts from the "
               "first character of a validation text. Enter (or Sample now) samples it at once.")
 
@@ -58,6 +59,7 @@ class SamplesPanel(QWidget):
         self.get_worker = get_worker
         self.samples: list[SampleEvent] = []
         self.context = 0  # the live run's context in characters: a longer prompt is read from its end only
+        self._refused = False  # the status says the last prompt was not used
         self.header = QLabel(WAITING, self)
         self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
@@ -67,6 +69,7 @@ class SamplesPanel(QWidget):
         self.promptEdit.setToolTip(PROMPT_TIP)
         self.promptEdit.setClearButtonEnabled(True)
         self.promptEdit.returnPressed.connect(self.sample_now)
+        self.promptEdit.textEdited.connect(self._after_refusal)
         self.sampleButton = QPushButton("Sample now", self)
         self.sampleButton.setObjectName("sampleButton")
         self.sampleButton.setToolTip(PROMPT_TIP)
@@ -128,6 +131,13 @@ class SamplesPanel(QWidget):
         self.status.setText(text)
         tint(self.status, "error" if error else None)
         self.status.setVisible(bool(text))
+        self._refused = error and bool(text)
+
+    def _after_refusal(self, _text: str) -> None:
+        """The refused prompt edited: its refusal is past (data QA: it stood over a field cleared since), and the new
+        one counts from Enter on."""
+        if self._refused:
+            self._say(EDITED, error=False)
 
     def add_samples(self, events: list[SampleEvent]) -> None:
         if not events:
