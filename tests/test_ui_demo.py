@@ -111,3 +111,6 @@ def test_a_finished_run_says_so_where_the_speed_was(open_window, qtbot):
     window.play()
     qtbot.waitUntil(lambda: window.speedLabel.text() == "finished", timeout=WAIT_MS)
     assert window.etaLabel.text() == "" and window.stepLabel.text() == "step 3 / 3" and window.playButton.text() == "Play"
+    assert window.speedLabel.toolTip() == ""  # (QA: "Training speed over the last steps." over a finished run's)
+    window.speedLabel.setText("1,234 tokens/s")
+    assert window.speedLabel.toolTip() == "Training speed over the last steps."

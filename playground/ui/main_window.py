@@ -178,6 +178,20 @@ def _needs_views(method: Method) -> Method:
     return with_views  # type: ignore[return-value]
 
 
+class _SpeedLabel(QLabel):
+    """The train bar's speed, whose tooltip says what it shows: none over "paused", "finished" or nothing (QA: "Training
+    speed over the last steps." popped up over the empty space a finished run left)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        if text.endswith("/s"):
+            self.setToolTip("Training speed over the last steps.")
+        elif " on step " in text:
+            self.setToolTip("How long the step under way has taken so far.")
+        else:
+            self.setToolTip("")
+
+
 class _ViewsPlaceholder(QLabel):
     """Stands where the views go until they are built; its paint means the window is on screen."""
     sigPainted = Signal()
@@ -428,9 +442,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.progressBar.setFormat("%p%")
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("stepLabel")
-        self.speedLabel = QLabel(bar)
+        self.speedLabel = _SpeedLabel(bar)
         self.speedLabel.setObjectName("speedLabel")
-        self.speedLabel.setToolTip("Training speed over the last steps.")
         self.etaLabel = QLabel(bar)
         self.etaLabel.setObjectName("etaLabel")
         self.etaLabel.setToolTip("Estimated time until the planned steps are done.")
