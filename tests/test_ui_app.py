@@ -37,21 +37,6 @@ def train_and_close(tmp_path: Path) -> subprocess.CompletedProcess:
     return out
 
 
-@pytest.mark.slow
-def test_closing_during_training_saves_the_checkpoint_and_exits_0(tmp_path):
-    # Once here; scripts/soak_close.py repeats it hundreds of times, to show it exits cleanly every time.
-    out = train_and_close(tmp_path)
-    _, steps, run_dir, torch_at_show = next(l for l in out.stdout.splitlines() if l.startswith("RESULT")).split()
-    assert int(steps) >= 3
-    assert torch_at_show == "False"
-    checkpoint = os.path.join(run_dir, "checkpoint")
-    assert os.path.isdir(checkpoint) and os.listdir(checkpoint)
-    info = json.loads(open(os.path.join(run_dir, "run.json"), encoding="utf-8").read())
-    assert info["status"] == "saved" and info["step"] >= int(steps)
-    assert "Traceback" not in out.stderr
-    assert (tmp_path / "s.ini").exists()  # geometry went to the isolated settings file
-
-
 # The next launch, on the default preset: what it says under the settings once its views are built, then File >
 # Resume Last Run.
 NEXT_LAUNCH = """
@@ -77,16 +62,25 @@ run_app(None)
 
 
 @pytest.mark.slow
-def test_the_next_launch_names_the_run_last_trained_and_brings_it_back(tmp_path):
-    """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
-    first = train_and_close(tmp_path)
-    run_dir = next(line for line in first.stdout.splitlines() if line.startswith("RESULT")).split()[2]
-    step = json.loads(Path(run_dir, "run.json").read_text(encoding="utf-8"))["step"]
+def test_closing_during_training_saves_the_checkpoint_and_the_next_launch_brings_the_run_back(tmp_path):
+    # Once here; scripts/soak_close.py repeats it hundreds of times, to show it exits cleanly every time.
+    out = train_and_close(tmp_path)
+    _, steps, run_dir, torch_at_show = next(l for l in out.stdout.splitlines() if l.startswith("RESULT")).split()
+    assert int(steps) >= 3
+    assert torch_at_show == "False"
+    checkpoint = os.path.join(run_dir, "checkpoint")
+    assert os.path.isdir(checkpoint) and os.listdir(checkpoint)
+    info = json.loads(open(os.path.join(run_dir, "run.json"), encoding="utf-8").read())
+    assert info["status"] == "saved" and info["step"] >= int(steps)
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "s.ini").exists()  # geometry went to the isolated settings file
+    # The next launch, on the default preset, names the run and brings it back (a lecturer who closed the window
+    # mid-demo found the default preset on reopening, and no word of the run).
     out = subprocess.run([sys.executable, "-c", NEXT_LAUNCH], capture_output=True, text=True, env=app_env(tmp_path),
                          timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     said = next(line for line in out.stdout.splitlines() if line.startswith("SAID "))
-    assert f"Last trained: “tiny-close” at step {step:,}. File > Resume Last Run brings it back" in said
+    assert f"Last trained: “tiny-close” at step {info['step']:,}. File > Resume Last Run brings it back" in said
     assert f"RESUMED {run_dir}" in out.stdout
 
 
