@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType
+from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
+from playground.ui.screen_fit import resize_within_screen
 from playground.ui.settings import make_settings
 
 LAST_FOLDER_KEY = "dialogs/last_folder"
@@ -57,12 +58,9 @@ def _widen_to_caption(dialog: QFileDialog, caption: str) -> None:
     """Wide enough for its title bar to show `caption` whole, within the screen: QA, the HF export's caption lost the
     name of the folder it makes ("…as a Hugging Face fold…3342-Decoder-…-hf") in a 630-px dialog at 1280x720."""
     wide = dialog.fontMetrics().horizontalAdvance(caption) + TITLE_BAR_EXTRAS_PX
-    screen = dialog.screen()
-    if screen is not None:
-        wide = min(wide, screen.availableGeometry().width())
     hint = dialog.sizeHint()
     if wide > hint.width():
-        dialog.resize(wide, hint.height())
+        resize_within_screen(dialog, QSize(wide, hint.height()))
 
 
 def _in_last_folder(start: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,7 @@ from playground.training.runs import (
 )
 from playground.ui.loss_panel import LossPanel
 from playground.ui.plotting import NAME_SEPARATOR, elided_name
+from playground.ui.screen_fit import resize_within_screen
 from playground.ui.theme import tint
 
 MAX_OVERLAYS = 8
@@ -186,10 +187,8 @@ def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
     dialog.setLabelText("New name:")
     dialog.setTextValue(current)
     wide = dialog.fontMetrics().horizontalAdvance(current) + 12 * dialog.fontMetrics().averageCharWidth()
-    screen = dialog.screen()
-    if screen is not None:
-        wide = min(wide, screen.availableGeometry().width())
-    dialog.resize(max(dialog.sizeHint().width(), wide), dialog.sizeHint().height())
+    hint = dialog.sizeHint()
+    resize_within_screen(dialog, QSize(max(hint.width(), wide), hint.height()))
     return dialog
 
 
