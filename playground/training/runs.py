@@ -483,8 +483,13 @@ def summarize_run(folder: Path) -> RunSummary:
         val_loss=val_loss,
         created=float(created),
         status=str(info.get("status", "")),
-        has_checkpoint=(folder / CHECKPOINT_DIR / STATE_FILE).is_file(),
+        has_checkpoint=has_checkpoint(folder),
     )
+
+
+def has_checkpoint(folder: Path) -> bool:
+    """Whether the run in `folder` holds a checkpoint to resume, sample or export (its commit point written)."""
+    return (folder / CHECKPOINT_DIR / STATE_FILE).is_file()
 
 
 def list_runs(root: Path | None = None) -> list[RunSummary]:

@@ -52,10 +52,10 @@ def remember_last_run(settings: QSettings, folder: str | os.PathLike[str]) -> No
 
 def last_run(settings: QSettings) -> Path | None:
     """The run folder last trained in the window, where it still holds a checkpoint to resume."""
-    from playground.training.runs import CHECKPOINT_DIR, STATE_FILE
+    from playground.training.runs import has_checkpoint
 
     value = settings.value(LAST_RUN_KEY, "")
     if not isinstance(value, str) or not value:
         return None
     folder = Path(value)
-    return folder if (folder / CHECKPOINT_DIR / STATE_FILE).is_file() else None
+    return folder if has_checkpoint(folder) else None
