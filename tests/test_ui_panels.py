@@ -486,6 +486,45 @@ def test_a_sample_the_window_asks_for_is_kept_with_the_run(tmp_path):
     assert read_samples(tmp_path) == [answer]
 
 
+def test_the_temperature_box_draws_a_sample_at_once_and_the_runs_next_ones_at_its_temperature(qtbot, tmp_path):
+    """The lecture's sampling, to see and change: the temperature divides the logits before the softmax. A new value
+    samples at once; the run's own samples and its records keep it (older records, without one, read as 0.8)."""
+    from types import SimpleNamespace
+
+    from playground.core.spec import make_spec
+    from playground.training.runs import SAMPLES_FILE, SamplesLog, read_samples
+    from playground.training.session import TrainingSession
+
+    spec = make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64,
+                                "block_size": 16},
+                      "data": {"name": "zen"}, "train": {"batch_size": 4, "device": "cpu", "compile": "off"}})
+    session = TrainingSession(spec)
+    session.subscribe(SamplesLog(tmp_path))
+    panel = SamplesPanel()
+
+    def submit(key, job):  # the training thread's part, at once
+        panel.take(SimpleNamespace(samples=[], results={key: job(session)}))
+
+    panel.get_worker = lambda: SimpleNamespace(submit=submit)
+    shown(qtbot, panel, 700, 300)
+    assert panel.temperature == 0.8 and "temperature" in panel.temperatureBox.toolTip()
+    panel.promptEdit.setText("the ")
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "0")  # typed, as a lecturer would
+    coldest = panel.samples[-1]
+    assert coldest.temperature == 0 and coldest.text == session.sample("the ", temperature=0)
+    assert "(temperature 0.0)." in panel.header.text() and "step 0, temperature 0.0 ───" in panel.text.toPlainText()
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Up)  # 0.1, then 2.0: each a sample of its own
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "2")
+    assert [e.temperature for e in panel.samples] == [0.0, 0.1, 2.0]
+    assert panel.samples[-1].text != coldest.text  # the odds flattened: another text from the same weights
+    assert session.sample_event("").temperature == 2.0  # the run's next ones
+    with (tmp_path / SAMPLES_FILE).open("a") as records:
+        records.write('{"step": 9, "prompt": "", "text": "old"}\n')
+    assert [e.temperature for e in read_samples(tmp_path)] == [0.0, 0.1, 2.0, 2.0, 0.8]
+
+
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):
     """The centre splitter squeezed (1280x720, Inside attention open): the label is not cut mid-word, and the
     ticks' "0" and "1.0" are drawn (pyqtgraph drops a label that reaches past the axis' ends)."""

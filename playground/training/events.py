@@ -40,11 +40,15 @@ class AttentionSnapshot:
     prediction: str = ""
 
 
+SAMPLE_TEMPERATURE = 0.8  # a little below the model's own odds: text that reads, with some variety
+
+
 @dataclass(frozen=True)
 class SampleEvent:
     step: int
     prompt: str
     text: str
+    temperature: float = SAMPLE_TEMPERATURE
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
-from playground.training.events import Event, MetricsEvent, SampleEvent
+from playground.training.events import SAMPLE_TEMPERATURE, Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -389,7 +389,8 @@ class SamplesLog:
 
 
 def _sample_line(event: SampleEvent) -> str:
-    return json.dumps({"step": event.step, "prompt": event.prompt, "text": event.text}, ensure_ascii=False) + "\n"
+    return json.dumps({"step": event.step, "prompt": event.prompt, "text": event.text,
+                       "temperature": event.temperature}, ensure_ascii=False) + "\n"
 
 
 def read_samples(folder: Path) -> list[SampleEvent]:
@@ -402,7 +403,8 @@ def read_samples(folder: Path) -> list[SampleEvent]:
     for line in lines:
         try:
             item = json.loads(line)
-            samples.append(SampleEvent(int(item["step"]), str(item["prompt"]), str(item["text"])))
+            samples.append(SampleEvent(int(item["step"]), str(item["prompt"]), str(item["text"]),
+                                       float(item.get("temperature", SAMPLE_TEMPERATURE))))  # (older runs': none)
         except (ValueError, TypeError, KeyError):
             continue
     return samples

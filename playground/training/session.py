@@ -42,6 +42,7 @@ from playground.training.changes import (
 from playground.training.device import BlockShape, Placement, resolve_device
 from playground.training.distributed import DistContext
 from playground.training.events import (
+    SAMPLE_TEMPERATURE,
     AttentionSnapshot,
     CheckpointEvent,
     Event,
@@ -98,6 +99,7 @@ class TrainingSession:
         self._peak_lr = spec.train.lr
         self.checkpoint_step: int | None = None  # the step of the last checkpoint saved or resumed (None: none)
         self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
+        self.sample_temperature = SAMPLE_TEMPERATURE  # what they are drawn at (the window's temperature box)
         self._sampled_step = -1  # the step whose sample was drawn (by the loop, or early by `take_due_sample`)
         # Held while anything uses the model: a step, an evaluation, a snapshot, a sample, the window's jobs, and
         # the background compile while dynamo traces the live modules (compiled.BackgroundStep).
@@ -371,7 +373,7 @@ class TrainingSession:
 
     @holding_model
     @torch.no_grad()
-    def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = 0.8,
+    def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = SAMPLE_TEMPERATURE,
                on_token: Callable[[str], None] | None = None) -> str:
         """Generate text from the decoder, one token at a time, cropping the context to block_size; `on_token` gets
         each new token's text as it comes (the command line keeps them, so Ctrl-C loses none)."""
@@ -441,7 +443,8 @@ class TrainingSession:
     def sample_event(self, prompt: str) -> SampleEvent:
         """A sample of `prompt` from the weights now, sent to the subscribers as the loop's are: the run's records
         keep it (data QA: the ones the window's Sample now drew were gone when the run came back)."""
-        return self._emit(SampleEvent(self.step, prompt, self.sample(prompt)))
+        temperature = self.sample_temperature
+        return self._emit(SampleEvent(self.step, prompt, self.sample(prompt, temperature=temperature), temperature))
 
     def take_due_sample(self) -> SampleEvent | None:
         """This step's sample, if it has one not drawn yet, sent to the subscribers as the loop sends it: the first

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.core.messages import one_line
-from playground.training.events import SampleEvent
+from playground.training.events import SAMPLE_TEMPERATURE, SampleEvent
 from playground.ui.plotting import follow_font, point_size
 from playground.ui.theme import tint
 from playground.ui.tooltips import TIPS
@@ -29,17 +38,25 @@ WAITING = ("A sample comes after the first step, then every few hundred steps wh
 EDITED = "Enter (or Sample now) makes the prompt as it is now the one the samples continue."
 PROMPT_TIP = ("The start of the text the decoder continues, one sampled token at a time. Empty: it starts from the "
               "first character of a validation text. Enter (or Sample now) samples it at once.")
+MAX_TEMPERATURE = 2.0  # past 2 every model's text is noise: nothing more to see
+TEMPERATURE_TIP = ("How the next token is drawn: the model's scores (logits) are divided by the temperature before "
+                   "the softmax, softmax(logits / T). 0 always takes the likeliest token, so the text is the same each "
+                   "time; 1 draws with the odds the model learned; above 1 the odds flatten and the text gets wilder. "
+                   "A change samples at once; the samples during training are drawn at it too.")
 
 
 @dataclass(frozen=True)
 class PromptJob:
-    """Run on the training thread: make `prompt` what the session's samples continue and, with `sample_now`,
-    sample it. Returns the SampleEvent (or None), or a one-line message when the vocabulary lacks a character."""
+    """Run on the training thread: make `prompt` what the session's samples continue, drawn at `temperature`, and,
+    with `sample_now`, sample it. Returns the SampleEvent (or None), or a one-line message when the vocabulary lacks
+    a character."""
 
     prompt: str
+    temperature: float = SAMPLE_TEMPERATURE
     sample_now: bool = True
 
     def __call__(self, session: Any) -> SampleEvent | str | None:
+        session.sample_temperature = self.temperature
         try:
             if self.prompt:
                 session.dataset.encode(self.prompt)  # refused here: a bad prompt must never reach the run's loop
@@ -70,6 +87,14 @@ class SamplesPanel(QWidget):
         self.promptEdit.setClearButtonEnabled(True)
         self.promptEdit.returnPressed.connect(self.sample_now)
         self.promptEdit.textEdited.connect(self._after_refusal)
+        self.temperatureBox = QDoubleSpinBox(self)
+        self.temperatureBox.setObjectName("sampleTemperature")
+        self.temperatureBox.setRange(0.0, MAX_TEMPERATURE)
+        self.temperatureBox.setDecimals(1)
+        self.temperatureBox.setSingleStep(0.1)
+        self.temperatureBox.setValue(SAMPLE_TEMPERATURE)
+        self.temperatureBox.setToolTip(TEMPERATURE_TIP)
+        self.temperatureBox.valueChanged.connect(self.sample_now)
         self.sampleButton = QPushButton("Sample now", self)
         self.sampleButton.setObjectName("sampleButton")
         self.sampleButton.setToolTip(PROMPT_TIP)
@@ -83,6 +108,10 @@ class SamplesPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Prompt:", self))
         row.addWidget(self.promptEdit, 1)
+        temperature = QLabel("Temperature:", self)
+        temperature.setToolTip(TEMPERATURE_TIP)
+        row.addWidget(temperature)
+        row.addWidget(self.temperatureBox)
         row.addWidget(self.sampleButton)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -96,6 +125,10 @@ class SamplesPanel(QWidget):
     def prompt(self) -> str:
         return self.promptEdit.text()
 
+    @property
+    def temperature(self) -> float:
+        return self.temperatureBox.value()
+
     def _follow_font(self) -> None:
         # A fixed-width font keeps the generated columns of code aligned; at the application's (zoomed) size.
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -108,13 +141,14 @@ class SamplesPanel(QWidget):
         self.context = worker.spec.model.block_size
         if self.samples:  # a resumed run's, shown before it came: said with its own context (data QA: an
             self._show()  # encoder's 5 tokens were said of a decoder's samples)
-        worker.submit(JOB_KEY, PromptJob(self.prompt, sample_now=False))
+        worker.submit(JOB_KEY, PromptJob(self.prompt, self.temperature, sample_now=False))
 
     def sample_now(self) -> None:
-        """The prompt becomes what the samples continue, and one is sampled from the current weights now."""
+        """The prompt and the temperature become what the samples continue and are drawn at, and one is sampled
+        from the current weights now."""
         if self.get_worker is None:
             return
-        self.get_worker().submit(JOB_KEY, PromptJob(self.prompt))
+        self.get_worker().submit(JOB_KEY, PromptJob(self.prompt, self.temperature))
         self._say("Sampling…", error=False)
 
     def take(self, box: Any) -> None:
@@ -147,17 +181,18 @@ class SamplesPanel(QWidget):
 
     def _show(self) -> None:
         # The prompt in bold, the generated text plain: students see where the model took over.
-        blocks = [f"<b>──── step {e.step:,} ────</b>\n<b><u>{html.escape(e.prompt)}</u></b>{html.escape(e.text)}"
-                  for e in reversed(self.samples)]
+        blocks = [f"<b>──── step {e.step:,}, temperature {e.temperature:.1f} ────</b>\n"
+                  f"<b><u>{html.escape(e.prompt)}</u></b>{html.escape(e.text)}" for e in reversed(self.samples)]
         body = "\n\n".join(blocks)
         self.text.setHtml(f"<div style='white-space: pre-wrap'>{body}</div>")
-        prompt = self.samples[-1].prompt
+        newest = self.samples[-1]
+        prompt = newest.prompt
         start = f"continues “{prompt}”" if prompt else "starts from one character"
         if self.context and len(prompt) > self.context:  # said, since the text may not follow its start
             start += f" (it reads only the last {self.context} characters: its context)"
         count = f"{len(self.samples)} sample{'' if len(self.samples) == 1 else 's'}"
         self.header.setText(f"{count}, newest first: the decoder {start}, sampling one "
-                            f"token at a time (temperature 0.8).")
+                            f"token at a time (temperature {newest.temperature:.1f}).")
 
     def clear(self) -> None:
         """No model: no samples and no context (the prompt stays, for the next model)."""
