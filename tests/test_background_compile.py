@@ -522,3 +522,38 @@ def test_the_compile_decision_counts_only_the_steps_this_process_trains(monkeypa
         if left:
             break
     assert left and left[0] < 40
+
+
+def test_a_compile_prepared_while_paused_is_said_at_once(qtbot, monkeypatch, tmp_path):
+    """Data QA: paused while the step compiled, the status bar said "1 thread while the step compiles" long after the
+    compiled step was ready, until the next step was taken."""
+    from playground.ui.worker import TrainingWorker
+
+    release = threading.Event()
+
+    def make_session(spec_, run_dir=None):
+        session = TrainingSession(spec_, run_dir=run_dir)
+        compiled = session._step_fn
+        compiled.threads = AdaptiveThreads(2)
+        monkeypatch.setattr(compiled, "prepare", lambda batch, counts: release.wait(60))  # done when released
+        session._step_fn = BackgroundStep(compiled.eager, compiled)
+        return session
+
+    worker = TrainingWorker(spec(compile="on"), tmp_path, make_session=make_session)
+    shown = [""]  # the device text the window shows: the newest one drained
+
+    def device_says(words: str) -> bool:
+        shown[0] = worker.buffer.drain().device or shown[0]
+        return words in shown[0]
+
+    worker.start()
+    try:
+        worker.step_once()
+        qtbot.waitUntil(lambda: device_says("CPU (1 thread while the step compiles)"), timeout=30_000)
+        release.set()  # the compile is done while the run stays paused
+        qtbot.waitUntil(lambda: device_says("CPU (compiled step ready for the next step)"), timeout=5_000)
+        assert worker.step == 1
+    finally:
+        release.set()
+        worker.stop(save=False)
+        worker.wait()

@@ -364,6 +364,7 @@ class TrainingWorker(QThread):
             if self._changes:  # a deque's length: no lock taken at every step
                 self._apply_changes()
             self._serve_jobs()
+            self._report_device()  # paused: a compile prepared meanwhile is said without waiting for a step
             with self._cond:
                 if self._stop or (not self.done and (self._playing or self._steps_left)):
                     self._in_step = not self._stop

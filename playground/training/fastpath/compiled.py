@@ -479,6 +479,8 @@ class BackgroundStep:
         if self.taken_over_at is not None:
             return self.compiled_step.device_description()
         if self.compiled_step.threads is not None:
+            if self._thread is not None and not self._thread.is_alive():  # prepared while paused (data QA: the
+                return self.placement.described_as("CPU (compiled step ready for the next step)")  # bar said compiling)
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
 
