@@ -232,7 +232,7 @@ def test_eager_runs_on_one_thread_while_the_step_compiles(monkeypatch):
     monkeypatch.setattr(compiled, "prepare", lambda batch, counts: prepared.append(counts))
     step = session._step_fn = BackgroundStep(compiled.eager, compiled)
     started = torch.get_num_threads()
-    monkeypatch.setattr(step, "_check", lambda: None)  # still compiling, as far as the step knows
+    monkeypatch.setattr(step, "_prepared", lambda: False)  # still compiling, as far as the step knows
     session.train_step()
     step.wait()
     assert prepared == [(2, 1)]
@@ -306,7 +306,7 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
     step = session._step_fn
     prepared = []
     monkeypatch.setattr(step.compiled_step, "prepare", lambda batch, counts: prepared.append(counts))
-    monkeypatch.setattr(step, "_check", lambda: None)  # a compile never ends here: only the decision is tested
+    monkeypatch.setattr(step, "_prepared", lambda: False)  # a compile never ends here: only the decision is tested
     step.warm = None  # no worker process either
     history.add_compile(step.compiled_step.cache_key(session.dataset.batch("train", 8, torch.Generator())), 30.0, 5.0)
     history.save()
@@ -549,7 +549,8 @@ def test_a_compile_prepared_while_paused_is_said_at_once(qtbot, monkeypatch, tmp
     worker.start()
     try:
         worker.step_once()
-        qtbot.waitUntil(lambda: device_says("CPU (1 thread while the step compiles)"), timeout=30_000)
+        qtbot.waitUntil(lambda: worker.step == 1, timeout=90_000)  # (the compile started in it waits)
+        assert device_says("CPU (1 thread while the step compiles)")
         release.set()  # the compile is done while the run stays paused
         qtbot.waitUntil(lambda: device_says("CPU (compiled step ready for the next step)"), timeout=5_000)
         assert worker.step == 1

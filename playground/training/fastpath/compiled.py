@@ -445,9 +445,12 @@ class BackgroundStep:
 
     def _check(self) -> None:
         """Take over at this step boundary if the background thread has finished."""
-        if self.taken_over_at is None and self._thread is not None and not self._thread.is_alive() and \
-                not self._stop.is_set():
+        if self.taken_over_at is None and self._prepared() and not self._stop.is_set():
             self._take_over()
+
+    def _prepared(self) -> bool:
+        """The background thread has finished: the compiled step (or why it failed) waits for a step boundary."""
+        return self._thread is not None and not self._thread.is_alive()
 
     def _take_over(self) -> None:
         if self._error is not None:
@@ -479,8 +482,8 @@ class BackgroundStep:
         if self.taken_over_at is not None:
             return self.compiled_step.device_description()
         if self.compiled_step.threads is not None:
-            if self._thread is not None and not self._thread.is_alive():  # prepared while paused (data QA: the
-                return self.placement.described_as("CPU (compiled step ready for the next step)")  # bar said compiling)
+            if self._prepared():  # while paused (data QA: the bar said compiling until the next step)
+                return self.placement.described_as("CPU (compiled step ready for the next step)")
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
 
