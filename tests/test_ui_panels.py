@@ -471,42 +471,59 @@ def test_a_refused_prompts_message_goes_once_the_prompt_is_edited(qtbot):
 
 def test_a_sample_the_window_asks_for_is_kept_with_the_run(tmp_path):
     """Data QA: the samples Sample now (or Enter) drew were gone when the run came back: only the loop's were kept."""
-    from playground.core.spec import make_spec
     from playground.training.runs import SamplesLog, read_samples
-    from playground.training.session import TrainingSession
     from playground.ui.samples_panel import PromptJob
 
-    spec = make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64,
-                                "block_size": 16},
-                      "data": {"name": "zen"}, "train": {"batch_size": 4, "device": "cpu", "compile": "off"}})
-    session = TrainingSession(spec)
+    session = _tiny_decoder()
     session.subscribe(SamplesLog(tmp_path))
     answer = PromptJob("the ")(session)
     assert isinstance(answer, SampleEvent) and answer.prompt == "the "
     assert read_samples(tmp_path) == [answer]
 
 
-def test_the_temperature_box_draws_a_sample_at_once_and_the_runs_next_ones_at_its_temperature(qtbot, tmp_path):
-    """The lecture's sampling, to see and change: the temperature divides the logits before the softmax. A new value
-    samples at once; the run's own samples and its records keep it (older records, without one, read as 0.8)."""
-    from types import SimpleNamespace
-
+def _tiny_decoder():
     from playground.core.spec import make_spec
-    from playground.training.runs import SAMPLES_FILE, SamplesLog, read_samples
     from playground.training.session import TrainingSession
 
-    spec = make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64,
-                                "block_size": 16},
-                      "data": {"name": "zen"}, "train": {"batch_size": 4, "device": "cpu", "compile": "off"}})
-    session = TrainingSession(spec)
-    session.subscribe(SamplesLog(tmp_path))
+    return TrainingSession(make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1,
+                                                "d_ff": 64, "block_size": 16},
+                                      "data": {"name": "zen"},
+                                      "train": {"batch_size": 4, "device": "cpu", "compile": "off"}}))
+
+
+def _samples_panel_of(qtbot, session) -> SamplesPanel:
+    """A SamplesPanel, shown, whose jobs `session` runs at once (the training thread's part)."""
+    from types import SimpleNamespace
+
     panel = SamplesPanel()
 
-    def submit(key, job):  # the training thread's part, at once
+    def submit(key, job):
         panel.take(SimpleNamespace(samples=[], results={key: job(session)}))
 
     panel.get_worker = lambda: SimpleNamespace(submit=submit)
-    shown(qtbot, panel, 700, 300)
+    return shown(qtbot, panel, 700, 300)
+
+
+def test_sample_now_twice_draws_two_samples_of_the_same_weights(qtbot):
+    """Lecturer QA: paused, Sample now twice gave the same text, as if the button did nothing."""
+    session = _tiny_decoder()
+    panel = _samples_panel_of(qtbot, session)
+    panel.promptEdit.setText("the ")
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
+    first, second = panel.samples
+    assert first.step == second.step and first.text != second.text
+    assert first.text == session.sample("the ")  # the first of a step's samples is always the same one
+
+
+def test_the_temperature_box_draws_a_sample_at_once_and_the_runs_next_ones_at_its_temperature(qtbot, tmp_path):
+    """The lecture's sampling, to see and change: the temperature divides the logits before the softmax. A new value
+    samples at once; the run's own samples and its records keep it (older records, without one, read as 0.8)."""
+    from playground.training.runs import SAMPLES_FILE, SamplesLog, read_samples
+
+    session = _tiny_decoder()
+    session.subscribe(SamplesLog(tmp_path))
+    panel = _samples_panel_of(qtbot, session)
     assert panel.temperature == 0.8 and "temperature" in panel.temperatureBox.toolTip()
     panel.promptEdit.setText("the ")
     panel.temperatureBox.lineEdit().selectAll()

@@ -101,6 +101,7 @@ class TrainingSession:
         self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
         self.sample_temperature = SAMPLE_TEMPERATURE  # what they are drawn at (the window's temperature box)
         self._sampled_step = -1  # the step whose sample was drawn (by the loop, or early by `take_due_sample`)
+        self._draws = (-1, 0)  # (step, samples drawn at it): the next one at that step is another draw
         # Held while anything uses the model: a step, an evaluation, a snapshot, a sample, the window's jobs, and
         # the background compile while dynamo traces the live modules (compiled.BackgroundStep).
         self.model_lock = threading.RLock()
@@ -374,16 +375,17 @@ class TrainingSession:
     @holding_model
     @torch.no_grad()
     def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = SAMPLE_TEMPERATURE,
-               on_token: Callable[[str], None] | None = None) -> str:
+               on_token: Callable[[str], None] | None = None, draw: int = 0) -> str:
         """Generate text from the decoder, one token at a time, cropping the context to block_size; `on_token` gets
-        each new token's text as it comes (the command line keeps them, so Ctrl-C loses none)."""
+        each new token's text as it comes (the command line keeps them, so Ctrl-C loses none). `draw` numbers the
+        samples of the same weights: each its own text, the first always the same."""
         if self.info.task != "lm":
             raise ValueError("only a decoder generates text")
         self.model.eval()
         # Without a prompt, start from the probe's first token: always a token the vocabulary knows.
         ids = self.dataset.encode(prompt) if prompt else self.dataset.probe().x[0, :1].tolist()
         x = torch.tensor([ids], dtype=torch.long, device=self.placement.device)
-        generator = torch.Generator(device=self.placement.device).manual_seed(self.spec.train.seed)
+        generator = torch.Generator(device=self.placement.device).manual_seed(self.spec.train.seed + draw)
         for _ in range(max_new_tokens):
             logits = self.model(x[:, -self.spec.model.block_size :]).logits[:, -1, :].float()
             probs = torch.softmax(logits / max(temperature, 1e-4), dim=-1)
@@ -443,8 +445,12 @@ class TrainingSession:
     def sample_event(self, prompt: str) -> SampleEvent:
         """A sample of `prompt` from the weights now, sent to the subscribers as the loop's are: the run's records
         keep it (data QA: the ones the window's Sample now drew were gone when the run came back)."""
+        step, drawn = self._draws
+        draw = drawn if step == self.step else 0  # (lecturer QA: Sample now twice at a step gave the same text)
+        self._draws = (self.step, draw + 1)
         temperature = self.sample_temperature
-        return self._emit(SampleEvent(self.step, prompt, self.sample(prompt, temperature=temperature), temperature))
+        text = self.sample(prompt, temperature=temperature, draw=draw)
+        return self._emit(SampleEvent(self.step, prompt, text, temperature))
 
     def take_due_sample(self) -> SampleEvent | None:
         """This step's sample, if it has one not drawn yet, sent to the subscribers as the loop sends it: the first
