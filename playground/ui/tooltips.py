@@ -216,7 +216,8 @@ TIPS: dict[str, str] = {
 
 SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Play / pause training (a button or box you tabbed to: press it)"),
-    ("Right", "Train one step (a slider, tab bar, table or head grid you tabbed to: move in it)"),
+    ("Right", "Train one step (a slider, tab bar or table you tabbed to, or the head grid tabbed to or clicked: "
+              "move in it)"),
     ("Ctrl+R", "Reset the weights (start again at step 0)"),
     ("Ctrl+Z", "Undo: bring back the model the last change replaced (again: the one before it)"),
     ("Ctrl+Shift+Z", "Redo: bring back the model the last Undo replaced"),
