@@ -520,7 +520,7 @@ def test_unsaved_changes_prompt_on_close(qtbot, tmp_path, monkeypatch, answer, c
     monkeypatch.setattr(main_window_module, "ask_unsaved",
                         lambda *a: asked.append(a) or getattr(QMessageBox.StandardButton, answer))
     assert w.close() is closes
-    assert len(asked) == 1
+    assert len(asked) == 1 and asked[0][1] == "The preset “p.json” has unsaved changes. Save them?"
     assert (load_preset(path).model.n_layer == 5) is (answer == "Save")
     if not closes:
         assert w.isVisible()
@@ -733,6 +733,21 @@ def test_switching_family_names_the_new_model_in_one_line_and_drops_the_old_desc
     monkeypatch.setattr(file_dialogs, "save_file", lambda *a, **k: (str(target), ""))
     window.saveAsAction.trigger()
     assert load_preset(target).description == ""  # said by the name; the decoder's no longer held
+
+
+def test_settings_no_file_holds_are_asked_about_as_such(open_window, monkeypatch):
+    """Student QA: after a family switch on a built-in preset, "The preset “Encoder (BERT-like) on Reverse” has
+    unsaved changes" asked about a preset that does not exist."""
+    window = open_window(load_preset("decoder-pydoc").updated({"train.device": "cpu", "train.compile": "off"}))
+    combo = window.findChild(QComboBox, "familyCombo")
+    combo.setCurrentIndex(combo.findData("encoder"))
+    combo.activated.emit(combo.currentIndex())
+    asked = []
+    monkeypatch.setattr(main_window_module, "ask_unsaved",
+                        lambda *a: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    assert not window.open_preset("encoder-sort")  # Cancel: the switched settings stay on screen
+    assert asked[0][1] == (f"The settings on screen, “{window.spec.name}”, are in no preset file. Save them as a "
+                           f"preset?") and window.spec.name.startswith("Encoder (BERT-like) on ")
 
 
 def test_a_rebuild_names_three_settings_at_most():

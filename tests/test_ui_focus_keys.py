@@ -304,7 +304,7 @@ def test_the_unsaved_changes_question_answers_to_alt_d(qtbot):
 
     from playground.ui.main_window import unsaved_question
 
-    box = unsaved_question(None, "mine.json")
+    box = unsaved_question(None, "The preset “mine.json” has unsaved changes. Save them?")
     qtbot.addWidget(box)
     assert [b.text() for b in box.buttons() if box.buttonRole(b) != QMessageBox.ButtonRole.RejectRole] \
         in (["&Save", "&Discard"], ["&Discard", "&Save"])

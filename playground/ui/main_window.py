@@ -120,20 +120,19 @@ PREPARING = "Preparing the model and the data…"
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
 
 
-def ask_unsaved(parent: QWidget, name: str) -> QMessageBox.StandardButton:
+def ask_unsaved(parent: QWidget, question: str) -> QMessageBox.StandardButton:
     """Save / Discard / Cancel; a function so tests can answer it."""
-    box = unsaved_question(parent, name)
+    box = unsaved_question(parent, question)
     try:
         return QMessageBox.StandardButton(box.exec())
     finally:
         box.deleteLater()
 
 
-def unsaved_question(parent: QWidget | None, name: str) -> QMessageBox:
+def unsaved_question(parent: QWidget | None, question: str) -> QMessageBox:
     """The question, its buttons reached by Alt+S, Alt+D and Esc (QA: no key but Tab reached Discard)."""
     buttons = QMessageBox.StandardButton
-    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
-                      f"The preset “{name}” has unsaved changes. Save them?",
+    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes", question,
                       buttons.Save | buttons.Discard | buttons.Cancel, parent)
     box.setDefaultButton(buttons.Save)
     box.button(buttons.Save).setText("&Save")
@@ -816,10 +815,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """True when it is fine to drop the current spec (saved, discarded); False to cancel."""
         if not self.is_modified():
             return True
-        answer = ask_unsaved(self, self.preset_path.name if self.preset_path else self.spec.name)
+        answer = ask_unsaved(self, self.unsaved_question())
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def unsaved_question(self) -> str:
+        """Of the preset file where there is one; else of the settings on screen, which no file holds (student QA: a
+        family switch's "Encoder (BERT-like) on Reverse" was asked of as if it were a preset)."""
+        if self.preset_path is not None:
+            return f"The preset “{self.preset_path.name}” has unsaved changes. Save them?"
+        return f"The settings on screen, “{self.spec.name}”, are in no preset file. Save them as a preset?"
 
     # ----- training -----------------------------------------------------------------------------
     def ensure_worker(self) -> TrainingWorker:
