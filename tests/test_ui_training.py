@@ -657,6 +657,22 @@ def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monke
     qtbot.waitUntil(lambda: speed.text() == "paused", timeout=WAIT_MS)
 
 
+def test_a_message_about_as_wide_as_the_bar_never_runs_under_the_device_label(window, qtbot):
+    """Lecturer QA: "…: press Play to continue i", its last word under the device label: the room was the bar's width
+    less the label's and a margin, wider than the rectangle QStatusBar draws a message in (6 px in, to 2 px short of
+    its first permanent widget)."""
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    drawn_in = window.deviceLabel.x() - 2 - 6
+    metrics = bar.fontMetrics()
+    message = "Brought back the run"
+    while metrics.horizontalAdvance(message) < drawn_in + 4 * metrics.averageCharWidth():
+        message += "!"  # one narrow character at a time, across the edge
+        bar.showMessage(message, 5000)
+        assert metrics.horizontalAdvance(bar.currentMessage()) <= drawn_in, message
+
+
 def test_a_long_message_with_no_detail_to_cut_at_loses_whole_words_from_its_middle(window, qtbot):
     """QA: the status bar's middle cut fell inside words; the start and the end of the message stay, in words."""
     window.resize(1280, 720)

@@ -43,9 +43,13 @@ class HeadlineStatusBar(QStatusBar):
         self._show(0 if self._deadline is None else max(1, round((self._deadline - time.monotonic()) * 1000)))
 
     def room(self) -> int:
-        """The width a message has: the bar's, less its permanent widgets and a margin."""
-        taken = sum(w.width() for w in self._permanent if w.isVisible())
-        return self.width() - taken - 4 * self.fontMetrics().averageCharWidth()
+        """The width a message is drawn in, as QStatusBar lays it out: from 6 px to 2 px short of the first
+        permanent widget (or 12 px short of the bar's end), less a character's margin. The bar's width less the
+        widgets' and a margin left out the size grip and the spacing: the message's last word ran under the
+        device label (lecturer QA)."""
+        shown = [w.x() for w in self._permanent if w.isVisible()]
+        right = min(shown) - 2 if shown else self.width() - 12
+        return right - 6 - self.fontMetrics().averageCharWidth()
 
     def headline(self, message: str) -> str:
         """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
