@@ -143,9 +143,11 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_active_window, 
     window.stepAction.triggered.connect(lambda: steps.append(1))
     qtbot.keyClick(grid, Qt.Key.Key_Right)
     assert grid.selected == (0, 1) and steps == []  # a head, not a training step
+    grid.sigHover.emit(grid.describe(0, 0, 1, 2))  # the last cell the pointer read, in another head
     qtbot.keyClick(grid, Qt.Key.Key_Down)
     assert grid.selected == (1, 1)
     assert (window.attention.detail.layer, window.attention.detail.head) == (1, 1)  # the large view follows
+    assert window.attention.hover.text() == "layer 2 · head 2: hover it to read a weight"  # not the other's cell
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays at the edge
     assert grid.selected == (1, 0)

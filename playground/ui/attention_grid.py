@@ -369,6 +369,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
                   min(max(head + move[1], 0), len(self.views[0]) - 1))
         if chosen != self.selected:  # (at an edge: nothing to redraw or tell)
             self._choose(*chosen)
+            # The read-out line names the head chosen, not the cell last hovered in another (lecturer QA).
+            self.sigHover.emit(f"{self.describe(*chosen, -1, -1)}: hover it to read a weight")
 
     def _choose(self, layer: int, head: int) -> None:
         self.select(layer, head)
