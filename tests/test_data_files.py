@@ -183,6 +183,35 @@ def test_bad_csv_files(tmp_path: Path, rows: list[str], message: str):
         describe(csv_spec(write_csv(tmp_path / "bad.csv", rows)), ENC)
 
 
+@pytest.mark.parametrize(
+    ("rows", "val_fraction", "message"),
+    [(["hello world,a", "another one,a", "no label here,", ",b"], 0.1,
+      "bad.csv: 2 rows were left out (line 4: no label, line 5: no text); the 2 kept all have the label 'a': a "
+      "classifier needs at least two classes among the rows kept: fix the rows left out, or add rows with another "
+      "label"),
+     (["hello,a", "no label,", "  ,  ,", ",,"], 0.1,
+      "bad.csv: 1 row was left out (line 3: no label); the only row kept has the label 'a': a classifier needs at "
+      "least two classes among the rows kept: fix the rows left out, or add rows with another label"),
+     (["no label,", ",b", "slow, but great,pos"], 0.1,
+      "bad.csv has no rows with both a 'text' and a 'label': 3 rows were left out (line 2: no label, line 3: no text, "
+      "line 4: too many cells): fix them, or add examples"),
+     (["hello,a", "world,b", "no label,"], 0.8,
+      "CSV file has only 2 example(s); 1 row was left out (line 4: no label): add more, at least 10 per class")],
+    ids=["one-class-kept", "one-row-kept", "no-row-kept", "too-few-kept"],
+)
+def test_a_csv_refusal_says_which_rows_it_left_out(tmp_path: Path, rows: list[str], val_fraction: float,
+                                                   message: str):
+    """QA: a file whose only 'b' row had no text was refused as "every row of bad2.csv has the label 'a'"."""
+    from playground.cli import _error_line
+
+    spec = DataSpec(name="csv_file", path=str(write_csv(tmp_path / "bad.csv", ["text,label", *rows])),
+                    val_fraction=val_fraction)
+    with pytest.raises(DataError) as refused:
+        describe(spec, ENC)
+    assert str(refused.value) == message  # what the window shows after "Not applied, ..."
+    assert _error_line(refused.value) == f"playground: error: {message}"  # whole on the command line too
+
+
 def test_csv_needs_the_encoder(tmp_path: Path):
     f = write_csv(tmp_path / "r.csv", ["text,label", "a,1", "b,2"])
     with pytest.raises(DataError, match="needs the Encoder"):

@@ -318,6 +318,7 @@ class ClassifySource(NamedTuple):
     skipped: int  # rows without text or label
     held_out: int = 0  # > 0: the last held_out texts are the validation set (no random split)
     overfull: tuple[int, ...] = ()  # the lines of rows skipped for more cells than the header
+    left_out: str = ""  # every row skipped, as a refusal says it: "2 rows were left out (line 4: no label, ...)"
 
 
 def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: DataSpec) -> ClassifySource:
@@ -333,7 +334,7 @@ def classify_source(entry: Entry, options: Mapping[str, OptionValue], data: Data
         return ClassifySource(texts, tuple(y for _, y in examples), class_names, _sorted_words(texts), 0, held_out)
     table = user_files.read_csv_file(data.path or "", str(options["text_column"]), str(options["label_column"]))
     return ClassifySource(table.texts, table.labels, table.class_names, table.words, table.skipped,
-                          overfull=table.overfull)
+                          overfull=table.overfull, left_out=table.left_out)
 
 
 @functools.lru_cache(maxsize=4)
@@ -350,7 +351,10 @@ def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tupl
     else:
         n_train, n_val = split_sizes(len(source.texts), data.val_fraction)
     if n_train < 1:
-        raise DataError(f"{entry.title} has only {len(source.texts)} example(s): add more, at least 10 per class")
+        # The count is of the rows kept: without the ones left out it reads as a miscount of the file (QA).
+        left_out = f"; {source.left_out}" if source.left_out else ""
+        raise DataError(f"{entry.title} has only {len(source.texts)} example(s){left_out}: add more, at least 10 per "
+                        f"class")
     if source.skipped:
         warnings.append(f"{source.skipped} row(s) without text or label skipped")
     if source.overfull:

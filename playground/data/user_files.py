@@ -12,7 +12,7 @@ import io
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,6 +125,18 @@ class CsvTable:
     words: tuple[str, ...]  # the most frequent words, most frequent first
     skipped: int  # rows without text or label
     overfull: tuple[int, ...] = ()  # the lines of rows with more cells than the header (skipped too)
+    left_out: str = ""  # every row skipped, as a refusal says it: "2 rows were left out (line 4: no label, ...)"
+
+
+def _left_out_rows(reasons: Mapping[int, str]) -> str:
+    """'2 rows were left out (line 4: no label, line 5: no text)', or "" for none: a refusal counts only the rows
+    kept, so it says which were not (QA: "every row has the label 'a'" of a file whose 'b' row had no text)."""
+    if not reasons:
+        return ""
+    lines = sorted(reasons)
+    shown = ", ".join(f"line {line}: {reasons[line]}" for line in lines[:3]) + (", …" if len(lines) > 3 else "")
+    verb = "row was" if len(lines) == 1 else "rows were"
+    return f"{len(lines):,} {verb} left out ({shown})"
 
 
 def read_csv_file(path: str, text_column: str, label_column: str) -> CsvTable:
@@ -159,19 +171,24 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
                 f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
                 f"set the option {option}"
             )
-    rows, skipped, overfull = _labelled_rows(name, text, reader, header.index(text_column),
+    rows, missing, overfull = _labelled_rows(name, text, reader, header.index(text_column),
                                              header.index(label_column), len(header))
-    if not rows and overfull:
+    left_out = _left_out_rows({**missing, **dict.fromkeys(overfull, "too many cells")})
+    if not rows and overfull and not missing:
         raise DataError(f"every row of {name} has more cells than its header (line {overfull[0]} first): a comma in "
                         f"each text? Put the texts in double quotes")
     if not rows:
-        raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}': "
-                        f"add some examples")
+        raise DataError(f"{name} has no rows with both a '{elide(text_column, 40)}' and a '{elide(label_column, 40)}'"
+                        + (f": {left_out}: fix them, or add examples" if left_out else ": add some examples"))
     names = sorted({lab for _t, lab in rows}, key=_natural)
     if len(names) < 2:
-        raise DataError(
-            f"every row of {name} has the label '{elide(names[0], 40)}': a classifier needs at least two classes"
-        )
+        label = elide(names[0], 40)
+        if not left_out:
+            raise DataError(f"every row of {name} has the label '{label}': a classifier needs at least two classes: "
+                            f"add rows with another label")
+        kept = "the only row kept has" if len(rows) == 1 else f"the {len(rows):,} kept all have"
+        raise DataError(f"{name}: {left_out}; {kept} the label '{label}': a classifier needs at least two classes "
+                        f"among the rows kept: fix the rows left out, or add rows with another label")
     if len(names) > MAX_CLASSES:
         raise DataError(
             f"column '{elide(label_column, 40)}' of {name} has {len(names)} different labels; the limit is {MAX_CLASSES} "
@@ -186,17 +203,21 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
         labels=tuple(index[lab] for _, lab in rows),
         class_names=tuple(names),
         words=tuple(words),
-        skipped=skipped,
+        skipped=len(missing),
         overfull=overfull,
+        left_out=left_out,
     )
 
 
 def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
-                   columns: int) -> tuple[list[tuple[str, str]], int, tuple[int, ...]]:
-    """(text, label) of every row that has both, how many other non-empty rows were skipped, and the lines of the
-    rows skipped for having more cells than the header's `columns`: "the plot was slow, the acting great,pos" is a
-    text with an unquoted comma, whose label would be "the acting great" (QA: read as a fourth class, unsaid)."""
-    rows, skipped, overfull, last_start = [], 0, [], 1
+                   columns: int) -> tuple[list[tuple[str, str]], dict[int, str], tuple[int, ...]]:
+    """(text, label) of every row that has both, what the other non-empty rows lack by line ("no text"), and the
+    lines of the rows skipped for having more cells than the header's `columns`: "the plot was slow, the acting
+    great,pos" is a text with an unquoted comma, whose label would be "the acting great" (QA: read as a fourth class,
+    unsaid)."""
+    rows: list[tuple[str, str]] = []
+    missing: dict[int, str] = {}
+    overfull, last_start = [], 1
     for start, row in _numbered(name, reader):
         last_start = start  # an unclosed quote makes the last row: its start is the line to fix
         if any(cell.strip() for cell in row[columns:]):
@@ -207,11 +228,11 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
         if t and lab:
             rows.append((t, lab))
         elif any(cell.strip() for cell in row):
-            skipped += 1
+            missing[start] = "no label" if t else "no text" if lab else "no text or label"
     if reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect):
         raise DataError(f"{name} has an unclosed quote (line {last_start}): every row after it was read as one text. "
                         f"Close the quote, or remove it")
-    return rows, skipped, tuple(overfull)
+    return rows, missing, tuple(overfull)
 
 
 def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
