@@ -25,16 +25,18 @@ from playground.ui.main_window import MainWindow
 WAIT_MS = 60_000
 
 
-def fake_run(root, name, losses, step=None, **model):
+def fake_run(root, name, losses, step=None, accuracy=False, **model):
     """A run folder as training leaves it: preset (TINY_SENTIMENT's model with `model`'s settings), run.json,
-    metrics.csv (no checkpoint)."""
+    metrics.csv (no checkpoint; with `accuracy`, a validation accuracy of 0.1 a step at each evaluation)."""
     spec = make_spec({**TINY_SENTIMENT, "name": name, "model": {**TINY_SENTIMENT["model"], **model}})
     folder = new_run_dir(root, spec)
     with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(METRIC_COLUMNS)
         for i, loss in enumerate(losses, start=1):
-            writer.writerow([i, loss, loss + 0.1 if i % 2 == 0 else "", "", 1e-3, 100, i])
+            evaluated = i % 2 == 0
+            writer.writerow([i, loss, loss + 0.1 if evaluated else "", 0.1 * i if evaluated and accuracy else "", 1e-3,
+                             100, i])
     write_run_info(folder, {"step": step or len(losses), "status": "saved"})
     return folder
 
@@ -94,6 +96,22 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
+
+
+def test_overlaid_runs_draw_their_accuracy_beside_their_loss(window, root):
+    """Student QA: two ablation runs overlaid drew their losses, and the accuracy plot beside stayed empty."""
+    first = fake_run(root, "residual on", [2.0, 1.5, 1.2, 1.0], accuracy=True)
+    second = fake_run(root, "residual off", [2.2, 1.9, 1.7])  # a run with no accuracy recorded: loss only
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([first, second])
+    assert list(window.loss.accuracy_overlays) == ["residual on"] and window.loss.accuracyPlot.isVisible()
+    x, y = window.loss.accuracy_overlays["residual on"].getData()
+    assert list(x) == [2, 4] and list(y) == pytest.approx([0.2, 0.4])
+    pen = window.loss.accuracy_overlays["residual on"].opts["pen"]
+    assert pen.color() == window.loss.overlays["residual on"].opts["pen"].color()  # the loss curve's colour
+    panel.table.clearSelection()
+    assert window.loss.accuracy_overlays == {} and not window.loss.accuracyPlot.isVisible()
 
 
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):

@@ -255,6 +255,7 @@ class LossPanel(QWidget):
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
+        self.accuracy_overlays: dict[str, pg.PlotDataItem] = {}  # their validation accuracy, by the same name
         self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
         self._empty = pg.TextItem(EMPTY_TEXT, color=pg.getConfigOption("foreground"), anchor=(0.5, 0.5))
         self._empty_html = ""  # its text as last broken into lines for the view's width
@@ -329,10 +330,7 @@ class LossPanel(QWidget):
             if len(curve.xData if curve.xData is not None else ()) != series.n:  # evaluations are rare
                 curve.setData(series.x, self._shown_y(series.y) if losses else series.y)
         self._show_empty(not self.train.n and not self.val.n and not self.overlays)
-        accuracy = self.show_accuracy and self.acc.n > 0
-        if accuracy != self.accuracyPlot.isVisibleTo(self):  # (it appears with the first evaluation)
-            self.accuracyPlot.setVisible(accuracy)
-            self._show_key()
+        self._show_accuracy_plot()
         self._update_frame()
         self._dirty = False
         self._drawn_at = time.monotonic()
@@ -358,9 +356,9 @@ class LossPanel(QWidget):
         for marker in self.markers.values():
             self.lossPlot.getPlotItem().removeItem(marker)
         self.markers.clear()
-        self.accuracyPlot.setVisible(False)
         self._cursor.setVisible(False)
         self._reading = False
+        self._show_accuracy_plot()
         self._show_key()
         self._show_empty(not self.overlays)
 
@@ -385,9 +383,11 @@ class LossPanel(QWidget):
             self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
             self.markers[change.step] = marker
 
-    def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray, style: int | None = None) -> pg.PlotDataItem:
-        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name); `style` picks
-        its colour and dashes (None: the next)."""
+    def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray, style: int | None = None,
+                    accuracy: tuple[np.ndarray, np.ndarray] | None = None) -> pg.PlotDataItem:
+        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name), and its
+        validation `accuracy` (steps, values), if any, in the same pen beside it; `style` picks its colour and
+        dashes (None: the next)."""
         self.remove_overlay(name)
         index = len(self.overlays) if style is None else style
         # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
@@ -397,6 +397,9 @@ class LossPanel(QWidget):
         curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)
         self.overlays[name] = curve
         self._overlay_data[name] = data
+        if accuracy is not None and len(accuracy[0]):  # (student QA: overlaid, an ablation's accuracy was not drawn)
+            self.accuracy_overlays[name] = self.accuracyPlot.getPlotItem().plot(*accuracy, pen=pen)
+            self._show_accuracy_plot()
         self._show_empty(False)
         self._fit_legend()
         self._show_key()
@@ -408,6 +411,10 @@ class LossPanel(QWidget):
         if curve is not None:
             self.lossPlot.getPlotItem().removeItem(curve)
             self._fit_legend()
+        accuracy = self.accuracy_overlays.pop(name, None)
+        if accuracy is not None:
+            self.accuracyPlot.getPlotItem().removeItem(accuracy)
+            self._show_accuracy_plot()
         self._show_empty(not self.train.n and not self.val.n and not self.overlays)
         self._show_key()
 
@@ -419,8 +426,14 @@ class LossPanel(QWidget):
     def set_show_accuracy(self, show: bool) -> None:
         """Classifiers get the accuracy plot; for language models the loss tells the story."""
         self.show_accuracy = show
-        self.accuracyPlot.setVisible(show and self.acc.n > 0)
-        self._show_key()
+        self._show_accuracy_plot()
+
+    def _show_accuracy_plot(self) -> None:
+        """Shown with the first evaluation's accuracy, or a past run's overlaid."""
+        shown = self.show_accuracy and bool(self.acc.n or self.accuracy_overlays)
+        if shown != self.accuracyPlot.isVisibleTo(self):
+            self.accuracyPlot.setVisible(shown)
+            self._show_key()
 
     def set_log_y(self, on: bool) -> None:
         self.logCheck.setChecked(on)

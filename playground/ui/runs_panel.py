@@ -54,7 +54,7 @@ MAX_OVERLAYS = 8
 WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in the table for another year's
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STARTED_COLUMN = COLUMNS.index("Started")
-OVERLAID = "overlaid on the loss plot"
+OVERLAID = "overlaid on the plots"
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
@@ -206,22 +206,24 @@ def confirm_delete(parent: QWidget, names: list[str]) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def loss_curve(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, training losses) from a run's metrics.csv; empty arrays when it has none."""
+def metric_curves(folder: Path, *columns: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(steps, values) of each of `columns` of a run's metrics.csv, the rows with a finite value only; empty arrays
+    when it has none."""
+    curves: list[tuple[list[int], list[float]]] = [([], []) for _ in columns]
     try:
         rows = read_metrics(folder)
     except UnreadableFile:
-        return np.empty(0), np.empty(0)
-    steps, losses = [], []
+        rows = []
     for row in rows:
-        try:
-            step, loss = int(row["step"]), float(row["train_loss"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if np.isfinite(loss):
-            steps.append(step)
-            losses.append(loss)
-    return np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+        for column, (steps, values) in zip(columns, curves):
+            try:
+                step, value = int(row["step"]), float(row[column])
+            except (KeyError, TypeError, ValueError):  # ("" where a step had no evaluation)
+                continue
+            if np.isfinite(value):
+                steps.append(step)
+                values.append(value)
+    return [(np.asarray(steps, dtype=float), np.asarray(values, dtype=float)) for steps, values in curves]
 
 
 class RunsPanel(QWidget):
@@ -374,14 +376,14 @@ class RunsPanel(QWidget):
         # The run on screen is drawn already: overlaid, its copy lay over its live curve, one step behind (QA)
         live = [run for run in chosen if self.on_screen(run.folder)]
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
-            steps, losses = loss_curve(run.folder)
+            (steps, losses), accuracy = metric_curves(run.folder, "train_loss", "val_accuracy")
             if not len(steps):
                 continue
             name = self.labels.get(run.folder, run.name)
             if shared is not None and len(chosen) > 1:
                 name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
-            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)))
+            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy)
             shown += 1
         if chosen:
             others = len(chosen) - len(live)
