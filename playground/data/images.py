@@ -70,7 +70,11 @@ class ImageDataset(IndexedDataset):
             note += f", then its colours were inverted, as {trained}" if inverted else ""
         elif inverted and own is not None:
             note = f"{name} is {DRAWN_ON[own]} and {trained}: its colours were inverted to match"
-        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), (note,) if note else ()
+        width, height = image.size
+        side = self.image_size
+        stretched = (f"{name} is {width} x {height} pixels: it was stretched to the model's {side} x {side} square "
+                     f"(crop it square to keep its shapes)") if width != height else ""  # (student QA: unsaid)
+        return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(n for n in (note, stretched) if n)
 
 
 def backgrounds(images: torch.Tensor) -> torch.Tensor:

@@ -13,7 +13,7 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -407,6 +407,7 @@ class UserImage:
     pixels: np.ndarray  # (image_size, image_size, channels) uint8
     filled: str | None = None  # "white" or "black": what a transparent background was filled with; None if opaque
     drawn: bool = True  # False: every pixel was fully transparent
+    size: tuple[int, int] = (0, 0)  # the file's width and height (pixels as read: a JPEG decoded smaller keeps its shape)
 
 
 def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
@@ -430,7 +431,7 @@ def read_image(path: str, image_size: int, channels: int) -> UserImage:
             im.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # JPEG only: decode it smaller
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise ImageTooLarge(name, im.size)
-            return _to_pixels(_eight_bit(im), image_size, channels)
+            return replace(_to_pixels(_eight_bit(im), image_size, channels), size=im.size)
     except ImageTooLarge:
         raise
     except Image.DecompressionBombError:
