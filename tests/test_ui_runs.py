@@ -114,6 +114,20 @@ def test_overlaid_runs_draw_their_accuracy_beside_their_loss(window, root):
     assert window.loss.accuracy_overlays == {} and not window.loss.accuracyPlot.isVisible()
 
 
+def test_the_runs_tab_lists_the_live_runs_checkpoints_as_they_are_saved(window, root):
+    """QA: the Runs tab was not live while a run trained: its steps stood where they were until Refresh."""
+    from playground.training.events import CheckpointEvent
+    from playground.ui.worker import Drained
+
+    live = fake_run(root, "live run", [2.0, 1.5], step=2)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    assert panel.table.item(0, 2).text() == "2"
+    write_run_info(live, {"step": 500, "status": "saved"})  # the worker's checkpoint at step 500
+    window.runTools.take(Drained(checkpoints=[CheckpointEvent(500, live / "checkpoint")]))
+    assert panel.table.item(0, 2).text() == "500"
+
+
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):
     """QA: a run drawn purple alone turned brown once another was selected with it."""
     first = fake_run(root, "first run", [2.0, 1.5, 1.2])

@@ -213,7 +213,10 @@ class RunTools:
 
     # ----- window hooks --------------------------------------------------------------------------
     def take(self, box: Any) -> None:
-        """Everything of a drained buffer these tabs use: confusion matrices and submitted jobs' answers."""
+        """Everything of a drained buffer these tabs use: confusion matrices, submitted jobs' answers, and the live
+        run's checkpoints, which the Runs tab, if shown, lists as they are saved (it stood at the run's first steps)."""
+        if box.checkpoints and self.runs.isVisible():
+            self.runs.refresh()
         confusions = [m for m in box.metrics if m.confusion is not None]
         if confusions:
             last = confusions[-1]
