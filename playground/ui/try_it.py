@@ -62,6 +62,9 @@ TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
 TABLE_SHARE = 0.6  # of the page at most, for the table whose columns need it; the head views keep the rest
+# What a student asked of a 66.9 % change whose [CLS] row looked as before: the change is of every row
+CHANGE_TIP = ("How far this head's attention moved, averaged over every token's row (0 = unchanged, 100 % = all its "
+              "weight moved): a large change can leave the one row that Before and Now show as it was.")
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -361,7 +364,7 @@ class TryItPanel(QWidget):
         self.changedTable.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move in it)
         # Short titles, the whole on hover: "'it' → before" was cut to "→ befc" at 130 %.
         for col, (title, tip) in enumerate((
-                ("Layer", ""), ("Head", ""), ("Change", "How much this head's attention on the sentence changed."),
+                ("Layer", ""), ("Head", ""), ("Change", CHANGE_TIP),
                 ("Before", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looked at most at step 0."),
                 ("Now", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looks at most now."))):
             item = QTableWidgetItem(title)
