@@ -558,3 +558,19 @@ def test_a_compile_prepared_while_paused_is_said_at_once(qtbot, monkeypatch, tmp
         release.set()
         worker.stop(save=False)
         worker.wait()
+
+
+def test_a_compile_that_failed_is_not_said_ready(monkeypatch):
+    """Review: paused after a failed compile, the bar promised a compiled step that the next step falls back from."""
+    session = TrainingSession(spec(compile="on"))
+    compiled = session._step_fn
+    compiled.threads = AdaptiveThreads(2)
+
+    def failing(batch, counts):
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(compiled, "prepare", failing)
+    step = session._step_fn = BackgroundStep(compiled.eager, compiled)
+    session.train_step()
+    step.wait()
+    assert step._prepared() and "ready" not in session.device_description()

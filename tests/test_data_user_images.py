@@ -76,13 +76,15 @@ def test_a_light_drawing_on_dark_is_read_as_it_is(shapes: ImageDataset, tmp_path
     assert notes == () and grey[0].max() < 0.1 and grey[8, 8] > 0.8
 
 
-def test_a_non_square_image_is_said_to_be_stretched_to_the_models_square(shapes: ImageDataset, tmp_path: Path):
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])  # (a JPEG is decoded smaller: its file's size is said)
+def test_a_non_square_image_is_said_to_be_stretched_to_the_models_square(shapes: ImageDataset, tmp_path: Path,
+                                                                         suffix: str):
     """Student QA: a 300 x 200 picture of a square showed as a tall bar, with a word only of its colours."""
     im = Image.new("L", (300, 200), 0)
     ImageDraw.Draw(im).rectangle((100, 50, 200, 150), fill=230)
-    im.save(tmp_path / "wide.png")
-    assert shapes.example_with_notes(str(tmp_path / "wide.png"))[1] == (
-        "wide.png is 300 x 200 pixels: it was stretched to the model's 16 x 16 square (crop it square to keep its "
+    im.save(tmp_path / f"wide{suffix}")
+    assert shapes.example_with_notes(str(tmp_path / f"wide{suffix}"))[1] == (
+        f"wide{suffix} is 300 x 200 pixels: it was stretched to the model's 16 x 16 square (crop it square to keep its "
         "shapes)",)
 
 

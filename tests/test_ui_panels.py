@@ -481,14 +481,14 @@ def test_a_sample_the_window_asks_for_is_kept_with_the_run(tmp_path):
     assert read_samples(tmp_path) == [answer]
 
 
-def _tiny_decoder():
+def _tiny_decoder(run_dir=None):
     from playground.core.spec import make_spec
     from playground.training.session import TrainingSession
 
     return TrainingSession(make_spec({"model": {"family": "decoder", "n_embd": 32, "n_head": 2, "n_layer": 1,
                                                 "d_ff": 64, "block_size": 16},
                                       "data": {"name": "zen"},
-                                      "train": {"batch_size": 4, "device": "cpu", "compile": "off"}}))
+                                      "train": {"batch_size": 4, "device": "cpu", "compile": "off"}}), run_dir=run_dir)
 
 
 def _samples_panel_of(qtbot, session) -> SamplesPanel:
@@ -516,6 +516,18 @@ def test_sample_now_twice_draws_two_samples_of_the_same_weights(qtbot):
     assert first.text == session.sample("the ")  # the first of a step's samples is always the same one
 
 
+def test_sample_now_after_a_resume_draws_anew(tmp_path):
+    """Review: a resumed run's step had its sample drawn (draw 0) before the checkpoint; Sample now drew it again."""
+    from playground.training.session import TrainingSession
+
+    session = _tiny_decoder(tmp_path)
+    drawn = [e for e in session.run(1) if isinstance(e, SampleEvent)]
+    folder = session.save()
+    session.close()  # (its lock on the run folder goes with it)
+    resumed = TrainingSession.resume(folder, run_dir=tmp_path)
+    assert [e.step for e in drawn] == [resumed.step] and resumed.sample_event("").text != drawn[0].text
+
+
 def test_the_temperature_box_draws_a_sample_at_once_and_the_runs_next_ones_at_its_temperature(qtbot, tmp_path):
     """The lecture's sampling, to see and change: the temperature divides the logits before the softmax. A new value
     samples at once; the run's own samples and its records keep it (older records, without one, read as 0.8)."""
@@ -527,19 +539,23 @@ def test_the_temperature_box_draws_a_sample_at_once_and_the_runs_next_ones_at_it
     assert panel.temperature == 0.8 and "temperature" in panel.temperatureBox.toolTip()
     panel.promptEdit.setText("the ")
     panel.temperatureBox.lineEdit().selectAll()
-    qtbot.keyClicks(panel.temperatureBox, "0")  # typed, as a lecturer would
+    qtbot.keyClicks(panel.temperatureBox, "0")  # typed, as a lecturer would: nothing drawn before Enter
+    assert panel.samples == []
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     coldest = panel.samples[-1]
     assert coldest.temperature == 0 and coldest.text == session.sample("the ", temperature=0)
     assert "(temperature 0.0)." in panel.header.text() and "step 0, temperature 0.0 ───" in panel.text.toPlainText()
-    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Up)  # 0.1, then 2.0: each a sample of its own
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)  # another draw: at 0, the likeliest text again
+    assert panel.samples[-1].text == coldest.text
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Up)  # 0.1, then 1.5: each a sample of its own
     panel.temperatureBox.lineEdit().selectAll()
-    qtbot.keyClicks(panel.temperatureBox, "2")
-    assert [e.temperature for e in panel.samples] == [0.0, 0.1, 2.0]
-    assert panel.samples[-1].text != coldest.text  # the odds flattened: another text from the same weights
-    assert session.sample_event("").temperature == 2.0  # the run's next ones
+    qtbot.keyClicks(panel.temperatureBox, "1.5")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert [e.temperature for e in panel.samples] == [0.0, 0.0, 0.1, 1.5]
+    assert session.sample_event("").temperature == 1.5  # the run's next ones
     with (tmp_path / SAMPLES_FILE).open("a") as records:
         records.write('{"step": 9, "prompt": "", "text": "old"}\n')
-    assert [e.temperature for e in read_samples(tmp_path)] == [0.0, 0.1, 2.0, 2.0, 0.8]
+    assert [e.temperature for e in read_samples(tmp_path)] == [0.0, 0.0, 0.1, 1.5, 1.5, 0.8]
 
 
 def test_accuracy_axis_label_fits_a_short_loss_panel(qtbot):

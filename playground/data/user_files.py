@@ -407,7 +407,7 @@ class UserImage:
     pixels: np.ndarray  # (image_size, image_size, channels) uint8
     filled: str | None = None  # "white" or "black": what a transparent background was filled with; None if opaque
     drawn: bool = True  # False: every pixel was fully transparent
-    size: tuple[int, int] = (0, 0)  # the file's width and height (pixels as read: a JPEG decoded smaller keeps its shape)
+    size: tuple[int, int] = (0, 0)  # the file's width and height in pixels
 
 
 def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
@@ -428,10 +428,11 @@ def read_image(path: str, image_size: int, channels: int) -> UserImage:
         # (Pillow warns of a "decompression bomb" past its own limit: the program turns that off, cli.quiet_libraries;
         # the image is refused below in words that say what to do)
         with Image.open(io.BytesIO(raw)) as im:
+            size = im.size  # the file's own (a draft's is the smaller decode: review)
             im.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # JPEG only: decode it smaller
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise ImageTooLarge(name, im.size)
-            return replace(_to_pixels(_eight_bit(im), image_size, channels), size=im.size)
+            return replace(_to_pixels(_eight_bit(im), image_size, channels), size=size)
     except ImageTooLarge:
         raise
     except Image.DecompressionBombError:

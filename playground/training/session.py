@@ -388,8 +388,12 @@ class TrainingSession:
         generator = torch.Generator(device=self.placement.device).manual_seed(self.spec.train.seed + draw)
         for _ in range(max_new_tokens):
             logits = self.model(x[:, -self.spec.model.block_size :]).logits[:, -1, :].float()
-            probs = torch.softmax(logits / max(temperature, 1e-4), dim=-1)
-            x = torch.cat([x, torch.multinomial(probs, 1, generator=generator)], dim=1)
+            if temperature == 0:  # the likeliest token, whatever the draw: the same text every time
+                token = logits.argmax(dim=-1, keepdim=True)
+            else:
+                probs = torch.softmax(logits / max(temperature, 1e-4), dim=-1)  # (a tinier one overflows)
+                token = torch.multinomial(probs, 1, generator=generator)
+            x = torch.cat([x, token], dim=1)
             if on_token is not None:
                 on_token(self.dataset.decode(x[0, -1:].tolist()))
         return self.dataset.decode(x[0, len(ids) :].tolist())
@@ -621,6 +625,7 @@ class TrainingSession:
         # The step whose sample was drawn: a finished run brought back drew its last sample again (QA: twice in
         # the Samples tab). Checkpoints from before it was kept draw it again.
         self._sampled_step = int(_saved_number(saved.state, "sampled_step", -1, folder, above=-2.0))
+        self._draws = (self._sampled_step, 1)  # that sample was draw 0: Sample now at this step is the next (review)
         self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE),
                                      ckpt_io.train_again(folder))
 

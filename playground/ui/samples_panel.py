@@ -94,6 +94,7 @@ class SamplesPanel(QWidget):
         self.temperatureBox.setSingleStep(0.1)
         self.temperatureBox.setValue(SAMPLE_TEMPERATURE)
         self.temperatureBox.setToolTip(TEMPERATURE_TIP)
+        self.temperatureBox.setKeyboardTracking(False)  # typed "1.5" is one change at Enter, not 1.0 then 1.5
         self.temperatureBox.valueChanged.connect(self.sample_now)
         self.sampleButton = QPushButton("Sample now", self)
         self.sampleButton.setObjectName("sampleButton")

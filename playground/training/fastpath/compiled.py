@@ -482,7 +482,9 @@ class BackgroundStep:
         if self.taken_over_at is not None:
             return self.compiled_step.device_description()
         if self.compiled_step.threads is not None:
-            if self._prepared():  # while paused (data QA: the bar said compiling until the next step)
+            # Prepared while paused (data QA: the bar said compiling until the next step); a failed compile falls
+            # back at that step and says so then.
+            if self._prepared() and self._error is None and not self._stop.is_set():
                 return self.placement.described_as("CPU (compiled step ready for the next step)")
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
