@@ -189,6 +189,9 @@ def test_bad_csv_files(tmp_path: Path, rows: list[str], message: str):
       "bad.csv: 2 rows were left out (line 4: no label, line 5: no text); the 2 kept all have the label 'a': a "
       "classifier needs at least two classes among the rows kept: fix the rows left out, or add rows with another "
       "label"),
+     (["hello,a", "hi,a", ",a"], 0.1,  # its one row left out has the same label: fixing it adds no class
+      "bad.csv: 1 row was left out (line 4: no text); the 2 kept all have the label 'a': a classifier needs at least "
+      "two classes among the rows kept: add rows with another label"),
      (["hello,a", "no label,", "  ,  ,", ",,"], 0.1,
       "bad.csv: 1 row was left out (line 3: no label); the only row kept has the label 'a': a classifier needs at "
       "least two classes among the rows kept: fix the rows left out, or add rows with another label"),
@@ -197,7 +200,7 @@ def test_bad_csv_files(tmp_path: Path, rows: list[str], message: str):
       "line 4: too many cells): fix them, or add examples"),
      (["hello,a", "world,b", "no label,"], 0.8,
       "CSV file has only 2 example(s); 1 row was left out (line 4: no label): add more, at least 10 per class")],
-    ids=["one-class-kept", "one-row-kept", "no-row-kept", "too-few-kept"],
+    ids=["one-class-kept", "only-its-label-left-out", "one-row-kept", "no-row-kept", "too-few-kept"],
 )
 def test_a_csv_refusal_says_which_rows_it_left_out(tmp_path: Path, rows: list[str], val_fraction: float,
                                                    message: str):

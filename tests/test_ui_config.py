@@ -746,8 +746,9 @@ def test_settings_no_file_holds_are_asked_about_as_such(open_window, monkeypatch
     monkeypatch.setattr(main_window_module, "ask_unsaved",
                         lambda *a: asked.append(a) or QMessageBox.StandardButton.Cancel)
     assert not window.open_preset("encoder-sort")  # Cancel: the switched settings stay on screen
-    assert asked[0][1] == (f"The settings on screen, “{window.spec.name}”, are in no preset file. Save them as a "
-                           f"preset?") and window.spec.name.startswith("Encoder (BERT-like) on ")
+    assert asked[0][1] == (f"The settings on screen, “{window.spec.name}”, are in no preset file of yours (built-in "
+                           f"presets stay as they ship). Save them as a preset of your own?")
+    assert window.spec.name.startswith("Encoder (BERT-like) on ")
 
 
 def test_a_rebuild_names_three_settings_at_most():

@@ -123,9 +123,26 @@ def test_the_runs_tab_lists_the_live_runs_checkpoints_as_they_are_saved(window, 
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
     assert panel.table.item(0, 2).text() == "2"
-    write_run_info(live, {"step": 500, "status": "saved"})  # the worker's checkpoint at step 500
+    write_run_info(live, {"step": 500})  # as the worker writes it at a checkpoint (the next test)
     window.runTools.take(Drained(checkpoints=[CheckpointEvent(500, live / "checkpoint")]))
     assert panel.table.item(0, 2).text() == "500"
+
+
+def test_a_training_runs_folder_says_its_last_checkpoints_step(qtbot, root):
+    """Review: run.json got the step only as the run stopped, so a resumed run's row kept its old step."""
+    from playground.ui.worker import TrainingWorker
+
+    spec = make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "checkpoint_interval": 2}})
+    worker = TrainingWorker(spec, root)
+    worker.start()
+    try:
+        for _ in range(3):
+            worker.step_once()
+        qtbot.waitUntil(lambda: worker.step == 3, timeout=WAIT_MS)
+        assert read_run_info(Path(worker.run_dir))["step"] == 2  # saved at step 2, still training
+    finally:
+        worker.stop(save=False)
+        worker.wait(WAIT_MS)
 
 
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):

@@ -171,8 +171,8 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
                 f"{name} has no column '{elide(column, 40)}' (columns found: {found}): rename the column or "
                 f"set the option {option}"
             )
-    rows, missing, overfull = _labelled_rows(name, text, reader, header.index(text_column),
-                                             header.index(label_column), len(header))
+    rows, missing, stray, overfull = _labelled_rows(name, text, reader, header.index(text_column),
+                                                    header.index(label_column), len(header))
     left_out = _left_out_rows({**missing, **dict.fromkeys(overfull, "too many cells")})
     if not rows and overfull and not missing:
         raise DataError(f"every row of {name} has more cells than its header (line {overfull[0]} first): a comma in "
@@ -187,8 +187,11 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
             raise DataError(f"every row of {name} has the label '{label}': a classifier needs at least two classes: "
                             f"add rows with another label")
         kept = "the only row kept has" if len(rows) == 1 else f"the {len(rows):,} kept all have"
+        # Fixing them adds no class where each only lacks its text and has this label (review: advised so)
+        useless = not overfull and set(missing.values()) == {"no text"} and stray == {names[0]}
+        fix = "add rows with another label" if useless else "fix the rows left out, or add rows with another label"
         raise DataError(f"{name}: {left_out}; {kept} the label '{label}': a classifier needs at least two classes "
-                        f"among the rows kept: fix the rows left out, or add rows with another label")
+                        f"among the rows kept: {fix}")
     if len(names) > MAX_CLASSES:
         raise DataError(
             f"column '{elide(label_column, 40)}' of {name} has {len(names)} different labels; the limit is {MAX_CLASSES} "
@@ -210,13 +213,14 @@ def _read_csv(key: tuple[str, int, int], text_column: str, label_column: str) ->
 
 
 def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
-                   columns: int) -> tuple[list[tuple[str, str]], dict[int, str], tuple[int, ...]]:
-    """(text, label) of every row that has both, what the other non-empty rows lack by line ("no text"), and the
-    lines of the rows skipped for having more cells than the header's `columns`: "the plot was slow, the acting
-    great,pos" is a text with an unquoted comma, whose label would be "the acting great" (QA: read as a fourth class,
-    unsaid)."""
+                   columns: int) -> tuple[list[tuple[str, str]], dict[int, str], set[str], tuple[int, ...]]:
+    """(text, label) of every row that has both, what the other non-empty rows lack by line ("no text"), the labels
+    of the rows without a text, and the lines of the rows skipped for having more cells than the header's `columns`:
+    "the plot was slow, the acting great,pos" is a text with an unquoted comma, whose label would be "the acting
+    great" (QA: read as a fourth class, unsaid)."""
     rows: list[tuple[str, str]] = []
     missing: dict[int, str] = {}
+    stray: set[str] = set()
     overfull, last_start = [], 1
     for start, row in _numbered(name, reader):
         last_start = start  # an unclosed quote makes the last row: its start is the line to fix
@@ -229,10 +233,11 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
             rows.append((t, lab))
         elif any(cell.strip() for cell in row):
             missing[start] = "no label" if t else "no text" if lab else "no text or label"
+            stray |= {lab} - {""}
     if reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect):
         raise DataError(f"{name} has an unclosed quote (line {last_start}): every row after it was read as one text. "
                         f"Close the quote, or remove it")
-    return rows, missing, tuple(overfull)
+    return rows, missing, stray, tuple(overfull)
 
 
 def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:

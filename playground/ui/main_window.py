@@ -239,11 +239,11 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-
 def _settle_layouts() -> None:
     """Run the layouts' posted requests now: a window's minimum size is the old fonts' or panel's until they run."""
     for _ in range(4):  # nested layouts: a child's activation posts its parent's request
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
 
 class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
@@ -821,11 +821,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def unsaved_question(self) -> str:
-        """Of the preset file where there is one; else of the settings on screen, which no file holds (student QA: a
-        family switch's "Encoder (BERT-like) on Reverse" was asked of as if it were a preset)."""
+        """Of the preset file where there is one; else of the settings on screen, a built-in preset's edited or a
+        family switch's, which no file of the user's holds (student QA: "Encoder (BERT-like) on Reverse" was asked of
+        as if it were a preset)."""
         if self.preset_path is not None:
             return f"The preset “{self.preset_path.name}” has unsaved changes. Save them?"
-        return f"The settings on screen, “{self.spec.name}”, are in no preset file. Save them as a preset?"
+        return (f"The settings on screen, “{self.spec.name}”, are in no preset file of yours (built-in presets stay "
+                f"as they ship). Save them as a preset of your own?")
 
     # ----- training -----------------------------------------------------------------------------
     def ensure_worker(self) -> TrainingWorker:

@@ -58,7 +58,7 @@ OVERLAID = "overlaid on the plots"
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
-             "loss in the loss plot.",
+             "loss in the loss plot and their validation accuracy beside it.",
     "refresh": "Read the runs folder again.",
     "rename": "Give the selected run a new display name (its folder keeps its name).",
     "delete": "Delete the selected runs' folders, checkpoints included (asks first).",

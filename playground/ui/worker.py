@@ -326,7 +326,9 @@ class TrainingWorker(QThread):
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
-            self.buffer.put(event)
+            if isinstance(event, CheckpointEvent) and self.run_dir is not None:
+                write_run_info(self.run_dir, {"step": event.step})  # the Runs tab lists it live (a resumed run's
+            self.buffer.put(event)  # run.json said its old step until the run stopped: review)
             if isinstance(event, FinishedEvent):
                 self.done = True
                 with self._cond:
