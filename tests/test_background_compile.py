@@ -566,11 +566,15 @@ def test_a_compile_that_failed_is_not_said_ready(monkeypatch):
     compiled = session._step_fn
     compiled.threads = AdaptiveThreads(2)
 
+    release = threading.Event()
+
     def failing(batch, counts):
+        release.wait(60)  # failed once the step that started it is over: its take-over would fall back
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(compiled, "prepare", failing)
     step = session._step_fn = BackgroundStep(compiled.eager, compiled)
     session.train_step()
+    release.set()
     step.wait()
     assert step._prepared() and "ready" not in session.device_description()
