@@ -239,12 +239,6 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def _settle_layouts() -> None:
-    """Run the layouts' posted requests now: a window's minimum size is the old fonts' or panel's until they run."""
-    for _ in range(4):  # nested layouts: a child's activation posts its parent's request
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-
-
 class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
@@ -1419,7 +1413,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _wider_than_screen(self) -> bool:
         """Whether the window's minimum width is more than the screen's free width, read once the layouts' posted
         requests have run (before them it was the old fonts' or panel's)."""
-        _settle_layouts()
+        for _ in range(4):  # nested layouts: a child's activation posts its parent's request
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         screen = self.screen()
         return screen is not None and self.minimumSizeHint().width() > screen.availableGeometry().width()
 
@@ -1454,11 +1449,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """The window fitted to the screen again and the change said (shown at 200 %, it is wider than a 1280-px
         screen again: a lesson step or an error may have shown it)."""
         shown = self.config.isVisibleTo(self)
-        if shown and self._wider_than_screen():
+        # Measured either way, as a zoom's is: hidden, the window's minimum narrows only once the layouts have run
+        # (QA: fitted before, it stayed 1296 px wide on a 1280-px screen at 200 %)
+        wider = self._wider_than_screen()
+        if shown and wider:
             message = TOO_WIDE
         else:
             message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
-        _settle_layouts()  # hidden: the window's minimum narrows only then (QA: it stayed 1296 px wide at 200 %)
         self._fit_to_screen()
         self.statusBar().showMessage(message, STATUS_MS)
 

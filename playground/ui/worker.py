@@ -327,8 +327,9 @@ class TrainingWorker(QThread):
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
             if isinstance(event, CheckpointEvent) and self.run_dir is not None:
-                write_run_info(self.run_dir, {"step": event.step})  # the Runs tab lists it live (a resumed run's
-            self.buffer.put(event)  # run.json said its old step until the run stopped: review)
+                # The Runs tab lists it live (review: a resumed run's run.json said its old step until it stopped)
+                write_run_info(self.run_dir, {"step": event.step})
+            self.buffer.put(event)
             if isinstance(event, FinishedEvent):
                 self.done = True
                 with self._cond:
