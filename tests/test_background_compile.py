@@ -535,8 +535,10 @@ def test_a_compile_prepared_while_paused_is_said_at_once(qtbot, monkeypatch, tmp
         session = TrainingSession(spec_, run_dir=run_dir)
         compiled = session._step_fn
         compiled.threads = AdaptiveThreads(2)
-        monkeypatch.setattr(compiled, "prepare", lambda batch, counts: release.wait(60))  # done when released
-        session._step_fn = BackgroundStep(compiled.eager, compiled)
+        monkeypatch.setattr(compiled, "prepare", lambda batch, counts: None)
+        # The worker process compiles until released: outside the model lock, as the real one (a wait inside the
+        # lock, in `prepare`, held the eager step for the whole wait whenever the thread took the lock first).
+        session._step_fn = BackgroundStep(compiled.eager, compiled, warm=lambda counts, stop: release.wait(60))
         return session
 
     worker = TrainingWorker(spec(compile="on"), tmp_path, make_session=make_session)
@@ -569,11 +571,11 @@ def test_a_compile_that_failed_is_not_said_ready(monkeypatch):
     release = threading.Event()
 
     def failing(batch, counts):
-        release.wait(60)  # failed once the step that started it is over: its take-over would fall back
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(compiled, "prepare", failing)
-    step = session._step_fn = BackgroundStep(compiled.eager, compiled)
+    # Failed once the step that started it is over (its take-over would fall back): the worker process holds it.
+    step = session._step_fn = BackgroundStep(compiled.eager, compiled, warm=lambda counts, stop: release.wait(60))
     session.train_step()
     release.set()
     step.wait()
