@@ -6,11 +6,12 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from playground.core.spec import make_spec
-from playground.training.events import AttentionSnapshot, FinishedEvent, MetricsEvent, SampleEvent
+from playground.training.events import AttentionSnapshot, FinishedEvent, MetricsEvent, SampleEvent, StatusEvent
 from playground.training.runs import RunsError
-from playground.training.session import TrainingSession
+from playground.training.session import MEMORISING, TrainingSession
 
 TINY_MODEL = {"n_embd": 32, "n_head": 2, "n_layer": 2, "d_ff": 64}
 TINY_TRAIN = {"batch_size": 32, "lr": 3e-3, "warmup_steps": 5, "eval_interval": 20, "eval_batches": 2,
@@ -229,6 +230,38 @@ def test_divergence_keeps_only_a_checkpoint_that_evaluates_good(tmp_path, checkp
     val_loss = kept.evaluate()[0]
     assert kept.step == session.checkpoint_step < session.step
     assert math.isfinite(val_loss) and val_loss < 10 * math.log(kept.info.n_classes)
+
+
+def test_a_validation_loss_past_the_threshold_from_memorising_trains_on_and_saves(tmp_path, monkeypatch):
+    """Newcomer QA: an 8-row CSV's run was stopped as diverged ("the learning rate is most likely too high") at a
+    validation loss of 9.2, its training loss 0.0001, and nothing was saved: the model had learnt its few training
+    rows by heart and was sure of the one validation row it got wrong."""
+    spec = make_spec(CASES["encoder-reverse"]).updated(
+        {"train.max_steps": 6, "train.eval_interval": 2, "train.checkpoint_interval": 2})
+    session = TrainingSession(spec, run_dir=tmp_path)
+    real_evaluate = session.evaluate
+
+    def sure_and_wrong():  # the real evaluation, its loss that of a model sure of wrong answers
+        _loss, accuracy, confusion = real_evaluate()
+        session._evaluated = (session.step, 100.0)
+        return 100.0, accuracy, confusion
+
+    monkeypatch.setattr(session, "evaluate", sure_and_wrong)
+    events = list(session.run())
+    assert 100.0 > 10 * math.log(session.info.n_classes)  # past the divergence threshold
+    assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "completed", events[-1].message
+    notes = [e.message for e in events if isinstance(e, StatusEvent) and e.message.startswith("validation loss 100")]
+    assert len(notes) == 1 and notes[0].endswith(MEMORISING[-40:])
+    assert session.checkpoint_step == 6 and (tmp_path / "checkpoint" / "state.json").exists()
+
+
+def test_weights_that_blew_up_are_told_apart_from_a_model_that_memorised():
+    session = TrainingSession(make_spec(CASES["encoder-reverse"]))
+    assert not session._blown_up(100.0)  # untrained: its training batches are at chance
+    with torch.no_grad():
+        for weight in session.model.parameters():
+            weight.mul_(1e3)
+    assert session._blown_up(100.0) and session._blown_up(math.inf)
 
 
 def test_divergence_in_warm_up_names_the_peak_rate_it_advises_lowering():

@@ -698,3 +698,22 @@ def test_a_narrow_bar_still_cuts_between_words(qapp):
     shown = _between_words(message, metrics, 120)
     assert metrics.horizontalAdvance(shown) <= 120
     assert all(word == "…" or word in message.split(" ") for word in shown.split(" ")), shown
+
+
+def test_a_model_that_learns_its_examples_by_heart_trains_on_and_says_so(window, qtbot, monkeypatch):
+    """Newcomer QA: a run whose validation loss passed the divergence threshold while its training loss was 0.0001
+    was stopped as "the learning rate is most likely too high"; it trains on, and the note stays under the
+    settings, where it can be read whole (the status bar cut it)."""
+    real_evaluate = TrainingSession.evaluate
+
+    def sure_and_wrong(self):
+        _loss, accuracy, confusion = real_evaluate(self)
+        self._evaluated = (self.step, 100.0)
+        return 100.0, accuracy, confusion
+
+    monkeypatch.setattr(TrainingSession, "evaluate", sure_and_wrong)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.progressBar.value() >= 25, timeout=WAIT_MS)  # past two evaluations
+    note = window.config.messageLabel.text()
+    assert note.startswith("validation loss 100 against a training loss of") and "by heart" in note, note
+    assert window.worker.playing and window.speedLabel.text() != "stopped"

@@ -61,6 +61,10 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
+# Said once a run, when the validation loss passes the divergence threshold while the training batches do not.
+MEMORISING = ("validation loss {val:.3g} against a training loss of {train:.2g}: the model learns its training "
+              "examples by heart instead of what carries over to new ones (more data helps most; dropout or weight "
+              "decay a little)")
 
 Args = ParamSpec("Args")
 Result = TypeVar("Result")
@@ -125,6 +129,7 @@ class TrainingSession:
         self.changes: list[SettingChange] = []  # the settings changed so far, in order (saved with a checkpoint)
         self._planned: list[SettingChange] = []  # changes a resumed run replays, each when it reaches its step
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
+        self._told_memorising = False  # the note on a validation loss far above the training loss, said once
         self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
         self._evaluated: tuple[int, float] | None = None  # (step, validation loss) of the latest evaluation
         self._step_times: list[float] = []
@@ -426,9 +431,13 @@ class TrainingSession:
             due = self._due
             if due(train.eval_interval):
                 val_loss, val_acc, confusion = self.evaluate()
-                if self._diverging(val_loss):
+                if self._blown_up(val_loss):
                     yield self._emit(self._diverged("validation", val_loss, event.lr))
                     return
+                if self._diverging(val_loss) and not self._told_memorising:
+                    self._told_memorising = True
+                    yield self._emit(StatusEvent(MEMORISING.format(val=val_loss, train=event.train_loss), "warning",
+                                                 self.step))
                 event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
                                         "confusion": confusion})
             yield self._emit(event)
@@ -472,6 +481,25 @@ class TrainingSession:
     def _diverging(self, loss: float) -> bool:
         # Chance level is ln(classes); ten times that only happens when the weights have blown up.
         return not math.isfinite(loss) or loss > 10 * math.log(max(2, self.info.n_classes))
+
+    def _blown_up(self, val_loss: float) -> bool:
+        """The validation loss says the weights blew up: it is not finite, or past the threshold and so is the loss
+        of a training batch. A model that memorised a handful of training rows puts a finite but huge loss on the
+        validation rows it gets wrong (QA: an 8-row CSV was stopped as diverged at a validation loss of 9.2, its
+        training loss 0.0001), and may train on."""
+        if not math.isfinite(val_loss):
+            return True
+        return self._diverging(val_loss) and self._diverging(self._training_batch_loss())
+
+    @holding_model
+    @torch.no_grad()
+    def _training_batch_loss(self) -> float:
+        """The loss of the weights now on one training batch, drawn by a generator of its own (the run's batch order
+        stays as it was) and the same in every process of a distributed run."""
+        self.model.eval()
+        generator = torch.Generator().manual_seed(self.spec.train.seed + self.step)
+        batch = self.dataset.batch("train", self.spec.train.batch_size, generator).to(self.placement.device)
+        return self._forward_loss(batch)[0].item()
 
     def _diverged(self, kind: str, loss: float, lr: float) -> FinishedEvent:
         self.diverged = True
@@ -527,7 +555,7 @@ class TrainingSession:
         checkpoint holds the weights after its step's update, which that step's training loss never saw.)"""
         if self._evaluated is None or self._evaluated[0] != self.step:
             self.evaluate()
-        if self._diverging(self._evaluated[1]):  # type: ignore[index]
+        if self._blown_up(self._evaluated[1]):  # type: ignore[index]
             self.diverged = True
         return not self.diverged
 

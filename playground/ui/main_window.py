@@ -1202,6 +1202,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
+        if status.level == "warning":  # (the memorising note): kept under the settings, where it can be read whole
+            self.config.show_message(status.message, "warning")
 
     def _refresh(self) -> None:
         """Drain the worker's buffer into the views, then draw the curve and the train bar if due: both after the
