@@ -516,6 +516,22 @@ def test_sample_now_twice_draws_two_samples_of_the_same_weights(qtbot):
     assert first.text == session.sample("the ")  # the first of a step's samples is always the same one
 
 
+def test_a_temperature_typed_then_sample_now_clicked_draws_one_sample_at_it(qtbot):
+    """Lecturer QA: a temperature typed and then Sample now clicked added two samples, both at the new temperature
+    (the click's press committed the box, which samples, and then the click sampled again)."""
+    session = _tiny_decoder()
+    panel = _samples_panel_of(qtbot, session)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    panel.temperatureBox.setFocus()
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "1.5")  # typed, no Enter
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
+    assert [e.temperature for e in panel.samples] == [1.5]
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)  # nothing typed since: a sample of its own
+    assert [e.temperature for e in panel.samples] == [1.5, 1.5]
+
+
 def test_sample_now_after_a_resume_draws_anew(tmp_path):
     """Review: a resumed run's step had its sample drawn (draw 0) before the checkpoint; Sample now drew it again."""
     from playground.training.session import TrainingSession

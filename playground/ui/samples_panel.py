@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -77,6 +78,7 @@ class SamplesPanel(QWidget):
         self.samples: list[SampleEvent] = []
         self.context = 0  # the live run's context in characters: a longer prompt is read from its end only
         self._refused = False  # the status says the last prompt was not used
+        self._asked = 0  # samples asked for so far (a click samples only if committing the temperature did not)
         self.header = QLabel(WAITING, self)
         self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
@@ -99,7 +101,10 @@ class SamplesPanel(QWidget):
         self.sampleButton = QPushButton("Sample now", self)
         self.sampleButton.setObjectName("sampleButton")
         self.sampleButton.setToolTip(PROMPT_TIP)
-        self.sampleButton.clicked.connect(self.sample_now)
+        # A click leaves the focus, and so a typed temperature not yet committed, where it was: _sample_clicked commits
+        # it, and its commit's sample is the click's (lecturer QA: typed, then clicked, two samples came)
+        self.sampleButton.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.sampleButton.clicked.connect(self._sample_clicked)
         self.status = QLabel(self)
         self.status.setObjectName("samplesStatus")
         self.status.setWordWrap(True)
@@ -149,8 +154,15 @@ class SamplesPanel(QWidget):
         from the current weights now."""
         if self.get_worker is None:
             return
+        self._asked += 1
         self.get_worker().submit(JOB_KEY, PromptJob(self.prompt, self.temperature))
         self._say("Sampling…", error=False)
+
+    def _sample_clicked(self) -> None:
+        asked = self._asked
+        self.temperatureBox.interpretText()  # a typed temperature: its change samples (valueChanged)
+        if self._asked == asked:
+            self.sample_now()
 
     def take(self, box: Any) -> None:
         """The periodic samples of a drained buffer, and the answer to the prompt, if any."""
