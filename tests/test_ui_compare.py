@@ -502,3 +502,27 @@ def test_a_squeezed_grid_scrolls_rather_than_losing_its_last_row(open_window, qt
     scroll = compare.findChild(QWidget, "compareGridScrollA")
     assert grid.height() >= grid.minimumHeight() > 0  # every row whole: the scroll area shows the rest
     assert grid.height() <= scroll.viewport().height() or scroll.verticalScrollBar().maximum() > 0
+
+
+def test_the_step_counts_wrap_under_each_other_rather_than_widen_the_window(open_window, qtbot):
+    """Lecturer QA: at 175 % the counts on one line ("A: step 126 / 600   B: step 126 / 600") made Compare A/B
+    1318 px wide on a 1280-px projector, B's colour bar and the hover line cut off. B's count goes under A's."""
+    from PySide6.QtGui import QFontMetrics
+
+    window = open_window(TINY.updated({"train.max_steps": 600_000}))
+    window.set_zoom(1.75)
+    try:
+        window.compareAction.trigger()
+        compare = window.compareWindow
+        qtbot.waitExposed(compare)
+        compare.step_once()
+        label = compare.stepLabel
+        qtbot.waitUntil(lambda: "B:" in label.text(), timeout=30_000)
+        a_part, b_part = re.split(" {3}", label.text())
+        metrics = QFontMetrics(label.font())
+        assert label.minimumSizeHint().width() < metrics.horizontalAdvance(label.text())  # it may wrap
+        assert label.minimumSizeHint().width() <= max(map(metrics.horizontalAdvance, (a_part, b_part))) + 4
+        compare.resize(label.parentWidget().minimumSizeHint().width() + compare.config.width(), compare.height())
+        qtbot.waitUntil(lambda: label.height() >= 2 * metrics.lineSpacing())  # wrapped: both counts read whole
+    finally:
+        window.set_zoom(1.0)
