@@ -148,7 +148,7 @@ def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: P
         "classes 'neg', 'pos' have a single row each, which is either trained on or validated, never both: add more "
         "rows per class (at least 10)",
         "validation holds 1 row(s) for 2 classes, so its accuracy says little: add more rows per class (at least 10), "
-        "or raise the validation fraction",
+        "or raise data.val_fraction in the preset file (0.1 now)",
     )
     rows = ["text,label"] + [f"text {i},{'pos' if i < 19 else 'neg'}" for i in range(20)]
     assert describe(csv_spec(write_csv(tmp_path / "one.csv", rows)), ENC).warnings == (

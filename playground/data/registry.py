@@ -362,14 +362,15 @@ def classify_sizes(entry: Entry, source: ClassifySource, data: DataSpec) -> tupl
         warnings.append(f"{len(source.overfull)} row(s) with more cells than the header skipped (line {lines}): a "
                         f"comma in a text? Put such texts in double quotes")
     if not source.held_out:
-        warnings += _thin_split(source.labels, source.class_names, n_val)
+        warnings += _thin_split(source.labels, source.class_names, n_val, data.val_fraction)
     return n_train, n_val, notes, warnings
 
 
 MIN_ROWS_PER_CLASS = 10  # what the advice asks for: enough to train on most and validate on some of each class
 
 
-def _thin_split(labels: Sequence[int], class_names: Sequence[str], n_val: int, unit: str = "row") -> list[str]:
+def _thin_split(labels: Sequence[int], class_names: Sequence[str], n_val: int, fraction: float,
+                unit: str = "row") -> list[str]:
     """Warnings for a random split that cannot both train and check every class: a class of one row (or image) is
     only in training or only in validation, and a validation set smaller than the classes misses some of them."""
     out = []
@@ -382,7 +383,7 @@ def _thin_split(labels: Sequence[int], class_names: Sequence[str], n_val: int, u
         out.append(f"{which}, which is either trained on or validated, never both: {more}")
     if n_val < len(class_names):
         out.append(f"validation holds {n_val} {unit}(s) for {len(class_names)} classes, so its accuracy says "
-                   f"little: {more}, or raise the validation fraction")
+                   f"little: {more}, or raise data.val_fraction in the preset file ({fraction:g} now)")
     return out
 
 
@@ -463,7 +464,7 @@ def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, 
     if n_train < 1:
         raise DataError(f"{entry.title} has only {n} image(s): add more, at least 10 per class")
     if entry.key == "image_folder":  # (QA: 18 images, "b predicted as a (512x)" from a few validation images)
-        notes += tuple(_thin_split(table.labels, class_names, n_val, "image"))
+        notes += tuple(_thin_split(table.labels, class_names, n_val, data.val_fraction, "image"))
     info = DataInfo(
         name=entry.key, title=entry.title, task="classify", n_classes=len(class_names), class_names=class_names,
         unit="images", channels=channels, image_size=model.image_size, n_train=n_train, n_val=n_val, notes=notes,
