@@ -706,20 +706,36 @@ def test_try_it_names_the_typed_words_its_model_reads_as_unk(qtbot):
 
 
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):
-    from playground.ui.csv_columns import CsvColumnsDialog, count_rows, read_header
+    from playground.ui.csv_columns import FEW_ROWS, CsvColumnsDialog, read_header, rows_note
 
     path = tmp_path / "reviews.csv"
     path.write_text("id;review;stars\n1;great film;5\n2;dull;1\n", encoding="utf-8")
     header = read_header(path)
-    assert header == ["id", "review", "stars"] and count_rows(path) == 2
-    dialog = CsvColumnsDialog(path, header, rows=count_rows(path))
+    assert header == ["id", "review", "stars"]
+    dialog = CsvColumnsDialog(path, header, rows=rows_note(path))
     qtbot.addWidget(dialog)
     assert dialog.columns() == ("review", "stars")
     assert "Only 2 example rows" in dialog.rowsNote.text() and not dialog.rowsNote.isHidden()
     assert dialog.minimumWidth() > dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
-    many = CsvColumnsDialog(path, header, rows=500)
+    path.write_text("id;review;stars\n" + "".join(f"{i};film {i};{i % 5}\n" for i in range(FEW_ROWS)), encoding="utf-8")
+    many = CsvColumnsDialog(path, header, rows=rows_note(path))
     qtbot.addWidget(many)
     assert many.rowsNote.isHidden() and many.headerNote.isHidden()
+
+
+def test_the_csv_dialog_names_an_unclosed_quote_rather_than_counting_the_rows_it_swallowed(qtbot, tmp_path):
+    """Newcomer QA: a quote never closed on line 6 made the dialog say "Only 5 example rows: too few to learn from…
+    Add more rows", and only after OK did the window name the quote."""
+    from playground.ui.csv_columns import CsvColumnsDialog, read_header, rows_note
+
+    path = tmp_path / "reviews.csv"
+    rows = [f"review number {i},{'pos' if i % 2 else 'neg'}" for i in range(30)]
+    rows[4] = '"Unclosed quote, broken,neg'
+    path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    dialog = CsvColumnsDialog(path, read_header(path), rows=rows_note(path))
+    qtbot.addWidget(dialog)
+    assert dialog.rowsNote.text() == ("Line 6 opens a quote it never closes: every row after it is read as part of "
+                                      "its text. Close the quote, or remove it.")
 
 
 def test_the_csv_dialog_warns_of_a_first_row_that_is_an_example(qtbot, tmp_path):

@@ -240,6 +240,18 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
     return rows, missing, stray, tuple(overfull)
 
 
+def unclosed_quote_line(text: str) -> int | None:
+    """The line of the row that opens a quote it never closes, in `text`, a whole CSV file: the reader takes every
+    row after it as that row's text. None where there is none (or the file is unreadable as CSV)."""
+    dialect = sniff_dialect(text)
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        last_start = max((start for start, _row in _numbered("", reader)), default=1)
+    except DataError:
+        return None
+    return last_start if reader.line_num > last_start and _unclosed_from(text, last_start, dialect) else None
+
+
 def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
     """(the line a row starts on, its cells) for each row left in `reader`; a csv.Error becomes a DataError."""
     while True:

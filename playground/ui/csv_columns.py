@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.files import elide
-from playground.data.user_files import sniff_dialect
+from playground.data.user_files import sniff_dialect, unclosed_quote_line
 from playground.ui.theme import tint
 
 HEADER_BYTES = 64 * 1024
@@ -82,13 +82,25 @@ def _read_start(path: str | Path) -> str:
 FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
 
 
-def count_rows(path: str | Path) -> int:
-    """Data rows (after the header) in the first HEADER_BYTES of the file; 0 if it cannot be read."""
+def rows_note(path: str | Path) -> str:
+    """What the column dialog says of the file's rows, in the first HEADER_BYTES of it: a quote never closed, which
+    took every row after it into one text (newcomer QA: "Only 5 example rows… add more rows" came first, the quote
+    only after OK), or too few rows to learn from; "" when neither (or the file cannot be read)."""
     try:
         text = _read_start(path)
     except CsvHeaderError:
-        return 0
-    return max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row)) - 1)
+        return ""
+    # Under a quarter of the bytes read in characters: the whole file was read, whatever its UTF-8
+    line = unclosed_quote_line(text) if len(text) < HEADER_BYTES // 4 else None
+    if line is not None:
+        return (f"Line {line} opens a quote it never closes: every row after it is read as part of its text. Close "
+                f"the quote, or remove it.")
+    rows = max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row))
+               - 1)
+    if rows >= FEW_ROWS:
+        return ""
+    return (f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part of them is kept for "
+            f"validation). Add more rows, at least {FEW_ROWS}.")
 
 
 def _looks_like_data(header: list[str]) -> bool:
@@ -121,7 +133,8 @@ def _guess(header: list[str], names: tuple[str, ...], avoid: str | None = None) 
 class CsvColumnsDialog(QDialog):
     """Two combos over the header: the text column and the label column (they must differ)."""
 
-    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None, rows: int | None = None) -> None:
+    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None, rows: str = "") -> None:
+        """`rows`: what to say of the file's rows (`rows_note`)."""
         super().__init__(parent)
         self.setObjectName("csvColumnsDialog")
         self.setWindowTitle("Choose the CSV columns")
@@ -134,10 +147,8 @@ class CsvColumnsDialog(QDialog):
         self.rowsNote.setObjectName("csvRowsNote")
         self.rowsNote.setWordWrap(True)
         tint(self.rowsNote, "warning")
-        if rows is not None and rows < FEW_ROWS:
-            self.rowsNote.setText(f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part "
-                                  f"of them is kept for validation). Add more rows, at least {FEW_ROWS}.")
-        self.rowsNote.setVisible(bool(self.rowsNote.text()))
+        self.rowsNote.setText(rows)
+        self.rowsNote.setVisible(bool(rows))
         self.headerNote = QLabel(self)
         self.headerNote.setObjectName("csvHeaderNote")
         self.headerNote.setWordWrap(True)
@@ -193,7 +204,7 @@ class CsvColumnsDialog(QDialog):
 def ask_columns(parent: QWidget | None, path: str | Path) -> tuple[str, str] | None:
     """(text column, label column), or None when cancelled; raises CsvHeaderError for an unusable header.
     A function so tests can answer it."""
-    dialog = CsvColumnsDialog(path, read_header(path), parent, rows=count_rows(path))
+    dialog = CsvColumnsDialog(path, read_header(path), parent, rows=rows_note(path))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.columns()
