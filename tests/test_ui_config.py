@@ -413,6 +413,26 @@ def test_broken_preset_shows_a_message_not_a_crash(window, tmp_path):
     assert message.text() == ""
 
 
+def test_a_preset_that_cannot_open_is_refused_before_the_unsaved_question(window, tmp_path, monkeypatch):
+    """Newcomer QA: Ctrl+O on an empty file asked to save or discard the changes first, and only then said
+    "empty.json is empty"; a file that can open still asks first, and opens what the save wrote."""
+    asked = []
+    monkeypatch.setattr(main_window_module, "ask_unsaved",
+                        lambda *args: asked.append(args) or QMessageBox.StandardButton.Save)
+    mine = tmp_path / "mine.json"
+    save_preset(window.spec, mine)
+    assert window.open_preset(str(mine))
+    slider(window, "layersSlider").setValue(3)
+    assert window.isWindowModified()
+    empty = tmp_path / "empty.json"
+    empty.write_text("", encoding="utf-8")
+    assert not window.open_preset(str(empty))
+    assert asked == [] and "empty.json is empty" in window.config.messageLabel.text()
+    assert window.isWindowModified() and window.spec.model.n_layer == 3  # nothing lost
+    assert window.open_preset(str(mine))  # the same file: saved first, then opened as saved
+    assert len(asked) == 1 and window.spec.model.n_layer == 3 and not window.isWindowModified()
+
+
 def preset_action(menu: QMenu, name: str) -> QAction:
     """The Presets menu's entry for a built-in preset (in its family's submenu)."""
     action = menu.findChild(QAction, f"preset:{name}")

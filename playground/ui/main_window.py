@@ -722,22 +722,33 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.open_preset(path)
 
     def open_preset(self, path: str) -> bool:
-        """Open a preset file, or a built-in preset by name (its file in the package: a name is no path to save to)."""
-        if not self.maybe_save():
+        """Open a preset file, or a built-in preset by name (its file in the package: a name is no path to save to).
+        A file that cannot open is refused before the unsaved question (newcomer QA: save or discard first, and then
+        "empty.json is empty"); it is read again after it, since saving may have written that very file."""
+        found = self._read_preset(path)
+        if found is None or not self.maybe_save():
             return False
-        try:
-            path = str(resolve_preset_path(path))
-            spec = load_preset(path)
-        except PresetError as err:
-            self.config.show_message(str(err), "error")
-            self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
+        found = self._read_preset(path)
+        if found is None:
             return False
+        path, spec = found
         builtin = is_builtin(Path(path))
         if not builtin:
             add_recent(self.settings, path)
         self.load_spec(spec, None if builtin else Path(path))
         self.say_opened(spec, Path(path), builtin)
         return True
+
+    def _read_preset(self, path: str) -> tuple[str, RunSpec] | None:
+        """The preset file at `path` (or the built-in one of that name) and its settings; None, said, if it cannot
+        open."""
+        try:
+            path = str(resolve_preset_path(path))
+            return path, load_preset(path)
+        except PresetError as err:
+            self.config.show_message(str(err), "error")
+            self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
+            return None
 
     def say_opened(self, spec: RunSpec, path: Path, builtin: bool) -> None:
         """Under the settings: which preset opened and what it shows (its description's lead; all of it on hover)."""
