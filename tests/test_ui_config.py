@@ -540,7 +540,8 @@ def test_unsaved_changes_prompt_on_close(qtbot, tmp_path, monkeypatch, answer, c
     monkeypatch.setattr(main_window_module, "ask_unsaved",
                         lambda *a: asked.append(a) or getattr(QMessageBox.StandardButton, answer))
     assert w.close() is closes
-    assert len(asked) == 1 and asked[0][1] == "The preset “p.json” has unsaved changes. Save them?"
+    # what changed, said (newcomer QA: "…has unsaved changes. Save them?" did not say which)
+    assert len(asked) == 1 and asked[0][1] == "The preset “p.json” has unsaved changes (number of layers 2 → 5). Save them?"
     assert (load_preset(path).model.n_layer == 5) is (answer == "Save")
     if not closes:
         assert w.isVisible()

@@ -69,15 +69,19 @@ def labels(a: RunSpec, b: RunSpec) -> tuple[str, str]:
     return side_label("A", a, keys), side_label("B", b, keys)
 
 
+def changes(a: RunSpec, b: RunSpec) -> list[str]:
+    """Each setting B changes from A, as 'number of layers 2 → 4'."""
+    fa, fb = flat(a), flat(b)
+    return [f"{_title(k)} {_value_text(fa.get(k), k)} → {_value_text(fb.get(k), k)}" for k in differences(a, b)]
+
+
 def difference_line(a: RunSpec, b: RunSpec) -> str:
     """One sentence for a figure or the window: 'B differs from A in: number of layers 2 → 4; …'."""
-    keys = differences(a, b)
-    if not keys:
+    changed = changes(a, b)
+    if not changed:
         # Not "their curves coincide": QA saw rounding on the two threads part them late in a run.
         return "A and B have the same settings: change something in B to compare it"
-    fa, fb = flat(a), flat(b)
-    changes = "; ".join(f"{_title(k)} {_value_text(fa.get(k), k)} → {_value_text(fb.get(k), k)}" for k in keys)
-    return f"B differs from A in: {changes}"
+    return f"B differs from A in: {'; '.join(changed)}"
 
 
 def _title(key: str) -> str:

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.differences import changes
 from playground.core.messages import cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
@@ -830,7 +831,12 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         family switch's, which no file of the user's holds (student QA: "Encoder (BERT-like) on Reverse" was asked of
         as if it were a preset)."""
         if self.preset_path is not None:
-            return f"The preset “{self.preset_path.name}” has unsaved changes. Save them?"
+            held = _held_by(self.preset_path, self.saved_spec)
+            changed = changes(held, self.spec) if held is not None else []
+            if len(changed) > MAX_TITLES:
+                changed = [*changed[:MAX_TITLES - 1], f"{len(changed) - MAX_TITLES + 1} more settings"]
+            said = f" ({'; '.join(changed)})" if changed else ""  # (newcomer QA: it did not say which)
+            return f"The preset “{self.preset_path.name}” has unsaved changes{said}. Save them?"
         return (f"The settings on screen, “{self.spec.name}”, are in no preset file of yours (built-in presets stay "
                 f"as they ship). Save them as a preset of your own?")
 
