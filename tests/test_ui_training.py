@@ -101,7 +101,12 @@ def test_step_once_then_space_and_reset(window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert window.worker is None and window.progressBar.value() == 0 and steps_on_plot(window) == 0
     assert window.attentionGrid.snapshot is None
+    # where the trained model went (newcomer QA: Reset said nothing of Undo)
+    assert window.statusBar().currentMessage() == ("Reset: fresh random weights, step 0. Undo (Ctrl+Z) brings back "
+                                                   f"the model trained to step {old.step:,}.")
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
+    window.resetButton.click()  # nothing trained since: nothing for Undo
+    assert window.statusBar().currentMessage() == "Reset: fresh random weights, step 0."
 
 
 @pytest.mark.slow

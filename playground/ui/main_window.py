@@ -433,7 +433,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.resetButton.setObjectName("resetButton")
         self.resetButton.setProperty("word", "Reset")
         self.resetButton.setToolTip(TIPS["reset"])
-        self.resetButton.clicked.connect(lambda: self.reset("Reset: fresh random weights, step 0."))
+        self.resetButton.clicked.connect(self.reset_pressed)
         self.progressBar = QProgressBar(bar)
         self.progressBar.setObjectName("progressBar")
         self.progressBar.setToolTip(TIPS["progress"])
@@ -483,7 +483,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
-        self.resetAction = A("&Reset", "Ctrl+R", lambda: self.reset("Reset: fresh random weights, step 0."),
+        self.resetAction = A("&Reset", "Ctrl+R", self.reset_pressed,
                              "resetAction", TIPS["reset"])
         self.undoAction = A("&Undo", QKeySequence.StandardKey.Undo, self.undo, "undoAction",
                             "Bring back the model the last action replaced: its weights, curve and settings.")
@@ -906,6 +906,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._show_playing(False)
 
     @_needs_views
+    def reset_pressed(self) -> None:
+        """Reset (the button, Ctrl+R): the status bar says where a trained model went (newcomer QA: no word of Undo)."""
+        worker = self.worker
+        trained = worker is not None and worker.run_dir is not None and worker.step > 0
+        self.reset("Reset: fresh random weights, step 0." + (f" Undo (Ctrl+Z) brings back the model trained to step "
+                                                             f"{worker.step:,}." if trained else ""))
+
     def reset(self, message: str = "") -> None:
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
