@@ -673,8 +673,8 @@ class ConfigPanel(QWidget):
         changes.update({k: _get(base, k) for k in TRAIN_PRESET_KEYS})
         # (QA read "remain yours" as "keep your values": they are the preset's now, and stay adjustable.)
         self._request(changes, f"Fine-tuning the pretrained MiniLM with the settings of the built-in preset "
-                               f"'{PRETRAINED_PRESET}'. Its architecture is fixed; you can still change the learning "
-                               f"rate, batch size, steps, frozen layers and context length.")
+                               f"'{PRETRAINED_PRESET}'. Its architecture is fixed; every training setting, the "
+                               f"dropout, the frozen layers and the context length can still be changed.")
 
     def _on_dataset(self, index: int) -> None:
         item = self.datasetCombo.itemData(index)
