@@ -625,3 +625,22 @@ def test_undo_names_what_sets_its_model_apart_from_the_settings_shown_now(open_w
     window.findChild(QSlider, "headsSlider").setValue(1)
     next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit").aboutToShow.emit()  # opened
     assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 3"
+
+
+def test_undos_menu_item_fits_the_screen_at_a_projectors_zoom_keeping_what_tells_the_model_apart(open_window, qtbot):
+    """Lecturer QA: at 175 % the Edit menu read "Undo: bring back “Lesson 19.6: the decoder block, the causal mask and
+    generated text” at step 600 (the settings show", running past a 1280-px screen, its Ctrl+Z hidden."""
+    from PySide6.QtGui import QFontMetricsF
+
+    long_name = "Lesson 19.6: the decoder block, the causal mask and generated text, in a rather long name"
+    window = open_window(make_spec({**TINY, "name": long_name}))
+    window.set_zoom(1.75)
+    try:
+        _train(window, qtbot, 2)
+        window.findChild(QSlider, "headsSlider").setValue(1)
+        text = window.undoAction.text()
+        assert text.startswith("&Undo: bring back “Lesson") and text.endswith("— number of heads 2” at step 2")
+        width = QFontMetricsF(window.undoAction.font()).horizontalAdvance(text)
+        assert width < window.screen().availableGeometry().width() * 0.75  # room for the shortcut beside it
+    finally:
+        window.set_zoom(1.0)
