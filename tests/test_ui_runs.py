@@ -327,7 +327,8 @@ def test_a_run_whose_first_step_diverged_is_kept(qtbot, root):
     assert folder.is_dir() and read_run_info(folder)["status"] == "diverged"
 
 
-def test_rename_and_delete_update_the_list(window, root, monkeypatch):
+def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
+    monkeypatch.setattr(runs_panel, "DONE_MS", 300)
     keep = fake_run(root, "keep me", [1.0, 0.9])
     doomed = fake_run(root, "delete me", [1.0, 0.8])
     single = fake_run(root, "one step", [1.0])
@@ -354,6 +355,8 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch):
     panel.buttons["delete"].click()
     assert not doomed.exists() and not single.exists() and keep.exists()
     assert panel.table.rowCount() == 1 and panel.table.item(0, 0).text() == "renamed run"
+    assert panel.message.text() == "Deleted 2 runs."
+    qtbot.waitUntil(lambda: panel.message.text() == "", timeout=5_000)  # (lecturer QA: it stood there for good)
 
 
 def test_reopen_loads_the_runs_preset_into_the_controls(window, root):

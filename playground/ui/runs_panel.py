@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +55,7 @@ WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in th
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
+DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
@@ -360,6 +361,12 @@ class RunsPanel(QWidget):
         tint(self.message, "error" if level == "error" else "info")
         self.message.setText(text)
 
+    def say_done(self, text: str) -> None:
+        """What an action did, for DONE_MS (lecturer QA: "Deleted 1 run." stood there through later Undos and
+        exports)."""
+        self.say(text)
+        QTimer.singleShot(DONE_MS, self, lambda: self.message.text() == text and self.say(""))
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.refresh()
@@ -420,7 +427,7 @@ class RunsPanel(QWidget):
             self.say(str(err), "error")
             return
         self.refresh()
-        self.say(f"Renamed to “{name.strip()}”.")
+        self.say_done(f"Renamed to “{name.strip()}”.")
 
     def delete(self) -> None:
         chosen = self.selected()
@@ -450,7 +457,7 @@ class RunsPanel(QWidget):
         if errors:
             self.say(errors[0], "error")
         else:
-            self.say(f"Deleted {len(chosen)} run{'s' if len(chosen) > 1 else ''}.")
+            self.say_done(f"Deleted {len(chosen)} run{'s' if len(chosen) > 1 else ''}.")
 
     def reopen(self) -> None:
         chosen = self.selected()
