@@ -631,6 +631,21 @@ def inside_panel_asking(qtbot):
     return panel, sent
 
 
+def test_a_layer_picked_in_the_head_view_is_the_bars_layer_too(qtbot):
+    """Lecturer QA: the bar read "Layer: layer 1, Head: head 1" over a head view of layer 2."""
+    panel, _sent = inside_panel_asking(qtbot)
+    panel.set_shape(2, 2)
+    panel.headView.set_attention(np.full((2, 2, 3, 3), 1 / 3, dtype=np.float32), ["a", "b", "c"], step=4)
+    panel.headView.headsCombo.setCurrentIndex(0)  # all heads
+    chosen = []
+    panel.sigHeadChosen.connect(lambda layer, head: chosen.append((layer, head)))
+    combo = panel.headView.layerCombo
+    combo.setCurrentIndex(1)
+    combo.activated.emit(1)  # as a click on its item does
+    assert panel.layerCombo.currentText() == "layer 2" and chosen == [(1, 0)]
+    assert panel.headView.headsCombo.currentText() == "all heads"  # its own heads choice stays
+
+
 def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input_asked(qtbot):
     from playground.ui.attention_jobs import InsideResult
 

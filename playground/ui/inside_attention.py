@@ -656,6 +656,7 @@ class InsideAttentionPanel(QWidget):
         tab_bar_first(self.tabs)
         self.tabs.currentChanged.connect(self._on_tab)
         self.roles.sigHeadChosen.connect(self.open_head)
+        self.headView.layerCombo.activated.connect(self._follow_head_views_layer)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Input", self))
@@ -762,6 +763,14 @@ class InsideAttentionPanel(QWidget):
         self.sigHeadChosen.emit(self.layer, self.head)
         self._want = True
         self._poll()
+
+    def _follow_head_views_layer(self, layer: int) -> None:
+        """A layer picked in the head view: the bar's Layer says it too, and the views it drives follow (lecturer QA:
+        "Layer: layer 1" over a head view of layer 2); the head view keeps its own heads choice ("all heads")."""
+        if layer != self.layerCombo.currentIndex():
+            with QSignalBlocker(self.layerCombo):
+                self.layerCombo.setCurrentIndex(layer)
+            self._on_picker()
 
     def open_head(self, layer: int, head: int) -> None:
         """A head chosen elsewhere (the roles table, the grid): show it step by step and in the head view."""
