@@ -610,8 +610,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._held_timer.start()
             return
         was_playing = self.worker.playing
-        self.reset(f"{_what_changed(spec, keys)}: the model was rebuilt and training starts again from step 0"
-                   + (" (restarting…)" if was_playing else " — press Play."))
+        self.reset(f"{_what_changed(spec, keys)}: the model was rebuilt, "
+                   + ("training from step 0 (restarting…)." if was_playing else "at step 0 — press Play.")
+                   + self._undo_hint())
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
@@ -844,7 +845,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
             self.start_worker(TrainingWorker(self.spec, runs_root()))
-            self.statusBar().showMessage(PREPARING)
+            if not self.statusBar().currentMessage():  # not over what the action that started it said (newcomer QA)
+                self.statusBar().showMessage(PREPARING)
         return self.worker
 
     def workers(self) -> list[TrainingWorker]:
@@ -907,11 +909,16 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     @_needs_views
     def reset_pressed(self) -> None:
-        """Reset (the button, Ctrl+R): the status bar says where a trained model went (newcomer QA: no word of Undo)."""
+        """Reset (the button, Ctrl+R)."""
+        self.reset("Reset: fresh random weights, step 0." + self._undo_hint())
+
+    def _undo_hint(self) -> str:
+        """Where the trained model on screen goes as it is replaced (newcomer QA: Reset and a rebuild said nothing
+        of Undo), or "" for none. No step: the one under way when it was replaced still lands."""
         worker = self.worker
-        trained = worker is not None and worker.run_dir is not None and worker.step > 0
-        self.reset("Reset: fresh random weights, step 0." + (f" Undo (Ctrl+Z) brings back the model trained to step "
-                                                             f"{worker.step:,}." if trained else ""))
+        if worker is None or worker.run_dir is None or worker.step == 0:
+            return ""
+        return " Undo (Ctrl+Z) brings back the trained model."
 
     def reset(self, message: str = "") -> None:
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
@@ -1228,6 +1235,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _show_status(self, status: StatusEvent) -> None:
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
+        if status.message == f"Training on {self._device}" and self.statusBar().currentMessage():
+            return  # the device label says it: not over what the action that started the run said (newcomer QA)
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
         if status.level == "warning":  # (the memorising note): kept under the settings, where it can be read whole
             self.config.show_message(status.message, "warning")
