@@ -135,7 +135,7 @@ def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
     a, b = compare.workers
 
     def shown_steps() -> list[str]:  # "A: step 12 / 500   B: step 12 / 500"
-        return re.findall(r"step ([\d,]+)", compare.stepLabel.text())
+        return re.findall(r"step\s([\d,]+)", compare.stepLabel.text())  # (no-break spaces)
 
     qtbot.waitUntil(lambda: a.idle and b.idle and not a.stepping and not b.stepping and a.step == b.step,
                     timeout=30_000)

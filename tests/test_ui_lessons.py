@@ -4,6 +4,7 @@ editor and saves it into the preset, and a mistake in the file is one line."""
 
 import json
 import re
+import time
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QScrollArea, QWidget
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
+from playground.training.session import TrainingSession
 from playground.ui import file_dialogs, main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
 from playground.ui.lesson_bar import HIGHLIGHT, LOCKED_TIP, find_control, plot_height, tab_widget, view_widget
@@ -436,13 +438,20 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert bar.statusLabel.text() == ""
 
 
-def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(open_window, qtbot):
+def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(open_window, qtbot, monkeypatch):
     """QA: trained on with Play past the lesson's step, the lesson line ("training: step 57") ran a few steps ahead
     of the train bar's "step 52 / 100": it read the worker's step, the bar the steps drawn."""
     lesson = {"title": "Train on", "steps": [{"text": "trained", "train_until": 3}]}
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
     bar = window.lessonBar
     qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text(), timeout=WAIT_MS)
+    real_step = TrainingSession.train_step
+
+    def a_step_of_20_ms(self, *args, **kwargs):  # 37 steps of the tiny model were over before the first look
+        time.sleep(0.02)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
     window.play()
     seen = []
 
