@@ -438,6 +438,29 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert bar.statusLabel.text() == ""
 
 
+def test_a_step_that_trains_counts_its_steps_as_the_train_bar_does(open_window, qtbot, monkeypatch):
+    """Lecturer QA: "training to step 200: 98", unlabelled, beside the train bar's "step 100 / 200"."""
+    real_step = TrainingSession.train_step
+
+    def a_step_of_20_ms(self, *args, **kwargs):
+        time.sleep(0.02)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
+    lesson = {"title": "Trains", "steps": [{"text": "trains", "train_until": 30}]}
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
+    bar, seen = window.lessonBar, []
+
+    def read() -> bool:
+        said = re.fullmatch(r"training: step (\d+) of 30", bar.statusLabel.text())
+        if said:
+            seen.append((int(said[1]), window.progressBar.value()))
+        return "trained to step 30" in bar.statusLabel.text()
+
+    qtbot.waitUntil(read, timeout=WAIT_MS)
+    assert seen and all(line == shown for line, shown in seen), [s for s in seen if s[0] != s[1]]
+
+
 def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(open_window, qtbot, monkeypatch):
     """QA: trained on with Play past the lesson's step, the lesson line ("training: step 57") ran a few steps ahead
     of the train bar's "step 52 / 100": it read the worker's step, the bar the steps drawn."""

@@ -570,8 +570,15 @@ class LessonBar(QFrame):
     def follow_steps(self, step: int, training: bool) -> None:
         """The model on screen trained on past the lesson's step (Play): the line says how far (QA: "trained to step
         300" stayed beside a model at step 358). Not while the lesson trains it itself: its poll says that."""
-        if self.playing and not self._poll.isActive():
+        if not self.playing:
+            return
+        if not self._poll.isActive():
             self._say_trained(step, training)
+        elif self._training is not None and step < self._training[1]:
+            # The train bar's step, as a step (lecturer QA: "training to step 200: 98" beside "step 100 / 200")
+            self.statusLabel.setText(f"training: step {step:,} of {self._training[1]:,}")
+        else:
+            self._follow_training()  # the bar shows the target: "trained to step N" with it, not at the next poll
 
     def _say_trained(self, step: int, training: bool) -> None:
         """The line beside the step counter for a model at `step`: nothing at step 0."""
@@ -586,8 +593,7 @@ class LessonBar(QFrame):
             return
         worker, target = self._training
         if worker.step < target and not worker.done:
-            self.statusLabel.setText(f"training to step {target:,}: {worker.step:,}")
-            return
+            return  # follow_steps says how far, as the train bar does
         self._poll.stop()
         self.statusLabel.setText(f"trained to step {worker.step:,}")
         step = self.step
