@@ -31,6 +31,7 @@ SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 # derived_seed purposes: each use of the run seed gets its own random stream.
 SPLIT_PURPOSE, VAL_PURPOSE, GENERATE_PURPOSE = 0, 1, 2
 MIN_CONTEXT = ModelSpec.model_fields["block_size"].metadata[0].ge  # the shortest context length a spec allows
+FEW_CHARACTERS = 2_000  # a text file shorter than this gets a warning: too little to learn more than itself
 
 
 @dataclass(frozen=True)
@@ -245,10 +246,15 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
         name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
         raise DataError(f"{name} has {counted(len(text), 'character')}, too few for a training and a validation block of "
                         f"{need}: {_short_text_fix(len(text), model.block_size, data.val_fraction)}")
+    warnings = ()
+    if entry.needs_path and len(text) < FEW_CHARACTERS:  # (newcomer QA: an 80-character file, said nothing of)
+        warnings = (f"{elide(Path(data.path or '').name, 60)} has {counted(len(text), 'character')}: a model learns "
+                    f"little from it but to repeat it (its validation part is {counted(n_val, 'character')}); give "
+                    f"it at least {FEW_CHARACTERS:,}",)
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),
         n_classes=len(vocab), pad_id=vocab.id(PAD) if encoder else None, n_train=n_train, n_val=n_val,
-        samples_text=not encoder,
+        samples_text=not encoder, notes=warnings, warnings=warnings,
     )
     return Plan(entry, info, options, vocab)
 
