@@ -220,6 +220,34 @@ def test_csv_columns_can_be_changed_and_a_missing_one_is_refused(window, qtbot, 
     assert window.spec == good and label_column.text() == "stars"
 
 
+def test_running_text_after_a_csv_gets_the_default_context_back(window, tmp_path, monkeypatch):
+    """Newcomer QA: a text file opened after a CSV trained with the context fitted to the CSV's short texts (5),
+    unsaid; a built-in text after it likewise."""
+    from playground.ui.config_panel import DEFAULT_CONTEXT
+
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("text,label\n" + "\n".join(f"film {i},{'pos' if i % 2 else 'neg'}" for i in range(40)) + "\n",
+                       encoding="utf-8")
+    story = tmp_path / "story.txt"
+    story.write_text("once upon a time there was a model. " * 100, encoding="utf-8")
+    opened = [reviews]
+    monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(opened[-1]), ""))
+    monkeypatch.setattr(csv_columns, "ask_columns", lambda parent, p: ("text", "label"))
+    choose(window.findChild(QComboBox, "familyCombo"), "encoder")
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+    fitted = window.spec.model.block_size
+    assert fitted < DEFAULT_CONTEXT and "Context length set to" in message(window).text()
+    opened.append(story)
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "text_file"))
+    assert window.spec.data.path == str(story) and window.spec.model.block_size == DEFAULT_CONTEXT
+    assert (f"Context length set back to {DEFAULT_CONTEXT}: {fitted} was fitted to the short texts of reviews.csv."
+            in message(window).text())
+    opened.append(reviews)
+    choose(window.findChild(QComboBox, "datasetCombo"), ("open", "csv_file"))
+    choose(window.findChild(QComboBox, "datasetCombo"), "zen")  # a built-in text
+    assert window.spec.data.name == "zen" and window.spec.model.block_size == DEFAULT_CONTEXT
+
+
 @pytest.mark.slow
 def test_setting_an_option_back_to_its_default_leaves_it_out_of_the_spec(window, qtbot, tmp_path, monkeypatch):
     """A reset option must not stay in data.options (and so in a saved preset) as a copy of its default."""

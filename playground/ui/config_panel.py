@@ -35,6 +35,7 @@ from playground.core.spec import (
     FIELD_TITLES,
     PRETRAINED_ARCHITECTURES,
     PRETRAINED_DEFAULTS,
+    ModelSpec,
     RunSpec,
     SpecError,
     divisors,
@@ -73,6 +74,7 @@ PRETRAINED_PRESET = "bert-pronoun"
 # Settings that make the model another one, not a variant of the last: its name follows them, and the window's
 # views forget the last one's data.
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
+DEFAULT_CONTEXT = ModelSpec.model_fields["block_size"].default
 # Issue 24: the ablations, each a combo or a check box (model.causal shown for the decoder only).
 NORM_TITLES = {"pre": "pre (GPT-2, ViT)", "post": "post (BERT)", "none": "none"}
 POSITION_TITLES = {"learned": "learned", "sinusoidal": "sinusoidal", "none": "none (order-blind)"}
@@ -680,7 +682,11 @@ class ConfigPanel(QWidget):
         item = self.datasetCombo.itemData(index)
         if isinstance(item, str):
             if item != self._spec.data.name or self._spec.data.path:
-                self._request({"data.name": item, "data.path": None, "data.options": {}})
+                changes = {"data.name": item, "data.path": None, "data.options": {}}
+                back = self._context_leaving_csv(changes)
+                if back is not None:
+                    changes["model.block_size"] = back[0]
+                self._request(changes, back[1] if back is not None else "")
             return
         if isinstance(item, tuple) and item[0] == "open":
             path = self._ask_path(item[1])
@@ -721,11 +727,24 @@ class ConfigPanel(QWidget):
         except (SpecError, DataError):
             return None  # _request says what is wrong with the file
         if wanted is None:
-            return None
+            return self._context_leaving_csv(changes)
         top = PRETRAINED_MAX_CONTEXT if spec.model.pretrained else 256
         fitted = min(max(wanted, 4), top)
         cut = f"; longer texts are cut at {fitted} tokens" if wanted > top else ""
         return fitted, f"Context length set to {fitted}: it holds 95 % of the texts whole{cut}."
+
+    def _context_leaving_csv(self, changes: dict[str, Any]) -> tuple[int, str] | None:
+        """From a CSV file to a dataset whose texts are not cut (running text): a context fitted to the file's short
+        texts goes back to the default, and a sentence says so (newcomer QA: a text file trained with the CSV's
+        context of 5, unsaid). None where the context stays."""
+        old = self._spec
+        if old.data.name != "csv_file" or old.model.block_size >= DEFAULT_CONTEXT or old.model.family == "vit":
+            return None
+        if self._spec.updated(changes).data.name == "csv_file":
+            return None
+        name = Path(old.data.path or "").name
+        return DEFAULT_CONTEXT, f"Context length set back to {DEFAULT_CONTEXT}: {old.model.block_size} was fitted to " \
+                                f"the short texts of {name}."
 
     def _ask_path(self, kind: str) -> str:
         if kind == "image_folder":
