@@ -566,6 +566,11 @@ def test_try_it_forgets_an_old_models_answer_and_names_one_step(qtbot):
     panel.token = 2
     panel.on_result(without)
     assert "step 169" in panel.nowTitle.text() and "step 169" in panel.status.text()  # never 150 beside 169
+    panel.follow(190, training=True)  # trained on: the view is of step 169 still, and says so, not "Now"
+    assert panel.nowTitle.text() == "<b>At step 169</b>" and "it is at step 190 now" in panel.status.text()
+    panel.token = 3
+    panel.on_result(TryItResult(3, 200, "was", [("street", 0.7), ("animal", 0.3)], snap, snap.weights, None))
+    assert panel.nowTitle.text() == "<b>Now</b> (step 200)"
     panel.input.setText("typed for the old model")
     panel.show_model(None, pretrained=True)
     assert panel.result is None and panel.changedTable.rowCount() == 0 and not panel.gridButton.isEnabled()

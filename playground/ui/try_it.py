@@ -463,6 +463,8 @@ class TryItPanel(QWidget):
                 f"{step:,} now: Enter asks it again (it answers by itself when training pauses).")
         if self.status.text() != said:
             self.status.setText(said)
+            # Its view is of that step too: not "Now" beside a model trained on (lecturer QA: "Now (step 0)" at 24)
+            self.nowTitle.setText(f"<b>At step {self.result.step:,}</b>")
 
     def clear_pending(self) -> None:
         """The run was reset: an answer still on its way, and every answer shown, came from a model that is gone."""
