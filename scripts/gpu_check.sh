@@ -95,8 +95,9 @@ setup() {  # in this shell: its exports are the later stages'
 
 setup
 stage facts python3 scripts/gpu_check.py facts --device "$DEVICE" --json "$WORK/facts.json"
-stage tests env PLAYGROUND_TEST_DEVICE="$DEVICE" python3 -m pytest -q -p no:cacheprovider --junitxml="$WORK/tests.xml" \
-    "${TESTS[@]}"
+# The project's addopts name its plugins (pyproject.toml): this machine's own pytest and plugins, found as installed
+stage tests env PLAYGROUND_TEST_DEVICE="$DEVICE" python3 -m pytest -q -p no:cacheprovider -o "addopts=-ra" \
+    --junitxml="$WORK/tests.xml" "${TESTS[@]}"
 stage bench python3 scripts/gpu_check.py bench --device "$DEVICE" --shapes "$SHAPES" --json "$WORK/bench.json"
 stage syncs python3 scripts/gpu_check.py syncs --device "$DEVICE" --shapes "$SHAPES" --json "$WORK/syncs.json"
 stage window python3 scripts/gpu_check.py window --device "$DEVICE" --shapes "$SHAPES" --seconds "$WINDOW_S" \

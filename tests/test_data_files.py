@@ -77,7 +77,7 @@ def test_a_text_file_too_short_to_learn_from_is_warned(tmp_path: Path):
     model = ModelSpec(family="decoder", block_size=8)
     info = describe(text_spec(tiny), model)
     assert info.warnings == (f"tiny.txt has 96 characters: a model learns little from it but to repeat it (its "
-                             f"validation part is {info.n_val} characters); give it at least {FEW_CHARACTERS:,}",)
+                             f"validation part is {info.n_val} characters); give it at least {FEW_CHARACTERS:,} characters",)
     tiny.write_text("the cat sat on the mat. " * 100, encoding="utf-8")
     assert describe(text_spec(tiny), model).warnings == ()
 
@@ -162,7 +162,7 @@ def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: P
         "classes 'neg', 'pos' have a single row each, which is either trained on or validated, never both: add more "
         "rows per class (at least 10)",
         "validation holds 1 row(s) for 2 classes, so its accuracy says little: add more rows per class (at least 10), "
-        "or raise data.val_fraction in the preset file (0.1 now)",
+        "or raise data.val_fraction (0.1 now: in the preset file, or --set data.val_fraction=0.2)",
     )
     rows = ["text,label"] + [f"text {i},{'pos' if i < 19 else 'neg'}" for i in range(20)]
     assert describe(csv_spec(write_csv(tmp_path / "one.csv", rows)), ENC).warnings == (

@@ -237,7 +237,7 @@ def test_a_validation_loss_past_the_threshold_from_memorising_trains_on_and_save
     validation loss of 9.2, its training loss 0.0001, and nothing was saved: the model had learnt its few training
     rows by heart and was sure of the one validation row it got wrong."""
     spec = make_spec(CASES["encoder-reverse"]).updated(
-        {"train.max_steps": 6, "train.eval_interval": 2, "train.checkpoint_interval": 2})
+        {"train.max_steps": 20, "train.eval_interval": 10, "train.checkpoint_interval": 10})
     session = TrainingSession(spec, run_dir=tmp_path)
     real_evaluate = session.evaluate
 
@@ -250,14 +250,17 @@ def test_a_validation_loss_past_the_threshold_from_memorising_trains_on_and_save
     events = list(session.run())
     assert 100.0 > 10 * math.log(session.info.n_classes)  # past the divergence threshold
     assert isinstance(events[-1], FinishedEvent) and events[-1].reason == "completed", events[-1].message
-    notes = [e.message for e in events if isinstance(e, StatusEvent) and e.message.startswith("validation loss 100")]
+    notes = [e.message for e in events if isinstance(e, StatusEvent) and e.message.startswith("Validation loss 100")]
     assert len(notes) == 1 and notes[0].endswith(MEMORISING[-40:])
-    assert session.checkpoint_step == 6 and (tmp_path / "checkpoint" / "state.json").exists()
+    assert session.checkpoint_step == 20 and (tmp_path / "checkpoint" / "state.json").exists()
 
 
 def test_weights_that_blew_up_are_told_apart_from_a_model_that_memorised():
-    session = TrainingSession(make_spec(CASES["encoder-reverse"]))
-    assert not session._blown_up(100.0)  # untrained: its training batches are at chance
+    session = TrainingSession(make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 40}))
+    for _ in session.run():  # trained: its training batches are well under chance
+        pass
+    assert session._training_batch_loss() < math.log(session.info.n_classes)
+    assert not session._blown_up(100.0)
     with torch.no_grad():
         for weight in session.model.parameters():
             weight.mul_(1e3)

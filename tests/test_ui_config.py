@@ -366,7 +366,7 @@ def test_a_data_files_many_warnings_take_a_few_lines_under_the_settings_and_all_
     assert "more on hover" not in message.text()
     tip = message.toolTip()
     for said in ("1 row(s) without text or label skipped", "1 row(s) with more cells than the header",
-                 "'class-7'", "raise data.val_fraction in the preset file", "Reviews of mine. " * 12):
+                 "'class-7'", "raise data.val_fraction (0.1 now: in the preset file", "Reviews of mine. " * 12):
         assert said in tip
     done = "Resumed a run with a long name. " * 8 + "Lesson > Play the Preset's Lesson starts its lesson again."
     window.config.show_message(done)  # what an action did ends in what to do: whole (review)

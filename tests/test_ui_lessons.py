@@ -458,6 +458,7 @@ def test_a_step_that_trains_counts_its_steps_as_the_train_bar_does(open_window, 
         return "trained to step 30" in bar.statusLabel.text()
 
     qtbot.waitUntil(read, timeout=WAIT_MS)
+    assert window.progressBar.value() == 30  # "trained" as the bar shows the last step, not before it (review)
     assert seen and all(line == shown for line, shown in seen), [s for s in seen if s[0] != s[1]]
 
 

@@ -726,5 +726,5 @@ def test_a_model_that_learns_its_examples_by_heart_trains_on_and_says_so(window,
     window.toggle_play()
     qtbot.waitUntil(lambda: window.progressBar.value() >= 25, timeout=WAIT_MS)  # past two evaluations
     note = window.config.messageLabel.text()
-    assert note.startswith("validation loss 100 against a training loss of") and "by heart" in note, note
+    assert note.startswith("Validation loss 100 against a training loss of") and "by heart" in note, note
     assert window.worker.playing and window.speedLabel.text() != "stopped"

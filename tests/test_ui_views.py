@@ -739,8 +739,11 @@ def test_the_csv_dialog_names_an_unclosed_quote_rather_than_counting_the_rows_it
     path.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
     dialog = CsvColumnsDialog(path, read_header(path), rows=rows_note(path))
     qtbot.addWidget(dialog)
-    assert dialog.rowsNote.text() == ("Line 6 opens a quote it never closes: every row after it is read as part of "
-                                      "its text. Close the quote, or remove it.")
+    said = "Line 6 opens a quote it never closes: every row after it is read as part of its text. Close the quote, or remove it."
+    assert dialog.rowsNote.text() == said
+    path.write_text("text,label\n" + "\n".join(rows) + "\n" + "".join(f"more {i},pos\n" for i in range(9000)),
+                    encoding="utf-8")  # longer than the start the dialog reads (review: the quote went unsaid there)
+    assert path.stat().st_size > 64 * 1024 and rows_note(path) == said
 
 
 def test_the_csv_dialog_warns_of_a_first_row_that_is_an_example(qtbot, tmp_path):

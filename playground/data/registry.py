@@ -250,7 +250,7 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     if entry.needs_path and len(text) < FEW_CHARACTERS:  # (newcomer QA: an 80-character file, said nothing of)
         warnings = (f"{elide(Path(data.path or '').name, 60)} has {counted(len(text), 'character')}: a model learns "
                     f"little from it but to repeat it (its validation part is {counted(n_val, 'character')}); give "
-                    f"it at least {FEW_CHARACTERS:,}",)
+                    f"it at least {FEW_CHARACTERS:,} characters",)
     info = DataInfo(
         name=entry.key, title=entry.title, task="mlm" if encoder else "lm", vocab_size=len(vocab),
         n_classes=len(vocab), pad_id=vocab.id(PAD) if encoder else None, n_train=n_train, n_val=n_val,
@@ -389,7 +389,8 @@ def _thin_split(labels: Sequence[int], class_names: Sequence[str], n_val: int, f
         out.append(f"{which}, which is either trained on or validated, never both: {more}")
     if n_val < len(class_names):
         out.append(f"validation holds {n_val} {unit}(s) for {len(class_names)} classes, so its accuracy says "
-                   f"little: {more}, or raise data.val_fraction in the preset file ({fraction:g} now)")
+                   f"little: {more}, or raise data.val_fraction ({fraction:g} now: in the preset file, or "
+                   f"--set data.val_fraction={min(0.5, 2 * fraction):g})")
     return out
 
 

@@ -7,7 +7,8 @@ run folder recorded after its checkpoint, each at its step.
 
 A session given a run folder holds the folder's lock until `close()`: a second session on the same folder,
 in this process or another, is refused. A checkpoint is only ever written of a whole step whose weights
-evaluate to a finite loss under the divergence threshold, so the one kept is always good to resume.
+evaluate to a finite loss under the divergence threshold (or past it only on validation, with training batches
+under chance: a model that learnt a few examples by heart), so the one kept is always good to resume.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 # Said once a run, when the validation loss passes the divergence threshold while the training batches do not.
-MEMORISING = ("validation loss {val:.3g} against a training loss of {train:.2g}: the model learns its training "
+MEMORISING = ("Validation loss {val:.3g} against a training loss of {train:.2g}: the model learns its training "
               "examples by heart instead of what carries over to new ones (more data helps most; dropout or weight "
               "decay a little)")
 
@@ -483,13 +484,14 @@ class TrainingSession:
         return not math.isfinite(loss) or loss > 10 * math.log(max(2, self.info.n_classes))
 
     def _blown_up(self, val_loss: float) -> bool:
-        """The validation loss says the weights blew up: it is not finite, or past the threshold and so is the loss
-        of a training batch. A model that memorised a handful of training rows puts a finite but huge loss on the
-        validation rows it gets wrong (QA: an 8-row CSV was stopped as diverged at a validation loss of 9.2, its
-        training loss 0.0001), and may train on."""
+        """The validation loss says the weights blew up: it is not finite, or past the threshold while a training
+        batch is no better than chance. A model that memorised a handful of training rows (a training batch under
+        chance) puts a finite but huge loss on the validation rows it gets wrong (QA: an 8-row CSV was stopped as
+        diverged at a validation loss of 9.2, its training loss 0.0001), and may train on."""
         if not math.isfinite(val_loss):
             return True
-        return self._diverging(val_loss) and self._diverging(self._training_batch_loss())
+        chance = math.log(max(2, self.info.n_classes))
+        return self._diverging(val_loss) and self._training_batch_loss() >= chance
 
     @holding_model
     @torch.no_grad()
@@ -551,8 +553,9 @@ class TrainingSession:
         return folder
 
     def _evaluates_good(self) -> bool:
-        """The weights about to be saved give a finite validation loss under the divergence threshold. (A
-        checkpoint holds the weights after its step's update, which that step's training loss never saw.)"""
+        """The weights about to be saved have not blown up (`_blown_up`: a finite validation loss under the
+        divergence threshold, or past it while a training batch is under chance). (A checkpoint holds the weights
+        after its step's update, which that step's training loss never saw.)"""
         if self._evaluated is None or self._evaluated[0] != self.step:
             self.evaluate()
         if self._blown_up(self._evaluated[1]):  # type: ignore[index]

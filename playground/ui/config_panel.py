@@ -734,13 +734,13 @@ class ConfigPanel(QWidget):
         return fitted, f"Context length set to {fitted}: it holds 95 % of the texts whole{cut}."
 
     def _context_leaving_csv(self, changes: dict[str, Any]) -> tuple[int, str] | None:
-        """From a CSV file to a dataset whose texts are not cut (running text): a context fitted to the file's short
-        texts goes back to the default, and a sentence says so (newcomer QA: a text file trained with the CSV's
-        context of 5, unsaid). None where the context stays."""
+        """From a CSV file to another dataset that fits no context of its own (running text, a built-in set): a
+        context fitted to the file's short texts goes back to the default, and a sentence says so (newcomer QA: a
+        text file trained with the CSV's context of 5, unsaid). None where the context stays."""
         old = self._spec
         if old.data.name != "csv_file" or old.model.block_size >= DEFAULT_CONTEXT or old.model.family == "vit":
             return None
-        if self._spec.updated(changes).data.name == "csv_file":
+        if changes.get("data.name", old.data.name) == "csv_file":
             return None
         name = Path(old.data.path or "").name
         return DEFAULT_CONTEXT, f"Context length set back to {DEFAULT_CONTEXT}: {old.model.block_size} was fitted to " \

@@ -88,16 +88,17 @@ def rows_note(path: str | Path) -> str:
     only after OK), or too few rows to learn from; "" when neither (or the file cannot be read)."""
     try:
         text = _read_start(path)
-    except CsvHeaderError:
+        whole = os.stat(path).st_size <= HEADER_BYTES
+    except (CsvHeaderError, OSError):
         return ""
-    # Under a quarter of the bytes read in characters: the whole file was read, whatever its UTF-8
-    line = unclosed_quote_line(text) if len(text) < HEADER_BYTES // 4 else None
-    if line is not None:
-        return (f"Line {line} opens a quote it never closes: every row after it is read as part of its text. Close "
-                f"the quote, or remove it.")
     rows = max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row))
                - 1)
-    if rows >= FEW_ROWS:
+    if whole or rows < FEW_ROWS:  # (a longer file's start: its rows to the last line read, a quote open or not)
+        line = unclosed_quote_line(text if whole else text[:text.rfind("\n") + 1])
+        if line is not None:
+            return (f"Line {line} opens a quote it never closes: every row after it is read as part of its text. "
+                    f"Close the quote, or remove it.")
+    if rows >= FEW_ROWS or not whole:  # (few rows in the first 64 KB of a longer file: long texts, not few)
         return ""
     return (f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part of them is kept for "
             f"validation). Add more rows, at least {FEW_ROWS}.")

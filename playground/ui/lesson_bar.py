@@ -592,8 +592,8 @@ class LessonBar(QFrame):
             self._poll.stop()  # the run was reset or replaced: nothing to follow
             return
         worker, target = self._training
-        if worker.step < target and not worker.done:
-            return  # follow_steps says how far, as the train bar does
+        if (worker.step < target and not worker.done) or self.main.progressBar.value() < worker.step:
+            return  # follow_steps says how far, as the train bar does; "trained" once the bar shows the last step
         self._poll.stop()
         self.statusLabel.setText(f"trained to step {worker.step:,}")
         step = self.step

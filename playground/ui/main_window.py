@@ -833,9 +833,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         as if it were a preset)."""
         if self.preset_path is not None:
             held = _held_by(self.preset_path, self.saved_spec)
-            changed = changes(held, self.spec) if held is not None else []
-            if len(changed) > MAX_TITLES:
-                changed = [*changed[:MAX_TITLES - 1], f"{len(changed) - MAX_TITLES + 1} more settings"]
+            changed = _capped(changes(held, self.spec) if held is not None else [])
             said = f" ({'; '.join(changed)})" if changed else ""  # (newcomer QA: it did not say which)
             return f"The preset “{self.preset_path.name}” has unsaved changes{said}. Save them?"
         return (f"The settings on screen, “{self.spec.name}”, are in no preset file of yours (built-in presets stay "
@@ -920,6 +918,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return ""
         return " Undo (Ctrl+Z) brings back the trained model."
 
+    @_needs_views
     def reset(self, message: str = "") -> None:
         """Stop the current run (its checkpoint is saved in the background) and clear the views."""
         self._restart.stop()
@@ -1238,7 +1237,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if status.message == f"Training on {self._device}" and self.statusBar().currentMessage():
             return  # the device label says it: not over what the action that started the run said (newcomer QA)
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
-        if status.level == "warning":  # (the memorising note): kept under the settings, where it can be read whole
+        if status.level == "warning" and self.config.isVisibleTo(self):
+            # (the memorising note) under the settings too, where it reads whole; hidden at a projector's zoom, they
+            # stay hidden mid-run (review): the status bar's headline has it on hover
             self.config.show_message(status.message, "warning")
 
     def _refresh(self) -> None:
@@ -1610,10 +1611,14 @@ def _what_changed(spec: RunSpec, keys: set[str]) -> str:
     model's name, else up to three settings by name (QA: a family switch listed ~15 settings, cut mid-word)."""
     if keys & OTHER_MODEL_KEYS:
         return f"Now {spec.name}"
-    titles = sorted(FIELD_TITLES.get(key, key) for key in keys)
-    if len(titles) > MAX_TITLES:
-        titles = [*titles[:MAX_TITLES - 1], f"{len(titles) - MAX_TITLES + 1} more settings"]
-    return "Changed " + ", ".join(titles)
+    return "Changed " + ", ".join(_capped(sorted(FIELD_TITLES.get(key, key) for key in keys)))
+
+
+def _capped(named: list[str]) -> list[str]:
+    """`named`, its last ones counted where there are more than MAX_TITLES."""
+    if len(named) <= MAX_TITLES:
+        return named
+    return [*named[:MAX_TITLES - 1], f"{len(named) - MAX_TITLES + 1} more settings"]
 
 
 def _lead(description: str) -> str:

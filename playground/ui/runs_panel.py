@@ -282,6 +282,10 @@ class RunsPanel(QWidget):
         buttons.addStretch(1)
         QWidget.setTabOrder(self.buttons["resume"], self.table)  # the buttons stand above the table, made first
         self.message = QLabel(self)
+        self._done = ""  # the last action's words (say_done), until its timer clears them
+        self._done_timer = QTimer(self)
+        self._done_timer.setSingleShot(True)
+        self._done_timer.timeout.connect(self._forget_done)
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -363,10 +367,15 @@ class RunsPanel(QWidget):
         self.message.setText(text)
 
     def say_done(self, text: str) -> None:
-        """What an action did, for DONE_MS (lecturer QA: "Deleted 1 run." stood there through later Undos and
-        exports)."""
+        """What an action did, for DONE_MS from the last one (lecturer QA: "Deleted 1 run." stood there through
+        later Undos and exports)."""
         self.say(text)
-        QTimer.singleShot(DONE_MS, self, lambda: self.message.text() == text and self.say(""))
+        self._done = text
+        self._done_timer.start(DONE_MS)  # (one timer: a second action's words get their whole time)
+
+    def _forget_done(self) -> None:
+        if self.message.text() == self._done:  # not what something said since
+            self.say("")
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
