@@ -728,3 +728,17 @@ def test_a_model_that_learns_its_examples_by_heart_trains_on_and_says_so(window,
     note = window.config.messageLabel.text()
     assert note.startswith("Validation loss 100 against a training loss of") and "by heart" in note, note
     assert window.worker.playing and window.speedLabel.text() != "stopped"
+
+
+def test_a_new_run_says_it_is_preparing_over_a_status_left_by_work_but_not_over_an_actions_words(window, qtbot):
+    """Review: "Preparing the model…" was held back by any message, one that stays from a past run's work under way
+    ("compiling…") too; an action's words (they go after a while) stay, as the rebuild's do (newcomer QA)."""
+    bar = window.statusBar()
+    bar.showMessage("compiling the training step in the background...")  # stays until the next status
+    window.step_once()
+    assert bar.currentMessage() == main_window.PREPARING
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    window.reset()
+    bar.showMessage("Reset: fresh random weights, step 0.", main_window.STATUS_MS)
+    window.step_once()
+    assert bar.currentMessage() == "Reset: fresh random weights, step 0."

@@ -843,7 +843,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
             self.start_worker(TrainingWorker(self.spec, runs_root()))
-            if not self.statusBar().currentMessage():  # not over what the action that started it said (newcomer QA)
+            if not self.statusBar().passing():  # not over what the action that started it said (newcomer QA)
                 self.statusBar().showMessage(PREPARING)
         return self.worker
 
@@ -1234,7 +1234,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _show_status(self, status: StatusEvent) -> None:
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
-        if status.message == f"Training on {self._device}" and self.statusBar().currentMessage():
+        if status.message == f"Training on {self._device}" and self.statusBar().passing():
             return  # the device label says it: not over what the action that started the run said (newcomer QA)
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
         if status.level == "warning" and self.config.isVisibleTo(self):

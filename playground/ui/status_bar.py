@@ -36,6 +36,10 @@ class HeadlineStatusBar(QStatusBar):
         self._deadline = time.monotonic() + timeout / 1000 if timeout else None
         self._show(timeout)
 
+    def passing(self) -> bool:
+        """A message with a time to go is shown (what an action did), not one that stays (work under way) or none."""
+        return bool(self.currentMessage()) and self._deadline is not None
+
     def refit(self) -> None:
         """The message shown again for the room there is now, for the time it had left."""
         if not self._full or not self.currentMessage() or self.headline(self._full) == self.currentMessage():
