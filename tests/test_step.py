@@ -492,8 +492,10 @@ def test_eager_step_runs_at_the_measured_thread_count_on_the_eager_curve(monkeyp
             paced.append(session.train_step().train_loss)
             used.append(torch.get_num_threads())
         assert used[: 2 * (AdaptiveThreads.FIRST_STEPS + 1)] == [2] * 4 + [1] * 4  # the plan: measured at both
-        assert used[-1] == step.threads.chosen and step.threads.chosen in (1, 2)
-        assert session.device_description().startswith(f"CPU ({used[-1]} of 2 threads, adaptive), float32")
+        # (the count the last step ran at: a neighbour's work, the other xdist worker's, may have had the policy
+        # choose one thread for the next since, as it should; CI saw 2 against a choice of 1)
+        assert used[-1] == step.threads.current and step.threads.chosen in (1, 2)
+        assert session.device_description().startswith(f"CPU ({step.threads.chosen} of 2 threads, adaptive), float32")
     finally:
         torch.set_num_threads(saved)
     assert paced == pytest.approx(eager, rel=1e-5)
