@@ -661,7 +661,14 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     from tqdm import tqdm
 
     from playground.recorder import RunRecorder
-    from playground.training.events import FinishedEvent, MetricsEvent, SampleEvent, SettingChange, StatusEvent
+    from playground.training.events import (
+        TRAINING_ON,
+        FinishedEvent,
+        MetricsEvent,
+        SampleEvent,
+        SettingChange,
+        StatusEvent,
+    )
     from playground.training.runs import write_run_info
 
     for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
@@ -671,7 +678,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
                file=sys.stderr)
     if session.step > 0:  # the session says where it trains only at step 0: a resume says it here, as train does
-        bar.write(f"Training on {session.device_description()}", file=sys.stderr)
+        bar.write(TRAINING_ON.format(device=session.device_description()), file=sys.stderr)
     val = ""
     status = 0
     stop = _StopOnCtrlC(terminate=session.dist is None)

@@ -242,13 +242,13 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
     vocab = Vocab(chars, (PAD, MASK, CLS) if encoder else ())
     need = model.block_size + 1  # one block plus its next-character targets
     n_train, n_val = split_sizes(len(text), data.val_fraction, min_val=need)
+    name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
     if n_train < need:
-        name = elide(Path(data.path or '').name, 60) if entry.needs_path else entry.title
         raise DataError(f"{name} has {counted(len(text), 'character')}, too few for a training and a validation block of "
                         f"{need}: {_short_text_fix(len(text), model.block_size, data.val_fraction)}")
     warnings = ()
     if entry.needs_path and len(text) < FEW_CHARACTERS:  # (newcomer QA: an 80-character file, said nothing of)
-        warnings = (f"{elide(Path(data.path or '').name, 60)} has {counted(len(text), 'character')}: a model learns "
+        warnings = (f"{name} has {counted(len(text), 'character')}: a model learns "
                     f"little from it but to repeat it (its validation part is {counted(n_val, 'character')}); give "
                     f"it at least {FEW_CHARACTERS:,} characters",)
     info = DataInfo(

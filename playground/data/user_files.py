@@ -234,7 +234,7 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
         elif any(cell.strip() for cell in row):
             missing[start] = "no label" if t else "no text" if lab else "no text or label"
             stray |= {lab} - {""}
-    if reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect):
+    if _last_row_left_open(text, reader, last_start):
         raise DataError(f"{name} has an unclosed quote (line {last_start}): every row after it was read as one text. "
                         f"Close the quote, or remove it")
     return rows, missing, stray, tuple(overfull)
@@ -243,13 +243,18 @@ def _labelled_rows(name: str, text: str, reader: CsvReader, ti: int, li: int,
 def unclosed_quote_line(text: str) -> int | None:
     """The line of the row that opens a quote it never closes, in `text`, a whole CSV file: the reader takes every
     row after it as that row's text. None where there is none (or the file is unreadable as CSV)."""
-    dialect = sniff_dialect(text)
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), sniff_dialect(text))
     try:
         last_start = max((start for start, _row in _numbered("", reader)), default=1)
     except DataError:
         return None
-    return last_start if reader.line_num > last_start and _unclosed_from(text, last_start, dialect) else None
+    return last_start if _last_row_left_open(text, reader, last_start) else None
+
+
+def _last_row_left_open(text: str, reader: CsvReader, last_start: int) -> bool:
+    """Whether `reader`, read to its end, took its last row (from line `last_start`) over several lines because it
+    opens a quote it never closes."""
+    return reader.line_num > last_start and _unclosed_from(text, last_start, reader.dialect)
 
 
 def _numbered(name: str, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:

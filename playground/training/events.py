@@ -51,6 +51,10 @@ class SampleEvent:
     temperature: float = SAMPLE_TEMPERATURE
 
 
+# A run's first status, where it trains: the window leaves it out where its device label says it already
+TRAINING_ON = "Training on {device}"
+
+
 @dataclass(frozen=True)
 class StatusEvent:
     message: str

@@ -44,6 +44,7 @@ from playground.training.device import BlockShape, Placement, resolve_device
 from playground.training.distributed import DistContext
 from playground.training.events import (
     SAMPLE_TEMPERATURE,
+    TRAINING_ON,
     AttentionSnapshot,
     CheckpointEvent,
     Event,
@@ -412,7 +413,7 @@ class TrainingSession:
         if isinstance(self._step_fn, BackgroundStep):
             self._step_fn.end_at(target)
         if self.step == 0:
-            yield self._emit(StatusEvent(f"Training on {self.device_description()}"))
+            yield self._emit(StatusEvent(TRAINING_ON.format(device=self.device_description())))
             yield self._emit(self.snapshot())
         while self.step < target:
             if self._planned:
@@ -479,9 +480,13 @@ class TrainingSession:
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps
 
+    def _chance(self) -> float:
+        """The loss of a model that guesses: ln(classes)."""
+        return math.log(max(2, self.info.n_classes))
+
     def _diverging(self, loss: float) -> bool:
-        # Chance level is ln(classes); ten times that only happens when the weights have blown up.
-        return not math.isfinite(loss) or loss > 10 * math.log(max(2, self.info.n_classes))
+        # Ten times chance only happens when the weights have blown up.
+        return not math.isfinite(loss) or loss > 10 * self._chance()
 
     def _blown_up(self, val_loss: float) -> bool:
         """The validation loss says the weights blew up: it is not finite, or past the threshold while a training
@@ -490,8 +495,7 @@ class TrainingSession:
         diverged at a validation loss of 9.2, its training loss 0.0001), and may train on."""
         if not math.isfinite(val_loss):
             return True
-        chance = math.log(max(2, self.info.n_classes))
-        return self._diverging(val_loss) and self._training_batch_loss() >= chance
+        return self._diverging(val_loss) and self._training_batch_loss() >= self._chance()
 
     @holding_model
     @torch.no_grad()

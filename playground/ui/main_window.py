@@ -1234,7 +1234,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _show_status(self, status: StatusEvent) -> None:
         """A training status in the status bar. One ending in "..." announces work under way (compiling, or
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
-        if status.message == f"Training on {self._device}" and self.statusBar().passing():
+        from playground.training.events import TRAINING_ON  # loaded with the worker that sent `status`
+
+        if status.message == TRAINING_ON.format(device=self._device) and self.statusBar().passing():
             return  # the device label says it: not over what the action that started the run said (newcomer QA)
         self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
         if status.level == "warning" and self.config.isVisibleTo(self):

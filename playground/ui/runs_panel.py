@@ -311,13 +311,14 @@ class RunsPanel(QWidget):
                 started = started_text(run.created)
                 label = self.labels[run.folder]
                 when = time.strftime(WHOLE_DATE, time.localtime(run.created))
-                tip = (f"{label}\n{_family_words(run.family)}, started {when}\n{run.folder}\n"
+                family = _family_words(run.family)
+                tip = (f"{label}\n{family}, started {when}\n{run.folder}\n"
                        f"{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
                 keys = (label.lower(), run.family, run.steps, math.inf if run.val_loss is None else run.val_loss,
                         run.created)
-                family = _family_words(run.family).split(" (")[0]  # "Decoder": the names need the room (lecturer QA)
-                for col, (text, key) in enumerate(zip((label, family, f"{run.steps:,}", val, started), keys,
+                short = family.split(" (")[0]  # "Decoder" in its column: the names need the room (lecturer QA)
+                for col, (text, key) in enumerate(zip((label, short, f"{run.steps:,}", val, started), keys,
                                                        strict=True)):
                     item = _Sorted(text, key)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
