@@ -278,6 +278,37 @@ def test_divergence_in_warm_up_names_the_peak_rate_it_advises_lowering():
         "high. Try 1;" in finished.message
 
 
+@pytest.mark.parametrize("kind", ["training", "validation"])
+def test_the_step_that_diverged_is_shown_and_recorded_with_its_loss(tmp_path, monkeypatch, kind):
+    """Newcomer QA: a run stopped with "the validation loss became 61.2 at step 100" while the train bar said step 99
+    and the Runs tab showed step 99's loss: the step that blew up never reached the window or the run's record."""
+    from playground.training.runs import MetricsLog, read_metrics
+
+    spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 40, "train.eval_interval": 10})
+    session = TrainingSession(spec)
+    recorder = MetricsLog(tmp_path)
+    session.subscribe(recorder)
+    if kind == "validation":  # the weights at step 20 evaluate as blown up
+        real_evaluate = session.evaluate
+        monkeypatch.setattr(session, "evaluate", lambda: (1e4, *real_evaluate()[1:]) if session.step == 20
+                            else real_evaluate())
+        monkeypatch.setattr(session, "_training_batch_loss", lambda: 2 * session._chance())
+    else:  # the training loss of step 20 blows up
+        real_step = session.train_step
+        monkeypatch.setattr(session, "train_step", lambda: (lambda e: e if e.step != 20 else MetricsEvent(
+            **{**e.__dict__, "train_loss": math.inf}))(real_step()))
+    events = list(session.run())
+    recorder.close()
+    finished, last = events[-1], events[-2]
+    assert isinstance(finished, FinishedEvent) and finished.reason == "diverged", finished
+    assert f"the {kind} loss became" in finished.message and "at step 20:" in finished.message
+    assert isinstance(last, MetricsEvent) and last.step == finished.step == 20
+    rows = read_metrics(tmp_path)
+    assert int(rows[-1]["step"]) == 20
+    if kind == "validation":
+        assert last.val_loss == 1e4 and float(rows[-1]["val_loss"]) == 1e4
+
+
 def test_divergence_after_a_good_save_keeps_that_save(tmp_path):
     spec = make_spec(CASES["decoder-text"]).updated(
         {"train.lr": 10.0, "train.grad_clip": 0.0, "train.warmup_steps": 0, "train.max_steps": 200})

@@ -427,21 +427,23 @@ class TrainingSession:
                 torch.cuda.empty_cache()
                 yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
                 return
+            # The step that diverged is shown and recorded like any other (the train bar and the Runs tab said step
+            # 99 and the previous loss beside "the validation loss became ... at step 100"), then the run ends.
             if self._diverging(event.train_loss):
-                yield self._emit(self._diverged("training", event.train_loss, event.lr))
+                yield from self._end_diverged(event, "training", event.train_loss)
                 return
             due = self._due
             if due(train.eval_interval):
                 val_loss, val_acc, confusion = self.evaluate()
+                event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
+                                        "confusion": confusion})
                 if self._blown_up(val_loss):
-                    yield self._emit(self._diverged("validation", val_loss, event.lr))
+                    yield from self._end_diverged(event, "validation", val_loss)
                     return
                 if self._diverging(val_loss) and not self._told_memorising:
                     self._told_memorising = True
                     yield self._emit(StatusEvent(MEMORISING.format(val=val_loss, train=event.train_loss), "warning",
                                                  self.step))
-                event = MetricsEvent(**{**event.__dict__, "val_loss": val_loss, "val_accuracy": val_acc,
-                                        "confusion": confusion})
             yield self._emit(event)
             if due(train.snapshot_interval):
                 yield self._emit(self.snapshot())
@@ -506,6 +508,13 @@ class TrainingSession:
         generator = torch.Generator().manual_seed(self.spec.train.seed + self.step)
         batch = self.dataset.batch("train", self.spec.train.batch_size, generator).to(self.placement.device)
         return self._forward_loss(batch)[0].item()
+
+    def _end_diverged(self, event: MetricsEvent, kind: str, loss: float) -> Iterator[Event]:
+        """The step that diverged, then the end of the run; `diverged` is already set as the step is seen (the
+        window's worker, stepping once, goes on to the end rather than pausing on it)."""
+        finished = self._diverged(kind, loss, event.lr)
+        yield self._emit(event)
+        yield self._emit(finished)
 
     def _diverged(self, kind: str, loss: float, lr: float) -> FinishedEvent:
         self.diverged = True

@@ -322,7 +322,7 @@ class TrainingWorker(QThread):
                 self._report_device()
                 with self._cond:  # the step and the steps left change together: pause_at reads both
                     self.step = event.step
-                    if self._steps_left:
+                    if self._steps_left and not self.session.diverged:  # (the run's end follows at once)
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
