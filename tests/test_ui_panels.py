@@ -532,6 +532,26 @@ def test_a_temperature_typed_then_sample_now_clicked_draws_one_sample_at_it(qtbo
     assert [e.temperature for e in panel.samples] == [1.5, 1.5]
 
 
+def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
+    """QA: a temperature of 5 typed into the box vanished without a word (the box drops the keystroke) and the old
+    one stayed; the box now says what it refused and what to type."""
+    session = _tiny_decoder()
+    panel = _samples_panel_of(qtbot, session)
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    panel.temperatureBox.setFocus()
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "5")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.samples == [] and panel.temperature == 0.8 and panel.status.isVisible()
+    assert panel.status.text().startswith("Temperature 5 is out of range: type 0 to 2 (") \
+        and panel.status.text().endswith("It stays 0.8.")
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "1.2")  # then a good one samples, and the refusal's message goes
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert [e.temperature for e in panel.samples] == [1.2] and "out of range" not in panel.status.text()
+
+
 def test_sample_now_after_a_resume_draws_anew(tmp_path):
     """Review: a resumed run's step had its sample drawn (draw 0) before the checkpoint; Sample now drew it again."""
     from playground.training.session import TrainingSession

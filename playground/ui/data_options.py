@@ -11,12 +11,10 @@ leaves the spec's `data.options` instead of staying there as an explicit copy of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from playground.data.registry import REGISTRY, Option
 from playground.ui.focus_ring import tab_through
+from playground.ui.range_spin import RangeSpinBox
 from playground.ui.tooltips import TIPS
 
 TITLES = {
@@ -62,75 +61,6 @@ def option_tip(name: str, option: Option) -> str:
     facts = "; ".join(x for x in (f"allowed: {allowed}" if allowed else "", f"default: {default}") if x)
     return (f"<b>{option_title(name)}</b>: {option.help}. {lesson}<br><i>{facts[0].upper() + facts[1:]}. In a "
             f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
-
-
-class RangeSpinBox(QSpinBox):
-    """A spin box that says when a typed number was out of its range: QSpinBox drops such a keystroke silently
-    (99999 for "Symbols" stayed "9", and 9 was taken). Once the edit is finished it puts back the value from before
-    the edit (typing is not taken while typing: keyboard tracking is off) and says what it refused."""
-
-    sigOutOfRange = Signal(object)  # the number typed (a Python int: one past C's int would overflow in Qt)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._refused: int | None = None
-        self.editingFinished.connect(self._say_refused)
-        self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
-
-    def event(self, event: QEvent) -> bool:  # Qt override
-        # A number has no space: Space is the window's play key here too (the line edit took it and blanked the box)
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Space:
-            return True  # not accepted: the shortcut runs
-        return super().event(event)
-
-    def validate(self, text: str, pos: int) -> object:  # Qt override
-        digits = len(str(self.maximum()))  # (no longer: a box takes no digit past a refused number, review)
-        if self.minimum() >= 0 and re.fullmatch(rf"-[0-9]{{0,{digits}}}", self._number_in(text).strip()):
-            # Let a minus sign stand as typed, to be refused whole when the edit ends (QA: the box dropped the
-            # sign of "-5" and took 5, silently)
-            return QValidator.State.Intermediate, text, pos
-        result = super().validate(text, pos)
-        state = result[0] if isinstance(result, tuple) else result
-        if state == QValidator.State.Invalid:
-            self._note_out_of_range(text)
-        return result
-
-    def _number_in(self, text: str) -> str:
-        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(self.locale().groupSeparator(), "")
-
-    def _note_out_of_range(self, text: str) -> None:
-        """Remember the number in `text` if it is one and out of range."""
-        typed = self._number_in(text)
-        # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception here aborts in Qt
-        # (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
-        if re.fullmatch(r"-?[0-9]{1,18}", typed.strip()) and not self.minimum() <= int(typed) <= self.maximum():
-            self._refused = int(typed)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self._put_back_if_refused()
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
-        self._put_back_if_refused()
-        super().focusOutEvent(event)
-
-    def _put_back_if_refused(self) -> None:
-        """The value before the edit, not what was left of the typed number, is what the edit ends on. A number
-        below the minimum is still "intermediate" as typed (1 may become 12): ending there refuses it too (Tab put
-        the old value back silently)."""
-        self._note_out_of_range(self.lineEdit().text())
-        if self._refused is not None:
-            self.setValue(self.value())  # writes the text again (prefix, "auto" and all) without a change
-
-    def _forget_refused(self) -> None:
-        self._refused = None
-
-    def _say_refused(self) -> None:
-        if self._refused is not None:
-            refused, self._refused = self._refused, None
-            self.sigOutOfRange.emit(refused)
 
 
 def _refused(title: str, typed: int, high: int) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from playground.core.messages import one_line
 from playground.training.events import SAMPLE_TEMPERATURE, SampleEvent
 from playground.ui.plotting import follow_font, point_size
+from playground.ui.range_spin import RangeDoubleSpinBox
 from playground.ui.theme import tint
 from playground.ui.tooltips import TIPS
 
@@ -89,7 +89,8 @@ class SamplesPanel(QWidget):
         self.promptEdit.setClearButtonEnabled(True)
         self.promptEdit.returnPressed.connect(self.sample_now)
         self.promptEdit.textEdited.connect(self._after_refusal)
-        self.temperatureBox = QDoubleSpinBox(self)
+        self.temperatureBox = RangeDoubleSpinBox(self)
+        self.temperatureBox.sigOutOfRange.connect(self._refuse_temperature)
         self.temperatureBox.setObjectName("sampleTemperature")
         self.temperatureBox.setRange(0.0, MAX_TEMPERATURE)
         self.temperatureBox.setDecimals(1)
@@ -173,6 +174,11 @@ class SamplesPanel(QWidget):
             self.add_samples([answer])
         elif isinstance(answer, str):
             self._say(f"Prompt not used: {answer}", error=True)
+
+    def _refuse_temperature(self, typed: float) -> None:
+        self._say(f"Temperature {typed:g} is out of range: type 0 to {MAX_TEMPERATURE:g} (0 always takes the likeliest "
+                  f"token; past {MAX_TEMPERATURE:g} every model's text is noise). It stays {self.temperature:g}.",
+                  error=True)
 
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)

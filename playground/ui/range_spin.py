@@ -1,0 +1,116 @@
+"""Spin boxes that say when a typed number was out of their range.
+
+QSpinBox and QDoubleSpinBox drop such a keystroke silently (99999 for "Symbols" stayed "9", and 9 was taken; a
+temperature of 5 stayed empty and the old one was kept, unsaid). These put back the value from before the edit once
+it is finished (typing is not taken while typing: keyboard tracking is off) and emit what they refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
+
+# ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception in a Qt override aborts
+# (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
+_WHOLE = r"-?[0-9]{1,18}"
+
+
+class _RefusesOutOfRange:
+    """What both boxes share (mixed in before the Qt class); `_NUMBER` is the pattern a typed number must match to be
+    said, `_read` reads it."""
+
+    _NUMBER = _WHOLE
+
+    def _init_refusal(self) -> None:
+        self._refused: int | float | None = None
+        self.editingFinished.connect(self._say_refused)
+        self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
+
+    @staticmethod
+    def _read(typed: str) -> int | float:
+        return int(typed)
+
+    def event(self, event: QEvent) -> bool:  # Qt override
+        # A number has no space: Space is the window's play key here too (the line edit took it and blanked the box)
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Space:
+            return True  # not accepted: the shortcut runs
+        return super().event(event)
+
+    def validate(self, text: str, pos: int) -> object:  # Qt override
+        digits = len(str(int(self.maximum())))  # (no digit past a refused number, review)
+        if self.minimum() >= 0 and re.fullmatch(rf"-[0-9.]{{0,{digits}}}", self._number_in(text).strip()):
+            # Let a minus sign stand as typed, to be refused whole when the edit ends (QA: the box dropped the
+            # sign of "-5" and took 5, silently)
+            return QValidator.State.Intermediate, text, pos
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        if state == QValidator.State.Invalid:
+            self._note_out_of_range(text)
+        return result
+
+    def _number_in(self, text: str) -> str:
+        locale = self.locale()  # "1.234,5" in German: the group separator goes, the decimal comma is read as a point
+        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(
+            locale.groupSeparator(), "").replace(locale.decimalPoint(), ".")
+
+    def _note_out_of_range(self, text: str) -> None:
+        """Remember the number in `text` if it is one and out of range."""
+        typed = self._number_in(text).strip()
+        if re.fullmatch(self._NUMBER, typed):
+            number = self._read(typed)
+            if not self.minimum() <= number <= self.maximum():
+                self._refused = number
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._put_back_if_refused()
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
+        self._put_back_if_refused()
+        super().focusOutEvent(event)
+
+    def _put_back_if_refused(self) -> None:
+        """The value before the edit, not what was left of the typed number, is what the edit ends on. A number
+        below the minimum is still "intermediate" as typed (1 may become 12): ending there refuses it too (Tab put
+        the old value back silently)."""
+        self._note_out_of_range(self.lineEdit().text())
+        if self._refused is not None:
+            self.setValue(self.value())  # writes the text again without a change
+
+    def _forget_refused(self) -> None:
+        self._refused = None
+
+    def _say_refused(self) -> None:
+        if self._refused is not None:
+            refused, self._refused = self._refused, None
+            self.sigOutOfRange.emit(refused)
+
+
+class RangeSpinBox(_RefusesOutOfRange, QSpinBox):
+    """A whole-number spin box that says a typed number out of its range (`sigOutOfRange`)."""
+
+    sigOutOfRange = Signal(object)  # the number typed (a Python int: one past C's int would overflow in Qt)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._init_refusal()
+
+
+class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
+    """A decimal spin box that says a typed number out of its range (`sigOutOfRange`)."""
+
+    sigOutOfRange = Signal(float)
+    _NUMBER = rf"{_WHOLE}(?:\.[0-9]*)?"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._init_refusal()
+
+    @staticmethod
+    def _read(typed: str) -> float:
+        return float(typed)
