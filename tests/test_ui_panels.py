@@ -516,15 +516,20 @@ def test_sample_now_twice_draws_two_samples_of_the_same_weights(qtbot):
     assert first.text == session.sample("the ")  # the first of a step's samples is always the same one
 
 
-def test_a_temperature_typed_then_sample_now_clicked_draws_one_sample_at_it(qtbot):
-    """Lecturer QA: a temperature typed and then Sample now clicked added two samples, both at the new temperature
-    (the click's press committed the box, which samples, and then the click sampled again)."""
-    session = _tiny_decoder()
-    panel = _samples_panel_of(qtbot, session)
+def _typing_a_temperature(qtbot):
+    """A samples panel of a tiny decoder, active, its temperature box focused with its text selected to type over."""
+    panel = _samples_panel_of(qtbot, _tiny_decoder())
     with qtbot.waitActive(panel):
         panel.activateWindow()
     panel.temperatureBox.setFocus()
     panel.temperatureBox.lineEdit().selectAll()
+    return panel
+
+
+def test_a_temperature_typed_then_sample_now_clicked_draws_one_sample_at_it(qtbot):
+    """Lecturer QA: a temperature typed and then Sample now clicked added two samples, both at the new temperature
+    (the click's press committed the box, which samples, and then the click sampled again)."""
+    panel = _typing_a_temperature(qtbot)
     qtbot.keyClicks(panel.temperatureBox, "1.5")  # typed, no Enter
     qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
     assert [e.temperature for e in panel.samples] == [1.5]
@@ -535,12 +540,7 @@ def test_a_temperature_typed_then_sample_now_clicked_draws_one_sample_at_it(qtbo
 def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     """QA: a temperature of 5 typed into the box vanished without a word (the box drops the keystroke) and the old
     one stayed; the box now says what it refused and what to type."""
-    session = _tiny_decoder()
-    panel = _samples_panel_of(qtbot, session)
-    with qtbot.waitActive(panel):
-        panel.activateWindow()
-    panel.temperatureBox.setFocus()
-    panel.temperatureBox.lineEdit().selectAll()
+    panel = _typing_a_temperature(qtbot)
     qtbot.keyClicks(panel.temperatureBox, "5")
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert panel.samples == [] and panel.temperature == 0.8 and panel.status.isVisible()
