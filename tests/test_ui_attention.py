@@ -489,6 +489,13 @@ def test_typing_a_new_input_changes_every_view(trained_window, qtbot):
     # a bad input is explained, not a crash
     inside.set_input("not symbols ☃")
     qtbot.waitUntil(lambda: "Could not show this input" in inside.status.text(), timeout=WAIT_MS)
+    # Emptying the box is the probe input again (keyboard QA: the error stayed, and the views stopped following
+    # training, until Show was pressed on the empty box)
+    failed = inside.result.token
+    inside.inputEdit.selectAll()
+    qtbot.keyClick(inside.inputEdit, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: inside.result.token > failed, timeout=WAIT_MS)
+    assert "Could not show this input" not in inside.status.text() and inside._text == ""
 
 
 @pytest.mark.slow

@@ -603,6 +603,7 @@ class InsideAttentionPanel(QWidget):
         self.inputEdit.setPlaceholderText("Type your own input and press Enter (empty: the probe input)")
         self.inputEdit.setToolTip(INSIDE["input"])
         self.inputEdit.returnPressed.connect(self._on_input)
+        self.inputEdit.textEdited.connect(self._on_emptied)
         self.showButton = QPushButton("Show", self)
         self.showButton.setObjectName("insideShow")
         self.showButton.setToolTip(INSIDE["input"])
@@ -744,6 +745,12 @@ class InsideAttentionPanel(QWidget):
         self._text = self.inputEdit.text().strip()
         self._want = True
         self._poll()
+
+    def _on_emptied(self, text: str) -> None:
+        """An emptied box is the probe input at once, as its placeholder says (keyboard QA: after a bad input the
+        error stayed, and the views stopped following training, until Show was pressed on the empty box)."""
+        if not text.strip() and self._text:
+            self._on_input()
 
     def _on_image(self) -> None:
         path, _ = file_dialogs.open_file(self, "Choose an image", "",
