@@ -6,7 +6,7 @@ head however it was focused."""
 import pytest
 from conftest import TINY_SENTIMENT, tab_to
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QTabBar, QTableWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog, QTabBar, QTableWidget
 from shiboken6 import isValid
 from test_ui_runs import fake_run
 
@@ -350,3 +350,23 @@ def test_a_tab_hidden_under_a_text_box_leaves_no_text_box_taking_space(open_acti
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Space)
     assert box.text() == shown and window.playButton.text() == "Pause"
     window.pause()
+
+
+def test_undo_in_a_number_box_with_no_typing_to_take_back_is_the_windows(open_active_window, qtbot):
+    """Keyboard QA: Ctrl+Z in the Sequence length box did nothing (its line edit took the key, with no typing to undo)
+    while the status bar said "Undo (Ctrl+Z) brings back the trained model"."""
+    from playground.core.presets import load_preset
+
+    window = open_active_window(load_preset("decoder-reverse"))
+    box = window.findChild(QAbstractSpinBox, "dataOption:length")
+    box.setFocus()
+    assert QApplication.focusWidget() is not None and box.isAncestorOf(QApplication.focusWidget())
+    window.undoAction.setEnabled(True)  # as a replaced trained model makes it (what it brings back is not this test's)
+    undone = []
+    window.undoAction.triggered.connect(lambda: undone.append(True))
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert undone == [True] and window.statusBar().currentMessage() == "Nothing to undo."  # the window's Undo
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "5")  # typing not yet taken: Ctrl+Z takes it back, in the box
+    qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert box.lineEdit().text() != "5" and undone == [True]

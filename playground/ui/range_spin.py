@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
 
 # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception in a Qt override aborts
@@ -34,11 +34,19 @@ class _RefusesOutOfRange:
         return int(typed)
 
     def event(self, event: QEvent) -> bool:  # Qt override
-        # A number has no space: Space is the window's play key here too (the line edit took it and blanked the box)
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Space:
-            return True  # not accepted: the shortcut runs
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and self._not_ours(event):
+            return True  # not accepted: the window's shortcut runs
         return super().event(event)
+
+    def _not_ours(self, key: QKeyEvent) -> bool:
+        """A key the box's line edit would take from the window's shortcut with nothing to do with it: Space (a number
+        has no space; the line edit took it and blanked the box), and Undo or Redo with no typing to take back
+        (keyboard QA: Ctrl+Z in the box did nothing while the status bar said "Undo (Ctrl+Z) brings back the trained
+        model")."""
+        edit = self.lineEdit()
+        return key.key() == Qt.Key.Key_Space or (key.matches(QKeySequence.StandardKey.Undo)
+                                                 and not edit.isUndoAvailable()) \
+            or (key.matches(QKeySequence.StandardKey.Redo) and not edit.isRedoAvailable())
 
     def validate(self, text: str, pos: int) -> object:  # Qt override
         digits = len(str(int(self.maximum())))  # (no digit past a refused number, review)
