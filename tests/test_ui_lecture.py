@@ -595,6 +595,28 @@ def test_a_finished_model_brought_back_is_said_to_be_finished(open_window, qtbot
 
 
 @pytest.mark.slow
+def test_a_message_asking_for_play_goes_when_play_or_step_is_pressed(open_window, qtbot):
+    """Keyboard QA: "Brought back … press Play to continue it." stood in the status bar while the model trained."""
+    window = open_window(make_spec(TINY).updated({"train.max_steps": 50, "train.warmup_steps": 0}))
+    _train(window, qtbot, 2)
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    bar = window.statusBar()
+    assert "the model was rebuilt, at step 0 — press Play." in bar.currentMessage()
+    window.step_once()
+    assert "press Play" not in bar.currentMessage()
+    qtbot.waitUntil(lambda: window.worker.step == 1, timeout=WAIT_MS)
+    window.undoAction.trigger()
+    assert "at step 2: press Play to continue it." in bar.currentMessage()
+    window.play()
+    assert "press Play" not in bar.currentMessage()
+    window.pause()
+    bar.showMessage("Something else.", 5000)  # any other message stays
+    window.play()
+    assert bar.currentMessage() == "Something else."
+    window.pause()
+
+
+@pytest.mark.slow
 def test_a_slider_dragged_and_let_go_on_its_old_value_keeps_the_trained_model(window, qtbot):
     """QA: dragging Number of heads and letting go back on 4 rebuilt the model, its 4 trained steps gone but for Undo."""
     _train(window, qtbot, 2)

@@ -269,6 +269,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
         self.undone_models: list[PastModel] = []  # the models Undo replaced, newest last (Edit > Redo)
         self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
+        self._play_prompt = ""  # the status message that asked for Play (`_prompt_play`)
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
@@ -610,9 +611,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._held_timer.start()
             return
         was_playing = self.worker.playing
-        self.reset(f"{_what_changed(spec, keys)}: the model was rebuilt, "
-                   + ("training from step 0 (restarting…)." if was_playing else "at step 0 — press Play.")
-                   + self._undo_hint())
+        rebuilt = f"{_what_changed(spec, keys)}: the model was rebuilt, "
+        if was_playing:
+            self.reset(rebuilt + "training from step 0 (restarting…)." + self._undo_hint())
+        else:
+            hint = self._undo_hint()  # (before the reset: it names the model the reset keeps for Undo)
+            self.reset()
+            self._prompt_play(rebuilt + "at step 0 — press Play." + hint)
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
@@ -876,8 +881,15 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self.config.clear_before_training()
+        self.statusBar().clear_if_showing(self._play_prompt)
         self.ensure_worker().play()
         self._show_playing(True)
+
+    def _prompt_play(self, message: str) -> None:
+        """Show `message`, which asks for Play: it goes when Play or Step is pressed (keyboard QA: "… press Play to
+        continue it" stood in the status bar while the model trained)."""
+        self._play_prompt = message
+        self.statusBar().showMessage(message, STATUS_MS)
 
     @_needs_views
     def pause(self) -> None:
@@ -902,6 +914,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         self._restart.stop()
         self.config.clear_before_training()
+        self.statusBar().clear_if_showing(self._play_prompt)
         self.ensure_worker().step_once()
         self._show_playing(False)
 
@@ -1050,16 +1063,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._show_other_model()
         self._update_title()
         if past.run_dir is None:
-            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
-                                         STATUS_MS)
+            self._prompt_play(f"Settings back: “{past.label}”, untrained: press Play to train it.")
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
         self.runTools.runs.refresh()
         # (QA: "press Play to continue it" of a run at its last step)
-        then = "finished: Reset (Ctrl+R) trains a new one" if step >= past.spec.train.max_steps else \
-            "press Play to continue it"
-        self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: {then}.", STATUS_MS)
+        if step >= past.spec.train.max_steps:
+            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: Reset (Ctrl+R) "
+                                         f"trains a new one.", STATUS_MS)
+        else:
+            self._prompt_play(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.")
         self._name_undo()
 
     def _name_undo(self) -> None:

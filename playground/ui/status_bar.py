@@ -40,6 +40,11 @@ class HeadlineStatusBar(QStatusBar):
         """A message with a time to go is shown (what an action did), not one that stays (work under way) or none."""
         return bool(self.currentMessage()) and self._deadline is not None
 
+    def clear_if_showing(self, message: str) -> None:
+        """Take `message` away if it is the one shown (an instruction just followed)."""
+        if message and self._full == message and self.currentMessage():
+            self.clearMessage()
+
     def refit(self) -> None:
         """The message shown again for the room there is now, for the time it had left."""
         if not self._full or not self.currentMessage() or self.headline(self._full) == self.currentMessage():
