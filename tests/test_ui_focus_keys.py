@@ -6,7 +6,7 @@ head however it was focused."""
 import pytest
 from conftest import TINY_SENTIMENT, tab_to
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog, QTabBar, QTableWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QDialog, QTabBar, QTableWidget
 from shiboken6 import isValid
 from test_ui_runs import fake_run
 
@@ -370,3 +370,14 @@ def test_undo_in_a_number_box_with_no_typing_to_take_back_is_the_windows(open_ac
     qtbot.keyClicks(box, "5")  # typing not yet taken: Ctrl+Z takes it back, in the box
     qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert box.lineEdit().text() != "5" and undone == [True]
+
+
+def test_at_launch_no_setting_has_the_focus_and_the_first_tab_rings_the_first(window, qtbot):
+    """Keyboard QA: at launch the Family box had the focus, unringed, and Down changed the model to a ViT."""
+    family = window.findChild(QComboBox, "familyCombo")
+    assert QApplication.focusWidget() is window
+    qtbot.keyClick(window, Qt.Key.Key_Down)
+    assert window.spec.model.family == make_spec(TINY_SENTIMENT).model.family
+    qtbot.keyClick(window, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is family and window.focusRing.target is family
+    assert window.focusRing.isVisible()

@@ -347,6 +347,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.resize(1280, 800)
         self._restore_window_state()
         self._fit_to_screen()
+        # No control has the focus at launch, so an arrow key changes nothing unseen (keyboard QA: Down changed the
+        # focused, unringed Family box to Vision Transformer); the first Tab rings the first setting.
+        self.setFocus()
         if not views_after_paint:
             self.build_views()
 
