@@ -617,6 +617,28 @@ def test_a_message_asking_for_play_goes_when_play_or_step_is_pressed(open_window
 
 
 @pytest.mark.slow
+def test_closing_with_unsaved_settings_says_the_trained_model_is_kept_either_way(window, qtbot, monkeypatch):
+    """Keyboard QA: Ctrl+Q while training asked "Save / Discard / Cancel" of the settings, the model training on
+    behind the question, and said nothing of it: a lecturer could not tell whether Discard threw the training away."""
+    from playground.ui import main_window
+
+    asked = []
+    monkeypatch.setattr(main_window, "ask_unsaved",
+                        lambda _parent, question: asked.append(question) or main_window.QMessageBox.StandardButton.Cancel)
+    decay = window.findChild(QSlider, "weightDecaySlider")
+    decay.setValue(decay.value() + 1)  # unsaved, untrained: nothing to say of a model
+    assert window.isWindowModified()
+    window.close()
+    assert window.isVisible() and len(asked) == 1 and "trained model" not in asked[0]
+    _train(window, qtbot, 2)
+    window.close()
+    assert window.isVisible() and asked[1].endswith(
+        "The trained model (step 2) is kept either way: File > Resume Last Run brings it back.")
+    assert not window.maybe_save()  # any other question of unsaved settings does not say it
+    assert "trained model" not in asked[2]
+
+
+@pytest.mark.slow
 def test_a_slider_dragged_and_let_go_on_its_old_value_keeps_the_trained_model(window, qtbot):
     """QA: dragging Number of heads and letting go back on 4 rebuilt the model, its 4 trained steps gone but for Undo."""
     _train(window, qtbot, 2)

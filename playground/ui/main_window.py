@@ -826,11 +826,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def maybe_save(self) -> bool:
-        """True when it is fine to drop the current spec (saved, discarded); False to cancel."""
+    def maybe_save(self, closing: bool = False) -> bool:
+        """True when it is fine to drop the current spec (saved, discarded); False to cancel. `closing`: the window
+        closes, and the question says that the trained model is kept whatever the answer (keyboard QA: asked to
+        save or discard while it trained on behind the question, a lecturer could not tell which the training was)."""
         if not self.is_modified():
             return True
-        answer = ask_unsaved(self, self.unsaved_question())
+        question = self.unsaved_question()
+        if closing and self.worker is not None and self.worker.step > 0 and self.worker.run_dir is not None:
+            question += (f" The trained model (step {self.worker.step:,}) is kept either way: File > Resume Last Run "
+                         f"brings it back.")
+        answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -1608,7 +1614,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         return self.compareWindow is None or self._close_compare()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing and not (self.maybe_save() and self._compare_closed()):
+        if not self._closing and not (self.maybe_save(closing=True) and self._compare_closed()):
             event.ignore()
             return
         self._closing = True
