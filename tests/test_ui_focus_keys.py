@@ -381,3 +381,27 @@ def test_at_launch_no_setting_has_the_focus_and_the_first_tab_rings_the_first(wi
     qtbot.keyClick(window, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is family and window.focusRing.target is family
     assert window.focusRing.isVisible()
+
+
+def test_a_questions_focused_button_is_ringed_so_a_projector_shows_it(qtbot):
+    """Keyboard QA: in Save / Discard / Cancel the focused button had a faint 1-px line, lost on a projector."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from playground.ui.main_window import unsaved_question
+
+    box = unsaved_question(None, "The preset “my.json” has unsaved changes. Save them?")
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    buttons = QMessageBox.StandardButton
+    sizes = {name: box.button(name).size() for name in (buttons.Save, buttons.Discard)}
+
+    def ring(button) -> list:  # the colours 0-2 px in from the button's left edge, half-way down
+        image = button.grab().toImage()
+        return [image.pixelColor(x, image.height() // 2).name() for x in range(3)]
+
+    highlight = box.palette().highlight().color().name()
+    box.button(buttons.Discard).setFocus()
+    qtbot.waitUntil(lambda: box.button(buttons.Discard).hasFocus())
+    assert ring(box.button(buttons.Discard)) == [highlight] * 3 and highlight not in ring(box.button(buttons.Save))
+    assert {name: box.button(name).size() for name in sizes} == sizes  # nothing moves as the focus does

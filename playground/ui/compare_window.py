@@ -42,6 +42,7 @@ from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.screen_fit import FitsScreenWhenFramed, resize_within_screen
+from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -86,6 +87,7 @@ def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSIN
     keep = box.addButton("Keep comparing", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
+    ring_focused_button(box)
     box.exec()
     return box.clickedButton() is close
 

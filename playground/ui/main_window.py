@@ -80,6 +80,7 @@ from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
 from playground.ui.text_dialog import show_text
+from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import Drained, TrainingWorker, Warmup
 
@@ -138,6 +139,7 @@ def unsaved_question(parent: QWidget | None, question: str) -> QMessageBox:
     box.setDefaultButton(buttons.Save)
     box.button(buttons.Save).setText("&Save")
     box.button(buttons.Discard).setText("&Discard")
+    ring_focused_button(box)
     return box
 
 

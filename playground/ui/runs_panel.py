@@ -48,7 +48,7 @@ from playground.training.runs import (
 from playground.ui.loss_panel import LossPanel
 from playground.ui.plotting import NAME_SEPARATOR, elided_name
 from playground.ui.screen_fit import resize_within_screen
-from playground.ui.theme import tint
+from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
 WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in the table for another year's
@@ -200,11 +200,16 @@ def confirm_delete(parent: QWidget, names: list[str]) -> bool:
     """Ask before deleting; a function so tests can answer it."""
     more = len(names) - LISTED_RUNS
     listed = "\n".join(f"  • {n}" for n in names[:LISTED_RUNS]) + (f"\n  … and {more} more" if more > 0 else "")
-    answer = QMessageBox.question(
-        parent, "Delete runs", f"Delete {len(names)} run folder{'s' if len(names) > 1 else ''} with their "
-        f"checkpoints and metrics?\n{listed}\nThis cannot be undone.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-    return answer == QMessageBox.StandardButton.Yes
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "Delete runs", f"Delete {len(names)} run folder"
+                      f"{'s' if len(names) > 1 else ''} with their checkpoints and metrics?\n{listed}\nThis cannot be "
+                      f"undone.", buttons.Yes | buttons.Cancel, parent)
+    box.setDefaultButton(buttons.Cancel)
+    ring_focused_button(box)
+    try:
+        return box.exec() == buttons.Yes
+    finally:
+        box.deleteLater()
 
 
 def metric_curves(folder: Path, *columns: str) -> list[tuple[np.ndarray, np.ndarray]]:

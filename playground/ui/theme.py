@@ -45,6 +45,23 @@ def follow_system(app: QApplication, restyle_plots: Callable[[], None]) -> QMeta
     return app.styleHints().colorSchemeChanged.connect(switch)
 
 
+# A question's buttons, the focused one ringed as the window's Tab ring is (Fusion marks it with a 1-px line a
+# projector loses: keyboard QA could not tell "Close the comparison" from "Keep comparing"). Every button gets the same
+# outer size, the focused one's ring taking the place of its padding, so nothing moves as the focus does.
+QUESTION_BUTTONS = """
+QPushButton { border: 1px solid palette(mid); border-radius: 4px; padding: 5px 14px; background: palette(button);
+              min-width: 64px; }
+QPushButton:hover { background: palette(light); }
+QPushButton:pressed { background: palette(midlight); }
+QPushButton:focus { border: 3px solid palette(highlight); padding: 3px 12px; }
+"""
+
+
+def ring_focused_button(box: QWidget) -> None:
+    """Draw the focused button of `box` (a question's dialog) with a ring seen from the back of a room."""
+    box.setStyleSheet(QUESTION_BUTTONS)
+
+
 def is_dark() -> bool:
     app = QApplication.instance()
     return app is not None and app.property(PROPERTY) == "dark"
