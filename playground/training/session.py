@@ -510,10 +510,11 @@ class TrainingSession:
         return self._forward_loss(batch)[0].item()
 
     def _end_diverged(self, event: MetricsEvent, kind: str, loss: float) -> Iterator[Event]:
-        """The step that diverged, then the end of the run; `diverged` is already set as the step is seen (the
-        window's worker, stepping once, goes on to the end rather than pausing on it)."""
+        """The step that diverged, its blown-up loss left out (NaN: curves skip it, and a finite 1e4 had flattened
+        every curve and axis it was drawn on; the end message says it), then the end of the run. `diverged` is set
+        as the step is seen: the window's worker, stepping once, goes on to the end rather than pausing on it."""
         finished = self._diverged(kind, loss, event.lr)
-        yield self._emit(event)
+        yield self._emit(MetricsEvent(**{**event.__dict__, "train_loss" if kind == "training" else "val_loss": math.nan}))
         yield self._emit(finished)
 
     def _diverged(self, kind: str, loss: float, lr: float) -> FinishedEvent:
