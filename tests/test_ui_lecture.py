@@ -617,7 +617,7 @@ def test_a_message_asking_for_play_goes_when_play_or_step_is_pressed(open_window
 
 
 @pytest.mark.slow
-def test_closing_with_unsaved_settings_says_the_trained_model_is_kept_either_way(window, qtbot, monkeypatch):
+def test_closing_with_unsaved_settings_says_the_run_is_saved_either_way(window, qtbot, monkeypatch):
     """Keyboard QA: Ctrl+Q while training asked "Save / Discard / Cancel" of the settings, the model training on
     behind the question, and said nothing of it: a lecturer could not tell whether Discard threw the training away."""
     from playground.ui import main_window
@@ -629,13 +629,13 @@ def test_closing_with_unsaved_settings_says_the_trained_model_is_kept_either_way
     decay.setValue(decay.value() + 1)  # unsaved, untrained: nothing to say of a model
     assert window.isWindowModified()
     window.close()
-    assert window.isVisible() and len(asked) == 1 and "trained model" not in asked[0]
+    assert window.isVisible() and len(asked) == 1 and "its run is saved" not in asked[0]
     _train(window, qtbot, 2)
     window.close()
     assert window.isVisible() and asked[1].endswith(
-        "The trained model (step 2) is kept either way: File > Resume Last Run brings it back.")
+        "Either way training stops and its run is saved: File > Resume Last Run brings it back.")
     assert not window.maybe_save()  # any other question of unsaved settings does not say it
-    assert "trained model" not in asked[2]
+    assert "its run is saved" not in asked[2]
 
 
 @pytest.mark.slow

@@ -847,8 +847,10 @@ def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_wi
     assert again.config.messageLabel.text().endswith("press Play to continue.")
     file_menu.aboutToShow.emit()
     assert not action.isEnabled() and action.text() == "Resume &Last Run"  # it is the run on screen now
+    assert again.statusBar().currentMessage().endswith("press Play to continue.")
     again.step_once()
     assert again.config.messageLabel.text() == ""  # it asked for training, which has started (QA: it stood on)
+    assert "press Play" not in again.statusBar().currentMessage()  # in the status bar too (review)
     qtbot.waitUntil(lambda: again.worker.step == step + 1, timeout=WAIT_MS)
     again.reset()  # (a run replaced by Reset is the last trained too, not only the one on screen at a close)
     qtbot.waitUntil(lambda: again.workers() == [] or not again.workers()[-1].isRunning(), timeout=WAIT_MS)

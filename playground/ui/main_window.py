@@ -271,7 +271,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
         self.undone_models: list[PastModel] = []  # the models Undo replaced, newest last (Edit > Redo)
         self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
-        self._play_prompt = ""  # the status message that asked for Play (`_prompt_play`)
+        self._play_prompt = ""  # the status message that asked for Play (`prompt_play`)
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
@@ -622,7 +622,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         else:
             hint = self._undo_hint()  # (before the reset: it names the model the reset keeps for Undo)
             self.reset()
-            self._prompt_play(rebuilt + "at step 0 — press Play." + hint)
+            self.prompt_play(rebuilt + "at step 0 — press Play." + hint)
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
@@ -835,9 +835,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if not self.is_modified():
             return True
         question = self.unsaved_question()
-        if closing and self.worker is not None and self.worker.step > 0 and self.worker.run_dir is not None:
-            question += (f" The trained model (step {self.worker.step:,}) is kept either way: File > Resume Last Run "
-                         f"brings it back.")
+        worker = self.worker
+        if closing and worker is not None and worker.step > 0 and worker.run_dir is not None and \
+                not (worker.session is not None and worker.session.diverged):  # (a diverged run kept an older step)
+            question += " Either way training stops and its run is saved: File > Resume Last Run brings it back."
         answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -896,11 +897,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.ensure_worker().play()
         self._show_playing(True)
 
-    def _prompt_play(self, message: str) -> None:
+    def prompt_play(self, message: str, timeout_ms: int = STATUS_MS) -> None:
         """Show `message`, which asks for Play: it goes when Play or Step is pressed (keyboard QA: "… press Play to
         continue it" stood in the status bar while the model trained)."""
         self._play_prompt = message
-        self.statusBar().showMessage(message, STATUS_MS)
+        self.statusBar().showMessage(message, timeout_ms)
 
     @_needs_views
     def pause(self) -> None:
@@ -1074,7 +1075,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._show_other_model()
         self._update_title()
         if past.run_dir is None:
-            self._prompt_play(f"Settings back: “{past.label}”, untrained: press Play to train it.")
+            self.prompt_play(f"Settings back: “{past.label}”, untrained: press Play to train it.")
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
@@ -1084,7 +1085,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: Reset (Ctrl+R) "
                                          f"trains a new one.", STATUS_MS)
         else:
-            self._prompt_play(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.")
+            self.prompt_play(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.")
         self._name_undo()
 
     def _name_undo(self) -> None:
