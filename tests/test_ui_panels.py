@@ -547,6 +547,14 @@ def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     assert panel.status.text().startswith("Temperature 5 is out of range: type 0 to 2 (") \
         and panel.status.text().endswith("It stays 0.8.")
     panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "-1.5")  # said as typed (review: "-1." held, then "-15" said)
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.status.text().startswith("Temperature -1.5 is out of range") and panel.temperature == 0.8
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "3")  # then Sample now clicked: the refusal is said, nothing sampled
+    qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
+    assert panel.status.text().startswith("Temperature 3 is out of range") and panel.samples == []
+    panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "1.2")  # then a good one samples, and the refusal's message goes
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert [e.temperature for e in panel.samples] == [1.2] and "out of range" not in panel.status.text()

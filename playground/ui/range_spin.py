@@ -48,9 +48,13 @@ class _RefusesOutOfRange:
                                                  and not edit.isUndoAvailable()) \
             or (key.matches(QKeySequence.StandardKey.Redo) and not edit.isRedoAvailable())
 
+    def _minus(self) -> str:
+        """What a minus sign may have after it while typed: as many digits as the maximum has (no digit past a
+        refused number, review)."""
+        return rf"-[0-9]{{0,{len(str(int(self.maximum())))}}}"
+
     def validate(self, text: str, pos: int) -> object:  # Qt override
-        digits = len(str(int(self.maximum())))  # (no digit past a refused number, review)
-        if self.minimum() >= 0 and re.fullmatch(rf"-[0-9.]{{0,{digits}}}", self._number_in(text).strip()):
+        if self.minimum() >= 0 and re.fullmatch(self._minus(), self._number_in(text).strip()):
             # Let a minus sign stand as typed, to be refused whole when the edit ends (QA: the box dropped the
             # sign of "-5" and took 5, silently)
             return QValidator.State.Intermediate, text, pos
@@ -90,6 +94,14 @@ class _RefusesOutOfRange:
         if self._refused is not None:
             self.setValue(self.value())  # writes the text again without a change
 
+    def finish_edit(self) -> bool:
+        """End the edit now, as Enter would (a click elsewhere that takes no focus ends none): True if a typed
+        number was refused, and said."""
+        self._put_back_if_refused()
+        refused = self._refused is not None
+        self._say_refused()
+        return refused
+
     def _forget_refused(self) -> None:
         self._refused = None
 
@@ -122,3 +134,6 @@ class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
     @staticmethod
     def _read(typed: str) -> float:
         return float(typed)
+
+    def _minus(self) -> str:
+        return rf"{super()._minus()}(?:\.[0-9]{{0,{self.decimals()}}})?"

@@ -160,6 +160,8 @@ class SamplesPanel(QWidget):
         self._say("Sampling…", error=False)
 
     def _sample_clicked(self) -> None:
+        if self.temperatureBox.finish_edit():  # a refused temperature is said, not a sample at the old one (review)
+            return
         asked = self._asked
         self.temperatureBox.interpretText()  # a typed temperature: its change samples (valueChanged)
         if self._asked == asked:
