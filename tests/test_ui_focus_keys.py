@@ -352,7 +352,7 @@ def test_a_tab_hidden_under_a_text_box_leaves_no_text_box_taking_space(open_acti
     window.pause()
 
 
-def test_undo_in_a_number_box_with_no_typing_to_take_back_is_the_windows(open_active_window, qtbot):
+def test_undo_in_a_box_with_no_typing_to_take_back_is_the_windows(open_active_window, qtbot):
     """Keyboard QA: Ctrl+Z in the Sequence length box did nothing (its line edit took the key, with no typing to undo)
     while the status bar said "Undo (Ctrl+Z) brings back the trained model"."""
     from playground.core.presets import load_preset
@@ -370,6 +370,15 @@ def test_undo_in_a_number_box_with_no_typing_to_take_back_is_the_windows(open_ac
     qtbot.keyClicks(box, "5")  # typing not yet taken: Ctrl+Z takes it back, in the box
     qtbot.keyClick(box, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert box.lineEdit().text() != "5" and undone == [True]
+    window.tabs.setCurrentWidget(window.samples)  # a text box: the same (review)
+    window.undoAction.setEnabled(True)  # (the Undo above found nothing to bring back, and greyed it)
+    prompt = window.samples.promptEdit
+    prompt.setFocus()
+    qtbot.keyClick(prompt, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert undone == [True, True]
+    qtbot.keyClicks(prompt, "to be")
+    qtbot.keyClick(prompt, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert prompt.text() == "" and undone == [True, True]
 
 
 def test_at_launch_no_setting_has_the_focus_and_the_first_tab_rings_the_first(window, qtbot):

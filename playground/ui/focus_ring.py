@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -122,6 +122,22 @@ def plain_key(event: QKeyEvent) -> bool:
     return event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
 
 
+def idle_undo(edit: QLineEdit, key: QKeyEvent) -> bool:
+    """`key` is Undo or Redo and `edit` has no typing to take back or redo: the window's Undo is meant (keyboard QA:
+    Ctrl+Z in a box did nothing while the status bar said "Undo (Ctrl+Z) brings back the trained model")."""
+    return (key.matches(QKeySequence.StandardKey.Undo) and not edit.isUndoAvailable()) or \
+        (key.matches(QKeySequence.StandardKey.Redo) and not edit.isRedoAvailable())
+
+
+class IdleUndoToWindow(QObject):
+    """Installed on a text box: an `idle_undo` key goes to the window's shortcut, not to the box."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # Not accepted: the shortcut runs
+        return event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, QLineEdit) and \
+            isinstance(event, QKeyEvent) and idle_undo(watched, event)
+
+
 class FocusRing(QWidget):
     """Drawn over `window`, around `target`: the widget the window's Tab navigation focused (`follow`)."""
 
@@ -137,6 +153,7 @@ class FocusRing(QWidget):
         self._watched: list[QWidget] = []
         self._lent: QWidget | None = None  # the ringed control while a dialog, menu or list has the focus
         self.hide()
+        self._idle_undo = IdleUndoToWindow(self)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._on_focus_changed)
@@ -161,6 +178,8 @@ class FocusRing(QWidget):
         self._place()
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, QLineEdit) and new.window() is self.window():
+            new.installEventFilter(self._idle_undo)  # (once: installing it again only moves it first)
         if new is not None and new is self._lent:  # back from a dialog, a menu or a combo box's list
             self._lent = None
             self.follow(new)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QValidator
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
+
+from playground.ui.focus_ring import idle_undo
 
 # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception in a Qt override aborts
 # (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
@@ -40,13 +42,8 @@ class _RefusesOutOfRange:
 
     def _not_ours(self, key: QKeyEvent) -> bool:
         """A key the box's line edit would take from the window's shortcut with nothing to do with it: Space (a number
-        has no space; the line edit took it and blanked the box), and Undo or Redo with no typing to take back
-        (keyboard QA: Ctrl+Z in the box did nothing while the status bar said "Undo (Ctrl+Z) brings back the trained
-        model")."""
-        edit = self.lineEdit()
-        return key.key() == Qt.Key.Key_Space or (key.matches(QKeySequence.StandardKey.Undo)
-                                                 and not edit.isUndoAvailable()) \
-            or (key.matches(QKeySequence.StandardKey.Redo) and not edit.isRedoAvailable())
+        has no space; the line edit took it and blanked the box), and an `idle_undo`."""
+        return key.key() == Qt.Key.Key_Space or idle_undo(self.lineEdit(), key)
 
     def _minus(self) -> str:
         """What a minus sign may have after it while typed: as many digits as the maximum has (no digit past a
