@@ -579,7 +579,7 @@ def test_a_run_resumed_from_the_runs_tab_is_no_longer_offered_by_undo(window, qt
     window.findChild(QSlider, "headsSlider").setValue(1)
     assert window.undoAction.isEnabled()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
-    monkeypatch.setattr(window, "maybe_save", lambda: True)
+    monkeypatch.setattr(window, "maybe_save", lambda **_options: True)
     assert window.runTools.resume_run(first)
     assert window.worker.resume_from == first and not window.undoAction.isEnabled()
 
