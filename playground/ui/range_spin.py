@@ -25,11 +25,15 @@ class _RefusesOutOfRange:
     said, `_read` reads it."""
 
     _NUMBER = _WHOLE
+    # A class default as well: Qt may send a focus-out to a box whose Python object is being torn down, its instance
+    # attributes gone (an AttributeError in a Qt override, seen once at a test's teardown in a full run)
+    _refused: int | float | None = None
 
     def _init_refusal(self) -> None:
-        self._refused: int | float | None = None
-        self.editingFinished.connect(self._say_refused)
-        self.lineEdit().textEdited.connect(self._forget_refused)  # a refused keystroke edits nothing
+        self._refused = None
+        # A refused keystroke edits nothing. (A lambda, not the bound method: PySide could not find a mixin's method
+        # as a slot when the box was torn down, "Slot 'RangeDoubleSpinBox::' not found", in a full test run.)
+        self.lineEdit().textEdited.connect(lambda _text: self._forget_refused())
 
     @staticmethod
     def _read(typed: str) -> int | float:
@@ -74,14 +78,19 @@ class _RefusesOutOfRange:
             if not self.minimum() <= number <= self.maximum():
                 self._refused = number
 
+    # The edit ends at Enter and at a focus-out (where Qt emits editingFinished): what was refused is said then.
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        ends = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if ends:
             self._put_back_if_refused()
         super().keyPressEvent(event)
+        if ends:
+            self._say_refused()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
         self._put_back_if_refused()
         super().focusOutEvent(event)
+        self._say_refused()
 
     def _put_back_if_refused(self) -> None:
         """The value before the edit, not what was left of the typed number, is what the edit ends on. A number
