@@ -412,6 +412,41 @@ def test_a_metrics_file_that_cannot_be_opened_hides_no_other_run(tmp_path, monke
     assert summary.name == "mine" and summary.val_loss is None
 
 
+def test_a_run_whose_metrics_header_arrives_while_it_is_read_is_listed_without_rows(tmp_path, monkeypatch):
+    """A full test run: the Runs tab read a run just made, its metrics.csv still empty, and its header
+    arrived between the reader's two reads of it: csv.DictReader raised TypeError in the window's timer."""
+    import csv
+
+    from playground.training import runs
+
+    folder = make_run(tmp_path / "runs", "just made", losses=())
+    metrics = folder / runs.METRICS_FILE
+    metrics.write_text("", encoding="utf-8")  # made, nothing written yet
+
+    reader = csv.DictReader  # (runs.csv is the csv module: the patch below replaces it there too)
+
+    class WriterInBetween(reader):
+        """Its header read finds the file empty; then the run's writer adds its header."""
+
+        @property
+        def fieldnames(self):
+            names = reader.fieldnames.fget(self)
+            if names is None and not metrics.read_text(encoding="utf-8"):
+                metrics.write_text("step,train_loss\n", encoding="utf-8")
+            return names
+
+        @fieldnames.setter
+        def fieldnames(self, value):
+            reader.fieldnames.fset(self, value)
+
+    monkeypatch.setattr(runs.csv, "DictReader", WriterInBetween)
+    [summary] = list_runs(tmp_path / "runs")
+    assert summary.name == "just made" and summary.steps == 0  # its rows are read at the next refresh
+    with open(metrics, "a", encoding="utf-8") as handle:
+        handle.write("1,3.0\n")
+    assert [row["step"] for row in runs.read_metrics(folder)] == ["1"]
+
+
 def test_two_threads_updating_a_run_json_keep_both_updates(tmp_path, monkeypatch):
     """The window renames a run on its GUI thread while the run's thread writes its step as it stops: each read the
     file, and the later write dropped the other's update (a resume test lost its step)."""

@@ -431,7 +431,10 @@ def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
         raise UnreadableFile(f"{elide(path)} is larger than {MAX_METRICS_BYTES:,} bytes")
     try:
         with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-            for row in csv.DictReader(handle):
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None:  # a run just made, its header not written yet: no rows (the writer's header
+                return  # arriving before the next read made DictReader raise TypeError, in a full test run)
+            for row in reader:
                 # ASCII digits, 18 at most: str.isdigit() takes "²", and int() refuses 4,301 digits (review)
                 if re.fullmatch(r"[0-9]{1,18}", row.get("step") or ""):
                     yield row
