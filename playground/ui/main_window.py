@@ -271,7 +271,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
         self.undone_models: list[PastModel] = []  # the models Undo replaced, newest last (Edit > Redo)
         self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
-        self._play_prompt = ""  # the status message that asked for Play (`prompt_play`)
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
@@ -622,7 +621,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         else:
             hint = self._undo_hint()  # (before the reset: it names the model the reset keeps for Undo)
             self.reset()
-            self.prompt_play(rebuilt + "at step 0 — press Play." + hint)
+            self.statusBar().showMessage(rebuilt + "at step 0 — press Play." + hint, STATUS_MS, until_training=True)
         self._device_for_next_run()
         if was_playing:
             self._restart.start()
@@ -892,16 +891,14 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
-        self.config.clear_before_training()
-        self.statusBar().clear_if_showing(self._play_prompt)
+        self._clear_before_training()
         self.ensure_worker().play()
         self._show_playing(True)
 
-    def prompt_play(self, message: str, timeout_ms: int = STATUS_MS) -> None:
-        """Show `message`, which asks for Play: it goes when Play or Step is pressed (keyboard QA: "… press Play to
-        continue it" stood in the status bar while the model trained)."""
-        self._play_prompt = message
-        self.statusBar().showMessage(message, timeout_ms)
+    def _clear_before_training(self) -> None:
+        """Play or Step: the messages that asked for training (and the settings panel's error) are past."""
+        self.config.clear_before_training()
+        self.statusBar().clear_before_training()
 
     @_needs_views
     def pause(self) -> None:
@@ -925,8 +922,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self._restart.stop()
-        self.config.clear_before_training()
-        self.statusBar().clear_if_showing(self._play_prompt)
+        self._clear_before_training()
         self.ensure_worker().step_once()
         self._show_playing(False)
 
@@ -1075,7 +1071,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._show_other_model()
         self._update_title()
         if past.run_dir is None:
-            self.prompt_play(f"Settings back: “{past.label}”, untrained: press Play to train it.")
+            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
+                                         STATUS_MS, until_training=True)
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
@@ -1085,7 +1082,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: Reset (Ctrl+R) "
                                          f"trains a new one.", STATUS_MS)
         else:
-            self.prompt_play(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.")
+            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.",
+                                         STATUS_MS, until_training=True)
         self._name_undo()
 
     def _name_undo(self) -> None:

@@ -263,10 +263,7 @@ class RunTools:
         """`text` under the settings and in the status bar; one `until_training` goes from under the settings as
         training starts (it asks for it)."""
         self.window.config.show_message(text, level, until_training=until_training)
-        if until_training:
-            self.window.prompt_play(text, status_ms)
-        else:
-            self.window.statusBar().showMessage(text, status_ms)
+        self.window.statusBar().showMessage(text, status_ms, until_training=until_training)
 
     def _show_in_grid(self, snapshot: Any, layer: int, head: int) -> None:
         """Try it's sentence in the Attention tab, the head picked there enlarged (QA: it enlarged layer 1, head 1)."""

@@ -24,6 +24,7 @@ class HeadlineStatusBar(QStatusBar):
         self._full = ""  # the message as given
         self._deadline: float | None = None  # when it goes (monotonic seconds; None: it stays)
         self._headline = ""  # the message shown cut short, whose whole text is the tooltip
+        self._until_training = ""  # the message shown `until_training`, if it is one
         self.messageChanged.connect(self._on_message_changed)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802 (Qt's name)
@@ -31,8 +32,11 @@ class HeadlineStatusBar(QStatusBar):
         widget.installEventFilter(self)  # its resizes change the room
         super().addPermanentWidget(widget, stretch)
 
-    def showMessage(self, message: str, timeout: int = 0) -> None:  # noqa: N802 (Qt's name)
+    def showMessage(self, message: str, timeout: int = 0, until_training: bool = False) -> None:  # noqa: N802 (Qt's)
+        """`message` for `timeout` ms (0: until the next); one `until_training` asks for Play or Step and goes when
+        training starts (`clear_before_training`), as the settings panel's message of that kind does."""
         self._full = message
+        self._until_training = message if until_training else ""
         self._deadline = time.monotonic() + timeout / 1000 if timeout else None
         self._show(timeout)
 
@@ -40,9 +44,10 @@ class HeadlineStatusBar(QStatusBar):
         """A message with a time to go is shown (what an action did), not one that stays (work under way) or none."""
         return bool(self.currentMessage()) and self._deadline is not None
 
-    def clear_if_showing(self, message: str) -> None:
-        """Take `message` away if it is the one shown (an instruction just followed)."""
-        if message and self._full == message and self.currentMessage():
+    def clear_before_training(self) -> None:
+        """Training starts: a message that asked for it is past (keyboard QA: "… press Play to continue it" stood in
+        the status bar while the model trained)."""
+        if self._until_training and self._full == self._until_training and self.currentMessage():
             self.clearMessage()
 
     def refit(self) -> None:
