@@ -828,7 +828,8 @@ def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qt
 
 def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_window, qtbot):
     """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
-    first = open_window(make_spec(TINY_SENTIMENT))
+    # Long enough to be mid-run at the close: its 50 steps were all done by then on a fast machine (a CI run)
+    first = open_window(make_spec(TINY_SENTIMENT).updated({"train.max_steps": 100_000}))
     first.play()
     qtbot.waitUntil(lambda: first.worker.step >= 2, timeout=WAIT_MS)
     folder = Path(first.worker.run_dir)
