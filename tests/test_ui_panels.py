@@ -3,7 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QLocale, QPointF, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
@@ -558,6 +558,19 @@ def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     qtbot.keyClicks(panel.temperatureBox, "1.2")  # then a good one samples, and the refusal's message goes
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert [e.temperature for e in panel.samples] == [1.2] and "out of range" not in panel.status.text()
+
+
+@pytest.mark.parametrize(("language", "typed", "shown"), [("English", "0,5", "0.5"), ("German", "0.5", "0,5")])
+def test_either_decimal_mark_is_a_decimal_point_in_the_temperature_box(qtbot, language, typed, shown):
+    """QA: "0,5" typed in an English locale was read as 5 (its comma a thousands separator) and refused; either mark
+    is a decimal point, shown as the locale's at once."""
+    panel = _typing_a_temperature(qtbot)
+    panel.temperatureBox.setLocale(QLocale(getattr(QLocale.Language, language)))
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, typed)
+    assert panel.temperatureBox.lineEdit().text() == shown
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert [e.temperature for e in panel.samples] == [0.5] and "out of range" not in panel.status.text()
 
 
 def test_sample_now_after_a_resume_draws_anew(tmp_path):

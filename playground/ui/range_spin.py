@@ -141,5 +141,17 @@ class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
     def _read(typed: str) -> float:
         return float(typed)
 
+    # Either mark is a decimal point: "0,5" in an English locale was read as 5 (its comma a thousands separator), and
+    # none of these boxes reaches a thousand. The typed mark is shown as the locale's at once.
+    def validate(self, text: str, pos: int) -> object:  # Qt override
+        return super().validate(self._locale_decimal(text), pos)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt override)
+        return super().valueFromText(self._locale_decimal(text))
+
+    def _locale_decimal(self, text: str) -> str:
+        point = self.locale().decimalPoint()
+        return text.replace("," if point == "." else ".", point)
+
     def _minus(self) -> str:
         return rf"{super()._minus()}(?:\.[0-9]{{0,{self.decimals()}}})?"
