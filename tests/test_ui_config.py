@@ -568,6 +568,8 @@ def test_help_lists_keyboard_shortcuts(window, qtbot):
     box = window.findChild(QDialog, "shortcutsDialog")
     text = box.findChild(QLabel, "shortcutsDialogText").text()
     assert box.isVisible() and "Space" in text and "Ctrl+R" in text and "Right" in text
+    assert "Arrow keys" in text and "the head grid chooses the next head" in text  # (keyboard QA: unmentioned)
+    assert "Ctrl+I" in text and window.recentAction.shortcut().toString() == "Ctrl+I"
     box.close()
     window.aboutAction.trigger()
     assert "Transformer Playground" in window.findChild(QDialog, "aboutDialog").findChild(QLabel).text()
@@ -622,6 +624,16 @@ def test_an_action_before_the_plots_exist_is_not_lost(qtbot):
     assert window.findChild(QWidget, "lossPlot") is None
     window.logAction.trigger()  # Ctrl+L within the first half second: the views are built, then it applies
     assert window.findChild(QWidget, "lossPlot") is not None and window.loss.logCheck.isChecked()
+    assert window.logAction.isChecked()
+
+
+def test_the_view_menus_log_scale_item_is_checked_as_the_plots_box_is(window):
+    """QA: View > Log-scale Loss had no check mark: from the menu, nothing said whether the axis was logarithmic."""
+    assert window.logAction.isCheckable() and not window.logAction.isChecked()
+    window.loss.logCheck.click()
+    assert window.logAction.isChecked()
+    window.logAction.trigger()
+    assert not window.logAction.isChecked() and not window.loss.logCheck.isChecked()
 
 
 def test_closing_before_the_plots_exist_keeps_their_saved_state(qtbot):

@@ -9,7 +9,7 @@ import time
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtWidgets import QScrollArea, QSlider, QWidget
 
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
@@ -366,6 +366,17 @@ def test_a_step_that_trains_on_a_model_already_part_trained_says_so(open_window,
     assert window.statusBar().currentMessage() == (
         "The lesson trains this model on from step 2 to step 5, where its text looks at it.")
     qtbot.waitUntil(lambda: "trained to step 5" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+
+
+def test_a_step_that_trains_ends_a_message_asking_for_play(open_window, qtbot):
+    """Keyboard QA: "… at step 0 — press Play." stood in the status bar while a lesson step trained the model."""
+    lesson = {"title": "Trains", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 3}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert "press Play" in window.statusBar().currentMessage()
+    window.lessonBar.next()
+    assert "press Play" not in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "trained to step 3" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
 
 
 def test_a_step_sorts_the_head_roles_table_as_its_text_says(open_window, qtbot):

@@ -6,8 +6,9 @@ import sys
 import time
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSlider, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSlider, QWidget
 
 from playground.core.spec import make_spec
 from playground.training.session import TrainingSession
@@ -350,6 +351,7 @@ def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtb
 def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(window, qtbot):
     """The compile decision's reasons were cut mid-word where they ran into the device label at 1280x720."""
     from playground.training.events import StatusEvent
+    from playground.ui.status_bar import RECENT_TIP
 
     window.resize(1280, 720)
     qtbot.wait(50)
@@ -357,18 +359,18 @@ def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(
            "and a ~12 s pause to take over, compiled steps 1.17x faster: ~51 s won back against ~89 s lost")
     window._show_status(StatusEvent(why))
     bar = window.statusBar()
-    assert bar.currentMessage() == "Not compiling the training step (hover for more)"
+    assert bar.currentMessage() == "Not compiling the training step (Ctrl+I for more)"
     assert bar.toolTip() == why
     room = bar.width() - window.deviceLabel.width()
     assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < room
     window._show_status(StatusEvent("compiled steps take 121 ms: 1.2x faster"))  # fits: whole, no stale why
-    assert bar.currentMessage() == "compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == ""
+    assert bar.currentMessage() == "compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == RECENT_TIP
     window._show_status(StatusEvent(why))
     bar.showMessage("Saved the preset")  # another message: the compile's reasons are not its tooltip
-    assert bar.toolTip() == ""
+    assert bar.toolTip() == RECENT_TIP
     window._show_status(StatusEvent(why))
     bar.clearMessage()
-    assert bar.toolTip() == ""
+    assert bar.toolTip() == RECENT_TIP
 
 
 @pytest.mark.parametrize("message", [
@@ -384,7 +386,7 @@ def test_every_long_message_fits_left_of_the_device_label_and_says_all_on_hover(
     shown = bar.currentMessage()
     assert shown != message and bar.toolTip() == message
     assert bar.fontMetrics().horizontalAdvance(shown) < bar.width() - window.deviceLabel.width()
-    assert shown.startswith(message[:8].capitalize()) and ("(hover for more)" in shown or "…" in shown)
+    assert shown.startswith(message[:8].capitalize()) and ("(Ctrl+I for more)" in shown or "…" in shown)
 
 
 def test_a_menu_items_long_status_tip_fits_left_of_the_device_label(window, qtbot):
@@ -392,6 +394,8 @@ def test_a_menu_items_long_status_tip_fits_left_of_the_device_label(window, qtbo
     tip past the bar's showMessage)."""
     from PySide6.QtGui import QStatusTipEvent
     from PySide6.QtWidgets import QApplication
+
+    from playground.ui.status_bar import RECENT_TIP
 
     window.resize(1280, 720)
     qtbot.wait(50)
@@ -403,7 +407,40 @@ def test_a_menu_items_long_status_tip_fits_left_of_the_device_label(window, qtbo
     assert shown and shown != tip and bar.toolTip() == tip
     assert bar.fontMetrics().horizontalAdvance(shown) < bar.width() - window.deviceLabel.width()
     QApplication.sendEvent(window, QStatusTipEvent(""))  # the pointer leaves the item: the tip goes
-    assert bar.currentMessage() == "" and bar.toolTip() == ""
+    assert bar.currentMessage() == "" and bar.toolTip() == RECENT_TIP
+    assert all(message != tip for _, message in bar.recent)  # a menu's tip is no message to keep
+
+
+def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(window, qtbot):
+    """Keyboard QA: a cut headline's rest was on hover only, and a passing message was gone after 8 s: Help > Recent
+    Messages (Ctrl+I, or a click on the bar) shows the recent ones whole."""
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    bar = window.statusBar()
+
+    def shown() -> QDialog | None:  # (a closed one lingers until Qt deletes it)
+        return next((d for d in window.findChildren(QDialog, "recentDialog") if d.isVisible()), None)
+
+    window.show_recent_messages()
+    empty = shown()
+    assert empty.findChild(QLabel, "recentDialogText").text() == main_window.NO_MESSAGES
+    empty.close()
+    long = "Finished 60 steps. Run folder: " + "/home/student/transformer-playground/runs" * 4 + "/r1 <b>kept</b>"
+    bar.showMessage("Saved the preset", 5000)
+    bar.showMessage(long, 5000)
+    bar.showMessage(long, 5000)  # said again: one line
+    assert bar.currentMessage().endswith("(Ctrl+I for more)") or "…" in bar.currentMessage()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(20, bar.height() // 2))
+    dialog = shown()
+    assert dialog is not None
+    label = dialog.findChild(QLabel, "recentDialogText")
+    text = label.text()
+    assert text.count("Run folder") == 1 and text.index("Run folder") < text.index("Saved the preset")
+    assert "&lt;b&gt;kept&lt;/b&gt;" in text  # shown as said, not as markup
+    assert "/home/student/transformer-playground/runs" * 4 in QTextDocumentFragment.fromHtml(text).toPlainText()
+    dialog.close()
+    qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    assert shown() is not None
 
 
 def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtbot):
@@ -509,7 +546,7 @@ def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot)
     assert window.worker is not old
     bar = window.statusBar()
     said = bar.currentMessage()
-    whole = bar.toolTip() if said.endswith("(hover for more)") else said  # (a headline where the bar is short)
+    whole = bar.toolTip() if said.endswith("(Ctrl+I for more)") else said  # (a headline where the bar is short)
     assert whole.startswith("Changed number of layers: the model was rebuilt, training from step 0 (restarting…).")
     # where the trained model went (newcomer QA: not a word of Undo)
     assert whole.endswith(" Undo (Ctrl+Z) brings back the trained model.")
@@ -619,7 +656,7 @@ def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
     bar.showMessage(f"Brought back “{name}” at step 200: finished, Reset (Ctrl+R) trains a new one like it, "
                     f"and the run folder keeps its checkpoint, curve, samples and attention snapshots for later")
     shown = bar.currentMessage()
-    assert shown.count("“") == shown.count("”") and "(hover for more)" in shown
+    assert shown.count("“") == shown.count("”") and "(Ctrl+I for more)" in shown
 
 
 def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monkeypatch):

@@ -16,6 +16,7 @@ the settings, menus and train bar need not wait for. Every entry point that touc
 from __future__ import annotations
 
 import functools
+import html
 import os
 import re
 import time
@@ -119,6 +120,8 @@ PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 proj
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
 ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
+NO_MESSAGES = ("Nothing said yet. What the status bar says (opening, saving, training's progress, a change refused) is "
+               "kept here, each message whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
 
 
@@ -313,6 +316,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.setCentralWidget(self.mainSplitter)
 
         self.setStatusBar(HeadlineStatusBar(self))
+        self.statusBar().sigRecentAsked.connect(self.show_recent_messages)
         self.deviceLabel = QLabel("Device: loading PyTorch…", self)
         self.deviceLabel.setObjectName("deviceLabel")
         self.statusBar().addPermanentWidget(self.deviceLabel)
@@ -404,7 +408,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
         tab_bar_first(self.tabs)
         self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
+        # View > Log-scale Loss checked as the plot's box is, whichever of the two changed it (QA: no check mark)
+        self.loss.logCheck.toggled.connect(self.logAction.setChecked)
         self._restore_views_state()
+        self.logAction.setChecked(self.loss.logCheck.isChecked())
         self._update_family_tabs()
         self.lessonBar = LessonBar(self)  # issue 25: the preset's lesson, step by step, above the settings
         self.leftColumn.insert(0, self.lessonBar)
@@ -509,6 +516,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.settingsAction.setCheckable(True)
         self.settingsAction.setChecked(True)
         self.logAction = A("&Log-scale Loss", "Ctrl+L", self.toggle_log_y, "logAction", TIPS["logy"])
+        self.logAction.setCheckable(True)
         self.compareAction = A("&Compare A/B…", "Ctrl+B", self.open_compare, "compareAction", TIPS["compare"])
         self.compareAction.setToolTip(TIPS["compare"])
         self.remeasureAction = A("&Measure This Computer Again", None, self.measure_again, "remeasureAction",
@@ -522,6 +530,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.previousTabAction.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+Shift+Backtab"),
                                              QKeySequence("Ctrl+PgUp")])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
+        self.recentAction = A("Recent &Messages", "Ctrl+I", self.show_recent_messages, "recentAction",
+                              "What the status bar said lately, each message whole.")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
     def _make_menus(self) -> None:
@@ -567,6 +577,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         view.addAction(self.previousTabAction)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcutsAction)
+        help_menu.addAction(self.recentAction)
         help_menu.addAction(self.aboutAction)
 
     # ----- spec and presets ---------------------------------------------------------------------
@@ -891,12 +902,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.worker is not None and self.worker.done:
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
-        self._clear_before_training()
+        self.clear_before_training()
         self.ensure_worker().play()
         self._show_playing(True)
 
-    def _clear_before_training(self) -> None:
-        """Play or Step: the messages that asked for training (and the settings panel's error) are past."""
+    def clear_before_training(self) -> None:
+        """Play, Step or a lesson step that trains: the messages that asked for training (and the settings panel's
+        error) are past."""
         self.config.clear_before_training()
         self.statusBar().clear_before_training()
 
@@ -922,7 +934,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self._restart.stop()
-        self._clear_before_training()
+        self.clear_before_training()
         self.ensure_worker().step_once()
         self._show_playing(False)
 
@@ -1542,6 +1554,13 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
         show_text(self, "Keyboard shortcuts", f"<table>{rows}</table>", "shortcutsDialog")
+
+    def show_recent_messages(self) -> None:
+        said = reversed(self.statusBar().recent)  # newest first
+        rows = "".join(f"<tr><td>{clock}&nbsp;&nbsp;</td><td>{html.escape(message[0].upper() + message[1:])}</td></tr>"
+                       for clock, message in said)  # (a training status starts in lower case; its headline does not)
+        text = f"<table>{rows}</table>" if rows else NO_MESSAGES
+        show_text(self, "Recent messages", text, "recentDialog")
 
     def show_about(self) -> None:
         show_text(self, "About Transformer Playground", ABOUT, "aboutDialog")

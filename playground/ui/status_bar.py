@@ -1,22 +1,28 @@
 """The window's status bar: a message too long for the room left of the device label shows its headline, and the
 whole of it on hover. Cut mid-word, the compile decision's reasons and "Finished … Run folder: …" ran into the device
-label at 1280x720."""
+label at 1280x720. It keeps the recent messages whole, for Help > Recent Messages (Ctrl+I, or a click on the bar):
+hover is no keyboard's, and a passing message is gone after a few seconds."""
 
 from __future__ import annotations
 
 import time
+from collections import deque
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QFontMetrics, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QMouseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 STATUS_MS = 8000  # how long a passing message stays in the status bar
+RECENT = 40  # messages kept for Recent Messages
+MORE = "(Ctrl+I for more)"  # a cut headline's pointer to the whole message (hovering shows it too)
 
 
 class HeadlineStatusBar(QStatusBar):
     """Every message shown from Python goes through `showMessage` here, and Qt's own (a menu item's status tip, which
     QMainWindow shows past this override) is fitted as it arrives. The message is fitted again when the room changes:
     the bar shown or resized, or the device label's text grown."""
+
+    sigRecentAsked = Signal()  # a click on the bar: show the recent messages
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +31,8 @@ class HeadlineStatusBar(QStatusBar):
         self._deadline: float | None = None  # when it goes (monotonic seconds; None: it stays)
         self._headline = ""  # the message shown cut short, whose whole text is the tooltip
         self._until_training = ""  # the message shown `until_training`, if it is one
+        self.recent: deque[tuple[str, str]] = deque(maxlen=RECENT)  # (clock time, message), oldest first
+        self.setToolTip(RECENT_TIP)
         self.messageChanged.connect(self._on_message_changed)
 
     def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802 (Qt's name)
@@ -35,6 +43,11 @@ class HeadlineStatusBar(QStatusBar):
     def showMessage(self, message: str, timeout: int = 0, until_training: bool = False) -> None:  # noqa: N802 (Qt's)
         """`message` for `timeout` ms (0: until the next); one `until_training` asks for Play or Step and goes when
         training starts (`clear_before_training`), as the settings panel's message of that kind does."""
+        if message and (not self.recent or self.recent[-1][1] != message):
+            self.recent.append((time.strftime("%H:%M:%S"), message))
+        self._set(message, timeout, until_training)
+
+    def _set(self, message: str, timeout: int, until_training: bool = False) -> None:
         self._full = message
         self._until_training = message if until_training else ""
         self._deadline = time.monotonic() + timeout / 1000 if timeout else None
@@ -74,7 +87,7 @@ class HeadlineStatusBar(QStatusBar):
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
         cuts = [i for i in (_unquoted(message, ": "), _unquoted(message, " (")) if i > 0]
         if cuts:
-            head = message[:min(cuts)] + (" (hover for more)..." if message.endswith("...") else " (hover for more)")
+            head = f"{message[:min(cuts)]} {MORE}{'...' if message.endswith('...') else ''}"
             head = head[0].upper() + head[1:]
             if metrics.horizontalAdvance(head) <= room:
                 return head
@@ -83,16 +96,21 @@ class HeadlineStatusBar(QStatusBar):
     def _show(self, timeout: int) -> None:
         shown = self.headline(self._full)
         self._headline = shown if shown != self._full else ""
-        self.setToolTip(self._full if self._headline else "")
+        self.setToolTip(self._full if self._headline else RECENT_TIP)
         super().showMessage(shown, timeout)
 
     def _on_message_changed(self, text: str) -> None:
         """Any other message (or none) ends this one: its tooltip goes with it."""
         if text not in (self._headline, self._full):
             self._full = self._headline = ""
-            self.setToolTip("")
+            self.setToolTip(RECENT_TIP)
             if text and self.headline(text) != text:  # QA: a preset's description, hovered in the Presets menu,
-                self.showMessage(text)  # ran into the device label
+                self._set(text, 0)  # ran into the device label (a menu's tip: not a message to keep)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.sigRecentAsked.emit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -106,6 +124,9 @@ class HeadlineStatusBar(QStatusBar):
         if event.type() == QEvent.Type.Resize:
             self.refit()
         return super().eventFilter(watched, event)
+
+
+RECENT_TIP = "Click here or press Ctrl+I (Help > Recent Messages) to read the recent messages in full."
 
 
 def _unquoted(message: str, mark: str) -> int:

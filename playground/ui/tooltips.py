@@ -228,6 +228,9 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
     ("Up / Down", "Move a slider you clicked (Right still trains a step)"),
+    ("Arrow keys", "In what you tabbed to: the head grid chooses the next head (left, right, above, below), a "
+                   "slider moves (Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves "
+                   "along its row"),
     ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
@@ -236,6 +239,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
+    ("Ctrl+I", "Recent messages: what the status bar said lately, each whole (a click on the bar too)"),
 ]
 
 ABOUT = (
