@@ -379,8 +379,8 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
 
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
 
-    def status() -> str:  # the whole message: where the bar's width cuts it, its tooltip holds it
-        return window.statusBar().toolTip() or window.statusBar().currentMessage()
+    def status() -> str:  # the whole message (where the bar's width cuts it, its headline is shown)
+        return window.statusBar().message()
 
     with qtbot.waitActive(window):
         window.activateWindow()

@@ -53,6 +53,11 @@ class HeadlineStatusBar(QStatusBar):
         self._deadline = time.monotonic() + timeout / 1000 if timeout else None
         self._show(timeout)
 
+    def message(self) -> str:
+        """The message shown now, whole ("" for none): its headline may be all that fits."""
+        shown = self.currentMessage()
+        return (self._full or shown) if shown else ""  # (a menu's status tip that fits is not kept in _full)
+
     def passing(self) -> bool:
         """A message with a time to go is shown (what an action did), not one that stays (work under way) or none."""
         return bool(self.currentMessage()) and self._deadline is not None
