@@ -278,38 +278,56 @@ def test_divergence_in_warm_up_names_the_peak_rate_it_advises_lowering():
         "high. Try 1;" in finished.message
 
 
-@pytest.mark.parametrize("kind", ["training", "validation"])
+@pytest.mark.parametrize("kind", ["training", "validation", "checkpoint"])
 def test_the_step_that_diverged_is_shown_and_recorded_with_its_loss(tmp_path, monkeypatch, kind):
     """Newcomer QA: a run stopped with "the validation loss became 61.2 at step 100" while the train bar said step 99
-    and the Runs tab showed step 99's loss: the step that blew up never reached the window or the run's record."""
+    and the Runs tab showed step 99's loss: the step that blew up never reached the window or the run's record.
+    `diverged` is set when the step is seen (the window's single Step goes on to the end message then): review, a
+    checkpoint step that is no evaluation step emitted the step before its save found the weights blown up."""
     from playground.training.runs import MetricsLog, read_metrics
 
-    spec = make_spec(CASES["encoder-reverse"]).updated({"train.max_steps": 40, "train.eval_interval": 10})
-    session = TrainingSession(spec)
+    blows_at = 15 if kind == "checkpoint" else 20  # (15: a checkpoint step between two evaluations)
+    spec = make_spec(CASES["encoder-reverse"]).updated(
+        {"train.max_steps": 40, "train.eval_interval": 10, "train.checkpoint_interval": 5})
+    session = TrainingSession(spec, run_dir=tmp_path / "run" if kind == "checkpoint" else None)
     recorder = MetricsLog(tmp_path)
     session.subscribe(recorder)
-    if kind == "validation":  # the weights at step 20 evaluate as blown up
+    if kind != "training":  # the weights after step `blows_at` evaluate as blown up
         real_evaluate = session.evaluate
-        monkeypatch.setattr(session, "evaluate", lambda: (1e4, *real_evaluate()[1:]) if session.step == 20
-                            else real_evaluate())
+
+        def blown_up() -> tuple:
+            loss, *rest = real_evaluate()
+            if session.step == blows_at:
+                loss = 1e4
+                session._evaluated = (session.step, loss)  # (what a checkpoint's save reads)
+            return (loss, *rest)
+
+        monkeypatch.setattr(session, "evaluate", blown_up)
         monkeypatch.setattr(session, "_training_batch_loss", lambda: 2 * session._chance())
     else:  # the training loss of step 20 blows up
         real_step = session.train_step
         monkeypatch.setattr(session, "train_step", lambda: (lambda e: e if e.step != 20 else MetricsEvent(
             **{**e.__dict__, "train_loss": math.inf}))(real_step()))
-    events = list(session.run())
+    events, diverged_when_seen = [], None
+    for event in session.run():
+        events.append(event)
+        if isinstance(event, MetricsEvent) and event.step == blows_at:
+            diverged_when_seen = session.diverged
     recorder.close()
     finished, last = events[-1], events[-2]
+    said = "training" if kind == "training" else "validation"
     assert isinstance(finished, FinishedEvent) and finished.reason == "diverged", finished
-    assert f"the {kind} loss became" in finished.message and "at step 20:" in finished.message
-    assert isinstance(last, MetricsEvent) and last.step == finished.step == 20
+    assert f"the {said} loss became" in finished.message and f"at step {blows_at}:" in finished.message
+    assert isinstance(last, MetricsEvent) and last.step == finished.step == blows_at and diverged_when_seen
     rows = read_metrics(tmp_path)
-    assert int(rows[-1]["step"]) == 20
+    assert int(rows[-1]["step"]) == blows_at
     # The blown-up loss is left out of the curves (drawn, a finite 1e4 flattened every curve and axis: review); the
     # end message says it. The other loss of the step is kept.
-    blown, kept = ("val_loss", "train_loss") if kind == "validation" else ("train_loss", "val_loss")
+    blown, kept = ("train_loss", "val_loss") if kind == "training" else ("val_loss", "train_loss")
     assert math.isnan(getattr(last, blown)) and rows[-1][blown] == "nan"
     assert kind == "training" or math.isfinite(getattr(last, kept))
+    if kind == "checkpoint":
+        assert session.checkpoint_step == 10  # the last good save stays
 
 
 def test_divergence_after_a_good_save_keeps_that_save(tmp_path):

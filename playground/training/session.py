@@ -444,18 +444,18 @@ class TrainingSession:
                     self._told_memorising = True
                     yield self._emit(StatusEvent(MEMORISING.format(val=val_loss, train=event.train_loss), "warning",
                                                  self.step))
+            checkpoint = self.run_dir is not None and due(train.checkpoint_interval)
+            if checkpoint and not self._evaluates_good():  # (evaluated before the step is seen, as above)
+                yield from self._end_diverged(event, "validation", self._evaluated[1])  # type: ignore[index]
+                return
             yield self._emit(event)
             if due(train.snapshot_interval):
                 yield self._emit(self.snapshot())
             sample = self.take_due_sample()
             if sample is not None:
                 yield sample
-            if self.run_dir is not None and due(train.checkpoint_interval):
-                folder = self.save()
-                if self.diverged:  # the weights after this step evaluate as blown up: nothing was saved
-                    yield self._emit(self._diverged("validation", self._evaluated[1], event.lr))  # type: ignore[index]
-                    return
-                yield self._emit(CheckpointEvent(self.step, folder))
+            if checkpoint:
+                yield self._emit(CheckpointEvent(self.step, self.save()))
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
