@@ -416,6 +416,25 @@ def _drawn_size(label) -> float:
     return float(re.findall(r"font-size:([\d.]+)pt", label.item.toHtml())[-1])
 
 
+def test_f1_in_the_compare_window_lists_its_keys(open_window, qtbot):
+    """Keyboard QA: F1 did nothing in Compare A/B; it lists the keys that work there, each one a key of the window."""
+    from PySide6.QtWidgets import QDialog, QLabel
+
+    window = open_window(TINY)
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    qtbot.keyClick(compare, Qt.Key.Key_F1)
+    box = compare.findChild(QDialog, "compareShortcutsDialog")
+    assert box is not None and box.isVisible() and window.findChild(QDialog, "shortcutsDialog") is None
+    text = box.findChild(QLabel, "compareShortcutsDialogText").text()
+    keys = {shortcut.toString() for action in compare.actions() for shortcut in action.shortcuts()}
+    for key in ("Space", "Right", "Ctrl+R", "Esc", "Ctrl+W", "F5", "F1"):
+        assert key in keys and f"{key}" in text, key
+    box.close()
+
+
 def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):
     """QA: F5 and Ctrl+= / Ctrl+- / Ctrl+0 did nothing in Compare A/B; they zoom both windows, as one."""
     from playground.ui.plotting import point_size

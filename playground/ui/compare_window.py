@@ -43,7 +43,8 @@ from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Serie
 from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.screen_fit import FitsScreenWhenFramed, resize_within_screen
 from playground.ui.theme import ring_focused_button
-from playground.ui.tooltips import TIPS
+from playground.ui.text_dialog import show_table
+from playground.ui.tooltips import COMPARE_SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker
 
 REFRESH_MS = 250  # both buffers are pulled 4 times a second
@@ -226,10 +227,10 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     # ----- building -----------------------------------------------------------------------------
     def _make_keys(self) -> None:
-        """The main window's keys for the same things here (the grids' hint names Space and Right), and the
-        usual ones to close."""
+        """The main window's keys for the same things here (the grids' hint names Space and Right), the usual ones
+        to close, and F1 for them all (keyboard QA: F1 did nothing here)."""
         keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.reset),
-                (("Ctrl+W", "Esc"), self.close))
+                (("Ctrl+W", "Esc"), self.close), (("F1",), self.show_shortcuts))
         for sequences, slot in keys:
             action = QAction(self)
             action.setShortcuts([QKeySequence(key) for key in sequences])
@@ -237,6 +238,9 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
         self.focusRing = FocusRing(self)  # as in the main window: a tabbed-to button keeps Space
+
+    def show_shortcuts(self) -> None:
+        show_table(self, "Compare A/B: keyboard shortcuts", COMPARE_SHORTCUTS, "compareShortcutsDialog")
 
     def _share_zoom(self, parent: QWidget | None) -> None:
         """F5 and Ctrl+= / Ctrl+- / Ctrl+0 answer here too: the main window's own actions (a shortcut works in every

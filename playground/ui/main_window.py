@@ -80,7 +80,7 @@ from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
-from playground.ui.text_dialog import show_text
+from playground.ui.text_dialog import show_table, show_text
 from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
 from playground.ui.worker import Drained, TrainingWorker, Warmup
@@ -1552,8 +1552,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             tabs.setCurrentIndex(shown[(shown.index(tabs.currentIndex()) + step) % len(shown)])
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
-        show_text(self, "Keyboard shortcuts", f"<table>{rows}</table>", "shortcutsDialog")
+        show_table(self, "Keyboard shortcuts", SHORTCUTS, "shortcutsDialog")
 
     def show_recent_messages(self) -> None:
         said = reversed(self.statusBar().recent)  # newest first

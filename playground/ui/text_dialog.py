@@ -15,6 +15,12 @@ SCREEN_SHARE = 0.9  # of the screen's free area, at most: its edges stay visible
 LINE_CHARS = 90  # the longest line, in average characters: the shortcuts' rows whole, About's prose readable
 
 
+def show_table(parent: QWidget, title: str, rows: list[tuple[str, str]], name: str) -> QDialog:
+    """`show_text` of a two-column table: a key (in bold) and what it does, one row each (rows are HTML)."""
+    cells = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in rows)
+    return show_text(parent, title, f"<table>{cells}</table>", name)
+
+
 def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
     """Open (window-modal, without waiting) a dialog named `name` showing `html` under `title`; its text label is
     named `name + "Text"`."""

@@ -242,6 +242,16 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+I", "Recent messages: what the status bar said lately, each whole (a click on the bar too)"),
 ]
 
+COMPARE_SHORTCUTS: list[tuple[str, str]] = [
+    ("Space", "Play / pause A and B together"),
+    ("Right", "Train A and B one step each"),
+    ("Ctrl+R", "Reset both: start again at step 0 (asked first once A and B have trained)"),
+    ("Esc / Ctrl+W", "Close the comparison (asked first once A and B have trained)"),
+    ("F5", "Presentation mode: everything larger, for a projector"),
+    ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
+    ("F1", "These keys (the main window's F1 lists its own)"),
+]
+
 ABOUT = (
     "<h3>Transformer Playground</h3>"
     "<p>Drag the sliders to shape a transformer — embedding dimension, heads, layers — train a small "
