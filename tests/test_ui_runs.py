@@ -266,6 +266,18 @@ def test_runs_of_one_name_and_the_same_settings_read_apart_by_their_start():
     assert len(set(labels.values())) == 2 and all(label.startswith("again — started ") for label in labels.values())
 
 
+def test_runs_whose_settings_leave_them_alike_read_apart_by_their_start_as_well(root):
+    """QA: two runs started with 4 heads (one changed its dropout while training, which its preset.json does not
+    say) both read "again — number of heads 4" beside a third of 2 heads."""
+    folders = [fake_run(root, "again", [1.0], n_head=n) for n in (4, 4, 2)]
+    for seconds, folder in zip((5, 40, 70), folders):
+        write_run_info(folder, {"created": 1_764_849_600.0 + seconds})
+    labels = runs_panel.run_labels(runs_panel.list_runs(root))
+    first, second, third = (labels[folder] for folder in folders)
+    assert first.startswith("again — number of heads 4, started ") and second.startswith(first[:-8])
+    assert first != second and third == "again — number of heads 2"
+
+
 def test_a_distinguishing_label_names_the_settings_that_differ_from_the_others_of_its_name():
     four = make_spec({**TINY_SENTIMENT, "name": "Lesson 19.3", "model": {**TINY_SENTIMENT["model"], "n_head": 4}})
     two = four.updated({"model.n_head": 2})

@@ -142,12 +142,20 @@ def _started(run: RunSummary) -> str:
 
 def _group_labels(runs: Sequence[RunSummary]) -> list[str]:
     """Runs of one name told apart by their settings (each run's preset.json), or when those are the same or
-    unreadable, by the time each started."""
+    unreadable, by the time each started; by both where settings leave two alike (QA: two runs started alike, one
+    of which changed its dropout while training, both read "… — dropout 0" beside a third started at 0.1)."""
     specs = [_run_spec(run.folder) for run in runs]
     readable = [spec for spec in specs if spec is not None]
     texts = iter(apart_texts(readable))
     aparts = [next(texts) if spec is not None else "" for spec in specs]
-    return [f"{run.name}{NAME_SEPARATOR}{apart or _started(run)}" for run, apart in zip(runs, aparts)]
+    alike = Counter(aparts)
+
+    def apart_or_started(run: RunSummary, apart: str) -> str:
+        if alike[apart] == 1:
+            return apart or _started(run)
+        return f"{apart}, {_started(run)}" if apart else _started(run)
+
+    return [f"{run.name}{NAME_SEPARATOR}{apart_or_started(run, apart)}" for run, apart in zip(runs, aparts)]
 
 
 def run_labels(runs: Sequence[RunSummary]) -> dict[Path, str]:
