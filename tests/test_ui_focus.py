@@ -175,6 +175,25 @@ def test_tab_follows_the_screen_from_the_buttons_to_what_they_stand_above(window
     assert QApplication.focusWidget() is window.architecture.view
 
 
+def _chain_order(window, widgets: list) -> list:
+    """`widgets` in the order Tab reaches them from the window (disabled or hidden ones too)."""
+    order, widget = [], window.nextInFocusChain()
+    while widget is not window:
+        if widget in widgets:
+            order.append(widget)
+        widget = widget.nextInFocusChain()
+    return order
+
+
+def test_tab_reaches_the_inside_views_bars_before_what_they_stand_above(window):
+    """Keyboard QA: Step by step's figure came before the Fit and Export controls above it, and Head roles' Export
+    (beside the table's title) after the whole tab."""
+    steps, roles = window.inside.steps, window.inside.roles
+    figure = [steps.fitCheck, steps.exportButton, steps.scroll]
+    assert _chain_order(window, figure) == figure
+    assert _chain_order(window, [roles.exportButton, roles.table]) == [roles.exportButton, roles.table]
+
+
 def test_tab_coming_round_into_the_settings_scrolls_them(window, qtbot):
     """QA: at 720 px the settings scroll; Tab coming round from the tabs to the first setting, or Shift+Tab from Play
     to the last, left it out of sight (and unringed): only a Tab inside the scroll area scrolled it."""

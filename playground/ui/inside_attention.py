@@ -93,6 +93,7 @@ class FigureView(QWidget):
             self, self.scroll, FIT_TEXT, self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])
         self.exportButton.setEnabled(False)
+        QWidget.setTabOrder(self.exportButton, self.scroll)  # the bar above the figure, then the figure (keyboard QA)
 
     def set_figure(self, figure: Any, rgb: np.ndarray, *captions: str) -> None:
         """Show `figure` (rendered as `rgb`) under the fullest of `captions` that fits on one line."""

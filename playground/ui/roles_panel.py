@@ -171,6 +171,7 @@ class RolesPanel(QWidget):
         title_row = QHBoxLayout()  # the table's export beside its title: beside the GIF's it made the grid's pane
         title_row.addWidget(title, 1)  # too wide for the table's columns at 130 % (QA: 'first' and 'self' cut off)
         title_row.addWidget(self.exportButton)
+        QWidget.setTabOrder(self.exportButton, self.table)  # above the table, so before it (keyboard QA: reached last)
         left_layout.addLayout(title_row)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.caption)
