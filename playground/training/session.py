@@ -134,6 +134,7 @@ class TrainingSession:
         self._told_memorising = False  # the note on a validation loss far above the training loss, said once
         self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
         self._evaluated: tuple[int, float] | None = None  # (step, validation loss) of the latest evaluation
+        self._judged: tuple[int, float] | None = None  # the evaluation `_evaluates_good` judged last
         self._step_times: list[float] = []
         self._elapsed = 0.0
 
@@ -455,7 +456,9 @@ class TrainingSession:
             if sample is not None:
                 yield sample
             if checkpoint:
-                yield self._emit(CheckpointEvent(self.step, self.save()))
+                folder = self.save()
+                if self.checkpoint_step == self.step:  # (a step cut off midway saves nothing)
+                    yield self._emit(CheckpointEvent(self.step, folder))
         if self.step >= train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
@@ -572,8 +575,10 @@ class TrainingSession:
         after its step's update, which that step's training loss never saw.)"""
         if self._evaluated is None or self._evaluated[0] != self.step:
             self.evaluate()
-        if self._blown_up(self._evaluated[1]):  # type: ignore[index]
-            self.diverged = True
+        if self._judged != self._evaluated:  # once an evaluation: the loop's check and the save after it agree
+            self._judged = self._evaluated
+            if self._blown_up(self._evaluated[1]):  # type: ignore[index]
+                self.diverged = True
         return not self.diverged
 
     def _random_states(self) -> dict[str, torch.Tensor]:
