@@ -571,6 +571,12 @@ def test_either_decimal_mark_is_a_decimal_point_in_the_temperature_box(qtbot, la
     assert panel.temperatureBox.lineEdit().text() == shown
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert [e.temperature for e in panel.samples] == [0.5] and "out of range" not in panel.status.text()
+    for typed in ("2,5", "-0,5"):  # out of range as typed: said with its decimal point (they read as 25 and -5)
+        panel.temperatureBox.lineEdit().selectAll()
+        qtbot.keyClicks(panel.temperatureBox, typed if language == "English" else typed.replace(",", "."))
+        qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+        assert panel.status.text().startswith(f"Temperature {float(typed.replace(',', '.')):g} is out of range")
+    assert panel.temperature == 0.5
 
 
 def test_sample_now_after_a_resume_draws_anew(tmp_path):

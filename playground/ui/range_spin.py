@@ -141,17 +141,19 @@ class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
     def _read(typed: str) -> float:
         return float(typed)
 
-    # Either mark is a decimal point: "0,5" in an English locale was read as 5 (its comma a thousands separator), and
-    # none of these boxes reaches a thousand. The typed mark is shown as the locale's at once.
+    # Either mark is a decimal point where the box stays under a thousand (no group separator to mistake it for):
+    # "0,5" in an English locale was read as 5, its comma a thousands separator. The line edit shows the text
+    # validate returns, so the typed mark becomes the locale's at once.
     def validate(self, text: str, pos: int) -> object:  # Qt override
         return super().validate(self._locale_decimal(text), pos)
 
-    def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt override)
-        return super().valueFromText(self._locale_decimal(text))
-
     def _locale_decimal(self, text: str) -> str:
+        prefix, suffix = self.prefix(), self.suffix()
+        if self.maximum() >= 1000 or not (text.startswith(prefix) and text.endswith(suffix)):
+            return text
+        number = text[len(prefix):len(text) - len(suffix)]  # (only the number's: a suffix may hold a point)
         point = self.locale().decimalPoint()
-        return text.replace("," if point == "." else ".", point)
+        return prefix + number.replace("," if point == "." else ".", point) + suffix
 
     def _minus(self) -> str:
         return rf"{super()._minus()}(?:\.[0-9]{{0,{self.decimals()}}})?"
