@@ -361,6 +361,8 @@ class LessonBar(QFrame):
         set_aside = self._set_trained_aside() if untrained else 0
         if step.train_until is not None:
             self._bring_back_trained(step)
+            if self.main.worker is None:  # a new model that this step trains: its "Preparing…" shows (review: blank)
+                self.main.clear_before_training()
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step)
         self._train(step)
