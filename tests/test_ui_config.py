@@ -568,7 +568,7 @@ def test_help_lists_keyboard_shortcuts(window, qtbot):
     box = window.findChild(QDialog, "shortcutsDialog")
     text = box.findChild(QLabel, "shortcutsDialogText").text()
     assert box.isVisible() and "Space" in text and "Ctrl+R" in text and "Right" in text
-    assert "Arrow keys" in text and "the head grid chooses the next head" in text  # (keyboard QA: unmentioned)
+    assert "Arrow keys" in text and "chooses the next head" in text  # (keyboard QA: unmentioned)
     assert "Ctrl+I" in text and window.recentAction.shortcut().toString() == "Ctrl+I"
     box.close()
     window.aboutAction.trigger()

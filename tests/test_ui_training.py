@@ -421,6 +421,7 @@ def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(windo
     def shown() -> QDialog | None:  # (a closed one lingers until Qt deletes it)
         return next((d for d in window.findChildren(QDialog, "recentDialog") if d.isVisible()), None)
 
+    bar.recent.clear()  # (whatever the window said as it opened)
     window.show_recent_messages()
     empty = shown()
     assert empty.findChild(QLabel, "recentDialogText").text() == main_window.NO_MESSAGES
@@ -428,19 +429,25 @@ def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(windo
     long = "Finished 60 steps. Run folder: " + "/home/student/transformer-playground/runs" * 4 + "/r1 <b>kept</b>"
     bar.showMessage("Saved the preset", 5000)
     bar.showMessage(long, 5000)
-    bar.showMessage(long, 5000)  # said again: one line
+    bar.showMessage("Settings hidden", 5000)
+    bar.showMessage(long, 5000)  # said again: one line, the newest
     assert bar.currentMessage().endswith("(Ctrl+I for more)") or "…" in bar.currentMessage()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(20, bar.height() // 2))
     dialog = shown()
     assert dialog is not None
     label = dialog.findChild(QLabel, "recentDialogText")
     text = label.text()
-    assert text.count("Run folder") == 1 and text.index("Run folder") < text.index("Saved the preset")
+    assert text.count("Run folder") == 1 and text.index("Run folder") < text.index("Settings hidden") \
+        < text.index("Saved the preset")
     assert "&lt;b&gt;kept&lt;/b&gt;" in text  # shown as said, not as markup
     assert "/home/student/transformer-playground/runs" * 4 in QTextDocumentFragment.fromHtml(text).toPlainText()
     dialog.close()
+    label = window.deviceLabel  # beside the message, not part of it (review: a click there opened the messages)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=label.geometry().center())
+    assert shown() is None
     qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert shown() is not None
+    shown().close()
 
 
 def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtbot):
@@ -545,8 +552,7 @@ def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot)
     window.findChild(QSlider, "layersSlider").setValue(2)
     assert window.worker is not old
     bar = window.statusBar()
-    said = bar.currentMessage()
-    whole = bar.toolTip() if said.endswith("(Ctrl+I for more)") else said  # (a headline where the bar is short)
+    whole = bar.message()  # (where the bar is short it shows a headline)
     assert whole.startswith("Changed number of layers: the model was rebuilt, training from step 0 (restarting…).")
     # where the trained model went (newcomer QA: not a word of Undo)
     assert whole.endswith(" Undo (Ctrl+Z) brings back the trained model.")
@@ -555,7 +561,7 @@ def test_architecture_change_during_a_run_restarts_with_a_message(window, qtbot)
                     timeout=WAIT_MS)
     assert window.worker is not None and window.worker.spec.model.n_layer == 2
     # (newcomer QA: within 3 s "Training on CPU (2 of 2 threads, adaptive)…", which the device label says, replaced it)
-    assert window.statusBar().currentMessage() == said
+    assert bar.message() == whole
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
 
 
@@ -730,8 +736,22 @@ def test_a_long_message_with_no_detail_to_cut_at_loses_whole_words_from_its_midd
     bar.showMessage(message, 5000)
     shown = bar.currentMessage()
     assert bar.toolTip() == message and bar.fontMetrics().horizontalAdvance(shown) <= bar.room()
-    head, tail = shown.split(" … ")
+    assert shown.endswith(" (Ctrl+I for more)")  # (QA: a cut without one said nothing of where the rest is)
+    head, tail = shown.removesuffix(" (Ctrl+I for more)").split(" … ")
     assert message.startswith(head + " ") and message.endswith(" " + tail) and len(tail.split()) >= 3
+
+
+def test_a_cut_in_the_middle_closes_a_quote_it_leaves_open(qapp):
+    """QA: 'Brought back “Lesson 19.6: the decoder block, the … at step 300: press Play to continue it.'"""
+    from PySide6.QtGui import QFontMetrics
+
+    from playground.ui.status_bar import _between_words
+
+    metrics = QFontMetrics(qapp.font())
+    message = ("Brought back “Lesson 19.6: the decoder block, the causal mask and the samples it draws” at step 300: "
+               "press Play to continue it.")
+    shown = _between_words(message, metrics, metrics.horizontalAdvance(message) * 2 // 3)
+    assert "…" in shown and shown.count("“") == shown.count("”") == 1 and shown.index("“") < shown.index("”")
 
 
 def test_a_narrow_bar_still_cuts_between_words(qapp):

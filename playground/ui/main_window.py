@@ -42,6 +42,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QFontMetricsF, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -79,10 +80,10 @@ from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
-from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar
+from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import show_table, show_text
 from playground.ui.theme import ring_focused_button
-from playground.ui.tooltips import ABOUT, SHORTCUTS, TIPS
+from playground.ui.tooltips import ABOUT, RECENT_KEY, SHORTCUTS, TIPS
 from playground.ui.worker import Drained, TrainingWorker, Warmup
 
 if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
@@ -120,7 +121,7 @@ PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 proj
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
 ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
-NO_MESSAGES = ("Nothing said yet. What the status bar says (opening, saving, training's progress, a change refused) is "
+NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) is "
                "kept here, each message whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
 
@@ -319,6 +320,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.statusBar().sigRecentAsked.connect(self.show_recent_messages)
         self.deviceLabel = QLabel("Device: loading PyTorch…", self)
         self.deviceLabel.setObjectName("deviceLabel")
+        divider = QFrame(self)  # a cut message ran on into "Device: …" as one sentence (QA)
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setFrameShadow(QFrame.Shadow.Sunken)
+        self.statusBar().addPermanentWidget(divider)
         self.statusBar().addPermanentWidget(self.deviceLabel)
         self._make_actions()
         self._make_menus()
@@ -530,7 +535,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.previousTabAction.setShortcuts([QKeySequence("Ctrl+Shift+Tab"), QKeySequence("Ctrl+Shift+Backtab"),
                                              QKeySequence("Ctrl+PgUp")])
         self.shortcutsAction = A("&Keyboard Shortcuts", "F1", self.show_shortcuts, "shortcutsAction")
-        self.recentAction = A("Recent &Messages", "Ctrl+I", self.show_recent_messages, "recentAction",
+        self.recentAction = A("Recent &Messages", RECENT_KEY, self.show_recent_messages, "recentAction",
                               "What the status bar said lately, each message whole.")
         self.aboutAction = A("&About", None, self.show_about, "aboutAction")
 
@@ -1556,8 +1561,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def show_recent_messages(self) -> None:
         said = reversed(self.statusBar().recent)  # newest first
-        rows = "".join(f"<tr><td>{clock}&nbsp;&nbsp;</td><td>{html.escape(message[0].upper() + message[1:])}</td></tr>"
-                       for clock, message in said)  # (a training status starts in lower case; its headline does not)
+        rows = "".join(f"<tr><td>{clock}&nbsp;&nbsp;</td><td>{html.escape(capitalised(message))}</td></tr>"
+                       for clock, message in said)
         text = f"<table>{rows}</table>" if rows else NO_MESSAGES
         show_text(self, "Recent messages", text, "recentDialog")
 

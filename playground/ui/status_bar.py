@@ -8,13 +8,16 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QMouseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QStatusBar, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QStatusBar, QToolTip, QWidget
+
+from playground.ui.tooltips import RECENT_KEY
 
 STATUS_MS = 8000  # how long a passing message stays in the status bar
 RECENT = 40  # messages kept for Recent Messages
-MORE = "(Ctrl+I for more)"  # a cut headline's pointer to the whole message (hovering shows it too)
+MORE = f"({RECENT_KEY} for more)"  # a cut headline's pointer to the whole message (hovering shows it too)
+RECENT_TIP = f"Click here or press {RECENT_KEY} (Help > Recent Messages) to read the recent messages in full."
 
 
 class HeadlineStatusBar(QStatusBar):
@@ -43,7 +46,9 @@ class HeadlineStatusBar(QStatusBar):
     def showMessage(self, message: str, timeout: int = 0, until_training: bool = False) -> None:  # noqa: N802 (Qt's)
         """`message` for `timeout` ms (0: until the next); one `until_training` asks for Play or Step and goes when
         training starts (`clear_before_training`), as the settings panel's message of that kind does."""
-        if message and (not self.recent or self.recent[-1][1] != message):
+        if message:  # said again, it moves to the end at its new time (F9 twice must not push older ones out)
+            for said in [said for said in self.recent if said[1] == message]:
+                self.recent.remove(said)
             self.recent.append((time.strftime("%H:%M:%S"), message))
         self._set(message, timeout, until_training)
 
@@ -85,18 +90,20 @@ class HeadlineStatusBar(QStatusBar):
 
     def headline(self, message: str) -> str:
         """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
-        the tooltip; a message with no such break (or whose head is still too long) loses words from its middle
-        (`_between_words`)."""
+        the whole; a message with no such break (or whose head is still too long) loses words from its middle
+        (`_between_words`), the pointer after it where the room holds both (QA: a cut path said nothing of Ctrl+I)."""
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
         cuts = [i for i in (_unquoted(message, ": "), _unquoted(message, " (")) if i > 0]
         if cuts:
-            head = f"{message[:min(cuts)]} {MORE}{'...' if message.endswith('...') else ''}"
-            head = head[0].upper() + head[1:]
+            head = capitalised(f"{message[:min(cuts)]} {MORE}{'...' if message.endswith('...') else ''}")
             if metrics.horizontalAdvance(head) <= room:
                 return head
-        return _between_words(message, metrics, room)
+        pointer = f" {MORE}"
+        left = room - metrics.horizontalAdvance(pointer)
+        return _between_words(message, metrics, left) + pointer if left >= room / 2 else \
+            _between_words(message, metrics, room)
 
     def _show(self, timeout: int) -> None:
         shown = self.headline(self._full)
@@ -112,10 +119,24 @@ class HeadlineStatusBar(QStatusBar):
             if text and self.headline(text) != text:  # QA: a preset's description, hovered in the Presets menu,
                 self._set(text, 0)  # ran into the device label (a menu's tip: not a message to keep)
 
+    # The message's area only: the device label beside it is no part of it (review: a click on the label, which
+    # passes its press on, opened the messages, and hovering it showed their hint)
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        super().mousePressEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
+        event.accept()  # (the release then comes here, not to the window)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        at = event.position().toPoint()
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(at) and not self._on_permanent(at):
             self.sigRecentAsked.emit()
+
+    def event(self, event: QEvent) -> bool:  # Qt override
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and self._on_permanent(event.pos()):
+            QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def _on_permanent(self, at: QPoint) -> bool:
+        return any(widget.isVisible() and widget.geometry().contains(at) for widget in self._permanent)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -131,7 +152,9 @@ class HeadlineStatusBar(QStatusBar):
         return super().eventFilter(watched, event)
 
 
-RECENT_TIP = "Click here or press Ctrl+I (Help > Recent Messages) to read the recent messages in full."
+def capitalised(text: str) -> str:
+    """`text` with its first letter a capital (a training status starts in lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 def _unquoted(message: str, mark: str) -> int:
@@ -153,7 +176,11 @@ def _between_words(message: str, metrics: QFontMetrics, room: int) -> str:
     head, tail = 0, len(words)  # words[:head] and words[tail:] are kept
 
     def shown(head: int, tail: int) -> str:
-        return " ".join([*words[:head], "…", *words[tail:]])
+        kept = " ".join(words[:head])
+        # a quote opened before the cut and closed inside it is closed after it (QA: 'Brought back “Lesson 19.6: the
+        # decoder block, the … at step 300', its quote left open)
+        closes = kept.count("“") > kept.count("”") and "”" in " ".join(words[head:tail])
+        return " ".join([*words[:head], "…”" if closes else "…", *words[tail:]])
 
     grew = True
     while grew and head < tail:

@@ -17,7 +17,8 @@ LINE_CHARS = 90  # the longest line, in average characters: the shortcuts' rows 
 
 def show_table(parent: QWidget, title: str, rows: list[tuple[str, str]], name: str) -> QDialog:
     """`show_text` of a two-column table: a key (in bold) and what it does, one row each (rows are HTML)."""
-    cells = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for key, what in rows)
+    # (the gap in the key's cell: in the other, a description's wrapped lines started left of its first)
+    cells = "".join(f"<tr><td><b>{key}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for key, what in rows)
     return show_text(parent, title, f"<table>{cells}</table>", name)
 
 
@@ -31,6 +32,8 @@ def show_text(parent: QWidget, title: str, html: str, name: str) -> QDialog:
     label = QLabel(html, dialog)
     label.setObjectName(f"{name}Text")
     label.setTextFormat(Qt.TextFormat.RichText)
+    # A run folder's path in Recent Messages can be copied (QA). By mouse only: the keys still scroll and close.
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     scroll = QScrollArea(dialog)
     scroll.setFrameShape(QFrame.Shape.NoFrame)

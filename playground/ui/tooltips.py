@@ -214,6 +214,8 @@ TIPS: dict[str, str] = {
 }
 
 
+RECENT_KEY = "Ctrl+I"  # Help > Recent Messages
+
 SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Play / pause training (a button or box you tabbed to: press it)"),
     ("Right", "Train one step (a slider, tab bar or table you tabbed to, or the head grid tabbed to or clicked: "
@@ -224,13 +226,13 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+O", "Open a preset"),
     ("Ctrl+S", "Save the preset"),
     ("Ctrl+Shift+S", "Save the preset as a new file"),
+    (RECENT_KEY, "Recent messages: what the status bar said lately, each whole (a click on the bar too)"),
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
-    ("Up / Down", "Move a slider you clicked (Right still trains a step)"),
-    ("Arrow keys", "In what you tabbed to: the head grid chooses the next head (left, right, above, below), a "
-                   "slider moves (Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves "
-                   "along its row"),
+    ("Arrow keys", "Move in what you tabbed to: the head grid (clicked too) chooses the next head, a slider moves "
+                   "(Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves between "
+                   "cells. Up / Down also move a slider you clicked (Right still trains a step)"),
     ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
@@ -239,7 +241,6 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
-    ("Ctrl+I", "Recent messages: what the status bar said lately, each whole (a click on the bar too)"),
 ]
 
 COMPARE_SHORTCUTS: list[tuple[str, str]] = [
