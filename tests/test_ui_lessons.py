@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QScrollArea, QSlider, QWidget
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
+from playground.training.events import SAMPLE_TEMPERATURE
 from playground.training.session import TrainingSession
 from playground.ui import file_dialogs, main_window
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
@@ -372,11 +373,30 @@ def test_a_step_that_trains_ends_a_message_asking_for_play(open_window, qtbot):
     """Keyboard QA: "… at step 0 — press Play." stood in the status bar while a lesson step trained the model."""
     lesson = {"title": "Trains", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 3}]}
     window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.statusBar()
     window.findChild(QSlider, "headsSlider").setValue(1)
-    assert "press Play" in window.statusBar().currentMessage()
+    assert "press Play" in bar.currentMessage()
     window.lessonBar.next()
-    assert window.statusBar().currentMessage() == main_window.PREPARING  # (review: not a blank bar)
+    assert "press Play" not in bar.message()
+    # (review: the bar was blank; the model being prepared is said, then the changed setting the step trains with)
+    assert [message for _, message in bar.recent][-2:] == [main_window.PREPARING, bar.message()]
+    assert bar.message().startswith("This step trains with your changes (number of heads 1; the lesson's: number "
+                                    "of heads 2), so its numbers may differ from the text's.")
     qtbot.waitUntil(lambda: "trained to step 3" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+
+
+def test_a_lesson_starts_at_the_default_temperature_and_a_step_on_its_own_settings_says_nothing(open_window, qtbot):
+    """QA: a temperature of 1.5 typed before lesson 19.6 drew noise beside "word-like fragments"."""
+    lesson = {"title": "Trains", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 2}]}
+    window = open_window(make_spec(TINY))
+    window.samples.temperatureBox.setValue(1.5)
+    window.load_spec(make_spec({**TINY, "lesson": lesson}), None)
+    assert window.samples.temperature == SAMPLE_TEMPERATURE
+    window.lessonBar.next()
+    assert "your changes" not in window.statusBar().message()
+    qtbot.waitUntil(lambda: "trained to step 2" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(window.samples.samples), timeout=WAIT_MS)  # step 1's, the run's first
+    assert {sample.temperature for sample in window.samples.samples} == {SAMPLE_TEMPERATURE}
 
 
 def test_a_step_sorts_the_head_roles_table_as_its_text_says(open_window, qtbot):

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from playground.ui.inside_attention import InsideAttentionPanel
     from playground.ui.lesson_editor import LessonEditor
     from playground.ui.run_tools import RunTools
+    from playground.ui.samples_panel import SamplesPanel
     from playground.ui.worker import TrainingWorker
 
 
@@ -61,7 +62,7 @@ class Host(Protocol):
     inside: InsideAttentionPanel
     runTools: RunTools
     attention: QWidget
-    samples: QWidget
+    samples: SamplesPanel
     architecture: QWidget
     lessonMenu: QMenu
 
@@ -271,7 +272,7 @@ class LessonBar(QFrame):
         mask off opened the next decoder without its mask)."""
         self.stand_down()
         if spec.lesson is not None:
-            self._first_layer_and_head()
+            self._views_as_written()
             self.start(spec.lesson)
 
     def stand_down(self) -> None:
@@ -298,7 +299,7 @@ class LessonBar(QFrame):
             self.main.reset()
         lesson = self.main.spec.lesson
         back = self._preset_settings_back()
-        self._first_layer_and_head()
+        self._views_as_written()
         self.start(lesson)  # (taken before: a change of family or data drops a preset's lesson)
         said = [f"The preset's settings are back, as the lesson was written for them: {back}."] if back else []
         if trained:
@@ -310,19 +311,40 @@ class LessonBar(QFrame):
         """The model, data and training settings the lesson was written for, as its preset file holds them (QA:
         replayed on 2 heads, step 1 said "each layer runs 4 heads"); which came back, in words. A trained model they
         replace is kept for Undo."""
+        spec = self.main.spec
+        changes = self._preset_values()
+        if not changes or not self.main.config.apply(changes):
+            return ""
+        named = {key: value for key, value in changes.items() if key != "data.options"}
+        return _listed(spec, named) + (" and the data's options" if "data.options" in changes else "")
+
+    def _preset_values(self) -> dict[str, Any]:
+        """The lesson's preset's model, data and training settings that differ from the window's now, at the preset's
+        values ({} where the preset file is unknown or holds another lesson)."""
         saved, spec = self.main.saved_spec, self.main.spec
         if saved is None or saved.lesson != spec.lesson:
-            return ""
+            return {}
         now, then = flat(spec), flat(saved)
         changes: dict[str, Any] = {key: value for key, value in then.items()
                                    if key.startswith(("model.", "train.", "data.")) and not key.startswith("data.options")
                                    and now.get(key) != value}
         if saved.data.options != spec.data.options:
             changes["data.options"] = dict(saved.data.options)
-        if not changes or not self.main.config.apply(changes):
-            return ""
-        named = {key: value for key, value in changes.items() if key != "data.options"}
-        return _listed(spec, named) + (" and the data's options" if "data.options" in changes else "")
+        return changes
+
+    def _say_changed_from_preset(self) -> None:
+        """A step that trains on settings changed since the lesson began says so: its text's numbers were written for
+        the preset's (QA: 8 heads where the lesson had 4, and step 3's "under 0.2 here" read 0.8 beside it)."""
+        assert self.lesson is not None
+        spec, lessons = self.main.spec, set(self.lesson.settings_at(self.index, self._base))
+        then = {key: value for key, value in self._preset_values().items()
+                if key not in lessons and key not in ABLATION_VALUES and key != "data.options"}
+        if then:
+            now = {key: getattr(getattr(spec, key.split(".")[0]), key.split(".", 1)[1]) for key in then}
+            self.main.statusBar().showMessage(
+                f"This step trains with your changes ({_listed(spec, now)}; the lesson's: {_listed(spec, then)}), so "
+                f"its numbers may differ from the text's. Lesson > Play the Preset's Lesson puts its settings back.",
+                STATUS_MS)
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()
@@ -331,10 +353,12 @@ class LessonBar(QFrame):
         self.show()
         self.go(index)
 
-    def _first_layer_and_head(self) -> None:
+    def _views_as_written(self) -> None:
         """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
-        carried over into the next); the roles table and the Attention tab follow them. The head view keeps its own."""
+        carried over into the next), the roles table and the Attention tab following them (the head view keeps its
+        own); and the samples' temperature at its default."""
         self.main.inside.pick(0, 0)
+        self.main.samples.default_temperature(self.main.worker)
 
     def next(self) -> None:
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
@@ -528,6 +552,7 @@ class LessonBar(QFrame):
         if already:  # a model brought back where it stopped: not "press Play to continue it" (QA)
             self.main.statusBar().showMessage(f"The lesson trains this model on from step {already:,} to step "
                                               f"{target:,}, where its text looks at it.", STATUS_MS)
+        self._say_changed_from_preset()
         self._training = (worker, target)
         self._follow_training()
         self._poll.start()

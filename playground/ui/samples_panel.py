@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -149,6 +149,17 @@ class SamplesPanel(QWidget):
         if self.samples:  # a resumed run's, shown before it came: said with its own context (data QA: an
             self._show()  # encoder's 5 tokens were said of a decoder's samples)
         worker.submit(JOB_KEY, PromptJob(self.prompt, self.temperature, sample_now=False))
+
+    def default_temperature(self, worker: Any | None) -> None:
+        """The temperature back at its default, where a lesson's text describes the samples drawn at it (QA: a 1.5
+        typed before lesson 19.6 drew noise beside "word-like fragments"); `worker`'s next samples take it, and none
+        is drawn now."""
+        if self.temperature == SAMPLE_TEMPERATURE:
+            return
+        with QSignalBlocker(self.temperatureBox):
+            self.temperatureBox.setValue(SAMPLE_TEMPERATURE)
+        if worker is not None:
+            worker.submit(JOB_KEY, PromptJob(self.prompt, self.temperature, sample_now=False))
 
     def sample_now(self) -> None:
         """The prompt and the temperature become what the samples continue and are drawn at, and one is sampled
