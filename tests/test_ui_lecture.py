@@ -38,6 +38,7 @@ def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
     assert window.samples.promptEdit.text() == "my own prompt"  # the same data: what was typed stays (QA)
     assert window.statusBar().currentMessage().startswith(f"Brought back “{TINY['name']} — number of heads 2” at")
     assert window.loss.train.n == 4  # its curve is back on the plot
+    assert window.stepLabel.text().startswith("step 4 / ") and window.speedLabel.text() == "paused"  # (QA: nothing)
     window.step_once()
     qtbot.waitUntil(lambda: window.worker.step == 5, timeout=WAIT_MS)  # and it trains on from its checkpoint
     assert window.worker.run_dir == trained.run_dir

@@ -566,8 +566,8 @@ class RunTools:
         if step is not None:
             window.progressBar.setValue(step)
             window.stepLabel.setText(f"step {step:,} / {spec.train.max_steps:,}")
-            if step >= spec.train.max_steps:
-                window.speedLabel.setText("finished")  # as the run said when it ended
+            # as the run said when it ended, or when it was paused (QA: nothing beside "step 398" after Undo)
+            window.speedLabel.setText("finished" if step >= spec.train.max_steps else "paused")
         return step
 
     def _prefill_timeline(self, folder: Path, up_to: int | None) -> None:
