@@ -8,6 +8,7 @@ from PySide6.QtGui import QFontMetrics, QTextDocument
 from playground.core.presets import load_preset
 from playground.training.events import MetricsEvent
 from playground.ui.attention_jobs import InsideJob
+from playground.ui import theme
 from playground.ui.plotting import VIEW_LINES
 
 PROJECTOR = (1280, 720)
@@ -114,3 +115,18 @@ def test_a_lesson_step_text_taller_than_the_column_scrolls_instead_of_being_cut(
         assert label.height() >= label.heightForWidth(label.width()) > 0  # the whole text, scrolled or not
         assert bar.geometry().bottom() <= window.leftColumn.height()
         assert (scroll.verticalScrollBar().maximum() > 0) == (zoom > 1)  # scrolled only where the column is short
+
+
+def test_a_tinted_message_follows_the_zoom_back(open_window, request):
+    """QA: the Runs tab's "1 run overlaid…" stayed at presentation size after F5 left it: its colour came from a
+    style sheet, and a widget with one keeps the font it had when it was set."""
+    window = zoomed_window(open_window, request, 1.3)
+    runs = window.runTools.runs
+    runs.say("1 run overlaid on the plots.", "info")
+    samples = window.samples.status
+    window.samples._say("Temperature 5 is out of range.", error=True)
+    window.set_zoom(1.0)
+    laid_out()
+    normal = window.stepLabel.font().pointSizeF()
+    assert runs.message.font().pointSizeF() == samples.font().pointSizeF() == normal
+    assert runs.message.palette().color(runs.message.foregroundRole()).name() == theme.colour("info")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QMetaObject, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QWidget
 
 PROPERTY = "playgroundColorScheme"  # kept on the application, which outlives its windows
@@ -71,7 +71,13 @@ def tint(widget: QWidget, kind: str | None) -> None:
     """`widget`'s text in the colour of `kind` ("error", "warning", "info"; None: the palette's own), readable in the
     chosen look and in the other one after the system switches (a dark red on a dark window is not)."""
     widget.setProperty(TINT, kind or "")
-    widget.setStyleSheet(f"color: {colour(kind)};" if kind else "")
+    # A palette, not a style sheet: a widget with a style sheet keeps the font it had when it was set, and a tinted
+    # message stayed at presentation size after F5 left it (QA). An empty palette inherits every colour.
+    palette = QPalette()
+    if kind:
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+            palette.setColor(role, QColor(colour(kind)))
+    widget.setPalette(palette)
 
 
 def colour(kind: str) -> str:
