@@ -7,8 +7,8 @@ from PySide6.QtGui import QFontMetrics, QTextDocument
 
 from playground.core.presets import load_preset
 from playground.training.events import MetricsEvent
-from playground.ui.attention_jobs import InsideJob
 from playground.ui import theme
+from playground.ui.attention_jobs import InsideJob
 from playground.ui.plotting import VIEW_LINES
 
 PROJECTOR = (1280, 720)
