@@ -278,18 +278,38 @@ def test_divergence_in_warm_up_names_the_peak_rate_it_advises_lowering():
         "high. Try 1;" in finished.message
 
 
-@pytest.mark.parametrize("kind", ["training", "validation", "checkpoint"])
+def _rank_1_alone():
+    """A distributed run's rank 1 with no process group: its DDP wrapper, batch slice and all-reduce stand aside."""
+    from playground.training.distributed import DistContext
+
+    class Alone(DistContext):
+        def wrap(self, model):
+            return model
+
+        def shard(self, batch):
+            return batch
+
+        def mean(self, value):
+            return value
+
+    return Alone(rank=1, local_rank=1, world_size=1, local_world_size=1, backend="gloo", device=torch.device("cpu"))
+
+
+@pytest.mark.parametrize("kind", ["training", "validation", "checkpoint", "checkpoint on rank 1"])
 def test_the_step_that_diverged_is_shown_and_recorded_with_its_loss(tmp_path, monkeypatch, kind):
     """Newcomer QA: a run stopped with "the validation loss became 61.2 at step 100" while the train bar said step 99
     and the Runs tab showed step 99's loss: the step that blew up never reached the window or the run's record.
     `diverged` is set when the step is seen (the window's single Step goes on to the end message then): review, a
-    checkpoint step that is no evaluation step emitted the step before its save found the weights blown up."""
+    checkpoint step that is no evaluation step emitted the step before its save found the weights blown up. A
+    distributed run's other ranks, which save nothing, end there too (review: they went on into an all-reduce that
+    rank 0, ended, never joined)."""
     from playground.training.runs import MetricsLog, read_metrics
 
-    blows_at = 15 if kind == "checkpoint" else 20  # (15: a checkpoint step between two evaluations)
+    blows_at = 15 if kind.startswith("checkpoint") else 20  # (15: a checkpoint step between two evaluations)
     spec = make_spec(CASES["encoder-reverse"]).updated(
         {"train.max_steps": 40, "train.eval_interval": 10, "train.checkpoint_interval": 5})
-    session = TrainingSession(spec, run_dir=tmp_path / "run" if kind == "checkpoint" else None)
+    session = TrainingSession(spec, run_dir=tmp_path / "run" if kind == "checkpoint" else None,
+                              dist=_rank_1_alone() if kind == "checkpoint on rank 1" else None)
     recorder = MetricsLog(tmp_path)
     session.subscribe(recorder)
     if kind != "training":  # the weights after step `blows_at` evaluate as blown up

@@ -445,7 +445,9 @@ class TrainingSession:
                     self._told_memorising = True
                     yield self._emit(StatusEvent(MEMORISING.format(val=val_loss, train=event.train_loss), "warning",
                                                  self.step))
-            checkpoint = self.run_dir is not None and due(train.checkpoint_interval)
+            # Every process of a distributed run checks the weights a checkpoint would keep, rank 0 alone saving them:
+            # a rank 0 ending there by itself left the others waiting in the next step's all-reduce (review).
+            checkpoint = due(train.checkpoint_interval) and (self.run_dir is not None or self.dist is not None)
             if checkpoint and not self._evaluates_good():  # (evaluated before the step is seen, as above)
                 yield from self._end_diverged(event, "validation", self._evaluated[1])  # type: ignore[index]
                 return
@@ -455,7 +457,7 @@ class TrainingSession:
             sample = self.take_due_sample()
             if sample is not None:
                 yield sample
-            if checkpoint:
+            if checkpoint and self.run_dir is not None:
                 folder = self.save()
                 if self.checkpoint_step == self.step:  # (a step cut off midway saves nothing)
                     yield self._emit(CheckpointEvent(self.step, folder))
