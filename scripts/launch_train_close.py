@@ -1,4 +1,5 @@
-"""Launch the real app on a preset, press Play, wait for a few steps, close the window mid-run.
+"""Launch the real app on a preset, press Play, wait for a few steps, close the window mid-run (answering Quit to
+the question that asks).
 
 Prints `RESULT <steps> <run folder> <torch imported at first show>` as it closes (the app's process ends with its
 window) and exits with the app's code.
@@ -9,6 +10,7 @@ Usage: QT_QPA_PLATFORM=offscreen python scripts/launch_train_close.py PRESET
 import sys
 import time
 
+from answer import answer_quit
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -35,6 +37,7 @@ def wait_for_steps() -> None:
         state["steps"] = w.progressBar.value()
         state["run_dir"] = str(w.worker.run_dir)
         print("RESULT", state["steps"], state["run_dir"], state["torch_at_show"], flush=True)
+        QTimer.singleShot(0, answer_quit)
         w.close()
     else:
         QTimer.singleShot(100, wait_for_steps)

@@ -36,6 +36,7 @@ TINY = {
 def child(preset: str, delay: float) -> int:
     """The app: press Play when torch is loaded, close the window `delay` seconds after the start (printing
     CLOSING <monotonic> <phase>)."""
+    from answer import answer_quit
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -51,6 +52,7 @@ def child(preset: str, delay: float) -> int:
         worker = w.worker
         phase = "no run" if worker is None else "starting" if worker.step == 0 else "training"
         print(f"CLOSING {time.monotonic():.6f} {phase}", flush=True)
+        QTimer.singleShot(0, answer_quit)  # "Quit while training?" (none asked otherwise: it stops trying at the end)
         w.close()
 
     def play() -> None:

@@ -92,11 +92,12 @@ def tab_to(qtbot, widget, start, limit: int = 80) -> None:
 
 
 def _answer_discard(monkeypatch, window_module):
-    # A modal "unsaved changes?" box would hang a headless run: tests answer Discard (and close a comparison that
-    # has trained) unless they say otherwise.
+    # A modal "unsaved changes?" box would hang a headless run: tests answer Discard (quit while training, and close
+    # a comparison that has trained) unless they say otherwise.
     from playground.ui import compare_window
 
     monkeypatch.setattr(window_module, "ask_unsaved", lambda *args: window_module.QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(window_module, "ask_quit_while_training", lambda *args: True)
     monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: True)
 
 

@@ -640,6 +640,38 @@ def test_closing_with_unsaved_settings_says_the_run_is_saved_either_way(window, 
 
 
 @pytest.mark.slow
+def test_quitting_while_training_asks_first_and_training_waits_for_the_answer(window, qtbot, monkeypatch):
+    """Lecturer QA: a stray Ctrl+Q ended the demo mid-run without a word; and behind the unsaved-settings question
+    the model trained on 89 steps while it said training would stop."""
+    from playground.ui import main_window
+
+    answers, asked = [False, True], []
+
+    def answer(_parent, step):
+        asked.append((step, window.worker.playing))
+        return answers.pop(0)
+
+    monkeypatch.setattr(main_window, "ask_quit_while_training", answer)
+    assert window._may_close() and asked == []  # not training: no question
+    window.play()
+    qtbot.waitUntil(lambda: window.progressBar.value() >= 2, timeout=WAIT_MS)
+    window.close()  # Keep training
+    assert window.isVisible() and window.worker.playing
+    step, playing_while_asked = asked[0]
+    assert step >= 2 and not playing_while_asked
+    unsaved = []
+    monkeypatch.setattr(main_window, "ask_unsaved", lambda _parent, question: unsaved.append(window.worker.playing)
+                        or main_window.QMessageBox.StandardButton.Cancel)
+    decay = window.findChild(QSlider, "weightDecaySlider")
+    decay.setValue(decay.value() + 1)  # changed live: unsaved settings, the one question asked
+    window.close()
+    assert window.isVisible() and unsaved == [False] and len(asked) == 1 and window.worker.playing
+    decay.setValue(decay.value() - 1)
+    window.close()  # Quit
+    assert not window.isVisible() and len(asked) == 2
+
+
+@pytest.mark.slow
 def test_a_slider_dragged_and_let_go_on_its_old_value_keeps_the_trained_model(window, qtbot):
     """QA: dragging Number of heads and letting go back on 4 rebuilt the model, its 4 trained steps gone but for Undo."""
     _train(window, qtbot, 2)

@@ -147,6 +147,24 @@ def unsaved_question(parent: QWidget | None, question: str) -> QMessageBox:
     return box
 
 
+def ask_quit_while_training(parent: QWidget, step: int) -> bool:
+    """Quit / Keep training (the default, and Esc); a function so tests can answer it. QA: a stray Ctrl+Q ended a
+    lecture's demo mid-run without a word (its run was saved, but nothing said so)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Quit while training?",
+                      f"Training is at step {step:,}. Quit now? Training stops and its run is saved: File > Resume Last "
+                      f"Run brings it back.", QMessageBox.StandardButton.NoButton, parent)
+    quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.AcceptRole)
+    keep = box.addButton("&Keep training", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    ring_focused_button(box)
+    try:
+        box.exec()
+        return box.clickedButton() is quit_button
+    finally:
+        box.deleteLater()
+
+
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 
@@ -1637,8 +1655,24 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Compare A/B closed or never opened; False where the user kept its comparison."""
         return self.compareWindow is None or self._close_compare()
 
+    def _may_close(self) -> bool:
+        """Asked first: unsaved settings, or where there are none, training under way; then a comparison that has
+        trained. Training pauses while a question is open (QA: it trained on 89 steps behind one that said it would
+        stop) and plays on if the window stays."""
+        playing = self.worker is not None and self.worker.playing
+        if playing:
+            self.pause()
+        if self.is_modified():
+            agreed = self.maybe_save(closing=True)
+        else:
+            agreed = not playing or ask_quit_while_training(self, self.progressBar.value())
+        agreed = agreed and self._compare_closed()
+        if playing and not agreed:
+            self.play()
+        return agreed
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing and not (self.maybe_save(closing=True) and self._compare_closed()):
+        if not self._closing and not self._may_close():
             event.ignore()
             return
         self._closing = True
