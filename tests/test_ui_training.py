@@ -427,6 +427,7 @@ def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(windo
     assert empty.findChild(QLabel, "recentDialogText").text() == main_window.NO_MESSAGES
     empty.close()
     long = "Finished 60 steps. Run folder: " + "/home/student/transformer-playground/runs" * 4 + "/r1 <b>kept</b>"
+    window.config.show_message("Opened built-in preset tiny.", "info")  # under the settings: kept as well
     bar.showMessage("Saved the preset", 5000)
     bar.showMessage(long, 5000)
     bar.showMessage("Settings hidden", 5000)
@@ -438,7 +439,7 @@ def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(windo
     label = dialog.findChild(QLabel, "recentDialogText")
     text = label.text()
     assert text.count("Run folder") == 1 and text.index("Run folder") < text.index("Settings hidden") \
-        < text.index("Saved the preset")
+        < text.index("Saved the preset") < text.index("Opened built-in preset tiny.")
     assert "&lt;b&gt;kept&lt;/b&gt;" in text  # shown as said, not as markup
     assert "/home/student/transformer-playground/runs" * 4 in QTextDocumentFragment.fromHtml(text).toPlainText()
     dialog.close()

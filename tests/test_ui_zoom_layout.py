@@ -125,8 +125,10 @@ def test_a_tinted_message_follows_the_zoom_back(open_window, request):
     runs.say("1 run overlaid on the plots.", "info")
     samples = window.samples.status
     window.samples._say("Temperature 5 is out of range.", error=True)
+    window.config.show_message("Opened built-in preset decoder-reverse.", "info")
     window.set_zoom(1.0)
     laid_out()
     normal = window.stepLabel.font().pointSizeF()
     assert runs.message.font().pointSizeF() == samples.font().pointSizeF() == normal
+    assert window.config.messageLabel.font().pointSizeF() == normal
     assert runs.message.palette().color(runs.message.foregroundRole()).name() == theme.colour("info")

@@ -121,8 +121,8 @@ PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 proj
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
 ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
-NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) is "
-               "kept here, each message whole.")
+NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
+               "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
 
 
@@ -1562,6 +1562,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _on_config_message(self, level: str) -> None:
         if level != "info":
             self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight
+        label = self.config.messageLabel  # kept with the status bar's (QA: Recent Messages had no "Opened …")
+        said = label.toolTip() or label.text()  # (a long warning's whole text is its tooltip)
+        if said:
+            self.statusBar().remember(said)
 
     # ----- help ---------------------------------------------------------------------------------
     def _switch_tab(self, step: int) -> None:

@@ -46,11 +46,16 @@ class HeadlineStatusBar(QStatusBar):
     def showMessage(self, message: str, timeout: int = 0, until_training: bool = False) -> None:  # noqa: N802 (Qt's)
         """`message` for `timeout` ms (0: until the next); one `until_training` asks for Play or Step and goes when
         training starts (`clear_before_training`), as the settings panel's message of that kind does."""
-        if message:  # said again, it moves to the end at its new time (F9 twice must not push older ones out)
+        self.remember(message)
+        self._set(message, timeout, until_training)
+
+    def remember(self, message: str) -> None:
+        """Keep `message` for Recent Messages (the status bar's own, and the settings panel's); said again, it moves
+        to the end at its new time (F9 twice must not push older ones out)."""
+        if message:
             for said in [said for said in self.recent if said[1] == message]:
                 self.recent.remove(said)
             self.recent.append((time.strftime("%H:%M:%S"), message))
-        self._set(message, timeout, until_training)
 
     def _set(self, message: str, timeout: int, until_training: bool = False) -> None:
         self._full = message
