@@ -586,6 +586,18 @@ def test_a_run_resumed_from_the_runs_tab_is_no_longer_offered_by_undo(window, qt
 
 
 @pytest.mark.slow
+def test_opening_a_preset_over_a_trained_model_says_where_that_model_went(window, qtbot):
+    """Lecturer QA: Presets > bert-pronoun replaced a paused run at step 85 without a word of it."""
+    _train(window, qtbot, 2)
+    assert window.open_preset("encoder-reverse")
+    said = window.statusBar().message()
+    assert said.startswith(f"The model trained before, “{TINY['name']}") and said.endswith(
+        "at step 2, is kept: Undo (Ctrl+Z) brings it back.")
+    window.undoAction.trigger()
+    assert window.spec.name == TINY["name"] and window.progressBar.value() == 2
+
+
+@pytest.mark.slow
 def test_a_finished_model_brought_back_is_said_to_be_finished(open_window, qtbot):
     """QA: Undo said "press Play to continue it" of a run at its last step."""
     window = open_window(make_spec(TINY).updated({"train.max_steps": 2, "train.warmup_steps": 0}))

@@ -780,8 +780,14 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         builtin = is_builtin(Path(path))
         if not builtin:
             add_recent(self.settings, path)
+        replaced = self.worker.run_dir if self.worker is not None else None
         self.load_spec(spec, None if builtin else Path(path))
         self.say_opened(spec, Path(path), builtin)
+        past = self.past_models[-1] if self.past_models else None
+        if replaced is not None and past is not None and past.run_dir == Path(replaced):
+            # (lecturer QA: a paused run replaced by another preset without a word of where it went)
+            self.statusBar().showMessage(f"The model trained before, “{self._told_apart(past)}” at step {past.step:,}, "
+                                         f"is kept: Undo (Ctrl+Z) brings it back.", STATUS_MS)
         return True
 
     def _read_preset(self, path: str) -> tuple[str, RunSpec] | None:
