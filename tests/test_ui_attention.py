@@ -666,3 +666,23 @@ def test_in_presentation_mode_every_column_of_a_decoders_roles_table_is_in_view(
     qtbot.waitUntil(lambda: table.rowCount() == 4, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)
     window.shutdown()
+
+
+def test_the_attention_tab_shows_the_inputs_tokens_without_its_padding(qtbot, tiny_session):
+    """Lecturer QA: six of bert-pronoun's 24 heatmap rows were [PAD] (hidden from every query: empty columns, rows that
+    mean nothing), and the sentence's own tokens lost their axis labels for the room."""
+    from playground.ui.attention_grid import AttentionPanel
+
+    session = tiny_session("encoder", "sentiment", block_size=16)
+    snapshot = session.snapshot()  # the probe sentence, padded to the context
+    padded = snapshot.weights.shape[-1]
+    assert snapshot.tokens is not None and 0 < snapshot.tokens < padded and "[PAD]" in snapshot.labels
+    assert "[PAD]" not in snapshot.labels[:snapshot.tokens]  # the tokens come first, then the padding
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.set_snapshot(snapshot)
+    shown = panel.grid.snapshot
+    assert shown.weights.shape[-1] == len(shown.labels) == snapshot.tokens and "[PAD]" not in shown.labels
+    np.testing.assert_array_equal(shown.weights, snapshot.weights[:, :, :snapshot.tokens, :snapshot.tokens])
+    typed = session.snapshot(session.dataset.example("a great film"))  # unpadded: shown as it is
+    assert typed.tokens is None and typed.tokens_only() is typed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +38,16 @@ class AttentionSnapshot:
     labels: list[str]
     image: np.ndarray | None = None  # (H, W) or (H, W, C) in [0, 1] for the ViT probe
     prediction: str = ""
+    tokens: int | None = None  # the input's tokens are the first `tokens` positions, padding the rest (None: none)
+
+    def tokens_only(self) -> AttentionSnapshot:
+        """The attention between the input's tokens, without its padding: padding is hidden from every query, so its
+        columns are empty and its rows mean nothing (QA: six of bert-pronoun's 24 rows were [PAD], and the sentence's
+        own tokens lost their labels for the room)."""
+        if self.tokens is None:
+            return self
+        n = self.tokens
+        return replace(self, weights=self.weights[:, :, :n, :n], labels=self.labels[:n], tokens=None)
 
 
 SAMPLE_TEMPERATURE = 0.8  # a little below the model's own odds: text that reads, with some variety

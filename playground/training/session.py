@@ -358,6 +358,7 @@ class TrainingSession:
             labels=self.dataset.token_labels(batch.x[0].cpu()),
             image=_display_image(batch.x[0]) if self.info.unit == "images" else None,
             prediction=self._describe_prediction(out.logits[0]),
+            tokens=_leading_tokens(batch),
         )
 
     def _describe_prediction(self, logits: torch.Tensor) -> str:
@@ -685,6 +686,14 @@ class TrainingSession:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
         resumed run draws the curve the first one drew."""
         self._planned = [c for c in read_changes(run_dir) if c.step >= self.step and c not in self.changes]
+
+
+def _leading_tokens(batch: Batch) -> int | None:
+    """How many tokens the first example has before its padding (None: nothing padded, or padding between tokens)."""
+    if batch.mask is None or bool(batch.mask[0].all()):
+        return None
+    n = int(batch.mask[0].sum())
+    return n if bool(batch.mask[0, :n].all()) else None
 
 
 def _rate_words(lr: float, peak: float) -> str:

@@ -662,6 +662,7 @@ class AttentionPanel(QWidget):
         self.grid.sigHeadChosen.connect(self._on_head)
 
     def set_snapshot(self, snap: AttentionSnapshot) -> None:
+        snap = snap.tokens_only()
         self.grid.set_snapshot(snap)
         layer, head = self.grid.selected
         self.detail.show_head(snap, layer, head)

@@ -463,7 +463,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             box = worker.buffer.drain()
             self._take_metrics(i, box.metrics)
             if box.snapshot is not None:
-                self.sides[i].grid.set_snapshot(box.snapshot)
+                self.sides[i].grid.set_snapshot(box.snapshot.tokens_only())
             if box.error:
                 problems.append(f"{SIDES[i]} could not train: {box.error}")
             elif box.finished is not None and box.finished.message:
