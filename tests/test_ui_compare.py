@@ -123,10 +123,7 @@ def test_pause_stops_a_and_b_at_the_same_step(open_window, qtbot, monkeypatch):
 
     monkeypatch.setattr(TrainingSession, "train_step", slower_b)
     window = open_window(TINY.updated({"train.max_steps": 500}))
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     compare.findChild(QSlider, "layersSlider").setValue(2)
     compare.playButton.click()
     qtbot.waitUntil(lambda: compare.workers and compare.workers[0].step - compare.workers[1].step >= 3,
@@ -154,10 +151,7 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     """The grids' hint says "Press Play (Space) or Step (→)", but no key did anything here, and neither Escape
     nor Ctrl+W closed the window. Its empty plot showed made-up steps 0.1 to 0.9."""
     window = open_window(TINY.updated({"train.max_steps": 50}))
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     axis = compare.lossPlot.getPlotItem().getAxis("bottom")
     assert not axis.style["showValues"]
     qtbot.keyClick(compare, Qt.Key.Key_Right)  # one step each
@@ -206,10 +200,7 @@ def test_bs_settings_are_as_wide_as_the_main_windows_in_presentation_mode(open_w
 def test_space_on_the_tabbed_to_step_button_steps_once(open_window, qtbot):
     """QA: Space was window-wide, so on the focused Step button it played instead of pressing Step."""
     window = open_window(TINY.updated({"train.max_steps": 50}))
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     compare.playButton.setFocus()
     qtbot.keyClick(compare.playButton, Qt.Key.Key_Tab)  # a keyboard user's way to the Step button
     assert QApplication.focusWidget() is compare.stepButton
@@ -232,17 +223,11 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
                         lambda parent, step, *_clearing: asked.append((parent, step))
                         or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     qtbot.keyClick(compare, Qt.Key.Key_Escape)  # nothing trained yet: closes without a question
     assert not compare.isVisible() and asked == []
 
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     qtbot.keyClick(compare, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: all(train.n == 1 for train, _ in compare.series), timeout=60_000)
     answers.append(False)
@@ -303,10 +288,7 @@ def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
                         lambda parent, step, clearing=None:
                         asked.append((step, clearing)) or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     for _ in range(2):
         qtbot.keyClick(compare, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
@@ -411,6 +393,15 @@ def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtb
     assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
 
 
+def _active_compare(window, qtbot):
+    """Compare A/B opened from `window` and made the active window: the keys go to it."""
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    with qtbot.waitActive(compare):
+        compare.activateWindow()
+    return compare
+
+
 def _drawn_size(label) -> float:
     """The point size a legend label draws its text in (its last font-size: the name's own span)."""
     return float(re.findall(r"font-size:([\d.]+)pt", label.item.toHtml())[-1])
@@ -421,10 +412,7 @@ def test_f1_in_the_compare_window_lists_its_keys(open_window, qtbot):
     from PySide6.QtWidgets import QDialog, QLabel
 
     window = open_window(TINY)
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     qtbot.keyClick(compare, Qt.Key.Key_F1)
     box = compare.findChild(QDialog, "compareShortcutsDialog")
     assert box is not None and box.isVisible() and window.findChild(QDialog, "shortcutsDialog") is None
@@ -440,10 +428,7 @@ def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):
     from playground.ui.plotting import point_size
 
     window = open_window(TINY)
-    window.compareAction.trigger()
-    compare = window.compareWindow
-    with qtbot.waitActive(compare):
-        compare.activateWindow()
+    compare = _active_compare(window, qtbot)
     normal = compare.config.minimumWidth()
     legend = compare.lossPlot.getPlotItem().legend
     try:
