@@ -46,8 +46,11 @@ class AttentionSnapshot:
         own tokens lost their labels for the room)."""
         if self.tokens is None:
             return self
-        n = self.tokens
-        return replace(self, weights=self.weights[:, :, :n, :n], labels=self.labels[:n], tokens=None)
+        n, padded = self.tokens, self.weights.shape[-1]
+        # An output at each position (one character each) loses the padding's too (review)
+        prediction = self.prediction[:n] if len(self.prediction) == padded else self.prediction
+        return replace(self, weights=self.weights[:, :, :n, :n], labels=self.labels[:n], prediction=prediction,
+                       tokens=None)
 
 
 SAMPLE_TEMPERATURE = 0.8  # a little below the model's own odds: text that reads, with some variety

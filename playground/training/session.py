@@ -693,7 +693,7 @@ def _leading_tokens(batch: Batch) -> int | None:
     if batch.mask is None or bool(batch.mask[0].all()):
         return None
     n = int(batch.mask[0].sum())
-    return n if bool(batch.mask[0, :n].all()) else None
+    return n if n and bool(batch.mask[0, :n].all()) else None
 
 
 def _rate_words(lr: float, peak: float) -> str:
