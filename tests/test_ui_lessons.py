@@ -380,8 +380,8 @@ def test_a_step_that_trains_ends_a_message_asking_for_play(open_window, qtbot):
     assert "press Play" not in bar.message()
     # (review: the bar was blank; the model being prepared is said, then the changed setting the step trains with)
     assert [message for _, message in bar.recent][-2:] == [main_window.PREPARING, bar.message()]
-    assert bar.message().startswith("This step trains with your changes (number of heads 1; the lesson's: number "
-                                    "of heads 2), so its numbers may differ from the text's.")
+    assert bar.message().startswith("This step trains with your changes, number of heads 1 (the lesson was written "
+                                    "for number of heads 2), so its numbers may differ from the text's.")
     qtbot.waitUntil(lambda: "trained to step 3" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
 
 

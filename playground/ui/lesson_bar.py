@@ -332,19 +332,21 @@ class LessonBar(QFrame):
             changes["data.options"] = dict(saved.data.options)
         return changes
 
-    def _say_changed_from_preset(self) -> None:
-        """A step that trains on settings changed since the lesson began says so: its text's numbers were written for
-        the preset's (QA: 8 heads where the lesson had 4, and step 3's "under 0.2 here" read 0.8 beside it)."""
-        assert self.lesson is not None
-        spec, lessons = self.main.spec, set(self.lesson.settings_at(self.index, self._base))
-        then = {key: value for key, value in self._preset_values().items()
-                if key not in lessons and key not in ABLATION_VALUES and key != "data.options"}
-        if then:
-            now = {key: getattr(getattr(spec, key.split(".")[0]), key.split(".", 1)[1]) for key in then}
-            self.main.statusBar().showMessage(
-                f"This step trains with your changes ({_listed(spec, now)}; the lesson's: {_listed(spec, then)}), so "
-                f"its numbers may differ from the text's. Lesson > Play the Preset's Lesson puts its settings back.",
-                STATUS_MS)
+    def _changed_from_preset(self) -> str:
+        """What a step that trains says of settings changed since the lesson began ("" for none): its text's numbers
+        were written for the preset's (QA: 8 heads where the lesson had 4, and step 3's "under 0.2 here" read 0.8
+        beside it). The lesson's own ablations are set again at every step, so they are never the user's."""
+        spec, changed = self.main.spec, self._preset_values()
+        then = {key: value for key, value in changed.items() if key not in ABLATION_VALUES and key != "data.options"}
+        if not then and "data.options" not in changed:
+            return ""
+        now = {key: flat(spec)[key] for key in then}
+        options = " and the data's options" if "data.options" in changed else ""
+        yours = (_listed(spec, now) + options).removeprefix(" and ")
+        written = (_listed(spec, then) + options).removeprefix(" and ")
+        return (f"This step trains with your changes, {yours} (the lesson was written for {written}), so its numbers "
+                f"may differ from the text's. Lesson > Play the Preset's Lesson puts the preset's settings back, on a new "
+                f"model.")
 
     def start(self, lesson: Lesson, index: int = 0) -> None:
         self.leave()
@@ -549,10 +551,12 @@ class LessonBar(QFrame):
         if not worker.playing:
             for _ in range(target - already):
                 worker.step_once()
+        said = [self._changed_from_preset()]
         if already:  # a model brought back where it stopped: not "press Play to continue it" (QA)
-            self.main.statusBar().showMessage(f"The lesson trains this model on from step {already:,} to step "
-                                              f"{target:,}, where its text looks at it.", STATUS_MS)
-        self._say_changed_from_preset()
+            said.insert(0, f"The lesson trains this model on from step {already:,} to step {target:,}, where its text "
+                           f"looks at it.")
+        if any(said):  # (one message: the second replaced the first, review)
+            self.main.statusBar().showMessage(" ".join(part for part in said if part), STATUS_MS)
         self._training = (worker, target)
         self._follow_training()
         self._poll.start()

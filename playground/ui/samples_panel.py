@@ -148,6 +148,10 @@ class SamplesPanel(QWidget):
         self.context = worker.spec.model.block_size
         if self.samples:  # a resumed run's, shown before it came: said with its own context (data QA: an
             self._show()  # encoder's 5 tokens were said of a decoder's samples)
+        self._send_prompt(worker)
+
+    def _send_prompt(self, worker: Any) -> None:
+        """What `worker`'s samples continue from now: the prompt and the temperature (none drawn now)."""
         worker.submit(JOB_KEY, PromptJob(self.prompt, self.temperature, sample_now=False))
 
     def default_temperature(self, worker: Any | None) -> None:
@@ -159,7 +163,7 @@ class SamplesPanel(QWidget):
         with QSignalBlocker(self.temperatureBox):
             self.temperatureBox.setValue(SAMPLE_TEMPERATURE)
         if worker is not None:
-            worker.submit(JOB_KEY, PromptJob(self.prompt, self.temperature, sample_now=False))
+            self._send_prompt(worker)
 
     def sample_now(self) -> None:
         """The prompt and the temperature become what the samples continue and are drawn at, and one is sampled
