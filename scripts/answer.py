@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 
 def answer_quit() -> None:
@@ -13,4 +13,4 @@ def answer_quit() -> None:
     if box is None:
         QTimer.singleShot(50, answer_quit)
         return
-    next(button for button in box.buttons() if button.text() == "&Quit").click()
+    box.findChild(QPushButton, "quitButton").click()

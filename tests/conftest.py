@@ -155,6 +155,15 @@ def _garbage_collected_on_gui_thread(request):
         collector.collect_due()  # between tests no Qt code runs: a test without an event loop leaves no pile
 
 
+def closes_for_good(monkeypatch):
+    """For `qtbot.addWidget(window, before_close_func=...)`: a test's own answer (Cancel) must not keep its window open
+    past it; left open, it took the next test's events (a pending mouse move on its deleted plot failed
+    test_reading_the_loss_curve_at_175_percent_...)."""
+    from playground.ui import main_window
+
+    return lambda _window: _answer_discard(monkeypatch, main_window)
+
+
 @pytest.fixture
 def open_window(qtbot, monkeypatch):
     """`open_window(spec, **kwargs)`: a MainWindow on `spec` at the default 1280 x 800, shown and exposed.
@@ -165,9 +174,7 @@ def open_window(qtbot, monkeypatch):
 
     def open_(spec, **kwargs):
         window = main_window.MainWindow(spec, **kwargs)
-        # A test's own answer (Cancel) must not keep its window open past it: left open, it took the next test's
-        # events (a pending mouse move on its deleted plot failed test_reading_the_loss_curve_at_175_percent_...)
-        qtbot.addWidget(window, before_close_func=lambda _window: _answer_discard(monkeypatch, main_window))
+        qtbot.addWidget(window, before_close_func=closes_for_good(monkeypatch))
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import closes_for_good
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -533,7 +534,7 @@ def test_train_menu_forgets_this_computers_measurements(window, qtbot, fresh_cap
 def test_unsaved_changes_prompt_on_close(qtbot, tmp_path, monkeypatch, answer, closes):
     path = save_preset(load_preset("encoder-reverse"), tmp_path / "p.json")
     w = MainWindow(load_preset(path), preset_path=path)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=closes_for_good(monkeypatch))
     w.show()
     slider(w, "layersSlider").setValue(5)
     asked = []

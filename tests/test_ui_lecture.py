@@ -590,9 +590,9 @@ def test_opening_a_preset_over_a_trained_model_says_where_that_model_went(window
     """Lecturer QA: Presets > bert-pronoun replaced a paused run at step 85 without a word of it."""
     _train(window, qtbot, 2)
     assert window.open_preset("encoder-reverse")
-    said = window.statusBar().message()
-    assert said.startswith(f"The model trained before, “{TINY['name']}") and said.endswith(
-        "at step 2, is kept: Undo (Ctrl+Z) brings it back.")
+    assert window.statusBar().message() == "The model trained before is kept: Undo (Ctrl+Z) brings back the trained model."
+    # Recent Messages keeps what was said under the settings, not the preset's description (its tooltip): review
+    assert [message for _, message in window.statusBar().recent][-2].startswith("Opened built-in preset encoder-reverse")
     window.undoAction.trigger()
     assert window.spec.name == TINY["name"] and window.progressBar.value() == 2
 
@@ -659,8 +659,8 @@ def test_quitting_while_training_asks_first_and_training_waits_for_the_answer(wi
 
     answers, asked = [False, True], []
 
-    def answer(_parent, step):
-        asked.append((step, window.worker.playing))
+    def answer(_parent, step, kept):
+        asked.append((step, window.worker.playing, kept))
         return answers.pop(0)
 
     monkeypatch.setattr(main_window, "ask_quit_while_training", answer)
@@ -669,8 +669,9 @@ def test_quitting_while_training_asks_first_and_training_waits_for_the_answer(wi
     qtbot.waitUntil(lambda: window.progressBar.value() >= 2, timeout=WAIT_MS)
     window.close()  # Keep training
     assert window.isVisible() and window.worker.playing
-    step, playing_while_asked = asked[0]
-    assert step >= 2 and not playing_while_asked
+    step, playing_while_asked, kept = asked[0]
+    assert step >= 2 and not playing_while_asked and kept
+    assert window.statusBar().message() != "Paused: Play (Space) goes on from here."  # (held, not the Pause button)
     unsaved = []
     monkeypatch.setattr(main_window, "ask_unsaved", lambda _parent, question: unsaved.append(window.worker.playing)
                         or main_window.QMessageBox.StandardButton.Cancel)

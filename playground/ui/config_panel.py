@@ -116,7 +116,7 @@ class ConfigPanel(QWidget):
 
     sigSpecChanged = Signal(object, object)
     sigControlsSynced = Signal()  # every control shows the spec again (a lesson hides and locks its own after it)
-    sigMessage = Signal(str)  # a message was shown, of this level ("info", "warning", "error")
+    sigMessage = Signal(str, str)  # a message was shown: its level ("info", "warning", "error") and its whole text
 
     def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -393,6 +393,7 @@ class ConfigPanel(QWidget):
             text, level = f"{text} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
                 self._unsaid = ""
+        whole = text  # (before a long warning is cut to its head)
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
         # Only warnings (the data's): an error or what an action did ends in what to do, which a cut took away
@@ -407,7 +408,7 @@ class ConfigPanel(QWidget):
         self.messageLabel.setProperty("level", level)
         style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
         self.messageLabel.setStyleSheet(style)
-        self.sigMessage.emit(level)
+        self.sigMessage.emit(level, whole)
 
     def error_shown(self) -> str:
         """The error under the settings, or "" (none: an info message or a warning)."""

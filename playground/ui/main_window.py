@@ -147,13 +147,16 @@ def unsaved_question(parent: QWidget | None, question: str) -> QMessageBox:
     return box
 
 
-def ask_quit_while_training(parent: QWidget, step: int) -> bool:
-    """Quit / Keep training (the default, and Esc); a function so tests can answer it. QA: a stray Ctrl+Q ended a
-    lecture's demo mid-run without a word (its run was saved, but nothing said so)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Quit while training?",
-                      f"Training is at step {step:,}. Quit now? Training stops and its run is saved: File > Resume Last "
-                      f"Run brings it back.", QMessageBox.StandardButton.NoButton, parent)
+def ask_quit_while_training(parent: QWidget, step: int, kept: bool) -> bool:
+    """Quit / Keep training (the default, and Esc); a function so tests can answer it. `kept`: the run is saved as the
+    window closes. QA: a stray Ctrl+Q ended a lecture's demo mid-run without a word (its run was saved, but nothing
+    said so)."""
+    stops = ("Training stops and its run is saved: File > Resume Last Run brings it back." if kept else
+             "Training stops; nothing it trained is kept yet.")
+    box = QMessageBox(QMessageBox.Icon.Question, "Quit while training?", f"Training is at step {step:,}. Quit now? {stops}",
+                      QMessageBox.StandardButton.NoButton, parent)
     quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.AcceptRole)
+    quit_button.setObjectName("quitButton")  # (the scripts that close mid-run press it)
     keep = box.addButton("&Keep training", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
@@ -780,14 +783,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         builtin = is_builtin(Path(path))
         if not builtin:
             add_recent(self.settings, path)
-        replaced = self.worker.run_dir if self.worker is not None else None
+        undo = self._undo_hint()  # (lecturer QA: a paused run replaced by another preset without a word of it)
         self.load_spec(spec, None if builtin else Path(path))
         self.say_opened(spec, Path(path), builtin)
-        past = self.past_models[-1] if self.past_models else None
-        if replaced is not None and past is not None and past.run_dir == Path(replaced):
-            # (lecturer QA: a paused run replaced by another preset without a word of where it went)
-            self.statusBar().showMessage(f"The model trained before, “{self._told_apart(past)}” at step {past.step:,}, "
-                                         f"is kept: Undo (Ctrl+Z) brings it back.", STATUS_MS)
+        if undo:
+            self.statusBar().showMessage(f"The model trained before is kept:{undo}", STATUS_MS)
         return True
 
     def _read_preset(self, path: str) -> tuple[str, RunSpec] | None:
@@ -874,14 +874,19 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if not self.is_modified():
             return True
         question = self.unsaved_question()
-        worker = self.worker
-        if closing and worker is not None and worker.step > 0 and worker.run_dir is not None and \
-                not (worker.session is not None and worker.session.diverged):  # (a diverged run kept an older step)
+        if closing and self._run_kept():
             question += " Either way training stops and its run is saved: File > Resume Last Run brings it back."
         answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def _run_kept(self) -> bool:
+        """The run on screen is saved as the window closes, at the step it shows: it has trained, has a folder, and
+        has not diverged (a diverged run kept an older step)."""
+        worker = self.worker
+        return worker is not None and worker.step > 0 and worker.run_dir is not None and \
+            not (worker.session is not None and worker.session.diverged)
 
     def unsaved_question(self) -> str:
         """Of the preset file where there is one; else of the settings on screen, a built-in preset's edited or a
@@ -1565,13 +1570,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._fit_to_screen()
         self.statusBar().showMessage(message, STATUS_MS)
 
-    def _on_config_message(self, level: str) -> None:
+    def _on_config_message(self, level: str, whole: str) -> None:
         if level != "info":
             self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight
-        label = self.config.messageLabel  # kept with the status bar's (QA: Recent Messages had no "Opened …")
-        said = label.toolTip() or label.text()  # (a long warning's whole text is its tooltip)
-        if said:
-            self.statusBar().remember(said)
+        self.statusBar().remember(whole)  # kept with the status bar's (QA: Recent Messages had no "Opened …")
 
     # ----- help ---------------------------------------------------------------------------------
     def _switch_tab(self, step: int) -> None:
@@ -1669,16 +1671,18 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Asked first: unsaved settings, or where there are none, training under way; then a comparison that has
         trained. Training pauses while a question is open (QA: it trained on 89 steps behind one that said it would
         stop) and plays on if the window stays."""
-        playing = self.worker is not None and self.worker.playing
-        if playing:
-            self.pause()
+        worker = self.worker
+        training = worker is not None and (worker.playing or worker.stepping)  # (a lesson's steps too)
+        playing = worker is not None and worker.playing
+        if playing:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
+            worker.pause()
         if self.is_modified():
             agreed = self.maybe_save(closing=True)
         else:
-            agreed = not playing or ask_quit_while_training(self, self.progressBar.value())
+            agreed = not training or ask_quit_while_training(self, worker.step, self._run_kept())  # type: ignore[union-attr]
         agreed = agreed and self._compare_closed()
         if playing and not agreed:
-            self.play()
+            worker.play()  # type: ignore[union-attr]
         return agreed
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
