@@ -161,6 +161,10 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     assert all(curve.opts["symbol"] == "o" for curve in compare.curves)
     a_dot, b_dot = (curve.opts["symbolSize"] for curve in compare.curves)
     assert a_dot > b_dot  # A's shows around B's: from the same start, the first losses are the same point
+    # and so do its line and validation dots (QA: near-equal curves hid A under B)
+    a_line, b_line = (curve.opts["pen"].width() for curve in compare.curves)
+    a_val, b_val = (curve.opts["symbolSize"] for curve in compare.valCurves)
+    assert a_line > b_line and a_val > b_val
     steps = compare.lossPlot.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: steps.viewRange()[0][0] <= 0.0 and steps.viewRange()[0][1] >= 10.0, timeout=5000)
     qtbot.keyClick(compare, Qt.Key.Key_Space)

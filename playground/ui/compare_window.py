@@ -290,11 +290,12 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.25)
         legend_below(plot, 2, LEGEND_CELL)
-        # (a symbol only while one point: A's larger, a ring around B's, where the same start gives the same loss)
-        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=2), symbolSize=size, symbolBrush=colour,
-                                       symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]
-        self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=None)
-                          for colour in COLOURS]
+        # A's line and dots wider than B's, drawn over them: where the curves agree, A shows as a band around B (QA:
+        # near-equal curves hid A). (A symbol only while one point: A's a ring around B's, from the same start.)
+        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=width), symbolSize=size, symbolBrush=colour,
+                                       symbolPen=None) for colour, width, size in zip(COLOURS, (5, 2), (11, 6))]
+        self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=size, symbolBrush=colour,
+                                          symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
         follow_font(self.lossPlot, lambda: (style_axes(plot), self._fit_legend()))  # the legend zooms too
         follow_resize(self.lossPlot, self._fit_legend)  # its columns are as wide as the plotting area
