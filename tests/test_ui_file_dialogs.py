@@ -58,6 +58,10 @@ def test_each_dialog_returns_what_the_static_functions_did(qtbot, tmp_path):
 
 def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the working folder, where Qt's dialogs start by themselves
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)  # (no user-dirs file there: Documents is $HOME/Documents)
     exports = tmp_path / "exports"
     exports.mkdir()
     seen = []
@@ -68,7 +72,8 @@ def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, t
 
     _answer(look_then(lambda dialog: (dialog.selectFile(str(exports / "grid.png")), dialog.accept())))
     assert file_dialogs.save_file(None, "Save", "grid.png")[0] == str(exports / "grid.png")
-    assert seen[-1][0] == str(tmp_path)  # nothing chosen before: the working folder
+    # nothing chosen before: the user's documents, not the working folder (lecturer QA: it was the repository)
+    assert seen[-1][0] == str(home / "Documents")
     _answer(look_then(lambda dialog: dialog.reject()))
     file_dialogs.save_file(None, "Save", "curve.png")
     assert seen[-1] == (str(exports), [str(exports / "curve.png")])  # the suggested name, in the last folder
@@ -78,7 +83,7 @@ def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, t
     exports.rmdir()
     _answer(look_then(lambda dialog: dialog.reject()))
     file_dialogs.existing_folder(None, "Export here")
-    assert seen[-1][0] == str(tmp_path)  # the last folder is gone: the working folder again
+    assert seen[-1][0] == str(home / "Documents")  # the last folder is gone: the documents again
 
 
 def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_path):

@@ -4,14 +4,15 @@ Why (QA, typing /proc into Save As hung the app for good): where the system offe
 desktop), Qt's own dialog names each file's type from its content, reading its first bytes on the GUI thread, and
 /proc/kmsg never answers a read. These dialogs name a file's type from its name alone (`TypesByName`); a native
 dialog, where there is one, is used as the static functions would. A dialog given no folder starts in the folder of
-the last file or folder chosen (kept in the window's settings across launches), not the working folder.
+the last file or folder chosen (kept in the window's settings across launches), else in the user's documents folder,
+not the working folder.
 """
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize
+from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize, QStandardPaths
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
@@ -64,11 +65,20 @@ def _widen_to_caption(dialog: QFileDialog, caption: str) -> None:
 
 
 def _in_last_folder(start: str) -> str:
-    """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists."""
-    last = str(make_settings().value(LAST_FOLDER_KEY, "") or "")
-    if os.path.dirname(start) or not os.path.isdir(last):
+    """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists,
+    else in the user's documents folder."""
+    if os.path.dirname(start):
         return start
-    return os.path.join(last, start) if start else last
+    last = str(make_settings().value(LAST_FOLDER_KEY, "") or "")
+    folder = last if os.path.isdir(last) else _documents()
+    return os.path.join(folder, start) if start else folder
+
+
+def _documents() -> str:
+    """The user's Documents folder (home where there is none): not the working folder, which for a newcomer who
+    launched from a clone is the repository (lecturer QA: the first export offered to save into it)."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return documents if documents and os.path.isdir(documents) else os.path.expanduser("~")
 
 
 def _ask(dialog: QFileDialog) -> tuple[str, str]:
