@@ -693,6 +693,24 @@ def test_a_layer_picked_in_the_head_view_is_the_bars_layer_too(qtbot):
     assert panel.headView.headsCombo.currentText() == "all heads"  # its own heads choice stays
 
 
+def test_a_layer_picked_in_the_bar_keeps_the_head_views_all_heads_and_a_head_picked_shows_it(qtbot):
+    """Lecturer QA: picking layer 3 in the bar set the head view from "all heads" to head 1."""
+    panel, _sent = inside_panel_asking(qtbot)
+    panel.set_shape(2, 2)
+    panel.headView.set_attention(np.full((2, 2, 3, 3), 1 / 3, dtype=np.float32), ["a", "b", "c"], step=4)
+    panel.headView.headsCombo.setCurrentIndex(0)  # all heads
+    panel.layerCombo.setCurrentIndex(1)
+    panel.layerCombo.activated.emit(1)  # as a click on its item does
+    assert (panel.headView.layerCombo.currentText(), panel.headView.headsCombo.currentText()) == ("layer 2",
+                                                                                                 "all heads")
+    panel.headCombo.setCurrentIndex(1)
+    panel.headCombo.activated.emit(1)  # a head picked: the head view shows that one
+    assert (panel.headView.layerCombo.currentText(), panel.headView.headsCombo.currentText()) == ("layer 2", "head 2")
+    panel.layerCombo.setCurrentIndex(0)
+    panel.layerCombo.activated.emit(0)  # a layer picked now: the same head, in that layer
+    assert (panel.headView.layerCombo.currentText(), panel.headView.headsCombo.currentText()) == ("layer 1", "head 2")
+
+
 def test_an_answer_about_an_input_changed_meanwhile_is_dropped_and_the_new_input_asked(qtbot):
     from playground.ui.attention_jobs import InsideResult
 

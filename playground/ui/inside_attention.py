@@ -626,8 +626,9 @@ class InsideAttentionPanel(QWidget):
         self.headCombo.setToolTip(INSIDE["head"])
         self.layerCombo.currentIndexChanged.connect(self._on_picker)
         self.headCombo.currentIndexChanged.connect(self._on_picker)
-        for combo in (self.layerCombo, self.headCombo):  # the user's choice (not a refill): the head view's too
-            combo.activated.connect(lambda _index: self.headView.select(self.layer, self.head))
+        # The user's choice (not a refill): the head view's too
+        self.layerCombo.activated.connect(lambda _index: self._head_view_follows(layer_only=True))
+        self.headCombo.activated.connect(lambda _index: self._head_view_follows(layer_only=False))
         # What the views show, on one line where it can (the views need the height at 175 % and more): blank until
         # a model (each view says how to get one).
         self.status = FittedLabel(self)
@@ -771,6 +772,12 @@ class InsideAttentionPanel(QWidget):
         self.sigHeadChosen.emit(self.layer, self.head)
         self._want = True
         self._poll()
+
+    def _head_view_follows(self, layer_only: bool) -> None:
+        """The head view shows the bar's pick; a layer picked keeps its "all heads" (lecturer QA: picking layer 3 set
+        the head view from all heads to head 1)."""
+        keeps_all = layer_only and self.headView.headsCombo.currentIndex() == 0
+        self.headView.select(self.layer, None if keeps_all else self.head)
 
     def _follow_head_views_layer(self, layer: int) -> None:
         """A layer picked in the head view: the bar's Layer says it too, and the views it drives follow (lecturer QA:
