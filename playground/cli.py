@@ -47,7 +47,17 @@ def run() -> None:
     settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
     configure_process()
     quiet_libraries()
-    sys.exit(main())
+    status = main()
+    distributed = sys.modules.get("playground.training.distributed")  # (loaded only by a command that trains)
+    if distributed is not None and distributed.launched_by_torchrun():
+        # Out without C++'s teardown: at interpreter exit gloo's threads aborted a rank (SIGABRT, "terminate called
+        # without an active exception", about one launch in fifteen on a loaded 2-core machine) after its run had
+        # finished and left the process group, and torchrun then failed the whole run. Every file is written and
+        # closed by now; torchrun reads the exit code.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
 
 
 def quiet_libraries() -> None:
