@@ -151,9 +151,9 @@ def _group_labels(runs: Sequence[RunSummary]) -> list[str]:
     alike = Counter(aparts)
 
     def apart_or_started(run: RunSummary, apart: str) -> str:
-        if alike[apart] == 1:
-            return apart or _started(run)
-        return f"{apart}, {_started(run)}" if apart else _started(run)
+        if not apart:
+            return _started(run)
+        return apart if alike[apart] == 1 else f"{apart}, {_started(run)}"
 
     return [f"{run.name}{NAME_SEPARATOR}{apart_or_started(run, apart)}" for run, apart in zip(runs, aparts)]
 
