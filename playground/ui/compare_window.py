@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStyle,
@@ -42,8 +41,7 @@ from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.screen_fit import FitsScreenWhenFramed, resize_within_screen
-from playground.ui.text_dialog import show_table
-from playground.ui.theme import ring_focused_button
+from playground.ui.text_dialog import ask_go_or_keep, show_table
 from playground.ui.tooltips import COMPARE_SHORTCUTS, TIPS
 from playground.ui.worker import TrainingWorker
 
@@ -81,16 +79,8 @@ RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and 
 def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING) -> bool:
     """Go on with `clearing` a comparison that has trained? Keeping it is the default, so a stray Escape or Enter
     loses nothing; a function so tests can answer it."""
-    box = QMessageBox(QMessageBox.Icon.Question, clearing.title,
-                      f"A and B have trained {step} step{'s' if step != 1 else ''}. A comparison is not saved: "
-                      f"{clearing.consequence}", parent=parent)
-    close = box.addButton(clearing.button, QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Keep comparing", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    ring_focused_button(box)
-    box.exec()
-    return box.clickedButton() is close
+    return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step} step{'s' if step != 1 else ''}. A "
+                          f"comparison is not saved: {clearing.consequence}", clearing.button, "Keep comparing")
 
 
 class PairStart:

@@ -81,7 +81,7 @@ from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
-from playground.ui.text_dialog import show_table, show_text
+from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
 from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import ABOUT, RECENT_KEY, SHORTCUTS, TIPS
 from playground.ui.worker import Drained, TrainingWorker, Warmup
@@ -153,19 +153,8 @@ def ask_quit_while_training(parent: QWidget, step: int, kept: bool) -> bool:
     said so)."""
     stops = ("Training stops and its run is saved: File > Resume Last Run brings it back." if kept else
              "Training stops; nothing it trained is kept yet.")
-    box = QMessageBox(QMessageBox.Icon.Question, "Quit while training?", f"Training is at step {step:,}. Quit now? {stops}",
-                      QMessageBox.StandardButton.NoButton, parent)
-    quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.AcceptRole)
-    quit_button.setObjectName("quitButton")  # (the scripts that close mid-run press it)
-    keep = box.addButton("&Keep training", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    ring_focused_button(box)
-    try:
-        box.exec()
-        return box.clickedButton() is quit_button
-    finally:
-        box.deleteLater()
+    return ask_go_or_keep(parent, "Quit while training?", f"Training is at step {step:,}. Quit now? {stops}", "&Quit",
+                          "&Keep training", go_name="quitButton")  # (the scripts that close mid-run press it)
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])

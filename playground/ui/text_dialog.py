@@ -8,11 +8,39 @@ what is still too tall.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.ui.theme import ring_focused_button
 
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's unbounded widget size
 SCREEN_SHARE = 0.9  # of the screen's free area, at most: its edges stay visible around it
 LINE_CHARS = 90  # the longest line, in average characters: the shortcuts' rows whole, About's prose readable
+
+
+def ask_go_or_keep(parent: QWidget | None, title: str, text: str, go: str, keep: str, go_name: str = "") -> bool:
+    """Ask `text`: True where `go` was pressed. `keep` is the default and the Escape, so a stray Enter or Escape loses
+    nothing; the focused button ringed for a projector. `go_name`: the go button's object name (scripts press it)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    go_button = box.addButton(go, QMessageBox.ButtonRole.DestructiveRole)
+    go_button.setObjectName(go_name)
+    keep_button = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep_button)
+    box.setEscapeButton(keep_button)
+    ring_focused_button(box)
+    try:
+        box.exec()
+        return box.clickedButton() is go_button
+    finally:
+        box.deleteLater()
 
 
 def show_table(parent: QWidget, title: str, rows: list[tuple[str, str]], name: str) -> QDialog:
