@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
 from test_ui_training import TINY, WAIT_MS
 
-from playground.core.presets import load_preset, save_preset, to_json
+from playground.core.presets import PRESETS_DIR, load_preset, save_preset, to_json
 from playground.core.spec import make_spec
 from playground.ui.main_window import RESTART_DELAY_MS
 
@@ -375,7 +375,6 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
     """At 200 % and 250 % the window with its settings is wider than a 1280-px projector (the zoom says so). F9
     (View > Settings Panel) hides them; a warning said under them, or a lesson step pointing at one, shows them; the
     next launch shows them, at the width they had."""
-    from playground.core.presets import PRESETS_DIR
     from playground.ui.main_window import TOO_WIDE
 
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
@@ -424,6 +423,53 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
     assert again.config.isVisible() and again.settingsAction.isChecked() and again.mainSplitter.sizes()[0] == width
 
 
+def test_f8_hides_the_loss_curves_so_the_tab_below_takes_the_whole_height(open_window, qtbot, monkeypatch):
+    """QA: at 1280x720 Inside attention's figures got 160-200 px under the loss plot. F8 (View > Loss Curves) hides
+    the plot and gives the tab its height; F8 again, a lesson step that trains, or the next launch shows it. Try it's
+    Enlarge hides it too: F8 then gives the curves back, and the menu's check mark says what is seen."""
+    from conftest import TINY_SENTIMENT
+
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY_SENTIMENT))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.tabs.setCurrentWidget(window.inside)
+    height = window.inside.height()
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    assert not window.loss.isVisible() and not window.lossPlotAction.isChecked()
+    assert window.statusBar().message() == "Loss curves hidden (F8 shows them)"
+    qtbot.waitUntil(lambda: window.inside.height() > height + 200, timeout=5000)
+
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    panel.enlargeButton.click()
+    panel.enlargeButton.click()  # Try it's room given back: the curves stay hidden as F8 left them
+    assert not window.loss.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    assert window.loss.isVisible() and window.lossPlotAction.isChecked()
+    assert window.statusBar().message() == "Loss curves shown (F8 hides them)"
+    panel.enlargeButton.click()
+    assert not window.loss.isVisible() and not window.lossPlotAction.isChecked()  # the check mark: what is seen
+    qtbot.keyClick(window, Qt.Key.Key_F8)  # the curves asked for over the enlarged head views
+    assert window.loss.isVisible() and not panel.enlargeButton.isChecked()
+
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    spec = load_preset(PRESETS_DIR / "lesson-19.2-self-attention.json").updated({"train.device": "cpu"})
+    window.lessonBar.train_cap = 0  # no step trains
+    window.load_spec(spec, None)
+    trains = next(i for i, step in enumerate(spec.lesson.steps) if step.train_until is not None)
+    window.lessonBar.go(trains - 1)  # Step by step's figure: the plot stays as the user left it
+    assert not window.loss.isVisible()
+    window.lessonBar.go(trains)  # "watch the curve": shown
+    assert window.loss.isVisible() and window.lossPlotAction.isChecked()
+    window.lessonBar.leave()
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    assert not window.loss.isVisible()
+    window.close()
+    again = open_window(make_spec(TINY_SENTIMENT))
+    assert again.loss.isVisible() and again.lossPlotAction.isChecked() and again.centreSplitter.sizes()[0] > 100
+
+
 @pytest.mark.slow
 def test_undo_names_the_model_below_and_compares_the_one_it_brings_back_with_the_file_as_it_is(open_window, qtbot,
                                                                                                 tmp_path):
@@ -460,7 +506,6 @@ def test_another_preset_leaves_the_last_ones_prompt_behind(open_window, tmp_path
 
 def test_save_as_never_writes_over_a_built_in_preset(open_window, monkeypatch):
     """Save As lets a user browse into the package's presets folder, and Qt's "replace?" was the only guard."""
-    from playground.core.presets import PRESETS_DIR
     from playground.ui import file_dialogs
 
     builtin = PRESETS_DIR / "decoder-pydoc.json"

@@ -289,6 +289,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
         self._closing = False
+        self._loss_hidden_for: set[str] = set()  # why the loss plot is hidden: the user's F8, Try it enlarged
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
@@ -423,6 +424,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
         tab_bar_first(self.tabs)
         self._views_built = True  # (only now: a failed build leaves closeEvent and shutdown working)
+        self.loss.setVisible(not self._loss_hidden_for)  # F8 pressed while the views were being built
         # View > Log-scale Loss checked as the plot's box is, whichever of the two changed it (QA: no check mark)
         self.loss.logCheck.toggled.connect(self.logAction.setChecked)
         self._restore_views_state()
@@ -527,6 +529,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.zoomInAction.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
         self.zoomOutAction = A("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(-1), "zoomOutAction")
         self.zoomResetAction = A("&Normal Size", "Ctrl+0", lambda: self.change_zoom(1.0), "zoomResetAction")
+        self.lossPlotAction = A("Loss &Curves", "F8", self.toggle_loss_plot, "lossPlotAction", TIPS["loss_plot"])
+        self.lossPlotAction.setCheckable(True)
+        self.lossPlotAction.setChecked(True)
         self.settingsAction = A("&Settings Panel", "F9", self.toggle_settings, "settingsAction", TIPS["settings_panel"])
         self.settingsAction.setCheckable(True)
         self.settingsAction.setChecked(True)
@@ -586,6 +591,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         for action in (self.presentAction, self.zoomInAction, self.zoomOutAction, self.zoomResetAction):
             view.addAction(action)
         view.addSeparator()
+        view.addAction(self.lossPlotAction)
         view.addAction(self.settingsAction)
         view.addSeparator()
         view.addAction(self.nextTabAction)
@@ -1558,6 +1564,35 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
         self._fit_to_screen()
         self.statusBar().showMessage(message, STATUS_MS)
+
+    def toggle_loss_plot(self) -> None:
+        self.set_loss_plot_shown(self.lossPlotAction.isChecked())
+
+    def set_loss_plot_shown(self, shown: bool) -> None:
+        """The loss plot shown, or hidden so the tab below it takes the centre's whole height (QA: at 1280x720 Inside
+        attention's figures got 160-200 px under the plot). Not remembered: the next launch shows the curves."""
+        if shown == (not self._loss_hidden_for):
+            self.lossPlotAction.setChecked(shown)  # (a click on the checked item unchecks it first)
+            return
+        if shown and "enlarged" in self._loss_hidden_for:
+            self.runTools.tryIt.set_enlarged(False)  # the curves asked for: Try it's head views give their room back
+        self.hide_loss_plot_for("user", not shown)
+        self.statusBar().showMessage("Loss curves shown (F8 hides them)" if shown
+                                     else "Loss curves hidden (F8 shows them)", STATUS_MS)
+
+    def hide_loss_plot_for(self, reason: str, hidden: bool) -> None:
+        """The loss plot hidden while any `reason` holds (the user's F8, Try it's enlarged head views), so one
+        giving the room back does not show the curves another hid; View > Loss Curves is checked while they show."""
+        if hidden:
+            self._loss_hidden_for.add(reason)
+        else:
+            self._loss_hidden_for.discard(reason)
+        self.lossPlotAction.setChecked(not self._loss_hidden_for)
+        if not self._views_built:
+            return
+        if self._loss_hidden_for and self.loss.isAncestorOf(QApplication.focusWidget()):
+            self.playButton.setFocus()  # the keyboard focus leaves with the plot, to the first thing above it
+        self.loss.setVisible(not self._loss_hidden_for)
 
     def _on_config_message(self, level: str, whole: str) -> None:
         if level != "info":

@@ -85,6 +85,7 @@ class Host(Protocol):
     def preset_spec(self) -> RunSpec: ...
     def save(self) -> bool: ...
     def save_as(self, caption: str = ...) -> bool: ...
+    def hide_loss_plot_for(self, reason: str, hidden: bool) -> None: ...
 
 EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
@@ -163,7 +164,7 @@ class RunTools:
         # the sentence for this dataset (the lecture's is the pronoun's)
         self.tryIt.show_model(window.config.info(), bool(window.spec.model.pretrained))
         # Enlarged, Try it's head views get the loss plots' height too: readable from the back of a room.
-        self.tryIt.sigEnlarged.connect(lambda on: window.loss.setVisible(not on))
+        self.tryIt.sigEnlarged.connect(lambda on: window.hide_loss_plot_for("enlarged", on))
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
         self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
         self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window)

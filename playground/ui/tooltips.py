@@ -184,6 +184,8 @@ TIPS: dict[str, str] = {
     "logy": "Show the loss on a logarithmic axis: late, small improvements become visible.",
     "settings_panel": "Hide the settings to give the loss curve and the attention views the window's whole width "
                       "(at a large zoom on a projector); F9 again brings them back.",
+    "loss_plot": "Hide the loss plot to give the tab below it (Inside attention's figures, Try it, the architecture) "
+                 "the window's whole height, at 1280x720 or on a projector; F8 again brings the curves back.",
     "attention": (
         "<b>Attention weights</b> for one fixed probe input: softmax(QKᵀ/√d) — each row is a query token, "
         "each column a key token, and each row sums to 1. One heatmap per layer (rows) and head "
@@ -237,6 +239,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
+    ("F8", "Hide / show the loss plot: the tab below it takes the whole height"),
     ("F9", "Hide / show the settings panel: the views take the whole width"),
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
