@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from playground.cli import main
-from playground.core.differences import difference_line, labels
+from playground.core.differences import difference_line, gap_line, labels
 from playground.core.presets import to_json
 from playground.core.spec import make_spec
 from playground.training.compare import start_pair, train_pair
@@ -127,3 +127,11 @@ def test_cli_compare_refuses_a_figure_it_cannot_write_in_one_line(tmp_path, caps
     assert main(["compare", "encoder-reverse", "encoder-sort", "--out", str(tmp_path / out)]) == 2
     err = capsys.readouterr().err.strip()
     assert expected in err and "\n" not in err and err.startswith("playground: error:")
+
+
+def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_level():
+    assert gap_line(400, 1.834, 1.712) == ("Validation loss at step 400: A 1.834, B 1.712. "
+                                           "B is 0.122 lower (6.7% below A).")
+    assert gap_line(1200, 2.0, 2.5).endswith("A is 0.500 lower (20.0% below B).")
+    assert gap_line(1200, 1.7121, 1.7124) == "Validation loss at step 1,200: A 1.712, B 1.712. Level, to the third decimal."
+    assert gap_line(9, 1.7124, 1.7126).endswith("A 1.712, B 1.713. A is 0.001 lower (0.1% below B).")  # as shown

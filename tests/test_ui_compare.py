@@ -35,9 +35,14 @@ def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_wind
 
     compare.findChild(QSlider, "layersSlider").setValue(2)  # B: one layer more
     assert compare.legend_labels() == ("A: number of layers 1", "B: number of layers 2")
+    assert not compare.gapLabel.isVisible()  # no validation loss to compare yet
     compare.playButton.click()
     qtbot.waitUntil(lambda: compare.workers and all(w.done for w in compare.workers), timeout=60_000)
     qtbot.waitUntil(lambda: all(train.n == 4 for train, _ in compare.series), timeout=5_000)
+    (a_at, a_val), (b_at, b_val) = (curve.getData() for curve in compare.valCurves)  # the dots drawn
+    assert list(a_at) == list(b_at) == [2, 4]
+    assert compare.gapLabel.isVisible()  # QA: the gap could only be read off the curves
+    assert compare.gapLabel.text().startswith(f"Validation loss at step 4: A {a_val[-1]:.3f}, B {b_val[-1]:.3f}. ")
 
     legend = compare.lossPlot.getPlotItem().legend
     assert [label.text for _, label in legend.items] == ["A: number of layers 1", "B: number of layers 2"]
@@ -52,6 +57,7 @@ def test_compare_trains_a_changed_copy_beside_a_and_closing_stops_both(open_wind
 
     compare.findChild(QSlider, "stepsSlider").setValue(compare.findChild(QSlider, "stepsSlider").maximum())
     assert not compare.workers and all(train.n == 0 for train, _ in compare.series)  # a change starts again
+    assert not compare.gapLabel.isVisible()
     compare.playButton.click()
     qtbot.waitUntil(lambda: all(w.step > 0 for w in compare.workers), timeout=60_000)
     running = list(compare.workers)

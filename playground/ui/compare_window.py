@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import difference_line, differences
+from playground.core.differences import difference_line, differences, gap_line
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
@@ -57,6 +57,8 @@ INTRO = ("<b>A</b> keeps the main window's settings. <b>B</b> starts as a copy: 
 HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
 # The main window's actions that zoom (its View menu): the same actions here, so the two windows keep one zoom.
 ZOOM_ACTIONS = ("presentAction", "zoomInAction", "zoomOutAction", "zoomResetAction")
+GAP_TIP = ("The validation loss is measured on the same held-out data for A and B, at the same steps: the fair "
+           "number to compare (the training loss jumps from batch to batch).")
 PLOT_TIP = ("A's and B's loss on one plot: lines are the training loss at every step, dots the validation loss. "
             "Both started from the same weights and see the same batches, so the gap is what the change does.")
 
@@ -143,6 +145,14 @@ class SideView(QWidget):
         layout.addWidget(self.hover)
 
 
+def latest_common(a: Series, b: Series) -> tuple[int, float, float] | None:
+    """The last step both `a` and `b` have a point at, and their values there (None before there is one)."""
+    common, in_a, in_b = np.intersect1d(a.x, b.x, return_indices=True)
+    if not len(common):
+        return None
+    return int(common[-1]), float(a.y[in_a[-1]]), float(b.y[in_b[-1]])
+
+
 class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
 
@@ -188,8 +198,14 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.sharedLabel = QLabel("Start: press Play or Step to build A and B from the same start.", self)
         self.sharedLabel.setObjectName("compareShared")
         self.sharedLabel.setWordWrap(True)
+        self.gapLabel = QLabel(self)  # the validation losses side by side, once both sides have one at a step
+        self.gapLabel.setObjectName("compareGap")
+        self.gapLabel.setWordWrap(True)
+        self.gapLabel.setToolTip(GAP_TIP)
+        self.gapLabel.hide()
         right_layout.addWidget(self.differenceLabel)
         right_layout.addWidget(self.sharedLabel)
+        right_layout.addWidget(self.gapLabel)
         views = QSplitter(Qt.Orientation.Vertical, self)
         views.addWidget(self._loss_plot())
         grids = QSplitter(Qt.Orientation.Horizontal, self)
@@ -425,6 +441,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             view.grid.clear_grid()
         self.stepLabel.setText("")
         self.sharedLabel.setText("Start: press Play or Step to build A and B from the same start.")
+        self.gapLabel.hide()
         self._show_playing(False)
 
     def _stop_workers(self) -> None:
@@ -461,6 +478,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                 problems.append(f"{SIDES[i]}: {box.finished.message}")
         if problems:
             self.sharedLabel.setText(" ".join(problems))
+        self._show_gap()
         if all(w.done or not w.isRunning() for w in self.workers):
             self._show_playing(False)
         elif self._playing:
@@ -469,6 +487,12 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._level()
         self.stepLabel.setText("   ".join(f"{side}: step {w.step:,} / {w.spec.train.max_steps:,}".replace(" ", NBSP)
                                           for side, w in zip(SIDES, self.workers)))  # (wrapped between A and B only)
+
+    def _show_gap(self) -> None:
+        common = latest_common(self.series[0][1], self.series[1][1])
+        if common is not None:
+            self.gapLabel.setText(gap_line(*common))
+        self.gapLabel.setVisible(common is not None)
 
     def _keep_in_step(self) -> None:
         """The side more than MAX_LEAD steps ahead waits for the other, so the curves grow side by side."""
