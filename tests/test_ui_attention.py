@@ -686,3 +686,34 @@ def test_the_attention_tab_shows_the_inputs_tokens_without_its_padding(qtbot, ti
     np.testing.assert_array_equal(shown.weights, snapshot.weights[:, :, :snapshot.tokens, :snapshot.tokens])
     typed = session.snapshot(session.dataset.example("a great film"))  # unpadded: shown as it is
     assert typed.tokens is None and typed.tokens_only() is typed
+
+
+def test_head_roles_shows_the_inputs_tokens_without_its_padding_live_and_from_a_saved_run(qtbot, tiny_session,
+                                                                                          tmp_path):
+    """Review: Head roles' grid and timeline still showed the [PAD] rows the Attention tab had lost; a run folder's
+    snapshots carried no token count. The measures are taken on the tokens shown: the last token's "next token" no
+    longer counts the hidden padding after it as a zero."""
+    from playground.analysis.roles import role_table
+    from playground.analysis.timeline import SnapshotTimeline
+
+    session = tiny_session("encoder", "sentiment", block_size=16)
+    snapshot = session.snapshot()
+    n = snapshot.tokens
+    assert n is not None and n < snapshot.weights.shape[-1]
+    timeline = SnapshotTimeline()
+    timeline.add(snapshot)
+    timeline.save(tmp_path)
+    for source in ("live", "saved"):
+        panel = RolesPanel()
+        qtbot.addWidget(panel)
+        panel.show()
+        if source == "live":
+            panel.add_snapshot(snapshot)
+        else:
+            panel.set_timeline(SnapshotTimeline.load(tmp_path))
+        shown = panel.grid.snapshot
+        assert shown.weights.shape[-1] == len(shown.labels) == n and "[PAD]" not in shown.labels, source
+        measured = [list(row.as_dict().values()) for row in panel.rows]
+        tokens_only = role_table(snapshot.weights[:, :, :n, :n])
+        np.testing.assert_allclose(measured, [list(row.as_dict().values()) for row in tokens_only],
+                                   atol=2e-3)  # (a saved run's weights are float16)

@@ -261,16 +261,19 @@ def test_timeline_stays_bounded_and_covers_the_whole_run():
 
 
 def test_timeline_round_trips_through_the_run_folder(tmp_path):
+    from dataclasses import replace
+
     timeline = SnapshotTimeline(capacity=4)
     for step in range(7):
-        timeline.add(fake_snapshot(step))
+        timeline.add(replace(fake_snapshot(step), tokens=3 if step < 3 else None))  # padded after 3 tokens, or not
     path = timeline.save(tmp_path)
     assert path == tmp_path / "attention" / "timeline.safetensors"
     loaded = SnapshotTimeline.load(tmp_path)
     assert loaded.steps == timeline.steps and loaded.stride == timeline.stride
     for a, b in zip(loaded.snapshots, timeline.snapshots):
         np.testing.assert_allclose(a.weights, b.weights, atol=1e-3)  # stored as float16
-        assert a.labels == b.labels
+        assert a.labels == b.labels and a.tokens == b.tokens  # (Head roles shows the tokens without the padding)
+    assert {snap.tokens for snap in loaded.snapshots} == {3, None}
     loaded.add(fake_snapshot(7))
     timeline.add(fake_snapshot(7))
     assert loaded.steps == timeline.steps  # thinning continues where it left off

@@ -96,7 +96,7 @@ class SnapshotTimeline:
             if snap.image is not None:
                 tensors[f"image.{index}"] = np.ascontiguousarray(snap.image, dtype=np.float16)
             entries.append({"step": int(snap.step), "labels": list(snap.labels), "prediction": snap.prediction,
-                            "image": snap.image is not None, "ordinal": ordinal, "kept": kept})
+                            "tokens": snap.tokens, "image": snap.image is not None, "ordinal": ordinal, "kept": kept})
         meta = {"version": FORMAT_VERSION, "capacity": self.capacity, "stride": self._stride,
                 "offered": self._offered, "snapshots": entries}
         return save(tensors, metadata={"timeline": json.dumps(meta)})
@@ -144,7 +144,8 @@ class SnapshotTimeline:
                 snap = AttentionSnapshot(step=int(entry["step"]),
                                          weights=handle.get_tensor(f"weights.{index}").astype(np.float32),
                                          labels=list(entry["labels"]), image=image,
-                                         prediction=entry.get("prediction", ""))
+                                         prediction=entry.get("prediction", ""),
+                                         tokens=entry.get("tokens"))  # (None in a file from before it was kept)
                 if entry["kept"]:
                     timeline._kept.append((int(entry["ordinal"]), snap))
                 timeline._latest = (int(entry["ordinal"]), snap)

@@ -249,7 +249,7 @@ class RolesPanel(QWidget):
         snaps = self.timeline.snapshots
         if not snaps:
             return
-        self.shown = snaps[min(index, len(snaps) - 1)]
+        self.shown = snaps[min(index, len(snaps) - 1)].tokens_only()  # as the Attention tab shows it: no padding
         self._update_label()
         if self.isVisible():
             self._draw()
@@ -392,7 +392,7 @@ class RolesPanel(QWidget):
         from playground.viz.canvas import save_gif
         from playground.viz.views import evolution_frames
 
-        snaps = self.timeline.snapshots
+        snaps = [snap.tokens_only() for snap in self.timeline.snapshots]
         layer, head = self.selected
         if kind == "grid":
             frames = evolution_frames(snaps, "grid")
