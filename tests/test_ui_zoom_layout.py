@@ -132,3 +132,33 @@ def test_a_tinted_message_follows_the_zoom_back(open_window, request):
     assert runs.message.font().pointSizeF() == samples.font().pointSizeF() == normal
     assert window.config.messageLabel.font().pointSizeF() == normal
     assert runs.message.palette().color(runs.message.foregroundRole()).name() == theme.colour("info")
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.75, 2.5])
+def test_the_step_axis_title_stands_clear_of_its_numbers_at_every_zoom(open_window, request, zoom):
+    """QA: at 175 % the exported loss plot's "step" touched the numbers above it (pyqtgraph's room for the title
+    shrinks as the font grows). Read off the painted axis, with its title as an export draws it: its rows with ink
+    are the numbers, then the title."""
+    import numpy as np
+    from PySide6.QtCore import QRectF
+
+    from playground.ui.plotting import sized_font
+
+    window = zoomed_window(open_window, request, zoom, settings=False)
+    window.loss.add_metrics([MetricsEvent(step=s, max_steps=1500, train_loss=2.5 / s, lr=1e-3, throughput=1e3,
+                                          unit="tokens", elapsed_s=1.0, eta_s=1.0) for s in range(1, 300)])
+    window.loss.redraw()
+    with window.loss.full_figure():
+        laid_out()
+        axis = window.lossPlot.getPlotItem().getAxis("bottom")
+        assert axis.label.isVisible()
+        own = axis.mapRectToScene(QRectF(0, 0, axis.width(), axis.height() + 10))  # (the title reaches 5 px past it)
+        image = window.lossPlot.grab(window.lossPlot.mapFromScene(own).boundingRect()).toImage()
+    rows = np.array([[image.pixelColor(x, y).lightness() < 128 for x in range(image.width())]
+                     for y in range(image.height())]).any(axis=1)
+    ink = np.flatnonzero(rows)
+    breaks = np.flatnonzero(np.diff(ink) > 1)  # the blank runs between bands of ink
+    assert len(breaks) >= 1, "the numbers and the title drawn as one band"
+    gap = ink[breaks[-1] + 1] - ink[breaks[-1]] - 1  # before the title, the last band
+    line = QFontMetrics(sized_font()).height()
+    assert gap >= 0.4 * line, f"{gap} px between the step numbers and the title at {zoom:.0%} ({line}-px lines)"
