@@ -384,16 +384,18 @@ class ConfigPanel(QWidget):
         if event.type() == QEvent.Type.FontChange:
             self.messageLabel.setFont(self.font())
 
-    def show_message(self, text: str, level: str = "info", more: str = "", until_training: bool = False) -> None:
-        """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover. New data warnings ride on
-        an info message or a warning, as a warning; an empty one keeps them for the next (the window says which
-        preset opened right after showing it). A long warning shows its first MESSAGE_CHARS, and all of it on hover. A
-        message `until_training` (press Play to continue, train a step first) goes as training starts."""
+    def show_message(self, text: str, level: str = "info", more: str = "", until_training: bool = False,
+                     whole: str = "") -> None:
+        """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover; `whole`, the message as
+        Recent Messages keeps it (default: `text`). New data warnings ride on an info message or a warning, as a
+        warning; an empty one keeps them for the next (the window says which preset opened right after showing it).
+        A long warning shows its first MESSAGE_CHARS, and all of it on hover. A message `until_training` (press Play
+        to continue, train a step first) goes as training starts."""
+        whole = whole or text  # (before a long warning is cut to its head)
         if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
-            text, level = f"{text} {self._unsaid}".strip(), "warning"
+            text, whole, level = f"{text} {self._unsaid}".strip(), f"{whole} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
                 self._unsaid = ""
-        whole = text  # (before a long warning is cut to its head)
         colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
         fg, bg = colours.get(level, colours["info"])
         # Only warnings (the data's): an error or what an action did ends in what to do, which a cut took away

@@ -808,11 +808,16 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         left_out = "" if builtin else left_out_note(path)
         outside = "" if builtin else outside_note(spec, path)
-        said = [f"it {left_out}." if left_out else "", f"It {outside}." if outside else "",
-                lead + (MORE_ON_HOVER if lead != description else "")]
-        said = " ".join(part for part in said if part)
-        self.config.show_message(f"Opened {'built-in preset ' if builtin else ''}{name}" + (f": {said}" if said else "."),
-                                 "warning" if left_out else "info", description)
+        notes = [f"it {left_out}." if left_out else "", f"It {outside}." if outside else ""]
+        opened = f"Opened {'built-in preset ' if builtin else ''}{name}"
+
+        def told(about: str) -> str:
+            said = " ".join(part for part in [*notes, about] if part)
+            return opened + (f": {said}" if said else ".")
+
+        # Recent Messages keeps the description whole (QA: it kept "…(more on hover)", and hovering there showed none)
+        self.config.show_message(told(lead + (MORE_ON_HOVER if lead != description else "")),
+                                 "warning" if left_out else "info", description, whole=told(description))
 
     def save(self) -> bool:
         if self.preset_path is None:
