@@ -543,11 +543,11 @@ def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot,
 
 @pytest.mark.slow
 def test_the_train_bar_says_training_while_asked_steps_run_and_finished_at_the_end(open_window, qtbot):
-    """A lesson trains to its step with single steps: the bar said "paused" meanwhile, and "paused" again over
-    "finished" when a late step was drawn after the run's end."""
+    """A lesson trains to its step with single steps: the bar said "paused" meanwhile, "paused" again over
+    "finished" when a late step was drawn after the run's end, and "paused" at a lesson's last step, the run's."""
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}}))
     window.ensure_worker()
-    for _ in range(61):  # the 61st finds the run's end
+    for _ in range(60):  # to the last step, the run's end taken with it (QA: "60 / 60 paused" until Play)
         window.worker.step_once()  # as the lesson bar asks for its steps
     qtbot.waitUntil(lambda: window.loss.train.n >= 2, timeout=WAIT_MS)
     seen = set()

@@ -322,7 +322,10 @@ class TrainingWorker(QThread):
                 self._report_device()
                 with self._cond:  # the step and the steps left change together: pause_at reads both
                     self.step = event.step
-                    if self._steps_left and not self.session.diverged:  # (the run's end follows at once)
+                    # The run's last step, or one that diverged, is followed at once by the run's end: taken too,
+                    # so a lesson trained to the last step reads "finished", not "paused" until Play (QA)
+                    last = event.step >= self.session.spec.train.max_steps
+                    if self._steps_left and not self.session.diverged and not last:
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
                 self._snapshot_step = event.step
