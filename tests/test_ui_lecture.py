@@ -705,7 +705,7 @@ def test_quitting_while_training_asks_first_and_training_waits_for_the_answer(wi
     answers, asked = [False, True], []
 
     def answer(_parent, step, kept):
-        asked.append((step, window.worker.playing, kept))
+        asked.append((step, window.worker.playing, kept, window.playButton.text(), window.speedLabel.text()))
         return answers.pop(0)
 
     monkeypatch.setattr(main_window, "ask_quit_while_training", answer)
@@ -713,9 +713,10 @@ def test_quitting_while_training_asks_first_and_training_waits_for_the_answer(wi
     window.play()
     qtbot.waitUntil(lambda: window.progressBar.value() >= 2, timeout=WAIT_MS)
     window.close()  # Keep training
-    assert window.isVisible() and window.worker.playing
-    step, playing_while_asked, kept = asked[0]
+    assert window.isVisible() and window.worker.playing and window.playButton.text() == "Pause"
+    step, playing_while_asked, kept, button, speed = asked[0]
     assert step >= 2 and not playing_while_asked and kept
+    assert (button, speed) == ("Play", "paused")  # the train bar agrees with itself meanwhile (QA: Pause beside it)
     assert window.statusBar().message() != "Paused: Play (Space) goes on from here."  # (held, not the Pause button)
     unsaved = []
     monkeypatch.setattr(main_window, "ask_unsaved", lambda _parent, question: unsaved.append(window.worker.playing)

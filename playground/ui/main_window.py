@@ -1705,6 +1705,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         playing = worker is not None and worker.playing
         if playing:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
             worker.pause()
+            self._show_playing(False)  # the button says Play beside "paused" meanwhile (QA: it said Pause)
         if self.is_modified():
             agreed = self.maybe_save(closing=True)
         else:
@@ -1712,6 +1713,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         agreed = agreed and self._compare_closed()
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
+            self._show_playing(True)
         return agreed
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
