@@ -10,7 +10,14 @@ from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QLabel
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
-from playground.ui.attention_grid import HOVER_HINT, AttentionPanel, axis_spacing, label_every
+from playground.ui.attention_grid import (
+    HOVER_HINT,
+    AttentionPanel,
+    axis_spacing,
+    axis_titles,
+    label_every,
+    token_ticks,
+)
 from playground.ui.loss_panel import LOG_FLOOR, LossPanel
 
 
@@ -222,6 +229,14 @@ def test_rows_and_columns_label_as_many_tokens_as_they_hold_without_overlap(qtbo
     item = panel.detail.plot.getPlotItem()
     left, bottom = item.getAxis("left")._tickLevels[0], item.getAxis("bottom")._tickLevels[0]
     assert set(bottom) <= set(left) and 1 < len(bottom) < len(left) < 64  # a row label needs less room
+    # Every other token has a shorter, unnamed tick, and the titles say so (QA: "4 3 3 7 7" read as the input)
+    for side, named in (("left", left), ("bottom", bottom)):
+        axis = item.getAxis(side)
+        unnamed = axis._tickLevels[1]
+        assert sorted(x for x, _ in [*named, *unnamed]) == [i + 0.5 for i in range(64)]
+        assert {text for _, text in unnamed} == {""}
+        every = round(named[1][0] - named[0][0])
+        assert axis.labelText.endswith(f"every {every}th named") or every == 2 and axis.labelText.endswith("2nd named")
     font = QFontMetricsF(item.getAxis("bottom").style["tickFont"])
     per_token = item.vb.width() / (item.vb.viewRange()[0][1] - item.vb.viewRange()[0][0])
     assert (bottom[1][0] - bottom[0][0]) * per_token >= font.horizontalAdvance("tok00")  # columns apart
@@ -239,6 +254,15 @@ def test_rows_and_columns_label_as_many_tokens_as_they_hold_without_overlap(qtbo
     qtbot.wait(20)
     shown = [t for _, t in item.getAxis("bottom")._tickLevels[0]]
     assert shown[:8] == labels[:8] or len(shown) > len(bottom)
+
+
+def test_a_thinned_axis_marks_every_token_and_its_title_says_which_are_named():
+    assert token_ticks(list("4930"), 1) == [[(0.5, "4"), (1.5, "9"), (2.5, "3"), (3.5, "0")]]
+    assert token_ticks(list("4930"), 2) == [[(0.5, "4"), (2.5, "3")], [(1.5, ""), (3.5, "")]]
+    assert axis_titles("bottom", 1) == ("key (looked at)", "key")
+    assert axis_titles("left", 3) == ("query (looking), every 3rd named", "query, every 3rd named", "query (looking)",
+                                      "query")
+    assert [axis_titles("bottom", k)[0][-10:] for k in (12, 21, 22)] == ["12th named", "21st named", "22nd named"]
 
 
 def test_label_every_keeps_labels_apart():

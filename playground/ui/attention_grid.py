@@ -84,8 +84,20 @@ def axis_spacing(shown: float, width: float, height: float, widest: float, line:
 
 
 def token_ticks(labels: list[str], every: int) -> list[list[tuple[float, str]]]:
-    """Tick labels at every `every`-th token's centre (pyqtgraph's setTicks format)."""
-    return [[(i + 0.5, show_token(t)) for i, t in enumerate(labels) if i % every == 0]]
+    """Tick labels at every `every`-th token's centre, and a shorter unlabelled tick at each other token's (pyqtgraph's
+    setTicks format): a thinned axis's "4 3 3 7 7" read as the input itself (QA: it was "4 9 3 0 3 9 7 3 7 3")."""
+    named = [(i + 0.5, show_token(t)) for i, t in enumerate(labels) if i % every == 0]
+    return [named, [(i + 0.5, "") for i in range(len(labels)) if i % every]] if every > 1 else [named]
+
+
+def axis_titles(side: str, every: int) -> tuple[str, ...]:
+    """The axis's titles, fullest first, saying where only every `every`-th token is named."""
+    full, short = AXIS_TITLES[side]
+    if every == 1:
+        return full, short
+    suffix = "th" if every % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(every % 10, "th")
+    nth = f"{every}{suffix}"
+    return f"{full}, every {nth} named", f"{short}, every {nth} named", full, short
 
 
 class ElidedLabel(QLabel):
@@ -413,6 +425,7 @@ class HeadDetail(QWidget):
         self.bar = pg.ColorBarItem(values=LEVELS, colorMap=CMAP, interactive=False, width=12)
         self.bar.setImageItem([], insert_in=item)  # placed beside the plot, linked to no image (see LUT)
         self._ticked: tuple | None = None  # what the axes' token labels were made from
+        self._every = {"left": 1, "bottom": 1}  # each axis names every k-th token
         self._size = 0  # the number of tokens the view is framed for
         item.vb.sigRangeChanged.connect(lambda *_: self._label_axes())
         item.vb.sigResized.connect(self._on_resized)
@@ -509,19 +522,25 @@ class HeadDetail(QWidget):
         if self._ticked == key:  # the probe input rarely changes: new ticks would redraw both axes
             return
         self._ticked = key
+        self._every = {"left": rows, "bottom": columns}
         item = self.plot.getPlotItem()
         item.getAxis("left").setTicks(token_ticks(labels, rows))
         item.getAxis("bottom").setTicks(token_ticks(labels, columns))
+        self._fit_titles()
 
     def _fit_scales(self) -> None:
         """The colour bar's labels and the axis titles that the heatmap's height and width hold without overlap."""
         item = self.plot.getPlotItem()
         metrics = QFontMetricsF(sized_font())
-        height, width = item.vb.height(), item.vb.width()
+        height = item.vb.height()
         ticks = next(t for t in BAR_TICKS if len(t) * BAR_LABEL_GAP * metrics.height() <= height or t is BAR_TICKS[-1])
         self.bar.axis.setTicks([[(v, f"{v:.1f}" if v else "0") for v in ticks]])
-        for side, room in (("left", height), ("bottom", width)):
-            fit_axis_title(item.getAxis(side), AXIS_TITLES[side], room)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        item = self.plot.getPlotItem()
+        for side, room in (("left", item.vb.height()), ("bottom", item.vb.width())):
+            fit_axis_title(item.getAxis(side), axis_titles(side, self._every[side]), room)
 
     def _follow_font(self) -> None:
         item = self.plot.getPlotItem()
