@@ -734,6 +734,25 @@ def test_try_it_names_the_typed_words_its_model_reads_as_unk(qtbot):
     assert TryItJob(2, " ".join(known))(session).unknown == ()
 
 
+def test_try_its_heads_changed_most_are_ranked_by_the_row_its_views_show():
+    """QA: the table's top head had moved 69.5 % over every token's row, beside Before and Now views of the [CLS] row
+    it follows, which read "[CLS] 94%" and "[CLS] 96%"."""
+    from conftest import TINY_SENTIMENT
+
+    from playground.core.spec import make_spec
+    from playground.training.session import TrainingSession
+    from playground.ui.try_it import TryItJob
+
+    session = TrainingSession(make_spec(TINY_SENTIMENT))
+    for _ in range(3):
+        session.train_step()
+    answer = TryItJob(1, "a great film")(session)
+    assert answer.query is not None and answer.query_word == "[CLS]"
+    moved = 0.5 * np.abs(answer.snapshot.weights - answer.before).sum(-1)[:, :, answer.query]  # (L, H)
+    assert [c.change for c in answer.changes] == pytest.approx(sorted(moved.ravel(), reverse=True))
+    assert answer.changes[0].change > 0
+
+
 def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(qtbot, tmp_path):
     from playground.ui.csv_columns import FEW_ROWS, CsvColumnsDialog, read_header, rows_note
 

@@ -174,23 +174,26 @@ class HeadChange:
         return getattr(self.after, measure) - getattr(self.before, measure)
 
 
-def changed_most(before: np.ndarray, after: np.ndarray, top: int | None = None) -> list[HeadChange]:
+def changed_most(before: np.ndarray, after: np.ndarray, top: int | None = None,
+                 query: int | None = None) -> list[HeadChange]:
     """Heads sorted by how much their attention changed (e.g. a BERT before and after fine-tuning).
 
     Both are (L, H, T, T) weights of the same model shape on the same input. The change of a head is the
     mean over valid query rows of the total-variation distance between its old and new rows: 0 when
-    nothing moved, 1 when every row moved all its weight to other keys.
+    nothing moved, 1 when every row moved all its weight to other keys. Given a `query` position, that row's
+    alone (the word a view follows: a head's rows can move much while that one stays as it was).
     """
     a, b = _as_4d(before), _as_4d(after)
     if a.shape != b.shape:
         raise ValueError(f"the snapshots differ in shape {a.shape} vs {b.shape}: compare the same model and input")
-    allowed, rows = infer_mask(np.concatenate([a, b]))
+    allowed, valid = infer_mask(np.concatenate([a, b]))
+    rows = valid if query is None else np.arange(valid.shape[0]) == query
     changes = []
     for layer in range(a.shape[0]):
         for head in range(a.shape[1]):
             tv = 0.5 * np.abs(b[layer, head] - a[layer, head]).sum(axis=1)
             changes.append(HeadChange(layer, head, float(tv[rows].mean()),
-                                      head_roles(a[layer, head], allowed, rows),
-                                      head_roles(b[layer, head], allowed, rows)))
+                                      head_roles(a[layer, head], allowed, valid),
+                                      head_roles(b[layer, head], allowed, valid)))
     changes.sort(key=lambda c: c.change, reverse=True)
     return changes if top is None else changes[:top]

@@ -63,8 +63,9 @@ REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # nega
 TOP_CHANGED = 12
 TABLE_SHARE = 0.6  # of the page at most, for the table whose columns need it; the head views keep the rest
 # What a student asked of a 66.9 % change whose [CLS] row looked as before: the change is of every row
-CHANGE_TIP = ("How far this head's attention moved, averaged over every token's row (0 = unchanged, 100 % = all its "
-              "weight moved): a large change can leave the one row that Before and Now show as it was.")
+CHANGE_TIP = (f"How far the attention of '{QUERY_WORD}' (or [CLS], in a sentence without it) moved in this head: 0 = "
+              "unchanged, 100 % = all its weight moved to other tokens (in a sentence with neither, averaged over "
+              "every token's row).")
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -73,10 +74,10 @@ TIPS = {
     "bars": "The model's probability for each class (softmax of its output for the [CLS] token); they sum to 100 %.",
     "lines": "Head view for the word 'it': a line from 'it' (left) to every word piece (right) it attends to; "
              "thicker = more weight. Left: the weights before fine-tuning (step 0). Right: the weights now.",
-    "changed": "Heads sorted by how much their attention on this sentence moved since step 0 (mean over tokens of "
-               "the total-variation distance: 0 = unchanged, 100 % = every row moved all its weight). The last "
-               "columns say which word 'it' attends to most in that head, before and now. Click a row to show "
-               "that head beside.",
+    "changed": "Heads sorted by how much the attention of 'it' (or [CLS]) on this sentence moved since step 0 (the "
+               "total-variation distance of its row: 0 = unchanged, 100 % = all its weight moved to other tokens). "
+               "The last columns say which word it attends to most in that head, before and now. Click a row to "
+               "show that head beside.",
     "grid": "Show every layer and head for this sentence in the Attention tab (until the next training snapshot).",
     "enlarge": "Show the two head views over the whole right side of the window, to be read from the back of a "
                "room (double-click a head view or press Esc to go back).",
@@ -118,7 +119,7 @@ class TryItJob:
         before = before_weights(session, batch)
         pronoun_task = session.info.name == PRONOUN_TASK
         query, word = followed_word(snapshot.labels, self.text, pronoun_task)
-        changes = changed_most(before, snapshot.weights)
+        changes = changed_most(before, snapshot.weights, query=query)  # the row Before and Now show (QA)
         return TryItResult(self.token, session.step, self.text, probabilities, snapshot, before, query, word,
                            session.dataset.input_length(self.text), changes, bool(session.spec.model.pretrained),
                            pronoun_task, tuple(session.dataset.unknown_words(self.text)), session.info.vocab_size)
