@@ -344,15 +344,17 @@ def test_architecture_draws_the_ablations_it_trains(qtbot):
 
 
 def test_no_line_of_the_architecture_strikes_a_label(qtbot):
-    """Every arrow, residual branch and bend runs clear of every text (a residual once struck a shape label)."""
+    """Every arrow, residual branch and bend runs clear of every text (a residual once struck a shape label), and
+    every box holds its texts (QA: "Classifier on the [CLS] token (pooler: dense + tanh)" ran past its box, an
+    arrowhead over its end)."""
     from playground.data import describe
 
     view = ArchitectureView()
     qtbot.addWidget(view)
     stroker = QPainterPathStroker()
     stroker.setWidth(1.4)
-    for (family, data), columns in itertools.product((("encoder", "reverse"), ("decoder", "zen"), ("vit", "digits")),
-                                                     (2, 1)):
+    for (family, data), columns in itertools.product((("encoder", "reverse"), ("decoder", "zen"), ("vit", "digits"),
+                                                      ("encoder", "sentiment")), (2, 1)):
         spec = make_spec({**TINY, "model": {**TINY["model"], "family": family}, "data": {"name": data}})
         view.scene.draw(spec, describe(spec.data, spec.model), columns)
         items = view.scene.items()
@@ -364,6 +366,10 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         assert len(strokes) >= 10 and len(texts) >= 20
         struck = [t.text() for t in texts for s in strokes if s.intersects(t.sceneBoundingRect())]
         assert struck == [], (family, columns)
+        boxes = [i.sceneBoundingRect() for i in items if isinstance(i, QGraphicsRectItem) and i not in frames]
+        spilt = [t.text() for t in texts for box in boxes
+                 if box.contains(t.sceneBoundingRect().center()) and not box.contains(t.sceneBoundingRect())]
+        assert spilt == [], (family, columns)
     # Fitted into the tab at 1280x720 (930 x 320 px) the box titles once read 7 px: now never below the window's text,
     # presentation mode's too. Too wide in two columns at that size (presentation mode beside a lesson cut the block,
     # the lesson's subject, in half: QA), the diagram takes one, the block under the embeddings, and scrolls down.
@@ -386,6 +392,23 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
     view.setFont(font)
     view.resize(600, 350)
     qtbot.waitUntil(lambda: view.fitCheck.text() == "Fit to window: F9 for room", timeout=5000)
+
+
+def test_the_architectures_title_and_notes_wrap_to_the_diagrams_width(qtbot):
+    """QA: "Encoder (BERT-like) — Pretrained BERT (MiniLM) reads review sentiment (fine-tuning)" made the one-column
+    diagram twice as wide as its boxes, so in presentation mode it scrolled sideways with "Fit to window" ticked."""
+    from playground.data import describe
+
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    name = "a preset named at length, " * 4 + "the end"
+    spec = make_spec({**TINY, "name": name, "model": {**TINY["model"], "family": "encoder"}, "data": {"name": "reverse"}})
+    view.scene.draw(spec, describe(spec.data, spec.model), 1)
+    items = view.scene.items()
+    header = [i for i in items if isinstance(i, QGraphicsSimpleTextItem) and i.sceneBoundingRect().bottom() < 0]
+    body = max(i.sceneBoundingRect().right() for i in items if i not in header)  # the boxes, arrows and labels
+    assert len(header) >= 4 and max(t.sceneBoundingRect().right() for t in header) <= body
+    assert view.scene.texts[0] == f"Encoder (BERT-like) — {name}"  # the line whole, as read
 
 
 def test_a_diagram_drawn_in_a_hidden_tab_starts_from_its_title(qtbot):

@@ -30,6 +30,7 @@ from playground.ui.exporting import export_asked, figure_bar, paint_png, paint_s
 from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
+BOX_MARGIN = 12  # px between a box's side and its widest text
 FIT_TEXT = "Fit to window"
 FIT_CRAMPED = "Fit to window: F9 for room"  # too wide to fit with its titles as large as the window's text
 
@@ -156,11 +157,24 @@ def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, s
     return first, block, last, layout
 
 
+def wrapped(text: str, font: QFont, width: float) -> list[str]:
+    """`text` in lines no wider than `width` in `font`, broken between words (a word wider than that stands alone)."""
+    metrics = QFontMetricsF(font)
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 class ArchitectureScene(QGraphicsScene):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setBackgroundBrush(QColor("white"))
         self.n_layer = 0
+        self.box_w = BOX_W  # every box's width: BOX_W, or the widest title's or detail's and a margin
         self.texts: list[str] = []
         self._font = QFont()
         self._font.setPointSizeF(9.5)
@@ -175,25 +189,35 @@ class ArchitectureScene(QGraphicsScene):
         return self._bold
 
     # ----- drawing helpers ----------------------------------------------------------------------
-    def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, anchor: float = 0.5) -> None:
-        """`text` centred on height `y`; `anchor` is where `x` falls along it (0: its left end, 1: its right end)."""
+    def _text(self, x: float, y: float, text: str, font: QFont, colour: QColor = INK, anchor: float = 0.5,
+              recorded: bool = True) -> None:
+        """`text` centred on height `y`; `anchor` is where `x` falls along it (0: its left end, 1: its right end);
+        `recorded` in `texts` (a wrapped line's parts are not: the line is)."""
         item = QGraphicsSimpleTextItem(text)
         item.setFont(font)
         item.setBrush(colour)
         rect = item.boundingRect()
         item.setPos(x - anchor * rect.width(), y - rect.height() / 2)
         self.addItem(item)
-        self.texts.append(text)
+        if recorded:
+            self.texts.append(text)
+
+    def _box_width(self, boxes: list[Box]) -> float:
+        """As wide as the widest title or detail and a margin each side (QA: "Classifier on the [CLS] token (pooler:
+        dense + tanh)" ran past its box, an arrowhead drawn over its end)."""
+        bold, small = QFontMetricsF(self._bold), QFontMetricsF(self._small)
+        widest = max(max(bold.horizontalAdvance(box.title), small.horizontalAdvance(box.detail)) for box in boxes)
+        return max(BOX_W, math.ceil(widest) + 2 * BOX_MARGIN)
 
     def _box(self, x: float, y: float, box: Box) -> QRectF:
         h = BOX_H if box.detail else 28.0
-        rect = QRectF(x, y, BOX_W, h)
+        rect = QRectF(x, y, self.box_w, h)
         self.addRect(rect, QPen(FRAME, 1), QBrush(QColor(COLOURS[box.kind])))
         if box.detail:
-            self._text(x + BOX_W / 2, y + 12, box.title, self._bold)
-            self._text(x + BOX_W / 2, y + 27, box.detail, self._small, MUTED)
+            self._text(x + self.box_w / 2, y + 12, box.title, self._bold)
+            self._text(x + self.box_w / 2, y + 27, box.detail, self._small, MUTED)
         else:
-            self._text(x + BOX_W / 2, y + h / 2, box.title, self._bold)
+            self._text(x + self.box_w / 2, y + h / 2, box.title, self._bold)
         return rect
 
     def _arrow(self, a: QPointF, b: QPointF, colour: QColor = FRAME) -> None:
@@ -212,10 +236,10 @@ class ArchitectureScene(QGraphicsScene):
             rects.append(rect)
             y = rect.bottom()
             if index < len(entries) - 1:
-                self._arrow(QPointF(x + BOX_W / 2, y), QPointF(x + BOX_W / 2, y + GAP))
+                self._arrow(QPointF(x + self.box_w / 2, y), QPointF(x + self.box_w / 2, y + GAP))
                 if shape:  # left of the arrow where a residual branch leaves an Add box to the right
                     left = box.kind == "add"
-                    self._text(x + BOX_W / 2 + (-8 if left else 8), y + GAP / 2, shape, self._small, MUTED,
+                    self._text(x + self.box_w / 2 + (-8 if left else 8), y + GAP / 2, shape, self._small, MUTED,
                                anchor=1.0 if left else 0.0)
                 y += GAP
         return rects
@@ -242,22 +266,13 @@ class ArchitectureScene(QGraphicsScene):
         self.texts = []
         first, block, last, layout = plan(spec, info)
         self.n_layer = spec.model.n_layer
-        family = FAMILY_TITLES[spec.model.family]
-        # the layout's parts a line each: an ablation's made one line wider than the diagram, which then scrolled
-        parts = layout.split("; ")
-        lines = [f"{part};" for part in parts[:-1]] + parts[-1:]
-        top = -64 - 20 * (len(lines) - 1)
-        self._text(0, top, f"{family} — {spec.name}", self._bold, INK, anchor=0.0)
-        self._text(0, top + 20, "B = batch size, T = tokens, C = n_embd; shapes are written between the blocks",
-                   self._small, MUTED, anchor=0.0)
-        for index, line in enumerate(lines):
-            self._text(0, top + 40 + 20 * index, line, self._small, MUTED, anchor=0.0)
+        self.box_w = self._box_width([box for box, _ in first + block + last])
         x1 = 0.0
         rects1 = self._column(x1, 0.0, first)
         out1 = rects1[-1]
-        x2, top2 = (x1 + BOX_W + 110, 26.0) if columns == 2 else (x1, out1.bottom() + GAP + 44)
+        x2, top2 = (x1 + self.box_w + 110, 26.0) if columns == 2 else (x1, out1.bottom() + GAP + 44)
         rects2 = self._column(x2, top2, block)
-        lane = x2 + BOX_W + 22  # the residual branches' line, "residual" written right of it inside the frame
+        lane = x2 + self.box_w + 22  # the residual branches' line, "residual" written right of it inside the frame
         right = lane + 6 + QFontMetricsF(self._small).horizontalAdvance("residual") + 10
         frame = QRectF(x2 - 24, top2 - 22, right - (x2 - 24), rects2[-1].bottom() - top2 + 34)
         self.addRect(frame, QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine), QBrush(Qt.BrushStyle.NoBrush))
@@ -267,12 +282,26 @@ class ArchitectureScene(QGraphicsScene):
         self.texts.append(f"x{self.n_layer}")
         adds = [r for (box, _), r in zip(block, rects2) if box.kind == "add"]  # none without residual connections
         if adds:
-            self._residuals(x2 + BOX_W / 2, lane, [rects2[0].top() - 10, adds[0].bottom() + 10], adds)
+            self._residuals(x2 + self.box_w / 2, lane, [rects2[0].top() - 10, adds[0].bottom() + 10], adds)
         if columns == 2:
             self._into_block_beside(x1, out1, rects2, first[-1][1], frame, last, block[-1][1])
         else:
             self._into_block_below(out1, rects2, first[-1][1], frame, last, block[-1][1])
+        # the layout's parts a line each: an ablation's made one line wider than the diagram, which then scrolled
+        parts = layout.split("; ")
+        notes = [f"{part};" for part in parts[:-1]] + parts[-1:]
+        self._header([(f"{FAMILY_TITLES[spec.model.family]} — {spec.name}", self._bold, INK),
+                      ("B = batch size, T = tokens, C = n_embd; shapes are written between the blocks", self._small,
+                       MUTED), *((note, self._small, MUTED) for note in notes)], self.itemsBoundingRect().right())
         self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+    def _header(self, lines: list[tuple[str, QFont, QColor]], width: float) -> None:
+        """The title and the notes above the diagram, each wrapped to the diagram's `width` (QA: BERT's long title
+        made the one-column diagram twice as wide as its boxes, so it scrolled sideways in presentation mode)."""
+        drawn = [(part, font, colour) for text, font, colour in lines for part in wrapped(text, font, width)]
+        for index, (part, font, colour) in enumerate(drawn):
+            self._text(0, -24 - 20 * (len(drawn) - 1 - index), part, font, colour, anchor=0.0, recorded=False)
+        self.texts[:0] = [text for text, _font, _colour in lines]  # the lines whole, first, as read
 
     def _into_block_beside(self, x1: float, out1: QRectF, rects2: list[QRectF], shape1: str, frame: QRectF,
                            last: list[tuple[Box, str]], shape2: str) -> None:
@@ -281,13 +310,13 @@ class ArchitectureScene(QGraphicsScene):
         entry, out2 = QPointF(rects2[0].center().x(), rects2[0].top() - 10), rects2[-1]
         self.addLine(entry.x(), entry.y(), entry.x(), rects2[0].top(), QPen(FRAME, 1.4))
         bend = QPainterPath(QPointF(out1.right(), out1.center().y()))
-        bend.lineTo(x1 + BOX_W + 55, out1.center().y())
-        bend.lineTo(x1 + BOX_W + 55, entry.y())
+        bend.lineTo(x1 + self.box_w + 55, out1.center().y())
+        bend.lineTo(x1 + self.box_w + 55, entry.y())
         self.addPath(bend, QPen(FRAME, 1.4))
-        self._arrow(QPointF(x1 + BOX_W + 55, entry.y()), entry)
-        self._text(x1 + BOX_W / 2, out1.bottom() + 14, shape1, self._small, MUTED)
+        self._arrow(QPointF(x1 + self.box_w + 55, entry.y()), entry)
+        self._text(x1 + self.box_w / 2, out1.bottom() + 14, shape1, self._small, MUTED)
         rects3 = self._column(x1, out1.bottom() + 60, last)
-        into, back = rects3[0].center().y(), x1 + BOX_W + 30
+        into, back = rects3[0].center().y(), x1 + self.box_w + 30
         bend = QPainterPath(QPointF(out2.center().x(), out2.bottom()))
         bend.lineTo(out2.center().x(), frame.bottom() + 30)
         bend.lineTo(back, frame.bottom() + 30)
