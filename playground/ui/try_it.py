@@ -232,11 +232,17 @@ class ImageLabel(QLabel):
         self.original = QPixmap()  # the figure at its own size
         self.figure: Figure | None = None
         self._drawn: tuple[float, QPixmap] | None = None  # the figure drawn at a scale, for the room it had
+        self.fills = False  # grown to fill its room (enlarged), not only to the application font's scale
 
     def set_figure(self, figure: Figure, ratio: float = 1.0) -> None:
         """Show `figure`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
         self.figure, self._drawn = figure, None
         self.original = _pixmap(figure, ratio)
+        self._fit()
+
+    def set_fills(self, fills: bool) -> None:
+        """Grown to fill its room (enlarged), or only to the application font's scale."""
+        self.fills = fills
         self._fit()
 
     def clear_image(self, text: str = "") -> None:
@@ -262,7 +268,7 @@ class ImageLabel(QLabel):
             return
         size = self.original.deviceIndependentSize()  # in window pixels
         room = min(max(50, self.width()) / size.width(), max(50, self.height()) / size.height())
-        scale = round(min(max(1.0, font_scale()), room), 2)
+        scale = round(room if self.fills else min(max(1.0, font_scale()), room), 2)
         if scale == 1:
             self.setPixmap(self.original)
             return
@@ -534,6 +540,8 @@ class TryItPanel(QWidget):
 
     def _enlarge(self, on: bool) -> None:
         self.left.setVisible(not on)
+        for image in (self.beforeImage, self.nowImage):  # as large as the room (QA: 280 px, 230 px empty below)
+            image.set_fills(on)
         self.enlargeButton.setText(ENLARGE_TEXT[on])
         if self.isVisible():  # hidden, the panel takes no room from the window until it shows
             self.sigEnlarged.emit(on)
