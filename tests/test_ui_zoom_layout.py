@@ -162,3 +162,28 @@ def test_the_step_axis_title_stands_clear_of_its_numbers_at_every_zoom(open_wind
     gap = ink[breaks[-1] + 1] - ink[breaks[-1]] - 1  # before the title, the last band
     line = QFontMetrics(sized_font()).height()
     assert gap >= 0.4 * line, f"{gap} px between the step numbers and the title at {zoom:.0%} ({line}-px lines)"
+
+
+def test_the_vits_figure_fits_the_width_in_presentation_mode_beside_the_settings(open_window, qtbot, request):
+    """QA at 130 % (1280x720, the settings shown, F8): the ViT's [CLS] figure had heads 3 and 4 past the right edge
+    with "Fit to width" ticked; its pictures now shrink to the room, its text as legible as ever."""
+    from playground.ui.inside_attention import FIT_TEXT
+    from playground.ui.main_window import PRESENTATION_ZOOM
+
+    window = open_window(load_preset("vit-shapes").updated({"train.device": "cpu", "train.compile": "off"}))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(PRESENTATION_ZOOM)
+    laid_out()
+    window.resize(*PROJECTOR)
+    window.set_loss_plot_shown(False)
+    inside = window.inside
+    window.tabs.setCurrentWidget(inside)
+    inside.tabs.setCurrentWidget(inside.vit)
+    laid_out()
+    window.step_once()
+    view = inside.vit
+    qtbot.waitUntil(lambda: inside.result is not None and inside.result.vit_figure is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: view.fitCheck.text() == FIT_TEXT and not view.scroll.horizontalScrollBar().isVisible(),
+                    timeout=10_000)
+    assert view.scale() >= view.legible() > 1  # the text no smaller than the window's, less a pixel
+    assert inside.result.vit_figure.width * view.scale() <= view.scroll.viewport().width()

@@ -217,6 +217,20 @@ def test_roles_table_and_embeddings_render(encoder):
         assert len(list(check_svg(emb).iter(f"{SVG}circle"))) == len(projection.labels)
 
 
+def test_the_vit_figures_pictures_shrink_to_the_width_asked_for():
+    from playground.viz.vit_layout import VIT_SIZES, vit_size_for
+
+    for heads in (2, 4, 8):
+        T = 17
+        weights = np.full((2, heads, T, T), 1 / T)
+        snap = AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 16, image=np.zeros((16, 16)))
+        sizes = [vit_size_for(width, heads) for width in (700, 900, 1200, 2000)]
+        assert sizes == sorted(sizes) and VIT_SIZES[0] <= sizes[0] and sizes[-1] == VIT_SIZES[1]
+        for width, size in zip((700, 900, 1200, 2000), sizes, strict=True):
+            if VIT_SIZES[0] < size < VIT_SIZES[1]:
+                assert width - (heads + 2) <= render_vit(snap, size=size).width <= width  # as wide as it can be
+
+
 @pytest.mark.slow
 def test_vit_overlay_per_head_and_rollout(vit, tmp_path):
     snap = vit.snapshot()

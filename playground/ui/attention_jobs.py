@@ -56,6 +56,7 @@ class InsideJob:
     vit: bool = False
     embeddings: bool = False
     pixel_ratio: float = 1.0  # the screen's pixels per window pixel: figures are rendered that sharp (2 on HiDPI)
+    vit_size: int = 128  # the ViT figure's panels' side: the view's room decides it (views.vit_size_for)
 
     def __call__(self, session: Any) -> InsideResult | JobFailed:
         try:
@@ -81,7 +82,7 @@ class InsideJob:
                                                f"of {steps.n_head} (step {session.step:,})")
             values.update(steps=steps, steps_figure=figure, steps_rgb=_rgb(figure, self.pixel_ratio))
         if self.vit and snapshot.image is not None:
-            figure = render_vit(snapshot, size=128)  # patches large enough to see on screen
+            figure = render_vit(snapshot, size=self.vit_size)
             values.update(vit_figure=figure, vit_rgb=_rgb(figure, self.pixel_ratio))
         if self.embeddings:
             from playground.analysis.embeddings import position_projection, token_embedding_projection

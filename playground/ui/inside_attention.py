@@ -51,8 +51,9 @@ from playground.ui.plotting import (  # (applies pyqtgraph's options)
     style_axes,
 )
 from playground.ui.roles_panel import RolesPanel
-from playground.viz.canvas import show_token, text_width
+from playground.viz.canvas import LABEL_SIZE, show_token, text_width
 from playground.viz.colors import colormap
+from playground.viz.vit_layout import VIT_SIZES, vit_size_for
 
 POLL_MS = 250  # how often the panel checks whether it should ask the worker for fresh views
 HEADING_GAP = 30  # figure pixels from a row's heading down to the titles of its first panels
@@ -69,6 +70,8 @@ POINTS_HINT = "Point at a dot to read its token (or position) and coordinates: e
 
 class FigureView(QWidget):
     """A rendered figure (Pillow, from the worker) in a scroll area, at full size or fitted to the width."""
+
+    sigRoomChanged = Signal()  # resized, refitted or zoomed: a figure drawn for its room may be drawn again
 
     def __init__(self, name: str, tip: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +95,7 @@ class FigureView(QWidget):
         self.caption, self.fitCheck, self.exportButton = figure_bar(
             self, self.scroll, FIT_TEXT, self._redraw, self._on_export, INSIDE["export"])
         self.fitCheck.setToolTip(INSIDE["fit"])
+        self.fitCheck.toggled.connect(self.sigRoomChanged)
         self.exportButton.setEnabled(False)
         QWidget.setTabOrder(self.exportButton, self.scroll)  # the bar above the figure, then the figure (keyboard QA)
 
@@ -139,13 +143,26 @@ class FigureView(QWidget):
         pixmap.setDevicePixelRatio(ratio)
         self.label.setPixmap(pixmap)
 
+    def legible(self, smallest_title: float | None = None) -> float:
+        """The least scale at which the figure's smallest bold text (`smallest_title` px, by default the figure's
+        own) reads no more than a pixel smaller than the window's text (0: no text to read)."""
+        if smallest_title is None:
+            sizes = [op["size"] for kind, op in getattr(self.figure, "ops", ()) if kind == "text" and op["bold"]]
+            smallest_title = min(sizes) if sizes else None
+        return (QFontInfo(self.font()).pixelSize() - 1) / smallest_title if smallest_title else 0.0
+
+    def room(self, smallest_title: float) -> float:
+        """The figure pixels that fit the view's width at a legible scale, a scroll bar beside them."""
+        bar = self.scroll.verticalScrollBar()
+        width = self.scroll.viewport().width() - 4 - (0 if bar.isVisible() else bar.sizeHint().width())
+        return width / max(1.0, self.legible(smallest_title))
+
     def scale(self) -> float:
         """Window pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
         the figure's titles read more than a pixel smaller than the window's text (which grows in presentation mode;
         the pixel keeps Step by step and the ViT's rollout whole in a 1280x720 window rather than scrolling)."""
         w, h = self._qimage.deviceIndependentSize().toTuple()
-        sizes = [op["size"] for kind, op in getattr(self.figure, "ops", ()) if kind == "text" and op["bold"]]
-        legible = (QFontInfo(self.font()).pixelSize() - 1) / min(sizes) if sizes else 0.0
+        legible = self.legible()
         if not self.fitCheck.isChecked():
             return max(1.0, legible)
         view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
@@ -167,6 +184,7 @@ class FigureView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._redraw()
+            self.sigRoomChanged.emit()
 
     def figure_point(self, pos: QPoint) -> tuple[float, float] | None:
         """A point of the label (widget pixels) in the figure's own pixels, or None off the picture."""
@@ -186,6 +204,7 @@ class FigureView(QWidget):
         self._fit_caption()
         if self.fitCheck.isChecked():
             self._redraw()
+        self.sigRoomChanged.emit()
 
     def export(self, path: str | Path) -> Path:
         if self.figure is None:
@@ -646,6 +665,8 @@ class InsideAttentionPanel(QWidget):
         self.headView = HeadViewPanel(self)
         self.roles = RolesPanel(self)
         self.vit = FigureView("vitView", INSIDE["vit"], self)
+        self.vit.sigRoomChanged.connect(self._vit_room_changed)
+        self._vit_asked = VIT_SIZES[1]  # the panel side the last ViT figure was asked for
         self.embeddings = EmbeddingsView(self)
         self.tabs = tabs_without_arrow_stops(PageTabs(self))
         self.tabs.setObjectName("insideTabs")
@@ -841,8 +862,10 @@ class InsideAttentionPanel(QWidget):
         embeddings = current is self.embeddings and (self._want or now - self._last_embeddings >= EMBEDDINGS_REFRESH_S
                                                      or self.embeddings.positions.points is None)
         self._token += 1
+        self._vit_asked = self._vit_size()
         job = InsideJob(self._token, self._text, self.layer, self.head, steps=True,
-                        vit=self.family == "vit", embeddings=embeddings, pixel_ratio=self.devicePixelRatioF())
+                        vit=self.family == "vit", embeddings=embeddings, pixel_ratio=self.devicePixelRatioF(),
+                        vit_size=self._vit_asked)
         worker.submit(JOB_KEY, job)
         self._pending = (self._token, now)
         self._asked = self._question()
@@ -850,6 +873,17 @@ class InsideAttentionPanel(QWidget):
         self._last_sent = now
         if embeddings:
             self._last_embeddings = now
+
+    def _vit_size(self) -> int:
+        """The ViT figure's panel side for the view's room: its pictures shrink to fit the width where "Fit to width"
+        is ticked, its text as legible as ever; full size where it is not."""
+        if not self.vit.fitCheck.isChecked():
+            return VIT_SIZES[1]
+        return vit_size_for(self.vit.room(LABEL_SIZE), max(1, self.headCombo.count()))
+
+    def _vit_room_changed(self) -> None:
+        if self.family == "vit" and self._vit_size() != self._vit_asked:
+            self._want = True  # asked again at the next poll: a drag of the splitter asks once it settles
 
     def _question(self) -> tuple[str, int, int]:
         return self._text, self.layer, self.head

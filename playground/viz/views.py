@@ -20,12 +20,20 @@ from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, Ro
 from playground.analysis.rollout import cls_attention_maps, patch_grid, rollout_per_layer
 from playground.analysis.steps import AttentionSteps, Step
 from playground.training.events import AttentionSnapshot
-from playground.viz.canvas import INK, MUTED, Figure, show_token, text_metrics, text_width
+from playground.viz.canvas import (
+    INK,
+    LABEL_SIZE,
+    MUTED,
+    SMALL,
+    TITLE_SIZE,
+    Figure,
+    show_token,
+    text_metrics,
+    text_width,
+)
 from playground.viz.colors import colormap, head_colour, hex_colour, symmetric_range
+from playground.viz.vit_layout import VIT_GAP, vit_label_width
 
-TITLE_SIZE = 16
-LABEL_SIZE = 12
-SMALL = 10
 GRID_TILE_PX = 208  # about this many pixels per heatmap in the grid
 MAX_POINT_LABELS = 200  # a PCA scatter with more points than this shows dots only
 
@@ -522,8 +530,7 @@ def render_vit(
     fig.text(12, top, "input", LABEL_SIZE, INK, "lt", bold=True)
     fig.image(12, top + 18, size, size, np.clip(original, 0, 255).astype(np.uint8))
     x0 = 12 + size + 30
-    label_w = text_width("layer 00", LABEL_SIZE, True) + 10
-    gap = 10
+    label_w, gap = vit_label_width(), VIT_GAP
     for layer in range(L):
         y = top + layer * (size + 30)
         fig.text(x0, y + 18 + size / 2, f"layer {_n(layer)}", LABEL_SIZE, INK, "lm", bold=True)
