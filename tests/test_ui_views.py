@@ -731,6 +731,9 @@ def test_try_it_names_the_typed_words_its_model_reads_as_unk(qtbot):
     panel.on_result(answer)
     assert (f"'zyzzyva', 'qwxv' are not among the {session.info.vocab_size:,} tokens this model knows: it reads them "
             f"as [UNK].") in panel.status.text()
+    assert panel.layerCombo.count() and panel.headCombo.count()
+    panel.show_model(session.info, False)  # another model: no answer, and none of the last one's layers or heads (QA)
+    assert panel.layerCombo.count() == panel.headCombo.count() == 0 and panel.result is None
     assert TryItJob(2, " ".join(known))(session).unknown == ()
 
 

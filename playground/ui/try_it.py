@@ -499,6 +499,8 @@ class TryItPanel(QWidget):
         """Another model or dataset: forget the last one's answers and offer its sentence again; a `pretrained`
         model's step 0 is "before fine-tuning" (QA: a model trained from scratch was said to be fine-tuned)."""
         self.clear()
+        self.layerCombo.clear()  # the last model's layer and heads, beside "No prediction yet" (QA): the next answer's
+        self.headCombo.clear()
         self.input.setText(offered_sentence(info))
         self.beforeTitle.setText(before_title(pretrained))
 
