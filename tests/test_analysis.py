@@ -211,6 +211,8 @@ def test_changed_most_of_one_query_ranks_the_heads_by_that_row_alone():
     after[0, 1, 0] = np.eye(T)[1]  # the first row alone moves
     assert [(c.head, round(c.change, 3)) for c in changed_most(before, after)] == [(0, 0.8), (1, 0.2)]
     assert [(c.head, round(c.change, 3)) for c in changed_most(before, after, query=0)] == [(1, 1.0), (0, 0.0)]
+    with pytest.raises(ValueError, match="not one of the input's 5 positions"):
+        changed_most(before, after, query=5)
 
 
 # ----- rollout ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
 from playground.ui import csv_columns, file_dialogs
 from playground.ui.confusion_panel import ConfusionPanel
+from playground.ui.try_it import FILL_STEP
 from playground.ui.worker import Drained
 
 WAIT_MS = 60_000  # loading MiniLM and a few steps on a shared 2-core machine
@@ -169,9 +170,9 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     assert panel.enlargeButton.isChecked() and not window.loss.isVisible() and not panel.changedTable.isVisible()
     qtbot.waitUntil(lambda: panel.nowImage.height() >= 450, timeout=WAIT_MS)
 
-    def filled(image) -> bool:  # grown until one side meets its room (the scale is rounded to 1 %)
+    def filled(image) -> bool:  # grown until one side nearly meets its room (in steps of a tenth of its size)
         shown, room = image.pixmap().deviceIndependentSize(), image.size()
-        return min(room.width() / shown.width(), room.height() / shown.height()) == pytest.approx(1.0, abs=0.02)
+        return 0.99 <= min(room.width() / shown.width(), room.height() / shown.height()) <= 1 + FILL_STEP
 
     for image in (panel.beforeImage, panel.nowImage):
         qtbot.waitUntil(lambda image=image: filled(image), timeout=WAIT_MS)

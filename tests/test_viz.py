@@ -218,7 +218,7 @@ def test_roles_table_and_embeddings_render(encoder):
 
 
 def test_the_vit_figures_pictures_shrink_to_the_width_asked_for():
-    from playground.viz.vit_layout import VIT_SIZES, vit_size_for
+    from playground.viz.vit_layout import VIT_SIZE_STEP, VIT_SIZES, vit_size_for
 
     for heads in (2, 4, 8):
         T = 17
@@ -227,8 +227,8 @@ def test_the_vit_figures_pictures_shrink_to_the_width_asked_for():
         sizes = [vit_size_for(width, heads) for width in (700, 900, 1200, 2000)]
         assert sizes == sorted(sizes) and VIT_SIZES[0] <= sizes[0] and sizes[-1] == VIT_SIZES[1]
         for width, size in zip((700, 900, 1200, 2000), sizes, strict=True):
-            if VIT_SIZES[0] < size < VIT_SIZES[1]:
-                assert width - (heads + 2) <= render_vit(snap, size=size).width <= width  # as wide as it can be
+            if VIT_SIZES[0] < size < VIT_SIZES[1]:  # as wide as it can be, in steps of VIT_SIZE_STEP a panel
+                assert width - (heads + 2) * VIT_SIZE_STEP <= render_vit(snap, size=size).width <= width
 
 
 @pytest.mark.slow
@@ -321,6 +321,17 @@ def test_gif_has_one_frame_per_snapshot(tmp_path, view):
         assert (np.asarray(gif.convert("RGB")) != first).any()
     with pytest.raises(ValueError, match="needs the model"):
         evolution_frames(snaps, "steps")
+
+
+@pytest.mark.parametrize("view", ["grid", "lines"])
+def test_a_gif_of_a_padded_probe_shows_its_tokens_alone(view):
+    """As the window's Head roles shows them (review: the CLI's GIF still animated the [PAD] rows)."""
+    from dataclasses import replace
+
+    padded = [replace(fake_snapshot(step), labels=["ab", "cd", "[PAD]", "[PAD]", "[PAD]"], tokens=2) for step in (0, 5)]
+    for frame in evolution_frames(padded, view, layer=0):
+        texts = [op["s"] for kind, op in frame.ops if kind == "text"]
+        assert "cd" in " ".join(texts) and not any("[PAD]" in text for text in texts)
 
 
 def test_lines_gif_titles_count_from_one():

@@ -199,3 +199,23 @@ def test_a_vit_input_image_read_inverted_is_said(tmp_path, capsys):
                  "--out", str(tmp_path / "vit.png")]) == 0
     err = capsys.readouterr().err
     assert "playground: note: line.png is a dark drawing on a light background" in err and "inverted" in err
+
+
+def test_the_roles_view_measures_a_padded_probes_tokens_alone(tiny_session):
+    """As the window's Head roles measures them (review: the CLI still counted the padding)."""
+    from playground.analysis.roles import role_table
+    from playground.cli_attention import render_view
+    from playground.viz.views import render_roles
+
+    session = tiny_session("encoder", "sentiment", block_size=16)
+    for _ in range(3):
+        session.train_step()
+    snapshot = session.snapshot()
+    assert snapshot.tokens is not None and snapshot.tokens < snapshot.weights.shape[-1]
+
+    def texts(figure) -> list[str]:
+        return [op["s"] for kind, op in figure.ops if kind == "text"]
+
+    shown = texts(render_view(session, "roles", None, None, None))
+    assert shown == texts(render_roles(role_table(snapshot.tokens_only().weights)))
+    assert shown != texts(render_roles(role_table(snapshot.weights)))  # (the last token's "next" differs)

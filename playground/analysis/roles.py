@@ -187,6 +187,8 @@ def changed_most(before: np.ndarray, after: np.ndarray, top: int | None = None,
     if a.shape != b.shape:
         raise ValueError(f"the snapshots differ in shape {a.shape} vs {b.shape}: compare the same model and input")
     allowed, valid = infer_mask(np.concatenate([a, b]))
+    if query is not None and not 0 <= query < valid.shape[0]:
+        raise ValueError(f"query {query} is not one of the input's {valid.shape[0]} positions")
     rows = valid if query is None else np.arange(valid.shape[0]) == query
     changes = []
     for layer in range(a.shape[0]):

@@ -95,8 +95,9 @@ class SnapshotTimeline:
             tensors[f"weights.{index}"] = np.ascontiguousarray(snap.weights, dtype=np.float16)
             if snap.image is not None:
                 tensors[f"image.{index}"] = np.ascontiguousarray(snap.image, dtype=np.float16)
+            tokens = None if snap.tokens is None else int(snap.tokens)
             entries.append({"step": int(snap.step), "labels": list(snap.labels), "prediction": snap.prediction,
-                            "tokens": snap.tokens, "image": snap.image is not None, "ordinal": ordinal, "kept": kept})
+                            "tokens": tokens, "image": snap.image is not None, "ordinal": ordinal, "kept": kept})
         meta = {"version": FORMAT_VERSION, "capacity": self.capacity, "stride": self._stride,
                 "offered": self._offered, "snapshots": entries}
         return save(tensors, metadata={"timeline": json.dumps(meta)})

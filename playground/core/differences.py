@@ -86,7 +86,7 @@ def difference_line(a: RunSpec, b: RunSpec) -> str:
 
 def gap_line(step: int, loss_a: float, loss_b: float) -> str:
     """A's and B's validation losses at one `step`, and which is lower by how much (QA: the gap could only be read
-    off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7 % below A).'"""
+    off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7% below A).'"""
     loss_a, loss_b = round(loss_a, 3), round(loss_b, 3)  # the gap between the numbers shown
     head = f"Validation loss at step {step:,}: A {loss_a:.3f}, B {loss_b:.3f}."
     gap = loss_b - loss_a

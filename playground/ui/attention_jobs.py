@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from playground.training.events import AttentionSnapshot
+from playground.viz.vit_layout import VIT_SIZES
 
 JOB_KEY = "inside-attention"
 
@@ -56,7 +57,7 @@ class InsideJob:
     vit: bool = False
     embeddings: bool = False
     pixel_ratio: float = 1.0  # the screen's pixels per window pixel: figures are rendered that sharp (2 on HiDPI)
-    vit_size: int = 128  # the ViT figure's panels' side: the view's room decides it (views.vit_size_for)
+    vit_size: int = VIT_SIZES[1]  # the ViT figure's panels' side: the view's room decides it (vit_layout)
 
     def __call__(self, session: Any) -> InsideResult | JobFailed:
         try:

@@ -153,9 +153,12 @@ class FigureView(QWidget):
 
     def room(self, smallest_title: float) -> float:
         """The figure pixels that fit the view's width at a legible scale, a scroll bar beside them."""
+        return self._width(scrolls=True) / max(1.0, self.legible(smallest_title))
+
+    def _width(self, scrolls: bool) -> float:
+        """The viewport's width for a figure, less the vertical scroll bar a figure that `scrolls` brings."""
         bar = self.scroll.verticalScrollBar()
-        width = self.scroll.viewport().width() - 4 - (0 if bar.isVisible() else bar.sizeHint().width())
-        return width / max(1.0, self.legible(smallest_title))
+        return self.scroll.viewport().width() - 4 - (bar.sizeHint().width() if scrolls and not bar.isVisible() else 0)
 
     def scale(self) -> float:
         """Window pixels per figure pixel: fitted to the width (never enlarged) or full size, but never so small that
@@ -165,10 +168,8 @@ class FigureView(QWidget):
         legible = self.legible()
         if not self.fitCheck.isChecked():
             return max(1.0, legible)
-        view, bar = self.scroll.viewport(), self.scroll.verticalScrollBar()
-        width = view.width() - 4
-        if not bar.isVisible() and h * width > view.height() * w:
-            width -= bar.sizeHint().width()  # the fitted figure scrolls: leave room for the bar it brings
+        view = self.scroll.viewport()
+        width = self._width(scrolls=h * (view.width() - 4) > view.height() * w)  # fitted, is it taller than the view?
         return max(min(1.0, max(200, width) / w), legible)
 
     def _say_if_cramped(self, width: float) -> None:
@@ -882,8 +883,10 @@ class InsideAttentionPanel(QWidget):
         return vit_size_for(self.vit.room(LABEL_SIZE), max(1, self.headCombo.count()))
 
     def _vit_room_changed(self) -> None:
-        if self.family == "vit" and self._vit_size() != self._vit_asked:
-            self._want = True  # asked again at the next poll: a drag of the splitter asks once it settles
+        """Asked again at the next poll where the figure on screen was drawn for another room (a drag of a splitter
+        asks as often as a poll comes, not at every pixel: the sizes come in steps)."""
+        if self.tabs.currentWidget() is self.vit and self._vit_size() != self._vit_asked:
+            self._want = True
 
     def _question(self) -> tuple[str, int, int]:
         return self._text, self.layer, self.head

@@ -74,7 +74,7 @@ class Host(Protocol):
     def reset(self, message: str = "") -> None: ...
     def save(self) -> bool: ...
     def set_settings_shown(self, shown: bool) -> None: ...
-    def set_loss_plot_shown(self, shown: bool) -> None: ...
+    def set_loss_plot_shown(self, shown: bool, quiet: bool = False) -> None: ...
     def is_modified(self) -> bool: ...
     def setWindowModified(self, modified: bool) -> None: ...  # noqa: N802 - QWidget's
 
@@ -501,8 +501,8 @@ class LessonBar(QFrame):
         worker = self.main.worker
         empty = step.train_until is None and (worker is None or worker.step == 0)  # a plot with no curve yet
         sized = step.view is not None or step.shown_tab in ROOMY_TABS + CURVES_TABS  # heights the step itself sets
-        if not sized or step.train_until is not None or step.shown_tab in CURVES_TABS:
-            self.main.set_loss_plot_shown(True)  # the step shows the curves: not hidden by an F8 pressed before
+        if step.train_until is not None or step.shown_tab in CURVES_TABS or not (sized or empty):
+            self.main.set_loss_plot_shown(True, quiet=True)  # the step shows the curves: not hidden by an earlier F8
         if not sized and not empty:
             self._give_back_room()
             return

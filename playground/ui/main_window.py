@@ -1573,17 +1573,20 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def toggle_loss_plot(self) -> None:
         self.set_loss_plot_shown(self.lossPlotAction.isChecked())
 
-    def set_loss_plot_shown(self, shown: bool) -> None:
+    def set_loss_plot_shown(self, shown: bool, quiet: bool = False) -> None:
         """The loss plot shown, or hidden so the tab below it takes the centre's whole height (QA: at 1280x720 Inside
-        attention's figures got 160-200 px under the plot). Not remembered: the next launch shows the curves."""
+        attention's figures got 160-200 px under the plot). Not remembered: the next launch shows the curves. A
+        `quiet` change (a lesson step's) says nothing and leaves Try it's remembered Enlarge as the user set it."""
         if shown == (not self._loss_hidden_for):
             self.lossPlotAction.setChecked(shown)  # (a click on the checked item unchecks it first)
             return
         if shown and "enlarged" in self._loss_hidden_for:
-            self.runTools.tryIt.set_enlarged(False)  # the curves asked for: Try it's head views give their room back
+            # the curves asked for: Try it's head views give their room back
+            self.runTools.tryIt.set_enlarged(False, remember=not quiet)
         self.hide_loss_plot_for("user", not shown)
-        self.statusBar().showMessage("Loss curves shown (F8 hides them)" if shown
-                                     else "Loss curves hidden (F8 shows them)", STATUS_MS)
+        if not quiet:
+            self.statusBar().showMessage("Loss curves shown (F8 hides them)" if shown
+                                         else "Loss curves hidden (F8 shows them)", STATUS_MS)
 
     def hide_loss_plot_for(self, reason: str, hidden: bool) -> None:
         """The loss plot hidden while any `reason` holds (the user's F8, Try it's enlarged head views), so one

@@ -341,11 +341,13 @@ def style_axes(plot: pg.PlotItem, scale: float = 1.0) -> None:
 
 
 def tick_text_room(line: int) -> int:
-    """The height a step axis reserves for its tick labels (one `line` high) so that a TITLE_GAP share of the line
-    parts them from the axis title below in the same font. pyqtgraph reserves the labels' height and 0.8 of the
-    title's box, which it sets 5 px past the axis's bottom, the text 4 px inside the box: the gap shrank as the font
-    grew (13, 6 and 7 px of blank between the numbers and "step" at 100, 175 and 250 %; QA: they touched in the loss
-    plot exported at 175 %)."""
+    """The height a bottom axis with a title (the loss plots' steps, a heatmap's keys, a PCA's component) reserves
+    for its tick labels, one `line` high, so that a TITLE_GAP share of the line parts them from the title below in
+    the same font. pyqtgraph 0.14 reserves the labels' height and 0.8 of the title's box, which it sets 5 px past the
+    axis's bottom, the text 4 px inside the box (AxisItem's height and its title's place, undocumented: a later
+    version may place it otherwise, and the test of the gap reads the painted axis): the gap shrank as the font grew
+    (13, 6 and 7 px of blank between the numbers and "step" at 100, 175 and 250 %; QA: they touched in the loss plot
+    exported at 175 %)."""
     title_box = line + 8
     return line - 9 + math.ceil(0.2 * title_box) + round(TITLE_GAP * line)
 

@@ -392,7 +392,7 @@ class RolesPanel(QWidget):
         from playground.viz.canvas import save_gif
         from playground.viz.views import evolution_frames
 
-        snaps = [snap.tokens_only() for snap in self.timeline.snapshots]
+        snaps = self.timeline.snapshots
         layer, head = self.selected
         if kind == "grid":
             frames = evolution_frames(snaps, "grid")

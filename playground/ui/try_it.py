@@ -9,6 +9,7 @@ step-0 weights (the pretrained model, or the seeded random initialisation), rebu
 from __future__ import annotations
 
 import html
+import math
 import re
 import weakref
 from collections.abc import Callable, Sequence
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
 REBUILT = "The model was rebuilt"  # what Try it says once its answers' model is gone
 PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/registry.py)
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
@@ -63,9 +65,9 @@ REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # nega
 TOP_CHANGED = 12
 TABLE_SHARE = 0.6  # of the page at most, for the table whose columns need it; the head views keep the rest
 # What a student asked of a 66.9 % change whose [CLS] row looked as before: the change is of every row
-CHANGE_TIP = (f"How far the attention of '{QUERY_WORD}' (or [CLS], in a sentence without it) moved in this head: 0 = "
-              "unchanged, 100 % = all its weight moved to other tokens (in a sentence with neither, averaged over "
-              "every token's row).")
+FOLLOWED = f"'{QUERY_WORD}' (or [CLS], in a sentence without it)"  # the word whose attention the views and table follow
+CHANGE_TIP = (f"How far the attention of {FOLLOWED} moved in this head: 0 = unchanged, 100 % = all its weight moved to "
+              f"other tokens. Where the model follows neither, averaged over every token's row.")
 TIPS = {
     "tab": "Type a sentence: the model being fine-tuned classifies it, and you see where 'it' looks before "
            "fine-tuning and now.",
@@ -74,10 +76,9 @@ TIPS = {
     "bars": "The model's probability for each class (softmax of its output for the [CLS] token); they sum to 100 %.",
     "lines": "Head view for the word 'it': a line from 'it' (left) to every word piece (right) it attends to; "
              "thicker = more weight. Left: the weights before fine-tuning (step 0). Right: the weights now.",
-    "changed": "Heads sorted by how much the attention of 'it' (or [CLS]) on this sentence moved since step 0 (the "
-               "total-variation distance of its row: 0 = unchanged, 100 % = all its weight moved to other tokens). "
-               "The last columns say which word it attends to most in that head, before and now. Click a row to "
-               "show that head beside.",
+    "changed": f"Heads sorted by how much the attention of {FOLLOWED} on this sentence moved since step 0 (the "
+               "total-variation distance of its row). The last columns say which word it attends to most in that "
+               "head, before and now. Click a row to show that head beside.",
     "grid": "Show every layer and head for this sentence in the Attention tab (until the next training snapshot).",
     "enlarge": "Show the two head views over the whole right side of the window, to be read from the back of a "
                "room (double-click a head view or press Esc to go back).",
@@ -268,7 +269,9 @@ class ImageLabel(QLabel):
             return
         size = self.original.deviceIndependentSize()  # in window pixels
         room = min(max(50, self.width()) / size.width(), max(50, self.height()) / size.height())
-        scale = round(room if self.fills else min(max(1.0, font_scale()), room), 2)
+        # Filling its room, in steps of FILL_STEP: drawn again at each step (20-60 ms), not at each pixel of a drag
+        scale = math.floor(room / FILL_STEP) * FILL_STEP if self.fills else min(max(1.0, font_scale()), room)
+        scale = round(scale, 2)
         if scale == 1:
             self.setPixmap(self.original)
             return
@@ -372,8 +375,8 @@ class TryItPanel(QWidget):
         # Short titles, the whole on hover: "'it' → before" was cut to "→ befc" at 130 %.
         for col, (title, tip) in enumerate((
                 ("Layer", ""), ("Head", ""), ("Change", CHANGE_TIP),
-                ("Before", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looked at most at step 0."),
-                ("Now", f"What '{QUERY_WORD}' (or [CLS], in a sentence without it) looks at most now."))):
+                ("Before", f"What {FOLLOWED} looked at most at step 0."),
+                ("Now", f"What {FOLLOWED} looks at most now."))):
             item = QTableWidgetItem(title)
             item.setToolTip(tip)
             self.changedTable.setHorizontalHeaderItem(col, item)

@@ -315,7 +315,7 @@ class TrainingWorker(QThread):
                 continue  # a pause or a stop may have come during the gap
             event = next(events, None)
             if event is None:
-                self.done = True
+                self._end_of_run()
                 continue
             if isinstance(event, MetricsEvent):
                 self.fills_cores = self.session.fills_cores()
@@ -334,15 +334,20 @@ class TrainingWorker(QThread):
                 write_run_info(self.run_dir, {"step": event.step})
             self.buffer.put(event)
             if isinstance(event, FinishedEvent):
-                self.done = True
-                with self._cond:
-                    self._playing = False
-                    self._steps_left = 0
+                self._end_of_run()
         # A run resumed and stopped without a step (a finished run shown again) has nothing new to save.
         if self._save_on_stop and self.run_dir is not None and self.session.step not in (0, resumed):
             self.saved_to = self.session.save()
             status = "diverged" if self.session.diverged else "saved"  # a diverged run kept its last good step
             write_run_info(self.run_dir, {"step": self.session.step, "status": status})
+
+    def _end_of_run(self) -> None:
+        """Nothing left to train: no steps asked for stay waiting (a single step asked for at the last step takes the
+        run's end with it, and would read as training for ever)."""
+        self.done = True
+        with self._cond:
+            self._playing = False
+            self._steps_left = 0
 
     def _report_device(self) -> None:
         """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""

@@ -592,9 +592,11 @@ def evolution_frames(
     attention that sharpens during training shows as it does.
 
     layer: the grid shows only this layer (default all); lines shows this layer (default 0).
-    head: lines shows only this head (default all)."""
+    head: lines shows only this head (default all). The input's tokens only, as the window's Head roles shows them:
+    a padded probe's [PAD] rows mean nothing and its columns are empty."""
     if not snapshots:
         raise ValueError("no attention snapshots to animate")
+    snapshots = [snap.tokens_only() for snap in snapshots]
     last = snapshots[-1].step
     frames = []
     if view == "grid":
