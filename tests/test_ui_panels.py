@@ -781,3 +781,24 @@ def test_a_short_loss_panel_goes_compact_before_its_curves_lose_their_room(qtbot
     qtbot.wait(50)
     curves = panel.lossPlot.getPlotItem().vb.height()
     assert panel.compact or curves >= 3 * panel.fontMetrics().height(), (panel.compact, curves)
+
+
+def test_a_head_picked_in_the_head_view_is_the_bars_head_and_a_pick_moves_the_head_view(qtbot):
+    """Lecturer QA: the bar said layer 1, head 1 while the head view drew layer 2, head 2: its Heads pick did not
+    reach the bar, and a lesson's start set the bar alone back to layer 1, head 1."""
+    panel, _sent = inside_panel_asking(qtbot)
+    panel.set_shape(2, 2)
+    panel.headView.set_attention(np.full((2, 2, 3, 3), 1 / 3, dtype=np.float32), ["a", "b", "c"], step=4)
+    views = panel.headView.layerCombo, panel.headView.headsCombo
+    views[0].setCurrentIndex(1)
+    views[0].activated.emit(1)
+    views[1].setCurrentIndex(2)
+    views[1].activated.emit(2)  # head 2, as a click on its item picks it
+    assert (panel.layerCombo.currentText(), panel.headCombo.currentText()) == ("layer 2", "head 2")
+    panel.pick(0, 0)  # as a lesson's start sets the bar
+    assert (views[0].currentText(), views[1].currentText()) == ("layer 1", "head 1")
+    views[1].setCurrentIndex(0)
+    views[1].activated.emit(0)  # all heads: the bar keeps its head, and a pick keeps the head view's "all heads"
+    assert panel.headCombo.currentText() == "head 1"
+    panel.pick(1, 1)
+    assert (views[0].currentText(), views[1].currentText()) == ("layer 2", "all heads")

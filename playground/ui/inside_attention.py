@@ -682,6 +682,7 @@ class InsideAttentionPanel(QWidget):
         self.tabs.currentChanged.connect(self._on_tab)
         self.roles.sigHeadChosen.connect(self.open_head)
         self.headView.layerCombo.activated.connect(self._follow_head_views_layer)
+        self.headView.headsCombo.activated.connect(self._follow_head_views_head)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Input", self))
@@ -798,7 +799,7 @@ class InsideAttentionPanel(QWidget):
     def _head_view_follows(self, layer_only: bool) -> None:
         """The head view shows the bar's pick; a layer picked keeps its "all heads" (lecturer QA: picking layer 3 set
         the head view from all heads to head 1)."""
-        keeps_all = layer_only and self.headView.headsCombo.currentIndex() == 0
+        keeps_all = layer_only and self.headView.headsCombo.currentIndex() <= 0  # (-1: no weights yet, all by default)
         self.headView.select(self.layer, None if keeps_all else self.head)
 
     def _follow_head_views_layer(self, layer: int) -> None:
@@ -809,17 +810,26 @@ class InsideAttentionPanel(QWidget):
                 self.layerCombo.setCurrentIndex(layer)
             self._on_picker()
 
+    def _follow_head_views_head(self, index: int) -> None:
+        """A head picked in the head view: the bar's Head says it too (QA: the bar said head 1 over a head view of
+        head 2); "all heads" leaves the bar's head as it was."""
+        if index > 0:
+            self.pick(self.headView.layerCombo.currentIndex(), index - 1)
+
     def open_head(self, layer: int, head: int) -> None:
         """A head chosen elsewhere (the roles table, the grid): show it step by step and in the head view."""
-        self.headView.select(layer, head)
         self.pick(layer, head)
+        self.headView.select(layer, head)  # (after the pick: the head view shows the head, not its "all heads")
 
     def pick(self, layer: int, head: int) -> None:
-        """`layer` and `head` in the pickers as one choice, not a layer then a head; the other views follow."""
+        """`layer` and `head` in the pickers as one choice, not a layer then a head; the other views follow, the head
+        view keeping its "all heads" (QA: a lesson's start set the bar to layer 1, head 1 and left the head view on
+        layer 2, head 2)."""
         changed = (self.layerCombo.currentIndex(), self.headCombo.currentIndex()) != (layer, head)
         with QSignalBlocker(self.layerCombo), QSignalBlocker(self.headCombo):
             self.layerCombo.setCurrentIndex(layer)
             self.headCombo.setCurrentIndex(head)
+        self._head_view_follows(layer_only=True)
         if changed:  # (asked again only then: a lesson step types its input next, and an answer to the last one
             self._on_picker()  # would hold the request back)
         else:

@@ -358,8 +358,8 @@ class LessonBar(QFrame):
 
     def _views_as_written(self) -> None:
         """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
-        carried over into the next), the roles table and the Attention tab following them (the head view keeps its
-        own); and the samples' temperature at its default."""
+        carried over into the next), the roles table, the Attention tab and the head view following them (the head
+        view keeps its "all heads"); and the samples' temperature at its default."""
         self.main.inside.pick(0, 0)
         self.main.samples.default_temperature(self.main.worker)
 
