@@ -135,3 +135,9 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
     assert gap_line(1200, 2.0, 2.5).endswith("A is 0.500 lower (20.0% below B).")
     assert gap_line(1200, 1.7121, 1.7124) == "Validation loss at step 1,200: A 1.712, B 1.712. Level, to the third decimal."
     assert gap_line(9, 1.7124, 1.7126).endswith("A 1.712, B 1.713. A is 0.001 lower (0.1% below B).")  # as shown
+    # QA: "B is 0.046 lower" at step 200, "A is 0.008 lower" at 300: a lead that changes sides is called no lead
+    flipped = gap_line(300, 2.0, 2.008, [0.1, -0.046])
+    assert flipped.endswith("A is 0.008 lower (0.4% below B). The lead changed sides over the last 3 evaluations: "
+                            "too close to call yet.")
+    assert gap_line(300, 2.0, 2.008, [-0.1, 0.1, 0.05]) == gap_line(300, 2.0, 2.008)  # it held: said as it is
+    assert gap_line(300, 2.0, 2.008, [-0.1]) == gap_line(300, 2.0, 2.008)  # too few evaluations to tell

@@ -13,6 +13,7 @@ from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, RunSpec
 # Not part of the experiment: names and prose, and the seed, which a comparison always takes from A.
 IGNORED = frozenset({"schema_version", "name", "description", "train.seed"})
 MAX_NAMED = 2  # differences a legend names before counting the rest
+LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
 
 
 def flat(spec: RunSpec) -> dict[str, Any]:
@@ -84,16 +85,22 @@ def difference_line(a: RunSpec, b: RunSpec) -> str:
     return f"B differs from A in: {'; '.join(changed)}"
 
 
-def gap_line(step: int, loss_a: float, loss_b: float) -> str:
+def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] = ()) -> str:
     """A's and B's validation losses at one `step`, and which is lower by how much (QA: the gap could only be read
-    off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7% below A).'"""
+    off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7% below A).' `earlier`:
+    B's losses less A's at the evaluations before, oldest first; where the lead changed sides over the last
+    LEAD_EVALUATIONS, the line says so (QA: "B is 0.046 lower" at step 200 became "A is 0.008 lower" at 300)."""
     loss_a, loss_b = round(loss_a, 3), round(loss_b, 3)  # the gap between the numbers shown
     head = f"Validation loss at step {step:,}: A {loss_a:.3f}, B {loss_b:.3f}."
     gap = loss_b - loss_a
     if abs(gap) < 5e-4:
         return f"{head} Level, to the third decimal."
     lower, higher = ("B", "A") if gap < 0 else ("A", "B")
-    return f"{head} {lower} is {abs(gap):.3f} lower ({abs(gap) / max(loss_a, loss_b):.1%} below {higher})."
+    line = f"{head} {lower} is {abs(gap):.3f} lower ({abs(gap) / max(loss_a, loss_b):.1%} below {higher})."
+    recent = [*earlier[len(earlier) - (LEAD_EVALUATIONS - 1):], gap] if len(earlier) >= LEAD_EVALUATIONS - 1 else []
+    if recent and min(recent) < -5e-4 and max(recent) > 5e-4:
+        line += f" The lead changed sides over the last {LEAD_EVALUATIONS} evaluations: too close to call yet."
+    return line
 
 
 def _title(key: str) -> str:

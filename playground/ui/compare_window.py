@@ -145,12 +145,10 @@ class SideView(QWidget):
         layout.addWidget(self.hover)
 
 
-def latest_common(a: Series, b: Series) -> tuple[int, float, float] | None:
-    """The last step both `a` and `b` have a point at, and their values there (None before there is one)."""
+def in_common(a: Series, b: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The steps both `a` and `b` have a point at, and their values there."""
     common, in_a, in_b = np.intersect1d(a.x, b.x, return_indices=True)
-    if not len(common):
-        return None
-    return int(common[-1]), float(a.y[in_a[-1]]), float(b.y[in_b[-1]])
+    return common, a.y[in_a], b.y[in_b]
 
 
 class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
@@ -489,10 +487,10 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                           for side, w in zip(SIDES, self.workers)))  # (wrapped between A and B only)
 
     def _show_gap(self) -> None:
-        common = latest_common(self.series[0][1], self.series[1][1])
-        if common is not None:
-            self.gapLabel.setText(gap_line(*common))
-        self.gapLabel.setVisible(common is not None)
+        steps, a, b = in_common(self.series[0][1], self.series[1][1])
+        if len(steps):
+            self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1])))
+        self.gapLabel.setVisible(len(steps) > 0)
 
     def _keep_in_step(self) -> None:
         """The side more than MAX_LEAD steps ahead waits for the other, so the curves grow side by side."""
