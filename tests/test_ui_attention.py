@@ -245,6 +245,22 @@ def test_timeline_slider_changes_the_grid_and_gif_has_one_frame_per_snapshot(qtb
     assert "previous" in (tmp_path / "roles.svg").read_text()
 
 
+def test_a_click_on_the_timeline_goes_to_the_snapshot_under_it(qtbot):
+    """QA: a click in the middle of Head roles' timeline jumped to its last snapshot (a page of 10 towards it)."""
+    panel = RolesPanel(capacity=64)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    for k in range(21):
+        panel.add_snapshot(snapshot(step=10 * k, T=4, seed=k))
+    slider = panel.slider
+    assert slider.value() == slider.maximum() == 20
+    for share, snapshot_under in ((0.25, 5), (0.75, 15), (0.0, 0)):
+        qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(round(share * slider.width()) + 1,
+                                                                         slider.height() // 2))
+        assert abs(slider.value() - snapshot_under) <= 1 and panel.shown.step == 10 * slider.value()
+
+
 def test_timeline_stays_bounded(qtbot):
     panel = RolesPanel(capacity=8)
     qtbot.addWidget(panel)

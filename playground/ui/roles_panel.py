@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressDialog,
     QPushButton,
-    QSlider,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -39,6 +38,7 @@ from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.attention_tips import INSIDE
 from playground.ui.exporting import export_asked
 from playground.ui.plotting import FittedLabel
+from playground.ui.sliders import JumpSlider
 
 COLUMNS = ("layer", "head", *MEASURES)
 # Header titles short enough that every column fits the pane at 1280x720; the header tooltips give the full names.
@@ -134,7 +134,7 @@ class RolesPanel(QWidget):
         self.grid.setObjectName("timelineGrid")
         self.grid.setToolTip(INSIDE["timeline"])
         self.grid.sigHeadChosen.connect(self._on_grid_head)
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("timelineSlider")
         self.slider.setToolTip(INSIDE["timeline"])
         self.slider.setRange(0, 0)

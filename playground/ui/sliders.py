@@ -15,7 +15,27 @@ import bisect
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QWidget
+
+
+class JumpSlider(QSlider):
+    """A horizontal slider that a click on its groove moves to the place clicked, where a QSlider moves a page
+    towards it (QA: a click in the middle of Head roles' timeline jumped to its last snapshot); the handle then
+    follows a drag as usual."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        style = self.style()
+        handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self)
+        if event.button() == Qt.MouseButton.LeftButton and not handle.contains(event.position().toPoint()):
+            groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                          QStyle.SubControl.SC_SliderGroove, self)
+            x = round(event.position().x() - groove.x() - handle.width() / 2)
+            self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x,
+                                                         groove.width() - handle.width(), option.upsideDown))
+        super().mousePressEvent(event)  # on the handle now: a drag goes on from here
 
 
 class ValueSlider(QWidget):
