@@ -501,8 +501,8 @@ class LessonBar(QFrame):
         worker = self.main.worker
         empty = step.train_until is None and (worker is None or worker.step == 0)  # a plot with no curve yet
         sized = step.view is not None or step.shown_tab in ROOMY_TABS + CURVES_TABS  # heights the step itself sets
-        if step.train_until is not None or step.shown_tab in CURVES_TABS or not (sized or empty):
-            self.main.set_loss_plot_shown(True, quiet=True)  # the step shows the curves: not hidden by an earlier F8
+        if step.train_until is not None or step.shown_tab in CURVES_TABS:  # a step about the curves: not hidden by
+            self.main.set_loss_plot_shown(True, quiet=True)  # an earlier F8 (other steps leave the user's F8 as it is)
         if not sized and not empty:
             self._give_back_room()
             return
