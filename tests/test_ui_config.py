@@ -823,3 +823,28 @@ def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window
     assert texts[0] == "&1 solo && duet.json"
     assert texts[1].endswith(f"lecture-week3.json  ({(tmp_path / 'course').resolve()})")
     assert texts[2].endswith(f"lecture-week3.json  ({(tmp_path / 'week3').resolve()})")
+
+
+def test_the_wheel_scrolls_the_settings_and_turns_a_setting_only_once_it_has_the_focus(window):
+    """QA: scrolling the settings changed the learning rate from 2e-3 to 1e-5 and the batch size from 64 to 1 (and a
+    box under the pointer took the focus from the wheel itself, so a focus check alone was not enough)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    def wheel(widget) -> bool:  # one notch down over `widget`; whether the widget took it
+        centre = QPointF(widget.width() / 2, widget.height() / 2)
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(widget, event)
+        return event.isAccepted()
+
+    config = window.config
+    lr, dataset = config.sliders["train.lr"].slider, config.datasetCombo
+    before = window.spec
+    assert not wheel(lr) and not wheel(dataset) and window.spec == before  # left to the scroll area around them
+    options = list(config.dataOptions.controls.values())
+    assert all(widget.focusPolicy() != Qt.FocusPolicy.WheelFocus for widget in [lr, dataset, *options])
+    lr.setFocus()
+    wheel(lr)  # clicked or tabbed to, it turns
+    assert window.spec.train.lr != before.train.lr

@@ -44,6 +44,7 @@ from playground.ui import file_dialogs
 from playground.ui.data_options import DataOptionsForm, option_title
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
+from playground.ui.wheel_guard import WheelGuard
 
 MAX_HEADS = 16
 # Characters of a warning under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
@@ -132,6 +133,7 @@ class ConfigPanel(QWidget):
         self._until_training = False  # the message shown goes as training starts
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._wheelGuard = WheelGuard(self)  # the wheel scrolls the panel; a setting turns by it once focused
 
         self.messageLabel = QLabel(self)
         self.messageLabel.setObjectName("messageLabel")
@@ -286,6 +288,7 @@ class ConfigPanel(QWidget):
         return form
 
     def _add_row(self, form: QFormLayout, key: str, title: str, field: QWidget) -> None:
+        self._wheelGuard.guard(field)
         label = QLabel(title)
         label.setToolTip(TIPS.get(key, ""))
         label.setBuddy(field)

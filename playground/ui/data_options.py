@@ -30,6 +30,7 @@ from playground.data.registry import REGISTRY, Option
 from playground.ui.focus_ring import tab_through
 from playground.ui.range_spin import RangeSpinBox
 from playground.ui.tooltips import TIPS
+from playground.ui.wheel_guard import WheelGuard
 
 TITLES = {
     "length": "Sequence length",
@@ -92,6 +93,7 @@ class DataOptionsForm(QObject):
         self.controls: dict[str, QWidget] = {}
         self._options: dict[str, Option] = {}
         self._values: dict[str, Any] = {}  # what each control shows (None: the default); a mere focus change is no edit
+        self._wheelGuard = WheelGuard(self)  # the wheel scrolls the panel; an option turns by it once focused
 
     def show_options(self, dataset: str, given: Mapping[str, Any], resolved: Mapping[str, Any]) -> None:
         """Show `dataset`'s options: the spec's values (`given`), else the defaults; `resolved` fills in 'auto'."""
@@ -126,6 +128,7 @@ class DataOptionsForm(QObject):
             label.setToolTip(tip)
             label.setBuddy(control)
             self._form.insertRow(row, label, control)
+            self._wheelGuard.guard(control)
             row += 1
             self.controls[name] = control
             self._options[name] = option
