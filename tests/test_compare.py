@@ -141,3 +141,4 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
                             "too close to call yet.")
     assert gap_line(300, 2.0, 2.008, [-0.1, 0.1, 0.05]) == gap_line(300, 2.0, 2.008)  # it held: said as it is
     assert gap_line(300, 2.0, 2.008, [-0.1]) == gap_line(300, 2.0, 2.008)  # too few evaluations to tell
+    assert gap_line(900, 0.0001, 0.002).endswith("A 0.000, B 0.002. A is 0.002 lower.")  # no "100.0% below B"

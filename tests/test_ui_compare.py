@@ -396,9 +396,10 @@ def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtb
 
     for clearing in (CLOSING, CHANGING_B, RESETTING):
         QTimer.singleShot(0, answer_escape)
-        assert REAL_ASK(parent, 240, clearing) is False
+        assert REAL_ASK(parent, 2400, clearing) is False
     assert [title for title, *_ in seen] == ["Close Compare A/B?", "Change B's settings?", "Reset A and B?"]
-    assert all(text.startswith("A and B have trained 240 steps. A comparison is not saved: ") for _, text, *_ in seen)
+    # (QA: "2000 steps", where the rest of the app writes 2,000)
+    assert all(text.startswith("A and B have trained 2,400 steps. A comparison is not saved: ") for _, text, *_ in seen)
     assert "changing B's settings restarts both and clears both curves" in seen[1][1]
     assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
 

@@ -14,6 +14,7 @@ from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, RunSpec
 IGNORED = frozenset({"schema_version", "name", "description", "train.seed"})
 MAX_NAMED = 2  # differences a legend names before counting the rest
 LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
+RELATIVE_FROM = 0.1  # a validation loss from which a gap is also said as a share of it
 
 
 def flat(spec: RunSpec) -> dict[str, Any]:
@@ -96,7 +97,9 @@ def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] =
     if abs(gap) < 5e-4:
         return f"{head} Level, to the third decimal."
     lower, higher = ("B", "A") if gap < 0 else ("A", "B")
-    line = f"{head} {lower} is {abs(gap):.3f} lower ({abs(gap) / max(loss_a, loss_b):.1%} below {higher})."
+    # a share of a loss near 0 says little ("A 0.000, B 0.002: 100.0% below B", QA): given from RELATIVE_FROM up
+    share = f" ({abs(gap) / max(loss_a, loss_b):.1%} below {higher})" if max(loss_a, loss_b) >= RELATIVE_FROM else ""
+    line = f"{head} {lower} is {abs(gap):.3f} lower{share}."
     recent = [*earlier[len(earlier) - (LEAD_EVALUATIONS - 1):], gap] if len(earlier) >= LEAD_EVALUATIONS - 1 else []
     if recent and min(recent) < -5e-4 and max(recent) > 5e-4:
         line += f" The lead changed sides over the last {LEAD_EVALUATIONS} evaluations: too close to call yet."

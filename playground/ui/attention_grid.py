@@ -97,7 +97,7 @@ def axis_titles(side: str, every: int) -> tuple[str, ...]:
         return full, short
     suffix = "th" if every % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(every % 10, "th")
     nth = f"{every}{suffix}"
-    return f"{full}, every {nth} named", f"{short}, every {nth} named", full, short
+    return f"{full}, every {nth} named", f"{short}, every {nth} named", f"{short}, every {nth}", short
 
 
 class ElidedLabel(QLabel):

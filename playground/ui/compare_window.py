@@ -81,7 +81,7 @@ RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and 
 def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING) -> bool:
     """Go on with `clearing` a comparison that has trained? Keeping it is the default, so a stray Escape or Enter
     loses nothing; a function so tests can answer it."""
-    return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step} step{'s' if step != 1 else ''}. A "
+    return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step:,} step{'s' if step != 1 else ''}. A "
                           f"comparison is not saved: {clearing.consequence}", clearing.button, "Keep comparing")
 
 
