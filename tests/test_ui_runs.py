@@ -172,8 +172,14 @@ def test_the_run_on_screen_is_not_overlaid_on_its_own_live_curve(window, root, q
     panel.select_folders([past, live])
     assert list(window.loss.overlays) == ["past run"]
     assert "1 run overlaid" in panel.message.text() and "is the run on screen" in panel.message.text()
+    # Beside a past run, the legend names the live run's curves too (QA: lesson 19.4's said "train", "validation")
+    name = panel.labels[live]
+    assert legend_names(window)[:2] == [f"train — {name}", f"validation — {name}"]
+    panel.select_folders([past])  # named whether it is selected or not, as long as a past run is drawn beside it
+    assert legend_names(window)[:2] == [f"train — {name}", f"validation — {name}"]
     panel.select_folders([live])
     assert window.loss.overlays == {} and "0 runs" not in panel.message.text()
+    assert legend_names(window)[:2] == ["train", "validation"]  # alone: plainly
     assert panel.message.text().endswith("is the run on screen: its curves are drawn already.")
     window.reset()  # no longer on screen, though it may still be saving (review: it was said to be on screen)
     panel.select_folders([live])

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
+    NAME_SEPARATOR,
     FittedLabel,
     broken_html,
     fit_legend,
@@ -361,6 +362,18 @@ class LossPanel(QWidget):
         self._show_accuracy_plot()
         self._show_key()
         self._show_empty(not self.overlays)
+        self.name_live_run("")  # another run's curves now: the Runs tab names it again as it overlays past ones
+
+    def name_live_run(self, label: str) -> None:
+        """The live run's curves named "train — `label`" and "validation — `label`" where past runs are overlaid
+        beside them (QA: lesson 19.4's comparison named the overlays, the run on screen only "train" and
+        "validation"), or plainly (""); through PlotDataItem's documented `name`, which its legend entry reads."""
+        for curve, word in ((self.trainCurve, "train"), (self.valCurve, "validation")):
+            name = f"{word}{NAME_SEPARATOR}{label}" if label else word
+            if curve.name() != name:
+                x, y = curve.getOriginalDataset()
+                curve.setData([] if x is None else x, [] if y is None else y, name=name)
+        self._fit_legend()
 
     def add_changes(self, changes: Iterable[SettingChange]) -> None:
         """Mark each setting changed mid-run: a dashed vertical line after its step, labelled with the change
@@ -422,6 +435,7 @@ class LossPanel(QWidget):
         """Take every past run's curve off the plot (the window does it when the preset or family changes)."""
         for name in list(self.overlays):
             self.remove_overlay(name)
+        self.name_live_run("")
 
     def set_show_accuracy(self, show: bool) -> None:
         """Classifiers get the accuracy plot; for language models the loss tells the story."""

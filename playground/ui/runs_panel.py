@@ -416,6 +416,7 @@ class RunsPanel(QWidget):
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
             self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy)
             shown += 1
+        self.loss.name_live_run(self._live_label(shared) if shown else "")
         if chosen:
             others = len(chosen) - len(live)
             more = f" (the first {MAX_OVERLAYS} of {others})" if others > MAX_OVERLAYS else ""
@@ -428,6 +429,15 @@ class RunsPanel(QWidget):
             self.say(" ".join(said))
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
+
+    def _live_label(self, shared: str | None) -> str:
+        """The run on screen as the legend names it beside past runs ("" where it is not in the table yet): without
+        the name the overlays share, as theirs are."""
+        run = next((run for run in self.runs if self.on_screen(run.folder)), None)
+        if run is None:
+            return ""
+        label = self.labels.get(run.folder, run.name)
+        return label.removeprefix(f"{shared}{NAME_SEPARATOR}") if shared is not None and run.name == shared else label
 
     def _update_buttons(self) -> None:
         n = len(self.selected())
