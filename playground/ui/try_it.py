@@ -64,7 +64,8 @@ TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
 REVIEW_SENTENCE = "the acting was not great but the music was wonderful"  # negation and contrast: only 'but' decides
 TOP_CHANGED = 12
 TABLE_SHARE = 0.6  # of the page at most, for the table whose columns need it; the head views keep the rest
-# What a student asked of a 66.9 % change whose [CLS] row looked as before: the change is of every row
+# The change is of the row the views follow (a student asked of a 66.9 % change, then of every row, whose [CLS]
+# row looked as before)
 FOLLOWED = f"'{QUERY_WORD}' (or [CLS], in a sentence without it)"  # the word whose attention the views and table follow
 CHANGE_TIP = (f"How far the attention of {FOLLOWED} moved in this head: 0 = unchanged, 100 % = all its weight moved to "
               f"other tokens. Where the model follows neither, averaged over every token's row.")
