@@ -27,6 +27,7 @@ from playground.core.messages import counted
 from playground.core.spec import FAMILY_NORM, FAMILY_TITLES
 from playground.ui.attention_tips import ARCHITECTURE, INSIDE
 from playground.ui.exporting import export_asked, figure_bar, paint_png, paint_svg
+from playground.ui.plotting import broken_lines
 from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
@@ -155,18 +156,6 @@ def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, s
                      f"(B, classes) = ({B}, {classes})"))
         last.append((Box("output", "softmax → class probabilities", ""), ""))
     return first, block, last, layout
-
-
-def wrapped(text: str, font: QFont, width: float) -> list[str]:
-    """`text` in lines no wider than `width` in `font`, broken between words (a word wider than that stands alone)."""
-    metrics = QFontMetricsF(font)
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
 
 
 class ArchitectureScene(QGraphicsScene):
@@ -298,7 +287,7 @@ class ArchitectureScene(QGraphicsScene):
     def _header(self, lines: list[tuple[str, QFont, QColor]], width: float) -> None:
         """The title and the notes above the diagram, each wrapped to the diagram's `width` (QA: BERT's long title
         made the one-column diagram twice as wide as its boxes, so it scrolled sideways in presentation mode)."""
-        drawn = [(part, font, colour) for text, font, colour in lines for part in wrapped(text, font, width)]
+        drawn = [(part, font, colour) for text, font, colour in lines for part in broken_lines(text, font, width)]
         for index, (part, font, colour) in enumerate(drawn):
             self._text(0, -24 - 20 * (len(drawn) - 1 - index), part, font, colour, anchor=0.0, recorded=False)
         self.texts[:0] = [text for text, _font, _colour in lines]  # the lines whole, first, as read

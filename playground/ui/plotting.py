@@ -199,9 +199,9 @@ def point_size(scale: float = 1.0) -> float:
     return (size if size > 0 else 9.0) * scale
 
 
-def broken_html(text: str, font: QFont, width: float) -> str:
-    """`text` as HTML, its words in lines no wider than `width` pixels in `font` (a long word alone on its line):
-    for texts in a plot's scene, which never wrap by themselves."""
+def broken_lines(text: str, font: QFont, width: float) -> list[str]:
+    """`text`'s words in lines no wider than `width` pixels in `font` (a long word alone on its line): for texts in a
+    graphics scene, which never wrap by themselves."""
     metrics = QFontMetricsF(font)
     lines: list[str] = []
     for word in text.split():
@@ -209,7 +209,12 @@ def broken_html(text: str, font: QFont, width: float) -> str:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    return "<br>".join(html.escape(line) for line in lines)
+    return lines
+
+
+def broken_html(text: str, font: QFont, width: float) -> str:
+    """`broken_lines` as HTML, for a plot's text items."""
+    return "<br>".join(html.escape(line) for line in broken_lines(text, font, width))
 
 
 def fitting_html(wordings: Sequence[str], font: QFont, width: float) -> str:
