@@ -476,7 +476,6 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                 problems.append(f"{SIDES[i]}: {box.finished.message}")
         if problems:
             self.sharedLabel.setText(" ".join(problems))
-        self._show_gap()
         if all(w.done or not w.isRunning() for w in self.workers):
             self._show_playing(False)
         elif self._playing:
@@ -515,6 +514,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.valCurves[side].setData(val.x, val.y)
         self._fit_frame()
         self._show_axes(True)
+        self._show_gap()  # (with new points only: not at every refresh)
 
     def _fit_frame(self) -> None:
         drawn = [series for pair in self.series for series in pair if series.n]

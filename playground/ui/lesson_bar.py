@@ -341,7 +341,8 @@ class LessonBar(QFrame):
         then = {key: value for key, value in changed.items() if key not in ABLATION_VALUES and key != "data.options"}
         if not then and "data.options" not in changed:
             return ""
-        now = {key: flat(spec)[key] for key in then}
+        settings = flat(spec)
+        now = {key: settings[key] for key in then}
         options = " and the data's options" if "data.options" in changed else ""
         yours = (_listed(spec, now) + options).removeprefix(" and ")
         written = (_listed(spec, then) + options).removeprefix(" and ")
