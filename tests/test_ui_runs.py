@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QColor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
@@ -18,7 +18,7 @@ from playground.core.presets import load_preset, to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
 from playground.training.runs import METRIC_COLUMNS, new_run_dir, preset_edited, read_run_info, write_run_info
-from playground.ui import run_tools, runs_panel
+from playground.ui import run_tools, runs_panel, theme
 from playground.ui import worker as worker_module
 from playground.ui.main_window import MainWindow
 
@@ -145,6 +145,27 @@ def test_a_training_runs_folder_says_its_last_checkpoints_step(qtbot, root):
     finally:
         worker.stop(save=False)
         worker.wait(WAIT_MS)
+
+
+def contrast(colour, background) -> float:
+    """WCAG's contrast ratio of two colours."""
+    def luminance(c):
+        linear = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in (c.redF(), c.greenF(), c.blueF())]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_overlaid_run_stands_out_on_a_light_plot_and_a_dark_one(window, root):
+    # (QA at 130 %: the pink 1-px dashed overlay was nearly invisible on white; WCAG asks 3:1 of a graphic's line)
+    folders = [fake_run(root, f"run {i}", [2.0, 1.5, 1.2]) for i in range(runs_panel.MAX_OVERLAYS)]
+    window.runTools.runs.refresh()
+    window.runTools.runs.select_folders(folders)
+    assert len(window.loss.overlays) == runs_panel.MAX_OVERLAYS
+    colours = {curve.opts["pen"].color().name() for curve in window.loss.overlays.values()}
+    assert len(colours) == runs_panel.MAX_OVERLAYS
+    for background in (theme.LIGHT[0], theme.DARK[0]):
+        assert min(contrast(QColor(colour), QColor(background)) for colour in colours) >= 3, background
 
 
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):

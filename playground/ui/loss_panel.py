@@ -48,8 +48,10 @@ VAL_PEN = pg.mkPen("#d62728", width=2)
 ACC_PEN = pg.mkPen("#2ca02c", width=2)
 # Labels of successive markers step down the plot over this many rows, so markers close together stay readable.
 MARKER_ROWS = 3
-# Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy.
-OVERLAY_COLOURS = ("#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79")
+# Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy, each of middling
+# lightness so that its thin line stands out 3.5:1 or more on the light plot and on the dark one (QA: the pink
+# and the olive, 2.7:1 and 2.0:1 on white, were nearly invisible at a projector).
+OVERLAY_COLOURS = ("#9467bd", "#d15f00", "#a0665a", "#cc4fa8", "#0095a3", "#8c8c00", "#7f7f7f", "#6b6fd0")
 # ... each dashed in its own way too: a past run's curve is told from the live one's solid line, and from another's
 # where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye.
 OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
