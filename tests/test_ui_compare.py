@@ -366,6 +366,38 @@ def test_reset_asks_once_a_and_b_have_trained_and_is_named_as_in_the_main_window
     assert compare.sharedLabel.text().startswith("Start: press Play")
 
 
+@pytest.mark.slow
+def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_window, qtbot, monkeypatch, tmp_path):
+    """QA: a comparison could not be kept at all; now Export plot… (Ctrl+E) saves its loss plot, and says so."""
+    from PySide6.QtGui import QImage
+
+    from playground.ui import compare_window, exporting
+
+    window = open_window(TINY.updated({"train.max_steps": 50}))
+    compare = _active_compare(window, qtbot)
+    asked, titles = [], []
+    monkeypatch.setattr(exporting, "ask_path", lambda *args: asked.append(args) or tmp_path / "comparison.png")
+    real_export = compare_window.export_plot
+    monkeypatch.setattr(compare_window, "export_plot",
+                        lambda item, path, title: titles.append(title) or real_export(item, path, title))
+    assert not compare.exportButton.isEnabled()
+    qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert asked == []  # nothing drawn yet: nothing to ask for
+    for _ in range(2):
+        qtbot.keyClick(compare, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: compare.gapLabel.isVisible(), timeout=5_000)
+    assert compare.exportButton.isEnabled() and "Ctrl+E" in compare.exportButton.toolTip()
+    qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 1 and asked[0][2] == "compare-tiny-reverse-step2"
+    assert titles == [f"Compare A/B: tiny-reverse, to step 2<br>{compare.gapLabel.text()}"]
+    image = QImage(str(tmp_path / "comparison.png"))
+    assert image.width() >= 800 and image.pixelColor(2, 2).name() == "#ffffff"  # a figure: wide, on white
+    assert compare.statusBar().currentMessage() == f"Saved {tmp_path / 'comparison.png'}"
+    compare.reset()
+    assert not compare.exportButton.isEnabled()
+
+
 def test_an_untrained_comparison_changes_and_resets_without_asking(open_window, qtbot, monkeypatch):
     from playground.ui import compare_window
 
@@ -399,7 +431,8 @@ def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtb
         assert REAL_ASK(parent, 2400, clearing) is False
     assert [title for title, *_ in seen] == ["Close Compare A/B?", "Change B's settings?", "Reset A and B?"]
     # (QA: "2000 steps", where the rest of the app writes 2,000)
-    assert all(text.startswith("A and B have trained 2,400 steps. A comparison is not saved: ") for _, text, *_ in seen)
+    assert all(text.startswith("A and B have trained 2,400 steps. A comparison is not saved (Export plot… keeps its "
+                               "loss plot as a picture): ") for _, text, *_ in seen)
     assert "changing B's settings restarts both and clears both curves" in seen[1][1]
     assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
 

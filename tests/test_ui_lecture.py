@@ -321,7 +321,7 @@ def test_every_plot_follows_the_system_switching_to_dark_while_the_app_runs(wind
     from PySide6.QtGui import QImage
 
     from playground.ui import plotting, theme
-    from playground.ui.run_tools import export_plot
+    from playground.ui.exporting import export_plot
 
     def colours_are(look: tuple[str, str]) -> None:
         views = window.findChildren(pg.GraphicsView)

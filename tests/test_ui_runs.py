@@ -600,11 +600,11 @@ def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back
     import pyqtgraph as pg
     from pyqtgraph import exporters
 
-    from playground.ui import run_tools
-    from playground.ui.run_tools import export_plot
+    from playground.ui import exporting
+    from playground.ui.exporting import export_plot
 
     clear = []  # at each export: the title above the plot, not over its top row (QA: laid out only later)
-    real_png, real_svg = exporters.ImageExporter.export, run_tools._scene_svg
+    real_png, real_svg = exporters.ImageExporter.export, exporting._scene_svg
 
     def title_clear(item) -> None:
         clear.append(item.titleLabel.sceneBoundingRect().bottom() <= item.vb.sceneBoundingRect().top() and
@@ -612,7 +612,7 @@ def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back
 
     monkeypatch.setattr(exporters.ImageExporter, "export",
                         lambda self, *args, **kwargs: title_clear(self.item) or real_png(self, *args, **kwargs))
-    monkeypatch.setattr(run_tools, "_scene_svg", lambda item, path: title_clear(item) or real_svg(item, path))
+    monkeypatch.setattr(exporting, "_scene_svg", lambda item, path: title_clear(item) or real_svg(item, path))
     view = pg.PlotWidget()
     qtbot.addWidget(view)
     view.show()

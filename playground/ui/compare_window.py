@@ -10,10 +10,12 @@ dropout randomness: identical settings draw identical curves, as with `playgroun
 
 from __future__ import annotations
 
+import html
 import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,7 @@ from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, full_label
 from playground.ui.config_panel import ConfigPanel, config_width
+from playground.ui.exporting import export_asked, export_plot
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
 from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
@@ -68,7 +71,7 @@ class Clearing:
     """An action that throws a comparison's curves away, in the words of the question asked before it."""
 
     title: str
-    consequence: str  # ends "A comparison is not saved: …"
+    consequence: str  # follows "A comparison is not saved…: "
     button: str  # the button that goes ahead
 
 
@@ -82,7 +85,8 @@ def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSIN
     """Go on with `clearing` a comparison that has trained? Keeping it is the default, so a stray Escape or Enter
     loses nothing; a function so tests can answer it."""
     return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step:,} step{'s' if step != 1 else ''}. A "
-                          f"comparison is not saved: {clearing.consequence}", clearing.button, "Keep comparing")
+                          f"comparison is not saved (Export plot… keeps its loss plot as a picture): "
+                          f"{clearing.consequence}", clearing.button, "Keep comparing")
 
 
 class PairStart:
@@ -234,7 +238,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """The main window's keys for the same things here (the grids' hint names Space and Right), the usual ones
         to close, and F1 for them all (keyboard QA: F1 did nothing here)."""
         keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.reset),
-                (("Ctrl+W", "Esc"), self.close), (("F1",), self.show_shortcuts))
+                (("Ctrl+W", "Esc"), self.close), (("Ctrl+E",), self.export_loss),
+                (("F1",), self.show_shortcuts))
         for sequences, slot in keys:
             action = QAction(self)
             action.setShortcuts([QKeySequence(key) for key in sequences])
@@ -271,6 +276,12 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.resetButton.setToolTip("Throw both models away: the next Play starts A and B again from step 0 "
                                     "(Ctrl+R).")
         self.resetButton.clicked.connect(self.reset)
+        self.exportButton = QPushButton("Export plot…", bar)
+        self.exportButton.setObjectName("compareExport")
+        self.exportButton.setToolTip("Save A's and B's loss plot as a PNG or SVG picture, titled with the gap between "
+                                     "them: a comparison keeps no run folder (Ctrl+E).")
+        self.exportButton.clicked.connect(self.export_loss)
+        self.exportButton.setEnabled(False)  # until there is a curve to keep
         self.stepLabel = QLabel(bar)
         self.stepLabel.setObjectName("compareSteps")
         # B's count under A's where the bar is short of room: one line widened the window past a 1280-px screen at
@@ -281,6 +292,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         for button in (self.playButton, self.stepButton, self.resetButton):
             layout.addWidget(button)
         layout.addWidget(self.stepLabel, 1)
+        layout.addWidget(self.exportButton)
         return bar
 
     def _loss_plot(self) -> pg.PlotWidget:
@@ -440,6 +452,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.stepLabel.setText("")
         self.sharedLabel.setText("Start: press Play or Step to build A and B from the same start.")
         self.gapLabel.hide()
+        self.exportButton.setEnabled(False)
         self._show_playing(False)
 
     def _stop_workers(self) -> None:
@@ -515,6 +528,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._fit_frame()
         self._show_axes(True)
         self._show_gap()  # (with new points only: not at every refresh)
+        self.exportButton.setEnabled(True)
 
     def _fit_frame(self) -> None:
         drawn = [series for pair in self.series for series in pair if series.n]
@@ -522,6 +536,19 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         losses = np.concatenate([series.y for series in drawn])
         self._frame.fit(max(series.x[-1] for series in drawn), float(losses.min()), float(losses.max()), False)
+
+    def export_loss(self) -> Path | None:
+        """Ask for a PNG or SVG file and save the loss plot in it, titled with what A and B are and, once both were
+        evaluated at a step, the gap between them (Ctrl+E; with nothing trained yet, nothing to ask)."""
+        if not self.exportButton.isEnabled():
+            return None
+        step = self.trained_steps()
+        name = f"compare-{self.spec_a.name}-step{step}".replace(" ", "-").replace("/", "-")
+        title = f"Compare A/B: {self.spec_a.name}, to step {step:,}"
+        if self.gapLabel.isVisible():
+            title += f"<br>{html.escape(self.gapLabel.text())}"
+        return export_asked(self, "Export the comparison's loss plot", name, True,
+                            lambda path: export_plot(self.lossPlot.getPlotItem(), path, title))
 
     # ----- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:

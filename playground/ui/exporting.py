@@ -1,16 +1,21 @@
-"""Saving a view as PNG or SVG: one file dialog, and painting into a QSvgGenerator for vector views."""
+"""Saving a view as PNG or SVG: one file dialog, a plot exported on white with its title, and painting into a
+QSvgGenerator for vector views."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QRectF, QSize
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from playground.ui import file_dialogs
+from playground.ui.plotting import export_sized, on_paper, titled, widened_curves
+
+PNG_SCALE = 2  # a plot's PNG is twice its laid-out size: sharp on a projector or a slide
 
 
 def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | None:
@@ -85,6 +90,44 @@ def paint_png(path: Path, size: QSize, paint: Callable[[QPainter], None], scale:
     if not image.save(str(path)):
         raise OSError(f"could not write {path}")
     return path
+
+
+def export_plot(plot_item: Any, path: Path, title: str) -> Path:
+    """A pyqtgraph PlotItem to PNG (PNG_SCALE times its laid-out size) or SVG, by the path's suffix, `title` over it."""
+    from pyqtgraph import exporters
+
+    path = Path(path)
+    # white with dark axes in a dark theme too; a figure's size
+    with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item):
+        if path.suffix.lower() == ".svg":
+            _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
+        else:
+            shown = plot_item.sceneBoundingRect().width()
+            width = max(800, int(shown * PNG_SCALE))
+            with widened_curves(plot_item, width / max(shown, 1.0)):
+                exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
+                exporter.parameters()["width"] = width
+                exporter.export(str(path))
+    if not path.exists():
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _scene_svg(item: Any, path: Path) -> None:
+    """Paint the item's part of its scene into an SVG file with Qt's own SVG generator (vectors, text as text)."""
+    source = item.sceneBoundingRect()
+    w, h = int(source.width()), int(source.height())
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(w, h))
+    generator.setViewBox(QRectF(0, 0, w, h))
+    generator.setTitle("Transformer Playground")
+    painter = QPainter(generator)
+    try:
+        painter.fillRect(QRectF(0, 0, w, h), Qt.GlobalColor.white)
+        item.scene().render(painter, QRectF(0, 0, w, h), source)
+    finally:
+        painter.end()
 
 
 def figure_bar(owner: QWidget, body: QWidget, fit_text: str, on_fit: Callable[[bool], None],

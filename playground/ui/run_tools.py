@@ -30,8 +30,7 @@ from playground.training.runs import (
 from playground.ui import file_dialogs
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
 from playground.ui.confusion_panel import ConfusionPanel
-from playground.ui.exporting import ask_html_path
-from playground.ui.plotting import export_sized, on_paper, titled, widened_curves
+from playground.ui.exporting import ask_html_path, export_plot
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import last_run, runs_root
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
 
 ENLARGED_KEY = "view/tryItEnlarged"  # Try it's head views enlarged, remembered like the zoom
 CLUSTER_PRESET_FILE = "cluster-preset.json"  # a built-in preset as the cluster command trains it
-PNG_SCALE = 2  # a plot's PNG is twice its laid-out size: sharp on a projector or a slide
 
 
 class Host(Protocol):
@@ -111,48 +109,6 @@ def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path |
         return None
     target = Path(path)
     return target if target.suffix.lower() == f".{suffix}" else target.with_suffix(f".{suffix}")
-
-
-def export_plot(plot_item: Any, path: Path, title: str) -> Path:
-    """A pyqtgraph PlotItem to PNG (PNG_SCALE times its laid-out size) or SVG, by the path's suffix, `title` over it."""
-    from pyqtgraph import exporters
-
-    path = Path(path)
-    # white with dark axes in a dark theme too; a figure's size
-    with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item):
-        if path.suffix.lower() == ".svg":
-            _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
-        else:
-            shown = plot_item.sceneBoundingRect().width()
-            width = max(800, int(shown * PNG_SCALE))
-            with widened_curves(plot_item, width / max(shown, 1.0)):
-                exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
-                exporter.parameters()["width"] = width
-                exporter.export(str(path))
-    if not path.exists():
-        raise OSError(f"could not write {path}")
-    return path
-
-
-def _scene_svg(item: Any, path: Path) -> None:
-    """Paint the item's part of its scene into an SVG file with Qt's own SVG generator (vectors, text as text)."""
-    from PySide6.QtCore import QRectF, QSize, Qt
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    source = item.sceneBoundingRect()
-    w, h = int(source.width()), int(source.height())
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(w, h))
-    generator.setViewBox(QRectF(0, 0, w, h))
-    generator.setTitle("Transformer Playground")
-    painter = QPainter(generator)
-    try:
-        painter.fillRect(QRectF(0, 0, w, h), Qt.GlobalColor.white)
-        item.scene().render(painter, QRectF(0, 0, w, h), source)
-    finally:
-        painter.end()
 
 
 class RunTools:

@@ -250,6 +250,7 @@ COMPARE_SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Play / pause A and B together"),
     ("Right", "Train A and B one step each"),
     ("Ctrl+R", "Reset both: start again at step 0 (asked first once A and B have trained)"),
+    ("Ctrl+E", "Export the loss plot as a PNG or SVG picture"),
     ("Esc / Ctrl+W", "Close the comparison (asked first once A and B have trained)"),
     ("F5", "Presentation mode: everything larger, for a projector"),
     ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
