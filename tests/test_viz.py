@@ -121,6 +121,28 @@ def test_steps_view_in_the_lectures_order(encoder):
     assert (pixels(fig) != pixels(other)).any()
 
 
+def _stage_cells(fig: Figure, steps) -> list[dict]:
+    """The figure's heatmaps of one row per token, in the order drawn: the lecture's stages, then each head, the
+    concatenation and the projection."""
+    return [op for kind, op in fig.ops if kind == "cells" and op["rgb"].shape[0] == steps.seq_len]
+
+
+def test_the_multi_head_row_flows_onto_another_rather_than_widen_the_figure(tiny_session, encoder, monkeypatch):
+    """QA: at 130 % the default decoder's fourth row (4 heads, the concatenation, W_O) was wider than every row above
+    it and than the window, Fit to width or not. It wraps, keeping the concatenation and W_O together."""
+    session = tiny_session("encoder", "reverse", {"length": 40}, n_embd=128, n_head=4, d_ff=64, n_layer=1,
+                           block_size=40)
+    for steps in (attention_steps(session, layer=0, head=0),
+                  attention_steps(encoder, encoder.dataset.example("3 1 4"), layer=1, head=1)):
+        fig = render_steps(steps)
+        multi = _stage_cells(fig, steps)[-(steps.n_head + 2):]
+        with monkeypatch.context() as patch:
+            patch.setattr(type(steps), "multihead_steps", lambda _self: [])
+            assert fig.width == render_steps(steps).width  # no wider than the rows above it
+        heads, (concat, projected) = multi[:-2], multi[-2:]
+        assert len({op["y"] for op in heads}) == 1 and concat["y"] == projected["y"] > heads[0]["y"]
+
+
 def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows():
     """Turned to read upwards, one-character token labels were sideways glyphs (Step by step at 1280x720)."""
     from playground.viz.canvas import text_width

@@ -220,10 +220,8 @@ def _panel(fig: Figure, x: float, y: float, step: Step, cw: float, ch: float, *,
            cmap: str, labels: list[str] | None, col_labels: list[str] | None) -> tuple[float, float]:
     """One titled heatmap with its shape and colour range; returns (width, height)."""
     arr = step.array
-    title_w = text_width(step.title, LABEL_SIZE, True)
     fig.text(x, y, step.title, LABEL_SIZE, INK, "lt", bold=True)
     fig.text(x, y + 17, step.shape, SMALL, MUTED, "lt")
-    shape_w = text_width(step.shape, SMALL)
     label_w = _row_labels_width(labels, ch) if labels else 0.0
     top = y + 34
     left = x + label_w
@@ -252,12 +250,22 @@ def _panel(fig: Figure, x: float, y: float, step: Step, cw: float, ch: float, *,
         if step.key == "masked" and not np.isfinite(arr).all():
             fig.rect(end + 10, bottom + 4, 10, 10, (200, 200, 200), outline="#888888")
             fig.text(end + 24, bottom + 9, "−∞", SMALL, MUTED, "lm")
-    width = max(label_w + arr.shape[1] * cw, title_w, shape_w, 150 if step.key in ("mask", "masked") else 0)
-    return width, bottom + 18 - y
+    return _panel_width(step, cw, ch, labels), bottom + 18 - y
+
+
+def _panel_width(step: Step, cw: float, ch: float, labels: list[str] | None) -> float:
+    """How wide `_panel` draws `step`: its cells and row labels, or its title or shape where those are wider."""
+    label_w = _row_labels_width(labels, ch) if labels else 0.0
+    return max(label_w + step.array.shape[1] * cw, text_width(step.title, LABEL_SIZE, True), text_width(step.shape, SMALL),
+               150 if step.key in ("mask", "masked") else 0)
 
 
 def _arrow(fig: Figure, x: float, y: float, text: str = "→") -> float:
     fig.text(x + 6, y, text, 18, MUTED, "lm", bold=True)
+    return _arrow_width(text)
+
+
+def _arrow_width(text: str = "→") -> float:
     return text_width(text, 18, True) + 14
 
 
@@ -331,24 +339,31 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     y += tallest + 18
     # 4. multi-head
     y = section(f"4.  Multi-head: {steps.n_head} heads in parallel, concatenated, then projected by W_O", y)
-    x, tallest = 12.0, 0.0
-    mid_y = y + 34 + T * ch / 2
+    # The row flows onto another where it would be wider than the rows above, the concatenation and W_O kept together
+    # (QA: the heads, the concatenation and W_O in one row were twice the window's width at 130 %, fitted or not)
+    widest = float(fig.width)
     multi = steps.multihead_steps()
     head_range = symmetric_range(steps.head_outputs)
+
+    def width_of(panel: Step) -> float:  # with the gap before it: the heads side by side, an arrow to the rest
+        head = panel.key.startswith("head")
+        return (16.0 if head else _arrow_width()) + _panel_width(panel, cw_d if head else cw_c, ch, None)
+
+    x, tallest, row_start = 12.0, 0.0, True
+    mid_y = y + 34 + T * ch / 2
     for index, panel in enumerate(multi):
         is_head = panel.key.startswith("head")
-        cw = cw_d if is_head else cw_c
+        if index:
+            if x + sum(width_of(p) for p in ([panel] if is_head else multi[index:])) > widest:
+                y += tallest + 18
+                x, tallest, mid_y, row_start = 12.0, 0.0, y + 34 + T * ch / 2, True
+            x += _arrow(fig, x, mid_y) if not is_head else 0.0 if row_start else 16.0
         vrange = head_range if is_head else symmetric_range(panel.array)
-        w, h = _panel(fig, x, y, panel, cw, ch, vrange=vrange, cmap=signed,
-                      labels=labels if index == 0 else None, col_labels=None)
+        w, h = _panel(fig, x, y, panel, cw_d if is_head else cw_c, ch, vrange=vrange, cmap=signed,
+                      labels=labels if row_start else None, col_labels=None)
         if panel.key == f"head{steps.head}":
             fig.rect(x - 4, y - 4, w + 8, h + 4, None, outline="#d62728", width=2)
-        x += w
-        tallest = max(tallest, h)
-        if index < steps.n_head - 1:
-            x += 16  # the heads side by side
-        elif index < len(multi) - 1:
-            x += _arrow(fig, x, mid_y)  # -> concat -> projection
+        x, tallest, row_start = x + w, max(tallest, h), False
     return fig
 
 
