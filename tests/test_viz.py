@@ -145,7 +145,7 @@ def test_the_multi_head_row_flows_onto_another_rather_than_widen_the_figure(tiny
 
 def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows():
     """Turned to read upwards, one-character token labels were sideways glyphs (Step by step at 1280x720)."""
-    from playground.viz.canvas import text_width
+    from playground.viz.canvas import text_metrics, text_width
     from playground.viz.views import _col_labels_height, _draw_col_labels, _label_plan
 
     labels = list("WM@#" * 6)
@@ -162,6 +162,17 @@ def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows()
     for row in rows:  # neighbours on a row are two cells apart: no overlap
         xs = sorted(float(t.get("x")) for t in texts if float(t.get("y")) == row)
         assert min(np.diff(xs)) >= widest
+    # Each hangs from its column on a tick (QA: read along a row, staggered letters spelt nonsense words), the lower
+    # row's ticks long enough to pass between the upper row's letters.
+    ticks = [op for kind, op in fig.ops if kind == "line"]
+    texts = [op for kind, op in fig.ops if kind == "text"]
+    assert len(ticks) == len(labels)
+    assert all(line["x1"] == line["x2"] == text["x"] and line["y1"] == 10 and line["y2"] == text["y"]
+               for line, text in zip(ticks, texts))
+    assert sorted({line["y2"] - line["y1"] for line in ticks}) == [2, 2 + sum(text_metrics(size))]
+    fig = Figure()
+    _draw_col_labels(fig, 10, 10, list("ab" * 6), cell)  # one row: no ticks
+    assert not [op for kind, op in fig.ops if kind == "line"]
 
 
 def test_lines_view_one_head_all_heads_and_highlight(encoder):

@@ -102,7 +102,10 @@ def _draw_col_labels(fig: Figure, left: float, top: float, labels: list[str], ce
     for n, (j, t) in enumerate(shown):
         x = left + (j + 0.5) * cell
         if rows:
-            fig.text(x, top + 2 + (n % rows) * line, t, size, INK, "mt")
+            row = n % rows
+            if rows > 1:  # a tick down to each staggered label: read along a row, they spelt nonsense words (QA)
+                fig.line(x, top, x, top + 2 + row * line, "#999999")
+            fig.text(x, top + 2 + row * line, t, size, INK, "mt")
         else:
             fig.text(x, top + 4, t, size, INK, "rm", rotate=True)
 
