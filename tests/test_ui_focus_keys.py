@@ -153,6 +153,32 @@ def test_arrows_choose_a_head_in_a_tabbed_to_attention_grid(open_active_window, 
     assert grid.selected == (1, 0)
 
 
+def test_the_arrows_read_the_enlarged_heads_weights_cell_by_cell(open_active_window, qtbot):
+    """Review (sessions 34-35): the enlarged head's weights could be read only by hovering them. Tabbed to, its arrows
+    walk an outlined cell and the read-out line gives its weight; Right reads the next key, it trains no step."""
+    window = open_active_window(make_spec(TINY_SENTIMENT))
+    window.step_once()
+    detail = window.attention.detail
+    qtbot.waitUntil(lambda: detail.snapshot is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.worker.stepping, timeout=60_000)
+    tab_to(qtbot, detail.plot, window.loss.logCheck)
+    assert window.focusRing.target is detail.plot and detail.cellMark.isVisible()
+    steps = []
+    window.stepAction.triggered.connect(lambda: steps.append(1))
+    weights, labels = detail.snapshot.weights[detail.layer, detail.head], detail.snapshot.labels
+    qtbot.keyClick(detail.plot, Qt.Key.Key_Right)
+    qtbot.keyClick(detail.plot, Qt.Key.Key_Down)
+    qtbot.keyClick(detail.plot, Qt.Key.Key_Down)
+    assert steps == [] and detail.cell == (2, 1)
+    assert detail.readout.text() == (f"query '{labels[2]}' (#2) → key '{labels[1]}' (#1): weight {weights[2, 1]:.3f}")
+    assert detail.cellMark.rect().getRect() == (1, 2, 1, 1)  # x: the key's column, y: the query's row
+    for _ in range(3):
+        qtbot.keyClick(detail.plot, Qt.Key.Key_Left)  # stays at the edge
+    assert detail.cell == (2, 0)
+    tab_to(qtbot, window.playButton, detail.plot)
+    assert not detail.cellMark.isVisible()  # outlined only while the arrows read it
+
+
 def test_a_clicked_attention_grid_keeps_right_for_its_heads(open_active_window, qtbot):
     """QA (lesson 19.3, "click a head to enlarge it"): after the click Left, Up and Down chose a head, Right trained."""
     window = open_active_window(make_spec({**TINY_SENTIMENT, "model": {**TINY_SENTIMENT["model"], "n_layer": 2}}))

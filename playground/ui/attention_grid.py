@@ -13,9 +13,19 @@ from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_WHY, copies_input
@@ -42,6 +52,7 @@ LEVELS = (0.0, 1.0)
 # and build a Qt colour table for it in Python at every paint.
 LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
+CELL_PEN = pg.mkPen("#ff7f0e", width=3)  # the enlarged head's cell that the arrow keys read
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 # A classifier's prediction, "first noun (50%)": bert-pronoun's was 16 characters over 16 tokens, and was shown as
 # the output at each position, "first␣noun␣(50%)".
@@ -402,7 +413,8 @@ class HeadDetail(QWidget):
         super().__init__(parent)
         self.setObjectName("attentionDetail")
         self.setToolTip(TIPS["attention_detail"] + " Each row sums to 1. The mouse wheel zooms in (every token gets "
-                        "its label), a double click shows the whole matrix again.")
+                        "its label), a double click shows the whole matrix again. Tabbed to, the arrow keys walk "
+                        "from cell to cell and read each weight.")
         self.snapshot: AttentionSnapshot | None = None
         self.layer = self.head = 0
 
@@ -430,6 +442,16 @@ class HeadDetail(QWidget):
         item.vb.sigRangeChanged.connect(lambda *_: self._label_axes())
         item.vb.sigResized.connect(self._on_resized)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        # The keyboard's way to read a weight, as hovering is the mouse's: tabbed to (or clicked), the arrows walk
+        # a cell outlined on the heatmap (before, the weights could be read only by pointing at them).
+        self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot.installEventFilter(self)
+        self.cell = (0, 0)  # (query, key) the arrows read
+        self.cellMark = QGraphicsRectItem(0, 0, 1, 1)
+        self.cellMark.setPen(CELL_PEN)
+        self.cellMark.setZValue(10)
+        self.cellMark.setVisible(False)
+        item.addItem(self.cellMark, ignoreBounds=True)
 
         # Plain text, set for every snapshot while training: rich text was laid out again each time (a
         # QTextDocument per label), 3 ms of a 15 ms paint gap in the window for the title and the prediction.
@@ -473,6 +495,7 @@ class HeadDetail(QWidget):
         self._size = 0
         self.title.setText("Click a head on the left to see it here.")
         self.readout.setText(" ")
+        self.cellMark.setVisible(False)
         self.prediction.set_full_text("")
 
     def show_head(self, snap: AttentionSnapshot | None, layer: int, head: int) -> None:
@@ -489,6 +512,8 @@ class HeadDetail(QWidget):
         self._label_axes()
         self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · {T} tokens")
         self._show_probe(snap)
+        if self.plot.hasFocus():
+            self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
         if not snap.prediction:
             self.prediction.set_full_text("")
         elif snap.image is not None or len(snap.prediction) != T or CLASS_PREDICTION.fullmatch(snap.prediction):
@@ -586,11 +611,53 @@ class HeadDetail(QWidget):
         q, k = int(math.floor(p.y())), int(math.floor(p.x()))
         T = snap.weights.shape[-1]
         if 0 <= q < T and 0 <= k < T:
-            layer = min(self.layer, snap.weights.shape[0] - 1)
-            head = min(self.head, snap.weights.shape[1] - 1)
-            w = float(snap.weights[layer, head, q, k])
-            self.readout.setText(f"query '{show_token(snap.labels[q])}' (#{q}) → key "
-                                 f"'{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}")
+            self.readout.setText(self._weight_text(snap, q, k))
+
+    def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
+        layer = min(self.layer, snap.weights.shape[0] - 1)
+        head = min(self.head, snap.weights.shape[1] - 1)
+        w = float(snap.weights[layer, head, q, k])
+        return f"query '{show_token(snap.labels[q])}' (#{q}) → key '{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}"
+
+    def keeps_keys(self) -> frozenset[Qt.Key]:
+        """The arrows walk the cells while a head is shown (Right too, the window's step key elsewhere)."""
+        return frozenset(AttentionGrid.ARROWS) if self.snapshot is not None else frozenset()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.plot:
+            kind = event.type()
+            if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and plain_key(event) \
+                    and Qt.Key(event.key()) in self.keeps_keys():
+                event.accept()
+                return True
+            if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self._walk(event):
+                return True
+            if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+                self.cellMark.setVisible(False)
+                if kind == QEvent.Type.FocusIn:
+                    self._show_cell()
+        return super().eventFilter(watched, event)
+
+    def _walk(self, event: QKeyEvent) -> bool:
+        """An arrow moves the cell read by a row (query) or a column (key); whether it was one."""
+        move = AttentionGrid.ARROWS.get(Qt.Key(event.key()))  # (rows, columns), as the grid's (layers, heads)
+        if move is None or self.snapshot is None or not plain_key(event):
+            return False
+        self.cell = (self.cell[0] + move[0], self.cell[1] + move[1])
+        self._show_cell()
+        return True
+
+    def _show_cell(self) -> None:
+        """The cell the arrows read, outlined on the heatmap, and its weight on the read-out line."""
+        snap = self.snapshot
+        if snap is None:
+            return
+        last = snap.weights.shape[-1] - 1
+        q, k = (min(max(i, 0), last) for i in self.cell)
+        self.cell = (q, k)
+        self.cellMark.setRect(QRectF(k, q, 1, 1))
+        self.cellMark.setVisible(True)
+        self.readout.setText(self._weight_text(snap, q, k))
 
 
 def fit_axis_title(axis: pg.AxisItem, titles: tuple[str, ...], room: float) -> None:

@@ -232,7 +232,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
-    ("Arrow keys", "Move in what you tabbed to: the head grid (clicked too) chooses the next head, a slider moves "
+    ("Arrow keys", "Move in what you tabbed to: the head grid (clicked too) chooses the next head, the enlarged head "
+                   "walks from cell to cell and reads each weight, a slider moves "
                    "(Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves between "
                    "cells. Up / Down also move a slider you clicked (Right still trains a step)"),
     ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
