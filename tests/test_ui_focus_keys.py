@@ -5,7 +5,7 @@ head however it was focused."""
 
 import pytest
 from conftest import TINY_SENTIMENT, tab_to
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QDialog, QTabBar, QTableWidget
 from shiboken6 import isValid
 from test_ui_runs import fake_run
@@ -177,6 +177,11 @@ def test_the_arrows_read_the_enlarged_heads_weights_cell_by_cell(open_active_win
     assert detail.cell == (2, 0)
     tab_to(qtbot, window.playButton, detail.plot)
     assert not detail.cellMark.isVisible()  # outlined only while the arrows read it
+    # Clicked, the arrows go on from the cell clicked.
+    centre = detail.plot.getPlotItem().vb.mapViewToScene(QPointF(3.5, 1.5))  # key 3, query 1
+    qtbot.mouseClick(detail.plot.viewport(), Qt.MouseButton.LeftButton, pos=detail.plot.mapFromScene(centre))
+    qtbot.keyClick(detail.plot, Qt.Key.Key_Right)
+    assert detail.cell == (1, 4) and steps == [] and detail.readout.text().endswith(f"weight {weights[1, 4]:.3f}")
 
 
 def test_a_clicked_attention_grid_keeps_right_for_its_heads(open_active_window, qtbot):

@@ -531,6 +531,11 @@ class HeadDetail(QWidget):
     def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's MouseClickEvent
         if event.double() and self._size:
             self._frame_all()
+            return
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:  # the arrows go on from the cell clicked
+            self.cell = cell
+            self._show_cell()
 
     def _label_axes(self) -> None:
         """Token labels on both axes: every k-th token of the part on screen, as many as each axis holds."""
@@ -603,15 +608,19 @@ class HeadDetail(QWidget):
         self.probe_grid.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         self.probe_vb.setRange(xRange=(0, img.shape[1]), yRange=(0, side), padding=0.02)
 
-    def _on_move(self, pos: QPointF) -> None:
-        snap = self.snapshot
-        if snap is None:
-            return
+    def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """The (query, key) cell at scene point `pos`, or None off the heatmap."""
+        if self.snapshot is None:
+            return None
         p = self.plot.getPlotItem().vb.mapSceneToView(pos)
         q, k = int(math.floor(p.y())), int(math.floor(p.x()))
-        T = snap.weights.shape[-1]
-        if 0 <= q < T and 0 <= k < T:
-            self.readout.setText(self._weight_text(snap, q, k))
+        T = self.snapshot.weights.shape[-1]
+        return (q, k) if 0 <= q < T and 0 <= k < T else None
+
+    def _on_move(self, pos: QPointF) -> None:
+        cell = self._cell_at(pos)
+        if cell is not None:
+            self.readout.setText(self._weight_text(self.snapshot, *cell))
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
         layer = min(self.layer, snap.weights.shape[0] - 1)
