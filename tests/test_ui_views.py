@@ -903,6 +903,30 @@ def test_try_it_says_the_pronoun_tasks_answer_means_little_without_an_it(qtbot):
     assert "no 'it'" not in panel.status.text()
 
 
+def test_a_try_it_picture_made_for_its_room_is_made_again_when_the_room_changes_shape(qtbot):
+    from playground.ui.try_it import ImageLabel
+    from playground.viz.canvas import Figure
+
+    asked = []
+
+    def make(aspect: float) -> Figure:
+        asked.append(round(aspect, 2))
+        return Figure(min_width=round(200 * aspect), min_height=200)
+
+    picture = ImageLabel("picture")
+    qtbot.addWidget(picture)
+    picture.resize(300, 600)
+    picture.show()
+    qtbot.waitExposed(picture)
+    picture.set_figure_for_room(make)
+    picture.resize(310, 600)  # the same shape, near enough: the figure stands
+    picture.resize(600, 600)
+    assert asked == [0.5, 1.0] and picture.figure.width == 200
+    picture.set_figure(Figure(min_width=50, min_height=50))  # a plain figure: made once
+    picture.resize(300, 600)
+    assert asked == [0.5, 1.0]
+
+
 def test_a_try_it_picture_smaller_than_its_figure_is_drawn_again_at_its_size(qtbot):
     """QA: the head views were the figure scaled down as a picture, their 13-px labels a blur 4-5 px tall at
     1280x720; drawn again at the size shown, the text stays sharp."""

@@ -175,6 +175,20 @@ def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows()
     assert not [op for kind, op in fig.ops if kind == "line"]
 
 
+def test_the_head_views_lines_narrow_to_the_shape_of_its_room(encoder):
+    """QA at 130 %: Try it's enlarged head views, scaled to fit the width of a tall room, drew their token labels
+    10 px tall with the room's lower third empty. Made for the room's shape, the figure fits it at a larger scale."""
+    snap = encoder.snapshot()
+    default = render_lines(snap, layer=1, title="", explain=False)
+    for aspect in (0.5, 0.8):
+        fitted = render_lines(snap, layer=1, title="", explain=False, aspect=aspect)
+        assert fitted.height == default.height and fitted.width < default.width
+        # The width the room's shape gives that height, or the narrowest lines where the labels alone are wider
+        narrowest = render_lines(snap, layer=1, title="", explain=False, aspect=0.01).width
+        assert fitted.width == pytest.approx(max(aspect * fitted.height, narrowest), abs=30)
+    assert render_lines(snap, layer=1, title="", explain=False, aspect=5.0).width == default.width  # never wider
+
+
 def test_lines_view_one_head_all_heads_and_highlight(encoder):
     snap = encoder.snapshot()
     all_heads = render_lines(snap, layer=1)

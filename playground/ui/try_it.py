@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
 FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
+ASPECT_STEP = 0.1  # a head view is drawn again for its room's shape once that changes by a tenth (log ratio)
 REBUILT = "The model was rebuilt"  # what Try it says once its answers' model is gone
 PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/registry.py)
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
@@ -220,7 +221,8 @@ class ImageLabel(QLabel):
     """A QLabel showing a figure at the application font's scale (larger in presentation mode), smaller where its room
     is, keeping the aspect ratio; drawn again at the size shown, so its text stays sharp (scaled down as a picture, a
     sentence's 13-px token labels were a blur 4-5 px tall at 1280x720, QA). A figure of `ratio` pixels to a window
-    pixel keeps its window size, only sharper."""
+    pixel keeps its window size, only sharper. A figure made for the room's shape (`set_figure_for_room`) is made again
+    when that shape changes."""
 
     sigDoubleClicked = Signal()
 
@@ -235,12 +237,28 @@ class ImageLabel(QLabel):
         self.figure: Figure | None = None
         self._drawn: tuple[float, QPixmap] | None = None  # the figure drawn at a scale, for the room it had
         self.fills = False  # grown to fill its room (enlarged), not only to the application font's scale
+        self.make: Callable[[float], Figure] | None = None  # the figure for a room's width / height
+        self._made_for = 0.0  # the width / height it was last made for
+        self._ratio = 1.0
 
     def set_figure(self, figure: Figure, ratio: float = 1.0) -> None:
         """Show `figure`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
-        self.figure, self._drawn = figure, None
+        self.make = None
+        self._show(figure, ratio)
+
+    def set_figure_for_room(self, make: Callable[[float], Figure], ratio: float = 1.0) -> None:
+        """Show the figure `make` draws for the room's width / height, drawn again when that changes (as
+        `set_figure`'s `ratio`)."""
+        self.make, self._made_for = make, self._aspect()
+        self._show(make(self._made_for), ratio)
+
+    def _show(self, figure: Figure, ratio: float) -> None:
+        self.figure, self._drawn, self._ratio = figure, None, ratio
         self.original = _pixmap(figure, ratio)
         self._fit()
+
+    def _aspect(self) -> float:
+        return max(50, self.width()) / max(50, self.height())
 
     def set_fills(self, fills: bool) -> None:
         """Grown to fill its room (enlarged), or only to the application font's scale."""
@@ -248,13 +266,18 @@ class ImageLabel(QLabel):
         self._fit()
 
     def clear_image(self, text: str = "") -> None:
-        self.original, self.figure, self._drawn = QPixmap(), None, None
+        self.original, self.figure, self._drawn, self.make = QPixmap(), None, None, None
         self.clear()
         self.setText(text)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        self._fit()
+        aspect = self._aspect()
+        if self.make is not None and abs(math.log(aspect / self._made_for)) > ASPECT_STEP:
+            self._made_for = aspect
+            self._show(self.make(aspect), self._ratio)
+        else:
+            self._fit()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         super().mouseDoubleClickEvent(event)
@@ -706,9 +729,11 @@ class TryItPanel(QWidget):
         # No title and no explanation line in the figure: the pickers above say the layer and head, the titles
         # before and now, the tooltip how to read it; every pixel of height goes to the token labels.
         for image, weights in ((self.beforeImage, result.before), (self.nowImage, result.snapshot.weights)):
-            figure = render_lines(weights, labels, heads=head, layer=layer, highlight=result.query, title="",
-                                  explain=False)
-            image.set_figure(figure, ratio)
+            # Its lines as narrow as the view's shape asks: fitted to the width of a tall view, the figure's labels
+            # were scaled down with it (10 px in the enlarged views at 130 %, the views' lower third empty)
+            image.set_figure_for_room(lambda aspect, weights=weights: render_lines(
+                weights, labels, heads=head, layer=layer, highlight=result.query, title="", explain=False,
+                aspect=aspect), ratio)
 
     def _show_in_grid(self) -> None:
         if self.result is not None:

@@ -24,6 +24,7 @@ from playground.viz.canvas import (
     INK,
     LABEL_SIZE,
     MUTED,
+    PAD,
     SMALL,
     TITLE_SIZE,
     Figure,
@@ -371,6 +372,8 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
 
 
 # ----- lines: the head view ---------------------------------------------------------------------------
+MIN_LINES_SPAN = 60.0  # px between the query and key columns, at the narrowest: the lines' slopes stay readable
+
 def render_lines(
     weights: np.ndarray | AttentionSnapshot,
     labels: Sequence[str] | None = None,
@@ -381,13 +384,16 @@ def render_lines(
     min_weight: float = 0.02,
     title: str | None = None,
     explain: bool = True,
+    aspect: float | None = None,
 ) -> Figure:
     """Tokens in two columns, a line from each query (left) to each key (right); width and opacity follow
     the weight. heads: one head, a list, or None for all heads, each in its own colour; the heads' legend wraps
     at the drawing's width. explain: a line under the title says how to read it (a window with a tooltip drops it,
     so the figure stays narrow enough to be read where it is scaled down). title="" draws no title and no
     explanation (a window whose pickers and labels say them), and for one head no legend either, its rows and lines
-    closer: a picture scaled down into half a tab.
+    closer: a picture scaled down into half a tab. aspect: the width / height of the room the figure is shown in,
+    which the lines between the columns narrow to fit where they can (a figure scaled down to fit the width of a
+    tall room scaled its token labels down with it).
 
     weights: (T, T) one head, (H, T, T) one layer, or an AttentionSnapshot / (L, H, T, T) with `layer`.
     highlight: a query position whose lines are drawn strongly while the others fade (the window's hover).
@@ -418,7 +424,11 @@ def render_lines(
     ] if explain else [])
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
-    right_x = left_x + (max(110.0, 6 * T) if compact else max(220.0, 9 * T))  # left edge of the key labels
+    span = max(110.0, 6 * T) if compact else max(220.0, 9 * T)  # the lines' width between the columns
+    if aspect:
+        height = top + (0 if compact else 26) + 18 + T * row_h + PAD  # (a legend of one row)
+        span = min(span, max(MIN_LINES_SPAN, aspect * height - (left_x + label_w + PAD)))
+    right_x = left_x + span  # left edge of the key labels
     if not compact:
         top = _heads_legend(fig, chosen, top, right_x + label_w)
     fig.text(left_x, top, "query", 11, MUTED, "rt", bold=True)
