@@ -77,9 +77,50 @@ def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(w
 
 
 @pytest.mark.slow
-def test_an_untrained_model_leaves_nothing_to_undo(window):
+def test_undo_puts_an_untrained_models_setting_back_and_redo_changes_it_again(window):
+    """QA: Ctrl+Z after a change of settings went past it, to a model or a preset opened before."""
+    heads = window.findChild(QSlider, "headsSlider")
+    heads.setValue(1)
+    assert window.undoAction.text() == "&Undo: number of heads 1 → 2"
+    window.undoAction.trigger()
+    assert window.spec.model.n_head == 2 and heads.value() == 2 and not window.undoAction.isEnabled()
+    assert window.statusBar().currentMessage().startswith("Undo: number of heads 1 → 2.")
+    assert window.redoAction.text() == "&Redo: number of heads 2 → 1"
+    window.redoAction.trigger()
+    assert window.spec.model.n_head == 1 and not window.redoAction.isEnabled()
+
+
+@pytest.mark.slow
+def test_undo_of_a_runs_learning_rate_keeps_the_model_and_puts_the_rate_back(window, qtbot):
+    """QA: after a learning rate change (which a run takes from its next step, no rebuild), Ctrl+Z brought back an
+    older trained model in place of the one on screen."""
+    _train(window, qtbot, 2)
+    window.reset("")  # an older model, kept for Undo
+    _train(window, qtbot, 2)
+    trained, first = window.worker, window.spec.train.lr
+    lr = window.findChild(QSlider, "lrSlider")
+    lr.setValue(lr.value() + 1)
+    window._send_live_changes(now=True)  # (as its slider settles)
+    qtbot.waitUntil(lambda: trained.spec.train.lr != first, timeout=WAIT_MS)
+    assert window.undoAction.text().startswith("&Undo: learning rate ")
+    window.undoAction.trigger()
+    assert window.worker is trained and window.spec.train.lr == first  # the same model, its rate back
+    qtbot.waitUntil(lambda: trained.spec.train.lr == first, timeout=WAIT_MS)
+    assert window.statusBar().currentMessage().startswith("Undo: learning rate ")
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']}” at step 2 (the settings shown)"
+
+
+def test_changes_of_one_setting_in_a_row_are_undone_as_one(window):
+    """A drag (or taps of an arrow key) is one change for Undo; another setting's change is another."""
+    lr = window.findChild(QSlider, "lrSlider")
+    first = window.spec.train.lr
+    for _ in range(3):
+        lr.setValue(lr.value() - 1)
     window.findChild(QSlider, "headsSlider").setValue(1)
-    assert not window.undoAction.isEnabled()
+    window.undoAction.trigger()
+    assert window.spec.model.n_head == 2 and window.spec.train.lr != first
+    window.undoAction.trigger()
+    assert window.spec.train.lr == first and not window.undoAction.isEnabled()
 
 
 @pytest.mark.slow
@@ -575,7 +616,7 @@ def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, m
     monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
     runs.delete()  # in the Runs tab: the menu names the model below at once
     assert window.undoAction.text().endswith("at step 2")
-    window.findChild(QSlider, "layersSlider").setValue(1)  # (the 2-layer model is untrained: nothing kept)
+    window.findChild(QSlider, "layersSlider").setValue(1)  # (the 2-layer model is untrained: its settings kept)
     _train(window, qtbot, 1)
     kept = window.worker
     window.findChild(QSlider, "headsSlider").setValue(2)
@@ -583,6 +624,8 @@ def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, m
     shutil.rmtree(kept.run_dir)  # deleted outside the window: Ctrl+Z says so instead of bringing back another
     window.undoAction.trigger()
     assert "cannot come back" in window.statusBar().currentMessage() and window.worker is None
+    window.undoAction.trigger()
+    assert window.spec.model.n_layer == 2 and window.worker is None  # the layers, untrained, as they were
     window.undoAction.trigger()
     assert window.worker.resume_from == older
 
@@ -776,8 +819,16 @@ def test_undo_names_what_sets_its_model_apart_from_the_settings_shown_now(open_w
     window.reset("")  # kept for Undo, under the settings it trained with
     assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']}” at step 3 (the settings shown)"
     window.findChild(QSlider, "headsSlider").setValue(1)
+    window.undoAction.trigger()  # (the heads first: Undo puts a change of settings back)
+    window.redoAction.trigger()
     next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit").aboutToShow.emit()  # opened
-    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 3"
+    assert window.redoAction.text() == "&Redo"
+    assert window.undoAction.text() == "&Undo: number of heads 1 → 2"
+    window.undoAction.trigger()
+    window.findChild(QSlider, "layersSlider").setValue(2)
+    _train(window, qtbot, 2)
+    window.findChild(QSlider, "headsSlider").setValue(1)  # replaces the trained model: it is named by its settings
+    assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']} — number of heads 2” at step 2"
 
 
 def test_undos_menu_item_fits_the_screen_at_a_projectors_zoom_keeping_what_tells_the_model_apart(open_window, qtbot):

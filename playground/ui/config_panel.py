@@ -113,7 +113,7 @@ def config_width(zoom: float) -> int:
 
 
 class ConfigPanel(QWidget):
-    """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change."""
+    """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change (`before`: the spec it changed)."""
 
     sigSpecChanged = Signal(object, object)
     sigControlsSynced = Signal()  # every control shows the spec again (a lesson hides and locks its own after it)
@@ -123,6 +123,7 @@ class ConfigPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("configPanel")
         self._spec = spec
+        self.before = spec  # the spec the last change was made to
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
@@ -578,7 +579,7 @@ class ConfigPanel(QWidget):
             # Said as not applied: the control is back at its last valid value beside the message (QA).
             self.show_message(f"Not applied, the last valid value is back: {err}", "error")
             return False
-        old = self._spec
+        old = self.before = self._spec
         self._spec = spec
         self._update_estimates(data_plan)
         self._take_warnings(say_again=False)

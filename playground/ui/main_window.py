@@ -112,6 +112,7 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
+EDIT_MERGE_S = 1.0  # changes of the same settings this close together are one for Undo (a drag, taps of a key)
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 # Said when the window is wider than the screen; short enough to be read whole at 200 % beside a training run's
 # device label (~440 px of room: "Zoom 200% is wider than the screen: …" came out cut in the middle).
@@ -171,6 +172,26 @@ class PastModel:
     run_dir: Path | None
     step: int
     label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
+
+
+@dataclass
+class SettingsEdit:
+    """Settings changed without replacing a trained model (a run's learning rate, an untrained model's heads): Undo
+    puts `before` back, Redo `after` (QA: Ctrl+Z after a learning rate change brought back an older trained model,
+    and after a batch size change the preset opened before). Changes of the same settings in a row merge into one
+    (a slider's drag, taps of its arrow keys)."""
+
+    before: RunSpec
+    after: RunSpec
+    keys: frozenset[str]
+    at: float  # time.monotonic() of the last change merged in
+
+    def words(self, undoing: bool) -> str:
+        """'learning rate 0.002 → 0.0001': what Undo (or Redo) changes."""
+        return "; ".join(changes(*((self.after, self.before) if undoing else (self.before, self.after))))
+
+
+History = list[PastModel | SettingsEdit]
 
 
 def _held_by(path: Path | None, kept: RunSpec | None) -> RunSpec | None:
@@ -282,8 +303,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._saved_spec: RunSpec | None = spec  # what the preset file holds (None: unknown, so unsaved)
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
-        self.past_models: list[PastModel] = []  # the models actions replaced, newest last (Edit > Undo)
-        self.undone_models: list[PastModel] = []  # the models Undo replaced, newest last (Edit > Redo)
+        self.past_models: History = []  # the models actions replaced and the settings changed, newest last (Undo)
+        self.undone_models: History = []  # the models and settings Undo replaced, newest last (Edit > Redo)
         self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
@@ -628,11 +649,14 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _on_spec_changed(self, spec: RunSpec, keys: set[str]) -> None:
         self._update_title()
         self._update_family_tabs()
+        live = keys <= LIVE_SETTINGS.keys() and self.worker is not None
+        if not self._travelling and (live or self.worker is None or self.worker.step == 0):
+            self._record_edit(self.config.before, spec, keys)  # (a trained model replaced is kept as it goes)
         if keys & OTHER_MODEL_KEYS:
             self._show_other_model()
             if spec.lesson is None and self.lessonBar.playing:  # a family or dataset switch: not this model's lesson
                 self.lessonBar.show_lesson_of(spec)  # (leaves it)
-        if keys <= LIVE_SETTINGS.keys() and self.worker is not None:
+        if live:
             self._change_live(spec, keys)
             return
         if self.worker is None:
@@ -659,6 +683,19 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._restart.start()
         else:
             self._show_rebuilt_later()
+
+    def _record_edit(self, before: RunSpec, after: RunSpec, keys: set[str]) -> None:
+        """Keep a change of settings that replaced no trained model for Undo, merged into the last one where it
+        changed the same settings within EDIT_MERGE_S (dropped where they came back to where they were)."""
+        now, top = time.monotonic(), self.past_models[-1] if self.past_models else None
+        if isinstance(top, SettingsEdit) and top.keys == keys and top.after == before and now - top.at < EDIT_MERGE_S:
+            top.after, top.at = after, now
+            if top.after == top.before:
+                self.past_models.pop()
+        else:
+            self.past_models.append(SettingsEdit(before, after, frozenset(keys), now))
+        self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
+        self._name_undo()
 
     def _show_rebuilt_later(self) -> None:
         """In a lesson, a step's views are of a model: the rebuilt one, untrained, once its slider settles (QA:
@@ -921,7 +958,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
             live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
             for models in (self.past_models, self.undone_models):
-                models[:] = [past for past in models if past.run_dir != live]
+                models[:] = [past for past in models if getattr(past, "run_dir", None) != live]
             self._name_undo()
         worker.gapOpened.connect(self._on_gap)
         self.lessonBar.follow_model(worker)
@@ -1027,8 +1064,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if worker.run_dir is None or worker.step == 0:
             self._name_undo()
             return
-        label = distinguishing_label(worker.spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
-        self.past_models.append(PastModel(worker.spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
+        # Under the name the window gave it (Save As renames the preset, not the run: Undo brought back "Lesson 19.5…"
+        # into the title of the file it had been saved as, QA)
+        spec = worker.spec.updated({"name": self.spec.name})
+        label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
+        self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
         self._name_undo()
 
@@ -1043,8 +1083,14 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Bring back the model the last Undo replaced; the current one is kept for Undo."""
         self._travel(self.undone_models, self.past_models, "Nothing to redo.")
 
-    def _travel(self, source: list[PastModel], to: list[PastModel], nothing: str) -> None:
-        """Bring back `source`'s newest model, the one it replaces kept in `to`."""
+    def _travel(self, source: History, to: History, nothing: str) -> None:
+        """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
+        if source and isinstance(source[-1], SettingsEdit):
+            edit = source.pop()
+            self._edit_back(edit, source is self.past_models)
+            to.append(edit)
+            self._name_undo()
+            return
         named = source[-1] if source else None
         self._forget_deleted_models()
         if named is not None and all(past is not named for past in source):  # deleted outside the window
@@ -1070,6 +1116,20 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._travelling = False
         self._name_undo()
 
+    def _edit_back(self, edit: SettingsEdit, undoing: bool) -> None:
+        """Put `edit`'s settings back as they were before it (`undoing`) or after it, as the sliders would."""
+        spec = edit.before if undoing else edit.after
+        self._travelling = True
+        try:
+            self.config.set_spec(spec)
+            self._on_spec_changed(spec, set(edit.keys))
+            self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
+        finally:
+            self._travelling = False
+        said = self.statusBar().currentMessage()
+        self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
+                                     + (f" {said}" if said else ""), STATUS_MS)
+
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
         at most), as Undo would; False when there is none. A lesson's Back (and Next again) shows the model it
@@ -1077,6 +1137,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._forget_deleted_models()
         for index in range(len(self.past_models) - 1, -1, -1):
             past = self.past_models[index]
+            if isinstance(past, SettingsEdit):
+                continue
             if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
                 self._bring_back(self.past_models.pop(index))
                 return True
@@ -1088,7 +1150,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
         offered a run deleted in the Runs tab)."""
         for models in (self.past_models, self.undone_models):  # in place: Undo and Redo hold them as they travel
-            models[:] = [past for past in models if past.run_dir is None or past.run_dir.is_dir()]
+            models[:] = [past for past in models if getattr(past, "run_dir", None) is None or past.run_dir.is_dir()]
         self._name_undo()
 
     def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
@@ -1141,6 +1203,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             action.setEnabled(past is not None)
             if past is None:
                 action.setText(title)
+                continue
+            if isinstance(past, SettingsEdit):
+                action.setText(f"{title}: {past.words(models is self.past_models)}")
                 continue
             where = "untrained" if past.run_dir is None else f"at step {past.step:,}"
             same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
