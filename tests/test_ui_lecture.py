@@ -110,6 +110,24 @@ def test_undo_of_a_runs_learning_rate_keeps_the_model_and_puts_the_rate_back(win
     assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']}” at step 2 (the settings shown)"
 
 
+@pytest.mark.slow
+def test_a_model_brought_back_keeps_the_name_its_preset_was_saved_under(open_window, qtbot, tmp_path, monkeypatch):
+    """QA: a trained lesson saved as my195.json, then replaced; Ctrl+Z brought it back titled "Lesson 19.5: … —
+    my195.json", the run's old name beside the file's."""
+    from playground.ui import file_dialogs
+
+    spec = load_preset(PRESETS_DIR / "encoder-sort.json").updated(
+        {"train.device": "cpu", "model.n_layer": 1, "model.n_embd": 32, "model.d_ff": 64, "train.batch_size": 8})
+    window = open_window(spec)
+    _train(window, qtbot, 1)
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "mine.json"), ""))
+    assert window.save_as() and window.spec.name == "mine"
+    window.findChild(QSlider, "headsSlider").setValue(1)  # rebuilt: the trained model kept for Undo
+    window.undoAction.trigger()
+    assert window.worker.step == 1 and window.spec.name == "mine"
+    assert window.windowTitle().startswith("mine — mine.json")
+
+
 def test_changes_of_one_setting_in_a_row_are_undone_as_one(window):
     """A drag (or taps of an arrow key) is one change for Undo; another setting's change is another."""
     lr = window.findChild(QSlider, "lrSlider")
