@@ -767,11 +767,17 @@ def test_closing_with_unsaved_settings_says_the_run_is_saved_either_way(window, 
     window.close()
     assert window.isVisible() and len(asked) == 1 and "its run is saved" not in asked[0]
     _train(window, qtbot, 2)
-    window.close()
+    window.close()  # paused: no training to stop (QA: it said so of a finished run)
     assert window.isVisible() and asked[1].endswith(
+        "Either way the trained model is saved: File > Resume Last Run brings it back.")
+    window.play()
+    window.close()
+    assert window.isVisible() and asked[2].endswith(
         "Either way training stops and its run is saved: File > Resume Last Run brings it back.")
+    assert window.playButton.text() == "Pause"  # kept: it plays on
+    window.pause()
     assert not window.maybe_save()  # any other question of unsaved settings does not say it
-    assert "its run is saved" not in asked[2]
+    assert "saved:" not in asked[3]
 
 
 @pytest.mark.slow

@@ -904,15 +904,17 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
-    def maybe_save(self, closing: bool = False) -> bool:
+    def maybe_save(self, closing: bool = False, training: bool = False) -> bool:
         """True when it is fine to drop the current spec (saved, discarded); False to cancel. `closing`: the window
         closes, and the question says that the trained model is kept whatever the answer (keyboard QA: asked to
-        save or discard while it trained on behind the question, a lecturer could not tell which the training was)."""
+        save or discard while it trained on behind the question, a lecturer could not tell which the training was),
+        and that its training stops where it was `training` (QA: said of a finished run too)."""
         if not self.is_modified():
             return True
         question = self.unsaved_question()
         if closing and self._run_kept():
-            question += " Either way training stops and its run is saved: File > Resume Last Run brings it back."
+            stops = "training stops and its run is saved" if training else "the trained model is saved"
+            question += f" Either way {stops}: File > Resume Last Run brings it back."
         answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -1778,7 +1780,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             worker.pause()
             self._show_playing(False)  # the button says Play beside "paused" meanwhile (QA: it said Pause)
         if self.is_modified():
-            agreed = self.maybe_save(closing=True)
+            agreed = self.maybe_save(closing=True, training=training)
         else:
             agreed = not training or ask_quit_while_training(self, worker.step, self._run_kept())  # type: ignore[union-attr]
         agreed = agreed and self._compare_closed()
