@@ -521,6 +521,34 @@ def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(
     qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 40", timeout=WAIT_MS)
 
 
+def test_space_pauses_a_lesson_training_to_its_step_and_play_trains_on_to_that_step(open_window, qtbot, monkeypatch):
+    """QA: while a lesson trained to its step the button said Play, and Space (Play) trained on to the run's end."""
+    real_step = TrainingSession.train_step
+
+    def a_step_of_20_ms(self, *args, **kwargs):
+        time.sleep(0.02)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
+    lesson = {"title": "Train to 30", "steps": [{"text": "trained", "train_until": 30}]}
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}, "lesson": lesson}))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 2, timeout=WAIT_MS)
+    assert window.playButton.text() == "Pause"
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.playButton.text() == "Play"
+    qtbot.waitUntil(lambda: window.worker.idle, timeout=WAIT_MS)
+    paused_at = window.worker.step
+    assert paused_at < 30
+    qtbot.wait(100)
+    assert window.worker.step == paused_at  # paused: no queued step goes on
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # Play: on to the lesson's step, where its text looks
+    assert window.playButton.text() == "Pause"
+    qtbot.waitUntil(lambda: window.lessonBar.statusLabel.text() == "trained to step 30", timeout=WAIT_MS)
+    assert window.worker.step == 30 and window.playButton.text() == "Play"
+
+
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two

@@ -70,6 +70,7 @@ class Host(Protocol):
     def make_action(self, text: str, shortcut: Any, slot: Any, name: str, tip: str = "") -> QAction: ...
     def ensure_worker(self) -> TrainingWorker: ...
     def clear_before_training(self) -> None: ...
+    def show_training(self, training: bool) -> None: ...
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool: ...
     def reset(self, message: str = "") -> None: ...
     def save(self) -> bool: ...
@@ -562,8 +563,21 @@ class LessonBar(QFrame):
         if any(said):  # (one message: the second replaced the first, review)
             self.main.statusBar().showMessage(" ".join(part for part in said if part), STATUS_MS)
         self._training = (worker, target)
+        window.show_training(True)
         self._follow_training()
         self._poll.start()
+
+    def train_on(self) -> bool:
+        """Play, where the lesson's training to its step was paused short of it: the model trains on to that step,
+        which the step's text looks at, not to the run's end; whether it did."""
+        if self._training is None or self._training[0] is not self.main.worker:
+            return False
+        worker, target = self._training
+        if worker.done or worker.step >= target:
+            return False
+        worker.pause_at(target)
+        self._poll.start()
+        return True
 
     def _target(self, step: LessonStep) -> int:
         """The step `step` trains the model to: its `train_until`, within the run's length and the tests' cap."""
@@ -632,6 +646,8 @@ class LessonBar(QFrame):
         if (worker.step < target and not worker.done) or self.main.progressBar.value() < worker.step:
             return  # follow_steps says how far, as the train bar does; "trained" once the bar shows the last step
         self._poll.stop()
+        if not worker.playing:
+            self.main.show_training(False)
         self.statusLabel.setText(f"trained to step {worker.step:,}")
         step = self.step
         tries = self.main.runTools.tryIt

@@ -976,7 +976,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self.clear_before_training()
-        self.ensure_worker().play()
+        if not self.lessonBar.train_on():  # (a lesson's training paused short of its step goes on to that step)
+            self.ensure_worker().play()
         self._show_playing(True)
 
     def clear_before_training(self) -> None:
@@ -988,14 +989,15 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     @_needs_views
     def pause(self) -> None:
         if self.worker is not None:
-            if self.worker.playing:  # (QA: "Training on CPU…" stood in the status bar for 8 s after a pause)
+            if self.worker.playing or self.worker.stepping:  # (QA: "Training on CPU…" stood for 8 s after a pause)
                 # No step number: the one under way ends after this, and the train bar shows it.
                 self.statusBar().showMessage("Paused: Play (Space) goes on from here.", STATUS_MS)
             self.worker.pause()
         self._show_playing(False)
 
     def toggle_play(self) -> None:
-        if self.worker is not None and self.worker.playing:
+        # Steps asked for pause too: a lesson's (QA: Space while it trained played on to the run's end)
+        if self.worker is not None and (self.worker.playing or self.worker.stepping):
             self.pause()
         else:
             self.play()
@@ -1269,6 +1271,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         # Right trains one step wherever the focus is: a slider just clicked moves with Up and Down, never with
         # the documented step key (moving it would rebuild the model).
         self.step_once()
+
+    def show_training(self, training: bool) -> None:
+        """The Play button says Pause while a lesson's steps train (Space pauses them), Play once they are done."""
+        self._show_playing(training)
 
     def _show_playing(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
