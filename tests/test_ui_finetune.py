@@ -88,6 +88,14 @@ def test_pretrained_family_locks_the_architecture_sliders_with_a_reason(open_win
 
 
 @pytest.mark.slow
+def test_reset_of_a_pretrained_model_says_its_pretrained_weights_come_back(open_window):
+    """QA: "Reset: fresh random weights" told a class that MiniLM's pretraining was wiped."""
+    window = open_window(small_pretrained())
+    window.resetButton.click()
+    assert window.statusBar().currentMessage() == ("Reset: the pretrained weights again, a new random classifier head, "
+                                                   "step 0.")
+
+
 def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot, tmp_path, monkeypatch):
     window = open_window(small_pretrained())
     table = tmp_path / "reviews.csv"

@@ -1016,7 +1016,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     @_needs_views
     def reset_pressed(self) -> None:
         """Reset (the button, Ctrl+R)."""
-        self.reset("Reset: fresh random weights, step 0." + self._undo_hint())
+        # (QA: said of a fine-tuned MiniLM, it told a class its pretraining was wiped)
+        weights = ("the pretrained weights again, a new random classifier head" if self.spec.model.pretrained else
+                   "fresh random weights")
+        self.reset(f"Reset: {weights}, step 0." + self._undo_hint())
 
     def _undo_hint(self) -> str:
         """Where the trained model on screen goes as it is replaced (newcomer QA: Reset and a rebuild said nothing

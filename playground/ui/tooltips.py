@@ -173,7 +173,8 @@ TIPS: dict[str, str] = {
     "memory": "Rough memory for one training step: weights, gradients, AdamW state and activations.",
     "play": "Start or pause training (Space). Training runs in the background; the window stays responsive.",
     "step": "Train exactly one step, then pause (Right arrow).",
-    "reset": "Throw the weights away and start again from step 0 with fresh random weights (Ctrl+R).",
+    "reset": "Throw the weights away and start again from step 0 with fresh random weights (a pretrained model: its "
+             "pretrained weights again, with a new classifier head) (Ctrl+R).",
     "progress": "Steps done out of the planned training steps.",
     "loss": (
         "<b>Loss</b>: cross-entropy, i.e. how surprised the model is by the right answer. The training "
