@@ -262,3 +262,13 @@ def test_step_by_step_shows_the_scores_unscaled_and_the_mask_gone() -> None:
     torch.testing.assert_close(torch.from_numpy(steps.scaled), torch.from_numpy(steps.scores))
     default = attention_steps(fresh(ModelSpec(family="decoder", **TINY)), Batch(x, x, None), layer=1, head=1)
     assert default.mask_kind == "causal" and "/ √8" in next(s for s in default.steps() if s.key == "scaled").title
+    # The figure's heading of the row says so too (QA: "scaled by √d_head" over the "Not scaled" panel).
+    from playground.viz import render_steps
+    from playground.viz.canvas import drawable
+
+    def texts(fig) -> list[str]:
+        return [op["s"] for kind, op in fig.ops if kind == "text"]
+
+    row = "2.  Scores QKᵀ, {}, masked, turned into weights by softmax"
+    assert drawable(row.format("not scaled (the ablation)"), 13, True) in texts(render_steps(steps))
+    assert drawable(row.format("scaled by √d_head"), 13, True) in texts(render_steps(default))

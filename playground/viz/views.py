@@ -304,7 +304,9 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
         tallest = max(tallest, h)
     y += tallest + 18
     # 2. scores -> weights
-    y = section("2.  Scores QKᵀ, scaled by √d_head, masked, turned into weights by softmax", y)
+    # (QA: the ablation's figure said "scaled by √d_head" over its "Not scaled" panel)
+    scaling = "scaled by √d_head" if steps.scale_scores else "not scaled (the ablation)"
+    y = section(f"2.  Scores QKᵀ, {scaling}, masked, turned into weights by softmax", y)
     x, tallest = 12.0, 0.0
     scaled_range = symmetric_range(panels["scaled"].array)
     weights_top = float(max(panels["weights"].array.max(), 1e-6))
