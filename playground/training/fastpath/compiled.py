@@ -130,8 +130,9 @@ class CompiledStep:
         self.threads.after_step(took)
         if count not in self._thread_counts:  # this step compiled it: ONE_THREAD_NOTE is answered
             self._thread_counts.add(count)
+            took_text = f"{took:.1f} s" if took >= 0.05 else "under 0.1 s"  # (QA: "in 0.0 s" read as a bug)
             self._notes.append(f"compiled the training step for {count} thread{'' if count == 1 else 's'} in "
-                               f"{took:.1f} s")
+                               f"{took_text}")
         if self.threads.next_count == 1 and 1 not in self._thread_counts:
             self._notes.append(ONE_THREAD_NOTE)  # said before the step that compiles it (the plan's, or a neighbour's)
         return loss_value
