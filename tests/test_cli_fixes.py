@@ -106,6 +106,18 @@ def test_a_mistyped_preset_name_gets_the_closest_names():
                    "did you mean 'decoder-reverse'")
 
 
+def test_a_presets_beginning_is_told_its_preset_and_an_unknown_word_is_answered_as_a_preset():
+    """QA: `playground lesson-19.2` was told 19.7 and 19.3 but not lesson-19.2-self-attention, and `playground
+    nosuchpreset` was told only of the commands (it is close to "presets")."""
+    from playground.cli import _window_by_default
+    from playground.core.presets import PresetError, resolve_preset_path
+
+    with pytest.raises(PresetError, match="did you mean 'lesson-19.2-self-attention'\\?"):
+        resolve_preset_path("lesson-19.2")
+    assert _window_by_default(["nosuchpreset"]) == ["gui", "nosuchpreset"]
+    assert _window_by_default(["trian"]) == ["trian"]  # a mistyped command stays argparse's to answer
+
+
 @pytest.mark.slow
 def test_sample_names_an_encoder_with_an(tmp_path):
     out = tmp_path / "enc"
