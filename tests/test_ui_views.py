@@ -123,6 +123,7 @@ def test_past_runs_are_drawn_dashed_each_in_a_pattern_of_its_own(qtbot):
         panel.add_overlay(name, np.arange(20), np.linspace(3, 1, 20))
     styles = [panel.overlays[name].opts["pen"].style() for name in ("first", "second", "third")]
     assert Qt.PenStyle.SolidLine not in styles and len(set(styles)) == 3
+    assert Qt.PenStyle.DotLine not in styles  # the faintest, only from a fourth run on (QA: lesson 19.4's second)
     assert panel.trainCurve.opts["pen"].style() == Qt.PenStyle.SolidLine
 
 

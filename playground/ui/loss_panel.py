@@ -53,8 +53,9 @@ MARKER_ROWS = 3
 # and the olive, 2.7:1 and 2.0:1 on white, were nearly invisible at a projector).
 OVERLAY_COLOURS = ("#9467bd", "#d15f00", "#a0665a", "#cc4fa8", "#0095a3", "#8c8c00", "#7f7f7f", "#6b6fd0")
 # ... each dashed in its own way too: a past run's curve is told from the live one's solid line, and from another's
-# where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye.
-OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
+# where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye. Dotted, the
+# faintest, last: lesson 19.4's second run, the one that learns, was the faintest line on its plot (QA).
+OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine, Qt.PenStyle.DotLine)
 
 
 class Series:
