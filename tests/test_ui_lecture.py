@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
@@ -778,6 +781,32 @@ def test_closing_with_unsaved_settings_says_the_run_is_saved_either_way(window, 
     window.pause()
     assert not window.maybe_save()  # any other question of unsaved settings does not say it
     assert "saved:" not in asked[3]
+
+
+@pytest.mark.slow
+def test_the_quit_question_names_the_step_training_stops_at(window, qtbot, monkeypatch):
+    """QA: "Training is at step 217. Quit now?" while the train bar went on to 218: the step under way lands."""
+    from playground.training.session import TrainingSession
+    from playground.ui import main_window
+
+    real_step, stepping = TrainingSession.train_step, threading.Event()
+
+    def a_step_of_300_ms(self, *args, **kwargs):
+        stepping.set()
+        time.sleep(0.3)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_300_ms)
+    asked = []
+    monkeypatch.setattr(main_window, "ask_quit_while_training", lambda _parent, step, kept: asked.append(step))
+    window.play()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 1, timeout=WAIT_MS)
+    stepping.clear()
+    qtbot.waitUntil(stepping.is_set, timeout=WAIT_MS)
+    window.close()  # asked in the middle of a step; kept training (the answer is falsy)
+    window.pause()
+    qtbot.waitUntil(lambda: window.worker.idle, timeout=WAIT_MS)
+    assert asked == [window.worker.step]
 
 
 @pytest.mark.slow

@@ -112,6 +112,7 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
+HOLD_WAIT_S = 0.5  # how long the quit question waits for a held run's step under way to land
 EDIT_MERGE_S = 1.0  # changes of the same settings this close together are one for Undo (a drag, taps of a key)
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 # Said when the window is wider than the screen; short enough to be read whole at 200 % beside a training run's
@@ -1774,6 +1775,15 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.unfinished_threads = running
         return running
 
+    @staticmethod
+    def _held_step(worker: TrainingWorker) -> int:
+        """The step a run just held stops at: the step under way lands first (QA: the question said 359 while the
+        train bar went on to 360). Waited for up to HOLD_WAIT_S; a longer step is counted as landing."""
+        end = time.monotonic() + HOLD_WAIT_S
+        while not worker.idle and time.monotonic() < end:
+            time.sleep(0.01)
+        return worker.step + (0 if worker.idle else 1)
+
     def _compare_closed(self) -> bool:
         """Compare A/B closed or never opened; False where the user kept its comparison."""
         return self.compareWindow is None or self._close_compare()
@@ -1791,7 +1801,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if self.is_modified():
             agreed = self.maybe_save(closing=True, training=training)
         else:
-            agreed = not training or ask_quit_while_training(self, worker.step, self._run_kept())  # type: ignore[union-attr]
+            agreed = not training or ask_quit_while_training(self, self._held_step(worker), self._run_kept())  # type: ignore[arg-type]
         agreed = agreed and self._compare_closed()
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
