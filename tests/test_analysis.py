@@ -173,6 +173,19 @@ def test_padding_rows_are_left_out():
     assert head_roles(w).self == 0.75
 
 
+def test_a_token_no_saturated_head_looks_at_is_still_measured_as_a_query():
+    """QA (encoder-sort-unscaled): one-hot heads looked at no query's token 1, whose row was left out as padding
+    ('self 0.11' against 0.10 counted by hand). Padding is the trailing positions only; an encoder stays unmasked."""
+    T = 5
+    w = np.zeros((T, T))
+    w[:, 0] = 1.0  # every query on token 0: tokens 1.. are never looked at
+    w[0, 0], w[0, 2] = 0.0, 1.0  # ... but token 2 is, by query 0 (after it: no causal mask)
+    allowed, queries = infer_mask(w)
+    assert queries.tolist() == [True, True, True, False, False]  # 3 and 4, trailing and unseen: padding
+    assert allowed[:3, :3].all() and not allowed[3:].any() and not allowed[:, 3:].any()
+    assert head_roles(w, allowed, queries).first == pytest.approx(2 / 3)  # rows 0, 1 and 2, not 0 and 2
+
+
 def test_role_table_covers_every_head_and_sorts():
     T = 6
     weights = np.stack([np.stack([np.eye(T), previous_token_head(T)]),

@@ -14,11 +14,13 @@ key j, rows sum to 1. All measures average over the *valid* query rows (see `all
     first      mean over rows of w_{i, 0}: 1 for a head parked on the first token ([CLS] or BOS)
     self       mean over rows of w_{i, i}: 1 for a head that looks at itself (the diagonal)
 
-Masks are not stored with a snapshot. `infer_mask` recovers them: softmax gives a hidden key exactly
-0 (and a real one never exactly 0), so in a real snapshot a key is allowed for a query when any head of
-any layer gives it a non-zero weight, and a query whose own position no query may see is padding, whose
-row is left out. `role_table` and `changed_most` infer the mask by default; `head_roles` measures every
-row over every key unless given `allowed` / `queries` (hand-made matrices have exact zeros anywhere).
+Masks are not stored with a snapshot. `infer_mask` recovers them from their shape: softmax gives a hidden
+key exactly 0, so padding is the trailing positions that no query of any head of any layer looks at (its
+rows are left out), and a decoder's causal mask leaves every key after its query at exactly 0 in every
+head. Exact zeros elsewhere are a saturated softmax's, not a mask's (an unscaled head's one-hot rows once
+made a token nobody looked at read as padding, and its row was left out). `role_table` and `changed_most`
+infer the mask by default; `head_roles` measures every row over every key unless given `allowed` /
+`queries` (hand-made matrices have exact zeros anywhere).
 """
 
 from __future__ import annotations
@@ -57,24 +59,28 @@ def _as_4d(weights: np.ndarray) -> np.ndarray:
     raise ValueError(f"expected attention weights (T, T), (H, T, T) or (L, H, T, T), got shape {w.shape}")
 
 
+def valid_queries(weights: np.ndarray) -> np.ndarray:
+    """(T,) bool: the query rows to measure, all but the trailing padding that no head of any layer looks at
+    (all of them where no key is looked at: nothing to tell)."""
+    seen = (_as_4d(weights) > 0).any(axis=(0, 1, 2))  # (T,): keys some query looks at
+    tokens = len(seen) - int(np.argmax(seen[::-1])) if seen.any() else len(seen)
+    return np.arange(len(seen)) < tokens
+
+
 def allowed_keys(weights: np.ndarray) -> np.ndarray:
-    """(T, T) bool: a key is allowed for a query when some head of some layer gives it a non-zero weight."""
-    w = _as_4d(weights)
-    return (w > 0).any(axis=(0, 1))
-
-
-def valid_queries(allowed: np.ndarray) -> np.ndarray:
-    """(T,) bool: query rows to measure. A position no query may attend to is padding: its row is skipped."""
-    return allowed.any(axis=0)
+    """(T, T) bool: the keys each query may look at, the padding left out, and under a causal mask (every key after
+    its query at exactly 0 in every head) none after the query."""
+    queries = valid_queries(weights)
+    allowed = np.outer(queries, queries)
+    seen = (_as_4d(weights) > 0).any(axis=(0, 1))
+    if queries.sum() > 1 and not np.triu(seen & allowed, k=1).any():
+        allowed &= np.tril(np.ones_like(allowed))
+    return allowed
 
 
 def infer_mask(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(allowed (T, T), queries (T,)) recovered from a real snapshot's exact zeros (see the module doc)."""
-    allowed = allowed_keys(weights)
-    queries = valid_queries(allowed)
-    if not queries.any():
-        queries = np.ones(allowed.shape[0], dtype=bool)
-    return allowed, queries
+    """(allowed (T, T), queries (T,)) recovered from a real snapshot's shape (see the module doc)."""
+    return allowed_keys(weights), valid_queries(weights)
 
 
 @dataclass(frozen=True)
