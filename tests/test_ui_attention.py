@@ -184,7 +184,7 @@ def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
     table.sortItems(previous_col, Qt.SortOrder.DescendingOrder)
     assert panel.head_at_row(0) == (0, 1)  # the perfect previous-token head comes first
     assert table.item(0, previous_col).text() == "1.00"
-    assert "Most previous-token-like: layer 1 head 2 (1.00)" in panel.caption.text()
+    assert "Clearest role: layer 1 head 2 reads the token before (1.00)" in panel.caption.text()
     values = [float(table.item(r, previous_col).text()) for r in range(4)]
     assert values == sorted(values, reverse=True)
     table.sortItems(previous_col, Qt.SortOrder.AscendingOrder)
@@ -281,8 +281,22 @@ def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
     T = 6
     alike = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
     panel.add_snapshot(AttentionSnapshot(step=0, weights=alike, labels=[f"t{i}" for i in range(T)]))
-    assert "Previous-token-like: every head alike" in panel.caption.text()
+    assert "No head has a role yet: none reads one token much above an even spread (0.17)" in panel.caption.text()
     assert "focus: every head alike" in panel.caption.text() and "head 1 (" not in panel.caption.text()
+
+
+def test_the_roles_summary_names_the_clearest_role_of_any_head(qtbot):
+    """QA (encoder-shift): "Most previous-token-like: layer 2 head 2 (0.10)" beside a head reading the next token at
+    0.99, the head its lesson is about."""
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    T = 6
+    w = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
+    w[0, 0] = np.roll(np.eye(T, dtype=np.float32), 1, axis=1)  # each token reads the one after it
+    panel.add_snapshot(AttentionSnapshot(step=9, weights=w, labels=[f"t{i}" for i in range(T)]))
+    assert "Clearest role: layer 1 head 1 reads the token after (1.00)" in panel.caption.text()
 
 
 @pytest.mark.slow
