@@ -202,14 +202,17 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
     assert panel.hover.text().startswith("layer 1 · head 2 · query '⏎' (#4) → key 'b' (#1)")
 
 
-@pytest.mark.parametrize(("step", "prediction", "explained"), [(0, "ab de", True), (10, "ab de", False),
-                                                               (0, "bcdea", False)])
-def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, prediction, explained):
+@pytest.mark.parametrize(("step", "prediction", "causal", "explained"), [
+    (0, "ab de", True, True), (10, "ab de", True, True), (10, "ab de", False, False), (0, "bcdea", True, False)])
+def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, prediction, causal, explained):
     """QA: at step 0 the decoder's "prediction" was the input itself, which reads like knowledge; it is the output
-    layer being the embedding matrix (tied), where each token's embedding matches itself best."""
+    layer being the embedding matrix (tied), where each token's embedding matches itself best. A decoder's output is
+    the next token, never its input: said at any step (QA: at step 1 "01234567[SEP]76543210" read as solved); an
+    encoder's may be right (a sorted input, sorted), and is explained only untrained."""
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot()
-    panel.set_snapshot(AttentionSnapshot(step, base.weights, list("ab␣de"), prediction=prediction))
+    weights = base.weights if causal else np.full_like(base.weights, 1 / base.weights.shape[-1])
+    panel.set_snapshot(AttentionSnapshot(step, weights, list("ab␣de"), prediction=prediction))
     full = panel.detail.prediction.toolTip() or panel.detail.prediction.text()
     assert prediction.replace(" ", "␣") in full and ("tied weights" in full) == explained
 
@@ -298,10 +301,19 @@ def test_inside_attention_says_why_an_untrained_model_copies_its_input_and_forge
     base = snapshot()
     copying = AttentionSnapshot(0, base.weights, list("ab␣de"), prediction="ab de")
     panel.show_result(InsideResult(token=1, step=0, text="ab de", layer=0, head=0, snapshot=copying))
-    assert "(= its input: untrained, tied embeddings; hover)" in panel.status.text()
+    assert "(= its input: not learned yet, tied embeddings; hover)" in panel.status.text()
     assert "tied weights" in panel.status.toolTip()
     panel._on_answer(JobFailed(token=2, message="no such word"))  # another status: not its reason
     assert "Could not show" in panel.status.text() and panel.status.toolTip() == ""
+    # A decoder copying its input after step 0 still says so (QA: decoder-reverse at step 1 read "01234567[SEP]
+    # 76543210", as if solved); an encoder, whose task may be its input (sorted already), only untrained.
+    T = 5
+    causal = np.tril(np.ones((1, 1, T, T), dtype=np.float32))
+    causal /= causal.sum(-1, keepdims=True)
+    for weights, said in ((causal, True), (np.full((1, 1, T, T), 1 / T, dtype=np.float32), False)):
+        copied = AttentionSnapshot(1, weights, list("ab␣de"), prediction="ab de")
+        panel.show_result(InsideResult(token=3, step=1, text="ab de", layer=0, head=0, snapshot=copied))
+        assert ("(= its input: not learned yet" in panel.status.text()) == said
 
 
 def test_the_large_heads_tooltip_waits_while_a_weight_is_read(qtbot):

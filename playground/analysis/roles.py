@@ -83,6 +83,12 @@ def infer_mask(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return allowed_keys(weights), valid_queries(weights)
 
 
+def is_causal(weights: np.ndarray) -> bool:
+    """Whether no query of the snapshot may look at a later key (a decoder's mask)."""
+    allowed = allowed_keys(weights)
+    return allowed.shape[0] > 1 and not np.triu(allowed, k=1).any()
+
+
 @dataclass(frozen=True)
 class HeadRoles:
     entropy: float

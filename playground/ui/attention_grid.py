@@ -519,7 +519,7 @@ class HeadDetail(QWidget):
         elif snap.image is not None or len(snap.prediction) != T or CLASS_PREDICTION.fullmatch(snap.prediction):
             self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
         else:
-            copied = f" · {COPIED_WHY}" if copies_input(snap.step, snap.labels, snap.prediction) else ""
+            copied = f" · {COPIED_WHY}" if copies_input(snap) else ""
             self.prediction.set_full_text(f"Model's output at each position: {show_token(snap.prediction)}{copied}")
 
     def _frame_all(self) -> None:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from playground.analysis.roles import is_causal
+from playground.training.events import AttentionSnapshot
 from playground.viz.canvas import show_token
 
 # An untrained decoder's "prediction" is its input, which reads like knowledge: it is the tied embeddings.
-COPIED_INPUT = "(= its input: untrained, tied embeddings; hover)"
-COPIED_WHY = ("Untrained, the model puts out its own input: the output layer is the token embedding matrix (tied "
-              "weights), and each token's embedding matches itself best. Training teaches it the next token.")
+COPIED_INPUT = "(= its input: not learned yet, tied embeddings; hover)"
+COPIED_WHY = ("The model puts out its own input, as an untrained one does: the output layer is the token embedding "
+              "matrix (tied weights), and each token's embedding matches itself best. Training teaches it the next "
+              "token.")
 
 
-def copies_input(step: int, labels: Sequence[str], prediction: str) -> bool:
-    """Whether an untrained model's output at each position is its own input token, as tied embeddings make it
-    (compared without spaces: labels show a space as ␣, and a word-level decode puts spaces between words)."""
+def copies_input(snap: AttentionSnapshot) -> bool:
+    """Whether a model's output at each position is its own input token, as tied embeddings make an untrained one's
+    (compared without spaces: labels show a space as ␣, and a word-level decode puts spaces between words): at
+    step 0, or at any step for a decoder, whose output at a position is the next token, never the same one (QA:
+    decoder-reverse at step 1 read "01234567[SEP]76543210", as if solved)."""
     def bare(text: str) -> str:
         return "".join(show_token(text).replace("␣", " ").split())
 
-    return step == 0 and bool(prediction) and bare(prediction) == bare("".join(labels))
+    copied = bool(snap.prediction) and bare(snap.prediction) == bare("".join(snap.labels))
+    return copied and (snap.step == 0 or is_causal(snap.weights))
 
 INSIDE: dict[str, str] = {
     "tab": (

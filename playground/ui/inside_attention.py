@@ -936,7 +936,7 @@ class InsideAttentionPanel(QWidget):
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
         prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
-        copied = copies_input(result.step, labels, snap.prediction)
+        copied = copies_input(snap)
         prediction += f" {COPIED_INPUT}" if copied else ""
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",

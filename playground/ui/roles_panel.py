@@ -30,7 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow, infer_mask, role_table
+from playground.analysis.roles import (
+    MEASURE_TIPS,
+    MEASURE_TITLES,
+    MEASURES,
+    RoleRow,
+    infer_mask,
+    is_causal,
+    role_table,
+)
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
 from playground.training.events import AttentionSnapshot
 from playground.ui import file_dialogs
@@ -43,12 +51,6 @@ from playground.ui.sliders import JumpSlider
 COLUMNS = ("layer", "head", *MEASURES)
 # Header titles short enough that every column fits the pane at 1280x720; the header tooltips give the full names.
 SHORT_TITLES = {"distance": "dist.", "previous": "prev.", "next": "next", "first": "first", "self": "self"}
-
-
-def is_causal(weights: Any) -> bool:
-    """Whether no query of the snapshot may look at a later key (a decoder's mask)."""
-    allowed, _ = infer_mask(weights)
-    return allowed.shape[0] > 1 and not np.triu(allowed, k=1).any()
 
 
 class NumberItem(QTableWidgetItem):
