@@ -203,7 +203,8 @@ def test_attention_grid_has_one_heatmap_per_layer_and_head_and_hover_reads_weigh
 
 
 @pytest.mark.parametrize(("step", "prediction", "causal", "explained"), [
-    (0, "ab de", True, True), (10, "ab de", True, True), (10, "ab de", False, False), (0, "bcdea", True, False)])
+    (0, "ab de", True, True), (10, "ab de", True, True), (10, "ab de", False, False), (0, "bcdea", True, False),
+    (3, "a[SEP]e", True, True)])
 def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, prediction, causal, explained):
     """QA: at step 0 the decoder's "prediction" was the input itself, which reads like knowledge; it is the output
     layer being the embedding matrix (tied), where each token's embedding matches itself best. A decoder's output is
@@ -212,9 +213,33 @@ def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, pre
     panel = shown(qtbot, AttentionPanel(), 900, 500)
     base = snapshot()
     weights = base.weights if causal else np.full_like(base.weights, 1 / base.weights.shape[-1])
-    panel.set_snapshot(AttentionSnapshot(step, weights, list("ab␣de"), prediction=prediction))
+    labels = ["a", "[SEP]", "e"] + ["[PAD]"] * 2 if "[SEP]" in prediction else list("ab␣de")  # (tokens of 5 letters)
+    panel.set_snapshot(AttentionSnapshot(step, weights, labels, prediction=prediction, tokens=3 if "[SEP]" in prediction
+                                         else None))
     full = panel.detail.prediction.toolTip() or panel.detail.prediction.text()
     assert prediction.replace(" ", "␣") in full and ("tied weights" in full) == explained
+
+
+def test_the_output_line_wraps_to_two_lines_before_it_ends_in_an_ellipsis(qtbot):
+    """QA at 175 %: one line read "Model's output at each …", the demo's payoff cut off. Two lines, broken anywhere
+    (an output is one word), then "…"; the plot keeps the rest of the height."""
+    from playground.ui.attention_grid import ElidedLabel
+
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.resize(300, 100)
+    label.show()
+    qtbot.waitExposed(label)
+    short, whole = "Output at each position: 0333", "Output at each position: " + "0123456789" * 3
+    label.set_full_text(short)
+    assert label.text() == short
+    label.set_full_text(whole)
+    lines = label.text().split("\n")
+    assert len(lines) == 2 and "".join(lines).replace(" ", "") == whole.replace(" ", "")  # whole, on two lines
+    assert all(label.fontMetrics().horizontalAdvance(line) <= 300 for line in lines)
+    label.set_full_text(whole * 3)
+    lines = label.text().split("\n")
+    assert len(lines) == 2 and lines[1].endswith("…") and label.toolTip() == whole * 3
 
 
 def test_a_classifiers_prediction_as_long_as_its_input_is_not_read_as_one_token_a_position(qtbot):

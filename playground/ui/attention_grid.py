@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QFontMetricsF, QKeyEvent, QResizeEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsRectItem,
@@ -57,6 +57,7 @@ TILE_PEN = pg.mkPen("#bbbbbb", width=1)
 # A classifier's prediction, "first noun (50%)": bert-pronoun's was 16 characters over 16 tokens, and was shown as
 # the output at each position, "first␣noun␣(50%)".
 CLASS_PREDICTION = re.compile(r".+ \(\d+%\)")
+ELIDED_LINES = 2  # the enlarged head's prediction line wraps to this many lines, then ends in "…"
 TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
 # The enlarged head's colour bar: the densest of these scales whose labels stay BAR_LABEL_GAP lines apart.
 BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
@@ -112,7 +113,9 @@ def axis_titles(side: str, every: int) -> tuple[str, ...]:
 
 
 class ElidedLabel(QLabel):
-    """One line of plain text that ends in "…" when it is too wide, never clipped; the whole text is its tooltip."""
+    """Plain text on at most ELIDED_LINES lines, broken anywhere (an output of 64 positions is one word), the last
+    ending in "…" when there is more, never clipped; the whole text is its tooltip. (One line showed "Model's output
+    at each …" at 175 %, QA; unbounded, an output of 64 positions took three lines from the plot.)"""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,7 +129,19 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         width = max(10, self.contentsRect().width())
-        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, width))
+        layout = QTextLayout(self.full, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        starts = []
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(width)
+            starts.append(line.textStart())
+        layout.endLayout()
+        kept = [self.full[a:b].rstrip() for a, b in zip(starts, starts[1:])][:ELIDED_LINES - 1]
+        rest = self.full[starts[len(kept)]:] if len(starts) > len(kept) else ""
+        self.setText("\n".join([*kept, self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width)]))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(10, super().minimumSizeHint().height())  # it elides: its text never sets the pane's width
@@ -514,13 +529,16 @@ class HeadDetail(QWidget):
         self._show_probe(snap)
         if self.plot.hasFocus():
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
+        copied = copies_input(snap)  # (tokens of several characters too: decoder-reverse's [SEP], QA)
         if not snap.prediction:
             self.prediction.set_full_text("")
-        elif snap.image is not None or len(snap.prediction) != T or CLASS_PREDICTION.fullmatch(snap.prediction):
+        elif not copied and (snap.image is not None or len(snap.prediction) != T
+                             or CLASS_PREDICTION.fullmatch(snap.prediction)):
             self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
         else:
-            copied = f" · {COPIED_WHY}" if copies_input(snap) else ""
-            self.prediction.set_full_text(f"Model's output at each position: {show_token(snap.prediction)}{copied}")
+            # (short: "Model's output at each …" was all a lecture's 175 % showed of it, QA)
+            why = f" · {COPIED_WHY}" if copied else ""
+            self.prediction.set_full_text(f"Output at each position: {show_token(snap.prediction)}{why}")
 
     def _frame_all(self) -> None:
         vb = self.plot.getPlotItem().vb
