@@ -7,7 +7,7 @@ from playground.training.events import AttentionSnapshot
 from playground.viz.canvas import show_token
 
 # An untrained decoder's "prediction" is its input, which reads like knowledge: it is the tied embeddings.
-COPIED_INPUT = "(= its input: not learned yet, tied embeddings; hover)"
+COPIED_INPUT = "(= its input: tied embeddings; hover)"
 COPIED_WHY = ("The model puts out its own input, as an untrained one does: the output layer is the token embedding "
               "matrix (tied weights), and each token's embedding matches itself best. Training teaches it the next "
               "token.")
