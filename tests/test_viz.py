@@ -23,7 +23,7 @@ from playground.viz import (
     render_vit,
     save_gif,
 )
-from playground.viz.canvas import Figure, drawable
+from playground.viz.canvas import Figure, drawable, text_width
 from playground.viz.colors import colormap
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -141,6 +141,11 @@ def test_the_multi_head_row_flows_onto_another_rather_than_widen_the_figure(tiny
             assert fig.width == render_steps(steps).width  # no wider than the rows above it
         heads, (concat, projected) = multi[:-2], multi[-2:]
         assert len({op["y"] for op in heads}) == 1 and concat["y"] == projected["y"] > heads[0]["y"]
+        # Nor is the header's explanation the widest part (QA at 130 %: "…numbers from the r", cut)
+        cells = _stage_cells(fig, steps)
+        right = max(op["x"] + op["rgb"].shape[1] * op["cw"] for op in cells)
+        explained = [op for kind, op in fig.ops if kind == "text" and op["y"] < cells[0]["y"] and op["size"] == 11]
+        assert len(explained) == 2 and all(op["x"] + text_width(op["s"], 11) <= right for op in explained)
 
 
 def test_single_character_labels_too_wide_for_a_cell_stand_upright_on_two_rows():

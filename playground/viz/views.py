@@ -283,9 +283,10 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     cw_d = float(max(2, min(ch, 180 // d)))
     cw_c = max(1.0, min(ch, 240 / C))
     fig = Figure()
+    # On two lines: on one it was the figure's widest part, cut at 130 % ("numbers from the r", QA)
     y = _header(fig, title or f"Self-attention step by step: layer {_n(steps.layer)}, head {_n(steps.head)} "
                               f"of {steps.n_head}", [
-        f"rows: the {T} tokens (queries)  ·  d_head = {d}, C = n_heads × d_head = {C}  ·  "
+        f"rows: the {T} tokens (queries)  ·  d_head = {d}, C = n_heads × d_head = {C}",
         f"mask: {steps.mask_kind}  ·  numbers from the model's own forward pass",
     ])
 
