@@ -4,6 +4,7 @@ the Inside attention views keep a usable height under the rows of text around th
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint
 from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtWidgets import QScrollArea
 
 from playground.core.presets import load_preset
 from playground.training.events import MetricsEvent
@@ -187,3 +188,27 @@ def test_the_vits_figure_fits_the_width_in_presentation_mode_beside_the_settings
                     timeout=10_000)
     assert view.scale() >= view.legible() > 1  # the text no smaller than the window's, less a pixel
     assert inside.result.vit_figure.width * view.scale() <= view.scroll.viewport().width()
+
+
+def test_the_setting_with_the_keyboard_focus_stays_in_view_through_a_zoom(open_active_window, qtbot, request):
+    """QA: tabbed to Warm-up steps, Ctrl+= scrolled it out of sight and the next Right changed it unseen (rebuilding
+    a trained model)."""
+    from conftest import tab_to
+
+    window = open_active_window(load_preset("encoder-sort").updated({"train.device": "cpu"}))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.resize(*PROJECTOR)
+    laid_out()
+    slider = window.config.sliders["train.warmup_steps"].slider
+    tab_to(qtbot, slider, window.config.sliders["train.lr"].slider)
+    scroll = window.config.findChild(QScrollArea, "configScroll")
+
+    def in_view() -> bool:
+        top = slider.mapTo(scroll.viewport(), QPoint(0, 0)).y()
+        return 0 <= top and top + slider.height() <= scroll.viewport().height()
+
+    assert in_view()
+    for zoom in (1.15, 1.3, 1.75):
+        window.set_zoom(zoom)
+        laid_out()
+        qtbot.waitUntil(in_view, timeout=5_000)

@@ -387,6 +387,15 @@ class ConfigPanel(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.messageLabel.setFont(self.font())
+            QTimer.singleShot(0, self, self._reveal_focused)  # once laid out at the new size
+
+    def _reveal_focused(self) -> None:
+        """The setting that has the keyboard focus in view again after a zoom moved it (QA: Ctrl+= scrolled a tabbed-to
+        slider out of sight, and the next Right changed it unseen, rebuilding a trained model)."""
+        focused, body = QApplication.focusWidget(), self._scroll.widget()
+        if not self._kept and focused is not None and body is not None and body.isAncestorOf(focused):
+            body.layout().activate()
+            self._scroll.ensureWidgetVisible(focused)
 
     def show_message(self, text: str, level: str = "info", more: str = "", until_training: bool = False,
                      whole: str = "") -> None:
