@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
 FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
-ASPECT_STEP = 0.1  # a head view is drawn again for its room's shape once that changes by a tenth (log ratio)
+ASPECT_STEP = 0.1  # a head view is made for its room's shape in steps of a tenth (of its log): again at each step
 REBUILT = "The model was rebuilt"  # what Try it says once its answers' model is gone
 PRONOUN_TASK = "pronoun"  # the dataset whose story is where "it" looks (data/registry.py)
 TYPED_IT = re.compile(rf"\b{QUERY_WORD}\b", re.IGNORECASE)
@@ -258,7 +258,9 @@ class ImageLabel(QLabel):
         self._fit()
 
     def _aspect(self) -> float:
-        return max(50, self.width()) / max(50, self.height())
+        """The room's width / height, in ASPECT_STEP steps: a room of the same shape gets the same figure."""
+        shape = max(50, self.width()) / max(50, self.height())
+        return math.exp(round(math.log(shape) / ASPECT_STEP) * ASPECT_STEP)
 
     def set_fills(self, fills: bool) -> None:
         """Grown to fill its room (enlarged), or only to the application font's scale."""
@@ -273,7 +275,7 @@ class ImageLabel(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         aspect = self._aspect()
-        if self.make is not None and abs(math.log(aspect / self._made_for)) > ASPECT_STEP:
+        if self.make is not None and aspect != self._made_for:
             self._made_for = aspect
             self._show(self.make(aspect), self._ratio)
         else:
