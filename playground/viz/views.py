@@ -273,6 +273,9 @@ def _arrow_width(text: str = "→") -> float:
     return text_width(text, 18, True) + 14
 
 
+HEADS_ROW_SLACK = 1.15  # the heads stay in one row up to this much wider than the figure's rows above them
+
+
 def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     """The lecture's figure for one head: Q, K, V -> QK^T -> / sqrt(d) -> mask -> softmax -> x V -> output,
     then the multi-head part: every head's output, their concatenation and the output projection."""
@@ -346,22 +349,27 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     y += tallest + 18
     # 4. multi-head
     y = section(f"4.  Multi-head: {steps.n_head} heads in parallel, concatenated, then projected by W_O", y)
-    # The row flows onto another where it would be wider than the rows above, the concatenation and W_O kept together
-    # (QA: the heads, the concatenation and W_O in one row were twice the window's width at 130 %, fitted or not)
-    widest = float(fig.width)
+    # The row flows onto others where it would be wider than the rows above (QA: the heads, the concatenation and W_O
+    # in one row were twice the window's width at 130 %, fitted or not): the heads in rows of one count, as few as
+    # hold them (a row a little wider than those above stays one), then the concatenation and W_O together.
     multi = steps.multihead_steps()
+    heads = [panel for panel in multi if panel.key.startswith("head")]
     head_range = symmetric_range(steps.head_outputs)
 
     def width_of(panel: Step) -> float:  # with the gap before it: the heads side by side, an arrow to the rest
         head = panel.key.startswith("head")
         return (16.0 if head else _arrow_width()) + _panel_width(panel, cw_d if head else cw_c, ch, None)
 
+    widest, heads_w = float(fig.width), 12.0 + sum(width_of(panel) for panel in heads)
+    rows = 1 if heads_w <= widest * HEADS_ROW_SLACK else math.ceil(heads_w / widest)
+    per_row = math.ceil(len(heads) / rows)
+    widest = max(widest, 12.0 + sum(width_of(panel) for panel in heads[:per_row]))
     x, tallest, row_start = 12.0, 0.0, True
     mid_y = y + 34 + T * ch / 2
     for index, panel in enumerate(multi):
         is_head = panel.key.startswith("head")
         if index:
-            if x + sum(width_of(p) for p in ([panel] if is_head else multi[index:])) > widest:
+            if (index % per_row == 0) if is_head else x + sum(width_of(p) for p in multi[index:]) > widest:
                 y += tallest + 18
                 x, tallest, mid_y, row_start = 12.0, 0.0, y + 34 + T * ch / 2, True
             x += _arrow(fig, x, mid_y) if not is_head else 0.0 if row_start else 16.0
