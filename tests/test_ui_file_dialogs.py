@@ -86,7 +86,7 @@ def test_a_dialog_given_no_folder_starts_where_the_last_choice_was_made(qtbot, t
     assert seen[-1][0] == str(home / "Documents")  # the last folder is gone: the documents again
 
 
-def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_path):
+def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_path, monkeypatch):
     from playground.ui import run_tools
 
     captions = []
@@ -102,6 +102,15 @@ def test_the_hugging_face_export_dialog_names_the_folder_it_makes(qtbot, tmp_pat
     # (it said "choose where", and a folder appeared inside the chosen one)
     assert "20261205-run-hf" in captions[0]
     assert chosen == tmp_path / "20261205-run-hf"
+    # An export there already: asked first (QA: replaced without a word), and Cancel, the default, exports nothing.
+    chosen.mkdir()
+    (chosen / "config.json").write_text("{}")
+    asked = []
+    for answer in (False, True):
+        monkeypatch.setattr(run_tools, "ask_go_or_keep", lambda *args, answer=answer: asked.append(args[1]) or answer)
+        _answer(choose)
+        assert run_tools.ask_export_folder(None, "20261205-run-hf") == (chosen if answer else None)
+    assert asked == ["Replace the exported model?"] * 2
 
 
 def test_a_dialog_is_wide_enough_for_its_caption_within_the_screen(qtbot, tmp_path):

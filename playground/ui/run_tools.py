@@ -35,6 +35,7 @@ from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
 from playground.ui.settings import last_run, runs_root
 from playground.ui.status_bar import STATUS_MS
+from playground.ui.text_dialog import ask_go_or_keep
 from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
 from playground.ui.try_it import TIPS as TRY_TIPS
 from playground.ui.try_it import TryItPanel
@@ -93,11 +94,19 @@ SCRIPT_KEY = "export-script"
 
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
     """The folder to export the model into (a sub-folder `suggested` is created there); a function so
-    tests can answer it."""
+    tests can answer it. Where that folder holds files already, asked first (QA: an export again replaced the
+    model's files without a word)."""
     # The caption names the sub-folder (QA: it said "choose where", and a folder appeared inside the chosen one)
     folder = file_dialogs.existing_folder(parent, f"Export the model as a Hugging Face folder: choose where to "
                                                   f"make its folder {suggested}")
-    return Path(folder) / suggested if folder else None
+    if not folder:
+        return None
+    target = Path(folder) / suggested
+    if target.is_dir() and any(target.iterdir()) and not ask_go_or_keep(
+            parent, "Replace the exported model?", f"{target} holds files already. Export this model over its model "
+            f"files? (Files of your own there stay.)", "&Replace", "&Cancel"):
+        return None
+    return target
 
 
 def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path | None:
