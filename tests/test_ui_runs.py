@@ -168,6 +168,20 @@ def test_every_overlaid_run_stands_out_on_a_light_plot_and_a_dark_one(window, ro
         assert min(contrast(QColor(colour), QColor(background)) for colour in colours) >= 3, background
 
 
+def test_the_run_on_screen_is_marked_in_the_table(window, root):
+    """QA: nothing in the Runs tab marked which run the window shows."""
+    first = fake_run(root, "first run", [2.0, 1.5])
+    second = fake_run(root, "second run", [2.2, 1.9])
+    panel = window.runTools.runs
+    panel.on_screen = lambda folder: folder == first
+    panel.refresh()
+    rows = {panel._folder_at(row): row for row in range(panel.table.rowCount())}
+    for folder, live in ((first, True), (second, False)):
+        items = [panel.table.item(rows[folder], col) for col in range(panel.table.columnCount())]
+        assert all(item.font().bold() == live for item in items)
+        assert items[0].toolTip().endswith("the run on screen") == live
+
+
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):
     """QA: a run drawn purple alone turned brown once another was selected with it."""
     first = fake_run(root, "first run", [2.0, 1.5, 1.2])

@@ -331,11 +331,16 @@ class RunsPanel(QWidget):
                 keys = (label.lower(), run.family, run.steps, math.inf if run.val_loss is None else run.val_loss,
                         run.created)
                 short = family.split(" (")[0]  # "Decoder" in its column: the names need the room (lecturer QA)
+                live = self.on_screen(run.folder)  # in bold, said so (QA: nothing marked the run on screen)
                 for col, (text, key) in enumerate(zip((label, short, f"{run.steps:,}", val, started), keys,
                                                        strict=True)):
                     item = _Sorted(text, key)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
-                    item.setToolTip(tip)
+                    item.setToolTip(f"{tip}\nthe run on screen" if live else tip)
+                    if live:
+                        font = item.font()
+                        font.setBold(True)
+                        item.setFont(font)
                     if col >= 2:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     table.setItem(row, col, item)
