@@ -252,3 +252,13 @@ def test_describe_does_not_import_torch():
         "assert 'sklearn' not in sys.modules, 'sklearn imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+
+
+def test_accuracy_is_shown_where_it_says_how_well_the_task_is_done():
+    """QA: `playground train decoder-reverse` printed "acc 100%" and the window drew no accuracy; running text's
+    next-character accuracy says little, a decoder's reversal all."""
+    def shown(name: str, family: str) -> bool:
+        return describe(DataSpec(name=name), ModelSpec(family=family, block_size=32)).has_accuracy
+
+    assert shown("reverse", "decoder") and shown("reverse", "encoder") and shown("sentiment", "encoder")
+    assert not shown("pydoc", "decoder") and not shown("pydoc", "encoder")

@@ -814,3 +814,17 @@ def test_a_new_run_says_it_is_preparing_over_a_status_left_by_work_but_not_over_
     bar.showMessage("Reset: fresh random weights, step 0.", main_window.STATUS_MS)
     window.step_once()
     assert bar.currentMessage() == "Reset: fresh random weights, step 0."
+
+
+@pytest.mark.slow
+def test_a_decoder_on_a_procedural_task_draws_its_accuracy(open_window, qtbot):
+    """QA: decoder-reverse drew no accuracy in the window, where the command line said "acc 100%"."""
+    window = open_window(make_spec({**TINY, "data": {"name": "reverse", "options": {"length": 4}},
+                                    "train": {**TINY["train"], "eval_interval": 2}}))
+    for _ in range(2):
+        window.step_once()
+    qtbot.waitUntil(lambda: window.loss.acc.n == 1, timeout=WAIT_MS)
+    window.loss.redraw_if_due()
+    assert window.loss.accuracyPlot.isVisible()
+    window.load_spec(make_spec(TINY), None)  # running text: its next-character accuracy is not drawn
+    assert not window.loss.show_accuracy

@@ -51,6 +51,13 @@ class DataInfo:
     # the command line say these, not facts such as "sequences are generated fresh".
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def has_accuracy(self) -> bool:
+        """Whether the validation accuracy says how well the task is done: a label per example or token, or a
+        procedural task's answer (a decoder's reversal: QA saw the command line say "acc 100%" and the window show
+        none), not running text's next character."""
+        return self.task in ("classify", "tagging") or (self.task == "lm" and not self.samples_text)
+
 
 @dataclass
 class Batch:

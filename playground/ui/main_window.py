@@ -1318,7 +1318,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _update_family_tabs(self) -> None:
         info = self.config.info()
         self.tabs.setTabVisible(self.tabs.indexOf(self.samples), bool(info and info.samples_text))
-        self.loss.set_show_accuracy(bool(info and info.task in ("classify", "tagging")))
+        self.loss.set_show_accuracy(bool(info and info.has_accuracy))
         self.inside.set_model(self.spec, info)
         self.architecture.set_spec(self.spec, info)
         self.runTools.update_tabs(info)
