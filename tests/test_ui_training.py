@@ -627,6 +627,10 @@ def test_the_first_sample_comes_after_one_step_and_continues_the_prompt(qtbot):
     assert panel.header.text().startswith("1 sample, newest first")  # not "1 sample(s)"
     panel.take(Drained(results={JOB_KEY: refused}))
     assert not panel.status.isHidden() and "'ß'" in panel.status.text() and len(panel.samples) == 1
+    # Of another prompt, it says so (QA: "3 samples … the decoder continues “def ”" over two drawn before it)
+    panel.take(Drained(samples=[SampleEvent(step=5, text="x", temperature=0.8, prompt="def ")]))
+    assert panel.header.text().startswith("2 samples, newest first: the newest continues “def ” (those before, "
+                                          "another start)")
 
 
 def test_the_warm_up_and_the_worker_load_torch_one_at_a_time(monkeypatch):

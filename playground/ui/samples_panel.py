@@ -227,8 +227,13 @@ class SamplesPanel(QWidget):
         if self.context and len(prompt) > self.context:  # said, since the text may not follow its start
             start += f" (it reads only the last {self.context} characters: its context)"
         count = f"{len(self.samples)} sample{'' if len(self.samples) == 1 else 's'}"
-        self.header.setText(f"{count}, newest first: the decoder {start}, sampling one "
-                            f"token at a time (temperature {newest.temperature:.1f}).")
+        # (QA: "3 samples, newest first: the decoder continues “def ”" over two drawn before "def " was typed)
+        if all(e.prompt == prompt for e in self.samples):
+            said = f"the decoder {start}"
+        else:
+            said = f"the newest {start} (those before, another start)"
+        self.header.setText(f"{count}, newest first: {said}, sampling one token at a time (temperature "
+                            f"{newest.temperature:.1f}).")
 
     def clear(self) -> None:
         """No model: no samples and no context (the prompt stays, for the next model)."""
