@@ -283,6 +283,26 @@ def lecture_result(token: int):
                        8, "it", len(labels), changed_most(before, weights), pretrained=True)
 
 
+def test_a_lesson_shows_try_its_head_views_as_a_first_answer_does(open_window, qtbot):
+    """QA: lesson 19.5 played again opened on layer 6, head 10 (the head the last run had moved most), not on the
+    layer 4, every head, that its first showing had."""
+    from conftest import TINY_SENTIMENT
+
+    from playground.viz import views  # noqa: F401 - torch loaded before the window's warm-up loads it on its thread
+
+    answer = lecture_result(1)
+    lesson = {"title": "Try it", "steps": [{"text": "look", "tab": "try_it"}]}
+    window = open_window(make_spec({**TINY_SENTIMENT, "lesson": lesson}))
+    window.lessonBar.train_cap = 0
+    panel = window.runTools.tryIt
+    panel.token = 1
+    panel.on_result(answer)  # fine-tuned: the views on the most changed head
+    top = panel.result.changes[0]
+    assert (panel.layerCombo.currentIndex(), panel.headCombo.currentData()) == (top.layer, top.head)
+    window.lessonBar.playAction.trigger()  # Lesson > Play the Preset's Lesson, again
+    assert (panel.layerCombo.currentIndex(), panel.headCombo.currentData()) == (3, None)
+
+
 def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     """QA (lesson 19.5, Back and Next after clicking a row): the clicked row stayed highlighted while the head views
     went back to the most changed head."""

@@ -363,6 +363,7 @@ class LessonBar(QFrame):
         carried over into the next), the roles table, the Attention tab and the head view following them (the head
         view keeps its "all heads"); and the samples' temperature at its default."""
         self.main.inside.pick(0, 0)
+        self.main.runTools.tryIt.pick_as_written()
         self.main.samples.default_temperature(self.main.worker)
 
     def next(self) -> None:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+FIRST_LAYER = 3  # the head views' layer at a first answer (0-based): a middle one of MiniLM's six
 FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
 ASPECT_STEP = 0.1  # a head view is made for its room's shape in steps of a tenth (of its log): again at each step
 REBUILT = "The model was rebuilt"  # what Try it says once its answers' model is gone
@@ -630,12 +631,23 @@ class TryItPanel(QWidget):
             self.headCombo.addItem("all", None)
             for head in range(heads):
                 self.headCombo.addItem(f"{head + 1}", head)
-            self.layerCombo.setCurrentIndex(min(3, layers - 1))
-            self.headCombo.setCurrentIndex(0)
+            self._pick_first_layer()
         if result.changes and result.changes[0].change > 0.01:
             top = result.changes[0]
             self.layerCombo.setCurrentIndex(top.layer)
             self.headCombo.setCurrentIndex(top.head + 1)
+
+    def pick_as_written(self) -> None:
+        """The head views as a first answer shows them, as a lesson was written (QA: a lesson 19.5 played again
+        opened on layer 6, head 10, the head the last run had moved most)."""
+        self._pick_first_layer()
+        self._render_lines()
+
+    def _pick_first_layer(self) -> None:
+        """FIRST_LAYER, every head."""
+        if self.layerCombo.count():
+            self.layerCombo.setCurrentIndex(min(FIRST_LAYER, self.layerCombo.count() - 1))
+            self.headCombo.setCurrentIndex(0)
 
     def _fill_changed(self, result: TryItResult) -> None:
         changes = changed(result)
