@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+ASK_HINT = "Type a sentence and press Enter: the model, at the step it has reached, classifies it."  # (trained too)
 FIRST_LAYER = 3  # the head views' layer at a first answer (0-based): a middle one of MiniLM's six
 FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
 ASPECT_STEP = 0.1  # a head view is made for its room's shape in steps of a tenth (of its log): again at each step
@@ -344,7 +345,7 @@ class TryItPanel(QWidget):
         self.gridButton.setToolTip(TIPS["grid"])
         self.gridButton.setEnabled(False)
         self.gridButton.clicked.connect(self._show_in_grid)
-        self.status = QLabel("Type a sentence and press Enter: the model being trained classifies it.", self)
+        self.status = QLabel(ASK_HINT, self)
         self.status.setObjectName("tryStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -523,7 +524,7 @@ class TryItPanel(QWidget):
         self.pickerLabel.setText("Head view: layer")  # whose, the next answer says ('it', or [CLS])
         self.nowImage.clear_image("")
         self.nowTitle.setText("<b>Now</b>")
-        self.status.setText("Type a sentence and press Enter: the model being trained classifies it.")
+        self.status.setText(ASK_HINT)
 
     def show_model(self, info: Any, pretrained: bool) -> None:
         """Another model or dataset: forget the last one's answers and offer its sentence again; a `pretrained`
