@@ -348,7 +348,7 @@ def test_clearing_the_attention_tab_forgets_the_model(qtbot):
 
 
 # ----- inside attention -----------------------------------------------------------------------------
-def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_session):
+def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_session, monkeypatch):
     from PySide6.QtCore import QPoint
 
     from playground.ui.attention_jobs import InsideJob
@@ -394,6 +394,22 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     changed = type(steps)(**{**steps.__dict__, "weights": steps.weights * 0 + 0.5})
     view.set_steps(changed, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
     assert "weight 0.5000" in view.readout.text()
+    # Scrolled under a still pointer, it reads the cell now under it, or says how to read one off the cells (QA: it
+    # kept naming the cell the scroll had carried away).
+    from playground.ui import inside_attention
+
+    view.resize(700, 400)  # (smaller than the figure: it scrolls)
+    qtbot.waitUntil(lambda: view.scroll.verticalScrollBar().maximum() > 0, timeout=5_000)
+    pointer = point("q", 1, 2)
+    still = view.label.mapToGlobal(pointer)
+    monkeypatch.setattr(inside_attention.QCursor, "pos", staticmethod(lambda: still))
+    view.hover(pointer)
+    assert view.readout.text().startswith("query Q of token") and "(#1), dimension 3:" in view.readout.text()
+    view.scroll.verticalScrollBar().setValue(round(cells["q"][3]))  # a row further down under the pointer
+    assert "(#2), dimension 3:" in view.readout.text()
+    still = view.label.mapToGlobal(QPoint(2, 2))  # the figure's corner: no cell
+    view.scroll.verticalScrollBar().setValue(0)
+    assert view.readout.text() == inside_attention.STEPS_HINT
     view.clear()
     assert view.steps is None and "Point at a cell" in view.readout.text()
 

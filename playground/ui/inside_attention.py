@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QFontInfo, QImage, QPixmap
+from PySide6.QtGui import QCursor, QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -229,6 +229,7 @@ class StepsView(FigureView):
         self.stage: str | None = None  # the stage kept in view as the figure changes (a lesson's), until one scrolls
         for bar in (self.scroll.verticalScrollBar(), self.scroll.horizontalScrollBar()):
             bar.actionTriggered.connect(self._forget_stage)  # the user's own scrolling (not setValue) wins
+            bar.valueChanged.connect(self._hover_at_pointer)
         self.readout = QLabel(STEPS_HINT, self)
         self.readout.setObjectName("stepsReadout")
         self.readout.setWordWrap(True)
@@ -325,6 +326,18 @@ class StepsView(FigureView):
             return
         self.hovered = cell
         self.readout.setText(describe_cell(self.steps, *cell))
+
+    def _hover_at_pointer(self) -> None:
+        """The cell under a still pointer once the figure scrolled under it, or the hint off the cells (QA: the
+        read-out kept naming a cell the scroll had carried away)."""
+        if self.hovered is None:
+            return
+        pos = self.label.mapFromGlobal(QCursor.pos())
+        if self.label.rect().contains(pos) and self.cell_at(pos) is not None:
+            self.hover(pos)
+        else:
+            self.hovered = None
+            self.readout.setText(STEPS_HINT)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.label and event.type() == QEvent.Type.MouseMove:
