@@ -281,8 +281,32 @@ def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
     T = 6
     alike = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
     panel.add_snapshot(AttentionSnapshot(step=0, weights=alike, labels=[f"t{i}" for i in range(T)]))
-    assert "No head has a role yet: none reads one token much above an even spread (0.17)" in panel.caption.text()
+    assert "No head has a role yet: none reads one token much more than an even spread would" in panel.caption.text()
     assert "focus: every head alike" in panel.caption.text() and "head 1 (" not in panel.caption.text()
+
+
+def test_a_decoders_previous_token_head_is_named_against_its_own_even_spread(qtbot):
+    """Review: one baseline for every role counted a decoder's first row (weight 1 on itself), which "previous"
+    leaves out: a head reading the token before at 0.6 was "no role yet" against 0.68."""
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    T = 8
+    even = np.tril(np.ones((T, T), dtype=np.float32))
+    even /= even.sum(-1, keepdims=True)
+    head = np.zeros((T, T), dtype=np.float32)
+    head[0, 0] = 1.0
+    for i in range(1, T):
+        head[i, : i + 1] = 0.4 / i
+        head[i, i - 1] = 0.6
+    w = np.stack([np.stack([even, head])])  # (1 layer, 2 heads)
+    panel.add_snapshot(AttentionSnapshot(step=50, weights=w, labels=[f"t{i}" for i in range(T)]))
+    assert "Clearest role: layer 1 head 2 reads the token before (0.60)" in panel.caption.text()
+    # A diverged run's snapshot (all zeros) is not read as a decoder's
+    from playground.analysis.roles import is_causal
+
+    assert not is_causal(np.zeros((1, 1, T, T)))
 
 
 def test_the_roles_summary_names_the_clearest_role_of_any_head(qtbot):

@@ -73,7 +73,8 @@ def allowed_keys(weights: np.ndarray) -> np.ndarray:
     queries = valid_queries(weights)
     allowed = np.outer(queries, queries)
     seen = (_as_4d(weights) > 0).any(axis=(0, 1))
-    if queries.sum() > 1 and not np.triu(seen & allowed, k=1).any():
+    # (a snapshot with nothing seen, a diverged run's zeros or NaNs, has no causal mask to tell: review)
+    if queries.sum() > 1 and seen.any() and not np.triu(seen & allowed, k=1).any():
         allowed &= np.tril(np.ones_like(allowed))
     return allowed
 

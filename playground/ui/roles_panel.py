@@ -35,6 +35,7 @@ from playground.analysis.roles import (
     MEASURE_TITLES,
     MEASURES,
     RoleRow,
+    head_roles,
     infer_mask,
     is_causal,
     role_table,
@@ -311,7 +312,7 @@ class RolesPanel(QWidget):
         self._select_row(*self.selected)
         hidden = " (No 'next' column: a decoder's causal mask hides every later token.)" if causal else ""
         self.caption.setText(f"{len(self.rows)} heads measured on the probe input at step {self.shown.step:,}. "
-                             f"{self._summary(causal)}{hidden}")
+                             f"{self._summary()}{hidden}")
         self._give_table_room()
 
     def _give_table_room(self) -> None:
@@ -331,20 +332,23 @@ class RolesPanel(QWidget):
         super().resizeEvent(event)
         self._give_table_room()
 
-    def _summary(self, causal: bool) -> str:
+    def _summary(self) -> str:
         """The clearest role of any head, of those the table shows (QA: encoder-shift's summary named the most
         previous-token-like head, 0.10, beside a head reading the next token at 0.99; and named one at chance), and
         the most focused head."""
         if not self.rows or self.shown is None:
             return ""
         allowed, queries = infer_mask(self.shown.weights)
-        seen = allowed.sum(axis=1)[queries]
-        chance = float(np.mean(1.0 / np.maximum(seen, 1)))  # a role's weight in a head that spreads evenly
-        value, role, row = max(((getattr(row.roles, role), role, row) for row in self.rows for role in ROLE_PHRASES
-                                if not (causal and role == "next")), key=lambda found: found[0])
-        clearest = (f"Clearest role: layer {row.layer + 1} head {row.head + 1} {ROLE_PHRASES[role]} ({value:.2f})"
-                    if value >= STANDS_OUT * chance else
-                    f"No head has a role yet: none reads one token much above an even spread ({chance:.2f})")
+        # Each role's weight in a head that spreads evenly over the keys each query may see, measured as the role is
+        # (review: one baseline for all overrated "previous", whose rows leave out a decoder's first, at weight 1)
+        even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries)
+        standing = [(getattr(row.roles, role), role, row) for row in self.rows for role in ROLE_PHRASES
+                    if getattr(even, role) > 0 and getattr(row.roles, role) >= STANDS_OUT * getattr(even, role)]
+        if standing:
+            value, role, row = max(standing, key=lambda found: found[0])
+            clearest = f"Clearest role: layer {row.layer + 1} head {row.head + 1} {ROLE_PHRASES[role]} ({value:.2f})"
+        else:
+            clearest = "No head has a role yet: none reads one token much more than an even spread would"
         focused = min(self.rows, key=lambda r: r.roles.entropy)
         # Heads alike to the table's two decimals have no role yet: naming one contradicted lesson 19.3's "at step 0
         # the eight rows are alike" (QA)
