@@ -131,8 +131,11 @@ def test_a_model_brought_back_keeps_the_name_its_preset_was_saved_under(open_win
     assert window.windowTitle().startswith("mine — mine.json")
 
 
-def test_changes_of_one_setting_in_a_row_are_undone_as_one(window):
+def test_changes_of_one_setting_in_a_row_are_undone_as_one(window, monkeypatch):
     """A drag (or taps of an arrow key) is one change for Undo; another setting's change is another."""
+    from playground.ui import main_window
+
+    monkeypatch.setattr(main_window, "EDIT_MERGE_S", 60.0)  # (however slow this machine is)
     lr = window.findChild(QSlider, "lrSlider")
     first = window.spec.train.lr
     for _ in range(3):
@@ -142,6 +145,22 @@ def test_changes_of_one_setting_in_a_row_are_undone_as_one(window):
     assert window.spec.model.n_head == 2 and window.spec.train.lr != first
     window.undoAction.trigger()
     assert window.spec.train.lr == first and not window.undoAction.isEnabled()
+
+
+def test_undo_of_a_setting_changes_that_setting_alone_and_only_the_users(window, monkeypatch):
+    """Review: Undo put a whole earlier spec back (a name saved since, another preset's settings), and took back a
+    lesson's own changes, which its text says are on."""
+    lr = window.findChild(QSlider, "lrSlider")
+    first = window.spec.train.lr
+    lr.setValue(lr.value() - 1)
+    window.config.set_spec(window.spec.updated({"name": "saved as mine"}))  # as Save As renames a built-in
+    window.undoAction.trigger()
+    assert window.spec.train.lr == first and window.spec.name == "saved as mine"
+    window.redoAction.trigger()
+    window.load_spec(make_spec({**TINY, "name": "another preset"}), None)  # its own settings: nothing to undo
+    assert not window.undoAction.isEnabled() and not window.redoAction.isEnabled()
+    assert window.config.apply({"model.residual": False}, "Lesson: residual connections off")  # a lesson's change
+    assert not window.undoAction.isEnabled() and not window.spec.model.residual
 
 
 @pytest.mark.slow

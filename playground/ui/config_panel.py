@@ -124,6 +124,7 @@ class ConfigPanel(QWidget):
         self.setObjectName("configPanel")
         self._spec = spec
         self.before = spec  # the spec the last change was made to
+        self.by_user = True  # the change being made is the user's (not a lesson's: `apply`)
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
@@ -368,8 +369,13 @@ class ConfigPanel(QWidget):
         return False
 
     def apply(self, changes: dict[str, Any], note: str = "") -> bool:
-        """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why)."""
-        return self._request(changes, note)
+        """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why).
+        Meanwhile `by_user` is False: the window's Undo leaves a lesson's own changes alone."""
+        self.by_user = False
+        try:
+            return self._request(changes, note)
+        finally:
+            self.by_user = True
 
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every control (no sigSpecChanged)."""

@@ -568,6 +568,11 @@ class LessonBar(QFrame):
         self._follow_training()
         self._poll.start()
 
+    def training(self) -> bool:
+        """Whether the lesson's own steps are training the model on screen to its step now."""
+        worker = self.main.worker
+        return self._training is not None and worker is not None and self._training[0] is worker and worker.stepping
+
     def train_on(self) -> bool:
         """Play, where the lesson's training to its step was paused short of it: the model trains on to that step,
         which the step's text looks at, not to the run's end; whether it did."""
@@ -627,8 +632,10 @@ class LessonBar(QFrame):
         if not self._poll.isActive():
             self._say_trained(step, training)
         elif self._training is not None and step < self._training[1]:
-            # The train bar's step, as a step (lecturer QA: "training to step 200: 98" beside "step 100 / 200")
-            self.statusLabel.setText(f"training: step {step:,} of {self._training[1]:,}")
+            # The train bar's step, as a step (lecturer QA: "training to step 200: 98" beside "step 100 / 200"); held
+            # by Space or a question, as the button says (review: "training" beside Play)
+            doing = "training" if training else "paused"
+            self.statusLabel.setText(f"{doing}: step {step:,} of {self._training[1]:,}")
         else:
             self._follow_training()  # the bar shows the target: "trained to step N" with it, not at the next poll
 

@@ -178,9 +178,9 @@ class PastModel:
 @dataclass
 class SettingsEdit:
     """Settings changed without replacing a trained model (a run's learning rate, an untrained model's heads): Undo
-    puts `before` back, Redo `after` (QA: Ctrl+Z after a learning rate change brought back an older trained model,
-    and after a batch size change the preset opened before). Changes of the same settings in a row merge into one
-    (a slider's drag, taps of its arrow keys)."""
+    puts their values in `before` back, Redo those in `after`, on whatever the window shows then (QA: Ctrl+Z after a
+    learning rate change brought back an older trained model, and after a batch size change the preset opened
+    before). Changes of overlapping settings in a row merge into one (a slider's drag, taps of its arrow keys)."""
 
     before: RunSpec
     after: RunSpec
@@ -651,7 +651,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._update_title()
         self._update_family_tabs()
         live = keys <= LIVE_SETTINGS.keys() and self.worker is not None
-        if not self._travelling and (live or self.worker is None or self.worker.step == 0):
+        if not self._travelling and self.config.by_user and (live or self.worker is None or self.worker.step == 0):
             self._record_edit(self.config.before, spec, keys)  # (a trained model replaced is kept as it goes)
         if keys & OTHER_MODEL_KEYS:
             self._show_other_model()
@@ -687,10 +687,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def _record_edit(self, before: RunSpec, after: RunSpec, keys: set[str]) -> None:
         """Keep a change of settings that replaced no trained model for Undo, merged into the last one where it
-        changed the same settings within EDIT_MERGE_S (dropped where they came back to where they were)."""
+        changed some of the same settings within EDIT_MERGE_S (a width's drag changes the heads now and then too;
+        dropped where they came back to where they were)."""
         now, top = time.monotonic(), self.past_models[-1] if self.past_models else None
-        if isinstance(top, SettingsEdit) and top.keys == keys and top.after == before and now - top.at < EDIT_MERGE_S:
-            top.after, top.at = after, now
+        if isinstance(top, SettingsEdit) and top.keys & keys and top.after == before and now - top.at < EDIT_MERGE_S:
+            top.after, top.at, top.keys = after, now, top.keys | keys
             if top.after == top.before:
                 self.past_models.pop()
         else:
@@ -760,8 +761,12 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True) -> None:
         """Show `spec` (a preset opened, a run reopened): the current run stops and the new model waits for Play,
         untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing); with
-        its lesson bar hidden where not `lesson`."""
+        its lesson bar hidden where not `lesson`. Changes of the last settings are no longer Undo's: they were not
+        this preset's (review: Ctrl+Z would have put another preset's learning rate into this one)."""
         self.reset()
+        for models in (self.past_models, self.undone_models):
+            models[:] = [past for past in models if not isinstance(past, SettingsEdit)]
+        self._name_undo()
         self._device_for_next_run()
         self.preset_path = path
         self._saved_spec = spec
@@ -961,7 +966,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
             live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
             for models in (self.past_models, self.undone_models):
-                models[:] = [past for past in models if getattr(past, "run_dir", None) != live]
+                models[:] = [past for past in models if not (isinstance(past, PastModel) and past.run_dir == live)]
             self._name_undo()
         worker.gapOpened.connect(self._on_gap)
         self.lessonBar.follow_model(worker)
@@ -997,8 +1002,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._show_playing(False)
 
     def toggle_play(self) -> None:
-        # Steps asked for pause too: a lesson's (QA: Space while it trained played on to the run's end)
-        if self.worker is not None and (self.worker.playing or self.worker.stepping):
+        # A lesson's steps pause too (QA: Space while it trained played on to the run's end); a Step's do not
+        if self.worker is not None and (self.worker.playing or self.lessonBar.training()):
             self.pause()
         else:
             self.play()
@@ -1074,7 +1079,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         # Under the name the window gave it (Save As renames the preset, not the run: Undo brought back "Lesson 19.5…"
         # into the title of the file it had been saved as, QA)
-        spec = worker.spec.updated({"name": self.spec.name})
+        spec = worker.spec.updated({"name": self.spec.name, "description": self.spec.description})
         label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
@@ -1125,8 +1130,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._name_undo()
 
     def _edit_back(self, edit: SettingsEdit, undoing: bool) -> None:
-        """Put `edit`'s settings back as they were before it (`undoing`) or after it, as the sliders would."""
-        spec = edit.before if undoing else edit.after
+        """Put `edit`'s settings as they were before it (`undoing`) or after it, as the sliders would, into the
+        settings shown (the rest of them stay: a name saved since, another preset's)."""
+        values = edit.before if undoing else edit.after
+        spec = self.spec.updated({key: setting(values, key) for key in edit.keys})
+        before = self.statusBar().currentMessage()
         self._travelling = True
         try:
             self.config.set_spec(spec)
@@ -1134,9 +1142,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
         finally:
             self._travelling = False
-        said = self.statusBar().currentMessage()
+        said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
         self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
-                                     + (f" {said}" if said else ""), STATUS_MS)
+                                     + (f" {said}" if said and said != before else ""), STATUS_MS)
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
@@ -1158,7 +1166,8 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
         offered a run deleted in the Runs tab)."""
         for models in (self.past_models, self.undone_models):  # in place: Undo and Redo hold them as they travel
-            models[:] = [past for past in models if getattr(past, "run_dir", None) is None or past.run_dir.is_dir()]
+            models[:] = [past for past in models
+                         if not isinstance(past, PastModel) or past.run_dir is None or past.run_dir.is_dir()]
         self._name_undo()
 
     def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
@@ -1795,8 +1804,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         worker = self.worker
         training = worker is not None and (worker.playing or worker.stepping)  # (a lesson's steps too)
         playing = worker is not None and worker.playing
-        if playing:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
-            worker.pause()
+        lesson = self._views_built and self.lessonBar.training()  # held too (review: its steps trained on behind it)
+        if playing or lesson:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
+            worker.pause()  # type: ignore[union-attr]
             self._show_playing(False)  # the button says Play beside "paused" meanwhile (QA: it said Pause)
         if self.is_modified():
             agreed = self.maybe_save(closing=True, training=training)
@@ -1805,6 +1815,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         agreed = agreed and self._compare_closed()
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
+            self._show_playing(True)
+        elif lesson and not agreed:
+            self.lessonBar.train_on()
             self._show_playing(True)
         return agreed
 
