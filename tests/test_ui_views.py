@@ -407,9 +407,15 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     assert view.readout.text().startswith("query Q of token") and "(#1), dimension 3:" in view.readout.text()
     view.scroll.verticalScrollBar().setValue(round(cells["q"][3]))  # a row further down under the pointer
     assert "(#2), dimension 3:" in view.readout.text()
-    still = view.label.mapToGlobal(QPoint(2, 2))  # the figure's corner: no cell
-    view.scroll.verticalScrollBar().setValue(0)
+    bar = view.scroll.verticalScrollBar()
+    bar.setValue(0)
+    still = view.label.mapToGlobal(QPoint(4, 4))  # the figure's corner, in the view: no cell
+    bar.setValue(1)
     assert view.readout.text() == inside_attention.STEPS_HINT
+    bar.setValue(0)
+    still = view.label.mapToGlobal(pointer)  # over row 1 again, then scrolled to row 2: read again (QA: the hint stayed)
+    bar.setValue(round(cells["q"][3]))
+    assert "(#2), dimension 3:" in view.readout.text()
     view.clear()
     assert view.steps is None and "Point at a cell" in view.readout.text()
 

@@ -330,12 +330,13 @@ class StepsView(FigureView):
     def _hover_at_pointer(self) -> None:
         """The cell under a still pointer once the figure scrolled under it, or the hint off the cells (QA: the
         read-out kept naming a cell the scroll had carried away)."""
-        if self.hovered is None:
-            return
+        viewport = self.scroll.viewport()
+        if not viewport.rect().contains(viewport.mapFromGlobal(QCursor.pos())):
+            return  # scrolled from elsewhere (a lesson's stage, the bar): what was read stays
         pos = self.label.mapFromGlobal(QCursor.pos())
-        if self.label.rect().contains(pos) and self.cell_at(pos) is not None:
-            self.hover(pos)
-        else:
+        if self.cell_at(pos) is not None:
+            self.hover(pos)  # (over a gap on the way, then a cell again: read again, QA)
+        elif self.hovered is not None:
             self.hovered = None
             self.readout.setText(STEPS_HINT)
 
