@@ -111,6 +111,25 @@ def test_the_legend_sits_outside_the_plotting_area(qtbot):
     qtbot.waitUntil(outside, timeout=3000)
 
 
+def test_the_legend_of_many_runs_keeps_to_its_share_of_the_plot(qtbot):
+    """QA: five past runs beside the live one took four legend rows, 90 px of a 240-px plot, the curves 70 px high:
+    the rows' height was counted as the font's, the legend's rows are taller."""
+    from playground.ui.loss_panel import LEGEND_SHARE
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 240)
+    panel.show()
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s, val=2.9 if s == 50 else None) for s in range(1, 60)])
+    for minute in range(5):
+        panel.add_overlay(f"started 12:0{minute}:36", np.arange(50), np.linspace(3, 1, 50))
+    panel.name_live_run("started 12:07:01")
+    plot = panel.lossPlot.getPlotItem()
+    qtbot.waitUntil(lambda: plot.legend.sceneBoundingRect().height() > 0, timeout=3000)
+    qtbot.wait(50)
+    assert plot.legend.sceneBoundingRect().height() <= LEGEND_SHARE * panel.lossPlot.height() + 4
+
+
 def test_past_runs_are_drawn_dashed_each_in_a_pattern_of_its_own(qtbot):
     """QA: two overlay colours (purple, brown) looked alike on a projector, and every past run was drawn solid, as the
     live run is. Each is dashed, neighbours in different patterns."""
@@ -121,9 +140,13 @@ def test_past_runs_are_drawn_dashed_each_in_a_pattern_of_its_own(qtbot):
     panel.add_metrics([metrics(s, 3.0 - 0.01 * s) for s in range(1, 30)])
     for name in ("first", "second", "third"):
         panel.add_overlay(name, np.arange(20), np.linspace(3, 1, 20))
-    styles = [panel.overlays[name].opts["pen"].style() for name in ("first", "second", "third")]
-    assert Qt.PenStyle.SolidLine not in styles and len(set(styles)) == 3
-    assert Qt.PenStyle.DotLine not in styles  # the faintest, only from a fourth run on (QA: lesson 19.4's second)
+    panel.add_overlay("fourth", np.arange(20), np.linspace(3, 1, 20))
+    pens = [panel.overlays[name].opts["pen"] for name in ("first", "second", "third", "fourth")]
+    assert all(pen.style() == Qt.PenStyle.CustomDashLine for pen in pens)
+    assert len({tuple(pen.dashPattern()) for pen in pens}) == 4
+    # No dots: each dash at least 4 pen widths (QA, twice: a dotted 1-px line was nearly invisible at a projector)
+    assert all(min(pen.dashPattern()[::2]) >= 1 and max(pen.dashPattern()[::2]) >= 4 for pen in pens)
+    assert all(pen.dashPattern()[:2] != [1.0, 2.0] for pen in pens)
     assert panel.trainCurve.opts["pen"].style() == Qt.PenStyle.SolidLine
 
 

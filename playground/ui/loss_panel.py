@@ -53,9 +53,10 @@ MARKER_ROWS = 3
 # and the olive, 2.7:1 and 2.0:1 on white, were nearly invisible at a projector).
 OVERLAY_COLOURS = ("#9467bd", "#d15f00", "#a0665a", "#cc4fa8", "#0095a3", "#8c8c00", "#7f7f7f", "#6b6fd0")
 # ... each dashed in its own way too: a past run's curve is told from the live one's solid line, and from another's
-# where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye. Dotted, the
-# faintest, last: lesson 19.4's second run, the one that learns, was the faintest line on its plot (QA).
-OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine, Qt.PenStyle.DotLine)
+# where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye. Qt's dash
+# patterns (dash and gap lengths in pen widths), with long dashes where it had dots: a 1-px dotted line was nearly
+# invisible at a projector (QA, twice).
+OVERLAY_DASHES = ((4, 2), (4, 2, 1, 2), (4, 2, 1, 2, 1, 2), (9, 3))
 
 
 class Series:
@@ -407,8 +408,8 @@ class LossPanel(QWidget):
         self.remove_overlay(name)
         index = len(self.overlays) if style is None else style
         # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
-        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1,
-                       style=OVERLAY_DASHES[index % len(OVERLAY_DASHES)])
+        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1)
+        pen.setDashPattern(list(OVERLAY_DASHES[index % len(OVERLAY_DASHES)]))
         data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
         curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)
         self.overlays[name] = curve

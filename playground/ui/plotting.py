@@ -45,6 +45,7 @@ apply_theme()  # the app chose before the views import this module (they are bui
 Colours = tuple[QColor, QColor]  # (background, foreground)
 KEEP_COLOUR = 0x504C  # QGraphicsItem.data key: a text whose colour is chosen against what lies under it
 THEMED_LINE = 0x504D  # QGraphicsItem.data key: a line drawn with `marker_pen`
+LEGEND_ROW_PAD = 12  # px a legend's row takes beyond its text's height (pyqtgraph's label padding and spacing)
 LAID_OUT = 0x504E  # QGraphicsItem.data key: a legend's columns and names as `_lay_out_legend` last laid them out
 MARKER_ALPHA = 0.6  # the foreground this faded reads at 4.3:1 on light and 5.9:1 on dark (a fixed #555: 2.3:1 on dark)
 EXPORT_SIZE = (960, 540)  # an exported plot's layout where the screen shows it smaller than half this (PNG: twice it)
@@ -417,7 +418,7 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
     names = [legend_name(sample, label) for sample, label in legend.items]
     width, entry = legend_room(legend, width)
     widest = max(metrics.horizontalAdvance(name) for name in names) + entry
-    most_rows = max(1, int(height // metrics.height()))
+    most_rows = max(1, int(height // (metrics.height() + LEGEND_ROW_PAD)))
     columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
     text_width = max(width / columns - entry, MIN_LEGEND_CHARS * metrics.averageCharWidth())
     texts = [elided_name(name, metrics, text_width) for name in names]
