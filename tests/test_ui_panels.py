@@ -218,6 +218,8 @@ def test_an_untrained_models_output_equal_to_its_input_says_why(qtbot, step, pre
                                          else None))
     full = panel.detail.prediction.toolTip() or panel.detail.prediction.text()
     assert prediction.replace(" ", "␣") in full and ("tied weights" in full) == explained
+    # On the line itself, short (at 130 % the whole reason was cut to "The model p…", QA); the reason on hover
+    assert ("(= its input: tied embeddings; hover)" in panel.detail.prediction.text().replace("\n", " ")) == explained
 
 
 def test_the_output_line_wraps_to_two_lines_before_it_ends_in_an_ellipsis(qtbot):

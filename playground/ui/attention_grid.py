@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.training.events import AttentionSnapshot
-from playground.ui.attention_tips import COPIED_WHY, copies_input
+from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, copies_input
 from playground.ui.focus_ring import plain_key
 
 # (plotting also applies row-major images and the background of the look)
@@ -122,9 +122,10 @@ class ElidedLabel(QLabel):
         self.full = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-    def set_full_text(self, text: str) -> None:
+    def set_full_text(self, text: str, why: str = "") -> None:
+        """Show `text`; the tooltip has it whole, and `why` under it."""
         self.full = text
-        self.setToolTip(text)
+        self.setToolTip(f"{text}\n\n{why}" if why else text)
         self._elide()
 
     def _elide(self) -> None:
@@ -536,9 +537,11 @@ class HeadDetail(QWidget):
                              or CLASS_PREDICTION.fullmatch(snap.prediction)):
             self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
         else:
-            # (short: "Model's output at each …" was all a lecture's 175 % showed of it, QA)
-            why = f" · {COPIED_WHY}" if copied else ""
-            self.prediction.set_full_text(f"Output at each position: {show_token(snap.prediction)}{why}")
+            # (short: "Model's output at each …" was all a lecture's 175 % showed of it, QA; the reason a copied input
+            # is no answer on hover, as Inside attention says it: at 130 % "The model p…" was all of it, QA)
+            copy = f" {COPIED_INPUT}" if copied else ""
+            self.prediction.set_full_text(f"Output at each position: {show_token(snap.prediction)}{copy}",
+                                          COPIED_WHY if copied else "")
 
     def _frame_all(self) -> None:
         vb = self.plot.getPlotItem().vb
