@@ -202,6 +202,17 @@ def test_the_head_views_lines_narrow_to_the_shape_of_its_room(encoder):
     assert render_lines(snap, layer=1, title="", explain=False, aspect=5.0).width == default.width  # never wider
 
 
+def test_a_head_views_legend_that_wraps_as_it_narrows_is_counted_in_its_shape(tiny_session):
+    """Review: twelve heads' legend wrapped onto more rows once the lines narrowed, and the figure came out taller
+    than the room's shape (bert-sentiment's enlarged views read smaller at 130 % than at 100 %, QA)."""
+    session = tiny_session("encoder", "reverse", {"length": 8}, n_embd=96, n_head=12, d_ff=64, n_layer=1,
+                           block_size=8)
+    snap = session.snapshot()
+    for aspect in (0.6, 0.9):
+        fig = render_lines(snap, layer=0, title="", explain=False, aspect=aspect)
+        assert fig.width / fig.height == pytest.approx(aspect, rel=0.08)
+
+
 def test_lines_view_one_head_all_heads_and_highlight(encoder):
     snap = encoder.snapshot()
     all_heads = render_lines(snap, layer=1)

@@ -385,6 +385,7 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
 # ----- lines: the head view ---------------------------------------------------------------------------
 MIN_LINES_SPAN = 60.0  # px between the query and key columns, at the narrowest: the lines' slopes stay readable
 
+
 def render_lines(
     weights: np.ndarray | AttentionSnapshot,
     labels: Sequence[str] | None = None,
@@ -435,10 +436,14 @@ def render_lines(
     ] if explain else [])
     label_w = max(max(text_width(t, size, True) for t in labels), text_width("query", 11, True)) + 8
     left_x = 12 + label_w  # right edge of the query labels
-    span = max(110.0, 6 * T) if compact else max(220.0, 9 * T)  # the lines' width between the columns
+    span = default = max(110.0, 6 * T) if compact else max(220.0, 9 * T)  # the lines' width between the columns
     if aspect:
-        height = top + (0 if compact else 26) + 18 + T * row_h + PAD  # (a legend of one row)
-        span = min(span, max(MIN_LINES_SPAN, aspect * height - (left_x + label_w + PAD)))
+        rows = 1  # of the heads' legend, which wraps where the figure narrows: worked out again once (review)
+        for _ in range(2):
+            legend = 0 if compact else 26 + 20 * (rows - 1)
+            height = top + legend + 18 + T * row_h + PAD
+            span = min(default, max(MIN_LINES_SPAN, aspect * height - (left_x + label_w + PAD)))
+            rows = 1 + max(row for _h, _x, row in _legend_places(chosen, left_x + span + label_w))
     right_x = left_x + span  # left edge of the key labels
     if not compact:
         top = _heads_legend(fig, chosen, top, right_x + label_w)
@@ -464,17 +469,25 @@ def render_lines(
     return fig
 
 
-def _heads_legend(fig: Figure, heads: Sequence[int], top: float, width: float) -> float:
-    """Each head's colour and name, in as many rows as `width` needs; returns the top of what comes below."""
-    x = 12.0
+def _legend_places(heads: Sequence[int], width: float) -> list[tuple[int, float, int]]:
+    """(head, x, row) of each head's entry in a legend that wraps at `width`."""
+    places, x, row = [], 12.0, 0
     for h in heads:
         item_w = 18 + text_width(f"head {_n(h)}", 11) + 14
         if x > 12 and x + item_w > width:
-            x, top = 12.0, top + 20
-        fig.rect(x, top, 14, 14, head_colour(h))
-        fig.text(x + 18, top + 7, f"head {_n(h)}", 11, INK, "lm")
+            x, row = 12.0, row + 1
+        places.append((h, x, row))
         x += item_w
-    return top + 26
+    return places
+
+
+def _heads_legend(fig: Figure, heads: Sequence[int], top: float, width: float) -> float:
+    """Each head's colour and name, in as many rows as `width` needs; returns the top of what comes below."""
+    places = _legend_places(heads, width)
+    for h, x, row in places:
+        fig.rect(x, top + 20 * row, 14, 14, head_colour(h))
+        fig.text(x + 18, top + 20 * row + 7, f"head {_n(h)}", 11, INK, "lm")
+    return top + 20 * places[-1][2] + 26 if places else top + 26
 
 
 # ----- roles table ------------------------------------------------------------------------------------
