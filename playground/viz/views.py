@@ -360,10 +360,13 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
         head = panel.key.startswith("head")
         return (16.0 if head else _arrow_width()) + _panel_width(panel, cw_d if head else cw_c, ch, None)
 
-    widest, heads_w = float(fig.width), 12.0 + sum(width_of(panel) for panel in heads)
-    rows = 1 if heads_w <= widest * HEADS_ROW_SLACK else math.ceil(heads_w / widest)
+    def row_width(row: list[Step]) -> float:  # its first panel with the row labels, no gap before it
+        return 12.0 + _row_labels_width(labels, ch) - 16.0 + sum(width_of(panel) for panel in row)
+
+    widest = float(fig.width)
+    rows = 1 if row_width(heads) <= widest * HEADS_ROW_SLACK else math.ceil(row_width(heads) / widest)
     per_row = math.ceil(len(heads) / rows)
-    widest = max(widest, 12.0 + sum(width_of(panel) for panel in heads[:per_row]))
+    widest = max(widest, row_width(heads[:per_row]))
     x, tallest, row_start = 12.0, 0.0, True
     mid_y = y + 34 + T * ch / 2
     for index, panel in enumerate(multi):
