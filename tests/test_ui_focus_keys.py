@@ -182,6 +182,18 @@ def test_the_arrows_read_the_enlarged_heads_weights_cell_by_cell(open_active_win
     qtbot.mouseClick(detail.plot.viewport(), Qt.MouseButton.LeftButton, pos=detail.plot.mapFromScene(centre))
     qtbot.keyClick(detail.plot, Qt.Key.Key_Right)
     assert detail.cell == (1, 4) and steps == [] and detail.readout.text().endswith(f"weight {weights[1, 4]:.3f}")
+    # Zoomed in, the view follows the cell the arrows walk to (review: they walked out of sight)
+    vb = detail.plot.getPlotItem().vb
+    vb.setRange(xRange=(0, 5), yRange=(0, 5), padding=0)
+    for _ in range(3):
+        qtbot.keyClick(detail.plot, Qt.Key.Key_Right)
+    (x0, x1), _ = vb.viewRange()
+    assert detail.cell == (1, 7) and x0 <= 7 and 8 <= x1 + 1e-6
+    # The pointer's cell stays on the line as the next snapshot comes (review: the arrows' cell took it back)
+    detail._on_move(vb.mapViewToScene(QPointF(7.5, 2.5)))
+    hovered = detail.readout.text()
+    detail.show_head(detail.snapshot, detail.layer, detail.head)
+    assert detail.readout.text() == hovered and "(#2)" in hovered
 
 
 def test_a_clicked_attention_grid_keeps_right_for_its_heads(open_active_window, qtbot):

@@ -463,6 +463,7 @@ class HeadDetail(QWidget):
         self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.plot.installEventFilter(self)
         self.cell = (0, 0)  # (query, key) the arrows read
+        self._keyed = False  # the read-out line is the arrows' cell's (not the pointer's)
         self.cellMark = QGraphicsRectItem(0, 0, 1, 1)
         self.cellMark.setPen(CELL_PEN)
         self.cellMark.setZValue(10)
@@ -528,7 +529,7 @@ class HeadDetail(QWidget):
         self._label_axes()
         self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · {T} tokens")
         self._show_probe(snap)
-        if self.plot.hasFocus():
+        if self.plot.hasFocus() and self._keyed:
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
         copied = copies_input(snap)  # (tokens of several characters too: decoder-reverse's [SEP], QA)
         if not snap.prediction:
@@ -641,6 +642,7 @@ class HeadDetail(QWidget):
     def _on_move(self, pos: QPointF) -> None:
         cell = self._cell_at(pos)
         if cell is not None:
+            self._keyed = False  # the pointer's cell, which a new snapshot leaves as it is (review)
             self.readout.setText(self._weight_text(self.snapshot, *cell))
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
@@ -684,10 +686,16 @@ class HeadDetail(QWidget):
             return
         last = snap.weights.shape[-1] - 1
         q, k = (min(max(i, 0), last) for i in self.cell)
-        self.cell = (q, k)
+        self.cell, self._keyed = (q, k), True
         self.cellMark.setRect(QRectF(k, q, 1, 1))
         self.cellMark.setVisible(True)
         self.readout.setText(self._weight_text(snap, q, k))
+        # Zoomed in, the view follows the cell (review: the arrows walked out of sight)
+        vb = self.plot.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        dx, dy = min(0.0, k - x0) + max(0.0, k + 1 - x1), min(0.0, q - y0) + max(0.0, q + 1 - y1)
+        if dx or dy:
+            vb.setRange(xRange=(x0 + dx, x1 + dx), yRange=(y0 + dy, y1 + dy), padding=0)
 
 
 def fit_axis_title(axis: pg.AxisItem, titles: tuple[str, ...], room: float) -> None:
