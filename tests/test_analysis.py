@@ -287,7 +287,9 @@ def test_embedding_projections_of_real_models(decoder, vit):
     assert len(tokens.labels) == decoder.info.vocab_size and "0" in tokens.labels
     positions = position_projection(decoder)
     assert positions.points.shape == (9, 2) and positions.labels[0] == "0"
-    assert position_projection(vit).points.shape == (17, 2)
+    vit_positions = position_projection(vit)
+    assert vit_positions.points.shape == (17, 2)
+    assert vit_positions.labels[:3] == ["[CLS]", "1", "2"]  # (QA: "0" read as a patch)
     with pytest.raises(ValueError, match="no token embedding"):
         token_embedding_projection(vit)
 

@@ -992,3 +992,21 @@ def test_a_try_it_picture_smaller_than_its_figure_is_drawn_again_at_its_size(qtb
     scaled = picture.original.scaled(shown.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                      Qt.TransformationMode.SmoothTransformation)
     assert shown.toImage() != scaled.toImage()
+
+
+def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot):
+    """QA: "…tokens the model treats alike lie close together; …  Positional encodings, learned (PCA).  this model has
+    no token embedding table" beside a ViT's positions alone."""
+    from playground.analysis.embeddings import Projection
+    from playground.ui.attention_jobs import InsideResult
+    from playground.ui.inside_attention import EmbeddingsView
+
+    view = EmbeddingsView()
+    qtbot.addWidget(view)
+    positions = Projection(np.random.default_rng(0).normal(size=(17, 2)), ["[CLS]", *map(str, range(1, 17))],
+                           (0.2, 0.1), "Positional encodings, learned (PCA)")
+    snap = AttentionSnapshot(5, np.full((1, 1, 17, 17), 1 / 17, dtype=np.float32), ["[CLS]", *["p"] * 16])
+    view.set_result(InsideResult(1, 5, "", 0, 0, snap, positions=positions,
+                                 notes=["this model has no token embedding table (a ViT embeds image patches)"]))
+    assert view.caption.text() == ("Step 5: positions are joined in order (0 → 1 → 2 …). Positional encodings, learned "
+                                   "(PCA). This model has no token embedding table (a ViT embeds image patches).")

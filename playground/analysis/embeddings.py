@@ -106,4 +106,7 @@ def position_projection(source: Any) -> Projection:
     points, explained = pca_2d(vectors[:used])
     kind = "learned" if hasattr(positions, "weight") else "sinusoidal"
     of = f", the {used} this model reads of {vectors.shape[0]}" if used < vectors.shape[0] else ""
-    return Projection(points, [str(i) for i in range(used)], explained, f"Positional encodings, {kind} (PCA){of}")
+    # A ViT's position 0 is its [CLS] token, the others its patches in reading order (QA: "0" read as a patch)
+    first = "[CLS]" if spec is not None and spec.model.family == "vit" else "0"
+    labels = [first, *(str(i) for i in range(1, used))]
+    return Projection(points, labels, explained, f"Positional encodings, {kind} (PCA){of}")

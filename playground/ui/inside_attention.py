@@ -597,9 +597,13 @@ class EmbeddingsView(QWidget):
         self.tokens.setVisible(result.embeddings is not None)
         if result.positions is not None:
             self.positions.set_projection(result.positions)
-        self.caption.setText(f"Step {result.step:,}: tokens the model treats alike lie close together; positions "
-                             f"are joined 0 → 1 → 2 …  " + "; ".join(p.title for p in shown) + "."
-                             + ("  " + " ".join(result.notes) if result.notes else ""))
+        # What each plot shows, of the plots there are (QA: a ViT's caption spoke of tokens, and ran its note on
+        # uncapitalised after a double space)
+        said = (["tokens the model treats alike lie close together"] if result.embeddings is not None else []) + (
+            ["positions are joined in order (0 → 1 → 2 …)"] if result.positions is not None else [])
+        notes = [f"{note[0].upper()}{note[1:]}." for note in result.notes if note]
+        self.caption.setText(" ".join([f"Step {result.step:,}: {'; '.join(said)}." if said else f"Step {result.step:,}.",
+                                       *(f"{p.title}." for p in shown), *notes]))
 
     def export(self, path: str | Path) -> Path:
         if not self.grab().save(str(path)):
