@@ -142,3 +142,13 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
     assert gap_line(300, 2.0, 2.008, [-0.1, 0.1, 0.05]) == gap_line(300, 2.0, 2.008)  # it held: said as it is
     assert gap_line(300, 2.0, 2.008, [-0.1]) == gap_line(300, 2.0, 2.008)  # too few evaluations to tell
     assert gap_line(900, 0.0001, 0.002).endswith("A 0.000, B 0.002. A is 0.002 lower.")  # no "100.0% below B"
+
+
+def test_a_changed_rate_is_written_as_the_sliders_write_it():
+    """QA: Undo said "learning rate 5e-05 → 0.003" beside sliders reading 5e-5 and 3e-3."""
+    from playground.core.differences import changes
+    from playground.core.spec import make_spec
+
+    base = make_spec({"name": "a", "train": {"lr": 3e-3, "weight_decay": 0.1}})
+    assert changes(base, base.updated({"train.lr": 5e-5, "train.weight_decay": 0.05})) == [
+        "learning rate 3e-3 → 5e-5", "weight decay 0.1 → 0.05"]

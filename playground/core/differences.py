@@ -112,6 +112,14 @@ def _title(key: str) -> str:
     return FIELD_TITLES.get(key, key)
 
 
+def short_number(value: float) -> str:
+    """3e-3 as "3e-3" (a learning rate), 0.1 as "0.1", 64 as "64"."""
+    if value and abs(value) < 0.01:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return f"{value:g}"
+
+
 def _value_text(value: Any, key: str = "") -> str:
     # In words, not the spec's keys (QA: "B: model family vit", "dataset reverse → digits", "length 8 → none")
     if key == "model.family":
@@ -126,5 +134,5 @@ def _value_text(value: Any, key: str = "") -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return f"{value:g}"
+        return short_number(value)  # "3e-3", as the sliders and the loss curve's markers write it (QA: "5e-05")
     return "none" if value is None else str(value)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from playground.core.atomic import atomic_write_text
+from playground.core.differences import short_number
 from playground.core.files import UnreadableFile, elide, read_text
 
 if TYPE_CHECKING:
@@ -68,14 +69,6 @@ def spec_after(spec: RunSpec, changes: list[SettingChange], step: int) -> RunSpe
     """The settings a run trains with after `step` steps: `spec` (its preset) with the changes made by then."""
     latest = {change.key: change.new for change in changes if change.step <= step}  # the last of each setting
     return spec.updated(latest) if latest else spec
-
-
-def short_number(value: float) -> str:
-    """3e-3 as "3e-3" (a learning rate), 0.1 as "0.1", 64 as "64"."""
-    if value and abs(value) < 0.01:
-        mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-    return f"{value:g}"
 
 
 def parse_changes(raw: object, source: str, fix: str) -> list[SettingChange]:
