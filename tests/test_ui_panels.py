@@ -841,3 +841,15 @@ def test_a_head_picked_in_the_head_view_is_the_bars_head_and_a_pick_moves_the_he
     assert panel.headCombo.currentText() == "head 1"
     panel.pick(1, 1)
     assert (views[0].currentText(), views[1].currentText()) == ("layer 2", "all heads")
+
+
+def test_a_key_the_causal_mask_hides_is_read_as_hidden_not_as_a_weight_of_0(qtbot):
+    """QA: the enlarged decoder head read "weight 0.000" on a masked cell, as if the model had learned it."""
+    panel = shown(qtbot, AttentionPanel(), 900, 500)
+    panel.set_snapshot(snapshot())  # a decoder's: every later key at 0
+    assert panel.grid.describe(0, 1, 0, 4).endswith("→ key '⏎' (#4): hidden by the causal mask (a later token)")
+    assert panel.grid.describe(0, 1, 4, 0).endswith(f": weight {panel.grid.snapshot.weights[0, 1, 4, 0]:.3f}")
+    square = np.full((1, 1, 5, 5), 0.0, dtype=np.float32)
+    square[0, 0, :, 4] = 1.0  # an encoder's head on the last token: its zeros above the diagonal are weights
+    panel.set_snapshot(AttentionSnapshot(1, square, list("abcde")))
+    assert panel.grid.describe(0, 0, 0, 2).endswith(": weight 0.000")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.analysis.roles import is_causal
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, copies_input
 from playground.ui.focus_ring import plain_key
@@ -155,6 +156,18 @@ class ElidedLabel(QLabel):
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._elide()
+
+
+def cell_words(snap: AttentionSnapshot, layer: int, head: int, q: int, k: int) -> str:
+    """"query 'a' (#3) → key 'b' (#1): weight 0.102"; a later key a decoder's mask hides says so (QA: "weight 0.000"
+    read as a weight the model had learned)."""
+    labels = snap.labels
+    qt = show_token(labels[q]) if q < len(labels) else str(q)
+    kt = show_token(labels[k]) if k < len(labels) else str(k)
+    w = float(snap.weights[layer, head, q, k])
+    hidden = w == 0 and k > q and is_causal(snap.weights)  # (measured only where it may be)
+    return f"query '{qt}' (#{q}) → key '{kt}' (#{k}): " + ("hidden by the causal mask (a later token)" if hidden else
+                                                            f"weight {w:.3f}")
 
 
 def _head_label(head: int, heads: int, short: int = 0) -> str:
@@ -373,11 +386,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         snap = self.snapshot
         if snap is None or q < 0:
             return f"layer {l + 1} · head {h + 1}"
-        labels = snap.labels
-        qt = show_token(labels[q]) if q < len(labels) else str(q)
-        kt = show_token(labels[k]) if k < len(labels) else str(k)
-        w = float(snap.weights[l, h, q, k])
-        return f"layer {l + 1} · head {h + 1} · query '{qt}' (#{q}) → key '{kt}' (#{k}): weight {w:.3f}"
+        return f"layer {l + 1} · head {h + 1} · {cell_words(snap, l, h, q, k)}"
 
     def _on_move(self, pos: QPointF) -> None:
         hit = self._hit(pos)
@@ -646,10 +655,8 @@ class HeadDetail(QWidget):
             self.readout.setText(self._weight_text(self.snapshot, *cell))
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
-        layer = min(self.layer, snap.weights.shape[0] - 1)
-        head = min(self.head, snap.weights.shape[1] - 1)
-        w = float(snap.weights[layer, head, q, k])
-        return f"query '{show_token(snap.labels[q])}' (#{q}) → key '{show_token(snap.labels[k])}' (#{k}): weight {w:.3f}"
+        return cell_words(snap, min(self.layer, snap.weights.shape[0] - 1), min(self.head, snap.weights.shape[1] - 1),
+                          q, k)
 
     def keeps_keys(self) -> frozenset[Qt.Key]:
         """The arrows walk the cells while a head is shown (Right too, the window's step key elsewhere)."""
