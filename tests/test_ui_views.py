@@ -1010,3 +1010,28 @@ def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot)
                                  notes=["this model has no token embedding table (a ViT embeds image patches)"]))
     assert view.caption.text() == ("Step 5: positions are joined in order (0 → 1 → 2 …). Positional encodings, learned "
                                    "(PCA). This model has no token embedding table (a ViT embeds image patches).")
+
+
+def test_an_exported_plots_value_axis_has_room_for_the_exports_own_ticks(qtbot, tmp_path, monkeypatch):
+    """QA: an exported plot's "loss" ran over its "1.5": the picture, larger than the screen, got half-step ticks the
+    axis had not been laid out for. The axis keeps room for one decimal more than whole numbers while it is drawn."""
+    from pyqtgraph import exporters
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.ui.exporting import export_plot
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(950, 230)
+    panel.show()
+    panel.add_metrics([metrics(s, 2.5 * np.exp(-s / 40.0)) for s in range(1, 360)])
+    axis = panel.lossPlot.getPlotItem().getAxis("left")
+    seen = []
+    real = exporters.ImageExporter.export
+    monkeypatch.setattr(exporters.ImageExporter, "export", lambda self, *args, **kwargs: seen.append(
+        (axis.width(), dict(axis.style))) or real(self, *args, **kwargs))
+    export_plot(panel.lossPlot.getPlotItem(), tmp_path / "loss.png", "a title")
+    (width, style), = seen
+    room = QFontMetricsF(style["tickFont"] or axis.font()).horizontalAdvance("8.88")
+    assert not style["autoExpandTextSpace"] and style["tickTextWidth"] >= room and width >= room
+    assert axis.style["autoExpandTextSpace"]  # as it was, on screen

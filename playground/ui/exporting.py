@@ -13,7 +13,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from playground.ui import file_dialogs
-from playground.ui.plotting import export_sized, on_paper, titled, widened_curves
+from playground.ui.plotting import export_sized, on_paper, roomy_value_axis, titled, widened_curves
 
 PNG_SCALE = 2  # a plot's PNG is twice its laid-out size: sharp on a projector or a slide
 
@@ -98,7 +98,7 @@ def export_plot(plot_item: Any, path: Path, title: str) -> Path:
 
     path = Path(path)
     # white with dark axes in a dark theme too; a figure's size
-    with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item):
+    with on_paper(plot_item), titled(plot_item, title), export_sized(plot_item), roomy_value_axis(plot_item):
         if path.suffix.lower() == ".svg":
             _scene_svg(plot_item, path)  # pyqtgraph's SVGExporter fails on this Qt's SVG paths (even an empty plot)
         else:

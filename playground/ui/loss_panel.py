@@ -111,7 +111,9 @@ EMPTY_TEXT = "The loss curves appear here when training starts: Play (Space) or 
 COMPACT_LINES = 11  # (at 8, 130 px in a lesson at 1280x720 kept the legend and "step" and left the curves 25 px: QA)
 LEGEND_CELL = (4, 1)  # the loss plot layout's row under the step axis
 LEGEND_SLACK = 8  # px: the plot layout's margins and the legend's own
-LEGEND_SHARE = 0.3  # of the loss plot's height, at most, for the legend's rows (more columns, shorter names)
+# Of the loss plot's height, at most, for the legend's rows (more columns, shorter names), rows counted at their drawn
+# height: three rows at 1280x720 (lesson 19.4's three runs named whole; seven entries in three columns, not four rows)
+LEGEND_SHARE = 0.4
 LEGEND_COLUMNS = 4  # at most: "train", "validation" and two past runs side by side in a wide plot
 ACC_STEP_LABELS = 3  # the accuracy plot is never narrower than its axis and this many step labels ("1,000")
 ACC_AXIS_GAPS = 20  # px: the accuracy axis' tick marks and the gaps around its labels

@@ -163,6 +163,24 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
 
 
 @contextmanager
+def roomy_value_axis(item: pg.PlotItem) -> Iterator[None]:
+    """`item`'s left axis wide enough for the tick labels an export draws: a picture larger than the screen's gets
+    ticks of its own ("1.5" where the screen had "1"), which pyqtgraph measures only as it paints them, after the
+    layout (QA: an exported "loss" ran over its "1.5"). Room for one decimal more than a whole number, at least."""
+    axis = item.getAxis("left")
+    kept = {key: axis.style[key] for key in ("autoExpandTextSpace", "tickTextWidth")}
+    font = axis.style["tickFont"] or axis.font()
+    needed = math.ceil(max(axis.textWidth, QFontMetricsF(font).horizontalAdvance("8.88")))
+    axis.setStyle(autoExpandTextSpace=False, tickTextWidth=needed)
+    item.layout.activate()
+    try:
+        yield
+    finally:
+        axis.setStyle(**kept)
+        item.layout.activate()
+
+
+@contextmanager
 def widened_curves(item: pg.PlotItem, factor: float) -> Iterator[None]:
     """`item`'s curves drawn `factor` times as wide while it is exported at `factor` times the screen's size: their
     pens are cosmetic (a width in device pixels), so a 1-px curve stayed 1 px and faint in a 1920-px picture."""
