@@ -312,7 +312,8 @@ def test_a_pretrained_size_vocabulary_projects_the_tasks_and_the_inputs_tokens()
 
     model = torch.nn.Module()
     model.tok_emb, model.pos_emb = torch.nn.Embedding(2000, 16), torch.nn.Embedding(512, 16)
-    session = SimpleNamespace(model=model, dataset=TaskText(), spec=SimpleNamespace(model=SimpleNamespace(seq_len=24, family="encoder")))
+    spec = SimpleNamespace(model=SimpleNamespace(seq_len=24, family="encoder"))
+    session = SimpleNamespace(model=model, dataset=TaskText(), spec=spec)
     tokens = token_embedding_projection(session, inputs=[1999, 7])
     assert tokens.labels[:2] == ["w1999", "w7"] and sorted(tokens.labels[1:]) == sorted(f"w{i}" for i in range(5, 25))
     assert tokens.points.shape == (21, 2) and "this input's tokens and the 20 tokens the task uses most, of 2,000" \

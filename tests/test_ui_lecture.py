@@ -161,6 +161,31 @@ def test_undo_of_a_setting_changes_that_setting_alone_and_only_the_users(window,
     assert not window.undoAction.isEnabled() and not window.redoAction.isEnabled()
     assert window.config.apply({"model.residual": False}, "Lesson: residual connections off")  # a lesson's change
     assert not window.undoAction.isEnabled() and not window.spec.model.residual
+    lr.setValue(lr.value() - 1)  # the user's change, then the lesson's of the same setting: nothing left to undo
+    assert window.undoAction.isEnabled()
+    assert window.config.apply({"train.lr": first}, "Lesson: the preset's learning rate")
+    assert not window.undoAction.isEnabled()
+
+
+def test_undo_of_a_family_switch_brings_its_name_back_and_a_refused_redo_is_kept(window):
+    """Review: Undo of a family switch put the family back under the new family's name; a Redo the settings shown
+    refused was lost from both Undo and Redo."""
+    family = window.findChild(QComboBox, "familyCombo")
+    index = family.findData("encoder")
+    family.setCurrentIndex(index)
+    family.activated.emit(index)
+    assert window.spec.model.family == "encoder" and window.spec.name != TINY["name"]
+    window.undoAction.trigger()
+    assert window.spec.model.family == "decoder" and window.spec.name == TINY["name"]
+    window.redoAction.trigger()
+    window.undoAction.trigger()
+    heads = window.findChild(QSlider, "headsSlider")
+    heads.setValue(heads.value() + 1)  # 2 → 4 heads of a width of 32
+    window.undoAction.trigger()
+    window.config.set_spec(window.spec.updated({"model.n_embd": 30}))  # a width 4 heads do not divide, meanwhile
+    window.redoAction.trigger()
+    assert window.statusBar().currentMessage().startswith("Cannot redo number of heads 2 → 4: ")
+    assert window.redoAction.isEnabled() and window.spec.model.n_head == 2
 
 
 @pytest.mark.slow

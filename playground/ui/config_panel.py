@@ -371,11 +371,11 @@ class ConfigPanel(QWidget):
     def apply(self, changes: dict[str, Any], note: str = "") -> bool:
         """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why).
         Meanwhile `by_user` is False: the window's Undo leaves a lesson's own changes alone."""
-        self.by_user = False
+        by_user, self.by_user = self.by_user, False
         try:
             return self._request(changes, note)
         finally:
-            self.by_user = True
+            self.by_user = by_user
 
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every control (no sigSpecChanged)."""

@@ -571,7 +571,8 @@ class LessonBar(QFrame):
     def training(self) -> bool:
         """Whether the lesson's own steps are training the model on screen to its step now."""
         worker = self.main.worker
-        return self._training is not None and worker is not None and self._training[0] is worker and worker.stepping
+        return (self._training is not None and worker is not None and self._training[0] is worker and worker.stepping
+                and worker.step < self._training[1])
 
     def train_on(self) -> bool:
         """Play, where the lesson's training to its step was paused short of it: the model trains on to that step,

@@ -651,7 +651,9 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._update_title()
         self._update_family_tabs()
         live = keys <= LIVE_SETTINGS.keys() and self.worker is not None
-        if not self._travelling and self.config.by_user and (live or self.worker is None or self.worker.step == 0):
+        if not self.config.by_user:  # a lesson's change: the user's edits of these settings have nothing left to undo
+            self._forget_edits(lambda edit: bool(edit.keys & keys))
+        elif not self._travelling and (live or self.worker is None or self.worker.step == 0):
             self._record_edit(self.config.before, spec, keys)  # (a trained model replaced is kept as it goes)
         if keys & OTHER_MODEL_KEYS:
             self._show_other_model()
@@ -684,6 +686,12 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._restart.start()
         else:
             self._show_rebuilt_later()
+
+    def _forget_edits(self, which: Callable[[SettingsEdit], bool]) -> None:
+        """Undo and Redo no longer offer the changes of settings `which` picks."""
+        for models in (self.past_models, self.undone_models):
+            models[:] = [past for past in models if not (isinstance(past, SettingsEdit) and which(past))]
+        self._name_undo()
 
     def _record_edit(self, before: RunSpec, after: RunSpec, keys: set[str]) -> None:
         """Keep a change of settings that replaced no trained model for Undo, merged into the last one where it
@@ -764,9 +772,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         its lesson bar hidden where not `lesson`. Changes of the last settings are no longer Undo's: they were not
         this preset's (review: Ctrl+Z would have put another preset's learning rate into this one)."""
         self.reset()
-        for models in (self.past_models, self.undone_models):
-            models[:] = [past for past in models if not isinstance(past, SettingsEdit)]
-        self._name_undo()
+        self._forget_edits(lambda _edit: True)
         self._device_for_next_run()
         self.preset_path = path
         self._saved_spec = spec
@@ -1078,8 +1084,11 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._name_undo()
             return
         # Under the name the window gave it (Save As renames the preset, not the run: Undo brought back "Lesson 19.5…"
-        # into the title of the file it had been saved as, QA)
-        spec = worker.spec.updated({"name": self.spec.name, "description": self.spec.description})
+        # into the title of the file it had been saved as, QA), unless another family or dataset is being shown,
+        # which brings a name of its own
+        same = all(setting(self.spec, key) == setting(worker.spec, key) for key in OTHER_MODEL_KEYS)
+        spec = worker.spec.updated({"name": self.spec.name, "description": self.spec.description}) if same else \
+            worker.spec
         label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
@@ -1100,8 +1109,10 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
         if source and isinstance(source[-1], SettingsEdit):
             edit = source.pop()
-            self._edit_back(edit, source is self.past_models)
-            to.append(edit)
+            if self._edit_back(edit, source is self.past_models):
+                to.append(edit)
+            else:
+                source.append(edit)  # refused: kept where it was, to try once the settings allow it
             self._name_undo()
             return
         named = source[-1] if source else None
@@ -1129,22 +1140,33 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self._travelling = False
         self._name_undo()
 
-    def _edit_back(self, edit: SettingsEdit, undoing: bool) -> None:
+    def _edit_back(self, edit: SettingsEdit, undoing: bool) -> bool:
         """Put `edit`'s settings as they were before it (`undoing`) or after it, as the sliders would, into the
-        settings shown (the rest of them stay: a name saved since, another preset's)."""
+        settings shown: those alone (the rest stay: a name saved since), or the whole of them where the edit switched
+        the family or dataset, which brings its own name and lesson. False where the settings shown refuse them."""
+        from playground.core.spec import SpecError
+
         values = edit.before if undoing else edit.after
-        spec = self.spec.updated({key: setting(values, key) for key in edit.keys})
+        keys = {key for key in edit.keys if setting(values, key) != setting(self.spec, key)}
+        try:
+            spec = values if keys & OTHER_MODEL_KEYS else self.spec.updated({key: setting(values, key) for key in keys})
+        except SpecError as err:  # (a width the heads shown now do not divide)
+            self.statusBar().showMessage(f"Cannot {'undo' if undoing else 'redo'} {edit.words(undoing)}: {err}",
+                                         STATUS_MS)
+            return False
         before = self.statusBar().currentMessage()
         self._travelling = True
         try:
             self.config.set_spec(spec)
-            self._on_spec_changed(spec, set(edit.keys))
-            self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
+            if keys:  # (nothing to rebuild for settings already so)
+                self._on_spec_changed(spec, keys)
+                self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
         finally:
             self._travelling = False
         said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
         self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
                                      + (f" {said}" if said and said != before else ""), STATUS_MS)
+        return True
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
@@ -1816,8 +1838,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
             self._show_playing(True)
-        elif lesson and not agreed:
-            self.lessonBar.train_on()
+        elif lesson and not agreed and self.lessonBar.train_on():
             self._show_playing(True)
         return agreed
 
