@@ -194,6 +194,18 @@ def test_the_arrows_read_the_enlarged_heads_weights_cell_by_cell(open_active_win
     hovered = detail.readout.text()
     detail.show_head(detail.snapshot, detail.layer, detail.head)
     assert detail.readout.text() == hovered and "(#2)" in hovered
+    from dataclasses import replace
+
+    later = replace(detail.snapshot, weights=detail.snapshot.weights * 0 + 0.125)  # ... read again from the new one
+    detail.show_head(later, detail.layer, detail.head)
+    assert detail.readout.text().endswith("(#7): weight 0.125")
+    # Focused by a click, the view stays where it is: the click's cell is the one under the pointer (review)
+    tab_to(qtbot, window.playButton, detail.plot)
+    vb.setRange(xRange=(0, 4), yRange=(0, 4), padding=0)
+    before = vb.viewRange()
+    centre = vb.mapViewToScene(QPointF(1.5, 1.5))
+    qtbot.mouseClick(detail.plot.viewport(), Qt.MouseButton.LeftButton, pos=detail.plot.mapFromScene(centre))
+    assert vb.viewRange() == before and detail.cell == (1, 1)
 
 
 def test_a_clicked_attention_grid_keeps_right_for_its_heads(open_active_window, qtbot):

@@ -158,14 +158,14 @@ class ElidedLabel(QLabel):
             self._elide()
 
 
-def cell_words(snap: AttentionSnapshot, layer: int, head: int, q: int, k: int) -> str:
-    """"query 'a' (#3) → key 'b' (#1): weight 0.102"; a later key a decoder's mask hides says so (QA: "weight 0.000"
-    read as a weight the model had learned)."""
+def cell_words(snap: AttentionSnapshot, layer: int, head: int, q: int, k: int, causal: bool) -> str:
+    """"query 'a' (#3) → key 'b' (#1): weight 0.102"; a later key a `causal` snapshot's mask hides says so (QA: "weight
+    0.000" read as a weight the model had learned)."""
     labels = snap.labels
     qt = show_token(labels[q]) if q < len(labels) else str(q)
     kt = show_token(labels[k]) if k < len(labels) else str(k)
     w = float(snap.weights[layer, head, q, k])
-    hidden = w == 0 and k > q and is_causal(snap.weights)  # (measured only where it may be)
+    hidden = causal and k > q
     return f"query '{qt}' (#{q}) → key '{kt}' (#{k}): " + ("hidden by the causal mask (a later token)" if hidden else
                                                             f"weight {w:.3f}")
 
@@ -210,6 +210,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.colorBar: pg.ColorBarItem | None = None
         self.selected = (0, 0)
         self.snapshot: AttentionSnapshot | None = None
+        self.causal = False  # the snapshot shown is a decoder's (its mask hides every later key)
         self._shape: tuple[int, int, int] | None = None
         self.placeholder = self._add_placeholder()
         self.is_closed = False  # close() empties the scene (pyqtgraph's GraphicsView.close): no rebuilding after it
@@ -265,6 +266,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         if self._shape != (layers, heads, T):
             self._build(layers, heads, T)
         self.snapshot = snap
+        self.causal = is_causal(snap.weights)  # (once a snapshot, not at every move of the pointer)
         colours = weight_colours(snap.weights)  # (layers, heads, T, T, 4)
         for l in range(layers):
             for h in range(heads):
@@ -386,7 +388,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         snap = self.snapshot
         if snap is None or q < 0:
             return f"layer {l + 1} · head {h + 1}"
-        return f"layer {l + 1} · head {h + 1} · {cell_words(snap, l, h, q, k)}"
+        return f"layer {l + 1} · head {h + 1} · {cell_words(snap, l, h, q, k, self.causal)}"
 
     def _on_move(self, pos: QPointF) -> None:
         hit = self._hit(pos)
@@ -473,6 +475,8 @@ class HeadDetail(QWidget):
         self.plot.installEventFilter(self)
         self.cell = (0, 0)  # (query, key) the arrows read
         self._keyed = False  # the read-out line is the arrows' cell's (not the pointer's)
+        self._pointed: tuple[int, int] | None = None  # the cell the pointer read last
+        self._causal = False  # the snapshot shown is a decoder's
         self.cellMark = QGraphicsRectItem(0, 0, 1, 1)
         self.cellMark.setPen(CELL_PEN)
         self.cellMark.setZValue(10)
@@ -522,12 +526,14 @@ class HeadDetail(QWidget):
         self.title.setText("Click a head on the left to see it here.")
         self.readout.setText(" ")
         self.cellMark.setVisible(False)
+        self._pointed = None
         self.prediction.set_full_text("")
 
     def show_head(self, snap: AttentionSnapshot | None, layer: int, head: int) -> None:
         self.snapshot, self.layer, self.head = snap, layer, head
         if snap is None:
             return
+        self._causal = is_causal(snap.weights)
         layers, heads, T, _ = snap.weights.shape
         layer, head = min(layer, layers - 1), min(head, heads - 1)
         self.plot.setVisible(True)
@@ -540,6 +546,9 @@ class HeadDetail(QWidget):
         self._show_probe(snap)
         if self.plot.hasFocus() and self._keyed:
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
+        elif self._pointed is not None:  # the pointer's cell, read again (or forgotten where the input is shorter)
+            q, k = self._pointed
+            self.readout.setText(self._weight_text(snap, q, k) if max(q, k) < T else " ")
         copied = copies_input(snap)  # (tokens of several characters too: decoder-reverse's [SEP], QA)
         if not snap.prediction:
             self.prediction.set_full_text("")
@@ -651,12 +660,12 @@ class HeadDetail(QWidget):
     def _on_move(self, pos: QPointF) -> None:
         cell = self._cell_at(pos)
         if cell is not None:
-            self._keyed = False  # the pointer's cell, which a new snapshot leaves as it is (review)
+            self._keyed, self._pointed = False, cell  # the pointer's cell, read again as snapshots come
             self.readout.setText(self._weight_text(self.snapshot, *cell))
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
         return cell_words(snap, min(self.layer, snap.weights.shape[0] - 1), min(self.head, snap.weights.shape[1] - 1),
-                          q, k)
+                          q, k, self._causal)
 
     def keeps_keys(self) -> frozenset[Qt.Key]:
         """The arrows walk the cells while a head is shown (Right too, the window's step key elsewhere)."""
@@ -683,11 +692,13 @@ class HeadDetail(QWidget):
         if move is None or self.snapshot is None or not plain_key(event):
             return False
         self.cell = (self.cell[0] + move[0], self.cell[1] + move[1])
-        self._show_cell()
+        self._show_cell(follow=True)
         return True
 
-    def _show_cell(self) -> None:
-        """The cell the arrows read, outlined on the heatmap, and its weight on the read-out line."""
+    def _show_cell(self, follow: bool = False) -> None:
+        """The cell the arrows read, outlined on the heatmap, and its weight on the read-out line; zoomed in, the view
+        follows it where it was walked to (`follow`: not as a click gives the focus, whose cell is the one under the
+        pointer, not the last one)."""
         snap = self.snapshot
         if snap is None:
             return
@@ -697,7 +708,8 @@ class HeadDetail(QWidget):
         self.cellMark.setRect(QRectF(k, q, 1, 1))
         self.cellMark.setVisible(True)
         self.readout.setText(self._weight_text(snap, q, k))
-        # Zoomed in, the view follows the cell (review: the arrows walked out of sight)
+        if not follow:
+            return
         vb = self.plot.getPlotItem().vb
         (x0, x1), (y0, y1) = vb.viewRange()
         dx, dy = min(0.0, k - x0) + max(0.0, k + 1 - x1), min(0.0, q - y0) + max(0.0, q + 1 - y1)
