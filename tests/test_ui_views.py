@@ -1008,7 +1008,7 @@ def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot)
     snap = AttentionSnapshot(5, np.full((1, 1, 17, 17), 1 / 17, dtype=np.float32), ["[CLS]", *["p"] * 16])
     view.set_result(InsideResult(1, 5, "", 0, 0, snap, positions=positions,
                                  notes=["this model has no token embedding table (a ViT embeds image patches)"]))
-    assert view.caption.text() == ("Step 5: positions are joined in order (0 → 1 → 2 …). Positional encodings, learned "
+    assert view.caption.text() == ("Step 5: positions are joined in order ([CLS] → 1 → 2 …). Positional encodings, learned "
                                    "(PCA). This model has no token embedding table (a ViT embeds image patches).")
 
 
@@ -1030,7 +1030,9 @@ def test_an_exported_plots_value_axis_has_room_for_the_exports_own_ticks(qtbot, 
     real = exporters.ImageExporter.export
     monkeypatch.setattr(exporters.ImageExporter, "export", lambda self, *args, **kwargs: seen.append(
         (axis.width(), dict(axis.style))) or real(self, *args, **kwargs))
+    measured = axis.textWidth
     export_plot(panel.lossPlot.getPlotItem(), tmp_path / "loss.png", "a title")
+    assert axis.textWidth == measured  # the screen's axis as wide as before (review: the export's labels widened it)
     (width, style), = seen
     room = QFontMetricsF(style["tickFont"] or axis.font()).horizontalAdvance("8.88")
     assert not style["autoExpandTextSpace"] and style["tickTextWidth"] >= room and width >= room

@@ -50,7 +50,7 @@ def differences(a: RunSpec, b: RunSpec) -> list[str]:
 
 
 def setting_text(key: str, spec: RunSpec) -> str:
-    """'number of layers 4', 'residual connections off', 'learning rate 0.001' for one dotted path."""
+    """'number of layers 4', 'residual connections off', 'learning rate 1e-3' for one dotted path."""
     return f"{_title(key)} {_value_text(flat(spec).get(key), key)}"
 
 

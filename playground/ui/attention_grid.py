@@ -557,9 +557,10 @@ class HeadDetail(QWidget):
             self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
         else:
             # (short: "Model's output at each …" was all a lecture's 175 % showed of it, QA; the reason a copied input
-            # is no answer on hover, as Inside attention says it: at 130 % "The model p…" was all of it, QA)
+            # is no answer on hover, as Inside attention says it: at 130 % "The model p…" was all of it, QA; before
+            # the output, which may be what the line cuts)
             copy = f" {COPIED_INPUT}" if copied else ""
-            self.prediction.set_full_text(f"Output at each position: {show_token(snap.prediction)}{copy}",
+            self.prediction.set_full_text(f"Output at each position{copy}: {show_token(snap.prediction)}",
                                           COPIED_WHY if copied else "")
 
     def _frame_all(self) -> None:

@@ -600,7 +600,8 @@ class EmbeddingsView(QWidget):
         # What each plot shows, of the plots there are (QA: a ViT's caption spoke of tokens, and ran its note on
         # uncapitalised after a double space)
         said = (["tokens the model treats alike lie close together"] if result.embeddings is not None else []) + (
-            ["positions are joined in order (0 → 1 → 2 …)"] if result.positions is not None else [])
+            [f"positions are joined in order ({result.positions.labels[0]} → 1 → 2 …)"]
+            if result.positions is not None else [])
         notes = [f"{note[0].upper()}{note[1:]}." for note in result.notes if note]
         self.caption.setText(" ".join([f"Step {result.step:,}: {'; '.join(said)}." if said else f"Step {result.step:,}.",
                                        *(f"{p.title}." for p in shown), *notes]))

@@ -188,7 +188,7 @@ class SettingsEdit:
     at: float  # time.monotonic() of the last change merged in
 
     def words(self, undoing: bool) -> str:
-        """'learning rate 0.002 → 0.0001': what Undo (or Redo) changes."""
+        """'learning rate 2e-3 → 1e-4': what Undo (or Redo) changes."""
         return "; ".join(changes(*((self.after, self.before) if undoing else (self.before, self.after))))
 
 

@@ -166,16 +166,17 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
 def roomy_value_axis(item: pg.PlotItem) -> Iterator[None]:
     """`item`'s left axis wide enough for the tick labels an export draws: a picture larger than the screen's gets
     ticks of its own ("1.5" where the screen had "1"), which pyqtgraph measures only as it paints them, after the
-    layout (QA: an exported "loss" ran over its "1.5"). Room for one decimal more than a whole number, at least."""
+    layout (QA: an exported "loss" ran over its "1.5"). Room for two decimals, at least, and for the screen's labels."""
     axis = item.getAxis("left")
-    kept = {key: axis.style[key] for key in ("autoExpandTextSpace", "tickTextWidth")}
+    kept, measured = {key: axis.style[key] for key in ("autoExpandTextSpace", "tickTextWidth")}, axis.textWidth
     font = axis.style["tickFont"] or axis.font()
-    needed = math.ceil(max(axis.textWidth, QFontMetricsF(font).horizontalAdvance("8.88")))
+    needed = math.ceil(max(measured, QFontMetricsF(font).horizontalAdvance("8.88")))
     axis.setStyle(autoExpandTextSpace=False, tickTextWidth=needed)
     item.layout.activate()
     try:
         yield
     finally:
+        axis.textWidth = measured  # the export's paint measured its own labels: the screen keeps its width
         axis.setStyle(**kept)
         item.layout.activate()
 
