@@ -281,7 +281,8 @@ def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
     T = 6
     alike = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
     panel.add_snapshot(AttentionSnapshot(step=0, weights=alike, labels=[f"t{i}" for i in range(T)]))
-    assert "No head has a role yet: none reads one token much more than an even spread would" in panel.caption.text()
+    assert ("No head reads the token before or after, the first or itself much more than an even spread would"
+            in panel.caption.text())
     assert "focus: every head alike" in panel.caption.text() and "head 1 (" not in panel.caption.text()
 
 
@@ -307,6 +308,19 @@ def test_a_decoders_previous_token_head_is_named_against_its_own_even_spread(qtb
     from playground.analysis.roles import is_causal
 
     assert not is_causal(np.zeros((1, 1, T, T)))
+
+
+def test_a_weak_role_beside_a_pattern_of_another_kind_is_not_named(qtbot):
+    """README's screenshot: an encoder reversing its input (each head on the mirrored token) was summed up as "looks at
+    itself (0.17)", twice an even spread but no role to show a class."""
+    panel = RolesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 420)
+    panel.show()
+    T = 12
+    head = np.fliplr(np.eye(T, dtype=np.float32)) * 0.83 + np.eye(T, dtype=np.float32) * 0.17
+    panel.add_snapshot(AttentionSnapshot(step=400, weights=head[None, None], labels=[f"t{i}" for i in range(T)]))
+    assert "No head reads the token before or after, the first or itself" in panel.caption.text()
 
 
 def test_the_roles_summary_names_the_clearest_role_of_any_head(qtbot):

@@ -92,10 +92,12 @@ def ask_gif_path(parent: QWidget, name: str) -> Path | None:
 
 ALIKE = 0.01  # a difference the table's two decimals do not show
 # The roles the summary names a head by, in its words; a role is a head's where its weight is STANDS_OUT times what
-# attention spread evenly over the keys a query may see would give it
+# attention spread evenly over the keys a query may see would give it, and ROLE_FLOOR at least (a reversing head's
+# 0.17 on itself, twice an even 0.08, was named its clearest role beside its mirror pattern, which none of these is)
 ROLE_PHRASES = {"previous": "reads the token before", "next": "reads the token after",
                 "first": "rests on the first token", "self": "looks at itself"}
 STANDS_OUT = 2.0
+ROLE_FLOOR = 0.3
 
 
 def _spread(rows: list[Any], role: str) -> float:
@@ -343,12 +345,13 @@ class RolesPanel(QWidget):
         # (review: one baseline for all overrated "previous", whose rows leave out a decoder's first, at weight 1)
         even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries)
         standing = [(getattr(row.roles, role), role, row) for row in self.rows for role in ROLE_PHRASES
-                    if getattr(even, role) > 0 and getattr(row.roles, role) >= STANDS_OUT * getattr(even, role)]
+                    if getattr(even, role) > 0
+                    and getattr(row.roles, role) >= max(STANDS_OUT * getattr(even, role), ROLE_FLOOR)]
         if standing:
             value, role, row = max(standing, key=lambda found: found[0])
             clearest = f"Clearest role: layer {row.layer + 1} head {row.head + 1} {ROLE_PHRASES[role]} ({value:.2f})"
         else:
-            clearest = "No head has a role yet: none reads one token much more than an even spread would"
+            clearest = "No head reads the token before or after, the first or itself much more than an even spread would"
         focused = min(self.rows, key=lambda r: r.roles.entropy)
         # Heads alike to the table's two decimals have no role yet: naming one contradicted lesson 19.3's "at step 0
         # the eight rows are alike" (QA)
