@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QAbstractSlider, QApplication, QLabel
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
 from playground.ui.attention_grid import (
@@ -428,16 +428,24 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     monkeypatch.setattr(inside_attention.QCursor, "pos", staticmethod(lambda: still))
     view.hover(pointer)
     assert view.readout.text().startswith("query Q of token") and "(#1), dimension 3:" in view.readout.text()
-    view.scroll.verticalScrollBar().setValue(round(cells["q"][3]))  # a row further down under the pointer
-    assert "(#2), dimension 3:" in view.readout.text()
     bar = view.scroll.verticalScrollBar()
-    bar.setValue(0)
+
+    def scroll_to(value: int) -> None:  # as the wheel or the bar's arrows do it: an action of the user's
+        bar.setSliderPosition(value)
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderMove)
+        qtbot.wait(10)
+
+    scroll_to(round(cells["q"][3]))  # a row further down under the pointer
+    assert "(#2), dimension 3:" in view.readout.text()
+    scroll_to(0)
     still = view.label.mapToGlobal(QPoint(4, 4))  # the figure's corner, in the view: no cell
-    bar.setValue(1)
+    scroll_to(1)
     assert view.readout.text() == inside_attention.STEPS_HINT
-    bar.setValue(0)
+    scroll_to(0)
     still = view.label.mapToGlobal(pointer)  # over row 1 again, then scrolled to row 2: read again (QA: the hint stayed)
-    bar.setValue(round(cells["q"][3]))
+    scroll_to(round(cells["q"][3]))
+    assert "(#2), dimension 3:" in view.readout.text()
+    bar.setValue(0)  # scrolled by the program (a lesson's stage): what was read stays
     assert "(#2), dimension 3:" in view.readout.text()
     view.clear()
     assert view.steps is None and "Point at a cell" in view.readout.text()

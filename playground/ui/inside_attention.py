@@ -229,7 +229,9 @@ class StepsView(FigureView):
         self.stage: str | None = None  # the stage kept in view as the figure changes (a lesson's), until one scrolls
         for bar in (self.scroll.verticalScrollBar(), self.scroll.horizontalScrollBar()):
             bar.actionTriggered.connect(self._forget_stage)  # the user's own scrolling (not setValue) wins
-            bar.valueChanged.connect(self._hover_at_pointer)
+            # ... and reads the cell it brings under the pointer, once the bar has moved (not a lesson's scrolling:
+            # under a pointer resting elsewhere its cells' numbers took a second line from the figure's height)
+            bar.actionTriggered.connect(lambda _action: QTimer.singleShot(0, self, self._hover_at_pointer))
         self.readout = QLabel(STEPS_HINT, self)
         self.readout.setObjectName("stepsReadout")
         self.readout.setWordWrap(True)
@@ -954,12 +956,15 @@ class InsideAttentionPanel(QWidget):
         labels = result.snapshot.labels
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
-        prediction = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
+        bare = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
         copied = copies_input(snap)
-        prediction += f" {COPIED_INPUT}" if copied else ""
+        prediction = bare + (f" {COPIED_INPUT}" if copied else "")
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
+        # The note last to go, then the prediction without it (the tooltip says why): a second line of status took
+        # the height lesson 19.2's step-by-step figure needs at 130 %
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
-                          f"Model at step {result.step:,}{prediction}", tip=COPIED_WHY if copied else "")
+                          f"Model at step {result.step:,}{prediction}", f"Model at step {result.step:,}{bare}",
+                          tip=COPIED_WHY if copied else "")
         self._show_input_notes(result.input_notes)
         run = self._worker()
         named = f"{run.run_dir.name}-" if run is not None and run.run_dir is not None else ""  # (QA: "vitView.png")
