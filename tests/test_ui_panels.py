@@ -323,8 +323,7 @@ def test_inside_attention_says_why_an_untrained_model_copies_its_input_and_forge
     from playground.ui.attention_jobs import InsideResult, JobFailed
     from playground.ui.inside_attention import InsideAttentionPanel
 
-    panel = InsideAttentionPanel(lambda: None)
-    qtbot.addWidget(panel)
+    panel = shown(qtbot, InsideAttentionPanel(lambda: None), 1200, 600)  # (room for the note on the status line)
     base = snapshot()
     copying = AttentionSnapshot(0, base.weights, list("ab␣de"), prediction="ab de")
     panel.show_result(InsideResult(token=1, step=0, text="ab de", layer=0, head=0, snapshot=copying))
