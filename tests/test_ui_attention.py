@@ -170,11 +170,17 @@ def test_head_view_exports_png_and_svg(qtbot, tmp_path):
 
 
 # ----- roles and timeline ---------------------------------------------------------------------------
-def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
+def shown_roles(qtbot) -> RolesPanel:
+    """A roles panel on screen: it draws its table and caption only while shown."""
     panel = RolesPanel()
     qtbot.addWidget(panel)
     panel.resize(1000, 420)
     panel.show()
+    return panel
+
+
+def test_role_table_sorts_and_clicking_a_row_opens_that_head(qtbot):
+    panel = shown_roles(qtbot)
     chosen = []
     panel.sigHeadChosen.connect(lambda l, h: chosen.append((l, h)))
     panel.add_snapshot(previous_token_snapshot(step=5))
@@ -274,10 +280,7 @@ def test_timeline_stays_bounded(qtbot):
 def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
     """QA: lesson 19.3's step 0 says "the eight rows are alike: no head has a role yet" while the summary named
     "most previous-token-like: layer 2 head 2 (0.10)" among eight equal rows."""
-    panel = RolesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1000, 420)
-    panel.show()
+    panel = shown_roles(qtbot)
     T = 6
     alike = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
     panel.add_snapshot(AttentionSnapshot(step=0, weights=alike, labels=[f"t{i}" for i in range(T)]))
@@ -289,10 +292,7 @@ def test_heads_alike_have_no_role_named_in_the_summary(qtbot):
 def test_a_decoders_previous_token_head_is_named_against_its_own_even_spread(qtbot):
     """Review: one baseline for every role counted a decoder's first row (weight 1 on itself), which "previous"
     leaves out: a head reading the token before at 0.6 was "no role yet" against 0.68."""
-    panel = RolesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1000, 420)
-    panel.show()
+    panel = shown_roles(qtbot)
     T = 8
     even = np.tril(np.ones((T, T), dtype=np.float32))
     even /= even.sum(-1, keepdims=True)
@@ -313,10 +313,7 @@ def test_a_decoders_previous_token_head_is_named_against_its_own_even_spread(qtb
 def test_a_weak_role_beside_a_pattern_of_another_kind_is_not_named(qtbot):
     """README's screenshot: an encoder reversing its input (each head on the mirrored token) was summed up as "looks at
     itself (0.17)", twice an even spread but no role to show a class."""
-    panel = RolesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1000, 420)
-    panel.show()
+    panel = shown_roles(qtbot)
     T = 12
     head = np.fliplr(np.eye(T, dtype=np.float32)) * 0.83 + np.eye(T, dtype=np.float32) * 0.17
     panel.add_snapshot(AttentionSnapshot(step=400, weights=head[None, None], labels=[f"t{i}" for i in range(T)]))
@@ -326,10 +323,7 @@ def test_a_weak_role_beside_a_pattern_of_another_kind_is_not_named(qtbot):
 def test_the_roles_summary_names_the_clearest_role_of_any_head(qtbot):
     """QA (encoder-shift): "Most previous-token-like: layer 2 head 2 (0.10)" beside a head reading the next token at
     0.99, the head its lesson is about."""
-    panel = RolesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1000, 420)
-    panel.show()
+    panel = shown_roles(qtbot)
     T = 6
     w = np.full((2, 2, T, T), 1.0 / T, dtype=np.float32)
     w[0, 0] = np.roll(np.eye(T, dtype=np.float32), 1, axis=1)  # each token reads the one after it

@@ -112,6 +112,17 @@ def check_step(window: main_window.MainWindow, index: int, spec, base: dict) -> 
         assert window.lessonBar.statusLabel.text() == f"trained to step {window.worker.step}"
 
 
+def slow_steps(monkeypatch, seconds: float) -> None:
+    """Each training step `seconds` longer: a tiny model's steps were over before the test looked."""
+    real_step = TrainingSession.train_step
+
+    def slow(self, *args, **kwargs):
+        time.sleep(seconds)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", slow)
+
+
 def stage_in_view(view, key: str) -> bool:
     """The stage's title and row labels in the scroll area's viewport, with all of its rows that fit below them."""
     rect, seen = view.stage_rect(key), QRect(-view.label.pos(), view.scroll.viewport().size())
@@ -471,13 +482,7 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
 
 def test_a_step_that_trains_counts_its_steps_as_the_train_bar_does(open_window, qtbot, monkeypatch):
     """Lecturer QA: "training to step 200: 98", unlabelled, beside the train bar's "step 100 / 200"."""
-    real_step = TrainingSession.train_step
-
-    def a_step_of_20_ms(self, *args, **kwargs):
-        time.sleep(0.02)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
+    slow_steps(monkeypatch, 0.02)
     lesson = {"title": "Trains", "steps": [{"text": "trains", "train_until": 30}]}
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
     bar, seen = window.lessonBar, []
@@ -500,13 +505,7 @@ def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
     bar = window.lessonBar
     qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text(), timeout=WAIT_MS)
-    real_step = TrainingSession.train_step
-
-    def a_step_of_20_ms(self, *args, **kwargs):  # 37 steps of the tiny model were over before the first look
-        time.sleep(0.02)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
+    slow_steps(monkeypatch, 0.02)  # 37 steps of the tiny model were over before the first look
     window.play()
     seen = []
 
@@ -523,13 +522,7 @@ def test_the_lesson_line_counts_the_steps_the_train_bar_shows_while_training_on(
 
 def test_space_pauses_a_lesson_training_to_its_step_and_play_trains_on_to_that_step(open_window, qtbot, monkeypatch):
     """QA: while a lesson trained to its step the button said Play, and Space (Play) trained on to the run's end."""
-    real_step = TrainingSession.train_step
-
-    def a_step_of_20_ms(self, *args, **kwargs):
-        time.sleep(0.02)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_20_ms)
+    slow_steps(monkeypatch, 0.02)
     lesson = {"title": "Train to 30", "steps": [{"text": "trained", "train_until": 30}]}
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}, "lesson": lesson}))
     with qtbot.waitActive(window):
@@ -560,13 +553,7 @@ def test_space_pauses_a_lesson_training_to_its_step_and_play_trains_on_to_that_s
 
 def test_space_during_a_step_of_ones_own_plays(open_window, qtbot, monkeypatch):
     """Review: Space pressed while a Step of the user's was under way paused (it counted as a lesson's steps)."""
-    real_step = TrainingSession.train_step
-
-    def a_step_of_300_ms(self, *args, **kwargs):
-        time.sleep(0.3)
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "train_step", a_step_of_300_ms)
+    slow_steps(monkeypatch, 0.3)
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}}))
     window.step_once()
     qtbot.waitUntil(lambda: window.worker is not None and not window.worker.idle, timeout=WAIT_MS)
