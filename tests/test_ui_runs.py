@@ -174,12 +174,14 @@ def test_the_run_on_screen_is_marked_in_the_table(window, root):
     second = fake_run(root, "second run", [2.2, 1.9])
     panel = window.runTools.runs
     panel.on_screen = lambda folder: folder == first
+    panel.live_step = lambda folder: 7 if folder == first else 0  # trained past its last save (QA: 500 beside 655)
     panel.refresh()
     rows = {panel._folder_at(row): row for row in range(panel.table.rowCount())}
-    for folder, live in ((first, True), (second, False)):
+    for folder, live, steps in ((first, True, "7"), (second, False, "2")):
         items = [panel.table.item(rows[folder], col) for col in range(panel.table.columnCount())]
         assert all(item.font().bold() == live for item in items)
         assert items[0].toolTip().endswith("the run on screen") == live
+        assert items[2].text() == steps
 
 
 def test_a_runs_overlay_keeps_its_colour_as_others_join(window, root):

@@ -132,7 +132,7 @@ class RunTools:
         self.tryIt.sigEnlarged.connect(lambda on: window.hide_loss_plot_for("enlarged", on))
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
         self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
-        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window)
+        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window, self._live_step)
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)
         window.add_tab(self.tryIt, "Try it", TRY_TIPS["tab"])
@@ -220,6 +220,10 @@ class RunTools:
     def _on_screen(self, folder: Path) -> bool:
         """Whether `folder` is the run the window shows (not one still saving after a Reset, review)."""
         return self.window.worker in self._workers_of(folder)
+
+    def _live_step(self, folder: Path) -> int:
+        """The step the run on screen has trained to, where `folder` is its (0 otherwise)."""
+        return self.window.worker.step if self._on_screen(folder) else 0  # type: ignore[union-attr]
 
     def _workers_of(self, folder: Path) -> list[Any]:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""

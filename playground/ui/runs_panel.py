@@ -246,13 +246,15 @@ class RunsPanel(QWidget):
     sigDeleted = Signal()  # runs were deleted: a model kept for Undo may be among them
 
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
-                 on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None) -> None:
+                 on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None,
+                 live_step: Callable[[Path], int] = lambda p: 0) -> None:
         super().__init__(parent)
         self.setObjectName("runsPanel")
         self.loss = loss
         self.root = root
         self.is_busy = is_busy  # a run trained or still saving: not deleted
         self.on_screen = on_screen  # the run whose curve the plot draws: not overlaid on it
+        self.live_step = live_step  # the step a run training in this window is at (0: none), past its last save
         self.runs: list[RunSummary] = []
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
         self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
@@ -332,7 +334,9 @@ class RunsPanel(QWidget):
                         run.created)
                 short = family.split(" (")[0]  # "Decoder" in its column: the names need the room (lecturer QA)
                 live = self.on_screen(run.folder)  # in bold, said so (QA: nothing marked the run on screen)
-                for col, (text, key) in enumerate(zip((label, short, f"{run.steps:,}", val, started), keys,
+                # (QA: its last checkpoint's 500 steps beside the train bar's 655)
+                steps = max(run.steps, self.live_step(run.folder))
+                for col, (text, key) in enumerate(zip((label, short, f"{steps:,}", val, started), keys,
                                                        strict=True)):
                     item = _Sorted(text, key)
                     item.setData(Qt.ItemDataRole.UserRole, str(run.folder))
