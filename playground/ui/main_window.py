@@ -71,7 +71,7 @@ from playground.core.presets import (
     resolve_preset_path,
     to_json,
 )
-from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.core.spec import FIELD_TITLES, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs
@@ -1144,8 +1144,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """Put `edit`'s settings as they were before it (`undoing`) or after it, as the sliders would, into the
         settings shown: those alone (the rest stay: a name saved since), or the whole of them where the edit switched
         the family or dataset, which brings its own name and lesson. False where the settings shown refuse them."""
-        from playground.core.spec import SpecError
-
         values = edit.before if undoing else edit.after
         keys = {key for key in edit.keys if setting(values, key) != setting(self.spec, key)}
         try:
