@@ -59,34 +59,54 @@ def _as_4d(weights: np.ndarray) -> np.ndarray:
     raise ValueError(f"expected attention weights (T, T), (H, T, T) or (L, H, T, T), got shape {w.shape}")
 
 
-def valid_queries(weights: np.ndarray) -> np.ndarray:
-    """(T,) bool: the query rows to measure, all but the trailing padding that no head of any layer looks at
-    (all of them where no key is looked at: nothing to tell)."""
-    seen = (_as_4d(weights) > 0).any(axis=(0, 1, 2))  # (T,): keys some query looks at
-    tokens = len(seen) - int(np.argmax(seen[::-1])) if seen.any() else len(seen)
-    return np.arange(len(seen)) < tokens
+def _seen(weights: np.ndarray) -> np.ndarray:
+    """(T, T) bool: the keys some head of some layer gives each query a weight above 0."""
+    return (_as_4d(weights) > 0).any(axis=(0, 1))
 
 
-def allowed_keys(weights: np.ndarray) -> np.ndarray:
-    """(T, T) bool: the keys each query may look at, the padding left out, and under a causal mask (every key after
-    its query at exactly 0 in every head) none after the query."""
-    queries = valid_queries(weights)
+def _queries(seen: np.ndarray) -> np.ndarray:
+    """(T,) bool: all but the trailing positions no query looks at (all of them where none is looked at)."""
+    looked_at = seen.any(axis=0)
+    tokens = len(looked_at) - int(np.argmax(looked_at[::-1])) if looked_at.any() else len(looked_at)
+    return np.arange(len(looked_at)) < tokens
+
+
+def _allowed(seen: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """(T, T) bool: the padding left out, and under a causal mask (every key after its query at exactly 0 in every
+    head) no key after the query."""
     allowed = np.outer(queries, queries)
-    seen = (_as_4d(weights) > 0).any(axis=(0, 1))
     # (a snapshot with nothing seen, a diverged run's zeros or NaNs, has no causal mask to tell: review)
     if queries.sum() > 1 and seen.any() and not np.triu(seen & allowed, k=1).any():
         allowed &= np.tril(np.ones_like(allowed))
     return allowed
 
 
+def valid_queries(weights: np.ndarray) -> np.ndarray:
+    """(T,) bool: the query rows to measure, all but the trailing padding that no head of any layer looks at
+    (all of them where no key is looked at: nothing to tell)."""
+    return _queries(_seen(weights))
+
+
+def allowed_keys(weights: np.ndarray) -> np.ndarray:
+    """(T, T) bool: the keys each query may look at, the padding left out, and under a causal mask (every key after
+    its query at exactly 0 in every head) none after the query."""
+    return infer_mask(weights)[0]
+
+
 def infer_mask(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(allowed (T, T), queries (T,)) recovered from a real snapshot's shape (see the module doc)."""
-    return allowed_keys(weights), valid_queries(weights)
+    seen = _seen(weights)
+    queries = _queries(seen)
+    return _allowed(seen, queries), queries
 
 
 def is_causal(weights: np.ndarray) -> bool:
     """Whether no query of the snapshot may look at a later key (a decoder's mask)."""
-    allowed = allowed_keys(weights)
+    return causal_mask(allowed_keys(weights))
+
+
+def causal_mask(allowed: np.ndarray) -> bool:
+    """Whether an (`infer_mask`) mask lets no query look at a later key."""
     return allowed.shape[0] > 1 and not np.triu(allowed, k=1).any()
 
 

@@ -35,9 +35,9 @@ from playground.analysis.roles import (
     MEASURE_TITLES,
     MEASURES,
     RoleRow,
+    causal_mask,
     head_roles,
     infer_mask,
-    is_causal,
     role_table,
 )
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
@@ -291,9 +291,10 @@ class RolesPanel(QWidget):
         if self.shown is None:
             return
         self.rows = role_table(self.shown.weights)
+        mask = infer_mask(self.shown.weights)  # (once, for the column and the summary)
         # Under a causal mask no query may see a later key, so "next token" is 0 for every head by construction:
         # a column of zeros that looked like a bug. It is hidden for a decoder and the caption says why.
-        causal = is_causal(self.shown.weights)
+        causal = causal_mask(mask[0])
         self.table.setColumnHidden(COLUMNS.index("next"), causal)
         table = self.table
         header = table.horizontalHeader()
@@ -314,7 +315,7 @@ class RolesPanel(QWidget):
         self._select_row(*self.selected)
         hidden = " (No 'next' column: a decoder's causal mask hides every later token.)" if causal else ""
         self.caption.setText(f"{len(self.rows)} heads measured on the probe input at step {self.shown.step:,}. "
-                             f"{self._summary()}{hidden}")
+                             f"{self._summary(*mask)}{hidden}")
         self._give_table_room()
 
     def _give_table_room(self) -> None:
@@ -334,13 +335,12 @@ class RolesPanel(QWidget):
         super().resizeEvent(event)
         self._give_table_room()
 
-    def _summary(self) -> str:
+    def _summary(self, allowed: np.ndarray, queries: np.ndarray) -> str:
         """The clearest role of any head, of those the table shows (QA: encoder-shift's summary named the most
         previous-token-like head, 0.10, beside a head reading the next token at 0.99; and named one at chance), and
-        the most focused head."""
-        if not self.rows or self.shown is None:
+        the most focused head; `allowed` and `queries`, the snapshot's mask (`infer_mask`)."""
+        if not self.rows:
             return ""
-        allowed, queries = infer_mask(self.shown.weights)
         # Each role's weight in a head that spreads evenly over the keys each query may see, measured as the role is
         # (review: one baseline for all overrated "previous", whose rows leave out a decoder's first, at weight 1)
         even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries)
