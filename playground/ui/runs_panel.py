@@ -330,12 +330,12 @@ class RunsPanel(QWidget):
                 tip = (f"{label}\n{family}, started {when}\n{run.folder}\n"
                        f"{'checkpoint saved' if run.has_checkpoint else 'no checkpoint'}"
                        + (f", {run.status}" if run.status else ""))  # the whole name, where the row elides it
-                keys = (label.lower(), run.family, run.steps, math.inf if run.val_loss is None else run.val_loss,
+                # (QA: its last checkpoint's 500 steps beside the train bar's 655)
+                steps = max(run.steps, self.live_step(run.folder))
+                keys = (label.lower(), run.family, steps, math.inf if run.val_loss is None else run.val_loss,
                         run.created)
                 short = family.split(" (")[0]  # "Decoder" in its column: the names need the room (lecturer QA)
                 live = self.on_screen(run.folder)  # in bold, said so (QA: nothing marked the run on screen)
-                # (QA: its last checkpoint's 500 steps beside the train bar's 655)
-                steps = max(run.steps, self.live_step(run.folder))
                 for col, (text, key) in enumerate(zip((label, short, f"{steps:,}", val, started), keys,
                                                        strict=True)):
                     item = _Sorted(text, key)
