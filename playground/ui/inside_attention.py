@@ -960,8 +960,8 @@ class InsideAttentionPanel(QWidget):
         copied = copies_input(snap)
         prediction = bare + (f" {COPIED_INPUT}" if copied else "")
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
-        # The note last to go, then the prediction without it (the tooltip says why): a second line of status took
-        # the height lesson 19.2's step-by-step figure needs at 130 %
+        # The note last to go, then the prediction without it (the tooltip says why), rather than a second line of
+        # status over the views
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
                           f"Model at step {result.step:,}{prediction}", f"Model at step {result.step:,}{bare}",
                           tip=COPIED_WHY if copied else "")
