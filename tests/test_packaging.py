@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,15 +13,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Under pytest-xdist, both tests in one worker: the wheel is built once, and two workers building it in the same
-# source tree at once collide in setuptools' build folder (the build failed so once under -n 2).
+# Under pytest-xdist, both tests in one worker: the wheel is built once.
 pytestmark = pytest.mark.xdist_group("wheel")
+# Not copied to build the wheel: what a build or a run leaves in a checkout
+LEFT_BY_RUNS = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
+                                      "runs", "out")
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from a copy of the checkout: setuptools builds in its source folder, and left build/lib there
+    (a stale copy of every module beside the real ones)."""
+    source = tmp_path_factory.mktemp("source") / "checkout"
+    shutil.copytree(ROOT, source, ignore=LEFT_BY_RUNS)
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source),
                     "-w", str(out)], check=True, cwd=out, capture_output=True)
     (built,) = out.glob("transformer_playground-*.whl")
     return built
