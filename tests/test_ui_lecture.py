@@ -133,9 +133,9 @@ def test_a_model_brought_back_keeps_the_name_its_preset_was_saved_under(open_win
 
 def test_changes_of_one_setting_in_a_row_are_undone_as_one(window, monkeypatch):
     """A drag (or taps of an arrow key) is one change for Undo; another setting's change is another."""
-    from playground.ui import main_window
+    from playground.ui import undo_history
 
-    monkeypatch.setattr(main_window, "EDIT_MERGE_S", 60.0)  # (however slow this machine is)
+    monkeypatch.setattr(undo_history, "EDIT_MERGE_S", 60.0)  # (however slow this machine is)
     lr = window.findChild(QSlider, "lrSlider")
     first = window.spec.train.lr
     for _ in range(3):

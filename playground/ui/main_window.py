@@ -11,6 +11,8 @@ The centre's views (loss curves, attention heatmaps, the tabs) are built by `bui
 after the window's first paint, because pyqtgraph's import and plot widgets take about half a second, which
 the settings, menus and train bar need not wait for. Every entry point that touches a view builds them first
 (`_needs_views`): an action handled before the queued build (or a call from code) is not lost.
+
+Undo and Redo (the models an action replaced, the settings changed) are `undo_history.UndoesModels`'s.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +40,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QFontMetricsF, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -71,7 +72,7 @@ from playground.core.presets import (
     resolve_preset_path,
     to_json,
 )
-from playground.core.spec import FIELD_TITLES, RunSpec, SpecError
+from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs
@@ -84,6 +85,7 @@ from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
 from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import ABOUT, RECENT_KEY, SHORTCUTS, TIPS
+from playground.ui.undo_history import PastModel, UndoesModels, held_by
 from playground.ui.worker import Drained, TrainingWorker, Warmup
 
 if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
@@ -113,7 +115,6 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
 HOLD_WAIT_S = 0.5  # how long the quit question waits for a held run's step under way to land
-EDIT_MERGE_S = 1.0  # changes of the same settings this close together are one for Undo (a drag, taps of a key)
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
 # Said when the window is wider than the screen; short enough to be read whole at 200 % beside a training run's
 # device label (~440 px of room: "Zoom 200% is wider than the screen: …" came out cut in the middle).
@@ -160,51 +161,6 @@ def ask_quit_while_training(parent: QWidget, step: int, kept: bool) -> bool:
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class PastModel:
-    """A trained model an action replaced: its run folder keeps its checkpoint and curve; Undo brings it back. Without
-    a run folder, the settings of an untrained model an Undo replaced, for Redo to put back."""
-
-    spec: RunSpec
-    preset_path: Path | None
-    saved_spec: RunSpec | None
-    run_dir: Path | None
-    step: int
-    label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
-
-
-@dataclass
-class SettingsEdit:
-    """Settings changed without replacing a trained model (a run's learning rate, an untrained model's heads): Undo
-    puts their values in `before` back, Redo those in `after`, on whatever the window shows then (QA: Ctrl+Z after a
-    learning rate change brought back an older trained model, and after a batch size change the preset opened
-    before). Changes of overlapping settings in a row merge into one (a slider's drag, taps of its arrow keys)."""
-
-    before: RunSpec
-    after: RunSpec
-    keys: frozenset[str]
-    at: float  # time.monotonic() of the last change merged in
-
-    def words(self, undoing: bool) -> str:
-        """'learning rate 2e-3 → 1e-4': what Undo (or Redo) changes."""
-        return "; ".join(changes(*((self.after, self.before) if undoing else (self.before, self.after))))
-
-
-History = list[PastModel | SettingsEdit]
-
-
-def _held_by(path: Path | None, kept: RunSpec | None) -> RunSpec | None:
-    """What the preset file at `path` holds now (None when it cannot be read: then the settings count as unsaved);
-    `kept`, the settings as last saved, for a built-in preset. A model brought back by Undo is compared with the
-    file as it is, which may have been saved since (its title said saved while the file held another model)."""
-    if path is None:
-        return kept
-    try:
-        return load_preset(path)
-    except PresetError:
-        return None
 
 
 def _needs_views(method: Method) -> Method:
@@ -278,7 +234,7 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
+class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
     loss: LossPanel
@@ -304,9 +260,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._saved_spec: RunSpec | None = spec  # what the preset file holds (None: unknown, so unsaved)
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
-        self.past_models: History = []  # the models actions replaced and the settings changed, newest last (Undo)
-        self.undone_models: History = []  # the models and settings Undo replaced, newest last (Edit > Redo)
-        self._travelling = False  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
+        self._start_history()
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
@@ -687,26 +641,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         else:
             self._show_rebuilt_later()
 
-    def _forget_edits(self, which: Callable[[SettingsEdit], bool]) -> None:
-        """Undo and Redo no longer offer the changes of settings `which` picks."""
-        for models in (self.past_models, self.undone_models):
-            models[:] = [past for past in models if not (isinstance(past, SettingsEdit) and which(past))]
-        self._name_undo()
-
-    def _record_edit(self, before: RunSpec, after: RunSpec, keys: set[str]) -> None:
-        """Keep a change of settings that replaced no trained model for Undo, merged into the last one where it
-        changed some of the same settings within EDIT_MERGE_S (a width's drag changes the heads now and then too;
-        dropped where they came back to where they were)."""
-        now, top = time.monotonic(), self.past_models[-1] if self.past_models else None
-        if isinstance(top, SettingsEdit) and top.keys & keys and top.after == before and now - top.at < EDIT_MERGE_S:
-            top.after, top.at, top.keys = after, now, top.keys | keys
-            if top.after == top.before:
-                self.past_models.pop()
-        else:
-            self.past_models.append(SettingsEdit(before, after, frozenset(keys), now))
-        self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
-        self._name_undo()
-
     def _show_rebuilt_later(self) -> None:
         """In a lesson, a step's views are of a model: the rebuilt one, untrained, once its slider settles (QA:
         unticking the box lesson 19.2 highlights emptied its figure; review: one model a slider's tick was built)."""
@@ -944,7 +878,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         family switch's, which no file of the user's holds (student QA: "Encoder (BERT-like) on Reverse" was asked of
         as if it were a preset)."""
         if self.preset_path is not None:
-            held = _held_by(self.preset_path, self.saved_spec)
+            held = held_by(self.preset_path, self.saved_spec)
             changed = _capped(changes(held, self.spec) if held is not None else [])
             said = f" ({'; '.join(changed)})" if changed else ""  # (newcomer QA: it did not say which)
             return f"The preset “{self.preset_path.name}” has unsaved changes{said}. Save them?"
@@ -971,9 +905,7 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.worker = worker
         if worker.resume_from is not None:  # live again: Undo and Redo no longer offer it (review: after a Resume
             live = Path(worker.resume_from)  # in the Runs tab, Undo "brought back" the model on screen)
-            for models in (self.past_models, self.undone_models):
-                models[:] = [past for past in models if not (isinstance(past, PastModel) and past.run_dir == live)]
-            self._name_undo()
+            self._forget(lambda past: isinstance(past, PastModel) and past.run_dir == live)
         worker.gapOpened.connect(self._on_gap)
         self.lessonBar.follow_model(worker)
         self.samples.attach(worker)  # before the thread starts: even the first sample continues the prompt
@@ -1074,26 +1006,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         worker.stop(save=True)
         self._retired.append(worker)
 
-    def _keep_past_model(self, worker: TrainingWorker) -> None:
-        """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
-        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
-
-        if not self._travelling:
-            self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
-        if worker.run_dir is None or worker.step == 0:
-            self._name_undo()
-            return
-        # Under the name the window gave it (Save As renames the preset, not the run: Undo brought back "Lesson 19.5…"
-        # into the title of the file it had been saved as, QA), unless another family or dataset is being shown,
-        # which brings a name of its own
-        same = all(setting(self.spec, key) == setting(worker.spec, key) for key in OTHER_MODEL_KEYS)
-        spec = worker.spec.updated({"name": self.spec.name, "description": self.spec.description}) if same else \
-            worker.spec
-        label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
-        self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
-                                          worker.step, label))
-        self._name_undo()
-
     @_needs_views
     def undo(self) -> None:
         """Bring back the model the last action replaced, paused at its last step; the current one is kept for Redo,
@@ -1104,149 +1016,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def redo(self) -> None:
         """Bring back the model the last Undo replaced; the current one is kept for Undo."""
         self._travel(self.undone_models, self.past_models, "Nothing to redo.")
-
-    def _travel(self, source: History, to: History, nothing: str) -> None:
-        """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
-        if source and isinstance(source[-1], SettingsEdit):
-            edit = source.pop()
-            if self._edit_back(edit, source is self.past_models):
-                to.append(edit)
-            else:
-                source.append(edit)  # refused: kept where it was, to try once the settings allow it
-            self._name_undo()
-            return
-        named = source[-1] if source else None
-        self._forget_deleted_models()
-        if named is not None and all(past is not named for past in source):  # deleted outside the window
-            # Not an older model in its place, unannounced (QA: Ctrl+Z brought back the decoder instead of the
-            # deleted BERT the menu named).
-            self.statusBar().showMessage(f"“{named.label}” cannot come back: its run folder was deleted.", STATUS_MS)
-            return
-        if not source:
-            self.statusBar().showMessage(nothing, 4000)
-            return
-        self._travelling = True
-        try:
-            past = source.pop()
-            kept = len(self.past_models)
-            untrained = self._untrained_settings(past)
-            self._bring_back(past)  # (its reset keeps the current model in past_models, if trained)
-            if len(self.past_models) > kept:
-                if to is not self.past_models:
-                    to.append(self.past_models.pop())
-            elif untrained is not None:  # QA: Redo never came back to the last settings, untrained
-                to.append(untrained)
-        finally:
-            self._travelling = False
-        self._name_undo()
-
-    def _edit_back(self, edit: SettingsEdit, undoing: bool) -> bool:
-        """Put `edit`'s settings as they were before it (`undoing`) or after it, as the sliders would, into the
-        settings shown: those alone (the rest stay: a name saved since), or the whole of them where the edit switched
-        the family or dataset, which brings its own name and lesson. False where the settings shown refuse them."""
-        values = edit.before if undoing else edit.after
-        keys = {key for key in edit.keys if setting(values, key) != setting(self.spec, key)}
-        try:
-            spec = values if keys & OTHER_MODEL_KEYS else self.spec.updated({key: setting(values, key) for key in keys})
-        except SpecError as err:  # (a width the heads shown now do not divide)
-            self.statusBar().showMessage(f"Cannot {'undo' if undoing else 'redo'} {edit.words(undoing)}: {err}",
-                                         STATUS_MS)
-            return False
-        before = self.statusBar().currentMessage()
-        self._travelling = True
-        try:
-            self.config.set_spec(spec)
-            if keys:  # (nothing to rebuild for settings already so)
-                self._on_spec_changed(spec, keys)
-                self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
-        finally:
-            self._travelling = False
-        said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
-        self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
-                                     + (f" {said}" if said and said != before else ""), STATUS_MS)
-        return True
-
-    def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
-        """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
-        at most), as Undo would; False when there is none. A lesson's Back (and Next again) shows the model it
-        trained there, not a new one."""
-        self._forget_deleted_models()
-        for index in range(len(self.past_models) - 1, -1, -1):
-            past = self.past_models[index]
-            if isinstance(past, SettingsEdit):
-                continue
-            if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
-                self._bring_back(self.past_models.pop(index))
-                return True
-        return False
-
-    def _forget_deleted_models(self) -> None:
-        """Past models whose run folder was deleted (the Runs tab) cannot come back (review: a lesson's Back brought
-        one back as "trained to step 3" while its worker failed to load it). Only a folder that is gone: a model
-        just replaced may still be saving its checkpoint there, in the background. Undo's name follows (QA: it still
-        offered a run deleted in the Runs tab)."""
-        for models in (self.past_models, self.undone_models):  # in place: Undo and Redo hold them as they travel
-            models[:] = [past for past in models
-                         if not isinstance(past, PastModel) or past.run_dir is None or past.run_dir.is_dir()]
-        self._name_undo()
-
-    def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
-        """The window's settings, when no trained model goes with them, as `replacing` would replace them."""
-        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
-
-        if self.worker is not None and self.worker.step > 0:
-            return None
-        label = distinguishing_label(self.spec, [replacing.spec])
-        return PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label)
-
-    def _bring_back(self, past: PastModel) -> None:
-        # A model of the same data keeps what the user typed to ask it (QA: Undo of a context change put the preset's
-        # sentence back in Try it over the one typed)
-        same_data = (past.spec.model.family, past.spec.data) == (self.spec.model.family, self.spec.data)
-        self.reset()
-        self.preset_path, self._saved_spec = past.preset_path, _held_by(past.preset_path, past.saved_spec)
-        self.config.set_spec(past.spec)
-        if self.lessonBar.playing and self.lessonBar.lesson != past.spec.lesson:
-            self.lessonBar.stand_down()  # (QA: Undo brought 19.6's decoder back under lesson 19.7's bar)
-        self._reset_progress()
-        self._update_family_tabs()
-        if same_data:
-            self.runTools.tryIt.clear()  # the other model's answers, not the question
-        else:
-            self._show_other_model()
-        self._update_title()
-        if past.run_dir is None:
-            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
-                                         STATUS_MS, until_training=True)
-            self._name_undo()
-            return
-        step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
-        self.runTools.runs.refresh()
-        # (QA: "press Play to continue it" of a run at its last step)
-        if step >= past.spec.train.max_steps:
-            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: Reset (Ctrl+R) "
-                                         f"trains a new one.", STATUS_MS)
-        else:
-            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.",
-                                         STATUS_MS, until_training=True)
-        self._name_undo()
-
-    def _name_undo(self) -> None:
-        """The Edit menu's Undo and Redo say which model they bring back (after an Undo, the one below: it said the
-        model just brought back)."""
-        for action, models, title in ((self.undoAction, self.past_models, "&Undo"),
-                                      (self.redoAction, self.undone_models, "&Redo")):
-            past = models[-1] if models else None
-            action.setEnabled(past is not None)
-            if past is None:
-                action.setText(title)
-                continue
-            if isinstance(past, SettingsEdit):
-                action.setText(f"{title}: {past.words(models is self.past_models)}")
-                continue
-            where = "untrained" if past.run_dir is None else f"at step {past.step:,}"
-            same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
-            action.setText(f"{title}: bring back “{self._told_apart(past)}” {where}{same}")
 
     def _remember_run(self, worker: TrainingWorker) -> None:
         """File > Resume Last Run's run: the last one trained in this window, remembered as it stops (its checkpoint
@@ -1280,18 +1049,6 @@ class MainWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     @_needs_views
     def resume_last_run(self) -> None:
         self.runTools.resume_last()
-
-    def _told_apart(self, past: PastModel) -> str:
-        """`past`'s name and what sets it apart from the settings shown now (QA: the Edit menu's "Lesson 19.2…" did
-        not say 2 heads or 4: its label was made against the settings when it was kept)."""
-        if not self._views_built:
-            return past.label
-        from playground.ui.plotting import elided_name  # loaded with the views
-        from playground.ui.runs_panel import distinguishing_label
-
-        # In half the screen: at 175 % the Edit menu's item ran past a 1280-px one, its Ctrl+Z hidden (lecturer QA)
-        return elided_name(distinguishing_label(past.spec, [self.spec]), QFontMetricsF(self.undoAction.font()),
-                           self.screen().availableGeometry().width() / 2)
 
     @_needs_views
     def toggle_log_y(self) -> None:
