@@ -736,7 +736,7 @@ def test_a_head_picked_above_is_the_head_views_head_too(trained_window, qtbot):
 @pytest.mark.slow
 def test_in_presentation_mode_every_column_of_a_decoders_roles_table_is_in_view(open_window, qtbot, request):
     """QA, lesson 19.3 at 130 %: the 'first' and 'self' columns the step names were past the table's edge."""
-    from playground.ui.main_window import PRESENTATION_ZOOM
+    from playground.ui.window_room import PRESENTATION_ZOOM
 
     decoder = {**TINY, "name": "tiny-zen", "model": {**TINY["model"], "family": "decoder", "block_size": 16},
                "data": {"name": "zen"}}

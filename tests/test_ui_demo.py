@@ -10,7 +10,8 @@ from test_ui_data_options import choose
 
 from playground.core.presets import DEFAULT_PRESET, load_preset
 from playground.ui import file_dialogs
-from playground.ui.main_window import PREPARING, PRESENTATION_ZOOM
+from playground.ui.main_window import PREPARING
+from playground.ui.window_room import PRESENTATION_ZOOM
 
 WAIT_MS = 60_000  # torch and the pretrained MiniLM load on a loaded 2-core machine
 SMALL = {"model.n_embd": 32, "model.n_head": 2, "model.n_layer": 1, "model.d_ff": 64, "model.block_size": 16,

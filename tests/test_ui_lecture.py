@@ -274,7 +274,7 @@ def test_the_window_managers_frame_is_kept_on_a_projectors_screen():
 @pytest.mark.slow
 def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(window, qtbot, monkeypatch):
     """QA: after F5, Ctrl+= twice and Ctrl+0 the window stayed 1494 px wide on a 1280 px projector."""
-    from playground.ui.main_window import TOO_WIDE, ZOOM_STEPS
+    from playground.ui.window_room import TOO_WIDE, ZOOM_STEPS
 
     free = window.screen().availableGeometry().width()
     said = window.statusBar().currentMessage
@@ -491,7 +491,7 @@ def test_f9_hides_the_settings_so_a_large_zoom_fits_a_projector(window, qtbot, m
     """At 200 % and 250 % the window with its settings is wider than a 1280-px projector (the zoom says so). F9
     (View > Settings Panel) hides them; a warning said under them, or a lesson step pointing at one, shows them; the
     next launch shows them, at the width they had."""
-    from playground.ui.main_window import TOO_WIDE
+    from playground.ui.window_room import TOO_WIDE
 
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
 

@@ -16,7 +16,7 @@ from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import make_spec
 from playground.training.events import SAMPLE_TEMPERATURE
 from playground.training.session import TrainingSession
-from playground.ui import file_dialogs, main_window
+from playground.ui import file_dialogs, main_window, window_room
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
 from playground.ui.lesson_bar import HIGHLIGHT, LOCKED_TIP, find_control, plot_height, tab_widget, view_widget
 from playground.ui.run_tools import ENLARGED_KEY
@@ -169,7 +169,7 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("zoom", [main_window.PRESENTATION_ZOOM, 1.75])
+@pytest.mark.parametrize("zoom", [window_room.PRESENTATION_ZOOM, 1.75])
 def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights(open_window, qtbot, monkeypatch,
                                                                                  request, zoom):
     """QA: at 130 % the lesson bar's one-line title ("Lesson 19.6: ... · step 2 of 4" and "trained to step 400")
@@ -566,7 +566,7 @@ def test_space_during_a_step_of_ones_own_plays(open_window, qtbot, monkeypatch):
 def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every_control(open_window, qtbot,
                                                                                        monkeypatch, request):
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")  # no compiling worker process for a step or two
-    make_settings().setValue("view/zoom", main_window.PRESENTATION_ZOOM)  # a projector in presentation mode
+    make_settings().setValue("view/zoom", window_room.PRESENTATION_ZOOM)  # a projector in presentation mode
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))  # the application's font, for the tests after this one
     window.resize(1280, 720)

@@ -169,7 +169,7 @@ def test_the_vits_figure_fits_the_width_in_presentation_mode_beside_the_settings
     """QA at 130 % (1280x720, the settings shown, F8): the ViT's [CLS] figure had heads 3 and 4 past the right edge
     with "Fit to width" ticked; its pictures now shrink to the room, its text as legible as ever."""
     from playground.ui.inside_attention import FIT_TEXT
-    from playground.ui.main_window import PRESENTATION_ZOOM
+    from playground.ui.window_room import PRESENTATION_ZOOM
 
     window = open_window(load_preset("vit-shapes").updated({"train.device": "cpu", "train.compile": "off"}))
     request.addfinalizer(lambda: window.set_zoom(1.0))

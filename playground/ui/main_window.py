@@ -12,7 +12,8 @@ after the window's first paint, because pyqtgraph's import and plot widgets take
 the settings, menus and train bar need not wait for. Every entry point that touches a view builds them first
 (`_needs_views`): an action handled before the queued build (or a call from code) is not lost.
 
-Undo and Redo (the models an action replaced, the settings changed) are `undo_history.UndoesModels`'s.
+Undo and Redo (the models an action replaced, the settings changed) are `undo_history.UndoesModels`'s; the zoom and
+the panels F8 and F9 hide, `window_room.GivesViewsRoom`'s.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from PySide6.QtCore import (
     QIODevice,
     QSaveFile,
     QSettings,
-    QSize,
     Qt,
     QThread,
     QTimer,
@@ -76,16 +76,17 @@ from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs
-from playground.ui.config_panel import MORE_ON_HOVER, ConfigPanel, config_width
+from playground.ui.config_panel import MORE_ON_HOVER, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
-from playground.ui.screen_fit import FitsScreenWhenFramed, fitted_frame
+from playground.ui.screen_fit import FitsScreenWhenFramed
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
 from playground.ui.theme import ring_focused_button
 from playground.ui.tooltips import ABOUT, RECENT_KEY, SHORTCUTS, TIPS
 from playground.ui.undo_history import PastModel, UndoesModels, held_by
+from playground.ui.window_room import PRESENTATION_ZOOM, GivesViewsRoom, normal_font, stored_zoom
 from playground.ui.worker import Drained, TrainingWorker, Warmup
 
 if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgraph)
@@ -115,14 +116,6 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
 HOLD_WAIT_S = 0.5  # how long the quit question waits for a held run's step under way to land
-ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
-# Said when the window is wider than the screen; short enough to be read whole at 200 % beside a training run's
-# device label (~440 px of room: "Zoom 200% is wider than the screen: …" came out cut in the middle).
-TOO_WIDE = "Too wide: F9 hides the settings"
-PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 projector still holds the window
-# From this zoom the train bar's buttons show their icons alone (their words are in the tooltips): with the words
-# the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
-ICONS_ONLY_ZOOM = 1.75
 PREPARING = "Preparing the model and the data…"
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
@@ -234,7 +227,7 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
+class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
     loss: LossPanel
@@ -338,7 +331,7 @@ class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow)
 
         self.focusRing = FocusRing(self)
         self.zoom = 1.0
-        self.set_zoom(_stored_zoom(self.settings))
+        self.set_zoom(stored_zoom(self.settings))
         self._reset_progress()
         self._update_title()
         self.resize(1280, 800)
@@ -1094,7 +1087,7 @@ class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow)
         with its text makes the bar relayout and repaint while training, and a window at its narrowest widen by
         itself; measured once at 100 %, the room cut "tokens/s" to "tokens/" at 130 % (QA). Above 130 % the room
         stays 130 %'s: 175 %'s would make the window wider than a 1280-px projector."""
-        font = QFont(_normal_font())
+        font = QFont(normal_font())
         font.setPointSizeF(font.pointSizeF() * min(self.zoom, PRESENTATION_ZOOM))
         metrics, steps = QFontMetrics(font), self.spec.train.max_steps
         for label, widest in ((self.stepLabel, f"step {steps:,} / {steps:,}"), (self.speedLabel, "888,888 tokens/s"),
@@ -1339,135 +1332,6 @@ class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow)
         return True
 
     # ----- zoom ---------------------------------------------------------------------------------
-    def set_zoom(self, scale: float) -> None:
-        """Every font in the window at `scale` times its normal size (remembered): the views follow the
-        application's font, so token labels, axes and heatmap labels grow with the text."""
-        self.zoom = min(max(scale, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
-        normal = _normal_font()
-        font = QFont(normal)
-        font.setPointSizeF(normal.pointSizeF() * self.zoom)
-        QApplication.setFont(font)
-        self.config.setMinimumWidth(config_width(self.zoom))  # its labels and values grow with the font
-        for button in (self.playButton, self.stepButton, self.resetButton):
-            self._name_button(button, button.property("word"))
-        # It stretches; squeezed, it still holds "100%" in this font (a fixed 100 px made a lesson at 175 % widen
-        # the window)
-        self.progressBar.setMinimumWidth(QFontMetrics(font).horizontalAdvance("100%") + 12)
-        self._fit_bar_labels()
-        self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
-        self.settings.setValue("view/zoom", self.zoom)
-
-    def _name_button(self, button: QPushButton, word: str) -> None:
-        """`word` on the button below ICONS_ONLY_ZOOM; from there its icon alone, as tall as the text it stands for
-        (the style's 16 px looked lost at 175 %). The word is kept for the next zoom."""
-        button.setProperty("word", word)
-        button.setAccessibleName(word)  # a screen reader's name for it, with or without the word shown
-        words = self.zoom < ICONS_ONLY_ZOOM
-        button.setText(word if words else "")
-        side = self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonIconSize) if words else QFontMetrics(
-            QApplication.font()).height()
-        button.setIconSize(QSize(side, side))
-
-    def change_zoom(self, scale: float) -> None:
-        """The user's zoom: Qt widens the window to the larger fonts' minimum but never narrows it back, so once the
-        layout has settled the window is fitted to the screen again (it stayed 1494 px wide on a 1280 px projector)."""
-        self.set_zoom(scale)
-        QTimer.singleShot(0, self, self._after_zoom)
-
-    def _after_zoom(self) -> None:
-        """Once the new fonts are laid out, the window fitted to the screen and the zoom said."""
-        wider = self._wider_than_screen()
-        self._fit_to_screen()
-        if wider:
-            message = TOO_WIDE if self.config.isVisibleTo(self) else "Too wide: Ctrl+- zooms out"
-        elif self.zoom > 1 and (self.config.isVisibleTo(self) or not self._loss_hidden_for):
-            # (QA: at 130 % on 1280x720 Inside attention's views were strips, and F8 and F9 unknown to the lecturer)
-            message = f"Zoom {self.zoom:.0%}: F8 and F9 give the views more room (Ctrl+0: normal size)"
-        else:
-            message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
-        self.statusBar().showMessage(message, STATUS_MS)
-
-    def _wider_than_screen(self) -> bool:
-        """Whether the window's minimum width is more than the screen's free width, read once the layouts' posted
-        requests have run (before them it was the old fonts' or panel's)."""
-        for _ in range(4):  # nested layouts: a child's activation posts its parent's request
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        screen = self.screen()
-        return screen is not None and self.minimumSizeHint().width() > screen.availableGeometry().width()
-
-    def zoom_by(self, steps: int) -> None:
-        below = [z for z in ZOOM_STEPS if z < self.zoom - 1e-6]
-        above = [z for z in ZOOM_STEPS if z > self.zoom + 1e-6]
-        if steps > 0 and above:
-            self.change_zoom(above[0])
-        elif steps < 0 and below:
-            self.change_zoom(below[-1])
-        else:
-            self.change_zoom(self.zoom)  # the end of the range: says the size it stays at (or that it is too wide)
-
-    def toggle_presentation(self) -> None:
-        self.change_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
-
-    def toggle_settings(self) -> None:
-        self.set_settings_shown(self.settingsAction.isChecked())
-
-    def set_settings_shown(self, shown: bool) -> None:
-        """The settings panel shown, or hidden so the views take the window's whole width (at 200 % and more the
-        window with it is wider than a 1280-px projector). Not remembered: the next launch shows the sliders."""
-        if shown == self.config.isVisibleTo(self):
-            return
-        self.settingsAction.setChecked(shown)
-        if not shown and self.config.isAncestorOf(QApplication.focusWidget()):
-            self.playButton.setFocus()  # the keyboard focus leaves with the panel, to the first thing beside it
-        self.config.setVisible(shown)
-        QTimer.singleShot(0, self, self._after_settings)  # once the window's new minimum width is laid out
-
-    def _after_settings(self) -> None:
-        """The window fitted to the screen again and the change said (shown at 200 %, it is wider than a 1280-px
-        screen again: a lesson step or an error may have shown it)."""
-        shown = self.config.isVisibleTo(self)
-        # Measured either way, as a zoom's is: hidden, the window's minimum narrows only once the layouts have run
-        # (QA: fitted before, it stayed 1296 px wide on a 1280-px screen at 200 %)
-        wider = self._wider_than_screen()
-        if shown and wider:
-            message = TOO_WIDE
-        else:
-            message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
-        self._fit_to_screen()
-        self.statusBar().showMessage(message, STATUS_MS)
-
-    def toggle_loss_plot(self) -> None:
-        self.set_loss_plot_shown(self.lossPlotAction.isChecked())
-
-    def set_loss_plot_shown(self, shown: bool, quiet: bool = False) -> None:
-        """The loss plot shown, or hidden so the tab below it takes the centre's whole height (QA: at 1280x720 Inside
-        attention's figures got 160-200 px under the plot). Not remembered: the next launch shows the curves. A
-        `quiet` change (a lesson step's) says nothing and leaves Try it's remembered Enlarge as the user set it."""
-        if shown == (not self._loss_hidden_for):
-            self.lossPlotAction.setChecked(shown)  # (a click on the checked item unchecks it first)
-            return
-        if shown and "enlarged" in self._loss_hidden_for:
-            # the curves asked for: Try it's head views give their room back
-            self.runTools.tryIt.set_enlarged(False, remember=not quiet)
-        self.hide_loss_plot_for("user", not shown)
-        if not quiet:
-            self.statusBar().showMessage("Loss curves shown (F8 hides them)" if shown
-                                         else "Loss curves hidden (F8 shows them)", STATUS_MS)
-
-    def hide_loss_plot_for(self, reason: str, hidden: bool) -> None:
-        """The loss plot hidden while any `reason` holds (the user's F8, Try it's enlarged head views), so one
-        giving the room back does not show the curves another hid; View > Loss Curves is checked while they show."""
-        if hidden:
-            self._loss_hidden_for.add(reason)
-        else:
-            self._loss_hidden_for.discard(reason)
-        self.lossPlotAction.setChecked(not self._loss_hidden_for)
-        if not self._views_built:
-            return
-        if self._loss_hidden_for and self.loss.isAncestorOf(QApplication.focusWidget()):
-            self.playButton.setFocus()  # the keyboard focus leaves with the plot, to the first thing above it
-        self.loss.setVisible(not self._loss_hidden_for)
-
     def _on_config_message(self, level: str, whole: str) -> None:
         if level != "info":
             self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight
@@ -1503,16 +1367,6 @@ class MainWindow(UndoesModels, FitsScreenWhenFramed, RingsTabFocus, QMainWindow)
         if geometry:
             self.restoreGeometry(geometry)
         self._restore_splitter("window/mainSplitter", self.mainSplitter)
-
-    def _fit_to_screen(self) -> None:
-        """Never larger than the screen's free area, its window manager's frame included: on a 1280x720 projector the
-        status bar stays on screen. Resized only: where the user put the window is theirs."""
-        screen = self.screen()
-        if screen is None:
-            return
-        size, _corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
-        if size != self.size():
-            self.resize(size)
 
     def _restore_views_state(self) -> None:
         self._restore_splitter("window/centreSplitter", self.centreSplitter)
@@ -1634,23 +1488,6 @@ def _lead(description: str) -> str:
     """A description's first sentence, cut at a word within LEAD_CHARS: whole, bert-pronoun's 12 lines squeezed the
     settings into a scroll box, and a lesson's first sentence alone took 5."""
     return cut_at_word(re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0], LEAD_CHARS)
-
-
-def _normal_font() -> QFont:
-    """The application's font before any zoom (kept on the application, which outlives its windows)."""
-    app = QApplication.instance()
-    font = app.property("playgroundNormalFont")
-    if not isinstance(font, QFont):
-        font = QApplication.font()
-        app.setProperty("playgroundNormalFont", font)
-    return font
-
-
-def _stored_zoom(settings: QSettings) -> float:
-    try:
-        return float(settings.value("view/zoom", 1.0))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 def _not_saved(path: Path, error: str) -> str:
