@@ -192,14 +192,15 @@ class ReferenceTrainer:
     def evaluate(self, batches: list[Batch]) -> tuple[float, float | None]:
         """The mean validation loss and the accuracy over the scored targets, as TrainingSession.evaluate counts."""
         self.model.eval()
-        loss = correct = counted = 0.0
+        loss = correct = counted = examples = 0.0
         for batch in (batch.to(self.device) for batch in batches):
             logits = self.model(batch.x, batch.mask)
-            loss += _cross_entropy(logits, batch).item()
+            loss += _cross_entropy(logits, batch).item() * len(batch.y)
+            examples += len(batch.y)
             scored = batch.y != IGNORE_INDEX
             correct += (logits.argmax(-1)[scored] == batch.y[scored]).sum().item()
             counted += scored.sum().item()
-        return loss / len(batches), correct / counted if counted else None
+        return loss / examples, correct / counted if counted else None
 
 
 def _cross_entropy(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
@@ -207,6 +208,5 @@ def _cross_entropy(logits: torch.Tensor, batch: Batch) -> torch.Tensor:
 
 
 def validation_batches(dataset: Dataset, spec: RunSpec) -> list[Batch]:
-    """The batches TrainingSession.evaluate scores, in its order (its generator is seeded with seed + 1)."""
-    generator = torch.Generator().manual_seed(spec.train.seed + 1)
-    return [dataset.batch("val", spec.train.batch_size, generator) for _ in range(spec.train.eval_batches)]
+    """The batches TrainingSession.evaluate scores, in its order."""
+    return dataset.validation_batches(spec.train.batch_size, spec.train.eval_batches, spec.train.seed + 1)

@@ -306,39 +306,31 @@ class TrainingSession:
     @holding_model
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float | None, np.ndarray | None]:
-        """Validation loss, accuracy and (classifiers) confusion matrix on the same batches every time."""
+        """Validation loss, accuracy and (classifiers) confusion matrix on the same batches every time
+        (`Dataset.validation_batches`); the loss a mean over the examples, as the batches may differ in size."""
         self.model.eval()
-        generator = torch.Generator().manual_seed(self.spec.train.seed + 1)
-        total_loss = correct = counted = 0.0
-        batch_size, batches = self.spec.train.batch_size, self.spec.train.eval_batches
+        train = self.spec.train
+        total_loss = correct = counted = examples = 0.0
         drawn = []
-        for _ in range(batches):
-            batch = self.dataset.batch("val", batch_size, generator).to(self.placement.device)
+        for batch in self.dataset.validation_batches(train.batch_size, train.eval_batches, train.seed + 1):
+            batch = batch.to(self.placement.device)
             loss, logits = self._forward_loss(batch)
             scored = batch.y != IGNORE_INDEX
             predicted = logits.argmax(-1)
-            total_loss += loss.item()
+            total_loss += loss.item() * len(batch.y)
+            examples += len(batch.y)
             correct += (predicted[scored] == batch.y[scored]).sum().item()
             counted += scored.sum().item()
-            if self.info.task == "classify":
-                drawn.append((batch.y, predicted))
+            drawn.append((batch.y, predicted))
         accuracy = correct / counted if counted else None
-        self._evaluated = (self.step, total_loss / batches)
-        return self._evaluated[1], accuracy, self._confusion(drawn, batch_size * batches)
+        self._evaluated = (self.step, total_loss / examples)
+        return self._evaluated[1], accuracy, self._confusion(drawn)
 
-    def _confusion(self, drawn: list[tuple[torch.Tensor, torch.Tensor]], most: int) -> np.ndarray | None:
-        """A classifier's (true, predicted) counts: of each validation example once where there are at most `most`
-        (the batches drawn at random counted 6 rows of a small CSV as "256 of 256 right", QA), else of `drawn`."""
+    def _confusion(self, drawn: list[tuple[torch.Tensor, torch.Tensor]]) -> np.ndarray | None:
+        """A classifier's (true, predicted) counts over the validation batches `drawn` (targets, predictions)."""
         if self.info.task != "classify":
             return None
-        whole = self.dataset.whole_validation(self.spec.train.batch_size, most)
-        if whole is not None:
-            drawn = []
-            for batch in whole:
-                batch = batch.to(self.placement.device)
-                drawn.append((batch.y, self._forward_loss(batch)[1].argmax(-1)))
-        n_classes = self.info.n_classes
-        confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+        confusion = np.zeros((self.info.n_classes, self.info.n_classes), dtype=np.int64)
         for truth, predicted in drawn:
             np.add.at(confusion, (truth.cpu().numpy(), predicted.cpu().numpy()), 1)
         return confusion
