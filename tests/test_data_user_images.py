@@ -229,3 +229,18 @@ def test_an_image_folder_too_small_to_validate_every_class_is_warned(tmp_path: P
     assert any("class 'squares' has a single image" in w for w in info.warnings)
     assert any("validation holds 1 image(s) for 2 classes" in w for w in info.warnings)
     assert not describe(DataSpec(name="digits"), VIT).warnings  # the built-in sets are large enough
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_small_folders_validation_images_are_of_every_class(tmp_path: Path, seed: int):
+    """QA: 45 images of 3 classes, 4 of them validated, none a square: its confusion row was empty. The split takes
+    each class into validation in proportion, every class once before any twice."""
+    for name in ("circle", "cross", "square"):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for i in range(15):
+            Image.new("L", (8, 8), 16 * i).save(tmp_path / "imgs" / name / f"{i}.png")
+    ds = load(DataSpec(name="image_folder", path=str(tmp_path / "imgs"), val_fraction=0.1), VIT, seed)
+    (whole,) = ds.whole_validation(64, 64)
+    assert len(whole.y) == ds.info.n_val == 4 and set(whole.y.tolist()) == {0, 1, 2}
+    train = ds._rows["train"].tolist()
+    assert len(train) == 41 and not set(train) & set(ds._rows["val"].tolist())

@@ -6,22 +6,26 @@ Word pieces of a pretrained model (ModelSpec.pretrained): "[CLS] piece ##piece .
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 
 from playground.core.spec import ModelSpec
 from playground.data.base import IGNORE_INDEX, Batch, DataError
 from playground.data.indexed import IndexedDataset
-from playground.data.registry import ClassifySource, Plan, split_indices
+from playground.data.registry import ClassifySource, Plan, stratified_split
 from playground.data.vocab import CLS, PAD, VocabMethods
 from playground.data.wordpiece import wordpiece
 
 
-def classify_rows(n: int, n_val: int, held_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train rows, validation rows): the last `held_out` rows when the dataset fixes them, else a seeded split."""
+def classify_rows(labels: Sequence[int], n_val: int, held_out: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, validation rows): the last `held_out` rows when the dataset fixes them, else a seeded split with
+    every class in the validation rows."""
+    n = len(labels)
     if held_out:
         return np.arange(n - held_out), np.arange(n - held_out, n)
-    return split_indices(n, n_val, seed)
+    return stratified_split(labels, n_val, seed)
 
 
 class TextClassificationDataset(VocabMethods, IndexedDataset):
@@ -35,7 +39,7 @@ class TextClassificationDataset(VocabMethods, IndexedDataset):
             ids = self._with_cls(text)
             x[row, : len(ids)] = torch.tensor(ids)
         mask = x != self.vocab.id(PAD)
-        train_rows, val_rows = classify_rows(len(texts), plan.info.n_val, held_out, seed)
+        train_rows, val_rows = classify_rows(labels, plan.info.n_val, held_out, seed)
         super().__init__(plan.info, x, torch.tensor(labels), mask, train_rows, val_rows)
 
     def _with_cls(self, text: str) -> list[int]:
@@ -67,7 +71,7 @@ class WordPieceClassificationDataset(IndexedDataset):
         for row, ids in enumerate(self.tokenizer.encode_many(source.texts, self.block_size)):
             x[row, : len(ids)] = torch.tensor(ids)
             mask[row, : len(ids)] = True
-        train_rows, val_rows = classify_rows(len(source.texts), plan.info.n_val, source.held_out, seed)
+        train_rows, val_rows = classify_rows(source.labels, plan.info.n_val, source.held_out, seed)
         super().__init__(plan.info, x, torch.tensor(source.labels), mask, train_rows, val_rows)
 
     def token_labels(self, x: torch.Tensor) -> list[str]:

@@ -18,7 +18,7 @@ from playground.core.spec import ModelSpec
 from playground.data import user_files
 from playground.data.base import IGNORE_INDEX, Batch, DataError
 from playground.data.indexed import IndexedDataset
-from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, derived_seed, split_indices
+from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, derived_seed, stratified_split
 
 SHAPE_SIZE = 16
 Background = Literal["dark", "light"]
@@ -33,7 +33,7 @@ class ImageDataset(IndexedDataset):
         """images: (N, C, H, W) floats in [0, 1] at any size; resized here to the model's image size."""
         self.image_size, self.patch_size = model.image_size, model.patch_size
         images = resize(images, self.image_size)
-        train_rows, val_rows = split_indices(len(images), plan.info.n_val, seed)
+        train_rows, val_rows = stratified_split(labels.numpy(), plan.info.n_val, seed)
         train = images[torch.as_tensor(train_rows)]
         self.background = training_background(train)
         self._mean = train.mean(dim=(0, 2, 3), keepdim=True)
