@@ -419,7 +419,7 @@ def test_clicking_a_head_shows_it_large_with_token_labels(qtbot):
     qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=tile.center())  # review: a click raised
     assert panel.grid.selected == (1, 1)
     np.testing.assert_array_equal(panel.detail.image.image, weight_colours(snap.weights[1, 1]))
-    assert "Layer 2, head 2" in panel.detail.title.text()
+    assert f"Layer 2, head 2 · step {snap.step:,} · the probe's {len(snap.labels)} tokens" in panel.detail.title.text()
     ticks = panel.detail.plot.getPlotItem().getAxis("bottom")._tickLevels[0]
     assert [t for _, t in ticks] == [show_token(t) for t in snap.labels]
 

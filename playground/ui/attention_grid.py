@@ -447,6 +447,8 @@ class HeadDetail(QWidget):
 
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
+        self.probe.setToolTip("The probe: the first validation image, the same at every step, its patches outlined. "
+                              "Your own image: Inside attention, Image….")
         no_tab_stop(self.probe)
         self.probe_vb = self.probe.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False, invertY=True)
         self.probe_img = pg.ImageItem(axisOrder="row-major")
@@ -542,7 +544,8 @@ class HeadDetail(QWidget):
             self._size = T
             self._frame_all()
         self._label_axes()
-        self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · {T} tokens")
+        # The probe's: the same input at every step (QA: beside Inside attention's own image, nothing said which)
+        self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · the probe's {T} tokens")
         self._show_probe(snap)
         if self.plot.hasFocus() and self._keyed:
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input

@@ -932,8 +932,12 @@ class InsideAttentionPanel(QWidget):
             return  # the last input's views under the new one (a lesson step types its input as a head is picked)
         if isinstance(answer, JobFailed):
             self._show_input_notes(())
-            self._show_status(f"<span style='color:{theme.colour('error')}'>Could not show this input: "
-                              f"{_escape(answer.message)}</span>")
+            failed, short = (f"<span style='color:{theme.colour('error')}'>{lead}{_escape(answer.message)}</span>"
+                             for lead in ("Could not show this input: ", "Could not show: "))
+            # The views keep the last input's: said, not left to pass for this one's (QA: a 7's attention stayed
+            # under the error about another file)
+            still = f" The views still show {_shown_input(self.result)}." if self.result is not None else ""
+            self._show_status(failed + still, short + still, failed, tip=failed + still)
             return
         self.show_result(answer)
 
@@ -952,7 +956,7 @@ class InsideAttentionPanel(QWidget):
         self.result = result
         layers, heads = result.snapshot.weights.shape[:2]
         self.set_shape(layers, heads)
-        where = f"“{_escape(result.text)}”" if result.text else "the probe input"
+        where = _shown_input(result)
         labels = result.snapshot.labels
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
@@ -981,6 +985,11 @@ class InsideAttentionPanel(QWidget):
                                 f"the rollout and [CLS] attention per head, step {result.step:,}")
         if result.embeddings is not None or result.positions is not None:
             self.embeddings.set_result(result)
+
+
+def _shown_input(result: InsideResult) -> str:
+    """The input `result` is of, as the status line names it."""
+    return f"“{_escape(result.text)}”" if result.text else "the probe input"
 
 
 def _escape(text: str) -> str:
