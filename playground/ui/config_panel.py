@@ -143,6 +143,8 @@ class ConfigPanel(QWidget):
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messageLabel.setMinimumHeight(self.fontMetrics().height() * 2 + 10)
         self.messageLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.messageLabel.setVisible(False)  # its room is the settings' while it says nothing (QA: a cut "Epochs" row
+        # above two empty lines at 1280x720)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -429,6 +431,7 @@ class ConfigPanel(QWidget):
         self.messageLabel.setProperty("level", level)
         style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
         self.messageLabel.setStyleSheet(style)
+        self.messageLabel.setVisible(bool(text))
         self.sigMessage.emit(level, whole)
 
     def error_shown(self) -> str:
