@@ -216,16 +216,11 @@ def split_sizes(n: int, val_fraction: float, min_val: int = 1) -> tuple[int, int
     return n - n_val, n_val
 
 
-def split_indices(n: int, n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffled (train rows, validation rows) of n examples; the same seed gives the same split."""
-    order = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE)).permutation(n)
-    return order[: n - n_val], order[n - n_val :]
-
-
 def stratified_split(labels: Sequence[int], n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """As `split_indices`, with each class in the validation rows in proportion to its share of the examples, and
-    every class at least once before any twice where it has as many rows as another: a random split of a small folder
-    left a class with no validation image at all (QA: 45 images of 3 classes, 4 validated, none a square)."""
+    """Shuffled (train rows, validation rows) of examples of class `labels`, the same seed giving the same split; each
+    class in the validation rows in proportion to its share of the examples, and every class once before any twice
+    where it has as many rows as another: a plain random split of a small folder left a class with no validation
+    image at all (QA: 45 images of 3 classes, 4 validated, none a square)."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE))
     order = rng.permutation(len(labels))

@@ -57,10 +57,19 @@ INDEXED_BATCH = '''
 '''
 
 SPLIT = '''
-def split_rows(n: int, n_val: int, seed: int) -> dict[str, torch.Tensor]:
-    """Shuffled training and validation rows: the same seed gives the playground's split."""
-    order = torch.from_numpy(np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE)).permutation(n))
-    return {"train": order[: n - n_val], "val": order[n - n_val :]}
+def split_rows(labels: torch.Tensor, n_val: int, seed: int) -> dict[str, torch.Tensor]:
+    """Shuffled training and validation rows, each class validated in proportion to its share (every class once
+    before any twice): the same seed gives the playground's split."""
+    labels = labels.numpy()
+    rng = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE))
+    order = rng.permutation(len(labels))
+    shuffled = labels[order]
+    place = np.empty(len(labels))  # each row's place within its class, as a share of the class
+    for label in np.unique(shuffled):
+        where = np.flatnonzero(shuffled == label)
+        place[where] = (np.arange(len(where)) + 0.5) / len(where)
+    val = order[np.lexsort((rng.random(len(labels)), place))][:n_val]
+    return {"train": torch.from_numpy(order[~np.isin(order, val)]), "val": torch.from_numpy(val)}
 '''
 
 
@@ -259,7 +268,8 @@ def _classify(spec: RunSpec, plan: Plan) -> DataSource:
 VAL_HELD_OUT = {source.held_out}  # the last sentences validate: their nouns and adjectives never occur in training
 
 
-def split_rows(n: int, n_val: int, seed: int) -> dict[str, torch.Tensor]:
+def split_rows(labels: torch.Tensor, n_val: int, seed: int) -> dict[str, torch.Tensor]:
+    n = len(labels)
     return {{"train": torch.arange(n - n_val), "val": torch.arange(n - n_val, n)}}
 '''
         n_val = "VAL_HELD_OUT"
@@ -292,7 +302,7 @@ class Sentences:
             self.x[row, : len(tokens)] = torch.tensor(tokens)
         self.y = torch.tensor([label for _, label in EXAMPLES])
         self.mask = self.x != PAD  # (N, T) True for real tokens
-        self.rows = split_rows(len(EXAMPLES), {n_val}, seed)
+        self.rows = split_rows(self.y, {n_val}, seed)
 {INDEXED_BATCH.format(fields="self.x[rows], self.y[rows], self.mask[rows]")}'''
     return DataSource(code, "Sentences(SEED)", True, embedded, {"numpy", "re"} if not source.held_out else {"re"},
                       note=f"{plan.entry.title}: {len(source.texts)} sentences, written at the end of this file")
@@ -403,7 +413,7 @@ class Images:
         if images.shape[-1] != IMAGE_SIZE:
             images = F.interpolate(images, size=(IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", antialias=True,
                                    align_corners=False)
-        self.rows = split_rows(len(images), max(round(len(images) * VAL_FRACTION), 1), seed)
+        self.rows = split_rows(self.y, max(round(len(images) * VAL_FRACTION), 1), seed)
         train = images[self.rows["train"]]
         mean = train.mean(dim=(0, 2, 3), keepdim=True)
         std = train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
