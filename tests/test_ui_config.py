@@ -244,7 +244,7 @@ def test_save_as_change_then_open_restores_every_control(window, tmp_path, monke
 
     def ask(parent, caption, *args, **kwargs):
         captions.append(caption)
-        return str(target.with_suffix("")), ""
+        return str(target), ""
 
     monkeypatch.setattr(file_dialogs, "save_file", ask)
     slider(window, "dimSlider").setValue(96)

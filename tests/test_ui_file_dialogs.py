@@ -2,7 +2,7 @@
 first bytes on the GUI thread to name its type, and /proc/kmsg never answers; ours name a type from the file's name."""
 
 from PySide6.QtCore import QFileInfo, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider
+from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider, QMessageBox
 
 from playground.ui import file_dialogs
 
@@ -123,3 +123,55 @@ def test_a_dialog_is_wide_enough_for_its_caption_within_the_screen(qtbot, tmp_pa
     assert file_dialogs.existing_folder(None, caption, str(tmp_path)) == ""
     width, text, screen = widths[0]
     assert width >= min(text, screen) and width <= screen
+
+
+def _answer_in_turn(*actions) -> list:
+    """Each of `actions` (kind, act) done to the next modal dialog of that kind as it comes up; the list gets what
+    each saw (the file dialog's selected files, the question's text)."""
+    seen, left = [], list(actions)
+
+    def act() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not left:
+            return
+        kind, action = left[0]
+        if not isinstance(dialog, kind) or not dialog.isVisible():
+            QTimer.singleShot(20, act)
+            return
+        left.pop(0)
+        seen.append((dialog, dialog.selectedFiles() if isinstance(dialog, QFileDialog) else dialog.text()))
+        action(dialog)
+        QTimer.singleShot(20, act)
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def _press(label: str):
+    return lambda box: next(b for b in box.buttons() if b.text().replace("&", "") == label).click()
+
+
+def test_a_save_asks_before_replacing_the_file_it_will_write_with_its_suffix(qtbot, tmp_path):
+    """QA: typing "other" saved over other.json unasked (Qt asked about "other", which did not exist), and "ab
+    plot.png" for a CSV asked about ab plot.png and replaced ab plot.csv."""
+    other = tmp_path / "other.json"
+    other.write_text('{"name": "MY OTHER LECTURE"}', encoding="utf-8")
+    seen = _answer_in_turn(
+        (QFileDialog, lambda d: (d.selectFile(str(tmp_path / "other")), d.accept())),
+        (QMessageBox, _press("Cancel")),
+        (QFileDialog, lambda d: d.reject()))  # back in the dialog on other.json: cancelled
+    assert file_dialogs.save_file(None, "Save preset", "", "Presets (*.json)") == ("", "")
+    assert "other.json already exists" in seen[1][1] and seen[2][1] == [str(other)]
+    assert "MY OTHER LECTURE" in other.read_text(encoding="utf-8")
+    _answer_in_turn((QFileDialog, lambda d: (d.selectFile(str(tmp_path / "other")), d.accept())),
+                    (QMessageBox, _press("Replace")))
+    assert file_dialogs.save_file(None, "Save preset", "", "Presets (*.json)")[0] == str(other)
+    notes = tmp_path / "ab plot.csv"
+    notes.write_text("MY LECTURE NOTES", encoding="utf-8")
+    for typed, written in (("ab plot.txt", "ab plot.txt.csv"), ("ab plot.png", "ab plot.png.csv")):
+        _answer_in_turn((QFileDialog, lambda d, typed=typed: (d.selectFile(str(tmp_path / typed)), d.accept())))
+        assert file_dialogs.save_file(None, "Save", "", "CSV file (*.csv)")[0] == str(tmp_path / written)
+    _answer_in_turn((QFileDialog, lambda d: (d.selectFile(str(tmp_path / "plot")), d.selectNameFilter(
+        "SVG vector image (*.svg)"), d.accept())))
+    assert file_dialogs.save_file(None, "Save", "", "PNG image (*.png);;SVG vector image (*.svg)")[0] == \
+        str(tmp_path / "plot.svg")

@@ -22,15 +22,8 @@ def ask_path(parent: QWidget, title: str, name: str, vector: bool) -> Path | Non
     """A save dialog for `name` (without suffix): PNG, and SVG when the view is vector. A function so tests
     can answer it."""
     filters = "PNG image (*.png);;SVG vector image (*.svg)" if vector else "PNG image (*.png)"
-    path, chosen = file_dialogs.save_file(parent, title, f"{name}.png", filters)
-    if not path:
-        return None
-    target = Path(path)
-    if target.suffix.lower() not in (".png", ".svg"):
-        target = target.with_suffix(".svg" if "svg" in chosen.lower() and vector else ".png")
-    if target.suffix.lower() == ".svg" and not vector:
-        target = target.with_suffix(".png")
-    return target
+    path, _ = file_dialogs.save_file(parent, title, f"{name}.png", filters)
+    return Path(path) if path else None
 
 
 def export_asked(owner: QWidget, title: str, name: str, vector: bool, export: Callable[[Path], object]) -> Path | None:
@@ -54,11 +47,8 @@ def export_asked(owner: QWidget, title: str, name: str, vector: bool, export: Ca
 def ask_html_path(parent: QWidget, name: str) -> Path | None:
     """A save dialog for the offline attention page (`name`.html); a function so tests can answer it."""
     path, _ = file_dialogs.save_file(parent, "Save the attention views as one HTML page", f"{name}.html",
-                                          "Web page (*.html)")
-    if not path:
-        return None
-    target = Path(path)
-    return target if target.suffix.lower() == ".html" else target.with_suffix(".html")
+                                     "Web page (*.html)")
+    return Path(path) if path else None
 
 
 def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title: str = "") -> Path:

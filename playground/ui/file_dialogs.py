@@ -11,6 +11,7 @@ not the working folder.
 from __future__ import annotations
 
 import os
+import re
 
 from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize, QStandardPaths
 from PySide6.QtGui import QIcon
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.settings import make_settings
+from playground.ui.text_dialog import ask_go_or_keep
 
 LAST_FOLDER_KEY = "dialogs/last_folder"
 TITLE_BAR_EXTRAS_PX = 200  # a title bar's icon, buttons and margins, and its bold font's extra width
@@ -81,14 +83,19 @@ def _documents() -> str:
     return documents if documents and os.path.isdir(documents) else os.path.expanduser("~")
 
 
+def _exec(dialog: QFileDialog) -> tuple[str, str]:
+    """The file or folder chosen (remembered as the last folder) and the filter, or two empty strings."""
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return "", ""
+    chosen = dialog.selectedFiles()[0]
+    folder_mode = dialog.fileMode() == QFileDialog.FileMode.Directory
+    make_settings().setValue(LAST_FOLDER_KEY, chosen if folder_mode else os.path.dirname(chosen))
+    return chosen, dialog.selectedNameFilter()
+
+
 def _ask(dialog: QFileDialog) -> tuple[str, str]:
     try:
-        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
-            return "", ""
-        chosen = dialog.selectedFiles()[0]
-        folder_mode = dialog.fileMode() == QFileDialog.FileMode.Directory
-        make_settings().setValue(LAST_FOLDER_KEY, chosen if folder_mode else os.path.dirname(chosen))
-        return chosen, dialog.selectedNameFilter()
+        return _exec(dialog)
     finally:
         dialog.deleteLater()
 
@@ -101,11 +108,37 @@ def open_file(parent: QWidget | None, caption: str, start: str = "", filters: st
 
 
 def save_file(parent: QWidget | None, caption: str, start: str = "", filters: str = "") -> tuple[str, str]:
-    """As `QFileDialog.getSaveFileName` (`start` may name the file): the path and filter, or two empty strings."""
+    """As `QFileDialog.getSaveFileName` (`start` may name the file): the path and filter, or two empty strings. A
+    name without one of `filters`' suffixes gets the chosen filter's (`with_filter_suffix`), and a file of the name
+    that will be written is replaced only once the user says so. Qt's own question was about the name typed: "other"
+    replaced other.json unasked, and "plot.png" for a CSV asked about plot.png and replaced plot.csv (QA)."""
     dialog = _dialog(parent, caption, start, filters)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    return _ask(dialog)
+    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
+    try:
+        while True:
+            chosen, name_filter = _exec(dialog)
+            if not chosen:
+                return "", ""
+            path = with_filter_suffix(chosen, filters, name_filter)
+            if not os.path.exists(path) or ask_go_or_keep(
+                    parent, "Replace the file?", f"{os.path.basename(path)} already exists in "
+                    f"{os.path.dirname(path)}. Replace it?", "&Replace", "&Cancel", go_name="replaceButton"):
+                return path, name_filter
+            dialog.selectFile(path)  # No: the dialog again, on the name it would have written
+    finally:
+        dialog.deleteLater()
+
+
+def with_filter_suffix(path: str, filters: str, chosen_filter: str) -> str:
+    """`path` as it is where it ends in a suffix one of `filters` names ("PNG image (*.png);;SVG …"), else with the
+    chosen filter's suffix added: "notes.txt" saved as CSV is "notes.txt.csv", not notes.csv, another file."""
+    allowed = [suffix.lower() for suffix in re.findall(r"\*\.(\w+)", filters)]
+    if not allowed or os.path.splitext(path)[1].lower().lstrip(".") in allowed:
+        return path
+    own = re.findall(r"\*\.(\w+)", chosen_filter) or allowed
+    return f"{path}.{own[0].lower()}"
 
 
 def existing_folder(parent: QWidget | None, caption: str, start: str = "") -> str:

@@ -807,8 +807,6 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if not path:
             return False
         target = Path(path)
-        if target.suffix.lower() != ".json":
-            target = target.with_suffix(".json")
         if is_builtin(target):  # the package's: every later session would open it
             self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
                                      f"they ship. Save it in a folder of your own.", "error")

@@ -85,9 +85,7 @@ def measured_once(table: QTableWidget) -> Iterator[None]:
 
 def ask_gif_path(parent: QWidget, name: str) -> Path | None:
     path, _ = file_dialogs.save_file(parent, "Export the evolution as a GIF", f"{name}.gif", "Animated GIF (*.gif)")
-    if not path:
-        return None
-    return Path(path) if path.lower().endswith(".gif") else Path(path).with_suffix(".gif")
+    return Path(path) if path else None
 
 
 ALIKE = 0.01  # a difference the table's two decimals do not show

@@ -114,10 +114,7 @@ def ask_save_path(parent: QWidget, title: str, name: str, suffix: str) -> Path |
     filters = {"png": "PNG image (*.png)", "svg": "SVG vector image (*.svg)", "csv": "CSV file (*.csv)",
                "py": "Python script (*.py)"}
     path, _ = file_dialogs.save_file(parent, title, f"{name}.{suffix}", filters[suffix])
-    if not path:
-        return None
-    target = Path(path)
-    return target if target.suffix.lower() == f".{suffix}" else target.with_suffix(f".{suffix}")
+    return Path(path) if path else None
 
 
 class RunTools:
