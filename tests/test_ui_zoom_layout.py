@@ -212,3 +212,24 @@ def test_the_setting_with_the_keyboard_focus_stays_in_view_through_a_zoom(open_a
         window.set_zoom(zoom)
         laid_out()
         qtbot.waitUntil(in_view, timeout=5_000)
+
+
+@pytest.mark.parametrize("zoom", [1.0, 1.3])
+def test_the_settings_are_never_narrower_than_their_fields_in_a_larger_desktop_font(open_window, request, zoom):
+    """QA with a GTK desktop's 11-pt font: the panel kept its width for 9 pt and cut the values to "6" and "3e-"."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    normal = app.property("playgroundNormalFont")
+    larger = QFont(normal if isinstance(normal, QFont) else app.font())
+    larger.setPointSizeF(larger.pointSizeF() * 11 / 9)
+    app.setProperty("playgroundNormalFont", larger)  # the font the desktop gives the window before any zoom
+    request.addfinalizer(lambda: app.setProperty("playgroundNormalFont", normal))
+    window = zoomed_window(open_window, request, zoom)
+    laid_out()
+    fields = window.config.findChild(QScrollArea, "configScroll")
+    assert fields.viewport().width() >= fields.widget().minimumSizeHint().width()
+    value = window.config.sliders["model.n_embd"].label
+    right = value.mapTo(fields.viewport(), value.rect().topRight()).x()
+    assert right <= fields.viewport().width() and value.width() >= value.sizeHint().width()  # the value whole

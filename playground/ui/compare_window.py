@@ -38,7 +38,7 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, full_label
-from playground.ui.config_panel import ConfigPanel, config_width
+from playground.ui.config_panel import ConfigPanel
 from playground.ui.exporting import export_asked, export_plot
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
@@ -178,7 +178,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
         self._shown_b = self.config.spec()  # the B the labels name and the comparison trains (`_show_labels`)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
-        follow_font(self.config, lambda: self.config.setMinimumWidth(config_width(font_scale())))
+        follow_font(self.config, lambda: self.config.fit_width(font_scale()))
         self.config.sigSpecChanged.connect(lambda _spec, _keys: self._settle_b())
         intro = QLabel(INTRO, self)
         intro.setObjectName("compareIntro")

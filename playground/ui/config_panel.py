@@ -105,13 +105,6 @@ def _fmt_steps(v: float) -> str:
 CONFIG_WIDTH = 310  # the settings panel's fields' least width at normal size, in pixels (more as the zoom grows)
 
 
-def config_width(zoom: float) -> int:
-    """The settings panel's least width at `zoom`: its fields' room and the scroll bar's, which comes out of the
-    fields when the settings scroll (from 130 % at 720 px: "Encoder (BERT-like)" lost its ")")."""
-    scroll_bar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-    return round(CONFIG_WIDTH * max(1.0, zoom)) + scroll_bar
-
-
 class ConfigPanel(QWidget):
     """Emits `sigSpecChanged(spec, changed_keys)` after every accepted change (`before`: the spec it changed)."""
 
@@ -125,6 +118,7 @@ class ConfigPanel(QWidget):
         self._spec = spec
         self.before = spec  # the spec the last change was made to
         self.by_user = True  # the change being made is the user's (not a lesson's: `apply`)
+        self._zoom = 1.0  # the zoom its width was fitted to (`fit_width`)
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
@@ -180,6 +174,16 @@ class ConfigPanel(QWidget):
         layout.addLayout(footer)
         layout.addWidget(self.messageLabel)
         self.set_spec(spec)
+
+    def fit_width(self, zoom: float) -> None:
+        """Its least width at `zoom`: its fields' room (CONFIG_WIDTH, more as the zoom grows), or what they need in
+        the font they have now where that is more (QA: a desktop's 11-pt font cut the values to "6" and "3e-"), and
+        the scroll bar's, which comes out of the fields when the settings scroll (from 130 % at 720 px: "Encoder
+        (BERT-like)" lost its ")")."""
+        self._zoom = zoom
+        scroll_bar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        fields = self._scroll.widget().minimumSizeHint().width()
+        self.setMinimumWidth(max(round(CONFIG_WIDTH * max(1.0, zoom)), fields) + scroll_bar)
 
     def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Scroll a setting the focus reaches into view, however it came: QScrollArea does so only for Tab
@@ -395,7 +399,13 @@ class ConfigPanel(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.messageLabel.setFont(self.font())
-            QTimer.singleShot(0, self, self._reveal_focused)  # once laid out at the new size
+            QTimer.singleShot(0, self, self._refit)  # once laid out at the new size
+
+    def _refit(self) -> None:
+        """Fitted to its fields in their new font (measured before they had it, they read the old font's width), and
+        the focused setting shown again."""
+        self.fit_width(self._zoom)
+        self._reveal_focused()
 
     def _reveal_focused(self) -> None:
         """The setting that has the keyboard focus in view again after a zoom moved it (QA: Ctrl+= scrolled a tabbed-to

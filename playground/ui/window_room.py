@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QPushButton, QStyle
 
-from playground.ui.config_panel import config_width
 from playground.ui.screen_fit import fitted_frame
 from playground.ui.status_bar import STATUS_MS
 
@@ -38,7 +37,9 @@ class GivesViewsRoom:
         font = QFont(normal)
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
-        self.config.setMinimumWidth(config_width(self.zoom))  # its labels and values grow with the font
+        # Every widget in the new font now (Qt posts the change), so what is measured below is of the new font
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
+        self.config.fit_width(self.zoom)  # its labels and values grow with the font
         for button in (self.playButton, self.stepButton, self.resetButton):
             self._name_button(button, button.property("word"))
         # It stretches; squeezed, it still holds "100%" in this font (a fixed 100 px made a lesson at 175 % widen
