@@ -2,6 +2,7 @@
 TensorBoard files from the window's runs."""
 
 import csv
+import dataclasses
 import html
 import json
 import time
@@ -608,6 +609,15 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     step = window.attention.detail.snapshot.step
     assert offered[-1] == f"{window.worker.run_dir.name}-attention-layer1-head1-step{step}"
     assert f"{window.spec.name}: layer 1, head 1 at step {step}" in html.unescape(targets["svg"].read_text("utf-8"))
+    # A snapshot that lands behind the dialog is not the one exported: the file holds the step its name says (QA:
+    # "…step275.png" held a heatmap titled step 375)
+    detail, asked = window.attention.detail, window.attention.detail.snapshot
+    later = dataclasses.replace(asked, step=asked.step + 100, weights=asked.weights[..., ::-1, :].copy())
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: offered.append(name) or (
+        detail.show_head(later, 0, 0), targets[suffix])[1])
+    window.runTools.actions["exportHeatmapSvgAction"].trigger()
+    assert offered[-1].endswith(f"-step{asked.step}") and detail.snapshot is asked
+    assert f"head 1 at step {asked.step}" in html.unescape(targets["svg"].read_text("utf-8"))
 
 
 def test_an_export_with_a_title_wider_than_the_plot_gives_the_plot_its_size_back(qtbot, tmp_path, monkeypatch):

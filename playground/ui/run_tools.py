@@ -364,14 +364,16 @@ class RunTools:
             self._say("No heatmap yet: train a step, then click a head in the Attention tab.", "warning",
                       until_training=True)
             return None
-        where = f"layer{detail.layer + 1}-head{detail.head + 1}-step{detail.snapshot.step}"
+        snap, layer, head = detail.snapshot, detail.layer, detail.head
+        where = f"layer{layer + 1}-head{head + 1}-step{snap.step}"
         worker = self._current_run()
         name = f"{worker.run_dir.name}-attention-{where}" if worker is not None else f"attention-{where}"
         path = ask_save_path(self.window, f"Export the heatmap as {suffix.upper()}", name, suffix)
         if path is None:
             return None
-        title = (f"{(worker or self.window).spec.name}: layer {detail.layer + 1}, head {detail.head + 1} "
-                 f"at step {detail.snapshot.step:,}")
+        if detail.snapshot is not snap:  # trained on behind the dialog: the step its name says (QA: "step275" held
+            detail.show_head(snap, layer, head)  # a heatmap of step 375)
+        title = f"{(worker or self.window).spec.name}: layer {layer + 1}, head {head + 1} at step {snap.step:,}"
         try:
             export_plot(detail.plot.getPlotItem(), path, title)
         except OSError as err:
