@@ -264,14 +264,25 @@ def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, 
     compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [])
     from playground.ui import compare_window
 
-    playing = []  # (playing?, steps said) at each question; the first is answered "keep", the teardown's "close"
+    real_step = TrainingSession.train_step
+    monkeypatch.setattr(TrainingSession, "train_step", lambda self: time.sleep(0.2) or real_step(self))
+    # (playing?, steps said, the steps the runs stopped at) at each question; the first is answered "keep", the
+    # teardown's "close"
+    playing = []
+
+    def settled_steps() -> int:
+        qtbot.waitUntil(lambda: all(w.idle for w in compare.workers), timeout=60_000)
+        return compare.trained_steps()
+
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, clearing=None: bool(playing.append((compare._playing, step))) or
-                        len(playing) > 1)
+                        lambda parent, step, clearing=None: bool(playing.append(
+                            (compare._playing, step, settled_steps()))) or len(playing) > 1)
     compare.play()
     qtbot.waitUntil(lambda: compare.trained_steps() >= 3, timeout=60_000)
     qtbot.keyClick(compare, Qt.Key.Key_Escape)
     assert playing and playing[0][0] is False and compare.isVisible() and compare._playing
+    # the step under way landed before the question counted it (QA: "1,044 steps" beside A's step 1,045)
+    assert playing[0][1] == playing[0][2]
     compare.pause()
 
 

@@ -431,7 +431,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         playing = self._playing
         if playing:
             self.pause()
-        if ask_close_comparison(self, self.trained_steps(), clearing):
+        held = max((worker.held_step() for worker in self.workers), default=0)  # (QA: 1,044 beside 1,045 shown)
+        if ask_close_comparison(self, held, clearing):
             return True
         if playing:
             self.play()

@@ -115,7 +115,6 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
-HOLD_WAIT_S = 0.5  # how long the quit question waits for a held run's step under way to land
 PREPARING = "Preparing the model and the data…"
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
@@ -1413,15 +1412,6 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.unfinished_threads = running
         return running
 
-    @staticmethod
-    def _held_step(worker: TrainingWorker) -> int:
-        """The step a run just held stops at: the step under way lands first (QA: the question said 359 while the
-        train bar went on to 360). Waited for up to HOLD_WAIT_S; a longer step is counted as landing."""
-        end = time.monotonic() + HOLD_WAIT_S
-        while not worker.idle and time.monotonic() < end:
-            time.sleep(0.01)
-        return worker.step + (0 if worker.idle else 1)
-
     def _compare_closed(self) -> bool:
         """Compare A/B closed or never opened; False where the user kept its comparison."""
         return self.compareWindow is None or self._close_compare()
@@ -1440,7 +1430,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self.is_modified():
             agreed = self.maybe_save(closing=True, training=training)
         else:
-            agreed = not training or ask_quit_while_training(self, self._held_step(worker), self._run_kept())  # type: ignore[arg-type]
+            agreed = not training or ask_quit_while_training(self, worker.held_step(), self._run_kept())  # type: ignore[arg-type]
         agreed = agreed and self._compare_closed()
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]

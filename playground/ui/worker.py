@@ -101,6 +101,7 @@ class EventBuffer:
 
 
 GAP_MAX_S = 0.1  # the longest the thread waits in a gap for the window (a window that is busy elsewhere)
+HOLD_WAIT_S = 0.5  # how long a question about a held run waits for its step under way to land
 
 
 class TrainingWorker(QThread):
@@ -251,6 +252,16 @@ class TrainingWorker(QThread):
     def idle(self) -> bool:
         """Waiting for work, no step under way: its `step` stays as it is until it is asked for more."""
         return not self._in_step
+
+    def held_step(self) -> int:
+        """The step this run, just held (paused), stops at: the step under way lands first (QA: a question said 359
+        while the train bar went on to 360). Waited for up to HOLD_WAIT_S, and only until it lands: the snapshot a
+        pause takes after it is no step (a loaded machine's snapshot outlasted the wait, and the step was counted
+        twice); a longer step is counted as landing."""
+        start, end = self.step, time.monotonic() + HOLD_WAIT_S
+        while not self.idle and self.step == start and time.monotonic() < end:
+            time.sleep(0.01)
+        return self.step if self.idle or self.step != start else start + 1
 
     @property
     def stepping(self) -> bool:
