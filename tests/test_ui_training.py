@@ -15,6 +15,7 @@ from playground.training.session import TrainingSession
 from playground.ui import main_window
 from playground.ui import worker as worker_module
 from playground.ui.main_window import MainWindow
+from playground.ui.status_bar import capitalised
 from playground.ui.worker import TrainingWorker
 
 # Long enough that no test sees its run finish, however fast the machine (400 steps took ~2 s here).
@@ -343,8 +344,10 @@ def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtb
     loading = LOADING_NOTE.format(seconds=20)
     window._show_status(StatusEvent(loading))
     qtbot.wait(400)
-    assert window.statusBar().currentMessage() == loading  # still in view
+    assert window.statusBar().currentMessage() == capitalised(loading)  # still in view
     window._show_status(StatusEvent("compiled the training step; the compiled step trains from step 40"))
+    # a sentence, as every status is (QA: "compiled the training step for 1 thread in 3.6 s")
+    assert window.statusBar().currentMessage() == "Compiled the training step; the compiled step trains from step 40"
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)  # a passing one goes
 
 
@@ -360,11 +363,11 @@ def test_a_status_too_long_for_the_bar_shows_its_headline_and_the_rest_on_hover(
     window._show_status(StatusEvent(why))
     bar = window.statusBar()
     assert bar.currentMessage() == "Not compiling the training step (Ctrl+I for more)"
-    assert bar.toolTip() == why
+    assert bar.toolTip() == capitalised(why)
     room = bar.width() - window.deviceLabel.width()
     assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) < room
     window._show_status(StatusEvent("compiled steps take 121 ms: 1.2x faster"))  # fits: whole, no stale why
-    assert bar.currentMessage() == "compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == RECENT_TIP
+    assert bar.currentMessage() == "Compiled steps take 121 ms: 1.2x faster" and bar.toolTip() == RECENT_TIP
     window._show_status(StatusEvent(why))
     bar.showMessage("Saved the preset")  # another message: the compile's reasons are not its tooltip
     assert bar.toolTip() == RECENT_TIP

@@ -1161,7 +1161,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
         if status.message == TRAINING_ON.format(device=self._device) and self.statusBar().passing():
             return  # the device label says it: not over what the action that started the run said (newcomer QA)
-        self.statusBar().showMessage(status.message, 0 if status.message.endswith("...") else STATUS_MS)
+        # A sentence (QA: "compiled the training step for 1 thread in 3.6 s" in lower case)
+        self.statusBar().showMessage(capitalised(status.message), 0 if status.message.endswith("...") else STATUS_MS)
         if status.level == "warning" and self.config.isVisibleTo(self):
             # (the memorising note) under the settings too, where it reads whole; hidden at a projector's zoom, they
             # stay hidden mid-run (review): the status bar's headline has it on hover
