@@ -221,6 +221,25 @@ def test_space_on_the_tabbed_to_step_button_steps_once(open_window, qtbot):
     compare.close()
 
 
+def test_play_on_a_finished_comparison_says_so(open_window, qtbot, monkeypatch):
+    """QA: at "A: step 1,500 / 1,500  B: step 1,500 / 1,500" Space did nothing and said nothing."""
+    from playground.ui import compare_window
+
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: True)
+    window = open_window(TINY.updated({"train.max_steps": 2}))
+    compare = _active_compare(window, qtbot)
+    compare.play()
+    qtbot.waitUntil(lambda: compare.workers and all(w.done and w.idle for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: not compare._playing, timeout=5_000)  # the window saw them finish
+    qtbot.keyClick(compare, Qt.Key.Key_Space)
+    assert compare.statusBar().currentMessage() == "A and B have finished: Reset (Ctrl+R) trains them again."
+    assert not compare._playing
+    compare.statusBar().clearMessage()
+    qtbot.keyClick(compare, Qt.Key.Key_Right)
+    assert compare.statusBar().currentMessage().startswith("A and B have finished")
+    compare.close()
+
+
 @pytest.mark.slow
 def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_nothing(open_window, qtbot,
                                                                                           monkeypatch):

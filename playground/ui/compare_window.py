@@ -384,7 +384,17 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.sharedLabel.setText("Start: building A and B…")
         return self.workers
 
+    def _finished(self) -> bool:
+        """Both have trained all their steps: nothing for Play or Step to do, which is said (QA: Space did nothing,
+        silently)."""
+        if not self.workers or not all(worker.done for worker in self.workers):
+            return False
+        self.statusBar().showMessage("A and B have finished: Reset (Ctrl+R) trains them again.", 6000)
+        return True
+
     def play(self) -> None:
+        if self._finished():
+            return
         self._levelling = False
         for worker in self._ensure_workers():
             worker.play()
@@ -413,6 +423,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.pause() if self._playing else self.play()
 
     def step_once(self) -> None:
+        if self._finished():
+            return
         for worker in self._ensure_workers():
             worker.step_once()
         self._show_playing(False)
