@@ -369,6 +369,7 @@ def test_architecture_draws_each_family_in_its_own_order(qtbot):
     pre_ln = ["LayerNorm", "attention", "Add (residual)", "LayerNorm", "Feed-forward network", "Add (residual)"]
     assert orders["decoder"] == orders["vit"] == pre_ln
     assert "Final LayerNorm" in view.scene.texts and "Prepend [CLS] token" in view.scene.texts
+    assert "8×8 px, 1 channel" in view.scene.texts  # (QA: "1 channel(s)")
 
 
 def test_architecture_draws_the_ablations_it_trains(qtbot):

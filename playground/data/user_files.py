@@ -36,7 +36,7 @@ MAX_IMAGE_BYTES = 50_000_000  # one image file; larger ones are skipped as unrea
 # Pixels of one image as decoded (a JPEG is decoded at 1/2 to 1/8 scale first where that still covers the model's
 # image size): a 12000 x 12000 PNG took about 1 GB to decode. Below Pillow's own decompression-bomb limits.
 MAX_IMAGE_PIXELS = 25_000_000
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")  # (as Try it's Image… offers)
 # Leading bytes of formats students rename to .txt or .csv by mistake.
 _MAGIC = {
     b"%PDF": "PDF",
@@ -330,7 +330,8 @@ def read_image_folder(path: str, image_size: int, channels: int) -> ImageTable:
                 f"{name} holds images but no class folders: put them in one sub-folder per class "
                 f"(e.g. {name}/cats/, {name}/dogs/)"
             )
-        raise DataError(f"{name} is empty: add one sub-folder of images per class")
+        # (QA: a folder named "empty" read "empty is empty")
+        raise DataError(f"the folder {name} holds no class folders: add one sub-folder of images per class")
     if len(classes) < 2:
         raise DataError(
             f"{name} has only one class folder ('{elide(classes[0].name, 40)}'): a classifier needs at least two"

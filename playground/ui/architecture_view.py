@@ -108,7 +108,7 @@ def plan(spec: Any, info: Any) -> tuple[list[tuple[Box, str]], list[tuple[Box, s
     if family == "vit":
         ch = getattr(info, "channels", 0) or "ch"
         n = m.n_patches
-        first.append((Box("input", "Input images", f"{m.image_size}×{m.image_size} px, {ch} channel(s)"),
+        first.append((Box("input", "Input images", f"{m.image_size}×{m.image_size} px, {ch} channel{'' if ch == 1 else 's'}"),
                       f"(B, ch, H, W) = ({B}, {ch}, {m.image_size}, {m.image_size})"))
         first.append((Box("embed", "Patch embedding", f"{n} patches of {m.patch_size}×{m.patch_size} px → C each"),
                       f"(B, N, C) = ({B}, {n}, {C})"))
