@@ -152,3 +152,14 @@ def test_a_changed_rate_is_written_as_the_sliders_write_it():
     base = make_spec({"name": "a", "train": {"lr": 3e-3, "weight_decay": 0.1}})
     assert changes(base, base.updated({"train.lr": 5e-5, "train.weight_decay": 0.05})) == [
         "learning rate 3e-3 → 5e-5", "weight decay 0.1 → 0.05"]
+
+
+def test_a_dataset_option_left_out_is_named_by_its_default_and_auto_only_where_worked_out():
+    """QA: Undo said "dataset option channels 3 → auto" where the Channels box had shown 1 (grayscale)."""
+    from playground.core.differences import changes
+    from playground.core.spec import make_spec
+
+    folder = make_spec({"model": {"family": "vit"}, "data": {"name": "image_folder", "path": "imgs"}})
+    assert changes(folder.updated({"data.options": {"channels": 3}}), folder) == ["dataset option channels 3 → 1"]
+    reverse = make_spec({"data": {"name": "reverse"}})
+    assert changes(reverse.updated({"data.options": {"length": 8}}), reverse) == ["dataset option length 8 → auto"]

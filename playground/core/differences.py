@@ -51,7 +51,7 @@ def differences(a: RunSpec, b: RunSpec) -> list[str]:
 
 def setting_text(key: str, spec: RunSpec) -> str:
     """'number of layers 4', 'residual connections off', 'learning rate 1e-3' for one dotted path."""
-    return f"{_title(key)} {_value_text(flat(spec).get(key), key)}"
+    return f"{_title(key)} {_value_text(flat(spec).get(key), key, spec.data.name)}"
 
 
 def named_settings(spec: RunSpec, keys: Sequence[str]) -> str:
@@ -74,7 +74,8 @@ def labels(a: RunSpec, b: RunSpec) -> tuple[str, str]:
 def changes(a: RunSpec, b: RunSpec) -> list[str]:
     """Each setting B changes from A, as 'number of layers 2 → 4'."""
     fa, fb = flat(a), flat(b)
-    return [f"{_title(k)} {_value_text(fa.get(k), k)} → {_value_text(fb.get(k), k)}" for k in differences(a, b)]
+    return [f"{_title(k)} {_value_text(fa.get(k), k, a.data.name)} → {_value_text(fb.get(k), k, b.data.name)}"
+            for k in differences(a, b)]
 
 
 def difference_line(a: RunSpec, b: RunSpec) -> str:
@@ -120,17 +121,21 @@ def short_number(value: float) -> str:
     return f"{value:g}"
 
 
-def _value_text(value: Any, key: str = "") -> str:
+def _value_text(value: Any, key: str = "", data_name: str = "") -> str:
     # In words, not the spec's keys (QA: "B: model family vit", "dataset reverse → digits", "length 8 → none")
+    from playground.data.registry import REGISTRY
+
     if key == "model.family":
         return FAMILY_TITLES.get(value, str(value))
     if key == "data.name":
-        from playground.data.registry import REGISTRY
-
         entry = REGISTRY.get(value)
         return entry.title if entry else str(value)
     if key.startswith("data.options.") and value is None:
-        return "auto"
+        # An option left out is its dataset's default, "auto" only where the model works it out (QA: "channels 3 →
+        # auto" where the box showed 1)
+        entry = REGISTRY.get(data_name)
+        option = entry.options.get(key.removeprefix("data.options.")) if entry else None
+        return "auto" if option is None or option.default is None else _value_text(option.default)
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
