@@ -289,7 +289,9 @@ def test_embedding_projections_of_real_models(decoder, vit):
     assert positions.points.shape == (9, 2) and positions.labels[0] == "0"
     vit_positions = position_projection(vit)
     assert vit_positions.points.shape == (17, 2)
-    assert vit_positions.labels[:3] == ["[CLS]", "1", "2"]  # (QA: "0" read as a patch)
+    # (QA: "0" read as a patch; the dots 2, 4, … beside heatmaps naming patches r0c0 … r3c3)
+    assert vit_positions.labels == ["[CLS]", *(f"r{r}c{c}" for r in range(4) for c in range(4))]
+    assert vit_positions.labels[1:] == vit.dataset.token_labels(vit.dataset.probe().x)[1:]
     with pytest.raises(ValueError, match="no token embedding"):
         token_embedding_projection(vit)
 

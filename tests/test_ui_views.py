@@ -1011,13 +1011,16 @@ def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot)
 
     view = EmbeddingsView()
     qtbot.addWidget(view)
-    positions = Projection(np.random.default_rng(0).normal(size=(17, 2)), ["[CLS]", *map(str, range(1, 17))],
+    patches = [f"r{r}c{c}" for r in range(4) for c in range(4)]
+    positions = Projection(np.random.default_rng(0).normal(size=(17, 2)), ["[CLS]", *patches],
                            (0.2, 0.1), "Positional encodings, learned (PCA)")
     snap = AttentionSnapshot(5, np.full((1, 1, 17, 17), 1 / 17, dtype=np.float32), ["[CLS]", *["p"] * 16])
     view.set_result(InsideResult(1, 5, "", 0, 0, snap, positions=positions,
                                  notes=["this model has no token embedding table (a ViT embeds image patches)"]))
-    assert view.caption.text() == ("Step 5: positions are joined in order ([CLS] → 1 → 2 …). Positional encodings, learned "
-                                   "(PCA). This model has no token embedding table (a ViT embeds image patches).")
+    assert view.caption.text() == ("Step 5: positions are joined in order ([CLS] → r0c0 → r0c1 …). Positional encodings, "
+                                   "learned (PCA). This model has no token embedding table (a ViT embeds image patches).")
+    # its tooltip speaks of patches in the image's rows, not of a sequence's tokens (QA)
+    assert "r0c0, r0c1" in view.positions.toolTip() and "order of the tokens" not in view.positions.toolTip()
 
 
 def test_an_exported_plots_value_axis_has_room_for_the_exports_own_ticks(qtbot, tmp_path, monkeypatch):

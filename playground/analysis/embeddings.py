@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from playground.data.images import patch_names
+
 LARGE_VOCAB = 1000  # above this many tokens, only those the task's text uses are projected
 TASK_TOKENS = 60  # at most this many of them, the most frequent: more labels than this overlap in the window
 
@@ -106,7 +108,10 @@ def position_projection(source: Any) -> Projection:
     points, explained = pca_2d(vectors[:used])
     kind = "learned" if hasattr(positions, "weight") else "sinusoidal"
     of = f", the {used} this model reads of {vectors.shape[0]}" if used < vectors.shape[0] else ""
-    # A ViT's position 0 is its [CLS] token, the others its patches in reading order (QA: "0" read as a patch)
-    first = "[CLS]" if spec is not None and spec.model.family == "vit" else "0"
-    labels = [first, *(str(i) for i in range(1, used))]
+    # A ViT's position 0 is its [CLS] token (QA: "0" read as a patch), the others its patches, named as the attention
+    # views name them (QA: dots 2, 4, … beside heatmaps of r0c0 … r3c3)
+    if spec is not None and spec.model.family == "vit":
+        labels = ["[CLS]", *patch_names(spec.model.image_size, spec.model.patch_size)][:used]
+    else:
+        labels = [str(i) for i in range(used)]
     return Projection(points, labels, explained, f"Positional encodings, {kind} (PCA){of}")

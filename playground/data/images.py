@@ -44,8 +44,7 @@ class ImageDataset(IndexedDataset):
         return ((images - self._mean) / self._std).float()
 
     def token_labels(self, x: torch.Tensor) -> list[str]:
-        side = self.image_size // self.patch_size
-        return ["CLS"] + [f"r{r}c{c}" for r in range(side) for c in range(side)]
+        return ["CLS", *patch_names(self.image_size, self.patch_size)]
 
     def example(self, text: str) -> Batch:
         """`text` is the path of an image file; its class is unknown, so the target is ignored."""
@@ -75,6 +74,12 @@ class ImageDataset(IndexedDataset):
         stretched = (f"{name} is {width} x {height} pixels: it was stretched to the model's {side} x {side} square "
                      f"(crop it square to keep its shapes)") if width != height else ""  # (student QA: unsaid)
         return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(n for n in (note, stretched) if n)
+
+
+def patch_names(image_size: int, patch_size: int) -> list[str]:
+    """The patches in reading order by row and column: 'r0c0', 'r0c1', …"""
+    side = image_size // patch_size
+    return [f"r{r}c{c}" for r in range(side) for c in range(side)]
 
 
 def backgrounds(images: torch.Tensor) -> torch.Tensor:

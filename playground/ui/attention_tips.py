@@ -86,6 +86,12 @@ INSIDE: dict[str, str] = {
         "not know the order of the tokens; these vectors, added to the embeddings, tell it. Learned positions "
         "usually end up on a smooth curve; sinusoidal ones are fixed from the start."
     ),
+    "positions_vit": (
+        "<b>Positional encodings</b> of [CLS] and the patches, projected with PCA, joined in reading order: [CLS], "
+        "then row 0 left to right (r0c0, r0c1, …), then row 1. Attention itself does not know where a patch lies in "
+        "the image; these vectors, added to the patch embeddings, tell it. Learned, the encodings of neighbouring "
+        "patches (in a row or a column) often end up close together."
+    ),
     "export": "Save this view as a picture: PNG, or SVG (vector, sharp at any size) where the view is drawn "
               "with lines.",
     "waiting": "Press Play (Space) or Step (→): the model is built when training starts, then every view here "

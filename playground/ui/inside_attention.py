@@ -599,10 +599,12 @@ class EmbeddingsView(QWidget):
         self.tokens.setVisible(result.embeddings is not None)
         if result.positions is not None:
             self.positions.set_projection(result.positions)
+            vit = result.positions.labels[0] == "[CLS]"  # (its other positions are patches, not a sequence's)
+            self.positions.setToolTip(INSIDE["positions_vit" if vit else "positions"])
         # What each plot shows, of the plots there are (QA: a ViT's caption spoke of tokens, and ran its note on
         # uncapitalised after a double space)
         said = (["tokens the model treats alike lie close together"] if result.embeddings is not None else []) + (
-            [f"positions are joined in order ({result.positions.labels[0]} → 1 → 2 …)"]
+            [f"positions are joined in order ({' → '.join(result.positions.labels[:3])} …)"]
             if result.positions is not None else [])
         notes = [f"{note[0].upper()}{note[1:]}." for note in result.notes if note]
         self.caption.setText(" ".join([f"Step {result.step:,}: {'; '.join(said)}." if said else f"Step {result.step:,}.",
