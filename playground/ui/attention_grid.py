@@ -544,8 +544,7 @@ class HeadDetail(QWidget):
             self._size = T
             self._frame_all()
         self._label_axes()
-        # The probe's: the same input at every step (QA: beside Inside attention's own image, nothing said which)
-        self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · the probe's {T} tokens")
+        self.title.setText(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,} · {T} tokens")
         self._show_probe(snap)
         if self.plot.hasFocus() and self._keyed:
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
@@ -557,7 +556,9 @@ class HeadDetail(QWidget):
             self.prediction.set_full_text("")
         elif not copied and (snap.image is not None or len(snap.prediction) != T
                              or CLASS_PREDICTION.fullmatch(snap.prediction)):
-            self.prediction.set_full_text(f"Prediction: {' '.join(snap.prediction.split())}")
+            # An image's is the probe's (QA: beside Inside attention's own image, nothing said which was shown)
+            said = "Probe image's prediction" if snap.image is not None else "Prediction"
+            self.prediction.set_full_text(f"{said}: {' '.join(snap.prediction.split())}")
         else:
             # (short: "Model's output at each …" was all a lecture's 175 % showed of it, QA; the reason a copied input
             # is no answer on hover, as Inside attention says it: at 130 % "The model p…" was all of it, QA; before
