@@ -247,10 +247,10 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
     Escape, Compare A/B on changed settings and closing the main window each ask; "keep" leaves both curves."""
     from playground.ui import compare_window
 
-    answers, asked = [], []
+    answers, asked, clearings = [], [], []
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, *_clearing: asked.append((parent, step))
-                        or (answers.pop(0) if answers else True))
+                        lambda parent, step, clearing=compare_window.CLOSING: clearings.append(clearing)
+                        or asked.append((parent, step)) or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
     compare = _active_compare(window, qtbot)
     qtbot.keyClick(compare, Qt.Key.Key_Escape)  # nothing trained yet: closes without a question
@@ -267,6 +267,8 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
     answers.append(False)
     window.compareAction.trigger()
     assert window.compareWindow is compare and compare.isVisible() and len(asked) == 2
+    # asked as what it is: a comparison of the new settings in its place (QA: "Close Compare A/B?" said nothing of it)
+    assert clearings[-1] is compare_window.REPLACING and clearings[0] is compare_window.CLOSING
 
     answers.append(False)
     window.close()

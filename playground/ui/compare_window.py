@@ -54,9 +54,9 @@ NBSP = "\u00a0"  # a no-break space
 MAX_LEAD = 5  # steps one side may run ahead of the other before it waits (B may be smaller, hence faster)
 SIDES = ("A", "B")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
-INTRO = ("<b>A</b> keeps the main window's settings. <b>B</b> starts as a copy: change what you want to compare, "
-         "then press Play. Both train from the same start (seed, batches, and A's initial weights wherever the "
-         "shapes match).")
+INTRO = ("<b>A</b> has the main window's settings as they were when this opened. <b>B</b> starts as a copy: "
+         "change what you want to compare, then press Play. Both train from the same start (seed, batches, and A's "
+         "initial weights wherever the shapes match).")
 HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
 # The main window's actions that zoom (its View menu): the same actions here, so the two windows keep one zoom.
 ZOOM_ACTIONS = ("presentAction", "zoomInAction", "zoomOutAction", "zoomResetAction")
@@ -79,6 +79,9 @@ CLOSING = Clearing("Close Compare A/B?", "closing it clears both curves.", "Clos
 CHANGING_B = Clearing("Change B's settings?", "changing B's settings restarts both and clears both curves.",
                       "Change B and restart")
 RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and clears both curves.", "Reset both")
+# Compare A/B asked for again on other settings (QA: it asked "Close Compare A/B?" and said nothing of the new one)
+REPLACING = Clearing("Compare the new settings?", "a comparison of the main window's settings now takes its place "
+                     "and clears both curves.", "Compare the new settings")
 
 
 def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING) -> bool:
@@ -168,6 +171,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.start: PairStart | None = None
         self.series = [(Series(), Series()) for _ in SIDES]  # (training, validation) losses per side
         self._playing = False
+        self._closing_as = CLOSING  # the question a close asks (`close_for`)
         self._levelling = False  # paused: the side behind is still to catch up
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
         self._settle_timer = QTimer(self)  # a change of B made with a mouse button held waits for its release
@@ -584,8 +588,16 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Escape, Ctrl+W, the title bar or the main window: a comparison that has trained asks first (it is not
         saved anywhere)."""
-        if self.isVisible() and not self._may_clear(CLOSING):
+        if self.isVisible() and not self._may_clear(self._closing_as):
             event.ignore()
             return
         self.shutdown()
         event.accept()
+
+    def close_for(self, clearing: Clearing) -> bool:
+        """Close, asking as `clearing` words it where A and B have trained; False where the user kept comparing."""
+        self._closing_as = clearing
+        try:
+            return self.close()
+        finally:
+            self._closing_as = CLOSING

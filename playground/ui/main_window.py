@@ -1303,7 +1303,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
-            if not self._close_compare():  # a comparison of the earlier settings, kept (it was brought to the front)
+            if not self._close_compare(replacing=True):  # a comparison of the earlier settings, kept (in front)
                 return
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self)
@@ -1314,16 +1314,18 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self.statusBar().showMessage(said, STATUS_MS)
             self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
 
-    def _close_compare(self) -> bool:
-        """Close Compare A/B at once (False: the user kept a comparison that had trained); its threads, asked to
-        stop, end their step meanwhile, kept until they end."""
+    def _close_compare(self, replacing: bool = False) -> bool:
+        """Close Compare A/B at once (False: the user kept a comparison that had trained), asking as a comparison of
+        other settings `replacing` it; its threads, asked to stop, end their step meanwhile, kept until they end."""
+        from playground.ui.compare_window import CLOSING, REPLACING
+
         compare = self.compareWindow
         if compare.isVisible() and compare.trained_steps() > 0:  # its question shows over it: in front first
             if compare.isMinimized():
                 compare.showNormal()
             compare.raise_()
             compare.activateWindow()
-        if not compare.close():
+        if not compare.close_for(REPLACING if replacing else CLOSING):
             return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
         self.unfinished_threads += compare.running()
