@@ -4,6 +4,7 @@ Canned events and snapshots: no training, no torch."""
 
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
@@ -1048,3 +1049,22 @@ def test_an_exported_plots_value_axis_has_room_for_the_exports_own_ticks(qtbot, 
     room = QFontMetricsF(style["tickFont"] or axis.font()).horizontalAdvance("8.88")
     assert not style["autoExpandTextSpace"] and style["tickTextWidth"] >= room and width >= room
     assert axis.style["autoExpandTextSpace"]  # as it was, on screen
+
+
+def test_a_two_line_export_title_stands_whole_below_the_pictures_top_in_presentation_mode(qtbot, tmp_path,
+                                                                                        presentation_font):
+    """QA: Compare's exported plot at 130 % had its first title line on the picture's top edge, the letters' tops cut:
+    pyqtgraph's title label stayed 30 px tall, and the text centred on it overflowed above."""
+    from PIL import Image
+
+    from playground.ui.exporting import export_plot
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(700, 400)
+    plot.show()
+    plot.plot([1, 2, 3], [3, 1, 2])
+    export_plot(plot.getPlotItem(), tmp_path / "two.png", "Compare A/B: Encoder classifies review sentiment<br>B is lower")
+    dark = np.flatnonzero((np.asarray(Image.open(tmp_path / "two.png").convert("L")) < 128).any(axis=1))
+    assert dark[0] > 0  # the title's first line below the top edge, not cut by it
+    assert not plot.getPlotItem().titleLabel.isVisible()  # (on screen: no title, as before)

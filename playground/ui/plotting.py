@@ -148,8 +148,11 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
     kept = label.text if label.isVisible() else None
     shown = item.geometry()
     item.setTitle(title, size=f"{point_size(1.1):.1f}pt")
-    # pyqtgraph fixes the title's row at 30 px, which cut an enlarged font's descenders in presentation mode
-    item.layout.setRowFixedHeight(0, max(30.0, label.item.boundingRect().height()))
+    # pyqtgraph fixes the title's row and label at 30 px, which cut an enlarged font's descenders in presentation mode,
+    # and a two-line title's first line at the picture's top edge (QA, at 130 %): the row and label as tall as the text
+    height = max(30.0, label.item.boundingRect().height())
+    label.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
     item.layout.activate()  # laid out now, not at the next event loop (QA: drawn over the plot's top row)
     try:
         yield
