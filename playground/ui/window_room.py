@@ -37,8 +37,6 @@ class GivesViewsRoom:
         font = QFont(normal)
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
-        # Every widget in the new font now (Qt posts the change), so what is measured below is of the new font
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
         self.config.fit_width(self.zoom)  # its labels and values grow with the font
         for button in (self.playButton, self.stepButton, self.resetButton):
             self._name_button(button, button.property("word"))
@@ -68,6 +66,7 @@ class GivesViewsRoom:
 
     def _after_zoom(self) -> None:
         """Once the new fonts are laid out, the window fitted to the screen and the zoom said."""
+        self.config.fit_width(self.zoom)  # its fields measured in their new font (Qt posts the change to them)
         wider = self._wider_than_screen()
         self._fit_to_screen()
         if wider:
