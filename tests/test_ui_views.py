@@ -1068,3 +1068,26 @@ def test_a_two_line_export_title_stands_whole_below_the_pictures_top_in_presenta
     dark = np.flatnonzero((np.asarray(Image.open(tmp_path / "two.png").convert("L")) < 128).any(axis=1))
     assert dark[0] > 0  # the title's first line below the top edge, not cut by it
     assert not plot.getPlotItem().titleLabel.isVisible()  # (on screen: no title, as before)
+
+
+def test_an_export_that_cannot_be_written_raises_once_without_painters_warnings(qtbot, tmp_path, qtlog):
+    """QA: an SVG export into a folder it could not write said so, and logged ~300 "QPainter::… Painter not active"
+    lines meanwhile: the picture is painted in memory, then written whole or not at all."""
+    from PySide6.QtCore import QSize
+
+    from playground.ui.exporting import export_plot, paint_svg
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.plot([1, 2, 3], [3, 1, 2])
+    for suffix in ("svg", "png"):
+        with pytest.raises(OSError):
+            export_plot(plot.getPlotItem(), blocker / f"plot.{suffix}", "a title")
+    with pytest.raises(OSError):
+        paint_svg(blocker / "lines.svg", QSize(100, 50), lambda painter: painter.drawLine(0, 0, 100, 50))
+    assert not [r for r in qtlog.records if "QPainter" in r.message]
+    assert blocker.read_text(encoding="utf-8") == "not a folder" and list(tmp_path.iterdir()) == [blocker]
+    paint_svg(tmp_path / "lines.svg", QSize(100, 50), lambda painter: painter.drawLine(0, 0, 100, 50))
+    assert "<svg" in (tmp_path / "lines.svg").read_text(encoding="utf-8")

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
+from playground.core.atomic import atomic_write_bytes
 from playground.ui import file_dialogs
 from playground.ui.plotting import export_sized, on_paper, roomy_value_axis, titled, widened_curves
 
@@ -52,8 +53,12 @@ def ask_html_path(parent: QWidget, name: str) -> Path | None:
 
 
 def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title: str = "") -> Path:
+    """Paint into an SVG picture (vectors, text as text), saved whole or not at all (`atomic_write_bytes`): painted
+    straight into a file it could not write, Qt's painter logged hundreds of warnings before the error (QA)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
+    generator.setOutputDevice(buffer)
     generator.setSize(size)
     generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
     generator.setTitle(title)
@@ -63,6 +68,16 @@ def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title:
         paint(painter)
     finally:
         painter.end()
+    atomic_write_bytes(path, bytes(buffer.data()))
+    return path
+
+
+def save_png(image: QImage, path: Path) -> Path:
+    """`image` as a PNG file, saved whole or not at all."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    atomic_write_bytes(path, bytes(buffer.data()))
     return path
 
 
@@ -77,9 +92,7 @@ def paint_png(path: Path, size: QSize, paint: Callable[[QPainter], None], scale:
         paint(painter)
     finally:
         painter.end()
-    if not image.save(str(path)):
-        raise OSError(f"could not write {path}")
-    return path
+    return save_png(image, path)
 
 
 def export_plot(plot_item: Any, path: Path, title: str) -> Path:
@@ -97,27 +110,20 @@ def export_plot(plot_item: Any, path: Path, title: str) -> Path:
             with widened_curves(plot_item, width / max(shown, 1.0)):
                 exporter = exporters.ImageExporter(plot_item)  # takes the view's background, white here
                 exporter.parameters()["width"] = width
-                exporter.export(str(path))
-    if not path.exists():
-        raise OSError(f"could not write {path}")
+                save_png(exporter.export(toBytes=True), path)
     return path
 
 
 def _scene_svg(item: Any, path: Path) -> None:
-    """Paint the item's part of its scene into an SVG file with Qt's own SVG generator (vectors, text as text)."""
+    """Paint the item's part of its scene into an SVG file."""
     source = item.sceneBoundingRect()
     w, h = int(source.width()), int(source.height())
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(w, h))
-    generator.setViewBox(QRectF(0, 0, w, h))
-    generator.setTitle("Transformer Playground")
-    painter = QPainter(generator)
-    try:
+
+    def paint(painter: QPainter) -> None:
         painter.fillRect(QRectF(0, 0, w, h), Qt.GlobalColor.white)
         item.scene().render(painter, QRectF(0, 0, w, h), source)
-    finally:
-        painter.end()
+
+    paint_svg(path, QSize(w, h), paint, "Transformer Playground")
 
 
 def figure_bar(owner: QWidget, body: QWidget, fit_text: str, on_fit: Callable[[bool], None],
