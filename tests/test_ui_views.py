@@ -1003,7 +1003,7 @@ def test_a_try_it_picture_smaller_than_its_figure_is_drawn_again_at_its_size(qtb
     assert shown.toImage() != scaled.toImage()
 
 
-def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot):
+def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot, tmp_path):
     """QA: "…tokens the model treats alike lie close together; …  Positional encodings, learned (PCA).  this model has
     no token embedding table" beside a ViT's positions alone."""
     from playground.analysis.embeddings import Projection
@@ -1022,6 +1022,7 @@ def test_a_vits_embeddings_caption_speaks_of_positions_alone_in_sentences(qtbot)
                                    "learned (PCA). This model has no token embedding table (a ViT embeds image patches).")
     # its tooltip speaks of patches in the image's rows, not of a sequence's tokens (QA)
     assert "r0c0, r0c1" in view.positions.toolTip() and "order of the tokens" not in view.positions.toolTip()
+    assert view.export(tmp_path / "embeddings.png").read_bytes()[:4] == b"\x89PNG"  # (written whole: save_png)
 
 
 def test_an_exported_plots_value_axis_has_room_for_the_exports_own_ticks(qtbot, tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ from playground.core.lessons import STAGES
 from playground.ui import file_dialogs, theme
 from playground.ui.attention_jobs import JOB_KEY, InsideJob, InsideResult, JobFailed
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, INSIDE, copies_input
-from playground.ui.exporting import export_asked, figure_bar
+from playground.ui.exporting import export_asked, figure_bar, save_png
 from playground.ui.focus_ring import PageTabs, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.head_view import HeadViewPanel, _fill
 from playground.ui.plotting import (  # (applies pyqtgraph's options)
@@ -611,9 +611,7 @@ class EmbeddingsView(QWidget):
                                        *(f"{p.title}." for p in shown), *notes]))
 
     def export(self, path: str | Path) -> Path:
-        if not self.grab().save(str(path)):
-            raise OSError(f"could not write {path}")
-        return Path(path)
+        return save_png(self.grab().toImage(), Path(path))
 
     def _on_export(self) -> None:
         export_asked(self, "Export the embeddings", "embeddings", False, self.export)
