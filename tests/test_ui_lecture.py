@@ -7,6 +7,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
 from test_ui_training import TINY, WAIT_MS
 
@@ -952,3 +953,29 @@ def test_undos_menu_item_fits_the_screen_at_a_projectors_zoom_keeping_what_tells
         assert width < window.screen().availableGeometry().width() * 0.75  # room for the shortcut beside it
     finally:
         window.set_zoom(1.0)
+
+
+def test_view_colours_sets_light_or_dark_whatever_the_systems_look_and_remembers_it(open_window, qtbot, request):
+    """QA: no menu item switched the look; only the system's setting did (a lecturer's dark laptop, a light projector).
+    View > Colours > Dark darkens the widgets, the plots and the message under the settings, and is remembered."""
+    from PySide6.QtGui import QPalette
+
+    from playground.ui import theme
+
+    app = QApplication.instance()
+    window = open_window(make_spec(TINY))
+    request.addfinalizer(lambda: theme.set_look(app, "system", lambda: None))
+    window.config.show_message("Opened a preset.")
+    light = window.config.messageLabel.styleSheet()
+    window.findChild(QAction, "darkLookAction").trigger()
+    qtbot.waitUntil(lambda: window.palette().color(QPalette.ColorRole.Window).lightness() < 80, timeout=5000)
+    assert theme.is_dark() and window.lossPlot.backgroundBrush().color().name() == theme.DARK[0]
+    assert window.config.messageLabel.styleSheet() != light  # (QA: a light-blue box in the dark look)
+    assert window.findChild(QAction, "darkLookAction").isChecked()
+    assert window.statusBar().currentMessage() == "Colours: dark (View > Colours)"
+    again = open_window(make_spec(TINY))  # the next window opens dark: remembered
+    assert again.findChild(QAction, "darkLookAction").isChecked() and theme.is_dark()
+    window.findChild(QAction, "lightLookAction").trigger()
+    qtbot.waitUntil(lambda: window.palette().color(QPalette.ColorRole.Window).lightness() > 200, timeout=5000)
+    assert not theme.is_dark() and window.lossPlot.backgroundBrush().color().name() == theme.LIGHT[0]
+    assert window.config.messageLabel.styleSheet() == light

@@ -40,7 +40,7 @@ from playground.core.spec import (
     SpecError,
     divisors,
 )
-from playground.ui import file_dialogs
+from playground.ui import file_dialogs, theme
 from playground.ui.data_options import DataOptionsForm, option_title
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
@@ -102,6 +102,10 @@ def _fmt_steps(v: float) -> str:
     return f"{int(v):,}"
 
 
+# A message's (text, background) by level, in the light look and in the dark one
+MESSAGE_COLOURS = {"info": (("#0b3d91", "#e8f0fe"), ("#8ab4f8", "#1f2a3d")),
+                   "warning": (("#7a4a00", "#fff4e0"), ("#ffcc66", "#3a2e12")),
+                   "error": (("#a00000", "#fde8e8"), ("#ff8a80", "#3d1c1c"))}
 CONFIG_WIDTH = 310  # the settings panel's fields' least width at normal size, in pixels (more as the zoom grows)
 
 
@@ -397,6 +401,8 @@ class ConfigPanel(QWidget):
         large at 100 % (7 lines, the settings pushed into a scroll box), one shown at 100 % small at 200 %. (Not
         plotting.follow_font: this panel paints before pyqtgraph is imported.)"""
         super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._style_message()  # (View > Colours, or the system switched)
         if event.type() == QEvent.Type.FontChange:
             self.messageLabel.setFont(self.font())
             QTimer.singleShot(0, self, self._refit)  # once laid out at the new size
@@ -427,8 +433,6 @@ class ConfigPanel(QWidget):
             text, whole, level = f"{text} {self._unsaid}".strip(), f"{whole} {self._unsaid}".strip(), "warning"
             if text != self._unsaid:
                 self._unsaid = ""
-        colours = {"info": ("#0b3d91", "#e8f0fe"), "warning": ("#7a4a00", "#fff4e0"), "error": ("#a00000", "#fde8e8")}
-        fg, bg = colours.get(level, colours["info"])
         # Only warnings (the data's): an error or what an action did ends in what to do, which a cut took away
         # (review: "…Lesson > Play the Preset's Lesson starts its… (all of it on hover)")
         if level == "warning" and len(text) > MESSAGE_CHARS:
@@ -439,10 +443,16 @@ class ConfigPanel(QWidget):
         self.messageLabel.setToolTip(more)
         self._until_training = until_training and bool(text)
         self.messageLabel.setProperty("level", level)
-        style = f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;" if text else ""
-        self.messageLabel.setStyleSheet(style)
+        self._style_message()
         self.messageLabel.setVisible(bool(text))
         self.sigMessage.emit(level, whole)
+
+    def _style_message(self) -> None:
+        """The message's colours for its level, in the look chosen now (QA: a light-blue box in the dark look)."""
+        level, text = self.messageLabel.property("level"), self.messageLabel.text()
+        fg, bg = MESSAGE_COLOURS.get(level, MESSAGE_COLOURS["info"])[int(theme.is_dark())]
+        self.messageLabel.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;"
+                                        if text else "")
 
     def error_shown(self) -> str:
         """The error under the settings, or "" (none: an info message or a warning)."""

@@ -40,7 +40,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -75,7 +75,7 @@ from playground.core.presets import (
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
-from playground.ui import file_dialogs
+from playground.ui import file_dialogs, theme
 from playground.ui.config_panel import MORE_ON_HOVER, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
@@ -115,6 +115,7 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
+LOOK_KEY = "view/look"  # View > Colours' choice, in the window's settings
 PREPARING = "Preparing the model and the data…"
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
@@ -331,6 +332,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.focusRing = FocusRing(self)
         self.zoom = 1.0
         self.set_zoom(stored_zoom(self.settings))
+        self.set_look(str(self.settings.value(LOOK_KEY, "system")), quiet=True)
         self._reset_progress()
         self._update_title()
         self.resize(1280, 800)
@@ -478,6 +480,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                                   "Bring back the run last trained in this window: its settings, curve and "
                                   "checkpoint, paused.")
         self.quitAction = A("&Quit", "Ctrl+Q", self.close, "quitAction")
+        self.lookActions = QActionGroup(self)  # View > Colours: exclusive, checked
+        for look, title in theme.LOOKS.items():
+            action = A(title, None, functools.partial(self.set_look, look), f"{look}LookAction", TIPS["look"])
+            action.setCheckable(True)
+            self.lookActions.addAction(action)
         self.playAction = A("&Play / Pause", "Space", self._on_space, "playAction", TIPS["play"])
         self.stepAction = A("&Step Once", "Right", self._on_right, "stepAction", TIPS["step"])
         self.resetAction = A("&Reset", "Ctrl+R", self.reset_pressed,
@@ -558,6 +565,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         view.addSeparator()
         for action in (self.presentAction, self.zoomInAction, self.zoomOutAction, self.zoomResetAction):
             view.addAction(action)
+        colours = view.addMenu("&Colours")
+        colours.addActions(self.lookActions.actions())
         view.addSeparator()
         view.addAction(self.lossPlotAction)
         view.addAction(self.settingsAction)
@@ -1332,6 +1341,26 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         return True
 
     # ----- zoom ---------------------------------------------------------------------------------
+    def set_look(self, look: str, quiet: bool = False) -> None:
+        """View > Colours: light or dark whatever the system's look, or the system's (remembered); said unless
+        `quiet` (at start)."""
+        if look not in theme.LOOKS:
+            look = "system"  # (a settings file from elsewhere)
+        for action in self.lookActions.actions():
+            action.setChecked(action.objectName() == f"{look}LookAction")
+        if look != "system" or not quiet:  # (at start the system's look is already chosen)
+            theme.set_look(QApplication.instance(), look, self._restyle_plots)
+        self.settings.setValue(LOOK_KEY, look)
+        if not quiet:
+            said = "as the system's" if look == "system" else look
+            self.statusBar().showMessage(f"Colours: {said} (View > Colours)", STATUS_MS)
+
+    def _restyle_plots(self) -> None:
+        if self._views_built:  # (built later, the plots take the look chosen by then)
+            from playground.ui import plotting
+
+            plotting.restyle_plots()
+
     def _on_config_message(self, level: str, whole: str) -> None:
         if level != "info":
             self.set_settings_shown(True)  # a warning or an error is said under the settings: never out of sight

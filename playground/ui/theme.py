@@ -1,4 +1,5 @@
-"""Light or dark, as the system is set (Qt 6.5+: `QStyleHints.colorScheme`).
+"""Light or dark, as the system is set (Qt 6.5+: `QStyleHints.colorScheme`), or as the user sets it (View > Colours:
+a lecturer's dark laptop at a light projector, `set_look`).
 
 Qt's own widgets take the system's palette by themselves; the plots, which pyqtgraph paints in colours of its
 own, take theirs from `plot_colours`. The app chooses at start (`choose`, before any plot exists, without
@@ -17,6 +18,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QWidget
 
 PROPERTY = "playgroundColorScheme"  # kept on the application, which outlives its windows
+LOOK_PROPERTY = "playgroundLook"  # the user's choice of look: one of LOOKS
+LOOKS = {"system": "As the &System", "light": "&Light", "dark": "&Dark"}  # View > Colours' items
 LIGHT = ("#ffffff", "#222222")  # (plot background, plot foreground: axes, ticks, labels)
 DARK = ("#1e1e1e", "#dddddd")
 TINTS = {"error": ("#a00000", "#ff8a80"), "warning": ("#8a5a00", "#ffcc66"), "info": ("#0b3d91", "#8ab4f8")}  # light, dark
@@ -36,13 +39,53 @@ def follow_system(app: QApplication, restyle_plots: Callable[[], None]) -> QMeta
     and (`restyle_plots`) the open plots in the new look; returns the connection (`QObject.disconnect` undoes it)."""
 
     def switch(scheme: Qt.ColorScheme) -> None:
+        if (app.property(LOOK_PROPERTY) or "system") != "system":
+            return  # the user's own choice stays
         choose(app, scheme)
-        for widget in app.allWidgets():
-            if widget.property(TINT):
-                tint(widget, widget.property(TINT))
-        restyle_plots()
+        _restyle(app, restyle_plots)
 
     return app.styleHints().colorSchemeChanged.connect(switch)
+
+
+def set_look(app: QApplication, look: str, restyle_plots: Callable[[], None]) -> None:
+    """The window light or dark whatever the system's look (`look` "light" or "dark"), or as the system's again
+    ("system"): Qt's widgets by the application's palette, the plots and tinted texts as at a system switch."""
+    app.setProperty(LOOK_PROPERTY, look)
+    if look == "dark":
+        app.setPalette(dark_palette())
+        choose(app, Qt.ColorScheme.Dark)
+    elif look == "light":
+        app.setPalette(app.style().standardPalette())
+        choose(app, Qt.ColorScheme.Light)
+    else:
+        app.setPalette(QPalette())  # the platform's own again
+        choose(app)
+    _restyle(app, restyle_plots)
+
+
+def _restyle(app: QApplication, restyle_plots: Callable[[], None]) -> None:
+    """The tinted texts and (`restyle_plots`) the open plots in the look just chosen."""
+    for widget in app.allWidgets():
+        if widget.property(TINT):
+            tint(widget, widget.property(TINT))
+    restyle_plots()
+
+
+def dark_palette() -> QPalette:
+    """Qt's widgets dark: light text on dark grey, a blue selection (Fusion's colours, inverted)."""
+    roles = QPalette.ColorRole
+    palette = QPalette()
+    for role, value in ((roles.Window, "#353535"), (roles.WindowText, "#f0f0f0"), (roles.Base, "#262626"),
+                        (roles.AlternateBase, "#3a3a3a"), (roles.ToolTipBase, "#353535"),
+                        (roles.ToolTipText, "#f0f0f0"), (roles.PlaceholderText, "#a0a0a0"), (roles.Text, "#f0f0f0"),
+                        (roles.Button, "#404040"), (roles.ButtonText, "#f0f0f0"), (roles.BrightText, "#ff6b6b"),
+                        (roles.Light, "#5a5a5a"), (roles.Midlight, "#4a4a4a"), (roles.Mid, "#2c2c2c"),
+                        (roles.Dark, "#1e1e1e"), (roles.Shadow, "#101010"), (roles.Highlight, "#3d8ee6"),
+                        (roles.HighlightedText, "#ffffff"), (roles.Link, "#8ab4f8"), (roles.LinkVisited, "#c58af9")):
+        palette.setColor(role, QColor(value))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#808080"))
+    return palette
 
 
 # A question's buttons, the focused one ringed as the window's Tab ring is (Fusion marks it with a 1-px line a

@@ -183,6 +183,8 @@ TIPS: dict[str, str] = {
     ),
     "accuracy": "Share of validation predictions that are right (tokens, or whole examples for classifiers).",
     "logy": "Show the loss on a logarithmic axis: late, small improvements become visible.",
+    "look": "Light or dark, whatever the computer's own look (a dark laptop at a light projector), or as the "
+            "computer's again. Exported pictures stay white, as on paper.",
     "settings_panel": "Hide the settings to give the loss curve and the attention views the window's whole width "
                       "(at a large zoom on a projector); F9 again brings them back.",
     "loss_plot": "Hide the loss plot to give the tab below it (Inside attention's figures, Try it, the architecture) "
