@@ -5,6 +5,7 @@ import csv
 import dataclasses
 import html
 import json
+import re
 import time
 from pathlib import Path
 
@@ -999,3 +1000,61 @@ def test_the_rename_question_is_wide_enough_for_the_name_it_starts_from(qtbot):
     qtbot.waitExposed(dialog)
     edit = dialog.findChild(QLineEdit)
     assert edit.text() == name and edit.width() > edit.fontMetrics().horizontalAdvance(name)
+
+
+def _fake_tensorboard(monkeypatch, script: str) -> list:
+    """TensorBoard's command replaced by a Python one-liner (`script`); the addresses the browser was asked to open."""
+    import sys
+
+    from PySide6.QtGui import QDesktopServices
+
+    from playground.ui import tensorboard_launch
+
+    monkeypatch.setattr(tensorboard_launch, "tensorboard_command", lambda logdir: [sys.executable, "-c", script])
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    return opened
+
+
+def test_the_runs_tab_opens_tensorboard_on_the_runs_folder_and_stops_it_with_the_window(window, qtbot, monkeypatch,
+                                                                                       root):
+    """QA: every run writes TensorBoard events, and the window had no way to open them."""
+    opened = _fake_tensorboard(monkeypatch, "import time; print('TensorBoard 9.9 at http://localhost:6123/ (Press "
+                                            "CTRL+C to quit)', flush=True); time.sleep(60)")
+    runs = window.runTools.runs
+    qtbot.mouseClick(runs.buttons["tensorboard"], Qt.MouseButton.LeftButton)
+    assert runs.message.text().startswith(f"Starting TensorBoard on {root}")
+    qtbot.waitUntil(lambda: opened == ["http://localhost:6123/"], timeout=WAIT_MS)
+    assert runs.message.text() == "TensorBoard shows every run at http://localhost:6123/ (opened in your browser)."
+    process = runs.tensorboard._process
+    runs.buttons["tensorboard"].click()  # again: the same TensorBoard, opened again
+    assert opened == ["http://localhost:6123/"] * 2 and runs.tensorboard._process is process
+    window.shutdown()
+    assert process.state() == process.ProcessState.NotRunning and "stopped" not in runs.message.text()
+
+
+def test_a_tensorboard_that_cannot_serve_says_why(window, qtbot, monkeypatch):
+    opened = _fake_tensorboard(monkeypatch, "print('E1206 error: could not bind to port'); raise SystemExit(1)")
+    runs = window.runTools.runs
+    runs.buttons["tensorboard"].click()
+    qtbot.waitUntil(lambda: "stopped before it served" in runs.message.text(), timeout=WAIT_MS)
+    assert runs.message.text() == "TensorBoard stopped before it served: E1206 error: could not bind to port"
+    assert opened == [] and not runs.tensorboard.url
+
+
+@pytest.mark.slow
+def test_tensorboards_own_command_serves_the_runs_folder(qtbot, tmp_path, monkeypatch):
+    """The command as TensorBoard documents it (a port the system picks, this computer only) serves, and stops."""
+    from PySide6.QtGui import QDesktopServices
+
+    from playground.ui.tensorboard_launch import TensorBoard
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    board, failed = TensorBoard(), []
+    board.sigFailed.connect(failed.append)
+    board.open(tmp_path)
+    qtbot.waitUntil(lambda: bool(opened or failed), timeout=120_000)
+    assert failed == [] and re.fullmatch(r"http://localhost:\d+/", opened[0])
+    board.stop()
+    assert not board.starting and failed == []

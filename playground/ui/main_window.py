@@ -1421,6 +1421,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._timer.stop()
         self._restart.stop()
         self._rebuilt.stop()
+        if self._views_built:
+            self.runTools.runs.tensorboard.stop()
         if self.worker is not None:
             self._send_live_changes(now=True)  # saved with the run, not lost
             self.worker.stop(save=True)

@@ -48,6 +48,7 @@ from playground.training.runs import (
 from playground.ui.loss_panel import LossPanel
 from playground.ui.plotting import NAME_SEPARATOR, elided_name
 from playground.ui.screen_fit import resize_within_screen
+from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
@@ -66,6 +67,9 @@ TIPS = {
     "reopen": "Load the selected run's settings into the controls, to train a new run like it.",
     "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
               "where it stopped. A finished run opens at its last step, its trained model in every view.",
+    "tensorboard": "Open every run here in TensorBoard, in your browser: losses, learning rate, the settings changed "
+                   "mid-run and attention images, run beside run (served from this computer only; it stops with "
+                   "the window).",
 }
 
 
@@ -258,6 +262,10 @@ class RunsPanel(QWidget):
         self.runs: list[RunSummary] = []
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
         self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
+        self.tensorboard = TensorBoard(self)
+        self.tensorboard.sigServing.connect(lambda url: self.say_done(f"TensorBoard shows every run at {url} (opened in "
+                                                                      f"your browser)."))
+        self.tensorboard.sigFailed.connect(lambda why: self.say(why, "error"))
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("runsTable")
@@ -287,7 +295,8 @@ class RunsPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", self.rename),
                                 ("delete", "Delete…", self.delete), ("reopen", "Reopen", self.reopen),
-                                ("resume", "Resume", self.resume)):
+                                ("resume", "Resume", self.resume),
+                                ("tensorboard", "TensorBoard", self.open_tensorboard)):
             button = QPushButton(text, self)
             button.setObjectName(f"{key}RunButton")
             button.setToolTip(TIPS[key])
@@ -384,6 +393,12 @@ class RunsPanel(QWidget):
             if self._folder_at(row) in wanted:
                 self.table.selectRow(row)
         self.table.setSelectionMode(mode)
+
+    def open_tensorboard(self) -> None:
+        """TensorBoard on the runs folder, in the browser (started the first time: a few seconds)."""
+        if not self.tensorboard.url:
+            self.say(f"Starting TensorBoard on {self.root()}… it opens in your browser in a few seconds.")
+        self.tensorboard.open(self.root())
 
     def say(self, text: str, level: str = "info") -> None:
         tint(self.message, "error" if level == "error" else "info")
