@@ -273,7 +273,7 @@ WEIGHT_DECAY = {train.weight_decay!r}  # on weight matrices only
 GRAD_CLIP = {train.grad_clip!r}  # the largest gradient norm{"; 0 turns clipping off" if not train.grad_clip else ""}
 EVAL_INTERVAL = {train.eval_interval}  # steps between validation losses
 LOG_INTERVAL = {max(1, train.eval_interval // 10)}  # steps between training-loss lines, between validations
-EVAL_BATCHES = {train.eval_batches}  # batches in a validation loss{freeze}
+EVAL_BATCHES = {train.eval_batches}  # batches in a validation loss (a smaller validation set: each row once){freeze}
 IGNORE = -100  # targets the loss skips (prompt positions, unmasked tokens, padding)
 '''
 
@@ -318,21 +318,31 @@ def loss_of(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.float().flatten(0, -2), y.flatten(), ignore_index=IGNORE)
 
 
+def validation_batches(data) -> list[tuple[torch.Tensor, ...]]:
+    """The batches every validation is scored on: each validation row once, in order, where they fit in EVAL_BATCHES
+    batches (a small set), else EVAL_BATCHES random batches drawn with seed SEED + 1."""
+    rows = data.rows["val"] if hasattr(data, "take") else None
+    if rows is not None and len(rows) <= BATCH_SIZE * EVAL_BATCHES:
+        return [data.take(rows[start:start + BATCH_SIZE]) for start in range(0, len(rows), BATCH_SIZE)]
+    generator = torch.Generator().manual_seed(SEED + 1)
+    return [data.batch("val", BATCH_SIZE, generator) for _ in range(EVAL_BATCHES)]
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, data, device: str) -> tuple[float, float]:
-    """Validation loss and accuracy on the same EVAL_BATCHES batches every time (drawn with seed SEED + 1)."""
+    """Validation loss (a mean over the batches' rows) and accuracy, on the same batches every time."""
     model.eval()
-    generator = torch.Generator().manual_seed(SEED + 1)
-    total, correct, counted = 0.0, 0, 0
-    for _ in range(EVAL_BATCHES):
-        {fields} = (t.to(device) for t in data.batch("val", BATCH_SIZE, generator))
+    total, correct, counted, rows = 0.0, 0, 0, 0
+    for batch in validation_batches(data):
+        {fields} = (t.to(device) for t in batch)
         logits = model({inputs})
-        total += loss_of(logits, y).item()
+        total += loss_of(logits, y).item() * len(y)
+        rows += len(y)
         scored = y != IGNORE
         correct += (logits.argmax(-1)[scored] == y[scored]).sum().item()
         counted += scored.sum().item()
     model.train()
-    return total / EVAL_BATCHES, correct / max(counted, 1)
+    return total / rows, correct / max(counted, 1)
 
 
 def train(model: nn.Module, data, device: str, metrics: Path | None) -> None:

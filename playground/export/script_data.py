@@ -52,7 +52,9 @@ INDEXED_BATCH = '''
     def batch(self, split: str, batch_size: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
         """A random draw of rows from one split; the same generator state gives the same batch."""
         rows = self.rows[split]
-        rows = rows[torch.randint(len(rows), (batch_size,), generator=generator)]
+        return self.take(rows[torch.randint(len(rows), (batch_size,), generator=generator)])
+
+    def take(self, rows: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return {fields}
 '''
 
