@@ -1076,7 +1076,7 @@ def test_an_export_that_cannot_be_written_raises_once_without_painters_warnings(
     lines meanwhile: the picture is painted in memory, then written whole or not at all."""
     from PySide6.QtCore import QSize
 
-    from playground.ui.exporting import export_plot, paint_svg
+    from playground.ui.exporting import export_plot, paint_svg, save_png
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
@@ -1091,4 +1091,8 @@ def test_an_export_that_cannot_be_written_raises_once_without_painters_warnings(
     assert not [r for r in qtlog.records if "QPainter" in r.message]
     assert blocker.read_text(encoding="utf-8") == "not a folder" and list(tmp_path.iterdir()) == [blocker]
     paint_svg(tmp_path / "lines.svg", QSize(100, 50), lambda painter: painter.drawLine(0, 0, 100, 50))
+    assert "<svg" in (tmp_path / "lines.svg").read_text(encoding="utf-8")
+    # nothing to draw (an empty view): an error, and the file there before is not replaced by an empty one (review)
+    with pytest.raises(OSError, match="nothing was drawn"):
+        save_png(QImage(), tmp_path / "lines.svg")
     assert "<svg" in (tmp_path / "lines.svg").read_text(encoding="utf-8")

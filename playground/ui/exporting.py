@@ -68,15 +68,23 @@ def paint_svg(path: Path, size: QSize, paint: Callable[[QPainter], None], title:
         paint(painter)
     finally:
         painter.end()
-    atomic_write_bytes(path, bytes(buffer.data()))
-    return path
+    return _write_whole(buffer, path)
 
 
 def save_png(image: QImage, path: Path) -> Path:
     """`image` as a PNG file, saved whole or not at all."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    if not image.isNull():
+        image.save(buffer, "PNG")
+    return _write_whole(buffer, path)
+
+
+def _write_whole(buffer: QBuffer, path: Path) -> Path:
+    """The picture painted into `buffer`, written atomically; none (an empty view) is an error, not an empty file
+    over the user's (review)."""
+    if buffer.size() == 0:
+        raise OSError(f"could not make the picture for {path.name}: nothing was drawn")
     atomic_write_bytes(path, bytes(buffer.data()))
     return path
 
