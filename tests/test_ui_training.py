@@ -835,3 +835,19 @@ def test_a_decoder_on_a_procedural_task_draws_its_accuracy(open_window, qtbot):
     assert window.loss.accuracyPlot.isVisible()
     window.load_spec(make_spec(TINY), None)  # running text: its next-character accuracy is not drawn
     assert not window.loss.show_accuracy
+
+
+def test_a_held_runs_step_counts_the_step_under_way_and_not_what_follows_it(monkeypatch):
+    """Review: a held run busy past the wait with what follows its step (the pause's snapshot, a checkpoint) was counted
+    one step on, as if a step trained; a step still training past the wait is counted as landing."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(worker_module, "HOLD_WAIT_S", 0.05)
+    worker = TrainingWorker(make_spec(TINY), None)
+    worker.step, worker._in_step = 7, True  # busy: not waiting for work
+    worker.session = SimpleNamespace(stepping=False)  # taking the snapshot after step 7
+    assert worker.held_step() == 7
+    worker.session.stepping = True  # inside step 8
+    assert worker.held_step() == 8
+    worker._in_step = False  # waiting for work
+    assert worker.held_step() == 7

@@ -133,6 +133,7 @@ class TrainingSession:
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
         self._told_memorising = False  # the note on a validation loss far above the training loss, said once
         self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
+        self.stepping = False  # `run` is in a training step (not in what follows one: a snapshot, a checkpoint)
         self._evaluated: tuple[int, float] | None = None  # (step, validation loss) of the latest evaluation
         self._judged: tuple[int, float] | None = None  # the evaluation `_evaluates_good` judged last
         self._step_times: list[float] = []
@@ -414,13 +415,17 @@ class TrainingSession:
                 yield from self._replay_due()
             for note in self._step_fn.notes():  # "compiling the training step..." and how long it took
                 yield self._emit(StatusEvent(note, step=self.step))
+            self.stepping = True
             try:
                 event = self.train_step()
             except torch.cuda.OutOfMemoryError:
+                self.stepping = False  # (before the yield: the run waits there)
                 self.optimizer.zero_grad(set_to_none=True)
                 torch.cuda.empty_cache()
                 yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
                 return
+            finally:
+                self.stepping = False
             # The step that diverged is shown and recorded like any other (the train bar and the Runs tab said step
             # 99 and the previous loss beside "the validation loss became ... at step 100"), then the run ends.
             if self._diverging(event.train_loss):

@@ -255,13 +255,16 @@ class TrainingWorker(QThread):
 
     def held_step(self) -> int:
         """The step this run, just held (paused), stops at: the step under way lands first (QA: a question said 359
-        while the train bar went on to 360). Waited for up to HOLD_WAIT_S, and only until it lands: the snapshot a
-        pause takes after it is no step (a loaded machine's snapshot outlasted the wait, and the step was counted
-        twice); a longer step is counted as landing."""
+        while the train bar went on to 360). Waited for up to HOLD_WAIT_S, until the run waits for work or its step
+        lands; past that, counted as landing only if the session is inside a training step: what follows one (the
+        pause's snapshot, a checkpoint) is no step (a loaded machine's snapshot outlasted the wait, and the step was
+        counted twice)."""
         start, end = self.step, time.monotonic() + HOLD_WAIT_S
         while not self.idle and self.step == start and time.monotonic() < end:
             time.sleep(0.01)
-        return self.step if self.idle or self.step != start else start + 1
+        if self.idle or self.step != start:
+            return self.step
+        return start + (1 if self.session is not None and self.session.stepping else 0)
 
     @property
     def stepping(self) -> bool:
