@@ -147,7 +147,8 @@ def titled(item: pg.PlotItem, title: str) -> Iterator[None]:
     label = item.titleLabel
     kept = label.text if label.isVisible() else None
     shown = item.geometry()
-    item.setTitle(title, size=f"{point_size(1.1):.1f}pt")
+    # in the paper's ink: on_paper whitens the plot, and a title in the dark look's light grey was unreadable (QA)
+    item.setTitle(title, size=f"{point_size(1.1):.1f}pt", color=LIGHT[1])
     # pyqtgraph fixes the title's row and label at 30 px, which cut an enlarged font's descenders in presentation mode,
     # and a two-line title's first line at the picture's top edge (QA, at 130 %): the row and label as tall as the text
     height = max(30.0, label.item.boundingRect().height())
