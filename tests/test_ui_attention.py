@@ -576,7 +576,7 @@ def test_typing_a_new_input_changes_every_view(trained_window, qtbot):
     inside.set_input("not symbols ☃")
     qtbot.waitUntil(lambda: "Could not show this input" in inside.status.toolTip(), timeout=WAIT_MS)
     # the views still show the last input's attention, and say so (QA: under the error as if of the new input)
-    assert inside.status.toolTip().endswith("The views still show “7 3 5 1”.") and "Could not show" in \
+    assert inside.status.toolTip().endswith(".</span> The views still show “7 3 5 1”.") and "Could not show" in \
         inside.status.text() and inside.result.text == "7 3 5 1"
     # Emptying the box is the probe input again (keyboard QA: the error stayed, and the views stopped following
     # training, until Show was pressed on the empty box)

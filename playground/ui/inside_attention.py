@@ -932,7 +932,8 @@ class InsideAttentionPanel(QWidget):
             return  # the last input's views under the new one (a lesson step types its input as a head is picked)
         if isinstance(answer, JobFailed):
             self._show_input_notes(())
-            failed, short = (f"<span style='color:{theme.colour('error')}'>{lead}{_escape(answer.message)}</span>"
+            said = answer.message.rstrip(" .") + "."  # a sentence: the next follows (QA: "check the path The views")
+            failed, short = (f"<span style='color:{theme.colour('error')}'>{lead}{_escape(said)}</span>"
                              for lead in ("Could not show this input: ", "Could not show: "))
             # The views keep the last input's: said, not left to pass for this one's (QA: a 7's attention stayed
             # under the error about another file)
