@@ -244,3 +244,15 @@ def test_a_small_folders_validation_images_are_of_every_class(tmp_path: Path, se
     assert len(whole.y) == ds.info.n_val == 4 and set(whole.y.tolist()) == {0, 1, 2}
     train = ds._rows["train"].tolist()
     assert len(train) == 41 and not set(train) & set(ds._rows["val"].tolist())
+
+
+def test_a_small_class_beside_large_ones_is_validated_too_and_a_class_of_one_row_trains():
+    """Review: proportional alone, 40, 40 and 4 images with 8 validated left the 4 none; a class of one row stays in
+    training (validated, it would never be learned)."""
+    from playground.data.registry import stratified_split
+
+    labels = np.array([0] * 40 + [1] * 40 + [2] * 4 + [3])
+    for seed in range(5):
+        train, val = stratified_split(labels, 8, seed)
+        assert sorted(set(labels[val])) == [0, 1, 2] and 3 in labels[train]
+        assert sorted([*train, *val]) == list(range(len(labels)))

@@ -217,19 +217,22 @@ def split_sizes(n: int, val_fraction: float, min_val: int = 1) -> tuple[int, int
 
 
 def stratified_split(labels: Sequence[int], n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffled (train rows, validation rows) of examples of class `labels`, the same seed giving the same split; each
-    class in the validation rows in proportion to its share of the examples, and every class once before any twice
-    where it has as many rows as another: a plain random split of a small folder left a class with no validation
-    image at all (QA: 45 images of 3 classes, 4 validated, none a square)."""
+    """Shuffled (train rows, validation rows) of examples of class `labels`, the same seed giving the same split: one row
+    of every class of two rows or more first (as many as `n_val` holds), then each class in proportion to its share
+    of the examples. A plain random split of a small folder left a class with no validation image at all (QA: 45
+    images of 3 classes, 4 validated, none a square), and a proportional one a small class (review: 40, 40 and 4)."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE))
     order = rng.permutation(len(labels))
     shuffled = labels[order]
-    # Each row's place within its class (in the shuffled order), as a share of the class: the smallest shares first
+    # Each row's place within its class (in the shuffled order), as a share of the class: the smallest shares first,
+    # a class's first row before them all where the class has another to train on
     place = np.empty(len(labels))
     for label in np.unique(shuffled):
         where = np.flatnonzero(shuffled == label)
         place[where] = (np.arange(len(where)) + 0.5) / len(where)
+        if len(where) > 1:
+            place[where[0]] = -1.0
     ranked = order[np.lexsort((rng.random(len(labels)), place))]
     val = ranked[:n_val]
     return order[~np.isin(order, val)], val

@@ -60,8 +60,8 @@ INDEXED_BATCH = '''
 
 SPLIT = '''
 def split_rows(labels: torch.Tensor, n_val: int, seed: int) -> dict[str, torch.Tensor]:
-    """Shuffled training and validation rows, each class validated in proportion to its share (every class once
-    before any twice): the same seed gives the playground's split."""
+    """Shuffled training and validation rows: one row of every class of two rows or more first, then each class in
+    proportion to its share; the same seed gives the playground's split."""
     labels = labels.numpy()
     rng = np.random.default_rng(derived_seed(seed, SPLIT_PURPOSE))
     order = rng.permutation(len(labels))
@@ -70,6 +70,8 @@ def split_rows(labels: torch.Tensor, n_val: int, seed: int) -> dict[str, torch.T
     for label in np.unique(shuffled):
         where = np.flatnonzero(shuffled == label)
         place[where] = (np.arange(len(where)) + 0.5) / len(where)
+        if len(where) > 1:
+            place[where[0]] = -1.0  # (a class's first row before all: a small class is validated too)
     val = order[np.lexsort((rng.random(len(labels)), place))][:n_val]
     return {"train": torch.from_numpy(order[~np.isin(order, val)]), "val": torch.from_numpy(val)}
 '''
