@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group("wheel")
 # Not copied to build the wheel: what a build or a run leaves in a checkout
 LEFT_BY_RUNS = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
-                                      "runs", "out")
+                                      "runs", "out", ".venv", "venv", ".whl", ".tox", ".nox")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built from a copy of the checkout: setuptools builds in its source folder, and left build/lib there
     (a stale copy of every module beside the real ones)."""
     source = tmp_path_factory.mktemp("source") / "checkout"
-    shutil.copytree(ROOT, source, ignore=LEFT_BY_RUNS)
+    shutil.copytree(ROOT, source, ignore=LEFT_BY_RUNS, symlinks=True)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source),
                     "-w", str(out)], check=True, cwd=out, capture_output=True)

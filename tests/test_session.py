@@ -428,9 +428,9 @@ def test_a_small_validation_set_is_counted_once_in_the_loss_accuracy_and_confusi
     spec = make_spec({"model": {"family": "encoder", "n_embd": 32, "n_head": 2, "n_layer": 1, "d_ff": 64,
                                 "block_size": 8},
                       "data": {"name": "csv_file", "path": str(tmp_path / "reviews.csv"), "val_fraction": 0.1},
-                      "train": {"batch_size": 8, "eval_batches": 4, "device": "cpu", "compile": "off"}})
+                      "train": {"batch_size": 2, "eval_batches": 4, "device": "cpu", "compile": "off"}})
     session = TrainingSession(spec)
-    loss, accuracy, confusion = session.evaluate()
+    loss, accuracy, confusion = session.evaluate()  # batches of 2, 2 and 1: the last counts for one row (review)
     assert confusion.sum() == 5 and confusion.shape == (2, 2)
     assert accuracy == pytest.approx(np.trace(confusion) / 5)
     whole = session.dataset.whole_validation(5, 5)[0]  # the 5 examples in one batch: their mean loss

@@ -160,18 +160,19 @@ def test_a_save_asks_before_replacing_the_file_it_will_write_with_its_suffix(qtb
         (QFileDialog, lambda d: (d.selectFile(str(tmp_path / "other")), d.accept())),
         (QMessageBox, _press("Cancel")),
         (QFileDialog, lambda d: d.reject()))  # back in the dialog on other.json: cancelled
-    assert file_dialogs.save_file(None, "Save preset", "", "Presets (*.json)") == ("", "")
+    assert file_dialogs.save_file(None, "Save preset", str(tmp_path / "x.json"), "Presets (*.json)") == ("", "")
     assert "other.json already exists" in seen[1][1] and seen[2][1] == [str(other)]
     assert "MY OTHER LECTURE" in other.read_text(encoding="utf-8")
     _answer_in_turn((QFileDialog, lambda d: (d.selectFile(str(tmp_path / "other")), d.accept())),
                     (QMessageBox, _press("Replace")))
-    assert file_dialogs.save_file(None, "Save preset", "", "Presets (*.json)")[0] == str(other)
+    assert file_dialogs.save_file(None, "Save preset", str(tmp_path / "x.json"), "Presets (*.json)")[0] == str(other)
     notes = tmp_path / "ab plot.csv"
     notes.write_text("MY LECTURE NOTES", encoding="utf-8")
     for typed, written in (("ab plot.txt", "ab plot.txt.csv"), ("ab plot.png", "ab plot.png.csv")):
         _answer_in_turn((QFileDialog, lambda d, typed=typed: (d.selectFile(str(tmp_path / typed)), d.accept())))
-        assert file_dialogs.save_file(None, "Save", "", "CSV file (*.csv)")[0] == str(tmp_path / written)
+        assert file_dialogs.save_file(None, "Save", str(tmp_path / "x.csv"), "CSV file (*.csv)")[0] == \
+            str(tmp_path / written)
     _answer_in_turn((QFileDialog, lambda d: (d.selectFile(str(tmp_path / "plot")), d.selectNameFilter(
         "SVG vector image (*.svg)"), d.accept())))
-    assert file_dialogs.save_file(None, "Save", "", "PNG image (*.png);;SVG vector image (*.svg)")[0] == \
+    assert file_dialogs.save_file(None, "Save", str(tmp_path / "x.png"), "PNG image (*.png);;SVG vector image (*.svg)")[0] == \
         str(tmp_path / "plot.svg")

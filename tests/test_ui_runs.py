@@ -617,7 +617,7 @@ def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: offered.append(name) or (
         detail.show_head(later, 0, 0), targets[suffix])[1])
     window.runTools.actions["exportHeatmapSvgAction"].trigger()
-    assert offered[-1].endswith(f"-step{asked.step}") and detail.snapshot is asked
+    assert offered[-1].endswith(f"-step{asked.step}") and detail.snapshot is later  # the latest on screen again
     assert f"head 1 at step {asked.step}" in html.unescape(targets["svg"].read_text("utf-8"))
 
 
@@ -828,7 +828,7 @@ def test_an_export_to_a_place_that_cannot_be_written_says_where_and_what_to_do(w
     qtbot.waitUntil(lambda: "failed" in message.text(), timeout=WAIT_MS)
     assert f"could not write {out} (" in message.text() and "choose a folder you can write to" in message.text()
     window.runTools.actions["exportLossPngAction"].trigger()
-    assert f"could not write {blocked / 'loss.png'}: choose a folder" in message.text()  # (Qt gives no reason)
+    assert f"could not write {blocked / 'loss.png'} (a-file is a file, not a folder): choose a folder" in message.text()
     window.runTools.actions["exportMetricsAction"].trigger()
     qtbot.waitUntil(lambda: "metrics" in message.text(), timeout=WAIT_MS)
     assert f"could not write {blocked / 'loss.csv'} (" in message.text()

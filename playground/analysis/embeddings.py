@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground.data.images import patch_names
+from playground.data.registry import patch_names
 
 LARGE_VOCAB = 1000  # above this many tokens, only those the task's text uses are projected
 TASK_TOKENS = 60  # at most this many of them, the most frequent: more labels than this overlap in the window

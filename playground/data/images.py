@@ -18,7 +18,14 @@ from playground.core.spec import ModelSpec
 from playground.data import user_files
 from playground.data.base import IGNORE_INDEX, Batch, DataError
 from playground.data.indexed import IndexedDataset
-from playground.data.registry import GENERATE_PURPOSE, SHAPE_CLASSES, Plan, derived_seed, stratified_split
+from playground.data.registry import (
+    GENERATE_PURPOSE,
+    SHAPE_CLASSES,
+    Plan,
+    derived_seed,
+    patch_names,
+    stratified_split,
+)
 
 SHAPE_SIZE = 16
 Background = Literal["dark", "light"]
@@ -74,12 +81,6 @@ class ImageDataset(IndexedDataset):
         stretched = (f"{name} is {width} x {height} pixels: it was stretched to the model's {side} x {side} square "
                      f"(crop it square to keep its shapes)") if width != height else ""  # (student QA: unsaid)
         return Batch(self._normalise(x), torch.tensor([IGNORE_INDEX])), tuple(n for n in (note, stretched) if n)
-
-
-def patch_names(image_size: int, patch_size: int) -> list[str]:
-    """The patches in reading order by row and column: 'r0c0', 'r0c1', …"""
-    side = image_size // patch_size
-    return [f"r{r}c{c}" for r in range(side) for c in range(side)]
 
 
 def backgrounds(images: torch.Tensor) -> torch.Tensor:

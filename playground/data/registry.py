@@ -216,6 +216,12 @@ def split_sizes(n: int, val_fraction: float, min_val: int = 1) -> tuple[int, int
     return n - n_val, n_val
 
 
+def patch_names(image_size: int, patch_size: int) -> list[str]:
+    """The patches in reading order by row and column: 'r0c0', 'r0c1', …"""
+    side = image_size // patch_size
+    return [f"r{r}c{c}" for r in range(side) for c in range(side)]
+
+
 def stratified_split(labels: Sequence[int], n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled (train rows, validation rows) of examples of class `labels`, the same seed giving the same split: one row
     of every class of two rows or more first (as many as `n_val` holds), then each class in proportion to its share

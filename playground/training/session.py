@@ -308,7 +308,8 @@ class TrainingSession:
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float | None, np.ndarray | None]:
         """Validation loss, accuracy and (classifiers) confusion matrix on the same batches every time
-        (`Dataset.validation_batches`); the loss a mean over the examples, as the batches may differ in size."""
+        (`Dataset.validation_batches`); the loss the batches' means weighted by their rows, as a small set's last
+        batch is smaller."""
         self.model.eval()
         train = self.spec.train
         total_loss = correct = counted = examples = 0.0
@@ -322,7 +323,8 @@ class TrainingSession:
             examples += len(batch.y)
             correct += (predicted[scored] == batch.y[scored]).sum().item()
             counted += scored.sum().item()
-            drawn.append((batch.y, predicted))
+            if self.info.task == "classify":
+                drawn.append((batch.y, predicted))
         accuracy = correct / counted if counted else None
         self._evaluated = (self.step, total_loss / examples)
         return self._evaluated[1], accuracy, self._confusion(drawn)

@@ -102,10 +102,6 @@ def _fmt_steps(v: float) -> str:
     return f"{int(v):,}"
 
 
-# A message's (text, background) by level, in the light look and in the dark one
-MESSAGE_COLOURS = {"info": (("#0b3d91", "#e8f0fe"), ("#8ab4f8", "#1f2a3d")),
-                   "warning": (("#7a4a00", "#fff4e0"), ("#ffcc66", "#3a2e12")),
-                   "error": (("#a00000", "#fde8e8"), ("#ff8a80", "#3d1c1c"))}
 CONFIG_WIDTH = 310  # the settings panel's fields' least width at normal size, in pixels (more as the zoom grows)
 
 
@@ -450,9 +446,9 @@ class ConfigPanel(QWidget):
     def _style_message(self) -> None:
         """The message's colours for its level, in the look chosen now (QA: a light-blue box in the dark look)."""
         level, text = self.messageLabel.property("level"), self.messageLabel.text()
-        fg, bg = MESSAGE_COLOURS.get(level, MESSAGE_COLOURS["info"])[int(theme.is_dark())]
-        self.messageLabel.setStyleSheet(f"color: {fg}; background: {bg}; border-radius: 4px; padding: 4px;"
-                                        if text else "")
+        kind = level if level in theme.TINTS else "info"
+        self.messageLabel.setStyleSheet(f"color: {theme.colour(kind)}; background: {theme.background(kind)}; "
+                                        f"border-radius: 4px; padding: 4px;" if text else "")
 
     def error_shown(self) -> str:
         """The error under the settings, or "" (none: an info message or a warning)."""

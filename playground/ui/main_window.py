@@ -565,7 +565,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         view.addSeparator()
         for action in (self.presentAction, self.zoomInAction, self.zoomOutAction, self.zoomResetAction):
             view.addAction(action)
-        colours = view.addMenu("&Colours")
+        colours = view.addMenu("Colou&rs")  # (Alt+C is Loss Curves')
         colours.addActions(self.lookActions.actions())
         view.addSeparator()
         view.addAction(self.lossPlotAction)
@@ -1340,7 +1340,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.unfinished_threads += compare.running()
         return True
 
-    # ----- zoom ---------------------------------------------------------------------------------
+    # ----- look and messages ----------------------------------------------------------------------
     def set_look(self, look: str, quiet: bool = False) -> None:
         """View > Colours: light or dark whatever the system's look, or the system's (remembered); said unless
         `quiet` (at start)."""

@@ -371,14 +371,18 @@ class RunTools:
         path = ask_save_path(self.window, f"Export the heatmap as {suffix.upper()}", name, suffix)
         if path is None:
             return None
-        if detail.snapshot is not snap:  # trained on behind the dialog: the step its name says (QA: "step275" held
-            detail.show_head(snap, layer, head)  # a heatmap of step 375)
+        latest = detail.snapshot
+        if latest is not snap:  # trained on behind the dialog: the step its name says (QA: "step275" held a heatmap
+            detail.show_head(snap, layer, head)  # of step 375), then the latest again (review: a paused run kept 275)
         title = f"{(worker or self.window).spec.name}: layer {layer + 1}, head {head + 1} at step {snap.step:,}"
         try:
             export_plot(detail.plot.getPlotItem(), path, title)
         except OSError as err:
             self._say(f"Could not export the heatmap: {NotWritten(path, err)}", "error")
             return None
+        finally:
+            if latest is not snap:
+                detail.show_head(latest, layer, head)
         self._say(f"Saved the heatmap to {path}", status_ms=STATUS_MS)
         return path
 
@@ -618,9 +622,17 @@ class NotWritten(OSError):
     No such file or directory: '/proc/2026…-hf'" for a folder that exists; a temporary file's name for /sys)."""
 
     def __init__(self, target: Path, err: OSError) -> None:
-        why = f" ({err.strerror})" if err.strerror else ""  # (Qt's failed saves give no reason)
+        why = f" ({_why_not(target, err)})" if err.strerror else ""  # (Qt's failed saves give no reason)
         super().__init__(f"could not write {target}{why}: choose a folder you can write to, your home folder for one, "
                          f"and try again")
+
+
+def _why_not(target: Path, err: OSError) -> str:
+    """Why `target` could not be written, in words: a file where its folder should be is not "File exists"."""
+    folder = next((parent for parent in target.parents if parent.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"{folder.name} is a file, not a folder"
+    return str(err.strerror)
 
 
 def writing(target: Path, write: Callable[[], Any]) -> Any:

@@ -12,7 +12,8 @@ from PySide6.QtCore import QObject, QProcess, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 SERVING = re.compile(r"TensorBoard \S+ at (http://\S+)")  # its line once it serves: "TensorBoard 2.21.0 at http://…/"
-STOP_WAIT_MS = 2000  # how long a close waits for TensorBoard to end once asked, before it is killed
+STOP_WAIT_MS = 2000  # how long a close waits for TensorBoard to end
+SAID_CHARS = 4000  # what it printed is kept this long, for its address or why it stopped
 
 
 def tensorboard_command(logdir: Path) -> list[str]:
@@ -52,9 +53,12 @@ class TensorBoard(QObject):
             self._process.start(command[0], command[1:])
 
     def _read(self) -> None:
-        self._said += bytes(self._process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        said = bytes(self._process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        if self.url:
+            return  # serving: its log is not kept
+        self._said = (self._said + said)[-SAID_CHARS:]
         found = SERVING.search(self._said)
-        if found and not self.url:
+        if found:
             self.url = found.group(1)
             QDesktopServices.openUrl(QUrl(self.url))
             self.sigServing.emit(self.url)
@@ -75,7 +79,5 @@ class TensorBoard(QObject):
         if self._process.state() == QProcess.ProcessState.NotRunning:
             return
         self._stopping = True
-        self._process.terminate()
-        if not self._process.waitForFinished(STOP_WAIT_MS):
-            self._process.kill()
-            self._process.waitForFinished(STOP_WAIT_MS)
+        self._process.kill()  # it has nothing to save (and on Windows a console process ignores terminate's request)
+        self._process.waitForFinished(STOP_WAIT_MS)

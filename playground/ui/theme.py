@@ -23,7 +23,8 @@ LOOKS = {"system": "As the &System", "light": "&Light", "dark": "&Dark"}  # View
 LIGHT = ("#ffffff", "#222222")  # (plot background, plot foreground: axes, ticks, labels)
 DARK = ("#1e1e1e", "#dddddd")
 TINTS = {"error": ("#a00000", "#ff8a80"), "warning": ("#8a5a00", "#ffcc66"), "info": ("#0b3d91", "#8ab4f8")}  # light, dark
-TINT = "playgroundTint"  # the widget property that names its tint, for `follow_system` to find
+BACKGROUNDS = {"error": ("#fde8e8", "#3d1c1c"), "warning": ("#fff4e0", "#3a2e12"), "info": ("#e8f0fe", "#1f2a3d")}
+TINT = "playgroundTint"  # the widget property that names its tint, for `_restyle` to find
 
 
 def choose(app: QApplication, scheme: Qt.ColorScheme | None = None) -> Qt.ColorScheme:
@@ -126,6 +127,11 @@ def tint(widget: QWidget, kind: str | None) -> None:
 def colour(kind: str) -> str:
     """The text colour of `kind` ("error", "warning", "info") in the chosen look: for a span of rich text too."""
     return TINTS[kind][int(is_dark())]
+
+
+def background(kind: str) -> str:
+    """The background of a boxed message of `kind` ("error", "warning", "info") in the chosen look."""
+    return BACKGROUNDS[kind][int(is_dark())]
 
 
 def plot_colours() -> tuple[str, str]:
