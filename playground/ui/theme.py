@@ -50,17 +50,23 @@ def follow_system(app: QApplication, restyle_plots: Callable[[], None]) -> QMeta
 
 def set_look(app: QApplication, look: str, restyle_plots: Callable[[], None]) -> None:
     """The window light or dark whatever the system's look (`look` "light" or "dark"), or as the system's again
-    ("system"): Qt's widgets by the application's palette, the plots and tinted texts as at a system switch."""
-    app.setProperty(LOOK_PROPERTY, look)
-    if look == "dark":
-        app.setPalette(dark_palette())
-        choose(app, Qt.ColorScheme.Dark)
-    elif look == "light":
-        app.setPalette(app.style().standardPalette())
-        choose(app, Qt.ColorScheme.Light)
-    else:
+    ("system"); the plots and tinted texts as at a system switch. Qt's widgets: asked of the platform (a native
+    style draws its controls in the platform's look), and where it does not follow (a bare Linux desktop), by the
+    application's palette."""
+    app.setProperty(LOOK_PROPERTY, look)  # (first: `follow_system` leaves the user's choice be)
+    hints = app.styleHints()
+    if look == "system":
+        hints.unsetColorScheme()
         app.setPalette(QPalette())  # the platform's own again
         choose(app)
+    else:
+        scheme = Qt.ColorScheme.Dark if look == "dark" else Qt.ColorScheme.Light
+        hints.setColorScheme(scheme)
+        if hints.colorScheme() == scheme:
+            app.setPalette(QPalette())
+        else:
+            app.setPalette(dark_palette() if look == "dark" else app.style().standardPalette())
+        choose(app, scheme)
     _restyle(app, restyle_plots)
 
 
