@@ -214,7 +214,7 @@ def test_the_settings_a_step_highlights_stay_in_view_until_the_user_scrolls_them
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))
     window.set_zoom(1.75)
-    window.resize(1280, 720)
+    window.resize(1280, 660)  # (short enough that the checkbox is out of view with the settings at their top)
     window.lessonBar.train_cap = 0
     spec = load_preset(next(path for path in LESSON_FILES if "19.4" in path.name)).updated({"train.device": "cpu"})
     window.load_spec(spec, None)
@@ -225,10 +225,10 @@ def test_the_settings_a_step_highlights_stay_in_view_until_the_user_scrolls_them
         return widget.visibleRegion().boundingRect().height() == widget.height()
 
     qtbot.waitUntil(lambda: whole(residual), timeout=2000)
-    window.resize(1280, 700)  # the settings' height changes: still in view
+    window.resize(1280, 640)  # the settings' height changes: still in view
     qtbot.waitUntil(lambda: whole(residual), timeout=2000)
     scroll.triggerAction(scroll.SliderAction.SliderToMinimum)  # the user scrolls to the top
-    window.resize(1280, 720)
+    window.resize(1280, 660)
     qtbot.wait(100)
     assert scroll.value() == 0 and not whole(residual)
 
