@@ -38,8 +38,9 @@ def test_a_lecturers_demo_from_the_default_preset_to_the_pretrained_bert(open_wi
     assert window.samples.samples[0].step == 1 and window.samples.samples[0].prompt == "def "
     key(qtbot, window, "Space")  # pause
     assert window.playButton.text() == "Play"
-    # Paused after the step under way: the curve and the heatmaps show that step.
-    qtbot.waitUntil(lambda: window.attentionGrid.snapshot is not None
+    # Paused after the step under way: the curve and the heatmaps show that step (once no step is under way: a fresh
+    # clone's CI read the step before it, and Inside attention then showed the one after)
+    qtbot.waitUntil(lambda: window.worker.idle and window.attentionGrid.snapshot is not None
                     and window.loss.train.n == window.attentionGrid.snapshot.step == window.worker.step,
                     timeout=WAIT_MS)
     steps = window.worker.step
