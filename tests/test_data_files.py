@@ -286,7 +286,7 @@ def test_bad_image_folders(tmp_path: Path):
     for name in ("a", "b"):
         (broken / name).mkdir(parents=True)
         (broken / name / "x.jpg").write_bytes(b"garbage")
-    cases.append((broken, "none of the 2 images could be read"))
+    cases.append((broken, "none of the 2 images could be read: are they really images (.png, .jpg, .jpeg, .bmp, .gif, .webp)?"))
     cases.append((tmp_path / "missing", "no folder at"))
     for path, message in cases:
         with pytest.raises(DataError, match=message):

@@ -388,7 +388,8 @@ def _decode_images(
     if not images:
         if large and not bad:
             raise DataError(f"all {len(files)} images are too large ({_listed(large)}): {_too_large_fix('them')}")
-        raise DataError(f"none of the {len(files)} images could be read: are they really png, jpg, bmp or gif files?")
+        raise DataError(f"none of the {len(files)} images could be read: are they really images "
+                        f"({', '.join(IMAGE_EXTENSIONS)})?")
     present = set(labels)
     for label, name in enumerate(class_names):
         if label not in present:
