@@ -418,18 +418,18 @@ def sixteen_bit_ramp(width: int = 64) -> np.ndarray:
 
 
 def test_16_bit_grayscale_is_scaled_to_8_bits_not_clipped(tmp_path: Path):
-    from playground.data.user_files import load_image
+    from playground.data.user_files import read_image
 
     png = tmp_path / "ramp.png"
     Image.fromarray(sixteen_bit_ramp()).save(png)
     assert Image.open(png).mode == "I;16"
     for channels in (1, 3):
-        pixels = load_image(str(png), 64, channels)
+        pixels = read_image(str(png), 64, channels).pixels
         assert pixels.shape == (64, 64, channels) and abs(pixels.mean() - 127.5) < 1
         assert pixels[:, 0].max() == 0 and pixels[:, -1].min() == 255
     tiff = tmp_path / "ramp.tif"  # 32-bit integer samples ("I"), as other tools write 16-bit grayscale
     Image.fromarray(sixteen_bit_ramp().astype(np.int32)).save(tiff)
-    assert Image.open(tiff).mode == "I" and abs(load_image(str(tiff), 64, 1).mean() - 127.5) < 1
+    assert Image.open(tiff).mode == "I" and abs(read_image(str(tiff), 64, 1).pixels.mean() - 127.5) < 1
 
 
 # ----- where a file named relative to something is read from ----------------------------------------------------

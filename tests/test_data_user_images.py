@@ -136,9 +136,9 @@ def test_a_folder_of_mixed_backgrounds_inverts_nothing(tmp_path: Path):
 def test_transparent_images_in_a_folder_are_filled_not_black(tmp_path: Path):
     root = drawings_folder(tmp_path / "drawn")
     outline_on_transparent(root / "circles" / "ring.png")
-    from playground.data.user_files import load_image
+    from playground.data.user_files import read_image
 
-    pixels = load_image(str(root / "circles" / "ring.png"), 16, 1)
+    pixels = read_image(str(root / "circles" / "ring.png"), 16, 1).pixels
     assert pixels[0].min() == 255 and pixels[8].min() < 100  # on white, the ring dark
     # (a fifth of the 12 images validated: two, no fewer than the classes, or that would be warned)
     assert describe(DataSpec(name="image_folder", path=str(root), val_fraction=0.2), VIT).warnings == ()
@@ -182,12 +182,12 @@ def test_huge_images_are_skipped_as_too_large_without_pillows_warning(tmp_path: 
 
 
 def test_a_large_jpeg_is_decoded_small_not_refused(tmp_path: Path):
-    from playground.data.user_files import load_image
+    from playground.data.user_files import read_image
 
     Image.new("L", (6000, 6000), 200).save(tmp_path / "photo.jpg")  # 36 million pixels: read at 1/8 scale
-    assert load_image(str(tmp_path / "photo.jpg"), 16, 1).mean() == pytest.approx(200, abs=2)
+    assert read_image(str(tmp_path / "photo.jpg"), 16, 1).pixels.mean() == pytest.approx(200, abs=2)
     with pytest.raises(DataError, match=r"big.png is too large \(6000 x 6000 pixels\)"):
-        load_image(str(png_claiming(tmp_path / "big.png", 6000, 6000)), 16, 1)
+        read_image(str(png_claiming(tmp_path / "big.png", 6000, 6000)), 16, 1)
 
 
 def test_an_image_without_a_clear_background_is_not_inverted(shapes: ImageDataset, tmp_path: Path):
@@ -256,3 +256,20 @@ def test_a_small_class_beside_large_ones_is_validated_too_and_a_class_of_one_row
         train, val = stratified_split(labels, 8, seed)
         assert sorted(set(labels[val])) == [0, 1, 2] and 3 in labels[train]
         assert sorted([*train, *val]) == list(range(len(labels)))
+
+
+def test_a_folder_of_colour_images_read_in_grey_says_channels_3_keeps_their_colours(tmp_path: Path):
+    """QA: 45 colour PNGs were read in grey (Channels 1, the default) without a word."""
+    for name, colour in (("red", (220, 30, 30)), ("green", (30, 200, 60))):
+        (tmp_path / "shapes" / name).mkdir(parents=True)
+        for i in range(6):
+            im = Image.new("RGB", (12, 12), "white")
+            ImageDraw.Draw(im).ellipse((2 + i % 3, 2, 9, 9), fill=colour)
+            im.save(tmp_path / "shapes" / name / f"{i}.png")
+    folder = DataSpec(name="image_folder", path=str(tmp_path / "shapes"))
+    said = "12 of the 12 images are in colour and read in grey: Channels 3 (colour) keeps their colours"
+    assert said in describe(folder, VIT).warnings
+    assert not any("in colour" in w for w in describe(folder.model_copy(update={"options": {"channels": 3}}),
+                                                      VIT).warnings)
+    assert not any("in colour" in w for w in describe(DataSpec(name="image_folder", path=str(drawings_folder(
+        tmp_path / "grey"))), VIT).warnings)  # dark drawings on white: greys alone

@@ -497,6 +497,6 @@ def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, 
     info = DataInfo(
         name=entry.key, title=entry.title, task="classify", n_classes=len(class_names), class_names=class_names,
         unit="images", channels=channels, image_size=model.image_size, n_train=n_train, n_val=n_val, notes=notes,
-        warnings=notes,  # every note of an image folder is about images skipped
+        warnings=notes,  # every note of an image folder is about its images (skipped, or read without colour)
     )
     return Plan(entry, info, options)

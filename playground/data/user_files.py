@@ -32,6 +32,7 @@ MAX_DISTINCT_CHARS = 2000
 MAX_WORDS = 20_000
 MAX_CLASSES = 100
 MAX_IMAGES = 100_000
+COLOUR_SPREAD = 24  # a pixel whose red, green and blue stray this far (of 255) from their mean is a colour
 MAX_IMAGE_BYTES = 50_000_000  # one image file; larger ones are skipped as unreadable
 # Pixels of one image as decoded (a JPEG is decoded at 1/2 to 1/8 scale first where that still covers the model's
 # image size): a 12000 x 12000 PNG took about 1 GB to decode. Below Pillow's own decompression-bomb limits.
@@ -375,11 +376,14 @@ def _decode_images(
 ) -> ImageTable:
     images, labels, bad, large = [], [], [], []
     too_large: set[int] = set()  # the classes with an image too large
+    coloured = 0  # images with colours, read in grey
     for path, _mtime, _size, label in files:
         shown = f"{class_names[label]}/{os.path.basename(path)}"  # (every class has its bad.png, QA)
         try:
-            images.append(load_image(path, image_size, channels))
+            image = read_image(path, image_size, channels)
+            images.append(image.pixels)
             labels.append(label)
+            coloured += image.colour
         except ImageTooLarge as err:
             large.append(f"{shown} ({err.size})")
             too_large.add(label)
@@ -400,6 +404,9 @@ def _decode_images(
         notes.append(f"skipped {len(bad)} unreadable image(s): {_listed(bad)}")
     if large:
         notes.append(f"skipped {len(large)} image(s) too large to use: {_listed(large)}: {_too_large_fix('them')}")
+    if coloured:  # (QA: a folder of colour shapes was read in grey, without a word)
+        notes.append(f"{coloured} of the {len(images)} images are in colour and read in grey: Channels 3 (colour) "
+                     f"keeps their colours")
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
 
 
@@ -432,15 +439,12 @@ class UserImage:
     filled: str | None = None  # "white" or "black": what a transparent background was filled with; None if opaque
     drawn: bool = True  # False: every pixel was fully transparent
     size: tuple[int, int] = (0, 0)  # the file's width and height in pixels
-
-
-def load_image(path: str, image_size: int, channels: int) -> np.ndarray:
-    """One image file as an (image_size, image_size, channels) uint8 array (non-square images are squashed)."""
-    return read_image(path, image_size, channels).pixels
+    colour: bool = False  # read in grey, the file has colours (a folder of them says Channels 3 keeps them)
 
 
 def read_image(path: str, image_size: int, channels: int) -> UserImage:
-    """One image file at the model's size, a transparent background filled in so the drawing stays visible."""
+    """One image file at the model's size (a non-square one squashed), a transparent background filled in so the
+    drawing stays visible."""
     from PIL import Image, UnidentifiedImageError
 
     name = elide(os.path.basename(path), 60)
@@ -456,7 +460,8 @@ def read_image(path: str, image_size: int, channels: int) -> UserImage:
             im.draft("L" if channels == 1 else "RGB", (image_size, image_size))  # JPEG only: decode it smaller
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise ImageTooLarge(name, im.size)
-            return replace(_to_pixels(_eight_bit(im), image_size, channels), size=size)
+            colour = channels == 1 and _in_colour(im)
+            return replace(_to_pixels(_eight_bit(im), image_size, channels), size=size, colour=colour)
     except ImageTooLarge:
         raise
     except Image.DecompressionBombError:
@@ -486,6 +491,14 @@ def _to_pixels(im: PilImage, image_size: int, channels: int) -> UserImage:
         flat = _luma(flat)[..., None]
     pixels = np.rint(flat * 255).clip(0, 255).astype(np.uint8)
     return UserImage(pixels, "white" if background else "black")
+
+
+def _in_colour(im: PilImage) -> bool:
+    """Whether the picture has colours, not greys alone: some pixel's red, green and blue differ by COLOUR_SPREAD."""
+    if im.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        return False
+    small = np.asarray(im.convert("RGB").resize((16, 16)), dtype=np.int16)
+    return bool(np.abs(small - small.mean(axis=2, keepdims=True)).max() > COLOUR_SPREAD)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
