@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,14 @@ class AttentionSnapshot:
     image: np.ndarray | None = None  # (H, W) or (H, W, C) in [0, 1] for the ViT probe
     prediction: str = ""
     tokens: int | None = None  # the input's tokens are the first `tokens` positions, padding the rest (None: none)
+
+    @cached_property
+    def causal(self) -> bool:
+        """Whether no query may look at a later key (a decoder's mask), as the weights show it: worked out once per
+        snapshot for the views that ask (the grid, the enlarged head and its output line each did)."""
+        from playground.analysis.roles import is_causal
+
+        return is_causal(self.weights)
 
     def tokens_only(self) -> AttentionSnapshot:
         """The attention between the input's tokens, without its padding: padding is hidden from every query, so its

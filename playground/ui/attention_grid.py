@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.analysis.roles import is_causal
 from playground.training.events import AttentionSnapshot
 from playground.ui.attention_tips import COPIED_INPUT, COPIED_WHY, copies_input
 from playground.ui.focus_ring import plain_key
@@ -158,14 +157,14 @@ class ElidedLabel(QLabel):
             self._elide()
 
 
-def cell_words(snap: AttentionSnapshot, layer: int, head: int, q: int, k: int, causal: bool) -> str:
-    """"query 'a' (#3) → key 'b' (#1): weight 0.102"; a later key a `causal` snapshot's mask hides says so (QA: "weight
+def cell_words(snap: AttentionSnapshot, layer: int, head: int, q: int, k: int) -> str:
+    """"query 'a' (#3) → key 'b' (#1): weight 0.102"; a later key a causal snapshot's mask hides says so (QA: "weight
     0.000" read as a weight the model had learned)."""
     labels = snap.labels
     qt = show_token(labels[q]) if q < len(labels) else str(q)
     kt = show_token(labels[k]) if k < len(labels) else str(k)
     w = float(snap.weights[layer, head, q, k])
-    hidden = causal and k > q
+    hidden = snap.causal and k > q
     return f"query '{qt}' (#{q}) → key '{kt}' (#{k}): " + ("hidden by the causal mask (a later token)" if hidden else
                                                             f"weight {w:.3f}")
 
@@ -210,7 +209,6 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self.colorBar: pg.ColorBarItem | None = None
         self.selected = (0, 0)
         self.snapshot: AttentionSnapshot | None = None
-        self.causal = False  # the snapshot shown is a decoder's (its mask hides every later key)
         self._shape: tuple[int, int, int] | None = None
         self.placeholder = self._add_placeholder()
         self.is_closed = False  # close() empties the scene (pyqtgraph's GraphicsView.close): no rebuilding after it
@@ -266,7 +264,6 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         if self._shape != (layers, heads, T):
             self._build(layers, heads, T)
         self.snapshot = snap
-        self.causal = is_causal(snap.weights)  # (once a snapshot, not at every move of the pointer)
         colours = weight_colours(snap.weights)  # (layers, heads, T, T, 4)
         for l in range(layers):
             for h in range(heads):
@@ -388,7 +385,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         snap = self.snapshot
         if snap is None or q < 0:
             return f"layer {l + 1} · head {h + 1}"
-        return f"layer {l + 1} · head {h + 1} · {cell_words(snap, l, h, q, k, self.causal)}"
+        return f"layer {l + 1} · head {h + 1} · {cell_words(snap, l, h, q, k)}"
 
     def _on_move(self, pos: QPointF) -> None:
         hit = self._hit(pos)
@@ -478,7 +475,6 @@ class HeadDetail(QWidget):
         self.cell = (0, 0)  # (query, key) the arrows read
         self._keyed = False  # the read-out line is the arrows' cell's (not the pointer's)
         self._pointed: tuple[int, int] | None = None  # the cell the pointer read last
-        self._causal = False  # the snapshot shown is a decoder's
         self.cellMark = QGraphicsRectItem(0, 0, 1, 1)
         self.cellMark.setPen(CELL_PEN)
         self.cellMark.setZValue(10)
@@ -535,7 +531,6 @@ class HeadDetail(QWidget):
         self.snapshot, self.layer, self.head = snap, layer, head
         if snap is None:
             return
-        self._causal = is_causal(snap.weights)
         layers, heads, T, _ = snap.weights.shape
         layer, head = min(layer, layers - 1), min(head, heads - 1)
         self.plot.setVisible(True)
@@ -670,7 +665,7 @@ class HeadDetail(QWidget):
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
         return cell_words(snap, min(self.layer, snap.weights.shape[0] - 1), min(self.head, snap.weights.shape[1] - 1),
-                          q, k, self._causal)
+                          q, k)
 
     def keeps_keys(self) -> frozenset[Qt.Key]:
         """The arrows walk the cells while a head is shown (Right too, the window's step key elsewhere)."""

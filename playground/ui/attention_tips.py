@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from playground.analysis.roles import is_causal
 from playground.training.events import AttentionSnapshot
 from playground.viz.canvas import show_token
 
@@ -22,7 +21,7 @@ def copies_input(snap: AttentionSnapshot) -> bool:
         return "".join(show_token(text).replace("␣", " ").split())
 
     copied = bool(snap.prediction) and bare(snap.prediction) == bare("".join(snap.labels))
-    return copied and (snap.step == 0 or is_causal(snap.weights))
+    return copied and (snap.step == 0 or snap.causal)
 
 INSIDE: dict[str, str] = {
     "tab": (
