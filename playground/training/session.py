@@ -421,13 +421,14 @@ class TrainingSession:
             try:
                 event = self.train_step()
             except torch.cuda.OutOfMemoryError:
-                self.stepping = False  # (before the yield: the run waits there)
+                event = None
+            finally:
+                self.stepping = False  # (before any yield: the run waits there)
+            if event is None:  # out of memory
                 self.optimizer.zero_grad(set_to_none=True)
                 torch.cuda.empty_cache()
                 yield self._emit(FinishedEvent(self.step, "out_of_memory", out_of_memory_message(self.spec)))
                 return
-            finally:
-                self.stepping = False
             # The step that diverged is shown and recorded like any other (the train bar and the Runs tab said step
             # 99 and the previous loss beside "the validation loss became ... at step 100"), then the run ends.
             if self._diverging(event.train_loss):
