@@ -37,12 +37,6 @@ def make_app() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def _restyle_plots() -> None:
-    from playground.ui import plotting  # pyqtgraph: only when the system switches, never before the first paint
-
-    plotting.restyle_plots()
-
-
 class NoDisplayError(ValueError):
     """The window has no screen to open on; `str()` says what to do instead."""
 
@@ -72,9 +66,9 @@ def run_app(preset: str | None = None) -> NoReturn:
     check_display(preset)
     app = make_app()
     theme.choose(app)  # light or dark as the system is set, before any plot is made
-    theme.follow_system(app, _restyle_plots)
 
     window = open_window(spec, preset_path=None if builtin else path)
+    theme.follow_system(app, window.restyle_plots)
     if preset is not None:  # as Presets > … says it (a lesson opened from the command line said nothing)
         window.say_opened(spec, path, builtin)
     elif builtin:

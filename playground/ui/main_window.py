@@ -1349,14 +1349,16 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         for action in self.lookActions.actions():
             action.setChecked(action.objectName() == f"{look}LookAction")
         if look != "system" or not quiet:  # (at start the system's look is already chosen)
-            theme.set_look(QApplication.instance(), look, self._restyle_plots)
+            theme.set_look(QApplication.instance(), look, self.restyle_plots)
         self.settings.setValue(LOOK_KEY, look)
         if not quiet:
             said = "as the system's" if look == "system" else look
             self.statusBar().showMessage(f"Colours: {said} (View > Colours)", STATUS_MS)
 
-    def _restyle_plots(self) -> None:
-        if self._views_built:  # (built later, the plots take the look chosen by then)
+    def restyle_plots(self) -> None:
+        """The open plots in the look chosen now (View > Colours, or the system switched); none before the views are
+        built (pyqtgraph is not loaded before the first paint, and the plots take the look chosen by then)."""
+        if self._views_built:
             from playground.ui import plotting
 
             plotting.restyle_plots()
