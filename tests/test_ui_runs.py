@@ -1058,3 +1058,25 @@ def test_tensorboards_own_command_serves_the_runs_folder(qtbot, tmp_path, monkey
     assert failed == [] and re.fullmatch(r"http://localhost:\d+/", opened[0])
     board.stop()
     assert not board.starting and failed == []
+
+
+def test_the_train_curve_stands_out_on_the_dark_plot_and_keeps_its_blue_on_paper(window, qtbot, request):
+    """QA: the 1-px train curve (#1f77b4, 3.5:1 on the dark plot) was dim at a projector in View > Colours > Dark."""
+    from PySide6.QtGui import QAction
+
+    from playground.ui.plotting import on_paper
+
+    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", lambda: None))
+    blue = window.loss.trainCurve.opts["pen"].color()
+    window.findChild(QAction, "darkLookAction").trigger()
+    qtbot.waitUntil(lambda: window.lossPlot.backgroundBrush().color().name() == theme.DARK[0], timeout=5000)
+    dark = window.loss.trainCurve.opts["pen"].color()
+    assert contrast(dark, QColor(theme.DARK[0])) >= 4.5 > contrast(blue, QColor(theme.DARK[0]))
+    assert window.loss.trainCurve.opts["symbolBrush"].color() == dark  # its dot while one point too
+    assert window.loss.trainCurve.opts["pen"].widthF() == 1  # (wider pens are slow to paint, long curves)
+    with on_paper(window.lossPlot.getPlotItem()):  # an exported plot is white, the curve its own blue
+        assert window.loss.trainCurve.opts["pen"].color() == blue
+    assert window.loss.trainCurve.opts["pen"].color() == dark
+    window.findChild(QAction, "lightLookAction").trigger()
+    qtbot.waitUntil(lambda: window.lossPlot.backgroundBrush().color().name() == theme.LIGHT[0], timeout=5000)
+    assert window.loss.trainCurve.opts["pen"].color() == blue

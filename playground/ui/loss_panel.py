@@ -27,6 +27,7 @@ from playground.ui import theme
 from playground.ui.plotting import (
     NAME_SEPARATOR,
     FittedLabel,
+    ThinCurve,
     broken_html,
     fit_legend,
     follow_font,
@@ -35,6 +36,7 @@ from playground.ui.plotting import (
     legend_name,
     marker_pen,
     no_tab_stop,
+    shown_colour,
     sized_font,
     style_axes,
     themed_line,
@@ -161,9 +163,10 @@ class LossFrame:
         self.framed = None
 
 
-def unbounded_curve(plot: pg.PlotItem, **style: object) -> pg.PlotDataItem:
-    """A curve that auto-range ignores (the plot's LossFrame stands for it)."""
-    curve = pg.PlotDataItem(**style)
+def unbounded_curve(plot: pg.PlotItem, curve: pg.PlotDataItem | None = None, **style: object) -> pg.PlotDataItem:
+    """`curve` (default: a new one of `style`) added to `plot`, where auto-range ignores it (the plot's LossFrame
+    stands for it)."""
+    curve = pg.PlotDataItem(**style) if curve is None else curve
     plot.addItem(curve, ignoreBounds=True)
     return curve
 
@@ -236,8 +239,8 @@ class LossPanel(QWidget):
         legend_below(plot, 4, LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = unbounded_curve(plot, name="train", pen=TRAIN_PEN, symbolSize=7,
-                                          symbolBrush=TRAIN_PEN.color(), symbolPen=None)  # (a symbol while one point)
+        self.trainCurve = unbounded_curve(plot, ThinCurve(TRAIN_PEN.color().name(), name="train", symbolSize=7,
+                                                          symbolPen=None))  # (a symbol while one point)
         self.valCurve = unbounded_curve(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                         symbolBrush="#d62728", symbolPen=None)
         self._frame = LossFrame(plot)
@@ -647,5 +650,5 @@ def coloured(pen: QPen, text: str) -> str:
 
 
 def text_colour(pen: QPen) -> str:
-    """A curve's colour for text on the window: lighter on a dark one (the train curve's blue reads at 2.9:1 there)."""
-    return (pen.color().lighter(160) if theme.is_dark() else pen.color()).name()
+    """A curve's colour for text on the window, as the curve is drawn on a plot of the window's look."""
+    return shown_colour(pen.color(), theme.is_dark()).name()

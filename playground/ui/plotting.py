@@ -68,6 +68,28 @@ def marker_pen(foreground: QColor | str | None = None) -> QPen:
     return pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
 
 
+def shown_colour(colour: QColor, dark: bool) -> QColor:
+    """A curve's `colour` as drawn on a dark plot (lighter: the train curve's blue read at 2.9:1 there) or a light
+    one (itself)."""
+    return colour.lighter(160) if dark else colour
+
+
+class ThinCurve(pg.PlotDataItem):
+    """A 1-px curve in `colour` on a light plot and lighter on a dark one, following the look (`recolour`): 1 px of
+    the train curve's blue was dim on the dark plot at a projector (QA)."""
+
+    def __init__(self, colour: str, **style: object) -> None:
+        self.colour = QColor(colour)
+        super().__init__(**style)
+        self.show_on(_applied()[0])
+
+    def show_on(self, background: QColor) -> None:
+        """Drawn for a plot of `background`: its line and the dot it is while one point."""
+        shown = shown_colour(self.colour, background.lightness() < 128)
+        self.setPen(pg.mkPen(shown, width=1))
+        self.setSymbolBrush(shown)
+
+
 def themed_line(line: pg.InfiniteLine) -> None:
     """Redraw `line` with `marker_pen` of the new look whenever the look changes."""
     line.setData(THEMED_LINE, True)
@@ -75,8 +97,8 @@ def themed_line(line: pg.InfiniteLine) -> None:
 
 def recolour(view: pg.GraphicsView, before: Colours, after: Colours) -> None:
     """The view's background and the theme-coloured axes, titles, labels, texts and lines (`themed_line`: the loss
-    plot's markers) in it from `before` to `after`; what has colours of its own (curves, heatmaps, highlights, a text
-    on a fill of its own) keeps them."""
+    plot's markers) in it from `before` to `after`, and thin curves (`ThinCurve`) for the new background; what has
+    colours of its own (other curves, heatmaps, highlights, a text on a fill of its own) keeps them."""
     (old_back, old_fore), (new_back, new_fore) = before, after
     if view.backgroundBrush().color() == old_back:
         view.setBackground(new_back)
@@ -95,6 +117,8 @@ def recolour(view: pg.GraphicsView, before: Colours, after: Colours) -> None:
             item.setColor(new_fore)
         elif isinstance(item, pg.InfiniteLine) and item.data(THEMED_LINE):
             item.setPen(marker_pen(new_fore))
+        elif isinstance(item, ThinCurve):
+            item.show_on(new_back)
 
 
 def restyle_plots() -> None:
