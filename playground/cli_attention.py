@@ -218,7 +218,8 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
         where = None if highlight is None else find_token(snapshot.labels, highlight)
         return views.render_lines(snapshot, heads=head, layer=layer or 0, highlight=where)
     if view == "roles":  # measured on the input's tokens, as the window's Head roles measures them
-        return views.render_roles(role_table(snapshot.tokens_only().weights))
+        tokens = snapshot.tokens_only()
+        return views.render_roles(role_table(tokens.weights, places=tokens.places), patches=tokens.places is not None)
     if view == "vit":
         family = session.spec.model.family
         if family != "vit":  # (QA: "the ViT view needs the input image", as if an image were missing)

@@ -10,6 +10,7 @@ from playground.analysis.roles import (
     changed_most,
     head_roles,
     infer_mask,
+    patch_places,
     role_table,
     sort_table,
 )
@@ -184,6 +185,34 @@ def test_a_token_no_saturated_head_looks_at_is_still_measured_as_a_query():
     assert queries.tolist() == [True, True, True, False, False]  # 3 and 4, trailing and unseen: padding
     assert allowed[:3, :3].all() and not allowed[3:].any() and not allowed[:, 3:].any()
     assert head_roles(w, allowed, queries).first == pytest.approx(2 / 3)  # rows 0, 1 and 2, not 0 and 2
+
+
+def left_patch_head(labels: list[str]) -> np.ndarray:
+    """Each patch reads the patch on its left in the same row; the first of a row, [CLS], and [CLS] itself."""
+    places = {label: i for i, label in enumerate(labels)}
+    w = np.zeros((len(labels), len(labels)))
+    for i, label in enumerate(labels):
+        row, col = (int(n) for n in label[1:].split("c")) if label != "[CLS]" else (0, 0)
+        w[i, places.get(f"r{row}c{col - 1}", 0) if label != "[CLS]" else 0] = 1.0
+    return w
+
+
+def test_a_vits_roles_look_left_right_and_across_the_image_not_along_its_reading_order():
+    """QA: Head roles' previous/next columns meant the patch before and after in reading order, where the "previous"
+    of a row's first patch is the last of the row above: for an image, the patch on the left and on the right."""
+    labels = ["[CLS]", *(f"r{r}c{c}" for r in range(3) for c in range(3))]  # a 3x3 image's patches
+    places = patch_places(labels)
+    assert np.isnan(places[0]).all() and places[1:4].tolist() == [[0, 0], [0, 1], [0, 2]]
+    w = left_patch_head(labels)
+    roles = role_table(w[None, None], places=places)[0].roles
+    assert roles.previous == 1.0 and roles.next == 0.0  # every patch with a left neighbour reads it, none the right
+    assert role_table(w[None, None])[0].roles.previous <= 0.75  # along the reading order: the rows' first patches miss it
+    below = np.zeros_like(w)
+    below[0, 0] = 1.0
+    below[1:, 1:] = np.roll(np.eye(9), 3, axis=1)  # each patch reads the one below it (the last row, the first)
+    across = role_table(below[None, None], places=places)[0].roles
+    assert across.distance == pytest.approx((6 * 1 + 3 * 2) / 9)  # in patches across the image, not 3 tokens on
+    assert role_table(below[None, None])[0].roles.distance == pytest.approx((6 * 3 + 3 * 6) / 10)
 
 
 def test_role_table_covers_every_head_and_sorts():

@@ -331,6 +331,29 @@ def test_the_roles_summary_names_the_clearest_role_of_any_head(qtbot):
     assert "Clearest role: layer 1 head 1 reads the token after (1.00)" in panel.caption.text()
 
 
+def test_a_vits_roles_table_names_the_patch_on_the_left_and_right_and_exports_them(qtbot, tmp_path):
+    """QA: for a ViT the columns said "prev." and "next", the patches before and after in reading order, which for the
+    first patch of a row is the last of the row above."""
+    from playground.ui.roles_panel import COLUMNS
+
+    panel = shown_roles(qtbot)
+    labels = ["[CLS]", *(f"r{r}c{c}" for r in range(3) for c in range(3))]
+    w = np.full((1, 2, 10, 10), 0.1, dtype=np.float32)
+    w[0, 1] = 0.0
+    w[0, 1, :, 0] = 1.0  # every position rests on [CLS] ...
+    for i in (2, 3, 5, 6, 8, 9):  # ... but the patches of columns 1 and 2, which read the patch on their left
+        w[0, 1, i] = np.eye(10, dtype=np.float32)[i - 1]
+    panel.add_snapshot(AttentionSnapshot(step=4, weights=w, labels=labels, image=np.zeros((6, 6))))
+    titles = [panel.table.horizontalHeaderItem(c).text() for c in range(len(COLUMNS))]
+    assert titles[COLUMNS.index("previous")] == "left" and titles[COLUMNS.index("next")] == "right"
+    assert "left patch" in panel.table.horizontalHeaderItem(COLUMNS.index("previous")).toolTip()
+    assert "Clearest role: layer 1 head 2 reads the patch on its left (1.00)" in panel.caption.text()
+    svg = panel.export(tmp_path / "roles.svg").read_text()
+    assert "left patch" in svg and "previous token" not in svg
+    panel.add_snapshot(previous_token_snapshot(step=5))  # a text's again: before and after
+    assert panel.table.horizontalHeaderItem(COLUMNS.index("previous")).text() == "prev."
+
+
 @pytest.mark.slow
 def test_architecture_redraws_when_the_layers_slider_moves(open_window, qtbot, tmp_path):
     window = open_window(make_spec(TINY))

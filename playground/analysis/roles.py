@@ -14,6 +14,11 @@ key j, rows sum to 1. All measures average over the *valid* query rows (see `all
     first      mean over rows of w_{i, 0}: 1 for a head parked on the first token ([CLS] or BOS)
     self       mean over rows of w_{i, i}: 1 for a head that looks at itself (the diagonal)
 
+A ViT's positions are an image's patches (and its [CLS]), whose neighbours lie in two dimensions: given their
+places (`patch_places`), distance is measured in patches across the image (ViT's "mean attention distance", over
+the patches' rows, [CLS] at no distance), previous is the patch on the left and next the patch on the right, in the
+same row of the image (in reading order the patch "before" the first of a row is the last of the row above).
+
 Masks are not stored with a snapshot. `infer_mask` recovers them from their shape: softmax gives a hidden
 key exactly 0, so padding is the trailing positions that no query of any head of any layer looks at (its
 rows are left out), and a decoder's causal mask leaves every key after its query at exactly 0 in every
@@ -25,6 +30,8 @@ infer the mask by default; `head_roles` measures every row over every key unless
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +53,29 @@ MEASURE_TIPS = {
     "first": "how much attention goes to the first token ([CLS] or the start): often a 'no-op' resting place",
     "self": "how much each token attends to itself",
 }
+# ... where the positions are an image's patches
+PATCH_TITLES = {**MEASURE_TITLES, "previous": "left patch", "next": "right patch"}
+PATCH_TIPS = {
+    **MEASURE_TIPS,
+    "distance": "how many patches away in the image a patch looks, on average ([CLS] counted at no distance)",
+    "previous": "how much each patch attends to the patch on its left (1 = a head that reads its left neighbour)",
+    "next": "how much each patch attends to the patch on its right",
+    "first": "how much attention goes to [CLS], the first position: often a 'no-op' resting place",
+    "self": "how much each patch attends to itself",
+}
+PATCH_LABEL = re.compile(r"r(\d+)c(\d+)")  # registry.patch_names: 'r0c1' is row 0, column 1
+
+
+def measure_words(patches: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """(titles, tips) of the measures, for an image's patches or a text's tokens."""
+    return (PATCH_TITLES, PATCH_TIPS) if patches else (MEASURE_TITLES, MEASURE_TIPS)
+
+
+def patch_places(labels: Sequence[str]) -> np.ndarray:
+    """(T, 2) each position's (row, column) in the image, for a ViT's labels ('[CLS]', 'r0c0', 'r0c1', …: the
+    registry's `patch_names`); NaN for a position that is no patch ([CLS])."""
+    found = [PATCH_LABEL.fullmatch(label) for label in labels]
+    return np.array([(int(m[1]), int(m[2])) if m else (np.nan, np.nan) for m in found], dtype=np.float64)
 
 
 def _as_4d(weights: np.ndarray) -> np.ndarray:
@@ -111,6 +141,38 @@ def causal_mask(allowed: np.ndarray) -> bool:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where the positions lie: how far apart each two are, the rows whose distance counts, and each one's
+    neighbour before and after it (-1: none)."""
+
+    distance: np.ndarray  # (T, T)
+    measured: np.ndarray  # (T,) bool
+    before: np.ndarray  # (T,) int
+    after: np.ndarray  # (T,) int
+
+
+def in_a_line(T: int) -> Layout:
+    """A text's tokens: i and j are |i - j| apart, i's neighbours i - 1 and i + 1."""
+    idx = np.arange(T)
+    return Layout(np.abs(idx[:, None] - idx[None, :]).astype(np.float64), np.ones(T, dtype=bool),
+                  np.where(idx > 0, idx - 1, -1), np.where(idx < T - 1, idx + 1, -1))
+
+
+def on_a_grid(places: np.ndarray) -> Layout:
+    """An image's patches at `places` ((T, 2) rows and columns, NaN for [CLS]): apart by the straight line between
+    them in patches, neighbours left and right in the same row."""
+    patch = ~np.isnan(places).any(axis=1)
+    apart = np.sqrt(((places[:, None, :] - places[None, :, :]) ** 2).sum(axis=-1))  # (T, T), NaN beside [CLS]
+    where = {(int(r), int(c)): i for i, (r, c) in enumerate(places) if patch[i]}
+
+    def beside(step: int) -> np.ndarray:
+        return np.array([where.get((int(r), int(c) + step), -1) if patch[i] else -1
+                         for i, (r, c) in enumerate(places)])
+
+    return Layout(np.nan_to_num(apart, nan=0.0), patch, beside(-1), beside(+1))
+
+
+@dataclass(frozen=True)
 class HeadRoles:
     entropy: float
     distance: float
@@ -124,11 +186,12 @@ class HeadRoles:
 
 
 def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: np.ndarray | None = None,
-               normalise: bool = True) -> HeadRoles:
+               normalise: bool = True, layout: Layout | None = None) -> HeadRoles:
     """The role measures of one head's (T, T) weights.
 
     allowed: (T, T) bool, the keys each query may see (default: all); queries: (T,) bool, the rows to
-    average over (default: all). Pass `*infer_mask(snapshot_weights)` for a real model's snapshot.
+    average over (default: all). Pass `*infer_mask(snapshot_weights)` for a real model's snapshot. layout: where
+    the positions lie (default: a text's, `in_a_line`; an image's patches: `on_a_grid`).
     """
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
@@ -138,7 +201,7 @@ def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: 
     rows = np.ones(T, dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
     if not rows.any():
         return HeadRoles(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    idx = np.arange(T)
+    layout = layout or in_a_line(T)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
     row_entropy = -plogp.sum(axis=1)  # (T,)
@@ -148,16 +211,18 @@ def head_roles(weights: np.ndarray, allowed: np.ndarray | None = None, queries: 
         entropy = float(np.mean(row_entropy[spread] / np.log(n_allowed[spread]))) if spread.any() else 0.0
     else:
         entropy = float(row_entropy[rows].mean())
-    distance = float((w * np.abs(idx[:, None] - idx[None, :])).sum(axis=1)[rows].mean())
-    prev_rows = rows.copy()
-    prev_rows[0] = False
-    previous = float(w[idx[1:], idx[:-1]][prev_rows[1:]].mean()) if prev_rows.any() else 0.0
-    next_rows = rows.copy()
-    next_rows[-1] = False
-    following = float(w[idx[:-1], idx[1:]][next_rows[:-1]].mean()) if next_rows.any() else 0.0
+    far = rows & layout.measured
+    distance = float((w * layout.distance).sum(axis=1)[far].mean()) if far.any() else 0.0
     first = float(w[rows, 0].mean())
     diagonal = float(np.diagonal(w)[rows].mean())
-    return HeadRoles(entropy, distance, previous, following, first, diagonal)
+    return HeadRoles(entropy, distance, _on_neighbour(w, rows, layout.before), _on_neighbour(w, rows, layout.after),
+                     first, diagonal)
+
+
+def _on_neighbour(w: np.ndarray, rows: np.ndarray, neighbour: np.ndarray) -> float:
+    """The mean weight each of `rows` that has a `neighbour` (-1: none) gives it."""
+    has = rows & (neighbour >= 0)
+    return float(w[np.flatnonzero(has), neighbour[has]].mean()) if has.any() else 0.0
 
 
 @dataclass(frozen=True)
@@ -170,15 +235,17 @@ class RoleRow:
         return {"layer": self.layer, "head": self.head, **self.roles.as_dict()}
 
 
-def role_table(weights: np.ndarray, infer: bool = True, normalise: bool = True) -> list[RoleRow]:
+def role_table(weights: np.ndarray, infer: bool = True, normalise: bool = True,
+               places: np.ndarray | None = None) -> list[RoleRow]:
     """One row per (layer, head) of an (L, H, T, T) snapshot, in layer-then-head order.
 
     infer: recover the causal / padding mask from the snapshot (`infer_mask`); False measures every row
-    over every key."""
+    over every key. places: an image's patches' (`patch_places`), for a ViT's snapshot."""
     w = _as_4d(weights)
     allowed, queries = infer_mask(w) if infer else (None, None)
+    layout = None if places is None else on_a_grid(places)
     return [
-        RoleRow(layer, head, head_roles(w[layer, head], allowed, queries, normalise))
+        RoleRow(layer, head, head_roles(w[layer, head], allowed, queries, normalise, layout))
         for layer in range(w.shape[0])
         for head in range(w.shape[1])
     ]

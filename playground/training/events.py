@@ -49,6 +49,14 @@ class AttentionSnapshot:
 
         return is_causal(self.weights)
 
+    @cached_property
+    def places(self) -> np.ndarray | None:
+        """An image's snapshot: each position's (row, column) among its patches, NaN for [CLS]
+        (`analysis.roles.patch_places`), which the role measures look left, right and across by; None for a text's."""
+        from playground.analysis.roles import patch_places
+
+        return None if self.image is None else patch_places(self.labels)
+
     def tokens_only(self) -> AttentionSnapshot:
         """The attention between the input's tokens, without its padding: padding is hidden from every query, so its
         columns are empty and its rows mean nothing (QA: six of bert-pronoun's 24 rows were [PAD], and the sentence's

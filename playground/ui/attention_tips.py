@@ -61,7 +61,8 @@ INSIDE: dict[str, str] = {
         "<b>Heads specialise.</b> Measures of what each head does, from its attention weights: <b>entropy</b> "
         "(1 = attention spread evenly, 0 = on one key), <b>mean distance</b> (how many tokens away it looks), "
         "<b>previous token</b> (1 = a perfect previous-token head), <b>first token</b> (attention parked on "
-        "the first token, a 'do nothing' resting place). Click a column to sort; click a row to open that head."
+        "the first token, a 'do nothing' resting place). For a ViT's image, in patches across the image, and the "
+        "patch on the <b>left</b> and <b>right</b>. Click a column to sort; click a row to open that head."
     ),
     "timeline": (
         "<b>Training timeline.</b> Attention snapshots kept during this run (at most 64, spread evenly over "

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from playground.analysis.roles import (
-    MEASURE_TIPS,
-    MEASURE_TITLES,
     MEASURES,
     RoleRow,
     causal_mask,
     head_roles,
     infer_mask,
+    measure_words,
+    on_a_grid,
     role_table,
 )
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
@@ -52,6 +52,7 @@ from playground.ui.sliders import JumpSlider
 COLUMNS = ("layer", "head", *MEASURES)
 # Header titles short enough that every column fits the pane at 1280x720; the header tooltips give the full names.
 SHORT_TITLES = {"distance": "dist.", "previous": "prev.", "next": "next", "first": "first", "self": "self"}
+PATCH_SHORT_TITLES = {**SHORT_TITLES, "previous": "left", "next": "right"}  # a ViT's patches' neighbours
 
 
 class NumberItem(QTableWidgetItem):
@@ -94,6 +95,10 @@ ALIKE = 0.01  # a difference the table's two decimals do not show
 # 0.17 on itself, twice an even 0.08, was named its clearest role beside its mirror pattern, which none of these is)
 ROLE_PHRASES = {"previous": "reads the token before", "next": "reads the token after",
                 "first": "rests on the first token", "self": "looks at itself"}
+PATCH_PHRASES = {"previous": "reads the patch on its left", "next": "reads the patch on its right",
+                 "first": "rests on [CLS]", "self": "looks at itself"}
+NO_ROLE = {False: "No head reads the token before or after, the first or itself much more than an even spread would",
+           True: "No head reads the patch left or right of it, [CLS] or itself much more than an even spread would"}
 STANDS_OUT = 2.0
 ROLE_FLOOR = 0.3
 
@@ -118,11 +123,7 @@ class RolesPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("rolesTable")
         self.table.setToolTip(INSIDE["roles"])
-        self.table.setHorizontalHeaderLabels([SHORT_TITLES.get(c, c) for c in COLUMNS])
-        for index, name in enumerate(COLUMNS):
-            tip = f"<b>{MEASURE_TITLES[name]}</b>: {MEASURE_TIPS[name]}" if name in MEASURES else \
-                f"the {name} (counted from 1)"
-            self.table.horizontalHeaderItem(index).setToolTip(tip)
+        self._name_columns(patches=False)
         self.table.verticalHeader().setVisible(False)
         # Rows as tall as their text (the style's default was half as tall again): more heads in view at 1280x720.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -288,7 +289,9 @@ class RolesPanel(QWidget):
     def _fill_table(self) -> None:
         if self.shown is None:
             return
-        self.rows = role_table(self.shown.weights)
+        places = self.shown.places
+        self.rows = role_table(self.shown.weights, places=places)
+        self._name_columns(patches=places is not None)
         mask = infer_mask(self.shown.weights)  # (once, for the column and the summary)
         # Under a causal mask no query may see a later key, so "next token" is 0 for every head by construction:
         # a column of zeros that looked like a bug. It is hidden for a decoder and the caption says why.
@@ -316,6 +319,16 @@ class RolesPanel(QWidget):
                              f"{self._summary(*mask)}{hidden}")
         self._give_table_room()
 
+    def _name_columns(self, patches: bool) -> None:
+        """The columns' titles and tips, for an image's patches (left and right, not before and after: QA) or a
+        text's tokens."""
+        titles, tips = measure_words(patches)
+        self.table.setHorizontalHeaderLabels([(PATCH_SHORT_TITLES if patches else SHORT_TITLES).get(c, c)
+                                              for c in COLUMNS])
+        for index, name in enumerate(COLUMNS):
+            tip = f"<b>{titles[name]}</b>: {tips[name]}" if name in MEASURES else f"the {name} (counted from 1)"
+            self.table.horizontalHeaderItem(index).setToolTip(tip)
+
     def _give_table_room(self) -> None:
         """The table as wide as its columns where the grid beside it keeps its smallest (QA: at 130 % the columns a
         lesson step names, 'first' and 'self', were past the table's edge with the divider where it started)."""
@@ -341,15 +354,18 @@ class RolesPanel(QWidget):
             return ""
         # Each role's weight in a head that spreads evenly over the keys each query may see, measured as the role is
         # (review: one baseline for all overrated "previous", whose rows leave out a decoder's first, at weight 1)
-        even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries)
-        standing = [(getattr(row.roles, role), role, row) for row in self.rows for role in ROLE_PHRASES
+        places = self.shown.places if self.shown is not None else None
+        layout = None if places is None else on_a_grid(places)
+        phrases = ROLE_PHRASES if places is None else PATCH_PHRASES
+        even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries, layout=layout)
+        standing = [(getattr(row.roles, role), role, row) for row in self.rows for role in phrases
                     if getattr(even, role) > 0
                     and getattr(row.roles, role) >= max(STANDS_OUT * getattr(even, role), ROLE_FLOOR)]
         if standing:
             value, role, row = max(standing, key=lambda found: found[0])
-            clearest = f"Clearest role: layer {row.layer + 1} head {row.head + 1} {ROLE_PHRASES[role]} ({value:.2f})"
+            clearest = f"Clearest role: layer {row.layer + 1} head {row.head + 1} {phrases[role]} ({value:.2f})"
         else:
-            clearest = "No head reads the token before or after, the first or itself much more than an even spread would"
+            clearest = NO_ROLE[places is not None]
         focused = min(self.rows, key=lambda r: r.roles.entropy)
         # Heads alike to the table's two decimals have no role yet: naming one contradicted lesson 19.3's "at step 0
         # the eight rows are alike" (QA)
@@ -455,7 +471,9 @@ class RolesPanel(QWidget):
         if not self.rows and self.shown is not None:
             self._fill_table()
         step = self.shown.step if self.shown is not None else 0
-        figure = render_roles(self.rows, title=f"What each head does, step {step:,}", highlight=self.selected)
+        patches = self.shown is not None and self.shown.places is not None
+        figure = render_roles(self.rows, title=f"What each head does, step {step:,}", highlight=self.selected,
+                              patches=patches)
         return figure.save(path)
 
     def _on_export(self) -> None:

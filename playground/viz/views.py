@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from playground.analysis.roles import MEASURE_TIPS, MEASURE_TITLES, MEASURES, RoleRow
+from playground.analysis.roles import MEASURES, RoleRow, measure_words
 from playground.analysis.rollout import cls_attention_maps, patch_grid, rollout_per_layer
 from playground.analysis.steps import AttentionSteps, Step
 from playground.training.events import AttentionSnapshot
@@ -495,23 +495,26 @@ def _heads_legend(fig: Figure, heads: Sequence[int], top: float, width: float) -
 
 # ----- roles table ------------------------------------------------------------------------------------
 def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight: tuple[int, int] | None = None,
-                 explain: bool = True) -> Figure:
+                 explain: bool = True, patches: bool = False) -> Figure:
     """Every head's role measures as a table, each number with a bar (bars of a column share a scale).
 
-    The layer and head columns count from 1; highlight is a 0-based (layer, head) index pair."""
+    The layer and head columns count from 1; highlight is a 0-based (layer, head) index pair; patches: the rows
+    measure an image's patches (`role_table`'s places), named left and right."""
     if not rows:
         raise ValueError("the role table is empty")
+    titles, tips = measure_words(patches)
     fig = Figure()
+    keys = ("distance in patches  ·  left / right / first / self" if patches else
+            "distance in tokens  ·  previous / next / first / self")
     top = _header(fig, title or "What each head does", [
-        "entropy normalised by ln(allowed keys): 1 = spread evenly, 0 = one key  ·  distance in tokens  ·  "
-        "previous / next / first / self: mean weight on that key",
+        f"entropy normalised by ln(allowed keys): 1 = spread evenly, 0 = one key  ·  {keys}: mean weight on that key",
     ])
     columns = [("layer", 50.0), ("head", 50.0)] + [(m, 120.0) for m in MEASURES]
     tops = {m: max(1.0, max(getattr(r.roles, m) for r in rows)) if m == "distance" else 1.0 for m in MEASURES}
     row_h = 24.0
     x = 12.0
     for name, width in columns:
-        fig.text(x + width - 8, top + row_h / 2, MEASURE_TITLES.get(name, name), 12, INK, "rm", bold=True)
+        fig.text(x + width - 8, top + row_h / 2, titles.get(name, name), 12, INK, "rm", bold=True)
         x += width
     table_w = x - 12
     fig.line(12, top + row_h, 12 + table_w, top + row_h, "#444444", 1.5)
@@ -535,7 +538,7 @@ def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight
     bottom = top + (len(rows) + 1) * row_h + 10
     if explain:
         for m in MEASURES:
-            fig.text(12, bottom, f"{MEASURE_TITLES[m]}: {MEASURE_TIPS[m]}", SMALL, MUTED, "lt")
+            fig.text(12, bottom, f"{titles[m]}: {tips[m]}", SMALL, MUTED, "lt")
             bottom += 15
     return fig
 
@@ -674,8 +677,9 @@ def evolution_frames(
         from playground.analysis.roles import role_table
 
         for snap in snapshots:
-            frames.append(render_roles(role_table(snap.weights), title=f"What each head does, step {snap.step}",
-                                       explain=False))
+            frames.append(render_roles(role_table(snap.weights, places=snap.places),
+                                       title=f"What each head does, step {snap.step}", explain=False,
+                                       patches=snap.places is not None))
     elif view == "vit":
         for snap in snapshots:
             frames.append(render_vit(snap))
