@@ -98,6 +98,26 @@ def test_dimension_change_snaps_heads_and_says_why(window):
     assert "Heads 10 → 16 again: 16 divides 64." in window.findChild(QLabel, "messageLabel").text()
 
 
+def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(window):
+    """QA: Training steps 10 shortened the warm-up (50) to 0, and 1,500 again left it at 0."""
+    steps, warmup = (window.config.sliders[key].slider for key in ("train.max_steps", "train.warmup_steps"))
+    steps_at = window.config.sliders["train.max_steps"].choices().index
+    assert window.spec.train.warmup_steps == 100 and window.spec.train.max_steps == 3000
+    steps.setValue(steps_at(10))
+    assert window.spec.train.warmup_steps == 0 and window.spec.train.max_steps == 10
+    assert "Warm-up shortened to 0 steps" in window.findChild(QLabel, "messageLabel").text()
+    steps.setValue(steps_at(1500))
+    assert window.spec.train.warmup_steps == 100
+    assert window.config.sliders["train.warmup_steps"].value() == 100
+    assert "Warm-up 0 → 100 steps again: it fits the 1,500-step run." in window.findChild(QLabel, "messageLabel").text()
+    warmup.setValue(window.config.sliders["train.warmup_steps"].choices().index(20))  # the user's choice now
+    steps.setValue(steps_at(50))  # 20 is shorter than 50 steps: kept
+    assert window.spec.train.warmup_steps == 20
+    steps.setValue(steps_at(10))
+    steps.setValue(steps_at(200))
+    assert window.spec.train.warmup_steps == 20
+
+
 @pytest.mark.slow
 def test_vit_patch_sizes_divide_the_image(window):
     combo = window.findChild(QComboBox, "familyCombo")

@@ -634,10 +634,20 @@ class ConfigPanel(QWidget):
             return now, chosen if chosen in allowed else now
         return now, min(allowed, key=lambda v: (abs(v - chosen), v))
 
+    def _fitted_warmup(self, steps: int) -> tuple[int, int]:
+        """(the warm-up the run has, the one it is to have at `steps` steps): the user's where it is shorter than the
+        run (QA: 10 steps shortened 50 to 0, and 1,500 again left it at 0), else the present one where that is, else
+        a choice under a fifth of the run."""
+        now = self._spec.train.warmup_steps
+        chosen = self._chosen.setdefault("train.warmup_steps", now)
+        if chosen < steps or now < steps:
+            return now, chosen if chosen < steps else now
+        return now, max([w for w in WARMUP_CHOICES if w < steps // 5] or [0])
+
     def _on_slider(self, key: str, value: float) -> None:
         changes: dict[str, Any] = {key: value}
         note = ""
-        if key in ("model.n_head", "model.patch_size"):
+        if key in ("model.n_head", "model.patch_size", "train.warmup_steps"):
             self._chosen[key] = int(value)
         if key == "model.n_embd":
             heads, new = self._fitted("model.n_head", _head_choices(int(value)))
@@ -653,10 +663,12 @@ class ConfigPanel(QWidget):
                 note = (f"Patch size {patch} → {new}: patches must tile the {int(value)}-pixel image exactly."
                         if new != self._chosen.get("model.patch_size") else
                         f"Patch size {patch} → {new} again: it tiles the {int(value)}-pixel image.")
-        elif key == "train.max_steps" and self._spec.train.warmup_steps >= value:
-            new = max([w for w in WARMUP_CHOICES if w < value // 5] or [0])
-            changes["train.warmup_steps"] = new
-            note = f"Warm-up shortened to {new} steps: it must be shorter than the run."
+        elif key == "train.max_steps":
+            warmup, new = self._fitted_warmup(int(value))
+            if new != warmup:
+                changes["train.warmup_steps"] = new
+                note = (f"Warm-up shortened to {new} steps: it must be shorter than the run." if new < warmup else
+                        f"Warm-up {warmup} → {new} steps again: it fits the {int(value):,}-step run.")
         elif key == "model.n_head":
             note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
         self._request(changes, note)
