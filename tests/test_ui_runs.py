@@ -568,6 +568,24 @@ def test_export_refuses_sinusoidal_positions_clearly(qtbot, monkeypatch):
     w.close()
 
 
+def test_a_saved_files_message_goes_from_under_the_settings_with_its_twin_in_the_status_bar(window, qtbot, tmp_path,
+                                                                                           monkeypatch):
+    """QA: "Saved the metrics to …" stood under the settings long after the status bar said something newer."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    monkeypatch.setattr(run_tools, "STATUS_MS", 300)
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: tmp_path / f"loss.{suffix}")
+    message = window.findChild(QLabel, "messageLabel")
+    window.runTools.actions["exportLossPngAction"].trigger()
+    assert message.isVisible() and message.text() == f"Saved the loss plot to {tmp_path / 'loss.png'}"
+    qtbot.waitUntil(lambda: not message.isVisible(), timeout=5000)
+    assert message.text() == "" and window.statusBar().currentMessage() == ""
+    window.runTools.actions["exportLossPngAction"].trigger()
+    window.config.show_message("Heads 8 → 4: …")  # a newer message, which stays
+    qtbot.wait(600)
+    assert message.isVisible() and message.text() == "Heads 8 → 4: …"
+
+
 @pytest.mark.slow
 def test_loss_plot_and_metrics_export(window, qtbot, tmp_path, monkeypatch):
     window.step_once()

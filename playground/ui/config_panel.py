@@ -127,6 +127,9 @@ class ConfigPanel(QWidget):
         self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
         self._unsaid = ""  # those warnings, waiting for an info message to carry them
         self._until_training = False  # the message shown goes as training starts
+        self._fade = QTimer(self)  # ... or when its time is up (`show_message`'s fade_ms)
+        self._fade.setSingleShot(True)
+        self._fade.timeout.connect(lambda: self.show_message(""))
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._wheelGuard = WheelGuard(self)  # the wheel scrolls the panel; a setting turns by it once focused
@@ -418,12 +421,14 @@ class ConfigPanel(QWidget):
             self._scroll.ensureWidgetVisible(focused)
 
     def show_message(self, text: str, level: str = "info", more: str = "", until_training: bool = False,
-                     whole: str = "") -> None:
+                     whole: str = "", fade_ms: int = 0) -> None:
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover; `whole`, the message as
         Recent Messages keeps it (default: `text`). New data warnings ride on an info message or a warning, as a
         warning; an empty one keeps them for the next (the window says which preset opened right after showing it).
         A long warning shows its first MESSAGE_CHARS, and all of it on hover. A message `until_training` (press Play
-        to continue, train a step first) goes as training starts."""
+        to continue, train a step first) goes as training starts; an info message that `fade_ms` (a file saved), after
+        that long, as its twin in the status bar does (QA: "Saved the metrics…" stood under the settings beside a newer
+        message in the status bar; Recent Messages keeps both)."""
         whole = whole or text  # (before a long warning is cut to its head)
         if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
             text, whole, level = f"{text} {self._unsaid}".strip(), f"{whole} {self._unsaid}".strip(), "warning"
@@ -441,6 +446,9 @@ class ConfigPanel(QWidget):
         self.messageLabel.setProperty("level", level)
         self._style_message()
         self.messageLabel.setVisible(bool(text))
+        self._fade.stop()
+        if fade_ms and text and level == "info":
+            self._fade.start(fade_ms)
         self.sigMessage.emit(level, whole)
 
     def _style_message(self) -> None:

@@ -226,10 +226,12 @@ class RunTools:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
         return [w for w in self.window.workers() if w.run_dir is not None and Path(w.run_dir) == Path(folder)]
 
-    def _say(self, text: str, level: str = "info", status_ms: int = 10000, until_training: bool = False) -> None:
+    def _say(self, text: str, level: str = "info", status_ms: int = 10000, until_training: bool = False,
+             passing: bool = False) -> None:
         """`text` under the settings and in the status bar; one `until_training` goes from under the settings as
-        training starts (it asks for it)."""
-        self.window.config.show_message(text, level, until_training=until_training)
+        training starts (it asks for it), one `passing` (a file saved) from both after `status_ms`."""
+        self.window.config.show_message(text, level, until_training=until_training,
+                                        fade_ms=status_ms if passing else 0)
         self.window.statusBar().showMessage(text, status_ms, until_training=until_training)
 
     def _show_in_grid(self, snapshot: Any, layer: int, head: int) -> None:
@@ -335,7 +337,7 @@ class RunTools:
             self._say(f"Could not write the attention page: {result}", "error")
             return
         self._say(f"Saved the attention views to {result}: one file, opens in any browser without a network.",
-                  "info", 15000)
+                  "info", 15000, passing=True)
 
     def export_loss(self, suffix: str) -> Path | None:
         # Named and titled after the run and the step drawn, as the heatmap is (QA: every export was "loss.png",
@@ -354,8 +356,8 @@ class RunTools:
         except OSError as err:
             self._say(f"Could not export the loss plot: {NotWritten(path, err)}", "error")
             return None
-        self._say(f"Saved the loss plot to {path}", status_ms=STATUS_MS)  # (under the settings too: an earlier
-        # export's "Saved …" stayed there, QA)
+        self._say(f"Saved the loss plot to {path}", status_ms=STATUS_MS, passing=True)  # (under the settings too: an
+        # earlier export's "Saved …" stayed there, QA)
         return path
 
     def export_heatmap(self, suffix: str) -> Path | None:
@@ -383,7 +385,7 @@ class RunTools:
         finally:
             if latest is not snap:
                 detail.show_head(latest, layer, head)
-        self._say(f"Saved the heatmap to {path}", status_ms=STATUS_MS)
+        self._say(f"Saved the heatmap to {path}", status_ms=STATUS_MS, passing=True)
         return path
 
     def export_metrics(self) -> bool:
@@ -412,7 +414,7 @@ class RunTools:
         if isinstance(result, Exception):
             self._say(f"Could not export the metrics: {result}", "error")
         else:
-            self._say(f"Saved the metrics to {result}", status_ms=STATUS_MS)
+            self._say(f"Saved the metrics to {result}", status_ms=STATUS_MS, passing=True)
 
     # ----- cluster -------------------------------------------------------------------------------
     def copy_cluster_command(self) -> str | None:
