@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QAbstractSlider, QApplication, QLabel
 from playground.training.events import AttentionSnapshot, MetricsEvent
 from playground.ui.attention_grid import (
     HOVER_HINT,
+    KEY_PATCH_PEN,
+    QUERY_PATCH_PEN,
     AttentionPanel,
     axis_spacing,
     axis_titles,
@@ -333,6 +335,41 @@ def test_the_enlarged_vit_head_stays_readable_at_200_percent(qtbot, presentation
     for side, room in (("left", item.vb.height()), ("bottom", item.vb.width())):
         axis = item.getAxis(side)
         assert not axis.label.isVisible() or axis.label.boundingRect().width() <= room  # whole, or none
+
+
+def test_the_pointed_cells_patches_are_outlined_on_the_vits_probe_image(qtbot):
+    """QA: a cell "r1c2 → r0c0" of a ViT's head was found on the probe image by counting its patches."""
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    labels = ["[CLS]"] + [f"r{r}c{c}" for r in range(4) for c in range(4)]
+    snap = snapshot(1, 1, labels)
+    panel.set_snapshot(AttentionSnapshot(step=3, weights=snap.weights, labels=labels, image=np.zeros((8, 8), np.float32)))
+    detail = panel.detail
+    qtbot.waitUntil(lambda: detail.probe.isVisible())
+    vb = detail.plot.getPlotItem().vb
+
+    def point_at(query: str, key: str) -> None:
+        detail.plot.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(labels.index(key) + 0.5,
+                                                                         labels.index(query) + 0.5)))
+
+    point_at("r1c2", "r0c0")
+    assert "r1c2" in detail.readout.text() and "r0c0" in detail.readout.text()
+    assert detail.queryPatch.isVisible() and detail.queryPatch.rect().getRect() == (4, 2, 2, 2)  # 2-px patches
+    assert detail.keyPatch.isVisible() and detail.keyPatch.rect().getRect() == (0, 0, 2, 2)
+    qtbot.wait(50)
+    picture = detail.probe.grab().toImage()
+    colours = {picture.pixelColor(x, y).name() for x in range(picture.width()) for y in range(picture.height())}
+    assert QUERY_PATCH_PEN.color().name() in colours and KEY_PATCH_PEN.color().name() in colours  # drawn
+    point_at("r3c3", "[CLS]")  # [CLS] is no patch of the image
+    assert detail.queryPatch.rect().getRect() == (6, 6, 2, 2) and not detail.keyPatch.isVisible()
+    detail.plot.setFocus()
+    detail.cell = (labels.index("r0c1"), labels.index("r0c1"))
+    qtbot.keyClick(detail.plot, Qt.Key.Key_Right)  # the arrows' cell: r0c1 looking at r0c2
+    assert detail.queryPatch.rect().getRect() == (2, 0, 2, 2) and detail.keyPatch.rect().getRect() == (4, 0, 2, 2)
+    panel.set_snapshot(snapshot(1, 1, list("abcdef")))  # a text's: no image, no marks
+    assert not detail.queryPatch.isVisible() and not detail.keyPatch.isVisible()
 
 
 def test_the_accuracy_plot_keeps_two_apart_step_labels_at_200_percent(qtbot, presentation_font):

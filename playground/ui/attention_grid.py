@@ -54,6 +54,10 @@ LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
 CELL_PEN = pg.mkPen("#ff7f0e", width=3)  # the enlarged head's cell that the arrow keys read
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
+# The read cell's patches on the ViT's probe image: the patch that looks (the heatmap's row) and the one it looks at
+# (the column), in colours apart from the patch borders' orange and from a grey image.
+QUERY_PATCH_PEN = pg.mkPen("#00e5ff", width=2)
+KEY_PATCH_PEN = pg.mkPen("#ffd400", width=2, style=Qt.PenStyle.DashLine)
 # A classifier's prediction, "first noun (50%)": bert-pronoun's was 16 characters over 16 tokens, and was shown as
 # the output at each position, "first␣noun␣(50%)".
 CLASS_PREDICTION = re.compile(r".+ \(\d+%\)")
@@ -64,7 +68,7 @@ BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 BAR_LABEL_GAP = 1.2
 # The enlarged head's axis titles, longest first: the longest its side holds, or none (QA at 175 %: "uery (look").
 AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)", "key")}
-PROBE_MIN_PX = 72  # the ViT's probe image, at the least: an 8x8 digit read from the back of a room
+PROBE_MIN_PX = 96  # the ViT's probe image, at the least: an 8x8 digit and its marked patches from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
 MIN_TILE_WIDTH_PX = 12  # ... but narrower, to this, where its heads would make it scroll sideways
@@ -445,13 +449,21 @@ class HeadDetail(QWidget):
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
         self.probe.setToolTip("The probe: the first validation image, the same at every step, its patches outlined. "
-                              "Your own image: Inside attention, Image….")
+                              "Point at a cell of the heatmap: the patch that looks (its row) is outlined in cyan, "
+                              "the patch it looks at (its column) dashed in yellow. Your own image: Inside attention, "
+                              "Image….")
         no_tab_stop(self.probe)
+        self.probe.ci.setContentsMargins(0, 0, 0, 0)  # the image fills its square (pyqtgraph's margins took a quarter)
         self.probe_vb = self.probe.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False, invertY=True)
         self.probe_img = pg.ImageItem(axisOrder="row-major")
         self.probe_vb.addItem(self.probe_img)
         self.probe_grid = pg.PlotCurveItem(pen=pg.mkPen("#ff7f0e", width=1), connect="pairs")
         self.probe_vb.addItem(self.probe_grid)
+        self.queryPatch, self.keyPatch = QGraphicsRectItem(), QGraphicsRectItem()
+        for mark, pen in ((self.queryPatch, QUERY_PATCH_PEN), (self.keyPatch, KEY_PATCH_PEN)):
+            mark.setPen(pen)
+            mark.setVisible(False)
+            self.probe_vb.addItem(mark, ignoreBounds=True)
         self.probe.setVisible(False)
 
         # Filling its axes, as the grid's tiles do (a locked aspect left a strip of background inside them).
@@ -525,6 +537,7 @@ class HeadDetail(QWidget):
         self.readout.setText(" ")
         self.cellMark.setVisible(False)
         self._pointed = None
+        self._mark_patches(None)
         self.prediction.set_full_text("")
 
     def show_head(self, snap: AttentionSnapshot | None, layer: int, head: int) -> None:
@@ -546,6 +559,7 @@ class HeadDetail(QWidget):
         elif self._pointed is not None:  # the pointer's cell, read again (or forgotten where the input is shorter)
             q, k = self._pointed
             self.readout.setText(self._weight_text(snap, q, k) if max(q, k) < T else " ")
+            self._mark_patches(self._pointed if max(q, k) < T else None)
         copied = copies_input(snap)  # (tokens of several characters too: decoder-reverse's [SEP], QA)
         if not snap.prediction:
             self.prediction.set_full_text("")
@@ -648,6 +662,21 @@ class HeadDetail(QWidget):
         self.probe_grid.setData(np.array(xs, dtype=float), np.array(ys, dtype=float))
         self.probe_vb.setRange(xRange=(0, img.shape[1]), yRange=(0, side), padding=0.02)
 
+    def _mark_patches(self, cell: tuple[int, int] | None) -> None:
+        """The patches of the read `cell` (query, key) outlined on the probe image: where the image looks from and
+        where it looks (QA: a heatmap cell "r1c2 → r0c0" was found on the image by counting patches); none for
+        [CLS], which is no patch, nor for a text."""
+        snap = self.snapshot
+        places = None if snap is None or snap.image is None or cell is None else snap.places
+        for mark, position in zip((self.queryPatch, self.keyPatch), cell or (0, 0)):
+            place = None if places is None or position >= len(places) else places[position]
+            shown = place is not None and not np.isnan(place).any()
+            mark.setVisible(shown)
+            if shown:
+                rows, columns = np.nanmax(places, axis=0) + 1  # the image's patches down and across
+                height, width = snap.image.shape[0] / rows, snap.image.shape[1] / columns
+                mark.setRect(QRectF(place[1] * width, place[0] * height, width, height))
+
     def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         """The (query, key) cell at scene point `pos`, or None off the heatmap."""
         if self.snapshot is None:
@@ -662,6 +691,7 @@ class HeadDetail(QWidget):
         if cell is not None:
             self._keyed, self._pointed = False, cell  # the pointer's cell, read again as snapshots come
             self.readout.setText(self._weight_text(self.snapshot, *cell))
+            self._mark_patches(cell)
 
     def _weight_text(self, snap: AttentionSnapshot, q: int, k: int) -> str:
         return cell_words(snap, min(self.layer, snap.weights.shape[0] - 1), min(self.head, snap.weights.shape[1] - 1),
@@ -708,6 +738,7 @@ class HeadDetail(QWidget):
         self.cellMark.setRect(QRectF(k, q, 1, 1))
         self.cellMark.setVisible(True)
         self.readout.setText(self._weight_text(snap, q, k))
+        self._mark_patches((q, k))
         if not follow:
             return
         vb = self.plot.getPlotItem().vb
