@@ -265,6 +265,24 @@ def test_settings_a_family_does_not_read_are_no_difference():
     assert "dataset option length auto → 5" in difference_line(decoder.updated({"data.options": {}}), longer)
 
 
+def test_a_builtin_lesson_saved_with_its_lesson_edited_keeps_its_description():
+    """QA: a lesson edited and saved had 3,560 characters of "[{'text': '<b>Self-attention…" as its description,
+    shown under the settings and in a tooltip half the screen high: a lesson is prose, not a setting changed."""
+    from pathlib import Path
+
+    from playground.core.differences import differences
+    from playground.core.presets import load_preset, named_after_file
+
+    builtin = load_preset("lesson-19.2-self-attention")
+    lesson = builtin.lesson.model_dump()
+    lesson["steps"][0]["text"] += " And mine."
+    edited = named_after_file(builtin.updated({"lesson": lesson}), Path("mylesson.json"))
+    assert edited.description == builtin.description and edited.lesson.steps[0].text.endswith("And mine.")
+    both = named_after_file(builtin.updated({"lesson": lesson, "model.n_head": 4}), Path("mylesson.json"))
+    assert both.description.startswith("The built-in lesson-19.2-self-attention with number of heads 4. Its")
+    assert differences(builtin, builtin.updated({"lesson": None})) == []
+
+
 def test_a_changed_builtin_changed_back_then_changed_again_says_what_was_changed():
     """Review: changed back, its description was the built-in's but its name the file's, and the next change was
     not said ("cut into 16 patches of 2x2 pixels" over 1-pixel patches, the QA finding the naming fixed)."""

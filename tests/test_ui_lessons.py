@@ -341,6 +341,27 @@ def test_playing_a_lesson_again_starts_it_on_an_untrained_model_and_undo_brings_
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=WAIT_MS)
 
 
+def test_a_lesson_saved_from_a_step_before_training_plays_on_at_step_0_and_next_brings_the_trained_model_back(
+        open_window, qtbot, tmp_path, monkeypatch):
+    """QA: lesson 19.2 edited and saved from its step 1 played on with step 5's "Untrained, the rows are almost
+    uniform" beside the weights trained to step 200."""
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "mine.json"), ""))
+    lesson = {"title": "Trains", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 2}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.lessonBar.next()
+    qtbot.waitUntil(lambda: "trained to step 2" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+    trained = window.worker
+    window.lessonBar.edit()
+    editor = window.lessonBar.editor
+    editor.stepList.setCurrentRow(0)
+    editor.textEdit.setPlainText("untrained, still")
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert window.lessonBar.index == 0 and window.lessonBar.step.text == "untrained, still"
+    assert window.worker is not trained and window.worker.step == 0  # the model its text speaks of
+    window.lessonBar.next()  # the trained one back, not trained again
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
+
+
 def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open_window, qtbot, monkeypatch):
     """QA: lesson 19.6's first step (the attention grid of an untrained model) gave a third of the height to an
     empty loss plot, "The loss curves appear here when training starts"."""

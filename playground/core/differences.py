@@ -10,8 +10,14 @@ from typing import Any
 
 from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, RunSpec
 
-# Not part of the experiment: names and prose, and the seed, which a comparison always takes from A.
-IGNORED = frozenset({"schema_version", "name", "description", "train.seed"})
+# Not part of the experiment: names and prose (a lesson's title and steps too), and the seed, which a comparison always
+# takes from A.
+IGNORED = frozenset({"schema_version", "name", "description", "train.seed", "lesson"})
+
+
+def ignored(key: str) -> bool:
+    """Whether the dotted setting `key` is not part of the experiment (`IGNORED`, or a part of the lesson)."""
+    return key in IGNORED or key.split(".")[0] in IGNORED
 MAX_NAMED = 2  # differences a legend names before counting the rest
 LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
 RELATIVE_FROM = 0.1  # a validation loss from which a gap is also said as a share of it
@@ -45,7 +51,7 @@ def differences(a: RunSpec, b: RunSpec) -> list[str]:
     keys = [*fa, *(k for k in fb if k not in fa)]
     read = {a.model.family, b.model.family}
     other_data = a.data.name != b.data.name  # one dataset's options are none of another's (QA: "length 8 → none")
-    return [k for k in keys if k not in IGNORED and fa.get(k) != fb.get(k) and read <= FAMILY_SETTINGS.get(k, read)
+    return [k for k in keys if not ignored(k) and fa.get(k) != fb.get(k) and read <= FAMILY_SETTINGS.get(k, read)
             and not (other_data and k.startswith("data.options."))]
 
 

@@ -351,12 +351,13 @@ class LessonBar(QFrame):
                 f"may differ from the text's. Lesson > Play the Preset's Lesson puts the preset's settings back, on a new "
                 f"model.")
 
-    def start(self, lesson: Lesson, index: int = 0) -> None:
+    def start(self, lesson: Lesson, index: int = 0, untrained: bool = False) -> None:
+        """Play `lesson` from step `index` (0-based), on a new model at step 0 if `untrained` (see `go`)."""
         self.leave()
         self.lesson = lesson
         self._base = {key: _ablation(self.main.spec, key) for key in ABLATION_VALUES}
         self.show()
-        self.go(index)
+        self.go(index, untrained)
 
     def _views_as_written(self) -> None:
         """Inside attention's pickers at layer 1, head 1, as a lesson was written (QA: the last lesson's "layer 2"
@@ -729,12 +730,14 @@ class LessonBar(QFrame):
         return self.editor
 
     def save_lesson(self, lesson: Lesson, index: int = 0) -> bool:
-        """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`."""
+        """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`: on
+        an untrained model where no step up to it trains (QA: saved from step 1, steps 1-5's "untrained" views showed
+        the model trained to step 200; Next or Ctrl+Z brings it back)."""
         window = self.main
         window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
         saved = window.save()
         window.setWindowModified(window.is_modified())
-        self.start(lesson, index)
+        self.start(lesson, index, untrained=not lesson.trained_by(index))
         return saved
 
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import IGNORED, flat, named_settings
+from playground.core.differences import flat, ignored, named_settings
 from playground.core.files import UnreadableFile
 from playground.core.messages import counted
 from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
@@ -76,8 +76,7 @@ TIPS = {
 def _varying(flats: Sequence[dict[str, object]]) -> list[str]:
     """The dotted settings whose values are not the same in all of `flats` (names, prose and lessons aside)."""
     keys = dict.fromkeys(key for settings in flats for key in settings)
-    return [key for key in keys if key not in IGNORED and not key.startswith("lesson")
-            and len({repr(settings.get(key)) for settings in flats}) > 1]
+    return [key for key in keys if not ignored(key) and len({repr(settings.get(key)) for settings in flats}) > 1]
 
 
 def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
