@@ -106,3 +106,19 @@ def test_one_builtin_lesson_per_lecture_section_and_each_can_be_played():
         assert trains and max(trains) <= spec.train.max_steps, info.name  # every lesson shows training
         for index in range(len(spec.lesson.steps)):
             assert isinstance(spec.updated(spec.lesson.settings_at(index, base)), RunSpec)  # every step's model
+
+
+def test_every_presets_menu_entry_a_lesson_names_is_in_that_menu():
+    """QA: lesson 19.2 sent the class to Presets > Encoder (BERT-like) > "Ablation: attention scores not divided by
+    sqrt(d)", a preset's title; the menu lists presets by the name `playground NAME` opens."""
+    import re
+
+    from playground.core.spec import FAMILY_TITLES
+
+    menus = {title: {info.name for info in presets.builtin_presets() if info.family == family and not info.lesson}
+             for family, title in FAMILY_TITLES.items()}
+    named = [(info.name, match) for info in LESSONS for step in presets.load_preset(info.path).lesson.steps
+             for match in re.finditer(r"Presets &gt; (.+?) &gt; (\S+)", step.text)]
+    assert named  # (the pattern still finds the references)
+    for lesson, match in named:
+        assert match[2] in menus.get(match[1], set()), (lesson, match[0])
