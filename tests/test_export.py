@@ -189,6 +189,7 @@ def test_export_command(tmp_path, capsys):
     assert torch.equal(positions[block:], positions[block - 1].expand(len(positions) - block, -1))
     card = (out / "README.md").read_text()
     assert 'pipeline("text-generation"' in card and f"up to {block} tokens" in card
+    assert 'pipe("01234567[SEP]", max_new_tokens=' in card  # a prompt of the 8 symbols it was trained on
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -269,6 +270,12 @@ def test_token_classification_names_the_symbols(exported):
         expected = session.model.eval()(torch.tensor([ids])).logits[0].argmax(-1).tolist()
     assert [t["entity"] for t in tags] == [vocab.tokens[i] for i in expected]  # names, not LABEL_7
     assert [t["word"] for t in tags][:3] == ["3", "1", "4"]
+    # The card's example is a sequence of the length the model trained on (QA: "012345", 6 of 12, came back wrong)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    length = load_preset("encoder-reverse").model.block_size
+    example = ("0123456789" * 2)[:length]
+    assert f'pipe("{example}")' in card and f"trained on {length} symbols each, and only that length" in card
+    assert pipe.tokenizer(example)["input_ids"] == session.dataset.probe().x[0].tolist()  # the probe sequence
 
 
 @pytest.mark.slow

@@ -69,18 +69,18 @@ def model_card(facts: CardFacts) -> str:
 
 
 def _example_call(task: str, facts: CardFacts) -> str:
-    symbols = _symbols(facts.vocab)
+    sequence = _trained_sequence(facts)
     if task == "image-classification":
         return 'pipe("picture.png")  # any RGB or grey image file, PIL image or URL'
     if task == "text-generation":
-        prompt = f"{symbols[:4]}[SEP]" if symbols else "The "
+        prompt = f"{sequence}[SEP]" if sequence else "The "
         return f'pipe("{prompt}", max_new_tokens=200, do_sample=False)[0]["generated_text"]'
     # Cut to the context the position table has: a longer input stopped these pipelines with "The expanded size of
     # the tensor (22) must match the existing size (16)" (QA)
     if task == "fill-mask":
         return 'pipe("The [MASK]ist of items.", tokenizer_kwargs={"truncation": True})'
     if task == "token-classification":
-        return f'pipe("{symbols[:6] if symbols else "some text"}")'
+        return f'pipe("{sequence or "some text"}")'
     # A sentence of the task's own (QA: the pronoun model's card asked it about "a wonderful film")
     return f'pipe("{EXAMPLE_TEXTS.get(facts.spec.data.name, EXAMPLE_TEXTS["sentiment"])}", truncation=True)'
 
@@ -97,6 +97,21 @@ def _symbols(vocab: Vocab | None) -> str:
     return "".join(t for t in vocab.tokens if t not in vocab.specials)
 
 
+def _trained_length(facts: CardFacts) -> int | None:
+    """The symbols per sequence a procedural task's model was trained on (every sequence has as many), or None."""
+    from playground.data.registry import plan
+
+    return int(plan(facts.spec.data, facts.spec.model).options["length"]) if _symbols(facts.vocab) else None
+
+
+def _trained_sequence(facts: CardFacts) -> str:
+    """A procedural task's symbols in order, repeated to the length it was trained on ('012345678901' for 12 of
+    ten symbols), or '' for other data: a shorter one came back wrong (QA: the reversal model, trained on 12, gave
+    '321015' for '012345')."""
+    symbols, length = _symbols(facts.vocab), _trained_length(facts)
+    return (symbols * (length // len(symbols) + 1))[:length] if symbols and length else ""
+
+
 def _input_lines(facts: CardFacts) -> list[str]:
     m, info, vocab = facts.spec.model, facts.info, facts.vocab
     if info.unit == "images":
@@ -105,7 +120,10 @@ def _input_lines(facts: CardFacts) -> list[str]:
                  f"{(m.image_size // m.patch_size) ** 2} patches of {m.patch_size}x{m.patch_size}; trained on "
                  f"{colour} images")]
     context = int(facts.config.max_position_embeddings)
-    lines = [f"- context: trained on sequences of up to {m.block_size} tokens"
+    length = _trained_length(facts)
+    lines = [f"- sequences: trained on {length} symbols each, and only that length, as in the example above"] \
+        if length else []
+    lines += [f"- context: trained on sequences of up to {m.block_size} tokens"
              + (f"; the position table has {context} rows" if context != m.block_size else
                 ": cut a longer input to it (`truncation=True`, as above)" if _cuts(facts) else "")]
     if facts.pretrained_tokenizer:
