@@ -151,6 +151,26 @@ def test_a_missing_csv_column_is_named_as_the_set_to_type(tmp_path):
                    "has no column 'text'", "--set data.options.text_column=")
 
 
+def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_window_does(tmp_path, capsys):
+    """QA, the README's own-data recipe on decoder-reverse: "unknown option 'length' for text_file: it takes no
+    options", an option the preset set and the user never typed."""
+    from playground.cli import main
+    from playground.core.presets import load_preset
+
+    text = tmp_path / "mine.txt"
+    text.write_text("a small text of my own, for a model of my own. " * 40, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(out), "--set", "data.name=text_file",
+                 "--set", f"data.path={text}"]) == 0
+    assert "the preset's dataset options (length 8) are left out" in capsys.readouterr().err
+    trained = load_preset(out / "preset.json").data
+    assert (trained.name, trained.options) == ("text_file", {})
+    # Options the command line sets for the new dataset are kept
+    assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(tmp_path / "sorted"),
+                 "--set", "data.name=sort", "--set", "data.options.n_symbols=5"]) == 0
+    assert load_preset(tmp_path / "sorted" / "preset.json").data.options == {"n_symbols": 5}
+
+
 def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_one_meant(capsys):
     """QA: `train … --stpes 5` and `resume … --set` showed the top-level usage ("playground [-h] COMMAND ...") and
     no suggestion."""
