@@ -38,6 +38,14 @@ def test_a_setting_named_without_its_group_or_misspelt_gets_the_one_meant():
         spec.updated({"colour": 1})
 
 
+def test_a_setting_of_a_group_another_change_set_to_a_value_is_not_called_unknown():
+    """QA: `--set train=5` beside --steps: "unknown setting 'train.max_steps': did you mean 'train.max_steps'?"."""
+    with pytest.raises(SpecError) as err:
+        make_spec({}).updated({"train": 5, "train.max_steps": 10})
+    assert str(err.value) == ("'train' is a group of settings, set to 5 here: set each of its settings by its dotted "
+                              "path instead, e.g. 'train.max_steps'")
+
+
 def test_negative_and_absurd_sizes_refused():
     for bad in ({"train": {"batch_size": -1}}, {"model": {"n_layer": 10_000}}, {"train": {"lr": 1e9}}):
         with pytest.raises(SpecError):

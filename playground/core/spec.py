@@ -407,9 +407,15 @@ def _apply_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for dotted, value in changes.items():
         *parents, leaf = dotted.split(".")
-        node = out
-        for part in parents:
-            child = node.get(part)
+        node, given = out, data  # (`given`: the same place in the settings before any change)
+        for depth, part in enumerate(parents):
+            child, given = node.get(part), given.get(part) if isinstance(given, dict) else None
+            if part in node and not isinstance(child, dict) and isinstance(given, dict):
+                # a group another change set to a value (QA: `--set train=5` beside --steps, whose train.max_steps
+                # was then an "unknown setting … did you mean 'train.max_steps'?")
+                group = ".".join(parents[:depth + 1])
+                raise SpecError(f"'{group}' is a group of settings, set to {elide(repr(child), 40)} here: set each of "
+                                f"its settings by its dotted path instead, e.g. '{elide(dotted, 60)}'")
             if not isinstance(child, dict):
                 raise SpecError(f"unknown setting '{elide(dotted, 60)}': {_meant(dotted, 'check its spelling')}")
             node[part] = child = dict(child)
