@@ -125,3 +125,16 @@ def test_bench_learning_presets_trains_each_preset_from_the_seeds_asked_for(runs
     assert _parser().parse_args(["bench", "--learning"]).seeds == 3  # the default
     with pytest.raises(SystemExit):  # not silently one seed
         _parser().parse_args(["bench", "--learning", "--seeds", "0"])
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    (["--time-limit", "-5"], "argument --time-limit: -5 seconds: give each preset more than 0 seconds, e.g. 120"),
+    (["--time-limit", "nan"], "argument --time-limit: nan seconds: give each preset more than 0 seconds"),
+    (["--time-limit", "abc"], "argument --time-limit: 'abc' is not a number of seconds, e.g. 120"),
+    (["--seeds", "x"], "argument --seeds: 'x' is not a whole number of seeds, e.g. 3"),
+])
+def test_a_bench_limit_that_is_no_positive_number_is_refused_before_any_training(given, said, capsys):
+    """QA: --time-limit -5 started the whole learning bench; 'abc' said "invalid _seconds value"."""
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["bench", "--learning", *given])
+    assert said in capsys.readouterr().err

@@ -64,7 +64,8 @@ def add_parser(sub: Any) -> None:
     bench.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     bench.add_argument("--overwrite", action="store_true",
                        help="write over the file --json names; without it an existing one is refused")
-    bench.add_argument("--time-limit", type=float, default=120.0, help="seconds per preset for --learning")
+    bench.add_argument("--time-limit", type=_seconds, default=120.0, metavar="SECONDS",
+                       help="seconds each preset may train for --learning (default 120)")
     bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
                                                 "the preset's (--learning ablations)")
     bench.add_argument("--seeds", type=_positive, default=3, metavar="N",
@@ -77,10 +78,25 @@ def add_parser(sub: Any) -> None:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _number(text, int, "a whole number of seeds, e.g. 3")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} seeds: train from 1 or more")
     return value
+
+
+def _seconds(text: str) -> float:
+    value = _number(text, float, "a number of seconds, e.g. 120")
+    if not value > 0:  # (QA: -5 started the whole learning bench; NaN is refused as well)
+        raise argparse.ArgumentTypeError(f"{text} seconds: give each preset more than 0 seconds, e.g. 120")
+    return value
+
+
+def _number(text: str, kind: type, wanted: str) -> Any:
+    """`text` as a `kind`, or argparse's error saying what is wanted (not "invalid _seconds value")."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}") from None
 
 
 def learning_presets(seeds: int, limit_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
