@@ -135,6 +135,8 @@ def test_bench_learning_presets_trains_each_preset_from_the_seeds_asked_for(runs
 ])
 def test_a_bench_limit_that_is_no_positive_number_is_refused_before_any_training(given, said, capsys):
     """QA: --time-limit -5 started the whole learning bench; 'abc' said "invalid _seconds value"."""
+    from playground.cli import _parser
+
     with pytest.raises(SystemExit):
         _parser().parse_args(["bench", "--learning", *given])
     assert said in capsys.readouterr().err
