@@ -597,8 +597,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export_script(args: argparse.Namespace) -> int:
+    from playground.export.script import check_script_path
     from playground.training.runs import check_can_create
 
+    check_script_path(args.out)  # first: an --out folder was told to add --overwrite, then that it is no .py (QA)
     with writing(args.out):
         check_can_create(args.out.parent, "the script's folder")
         check_not_in_checkpoint(args.out.parent)

@@ -198,6 +198,21 @@ def test_a_hugging_face_export_to_a_py_name_points_at_the_script_format(tmp_path
     assert not (tmp_path / "file.py").exists()
 
 
+def test_a_script_export_into_a_folder_says_to_name_the_script_at_once(tmp_path, capsys):
+    """QA: `export RUN --format script --out folder/` said to add --overwrite (the folder held files), and with it
+    that the name did not end in .py."""
+    from playground.cli import main
+
+    (tmp_path / "run" / "checkpoint").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoint" / "state.json").write_text("{}")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.csv").write_text("kept")
+    assert main(["export", str(tmp_path / "run"), "--format", "script", "--out", str(tmp_path / "mine")]) == 2
+    err = capsys.readouterr().err
+    assert "mine is a folder: name the script file, e.g. " in err and err.endswith("mine/train_mine.py\n")
+    assert "--overwrite" not in err
+
+
 def test_an_empty_out_or_out_with_runs_dir_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
     """QA: `--out ""` wrote into the working folder, and `--runs-dir` beside `--out` was ignored without a word."""
     from playground.cli import main

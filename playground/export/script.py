@@ -87,11 +87,11 @@ def export_script(run_dir: str | Path, out: str | Path, *, from_scratch: bool = 
 
 def check_script_path(out: Path) -> None:
     """Refuse an --out that is not a new-or-replaceable .py file, before anything loads."""
+    if out.is_dir():
+        raise ScriptExportError(f"{elide(out)} is a folder: name the script file, e.g. {elide(out / 'train_mine.py')}")
     if out.suffix != ".py":
         raise ScriptExportError(f"the script's name {elide(out.name, 60)} does not end in .py: name it e.g. "
                                 f"train_mine.py")
-    if out.is_dir():
-        raise ScriptExportError(f"{elide(out)} is a folder: name the script file, e.g. {elide(out / 'train_mine.py')}")
 
 
 def check_scriptable(spec: RunSpec) -> None:
