@@ -171,6 +171,15 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     assert load_preset(tmp_path / "sorted" / "preset.json").data.options == {"n_symbols": 5}
 
 
+def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):
+    """QA: with stderr in a file (a job's log) a 150-step run wrote 172 drawings of the bar, 16 KB."""
+    result = playground("train", "decoder-reverse", "--steps", "40", "--out", str(tmp_path / "run"), *TINY)
+    assert result.returncode == 0, result.stderr
+    drawings = [line for line in result.stderr.replace("\r", "\n").splitlines() if "/40 [" in line]
+    assert drawings[-1].startswith("100%") and "loss " in drawings[-1]  # the last, with its loss
+    assert len(drawings) <= 4, drawings  # the start (twice, around the device line) and the end
+
+
 def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_one_meant(capsys):
     """QA: `train … --stpes 5` and `resume … --set` showed the top-level usage ("playground [-h] COMMAND ...") and
     no suggestion."""
