@@ -270,8 +270,11 @@ def test_compiling_pays_only_where_the_steps_left_win_back_the_compile():
     cpu = torch.device("cpu")
     assert choose.should_compile("auto", cpu, 4e9, 2000, weighed=True)
     assert not choose.should_compile("auto", cpu, 4e9, 2000)
-    assert "2991 steps left at 143 ms, a ~97 s compile at 1.73x slower meanwhile and a ~20 s pause" in \
-        payoff.compile_pays(2991, 0.143, (97, 20), 1.26, 1.73)[1]
+    assert payoff.compile_pays(2991, 0.143, (97, 20), 1.26, 1.73)[1] == (
+        "over the 2,991 steps left (143 ms each, compiled 1.26x faster) it would win back ~77 s and cost ~61 s: a ~97 s "
+        "compile in the background, the steps 1.73x slower meanwhile, then a ~20 s pause to take over; it must win "
+        "back 2 times what it costs")
+    assert payoff.compile_pays(2991, 0.143, (15, 5), 1.26, 1.73)[1].endswith("a ~5 s pause to take over")
 
 
 def test_the_compile_history_is_kept_per_machine_and_forgotten_with_the_choices():
@@ -336,6 +339,13 @@ def test_auto_decides_after_the_eager_steps_thread_plan_whether_to_compile(monke
         assert prepared == [] and step.declined and notes[-1].startswith("not compiling the training step")
         assert ended == ["lingering"]  # a worker an ended run of this spec left, kept for this run, would take a core
         assert session.device_description().startswith(f"CPU ({torch.get_num_threads()} of 2 threads, adaptive)")
+
+
+def test_a_compiled_step_slower_than_the_uncompiled_is_called_slower():
+    """QA: "compiled steps take 338 ms, uncompiled ones took 106 ms while it compiled: 0.3x faster"."""
+    from playground.training.fastpath.compiled import times_faster
+
+    assert times_faster(106, 338) == "3.2x slower" and times_faster(300, 100) == "3.0x faster"
 
 
 @pytest.mark.parametrize("busy", [False, True])
