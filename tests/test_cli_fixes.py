@@ -171,6 +171,23 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     assert load_preset(tmp_path / "sorted" / "preset.json").data.options == {"n_symbols": 5}
 
 
+def test_a_run_whose_data_file_moved_says_it_is_the_runs_own_to_put_back(tmp_path):
+    """QA: after `mv mine.txt other.txt`, resume, sample, attention and export all said "no text file at …: check the
+    path", as if the user had typed it."""
+    text = tmp_path / "mine.txt"
+    text.write_text("a small text of my own, for a model of my own. " * 40, encoding="utf-8")
+    run = tmp_path / "run"
+    trained = playground("train", "decoder-pydoc", "--steps", "2", "--out", str(run), "--set", "data.name=text_file",
+                         "--set", f"data.path={text}", *TINY)
+    assert trained.returncode == 0, trained.stderr
+    text.rename(tmp_path / "other.txt")
+    for command in (("resume", str(run)), ("sample", str(run)), ("attention", str(run), "--out", str(tmp_path / "a.png")),
+                    ("export", str(run), "--out", str(tmp_path / "hf")),
+                    ("export", str(run), "--format", "script", "--out", str(tmp_path / "s.py"))):
+        one_line_error(playground(*command), "this run trained on ", "mine.txt, which is no longer there: put the "
+                                                                     "file back at that path (a copy will do)")
+
+
 def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):
     """QA: with stderr in a file (a job's log) a 150-step run wrote 172 drawings of the bar, 16 KB."""
     result = playground("train", "decoder-reverse", "--steps", "40", "--out", str(tmp_path / "run"), *TINY)

@@ -87,6 +87,16 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
                       state=state)
 
 
+def check_data_there(spec: RunSpec) -> None:
+    """Refuse a run whose data file (or folder) is gone from where it trained, saying that it is the run's own data
+    (QA: a text file moved after training made resume, sample, attention and export say only "no text file at …:
+    check the path", as if the user had just typed it)."""
+    path = spec.data.path
+    if path and not os.path.lexists(path):
+        raise CheckpointError(f"this run trained on {elide(path)}, which is no longer there: put the file back at that "
+                              f"path (a copy will do) to resume, sample, draw or export the run")
+
+
 def check_same_data(spec: RunSpec, state: dict[str, Any], fingerprint: str) -> None:
     """Refuse a checkpoint (its `spec` and `state`) whose data now gives its ids other meanings (`ids_fingerprint`):
     an edited text file read "The " as "The uif uif" after '!' became '~', and a renamed CSV label swapped an
