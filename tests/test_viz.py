@@ -221,7 +221,7 @@ def test_lines_view_one_head_all_heads_and_highlight(encoder):
     root = check_svg(one)
     strokes = {line.get("stroke") for line in root.iter(f"{SVG}line")}
     assert strokes == {"#1f77b4"}  # head 0's colour only
-    assert {line.get("stroke") for line in check_svg(all_heads).iter(f"{SVG}line")} == {"#1f77b4", "#ff7f0e"}
+    assert {line.get("stroke") for line in check_svg(all_heads).iter(f"{SVG}line")} == {"#1f77b4", "#e8690b"}
     widths = [float(line.get("stroke-width")) for line in root.iter(f"{SVG}line")]
     assert max(widths) > min(widths)  # width follows the weight
     texts = [t.text for t in root.iter(f"{SVG}text")]
@@ -244,6 +244,17 @@ def test_every_head_of_the_head_view_has_a_colour_of_its_own(heads):
     strokes = list(dict.fromkeys(line.get("stroke") for line in root.iter(f"{SVG}line")))
     assert len(swatches) == heads and len(set(swatches)) == heads
     assert strokes == swatches  # each head's lines in its legend's colour
+
+
+def test_every_heads_lines_stand_out_on_white():
+    """QA: head 10's cyan (#17becf, 2.3:1 on white) was pale in the pretrained BERT's head view at a projector; WCAG
+    asks 3:1 of a graphic's line."""
+    from playground.viz.colors import contrast_on_white, head_colour
+
+    assert contrast_on_white("#ffffff") == 1 and round(contrast_on_white("#000000")) == 21
+    contrasts = {head + 1: contrast_on_white(head_colour(head)) for head in range(32)}
+    assert min(contrasts.values()) >= 3, contrasts
+    assert len({head_colour(head) for head in range(32)}) == 32
 
 
 def test_twelve_heads_legend_wraps_to_the_drawing_and_the_window_drops_the_explanation():

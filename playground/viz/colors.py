@@ -19,13 +19,16 @@ DIVERGING_11 = [
 ]
 # One colour per head in the lines view: matplotlib's tab10, then navy and black, the two colours furthest from all
 # of tab10 (CIELAB) that still read as lines on white: BERT's 12 heads each their own (heads 11 and 12 were 1 and 2).
+# tab10's orange, pink, olive and cyan darkened to 3:1 or more on white, WCAG's least for a graphic's line (QA: head
+# 10's cyan lines, 2.3:1, were pale on a projector).
 HEAD_COLOURS = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f77b4", "#e8690b", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#cc4fa8", "#7f7f7f", "#8c8c00", "#0095a3",
     "#000080", "#000000",
 ]
 GOLDEN_TURN = 0.381966  # of the hue circle (the golden angle): hues past the table never repeat and stay apart
-EXTRA_LIGHTNESS = (0.35, 0.5)  # HSL lightness of those heads, alternating: dark enough for lines on white
+EXTRA_LIGHTNESS = (0.35, 0.5)  # HSL lightness of those heads, alternating (darker where a hue needs it to read)
+LINE_CONTRAST = 3.0  # WCAG's least contrast for a graphic's line, here on white
 MASKED_GREY = (200, 200, 200)  # cells a mask hides (-inf scores)
 
 
@@ -78,8 +81,19 @@ def head_colour(head: int) -> str:
         return HEAD_COLOURS[head]
     extra = head - len(HEAD_COLOURS)
     hue = (0.1 + extra * GOLDEN_TURN) % 1.0
-    rgb = colorsys.hls_to_rgb(hue, EXTRA_LIGHTNESS[extra % 2], 0.8)
-    return hex_colour(tuple(round(255 * v) for v in rgb))
+    lightness = EXTRA_LIGHTNESS[extra % 2]
+    while True:  # darker until it reads on white (a yellow at half lightness was 1.6:1)
+        colour = hex_colour(tuple(round(255 * v) for v in colorsys.hls_to_rgb(hue, lightness, 0.8)))
+        if contrast_on_white(colour) >= LINE_CONTRAST or lightness <= 0.05:
+            return colour
+        lightness -= 0.05
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG's contrast ratio of '#rrggbb' against white."""
+    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
 
 
 def head_colours(heads: int) -> list[str]:
