@@ -229,6 +229,24 @@ def test_try_it_predicts_with_probabilities_and_compares_it_before_and_now(open_
     window.close()
 
 
+def test_try_it_answers_its_own_sentence_once_the_model_stands_still(open_window, qtbot):
+    """QA: bert-sentiment fine-tuned for 200 steps, and Try it still said "No prediction yet" beside the sentence it
+    offered: it answered only after an Enter."""
+    window = open_window(small_pretrained())
+    panel = window.runTools.tryIt
+    offered = panel.input.text()
+    window.tabs.setCurrentWidget(panel)
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    assert panel.result.text == offered and panel.status.text().startswith("Now (step ")
+    assert [bar.text() for bar in panel.findChildren(QLabel, "probValue")]  # its bars
+    panel.input.setText("A sentence of my own, being typed")
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2 and not window.worker.stepping, timeout=WAIT_MS)
+    qtbot.wait(600)  # a few of the window's drains
+    assert panel.result.text == offered and not panel.pending  # the user's sentence waits for their Enter
+
+
 @pytest.mark.slow
 def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot):
     panel = ConfusionPanel()

@@ -330,6 +330,8 @@ class TryItPanel(QWidget):
         self.result: TryItResult | None = None
         self.probabilities: list[tuple[str, float]] = []
         self.bars: list[QWidget] = []  # the prediction's labels, bars and percentages, rebuilt per answer
+        self._asked_at: int | None = None  # the model's step `follow` last asked at (kept past a failed answer)
+        self._offered = LECTURE_SENTENCES[1]  # the sentence the panel put in the box (`_ask_offered`)
 
         self.input = QLineEdit(LECTURE_SENTENCES[1], self)
         self.input.setObjectName("tryInput")
@@ -488,6 +490,9 @@ class TryItPanel(QWidget):
             # beside a model trained on)
             self.status.setText(f"{REBUILT}, and trained to step {step:,}: press Enter to ask it.")
             return
+        if self.result is None and not self.pending and not training:
+            self._ask_offered(step)
+            return
         if self.result is None or self.pending or step == self.result.step:
             return
         if not training:
@@ -504,9 +509,19 @@ class TryItPanel(QWidget):
             # Its view is of that step too: not "Now" beside a model trained on (lecturer QA: "Now (step 0)" at 24)
             self.nowTitle.setText(f"<b>At step {self.result.step:,}</b>")
 
+    def _ask_offered(self, step: int) -> None:
+        """The sentence the panel offered, untouched, asked of a model that stands still, once per step, while the
+        panel shows: it answered only after an Enter (QA: bert-sentiment fine-tuned for 200 steps, and "No prediction
+        yet" beside its own sentence). A sentence of the user's is asked when they press Enter."""
+        offered = self.input.text().strip()
+        if self.isVisible() and offered and offered == self._offered and step != self._asked_at:
+            self._asked_at = step
+            self.predict()
+
     def clear_pending(self) -> None:
         """The run was reset: an answer still on its way, and every answer shown, came from a model that is gone."""
         had = self.pending or self.result is not None
+        self._asked_at = None  # the new model's steps count from 0 again
         self.clear()
         if had:
             self.status.setText(f"{REBUILT}: press Enter to ask the new one.")
@@ -515,7 +530,6 @@ class TryItPanel(QWidget):
         """No model's answer on screen: no bars, no head views, no table, nothing pending."""
         self.pending = False
         self.result = None
-        self._asked_at: int | None = None  # the model's step `follow` last asked again at
         self.probabilities = []
         self._show_bars([])
         self.changedTable.setRowCount(0)
@@ -530,9 +544,11 @@ class TryItPanel(QWidget):
         """Another model or dataset: forget the last one's answers and offer its sentence again; a `pretrained`
         model's step 0 is "before fine-tuning" (QA: a model trained from scratch was said to be fine-tuned)."""
         self.clear()
+        self._asked_at = None
         self.layerCombo.clear()  # the last model's layer and heads, beside "No prediction yet" (QA): the next answer's
         self.headCombo.clear()
-        self.input.setText(offered_sentence(info))
+        self._offered = offered_sentence(info)
+        self.input.setText(self._offered)
         self.beforeTitle.setText(before_title(pretrained))
 
     def on_result(self, result: Any) -> None:
