@@ -244,6 +244,7 @@ def test_pretrained_runs_and_wrong_names_are_refused_in_one_line(tmp_path, capsy
         check_scriptable(load_preset("bert-pronoun"))
     assert "\n" not in str(refused.value) and len(str(refused.value)) <= 300
     assert "File > Export > Model as Hugging Face folder" in str(refused.value)  # the window's way, too (QA)
+    assert "the pretrained MiniLM (all-MiniLM-L6-v2)," in str(refused.value)  # its name as the window says it (QA)
     run_dir = tiny_run(tmp_path, "decoder-reverse")
     assert main(["export", str(run_dir), "--format", "script", "--out", str(tmp_path / "mine.txt")]) == 2
     refused_line = capsys.readouterr().err

@@ -34,6 +34,7 @@ from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo, Dataset
 from playground.data.registry import plan as data_plan
+from playground.data.wordpiece import PRETRAINED_TITLES
 from playground.export.script_data import DataSource, ScriptDataError, data_source
 from playground.export.script_model import model_source
 from playground.training.checkpoint import check_data_there, check_same_data
@@ -97,8 +98,9 @@ def check_script_path(out: Path) -> None:
 def check_scriptable(spec: RunSpec) -> None:
     """Refuse a run that a script with only torch and numpy cannot rebuild."""
     if spec.model.pretrained:
+        title = PRETRAINED_TITLES.get(spec.model.pretrained, spec.model.pretrained)
         raise ScriptExportError(
-            f"this run fine-tunes the pretrained {spec.model.pretrained}, whose weights and WordPiece tokenizer need "
+            f"this run fine-tunes the pretrained {title}, whose weights and WordPiece tokenizer need "
             f"the transformers library, not only torch: export it as a Hugging Face folder instead "
             f"(File > Export > Model as Hugging Face folder; playground export RUN --out FOLDER)")
 
