@@ -247,6 +247,26 @@ def test_try_it_answers_its_own_sentence_once_the_model_stands_still(open_window
     assert panel.result.text == offered and not panel.pending  # the user's sentence waits for their Enter
 
 
+def test_try_its_table_has_no_before_and_now_for_a_sentence_without_it(open_window, qtbot):
+    """QA: a sentence whose 'it' lay past the context listed the heads' changes beside Before and Now columns of "–"."""
+    window = open_window(small_pretrained())
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    table = panel.changedTable
+    from playground.analysis.pronoun import LECTURE_SENTENCES
+
+    long = "The old animal that lived by the wide river near the big town for many years was tired of it."
+    for sentence, followed in ((long, False), (LECTURE_SENTENCES[1], True)):  # ('it' past the 16 tokens read)
+        panel.input.setText(sentence)
+        assert panel.predict()
+        qtbot.waitUntil(lambda sentence=sentence: panel.result.text == sentence and not panel.pending, timeout=WAIT_MS)
+        assert table.rowCount() > 0 and (panel.result.query is not None) == followed
+        assert [table.isColumnHidden(col) for col in (3, 4)] == [not followed] * 2, sentence
+        assert ("over all of its words" in panel.changedBox.toolTip()) != followed
+
+
 @pytest.mark.slow
 def test_confusion_panel_shows_the_counts_of_a_metrics_event(open_window, qtbot):
     panel = ConfusionPanel()

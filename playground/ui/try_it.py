@@ -57,6 +57,12 @@ if TYPE_CHECKING:
 
 JOB_KEY = "try-it"
 QUERY_WORD = "it"
+CHANGED_TIPS = {  # the table's, where the sentence has a word the views follow, and where it has none
+    True: "The heads whose attention from the word the head views follow changed most since step 0; Before and Now: "
+          "where it looked most then and looks now.",
+    False: f"The heads whose attention on this sentence changed most since step 0, over all of its words: it has no "
+           f"'{QUERY_WORD}' the model reads to follow.",
+}
 ASK_HINT = "Type a sentence and press Enter: the model, at the step it has reached, classifies it."  # (trained too)
 FIRST_LAYER = 3  # the head views' layer at a first answer (0-based): a middle one of MiniLM's six
 FILL_STEP = 0.1  # an enlarged head view grows to its room in tenths of its size
@@ -423,8 +429,8 @@ class TryItPanel(QWidget):
         # the arrow keys too: the highlighted row is the head shown (review: Down moved it, not the head views)
         self.changedTable.currentCellChanged.connect(lambda row, col, _row, _col: self._on_changed_row(row, col))
         # A short title: a group box is never narrower than its title, and the long one widened the window when zoomed.
-        changed_box = QGroupBox("Heads changed most", self)
-        changed_box.setToolTip("The heads whose attention on this sentence changed most since step 0 (untrained).")
+        self.changedBox = changed_box = QGroupBox("Heads changed most", self)
+        changed_box.setToolTip(CHANGED_TIPS[True])
         changed_layout = QVBoxLayout(changed_box)
         changed_layout.setContentsMargins(4, 4, 4, 4)
         changed_layout.addWidget(self.changedTable)
@@ -669,6 +675,11 @@ class TryItPanel(QWidget):
     def _fill_changed(self, result: TryItResult) -> None:
         changes = changed(result)
         self.changedTable.setRowCount(len(changes))
+        # Where the sentence has no 'it' the model reads, the change is over every word, and nothing is followed: no
+        # Before and Now columns (QA: a table of changes beside columns of "–", its lesson speaking of 'it')
+        for col in (3, 4):
+            self.changedTable.setColumnHidden(col, result.query is None)
+        self.changedBox.setToolTip(CHANGED_TIPS[result.query is not None])
         labels = result.snapshot.labels
         before = "before fine-tuning" if result.pretrained else "at step 0"
         for row, change in enumerate(changes):
@@ -684,7 +695,7 @@ class TryItPanel(QWidget):
                     tips.append(f"Layer {change.layer + 1}, head {change.head + 1} {when}: '{result.query_word}' "
                                 f"{verb} most at '{labels[k]}', with {w[k]:.0%} of its attention.")
             else:
-                cells += ["–", "–"]
+                cells += ["", ""]
                 tips += ["", ""]
             for col, (text, tip) in enumerate(zip(cells, tips)):
                 item = QTableWidgetItem(text)
