@@ -68,7 +68,7 @@ BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 BAR_LABEL_GAP = 1.2
 # The enlarged head's axis titles, longest first: the longest its side holds, or none (QA at 175 %: "uery (look").
 AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)", "key")}
-PROBE_MIN_PX = 96  # the ViT's probe image, at the least: an 8x8 digit and its marked patches from the back of a room
+PROBE_MIN_PX = 80  # the ViT's probe image, at the least: an 8x8 digit and its marked patches from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
 MIN_TILE_WIDTH_PX = 12  # ... but narrower, to this, where its heads would make it scroll sideways
