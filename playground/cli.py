@@ -773,7 +773,18 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     ended = "diverged" if status == EXIT_TRAINING_FAILED else "saved" if kept == session.step else "stopped"
     write_run_info(run_dir, {"step": session.step, "status": ended})
     print(_end_message(run_dir, session.step, kept, status, cut_saving), file=sys.stderr)
+    if status == 0 and kept == session.step:
+        print(_next_commands(run_dir, session.info.samples_text), file=sys.stderr)
     return status
+
+
+def _next_commands(run_dir: Path, writes_text: bool) -> str:
+    """What a trained run can do next, as commands to copy (QA: a finished run said only where it was saved)."""
+    run = shlex.quote(str(run_dir))
+    steps = [f"playground sample {run}"] if writes_text else []
+    steps += [f"playground attention {run} --out attention.png",
+              f"playground export {run} --out {shlex.quote(f'{run_dir}-hf')}"]
+    return "next: " + "  ·  ".join(steps)
 
 
 def _written_error(run_dir: Path, session: Any, err: OSError) -> BaseException:

@@ -195,6 +195,9 @@ def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):
     drawings = [line for line in result.stderr.replace("\r", "\n").splitlines() if "/40 [" in line]
     assert drawings[-1].startswith("100%") and "loss " in drawings[-1]  # the last, with its loss
     assert len(drawings) <= 4, drawings  # the start (twice, around the device line) and the end
+    run = tmp_path / "run"  # what it can do next, said last (no sample: reversal is not text to continue)
+    assert result.stderr.splitlines()[-1] == (f"next: playground attention {run} --out attention.png  ·  "
+                                              f"playground export {run} --out {run}-hf")
 
 
 def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_one_meant(capsys):
