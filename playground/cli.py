@@ -16,6 +16,7 @@ import re
 import shlex
 import signal
 import sys
+import textwrap
 import threading
 import warnings
 from collections.abc import Callable
@@ -112,13 +113,39 @@ def _error_line(err: BaseException) -> str:
     return prefix + re.sub(r"\bset the option (\w+)", r"add --set data.options.\1=...", line)
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser whose --help may end with text made only when asked for (`more_help`): the settings' names
+    come from the run description's module, which the window's start should not wait for."""
+
+    more_help: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        return super().format_help() + (f"\n{self.more_help()}\n" if self.more_help else "")
+
+
+def _settings_help() -> str:
+    """Every setting --set changes, by its dotted path and what it is (QA: a student had to open a preset's JSON to
+    find them), and how to train on one's own data."""
+    from playground.core.spec import FIELD_TITLES
+
+    groups: dict[str, list[str]] = {}
+    for key, title in FIELD_TITLES.items():
+        if "." in key:
+            groups.setdefault(key.split(".")[0], []).append(f"{key} ({title})")
+    lines = ["settings for --set KEY=VALUE (a preset's JSON file holds their values):"]
+    lines += [textwrap.fill(", ".join(items), width=100, initial_indent="  ", subsequent_indent="    ")
+              for items in groups.values()]
+    lines.append("your own data: --set data.name=text_file (or csv_file, image_folder) --set data.path=FILE")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
         description="Transformer Playground: train small transformers and watch their attention.",
         epilog="With no command, opens the desktop window on the default preset; `playground PRESET` opens it on PRESET.",
     )
-    sub = parser.add_subparsers(metavar="COMMAND")
+    sub = parser.add_subparsers(metavar="COMMAND", parser_class=_CommandParser)
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")
     gui.add_argument("preset", nargs="?", help="preset file or built-in name to open (default: the last one used)")
@@ -129,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
     train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
-    train.add_argument("--steps", type=int, help="training steps (overrides train.max_steps)")
+    train.add_argument("--steps", type=int, help="training steps (default: the preset's train.max_steps)")
     train.add_argument("--out", type=out_path, help="new run folder to write (default: a new folder in --runs-dir); "
                                                 "an existing run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true",
@@ -143,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override any setting by its dotted path, e.g. --set model.n_embd=96")
     train.set_defaults(handler=_cmd_train)
+    train.more_help = _settings_help
 
     resume = sub.add_parser("resume", help="continue a run from its last checkpoint, on the same curve")
     resume.add_argument("run_dir", type=Path, help="run folder written by `playground train`")
@@ -154,9 +182,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="generate text with a trained decoder")
     sample.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder) of a trained decoder")
-    sample.add_argument("--prompt", default="", help="text to continue")
+    sample.add_argument("--prompt", default="", help="text to continue (default: none, the text starts from its data's "
+                                                    "first character)")
     sample.add_argument("--tokens", type=int, default=200,
-                        help=f"characters to generate, 1..{MAX_SAMPLE_TOKENS:,} (Ctrl-C prints those so far)")
+                        help=f"characters to generate, 1..{MAX_SAMPLE_TOKENS:,} (default 200; Ctrl-C prints those so "
+                             f"far)")
     sample.add_argument("--temperature", type=float, default=0.8,
                         help="randomness of the text, a number >= 0: 0 always the likeliest character, 1 the "
                              "model's own odds, above 1 wilder (default 0.8)")

@@ -185,6 +185,22 @@ def test_every_argument_has_help_text():
     assert missing == []
 
 
+def test_train_help_names_every_setting_set_changes_and_the_own_data_recipe(capsys):
+    """QA: the command line had no way to list the settings (`--set model.x=1` said "did you mean 'model'?"): a
+    student opened a preset's JSON to find them."""
+    from playground.cli import main
+    from playground.core.spec import FIELD_TITLES
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # (wrapped to the terminal)
+    for key, title in FIELD_TITLES.items():
+        if "." in key:
+            assert f"{key} ({title})" in shown, key
+    assert "--set data.name=text_file (or csv_file, image_folder) --set data.path=FILE" in shown
+    assert "default: the preset's train.max_steps" in shown
+
+
 def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
     """`playground vit-digits` was refused as an invalid command; the help says the window is the default."""
     from playground import cli
