@@ -36,6 +36,8 @@ def test_a_setting_named_without_its_group_or_misspelt_gets_the_one_meant():
             spec.updated({typed: 1})
     with pytest.raises(SpecError, match="unknown setting 'colour': remove it or check its spelling"):
         spec.updated({"colour": 1})
+    with pytest.raises(SpecError, match="unknown setting 'model.x': remove it or check its spelling"):
+        spec.updated({"model.x": 1})  # (QA: "did you mean 'model'?", the group it named)
 
 
 def test_a_setting_of_a_group_another_change_set_to_a_value_is_not_called_unknown():

@@ -399,7 +399,9 @@ def _meant(path: str, otherwise: str) -> str:
     no hint), else `otherwise`."""
     leaf = path.rsplit(".", 1)[-1]
     close = [key for key in FIELD_TITLES if "." in key and key.rsplit(".", 1)[1] == leaf]
-    close = close or difflib.get_close_matches(path, FIELD_TITLES, n=1, cutoff=0.75)
+    # a dotted path is one setting, never a group of them (QA: `--set model.x=1` got "did you mean 'model'?")
+    candidates = [key for key in FIELD_TITLES if "." in key] if "." in path else list(FIELD_TITLES)
+    close = close or difflib.get_close_matches(path, candidates, n=1, cutoff=0.75)
     return f"did you mean '{close[0]}'?" if close else otherwise
 
 
