@@ -444,7 +444,14 @@ class Claim:
 
 def _claim_run_folder(args: argparse.Namespace, spec: Any) -> Claim:
     """The new run folder, claimed before torch loads, so a second process is refused at once."""
-    from playground.training.runs import LOCK_FILE, claim_run_dir, default_runs_dir, lock_run_dir, new_run_dir
+    from playground.training.runs import (
+        LOCK_FILE,
+        RUNS_ENV,
+        claim_run_dir,
+        default_runs_dir,
+        lock_run_dir,
+        new_run_dir,
+    )
 
     if args.out is not None:
         made = _missing_paths(args.out / LOCK_FILE)
@@ -455,7 +462,9 @@ def _claim_run_folder(args: argparse.Namespace, spec: Any) -> Claim:
         replacing = False
         root = args.runs_dir or default_runs_dir()
         made = _missing_paths(root)
-        with writing(root, "--runs-dir"):
+        # the option to change is the one that chose the folder (QA: "choose another --runs-dir" for the variable)
+        chosen_by = "--runs-dir" if args.runs_dir or not os.environ.get(RUNS_ENV) else f"--runs-dir or {RUNS_ENV}"
+        with writing(root, chosen_by):
             run_dir = new_run_dir(root, spec)
         made[:0] = [run_dir / LOCK_FILE, run_dir]
         lock = lock_run_dir(run_dir)

@@ -188,6 +188,16 @@ def test_a_run_whose_data_file_moved_says_it_is_the_runs_own_to_put_back(tmp_pat
                                                                      "file back at that path (a copy will do)")
 
 
+def test_an_unwritable_runs_folder_names_the_variable_that_chose_it(tmp_path, monkeypatch):
+    """QA: PLAYGROUND_RUNS_DIR=/sys/nope said "choose another --runs-dir", an option the user had not given."""
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", "/proc/nope")  # (no folder can be made in /proc, even by root)
+    one_line_error(playground("train", "decoder-reverse", "--steps", "2", *TINY),
+                   "cannot write /proc/nope", "choose another --runs-dir or PLAYGROUND_RUNS_DIR")
+    said = one_line_error(playground("train", "decoder-reverse", "--steps", "2", "--runs-dir", "/proc/nope", *TINY),
+                          "choose another --runs-dir")
+    assert "PLAYGROUND_RUNS_DIR" not in said
+
+
 def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):
     """QA: with stderr in a file (a job's log) a 150-step run wrote 172 drawings of the bar, 16 KB."""
     result = playground("train", "decoder-reverse", "--steps", "40", "--out", str(tmp_path / "run"), *TINY)
