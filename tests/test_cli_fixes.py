@@ -104,6 +104,9 @@ def test_resume_says_where_it_trains(tmp_path):
 def test_a_mistyped_preset_name_gets_the_closest_names():
     one_line_error(playground("train", "decoder-revrse"), "no preset named 'decoder-revrse'",
                    "did you mean 'decoder-reverse'")
+    # a built-in's name as a file's, where no such file is here (QA: "check the path")
+    one_line_error(playground("train", "decoder-reverse.json"), "no preset file at decoder-reverse.json: the built-in "
+                                                                "preset is named without .json: decoder-reverse")
 
 
 def test_a_presets_beginning_is_told_its_preset_and_an_unknown_word_is_answered_as_a_preset():

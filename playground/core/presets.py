@@ -263,7 +263,10 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
     except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte in it
         raise PresetError(f"{elide(source)} cannot be a preset file or name: check the path") from None
     if as_file and not found:
-        raise PresetError(f"no preset file at {elide(path)}: check the path")
+        builtin = path.stem if path.parent == Path() and (PRESETS_DIR / path.name).is_file() else ""
+        # (QA: `playground train decoder-reverse.json` said only "check the path")
+        hint = f"the built-in preset is named without .json: {builtin}" if builtin else "check the path"
+        raise PresetError(f"no preset file at {elide(path)}: {hint}")
     if as_file:
         return path
     if found:
