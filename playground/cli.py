@@ -580,8 +580,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     folder = checkpoint_folder(args.run_dir)  # before torch loads: a missing run is reported in a moment
     if not 1 <= args.tokens <= MAX_SAMPLE_TOKENS:
-        raise CliError(f"--tokens must be 1..{MAX_SAMPLE_TOKENS:,}, not {args.tokens:,}: for a longer text, sample "
-                       f"again with the end of this one as --prompt")
+        # the advice for the side it missed (QA: --tokens 0 was told how to get a longer text)
+        fix = ("for a longer text, sample again with the end of this one as --prompt" if args.tokens > 1 else
+               "ask for 1 character or more, e.g. --tokens 200")
+        raise CliError(f"--tokens must be 1..{MAX_SAMPLE_TOKENS:,}, not {args.tokens:,}: {fix}")
     if not (math.isfinite(args.temperature) and args.temperature >= 0):
         raise CliError(f"--temperature must be a number >= 0 (0 always picks the likeliest character), not "
                        f"{args.temperature}")

@@ -202,8 +202,8 @@ def test_a_truncated_optimizer_file_stops_only_resume(run_copy, tmp_path):
     (["--temperature", "nan"], "--temperature must be a number >= 0"),
     (["--temperature", "-1"], "--temperature must be a number >= 0"),
     (["--temperature", "inf"], "--temperature must be a number >= 0"),
-    (["--tokens", "100000000"], "--tokens must be 1..100,000"),
-    (["--tokens", "0"], "--tokens must be 1..100,000"),
+    (["--tokens", "100000000"], "--tokens must be 1..100,000, not 100,000,000: for a longer text, sample again"),
+    (["--tokens", "0"], "--tokens must be 1..100,000, not 0: ask for 1 character or more"),  # (QA: "a longer text")
 ])
 def test_sample_refuses_a_bad_temperature_or_length(text_run, args, message):
     one_line_error(playground("sample", str(text_run), *args), message)
