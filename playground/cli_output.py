@@ -82,7 +82,6 @@ def writing(path: Path, option: str = "--out") -> Iterator[None]:
     try:
         yield
     except OSError as err:
-        from playground.core.files import elide
+        from playground.core.files import elide, why_not_written
 
-        raise CliError(f"cannot write {elide(path)}: {err.strerror or type(err).__name__}; choose another "
-                       f"{option}") from None
+        raise CliError(f"cannot write {elide(path)}: {why_not_written(path, err)}; choose another {option}") from None

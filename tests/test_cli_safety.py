@@ -258,6 +258,10 @@ def test_a_read_only_out_names_the_figure_not_its_temporary_file(text_run, tmp_p
     line = one_line_error(playground("attention", str(text_run), "--out", str(tmp_path / "a.png")),
                           f"cannot write {tmp_path / 'a.png'}: Read-only file system; choose another --out")
     assert ".tmp" not in line
+    monkeypatch.undo()
+    (tmp_path / "notes.txt").write_text("mine")
+    one_line_error(playground("attention", str(text_run), "--out", str(tmp_path / "notes.txt" / "a.png")),
+                   "notes.txt is a file, not a folder; choose another --out")  # (QA: "File exists")
 
 
 # ----- bug 6: attention's --input ----------------------------------------------------------------------

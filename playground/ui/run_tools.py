@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidget, QWidget
 
 from playground.analysis.timeline import SnapshotTimeline
-from playground.core.files import UnreadableFile
+from playground.core.files import UnreadableFile, why_not_written
 from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
 from playground.training.runs import (
     METRICS_FILE,
@@ -624,17 +624,9 @@ class NotWritten(OSError):
     No such file or directory: '/proc/2026…-hf'" for a folder that exists; a temporary file's name for /sys)."""
 
     def __init__(self, target: Path, err: OSError) -> None:
-        why = f" ({_why_not(target, err)})" if err.strerror else ""  # (Qt's failed saves give no reason)
+        why = f" ({why_not_written(target, err)})" if err.strerror else ""  # (Qt's failed saves give no reason)
         super().__init__(f"could not write {target}{why}: choose a folder you can write to, your home folder for one, "
                          f"and try again")
-
-
-def _why_not(target: Path, err: OSError) -> str:
-    """Why `target` could not be written, in words: a file where its folder should be is not "File exists"."""
-    folder = next((parent for parent in target.parents if parent.exists()), None)
-    if folder is not None and not folder.is_dir():
-        return f"{folder.name} is a file, not a folder"
-    return str(err.strerror)
 
 
 def writing(target: Path, write: Callable[[], Any]) -> Any:
