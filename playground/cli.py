@@ -762,7 +762,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
         bar.write(TRAINING_ON.format(device=session.device_description()), file=sys.stderr)
     val = ""
     status = 0
-    stop = _StopOnCtrlC(terminate=session.dist is None)
+    stop = _StopOnCtrlC(terminate=session.dist is None, saved=lambda: session.checkpoint_step is not None)
     not_written: BaseException | None = None
     try:
         with stop:
@@ -869,7 +869,8 @@ class _StopOnCtrlC:
     it, and a rank 0 finishing its step would wait for them in the step's collective. Only the main thread receives
     signals."""
 
-    def __init__(self, terminate: bool = True) -> None:
+    def __init__(self, terminate: bool = True, saved: Callable[[], bool] = lambda: True) -> None:
+        self.saved = saved  # whether the run has a checkpoint, which stopping at once would keep
         self.asked = False
         self.exit_status = EXIT_INTERRUPTED
         self._signals = (signal.SIGINT, signal.SIGTERM) if terminate else (signal.SIGINT,)
@@ -890,7 +891,9 @@ class _StopOnCtrlC:
         self.asked = True
         self.exit_status = 128 + signum  # as the shell reports a process the signal ended: 130 for Ctrl-C
         again = "Ctrl-C" if signum == signal.SIGINT else "a second signal"
-        os.write(sys.stderr.fileno(), f"\nstopping after this step ({again} to stop at once)\n".encode())
+        # (QA: a second Ctrl-C before the first checkpoint removed the run's 55 steps, unwarned)
+        lost = "" if self.saved() else ", losing the run: it has no checkpoint yet"
+        os.write(sys.stderr.fileno(), f"\nstopping after this step ({again} to stop at once{lost})\n".encode())
 
 
 if __name__ == "__main__":

@@ -308,7 +308,9 @@ def test_a_termination_request_stops_after_the_step_and_saves_it_as_ctrl_c_does(
         finally:
             run.kill()
     said = (tmp_path / "stderr.txt").read_text()
-    assert "stopping after this step (a second signal to stop at once)" in said and "playground resume" in said
+    # (its first checkpoint still ahead: stopping at once would lose the run, QA)
+    assert "stopping after this step (a second signal to stop at once, losing the run: it has no checkpoint yet)" \
+        in said and "playground resume" in said
     stopped_at = json.loads((cut / "checkpoint" / "state.json").read_text())["step"]
     assert 5 <= stopped_at < 500
     assert playground("resume", str(cut), "--steps", "1").returncode == 0
