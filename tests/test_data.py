@@ -148,7 +148,9 @@ def test_procedural_probe_and_example_are_readable():
 
 
 def test_procedural_length_must_fit_the_context():
-    with pytest.raises(DataError, match=r"raise the context length to 81 or set length to at most 31"):
+    # each named by its setting too, for the command line's --set (QA)
+    with pytest.raises(DataError, match=r"raise the context length \(model.block_size\) to 81 or set length "
+                                         r"\(data.options.length\) to at most 31"):
         describe(DataSpec(name="reverse", options={"length": 40}), ModelSpec(family="decoder", block_size=64))
     with pytest.raises(DataError, match="at most 8"):
         describe(DataSpec(name="copy", options={"length": 9}), ModelSpec(family="encoder", block_size=8))

@@ -267,7 +267,8 @@ def test_a_folder_of_colour_images_read_in_grey_says_channels_3_keeps_their_colo
             ImageDraw.Draw(im).ellipse((2 + i % 3, 2, 9, 9), fill=colour)
             im.save(tmp_path / "shapes" / name / f"{i}.png")
     folder = DataSpec(name="image_folder", path=str(tmp_path / "shapes"))
-    said = "12 of the 12 images are in colour and read in grey: Channels 3 (colour) keeps their colours"
+    said = "12 of the 12 images are in colour and read in grey: Channels 3 (colour; data.options.channels) "
+    said += "keeps their colours"
     assert said in describe(folder, VIT).warnings
     assert not any("in colour" in w for w in describe(folder.model_copy(update={"options": {"channels": 3}}),
                                                       VIT).warnings)

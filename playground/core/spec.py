@@ -230,7 +230,7 @@ class ModelSpec(_Spec):
         if self.causal and self.family != "decoder":
             raise ValueError(
                 f"the causal mask belongs to the decoder: the {FAMILY_TITLES[self.family]} attends in both directions "
-                f"(set causal to false, or family to 'decoder')"
+                f"(set causal, model.causal, to false, or family, model.family, to 'decoder')"
             )
         if self.pos_encoding == "sinusoidal" and self.n_embd % 2:
             raise ValueError(f"sinusoidal positions need an even embedding dimension, not {self.n_embd}")

@@ -325,9 +325,11 @@ def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: Model
         if decoder:
             raise DataError(
                 f"{entry.key} with length {length} needs a context of {2 * length + 1} tokens (prompt, separator, "
-                f"answer): raise the context length to {2 * length + 1} or set length to at most {longest}"
+                f"answer): raise the context length (model.block_size) to {2 * length + 1} or set length "
+                f"(data.options.length) to at most {longest}"
             )
-        raise DataError(f"length {length} does not fit a context of {T}: set length to at most {T} or raise the context")
+        raise DataError(f"length {length} does not fit a context of {T}: set length (data.options.length) to at most {T} "
+                        f"or raise the context (model.block_size)")
     symbols = SYMBOLS[: int(options["n_symbols"])]
     vocab = Vocab(symbols, (PAD, SEP))
     info = DataInfo(

@@ -405,8 +405,8 @@ def _decode_images(
     if large:
         notes.append(f"skipped {len(large)} image(s) too large to use: {_listed(large)}: {_too_large_fix('them')}")
     if coloured:  # (QA: a folder of colour shapes was read in grey, without a word)
-        notes.append(f"{coloured} of the {len(images)} images are in colour and read in grey: Channels 3 (colour) "
-                     f"keeps their colours")
+        notes.append(f"{coloured} of the {len(images)} images are in colour and read in grey: Channels 3 (colour; "
+                     f"data.options.channels) keeps their colours")
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
 
 
