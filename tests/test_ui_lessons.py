@@ -362,18 +362,6 @@ def test_a_lesson_saved_from_a_step_before_training_plays_on_at_step_0_and_next_
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
 
 
-def test_with_the_settings_hidden_the_lesson_bar_fills_its_column_its_text_on_top(open_window, qtbot):
-    """QA: F9 in a lesson left 330 x 400 px of grey under the lesson bar."""
-    window = open_window(make_spec({**TINY, "lesson": {"title": "One", "steps": [{"text": "the only step"}]}}))
-    bar, column = window.lessonBar, window.leftColumn
-    window.set_settings_shown(False)
-    qtbot.waitUntil(lambda: bar.height() == column.height(), timeout=5000)
-    assert bar.textScroll.geometry().bottom() < column.height() / 2  # the room under the text, not between
-    window.set_settings_shown(True)
-    qtbot.waitUntil(lambda: window.config.isVisible() and bar.height() < column.height() / 2, timeout=5000)
-    assert window.config.geometry().bottom() >= column.height() - 2  # the settings take the rest again
-
-
 def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open_window, qtbot, monkeypatch):
     """QA: lesson 19.6's first step (the attention grid of an untrained model) gave a third of the height to an
     empty loss plot, "The loss curves appear here when training starts"."""

@@ -193,7 +193,6 @@ class LessonBar(QFrame):
         layout.addWidget(self.statusLabel)
         self.textScroll = _TextScroll(self.textLabel, self)
         layout.addWidget(self.textScroll)
-        layout.addStretch(1)  # the room of a column the bar fills (the settings hidden) under its text, not between
 
         self._scale_text()
         self._poll = QTimer(self)

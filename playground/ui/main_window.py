@@ -195,8 +195,7 @@ class _ViewsPlaceholder(QLabel):
 
 class _Column(QWidget):
     """Panels one above the other, hidden with the last of them: F9 hides the settings, and with no lesson playing
-    the splitter then gives the views the whole width instead of an empty column. The lowest panel shown takes the
-    column's height (QA: F9 in a lesson left 330 x 400 px of grey under the lesson bar)."""
+    the splitter then gives the views the whole width instead of an empty column."""
 
     def __init__(self, name: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -206,8 +205,8 @@ class _Column(QWidget):
         self._layout.addStretch(0)  # the room a panel that stretches leaves when hidden: not a panel stretched to fill it
         self._panels: list[QWidget] = []
 
-    def insert(self, index: int, panel: QWidget) -> None:
-        self._layout.insertWidget(index, panel)
+    def insert(self, index: int, panel: QWidget, stretch: int = 0) -> None:
+        self._layout.insertWidget(index, panel, stretch)
         self._panels.append(panel)
         panel.installEventFilter(self)
         self._follow_panels()
@@ -218,11 +217,7 @@ class _Column(QWidget):
         return False
 
     def _follow_panels(self) -> None:
-        shown = [panel for panel in self._panels if not panel.isHidden()]
-        lowest = max(shown, key=self._layout.indexOf, default=None)
-        for panel in self._panels:
-            self._layout.setStretchFactor(panel, int(panel is lowest))
-        self.setVisible(bool(shown))
+        self.setVisible(any(not panel.isHidden() for panel in self._panels))
 
 
 def _duration(seconds: float) -> str:
@@ -293,7 +288,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         # A lesson's text above the settings (the lesson bar, once the views are built): at 1280x720 a
         # lesson's settings fill a third of this column, and above the views its text took 140 px of their height.
         self.leftColumn = _Column("leftColumn", self)
-        self.leftColumn.insert(0, self.config)
+        self.leftColumn.insert(0, self.config, 1)
         self.mainSplitter.addWidget(self.leftColumn)
         self.mainSplitter.addWidget(right)
         self.mainSplitter.setStretchFactor(1, 1)
