@@ -182,8 +182,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="generate text with a trained decoder")
     sample.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder) of a trained decoder")
-    sample.add_argument("--prompt", default="", help="text to continue (default: none, the text starts from its data's "
-                                                    "first character)")
+    sample.add_argument("--prompt", default="", help="text to continue (default: none, it starts from a character of "
+                                                    "its validation text)")
     sample.add_argument("--tokens", type=int, default=200,
                         help=f"characters to generate, 1..{MAX_SAMPLE_TOKENS:,} (default 200; Ctrl-C prints those so "
                              f"far)")
@@ -369,7 +369,7 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
             if note:
                 print(f"playground: note: {path.name} {note}", file=sys.stderr)
     _refuse_fixed_architecture(spec, changes)
-    spec = _without_other_datas_options(spec, changes)
+    spec = _without_the_presets_data(spec, changes)
     if args.steps is not None:
         _check_steps(args.steps)
         changes["train.max_steps"] = args.steps
@@ -393,18 +393,21 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
     return data_path_from(changed, Path.cwd())
 
 
-def _without_other_datas_options(spec: Any, changes: dict[str, Any]) -> Any:
-    """`spec` without its dataset's options where --set data.name names another dataset, as the window's dataset
-    menu leaves them out (QA: decoder-reverse with --set data.name=text_file stopped at "unknown option 'length' for
-    text_file", an option the user never typed); options the command line sets stay, the change is said."""
+def _without_the_presets_data(spec: Any, changes: dict[str, Any]) -> Any:
+    """`spec` without its dataset's options and file where --set data.name names another dataset, as the window's
+    dataset menu leaves them out (QA: decoder-reverse with --set data.name=text_file stopped at "unknown option
+    'length' for text_file", an option the user never typed); what the command line sets stays, the change is said."""
     name = changes.get("data.name")
-    if name is None or name == spec.data.name or not spec.data.options:
+    if name is None or name == spec.data.name:
         return spec
-    left_out = ", ".join(f"{key} {value}" for key, value in spec.data.options.items())
+    left_out = [f"dataset options ({', '.join(f'{key} {value}' for key, value in spec.data.options.items())})"
+                if spec.data.options else "", f"file {spec.data.path}" if spec.data.path else ""]
+    if not any(left_out):
+        return spec
     if _writes_run_folder():
-        print(f"playground: note: another dataset, so the preset's dataset options ({left_out}) are left out",
-              file=sys.stderr)
-    return spec.updated({"data.options": {}})
+        print(f"playground: note: another dataset, so this is left out of the preset: "
+              f"{' and '.join(filter(None, left_out))}", file=sys.stderr)
+    return spec.updated({"data.options": {}, "data.path": None})
 
 
 def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
@@ -581,7 +584,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     folder = checkpoint_folder(args.run_dir)  # before torch loads: a missing run is reported in a moment
     if not 1 <= args.tokens <= MAX_SAMPLE_TOKENS:
         # the advice for the side it missed (QA: --tokens 0 was told how to get a longer text)
-        fix = ("for a longer text, sample again with the end of this one as --prompt" if args.tokens > 1 else
+        fix = ("for a longer text, sample again with the end of this one as --prompt" if args.tokens > MAX_SAMPLE_TOKENS else
                "ask for 1 character or more, e.g. --tokens 200")
         raise CliError(f"--tokens must be 1..{MAX_SAMPLE_TOKENS:,}, not {args.tokens:,}: {fix}")
     if not (math.isfinite(args.temperature) and args.temperature >= 0):
@@ -731,10 +734,10 @@ def _parse_set(item: str) -> tuple[str, Any]:
 LOG_BAR_INTERVAL_S = 30.0  # a progress line this often where stderr is a file (a job's log), not a terminal
 
 
-def _bar_interval_s(stream: Any) -> float:
-    """How often the progress bar is drawn on `stream`: tqdm's default on a terminal; in a log file, where each
-    drawing stays, every LOG_BAR_INTERVAL_S (QA: a 150-step run wrote 172 drawings, 16 KB)."""
-    return 0.1 if stream.isatty() else LOG_BAR_INTERVAL_S
+def _bar_pace(stream: Any) -> dict[str, float]:
+    """How often tqdm draws the progress bar on `stream`: its defaults on a terminal; in a log file, where each
+    drawing stays, every LOG_BAR_INTERVAL_S, at least and at most (QA: a drawing for every step)."""
+    return {} if stream.isatty() else {"mininterval": LOG_BAR_INTERVAL_S, "maxinterval": LOG_BAR_INTERVAL_S}
 
 
 def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int:
@@ -757,7 +760,7 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     recorder = RunRecorder(run_dir, resume_from_step=session.step if resumed else None)
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
-               file=sys.stderr, mininterval=_bar_interval_s(sys.stderr))
+               file=sys.stderr, **_bar_pace(sys.stderr))
     if session.step > 0:  # the session says where it trains only at step 0: a resume says it here, as train does
         bar.write(TRAINING_ON.format(device=session.device_description()), file=sys.stderr)
     val = ""
@@ -815,16 +818,20 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     write_run_info(run_dir, {"step": session.step, "status": ended})
     print(_end_message(run_dir, session.step, kept, status, cut_saving), file=sys.stderr)
     if status == 0 and kept == session.step:
-        print(_next_commands(run_dir, session.info.samples_text), file=sys.stderr)
+        print(_next_commands(run_dir, session.spec, session.info.samples_text), file=sys.stderr)
     return status
 
 
-def _next_commands(run_dir: Path, writes_text: bool) -> str:
-    """What a trained run can do next, as commands to copy (QA: a finished run said only where it was saved)."""
+def _next_commands(run_dir: Path, spec: Any, writes_text: bool) -> str:
+    """What a trained run can do next, as commands to copy (QA: a finished run said only where it was saved); no
+    export of a model Hugging Face's classes would compute otherwise (an ablation's: review)."""
+    from playground.core.spec import hf_incompatibilities
+
     run = shlex.quote(str(run_dir))
     steps = [f"playground sample {run}"] if writes_text else []
-    steps += [f"playground attention {run} --out attention.png",
-              f"playground export {run} --out {shlex.quote(f'{run_dir}-hf')}"]
+    steps.append(f"playground attention {run} --out attention.png")
+    if not hf_incompatibilities(spec.model):
+        steps.append(f"playground export {run} --out {shlex.quote(f'{run_dir}-hf')}")
     return "next: " + "  ·  ".join(steps)
 
 

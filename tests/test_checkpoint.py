@@ -167,3 +167,15 @@ def test_a_damaged_state_says_to_train_again_as_there_is_no_earlier_checkpoint(t
     message = refused(folder, "is damaged")
     assert "no other checkpoint is kept; train again: playground train" in message
     assert "--out NEW_FOLDER" in message and "earlier" not in message
+
+
+def test_a_runs_data_file_is_looked_for_as_its_reader_reads_it(tmp_path, monkeypatch):
+    """Review: a data path written with "~" (kept so in the run's settings, expanded when read) was called gone."""
+    from playground.core.spec import make_spec
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    spec = make_spec({"data": {"name": "text_file", "path": "~/mine.txt"}})
+    with pytest.raises(ckpt_io.CheckpointError, match="this run trained on ~/mine.txt, which is no longer there"):
+        ckpt_io.check_data_there(spec)
+    (tmp_path / "mine.txt").write_text("here")
+    ckpt_io.check_data_there(spec)  # there: nothing to say

@@ -3,6 +3,7 @@ checked before training, and messages say what is true."""
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import CLI_TINY as TINY
@@ -165,13 +166,18 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     out = tmp_path / "run"
     assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(out), "--set", "data.name=text_file",
                  "--set", f"data.path={text}"]) == 0
-    assert "the preset's dataset options (length 8) are left out" in capsys.readouterr().err
+    assert "another dataset, so this is left out of the preset: dataset options (length 8)" in capsys.readouterr().err
     trained = load_preset(out / "preset.json").data
     assert (trained.name, trained.options) == ("text_file", {})
     # Options the command line sets for the new dataset are kept
     assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(tmp_path / "sorted"),
                  "--set", "data.name=sort", "--set", "data.options.n_symbols=5"]) == 0
     assert load_preset(tmp_path / "sorted" / "preset.json").data.options == {"n_symbols": 5}
+    # ... and a preset's own file, for a built-in dataset (review)
+    assert main(["train", str(out / "preset.json"), "--steps", "2", "--out", str(tmp_path / "pydoc"),
+                 "--set", "data.name=pydoc"]) == 0
+    assert f"left out of the preset: file {text}" in capsys.readouterr().err
+    assert load_preset(tmp_path / "pydoc" / "preset.json").data.path is None
 
 
 def test_a_run_whose_data_file_moved_says_it_is_the_runs_own_to_put_back(tmp_path):
@@ -199,6 +205,20 @@ def test_an_unwritable_runs_folder_names_the_variable_that_chose_it(tmp_path, mo
     said = one_line_error(playground("train", "decoder-reverse", "--steps", "2", "--runs-dir", "/proc/nope", *TINY),
                           "choose another --runs-dir")
     assert "PLAYGROUND_RUNS_DIR" not in said
+
+
+def test_a_finished_ablation_is_not_offered_an_export_it_would_be_refused_and_a_log_gets_its_bar_each_30_s():
+    """Review: `next:` offered `playground export` to decoder-no-mask, which export refuses; tqdm's monitor drew the
+    bar in a log 10 s after each drawing, whatever mininterval said."""
+    import io
+
+    from playground.cli import LOG_BAR_INTERVAL_S, _bar_pace, _next_commands
+    from playground.core.presets import load_preset
+
+    said = _next_commands(Path("run"), load_preset("decoder-no-mask"), writes_text=True)
+    assert said == "next: playground sample run  ·  playground attention run --out attention.png"
+    assert "playground export run --out run-hf" in _next_commands(Path("run"), load_preset("decoder-pydoc"), True)
+    assert _bar_pace(io.StringIO()) == {"mininterval": LOG_BAR_INTERVAL_S, "maxinterval": LOG_BAR_INTERVAL_S}
 
 
 def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):

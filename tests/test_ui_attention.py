@@ -337,7 +337,7 @@ def test_a_vits_roles_table_names_the_patch_on_the_left_and_right_and_exports_th
     from playground.ui.roles_panel import COLUMNS
 
     panel = shown_roles(qtbot)
-    labels = ["[CLS]", *(f"r{r}c{c}" for r in range(3) for c in range(3))]
+    labels = ["CLS", *(f"r{r}c{c}" for r in range(3) for c in range(3))]  # (the ViT's own labels: data/images.py)
     w = np.full((1, 2, 10, 10), 0.1, dtype=np.float32)
     w[0, 1] = 0.0
     w[0, 1, :, 0] = 1.0  # every position rests on [CLS] ...

@@ -247,6 +247,30 @@ def test_try_it_answers_its_own_sentence_once_the_model_stands_still(open_window
     assert panel.result.text == offered and not panel.pending  # the user's sentence waits for their Enter
 
 
+def test_try_it_asks_a_rebuilt_model_once_shown_and_never_a_sentence_being_typed(open_window, qtbot):
+    """Review: after a Reset while another tab showed, "The model was rebuilt…" kept Try it from answering by itself;
+    and a sentence of the user's, typed before any answer, must wait for their Enter."""
+    window = open_window(small_pretrained())
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    panel.input.setText("A sentence of my own, being typed")
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1 and not window.worker.stepping, timeout=WAIT_MS)
+    qtbot.wait(600)  # a few of the window's drains
+    assert panel.result is None and not panel.pending
+    panel.input.setText(panel._offered)  # the panel's own sentence again: answered
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.attention)
+    window.reset_pressed()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker is not None and window.progressBar.value() == 1
+                    and not window.worker.stepping, timeout=WAIT_MS)
+    qtbot.wait(300)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    assert panel.result.step == 1
+
+
 def test_try_its_table_has_no_before_and_now_for_a_sentence_without_it(open_window, qtbot):
     """QA: a sentence whose 'it' lay past the context listed the heads' changes beside Before and Now columns of "–"."""
     window = open_window(small_pretrained())

@@ -362,6 +362,21 @@ def test_a_lesson_saved_from_a_step_before_training_plays_on_at_step_0_and_next_
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
 
 
+def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):
+    """Review: a lesson none of whose steps trains, played on a model the user trained, set that model aside when
+    saved (its status said it "trained past the lesson's next step")."""
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "mine.json"), ""))
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Looks", "steps": [{"text": "one"}, {"text": "two"}]}}))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 1 and not window.worker.stepping, timeout=WAIT_MS)
+    trained = window.worker
+    window.lessonBar.edit()
+    editor = window.lessonBar.editor
+    editor.textEdit.setPlainText("one, edited")
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert window.lessonBar.playing and window.worker is trained and window.worker.step == 1
+
+
 def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open_window, qtbot, monkeypatch):
     """QA: lesson 19.6's first step (the attention grid of an untrained model) gave a third of the height to an
     empty loss plot, "The loss curves appear here when training starts"."""

@@ -72,8 +72,8 @@ def measure_words(patches: bool) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def patch_places(labels: Sequence[str]) -> np.ndarray:
-    """(T, 2) each position's (row, column) in the image, for a ViT's labels ('[CLS]', 'r0c0', 'r0c1', …: the
-    registry's `patch_names`); NaN for a position that is no patch ([CLS])."""
+    """(T, 2) each position's (row, column) in the image, for a ViT's labels ('CLS', 'r0c0', 'r0c1', …: the
+    registry's `patch_names`); NaN for a label that names no patch (the class token's)."""
     found = [PATCH_LABEL.fullmatch(label) for label in labels]
     return np.array([(int(m[1]), int(m[2])) if m else (np.nan, np.nan) for m in found], dtype=np.float64)
 

@@ -13,14 +13,14 @@ from playground.core.spec import FAMILY_TITLES, FIELD_TITLES, RunSpec
 # Not part of the experiment: names and prose (a lesson's title and steps too), and the seed, which a comparison always
 # takes from A.
 IGNORED = frozenset({"schema_version", "name", "description", "train.seed", "lesson"})
+MAX_NAMED = 2  # differences a legend names before counting the rest
+LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
+RELATIVE_FROM = 0.1  # a validation loss from which a gap is also said as a share of it
 
 
 def ignored(key: str) -> bool:
     """Whether the dotted setting `key` is not part of the experiment (`IGNORED`, or a part of the lesson)."""
     return key in IGNORED or key.split(".")[0] in IGNORED
-MAX_NAMED = 2  # differences a legend names before counting the rest
-LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
-RELATIVE_FROM = 0.1  # a validation loss from which a gap is also said as a share of it
 
 
 def flat(spec: RunSpec) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class CardFacts:
     pretrained_tokenizer: bool
     step: int | None
     notes: list[str] = field(default_factory=list)
+    sequence: str = ""  # a procedural task's input of the length it trained on (DataSide.sequence), or ""
 
 
 def model_card(facts: CardFacts) -> str:
@@ -69,7 +70,7 @@ def model_card(facts: CardFacts) -> str:
 
 
 def _example_call(task: str, facts: CardFacts) -> str:
-    sequence = _trained_sequence(facts)
+    sequence = facts.sequence
     if task == "image-classification":
         return 'pipe("picture.png")  # any RGB or grey image file, PIL image or URL'
     if task == "text-generation":
@@ -90,27 +91,6 @@ def _cuts(facts: CardFacts) -> bool:
     return PIPELINE_TASKS[facts.architecture] in ("fill-mask", "text-classification")
 
 
-def _symbols(vocab: Vocab | None) -> str:
-    """A procedural task's symbols in order ('0123...'), or '' for other vocabularies."""
-    if vocab is None or "[SEP]" not in vocab.specials:
-        return ""
-    return "".join(t for t in vocab.tokens if t not in vocab.specials)
-
-
-def _trained_length(facts: CardFacts) -> int | None:
-    """The symbols per sequence a procedural task's model was trained on (every sequence has as many), or None."""
-    from playground.data.registry import plan
-
-    return int(plan(facts.spec.data, facts.spec.model).options["length"]) if _symbols(facts.vocab) else None
-
-
-def _trained_sequence(facts: CardFacts) -> str:
-    """A procedural task's symbols in order, repeated to the length it was trained on ('012345678901' for 12 of
-    ten symbols), or '' for other data: a shorter one came back wrong (QA: the reversal model, trained on 12, gave
-    '321015' for '012345')."""
-    symbols, length = _symbols(facts.vocab), _trained_length(facts)
-    return (symbols * (length // len(symbols) + 1))[:length] if symbols and length else ""
-
 
 def _input_lines(facts: CardFacts) -> list[str]:
     m, info, vocab = facts.spec.model, facts.info, facts.vocab
@@ -120,7 +100,7 @@ def _input_lines(facts: CardFacts) -> list[str]:
                  f"{(m.image_size // m.patch_size) ** 2} patches of {m.patch_size}x{m.patch_size}; trained on "
                  f"{colour} images")]
     context = int(facts.config.max_position_embeddings)
-    length = _trained_length(facts)
+    length = len(facts.sequence)
     lines = [f"- sequences: trained on {length} symbols each, and only that length, as in the example above"] \
         if length else []
     lines += [f"- context: trained on sequences of up to {m.block_size} tokens"

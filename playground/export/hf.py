@@ -92,6 +92,7 @@ class DataSide:
     image_stats: tuple[list[float], list[float]] | None = None  # per-channel mean and std of the training images
     image_background: str | None = None  # "dark" or "light": the training images' background (data/images.py)
     symbols: bool = False  # a procedural task: whitespace between symbols is skipped, as the playground does
+    sequence: str = ""  # ... and its probe sequence, of the one length it trained on: the card's example input
     step: int | None = None  # the training step of the checkpoint
 
 
@@ -132,7 +133,7 @@ def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLi
         written = [CONFIG_FILE, MODEL_FILE, *_write_preprocessing(model, converted, side, stage)]
         diff = verify_folder(model, stage, converted.architecture) if verify else 0.0
         card = model_card(CardFacts(spec, model.info, converted.architecture, converted.config, side.vocab,
-                                    side.tokenizer_folder is not None, side.step, converted.notes))
+                                    side.tokenizer_folder is not None, side.step, converted.notes, side.sequence))
         (stage / README_FILE).write_text(card, encoding="utf-8")
         written.append(README_FILE)
         for name in written:
@@ -384,7 +385,18 @@ def _data_side(spec: RunSpec, state: dict[str, Any]) -> tuple[DataInfo, DataSide
 
         tokenizer_folder = pretrained_path(getattr(p, "tokenizer", None) or spec.model.pretrained)
     vocab = None if tokenizer_folder else p.vocab
-    return p.info, DataSide(vocab, tokenizer_folder, symbols=p.entry.kind == "procedural")
+    procedural = p.entry.kind == "procedural"
+    return p.info, DataSide(vocab, tokenizer_folder, symbols=procedural,
+                            sequence=_probe_sequence(p, spec) if procedural else "")
+
+
+def _probe_sequence(p: Any, spec: RunSpec) -> str:
+    """A procedural task's probe sequence as text: as long as every sequence it trained on (a shorter one came back
+    wrong, QA: the reversal model gave '321015' for '012345'), and shuffled for sort as the playground's probe is."""
+    from playground.data.procedural import ProceduralDataset
+
+    length = int(p.options["length"])
+    return p.vocab.decode(ProceduralDataset(p, spec.model, spec.train.seed).probe().x[0, :length].tolist())
 
 
 def _rebuild(spec: RunSpec, info: DataInfo, weights: dict[str, torch.Tensor]) -> PlaygroundModel:

@@ -92,7 +92,7 @@ def check_data_there(spec: RunSpec) -> None:
     (QA: a text file moved after training made resume, sample, attention and export say only "no text file at …:
     check the path", as if the user had just typed it)."""
     path = spec.data.path
-    if path and not os.path.lexists(path):
+    if path and not os.path.exists(os.path.expanduser(path)):  # (read as the data's reader reads it: "~" expanded)
         raise CheckpointError(f"this run trained on {elide(path)}, which is no longer there: put the file back at that "
                               f"path (a copy will do) to resume, sample, draw or export the run")
 

@@ -129,7 +129,7 @@ class ConfigPanel(QWidget):
         self._until_training = False  # the message shown goes as training starts
         self._fade = QTimer(self)  # ... or when its time is up (`show_message`'s fade_ms)
         self._fade.setSingleShot(True)
-        self._fade.timeout.connect(lambda: self.show_message(""))
+        self._fade.timeout.connect(lambda: self.messageLabel.hide())  # (not show_message: data warnings would show)
         self.sliders: dict[str, ValueSlider] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._wheelGuard = WheelGuard(self)  # the wheel scrolls the panel; a setting turns by it once focused

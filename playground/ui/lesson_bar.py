@@ -731,13 +731,15 @@ class LessonBar(QFrame):
 
     def save_lesson(self, lesson: Lesson, index: int = 0) -> bool:
         """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`: on
-        an untrained model where no step up to it trains (QA: saved from step 1, steps 1-5's "untrained" views showed
-        the model trained to step 200; Next or Ctrl+Z brings it back)."""
+        an untrained model where a later step, not one up to it, trains (QA: saved from step 1, steps 1-5's
+        "untrained" views showed the model trained to step 200; Next or Ctrl+Z brings it back)."""
         window = self.main
         window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
         saved = window.save()
         window.setWindowModified(window.is_modified())
-        self.start(lesson, index, untrained=not lesson.trained_by(index))
+        # (a lesson that trains nowhere shows the user's own model, review)
+        before_training = not lesson.trained_by(index) and lesson.trained_by(len(lesson.steps) - 1)
+        self.start(lesson, index, untrained=before_training)
         return saved
 
 

@@ -69,7 +69,7 @@ def marker_pen(foreground: QColor | str | None = None) -> QPen:
 
 
 def shown_colour(colour: QColor, dark: bool) -> QColor:
-    """A curve's `colour` as drawn on a dark plot (lighter: the train curve's blue read at 2.9:1 there) or a light
+    """A curve's `colour` as drawn on a dark plot (lighter: the train curve's blue read at 3.5:1 there) or a light
     one (itself)."""
     return colour.lighter(160) if dark else colour
 

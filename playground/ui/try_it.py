@@ -491,13 +491,13 @@ class TryItPanel(QWidget):
     def follow(self, step: int, training: bool) -> None:
         """The answer shown is the model's at its step: once the model has trained past it and stopped, ask again
         (QA: "Now (step 0)" stayed beside a model fine-tuned to step 300); while it trains, say how far it is."""
-        if self.result is None and not self.pending and step and self.status.text().startswith(REBUILT):
-            # The rebuilt model has trained since: "the new one" is this one, at its step (QA: it said "rebuilt"
-            # beside a model trained on)
-            self.status.setText(f"{REBUILT}, and trained to step {step:,}: press Enter to ask it.")
-            return
-        if self.result is None and not self.pending and not training:
-            self._ask_offered(step)
+        if self.result is None and not self.pending:
+            if not training:
+                self._ask_offered(step)  # (first: a rebuilt model's panel, hidden then, asks it too, review)
+            if not self.pending and step and self.status.text().startswith(REBUILT):
+                # The rebuilt model has trained since: "the new one" is this one, at its step (QA: it said "rebuilt"
+                # beside a model trained on)
+                self.status.setText(f"{REBUILT}, and trained to step {step:,}: press Enter to ask it.")
             return
         if self.result is None or self.pending or step == self.result.step:
             return

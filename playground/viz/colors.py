@@ -91,8 +91,7 @@ def head_colour(head: int) -> str:
 
 def contrast_on_white(colour: str) -> float:
     """WCAG's contrast ratio of '#rrggbb' against white."""
-    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in hex_rgb(colour))]
     return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
 
 
