@@ -358,8 +358,15 @@ def test_a_lesson_saved_from_a_step_before_training_plays_on_at_step_0_and_next_
     qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
     assert window.lessonBar.index == 0 and window.lessonBar.step.text == "untrained, still"
     assert window.worker is not trained and window.worker.step == 0  # the model its text speaks of
-    window.lessonBar.next()  # the trained one back, not trained again
+    window.lessonBar.next()  # the trained one back, not trained again (QA: trained anew, the lesson's text changed)
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
+    assert window.worker.run_dir == trained.run_dir
+    window.lessonBar.back()
+    assert window.worker.step == 0
+    window.undoAction.trigger()  # Ctrl+Z: the trained one back under the lesson as saved (QA: its earlier text)
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
+    assert window.spec.lesson.steps[0].text == "untrained, still" and not window.is_modified()
+    assert window.lessonBar.playing
 
 
 def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):

@@ -115,12 +115,14 @@ class UndoesModels:
         if worker.run_dir is None or worker.step == 0:
             self._name_undo()
             return
-        # Under the name the window gave it (Save As renames the preset, not the run: Undo brought back "Lesson 19.5…"
-        # into the title of the file it had been saved as, QA), unless another family or dataset is being shown,
-        # which brings a name of its own
+        # Under the name and lesson the window gave it (Save As renames the preset, not the run: Undo brought back
+        # "Lesson 19.5…" into the title of the file it had been saved as, QA; a lesson edited and saved came back as
+        # its earlier text, and Next trained anew a model set aside under it, QA), unless another family or dataset is
+        # being shown, which brings prose of its own
         same = all(setting(self.spec, key) == setting(worker.spec, key) for key in OTHER_MODEL_KEYS)
-        spec = worker.spec.updated({"name": self.spec.name, "description": self.spec.description}) if same else \
-            worker.spec
+        prose = {"name": self.spec.name, "description": self.spec.description,
+                 "lesson": self.spec.lesson.to_dict() if self.spec.lesson else None}
+        spec = worker.spec.updated(prose) if same else worker.spec
         label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
         self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
