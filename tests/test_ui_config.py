@@ -110,6 +110,10 @@ def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(
     assert window.spec.train.warmup_steps == 100
     assert window.config.sliders["train.warmup_steps"].value() == 100
     assert "Warm-up 0 → 100 steps again: it fits the 1,500-step run." in window.findChild(QLabel, "messageLabel").text()
+    steps.setValue(steps_at(10))
+    for stop in (200, 300, 500):  # a drag on: the stop that brought it back says so, and that stays said (QA)
+        steps.setValue(steps_at(stop))
+        assert window.findChild(QLabel, "messageLabel").text() == "Warm-up 0 → 100 steps again: it fits the 200-step run."
     warmup.setValue(window.config.sliders["train.warmup_steps"].choices().index(20))  # the user's choice now
     steps.setValue(steps_at(50))  # 20 is shorter than 50 steps: kept
     assert window.spec.train.warmup_steps == 20

@@ -122,6 +122,7 @@ class ConfigPanel(QWidget):
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
+        self._noted: tuple[str, str] = ("", "")  # (the slider, what it said under the settings) of its last stop
         self._info: Any = None
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
         self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
@@ -606,8 +607,9 @@ class ConfigPanel(QWidget):
         self._data_warnings = warnings
 
     # ----- user changes -------------------------------------------------------------------------
-    def _request(self, changes: dict[str, Any], note: str = "") -> bool:
-        """Apply changes if they make a valid spec; otherwise say why and keep the last valid one."""
+    def _request(self, changes: dict[str, Any], note: str | None = "") -> bool:
+        """Apply changes if they make a valid spec; otherwise say why and keep the last valid one. `note` replaces
+        the message under the settings (None: the one shown stays)."""
         from playground.data import DataError
         from playground.data.registry import plan
 
@@ -626,7 +628,8 @@ class ConfigPanel(QWidget):
         self._update_estimates(data_plan)
         self._take_warnings(say_again=False)
         self._sync_controls()
-        self.show_message(note, "info")
+        if note is not None:
+            self.show_message(note, "info")
         changed = {key for key in changes if _get(old, key) != _get(spec, key)}
         if changed:
             self.sigSpecChanged.emit(spec, changed)
@@ -679,7 +682,12 @@ class ConfigPanel(QWidget):
                         f"Warm-up {warmup} → {new} steps again: it fits the {int(value):,}-step run.")
         elif key == "model.n_head":
             note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
-        self._request(changes, note)
+        shown = "" if self.messageLabel.isHidden() else self.messageLabel.text()
+        # What a stop of this slider did to another setting stays said while the slider moves on without a word of
+        # its own (QA: "Warm-up 0 → 50 again" at the 100-step stop was wiped by the next stops of a drag to 1,500)
+        keep = not note and shown and self._noted == (key, shown)
+        if self._request(changes, None if keep else note) and note:
+            self._noted = (key, self.messageLabel.text())
 
     def _on_data_option(self, name: str, value: Any) -> None:
         options = dict(self._spec.data.options)
