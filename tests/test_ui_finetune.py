@@ -245,6 +245,11 @@ def test_try_it_answers_its_own_sentence_once_the_model_stands_still(open_window
     qtbot.waitUntil(lambda: window.progressBar.value() == 2 and not window.worker.stepping, timeout=WAIT_MS)
     qtbot.wait(600)  # a few of the window's drains
     assert panel.result.text == offered and not panel.pending  # the user's sentence waits for their Enter
+    qtbot.keyClicks(panel.input, "!")  # typed over: the answer shown is said to be the other sentence's (QA)
+    assert panel.status.text().startswith("The answer below is to “") and "press Enter" in panel.status.text()
+    panel.input.selectAll()
+    qtbot.keyClicks(panel.input, offered)  # typed back: its answer said again (or asked again, the model trained on)
+    qtbot.waitUntil(lambda: not panel.pending and panel.status.text().startswith("Now (step "), timeout=WAIT_MS)
 
 
 def test_try_it_asks_a_rebuilt_model_once_shown_and_never_a_sentence_being_typed(open_window, qtbot):

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.analysis.pronoun import LECTURE_SENTENCES, _word_positions
+from playground.core.files import elide
 from playground.data.vocab import CLS
 from playground.training.events import AttentionSnapshot
 from playground.ui import theme
@@ -338,12 +339,14 @@ class TryItPanel(QWidget):
         self.bars: list[QWidget] = []  # the prediction's labels, bars and percentages, rebuilt per answer
         self._asked_at: int | None = None  # the model's step `follow` last asked at (kept past a failed answer)
         self._offered = LECTURE_SENTENCES[1]  # the sentence the panel put in the box (`_ask_offered`)
+        self._answer_said = ""  # the status line of the answer shown
 
         self.input = QLineEdit(LECTURE_SENTENCES[1], self)
         self.input.setObjectName("tryInput")
         self.input.setPlaceholderText("Type a sentence and press Enter")
         self.input.setToolTip(TIPS["input"])
         self.input.returnPressed.connect(self.predict)
+        self.input.textEdited.connect(self._say_whose_answer)
         self.button = QPushButton("Predict", self)
         self.button.setObjectName("tryButton")
         self.button.setToolTip(TIPS["input"])
@@ -572,14 +575,26 @@ class TryItPanel(QWidget):
         self._show_bars(self.probabilities)
         best, p = self.probabilities[0]
         # The sentence is in the input box: echoed here too, it wrapped this line and took the pictures' height.
-        self.status.setText(f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
-                            + cut_note(result) + unknown_note(result) + no_it_note(result) + unchanged_note(result))
+        self._answer_said = (f"Now (step {result.step:,}) the model says <b>{html.escape(best)}</b> ({p:.1%})."
+                             + cut_note(result) + unknown_note(result) + no_it_note(result) + unchanged_note(result))
+        self.status.setText(self._answer_said)
         self.gridButton.setEnabled(True)
         self._fill_pickers(result)
         self._fill_changed(result)
         QTimer.singleShot(0, self, self._fit_table)  # once the new rows are laid out: their widths are known then
         self.pickerLabel.setText(f"Head view of '{result.query_word}': layer")
         self._render_lines()
+
+    def _say_whose_answer(self, typed: str) -> None:
+        """Another sentence typed over the one answered: the answer shown is said to be that one's, until Enter (QA:
+        the old answer stood under the new text, nothing naming its sentence); typed back, the answer is said again."""
+        if self.result is None or self.pending:
+            return
+        if typed.strip() == self.result.text:
+            self.status.setText(self._answer_said)
+        else:
+            self.status.setText(f"The answer below is to “{html.escape(elide(self.result.text, 60))}”: press Enter to "
+                                f"ask about the sentence typed.")
 
     # ----- enlarging -----------------------------------------------------------------------------
     def set_enlarged(self, on: bool, remember: bool = True) -> None:
