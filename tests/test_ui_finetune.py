@@ -293,6 +293,8 @@ def test_try_its_table_has_no_before_and_now_for_a_sentence_without_it(open_wind
         qtbot.waitUntil(lambda sentence=sentence: panel.result.text == sentence and not panel.pending, timeout=WAIT_MS)
         assert table.rowCount() > 0 and (panel.result.query is not None) == followed
         assert [table.isColumnHidden(col) for col in (3, 4)] == [not followed] * 2, sentence
+        header = table.horizontalHeader()  # the shown columns fill the table's width (QA: an empty white strip)
+        assert abs(header.length() - table.viewport().width()) <= 2, sentence
         assert ("over all of its words" in panel.changedBox.toolTip()) != followed
 
 

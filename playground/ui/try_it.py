@@ -424,6 +424,7 @@ class TryItPanel(QWidget):
         self.changedTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.changedTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.changedTable.horizontalHeader()
+        header.setStretchLastSection(True)  # Change, where Before and Now are hidden (QA: an empty white strip)
         for col in range(3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         for col in (3, 4):
