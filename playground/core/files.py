@@ -39,10 +39,14 @@ def existing_ancestor(path: str | os.PathLike[str]) -> Path:
 def why_not_written(target: str | os.PathLike[str], err: OSError) -> str:
     """Why `target` could not be written, in words: a file where one of its folders should be is not "File exists"
     (QA, the window's exports and the command line's --out alike)."""
-    folder = existing_ancestor(target)
+    said = str(err.strerror or type(err).__name__)
+    try:
+        folder = existing_ancestor(target)
+    except OSError:  # a name too long to look at is said as the error said it
+        return said
     if folder != Path(os.path.abspath(target)) and not folder.is_dir():
         return f"{folder.name} is a file, not a folder"
-    return str(err.strerror or type(err).__name__)
+    return said
 
 
 def _kind(mode: int) -> str:
