@@ -424,7 +424,6 @@ class TryItPanel(QWidget):
         self.changedTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.changedTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.changedTable.horizontalHeader()
-        header.setStretchLastSection(True)  # Change, where Before and Now are hidden (QA: an empty white strip)
         for col in range(3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         for col in (3, 4):
@@ -695,6 +694,9 @@ class TryItPanel(QWidget):
         # Before and Now columns (QA: a table of changes beside columns of "–", its lesson speaking of 'it')
         for col in (3, 4):
             self.changedTable.setColumnHidden(col, result.query is None)
+        # Change fills the table's width where they are hidden (QA: an empty white strip)
+        fill = QHeaderView.ResizeMode.Stretch if result.query is None else QHeaderView.ResizeMode.ResizeToContents
+        self.changedTable.horizontalHeader().setSectionResizeMode(2, fill)
         self.changedBox.setToolTip(CHANGED_TIPS[result.query is not None])
         labels = result.snapshot.labels
         before = "before fine-tuning" if result.pretrained else "at step 0"
