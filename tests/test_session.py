@@ -438,3 +438,32 @@ def test_a_small_validation_set_is_counted_once_in_the_loss_accuracy_and_confusi
         session.model.eval()
         by_hand = torch.nn.functional.cross_entropy(session.model(whole.x, whole.mask).logits, whole.y).item()
     assert loss == pytest.approx(by_hand, rel=1e-5)
+
+
+def test_a_classifier_saved_before_its_rows_were_parted_by_class_says_so_when_resumed(tmp_path):
+    """Review: a classifier run from before the stratified split validates, resumed, on other rows, some it trained
+    on; its curve jumped without a word."""
+    from conftest import TINY_SENTIMENT
+
+    from playground.training.session import OTHER_SPLIT
+
+    spec = make_spec(TINY_SENTIMENT).updated({"train.max_steps": 4})
+    first = TrainingSession(spec, run_dir=tmp_path)
+    list(first.run(steps=2))
+    first.save()
+    first.close()
+    state_file = tmp_path / "checkpoint" / "state.json"
+    assert json.loads(state_file.read_text())["split"] == 2
+
+    def said_on_resume() -> list[str]:
+        resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+        try:
+            return [e.message for e in resumed.run(steps=1) if isinstance(e, StatusEvent) and e.level == "warning"]
+        finally:
+            resumed.close()
+
+    assert OTHER_SPLIT not in said_on_resume()  # saved as it is parted now: nothing to say
+    state = json.loads(state_file.read_text())
+    del state["split"]  # as a checkpoint from before it was kept
+    state_file.write_text(json.dumps(state))
+    assert said_on_resume().count(OTHER_SPLIT) == 1

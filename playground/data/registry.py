@@ -222,6 +222,9 @@ def patch_names(image_size: int, patch_size: int) -> list[str]:
     return [f"r{r}c{c}" for r in range(side) for c in range(side)]
 
 
+SPLIT_VERSION = 2  # a classifier's rows as `stratified_split` parts them (1: a plain random split, before it)
+
+
 def stratified_split(labels: Sequence[int], n_val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled (train rows, validation rows) of examples of class `labels`, the same seed giving the same split: one row
     of every class of two rows or more first (as many as `n_val` holds), then each class in proportion to its share

@@ -30,6 +30,7 @@ from playground.core.estimates import flops_per_step
 from playground.core.files import elide
 from playground.core.spec import MAX_STEPS, RunSpec
 from playground.data.base import IGNORE_INDEX, Batch, Dataset
+from playground.data.registry import SPLIT_VERSION
 from playground.models import build_model
 from playground.training import checkpoint as ckpt_io
 from playground.training.changes import (
@@ -64,6 +65,11 @@ if TYPE_CHECKING:
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
 # Said once a run, when the validation loss passes the divergence threshold while the training batches do not.
+# A classifier's run saved before its rows were parted as they are now: its validation rows are others, some of them
+# trained on (review: resumed, the curve dropped without a word)
+OTHER_SPLIT = ("This run was saved before validation rows were chosen class by class: it now validates on other rows, "
+               "some of which it trained on, so its validation loss and accuracy may jump here; for a clean curve, "
+               "train a new run.")
 MEMORISING = ("Validation loss {val:.3g} against a training loss of {train:.2g}: the model learns its training "
               "examples by heart instead of what carries over to new ones (more data helps most; dropout or weight "
               "decay a little)")
@@ -107,6 +113,7 @@ class TrainingSession:
         self.sample_prompt = ""  # what the periodic samples continue (the window's prompt box); "" = the default
         self.sample_temperature = SAMPLE_TEMPERATURE  # what they are drawn at (the window's temperature box)
         self._sampled_step = -1  # the step whose sample was drawn (by the loop, or early by `take_due_sample`)
+        self._resumed_note = ""  # said as the run goes on from its checkpoint (`OTHER_SPLIT`)
         self._draws = (-1, 0)  # (step, samples drawn at it): the next one at that step is another draw
         # Held while anything uses the model: a step, an evaluation, a snapshot, a sample, the window's jobs, and
         # the background compile while dynamo traces the live modules (compiled.BackgroundStep).
@@ -412,6 +419,9 @@ class TrainingSession:
         if self.step == 0:
             yield self._emit(StatusEvent(TRAINING_ON.format(device=self.device_description())))
             yield self._emit(self.snapshot())
+        if self._resumed_note:
+            yield self._emit(StatusEvent(self._resumed_note, "warning", step=self.step))
+            self._resumed_note = ""
         while self.step < target:
             if self._planned:
                 yield from self._replay_due()
@@ -564,7 +574,8 @@ class TrainingSession:
         state = {**settings, "peak_lr": self._peak_lr, "elapsed_s": self._elapsed, "lr_decay_end": self._decay_end,
                  "precision": "bf16" if self.placement.dtype == torch.bfloat16 else "fp32",
                  "device": self.placement.device.type, "sampled_step": self._sampled_step,
-                 "changes": [change.to_json() for change in self.changes], "data_fingerprint": self._fingerprint}
+                 "changes": [change.to_json() for change in self.changes], "data_fingerprint": self._fingerprint,
+                 "split": SPLIT_VERSION}
         ckpt_io.save_checkpoint(folder, ckpt_io.Checkpoint(self.spec, self.step, self.model.state_dict(), tensors,
                                                            state))
         self.checkpoint_step = self.step
@@ -646,6 +657,8 @@ class TrainingSession:
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
         ckpt_io.check_same_data(saved.spec, saved.state, self._fingerprint)
+        if self.info.task == "classify" and saved.step and saved.state.get("split") != SPLIT_VERSION:
+            self._resumed_note = OTHER_SPLIT
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
         unfit = (RuntimeError, ValueError, KeyError, TypeError, IndexError)
         try:
