@@ -110,7 +110,13 @@ def _error_line(err: BaseException) -> str:
     prefix = "playground: error: "
     line = one_line(err, (*EXPECTED, CliError), width=MAX_LINE - len(prefix))
     # the data's messages name an option as the window shows it: on the command line it is a --set
-    return prefix + re.sub(r"\bset the option (\w+)", r"add --set data.options.\1=...", line)
+    line = re.sub(r"\bset the option (\w+)", r"add --set data.options.\1=...", line)
+    if "unknown setting '" in line and "did you mean" not in line and len(line + SETTINGS_HINT) <= MAX_LINE - len(prefix):
+        line += SETTINGS_HINT  # (QA: nothing said where the settings are listed)
+    return prefix + line
+
+
+SETTINGS_HINT = " (`playground train --help` lists every setting)"
 
 
 class _CommandParser(argparse.ArgumentParser):

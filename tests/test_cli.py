@@ -201,6 +201,16 @@ def test_train_help_names_every_setting_set_changes_and_the_own_data_recipe(caps
     assert "default: the preset's train.max_steps" in shown
 
 
+def test_an_unknown_setting_on_the_command_line_says_where_the_settings_are_listed():
+    """QA: `--set train.foo=1` said "remove it or check its spelling", and nothing listed the settings."""
+    from conftest import one_line_error, run_cli
+
+    one_line_error(run_cli("train", "decoder-reverse", "--set", "train.foo=1"),
+                   "unknown setting 'train.foo': remove it or check its spelling (`playground train --help` lists")
+    line = one_line_error(run_cli("train", "decoder-reverse", "--set", "trian.lr=1"), "did you mean 'train.lr'?")
+    assert "--help" not in line  # the one meant is enough
+
+
 def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
     """`playground vit-digits` was refused as an invalid command; the help says the window is the default."""
     from playground import cli
