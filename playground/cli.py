@@ -39,6 +39,7 @@ from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
+EXIT_READER_GONE = 141  # as a shell reports a process its pipe's reader ended (128 + SIGPIPE)
 MAX_SAMPLE_TOKENS = 100_000  # a few minutes of text on a CPU; more is a typo, and Ctrl-C keeps what came anyway
 COMMANDS = ("gui", "presets", "train", "resume", "sample", "export", "runs", "compare", "attention", "bench")
 COMMAND_CUTOFF = 0.75  # difflib's ratio from which a lone word is a mistyped command, not a preset's name
@@ -49,7 +50,14 @@ def run() -> None:
     settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
     configure_process()
     quiet_libraries()
-    status = main()
+    try:
+        status = main()
+        sys.stdout.flush()  # here, where a reader gone is caught, not in the interpreter's exit
+    except BrokenPipeError:  # the reader stopped reading (`playground presets | head -3`): nothing more to say
+        # Python's documented way: nothing more reaches the pipe, no second error at exit (QA: "playground: error:
+        # [Errno 32] Broken pipe")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = EXIT_READER_GONE
     distributed = sys.modules.get("playground.training.distributed")  # (loaded only by a command that trains)
     if distributed is not None and distributed.launched_by_torchrun():
         # Out without C++'s teardown: at interpreter exit gloo's threads aborted a rank (SIGABRT, "terminate called
@@ -80,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("playground: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # (for `run`: no reader to tell)
     except Exception as err:  # the one place that turns any failure into one line (re-raised when debugging)
         if os.environ.get("PLAYGROUND_DEBUG"):
             raise
@@ -158,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=_open_window)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
+    presets.add_argument("name", nargs="?", help="one preset (a built-in name or a file): its whole description")
     presets.set_defaults(handler=_cmd_presets)
 
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
@@ -285,10 +296,29 @@ def _open_window(args: argparse.Namespace) -> int:
 def _cmd_presets(args: argparse.Namespace) -> int:
     from playground.core.presets import builtin_presets
 
+    if args.name:
+        return _show_preset(args.name)
     infos = builtin_presets()
     width = max(len(info.name) for info in infos)  # the longest name sets the column (QA: lesson names broke it)
     for info in infos:
         print(f"{info.name:<{width}}  {info.family:<8} {_first_sentence(info.description)}")
+    # (on stderr: the list on stdout stays one line a preset, for a script to read)
+    print("(`playground presets NAME` shows one preset's whole description)", file=sys.stderr)
+    return 0
+
+
+def _show_preset(name: str) -> int:
+    """One preset's whole description, its lesson and the commands that open and train it (newcomer QA: every line
+    of the list is cut, and nothing showed the rest)."""
+    from playground.core.presets import load_preset
+
+    spec = load_preset(name)
+    shown = shlex.quote(name)
+    print(f"{spec.name} ({spec.model.family})")
+    print(textwrap.fill(spec.description or "(no description)", width=100))
+    if spec.lesson is not None:
+        print(f"lesson: {spec.lesson.title}, {len(spec.lesson.steps)} steps (it opens with the preset)")
+    print(f"open it: playground {shown}  ·  train it: playground train {shown}")
     return 0
 
 

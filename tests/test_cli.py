@@ -211,6 +211,30 @@ def test_an_unknown_setting_on_the_command_line_says_where_the_settings_are_list
     assert "--help" not in line  # the one meant is enough
 
 
+def test_one_preset_is_shown_whole_with_the_commands_that_open_and_train_it(capsys):
+    """Newcomer QA: every description in `playground presets` is cut with "…", and nothing showed the rest."""
+    from playground.cli import main
+    from playground.core.presets import load_preset
+
+    assert main(["presets", "lesson-19.2-self-attention"]) == 0
+    shown = capsys.readouterr().out
+    lesson = load_preset("lesson-19.2-self-attention")
+    assert " ".join(shown.split()).count(" ".join(lesson.description.split())) == 1  # whole (wrapped)
+    assert f"lesson: {lesson.lesson.title}, {len(lesson.lesson.steps)} steps" in shown
+    assert "open it: playground lesson-19.2-self-attention  ·  train it: playground train lesson-19.2" in shown
+    assert main(["presets"]) == 0
+    assert "`playground presets NAME` shows one preset's whole description" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_reading_gets_no_error_line():
+    """Newcomer QA: `playground presets | head -3` now and then said "playground: error: [Errno 32] Broken pipe"."""
+    listing = subprocess.Popen([sys.executable, "-m", "playground", "presets"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    listing.stdout.close()  # gone before the listing is written (as `head` once it has its lines)
+    _out, err = listing.communicate(timeout=60)
+    assert listing.returncode == 141 and err == b""
+
+
 def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
     """`playground vit-digits` was refused as an invalid command; the help says the window is the default."""
     from playground import cli
