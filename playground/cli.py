@@ -401,7 +401,8 @@ def _train_spec(args: argparse.Namespace, renamed: bool = True) -> Any:
     changes = dict(_parse_set(item) for item in args.set)
     if not is_builtin(path) and _writes_run_folder():  # (rank 0 alone under torchrun)
         # the file it reads, unless --set names another (review: it named the preset's, which was not read)
-        for note in (left_out_note(path), "" if "data.path" in changes else outside_note(spec, path)):
+        other_data = "data.path" in changes or changes.get("data.name", spec.data.name) != spec.data.name
+        for note in (left_out_note(path), "" if other_data else outside_note(spec, path)):
             if note:
                 print(f"playground: note: {path.name} {note}", file=sys.stderr)
     _refuse_fixed_architecture(spec, changes)

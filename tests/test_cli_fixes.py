@@ -176,7 +176,8 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     # ... and a preset's own file, for a built-in dataset (review)
     assert main(["train", str(out / "preset.json"), "--steps", "2", "--out", str(tmp_path / "pydoc"),
                  "--set", "data.name=pydoc"]) == 0
-    assert f"left out of the preset: file {text}" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"left out of the preset: file {text}" in said and "outside its own folder" not in said  # (review)
     assert load_preset(tmp_path / "pydoc" / "preset.json").data.path is None
 
 
@@ -208,8 +209,8 @@ def test_an_unwritable_runs_folder_names_the_variable_that_chose_it(tmp_path, mo
 
 
 def test_a_finished_ablation_is_not_offered_an_export_it_would_be_refused_and_a_log_gets_its_bar_each_30_s():
-    """Review: `next:` offered `playground export` to decoder-no-mask, which export refuses; tqdm's monitor drew the
-    bar in a log 10 s after each drawing, whatever mininterval said."""
+    """Review: `next:` offered `playground export` to decoder-no-mask, which export refuses; and a log's bar is paced
+    by maxinterval too (tqdm's monitor drew it 10 s after each drawing, whatever mininterval said)."""
     import io
 
     from playground.cli import LOG_BAR_INTERVAL_S, _bar_pace, _next_commands

@@ -467,3 +467,9 @@ def test_a_classifier_saved_before_its_rows_were_parted_by_class_says_so_when_re
     del state["split"]  # as a checkpoint from before it was kept
     state_file.write_text(json.dumps(state))
     assert said_on_resume().count(OTHER_SPLIT) == 1
+    # Data whose validation rows are its own (the pronoun task's sentences) was never parted: nothing to say (review)
+    from playground.data import load
+
+    pronoun = spec.updated({"data.name": "pronoun", "data.options": {}})
+    assert not load(pronoun.data, pronoun.model, 0).drawn_split
+    assert load(spec.data, spec.model, 0).drawn_split

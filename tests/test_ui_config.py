@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from playground.core.differences import setting_text
 from playground.core.presets import DEFAULT_PRESET, PRESETS_DIR, load_preset, save_preset
 from playground.core.spec import FAMILY_TITLES, make_spec
-from playground.ui import file_dialogs
+from playground.ui import config_panel, file_dialogs
 from playground.ui import main_window as main_window_module
 from playground.ui.attention_grid import AttentionGrid
 from playground.ui.main_window import MainWindow
@@ -98,7 +98,7 @@ def test_dimension_change_snaps_heads_and_says_why(window):
     assert "Heads 10 → 16 again: 16 divides 64." in window.findChild(QLabel, "messageLabel").text()
 
 
-def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(window):
+def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(window, monkeypatch):
     """QA: Training steps 10 shortened the warm-up (50) to 0, and 1,500 again left it at 0."""
     steps, warmup = (window.config.sliders[key].slider for key in ("train.max_steps", "train.warmup_steps"))
     steps_at = window.config.sliders["train.max_steps"].choices().index
@@ -114,6 +114,9 @@ def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(
     for stop in (200, 300, 500):  # a drag on: the stop that brought it back says so, and that stays said (QA)
         steps.setValue(steps_at(stop))
         assert window.findChild(QLabel, "messageLabel").text() == "Warm-up 0 → 100 steps again: it fits the 200-step run."
+    monkeypatch.setattr(config_panel, "NOTE_KEPT_S", 0.0)  # ... while the stops come at once, not a while later (review)
+    steps.setValue(steps_at(1000))
+    assert window.findChild(QLabel, "messageLabel").isHidden()
     warmup.setValue(window.config.sliders["train.warmup_steps"].choices().index(20))  # the user's choice now
     steps.setValue(steps_at(50))  # 20 is shorter than 50 steps: kept
     assert window.spec.train.warmup_steps == 20

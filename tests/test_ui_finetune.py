@@ -247,6 +247,8 @@ def test_try_it_answers_its_own_sentence_once_the_model_stands_still(open_window
     assert panel.result.text == offered and not panel.pending  # the user's sentence waits for their Enter
     qtbot.keyClicks(panel.input, "!")  # typed over: the answer shown is said to be the other sentence's (QA)
     assert panel.status.text().startswith("The answer below is to “") and "press Enter" in panel.status.text()
+    panel.follow(7, training=True)  # while the model trains on, too (review: the next refresh wiped it)
+    assert panel.status.text().startswith("The answer below is to “")
     panel.input.selectAll()
     qtbot.keyClicks(panel.input, offered)  # typed back: its answer said again (or asked again, the model trained on)
     qtbot.waitUntil(lambda: not panel.pending and panel.status.text().startswith("Now (step "), timeout=WAIT_MS)

@@ -369,6 +369,26 @@ def test_a_lesson_saved_from_a_step_before_training_plays_on_at_step_0_and_next_
     assert window.lessonBar.playing
 
 
+def test_a_model_set_aside_by_back_comes_back_after_the_lesson_is_edited_and_saved(open_window, qtbot, tmp_path,
+                                                                                    monkeypatch):
+    """Review: Back set the trained model aside under the lesson's text; edited and saved, Next trained anew."""
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "mine.json"), ""))
+    lesson = {"title": "Trains", "steps": [{"text": "untrained"}, {"text": "trained", "train_until": 2}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    window.lessonBar.next()
+    qtbot.waitUntil(lambda: "trained to step 2" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+    trained = window.worker.run_dir
+    window.lessonBar.back()  # set aside under the lesson as it was
+    window.lessonBar.edit()
+    editor = window.lessonBar.editor
+    editor.stepList.setCurrentRow(0)
+    editor.textEdit.setPlainText("untrained, edited")
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    window.lessonBar.next()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
+    assert window.worker.run_dir == trained and window.spec.lesson.steps[0].text == "untrained, edited"
+
+
 def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):
     """Review: a lesson none of whose steps trains, played on a model the user trained, set that model aside when
     saved (its status said it "trained past the lesson's next step")."""

@@ -83,6 +83,7 @@ def ids_fingerprint(tokens: Sequence[str], class_names: Sequence[str]) -> str:
 
 class Dataset(ABC):
     info: DataInfo
+    drawn_split = False  # its validation rows are drawn from its examples by a seeded split (registry.SPLIT_VERSION)
 
     @abstractmethod
     def batch(self, split: Split, batch_size: int, generator: torch.Generator) -> Batch:

@@ -41,6 +41,7 @@ class TextClassificationDataset(VocabMethods, IndexedDataset):
         mask = x != self.vocab.id(PAD)
         train_rows, val_rows = classify_rows(labels, plan.info.n_val, held_out, seed)
         super().__init__(plan.info, x, torch.tensor(labels), mask, train_rows, val_rows)
+        self.drawn_split = not held_out  # (the pronoun task's validation sentences are its own)
 
     def _with_cls(self, text: str) -> list[int]:
         return [self.vocab.id(CLS)] + self.vocab.encode(text)[: self.block_size - 1]

@@ -46,6 +46,7 @@ class ImageDataset(IndexedDataset):
         self._mean = train.mean(dim=(0, 2, 3), keepdim=True)
         self._std = train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
         super().__init__(plan.info, self._normalise(images), labels.long(), None, train_rows, val_rows)
+        self.drawn_split = True
 
     def _normalise(self, images: torch.Tensor) -> torch.Tensor:
         return ((images - self._mean) / self._std).float()

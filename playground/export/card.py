@@ -91,7 +91,6 @@ def _cuts(facts: CardFacts) -> bool:
     return PIPELINE_TASKS[facts.architecture] in ("fill-mask", "text-classification")
 
 
-
 def _input_lines(facts: CardFacts) -> list[str]:
     m, info, vocab = facts.spec.model, facts.info, facts.vocab
     if info.unit == "images":

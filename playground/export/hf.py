@@ -116,7 +116,8 @@ def export_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str],
 
 def export_model(model: PlaygroundModel, spec: RunSpec, out_dir: str | os.PathLike[str], side: DataSide = DataSide(),
                  *, verify: bool = True) -> ExportResult:
-    """Export an in-memory model the same way as export_run; `side` brings its tokenizer or image statistics."""
+    """Export an in-memory model the same way as export_run; `side` brings its tokenizer or image statistics, and a
+    procedural task's probe sequence for the card's example (`export_run` fills it in)."""
     check_exportable(spec)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -64,12 +64,12 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
 THROUGHPUT_WINDOW = 20  # steps averaged for tokens/s and the ETA
+# A classifier's run saved by a version that may have parted its rows otherwise: its validation rows may be others,
+# some of them trained on (review: resumed, the curve could jump without a word)
+OTHER_SPLIT = ("This run was saved by an earlier version of the playground, which may have chosen other validation "
+               "rows: if it did, some of the rows it validates on now were trained on, and its validation loss and "
+               "accuracy may jump here; for a clean curve, train a new run.")
 # Said once a run, when the validation loss passes the divergence threshold while the training batches do not.
-# A classifier's run saved before its rows were parted as they are now: its validation rows are others, some of them
-# trained on (review: resumed, the curve dropped without a word)
-OTHER_SPLIT = ("This run was saved before validation rows were chosen class by class: it now validates on other rows, "
-               "some of which it trained on, so its validation loss and accuracy may jump here; for a clean curve, "
-               "train a new run.")
 MEMORISING = ("Validation loss {val:.3g} against a training loss of {train:.2g}: the model learns its training "
               "examples by heart instead of what carries over to new ones (more data helps most; dropout or weight "
               "decay a little)")
@@ -657,7 +657,7 @@ class TrainingSession:
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
         ckpt_io.check_same_data(saved.spec, saved.state, self._fingerprint)
-        if self.info.task == "classify" and saved.step and saved.state.get("split") != SPLIT_VERSION:
+        if self.dataset.drawn_split and saved.step and saved.state.get("split") != SPLIT_VERSION:
             self._resumed_note = OTHER_SPLIT
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
         unfit = (RuntimeError, ValueError, KeyError, TypeError, IndexError)

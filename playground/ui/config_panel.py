@@ -7,6 +7,7 @@ the embedding dimension and patch sizes to divisors of the image size, so most r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ MORE_ON_HOVER = " (more on hover)"  # said after a cut description
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
+NOTE_KEPT_S = 2.0  # a slider's note stays while its next stop comes within this long (`_on_slider`)
 WARMUP_CHOICES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
 DROPOUT_CHOICES = [round(0.05 * k, 2) for k in range(11)]
 WEIGHT_DECAY_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -122,7 +124,7 @@ class ConfigPanel(QWidget):
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
-        self._noted: tuple[str, str] = ("", "")  # (the slider, what it said under the settings) of its last stop
+        self._noted: tuple[str, str, float] = ("", "", 0.0)  # (a slider, what its stop said, when) (`_on_slider`)
         self._info: Any = None
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
         self._data_warnings: tuple[str, ...] = ()  # the described data's warnings (rows or images skipped, texts cut)
@@ -628,8 +630,8 @@ class ConfigPanel(QWidget):
         self._update_estimates(data_plan)
         self._take_warnings(say_again=False)
         self._sync_controls()
-        if note is not None:
-            self.show_message(note, "info")
+        if note is not None or self._unsaid:  # (kept, it carries new data warnings all the same: review)
+            self.show_message(self.messageLabel.text() if note is None else note, "info")
         changed = {key for key in changes if _get(old, key) != _get(spec, key)}
         if changed:
             self.sigSpecChanged.emit(spec, changed)
@@ -683,11 +685,12 @@ class ConfigPanel(QWidget):
         elif key == "model.n_head":
             note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
         shown = "" if self.messageLabel.isHidden() else self.messageLabel.text()
-        # What a stop of this slider did to another setting stays said while the slider moves on without a word of
-        # its own (QA: "Warm-up 0 → 50 again" at the 100-step stop was wiped by the next stops of a drag to 1,500)
-        keep = not note and shown and self._noted == (key, shown)
-        if self._request(changes, None if keep else note) and note:
-            self._noted = (key, self.messageLabel.text())
+        # What a stop of this slider did to another setting stays said while the slider moves on at once without a
+        # word of its own (QA: "Warm-up 0 → 50 again" at the 100-step stop was wiped by the next stops of a drag)
+        noted_key, noted, at = self._noted
+        keep = not note and shown and (noted_key, noted) == (key, shown) and time.monotonic() - at < NOTE_KEPT_S
+        if self._request(changes, None if keep else note):
+            self._noted = (key, self.messageLabel.text(), time.monotonic()) if note or keep else ("", "", 0.0)
 
     def _on_data_option(self, name: str, value: Any) -> None:
         options = dict(self._spec.data.options)

@@ -510,13 +510,15 @@ class TryItPanel(QWidget):
                 self._asked_at = step  # once per step: a step the answer never reports is not asked for again
                 self.predict()
             return
+        # Its view is of that step too: not "Now" beside a model trained on (lecturer QA: "Now (step 0)" at 24)
+        self.nowTitle.setText(f"<b>At step {self.result.step:,}</b>")
+        if self.input.text().strip() != self.result.text:
+            return  # (another sentence typed: the line says whose the answer is, review)
         best = self.probabilities[0][0] if self.probabilities else "?"
         said = (f"At step {self.result.step:,} the model said <b>{html.escape(best)}</b>; training, it is at step "
                 f"{step:,} now: Enter asks it again (it answers by itself when training pauses).")
         if self.status.text() != said:
             self.status.setText(said)
-            # Its view is of that step too: not "Now" beside a model trained on (lecturer QA: "Now (step 0)" at 24)
-            self.nowTitle.setText(f"<b>At step {self.result.step:,}</b>")
 
     def _ask_offered(self, step: int) -> None:
         """The sentence the panel offered, untouched, asked of a model that stands still, once per step, while the
@@ -584,6 +586,8 @@ class TryItPanel(QWidget):
         QTimer.singleShot(0, self, self._fit_table)  # once the new rows are laid out: their widths are known then
         self.pickerLabel.setText(f"Head view of '{result.query_word}': layer")
         self._render_lines()
+        if self.input.text().strip() != result.text:  # typed over while it was asked (review)
+            self._say_whose_answer(self.input.text())
 
     def _say_whose_answer(self, typed: str) -> None:
         """Another sentence typed over the one answered: the answer shown is said to be that one's, until Enter (QA:
@@ -592,9 +596,9 @@ class TryItPanel(QWidget):
             return
         if typed.strip() == self.result.text:
             self.status.setText(self._answer_said)
-        else:
-            self.status.setText(f"The answer below is to “{html.escape(elide(self.result.text, 60))}”: press Enter to "
-                                f"ask about the sentence typed.")
+            return
+        ask = "press Enter to ask about the sentence typed" if typed.strip() else "type a sentence and press Enter"
+        self.status.setText(f"The answer below is to “{html.escape(elide(self.result.text, 60))}”: {ask}.")
 
     # ----- enlarging -----------------------------------------------------------------------------
     def set_enlarged(self, on: bool, remember: bool = True) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from playground.training.changes import setting
 from playground.ui.status_bar import STATUS_MS
 
 if TYPE_CHECKING:
+    from playground.core.lessons import Lesson
     from playground.ui.worker import TrainingWorker
 
 EDIT_MERGE_S = 1.0  # changes of the same settings this close together are one for Undo (a drag, taps of a key)
@@ -188,6 +189,18 @@ class UndoesModels:
         self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
                                      + (f" {said}" if said and said != before else ""), STATUS_MS)
         return True
+
+    def relesson(self, before: Lesson | None, after: Lesson) -> None:
+        """The models set aside under lesson `before`, and the files they were saved as, kept under `after`: the same
+        lesson, edited and saved (review: Back set the trained model aside under the text before, and after the save
+        Next trained anew; Undo put that text back, the file marked changed)."""
+        def moved(spec: RunSpec | None) -> RunSpec | None:
+            return spec.updated({"lesson": after.to_dict()}) if spec is not None and spec.lesson == before else spec
+
+        for history in (self.past_models, self.undone_models):
+            for index, past in enumerate(history):
+                if isinstance(past, PastModel):
+                    history[index] = replace(past, spec=moved(past.spec), saved_spec=moved(past.saved_spec))
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
