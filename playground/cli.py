@@ -142,12 +142,18 @@ class _CommandParser(argparse.ArgumentParser):
 def _settings_help() -> str:
     """Every setting --set changes, by its dotted path and what it is (QA: a student had to open a preset's JSON to
     find them), and how to train on one's own data."""
-    from playground.core.spec import FIELD_TITLES
+    from playground.core.spec import FIELD_TITLES, setting_choices
+    from playground.data.registry import builtin_datasets
 
+    # the values of a setting that allows a fixed few (newcomer QA: model.norm's were to be guessed), and the datasets
+    choices = {"data.name": tuple(name for name, *_ in builtin_datasets())}
     groups: dict[str, list[str]] = {}
     for key, title in FIELD_TITLES.items():
         if "." in key:
-            groups.setdefault(key.split(".")[0], []).append(f"{key} ({title})")
+            allowed = choices.get(key) or setting_choices(key)
+            said = f"{title}: {' | '.join(json.dumps(v) if isinstance(v, bool) else str(v) for v in allowed)}" \
+                if allowed else title  # (true and false, as --set reads them)
+            groups.setdefault(key.split(".")[0], []).append(f"{key} ({said})")
     lines = ["settings for --set KEY=VALUE (a preset's JSON file holds their values):"]
     lines += [textwrap.fill(", ".join(items), width=100, initial_indent="  ", subsequent_indent="    ")
               for items in groups.values()]

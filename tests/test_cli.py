@@ -196,7 +196,11 @@ def test_train_help_names_every_setting_set_changes_and_the_own_data_recipe(caps
     shown = " ".join(capsys.readouterr().out.split())  # (wrapped to the terminal)
     for key, title in FIELD_TITLES.items():
         if "." in key:
-            assert f"{key} ({title})" in shown, key
+            assert f"{key} ({title}" in shown, key
+    # ... with the values of those that allow a fixed few (newcomer QA: model.norm's were to be guessed)
+    for said in ("model.norm (LayerNorm placement: pre | post | none)", "model.residual (residual connections: true |"
+                 " false)", "data.name (dataset: pydoc | zen", "train.compile (compilation: auto | on | off)"):
+        assert said in shown, said
     assert "--set data.name=text_file (or csv_file, image_folder) --set data.path=FILE" in shown
     assert "default: the preset's train.max_steps" in shown
 

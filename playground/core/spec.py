@@ -10,7 +10,7 @@ import difflib
 import json
 import math
 import reprlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -392,6 +392,19 @@ def _problem(item: Any) -> str:
         return f"{named} must be an object {{...}} of settings, got {shown(item.get('input'))}"
     given = shown(item.get("input"))  # (pydantic's message may say what it got already: "got" once, QA)
     return f"{named}: {msg.lower()} ({given})" if ", got " in msg else f"{named}: {msg.lower()}, got {given}"
+
+
+def setting_choices(key: str) -> tuple[Any, ...]:
+    """The values a dotted setting allows where they are a fixed few ('model.norm': pre, post, none), else ()."""
+    group, _, name = key.partition(".")
+    section = {"model": ModelSpec, "data": DataSpec, "train": TrainSpec}.get(group)
+    field = section.model_fields.get(name) if section is not None else None
+    if field is None:
+        return ()
+    if field.annotation is bool:
+        return (True, False)
+    literals = [kind for kind in (field.annotation, *get_args(field.annotation)) if get_origin(kind) is Literal]
+    return get_args(literals[0]) if literals else ()
 
 
 def _meant(path: str, otherwise: str) -> str:
