@@ -389,6 +389,25 @@ def test_a_model_set_aside_by_back_comes_back_after_the_lesson_is_edited_and_sav
     assert window.worker.run_dir == trained and window.spec.lesson.steps[0].text == "untrained, edited"
 
 
+def test_a_lesson_saved_into_one_preset_is_not_given_to_another_presets_model(open_window, qtbot, tmp_path,
+                                                                               monkeypatch):
+    """Self-review: saving a first lesson into a preset gave it to every model set aside with no lesson, another
+    preset's too; Undo then brought that model back under this lesson."""
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "b.json"), ""))
+    window = open_window(make_spec(TINY))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 1 and not window.worker.stepping, timeout=WAIT_MS)
+    window.load_spec(make_spec({**TINY, "name": "b", "data": {"name": "copy"}}), None)  # the first one set aside
+    window.lessonBar.addStepAction.trigger()
+    editor = window.lessonBar.editor
+    editor.textEdit.setPlainText("the grid")
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert window.spec.lesson is not None and window.lessonBar.playing
+    window.undoAction.trigger()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 1, timeout=WAIT_MS)
+    assert window.spec.data.name == "zen" and window.spec.lesson is None and not window.lessonBar.playing
+
+
 def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):
     """Review: a lesson none of whose steps trains, played on a model the user trained, set that model aside when
     saved (its status said it "trained past the lesson's next step")."""

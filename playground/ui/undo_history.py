@@ -197,9 +197,11 @@ class UndoesModels:
         def moved(spec: RunSpec | None) -> RunSpec | None:
             return spec.updated({"lesson": after.to_dict()}) if spec is not None and spec.lesson == before else spec
 
+        shown = (self.preset_path, self.spec.model.family, self.spec.data)
         for history in (self.past_models, self.undone_models):
             for index, past in enumerate(history):
-                if isinstance(past, PastModel):
+                # this preset's own (another preset's, with no lesson either, was given this one's: self-review)
+                if isinstance(past, PastModel) and (past.preset_path, past.spec.model.family, past.spec.data) == shown:
                     history[index] = replace(past, spec=moved(past.spec), saved_spec=moved(past.saved_spec))
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
