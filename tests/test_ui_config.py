@@ -115,7 +115,11 @@ def test_fewer_training_steps_shorten_the_warm_up_and_more_bring_the_users_back(
         steps.setValue(steps_at(stop))
         assert window.findChild(QLabel, "messageLabel").text() == "Warm-up 0 → 100 steps again: it fits the 200-step run."
     monkeypatch.setattr(config_panel, "NOTE_KEPT_S", 0.0)  # ... while the stops come at once, not a while later (review)
+    steps.setSliderDown(True)  # ... or while the slider is held, however slow the drag (QA)
     steps.setValue(steps_at(1000))
+    assert window.findChild(QLabel, "messageLabel").text().startswith("Warm-up 0 → 100 steps again")
+    steps.setSliderDown(False)
+    steps.setValue(steps_at(1500))
     assert window.findChild(QLabel, "messageLabel").isHidden()
     warmup.setValue(window.config.sliders["train.warmup_steps"].choices().index(20))  # the user's choice now
     steps.setValue(steps_at(50))  # 20 is shorter than 50 steps: kept

@@ -387,6 +387,8 @@ def test_a_model_set_aside_by_back_comes_back_after_the_lesson_is_edited_and_sav
     window.lessonBar.next()
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == 2, timeout=WAIT_MS)
     assert window.worker.run_dir == trained and window.spec.lesson.steps[0].text == "untrained, edited"
+    # ... in the file it was saved as (QA: Next brought it back into the unsaved preset, and Ctrl+S asked for a name)
+    assert window.preset_path == tmp_path / "mine.json" and not window.is_modified()
 
 
 def test_a_lesson_saved_into_one_preset_is_not_given_to_another_presets_model(open_window, qtbot, tmp_path,

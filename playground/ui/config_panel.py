@@ -55,7 +55,7 @@ MORE_ON_HOVER = " (more on hover)"  # said after a cut description
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
-NOTE_KEPT_S = 2.0  # a slider's note stays while its next stop comes within this long (`_on_slider`)
+NOTE_KEPT_S = 2.0  # a slider's note stays while it is held, or its next stop comes within this long (`_on_slider`)
 WARMUP_CHOICES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
 DROPOUT_CHOICES = [round(0.05 * k, 2) for k in range(11)]
 WEIGHT_DECAY_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -688,7 +688,8 @@ class ConfigPanel(QWidget):
         # What a stop of this slider did to another setting stays said while the slider moves on at once without a
         # word of its own (QA: "Warm-up 0 → 50 again" at the 100-step stop was wiped by the next stops of a drag)
         noted_key, noted, at = self._noted
-        keep = not note and shown and (noted_key, noted) == (key, shown) and time.monotonic() - at < NOTE_KEPT_S
+        moving = self.sliders[key].slider.isSliderDown() or time.monotonic() - at < NOTE_KEPT_S  # (a slow drag too: QA)
+        keep = not note and shown and (noted_key, noted) == (key, shown) and moving
         if self._request(changes, None if keep else note):
             self._noted = (key, self.messageLabel.text(), time.monotonic()) if note or keep else ("", "", 0.0)
 

@@ -37,6 +37,8 @@ from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.status_bar import STATUS_MS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QAction
 
@@ -54,6 +56,7 @@ class Host(Protocol):
 
     spec: RunSpec
     saved_spec: RunSpec | None
+    preset_path: Path | None
     settings: QSettings
     worker: TrainingWorker | None
     config: ConfigPanel
@@ -72,7 +75,7 @@ class Host(Protocol):
     def clear_before_training(self) -> None: ...
     def show_training(self, training: bool) -> None: ...
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool: ...
-    def relesson(self, before: Lesson | None, after: Lesson) -> None: ...
+    def relesson(self, path: Path | None, before: Lesson | None, after: Lesson) -> None: ...
     def reset(self, message: str = "") -> None: ...
     def save(self) -> bool: ...
     def set_settings_shown(self, shown: bool) -> None: ...
@@ -735,9 +738,10 @@ class LessonBar(QFrame):
         an untrained model where a later step, not one up to it, trains (QA: saved from step 1, steps 1-5's
         "untrained" views showed the model trained to step 200; Next or Ctrl+Z brings it back)."""
         window = self.main
-        window.relesson(window.spec.lesson, lesson)  # (the models set aside under its text before, review)
+        path, before = window.preset_path, window.spec.lesson
         window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
         saved = window.save()
+        window.relesson(path, before, lesson)  # (the models set aside under its text before, review)
         window.setWindowModified(window.is_modified())
         # (a lesson that trains nowhere shows the user's own model, review)
         before_training = not lesson.trained_by(index) and lesson.trained_by(len(lesson.steps) - 1)

@@ -190,19 +190,19 @@ class UndoesModels:
                                      + (f" {said}" if said and said != before else ""), STATUS_MS)
         return True
 
-    def relesson(self, before: Lesson | None, after: Lesson) -> None:
-        """The models set aside under lesson `before`, and the files they were saved as, kept under `after`: the same
-        lesson, edited and saved (review: Back set the trained model aside under the text before, and after the save
-        Next trained anew; Undo put that text back, the file marked changed)."""
-        def moved(spec: RunSpec | None) -> RunSpec | None:
-            return spec.updated({"lesson": after.to_dict()}) if spec is not None and spec.lesson == before else spec
-
-        shown = (self.preset_path, self.spec.model.family, self.spec.data)
+    def relesson(self, path: Path | None, before: Lesson | None, after: Lesson) -> None:
+        """This preset's models set aside under lesson `before` (the preset at `path` then) kept under `after`, in the
+        file it is saved as now: the same lesson, edited and saved (review: Back set the trained model aside under the
+        text before, and after the save Next trained anew; Undo put that text back, the file marked changed; QA: Next
+        brought the model back into the preset the lesson came from, not the file it was saved as)."""
+        this = (path, self.spec.model.family, self.spec.data, before)
         for history in (self.past_models, self.undone_models):
             for index, past in enumerate(history):
                 # this preset's own (another preset's, with no lesson either, was given this one's: self-review)
-                if isinstance(past, PastModel) and (past.preset_path, past.spec.model.family, past.spec.data) == shown:
-                    history[index] = replace(past, spec=moved(past.spec), saved_spec=moved(past.saved_spec))
+                if isinstance(past, PastModel) and (past.preset_path, past.spec.model.family, past.spec.data,
+                                                    past.spec.lesson) == this:
+                    history[index] = replace(past, spec=past.spec.updated({"lesson": after.to_dict()}),
+                                             preset_path=self.preset_path, saved_spec=self._saved_spec)
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
