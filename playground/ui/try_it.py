@@ -340,6 +340,8 @@ class TryItPanel(QWidget):
         self._asked_at: int | None = None  # the model's step `follow` last asked at (kept past a failed answer)
         self._offered = LECTURE_SENTENCES[1]  # the sentence the panel put in the box (`_ask_offered`)
         self._answer_said = ""  # the status line of the answer shown
+        self._typed_while_asked = False  # the box was typed in while the model was asked
+        self._typed_over = False  # another sentence is typed over the one answered
 
         self.input = QLineEdit(LECTURE_SENTENCES[1], self)
         self.input.setObjectName("tryInput")
@@ -512,7 +514,7 @@ class TryItPanel(QWidget):
             return
         # Its view is of that step too: not "Now" beside a model trained on (lecturer QA: "Now (step 0)" at 24)
         self.nowTitle.setText(f"<b>At step {self.result.step:,}</b>")
-        if self.input.text().strip() != self.result.text:
+        if self._typed_over:
             return  # (another sentence typed: the line says whose the answer is, review)
         best = self.probabilities[0][0] if self.probabilities else "?"
         said = (f"At step {self.result.step:,} the model said <b>{html.escape(best)}</b>; training, it is at step "
@@ -573,6 +575,7 @@ class TryItPanel(QWidget):
             return  # an answer to an older request
         self.pending = False
         self.result = result
+        self._typed_over = False
         self.probabilities = list(result.probabilities)
         self._show_bars(self.probabilities)
         best, p = self.probabilities[0]
@@ -586,15 +589,18 @@ class TryItPanel(QWidget):
         QTimer.singleShot(0, self, self._fit_table)  # once the new rows are laid out: their widths are known then
         self.pickerLabel.setText(f"Head view of '{result.query_word}': layer")
         self._render_lines()
-        if self.input.text().strip() != result.text:  # typed over while it was asked (review)
+        if self._typed_while_asked:  # (review)
+            self._typed_while_asked = False
             self._say_whose_answer(self.input.text())
 
     def _say_whose_answer(self, typed: str) -> None:
         """Another sentence typed over the one answered: the answer shown is said to be that one's, until Enter (QA:
         the old answer stood under the new text, nothing naming its sentence); typed back, the answer is said again."""
+        self._typed_while_asked = self.pending  # said once the answer comes
         if self.result is None or self.pending:
             return
-        if typed.strip() == self.result.text:
+        self._typed_over = typed.strip() != self.result.text
+        if not self._typed_over:
             self.status.setText(self._answer_said)
             return
         ask = "press Enter to ask about the sentence typed" if typed.strip() else "type a sentence and press Enter"
