@@ -866,14 +866,16 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
 
 
 def _next_commands(run_dir: Path, spec: Any, writes_text: bool) -> str:
-    """What a trained run can do next, as commands to copy (QA: a finished run said only where it was saved); no
-    export of a model Hugging Face's classes would compute otherwise (an ablation's: review)."""
+    """What a trained run can do next, as commands to copy (QA: a finished run said only where it was saved): a model
+    Hugging Face's classes would compute otherwise (an ablation's) is exported as its own PyTorch script (review)."""
     from playground.core.spec import hf_incompatibilities
 
     run = shlex.quote(str(run_dir))
     steps = [f"playground sample {run}"] if writes_text else []
     steps.append(f"playground attention {run} --out attention.png")
-    if not hf_incompatibilities(spec.model):
+    if hf_incompatibilities(spec.model):
+        steps.append(f"playground export {run} --format script --out {shlex.quote(f'{run_dir}.py')}")
+    else:
         steps.append(f"playground export {run} --out {shlex.quote(f'{run_dir}-hf')}")
     return "next: " + "  ·  ".join(steps)
 

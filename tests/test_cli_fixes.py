@@ -209,7 +209,7 @@ def test_an_unwritable_runs_folder_names_the_variable_that_chose_it(tmp_path, mo
 
 
 def test_a_finished_ablation_is_not_offered_an_export_it_would_be_refused_and_a_log_gets_its_bar_each_30_s():
-    """Review: `next:` offered `playground export` to decoder-no-mask, which export refuses; and a log's bar is paced
+    """Review: `next:` offered a Hugging Face export to decoder-no-mask, which it refuses; and a log's bar is paced
     by maxinterval too (tqdm's monitor drew it 10 s after each drawing, whatever mininterval said)."""
     import io
 
@@ -217,7 +217,8 @@ def test_a_finished_ablation_is_not_offered_an_export_it_would_be_refused_and_a_
     from playground.core.presets import load_preset
 
     said = _next_commands(Path("run"), load_preset("decoder-no-mask"), writes_text=True)
-    assert said == "next: playground sample run  ·  playground attention run --out attention.png"
+    assert said == ("next: playground sample run  ·  playground attention run --out attention.png  ·  "
+                    "playground export run --format script --out run.py")  # (its own PyTorch script holds it)
     assert "playground export run --out run-hf" in _next_commands(Path("run"), load_preset("decoder-pydoc"), True)
     assert _bar_pace(io.StringIO()) == {"mininterval": LOG_BAR_INTERVAL_S, "maxinterval": LOG_BAR_INTERVAL_S}
 
