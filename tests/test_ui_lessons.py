@@ -410,6 +410,20 @@ def test_a_lesson_saved_into_one_preset_is_not_given_to_another_presets_model(op
     assert window.spec.data.name == "zen" and window.spec.lesson is None and not window.lessonBar.playing
 
 
+def test_the_lesson_editor_opens_on_the_step_shown_and_save_stays_there(open_window, qtbot, tmp_path, monkeypatch):
+    """QA: saving an edit made on step 6 sent the lesson back to step 1."""
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(tmp_path / "mine.json"), ""))
+    steps = [{"text": "one"}, {"text": "two"}, {"text": "three"}]
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Three", "steps": steps}}))
+    window.lessonBar.next()
+    window.lessonBar.edit()
+    editor = window.lessonBar.editor
+    assert editor.stepList.currentRow() == 1 and editor.textEdit.toPlainText() == "two"
+    editor.textEdit.setPlainText("two, edited")
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert window.lessonBar.index == 1 and window.lessonBar.step.text == "two, edited"
+
+
 def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):
     """Review: a lesson none of whose steps trains, played on a model the user trained, set that model aside when
     saved (its status said it "trained past the lesson's next step")."""

@@ -726,7 +726,8 @@ class LessonBar(QFrame):
         from playground.ui.lesson_editor import LessonEditor
 
         spec = self.main.spec
-        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.main), self.main)
+        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.main), self.main,
+                                   row=self.index if self.playing else 0)
         if add_state:
             self.editor.add_state(after=self.index if self.playing else None)
         self.editor.sigSave.connect(self.save_lesson)

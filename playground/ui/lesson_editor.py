@@ -52,7 +52,7 @@ class LessonEditor(QDialog):
     sigSave = Signal(object, int)
 
     def __init__(self, lesson: Lesson | None, title: str, capture: Callable[[], LessonStep],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, row: int = 0) -> None:
         super().__init__(parent)
         self.setObjectName("lessonEditor")
         self.setWindowTitle("Edit the lesson")
@@ -101,7 +101,7 @@ class LessonEditor(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self._layout()
-        self._fill_list(0)
+        self._fill_list(min(row, max(len(self._steps) - 1, 0)))  # the step shown, whose Save shows it again (QA)
 
     def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
         button = QPushButton(text, self)
