@@ -48,7 +48,7 @@ from playground.export.card import CardFacts, model_card
 from playground.export.tokenizer import PRETRAINED_TOKENIZER_FILES
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
-from playground.training.checkpoint import check_data_there, check_same_data, weights_misfit
+from playground.training.checkpoint import check_same_data, weights_misfit
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -373,7 +373,6 @@ def _data_side(spec: RunSpec, state: dict[str, Any]) -> tuple[DataInfo, DataSide
     trained on them."""
     from playground.data.registry import plan
 
-    check_data_there(spec)
     try:
         p = plan(spec.data, spec.model)
     except ValueError as err:

@@ -37,7 +37,7 @@ from playground.data.registry import plan as data_plan
 from playground.data.wordpiece import PRETRAINED_TITLES
 from playground.export.script_data import DataSource, ScriptDataError, data_source
 from playground.export.script_model import model_source
-from playground.training.checkpoint import check_data_there, check_same_data
+from playground.training.checkpoint import check_same_data
 
 CHECK_TOLERANCE = 1e-4  # largest logit difference (relative to the largest logit) the check accepts
 DEFAULT_BETAS = (0.9, 0.95)  # training/session.py's AdamW betas, for a checkpoint that does not record them
@@ -116,7 +116,6 @@ class ScriptSource:
 def script_source(spec: RunSpec, state: dict[str, Any], step: int, name: str,
                   with_weights: bool = True) -> ScriptSource:
     """The script for a run saved at `step` with checkpoint `state`, named `name`."""
-    check_data_there(spec)
     plan = data_plan(spec.data, spec.model)
     check_same_data(spec, state, plan.fingerprint())  # the script's vocabulary is the data's now, the run's then
     info = plan.info

@@ -71,7 +71,8 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
     """The checkpoint in `folder`; `optimizer=False` reads only the model weights (the optimizer dict is then
-    empty), all that sampling, drawing and exporting need."""
+    empty), all that sampling, drawing and exporting need. Refused where the run's data file is gone
+    (`check_data_there`): every use of a checkpoint reads its data."""
     folder = Path(folder)
     if folder.is_file():
         refuse_pickle(folder)
@@ -81,10 +82,11 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
         hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
         raise CheckpointError(f"no checkpoint in {elide(folder)}: {STATE_FILE} is missing{hint}")
     state = _read_state(folder)
+    spec = spec_from_dict(state["spec"])
+    check_data_there(spec)  # (before its tensors are read)
     model = _load_tensors(folder, state, "model_file")
     moments = _load_tensors(folder, state, "optimizer_file") if optimizer else {}
-    return Checkpoint(spec=spec_from_dict(state["spec"]), step=state["step"], model=model, optimizer=moments,
-                      state=state)
+    return Checkpoint(spec=spec, step=state["step"], model=model, optimizer=moments, state=state)
 
 
 def check_data_there(spec: RunSpec) -> None:

@@ -633,7 +633,6 @@ class TrainingSession:
                dist: DistContext | None = None, run_lock: BaseFileLock | None = None) -> TrainingSession:
         """Continue a saved run exactly where it stopped (same weights, optimizer, data order, random states)."""
         saved = ckpt_io.load_checkpoint(folder)
-        ckpt_io.check_data_there(saved.spec)
         session = cls(spec or _as_trained(saved), run_dir=run_dir, dist=dist, run_lock=run_lock)
         try:
             session._restore(saved, Path(folder))
@@ -650,7 +649,6 @@ class TrainingSession:
         """A session on a checkpoint's model weights alone (its optimizer file is not read): drawing and sampling
         need no optimizer state, so a damaged one stops only `resume`."""
         saved = ckpt_io.load_checkpoint(folder, optimizer=False)
-        ckpt_io.check_data_there(saved.spec)
         session = cls(saved.spec)
         session._restore(saved, Path(folder))  # with no optimizer state, the weights and the step
         return session
