@@ -91,9 +91,13 @@ class DataSide:
     tokenizer_folder: Path | None = None  # a pretrained model's folder, whose own tokenizer files are copied
     image_stats: tuple[list[float], list[float]] | None = None  # per-channel mean and std of the training images
     image_background: str | None = None  # "dark" or "light": the training images' background (data/images.py)
-    symbols: bool = False  # a procedural task: whitespace between symbols is skipped, as the playground does
-    sequence: str = ""  # ... and its probe sequence, of the one length it trained on: the card's example input
+    sequence: str = ""  # a procedural task's probe sequence, of the one length it trained on: the card's example input
     step: int | None = None  # the training step of the checkpoint
+
+    @property
+    def symbols(self) -> bool:
+        """A procedural task (it has a probe sequence): whitespace between symbols is skipped, as the playground does."""
+        return bool(self.sequence)
 
 
 # ----- the public entry point -------------------------------------------------------------------------
@@ -385,9 +389,8 @@ def _data_side(spec: RunSpec, state: dict[str, Any]) -> tuple[DataInfo, DataSide
 
         tokenizer_folder = pretrained_path(getattr(p, "tokenizer", None) or spec.model.pretrained)
     vocab = None if tokenizer_folder else p.vocab
-    procedural = p.entry.kind == "procedural"
-    return p.info, DataSide(vocab, tokenizer_folder, symbols=procedural,
-                            sequence=_probe_sequence(p, spec) if procedural else "")
+    sequence = _probe_sequence(p, spec) if p.entry.kind == "procedural" else ""
+    return p.info, DataSide(vocab, tokenizer_folder, sequence=sequence)
 
 
 def _probe_sequence(p: Any, spec: RunSpec) -> str:
