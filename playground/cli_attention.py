@@ -219,7 +219,7 @@ def render_view(session, view: str | None, text: str | None, layer: int | None, 
         return views.render_lines(snapshot, heads=head, layer=layer or 0, highlight=where)
     if view == "roles":  # measured on the input's tokens, as the window's Head roles measures them
         tokens = snapshot.tokens_only()
-        return views.render_roles(role_table(tokens.weights, places=tokens.places), patches=tokens.places is not None)
+        return views.render_roles(role_table(tokens.weights, layout=tokens.layout), patches=tokens.layout is not None)
     if view == "vit":
         family = session.spec.model.family
         if family != "vit":  # (QA: "the ViT view needs the input image", as if an image were missing)

@@ -10,6 +10,7 @@ from playground.analysis.roles import (
     changed_most,
     head_roles,
     infer_mask,
+    on_a_grid,
     patch_places,
     role_table,
     sort_table,
@@ -204,13 +205,13 @@ def test_a_vits_roles_look_left_right_and_across_the_image_not_along_its_reading
     places = patch_places(labels)
     assert np.isnan(places[0]).all() and places[1:4].tolist() == [[0, 0], [0, 1], [0, 2]]
     w = left_patch_head(labels)
-    roles = role_table(w[None, None], places=places)[0].roles
+    roles = role_table(w[None, None], layout=on_a_grid(places))[0].roles
     assert roles.previous == 1.0 and roles.next == 0.0  # every patch with a left neighbour reads it, none the right
     assert role_table(w[None, None])[0].roles.previous <= 0.75  # along the reading order: the rows' first patches miss it
     below = np.zeros_like(w)
     below[0, 0] = 1.0
     below[1:, 1:] = np.roll(np.eye(9), 3, axis=1)  # each patch reads the one below it (the last row, the first)
-    across = role_table(below[None, None], places=places)[0].roles
+    across = role_table(below[None, None], layout=on_a_grid(places))[0].roles
     assert across.distance == pytest.approx((6 * 1 + 3 * 2) / 9)  # in patches across the image, not 3 tokens on
     assert role_table(below[None, None])[0].roles.distance == pytest.approx((6 * 3 + 3 * 6) / 10)
 

@@ -236,14 +236,13 @@ class RoleRow:
 
 
 def role_table(weights: np.ndarray, infer: bool = True, normalise: bool = True,
-               places: np.ndarray | None = None) -> list[RoleRow]:
+               layout: Layout | None = None) -> list[RoleRow]:
     """One row per (layer, head) of an (L, H, T, T) snapshot, in layer-then-head order.
 
     infer: recover the causal / padding mask from the snapshot (`infer_mask`); False measures every row
-    over every key. places: an image's patches' (`patch_places`), for a ViT's snapshot."""
+    over every key. layout: where the positions lie (default: a text's; a ViT's snapshot: its `layout`)."""
     w = _as_4d(weights)
     allowed, queries = infer_mask(w) if infer else (None, None)
-    layout = None if places is None else on_a_grid(places)
     return [
         RoleRow(layer, head, head_roles(w[layer, head], allowed, queries, normalise, layout))
         for layer in range(w.shape[0])

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from playground.training.changes import SettingChange
+
+if TYPE_CHECKING:
+    from playground.analysis.roles import Layout
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,18 @@ class AttentionSnapshot:
     @cached_property
     def places(self) -> np.ndarray | None:
         """An image's snapshot: each position's (row, column) among its patches, NaN for [CLS]
-        (`analysis.roles.patch_places`), which the role measures look left, right and across by; None for a text's."""
+        (`analysis.roles.patch_places`); None for a text's."""
         from playground.analysis.roles import patch_places
 
         return None if self.image is None else patch_places(self.labels)
+
+    @cached_property
+    def layout(self) -> Layout | None:
+        """An image's snapshot: where its patches lie (`analysis.roles.on_a_grid`), which the role measures look
+        left, right and across by, worked out once for the table and its summary; None for a text's (in a line)."""
+        from playground.analysis.roles import on_a_grid
+
+        return None if self.places is None else on_a_grid(self.places)
 
     def tokens_only(self) -> AttentionSnapshot:
         """The attention between the input's tokens, without its padding: padding is hidden from every query, so its

@@ -37,7 +37,6 @@ from playground.analysis.roles import (
     head_roles,
     infer_mask,
     measure_words,
-    on_a_grid,
     role_table,
 )
 from playground.analysis.timeline import DEFAULT_CAPACITY, SnapshotTimeline
@@ -289,9 +288,8 @@ class RolesPanel(QWidget):
     def _fill_table(self) -> None:
         if self.shown is None:
             return
-        places = self.shown.places
-        self.rows = role_table(self.shown.weights, places=places)
-        self._name_columns(patches=places is not None)
+        self.rows = role_table(self.shown.weights, layout=self.shown.layout)
+        self._name_columns(patches=self.shown.layout is not None)
         mask = infer_mask(self.shown.weights)  # (once, for the column and the summary)
         # Under a causal mask no query may see a later key, so "next token" is 0 for every head by construction:
         # a column of zeros that looked like a bug. It is hidden for a decoder and the caption says why.
@@ -354,9 +352,8 @@ class RolesPanel(QWidget):
             return ""
         # Each role's weight in a head that spreads evenly over the keys each query may see, measured as the role is
         # (review: one baseline for all overrated "previous", whose rows leave out a decoder's first, at weight 1)
-        places = self.shown.places if self.shown is not None else None
-        layout = None if places is None else on_a_grid(places)
-        phrases = ROLE_PHRASES if places is None else PATCH_PHRASES
+        layout = self.shown.layout if self.shown is not None else None
+        phrases = ROLE_PHRASES if layout is None else PATCH_PHRASES
         even = head_roles(allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1), allowed, queries, layout=layout)
         standing = [(getattr(row.roles, role), role, row) for row in self.rows for role in phrases
                     if getattr(even, role) > 0
@@ -365,7 +362,7 @@ class RolesPanel(QWidget):
             value, role, row = max(standing, key=lambda found: found[0])
             clearest = f"Clearest role: layer {row.layer + 1} head {row.head + 1} {phrases[role]} ({value:.2f})"
         else:
-            clearest = NO_ROLE[places is not None]
+            clearest = NO_ROLE[layout is not None]
         focused = min(self.rows, key=lambda r: r.roles.entropy)
         # Heads alike to the table's two decimals have no role yet: naming one contradicted lesson 19.3's "at step 0
         # the eight rows are alike" (QA)
@@ -471,7 +468,7 @@ class RolesPanel(QWidget):
         if not self.rows and self.shown is not None:
             self._fill_table()
         step = self.shown.step if self.shown is not None else 0
-        patches = self.shown is not None and self.shown.places is not None
+        patches = self.shown is not None and self.shown.layout is not None
         figure = render_roles(self.rows, title=f"What each head does, step {step:,}", highlight=self.selected,
                               patches=patches)
         return figure.save(path)

@@ -677,9 +677,9 @@ def evolution_frames(
         from playground.analysis.roles import role_table
 
         for snap in snapshots:
-            frames.append(render_roles(role_table(snap.weights, places=snap.places),
+            frames.append(render_roles(role_table(snap.weights, layout=snap.layout),
                                        title=f"What each head does, step {snap.step}", explain=False,
-                                       patches=snap.places is not None))
+                                       patches=snap.layout is not None))
     elif view == "vit":
         for snap in snapshots:
             frames.append(render_vit(snap))
