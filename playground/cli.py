@@ -590,7 +590,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         if _extend(session, args.steps):
             print(f"extending {run_dir} from {end} to {session.spec.train.max_steps} steps: past step {end} at "
                   f"the final learning rate {session.lr_at(end):.3g}", file=sys.stderr)
-        elif session.step >= end:
+        elif session.step >= session.planned_end:
             raise CliError(f"{run_dir} already finished its {end} steps: add --steps N to train N more (at its "
                            f"final learning rate)")
         if preset_edited(run_dir):

@@ -148,3 +148,34 @@ def test_playground_resume_replays_the_changes(tmp_path, straight, capsys):
     rows = read_metrics(tmp_path)
     assert [int(row["step"]) for row in rows] == [5, 6, 7, 8]
     np.testing.assert_allclose([float(row["train_loss"]) for row in rows], straight[4:], rtol=2e-5)
+
+
+def test_training_steps_raised_go_on_in_the_same_loop_and_after_a_resume(tmp_path, capsys):
+    """Raised on the way, the loop trains to the new end on the schedule it had; raised at the run's end and resumed
+    from the checkpoint before the raise, the run goes on to it too (resume said "already finished its 8 steps")."""
+    session = TrainingSession(SPEC)
+    steps = []
+    for event in session.run():
+        if isinstance(event, MetricsEvent):
+            steps.append(event.step)
+            if event.step == CHANGE_AT:
+                assert session.change("train.max_steps", 12).label == "steps 8→12"
+    assert steps == list(range(1, 13))
+    floor = SPEC.train.lr * SPEC.train.min_lr_ratio
+    assert session.lr_at(7) > floor and session.lr_at(10) == pytest.approx(floor)  # the decay still ends at 8
+    with pytest.raises(ValueError, match="can go up from 12, not down to 7"):
+        session.change("train.max_steps", 7)
+    session.diverged = True
+    with pytest.raises(ValueError, match="loss blew up"):
+        session.change("train.max_steps", 20)
+
+    first = TrainingSession(SPEC, run_dir=tmp_path)
+    list(first.run())  # its checkpoints: steps 4 and 8
+    first.change("train.max_steps", 10)  # at the end, and closed before any checkpoint keeps it
+    first.close()
+    plain = TrainingSession.resume(tmp_path / "checkpoint")
+    assert (plain.step, plain.spec.train.max_steps, plain.planned_end) == (8, 8, 10)
+    plain.close()
+    assert main(["resume", str(tmp_path)]) == 0
+    assert "after step 8: steps 8→10, as the run changed it" in capsys.readouterr().err
+    assert [int(row["step"]) for row in read_metrics(tmp_path)] == [9, 10]

@@ -96,3 +96,36 @@ def test_a_change_made_just_before_a_step_trains_that_step(open_window, qtbot):
     window.step_once()  # at once
     qtbot.waitUntil(lambda: points(window) == 2 and marker_labels(window) != {}, timeout=WAIT_MS)
     assert marker_labels(window) == {1: "lr 3e-3→5e-3"}  # after step 1: step 2 trained with it
+
+
+def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(open_window, qtbot):
+    """Play on a finished run said "press Reset to train again", and raising Training steps rebuilt the trained model:
+    a lecturer could not train a model longer. Raised, the run goes on from its end at its final learning rate."""
+    spec = make_spec(TINY).updated({"train.max_steps": 20, "train.eval_interval": 10, "train.snapshot_interval": 10})
+    window = open_window(spec)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done and window.speedLabel.text() == "finished", timeout=WAIT_MS)
+    worker = window.worker
+    window.play()
+    assert window.statusBar().currentMessage().startswith("Finished: raise Training steps to train this run on")
+
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)  # 20 -> 50
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("The run goes on to step 50, press Play"),
+                    timeout=WAIT_MS)
+    assert window.worker is worker and window.stepLabel.text() == "step 20 / 50"
+    assert window.speedLabel.text() == "paused"
+    window.play()
+    qtbot.waitUntil(lambda: worker.done and points(window) == 50, timeout=WAIT_MS)
+    assert window.worker is worker and worker.session.step == 50
+    assert marker_labels(window) == {20: "steps 20→50"}
+    assert [c.label for c in read_changes(worker.run_dir)] == ["steps 20→50"]
+    floor = spec.train.lr * spec.train.min_lr_ratio
+    assert worker.session.lr_at(35) == floor and worker.session.lr_at(19) > floor  # the schedule kept its end
+
+    steps.setValue(steps.value() - 2)  # 50 -> 10: fewer than it has taken
+    qtbot.waitUntil(lambda: window.worker is not worker, timeout=WAIT_MS)
+    assert "the model was rebuilt" in window.statusBar().message()
+    window.undo()  # the trained model comes back, at its own 50 steps
+    qtbot.waitUntil(lambda: window.stepLabel.text() == "step 50 / 50", timeout=WAIT_MS)
+    assert window.spec.train.max_steps == 50

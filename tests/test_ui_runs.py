@@ -484,7 +484,7 @@ def test_a_finished_run_opens_at_its_last_step_with_its_model_in_every_view(open
     assert window.attention.grid.snapshot.step == 3  # the trained model, not a new one at step 0
     assert window.worker.done
     window.play()  # nothing left to train: it says so
-    assert "This run has finished" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().startswith("Finished: raise Training steps to train this run on")
     window.worker.request_change("train.lr", 1e-2)  # a change reaching it anyway is refused, not recorded
     qtbot.waitUntil(lambda: "applies to the next run" in window.statusBar().currentMessage(), timeout=WAIT_MS)
     assert not (folder / "changes.json").exists() or "0.01" not in (folder / "changes.json").read_text()

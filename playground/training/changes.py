@@ -4,7 +4,8 @@ folder's changes.json, from which `resume` replays them.
 A change takes effect between two steps: `SettingChange.step` steps were trained before it, so step `step + 1`
 is the first trained with the new value. The learning rate's value is the schedule's peak: a change rescales
 the warm-up and cosine schedule from that step on, so the rate at any later step is new peak x the schedule's
-factor there (`TrainingSession.lr_at`).
+factor there (`TrainingSession.lr_at`). The training steps are only raised, and the schedule keeps its end: the
+run goes on past it at the final learning rate.
 
 Torch-free and Qt-free: the window reads a past run's changes to draw its markers.
 """
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from playground.core.atomic import atomic_write_text
 from playground.core.differences import short_number
 from playground.core.files import UnreadableFile, elide, read_text
+from playground.core.spec import MAX_STEPS
 
 if TYPE_CHECKING:
     from playground.core.spec import RunSpec
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 CHANGES_FILE = "changes.json"
 MAX_CHANGES_BYTES = 1_000_000  # a change is about 60 bytes
 DELETE_FIX = "delete it to resume without the changes after the checkpoint"
-MAX_VALUE = 65536  # no live setting goes higher (TrainSpec's batch size limit)
+MAX_VALUE = 65536  # no live setting but the training steps goes higher (TrainSpec's batch size limit)
 # The settings a run can change without a reset, and the short name a marker on the loss curve gives each.
 LIVE_SETTINGS = {
     "train.lr": "lr",
@@ -34,6 +36,7 @@ LIVE_SETTINGS = {
     "train.weight_decay": "weight decay",
     "train.batch_size": "batch",
     "train.grad_clip": "clip",
+    "train.max_steps": "steps",  # raised only: the run goes on past its end (`TrainingSession.extend`)
 }
 
 
@@ -82,7 +85,8 @@ def parse_changes(raw: object, source: str, fix: str) -> list[SettingChange]:
         if not isinstance(item, dict) or set(item) != {"step", "key", "old", "new"}:
             raise ChangesError(f"{damaged}: a change {elide(repr(item), 60)} is not {{step, key, old, new}}; {fix}")
         step, key, old, new = item["step"], item["key"], item["old"], item["new"]
-        if not _whole(step) or key not in LIVE_SETTINGS or not (_number(old) and _number(new)):
+        limit = MAX_STEPS if key == "train.max_steps" else MAX_VALUE
+        if not _whole(step) or key not in LIVE_SETTINGS or not (_number(old, limit) and _number(new, limit)):
             raise ChangesError(f"{damaged}: the change {elide(repr(item), 40)} is not a step, a live setting "
                                f"({', '.join(LIVE_SETTINGS.values())}) and two numbers; {fix}")
         changes.append(SettingChange(step, key, old, new))
@@ -93,9 +97,9 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _number(value: object) -> bool:
-    # A setting's value is finite and at most MAX_VALUE (the batch size's limit): NaN and inf fail the comparison.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= MAX_VALUE
+def _number(value: object, limit: int) -> bool:
+    # A setting's value is finite and at most its limit: NaN and inf fail the comparison.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= limit
 
 
 def read_changes(run_dir: Path) -> list[SettingChange]:

@@ -217,6 +217,8 @@ class TrainingSession:
             return None
         if key == "train.batch_size":
             check_fits(spec, self.info, self.placement.device)
+        elif key == "train.max_steps":
+            self._check_end(spec.train.max_steps)
         self.spec = spec
         self._apply_setting(key)
         change = SettingChange(self.step, key, old, setting(spec, key))
@@ -229,11 +231,13 @@ class TrainingSession:
 
     def _apply_setting(self, key: str) -> None:
         """Put the spec's value of `key` where training reads it: the schedule's peak, every dropout, the matrices'
-        weight decay, the step's clipping (the batch size is read at each step)."""
+        weight decay, the step's clipping (the batch size and the training steps are read at each step)."""
         train = self.spec.train
         if key == "train.lr":
             self._peak_lr = train.lr  # a compiled step reads the rate as a tensor: nothing to rebuild
             return
+        if key == "train.max_steps":
+            return  # the loop reads it before each step; the schedule keeps its end (`_check_end`)
         if key == "model.dropout":
             self.model.set_dropout(self.spec.model.dropout)
         elif key == "train.weight_decay":
@@ -412,19 +416,21 @@ class TrainingSession:
     # ----- the loop --------------------------------------------------------------------------------
     def run(self, steps: int | None = None) -> Iterator[Event]:
         """Train until max_steps (or `steps` more), yielding a MetricsEvent each step and the rest as due."""
-        train = self.spec.train
-        target = train.max_steps if steps is None else min(train.max_steps, self.step + steps)
+        stop = None if steps is None else self.step + steps
         if isinstance(self._step_fn, BackgroundStep):
-            self._step_fn.end_at(target)
+            self._step_fn.end_at(self._target(stop))
         if self.step == 0:
             yield self._emit(StatusEvent(TRAINING_ON.format(device=self.device_description())))
             yield self._emit(self.snapshot())
         if self._resumed_note:
             yield self._emit(StatusEvent(self._resumed_note, "warning", step=self.step))
             self._resumed_note = ""
-        while self.step < target:
-            if self._planned:
+        while True:
+            if self._planned:  # (before the end is read: a run resumed at its end may have gone on from there)
                 yield from self._replay_due()
+            if self.step >= self._target(stop):
+                break
+            train = self.spec.train  # read at each step: the training steps can go up on the way
             for note in self._step_fn.notes():  # "compiling the training step..." and how long it took
                 yield self._emit(StatusEvent(note, step=self.step))
             self.stepping = True
@@ -472,8 +478,13 @@ class TrainingSession:
                 folder = self.save()
                 if self.checkpoint_step == self.step:  # (a step cut off midway saves nothing)
                     yield self._emit(CheckpointEvent(self.step, folder))
-        if self.step >= train.max_steps:
+        if self.step >= self.spec.train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
+
+    def _target(self, stop: int | None) -> int:
+        """The step the loop trains to: the run's end, or `stop` before it."""
+        end = self.spec.train.max_steps
+        return end if stop is None else min(end, stop)
 
     def sample_event(self, prompt: str) -> SampleEvent:
         """A sample of `prompt` from the weights now, sent to the subscribers as the loop's are: the run's records
@@ -545,21 +556,44 @@ class TrainingSession:
         )
 
     def extend(self, steps: int) -> None:
-        """Let training go `steps` past the current step, beyond the run's end if need be. The learning-rate
-        schedule keeps its end (where the cosine decay reaches lr x min_lr_ratio), so extra steps past it train
-        at that final rate and the curve continues without a jump."""
+        """Let training go `steps` past the current step, beyond the run's end if need be: a change of the
+        training steps (recorded like any, `change`)."""
         if steps < 1:
             raise ValueError(f"a run is extended by at least 1 step, not {steps}")
         target = self.step + steps
-        if target <= self.spec.train.max_steps:
-            return
         if target > MAX_STEPS:  # (pydantic's "less than or equal to 100000000, got 1000000000020" said neither)
             raise ValueError(f"a run trains at most {MAX_STEPS:,} steps, and this one is at step {self.step:,}: "
                              f"at most {MAX_STEPS - self.step:,} more")
-        if self.lr_at(self._decay_end) <= 0:
+        if target > self.spec.train.max_steps:
+            self.change("train.max_steps", target)
+
+    @property
+    def planned_end(self) -> int:
+        """The step this run trains to: its training steps, or more where a change recorded after its checkpoint
+        (replayed on the way) raises them."""
+        raised = [int(change.new) for change in self._planned if change.key == "train.max_steps"]
+        return raised[-1] if raised else self.spec.train.max_steps
+
+    @property
+    def decay_end(self) -> int:
+        """The step where the cosine decay reaches lr x min_lr_ratio: the run's first end, which more training
+        steps leave where it is."""
+        return self._decay_end
+
+    def _check_end(self, end: int) -> None:
+        """Refuse training steps that would cut the run short of its step or its schedule, or train on at a rate
+        of 0. The schedule keeps its end, so steps past it train at its final rate and the curve continues without
+        a jump (a schedule stretched to the new end would throw the rate back up)."""
+        if self.diverged:
+            raise ValueError("this run stopped where its loss blew up: more steps would not mend it; train a new run "
+                             "with a lower learning rate")
+        if end < max(self.step, self._decay_end):
+            raise ValueError(f"this run's steps can go up from {self.spec.train.max_steps:,}, not down to {end:,} "
+                             f"(it is at step {self.step:,}, its learning rate planned for {self._decay_end:,}): "
+                             f"train a new run with fewer steps instead")
+        if end > self._decay_end and self.lr_at(self._decay_end) <= 0:
             raise ValueError("this run's learning rate decays to 0 at its end (train.min_lr_ratio is 0): more "
                              "steps would not change it; train a new run with more steps instead")
-        self.spec = self.spec.updated({"train.max_steps": target})
 
     # ----- checkpoints -----------------------------------------------------------------------------
     def save(self, folder: Path | None = None) -> Path:

@@ -605,7 +605,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _on_spec_changed(self, spec: RunSpec, keys: set[str]) -> None:
         self._update_title()
         self._update_family_tabs()
-        live = keys <= LIVE_SETTINGS.keys() and self.worker is not None
+        live = keys <= LIVE_SETTINGS.keys() and self.worker is not None and self._goes_on(spec, keys)
         if not self.config.by_user:  # a lesson's change: the user's edits of these settings have nothing left to undo
             self._forget_edits(lambda edit: bool(edit.keys & keys))
         elif not self._travelling and (live or self.worker is None or self.worker.step == 0):
@@ -673,6 +673,17 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return
         self._on_spec_changed(self.spec, keys)
 
+    def _goes_on(self, spec: RunSpec, keys: set[str]) -> bool:
+        """Whether the run goes on with `spec`'s training steps, not rebuilt: trained, not blown up, and asked for no
+        fewer than it has taken or its schedule planned (raised, or brought back by Undo), its rate not decaying
+        to 0 (`TrainingSession.change` refuses the rest). Other live settings always go on."""
+        worker = self.worker
+        if "train.max_steps" not in keys or worker is None:
+            return True
+        blown_up = worker.session is not None and worker.session.diverged
+        return (worker.step > 0 and not blown_up and spec.train.min_lr_ratio > 0
+                and spec.train.max_steps >= max(worker.step, worker.schedule_end))
+
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
         """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
         next step, once its slider has settled (marked on the loss curve when the worker has applied it); a finished
@@ -691,14 +702,40 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self.worker is None or not changes:
             return  # reset meanwhile: the new run starts from the window's settings
         titles = ", ".join(sorted(FIELD_TITLES[k] for k in changes))
-        if self.worker.done:
+        steps = changes.get("train.max_steps")
+        if self.worker.done and steps is None:
             self.statusBar().showMessage(f"This run has finished: the new {titles} applies to the next run "
                                          f"(Reset, Ctrl+R).", STATUS_MS)
             return
-        for key in sorted(changes):
+        if steps is not None:
+            self._say_steps_change(self.worker.spec.train.max_steps, steps)
+        for key in sorted(changes, key=lambda k: k != "train.max_steps"):  # the steps first: a finished run goes on
             self.worker.request_change(key, changes[key])
-        self.statusBar().showMessage(f"Changed the {titles} from the next step on, without a reset (marked on the "
-                                     f"loss curve).", 6000)
+        if steps is None:
+            self.statusBar().showMessage(f"Changed the {titles} from the next step on, without a reset (marked on "
+                                         f"the loss curve).", 6000)
+
+    def _say_steps_change(self, old: int, new: int) -> None:
+        """The train bar at the run's new end, and what happens there: the run goes on past its schedule's end at
+        the final learning rate, or ends sooner again."""
+        worker = self.worker
+        assert worker is not None
+        self.progressBar.setMaximum(new)
+        self._fit_bar_labels()
+        self.stepLabel.setText(f"step {worker.step:,} / {new:,}")
+        if worker.done:
+            self.speedLabel.setText("paused")  # (it said "finished")
+        if new < old:
+            self.statusBar().showMessage(f"The run ends at step {new:,} now: Training steps {old:,} → {new:,}.",
+                                         STATUS_MS)
+            return
+        end, train = worker.schedule_end, self.spec.train
+        press = "" if worker.playing else ", press Play"
+        # (the headline, all a narrow status bar shows, says what to do)
+        self.statusBar().showMessage(
+            f"The run goes on to step {new:,}{press}: past step {end:,}, its schedule's end, at the final learning "
+            f"rate {train.lr * train.min_lr_ratio:.3g}, marked on the loss curve; Reset (Ctrl+R) trains a new run "
+            f"planned for {new:,} steps.", 12000)
 
     @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True) -> None:
@@ -916,12 +953,22 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def play(self) -> None:
         self._send_live_changes(now=True)  # a change made just before trains from the first step
         if self.worker is not None and self.worker.done:
-            self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
+            self._say_finished()
             return
         self.clear_before_training()
         if not self.lessonBar.train_on():  # (a lesson's training paused short of its step goes on to that step)
             self.ensure_worker().play()
         self._show_playing(True)
+
+    def _say_finished(self) -> None:
+        """Play or Step on a run at its end: how to train it on, or a new one."""
+        worker = self.worker
+        assert worker is not None
+        if worker.session is not None and worker.session.diverged or self.spec.train.min_lr_ratio <= 0:
+            self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
+            return
+        self.statusBar().showMessage("Finished: raise Training steps to train this run on, or press Reset (Ctrl+R) "
+                                     "for a new one.", STATUS_MS)
 
     def clear_before_training(self) -> None:
         """Play, Step or a lesson step that trains: the messages that asked for training (and the settings panel's
@@ -949,7 +996,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def step_once(self) -> None:
         self._send_live_changes(now=True)  # a change made just before trains this step
         if self.worker is not None and self.worker.done:
-            self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
+            self._say_finished()
             return
         self._restart.stop()
         self.clear_before_training()

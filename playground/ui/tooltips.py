@@ -156,7 +156,9 @@ TIPS: dict[str, str] = {
     ),
     "train.max_steps": (
         "<b>Training steps</b>: how many optimiser steps the run plans; the learning rate follows a "
-        "cosine schedule over them."
+        "cosine schedule over them. Raised once the model has trained (or finished), the run goes on without a "
+        "reset, past its planned end at the final learning rate (marked on the loss curve); lowered, the model "
+        "is rebuilt (Ctrl+Z brings it back)."
     ),
     "train.warmup_steps": (
         "<b>Warm-up</b>: the learning rate rises linearly from zero over these first steps, which keeps "

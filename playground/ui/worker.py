@@ -125,6 +125,9 @@ class TrainingWorker(QThread):
         # A resumed run's folder is known at once: an Undo right after an Undo must find the model it replaces there.
         self.run_dir: Path | None = Path(resume_from) if resume_from is not None else None
         self.session: Any = None
+        self._events: Any = iter(())  # the session's loop (a new one when the training steps go past its end)
+        self._loop_ended = False
+        self._first_end = spec.train.max_steps  # where a new run's schedule ends, until its session says
         self._device = ""  # the device text last sent to the window
         self.saved_to: Path | None = None
         self.step = 0
@@ -173,11 +176,20 @@ class TrainingWorker(QThread):
     def request_change(self, key: str, value: Any) -> None:
         """Change a training setting (changes.LIVE_SETTINGS) from the next step on, without a reset: the thread
         applies it between two steps (at once while paused) and reports it as a SettingChange, or a refusal as
-        an error status."""
+        an error status. Training steps past the step taken make a finished run go on."""
         self.spec = self.spec.updated({key: value})  # what Undo brings back shows it
         self._changes.append((key, value))
         with self._cond:
+            if key == "train.max_steps" and value > self.step:
+                self.done = False  # (now: Play pressed before the thread applies it must not find the run finished)
             self._cond.notify_all()  # a paused thread applies it now
+
+    @property
+    def schedule_end(self) -> int:
+        """The step where the run's learning rate reaches its floor: its first end, where more training steps
+        leave it."""
+        session = self.session
+        return session.decay_end if session is not None else self._first_end
 
     def stop(self, save: bool = True) -> None:
         """Ask the thread to finish after the current step (saving a checkpoint unless save=False)."""
@@ -314,7 +326,7 @@ class TrainingWorker(QThread):
             self.run_dir = Path(self.resume_from)
             self.session = TrainingSession.resume(self.run_dir / CHECKPOINT_DIR, run_dir=self.run_dir)
             self.step = resumed = self.session.step
-            self.done = resumed >= self.session.spec.train.max_steps  # a finished run, shown again: none to take
+            self.done = resumed >= self.session.planned_end  # a finished run, shown again: none to take
         else:
             if self.runs_root is not None:
                 self.run_dir = new_run_dir(self.runs_root, self.spec)
@@ -323,11 +335,11 @@ class TrainingWorker(QThread):
         if self.run_dir is not None:
             self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)
             self.session.subscribe(self.recorder)
-        events = self.session.run()
+        self._events = self.session.run()
         while self._wait_for_work():
             if self._open_gap_if_asked():
                 continue  # a pause or a stop may have come during the gap
-            event = next(events, None)
+            event = next(self._events, None)
             if event is None:
                 self._end_of_run()
                 continue
@@ -358,7 +370,7 @@ class TrainingWorker(QThread):
     def _end_of_run(self) -> None:
         """Nothing left to train: no steps asked for stay waiting (a single step asked for at the last step takes the
         run's end with it, and would read as training for ever)."""
-        self.done = True
+        self.done = self._loop_ended = True
         with self._cond:
             self._playing = False
             self._steps_left = 0
@@ -407,7 +419,8 @@ class TrainingWorker(QThread):
         """Apply the settings asked for, between two steps; one the session refuses is said, not raised."""
         while self._changes:
             key, value = self._changes.popleft()
-            if self.session.step >= self.session.spec.train.max_steps:  # no step would take it: not recorded
+            steps = key == "train.max_steps"
+            if not steps and self.session.step >= self.session.spec.train.max_steps:  # no step would take it: not recorded
                 self.buffer.put(StatusEvent(f"This run has finished: the new {FIELD_TITLES[key]} applies to the next "
                                             f"run (Reset, Ctrl+R).", "error", self.session.step))
                 continue
@@ -416,9 +429,20 @@ class TrainingWorker(QThread):
             except ValueError as err:
                 self.buffer.put(StatusEvent(f"Could not change the {FIELD_TITLES[key]}: {one_line(err, width=240)}",
                                             "error", self.session.step))
-                continue
+                change = None
             if change is not None:
                 self.buffer.put(change)
+            if steps and self._loop_ended:
+                self._go_on()
+
+    def _go_on(self) -> None:
+        """After a change of the training steps once the session's loop ended: a new loop trains on to the new
+        end, or the run is finished again (the change refused). A loop still going reads the new end itself."""
+        if self.session.step < self.session.spec.train.max_steps:
+            self._events = self.session.run()
+            self._loop_ended = self.done = False
+        else:
+            self._end_of_run()
 
 
 _LOADING = threading.Lock()
