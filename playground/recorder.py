@@ -21,6 +21,7 @@ class RunRecorder:
     them (call it once, when the run stops)."""
 
     def __init__(self, run_dir: Path, resume_from_step: int | None = None) -> None:
+        self.run_dir = Path(run_dir)
         self.metrics = MetricsLog(run_dir, resume_from_step=resume_from_step)
         self.board = TensorBoardLog(run_dir, resume_from_step=resume_from_step)
         self.attention = SnapshotRecorder(run_dir, resume_from_step=resume_from_step)
@@ -38,6 +39,14 @@ class RunRecorder:
         self.attention.flush()
 
     def close(self) -> None:
-        self.attention.flush()
+        """A run folder moved or deleted meanwhile gets nothing more: the timeline's write would make its path again,
+        and TensorBoard's events file is gone with it."""
+        there = self.run_dir.is_dir()
+        if there:
+            self.attention.flush()
         self.metrics.close()
-        self.board.close()
+        try:
+            self.board.close()
+        except OSError:
+            if there:
+                raise

@@ -75,3 +75,19 @@ def test_the_cli_and_the_window_write_the_same_files_into_a_run_folder(qtbot, tm
     from_window, from_cli = _files(worker.run_dir), _files(tmp_path / "cli")
     assert any(name.startswith("attention/") for name in from_cli) and "metrics.csv" in from_cli
     assert from_window == from_cli
+
+
+def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_path: Path):
+    """QA: a run folder moved while the window trained in it came back at its old path holding the attention
+    timeline alone, and TensorBoard's close raised on the file gone with it."""
+    run_dir = tmp_path / "run"
+    session = TrainingSession(make_spec(SPEC), run_dir=run_dir)
+    recorder = RunRecorder(run_dir)
+    session.subscribe(recorder)
+    for _ in session.run(3):  # snapshots at steps 0 and 2, not yet written
+        pass
+    session.close()
+    run_dir.rename(tmp_path / "moved")
+    recorder.close()
+    assert not run_dir.exists()
+    assert (tmp_path / "moved" / "metrics.csv").exists()  # (its open file went with the folder)

@@ -110,3 +110,52 @@ def test_without_a_display_the_window_is_refused_in_one_line_before_qt_starts(tm
     assert out.stderr.count("\n") == 1 and "Qt" not in out.stderr.replace("QT_QPA_PLATFORM", "")
     if preset == "vit-digits":
         assert "playground train vit-digits" in out.stderr and "ssh -X" in out.stderr
+
+
+# Play, three steps, Pause, a setting changed (a close would ask about the unsaved preset), then SIGTERM.
+TERMINATED = """
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSlider
+from playground.ui.app import make_app, run_app
+
+app = make_app()
+
+def window():
+    return next(w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow")
+
+def play():
+    window().playButton.click()
+    QTimer.singleShot(100, wait)
+
+def wait():
+    w = window()
+    if w.progressBar.value() < 3:
+        QTimer.singleShot(100, wait)
+        return
+    w.pause()
+    lr = w.findChild(QSlider, "lrSlider")
+    lr.setValue(lr.value() + 1)
+    print("RESULT", w.worker.run_dir, w.isWindowModified(), flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+QTimer.singleShot(0, play)
+run_app(sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="POSIX termination signals")
+def test_a_termination_request_closes_the_window_as_quit_does_and_keeps_the_run(tmp_path):
+    """QA: `kill` of the window (a logout's SIGTERM) left a run paused at step 340 with no checkpoint."""
+    preset = save_preset(make_spec(TINY), tmp_path / "tiny.json")
+    out = subprocess.run([sys.executable, "-c", TERMINATED, str(preset)], capture_output=True, text=True,
+                         env=app_env(tmp_path), timeout=120)
+    assert out.returncode == 143, (out.returncode, out.stderr[-3000:])  # 128 + SIGTERM, as `playground train`
+    _, run_dir, modified = next(line for line in out.stdout.splitlines() if line.startswith("RESULT")).split()
+    assert modified == "True"  # Quit would have asked about the preset: nothing waited for an answer
+    info = json.loads(Path(run_dir, "run.json").read_text(encoding="utf-8"))
+    assert info["status"] == "saved" and info["step"] >= 3
+    assert Path(run_dir, "checkpoint", "state.json").exists()
+    assert run_dir in (tmp_path / "s.ini").read_text(encoding="utf-8")  # File > Resume Last Run brings it back
+    assert "Traceback" not in out.stderr

@@ -1097,3 +1097,56 @@ def test_the_train_curve_stands_out_on_the_dark_plot_and_keeps_its_blue_on_paper
     window.findChild(QAction, "lightLookAction").trigger()
     qtbot.waitUntil(lambda: window.lossPlot.backgroundBrush().color().name() == theme.LIGHT[0], timeout=5000)
     assert window.loss.trainCurve.opts["pen"].color() == blue
+
+
+def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, tmp_path, qtbot):
+    """A run whose text file was renamed replaced the trained model on screen with nothing as it failed to load, and
+    Undo then offered the run that failed. Now it is refused in the Runs tab first, and the window stays as it was."""
+    text = tmp_path / "notes.txt"
+    text.write_text("to be or not to be, that is the question. " * 40, encoding="utf-8")
+    on_text = make_spec({**TINY_SENTIMENT, "name": "on-notes", "model": {**TINY_SENTIMENT["model"], "family": "decoder"},
+                         "data": {"name": "text_file", "path": str(text)}})
+    window = open_window(on_text)
+    folder = trained_and_reset(window, qtbot)
+    window.load_spec(make_spec(TINY_SENTIMENT), None)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    shown, spec, undo = window.worker, window.spec, window.undoAction.text()
+    text.rename(tmp_path / "moved.txt")
+    resume_in_runs_tab(window, folder)
+    said = window.runTools.runs.message.text()
+    assert "Could not resume this run: this run trained on" in said and "no longer there: put the file back" in said
+    assert window.worker is shown and window.spec == spec and window.undoAction.text() == undo
+    assert window.stepLabel.text() == "step 1 / 50" and not shown.isFinished()
+
+    (tmp_path / "moved.txt").rename(text)
+    text.write_text("a wholly different text with other letters: XYZ 123 " * 40, encoding="utf-8")
+    resume_in_runs_tab(window, folder)
+    assert "notes.txt has changed since this run trained" in window.runTools.runs.message.text()
+    assert window.worker is shown
+
+
+def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there(window, root, tmp_path, qtbot):
+    """Moved away while the window had it open, the run stopped with "[Errno 2] No such file or directory:
+    b'…/events.out.tfevents…'", its folder stayed locked until the app ended ("in use: a playground run is training
+    in it now"), and a folder of its attention timeline alone was made where it had been."""
+    folder = trained_and_reset(window, qtbot)
+    resume_in_runs_tab(window, folder)
+    qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
+    moved = tmp_path / "moved-run"
+    folder.rename(moved)
+    for _ in range(40):  # TensorBoard's thread writes by path as a paused run flushes, and fails on the next flush
+        if "Training stopped" in window.config.messageLabel.text():
+            break
+        window.step_once()
+        qtbot.wait(250)
+    said = window.config.messageLabel.text()
+    assert "was moved or deleted while it trained; put it back there and Resume it in the Runs tab" in said, said
+    assert "Errno" not in said
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
+    assert not folder.exists()  # nothing made where it was
+    moved.rename(folder)
+    resume_in_runs_tab(window, folder)
+    assert "in use" not in window.runTools.runs.message.text()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.session is not None, timeout=WAIT_MS)
+    assert window.worker.run_dir == folder

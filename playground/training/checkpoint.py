@@ -89,6 +89,21 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
     return Checkpoint(spec=spec, step=state["step"], model=model, optimizer=moments, state=state)
 
 
+def check_resumable(folder: Path) -> None:
+    """Refuse, before anything is loaded, what resuming the checkpoint in `folder` would refuse of its data: gone
+    from where the run trained, or reading differently (the window checks this before the model on screen goes)."""
+    from playground.data.registry import plan
+
+    state = _read_state(Path(folder))
+    spec = spec_from_dict(state["spec"])
+    check_data_there(spec)
+    try:
+        fingerprint = plan(spec.data, spec.model).fingerprint()
+    except ValueError as err:
+        raise CheckpointError(f"this run's data cannot be read now ({elide(err, 160)})") from None
+    check_same_data(spec, state, fingerprint)
+
+
 def check_data_there(spec: RunSpec) -> None:
     """Refuse a run whose data file (or folder) is gone from where it trained, saying that it is the run's own data
     (QA: a text file moved after training made resume, sample, attention and export say only "no text file at …:

@@ -7,11 +7,12 @@ paint and PyTorch in the background after that.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from playground.core.presets import DEFAULT_PRESET, is_builtin, load_preset, resolve_preset_path
@@ -75,6 +76,7 @@ def run_app(preset: str | None = None) -> NoReturn:
         window.presetsMenu.mark(path.stem)  # the default preset, in bold in the Presets menu
         window.offer_last_run()
     window.close_wait_s = CLOSE_WAIT_S
+    close_on_termination(window)
     code = app.exec()
     window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for
     if warm := sys.modules.get("playground.training.fastpath.warm"):
@@ -85,6 +87,26 @@ def run_app(preset: str | None = None) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+SIGNAL_CHECK_MS = 250  # how often Qt's event loop lets Python run a signal handler that is due
+
+
+def close_on_termination(window: MainWindow) -> None:
+    """A termination request (SIGTERM: `kill`, a logout or shutdown; SIGHUP: the terminal that started it closed)
+    closes the window as Quit does but without its questions, so the run on screen is saved for File > Resume Last
+    Run (QA: a run paused at step 340 had no checkpoint after a `kill`); the process exits with 128 + the signal's
+    number, as the CLI's `train` does. Python runs a handler only between its own bytecodes, which Qt's event loop
+    does not run while it waits: a timer lets it in."""
+    def handle(signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, lambda: window.close_now(128 + signum))
+
+    for number in TERMINATION_SIGNALS:
+        signal.signal(number, handle)
+    ticks = QTimer(window)
+    ticks.timeout.connect(lambda: None)
+    ticks.start(SIGNAL_CHECK_MS)
 
 
 def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:

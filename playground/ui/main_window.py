@@ -1522,6 +1522,13 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._show_playing(True)
         return agreed
 
+    def close_now(self, code: int = 0) -> None:
+        """Close without asking (a termination request): the run is saved and remembered as Quit does, the preset's
+        unsaved edits are not; the application then exits with `code`."""
+        self._closing = True
+        self.close()
+        QApplication.exit(code)  # (every event loop: a question left open returns too)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closing and not self._may_close():
             event.ignore()

@@ -18,10 +18,13 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidge
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.files import UnreadableFile, why_not_written
+from playground.core.messages import in_window_words, one_line
 from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
 from playground.training.runs import (
+    CHECKPOINT_DIR,
     METRICS_FILE,
     PRESET_FILE,
+    lock_run_dir,
     preset_edited,
     read_metrics,
     read_run_info,
@@ -475,6 +478,10 @@ class RunTools:
         spec = self._run_spec(folder)
         if spec is None:
             return False
+        refused = self._why_not_resumable(folder)
+        if refused:
+            self.runs.say(f"Could not resume this run: {refused}", "error")
+            return False
         if not window.maybe_save():
             return False
         self._stop_own_run(folder)
@@ -496,6 +503,20 @@ class RunTools:
             self._say(f"Resuming “{name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.{lesson}", until_training=True)
         return True
+
+    def _why_not_resumable(self, folder: Path) -> str:
+        """What the run in `folder` would be refused for as it loads, said before the model on screen goes (QA: a
+        run whose CSV was renamed replaced the trained model with nothing, and Undo then offered the run that
+        failed): its data gone or changed, or its folder in use by another run. "" where nothing is in the way."""
+        from playground.training.checkpoint import check_resumable
+
+        try:
+            check_resumable(folder / CHECKPOINT_DIR)
+            if not self._workers_of(folder):  # (the window's own run in it is stopped before it resumes)
+                lock_run_dir(folder).release()
+        except (ValueError, OSError) as err:
+            return in_window_words(one_line(err))
+        return ""
 
     def resume_last(self) -> bool:
         """File > Resume Last Run: the run last trained in the window, back at its checkpoint, paused (a lecturer

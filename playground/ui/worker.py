@@ -25,6 +25,7 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
+from playground.core.files import elide
 from playground.core.messages import EXPECTED, in_window_words, one_line
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.allocator import release_freed_memory
@@ -293,14 +294,16 @@ class TrainingWorker(QThread):
             # which it was (data QA: "could not start or stopped" of a run whose data folder had moved)
             what = ("Could not resume this run" if self.resume_from is not None else "Training could not start") \
                 if self.session is None else "Training stopped"
-            self.buffer.put_error(f"{what}: {in_window_words(one_line(err))}")
+            self.buffer.put_error(f"{what}: {self._folder_gone() or in_window_words(one_line(err))}")
         finally:
             taken = self.session.step if self.session is not None else 0  # (a diverged first step shows no metrics)
-            if self.recorder is not None:
-                self.recorder.close()
-            if self.session is not None:
-                self.session.close()  # the run folder's lock: the Runs tab or another process may resume it now
-            self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
+            try:
+                if self.recorder is not None:
+                    self.recorder.close()
+            finally:
+                if self.session is not None:  # the run folder's lock: the Runs tab or another process may resume it
+                    self.session.close()  # now (QA: a recorder that could not close kept it till the app ended)
+                self.session = None  # with _train's generator gone, the run's model, optimizer and data are freed
             if taken == 0:
                 self._discard_if_untrained()
             release_freed_memory()
@@ -361,11 +364,22 @@ class TrainingWorker(QThread):
             self.buffer.put(event)
             if isinstance(event, FinishedEvent):
                 self._end_of_run()
-        # A run resumed and stopped without a step (a finished run shown again) has nothing new to save.
-        if self._save_on_stop and self.run_dir is not None and self.session.step not in (0, resumed):
+        # A run resumed and stopped without a step (a finished run shown again) has nothing new to save; nor one whose
+        # folder was moved away (a save would make a folder of a checkpoint alone where it was).
+        if self._save_on_stop and self.run_dir is not None and self.session.step not in (0, resumed) and \
+                self.run_dir.is_dir():
             self.saved_to = self.session.save()
             status = "diverged" if self.session.diverged else "saved"  # a diverged run kept its last good step
             write_run_info(self.run_dir, {"step": self.session.step, "status": status})
+
+    def _folder_gone(self) -> str:
+        """What to do where the run's folder was moved or deleted while it trained, or "" (QA: "[Errno 2] No such
+        file or directory: b'…/events.out.tfevents…'" said nothing of the folder)."""
+        folder = self.run_dir
+        if folder is None or folder.is_dir():
+            return ""
+        return (f"its run folder {elide(folder)} was moved or deleted while it trained; put it back there and Resume "
+                f"it in the Runs tab (its last checkpoint is in it)")
 
     def _end_of_run(self) -> None:
         """Nothing left to train: no steps asked for stay waiting (a single step asked for at the last step takes the
