@@ -144,6 +144,21 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
     assert gap_line(900, 0.0001, 0.002).endswith("A 0.000, B 0.002. A is 0.002 lower.")  # no "100.0% below B"
 
 
+def test_losses_on_different_data_are_shown_but_not_compared():
+    """QA: a decoder reversing sequences was "99.6% below" a ViT reading digits."""
+    from playground.core.differences import learn_other_data
+    from playground.core.presets import load_preset
+
+    reverse, sort, digits = (load_preset(name) for name in ("decoder-reverse", "encoder-sort", "vit-digits"))
+    assert learn_other_data(reverse, digits) and learn_other_data(reverse, sort)
+    assert not learn_other_data(reverse, reverse.updated({"model.n_layer": 4, "data.options": {"length": 8}}))
+    own = reverse.updated({"data.name": "text_file", "data.path": "a.txt", "data.options": {}})
+    assert learn_other_data(own, own.updated({"data.path": "b.txt"}))
+    assert gap_line(100, 0.005, 1.207, other_data=True) == (
+        "Validation loss at step 100: A 0.005, B 1.207. Not compared: A and B learn from different data, so their "
+        "losses are not on one scale.")
+
+
 def test_a_changed_rate_is_written_as_the_sliders_write_it():
     """QA: Undo said "learning rate 5e-05 → 0.003" beside sliders reading 5e-5 and 3e-3."""
     from playground.core.differences import changes

@@ -426,6 +426,15 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
     image = QImage(str(tmp_path / "comparison.png"))
     assert image.width() >= 800 and image.pixelColor(2, 2).name() == "#ffffff"  # a figure: wide, on white
     assert compare.statusBar().currentMessage() == f"Saved {tmp_path / 'comparison.png'}"
+
+    def train_behind_the_dialog(*args):  # (QA: titled "to step 933" as the dialog opened, over curves to 1,430)
+        qtbot.keyClick(compare, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: compare.trained_steps() == 3, timeout=60_000)
+        return tmp_path / "later.png"
+
+    monkeypatch.setattr(exporting, "ask_path", train_behind_the_dialog)
+    qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert titles[-1].startswith("Compare A/B: tiny-reverse, to step 3")
     compare.reset()
     assert not compare.exportButton.isEnabled()
 

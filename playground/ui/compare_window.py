@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import difference_line, differences, gap_line
+from playground.core.differences import difference_line, differences, gap_line, learn_other_data
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
@@ -518,7 +518,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _show_gap(self) -> None:
         steps, a, b = in_common(self.series[0][1], self.series[1][1])
         if len(steps):
-            self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1])))
+            self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1]),
+                                           learn_other_data(self.spec_a, self.spec_b)))
         self.gapLabel.setVisible(len(steps) > 0)
 
     def _keep_in_step(self) -> None:
@@ -559,13 +560,17 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         evaluated at a step, the gap between them (Ctrl+E; with nothing trained yet, nothing to ask)."""
         if not self.exportButton.isEnabled():
             return None
-        step = self.trained_steps()
-        name = f"compare-{self.spec_a.name}-step{step}".replace(" ", "-").replace("/", "-")
-        title = f"Compare A/B: {self.spec_a.name}, to step {step:,}"
+        name = f"compare-{self.spec_a.name}-step{self.trained_steps()}".replace(" ", "-").replace("/", "-")
+        return export_asked(self, "Export the comparison's loss plot", name, True,
+                            lambda path: export_plot(self.lossPlot.getPlotItem(), path, self._export_title()))
+
+    def _export_title(self) -> str:
+        """What A and B are, the step they reached and their gap, as the plot shows them when it is saved (QA: worked
+        out as the dialog opened, "to step 933" stood over curves trained on to step 1,430 behind it)."""
+        title = f"Compare A/B: {self.spec_a.name}, to step {self.trained_steps():,}"
         if self.gapLabel.isVisible():
             title += f"<br>{html.escape(self.gapLabel.text())}"
-        return export_asked(self, "Export the comparison's loss plot", name, True,
-                            lambda path: export_plot(self.lossPlot.getPlotItem(), path, title))
+        return title
 
     # ----- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -681,7 +681,8 @@ class ConfigPanel(QWidget):
             if new != warmup:
                 changes["train.warmup_steps"] = new
                 note = (f"Warm-up shortened to {new} steps: it must be shorter than the run." if new < warmup else
-                        f"Warm-up {warmup} → {new} steps again: it fits the {int(value):,}-step run.")
+                        f"Warm-up {warmup} → {new} steps again: the run is long enough for it.")  # (no count:
+                # the note stays as the slider moves on, and "the 100-step run" stood beside 200: QA)
         elif key == "model.n_head":
             note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
         shown = "" if self.messageLabel.isHidden() else self.messageLabel.text()
