@@ -78,8 +78,14 @@ def test_one_step_shows_a_dot_in_a_frame_a_tenth_of_its_loss_high(qtbot):
     labels = [text for level in axis.tickValues(*axis.range, axis.height()) for text in axis.tickStrings(
         level[1], axis.autoSIPrefixScale, level[0])]
     assert labels and all(len(text) <= 4 for text in labels)  # round numbers like 4.4, 4.6
+    scene, changed = panel.lossPlot.scene(), []
+    qtbot.wait(50)  # (the first step's paints done)
+    scene.changed.connect(changed.extend)
     panel.add_metrics([metrics(2, 4.5)])
     assert panel.trainCurve.opts["symbol"] is None
+    # The legend's sample, which draws the curve's symbol, is repainted without it (QA: the dot stayed there)
+    sample = next(sample for sample, label in panel.lossPlot.getPlotItem().legend.items if label.text == "train")
+    qtbot.waitUntil(lambda: any(rect.intersects(sample.sceneBoundingRect()) for rect in changed))
 
 
 @pytest.mark.parametrize("height", [130, 300])

@@ -176,6 +176,9 @@ def show_lone_point(curve: pg.PlotDataItem, points: int) -> None:
     symbol = "o" if points == 1 else None
     if curve.opts["symbol"] != symbol:
         curve.setSymbol(symbol)
+        scene = curve.scene()
+        if scene is not None:  # its legend sample draws the symbol too, and repaints only when asked (QA: the dot
+            scene.update()  # stayed in the legend, "A" a fat dot on a projector, until the legend was laid out again)
 
 
 def log_ticks(low: float, high: float, pixels: float, line: float) -> list[float]:
