@@ -162,11 +162,20 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
     message = window.findChild(QLabel, "messageLabel")
     assert message.isVisible() and "short.txt" in message.text() and "Context length (model.block_size)" in message.text()
     assert message.property("level") == "error"
-    assert message.text().startswith("Not applied, the last valid value is back: ")  # beside the control put back
+    assert message.text().startswith("Not used, the data stays as it was: ")  # (not "the last valid value": QA)
     assert window.spec == good
     assert combo.currentData() == good.data.name  # the combo is back on the last valid dataset
     slider(window, "layersSlider").setValue(2)  # and the window goes on working
     assert window.spec.model.n_layer == 2 and message.text() == ""
+
+
+def test_the_datas_messages_name_an_option_as_the_data_settings_show_it():
+    """QA: "rename the column or set the option label_column" beside a field called "Label column"."""
+    from playground.ui.data_options import in_data_words
+
+    assert in_data_words("notes.csv has no column 'mood' (columns found: 'text', 'label'): rename the column or set "
+                         "the option label_column") == ("notes.csv has no column 'mood' (columns found: 'text', "
+                                                        "'label'): rename the column or set Label column under Data")
 
 
 @pytest.mark.slow

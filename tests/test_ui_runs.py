@@ -880,6 +880,8 @@ def test_a_damaged_checkpoint_resumed_in_the_window_says_what_to_do_in_the_windo
     qtbot.waitUntil(lambda: message.text().startswith("Could not resume this run: "), timeout=WAIT_MS)
     assert "preset.json (File > Open Preset…) and press Play" in message.text()  # (its path elided in a long one)
     assert "NEW_FOLDER" not in message.text()
+    # (QA: "Training stopped with an error" of a run that never started)
+    assert window.statusBar().currentMessage() == "Could not resume this run (see the message on the left)."
 
 
 def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qtbot):
@@ -1143,6 +1145,7 @@ def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there
     said = window.config.messageLabel.text()
     assert "was moved or deleted while it trained; put it back there and Resume it in the Runs tab" in said, said
     assert "Errno" not in said
+    assert window.statusBar().currentMessage() == "Training stopped (see the message on the left)."
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
     assert not folder.exists()  # nothing made where it was
     moved.rename(folder)
@@ -1150,3 +1153,26 @@ def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there
     assert "in use" not in window.runTools.runs.message.text()
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.session is not None, timeout=WAIT_MS)
     assert window.worker.run_dir == folder
+
+
+@pytest.mark.parametrize(("names", "asked"), [(["a"], "Delete 1 run folder with its checkpoint and metrics?"),
+                                              (["a", "b"], "Delete 2 run folders with their checkpoints and metrics?")])
+def test_the_delete_question_counts_its_runs_in_words_that_agree(qtbot, monkeypatch, names, asked):
+    """QA: "Delete 1 run folder with their checkpoints"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or QMessageBox.StandardButton.Cancel)
+    assert not runs_panel.confirm_delete(None, names)
+    assert shown[0].startswith(asked) and shown[0].endswith("This cannot be undone.")
+
+
+def test_a_run_gone_since_the_list_was_drawn_is_said_to_be_gone(window, root, tmp_path):
+    """QA: "Cannot read this run's settings: no preset file at …/preset.json: check the path" of a moved folder."""
+    folder = fake_run(root, "moved", [1.0] * 3)
+    panel = window.runTools.runs
+    panel.refresh()
+    panel.select_folders([folder])
+    folder.rename(tmp_path / "elsewhere")
+    panel.buttons["reopen"].click()
+    assert panel.message.text().startswith("This run's folder is gone: it was moved or deleted after the Runs tab")

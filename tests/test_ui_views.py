@@ -859,6 +859,9 @@ def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(q
     qtbot.addWidget(dialog)
     assert dialog.columns() == ("review", "stars")
     assert "Only 2 example rows" in dialog.rowsNote.text() and not dialog.rowsNote.isHidden()
+    (tmp_path / "header.csv").write_text("id;review;stars\n", encoding="utf-8")  # (QA: "Only 0 example rows")
+    assert rows_note(tmp_path / "header.csv") == (f"It has a header row and no examples: add one row per example under "
+                                                  f"it, at least {FEW_ROWS}.")
     assert dialog.minimumWidth() > dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
     path.write_text("id;review;stars\n" + "".join(f"{i};film {i};{i % 5}\n" for i in range(FEW_ROWS)), encoding="utf-8")
     many = CsvColumnsDialog(path, header, rows=rows_note(path))

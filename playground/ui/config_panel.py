@@ -42,7 +42,7 @@ from playground.core.spec import (
     divisors,
 )
 from playground.ui import file_dialogs, theme
-from playground.ui.data_options import DataOptionsForm, option_title
+from playground.ui.data_options import DataOptionsForm, in_data_words, option_title
 from playground.ui.sliders import ValueSlider
 from playground.ui.tooltips import TIPS
 from playground.ui.wheel_guard import WheelGuard
@@ -622,8 +622,11 @@ class ConfigPanel(QWidget):
             data_plan = plan(spec.data, spec.model)  # the data must work out too; worked out once, reused below
         except (SpecError, DataError) as err:
             self._sync_controls()  # put every control back on the last valid spec
-            # Said as not applied: the control is back at its last valid value beside the message (QA).
-            self.show_message(f"Not applied, the last valid value is back: {err}", "error")
+            # Said as not applied: the control is back at its last valid value beside the message (QA); a file or
+            # dataset refused leaves the data that was there (QA: "the last valid value" of a file chosen).
+            lead = "Not used, the data stays as it was" if {"data.name", "data.path"} & changes.keys() else \
+                "Not applied, the last valid value is back"
+            self.show_message(f"{lead}: {in_data_words(str(err))}", "error")
             return False
         old = self.before = self._spec
         self._spec = spec

@@ -100,6 +100,8 @@ def rows_note(path: str | Path) -> str:
                     f"Close the quote, or remove it.")
     if rows >= FEW_ROWS or not whole:  # (few rows in the first 64 KB of a longer file: long texts, not few)
         return ""
+    if rows == 0:  # (QA: "Only 0 example rows…, part of them is kept for validation")
+        return f"It has a header row and no examples: add one row per example under it, at least {FEW_ROWS}."
     return (f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part of them is kept for "
             f"validation). Add more rows, at least {FEW_ROWS}.")
 

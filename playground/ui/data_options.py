@@ -11,6 +11,7 @@ leaves the spec's `data.options` instead of staying there as an explicit copy of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,12 @@ INT_LIMIT = 2**31 - 1  # QSpinBox's range
 
 def option_title(name: str) -> str:
     return TITLES.get(name, name.replace("_", " ").capitalize())
+
+
+def in_data_words(message: str) -> str:
+    """`message` naming an option as the Data settings show it (QA: "set the option label_column" beside a field
+    called "Label column"); the CLI says it as a --set."""
+    return re.sub(r"\bset the option (\w+)", lambda found: f"set {option_title(found[1])} under Data", message)
 
 
 def option_tip(name: str, option: Option) -> str:

@@ -897,6 +897,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if closing and self._run_kept():
             stops = "training stops and its run is saved" if training else "the trained model is saved"
             question += f" Either way {stops}: File > Resume Last Run brings it back."
+        elif self._run_kept():  # another preset or run replaces it (QA: a student feared Discard threw the run away)
+            question += " Either way the trained model is kept: Undo (Ctrl+Z) brings it back."
         answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -1286,7 +1288,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                                              f"{self.worker.run_dir}", 15000)
         if box.error:
             self.config.show_message(box.error, "error")
-            self.statusBar().showMessage("Training stopped with an error (see the message on the left).", 10000)
+            what = box.error.split(": ", 1)[0]  # the worker's "Training stopped", "Could not resume this run", ...
+            self.statusBar().showMessage(f"{what} (see the message on the left).", 10000)  # (QA: "stopped" of a
+            # run that had not started)
             self.reset()
 
     def _show_progress_if_due(self) -> None:

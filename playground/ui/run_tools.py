@@ -451,6 +451,10 @@ class RunTools:
     def _run_spec(self, folder: Path) -> Any:
         from playground.core.presets import PresetError, load_preset
 
+        if not folder.is_dir():  # (QA: "no preset file at …/preset.json: check the path", of a path never typed)
+            self.runs.say("This run's folder is gone: it was moved or deleted after the Runs tab listed it. Refresh "
+                          "lists the runs there now.", "error")
+            return None
         try:
             return load_preset(folder / PRESET_FILE)
         except PresetError as err:

@@ -212,8 +212,8 @@ def confirm_delete(parent: QWidget, names: list[str]) -> bool:
     more = len(names) - LISTED_RUNS
     listed = "\n".join(f"  • {n}" for n in names[:LISTED_RUNS]) + (f"\n  … and {more} more" if more > 0 else "")
     buttons = QMessageBox.StandardButton
-    box = QMessageBox(QMessageBox.Icon.Question, "Delete runs", f"Delete {len(names)} run folder"
-                      f"{'s' if len(names) > 1 else ''} with their checkpoints and metrics?\n{listed}\nThis cannot be "
+    what = "1 run folder with its checkpoint" if len(names) == 1 else f"{len(names)} run folders with their checkpoints"
+    box = QMessageBox(QMessageBox.Icon.Question, "Delete runs", f"Delete {what} and metrics?\n{listed}\nThis cannot be "
                       f"undone.", buttons.Yes | buttons.Cancel, parent)
     box.setDefaultButton(buttons.Cancel)
     ring_focused_button(box)
