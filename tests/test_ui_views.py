@@ -1138,3 +1138,19 @@ def test_an_export_that_cannot_be_written_raises_once_without_painters_warnings(
     with pytest.raises(OSError, match="nothing was drawn"):
         save_png(QImage(), tmp_path / "lines.svg")
     assert "<svg" in (tmp_path / "lines.svg").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("raw", "said"), [
+    (b"PK\x03\x04 an Excel workbook", "it looks like a ZIP archive (a Word, Excel or OpenDocument file is one)"),
+    ("text,label\nhi,a\n".encode("utf-16"), "it contains NUL bytes: a binary file, or text saved as UTF-16"),
+    ("text,label\ncafé,a\n".encode("latin-1"), "byte 15, counted from 1, cannot be read"),
+])
+def test_a_csv_the_dialog_cannot_read_is_named_for_what_it_is(tmp_path, raw, said):
+    """QA: an Excel file renamed .csv, a UTF-16 and a Latin-1 CSV were all "not UTF-8 text: save it as UTF-8 CSV"."""
+    from playground.ui.csv_columns import CsvHeaderError, read_header
+
+    path = tmp_path / "table.csv"
+    path.write_bytes(raw)
+    with pytest.raises(CsvHeaderError) as refused:
+        read_header(path)
+    assert str(refused.value).startswith("table.csv is not UTF-8 text (") and said in str(refused.value)

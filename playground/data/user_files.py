@@ -69,9 +69,9 @@ def _file_key(path: str, what: str) -> tuple[str, int, int]:
     return resolved, st.st_mtime_ns, st.st_size
 
 
-def _decode(name: str, raw: bytes, kind: str) -> str:
-    if not raw.strip():
-        raise DataError(f"{name} is empty: put some {kind} in it")
+def check_not_binary(name: str, raw: bytes, kind: str) -> None:
+    """Refuse a file whose first bytes (`raw`) are another format's or hold NUL bytes, saying which (an Excel file
+    renamed .csv, a text saved as UTF-16); `kind`: what it should hold ("text", "CSV")."""
     for magic, what in _MAGIC.items():
         if raw.startswith(magic):
             raise DataError(f"{name} is not UTF-8 text (it looks like a {what}): export or save it as plain {kind}")
@@ -80,6 +80,12 @@ def _decode(name: str, raw: bytes, kind: str) -> str:
             f"{name} is not UTF-8 text (it contains NUL bytes: a binary file, or text saved as UTF-16): "
             f"save it as UTF-8 {kind}"
         )
+
+
+def _decode(name: str, raw: bytes, kind: str) -> str:
+    if not raw.strip():
+        raise DataError(f"{name} is empty: put some {kind} in it")
+    check_not_binary(name, raw, kind)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

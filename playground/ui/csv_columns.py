@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.files import elide
-from playground.data.user_files import sniff_dialect, unclosed_quote_line
+from playground.core.files import elide, unreadable_byte
+from playground.data.base import DataError
+from playground.data.user_files import check_not_binary, sniff_dialect, unclosed_quote_line
 from playground.ui.theme import tint
 
 HEADER_BYTES = 64 * 1024
@@ -73,10 +74,14 @@ def _read_start(path: str | Path) -> str:
             os.close(fd)
     except OSError as err:
         raise CsvHeaderError(f"cannot read {name}: {err.strerror or err}: check the file's permissions") from None
+    try:  # which format it is, as the data's reader says it (QA: an Excel file was only "not UTF-8 text")
+        check_not_binary(name, raw, "CSV")
+    except DataError as err:
+        raise CsvHeaderError(str(err)) from None
     try:  # final=False: a character cut by the byte limit is left out, not taken for a decoding error
         return codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=False)
-    except UnicodeDecodeError:
-        raise CsvHeaderError(f"{name} is not UTF-8 text: save it as UTF-8 CSV") from None
+    except UnicodeDecodeError as err:
+        raise CsvHeaderError(f"{name} is not UTF-8 text ({unreadable_byte(err)}): save it as UTF-8 CSV") from None
 
 
 FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
