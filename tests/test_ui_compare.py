@@ -615,3 +615,24 @@ def test_the_step_counts_wrap_under_each_other_rather_than_widen_the_window(open
         qtbot.waitUntil(lambda: label.height() >= 2 * metrics.lineSpacing())  # wrapped: both counts read whole
     finally:
         window.set_zoom(1.0)
+
+
+def test_the_sides_titles_read_on_the_dark_look_too(open_window, qtbot, request):
+    """QA: A's blue title stood at 2.4:1 on the dark look's window."""
+    from PySide6.QtGui import QAction, QPalette
+    from test_ui_runs import contrast
+
+    from playground.ui import theme
+
+    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", lambda: None))
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+
+    def worst() -> float:
+        return min(contrast(side.title.palette().color(QPalette.ColorRole.WindowText),
+                            side.palette().color(QPalette.ColorRole.Window)) for side in compare.sides)
+
+    assert worst() >= 3.0  # (bold text: WCAG's large-text ratio)
+    window.findChild(QAction, "darkLookAction").trigger()
+    qtbot.waitUntil(lambda: compare.sides[0].palette().color(QPalette.ColorRole.Window).lightness() < 128, timeout=5000)
+    assert worst() >= 3.0

@@ -1,6 +1,7 @@
 """Headless figures: every view renders to PNG and valid SVG, follows its input, and the GIF has one frame
 per snapshot; the timeline stays bounded and round-trips through the run folder."""
 
+import colorsys
 import io
 import xml.etree.ElementTree as ET
 
@@ -429,3 +430,16 @@ def test_a_vit_caption_reads_a_small_maximum_in_two_significant_digits():
     fig = render_vit(AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 256, image=np.zeros((16, 16))), size=32)
     captions = [t.text for t in check_svg(fig).iter(f"{SVG}text") if t.text and t.text.startswith("max ")]
     assert captions and "max 0.00" not in captions and "max 0.0039" in captions
+
+
+def test_a_colour_made_readable_keeps_its_hue_and_changes_no_more_than_it_takes():
+    from playground.viz.colors import contrast, hex_rgb, readable_on
+
+    for colour in ("#1f77b4", "#ff7f0e"):
+        for background in ("#efefef", "#353535", "#ffffff", "#1e1e1e"):
+            shown = readable_on(colour, background, 4.5)
+            assert contrast(shown, background) >= 4.5, (colour, background, shown)
+            hues = [colorsys.rgb_to_hls(*(v / 255 for v in hex_rgb(c)))[0] for c in (colour, shown)]
+            assert abs(hues[0] - hues[1]) < 0.02
+    assert readable_on("#1f77b4", "#ffffff", 4.5) == "#1f77b4"  # it read already: as it is
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)

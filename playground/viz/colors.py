@@ -91,8 +91,29 @@ def head_colour(head: int) -> str:
 
 def contrast_on_white(colour: str) -> float:
     """WCAG's contrast ratio of '#rrggbb' against white."""
+    return contrast(colour, "#ffffff")
+
+
+def contrast(colour: str, background: str) -> float:
+    """WCAG's contrast ratio of two '#rrggbb' colours."""
+    lighter, darker = sorted((_luminance(colour), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(colour: str) -> float:
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in hex_rgb(colour))]
-    return 1.05 / (0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] + 0.05)
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_on(colour: str, background: str, ratio: float) -> str:
+    """`colour` with its hue kept, lighter on a dark `background` or darker on a light one, as little as it takes
+    for text in it to read at `ratio` there (or as far as it goes)."""
+    hue, lightness, saturation = colorsys.rgb_to_hls(*(v / 255 for v in hex_rgb(colour)))
+    step = 0.02 if _luminance(background) < 0.18 else -0.02
+    while contrast(colour, background) < ratio and 0.0 < lightness < 1.0:
+        lightness = min(1.0, max(0.0, lightness + step))
+        colour = hex_colour(tuple(round(255 * v) for v in colorsys.hls_to_rgb(hue, lightness, saturation)))
+    return colour
 
 
 def head_colours(heads: int) -> list[str]:
