@@ -1176,3 +1176,23 @@ def test_a_run_gone_since_the_list_was_drawn_is_said_to_be_gone(window, root, tm
     folder.rename(tmp_path / "elsewhere")
     panel.buttons["reopen"].click()
     assert panel.message.text().startswith("This run's folder is gone: it was moved or deleted after the Runs tab")
+
+
+def test_a_classifier_resumed_shows_its_confusion_matrix_at_once(window, root, qtbot):
+    """QA: after a Resume the Confusion tab said "appears at the first evaluation" beside the accuracy plot's points."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    folder = Path(window.worker.run_dir)
+    for _ in range(4):  # to step 5, its first evaluation
+        window.step_once()
+        qtbot.waitUntil(lambda: window.worker.idle and not window.worker.stepping, timeout=WAIT_MS)
+    confusion = window.runTools.confusion
+    qtbot.waitUntil(lambda: confusion.step == 5, timeout=WAIT_MS)
+    matrix = confusion.matrix.copy()
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
+    assert "appears at the first evaluation" in confusion.title.text()
+    resume_in_runs_tab(window, folder)
+    qtbot.waitUntil(lambda: confusion.step == 5 and confusion.matrix is not None, timeout=WAIT_MS)
+    assert confusion.title.text().startswith("<b>Validation confusion matrix</b> at step 5")
+    assert (confusion.matrix == matrix).all()  # the same model on the same validation rows

@@ -93,6 +93,7 @@ EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
 METRICS_KEY = "export-metrics"
 SCRIPT_KEY = "export-script"
+CONFUSION_KEY = "confusion-at-resume"
 
 
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
@@ -183,12 +184,15 @@ class RunTools:
         run's checkpoints, which the Runs tab, if shown, lists as they are saved (it stood at the run's first steps)."""
         if box.checkpoints and self.runs.isVisible():
             self.runs.refresh()
-        confusions = [m for m in box.metrics if m.confusion is not None]
-        if confusions:
-            last = confusions[-1]
-            info = self.window.config.info()
-            self.confusion.set_confusion(last.confusion, info.class_names if info else (), last.step)
         results = getattr(box, "results", {}) or {}
+        confusions = [(m.step, m.confusion) for m in box.metrics if m.confusion is not None]
+        resumed = results.get(CONFUSION_KEY)
+        if isinstance(resumed, tuple) and resumed[1] is not None and not confusions:
+            confusions = [resumed]
+        if confusions:
+            step, matrix = confusions[-1]
+            info = self.window.config.info()
+            self.confusion.set_confusion(matrix, info.class_names if info else (), step)
         if TRY_IT_KEY in results:
             self.tryIt.on_result(results[TRY_IT_KEY])
         if EXPORT_KEY in results:
@@ -561,6 +565,10 @@ class RunTools:
         worker = TrainingWorker(spec, runs_root(), resume_from=folder)
         if isinstance(step, int):
             worker.step = step  # before its thread reads the checkpoint: a lesson asking for steps counts from here
+        if step and (info := window.config.info()) is not None and info.task == "classify":
+            # its confusion matrix, which no file keeps (QA: "appears at the first evaluation" beside the accuracy
+            # plot's evaluations)
+            worker.submit(CONFUSION_KEY, lambda session: (session.step, session.evaluate()[2]))
         window.start_worker(worker)
         self._prefill_timeline(folder, step)
         if step is not None:
