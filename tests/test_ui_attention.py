@@ -469,7 +469,8 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
         view.setFont(font)
         qtbot.waitUntil(lambda columns=columns: view._columns == columns and view.view.verticalScrollBar().isVisible()
                         and not view.view.horizontalScrollBar().isVisible(), timeout=5000)  # laid out at this zoom
-        assert view.fitCheck.isChecked() and view.fitCheck.text() == "Fit to window"
+        # scrolls down, and says how to make room (QA: cut at the block's second LayerNorm with "Fit to window")
+        assert view.fitCheck.isChecked() and view.fitCheck.text() == "Fit to window: F8 for room"
         assert view.view.transform().m11() * view.scene.title_font.pointSizeF() >= font.pointSizeF() - 1e-6
         bar = view.view.verticalScrollBar()
         assert bar.value() == bar.minimum()  # from its title, not its middle (QA, F5)
@@ -478,6 +479,11 @@ def test_no_line_of_the_architecture_strikes_a_label(qtbot):
     view.setFont(font)
     view.resize(600, 350)
     qtbot.waitUntil(lambda: view.fitCheck.text() == "Fit to window: F9 for room", timeout=5000)
+    font.setPointSizeF(QApplication.font().pointSizeF())
+    view.setFont(font)
+    view.resize(1600, 1200)  # room for all of it: it fits, and says nothing more
+    qtbot.waitUntil(lambda: view.fitCheck.text() == "Fit to window" and not view.view.verticalScrollBar().isVisible(),
+                    timeout=5000)
 
 
 def test_the_architectures_title_and_notes_wrap_to_the_diagrams_width(qtbot):

@@ -34,6 +34,7 @@ BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
 BOX_MARGIN = 12  # px between a box's side and its widest text
 FIT_TEXT = "Fit to window"
 FIT_CRAMPED = "Fit to window: F9 for room"  # too wide to fit with its titles as large as the window's text
+FIT_SHORT = "Fit to window: F8 for room"  # too tall: it scrolls down (QA: cut at the block's second LayerNorm, unsaid)
 
 COLOURS = {
     "input": "#eeeeee", "embed": "#d9f2d9", "attn": "#fde2c4", "norm": "#fff5bf", "add": "#e9e9e9",
@@ -368,11 +369,13 @@ class ArchitectureView(QWidget):
         self._arrange(legible if self.fitCheck.isChecked() else max(1.0, legible))
         rect, view = self.scene.sceneRect(), self.view.viewport()
         scale = max(1.0, legible)
-        fits = True
+        text = FIT_TEXT
         if self.fitCheck.isChecked() and not rect.isEmpty():
             fitted = min(view.width() / rect.width(), view.height() / rect.height())
-            scale, fits = max(legible, fitted), view.width() / rect.width() >= legible  # (a tall one scrolls down)
-        self.fitCheck.setText(FIT_TEXT if fits else FIT_CRAMPED)
+            scale = max(legible, fitted)  # (a tall one scrolls down)
+            text = FIT_CRAMPED if view.width() / rect.width() < legible else \
+                FIT_SHORT if view.height() / rect.height() < legible else FIT_TEXT
+        self.fitCheck.setText(text)
         if math.isclose(self.view.transform().m11(), scale):
             return
         self.view.setTransform(QTransform.fromScale(scale, scale))
