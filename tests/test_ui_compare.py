@@ -622,9 +622,10 @@ def test_the_sides_titles_read_on_the_dark_look_too(open_window, qtbot, request)
     from PySide6.QtGui import QAction, QPalette
     from test_ui_runs import contrast
 
-    from playground.ui import theme
+    from playground.ui import plotting, theme
 
-    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", lambda: None))
+    # pyqtgraph's look back too: the next test's plots start in it
+    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", plotting.restyle_plots))
     window = open_window(TINY)
     compare = _active_compare(window, qtbot)
 

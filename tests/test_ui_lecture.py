@@ -961,11 +961,12 @@ def test_view_colours_sets_light_or_dark_whatever_the_systems_look_and_remembers
     View > Colours > Dark darkens the widgets, the plots and the message under the settings, and is remembered."""
     from PySide6.QtGui import QPalette
 
-    from playground.ui import theme
+    from playground.ui import plotting, theme
 
     app = QApplication.instance()
     window = open_window(make_spec(TINY))
-    request.addfinalizer(lambda: theme.set_look(app, "system", lambda: None))
+    # pyqtgraph's look back too: the next test's plots start in it
+    request.addfinalizer(lambda: theme.set_look(app, "system", plotting.restyle_plots))
     window.config.show_message("Opened a preset.")
     light = window.config.messageLabel.styleSheet()
     window.findChild(QAction, "darkLookAction").trigger()

@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QLocale, QPointF, Qt
-from PySide6.QtGui import QFontMetrics, QImage, QPainter
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
 from playground.ui.attention_grid import CMAP, AttentionPanel, show_token, weight_colours
@@ -69,6 +69,7 @@ def test_loss_frame_rounds_out_to_tick_steps_and_round_step_counts():
 def test_one_step_shows_a_dot_in_a_frame_a_tenth_of_its_loss_high(qtbot):
     """After a single Step the plot showed 8-digit ticks (4.59737225, 4.5973722, ...) and no point at all."""
     panel = shown(qtbot, LossPanel(), 600, 300)
+    assert panel.trainCurve.opts["symbol"] is None  # no dot in the legend before any point (QA)
     panel.add_metrics([metrics(1, 4.5973722)])
     assert panel.trainCurve.opts["symbol"] == "o"  # a line through one point draws nothing
     _, _, y0, y1 = panel._frame.framed
@@ -86,6 +87,8 @@ def test_one_step_shows_a_dot_in_a_frame_a_tenth_of_its_loss_high(qtbot):
     # The legend's sample, which draws the curve's symbol, is repainted without it (QA: the dot stayed there)
     sample = next(sample for sample, label in panel.lossPlot.getPlotItem().legend.items if label.text == "train")
     qtbot.waitUntil(lambda: any(rect.intersects(sample.sceneBoundingRect()) for rect in changed))
+    panel.trainCurve.show_on(QColor("#1e1e1e"))  # the dark look: recoloured, and still no dot on every point
+    assert panel.trainCurve.opts["symbol"] is None
 
 
 @pytest.mark.parametrize("height", [130, 300])

@@ -1083,9 +1083,11 @@ def test_the_train_curve_stands_out_on_the_dark_plot_and_keeps_its_blue_on_paper
     """QA: the 1-px train curve (#1f77b4, 3.5:1 on the dark plot) was dim at a projector in View > Colours > Dark."""
     from PySide6.QtGui import QAction
 
+    from playground.ui import plotting
     from playground.ui.plotting import on_paper
 
-    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", lambda: None))
+    # pyqtgraph's look back too: the next test's plots start in it
+    request.addfinalizer(lambda: theme.set_look(QApplication.instance(), "system", plotting.restyle_plots))
     blue = window.loss.trainCurve.opts["pen"].color()
     window.findChild(QAction, "darkLookAction").trigger()
     qtbot.waitUntil(lambda: window.lossPlot.backgroundBrush().color().name() == theme.DARK[0], timeout=5000)

@@ -333,8 +333,9 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         legend_below(plot, 2, LEGEND_CELL)
         # A's line and dots wider than B's, drawn over them: where the curves agree, A shows as a band around B (QA:
         # near-equal curves hid A). (A symbol only while one point: A's a ring around B's, from the same start.)
-        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=width), symbolSize=size, symbolBrush=colour,
-                                       symbolPen=None) for colour, width, size in zip(COLOURS, (5, 2), (11, 6))]
+        self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=width), symbol=None, symbolSize=size,
+                                       symbolBrush=colour, symbolPen=None)
+                       for colour, width, size in zip(COLOURS, (5, 2), (11, 6))]
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=size, symbolBrush=colour,
                                           symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too

@@ -242,8 +242,8 @@ class LossPanel(QWidget):
         legend_below(plot, 4, LEGEND_CELL)
         self.compact = False
         self._reading = False  # the read-out line shows the values at a step (else blank, or the key when compact)
-        self.trainCurve = unbounded_curve(plot, ThinCurve(TRAIN_PEN.color().name(), name="train", symbolSize=7,
-                                                          symbolPen=None))  # (a symbol while one point)
+        self.trainCurve = unbounded_curve(plot, ThinCurve(TRAIN_PEN.color().name(), name="train", symbol=None,
+                                                          symbolSize=7, symbolPen=None))  # (a dot while one point)
         self.valCurve = unbounded_curve(plot, name="validation", pen=VAL_PEN, symbol="o", symbolSize=5,
                                         symbolBrush="#d62728", symbolPen=None)
         self._frame = LossFrame(plot)
