@@ -35,6 +35,7 @@ from playground.cli_output import (
     writing,
 )
 from playground.core.messages import counted
+from playground.core.presets import DEFAULT_PRESET
 from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
@@ -170,7 +171,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND", parser_class=_CommandParser)
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")
-    gui.add_argument("preset", nargs="?", help="preset file or built-in name to open (default: the last one used)")
+    gui.add_argument("preset", nargs="?", help=f"preset file or built-in name to open (default: {DEFAULT_PRESET}; the "
+                                                     f"window offers the last run trained)")
     gui.set_defaults(handler=_open_window)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
