@@ -8,7 +8,8 @@ import torch
 
 from playground.core.spec import RunSpec
 from playground.training import checkpoint as ckpt_io
-from playground.training.checkpoint import is_plain_name, load_checkpoint
+from playground.training.checkpoint import load_checkpoint
+from playground.training.checkpoint_state import is_plain_name
 
 
 def saved_checkpoint(folder, step: int = 3):
@@ -179,3 +180,18 @@ def test_a_runs_data_file_is_looked_for_as_its_reader_reads_it(tmp_path, monkeyp
         ckpt_io.check_data_there(spec)
     (tmp_path / "mine.txt").write_text("here")
     ckpt_io.check_data_there(spec)  # there: nothing to say
+
+
+def test_the_windows_resume_check_reads_a_checkpoint_without_torch(tmp_path):
+    """The window checks a run before the model on screen goes, on its own thread: importing torch there (the
+    checks lived beside the tensor loading) froze a launch's Resume Last Run while PyTorch loaded behind it."""
+    import subprocess
+    import sys
+
+    saved_checkpoint(tmp_path / "checkpoint")
+    code = ("import sys\n"
+            "from playground.training.checkpoint_state import check_resumable\n"
+            f"check_resumable({str(tmp_path / 'checkpoint')!r})\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -168,7 +168,10 @@ def test_a_csv_too_small_to_train_and_validate_every_class_is_warned(tmp_path: P
     assert describe(csv_spec(write_csv(tmp_path / "one.csv", rows)), ENC).warnings == (
         "class 'neg' has a single row, which is either trained on or validated, never both: add more rows per class "
         "(at least 10)",)
-    rows = ["text,label"] + [f"text {i},{i % 2}" for i in range(20)]  # two validation rows for two classes: fine
+    rows = ["text,label"] + [f"text {i},{i % 2}" for i in range(20)]  # two validation rows for two classes: each
+    assert describe(csv_spec(write_csv(tmp_path / "few.csv", rows)), ENC).warnings == (  # moves it by half (QA)
+        "validation holds only 2 rows, so its accuracy moves in steps of 50 %: add more rows per class (at least 10)",)
+    rows = ["text,label"] + [f"text {i},{i % 2}" for i in range(200)]  # twenty validation rows: fine
     assert describe(csv_spec(write_csv(tmp_path / "fine.csv", rows)), ENC).warnings == ()
 
 
@@ -233,6 +236,11 @@ def test_csv_needs_the_encoder(tmp_path: Path):
     f = write_csv(tmp_path / "r.csv", ["text,label", "a,1", "b,2"])
     with pytest.raises(DataError, match="needs the Encoder"):
         describe(csv_spec(f), DEC)
+
+
+# What a folder of a dozen images is told of its validation set (two images)
+FEW_IMAGES = ("validation holds only 2 images, so its accuracy moves in steps of 50 %: add more images per class "
+              "(at least 10)")
 
 
 def make_folder(root: Path, per_class: int = 6, mode: str = "L") -> Path:
@@ -317,7 +325,7 @@ def test_special_and_huge_images_are_skipped_not_read(tmp_path: Path, monkeypatc
     monkeypatch.setattr("playground.data.user_files.MAX_IMAGE_BYTES", 1000)  # the 12x10 noise PNGs are ~200 bytes
     (root / "dogs" / "big.png").write_bytes(b"\x89PNG" + b"\0" * 1000)
     info = describe(folder_spec(root, val_fraction=0.2), VIT)  # (two validated: no fewer than the classes)
-    assert info.n_train + info.n_val == 12 and info.notes == ("skipped 1 unreadable image(s): dogs/big.png",)
+    assert info.n_train + info.n_val == 12 and info.notes == ("skipped 1 unreadable image(s): dogs/big.png", FEW_IMAGES)
     with pytest.raises(DataError, match="big.png is larger than 1 kB"):
         load(folder_spec(root), VIT, 0).example(str(root / "dogs" / "big.png"))
 
@@ -366,14 +374,14 @@ def test_a_field_over_the_csv_limit_is_named_with_its_length_and_line(tmp_path: 
 
 
 def test_skipped_rows_cut_texts_and_skipped_images_are_warnings_and_facts_are_not(tmp_path: Path):
-    rows = ["text,label"] + [f"{'word ' * (3 + i % 20)},{i % 2}" for i in range(30)] + ["no label,"]
+    rows = ["text,label"] + [f"{'word ' * (3 + i % 20)},{i % 2}" for i in range(200)] + ["no label,"]
     info = describe(csv_spec(write_csv(tmp_path / "r.csv", rows)), ModelSpec(family="encoder", block_size=8))
     assert info.warnings == ("1 row(s) without text or label skipped",
-                             "20 text(s) longer than 7 words are cut to fit the context")
+                             "150 text(s) longer than 7 words are cut to fit the context")
     root = make_folder(tmp_path / "pets")
     (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
     assert describe(folder_spec(root, val_fraction=0.2), VIT).warnings == ("skipped 1 unreadable image(s): "
-                                                                          "dogs/broken.png",)
+                                                                          "dogs/broken.png", FEW_IMAGES)
     procedural = describe(DataSpec(name="reverse"), DEC)
     assert procedural.notes and procedural.warnings == ()  # "generated fresh at every step" is no problem
 
@@ -545,9 +553,23 @@ def test_every_dataset_kind_fingerprints_its_ids_alike_from_its_plan_and_its_ten
         prints.add(dataset.fingerprint())
     assert len(prints) == len(cases)
     # A built-in dataset has no file to put back (review): the message says what changed instead
-    from playground.training.checkpoint import CheckpointError, check_same_data
+    from playground.training.checkpoint_state import CheckpointError, check_same_data
 
     with pytest.raises(CheckpointError, match="the dataset 'digits' reads differently here than where this run "
                                               "trained .* use the versions it trained with, or train a new run"):
         check_same_data(cases[1], {"data_fingerprint": "another"}, cases[1].data.name)
     check_same_data(cases[1], {}, "any")  # a checkpoint from before fingerprints: not checked
+
+
+def test_images_much_larger_than_the_model_reads_them_say_so(tmp_path: Path):
+    """QA: a folder of 32-pixel images trained at the digits preset's 8 pixels, without a word."""
+    root = tmp_path / "big"
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs"):
+        (root / name).mkdir(parents=True)
+        for i in range(100):
+            Image.fromarray(rng.integers(0, 255, (32, 40), dtype=np.uint8), "L").save(root / name / f"{i}.png")
+    small = describe(folder_spec(root), ModelSpec(family="vit", image_size=8, patch_size=2))
+    assert small.warnings == ("the images (about 32 pixels a side) are shrunk to 8 x 8: a larger Image size "
+                              "(model.image_size) keeps more of what sets them apart",)
+    assert describe(folder_spec(root), ModelSpec(family="vit", image_size=16, patch_size=4)).warnings == ()

@@ -765,8 +765,8 @@ def pets_with_a_broken_image(root) -> str:
 
     for name in ("cats", "dogs"):
         (root / name).mkdir(parents=True)
-        for i in range(10):  # (20 images: a tenth validated is two, no fewer than the classes, or that is warned)
-            Image.fromarray(np.full((8, 8), 25 * i, dtype=np.uint8)).save(root / name / f"{i}.png")
+        for i in range(100):  # (200 images: a tenth validated is twenty, or how little its accuracy says is warned)
+            Image.fromarray(np.full((8, 8), 2 * i, dtype=np.uint8)).save(root / name / f"{i}.png")
     (root / "dogs" / "broken.png").write_bytes(b"\x89PNG not really")
     return str(root)
 

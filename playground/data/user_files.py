@@ -37,6 +37,7 @@ MAX_IMAGE_BYTES = 50_000_000  # one image file; larger ones are skipped as unrea
 # Pixels of one image as decoded (a JPEG is decoded at 1/2 to 1/8 scale first where that still covers the model's
 # image size): a 12000 x 12000 PNG took about 1 GB to decode. Below Pillow's own decompression-bomb limits.
 MAX_IMAGE_PIXELS = 25_000_000
+SHRUNK_FROM = 3  # images this many times the model's side or more are said to be shrunk (a third of their detail)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")  # (as Try it's Image… offers)
 # Leading bytes of formats students rename to .txt or .csv by mistake.
 _MAGIC = {
@@ -383,6 +384,7 @@ def _decode_images(
     images, labels, bad, large = [], [], [], []
     too_large: set[int] = set()  # the classes with an image too large
     coloured = 0  # images with colours, read in grey
+    sides = []  # each image's shorter side, in the file
     for path, _mtime, _size, label in files:
         shown = f"{class_names[label]}/{os.path.basename(path)}"  # (every class has its bad.png, QA)
         try:
@@ -390,6 +392,7 @@ def _decode_images(
             images.append(image.pixels)
             labels.append(label)
             coloured += image.colour
+            sides.append(min(image.size))
         except ImageTooLarge as err:
             large.append(f"{shown} ({err.size})")
             too_large.add(label)
@@ -413,6 +416,10 @@ def _decode_images(
     if coloured:  # (QA: a folder of colour shapes was read in grey, without a word)
         notes.append(f"{coloured} of the {len(images)} images are in colour and read in grey: Channels 3 (colour; "
                      f"data.options.channels) keeps their colours")
+    side = int(np.median(sides))
+    if side >= SHRUNK_FROM * image_size:  # (QA: 32-pixel images trained as 8-pixel ones, without a word)
+        notes.append(f"the images (about {side} pixels a side) are shrunk to {image_size} x {image_size}: a larger "
+                     f"Image size (model.image_size) keeps more of what sets them apart")
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
 
 

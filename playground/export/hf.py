@@ -48,7 +48,8 @@ from playground.export.card import CardFacts, model_card
 from playground.export.tokenizer import PRETRAINED_TOKENIZER_FILES
 from playground.models.base import PlaygroundModel
 from playground.models.encoder import BERT_HEADS, playground_key_to_bert
-from playground.training.checkpoint import check_same_data, weights_misfit
+from playground.training.checkpoint import weights_misfit
+from playground.training.checkpoint_state import check_same_data
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"

@@ -37,7 +37,7 @@ from playground.data.registry import plan as data_plan
 from playground.data.wordpiece import PRETRAINED_TITLES
 from playground.export.script_data import DataSource, ScriptDataError, data_source
 from playground.export.script_model import model_source
-from playground.training.checkpoint import check_same_data
+from playground.training.checkpoint_state import check_same_data
 
 CHECK_TOLERANCE = 1e-4  # largest logit difference (relative to the largest logit) the check accepts
 DEFAULT_BETAS = (0.9, 0.95)  # training/session.py's AdamW betas, for a checkpoint that does not record them

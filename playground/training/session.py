@@ -41,6 +41,7 @@ from playground.training.changes import (
     setting,
     write_changes,
 )
+from playground.training.checkpoint_state import check_same_data, train_again
 from playground.training.device import BlockShape, Placement, resolve_device
 from playground.training.distributed import DistContext
 from playground.training.events import (
@@ -688,7 +689,7 @@ class TrainingSession:
         return session
 
     def _restore(self, saved: ckpt_io.Checkpoint, folder: Path) -> None:
-        ckpt_io.check_same_data(saved.spec, saved.state, self._fingerprint)
+        check_same_data(saved.spec, saved.state, self._fingerprint)
         if self.dataset.drawn_split and saved.step and saved.state.get("split") != SPLIT_VERSION:
             self._resumed_note = OTHER_SPLIT
         random_states = {key: saved.optimizer.pop(key) for key in list(saved.optimizer) if key.startswith("rng.")}
@@ -717,7 +718,7 @@ class TrainingSession:
         except unfit:
             raise ckpt_io.CheckpointError(f"the random states saved in {elide(folder)} are damaged (the batch order "
                                           f"and dropout cannot go on as they were): "
-                                          f"{ckpt_io.train_again(folder)}") from None
+                                          f"{train_again(folder)}") from None
         self.step = self.checkpoint_step = saved.step
         self._peak_lr = _saved_number(saved.state, "peak_lr", self._peak_lr, folder, above=0.0)
         self._elapsed = _saved_number(saved.state, "elapsed_s", 0.0, folder, above=-1.0)
@@ -727,7 +728,7 @@ class TrainingSession:
         self._sampled_step = int(_saved_number(saved.state, "sampled_step", -1, folder, above=-2.0))
         self._draws = (self._sampled_step, 1)  # that sample was draw 0: Sample now at this step is the next (review)
         self.changes = parse_changes(saved.state.get("changes", []), elide(folder / ckpt_io.STATE_FILE),
-                                     ckpt_io.train_again(folder))
+                                     train_again(folder))
 
     def _plan_replay(self, run_dir: Path) -> None:
         """Replay the changes `run_dir` recorded that this checkpoint does not hold yet, each at its step: the
@@ -770,7 +771,7 @@ def _saved_number(state: dict[str, object], key: str, default: float, folder: Pa
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= above:
         raise ckpt_io.CheckpointError(f"{elide(folder / ckpt_io.STATE_FILE)} is damaged: its {key} "
                                       f"{elide(repr(value), 40)} is not a number above {above:g}; "
-                                      f"{ckpt_io.train_again(folder)}")
+                                      f"{train_again(folder)}")
     return float(value)
 
 

@@ -516,7 +516,7 @@ class RunTools:
         """What the run in `folder` would be refused for as it loads, said before the model on screen goes (QA: a
         run whose CSV was renamed replaced the trained model with nothing, and Undo then offered the run that
         failed): its data gone or changed, or its folder in use by another run. "" where nothing is in the way."""
-        from playground.training.checkpoint import check_resumable
+        from playground.training.checkpoint_state import check_resumable
 
         try:
             check_resumable(folder / CHECKPOINT_DIR)
