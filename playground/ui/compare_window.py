@@ -582,14 +582,19 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         evaluated at a step, the gap between them (Ctrl+E; with nothing trained yet, nothing to ask)."""
         if not self.exportButton.isEnabled():
             return None
-        name = f"compare-{self.spec_a.name}-step{self.trained_steps()}".replace(" ", "-").replace("/", "-")
+        name = f"compare-{self.spec_a.name}-step{self._drawn_step()}".replace(" ", "-").replace("/", "-")
         return export_asked(self, "Export the comparison's loss plot", name, True,
                             lambda path: export_plot(self.lossPlot.getPlotItem(), path, self._export_title()))
+
+    def _drawn_step(self) -> int:
+        """The last step the loss plot draws, of the side further on (QA: the threads' step, a few ahead of the
+        curves between two redraws, titled a picture of curves that stopped short of it)."""
+        return max((int(train.x[-1]) for train, _ in self.series if train.n), default=0)
 
     def _export_title(self) -> str:
         """What A and B are, the step they reached and their gap, as the plot shows them when it is saved (QA: worked
         out as the dialog opened, "to step 933" stood over curves trained on to step 1,430 behind it)."""
-        title = f"Compare A/B: {self.spec_a.name}, to step {self.trained_steps():,}"
+        title = f"Compare A/B: {self.spec_a.name}, to step {self._drawn_step():,}"
         if self.gapLabel.isVisible():
             title += f"<br>{html.escape(self.gapLabel.text())}"
         return title
