@@ -1122,6 +1122,10 @@ def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, 
     assert "Could not resume this run: this run trained on" in said and "no longer there: put the file back" in said
     assert window.worker is shown and window.spec == spec and window.undoAction.text() == undo
     assert window.stepLabel.text() == "step 1 / 50" and not shown.isFinished()
+    assert "on-notes" in undo
+    window.undo()  # its model, set aside by the Reset: refused too, and kept for when the file is back (QA)
+    assert "cannot come back now: this run trained on" in window.statusBar().message()
+    assert window.worker is shown and window.spec == spec and "on-notes" in window.undoAction.text()
 
     (tmp_path / "moved.txt").rename(text)
     text.write_text("a wholly different text with other letters: XYZ 123 " * 40, encoding="utf-8")

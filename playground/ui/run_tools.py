@@ -486,7 +486,7 @@ class RunTools:
         spec = self._run_spec(folder)
         if spec is None:
             return False
-        refused = self._why_not_resumable(folder)
+        refused = self.why_not_resumable(folder)
         if refused:
             self.runs.say(f"Could not resume this run: {refused}", "error")
             return False
@@ -512,16 +512,19 @@ class RunTools:
                       f": press Play to continue.{lesson}", until_training=True)
         return True
 
-    def _why_not_resumable(self, folder: Path) -> str:
+    def why_not_resumable(self, folder: Path) -> str:
         """What the run in `folder` would be refused for as it loads, said before the model on screen goes (QA: a
         run whose CSV was renamed replaced the trained model with nothing, and Undo then offered the run that
-        failed): its data gone or changed, or its folder in use by another run. "" where nothing is in the way."""
+        failed): its data gone or changed, or its folder in use by another run. "" where nothing is in the way, or
+        where the window's own run trains or saves there (its data was read just now; its checkpoint may be still
+        to come, and it is stopped before the run resumes)."""
         from playground.training.checkpoint_state import check_resumable
 
+        if self._workers_of(folder):
+            return ""
         try:
             check_resumable(folder / CHECKPOINT_DIR)
-            if not self._workers_of(folder):  # (the window's own run in it is stopped before it resumes)
-                lock_run_dir(folder).release()
+            lock_run_dir(folder).release()
         except (ValueError, OSError) as err:
             return in_window_words(one_line(err))
         return ""

@@ -149,6 +149,10 @@ class UndoesModels:
         if not source:
             self.statusBar().showMessage(nothing, 4000)
             return
+        refused = self._cannot_come_back(source[-1])
+        if refused:  # kept where it is, for once its data is back (QA: the model on screen went for nothing)
+            self.statusBar().showMessage(f"“{source[-1].label}” cannot come back now: {refused}", STATUS_MS)
+            return
         self._travelling = True
         try:
             past = source.pop()
@@ -163,6 +167,10 @@ class UndoesModels:
         finally:
             self._travelling = False
         self._name_undo()
+
+    def _cannot_come_back(self, past: PastModel) -> str:
+        """Why the run of `past` would be refused as it loads ("" for none, or for settings alone)."""
+        return self.runTools.why_not_resumable(past.run_dir) if past.run_dir is not None else ""
 
     def _edit_back(self, edit: SettingsEdit, undoing: bool) -> bool:
         """Put `edit`'s settings as they were before it (`undoing`) or after it, as the sliders would, into the
@@ -214,6 +222,8 @@ class UndoesModels:
             if isinstance(past, SettingsEdit):
                 continue
             if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
+                if self._cannot_come_back(past):
+                    return False  # (trained anew, the model on screen kept till then)
                 self._bring_back(self.past_models.pop(index))
                 return True
         return False
