@@ -1132,6 +1132,10 @@ def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, 
     resume_in_runs_tab(window, folder)
     assert "notes.txt has changed since this run trained" in window.runTools.runs.message.text()
     assert window.worker is shown
+    text.write_text("to be or not to be, that is the question. " * 40, encoding="utf-8")  # back as it was
+    window.undo()
+    assert window.worker is not shown and window.worker.resume_from == folder
+    assert window.runTools.runs.message.text() == ""  # (QA: the refusal stood beside the run Undo brought back)
 
 
 def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there(window, root, tmp_path, qtbot):
@@ -1176,12 +1180,15 @@ def test_the_delete_question_counts_its_runs_in_words_that_agree(qtbot, monkeypa
 def test_a_run_gone_since_the_list_was_drawn_is_said_to_be_gone(window, root, tmp_path):
     """QA: "Cannot read this run's settings: no preset file at …/preset.json: check the path" of a moved folder."""
     folder = fake_run(root, "moved", [1.0] * 3)
+    fake_run(root, "stays", [1.0] * 3)
     panel = window.runTools.runs
     panel.refresh()
     panel.select_folders([folder])
     folder.rename(tmp_path / "elsewhere")
     panel.buttons["reopen"].click()
     assert panel.message.text().startswith("This run's folder is gone: it was moved or deleted after the Runs tab")
+    panel.buttons["refresh"].click()  # the list without it, and nothing said of it any more (QA)
+    assert panel.message.text() == "" and folder not in [run.folder for run in panel.runs]
 
 
 def test_a_classifier_resumed_shows_its_confusion_matrix_at_once(window, root, qtbot):
@@ -1202,3 +1209,6 @@ def test_a_classifier_resumed_shows_its_confusion_matrix_at_once(window, root, q
     qtbot.waitUntil(lambda: confusion.step == 5 and confusion.matrix is not None, timeout=WAIT_MS)
     assert confusion.title.text().startswith("<b>Validation confusion matrix</b> at step 5")
     assert (confusion.matrix == matrix).all()  # the same model on the same validation rows
+    assert window.config.messageLabel.text().startswith("Resuming")
+    window.reset_pressed()  # (QA: "Resuming … press Play to continue" stood beside the new untrained model)
+    assert window.config.messageLabel.text() == ""

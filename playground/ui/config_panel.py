@@ -471,6 +471,12 @@ class ConfigPanel(QWidget):
         if self.error_shown():
             self.show_message("")
 
+    def drop_request(self) -> None:
+        """The model a message asked to train is gone (a Reset): the message goes too (QA: "Resuming … press Play to
+        continue" stood beside the new untrained model)."""
+        if self._until_training:
+            self.show_message("")
+
     def clear_before_training(self) -> None:
         """Training starts: an error is past (QA: "Could not save …" stood under the settings through a whole run),
         and so is a message that asked for it (QA: "Resuming … press Play to continue" stood there at step 68)."""

@@ -1035,6 +1035,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                 self._set_device(session.placement.description)
             self._retire(self.worker)
             self.worker = None
+            self.config.drop_request()
         self.loss.clear()
         self.attention.clear()
         self.inside.clear()

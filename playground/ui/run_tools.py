@@ -492,6 +492,7 @@ class RunTools:
             return False
         if not window.maybe_save():
             return False
+        self.runs.say("")  # (QA: an earlier refusal stood beside the run it now resumed)
         self._stop_own_run(folder)
         info = read_run_info(folder)
         step = info.get("step")

@@ -292,7 +292,7 @@ class RunsPanel(QWidget):
 
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for key, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", self.rename),
+        for key, text, slot in (("refresh", "Refresh", self._refresh_pressed), ("rename", "Rename…", self.rename),
                                 ("delete", "Delete…", self.delete), ("reopen", "Reopen", self.reopen),
                                 ("resume", "Resume", self.resume),
                                 ("tensorboard", "TensorBoard", self.open_tensorboard)):
@@ -320,6 +320,12 @@ class RunsPanel(QWidget):
         self._update_buttons()
 
     # ----- listing -------------------------------------------------------------------------------
+    def _refresh_pressed(self) -> None:
+        """Refresh (the button): the list as the runs folder holds it now, and what was said of the old one gone (QA:
+        "This run's folder is gone…" stood under the new list)."""
+        self.say("")
+        self.refresh()
+
     def refresh(self) -> None:
         selected = {r.folder for r in self.selected()}
         self.runs = list_runs(self.root())

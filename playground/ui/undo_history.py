@@ -266,6 +266,7 @@ class UndoesModels:
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
+        self.runTools.runs.say("")  # (QA: a refusal of this run, its data since put back, stood there)
         self.runTools.runs.refresh()
         # (QA: "press Play to continue it" of a run at its last step)
         if step >= past.spec.train.max_steps:
