@@ -1212,3 +1212,15 @@ def test_a_classifier_resumed_shows_its_confusion_matrix_at_once(window, root, q
     assert window.config.messageLabel.text().startswith("Resuming")
     window.reset_pressed()  # (QA: "Resuming … press Play to continue" stood beside the new untrained model)
     assert window.config.messageLabel.text() == ""
+
+
+def test_a_run_trained_longer_is_named_by_the_steps_it_was_raised_to(root):
+    """QA: a run raised from 200 to 1,000 training steps read "… — training steps 200" beside its 1,000 steps."""
+    from playground.training.changes import SettingChange, write_changes
+
+    started = {**TINY_SENTIMENT, "name": "same"}
+    longer = new_run_dir(root, make_spec({**started, "train": {**started["train"], "max_steps": 200}}))
+    write_changes(longer, [SettingChange(200, "train.max_steps", 200, 1000)])
+    other = new_run_dir(root, make_spec({**started, "train": {**started["train"], "max_steps": 500}}))
+    labels = runs_panel.run_labels(runs_panel.list_runs(root))
+    assert labels[longer] == "same — training steps 1000" and labels[other] == "same — training steps 500"

@@ -114,6 +114,14 @@ def read_changes(run_dir: Path) -> list[SettingChange]:
     return sorted(parse_changes(raw, elide(path, 60), DELETE_FIX), key=lambda change: change.step)
 
 
+def recorded_changes(run_dir: Path) -> list[SettingChange]:
+    """The run folder's recorded changes, or none where the record is damaged (resuming the run says so)."""
+    try:
+        return read_changes(run_dir)
+    except ChangesError:
+        return []
+
+
 def write_changes(run_dir: Path, changes: list[SettingChange]) -> None:
     """Record `changes` as the run folder's changes.json (atomically)."""
     lines = ",\n ".join(json.dumps(change.to_json()) for change in changes)  # one change a line

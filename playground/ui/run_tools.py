@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidge
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.files import UnreadableFile, why_not_written
 from playground.core.messages import in_window_words, one_line
-from playground.training.changes import ChangesError, SettingChange, read_changes, spec_after
+from playground.training.changes import recorded_changes, spec_after
 from playground.training.runs import (
     CHECKPOINT_DIR,
     METRICS_FILE,
@@ -498,7 +498,7 @@ class RunTools:
         step = info.get("step")
         name = str(info.get("name") or spec.name)  # as the Runs tab and File > Resume Last Run call it (renamed there)
         if isinstance(step, int):
-            spec = spec_after(spec, _recorded_changes(folder), step)  # the settings it changed mid-run, shown
+            spec = spec_after(spec, recorded_changes(folder), step)  # the settings it changed mid-run, shown
         # A trained run's lesson is not started again: its first step spoke of a "new and random" classifier beside
         # bars at 99.7 % (QA, lesson 19.5 resumed at step 62)
         trained = isinstance(step, int) and step > 0
@@ -614,7 +614,7 @@ class RunTools:
                                        throughput=0.0, unit="", elapsed_s=0.0, eta_s=0.0,
                                        val_loss=num(row, "val_loss"), val_accuracy=num(row, "val_accuracy")))
         self.window.loss.add_metrics(events)
-        self.window.loss.add_changes(c for c in _recorded_changes(folder) if up_to is None or c.step <= up_to)
+        self.window.loss.add_changes(c for c in recorded_changes(folder) if up_to is None or c.step <= up_to)
 
 
 def _saved_timeline(folder: Path, up_to: int | None) -> SnapshotTimeline | None:
@@ -626,14 +626,6 @@ def _saved_timeline(folder: Path, up_to: int | None) -> SnapshotTimeline | None:
     if up_to is not None:
         timeline.drop_after(up_to)
     return timeline
-
-
-def _recorded_changes(folder: Path) -> list[SettingChange]:
-    """The run's settings changed mid-run (none when its record is damaged: resuming it says so)."""
-    try:
-        return read_changes(folder)
-    except ChangesError:
-        return []
 
 
 def _export_hf(run_dir: Path, out: Path) -> Any:

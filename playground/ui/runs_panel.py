@@ -36,6 +36,7 @@ from playground.core.files import UnreadableFile
 from playground.core.messages import counted
 from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
 from playground.core.spec import FAMILY_TITLES, RunSpec
+from playground.training.changes import recorded_changes
 from playground.training.runs import (
     PRESET_FILE,
     RunsError,
@@ -133,10 +134,14 @@ def started_text(created: float, now: float | None = None) -> str:
 
 
 def _run_spec(folder: Path) -> RunSpec | None:
+    """The run's settings as it started, but for its training steps, as raised on the way (QA: "training steps 200"
+    beside a run trained to 1,000 steps); its other changes stay out, since they tell apart runs that started alike."""
     try:
-        return load_preset(folder / PRESET_FILE)
+        spec = load_preset(folder / PRESET_FILE)
     except PresetError:
         return None
+    raised = [change.new for change in recorded_changes(folder) if change.key == "train.max_steps"]
+    return spec.updated({"train.max_steps": int(raised[-1])}) if raised else spec
 
 
 def _started(run: RunSummary) -> str:
