@@ -639,3 +639,21 @@ def test_the_sides_titles_read_on_the_dark_look_too(open_window, qtbot, request)
     window.findChild(QAction, "darkLookAction").trigger()
     qtbot.waitUntil(lambda: compare.sides[0].palette().color(QPalette.ColorRole.Window).lightness() < 128, timeout=5000)
     assert worst() >= 3.0
+
+
+def test_compare_reopened_on_the_same_settings_keeps_b_as_it_was_left(open_window, qtbot):
+    """QA: closed and opened again (Ctrl+B), B was a fresh copy of A: the lecturer's changes to B were gone."""
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    layers = compare.findChild(QSlider, "layersSlider")
+    layers.setValue(layers.value() + 1)
+    changed = compare.spec_b
+    assert changed.model.n_layer == TINY.model.n_layer + 1
+    compare.close()
+    compare = _active_compare(window, qtbot)
+    assert compare.spec_b == changed and "B is as you left it" in compare.statusBar().currentMessage()
+    compare.close()
+    window.findChild(QSlider, "dropoutSlider").setValue(window.findChild(QSlider, "dropoutSlider").value() + 1)
+    compare = _active_compare(window, qtbot)  # another A: B starts as its copy
+    assert compare.spec_b.model == window.spec.model and compare.statusBar().currentMessage() == ""
+    compare.close()

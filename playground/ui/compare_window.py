@@ -182,7 +182,8 @@ def in_common(a: Series, b: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
 
-    def __init__(self, spec_a: RunSpec, parent: QWidget | None = None) -> None:
+    def __init__(self, spec_a: RunSpec, parent: QWidget | None = None, spec_b: RunSpec | None = None) -> None:
+        """`spec_b`: B as an earlier comparison of the same A left it (default: a copy of A)."""
         super().__init__(parent)
         self.setObjectName("compareWindow")
         self.setWindowTitle(f"Compare A/B: {spec_a.name} — Transformer Playground")
@@ -200,7 +201,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._settle_b)
 
-        self.config = ConfigPanel(spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
+        self.config = ConfigPanel(spec_b or spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
         self._shown_b = self.config.spec()  # the B the labels name and the comparison trains (`_show_labels`)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
         follow_font(self.config, lambda: self.config.fit_width(font_scale()))

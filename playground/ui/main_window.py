@@ -1359,16 +1359,22 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Compare A/B: a window that trains these settings (A) beside a copy the user changes (B)."""
         from playground.ui.compare_window import CompareWindow
 
+        kept_b = None
         if self.compareWindow is not None:
             if self.compareWindow.isVisible() and self.compareWindow.spec_a == self.spec:
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
+            if self.compareWindow.spec_a == self.spec:  # closed: B as the user left it (QA: a fresh copy again)
+                kept_b = self.compareWindow.spec_b
             if not self._close_compare(replacing=True):  # a comparison of the earlier settings, kept (in front)
                 return
             self.compareWindow.deleteLater()
-        self.compareWindow = CompareWindow(self.spec, self)
+        self.compareWindow = CompareWindow(self.spec, self, spec_b=kept_b)
         self.compareWindow.show()
+        if kept_b is not None and kept_b.updated({"name": self.spec.name}) != self.spec:
+            self.compareWindow.statusBar().showMessage("B is as you left it: its differences are named above.",
+                                                       STATUS_MS)
         if self.worker is not None and self.worker.playing:  # (QA: it trained on out of sight, taking A and B's cores)
             self.pause()
             said = "Paused the main window's run for Compare A/B, which needs the cores: Play (Space) there goes on with it."
