@@ -36,7 +36,8 @@ class RunRecorder:
     def flush(self) -> None:
         self.metrics.flush()
         self.board.flush()
-        self.attention.flush()
+        if self.run_dir.is_dir():  # (its write would make a folder moved away again, as `close` says)
+            self.attention.flush()
 
     def close(self) -> None:
         """A run folder moved or deleted meanwhile gets nothing more: the timeline's write would make its path again,

@@ -179,3 +179,27 @@ def test_training_steps_raised_go_on_in_the_same_loop_and_after_a_resume(tmp_pat
     assert main(["resume", str(tmp_path)]) == 0
     assert "after step 8: steps 8→10, as the run changed it" in capsys.readouterr().err
     assert [int(row["step"]) for row in read_metrics(tmp_path)] == [9, 10]
+
+
+def test_a_raise_of_the_steps_replayed_by_resume_draws_the_same_curve(tmp_path):
+    """Review: the raise's replay was checked for where the run goes to, not for the curve it draws."""
+    def raised(session: TrainingSession, stop_after: int | None = None) -> list[float]:
+        losses = []
+        for event in session.run():
+            if isinstance(event, MetricsEvent):
+                losses.append(event.train_loss)
+                if event.step == stop_after:
+                    break
+                if event.step == CHANGE_AT:
+                    session.change("train.max_steps", 12)
+        return losses
+
+    straight = raised(TrainingSession(SPEC))
+    first = TrainingSession(SPEC, run_dir=tmp_path)
+    head = raised(first, stop_after=CHANGE_AT + 1)[:4]  # killed after step 6: its checkpoint is step 4's
+    first.close()
+    resumed = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    rest = [e.train_loss for e in resumed.run() if isinstance(e, MetricsEvent)]
+    resumed.close()
+    assert len(straight) == 12 and len(head + rest) == 12
+    np.testing.assert_allclose(head + rest, straight, rtol=1e-5)

@@ -91,3 +91,16 @@ def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_pa
     recorder.close()
     assert not run_dir.exists()
     assert (tmp_path / "moved" / "metrics.csv").exists()  # (its open file went with the folder)
+
+
+def test_a_session_whose_run_folder_moved_away_does_not_save_into_its_path_again(tmp_path: Path):
+    """Review: the next checkpoint made the old path again, a folder of a checkpoint alone."""
+    run_dir = tmp_path / "run"
+    session = TrainingSession(make_spec(SPEC), run_dir=run_dir)
+    for _ in session.run(2):
+        pass
+    run_dir.rename(tmp_path / "moved")
+    with pytest.raises(ValueError, match="the run folder .* is gone .moved or deleted while it trained."):
+        session.save()
+    session.close()
+    assert not run_dir.exists()

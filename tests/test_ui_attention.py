@@ -835,3 +835,19 @@ def test_head_roles_shows_the_inputs_tokens_without_its_padding_live_and_from_a_
         tokens_only = role_table(snapshot.weights[:, :, :n, :n])
         np.testing.assert_allclose(measured, [list(row.as_dict().values()) for row in tokens_only],
                                    atol=2e-3)  # (a saved run's weights are float16)
+
+
+def test_a_tall_architecture_says_f8_makes_room_unless_the_curves_are_hidden_already(open_window, qtbot):
+    """Review: "F8 for room" stood there with the loss curves hidden, where F8 would bring them back."""
+    from playground.core.presets import load_preset
+    from playground.ui.architecture_view import FIT_SCROLL, FIT_SHORT, FIT_TEXT
+
+    window = open_window(load_preset("decoder-pydoc"))
+    window.resize(1280, 720)
+    window.tabs.setCurrentWidget(window.architecture)
+    check = window.architecture.fitCheck
+    qtbot.waitUntil(lambda: check.text() == FIT_SHORT, timeout=5000)
+    window.lossPlotAction.trigger()  # F8: the curves hidden, the diagram taller
+    qtbot.waitUntil(lambda: check.text() in (FIT_SCROLL, FIT_TEXT), timeout=5000)
+    window.lossPlotAction.trigger()
+    qtbot.waitUntil(lambda: check.text() == FIT_SHORT, timeout=5000)

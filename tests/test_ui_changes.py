@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QSlider
 
 from playground.core.spec import make_spec
 from playground.training.changes import read_changes
+from playground.training.events import FinishedEvent
 
 TINY = {
     "name": "tiny-reverse",
@@ -129,3 +130,91 @@ def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(o
     window.undo()  # the trained model comes back, at its own 50 steps
     qtbot.waitUntil(lambda: window.stepLabel.text() == "step 50 / 50", timeout=WAIT_MS)
     assert window.spec.train.max_steps == 50
+
+
+def finished_run(open_window, qtbot, steps: int = 20):
+    """A window whose run of TINY trained its `steps` steps (paused at the end)."""
+    spec = make_spec(TINY).updated({"train.max_steps": steps, "train.eval_interval": 10,
+                                    "train.snapshot_interval": 10})
+    window = open_window(spec)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done and window.speedLabel.text() == "finished", timeout=WAIT_MS)
+    return window
+
+
+def test_steps_moved_away_and_back_on_a_finished_run_say_nothing(open_window, qtbot):
+    """Review: up and down again within the settling time said "The run goes on to step 20, press Play"."""
+    window = finished_run(open_window, qtbot)
+    steps = window.findChild(QSlider, "stepsSlider")
+    said = window.statusBar().currentMessage()
+    steps.setValue(steps.value() + 1)
+    steps.setValue(steps.value() - 1)
+    window._send_live_changes(now=True)
+    assert window.statusBar().currentMessage() == said and window.speedLabel.text() == "finished"
+    assert window.worker.done and read_changes(window.worker.run_dir) == []
+
+
+def test_a_raise_that_meets_the_runs_end_on_its_way_leaves_it_going_on(open_window, qtbot):
+    """Review: the run's end, drained after the raise was sent, said "Finished 20 steps" beside a run that had
+    gone on, the train bar back at "step 20 / 20"."""
+    window = finished_run(open_window, qtbot)
+    worker = window.worker
+    window._timer.stop()  # the window drains nothing meanwhile: the end and the raise cross
+    worker.buffer.put(worker.buffer.drain().finished or FinishedEvent(20, "completed"))
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)  # 20 -> 50
+    window._send_live_changes(now=True)
+    qtbot.waitUntil(lambda: not worker.done, timeout=WAIT_MS)
+    window._refresh()
+    assert window.statusBar().currentMessage().startswith("The run goes on to step 50, press Play")
+    assert window.stepLabel.text() == "step 20 / 50" and window.speedLabel.text() == "paused"
+    window._timer.start()
+    window.play()
+    qtbot.waitUntil(lambda: worker.done and points(window) == 50, timeout=WAIT_MS)
+
+
+def test_a_raise_made_while_a_finished_run_loads_is_not_lost(open_window, qtbot, monkeypatch):
+    """Review: raised before the resumed run's checkpoint had loaded, the run said it went on, and Play answered
+    "Finished: raise Training steps…" (the thread worked out `done` from the old end after the raise)."""
+    import time
+
+    from test_ui_runs import resume_in_runs_tab
+
+    from playground.training.session import TrainingSession
+
+    window = finished_run(open_window, qtbot)
+    folder = window.worker.run_dir
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
+    real = TrainingSession.resume.__func__
+
+    def slow(cls, *args, **kwargs):
+        time.sleep(0.5)  # as a launch's first Resume, while torch loads
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "resume", classmethod(slow))
+    resume_in_runs_tab(window, folder)
+    assert window.worker.session is None
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)  # 20 -> 50, before the checkpoint loaded
+    window._send_live_changes(now=True)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step == 50 and window.worker.done, timeout=WAIT_MS)
+
+
+def test_a_rate_changed_on_a_finished_run_goes_on_with_it_when_raised(open_window, qtbot):
+    """Review: the rate changed while the run stood finished was dropped ("applies to the next run"), and the run
+    raised then trained on at the old one, beside a panel showing the new."""
+    window = finished_run(open_window, qtbot)
+    worker = window.worker
+    lr = window.findChild(QSlider, "lrSlider")
+    lr.setValue(lr.value() - 2)  # 3e-3 -> 1e-3
+    window._send_live_changes(now=True)
+    assert "applies when it trains on (raise Training steps)" in window.statusBar().message()
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)
+    window._send_live_changes(now=True)
+    qtbot.waitUntil(lambda: len(read_changes(worker.run_dir)) == 2, timeout=WAIT_MS)
+    assert sorted(c.label for c in read_changes(worker.run_dir)) == ["lr 3e-3→1e-3", "steps 20→50"]
+    assert worker.session.spec.train.lr == 1e-3
+    assert "at the final learning rate 0.0001" in window.statusBar().message()  # 1e-3 x min_lr_ratio 0.1

@@ -635,10 +635,10 @@ def test_the_sides_titles_read_on_the_dark_look_too(open_window, qtbot, request)
         return min(contrast(side.title.palette().color(QPalette.ColorRole.WindowText),
                             side.palette().color(QPalette.ColorRole.Window)) for side in compare.sides)
 
-    assert worst() >= 3.0  # (bold text: WCAG's large-text ratio)
+    assert worst() >= 4.5  # (WCAG's ratio for text)
     window.findChild(QAction, "darkLookAction").trigger()
     qtbot.waitUntil(lambda: compare.sides[0].palette().color(QPalette.ColorRole.Window).lightness() < 128, timeout=5000)
-    assert worst() >= 3.0
+    assert worst() >= 4.5
 
 
 def test_compare_reopened_on_the_same_settings_keeps_b_as_it_was_left(open_window, qtbot):

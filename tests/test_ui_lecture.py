@@ -775,7 +775,8 @@ def test_a_finished_model_brought_back_is_said_to_be_finished(open_window, qtbot
     _train(window, qtbot, 2)
     window.findChild(QSlider, "headsSlider").setValue(1)
     window.undoAction.trigger()
-    assert "at step 2: finished: Reset (Ctrl+R) trains a new one." in window.statusBar().currentMessage()
+    assert "at step 2: finished: raise Training steps to train it on, or Reset (Ctrl+R) trains a new one." in \
+        window.statusBar().message()
 
 
 @pytest.mark.slow

@@ -85,8 +85,10 @@ def parse_changes(raw: object, source: str, fix: str) -> list[SettingChange]:
         if not isinstance(item, dict) or set(item) != {"step", "key", "old", "new"}:
             raise ChangesError(f"{damaged}: a change {elide(repr(item), 60)} is not {{step, key, old, new}}; {fix}")
         step, key, old, new = item["step"], item["key"], item["old"], item["new"]
-        limit = MAX_STEPS if key == "train.max_steps" else MAX_VALUE
-        if not _whole(step) or key not in LIVE_SETTINGS or not (_number(old, limit) and _number(new, limit)):
+        steps = key == "train.max_steps"  # (whole and at least 1, as a run's training steps are)
+        limit = MAX_STEPS if steps else MAX_VALUE
+        if not _whole(step) or key not in LIVE_SETTINGS or not (_number(old, limit) and _number(new, limit)) or \
+                steps and not (_whole(old) and _whole(new) and min(old, new) >= 1):
             raise ChangesError(f"{damaged}: the change {elide(repr(item), 40)} is not a step, a live setting "
                                f"({', '.join(LIVE_SETTINGS.values())}) and two numbers; {fix}")
         changes.append(SettingChange(step, key, old, new))

@@ -138,6 +138,7 @@ class TrainingSession:
         self.step = 0
         self.changes: list[SettingChange] = []  # the settings changed so far, in order (saved with a checkpoint)
         self._planned: list[SettingChange] = []  # changes a resumed run replays, each when it reaches its step
+        self._stop: int | None = None  # the step `run(steps)` stops at before the run's end, if any
         self.diverged = False  # set when the loss blew up: save() then keeps the last good checkpoint
         self._told_memorising = False  # the note on a validation loss far above the training loss, said once
         self._whole_step = True  # False while a step runs: a step cut off midway (Ctrl-C) is never saved
@@ -237,8 +238,10 @@ class TrainingSession:
         if key == "train.lr":
             self._peak_lr = train.lr  # a compiled step reads the rate as a tensor: nothing to rebuild
             return
-        if key == "train.max_steps":
-            return  # the loop reads it before each step; the schedule keeps its end (`_check_end`)
+        if key == "train.max_steps":  # the loop reads it before each step; the schedule keeps its end (`_check_end`)
+            if isinstance(self._step_fn, BackgroundStep):
+                self._step_fn.end_at(self._target(self._stop))  # compiling weighed against the steps left now
+            return
         if key == "model.dropout":
             self.model.set_dropout(self.spec.model.dropout)
         elif key == "train.weight_decay":
@@ -417,7 +420,7 @@ class TrainingSession:
     # ----- the loop --------------------------------------------------------------------------------
     def run(self, steps: int | None = None) -> Iterator[Event]:
         """Train until max_steps (or `steps` more), yielding a MetricsEvent each step and the rest as due."""
-        stop = None if steps is None else self.step + steps
+        stop = self._stop = None if steps is None else self.step + steps
         if isinstance(self._step_fn, BackgroundStep):
             self._step_fn.end_at(self._target(stop))
         if self.step == 0:
@@ -567,6 +570,8 @@ class TrainingSession:
                              f"at most {MAX_STEPS - self.step:,} more")
         if target > self.spec.train.max_steps:
             self.change("train.max_steps", target)
+            # (review: a raise recorded after the checkpoint, replayed on the way, would bring the end back down)
+            self._planned = [p for p in self._planned if p.key != "train.max_steps" or p.new >= target]
 
     @property
     def planned_end(self) -> int:
@@ -653,6 +658,9 @@ class TrainingSession:
     def _checkpoint_dir(self) -> Path:
         if self.run_dir is None:
             raise ValueError("this session has no run folder to save into")
+        if not self.run_dir.is_dir():  # (review: the save made its path again, a folder of a checkpoint alone)
+            raise ValueError(f"the run folder {elide(self.run_dir)} is gone (moved or deleted while it trained): put it "
+                             f"back there to go on training it")
         return self.run_dir / CHECKPOINT_DIR
 
     def close(self) -> None:

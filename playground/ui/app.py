@@ -78,6 +78,8 @@ def run_app(preset: str | None = None) -> NoReturn:
     window.close_wait_s = CLOSE_WAIT_S
     close_on_termination(window)
     code = app.exec()
+    for number in TERMINATION_SIGNALS:  # no event loop runs now to take a signal's close: the default ends it
+        signal.signal(number, signal.SIG_DFL)
     window.shutdown(0.0)  # the threads the close left running (or any started after it) are not waited for
     if warm := sys.modules.get("playground.training.fastpath.warm"):
         warm.end_all()  # os._exit skips atexit; a compiling worker on Windows cannot see its parent end

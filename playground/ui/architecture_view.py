@@ -15,7 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -35,6 +46,7 @@ BOX_MARGIN = 12  # px between a box's side and its widest text
 FIT_TEXT = "Fit to window"
 FIT_CRAMPED = "Fit to window: F9 for room"  # too wide to fit with its titles as large as the window's text
 FIT_SHORT = "Fit to window: F8 for room"  # too tall: it scrolls down (QA: cut at the block's second LayerNorm, unsaid)
+FIT_SCROLL = "Fit to window: scroll for the rest"  # too tall with the loss curves hidden already (F8 would bring them)
 
 COLOURS = {
     "input": "#eeeeee", "embed": "#d9f2d9", "attn": "#fde2c4", "norm": "#fff5bf", "add": "#e9e9e9",
@@ -374,12 +386,18 @@ class ArchitectureView(QWidget):
             fitted = min(view.width() / rect.width(), view.height() / rect.height())
             scale = max(legible, fitted)  # (a tall one scrolls down)
             text = FIT_CRAMPED if view.width() / rect.width() < legible else \
-                FIT_SHORT if view.height() / rect.height() < legible else FIT_TEXT
+                self._too_tall() if view.height() / rect.height() < legible else FIT_TEXT
         self.fitCheck.setText(text)
         if math.isclose(self.view.transform().m11(), scale):
             return
         self.view.setTransform(QTransform.fromScale(scale, scale))
         self._from_title()  # scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5)
+
+    def _too_tall(self) -> str:
+        """What the fit check says of a diagram that scrolls down: F8 (the window's Loss Curves) makes room, unless the
+        curves are hidden already (review)."""
+        curves = self.window().findChild(QAction, "lossPlotAction")
+        return FIT_SCROLL if curves is not None and not curves.isChecked() else FIT_SHORT
 
     def _arrange(self, scale: float) -> None:
         """Two columns where they fit the view at `scale`, else one, the block under the embeddings (presentation

@@ -674,14 +674,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._on_spec_changed(self.spec, keys)
 
     def _goes_on(self, spec: RunSpec, keys: set[str]) -> bool:
-        """Whether the run goes on with `spec`'s training steps, not rebuilt: trained, not blown up, and asked for no
+        """Whether the run goes on with `spec`'s training steps, not rebuilt: trained, not cut short (a loss that blew
+        up, memory that ran out), and asked for no
         fewer than it has taken or its schedule planned (raised, or brought back by Undo), its rate not decaying
         to 0 (`TrainingSession.change` refuses the rest). Other live settings always go on."""
         worker = self.worker
         if "train.max_steps" not in keys or worker is None:
             return True
-        blown_up = worker.session is not None and worker.session.diverged
-        return (worker.step > 0 and not blown_up and spec.train.min_lr_ratio > 0
+        return (worker.step > 0 and not worker.ended_short and spec.train.min_lr_ratio > 0
                 and spec.train.max_steps >= max(worker.step, worker.schedule_end))
 
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
@@ -698,20 +698,30 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._live_timer.start()
             return
         self._live_timer.stop()
-        changes, self._live = self._live, {}
-        if self.worker is None or not changes:
+        asked, self._live = self._live, {}
+        worker = self.worker
+        if worker is None:
             return  # reset meanwhile: the new run starts from the window's settings
-        titles = ", ".join(sorted(FIELD_TITLES[k] for k in changes))
-        steps = changes.get("train.max_steps")
-        if self.worker.done and steps is None:
-            self.statusBar().showMessage(f"This run has finished: the new {titles} applies to the next run "
-                                         f"(Reset, Ctrl+R).", STATUS_MS)
+        # Values the run has already (a drag away and back) change nothing, and say nothing (review)
+        changes = {key: value for key, value in asked.items() if setting(worker.spec, key) != value}
+        if not changes:
             return
-        if steps is not None:
-            self._say_steps_change(self.worker.spec.train.max_steps, steps)
+        steps = changes.get("train.max_steps")
+        if worker.done and steps is None:
+            titles = ", ".join(sorted(FIELD_TITLES[k] for k in changes))
+            self.statusBar().showMessage(f"This run has finished: the new {titles} applies when it trains on (raise "
+                                         f"Training steps) or to the next run (Reset, Ctrl+R).", STATUS_MS)
+            return
+        if steps is not None:  # what was changed while it stood finished goes on with it, as the panel shows it
+            changes |= {key: setting(self.spec, key) for key in LIVE_SETTINGS
+                        if key not in changes and setting(self.spec, key) != setting(worker.spec, key)}
+        old = worker.spec.train.max_steps
         for key in sorted(changes, key=lambda k: k != "train.max_steps"):  # the steps first: a finished run goes on
-            self.worker.request_change(key, changes[key])
-        if steps is None:
+            worker.request_change(key, changes[key])
+        if steps is not None:
+            self._say_steps_change(old, steps)
+        else:
+            titles = ", ".join(sorted(FIELD_TITLES[k] for k in changes))
             self.statusBar().showMessage(f"Changed the {titles} from the next step on, without a reset (marked on "
                                          f"the loss curve).", 6000)
 
@@ -723,13 +733,13 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.progressBar.setMaximum(new)
         self._fit_bar_labels()
         self.stepLabel.setText(f"step {worker.step:,} / {new:,}")
-        if worker.done:
+        if not worker.playing:
             self.speedLabel.setText("paused")  # (it said "finished")
         if new < old:
             self.statusBar().showMessage(f"The run ends at step {new:,} now: Training steps {old:,} → {new:,}.",
                                          STATUS_MS)
             return
-        end, train = worker.schedule_end, self.spec.train
+        end, train = worker.schedule_end, worker.spec.train  # (the run's peak: what it trains with)
         press = "" if worker.playing else ", press Play"
         # (the headline, all a narrow status bar shows, says what to do)
         self.statusBar().showMessage(
@@ -966,7 +976,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Play or Step on a run at its end: how to train it on, or a new one."""
         worker = self.worker
         assert worker is not None
-        if worker.session is not None and worker.session.diverged or self.spec.train.min_lr_ratio <= 0:
+        if worker.ended_short or self.spec.train.min_lr_ratio <= 0:  # (more steps would not help, or not be taken)
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self.statusBar().showMessage("Finished: raise Training steps to train this run on, or press Reset (Ctrl+R) "
@@ -1277,7 +1287,12 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.samples.take(box)
         for status in box.statuses:
             self._show_status(status)
-        if box.finished is not None:
+        if box.finished is not None and box.finished.step < self.worker.spec.train.max_steps and \
+                box.finished.reason == "completed":  # raised as it came to its end (review: "Finished 20 steps")
+            self._show_playing(False)
+            self.etaLabel.setText("")
+            self._say_steps_change(box.finished.step, self.worker.spec.train.max_steps)
+        elif box.finished is not None:
             self._show_playing(False)
             self.speedLabel.setText("finished" if box.finished.reason == "completed" else "stopped")  # not a speed
             self.etaLabel.setText("")
@@ -1305,10 +1320,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return
         self._unshown_step = None
         self._bar_drawn_at = time.monotonic()
-        self.progressBar.setMaximum(last.max_steps)
-        self.progressBar.setValue(last.step)
-        self.stepLabel.setText(f"step {last.step:,} / {last.max_steps:,}")
         worker = self.worker
+        steps = worker.spec.train.max_steps if worker is not None else last.max_steps  # (raised since the step)
+        self.progressBar.setMaximum(steps)
+        self.progressBar.setValue(last.step)
+        self.stepLabel.setText(f"step {last.step:,} / {steps:,}")
         playing = worker is not None and worker.playing
         if worker is not None and worker.done:
             return  # the run's end already said "finished" (or "stopped"); a late step's draw keeps it

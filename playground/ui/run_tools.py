@@ -506,8 +506,9 @@ class RunTools:
         step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         lesson = " Lesson > Play the Preset's Lesson starts its lesson again." if trained and spec.lesson else ""
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
+            more = "Raise Training steps to train it on; " if spec.train.min_lr_ratio > 0 else ""  # (0: it rebuilds)
             self._say(f"Opened “{name}” at its last step ({step:,}, finished): every view shows its trained "
-                      f"model. Raise Training steps to train it on; Reset (Ctrl+R) trains a new run like it.{lesson}")
+                      f"model. {more}Reset (Ctrl+R) trains a new run like it.{lesson}")
         else:
             self._say(f"Resuming “{name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.{lesson}", until_training=True)

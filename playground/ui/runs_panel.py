@@ -140,8 +140,11 @@ def _run_spec(folder: Path) -> RunSpec | None:
         spec = load_preset(folder / PRESET_FILE)
     except PresetError:
         return None
-    raised = [change.new for change in recorded_changes(folder) if change.key == "train.max_steps"]
-    return spec.updated({"train.max_steps": int(raised[-1])}) if raised else spec
+    ends = [change.new for change in recorded_changes(folder) if change.key == "train.max_steps"]
+    try:
+        return spec.updated({"train.max_steps": int(ends[-1])}) if ends else spec
+    except ValueError:  # a record edited by hand (resuming the run says what is wrong with it)
+        return spec
 
 
 def _started(run: RunSummary) -> str:

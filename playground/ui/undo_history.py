@@ -270,8 +270,9 @@ class UndoesModels:
         self.runTools.runs.refresh()
         # (QA: "press Play to continue it" of a run at its last step)
         if step >= past.spec.train.max_steps:
-            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: Reset (Ctrl+R) "
-                                         f"trains a new one.", STATUS_MS)
+            more = "raise Training steps to train it on, or " if past.spec.train.min_lr_ratio > 0 else ""
+            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: {more}Reset "
+                                         f"(Ctrl+R) trains a new one.", STATUS_MS)
         else:
             self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.",
                                          STATUS_MS, until_training=True)

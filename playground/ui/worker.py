@@ -128,6 +128,7 @@ class TrainingWorker(QThread):
         self.session: Any = None
         self._events: Any = iter(())  # the session's loop (a new one when the training steps go past its end)
         self._loop_ended = False
+        self.ended_short = False  # the run ended before its last step (its loss blew up, or memory ran out)
         self._first_end = spec.train.max_steps  # where a new run's schedule ends, until its session says
         self._device = ""  # the device text last sent to the window
         self.saved_to: Path | None = None
@@ -363,6 +364,7 @@ class TrainingWorker(QThread):
                 write_run_info(self.run_dir, {"step": event.step})
             self.buffer.put(event)
             if isinstance(event, FinishedEvent):
+                self.ended_short = event.reason != "completed"  # blown up, out of memory: more steps would not help
                 self._end_of_run()
         # A run resumed and stopped without a step (a finished run shown again) has nothing new to save; nor one whose
         # folder was moved away (a save would make a folder of a checkpoint alone where it was).
@@ -446,17 +448,23 @@ class TrainingWorker(QThread):
                 change = None
             if change is not None:
                 self.buffer.put(change)
-            if steps and self._loop_ended:
+            if steps:
                 self._go_on()
 
     def _go_on(self) -> None:
-        """After a change of the training steps once the session's loop ended: a new loop trains on to the new
-        end, or the run is finished again (the change refused). A loop still going reads the new end itself."""
-        if self.session.step < self.session.spec.train.max_steps:
-            self._events = self.session.run()
-            self._loop_ended = self.done = False
-        else:
-            self._end_of_run()
+        """After a change of the training steps (applied or refused): whether the run has steps left to take, and
+        where the session's loop had ended at the run's end, a new loop to take them. A loop still going, or one
+        not started yet (a finished run resumed, its `done` worked out before the change came), reads the new end
+        itself (review: such a raise left it "finished")."""
+        left = self.session.step < self.session.spec.train.max_steps and not self.ended_short
+        with self._cond:
+            if self._loop_ended:
+                if left:
+                    self._events = self.session.run()
+                    self._loop_ended = False
+                self.done = not left
+            elif left:
+                self.done = False
 
 
 _LOADING = threading.Lock()
