@@ -69,7 +69,7 @@ def check_same_data(spec: RunSpec, state: dict[str, Any], fingerprint: str) -> N
 def read_state(folder: Path) -> dict[str, Any]:
     """state.json, checked: an object with a whole step >= 0, a run description and plain file names."""
     path = folder / STATE_FILE
-    damaged = f"{elide(path)} is damaged"
+    damaged = f"{elide(path, 60)} is damaged"  # (with the fix's own path, a long one made it 301 characters)
     try:
         state = json.loads(read_text(path, max_bytes=MAX_STATE_BYTES, what="checkpoint state"))
     except (json.JSONDecodeError, RecursionError) as err:
