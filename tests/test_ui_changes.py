@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QSlider
 from playground.core.spec import make_spec
 from playground.training.changes import read_changes
 from playground.training.events import FinishedEvent
+from playground.ui import main_window
 
 TINY = {
     "name": "tiny-reverse",
@@ -150,6 +151,11 @@ def test_steps_moved_away_and_back_on_a_finished_run_say_nothing(open_window, qt
     steps.setValue(steps.value() + 1)
     steps.setValue(steps.value() - 1)
     window._send_live_changes(now=True)
+    assert window.statusBar().currentMessage() == said and window.speedLabel.text() == "finished"
+    steps.setValue(steps.value() + 1)  # as arrow keys do, half a second apart (QA: two changes, each marked)
+    qtbot.wait(500)
+    steps.setValue(steps.value() - 1)
+    qtbot.wait(main_window.STEPS_SETTLE_MS + 300)
     assert window.statusBar().currentMessage() == said and window.speedLabel.text() == "finished"
     assert window.worker.done and read_changes(window.worker.run_dir) == []
 

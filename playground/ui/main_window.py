@@ -115,6 +115,9 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
+# Training steps settle longer: arrow keys up and back down a second apart made two changes, each marked (QA); Play
+# and Step send a change at once all the same.
+STEPS_SETTLE_MS = 1200
 LOOK_KEY = "view/look"  # View > Colours' choice, in the window's settings
 PREPARING = "Preparing the model and the data…"
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
@@ -687,9 +690,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
         """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
         next step, once its slider has settled (marked on the loss curve when the worker has applied it); a finished
-        run keeps its own."""
+        run keeps its own; the training steps go on with a finished run too."""
         self._live.update({key: setting(spec, key) for key in keys})
-        self._live_timer.start()
+        self._live_timer.start(STEPS_SETTLE_MS if "train.max_steps" in self._live else LIVE_SETTLE_MS)
 
     def _send_live_changes(self, now: bool = False) -> None:
         """The settled mid-run changes to the run, or later while a slider is still held (unless `now`: a step or a
@@ -735,8 +738,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.stepLabel.setText(f"step {worker.step:,} / {new:,}")
         if not worker.playing:
             self.speedLabel.setText("paused")  # (it said "finished")
+        if new <= worker.step:
+            self.speedLabel.setText("finished")  # (QA: "paused" at 500 / 500)
         if new < old:
-            self.statusBar().showMessage(f"The run ends at step {new:,} now: Training steps {old:,} → {new:,}.",
+            back = " again, as its schedule planned" if new == worker.schedule_end else " now"
+            self.statusBar().showMessage(f"The run ends at step {new:,}{back}: Training steps {old:,} → {new:,}.",
                                          STATUS_MS)
             return
         end, train = worker.schedule_end, worker.spec.train  # (the run's peak: what it trains with)
