@@ -506,9 +506,10 @@ class RunTools:
         step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         lesson = " Lesson > Play the Preset's Lesson starts its lesson again." if trained and spec.lesson else ""
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
-            more = "Raise Training steps to train it on; " if spec.train.min_lr_ratio > 0 else ""  # (0: it rebuilds)
-            self._say(f"Opened “{name}” at its last step ({step:,}, finished): every view shows its trained "
-                      f"model. {more}Reset (Ctrl+R) trains a new run like it.{lesson}")
+            # (short: five lines under the settings pushed Training steps, the control it names, out of sight: QA)
+            more = "Raise Training steps to train it on, or " if spec.train.min_lr_ratio > 0 else ""  # (0: rebuilds)
+            self._say(f"Opened “{name}” at its last step ({step:,}, finished), trained, in every view. {more}Reset "
+                      f"(Ctrl+R) for a new run.{lesson}")
         else:
             self._say(f"Resuming “{name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
                       f": press Play to continue.{lesson}", until_training=True)
