@@ -1138,6 +1138,8 @@ def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, 
     assert window.runTools.runs.message.text() == ""  # (QA: the refusal stood beside the run Undo brought back)
 
 
+# TensorBoard's own writer thread fails as it writes into the folder moved away (its error, not ours)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there(window, root, tmp_path, qtbot):
     """Moved away while the window had it open, the run stopped with "[Errno 2] No such file or directory:
     b'…/events.out.tfevents…'", its folder stayed locked until the app ended ("in use: a playground run is training
