@@ -678,9 +678,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def _goes_on(self, spec: RunSpec, keys: set[str]) -> bool:
         """Whether the run goes on with `spec`'s training steps, not rebuilt: trained, not cut short (a loss that blew
-        up, memory that ran out), and asked for no
-        fewer than it has taken or its schedule planned (raised, or brought back by Undo), its rate not decaying
-        to 0 (`TrainingSession.change` refuses the rest). Other live settings always go on."""
+        up, memory that ran out), and asked for no fewer than it has taken or its schedule planned (raised, or
+        brought back by Undo), its rate not decaying to 0 (`TrainingSession.change` refuses the rest). Other live
+        settings always go on."""
         worker = self.worker
         if "train.max_steps" not in keys or worker is None:
             return True
