@@ -203,3 +203,20 @@ def test_a_raise_of_the_steps_replayed_by_resume_draws_the_same_curve(tmp_path):
     resumed.close()
     assert len(straight) == 12 and len(head + rest) == 12
     np.testing.assert_allclose(head + rest, straight, rtol=1e-5)
+
+
+def test_a_cli_extension_outranks_a_raise_recorded_after_the_checkpoint_in_every_later_resume(tmp_path):
+    """Review: the raise dropped from memory stayed in changes.json, and a second resume trained to it (12), not 24."""
+    first = TrainingSession(SPEC, run_dir=tmp_path)
+    for event in first.run():
+        if isinstance(event, MetricsEvent) and event.step == CHANGE_AT + 1:
+            first.change("train.max_steps", 12)  # after the checkpoint of step 4, then killed
+            break
+    first.close()
+    again = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    again.extend(20)  # `playground resume --steps 20` from step 4
+    again.close()
+    assert [(c.step, c.new) for c in read_changes(tmp_path)] == [(4, 24)]
+    third = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
+    assert third.planned_end == 24
+    third.close()

@@ -170,7 +170,7 @@ def test_a_raise_that_meets_the_runs_end_on_its_way_leaves_it_going_on(open_wind
     steps = window.findChild(QSlider, "stepsSlider")
     steps.setValue(steps.value() + 1)  # 20 -> 50
     window._send_live_changes(now=True)
-    qtbot.waitUntil(lambda: not worker.done, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: worker.session.spec.train.max_steps == 50, timeout=WAIT_MS)  # applied by the thread
     window._refresh()
     assert window.statusBar().currentMessage().startswith("The run goes on to step 50, press Play")
     assert window.stepLabel.text() == "step 20 / 50" and window.speedLabel.text() == "paused"
@@ -224,3 +224,46 @@ def test_a_rate_changed_on_a_finished_run_goes_on_with_it_when_raised(open_windo
     assert sorted(c.label for c in read_changes(worker.run_dir)) == ["lr 3e-3→1e-3", "steps 20→50"]
     assert worker.session.spec.train.lr == 1e-3
     assert "at the final learning rate 0.0001" in window.statusBar().message()  # 1e-3 x min_lr_ratio 0.1
+
+
+def test_a_lowering_the_run_went_past_while_it_settled_rebuilds_the_model(open_window, qtbot):
+    """Review: judged as the slider moved, sent once it settled (1.2 s later) and refused by then, a lowering left the
+    panel at 50 beside a run training on to 1,000, the bar reading "step 740 / 100"."""
+    window = finished_run(open_window, qtbot)
+    worker = window.worker
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 4)  # 20 -> 1,000
+    window._send_live_changes(now=True)
+    steps.setValue(steps.value() - 3)  # -> 50: above the step taken now, so the run would end there
+    assert "train.max_steps" in window._live
+    worker.play()  # (the worker alone: the window's Play would send the change at once)
+    qtbot.waitUntil(lambda: worker.step > 60, timeout=WAIT_MS)
+    worker.pause()
+    window._send_live_changes()  # the slider settled: the run is past 50 now
+    assert window.worker is not worker and "the model was rebuilt" in window.statusBar().message()
+    assert window.spec.train.max_steps == 50
+
+
+def test_a_raise_replayed_on_resume_is_the_workers_end_too(qtbot, tmp_path):
+    """Review: a run resumed from a checkpoint older than its raise trained on to the raised end while the window's
+    bar, reading the worker's settings, said "step 72 / 50"."""
+    from playground.training.session import TrainingSession
+    from playground.ui.worker import TrainingWorker
+
+    spec = make_spec(TINY).updated({"train.max_steps": 8, "train.checkpoint_interval": 4, "train.eval_interval": 4,
+                                    "train.snapshot_interval": 4})
+    first = TrainingSession(spec, run_dir=tmp_path)
+    for event in first.run():
+        if getattr(event, "step", 0) == 6 and type(event).__name__ == "MetricsEvent":
+            first.change("train.max_steps", 12)
+            break
+    first.close()
+    worker = TrainingWorker(spec, None, resume_from=tmp_path)
+    worker.start()
+    try:
+        worker.play()
+        qtbot.waitUntil(lambda: worker.done, timeout=WAIT_MS)
+        assert worker.step == 12 and worker.spec.train.max_steps == 12
+    finally:
+        worker.stop(save=False)
+        worker.wait()

@@ -569,9 +569,10 @@ class TrainingSession:
             raise ValueError(f"a run trains at most {MAX_STEPS:,} steps, and this one is at step {self.step:,}: "
                              f"at most {MAX_STEPS - self.step:,} more")
         if target > self.spec.train.max_steps:
-            self.change("train.max_steps", target)
-            # (review: a raise recorded after the checkpoint, replayed on the way, would bring the end back down)
+            # A raise recorded after the checkpoint, replayed on the way, would bring the end back down (review); gone
+            # before the change writes the record, or a second resume met it there
             self._planned = [p for p in self._planned if p.key != "train.max_steps" or p.new >= target]
+            self.change("train.max_steps", target)
 
     @property
     def planned_end(self) -> int:

@@ -694,9 +694,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._live.update({key: setting(spec, key) for key in keys})
         self._live_timer.start(STEPS_SETTLE_MS if "train.max_steps" in self._live else LIVE_SETTLE_MS)
 
-    def _send_live_changes(self, now: bool = False) -> None:
+    def _send_live_changes(self, now: bool = False, closing: bool = False) -> None:
         """The settled mid-run changes to the run, or later while a slider is still held (unless `now`: a step or a
-        close must not go without them)."""
+        close must not go without them); `closing`: the window closes, and nothing is rebuilt."""
         if not now and self._slider_held():
             self._live_timer.start()
             return
@@ -707,6 +707,19 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return  # reset meanwhile: the new run starts from the window's settings
         # Values the run has already (a drag away and back) change nothing, and say nothing (review)
         changes = {key: value for key, value in asked.items() if setting(worker.spec, key) != value}
+        steps = changes.get("train.max_steps")
+        if steps is not None and not self._goes_on(self.spec, {"train.max_steps"}):
+            # the run went past a lowering while the slider settled: the model is rebuilt, as for any lowering below
+            # the steps taken (review: sent, it was refused, and the bar read "step 740 / 100")
+            del changes["train.max_steps"]
+            self._send_changes(worker, changes)
+            if not closing:
+                self._on_spec_changed(self.spec, {"train.max_steps"})
+            return
+        self._send_changes(worker, changes)
+
+    def _send_changes(self, worker: TrainingWorker, changes: dict[str, Any]) -> None:
+        """Send `changes` (live settings) to `worker`'s run, saying what they do."""
         if not changes:
             return
         steps = changes.get("train.max_steps")
@@ -982,7 +995,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Play or Step on a run at its end: how to train it on, or a new one."""
         worker = self.worker
         assert worker is not None
-        if worker.ended_short or self.spec.train.min_lr_ratio <= 0:  # (more steps would not help, or not be taken)
+        if worker.ended_short or worker.spec.train.min_lr_ratio <= 0:  # (more steps would not help, or not be taken)
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
         self.statusBar().showMessage("Finished: raise Training steps to train this run on, or press Reset (Ctrl+R) "
@@ -1295,7 +1308,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._show_status(status)
         if box.finished is not None and box.finished.step < self.worker.spec.train.max_steps and \
                 box.finished.reason == "completed":  # raised as it came to its end (review: "Finished 20 steps")
-            self._show_playing(False)
+            self._show_playing(self.worker.playing or self.worker.stepping)  # (Play may have been pressed since)
             self.etaLabel.setText("")
             self._say_steps_change(box.finished.step, self.worker.spec.train.max_steps)
         elif box.finished is not None:
@@ -1506,7 +1519,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self._views_built:
             self.runTools.runs.tensorboard.stop()
         if self.worker is not None:
-            self._send_live_changes(now=True)  # saved with the run, not lost
+            self._send_live_changes(now=True, closing=True)  # saved with the run, not lost
             self.worker.stop(save=True)
             self._retired.append(self.worker)
             self.worker = None

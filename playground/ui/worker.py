@@ -29,6 +29,7 @@ from playground.core.files import elide
 from playground.core.messages import EXPECTED, in_window_words, one_line
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.allocator import release_freed_memory
+from playground.training.changes import setting
 from playground.training.events import (
     AttentionSnapshot,
     CheckpointEvent,
@@ -345,8 +346,13 @@ class TrainingWorker(QThread):
                 continue  # a pause or a stop may have come during the gap
             event = next(self._events, None)
             if event is None:
+                if self._changes:  # a raise of the steps asked for as the loop ran out: applied next (review)
+                    self._loop_ended = True
+                    continue
                 self._end_of_run()
                 continue
+            if isinstance(event, SettingChange):  # a change the run recorded, replayed on resume
+                self.spec = self.spec.updated({event.key: event.new})
             if isinstance(event, MetricsEvent):
                 self.fills_cores = self.session.fills_cores()
                 self._report_device()
@@ -388,7 +394,8 @@ class TrainingWorker(QThread):
         run's end with it, and would read as training for ever)."""
         self.done = self._loop_ended = True
         with self._cond:
-            self._playing = False
+            if not self._changes:  # (a raise of the steps just asked for may let Play go on: review)
+                self._playing = False
             self._steps_left = 0
 
     def _report_device(self) -> None:
@@ -439,17 +446,24 @@ class TrainingWorker(QThread):
             if not steps and self.session.step >= self.session.spec.train.max_steps:  # no step would take it: not recorded
                 self.buffer.put(StatusEvent(f"This run has finished: the new {FIELD_TITLES[key]} applies to the next "
                                             f"run (Reset, Ctrl+R).", "error", self.session.step))
+                self._as_trained(key)
                 continue
             try:
                 change = self.session.change(key, value)
             except ValueError as err:
                 self.buffer.put(StatusEvent(f"Could not change the {FIELD_TITLES[key]}: {one_line(err, width=240)}",
                                             "error", self.session.step))
+                self._as_trained(key)
                 change = None
             if change is not None:
                 self.buffer.put(change)
             if steps:
                 self._go_on()
+
+    def _as_trained(self, key: str) -> None:
+        """`spec`'s `key` back to what the run trains with, its change not taken: the window reads the run's end and
+        what is still to send from it (review: a lowering refused left "step 740 / 100")."""
+        self.spec = self.spec.updated({key: setting(self.session.spec, key)})
 
     def _go_on(self) -> None:
         """After a change of the training steps (applied or refused): whether the run has steps left to take, and
@@ -458,13 +472,10 @@ class TrainingWorker(QThread):
         itself (review: such a raise left it "finished")."""
         left = self.session.step < self.session.spec.train.max_steps and not self.ended_short
         with self._cond:
-            if self._loop_ended:
-                if left:
-                    self._events = self.session.run()
-                    self._loop_ended = False
-                self.done = not left
-            elif left:
-                self.done = False
+            if self._loop_ended and left:
+                self._events = self.session.run()
+                self._loop_ended = False
+            self.done = not left  # (a live loop lowered to its step waits as finished: a raise lets it go on)
 
 
 _LOADING = threading.Lock()
