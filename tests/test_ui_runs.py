@@ -1120,6 +1120,7 @@ def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, 
     resume_in_runs_tab(window, folder)
     said = window.runTools.runs.message.text()
     assert "Could not resume this run: this run trained on" in said and "no longer there: put the file back" in said
+    assert said.endswith("run.")  # a sentence, ended (QA)
     assert window.worker is shown and window.spec == spec and window.undoAction.text() == undo
     assert window.stepLabel.text() == "step 1 / 50" and not shown.isFinished()
     assert "on-notes" in undo

@@ -529,7 +529,7 @@ class RunTools:
             check_resumable(folder / CHECKPOINT_DIR)
             lock_run_dir(folder).release()
         except (ValueError, OSError) as err:
-            return in_window_words(one_line(err))
+            return in_window_words(one_line(err)).rstrip(".") + "."  # (the end of a sentence in the window: QA)
         return ""
 
     def resume_last(self) -> bool:
