@@ -657,3 +657,18 @@ def test_compare_reopened_on_the_same_settings_keeps_b_as_it_was_left(open_windo
     compare = _active_compare(window, qtbot)  # another A: B starts as its copy
     assert compare.spec_b.model == window.spec.model and compare.statusBar().currentMessage() == ""
     compare.close()
+
+
+def test_an_exported_comparison_names_every_difference_in_its_title(open_window, qtbot):
+    """QA: the exported legend ended "(+2 more)", which a picture cannot show on hover."""
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    assert "differs" not in compare._export_title()  # the same settings: nothing to name
+    for name in ("layersSlider", "dropoutSlider", "lrSlider"):
+        slider = compare.findChild(QSlider, name)
+        slider.setValue(slider.value() + 1)
+    qtbot.waitUntil(lambda: "learning rate" in compare.differenceLabel.text(), timeout=5000)
+    title = compare._export_title()
+    assert "<br>B differs from A in: " in title
+    assert all(words in title for words in ("number of layers", "dropout", "learning rate"))
+    compare.close()

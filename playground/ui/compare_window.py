@@ -596,6 +596,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """What A and B are, the step they reached and their gap, as the plot shows them when it is saved (QA: worked
         out as the dialog opened, "to step 933" stood over curves trained on to step 1,430 behind it)."""
         title = f"Compare A/B: {self.spec_a.name}, to step {self._drawn_step():,}"
+        if differences(self.spec_a, self._shown_b):  # every one, which the legend's names cut to "(+2 more)" and a
+            title += f"<br>{html.escape(difference_line(self.spec_a, self._shown_b))}"  # picture cannot show on hover
         if self.gapLabel.isVisible():
             title += f"<br>{html.escape(self.gapLabel.text())}"
         return title
