@@ -267,3 +267,28 @@ def test_a_raise_replayed_on_resume_is_the_workers_end_too(qtbot, tmp_path):
     finally:
         worker.stop(save=False)
         worker.wait()
+
+
+def test_a_resumed_runs_schedule_end_is_known_before_its_checkpoint_loads(open_window, qtbot, monkeypatch):
+    """Review: until the thread had loaded it, an extended run's schedule was taken to end at its raised end, so a
+    lowering back towards its real end rebuilt the model."""
+    import time
+
+    from playground.training.session import TrainingSession
+    from test_ui_runs import resume_in_runs_tab
+
+    window = finished_run(open_window, qtbot)
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)  # 20 -> 50
+    window._send_live_changes(now=True)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done and window.worker.step == 50, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
+    real = TrainingSession.resume.__func__
+    monkeypatch.setattr(TrainingSession, "resume",
+                        classmethod(lambda cls, *a, **k: time.sleep(0.5) or real(cls, *a, **k)))
+    resume_in_runs_tab(window, folder)
+    assert window.worker.session is None and window.spec.train.max_steps == 50
+    assert window.worker.schedule_end == 20

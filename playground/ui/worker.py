@@ -30,6 +30,7 @@ from playground.core.messages import EXPECTED, in_window_words, one_line
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.training.allocator import release_freed_memory
 from playground.training.changes import setting
+from playground.training.checkpoint_state import read_state
 from playground.training.events import (
     AttentionSnapshot,
     CheckpointEvent,
@@ -39,6 +40,7 @@ from playground.training.events import (
     SettingChange,
     StatusEvent,
 )
+from playground.training.runs import CHECKPOINT_DIR
 
 
 @dataclass
@@ -130,7 +132,7 @@ class TrainingWorker(QThread):
         self._events: Any = iter(())  # the session's loop (a new one when the training steps go past its end)
         self._loop_ended = False
         self.ended_short = False  # the run ended before its last step (its loss blew up, or memory ran out)
-        self._first_end = spec.train.max_steps  # where a new run's schedule ends, until its session says
+        self._first_end = _schedule_end(spec, resume_from)  # until the thread has its session
         self._device = ""  # the device text last sent to the window
         self.saved_to: Path | None = None
         self.step = 0
@@ -323,7 +325,7 @@ class TrainingWorker(QThread):
         """Build (or resume) the session and train it as the window asks, until stopped; save on stop."""
         load_training()
         from playground.recorder import RunRecorder
-        from playground.training.runs import CHECKPOINT_DIR, new_run_dir, write_run_info
+        from playground.training.runs import new_run_dir, write_run_info
         from playground.training.session import TrainingSession
 
         resumed = None
@@ -476,6 +478,19 @@ class TrainingWorker(QThread):
                 self._events = self.session.run()
                 self._loop_ended = False
             self.done = not left  # (a live loop lowered to its step waits as finished: a raise lets it go on)
+
+
+def _schedule_end(spec: RunSpec, resume_from: Path | None) -> int:
+    """Where the run's learning-rate schedule ends: a new run's at its training steps, a resumed one's where its
+    checkpoint says (read at once: until its thread has loaded it, the window judges by it whether more or fewer
+    steps go on or rebuild; its settings may hold a raise already, review)."""
+    if resume_from is None:
+        return spec.train.max_steps
+    try:
+        end = read_state(Path(resume_from) / CHECKPOINT_DIR).get("lr_decay_end")
+    except (ValueError, OSError):  # (resuming it says what is wrong)
+        return spec.train.max_steps
+    return end if isinstance(end, int) and end > 0 else spec.train.max_steps
 
 
 _LOADING = threading.Lock()
