@@ -274,8 +274,9 @@ def test_a_resumed_runs_schedule_end_is_known_before_its_checkpoint_loads(open_w
     lowering back towards its real end rebuilt the model."""
     import time
 
-    from playground.training.session import TrainingSession
     from test_ui_runs import resume_in_runs_tab
+
+    from playground.training.session import TrainingSession
 
     window = finished_run(open_window, qtbot)
     steps = window.findChild(QSlider, "stepsSlider")
