@@ -95,6 +95,8 @@ def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_pa
     assert (tmp_path / "moved" / "metrics.csv").exists()  # (its open file went with the folder)
 
 
+# TensorBoard's own writer thread fails as it writes into the folder moved away (its error, not ours)
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_session_whose_run_folder_moved_away_does_not_save_into_its_path_again(tmp_path: Path):
     """Review: the next checkpoint made the old path again, a folder of a checkpoint alone."""
     run_dir = tmp_path / "run"
