@@ -240,7 +240,7 @@ class TrainingSession:
             return
         if key == "train.max_steps":  # the loop reads it before each step; the schedule keeps its end (`_check_end`)
             if isinstance(self._step_fn, BackgroundStep):
-                self._step_fn.end_at(self._target(self._stop))  # compiling weighed against the steps left now
+                self._step_fn.end_at(self._target())  # compiling weighed against the steps left now
             return
         if key == "model.dropout":
             self.model.set_dropout(self.spec.model.dropout)
@@ -420,9 +420,9 @@ class TrainingSession:
     # ----- the loop --------------------------------------------------------------------------------
     def run(self, steps: int | None = None) -> Iterator[Event]:
         """Train until max_steps (or `steps` more), yielding a MetricsEvent each step and the rest as due."""
-        stop = self._stop = None if steps is None else self.step + steps
+        self._stop = None if steps is None else self.step + steps
         if isinstance(self._step_fn, BackgroundStep):
-            self._step_fn.end_at(self._target(stop))
+            self._step_fn.end_at(self._target())
         if self.step == 0:
             yield self._emit(StatusEvent(TRAINING_ON.format(device=self.device_description())))
             yield self._emit(self.snapshot())
@@ -432,7 +432,7 @@ class TrainingSession:
         while True:
             if self._planned:  # (before the end is read: a run resumed at its end may have gone on from there)
                 yield from self._replay_due()
-            if self.step >= self._target(stop):
+            if self.step >= self._target():
                 break
             train = self.spec.train  # read at each step: the training steps can go up on the way
             for note in self._step_fn.notes():  # "compiling the training step..." and how long it took
@@ -485,10 +485,10 @@ class TrainingSession:
         if self.step >= self.spec.train.max_steps:
             yield self._emit(FinishedEvent(self.step, "completed"))
 
-    def _target(self, stop: int | None) -> int:
-        """The step the loop trains to: the run's end, or `stop` before it."""
+    def _target(self) -> int:
+        """The step the loop trains to: the run's end, or where `run(steps)` stops before it."""
         end = self.spec.train.max_steps
-        return end if stop is None else min(end, stop)
+        return end if self._stop is None else min(end, self._stop)
 
     def sample_event(self, prompt: str) -> SampleEvent:
         """A sample of `prompt` from the weights now, sent to the subscribers as the loop's are: the run's records

@@ -42,14 +42,7 @@ from playground.ui.config_panel import ConfigPanel
 from playground.ui.exporting import export_asked, export_plot
 from playground.ui.focus_ring import FocusRing, RingsTabFocus
 from playground.ui.loss_panel import LEGEND_CELL, LEGEND_SLACK, LossFrame, Series, show_lone_point, unbounded_curve
-from playground.ui.plotting import (
-    follow_font,
-    follow_resize,
-    font_scale,
-    legend_below,
-    no_tab_stop,
-    style_axes,
-)
+from playground.ui.plotting import follow_font, follow_resize, font_scale, legend_below, no_tab_stop, style_axes
 from playground.ui.screen_fit import FitsScreenWhenFramed, resize_within_screen
 from playground.ui.text_dialog import ask_go_or_keep, show_table
 from playground.ui.tooltips import COMPARE_SHORTCUTS, TIPS
