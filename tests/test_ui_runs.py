@@ -1150,12 +1150,18 @@ def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there
     qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
     moved = tmp_path / "moved-run"
     folder.rename(moved)
-    deadline = time.monotonic() + 60  # TensorBoard's thread writes by path as a paused run flushes, and fails on
-    while "Training stopped" not in window.config.messageLabel.text() and time.monotonic() < deadline:  # the next
-        window.step_once()  # flush, or a checkpoint finds the folder gone: which comes first depends on the load
+    resumed, deadline = window.worker, time.monotonic() + 60
+    # TensorBoard's thread writes by path as a paused run flushes, and fails on the next flush, or a checkpoint finds
+    # the folder gone: which comes first depends on the load. Only the resumed run is stepped: a Step after its end
+    # would start a new run and take its message away.
+    while not resumed.isFinished() and time.monotonic() < deadline:
+        if window.worker is resumed and not resumed.stepping:
+            window.step_once()
         qtbot.wait(250)
+    qtbot.waitUntil(lambda: window.config.messageLabel.text() != "", timeout=WAIT_MS)
     said = window.config.messageLabel.text()
-    assert "was moved or deleted while it trained; put it back there and Resume it in the Runs tab" in said, said
+    assert "was moved or deleted while it trained; put it back there and Resume it in the Runs tab" in said, \
+        (said, resumed.step, resumed.isFinished(), list(window.statusBar().recent))
     assert "Errno" not in said
     assert window.statusBar().currentMessage() == "Training stopped (see the message on the left)."
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers()), timeout=WAIT_MS)
