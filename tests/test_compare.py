@@ -146,17 +146,36 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
 
 def test_losses_on_different_data_are_shown_but_not_compared():
     """QA: a decoder reversing sequences was "99.6% below" a ViT reading digits."""
-    from playground.core.differences import learn_other_data
+    from playground.core.differences import why_not_compared
     from playground.core.presets import load_preset
 
     reverse, sort, digits = (load_preset(name) for name in ("decoder-reverse", "encoder-sort", "vit-digits"))
-    assert learn_other_data(reverse, digits) and learn_other_data(reverse, sort)
-    assert not learn_other_data(reverse, reverse.updated({"model.n_layer": 4, "data.options": {"length": 8}}))
+    assert why_not_compared(reverse, digits) == why_not_compared(reverse, sort) == "A and B learn from different data"
+    assert why_not_compared(reverse, reverse.updated({"model.n_layer": 4, "data.options": {"length": 8}})) == ""
     own = reverse.updated({"data.name": "text_file", "data.path": "a.txt", "data.options": {}})
-    assert learn_other_data(own, own.updated({"data.path": "b.txt"}))
-    assert gap_line(100, 0.005, 1.207, other_data=True) == (
+    assert why_not_compared(own, own.updated({"data.path": "b.txt"})) == "A and B learn from different data"
+    assert gap_line(100, 0.005, 1.207, not_compared="A and B learn from different data") == (
         "Validation loss at step 100: A 0.005, B 1.207. Not compared: A and B learn from different data, so their "
         "losses are not on one scale.")
+
+
+def test_losses_of_another_task_from_the_same_data_are_not_compared():
+    """Review: the same dataset with 10 symbols against 26 (chance ln 10 against ln 26), or read by an encoder
+    against a decoder (masked characters against the next one), was compared as if one scale."""
+    from playground.core.differences import why_not_compared
+    from playground.core.presets import load_preset
+
+    reverse = load_preset("decoder-reverse")
+    assert why_not_compared(reverse, reverse.updated({"data.options": {"n_symbols": 26}})) == (
+        "A and B learn different tasks from the data (dataset option n_symbols 10 against 26)")
+    encoder = reverse.updated({"model.family": "encoder", "model.causal": False})
+    assert why_not_compared(reverse, encoder) == ("A and B learn different tasks from the data (predicting the next "
+                                                  "token against labelling each position)")
+    text = load_preset("decoder-pydoc")
+    assert "filling in masked tokens" in why_not_compared(text, text.updated({"model.family": "encoder",
+                                                                            "model.causal": False}))
+    shapes = load_preset("vit-digits").updated({"data.name": "shapes", "model.image_size": 16})
+    assert why_not_compared(shapes, shapes.updated({"data.options": {"n_images": 500}})) == ""  # more of the same
 
 
 def test_a_changed_rate_is_written_as_the_sliders_write_it():

@@ -672,3 +672,20 @@ def test_an_exported_comparison_names_every_difference_in_its_title(open_window,
     assert "<br>B differs from A in: " in title
     assert all(words in title for words in ("number of layers", "dropout", "learning rate"))
     compare.close()
+
+
+def test_b_learning_another_task_from_the_same_data_is_shown_but_not_compared(open_window, qtbot):
+    """Review: B with 26 symbols against A's 10 was said to be "lower" than A, though chance is ln 26 against ln 10."""
+    from PySide6.QtWidgets import QSpinBox
+
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    compare.findChild(QSpinBox, "dataOption:n_symbols").setValue(26)  # B's Symbols, under Data
+    qtbot.waitUntil(lambda: compare.spec_b.data.options.get("n_symbols") == 26, timeout=5_000)
+    compare.stepButton.click()
+    compare.stepButton.click()
+    qtbot.waitUntil(lambda: compare.gapLabel.isVisible(), timeout=60_000)
+    said = compare.gapLabel.text()
+    assert said.startswith("Validation loss at step 2: A ") and said.endswith(
+        "Not compared: A and B learn different tasks from the data (dataset option n_symbols 10 against 26), so "
+        "their losses are not on one scale."), said

@@ -93,17 +93,17 @@ def difference_line(a: RunSpec, b: RunSpec) -> str:
     return f"B differs from A in: {'; '.join(changed)}"
 
 
-def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] = (), other_data: bool = False) -> str:
+def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] = (), not_compared: str = "") -> str:
     """A's and B's validation losses at one `step`, and which is lower by how much (QA: the gap could only be read
     off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7% below A).' `earlier`:
     B's losses less A's at the evaluations before, oldest first; where the lead changed sides over the last
     LEAD_EVALUATIONS, the line says so (QA: "B is 0.046 lower" at step 200 became "A is 0.008 lower" at 300).
-    With `other_data` (`learn_other_data`) no side is said to be lower: the losses measure different tasks (QA: a
-    reversal's 0.005 was "99.6% below" a ViT's 1.207 on digits)."""
+    With `not_compared` (why, from `why_not_compared`) no side is said to be lower: the losses measure different tasks
+    (QA: a reversal's 0.005 was "99.6% below" a ViT's 1.207 on digits)."""
     loss_a, loss_b = round(loss_a, 3), round(loss_b, 3)  # the gap between the numbers shown
     head = f"Validation loss at step {step:,}: A {loss_a:.3f}, B {loss_b:.3f}."
-    if other_data:
-        return f"{head} Not compared: A and B learn from different data, so their losses are not on one scale."
+    if not_compared:
+        return f"{head} Not compared: {not_compared}, so their losses are not on one scale."
     gap = loss_b - loss_a
     if abs(gap) < 5e-4:
         return f"{head} Level, to the third decimal."
@@ -117,9 +117,28 @@ def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] =
     return line
 
 
-def learn_other_data(a: RunSpec, b: RunSpec) -> bool:
-    """A and B train on different datasets (or data files): their losses are not on one scale."""
-    return (a.data.name, a.data.path) != (b.data.name, b.data.path)
+def why_not_compared(a: RunSpec, b: RunSpec) -> str:
+    """Why A's and B's losses are not on one scale, or "" where they are: other data, another task made of it (the
+    next character against masked ones), or options that change what is learned (chance is ln 10 with 10 symbols,
+    ln 26 with 26: QA saw such a pair compared). Options that change only how much there is (`Option.same_task`)
+    keep them comparable. Reads the data's plan, which for a text is the whole text: ask once per pair of settings."""
+    from playground.data.base import TASK_WORDS, DataError
+    from playground.data.registry import plan
+
+    if (a.data.name, a.data.path) != (b.data.name, b.data.path):
+        return "A and B learn from different data"
+    try:
+        plan_a, plan_b = plan(a.data, a.model), plan(b.data, b.model)
+    except DataError:  # a side that cannot be planned trains nothing, and says why itself
+        return ""
+    if plan_a.info.task != plan_b.info.task:
+        return (f"A and B learn different tasks from the data ({TASK_WORDS[plan_a.info.task]} against "
+                f"{TASK_WORDS[plan_b.info.task]})")
+    options = plan_a.entry.options
+    other = [f"{_title(f'data.options.{name}')} {value} against {plan_b.options.get(name)}"
+             for name, value in plan_a.options.items()
+             if name in options and not options[name].same_task and value != plan_b.options.get(name)]
+    return f"A and B learn different tasks from the data ({'; '.join(other)})" if other else ""
 
 
 def _title(key: str) -> str:

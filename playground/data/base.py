@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import torch
 
 Task = Literal["lm", "mlm", "tagging", "classify"]
+TASK_WORDS: dict[str, str] = {"lm": "predicting the next token", "mlm": "filling in masked tokens",
+                              "tagging": "labelling each position", "classify": "naming each example's class"}
 Split = Literal["train", "val"]
 IGNORE_INDEX = -100  # targets the loss skips (prompt positions, unmasked tokens, padding)
 

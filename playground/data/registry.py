@@ -43,6 +43,7 @@ class Option:
     low: float | None = None
     high: float | None = None
     choices: tuple[OptionValue, ...] = ()
+    same_task: bool = False  # changes only how much data there is or how it looks: losses stay comparable
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ REGISTRY: dict[str, Entry] = {
               "scikit-learn's 1797 handwritten digits, 8x8 pixels, 10 classes", "images"),
         Entry("shapes", "Shapes", ("vit",),
               "generated 16x16 circles, squares, triangles and crosses with noise", "images",
-              {"n_images": Option(2000, "how many images to generate", 100, 100_000)}),
+              {"n_images": Option(2000, "how many images to generate", 100, 100_000, same_task=True)}),
         Entry("text_file", "Text file", _TEXT_FAMILIES,
               "your own UTF-8 .txt file, character by character", "text", needs_path=True),
         Entry("csv_file", "CSV file", ("encoder",),
@@ -110,7 +111,7 @@ REGISTRY: dict[str, Entry] = {
                "label_column": Option("label", "column holding the class label")}, needs_path=True),
         Entry("image_folder", "Image folder", ("vit",),
               "your own folder with one sub-folder of images per class", "images",
-              {"channels": Option(1, "1 for grayscale, 3 for colour", choices=(1, 3))}, needs_path=True),
+              {"channels": Option(1, "1 for grayscale, 3 for colour", choices=(1, 3), same_task=True)}, needs_path=True),
     ]
 }
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import difference_line, differences, gap_line, learn_other_data
+from playground.core.differences import difference_line, differences, gap_line, why_not_compared
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
@@ -368,6 +368,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._fit_legend()
         self.differenceLabel.setText(difference_line(self.spec_a, self.spec_b))
         self._shown_b = self.spec_b
+        self._not_compared = why_not_compared(self.spec_a, self._shown_b)  # (reads the data: once per change of B)
 
     def _named(self) -> list[tuple[str, RunSpec]]:
         return list(zip(SIDES, (self.spec_a, self.spec_b)))
@@ -535,7 +536,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         steps, a, b = in_common(self.series[0][1], self.series[1][1])
         if len(steps):
             self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1]),
-                                           learn_other_data(self.spec_a, self.spec_b)))
+                                           self._not_compared))
         self.gapLabel.setVisible(len(steps) > 0)
 
     def _keep_in_step(self) -> None:
