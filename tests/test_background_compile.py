@@ -590,3 +590,16 @@ def test_a_compile_that_failed_is_not_said_ready(monkeypatch):
     release.set()
     step.wait()
     assert step._prepared() and "ready" not in session.device_description()
+
+
+def test_a_run_trained_on_past_its_end_weighs_compiling_again(monkeypatch):
+    """Review: declined for a short run, a run raised to train far longer stayed uncompiled however long it went on."""
+    session, step, left = _weighed_session(monkeypatch)
+    events = session.run()
+    while not left:
+        next(events)
+    assert step.declined and left[0] > 400
+    session.change("train.max_steps", 5000)
+    while len(left) < 2:
+        next(events)
+    assert left[1] > 4000 and step.declined  # weighed for the new end (declined again: compile_pays says no here)

@@ -346,8 +346,11 @@ class BackgroundStep:
 
     def end_at(self, step: int) -> None:
         """This process trains to `step` only (`resume --steps 20` of a 20,000-step run): compiling is weighed
-        against the steps to there, not to the run's end (it said "19973 steps left" and compiled for nothing)."""
+        against the steps to there, not to the run's end (it said "19973 steps left" and compiled for nothing). A run
+        trained on past its end is weighed again at its next step: declined for 200 steps, it may pay for 3,000."""
         if self._max_steps is not None:
+            if step > self._max_steps:
+                self.declined = False
             self._max_steps = step
 
     def _compile_pays(self, batch: Batch) -> bool:
