@@ -100,6 +100,23 @@ def test_a_change_made_just_before_a_step_trains_that_step(open_window, qtbot):
     assert marker_labels(window) == {1: "lr 3e-3→5e-3"}  # after step 1: step 2 trained with it
 
 
+def test_a_setting_changed_again_at_one_step_is_one_change_and_changed_back_is_none(open_window, qtbot):
+    """QA: paused, two presses of an arrow key a while apart labelled one line "lr 3e-3→5e-3, lr 5e-3→8e-3"."""
+    window = open_window(make_spec(TINY))
+    window.step_once()
+    qtbot.waitUntil(lambda: points(window) == 1, timeout=WAIT_MS)
+    lr, decay = window.findChild(QSlider, "lrSlider"), window.findChild(QSlider, "weightDecaySlider")
+    for slider, by, drawn in ((lr, 1, {1: "lr 3e-3→5e-3"}), (lr, 1, {1: "lr 3e-3→0.01"}),
+                              (decay, 1, {1: "lr 3e-3→0.01, weight decay 0.01→0.03"}),
+                              (lr, -2, {1: "weight decay 0.01→0.03"}), (decay, -1, {})):
+        slider.setValue(slider.value() + by)  # as a key press does, a while after the last
+        qtbot.waitUntil(lambda drawn=drawn: marker_labels(window) == drawn, timeout=3000)
+    assert len(read_changes(window.worker.run_dir)) == 5  # the record keeps each, replayed in order on resume
+    window.reset()
+    window.undo()  # brought back from its folder: drawn from the record as it was left
+    assert marker_labels(window) == {}
+
+
 def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(open_window, qtbot):
     """Play on a finished run said "press Reset to train again", and raising Training steps rebuilt the trained model:
     a lecturer could not train a model longer. Raised, the run goes on from its end at its final learning rate."""

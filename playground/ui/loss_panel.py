@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
@@ -251,6 +252,7 @@ class LossPanel(QWidget):
         self._cursor.setVisible(False)
         plot.addItem(self._cursor, ignoreBounds=True)
         self.markers: dict[int, pg.InfiniteLine] = {}  # settings changed mid-run, by the step they came after
+        self._changes: dict[int, dict[str, SettingChange]] = {}  # what each marker says, by setting
 
         self.accuracyPlot = pg.PlotWidget(self)
         self.accuracyPlot.setObjectName("accuracyPlot")
@@ -369,6 +371,7 @@ class LossPanel(QWidget):
         for marker in self.markers.values():
             self.lossPlot.getPlotItem().removeItem(marker)
         self.markers.clear()
+        self._changes.clear()
         self._cursor.setVisible(False)
         self._reading = False
         self._show_accuracy_plot()
@@ -389,24 +392,42 @@ class LossPanel(QWidget):
 
     def add_changes(self, changes: Iterable[SettingChange]) -> None:
         """Mark each setting changed mid-run: a dashed vertical line after its step, labelled with the change
-        ("lr 3e-3→1e-3"); changes after the same step share a line and a label."""
+        ("lr 3e-3→1e-3"); changes after the same step share a line and a label. A setting changed again after the
+        same step is one change from its first value (QA: paused, two presses of an arrow key a while apart
+        labelled "lr 3e-3→2e-3, lr 2e-3→1e-3"); changed back, it is no change, and a line left with none goes."""
         for change in changes:
-            marker = self.markers.get(change.step)
-            if marker is not None:
-                shown = marker.label.toPlainText()
-                if change.label not in shown.split(", "):  # a resumed run replays a change the plot shows
-                    marker.label.setFormat(f"{shown}, {change.label}")
-                continue
-            row = len(self.markers) % MARKER_ROWS
-            # in the look's foreground, as the axes, and like them recoloured when the system switches (no fill:
-            # recolour keeps a text on a fill of its own, and a white box glares on a dark plot)
-            marker = pg.InfiniteLine(pos=change.step, angle=90, movable=False, pen=marker_pen(), label=change.label,
-                                     labelOpts={"color": pg.getConfigOption("foreground"), "anchors": [(0, 0), (1, 0)],
-                                                "position": 0.97 - 0.1 * row})
-            themed_line(marker)
-            marker.label.setFont(self.font())
-            self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
-            self.markers[change.step] = marker
+            shown = self._changes.setdefault(change.step, {})
+            before = shown.get(change.key)
+            if before is not None and change.old != before.new:
+                continue  # a resumed run replays a change the plot shows
+            merged = change if before is None else replace(before, new=change.new)
+            if merged.old == merged.new:
+                del shown[change.key]
+            else:
+                shown[change.key] = merged
+            self._mark(change.step, ", ".join(c.label for c in shown.values()))
+
+    def _mark(self, step: int, label: str) -> None:
+        """The line after `step` labelled `label`, made or relabelled; none where `label` is ""."""
+        marker = self.markers.get(step)
+        if marker is not None and label:
+            marker.label.setFormat(label)
+            return
+        if marker is not None:
+            self.lossPlot.getPlotItem().removeItem(self.markers.pop(step))
+            return
+        if not label:
+            return
+        row = len(self.markers) % MARKER_ROWS
+        # in the look's foreground, as the axes, and like them recoloured when the system switches (no fill:
+        # recolour keeps a text on a fill of its own, and a white box glares on a dark plot)
+        marker = pg.InfiniteLine(pos=step, angle=90, movable=False, pen=marker_pen(), label=label,
+                                 labelOpts={"color": pg.getConfigOption("foreground"), "anchors": [(0, 0), (1, 0)],
+                                            "position": 0.97 - 0.1 * row})
+        themed_line(marker)
+        marker.label.setFont(self.font())
+        self.lossPlot.getPlotItem().addItem(marker, ignoreBounds=True)
+        self.markers[step] = marker
 
     def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray, style: int | None = None,
                     accuracy: tuple[np.ndarray, np.ndarray] | None = None) -> pg.PlotDataItem:
