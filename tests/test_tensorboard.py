@@ -63,6 +63,15 @@ def test_the_log_leaves_tensorboards_own_record_checksum_in_place(tmp_path):
     assert record_writer.masked_crc32c is masked_crc32c
 
 
+def test_a_run_folder_gone_is_not_made_again(tmp_path):
+    """CI: a run folder moved away while a resumed run's log was made (TensorBoard loading) came back empty, and the
+    run trained on into it, unsaid."""
+    gone = tmp_path / "run"
+    with pytest.raises(FileNotFoundError):
+        TensorBoardLog(gone)
+    assert not gone.exists()
+
+
 def test_attention_grid_tiles_layers_by_heads():
     weights = np.zeros((3, 4, 5, 5))
     weights[..., 0] = 1.0  # every query looks at the first key

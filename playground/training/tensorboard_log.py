@@ -15,6 +15,7 @@ Called from the training thread; it never touches Qt.
 
 from __future__ import annotations
 
+import errno
 import io
 import time
 from pathlib import Path
@@ -42,6 +43,9 @@ class TensorBoardLog:
         from torch.utils.tensorboard import SummaryWriter
 
         self.folder = Path(folder)
+        if not self.folder.is_dir():  # SummaryWriter makes its folder: a run folder moved away as the run loaded was
+            # made again, empty, and the run trained on into it unsaid (CI: moved while TensorBoard was imported)
+            raise FileNotFoundError(errno.ENOENT, "the run folder is gone", str(self.folder))
         # On resume from a checkpoint at step s, events after s are hidden, as MetricsLog drops their CSV rows.
         purge = None if resume_from_step is None else resume_from_step + 1
         # max_queue: a batch (about a second of steps) fits in the writer thread's queue, so handing it over never
