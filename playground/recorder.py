@@ -36,15 +36,13 @@ class RunRecorder:
     def flush(self) -> None:
         self.metrics.flush()
         self.board.flush()
-        if self.run_dir.is_dir():  # (its write would make a folder moved away again, as `close` says)
-            self.attention.flush()
+        self.attention.flush()
 
     def close(self) -> None:
-        """A run folder moved or deleted meanwhile gets nothing more: the timeline's write would make its path again,
-        and TensorBoard's events file is gone with it."""
+        """A run folder moved or deleted meanwhile gets nothing more: TensorBoard's events file is gone with it (and
+        the timeline is not written, `SnapshotRecorder.flush`)."""
         there = self.run_dir.is_dir()
-        if there:
-            self.attention.flush()
+        self.attention.flush()
         self.metrics.close()
         try:
             self.board.close()

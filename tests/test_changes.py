@@ -220,3 +220,15 @@ def test_a_cli_extension_outranks_a_raise_recorded_after_the_checkpoint_in_every
     third = TrainingSession.resume(tmp_path / "checkpoint", run_dir=tmp_path)
     assert third.planned_end == 24
     third.close()
+
+
+def test_a_change_with_the_run_folder_gone_is_refused_and_makes_no_folder(tmp_path):
+    """A paused run's folder moved away, then its learning rate changed: changes.json made the folder again (that
+    file alone) and the run trained on into it."""
+    run_dir = tmp_path / "run"
+    session = TrainingSession(SPEC, run_dir=run_dir)
+    session.train_step()
+    run_dir.rename(tmp_path / "moved")
+    with pytest.raises(ValueError, match="is gone .moved or deleted while it trained.: put it back there"):
+        session.change("train.lr", 1e-3)
+    assert not run_dir.exists() and session.spec.train.lr == SPEC.train.lr and session.changes == []

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import TINY_MODEL, TINY_TRAIN
 
-from playground.analysis.timeline import SnapshotTimeline
+from playground.analysis.timeline import SnapshotRecorder, SnapshotTimeline
 from playground.core.spec import make_spec
 from playground.recorder import RunRecorder
+from playground.training.events import FinishedEvent
 from playground.training.runs import read_metrics
 from playground.training.session import TrainingSession
 
@@ -107,4 +108,17 @@ def test_a_session_whose_run_folder_moved_away_does_not_save_into_its_path_again
     with pytest.raises(ValueError, match="the run folder .* is gone .moved or deleted while it trained."):
         session.save()
     session.close()
+    assert not run_dir.exists()
+
+
+def test_the_timeline_of_a_run_whose_folder_moved_away_is_not_written_at_its_end(tmp_path: Path):
+    """A run that blew up after its folder was moved made the folder again at its end, of its attention timeline
+    alone (no checkpoint is saved before a diverged run's end to say the folder is gone)."""
+    run_dir = tmp_path / "run"
+    session = TrainingSession(make_spec(SPEC), run_dir=run_dir)
+    timeline = SnapshotRecorder(run_dir)
+    timeline(session.snapshot())
+    session.close()
+    run_dir.rename(tmp_path / "moved")
+    timeline(FinishedEvent(1, "diverged", "the loss blew up"))
     assert not run_dir.exists()

@@ -177,6 +177,8 @@ class SnapshotRecorder:
             self.flush()
 
     def flush(self) -> None:
-        if self._dirty and len(self.timeline):
+        """Save the timeline, unless the run folder is gone: its write would make the folder again, of the timeline
+        alone (moved or deleted while the run trained)."""
+        if self._dirty and len(self.timeline) and self.run_dir.is_dir():
             self.timeline.save(self.path)
             self._dirty = False

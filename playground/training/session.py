@@ -221,6 +221,8 @@ class TrainingSession:
             check_fits(spec, self.info, self.placement.device)
         elif key == "train.max_steps":
             self._check_end(spec.train.max_steps)
+        if self.run_dir is not None:
+            self._run_folder()  # (its changes.json, written below, would make a folder moved away again)
         self.spec = spec
         self._apply_setting(key)
         change = SettingChange(self.step, key, old, setting(spec, key))
@@ -657,12 +659,17 @@ class TrainingSession:
                 setters[key](state)
 
     def _checkpoint_dir(self) -> Path:
+        return self._run_folder() / CHECKPOINT_DIR
+
+    def _run_folder(self) -> Path:
+        """The run folder, refused where it is gone: a write would make its path again (review: a folder of a
+        checkpoint alone), and the run would go on into it."""
         if self.run_dir is None:
             raise ValueError("this session has no run folder to save into")
-        if not self.run_dir.is_dir():  # (review: the save made its path again, a folder of a checkpoint alone)
+        if not self.run_dir.is_dir():
             raise ValueError(f"the run folder {elide(self.run_dir)} is gone (moved or deleted while it trained): put it "
                              f"back there to go on training it")
-        return self.run_dir / CHECKPOINT_DIR
+        return self.run_dir
 
     def close(self) -> None:
         """Let go of the run folder (another session or process may train in it now) and stop a compile under way."""
