@@ -603,3 +603,56 @@ def test_a_run_trained_on_past_its_end_weighs_compiling_again(monkeypatch):
     while len(left) < 2:
         next(events)
     assert left[1] > 4000 and step.declined  # weighed for the new end (declined again: compile_pays says no here)
+
+
+def _recording_background_step(monkeypatch, first_warm):
+    """A session whose BackgroundStep records what it prepares and when its compiled step trains (the compiled
+    step trains as the eager one here: no compiler runs), and which settings each worker would compile."""
+    from playground.training import session as session_module
+
+    session = TrainingSession(spec(compile="on", max_steps=50))
+    compiled = session._step_fn
+    prepared, trained, warmed = [], [], []
+    def prepare(batch, counts):
+        prepared.append(counts)
+        compiled.compile_seconds = 0.1
+
+    monkeypatch.setattr(compiled, "prepare", prepare)
+    monkeypatch.setattr(compiled, "_paced_step", lambda batch, lr: trained.append(session.step) or compiled.eager(batch, lr))
+    monkeypatch.setattr(session_module, "worker_warm",
+                        lambda spec_, placement: lambda counts, stop: warmed.append(spec_.model.dropout))
+    step = session._step_fn = BackgroundStep(compiled.eager, compiled, warm=first_warm)
+    return session, step, prepared, trained, warmed
+
+
+def test_a_setting_changed_after_the_take_over_trains_uncompiled_while_its_graph_is_prepared(monkeypatch):
+    """QA: a dropout changed live after the compiled step took over stopped training for 100 s while this process
+    compiled the new graph ("about 7 s", the status had said)."""
+    session, step, prepared, trained, warmed = _recording_background_step(monkeypatch, lambda counts, stop: None)
+    session.train_step()  # eager, the compile prepared meanwhile
+    step.wait()
+    session.train_step()
+    assert step.compiled and trained == [1] and len(prepared) == 1
+    step.notes()
+    session.change("model.dropout", 0.2)
+    session.train_step()  # uncompiled, not a compile in this process: its graph is prepared in the background
+    assert trained == [1] and not step.compiled and warmed == [0.2]
+    assert any(note.startswith("compiling the training step in the background") for note in step.notes())
+    step.wait()
+    session.train_step()
+    assert step.compiled and trained == [1, 3] and len(prepared) == 2
+
+
+def test_a_setting_changed_while_the_step_compiles_stops_that_compile_and_prepares_the_new_one(monkeypatch):
+    """The old settings' graph, still compiling in its worker when the dropout changed, was loaded (training waited)
+    and then compiled again in this process."""
+    session, step, prepared, trained, warmed = _recording_background_step(monkeypatch,
+                                                                          lambda counts, stop: stop.wait(60))
+    session.train_step()  # its worker compiles until told to stop
+    session.change("model.dropout", 0.2)
+    step.wait()  # stopped at once, nothing loaded
+    assert prepared == [] and warmed == []
+    session.train_step()  # uncompiled; the new settings' compile starts
+    step.wait()
+    session.train_step()
+    assert warmed == [0.2] and len(prepared) == 1 and step.compiled and trained == [2]

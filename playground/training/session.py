@@ -55,7 +55,7 @@ from playground.training.events import (
     SampleEvent,
     StatusEvent,
 )
-from playground.training.fastpath.choose import eager_threads, make_step, place
+from playground.training.fastpath.choose import eager_threads, make_step, place, worker_warm
 from playground.training.fastpath.compiled import BackgroundStep
 from playground.training.fastpath.threads import usable_cores
 from playground.training.memory import check_fits, out_of_memory_message
@@ -248,6 +248,8 @@ class TrainingSession:
             self.model.set_dropout(self.spec.model.dropout)
         elif key == "train.weight_decay":
             self.optimizer.param_groups[0]["weight_decay"] = train.weight_decay  # group 0 decays (_build_optimizer)
+        if isinstance(self._step_fn, BackgroundStep):  # its worker compiles the new settings' graph
+            self._step_fn.rewarm(worker_warm(self.spec, self.placement))
         self._step_fn.retune(train.grad_clip)  # a compiled step baked in these (and the batch's shape)
 
     def _replay_due(self) -> Iterator[SettingChange]:

@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def place(spec: RunSpec) -> Placement:
     return device.place(spec.train, device.BlockShape.of(spec))
 
 
+def worker_warm(spec: RunSpec, placement: Placement) -> Callable[[tuple[int, ...], threading.Event], None]:
+    """What compiles `spec`'s step in a worker process (BackgroundStep's `warm`), ending every other worker no run
+    waits for: an ended run's compile, unless it is of this spec (Reset and Play takes it over), or the graph of
+    settings this run has just changed."""
+    # The worker compiles this run's graph in this run's precision: measuring for itself, at its own thread count on
+    # a machine this run keeps busy, it could choose the other (a fresh machine's first compile then missed the
+    # cache, and this process compiled for a minute while training waited).
+    spec = spec.updated({"train.precision": "bf16" if placement.dtype == torch.bfloat16 else "fp32"})
+    warm.end_lingering(keep=spec)
+    return functools.partial(warm.compile_in_worker, spec)
+
+
 def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placement: Placement, grad_clip: float,
               forward_loss: ForwardLoss, *, compile_mode: str = "off", flops_per_step: float = 0.0,
               max_steps: int = 0, spec: RunSpec | None = None,
@@ -69,19 +82,15 @@ def make_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, placemen
     if hasattr(model, "set_attention_impl"):
         model.set_attention_impl(placement.attention)  # type: ignore[operator]
     background = compiling and compile_mode == "auto" and spec is not None
-    if background:
-        # The worker compiles this run's graph in this run's precision: measuring for itself, at its own thread
-        # count on a machine this run keeps busy, it could choose the other (a fresh machine's first compile then
-        # missed the cache, and this process compiled for a minute while training waited).
-        spec = spec.updated({"train.precision": "bf16" if placement.dtype == torch.bfloat16 else "fp32"})
-    warm.end_lingering(keep=spec if background else None)  # an ended run's compile, unless this run takes it over
+    warmed = worker_warm(spec, placement) if background and spec is not None else None
+    if warmed is None:
+        warm.end_lingering()  # an ended run's compile (`worker_warm` keeps the one this run may take over)
     eager = EagerStep(model, optimizer, placement, grad_clip, forward_loss)
     if compiling:
         compiled = CompiledStep(eager, threads)
         if compile_mode != "auto":
             return compiled
-        return BackgroundStep(eager, compiled, functools.partial(warm.compile_in_worker, spec) if spec else None,
-                              max_steps=max_steps, model_lock=model_lock)
+        return BackgroundStep(eager, compiled, warmed, max_steps=max_steps, model_lock=model_lock)
     paced = PacedStep(eager, threads) if threads is not None else eager
     return MeasuredAttention(paced, eager) if placement.device.type == "cpu" else paced
 

@@ -244,9 +244,13 @@ class CompiledStep:
         dropout or batch shape, so the next step takes (or compiles) the graph of the new ones."""
         self.eager.retune(grad_clip)
         if self.compiled:
-            self._whole = None
-            self._thread_counts.clear()
+            self.forget()
             self._notes.append(RECOMPILING_NOTE)
+
+    def forget(self) -> None:
+        """Drop the graph: the next step takes (or compiles) the one of the settings then."""
+        self._whole = None
+        self._thread_counts.clear()
 
     def _fall_back(self, err: Exception) -> None:
         self.compiled = False
@@ -277,11 +281,12 @@ class BackgroundStep:
         self._notes: deque[str] = deque()  # the compile thread adds to it: drained one by one, never swapped
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()  # set by close()
+        self._cancel = threading.Event()  # set by close() or a change of the settings: the preparation under way stops
         self._error: Exception | None = None
         self._worker_error: str | None = None  # said at the take-over: the worker failed, this process compiled
         self._worker_seconds: float | None = None  # how long the worker compiled (payoff.CompileHistory)
         self._steps = 0
-        self._retuned = False  # settings changed before the take-over: the prepared graph is stale
+        self._retuned = False  # settings changed while a graph was prepared: it is stale (`_check`)
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
         # With a thread policy and a known length, the first steps train eager at the measured thread count and
@@ -321,6 +326,7 @@ class BackgroundStep:
 
     def __call__(self, batch: Batch, lr: float) -> float:
         """One step: eager until the compiled step is ready, compiled from the step boundary after."""
+        self._check()  # (first: a graph of settings changed meanwhile is dropped, and the new one started below)
         if self._thread is None and not self.declined:
             if self.paced is not None and self.paced.threads.plan:
                 self._steps += 1
@@ -332,7 +338,6 @@ class BackgroundStep:
         if self.declined:
             self._steps += 1
             return self.paced(batch, lr)  # type: ignore[misc]
-        self._check()
         self._steps += 1
         if self.taken_over_at is None or not self.compiled_step.compiled:
             if self.compiled_step.threads is not None and self.taken_over_at is None:
@@ -393,19 +398,40 @@ class BackgroundStep:
             history.save()
 
     def retune(self, grad_clip: float) -> None:
-        """The run's settings changed between two steps: the eager step takes them now, the compiled step when
-        it trains (a graph prepared meanwhile baked in the old ones)."""
+        """The run's settings changed between two steps: the eager step takes them now. A compiled graph, prepared
+        or training, baked in the old ones: the eager step trains again while the new one is prepared in the
+        background, as at the start (compiled in this process, a dropout changed live stopped training for 100 s
+        on 2 cores: QA). `rewarm` first, so the worker compiles the new settings' graph."""
         self.eager.retune(grad_clip)
-        if self.taken_over_at is None:
-            self._retuned = self._thread is not None
-        else:
-            self.compiled_step.retune(grad_clip)
+        if self._thread is None or not self.compiled_step.compiled:
+            return  # nothing prepared yet (it starts from the new settings), or compiling failed: eager throughout
+        self._retuned = True
+        self._cancel.set()  # a worker compiling the old graph is no longer waited for
+        if not self._thread.is_alive():
+            self._again()
+
+    def rewarm(self, warm: Callable[[tuple[int, ...], threading.Event], None]) -> None:
+        """What compiles the next graph in a worker process: the run's settings changed (kept None without one)."""
+        if self.warm is not None:
+            self.warm = warm
+
+    def _again(self) -> None:
+        """Uncompiled again from the next step, whose call prepares the changed settings' graph in the background."""
+        self.compiled_step.forget()
+        self._thread, self.taken_over_at, self._retuned = None, None, False
+        self._cancel = threading.Event()
+        self._error = self._worker_error = self._worker_seconds = None
+        self._eager_times.clear()
+        self._compiled_times.clear()  # how much faster is said again, of the new graph
+        if self.paced is None:
+            self._notes.append(BACKGROUND_NOTE)  # (else said as the compile is weighed again)
 
     def close(self) -> None:
         """The run ended (Reset, a new shape, the window closed): what its worker compiles is not loaded into this
         process (the next run would lose Python's lock to it for seconds). The worker lingers for a next run of the
         same spec to take over (warm.py); the next run of another spec, or the process's end, ends it."""
         self._stop.set()
+        self._cancel.set()
 
     def wait(self) -> None:
         """Block until the compiled step is prepared (tests)."""
@@ -428,17 +454,19 @@ class BackgroundStep:
             policy.start_at(self.paced.threads.chosen)
             loaded = (self.paced.threads.chosen,)
 
+        cancel = self._cancel  # this preparation's: a change of the settings starts another
+
         def prepare() -> None:
             try:
                 if self.warm is not None:
                     started = time.perf_counter()
                     try:
-                        self.warm(counts, self._stop)  # waits on another process: training keeps Python's lock
+                        self.warm(counts, cancel)  # waits on another process: training keeps Python's lock
                         self._worker_seconds = time.perf_counter() - started
                     except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                         self._worker_error = f"{err}; compiling in this process instead, slower meanwhile"
-                if self._stop.is_set():
-                    return  # the run ended: no step of it will take the compiled one
+                if cancel.is_set():
+                    return  # the run ended, or its settings changed: no step of it will take this graph
                 worker_s, pause = payoff.CompileHistory.load().expected_seconds(self._shape)
                 if self._worker_error or self.warm is None:
                     pause += worker_s  # this process compiles what no worker did
@@ -454,9 +482,13 @@ class BackgroundStep:
         self._thread.start()
 
     def _check(self) -> None:
-        """Take over at this step boundary if the background thread has finished."""
+        """Take over at this step boundary if the background thread has finished (or, where the settings changed
+        meanwhile, prepare their graph instead)."""
         if self.taken_over_at is None and self._prepared() and not self._stop.is_set():
-            self._take_over()
+            if self._retuned:
+                self._again()
+            else:
+                self._take_over()
 
     def _prepared(self) -> bool:
         """The background thread has finished: the compiled step (or why it failed) waits for a step boundary."""
@@ -473,8 +505,6 @@ class BackgroundStep:
             history = payoff.CompileHistory.load()
             history.add_compile(self._shape, self._worker_seconds, self.compile_seconds)  # training paused for the latter
             history.save()
-        if self._retuned:
-            self.compiled_step.retune(self.eager.grad_clip)
         worker = "" if self._worker_seconds is None else f" in {self._worker_seconds:.0f} s"
         self._notes.append(f"compiled the training step in the background{worker}, then loaded it in "
                            f"{self.compile_seconds:.1f} s (training waited); the compiled step trains from step "
