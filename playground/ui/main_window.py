@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import changes
+from playground.core.differences import changes, short_number
 from playground.core.messages import cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
@@ -760,11 +760,13 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return
         end, train = worker.schedule_end, worker.spec.train  # (the run's peak: what it trains with)
         press = "" if worker.playing else ", press Play"
-        # (the headline, all a narrow status bar shows, says what to do)
+        share = "its peak" if train.min_lr_ratio >= 1 else f"{train.min_lr_ratio:.0%} of its peak"
+        # The headline, all a narrow status bar shows, says the rate it goes on at (QA: a curve falling slowly at a
+        # tenth of the rate read as a model that learns slowly) and what to do.
         self.statusBar().showMessage(
-            f"The run goes on to step {new:,}{press}: past step {end:,}, its schedule's end, at the final learning "
-            f"rate {train.lr * train.min_lr_ratio:.3g}, marked on the loss curve; Reset (Ctrl+R) trains a new run "
-            f"planned for {new:,} steps.", 12000)
+            f"The run goes on to step {new:,} at the final learning rate {short_number(train.lr * train.min_lr_ratio)}, "
+            f"{share}{press}: past step {end:,}, its schedule's end, marked on the loss curve; Reset (Ctrl+R) trains "
+            f"a new run planned for {new:,} steps, from the full rate.", 12000)
 
     @_needs_views
     def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True) -> None:
