@@ -199,6 +199,17 @@ def test_right_trains_one_step_even_with_a_slider_focused(window, qtbot):
     assert slider.value() == before
 
 
+def test_left_on_a_clicked_slider_moves_nothing_and_says_which_keys_do(window, qtbot):
+    """QA: on a clicked slider Left moved it and Right trained a step, two unrelated things on one control."""
+    slider = window.findChild(QSlider, "dimSlider")
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=slider.rect().center())
+    clicked = slider.value()  # (a click on the groove moves it there: the middle)
+    qtbot.keyClick(slider, Qt.Key.Key_Left)
+    assert slider.value() == clicked and "Up and Down move a clicked slider" in window.statusBar().message()
+    qtbot.keyClick(slider, Qt.Key.Key_Up)
+    assert slider.value() > clicked
+
+
 @pytest.mark.slow
 def test_opening_a_preset_while_playing_opens_it_untrained_and_paused(window, qtbot):
     window.play()

@@ -14,9 +14,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QWidget
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSlider, QStyle, QStyleOptionSlider, QWidget
+
+from playground.ui.focus_ring import plain_key
+from playground.ui.status_bar import STATUS_MS
+
+# What the arrow keys do on a slider clicked (said when Left is pressed there)
+CLICKED_ARROWS = "Up and Down move a clicked slider; Right trains a step (Tab to a slider to move it with Left and Right)."
 
 
 class JumpSlider(QSlider):
@@ -68,7 +74,24 @@ class ValueSlider(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
         self.slider.valueChanged.connect(self._on_slider)
+        self.slider.installEventFilter(self)
         self.set_choices(self._choices, value)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Left on the slider focused by a click moves nothing: Right is the window's Step there (a lecturer clicks
+        a slider, then trains a step), so Left moving it made the two arrows do unrelated things on one control
+        (QA). Up and Down move it; tabbed to (ringed), Left and Right do too."""
+        if watched is self.slider and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and \
+                event.key() == Qt.Key.Key_Left and plain_key(event) and not self._ringed():
+            window = self.window()
+            if isinstance(window, QMainWindow):
+                window.statusBar().showMessage(CLICKED_ARROWS, STATUS_MS)
+            return True
+        return False
+
+    def _ringed(self) -> bool:
+        ring = getattr(self.window(), "focusRing", None)
+        return ring is not None and ring.target is self.slider
 
     def _make_room(self) -> None:
         """The value's room, in the label's font: made at 100 %, it cut "1536" to "153" at 175 %."""
