@@ -151,6 +151,24 @@ def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(o
     assert window.spec.train.max_steps == 50
 
 
+def test_raising_the_steps_of_a_run_whose_warm_up_was_shortened_trains_it_on(open_window, qtbot):
+    """QA: lowered to 10 steps (the warm-up of 50 shortened to 0), trained, then raised to 100: "Warm-up 0 → 50 steps
+    again" rebuilt the trained model. The run goes on, past its warm-up; its warm-up stays as it trained."""
+    window = open_window(make_spec(TINY).updated({"train.max_steps": 200, "train.warmup_steps": 50,
+                                                  "train.eval_interval": 10, "train.snapshot_interval": 10}))
+    steps = window.findChild(QSlider, "stepsSlider")
+    control = window.config.sliders["train.max_steps"]
+    steps.setValue(control.choices().index(10))
+    assert window.spec.train.warmup_steps == 0 and window.spec.train.max_steps == 10
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done and window.speedLabel.text() == "finished", timeout=WAIT_MS)
+    worker = window.worker
+    steps.setValue(control.choices().index(100))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("The run goes on to step 100"),
+                    timeout=WAIT_MS)
+    assert window.worker is worker and window.spec.train.warmup_steps == 0 and window.spec.train.max_steps == 100
+
+
 def finished_run(open_window, qtbot, steps: int = 20):
     """A window whose run of TINY trained its `steps` steps (paused at the end)."""
     spec = make_spec(TINY).updated({"train.max_steps": steps, "train.eval_interval": 10,

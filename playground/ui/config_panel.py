@@ -124,6 +124,8 @@ class ConfigPanel(QWidget):
         # The heads and patch size the user chose, which a slider that forced another (n_embd, image size) gives
         # back once they fit again (QA: arrowing the image size through 17 px left the patch at 1 for good).
         self._chosen: dict[str, int] = {}
+        # Whether the model on screen trains on to a number of training steps (the window's run), not rebuilt
+        self.trains_on_to: Callable[[int], bool] = lambda steps: False
         self._noted: tuple[str, str, float] = ("", "", 0.0)  # (a slider, what its stop said, when) (`_on_slider`)
         self._info: Any = None
         self._resolved: dict[str, Any] = {}  # the data options as the data layer worked them out (auto filled in)
@@ -687,6 +689,8 @@ class ConfigPanel(QWidget):
                         f"Patch size {patch} → {new} again: it tiles the {int(value)}-pixel image.")
         elif key == "train.max_steps":
             warmup, new = self._fitted_warmup(int(value))
+            if new > warmup and self.trains_on_to(int(value)):
+                new = warmup  # a run that goes on is past its warm-up: given back, it rebuilt the model (QA)
             if new != warmup:
                 changes["train.warmup_steps"] = new
                 note = (f"Warm-up shortened to {new} steps: it must be shorter than the run." if new < warmup else

@@ -276,6 +276,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
         self.config = ConfigPanel(spec, self)
         self.config.sigSpecChanged.connect(self._on_spec_changed)
+        self.config.trains_on_to = self._trains_on_to
         self.config.sigMessage.connect(self._on_config_message)
 
         right = QWidget(self)
@@ -681,11 +682,16 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         up, memory that ran out), and asked for no fewer than it has taken or its schedule planned (raised, or
         brought back by Undo), its rate not decaying to 0 (`TrainingSession.change` refuses the rest). Other live
         settings always go on."""
-        worker = self.worker
-        if "train.max_steps" not in keys or worker is None:
+        if "train.max_steps" not in keys or self.worker is None:
             return True
-        return (worker.step > 0 and not worker.ended_short and spec.train.min_lr_ratio > 0
-                and spec.train.max_steps >= max(worker.step, worker.schedule_end))
+        return self._trains_on_to(spec.train.max_steps, spec.train.min_lr_ratio)
+
+    def _trains_on_to(self, steps: int, min_lr_ratio: float | None = None) -> bool:
+        """Whether the run on screen goes on to `steps` training steps (`_goes_on`), at `min_lr_ratio` (default: the
+        settings' now)."""
+        worker, ratio = self.worker, self.spec.train.min_lr_ratio if min_lr_ratio is None else min_lr_ratio
+        return worker is not None and worker.step > 0 and not worker.ended_short and ratio > 0 \
+            and steps >= max(worker.step, worker.schedule_end)
 
     def _change_live(self, spec: RunSpec, keys: set[str]) -> None:
         """Learning rate, dropout, weight decay, batch size, clipping: the run goes on with the new value from its
