@@ -142,8 +142,10 @@ def why_not_compared(a: RunSpec, b: RunSpec) -> str:
 
 
 def _title(key: str) -> str:
-    if key.startswith("data.options."):
-        return f"dataset option {key.removeprefix('data.options.')}"
+    if key.startswith("data.options."):  # as the Data settings name it (QA: "dataset option n_symbols" by "Symbols")
+        from playground.data.registry import option_title
+
+        return option_title(key.removeprefix("data.options."))
     return FIELD_TITLES.get(key, key)
 
 

@@ -70,6 +70,22 @@ class Plan:
         return ids_fingerprint(self.vocab.tokens if self.vocab else (), self.info.class_names)
 
 
+# The options as the Data settings name them (and Compare A/B's differences)
+OPTION_TITLES = {
+    "length": "Sequence length",
+    "n_symbols": "Symbols",
+    "labels": "Labels",
+    "n_images": "Images",
+    "channels": "Channels",
+    "text_column": "Text column",
+    "label_column": "Label column",
+}
+
+
+def option_title(name: str) -> str:
+    return OPTION_TITLES.get(name, name.replace("_", " ").capitalize())
+
+
 _SEQ_OPTIONS = {
     "length": Option(None, "symbols per sequence (default: 8 for the decoder, the context length for the encoder)", 1, 4096),
     "n_symbols": Option(10, "how many different symbols (shown as 0-9, then a-z)", 2, len(SYMBOLS)),

@@ -27,27 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.data.registry import REGISTRY, Option
+from playground.data.registry import REGISTRY, Option, option_title
 from playground.ui.focus_ring import tab_through
 from playground.ui.range_spin import RangeSpinBox
 from playground.ui.tooltips import TIPS
 from playground.ui.wheel_guard import WheelGuard
 
-TITLES = {
-    "length": "Sequence length",
-    "n_symbols": "Symbols",
-    "labels": "Labels",
-    "n_images": "Images",
-    "channels": "Channels",
-    "text_column": "Text column",
-    "label_column": "Label column",
-}
 CHOICE_TITLES = {("channels", 1): "1 (grayscale)", ("channels", 3): "3 (colour)"}
 INT_LIMIT = 2**31 - 1  # QSpinBox's range
-
-
-def option_title(name: str) -> str:
-    return TITLES.get(name, name.replace("_", " ").capitalize())
 
 
 def in_data_words(message: str) -> str:
