@@ -689,3 +689,29 @@ def test_b_learning_another_task_from_the_same_data_is_shown_but_not_compared(op
     assert said.startswith("Validation loss at step 2: A ") and said.endswith(
         "Not compared: A and B learn different tasks from the data (Symbols 10 against 26), so "
         "their losses are not on one scale."), said
+
+
+def test_ctrl_e_exports_from_a_focused_number_box(open_window, qtbot, monkeypatch, tmp_path):
+    """QA: with B's Symbols box focused, Ctrl+E did nothing (the box's line edit took it: the end of the line)."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from playground.ui import exporting
+
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    asked = []
+    monkeypatch.setattr(exporting, "ask_path", lambda *args: asked.append(args) or None)  # the dialog cancelled
+    compare.stepButton.click()
+    compare.stepButton.click()
+    qtbot.waitUntil(lambda: compare.exportButton.isEnabled(), timeout=60_000)
+    box = compare.findChild(QSpinBox, "dataOption:n_symbols")
+    qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() in (box, box.lineEdit())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 1
+    # Under X11's key bindings (not the offscreen platform's) the box's line edit takes Ctrl+E as End: the box
+    # leaves it to the window's shortcut (checked under Xvfb: QKeySequence.keyBindings(MoveToEndOfLine) holds it)
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    assert box._not_ours(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier))

@@ -46,8 +46,10 @@ class _RefusesOutOfRange:
 
     def _not_ours(self, key: QKeyEvent) -> bool:
         """A key the box's line edit would take from the window's shortcut with nothing to do with it: Space (a number
-        has no space; the line edit took it and blanked the box), and an `idle_undo`."""
-        return key.key() == Qt.Key.Key_Space or idle_undo(self.lineEdit(), key)
+        has no space; the line edit took it and blanked the box), an `idle_undo`, and Ctrl+E, the end of the line on
+        Linux, as End is (QA: Compare's Export did nothing from a focused Symbols box)."""
+        ctrl_e = key.key() == Qt.Key.Key_E and key.modifiers() == Qt.KeyboardModifier.ControlModifier
+        return key.key() == Qt.Key.Key_Space or ctrl_e or idle_undo(self.lineEdit(), key)
 
     def _minus(self) -> str:
         """What a minus sign may have after it while typed: as many digits as the maximum has (no digit past a
