@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,7 +250,7 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
 
     answers, asked, clearings = [], [], []
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, clearing=compare_window.CLOSING: clearings.append(clearing)
+                        lambda parent, step, clearing=compare_window.CLOSING, exported=None: clearings.append(clearing)
                         or asked.append((parent, step)) or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
     compare = _active_compare(window, qtbot)
@@ -296,7 +297,7 @@ def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, 
         return compare.trained_steps()
 
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, clearing=None: bool(playing.append(
+                        lambda parent, step, clearing=None, exported=None: bool(playing.append(
                             (compare._playing, step, settled_steps()))) or len(playing) > 1)
     compare.play()
     qtbot.waitUntil(lambda: compare.trained_steps() >= 3, timeout=60_000)
@@ -327,7 +328,7 @@ def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
 
     asked = []
     monkeypatch.setattr(compare_window, "ask_close_comparison",
-                        lambda parent, step, clearing=None:
+                        lambda parent, step, clearing=None, exported=None:
                         asked.append((step, clearing)) or (answers.pop(0) if answers else True))
     window = open_window(TINY.updated({"train.max_steps": 50}))
     compare = _active_compare(window, qtbot)
@@ -437,8 +438,15 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
     qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     drawn = max(int(curve.getData()[0][-1]) for curve in compare.curves)  # (the threads' step may be ahead: QA)
     assert titles[-1].startswith(f"Compare A/B: tiny-reverse, to step {drawn}") and drawn == 3
+    questions = []
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: questions.append(args) or True)
     compare.reset()
     assert not compare.exportButton.isEnabled()
+    assert questions[0][3] == (tmp_path / "later.png", 3)  # the question says the plot is saved, and to which step
+    compare.stepButton.click()
+    qtbot.waitUntil(lambda: compare.trained_steps() == 1, timeout=60_000)
+    compare.reset()
+    assert questions[1][3] is None  # the new curves are not
 
 
 def test_an_untrained_comparison_changes_and_resets_without_asking(open_window, qtbot, monkeypatch):
@@ -478,6 +486,10 @@ def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtb
                                "loss plot as a picture): ") for _, text, *_ in seen)
     assert "changing B's settings restarts both and clears both curves" in seen[1][1]
     assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
+    QTimer.singleShot(0, answer_escape)  # its loss plot exported at step 2,000 (QA: "is not saved" after an export)
+    assert REAL_ASK(parent, 2400, CLOSING, (Path("/tmp/compare.png"), 2000)) is False
+    assert seen[-1][1] == ("A and B have trained 2,400 steps. Its loss plot to step 2,000 is saved as compare.png; the "
+                           "steps since are not (Export plot… again): closing it clears both curves.")
 
 
 def _active_compare(window, qtbot):

@@ -86,12 +86,18 @@ REPLACING = Clearing("Compare the new settings?", "a comparison of the main wind
                      "and clears both curves.", "Compare the new settings")
 
 
-def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING) -> bool:
+def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSING,
+                         exported: tuple[Path, int] | None = None) -> bool:
     """Go on with `clearing` a comparison that has trained? Keeping it is the default, so a stray Escape or Enter
-    loses nothing; a function so tests can answer it."""
-    return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step:,} step{'s' if step != 1 else ''}. A "
-                          f"comparison is not saved (Export plot… keeps its loss plot as a picture): "
-                          f"{clearing.consequence}", clearing.button, "Keep comparing")
+    loses nothing; a function so tests can answer it. `exported`: the picture its loss plot was last saved as, and
+    the step it reached (QA: "A comparison is not saved" right after Export plot… had saved it)."""
+    if exported is None:
+        kept = "A comparison is not saved (Export plot… keeps its loss plot as a picture)"
+    else:
+        since = "" if exported[1] >= step else "; the steps since are not (Export plot… again)"
+        kept = f"Its loss plot to step {exported[1]:,} is saved as {exported[0].name}{since}"
+    return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step:,} step{'s' if step != 1 else ''}. "
+                          f"{kept}: {clearing.consequence}", clearing.button, "Keep comparing")
 
 
 class PairStart:
@@ -188,6 +194,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._playing = False
         self._closing_as = CLOSING  # the question a close asks (`close_for`)
         self._levelling = False  # paused: the side behind is still to catch up
+        self._exported: tuple[Path, int] | None = None  # the picture the loss plot was last saved as, and its step
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
         self._settle_timer = QTimer(self)  # a change of B made with a mouse button held waits for its release
         self._settle_timer.setSingleShot(True)
@@ -465,7 +472,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if playing:
             self.pause()
         held = max((worker.held_step() for worker in self.workers), default=0)  # (QA: 1,044 beside 1,045 shown)
-        if ask_close_comparison(self, held, clearing):
+        if ask_close_comparison(self, held, clearing, self._exported):
             return True
         if playing:
             self.play()
@@ -474,6 +481,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _clear(self) -> None:
         """Stop both runs (nothing is saved: a comparison keeps no run folder) and clear the views."""
         self._stop_workers()
+        self._exported = None
         for train, val in self.series:
             train.clear()
             val.clear()
@@ -578,8 +586,16 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if not self.exportButton.isEnabled():
             return None
         name = f"compare-{self.spec_a.name}-step{self._drawn_step()}".replace(" ", "-").replace("/", "-")
-        return export_asked(self, "Export the comparison's loss plot", name, True,
-                            lambda path: export_plot(self.lossPlot.getPlotItem(), path, self._export_title()))
+        drawn = [0]
+
+        def save(path: Path) -> None:
+            drawn[0] = self._drawn_step()  # as the title says it, when saved
+            export_plot(self.lossPlot.getPlotItem(), path, self._export_title())
+
+        saved = export_asked(self, "Export the comparison's loss plot", name, True, save)
+        if saved is not None:
+            self._exported = (saved, drawn[0])
+        return saved
 
     def _drawn_step(self) -> int:
         """The last step the loss plot draws, of the side further on (QA: the threads' step, a few ahead of the
