@@ -23,7 +23,11 @@ class RunRecorder:
     def __init__(self, run_dir: Path, resume_from_step: int | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.metrics = MetricsLog(run_dir, resume_from_step=resume_from_step)
-        self.board = TensorBoardLog(run_dir, resume_from_step=resume_from_step)
+        try:
+            self.board = TensorBoardLog(run_dir, resume_from_step=resume_from_step)
+        except OSError:  # the run folder moved away meanwhile: the metrics file opened in it is let go (review)
+            self.metrics.close()
+            raise
         self.attention = SnapshotRecorder(run_dir, resume_from_step=resume_from_step)
         self.samples = SamplesLog(run_dir, resume_from_step=resume_from_step)
 

@@ -18,7 +18,7 @@ from playground.core.spec import make_spec
 from playground.training import device
 from playground.training.events import MetricsEvent, StatusEvent
 from playground.training.fastpath import choose, payoff, warm
-from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep
+from playground.training.fastpath.compiled import BACKGROUND_NOTE, BackgroundStep, CompiledStep, CompileFallbackWarning
 from playground.training.fastpath.threads import AdaptiveThreads
 from playground.training.session import TrainingSession
 
@@ -656,3 +656,53 @@ def test_a_setting_changed_while_the_step_compiles_stops_that_compile_and_prepar
     step.wait()
     session.train_step()
     assert warmed == [0.2] and len(prepared) == 1 and step.compiled and trained == [2]
+
+
+def test_a_setting_changed_while_the_compile_waits_for_the_model_prepares_nothing_of_it(monkeypatch):
+    """Review: changed while the compile thread waited for the model (a step held it), the thread then compiled the
+    new settings' graph, which no worker had compiled, in this process: minutes while training waited."""
+    session, step, prepared, _trained, warmed = _recording_background_step(monkeypatch, lambda counts, stop: None)
+    with step._model_lock:  # as a step holds it
+        session.train_step()  # the compile starts; its worker is done at once, then it waits for the model
+        session.change("model.dropout", 0.2)
+    step.wait()
+    assert prepared == []
+    session.train_step()
+    step.wait()
+    assert warmed == [0.2] and len(prepared) == 1
+
+
+def test_a_compile_that_failed_before_a_setting_changed_falls_back_said_not_tried_again(monkeypatch):
+    """Review: a failed compile not yet taken over was started again by a change, its failure never said."""
+    session, step, prepared, _trained, warmed = _recording_background_step(monkeypatch, lambda counts, stop: None)
+
+    def failing(batch, counts):
+        prepared.append(counts)
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(step.compiled_step, "prepare", failing)
+    session.train_step()
+    step.wait()
+    with pytest.warns(CompileFallbackWarning):
+        session.change("model.dropout", 0.2)
+    session.train_step()
+    assert len(prepared) == 1 and warmed == [] and not step.compiled_step.compiled
+    assert any("compiling the training step failed" in note for note in step.notes())
+
+
+def test_a_change_that_prepares_no_graph_ends_no_other_runs_compile(monkeypatch):
+    """Review: every change made a worker for its settings, which ends every other lingering worker: a change of
+    Compare's B (declined) ended the main window's, which its Reset and Play would have taken over."""
+    from playground.training import session as session_module
+
+    session, step, left = _weighed_session(monkeypatch)
+    made = []
+    monkeypatch.setattr(session_module, "worker_warm", lambda spec_, placement: made.append(spec_))
+    events = session.run()
+    while not left:
+        next(events)
+    assert step.declined
+    session.change("model.dropout", 0.2)
+    for _ in range(3):
+        next(events)
+    assert made == []

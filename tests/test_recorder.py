@@ -122,3 +122,21 @@ def test_the_timeline_of_a_run_whose_folder_moved_away_is_not_written_at_its_end
     run_dir.rename(tmp_path / "moved")
     timeline(FinishedEvent(1, "diverged", "the loss blew up"))
     assert not run_dir.exists()
+
+
+def test_a_recorder_whose_folder_goes_as_it_is_made_lets_its_metrics_file_go(tmp_path: Path, monkeypatch):
+    """Review: moved away between the metrics file's opening and TensorBoard's log, the metrics file stayed open."""
+    from playground import recorder
+    from playground.training.runs import MetricsLog
+
+    closed = []
+    real_close = MetricsLog.close
+    monkeypatch.setattr(MetricsLog, "close", lambda self: closed.append(self) or real_close(self))
+
+    def gone(*args, **kwargs):
+        raise FileNotFoundError("the run folder is gone")
+
+    monkeypatch.setattr(recorder, "TensorBoardLog", gone)
+    with pytest.raises(FileNotFoundError):
+        RunRecorder(tmp_path)
+    assert len(closed) == 1

@@ -249,7 +249,7 @@ class TrainingSession:
         elif key == "train.weight_decay":
             self.optimizer.param_groups[0]["weight_decay"] = train.weight_decay  # group 0 decays (_build_optimizer)
         if isinstance(self._step_fn, BackgroundStep):  # its worker compiles the new settings' graph
-            self._step_fn.rewarm(worker_warm(self.spec, self.placement))
+            self._step_fn.rewarm(lambda spec=self.spec: worker_warm(spec, self.placement))
         self._step_fn.retune(train.grad_clip)  # a compiled step baked in these (and the batch's shape)
 
     def _replay_due(self) -> Iterator[SettingChange]:

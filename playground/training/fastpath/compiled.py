@@ -287,6 +287,8 @@ class BackgroundStep:
         self._worker_seconds: float | None = None  # how long the worker compiled (payoff.CompileHistory)
         self._steps = 0
         self._retuned = False  # settings changed while a graph was prepared: it is stale (`_check`)
+        self._make_warm: Callable[[], Callable[[tuple[int, ...], threading.Event], None]] | None = None  # `rewarm`
+        self._first_graph = True  # the graph of the run's first settings (`_tell_gain` keeps its gain)
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
         # With a thread policy and a known length, the first steps train eager at the measured thread count and
@@ -387,8 +389,8 @@ class BackgroundStep:
             self._notes.append(f"compiled steps take {compiled_ms:.0f} ms, uncompiled ones took {eager_ms:.0f} ms "
                                f"while it compiled: {times_faster(eager_ms, compiled_ms)}")
         policy = self.compiled_step.threads
-        if self.paced is None or policy is None or not policy.times[policy.most]:
-            return
+        if self.paced is None or policy is None or not policy.times[policy.most] or not self._first_graph:
+            return  # (a later graph's: its policy's times and the eager plan's are of other settings, review)
         before = min(self.paced.threads.times[policy.most])
         gain, slowdown = before / min(policy.times[policy.most]), statistics.median(self._eager_times) / before
         used = machine.cores_used(self._neighbours_at_take_over, machine.reading())
@@ -403,17 +405,21 @@ class BackgroundStep:
         background, as at the start (compiled in this process, a dropout changed live stopped training for 100 s
         on 2 cores: QA). `rewarm` first, so the worker compiles the new settings' graph."""
         self.eager.retune(grad_clip)
-        if self._thread is None or not self.compiled_step.compiled:
-            return  # nothing prepared yet (it starts from the new settings), or compiling failed: eager throughout
+        if self._thread is not None and self.taken_over_at is None and self._prepared() and self._error is not None:
+            self._take_over()  # a compile that failed falls back, said, not tried again unsaid (review)
+        if self._thread is None or not self.compiled_step.compiled or self._stop.is_set():
+            return  # nothing prepared yet (it starts from the new settings), compiling failed, or the run ended
         self._retuned = True
         self._cancel.set()  # a worker compiling the old graph is no longer waited for
         if not self._thread.is_alive():
             self._again()
 
-    def rewarm(self, warm: Callable[[tuple[int, ...], threading.Event], None]) -> None:
-        """What compiles the next graph in a worker process: the run's settings changed (kept None without one)."""
+    def rewarm(self, make: Callable[[], Callable[[tuple[int, ...], threading.Event], None]]) -> None:
+        """What compiles the next graph in a worker process, made (`make`) when that graph is prepared: the run's
+        settings changed (kept None without one). Made only then, since making it ends every other lingering worker
+        (review: a change in Compare's B, which prepared nothing, ended the main window's)."""
         if self.warm is not None:
-            self.warm = warm
+            self._make_warm = make
 
     def _again(self) -> None:
         """Uncompiled again from the next step, whose call prepares the changed settings' graph in the background."""
@@ -423,6 +429,7 @@ class BackgroundStep:
         self._error = self._worker_error = self._worker_seconds = None
         self._eager_times.clear()
         self._compiled_times.clear()  # how much faster is said again, of the new graph
+        self._first_graph = False
         if self.paced is None:
             self._notes.append(BACKGROUND_NOTE)  # (else said as the compile is weighed again)
 
@@ -455,6 +462,8 @@ class BackgroundStep:
             loaded = (self.paced.threads.chosen,)
 
         cancel = self._cancel  # this preparation's: a change of the settings starts another
+        if self._make_warm is not None:
+            self.warm, self._make_warm = self._make_warm(), None
 
         def prepare() -> None:
             try:
@@ -474,6 +483,8 @@ class BackgroundStep:
                     self._notes.append(self._worker_error)
                 self._notes.append(LOADING_NOTE.format(seconds=pause))  # the curve stops meanwhile: say why
                 with self._model_lock:  # a step or a mode switch in mid-trace would end up in the graph
+                    if cancel.is_set():  # changed while it waited for the lock: the new settings' graph, which no
+                        return  # worker compiled, would be compiled here for minutes while training waits (review)
                     self.compiled_step.prepare(batch, loaded)
             except Exception as err:  # noqa: BLE001 - told at the step boundary, on the training thread
                 self._error = err
@@ -524,7 +535,7 @@ class BackgroundStep:
         if self.compiled_step.threads is not None:
             # Prepared while paused (data QA: the bar said compiling until the next step); a failed compile falls
             # back at that step and says so then.
-            if self._prepared() and self._error is None and not self._stop.is_set():
+            if self._prepared() and self._error is None and not self._stop.is_set() and not self._retuned:
                 return self.placement.described_as("CPU (compiled step ready for the next step)")
             return self.placement.described_as("CPU (1 thread while the step compiles)")
         return self.placement.description
