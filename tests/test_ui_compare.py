@@ -419,7 +419,7 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
     for _ in range(2):
         qtbot.keyClick(compare, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
-    qtbot.waitUntil(lambda: compare.gapLabel.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step"), timeout=5_000)
     assert compare.exportButton.isEnabled() and "Ctrl+E" in compare.exportButton.toolTip()
     qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert len(asked) == 1 and asked[0][2] == "compare-tiny-reverse-step2"
@@ -488,8 +488,8 @@ def test_the_question_keeps_comparing_on_escape_and_names_what_would_be_lost(qtb
     assert all(default == escape == "Keep comparing" for *_, default, escape in seen)
     QTimer.singleShot(0, answer_escape)  # its loss plot exported at step 2,000 (QA: "is not saved" after an export)
     assert REAL_ASK(parent, 2400, CLOSING, (Path("/tmp/compare.png"), 2000)) is False
-    assert seen[-1][1] == ("A and B have trained 2,400 steps. Its loss plot to step 2,000 is saved as compare.png; the "
-                           "steps since are not (Export plot… again): closing it clears both curves.")
+    assert seen[-1][1] == ("A and B have trained 2,400 steps. The comparison's loss plot to step 2,000 is saved as "
+                           "compare.png; the steps since are not (Export plot… again): closing it clears both curves.")
 
 
 def _active_compare(window, qtbot):
@@ -696,7 +696,7 @@ def test_b_learning_another_task_from_the_same_data_is_shown_but_not_compared(op
     qtbot.waitUntil(lambda: compare.spec_b.data.options.get("n_symbols") == 26, timeout=5_000)
     compare.stepButton.click()
     compare.stepButton.click()
-    qtbot.waitUntil(lambda: compare.gapLabel.isVisible(), timeout=60_000)
+    qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step"), timeout=60_000)
     said = compare.gapLabel.text()
     assert said.startswith("Validation loss at step 2: A ") and said.endswith(
         "Not compared: A and B learn different tasks from the data (Symbols 10 against 26), so "
@@ -727,3 +727,17 @@ def test_ctrl_e_exports_from_a_focused_number_box(open_window, qtbot, monkeypatc
     from PySide6.QtGui import QKeyEvent
 
     assert box._not_ours(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier))
+
+
+def test_before_the_first_evaluation_the_gap_line_says_when_it_comes(open_window, qtbot):
+    """QA: nothing said when the gap would come (the preset's first evaluation was at step 100)."""
+    window = open_window(TINY.updated({"train.eval_interval": 3}))
+    compare = _active_compare(window, qtbot)
+    compare.findChild(QSlider, "layersSlider").setValue(2)
+    compare.stepButton.click()
+    qtbot.waitUntil(lambda: compare.gapLabel.isVisible(), timeout=60_000)
+    assert compare.gapLabel.text() == "Validation loss: A and B are first evaluated together at step 3."
+    for _ in range(2):
+        compare.stepButton.click()
+        qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
+    qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step 3: A "), timeout=5_000)

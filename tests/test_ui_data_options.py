@@ -63,6 +63,15 @@ def test_procedural_options_appear_with_the_registrys_ranges_and_teaching_toolti
     assert titles == {"dataOption:length": "Sequence length", "dataOption:n_symbols": "Symbols"}
 
 
+def test_an_option_changed_on_a_trained_model_is_named_as_the_data_settings_name_it(open_window, qtbot):
+    """QA: "Changed dataset options: the model was rebuilt" beside the Symbols box just changed."""
+    window = open_window(load_preset("decoder-reverse").updated({"train.device": "cpu", "train.compile": "off"}))
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=60_000)
+    option(window, "n_symbols").setValue(20)
+    assert window.statusBar().message().startswith("Changed Symbols: the model was rebuilt, at step 0")
+
+
 @pytest.mark.slow
 def test_setting_an_option_changes_the_spec_the_window_would_train_and_the_estimates(window, qtbot):
     params = window.findChild(QLabel, "paramCountLabel")

@@ -95,7 +95,7 @@ def ask_close_comparison(parent: QWidget, step: int, clearing: Clearing = CLOSIN
         kept = "A comparison is not saved (Export plot… keeps its loss plot as a picture)"
     else:
         since = "" if exported[1] >= step else "; the steps since are not (Export plot… again)"
-        kept = f"Its loss plot to step {exported[1]:,} is saved as {exported[0].name}{since}"
+        kept = f"The comparison's loss plot to step {exported[1]:,} is saved as {exported[0].name}{since}"
     return ask_go_or_keep(parent, clearing.title, f"A and B have trained {step:,} step{'s' if step != 1 else ''}. "
                           f"{kept}: {clearing.consequence}", clearing.button, "Keep comparing")
 
@@ -195,6 +195,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._closing_as = CLOSING  # the question a close asks (`close_for`)
         self._levelling = False  # paused: the side behind is still to catch up
         self._exported: tuple[Path, int] | None = None  # the picture the loss plot was last saved as, and its step
+        self._gap_shown = False  # the gap line gives A's and B's validation losses at one step
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
         self._settle_timer = QTimer(self)  # a change of B made with a mouse button held waits for its release
         self._settle_timer.setSingleShot(True)
@@ -494,6 +495,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.stepLabel.setText("")
         self.sharedLabel.setText("Start: press Play or Step to build A and B from the same start.")
         self.gapLabel.hide()
+        self._gap_shown = False
         self.exportButton.setEnabled(False)
         self._show_playing(False)
 
@@ -541,11 +543,17 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
                                           for side, w in zip(SIDES, self.workers)))  # (wrapped between A and B only)
 
     def _show_gap(self) -> None:
+        """The gap line once A and B were evaluated at one step; before that, which step that is (QA: nothing said
+        when it would come, and the first came at step 100)."""
         steps, a, b = in_common(self.series[0][1], self.series[1][1])
-        if len(steps):
+        self._gap_shown = len(steps) > 0
+        if self._gap_shown:
             self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1]),
                                            self._not_compared))
-        self.gapLabel.setVisible(len(steps) > 0)
+        else:
+            first = math.lcm(self.spec_a.train.eval_interval, self._shown_b.train.eval_interval)
+            self.gapLabel.setText(f"Validation loss: A and B are first evaluated together at step {first:,}.")
+        self.gapLabel.setVisible(any(train.n for train, _ in self.series))
 
     def _keep_in_step(self) -> None:
         """The side more than MAX_LEAD steps ahead waits for the other, so the curves grow side by side."""
@@ -608,7 +616,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         title = f"Compare A/B: {self.spec_a.name}, to step {self._drawn_step():,}"
         if differences(self.spec_a, self._shown_b):  # every one, which the legend's names cut to "(+2 more)" and a
             title += f"<br>{html.escape(difference_line(self.spec_a, self._shown_b))}"  # picture cannot show on hover
-        if self.gapLabel.isVisible():
+        if self._gap_shown:
             title += f"<br>{html.escape(self.gapLabel.text())}"
         return title
 

@@ -73,6 +73,7 @@ from playground.core.presets import (
     to_json,
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs, theme
@@ -633,7 +634,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._held_timer.start()
             return
         was_playing = self.worker.playing
-        rebuilt = f"{_what_changed(spec, keys)}: the model was rebuilt, "
+        rebuilt = f"{_what_changed(self.config.before, spec, keys)}: the model was rebuilt, "
         if was_playing:
             self.reset(rebuilt + "training from step 0 (restarting…)." + self._undo_hint())
         else:
@@ -1601,12 +1602,18 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         event.accept()
 
 
-def _what_changed(spec: RunSpec, keys: set[str]) -> str:
-    """The settings a rebuild changed, as the status bar says them in one line: a new family or dataset by the new
-    model's name, else up to three settings by name (QA: a family switch listed ~15 settings, cut mid-word)."""
+def _what_changed(before: RunSpec, spec: RunSpec, keys: set[str]) -> str:
+    """The settings a rebuild changed from `before`, as the status bar says them in one line: a new family or dataset
+    by the new model's name, else up to three settings by name, a data option as the Data settings name it (QA:
+    "Changed dataset options" beside the Symbols box; a family switch listed ~15 settings, cut mid-word)."""
     if keys & OTHER_MODEL_KEYS:
         return f"Now {spec.name}"
-    return "Changed " + ", ".join(_capped(sorted(FIELD_TITLES.get(key, key) for key in keys)))
+    named = [FIELD_TITLES.get(key, key) for key in keys if key != "data.options"]
+    if "data.options" in keys:
+        was, now = before.data.options, spec.data.options
+        named += [option_title(name) for name in {*was, *now} if was.get(name) != now.get(name)] or \
+            [FIELD_TITLES["data.options"]]
+    return "Changed " + ", ".join(_capped(sorted(named)))
 
 
 def _capped(named: list[str]) -> list[str]:

@@ -407,6 +407,9 @@ class BackgroundStep:
         self.eager.retune(grad_clip)
         if self._thread is not None and self.taken_over_at is None and self._prepared() and self._error is not None:
             self._take_over()  # a compile that failed falls back, said, not tried again unsaid (review)
+        if self.declined:
+            self.declined = False  # weighed again for the new settings (QA: declined for dropout 0.1, dropout back
+            # to 0, whose graph this process had compiled, stayed uncompiled, 1.5x slower, unsaid)
         if self._thread is None or not self.compiled_step.compiled or self._stop.is_set():
             return  # nothing prepared yet (it starts from the new settings), compiling failed, or the run ended
         self._retuned = True
