@@ -831,8 +831,8 @@ def test_a_rebuild_names_three_settings_at_most():
     from playground.ui.main_window import _what_changed
 
     spec = make_spec({})
-    assert _what_changed(spec, {"model.n_layer"}) == "Changed number of layers"
-    many = _what_changed(spec, {"model.n_layer", "model.n_head", "model.n_embd", "model.d_ff", "model.dropout"})
+    assert _what_changed(spec, spec, {"model.n_layer"}) == "Changed number of layers"
+    many = _what_changed(spec, spec, {"model.n_layer", "model.n_head", "model.n_embd", "model.d_ff", "model.dropout"})
     assert many.startswith("Changed ") and many.endswith(", 3 more settings") and many.count(",") == 2
 
 
