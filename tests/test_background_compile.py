@@ -716,7 +716,10 @@ def test_a_setting_changed_on_a_run_that_declined_to_compile_weighs_it_again(mon
     while not left:
         next(events)
     assert step.declined
+    said = step.notes()
     session.change("model.dropout", 0.2)
     while len(left) < 2:
         next(events)
     assert step.declined and left[1] < left[0]  # weighed again over the steps left now (and declined again here)
+    assert any(n.startswith("not compiling") for n in said) and not any(n.startswith("not compiling") for n in
+                                                                          step.notes())  # said once, not at each change

@@ -289,6 +289,7 @@ class BackgroundStep:
         self._retuned = False  # settings changed while a graph was prepared: it is stale (`_check`)
         self._make_warm: Callable[[], Callable[[tuple[int, ...], threading.Event], None]] | None = None  # `rewarm`
         self._first_graph = True  # the graph of the run's first settings (`_tell_gain` keeps its gain)
+        self._quiet = False  # weighing again after a change of a run that declined: a decline again goes unsaid
         self._eager_times: list[float] = []
         self._compiled_times: list[float] = []
         # With a thread policy and a known length, the first steps train eager at the measured thread count and
@@ -370,7 +371,9 @@ class BackgroundStep:
         pays, why = payoff.compile_pays(self._max_steps - self._run_steps(), most, history.expected_seconds(self._shape),
                                         history.gain(), history.slowdown(one / most))
         # The compiling note ends in "...": work under way, which the window keeps in view until the take-over.
-        self._notes.append(f"{BACKGROUND_NOTE[:-3]} ({why})..." if pays else f"not compiling the training step: {why}")
+        if pays or not self._quiet:
+            self._notes.append(f"{BACKGROUND_NOTE[:-3]} ({why})..." if pays else f"not compiling the training step: {why}")
+        self._quiet = False
         if not pays:
             warm.end_lingering()  # an ended run's worker of this spec, kept for this run, would only take a core
         return pays
@@ -410,6 +413,7 @@ class BackgroundStep:
         if self.declined:
             self.declined = False  # weighed again for the new settings (QA: declined for dropout 0.1, dropout back
             # to 0, whose graph this process had compiled, stayed uncompiled, 1.5x slower, unsaid)
+            self._quiet = True  # declined again, it is not said again at every change
         if self._thread is None or not self.compiled_step.compiled or self._stop.is_set():
             return  # nothing prepared yet (it starts from the new settings), compiling failed, or the run ended
         self._retuned = True
