@@ -429,7 +429,27 @@ def test_a_vit_caption_reads_a_small_maximum_in_two_significant_digits():
     weights = np.full((1, 2, T, T), 1.0 / T)
     fig = render_vit(AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 256, image=np.zeros((16, 16))), size=32)
     captions = [t.text for t in check_svg(fig).iter(f"{SVG}text") if t.text and t.text.startswith("max ")]
-    assert captions and "max 0.00" not in captions and "max 0.0039" in captions
+    assert captions and "max 0.00" not in captions and "max 0.0039 (even)" in captions
+
+
+def test_an_even_spread_of_vit_attention_tints_nothing_and_says_so():
+    """QA: an untrained ViT's even attention over 2x2 patches, scaled from 0 to its maximum, was all yellow ("most"
+    everywhere). Tinted from the even share up, it leaves the picture as it is; attention on one patch is yellow."""
+    T, image, yellow = 1 + 4, np.full((8, 8), 0.5), colormap(np.array([1.0]), 0.0, 1.0)[0].astype(int)
+    tokens = ["[CLS]"] + ["p"] * 4
+    focused_weights = np.full((1, 2, T, T), 0.05)
+    focused_weights[..., 1] = 0.8  # every query on the first patch
+
+    def overlays(weights):
+        fig = render_vit(AttentionSnapshot(1, weights, tokens, image=image), size=32)
+        return [op[1]["rgb"].astype(int) for op in fig.ops if op[0] == "image"][1:], check_svg(fig)
+
+    even, svg = overlays(np.full((1, 2, T, T), 1.0 / T))
+    focused, _ = overlays(focused_weights)
+    assert all(np.array_equal(picture, even[0]) for picture in even)  # the picture, untinted, in every map
+    assert min(np.abs(picture - yellow).sum(-1).min() for picture in even) > 100
+    assert min(np.abs(picture - yellow).sum(-1).min() for picture in focused) < 10
+    assert "max 0.2 (even)" in [t.text for t in svg.iter(f"{SVG}text")]
 
 
 def test_a_colour_made_readable_keeps_its_hue_and_changes_no_more_than_it_takes():

@@ -37,6 +37,7 @@ from playground.viz.vit_layout import VIT_GAP, vit_label_width
 
 GRID_TILE_PX = 208  # about this many pixels per heatmap in the grid
 MAX_POINT_LABELS = 200  # a PCA scatter with more points than this shows dots only
+EVEN_MARGIN = 0.05  # ViT maps: a largest share within 5 % of an even one is drawn as even (no tint)
 
 
 # ----- shared pieces --------------------------------------------------------------------------------
@@ -544,14 +545,20 @@ def render_roles(rows: Sequence[RoleRow], *, title: str | None = None, highlight
 
 
 # ----- ViT: [CLS] attention over the image ---------------------------------------------------------------
-def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float) -> np.ndarray:
-    """The grey image (H, W) or (H, W, 3) in [0, 1] with each patch tinted by its attention (rows, cols):
-    a patch with little attention keeps the picture, a patch near `vmax` turns bright yellow. uint8 RGB."""
+def _flat(vmax: float, even: float) -> bool:
+    """Whether attention whose largest share is `vmax` is spread (about) evenly, each key taking `even`."""
+    return vmax <= even * (1 + EVEN_MARGIN)
+
+
+def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float, even: float) -> np.ndarray:
+    """The grey image (H, W) or (H, W, 3) in [0, 1] with each patch tinted by how far its attention (rows, cols)
+    is above an even share (`even`, each key alike): a patch at or below it keeps the picture, a patch near `vmax`
+    turns bright yellow (QA: scaled from 0, an untrained ViT's even attention read "most" everywhere). uint8 RGB."""
     img = np.asarray(image, dtype=np.float64)
     grey = img if img.ndim == 2 else img[..., :3].mean(axis=-1)
     H, W = grey.shape
     rows, cols = attention.shape
-    a = np.clip(attention / max(vmax, 1e-12), 0.0, 1.0)
+    a = np.zeros_like(attention) if _flat(vmax, even) else np.clip((attention - even) / (vmax - even), 0.0, 1.0)
     up = np.repeat(np.repeat(a, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
     heat = colormap(up, 0.0, 1.0).astype(np.float64)
     base = np.repeat(grey[..., None], 3, axis=-1) * 200 + 20
@@ -573,6 +580,7 @@ def render_vit(
         raise ValueError("the ViT view needs the input image: this attention is not from a vision transformer")
     rows, cols = patch_grid(weights.shape[-1])
     L, H = weights.shape[:2]
+    even = 1.0 / weights.shape[-1]  # each key's share of an even spread ([CLS] and the patches)
     rollouts = rollout_per_layer(weights)  # (L, T, T)
     img = np.asarray(image, dtype=np.float64)
     fig = Figure()
@@ -580,7 +588,7 @@ def render_vit(
     step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
     top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
         "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
-        "per head: how much [CLS] attends to each patch (yellow = most, one scale per layer)",
+        "per head: how much [CLS] attends to each patch (yellow = most, above an even share; one scale per layer)",
         f"prediction: {_clip(prediction)}" if prediction else "",
     ])
     shown = img if img.ndim == 2 else img[..., :3]
@@ -603,13 +611,14 @@ def render_vit(
                 caption, top_value = "rollout", float(attention.max())
             if layer == 0:
                 fig.text(x, y, caption, LABEL_SIZE, INK, "lt", bold=True)
-            fig.image(x, y + 18, size, size, _overlay(img, attention, top_value))
+            fig.image(x, y + 18, size, size, _overlay(img, attention, top_value, even))
             for k in range(1, rows):  # the patch grid
                 fig.line(x, y + 18 + k * size / rows, x + size, y + 18 + k * size / rows, "#ffffff", 1, 0.35)
             for k in range(1, cols):
                 fig.line(x + k * size / cols, y + 18, x + k * size / cols, y + 18 + size, "#ffffff", 1, 0.35)
             # two significant digits: 257 patches share [CLS]'s attention, and 0.0043 read "max 0.00" (QA)
-            fig.text(x, y + 20 + size, f"max {attention.max():.2g}", SMALL, MUTED, "lt")
+            flat = " (even)" if _flat(float(attention.max()), even) else ""
+            fig.text(x, y + 20 + size, f"max {attention.max():.2g}{flat}", SMALL, MUTED, "lt")
     return fig
 
 
