@@ -132,12 +132,12 @@ def why_not_compared(a: RunSpec, b: RunSpec) -> str:
     except DataError:  # a side that cannot be planned trains nothing, and says why itself
         return ""
     if plan_a.info.task != plan_b.info.task:
-        return (f"A and B learn different tasks from the data ({TASK_WORDS[plan_a.info.task]} against "
-                f"{TASK_WORDS[plan_b.info.task]})")
-    options = plan_a.entry.options
-    other = [f"{_title(f'data.options.{name}')} {value} against {plan_b.options.get(name)}"
-             for name, value in plan_a.options.items()
-             if name in options and not options[name].same_task and value != plan_b.options.get(name)]
+        other = [f"{TASK_WORDS[plan_a.info.task]} against {TASK_WORDS[plan_b.info.task]}"]
+    else:
+        options = plan_a.entry.options
+        other = [f"{_title(f'data.options.{name}')} {value} against {plan_b.options.get(name)}"
+                 for name, value in plan_a.options.items()
+                 if name in options and not options[name].same_task and value != plan_b.options.get(name)]
     return f"A and B learn different tasks from the data ({'; '.join(other)})" if other else ""
 
 

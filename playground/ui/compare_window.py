@@ -195,7 +195,6 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._closing_as = CLOSING  # the question a close asks (`close_for`)
         self._levelling = False  # paused: the side behind is still to catch up
         self._exported: tuple[Path, int] | None = None  # the picture the loss plot was last saved as, and its step
-        self._gap_shown = False  # the gap line gives A's and B's validation losses at one step
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
         self._settle_timer = QTimer(self)  # a change of B made with a mouse button held waits for its release
         self._settle_timer.setSingleShot(True)
@@ -495,7 +494,6 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.stepLabel.setText("")
         self.sharedLabel.setText("Start: press Play or Step to build A and B from the same start.")
         self.gapLabel.hide()
-        self._gap_shown = False
         self.exportButton.setEnabled(False)
         self._show_playing(False)
 
@@ -546,8 +544,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         """The gap line once A and B were evaluated at one step; before that, which step that is (QA: nothing said
         when it would come, and the first came at step 100)."""
         steps, a, b = in_common(self.series[0][1], self.series[1][1])
-        self._gap_shown = len(steps) > 0
-        if self._gap_shown:
+        if len(steps):
             self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1]),
                                            self._not_compared))
         else:
@@ -594,15 +591,10 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         if not self.exportButton.isEnabled():
             return None
         name = f"compare-{self.spec_a.name}-step{self._drawn_step()}".replace(" ", "-").replace("/", "-")
-        drawn = [0]
-
-        def save(path: Path) -> None:
-            drawn[0] = self._drawn_step()  # as the title says it, when saved
-            export_plot(self.lossPlot.getPlotItem(), path, self._export_title())
-
-        saved = export_asked(self, "Export the comparison's loss plot", name, True, save)
-        if saved is not None:
-            self._exported = (saved, drawn[0])
+        saved = export_asked(self, "Export the comparison's loss plot", name, True,
+                             lambda path: export_plot(self.lossPlot.getPlotItem(), path, self._export_title()))
+        if saved is not None:  # (nothing is drawn between the save and here: the step its title names)
+            self._exported = (saved, self._drawn_step())
         return saved
 
     def _drawn_step(self) -> int:
@@ -616,7 +608,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         title = f"Compare A/B: {self.spec_a.name}, to step {self._drawn_step():,}"
         if differences(self.spec_a, self._shown_b):  # every one, which the legend's names cut to "(+2 more)" and a
             title += f"<br>{html.escape(difference_line(self.spec_a, self._shown_b))}"  # picture cannot show on hover
-        if self._gap_shown:
+        if len(in_common(self.series[0][1], self.series[1][1])[0]):  # the gap line, not when it will come
             title += f"<br>{html.escape(self.gapLabel.text())}"
         return title
 

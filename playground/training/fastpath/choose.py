@@ -6,7 +6,6 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from playground.training import device
 from playground.training.device import Placement
 from playground.training.fastpath import warm
 from playground.training.fastpath.attention import MeasuredAttention, forget_attention_choices
-from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, compiles_adamw
+from playground.training.fastpath.compiled import BackgroundStep, CompiledStep, Warm, compiles_adamw
 from playground.training.fastpath.threads import (
     AdaptiveThreads,
     PacedStep,
@@ -45,7 +44,7 @@ def place(spec: RunSpec) -> Placement:
     return device.place(spec.train, device.BlockShape.of(spec))
 
 
-def worker_warm(spec: RunSpec, placement: Placement) -> Callable[[tuple[int, ...], threading.Event], None]:
+def worker_warm(spec: RunSpec, placement: Placement) -> Warm:
     """What compiles `spec`'s step in a worker process (BackgroundStep's `warm`), ending every other worker no run
     waits for: an ended run's compile, unless it is of this spec (Reset and Play takes it over), or the graph of
     settings this run has just changed."""

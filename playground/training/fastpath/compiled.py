@@ -57,6 +57,9 @@ LOADING_NOTE = ("loading the compiled training step into this process; training 
                 " here)...")
 ONE_THREAD_NOTE = ("compiling the training step for one thread as well (the pace it takes when another program"
                    " needs a core; once per model shape on this machine)...")
+# What prepares a background compile: the step compiled at each thread count in a worker process (warm.py), given up
+# once the event is set
+Warm = Callable[[tuple[int, ...], threading.Event], None]
 
 
 def times_faster(before: float, after: float) -> str:
@@ -273,7 +276,7 @@ class BackgroundStep:
     TELL_AFTER = 8  # compiled steps timed before the note says how much faster they are
 
     def __init__(self, eager: EagerStep, compiled: CompiledStep,
-                 warm: Callable[[tuple[int, ...], threading.Event], None] | None = None, max_steps: int | None = None,
+                 warm: Warm | None = None, max_steps: int | None = None,
                  model_lock: threading.RLock | None = None) -> None:
         self.eager, self.compiled_step, self.warm = eager, compiled, warm
         self.model, self.optimizer, self.placement = eager.model, eager.optimizer, eager.placement
@@ -287,7 +290,7 @@ class BackgroundStep:
         self._worker_seconds: float | None = None  # how long the worker compiled (payoff.CompileHistory)
         self._steps = 0
         self._retuned = False  # settings changed while a graph was prepared: it is stale (`_check`)
-        self._make_warm: Callable[[], Callable[[tuple[int, ...], threading.Event], None]] | None = None  # `rewarm`
+        self._make_warm: Callable[[], Warm] | None = None  # `rewarm`
         self._first_graph = True  # the graph of the run's first settings (`_tell_gain` keeps its gain)
         self._quiet = False  # weighing again after a change of a run that declined: a decline again goes unsaid
         self._eager_times: list[float] = []
@@ -421,7 +424,7 @@ class BackgroundStep:
         if not self._thread.is_alive():
             self._again()
 
-    def rewarm(self, make: Callable[[], Callable[[tuple[int, ...], threading.Event], None]]) -> None:
+    def rewarm(self, make: Callable[[], Warm]) -> None:
         """What compiles the next graph in a worker process, made (`make`) when that graph is prepared: the run's
         settings changed (kept None without one). Made only then, since making it ends every other lingering worker
         (review: a change in Compare's B, which prepared nothing, ended the main window's)."""
