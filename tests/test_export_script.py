@@ -324,3 +324,26 @@ def test_the_script_shows_step_1_at_once_and_ctrl_c_stops_it_in_one_line_keeping
     assert err == "" and out.splitlines()[-1] == "stopped (Ctrl-C)", (out, err)
     rows = read_metrics(tmp_path / "curve.csv")  # the steps done before Ctrl-C, not lost with it
     assert rows and [row["step"] for row in rows] == [str(i) for i in range(1, len(rows) + 1)]
+
+
+@pytest.mark.gui
+def test_the_script_item_is_greyed_for_a_fine_tuned_model_and_says_why(open_window, qtbot):
+    """QA: File > Export > Model as PyTorch script was offered for a fine-tuned MiniLM, then refused."""
+    from conftest import TINY_SENTIMENT
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu
+
+    from playground.core.spec import make_spec
+
+    window = open_window(load_preset("bert-pronoun"))
+    menu = window.findChild(QMenu, "exportMenu")
+    action = window.runTools.actions["exportScriptAction"]
+    for spec, offered in ((None, False), (make_spec(TINY_SENTIMENT), True)):
+        if spec is not None:
+            window.config.set_spec(spec)
+        menu.popup(QPoint(0, 0))
+        qtbot.waitUntil(menu.isVisible)
+        assert action.isEnabled() == offered
+        assert ("Hugging Face folder" in action.toolTip()) != offered, action.toolTip()
+        assert menu.toolTipsVisible()
+        menu.hide()

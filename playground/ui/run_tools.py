@@ -93,6 +93,8 @@ EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
 METRICS_KEY = "export-metrics"
 SCRIPT_KEY = "export-script"
+SCRIPT_TIP = ("One readable Python file with the model, the data and the training loop (torch and numpy only), its "
+              "trained weights beside it; run with --from-scratch it draws this run's loss curve again.")
 CONFUSION_KEY = "confusion-at-resume"
 
 
@@ -149,9 +151,7 @@ class RunTools:
         for name, text, slot, tip in (
             ("exportModelAction", "&Model as Hugging Face folder…", self.export_model,
              "Save the current run's checkpoint and write a folder transformers loads with from_pretrained."),
-            ("exportScriptAction", "Model as PyTorch &script…", self.export_script,
-             "One readable Python file with the model, the data and the training loop (torch and numpy only), its "
-             "trained weights beside it; run with --from-scratch it draws this run's loss curve again."),
+            ("exportScriptAction", "Model as PyTorch &script…", self.export_script, SCRIPT_TIP),
             ("exportAttentionHtmlAction", "&Attention views as one HTML page…", self.export_attention_html,
              "The grid, the head view and the steps of the Inside attention tab's input in one file that opens "
              "in any browser, offline: to hand to students."),
@@ -166,6 +166,8 @@ class RunTools:
         ):
             self.actions[name] = A(text, None, slot, name, tip)
             export.addAction(self.actions[name])
+        export.setToolTipsVisible(True)  # a greyed item says why in its tooltip
+        export.aboutToShow.connect(self._offer_script)
         if before is not None:
             file.insertMenu(before, export)
             file.insertSeparator(before)
@@ -296,6 +298,21 @@ class RunTools:
             return
         self._say(f"Exported a {result.architecture} to {result.folder} (transformers loads it with from_pretrained; "
                   f"largest logit difference {result.max_abs_diff:.1e}).", "info", 15000)
+
+    def _offer_script(self) -> None:
+        """Greyed, its tooltip saying why, for a run a script cannot rebuild (QA: offered for a fine-tuned MiniLM,
+        then refused)."""
+        from playground.export.script import ScriptExportError, check_scriptable
+
+        action = self.actions["exportScriptAction"]
+        try:
+            check_scriptable(self.window.spec)
+        except ScriptExportError as err:
+            action.setEnabled(False)
+            action.setToolTip(f"Not for this run: {err}.")
+            return
+        action.setEnabled(True)
+        action.setToolTip(SCRIPT_TIP)
 
     def export_script(self) -> bool:
         from playground.export.script import ScriptExportError, check_scriptable
