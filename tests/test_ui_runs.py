@@ -27,10 +27,12 @@ from playground.ui.main_window import MainWindow
 WAIT_MS = 60_000
 
 
-def fake_run(root, name, losses, step=None, accuracy=False, **model):
-    """A run folder as training leaves it: preset (TINY_SENTIMENT's model with `model`'s settings), run.json,
-    metrics.csv (no checkpoint; with `accuracy`, a validation accuracy of 0.1 a step at each evaluation)."""
-    spec = make_spec({**TINY_SENTIMENT, "name": name, "model": {**TINY_SENTIMENT["model"], **model}})
+def fake_run(root, name, losses, step=None, accuracy=False, data=None, **model):
+    """A run folder as training leaves it: preset (TINY_SENTIMENT's model with `model`'s settings, `data` for its
+    data), run.json, metrics.csv (no checkpoint; with `accuracy`, a validation accuracy of 0.1 a step at each
+    evaluation)."""
+    spec = make_spec({**TINY_SENTIMENT, "name": name, "model": {**TINY_SENTIMENT["model"], **model},
+                      "data": data or TINY_SENTIMENT["data"]})
     folder = new_run_dir(root, spec)
     with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -100,6 +102,22 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
+
+
+def test_overlaid_runs_of_another_task_are_said_to_share_the_axis_not_a_scale(window, root):
+    """QA: a BERT run's curves overlaid on a ViT's shared its loss axis, unsaid."""
+    first = fake_run(root, "two heads", [2.0, 1.5, 1.2, 1.0])
+    second = fake_run(root, "four heads", [2.2, 1.9, 1.7], n_head=4)
+    other = fake_run(root, "reversing", [3.0, 2.5], data={"name": "reverse"})
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([first, second])
+    assert "2 runs overlaid" in panel.message.text() and "scale" not in panel.message.text()
+    panel.select_folders([first, second, other])
+    assert "3 runs overlaid" in panel.message.text()
+    said = panel.message.text()  # (the runs in the table's order, newest first)
+    assert "“reversing” and “four heads” learn from different data: their losses share the axis, not a scale." \
+        in said, said
 
 
 def test_overlaid_runs_draw_their_accuracy_beside_their_loss(window, root):

@@ -117,16 +117,17 @@ def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] =
     return line
 
 
-def why_not_compared(a: RunSpec, b: RunSpec) -> str:
+def why_not_compared(a: RunSpec, b: RunSpec, names: str = "A and B") -> str:
     """Why A's and B's losses are not on one scale, or "" where they are: other data, another task made of it (the
     next character against masked ones), or options that change what is learned (chance is ln 10 with 10 symbols,
     ln 26 with 26: QA saw such a pair compared). Options that change only how much there is (`Option.same_task`)
-    keep them comparable. Reads the data's plan, which for a text is the whole text: ask once per pair of settings."""
+    keep them comparable. Reads the data's plan, which for a text is the whole text: ask once per pair of settings.
+    `names` begins the sentence: the pair as its window calls them."""
     from playground.data.base import TASK_WORDS, DataError
     from playground.data.registry import plan
 
     if (a.data.name, a.data.path) != (b.data.name, b.data.path):
-        return "A and B learn from different data"
+        return f"{names} learn from different data"
     try:
         plan_a, plan_b = plan(a.data, a.model), plan(b.data, b.model)
     except DataError:  # a side that cannot be planned trains nothing, and says why itself
@@ -138,7 +139,7 @@ def why_not_compared(a: RunSpec, b: RunSpec) -> str:
         other = [f"{_title(f'data.options.{name}')} {value} against {plan_b.options.get(name)}"
                  for name, value in plan_a.options.items()
                  if name in options and not options[name].same_task and value != plan_b.options.get(name)]
-    return f"A and B learn different tasks from the data ({'; '.join(other)})" if other else ""
+    return f"{names} learn different tasks from the data ({'; '.join(other)})" if other else ""
 
 
 def _title(key: str) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import flat, ignored, named_settings
+from playground.core.differences import flat, ignored, named_settings, why_not_compared
 from playground.core.files import UnreadableFile
 from playground.core.messages import counted
 from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
@@ -443,10 +443,12 @@ class RunsPanel(QWidget):
         shared = chosen[0].name if chosen and all(run.name == chosen[0].name for run in chosen) else None
         # The run on screen is drawn already: overlaid, its copy lay over its live curve, one step behind (QA)
         live = [run for run in chosen if self.on_screen(run.folder)]
+        drawn = [run for run in self.runs if self.on_screen(run.folder)][:1]  # its curve is on the plot, chosen or not
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
             (steps, losses), accuracy = metric_curves(run.folder, "train_loss", "val_accuracy")
             if not len(steps):
                 continue
+            drawn.append(run)
             name = self.labels.get(run.folder, run.name)
             if shared is not None and len(chosen) > 1:
                 name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
@@ -463,9 +465,19 @@ class RunsPanel(QWidget):
             if live:
                 said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
                             f"drawn already.")
-            self.say(" ".join(said))
+            self.say(" ".join(said + [self._not_one_scale(drawn)]).strip())
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
+
+    def _not_one_scale(self, drawn: Sequence[RunSummary]) -> str:
+        """Where a run drawn on the plot learns another task than the first (the one on screen if any), that their
+        losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid)."""
+        specs = [(f"“{self.labels.get(run.folder, run.name)}”", spec) for run in drawn
+                 if (spec := _run_spec(run.folder)) is not None]
+        for name, spec in specs[1:]:
+            if why := why_not_compared(specs[0][1], spec, f"{specs[0][0]} and {name}"):
+                return f"{why}: their losses share the axis, not a scale."
+        return ""
 
     def _live_label(self, shared: str | None) -> str:
         """The run on screen as the legend names it beside past runs ("" where it is not in the table yet): without
