@@ -929,6 +929,18 @@ def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qt
     assert {many, some} <= {run.folder for run in panel.runs}
 
 
+def test_beside_a_trained_run_on_screen_the_last_run_is_named_the_previous_one(window, qtbot):
+    """QA: "Resume Last Run: … at step 200" read as the wrong run while a newer run stood paused at step 80."""
+    trained_and_reset(window, qtbot)
+    file_menu = window.menuBar().actions()[0].menu()
+    file_menu.aboutToShow.emit()
+    assert window.resumeLastAction.text() == f"Resume &Last Run: “{TINY_SENTIMENT['name']}” at step 1"
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    file_menu.aboutToShow.emit()
+    assert window.resumeLastAction.text() == f"Resume &Previous Run: “{TINY_SENTIMENT['name']}” at step 1"
+
+
 def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_window, qtbot):
     """A lecturer who closed the window mid-demo found the default preset on reopening, and no word of the run."""
     # Long enough to be mid-run at the close: its 50 steps were all done by then on a fast machine (a CI run)

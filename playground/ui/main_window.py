@@ -1124,7 +1124,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _name_last_run(self) -> None:
         last = self._last_run()
         self.resumeLastAction.setEnabled(last is not None)
-        self.resumeLastAction.setText("Resume &Last Run" + (f": {last[1]}" if last else ""))
+        # Beside a trained run on screen, the last one is the one before it (QA: "Last Run: … at step 200" read as
+        # the wrong run while a newer one stood paused at step 80)
+        on_screen = last is not None and self.worker is not None and self.worker.step > 0
+        self.resumeLastAction.setText(("Resume &Previous Run" if on_screen else "Resume &Last Run") +
+                                      (f": {last[1]}" if last else ""))
 
     def offer_last_run(self) -> None:
         """Under the settings, at start: the run last trained, and how to bring it back."""
