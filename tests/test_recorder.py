@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,11 +79,12 @@ def test_the_cli_and_the_window_write_the_same_files_into_a_run_folder(qtbot, tm
     assert from_window == from_cli
 
 
-# TensorBoard's own writer thread fails as it writes into the folder moved away (its error, not ours)
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_path: Path):
+def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_path: Path, monkeypatch):
     """QA: a run folder moved while the window trained in it came back at its old path holding the attention
-    timeline alone, and TensorBoard's close raised on the file gone with it."""
+    timeline alone, and TensorBoard's close raised on the file gone with it; its writer thread failed on the summaries
+    still to write (a traceback in the suite's warnings, under a later test)."""
+    failed = []
+    monkeypatch.setattr(threading, "excepthook", failed.append)
     run_dir = tmp_path / "run"
     session = TrainingSession(make_spec(SPEC), run_dir=run_dir)
     recorder = RunRecorder(run_dir)
@@ -94,6 +96,7 @@ def test_a_run_folder_moved_away_is_not_made_again_as_the_recorder_closes(tmp_pa
     recorder.close()
     assert not run_dir.exists()
     assert (tmp_path / "moved" / "metrics.csv").exists()  # (its open file went with the folder)
+    assert not failed, failed[0].exc_value
 
 
 # TensorBoard's own writer thread fails as it writes into the folder moved away (its error, not ours)

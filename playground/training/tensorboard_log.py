@@ -123,7 +123,8 @@ class TensorBoardLog:
 
     def close(self) -> None:
         if not self._closed:
-            self._write_pending()
+            if self.folder.is_dir():  # (moved away, its writer thread would fail on them: it writes by the file's name)
+                self._write_pending()
             self._closed = True
             self._writer.close()
 
