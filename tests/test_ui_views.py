@@ -412,6 +412,7 @@ def test_clearing_the_attention_tab_forgets_the_model(qtbot):
 def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_session, monkeypatch):
     from PySide6.QtCore import QPoint
 
+    from playground.ui import inside_attention
     from playground.ui.attention_jobs import InsideJob
     from playground.ui.inside_attention import StepsView, step_cells
 
@@ -455,10 +456,14 @@ def test_pointing_at_any_stage_of_step_by_step_reads_its_numbers(qtbot, tiny_ses
     changed = type(steps)(**{**steps.__dict__, "weights": steps.weights * 0 + 0.5})
     view.set_steps(changed, figure, np.asarray(figure.to_image().convert("RGB")), "caption")
     assert "weight 0.5000" in view.readout.text()
+    # A shorter input typed meanwhile: that cell is gone, and so are its numbers (QA: an IndexError, the old read-out)
+    short = InsideJob(2, text="ab", layer=1, head=1)(session)
+    assert short.steps.seq_len < q
+    view.set_steps(short.steps, short.steps_figure, short.steps_rgb, "caption")
+    assert view.hovered is None and view.readout.text() == inside_attention.STEPS_HINT
+    view.set_steps(steps, figure, job.steps_rgb, "caption")
     # Scrolled under a still pointer, it reads the cell now under it, or says how to read one off the cells (QA: it
     # kept naming the cell the scroll had carried away).
-    from playground.ui import inside_attention
-
     view.resize(700, 400)  # (smaller than the figure: it scrolls)
     qtbot.waitUntil(lambda: view.scroll.verticalScrollBar().maximum() > 0, timeout=5_000)
     pointer = point("q", 1, 2)

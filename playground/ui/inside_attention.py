@@ -244,8 +244,15 @@ class StepsView(FigureView):
         self.steps = steps
         self.cells = step_cells(figure, steps)
         self.set_figure(figure, rgb, *captions)
+        if self.hovered is not None and not self._in_cells(*self.hovered):  # (QA: another input's cell, an IndexError)
+            self.hovered = None
+            self.readout.setText(STEPS_HINT)
         if self.hovered is not None:  # training moved the numbers under a still mouse
             self.readout.setText(describe_cell(steps, *self.hovered))
+
+    def _in_cells(self, key: str, row: int, col: int) -> bool:
+        """Whether the figure shown has that stage's cell (a shorter input has fewer rows and columns)."""
+        return any(key == k and row < rows and col < cols for k, _x, _y, _cw, _ch, rows, cols in self.cells)
 
     def clear(self) -> None:
         super().clear()
