@@ -403,6 +403,30 @@ def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     assert table.selectionModel().selectedRows() == []
 
 
+def test_try_its_enlarge_button_says_where_its_head_views_are_too_small_to_read(qtbot):
+    """QA: at 130 % in a short room the head views' labels were 3 px tall, with no word of how to read them."""
+    from playground.ui.try_it import ENLARGE_SMALL, ENLARGE_TEXT, SMALL_SCALE, TryItPanel
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.resize(900, 700)
+    panel.show()
+    panel.token = 1
+    panel.on_result(lecture_result(1))
+    images = (panel.beforeImage, panel.nowImage)
+    qtbot.waitUntil(lambda: all(image.scale >= SMALL_SCALE for image in images))
+    assert panel.enlargeButton.text() == ENLARGE_TEXT[0]
+    panel.resize(900, 250)  # a short room: the pictures drawn at under SMALL_SCALE
+    qtbot.waitUntil(lambda: panel.enlargeButton.text() == ENLARGE_SMALL)
+    assert min(image.scale for image in images) < SMALL_SCALE
+    panel.enlargeButton.click()
+    assert panel.enlargeButton.text() == ENLARGE_TEXT[1]
+    panel.enlargeButton.click()
+    assert panel.enlargeButton.text() == ENLARGE_SMALL
+    panel.clear()  # no head views: nothing too small
+    assert panel.enlargeButton.text() == ENLARGE_TEXT[0]
+
+
 def try_it_answered(open_window, answer):
     """A 1280x720 window on its Try it tab, showing `answer`: (window, panel)."""
     window = open_window(make_spec(TINY_SENTIMENT))

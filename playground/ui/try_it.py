@@ -95,6 +95,10 @@ TIPS = {
                "room (double-click a head view or press Esc to go back).",
 }
 ENLARGE_TEXT = ("Enlarge", "Back")
+# Drawn smaller than this (a window pixel for a figure pixel), a head view's 13-px token labels are under 7 px tall:
+# the Enlarge button says so (QA: 3-px labels at 130 % in a short room, with no word of how to read them)
+SMALL_SCALE = 0.8
+ENLARGE_SMALL = "Enlarge to read"  # (a longer text took the sentence box's room)
 
 _BEFORE_MODELS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -234,6 +238,7 @@ class ImageLabel(QLabel):
     when that shape changes."""
 
     sigDoubleClicked = Signal()
+    sigScaled = Signal(float)  # the scale the figure is drawn at, a window pixel for a figure pixel, as it changes
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -249,6 +254,7 @@ class ImageLabel(QLabel):
         self.make: Callable[[float], Figure] | None = None  # the figure for a room's width / height
         self._made_for = 0.0  # the width / height it was last made for
         self._ratio = 1.0
+        self.scale = 1.0  # drawn at, a window pixel for a figure pixel
 
     def set_figure(self, figure: Figure, ratio: float = 1.0) -> None:
         """Show `figure`, drawn with `ratio` of its pixels to a window pixel (the screen's, 2 on HiDPI: sharp text)."""
@@ -280,6 +286,12 @@ class ImageLabel(QLabel):
         self.original, self.figure, self._drawn, self.make = QPixmap(), None, None, None
         self.clear()
         self.setText(text)
+        self._set_scale(1.0)
+
+    def _set_scale(self, scale: float) -> None:
+        if scale != self.scale:
+            self.scale = scale
+            self.sigScaled.emit(scale)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -307,6 +319,7 @@ class ImageLabel(QLabel):
         # Filling its room, in steps of FILL_STEP: drawn again at each step (20-60 ms), not at each pixel of a drag
         scale = math.floor(room / FILL_STEP) * FILL_STEP if self.fills else min(max(1.0, font_scale()), room)
         scale = round(scale, 2)
+        self._set_scale(scale)
         if scale == 1:
             self.setPixmap(self.original)
             return
@@ -391,6 +404,7 @@ class TryItPanel(QWidget):
         self.nowImage = ImageLabel("nowImage", self.linesBox)
         for image in (self.beforeImage, self.nowImage):
             image.sigDoubleClicked.connect(self.enlargeButton.toggle)
+            image.sigScaled.connect(lambda _scale: self._name_enlarge())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.set_enlarged(False),
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.beforeTitle = QLabel(before_title(True), self.linesBox)
@@ -622,9 +636,15 @@ class TryItPanel(QWidget):
         self.left.setVisible(not on)
         for image in (self.beforeImage, self.nowImage):  # as large as the room (QA: 280 px, 230 px empty below)
             image.set_fills(on)
-        self.enlargeButton.setText(ENLARGE_TEXT[on])
+        self._name_enlarge()
         if self.isVisible():  # hidden, the panel takes no room from the window until it shows
             self.sigEnlarged.emit(on)
+
+    def _name_enlarge(self) -> None:
+        """Enlarge, or where a head view shown is too small to read, Enlarge saying so; Back when enlarged."""
+        on = self.enlargeButton.isChecked()
+        small = any(image.figure is not None and image.scale < SMALL_SCALE for image in (self.beforeImage, self.nowImage))
+        self.enlargeButton.setText(ENLARGE_SMALL if small and not on else ENLARGE_TEXT[on])
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
