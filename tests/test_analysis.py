@@ -23,7 +23,7 @@ from playground.analysis.rollout import (
     patch_grid,
     rollout_per_layer,
 )
-from playground.analysis.steps import attention_steps
+from playground.analysis.steps import attention_steps, first_tokens
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,24 @@ def test_steps_end_in_the_models_own_attention_output(name, layer, request):
     assert np.all(steps.weights[~steps.mask] == 0), "a hidden key got attention"
     assert np.all(np.isneginf(steps.masked[~steps.mask]))
     assert len(steps.labels) == steps.seq_len
+
+
+def test_a_causal_models_first_tokens_are_the_numbers_of_that_input_alone(tiny_session, encoder_padded):
+    """Step by step shows a long probe's first tokens (QA: 64 rows drew 4-px labels): under a causal mask they must be
+    the numbers the model computes for those tokens alone."""
+    import dataclasses
+
+    session = tiny_session("decoder", "zen", block_size=24)
+    probe = session.dataset.probe()
+    whole = attention_steps(session, probe, layer=1, head=1)
+    cut = first_tokens(whole, 7)
+    alone = attention_steps(session, dataclasses.replace(probe, x=probe.x[:, :7], y=probe.y[:, :7]), layer=1, head=1)
+    assert cut.seq_len == 7 and cut.labels == alone.labels
+    for name in ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "output", "head_outputs", "concat",
+                 "projected"):
+        np.testing.assert_allclose(getattr(cut, name), getattr(alone, name), atol=1e-5, err_msg=name)
+    with pytest.raises(ValueError, match="causal"):
+        first_tokens(attention_steps(encoder_padded, None), 3)  # its rows read the later keys too
 
 
 def test_step_panels_have_lecture_titles_and_shapes(decoder):

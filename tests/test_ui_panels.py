@@ -863,3 +863,23 @@ def test_a_key_the_causal_mask_hides_is_read_as_hidden_not_as_a_weight_of_0(qtbo
     square[0, 0, :, 4] = 1.0  # an encoder's head on the last token: its zeros above the diagonal are weights
     panel.set_snapshot(AttentionSnapshot(1, square, list("abcde")))
     assert panel.grid.describe(0, 0, 0, 2).endswith(": weight 0.000")
+
+
+def test_step_by_step_shows_a_long_causal_probes_first_tokens_and_says_so(qtbot, tiny_session):
+    """QA: the default decoder's 64-token probe drew Step by step's token labels 4 px tall, overlapping."""
+    from playground.ui.attention_jobs import STEPS_TOKENS, InsideJob
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    session = tiny_session("decoder", "zen", block_size=STEPS_TOKENS + 8)
+    panel = shown(qtbot, InsideAttentionPanel(lambda: None), 1600, 600)
+    probe = InsideJob(1)(session)
+    assert probe.steps.seq_len == STEPS_TOKENS and probe.snapshot.weights.shape[-1] == STEPS_TOKENS + 8
+    panel.show_result(probe)
+    assert (f"T = the probe's first {STEPS_TOKENS} of {STEPS_TOKENS + 8} tokens (type an input for others)"
+            in panel.steps.caption.text()), panel.steps.caption.text()
+    typed = InsideJob(2, text="x" * (STEPS_TOKENS + 4))(session)  # an input typed is shown whole
+    assert typed.steps.seq_len == STEPS_TOKENS + 4
+    panel.show_result(typed)
+    assert f"T = {STEPS_TOKENS + 4} tokens" in panel.steps.caption.text()
+    encoder = tiny_session("encoder", "sentiment", block_size=STEPS_TOKENS + 8)  # no causal mask: never cut
+    assert InsideJob(3)(encoder).steps.seq_len == encoder.dataset.probe().x.shape[1]

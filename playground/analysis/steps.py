@@ -17,7 +17,7 @@ recomputes attention, so the view cannot drift from the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -106,6 +106,20 @@ class AttentionSteps:
         panels.append(Step("projected", "Output projection  Concat W_O", self.projected, f"(T, C) = ({T}, {C})",
                            "mixes the heads; added to the residual stream", cols="dim"))
         return panels
+
+
+def first_tokens(steps: AttentionSteps, n: int) -> AttentionSteps:
+    """`steps` for its first `n` tokens alone: under a causal mask the very numbers of the whole input's first `n`
+    rows, since query i reads keys 0..i only (the projections are per token). Without one, the rows would lose the
+    later keys' weight, so that is refused."""
+    if "causal" not in steps.mask_kind:
+        raise ValueError(f"the first {n} tokens are a cut of this input only under a causal mask, not {steps.mask_kind}")
+    rows, square = slice(0, n), (slice(0, n), slice(0, n))
+    return replace(steps, labels=steps.labels[:n], q=steps.q[rows], k=steps.k[rows], v=steps.v[rows],
+                   scores=steps.scores[square], scaled=steps.scaled[square], mask=steps.mask[square],
+                   masked=steps.masked[square], weights=steps.weights[square], output=steps.output[rows],
+                   head_outputs=steps.head_outputs[:, rows], concat=steps.concat[rows],
+                   projected=steps.projected[rows])
 
 
 def _model_and_dataset(source: Any) -> tuple[torch.nn.Module, Any]:

@@ -18,6 +18,9 @@ from playground.training.events import AttentionSnapshot
 from playground.viz.vit_layout import VIT_SIZES
 
 JOB_KEY = "inside-attention"
+# Step by step shows a causal model's probe input to this many tokens: the default decoder's 64 drew 4-px labels,
+# their cells too small to point at (QA). The first rows of a causal model are its whole input's (first_tokens).
+STEPS_TOKENS = 16
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class InsideJob:
 
     def _compute(self, session: Any) -> InsideResult:
         from playground.analysis.inputs import read_input
-        from playground.analysis.steps import attention_steps
+        from playground.analysis.steps import attention_steps, first_tokens
         from playground.viz.views import render_steps, render_vit
 
         batch, input_notes = read_input(session, self.text)
@@ -79,6 +82,8 @@ class InsideJob:
         notes: list[str] = []
         if self.steps:
             steps = attention_steps(session, batch, layer, head)
+            if not self.text and "causal" in steps.mask_kind and steps.seq_len > STEPS_TOKENS:
+                steps = first_tokens(steps, STEPS_TOKENS)
             figure = render_steps(steps, title=f"Self-attention step by step: layer {layer + 1}, head {head + 1} "
                                                f"of {steps.n_head} (step {session.step:,})")
             values.update(steps=steps, steps_figure=figure, steps_rgb=_rgb(figure, self.pixel_ratio))

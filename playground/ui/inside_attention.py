@@ -984,8 +984,11 @@ class InsideAttentionPanel(QWidget):
             s = result.steps
             self.steps.export_name = f"{named}step-by-step-layer{result.layer + 1}-head{result.head + 1}-step{result.step}"
             head = f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}"
-            self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: T = {s.seq_len} tokens, d_head = "
-                                 f"{s.d_head}, C = {s.n_embd}, mask: {s.mask_kind}", head)
+            whole = result.snapshot.weights.shape[-1]
+            tokens = f"T = {s.seq_len} tokens" if s.seq_len == whole else \
+                f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)"
+            self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: {tokens}, d_head = {s.d_head}, "
+                                 f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}", head)
         self.headView.set_attention(result.snapshot.weights, labels, result.step)
         if result.vit_rgb is not None:
             self.vit.export_name = f"{named}cls-attention-step{result.step}"
