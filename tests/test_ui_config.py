@@ -605,6 +605,27 @@ def test_geometry_is_remembered_in_isolated_settings(qtbot, tmp_path):
     again.close()
 
 
+@pytest.mark.parametrize("damage", ["geometry=hello\nmainSplitter=xyz",
+                                    "geometry=@ByteArray(\\x1\\xd9\\xd0\\xcb\\0\\x3\\0\\0\\0\\0\\x1\\x3\\0"])
+def test_a_window_layout_that_cannot_be_read_is_forgotten_and_said(qtbot, tmp_path, damage):
+    """QA: a settings file cut off mid-write (or edited) stopped every launch with Qt's TypeError, naming no file."""
+    ini = tmp_path / "settings.ini"
+    ini.write_text(f"[window]\n{damage}\n[view]\nlogy=true\n", encoding="utf-8")
+    w = MainWindow(load_preset("decoder-pydoc"))
+    qtbot.addWidget(w)
+    w.show()
+    said = [message for _clock, message in w.statusBar().recent]  # (whole: the bar cuts it to its width)
+    assert any(f"The window layout saved in {ini} could not be read: the default layout is used" in message
+               for message in said), said
+    assert w.settings.value("window/geometry") is None and w.settings.value("window/mainSplitter") is None
+    qtbot.waitUntil(lambda: w.loss.logCheck.isChecked())  # what could be read is kept
+    w.close()
+    again = MainWindow(load_preset("decoder-pydoc"))  # the layout saved at the close reads
+    qtbot.addWidget(again)
+    assert not any("could not be read" in message for _clock, message in again.statusBar().recent)
+    again.close()
+
+
 def test_help_lists_keyboard_shortcuts(window, qtbot):
     window.shortcutsAction.trigger()
     box = window.findChild(QDialog, "shortcutsDialog")

@@ -1500,19 +1500,22 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     # ----- closing ------------------------------------------------------------------------------
     def _restore_window_state(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry:
-            self.restoreGeometry(geometry)
-        self._restore_splitter("window/mainSplitter", self.mainSplitter)
+        self._restore("window/geometry", self.restoreGeometry)
+        self._restore("window/mainSplitter", self.mainSplitter.restoreState)
 
     def _restore_views_state(self) -> None:
-        self._restore_splitter("window/centreSplitter", self.centreSplitter)
+        self._restore("window/centreSplitter", self.centreSplitter.restoreState)
         self.loss.set_log_y(str(self.settings.value("view/logy", "false")).lower() == "true")
 
-    def _restore_splitter(self, key: str, splitter: QSplitter) -> None:
+    def _restore(self, key: str, restore: Callable[[QByteArray], bool]) -> None:
+        """A layout saved at the last close, put back; one that cannot be read (a settings file cut off mid-write,
+        edited by hand) is forgotten and said, the default layout kept (QA: Qt's TypeError stopped every launch)."""
         state = self.settings.value(key)
-        if state:
-            splitter.restoreState(state)
+        if not state or isinstance(state, QByteArray) and restore(state):
+            return
+        self.settings.remove(key)
+        self.statusBar().showMessage(f"The window layout saved in {self.settings.fileName()} could not be read: the "
+                                     f"default layout is used, and saved at the close.", STATUS_MS)
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
