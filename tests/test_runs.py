@@ -29,6 +29,7 @@ from playground.training.runs import (
     list_runs,
     lock_run_dir,
     new_run_dir,
+    read_metrics,
     read_run_info,
     read_samples,
     rename_run,
@@ -358,6 +359,25 @@ def test_a_damaged_metrics_file_hides_no_run_and_resume_keeps_its_readable_rows(
     assert metrics.read_text().splitlines() == header_and_two_steps
     with pytest.raises(RunsError, match="metrics.csv cannot be read: move it out of the run folder and resume again"):
         MetricsLog(folder, resume_from_step=2)
+
+
+def test_a_spreadsheets_save_of_the_metrics_is_read_and_opening_its_finished_run_rewrites_nothing(tmp_path):
+    """QA: saved as a spreadsheet's "CSV UTF-8" (a byte-order mark, CRLF), opening the finished run rewrote
+    metrics.csv to its header alone; a header "Step" did the same, and a column the user added was dropped."""
+    folder = make_run(tmp_path / "runs", "sheet", losses=(3.0, 2.5, 2.0), val_at=(2,))
+    metrics = folder / "metrics.csv"
+    lines = metrics.read_text().splitlines()
+    saved = "\r\n".join([lines[0].replace("step", "Step", 1) + ",notes"] + [f"{line},ok" for line in lines[1:]])
+    metrics.write_bytes(b"\xef\xbb\xbf" + saved.encode() + b"\r\n")
+    before = metrics.read_bytes()
+    assert [row["step"] for row in read_metrics(folder)] == ["1", "2", "3"]
+    assert list_runs(tmp_path / "runs")[0].val_loss == 2.75
+    MetricsLog(folder, resume_from_step=3).close()  # opened to look at, at its last step
+    assert metrics.read_bytes() == before
+    MetricsLog(folder, resume_from_step=2).close()  # resumed from an earlier checkpoint: step 3 goes, notes stay
+    rows = read_metrics(folder)
+    assert [(row["step"], row["notes"]) for row in rows] == [("1", "ok"), ("2", "ok")]
+    assert rows[1]["val_loss"] == "2.75"
 
 
 def test_a_resumed_metrics_file_ends_every_row_alike(tmp_path):

@@ -360,15 +360,21 @@ class MetricsLog:
         self._handle.close()
 
     def _truncate_after(self, step: int) -> None:
+        """Drop the rows of steps past `step` (trained after the checkpoint resumed from). A file with none is left as
+        it is, and a column of the user's is kept (QA: opening a finished run rewrote a spreadsheet's save of the file
+        to its header alone, and dropped a column added to it)."""
         try:
             rows = read_metrics(self.path.parent)
         except UnreadableFile:
             raise RunsError(f"{elide(self.path)} cannot be read: move it out of the run folder and resume again (a "
                             f"new one is started; the checkpoint does not need it)") from None
+        if all(int(row["step"]) <= step for row in rows):
+            return
+        columns = [*METRIC_COLUMNS, *(c for c in rows[0] if c and c not in METRIC_COLUMNS)]  # (ours first: appended)
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(METRIC_COLUMNS)
-        writer.writerows([row.get(column) or "" for column in METRIC_COLUMNS] for row in rows if int(row["step"]) <= step)
+        writer.writerow(columns)
+        writer.writerows([row.get(column) or "" for column in columns] for row in rows if int(row["step"]) <= step)
         atomic_write_text(self.path, text.getvalue())
 
 
@@ -430,10 +436,12 @@ def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:
     if info.st_size > MAX_METRICS_BYTES:
         raise UnreadableFile(f"{elide(path)} is larger than {MAX_METRICS_BYTES:,} bytes")
     try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        # utf-8-sig: a spreadsheet's "CSV UTF-8" begins with a byte-order mark, which made the first column "\ufeffstep"
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None:  # a run just made, its header not written yet: no rows (the writer's header
                 return  # arriving before the next read made DictReader raise TypeError, in a full test run)
+            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]  # ("Step", as a spreadsheet may)
             for row in reader:
                 # ASCII digits, 18 at most: str.isdigit() takes "²", and int() refuses 4,301 digits (review)
                 if re.fullmatch(r"[0-9]{1,18}", row.get("step") or ""):
