@@ -195,3 +195,16 @@ def test_the_windows_resume_check_reads_a_checkpoint_without_torch(tmp_path):
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_a_setting_of_the_wrong_type_in_state_json_is_said_as_the_files_damage(tmp_path):
+    """QA: "n_layer": "two" in state.json was said as "number of layers (model.n_layer): input should be a valid
+    integer", as if the user had just typed it, by resume, sample, export, attention and the window alike."""
+    from playground.training.checkpoint_state import check_resumable
+
+    folder = saved_checkpoint(tmp_path / "checkpoint")
+    state = json.loads((folder / "state.json").read_text())
+    edit_state(folder, spec={**state["spec"], "model": {**state["spec"]["model"], "n_layer": "two"}})
+    for read in (load_checkpoint, check_resumable):
+        with pytest.raises(ValueError, match=r"state\.json is damaged \(.*number of layers.*\): no other checkpoint"):
+            read(folder)

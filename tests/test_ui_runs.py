@@ -893,13 +893,11 @@ def test_a_damaged_checkpoint_resumed_in_the_window_says_what_to_do_in_the_windo
     qtbot.waitUntil(state.exists, timeout=WAIT_MS)
     weights = folder / "checkpoint" / json.loads(state.read_text())["model_file"]
     weights.write_bytes(weights.read_bytes()[:40])
-    resume_in_runs_tab(window, folder)
-    message = window.findChild(QLabel, "messageLabel")
-    qtbot.waitUntil(lambda: message.text().startswith("Could not resume this run: "), timeout=WAIT_MS)
-    assert "preset.json (File > Open Preset…) and press Play" in message.text()  # (its path elided in a long one)
-    assert "NEW_FOLDER" not in message.text()
-    # (QA: "Training stopped with an error" of a run that never started)
-    assert window.statusBar().currentMessage() == "Could not resume this run (see the message on the left)."
+    resume_in_runs_tab(window, folder)  # refused before the model on screen goes (QA), in the window's words
+    message = window.runTools.runs.message.text()
+    assert message.startswith("Could not resume this run: ") and "is damaged: the trained weights are lost" in message
+    assert "preset.json (File > Open Preset…) and press Play" in message  # (its path elided in a long one)
+    assert "NEW_FOLDER" not in message
 
 
 def test_runs_sort_by_a_click_on_a_title_and_keep_each_rows_run(window, root, qtbot):
@@ -995,12 +993,12 @@ def test_resume_last_run_shows_why_it_cannot_in_the_runs_tab_every_time(open_win
     window = open_window(make_spec(TINY_SENTIMENT))
     folder = trained_and_reset(window, qtbot)
     remember_last_run(window.settings, folder)
-    (folder / "preset.json").write_text("{ not json", encoding="utf-8")
+    (folder / "checkpoint" / json.loads((folder / "checkpoint" / "state.json").read_text())["model_file"]).write_bytes(b"")
     for _ in range(2):
         window.tabs.setCurrentWidget(window.attention)
         window.resume_last_run()
         assert window.tabs.currentWidget() is window.runTools.runs
-        assert "was edited after it started" in window.runTools.runs.message.text()
+        assert "is damaged: the trained weights are lost" in window.runTools.runs.message.text()
 
 
 def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_step(open_window, qtbot):
@@ -1131,6 +1129,42 @@ def test_the_train_curve_stands_out_on_the_dark_plot_and_keeps_its_blue_on_paper
     window.findChild(QAction, "lightLookAction").trigger()
     qtbot.waitUntil(lambda: window.lossPlot.backgroundBrush().color().name() == theme.LIGHT[0], timeout=5000)
     assert window.loss.trainCurve.opts["pen"].color() == blue
+
+
+@pytest.mark.parametrize(("damage", "said"), [("cut", "is damaged: the trained weights are lost"),
+                                              ("optimizer gone", "is missing: resume needs it")])
+def test_a_run_whose_weights_are_damaged_is_refused_before_the_model_on_screen_goes(window, qtbot, damage, said):
+    """QA: a weights file cut short (or an optimizer file gone) was found as the run loaded, the trained model on
+    screen already replaced by an empty one, and Undo then tried the damaged run again."""
+    folder = trained_and_reset(window, qtbot)
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    shown, undo = window.worker, window.undoAction.text()
+    state = json.loads((folder / "checkpoint" / "state.json").read_text())
+    if damage == "cut":
+        weights = folder / "checkpoint" / state["model_file"]
+        weights.write_bytes(weights.read_bytes()[:-100])
+    else:
+        (folder / "checkpoint" / state["optimizer_file"]).unlink()
+    resume_in_runs_tab(window, folder)
+    message = window.runTools.runs.message.text()
+    assert message.startswith("Could not resume this run: ") and said in message, message
+    assert window.worker is shown and window.undoAction.text() == undo and window.stepLabel.text() == "step 1 / 50"
+
+
+def test_a_run_whose_preset_file_is_damaged_resumes_with_its_checkpoints_settings(window, qtbot):
+    """QA: a preset.json cut short was said to be "edited after it started", and Reopen then could not read it: a run
+    whose checkpoint was whole could not come back in the window (`playground resume` resumed it)."""
+    folder = trained_and_reset(window, qtbot)
+    preset = folder / "preset.json"
+    preset.write_text(preset.read_text()[:40])
+    window.load_spec(make_spec(TINY_SENTIMENT).updated({"train.lr": 1e-4}), None)
+    resume_in_runs_tab(window, folder)
+    assert window.runTools.runs.message.text() == "", window.runTools.runs.message.text()
+    assert window.worker.resume_from == folder and window.spec.train.lr == TINY_SENTIMENT["train"]["lr"]
+    assert "press Play to continue" in window.config.messageLabel.text()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
 
 
 def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, tmp_path, qtbot):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,16 @@ from safetensors.torch import load_file
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import elide
-from playground.core.presets import spec_from_dict
 from playground.core.spec import RunSpec
 from playground.core.tensor_files import write_safetensors
 from playground.training.checkpoint_state import (
     STATE_FILE,
     CheckpointError,
     check_data_there,
+    damaged_tensor_file,
     read_state,
-    retrain_hint,
+    state_spec,
+    tensor_file,
 )
 from playground.training.memory import free_memory
 
@@ -81,7 +81,7 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
         hint = f" ({', '.join(pickles)} is a pickle and is never loaded)" if pickles else ""
         raise CheckpointError(f"no checkpoint in {elide(folder)}: {STATE_FILE} is missing{hint}")
     state = read_state(folder)
-    spec = spec_from_dict(state["spec"])
+    spec = state_spec(folder, state)
     check_data_there(spec)  # (before its tensors are read)
     model = _load_tensors(folder, state, "model_file")
     moments = _load_tensors(folder, state, "optimizer_file") if optimizer else {}
@@ -91,35 +91,18 @@ def load_checkpoint(folder: Path, *, optimizer: bool = True) -> Checkpoint:
 def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, torch.Tensor]:
     """The safetensors file state.json names under `key`: a regular file (not a link, pipe or device) that fits
     in the memory free now, read by safetensors (numbers only)."""
-    path = folder / state[key]
-    shown = elide(path)
-    name = elide(Path(folder.name, path.name), 80)  # short, so the run's whole path fits in the fix _lost gives
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        raise CheckpointError(f"{name} is missing: {_lost(folder, key)}") from None
-    except OSError as err:
-        raise CheckpointError(f"cannot read {shown}: {err.strerror or err}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise CheckpointError(f"{shown} is not a regular file (a link, pipe or device): a checkpoint holds its "
-                              f"safetensors files itself; use a checkpoint the playground saved")
+    path = tensor_file(folder, state, key)
+    size = path.stat().st_size
     free = free_memory(torch.device("cpu"))
-    if free is not None and info.st_size > free:
-        raise CheckpointError(f"{shown} holds {info.st_size / 1e9:.1f} GB but {free / 1e9:.1f} GB of memory is free: "
+    if free is not None and size > free:
+        raise CheckpointError(f"{elide(path)} holds {size / 1e9:.1f} GB but {free / 1e9:.1f} GB of memory is free: "
                               f"close other programs or load it on a larger machine")
     try:
         return load_file(str(path))
     except SafetensorError:
-        raise CheckpointError(f"{name} is damaged: {_lost(folder, key)}") from None
+        raise damaged_tensor_file(folder, path, key) from None
     except OSError as err:
-        raise CheckpointError(f"cannot read {shown}: {err.strerror or err}") from None
-
-
-def _lost(folder: Path, key: str) -> str:
-    """What a missing or damaged tensor file of the checkpoint in `folder` costs, and the fix that exists."""
-    if key == "optimizer_file":
-        return f"resume needs it (sample, export and attention do not); to train on, start again: {retrain_hint(folder)}"
-    return f"the trained weights are lost; train them again: {retrain_hint(folder)}"
+        raise CheckpointError(f"cannot read {elide(path)}: {err.strerror or err}") from None
 
 
 def refuse_pickle(path: Path) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
+
+from safetensors import SafetensorError, safe_open
 
 from playground.core.files import elide, read_text
 from playground.core.messages import retrain_command
@@ -28,14 +31,71 @@ def check_resumable(folder: Path) -> None:
     from where the run trained, or reading differently (the window checks this before the model on screen goes)."""
     from playground.data.registry import plan
 
-    state = read_state(Path(folder))
-    spec = spec_from_dict(state["spec"])
+    folder = Path(folder)
+    state = read_state(folder)
+    spec = state_spec(folder, state)
     check_data_there(spec)
     try:
         fingerprint = plan(spec.data, spec.model).fingerprint()
     except ValueError as err:
         raise CheckpointError(f"this run's data cannot be read now ({elide(err, 160)})") from None
     check_same_data(spec, state, fingerprint)
+    check_tensor_files(folder, state)  # (QA: a damaged weights file was found once the model on screen had gone)
+
+
+def check_tensor_files(folder: Path, state: dict[str, Any]) -> None:
+    """Refuse the checkpoint in `folder` (its `state`) where a safetensors file is missing, cut short or not one at
+    all: their headers are read, not their tensors (nor PyTorch)."""
+    for key in TENSOR_FILES:
+        path = tensor_file(folder, state, key)
+        try:
+            with safe_open(str(path), "numpy"):
+                pass
+        except SafetensorError:
+            raise damaged_tensor_file(folder, path, key) from None
+        except OSError as err:
+            raise CheckpointError(f"cannot read {elide(path)}: {err.strerror or err}") from None
+
+
+def tensor_file(folder: Path, state: dict[str, Any], key: str) -> Path:
+    """The safetensors file state.json names under `key`, refused where it is missing or not a regular file (a
+    link, pipe or device)."""
+    path = folder / state[key]
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise CheckpointError(f"{_short_name(folder, path)} is missing: {_lost(folder, key)}") from None
+    except OSError as err:
+        raise CheckpointError(f"cannot read {elide(path)}: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(f"{elide(path)} is not a regular file (a link, pipe or device): a checkpoint holds its "
+                              f"safetensors files itself; use a checkpoint the playground saved")
+    return path
+
+
+def damaged_tensor_file(folder: Path, path: Path, key: str) -> CheckpointError:
+    return CheckpointError(f"{_short_name(folder, path)} is damaged: {_lost(folder, key)}")
+
+
+def _short_name(folder: Path, path: Path) -> str:
+    return elide(Path(folder.name, path.name), 80)  # short, so the run's whole path fits in the fix _lost gives
+
+
+def _lost(folder: Path, key: str) -> str:
+    """What a missing or damaged tensor file of the checkpoint in `folder` costs, and the fix that exists."""
+    if key == "optimizer_file":
+        return f"resume needs it (sample, export and attention do not); to train on, start again: {retrain_hint(folder)}"
+    return f"the trained weights are lost; train them again: {retrain_hint(folder)}"
+
+
+def state_spec(folder: Path, state: dict[str, Any]) -> RunSpec:
+    """The run description `read_state` gave of the checkpoint in `folder`; one that does not read is the file's
+    damage, said so (QA: a wrong type in it was said as if the user had just typed the setting)."""
+    try:
+        return spec_from_dict(state["spec"])
+    except ValueError as err:
+        raise CheckpointError(f"{elide(folder / STATE_FILE, 60)} is damaged ({elide(err, 160)}): "
+                              f"{train_again(folder)}") from None
 
 
 def check_data_there(spec: RunSpec) -> None:

@@ -482,6 +482,28 @@ class RunTools:
             self.runs.say(f"Cannot read this run's settings: {err}", "error")
             return None
 
+    def _resume_spec(self, folder: Path) -> RunSpec | None:
+        """The settings a resume shows: the run's preset.json, or where that no longer reads as a preset, its
+        checkpoint's (QA: a damaged preset.json was said to be "edited", and Reopen then refused it: a run whose
+        checkpoint was whole could not come back in the window). None, said, where neither will do."""
+        from playground.core.presets import PresetError, load_preset
+        from playground.training.checkpoint_state import read_state, state_spec
+
+        try:
+            spec = load_preset(folder / PRESET_FILE)
+        except PresetError:
+            checkpoint = folder / CHECKPOINT_DIR
+            try:
+                return state_spec(checkpoint, read_state(checkpoint))
+            except (ValueError, OSError):
+                return self._run_spec(folder)  # (which says why the preset cannot be read, or that the folder is gone)
+        if preset_edited(folder):  # the controls would show the file's settings over the checkpoint's model
+            self.runs.say(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
+                          f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
+                          f"continues the old run as it was trained.", "error")
+            return None
+        return spec
+
     def reopen_run(self, folder: Path) -> bool:
         window = self.window
         spec = self._run_spec(Path(folder))
@@ -495,12 +517,7 @@ class RunTools:
     def resume_run(self, folder: Path) -> bool:
         window = self.window
         folder = Path(folder)
-        if preset_edited(folder):  # the controls would show the file's settings over the checkpoint's model
-            self.runs.say(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
-                          f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
-                          f"continues the old run as it was trained.", "error")
-            return False
-        spec = self._run_spec(folder)
+        spec = self._resume_spec(folder)
         if spec is None:
             return False
         refused = self.why_not_resumable(folder)
@@ -540,7 +557,7 @@ class RunTools:
         to come, and it is stopped before the run resumes)."""
         from playground.training.checkpoint_state import check_resumable
 
-        if self._workers_of(folder):
+        if any(worker.isRunning() for worker in self._workers_of(folder)):  # (one ended has saved: checked)
             return ""
         try:
             check_resumable(folder / CHECKPOINT_DIR)
