@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -489,3 +491,18 @@ def test_two_threads_updating_a_run_json_keep_both_updates(tmp_path, monkeypatch
         writer.join()
     info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert info["name"] == "renamed" and info["step"] == 7
+
+
+def test_a_read_only_run_folder_is_refused_before_a_resume_with_what_to_do(tmp_path, monkeypatch, capsys):
+    """QA: `playground resume` on a run folder made read-only said "[Errno 13] Permission denied:
+    '…/.changes.json.4cc59960.tmp'", and on a read-only disk "choose a folder you can write to", which resume cannot."""
+    run = make_run(tmp_path / "runs", "read only")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != run and real_access(path, mode))
+    with pytest.raises(RunsError, match="is read-only for you, and a run saves its checkpoints in it: copy the whole "
+                                        "folder where you can write and resume the copy"):
+        lock_run_dir(run)
+    (run / "checkpoint").mkdir()
+    (run / "checkpoint" / "state.json").write_text("{}")
+    assert cli.main(["resume", str(run)]) == 2
+    assert "is read-only for you" in capsys.readouterr().err

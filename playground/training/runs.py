@@ -216,6 +216,9 @@ def lock_run_dir(folder: Path) -> BaseFileLock:
     Release it with `.release()`; the OS releases it too when the process ends, however it ends."""
     from filelock import FileLock, Timeout
 
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):  # (QA: "Permission denied: …tmp", mid-resume)
+        raise RunsError(f"the run folder {elide(folder)} is read-only for you, and a run saves its checkpoints in it: "
+                        f"copy the whole folder where you can write and resume the copy")
     lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)  # any thread may release it
     try:
         lock.acquire()
