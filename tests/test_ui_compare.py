@@ -172,6 +172,9 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     a_line, b_line = (curve.opts["pen"].width() for curve in compare.curves)
     a_val, b_val = (curve.opts["symbolSize"] for curve in compare.valCurves)
     assert a_line > b_line and a_val > b_val
+    for val, line in zip(compare.valCurves, compare.curves, strict=True):  # each ringed apart from its own line (QA:
+        ring, colour = val.opts["symbolPen"], line.opts["pen"].color()  # B's orange dots on its orange line unseen)
+        assert ring.widthF() >= 2 and ring.color().lightness() <= colour.lightness() - 40
     steps = compare.lossPlot.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: steps.viewRange()[0][0] <= 0.0 and steps.viewRange()[0][1] >= 10.0, timeout=5000)
     qtbot.keyClick(compare, Qt.Key.Key_Space)

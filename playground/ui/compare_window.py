@@ -55,6 +55,7 @@ NBSP = "\u00a0"  # a no-break space
 MAX_LEAD = 5  # steps one side may run ahead of the other before it waits (B may be smaller, hence faster)
 SIDES = ("A", "B")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
+VAL_RINGS = ("#0b3a5c", "#8a4300")  # darker tones of the two, round each side's validation dots
 TITLE_CONTRAST = 4.5  # WCAG's ratio for text: the sides' titles in their colours, on either look
 INTRO = ("<b>A</b> has the main window's settings as they were when this opened. <b>B</b> starts as a copy: "
          "change what you want to compare, then press Play. Both train from the same start (seed, batches, and A's "
@@ -337,8 +338,10 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=width), symbol=None, symbolSize=size,
                                        symbolBrush=colour, symbolPen=None)
                        for colour, width, size in zip(COLOURS, (5, 2), (11, 6))]
+        # Ringed in a darker tone of their side: in its own colour alone, a dot on its side's line was not seen (QA)
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=size, symbolBrush=colour,
-                                          symbolPen=None) for colour, size in zip(COLOURS, (11, 6))]
+                                          symbolPen=pg.mkPen(ring, width=2))
+                          for colour, ring, size in zip(COLOURS, VAL_RINGS, (12, 9))]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
         follow_font(self.lossPlot, lambda: (style_axes(plot), self._fit_legend()))  # the legend zooms too
         follow_resize(self.lossPlot, self._fit_legend)  # its columns are as wide as the plotting area
