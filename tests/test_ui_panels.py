@@ -883,3 +883,24 @@ def test_step_by_step_shows_a_long_causal_probes_first_tokens_and_says_so(qtbot,
     assert f"T = {STEPS_TOKENS + 4} tokens" in panel.steps.caption.text()
     encoder = tiny_session("encoder", "sentiment", block_size=STEPS_TOKENS + 8)  # no causal mask: never cut
     assert InsideJob(3)(encoder).steps.seq_len == encoder.dataset.probe().x.shape[1]
+
+
+def test_the_enlarged_heads_title_keeps_one_line_as_the_step_grows(qtbot):
+    """QA, 130 %: "Layer 1, head 1 · step 138 · 64 tokens" wrapped or not with the step's digits, moving the heatmap
+    up and down while training."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.ui.attention_grid import HeadDetail
+
+    detail = HeadDetail()
+    qtbot.addWidget(detail)
+    base = snapshot()
+    for width, whole in ((900, True), (230, False)):
+        detail.resize(width, 400)
+        detail.show()
+        qtbot.waitExposed(detail)
+        for step in (9, 111, 888, 1_000, 99_999):
+            detail.show_head(AttentionSnapshot(step, base.weights, base.labels), 0, 1)
+            text = detail.title.text()
+            assert text.startswith(f"Layer 1, head 2 · step {step:,}") and text.endswith("5 tokens") == whole
+            assert QFontMetricsF(detail.title.font()).horizontalAdvance(text) <= detail.title.contentsRect().width()
