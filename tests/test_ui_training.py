@@ -458,14 +458,14 @@ def test_recent_messages_keeps_an_opened_presets_description_whole(window):
     """QA: Recent Messages kept "Opened built-in preset lesson-19.7-vit: A small ViT … the [CLS] token's… (more on
     hover)", and nothing there shows on hover."""
     from playground.core.presets import PRESETS_DIR, load_preset
-    from playground.ui.config_panel import MORE_ON_HOVER
+    from playground.ui.config_panel import WHOLE_ELSEWHERE
 
     path = PRESETS_DIR / "lesson-19.7-vit.json"
     spec = load_preset(path)
     window.say_opened(spec, path, True)
-    assert window.config.messageLabel.text().endswith(MORE_ON_HOVER)  # under the settings: the lead, the rest on hover
+    assert window.config.messageLabel.text().endswith(WHOLE_ELSEWHERE)  # under the settings: the lead, the rest on hover
     _clock, kept = window.statusBar().recent[-1]
-    assert kept == f"Opened built-in preset lesson-19.7-vit: {spec.description}" and MORE_ON_HOVER not in kept
+    assert kept == f"Opened built-in preset lesson-19.7-vit: {spec.description}" and WHOLE_ELSEWHERE not in kept
 
 
 def test_a_message_is_fitted_again_when_the_bar_is_shown_or_its_room_shrinks(qtbot):

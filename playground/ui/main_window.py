@@ -77,7 +77,7 @@ from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info
 from playground.ui import file_dialogs, theme
-from playground.ui.config_panel import MORE_ON_HOVER, ConfigPanel
+from playground.ui.config_panel import WHOLE_ELSEWHERE, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed
@@ -875,7 +875,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return opened + (f": {said}" if said else ".")
 
         # Recent Messages keeps the description whole (QA: it kept "…(more on hover)", and hovering there showed none)
-        self.config.show_message(told(lead + (MORE_ON_HOVER if lead != description else "")),
+        self.config.show_message(told(lead + (WHOLE_ELSEWHERE if lead != description else "")),
                                  "warning" if left_out else "info", description, whole=told(description))
 
     def save(self) -> bool:
