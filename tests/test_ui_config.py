@@ -367,13 +367,13 @@ def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):
     message = window.findChild(QLabel, "messageLabel")
     description = load_preset("bert-pronoun").description
     assert message.text().startswith("Opened built-in preset bert-pronoun: Fine-tune the pretrained MiniLM")
-    assert message.text().endswith("… (all of it: Ctrl+I, or hover)") and len(message.text()) < len(description)
+    assert message.text().endswith("… (the rest: Ctrl+I)") and len(message.text()) < len(description)
     assert message.toolTip() == description
     window.open_preset("lesson-19.3-multi-head")  # QA: its first sentence alone, 335 characters, took 5 lines
-    assert message.text().endswith("… (all of it: Ctrl+I, or hover)") and len(message.text()) < 180
+    assert message.text().endswith("… (the rest: Ctrl+I)") and len(message.text()) < 180
     window.open_preset("encoder-reverse")  # a short first sentence: whole
     assert message.text() == ("Opened built-in preset encoder-reverse: A BERT-like encoder outputs its input "
-                              "backwards. (all of it: Ctrl+I, or hover)")
+                              "backwards. (the rest: Ctrl+I)")
     window.config.show_message("Something else")
     assert message.toolTip() == ""  # no stale description
 

@@ -98,6 +98,11 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     # (the family in words, as the settings name it, QA: "encoder", "vit", "pretrained minilm"; without its
     # parenthesis, which took the names' room at 175 %, lecturer QA: "Lesso…k off")
     assert [panel.table.item(row, c).text() for c in range(4)] == ["first run", "Encoder", "4", "1.1000"]
+    panel.select_folders([first])  # no checkpoint: why Resume is greyed (QA: no word of it)
+    assert not panel.buttons["resume"].isEnabled()
+    assert "It saved no checkpoint (stopped before its first save), so it cannot resume: Reopen trains a new run " \
+           "like it." in panel.message.text()
+    panel.select_folders([first, second])
     assert "Encoder (BERT-like), started " in panel.table.item(row, 1).toolTip()
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)

@@ -51,7 +51,7 @@ MAX_HEADS = 16
 # Characters of a warning under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
 # the settings into a scroll box (QA).
 MESSAGE_CHARS = 240
-WHOLE_ELSEWHERE = " (all of it: Ctrl+I, or hover)"  # said after a cut description (QA: a class cannot hover)
+WHOLE_ELSEWHERE = " (the rest: Ctrl+I)"  # said after a cut description (QA: a class cannot hover)
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]

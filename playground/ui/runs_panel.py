@@ -465,6 +465,9 @@ class RunsPanel(QWidget):
             if live:
                 said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
                             f"drawn already.")
+            elif len(chosen) == 1 and not chosen[0].has_checkpoint:  # why Resume is greyed (QA: no word of it)
+                said.append("It saved no checkpoint (stopped before its first save), so it cannot resume: Reopen "
+                            "trains a new run like it.")
             self.say(" ".join(said + [self._not_one_scale(drawn)]).strip())
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
