@@ -25,7 +25,7 @@ def test_the_cap_counts_the_bytes_read_not_the_reported_size(tmp_path: Path):
 
 @pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device")])
 def test_special_files_are_refused_by_name(path: str, kind: str):
-    with pytest.raises(UnreadableFile, match=f"{path} is {kind}, not a regular preset"):
+    with pytest.raises(UnreadableFile, match=f"{path} is {kind}, not a preset file"):
         read_bytes(path, max_bytes=10, what="preset")
 
 

@@ -163,7 +163,7 @@ def test_deep_nesting_and_huge_values_give_one_short_line(tmp_path):
 
 @pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device"), (".", "a folder")])
 def test_special_files_are_refused_as_presets(path, kind):
-    with pytest.raises(presets.PresetError, match=f"is {kind}, not a regular preset"):
+    with pytest.raises(presets.PresetError, match=f"is {kind}, not a preset file"):
         presets.load_preset(path if path != "." else "./")
 
 

@@ -77,7 +77,8 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int, what: str = "fil
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise UnreadableFile(f"{shown} is {_kind(mode)}, not a regular {what}: pick a regular file")
+            noun = what if what.endswith("file") else f"{what} file"  # (QA: "a folder, not a regular preset")
+            raise UnreadableFile(f"{shown} is {_kind(mode)}, not a {noun}: pick a file")
         chunks: list[bytes] = []
         total = 0
         while total <= max_bytes:
