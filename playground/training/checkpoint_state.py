@@ -132,8 +132,10 @@ def read_state(folder: Path) -> dict[str, Any]:
     damaged = f"{elide(path, 60)} is damaged"  # (with the fix's own path, a long one made it 301 characters)
     try:
         state = json.loads(read_text(path, max_bytes=MAX_STATE_BYTES, what="checkpoint state"))
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise CheckpointError(f"{damaged} ({elide(err, 40)}): {train_again(folder)}") from None
+    except json.JSONDecodeError as err:  # (QA: elided, the error read "Expecting value: li…column 12 (char 500)")
+        raise CheckpointError(f"{damaged} ({err.msg} at line {err.lineno}): {train_again(folder)}") from None
+    except RecursionError:
+        raise CheckpointError(f"{damaged} (nested too deep to read): {train_again(folder)}") from None
     if not isinstance(state, dict) or not isinstance(state.get("spec"), dict):
         raise CheckpointError(f"{damaged} (it is not an object with a spec): {train_again(folder)}")
     step = state.get("step")
