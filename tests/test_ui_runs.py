@@ -1172,6 +1172,16 @@ def test_a_run_whose_preset_file_is_damaged_resumes_with_its_checkpoints_setting
     qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
 
 
+def test_a_run_whose_run_json_is_gone_resumes_at_its_checkpoints_step(window, qtbot):
+    """QA: with run.json deleted, a finished run opened at "step 0 / 60 … press Play to continue", and Play then said
+    it was finished."""
+    folder = trained_and_reset(window, qtbot)
+    (folder / "run.json").unlink()
+    resume_in_runs_tab(window, folder)
+    assert window.stepLabel.text() == "step 1 / 50" and window.progressBar.value() == 1
+    assert "from its checkpoint at step 1: press Play to continue" in window.config.messageLabel.text()
+
+
 def test_a_run_that_cannot_resume_leaves_the_model_on_screen(open_window, root, tmp_path, qtbot):
     """A run whose text file was renamed replaced the trained model on screen with nothing as it failed to load, and
     Undo then offered the run that failed. Now it is refused in the Runs tab first, and the window stays as it was."""

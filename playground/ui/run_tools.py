@@ -529,7 +529,7 @@ class RunTools:
         self.runs.say("")  # (QA: an earlier refusal stood beside the run it now resumed)
         self._stop_own_run(folder)
         info = read_run_info(folder)
-        step = info.get("step")
+        step = saved_step(folder)
         name = str(info.get("name") or spec.name)  # as the Runs tab and File > Resume Last Run call it (renamed there)
         if isinstance(step, int):
             spec = spec_after(spec, recorded_changes(folder), step)  # the settings it changed mid-run, shown
@@ -597,8 +597,8 @@ class RunTools:
         window = self.window
         for worker in self._workers_of(folder):
             worker.wait()  # the folder's own run was still saving its checkpoint
-        saved = read_run_info(folder).get("step")
-        step = saved if isinstance(saved, int) else step
+        saved = saved_step(folder)
+        step = saved if saved is not None else step
         self._prefill_loss(folder, step)
         # Its samples too (QA: the Samples tab was empty after Undo or a Resume of a run that had drawn several).
         window.samples.add_samples([e for e in read_samples(folder) if step is None or e.step <= step])
@@ -668,6 +668,20 @@ def _export_hf(run_dir: Path, out: Path) -> Any:
     from playground.export import export_run  # on the worker thread: transformers loads there, not in the window
 
     return export_run(run_dir, out)
+
+
+def saved_step(folder: Path) -> int | None:
+    """The step the run in `folder` last saved: its run.json's, or where that is gone or damaged, its checkpoint's (QA:
+    a finished run opened at "step 0 / 60 … press Play to continue", and Play said it was finished)."""
+    from playground.training.checkpoint_state import read_state
+
+    step = read_run_info(folder).get("step")
+    if isinstance(step, int):
+        return step
+    try:
+        return int(read_state(folder / CHECKPOINT_DIR)["step"])
+    except (ValueError, OSError):
+        return None
 
 
 def _export_script(run_dir: Path, path: Path) -> Any:
