@@ -885,6 +885,11 @@ def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window
     assert texts[0] == "&1 solo && duet.json"
     assert texts[1].endswith(f"lecture-week3.json  ({(tmp_path / 'course').resolve()})")
     assert texts[2].endswith(f"lecture-week3.json  ({(tmp_path / 'week3').resolve()})")
+    assert all(action.isEnabled() for action in window.recentMenu.actions())
+    (tmp_path / "solo & duet.json").unlink()  # moved or deleted since: greyed and said (QA: it stayed, and failed)
+    window.recentMenu.refresh()
+    first = window.recentMenu.actions()[0]
+    assert first.text() == "&1 solo && duet.json  (not found)" and not first.isEnabled()
 
 
 def test_the_wheel_scrolls_the_settings_and_turns_a_setting_only_once_it_has_the_focus(window):

@@ -110,7 +110,9 @@ class RecentMenu(QMenu):
             # two of one name told apart by their folders (data QA: "1 lecture-week3.json", "2 lecture-week3.json")
             where = f"  ({Path(path).parent})" if names.count(name) > 1 else ""
             shown = f"{name}{where}".replace("&", "&&")  # (a "&" in a name is no shortcut)
-            action = self.addAction(f"&{i} {shown}")
+            there = Path(path).is_file()  # one moved or deleted is greyed, not dropped: a drive may come back (QA)
+            action = self.addAction(f"&{i} {shown}" + ("" if there else "  (not found)"))
+            action.setEnabled(there)
             action.setToolTip(path)
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.sigOpen.emit(p))
