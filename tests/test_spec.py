@@ -124,6 +124,13 @@ def test_booleans_are_not_numbers():
     assert make_spec({"model": {"n_layer": 2.0}}).model.n_layer == 2  # a slider's float of a whole number
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_setting_that_is_not_a_finite_number_is_said_so(value):
+    """QA: `--set train.lr=nan` said "should be less than or equal to 10, got 'nan'"."""
+    with pytest.raises(SpecError, match=r"learning rate \(train.lr\): input should be a finite number"):
+        make_spec({"train": {"lr": value}})
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "bom"}).encode())

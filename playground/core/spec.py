@@ -143,7 +143,8 @@ def shown(value: Any) -> str:
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # allow_inf_nan: NaN was "less than or equal to 10" (QA), where the fix is a finite number
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ModelSpec(_Spec):
