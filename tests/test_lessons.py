@@ -72,6 +72,14 @@ def test_a_bad_lesson_is_refused_in_one_line_naming_the_file_the_step_and_the_fi
     assert "\n" not in message and len(message) <= 300 and "Error" not in message
 
 
+def test_a_lessons_second_problem_is_named_not_only_counted():
+    """QA: "lesson: title: … (and 1 more problem(s))" hid the second problem."""
+    with pytest.raises(ValueError) as err:
+        parse_lesson({"steps": [{**STEP, "tab": "graphs"}]})
+    assert str(err.value) == ("lesson: 'title' is missing: add it; lesson step 1: tab: input should be 'attention', "
+                              "'samples', 'inside', 'architecture', 'try_it', 'confusion' or 'runs', got 'graphs'")
+
+
 def test_a_huge_or_hostile_lesson_still_gets_a_short_line():
     hostile = {"title": "T", "steps": [{**STEP, "hidden": ["x" * 100_000, "\n" * 3]}] * 100}
     with pytest.raises(ValueError) as err:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from playground.core.files import elide
+from playground.core.messages import one_line_of
 
 # The centre's tabs and the Inside attention tab's views, by the names a lesson uses, with the titles they show.
 TABS: dict[str, str] = {
@@ -144,9 +145,8 @@ def parse_lesson(value: Any) -> Lesson | None:
     try:
         return Lesson.model_validate(value)
     except ValidationError as err:
-        problems = err.errors()
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ValueError(f"{_problem(problems[0])}{more}") from None
+        # each named, as far as a line holds them (QA: "(and 1 more problem(s))" hid the second)
+        raise ValueError(one_line_of([_problem(item) for item in err.errors()])) from None
 
 
 def _problem(item: Any) -> str:

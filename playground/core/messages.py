@@ -9,6 +9,8 @@ from playground.core.files import elide
 
 MAX_LINE = 300  # characters of an error line, the longest a user reads in one go
 EXPECTED: tuple[type[BaseException], ...] = (ValueError, OSError)  # the project's errors are ValueErrors
+MAX_PROBLEMS = 3  # problems named in one message; the rest are counted
+MAX_EXPLAINED = 200  # characters of problems, leaving room in a 300-character line for the file's name
 
 
 def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXPECTED, width: int = MAX_LINE) -> str:
@@ -37,6 +39,18 @@ def cut_at_word(text: str, width: int) -> str:
 def counted(n: int, noun: str) -> str:
     """'1 layer', '2 layers', '1,024 characters' (QA: "1 characters", "1 layers")."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def one_line_of(problems: list[str]) -> str:
+    """The first of `problems` (up to MAX_PROBLEMS, within MAX_EXPLAINED characters) in one line, the rest counted."""
+    lines = problems[:1]
+    for line in problems[1:MAX_PROBLEMS]:
+        if len("; ".join(lines)) + len(line) > MAX_EXPLAINED:
+            break
+        lines.append(line)
+    if len(problems) > len(lines):
+        lines.append(f"and {counted(len(problems) - len(lines), 'more problem')}")
+    return "; ".join(lines)
 
 
 def retrain_command(preset: str) -> str:

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from playground.core.files import elide
 from playground.core.lessons import Lesson, parse_lesson
+from playground.core.messages import one_line_of
 
 SCHEMA_VERSION = 2
 MAX_STEPS = 100_000_000  # a run's training steps at most
@@ -110,8 +111,6 @@ def _plain_option(value: Any) -> Any:
 Whole = Annotated[int, BeforeValidator(_not_a_bool)]
 Real = Annotated[float, BeforeValidator(_not_a_bool)]
 OptionValue = Annotated[int | float | str | bool, PlainValidator(_plain_option)]
-MAX_PROBLEMS = 3  # problems named in one message; the rest are counted
-MAX_EXPLAINED = 200  # characters of problems, leaving room in a 300-character line for the file's name
 
 
 class _JsonRepr(reprlib.Repr):
@@ -364,16 +363,7 @@ def make_spec(data: dict[str, Any]) -> RunSpec:
 
 def explain(err: ValidationError) -> str:
     """Turn pydantic's report into one short line in the student's words: the first problems, the rest counted."""
-    problems = err.errors()
-    lines = [_problem(problems[0])]
-    for item in problems[1:MAX_PROBLEMS]:
-        line = _problem(item)
-        if len("; ".join(lines)) + len(line) > MAX_EXPLAINED:
-            break
-        lines.append(line)
-    if len(problems) > len(lines):
-        lines.append(f"and {len(problems) - len(lines)} more problem(s)")
-    return "; ".join(lines)
+    return one_line_of([_problem(item) for item in err.errors()])
 
 
 def _problem(item: Any) -> str:
