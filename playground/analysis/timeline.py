@@ -117,9 +117,9 @@ class SnapshotTimeline:
         path = Path(path)
         target = path if path.suffix == ".safetensors" else path / ATTENTION_DIR / TIMELINE_FILE
         if not target.exists():
-            raise FileNotFoundError(
-                f"{target} does not exist: this run saved no attention snapshots (train it with "
-                f"`playground train`, which records them)"
+            raise FileNotFoundError(  # (QA: it said "train it with `playground train`" of a run trained so)
+                f"{target} does not exist: this run saved no attention snapshots, or the file was moved or deleted "
+                f"(a run records them as it trains, in the window and with `playground train`)"
             )
         try:
             return cls._read(target)
