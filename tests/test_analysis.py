@@ -93,7 +93,7 @@ def test_a_causal_models_first_tokens_are_the_numbers_of_that_input_alone(tiny_s
     whole = attention_steps(session, probe, layer=1, head=1)
     cut = first_tokens(whole, 7)
     alone = attention_steps(session, dataclasses.replace(probe, x=probe.x[:, :7], y=probe.y[:, :7]), layer=1, head=1)
-    assert cut.seq_len == 7 and cut.labels == alone.labels
+    assert cut.seq_len == 7 and cut.labels == alone.labels and (cut.cut_from, alone.cut_from) == (whole.seq_len, None)
     for name in ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "output", "head_outputs", "concat",
                  "projected"):
         np.testing.assert_allclose(getattr(cut, name), getattr(alone, name), atol=1e-5, err_msg=name)

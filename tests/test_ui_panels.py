@@ -874,6 +874,8 @@ def test_step_by_step_shows_a_long_causal_probes_first_tokens_and_says_so(qtbot,
     panel = shown(qtbot, InsideAttentionPanel(lambda: None), 1600, 600)
     probe = InsideJob(1)(session)
     assert probe.steps.seq_len == STEPS_TOKENS and probe.snapshot.weights.shape[-1] == STEPS_TOKENS + 8
+    header = [op["s"] for kind, op in probe.steps_figure.ops if kind == "text" and op["s"].startswith("rows:")]
+    assert header[0].startswith(f"rows: the first {STEPS_TOKENS} of {STEPS_TOKENS + 8} tokens (queries)"), header
     panel.show_result(probe)
     assert (f"T = the probe's first {STEPS_TOKENS} of {STEPS_TOKENS + 8} tokens (type an input for others)"
             in panel.steps.caption.text()), panel.steps.caption.text()

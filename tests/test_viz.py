@@ -153,7 +153,9 @@ def test_the_multi_head_row_flows_onto_others_rather_than_widen_the_figure(tiny_
         assert concat["y"] == projected["y"] > rows[-1]
         # Nor is the header's explanation the widest part (QA at 130 %: "…numbers from the r", cut)
         right = max(op["x"] + op["rgb"].shape[1] * op["cw"] for op in cells)
-        explained = [op for kind, op in fig.ops if kind == "text" and op["y"] < cells[0]["y"] and op["size"] == 11]
+        texts = [op for kind, op in fig.ops if kind == "text"]
+        first_section = min(op["y"] for op in texts if op["size"] == 13)  # "1. Each token is projected…"
+        explained = [op for op in texts if op["y"] < first_section and op["size"] == 11]
         assert len(explained) == 2 and all(op["x"] + text_width(op["s"], 11) <= right for op in explained)
 
 

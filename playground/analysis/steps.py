@@ -17,7 +17,7 @@ recomputes attention, so the view cannot drift from the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,7 @@ class AttentionSteps:
     concat: np.ndarray  # (T, C) the heads side by side
     projected: np.ndarray  # (T, C) after the output projection: the sub-layer's output
     scale_scores: bool = True  # False: the ablation that leaves out / sqrt(d_head) (scaled is then scores)
-    extra: dict[str, Any] = field(default_factory=dict)
+    cut_from: int | None = None  # the input's length, where these are its first tokens alone (`first_tokens`)
 
     @property
     def seq_len(self) -> int:
@@ -115,7 +115,8 @@ def first_tokens(steps: AttentionSteps, n: int) -> AttentionSteps:
     if "causal" not in steps.mask_kind:
         raise ValueError(f"the first {n} tokens are a cut of this input only under a causal mask, not {steps.mask_kind}")
     rows, square = slice(0, n), (slice(0, n), slice(0, n))
-    return replace(steps, labels=steps.labels[:n], q=steps.q[rows], k=steps.k[rows], v=steps.v[rows],
+    return replace(steps, cut_from=steps.cut_from or steps.seq_len, labels=steps.labels[:n], q=steps.q[rows],
+                   k=steps.k[rows], v=steps.v[rows],
                    scores=steps.scores[square], scaled=steps.scaled[square], mask=steps.mask[square],
                    masked=steps.masked[square], weights=steps.weights[square], output=steps.output[rows],
                    head_outputs=steps.head_outputs[:, rows], concat=steps.concat[rows],

@@ -27,7 +27,7 @@ BOLD_FILES = ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf", "Liberatio
 SVG_FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 SVG_RECT_LIMIT = 1600  # heatmaps with more cells (e.g. 64 x 64) go into the SVG as an embedded pixel image
 PAD = 12
-TITLE_SIZE, LABEL_SIZE, SMALL = 16, 12, 10  # the figures' text: titles, labels, notes
+TITLE_SIZE, LABEL_SIZE, SMALL = 16, 12, 11  # the figures' text: titles, labels, notes (10: 7-px notes, QA)
 INK = "#222222"
 MUTED = "#666666"
 

@@ -290,7 +290,8 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
     # On two lines: on one it was the figure's widest part, cut at 130 % ("numbers from the r", QA)
     y = _header(fig, title or f"Self-attention step by step: layer {_n(steps.layer)}, head {_n(steps.head)} "
                               f"of {steps.n_head}", [
-        f"rows: the {T} tokens (queries)  ·  d_head = {d}, C = n_heads × d_head = {C}",
+        f"rows: the {f'first {T} of {steps.cut_from}' if steps.cut_from else T} tokens (queries)  ·  d_head = {d}, "
+        f"C = n_heads × d_head = {C}",
         f"mask: {steps.mask_kind}  ·  numbers from the model's own forward pass",
     ])
 
