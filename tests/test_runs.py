@@ -506,3 +506,21 @@ def test_a_read_only_run_folder_is_refused_before_a_resume_with_what_to_do(tmp_p
     (run / "checkpoint" / "state.json").write_text("{}")
     assert cli.main(["resume", str(run)]) == 2
     assert "is read-only for you" in capsys.readouterr().err
+    with pytest.raises(RunsError, match="is read-only for you, so it cannot be deleted from here$"):  # (QA: resume's)
+        delete_run(run, tmp_path / "runs")
+    assert run.is_dir()
+
+
+def test_a_run_that_cannot_be_renamed_says_why(tmp_path, monkeypatch):
+    """QA: renaming a read-only run raised PermissionError in the window, the name unchanged and nothing said."""
+    from playground.training import runs
+
+    run = make_run(tmp_path / "runs", "kept")
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runs, "write_run_info", read_only)
+    with pytest.raises(RunsError, match=r"cannot rename the run: its name is kept in .*run.json, which cannot be "
+                                        r"written \(Permission denied\)"):
+        rename_run(run, "new name")

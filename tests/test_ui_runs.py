@@ -999,11 +999,16 @@ def test_resume_last_run_shows_why_it_cannot_in_the_runs_tab_every_time(open_win
     folder = trained_and_reset(window, qtbot)
     remember_last_run(window.settings, folder)
     (folder / "checkpoint" / json.loads((folder / "checkpoint" / "state.json").read_text())["model_file"]).write_bytes(b"")
+    other = fake_run(window.runTools.runs.root(), "another", [2.0, 1.0])
+    window.tabs.setCurrentWidget(window.runTools.runs)
+    window.runTools.runs.select_folders([other])  # a run selected there: its overlay's words were said over the refusal
     for _ in range(2):
         window.tabs.setCurrentWidget(window.attention)
         window.resume_last_run()
         assert window.tabs.currentWidget() is window.runTools.runs
         assert "is damaged: the trained weights are lost" in window.runTools.runs.message.text()
+        said = [message for _clock, message in window.statusBar().recent]  # and kept in Recent Messages (QA)
+        assert any("is damaged: the trained weights are lost" in message for message in said), said
 
 
 def test_a_resumed_lesson_run_shows_its_trained_model_without_the_lessons_first_step(open_window, qtbot):

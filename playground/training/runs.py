@@ -210,15 +210,18 @@ def _training_now(folder: Path) -> bool:
     return False
 
 
-def lock_run_dir(folder: Path) -> BaseFileLock:
-    """Take the run folder's lock, or refuse at once if another process (or session) trains in it.
+RESUME_READ_ONLY = "and a run saves its checkpoints in it: copy the whole folder where you can write and resume the copy"
+
+
+def lock_run_dir(folder: Path, read_only: str = RESUME_READ_ONLY) -> BaseFileLock:
+    """Take the run folder's lock, or refuse at once if another process (or session) trains in it, or if the folder
+    is read-only for this user (`read_only` goes on to say what that means for the lock's purpose).
 
     Release it with `.release()`; the OS releases it too when the process ends, however it ends."""
     from filelock import FileLock, Timeout
 
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):  # (QA: "Permission denied: …tmp", mid-resume)
-        raise RunsError(f"the run folder {elide(folder)} is read-only for you, and a run saves its checkpoints in it: "
-                        f"copy the whole folder where you can write and resume the copy")
+        raise RunsError(f"the run folder {elide(folder)} is read-only for you, {read_only}")
     lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)  # any thread may release it
     try:
         lock.acquire()
@@ -527,7 +530,11 @@ def rename_run(folder: Path, new_name: str) -> RunSummary:
         raise RunsError(f"a run name has at most 120 characters, this one has {len(name)}")
     if not is_run_dir(folder):
         raise RunsError(f"{folder} is not a run folder (it has no {RUN_FILE} or {PRESET_FILE})")
-    write_run_info(folder, {"name": name})
+    try:
+        write_run_info(folder, {"name": name})
+    except OSError as err:  # (QA: a read-only run's rename raised in the window, unsaid)
+        raise RunsError(f"cannot rename the run: its name is kept in {elide(folder / RUN_FILE)}, which cannot be "
+                        f"written ({err.strerror or err})") from None
     return summarize_run(folder)
 
 
@@ -555,7 +562,7 @@ def delete_run(folder: Path, root: Path | None = None) -> None:
         raise RunsError(f"refusing to delete {folder}: only run folders inside the runs directory {root} are deleted")
     if not is_run_dir(target):
         raise RunsError(f"refusing to delete {folder}: it is not a run folder (no {RUN_FILE} or {PRESET_FILE})")
-    lock = lock_run_dir(target)  # never delete a run that is training
+    lock = lock_run_dir(target, "so it cannot be deleted from here")  # never delete a run that is training
     try:
         shutil.rmtree(target)
     finally:

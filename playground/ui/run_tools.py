@@ -235,6 +235,12 @@ class RunTools:
         """The window's workers training in `folder` (the live run, or one still saving as it stops)."""
         return [w for w in self.window.workers() if w.run_dir is not None and Path(w.run_dir) == Path(folder)]
 
+    def _refuse(self, text: str) -> None:
+        """A run refused, said under the Runs table and kept in Help > Recent Messages (QA: a refusal there was not,
+        and File > Resume Previous Run's was gone as the tab showed)."""
+        self.runs.say(text, "error")
+        self.window.statusBar().showMessage(text, 10000)
+
     def _say(self, text: str, level: str = "info", status_ms: int = 10000, until_training: bool = False,
              passing: bool = False) -> None:
         """`text` under the settings and in the status bar; one `until_training` goes from under the settings as
@@ -473,13 +479,13 @@ class RunTools:
         from playground.core.presets import PresetError, load_preset
 
         if not folder.is_dir():  # (QA: "no preset file at …/preset.json: check the path", of a path never typed)
-            self.runs.say("This run's folder is gone: it was moved or deleted after the Runs tab listed it. Refresh "
-                          "lists the runs there now.", "error")
+            self._refuse("This run's folder is gone: it was moved or deleted after the Runs tab listed it. Refresh "
+                         "lists the runs there now.")
             return None
         try:
             return load_preset(folder / PRESET_FILE)
         except PresetError as err:
-            self.runs.say(f"Cannot read this run's settings: {err}", "error")
+            self._refuse(f"Cannot read this run's settings: {err}")
             return None
 
     def _resume_spec(self, folder: Path) -> RunSpec | None:
@@ -498,9 +504,9 @@ class RunTools:
             except (ValueError, OSError):
                 return self._run_spec(folder)  # (which says why the preset cannot be read, or that the folder is gone)
         if preset_edited(folder):  # the controls would show the file's settings over the checkpoint's model
-            self.runs.say(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
-                          f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
-                          f"continues the old run as it was trained.", "error")
+            self._refuse(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
+                         f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
+                         f"continues the old run as it was trained.")
             return None
         return spec
 
@@ -522,7 +528,7 @@ class RunTools:
             return False
         refused = self.why_not_resumable(folder)
         if refused:
-            self.runs.say(f"Could not resume this run: {refused}", "error")
+            self._refuse(f"Could not resume this run: {refused}")
             return False
         if not window.maybe_save():
             return False

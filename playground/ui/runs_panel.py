@@ -314,6 +314,7 @@ class RunsPanel(QWidget):
         QWidget.setTabOrder(self.buttons["resume"], self.table)  # the buttons stand above the table, made first
         self.message = QLabel(self)
         self._done = ""  # the last action's words (say_done), until its timer clears them
+        self._refused = ""  # the last refusal said, kept through a refresh that keeps its runs selected
         self._done_timer = QTimer(self)
         self._done_timer.setSingleShot(True)
         self._done_timer.timeout.connect(self._forget_done)
@@ -335,7 +336,7 @@ class RunsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        selected = {r.folder for r in self.selected()}
+        selected, refused = {r.folder for r in self.selected()}, self._refused
         self.runs = list_runs(self.root())
         self.labels = run_labels(self.runs)
         table = self.table
@@ -373,6 +374,8 @@ class RunsPanel(QWidget):
             table.setSortingEnabled(True)
             self.select_folders(list(selected))
         self._on_selection()
+        if refused and {r.folder for r in self.selected()} == selected:  # a refusal stays beside its runs (QA: File >
+            self.say(refused, "error")  # Resume Previous Run's went as this tab showed, and read "1 run overlaid")
         if not self.runs:
             self.say(f"No runs yet in {self.root()}: every training run you start appears here.")
 
@@ -416,6 +419,7 @@ class RunsPanel(QWidget):
     def say(self, text: str, level: str = "info") -> None:
         tint(self.message, "error" if level == "error" else "info")
         self.message.setText(text)
+        self._refused = text if level == "error" else ""
 
     def say_done(self, text: str) -> None:
         """What an action did, for DONE_MS from the last one (lecturer QA: "Deleted 1 run." stood there through
