@@ -465,3 +465,22 @@ def test_a_colour_made_readable_keeps_its_hue_and_changes_no_more_than_it_takes(
             assert abs(hues[0] - hues[1]) < 0.02
     assert readable_on("#1f77b4", "#ffffff", 4.5) == "#1f77b4"  # it read already: as it is
     assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+
+
+def test_a_short_inputs_colour_scales_keep_apart_from_the_next_panels(tiny_session):
+    """QA: with a 2-token input, the Scores panel's scale ran into the Scaled panel's ("0.49" over "-0.09")."""
+    import dataclasses
+
+    session = tiny_session("decoder", "zen")
+    probe = session.dataset.probe()
+    fig = render_steps(attention_steps(session, dataclasses.replace(probe, x=probe.x[:, :2], y=probe.y[:, :2])))
+    rows: dict[float, list[tuple[float, float]]] = {}
+    for kind, op in fig.ops:
+        if kind == "text" and not op["rotate"]:
+            width = text_width(op["s"], op["size"], op["bold"])
+            left = op["x"] - {"l": 0.0, "m": width / 2, "r": width}[op["anchor"][0]]
+            rows.setdefault(op["y"], []).append((left, left + width))
+    for y, spans in rows.items():
+        spans.sort()
+        for (_left, right), (next_left, _right) in zip(spans, spans[1:]):
+            assert right <= next_left + 0.5, (y, spans)

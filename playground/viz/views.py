@@ -132,7 +132,11 @@ def _mini_scale(fig: Figure, x: float, y: float, vmin: float, vmax: float, cmap:
     bar_x = x + w + 4
     fig.cells(bar_x, y, colormap(np.linspace(vmin, vmax, 48)[None], vmin, vmax, cmap), 1.25, 8, outline="#999999")
     fig.text(bar_x + 64, y + 4, _fmt(vmax), SMALL, MUTED, "lm")
-    return bar_x + 64 + text_width(_fmt(vmax), SMALL)
+    return x + _mini_scale_width(vmin, vmax)
+
+
+def _mini_scale_width(vmin: float, vmax: float) -> float:
+    return text_width(_fmt(vmin), SMALL) + 4 + 64 + text_width(_fmt(vmax), SMALL)
 
 
 def _fmt(value: float) -> str:
@@ -255,14 +259,21 @@ def _panel(fig: Figure, x: float, y: float, step: Step, cw: float, ch: float, *,
         if step.key == "masked" and not np.isfinite(arr).all():
             fig.rect(end + 10, bottom + 4, 10, 10, (200, 200, 200), outline="#888888")
             fig.text(end + 24, bottom + 9, "−∞", SMALL, MUTED, "lm")
-    return _panel_width(step, cw, ch, labels), bottom + 18 - y
+    return _panel_width(step, cw, ch, labels, vrange), bottom + 18 - y
 
 
-def _panel_width(step: Step, cw: float, ch: float, labels: list[str] | None) -> float:
-    """How wide `_panel` draws `step`: its cells and row labels, or its title or shape where those are wider."""
+def _panel_width(step: Step, cw: float, ch: float, labels: list[str] | None,
+                 vrange: tuple[float, float] | None = None) -> float:
+    """How wide `_panel` draws `step`: its cells and row labels, or its title, shape or colour scale (of `vrange`)
+    where those are wider (QA: a 2-token input's scale ran into the next panel's)."""
     label_w = _row_labels_width(labels, ch) if labels else 0.0
+    scale = 150.0 if step.key == "mask" else 0.0  # its "allowed" and "hidden" keys
+    if vrange is not None and step.key != "mask":
+        scale = label_w + _mini_scale_width(*vrange) + 8
+        if step.key == "masked" and not np.isfinite(step.array).all():
+            scale += 24 + text_width("−∞", SMALL)
     return max(label_w + step.array.shape[1] * cw, text_width(step.title, LABEL_SIZE, True), text_width(step.shape, SMALL),
-               150 if step.key in ("mask", "masked") else 0)
+               scale)
 
 
 def _arrow(fig: Figure, x: float, y: float, text: str = "→") -> float:
@@ -360,7 +371,8 @@ def render_steps(steps: AttentionSteps, title: str | None = None) -> Figure:
 
     def width_of(panel: Step) -> float:  # with the gap before it: the heads side by side, an arrow to the rest
         head = panel.key.startswith("head")
-        return (16.0 if head else _arrow_width()) + _panel_width(panel, cw_d if head else cw_c, ch, None)
+        return (16.0 if head else _arrow_width()) + _panel_width(panel, cw_d if head else cw_c, ch, None,
+                                                                 head_range if head else symmetric_range(panel.array))
 
     def row_width(row: list[Step]) -> float:  # its first panel with the row labels, no gap before it
         return 12.0 + _row_labels_width(labels, ch) - 16.0 + sum(width_of(panel) for panel in row)
