@@ -675,7 +675,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         check_can_create(args.out, "the export folder")
         check_not_in_checkpoint(args.out)
         check_new_output(args.out, args.overwrite)
-    from playground.export import export_run
+    from playground.export.hf import export_run
 
     with writing(args.out):
         result = export_run(args.run_dir, args.out)

@@ -29,8 +29,9 @@ from transformers import (
 
 from playground.cli import main
 from playground.core.presets import load_preset
-from playground.export import ExportError, ExportResult, export_run, import_bert_folder
 from playground.export import hf as hf_export
+from playground.export.hf import ExportError, ExportResult, export_run
+from playground.models.pretrained import load_bert_folder as import_bert_folder
 from playground.training.checkpoint import PICKLE_SUFFIXES
 from playground.training.session import TrainingSession
 

@@ -347,3 +347,21 @@ def test_the_script_item_is_greyed_for_a_fine_tuned_model_and_says_why(open_wind
         assert ("Hugging Face folder" in action.toolTip()) != offered, action.toolTip()
         assert menu.toolTipsVisible()
         menu.hide()
+
+
+def test_the_windows_script_export_check_needs_no_torch():
+    """Review: the check that greys the menu item ran as File > Export opened, importing torch on the window's thread
+    (a freeze, or a race with the warm-up's own import of it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from playground.core.presets import load_preset\n"
+            "from playground.export.scriptable import ScriptExportError, check_scriptable\n"
+            "try:\n"
+            "    check_scriptable(load_preset('bert-pronoun'))\n"
+            "except ScriptExportError:\n"
+            "    pass\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -147,7 +147,7 @@ def test_attention_before_and_after_uses_the_given_model(pretrained):
 def test_fine_tuned_run_exports_and_transformers_predicts_the_same(tmp_path: Path):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from playground.export import export_run
+    from playground.export.hf import export_run
 
     run_dir = tmp_path / "run"
     session = TrainingSession(load_preset("bert-pronoun").updated({**FAST, "train.max_steps": 2}), run_dir=run_dir)

@@ -34,18 +34,14 @@ from playground.core.spec import FAMILY_TITLES, RunSpec
 from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo, Dataset
 from playground.data.registry import plan as data_plan
-from playground.data.wordpiece import PRETRAINED_TITLES
 from playground.export.script_data import DataSource, ScriptDataError, data_source
 from playground.export.script_model import model_source
+from playground.export.scriptable import ScriptExportError, check_scriptable
 from playground.training.checkpoint_state import check_same_data
 
 CHECK_TOLERANCE = 1e-4  # largest logit difference (relative to the largest logit) the check accepts
 DEFAULT_BETAS = (0.9, 0.95)  # training/session.py's AdamW betas, for a checkpoint that does not record them
 MODEL_CLASSES = {"decoder": "Decoder", "encoder": "Encoder", "vit": "ViT"}
-
-
-class ScriptExportError(ValueError):
-    """A run that cannot be exported as a script; `str()` says why and what to do."""
 
 
 @dataclass
@@ -93,16 +89,6 @@ def check_script_path(out: Path) -> None:
     if out.suffix != ".py":
         raise ScriptExportError(f"the script's name {elide(out.name, 60)} does not end in .py: name it e.g. "
                                 f"train_mine.py")
-
-
-def check_scriptable(spec: RunSpec) -> None:
-    """Refuse a run that a script with only torch and numpy cannot rebuild."""
-    if spec.model.pretrained:
-        title = PRETRAINED_TITLES.get(spec.model.pretrained, spec.model.pretrained)
-        raise ScriptExportError(
-            f"this run fine-tunes the pretrained {title}, whose weights and WordPiece tokenizer need "
-            f"the transformers library, not only torch: export it as a Hugging Face folder instead "
-            f"(File > Export > Model as Hugging Face folder; playground export RUN --out FOLDER)")
 
 
 @dataclass

@@ -263,8 +263,7 @@ class RunTools:
 
     # ----- exports -------------------------------------------------------------------------------
     def export_model(self) -> bool:
-        from playground.export import ExportError
-        from playground.export.hf import check_exportable
+        from playground.export.hf import ExportError, check_exportable
 
         try:
             check_exportable(self.window.spec)
@@ -308,7 +307,7 @@ class RunTools:
     def _offer_script(self) -> None:
         """Greyed, its tooltip saying why, for a run a script cannot rebuild (QA: offered for a fine-tuned MiniLM,
         then refused)."""
-        from playground.export.script import ScriptExportError, check_scriptable
+        from playground.export.scriptable import ScriptExportError, check_scriptable
 
         action = self.actions["exportScriptAction"]
         try:
@@ -321,7 +320,7 @@ class RunTools:
         action.setToolTip(SCRIPT_TIP)
 
     def export_script(self) -> bool:
-        from playground.export.script import ScriptExportError, check_scriptable
+        from playground.export.scriptable import ScriptExportError, check_scriptable
 
         try:
             check_scriptable(self.window.spec)
@@ -671,7 +670,7 @@ def _saved_timeline(folder: Path, up_to: int | None) -> SnapshotTimeline | None:
 
 
 def _export_hf(run_dir: Path, out: Path) -> Any:
-    from playground.export import export_run  # on the worker thread: transformers loads there, not in the window
+    from playground.export.hf import export_run  # on the worker thread: transformers loads there, not in the window
 
     return export_run(run_dir, out)
 
