@@ -870,7 +870,7 @@ def test_switching_family_leaves_the_last_presets_lesson(open_window):
     assert not window.lessonBar.playing and not window.lessonBar.playAction.isEnabled()
 
 
-def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window, tmp_path):
+def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window, tmp_path, monkeypatch):
     """Data QA: File > Open Recent listed "1 lecture-week3.json" and "2 lecture-week3.json"."""
     from playground.ui.settings import add_recent
 
@@ -890,6 +890,18 @@ def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window
     window.recentMenu.refresh()
     first = window.recentMenu.actions()[0]
     assert first.text() == "&1 solo && duet.json  (not found)" and not first.isEnabled()
+    import os
+
+    real_stat, barred = os.stat, str(tmp_path / "course" / "lecture-week3.json")
+
+    def stat(path, *args, **kwargs):  # under a folder the user may not enter (review: Path.is_file raised)
+        if os.fspath(path) == barred:
+            raise PermissionError(13, "Permission denied", barred)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    window.recentMenu.refresh()
+    assert [action.isEnabled() for action in window.recentMenu.actions()] == [False, False, True]
 
 
 def test_the_wheel_scrolls_the_settings_and_turns_a_setting_only_once_it_has_the_focus(window):

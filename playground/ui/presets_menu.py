@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Signal
@@ -110,7 +111,9 @@ class RecentMenu(QMenu):
             # two of one name told apart by their folders (data QA: "1 lecture-week3.json", "2 lecture-week3.json")
             where = f"  ({Path(path).parent})" if names.count(name) > 1 else ""
             shown = f"{name}{where}".replace("&", "&&")  # (a "&" in a name is no shortcut)
-            there = Path(path).is_file()  # one moved or deleted is greyed, not dropped: a drive may come back (QA)
+            # one moved or deleted is greyed, not dropped: a drive may come back (QA); os.path.isfile is False on any
+            # OSError, where Path.is_file raised for a folder the user may not enter (review)
+            there = os.path.isfile(path)
             action = self.addAction(f"&{i} {shown}" + ("" if there else "  (not found)"))
             action.setEnabled(there)
             action.setToolTip(path)
