@@ -382,6 +382,26 @@ def test_a_spreadsheets_save_of_the_metrics_is_read_and_opening_its_finished_run
     assert rows[1]["val_loss"] == "2.75"
 
 
+@pytest.mark.parametrize("saved", ["no last newline", "a column among ours"])
+def test_rows_appended_to_a_metrics_file_saved_otherwise_read_right(tmp_path, saved):
+    """Review: appended as written, a spreadsheet's save without a last newline joined the next row to its last one,
+    and a column of the user's among ours took the next rows' losses."""
+    folder = make_run(tmp_path / "runs", "sheet", losses=(3.0, 2.5), val_at=(2,))
+    metrics = folder / "metrics.csv"
+    lines = metrics.read_text().splitlines()
+    if saved == "no last newline":
+        metrics.write_text("\r\n".join(lines))
+    else:
+        metrics.write_text("\n".join(line.replace(",", ",x,", 1) for line in lines).replace("step,x,", "step,notes,", 1)
+                           + "\n")
+    log = MetricsLog(folder, resume_from_step=2)
+    log(MetricsEvent(step=3, max_steps=10, train_loss=2.0, lr=1e-3, throughput=10.0, unit="tokens", elapsed_s=0.3,
+                     eta_s=1.0))
+    log.close()
+    assert [(row["step"], float(row["train_loss"])) for row in read_metrics(folder)] == [("1", 3.0), ("2", 2.5),
+                                                                                          ("3", 2.0)]
+
+
 def test_a_resumed_metrics_file_ends_every_row_alike(tmp_path):
     """QA: every resumed metrics.csv mixed the rows kept ("\\n") with the rows appended ("\\r\\n")."""
     from playground.training.events import MetricsEvent

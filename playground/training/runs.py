@@ -374,7 +374,7 @@ class MetricsLog:
         except UnreadableFile:
             raise RunsError(f"{elide(self.path)} cannot be read: move it out of the run folder and resume again (a "
                             f"new one is started; the checkpoint does not need it)") from None
-        if all(int(row["step"]) <= step for row in rows):
+        if all(int(row["step"]) <= step for row in rows) and self._takes_rows_as_written():
             return
         columns = [*METRIC_COLUMNS, *(c for c in rows[0] if c and c not in METRIC_COLUMNS)]  # (ours first: appended)
         text = io.StringIO()
@@ -382,6 +382,16 @@ class MetricsLog:
         writer.writerow(columns)
         writer.writerows([row.get(column) or "" for column in columns] for row in rows if int(row["step"]) <= step)
         atomic_write_text(self.path, text.getvalue())
+
+
+    def _takes_rows_as_written(self) -> bool:
+        """Whether rows appended as this log writes them read right: the file's columns begin with ours, in our order,
+        and its last row ends its line (review: a spreadsheet's save without a last newline joined the next row to
+        it, and a column of the user's among ours took the next rows' losses)."""
+        data = self.path.read_bytes()
+        header = data.decode("utf-8-sig", errors="replace").splitlines()[0] if data else ""
+        columns = [name.strip().lower() for name in header.split(",")]
+        return data.endswith(b"\n") and columns[:len(METRIC_COLUMNS)] == list(METRIC_COLUMNS)
 
 
 class SamplesLog:
