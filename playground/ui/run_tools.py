@@ -487,27 +487,26 @@ class RunTools:
             self._refuse(f"Cannot read this run's settings: {err}")
             return None
 
-    def _resume_spec(self, folder: Path) -> RunSpec | None:
-        """The settings a resume shows: the run's preset.json, or where that no longer reads as a preset, its
-        checkpoint's (QA: a damaged preset.json was said to be "edited", and Reopen then refused it: a run whose
-        checkpoint was whole could not come back in the window). None, said, where neither will do."""
+    def _resume_spec(self, folder: Path) -> tuple[RunSpec | None, str]:
+        """The settings a resume shows, and a note where they are not the run's preset.json: its checkpoint's where
+        that file was edited since the run started or no longer reads (the controls would show the file's settings
+        over the checkpoint's model; QA: a damaged one refused a run whose checkpoint was whole). (None, ""), said,
+        where neither will do."""
         from playground.core.presets import PresetError, load_preset
         from playground.training.checkpoint_state import read_state, state_spec
 
         try:
-            spec = load_preset(folder / PRESET_FILE)
+            spec, note = load_preset(folder / PRESET_FILE), "was edited since it started (Reopen trains its edits)"
+            if not preset_edited(folder):
+                return spec, ""
         except PresetError:
-            checkpoint = folder / CHECKPOINT_DIR
-            try:
-                return state_spec(checkpoint, read_state(checkpoint))
-            except (ValueError, OSError):
-                return self._run_spec(folder)  # (which says why the preset cannot be read, or that the folder is gone)
-        if preset_edited(folder):  # the controls would show the file's settings over the checkpoint's model
-            self._refuse(f"This run's {PRESET_FILE} was edited after it started, so it no longer says what the "
-                         f"checkpoint was trained with. Reopen trains a new run with your edits; `playground resume` "
-                         f"continues the old run as it was trained.")
-            return None
-        return spec
+            note = "no longer reads as a preset"
+        checkpoint = folder / CHECKPOINT_DIR
+        try:
+            spec = state_spec(checkpoint, read_state(checkpoint))
+        except (ValueError, OSError):
+            return self._run_spec(folder), ""  # (which says why, or that the folder is gone; resume says the rest)
+        return spec, f" Its {PRESET_FILE} {note}: the settings shown are its checkpoint's."
 
     def reopen_run(self, folder: Path) -> bool:
         window = self.window
@@ -522,7 +521,7 @@ class RunTools:
     def resume_run(self, folder: Path) -> bool:
         window = self.window
         folder = Path(folder)
-        spec = self._resume_spec(folder)
+        spec, note = self._resume_spec(folder)
         if spec is None:
             return False
         refused = self.why_not_resumable(folder)
@@ -548,10 +547,10 @@ class RunTools:
             # (short: five lines under the settings pushed Training steps, the control it names, out of sight: QA)
             more = "Raise Training steps to train it on, or " if spec.train.min_lr_ratio > 0 else ""  # (0: rebuilds)
             self._say(f"Opened “{name}” at its last step ({step:,}, finished), trained, in every view. {more}Reset "
-                      f"(Ctrl+R) for a new run.{lesson}")
+                      f"(Ctrl+R) for a new run.{lesson}{note}")
         else:
             self._say(f"Resuming “{name}” from its checkpoint{f' at step {step:,}' if isinstance(step, int) else ''}"
-                      f": press Play to continue.{lesson}", until_training=True)
+                      f": press Play to continue.{lesson}{note}", until_training=True)
         return True
 
     def why_not_resumable(self, folder: Path) -> str:
