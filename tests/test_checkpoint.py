@@ -206,5 +206,6 @@ def test_a_setting_of_the_wrong_type_in_state_json_is_said_as_the_files_damage(t
     state = json.loads((folder / "state.json").read_text())
     edit_state(folder, spec={**state["spec"], "model": {**state["spec"]["model"], "n_layer": "two"}})
     for read in (load_checkpoint, check_resumable):
-        with pytest.raises(ValueError, match=r"state\.json is damaged \(.*number of layers.*\): no other checkpoint"):
+        with pytest.raises(ValueError, match=r"state\.json holds settings this version cannot read \(.*number of "
+                                             r"layers.*\): no other checkpoint"):
             read(folder)

@@ -89,13 +89,14 @@ def _lost(folder: Path, key: str) -> str:
 
 
 def state_spec(folder: Path, state: dict[str, Any]) -> RunSpec:
-    """The run description `read_state` gave of the checkpoint in `folder`; one that does not read is the file's
-    damage, said so (QA: a wrong type in it was said as if the user had just typed the setting)."""
+    """The run description `read_state` gave of the checkpoint in `folder`; one that does not read is said as that
+    file's (QA: a wrong type in it was said as if the user had just typed the setting), not as damage: another
+    version's limits or options read so too (review)."""
     try:
         return spec_from_dict(state["spec"])
     except ValueError as err:
-        raise CheckpointError(f"{elide(folder / STATE_FILE, 60)} is damaged ({elide(err, 160)}): "
-                              f"{train_again(folder)}") from None
+        raise CheckpointError(f"{elide(folder / STATE_FILE, 60)} holds settings this version cannot read "
+                              f"({elide(err, 160)}): {train_again(folder)}") from None
 
 
 def check_data_there(spec: RunSpec) -> None:

@@ -445,6 +445,7 @@ class HeadDetail(QWidget):
                         "from cell to cell and read each weight.")
         self.snapshot: AttentionSnapshot | None = None
         self.layer = self.head = 0
+        self._title: tuple[str, str] | None = None  # (head, token count) of the head shown, fitted to the room
 
         self.probe = pg.GraphicsLayoutWidget(self)
         self.probe.setObjectName("probeImage")
@@ -533,6 +534,7 @@ class HeadDetail(QWidget):
         self.probe.setVisible(False)
         self._ticked = None
         self._size = 0
+        self._title = None
         self.title.setText("Click a head on the left to see it here.")
         self.readout.setText(" ")
         self.cellMark.setVisible(False)
@@ -541,12 +543,23 @@ class HeadDetail(QWidget):
         self.prediction.set_full_text("")
 
     def _set_title(self, head: str, tokens: str) -> None:
-        """`head` and `tokens` on one line where they fit, else `head` alone: wrapped as the step's digits changed,
-        the title moved the heatmap up and down while training (QA, 130 %). Measured with the widest digits, so
-        the wording changes only where the step gains a digit."""
+        self._title = (head, tokens)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """The title's head and token count on one line where they fit, else the head alone: wrapped as the step's
+        digits changed, the title moved the heatmap up and down while training (QA, 130 %). Measured with the
+        widest digits, so the wording changes only where the step gains a digit; again as the room or font does."""
+        if self._title is None:
+            return
+        head, tokens = self._title
         widest = re.sub("[0-9]", "8", head + tokens)
         fits = QFontMetricsF(self.title.font()).horizontalAdvance(widest) <= self.title.contentsRect().width()
         self.title.setText(head + tokens if fits else head)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_title()
 
     def show_head(self, snap: AttentionSnapshot | None, layer: int, head: int) -> None:
         self.snapshot, self.layer, self.head = snap, layer, head
@@ -560,8 +573,8 @@ class HeadDetail(QWidget):
             self._size = T
             self._frame_all()
         self._label_axes()
+        self._show_probe(snap)  # (first: it takes the title's room where it shows)
         self._set_title(f"Layer {layer + 1}, head {head + 1} · step {snap.step:,}", f" · {T} tokens")
-        self._show_probe(snap)
         if self.plot.hasFocus() and self._keyed:
             self._show_cell()  # its weight in this snapshot (or another head's), or the cell of a shorter input
         elif self._pointed is not None:  # the pointer's cell, read again (or forgotten where the input is shorter)
@@ -643,6 +656,7 @@ class HeadDetail(QWidget):
         self.probe.setFixedSize(side, side)  # as tall as the title's lines beside it, or a readable 8x8 digit
         self._ticked = None
         self._label_axes()
+        self._fit_title()
 
     def _on_resized(self) -> None:
         """The heatmap's new size: the scales and the token labels it holds (the widget's own resize came before the
