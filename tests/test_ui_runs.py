@@ -1185,6 +1185,8 @@ def test_a_run_whose_run_json_is_gone_resumes_at_its_checkpoints_step(window, qt
     it was finished."""
     folder = trained_and_reset(window, qtbot)
     (folder / "run.json").unlink()
+    window.menuBar().actions()[0].menu().aboutToShow.emit()  # File > Resume Last Run names its step too (review)
+    assert window.resumeLastAction.text().endswith("at step 1")
     resume_in_runs_tab(window, folder)
     assert window.stepLabel.text() == "step 1 / 50" and window.progressBar.value() == 1
     assert "from its checkpoint at step 1: press Play to continue" in window.config.messageLabel.text()

@@ -521,6 +521,20 @@ def has_checkpoint(folder: Path) -> bool:
     return (folder / CHECKPOINT_DIR / STATE_FILE).is_file()
 
 
+def saved_step(folder: Path) -> int | None:
+    """The step the run in `folder` last saved: its run.json's, or where that is gone or damaged, its checkpoint's (QA:
+    a finished run opened at "step 0 / 60 … press Play to continue", and Play said it was finished)."""
+    from playground.training.checkpoint_state import read_state
+
+    step = read_run_info(folder).get("step")
+    if isinstance(step, int):
+        return step
+    try:
+        return int(read_state(folder / CHECKPOINT_DIR)["step"])
+    except (ValueError, OSError):
+        return None
+
+
 def list_runs(root: Path | None = None) -> list[RunSummary]:
     """Every run folder directly inside `root` (default: the runs directory), newest first; links are skipped."""
     root = Path(root) if root is not None else default_runs_dir()

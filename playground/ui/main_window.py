@@ -75,7 +75,7 @@ from playground.core.presets import (
 from playground.core.spec import FIELD_TITLES, RunSpec
 from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
-from playground.training.runs import read_run_info
+from playground.training.runs import read_run_info, saved_step
 from playground.ui import file_dialogs, theme
 from playground.ui.config_panel import WHOLE_ELSEWHERE, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
@@ -1117,9 +1117,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         live = self.worker.run_dir if self.worker is not None else None
         if folder is None or live is not None and Path(live).resolve() == folder:
             return None
-        info = read_run_info(folder)
-        step = info.get("step")
-        return folder, f"“{info.get('name') or folder.name}”" + (f" at step {step:,}" if isinstance(step, int) else "")
+        step = saved_step(folder)
+        name = read_run_info(folder).get("name") or folder.name
+        return folder, f"“{name}”" + (f" at step {step:,}" if step is not None else "")
 
     def _name_last_run(self) -> None:
         last = self._last_run()

@@ -29,6 +29,7 @@ from playground.training.runs import (
     read_metrics,
     read_run_info,
     read_samples,
+    saved_step,
 )
 from playground.ui import file_dialogs
 from playground.ui.confusion_panel import TIP as CONFUSION_TIP
@@ -672,20 +673,6 @@ def _export_hf(run_dir: Path, out: Path) -> Any:
     from playground.export.hf import export_run  # on the worker thread: transformers loads there, not in the window
 
     return export_run(run_dir, out)
-
-
-def saved_step(folder: Path) -> int | None:
-    """The step the run in `folder` last saved: its run.json's, or where that is gone or damaged, its checkpoint's (QA:
-    a finished run opened at "step 0 / 60 … press Play to continue", and Play said it was finished)."""
-    from playground.training.checkpoint_state import read_state
-
-    step = read_run_info(folder).get("step")
-    if isinstance(step, int):
-        return step
-    try:
-        return int(read_state(folder / CHECKPOINT_DIR)["step"])
-    except (ValueError, OSError):
-        return None
 
 
 def _export_script(run_dir: Path, path: Path) -> Any:
