@@ -97,6 +97,7 @@ def test_a_causal_models_first_tokens_are_the_numbers_of_that_input_alone(tiny_s
     for name in ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "output", "head_outputs", "concat",
                  "projected"):
         np.testing.assert_allclose(getattr(cut, name), getattr(alone, name), atol=1e-5, err_msg=name)
+    assert first_tokens(alone, 7) is alone and first_tokens(alone, 9).cut_from is None  # nothing to cut (review)
     with pytest.raises(ValueError, match="causal"):
         first_tokens(attention_steps(encoder_padded, None), 3)  # its rows read the later keys too
 

@@ -100,8 +100,8 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert [panel.table.item(row, c).text() for c in range(4)] == ["first run", "Encoder", "4", "1.1000"]
     panel.select_folders([first])  # no checkpoint: why Resume is greyed (QA: no word of it)
     assert not panel.buttons["resume"].isEnabled()
-    assert "It saved no checkpoint (stopped before its first save), so it cannot resume: Reopen trains a new run " \
-           "like it." in panel.message.text()
+    assert "It has no checkpoint (none saved yet, or removed), so it cannot resume: Reopen trains a new run like " \
+           "it." in panel.message.text()
     panel.select_folders([first, second])
     assert "Encoder (BERT-like), started " in panel.table.item(row, 1).toolTip()
     panel.table.clearSelection()

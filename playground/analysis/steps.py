@@ -112,6 +112,8 @@ def first_tokens(steps: AttentionSteps, n: int) -> AttentionSteps:
     """`steps` for its first `n` tokens alone: under a causal mask the very numbers of the whole input's first `n`
     rows, since query i reads keys 0..i only (the projections are per token). Without one, the rows would lose the
     later keys' weight, so that is refused."""
+    if n >= steps.seq_len:
+        return steps
     if "causal" not in steps.mask_kind:
         raise ValueError(f"the first {n} tokens are a cut of this input only under a causal mask, not {steps.mask_kind}")
     rows, square = slice(0, n), (slice(0, n), slice(0, n))

@@ -92,7 +92,10 @@ def _load_tensors(folder: Path, state: dict[str, Any], key: str) -> dict[str, to
     """The safetensors file state.json names under `key`: a regular file (not a link, pipe or device) that fits
     in the memory free now, read by safetensors (numbers only)."""
     path = tensor_file(folder, state, key)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as err:  # (gone since tensor_file looked)
+        raise CheckpointError(f"cannot read {elide(path)}: {err.strerror or err}") from None
     free = free_memory(torch.device("cpu"))
     if free is not None and size > free:
         raise CheckpointError(f"{elide(path)} holds {size / 1e9:.1f} GB but {free / 1e9:.1f} GB of memory is free: "

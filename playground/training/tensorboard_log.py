@@ -109,6 +109,9 @@ class TensorBoardLog:
             self._write_pending()
 
     def _write_pending(self) -> None:
+        if not self.folder.is_dir():  # moved away: its writer thread, which writes by the file's name, would fail on them
+            self._pending.clear()
+            return
         # SummaryWriter's add_* methods each build their own Summary; ready-made ones go to its file writer.
         file_writer = self._writer.file_writer
         for summary, step, wall_time in self._pending:
@@ -123,8 +126,7 @@ class TensorBoardLog:
 
     def close(self) -> None:
         if not self._closed:
-            if self.folder.is_dir():  # (moved away, its writer thread would fail on them: it writes by the file's name)
-                self._write_pending()
+            self._write_pending()
             self._closed = True
             self._writer.close()
 

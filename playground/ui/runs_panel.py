@@ -315,6 +315,7 @@ class RunsPanel(QWidget):
         self.message = QLabel(self)
         self._done = ""  # the last action's words (say_done), until its timer clears them
         self._refused = ""  # the last refusal said, kept through a refresh that keeps its runs selected
+        self._apart: dict[tuple[Path, Path, str], str] = {}  # why two runs' losses share no scale ("" where they do)
         self._done_timer = QTimer(self)
         self._done_timer.setSingleShot(True)
         self._done_timer.timeout.connect(self._forget_done)
@@ -470,8 +471,8 @@ class RunsPanel(QWidget):
                 said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
                             f"drawn already.")
             elif len(chosen) == 1 and not chosen[0].has_checkpoint:  # why Resume is greyed (QA: no word of it)
-                said.append("It saved no checkpoint (stopped before its first save), so it cannot resume: Reopen "
-                            "trains a new run like it.")
+                said.append("It has no checkpoint (none saved yet, or removed), so it cannot resume: Reopen trains "
+                            "a new run like it.")
             self.say(" ".join(said + [self._not_one_scale(drawn)]).strip())
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
@@ -479,12 +480,20 @@ class RunsPanel(QWidget):
     def _not_one_scale(self, drawn: Sequence[RunSummary]) -> str:
         """Where a run drawn on the plot learns another task than the first (the one on screen if any), that their
         losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid)."""
-        specs = [(f"“{self.labels.get(run.folder, run.name)}”", spec) for run in drawn
-                 if (spec := _run_spec(run.folder)) is not None]
-        for name, spec in specs[1:]:
-            if why := why_not_compared(specs[0][1], spec, f"{specs[0][0]} and {name}"):
+        names = [f"“{self.labels.get(run.folder, run.name)}”" for run in drawn]
+        for run, name in zip(drawn[1:], names[1:]):
+            if why := self._why_apart(drawn[0].folder, run.folder, f"{names[0]} and {name}"):
                 return f"{why}: their losses share the axis, not a scale."
         return ""
+
+    def _why_apart(self, first: Path, other: Path, names: str) -> str:
+        """`why_not_compared` of two runs' settings, asked once a pair: it reads their data (a text whole), on the
+        window's thread at each selection (review)."""
+        key = (first, other, names)
+        if key not in self._apart:
+            a, b = _run_spec(first), _run_spec(other)
+            self._apart[key] = "" if a is None or b is None else why_not_compared(a, b, names)
+        return self._apart[key]
 
     def _live_label(self, shared: str | None) -> str:
         """The run on screen as the legend names it beside past runs ("" where it is not in the table yet): without
