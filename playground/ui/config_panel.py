@@ -44,14 +44,14 @@ from playground.core.spec import (
 from playground.ui import file_dialogs, theme
 from playground.ui.data_options import DataOptionsForm, in_data_words, option_title
 from playground.ui.sliders import ValueSlider
-from playground.ui.tooltips import TIPS
+from playground.ui.tooltips import RECENT_KEY, TIPS
 from playground.ui.wheel_guard import WheelGuard
 
 MAX_HEADS = 16
 # Characters of a warning under the settings, the rest on hover: a CSV's warnings took 13 lines at 1280x720, squeezing
 # the settings into a scroll box (QA).
 MESSAGE_CHARS = 240
-WHOLE_ELSEWHERE = " (the rest: Ctrl+I)"  # said after a cut description (QA: a class cannot hover)
+WHOLE_ELSEWHERE = f" (the rest: {RECENT_KEY})"  # said after a cut description (QA: a class cannot hover)
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
@@ -430,10 +430,10 @@ class ConfigPanel(QWidget):
         """`text` under the settings, tinted by `level`; `more`, the rest of it, on hover; `whole`, the message as
         Recent Messages keeps it (default: `text`). New data warnings ride on an info message or a warning, as a
         warning; an empty one keeps them for the next (the window says which preset opened right after showing it).
-        A long warning shows its first MESSAGE_CHARS, and all of it on hover. A message `until_training` (press Play
-        to continue, train a step first) goes as training starts; an info message that `fade_ms` (a file saved), after
-        that long, as its twin in the status bar does (QA: "Saved the metrics…" stood under the settings beside a newer
-        message in the status bar; Recent Messages keeps both)."""
+        A long warning shows its first MESSAGE_CHARS, and all of it on hover and in Recent Messages. A message
+        `until_training` (press Play to continue, train a step first) goes as training starts; an info message that
+        `fade_ms` (a file saved), after that long, as its twin in the status bar does (QA: "Saved the metrics…" stood
+        under the settings beside a newer message in the status bar; Recent Messages keeps both)."""
         whole = whole or text  # (before a long warning is cut to its head)
         if level in ("info", "warning") and self._unsaid:  # (a preset's own warning had dropped its data's)
             text, whole, level = f"{text} {self._unsaid}".strip(), f"{whole} {self._unsaid}".strip(), "warning"
@@ -444,7 +444,7 @@ class ConfigPanel(QWidget):
         if level == "warning" and len(text) > MESSAGE_CHARS:
             text = text.replace(WHOLE_ELSEWHERE, "")  # (all of it is, now)
             more = "\n\n".join(part for part in (text, more) if part)
-            text = cut_at_word(text, MESSAGE_CHARS) + " (all of it on hover)"
+            text = cut_at_word(text, MESSAGE_CHARS) + WHOLE_ELSEWHERE  # (a class cannot hover: QA)
         self.messageLabel.setText(text)
         self.messageLabel.setToolTip(more)
         self._until_training = until_training and bool(text)
