@@ -18,6 +18,7 @@ from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent, SampleEvent, StatusEvent
 from playground.training.runs import (
     LOCK_FILE,
+    METRIC_COLUMNS,
     SAMPLES_FILE,
     MetricsLog,
     RunsError,
@@ -400,6 +401,15 @@ def test_rows_appended_to_a_metrics_file_saved_otherwise_read_right(tmp_path, sa
     log.close()
     assert [(row["step"], float(row["train_loss"])) for row in read_metrics(folder)] == [("1", 3.0), ("2", 2.5),
                                                                                           ("3", 2.0)]
+
+
+def test_a_metrics_file_of_its_header_alone_resumes(tmp_path):
+    """A full disk's metrics.csv (its header, no row, no last newline) stopped a resume with "list index out of range"."""
+    folder = make_run(tmp_path / "runs", "full disk", losses=())
+    metrics = folder / "metrics.csv"
+    metrics.write_text(metrics.read_text().rstrip("\n"))
+    MetricsLog(folder, resume_from_step=2).close()
+    assert metrics.read_text().splitlines() == [",".join(METRIC_COLUMNS)]
 
 
 def test_a_resumed_metrics_file_ends_every_row_alike(tmp_path):

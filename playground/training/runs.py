@@ -376,7 +376,8 @@ class MetricsLog:
                             f"new one is started; the checkpoint does not need it)") from None
         if all(int(row["step"]) <= step for row in rows) and self._takes_rows_as_written():
             return
-        columns = [*METRIC_COLUMNS, *(c for c in rows[0] if c and c not in METRIC_COLUMNS)]  # (ours first: appended)
+        extra = [c for c in (rows[0] if rows else {}) if c and c not in METRIC_COLUMNS]
+        columns = [*METRIC_COLUMNS, *extra]  # ours first: the rows appended after them hold ours alone
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(columns)
