@@ -1321,3 +1321,16 @@ def test_a_run_trained_longer_is_named_by_the_steps_it_was_raised_to(root):
     other = new_run_dir(root, make_spec({**started, "train": {**started["train"], "max_steps": 500}}))
     labels = runs_panel.run_labels(runs_panel.list_runs(root))
     assert labels[longer] == "same — training steps 1000" and labels[other] == "same — training steps 500"
+
+
+def test_the_runs_table_keeps_its_height_as_the_line_under_it_says_one_or_two_lines(window, root, qtbot):
+    """QA: the line under the table went from one line to two and back, moving the rows under the pointer: a click
+    landed on the row below the one aimed at."""
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    heights = set()
+    for said in ("", "One line.", "Two lines " * 14):
+        panel.say(said)
+        qtbot.wait(20)
+        heights.add(panel.table.height())
+    assert len(heights) == 1, heights

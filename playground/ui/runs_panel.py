@@ -47,7 +47,7 @@ from playground.training.runs import (
     rename_run,
 )
 from playground.ui.loss_panel import LossPanel
-from playground.ui.plotting import NAME_SEPARATOR, elided_name
+from playground.ui.plotting import NAME_SEPARATOR, elided_name, follow_font
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
@@ -327,6 +327,10 @@ class RunsPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
+        # Two lines held for what is said: a line more or less moved the table's rows under the pointer (QA: a click
+        # landed on the row below the one aimed at)
+        follow_font(self.message, lambda: self.message.setMinimumHeight(
+            math.ceil(2 * self.message.fontMetrics().lineSpacing())))
         self._update_buttons()
 
     # ----- listing -------------------------------------------------------------------------------
