@@ -1328,8 +1328,12 @@ def test_the_runs_table_keeps_its_height_as_the_line_under_it_says_one_or_two_li
     landed on the row below the one aimed at."""
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.message.width() > 100)
+    two_lines = "Two lines"
+    while panel.message.fontMetrics().horizontalAdvance(two_lines) < 1.5 * panel.message.width():
+        two_lines += " more words"
     heights = set()
-    for said in ("", "One line.", "Two lines " * 14):
+    for said in ("", "One line.", two_lines):
         panel.say(said)
         qtbot.wait(20)
         heights.add(panel.table.height())
