@@ -736,9 +736,18 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _checkpoint_word(run: Any) -> str:
-    """What `resume`, `sample` and `export` find in the run (QA: a run with no checkpoint was listed like the others)."""
+    """What `resume`, `sample` and `export` find in the run (QA: a run with no checkpoint was listed like the others,
+    and one whose weights were cut short as "yes"): its files' headers are read, not its tensors."""
+    from playground.training.checkpoint_state import check_tensor_files, read_state
+    from playground.training.runs import CHECKPOINT_DIR
+
     if not run.has_checkpoint:
         return "none"
+    try:
+        checkpoint = run.folder / CHECKPOINT_DIR
+        check_tensor_files(checkpoint, read_state(checkpoint))
+    except ValueError:
+        return "damaged"
     return "diverged" if run.status == "diverged" else "yes"
 
 

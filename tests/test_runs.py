@@ -166,10 +166,18 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     assert out[1].endswith(str(folder))
     # whether resume, sample and export find a checkpoint (QA: a run with none was listed like the others)
     assert "CHECKPOINT" in out[0] and out[1].split()[-2] == "none"
-    (folder / "checkpoint").mkdir()
-    (folder / "checkpoint" / "state.json").write_text("{}")
+    import torch
+
+    from playground.training.checkpoint import Checkpoint, save_checkpoint
+
+    weights = {"w": torch.zeros(2, 3)}
+    save_checkpoint(folder / "checkpoint", Checkpoint(RunSpec(), 2, weights, {"0.exp_avg": weights["w"]}, {}))
     assert cli.main(["runs", "--runs-dir", str(root)]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[-2] == "yes"
+    state = json.loads((folder / "checkpoint" / "state.json").read_text())
+    (folder / "checkpoint" / state["model_file"]).write_bytes(b"")  # (QA: listed "yes", then refused by resume)
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[-2] == "damaged"
     (tmp_path / "empty").mkdir()
     assert cli.main(["runs", "--runs-dir", str(tmp_path / "empty")]) == 0
     assert "no runs" in capsys.readouterr().err
