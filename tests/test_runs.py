@@ -411,6 +411,24 @@ def test_rows_appended_to_a_metrics_file_saved_otherwise_read_right(tmp_path, sa
                                                                                           ("3", 2.0)]
 
 
+def test_a_metrics_file_that_cannot_be_written_is_said_with_what_to_do(tmp_path, monkeypatch):
+    """QA: a read-only metrics.csv ended `playground resume` with "[Errno 13] Permission denied: '…/metrics.csv'"."""
+    import builtins
+
+    folder = make_run(tmp_path / "runs", "read only", losses=(3.0, 2.0))
+    real_open = builtins.open
+
+    def read_only(path, mode="r", *args, **kwargs):
+        if str(path).endswith("metrics.csv") and "a" in mode:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", read_only)
+    with pytest.raises(RunsError, match=r"cannot write .*metrics.csv \(Permission denied\), where the run's losses "
+                                        r"are kept as it trains: make it writable"):
+        MetricsLog(folder, resume_from_step=2)
+
+
 def test_a_metrics_file_of_its_header_alone_resumes(tmp_path):
     """A full disk's metrics.csv (its header, no row, no last newline) stopped a resume with "list index out of range"."""
     folder = make_run(tmp_path / "runs", "full disk", losses=())

@@ -345,7 +345,12 @@ class MetricsLog:
         if resume_from_step is not None and self.path.exists():
             self._truncate_after(resume_from_step)
         fresh = not self.path.exists() or resume_from_step is None
-        self._handle = open(self.path, "w" if fresh else "a", newline="", encoding="utf-8")
+        try:
+            self._handle = open(self.path, "w" if fresh else "a", newline="", encoding="utf-8")
+        except OSError as err:  # (QA: a read-only metrics.csv ended a resume with Python's "[Errno 13] …")
+            raise RunsError(f"cannot write {elide(self.path)} ({err.strerror or err}), where the run's losses are "
+                            f"kept as it trains: make it writable, or copy the run folder where you can write and "
+                            f"resume the copy") from None
         self._writer = csv.writer(self._handle, lineterminator="\n")  # as `_truncate_after` writes (QA: mixed)
         if fresh:
             self._writer.writerow(METRIC_COLUMNS)
