@@ -485,3 +485,19 @@ def test_try_it_with_its_answer_fits_a_1280_px_screen_at_175_percent(open_window
         assert window.minimumSizeHint().width() <= 1280
     finally:
         window.set_zoom(1.0)
+
+
+def test_try_its_two_titles_start_on_one_line_when_one_wraps(qtbot):
+    """QA, 130 %: "Before fine-tuning (step 0)" wrapped and "Now (step 221)" stood lower, centred beside it."""
+    from playground.ui.try_it import TryItPanel
+
+    panel = TryItPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    panel.token = 1
+    panel.on_result(lecture_result(1))
+    before, now = panel.beforeTitle, panel.nowTitle
+    qtbot.waitUntil(lambda: before.height() > 1.5 * before.fontMetrics().lineSpacing())  # wrapped in a narrow panel
+    assert now.alignment() & Qt.AlignmentFlag.AlignTop and before.alignment() & Qt.AlignmentFlag.AlignTop
+    assert before.geometry().top() == now.geometry().top()

@@ -412,6 +412,8 @@ class TryItPanel(QWidget):
         self.nowTitle.setObjectName("nowTitle")
         for title in (self.beforeTitle, self.nowTitle):
             title.setWordWrap(True)  # in presentation mode a title wraps, not widens its picture's column
+            title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # (one of one line stood
+            # lower, beside one wrapped: QA)
         images = QGridLayout()
         images.addWidget(self.beforeTitle, 0, 0)
         images.addWidget(self.nowTitle, 0, 1)
