@@ -565,6 +565,9 @@ def test_a_read_only_run_folder_is_refused_before_a_resume_with_what_to_do(tmp_p
     with pytest.raises(RunsError, match="is read-only for you, so it cannot be deleted from here$"):  # (QA: resume's)
         delete_run(run, tmp_path / "runs")
     assert run.is_dir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != run / "checkpoint" and real_access(path, mode))
+    with pytest.raises(RunsError, match="is read-only for you"):  # its checkpoint folder alone (QA: trained, then
+        lock_run_dir(run)  # could not save)
 
 
 def test_a_run_that_cannot_be_renamed_says_why(tmp_path, monkeypatch):

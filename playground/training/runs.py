@@ -220,7 +220,8 @@ def lock_run_dir(folder: Path, read_only: str = RESUME_READ_ONLY) -> BaseFileLoc
     Release it with `.release()`; the OS releases it too when the process ends, however it ends."""
     from filelock import FileLock, Timeout
 
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):  # (QA: "Permission denied: …tmp", mid-resume)
+    # (QA: "Permission denied: …tmp" mid-resume; a read-only checkpoint folder let a resume train, then not save)
+    if any(part.is_dir() and not os.access(part, os.W_OK | os.X_OK) for part in (folder, folder / CHECKPOINT_DIR)):
         raise RunsError(f"the run folder {elide(folder)} is read-only for you, {read_only}")
     lock = FileLock(folder / LOCK_FILE, timeout=0, thread_local=False)  # any thread may release it
     try:
