@@ -143,3 +143,13 @@ def test_a_recorder_whose_folder_goes_as_it_is_made_lets_its_metrics_file_go(tmp
     with pytest.raises(FileNotFoundError):
         RunRecorder(tmp_path)
     assert len(closed) == 1
+
+
+def test_a_run_opened_and_closed_untrained_gets_no_empty_tensorboard_file(tmp_path: Path):
+    """QA: each look at a finished run (opened, nothing trained) left another empty events file in its folder."""
+    from playground.training.tensorboard_log import TensorBoardLog
+
+    log = TensorBoardLog(tmp_path, resume_from_step=5)
+    log.flush()
+    log.close()
+    assert list(tmp_path.glob("events.out.tfevents.*")) == []

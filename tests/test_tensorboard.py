@@ -147,9 +147,16 @@ def test_summaries_reach_the_writer_thread_in_batches_each_with_its_own_wall_tim
     monkeypatch.setattr(tensorboard_log, "time", Clock)
     board = TensorBoardLog(tmp_path)
     handed = []
-    file_writer = board._writer._get_file_writer()
-    original = file_writer.add_summary
-    monkeypatch.setattr(file_writer, "add_summary", lambda *args: (handed.append(args), original(*args)))
+    make = board._make_writer
+
+    def made():  # (the writer is made at the first summary written: review of QA's empty events files)
+        writer = make()
+        file_writer = writer._get_file_writer()
+        original = file_writer.add_summary
+        monkeypatch.setattr(file_writer, "add_summary", lambda *args: (handed.append(args), original(*args)))
+        return writer
+
+    board._make_writer = made
     for step in range(1, 6):
         board(metrics(step))
     assert handed == []  # all five inside one second: kept

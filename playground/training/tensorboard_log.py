@@ -49,9 +49,11 @@ class TensorBoardLog:
         # On resume from a checkpoint at step s, events after s are hidden, as MetricsLog drops their CSV rows.
         purge = None if resume_from_step is None else resume_from_step + 1
         # max_queue: a batch (about a second of steps) fits in the writer thread's queue, so handing it over never
-        # blocks the training thread (its default, 10 events, would).
-        self._writer = SummaryWriter(log_dir=str(self.folder), purge_step=purge, max_queue=1000,
-                                     flush_secs=flush_secs)
+        # blocks the training thread (its default, 10 events, would). Made at the first summary: a finished run
+        # opened to be looked at got an empty events file each time (QA).
+        self._make_writer = lambda: SummaryWriter(log_dir=str(self.folder), purge_step=purge, max_queue=1000,
+                                                  flush_secs=flush_secs)
+        self._writer: SummaryWriter | None = None
         self._closed = False
         self._pending: list[tuple[Summary, int, float]] = []  # (summary, step, wall time) not yet written
         self._written_at = time.monotonic()
@@ -109,9 +111,13 @@ class TensorBoardLog:
             self._write_pending()
 
     def _write_pending(self) -> None:
+        if not self._pending:
+            return
         if not self.folder.is_dir():  # moved away: its writer thread, which writes by the file's name, would fail on them
             self._pending.clear()
             return
+        if self._writer is None:
+            self._writer = self._make_writer()
         # SummaryWriter's add_* methods each build their own Summary; ready-made ones go to its file writer.
         file_writer = self._writer.file_writer
         for summary, step, wall_time in self._pending:
@@ -122,13 +128,15 @@ class TensorBoardLog:
     def flush(self) -> None:
         if not self._closed:
             self._write_pending()
-            self._writer.flush()
+            if self._writer is not None:
+                self._writer.flush()
 
     def close(self) -> None:
         if not self._closed:
             self._write_pending()
             self._closed = True
-            self._writer.close()
+            if self._writer is not None:
+                self._writer.close()
 
 
 def attention_grid(weights: np.ndarray) -> np.ndarray:
