@@ -874,6 +874,21 @@ def test_playing_the_lesson_again_puts_the_presets_settings_back_and_says_so(ope
     assert "The preset's settings are back" in said and "number of heads 2" in said
 
 
+def test_a_resumed_lesson_run_plays_its_lesson_on_the_built_in_presets_settings(open_window):
+    """QA: 19.7's patch size set to 2, trained, closed and resumed (File > Resume Last Run): Lesson > Play started
+    the lesson on 2-px patches ("cut into 4x4-pixel patches… 17 tokens" beside 65), the resumed run its own preset."""
+    from playground.core.presets import load_preset
+
+    preset = load_preset("lesson-19.7-vit")
+    window = open_window(preset)
+    resumed = preset.updated({"model.patch_size": 2})
+    window.load_spec(resumed, None, lesson=False)  # as a resume shows a run: no preset file behind it
+    window.lessonBar.train_cap = 0
+    window.lessonBar.playAction.trigger()
+    assert window.lessonBar.playing and window.spec.model.patch_size == preset.model.patch_size
+    assert "The preset's settings are back" in window.statusBar().currentMessage()
+
+
 def test_undo_to_a_model_of_another_lesson_leaves_the_lesson_on_screen(open_window, qtbot):
     """QA: lesson 19.6 trained, lesson 19.7 opened, Ctrl+Z: 19.6's decoder came back under 19.7's bar, and Page Down
     applied 19.7's step 2 to it."""

@@ -90,6 +90,8 @@ BAR_COLOUR = QColor("#fff8e1")
 TEXT_COLOUR = QColor("#202020")
 TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
 ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
+MACHINE_KEYS = frozenset({"train.device", "train.precision", "train.compile"})  # how this machine trains, not what
+# the lesson shows: a lesson played again keeps the window's
 # Tabs whose step is about the curves: the Runs tab overlays runs on the loss plot (QA, 19.4's "compare the three
 # runs": their legend left 60 px of curve), so the plot gets most of the height.
 CURVES_TABS = ("runs",)
@@ -102,6 +104,15 @@ LOCKED_TIP = "This lesson step keeps it as it is: go on to the next step, or Lea
 
 def _ablation(spec: Any, key: str) -> Any:
     return getattr(spec.model, key.split(".", 1)[1])
+
+
+def _builtin_of(lesson: Any) -> RunSpec | None:
+    """The built-in preset that holds `lesson`, or None: a run resumed or reopened names no preset file, and its own
+    settings (a patch size changed before it trained) are not the ones the lesson was written for."""
+    from playground.core.presets import builtin_presets, load_preset
+
+    return next((spec for info in builtin_presets() if info.lesson and (spec := load_preset(info.path)).lesson == lesson),
+                None)
 
 
 def _listed(spec: RunSpec, settings: dict[str, Any]) -> str:
@@ -327,13 +338,15 @@ class LessonBar(QFrame):
     def _preset_values(self) -> dict[str, Any]:
         """The lesson's preset's model, data and training settings that differ from the window's now, at the preset's
         values ({} where the preset file is unknown or holds another lesson)."""
-        saved, spec = self.main.saved_spec, self.main.spec
+        spec = self.main.spec
+        saved = self.main.saved_spec if self.main.preset_path is not None else _builtin_of(spec.lesson) or \
+            self.main.saved_spec  # (QA: a run resumed was its own preset, the settings it had changed kept)
         if saved is None or saved.lesson != spec.lesson:
             return {}
         now, then = flat(spec), flat(saved)
         changes: dict[str, Any] = {key: value for key, value in then.items()
                                    if key.startswith(("model.", "train.", "data.")) and not key.startswith("data.options")
-                                   and now.get(key) != value}
+                                   and key not in MACHINE_KEYS and now.get(key) != value}
         if saved.data.options != spec.data.options:
             changes["data.options"] = dict(saved.data.options)
         return changes
