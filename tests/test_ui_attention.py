@@ -851,3 +851,20 @@ def test_a_tall_architecture_says_f8_makes_room_unless_the_curves_are_hidden_alr
     qtbot.waitUntil(lambda: check.text() in (FIT_SCROLL, FIT_TEXT), timeout=5000)
     window.lossPlotAction.trigger()
     qtbot.waitUntil(lambda: check.text() == FIT_SHORT, timeout=5000)
+
+
+def test_a_roles_table_sorted_by_a_measure_shows_its_first_rows_whichever_head_is_shown(qtbot):
+    """QA, lesson 19.3 at 130 %: sorted by mean distance, farthest first, the table stayed scrolled to the shown head's
+    row (layer 1's), the layer-2 rows the step spoke of above the fold."""
+    panel = RolesPanel(capacity=8)
+    qtbot.addWidget(panel)
+    panel.resize(900, 260)
+    panel.show()
+    panel.add_snapshot(snapshot(layers=4, heads=4))
+    table = panel.table
+    qtbot.waitUntil(lambda: table.rowCount() == 16)
+    panel.sort_by("distance")
+    last = panel.head_at_row(table.rowCount() - 1)
+    panel.select_head(*last)  # the shown head's row, at the bottom of this order
+    panel.add_snapshot(snapshot(step=20, layers=4, heads=4, seed=1))  # a refresh selects it again
+    assert table.verticalScrollBar().maximum() > 0 and table.verticalScrollBar().value() == 0

@@ -381,6 +381,7 @@ class RolesPanel(QWidget):
         """The table sorted by `measure`, the most first: the smallest entropy (the most focused), else the largest."""
         order = Qt.SortOrder.AscendingOrder if measure == "entropy" else Qt.SortOrder.DescendingOrder
         self.table.sortItems(COLUMNS.index(measure), order)
+        self.table.scrollToTop()  # the most first, in view (QA, lesson 19.3 at 130 %: the shown head's row was)
 
     # ----- selection ----------------------------------------------------------------------------
     def head_at_row(self, row: int) -> tuple[int, int] | None:
@@ -390,10 +391,14 @@ class RolesPanel(QWidget):
         return int(layer_item.value), int(head_item.value)
 
     def _select_row(self, layer: int, head: int) -> None:
+        """The head's row highlighted; scrolled to where the table is in layer order, not where it is sorted by a
+        measure, whose first rows a sort is for (QA: lesson 19.3's "farthest first" showed layer 1's rows only)."""
         for row in range(self.table.rowCount()):
             if self.head_at_row(row) == (layer, head):
                 self.table.blockSignals(True)
+                self.table.setAutoScroll(self.sorted_by() is None)
                 self.table.selectRow(row)
+                self.table.setAutoScroll(True)
                 self.table.blockSignals(False)
                 return
 
