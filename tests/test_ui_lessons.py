@@ -913,3 +913,22 @@ def test_the_lesson_line_follows_a_model_trained_on_past_the_lessons_step(open_w
     qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 3", timeout=WAIT_MS)
     window.step_once()
     qtbot.waitUntil(lambda: bar.statusLabel.text() == "trained to step 4", timeout=WAIT_MS)
+
+
+def test_a_step_after_the_runs_comparison_takes_its_overlays_away(open_window, tmp_path):
+    """QA, lesson 19.4: back at step 2 ("the loss falls below 1"), step 5's ablation runs stayed drawn over its curve."""
+    from playground.training.runs import METRIC_COLUMNS, new_run_dir
+
+    lesson = {"title": "Compare", "steps": [{"text": "one run"}, {"text": "compare them", "tab": "runs"}]}
+    spec = make_spec({**TINY, "lesson": lesson})
+    for loss in (2.0, 1.0):
+        folder = new_run_dir(tmp_path / "runs", spec.updated({"train.lr": loss * 1e-3}))
+        rows = [",".join(METRIC_COLUMNS), f"1,{loss},,,0.001,1,0.1", f"2,{loss / 2},,,0.001,1,0.2"]
+        (folder / "metrics.csv").write_text("\n".join(rows) + "\n")
+    window = open_window(spec)
+    bar = window.lessonBar
+    bar.train_cap = 0
+    bar.next()
+    assert len(window.loss.overlays) == 2  # step 2 draws the runs it compares
+    bar.back()
+    assert window.loss.overlays == {} and window.runTools.runs.selected() == []

@@ -170,6 +170,7 @@ class LessonBar(QFrame):
         self.index = 0
         self.train_cap: int | None = None
         self._base: dict[str, Any] = {}  # the ablations as the lesson found them (a step's settings go back to them)
+        self._overlaid = False  # a step drew runs over the loss plot, which another step takes away
         # What the shown step hid (with its form row), locked and highlighted (with its palette before), to put back.
         self._hidden: dict[QWidget, QFormLayout | None] = {}
         self._locked: set[QWidget] = set()
@@ -491,6 +492,9 @@ class LessonBar(QFrame):
                 window.statusBar().showMessage(f"Lesson: this model has no {TABS[tab]} tab.", 6000)
             if tab == "runs":  # the runs the step compares, drawn together (listed as the tab was shown)
                 window.runTools.runs.select_newest_of(window.spec.name)
+        if self._overlaid and tab != "runs":  # (QA: back at 19.4's step 2, the ablations of step 5 stayed drawn)
+            window.runTools.runs.table.clearSelection()
+        self._overlaid = tab == "runs"
         if step.view is not None:
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
         if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)
