@@ -932,3 +932,16 @@ def test_a_step_after_the_runs_comparison_takes_its_overlays_away(open_window, t
     assert len(window.loss.overlays) == 2  # step 2 draws the runs it compares
     bar.back()
     assert window.loss.overlays == {} and window.runTools.runs.selected() == []
+
+
+def test_a_finished_lessons_run_is_not_told_to_raise_a_hidden_training_steps(open_window, qtbot):
+    """QA, lessons 19.2 and 19.3: Space on the finished model said "raise Training steps", a control the step hid."""
+    lesson = {"title": "Hidden", "steps": [{"text": "trained", "train_until": 2, "hidden": ["training"]}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}).updated({"train.max_steps": 2}))
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.done, timeout=WAIT_MS)
+    window.play()
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Finished: press Reset (Ctrl+R) for a new run, or Leave the lesson"), said
+    window.lessonBar.leave()
+    window.play()
+    assert window.statusBar().currentMessage().startswith("Finished: raise Training steps to train this run on")

@@ -1007,6 +1007,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if worker.ended_short or worker.spec.train.min_lr_ratio <= 0:  # (more steps would not help, or not be taken)
             self.statusBar().showMessage("This run has finished: press Reset (Ctrl+R) to train again.", 6000)
             return
+        if self.lessonBar.playing and not self.config.sliders["train.max_steps"].isVisibleTo(self.config):
+            # (QA: said in lessons 19.2 and 19.3, whose steps hide the Training group)
+            self.statusBar().showMessage("Finished: press Reset (Ctrl+R) for a new run, or Leave the lesson to raise "
+                                         "Training steps and train this one on.", STATUS_MS)
+            return
         self.statusBar().showMessage("Finished: raise Training steps to train this run on, or press Reset (Ctrl+R) "
                                      "for a new one.", STATUS_MS)
 
