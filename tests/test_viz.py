@@ -3,6 +3,7 @@ per snapshot; the timeline stays bounded and round-trips through the run folder.
 
 import colorsys
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -429,9 +430,13 @@ def test_a_vit_caption_reads_a_small_maximum_in_two_significant_digits():
     """QA: with 256 patches sharing [CLS]'s attention, every caption read "max 0.00"."""
     T = 1 + 16 * 16
     weights = np.full((1, 2, T, T), 1.0 / T)
-    fig = render_vit(AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 256, image=np.zeros((16, 16))), size=32)
-    captions = [t.text for t in check_svg(fig).iter(f"{SVG}text") if t.text and t.text.startswith("max ")]
-    assert captions and "max 0.00" not in captions and "max 0.0039 (even)" in captions
+    snap = AttentionSnapshot(0, weights, ["[CLS]"] + ["p"] * 256, image=np.zeros((16, 16)))
+    for size in (32, 96, 160):  # (narrow: as much of the caption as its column holds, QA: they ran into each other)
+        fig = render_vit(snap, size=size)
+        captions = [op["s"] for kind, op in fig.ops if kind == "text" and (op["s"].endswith("(even)") or op["s"] == "even")]
+        assert captions and all(c == "even" or re.search(r"0\.00[1-9][0-9] ", c) for c in captions), captions
+        assert all(text_width(c, 11) <= size + 10 for c in captions)
+    assert "max 0.0039 (even)" in captions  # whole where it fits
 
 
 def test_an_even_spread_of_vit_attention_tints_nothing_and_says_so():
@@ -443,7 +448,7 @@ def test_an_even_spread_of_vit_attention_tints_nothing_and_says_so():
     focused_weights[..., 1] = 0.8  # every query on the first patch
 
     def overlays(weights):
-        fig = render_vit(AttentionSnapshot(1, weights, tokens, image=image), size=32)
+        fig = render_vit(AttentionSnapshot(1, weights, tokens, image=image), size=96)
         return [op[1]["rgb"].astype(int) for op in fig.ops if op[0] == "image"][1:], check_svg(fig)
 
     even, svg = overlays(np.full((1, 2, T, T), 1.0 / T))

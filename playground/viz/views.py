@@ -629,9 +629,13 @@ def render_vit(
                 fig.line(x, y + 18 + k * size / rows, x + size, y + 18 + k * size / rows, "#ffffff", 1, 0.35)
             for k in range(1, cols):
                 fig.line(x + k * size / cols, y + 18, x + k * size / cols, y + 18 + size, "#ffffff", 1, 0.35)
-            # two significant digits: 257 patches share [CLS]'s attention, and 0.0043 read "max 0.00" (QA)
-            flat = " (even)" if _flat(float(attention.max()), even) else ""
-            fig.text(x, y + 20 + size, f"max {attention.max():.2g}{flat}", SMALL, MUTED, "lt")
+            # two significant digits: 257 patches share [CLS]'s attention, and 0.0043 read "max 0.00" (QA); as much
+            # as its column holds (QA at 130 %: "max 0.061 (even)" ran into the next map's caption)
+            most = f"{attention.max():.2g}"
+            wordings = ([f"max {most} (even)", f"{most} (even)", "even"] if _flat(float(attention.max()), even) else
+                        [f"max {most}", most])
+            fig.text(x, y + 20 + size, next((w for w in wordings if text_width(w, SMALL) <= size + gap - 4),
+                                            wordings[-1]), SMALL, MUTED, "lt")
     return fig
 
 
