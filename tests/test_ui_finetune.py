@@ -403,16 +403,24 @@ def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     assert table.selectionModel().selectedRows() == []
 
 
-def test_try_its_enlarge_button_says_where_its_head_views_are_too_small_to_read(qtbot):
-    """QA: at 130 % in a short room the head views' labels were 3 px tall, with no word of how to read them."""
-    from playground.ui.try_it import ENLARGE_SMALL, ENLARGE_TEXT, SMALL_SCALE, TryItPanel
+def answered_panel(qtbot, width: int, height: int):
+    """A Try it panel of `width` x `height`, shown, with the lecture's sentence answered."""
+    from playground.ui.try_it import TryItPanel
 
     panel = TryItPanel(lambda: None)
     qtbot.addWidget(panel)
-    panel.resize(900, 700)
+    panel.resize(width, height)
     panel.show()
     panel.token = 1
     panel.on_result(lecture_result(1))
+    return panel
+
+
+def test_try_its_enlarge_button_says_where_its_head_views_are_too_small_to_read(qtbot):
+    """QA: at 130 % in a short room the head views' labels were 3 px tall, with no word of how to read them."""
+    from playground.ui.try_it import ENLARGE_SMALL, ENLARGE_TEXT, SMALL_SCALE
+
+    panel = answered_panel(qtbot, 900, 700)
     images = (panel.beforeImage, panel.nowImage)
     qtbot.waitUntil(lambda: all(image.scale >= SMALL_SCALE for image in images))
     assert panel.enlargeButton.text() == ENLARGE_TEXT[0]
@@ -489,14 +497,7 @@ def test_try_it_with_its_answer_fits_a_1280_px_screen_at_175_percent(open_window
 
 def test_try_its_two_titles_start_on_one_line_when_one_wraps(qtbot):
     """QA, 130 %: "Before fine-tuning (step 0)" wrapped and "Now (step 221)" stood lower, centred beside it."""
-    from playground.ui.try_it import TryItPanel
-
-    panel = TryItPanel(lambda: None)
-    qtbot.addWidget(panel)
-    panel.resize(700, 500)
-    panel.show()
-    panel.token = 1
-    panel.on_result(lecture_result(1))
+    panel = answered_panel(qtbot, 700, 500)
     before, now = panel.beforeTitle, panel.nowTitle
     qtbot.waitUntil(lambda: before.height() > 1.5 * before.fontMetrics().lineSpacing())  # wrapped in a narrow panel
     assert now.alignment() & Qt.AlignmentFlag.AlignTop and before.alignment() & Qt.AlignmentFlag.AlignTop
