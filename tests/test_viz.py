@@ -457,6 +457,11 @@ def test_an_even_spread_of_vit_attention_tints_nothing_and_says_so():
     assert min(np.abs(picture - yellow).sum(-1).min() for picture in even) > 100
     assert min(np.abs(picture - yellow).sum(-1).min() for picture in focused) < 10
     assert "max 0.2 (even)" in [t.text for t in svg.iter(f"{SVG}text")]
+    near = np.full((1, 2, T, T), 1.0 / T)  # one patch 10 % above an even share, the others a little below it
+    near[..., 1] = 1.1 / T
+    near[..., 2:] = (1 - 2.1 / T) / (T - 2)
+    almost, _ = overlays(near)  # (QA: a layer whose top was 7 % above even drew its near-even heads yellow)
+    assert min(np.abs(picture - yellow).sum(-1).min() for picture in almost) > 100
 
 
 def test_a_colour_made_readable_keeps_its_hue_and_changes_no_more_than_it_takes():

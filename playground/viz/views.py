@@ -565,13 +565,16 @@ def _flat(vmax: float, even: float) -> bool:
 
 def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float, even: float) -> np.ndarray:
     """The grey image (H, W) or (H, W, 3) in [0, 1] with each patch tinted by how far its attention (rows, cols)
-    is above an even share (`even`, each key alike): a patch at or below it keeps the picture, a patch near `vmax`
-    turns bright yellow (QA: scaled from 0, an untrained ViT's even attention read "most" everywhere). uint8 RGB."""
+    is above an even share (`even`, each key alike): a patch at or below it keeps the picture, a patch near `vmax`,
+    or at twice an even share where `vmax` is less, turns bright yellow (QA: scaled from 0, an untrained ViT's even
+    attention read "most" everywhere; scaled to a layer's top 7 % above even, its near-even heads were yellow).
+    uint8 RGB."""
     img = np.asarray(image, dtype=np.float64)
     grey = img if img.ndim == 2 else img[..., :3].mean(axis=-1)
     H, W = grey.shape
     rows, cols = attention.shape
-    a = np.zeros_like(attention) if _flat(vmax, even) else np.clip((attention - even) / (vmax - even), 0.0, 1.0)
+    top = max(vmax, 2 * even)
+    a = np.zeros_like(attention) if _flat(vmax, even) else np.clip((attention - even) / (top - even), 0.0, 1.0)
     up = np.repeat(np.repeat(a, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
     heat = colormap(up, 0.0, 1.0).astype(np.float64)
     base = np.repeat(grey[..., None], 3, axis=-1) * 200 + 20
@@ -601,7 +604,7 @@ def render_vit(
     step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
     top = _header(fig, title or f"[CLS] attention over the image's {rows}×{cols} patches{step}", [
         "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
-        "per head: how much [CLS] attends to each patch (yellow = most, above an even share; one scale per layer)",
+        "per head: [CLS]'s attention to each patch above an even share (yellow = the layer's most, or twice even)",
         f"prediction: {_clip(prediction)}" if prediction else "",
     ])
     shown = img if img.ndim == 2 else img[..., :3]
