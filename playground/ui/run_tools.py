@@ -557,12 +557,17 @@ class RunTools:
     def why_not_resumable(self, folder: Path) -> str:
         """What the run in `folder` would be refused for as it loads, said before the model on screen goes (QA: a
         run whose CSV was renamed replaced the trained model with nothing, and Undo then offered the run that
-        failed): its data gone or changed, or its folder in use by another run. "" where nothing is in the way, or
-        where the window's own run trains or saves there (its data was read just now; its checkpoint may be still
-        to come, and it is stopped before the run resumes)."""
+        failed): its data gone or changed, its checkpoint's files damaged, or its folder in use by another run. ""
+        where nothing is in the way, or where the run on screen trains there (its data was read just now; its
+        checkpoint may be still to come, and it is stopped before the run resumes). A run of that folder that is
+        stopping is waited for: its checkpoint is checked once it is whole."""
         from playground.training.checkpoint_state import check_resumable
 
-        if any(worker.isRunning() for worker in self._workers_of(folder)):  # (one ended has saved: checked)
+        live = self.window.worker
+        for worker in self._workers_of(folder):
+            if worker is not live:
+                worker.wait()  # stopped, it is saving its checkpoint: checked once that is whole (a race in CI)
+        if live is not None and live.isRunning() and live in self._workers_of(folder):
             return ""
         try:
             check_resumable(folder / CHECKPOINT_DIR)
