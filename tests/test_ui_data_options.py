@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QSpinBox
 
 from playground.core.presets import load_preset
 from playground.core.spec import make_spec
@@ -156,6 +156,31 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     qtbot.keyClicks(spin, "-123456789012")  # review: past C's int, raised inside Qt; a minus takes 2 digits here
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     assert spin.value() == 7 and "Symbols -12 is out of range: type 2 to 36" in message(window).text()
+
+
+def paste(qtbot, spin: QSpinBox, text: str) -> None:
+    """Put `text` on the clipboard and paste it over what the box shows with Ctrl+V, then press Enter."""
+    QApplication.clipboard().setText(text)
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_text_pasted_into_a_number_box_is_said_as_no_number_and_the_value_kept(window, qtbot):
+    """QA: "12abc" pasted into a number box did nothing and said nothing, an earlier refusal's message staying."""
+    spin = option(window, "n_symbols")
+    spin.setValue(12)
+    type_into(qtbot, spin, "99")  # an earlier refusal, whose message must not stand for the paste's
+    paste(qtbot, spin, "12abc")
+    assert spin.value() == 12 and spin.text() == "12" and window.spec.data.options["n_symbols"] == 12
+    assert message(window).property("level") == "error"
+    assert "Symbols “12abc” is not a whole number: type 2 to 36" in message(window).text()
+    paste(qtbot, spin, "x" * 500)  # a whole clipboard: said cut short
+    assert "Symbols “xxxxxxxxxxxxxxxxxxxxxxx…” is not a whole number" in message(window).text()
+    paste(qtbot, spin, "20")  # a number pasted is taken
+    assert spin.value() == 20 and window.spec.data.options["n_symbols"] == 20
+    assert "not a whole number" not in message(window).text()
 
 
 def test_switching_dataset_rebuilds_the_controls(window):

@@ -611,6 +611,20 @@ def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     assert [e.temperature for e in panel.samples] == [1.2] and "out of range" not in panel.status.text()
 
 
+def test_text_typed_into_the_temperature_box_is_said_as_no_number(qtbot):
+    """QA: text pasted into a number box was refused silently; the temperature box says it and keeps its value."""
+    panel = _typing_a_temperature(qtbot)
+    panel.temperatureBox.lineEdit().insert("warm")  # as Ctrl+V inserts the clipboard's text
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.samples == [] and panel.temperature == 0.8 and panel.temperatureBox.value() == 0.8
+    assert panel.status.text().startswith("Temperature “warm” is not a number: type 0 to 2 (")
+    assert panel.status.text().endswith("It stays 0.8.") and panel.status.isVisible()
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "1.2")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert [e.temperature for e in panel.samples] == [1.2] and "not a number" not in panel.status.text()
+
+
 @pytest.mark.parametrize(("language", "typed", "shown"), [("English", "0,5", "0.5"), ("German", "0.5", "0,5")])
 def test_either_decimal_mark_is_a_decimal_point_in_the_temperature_box(qtbot, language, typed, shown):
     """QA: "0,5" typed in an English locale was read as 5 (its comma a thousands separator) and refused; either mark

@@ -58,9 +58,11 @@ def option_tip(name: str, option: Option) -> str:
             f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
 
 
-def _refused(title: str, typed: int, high: int) -> str:
+def _refused(title: str, typed: int | str, high: int) -> str:
     """What was refused, true to what was typed: a box takes no digit past a refused one, so "99" may have been
-    typed as 999999999 (QA: "Symbols 99 is out of range" for a number never typed)."""
+    typed as 999999999 (QA: "Symbols 99 is out of range" for a number never typed); text is no number at all."""
+    if isinstance(typed, str):
+        return f"{title} “{typed}” is not a whole number"
     return f"{title} {typed:,} and up are out of range" if typed > high else f"{title} {typed:,} is out of range"
 
 

@@ -1,8 +1,9 @@
-"""Spin boxes that say when a typed number was out of their range.
+"""Spin boxes that say when a typed number was out of their range, or what was typed was no number.
 
 QSpinBox and QDoubleSpinBox drop such a keystroke silently (99999 for "Symbols" stayed "9", and 9 was taken; a
-temperature of 5 stayed empty and the old one was kept, unsaid). These put back the value from before the edit once
-it is finished (typing is not taken while typing: keyboard tracking is off) and emit what they refused.
+temperature of 5 stayed empty and the old one was kept, unsaid; "12abc" pasted did nothing, an earlier refusal's
+message staying). These put back the value from before the edit once it is finished (typing is not taken while
+typing: keyboard tracking is off) and emit what they refused: the number, or the text that was no number.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from playground.ui.focus_ring import idle_undo
 # ASCII digits only: str.isdigit() takes "²", which int() refuses, and an exception in a Qt override aborts
 # (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
 _WHOLE = r"-?[0-9]{1,18}"
+SHOWN_TEXT = 24  # characters of refused text said back (a whole clipboard may have been pasted)
 
 
 class _RefusesOutOfRange:
@@ -27,7 +29,7 @@ class _RefusesOutOfRange:
     _NUMBER = _WHOLE
     # A class default as well: Qt may send a focus-out to a box whose Python object is being torn down, its instance
     # attributes gone (an AttributeError in a Qt override, seen once at a test's teardown in a full run)
-    _refused: int | float | None = None
+    _refused: int | float | str | None = None
 
     def _init_refusal(self) -> None:
         self._refused = None
@@ -64,7 +66,7 @@ class _RefusesOutOfRange:
         result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid:
-            self._note_out_of_range(text)
+            self._note_refused(text)
         return result
 
     def _number_in(self, text: str) -> str:
@@ -79,6 +81,15 @@ class _RefusesOutOfRange:
             number = self._read(typed)
             if not self.minimum() <= number <= self.maximum():
                 self._refused = number
+
+    def _note_refused(self, text: str) -> None:
+        """Remember what the box refused to take as `text`: the number if it is one out of range, else the text typed
+        or pasted (a number in range is refused only for a digit too many, as a box always did, unsaid)."""
+        typed = self._number_in(text).strip()
+        if re.fullmatch(self._NUMBER, typed):
+            self._note_out_of_range(text)
+        else:
+            self._refused = typed if len(typed) <= SHOWN_TEXT else typed[:SHOWN_TEXT - 1] + "…"
 
     # The edit ends at Enter and at a focus-out (where Qt emits editingFinished): what was refused is said then.
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
@@ -120,9 +131,11 @@ class _RefusesOutOfRange:
 
 
 class RangeSpinBox(_RefusesOutOfRange, QSpinBox):
-    """A whole-number spin box that says a typed number out of its range (`sigOutOfRange`)."""
+    """A whole-number spin box that says a typed number out of its range, or text that is no number
+    (`sigOutOfRange`)."""
 
-    sigOutOfRange = Signal(object)  # the number typed (a Python int: one past C's int would overflow in Qt)
+    # the number typed (a Python int: one past C's int would overflow in Qt), or the str typed that is no number
+    sigOutOfRange = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,9 +143,9 @@ class RangeSpinBox(_RefusesOutOfRange, QSpinBox):
 
 
 class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
-    """A decimal spin box that says a typed number out of its range (`sigOutOfRange`)."""
+    """A decimal spin box that says a typed number out of its range, or text that is no number (`sigOutOfRange`)."""
 
-    sigOutOfRange = Signal(float)
+    sigOutOfRange = Signal(object)  # a float, or the str typed that is no number
     _NUMBER = rf"{_WHOLE}(?:\.[0-9]*)?"
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -192,8 +192,9 @@ class SamplesPanel(QWidget):
         elif isinstance(answer, str):
             self._say(f"Prompt not used: {answer}", error=True)
 
-    def _refuse_temperature(self, typed: float) -> None:
-        self._say(f"Temperature {typed:g} is out of range: type 0 to {MAX_TEMPERATURE:g} (0 always takes the likeliest "
+    def _refuse_temperature(self, typed: float | str) -> None:
+        refused = f"“{typed}” is not a number" if isinstance(typed, str) else f"{typed:g} is out of range"
+        self._say(f"Temperature {refused}: type 0 to {MAX_TEMPERATURE:g} (0 always takes the likeliest "
                   f"token; past {MAX_TEMPERATURE:g} every model's text is noise). It stays {self.temperature:g}.",
                   error=True)
 
