@@ -206,6 +206,45 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
         window.lessonBar.leave()
 
 
+def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram_is_taller_than_the_view(
+        open_window, qtbot, monkeypatch, request):
+    """QA: lesson 19.4's first step ("The encoder block: …") at 130 % showed the one-column diagram's input boxes only,
+    the block it spoke of scrolled out of sight below; 19.7's first step, about the patches, starts at the top."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(window_room.PRESENTATION_ZOOM)
+    window.resize(1280, 720)
+    window.lessonBar.train_cap = 0
+    architecture = window.architecture
+    bar = architecture.view.verticalScrollBar()
+
+    def block_in_view() -> bool:  # the block from its title, whole where it fits
+        view, block = architecture.view, architecture.scene.block
+        top, bottom = view.mapFromScene(block.topLeft()).y(), view.mapFromScene(block.bottomLeft()).y()
+        seen = view.viewport().height()
+        return bar.maximum() > 0 and 0 <= top and (bottom <= seen + 1 or top <= 1)
+
+    def title_in_view() -> bool:
+        return architecture.view.mapFromScene(architecture.scene.sceneRect().topLeft()).y() >= 0
+
+    for lesson, at_block in (("19.4", True), ("19.7", False), ("19.4", True)):
+        path = next(path for path in LESSON_FILES if lesson in path.name)
+        window.load_spec(load_preset(path).updated({"train.device": "cpu"}), None)
+        window.lessonBar.go(0)
+        assert window.tabs.currentWidget() is architecture
+        if at_block:
+            qtbot.waitUntil(block_in_view, timeout=5_000)
+            window.resize(1280, 700)  # laid out again: still at the block
+            qtbot.waitUntil(block_in_view, timeout=5_000)
+            window.resize(1280, 720)
+        else:
+            qtbot.wait(50)
+            assert title_in_view(), lesson
+    window.lessonBar.leave()  # the diagram from its title again
+    assert title_in_view() and bar.value() == bar.minimum()
+
+
 def test_the_settings_a_step_highlights_stay_in_view_until_the_user_scrolls_them(open_window, qtbot, monkeypatch,
                                                                                 request):
     """Kept in view as the settings' height changes, but the user's own scrolling wins (review: a window resize

@@ -43,6 +43,7 @@ from playground.ui.theme import paper_view
 
 BOX_W, BOX_H, GAP = 320.0, 38.0, 30.0
 BOX_MARGIN = 12  # px between a box's side and its widest text
+BLOCK_TITLE = 24  # px from the Transformer block's frame up to above its title
 FIT_TEXT = "Fit to window"
 FIT_CRAMPED = "Fit to window: F9 for room"  # too wide to fit with its titles as large as the window's text
 FIT_SHORT = "Fit to window: F8 for room"  # too tall: it scrolls down (QA: cut at the block's second LayerNorm, unsaid)
@@ -178,6 +179,7 @@ class ArchitectureScene(QGraphicsScene):
         self.n_layer = 0
         self.box_w = BOX_W  # every box's width: BOX_W, or the widest title's or detail's and a margin
         self.texts: list[str] = []
+        self.block = QRectF()  # the Transformer block's frame and its title
         self._font = QFont()
         self._font.setPointSizeF(9.5)
         self._bold = QFont(self._font)
@@ -279,6 +281,7 @@ class ArchitectureScene(QGraphicsScene):
         frame = QRectF(x2 - 24, top2 - 22, right - (x2 - 24), rects2[-1].bottom() - top2 + 34)
         self.addRect(frame, QPen(QColor("#555555"), 1.5, Qt.PenStyle.DashLine), QBrush(Qt.BrushStyle.NoBrush))
         self._text(frame.x() + 4, frame.y() - 12, "Transformer block", self._bold, INK, anchor=0.0)
+        self.block = frame.adjusted(0, -BLOCK_TITLE, 0, 0)  # with its title
         self._text(frame.right() + 8, frame.y() + 4, f"× {self.n_layer}", QFont(self._bold.family(), 14, QFont.Weight.Bold),
                    QColor("#b5361b"), anchor=0.0)
         self.texts.append(f"x{self.n_layer}")
@@ -363,6 +366,7 @@ class ArchitectureView(QWidget):
         self.spec: Any = None
         self._info: Any = None
         self._columns, self._wide = 2, 0.0  # the diagram's columns, and its width in two
+        self._at_block = False  # scrolled to the block, not the diagram's title (`show_block`)
 
     def set_spec(self, spec: Any, info: Any = None) -> None:
         self.spec, self._info = spec, info
@@ -388,10 +392,11 @@ class ArchitectureView(QWidget):
             text = FIT_CRAMPED if view.width() / rect.width() < legible else \
                 self._too_tall() if view.height() / rect.height() < legible else FIT_TEXT
         self.fitCheck.setText(text)
-        if math.isclose(self.view.transform().m11(), scale):
-            return
-        self.view.setTransform(QTransform.fromScale(scale, scale))
-        self._from_title()  # scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5)
+        if not math.isclose(self.view.transform().m11(), scale):
+            self.view.setTransform(QTransform.fromScale(scale, scale))
+            self._from_title()  # scaled about the view's centre, a diagram that had fitted showed its middle (QA, F5)
+        elif self._at_block:
+            self._from_title()  # a lesson step's block, kept in view as the view's height changes
 
     def _too_tall(self) -> str:
         """What the fit check says of a diagram that scrolls down: F8 (the window's Loss Curves) makes room, unless the
@@ -408,11 +413,22 @@ class ArchitectureView(QWidget):
             self.scene.draw(self.spec, self._info, columns)
             self._from_title()
 
+    def show_block(self, shown: bool) -> None:
+        """Scroll the Transformer block into view where the diagram is taller than the view (from its title, as much
+        as fits), now and as it is laid out again, or (False) the diagram's title (lesson 19.4's first step spoke of
+        the encoder block at 130 %, the one-column diagram showing the input's boxes only)."""
+        self._at_block = shown
+        self._from_title()
+
     def _from_title(self) -> None:
-        """The diagram from its top-left corner, its title. No margin: in a hidden tab's few pixels a margin cannot
-        fit, and Qt scrolled to the middle instead, where the view stayed once shown (the README's picture had its
-        title cut)."""
+        """The diagram from its top-left corner, its title, or from the block's (`show_block`). No margin: in a hidden
+        tab's few pixels a margin cannot fit, and Qt scrolled to the middle instead, where the view stayed once shown
+        (the README's picture had its title cut)."""
         self.view.ensureVisible(QRectF(self.scene.sceneRect().topLeft(), QSizeF(1, 1)), 0, 0)
+        if self._at_block:  # the block's top, then as much of it as fits below
+            room = self.view.viewport().height() / self.view.transform().m22() - 1
+            block = self.scene.block
+            self.view.ensureVisible(QRectF(block.x(), block.y(), 1, max(1.0, min(room, block.height()))), 0, 0)
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)

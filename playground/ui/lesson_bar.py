@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
     from playground.core.spec import RunSpec
+    from playground.ui.architecture_view import ArchitectureView
     from playground.ui.config_panel import ConfigPanel
     from playground.ui.inside_attention import InsideAttentionPanel
     from playground.ui.lesson_editor import LessonEditor
@@ -66,7 +67,7 @@ class Host(Protocol):
     runTools: RunTools
     attention: QWidget
     samples: SamplesPanel
-    architecture: QWidget
+    architecture: ArchitectureView
     lessonMenu: QMenu
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - QMainWindow's
@@ -90,6 +91,9 @@ BAR_COLOUR = QColor("#fff8e1")
 TEXT_COLOUR = QColor("#202020")
 TEXT_SCALE = 1.15  # the step's text a little larger than the window's, at every zoom
 ROOMY_TABS = ("try_it", "architecture")  # tabs whose figure a lesson step gives the loss plot's height (_make_room)
+# The controls of the Transformer block's parts: a step on the architecture that highlights one scrolls to the block
+BLOCK_CONTROLS = frozenset({"model.n_head", "model.n_layer", "model.d_ff", "model.dropout", "model.norm",
+                            "model.residual", "model.causal", "model.scale_scores"})
 MACHINE_KEYS = frozenset({"train.device", "train.precision", "train.compile"})  # how this machine trains, not what
 # the lesson shows: a lesson played again keeps the window's
 # Tabs whose step is about the curves: the Runs tab overlays runs on the loss plot (QA, 19.4's "compare the three
@@ -446,6 +450,7 @@ class LessonBar(QFrame):
             self.main.runTools.tryIt.set_enlarged(enlarged, remember=False)
         self._give_back_room()
         self.main.inside.steps.show_stage(None)
+        self.main.architecture.show_block(False)
         self.hide()
         self._update_actions()
 
@@ -512,6 +517,7 @@ class LessonBar(QFrame):
             else:
                 window.inside.set_input(step.probe)
         window.inside.steps.show_stage(step.stage)
+        window.architecture.show_block(tab == "architecture" and not BLOCK_CONTROLS.isdisjoint(step.highlighted))
 
     def _make_room(self, step: LessonStep) -> None:
         """A step about one of Inside attention's views, Try it or the architecture gives it the loss plot's height:
