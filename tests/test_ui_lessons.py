@@ -603,6 +603,8 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     bar.back()  # between two steps before training: nothing changes
     assert bar.index == 0 and window.worker.step == 0
     assert "shows the model before training" not in window.statusBar().currentMessage()  # step 2's, not step 1's
+    bar.back()  # a clicker's Page Up once too often: said
+    assert bar.index == 0 and window.statusBar().currentMessage() == "Step 1 is the lesson's first."
     bar.next()
     bar.next()  # the trained model back, not trained again
     assert window.worker.resume_from == trained
@@ -731,8 +733,10 @@ def test_every_builtin_lesson_plays_through_its_steps_and_leaving_restores_every
             check_step(window, index, spec, base)
             if step.view == "steps":
                 check_steps_in_reach(window, qtbot, step)
-        qtbot.keyClick(window, Qt.Key.Key_PageDown)  # past the last step: stays there
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)  # past the last step: stays there, and says so (QA: nothing)
         assert window.lessonBar.index == len(spec.lesson.steps) - 1
+        assert window.statusBar().currentMessage() == (f"Step {len(spec.lesson.steps)} is the lesson's last: Leave puts "
+                                                       f"every control back.")
         qtbot.keyClick(window, Qt.Key.Key_PageUp)
         assert f"step {len(spec.lesson.steps) - 1} of" in window.lessonBar.counterLabel.text()
         qtbot.mouseClick(window.lessonBar.leaveButton, Qt.MouseButton.LeftButton)

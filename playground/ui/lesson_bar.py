@@ -392,8 +392,13 @@ class LessonBar(QFrame):
     def next(self) -> None:
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
             self.go(self.index + 1)
+        elif self.lesson is not None:  # a clicker pressed once too often: said, not nothing (QA)
+            self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} is the lesson's last: Leave puts every "
+                                              f"control back.", STATUS_MS)
 
     def back(self) -> None:
+        if self.lesson is not None and self.index == 0:
+            self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first.", STATUS_MS)
         if self.lesson is not None and self.index > 0:
             # Back past the step that trained: the model before training, as that step's text says (QA: Back to
             # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
