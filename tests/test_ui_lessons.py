@@ -4,6 +4,7 @@ editor and saves it into the preset, and a mistake in the file is one line."""
 
 import json
 import re
+import shutil
 import time
 
 import pytest
@@ -844,6 +845,37 @@ def test_a_lessons_ablations_stay_in_its_preset_and_out_of_the_next(open_window,
     assert (model.norm, model.causal, model.residual) == ("pre", True, True) and not asked
 
 
+def test_reset_after_the_step_that_trains_then_next_shows_the_next_step_on_the_trained_model(open_window, qtbot,
+                                                                                              tmp_path):
+    """QA: Reset in the middle of a lesson, then Next, showed the next step's text about the trained model over the
+    model reset to step 0, with no hint. The trained one comes back; a step that changes a setting is left alone."""
+    lesson = {"title": "Reset", "steps": [{"text": "trained", "train_until": 3}, {"text": "after"},
+                                          {"text": "later"}, {"text": "cut", "settings": {"model.residual": False}}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None,
+                    timeout=WAIT_MS)
+    trained = window.worker.run_dir
+    window.resetAction.trigger()  # Ctrl+R in front of the class
+    assert window.worker is None or window.worker.step == 0
+    bar.next()
+    assert bar.index == 1 and window.worker.resume_from == trained  # brought back, not trained again
+    assert window.statusBar().currentMessage().startswith("Step 2 looks at a model trained to step 3, as step 1 left")
+    qtbot.waitUntil(lambda: window.worker.session is not None and window.worker.session.step == 3, timeout=WAIT_MS)
+    assert "trained to step 3" in bar.statusLabel.text()
+    window.resetAction.trigger()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    shutil.rmtree(trained)  # deleted in the Runs tab: the lesson trains a model to the step instead
+    bar.next()
+    assert bar.index == 2 and window.worker.resume_from is None
+    qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None,
+                    timeout=WAIT_MS)
+    assert window.worker.step == 3 and "as step 1 left it" in window.statusBar().currentMessage()
+    bar.next()  # a step with a setting of its own: a new model at step 0, as before
+    assert not window.spec.model.residual and window.worker.step == 0
+    assert bar.statusLabel.text() == "" and "left it" not in window.statusBar().currentMessage()
+
+
 def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_training_them_again(open_window, qtbot,
                                                                                                tmp_path):
     """QA, lesson 19.4: Back to step 3 trained the no-residual model again from step 0 (20 s in front of the class),
@@ -878,8 +910,6 @@ def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_trainin
     bar.start(window.spec.lesson, 1)
     assert window.worker.resume_from == no_skips
     qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
-    import shutil
-
     window.reset()
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     shutil.rmtree(whole)  # deleted in the Runs tab: it cannot come back (review: Back said "trained to step 3")

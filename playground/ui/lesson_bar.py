@@ -417,16 +417,22 @@ class LessonBar(QFrame):
         self.main.config.set_spec(self.main.spec)  # spec-driven rows and locks again; then this step's own
         self._apply_settings()
         set_aside = self._set_trained_aside() if untrained else 0
-        if step.train_until is not None:
-            self._bring_back_trained(step)
+        trained_at = self.index if untrained else self._trainer_index()
+        trainer = self.lesson.steps[trained_at]
+        if trainer.train_until is not None:
+            self._bring_back_trained(trainer)
             if self.main.worker is None:  # a new model that this step trains: its "Preparing…" shows (review: blank)
                 self.main.clear_before_training()
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step)
-        self._train(step)
+        self._train(trainer)
         self._show_text(step)
         self._reveal_highlighted(step)
         self._update_actions()
+        if trained_at != self.index:  # (after "Preparing the model…" and the training's own message)
+            self.main.statusBar().showMessage(
+                f"{STEP_SAID}{self.index + 1} looks at a model trained to step {self._target(trainer):,}, as step "
+                f"{trained_at + 1} left it (the one on screen was at step 0).", STATUS_MS)
         if set_aside:  # (after "Preparing the model…")
             back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
@@ -647,9 +653,24 @@ class LessonBar(QFrame):
     def _bring_back_trained(self, step: LessonStep) -> None:
         """Before a step that trains a model still at step 0: the model trained for it before (set aside by Back, or
         another of these settings no further than the step), rather than training it again in front of the class."""
-        worker = self.main.worker
-        if worker is None or (worker.step == 0 and not worker.playing and not self._asked(worker)):
+        if self._at_step_zero():
             self.main.bring_back_model_of(self.main.spec, up_to=self._target(step))
+
+    def _at_step_zero(self) -> bool:
+        """Whether the model on screen (if any) is untrained and nothing trains it."""
+        worker = self.main.worker
+        return worker is None or (worker.step == 0 and not worker.playing and not self._asked(worker))
+
+    def _trainer_index(self) -> int:
+        """The step whose training the step shown looks at: itself, or the last step before it that trained, where
+        it trains nothing and changes no setting but finds the model at step 0 (QA: Reset mid-lesson, then Next,
+        showed the next step's text about the trained model over an untrained one, with no hint)."""
+        assert self.lesson is not None
+        steps = self.lesson.steps[:self.index + 1]
+        trained = [i for i, s in enumerate(steps) if s.train_until is not None]
+        if not trained or not self._at_step_zero() or any(s.settings for s in steps[trained[-1] + 1:]):
+            return self.index
+        return trained[-1]
 
     def follow_model(self, worker: TrainingWorker | None) -> None:
         """A new model on screen (None: the last one reset): the line beside the step counter says how far it is
