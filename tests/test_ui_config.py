@@ -906,6 +906,26 @@ def test_open_recent_tells_two_presets_of_one_name_apart_by_their_folders(window
     assert [action.isEnabled() for action in window.recentMenu.actions()] == [False, False, True]
 
 
+def test_open_recent_looks_for_its_files_as_it_opens_not_at_launch(qtbot, monkeypatch, tmp_path):
+    """Review: Open Recent looked for each file as the window was built: a network share that did not answer would
+    have held the launch back. The menu lists them as it opens."""
+    from playground.ui import presets_menu
+    from playground.ui.settings import add_recent, make_settings
+
+    save_preset(load_preset("decoder-reverse"), tmp_path / "week3.json")
+    add_recent(make_settings(), tmp_path / "week3.json")
+    looked: list[str] = []
+    real_isfile = presets_menu.os.path.isfile
+    monkeypatch.setattr(presets_menu.os.path, "isfile", lambda path: looked.append(path) or real_isfile(path))
+    window = MainWindow(load_preset("decoder-reverse"))
+    qtbot.addWidget(window)
+    window.show()
+    assert not any(path.endswith("week3.json") for path in looked)
+    window.recentMenu.aboutToShow.emit()  # as File > Open Recent opens
+    assert any(path.endswith("week3.json") for path in looked)
+    assert [action.text() for action in window.recentMenu.actions()] == ["&1 week3.json"]
+
+
 def test_the_wheel_scrolls_the_settings_and_turns_a_setting_only_once_it_has_the_focus(window):
     """QA: scrolling the settings changed the learning rate from 2e-3 to 1e-5 and the batch size from 64 to 1 (and a
     box under the pointer took the focus from the wheel itself, so a focus check alone was not enough)."""

@@ -96,8 +96,9 @@ class RecentMenu(QMenu):
         super().__init__("Open &Recent", parent)
         self.setObjectName("recentMenu")
         self._settings = settings
+        # Listed as it opens, not at launch: each file is looked for, and a network share that does not answer would
+        # hold the window back before it paints
         self.aboutToShow.connect(self.refresh)
-        self.refresh()
 
     def refresh(self) -> None:
         self.clear()
