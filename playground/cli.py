@@ -710,6 +710,7 @@ def _export_script(args: argparse.Namespace) -> int:
 
 def _cmd_runs(args: argparse.Namespace) -> int:
     from playground.core.files import elide
+    from playground.training.run_labels import run_labels
     from playground.training.runs import default_runs_dir
 
     given = [*args.folders, *([args.runs_dir] if args.runs_dir else [])]
@@ -725,12 +726,13 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         print(f"no runs in {where} (a run written with --out is listed by `playground runs` on its parent folder)",
               file=sys.stderr)
         return 0
-    name_width = max(len("NAME"), *(len(run.name) for run in runs))
+    names = run_labels(runs)  # runs of one name told apart as the Runs tab does (lesson 19.4's three listed alike)
+    name_width = max(len("NAME"), *(len(name) for name in names.values()))
     family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
     print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  {'CHECKPOINT':<10}  FOLDER")
     for run in runs:
         val = f"{run.val_loss:.4f}" if run.val_loss is not None else "-"
-        print(f"{run.name:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
+        print(f"{names[run.folder]:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
               f"{_checkpoint_word(run):<10}  {run.folder}")
     return 0
 

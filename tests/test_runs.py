@@ -16,6 +16,7 @@ import pytest
 from playground import cli
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent, SampleEvent, StatusEvent
+from playground.training.run_labels import started_text
 from playground.training.runs import (
     LOCK_FILE,
     METRIC_COLUMNS,
@@ -181,6 +182,23 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert cli.main(["runs", "--runs-dir", str(tmp_path / "empty")]) == 0
     assert "no runs" in capsys.readouterr().err
+
+
+def test_runs_command_tells_apart_runs_of_one_name_as_the_runs_tab_does(tmp_path, capsys):
+    """QA: `playground runs` listed lesson 19.3's 4-head and 2-head runs both as "Lesson 19.3"; the Runs tab says what
+    sets each apart, and so does the CLI now (by its start where the settings are the same)."""
+    root = tmp_path / "runs"
+    for heads in (4, 2):
+        new_run_dir(root, RunSpec.model_validate({"name": "Lesson 19.3", "model": {"n_head": heads}}))
+    same = [make_run(root, "twice", created=created) for created in (1000.0, 2000.0)]
+    make_run(root, "alone")
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    names = [row[:header.index("FAMILY")].rstrip() for row in rows]
+    assert sorted(names) == sorted(["Lesson 19.3 — number of heads 4", "Lesson 19.3 — number of heads 2",
+                                    f"twice — started {started_text(1000.0)}", f"twice — started {started_text(2000.0)}",
+                                    "alone"])
+    assert next(row for row in rows if row.endswith(str(same[0]))).startswith(f"twice — started {started_text(1000.0)}")
 
 
 @pytest.mark.parametrize("option", [[], ["--runs-dir"]])

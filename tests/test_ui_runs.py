@@ -16,9 +16,11 @@ from PySide6.QtGui import QAction, QColor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
+from playground.core.differences import distinguishing_label
 from playground.core.presets import load_preset, to_json
 from playground.core.spec import make_spec
 from playground.training.distributed import cluster_command
+from playground.training.run_labels import run_labels, started_text
 from playground.training.runs import METRIC_COLUMNS, new_run_dir, preset_edited, read_run_info, write_run_info
 from playground.ui import run_tools, runs_panel, theme
 from playground.ui import worker as worker_module
@@ -320,7 +322,7 @@ def test_runs_of_one_name_say_what_sets_them_apart(window, root):
     assert shown[str(folders["whole block"])] == f"{LESSON} — residual connections on, LayerNorm placement post"
     assert [shown[str(heads[n])] for n in (4, 2)] == ["Lesson 19.3 — number of heads 4", "Lesson 19.3 — number of heads 2"]
     assert shown[str(alone)] == "a run of its own"
-    assert runs_panel.run_label(folders["no residual"]) == f"{LESSON} — residual connections off"
+    assert run_labels(runs_panel.list_runs(root))[folders["no residual"]] == f"{LESSON} — residual connections off"
     panel.select_folders([heads[4], heads[2]])
     # In the legend only what sets them apart (QA: a lesson's short plot cut the labels to "Lesson …nt none"); the
     # shared name is said once, in the message.
@@ -331,7 +333,7 @@ def test_runs_of_one_name_say_what_sets_them_apart(window, root):
 def test_runs_of_one_name_and_the_same_settings_read_apart_by_their_start():
     runs = [runs_panel.RunSummary(Path(f"/runs/{i}"), "again", "encoder", 10, None, 1_764_849_600.0 + i, "", False)
             for i in (5, 40)]
-    labels = runs_panel.run_labels(runs)  # (their preset.json files are missing: no settings to tell them apart)
+    labels = run_labels(runs)  # (their preset.json files are missing: no settings to tell them apart)
     assert len(set(labels.values())) == 2 and all(label.startswith("again — started ") for label in labels.values())
 
 
@@ -341,7 +343,7 @@ def test_runs_whose_settings_leave_them_alike_read_apart_by_their_start_as_well(
     folders = [fake_run(root, "again", [1.0], n_head=n) for n in (4, 4, 2)]
     for seconds, folder in zip((5, 40, 70), folders):
         write_run_info(folder, {"created": 1_764_849_600.0 + seconds})
-    labels = runs_panel.run_labels(runs_panel.list_runs(root))
+    labels = run_labels(runs_panel.list_runs(root))
     first, second, third = (labels[folder] for folder in folders)
     assert first.startswith("again — number of heads 4, started ") and second.startswith(first[:-8])
     assert first != second and third == "again — number of heads 2"
@@ -351,8 +353,8 @@ def test_a_distinguishing_label_names_the_settings_that_differ_from_the_others_o
     four = make_spec({**TINY_SENTIMENT, "name": "Lesson 19.3", "model": {**TINY_SENTIMENT["model"], "n_head": 4}})
     two = four.updated({"model.n_head": 2})
     other = two.model_copy(update={"name": "something else"})
-    assert runs_panel.distinguishing_label(four, [two]) == "Lesson 19.3 — number of heads 4"
-    assert runs_panel.distinguishing_label(four, [other]) == "Lesson 19.3"
+    assert distinguishing_label(four, [two]) == "Lesson 19.3 — number of heads 4"
+    assert distinguishing_label(four, [other]) == "Lesson 19.3"
 
 
 def test_two_runs_started_in_the_same_minute_read_apart(window, root):
@@ -369,9 +371,9 @@ def test_when_a_run_started_is_as_short_as_tells_it_apart():
     """At 175 % "2026-12-05 08:21:22" took the room of the runs' names ("Le…to"): the time alone today."""
     now = time.mktime((2026, 12, 5, 9, 0, 0, 0, 0, -1))
     today = time.mktime((2026, 12, 5, 8, 21, 22, 0, 0, -1))
-    assert runs_panel.started_text(today, now) == "08:21:22"
-    assert runs_panel.started_text(time.mktime((2026, 3, 9, 7, 5, 1, 0, 0, -1)), now) == "03-09 07:05:01"
-    assert runs_panel.started_text(time.mktime((2025, 12, 5, 8, 21, 22, 0, 0, -1)), now) == "2025-12-05 08:21:22"
+    assert started_text(today, now) == "08:21:22"
+    assert started_text(time.mktime((2026, 3, 9, 7, 5, 1, 0, 0, -1)), now) == "03-09 07:05:01"
+    assert started_text(time.mktime((2025, 12, 5, 8, 21, 22, 0, 0, -1)), now) == "2025-12-05 08:21:22"
 
 
 def test_a_model_that_never_trained_leaves_no_run_behind(window, root, qtbot):
@@ -1319,7 +1321,7 @@ def test_a_run_trained_longer_is_named_by_the_steps_it_was_raised_to(root):
     longer = new_run_dir(root, make_spec({**started, "train": {**started["train"], "max_steps": 200}}))
     write_changes(longer, [SettingChange(200, "train.max_steps", 200, 1000)])
     other = new_run_dir(root, make_spec({**started, "train": {**started["train"], "max_steps": 500}}))
-    labels = runs_panel.run_labels(runs_panel.list_runs(root))
+    labels = run_labels(runs_panel.list_runs(root))
     assert labels[longer] == "same — training steps 1000" and labels[other] == "same — training steps 500"
 
 

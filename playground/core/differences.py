@@ -5,6 +5,7 @@ No torch and no Qt: the compare window labels its curves from this on every sett
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ IGNORED = frozenset({"schema_version", "name", "description", "train.seed", "les
 MAX_NAMED = 2  # differences a legend names before counting the rest
 LEAD_EVALUATIONS = 3  # a comparison's lead is called only where it held over this many evaluations
 RELATIVE_FROM = 0.1  # a validation loss from which a gap is also said as a share of it
+NAME_SEPARATOR = " — "  # between a name and what tells it apart from others of that name ("… — 2 heads")
 
 
 def ignored(key: str) -> bool:
@@ -178,3 +180,28 @@ def _value_text(value: Any, key: str = "", data_name: str = "") -> str:
     if isinstance(value, float):
         return short_number(value)  # "3e-3", as the sliders and the loss curve's markers write it (QA: "5e-05")
     return "none" if value is None else str(value)
+
+
+def _varying(flats: Sequence[dict[str, object]]) -> list[str]:
+    """The dotted settings whose values are not the same in all of `flats` (names, prose and lessons aside)."""
+    keys = dict.fromkeys(key for settings in flats for key in settings)
+    return [key for key in keys if not ignored(key) and len({repr(settings.get(key)) for settings in flats}) > 1]
+
+
+def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
+    """For each of `specs`, what sets it apart from the others: its values of the settings in which it differs from
+    most of them ("residual connections off"), or, where it is like most, its values of every setting that varies
+    ("residual connections on, LayerNorm placement post"); "" for each where all have the same settings."""
+    flats = [flat(spec) for spec in specs]
+    keys = _varying(flats)
+    usual = {key: Counter(repr(settings.get(key)) for settings in flats).most_common(1)[0][0] for key in keys}
+    return [named_settings(spec, [k for k in keys if repr(settings.get(k)) != usual[k]] or keys)
+            for spec, settings in zip(specs, flats)]
+
+
+def distinguishing_label(spec: RunSpec, others: Sequence[RunSpec]) -> str:
+    """`spec`'s name, followed by what sets it apart from those of `others` with the same name:
+    "Lesson 19.3: multi-head attention, heads specialising — number of heads 4" (only the name when none differs)."""
+    group = [spec, *(other for other in others if other.name == spec.name)]
+    apart = apart_texts(group)[0]
+    return f"{spec.name}{NAME_SEPARATOR}{apart}" if apart else spec.name

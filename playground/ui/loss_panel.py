@@ -23,10 +23,10 @@ from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
+from playground.core.differences import NAME_SEPARATOR
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
-    NAME_SEPARATOR,
     FittedLabel,
     ThinCurve,
     broken_html,

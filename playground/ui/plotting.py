@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel, QSizePolicy, QWidget
 
+from playground.core.differences import NAME_SEPARATOR
 from playground.ui.theme import LIGHT, plot_colours
 
 # Row-major: an array [query, key] shows queries down and keys across (otherwise heatmaps are transposed).
@@ -427,7 +428,6 @@ LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin e
 MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
 
 
-NAME_SEPARATOR = " — "  # between a name and what tells it apart from others of that name ("… — 2 heads")
 
 
 def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,14 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import flat, ignored, named_settings, why_not_compared
+from playground.core.differences import NAME_SEPARATOR, why_not_compared
 from playground.core.files import UnreadableFile
 from playground.core.messages import counted
-from playground.core.presets import PRETRAINED_TITLE, PresetError, load_preset
-from playground.core.spec import FAMILY_TITLES, RunSpec
-from playground.training.changes import recorded_changes
+from playground.core.presets import PRETRAINED_TITLE
+from playground.core.spec import FAMILY_TITLES
+from playground.training.run_labels import WHOLE_DATE, run_labels, run_spec, started_text
 from playground.training.runs import (
-    PRESET_FILE,
     RunsError,
     RunSummary,
     delete_run,
@@ -47,13 +45,12 @@ from playground.training.runs import (
     rename_run,
 )
 from playground.ui.loss_panel import LossPanel
-from playground.ui.plotting import NAME_SEPARATOR, elided_name, follow_font
+from playground.ui.plotting import elided_name, follow_font
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
-WHOLE_DATE = "%Y-%m-%d %H:%M:%S"  # when a run started, in its tooltip and in the table for another year's
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
@@ -72,31 +69,6 @@ TIPS = {
                    "mid-run and attention images, run beside run (served from this computer only; it stops with "
                    "the window).",
 }
-
-
-def _varying(flats: Sequence[dict[str, object]]) -> list[str]:
-    """The dotted settings whose values are not the same in all of `flats` (names, prose and lessons aside)."""
-    keys = dict.fromkeys(key for settings in flats for key in settings)
-    return [key for key in keys if not ignored(key) and len({repr(settings.get(key)) for settings in flats}) > 1]
-
-
-def apart_texts(specs: Sequence[RunSpec]) -> list[str]:
-    """For each of `specs`, what sets it apart from the others: its values of the settings in which it differs from
-    most of them ("residual connections off"), or, where it is like most, its values of every setting that varies
-    ("residual connections on, LayerNorm placement post"); "" for each where all have the same settings."""
-    flats = [flat(spec) for spec in specs]
-    keys = _varying(flats)
-    usual = {key: Counter(repr(settings.get(key)) for settings in flats).most_common(1)[0][0] for key in keys}
-    return [named_settings(spec, [k for k in keys if repr(settings.get(k)) != usual[k]] or keys)
-            for spec, settings in zip(specs, flats)]
-
-
-def distinguishing_label(spec: RunSpec, others: Sequence[RunSpec]) -> str:
-    """`spec`'s name, followed by what sets it apart from those of `others` with the same name:
-    "Lesson 19.3: multi-head attention, heads specialising — number of heads 4" (only the name when none differs)."""
-    group = [spec, *(other for other in others if other.name == spec.name)]
-    apart = apart_texts(group)[0]
-    return f"{spec.name}{NAME_SEPARATOR}{apart}" if apart else spec.name
 
 
 class _Sorted(QTableWidgetItem):
@@ -121,73 +93,6 @@ class _NameDelegate(QStyledItemDelegate):
         style = option.widget.style() if option.widget is not None else QApplication.style()
         margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin) + 1)
         option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
-
-
-def started_text(created: float, now: float | None = None) -> str:
-    """When a run started, as short as tells it apart: the time alone today, the day and time this year, else the
-    whole date (at 175 % the whole date took the room of the runs' names, "Le…to"). To the second: two runs of one
-    preset started in the same minute read alike (QA)."""
-    when, today = time.localtime(created), time.localtime(now)
-    if when.tm_year != today.tm_year:
-        return time.strftime(WHOLE_DATE, when)
-    return time.strftime("%H:%M:%S" if when.tm_yday == today.tm_yday else "%m-%d %H:%M:%S", when)
-
-
-def _run_spec(folder: Path) -> RunSpec | None:
-    """The run's settings as it started, but for its training steps, as raised on the way (QA: "training steps 200"
-    beside a run trained to 1,000 steps); its other changes stay out, since they tell apart runs that started alike."""
-    try:
-        spec = load_preset(folder / PRESET_FILE)
-    except PresetError:
-        return None
-    ends = [change.new for change in recorded_changes(folder) if change.key == "train.max_steps"]
-    try:
-        return spec.updated({"train.max_steps": int(ends[-1])}) if ends else spec
-    except ValueError:  # a record edited by hand (resuming the run says what is wrong with it)
-        return spec
-
-
-def _started(run: RunSummary) -> str:
-    return f"started {time.strftime('%H:%M:%S', time.localtime(run.created))}"
-
-
-def _group_labels(runs: Sequence[RunSummary]) -> list[str]:
-    """Runs of one name told apart by their settings (each run's preset.json), or when those are the same or
-    unreadable, by the time each started; by both where settings leave two alike (QA: two runs started alike, one
-    of which changed its dropout while training, both read "… — dropout 0" beside a third started at 0.1)."""
-    specs = [_run_spec(run.folder) for run in runs]
-    readable = [spec for spec in specs if spec is not None]
-    texts = iter(apart_texts(readable))
-    aparts = [next(texts) if spec is not None else "" for spec in specs]
-    alike = Counter(aparts)
-
-    def apart_or_started(run: RunSummary, apart: str) -> str:
-        if not apart:
-            return _started(run)
-        return apart if alike[apart] == 1 else f"{apart}, {_started(run)}"
-
-    return [f"{run.name}{NAME_SEPARATOR}{apart_or_started(run, apart)}" for run, apart in zip(runs, aparts)]
-
-
-def run_labels(runs: Sequence[RunSummary]) -> dict[Path, str]:
-    """Each run's name as the Runs table and the loss plot's legend show it: a name no other of `runs` has as it
-    is, one that others share followed by what sets it apart ("… — residual connections off"); QA could not tell
-    lesson 19.4's three runs apart."""
-    by_name: dict[str, list[RunSummary]] = defaultdict(list)
-    for run in runs:
-        by_name[run.name].append(run)
-    labels = {run.folder: run.name for run in runs}
-    for group in by_name.values():
-        if len(group) > 1:
-            labels.update(zip((run.folder for run in group), _group_labels(group)))
-    return labels
-
-
-def run_label(folder: Path) -> str:
-    """The label `run_labels` gives the run in `folder` among the runs of its runs folder."""
-    folder = Path(folder)
-    runs = list_runs(folder.parent)
-    return run_labels(runs).get(folder, folder.name)
 
 
 def ask_name(parent: QWidget, current: str) -> str | None:
@@ -495,7 +400,7 @@ class RunsPanel(QWidget):
         window's thread at each selection (review)."""
         key = (first, other, names)
         if key not in self._apart:
-            a, b = _run_spec(first), _run_spec(other)
+            a, b = run_spec(first), run_spec(other)
             self._apart[key] = "" if a is None or b is None else why_not_compared(a, b, names)
         return self._apart[key]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontMetricsF
 
-from playground.core.differences import changes
+from playground.core.differences import changes, distinguishing_label
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, load_preset
 from playground.core.spec import RunSpec, SpecError
 from playground.training.changes import setting
@@ -109,8 +109,6 @@ class UndoesModels:
 
     def _keep_past_model(self, worker: TrainingWorker) -> None:
         """Remember a trained model that is being replaced, so Undo can bring it back (its run folder holds it)."""
-        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
-
         if not self._travelling:
             self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
         if worker.run_dir is None or worker.step == 0:
@@ -237,8 +235,6 @@ class UndoesModels:
 
     def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
         """The window's settings, when no trained model goes with them, as `replacing` would replace them."""
-        from playground.ui.runs_panel import distinguishing_label  # loaded with the views
-
         if self.worker is not None and self.worker.step > 0:
             return None
         label = distinguishing_label(self.spec, [replacing.spec])
@@ -301,7 +297,6 @@ class UndoesModels:
         if not self._views_built:
             return past.label
         from playground.ui.plotting import elided_name  # loaded with the views
-        from playground.ui.runs_panel import distinguishing_label
 
         # In half the screen: at 175 % the Edit menu's item ran past a 1280-px one, its Ctrl+Z hidden (lecturer QA)
         return elided_name(distinguishing_label(past.spec, [self.spec]), QFontMetricsF(self.undoAction.font()),
