@@ -126,6 +126,18 @@ def test_overlaid_runs_of_another_task_are_said_to_share_the_axis_not_a_scale(wi
     assert any(f"{pair} learn from different data: their losses share the axis, not a scale." in said
                for pair in ("“reversing” and “four heads”", "“four heads” and “reversing”",
                             "“reversing” and “two heads”", "“two heads” and “reversing”")), said
+    sorting = fake_run(root, "sorting", [3.0, 2.6], data={"name": "sort"})
+    panel.refresh()
+    panel.select_folders([first, second, other, sorting])  # each pair of other data named (review: only the first)
+    said = panel.message.text()
+    assert "4 runs overlaid" in said
+    apart = said[said.index("remove them. ") + len("remove them. "):]
+    assert apart.count(" learn from different data") == 2 and apart.endswith("their losses share the axis, not a scale.")
+    first = apart[:apart.index("” and ") + 1]  # the run drawn first (the newest), against which the others are said
+    if first in ("“reversing”", "“sorting”"):  # the three others learn from other data: the third pair counted
+        assert f"; 1 more run against {first} too: their" in apart, said
+    else:  # one of the two alike: the two others named
+        assert "“sorting”" in apart and "“reversing”" in apart and "more run" not in apart, said
 
 
 def test_overlaid_runs_draw_their_accuracy_beside_their_loss(window, root):

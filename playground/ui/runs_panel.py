@@ -51,6 +51,7 @@ from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
+NAMED_APART = 2  # pairs of overlaid runs of other data or tasks named in the message; the rest are counted
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
@@ -387,13 +388,16 @@ class RunsPanel(QWidget):
             self.say("")  # none overlaid now; what an action said stays
 
     def _not_one_scale(self, drawn: Sequence[RunSummary]) -> str:
-        """Where a run drawn on the plot learns another task than the first (the one on screen if any), that their
-        losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid)."""
+        """Where runs drawn on the plot learn another task than the first (the one on screen if any), that their
+        losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid); two
+        pairs named, the rest counted (review: one pair was named where several runs differed)."""
         names = [f"“{self.labels.get(run.folder, run.name)}”" for run in drawn]
-        for run, name in zip(drawn[1:], names[1:]):
-            if why := self._why_apart(drawn[0].folder, run.folder, f"{names[0]} and {name}"):
-                return f"{why}: their losses share the axis, not a scale."
-        return ""
+        whys = [why for run, name in zip(drawn[1:], names[1:])
+                if (why := self._why_apart(drawn[0].folder, run.folder, f"{names[0]} and {name}"))]
+        if not whys:
+            return ""
+        more = f"; {counted(len(whys) - NAMED_APART, 'more run')} against {names[0]} too" if len(whys) > NAMED_APART else ""
+        return f"{'; '.join(whys[:NAMED_APART])}{more}: their losses share the axis, not a scale."
 
     def _why_apart(self, first: Path, other: Path, names: str) -> str:
         """`why_not_compared` of two runs' settings, asked once a pair: it reads their data (a text whole), on the
