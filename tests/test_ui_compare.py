@@ -409,7 +409,7 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
 
     from playground.ui import compare_window, exporting
 
-    window = open_window(TINY.updated({"train.max_steps": 50}))
+    window = open_window(TINY.updated({"train.max_steps": 50, "name": "Lesson: tiny, (reverse)"}))
     compare = _active_compare(window, qtbot)
     asked, titles = [], []
     monkeypatch.setattr(exporting, "ask_path", lambda *args: asked.append(args) or tmp_path / "comparison.png")
@@ -425,8 +425,10 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
     qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step"), timeout=5_000)
     assert compare.exportButton.isEnabled() and "Ctrl+E" in compare.exportButton.toolTip()
     qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    assert len(asked) == 1 and asked[0][2] == "compare-tiny-reverse-step2"
-    assert titles == [f"Compare A/B: tiny-reverse, to step 2<br>{compare.gapLabel.text()}"]
+    # the file's name in words a file name may hold anywhere (QA: "compare-Lesson-19.4:-the-…," where Windows
+    # refuses a colon), the title as the run is named
+    assert len(asked) == 1 and asked[0][2] == "compare-Lesson-tiny-reverse-step2"
+    assert titles == [f"Compare A/B: Lesson: tiny, (reverse), to step 2<br>{compare.gapLabel.text()}"]
     image = QImage(str(tmp_path / "comparison.png"))
     assert image.width() >= 800 and image.pixelColor(2, 2).name() == "#ffffff"  # a figure: wide, on white
     assert compare.statusBar().currentMessage() == f"Saved {tmp_path / 'comparison.png'}"
@@ -440,7 +442,7 @@ def test_export_plot_keeps_the_comparison_as_a_picture_titled_with_its_gap(open_
     monkeypatch.setattr(exporting, "ask_path", train_behind_the_dialog)
     qtbot.keyClick(compare, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     drawn = max(int(curve.getData()[0][-1]) for curve in compare.curves)  # (the threads' step may be ahead: QA)
-    assert titles[-1].startswith(f"Compare A/B: tiny-reverse, to step {drawn}") and drawn == 3
+    assert titles[-1].startswith(f"Compare A/B: Lesson: tiny, (reverse), to step {drawn}") and drawn == 3
     questions = []
     monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args: questions.append(args) or True)
     compare.reset()

@@ -9,6 +9,7 @@ which enforces the cap on what is actually there rather than on the size the fil
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def elide(text: object, width: int = MAX_SHOWN) -> str:
         return flat
     half = (width - 1) // 2
     return f"{flat[:half]}…{flat[-(width - 1 - half):]}"
+
+
+def file_words(name: str, width: int = 40, empty: str = "run") -> str:
+    """`name` as a file or folder name's part: letters, digits, _ and -, at most `width` of them, whole words of the
+    name where it is longer ("…-resolves-it-fine-" was cut inside "fine-tuning"; a hyphen inside a word is no
+    break); `empty` where none is left. No colon, comma or bracket: Windows refuses a colon in a file name."""
+    words = [word for word in re.split(r"[^a-zA-Z0-9_-]+", name) if word.strip("-_")]
+    slug = "-".join(words)
+    if len(slug) > width:
+        kept = ""
+        for word in words:
+            if len(kept) + bool(kept) + len(word) > width:
+                break
+            kept = f"{kept}-{word}" if kept else word
+        slug = kept if len(kept) >= width // 2 else slug[:width]
+    return slug.strip("-_") or empty
 
 
 def existing_ancestor(path: str | os.PathLike[str]) -> Path:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
-from playground.core.files import UnreadableFile, elide, existing_ancestor, read_text
+from playground.core.files import UnreadableFile, elide, existing_ancestor, file_words, read_text
 from playground.training.events import SAMPLE_TEMPERATURE, Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def default_runs_dir() -> Path:
 
 def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
     """A fresh, uniquely named folder `YYYYmmdd-HHMMSS-<preset name>` holding the preset."""
-    slug = _folder_words(spec.name)
+    slug = file_words(spec.name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     check_can_create(runs_root, "the runs folder")
     for suffix in range(1, 10_000):
@@ -82,21 +82,6 @@ def new_run_dir(runs_root: Path, spec: RunSpec) -> Path:
         prepare_run_dir(folder, spec)
         return folder
     raise RunsError(f"{elide(runs_root)} already holds 10,000 runs named {stamp}-{slug}: choose another folder")
-
-
-def _folder_words(name: str, width: int = 40) -> str:
-    """`name` as a folder name's part: letters, digits, _ and -, at most `width` of them, whole words of the name
-    where it is longer ("…-resolves-it-fine-" was cut inside "fine-tuning"; a hyphen inside a word is no break)."""
-    words = [word for word in re.split(r"[^a-zA-Z0-9_-]+", name) if word.strip("-_")]
-    slug = "-".join(words)
-    if len(slug) > width:
-        kept = ""
-        for word in words:
-            if len(kept) + bool(kept) + len(word) > width:
-                break
-            kept = f"{kept}-{word}" if kept else word
-        slug = kept if len(kept) >= width // 2 else slug[:width]
-    return slug.strip("-_") or "run"
 
 
 def prepare_run_dir(folder: Path, spec: RunSpec) -> None:

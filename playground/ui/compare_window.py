@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.differences import difference_line, differences, gap_line, why_not_compared
+from playground.core.files import file_words
 from playground.core.spec import RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
@@ -593,7 +594,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         evaluated at a step, the gap between them (Ctrl+E; with nothing trained yet, nothing to ask)."""
         if not self.exportButton.isEnabled():
             return None
-        name = f"compare-{self.spec_a.name}-step{self._drawn_step()}".replace(" ", "-").replace("/", "-")
+        name = f"compare-{file_words(self.spec_a.name)}-step{self._drawn_step()}"  # (QA: "compare-Lesson-19.4:-the-…,")
         saved = export_asked(self, "Export the comparison's loss plot", name, True,
                              lambda path: export_plot(self.lossPlot.getPlotItem(), path, self._export_title()))
         if saved is not None:  # (nothing is drawn between the save and here: the step its title names)

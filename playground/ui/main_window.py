@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.differences import changes, short_number
+from playground.core.files import file_words
 from playground.core.messages import cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
@@ -1655,7 +1656,4 @@ def _not_saved(path: Path, error: str) -> str:
 
 
 def _suggested_name(spec: RunSpec) -> str:
-    import re
-
-    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", spec.name).strip("-").lower() or "preset"
-    return f"{slug}.json"
+    return f"{file_words(spec.name, empty='preset').lower()}.json"
