@@ -620,6 +620,10 @@ def test_text_typed_into_the_temperature_box_is_said_as_no_number(qtbot):
     assert panel.status.text().startswith("Temperature “warm” is not a number: type 0 to 2 (")
     assert panel.status.text().endswith("It stays 0.8.") and panel.status.isVisible()
     panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "hot")  # typed: said as typed, not its last letter (QA: "warm" said "m")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.status.text().startswith("Temperature “hot” is not a number") and panel.temperature == 0.8
+    panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "1.2")
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert [e.temperature for e in panel.samples] == [1.2] and "not a number" not in panel.status.text()

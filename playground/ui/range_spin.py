@@ -8,6 +8,7 @@ typing: keyboard tracking is off) and emit what they refused: the number, or the
 
 from __future__ import annotations
 
+import os
 import re
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -22,6 +23,13 @@ _WHOLE = r"-?[0-9]{1,18}"
 SHOWN_TEXT = 24  # characters of refused text said back (a whole clipboard may have been pasted)
 
 
+def _inserted(shown: str, attempted: str) -> str:
+    """What an edit put into `shown` to make `attempted`: the part between what they share at either end."""
+    start = len(os.path.commonprefix([shown, attempted]))
+    end = len(os.path.commonprefix([shown[start:][::-1], attempted[start:][::-1]]))
+    return attempted[start:len(attempted) - end]
+
+
 class _RefusesOutOfRange:
     """What both boxes share (mixed in before the Qt class); `_NUMBER` is the pattern a typed number must match to be
     said, `_read` reads it."""
@@ -30,12 +38,14 @@ class _RefusesOutOfRange:
     # A class default as well: Qt may send a focus-out to a box whose Python object is being torn down, its instance
     # attributes gone (an AttributeError in a Qt override, seen once at a test's teardown in a full run)
     _refused: int | float | str | None = None
+    _shown = ""  # the box's text as last changed (while an edit is validated, the line edit holds the edit's)
 
     def _init_refusal(self) -> None:
         self._refused = None
         # A refused keystroke edits nothing. (A lambda, not the bound method: PySide could not find a mixin's method
         # as a slot when the box was torn down, "Slot 'RangeDoubleSpinBox::' not found", in a full test run.)
         self.lineEdit().textEdited.connect(lambda _text: self._forget_refused())
+        self.lineEdit().textChanged.connect(lambda text: setattr(self, "_shown", text))
 
     @staticmethod
     def _read(typed: str) -> int | float:
@@ -88,8 +98,10 @@ class _RefusesOutOfRange:
         typed = self._number_in(text).strip()
         if re.fullmatch(self._NUMBER, typed):
             self._note_out_of_range(text)
-        else:
-            self._refused = typed if len(typed) <= SHOWN_TEXT else typed[:SHOWN_TEXT - 1] + "…"
+            return
+        if isinstance(self._refused, str):  # typed on after a refused key: that one's text and this key's (QA:
+            typed = self._refused.removesuffix("…") + _inserted(self._shown, text)  # "warm" said "m")
+        self._refused = typed if len(typed) <= SHOWN_TEXT else typed[:SHOWN_TEXT - 1] + "…"
 
     # The edit ends at Enter and at a focus-out (where Qt emits editingFinished): what was refused is said then.
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
