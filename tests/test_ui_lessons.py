@@ -876,6 +876,29 @@ def test_reset_after_the_step_that_trains_then_next_shows_the_next_step_on_the_t
     assert bar.statusLabel.text() == "" and "left it" not in window.statusBar().currentMessage()
 
 
+def test_next_waits_for_the_steps_training_until_it_ends_or_is_paused(open_window, qtbot, monkeypatch):
+    """QA: Page Down pressed twice quickly (a clicker's double press) left lesson 19.6's step 2 after a step of its
+    masked run, and step 3's text spoke of that run as trained. Next waits for the step's training, and says how to
+    move on without it: Space pauses it, then Next."""
+    real_step = TrainingSession.train_step
+    monkeypatch.setattr(TrainingSession, "train_step", lambda self: time.sleep(0.05) or real_step(self))
+    lesson = {"title": "Wait", "steps": [{"text": "trains", "train_until": 60}, {"text": "looks at it"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 1, timeout=WAIT_MS)
+    assert bar.training()
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert bar.index == 0 and bar.training()
+    assert window.statusBar().currentMessage() == "Step 1 trains to step 60 first: Space pauses it, then Next moves on."
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # paused short of it: Next moves on, as the message says
+    assert not bar.training()
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert bar.index == 1 and window.worker.step < 60
+
+
 def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_training_them_again(open_window, qtbot,
                                                                                                tmp_path):
     """QA, lesson 19.4: Back to step 3 trained the no-residual model again from step 0 (20 s in front of the class),

@@ -390,6 +390,11 @@ class LessonBar(QFrame):
         self.main.samples.default_temperature(self.main.worker)
 
     def next(self) -> None:
+        if self.lesson is not None and self.training():  # (QA: a clicker's double press skipped 19.6's masked run,
+            assert self._training is not None         # whose result the next step's text speaks of)
+            self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} trains to step {self._training[1]:,} "
+                                              f"first: Space pauses it, then Next moves on.", STATUS_MS)
+            return
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
             self.go(self.index + 1)
         elif self.lesson is not None:  # a clicker pressed once too often: said, not nothing (QA)
