@@ -232,6 +232,17 @@ def _duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def _eta_text(last: MetricsEvent, worker: TrainingWorker | None) -> str:
+    """The train bar's time left: to the run's end while it plays, to the last of several steps asked for (a lesson
+    training to its step: QA saw 19.5's minute of fine-tuning with no time left said), else none."""
+    if worker is None or not (worker.playing or worker.steps_left > 1):
+        return ""
+    if worker.playing:
+        return f"ETA {_duration(last.eta_s)}"
+    per_step = last.eta_s / max(1, last.max_steps - last.step)
+    return f"ETA {_duration((worker.step + worker.steps_left - last.step) * per_step)}"
+
+
 class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     sigViewsBuilt = Signal()  # the centre's plots and tabs exist (see build_views)
 
@@ -1368,7 +1379,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             return  # the run's end already said "finished" (or "stopped"); a late step's draw keeps it
         training = playing or (worker is not None and worker.stepping)  # a lesson trains to its step with Steps
         self.speedLabel.setText(f"{last.throughput:,.0f} {last.unit}/s" if training else "paused")
-        self.etaLabel.setText(f"ETA {_duration(last.eta_s)}" if playing else "")
+        self.etaLabel.setText(_eta_text(last, worker))
 
     def _curve_reached(self, step: int) -> bool:
         """Whether the loss curve is drawn to `step` (an evaluation draws it at once): the bar then shows it too."""

@@ -288,6 +288,11 @@ class TrainingWorker(QThread):
         """Single steps asked for (Step pressed several times, or a lesson training to its step) still to take."""
         return self._steps_left > 0
 
+    @property
+    def steps_left(self) -> int:
+        """How many of the single steps asked for are still to take."""
+        return self._steps_left
+
     # ----- the thread ---------------------------------------------------------------------------
     def run(self) -> None:
         try:
