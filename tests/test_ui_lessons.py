@@ -148,6 +148,11 @@ def check_steps_in_reach(window: main_window.MainWindow, qtbot, step) -> None:
         heading = next(op for kind, op in view.figure.ops
                        if kind == "text" and op["s"].startswith(ROW_HEADINGS[step.stage]))
         assert view.label.contentsRect().top() + round(heading["y"] * scale) >= -view.label.pos().y(), step.stage
+    if step.stage == "output":  # "Weights x V": its row from as near its heading as fits (QA: the heading cut and a
+        # sliver of the weights beside the values)
+        seen = QRect(-view.label.pos(), view.scroll.viewport().size())
+        row = view.stage_rect("output", view.scroll.viewport().width() - 2 * STAGE_MARGIN)
+        assert seen.left() <= row.left() < view.stage_rect("output").left() and row.right() <= seen.right()
     # The view takes the loss plot's height: all of it, or all but a short plot when the step trains (the class
     # watches the curve); at 1280x720 and zoom 1.3 a 139 px strip of the figure before. Beside the lesson's text, not
     # under it, it has the window's height: under it, a 165-280 px strip.

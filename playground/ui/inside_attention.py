@@ -265,9 +265,10 @@ class StepsView(FigureView):
         self.stage = key
         self._scroll_later()
 
-    def stage_rect(self, key: str) -> QRect | None:
+    def stage_rect(self, key: str, room: int | None = None) -> QRect | None:
         """Where stage `key` lies in the label, from its title to its last row (the row labels included), as wide as
-        its cells or its title."""
+        its cells or its title; from its row's heading's left end where that is as near as fits in `room` px (QA:
+        19.2's "Weights x V (row 3)" showed the heading cut, "of the values: …", and none of the weights)."""
         pixmap = self.label.pixmap()
         cell = next((c for c in self.cells if c[0] == key), None)
         if cell is None or self.figure is None or pixmap is None or pixmap.isNull():
@@ -279,10 +280,13 @@ class StepsView(FigureView):
         top, left, title = max(titles, key=lambda t: t[:2], default=(y, x, None))
         # With the heading of its row of the figure, where that stands right above its title: a lesson's text says
         # "row 2 of the figure", whose "2." was scrolled off above (QA).
-        top = min([op["y"] for kind, op in self.figure.ops
-                   if kind == "text" and op["bold"] and top - HEADING_GAP <= op["y"] < top], default=top)
+        headings = [op for kind, op in self.figure.ops
+                    if kind == "text" and op["bold"] and top - HEADING_GAP <= op["y"] < top]
+        top = min([op["y"] for op in headings], default=top)
         right = max(x + cols * cw, left + (text_width(title["s"], title["size"], True) if title else 0.0))
         scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
+        if room is not None and headings:
+            left = min(left, max(min(op["x"] for op in headings), right - room / scale))
         origin = self.label.contentsRect().topLeft()
         return QRect(origin.x() + round(left * scale), origin.y() + round(top * scale),
                      round((right - left) * scale), round((y + rows * ch - top) * scale))
@@ -308,7 +312,8 @@ class StepsView(FigureView):
             QTimer.singleShot(0, self, self._scroll_to_stage)
 
     def _scroll_to_stage(self) -> None:
-        rect = self.stage_rect(self.stage) if self.stage is not None else None
+        room = self.scroll.viewport().width() - 2 * STAGE_MARGIN
+        rect = self.stage_rect(self.stage, room) if self.stage is not None else None
         if rect is None:
             return
         self.scroll.verticalScrollBar().setValue(rect.top() - STAGE_MARGIN)
