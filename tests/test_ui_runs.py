@@ -295,6 +295,23 @@ def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_l
                      "residual connections on, LayerNorm placement post"}
 
 
+def test_a_name_whose_difference_is_too_long_keeps_the_differences_start(qapp):
+    """QA at 130 %: "Decoder reverses a seq…m-up steps 2 (+1 more)", cut in the middle, lost "number of heads 2", the
+    difference that told the run apart."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.ui.plotting import elided_name
+
+    metrics = QFontMetricsF(QApplication.font())
+    name = "Decoder reverses a sequence (causal mask) — number of heads 2, warm-up steps 2 (+1 more)"
+    width = metrics.horizontalAdvance("Decoder reverses a sequence (c")
+    shown = elided_name(name, metrics, width)
+    assert shown.startswith("… — number of heads 2") and shown.endswith("…") and metrics.horizontalAdvance(shown) <= width
+    short = "Lesson 19.4: the encoder block, residuals and LayerNorm — residual connections off"
+    shown = elided_name(short, metrics, metrics.horizontalAdvance("Lesson 19.4: the — residual connections off"))
+    assert shown.endswith(" — residual connections off") and shown.startswith("Lesson")  # the head cut, as before
+
+
 def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(window, root, request, qtbot):
     """At 1280x720 and 130 % lesson 19.4's runs read "Lesson 19.4: the enc…nt none" in the table, cut in the middle:
     the shared head is cut instead, as in the loss plot's legend."""

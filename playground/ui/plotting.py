@@ -432,12 +432,16 @@ MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average ch
 
 def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:
     """`name` in `width` px: "Lesson 19.4: the enc… — residual connections off", its head cut and what tells it apart
-    (after NAME_SEPARATOR) kept whole; elided in the middle where that alone is too wide or there is none."""
+    (after NAME_SEPARATOR) kept whole; where that is too wide, its start after a cut head ("… — number of heads 2,
+    warm-up st…": cut in the middle, the number of heads was lost, QA); elided in the middle where there is none."""
     head, separator, tail = name.rpartition(NAME_SEPARATOR)
+    if not head:
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
     room = width - metrics.horizontalAdvance(separator + tail)
-    if head and room >= MIN_LEGEND_CHARS * metrics.averageCharWidth():
+    if room >= MIN_LEGEND_CHARS * metrics.averageCharWidth():
         return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + separator + tail
-    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+    cut = "…" + separator
+    return cut + metrics.elidedText(tail, Qt.TextElideMode.ElideRight, width - metrics.horizontalAdvance(cut))
 
 
 def legend_name(sample: pg.ItemSample, label: pg.LabelItem) -> str:
