@@ -610,7 +610,8 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert bar.index == 0 and window.worker.step == 0
     assert "shows the model before training" not in window.statusBar().currentMessage()  # step 2's, not step 1's
     bar.back()  # a clicker's Page Up once too often: said
-    assert bar.index == 0 and window.statusBar().currentMessage() == "Step 1 is the lesson's first."
+    assert bar.index == 0 and window.statusBar().currentMessage() == ("Step 1 is the lesson's first: Next (Page Down) "
+                                                                      "goes on.")
     bar.next()
     bar.next()  # the trained model back, not trained again
     assert window.worker.resume_from == trained

@@ -403,7 +403,8 @@ class LessonBar(QFrame):
 
     def back(self) -> None:
         if self.lesson is not None and self.index == 0:
-            self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first.", STATUS_MS)
+            self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first: Next (Page Down) goes on.",
+                                              STATUS_MS)
         if self.lesson is not None and self.index > 0:
             # Back past the step that trained: the model before training, as that step's text says (QA: Back to
             # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
