@@ -866,7 +866,7 @@ def test_reset_after_the_step_that_trains_then_next_shows_the_next_step_on_the_t
     assert window.worker is None or window.worker.step == 0
     bar.next()
     assert bar.index == 1 and window.worker.resume_from == trained  # brought back, not trained again
-    assert window.statusBar().currentMessage().startswith("Step 2 looks at a model trained to step 3, as step 1 left")
+    assert window.statusBar().currentMessage() == "Step 2 shows the model as step 1 trained it, to step 3."
     qtbot.waitUntil(lambda: window.worker.session is not None and window.worker.session.step == 3, timeout=WAIT_MS)
     assert "trained to step 3" in bar.statusLabel.text()
     window.resetAction.trigger()
@@ -876,7 +876,7 @@ def test_reset_after_the_step_that_trains_then_next_shows_the_next_step_on_the_t
     assert bar.index == 2 and window.worker.resume_from is None
     qtbot.waitUntil(lambda: "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None,
                     timeout=WAIT_MS)
-    assert window.worker.step == 3 and "as step 1 left it" in window.statusBar().currentMessage()
+    assert window.worker.step == 3 and "as step 1 trained it" in window.statusBar().currentMessage()
     bar.next()  # a step with a setting of its own: a new model at step 0, as before
     assert not window.spec.model.residual and window.worker.step == 0
     assert bar.statusLabel.text() == "" and "left it" not in window.statusBar().currentMessage()

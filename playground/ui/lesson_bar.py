@@ -436,9 +436,9 @@ class LessonBar(QFrame):
         self._reveal_highlighted(step)
         self._update_actions()
         if trained_at != self.index:  # (after "Preparing the model…" and the training's own message)
-            self.main.statusBar().showMessage(
-                f"{STEP_SAID}{self.index + 1} looks at a model trained to step {self._target(trainer):,}, as step "
-                f"{trained_at + 1} left it (the one on screen was at step 0).", STATUS_MS)
+            self.main.statusBar().showMessage(  # (short: at 130 % a longer one was cut, QA)
+                f"{STEP_SAID}{self.index + 1} shows the model as step {trained_at + 1} trained it, to step "
+                f"{self._target(trainer):,}.", STATUS_MS)
         if set_aside:  # (after "Preparing the model…")
             back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
