@@ -178,6 +178,11 @@ def test_text_pasted_into_a_number_box_is_said_as_no_number_and_the_value_kept(w
     assert "Symbols “12abc” is not a whole number: type 2 to 36" in message(window).text()
     type_into(qtbot, spin, "12abc")  # typed, each letter refused on its own: said as typed (QA: "12c")
     assert spin.value() == 12 and "Symbols “12abc” is not a whole number" in message(window).text()
+    length = option(window, "length")  # a box showing "auto (8)": said as typed, not with its "auto" (QA)
+    length.setValue(length.minimum())
+    assert length.text() == "auto (8)"
+    type_into(qtbot, length, "9x")
+    assert length.text() == "auto (8)" and "“9x” is not a whole number" in message(window).text(), message(window).text()
     paste(qtbot, spin, "x" * 500)  # a whole clipboard: said cut short
     assert "Symbols “xxxxxxxxxxxxxxxxxxxxxxx…” is not a whole number" in message(window).text()
     paste(qtbot, spin, "20")  # a number pasted is taken

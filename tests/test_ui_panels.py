@@ -623,6 +623,10 @@ def test_text_typed_into_the_temperature_box_is_said_as_no_number(qtbot):
     qtbot.keyClicks(panel.temperatureBox, "hot")  # typed: said as typed, not its last letter (QA: "warm" said "m")
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert panel.status.text().startswith("Temperature “hot” is not a number") and panel.temperature == 0.8
+    panel.temperatureBox.lineEdit().end(False)  # typed after what the box shows (review: "0.8w0.8a0.8r0.8m")
+    qtbot.keyClicks(panel.temperatureBox, "warm")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.status.text().startswith("Temperature “0.8warm” is not a number") and panel.temperature == 0.8
     panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "1.2")
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)

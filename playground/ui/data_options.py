@@ -150,7 +150,7 @@ class DataOptionsForm(QObject):
         low = int(option.low) if option.low is not None else 0
         high = int(option.high) if option.high is not None else INT_LIMIT
         auto = option.default is None
-        spin.sigOutOfRange.connect(lambda typed, n=name, lo=low, hi=high, a=auto: self.sigRefused.emit(
+        spin.sigRefused.connect(lambda typed, n=name, lo=low, hi=high, a=auto: self.sigRefused.emit(
             f"{_refused(option_title(n), typed, hi)}: type {lo:,} to {hi:,}"
             + (f", or step below {lo:,} to “auto” (worked out from the model)." if a else ".")))
         spin.setRange(low - 1 if auto else low, high)  # the step below the range is "auto"

@@ -8,7 +8,6 @@ typing: keyboard tracking is off) and emit what they refused: the number, or the
 
 from __future__ import annotations
 
-import os
 import re
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -23,14 +22,7 @@ _WHOLE = r"-?[0-9]{1,18}"
 SHOWN_TEXT = 24  # characters of refused text said back (a whole clipboard may have been pasted)
 
 
-def _inserted(shown: str, attempted: str) -> str:
-    """What an edit put into `shown` to make `attempted`: the part between what they share at either end."""
-    start = len(os.path.commonprefix([shown, attempted]))
-    end = len(os.path.commonprefix([shown[start:][::-1], attempted[start:][::-1]]))
-    return attempted[start:len(attempted) - end]
-
-
-class _RefusesOutOfRange:
+class _SaysRefused:
     """What both boxes share (mixed in before the Qt class); `_NUMBER` is the pattern a typed number must match to be
     said, `_read` reads it."""
 
@@ -38,14 +30,13 @@ class _RefusesOutOfRange:
     # A class default as well: Qt may send a focus-out to a box whose Python object is being torn down, its instance
     # attributes gone (an AttributeError in a Qt override, seen once at a test's teardown in a full run)
     _refused: int | float | str | None = None
-    _shown = ""  # the box's text as last changed (while an edit is validated, the line edit holds the edit's)
 
     def _init_refusal(self) -> None:
         self._refused = None
         # A refused keystroke edits nothing. (A lambda, not the bound method: PySide could not find a mixin's method
         # as a slot when the box was torn down, "Slot 'RangeDoubleSpinBox::' not found", in a full test run.)
         self.lineEdit().textEdited.connect(lambda _text: self._forget_refused())
-        self.lineEdit().textChanged.connect(lambda text: setattr(self, "_shown", text))
+        self.valueChanged.connect(lambda _value: self._forget_refused())  # (an arrow key after it: QA review)
 
     @staticmethod
     def _read(typed: str) -> int | float:
@@ -94,13 +85,14 @@ class _RefusesOutOfRange:
 
     def _note_refused(self, text: str) -> None:
         """Remember what the box refused to take as `text`: the number if it is one out of range, else the text typed
-        or pasted (a number in range is refused only for a digit too many, as a box always did, unsaid)."""
-        typed = self._number_in(text).strip()
-        if re.fullmatch(self._NUMBER, typed):
+        or pasted, as typed (a number in range is refused only for a digit too many, as a box always did, unsaid)."""
+        if re.fullmatch(self._NUMBER, self._number_in(text).strip()):
             self._note_out_of_range(text)
-            return
-        if isinstance(self._refused, str):  # typed on after a refused key: that one's text and this key's (QA:
-            typed = self._refused.removesuffix("…") + _inserted(self._shown, text)  # "warm" said "m")
+        elif text not in (self.specialValueText(), self.prefix() + self.textFromValue(self.value()) + self.suffix()):
+            # (not the box's own text, which Qt validates as it puts it back: QA, "auto (12)" said as typed)
+            self._refuse_text(text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip())
+
+    def _refuse_text(self, typed: str) -> None:
         self._refused = typed if len(typed) <= SHOWN_TEXT else typed[:SHOWN_TEXT - 1] + "…"
 
     # The edit ends at Enter and at a focus-out (where Qt emits editingFinished): what was refused is said then.
@@ -108,7 +100,11 @@ class _RefusesOutOfRange:
         ends = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if ends:
             self._put_back_if_refused()
+        before = self._refused
         super().keyPressEvent(event)
+        key = event.text()
+        if isinstance(before, str) and isinstance(self._refused, str) and key and key.isprintable():  # a key refused
+            self._refuse_text(before.removesuffix("…") + key)  # after one: both said, as typed (QA: "warm" as "m")
         if ends:
             self._say_refused()
 
@@ -126,8 +122,8 @@ class _RefusesOutOfRange:
             self.setValue(self.value())  # writes the text again without a change
 
     def finish_edit(self) -> bool:
-        """End the edit now, as Enter would (a click elsewhere that takes no focus ends none): True if a typed
-        number was refused, and said."""
+        """End the edit now, as Enter would (a click elsewhere that takes no focus ends none): True if what was typed
+        was refused, and said."""
         self._put_back_if_refused()
         refused = self._refused is not None
         self._say_refused()
@@ -139,25 +135,25 @@ class _RefusesOutOfRange:
     def _say_refused(self) -> None:
         if self._refused is not None:
             refused, self._refused = self._refused, None
-            self.sigOutOfRange.emit(refused)
+            self.sigRefused.emit(refused)
 
 
-class RangeSpinBox(_RefusesOutOfRange, QSpinBox):
+class RangeSpinBox(_SaysRefused, QSpinBox):
     """A whole-number spin box that says a typed number out of its range, or text that is no number
-    (`sigOutOfRange`)."""
+    (`sigRefused`)."""
 
     # the number typed (a Python int: one past C's int would overflow in Qt), or the str typed that is no number
-    sigOutOfRange = Signal(object)
+    sigRefused = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._init_refusal()
 
 
-class RangeDoubleSpinBox(_RefusesOutOfRange, QDoubleSpinBox):
-    """A decimal spin box that says a typed number out of its range, or text that is no number (`sigOutOfRange`)."""
+class RangeDoubleSpinBox(_SaysRefused, QDoubleSpinBox):
+    """A decimal spin box that says a typed number out of its range, or text that is no number (`sigRefused`)."""
 
-    sigOutOfRange = Signal(object)  # a float, or the str typed that is no number
+    sigRefused = Signal(object)  # a float, or the str typed that is no number
     _NUMBER = rf"{_WHOLE}(?:\.[0-9]*)?"
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -90,7 +90,7 @@ class SamplesPanel(QWidget):
         self.promptEdit.returnPressed.connect(self.sample_now)
         self.promptEdit.textEdited.connect(self._after_refusal)
         self.temperatureBox = RangeDoubleSpinBox(self)
-        self.temperatureBox.sigOutOfRange.connect(self._refuse_temperature)
+        self.temperatureBox.sigRefused.connect(self._refuse_temperature)
         self.temperatureBox.setObjectName("sampleTemperature")
         self.temperatureBox.setRange(0.0, MAX_TEMPERATURE)
         self.temperatureBox.setDecimals(1)
