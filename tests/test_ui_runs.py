@@ -306,10 +306,19 @@ def test_a_name_whose_difference_is_too_long_keeps_the_differences_start(qapp):
     name = "Decoder reverses a sequence (causal mask) — number of heads 2, warm-up steps 2 (+1 more)"
     width = metrics.horizontalAdvance("Decoder reverses a sequence (c")
     shown = elided_name(name, metrics, width)
-    assert shown.startswith("… — number of heads 2") and shown.endswith("…") and metrics.horizontalAdvance(shown) <= width
+    assert shown.startswith("De") and "… — number of heads 2" in shown and shown.endswith("…")
+    assert metrics.horizontalAdvance(shown) <= width
     short = "Lesson 19.4: the encoder block, residuals and LayerNorm — residual connections off"
     shown = elided_name(short, metrics, metrics.horizontalAdvance("Lesson 19.4: the — residual connections off"))
     assert shown.endswith(" — residual connections off") and shown.startswith("Lesson")  # the head cut, as before
+    # one setting: its value kept (QA, the legend: "… — LayerNorm placement…" lost the "none" that told it apart)
+    shown = elided_name("train — LayerNorm placement none", metrics, metrics.horizontalAdvance("train — LayerNorm pl"))
+    assert shown.startswith("train — ") and shown.endswith("none")
+    # no shared name left (the legend's overlaid runs): several settings, the first kept (QA: "residual conn…lacement
+    # post")
+    shown = elided_name("residual connections on, LayerNorm placement post", metrics,
+                        metrics.horizontalAdvance("residual connections on, Layer"))
+    assert shown.startswith("residual connections on, ") and shown.endswith("…")
 
 
 def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(window, root, request, qtbot):

@@ -428,20 +428,24 @@ LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin e
 MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
 
 
-
-
 def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:
     """`name` in `width` px: "Lesson 19.4: the enc… — residual connections off", its head cut and what tells it apart
-    (after NAME_SEPARATOR) kept whole; where that is too wide, its start after a cut head ("… — number of heads 2,
-    warm-up st…": cut in the middle, the number of heads was lost, QA); elided in the middle where there is none."""
+    (after NAME_SEPARATOR) kept whole; where that is too wide, a short head and what tells it apart cut: at its end
+    where it names several settings, the first kept ("Deco… — number of heads 2, warm-up st…": cut in the middle at
+    130 %, the number of heads was lost, QA), else in the middle, its value kept ("train — Layer…ment none")."""
     head, separator, tail = name.rpartition(NAME_SEPARATOR)
+    cut = Qt.TextElideMode.ElideRight if ", " in tail else Qt.TextElideMode.ElideMiddle
     if not head:
-        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+        return metrics.elidedText(name, cut, width)
+    least = MIN_LEGEND_CHARS * metrics.averageCharWidth()
     room = width - metrics.horizontalAdvance(separator + tail)
-    if room >= MIN_LEGEND_CHARS * metrics.averageCharWidth():
+    if room >= least:
         return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + separator + tail
-    cut = "…" + separator
-    return cut + metrics.elidedText(tail, Qt.TextElideMode.ElideRight, width - metrics.horizontalAdvance(cut))
+    kept = metrics.elidedText(head, Qt.TextElideMode.ElideRight, least)
+    rest = width - metrics.horizontalAdvance(kept + separator)
+    if rest >= least:
+        return kept + separator + metrics.elidedText(tail, cut, rest)
+    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
 
 
 def legend_name(sample: pg.ItemSample, label: pg.LabelItem) -> str:
