@@ -879,7 +879,11 @@ def test_reset_after_the_step_that_trains_then_next_shows_the_next_step_on_the_t
     assert window.worker.step == 3 and "as step 1 trained it" in window.statusBar().currentMessage()
     bar.next()  # a step with a setting of its own: a new model at step 0, as before
     assert not window.spec.model.residual and window.worker.step == 0
-    assert bar.statusLabel.text() == "" and "left it" not in window.statusBar().currentMessage()
+    assert bar.statusLabel.text() == "" and "trained it" not in window.statusBar().currentMessage()
+    window.config.apply({"model.n_head": 1})  # a slider moved, then Back: both said (review: the second hid the first)
+    bar.back()
+    assert window.statusBar().currentMessage().startswith("Step 3 shows the model as step 1 trained it, to step 3. "
+                                                          "This step trains with your changes, number of heads 1")
 
 
 def test_next_waits_for_the_steps_training_until_it_ends_or_is_paused(open_window, qtbot, monkeypatch):
@@ -898,7 +902,8 @@ def test_next_waits_for_the_steps_training_until_it_ends_or_is_paused(open_windo
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
     assert bar.index == 0 and bar.training()
-    assert window.statusBar().currentMessage() == "Step 1 trains to step 60 first: Space pauses it, then Next moves on."
+    assert window.statusBar().currentMessage() == ("Step 1 trains the model to step 60 first: Pause (Space), then Next "
+                                                   "moves on.")
     # the time left to the step's end in the train bar, as Play's to the run's (QA: 19.5's minute said none)
     qtbot.waitUntil(lambda: re.fullmatch(r"ETA [0-9]+:[0-9]{2}", window.etaLabel.text()) is not None, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Space)  # paused short of it: Next moves on, as the message says

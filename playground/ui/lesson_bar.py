@@ -390,10 +390,13 @@ class LessonBar(QFrame):
         self.main.samples.default_temperature(self.main.worker)
 
     def next(self) -> None:
-        if self.lesson is not None and self.training():  # (QA: a clicker's double press skipped 19.6's masked run,
-            assert self._training is not None         # whose result the next step's text speaks of)
-            self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} trains to step {self._training[1]:,} "
-                                              f"first: Space pauses it, then Next moves on.", STATUS_MS)
+        # While the step trains, Next waits (QA: a clicker's double press skipped 19.6's masked run, whose result
+        # the next step's text speaks of)
+        if self.lesson is not None and self.training():
+            assert self._training is not None
+            self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} trains the model to step "
+                                              f"{self._training[1]:,} first: Pause (Space), then Next moves on.",
+                                              STATUS_MS)
             return
         if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
             self.go(self.index + 1)
@@ -405,7 +408,7 @@ class LessonBar(QFrame):
         if self.lesson is not None and self.index == 0:
             self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first: Next (Page Down) goes on.",
                                               STATUS_MS)
-        if self.lesson is not None and self.index > 0:
+        elif self.lesson is not None:
             # Back past the step that trained: the model before training, as that step's text says (QA: Back to
             # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
             before_training = self.lesson.trained_by(self.index) and not self.lesson.trained_by(self.index - 1)
@@ -431,14 +434,15 @@ class LessonBar(QFrame):
                 self.main.clear_before_training()
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step)
-        self._train(trainer)
+        said = self._train(trainer)
         self._show_text(step)
         self._reveal_highlighted(step)
         self._update_actions()
-        if trained_at != self.index:  # (after "Preparing the model…" and the training's own message)
-            self.main.statusBar().showMessage(  # (short: at 130 % a longer one was cut, QA)
-                f"{STEP_SAID}{self.index + 1} shows the model as step {trained_at + 1} trained it, to step "
-                f"{self._target(trainer):,}.", STATUS_MS)
+        if trained_at != self.index:  # (short: at 130 % a longer one was cut, QA)
+            said = " ".join(part for part in (f"{STEP_SAID}{self.index + 1} shows the model as step {trained_at + 1} "
+                                              f"trained it, to step {self._target(trainer):,}.", said) if part)
+        if said:  # (after "Preparing the model…"; one message: a second replaced the first, review)
+            self.main.statusBar().showMessage(said, STATUS_MS)
         if set_aside:  # (after "Preparing the model…")
             back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
@@ -583,12 +587,12 @@ class LessonBar(QFrame):
         squeezes the loss plot."""
         return self._splitter if self._splitter is not None else self.main.centreSplitter.saveState()
 
-    def _train(self, step: LessonStep) -> None:
+    def _train(self, step: LessonStep) -> str:
         """Train up to the step's `train_until` (the run's last step at most) with single steps on the worker, as
-        the Step key does; a model already past it stays as it is."""
+        the Step key does; a model already past it stays as it is. What the status bar should say of it ("": none)."""
         self.statusLabel.setText("")
         if step.train_until is None:
-            return
+            return ""
         window = self.main
         worker = window.ensure_worker()
         asked = self._asked(worker)
@@ -597,7 +601,7 @@ class LessonBar(QFrame):
         if worker.done or target <= already:
             self._training = (worker, max(target, asked))
             self._follow_training()
-            return
+            return ""
         window.clear_before_training()  # (keyboard QA: "… press Play to continue it" stood while the lesson trained)
         if not worker.playing:
             for _ in range(target - already):
@@ -606,12 +610,11 @@ class LessonBar(QFrame):
         if already:  # a model brought back where it stopped: not "press Play to continue it" (QA)
             said.insert(0, f"The lesson trains this model on from step {already:,} to step {target:,}, where its text "
                            f"looks at it.")
-        if any(said):  # (one message: the second replaced the first, review)
-            self.main.statusBar().showMessage(" ".join(part for part in said if part), STATUS_MS)
         self._training = (worker, target)
         window.show_training(True)
         self._follow_training()
         self._poll.start()
+        return " ".join(part for part in said if part)
 
     def training(self) -> bool:
         """Whether the lesson's own steps are training the model on screen to its step now."""
