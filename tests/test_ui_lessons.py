@@ -10,7 +10,7 @@ import time
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QScrollArea, QSlider, QWidget
+from PySide6.QtWidgets import QAbstractSlider, QScrollArea, QSlider, QWidget
 
 from playground.core.lessons import ABLATION_VALUES, CONTROLS
 from playground.core.presets import PRESETS_DIR, load_preset
@@ -244,9 +244,15 @@ def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram
             window.resize(1280, 700)  # laid out again: still at the block
             qtbot.waitUntil(block_in_view, timeout=5_000)
             window.resize(1280, 720)
+            qtbot.waitUntil(block_in_view, timeout=5_000)
         else:
             qtbot.wait(50)
             assert title_in_view(), lesson
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)  # the user scrolls up: laid out again, it stays
+    window.resize(1280, 700)
+    qtbot.wait(50)
+    assert bar.value() == bar.minimum() and not block_in_view()
+    window.resize(1280, 720)
     window.lessonBar.leave()  # the diagram from its title again
     assert title_in_view() and bar.value() == bar.minimum()
 

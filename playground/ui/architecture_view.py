@@ -367,6 +367,8 @@ class ArchitectureView(QWidget):
         self._info: Any = None
         self._columns, self._wide = 2, 0.0  # the diagram's columns, and its width in two
         self._at_block = False  # scrolled to the block, not the diagram's title (`show_block`)
+        # the user's own scrolling wins over a step's block as the view is laid out again (review)
+        self.view.verticalScrollBar().actionTriggered.connect(self._forget_block)
 
     def set_spec(self, spec: Any, info: Any = None) -> None:
         self.spec, self._info = spec, info
@@ -419,6 +421,9 @@ class ArchitectureView(QWidget):
         the encoder block at 130 %, the one-column diagram showing the input's boxes only)."""
         self._at_block = shown
         self._from_title()
+
+    def _forget_block(self, _action: int) -> None:
+        self._at_block = False
 
     def _from_title(self) -> None:
         """The diagram from its top-left corner, its title, or from the block's (`show_block`). No margin: in a hidden
