@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import NAME_SEPARATOR, why_not_compared
+from playground.core.differences import MAX_NAMED, NAME_SEPARATOR, why_not_compared
 from playground.core.files import UnreadableFile
 from playground.core.messages import counted
 from playground.core.presets import PRETRAINED_TITLE
@@ -51,7 +51,6 @@ from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
-NAMED_APART = 2  # pairs of overlaid runs of other data or tasks named in the message; the rest are counted
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
@@ -389,15 +388,19 @@ class RunsPanel(QWidget):
 
     def _not_one_scale(self, drawn: Sequence[RunSummary]) -> str:
         """Where runs drawn on the plot learn another task than the first (the one on screen if any), that their
-        losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid); two
-        pairs named, the rest counted (review: one pair was named where several runs differed)."""
+        losses share the axis but not a scale, else "" (QA: a BERT run's curves overlaid on a ViT's, unsaid): one such
+        run with why, several named (MAX_NAMED, the rest counted; one pair was named where several differed, QA)."""
         names = [f"“{self.labels.get(run.folder, run.name)}”" for run in drawn]
-        whys = [why for run, name in zip(drawn[1:], names[1:])
+        whys = [(name, why) for run, name in zip(drawn[1:], names[1:])
                 if (why := self._why_apart(drawn[0].folder, run.folder, f"{names[0]} and {name}"))]
+        if len(whys) == 1:
+            return f"{whys[0][1]}: their losses share the axis, not a scale."
         if not whys:
             return ""
-        more = f"; {counted(len(whys) - NAMED_APART, 'more run')} against {names[0]} too" if len(whys) > NAMED_APART else ""
-        return f"{'; '.join(whys[:NAMED_APART])}{more}: their losses share the axis, not a scale."
+        listed = [name for name, _why in whys[:MAX_NAMED]]
+        others = (f"{', '.join(listed)} and {counted(len(whys) - MAX_NAMED, 'more run')}" if len(whys) > MAX_NAMED else
+                  " and ".join(listed))
+        return f"{names[0]} learns from other data or another task than {others}: their losses share the axis, not a scale."
 
     def _why_apart(self, first: Path, other: Path, names: str) -> str:
         """`why_not_compared` of two runs' settings, asked once a pair: it reads their data (a text whole), on the
