@@ -84,6 +84,7 @@ def test_a_fine_tuned_pretrained_run_is_listed_as_pretrained_not_as_a_scratch_en
     ("Decoder on Python's help text, a longer name than forty", "Decoder-on-Python-s-help-text-a-longer"),
     ("a" * 60, "a" * 40),  # one long word: cut at the width
     ("!!!", "run"),
+    ("Übung 3: Lesson 19.4, the block...", "Übung-3-Lesson-19.4-the-block"),  # review: "bung-3-Lesson-19-4"
 ])
 def test_a_run_folder_is_named_after_its_run_cut_between_words(tmp_path, name, part):
     """The window's "Run folder: …-resolves-it-fine-" read as cut off: 40 characters ended inside a word."""

@@ -30,10 +30,11 @@ def elide(text: object, width: int = MAX_SHOWN) -> str:
 
 
 def file_words(name: str, width: int = 40, empty: str = "run") -> str:
-    """`name` as a file or folder name's part: letters, digits, _ and -, at most `width` of them, whole words of the
-    name where it is longer ("…-resolves-it-fine-" was cut inside "fine-tuning"; a hyphen inside a word is no
-    break); `empty` where none is left. No colon, comma or bracket: Windows refuses a colon in a file name."""
-    words = [word for word in re.split(r"[^a-zA-Z0-9_-]+", name) if word.strip("-_")]
+    """`name` as a file or folder name's part: letters (any language's), digits, _, - and a point inside a word
+    ("19.4"), at most `width` of them, whole words of the name where it is longer ("…-resolves-it-fine-" was cut
+    inside "fine-tuning"; a hyphen inside a word is no break); `empty` where none is left. No colon, comma or
+    bracket: Windows refuses a colon in a file name, and a point at a name's end."""
+    words = [word.strip(".") for word in re.split(r"[^\w.-]+", name) if word.strip("-_.")]
     slug = "-".join(words)
     if len(slug) > width:
         kept = ""
@@ -42,7 +43,7 @@ def file_words(name: str, width: int = 40, empty: str = "run") -> str:
                 break
             kept = f"{kept}-{word}" if kept else word
         slug = kept if len(kept) >= width // 2 else slug[:width]
-    return slug.strip("-_") or empty
+    return slug.strip("-_.") or empty
 
 
 def existing_ancestor(path: str | os.PathLike[str]) -> Path:
