@@ -267,8 +267,8 @@ class StepsView(FigureView):
 
     def stage_rect(self, key: str, room: int | None = None) -> QRect | None:
         """Where stage `key` lies in the label, from its title to its last row (the row labels included), as wide as
-        its cells or its title; from its row's heading's left end where that is as near as fits in `room` px (QA:
-        19.2's "Weights x V (row 3)" showed the heading cut, "of the values: …", and none of the weights)."""
+        its cells or its title; given `room` px, from the leftmost start of its row's heading or titles that fits (QA:
+        19.2's "Weights x V (row 3)" showed the heading cut, "of the values: …", and a sliver of the weights)."""
         pixmap = self.label.pixmap()
         cell = next((c for c in self.cells if c[0] == key), None)
         if cell is None or self.figure is None or pixmap is None or pixmap.isNull():
@@ -285,8 +285,11 @@ class StepsView(FigureView):
         top = min([op["y"] for op in headings], default=top)
         right = max(x + cols * cw, left + (text_width(title["s"], title["size"], True) if title else 0.0))
         scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
-        if room is not None and headings:
-            left = min(left, max(min(op["x"] for op in headings), right - room / scale))
+        if room is not None and headings:  # from the leftmost title or heading of its row that fits, else as far
+            floor = right - room / scale  # left as fits
+            starts = [op["x"] for kind, op in self.figure.ops
+                      if kind == "text" and op["bold"] and top <= op["y"] < y and floor <= op["x"] < left]
+            left = min(starts) if starts else min(left, max(min(op["x"] for op in headings), floor))
         origin = self.label.contentsRect().topLeft()
         return QRect(origin.x() + round(left * scale), origin.y() + round(top * scale),
                      round((right - left) * scale), round((y + rows * ch - top) * scale))
