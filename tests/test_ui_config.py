@@ -279,6 +279,18 @@ def test_the_window_fits_a_1280_by_720_projector_without_clipping(open_window, q
 
 
 @pytest.mark.slow
+def test_save_as_suggests_a_file_named_in_the_presets_words(window, monkeypatch):
+    """Review: the name Save As suggests for a preset of no file (now `core.files.file_words`) was untested: no colon or
+    comma (Windows refuses a colon), any language's letters and a version's point kept, whole words up to 40."""
+    starts = []
+    monkeypatch.setattr(file_dialogs, "save_file", lambda _parent, _caption, start, *_a, **_k: starts.append(start)
+                        or ("", ""))
+    window.config.set_spec(window.spec.updated({"name": "Übung 3: Lesson 19.4, the encoder block with a longer name"}))
+    window.preset_path = None
+    window.saveAsAction.trigger()
+    assert starts == ["übung-3-lesson-19.4-the-encoder-block.json"]
+
+
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):
     target = tmp_path / "mine.json"
     captions = []
