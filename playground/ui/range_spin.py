@@ -75,20 +75,22 @@ class _SaysRefused:
         return text.removeprefix(self.prefix()).removesuffix(self.suffix()).replace(
             locale.groupSeparator(), "").replace(locale.decimalPoint(), ".")
 
-    def _note_out_of_range(self, text: str) -> None:
-        """Remember the number in `text` if it is one and out of range."""
+    def _note_out_of_range(self, text: str) -> bool:
+        """Remember the number in `text` if it is one and out of range; whether `text` is a number."""
         typed = self._number_in(text).strip()
-        if re.fullmatch(self._NUMBER, typed):
-            number = self._read(typed)
-            if not self.minimum() <= number <= self.maximum():
-                self._refused = number
+        if not re.fullmatch(self._NUMBER, typed):
+            return False
+        number = self._read(typed)
+        if not self.minimum() <= number <= self.maximum():
+            self._refused = number
+        return True
 
     def _note_refused(self, text: str) -> None:
         """Remember what the box refused to take as `text`: the number if it is one out of range, else the text typed
         or pasted, as typed (a number in range is refused only for a digit too many, as a box always did, unsaid)."""
-        if re.fullmatch(self._NUMBER, self._number_in(text).strip()):
-            self._note_out_of_range(text)
-        elif text not in (self.specialValueText(), self.prefix() + self.textFromValue(self.value()) + self.suffix()):
+        if self._note_out_of_range(text):
+            return
+        if text not in (self.specialValueText(), self.prefix() + self.textFromValue(self.value()) + self.suffix()):
             # (not the box's own text, which Qt validates as it puts it back: QA, "auto (12)" said as typed)
             self._refuse_text(text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip())
 
