@@ -334,6 +334,25 @@ def test_a_pause_says_so_in_the_status_bar_instead_of_training_on(window, qtbot)
     assert not window.statusBar().currentMessage().startswith("Training on")
 
 
+def test_the_status_bars_training_on_says_the_attention_path_measured_for_the_runs_shape(window, qtbot, monkeypatch):
+    """QA (lesson 19.4): the bar's left said "Training on CPU …, fused attention" while its Device label said "explicit
+    attention": the path measured at the run's shape before its second step changed the label only."""
+    from playground.training import device
+    from playground.training.fastpath import attention
+
+    monkeypatch.setattr(device, "choose_attention", lambda *_: "sdpa")  # the machine's path: fused
+    monkeypatch.setattr(attention, "_CHOSEN", {})  # this shape not measured yet in this process
+    monkeypatch.setattr(attention, "attention_times", lambda *_: {"sdpa": 2.0, "explicit": 1.0})  # the run's: explicit
+    window.statusBar().clearMessage()
+    window.step_once()
+    qtbot.waitUntil(lambda: window.statusBar().message().startswith("Training on"), timeout=WAIT_MS)
+    assert "float32, fused attention" in window.statusBar().message()  # (a busy machine's caveat may follow)
+    window.step_once()
+    qtbot.waitUntil(lambda: "explicit attention" in window.deviceLabel.text(), timeout=WAIT_MS)
+    assert window.statusBar().message().startswith("Training on")
+    assert "float32, explicit attention" in window.statusBar().message()
+
+
 def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtbot, monkeypatch):
     """"loading the compiled training step...; training waits" must not vanish while the curve stands still."""
     from playground.training.events import StatusEvent

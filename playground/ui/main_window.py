@@ -1277,10 +1277,13 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         loading the compiled step while the curve waits): it stays until the next status says how it went."""
         from playground.training.events import TRAINING_ON  # loaded with the worker that sent `status`
 
-        if status.message == TRAINING_ON.format(device=self._device) and self.statusBar().passing():
+        message = status.message
+        if message.startswith(TRAINING_ON.format(device="")) and self._device:
+            message = TRAINING_ON.format(device=self._device)  # as the label says it now (_retell_training_on)
+        if message == TRAINING_ON.format(device=self._device) and self.statusBar().passing():
             return  # the device label says it: not over what the action that started the run said (newcomer QA)
         # A sentence (QA: "compiled the training step for 1 thread in 3.6 s" in lower case)
-        self.statusBar().showMessage(capitalised(status.message), 0 if status.message.endswith("...") else STATUS_MS)
+        self.statusBar().showMessage(capitalised(message), 0 if message.endswith("...") else STATUS_MS)
         if status.level == "warning" and self.config.isVisibleTo(self):
             # (the memorising note) under the settings too, where it reads whole; hidden at a projector's zoom, they
             # stay hidden mid-run (review): the status bar's headline has it on hover
@@ -1324,6 +1327,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.runTools.take(box)
         if box.device:
             self._set_device(box.device)
+            self._retell_training_on()
             if self.statusBar().currentMessage() == PREPARING:  # the model is built (Try it builds one, trains none)
                 self.statusBar().clearMessage()
         if box.changes:
@@ -1385,6 +1389,15 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Whether the loss curve is drawn to `step` (an evaluation draws it at once): the bar then shows it too."""
         drawn, _ = self.loss.trainCurve.getOriginalDataset()  # all of it: getData() is cut to a zoomed view
         return drawn is not None and len(drawn) > 0 and drawn[-1] >= step
+
+    def _retell_training_on(self) -> None:
+        """A "Training on …" in the status bar, again with the device as the label now says it: a run's attention
+        path is measured at its shape before its second step, and the bar said "fused attention" at its left while
+        the label said "explicit attention" (QA, lesson 19.4)."""
+        from playground.training.events import TRAINING_ON  # loaded with the worker that sent the device
+
+        if self.statusBar().message().startswith(TRAINING_ON.format(device="")):
+            self.statusBar().showMessage(TRAINING_ON.format(device=self._device), STATUS_MS)
 
     def _set_device(self, description: str) -> None:
         """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:
