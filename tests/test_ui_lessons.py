@@ -19,7 +19,15 @@ from playground.training.events import SAMPLE_TEMPERATURE
 from playground.training.session import TrainingSession
 from playground.ui import file_dialogs, main_window, window_room
 from playground.ui.inside_attention import STAGE_MARGIN, step_cells
-from playground.ui.lesson_bar import HIGHLIGHT, LOCKED_TIP, find_control, plot_height, tab_widget, view_widget
+from playground.ui.lesson_bar import (
+    HIGHLIGHT,
+    LOCKED_TIP,
+    TRAIN_POLL_MS,
+    find_control,
+    plot_height,
+    tab_widget,
+    view_widget,
+)
 from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.settings import make_settings
 from playground.viz.views import LABEL_SIZE
@@ -513,6 +521,22 @@ def test_a_step_on_an_untrained_model_gives_the_empty_loss_plot_to_its_view(open
     qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
     window.lessonBar.back()  # step 1 on the model before training again: its empty plot gives way again
     assert window.worker.step == 0 and window.centreSplitter.sizes()[0] == 0
+
+
+def test_a_view_that_trains_after_a_step_on_the_untrained_model_keeps_its_room_as_it_trains(open_window, qtbot,
+                                                                                             monkeypatch):
+    """QA (19.3 at 130 %): step 3's Head roles showed 4 of its 8 rows under a plot of 40 % of the height: the first
+    step's wait for the untrained model to train gave the plot its height back once step 3 trained."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    steps = [{"text": "the grid, untrained", "tab": "attention"}, {"text": "roles, trained", "view": "roles",
+                                                                   "train_until": 3}]
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Roles", "steps": steps}}))
+    window.resize(1280, 720)
+    assert window.centreSplitter.sizes()[0] == 0  # the untrained model's empty plot gives way
+    window.lessonBar.next()
+    qtbot.waitUntil(lambda: "trained to step" in window.lessonBar.statusLabel.text(), timeout=WAIT_MS)
+    qtbot.wait(3 * TRAIN_POLL_MS)  # (the wait for a trained model polled at this pace)
+    assert window.centreSplitter.sizes()[0] == trained_plot_height(window)
 
 
 def test_a_step_that_trains_on_a_model_already_part_trained_says_so(open_window, qtbot):

@@ -567,7 +567,9 @@ class LessonBar(QFrame):
             loss = 0 if step.train_until is None else plot_height(total, splitter.widget(0).minimumSizeHint().height())
         splitter.setCollapsible(0, loss == 0)
         splitter.setSizes([loss, total - loss])
-        if not sized:
+        if sized:  # (QA: 19.3's watch, started at its first step, gave back the room of step 3's view as it trained)
+            self._emptyWatch.stop()
+        else:
             self._emptyWatch.start()  # the plot only because it was empty: back when the model trains (review)
 
     def _watch_empty(self) -> None:
