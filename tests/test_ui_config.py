@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import closes_for_good
@@ -289,6 +290,34 @@ def test_save_as_suggests_a_file_named_in_the_presets_words(window, monkeypatch)
     window.preset_path = None
     window.saveAsAction.trigger()
     assert starts == ["übung-3-lesson-19.4-the-encoder-block.json"]
+
+
+def test_a_save_that_fails_renames_nothing_and_the_next_dialog_starts_where_it_did(window, tmp_path, monkeypatch):
+    """QA: Save As of a changed built-in into /proc said "Could not save lecture1.json", and the title then read
+    "lecture1*", the quit question spoke of "lecture1", and the next dialog opened in /proc."""
+    file_dialogs.set_last_folder(str(tmp_path))
+    refused = tmp_path / "no-such-folder" / "lecture1.json"
+
+    def chosen(*_args, **_kwargs):  # as the dialog does: the folder chosen is remembered
+        file_dialogs.set_last_folder(str(refused.parent))
+        return str(refused), ""
+    monkeypatch.setattr(file_dialogs, "save_file", chosen)
+    slider(window, "layersSlider").setValue(slider(window, "layersSlider").value() + 1)
+    name = window.spec.name
+    window.saveAsAction.trigger()
+    assert window.findChild(QLabel, "messageLabel").text().startswith("Could not save lecture1.json")
+    assert (window.spec.name, window.preset_path) == (name, None) and "lecture1" not in window.windowTitle()
+    assert window.isWindowModified() and file_dialogs.last_folder() == str(tmp_path)
+
+
+def test_save_as_after_opening_a_builtin_file_suggests_the_documents_folder(window, monkeypatch):
+    """QA: a built-in opened from the package's folder (File > Open) made Save As start there, where it is refused."""
+    file_dialogs.set_last_folder(str(PRESETS_DIR))
+    starts = []
+    monkeypatch.setattr(file_dialogs, "save_file", lambda _parent, _caption, start, *_a, **_k: starts.append(start)
+                        or ("", ""))
+    window.saveAsAction.trigger()
+    assert starts == [str(Path(file_dialogs.documents()) / "decoder-on-python-s-help-text.json")]
 
 
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):

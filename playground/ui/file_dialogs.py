@@ -66,17 +66,27 @@ def _widen_to_caption(dialog: QFileDialog, caption: str) -> None:
         resize_within_screen(dialog, QSize(wide, hint.height()))
 
 
+def last_folder() -> str:
+    """The folder the last file dialog chose in ("" for none)."""
+    return str(make_settings().value(LAST_FOLDER_KEY, "") or "")
+
+
+def set_last_folder(folder: str) -> None:
+    """The folder the next file dialog starts in (as `last_folder` said it, "" for none)."""
+    make_settings().setValue(LAST_FOLDER_KEY, folder)
+
+
 def _in_last_folder(start: str) -> str:
     """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists,
     else in the user's documents folder."""
     if os.path.dirname(start):
         return start
-    last = str(make_settings().value(LAST_FOLDER_KEY, "") or "")
-    folder = last if os.path.isdir(last) else _documents()
+    last = last_folder()
+    folder = last if os.path.isdir(last) else documents()
     return os.path.join(folder, start) if start else folder
 
 
-def _documents() -> str:
+def documents() -> str:
     """The user's Documents folder (home where there is none): not the working folder, which for a newcomer who
     launched from a clone is the repository (lecturer QA: the first export offered to save into it)."""
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -89,7 +99,7 @@ def _exec(dialog: QFileDialog) -> tuple[str, str]:
         return "", ""
     chosen = dialog.selectedFiles()[0]
     folder_mode = dialog.fileMode() == QFileDialog.FileMode.Directory
-    make_settings().setValue(LAST_FOLDER_KEY, chosen if folder_mode else os.path.dirname(chosen))
+    set_last_folder(chosen if folder_mode else os.path.dirname(chosen))
     return chosen, dialog.selectedNameFilter()
 
 

@@ -897,7 +897,10 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def save_as(self, caption: str = "Save preset") -> bool:
         """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
+        folder = file_dialogs.last_folder()
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
+        if not self.preset_path and folder and is_builtin(Path(folder, start)):  # refused below (QA: a built-in was
+            start = os.path.join(file_dialogs.documents(), start)  # opened there last)
         path, _ = file_dialogs.save_file(self, caption, start, "Presets (*.json)")
         if not path:
             return False
@@ -907,6 +910,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                                      f"they ship. Save it in a folder of your own.", "error")
             return False
         if not self._write(target):
+            file_dialogs.set_last_folder(folder)  # the next dialog not in a folder refused (QA: /proc)
             return False
         self.preset_path = target
         add_recent(self.settings, target)
@@ -918,18 +922,18 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
         # was changed)
         named = named_after_file(self.preset_spec(), path)
-        if (named.name, named.description) != (self.spec.name, self.spec.description):
-            self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
-            out.write(QByteArray(to_json(portable(self.preset_spec(), path.parent)).encode("utf-8")))
+            out.write(QByteArray(to_json(portable(named, path.parent)).encode("utf-8")))
             ok = out.commit()
         else:
             out.cancelWriting()
-        if not ok:
+        if not ok:  # the spec keeps its name (QA: a save refused in /proc renamed the preset on screen "lecture1")
             self.config.show_message(_not_saved(path, out.errorString()), "error")
             return False
+        if (named.name, named.description) != (self.spec.name, self.spec.description):
+            self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
         self._saved_spec = self.preset_spec()
         self._update_title()
         self.config.clear_error()  # (QA: "Could not save" stood under the settings after the next save worked)
