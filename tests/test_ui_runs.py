@@ -167,6 +167,20 @@ def test_the_runs_tab_lists_the_live_runs_checkpoints_as_they_are_saved(window, 
     assert panel.table.item(0, 2).text() == "500"
 
 
+def test_the_runs_tab_lists_a_new_run_at_its_first_step(window, root, qtbot):
+    """QA: on the Runs tab, Reset and then Step left the new run out of the table until the tab was left or
+    refreshed (its first checkpoint was hundreds of steps away)."""
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    assert panel.table.rowCount() == 0
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=WAIT_MS)
+    assert panel.table.item(0, 0).font().bold()  # the run on screen
+    window.reset("")
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=WAIT_MS)
+
+
 def test_a_training_runs_folder_says_its_last_checkpoints_step(qtbot, root):
     """Review: run.json got the step only as the run stopped, so a resumed run's row kept its old step."""
     from playground.ui.worker import TrainingWorker

@@ -137,6 +137,7 @@ class RunTools:
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
         self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
         self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window, self._live_step)
+        self._listed_live: Path | None = None  # the live run's folder the Runs tab was last listed for
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)
         window.add_tab(self.tryIt, "Try it", TRY_TIPS["tab"])
@@ -184,8 +185,12 @@ class RunTools:
     # ----- window hooks --------------------------------------------------------------------------
     def take(self, box: Any) -> None:
         """Everything of a drained buffer these tabs use: confusion matrices, submitted jobs' answers, and the live
-        run's checkpoints, which the Runs tab, if shown, lists as they are saved (it stood at the run's first steps)."""
-        if box.checkpoints and self.runs.isVisible():
+        run's checkpoints, which the Runs tab, if shown, lists as they are saved (it stood at the run's first steps),
+        as it lists a new run at its first step (QA: Reset and Step on the Runs tab left the run out until Refresh)."""
+        worker = self.window.worker
+        live = worker.run_dir if worker is not None and box.metrics else None
+        if self.runs.isVisible() and (box.checkpoints or (live is not None and live != self._listed_live)):
+            self._listed_live = live or self._listed_live
             self.runs.refresh()
         results = getattr(box, "results", {}) or {}
         confusions = [(m.step, m.confusion) for m in box.metrics if m.confusion is not None]
