@@ -1,13 +1,14 @@
 """The configuration side of the window, driven as a student would: sliders, combos, presets, prompts."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import closes_for_good
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QByteArray, QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -667,6 +668,28 @@ def test_a_window_layout_that_cannot_be_read_is_forgotten_and_said(qtbot, tmp_pa
     qtbot.addWidget(again)
     assert not any("could not be read" in message for _clock, message in again.statusBar().recent)
     again.close()
+
+
+def test_a_window_size_saved_at_another_screen_scale_gives_the_default_size_unsaid(qtbot, tmp_path):
+    """QA: after a launch at QT_SCALE_FACTOR=1.3 (a projector), one at 1.0 said "The window layout … could not be read"
+    (Qt refuses a geometry saved at another scale); every switch between laptop and projector said it again."""
+    code = ("from PySide6.QtWidgets import QApplication, QMainWindow\n"
+            "app = QApplication([]); w = QMainWindow(); w.resize(900, 600); w.show(); app.processEvents()\n"
+            "print(bytes(w.saveGeometry().toHex()).decode(), w.devicePixelRatioF())\n")
+    env = {**os.environ, "QT_SCALE_FACTOR": "1.3", "QT_QPA_PLATFORM": "offscreen"}
+    geometry, ratio = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                     check=True, timeout=120).stdout.split()
+    settings = make_settings()
+    settings.setValue("window/geometry", QByteArray.fromHex(geometry.encode()))
+    settings.setValue(main_window_module.GEOMETRY_SCALE_KEY, float(ratio))
+    settings.sync()
+    w = MainWindow(load_preset("decoder-pydoc"))
+    qtbot.addWidget(w)
+    w.show()
+    assert float(ratio) == 1.3 and not w.restoreGeometry(QByteArray.fromHex(geometry.encode()))  # Qt's refusal
+    assert not any("could not be read" in message for _clock, message in w.statusBar().recent)
+    w.close()
+    assert float(make_settings().value(main_window_module.GEOMETRY_SCALE_KEY)) == w.devicePixelRatioF()
 
 
 def test_help_lists_keyboard_shortcuts(window, qtbot):

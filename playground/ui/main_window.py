@@ -122,6 +122,7 @@ LIVE_SETTLE_MS = 300
 STEPS_SETTLE_MS = 1200
 LOOK_KEY = "view/look"  # View > Colours' choice, in the window's settings
 PREPARING = "Preparing the model and the data…"
+GEOMETRY_SCALE_KEY = "window/geometryScale"  # the device pixel ratio the window's geometry was saved at
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
@@ -1534,8 +1535,20 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     # ----- closing ------------------------------------------------------------------------------
     def _restore_window_state(self) -> None:
-        self._restore("window/geometry", self.restoreGeometry)
+        self._restore("window/geometry", self._restore_geometry)
         self._restore("window/mainSplitter", self.mainSplitter.restoreState)
+
+    def _restore_geometry(self, state: QByteArray) -> bool:
+        """The window's saved size and place; True too where Qt refuses one saved at another scale (QT_SCALE_FACTOR,
+        another screen's), which is not damaged: the default size then, unsaid (QA: a lecturer moving between a
+        laptop and a projector was told at each launch that the layout "could not be read")."""
+        if self.restoreGeometry(state):
+            return True
+        saved = self.settings.value(GEOMETRY_SCALE_KEY)
+        try:
+            return saved is not None and abs(float(saved) - self.devicePixelRatioF()) > 1e-6
+        except (TypeError, ValueError):  # (a settings file edited by hand)
+            return False
 
     def _restore_views_state(self) -> None:
         self._restore("window/centreSplitter", self.centreSplitter.restoreState)
@@ -1553,6 +1566,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue(GEOMETRY_SCALE_KEY, self.devicePixelRatioF())  # Qt's refusal told from damage
         self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())  # (a hidden panel's width too)
         if self._views_built:  # closed within the first half second: the views' last state stays
             self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze
