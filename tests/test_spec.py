@@ -222,6 +222,15 @@ def test_a_preset_with_a_data_option_of_the_wrong_type_or_range_is_refused_as_it
         presets.load_preset(bad_option_preset(tmp_path, data))
 
 
+def test_a_preset_of_an_unknown_dataset_is_refused_as_it_loads_naming_what_its_family_reads(tmp_path):
+    """QA: a preset naming "tinyshakespeare-xyz" loaded (every other mistake in a file was refused), and the training's
+    refusal listed every family's datasets, digits and shapes for a decoder among them."""
+    with pytest.raises(presets.PresetError) as err:
+        presets.load_preset(bad_option_preset(tmp_path, {"name": "reverses"}))
+    assert str(err.value) == ("edited.json: unknown dataset 'reverses': did you mean 'reverse'? the Decoder (GPT-like) "
+                              "reads pydoc, zen, copy, reverse, sort, shift, text_file")
+
+
 def test_loading_a_preset_does_not_read_its_data_file(tmp_path):
     """Columns are the data layer's check when the file is read: a preset naming any columns of a missing CSV
     loads (opening a preset must stay quick however large the file)."""

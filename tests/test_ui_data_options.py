@@ -379,6 +379,18 @@ def test_opening_a_preset_with_a_wrong_option_type_is_refused_and_keeps_the_sett
     assert window.spec == before and option(window, "length").value() == 8
 
 
+def test_opening_a_preset_of_an_unknown_dataset_is_refused_and_keeps_the_settings(window, tmp_path):
+    """QA: it loaded, the old model under Ctrl+Z and the Dataset list empty, unlike every other mistake in a file."""
+    preset = load_preset("decoder-reverse").to_dict()
+    preset["data"]["name"] = "tinyshakespeare-xyz"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(preset), encoding="utf-8")
+    before = window.spec
+    assert not window.open_preset(str(path))
+    assert message(window).text().startswith("bad.json: unknown dataset 'tinyshakespeare-xyz': ")
+    assert window.spec == before
+
+
 def test_a_spec_with_a_wrong_option_type_shows_the_data_layers_refusal(window):
     """A spec that bypassed the preset check (a run's own record) is shown, not raised on, and says what is wrong."""
     spec = make_spec({**load_preset("vit-shapes").to_dict(), "data": {"name": "shapes", "options": {"n_images": "lots"}}})

@@ -96,13 +96,14 @@ def spec_from_dict(data: Any) -> RunSpec:
 
 
 def _check_data_options(spec: RunSpec) -> None:
-    """Refuse data options of the wrong type or range as the preset loads, not at the first training step."""
+    """Refuse an unknown dataset, or data options of the wrong type or range, as the preset loads, not at the first
+    training step."""
     # Imported here: the data layer imports the spec module, and listing presets needs no data code.
     from playground.data.base import DataError
     from playground.data.registry import check_options
 
     try:
-        check_options(spec.data)
+        check_options(spec.data, spec.model.family)
     except DataError as err:
         raise PresetError(str(err)) from None
 

@@ -153,20 +153,29 @@ def plan(data: DataSpec, model: ModelSpec) -> Plan:
     return _plan_images(entry, options, data, model)
 
 
-def check_options(data: DataSpec) -> None:
-    """Refuse a known dataset's options of the wrong type, choice or range, reading no file: a preset is checked
-    as it loads this way (a CSV's columns are checked when the file is read)."""
+def check_options(data: DataSpec, family: Family) -> None:
+    """Refuse an unknown dataset, or a known one's options of the wrong type, choice or range, reading no file: a
+    preset is checked as it loads this way (a CSV's columns are checked when the file is read). QA: a preset of an
+    unknown dataset loaded, with an empty Dataset list, while every other mistake in a file was refused."""
     entry = REGISTRY.get(data.name)
-    if entry is not None:  # an unknown dataset is refused, with its closest name, when the data is planned
-        _resolve_options(entry, data.options)
+    if entry is None:
+        raise DataError(_unknown(data.name, family))
+    _resolve_options(entry, data.options)
+
+
+def _unknown(name: str, family: Family) -> str:
+    """An unknown dataset's refusal: the closest name, and those `family` reads (what a preset's data.name takes;
+    QA: every family's were listed)."""
+    keys = [e.key for e in REGISTRY.values() if family in e.families]
+    close = difflib.get_close_matches(name, keys, n=1) or difflib.get_close_matches(name, REGISTRY, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown dataset '{elide(name, 40)}': {hint}the {FAMILY_TITLES[family]} reads {', '.join(keys)}"
 
 
 def _entry(data: DataSpec, model: ModelSpec) -> Entry:
     entry = REGISTRY.get(data.name)
     if entry is None:
-        close = difflib.get_close_matches(data.name, REGISTRY, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise DataError(f"unknown dataset '{elide(data.name, 40)}': {hint}pick one of {', '.join(REGISTRY)}")
+        raise DataError(_unknown(data.name, model.family))
     if model.family not in entry.families:
         raise DataError(_family_mismatch(entry, model.family))
     if entry.needs_path and not data.path:
