@@ -264,7 +264,8 @@ def test_window_export_menu_writes_the_script_of_the_current_run(open_window, qt
 
     window = open_window(make_spec(TINY_SENTIMENT))
     out = tmp_path / "take_home.py"
-    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: out)
+    names = []
+    monkeypatch.setattr(run_tools, "ask_save_path", lambda parent, title, name, suffix: names.append(name) or out)
     message = window.findChild(QLabel, "messageLabel")
     assert not window.runTools.export_script()  # nothing trained yet: a message, no dialog
     assert "--format script" in message.text()
@@ -273,6 +274,7 @@ def test_window_export_menu_writes_the_script_of_the_current_run(open_window, qt
     window.runTools.actions["exportScriptAction"].trigger()
     qtbot.waitUntil(lambda: "Wrote" in message.text() or "failed" in message.text(), timeout=60_000)
     assert "take_home.safetensors" in message.text(), message.text()
+    assert names == [f"train-{window.worker.run_dir.name}"]  # (QA: every export suggested train_mine.py)
     assert "class Encoder" in out.read_text(encoding="utf-8")
     printed = run_script(out).stdout
     assert "after step 1" in printed, printed

@@ -335,7 +335,8 @@ class RunTools:
             return False
         return self._export_current_run(
             SCRIPT_KEY, "playground export RUN_FOLDER --format script --out train_mine.py",
-            lambda worker: ask_save_path(self.window, "Export the run as a PyTorch script", "train_mine", "py"),
+            lambda worker: ask_save_path(self.window, "Export the run as a PyTorch script",  # the run's name (QA:
+                                         f"train-{worker.run_dir.name}", "py"),  # every export was train_mine.py)
             _export_script,
             lambda path: f"Writing {path.name} (saving the checkpoint, checking that the script rebuilds the run)…")
 
