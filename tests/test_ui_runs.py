@@ -1112,8 +1112,9 @@ def test_the_rename_question_is_wide_enough_for_the_name_it_starts_from(qtbot):
     assert edit.text() == name and edit.width() > edit.fontMetrics().horizontalAdvance(name)
 
 
-def _fake_tensorboard(monkeypatch, script: str) -> list:
-    """TensorBoard's command replaced by a Python one-liner (`script`); the addresses the browser was asked to open."""
+def _fake_tensorboard(monkeypatch, script: str, browser: bool = True) -> list:
+    """TensorBoard's command replaced by a Python one-liner (`script`); the addresses the browser was asked to open
+    (where there is none, `browser` False, it cannot)."""
     import sys
 
     from PySide6.QtGui import QDesktopServices
@@ -1122,7 +1123,7 @@ def _fake_tensorboard(monkeypatch, script: str) -> list:
 
     monkeypatch.setattr(tensorboard_launch, "tensorboard_command", lambda logdir: [sys.executable, "-c", script])
     opened = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or browser)
     return opened
 
 
@@ -1141,6 +1142,18 @@ def test_the_runs_tab_opens_tensorboard_on_the_runs_folder_and_stops_it_with_the
     assert opened == ["http://localhost:6123/"] * 2 and runs.tensorboard._process is process
     window.shutdown()
     assert process.state() == process.ProcessState.NotRunning and "stopped" not in runs.message.text()
+
+
+def test_tensorboard_on_a_computer_without_a_browser_says_to_open_its_address(window, qtbot, monkeypatch):
+    """QA: "(opened in your browser)" was said on a machine with no browser to open."""
+    opened = _fake_tensorboard(monkeypatch, "import time; print('TensorBoard 9.9 at http://localhost:6124/ (Press "
+                                            "CTRL+C to quit)', flush=True); time.sleep(60)", browser=False)
+    runs = window.runTools.runs
+    runs.buttons["tensorboard"].click()
+    qtbot.waitUntil(lambda: opened == ["http://localhost:6124/"], timeout=WAIT_MS)
+    assert runs.message.text() == ("TensorBoard shows every run at http://localhost:6124/ (no browser opened here: "
+                                   "open that address in one).")
+    window.shutdown()
 
 
 def test_a_tensorboard_that_cannot_serve_says_why(window, qtbot, monkeypatch):

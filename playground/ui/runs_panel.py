@@ -175,8 +175,9 @@ class RunsPanel(QWidget):
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
         self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
         self.tensorboard = TensorBoard(self)
-        self.tensorboard.sigServing.connect(lambda url: self.say_done(f"TensorBoard shows every run at {url} (opened in "
-                                                                      f"your browser)."))
+        self.tensorboard.sigServing.connect(lambda url, opened: self.say_done(
+            f"TensorBoard shows every run at {url} " + ("(opened in your browser)." if opened else
+                                                        "(no browser opened here: open that address in one).")))
         self.tensorboard.sigFailed.connect(lambda why: self.say(why, "error"))
 
         self.table = QTableWidget(0, len(COLUMNS), self)

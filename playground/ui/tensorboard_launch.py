@@ -24,7 +24,7 @@ def tensorboard_command(logdir: Path) -> list[str]:
 class TensorBoard(QObject):
     """One TensorBoard process for the window: started by the first `open`, reused by the next."""
 
-    sigServing = Signal(str)  # its address, once it serves (opened in the browser)
+    sigServing = Signal(str, bool)  # its address, once it serves, and whether a browser was opened on it
     sigFailed = Signal(str)  # why it did not start or stopped, in words
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -45,8 +45,7 @@ class TensorBoard(QObject):
     def open(self, logdir: Path) -> None:
         """Show TensorBoard on `logdir` in the browser: at once where it serves already, else once it does."""
         if self.url:
-            QDesktopServices.openUrl(QUrl(self.url))
-            self.sigServing.emit(self.url)
+            self._show()
         elif not self.starting:
             self._said = ""
             command = tensorboard_command(logdir)
@@ -60,8 +59,12 @@ class TensorBoard(QObject):
         found = SERVING.search(self._said)
         if found:
             self.url = found.group(1)
-            QDesktopServices.openUrl(QUrl(self.url))
-            self.sigServing.emit(self.url)
+            self._show()
+
+    def _show(self) -> None:
+        """Its address in the browser, and said whether one opened (QA: "opened in your browser" on a machine with
+        none)."""
+        self.sigServing.emit(self.url, QDesktopServices.openUrl(QUrl(self.url)))
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
