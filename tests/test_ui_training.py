@@ -433,6 +433,17 @@ def test_a_menu_items_long_status_tip_fits_left_of_the_device_label(window, qtbo
     assert all(message != tip for _, message in bar.recent)  # a menu's tip is no message to keep
 
 
+@pytest.mark.parametrize(("said", "shown"), [
+    ("onecol.csv needs a header with at least two columns", "onecol.csv needs a header with at least two columns"),
+    ("/home/me/data: no images", "/home/me/data: no images"),
+    ("compiled the training step in 3.6 s", "Compiled the training step in 3.6 s"),
+    ("e.g. this", "E.g. this"),
+])
+def test_a_message_is_said_as_a_sentence_but_a_file_name_keeps_its_case(said, shown):
+    """QA: Recent Messages said "Onecol.csv needs a header…" for onecol.csv."""
+    assert capitalised(said) == shown
+
+
 def test_recent_messages_shows_what_the_status_bar_said_whole_newest_first(window, qtbot):
     """Keyboard QA: a cut headline's rest was on hover only, and a passing message was gone after 8 s: Help > Recent
     Messages (Ctrl+I, or a click on the bar) shows the recent ones whole."""

@@ -5,6 +5,7 @@ hover is no keyboard's, and a passing message is gone after a few seconds."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 
@@ -158,7 +159,11 @@ class HeadlineStatusBar(QStatusBar):
 
 
 def capitalised(text: str) -> str:
-    """`text` with its first letter a capital (a training status starts in lower case)."""
+    """`text` with its first letter a capital (a training status starts in lower case), unless it starts with a
+    file's name or path, which keeps its case (QA: Recent Messages said "Onecol.csv needs a header" of onecol.csv)."""
+    first = text.split(" ", 1)[0].rstrip(":,;")
+    if "/" in first or "\\" in first or re.search(r"\w\.[A-Za-z]\w*$", first):
+        return text
     return text[:1].upper() + text[1:]
 
 
