@@ -690,7 +690,7 @@ def test_undo_forgets_a_model_whose_run_was_deleted_and_says_so(window, qtbot, m
     runs.refresh()
     row = next(i for i, run in enumerate(runs.runs) if run.folder == newer)
     runs.table.selectRow(row)
-    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: True)
     runs.delete()  # in the Runs tab: the menu names the model below at once
     assert window.undoAction.text().endswith("at step 2")
     window.findChild(QSlider, "layersSlider").setValue(1)  # (the 2-layer model is untrained: its settings kept)

@@ -477,14 +477,14 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
     assert keep.exists()  # the folder keeps its name
 
     asked = []
-    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: asked.append(names) or False)
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: asked.append(names) or False)
     panel.select_folders([doomed])
     panel.buttons["delete"].click()
     assert len(asked) == 1 and asked[0][0].startswith("delete me (2 steps, started ") and doomed.exists()  # cancelled
     panel.select_folders([single])
     panel.buttons["delete"].click()
     assert asked[1][0].startswith("one step (1 step, started ")  # (data QA: "1 steps")
-    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names: True)
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: True)
     panel.select_folders([doomed, single])
     panel.buttons["delete"].click()
     assert not doomed.exists() and not single.exists() and keep.exists()
@@ -1324,6 +1324,23 @@ def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there
     assert "in use" not in window.runTools.runs.message.text()
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.session is not None, timeout=WAIT_MS)
     assert window.worker.run_dir == folder
+
+
+def test_deleting_the_run_undo_would_bring_back_says_so_before(window, qtbot, monkeypatch):
+    """QA: Reset said "Undo (Ctrl+Z) brings back the trained model", and deleting that run in the Runs tab then
+    disabled Undo without a word."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 1, timeout=WAIT_MS)
+    trained = window.worker.run_dir
+    window.reset("")
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    asked = []
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, note: asked.append(note) or True)
+    panel.select_folders([trained])
+    panel.buttons["delete"].click()
+    assert asked == [" Undo (Ctrl+Z) then no longer brings back its trained model."]
+    assert not trained.exists() and not window.undoAction.isEnabled()
 
 
 @pytest.mark.parametrize(("names", "asked"), [(["a"], "Delete 1 run folder with its checkpoint and metrics?"),

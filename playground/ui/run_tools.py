@@ -89,6 +89,7 @@ class Host(Protocol):
     def save(self) -> bool: ...
     def save_as(self, caption: str = ...) -> bool: ...
     def hide_loss_plot_for(self, reason: str, hidden: bool) -> None: ...
+    def keeps_for_undo(self, folder: Path) -> bool: ...
 
 EXPORT_KEY = "export-model"
 HTML_KEY = "export-attention-html"
@@ -136,7 +137,8 @@ class RunTools:
         self.tryIt.sigEnlarged.connect(lambda on: window.hide_loss_plot_for("enlarged", on))
         self.tryIt.set_enlarged(window.settings.value(ENLARGED_KEY, False, type=bool))  # as the user left it
         self.tryIt.enlargeButton.toggled.connect(lambda on: window.settings.setValue(ENLARGED_KEY, on))
-        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window, self._live_step)
+        self.runs = RunsPanel(window.loss, runs_root, self._is_busy, self._on_screen, window, self._live_step,
+                              window.keeps_for_undo)
         self._listed_live: Path | None = None  # the live run's folder the Runs tab was last listed for
         self.runs.sigReopen.connect(self.reopen_run)
         self.runs.sigResume.connect(self.resume_run)

@@ -120,20 +120,30 @@ def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
 LISTED_RUNS = 5  # in the delete question, at most: ten long names at 250 % pushed its buttons off a 720-px screen
 
 
-def confirm_delete(parent: QWidget, names: list[str]) -> bool:
-    """Ask before deleting; a function so tests can answer it."""
+def confirm_delete(parent: QWidget, names: list[str], undo_note: str = "") -> bool:
+    """Ask before deleting (`undo_note`: what Undo then no longer brings back); a function so tests can answer it."""
     more = len(names) - LISTED_RUNS
     listed = "\n".join(f"  • {n}" for n in names[:LISTED_RUNS]) + (f"\n  … and {more} more" if more > 0 else "")
     buttons = QMessageBox.StandardButton
     what = "1 run folder with its checkpoint" if len(names) == 1 else f"{len(names)} run folders with their checkpoints"
     box = QMessageBox(QMessageBox.Icon.Question, "Delete runs", f"Delete {what} and metrics?\n{listed}\nThis cannot be "
-                      f"undone.", buttons.Yes | buttons.Cancel, parent)
+                      f"undone.{undo_note}", buttons.Yes | buttons.Cancel, parent)
     box.setDefaultButton(buttons.Cancel)
     ring_focused_button(box)
     try:
         return box.exec() == buttons.Yes
     finally:
         box.deleteLater()
+
+
+def _undo_note(kept: int, chosen: int) -> str:
+    """The delete question's word on the models Undo keeps among the runs (QA: deleting the run that Reset had just
+    said Undo brings back disabled Undo without a word)."""
+    if not kept:
+        return ""
+    which = "its trained model" if chosen == 1 else ("their trained models" if kept == chosen else
+                                                       f"the trained models of {kept} of them")
+    return f" Undo (Ctrl+Z) then no longer brings back {which}."
 
 
 def metric_curves(folder: Path, *columns: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -163,12 +173,14 @@ class RunsPanel(QWidget):
 
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
                  on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None,
-                 live_step: Callable[[Path], int] = lambda p: 0) -> None:
+                 live_step: Callable[[Path], int] = lambda p: 0,
+                 kept_for_undo: Callable[[Path], bool] = lambda p: False) -> None:
         super().__init__(parent)
         self.setObjectName("runsPanel")
         self.loss = loss
         self.root = root
         self.is_busy = is_busy  # a run trained or still saving: not deleted
+        self.kept_for_undo = kept_for_undo  # a run whose model Undo (or Redo) would bring back
         self.on_screen = on_screen  # the run whose curve the plot draws: not overlaid on it
         self.live_step = live_step  # the step a run training in this window is at (0: none), past its last save
         self.runs: list[RunSummary] = []
@@ -458,7 +470,8 @@ class RunsPanel(QWidget):
         # of three runs of that preset)
         described = [f"{self.labels.get(r.folder, r.name)} ({counted(r.steps, 'step')}, started {started_text(r.created)})"
                      for r in chosen]
-        if not confirm_delete(self, described):
+        if not confirm_delete(self, described, _undo_note(sum(self.kept_for_undo(r.folder) for r in chosen),
+                                                          len(chosen))):
             return
         errors = []
         for run in chosen:

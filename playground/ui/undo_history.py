@@ -226,6 +226,11 @@ class UndoesModels:
                 return True
         return False
 
+    def keeps_for_undo(self, folder: Path) -> bool:
+        """Whether Undo or Redo would bring back a model trained in `folder`."""
+        return any(isinstance(past, PastModel) and past.run_dir is not None and Path(past.run_dir) == Path(folder)
+                   for past in (*self.past_models, *self.undone_models))
+
     def _forget_deleted_models(self) -> None:
         """Past models whose run folder was deleted (the Runs tab) cannot come back (review: a lesson's Back brought
         one back as "trained to step 3" while its worker failed to load it). Only a folder that is gone: a model
