@@ -1030,6 +1030,29 @@ def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_wi
     assert action.isEnabled() and action.text().endswith(f"at step {step + 1:,}")
 
 
+@pytest.mark.parametrize("saved_since", [False, True])
+def test_resume_last_run_keeps_the_preset_file_it_was_trained_from(open_window, qtbot, tmp_path, saved_since):
+    """QA: closed mid-run on "my-reverse — my-reverse.json", Resume Last Run came back as "my-reverse" with no file,
+    and Ctrl+S asked for a file name. A file saved with other settings since is not the run's."""
+    path = tmp_path / "mine.json"
+    path.write_text(to_json(make_spec(TINY_SENTIMENT).updated({"train.max_steps": 100_000})), encoding="utf-8")
+    first = open_window(make_spec(TINY_SENTIMENT))
+    assert first.open_preset(str(path))
+    first.play()
+    qtbot.waitUntil(lambda: first.worker.step >= 2, timeout=WAIT_MS)
+    first.close()  # mid-run: its checkpoint is saved
+    if saved_since:
+        path.write_text(to_json(load_preset(path).updated({"train.lr": 0.01})), encoding="utf-8")
+    again = open_window(make_spec(TINY_SENTIMENT))
+    again.resumeLastAction.trigger()
+    assert again.worker.resume_from is not None and again.loss.train.n >= 2
+    if saved_since:
+        assert again.preset_path is None and "mine.json" not in again.windowTitle()
+    else:
+        assert again.preset_path == path.resolve() and " — mine.json" in again.windowTitle()
+        assert not again.isWindowModified()
+
+
 def test_resume_last_run_says_so_where_its_run_has_gone(open_window, root, qtbot):
     """Deleted since, or never trained: no offer, the menu item greyed, and a word if asked anyway."""
     from playground.ui.settings import remember_last_run

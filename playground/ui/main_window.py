@@ -789,16 +789,17 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             f"a new run planned for {new:,} steps, from the full rate.", 12000)
 
     @_needs_views
-    def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True) -> None:
+    def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = True, saved: RunSpec | None = None) -> None:
         """Show `spec` (a preset opened, a run reopened): the current run stops and the new model waits for Play,
         untrained, as its lesson's first step describes it (a slider change, by contrast, keeps a run playing); with
-        its lesson bar hidden where not `lesson`. Changes of the last settings are no longer Undo's: they were not
-        this preset's (review: Ctrl+Z would have put another preset's learning rate into this one)."""
+        its lesson bar hidden where not `lesson`. `saved`: what the preset file at `path` holds, where not `spec` (a
+        run resumed with the settings it changed on the way). Changes of the last settings are no longer Undo's: they
+        were not this preset's (review: Ctrl+Z would have put another preset's learning rate into this one)."""
         self.reset()
         self._forget_edits(lambda _edit: True)
         self._device_for_next_run()
         self.preset_path = path
-        self._saved_spec = spec
+        self._saved_spec = saved or spec
         self.presetsMenu.mark(None)  # a run reopened is no built-in preset (say_opened marks one after this)
         self.config.set_spec(spec)
         self._reset_progress()  # reset() above still read the previous spec's step count
@@ -1130,7 +1131,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """File > Resume Last Run's run: the last one trained in this window, remembered as it stops (its checkpoint
         is saved then)."""
         if worker.run_dir is not None and worker.step > 0:
-            remember_last_run(self.settings, worker.run_dir)
+            remember_last_run(self.settings, worker.run_dir, self.preset_path)
 
     def _last_run(self) -> tuple[Path, str] | None:
         """The run last trained in this window, and its name and step as the File menu says them (None: there is

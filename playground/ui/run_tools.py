@@ -37,7 +37,7 @@ from playground.ui.confusion_panel import ConfusionPanel
 from playground.ui.exporting import ask_html_path, export_plot
 from playground.ui.runs_panel import TIPS as RUNS_TIPS
 from playground.ui.runs_panel import RunsPanel
-from playground.ui.settings import last_run, runs_root
+from playground.ui.settings import last_run, last_run_preset, runs_root
 from playground.ui.status_bar import STATUS_MS
 from playground.ui.text_dialog import ask_go_or_keep
 from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
@@ -82,7 +82,7 @@ class Host(Protocol):
     def ensure_worker(self) -> TrainingWorker: ...
     def start_worker(self, worker: TrainingWorker) -> None: ...
     def workers(self) -> list[TrainingWorker]: ...
-    def load_spec(self, spec: RunSpec, path: Path | None) -> None: ...
+    def load_spec(self, spec: RunSpec, path: Path | None, lesson: bool = ..., saved: RunSpec | None = ...) -> None: ...
     def maybe_save(self) -> bool: ...
     def is_modified(self) -> bool: ...
     def preset_spec(self) -> RunSpec: ...
@@ -98,6 +98,16 @@ SCRIPT_KEY = "export-script"
 SCRIPT_TIP = ("One readable Python file with the model, the data and the training loop (torch and numpy only), its "
               "trained weights beside it; run with --from-scratch it draws this run's loss curve again.")
 CONFUSION_KEY = "confusion-at-resume"
+
+
+def _holding(preset: Path | None, spec: RunSpec) -> Path | None:
+    """`preset` where that file holds `spec` now (None: it cannot be read, or was saved with other settings since)."""
+    from playground.core.presets import PresetError, load_preset
+
+    try:
+        return preset if preset is not None and load_preset(preset) == spec else None
+    except PresetError:
+        return None
 
 
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
@@ -527,12 +537,16 @@ class RunTools:
                   f"(Resume continues the old one).", until_training=True)
         return True
 
-    def resume_run(self, folder: Path) -> bool:
+    def resume_run(self, folder: Path, preset: Path | None = None) -> bool:
+        """Show the run in `folder` at its checkpoint, paused; `preset`, the file it was trained from, stays the
+        window's file where it still holds the settings the run started with (QA: Resume Last Run left the title
+        without it, and Ctrl+S asked for a file name)."""
         window = self.window
         folder = Path(folder)
         spec, note = self._resume_spec(folder)
         if spec is None:
             return False
+        started, preset = spec, _holding(preset, spec)
         refused = self.why_not_resumable(folder)
         if refused:
             self._refuse(f"Could not resume this run: {refused}")
@@ -549,7 +563,7 @@ class RunTools:
         # A trained run's lesson is not started again: its first step spoke of a "new and random" classifier beside
         # bars at 99.7 % (QA, lesson 19.5 resumed at step 62)
         trained = isinstance(step, int) and step > 0
-        window.load_spec(spec, None, lesson=not trained)  # stops the current run (its checkpoint is saved)
+        window.load_spec(spec, preset, lesson=not trained, saved=started)  # stops the current run (checkpoint saved)
         step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         lesson = " Lesson > Play the Preset's Lesson starts its lesson again." if trained and spec.lesson else ""
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
@@ -593,7 +607,7 @@ class RunTools:
                       "tab lists every run kept.", "warning")
             return False
         self.runs.say("")  # (review: a second try said the same there, and nothing showed it)
-        if self.resume_run(folder):
+        if self.resume_run(folder, last_run_preset(self.window.settings)):
             return True
         if self.runs.message.text():  # why not is said there (nothing: the user cancelled the question)
             self.window.tabs.setCurrentWidget(self.runs)

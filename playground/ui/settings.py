@@ -13,6 +13,7 @@ SETTINGS_ENV = "PLAYGROUND_SETTINGS"  # path of an .ini file to use instead of t
 RUNS_ENV = "PLAYGROUND_RUNS_DIR"  # folder for run folders instead of the user's data folder
 MAX_RECENT = 8
 LAST_RUN_KEY = "session/lastRun"  # the run folder last trained in the window
+LAST_RUN_PRESET_KEY = "session/lastRunPreset"  # the preset file it was trained from
 
 
 def make_settings() -> QSettings:
@@ -46,8 +47,16 @@ def add_recent(settings: QSettings, path: str | os.PathLike[str]) -> list[str]:
     return files
 
 
-def remember_last_run(settings: QSettings, folder: str | os.PathLike[str]) -> None:
+def remember_last_run(settings: QSettings, folder: str | os.PathLike[str], preset: Path | None = None) -> None:
+    """The run folder last trained in the window, and the preset file on screen as it stopped (None: none)."""
     settings.setValue(LAST_RUN_KEY, str(Path(folder).resolve()))
+    settings.setValue(LAST_RUN_PRESET_KEY, str(preset.resolve()) if preset is not None else "")
+
+
+def last_run_preset(settings: QSettings) -> Path | None:
+    """The preset file on screen as the last run stopped (None: none, or a built-in)."""
+    value = settings.value(LAST_RUN_PRESET_KEY, "")
+    return Path(value) if isinstance(value, str) and value else None
 
 
 def last_run(settings: QSettings) -> Path | None:
