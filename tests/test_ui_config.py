@@ -33,6 +33,7 @@ from playground.ui import config_panel, file_dialogs
 from playground.ui import main_window as main_window_module
 from playground.ui.attention_grid import AttentionGrid
 from playground.ui.main_window import MainWindow
+from playground.ui.screen_fit import screen_words
 from playground.ui.settings import make_settings, recent_files
 
 
@@ -670,26 +671,32 @@ def test_a_window_layout_that_cannot_be_read_is_forgotten_and_said(qtbot, tmp_pa
     again.close()
 
 
-def test_a_window_size_saved_at_another_screen_scale_gives_the_default_size_unsaid(qtbot, tmp_path):
+@pytest.mark.parametrize("elsewhere", [{"QT_SCALE_FACTOR": "1.3"}, {"QT_QPA_PLATFORM": "offscreen:configfile={}"}])
+def test_a_window_size_saved_on_another_screen_gives_the_default_size_unsaid(qtbot, tmp_path, elsewhere):
     """QA: after a launch at QT_SCALE_FACTOR=1.3 (a projector), one at 1.0 said "The window layout … could not be read"
-    (Qt refuses a geometry saved at another scale); every switch between laptop and projector said it again."""
+    (Qt refuses a geometry saved on a screen of another width or scale); every switch between laptop and projector
+    said it again. Review: a wider screen at the same scale too."""
+    screens = tmp_path / "screens.json"  # a 1920x1080 screen, where the tests' offscreen one is 800x800
+    screens.write_text(json.dumps({"screens": [{"name": "wide", "x": 0, "y": 0, "width": 1920, "height": 1080,
+                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     code = ("from PySide6.QtWidgets import QApplication, QMainWindow\n"
+            "from playground.ui.screen_fit import screen_words\n"
             "app = QApplication([]); w = QMainWindow(); w.resize(900, 600); w.show(); app.processEvents()\n"
-            "print(bytes(w.saveGeometry().toHex()).decode(), w.devicePixelRatioF())\n")
-    env = {**os.environ, "QT_SCALE_FACTOR": "1.3", "QT_QPA_PLATFORM": "offscreen"}
-    geometry, ratio = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                     check=True, timeout=120).stdout.split()
+            "print(bytes(w.saveGeometry().toHex()).decode(), screen_words(w))\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **{k: v.format(screens) for k, v in elsewhere.items()}}
+    geometry, screen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                      check=True, timeout=120).stdout.split()
     settings = make_settings()
     settings.setValue("window/geometry", QByteArray.fromHex(geometry.encode()))
-    settings.setValue(main_window_module.GEOMETRY_SCALE_KEY, float(ratio))
+    settings.setValue(main_window_module.GEOMETRY_SCREEN_KEY, screen)
     settings.sync()
     w = MainWindow(load_preset("decoder-pydoc"))
     qtbot.addWidget(w)
     w.show()
-    assert float(ratio) == 1.3 and not w.restoreGeometry(QByteArray.fromHex(geometry.encode()))  # Qt's refusal
+    assert not w.restoreGeometry(QByteArray.fromHex(geometry.encode()))  # Qt's refusal
     assert not any("could not be read" in message for _clock, message in w.statusBar().recent)
     w.close()
-    assert float(make_settings().value(main_window_module.GEOMETRY_SCALE_KEY)) == w.devicePixelRatioF()
+    assert make_settings().value(main_window_module.GEOMETRY_SCREEN_KEY) == screen_words(w) != screen
 
 
 def test_help_lists_keyboard_shortcuts(window, qtbot):

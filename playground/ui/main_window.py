@@ -81,7 +81,7 @@ from playground.ui import file_dialogs, theme
 from playground.ui.config_panel import WHOLE_ELSEWHERE, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
-from playground.ui.screen_fit import FitsScreenWhenFramed
+from playground.ui.screen_fit import FitsScreenWhenFramed, screen_words
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
@@ -122,7 +122,7 @@ LIVE_SETTLE_MS = 300
 STEPS_SETTLE_MS = 1200
 LOOK_KEY = "view/look"  # View > Colours' choice, in the window's settings
 PREPARING = "Preparing the model and the data…"
-GEOMETRY_SCALE_KEY = "window/geometryScale"  # the device pixel ratio the window's geometry was saved at
+GEOMETRY_SCREEN_KEY = "window/geometryScreen"  # the screen the window's geometry was saved on (screen_words)
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
@@ -1540,16 +1540,13 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._restore("window/mainSplitter", self.mainSplitter.restoreState)
 
     def _restore_geometry(self, state: QByteArray) -> bool:
-        """The window's saved size and place; True too where Qt refuses one saved at another scale (QT_SCALE_FACTOR,
-        another screen's), which is not damaged: the default size then, unsaid (QA: a lecturer moving between a
-        laptop and a projector was told at each launch that the layout "could not be read")."""
+        """The window's saved size and place; True too where Qt refuses one saved on another screen (a wider or
+        narrower one, or at another scale), which is not damaged: the default size then, unsaid (QA: a lecturer
+        moving between a laptop and a projector was told at each launch that the layout "could not be read")."""
         if self.restoreGeometry(state):
             return True
-        saved = self.settings.value(GEOMETRY_SCALE_KEY)
-        try:
-            return saved is not None and abs(float(saved) - self.devicePixelRatioF()) > 1e-6
-        except (TypeError, ValueError):  # (a settings file edited by hand)
-            return False
+        saved = self.settings.value(GEOMETRY_SCREEN_KEY)
+        return isinstance(saved, str) and saved != screen_words(self)
 
     def _restore_views_state(self) -> None:
         self._restore("window/centreSplitter", self.centreSplitter.restoreState)
@@ -1567,7 +1564,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue(GEOMETRY_SCALE_KEY, self.devicePixelRatioF())  # Qt's refusal told from damage
+        self.settings.setValue(GEOMETRY_SCREEN_KEY, screen_words(self))  # Qt's refusal told from damage
         self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())  # (a hidden panel's width too)
         if self._views_built:  # closed within the first half second: the views' last state stays
             self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze

@@ -8,6 +8,14 @@ from PySide6.QtGui import QMoveEvent
 from PySide6.QtWidgets import QWidget
 
 
+def screen_words(widget: QWidget) -> str:
+    """`widget`'s screen as its size in Qt's pixels and its scale, "1280x720@1.3": what a window's saved geometry
+    was saved for."""
+    screen = widget.screen()
+    size = screen.geometry().size()
+    return f"{size.width()}x{size.height()}@{screen.devicePixelRatio():g}"
+
+
 def fitted_frame(frame: QRect, client: QSize, free: QRect) -> tuple[QSize, QPoint]:
     """The window's inside size and its frame's top-left corner that keep the whole frame (`frame`, around an inside
     of `client`) within the screen's `free` area: smaller only where it does not fit, moved only where it sticks out."""
