@@ -351,6 +351,8 @@ def test_the_status_bars_training_on_says_the_attention_path_measured_for_the_ru
     qtbot.waitUntil(lambda: "explicit attention" in window.deviceLabel.text(), timeout=WAIT_MS)
     assert window.statusBar().message().startswith("Training on")
     assert "float32, explicit attention" in window.statusBar().message()
+    said = [message for _clock, message in window.statusBar().recent]  # (review: the stale one was kept there)
+    assert not any("fused attention" in message for message in said), said
 
 
 def test_a_status_announcing_work_under_way_stays_until_the_next_one(window, qtbot, monkeypatch):

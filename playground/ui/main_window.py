@@ -1403,7 +1403,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         from playground.training.events import TRAINING_ON  # loaded with the worker that sent the device
 
         if self.statusBar().message().startswith(TRAINING_ON.format(device="")):
-            self.statusBar().showMessage(TRAINING_ON.format(device=self._device), STATUS_MS)
+            self.statusBar().restate(TRAINING_ON.format(device=self._device), STATUS_MS)
 
     def _set_device(self, description: str) -> None:
         """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:

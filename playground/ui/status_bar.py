@@ -50,6 +50,13 @@ class HeadlineStatusBar(QStatusBar):
         self.remember(message)
         self._set(message, timeout, until_training)
 
+    def restate(self, message: str, timeout: int) -> None:
+        """`message` in place of the one shown, which it brings up to date: Recent Messages forgets that one (review:
+        it kept "…, fused attention" beside "…, explicit attention")."""
+        for said in [said for said in self.recent if said[1] == self._full]:
+            self.recent.remove(said)
+        self.showMessage(message, timeout)
+
     def remember(self, message: str) -> None:
         """Keep `message` for Recent Messages (the status bar's own, and the settings panel's); said again, it moves
         to the end at its new time (F9 twice must not push older ones out)."""
