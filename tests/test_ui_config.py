@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
+    QFileDialog,
     QGroupBox,
     QLabel,
     QMenu,
@@ -312,14 +313,15 @@ def test_a_save_that_fails_renames_nothing_and_the_next_dialog_starts_where_it_d
     assert window.isWindowModified() and file_dialogs.last_folder() == str(tmp_path)
 
 
-def test_save_as_after_opening_a_builtin_file_suggests_the_documents_folder(window, monkeypatch):
-    """QA: a built-in opened from the package's folder (File > Open) made Save As start there, where it is refused."""
+def test_a_file_dialog_after_a_builtin_opened_from_the_packages_folder_starts_in_documents(window, monkeypatch):
+    """QA: a built-in opened from the package's folder (File > Open) made Save As start there, where it is refused;
+    review: the export dialogs too."""
     file_dialogs.set_last_folder(str(PRESETS_DIR))
-    starts = []
-    monkeypatch.setattr(file_dialogs, "save_file", lambda _parent, _caption, start, *_a, **_k: starts.append(start)
-                        or ("", ""))
+    folders = []
+    monkeypatch.setattr(QFileDialog, "exec", lambda dialog: folders.append(dialog.directory().absolutePath())
+                        or QDialog.DialogCode.Rejected)
     window.saveAsAction.trigger()
-    assert starts == [str(Path(file_dialogs.documents()) / "decoder-on-python-s-help-text.json")]
+    assert folders == [str(Path(file_dialogs.documents()).resolve())]
 
 
 def test_save_as_change_then_open_restores_every_control(window, tmp_path, monkeypatch):

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize, QStandardPaths
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
+from playground.core.presets import is_builtin
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.settings import make_settings
 from playground.ui.text_dialog import ask_go_or_keep
@@ -77,12 +79,13 @@ def set_last_folder(folder: str) -> None:
 
 
 def _in_last_folder(start: str) -> str:
-    """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists,
-    else in the user's documents folder."""
+    """`start` where it names a folder; a bare file name (or nothing) in the last folder chosen, if it still exists
+    and is not the built-in presets', else in the user's documents folder."""
     if os.path.dirname(start):
         return start
     last = last_folder()
-    folder = last if os.path.isdir(last) else documents()
+    # not the package's presets (QA: Save As after a built-in opened from there started where it is refused)
+    folder = last if os.path.isdir(last) and not is_builtin(Path(last, "x.json")) else documents()
     return os.path.join(folder, start) if start else folder
 
 

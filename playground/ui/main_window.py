@@ -901,8 +901,6 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
         folder = file_dialogs.last_folder()
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
-        if not self.preset_path and folder and is_builtin(Path(folder, start)):  # refused below (QA: a built-in was
-            start = os.path.join(file_dialogs.documents(), start)  # opened there last)
         path, _ = file_dialogs.save_file(self, caption, start, "Presets (*.json)")
         if not path:
             return False
