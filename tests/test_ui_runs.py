@@ -13,7 +13,7 @@ import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.differences import distinguishing_label
@@ -1359,10 +1359,10 @@ def test_deleting_the_run_undo_would_bring_back_says_so_before(window, qtbot, mo
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
     asked = []
-    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, note: asked.append(note) or True)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.StandardButton.Yes)
     panel.select_folders([trained])
     panel.buttons["delete"].click()
-    assert asked == [" Undo (Ctrl+Z) then no longer brings back its trained model."]
+    assert asked[0].endswith("This cannot be undone. Undo (Ctrl+Z) then no longer brings back its trained model.")
     assert not trained.exists() and not window.undoAction.isEnabled()
 
 
@@ -1370,8 +1370,6 @@ def test_deleting_the_run_undo_would_bring_back_says_so_before(window, qtbot, mo
                                               (["a", "b"], "Delete 2 run folders with their checkpoints and metrics?")])
 def test_the_delete_question_counts_its_runs_in_words_that_agree(qtbot, monkeypatch, names, asked):
     """QA: "Delete 1 run folder with their checkpoints"."""
-    from PySide6.QtWidgets import QMessageBox
-
     shown = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or QMessageBox.StandardButton.Cancel)
     assert not runs_panel.confirm_delete(None, names)

@@ -345,10 +345,11 @@ class RunTools:
         except ScriptExportError as err:
             self._say(f"Export refused: {err}", "error")
             return False
+        # The script named after the run (QA: every export suggested train_mine.py)
         return self._export_current_run(
             SCRIPT_KEY, "playground export RUN_FOLDER --format script --out train_mine.py",
-            lambda worker: ask_save_path(self.window, "Export the run as a PyTorch script",  # the run's name (QA:
-                                         f"train-{worker.run_dir.name}", "py"),  # every export was train_mine.py)
+            lambda worker: ask_save_path(self.window, "Export the run as a PyTorch script",
+                                         f"train-{worker.run_dir.name}", "py"),
             _export_script,
             lambda path: f"Writing {path.name} (saving the checkpoint, checking that the script rebuilds the run)…")
 

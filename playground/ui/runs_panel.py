@@ -141,8 +141,8 @@ def _undo_note(kept: int, chosen: int) -> str:
     said Undo brings back disabled Undo without a word)."""
     if not kept:
         return ""
-    which = "its trained model" if chosen == 1 else ("their trained models" if kept == chosen else
-                                                       f"the trained models of {kept} of them")
+    which = "its trained model" if chosen == 1 else "their trained models" if kept == chosen else \
+        "the trained model of one of them" if kept == 1 else f"the trained models of {kept} of them"
     return f" Undo (Ctrl+Z) then no longer brings back {which}."
 
 
@@ -174,13 +174,13 @@ class RunsPanel(QWidget):
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
                  on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None,
                  live_step: Callable[[Path], int] = lambda p: 0,
-                 kept_for_undo: Callable[[Path], bool] = lambda p: False) -> None:
+                 keeps_for_undo: Callable[[Path], bool] = lambda p: False) -> None:
         super().__init__(parent)
         self.setObjectName("runsPanel")
         self.loss = loss
         self.root = root
         self.is_busy = is_busy  # a run trained or still saving: not deleted
-        self.kept_for_undo = kept_for_undo  # a run whose model Undo (or Redo) would bring back
+        self.keeps_for_undo = keeps_for_undo  # whether Undo (or Redo) would bring back a run's model
         self.on_screen = on_screen  # the run whose curve the plot draws: not overlaid on it
         self.live_step = live_step  # the step a run training in this window is at (0: none), past its last save
         self.runs: list[RunSummary] = []
@@ -470,7 +470,7 @@ class RunsPanel(QWidget):
         # of three runs of that preset)
         described = [f"{self.labels.get(r.folder, r.name)} ({counted(r.steps, 'step')}, started {started_text(r.created)})"
                      for r in chosen]
-        if not confirm_delete(self, described, _undo_note(sum(self.kept_for_undo(r.folder) for r in chosen),
+        if not confirm_delete(self, described, _undo_note(sum(self.keeps_for_undo(r.folder) for r in chosen),
                                                           len(chosen))):
             return
         errors = []
