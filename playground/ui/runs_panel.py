@@ -188,7 +188,8 @@ class RunsPanel(QWidget):
         self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
         self.tensorboard = TensorBoard(self)
         self.tensorboard.sigServing.connect(lambda url, opened: self.say_done(
-            f"TensorBoard shows every run at {url} " + ("(opened in your browser)." if opened else
+            f"TensorBoard shows every run at {url} " + ("(opening in your browser: if none opens, open that address "
+                                                        "in one)." if opened else
                                                         "(no browser opened here: open that address in one).")))
         self.tensorboard.sigFailed.connect(lambda why: self.say(why, "error"))
 
