@@ -278,6 +278,30 @@ def test_try_it_asks_a_rebuilt_model_once_shown_and_never_a_sentence_being_typed
     assert panel.result.step == 1
 
 
+def test_try_its_layer_and_head_lists_follow_a_rebuilt_model(open_window, qtbot):
+    """QA: after 4 heads became 8, Try it's head list still offered "all, 1, 2, 3, 4" beside "The model was rebuilt"."""
+    from conftest import TINY_SENTIMENT
+    from PySide6.QtWidgets import QSlider
+
+    from playground.core.spec import make_spec
+
+    window = open_window(make_spec(TINY_SENTIMENT))
+    panel = window.runTools.tryIt
+    window.tabs.setCurrentWidget(panel)
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    assert [panel.layerCombo.count(), panel.headCombo.count()] == [1, 3]  # "all", 1, 2
+    window.findChild(QSlider, "headsSlider").setValue(4)
+    qtbot.waitUntil(lambda: window.spec.model.n_head == 4, timeout=WAIT_MS)
+    assert panel.status.text().startswith("The model was rebuilt")
+    assert [panel.layerCombo.count(), panel.headCombo.count()] == [0, 0]
+    window.step_once()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
+    assert panel.predict()
+    qtbot.waitUntil(lambda: panel.result is not None and not panel.pending, timeout=WAIT_MS)
+    assert panel.headCombo.count() == 5
+
+
 def test_try_its_table_has_no_before_and_now_for_a_sentence_without_it(open_window, qtbot):
     """QA: a sentence whose 'it' lay past the context listed the heads' changes beside Before and Now columns of "–"."""
     window = open_window(small_pretrained())

@@ -552,6 +552,8 @@ class TryItPanel(QWidget):
         had = self.pending or self.result is not None
         self._asked_at = None  # the new model's steps count from 0 again
         self.clear()
+        self.layerCombo.clear()  # its layers and heads: the next answer offers the new model's (QA: 4 heads of 8)
+        self.headCombo.clear()
         if had:
             self.status.setText(f"{REBUILT}: press Enter to ask the new one.")
 
