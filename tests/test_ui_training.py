@@ -554,6 +554,17 @@ def test_reset_takes_back_the_device_a_stopped_background_compile_held(open_wind
     assert "compiles" not in label.text()
 
 
+def test_the_device_at_launch_says_its_choices_come_at_play(open_window, qtbot):
+    """QA: at launch the Device label promised "CPU (1 thread), float32, fused attention", the machine's choice; the
+    first step then trained on "2 of 2 threads" with explicit attention, measured for the model's shape."""
+    window = open_window(make_spec(TINY))
+    window.start_warmup()  # as the app does once the window has painted
+    qtbot.waitUntil(lambda: window._warmup is None and window._device != "", timeout=WAIT_MS)
+    assert window.deviceLabel.text() == "Device: CPU · threads and precision chosen at Play"
+    window.step_once()
+    qtbot.waitUntil(lambda: "float32" in window.deviceLabel.text(), timeout=WAIT_MS)
+
+
 def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot, tmp_path):
     """QA: after a vit-digits run in bfloat16, vit-shapes showed "bfloat16, explicit attention" until Play, and then
     trained in float32 with fused attention: precision and attention are measured per model shape."""
@@ -565,7 +576,7 @@ def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot,
     window.reset()  # the same model again: its measured choice stands
     assert "float" in window.deviceLabel.text()
     window.config.sliders["model.n_embd"].slider.setValue(window.config.sliders["model.n_embd"].slider.value() + 1)
-    assert window.deviceLabel.text() == f"Device: {where} · precision chosen at Play"
+    assert window.deviceLabel.text() == f"Device: {where.split(' (')[0]} · threads and precision chosen at Play"
     assert "measured for its shape" in window.deviceLabel.toolTip()
     window.ensure_worker().step_once()  # its own, once it trains
     qtbot.waitUntil(lambda: "float" in window.deviceLabel.text(), timeout=WAIT_MS)
@@ -573,7 +584,7 @@ def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot,
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**TINY, "name": "other"}))
     assert window.open_preset(str(other))
-    assert window.deviceLabel.text() == f"Device: {where} · precision chosen at Play"
+    assert window.deviceLabel.text() == f"Device: {where.split(' (')[0]} · threads and precision chosen at Play"
 
 
 @pytest.mark.slow

@@ -1229,6 +1229,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self._warmup is not None and self._warmup.isFinished():
             if self._warmup.device and not self._device:
                 self._set_device(self._warmup.device)
+                self._device_for_next_run()  # the machine's choice, not yet this model's (QA: "fused attention" at
+                # launch, "explicit attention" from the first step)
             self._warmup = None
         if self.worker is None:
             return
@@ -1415,12 +1417,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.deviceLabel.setToolTip(f"Device: {description}" if note else "")
 
     def _device_for_next_run(self) -> None:
-        """Another model: its precision and attention path are measured for its shape when it trains, so the last
-        run's would mislead (QA: vit-shapes showed vit-digits' "bfloat16, explicit attention" until Play)."""
+        """Another model: its threads, precision and attention path are measured for its shape when it trains, so the
+        last run's would mislead (QA: vit-shapes showed vit-digits' "bfloat16, explicit attention" until Play; "CPU
+        (1 thread)" stood before "2 of 2 threads")."""
         if self._device:
-            self.deviceLabel.setText(f"Device: {self._device.split(', ')[0]} · precision chosen at Play")
-            self.deviceLabel.setToolTip("This model's precision (bfloat16 or float32) and attention path are measured "
-                                        "for its shape when it starts training, and shown here then.")
+            where = self._device.split(", ")[0].split(" (")[0]
+            self.deviceLabel.setText(f"Device: {where} · threads and precision chosen at Play")
+            self.deviceLabel.setToolTip("This model's threads, precision (bfloat16 or float32) and attention path are "
+                                        "measured for its shape when it starts training, and shown here then.")
 
     def measure_again(self) -> None:
         """Forget this computer's kept measurements (Train menu; `playground bench --reset-choices`)."""
