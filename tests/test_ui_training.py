@@ -819,6 +819,21 @@ def test_a_cut_in_the_middle_closes_a_quote_it_leaves_open(qapp):
     assert "…" in shown and shown.count("“") == shown.count("”") == 1 and shown.index("“") < shown.index("”")
 
 
+def test_a_cut_past_a_quotes_end_falls_inside_the_quote(qapp):
+    """QA: 'Brought back “Decoder on Python's help …” 111: press Play to continue it.': the cut took "at step" after
+    the run's name, and the step read as part of it."""
+    from PySide6.QtGui import QFontMetrics
+
+    from playground.ui.status_bar import _between_words
+
+    metrics = QFontMetrics(qapp.font())
+    message = ("Brought back “Decoder on Python's help text — number of heads 4” at step 111: press Play to continue "
+               "it.")
+    for room in (metrics.horizontalAdvance(message) * share // 10 for share in (7, 8, 9)):  # (narrower: its end)
+        shown = _between_words(message, metrics, room)
+        assert metrics.horizontalAdvance(shown) <= room and shown.endswith("” at step 111: press Play to continue it.")
+
+
 def test_a_narrow_bar_still_cuts_between_words(qapp):
     """Review: at 120 px "Resuming … continue training it" became "Resuming…ining it": every word was over half the
     room, which was taken for a path."""

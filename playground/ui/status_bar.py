@@ -208,4 +208,13 @@ def _between_words(message: str, metrics: QFontMetrics, room: int) -> str:
             tail, grew = tail - 1, True
     if head == 0:
         return metrics.elidedText(message, Qt.TextElideMode.ElideMiddle, room)
+    opening = next((i for i, word in enumerate(words) if "“" in word), len(words))
+    closing = next((i for i in range(max(head, opening), tail) if "”" in words[i]), None)
+    if closing is not None and closing + 1 < tail:
+        # a cut past a quote's end: inside the quote instead, what follows it kept (QA: 'Brought back “Decoder on
+        # Python's help … 111: press Play', its "at step" cut out)
+        inside = max((h for h in range(opening + 1, closing + 1)
+                      if metrics.horizontalAdvance(shown(h, closing + 1)) <= room), default=0)
+        if inside:
+            return shown(inside, closing + 1)
     return shown(head, tail)
