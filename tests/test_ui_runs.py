@@ -1351,6 +1351,21 @@ def test_a_run_whose_folder_is_moved_while_open_says_so_and_can_be_resumed_there
     assert window.worker.run_dir == folder
 
 
+def test_the_refusal_to_delete_the_run_being_trained_goes_once_it_is_not(window, qtbot):
+    """QA: "'my-reverse' is the run being trained: press Reset first, then delete it." stood after Reset."""
+    window.step_once()
+    qtbot.waitUntil(lambda: window.worker.step == 1, timeout=WAIT_MS)
+    live = window.worker.run_dir
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([live])
+    panel.buttons["delete"].click()
+    assert "is the run being trained: press Reset first" in panel.message.text()
+    window.reset("")
+    qtbot.waitUntil(lambda: "is the run being trained" not in panel.message.text(), timeout=WAIT_MS)
+    assert live.exists()
+
+
 def test_deleting_the_run_undo_would_bring_back_says_so_before(window, qtbot, monkeypatch):
     """QA: Reset said "Undo (Ctrl+Z) brings back the trained model", and deleting that run in the Runs tab then
     disabled Undo without a word."""

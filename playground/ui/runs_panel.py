@@ -234,6 +234,7 @@ class RunsPanel(QWidget):
         self.message = QLabel(self)
         self._done = ""  # the last action's words (say_done), until its timer clears them
         self._refused = ""  # the last refusal said, kept through a refresh that keeps its runs selected
+        self._busy_said: tuple[str, list[Path]] = ("", [])  # a refusal to delete runs being trained, and those runs
         self._apart: dict[tuple[Path, Path, str], str] = {}  # why two runs' losses share no scale ("" where they do)
         self._done_timer = QTimer(self)
         self._done_timer.setSingleShot(True)
@@ -302,6 +303,9 @@ class RunsPanel(QWidget):
             self.say(refused, "error")  # Resume Previous Run's went as this tab showed, and read "1 run overlaid")
         if not self.runs:
             self.say(f"No runs yet in {self.root()}: every training run you start appears here.")
+        said, folders = self._busy_said
+        if said and self.message.text() == said and not any(map(self.is_busy, folders)):
+            self.say("")  # no longer so (QA: "… is the run being trained: press Reset first" stood after Reset)
 
     def _folder_at(self, row: int) -> Path | None:
         """The run folder of the table's `row` (rows move when sorted: never an index into self.runs)."""
@@ -463,9 +467,10 @@ class RunsPanel(QWidget):
         if not chosen:
             self.say("Select the runs to delete.", "error")
             return
-        busy = [r.name for r in chosen if self.is_busy(r.folder)]
+        busy = [r for r in chosen if self.is_busy(r.folder)]
         if busy:
-            self.say(f"“{busy[0]}” is the run being trained: press Reset first, then delete it.", "error")
+            self.say(f"“{busy[0].name}” is the run being trained: press Reset first, then delete it.", "error")
+            self._busy_said = (self.message.text(), [r.folder for r in busy])
             return
         # As the table tells them apart, with their steps and start (QA: "Decoder reverses a sequence" alone, for one
         # of three runs of that preset)
