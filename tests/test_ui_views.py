@@ -286,9 +286,11 @@ def test_rows_and_columns_label_as_many_tokens_as_they_hold_without_overlap(qtbo
 def test_a_thinned_axis_marks_every_token_and_its_title_says_which_are_named():
     assert token_ticks(list("4930"), 1) == [[(0.5, "4"), (1.5, "9"), (2.5, "3"), (3.5, "0")]]
     assert token_ticks(list("4930"), 2) == [[(0.5, "4"), (2.5, "3")], [(1.5, ""), (3.5, "")]]
-    assert axis_titles("bottom", 1) == ("key (looked at)", "key")
-    assert axis_titles("left", 3) == ("query (looking), every 3rd named", "query, every 3rd named",
-                                      "query, every 3rd", "query")  # (QA: "query (looking)" fitted, and said nothing)
+    assert axis_titles("bottom", 1) == ("key token (looked at)", "key token", "key")
+    assert axis_titles("left", 3) == ("query token (looking), every 3rd named", "query token, every 3rd named",
+                                      "query token, every 3rd", "query, every 3rd", "query token", "query")
+    # (QA: "query (looking)" fitted, and said nothing; keyboard QA: "query, every 2nd" over "0 2 4 6 8 0" read as
+    # positions)
     assert [axis_titles("bottom", k)[0][-10:] for k in (12, 21, 22)] == ["12th named", "21st named", "22nd named"]
 
 

@@ -67,7 +67,9 @@ TICK_GAP_PX = 6  # at least this many pixels between two token labels on the lar
 BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 BAR_LABEL_GAP = 1.2
 # The enlarged head's axis titles, longest first: the longest its side holds, or none (QA at 175 %: "uery (look").
-AXIS_TITLES = {"left": ("query (looking)", "query"), "bottom": ("key (looked at)", "key")}
+# fullest to shortest; "token" where it fits: a digit task's labels "0 2 4 6 8 0" read as positions (keyboard QA)
+AXIS_TITLES = {"left": ("query token (looking)", "query token", "query"),
+               "bottom": ("key token (looked at)", "key token", "key")}
 PROBE_MIN_PX = 80  # the ViT's probe image, at the least: an 8x8 digit and its marked patches from the back of a room
 PROBE_LINES = 3  # otherwise as tall as this many of the title's lines, which wraps beside it
 MIN_TILE_PX = 28  # a heatmap tile never shrinks below this: past it the grid scrolls (a 12-layer BERT at 720 px)
@@ -108,12 +110,13 @@ def token_ticks(labels: list[str], every: int) -> list[list[tuple[float, str]]]:
 
 def axis_titles(side: str, every: int) -> tuple[str, ...]:
     """The axis's titles, fullest first, saying where only every `every`-th token is named."""
-    full, short = AXIS_TITLES[side]
+    full, short, shortest = AXIS_TITLES[side]
     if every == 1:
-        return full, short
+        return full, short, shortest
     suffix = "th" if every % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(every % 10, "th")
     nth = f"{every}{suffix}"
-    return f"{full}, every {nth} named", f"{short}, every {nth} named", f"{short}, every {nth}", short
+    return (f"{full}, every {nth} named", f"{short}, every {nth} named", f"{short}, every {nth}",
+            f"{shortest}, every {nth}", short, shortest)
 
 
 class ElidedLabel(QLabel):
