@@ -698,6 +698,22 @@ def test_a_tall_figure_fitted_to_width_needs_no_horizontal_scrolling(qtbot):
                     and not view.scroll.horizontalScrollBar().isVisible(), timeout=5000)  # the picture fits the width
 
 
+def test_the_head_view_and_embeddings_offer_export_once_they_show_something(open_window, qtbot):
+    """Keyboard QA: Export… was enabled on the empty Head view and Embeddings (an empty picture), where Step by step's
+    was not."""
+    window = open_window(make_spec(TINY))
+    inside = window.inside
+    window.tabs.setCurrentWidget(inside)
+    buttons = [inside.headView.exportButton, inside.embeddings.exportButton, inside.steps.exportButton]
+    assert [button.isEnabled() for button in buttons] == [False] * 3
+    for view in (inside.headView, inside.embeddings):
+        inside.tabs.setCurrentWidget(view)
+        window.step_once()
+        qtbot.waitUntil(lambda view=view: view.exportButton.isEnabled(), timeout=WAIT_MS)
+    window.reset("")
+    assert [button.isEnabled() for button in buttons] == [False] * 3
+
+
 @pytest.mark.slow
 def test_inside_attention_says_how_it_read_an_image_or_a_long_sentence(open_window, qtbot, tmp_path,
                                                                          monkeypatch):

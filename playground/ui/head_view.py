@@ -288,6 +288,7 @@ class HeadViewPanel(QWidget):
         self.exportButton.setObjectName("headViewExport")
         self.exportButton.setToolTip(INSIDE["export"])
         self.exportButton.clicked.connect(self._on_export)
+        self.exportButton.setEnabled(False)  # until there is attention to draw
         self.readout = QLabel(HOVER_HINT, self)
         self.readout.setObjectName("headViewReadout")
         self.readout.setWordWrap(True)
@@ -326,11 +327,14 @@ class HeadViewPanel(QWidget):
         self.lines.layer = max(0, self.layerCombo.currentIndex())
         self.lines.heads = None if self.headsCombo.currentIndex() <= 0 else self.headsCombo.currentIndex() - 1
         self.lines.set_attention(weights, labels, step)
+        self.exportButton.setEnabled(True)
 
     def clear(self) -> None:
-        """The model is gone: no lines, no readout of its weights."""
+        """The model is gone: no lines, no readout of its weights, nothing to export (as Step by step's; keyboard QA:
+        Export… offered an empty picture)."""
         self.lines.clear()
         self.readout.setText(HOVER_HINT)
+        self.exportButton.setEnabled(False)
 
     def select(self, layer: int, head: int | None) -> None:
         """Show `layer` and `head` (None: all heads); before the view has that model's weights, once it has them

@@ -576,6 +576,7 @@ class EmbeddingsView(QWidget):
         self.exportButton = QPushButton("Export…", self)
         self.exportButton.setToolTip("Save both plots as one PNG picture.")
         self.exportButton.clicked.connect(self._on_export)
+        self.exportButton.setEnabled(False)  # until there are points to draw (keyboard QA: an empty picture offered)
         bar = QHBoxLayout()
         bar.addWidget(self.caption, 1)
         bar.addWidget(self.exportButton)
@@ -606,9 +607,11 @@ class EmbeddingsView(QWidget):
         self.tokens.setVisible(True)
         self.caption.setText(INSIDE["waiting"])
         self.readout.setText(POINTS_HINT)
+        self.exportButton.setEnabled(False)
 
     def set_result(self, result: InsideResult) -> None:
         shown = [p for p in (result.embeddings, result.positions) if p is not None]
+        self.exportButton.setEnabled(bool(shown))
         if result.embeddings is not None:
             self.tokens.set_projection(result.embeddings)
         self.tokens.setVisible(result.embeddings is not None)
