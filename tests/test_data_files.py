@@ -93,7 +93,8 @@ def test_text_file_cache_follows_edits(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "x.txt is empty"),
+    [(b"", "x.txt is empty: put some text in it"),
+     (b"\n  \n\t\n", "x.txt holds only blank lines: put some text in it"),
      (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"x.txt is not UTF-8 text \(it looks like a PDF\)"),
      (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
      ("hello world".encode("utf-16"), "NUL bytes"),

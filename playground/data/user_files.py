@@ -84,8 +84,8 @@ def check_not_binary(name: str, raw: bytes, kind: str) -> None:
 
 
 def _decode(name: str, raw: bytes, kind: str) -> str:
-    if not raw.strip():
-        raise DataError(f"{name} is empty: put some {kind} in it")
+    if not raw.strip():  # (QA: a file of blank lines was said to be empty)
+        raise DataError(f"{name} {'is empty' if not raw else 'holds only blank lines'}: put some {kind} in it")
     check_not_binary(name, raw, kind)
     try:
         text = raw.decode("utf-8-sig")
