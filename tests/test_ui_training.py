@@ -573,8 +573,14 @@ def test_another_model_does_not_show_the_last_ones_precision(open_window, qtbot,
     qtbot.waitUntil(lambda: "CPU" in window.deviceLabel.text() and "float" in window.deviceLabel.text(),
                     timeout=WAIT_MS)
     where = window.worker.session.placement.where
-    window.reset()  # the same model again: its measured choice stands
-    assert "float" in window.deviceLabel.text()
+    window.reset()
+    assert "float" in window.deviceLabel.text()  # until the next model is built
+    window.ensure_worker()  # built, untrained: its choices come with its first step (QA: after Reset the label said
+    # the machine's "1 thread … fused attention", and the next step "2 of 2 threads … explicit attention")
+    qtbot.waitUntil(lambda: window.deviceLabel.text().endswith("chosen at Play"), timeout=WAIT_MS)
+    window.worker.step_once()
+    qtbot.waitUntil(lambda: "float" in window.deviceLabel.text(), timeout=WAIT_MS)
+    window.reset()
     window.config.sliders["model.n_embd"].slider.setValue(window.config.sliders["model.n_embd"].slider.value() + 1)
     assert window.deviceLabel.text() == f"Device: {where.split(' (')[0]} · threads and precision chosen at Play"
     assert "measured for its shape" in window.deviceLabel.toolTip()

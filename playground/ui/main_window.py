@@ -274,6 +274,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._warmup: Warmup | None = None
         self.compareWindow: Any = None  # Compare A/B's window, once opened (compare_window.py)
         self._device = ""
+        self._device_hedged = False  # the label says the next model's choices come at Play (_device_for_next_run)
         self._closing = False
         self._loss_hidden_for: set[str] = set()  # why the loss plot is hidden: the user's F8, Try it enlarged
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
@@ -1336,6 +1337,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._retell_training_on()
             if self.statusBar().currentMessage() == PREPARING:  # the model is built (Try it builds one, trains none)
                 self.statusBar().clearMessage()
+            if not box.metrics and self.worker is not None and self.worker.step == 0:
+                self._device_for_next_run()  # a new model's, before its first step measures its own (QA: "1 thread,
+                # … fused attention" after Reset, "2 of 2 threads … explicit" from the step after)
+        elif box.metrics and self._device_hedged:
+            self._set_device(self._device)  # its first step: what it said as it was built held
         if box.changes:
             self.loss.add_changes(box.changes)
         if box.metrics:
@@ -1409,6 +1415,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """The device in the status bar; a closing note ("(chosen while the machine was busy: …)") on hover only:
         whole, it took the bar's width, and a zoom's warning beside it read "Z…"."""
         self._device = description
+        self._device_hedged = False
         self.remeasureAction.setEnabled(True)
         head, note = description, ""
         if len(description) > DEVICE_CHARS and description.endswith(")") and " (" in description:
@@ -1421,6 +1428,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         last run's would mislead (QA: vit-shapes showed vit-digits' "bfloat16, explicit attention" until Play; "CPU
         (1 thread)" stood before "2 of 2 threads")."""
         if self._device:
+            self._device_hedged = True
             where = self._device.split(", ")[0].split(" (")[0]
             self.deviceLabel.setText(f"Device: {where} · threads and precision chosen at Play")
             self.deviceLabel.setToolTip("This model's threads, precision (bfloat16 or float32) and attention path are "
