@@ -564,7 +564,8 @@ class RunTools:
         # A trained run's lesson is not started again: its first step spoke of a "new and random" classifier beside
         # bars at 99.7 % (QA, lesson 19.5 resumed at step 62)
         trained = isinstance(step, int) and step > 0
-        window.load_spec(spec, preset, lesson=not trained, saved=started)  # stops the current run (checkpoint saved)
+        # (stops the current run, its checkpoint saved; the file, where kept, holds the run's settings as it started)
+        window.load_spec(spec, preset, lesson=not trained, saved=started if preset else None)
         step = self.continue_run(folder, spec, step if isinstance(step, int) else None)
         lesson = " Lesson > Play the Preset's Lesson starts its lesson again." if trained and spec.lesson else ""
         if isinstance(step, int) and step >= spec.train.max_steps:  # a model trained before class, shown again
