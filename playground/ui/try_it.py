@@ -550,10 +550,7 @@ class TryItPanel(QWidget):
     def clear_pending(self) -> None:
         """The run was reset: an answer still on its way, and every answer shown, came from a model that is gone."""
         had = self.pending or self.result is not None
-        self._asked_at = None  # the new model's steps count from 0 again
-        self.clear()
-        self.layerCombo.clear()  # its layers and heads: the next answer offers the new model's (QA: 4 heads of 8)
-        self.headCombo.clear()
+        self._forget_model()
         if had:
             self.status.setText(f"{REBUILT}: press Enter to ask the new one.")
 
@@ -571,13 +568,18 @@ class TryItPanel(QWidget):
         self.nowTitle.setText("<b>Now</b>")
         self.status.setText(ASK_HINT)
 
+    def _forget_model(self) -> None:
+        """Another model: nothing of the last one's, its answers, steps, layers and heads (QA: "all, 1, 2, 3, 4" beside
+        "No prediction yet" after 4 heads became 8): the next answer offers the new model's."""
+        self.clear()
+        self._asked_at = None  # the new model's steps count from 0 again
+        self.layerCombo.clear()
+        self.headCombo.clear()
+
     def show_model(self, info: Any, pretrained: bool) -> None:
         """Another model or dataset: forget the last one's answers and offer its sentence again; a `pretrained`
         model's step 0 is "before fine-tuning" (QA: a model trained from scratch was said to be fine-tuned)."""
-        self.clear()
-        self._asked_at = None
-        self.layerCombo.clear()  # the last model's layer and heads, beside "No prediction yet" (QA): the next answer's
-        self.headCombo.clear()
+        self._forget_model()
         self._offered = offered_sentence(info)
         self.input.setText(self._offered)
         self.beforeTitle.setText(before_title(pretrained))
