@@ -274,21 +274,19 @@ class StepsView(FigureView):
         if cell is None or self.figure is None or pixmap is None or pixmap.isNull():
             return None
         _key, x, y, cw, ch, rows, cols = cell
+        bold = [op for kind, op in self.figure.ops if kind == "text" and op["bold"]]  # titles and row headings
         # Its title: the nearest bold text above its first row, starting at its left edge (before the row labels).
-        titles = [(op["y"], op["x"], op) for kind, op in self.figure.ops
-                  if kind == "text" and op["bold"] and op["y"] < y and op["x"] <= x]
+        titles = [(op["y"], op["x"], op) for op in bold if op["y"] < y and op["x"] <= x]
         top, left, title = max(titles, key=lambda t: t[:2], default=(y, x, None))
         # With the heading of its row of the figure, where that stands right above its title: a lesson's text says
         # "row 2 of the figure", whose "2." was scrolled off above (QA).
-        headings = [op for kind, op in self.figure.ops
-                    if kind == "text" and op["bold"] and top - HEADING_GAP <= op["y"] < top]
+        headings = [op for op in bold if top - HEADING_GAP <= op["y"] < top]
         top = min([op["y"] for op in headings], default=top)
         right = max(x + cols * cw, left + (text_width(title["s"], title["size"], True) if title else 0.0))
         scale = pixmap.deviceIndependentSize().width() / max(1, self.figure.width)  # window pixels per figure pixel
         if room is not None and headings:  # from the leftmost title or heading of its row that fits, else as far
             floor = right - room / scale  # left as fits
-            starts = [op["x"] for kind, op in self.figure.ops
-                      if kind == "text" and op["bold"] and top <= op["y"] < y and floor <= op["x"] < left]
+            starts = [op["x"] for op in bold if top <= op["y"] < y and floor <= op["x"] < left]
             left = min(starts) if starts else min(left, max(min(op["x"] for op in headings), floor))
         origin = self.label.contentsRect().topLeft()
         return QRect(origin.x() + round(left * scale), origin.y() + round(top * scale),
