@@ -18,7 +18,7 @@ from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize, QStandard
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
 
-from playground.core.presets import is_builtin
+from playground.core.presets import PRESETS_DIR
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.settings import make_settings
 from playground.ui.text_dialog import ask_go_or_keep
@@ -85,7 +85,7 @@ def _in_last_folder(start: str) -> str:
         return start
     last = last_folder()
     # not the package's presets (QA: Save As after a built-in opened from there started where it is refused)
-    folder = last if os.path.isdir(last) and not is_builtin(Path(last, "x.json")) else documents()
+    folder = last if os.path.isdir(last) and Path(last).resolve() != PRESETS_DIR.resolve() else documents()
     return os.path.join(folder, start) if start else folder
 
 

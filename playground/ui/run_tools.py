@@ -43,6 +43,7 @@ from playground.ui.text_dialog import ask_go_or_keep
 from playground.ui.try_it import JOB_KEY as TRY_IT_KEY
 from playground.ui.try_it import TIPS as TRY_TIPS
 from playground.ui.try_it import TryItPanel
+from playground.ui.undo_history import held_by
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -98,16 +99,6 @@ SCRIPT_KEY = "export-script"
 SCRIPT_TIP = ("One readable Python file with the model, the data and the training loop (torch and numpy only), its "
               "trained weights beside it; run with --from-scratch it draws this run's loss curve again.")
 CONFUSION_KEY = "confusion-at-resume"
-
-
-def _holding(preset: Path | None, spec: RunSpec) -> Path | None:
-    """`preset` where that file holds `spec` now (None: it cannot be read, or was saved with other settings since)."""
-    from playground.core.presets import PresetError, load_preset
-
-    try:
-        return preset if preset is not None and load_preset(preset) == spec else None
-    except PresetError:
-        return None
 
 
 def ask_export_folder(parent: QWidget, suggested: str) -> Path | None:
@@ -547,7 +538,8 @@ class RunTools:
         spec, note = self._resume_spec(folder)
         if spec is None:
             return False
-        started, preset = spec, _holding(preset, spec)
+        # the file kept where it holds the run's settings as it started (not where it was saved with others since)
+        started, preset = spec, preset if preset is not None and held_by(preset, None) == spec else None
         refused = self.why_not_resumable(folder)
         if refused:
             self._refuse(f"Could not resume this run: {refused}")
