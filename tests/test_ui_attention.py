@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QFont, QHelpEvent, QPainterPath, QPainterPathStroker
+from PySide6.QtGui import QFont, QHelpEvent, QImage, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsLineItem,
@@ -28,7 +28,7 @@ from playground.training.events import AttentionSnapshot
 from playground.ui import roles_panel
 from playground.ui.architecture_view import ArchitectureView
 from playground.ui.attention_grid import weight_colours
-from playground.ui.head_view import FADED, HEADER_H, HeadViewPanel
+from playground.ui.head_view import FADED, HEADER_H, LEGEND_ROW_H, HeadViewPanel
 from playground.ui.roles_panel import RolesPanel
 
 TINY = {
@@ -155,6 +155,34 @@ def test_all_twelve_heads_are_drawn_in_colours_of_their_own(qtbot):
     k = lines.header_h / HEADER_H  # the legend's swatches are 12 x 12 px from y = 28 (scaled with the header)
     swatches = swatch_colours(image, round(34 * k * image.devicePixelRatio()))
     assert len(swatches) == 12 and len(set(swatches)) == 12
+
+
+def test_a_legend_wider_than_the_view_wraps_and_the_tokens_start_below_it_on_screen_and_in_the_export(qtbot,
+                                                                                                      tmp_path):
+    """QA: the 12-head BERT's legend ran off the view at 1280x720 ("head 7  he"), and so did its export."""
+    panel = HeadViewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 500)
+    panel.show()
+    snap = snapshot(heads=12)
+    panel.set_attention(snap.weights, snap.labels, snap.step)
+    lines = panel.lines
+    k = lines.header_h / HEADER_H
+    first_row = round(34 * k)  # the swatches' middle (12 px from y = 28, scaled with the header)
+    rows = [first_row + round(i * LEGEND_ROW_H * k) for i in range(4)]
+
+    def legend_colours(image, scale):
+        return [c for y in rows for c in swatch_colours(image, round(y * scale))]
+
+    on_screen = legend_colours(lines.grab().toImage(), lines.devicePixelRatio())
+    assert len(on_screen) == 12 and len(set(on_screen)) == 12  # every head, in rows
+    wrapped = lines.token_pos("query", 0).y()
+    assert wrapped > rows[1] + 6 * k  # the first token below the legend's second row
+    panel.export(str(tmp_path / "lines.png"))
+    exported = legend_colours(QImage(str(tmp_path / "lines.png")), 2)  # (exported at twice the size)
+    assert len(exported) == 12 and len(set(exported)) == 12
+    panel.headsCombo.setCurrentIndex(3)  # one head: one row, the tokens move back up
+    assert lines.token_pos("query", 0).y() < wrapped - LEGEND_ROW_H * k / 2
 
 
 def test_head_view_exports_png_and_svg(qtbot, tmp_path):
@@ -820,6 +848,23 @@ def test_the_attention_tab_shows_the_inputs_tokens_without_its_padding(qtbot, ti
     np.testing.assert_array_equal(shown.weights, snapshot.weights[:, :, :snapshot.tokens, :snapshot.tokens])
     typed = session.snapshot(session.dataset.example("a great film"))  # unpadded: shown as it is
     assert typed.tokens is None and typed.tokens_only() is typed
+
+
+def test_the_head_view_draws_the_inputs_tokens_without_its_padding(qtbot, tiny_session):
+    """QA: BERT's head view drew thick lines from four [PAD] query rows (their attention means nothing), where the
+    Attention tab leaves the padding out."""
+    from playground.ui.attention_jobs import InsideResult
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    snapshot = tiny_session("encoder", "sentiment", block_size=16).snapshot()  # the probe sentence, padded
+    n = snapshot.tokens
+    assert n is not None and n < snapshot.weights.shape[-1]
+    panel = InsideAttentionPanel(lambda: None)
+    qtbot.addWidget(panel)
+    panel.show_result(InsideResult(token=1, step=3, text="", layer=0, head=0, snapshot=snapshot))
+    lines = panel.headView.lines
+    assert lines.labels == snapshot.labels[:n] and "[PAD]" not in lines.labels
+    np.testing.assert_array_equal(lines.weights, snapshot.weights[:, :, :n, :n])
 
 
 def test_head_roles_shows_the_inputs_tokens_without_its_padding_live_and_from_a_saved_run(qtbot, tiny_session,

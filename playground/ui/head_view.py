@@ -34,6 +34,7 @@ MARGIN = 12.0
 ROW_H = 20.0
 GAP_MIN, GAP_MAX = 220.0, 460.0
 HEADER_H = 70.0
+LEGEND_ROW_H = 18.0  # a wrapped legend's further rows, at the normal font
 HOVER_HINT = "Hover a token: on the left to see where it looks, on the right to see who looks at it."
 
 
@@ -93,6 +94,7 @@ class HeadLines(QWidget):
 
     def set_heads(self, head: int | None) -> None:
         self.heads = head
+        self.setMinimumSize(self.sizeHint())  # one head's legend takes one row, every head's may take more
         self.update()
 
     def chosen_heads(self) -> list[int]:
@@ -125,12 +127,37 @@ class HeadLines(QWidget):
         left = max(MARGIN + label_w, (width - gap) / 2)
         return left, left + gap
 
-    def _row_y(self, index: int) -> float:
-        return self.header_h + (index + 0.5) * self.row_h
+    def _legend(self, width: float) -> list[tuple[QPointF, int]]:
+        """Each shown head's swatch corner and head, in rows wrapped at `width` (QA: BERT's twelve heads ran off the
+        view and its export at "head 7 he")."""
+        k = self.header_h / HEADER_H  # the header's lines grow with the font
+        metrics = QFontMetricsF(self._font)
+        x, y, placed = MARGIN, 28 * k, []
+        for h in self.chosen_heads():
+            entry = 16 * k + metrics.horizontalAdvance(f"head {h + 1}")
+            if placed and x + entry > width - MARGIN:
+                x, y = MARGIN, y + LEGEND_ROW_H * k
+            placed.append((QPointF(x, y), h))
+            x += entry + 14
+        return placed
+
+    def _top(self, width: float) -> float:
+        """The header's height at `width`: each further row of the legend pushes the tokens down."""
+        legend = self._legend(width)
+        return self.header_h + (legend[-1][0].y() - legend[0][0].y() if legend else 0.0)
+
+    def _row_y(self, index: int, top: float) -> float:
+        return top + (index + 0.5) * self.row_h
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         label_w = self._label_width() if self.labels else 60
-        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(self.header_h + max(len(self.labels), 4) * self.row_h + MARGIN))
+        top = self._top(float(self.width()))
+        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(top + max(len(self.labels), 4) * self.row_h + MARGIN))
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        if self.minimumHeight() != self.sizeHint().height():  # the legend wrapped into more rows, or fewer
+            self.setMinimumSize(self.sizeHint())
 
     def paint_size(self) -> QSize:
         return QSize(max(self.width(), self.sizeHint().width()), self.sizeHint().height())
@@ -154,6 +181,8 @@ class HeadLines(QWidget):
         left, right = self._columns(width)
         heads = self.chosen_heads()
         T = len(self.labels)
+        top = self._top(width)
+        below = top - self.header_h  # the legend's further rows
         # title and legend
         painter.setFont(self._bold)
         painter.setPen(QColor("#222"))
@@ -161,16 +190,14 @@ class HeadLines(QWidget):
         k = self.header_h / HEADER_H  # the header's lines grow with the font
         painter.drawText(QPointF(MARGIN, 18 * k), f"Layer {self.layer + 1}, {which} — step {self.step:,}")
         painter.setFont(self._font)
-        x = MARGIN
-        for h in heads:
-            painter.fillRect(QRectF(x, 28 * k, 12 * k, 12 * k), QColor(head_colour(h)))
+        for corner, h in self._legend(width):
+            painter.fillRect(QRectF(corner.x(), corner.y(), 12 * k, 12 * k), QColor(head_colour(h)))
             painter.setPen(QColor("#222"))
-            painter.drawText(QPointF(x + 16 * k, 39 * k), f"head {h + 1}")
-            x += 16 * k + QFontMetricsF(self._font).horizontalAdvance(f"head {h + 1}") + 14
+            painter.drawText(QPointF(corner.x() + 16 * k, corner.y() + 11 * k), f"head {h + 1}")
         painter.setFont(self._bold)
         painter.setPen(QColor("#777"))
-        painter.drawText(QRectF(MARGIN, 46 * k, left - MARGIN, 18 * k), Qt.AlignmentFlag.AlignRight, "query")
-        painter.drawText(QRectF(right, 46 * k, 200 * k, 18 * k), Qt.AlignmentFlag.AlignLeft, "key")
+        painter.drawText(QRectF(MARGIN, 46 * k + below, left - MARGIN, 18 * k), Qt.AlignmentFlag.AlignRight, "query")
+        painter.drawText(QRectF(right, 46 * k + below, 200 * k, 18 * k), Qt.AlignmentFlag.AlignLeft, "key")
         # lines, faded ones first so the hovered token's lines stay on top
         w = self.weights[self.layer]
         strong: list[tuple[float, float, float, float, QColor, float]] = []
@@ -181,7 +208,7 @@ class HeadLines(QWidget):
                     alpha = self.line_opacity(h, i, j)
                     if alpha <= 0:
                         continue
-                    item = (left + 4, self._row_y(i), right - 4, self._row_y(j), colour, alpha,
+                    item = (left + 4, self._row_y(i, top), right - 4, self._row_y(j, top), colour, alpha,
                             0.8 + 5 * float(w[h, i, j]))
                     if self.hovered is not None and alpha > FADED:
                         strong.append(item)
@@ -192,7 +219,7 @@ class HeadLines(QWidget):
         # token labels
         metrics = QFontMetricsF(self._bold)
         for i, text in enumerate(self.labels):
-            y = self._row_y(i)
+            y = self._row_y(i, top)
             for side, x_edge, align in (("query", left, Qt.AlignmentFlag.AlignRight),
                                         ("key", right, Qt.AlignmentFlag.AlignLeft)):
                 box = QRectF(x_edge - 6 - metrics.horizontalAdvance(text), y - self.row_h / 2, metrics.horizontalAdvance(text) + 4,
@@ -220,8 +247,9 @@ class HeadLines(QWidget):
     def token_at(self, pos: QPointF) -> tuple[str, int] | None:
         if self.weights is None or not self.labels:
             return None
-        index = int((pos.y() - self.header_h) // self.row_h)
-        if not 0 <= index < len(self.labels) or pos.y() < self.header_h:
+        top = self._top(float(self.width()))
+        index = int((pos.y() - top) // self.row_h)
+        if not 0 <= index < len(self.labels) or pos.y() < top:
             return None
         left, right = self._columns(float(self.width()))
         if pos.x() <= left + 8:
@@ -233,12 +261,13 @@ class HeadLines(QWidget):
     def token_pos(self, side: str, index: int) -> QPointF:
         """Where a token's label is (for tests and tooltips)."""
         left, right = self._columns(float(self.width()))
-        return QPointF(left - 10 if side == "query" else right + 10, self._row_y(index))
+        return QPointF(left - 10 if side == "query" else right + 10, self._row_y(index, self._top(float(self.width()))))
 
     def event(self, event: QEvent) -> bool:
         """The teaching tooltip over the title and legend, not over the tokens and lines: resting on a token to read
         its lines, it covered them (QA, lesson 19.2 step 8)."""
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and event.pos().y() > self.header_h:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and \
+                event.pos().y() > self._top(float(self.width())):
             QToolTip.hideText()
             return True
         return super().event(event)

@@ -998,7 +998,8 @@ class InsideAttentionPanel(QWidget):
                 f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)"
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: {tokens}, d_head = {s.d_head}, "
                                  f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}", head)
-        self.headView.set_attention(result.snapshot.weights, labels, result.step)
+        lines = result.snapshot.tokens_only()  # as the Attention tab: padding's rows mean nothing (QA: BERT's [PAD]s)
+        self.headView.set_attention(lines.weights, lines.labels, result.step)
         if result.vit_rgb is not None:
             self.vit.export_name = f"{named}cls-attention-step{result.step}"
             self.vit.set_figure(result.vit_figure, result.vit_rgb,
