@@ -202,7 +202,8 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
         buttons = set()
         for index, step in enumerate(spec.lesson.steps):
             window.lessonBar.go(index)
-            window.lessonBar.statusLabel.setText(f"trained to step {spec.train.max_steps:,}")
+            most = spec.train.max_steps  # the widest line it says
+            window.lessonBar.statusLabel.setText(f"training: step {most - 1:,}, stops at {most:,}")
             qtbot.wait(20)  # the layouts' posted requests
             bar = window.lessonBar
             assert bar.isVisible() and f"step {index + 1} of" in bar.counterLabel.text()
@@ -657,14 +658,15 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
 
 
 def test_a_step_that_trains_counts_its_steps_as_the_train_bar_does(open_window, qtbot, monkeypatch):
-    """Lecturer QA: "training to step 200: 98", unlabelled, beside the train bar's "step 100 / 200"."""
+    """Lecturer QA: "training to step 200: 98", unlabelled, beside the train bar's "step 100 / 200"; then "step 54 of
+    300" beside the bar's "step 54 / 600" (two totals): the lesson's stop is said as one."""
     slow_steps(monkeypatch, 0.02)
     lesson = {"title": "Trains", "steps": [{"text": "trains", "train_until": 30}]}
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 40}, "lesson": lesson}))
     bar, seen = window.lessonBar, []
 
     def read() -> bool:
-        said = re.fullmatch(r"training: step (\d+) of 30", bar.statusLabel.text())
+        said = re.fullmatch(r"training: step (\d+), stops at 30", bar.statusLabel.text())
         if said:
             seen.append((int(said[1]), window.progressBar.value()))
         return "trained to step 30" in bar.statusLabel.text()
@@ -712,7 +714,7 @@ def test_space_pauses_a_lesson_training_to_its_step_and_play_trains_on_to_that_s
     assert paused_at < 30
     qtbot.wait(100)
     assert window.worker.step == paused_at  # paused: no queued step goes on
-    qtbot.waitUntil(lambda: window.lessonBar.statusLabel.text() == f"paused: step {paused_at} of 30", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.lessonBar.statusLabel.text() == f"paused: step {paused_at}, stops at 30", timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Space)  # Play: on to the lesson's step, where its text looks
     assert window.playButton.text() == "Pause"
     # The quit question holds the lesson's steps too, and keeping it trains them on (review: they trained behind it)

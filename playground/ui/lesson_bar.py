@@ -699,9 +699,10 @@ class LessonBar(QFrame):
             self._say_trained(step, training)
         elif self._training is not None and step < self._training[1]:
             # The train bar's step, as a step (lecturer QA: "training to step 200: 98" beside "step 100 / 200"); held
-            # by Space or a question, as the button says (review: "training" beside Play)
+            # by Space or a question, as the button says (review: "training" beside Play). The lesson's stop is no
+            # total (QA: "step 54 of 300" beside the bar's "step 54 / 600")
             doing = "training" if training else "paused"
-            self.statusLabel.setText(f"{doing}: step {step:,} of {self._training[1]:,}")
+            self.statusLabel.setText(f"{doing}: step {step:,}, stops at {self._training[1]:,}")
         else:
             self._follow_training()  # the bar shows the target: "trained to step N" with it, not at the next poll
 
