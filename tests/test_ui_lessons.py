@@ -229,6 +229,7 @@ def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))
     window.set_zoom(window_room.PRESENTATION_ZOOM)
+    monkeypatch.setattr(window, "_fit_to_screen", lambda: None)  # the window stays 1280 px on the 800-px offscreen screen
     window.resize(1280, 720)
     window.lessonBar.train_cap = 0
     architecture = window.architecture
@@ -318,6 +319,38 @@ def test_hiding_the_settings_gives_the_views_the_width_and_keeps_a_lessons_text(
     qtbot.mouseClick(bar.leaveButton, Qt.MouseButton.LeftButton)
     assert not window.leftColumn.isVisible()
     qtbot.waitUntil(lambda: window.mainSplitter.sizes()[0] == 0)
+
+
+def test_hiding_the_settings_in_a_lesson_gives_the_views_their_width_and_showing_them_gives_it_back(open_window, qtbot,
+                                                                                                   monkeypatch, request):
+    """QA: F9 "for room" in a lesson hid the sliders but the lesson's column kept their width, empty under its text, and
+    Step by step's figure stayed as cramped. Hidden, they leave the text a narrower column; shown, theirs comes back;
+    a lesson opened with them hidden starts narrow too, and the window remembers the settings' width at its close."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(window_room.PRESENTATION_ZOOM)
+    monkeypatch.setattr(window, "_fit_to_screen", lambda: None)  # the window stays 1280 px on the 800-px offscreen screen
+    window.resize(1280, 720)
+    window.lessonBar.train_cap = 0
+    window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
+    splitter = window.mainSplitter
+    qtbot.waitUntil(lambda: window.lessonBar.isVisible())
+    splitter.setSizes([490, sum(splitter.sizes()) - 490])  # as QA's: dragged wider, or saved so
+    with_settings, state_with_settings = splitter.sizes()[0], splitter.saveState()
+    assert with_settings == 490
+    window.settingsAction.trigger()  # F9
+    qtbot.waitUntil(lambda: splitter.sizes()[0] < with_settings - 40)
+    assert window.lessonBar.isVisible() and splitter.sizes()[0] >= window.leftColumn.minimumSizeHint().width()
+    window._save_window_state()
+    assert window.settings.value("window/mainSplitter") == state_with_settings
+    window.settingsAction.trigger()  # F9: the settings with their own width
+    qtbot.waitUntil(lambda: splitter.sizes()[0] == with_settings)
+    qtbot.mouseClick(window.lessonBar.leaveButton, Qt.MouseButton.LeftButton)
+    window.settingsAction.trigger()  # hidden with no lesson playing, then a lesson: its column starts narrow
+    qtbot.waitUntil(lambda: splitter.sizes()[0] == 0)
+    window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
+    qtbot.waitUntil(lambda: window.lessonBar.isVisible() and 0 < splitter.sizes()[0] < with_settings - 40)
 
 
 def test_a_lesson_starts_at_the_first_layer_and_head_whatever_the_last_one_picked(open_window, qtbot, monkeypatch):

@@ -277,6 +277,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._device_hedged = False  # the label says the next model's choices come at Play (_device_for_next_run)
         self._closing = False
         self._loss_hidden_for: set[str] = set()  # why the loss plot is hidden: the user's F8, Try it enlarged
+        self._with_settings: QByteArray | None = None  # the main splitter as it was with the settings shown (F9)
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing
@@ -1575,7 +1576,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue(GEOMETRY_SCREEN_KEY, screen_words(self))  # Qt's refusal told from damage
-        self.settings.setValue("window/mainSplitter", self.mainSplitter.saveState())  # (a hidden panel's width too)
+        # (a hidden panel's width too; the settings' own while F9 hides them)
+        kept = self._with_settings
+        self.settings.setValue("window/mainSplitter", kept if kept is not None else self.mainSplitter.saveState())
         if self._views_built:  # closed within the first half second: the views' last state stays
             self.settings.setValue("window/centreSplitter", self.lessonBar.centre_state())  # not a lesson's squeeze
             self.settings.setValue("view/logy", self.loss.logCheck.isChecked())

@@ -6,7 +6,7 @@ settings panel (F9) and the loss plot (F8) shown or hidden, and the window kept 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, QTimer
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QPushButton, QStyle
 
@@ -21,6 +21,7 @@ PRESENTATION_ZOOM = 1.3  # readable from the back of a room, and a 1280x720 proj
 # From this zoom the train bar's buttons show their icons alone (their words are in the tooltips): with the words
 # the bar made the window 1,289-1,345 px wide at 175 % on a 1280-px screen.
 ICONS_ONLY_ZOOM = 1.75
+LESSON_ALONE_CHARS = 40  # the lesson's column with the settings hidden: lines of about 40 characters still read well
 
 
 class GivesViewsRoom:
@@ -28,6 +29,7 @@ class GivesViewsRoom:
 
     zoom: float  # the fonts' scale, 1.0 normal
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
+    _with_settings: QByteArray | None  # the main splitter's state while the settings showed, kept while they hide
 
     def set_zoom(self, scale: float) -> None:
         """Every font in the window at `scale` times its normal size (remembered): the views follow the
@@ -110,7 +112,12 @@ class GivesViewsRoom:
         self.settingsAction.setChecked(shown)
         if not shown and self.config.isAncestorOf(QApplication.focusWidget()):
             self.playButton.setFocus()  # the keyboard focus leaves with the panel, to the first thing beside it
+        if not shown:
+            self._with_settings = self.mainSplitter.saveState()
         self.config.setVisible(shown)
+        if shown and self._with_settings is not None:
+            self.mainSplitter.restoreState(self._with_settings)  # the settings' own width again
+            self._with_settings = None
         QTimer.singleShot(0, self, self._after_settings)  # once the window's new minimum width is laid out
 
     def _after_settings(self) -> None:
@@ -120,12 +127,27 @@ class GivesViewsRoom:
         # Measured either way, as a zoom's is: hidden, the window's minimum narrows only once the layouts have run
         # (QA: fitted before, it stayed 1296 px wide on a 1280-px screen at 200 %)
         wider = self._wider_than_screen()
+        if not shown:
+            self._narrow_left_column()
         if shown and wider:
             message = TOO_WIDE
         else:
             message = "Settings shown (F9 hides them)" if shown else "Settings hidden (F9 shows them)"
         self._fit_to_screen()
         self.statusBar().showMessage(message, STATUS_MS)
+
+    def _narrow_left_column(self) -> None:
+        """The settings' width to the views, the lesson's text (now, or a lesson opened later) keeping a column as
+        narrow as reads well (QA: F9 "for room" in a lesson left its 488-px column empty under the text, and the
+        figure as cramped). A hidden column takes the size set here when it shows: QSplitter keeps it."""
+        if self._with_settings is None:
+            return  # shown again before this ran
+        splitter = self.mainSplitter
+        column, views = splitter.sizes()
+        narrow = max(self.leftColumn.minimumSizeHint().width(),
+                     QFontMetrics(QApplication.font()).averageCharWidth() * LESSON_ALONE_CHARS)
+        if not column or narrow < column:
+            splitter.setSizes([narrow, column + views - narrow])
 
     def toggle_loss_plot(self) -> None:
         self.set_loss_plot_shown(self.lossPlotAction.isChecked())
