@@ -1030,6 +1030,32 @@ def test_the_run_on_screen_at_close_comes_back_with_file_resume_last_run(open_wi
     assert action.isEnabled() and action.text().endswith(f"at step {step + 1:,}")
 
 
+def test_resume_last_run_brings_back_the_prompt_and_temperature_its_samples_continue(open_window, qtbot):
+    """QA: after Resume Last Run the Samples header said the decoder "continues “def function…”" over an empty Prompt
+    box, and Sample now started from one character."""
+    from conftest import TINY_MODEL, TINY_TRAIN
+
+    decoder = make_spec({"name": "tiny-decoder", "model": {**TINY_MODEL, "family": "decoder"}, "data": {"name": "pydoc"},
+                         "train": {**TINY_TRAIN, "max_steps": 100_000}})
+    first = open_window(decoder)
+    first.samples.promptEdit.setText("def ")
+    first.samples.temperatureBox.setValue(1.2)
+    first.play()
+    qtbot.waitUntil(lambda: first.worker.step >= 2 and bool(first.samples.samples), timeout=WAIT_MS)
+    assert first.samples.samples[-1].prompt == "def "
+    first.close()  # mid-run: its checkpoint and samples are saved
+    again = open_window(decoder)
+    assert again.samples.prompt == "" and again.samples.temperature == 0.8
+    again.resumeLastAction.trigger()
+    samples = again.samples
+    assert "continues “def ”" in samples.header.text() and "temperature 1.2" in samples.header.text()
+    assert samples.prompt == "def " and samples.temperature == 1.2  # what the next samples continue, as said
+    count = len(samples.samples)
+    samples.sampleButton.click()
+    qtbot.waitUntil(lambda: len(samples.samples) > count, timeout=WAIT_MS)
+    assert samples.samples[-1].prompt == "def " and samples.samples[-1].temperature == 1.2
+
+
 @pytest.mark.parametrize("saved_since", [False, True])
 def test_resume_last_run_keeps_the_preset_file_it_was_trained_from(open_window, qtbot, tmp_path, saved_since):
     """QA: closed mid-run on "my-reverse — my-reverse.json", Resume Last Run came back as "my-reverse" with no file,

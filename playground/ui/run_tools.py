@@ -627,7 +627,7 @@ class RunTools:
         step = saved if saved is not None else step
         self._prefill_loss(folder, step)
         # Its samples too (QA: the Samples tab was empty after Undo or a Resume of a run that had drawn several).
-        window.samples.add_samples([e for e in read_samples(folder) if step is None or e.step <= step])
+        window.samples.restore([e for e in read_samples(folder) if step is None or e.step <= step])
         worker = TrainingWorker(spec, runs_root(), resume_from=folder)
         if isinstance(step, int):
             worker.step = step  # before its thread reads the checkpoint: a lesson asking for steps counts from here

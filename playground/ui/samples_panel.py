@@ -210,6 +210,21 @@ class SamplesPanel(QWidget):
         if self._refused:
             self._say(EDITED, error=False)
 
+    def restore(self, events: list[SampleEvent]) -> None:
+        """A run's saved samples, shown again (Resume, Undo); where the boxes hold nothing of the user's, they take the
+        newest sample's prompt and temperature, which its run's next samples continue (QA: after Resume the header
+        said the decoder "continues “def function…”" over an empty Prompt box, and Sample now started from one
+        character). Before the run is attached: it takes them from the boxes."""
+        self.add_samples(events)
+        if not events:
+            return
+        newest = events[-1]
+        if not self.prompt:
+            self.promptEdit.setText(newest.prompt)
+        if self.temperature == SAMPLE_TEMPERATURE:
+            with QSignalBlocker(self.temperatureBox):
+                self.temperatureBox.setValue(newest.temperature)
+
     def add_samples(self, events: list[SampleEvent]) -> None:
         if not events:
             return
