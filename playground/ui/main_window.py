@@ -1069,9 +1069,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     @_needs_views
     def reset_pressed(self) -> None:
         """Reset (the button, Ctrl+R)."""
-        # (QA: said of a fine-tuned MiniLM, it told a class its pretraining was wiped)
-        weights = ("the pretrained weights again, a new random classifier head" if self.spec.model.pretrained else
-                   "fresh random weights")
+        # (QA: said of a fine-tuned MiniLM, it told a class its pretraining was wiped; "fresh random weights" had a
+        # student reset for another random start, and get the same curve: the seed is the preset's)
+        start = f"the same starting weights (random seed {self.spec.train.seed})"
+        weights = ("the pretrained weights again, " + start.replace("weights", "classifier head")
+                   if self.spec.model.pretrained else start)
         self.reset(f"Reset: {weights}, step 0." + self._undo_hint())
 
     def _undo_hint(self) -> str:
