@@ -158,6 +158,27 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     assert spin.value() == 7 and "Symbols -12 is out of range: type 2 to 36" in message(window).text()
 
 
+def test_a_refusal_goes_once_the_next_value_typed_into_its_box_is_taken_even_one_it_already_had(window, qtbot):
+    """QA: "Sequence length -5 is out of range" stood under the settings after 0 and Tab set the box back to "auto",
+    which it already was (no change, so nothing said the refusal was past). Another box's message stays."""
+    length = option(window, "length")
+    length.setValue(length.minimum())  # auto
+    type_into(qtbot, length, "-5")
+    assert "-5 is out of range" in message(window).text() and length.text().startswith("auto")
+    length.selectAll()
+    qtbot.keyClicks(length, "0")  # the step below the range: "auto", as it was
+    qtbot.keyClick(length, Qt.Key.Key_Tab)
+    assert length.text().startswith("auto") and message(window).text() == ""
+    type_into(qtbot, option(window, "n_symbols"), "99")  # a refusal of another box
+    said = message(window).text()
+    assert "Symbols 99 and up" in said
+    length.setFocus()
+    length.selectAll()
+    qtbot.keyClicks(length, "0")
+    qtbot.keyClick(length, Qt.Key.Key_Tab)
+    assert message(window).text() == said  # not this box's: it stays
+
+
 def paste(qtbot, spin: QSpinBox, text: str) -> None:
     """Put `text` on the clipboard and paste it over what the box shows with Ctrl+V, then press Enter."""
     QApplication.clipboard().setText(text)

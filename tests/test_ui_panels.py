@@ -595,7 +595,7 @@ def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     qtbot.keyClicks(panel.temperatureBox, "5")
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
     assert panel.samples == [] and panel.temperature == 0.8 and panel.status.isVisible()
-    assert panel.status.text().startswith("Temperature 5 is out of range: type 0 to 2 (") \
+    assert panel.status.text().startswith("Temperature 5 and up are out of range: type 0 to 2 (") \
         and panel.status.text().endswith("It stays 0.8.")
     panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "-1.5")  # said as typed (review: "-1." held, then "-15" said)
@@ -604,7 +604,15 @@ def test_a_temperature_typed_out_of_range_is_said_and_the_old_one_kept(qtbot):
     panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "3")  # then Sample now clicked: the refusal is said, nothing sampled
     qtbot.mouseClick(panel.sampleButton, Qt.MouseButton.LeftButton)
-    assert panel.status.text().startswith("Temperature 3 is out of range") and panel.samples == []
+    assert panel.status.text().startswith("Temperature 3 and up are out of range") and panel.samples == []
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "0.8")  # the one it has: taken, no sample, and the refusal is past (QA)
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.samples == [] and not panel.status.isVisible()
+    panel.temperatureBox.lineEdit().selectAll()
+    qtbot.keyClicks(panel.temperatureBox, "99")  # the box takes no digit past a refused 9: said so (QA: "9 is …")
+    qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
+    assert panel.status.text().startswith("Temperature 9 and up are out of range")
     panel.temperatureBox.lineEdit().selectAll()
     qtbot.keyClicks(panel.temperatureBox, "1.2")  # then a good one samples, and the refusal's message goes
     qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
@@ -648,7 +656,9 @@ def test_either_decimal_mark_is_a_decimal_point_in_the_temperature_box(qtbot, la
         panel.temperatureBox.lineEdit().selectAll()
         qtbot.keyClicks(panel.temperatureBox, typed if language == "English" else typed.replace(",", "."))
         qtbot.keyClick(panel.temperatureBox, Qt.Key.Key_Return)
-        assert panel.status.text().startswith(f"Temperature {float(typed.replace(',', '.')):g} is out of range")
+        number = float(typed.replace(",", "."))
+        assert panel.status.text().startswith(f"Temperature {number:g} {'and up are' if number > 0 else 'is'} out of "
+                                              "range")
     assert panel.temperature == 0.5
 
 

@@ -254,6 +254,7 @@ class ConfigPanel(QWidget):
         self.dataOptions = DataOptionsForm(form, self.datasetCombo, self)  # the chosen dataset's own settings
         self.dataOptions.sigOptionChanged.connect(self._on_data_option)
         self.dataOptions.sigRefused.connect(lambda why: self.show_message(why, "error"))
+        self.dataOptions.sigRefusalPast.connect(self._forget_refusal)
         self._slider(form, "model.block_size", "contextSlider", range(4, 257), direct=True)
         self._slider(form, "model.image_size", "imageSizeSlider", range(4, 65), direct=True,
                      fmt=lambda v: f"{int(v)} px")
@@ -471,6 +472,12 @@ class ConfigPanel(QWidget):
         """Take an error message away (QA: "Could not save …" stood under the settings after the next save worked);
         warnings about the data stay."""
         if self.error_shown():
+            self.show_message("")
+
+    def _forget_refusal(self, why: str) -> None:
+        """A refusal of a typed value goes with the next value typed into its box (QA: "Sequence length -5 is out of
+        range" stood beside the "auto (12)" typed since); another message shown since stays."""
+        if self.error_shown() == why:
             self.show_message("")
 
     def drop_request(self) -> None:

@@ -80,6 +80,7 @@ class DataOptionsForm(QObject):
 
     sigOptionChanged = Signal(str, object)  # option name, value (None: back to the default, or to "auto")
     sigRefused = Signal(str)  # why a typed value was not taken, and what is
+    sigRefusalPast = Signal(str)  # that refusal, no longer so: the next edit of its box took what was typed
 
     def __init__(self, form: QFormLayout, after: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -150,9 +151,19 @@ class DataOptionsForm(QObject):
         low = int(option.low) if option.low is not None else 0
         high = int(option.high) if option.high is not None else INT_LIMIT
         auto = option.default is None
-        spin.sigRefused.connect(lambda typed, n=name, lo=low, hi=high, a=auto: self.sigRefused.emit(
-            f"{_refused(option_title(n), typed, hi)}: type {lo:,} to {hi:,}"
-            + (f", or step below {lo:,} to “auto” (worked out from the model)." if a else ".")))
+        said: list[str] = []  # the box's last refusal
+
+        def refuse(typed: int | str, n: str = name, lo: int = low, hi: int = high, a: bool = auto) -> None:
+            said[:] = [f"{_refused(option_title(n), typed, hi)}: type {lo:,} to {hi:,}"
+                       + (f", or step below {lo:,} to “auto” (worked out from the model)." if a else ".")]
+            self.sigRefused.emit(said[0])
+
+        def taken() -> None:
+            if said:
+                self.sigRefusalPast.emit(said.pop())
+
+        spin.sigRefused.connect(refuse)
+        spin.sigTaken.connect(taken)
         spin.setRange(low - 1 if auto else low, high)  # the step below the range is "auto"
         spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 1s up to 10, 10s up to 100, …
         spin.setKeyboardTracking(False)  # typing "12" reports 12 on Enter, not 1 then 12

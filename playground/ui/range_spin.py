@@ -31,11 +31,14 @@ class _SaysRefused:
     # attributes gone (an AttributeError in a Qt override, seen once at a test's teardown in a full run)
     _refused: int | float | str | None = None
 
+    _typed = False  # typed into since the last edit ended
+
     def _init_refusal(self) -> None:
         self._refused = None
         # A refused keystroke edits nothing. (A lambda, not the bound method: PySide could not find a mixin's method
         # as a slot when the box was torn down, "Slot 'RangeDoubleSpinBox::' not found", in a full test run.)
         self.lineEdit().textEdited.connect(lambda _text: self._forget_refused())
+        self.lineEdit().textEdited.connect(lambda _text: setattr(self, "_typed", True))
         self.valueChanged.connect(lambda _value: self._forget_refused())  # (an arrow key after it: QA review)
 
     @staticmethod
@@ -135,9 +138,14 @@ class _SaysRefused:
         self._refused = None
 
     def _say_refused(self) -> None:
+        """At the end of an edit: what it refused (`sigRefused`), or that what was typed was taken (`sigTaken`), even
+        where it left the value as it was (QA: "-5 is out of range" stood on after 0 set "auto", which it was)."""
+        typed, self._typed = self._typed, False
         if self._refused is not None:
             refused, self._refused = self._refused, None
             self.sigRefused.emit(refused)
+        elif typed:
+            self.sigTaken.emit()
 
 
 class RangeSpinBox(_SaysRefused, QSpinBox):
@@ -146,6 +154,7 @@ class RangeSpinBox(_SaysRefused, QSpinBox):
 
     # the number typed (a Python int: one past C's int would overflow in Qt), or the str typed that is no number
     sigRefused = Signal(object)
+    sigTaken = Signal()  # an edit ended on what was typed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +165,7 @@ class RangeDoubleSpinBox(_SaysRefused, QDoubleSpinBox):
     """A decimal spin box that says a typed number out of its range, or text that is no number (`sigRefused`)."""
 
     sigRefused = Signal(object)  # a float, or the str typed that is no number
+    sigTaken = Signal()  # an edit ended on what was typed
     _NUMBER = rf"{_WHOLE}(?:\.[0-9]*)?"
 
     def __init__(self, parent: QWidget | None = None) -> None:

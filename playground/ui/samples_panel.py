@@ -91,6 +91,7 @@ class SamplesPanel(QWidget):
         self.promptEdit.textEdited.connect(self._after_refusal)
         self.temperatureBox = RangeDoubleSpinBox(self)
         self.temperatureBox.sigRefused.connect(self._refuse_temperature)
+        self.temperatureBox.sigTaken.connect(self._temperature_taken)
         self.temperatureBox.setObjectName("sampleTemperature")
         self.temperatureBox.setRange(0.0, MAX_TEMPERATURE)
         self.temperatureBox.setDecimals(1)
@@ -193,10 +194,17 @@ class SamplesPanel(QWidget):
             self._say(f"Prompt not used: {answer}", error=True)
 
     def _refuse_temperature(self, typed: float | str) -> None:
-        refused = f"“{typed}” is not a number" if isinstance(typed, str) else f"{typed:g} is out of range"
+        # (the box takes no digit past a refused number: "99" typed stays 9, QA, hence "and up")
+        refused = f"“{typed}” is not a number" if isinstance(typed, str) else \
+            f"{typed:g} and up are out of range" if typed > MAX_TEMPERATURE else f"{typed:g} is out of range"
         self._say(f"Temperature {refused}: type 0 to {MAX_TEMPERATURE:g} (0 always takes the likeliest "
                   f"token; past {MAX_TEMPERATURE:g} every model's text is noise). It stays {self.temperature:g}.",
                   error=True)
+
+    def _temperature_taken(self) -> None:
+        """A temperature typed and taken: a refusal of the one before is past (QA: it stood on)."""
+        if self.status.text().startswith("Temperature "):
+            self._say("", error=False)
 
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)
