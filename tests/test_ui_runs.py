@@ -181,6 +181,21 @@ def test_the_runs_tab_lists_a_new_run_at_its_first_step(window, root, qtbot):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=WAIT_MS)
 
 
+def test_the_runs_tab_counts_the_steps_of_the_run_training_on_screen(window, qtbot):
+    """QA: the Runs tab's Steps for the run being trained read "1" at step 50 and at step 149 (its first checkpoint
+    was far off), and caught up only at a Refresh."""
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    window.step_once()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=WAIT_MS)
+    assert panel.table.item(0, 2).text() == "1"
+    for _ in range(4):
+        window.step_once()
+        qtbot.waitUntil(lambda: window.worker.idle, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.table.item(0, 2).text() == "5", timeout=WAIT_MS)
+    assert panel.table.rowCount() == 1 and panel.table.item(0, 0).font().bold()
+
+
 def test_a_training_runs_folder_says_its_last_checkpoints_step(qtbot, root):
     """Review: run.json got the step only as the run stopped, so a resumed run's row kept its old step."""
     from playground.ui.worker import TrainingWorker

@@ -195,6 +195,8 @@ class RunTools:
         if self.runs.isVisible() and (box.checkpoints or (live is not None and live != self._listed_live)):
             self._listed_live = live or self._listed_live
             self.runs.refresh()
+        elif self.runs.isVisible() and live is not None:
+            self.runs.follow_live(Path(live), box.metrics[-1].step)
         results = getattr(box, "results", {}) or {}
         confusions = [(m.step, m.confusion) for m in box.metrics if m.confusion is not None]
         resumed = results.get(CONFUSION_KEY)

@@ -52,6 +52,7 @@ from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
+STEPS_COLUMN = COLUMNS.index("Steps")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
 DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
@@ -306,6 +307,19 @@ class RunsPanel(QWidget):
         said, folders = self._busy_said
         if said and self.message.text() == said and not any(map(self.is_busy, folders)):
             self.say("")  # no longer so (QA: "… is the run being trained: press Reset first" stood after Reset)
+
+    def follow_live(self, folder: Path, step: int) -> None:
+        """The Steps of the run training on screen, as it trains (QA: "1" at step 50, and at step 149, until Refresh)."""
+        table = self.table
+        for row in range(table.rowCount()):
+            item = table.item(row, STEPS_COLUMN)
+            if isinstance(item, _Sorted) and step > item.key and self._folder_at(row) == folder:
+                sorting = table.isSortingEnabled()
+                table.setSortingEnabled(False)  # (its row moves once the cell is written, not as it is)
+                item.key = step
+                item.setText(f"{step:,}")
+                table.setSortingEnabled(sorting)
+                return
 
     def _folder_at(self, row: int) -> Path | None:
         """The run folder of the table's `row` (rows move when sorted: never an index into self.runs)."""
