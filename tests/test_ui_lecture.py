@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSlider
 from test_ui_training import TINY, WAIT_MS
@@ -316,6 +316,61 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
         qtbot.waitUntil(lambda: said() == "Zoom 150% (Ctrl+0: normal size)", timeout=5000)  # both used already
     finally:
         window.zoomResetAction.trigger()
+
+
+def test_zoomed_in_on_a_narrow_screen_the_train_bar_shows_icons_and_its_words_come_back_with_room(window, qtbot,
+                                                                                                    monkeypatch):
+    """QA: F5 at the desktop's 130 % made the window 1,463 px wide on a 1280-px projector (985 of the app's pixels):
+    the train bar's words go first where they would make it too wide, then its progress bar; they come back with room
+    (F9), and at 100 %."""
+    from playground.ui.window_room import PRESENTATION_ZOOM, TOO_WIDE
+
+    buttons = (window.playButton, window.stepButton, window.resetButton)
+    screen = {"width": 10_000}
+    class Narrow:
+        """The window's screen, as wide as the test says."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def availableGeometry(self):  # noqa: N802 - Qt's name
+            return QRect(0, 0, screen["width"], 720)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    narrow = Narrow(window.screen())
+    monkeypatch.setattr(window, "screen", lambda: narrow)  # a projector the test sets the width of
+    window.set_zoom(PRESENTATION_ZOOM)
+    qtbot.wait(20)  # the layouts' posted requests
+    with_words = window.minimumSizeHint().width()
+    window._crowding = 1
+    window._name_buttons()
+    qtbot.wait(20)
+    with_icons = window.minimumSizeHint().width()
+    assert with_icons < with_words - 60
+    screen["width"] = (with_words + with_icons) // 2  # the icons fit, the words do not
+    try:
+        window.change_zoom(PRESENTATION_ZOOM)
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 130%"), timeout=5000)
+        assert [b.text() for b in buttons] == ["", "", ""] and window.playButton.accessibleName() == "Play"
+        assert "Space" in window.playButton.toolTip()
+        window.set_settings_shown(False)  # room: the words again
+        qtbot.waitUntil(lambda: window.playButton.text() == "Play", timeout=5000)
+        window.set_settings_shown(True)
+        qtbot.waitUntil(lambda: window.playButton.text() == "", timeout=5000)
+        assert window.progressBar.isVisible()
+        screen["width"] = with_icons - 10  # narrower: the progress bar goes too (the step label says as much)
+        window.change_zoom(PRESENTATION_ZOOM)
+        qtbot.waitUntil(lambda: not window.progressBar.isVisible(), timeout=5000)
+        assert window.minimumSizeHint().width() <= screen["width"] and window.stepLabel.isVisible()
+        screen["width"] = 300  # too narrow for anything: said at launch, as at a zoom
+        window.fit_saved_zoom()
+        assert window.statusBar().currentMessage() == TOO_WIDE
+    finally:
+        window.change_zoom(1.0)
+    qtbot.waitUntil(lambda: [b.text() for b in buttons] == ["Play", "Step", "Reset"], timeout=5000)  # 100 %: words
+    assert window.progressBar.isVisible()
 
 
 def test_no_view_widens_the_window_beyond_a_projector_up_to_zoom_175(window, qtbot):

@@ -28,6 +28,9 @@ class GivesViewsRoom:
     """Zoom, F8 and F9 of `MainWindow` (see the module's docstring)."""
 
     zoom: float  # the fonts' scale, 1.0 normal
+    # Zoomed in on a narrow screen, what the train bar leaves out so the window fits: 1 its buttons' words, 2 its
+    # progress bar too (the step beside it says as much)
+    _crowding = 0
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
     _with_settings: QByteArray | None  # the main splitter's state while the settings showed, kept while they hide
 
@@ -40,8 +43,7 @@ class GivesViewsRoom:
         font.setPointSizeF(normal.pointSizeF() * self.zoom)
         QApplication.setFont(font)
         self.config.fit_width(self.zoom)  # its labels and values grow with the font
-        for button in (self.playButton, self.stepButton, self.resetButton):
-            self._name_button(button, button.property("word"))
+        self._name_buttons()
         # It stretches; squeezed, it still holds "100%" in this font (a fixed 100 px made a lesson at 175 % widen
         # the window)
         self.progressBar.setMinimumWidth(QFontMetrics(font).horizontalAdvance("100%") + 12)
@@ -49,12 +51,16 @@ class GivesViewsRoom:
         self.presentAction.setChecked(self.zoom >= PRESENTATION_ZOOM)
         self.settings.setValue("view/zoom", self.zoom)
 
+    def _name_buttons(self) -> None:
+        for button in (self.playButton, self.stepButton, self.resetButton):
+            self._name_button(button, button.property("word"))
+
     def _name_button(self, button: QPushButton, word: str) -> None:
-        """`word` on the button below ICONS_ONLY_ZOOM; from there its icon alone, as tall as the text it stands for
-        (the style's 16 px looked lost at 175 %). The word is kept for the next zoom."""
+        """`word` on the button below ICONS_ONLY_ZOOM, unless the window is too crowded for it; else its icon alone,
+        as tall as the text it stands for (the style's 16 px looked lost at 175 %). The word is kept for later."""
         button.setProperty("word", word)
         button.setAccessibleName(word)  # a screen reader's name for it, with or without the word shown
-        words = self.zoom < ICONS_ONLY_ZOOM
+        words = self.zoom < ICONS_ONLY_ZOOM and not self._crowding
         button.setText(word if words else "")
         side = self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonIconSize) if words else QFontMetrics(
             QApplication.font()).height()
@@ -69,16 +75,41 @@ class GivesViewsRoom:
     def _after_zoom(self) -> None:
         """Once the new fonts are laid out, the window fitted to the screen and the zoom said."""
         self.config.fit_width(self.zoom)  # its fields measured in their new font (Qt posts the change to them)
+        self._fit_train_bar()
         wider = self._wider_than_screen()
         self._fit_to_screen()
         if wider:
-            message = TOO_WIDE if self.config.isVisibleTo(self) else "Too wide: Ctrl+- zooms out"
+            message = self._too_wide()
         elif self.zoom > 1 and (self.config.isVisibleTo(self) or not self._loss_hidden_for):
             # (QA: at 130 % on 1280x720 Inside attention's views were strips, and F8 and F9 unknown to the lecturer)
             message = f"Zoom {self.zoom:.0%}: F8 and F9 give the views more room (Ctrl+0: normal size)"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
+
+    def fit_saved_zoom(self) -> None:
+        """At launch, once the views are built: the zoom the last session left fitted to this screen as a zoom change
+        is, and said where the window is still wider than the screen (QA: presentation mode left on, the next launch at
+        the desktop's 130 % opened 1,463 px wide on a 1280-px projector, its status bar below the screen, unsaid)."""
+        self._fit_train_bar()
+        if self._wider_than_screen():
+            self._fit_to_screen()
+            self.statusBar().showMessage(self._too_wide(), STATUS_MS)
+
+    def _fit_train_bar(self) -> None:
+        """Zoomed in, the train bar leaves out its buttons' words, then its progress bar, where they would make the
+        window wider than the screen (a 1280-px projector at the desktop's 130 % holds 985 of the app's pixels: F5 made
+        the window 1,463 px wide, QA); with room again (F9), they come back. At 100 % it has them all."""
+        for crowding in range(3):
+            self._crowding = crowding
+            self._name_buttons()
+            self.progressBar.setVisible(crowding < 2)
+            if crowding == 2 or self.zoom <= 1.0 or not self._wider_than_screen():
+                return
+
+    def _too_wide(self) -> str:
+        """What to do about a window wider than the screen."""
+        return TOO_WIDE if self.config.isVisibleTo(self) else "Too wide: Ctrl+- zooms out"
 
     def _wider_than_screen(self) -> bool:
         """Whether the window's minimum width is more than the screen's free width, read once the layouts' posted
@@ -126,6 +157,7 @@ class GivesViewsRoom:
         shown = self.config.isVisibleTo(self)
         # Measured either way, as a zoom's is: hidden, the window's minimum narrows only once the layouts have run
         # (QA: fitted before, it stayed 1296 px wide on a 1280-px screen at 200 %)
+        self._fit_train_bar()
         wider = self._wider_than_screen()
         if not shown:
             self._narrow_left_column()
