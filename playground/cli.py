@@ -36,6 +36,7 @@ from playground.cli_output import (
 )
 from playground.core.messages import counted
 from playground.core.presets import DEFAULT_PRESET
+from playground.core.versions import version_line
 from playground.training.fastpath.process import configure_process
 
 EXIT_BAD_INPUT = 2
@@ -162,12 +163,25 @@ def _settings_help() -> str:
     return "\n".join(lines)
 
 
+class _Version(argparse.Action):
+    """--version: the versions on one line, read only when asked (argparse's own wraps it to the terminal's width)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0,
+                         help="print the versions of the app and of what it runs on (for a bug report), then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        print(version_line())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
         description="Transformer Playground: train small transformers and watch their attention.",
         epilog="With no command, opens the desktop window on the default preset; `playground PRESET` opens it on PRESET.",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(metavar="COMMAND", parser_class=_CommandParser)
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")

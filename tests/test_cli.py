@@ -176,6 +176,19 @@ def test_a_run_folder_in_use_is_refused_at_once(tmp_path):
     assert (run / "checkpoint" / "state.json").read_text() == "{}"
 
 
+def test_version_names_the_app_and_what_it_runs_on(capsys):
+    """QA: no version anywhere, for a bug report."""
+    from importlib.metadata import version
+
+    from playground.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    said = capsys.readouterr().out
+    assert exited.value.code == 0 and said.startswith(f"Transformer Playground {version('transformer-playground')} (")
+    assert f"torch {version('torch')}" in said and f"transformers {version('transformers')}" in said
+
+
 def test_every_argument_has_help_text():
     from playground.cli import _parser
 

@@ -710,7 +710,11 @@ def test_help_lists_keyboard_shortcuts(window, qtbot):
     assert "Ctrl+I" in text and window.recentAction.shortcut().toString() == "Ctrl+I"
     box.close()
     window.aboutAction.trigger()
-    assert "Transformer Playground" in window.findChild(QDialog, "aboutDialog").findChild(QLabel).text()
+    about = window.findChild(QDialog, "aboutDialog").findChild(QLabel).text()
+    from importlib.metadata import version  # its versions, for a bug report (QA: none anywhere)
+
+    assert "Transformer Playground" in about and f"Transformer Playground {version('transformer-playground')}" in about
+    assert f"torch {version('torch')}" in about and f"PySide6 {version('PySide6-Essentials')}" in about
     assert window.playAction.shortcut().toString() == "Space"
     assert window.resetAction.shortcut().toString() == "Ctrl+R"
 

@@ -74,6 +74,7 @@ from playground.core.presets import (
     to_json,
 )
 from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.core.versions import version_line
 from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.training.runs import read_run_info, saved_step
@@ -1545,7 +1546,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         show_text(self, "Recent messages", text, "recentDialog")
 
     def show_about(self) -> None:
-        show_text(self, "About Transformer Playground", ABOUT, "aboutDialog")
+        """What the app is, and which versions run it (for a bug report: QA found no version anywhere)."""
+        show_text(self, "About Transformer Playground", f"{ABOUT}<p><small>{html.escape(version_line())}</small></p>",
+                  "aboutDialog")
 
     # ----- closing ------------------------------------------------------------------------------
     def _restore_window_state(self) -> None:
