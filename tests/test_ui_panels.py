@@ -330,6 +330,20 @@ def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
     QToolTip.hideText()
 
 
+def test_a_prediction_of_only_spaces_is_shown_with_the_space_symbol(qtbot):
+    """QA: after a learning-rate spike Inside attention read "prediction:" and nothing: the model predicted spaces."""
+    from playground.ui.attention_jobs import InsideResult
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    panel = shown(qtbot, InsideAttentionPanel(lambda: None), 1200, 600)
+    blank = AttentionSnapshot(40, snapshot().weights, list("ab␣de"), prediction="   ")
+    panel.show_result(InsideResult(token=1, step=40, text="ab de", layer=0, head=0, snapshot=blank))
+    assert "prediction: <b>␣␣␣</b>" in panel.status.text()
+    words = AttentionSnapshot(41, snapshot().weights, list("ab␣de"), prediction="ba ed")
+    panel.show_result(InsideResult(token=2, step=41, text="ab de", layer=0, head=0, snapshot=words))
+    assert "prediction: <b>ba ed</b>" in panel.status.text()  # spaces between words stay spaces
+
+
 def test_inside_attention_says_why_an_untrained_model_copies_its_input_and_forgets_it_after(qtbot):
     from playground.ui.attention_jobs import InsideResult, JobFailed
     from playground.ui.inside_attention import InsideAttentionPanel

@@ -977,7 +977,9 @@ class InsideAttentionPanel(QWidget):
         labels = result.snapshot.labels
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
-        bare = f" · prediction: <b>{_escape(snap.prediction[:80])}</b>" if snap.prediction else ""
+        said = snap.prediction[:80]
+        said = said if said.strip() else show_token(said)  # (QA: "prediction:" and nothing, all spaces)
+        bare = f" · prediction: <b>{_escape(said)}</b>" if snap.prediction else ""
         copied = copies_input(snap)
         prediction = bare + (f" {COPIED_INPUT}" if copied else "")
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
