@@ -408,6 +408,24 @@ def test_a_tab_hidden_under_a_text_box_leaves_no_text_box_taking_space(open_acti
     window.pause()
 
 
+def test_enter_in_inside_attentions_input_box_gives_the_keys_back_to_the_window(open_active_window, qtbot):
+    """Lecturer QA: lesson 19.2 says "type your own sentence in the Input box and press Enter"; after it, Space typed a
+    space (not Play), Right moved the cursor and Ctrl+Z took the sentence back beside the figure drawn from it."""
+    from playground.core.presets import load_preset
+
+    window = open_active_window(load_preset("decoder-pydoc"))
+    window.tabs.setCurrentWidget(window.inside)
+    box = window.inside.inputEdit
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(box, "def f(x):")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is window.inside.tabs.tabBar()
+    assert window.focusRing.target is None  # focused for the window's keys, not tabbed to: no ring, no keys of its own
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert box.text() == "def f(x):" and window.playButton.text() == "Pause"
+    window.pause()
+
+
 def test_undo_in_a_box_with_no_typing_to_take_back_is_the_windows(open_active_window, qtbot):
     """Keyboard QA: Ctrl+Z in the Sequence length box did nothing (its line edit took the key, with no typing to undo)
     while the status bar said "Undo (Ctrl+Z) brings back the trained model"."""

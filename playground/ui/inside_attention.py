@@ -661,6 +661,7 @@ class InsideAttentionPanel(QWidget):
         self.inputEdit.setPlaceholderText("Type your own input and press Enter (empty: the probe input)")
         self.inputEdit.setToolTip(INSIDE["input"])
         self.inputEdit.returnPressed.connect(self._on_input)
+        self.inputEdit.returnPressed.connect(self._hand_keys_back)
         self.inputEdit.textEdited.connect(self._on_emptied)
         self.showButton = QPushButton("Show", self)
         self.showButton.setObjectName("insideShow")
@@ -807,6 +808,13 @@ class InsideAttentionPanel(QWidget):
         self._text = self.inputEdit.text().strip()
         self._want = True
         self._poll()
+
+    def _hand_keys_back(self) -> None:
+        """The input given (Enter), the focus goes to the views' tabs: Space plays again, Right steps and Ctrl+Z undoes
+        the window's change (lecturer QA: after lesson 19.2's "type your sentence and press Enter", Space typed a
+        space, Right moved the cursor and Ctrl+Z took the sentence back beside the figure drawn from it). A click puts
+        the cursor back in the box."""
+        self.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_emptied(self, text: str) -> None:
         """An emptied box is the probe input at once, as its placeholder says (keyboard QA: after a bad input the
