@@ -330,6 +330,30 @@ def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):
     QToolTip.hideText()
 
 
+def test_inside_attention_says_it_draws_a_model_it_asked_about_not_to_press_play(qtbot):
+    """Lecturer QA: Back to lesson 19.2's step 7 showed "Press Play (Space) or Step …" for up to 2 s beside its finished
+    model at "step 200 / 200", as the model was read back and drawn."""
+    from types import SimpleNamespace
+
+    from playground.ui.attention_jobs import JobFailed
+    from playground.ui.attention_tips import INSIDE
+    from playground.ui.inside_attention import InsideAttentionPanel
+
+    asked = []
+    model = SimpleNamespace(submit=lambda key, job: asked.append(job))
+    worker = {"now": None}
+    panel = shown(qtbot, InsideAttentionPanel(lambda: worker["now"]), 1000, 600)
+    panel._poll()  # no model: press Play
+    assert panel.steps.label.text() == INSIDE["waiting"] and not asked
+    worker["now"] = model
+    panel._poll()
+    assert asked and panel.steps.label.text() == INSIDE["drawing"] == panel.vit.label.text()
+    panel._on_answer(JobFailed(token=asked[-1].token, message="no such word"))
+    assert "Could not show" in panel.status.text() and panel.steps.label.text() == ""  # not drawing any more
+    panel.clear()  # the model reset
+    assert panel.steps.label.text() == INSIDE["waiting"]
+
+
 def test_a_prediction_of_only_spaces_is_shown_with_the_space_symbol(qtbot):
     """QA: after a learning-rate spike Inside attention read "prediction:" and nothing: the model predicted spaces."""
     from playground.ui.attention_jobs import InsideResult

@@ -96,6 +96,7 @@ INSIDE: dict[str, str] = {
               "with lines.",
     "waiting": "Press Play (Space) or Step (→): the model is built when training starts, then every view here "
                "shows it — also mid-training.",
+    "drawing": "Drawing the model's views… (a model brought back is read from its checkpoint first)",
 }
 
 ARCHITECTURE = (

@@ -923,6 +923,9 @@ class InsideAttentionPanel(QWidget):
                         vit=self.family == "vit", embeddings=embeddings, pixel_ratio=self.devicePixelRatioF(),
                         vit_size=self._vit_asked)
         worker.submit(JOB_KEY, job)
+        if self.result is None:  # a model to draw, not one to train first (lecturer QA: "Press Play …" for 2 s beside
+            for view in (self.steps, self.vit):  # a lesson's finished model, brought back by Back)
+                view.show_message(INSIDE["drawing"])
         self._pending = (self._token, now)
         self._asked = self._question()
         self._want = self._stale = False
@@ -963,6 +966,9 @@ class InsideAttentionPanel(QWidget):
             # under the error about another file)
             still = f" The views still show {_shown_input(self.result)}." if self.result is not None else ""
             self._show_status(failed + still, short + still, failed, tip=failed + still)
+            if self.result is None:
+                for view in (self.steps, self.vit):
+                    view.show_message("")  # nothing drawn: no "Drawing…" under the reason
             return
         self.show_result(answer)
 
