@@ -398,6 +398,22 @@ def test_a_lesson_shows_try_its_head_views_as_a_first_answer_does(open_window, q
     assert (panel.layerCombo.currentIndex(), panel.headCombo.currentData()) == (3, None)
 
 
+def test_try_it_says_between_two_training_steps_only_while_the_model_trains(qtbot):
+    """Lecturer QA: "Asking the model… (between two training steps)" stood for seconds as lesson 19.5's model loaded,
+    nothing training."""
+    from types import SimpleNamespace
+
+    from playground.ui.try_it import TryItPanel
+
+    worker = SimpleNamespace(playing=False, submit=lambda key, job: None)
+    panel = TryItPanel(lambda: worker)
+    qtbot.addWidget(panel)
+    panel.input.setText("a good film")
+    assert panel.predict() and panel.status.text() == "Asking the model…"
+    worker.playing = True
+    assert panel.predict() and panel.status.text() == "Asking the model… (between two training steps)"
+
+
 def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     """QA (lesson 19.5, Back and Next after clicking a row): the clicked row stayed highlighted while the head views
     went back to the most changed head."""

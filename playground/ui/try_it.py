@@ -506,7 +506,9 @@ class TryItPanel(QWidget):
         self.token += 1
         self.pending = True
         worker.submit(JOB_KEY, TryItJob(self.token, text))
-        self.status.setText("Asking the model… (between two training steps)")
+        # (QA: "between two training steps" while nothing trained, as a lesson's model loaded)
+        self.status.setText("Asking the model… (between two training steps)" if worker.playing else
+                            "Asking the model…")
         return True
 
     def follow(self, step: int, training: bool) -> None:
