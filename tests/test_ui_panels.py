@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QLocale, QPointF, Qt
+from PySide6.QtCore import QLocale, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 
 from playground.training.events import AttentionSnapshot, MetricsEvent, SampleEvent
@@ -520,6 +520,20 @@ def test_samples_panel_shows_newest_first(qtbot):
     text = panel.text.toPlainText()
     assert text.index("step 20") < text.index("step 10")
     assert "beautiful is better" in text
+
+
+def test_the_prompt_box_stays_where_it_was_when_the_first_sample_comes(qtbot):
+    """QA: before the first sample the Samples intro took two lines, after it one: the Prompt box moved up 14 px under
+    a click aimed at it, the typing went nowhere and its space started training."""
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(850, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    before = panel.promptEdit.mapTo(panel, panel.promptEdit.rect().topLeft()).y()
+    panel.add_samples([SampleEvent(1, "", "aaaa")])  # a one-line header at this width
+    qtbot.wait(20)  # the layout's posted request
+    assert panel.promptEdit.mapTo(panel, QPoint(0, 0)).y() == before
 
 
 def test_a_resumed_runs_samples_are_said_with_its_own_context(qtbot):

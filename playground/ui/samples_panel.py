@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.messages import one_line
 from playground.training.events import SAMPLE_TEMPERATURE, SampleEvent
-from playground.ui.plotting import follow_font, point_size
+from playground.ui.plotting import follow_font, keep_lines, point_size
 from playground.ui.range_spin import RangeDoubleSpinBox
 from playground.ui.theme import tint
 from playground.ui.tooltips import TIPS
@@ -82,6 +82,10 @@ class SamplesPanel(QWidget):
         self.header = QLabel(WAITING, self)
         self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
+        # Two lines whatever it says: one line shorter after the first sample moved the Prompt box under a click aimed
+        # at it (QA: the typing then went nowhere, and its space started training)
+        self.header.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        keep_lines(self.header, 2)
         self.promptEdit = QLineEdit(self)
         self.promptEdit.setObjectName("samplePrompt")
         self.promptEdit.setPlaceholderText("Start of the text to continue, e.g. def  (empty: the model's choice)")
