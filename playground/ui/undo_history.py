@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetricsF
 from playground.core.differences import changes, distinguishing_label
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, load_preset
 from playground.core.spec import RunSpec, SpecError
-from playground.training.changes import setting
+from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.status_bar import STATUS_MS
 
 if TYPE_CHECKING:
@@ -59,6 +59,10 @@ class SettingsEdit:
 
 
 History = list[PastModel | SettingsEdit]
+# The settings a run's weights are trained under, step by step: undone on a run that trained, they change from the next
+# step, and the steps trained meanwhile stay
+TRAINED_UNDER = frozenset(LIVE_SETTINGS) - {"train.max_steps"}
+KEPT_STEPS = " The steps trained meanwhile stay as they are: it applies from the next step."
 
 
 def held_by(path: Path | None, kept: RunSpec | None) -> RunSpec | None:
@@ -192,8 +196,10 @@ class UndoesModels:
         finally:
             self._travelling = False
         said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
+        # (QA: Undo of a learning rate that made the loss spike was taken to remove the spike)
+        kept = KEPT_STEPS if keys and keys <= TRAINED_UNDER and self.worker is not None and self.worker.step else ""
         self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
-                                     + (f" {said}" if said and said != before else ""), STATUS_MS)
+                                     + (f" {said}" if said and said != before else "") + kept, STATUS_MS)
         return True
 
     def relesson(self, path: Path | None, before: Lesson | None, after: Lesson) -> None:
