@@ -158,6 +158,17 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     assert spin.value() == 7 and "Symbols -12 is out of range: type 2 to 36" in message(window).text()
 
 
+def test_digits_typed_after_a_refused_letter_are_refused_with_it(window, qtbot):
+    """QA: "1e3" typed into Symbols set 13 and rebuilt the model, its "e" dropped without a word."""
+    spin = option(window, "n_symbols")
+    spin.setValue(12)
+    type_into(qtbot, spin, "1e3")
+    assert spin.value() == 12 and window.spec.data.options["n_symbols"] == 12
+    assert "Symbols “1e3” is not a whole number" in message(window).text()
+    type_into(qtbot, spin, "14")  # then a number alone is taken
+    assert window.spec.data.options["n_symbols"] == 14
+
+
 def test_a_refusal_goes_once_the_next_value_typed_into_its_box_is_taken_even_one_it_already_had(window, qtbot):
     """QA: "Sequence length -5 is out of range" stood under the settings after 0 and Tab set the box back to "auto",
     which it already was (no change, so nothing said the refusal was past). Another box's message stays."""

@@ -106,10 +106,14 @@ class _SaysRefused:
         if ends:
             self._put_back_if_refused()
         before = self._refused
+        typed_over = self.lineEdit().hasSelectedText()  # a fresh start, not the rest of what was refused
         super().keyPressEvent(event)
         key = event.text()
-        if isinstance(before, str) and isinstance(self._refused, str) and key and key.isprintable():  # a key refused
-            self._refuse_text(before.removesuffix("…") + key)  # after one: both said, as typed (QA: "warm" as "m")
+        refused_too = isinstance(self._refused, str)
+        if isinstance(before, str) and key and key.isprintable() and (refused_too or not typed_over):  # a key after
+            # a refused one, taken or not: all of it is said and refused, as typed (QA: "warm" as "m"; "1e3" became
+            # 13 unsaid)
+            self._refuse_text(before.removesuffix("…") + key)
         if ends:
             self._say_refused()
 
