@@ -166,9 +166,8 @@ def _settings_help() -> str:
 class _Version(argparse.Action):
     """--version: the versions on one line, read only when asked (argparse's own wraps it to the terminal's width)."""
 
-    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0,
-                         help="print the versions of the app and of what it runs on (for a bug report), then exit")
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:  # (argparse passes help=)
+        super().__init__(option_strings, dest, nargs=0, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
         print(version_line())
@@ -181,7 +180,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Transformer Playground: train small transformers and watch their attention.",
         epilog="With no command, opens the desktop window on the default preset; `playground PRESET` opens it on PRESET.",
     )
-    parser.add_argument("--version", action=_Version)
+    parser.add_argument("--version", action=_Version,
+                        help="print the versions of the app and of what it runs on (for a bug report), then exit")
     sub = parser.add_subparsers(metavar="COMMAND", parser_class=_CommandParser)
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")

@@ -424,6 +424,11 @@ def test_enter_in_inside_attentions_input_box_gives_the_keys_back_to_the_window(
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert box.text() == "def f(x):" and window.playButton.text() == "Pause"
     window.pause()
+    box.setFocus()
+    box.setText("snow ☃")  # a character the model has never seen: refused, the box gets the focus back to mend it
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Could not show" in window.inside.status.text(), timeout=30_000)
+    assert QApplication.focusWidget() is box and box.selectedText() == "snow ☃"
 
 
 def test_undo_in_a_box_with_no_typing_to_take_back_is_the_windows(open_active_window, qtbot):

@@ -113,8 +113,7 @@ def test_undo_of_a_runs_learning_rate_keeps_the_model_and_puts_the_rate_back(win
     qtbot.waitUntil(lambda: trained.spec.train.lr == first, timeout=WAIT_MS)
     assert window.statusBar().currentMessage().startswith("Undo: learning rate ")
     # what it does not undo, said (QA: Undo of a rate that spiked the loss was taken to remove the spike)
-    assert window.statusBar().currentMessage().endswith(" The steps trained meanwhile stay as they are: it applies "
-                                                        "from the next step.")
+    assert window.statusBar().currentMessage().endswith(" The steps trained meanwhile stay as they are.")
     assert window.undoAction.text() == f"&Undo: bring back “{TINY['name']}” at step 2 (the settings shown)"
 
 

@@ -153,9 +153,9 @@ class DataOptionsForm(QObject):
         auto = option.default is None
         said: list[str] = []  # the box's last refusal
 
-        def refuse(typed: int | str, n: str = name, lo: int = low, hi: int = high, a: bool = auto) -> None:
-            said[:] = [f"{_refused(option_title(n), typed, hi)}: type {lo:,} to {hi:,}"
-                       + (f", or step below {lo:,} to “auto” (worked out from the model)." if a else ".")]
+        def refuse(typed: int | str) -> None:
+            said[:] = [f"{_refused(option_title(name), typed, high)}: type {low:,} to {high:,}"
+                       + (f", or step below {low:,} to “auto” (worked out from the model)." if auto else ".")]
             self.sigRefused.emit(said[0])
 
         def taken() -> None:

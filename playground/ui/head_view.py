@@ -149,10 +149,13 @@ class HeadLines(QWidget):
     def _row_y(self, index: int, top: float) -> float:
         return top + (index + 0.5) * self.row_h
 
+    def _height(self, width: float) -> int:
+        """The height the drawing takes at `width`: its header (the legend wraps by the width), then the rows."""
+        return int(self._top(width) + max(len(self.labels), 4) * self.row_h + MARGIN)
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         label_w = self._label_width() if self.labels else 60
-        top = self._top(float(self.width()))
-        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), int(top + max(len(self.labels), 4) * self.row_h + MARGIN))
+        return QSize(int(2 * (MARGIN + label_w) + GAP_MIN), self._height(float(self.width())))
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().resizeEvent(event)
@@ -160,7 +163,9 @@ class HeadLines(QWidget):
             self.setMinimumSize(self.sizeHint())
 
     def paint_size(self) -> QSize:
-        return QSize(max(self.width(), self.sizeHint().width()), self.sizeHint().height())
+        """The picture's size: the widget's width at least, its height for that width (the legend wraps by it)."""
+        width = max(self.width(), self.sizeHint().width())
+        return QSize(width, self._height(float(width)))
 
     # ----- painting -----------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override

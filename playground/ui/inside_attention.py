@@ -21,6 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QFontInfo, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -362,6 +363,7 @@ class StepsView(FigureView):
 
 
 STEPS_HINT = "Point at a cell of any stage to read its numbers."
+NOT_DRAWN = "Not drawn: the line above says why."
 STAGE_MARGIN = 6  # pixels kept around a stage scrolled into view
 # The heatmaps of `viz.views.render_steps`, in the order it draws them (a test holds the two together).
 STEP_ORDER = ("q", "k", "v", "scores", "scaled", "mask", "masked", "weights", "weights", "v", "output")
@@ -422,14 +424,13 @@ class ScatterPlot(pg.PlotWidget):
     sigHover = Signal(str)
 
     def __init__(self, title: str, tip: str, connect: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)  # (its view box then builds no menu)
         self.setToolTip(tip)
         self.connect_points = connect
         no_tab_stop(self)
         item = self.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setMenuEnabled(False)
         item.hideButtons()
         for axis in ("left", "bottom"):
             item.getAxis(axis).enableAutoSIPrefix(False)
@@ -647,6 +648,7 @@ class InsideAttentionPanel(QWidget):
         self.result: InsideResult | None = None
         self._token = 0
         self._pending: tuple[int, float] | None = None  # (token, sent at)
+        self._handed_back = False  # Enter gave the focus to the tabs, and the input's answer has not come yet
         self._asked: tuple[str, int, int] | None = None  # the last request's input, layer and head
         self._followed = -1  # the step asked about as training stopped (`follow`)
         self._want = True  # the input or a picker changed: ask again
@@ -809,12 +811,17 @@ class InsideAttentionPanel(QWidget):
         self._want = True
         self._poll()
 
+    def _figures(self) -> tuple[FigureView, ...]:
+        """The figures the family draws (the ViT's only for a ViT: review, "Drawing…" stayed there for a decoder)."""
+        return (self.steps, self.vit) if self.family == "vit" else (self.steps,)
+
     def _hand_keys_back(self) -> None:
         """The input given (Enter), the focus goes to the views' tabs: Space plays again, Right steps and Ctrl+Z undoes
         the window's change (lecturer QA: after lesson 19.2's "type your sentence and press Enter", Space typed a
         space, Right moved the cursor and Ctrl+Z took the sentence back beside the figure drawn from it). A click puts
         the cursor back in the box."""
         self.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
+        self._handed_back = True  # until the answer: a refused input takes the focus back
 
     def _on_emptied(self, text: str) -> None:
         """An emptied box is the probe input at once, as its placeholder says (keyboard QA: after a bad input the
@@ -924,7 +931,7 @@ class InsideAttentionPanel(QWidget):
                         vit_size=self._vit_asked)
         worker.submit(JOB_KEY, job)
         if self.result is None:  # a model to draw, not one to train first (lecturer QA: "Press Play …" for 2 s beside
-            for view in (self.steps, self.vit):  # a lesson's finished model, brought back by Back)
+            for view in self._figures():  # a lesson's finished model, brought back by Back)
                 view.show_message(INSIDE["drawing"])
         self._pending = (self._token, now)
         self._asked = self._question()
@@ -967,9 +974,15 @@ class InsideAttentionPanel(QWidget):
             still = f" The views still show {_shown_input(self.result)}." if self.result is not None else ""
             self._show_status(failed + still, short + still, failed, tip=failed + still)
             if self.result is None:
-                for view in (self.steps, self.vit):
-                    view.show_message("")  # nothing drawn: no "Drawing…" under the reason
+                for view in self._figures():
+                    view.show_message(NOT_DRAWN)  # not "Drawing…" under the reason (review)
+            latest = answer.token == self._token
+            if latest and self._handed_back and QApplication.focusWidget() is self.tabs.tabBar():
+                self.inputEdit.setFocus(Qt.FocusReason.OtherFocusReason)  # the input to mend, where Enter left it
+                self.inputEdit.selectAll()  # (review: a lecturer fixing a typo had to click back into the box)
+            self._handed_back &= not latest
             return
+        self._handed_back &= answer.token != self._token
         self.show_result(answer)
 
     def _show_input_notes(self, notes: tuple[str, ...]) -> None:
@@ -991,9 +1004,9 @@ class InsideAttentionPanel(QWidget):
         labels = result.snapshot.labels
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
-        said = snap.prediction[:80]
-        said = said if said.strip() else show_token(said)  # (QA: "prediction:" and nothing, all spaces)
-        bare = f" · prediction: <b>{_escape(said)}</b>" if snap.prediction else ""
+        predicted = snap.prediction[:80]
+        predicted = predicted if predicted.strip() else show_token(predicted)  # (QA: "prediction:" and nothing)
+        bare = f" · prediction: <b>{_escape(predicted)}</b>" if snap.prediction else ""
         copied = copies_input(snap)
         prediction = bare + (f" {COPIED_INPUT}" if copied else "")
         said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"

@@ -1072,9 +1072,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Reset (the button, Ctrl+R)."""
         # (QA: said of a fine-tuned MiniLM, it told a class its pretraining was wiped; "fresh random weights" had a
         # student reset for another random start, and get the same curve: the seed is the preset's)
-        start = f"the same starting weights (random seed {self.spec.train.seed})"
-        weights = ("the pretrained weights again, " + start.replace("weights", "classifier head")
-                   if self.spec.model.pretrained else start)
+        seed = self.spec.train.seed
+        weights = (f"the pretrained weights again, the same starting classifier head (random seed {seed})"
+                   if self.spec.model.pretrained else f"the same starting weights (random seed {seed})")
         self.reset(f"Reset: {weights}, step 0." + self._undo_hint())
 
     def _undo_hint(self) -> str:

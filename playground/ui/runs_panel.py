@@ -313,12 +313,9 @@ class RunsPanel(QWidget):
         table = self.table
         for row in range(table.rowCount()):
             item = table.item(row, STEPS_COLUMN)
-            if isinstance(item, _Sorted) and step > item.key and self._folder_at(row) == folder:
-                sorting = table.isSortingEnabled()
-                table.setSortingEnabled(False)  # (its row moves once the cell is written, not as it is)
-                item.key = step
+            if isinstance(item, _Sorted) and step != item.key and self._folder_at(row) == folder:
+                item.key = step  # (first: the sorted table moves the row as its text is set)
                 item.setText(f"{step:,}")
-                table.setSortingEnabled(sorting)
                 return
 
     def _folder_at(self, row: int) -> Path | None:

@@ -79,11 +79,14 @@ class SamplesPanel(QWidget):
         self.context = 0  # the live run's context in characters: a longer prompt is read from its end only
         self._refused = False  # the status says the last prompt was not used
         self._asked = 0  # samples asked for so far (a click samples only if committing the temperature did not)
+        # The prompt and temperature `restore` put in the boxes, while they hold them (None: the user's, or none)
+        self._restored: tuple[str | None, float | None] = (None, None)
+        self._temperature_refusal = ""  # the status while it says a typed temperature was refused
         self.header = QLabel(WAITING, self)
         self.header.setObjectName("samplesHeader")
         self.header.setWordWrap(True)
-        # Two lines whatever it says: one line shorter after the first sample moved the Prompt box under a click aimed
-        # at it (QA: the typing then went nowhere, and its space started training)
+        # At least two lines, as long as the intro before the first sample: a line shorter after it moved the Prompt
+        # box under a click aimed at it (QA: the typing then went nowhere, and its space started training)
         self.header.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         keep_lines(self.header, 2)
         self.promptEdit = QLineEdit(self)
@@ -93,9 +96,11 @@ class SamplesPanel(QWidget):
         self.promptEdit.setClearButtonEnabled(True)
         self.promptEdit.returnPressed.connect(self.sample_now)
         self.promptEdit.textEdited.connect(self._after_refusal)
+        self.promptEdit.textEdited.connect(lambda _text: self._forget_restored(prompt=True))
         self.temperatureBox = RangeDoubleSpinBox(self)
         self.temperatureBox.sigRefused.connect(self._refuse_temperature)
         self.temperatureBox.sigTaken.connect(self._temperature_taken)
+        self.temperatureBox.valueChanged.connect(lambda _value: self._forget_restored(prompt=False))
         self.temperatureBox.setObjectName("sampleTemperature")
         self.temperatureBox.setRange(0.0, MAX_TEMPERATURE)
         self.temperatureBox.setDecimals(1)
@@ -201,14 +206,16 @@ class SamplesPanel(QWidget):
         # (the box takes no digit past a refused number: "99" typed stays 9, QA, hence "and up")
         refused = f"“{typed}” is not a number" if isinstance(typed, str) else \
             f"{typed:g} and up are out of range" if typed > MAX_TEMPERATURE else f"{typed:g} is out of range"
-        self._say(f"Temperature {refused}: type 0 to {MAX_TEMPERATURE:g} (0 always takes the likeliest "
-                  f"token; past {MAX_TEMPERATURE:g} every model's text is noise). It stays {self.temperature:g}.",
-                  error=True)
+        self._temperature_refusal = (f"Temperature {refused}: type 0 to {MAX_TEMPERATURE:g} (0 always takes the "
+                                     f"likeliest token; past {MAX_TEMPERATURE:g} every model's text is noise). It "
+                                     f"stays {self.temperature:g}.")
+        self._say(self._temperature_refusal, error=True)
 
     def _temperature_taken(self) -> None:
         """A temperature typed and taken: a refusal of the one before is past (QA: it stood on)."""
-        if self.status.text().startswith("Temperature "):
+        if self._temperature_refusal and self.status.text() == self._temperature_refusal:
             self._say("", error=False)
+        self._temperature_refusal = ""
 
     def _say(self, text: str, error: bool) -> None:
         self.status.setText(text)
@@ -231,11 +238,20 @@ class SamplesPanel(QWidget):
         if not events:
             return
         newest = events[-1]
-        if not self.prompt:
+        prompt, temperature = self._restored
+        if self.prompt in ("", prompt):
             self.promptEdit.setText(newest.prompt)
-        if self.temperature == SAMPLE_TEMPERATURE:
+            prompt = newest.prompt
+        if self.temperature in (SAMPLE_TEMPERATURE, temperature):
             with QSignalBlocker(self.temperatureBox):
                 self.temperatureBox.setValue(newest.temperature)
+            temperature = newest.temperature
+        self._restored = (prompt, temperature)
+
+    def _forget_restored(self, prompt: bool) -> None:
+        """The user's own prompt (or temperature) now: no later `restore` or `clear` changes it."""
+        restored_prompt, restored_temperature = self._restored
+        self._restored = (None, restored_temperature) if prompt else (restored_prompt, None)
 
     def add_samples(self, events: list[SampleEvent]) -> None:
         if not events:
@@ -264,10 +280,18 @@ class SamplesPanel(QWidget):
                             f"{newest.temperature:.1f}).")
 
     def clear(self) -> None:
-        """No model: no samples and no context (the prompt stays, for the next model)."""
+        """No model: no samples and no context. The prompt the user typed stays, for the next model; one a run's
+        samples brought back goes with them (review: a resumed run's "def " was refused by the next dataset)."""
         self.samples = []
         self.context = 0
         self.text.clear()
         self.header.setText(WAITING)
         self._say("", error=False)
+        prompt, temperature = self._restored
+        if prompt is not None and self.prompt == prompt:
+            self.promptEdit.clear()
+        if temperature is not None and self.temperature == temperature:
+            with QSignalBlocker(self.temperatureBox):
+                self.temperatureBox.setValue(SAMPLE_TEMPERATURE)
+        self._restored = (None, None)
 

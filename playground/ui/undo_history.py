@@ -62,7 +62,7 @@ History = list[PastModel | SettingsEdit]
 # The settings a run's weights are trained under, step by step: undone on a run that trained, they change from the next
 # step, and the steps trained meanwhile stay
 TRAINED_UNDER = frozenset(LIVE_SETTINGS) - {"train.max_steps"}
-KEPT_STEPS = " The steps trained meanwhile stay as they are: it applies from the next step."
+KEPT_STEPS = " The steps trained meanwhile stay as they are."
 
 
 def held_by(path: Path | None, kept: RunSpec | None) -> RunSpec | None:

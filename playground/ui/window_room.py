@@ -31,6 +31,7 @@ class GivesViewsRoom:
     # Zoomed in on a narrow screen, what the train bar leaves out so the window fits: 1 its buttons' words, 2 its
     # progress bar too (the step beside it says as much)
     _crowding = 0
+    _closing: bool
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
     _with_settings: QByteArray | None  # the main splitter's state while the settings showed, kept while they hide
 
@@ -91,6 +92,8 @@ class GivesViewsRoom:
         """At launch, once the views are built: the zoom the last session left fitted to this screen as a zoom change
         is, and said where the window is still wider than the screen (QA: presentation mode left on, the next launch at
         the desktop's 130 % opened 1,463 px wide on a 1280-px projector, its status bar below the screen, unsaid)."""
+        if self._closing:
+            return  # (the views may be built after a close, as start_warmup knows)
         self._fit_train_bar()
         if self._wider_than_screen():
             self._fit_to_screen()
