@@ -194,6 +194,13 @@ def test_the_runs_tab_counts_the_steps_of_the_run_training_on_screen(window, qtb
         qtbot.waitUntil(lambda: window.worker.idle, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: panel.table.item(0, 2).text() == "5", timeout=WAIT_MS)
     assert panel.table.rowCount() == 1 and panel.table.item(0, 0).font().bold()
+    # and its validation loss, evaluated every 5 steps (QA: "–" after two evaluations, until Refresh)
+    def logged() -> list[str]:
+        with open(Path(window.worker.run_dir) / "metrics.csv", newline="") as rows:
+            return [row["val_loss"] for row in csv.DictReader(rows) if row["val_loss"]]
+
+    qtbot.waitUntil(lambda: bool(logged()), timeout=WAIT_MS)  # (its writer thread logs it)
+    qtbot.waitUntil(lambda: panel.table.item(0, 3).text() == f"{float(logged()[-1]):.4f}", timeout=WAIT_MS)
 
 
 def test_a_training_runs_folder_says_its_last_checkpoints_step(qtbot, root):

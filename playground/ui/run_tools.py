@@ -196,7 +196,8 @@ class RunTools:
             self._listed_live = live or self._listed_live
             self.runs.refresh()
         elif self.runs.isVisible() and live is not None:
-            self.runs.follow_live(Path(live), box.metrics[-1].step)
+            evaluated = [m.val_loss for m in box.metrics if m.val_loss is not None]
+            self.runs.follow_live(Path(live), box.metrics[-1].step, evaluated[-1] if evaluated else None)
         results = getattr(box, "results", {}) or {}
         confusions = [(m.step, m.confusion) for m in box.metrics if m.confusion is not None]
         resumed = results.get(CONFUSION_KEY)

@@ -52,7 +52,7 @@ from playground.ui.theme import ring_focused_button, tint
 
 MAX_OVERLAYS = 8
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
-STEPS_COLUMN = COLUMNS.index("Steps")
+STEPS_COLUMN, VAL_COLUMN = COLUMNS.index("Steps"), COLUMNS.index("Val loss")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
 DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
@@ -308,15 +308,19 @@ class RunsPanel(QWidget):
         if said and self.message.text() == said and not any(map(self.is_busy, folders)):
             self.say("")  # no longer so (QA: "… is the run being trained: press Reset first" stood after Reset)
 
-    def follow_live(self, folder: Path, step: int) -> None:
-        """The Steps of the run training on screen, as it trains (QA: "1" at step 50, and at step 149, until Refresh)."""
+    def follow_live(self, folder: Path, step: int, val_loss: float | None) -> None:
+        """The Steps of the run training on screen, and its last validation loss (None: none new), as it trains (QA:
+        "1" at step 50, and at step 149, and "–" after two evaluations, until Refresh)."""
         table = self.table
-        for row in range(table.rowCount()):
-            item = table.item(row, STEPS_COLUMN)
-            if isinstance(item, _Sorted) and step != item.key and self._folder_at(row) == folder:
-                item.key = step  # (first: the sorted table moves the row as its text is set)
-                item.setText(f"{step:,}")
-                return
+        row = next((row for row in range(table.rowCount()) if self._folder_at(row) == folder), None)
+        if row is None:
+            return
+        cells = ((table.item(row, STEPS_COLUMN), step, f"{step:,}"),  # (both taken before the row can move)
+                 (table.item(row, VAL_COLUMN), val_loss, "" if val_loss is None else f"{val_loss:.4f}"))
+        for item, key, text in cells:
+            if key is not None and isinstance(item, _Sorted) and key != item.key:
+                item.key = key  # (first: the sorted table moves the row as its text is set)
+                item.setText(text)
 
     def _folder_at(self, row: int) -> Path | None:
         """The run folder of the table's `row` (rows move when sorted: never an index into self.runs)."""
