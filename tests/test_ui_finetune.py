@@ -92,8 +92,8 @@ def test_reset_of_a_pretrained_model_says_its_pretrained_weights_come_back(open_
     """QA: "Reset: fresh random weights" told a class that MiniLM's pretraining was wiped."""
     window = open_window(small_pretrained())
     window.resetButton.click()
-    assert window.statusBar().currentMessage() == ("Reset: the pretrained weights again, the same starting classifier "
-                                                   f"head (random seed {window.spec.train.seed}), step 0.")
+    assert window.statusBar().currentMessage() == ("Reset to step 0 with the pretrained weights again, the same starting "
+                                                   f"classifier head (random seed {window.spec.train.seed}).")
 
 
 def test_csv_file_asks_for_the_columns_and_shows_data_errors(open_window, qtbot, tmp_path, monkeypatch):

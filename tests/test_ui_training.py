@@ -105,11 +105,11 @@ def test_step_once_then_space_and_reset(window, qtbot):
     assert window.attentionGrid.snapshot is None
     # where the trained model went (newcomer QA: Reset said nothing of Undo)
     seed = window.spec.train.seed  # the same start again (QA: "fresh random weights" sent a student to reset for another)
-    assert window.statusBar().currentMessage() == (f"Reset: the same starting weights (random seed {seed}), step 0. Undo "
-                                                   "(Ctrl+Z) brings back the trained model.")
+    assert window.statusBar().currentMessage() == (f"Reset to step 0 with the same starting weights (random seed {seed}). "
+                                                   "Undo (Ctrl+Z) brings back the trained model.")
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
     window.resetButton.click()  # nothing trained since: nothing for Undo
-    assert window.statusBar().currentMessage() == f"Reset: the same starting weights (random seed {seed}), step 0."
+    assert window.statusBar().currentMessage() == f"Reset to step 0 with the same starting weights (random seed {seed})."
 
 
 @pytest.mark.slow
@@ -883,9 +883,9 @@ def test_a_new_run_says_it_is_preparing_over_a_status_left_by_work_but_not_over_
     assert bar.currentMessage() == main_window.PREPARING
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
     window.reset()
-    bar.showMessage("Reset: the same starting weights (random seed 1337), step 0.", main_window.STATUS_MS)
+    bar.showMessage("Reset to step 0 with the same starting weights (random seed 1337).", main_window.STATUS_MS)
     window.step_once()
-    assert bar.currentMessage() == "Reset: the same starting weights (random seed 1337), step 0."
+    assert bar.currentMessage() == "Reset to step 0 with the same starting weights (random seed 1337)."
 
 
 @pytest.mark.slow

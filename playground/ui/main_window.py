@@ -1072,10 +1072,12 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Reset (the button, Ctrl+R)."""
         # (QA: said of a fine-tuned MiniLM, it told a class its pretraining was wiped; "fresh random weights" had a
         # student reset for another random start, and get the same curve: the seed is the preset's)
+        # What it did comes before the first ": " or " (", where a status bar too narrow cuts it (QA: "Reset (Ctrl+I
+        # for more)" for MiniLM's at 130 %)
         seed = self.spec.train.seed
         weights = (f"the pretrained weights again, the same starting classifier head (random seed {seed})"
                    if self.spec.model.pretrained else f"the same starting weights (random seed {seed})")
-        self.reset(f"Reset: {weights}, step 0." + self._undo_hint())
+        self.reset(f"Reset to step 0 with {weights}." + self._undo_hint())
 
     def _undo_hint(self) -> str:
         """Where the trained model on screen goes as it is replaced (newcomer QA: Reset and a rebuild said nothing
