@@ -368,7 +368,7 @@ def test_zoomed_in_on_a_narrow_screen_the_train_bar_shows_icons_and_its_words_co
         qtbot.waitUntil(lambda: not window.progressBar.isVisible(), timeout=5000)
         assert window.minimumSizeHint().width() <= screen["width"] and window.stepLabel.isVisible()
         screen["width"] = 300  # too narrow for anything: said at launch, as at a zoom
-        window.fit_saved_zoom()
+        window.fit_zoom()
         assert window.statusBar().currentMessage() == TOO_WIDE
     finally:
         window.change_zoom(1.0)

@@ -118,6 +118,6 @@ def open_window(spec: RunSpec, preset_path: Path | None = None) -> MainWindow:
 
     window = MainWindow(spec, preset_path=preset_path, views_after_paint=True)
     window.sigViewsBuilt.connect(window.start_warmup, Qt.ConnectionType.QueuedConnection)
-    window.sigViewsBuilt.connect(window.fit_saved_zoom, Qt.ConnectionType.QueuedConnection)  # (its width known only now)
+    window.sigViewsBuilt.connect(window.fit_zoom, Qt.ConnectionType.QueuedConnection)  # (its width known only now)
     window.show()
     return window

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -182,6 +182,8 @@ def in_common(a: Series, b: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
+
+    sigClosed = Signal()  # closed (not kept open by its question)
 
     def __init__(self, spec_a: RunSpec, parent: QWidget | None = None, spec_b: RunSpec | None = None) -> None:
         """`spec_b`: B as an earlier comparison of the same A left it (default: a copy of A)."""
@@ -642,6 +644,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         self.shutdown()
         event.accept()
+        self.sigClosed.emit()
 
     def close_for(self, clearing: Clearing) -> bool:
         """Close, asking as `clearing` words it where A and B have trained; False where the user kept comparing."""

@@ -1471,6 +1471,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                 return
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self, spec_b=kept_b)
+        # Its zoom is this window's too: what it did to this one's width is fitted and said once this one is seen again
+        # (QA: F5 in Compare left this window 1,359 px wide on a 1280-px screen, its "Too wide" said behind Compare)
+        self.compareWindow.sigClosed.connect(self.fit_zoom)
         self.compareWindow.show()
         if kept_b is not None and kept_b.updated({"name": self.spec.name}) != self.spec:
             self.compareWindow.statusBar().showMessage("B is as you left it: its differences are named above.",

@@ -88,10 +88,11 @@ class GivesViewsRoom:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
 
-    def fit_saved_zoom(self) -> None:
-        """At launch, once the views are built: the zoom the last session left fitted to this screen as a zoom change
-        is, and said where the window is still wider than the screen (QA: presentation mode left on, the next launch at
-        the desktop's 130 % opened 1,463 px wide on a 1280-px projector, its status bar below the screen, unsaid)."""
+    def fit_zoom(self) -> None:
+        """The zoom fitted to this screen as a zoom change is, and said where the window is still wider than the
+        screen: at launch, once the views are built, for the zoom the last session left (QA: presentation mode left on,
+        the next launch at the desktop's 130 % opened 1,463 px wide on a 1280-px projector, unsaid), and as Compare
+        A/B, which zooms both windows, closes."""
         if self._closing:
             return  # (the views may be built after a close, as start_warmup knows)
         self._fit_train_bar()
