@@ -861,9 +861,14 @@ def test_the_head_view_draws_the_inputs_tokens_without_its_padding(qtbot, tiny_s
     assert n is not None and n < snapshot.weights.shape[-1]
     panel = InsideAttentionPanel(lambda: None)
     qtbot.addWidget(panel)
+    panel.resize(1600, 600)  # (room for the status line's fullest wording)
+    panel.show()
+    qtbot.waitExposed(panel)
     panel.show_result(InsideResult(token=1, step=3, text="", layer=0, head=0, snapshot=snapshot))
     lines = panel.headView.lines
     assert lines.labels == snapshot.labels[:n] and "[PAD]" not in lines.labels
+    padding = snapshot.weights.shape[-1] - n  # counted as the views draw them (QA: "12 tokens" over 8 drawn)
+    assert f": {n} tokens (+{padding} padding)" in panel.status.text() and "[PAD]" not in panel.status.text()
     np.testing.assert_array_equal(lines.weights, snapshot.weights[:, :, :n, :n])
 
 

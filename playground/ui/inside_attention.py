@@ -1001,7 +1001,9 @@ class InsideAttentionPanel(QWidget):
         layers, heads = result.snapshot.weights.shape[:2]
         self.set_shape(layers, heads)
         where = _shown_input(result)
-        labels = result.snapshot.labels
+        drawn = result.snapshot.tokens_only()  # as the Attention tab: padding's rows mean nothing (QA: BERT's [PAD]s)
+        labels = drawn.labels
+        padding = len(result.snapshot.labels) - len(labels)  # (QA: "12 tokens" over a head view of 8)
         shown = " ".join(show_token(t) for t in labels[:40]) + (" …" if len(labels) > 40 else "")
         snap = result.snapshot
         predicted = snap.prediction[:80]
@@ -1009,7 +1011,8 @@ class InsideAttentionPanel(QWidget):
         bare = f" · prediction: <b>{_escape(predicted)}</b>" if snap.prediction else ""
         copied = copies_input(snap)
         prediction = bare + (f" {COPIED_INPUT}" if copied else "")
-        said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens"
+        said = f"Model at step {result.step:,} on {where}: {len(labels)} tokens" + (f" (+{padding} padding)" if padding
+                                                                                   else "")
         # The note last to go, then the prediction without it (the tooltip says why), rather than a second line of
         # status over the views
         self._show_status(f"{said} <tt>{_escape(shown)}</tt>{prediction}", f"{said}{prediction}",
@@ -1027,8 +1030,7 @@ class InsideAttentionPanel(QWidget):
                 f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)"
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: {tokens}, d_head = {s.d_head}, "
                                  f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}", head)
-        lines = result.snapshot.tokens_only()  # as the Attention tab: padding's rows mean nothing (QA: BERT's [PAD]s)
-        self.headView.set_attention(lines.weights, lines.labels, result.step)
+        self.headView.set_attention(drawn.weights, drawn.labels, result.step)
         if result.vit_rgb is not None:
             self.vit.export_name = f"{named}cls-attention-step{result.step}"
             self.vit.set_figure(result.vit_figure, result.vit_rgb,
