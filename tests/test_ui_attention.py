@@ -142,14 +142,20 @@ def swatch_colours(image, y):
     return runs
 
 
-def test_all_twelve_heads_are_drawn_in_colours_of_their_own(qtbot):
-    """QA: the all-heads head view of the 12-head pretrained BERT drew heads 11 and 12 as heads 1 and 2."""
+def twelve_heads(qtbot, width: int) -> HeadViewPanel:
+    """A head view `width` px wide, shown, drawing all 12 heads of a BERT-sized layer."""
     panel = HeadViewPanel()
     qtbot.addWidget(panel)
-    panel.resize(1200, 500)
+    panel.resize(width, 500)
     panel.show()
     snap = snapshot(heads=12)
     panel.set_attention(snap.weights, snap.labels, snap.step)
+    return panel
+
+
+def test_all_twelve_heads_are_drawn_in_colours_of_their_own(qtbot):
+    """QA: the all-heads head view of the 12-head pretrained BERT drew heads 11 and 12 as heads 1 and 2."""
+    panel = twelve_heads(qtbot, 1200)
     lines = panel.lines
     image = lines.grab().toImage()
     k = lines.header_h / HEADER_H  # the legend's swatches are 12 x 12 px from y = 28 (scaled with the header)
@@ -160,12 +166,7 @@ def test_all_twelve_heads_are_drawn_in_colours_of_their_own(qtbot):
 def test_a_legend_wider_than_the_view_wraps_and_the_tokens_start_below_it_on_screen_and_in_the_export(qtbot,
                                                                                                       tmp_path):
     """QA: the 12-head BERT's legend ran off the view at 1280x720 ("head 7  he"), and so did its export."""
-    panel = HeadViewPanel()
-    qtbot.addWidget(panel)
-    panel.resize(520, 500)
-    panel.show()
-    snap = snapshot(heads=12)
-    panel.set_attention(snap.weights, snap.labels, snap.step)
+    panel = twelve_heads(qtbot, 520)
     lines = panel.lines
     k = lines.header_h / HEADER_H
     first_row = round(34 * k)  # the swatches' middle (12 px from y = 28, scaled with the header)

@@ -221,10 +221,8 @@ def test_no_lesson_step_outgrows_a_projector_or_hides_the_settings_it_highlights
         window.lessonBar.leave()
 
 
-def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram_is_taller_than_the_view(
-        open_window, qtbot, monkeypatch, request):
-    """QA: lesson 19.4's first step ("The encoder block: …") at 130 % showed the one-column diagram's input boxes only,
-    the block it spoke of scrolled out of sight below; 19.7's first step, about the patches, starts at the top."""
+def presentation_window(open_window, monkeypatch, request):
+    """A 1280x720 window in presentation mode (130 %), put back to 100 % after the test; its lessons train nothing."""
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))
@@ -232,6 +230,14 @@ def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram
     monkeypatch.setattr(window, "_fit_to_screen", lambda: None)  # the window stays 1280 px on the 800-px offscreen screen
     window.resize(1280, 720)
     window.lessonBar.train_cap = 0
+    return window
+
+
+def test_a_step_about_the_block_scrolls_the_architecture_to_it_where_the_diagram_is_taller_than_the_view(
+        open_window, qtbot, monkeypatch, request):
+    """QA: lesson 19.4's first step ("The encoder block: …") at 130 % showed the one-column diagram's input boxes only,
+    the block it spoke of scrolled out of sight below; 19.7's first step, about the patches, starts at the top."""
+    window = presentation_window(open_window, monkeypatch, request)
     architecture = window.architecture
     bar = architecture.view.verticalScrollBar()
 
@@ -326,13 +332,7 @@ def test_hiding_the_settings_in_a_lesson_gives_the_views_their_width_and_showing
     """QA: F9 "for room" in a lesson hid the sliders but the lesson's column kept their width, empty under its text, and
     Step by step's figure stayed as cramped. Hidden, they leave the text a narrower column; shown, theirs comes back;
     a lesson opened with them hidden starts narrow too, and the window remembers the settings' width at its close."""
-    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
-    window = open_window(make_spec(TINY))
-    request.addfinalizer(lambda: window.set_zoom(1.0))
-    window.set_zoom(window_room.PRESENTATION_ZOOM)
-    monkeypatch.setattr(window, "_fit_to_screen", lambda: None)  # the window stays 1280 px on the 800-px offscreen screen
-    window.resize(1280, 720)
-    window.lessonBar.train_cap = 0
+    window = presentation_window(open_window, monkeypatch, request)
     window.load_spec(load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"}), None)
     splitter = window.mainSplitter
     qtbot.waitUntil(lambda: window.lessonBar.isVisible())
