@@ -367,9 +367,14 @@ def test_zoomed_in_on_a_narrow_screen_the_train_bar_shows_icons_and_its_words_co
         window.change_zoom(PRESENTATION_ZOOM)
         qtbot.waitUntil(lambda: not window.progressBar.isVisible(), timeout=5000)
         assert window.minimumSizeHint().width() <= screen["width"] and window.stepLabel.isVisible()
-        screen["width"] = 300  # too narrow for anything: said at launch, as at a zoom
+        hidden = window.minimumSizeHint().width() - window.config.minimumSizeHint().width()  # about, without them
+        screen["width"] = hidden + 20  # too narrow with the settings, at launch: they make room, said
         window.fit_zoom()
-        assert window.statusBar().currentMessage() == TOO_WIDE
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Settings hidden to fit the screen (F9 shows "
+                        "them)", timeout=5000)
+        assert not window.config.isVisible() and window.minimumSizeHint().width() <= screen["width"]
+        window.set_settings_shown(True)  # F9: the user's; too wide again, said as at a zoom
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == TOO_WIDE, timeout=5000)
     finally:
         window.change_zoom(1.0)
     qtbot.waitUntil(lambda: [b.text() for b in buttons] == ["Play", "Step", "Reset"], timeout=5000)  # 100 %: words
