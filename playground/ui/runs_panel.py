@@ -271,7 +271,7 @@ class RunsPanel(QWidget):
             table.clearSelection()
             table.setRowCount(len(self.runs))
             for row, run in enumerate(self.runs):
-                val = f"{run.val_loss:.4f}" if run.val_loss is not None else "–"
+                val = _loss_text(run.val_loss)
                 started = started_text(run.created)
                 label = self.labels[run.folder]
                 when = time.strftime(WHOLE_DATE, time.localtime(run.created))
@@ -316,7 +316,7 @@ class RunsPanel(QWidget):
         if row is None:
             return
         cells = ((table.item(row, STEPS_COLUMN), step, f"{step:,}"),  # (both taken before the row can move)
-                 (table.item(row, VAL_COLUMN), val_loss, "" if val_loss is None else f"{val_loss:.4f}"))
+                 (table.item(row, VAL_COLUMN), val_loss, _loss_text(val_loss)))
         for item, key, text in cells:
             if key is not None and isinstance(item, _Sorted) and key != item.key:
                 item.key = key  # (first: the sorted table moves the row as its text is set)
@@ -535,6 +535,11 @@ class _blocked:
 
     def __exit__(self, *exc: object) -> None:
         self.widget.blockSignals(self._was)
+
+
+def _loss_text(loss: float | None) -> str:
+    """A Val loss cell's text, listed or followed live alike ("–": none logged yet)."""
+    return "–" if loss is None else f"{loss:.4f}"
 
 
 def _family_words(shown: str) -> str:
