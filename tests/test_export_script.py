@@ -30,6 +30,9 @@ RUN_BARE = ("import runpy, sys\n"
             "    sys.modules[name] = None\n"
             "sys.argv = sys.argv[1:]\n"
             "runpy.run_path(sys.argv[0], run_name='__main__')\n")
+# RUN_BARE as from a terminal, where Ctrl-C raises KeyboardInterrupt: a suite started in the background by a shell
+# without job control ignores SIGINT, its children inherit that, and the Ctrl-C test waited out its 120 s.
+RUN_BARE_AT_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n" + RUN_BARE
 TINY_CLI = ["--steps", "30", "--set", "model.n_embd=32", "--set", "model.d_ff=64", "--set", "train.batch_size=16",
             "--set", "train.eval_interval=10", "--set", "train.precision=fp32", "--set", "train.compile=off",
             "--set", "train.device=cpu"]
@@ -312,7 +315,7 @@ def test_the_script_shows_step_1_at_once_and_ctrl_c_stops_it_in_one_line_keeping
     script = export_script(run_dir, tmp_path / "mine.py", from_scratch=True).script
     text = script.read_text(encoding="utf-8")
     script.write_text(text.replace("\nMAX_STEPS = 3\n", "\nMAX_STEPS = 10_000_000\n"))  # runs until Ctrl-C
-    proc = subprocess.Popen([sys.executable, "-u", "-c", RUN_BARE, str(script), "--from-scratch", "--metrics",
+    proc = subprocess.Popen([sys.executable, "-u", "-c", RUN_BARE_AT_A_TERMINAL, str(script), "--from-scratch", "--metrics",
                              "curve.csv"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     try:
