@@ -6,8 +6,8 @@ settings panel (F9) and the loss plot (F8) shown or hidden, and the window kept 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QStyle
 
 from playground.ui.screen_fit import fitted_frame
@@ -32,6 +32,7 @@ class GivesViewsRoom:
     # progress bar too (the step beside it says as much)
     _crowding = 0
     _hidden_to_fit = False  # the settings were hidden for the window to fit the screen (`fit_zoom`), not by F9
+    _follows_screen = False  # a move to another screen fits the window to it
     _closing: bool
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
     _with_settings: QByteArray | None  # the main splitter's state while the settings showed, kept while they hide
@@ -89,15 +90,25 @@ class GivesViewsRoom:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)  # type: ignore[misc]
+        handle = self.windowHandle()
+        if not self._follows_screen and handle is not None:
+            self._follows_screen = True
+            # (queued: the new screen's size and scale are the window's once Qt has moved it)
+            handle.screenChanged.connect(self.fit_zoom, Qt.ConnectionType.QueuedConnection)
+
     def fit_zoom(self) -> None:
         """The zoom fitted to this screen as a zoom change is, the settings hidden where the window is still wider
         than the screen, and said: at launch, once the views are built, for the zoom the last session left (QA:
         presentation mode left on, the next launch at the desktop's 130 % opened 1,463 px wide on a 1280-px projector,
-        unsaid), and as Compare A/B, which zooms both windows, closes."""
+        unsaid), as Compare A/B, which zooms both windows, closes, and when the window is moved to another screen (a
+        laptop's window dragged onto the projector; the train bar's words come back on a wider one)."""
         if self._closing:
             return  # (the views may be built after a close, as start_warmup knows)
         self._fit_train_bar()
         if not self._wider_than_screen():
+            self._fit_to_screen()
             return
         if self.config.isVisibleTo(self):  # nobody pressed a key: the settings make room, and F9 brings them back (QA:
             self._hidden_to_fit = True  # a relaunch in lesson 19.2 at the desktop's 130 % was 1,304 px wide)
