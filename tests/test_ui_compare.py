@@ -537,6 +537,9 @@ def test_f1_in_the_compare_window_lists_its_keys(open_window, qtbot):
     for key in ("Space", "Right", "Ctrl+R", "Esc", "Ctrl+W", "F5", "F1"):
         assert key in keys and f"{key}" in text, key
     box.close()
+    window.shortcutsAction.trigger()  # the main window's list names the comparison's keys too (QA: not its Ctrl+E)
+    listed = window.findChild(QDialog, "shortcutsDialog").findChild(QLabel, "shortcutsDialogText").text()
+    assert [key for key in sorted(keys) if key not in listed] == []
 
 
 def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):

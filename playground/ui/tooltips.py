@@ -223,6 +223,9 @@ TIPS: dict[str, str] = {
 
 
 RECENT_KEY = "Ctrl+I"  # Help > Recent Messages
+# Keys of both windows (Compare A/B shares the main window's zoom actions)
+PRESENTATION_KEY = ("F5", "Presentation mode: everything larger, for a projector")
+ZOOM_KEYS = ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl++ zooms in too; Ctrl+0: normal size)")
 
 SHORTCUTS: list[tuple[str, str]] = [
     ("Space", "Play / pause training (a button or box you tabbed to: press it)"),
@@ -238,14 +241,15 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
+    ("Ctrl+E", "Compare A/B: export its loss plot as a PNG or SVG picture"),
     ("Arrow keys", "Move in what you tabbed to: the head grid (clicked too) chooses the next head, the enlarged head "
                    "walks from cell to cell and reads each weight, a slider moves "
                    "(Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves between "
                    "cells. Up / Down also move a slider you clicked (Right still trains a step)"),
     ("Page Down / Page Up", "Lesson: next / previous step (a presenter's clicker)"),
     ("Ctrl+Shift+L", "Lesson: add what the window shows as a step"),
-    ("F5", "Presentation mode: everything larger, for a projector"),
-    ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
+    PRESENTATION_KEY,
+    ZOOM_KEYS,
     ("F8", "Hide / show the loss plot: the tab below it takes the whole height"),
     ("F9", "Hide / show the settings panel: the views take the whole width"),
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
@@ -259,8 +263,8 @@ COMPARE_SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+R", "Reset both: start again at step 0 (asked first once A and B have trained)"),
     ("Ctrl+E", "Export the loss plot as a PNG or SVG picture"),
     ("Esc / Ctrl+W", "Close the comparison (asked first once A and B have trained)"),
-    ("F5", "Presentation mode: everything larger, for a projector"),
-    ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl+0: normal size)"),
+    PRESENTATION_KEY,
+    ZOOM_KEYS,
     ("F1", "These keys (the main window's F1 lists its own)"),
 ]
 
