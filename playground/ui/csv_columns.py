@@ -12,6 +12,7 @@ import io
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -87,28 +88,36 @@ def _read_start(path: str | Path) -> str:
 FEW_ROWS = 20  # fewer examples than this: too few to train on, and validation takes some of them
 
 
-def rows_note(path: str | Path) -> str:
+class RowsNote(NamedTuple):
+    """What the column dialog says of a file's rows."""
+
+    text: str = ""  # "" where there is nothing to say
+    refused: bool = False  # the data would refuse the file as it is: the dialog offers no OK
+
+
+def rows_note(path: str | Path) -> RowsNote:
     """What the column dialog says of the file's rows, in the first HEADER_BYTES of it: a quote never closed, which
     took every row after it into one text (newcomer QA: "Only 5 example rows… add more rows" came first, the quote
-    only after OK), or too few rows to learn from; "" when neither (or the file cannot be read)."""
+    only after OK; then OK led to "Not used"), or too few rows to learn from; nothing when neither (or the file
+    cannot be read)."""
     try:
         text = _read_start(path)
         whole = os.stat(path).st_size <= HEADER_BYTES
     except (CsvHeaderError, OSError):
-        return ""
+        return RowsNote()
     rows = max(0, sum(1 for row in csv.reader(io.StringIO(text), sniff_dialect(text)) if any(c.strip() for c in row))
                - 1)
     if whole or rows < FEW_ROWS:  # (a longer file's start: its rows to the last line read, a quote open or not)
         line = unclosed_quote_line(text if whole else text[:text.rfind("\n") + 1])
         if line is not None:
-            return (f"Line {line} opens a quote it never closes: every row after it is read as part of its text. "
-                    f"Close the quote, or remove it.")
+            return RowsNote(f"Line {line} opens a quote it never closes: every row after it is read as part of its "
+                            f"text. Close the quote, or remove it, then choose the file again.", refused=True)
     if rows >= FEW_ROWS or not whole:  # (few rows in the first 64 KB of a longer file: long texts, not few)
-        return ""
+        return RowsNote()
     if rows == 0:  # (QA: "Only 0 example rows…, part of them is kept for validation")
-        return f"It has a header row and no examples: add one row per example under it, at least {FEW_ROWS}."
-    return (f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part of them is kept for "
-            f"validation). Add more rows, at least {FEW_ROWS}.")
+        return RowsNote(f"It has a header row and no examples: add one row per example under it, at least {FEW_ROWS}.")
+    return RowsNote(f"Only {rows} example row{'s' if rows != 1 else ''}: too few to learn from (part of them is kept "
+                    f"for validation). Add more rows, at least {FEW_ROWS}.")
 
 
 def _looks_like_data(header: list[str]) -> bool:
@@ -141,9 +150,11 @@ def _guess(header: list[str], names: tuple[str, ...], avoid: str | None = None) 
 class CsvColumnsDialog(QDialog):
     """Two combos over the header: the text column and the label column (they must differ)."""
 
-    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None, rows: str = "") -> None:
+    def __init__(self, path: str | Path, header: list[str], parent: QWidget | None = None,
+                 rows: RowsNote = RowsNote()) -> None:  # noqa: B008 - a NamedTuple, immutable
         """`rows`: what to say of the file's rows (`rows_note`)."""
         super().__init__(parent)
+        self._refused = rows.refused
         self.setObjectName("csvColumnsDialog")
         self.setWindowTitle("Choose the CSV columns")
         # Wide enough for its title: window managers cut a title the dialog's contents do not make room for.
@@ -155,8 +166,8 @@ class CsvColumnsDialog(QDialog):
         self.rowsNote.setObjectName("csvRowsNote")
         self.rowsNote.setWordWrap(True)
         tint(self.rowsNote, "warning")
-        self.rowsNote.setText(rows)
-        self.rowsNote.setVisible(bool(rows))
+        self.rowsNote.setText(rows.text)
+        self.rowsNote.setVisible(bool(rows.text))
         self.headerNote = QLabel(self)
         self.headerNote.setObjectName("csvHeaderNote")
         self.headerNote.setWordWrap(True)
@@ -206,7 +217,7 @@ class CsvColumnsDialog(QDialog):
     def _check(self) -> None:
         same = self.textCombo.currentIndex() == self.labelCombo.currentIndex()
         self.note.setText("The text and the label must be different columns." if same else "")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not same)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not same and not self._refused)
 
 
 def ask_columns(parent: QWidget | None, path: str | Path) -> tuple[str, str] | None:
