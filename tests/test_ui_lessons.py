@@ -366,6 +366,21 @@ def test_a_lesson_starts_at_the_first_layer_and_head_whatever_the_last_one_picke
     assert (window.inside.layerCombo.currentText(), window.inside.headCombo.currentText()) == ("layer 1", "head 1")
 
 
+def test_back_shows_the_layer_and_head_a_step_showed_going_forward(open_window, qtbot, monkeypatch):
+    """QA: lesson 19.2's steps 5-6 showed layer 2 after step 7 had chosen it (the steps name layer 1 at step 1)."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    window = open_window(make_spec(TINY))
+    window.lessonBar.train_cap = 0
+    lesson = load_preset(LESSON_FILES[0]).updated({"train.device": "cpu"})
+    window.load_spec(lesson, None)
+    picked = lambda: (window.inside.layerCombo.currentText(), window.inside.headCombo.currentText())  # noqa: E731
+    seventh = next(i for i, step in enumerate(lesson.lesson.steps) if step.layer == 2)
+    window.lessonBar.go(seventh)
+    assert picked() == ("layer 2", "head 1")
+    qtbot.mouseClick(window.lessonBar.backButton, Qt.MouseButton.LeftButton)
+    assert window.lessonBar.index == seventh - 1 and picked() == ("layer 1", "head 1")
+
+
 def test_the_lesson_menu_opens_the_built_in_lessons_and_says_why_play_is_greyed(open_window, monkeypatch):
     """QA: on the default preset the Lesson menu held only "Play the Preset's Lesson", greyed with no word why; the
     lessons were under Presets."""

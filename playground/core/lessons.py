@@ -137,6 +137,16 @@ class Lesson(_Lesson):
             values.update(step.settings)
         return values
 
+    def head_at(self, index: int) -> tuple[int | None, int | None]:
+        """(layer, head), counted from 1, as they stand at step `index` (0-based): each set by the latest step up to
+        it that sets it, else None (the window's own), so Back shows a step as Next showed it (QA: lesson 19.2's
+        steps 5-6 showed layer 2 once step 7 had chosen it)."""
+        layer = head = None
+        for step in self.steps[:index + 1]:
+            layer = step.layer if step.layer is not None else layer
+            head = step.head if step.head is not None else head
+        return layer, head
+
 
 def parse_lesson(value: Any) -> Lesson | None:
     """A preset's `lesson` as a Lesson (None stays None); a ValueError naming the step and the fix otherwise."""

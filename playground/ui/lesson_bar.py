@@ -506,6 +506,7 @@ class LessonBar(QFrame):
             self.main.config.apply(changes, "Lesson: " + _listed(spec, changes))
 
     def _show_views(self, step: LessonStep) -> None:
+        assert self.lesson is not None
         window = self.main
         tab = step.shown_tab
         if tab is not None:
@@ -526,10 +527,11 @@ class LessonBar(QFrame):
         if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)
             window.inside.roles.sort_by(step.sort)
         self._make_room(step)
-        if step.layer is not None or step.head is not None:
+        at_layer, at_head = self.lesson.head_at(self.index)
+        if at_layer is not None or at_head is not None:
             inside = window.inside
-            layer = min((step.layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
-            head = min((step.head or inside.head + 1) - 1, inside.headCombo.count() - 1)
+            layer = min((at_layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
+            head = min((at_head or inside.head + 1) - 1, inside.headCombo.count() - 1)
             inside.open_head(max(layer, 0), max(head, 0))
         if step.probe is not None:
             if tab == "try_it":
