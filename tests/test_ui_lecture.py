@@ -68,6 +68,20 @@ def test_undo_of_a_playing_run_shows_the_step_its_checkpoint_holds(window, qtbot
     assert list(window.loss.train.x[-2:]) == [saved, saved + 1]
 
 
+def test_undo_names_the_step_a_kept_model_was_saved_at_once_a_step_in_flight_lands(window, qtbot):
+    """QA: the Edit menu offered a model "at step 77" and Undo brought it back "at step 78": a step in flight as it
+    was replaced landed after it was kept."""
+    _train(window, qtbot, 2)
+    trained = window.worker
+    trained.step = 1  # as read while its second step was still in flight
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    assert window.undoAction.text().endswith("at step 1")
+    qtbot.waitUntil(trained.isFinished, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.undoAction.text().endswith("at step 2"), timeout=WAIT_MS)
+    window.undoAction.trigger()
+    assert "at step 2" in window.statusBar().currentMessage()
+
+
 @pytest.mark.slow
 def test_undo_after_opening_a_preset_restores_the_settings_and_the_preset_file(window, qtbot, tmp_path):
     mine = save_preset(window.spec, tmp_path / "mine.json")

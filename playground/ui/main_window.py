@@ -1230,9 +1230,10 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     # ----- refresh ------------------------------------------------------------------------------
     def _on_tick(self) -> None:
-        if any(w.isFinished() for w in self._retired):
+        if stopped := [w for w in self._retired if w.isFinished()]:
             self.runTools.runs.refresh()  # a stopped run has saved its checkpoint: the Runs list shows it
-        self._retired = [w for w in self._retired if not w.isFinished()]
+            self._steps_landed(stopped)
+            self._retired = [w for w in self._retired if w not in stopped]
         if self._warmup is not None and self._warmup.isFinished():
             if self._warmup.device and not self._device:
                 self._set_device(self._warmup.device)

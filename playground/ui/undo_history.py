@@ -131,6 +131,19 @@ class UndoesModels:
                                           worker.step, label))
         self._name_undo()
 
+    def _steps_landed(self, stopped: list[TrainingWorker]) -> None:
+        """The step each kept model was saved at, once its thread has ended: a step in flight as it was kept lands
+        after it (QA: Undo offered a model "at step 77" and brought it back "at step 78")."""
+        saved = {Path(w.run_dir): w.step for w in stopped if w.saved_to is not None}
+        landed = False
+        for models in (self.past_models, self.undone_models):
+            for i, past in enumerate(models):
+                if isinstance(past, PastModel) and past.run_dir in saved and saved[past.run_dir] > past.step:
+                    models[i] = replace(past, step=saved[past.run_dir])
+                    landed = True
+        if landed:
+            self._name_undo()
+
     def _travel(self, source: History, to: History, nothing: str) -> None:
         """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
         if source and isinstance(source[-1], SettingsEdit):
