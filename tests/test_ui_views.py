@@ -188,8 +188,12 @@ def test_the_colour_bars_title_shows_only_where_the_bar_holds_it(qtbot, presenta
     grid.set_snapshot(snapshot(2, 4, [f"w{i}" for i in range(8)]))
     qtbot.wait(20)
     assert not grid.colorBar.axis.label.isVisible()  # too short for its title: none rather than a cut one
-    grid.resize(500, 500)
+    grid.resize(900, 500)  # (its tiles square: as tall as wide)
     qtbot.waitUntil(lambda: grid.colorBar.axis.label.isVisible(), timeout=3000)  # room again: the title
+    major = lambda: list(grid.colorBar.axis.tickValues(0.0, 1.0, grid.colorBar.geometry().height())[0][1])  # noqa: E731
+    assert len(major()) > 2
+    grid.set_snapshot(snapshot(1, 8, [f"w{i}" for i in range(8)]))  # one layer: a row of small square tiles
+    qtbot.waitUntil(lambda: major() == [0.0, 1.0], timeout=3000)  # a scale naming its ends only (six ran together)
 
 
 def test_the_loss_plot_follows_the_application_font(qtbot, presentation_font):
@@ -611,7 +615,7 @@ def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, qapp, dark_theme
         assert plot.backgroundBrush().color().name() == DARK[0], plot.objectName()
     # Under Xvfb's dark look a strip of plot background stood beside each heatmap (a locked aspect in a wider
     # tile), and a white square between a figure's scroll bars (a style sheet on the whole scroll area).
-    attention.resize(900, 300)  # tiles wider than tall
+    attention.resize(900, 300)  # a pane wider than tall: the grid's tiles square (QA: a layer's heads as tall strips)
     attention.show()
     attention.set_snapshot(snapshot(2, 3, list("abcdef")))
     attention.grab()  # the views' ranges follow their sizes when they paint
@@ -619,7 +623,7 @@ def test_a_dark_system_gets_dark_plots_with_light_labels(qtbot, qapp, dark_theme
     images = [img for row in attention.grid.images for img in row] + [attention.detail.image]
     for vb, image in zip(views, images):
         tile, heatmap = vb.sceneBoundingRect(), image.sceneBoundingRect()
-        assert tile.width() > tile.height() or vb is views[-1]
+        assert abs(tile.width() - tile.height()) <= 1 or vb is views[-1]
         assert heatmap.adjusted(-1, -1, 1, 1).contains(tile) and tile.adjusted(-1, -1, 1, 1).contains(heatmap)
     figure.resize(300, 200)
     figure.show()

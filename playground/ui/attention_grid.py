@@ -54,6 +54,7 @@ LUT = lookup_table("viridis")
 SELECTED_PEN = pg.mkPen("#ff7f0e", width=3)
 CELL_PEN = pg.mkPen("#ff7f0e", width=3)  # the enlarged head's cell that the arrow keys read
 TILE_PEN = pg.mkPen("#bbbbbb", width=1)
+UNBOUNDED = 16_777_215.0  # Qt's QWIDGETSIZE_MAX: a size with no maximum
 # The read cell's patches on the ViT's probe image: the patch that looks (the heatmap's row) and the one it looks at
 # (the column), in colours apart from the patch borders' orange and from a grey image.
 QUERY_PATCH_PEN = pg.mkPen("#00e5ff", width=2)
@@ -244,15 +245,44 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         if getattr(self, "placeholder", None) is not None:  # (None once a model's heads are shown; unset while built)
             self.placeholder.setText(self._placeholder_text())  # first: the layout then takes the new text's width
         super().resizeEvent(event)
+        self._square_tiles()
         self._title_colour_bar()
+
+    def _square_tiles(self) -> None:
+        """Each tile no taller than it is wide, nor wider than tall: a layer's 8 heads filled the pane's height as tall
+        strips of a square matrix (QA); the room left over stays beside or below the grid."""
+        if not getattr(self, "views", None):  # (unset while being built)
+            return
+        layout = self.ci.layout
+        rows, columns = range(1, len(self.views) + 1), range(1, len(self.views[0]) + 1)
+        for row in rows:
+            layout.setRowMaximumHeight(row, UNBOUNDED)
+        for column in columns:
+            layout.setColumnMaximumWidth(column, UNBOUNDED)
+        layout.activate()
+        tile = self.views[0][0].geometry().size()
+        side = min(tile.width(), tile.height())
+        if side <= 0:  # not laid out yet: measured at the next resize
+            return
+        for row in rows:
+            layout.setRowMaximumHeight(row, side)
+        for column in columns:
+            layout.setColumnMaximumWidth(column, side)
+        layout.activate()
 
     def _title_colour_bar(self) -> None:
         """The colour bar's title only where the bar is as tall as it is long: on a short grid (two layers at 130 %
-        in the Head roles tab) it was cut to "ention weight"."""
+        in the Head roles tab) it was cut to "ention weight"; a short bar's scale names its ends only."""
         bar = getattr(self, "colorBar", None)
         if bar is not None:
-            needed = QFontMetricsF(sized_font()).horizontalAdvance(BAR_TITLE) + 8
-            bar.axis.showLabel(bar.geometry().height() >= needed)
+            font = QFontMetricsF(sized_font())
+            height = bar.geometry().height()
+            bar.axis.showLabel(height >= font.horizontalAdvance(BAR_TITLE) + 8)
+            # A bar as short as one row of square tiles labels its ends only: six labels ran together in 50 px
+            if height < 6 * font.height():
+                bar.axis.setTickSpacing(1.0, 0.5)
+            else:
+                bar.axis.setTickSpacing()  # pyqtgraph's own spacing
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
@@ -369,6 +399,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
         self._shape = (layers, heads, T)
         if self.scrolled:
             self.fit_minimum()
+        self._square_tiles()
         self._title_colour_bar()
         self.select(*self.selected)
 
