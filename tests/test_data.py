@@ -148,12 +148,17 @@ def test_procedural_probe_and_example_are_readable():
 
 
 def test_procedural_length_must_fit_the_context():
-    # each named by its setting too, for the command line's --set (QA)
-    with pytest.raises(DataError, match=r"raise the context length \(model.block_size\) to 81 or set length "
-                                         r"\(data.options.length\) to at most 31"):
+    # each named as the window names it, and by its setting for the command line's --set (QA: "set length
+    # (data.options.length)" beside a box named Sequence length)
+    with pytest.raises(DataError, match=r"set Sequence length \(data.options.length\) to at most 31 or raise Context "
+                                         r"length \(model.block_size\) to 81$"):
         describe(DataSpec(name="reverse", options={"length": 40}), ModelSpec(family="decoder", block_size=64))
-    with pytest.raises(DataError, match="at most 8"):
+    with pytest.raises(DataError, match=r"needs a context of 9 tokens: set Sequence length \(data.options.length\) "
+                                        r"to at most 8 or raise Context length \(model.block_size\) to 9$"):
         describe(DataSpec(name="copy", options={"length": 9}), ModelSpec(family="encoder", block_size=8))
+    with pytest.raises(DataError, match=r"needs a context of 8193 tokens .*: set Sequence length "
+                                        r"\(data.options.length\) to at most 31$"):  # no context could hold it
+        describe(DataSpec(name="reverse", options={"length": 4096}), ModelSpec(family="decoder", block_size=64))
 
 
 @pytest.mark.parametrize(

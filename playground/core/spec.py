@@ -146,6 +146,9 @@ class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
+MAX_CONTEXT = 8192  # the longest context a model may have, in tokens
+
+
 class ModelSpec(_Spec):
     """The architecture: what the sliders set."""
 
@@ -154,7 +157,7 @@ class ModelSpec(_Spec):
     n_head: Whole = Field(4, ge=1, le=64, description="attention heads per layer")
     n_layer: Whole = Field(4, ge=1, le=48, description="transformer blocks")
     d_ff: Whole = Field(512, ge=8, le=32768, description="hidden width of the feed-forward network")
-    block_size: Whole = Field(64, ge=2, le=8192, description="context length in tokens (text)")
+    block_size: Whole = Field(64, ge=2, le=MAX_CONTEXT, description="context length in tokens (text)")
     image_size: Whole = Field(8, ge=2, le=1024, description="image side in pixels (ViT)")
     patch_size: Whole = Field(2, ge=1, le=256, description="patch side in pixels (ViT)")
     dropout: Real = Field(0.0, ge=0.0, lt=1.0)

@@ -17,7 +17,7 @@ import numpy as np
 
 from playground.core.files import elide
 from playground.core.messages import counted
-from playground.core.spec import FAMILY_TITLES, DataSpec, Family, ModelSpec, shown
+from playground.core.spec import FAMILY_TITLES, MAX_CONTEXT, DataSpec, Family, ModelSpec, shown
 from playground.data import corpora, pronoun, user_files, wordpiece
 from playground.data.base import DataError, DataInfo, ids_fingerprint
 from playground.data.vocab import CLS, MASK, PAD, SEP, UNK, Vocab, word_tokens
@@ -311,6 +311,7 @@ def _plan_text(entry: Entry, options: dict[str, OptionValue], data: DataSpec, mo
 
 
 CONTEXT_SETTING = "Context length (model.block_size)"  # as the window names it, and as --set sets it
+LENGTH_SETTING = f"{OPTION_TITLES['length']} (data.options.length)"  # (QA: "set length (data.options.length)")
 
 
 def _text_splits(n: int, block: int, val_fraction: float) -> bool:
@@ -351,14 +352,11 @@ def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: Model
         raise DataError(f"a context of {T} tokens is too short for {entry.key}: use a context length of at least 3")
     length = int(options.get("length", min(8, longest) if decoder else T))
     if length > longest:
-        if decoder:
-            raise DataError(
-                f"{entry.key} with length {length} needs a context of {2 * length + 1} tokens (prompt, separator, "
-                f"answer): raise the context length (model.block_size) to {2 * length + 1} or set length "
-                f"(data.options.length) to at most {longest}"
-            )
-        raise DataError(f"length {length} does not fit a context of {T}: set length (data.options.length) to at most {T} "
-                        f"or raise the context (model.block_size)")
+        needed = 2 * length + 1 if decoder else length
+        what = f"{entry.key} with a sequence length of {length} needs a context of {needed} tokens" + (
+            " (prompt, separator, answer)" if decoder else "")
+        raise DataError(f"{what}: set {LENGTH_SETTING} to at most {longest}"
+                        + (f" or raise {CONTEXT_SETTING} to {needed}" if needed <= MAX_CONTEXT else ""))
     symbols = SYMBOLS[: int(options["n_symbols"])]
     vocab = Vocab(symbols, (PAD, SEP))
     info = DataInfo(
