@@ -107,6 +107,8 @@ def test_step_once_then_space_and_reset(window, qtbot):
     seed = window.spec.train.seed  # the same start again (QA: "fresh random weights" sent a student to reset for another)
     assert window.statusBar().currentMessage() == (f"Reset to step 0 with the same starting weights (random seed {seed}). "
                                                    "Undo (Ctrl+Z) brings back the trained model.")
+    # and so does its tooltip (QA: "Throw the trained weights away" scared a student off Reset)
+    assert "Undo (Ctrl+Z) brings it back" in window.resetButton.toolTip() and "away" not in window.resetButton.toolTip()
     qtbot.waitUntil(old.isFinished, timeout=WAIT_MS)
     window.resetButton.click()  # nothing trained since: nothing for Undo
     assert window.statusBar().currentMessage() == f"Reset to step 0 with the same starting weights (random seed {seed})."

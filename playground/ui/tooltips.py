@@ -175,9 +175,10 @@ TIPS: dict[str, str] = {
     "memory": "Rough memory for one training step: weights, gradients, AdamW state and activations.",
     "play": "Start or pause training (Space). Training runs in the background; the window stays responsive.",
     "step": "Train exactly one step, then pause (Right arrow).",
-    "reset": "Throw the trained weights away and start again from step 0, from the same random starting weights as "
-             "before (the preset's random seed: change one setting, and only that setting changes the curve; a "
-             "pretrained model: its pretrained weights and the same starting classifier head) (Ctrl+R).",
+    "reset": "Start again from step 0, from the same random starting weights as before (the preset's random seed: "
+             "change one setting, and only that setting changes the curve; a pretrained model: its pretrained weights "
+             "and the same starting classifier head) (Ctrl+R). The trained model is kept: Undo (Ctrl+Z) brings it "
+             "back, and the Runs tab lists it.",
     "progress": "Steps done out of the planned training steps.",
     "loss": (
         "<b>Loss</b>: cross-entropy, i.e. how surprised the model is by the right answer. The training "
