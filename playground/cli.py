@@ -34,7 +34,7 @@ from playground.cli_output import (
     out_path,
     writing,
 )
-from playground.core.messages import counted
+from playground.core.messages import counted, loss_text
 from playground.core.presets import DEFAULT_PRESET
 from playground.core.versions import version_line
 from playground.training.fastpath.process import configure_process
@@ -745,7 +745,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
     print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  {'CHECKPOINT':<10}  FOLDER")
     for run in runs:
-        val = f"{run.val_loss:.4f}" if run.val_loss is not None else "-"
+        val = loss_text(run.val_loss) if run.val_loss is not None else "-"
         print(f"{names[run.folder]:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
               f"{_checkpoint_word(run):<10}  {run.folder}")
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.cli_output import EXIT_INTERRUPTED, check_can_write_file, check_new_output, writing
+from playground.core.messages import loss_text
 
 FIGURE_FORMATS = (".png", ".svg")
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange: the window's compare colours too
@@ -76,8 +77,8 @@ def comparison_figure(spec_a: Any, spec_b: Any, curves: Any, shared: str, legend
 
     data = [CurveData(label, colour, c.steps, c.losses, c.val_steps, c.val_losses)
             for label, colour, c in zip(legend, COLOURS, curves)]
-    ends = "; ".join(f"{side} ends at step {c.steps[-1]:,} with training loss {c.losses[-1]:.4f}"
-                     + (f", validation loss {c.val_losses[-1]:.4f}" if c.val_losses else "")
+    ends = "; ".join(f"{side} ends at step {c.steps[-1]:,} with training loss {loss_text(c.losses[-1])}"
+                     + (f", validation loss {loss_text(c.val_losses[-1])}" if c.val_losses else "")
                      for side, c in zip("AB", curves) if c.steps)
     return render_curves(data, "Compare A/B: two models trained from the same start",
                          [f"A: {spec_a.name}", f"B: {spec_b.name}", difference_line(spec_a, spec_b),

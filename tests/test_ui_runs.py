@@ -29,10 +29,10 @@ from playground.ui.main_window import MainWindow
 WAIT_MS = 60_000
 
 
-def fake_run(root, name, losses, step=None, accuracy=False, data=None, **model):
+def fake_run(root, name, losses, step=None, accuracy=False, data=None, val_above=0.1, **model):
     """A run folder as training leaves it: preset (TINY_SENTIMENT's model with `model`'s settings, `data` for its
-    data), run.json, metrics.csv (no checkpoint; with `accuracy`, a validation accuracy of 0.1 a step at each
-    evaluation)."""
+    data), run.json, metrics.csv (no checkpoint; every second step evaluated, its validation loss `val_above` its
+    training loss; with `accuracy`, a validation accuracy of 0.1 a step at each evaluation)."""
     spec = make_spec({**TINY_SENTIMENT, "name": name, "model": {**TINY_SENTIMENT["model"], **model},
                       "data": data or TINY_SENTIMENT["data"]})
     folder = new_run_dir(root, spec)
@@ -41,7 +41,7 @@ def fake_run(root, name, losses, step=None, accuracy=False, data=None, **model):
         writer.writerow(METRIC_COLUMNS)
         for i, loss in enumerate(losses, start=1):
             evaluated = i % 2 == 0
-            writer.writerow([i, loss, loss + 0.1 if evaluated else "", 0.1 * i if evaluated and accuracy else "", 1e-3,
+            writer.writerow([i, loss, loss + val_above if evaluated else "", 0.1 * i if evaluated and accuracy else "", 1e-3,
                              100, i])
     write_run_info(folder, {"step": step or len(losses), "status": "saved"})
     return folder
@@ -100,6 +100,10 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     # (the family in words, as the settings name it, QA: "encoder", "vit", "pretrained minilm"; without its
     # parenthesis, which took the names' room at 175 %, lecturer QA: "Lesso…k off")
     assert [panel.table.item(row, c).text() for c in range(4)] == ["first run", "Encoder", "4", "1.1000"]
+    tiny = fake_run(root, "trained far", [2.0, 1e-6], val_above=6e-7)  # (QA: "0.0000" for 1.6e-6 and 4.1e-8 alike)
+    panel.refresh()
+    assert panel.table.item([r.folder for r in panel.runs].index(tiny), 3).text() == "1.6e-06"
+    row = [r.folder for r in panel.runs].index(first)
     panel.select_folders([first])  # no checkpoint: why Resume is greyed (QA: no word of it)
     assert not panel.buttons["resume"].isEnabled()
     assert "It has no checkpoint (none saved yet, or removed), so it cannot resume: Reopen trains a new run like " \

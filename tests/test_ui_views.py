@@ -74,7 +74,7 @@ def test_a_loss_of_exactly_zero_keeps_the_log_axis_on_the_curves(qtbot):
     panel.logCheck.setChecked(True)
     qtbot.wait(20)
     (_, _), (y0, y1) = panel.lossPlot.getPlotItem().vb.viewRange()  # log10 units on a log axis
-    assert -5 < y0 < np.log10(LOG_FLOOR) and np.log10(2.0) < y1 < 1  # not 1e-5..1e5: the curves fill the plot
+    assert np.log10(LOG_FLOOR) - 1 < y0 < np.log10(LOG_FLOOR) and np.log10(2.0) < y1 < 1.5  # the curves fill the plot
     _, drawn = panel.trainCurve.getData()  # pyqtgraph's log10 of what the panel handed it
     assert np.isfinite(drawn).all() and drawn.min() == pytest.approx(np.log10(LOG_FLOOR))
     assert panel.train.y.min() == 0.0  # the read-out still has the true loss
@@ -82,6 +82,22 @@ def test_a_loss_of_exactly_zero_keeps_the_log_axis_on_the_curves(qtbot):
     assert "train 0.0000" in panel.readout.text()
     panel.logCheck.setChecked(False)
     assert panel.trainCurve.getData()[1].min() == 0.0
+
+
+def test_runs_trained_to_tiny_losses_are_told_apart_on_the_log_axis_and_in_the_read_out(qtbot):
+    """QA: runs trained to 1.6e-6 and 4.1e-8 were one flat line at 1e-4 on the log axis, and read 0.0000."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 300)
+    panel.show()
+    panel.logCheck.setChecked(True)
+    for name, last in (("decoder", 1.6e-6), ("encoder", 4.1e-8)):
+        panel.add_overlay(name, np.array([1.0, 2.0]), np.array([2.0, last]))
+    drawn = {name: 10 ** curve.getData()[1].min() for name, curve in panel.overlays.items()}
+    assert drawn == pytest.approx({"decoder": 1.6e-6, "encoder": 4.1e-8})
+    panel.add_metrics([metrics(1, 2.0), metrics(2, 1.6e-6)])
+    panel.show_readout(2)
+    assert "train 1.6e-06" in panel.readout.text()
 
 
 def test_an_empty_loss_plot_shows_how_to_fill_it_and_no_made_up_axis(qtbot):

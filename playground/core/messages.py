@@ -36,6 +36,12 @@ def cut_at_word(text: str, width: int) -> str:
     return head + (" …" if head.endswith((".", "?", "!")) else "…")
 
 
+def loss_text(loss: float) -> str:
+    """A loss as the app prints it: four decimals, or two significant digits below 0.001, where four decimals read
+    0.0000 for runs trained to 1.6e-06 and 4.1e-08 alike (QA, the Runs tab)."""
+    return f"{loss:.2g}" if 0 < abs(loss) < 1e-3 else f"{loss:.4f}"
+
+
 def counted(n: int, noun: str) -> str:
     """'1 layer', '2 layers', '1,024 characters' (QA: "1 characters", "1 layers")."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

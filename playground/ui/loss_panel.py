@@ -24,6 +24,7 @@ from PySide6.QtGui import QFontMetrics, QPen, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from playground.core.differences import NAME_SEPARATOR
+from playground.core.messages import loss_text
 from playground.training.events import MetricsEvent, SettingChange
 from playground.ui import theme
 from playground.ui.plotting import (
@@ -101,8 +102,9 @@ class Series:
 
 TICK_STEPS = (1, 2, 2.5, 5)  # x 10^k: the loss axis's frame is whole multiples of one of these
 STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends (at most a third left empty)
-# A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it.
-LOG_FLOOR = 1e-4
+# A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it. Below float32's
+# smallest loss above 0 (~6e-8): runs trained to 1.6e-6 and 4e-8 were one flat line at the former 1e-4 (QA).
+LOG_FLOOR = 1e-8
 # A flat stretch (one point, after a single Step) spans this fraction of its loss, not a millionth of it.
 FLAT_SPAN = 0.1
 # Ticks per decade on a log axis, sparsest first: the densest whose labels stay this many text lines apart is used.
@@ -659,9 +661,9 @@ class LossPanel(QWidget):
 
 def readout_wordings(step: int, train: float, val: float | None, acc: float | None) -> list[str]:
     """The read-out of one step's values as rich text, fullest first: a shorter wording fits a narrower plot."""
-    parts = [(f"<b>step {step:,}</b>",) * 2, (coloured(TRAIN_PEN, f"train {train:.4f}"),) * 2]
+    parts = [(f"<b>step {step:,}</b>",) * 2, (coloured(TRAIN_PEN, f"train {loss_text(train)}"),) * 2]
     if val is not None:
-        value = coloured(VAL_PEN, f"val {val:.4f}")
+        value = coloured(VAL_PEN, f"val {loss_text(val)}")
         parts.append((f"{value} (nearest eval)", value))
     if acc is not None:
         parts.append((coloured(ACC_PEN, f"accuracy {acc:.1%}"), coloured(ACC_PEN, f"acc {acc:.1%}")))

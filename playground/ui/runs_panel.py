@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import MAX_NAMED, NAME_SEPARATOR, why_not_compared
 from playground.core.files import UnreadableFile
-from playground.core.messages import counted
+from playground.core.messages import counted, loss_text
 from playground.core.presets import PRETRAINED_TITLE
 from playground.core.spec import FAMILY_TITLES
 from playground.training.run_labels import WHOLE_DATE, run_labels, run_spec, started_text
@@ -539,7 +539,7 @@ class _blocked:
 
 def _loss_text(loss: float | None) -> str:
     """A Val loss cell's text, listed or followed live alike ("–": none logged yet)."""
-    return "–" if loss is None else f"{loss:.4f}"
+    return "–" if loss is None else loss_text(loss)
 
 
 def _family_words(shown: str) -> str:
