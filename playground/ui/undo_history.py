@@ -211,7 +211,8 @@ class UndoesModels:
         said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
         # (QA: Undo of a learning rate that made the loss spike was taken to remove the spike)
         kept = KEPT_STEPS if keys and keys <= TRAINED_UNDER and self.worker is not None and self.worker.step else ""
-        self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'}: {edit.words(undoing)}."
+        # (no ": " after Undo: a message too long for the bar is cut at its first, and read "Undo (Ctrl+I for more)")
+        self.statusBar().showMessage(f"{'Undo' if undoing else 'Redo'} — {edit.words(undoing)}."
                                      + (f" {said}" if said and said != before else "") + kept, STATUS_MS)
         return True
 
