@@ -519,6 +519,28 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
     qtbot.waitUntil(lambda: panel.message.text() == "", timeout=5_000)  # (lecturer QA: it stood there for good)
 
 
+def test_f2_and_delete_in_the_table_rename_and_delete_the_selected_run(open_active_window, root, monkeypatch, qtbot):
+    """QA: with a row selected, Delete and F2 did nothing (Tab to the buttons and Space did)."""
+    window = open_active_window(make_spec(TINY_SENTIMENT))
+    run = fake_run(root, "mine", [1.0, 0.9])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # nothing selected: nothing asked
+    asked = []
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: asked.append(current) or "renamed")
+    monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: asked.append(names) or True)
+    qtbot.keyClick(panel.table, Qt.Key.Key_F2)
+    assert asked == []
+    panel.select_folders([run])
+    qtbot.keyClick(panel.table, Qt.Key.Key_F2)
+    assert asked == ["mine"] and panel.runs[0].name == "renamed"
+    panel.select_folders([run])
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    assert len(asked) == 2 and not run.exists()
+
+
 def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     folder = fake_run(root, "reopened", [1.0])
     spec = make_spec({**TINY_SENTIMENT, "name": "reopened", "model": {**TINY_SENTIMENT["model"], "n_embd": 48}})

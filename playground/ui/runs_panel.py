@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetricsF, QShowEvent
+from PySide6.QtGui import QAction, QFontMetricsF, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -56,13 +56,14 @@ STEPS_COLUMN, VAL_COLUMN = COLUMNS.index("Steps"), COLUMNS.index("Val loss")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
 DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
+TABLE_KEYS = {"rename": "F2", "delete": "Delete"}  # the buttons' keys while the table has the focus
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
              "loss in the loss plot and their validation accuracy beside it.",
     "refresh": "Read the runs folder again.",
-    "rename": "Give the selected run a new display name (its folder keeps its name).",
-    "delete": "Delete the selected runs' folders, checkpoints included (asks first).",
+    "rename": "Give the selected run a new display name (its folder keeps its name). F2 in the table.",
+    "delete": "Delete the selected runs' folders, checkpoints included (asks first). The Delete key in the table.",
     "reopen": "Load the selected run's settings into the controls, to train a new run like it.",
     "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
               "where it stopped. A finished run opens at its last step, its trained model in every view.",
@@ -232,6 +233,12 @@ class RunsPanel(QWidget):
             self.buttons[key] = button
         buttons.addStretch(1)
         QWidget.setTabOrder(self.buttons["resume"], self.table)  # the buttons stand above the table, made first
+        for key, shortcut in TABLE_KEYS.items():  # (QA: Delete and F2 did nothing in the table)
+            action = QAction(self.table)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(self.buttons[key].click)  # (nothing, as the button is greyed, without a run)
+            self.table.addAction(action)
         self.message = QLabel(self)
         self._done = ""  # the last action's words (say_done), until its timer clears them
         self._refused = ""  # the last refusal said, kept through a refresh that keeps its runs selected

@@ -253,6 +253,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ZOOM_KEYS,
     ("F8", "Hide / show the loss plot: the tab below it takes the whole height"),
     ("F9", "Hide / show the settings panel: the views take the whole width"),
+    ("F2 / Delete", "Runs tab: rename / delete the selected run (the table focused; deleting asks first)"),
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
