@@ -13,7 +13,7 @@ import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.differences import distinguishing_label
@@ -1213,6 +1213,13 @@ def test_the_rename_question_is_wide_enough_for_the_name_it_starts_from(qtbot):
     qtbot.waitExposed(dialog)
     edit = dialog.findChild(QLineEdit)
     assert edit.text() == name and edit.width() > edit.fontMetrics().horizontalAdvance(name)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "   ")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # a blank name: the question stays (QA: it closed, then refused the name)
+    assert dialog.isVisible() and dialog.labelText() == runs_panel.BLANK_NAME
+    qtbot.keyClicks(edit, "x")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted and dialog.textValue() == "   x"
 
 
 def _fake_tensorboard(monkeypatch, script: str, browser: bool = True) -> list:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QFontMetricsF, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -47,6 +48,7 @@ from playground.training.runs import (
 from playground.ui.loss_panel import LossPanel
 from playground.ui.plotting import elided_name, follow_font
 from playground.ui.screen_fit import resize_within_screen
+from playground.ui.status_bar import capitalised
 from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
 
@@ -106,10 +108,24 @@ def ask_name(parent: QWidget, current: str) -> str | None:
         dialog.deleteLater()
 
 
+class _RenameDialog(QInputDialog):
+    """OK (or Enter) with a blank name keeps the question open and says why (QA: it closed, and the refusal came under
+    the table, the name to be typed again from the start)."""
+
+    def done(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted and not self.textValue().strip():
+            self.setLabelText(BLANK_NAME)
+            return
+        super().done(result)
+
+
+BLANK_NAME = "New name (type at least one character):"
+
+
 def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
     """The rename question, wide enough for the name it starts from, within the screen (data QA: "oder (GPT-like) on
     english.txt" in Qt's default width)."""
-    dialog = QInputDialog(parent)
+    dialog = _RenameDialog(parent)
     dialog.setWindowTitle("Rename run")
     dialog.setLabelText("New name:")
     dialog.setTextValue(current)
@@ -479,7 +495,7 @@ class RunsPanel(QWidget):
         try:
             rename_run(chosen[0].folder, name)
         except RunsError as err:
-            self.say(str(err), "error")
+            self.say(capitalised(str(err)), "error")
             return
         self.refresh()
         self.say_done(f"Renamed to “{name.strip()}”.")
