@@ -280,7 +280,7 @@ def test_bad_image_folders(tmp_path: Path):
     cases = []
     empty = tmp_path / "empty"
     empty.mkdir()
-    cases.append((empty, "the folder empty holds no class folders: add one sub-folder"))
+    cases.append((empty, "the folder 'empty' holds no class folders: add one sub-folder"))
     loose = tmp_path / "loose"
     loose.mkdir()
     Image.new("L", (4, 4)).save(loose / "a.png")

@@ -338,8 +338,8 @@ def read_image_folder(path: str, image_size: int, channels: int) -> ImageTable:
                 f"{name} holds images but no class folders: put them in one sub-folder per class "
                 f"(e.g. {name}/cats/, {name}/dogs/)"
             )
-        # (QA: a folder named "empty" read "empty is empty")
-        raise DataError(f"the folder {name} holds no class folders: add one sub-folder of images per class")
+        # (QA: a folder named "empty" read "empty is empty", then "the folder empty holds…": quoted)
+        raise DataError(f"the folder '{name}' holds no class folders: add one sub-folder of images per class")
     if len(classes) < 2:
         raise DataError(
             f"{name} has only one class folder ('{elide(classes[0].name, 40)}'): a classifier needs at least two"
