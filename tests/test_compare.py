@@ -167,7 +167,7 @@ def test_losses_of_another_task_from_the_same_data_are_not_compared():
 
     reverse = load_preset("decoder-reverse")
     assert why_not_compared(reverse, reverse.updated({"data.options": {"n_symbols": 26}})) == (
-        "A and B learn different tasks from the data (Symbols 10 against 26)")
+        "A and B learn different tasks from the data (symbols 10 against 26)")
     encoder = reverse.updated({"model.family": "encoder", "model.causal": False})
     assert why_not_compared(reverse, encoder) == ("A and B learn different tasks from the data (predicting the next "
                                                   "token against labelling each position)")
@@ -194,6 +194,6 @@ def test_a_dataset_option_left_out_is_named_by_its_default_and_auto_only_where_w
     from playground.core.spec import make_spec
 
     folder = make_spec({"model": {"family": "vit"}, "data": {"name": "image_folder", "path": "imgs"}})
-    assert changes(folder.updated({"data.options": {"channels": 3}}), folder) == ["Channels 3 → 1"]
+    assert changes(folder.updated({"data.options": {"channels": 3}}), folder) == ["channels 3 → 1"]
     reverse = make_spec({"data": {"name": "reverse"}})
-    assert changes(reverse.updated({"data.options": {"length": 8}}), reverse) == ["Sequence length 8 → auto"]
+    assert changes(reverse.updated({"data.options": {"length": 8}}), reverse) == ["sequence length 8 → auto"]

@@ -719,7 +719,7 @@ def test_b_learning_another_task_from_the_same_data_is_shown_but_not_compared(op
     qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step"), timeout=60_000)
     said = compare.gapLabel.text()
     assert said.startswith("Validation loss at step 2: A ") and said.endswith(
-        "Not compared: A and B learn different tasks from the data (Symbols 10 against 26), so "
+        "Not compared: A and B learn different tasks from the data (symbols 10 against 26), so "
         "their losses are not on one scale."), said
 
 

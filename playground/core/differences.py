@@ -148,7 +148,8 @@ def _title(key: str) -> str:
     if key.startswith("data.options."):  # as the Data settings name it (QA: "dataset option n_symbols" by "Symbols")
         from playground.data.registry import option_title
 
-        return option_title(key.removeprefix("data.options."))
+        title = option_title(key.removeprefix("data.options."))
+        return title[:1].lower() + title[1:]  # in a sentence, as the model's settings are (QA: "…, Sequence length 20")
     return FIELD_TITLES.get(key, key)
 
 
