@@ -229,6 +229,22 @@ def test_left_on_a_clicked_slider_moves_nothing_and_says_which_keys_do(window, q
     assert slider.value() > clicked
 
 
+def test_right_on_a_clicked_slider_while_training_says_it_paused_after_a_step(open_active_window, qtbot):
+    """QA: Right on a clicked slider paused a playing run after one step, the slider unmoved, nothing said."""
+    from playground.ui.main_window import STEP_PAUSES
+
+    window = open_active_window(make_spec(TINY))
+    slider = window.findChild(QSlider, "dimSlider")
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=slider.rect().center())
+    clicked = slider.value()
+    window.play()
+    qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 2, timeout=WAIT_MS)
+    slider.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.worker is not None and not window.worker.playing, timeout=WAIT_MS)
+    assert window.statusBar().message() == STEP_PAUSES and slider.value() == clicked
+
+
 @pytest.mark.slow
 def test_opening_a_preset_while_playing_opens_it_untrained_and_paused(window, qtbot):
     window.play()

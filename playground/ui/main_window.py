@@ -115,6 +115,9 @@ GAP_BUDGET, GAP_INTERVAL_MAX_S = 0.015, 1.0
 GAP_EVENT_ROUNDS = 10
 HELD_POLL_MS = 100  # how often a held slider is checked for being let go
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
+# Step (or Right) pressed while the run plays: it trains one more step and pauses (said: on a clicked slider, Right
+# looked like a slider key that stopped the run)
+STEP_PAUSES = "Paused after one more step: Play (Space) goes on. Up and Down move a clicked slider; Right trains a step."
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
@@ -1062,6 +1065,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self.worker is not None and self.worker.done:
             self._say_finished()
             return
+        if self.worker is not None and self.worker.playing:  # (QA: Right on a clicked slider paused a run, unsaid)
+            self.statusBar().showMessage(STEP_PAUSES, STATUS_MS)
         self._restart.stop()
         self.clear_before_training()
         self.ensure_worker().step_once()
