@@ -49,6 +49,19 @@ def test_undo_brings_back_the_model_a_slider_replaced(window, qtbot):
 
 
 @pytest.mark.slow
+def test_redo_names_the_model_it_brings_back_by_what_sets_it_apart(window, qtbot):
+    """QA: Undo said 'Brought back “… — patch size 4”', and Redo 'Brought back “…”' of the patch-size-8 model, which
+    was set aside as the Undo began (named against itself)."""
+    _train(window, qtbot, 3)
+    window.findChild(QSlider, "headsSlider").setValue(1)
+    _train(window, qtbot, 2)
+    window.undoAction.trigger()  # the 2-head model back; the 1-head one set aside for Redo
+    assert window.spec.model.n_head == 2
+    window.redoAction.trigger()
+    assert window.statusBar().message().startswith(f"Brought back “{TINY['name']} — number of heads 1” at step 2")
+
+
+@pytest.mark.slow
 def test_undo_of_a_playing_run_shows_the_step_its_checkpoint_holds(window, qtbot):
     """Stopped mid-step, a run saves one step more than it last showed: Undo said and drew step 380 of a run
     whose checkpoint (and the Runs list) held 381."""

@@ -83,6 +83,7 @@ class UndoesModels:
     past_models: History  # the models actions replaced and the settings changed, newest last (Undo)
     undone_models: History  # the models and settings Undo replaced, newest last (Edit > Redo)
     _travelling: bool  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
+    _arriving: RunSpec | None = None  # the settings an Undo or Redo is bringing back, as it sets the model shown aside
 
     def _start_history(self) -> None:
         self.past_models, self.undone_models, self._travelling = [], [], False
@@ -126,7 +127,9 @@ class UndoesModels:
         prose = {"name": self.spec.name, "description": self.spec.description,
                  "lesson": self.spec.lesson.to_dict() if self.spec.lesson else None}
         spec = worker.spec.updated(prose) if same else worker.spec
-        label = distinguishing_label(spec, [self.spec])  # "Lesson 19.3… — number of heads 4": which one
+        # "Lesson 19.3… — number of heads 4": which one, against the settings replacing it (an Undo's: QA, Redo said
+        # "Brought back “Vision Transformer tells shapes apart”" of the patch-size-8 model, set aside as Undo began)
+        label = distinguishing_label(spec, [self._arriving or self.spec])
         self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
                                           worker.step, label))
         self._name_undo()
@@ -173,6 +176,7 @@ class UndoesModels:
             past = source.pop()
             kept = len(self.past_models)
             untrained = self._untrained_settings(past)
+            self._arriving = past.spec
             self._bring_back(past)  # (its reset keeps the current model in past_models, if trained)
             if len(self.past_models) > kept:
                 if to is not self.past_models:
@@ -180,7 +184,7 @@ class UndoesModels:
             elif untrained is not None:  # QA: Redo never came back to the last settings, untrained
                 to.append(untrained)
         finally:
-            self._travelling = False
+            self._travelling, self._arriving = False, None
         self._name_undo()
 
     def _cannot_come_back(self, past: PastModel) -> str:
