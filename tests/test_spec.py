@@ -288,7 +288,7 @@ def test_settings_a_family_does_not_read_are_no_difference():
     assert "data.options.length" not in differences(decoder, vit)
     longer = decoder.updated({"data.options": {"length": 5}})
     assert differences(decoder, longer) == ["data.options.length"]
-    assert "Sequence length auto → 5" in difference_line(decoder.updated({"data.options": {}}), longer)
+    assert "sequence length auto → 5" in difference_line(decoder.updated({"data.options": {}}), longer)
 
 
 def test_a_builtin_lesson_saved_with_its_lesson_edited_keeps_its_description():

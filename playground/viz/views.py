@@ -602,9 +602,10 @@ def render_vit(
     fig = Figure()
     prediction = source.prediction if isinstance(source, AttentionSnapshot) else ""
     step = f" at step {source.step}" if isinstance(source, AttentionSnapshot) else ""
-    # The patches' grid and their size in pixels: "4×4 patches" alone read as patches of 4×4 pixels (QA)
-    grid = f"{rows}×{cols} grid of {img.shape[0] // rows}×{img.shape[1] // cols}-pixel patches"
-    top = _header(fig, title or f"[CLS] attention over the image's {grid}{step}", [
+    # The patches and their size: "4×4 patches" alone read as patches of 4×4 pixels (QA); no longer than it was, or
+    # the figure outgrows the window at 130 %
+    grid = f"{rows}×{cols} patches of {img.shape[0] // rows}×{img.shape[1] // cols} px"
+    top = _header(fig, title or f"[CLS] attention over {grid}{step}", [
         "rollout: attention flowing from the input through all layers so far (heads averaged, residual added)",
         "per head: [CLS]'s attention to each patch above an even share (yellow = the layer's most, or twice even)",
         f"prediction: {_clip(prediction)}" if prediction else "",
