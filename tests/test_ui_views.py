@@ -3,12 +3,14 @@
 Canned events and snapshots: no training, no torch."""
 
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
-from PySide6.QtWidgets import QAbstractSlider, QApplication, QDialogButtonBox, QLabel
+from PySide6.QtWidgets import QAbstractSlider, QApplication, QDialog, QDialogButtonBox, QLabel
 
 from playground.training.events import AttentionSnapshot, MetricsEvent
 from playground.ui.attention_grid import (
@@ -897,11 +899,12 @@ def test_the_csv_dialog_never_guesses_an_id_as_the_label_and_warns_of_two_rows(q
     assert many.rowsNote.isHidden() and many.headerNote.isHidden()
 
 
-def test_the_csv_dialog_names_an_unclosed_quote_rather_than_counting_the_rows_it_swallowed(qtbot, tmp_path):
+def test_the_csv_dialog_names_an_unclosed_quote_rather_than_counting_the_rows_it_swallowed(qtbot, tmp_path,
+                                                                                           monkeypatch):
     """Newcomer QA: a quote never closed on line 6 made the dialog say "Only 5 example rows: too few to learn from…
     Add more rows", and only after OK did the window name the quote. The dialog then offered OK, which the data
     refused ("Not used", QA): no OK for such a file."""
-    from playground.ui.csv_columns import CsvColumnsDialog, read_header, rows_note
+    from playground.ui.csv_columns import CsvColumnsDialog, CsvHeaderError, ask_columns, read_header, rows_note
 
     path = tmp_path / "reviews.csv"
     rows = [f"review number {i},{'pos' if i % 2 else 'neg'}" for i in range(30)]
@@ -915,9 +918,14 @@ def test_the_csv_dialog_names_an_unclosed_quote_rather_than_counting_the_rows_it
     dialog.labelCombo.setCurrentIndex(0)
     dialog.labelCombo.setCurrentIndex(1)  # two columns chosen again: still no OK
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    monkeypatch.setattr(CsvColumnsDialog, "exec", lambda self: QDialog.DialogCode.Rejected)  # closed, the only way out
+    with pytest.raises(CsvHeaderError, match=f"^reviews.csv: {re.escape(said)}$"):  # said under the settings then
+        ask_columns(None, path)
     path.write_text("text,label\n" + "\n".join(rows) + "\n" + "".join(f"more {i},pos\n" for i in range(9000)),
                     encoding="utf-8")  # longer than the start the dialog reads (review: the quote went unsaid there)
-    assert path.stat().st_size > 64 * 1024 and rows_note(path) == (said, True)
+    # (a longer file's start may end inside a long quoted text that closes later: said, not refused, review)
+    assert path.stat().st_size > 64 * 1024 and rows_note(path) == (said.replace(", then choose the file again", ""),
+                                                                   False)
 
 
 def test_the_csv_dialog_warns_of_a_first_row_that_is_an_example(qtbot, tmp_path):

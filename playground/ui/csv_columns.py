@@ -109,9 +109,10 @@ def rows_note(path: str | Path) -> RowsNote:
                - 1)
     if whole or rows < FEW_ROWS:  # (a longer file's start: its rows to the last line read, a quote open or not)
         line = unclosed_quote_line(text if whole else text[:text.rfind("\n") + 1])
-        if line is not None:
+        if line is not None:  # certain in a whole file; in a longer one's start, a long quoted text may close later
             return RowsNote(f"Line {line} opens a quote it never closes: every row after it is read as part of its "
-                            f"text. Close the quote, or remove it, then choose the file again.", refused=True)
+                            f"text. Close the quote, or remove it{', then choose the file again' if whole else ''}.",
+                            refused=whole)
     if rows >= FEW_ROWS or not whole:  # (few rows in the first 64 KB of a longer file: long texts, not few)
         return RowsNote()
     if rows == 0:  # (QA: "Only 0 example rows…, part of them is kept for validation")
@@ -221,9 +222,12 @@ class CsvColumnsDialog(QDialog):
 
 
 def ask_columns(parent: QWidget | None, path: str | Path) -> tuple[str, str] | None:
-    """(text column, label column), or None when cancelled; raises CsvHeaderError for an unusable header.
-    A function so tests can answer it."""
-    dialog = CsvColumnsDialog(path, read_header(path), parent, rows=rows_note(path))
+    """(text column, label column), or None when cancelled; raises CsvHeaderError for an unusable header, or a file
+    the dialog refused. A function so tests can answer it."""
+    rows = rows_note(path)
+    dialog = CsvColumnsDialog(path, read_header(path), parent, rows=rows)
     if dialog.exec() != QDialog.DialogCode.Accepted:
+        if rows.refused:  # closed, the only way out: what to fix stays said under the settings (review)
+            raise CsvHeaderError(f"{elide(Path(path).name, 60)}: {rows.text}")
         return None
     return dialog.columns()
