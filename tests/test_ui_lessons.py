@@ -377,8 +377,11 @@ def test_back_shows_the_layer_and_head_a_step_showed_going_forward(open_window, 
     seventh = next(i for i, step in enumerate(lesson.lesson.steps) if step.layer == 2)
     window.lessonBar.go(seventh)
     assert picked() == ("layer 2", "head 1")
-    qtbot.mouseClick(window.lessonBar.backButton, Qt.MouseButton.LeftButton)
-    assert window.lessonBar.index == seventh - 1 and picked() == ("layer 1", "head 1")
+    window.inside.headCombo.setCurrentIndex(1)  # step 7 asks the class to choose others: Next keeps the choice
+    qtbot.mouseClick(window.lessonBar.nextButton, Qt.MouseButton.LeftButton)
+    assert window.lessonBar.index == seventh + 1 and picked() == ("layer 2", "head 2")  # (review)
+    window.lessonBar.go(seventh - 1)
+    assert picked() == ("layer 1", "head 1")
 
 
 def test_the_lesson_menu_opens_the_built_in_lessons_and_says_why_play_is_greyed(open_window, monkeypatch):

@@ -418,6 +418,7 @@ class LessonBar(QFrame):
         """Show step `index` (0-based): its controls, ablations, tab and view, input, and training; on a new model
         at step 0 if `untrained` (the trained one is kept for Undo and the next step that trains)."""
         assert self.lesson is not None
+        back = index < self.index
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         step = self.lesson.steps[self.index]
         if self.main.statusBar().currentMessage().startswith(STEP_SAID):
@@ -433,7 +434,7 @@ class LessonBar(QFrame):
             if self.main.worker is None:  # a new model that this step trains: its "Preparing…" shows (review: blank)
                 self.main.clear_before_training()
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
-        self._show_views(step)
+        self._show_views(step, back)
         said = self._train(trainer)
         self._show_text(step)
         self._reveal_highlighted(step)
@@ -505,7 +506,9 @@ class LessonBar(QFrame):
         if changes and not self.main.bring_back_model_of(spec.updated(changes)):
             self.main.config.apply(changes, "Lesson: " + _listed(spec, changes))
 
-    def _show_views(self, step: LessonStep) -> None:
+    def _show_views(self, step: LessonStep, back: bool) -> None:
+        """The step's tab, view, head and input; `back` from a later step, the layer and head as they stood at this
+        one going forward (a step without its own keeps the user's pick going forward: 19.2's step 7 asks for one)."""
         assert self.lesson is not None
         window = self.main
         tab = step.shown_tab
@@ -527,7 +530,7 @@ class LessonBar(QFrame):
         if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)
             window.inside.roles.sort_by(step.sort)
         self._make_room(step)
-        at_layer, at_head = self.lesson.head_at(self.index)
+        at_layer, at_head = self.lesson.head_at(self.index) if back else (step.layer, step.head)
         if at_layer is not None or at_head is not None:
             inside = window.inside
             layer = min((at_layer or inside.layer + 1) - 1, inside.layerCombo.count() - 1)
