@@ -244,7 +244,7 @@ def test_left_on_a_clicked_slider_moves_nothing_and_says_which_keys_do(window, q
 
 def test_right_on_a_clicked_slider_while_training_says_it_paused_after_a_step(open_active_window, qtbot):
     """QA: Right on a clicked slider paused a playing run after one step, the slider unmoved, nothing said."""
-    from playground.ui.main_window import STEP_PAUSES
+    from playground.ui.main_window import ON_A_SLIDER, STEP_PAUSES
 
     window = open_active_window(make_spec(TINY))
     slider = window.findChild(QSlider, "dimSlider")
@@ -254,8 +254,15 @@ def test_right_on_a_clicked_slider_while_training_says_it_paused_after_a_step(op
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step >= 2, timeout=WAIT_MS)
     slider.setFocus(Qt.FocusReason.MouseFocusReason)
     qtbot.keyClick(slider, Qt.Key.Key_Right)
-    qtbot.waitUntil(lambda: window.worker is not None and not window.worker.playing, timeout=WAIT_MS)
-    assert window.statusBar().message() == STEP_PAUSES and slider.value() == clicked
+    assert window.statusBar().message() == STEP_PAUSES + ON_A_SLIDER and slider.value() == clicked
+    qtbot.waitUntil(lambda: window.worker.idle, timeout=WAIT_MS)  # the step it took landed, and it stays paused
+    stopped = window.worker.step
+    qtbot.wait(300)
+    assert window.worker.step == stopped and not window.worker.playing
+    window.play()
+    window.stepButton.setFocus()
+    window.stepButton.click()  # the button: nothing said of sliders
+    assert window.statusBar().message() == STEP_PAUSES
 
 
 @pytest.mark.slow

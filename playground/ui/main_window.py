@@ -42,6 +42,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QApplication,
     QFrame,
     QHBoxLayout,
@@ -117,7 +118,8 @@ HELD_POLL_MS = 100  # how often a held slider is checked for being let go
 RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts with the new model
 # Step (or Right) pressed while the run plays: it trains one more step and pauses (said: on a clicked slider, Right
 # looked like a slider key that stopped the run)
-STEP_PAUSES = "Paused after one more step: Play (Space) goes on. Up and Down move a clicked slider; Right trains a step."
+STEP_PAUSES = "Paused after one more step: Play (Space) goes on."
+ON_A_SLIDER = " Up and Down move a clicked slider; Right trains a step."
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
@@ -1066,7 +1068,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self._say_finished()
             return
         if self.worker is not None and self.worker.playing:  # (QA: Right on a clicked slider paused a run, unsaid)
-            self.statusBar().showMessage(STEP_PAUSES, STATUS_MS)
+            slider = isinstance(QApplication.focusWidget(), QAbstractSlider)
+            self.statusBar().showMessage(STEP_PAUSES + (ON_A_SLIDER if slider else ""), STATUS_MS)
         self._restart.stop()
         self.clear_before_training()
         self.ensure_worker().step_once()
