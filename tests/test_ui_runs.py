@@ -527,12 +527,12 @@ def test_f2_and_delete_in_the_table_rename_and_delete_the_selected_run(open_acti
     window.tabs.setCurrentWidget(panel)
     panel.refresh()
     panel.table.setFocus()
-    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # nothing selected: nothing asked
     asked = []
     monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: asked.append(current) or "renamed")
     monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: asked.append(names) or True)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # nothing selected: nothing asked
     qtbot.keyClick(panel.table, Qt.Key.Key_F2)
-    assert asked == []
+    assert asked == [] and run.exists()
     panel.select_folders([run])
     qtbot.keyClick(panel.table, Qt.Key.Key_F2)
     assert asked == ["mine"] and panel.runs[0].name == "renamed"
