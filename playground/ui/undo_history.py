@@ -137,7 +137,11 @@ class UndoesModels:
     def _steps_landed(self, stopped: list[TrainingWorker]) -> None:
         """The step each kept model was saved at, once its thread has ended: a step in flight as it was kept lands
         after it (QA: Undo offered a model "at step 77" and brought it back "at step 78")."""
-        saved = {Path(w.run_dir): w.step for w in stopped if w.saved_to is not None}
+        saved: dict[Path, int] = {}
+        for worker in stopped:
+            if worker.saved_to is not None:
+                folder = Path(worker.run_dir)
+                saved[folder] = max(worker.step, saved.get(folder, 0))
         landed = False
         for models in (self.past_models, self.undone_models):
             for i, past in enumerate(models):

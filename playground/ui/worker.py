@@ -384,7 +384,8 @@ class TrainingWorker(QThread):
         if self._save_on_stop and self.run_dir is not None and self.session.step not in (0, resumed) and \
                 self.run_dir.is_dir():
             self.saved_to = self.session.save()
-            self.step = self.session.step  # (one more than shown where a step was in flight as it was stopped)
+            with self._cond:  # (one more than shown where a step was in flight as it was stopped)
+                self.step = self.session.step
             status = "diverged" if self.session.diverged else "saved"  # a diverged run kept its last good step
             write_run_info(self.run_dir, {"step": self.session.step, "status": status})
 
