@@ -51,6 +51,7 @@ from playground.ui.screen_fit import resize_within_screen
 from playground.ui.status_bar import capitalised
 from playground.ui.tensorboard_launch import TensorBoard
 from playground.ui.theme import ring_focused_button, tint
+from playground.ui.tooltips import RUNS_TABLE_KEYS
 
 MAX_OVERLAYS = 8
 COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
@@ -58,14 +59,13 @@ STEPS_COLUMN, VAL_COLUMN = COLUMNS.index("Steps"), COLUMNS.index("Val loss")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
 DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
-TABLE_KEYS = {"rename": "F2", "delete": "Delete"}  # the buttons' keys while the table has the focus
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
              "loss in the loss plot and their validation accuracy beside it.",
     "refresh": "Read the runs folder again.",
-    "rename": "Give the selected run a new display name (its folder keeps its name). F2 in the table.",
-    "delete": "Delete the selected runs' folders, checkpoints included (asks first). The Delete key in the table.",
+    "rename": "Give the selected run a new display name (its folder keeps its name).",
+    "delete": "Delete the selected runs' folders, checkpoints included (asks first).",
     "reopen": "Load the selected run's settings into the controls, to train a new run like it.",
     "resume": "Continue the selected run from its last checkpoint, in its own folder: the loss curve goes on "
               "where it stopped. A finished run opens at its last step, its trained model in every view.",
@@ -243,13 +243,13 @@ class RunsPanel(QWidget):
                                 ("tensorboard", "TensorBoard", self.open_tensorboard)):
             button = QPushButton(text, self)
             button.setObjectName(f"{key}RunButton")
-            button.setToolTip(TIPS[key])
+            button.setToolTip(TIPS[key] + (f" ({RUNS_TABLE_KEYS[key]} in the table)" if key in RUNS_TABLE_KEYS else ""))
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[key] = button
         buttons.addStretch(1)
         QWidget.setTabOrder(self.buttons["resume"], self.table)  # the buttons stand above the table, made first
-        for key, shortcut in TABLE_KEYS.items():  # (QA: Delete and F2 did nothing in the table)
+        for key, shortcut in RUNS_TABLE_KEYS.items():  # (QA: Delete and F2 did nothing in the table)
             action = QAction(self.table)
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)

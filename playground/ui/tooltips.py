@@ -224,6 +224,7 @@ TIPS: dict[str, str] = {
 
 
 RECENT_KEY = "Ctrl+I"  # Help > Recent Messages
+RUNS_TABLE_KEYS = {"rename": "F2", "delete": "Delete"}  # the Runs tab's buttons' keys while its table has the focus
 # Keys of both windows (Compare A/B shares the main window's zoom actions)
 PRESENTATION_KEY = ("F5", "Presentation mode: everything larger, for a projector")
 ZOOM_KEYS = ("Ctrl+= / Ctrl+-", "Zoom in / out (Ctrl++ zooms in too; Ctrl+0: normal size)")
@@ -253,7 +254,8 @@ SHORTCUTS: list[tuple[str, str]] = [
     ZOOM_KEYS,
     ("F8", "Hide / show the loss plot: the tab below it takes the whole height"),
     ("F9", "Hide / show the settings panel: the views take the whole width"),
-    ("F2 / Delete", "Runs tab: rename / delete the selected run (the table focused; deleting asks first)"),
+    (f"{RUNS_TABLE_KEYS['rename']} / {RUNS_TABLE_KEYS['delete']}",
+     "Runs tab: rename / delete the selected run (the table focused; deleting asks first)"),
     ("Ctrl+Tab / Ctrl+Shift+Tab", "Next / previous tab of the views (also Ctrl+Page Down / Ctrl+Page Up)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "Keyboard shortcuts"),
