@@ -1216,8 +1216,12 @@ def test_the_rename_question_is_wide_enough_for_the_name_it_starts_from(qtbot):
     edit.selectAll()
     qtbot.keyClicks(edit, "   ")
     qtbot.keyClick(edit, Qt.Key.Key_Return)  # a blank name: the question stays (QA: it closed, then refused the name)
-    assert dialog.isVisible() and dialog.labelText() == runs_panel.BLANK_NAME
-    qtbot.keyClicks(edit, "x")
+    assert dialog.isVisible() and dialog.labelText() == "A run needs a name: type at least one character."
+    qtbot.keyClicks(edit, "x" * 121)
+    assert dialog.labelText() == "New name:"  # what was said goes with the typing
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # too long: said there too
+    assert dialog.isVisible() and dialog.labelText().startswith("A run name has at most 120 characters")
+    edit.setText("   x")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted and dialog.textValue() == "   x"
 

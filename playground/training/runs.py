@@ -536,14 +536,26 @@ def list_runs(root: Path | None = None) -> list[RunSummary]:
     return sorted(runs, key=lambda r: (r.created, r.folder.name), reverse=True)
 
 
+MAX_RUN_NAME = 120  # characters
+
+
+def run_name_problem(name: str) -> str:
+    """Why `name` (stripped) cannot name a run, or "" where it can."""
+    name = name.strip()
+    if not name:
+        return "a run needs a name: type at least one character"
+    if len(name) > MAX_RUN_NAME:
+        return f"a run name has at most {MAX_RUN_NAME} characters, this one has {len(name)}"
+    return ""
+
+
 def rename_run(folder: Path, new_name: str) -> RunSummary:
     """Change the run's display name (run.json); the folder keeps its name so paths stay valid."""
     folder = Path(folder)
     name = new_name.strip()
-    if not name:
-        raise RunsError("a run needs a name: type at least one character")
-    if len(name) > 120:
-        raise RunsError(f"a run name has at most 120 characters, this one has {len(name)}")
+    problem = run_name_problem(name)
+    if problem:
+        raise RunsError(problem)
     if not is_run_dir(folder):
         raise RunsError(f"{folder} is not a run folder (it has no {RUN_FILE} or {PRESET_FILE})")
     try:

@@ -44,6 +44,7 @@ from playground.training.runs import (
     list_runs,
     read_metrics,
     rename_run,
+    run_name_problem,
 )
 from playground.ui.loss_panel import LossPanel
 from playground.ui.plotting import elided_name, follow_font
@@ -109,17 +110,22 @@ def ask_name(parent: QWidget, current: str) -> str | None:
 
 
 class _RenameDialog(QInputDialog):
-    """OK (or Enter) with a blank name keeps the question open and says why (QA: it closed, and the refusal came under
-    the table, the name to be typed again from the start)."""
+    """OK (or Enter) with a name no run may have (blank, too long) keeps the question open and says why (QA: it closed,
+    and the refusal came under the table, the name to be typed again from the start)."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.textValueChanged.connect(lambda _text: self.setLabelText(NEW_NAME))  # what was said, gone with the typing
 
     def done(self, result: int) -> None:
-        if result == QDialog.DialogCode.Accepted and not self.textValue().strip():
-            self.setLabelText(BLANK_NAME)
+        problem = run_name_problem(self.textValue()) if result == QDialog.DialogCode.Accepted else ""
+        if problem:
+            self.setLabelText(f"{capitalised(problem)}.")
             return
         super().done(result)
 
 
-BLANK_NAME = "New name (type at least one character):"
+NEW_NAME = "New name:"
 
 
 def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
@@ -127,7 +133,7 @@ def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
     english.txt" in Qt's default width)."""
     dialog = _RenameDialog(parent)
     dialog.setWindowTitle("Rename run")
-    dialog.setLabelText("New name:")
+    dialog.setLabelText(NEW_NAME)
     dialog.setTextValue(current)
     wide = dialog.fontMetrics().horizontalAdvance(current) + 12 * dialog.fontMetrics().averageCharWidth()
     hint = dialog.sizeHint()
