@@ -64,7 +64,7 @@ KEY_PATCH_PEN = pg.mkPen("#ffd400", width=2, style=Qt.PenStyle.DashLine)
 CLASS_PREDICTION = re.compile(r".+ \(\d+%\)")
 ELIDED_LINES = 2  # the enlarged head's prediction line wraps to this many lines, then ends in "…"
 TICK_GAP_PX = 6  # at least this many pixels between two token labels on the large view
-# The enlarged head's colour bar: the densest of these scales whose labels stay BAR_LABEL_GAP lines apart.
+# A colour bar's scale: the densest of these whose labels stay BAR_LABEL_GAP lines apart.
 BAR_TICKS = ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 BAR_LABEL_GAP = 1.2
 # The enlarged head's axis titles, longest first: the longest its side holds, or none (QA at 175 %: "uery (look").
@@ -250,7 +250,8 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
 
     def _square_tiles(self) -> None:
         """Each tile no taller than it is wide, nor wider than tall: a layer's 8 heads filled the pane's height as tall
-        strips of a square matrix (QA); the room left over stays beside or below the grid."""
+        strips of a square matrix (QA); the room left over stays beside or below the grid. (Tiles narrowed below their
+        minimum height to fit a scroll area's width keep that height.)"""
         if not getattr(self, "views", None):  # (unset while being built)
             return
         layout = self.ci.layout
@@ -278,11 +279,7 @@ class AttentionGrid(pg.GraphicsLayoutWidget):
             font = QFontMetricsF(sized_font())
             height = bar.geometry().height()
             bar.axis.showLabel(height >= font.horizontalAdvance(BAR_TITLE) + 8)
-            # A bar as short as one row of square tiles labels its ends only: six labels ran together in 50 px
-            if height < 6 * font.height():
-                bar.axis.setTickSpacing(1.0, 0.5)
-            else:
-                bar.axis.setTickSpacing()  # pyqtgraph's own spacing
+            fit_bar_ticks(bar, height, font)  # (six labels ran together on a bar as short as one row of tiles)
 
     def _follow_font(self) -> None:
         """Labels and the colour bar's scale in the application font: the grid is rebuilt at the new size."""
@@ -672,8 +669,7 @@ class HeadDetail(QWidget):
         item = self.plot.getPlotItem()
         metrics = QFontMetricsF(sized_font())
         height = item.vb.height()
-        ticks = next(t for t in BAR_TICKS if len(t) * BAR_LABEL_GAP * metrics.height() <= height or t is BAR_TICKS[-1])
-        self.bar.axis.setTicks([[(v, f"{v:.1f}" if v else "0") for v in ticks]])
+        fit_bar_ticks(self.bar, height, metrics)
         self._fit_titles()
 
     def _fit_titles(self) -> None:
@@ -817,6 +813,12 @@ def fit_axis_title(axis: pg.AxisItem, titles: tuple[str, ...], room: float) -> N
             axis.showLabel(True)
             return
     axis.showLabel(False)
+
+
+def fit_bar_ticks(bar: pg.ColorBarItem, height: float, metrics: QFontMetricsF) -> None:
+    """The densest of BAR_TICKS whose labels stay BAR_LABEL_GAP lines apart on a bar `height` px tall."""
+    ticks = next(t for t in BAR_TICKS if len(t) * BAR_LABEL_GAP * metrics.height() <= height or t is BAR_TICKS[-1])
+    bar.axis.setTicks([[(v, f"{v:.1f}" if v else "0") for v in ticks]])
 
 
 def fit_colour_scale(bar: pg.ColorBarItem) -> None:
