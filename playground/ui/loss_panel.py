@@ -102,9 +102,10 @@ class Series:
 
 TICK_STEPS = (1, 2, 2.5, 5)  # x 10^k: the loss axis's frame is whole multiples of one of these
 STEP_ENDS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # x 10^k: where the step axis ends (at most a third left empty)
-# A log axis cannot show 0: a loss at or below this (encoder-reverse reaches exactly 0) is drawn on it. Below float32's
-# smallest loss above 0 (~6e-8): runs trained to 1.6e-6 and 4e-8 were one flat line at the former 1e-4 (QA).
-LOG_FLOOR = 1e-8
+# A log axis cannot show 0 (encoder-reverse reaches exactly 0): a loss of 0 is drawn a decade below the smallest loss
+# above 0 on the plot, at LOG_FLOOR at most (see log_floor).
+LOG_FLOOR = 1e-4
+MIN_LOG_FLOOR = 1e-12
 # A flat stretch (one point, after a single Step) spans this fraction of its loss, not a millionth of it.
 FLAT_SPAN = 0.1
 # Ticks per decade on a log axis, sparsest first: the densest whose labels stay this many text lines apart is used.
@@ -131,12 +132,22 @@ def nice_ceiling(value: float, ladder: tuple[float, ...] = TICK_STEPS) -> float:
     return next(m * power for m in (*ladder, 10) if m * power >= value * (1 - 1e-12))
 
 
-def loss_frame(last_step: float, low: float, high: float, log_y: bool) -> tuple[float, float, float, float]:
+def log_floor(*losses: np.ndarray) -> float:
+    """Where a log axis draws a loss of 0: a decade below the smallest loss above 0 among `losses`, at most LOG_FLOOR
+    (a fixed 1e-4 drew runs trained to 1.6e-6 and 4.1e-8 as one flat line, QA; a fixed 1e-8 left a curve that reached
+    0 in the plot's top quarter, review)."""
+    smallest = min((float(a[a > 0].min()) for a in losses if (a > 0).any()), default=10 * LOG_FLOOR)
+    return max(MIN_LOG_FLOOR, min(LOG_FLOOR, smallest / 10))
+
+
+def loss_frame(last_step: float, low: float, high: float, log_y: bool,
+               floor: float = LOG_FLOOR) -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) the loss plot auto-ranges to: steps from 0 to a round number, losses rounded out to
-    whole tick steps (quarter decades on a log axis). It changes a few times a run, not at every redraw."""
+    whole tick steps (quarter decades on a log axis, where a loss of 0 is at `floor`). It changes a few times a run,
+    not at every redraw."""
     x1 = nice_ceiling(max(last_step, 10.0), STEP_ENDS)
     if log_y:
-        low, high = max(low, LOG_FLOOR), max(high, LOG_FLOOR)
+        low, high = max(low, floor), max(high, floor)
         return 0.0, x1, 10 ** (math.floor(4 * math.log10(low)) / 4), 10 ** (math.ceil(4 * math.log10(high)) / 4)
     if high - low < FLAT_SPAN * abs(high):  # widened about its middle: the point shows with a tick above and below
         low, high = low - FLAT_SPAN * abs(high) / 2, high + FLAT_SPAN * abs(high) / 2
@@ -154,8 +165,8 @@ class LossFrame:
         plot.addItem(self._item)
         self.framed: tuple[float, float, float, float] | None = None
 
-    def fit(self, last_step: float, low: float, high: float, log_y: bool) -> None:
-        frame = loss_frame(last_step, low, high, log_y)
+    def fit(self, last_step: float, low: float, high: float, log_y: bool, floor: float = LOG_FLOOR) -> None:
+        frame = loss_frame(last_step, low, high, log_y, floor)
         if frame != self.framed:
             self.framed = frame
             x0, x1, y0, y1 = frame
@@ -274,6 +285,7 @@ class LossPanel(QWidget):
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
         self.accuracy_overlays: dict[str, pg.PlotDataItem] = {}  # their validation accuracy, by the same name
         self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
+        self._floor = LOG_FLOOR  # where the log axis draws a loss of 0 (`log_floor`)
         self._empty = pg.TextItem(EMPTY_TEXT, color=pg.getConfigOption("foreground"), anchor=(0.5, 0.5))
         self._empty_html = ""  # its text as last broken into lines for the view's width
         plot.addItem(self._empty, ignoreBounds=True)
@@ -341,6 +353,7 @@ class LossPanel(QWidget):
             self.redraw()
 
     def redraw(self) -> None:
+        self._refloor()
         show_lone_point(self.trainCurve, self.train.n)
         self.trainCurve.setData(self.train.x, self._shown_y(self.train.y))
         for curve, series, losses in ((self.valCurve, self.val, True), (self.accCurve, self.acc, False)):
@@ -353,15 +366,28 @@ class LossPanel(QWidget):
         self._drawn_at = time.monotonic()
 
     def _shown_y(self, losses: np.ndarray) -> np.ndarray:
-        """Losses as the plot draws them: on a log axis, those at or below LOG_FLOOR at the floor."""
-        return np.maximum(losses, LOG_FLOOR) if self.logCheck.isChecked() else losses
+        """Losses as the plot draws them: on a log axis, those below its floor at the floor."""
+        return np.maximum(losses, self._floor) if self.logCheck.isChecked() else losses
+
+    def _refloor(self) -> None:
+        """The log axis's floor for the losses on the plot now: where it moved, the curves drawn at the old one again
+        (the live curve is redrawn whole at every redraw)."""
+        floor = log_floor(self.train.y, self.val.y, *(losses for _steps, losses in self._overlay_data.values()))
+        if floor == self._floor:
+            return
+        self._floor = floor
+        if self.logCheck.isChecked():
+            self.valCurve.setData([], [])  # (redrawn by its count, after this)
+            for name, (steps, losses) in self._overlay_data.items():
+                if name in self.overlays:  # (one being added is drawn at the new floor next)
+                    self.overlays[name].setData(steps, self._shown_y(losses))
 
     def _update_frame(self) -> None:
         losses = np.concatenate([self.train.y, self.val.y])  # finite only: add_metrics keeps no inf or nan
         if not losses.size:
             return
         last = max(series.x[-1] for series in (self.train, self.val) if series.n)
-        self._frame.fit(last, float(losses.min()), float(losses.max()), self.logCheck.isChecked())
+        self._frame.fit(last, float(losses.min()), float(losses.max()), self.logCheck.isChecked(), self._floor)
 
     def clear(self) -> None:
         for series in (self.train, self.val, self.acc):
@@ -442,9 +468,10 @@ class LossPanel(QWidget):
         pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1)
         pen.setDashPattern(list(OVERLAY_DASHES[index % len(OVERLAY_DASHES)]))
         data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+        self._overlay_data[name] = data
+        self._refloor()
         curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)
         self.overlays[name] = curve
-        self._overlay_data[name] = data
         if accuracy is not None and len(accuracy[0]):  # (student QA: overlaid, an ablation's accuracy was not drawn)
             self.accuracy_overlays[name] = self.accuracyPlot.getPlotItem().plot(*accuracy, pen=pen)
             self._show_accuracy_plot()
@@ -459,6 +486,7 @@ class LossPanel(QWidget):
         if curve is not None:
             self.lossPlot.getPlotItem().removeItem(curve)
             self._fit_legend()
+            self._refloor()
         accuracy = self.accuracy_overlays.pop(name, None)
         if accuracy is not None:
             self.accuracyPlot.getPlotItem().removeItem(accuracy)
