@@ -519,6 +519,21 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
     qtbot.waitUntil(lambda: panel.message.text() == "", timeout=5_000)  # (lecturer QA: it stood there for good)
 
 
+def test_rename_starts_from_the_name_the_row_shows(window, root, monkeypatch):
+    """QA: two runs named alike, told apart in their rows by "— number of heads 4", were offered for renaming
+    without it: OK as offered gave both one name."""
+    first = fake_run(root, "twin", [1.0, 0.9], n_head=2)
+    fake_run(root, "twin", [1.0, 0.8], n_head=4)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    offered = []
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: offered.append(current))
+    panel.select_folders([first])
+    panel.buttons["rename"].click()
+    assert offered == [panel.labels[first]] and offered[0].startswith("twin — ") and "heads 2" in offered[0]
+
+
 def test_f2_and_delete_in_the_table_rename_and_delete_the_selected_run(open_active_window, root, monkeypatch, qtbot):
     """QA: with a row selected, Delete and F2 did nothing (Tab to the buttons and Space did)."""
     window = open_active_window(make_spec(TINY_SENTIMENT))

@@ -495,7 +495,9 @@ class RunsPanel(QWidget):
         if len(chosen) != 1:
             self.say("Select one run to rename.", "error")
             return
-        name = ask_name(self, chosen[0].name)
+        # The name as the row shows it, with what tells it apart from runs of the same name (QA: the question dropped
+        # "— number of heads 4", and OK then made two runs of one name)
+        name = ask_name(self, self.labels.get(chosen[0].folder, chosen[0].name))
         if name is None:
             return
         try:
