@@ -686,7 +686,9 @@ def test_back_before_the_step_that_trains_shows_the_untrained_model_and_next_bri
     assert window.worker.run_dir == trained and window.worker.step == 3
     bar.back()  # before training
     assert bar.index == 1 and window.worker.step == 0 and window.worker.resume_from is None
-    assert "before training" in window.statusBar().currentMessage()
+    assert "before training" in window.statusBar().message()
+    # (QA: "Next brings the trained one back (Ctrl+Z now)" read unclear)
+    assert window.statusBar().message().endswith("Next (or Ctrl+Z, here) brings the trained one back.")
     assert bar.statusLabel.text() == ""  # QA: "trained to step 200" stayed over the model at step 0
     bar.back()  # between two steps before training: nothing changes
     assert bar.index == 0 and window.worker.step == 0

@@ -445,7 +445,7 @@ class LessonBar(QFrame):
         if said:  # (after "Preparing the model…"; one message: a second replaced the first, review)
             self.main.statusBar().showMessage(said, STATUS_MS)
         if set_aside:  # (after "Preparing the model…")
-            back = "Next brings the trained one back (Ctrl+Z now)" if self._comes_back(set_aside) else \
+            back = "Next (or Ctrl+Z, here) brings the trained one back" if self._comes_back(set_aside) else \
                 "Ctrl+Z brings the trained one back (it trained past the lesson's next step)"
             self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} shows the model before training, as its text "
                                               f"says: {back}.", STATUS_MS)
