@@ -159,12 +159,17 @@ def test_an_impossible_setting_shows_a_message_and_keeps_the_last_valid_spec(win
     short.write_text("too short for a context of 64\n", encoding="utf-8")
     monkeypatch.setattr(file_dialogs, "open_file", lambda *a, **k: (str(short), ""))
     good = window.spec
+    estimates = window.config.paramCountLabel
+    at = lambda: estimates.mapTo(window, estimates.rect().topLeft())  # noqa: E731 - where the estimates stand
+    before = at()
     combo = window.findChild(QComboBox, "datasetCombo")
     index = next(i for i in range(combo.count()) if combo.itemData(i) == ("open", "text_file"))
     combo.setCurrentIndex(index)
     combo.activated.emit(index)
     message = window.findChild(QLabel, "messageLabel")
     assert message.isVisible() and "short.txt" in message.text() and "Context length (model.block_size)" in message.text()
+    QApplication.sendPostedEvents()  # (the layouts' requests)
+    assert at() == before  # the estimates stay where they were (QA: they jumped 45 px as a message came and went)
     assert message.property("level") == "error"
     assert message.text().startswith("Not used, the data stays as it was: ")  # (not "the last valid value": QA)
     assert window.spec == good

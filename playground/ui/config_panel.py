@@ -175,12 +175,13 @@ class ConfigPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
         # Outside the scroll area, the estimates and a refusal are always in view: at 1280x720 the settings once
-        # grew taller than the panel and the estimates were scrolled out of it.
+        # grew taller than the panel and the estimates were scrolled out of it. The message above the estimates: they
+        # stay at the bottom as it comes and goes (QA: below them, they jumped 45 px each time).
+        layout.addWidget(self.messageLabel)
         footer = QVBoxLayout()
         footer.setContentsMargins(4, 0, 4, 0)
         footer.addWidget(self._estimates_group())
         layout.addLayout(footer)
-        layout.addWidget(self.messageLabel)
         self.set_spec(spec)
 
     def fit_width(self, zoom: float) -> None:
