@@ -27,6 +27,7 @@ from playground.viz import (
 )
 from playground.viz.canvas import Figure, drawable, text_width
 from playground.viz.colors import colormap
+from playground.viz.views import TINT_MOST
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -456,14 +457,21 @@ def test_an_even_spread_of_vit_attention_tints_nothing_and_says_so():
     even, svg = overlays(np.full((1, 2, T, T), 1.0 / T))
     focused, _ = overlays(focused_weights)
     assert all(np.array_equal(picture, even[0]) for picture in even)  # the picture, untinted, in every map
-    assert min(np.abs(picture - yellow).sum(-1).min() for picture in even) > 100
-    assert min(np.abs(picture - yellow).sum(-1).min() for picture in focused) < 10
+    most = (1 - TINT_MOST) * (0.5 * 200 + 20) + TINT_MOST * yellow  # the grey image under the most-attended patch
+    assert min(np.abs(picture - most).sum(-1).min() for picture in even) > 100
+    assert min(np.abs(picture - most).sum(-1).min() for picture in focused) < 10
+    # and the image shows through it (QA: opaque yellow hid whether the shape or the background beside it was looked at)
+    image = np.full((8, 8), 0.5)
+    image[:4, :2], image[:4, 2:4] = 1.0, 0.0  # the attended patch half white, half black
+    split, _ = overlays(focused_weights)
+    assert all(np.abs(picture[1, 0] - picture[1, 3]).sum() > 100 for picture in split)  # (8x8, drawn larger)
     assert "max 0.2 (even)" in [t.text for t in svg.iter(f"{SVG}text")]
     near = np.full((1, 2, T, T), 1.0 / T)  # one patch 10 % above an even share, the others a little below it
     near[..., 1] = 1.1 / T
     near[..., 2:] = (1 - 2.1 / T) / (T - 2)
+    image = np.full((8, 8), 0.5)
     almost, _ = overlays(near)  # (QA: a layer whose top was 7 % above even drew its near-even heads yellow)
-    assert min(np.abs(picture - yellow).sum(-1).min() for picture in almost) > 100
+    assert min(np.abs(picture - most).sum(-1).min() for picture in almost) > 100
 
 
 def test_a_colour_made_readable_keeps_its_hue_and_changes_no_more_than_it_takes():

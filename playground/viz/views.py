@@ -563,10 +563,13 @@ def _flat(vmax: float, even: float) -> bool:
     return vmax <= even * (1 + EVEN_MARGIN)
 
 
+TINT_MOST = 0.7  # the share of colour over the most-attended patch of a ViT's image
+
+
 def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float, even: float) -> np.ndarray:
     """The grey image (H, W) or (H, W, 3) in [0, 1] with each patch tinted by how far its attention (rows, cols)
     is above an even share (`even`, each key alike): a patch at or below it keeps the picture, a patch near `vmax`,
-    or at twice an even share where `vmax` is less, turns bright yellow (QA: scaled from 0, an untrained ViT's even
+    or at twice an even share where `vmax` is less, turns yellow (QA: scaled from 0, an untrained ViT's even
     attention read "most" everywhere; scaled to a layer's top 7 % above even, its near-even heads were yellow).
     uint8 RGB."""
     img = np.asarray(image, dtype=np.float64)
@@ -578,7 +581,9 @@ def _overlay(image: np.ndarray, attention: np.ndarray, vmax: float, even: float)
     up = np.repeat(np.repeat(a, math.ceil(H / rows), axis=0), math.ceil(W / cols), axis=1)[:H, :W]
     heat = colormap(up, 0.0, 1.0).astype(np.float64)
     base = np.repeat(grey[..., None], 3, axis=-1) * 200 + 20
-    alpha = (0.2 + 0.8 * up)[..., None]
+    # At most TINT_MOST of the colour: the image still shows through the most-attended patch (QA: opaque yellow hid
+    # whether [CLS] looked at the shape's pixels or at the background beside them)
+    alpha = (0.2 + (TINT_MOST - 0.2) * up)[..., None]
     return np.clip(base * (1 - alpha) + heat * alpha, 0, 255).astype(np.uint8)
 
 
