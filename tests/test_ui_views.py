@@ -102,9 +102,13 @@ def test_runs_trained_to_tiny_losses_are_told_apart_on_the_log_axis_and_in_the_r
     assert 10 ** panel.overlays["reached 0"].getData()[1].min() == pytest.approx(4.1e-9)
     panel.remove_overlay("encoder")  # the floor follows what is shown, drawn again
     assert 10 ** panel.overlays["reached 0"].getData()[1].min() == pytest.approx(1.6e-7)
-    panel.add_metrics([metrics(1, 2.0), metrics(2, 1.6e-6)])
+    panel.add_metrics([metrics(1, 2.0), metrics(2, 1.6e-6, val=0.0)])
     panel.show_readout(2)
     assert "train 1.6e-06" in panel.readout.text()
+    panel.add_overlay("encoder", np.array([1.0, 2.0]), np.array([2.0, 4.1e-8]))  # paused: no redraw follows
+    # the validation curve's 0 drawn at the new floor, not left empty until the next step (review)
+    assert 10 ** panel.valCurve.getData()[1].min() == pytest.approx(4.1e-9)
+    assert 10 ** panel.trainCurve.getData()[1].min() == pytest.approx(1.6e-6)
 
 
 def test_an_empty_loss_plot_shows_how_to_fill_it_and_no_made_up_axis(qtbot):

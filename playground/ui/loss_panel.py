@@ -370,14 +370,15 @@ class LossPanel(QWidget):
         return np.maximum(losses, self._floor) if self.logCheck.isChecked() else losses
 
     def _refloor(self) -> None:
-        """The log axis's floor for the losses on the plot now: where it moved, the curves drawn at the old one again
-        (the live curve is redrawn whole at every redraw)."""
+        """The log axis's floor for the losses on the plot now: where it moved, every loss curve drawn at the old one
+        is drawn again (an overlay added while paused moves it, and no redraw follows)."""
         floor = log_floor(self.train.y, self.val.y, *(losses for _steps, losses in self._overlay_data.values()))
         if floor == self._floor:
             return
         self._floor = floor
         if self.logCheck.isChecked():
-            self.valCurve.setData([], [])  # (redrawn by its count, after this)
+            for curve, series in ((self.trainCurve, self.train), (self.valCurve, self.val)):
+                curve.setData(series.x, self._shown_y(series.y))
             for name, (steps, losses) in self._overlay_data.items():
                 if name in self.overlays:  # (one being added is drawn at the new floor next)
                     self.overlays[name].setData(steps, self._shown_y(losses))
