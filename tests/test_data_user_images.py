@@ -12,9 +12,11 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from playground.core.presets import load_preset
 from playground.core.spec import DataSpec, ModelSpec
 from playground.data import DataError, describe, load
 from playground.data.images import ImageDataset
+from playground.training.session import TrainingSession
 
 VIT = ModelSpec(family="vit", image_size=16, patch_size=4)
 
@@ -28,7 +30,7 @@ def shapes() -> ImageDataset:
 
 def pixels_of(ds: ImageDataset, x: torch.Tensor) -> np.ndarray:
     """An example's (S, S) grey levels in [0, 1], as the model's input before normalising."""
-    return (x * ds._std + ds._mean)[0].mean(0).numpy()
+    return ds.display_image(x[0])
 
 
 def outline_on_transparent(path: Path) -> Path:
@@ -279,3 +281,22 @@ def test_a_folder_of_colour_images_read_in_grey_says_channels_3_keeps_their_colo
                                                       VIT).warnings)
     assert not any("in colour" in w for w in describe(DataSpec(name="image_folder", path=str(drawings_folder(
         tmp_path / "grey"))), VIT).warnings)  # dark drawings on white: greys alone
+
+
+def test_the_attention_views_image_has_the_colours_of_the_file_not_stretched(tmp_path: Path):
+    """QA: a mid-green square (0, 128, 0) on black was drawn full green (0, 255, 0) beside the ViT's heatmaps: the
+    image was stretched to its own darkest and lightest pixel."""
+    for name, top in (("high", 2), ("low", 8)):
+        (tmp_path / "squares" / name).mkdir(parents=True)
+        for i in range(6):
+            im = Image.new("RGB", (16, 16), "black")
+            ImageDraw.Draw(im).rectangle((2 + i, top, 7 + i, top + 5), fill=(0, 128, 0))
+            im.save(tmp_path / "squares" / name / f"{i}.png")
+    spec = load_preset("vit-shapes").updated({
+        "data.name": "image_folder", "data.path": str(tmp_path / "squares"), "data.options": {"channels": 3},
+        "model.image_size": 16, "model.patch_size": 4, "model.n_layer": 1, "model.n_embd": 16, "model.n_head": 2,
+        "model.d_ff": 32, "train.device": "cpu", "train.compile": "off"})
+    image = TrainingSession(spec).snapshot().image
+    assert image is not None and image.shape == (16, 16, 3)
+    assert image[..., 1].max() == pytest.approx(128 / 255, abs=1e-5)  # the square's green, as in the file
+    assert image[..., [0, 2]].max() == pytest.approx(0.0, abs=1e-5) and image.min() >= 0.0

@@ -51,6 +51,14 @@ class ImageDataset(IndexedDataset):
     def _normalise(self, images: torch.Tensor) -> torch.Tensor:
         return ((images - self._mean) / self._std).float()
 
+    def display_image(self, x: torch.Tensor) -> np.ndarray:
+        """A normalised (C, H, W) image as it was drawn: [0, 1], (H, W) grey or (H, W, C) colour. Not stretched to
+        its own darkest and lightest pixel: a mid-green (0, 128, 0) read as full green (0, 255, 0) beside the
+        heatmaps (QA)."""
+        pixels = (x.float().cpu() * self._std[0] + self._mean[0]).clamp(0.0, 1.0)  # (C, H, W)
+        arr = pixels.permute(1, 2, 0).numpy()
+        return arr[..., 0] if arr.shape[-1] == 1 else arr
+
     def token_labels(self, x: torch.Tensor) -> list[str]:
         return ["CLS", *patch_names(self.image_size, self.patch_size)]
 

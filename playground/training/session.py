@@ -370,7 +370,7 @@ class TrainingSession:
             step=self.step,
             weights=weights,
             labels=self.dataset.token_labels(batch.x[0].cpu()),
-            image=_display_image(batch.x[0]) if self.info.unit == "images" else None,
+            image=self.dataset.display_image(batch.x[0]) if self.info.unit == "images" else None,
             prediction=self._describe_prediction(out.logits[0]),
             tokens=_leading_tokens(batch),
         )
@@ -791,11 +791,3 @@ def _saved_number(state: dict[str, object], key: str, default: float, folder: Pa
                                       f"{elide(repr(value), 40)} is not a number above {above:g}; "
                                       f"{train_again(folder)}")
     return float(value)
-
-
-def _display_image(x: torch.Tensor) -> np.ndarray:
-    """A normalised (C, H, W) image back to [0, 1] (H, W) or (H, W, C) for display."""
-    img = x.float().cpu()
-    img = (img - img.min()) / (img.max() - img.min() + 1e-8)
-    arr = img.permute(1, 2, 0).numpy()
-    return arr[..., 0] if arr.shape[-1] == 1 else arr
