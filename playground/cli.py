@@ -843,8 +843,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
                 if isinstance(event, MetricsEvent):
                     if event.val_loss is not None:
                         acc = f" acc {event.val_accuracy:.1%}" if event.val_accuracy is not None else ""
-                        val = f"val {event.val_loss:.3f}{acc}"
-                    bar.set_postfix_str(f"loss {event.train_loss:.3f} {val} {event.throughput:,.0f} {event.unit}/s",
+                        val = f"val {loss_text(event.val_loss)}{acc}"
+                    bar.set_postfix_str(f"loss {loss_text(event.train_loss)} {val} {event.throughput:,.0f} {event.unit}/s",
                                         refresh=False)  # (drawn by the update, as often as its interval lets it)
                     bar.update(event.step - bar.n)
                 elif isinstance(event, StatusEvent):

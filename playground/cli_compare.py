@@ -43,7 +43,7 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     with tqdm(total=total, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
         def progress(step: int, a: Any, b: Any) -> None:
             drawn[:] = [a, b]
-            bar.set_postfix_str(" ".join(f"{side} {c.losses[-1]:.3f}" for side, c in (("A", a), ("B", b)) if c.losses))
+            bar.set_postfix_str(" ".join(f"{side} {loss_text(c.losses[-1])}" for side, c in (("A", a), ("B", b)) if c.losses))
             bar.update(step - bar.n)
 
         try:

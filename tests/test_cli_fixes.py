@@ -2,6 +2,7 @@
 checked before training, and messages say what is true."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from conftest import CLI_TINY as TINY
 from conftest import one_line_error
 from conftest import run_cli as playground
+
+from playground.training.runs import read_metrics
 
 
 # ----- fault 1: --steps and an explicit warm-up ----------------------------------------------------------
@@ -229,6 +232,12 @@ def test_training_into_a_log_file_draws_the_progress_bar_seldom(tmp_path):
     assert result.returncode == 0, result.stderr
     drawings = [line for line in result.stderr.replace("\r", "\n").splitlines() if "/40 [" in line]
     assert drawings[-1].startswith("100%") and "loss " in drawings[-1]  # the last, with its loss
+    # as the app and the Runs tab print it (review: three decimals read 0.000 for a run trained to 1e-5)
+    shown = re.search(r"loss (\d\.\d{4}) val (\d\.\d{4}) ", drawings[-1])
+    assert shown is not None, drawings[-1]
+    last = read_metrics(tmp_path / "run")[-1]
+    assert float(shown[1]) == pytest.approx(float(last["train_loss"]), abs=1e-4)
+    assert float(shown[2]) == pytest.approx(float(last["val_loss"]), abs=1e-4)
     assert len(drawings) <= 4, drawings  # the start (twice, around the device line) and the end
     run = tmp_path / "run"  # what it can do next, said last (no sample: reversal is not text to continue)
     assert result.stderr.splitlines()[-1] == (f"next: playground attention {run} --out attention.png  ·  "
