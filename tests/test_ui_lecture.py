@@ -814,6 +814,14 @@ def test_a_save_into_a_missing_folder_says_what_to_do_and_the_next_save_takes_th
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(good), ""))
     assert window.save_as() and good.is_file()
     assert window.config.messageLabel.text() == "" and window.statusBar().currentMessage() == f"Saved {good}"
+    # a folder that is there but holds no files of the user's (QA: "Could not save x.json: No such file or
+    # directory." for /proc, where the folder plainly exists)
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: ("/proc/x.json", ""))
+    assert not window.save_as()
+    said = window.config.messageLabel.text()
+    assert said.startswith(("Could not save x.json: /proc does not take new files (",  # as root
+                            "Could not save x.json: this account may not write in /proc.")), said
+    assert "Ctrl+Shift+S" in said
 
 
 @pytest.mark.slow

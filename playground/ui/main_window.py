@@ -1721,8 +1721,8 @@ def _not_saved(path: Path, error: str) -> str:
         why = f"there is no folder {folder}"
     elif not os.access(folder, os.W_OK):
         why = f"this account may not write in {folder}"
-    else:
-        why = error
+    else:  # a folder that holds no files of its own, as /proc (QA: the bare "No such file or directory")
+        why = f"{folder} does not take new files ({error[:1].lower()}{error[1:]})"
     return (f"Could not save {path.name}: {why}. Your settings are kept: save them in a folder you can write in "
             f"(File > Save Preset As, Ctrl+Shift+S).")
 
