@@ -323,3 +323,17 @@ def test_a_changed_builtin_changed_back_then_changed_again_says_what_was_changed
     assert back.description == builtin.description
     again = named_after_file(back.updated({"model.patch_size": 1}), path)
     assert again.name == "mine" and again.description.startswith("The built-in vit-digits with patch size 1")
+
+
+def test_a_changed_builtin_takes_each_files_name_unless_the_user_named_it():
+    """Saved as another file, a name an earlier save gave it follows the new file; one the user gave it (File > Name
+    and Description) stays."""
+    from pathlib import Path
+
+    from playground.core.presets import load_preset, named_after_file
+
+    changed = load_preset("vit-digits").updated({"model.patch_size": 1})
+    first = named_after_file(changed, Path("mine.json"))
+    assert named_after_file(first, Path("other.json"), opened=Path("mine.json")).name == "other"
+    named = first.updated({"name": "Lecture 3"})
+    assert named_after_file(named, Path("other.json"), opened=Path("mine.json")).name == "Lecture 3"

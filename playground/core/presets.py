@@ -14,7 +14,16 @@ from typing import Any
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, read_bytes
-from playground.core.spec import FAMILY_TITLES, SCHEMA_VERSION, RunSpec, SpecError, make_spec, shown
+from playground.core.spec import (
+    FAMILY_TITLES,
+    MAX_DESCRIPTION,
+    MAX_PRESET_NAME,
+    SCHEMA_VERSION,
+    RunSpec,
+    SpecError,
+    make_spec,
+    shown,
+)
 
 # The top-level presets/ folder, installed as the package playground.presets (pyproject.toml maps it), so a wheel
 # and an editable install find the same files.
@@ -300,10 +309,12 @@ def builtin_presets() -> list[PresetInfo]:
     return infos
 
 
-def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
+def named_after_file(spec: RunSpec, path: Path, opened: Path | None = None) -> RunSpec:
     """A built-in preset saved with settings of the user's under a name of theirs: it takes the file's name, and its
     description says what was changed, since the built-in's no longer holds (QA: vit-digits saved with 1-pixel
-    patches still said "cut into 16 patches of 2x2 pixels"). Any other spec is saved as it is."""
+    patches still said "cut into 16 patches of 2x2 pixels"). A name the user gave it (File > Name and Description) is
+    kept: only the built-in's, or the one the file it was `opened` from gave it, follows the file. Any other spec is
+    saved as it is."""
     from playground.core.differences import differences, setting_text  # (differences imports this module's spec)
 
     if not spec.description:
@@ -320,7 +331,14 @@ def named_after_file(spec: RunSpec, path: Path) -> RunSpec:
         return spec.updated({"description": builtin.description})
     changed = ", ".join(setting_text(key, spec) for key in keys)
     text = f"{_FROM_BUILTIN.format(source.stem)}{changed}. {_ITS_DESCRIPTION}{builtin.description}"
-    return spec.updated({"name": path.stem[:120] or spec.name, "description": elide(text, 4000)})
+    given = spec.name not in {builtin.name, *(_file_name(p) for p in (opened,) if p is not None)}
+    return spec.updated({"name": spec.name if given else _file_name(path) or spec.name,
+                         "description": elide(text, MAX_DESCRIPTION)})
+
+
+def _file_name(path: Path) -> str:
+    """The name a preset saved as `path` takes."""
+    return path.stem[:MAX_PRESET_NAME]
 
 
 _FROM_BUILTIN = "The built-in {} with "

@@ -292,12 +292,28 @@ class TrainSpec(_Spec):
         return self
 
 
+MAX_PRESET_NAME = 120  # characters: the window's title and the Runs tab's rows
+MAX_DESCRIPTION = 4000  # characters: what the preset shows, said under the settings as it opens
+
+
+def prose_problem(name: str, description: str) -> str:
+    """Why `name` (stripped) and `description` cannot be a preset's, or "" where they can."""
+    name = name.strip()
+    if not name:
+        return "a preset needs a name: type at least one character"
+    if len(name) > MAX_PRESET_NAME:
+        return f"a preset's name has at most {MAX_PRESET_NAME} characters, this one has {len(name)}"
+    if len(description) > MAX_DESCRIPTION:
+        return f"a description has at most {MAX_DESCRIPTION:,} characters, this one has {len(description):,}"
+    return ""
+
+
 class RunSpec(_Spec):
     """A whole run; as JSON this is a preset."""
 
     schema_version: Whole = SCHEMA_VERSION
-    name: str = Field("untitled", min_length=1, max_length=120)
-    description: str = Field("", max_length=4000)
+    name: str = Field("untitled", min_length=1, max_length=MAX_PRESET_NAME)
+    description: str = Field("", max_length=MAX_DESCRIPTION)
     model: ModelSpec = Field(default_factory=ModelSpec)
     data: DataSpec = Field(default_factory=DataSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)

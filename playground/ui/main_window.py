@@ -44,6 +44,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontMetric
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -502,6 +503,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.openAction = A("&Open Preset…", QKeySequence.StandardKey.Open, self.open_dialog, "openAction")
         self.saveAction = A("&Save Preset", QKeySequence.StandardKey.Save, self.save, "saveAction")
         self.saveAsAction = A("Save Preset &As…", "Ctrl+Shift+S", self.save_as, "saveAsAction")
+        self.proseAction = A("&Name and Description…", None, self.edit_prose, "proseAction",
+                             "Name the preset and say what it shows: the class reads it as the preset opens.")
         self.resumeLastAction = A("Resume &Last Run", None, self.resume_last_run, "resumeLastAction",
                                   "Bring back the run last trained in this window: its settings, curve and "
                                   "checkpoint, paused.")
@@ -567,6 +570,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         file.addSeparator()
         file.addAction(self.saveAction)
         file.addAction(self.saveAsAction)
+        file.addAction(self.proseAction)
         file.addSeparator()
         file.addAction(self.quitAction)
         self.presetsMenu = PresetsMenu(self)
@@ -929,7 +933,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
         # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
         # was changed)
-        named = named_after_file(self.preset_spec(), path)
+        named = named_after_file(self.preset_spec(), path, self.preset_path)
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
@@ -947,6 +951,24 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.clear_error()  # (QA: "Could not save" stood under the settings after the next save worked)
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def edit_prose(self) -> None:
+        """File > Name and Description: the preset's name and description in the user's words, saved with it as any
+        change of its settings is (the title marks it changed)."""
+        from playground.ui.preset_prose import PresetProseDialog
+
+        dialog = PresetProseDialog(self, self.spec.name, self.spec.description)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            name, description = dialog.prose()
+        finally:
+            dialog.deleteLater()
+        if (name, description) == (self.spec.name, self.spec.description):
+            return
+        self.config.set_spec(self.spec.updated({"name": name, "description": description}))
+        self._update_title()
+        self.statusBar().showMessage(f"Named “{name}”: Save Preset (Ctrl+S) keeps the name and description.", STATUS_MS)
 
     def maybe_save(self, closing: bool = False, training: bool = False) -> bool:
         """True when it is fine to drop the current spec (saved, discarded); False to cancel. `closing`: the window
