@@ -114,6 +114,19 @@ def test_a_length_that_does_not_fit_the_context_is_refused_with_a_fix_and_nothin
     assert window.spec.data.options == {"length": 8, "n_symbols": 14} and message(window).text() == ""
 
 
+def test_a_length_whose_context_is_past_the_sliders_end_is_not_offered_that_context(window, qtbot):
+    """Review: a length of 200 was offered "or raise Context length (model.block_size) to 401", past the window's
+    slider, which stops at 256 (the command line may offer it: its --set goes further)."""
+    from playground.data import DataError, plan
+
+    type_into(qtbot, option(window, "length"), "200")
+    text = message(window).text()
+    assert text.endswith("set Sequence length (data.options.length) to at most 8"), text
+    assert "raise" not in text and window.spec.data.options.get("length", 8) == 8
+    with pytest.raises(DataError, match=r"or raise Context length \(model\.block_size\) to 401$"):
+        plan(window.spec.data.model_copy(update={"options": {"length": 200}}), window.spec.model)
+
+
 def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_refused(window, qtbot):
     option(window, "n_symbols").setValue(12)
     # 36 symbols at most (0-9, a-z): the second 9 is refused, and the value from before the edit is kept, not the 9

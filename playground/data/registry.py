@@ -344,6 +344,19 @@ def _distinct_chars(text: str) -> tuple[str, ...]:
     return tuple(sorted(set(text)))
 
 
+class ContextTooShort(DataError):
+    """A sequence length the context cannot hold: `needed` is the context that would; `within(top)` the message for a
+    context that can be raised to `top` at most (the window's slider stops at 256: review, its message offered 401)."""
+
+    def __init__(self, what: str, longest: int, needed: int) -> None:
+        self.what, self.longest, self.needed = what, longest, needed
+        super().__init__(self.within(MAX_CONTEXT))
+
+    def within(self, top: int) -> str:
+        raised = f" or raise {CONTEXT_SETTING} to {self.needed}" if self.needed <= top else ""
+        return f"{self.what}: set {LENGTH_SETTING} to at most {self.longest}{raised}"
+
+
 def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: ModelSpec) -> Plan:
     T = model.block_size
     decoder = model.family == "decoder"
@@ -355,8 +368,7 @@ def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: Model
         needed = 2 * length + 1 if decoder else length
         what = f"{entry.key} with a sequence length of {length} needs a context of {needed} tokens" + (
             " (prompt, separator, answer)" if decoder else "")
-        raise DataError(f"{what}: set {LENGTH_SETTING} to at most {longest}"
-                        + (f" or raise {CONTEXT_SETTING} to {needed}" if needed <= MAX_CONTEXT else ""))
+        raise ContextTooShort(what, longest, needed)
     symbols = SYMBOLS[: int(options["n_symbols"])]
     vocab = Vocab(symbols, (PAD, SEP))
     info = DataInfo(

@@ -77,6 +77,7 @@ PRETRAINED_PRESET = "bert-pronoun"
 # Settings that make the model another one, not a variant of the last: its name follows them, and the window's
 # views forget the last one's data.
 PRETRAINED_MAX_CONTEXT = 512  # MiniLM's position table
+SLIDER_MAX_CONTEXT = 256  # a model of the user's: longer contexts are the command line's (--set model.block_size)
 DEFAULT_CONTEXT = ModelSpec.model_fields["block_size"].default
 # Issue 24: the ablations, each a combo or a check box (model.causal shown for the decoder only).
 NORM_TITLES = {"pre": "pre (GPT-2, ViT)", "post": "post (BERT)", "none": "none"}
@@ -529,7 +530,7 @@ class ConfigPanel(QWidget):
         self.sliders["model.freeze_layers"].set_choices(range(n_layer + 1), self._spec.model.freeze_layers)
         form, field = self._rows["model.freeze_layers"]
         form.setRowVisible(field, bool(pretrained))
-        top = PRETRAINED_MAX_CONTEXT if pretrained else 256
+        top = context_top(self._spec)
         self.sliders["model.block_size"].set_choices(range(4, top + 1), self._spec.model.block_size)
 
     def _sync_ablations(self) -> None:
@@ -601,7 +602,7 @@ class ConfigPanel(QWidget):
             try:
                 data_plan = plan(spec.data, spec.model)  # what describe() returns, plus the options worked out
             except DataError as err:
-                error = str(err)
+                error = data_error_text(err, spec)
         self._info = data_plan.info if data_plan else None
         self._resolved = dict(data_plan.options) if data_plan else {}  # shown by _sync_controls: "auto (8)"
         self._update_epochs()
@@ -642,7 +643,8 @@ class ConfigPanel(QWidget):
             # dataset refused leaves the data that was there (QA: "the last valid value" of a file chosen).
             lead = "Not used, the data stays as it was" if {"data.name", "data.path"} & changes.keys() else \
                 "Not applied, the last valid value is back"
-            self.show_message(f"{lead}: {in_data_words(str(err))}", "error")
+            said = data_error_text(err, spec) if isinstance(err, DataError) else str(err)  # (DataError: `spec` was made)
+            self.show_message(f"{lead}: {in_data_words(said)}", "error")
             return False
         old = self.before = self._spec
         self._spec = spec
@@ -823,7 +825,7 @@ class ConfigPanel(QWidget):
             return None  # _request says what is wrong with the file
         if wanted is None:
             return self._context_leaving_csv(changes)
-        top = PRETRAINED_MAX_CONTEXT if spec.model.pretrained else 256
+        top = context_top(spec)
         fitted = min(max(wanted, 4), top)
         cut = f"; longer texts are cut at {fitted} tokens" if wanted > top else ""
         return fitted, f"Context length set to {fitted}: it holds 95 % of the texts whole{cut}."
@@ -846,6 +848,19 @@ class ConfigPanel(QWidget):
             return file_dialogs.existing_folder(self, "Open an image folder (one sub-folder per class)")
         path, _ = file_dialogs.open_file(self, OPEN_ITEMS[kind].rstrip("…"), "", OPEN_FILTERS[kind])
         return path
+
+
+def context_top(spec: RunSpec) -> int:
+    """The longest context the window's slider offers `spec`'s model."""
+    return PRETRAINED_MAX_CONTEXT if spec.model.pretrained else SLIDER_MAX_CONTEXT
+
+
+def data_error_text(err: Exception, spec: RunSpec) -> str:
+    """The data's refusal of `spec` as the window says it: offering no context longer than its slider has (the
+    command line's may)."""
+    from playground.data.registry import ContextTooShort
+
+    return err.within(context_top(spec)) if isinstance(err, ContextTooShort) else str(err)
 
 
 def _get(spec: RunSpec, dotted: str) -> Any:
