@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QSlider
 from test_ui_lecture import _train
 
-from playground.core.presets import load_preset
+from playground.core.presets import PRESETS_DIR, load_preset
 from playground.core.spec import MAX_DESCRIPTION
 from playground.ui import file_dialogs
 from playground.ui.preset_prose import ABOUT, PresetProseDialog
@@ -61,6 +61,8 @@ def test_a_built_in_named_and_described_keeps_its_model_and_saves_the_users_word
     builtin = load_preset("decoder-reverse")
     window = open_window(builtin.updated({"model.n_embd": 32, "model.n_head": 2, "model.n_layer": 1,
                                          "model.d_ff": 64, "train.compile": "off", "train.device": "cpu"}))
+    window.say_opened(window.spec, PRESETS_DIR / "decoder-reverse.json", builtin=True)
+    assert builtin.description.split(".")[0] in window.config.messageLabel.text()
     window.findChild(QSlider, "layersSlider").setValue(2)  # settings of the lecturer's, then a step trained
     _train(window, qtbot, 1)
     trained, seen = window.worker, []
@@ -71,6 +73,8 @@ def test_a_built_in_named_and_described_keeps_its_model_and_saves_the_users_word
     assert window.worker is trained and window.worker.step == 1  # prose: the trained model stays
     assert window.windowTitle().startswith("Lecture 3: two layers[*]") and window.isWindowModified()
     assert window.statusBar().currentMessage().startswith("Named “Lecture 3: two layers”: Save Preset (Ctrl+S)")
+    # under the settings, the words the class will read as it opens, not the built-in's it opened with
+    assert window.config.messageLabel.text() == f"“Lecture 3: two layers”: {DESCRIPTION}"
     path = tmp_path / "lecture3.json"
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(path), ""))
     assert window.save_as()

@@ -966,8 +966,15 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             dialog.deleteLater()
         if (name, description) == (self.spec.name, self.spec.description):
             return
+        described = description != self.spec.description
         self.config.set_spec(self.spec.updated({"name": name, "description": description}))
         self._update_title()
+        shown = self.config.messageLabel
+        if described and (not shown.text() or shown.property("level") == "info"):
+            # what the class will read as it opens, in place of the words it replaced (the preset's opening message)
+            lead = _lead(description)
+            self.config.show_message(f"“{name}”: {lead}{WHOLE_ELSEWHERE if lead != description else ''}"
+                                     if description else "", "info", description)
         self.statusBar().showMessage(f"Named “{name}”: Save Preset (Ctrl+S) keeps the name and description.", STATUS_MS)
 
     def maybe_save(self, closing: bool = False, training: bool = False) -> bool:
