@@ -1,5 +1,7 @@
 """Compare A/B (issue 24): the same start for two settings, the curves it gives, and `playground compare`'s figure."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -74,6 +76,7 @@ def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
     assert main(["compare", str(a), str(b), "--steps", "3", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "residual connections on → off" in err and "all" in err and "weight tensors shared" in err
+    assert re.search(r"A \d\.\d{4} B \d\.\d{4}\]", err), err  # the bar's losses as the app prints them
     pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
     for colour in ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)):  # A blue and B orange
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 30).sum() > 50

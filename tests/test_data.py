@@ -157,7 +157,8 @@ def test_procedural_length_must_fit_the_context():
                                         r"to at most 8 or raise Context length \(model.block_size\) to 9$"):
         describe(DataSpec(name="copy", options={"length": 9}), ModelSpec(family="encoder", block_size=8))
     with pytest.raises(DataError, match=r"needs a context of 8193 tokens .*: set Sequence length "
-                                        r"\(data.options.length\) to at most 31$"):  # no context could hold it
+                                        r"\(data.options.length\) to at most 31 \(or up to 4095 with Context length "
+                                        r"\(model.block_size\) raised to 8192\)$"):  # no context could hold it
         describe(DataSpec(name="reverse", options={"length": 4096}), ModelSpec(family="decoder", block_size=64))
 
 

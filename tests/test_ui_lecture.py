@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -26,6 +27,20 @@ def _train(window, qtbot, steps: int) -> None:
         window.step_once()
     qtbot.waitUntil(lambda: window.worker is not None and window.worker.step == steps, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.loss.train.n == steps, timeout=WAIT_MS)
+
+
+def test_redo_of_a_change_the_model_then_trained_under_brings_the_trained_model_back(window, qtbot):
+    """QA: a change made on an untrained model, then 23 steps trained, Ctrl+Z, Ctrl+Shift+Z: the change came back
+    untrained at step 0 (the trained model only in the Runs tab)."""
+    window.findChild(QSlider, "headsSlider").setValue(1)  # an untrained model's heads: a change of settings
+    _train(window, qtbot, 3)
+    trained = window.worker.run_dir
+    window.undoAction.trigger()
+    assert window.spec.model.n_head == TINY["model"]["n_head"]
+    assert window.redoAction.text().startswith("&Redo: bring back") and "at step 3" in window.redoAction.text()
+    window.redoAction.trigger()
+    assert window.spec.model.n_head == 1 and window.worker.resume_from == trained
+    qtbot.waitUntil(lambda: window.worker.step == 3, timeout=WAIT_MS)
 
 
 @pytest.mark.slow
@@ -814,14 +829,28 @@ def test_a_save_into_a_missing_folder_says_what_to_do_and_the_next_save_takes_th
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(good), ""))
     assert window.save_as() and good.is_file()
     assert window.config.messageLabel.text() == "" and window.statusBar().currentMessage() == f"Saved {good}"
-    # a folder that is there but holds no files of the user's (QA: "Could not save x.json: No such file or
-    # directory." for /proc, where the folder plainly exists)
+    # a name too long for the file system: a shorter name, not another folder (review)
+    long_name = tmp_path / ("x" * 300 + ".json")
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(long_name), ""))
+    assert not window.save_as()
+    assert window.config.messageLabel.text().endswith(": its name is too long. Your settings are kept: save them "
+                                                      "under a shorter name (File > Save Preset As, Ctrl+Shift+S).")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_a_save_into_a_folder_that_takes_no_files_says_so(open_window, monkeypatch):
+    """QA: "Could not save x.json: No such file or directory." for /proc, where the folder plainly exists."""
+    import os
+
+    from playground.ui import file_dialogs
+
+    window = open_window(make_spec(TINY))
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: True)  # as root, whose account may write there
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: ("/proc/x.json", ""))
     assert not window.save_as()
-    said = window.config.messageLabel.text()
-    assert said.startswith(("Could not save x.json: /proc does not take new files (",  # as root
-                            "Could not save x.json: this account may not write in /proc.")), said
-    assert "Ctrl+Shift+S" in said
+    assert window.config.messageLabel.text() == ("Could not save x.json: /proc does not take new files. Your settings "
+                                                 "are kept: save them in a folder you can write in (File > Save "
+                                                 "Preset As, Ctrl+Shift+S).")
 
 
 @pytest.mark.slow

@@ -8,9 +8,10 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QSlider
 from test_ui_lecture import _train
+from test_ui_training import TINY, WAIT_MS
 
 from playground.core.presets import PRESETS_DIR, load_preset
-from playground.core.spec import MAX_DESCRIPTION
+from playground.core.spec import MAX_DESCRIPTION, MAX_PRESET_NAME, make_spec
 from playground.ui import file_dialogs
 from playground.ui.preset_prose import ABOUT, PresetProseDialog
 
@@ -33,8 +34,8 @@ def test_the_dialog_keeps_a_blank_name_or_a_too_long_description_open_and_says_w
     description = dialog.findChild(QPlainTextEdit, "proseDescription")
     description.setPlainText("x" * (MAX_DESCRIPTION + 1))
     qtbot.keyClick(name, Qt.Key.Key_Return)
-    assert dialog.isVisible() and note.text() == "A description has at most 4,000 characters, this one has 4,001."
-    description.setPlainText(DESCRIPTION + "\n\n")
+    assert dialog.isVisible() and note.text() == "A description has at most 4,000 characters, this one has 4,001: shorten it."
+    description.setPlainText("\n" + DESCRIPTION + "\n\n")
     qtbot.keyClick(name, Qt.Key.Key_Return)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.prose() == ("Lecture 3: heads", DESCRIPTION)
@@ -90,7 +91,7 @@ def test_a_built_in_named_and_described_keeps_its_model_and_saves_the_users_word
 def test_a_built_in_saved_again_after_naming_only_keeps_the_name_and_says_what_was_changed(open_window, qtbot,
                                                                                            tmp_path, monkeypatch):
     """A name of the user's is kept where the description is still the built-in's: only the description says what
-    was changed; the preset reopened and saved again keeps both."""
+    was changed; the preset reopened and saved again keeps the name, and says the change made since."""
     builtin = load_preset("decoder-reverse")
     window = open_window(builtin)
     _answer(qtbot, "Reversal, the short one", builtin.description, [])
@@ -103,3 +104,103 @@ def test_a_built_in_saved_again_after_naming_only_keeps_the_name_and_says_what_w
     assert saved["name"] == "Reversal, the short one"
     assert saved["description"].startswith(f"The built-in decoder-reverse with number of layers "
                                            f"{builtin.model.n_layer + 1}. Its description: ")
+    window.open_preset(path)
+    window.findChild(QSlider, "layersSlider").setValue(builtin.model.n_layer + 2)
+    assert window.save()
+    saved = json.loads(path.read_text())
+    assert saved["name"] == "Reversal, the short one"
+    assert saved["description"].startswith(f"The built-in decoder-reverse with number of layers "
+                                           f"{builtin.model.n_layer + 2}. Its description: ")
+
+
+@pytest.mark.slow
+def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model(open_window, qtbot):
+    """QA: Ctrl+Z after a rename undid the change of settings before it (the rename was not on the list); review:
+    Undo then brought the old name back with the model set aside before the rename."""
+    window = open_window(make_spec(TINY))
+    _train(window, qtbot, 2)
+    window.findChild(QSlider, "headsSlider").setValue(1)  # the trained model set aside, under the old name
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    untrained = window.worker
+    assert window.undoAction.text() == (f"&Undo: name “Lecture 3” → “{TINY['name']}”; description “Watch the diagonal…” "
+                                        "→ “none”")
+    window.undoAction.trigger()
+    assert (window.spec.name, window.spec.description) == (TINY["name"], "") and window.worker is untrained
+    assert window.statusBar().currentMessage().startswith(f"Undo — name “Lecture 3” → “{TINY['name']}”")
+    window.redoAction.trigger()
+    assert window.spec.name == "Lecture 3" and window.windowTitle().startswith("Lecture 3[*]")
+    window.undoAction.trigger()  # the rename, then the model set aside before it: under the name shown now
+    window.undoAction.trigger()
+    assert window.worker.step == 2 and window.spec.model.n_head == TINY["model"]["n_head"]
+    assert window.spec.name == TINY["name"]
+    window.redoAction.trigger()  # the untrained one-head model, then the rename again
+    window.redoAction.trigger()
+    assert window.spec.name == "Lecture 3" and window.spec.model.n_head == 1
+
+
+def test_a_lessons_back_after_a_rename_brings_back_the_model_it_trained(open_window, qtbot):
+    """Review: renamed mid-lesson, Back trained the step's model anew in front of the class (the model kept for it
+    was under the old name)."""
+    lesson = {"title": "Skips", "steps": [{"text": "whole", "train_until": 3},
+                                          {"text": "no skips", "train_until": 3, "settings": {"model.residual": False}},
+                                          {"text": "compare"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar = window.lessonBar
+
+    def trained() -> bool:
+        return "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None
+
+    qtbot.waitUntil(trained, timeout=WAIT_MS)
+    whole = window.worker.run_dir
+    bar.next()
+    qtbot.waitUntil(lambda: trained() and window.worker.run_dir != whole, timeout=WAIT_MS)
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    bar.back()
+    assert window.worker.resume_from == whole and window.spec.name == "Lecture 3"
+
+
+def test_compare_keeps_b_for_a_renamed_preset_and_opens_for_the_longest_name(open_window, qtbot):
+    """Review: renamed, the preset's Compare A/B opened B as a fresh copy (its layer more gone); with a 120-character
+    name, " (B)" made B's name too long and Compare did not open."""
+    from test_ui_compare import _active_compare
+
+    window = open_window(make_spec(TINY))
+    compare = _active_compare(window, qtbot)
+    layers = compare.findChild(QSlider, "layersSlider")
+    layers.setValue(layers.value() + 1)
+    b = compare.spec_b
+    compare.close()
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    compare = _active_compare(window, qtbot)
+    assert compare.spec_b.model.n_layer == b.model.n_layer
+    compare.close()
+    _answer(qtbot, "L" * MAX_PRESET_NAME, DESCRIPTION, [])
+    window.proseAction.trigger()
+    window.findChild(QSlider, "layersSlider").setValue(b.model.n_layer)  # another A: a new comparison, a new B
+    compare = _active_compare(window, qtbot)
+    assert compare.spec_b.name == "L" * (MAX_PRESET_NAME - 4) + " (B)"
+
+
+def test_a_run_renamed_while_it_trains_is_renamed_and_comes_back_with_its_file(open_window, qtbot, tmp_path,
+                                                                               monkeypatch):
+    """QA: renamed while it trained and saved as a file, the run kept its old name in the Runs tab, and File >
+    Resume Last Run brought back the old name without the file (Ctrl+S then asked for a new one)."""
+    from playground.training.runs import read_run_info
+
+    window = open_window(make_spec(TINY))
+    _train(window, qtbot, 2)
+    run = window.worker.run_dir
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    assert read_run_info(run)["name"] == "Lecture 3"
+    path = tmp_path / "lecture3.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(path), ""))
+    assert window.save_as()
+    window.open_preset(path)  # another model on screen; the run stopped, remembered as the last
+    qtbot.waitUntil(lambda: window.resumeLastAction.isEnabled() or window._last_run() is not None, timeout=WAIT_MS)
+    window.resume_last_run()
+    assert window.worker.resume_from == run and window.preset_path == path
+    assert window.windowTitle().startswith("Lecture 3 — lecture3.json") and not window.isWindowModified()

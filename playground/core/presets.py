@@ -309,12 +309,12 @@ def builtin_presets() -> list[PresetInfo]:
     return infos
 
 
-def named_after_file(spec: RunSpec, path: Path, opened: Path | None = None) -> RunSpec:
+def named_after_file(spec: RunSpec, path: Path, opened: Path | None = None, named: bool = False) -> RunSpec:
     """A built-in preset saved with settings of the user's under a name of theirs: it takes the file's name, and its
     description says what was changed, since the built-in's no longer holds (QA: vit-digits saved with 1-pixel
-    patches still said "cut into 16 patches of 2x2 pixels"). A name the user gave it (File > Name and Description) is
-    kept: only the built-in's, or the one the file it was `opened` from gave it, follows the file. Any other spec is
-    saved as it is."""
+    patches still said "cut into 16 patches of 2x2 pixels"). A name the user gave it is kept: one `named` in the
+    window (File > Name and Description), or one the file it was `opened` from held that is neither the built-in's
+    nor that file's. Any other spec is saved as it is."""
     from playground.core.differences import differences, setting_text  # (differences imports this module's spec)
 
     if not spec.description:
@@ -331,7 +331,7 @@ def named_after_file(spec: RunSpec, path: Path, opened: Path | None = None) -> R
         return spec.updated({"description": builtin.description})
     changed = ", ".join(setting_text(key, spec) for key in keys)
     text = f"{_FROM_BUILTIN.format(source.stem)}{changed}. {_ITS_DESCRIPTION}{builtin.description}"
-    given = spec.name not in {builtin.name, *(_file_name(p) for p in (opened,) if p is not None)}
+    given = named or (opened is not None and spec.name not in {builtin.name, _file_name(opened)})
     return spec.updated({"name": spec.name if given else _file_name(path) or spec.name,
                          "description": elide(text, MAX_DESCRIPTION)})
 

@@ -296,15 +296,24 @@ MAX_PRESET_NAME = 120  # characters: the window's title and the Runs tab's rows
 MAX_DESCRIPTION = 4000  # characters: what the preset shows, said under the settings as it opens
 
 
+PROSE_KEYS = frozenset({"name", "description"})  # a preset's words about itself: no setting of its model
+
+
+def same_settings(a: RunSpec, b: RunSpec) -> bool:
+    """Whether `a` and `b` differ in nothing but their name and description (the user's words about the model)."""
+    return a.updated({"name": b.name, "description": b.description}) == b
+
+
 def prose_problem(name: str, description: str) -> str:
     """Why `name` (stripped) and `description` cannot be a preset's, or "" where they can."""
     name = name.strip()
     if not name:
         return "a preset needs a name: type at least one character"
     if len(name) > MAX_PRESET_NAME:
-        return f"a preset's name has at most {MAX_PRESET_NAME} characters, this one has {len(name)}"
+        return f"a preset's name has at most {MAX_PRESET_NAME} characters, this one has {len(name)}: shorten it"
     if len(description) > MAX_DESCRIPTION:
-        return f"a description has at most {MAX_DESCRIPTION:,} characters, this one has {len(description):,}"
+        return (f"a description has at most {MAX_DESCRIPTION:,} characters, this one has {len(description):,}: "
+                f"shorten it")
     return ""
 
 

@@ -346,14 +346,22 @@ def _distinct_chars(text: str) -> tuple[str, ...]:
 
 class ContextTooShort(DataError):
     """A sequence length the context cannot hold: `needed` is the context that would; `within(top)` the message for a
-    context that can be raised to `top` at most (the window's slider stops at 256: review, its message offered 401)."""
+    context that can be raised to `top` at most (the window's slider stops at 256: review, its message offered 401).
+    Its arguments are its `args`, so it pickles as other errors do."""
 
-    def __init__(self, what: str, longest: int, needed: int) -> None:
-        self.what, self.longest, self.needed = what, longest, needed
-        super().__init__(self.within(MAX_CONTEXT))
+    def __init__(self, what: str, longest: int, needed: int, decoder: bool) -> None:
+        super().__init__(what, longest, needed, decoder)
+        self.what, self.longest, self.needed, self.decoder = what, longest, needed, decoder
+
+    def __str__(self) -> str:
+        return self.within(MAX_CONTEXT)
 
     def within(self, top: int) -> str:
-        raised = f" or raise {CONTEXT_SETTING} to {self.needed}" if self.needed <= top else ""
+        if self.needed <= top:
+            raised = f" or raise {CONTEXT_SETTING} to {self.needed}"
+        else:  # the longest sequence the top context holds, where that is more than this context's
+            most = (top - 1) // 2 if self.decoder else top
+            raised = f" (or up to {most} with {CONTEXT_SETTING} raised to {top})" if most > self.longest else ""
         return f"{self.what}: set {LENGTH_SETTING} to at most {self.longest}{raised}"
 
 
@@ -368,7 +376,7 @@ def _plan_procedural(entry: Entry, options: dict[str, OptionValue], model: Model
         needed = 2 * length + 1 if decoder else length
         what = f"{entry.key} with a sequence length of {length} needs a context of {needed} tokens" + (
             " (prompt, separator, answer)" if decoder else "")
-        raise ContextTooShort(what, longest, needed)
+        raise ContextTooShort(what, longest, needed, decoder)
     symbols = SYMBOLS[: int(options["n_symbols"])]
     vocab = Vocab(symbols, (PAD, SEP))
     info = DataInfo(

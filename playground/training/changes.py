@@ -63,7 +63,9 @@ class SettingChange:
 
 
 def setting(spec: RunSpec, key: str) -> Any:
-    """The value of the dotted setting `key` ("train.lr") in `spec`."""
+    """The value of the dotted setting `key` ("train.lr"), or of a top-level one ("name"), in `spec`."""
+    if "." not in key:
+        return getattr(spec, key)
     section, name = key.split(".")
     return getattr(getattr(spec, section), name)
 

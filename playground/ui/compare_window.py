@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import difference_line, differences, gap_line, why_not_compared
 from playground.core.files import file_words
-from playground.core.spec import RunSpec
+from playground.core.spec import MAX_PRESET_NAME, RunSpec
 from playground.training.events import MetricsEvent
 from playground.ui.attention_grid import AttentionGrid, in_scroll_area
 from playground.ui.compare_labels import DifferenceTitle, fit_pair_legend, full_label
@@ -205,7 +205,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._settle_b)
 
-        self.config = ConfigPanel(spec_b or spec_a.updated({"name": f"{spec_a.name} (B)"}), self)
+        # (a 120-character name and " (B)" was past a name's length: Compare did not open, review)
+        self.config = ConfigPanel(spec_b or spec_a.updated({"name": f"{spec_a.name[:MAX_PRESET_NAME - 4]} (B)"}), self)
         self._shown_b = self.config.spec()  # the B the labels name and the comparison trains (`_show_labels`)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
         follow_font(self.config, lambda: self.config.fit_width(font_scale()))

@@ -403,6 +403,11 @@ class ConfigPanel(QWidget):
         self._sync_controls()
         self.show_message(error or "", "error" if error else "info")
 
+    def set_prose(self, name: str, description: str) -> None:
+        """The preset's name and description, which no control shows: the settings, their message and what the user
+        chose for them stay (review: `set_spec` said the data's warnings again and took an error away)."""
+        self._spec = self._spec.updated({"name": name, "description": description})
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """A widget with a style sheet keeps the font it had when the sheet was set: a message shown at 130 % stayed
         large at 100 % (7 lines, the settings pushed into a scroll box), one shown at 100 % small at 200 %. (Not

@@ -18,6 +18,7 @@ the panels F8 and F9 hide, `window_room.GivesViewsRoom`'s.
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import os
@@ -75,11 +76,11 @@ from playground.core.presets import (
     resolve_preset_path,
     to_json,
 )
-from playground.core.spec import FIELD_TITLES, RunSpec
+from playground.core.spec import FIELD_TITLES, RunSpec, same_settings
 from playground.core.versions import version_line
 from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
-from playground.training.runs import read_run_info, saved_step
+from playground.training.runs import RunsError, read_run_info, saved_step
 from playground.ui import file_dialogs, theme
 from playground.ui.config_panel import WHOLE_ELSEWHERE, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
@@ -104,6 +105,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
+SHORT_NAME_CHARS = 60  # a preset's name in a message: its 120 characters took lines of their own at 175 % (review)
 LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
 DEVICE_CHARS = 60  # a longer device description keeps its closing note for the tooltip
 MAX_TITLES = 3  # settings a rebuild's status line names; more are counted
@@ -275,6 +277,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.settings = settings or make_settings()
         self.preset_path: Path | None = Path(preset_path) if preset_path else None
         self._saved_spec: RunSpec | None = spec  # what the preset file holds (None: unknown, so unsaved)
+        self._named_here = False  # File > Name and Description named this preset: its saves keep the name
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
         self._start_history()
@@ -812,6 +815,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._device_for_next_run()
         self.preset_path = path
         self._saved_spec = saved or spec
+        self._named_here = False  # (the name it opens with follows a file it is saved as only as named_after_file says)
         self.presetsMenu.mark(None)  # a run reopened is no built-in preset (say_opened marks one after this)
         self.config.set_spec(spec)
         self._reset_progress()  # reset() above still read the previous spec's step count
@@ -933,7 +937,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
         # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
         # was changed)
-        named = named_after_file(self.preset_spec(), path, self.preset_path)
+        named = named_after_file(self.preset_spec(), path, self.preset_path, self._named_here)
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
@@ -954,7 +958,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def edit_prose(self) -> None:
         """File > Name and Description: the preset's name and description in the user's words, saved with it as any
-        change of its settings is (the title marks it changed)."""
+        change of its settings is (the title marks it changed), and undone as one (Ctrl+Z)."""
         from playground.ui.preset_prose import PresetProseDialog
 
         dialog = PresetProseDialog(self, self.spec.name, self.spec.description)
@@ -964,18 +968,42 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             name, description = dialog.prose()
         finally:
             dialog.deleteLater()
-        if (name, description) == (self.spec.name, self.spec.description):
+        before = self.spec
+        keys = {key for key, value in (("name", name), ("description", description)) if setting(before, key) != value}
+        if not keys:
             return
-        described = description != self.spec.description
-        self.config.set_spec(self.spec.updated({"name": name, "description": description}))
+        self._named_here = True
+        self._show_prose(name, description)
+        self._record_edit(before, self.spec, keys)
+        what = "Named" if "name" in keys else "Described"
+        self.statusBar().showMessage(f"{what} “{self._short_name()}”: Save Preset (Ctrl+S) keeps the name and "
+                                     f"description.", STATUS_MS)
+
+    def _show_prose(self, name: str, description: str) -> None:
+        """The preset's name and description are these (typed, or an Undo's): the title, the models kept for Undo
+        and a lesson's Back under them, and the description under the settings where it is news."""
+        before = self.spec
+        self.config.set_prose(name, description)
+        self.reprose(before)
         self._update_title()
+        worker = self.worker
+        if worker is not None and (worker.spec.name, worker.spec.description) == (before.name, before.description):
+            try:
+                worker.rename(name, description)
+            except RunsError as err:
+                self.statusBar().showMessage(f"The run keeps its name in the Runs tab: {err}", STATUS_MS)
+            self.runTools.runs.refresh()
         shown = self.config.messageLabel
-        if described and (not shown.text() or shown.property("level") == "info"):
+        if description != before.description and (not shown.text() or shown.property("level") == "info"):
             # what the class will read as it opens, in place of the words it replaced (the preset's opening message)
             lead = _lead(description)
-            self.config.show_message(f"“{name}”: {lead}{WHOLE_ELSEWHERE if lead != description else ''}"
-                                     if description else "", "info", description)
-        self.statusBar().showMessage(f"Named “{name}”: Save Preset (Ctrl+S) keeps the name and description.", STATUS_MS)
+            said = f"“{self._short_name()}”: "
+            self.config.show_message(f"{said}{lead}{WHOLE_ELSEWHERE if lead != description else ''}"
+                                     if description else "", "info", description, whole=said + description)
+
+    def _short_name(self) -> str:
+        """The preset's name, cut where it would take lines of its own under the settings or in the status bar."""
+        return cut_at_word(self.spec.name, SHORT_NAME_CHARS)
 
     def maybe_save(self, closing: bool = False, training: bool = False) -> bool:
         """True when it is fine to drop the current spec (saved, discarded); False to cancel. `closing`: the window
@@ -1499,11 +1527,12 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
         kept_b = None
         if self.compareWindow is not None:
-            if self.compareWindow.isVisible() and self.compareWindow.spec_a == self.spec:
+            if self.compareWindow.isVisible() and same_settings(self.compareWindow.spec_a, self.spec):
                 self.compareWindow.raise_()  # the same A: the comparison under way goes on
                 self.compareWindow.activateWindow()
                 return
-            if self.compareWindow.spec_a == self.spec:  # closed: B as the user left it (QA: a fresh copy again)
+            # closed: B as the user left it (QA: a fresh copy again), the preset renamed since or not (review)
+            if same_settings(self.compareWindow.spec_a, self.spec):
                 kept_b = self.compareWindow.spec_b
             if not self._close_compare(replacing=True):  # a comparison of the earlier settings, kept (in front)
                 return
@@ -1745,15 +1774,18 @@ def _lead(description: str) -> str:
 
 def _not_saved(path: Path, error: str) -> str:
     """Why `path` could not be written, and what to do (QA: the system's bare "No such file or directory")."""
-    folder = path.parent
+    folder, fix = path.parent, "save them in a folder you can write in"
     if not folder.is_dir():
         why = f"there is no folder {folder}"
     elif not os.access(folder, os.W_OK):
         why = f"this account may not write in {folder}"
-    else:  # a folder that holds no files of its own, as /proc (QA: the bare "No such file or directory")
-        why = f"{folder} does not take new files ({error[:1].lower()}{error[1:]})"
-    return (f"Could not save {path.name}: {why}. Your settings are kept: save them in a folder you can write in "
-            f"(File > Save Preset As, Ctrl+Shift+S).")
+    elif error == os.strerror(errno.ENOENT):  # a folder that makes no files of the user's, as /proc (QA)
+        why = f"{folder} does not take new files"
+    elif error == os.strerror(errno.ENAMETOOLONG):  # (review: said of the folder, it sent the user to another)
+        why, fix = "its name is too long", "save them under a shorter name"
+    else:
+        why = error
+    return f"Could not save {path.name}: {why}. Your settings are kept: {fix} (File > Save Preset As, Ctrl+Shift+S)."
 
 
 def _suggested_name(spec: RunSpec) -> str:

@@ -19,13 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.spec import MAX_PRESET_NAME, prose_problem
+from playground.core.spec import prose_problem
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.status_bar import capitalised
 from playground.ui.theme import ring_focused_button, tint
 
-ABOUT = ("The name is the window's title. The description is what the class reads under the settings as the preset "
-         "opens: say what to watch for. Save the preset (Ctrl+S) to keep them.")
+ABOUT = ("The name is the window's title. The description's first sentence shows under the settings as the preset "
+         "opens, all of it on hover and in Recent Messages (Ctrl+I): say what to watch for. Save the preset (Ctrl+S) "
+         "to keep them.")
+# Fusion marks a focused text box with a thin line: the description's box showed none at all (QA)
+FOCUSED_BOX = "QPlainTextEdit:focus { border: 2px solid palette(highlight); }"
 WIDTH_CHARS = 80  # the dialog's width, in average characters: a sentence of the description per line
 DESCRIPTION_LINES = 8
 
@@ -37,16 +40,16 @@ class PresetProseDialog(QDialog):
     def __init__(self, parent: QWidget | None, name: str, description: str) -> None:
         super().__init__(parent)
         self.setObjectName("presetProseDialog")
-        self.setWindowTitle("Name and description")
+        self.setWindowTitle("Name and Description")  # (as the File menu names it: QA)
         self.note = QLabel(ABOUT, self)
         self.note.setObjectName("proseNote")
         self.note.setWordWrap(True)
         self.nameEdit = QLineEdit(name, self)
         self.nameEdit.setObjectName("proseName")
-        self.nameEdit.setMaxLength(MAX_PRESET_NAME + 1)  # one more: a pasted longer name is said, not cut unseen
         self.descriptionEdit = QPlainTextEdit(description, self)
         self.descriptionEdit.setObjectName("proseDescription")
         self.descriptionEdit.setTabChangesFocus(True)  # Tab goes on to OK, as in the rest of the window
+        self.descriptionEdit.setStyleSheet(FOCUSED_BOX)
         lines = self.descriptionEdit.fontMetrics().lineSpacing() * DESCRIPTION_LINES
         self.descriptionEdit.setMinimumHeight(lines)
         form = QFormLayout()
@@ -67,9 +70,8 @@ class PresetProseDialog(QDialog):
                                          hint.height()))
 
     def prose(self) -> tuple[str, str]:
-        """The name and description as typed, the name without its outer spaces, the description without trailing
-        ones."""
-        return self.nameEdit.text().strip(), self.descriptionEdit.toPlainText().rstrip()
+        """The name and description as typed, without the spaces and blank lines around them."""
+        return self.nameEdit.text().strip(), self.descriptionEdit.toPlainText().strip()
 
     def done(self, result: int) -> None:
         problem = prose_problem(*self.prose()) if result == QDialog.DialogCode.Accepted else ""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QTabWidge
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.files import UnreadableFile, why_not_written
 from playground.core.messages import in_window_words, one_line
+from playground.core.spec import same_settings
 from playground.training.changes import recorded_changes, spec_after
 from playground.training.runs import (
     CHECKPOINT_DIR,
@@ -542,7 +543,11 @@ class RunTools:
         if spec is None:
             return False
         # the file kept where it holds the run's settings as it started (not where it was saved with others since)
-        started, preset = spec, preset if preset is not None and held_by(preset, None) == spec else None
+        held = held_by(preset, None) if preset is not None else None
+        # (its name and description may be the user's since: File > Name and Description, QA)
+        started, preset = spec, preset if held is not None and same_settings(held, spec) else None
+        if held is not None and preset is not None:
+            spec = started = spec.updated({"name": held.name, "description": held.description})
         refused = self.why_not_resumable(folder)
         if refused:
             self._refuse(f"Could not resume this run: {refused}")

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QFontMetricsF
 
 from playground.core.differences import changes, distinguishing_label
+from playground.core.messages import cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, load_preset
-from playground.core.spec import RunSpec, SpecError
+from playground.core.spec import PROSE_KEYS, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.status_bar import STATUS_MS
 
@@ -54,8 +55,20 @@ class SettingsEdit:
     at: float  # time.monotonic() of the last change merged in
 
     def words(self, undoing: bool) -> str:
-        """'learning rate 2e-3 → 1e-4': what Undo (or Redo) changes."""
-        return "; ".join(changes(*((self.after, self.before) if undoing else (self.before, self.after))))
+        """'learning rate 2e-3 → 1e-4', 'name “Lecture 3” → “Demo”': what Undo (or Redo) changes."""
+        was, now = (self.after, self.before) if undoing else (self.before, self.after)
+        said = changes(was, now)  # (the settings: the name and description are none)
+        for key in [key for key in ("name", "description") if key in self.keys]:
+            if setting(was, key) != setting(now, key):
+                said.append(f"{key} “{_quoted(setting(was, key))}” → “{_quoted(setting(now, key))}”")
+        return "; ".join(said)
+
+
+PROSE_QUOTED = 24  # characters of a name or description an Undo names
+
+
+def _quoted(text: str) -> str:
+    return cut_at_word(text, PROSE_QUOTED) if text else "none"
 
 
 History = list[PastModel | SettingsEdit]
@@ -154,11 +167,14 @@ class UndoesModels:
     def _travel(self, source: History, to: History, nothing: str) -> None:
         """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
         if source and isinstance(source[-1], SettingsEdit):
-            edit = source.pop()
-            if self._edit_back(edit, source is self.past_models):
-                to.append(edit)
-            else:
+            edit, kept = source.pop(), len(self.past_models)
+            if not self._edit_back(edit, source is self.past_models):
                 source.append(edit)  # refused: kept where it was, to try once the settings allow it
+            elif len(self.past_models) > kept:  # a model trained since the edit, set aside: it takes the edit's place
+                if to is not self.past_models:  # (QA: Redo brought the edit's settings back untrained, 23 steps gone)
+                    to.append(self.past_models.pop())
+            else:
+                to.append(edit)
             self._name_undo()
             return
         named = source[-1] if source else None
@@ -210,8 +226,11 @@ class UndoesModels:
         before = self.statusBar().currentMessage()
         self._travelling = True
         try:
-            self.config.set_spec(spec)
-            if keys:  # (nothing to rebuild for settings already so)
+            if keys and keys <= PROSE_KEYS:
+                self._show_prose(spec.name, spec.description)
+            else:
+                self.config.set_spec(spec)
+            if keys and not keys <= PROSE_KEYS:  # (nothing to rebuild for settings already so, or for words)
                 self._on_spec_changed(spec, keys)
                 self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
         finally:
@@ -237,6 +256,16 @@ class UndoesModels:
                                                     past.spec.lesson) == this:
                     history[index] = replace(past, spec=past.spec.updated({"lesson": after.to_dict()}),
                                              preset_path=self.preset_path, saved_spec=self._saved_spec)
+
+    def reprose(self, before: RunSpec) -> None:
+        """This preset's models set aside under the name and description of `before` kept under the ones shown now:
+        renamed, Undo brought the old name back with them, and a lesson's Back trained its model anew (review)."""
+        words = {"name": self.spec.name, "description": self.spec.description}
+        for history in (self.past_models, self.undone_models):
+            for index, past in enumerate(history):
+                if isinstance(past, PastModel) and past.preset_path == self.preset_path and \
+                        (past.spec.name, past.spec.description) == (before.name, before.description):
+                    history[index] = replace(past, spec=past.spec.updated(words))
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`

@@ -178,6 +178,17 @@ class TrainingWorker(QThread):
             self._steps_left += 1
             self._cond.notify_all()
 
+    def rename(self, name: str, description: str) -> None:
+        """The preset's name and description are these now (File > Name and Description): a run not begun takes them
+        as it begins; a run begun keeps its folder, and its name in the Runs tab is the new one (QA: a run renamed
+        while it trained kept its old name there, and File > Resume Last Run brought the old one back). RunsError
+        where its run.json cannot be written."""
+        from playground.training.runs import rename_run
+
+        self.spec = self.spec.updated({"name": name, "description": description})
+        if self.run_dir is not None:
+            rename_run(self.run_dir, name)
+
     def request_change(self, key: str, value: Any) -> None:
         """Change a training setting (changes.LIVE_SETTINGS) from the next step on, without a reset: the thread
         applies it between two steps (at once while paused) and reports it as a SettingChange, or a refusal as
