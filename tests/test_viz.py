@@ -429,6 +429,22 @@ def test_lines_gif_titles_count_from_one():
     assert drawable("Head view: layer 2, head 1, step 10", 16, True) in texts
 
 
+def _contrast_on_white(colour: str) -> float:
+    """WCAG's contrast ratio of a "#rrggbb" colour against white."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_a_figures_explanation_under_its_title_is_dark_enough_for_a_projector(vit):
+    """QA: the ViT view's lines under its title ("rollout: attention flowing…") were light grey, unread from the back
+    of a room in presentation mode: at least 7:1 on white (WCAG's AAA for text)."""
+    fig = render_vit(vit.snapshot())
+    lines = [op for kind, op in fig.ops if kind == "text" and op["s"].startswith(("rollout:", "per head:"))]
+    assert len(lines) == 2 and all(_contrast_on_white(op["colour"]) >= 7 for op in lines), lines
+
+
 def test_a_vit_caption_reads_a_small_maximum_in_two_significant_digits():
     """QA: with 256 patches sharing [CLS]'s attention, every caption read "max 0.00"."""
     T = 1 + 16 * 16
