@@ -147,6 +147,18 @@ def test_procedural_probe_and_example_are_readable():
         ds.example("3 1 x")
 
 
+def test_a_context_too_short_for_the_length_pickles_and_says_the_same():
+    """It is an error like the others: copied or sent between processes, it says what it said."""
+    import pickle
+
+    from playground.data.registry import ContextTooShort
+
+    with pytest.raises(ContextTooShort) as refused:
+        describe(DataSpec(name="reverse", options={"length": 40}), ModelSpec(family="decoder", block_size=64))
+    again = pickle.loads(pickle.dumps(refused.value))
+    assert str(again) == str(refused.value) and again.within(64) == refused.value.within(64)
+
+
 def test_procedural_length_must_fit_the_context():
     # each named as the window names it, and by its setting for the command line's --set (QA: "set length
     # (data.options.length)" beside a box named Sequence length)

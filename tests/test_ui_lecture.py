@@ -38,9 +38,16 @@ def test_redo_of_a_change_the_model_then_trained_under_brings_the_trained_model_
     window.undoAction.trigger()
     assert window.spec.model.n_head == TINY["model"]["n_head"]
     assert window.redoAction.text().startswith("&Redo: bring back") and "at step 3" in window.redoAction.text()
+    # where the trained model went: Redo's key, not Undo's (review: "Undo (Ctrl+Z) brings back the trained model")
+    said = window.statusBar().recent[-1][1]  # (whole: the bar shows its headline)
+    assert said.endswith("Redo (Ctrl+Shift+Z) brings back the trained model."), said
     window.redoAction.trigger()
     assert window.spec.model.n_head == 1 and window.worker.resume_from == trained
     qtbot.waitUntil(lambda: window.worker.step == 3, timeout=WAIT_MS)
+    window.undoAction.trigger()  # and back: the untrained settings before the change, the trained model for Redo
+    assert window.spec.model.n_head == TINY["model"]["n_head"]
+    assert window.worker is None or window.worker.step == 0
+    assert "at step 3" in window.redoAction.text()
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import TINY_MODEL
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QSlider
 from test_ui_lecture import _train
@@ -76,6 +77,14 @@ def test_a_built_in_named_and_described_keeps_its_model_and_saves_the_users_word
     assert window.statusBar().currentMessage().startswith("Named “Lecture 3: two layers”: Save Preset (Ctrl+S)")
     # under the settings, the words the class will read as it opens, not the built-in's it opened with
     assert window.config.messageLabel.text() == f"“Lecture 3: two layers”: {DESCRIPTION}"
+    # an error under the settings stays through a rename (review: it was taken away, the data's warnings said again)
+    window.config.show_message("Could not save x.json: the disk is full.", "error")
+    _answer(qtbot, "Lecture 3: two layers", DESCRIPTION + " Then the loss.", [])
+    window.proseAction.trigger()
+    assert window.config.error_shown() == "Could not save x.json: the disk is full."
+    window.config.show_message("")
+    _answer(qtbot, "Lecture 3: two layers", DESCRIPTION, [])
+    window.proseAction.trigger()
     path = tmp_path / "lecture3.json"
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(path), ""))
     assert window.save_as()
@@ -115,16 +124,17 @@ def test_a_built_in_saved_again_after_naming_only_keeps_the_name_and_says_what_w
 
 @pytest.mark.slow
 def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model(open_window, qtbot):
-    """QA: Ctrl+Z after a rename undid the change of settings before it (the rename was not on the list); review:
-    Undo then brought the old name back with the model set aside before the rename."""
+    """QA: Ctrl+Z after a rename undid the change of settings before it (the rename was not on the list); review: a
+    model set aside before the rename came back as Undo's message named it, under the name shown now."""
     window = open_window(make_spec(TINY))
     _train(window, qtbot, 2)
     window.findChild(QSlider, "headsSlider").setValue(1)  # the trained model set aside, under the old name
-    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    _answer(qtbot, "Lecture 3", "Watch the\ndiagonal: each head learns to look back.", [])
     window.proseAction.trigger()
     untrained = window.worker
-    assert window.undoAction.text() == (f"&Undo: name “Lecture 3” → “{TINY['name']}”; description “Watch the diagonal…” "
-                                        "→ “none”")
+    # the description's first words on one line (review: its line breaks ran into the menu), and none unquoted
+    assert window.undoAction.text() == (f"&Undo: name “Lecture 3” → “{TINY['name']}”; description “Watch the "
+                                        "diagonal…” → none")
     window.undoAction.trigger()
     assert (window.spec.name, window.spec.description) == (TINY["name"], "") and window.worker is untrained
     assert window.statusBar().currentMessage().startswith(f"Undo — name “Lecture 3” → “{TINY['name']}”")
@@ -134,9 +144,13 @@ def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model
     window.undoAction.trigger()
     assert window.worker.step == 2 and window.spec.model.n_head == TINY["model"]["n_head"]
     assert window.spec.name == TINY["name"]
-    window.redoAction.trigger()  # the untrained one-head model, then the rename again
     window.redoAction.trigger()
-    assert window.spec.name == "Lecture 3" and window.spec.model.n_head == 1
+    window.redoAction.trigger()
+    window.load_spec(make_spec(TINY), None)  # another model on screen: Undo brings back the renamed one's
+    window.undoAction.trigger()
+    assert window.statusBar().currentMessage().startswith("Brought back “Lecture 3")
+    assert window.spec.name == "Lecture 3" and window.spec.model.n_head == TINY["model"]["n_head"]
+    qtbot.waitUntil(lambda: window.worker.step == 2, timeout=WAIT_MS)  # the model trained before the rename
 
 
 def test_a_lessons_back_after_a_rename_brings_back_the_model_it_trained(open_window, qtbot):
@@ -190,17 +204,47 @@ def test_a_run_renamed_while_it_trains_is_renamed_and_comes_back_with_its_file(o
     Resume Last Run brought back the old name without the file (Ctrl+S then asked for a new one)."""
     from playground.training.runs import read_run_info
 
-    window = open_window(make_spec(TINY))
+    tiny = {f"model.{key}": value for key, value in TINY_MODEL.items()}
+    window = open_window(load_preset("decoder-reverse").updated({**tiny, "train.device": "cpu", "train.compile": "off"}))
     _train(window, qtbot, 2)
     run = window.worker.run_dir
-    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
-    window.proseAction.trigger()
-    assert read_run_info(run)["name"] == "Lecture 3"
     path = tmp_path / "lecture3.json"
     monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(path), ""))
-    assert window.save_as()
+    assert window.save_as() and window.spec.name == "lecture3"  # a changed built-in: named after its file
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    assert read_run_info(run)["name"] == "Lecture 3"  # (review: after a Save As it kept the built-in's)
+    assert window.save()
     window.open_preset(path)  # another model on screen; the run stopped, remembered as the last
-    qtbot.waitUntil(lambda: window.resumeLastAction.isEnabled() or window._last_run() is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window._last_run() is not None, timeout=WAIT_MS)  # (its checkpoint saved as it stopped)
     window.resume_last_run()
     assert window.worker.resume_from == run and window.preset_path == path
     assert window.windowTitle().startswith("Lecture 3 — lecture3.json") and not window.isWindowModified()
+
+
+def test_a_rename_leaves_a_run_the_user_named_in_the_runs_tab_as_named(open_window, qtbot):
+    """Review: a run named "baseline, lr 3e-3" in the Runs tab took the preset's new name, and Undo then its old."""
+    from playground.training.runs import read_run_info, rename_run
+
+    window = open_window(make_spec(TINY))
+    _train(window, qtbot, 1)
+    rename_run(window.worker.run_dir, "baseline, lr 3e-3")
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])
+    window.proseAction.trigger()
+    assert read_run_info(window.worker.run_dir)["name"] == "baseline, lr 3e-3" and window.spec.name == "Lecture 3"
+
+
+def test_a_rename_undone_before_a_save_leaves_the_file_to_name_the_changed_built_in(open_window, qtbot, tmp_path,
+                                                                                   monkeypatch):
+    """Review: renamed, the rename undone, then saved: the changed built-in kept the built-in's name, as if the user
+    had given it."""
+    builtin = load_preset("decoder-reverse")
+    window = open_window(builtin)
+    window.findChild(QSlider, "layersSlider").setValue(builtin.model.n_layer + 1)
+    _answer(qtbot, "Reversal, the short one", builtin.description, [])
+    window.proseAction.trigger()
+    window.undoAction.trigger()
+    assert window.spec.name == builtin.name
+    path = tmp_path / "deeper.json"
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (str(path), ""))
+    assert window.save_as() and json.loads(path.read_text())["name"] == "deeper"

@@ -296,12 +296,13 @@ MAX_PRESET_NAME = 120  # characters: the window's title and the Runs tab's rows
 MAX_DESCRIPTION = 4000  # characters: what the preset shows, said under the settings as it opens
 
 
-PROSE_KEYS = frozenset({"name", "description"})  # a preset's words about itself: no setting of its model
+PROSE = ("name", "description")  # a preset's words about itself, in the order they are said: no setting of its model
+PROSE_KEYS = frozenset(PROSE)
 
 
 def same_settings(a: RunSpec, b: RunSpec) -> bool:
     """Whether `a` and `b` differ in nothing but their name and description (the user's words about the model)."""
-    return a.updated({"name": b.name, "description": b.description}) == b
+    return a.updated({key: getattr(b, key) for key in PROSE}) == b
 
 
 def prose_problem(name: str, description: str) -> str:

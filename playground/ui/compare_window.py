@@ -55,6 +55,7 @@ SETTLE_MS = 100  # how often a change of B made with the mouse checks whether it
 NBSP = "\u00a0"  # a no-break space
 MAX_LEAD = 5  # steps one side may run ahead of the other before it waits (B may be smaller, hence faster)
 SIDES = ("A", "B")
+B_SUFFIX = " (B)"  # B's name: A's, cut where the two would be past a name's length (review: Compare did not open)
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
 VAL_RINGS = ("#0b3a5c", "#8a4300")  # darker tones of the two, round each side's validation dots
 TITLE_CONTRAST = 4.5  # WCAG's ratio for text: the sides' titles in their colours, on either look
@@ -205,8 +206,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._settle_b)
 
-        # (a 120-character name and " (B)" was past a name's length: Compare did not open, review)
-        self.config = ConfigPanel(spec_b or spec_a.updated({"name": f"{spec_a.name[:MAX_PRESET_NAME - 4]} (B)"}), self)
+        b_name = f"{spec_a.name[:MAX_PRESET_NAME - len(B_SUFFIX)]}{B_SUFFIX}"
+        self.config = ConfigPanel(spec_b or spec_a.updated({"name": b_name}), self)
         self._shown_b = self.config.spec()  # the B the labels name and the comparison trains (`_show_labels`)
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
         follow_font(self.config, lambda: self.config.fit_width(font_scale()))

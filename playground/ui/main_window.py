@@ -277,7 +277,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.settings = settings or make_settings()
         self.preset_path: Path | None = Path(preset_path) if preset_path else None
         self._saved_spec: RunSpec | None = spec  # what the preset file holds (None: unknown, so unsaved)
-        self._named_here = False  # File > Name and Description named this preset: its saves keep the name
+        self._named_as: str | None = None  # the name File > Name and Description gave this preset: saves keep it
         self.worker: TrainingWorker | None = None
         self._retired: list[TrainingWorker] = []
         self._start_history()
@@ -815,7 +815,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._device_for_next_run()
         self.preset_path = path
         self._saved_spec = saved or spec
-        self._named_here = False  # (the name it opens with follows a file it is saved as only as named_after_file says)
+        self._named_as = None  # (the name it opens with follows a file it is saved as only as named_after_file says)
         self.presetsMenu.mark(None)  # a run reopened is no built-in preset (say_opened marks one after this)
         self.config.set_spec(spec)
         self._reset_progress()  # reset() above still read the previous spec's step count
@@ -937,7 +937,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
         # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
         # was changed)
-        named = named_after_file(self.preset_spec(), path, self.preset_path, self._named_here)
+        # (the name typed, where an Undo has not taken it back since: review)
+        named = named_after_file(self.preset_spec(), path, self.preset_path, self._named_as == self.spec.name)
         out = QSaveFile(str(path))
         ok = out.open(QIODevice.OpenModeFlag.WriteOnly)
         if ok:
@@ -972,7 +973,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         keys = {key for key, value in (("name", name), ("description", description)) if setting(before, key) != value}
         if not keys:
             return
-        self._named_here = True
+        if "name" in keys:
+            self._named_as = name
         self._show_prose(name, description)
         self._record_edit(before, self.spec, keys)
         what = "Named" if "name" in keys else "Described"
@@ -986,10 +988,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.set_prose(name, description)
         self.reprose(before)
         self._update_title()
-        worker = self.worker
-        if worker is not None and (worker.spec.name, worker.spec.description) == (before.name, before.description):
+        if self.worker is not None:  # the run on screen: its name in the Runs tab, unless the user gave it one there
             try:
-                worker.rename(name, description)
+                self.worker.rename(name, description)
             except RunsError as err:
                 self.statusBar().showMessage(f"The run keeps its name in the Runs tab: {err}", STATUS_MS)
             self.runTools.runs.refresh()
@@ -1150,6 +1151,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         worker = self.worker
         if worker is None or worker.run_dir is None or worker.step == 0:
             return ""
+        if self._undoing:  # it goes where the Undo's change came from (review: "Undo (Ctrl+Z)" went further back)
+            return " Redo (Ctrl+Shift+Z) brings back the trained model."
         return " Undo (Ctrl+Z) brings back the trained model."
 
     @_needs_views
@@ -1773,19 +1776,32 @@ def _lead(description: str) -> str:
 
 
 def _not_saved(path: Path, error: str) -> str:
-    """Why `path` could not be written, and what to do (QA: the system's bare "No such file or directory")."""
+    """Why `path` could not be written, and what to do (QA: the system's bare "No such file or directory"). Told from
+    the path where it can be: QSaveFile's error is text, in the system's language but for Qt's own words."""
     folder, fix = path.parent, "save them in a folder you can write in"
     if not folder.is_dir():
         why = f"there is no folder {folder}"
     elif not os.access(folder, os.W_OK):
         why = f"this account may not write in {folder}"
-    elif error == os.strerror(errno.ENOENT):  # a folder that makes no files of the user's, as /proc (QA)
-        why = f"{folder} does not take new files"
-    elif error == os.strerror(errno.ENAMETOOLONG):  # (review: said of the folder, it sent the user to another)
+    elif _name_too_long(path):  # (review: said of the folder, it sent the user to another)
         why, fix = "its name is too long", "save them under a shorter name"
+    elif error in (QT_NO_SUCH_FILE, os.strerror(errno.ENOENT)):  # a folder that makes no files of the user's: /proc
+        why = f"{folder} does not take new files"
     else:
         why = error
     return f"Could not save {path.name}: {why}. Your settings are kept: {fix} (File > Save Preset As, Ctrl+Shift+S)."
+
+
+QT_NO_SUCH_FILE = "No such file or directory"  # Qt's own words for ENOENT, whatever the system's language
+NAME_MAX = 255  # bytes of a file's name where the system does not say (Windows has no pathconf)
+
+
+def _name_too_long(path: Path) -> bool:
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = NAME_MAX
+    return len(os.fsencode(path.name)) > limit
 
 
 def _suggested_name(spec: RunSpec) -> str:

@@ -546,8 +546,8 @@ class RunTools:
         held = held_by(preset, None) if preset is not None else None
         # (its name and description may be the user's since: File > Name and Description, QA)
         started, preset = spec, preset if held is not None and same_settings(held, spec) else None
-        if held is not None and preset is not None:
-            spec = started = spec.updated({"name": held.name, "description": held.description})
+        if preset is not None:
+            spec = started = held
         refused = self.why_not_resumable(folder)
         if refused:
             self._refuse(f"Could not resume this run: {refused}")

@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetricsF
 from playground.core.differences import changes, distinguishing_label
 from playground.core.messages import cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, load_preset
-from playground.core.spec import PROSE_KEYS, RunSpec, SpecError
+from playground.core.spec import PROSE, PROSE_KEYS, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.status_bar import STATUS_MS
 
@@ -58,9 +58,9 @@ class SettingsEdit:
         """'learning rate 2e-3 → 1e-4', 'name “Lecture 3” → “Demo”': what Undo (or Redo) changes."""
         was, now = (self.after, self.before) if undoing else (self.before, self.after)
         said = changes(was, now)  # (the settings: the name and description are none)
-        for key in [key for key in ("name", "description") if key in self.keys]:
+        for key in [key for key in PROSE if key in self.keys]:
             if setting(was, key) != setting(now, key):
-                said.append(f"{key} “{_quoted(setting(was, key))}” → “{_quoted(setting(now, key))}”")
+                said.append(f"{key} {_quoted(setting(was, key))} → {_quoted(setting(now, key))}")
         return "; ".join(said)
 
 
@@ -68,7 +68,8 @@ PROSE_QUOTED = 24  # characters of a name or description an Undo names
 
 
 def _quoted(text: str) -> str:
-    return cut_at_word(text, PROSE_QUOTED) if text else "none"
+    """“The first words…” of `text` on one line (a description's lines ran into the Edit menu: review), or none."""
+    return f"“{cut_at_word(' '.join(text.split()), PROSE_QUOTED)}”" if text.strip() else "none"
 
 
 History = list[PastModel | SettingsEdit]
@@ -97,6 +98,7 @@ class UndoesModels:
     undone_models: History  # the models and settings Undo replaced, newest last (Edit > Redo)
     _travelling: bool  # an Undo or Redo is replacing the model: the models it sets aside stay reachable
     _arriving: RunSpec | None = None  # the settings an Undo or Redo is bringing back, as it sets the model shown aside
+    _undoing = False  # an Undo (not a Redo) is replacing the model: the one set aside goes to Redo
 
     def _start_history(self) -> None:
         self.past_models, self.undone_models, self._travelling = [], [], False
@@ -166,6 +168,13 @@ class UndoesModels:
 
     def _travel(self, source: History, to: History, nothing: str) -> None:
         """Bring back `source`'s newest model or settings, the model it replaces kept in `to`."""
+        self._undoing = source is self.past_models  # (what the messages meanwhile say of the model set aside)
+        try:
+            self._travel_from(source, to, nothing)
+        finally:
+            self._undoing = False
+
+    def _travel_from(self, source: History, to: History, nothing: str) -> None:
         if source and isinstance(source[-1], SettingsEdit):
             edit, kept = source.pop(), len(self.past_models)
             if not self._edit_back(edit, source is self.past_models):
@@ -260,12 +269,16 @@ class UndoesModels:
     def reprose(self, before: RunSpec) -> None:
         """This preset's models set aside under the name and description of `before` kept under the ones shown now:
         renamed, Undo brought the old name back with them, and a lesson's Back trained its model anew (review)."""
-        words = {"name": self.spec.name, "description": self.spec.description}
+        words = {key: getattr(self.spec, key) for key in PROSE}
+        this = (self.preset_path, before.model.family, before.data, before.name, before.description)
         for history in (self.past_models, self.undone_models):
             for index, past in enumerate(history):
-                if isinstance(past, PastModel) and past.preset_path == self.preset_path and \
-                        (past.spec.name, past.spec.description) == (before.name, before.description):
-                    history[index] = replace(past, spec=past.spec.updated(words))
+                if isinstance(past, PastModel) and (past.preset_path, past.spec.model.family, past.spec.data,
+                                                    past.spec.name, past.spec.description) == this:
+                    # its label too: the Edit menu named the new name, the Undo's message the old (review)
+                    label = self.spec.name + past.label.removeprefix(before.name) \
+                        if past.label.startswith(before.name) else past.label
+                    history[index] = replace(past, spec=past.spec.updated(words), label=label)
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
         """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`

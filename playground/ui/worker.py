@@ -181,21 +181,22 @@ class TrainingWorker(QThread):
     def rename(self, name: str, description: str) -> None:
         """The preset's name and description are these now (File > Name and Description): a run not begun takes them
         as it begins; a run begun keeps its folder, and its name in the Runs tab is the new one (QA: a run renamed
-        while it trained kept its old name there, and File > Resume Last Run brought the old one back). RunsError
-        where its run.json cannot be written."""
-        from playground.training.runs import rename_run
-
-        self.spec = self.spec.updated({"name": name, "description": description})
-        if self.run_dir is not None:
-            rename_run(self.run_dir, name)
+        while it trained kept its old name there, and File > Resume Last Run brought the old one back), unless the
+        user named the run in the Runs tab (review). RunsError where its run.json cannot be written."""
+        with self._cond:  # (the thread reads the name as it makes the run's folder, and updates the spec)
+            started = self.spec.name
+            self.spec = self.spec.updated({"name": name, "description": description})
+            folder = self.run_dir
+        if folder is not None:
+            _rename_unless_renamed(folder, started, name)
 
     def request_change(self, key: str, value: Any) -> None:
         """Change a training setting (changes.LIVE_SETTINGS) from the next step on, without a reset: the thread
         applies it between two steps (at once while paused) and reports it as a SettingChange, or a refusal as
         an error status. Training steps past the step taken make a finished run go on."""
-        self.spec = self.spec.updated({key: value})  # what Undo brings back shows it
-        self._changes.append((key, value))
         with self._cond:
+            self.spec = self.spec.updated({key: value})  # what Undo brings back shows it
+            self._changes.append((key, value))
             if key == "train.max_steps" and value > self.step:
                 self.done = False  # (now: Play pressed before the thread applies it must not find the run finished)
             self._cond.notify_all()  # a paused thread applies it now
@@ -352,7 +353,13 @@ class TrainingWorker(QThread):
             self.done = resumed >= self.session.planned_end  # a finished run, shown again: none to take
         else:
             if self.runs_root is not None:
-                self.run_dir = new_run_dir(self.runs_root, self.spec)
+                with self._cond:
+                    spec = self.spec
+                folder = new_run_dir(self.runs_root, spec)
+                with self._cond:  # a rename meanwhile (`rename`) is the run's name too
+                    self.run_dir, named = folder, self.spec.name
+                if named != spec.name:
+                    _rename_unless_renamed(folder, spec.name, named)
             self.session = (self.make_session or TrainingSession)(self.spec, run_dir=self.run_dir)
         self._report_device()
         if self.run_dir is not None:
@@ -370,7 +377,8 @@ class TrainingWorker(QThread):
                 self._end_of_run()
                 continue
             if isinstance(event, SettingChange):  # a change the run recorded, replayed on resume
-                self.spec = self.spec.updated({event.key: event.new})
+                with self._cond:  # (beside a rename from the window)
+                    self.spec = self.spec.updated({event.key: event.new})
             if isinstance(event, MetricsEvent):
                 self.fills_cores = self.session.fills_cores()
                 self._report_device()
@@ -483,7 +491,8 @@ class TrainingWorker(QThread):
     def _as_trained(self, key: str) -> None:
         """`spec`'s `key` back to what the run trains with, its change not taken: the window reads the run's end and
         what is still to send from it (review: a lowering refused left "step 740 / 100")."""
-        self.spec = self.spec.updated({key: setting(self.session.spec, key)})
+        with self._cond:  # (beside a rename from the window)
+            self.spec = self.spec.updated({key: setting(self.session.spec, key)})
 
     def _go_on(self) -> None:
         """After a change of the training steps (applied or refused): whether the run has steps left to take, and
@@ -520,6 +529,15 @@ def load_training() -> None:
     with _LOADING:
         for module in ("playground.recorder", "playground.training.session"):
             importlib.import_module(module)
+
+
+def _rename_unless_renamed(folder: Path, was: str, name: str) -> None:
+    """The run in `folder` named `name` where it is still named `was`, the preset's name it began under; one the user
+    gave it in the Runs tab stays."""
+    from playground.training.runs import read_run_info, rename_run
+
+    if read_run_info(folder).get("name") == was:
+        rename_run(folder, name)
 
 
 class Warmup(QThread):
