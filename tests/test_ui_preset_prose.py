@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import TINY_MODEL
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QSlider
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QSlider
 from test_ui_lecture import _train
 from test_ui_training import TINY, WAIT_MS
 
@@ -36,6 +36,11 @@ def test_the_dialog_keeps_a_blank_name_or_a_too_long_description_open_and_says_w
     description.setPlainText("x" * (MAX_DESCRIPTION + 1))
     qtbot.keyClick(name, Qt.Key.Key_Return)
     assert dialog.isVisible() and note.text() == "A description has at most 4,000 characters, this one has 4,001: shorten it."
+    assert dialog.focusWidget() is description  # in the box to fix (QA: OK clicked kept the focus)
+    name.clear()
+    qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.focusWidget() is name
+    qtbot.keyClicks(name, "Lecture 3: heads")
     description.setPlainText("\n" + DESCRIPTION + "\n\n")
     qtbot.keyClick(name, Qt.Key.Key_Return)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted
@@ -77,6 +82,11 @@ def test_a_built_in_named_and_described_keeps_its_model_and_saves_the_users_word
     assert window.statusBar().currentMessage().startswith("Named “Lecture 3: two layers”: Save Preset (Ctrl+S)")
     # under the settings, the words the class will read as it opens, not the built-in's it opened with
     assert window.config.messageLabel.text() == f"“Lecture 3: two layers”: {DESCRIPTION}"
+    _answer(qtbot, "Lecture 3", DESCRIPTION, [])  # the name alone: said there too (QA: the last name stood)
+    window.proseAction.trigger()
+    assert window.config.messageLabel.text() == f"“Lecture 3”: {DESCRIPTION}"
+    _answer(qtbot, "Lecture 3: two layers", DESCRIPTION, [])
+    window.proseAction.trigger()
     # an error under the settings stays through a rename (review: it was taken away, the data's warnings said again)
     window.config.show_message("Could not save x.json: the disk is full.", "error")
     _answer(qtbot, "Lecture 3: two layers", DESCRIPTION + " Then the loss.", [])

@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.differences import changes, short_number
-from playground.core.files import file_words
+from playground.core.files import elide, file_words
 from playground.core.messages import cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
@@ -810,6 +810,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         its lesson bar hidden where not `lesson`. `saved`: what the preset file at `path` holds, where not `spec` (a
         run resumed with the settings it changed on the way). Changes of the last settings are no longer Undo's: they
         were not this preset's (review: Ctrl+Z would have put another preset's learning rate into this one)."""
+        self.keep_untrained_settings(spec)
         self.reset()
         self._forget_edits(lambda _edit: True)
         self._device_for_next_run()
@@ -995,7 +996,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                 self.statusBar().showMessage(f"The run keeps its name in the Runs tab: {err}", STATUS_MS)
             self.runTools.runs.refresh()
         shown = self.config.messageLabel
-        if description != before.description and (not shown.text() or shown.property("level") == "info"):
+        if not shown.text() or shown.property("level") == "info":  # (a new name too: QA saw the last one there)
             # what the class will read as it opens, in place of the words it replaced (the preset's opening message)
             lead = _lead(description)
             said = f"“{self._short_name()}”: "
@@ -1789,7 +1790,9 @@ def _not_saved(path: Path, error: str) -> str:
         why = f"{folder} does not take new files"
     else:
         why = error
-    return f"Could not save {path.name}: {why}. Your settings are kept: {fix} (File > Save Preset As, Ctrl+Shift+S)."
+    # (a name of hundreds of characters pushed what to do out of the message's room: QA)
+    return (f"Could not save {elide(path.name, SHORT_NAME_CHARS)}: {why}. Your settings are kept: {fix} (File > Save "
+            f"Preset As, Ctrl+Shift+S).")
 
 
 QT_NO_SUCH_FILE = "No such file or directory"  # Qt's own words for ENOENT, whatever the system's language

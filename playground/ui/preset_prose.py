@@ -74,10 +74,13 @@ class PresetProseDialog(QDialog):
         return self.nameEdit.text().strip(), self.descriptionEdit.toPlainText().strip()
 
     def done(self, result: int) -> None:
-        problem = prose_problem(*self.prose()) if result == QDialog.DialogCode.Accepted else ""
+        name, description = self.prose()
+        problem = prose_problem(name, description) if result == QDialog.DialogCode.Accepted else ""
         if problem:
             self.note.setText(f"{capitalised(problem)}.")
             tint(self.note, "error")
+            # in the box to fix (QA: OK clicked with a blank name kept the focus, and what was typed next was lost)
+            (self.nameEdit if prose_problem(name, "") else self.descriptionEdit).setFocus()
             return
         super().done(result)
 

@@ -308,6 +308,17 @@ class UndoesModels:
         offered a run deleted in the Runs tab)."""
         self._forget(lambda past: isinstance(past, PastModel) and past.run_dir is not None and not past.run_dir.is_dir())
 
+    def keep_untrained_settings(self, arriving: RunSpec) -> None:
+        """The settings on screen, untrained, as another preset or run (`arriving`) replaces them: Undo puts them back
+        (QA: a preset opened over an untrained one could not be undone, and Ctrl+Z went two presets back). A trained
+        model is kept as it goes (`_keep_past_model`)."""
+        if self._travelling or arriving == self.spec or (self.worker is not None and self.worker.step > 0):
+            return
+        self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
+        label = distinguishing_label(self.spec, [arriving])
+        self.past_models.append(PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label))
+        self._name_undo()
+
     def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
         """The window's settings, when no trained model goes with them, as `replacing` would replace them."""
         if self.worker is not None and self.worker.step > 0:
