@@ -997,23 +997,31 @@ def test_next_waits_for_the_steps_training_until_it_ends_or_is_paused(open_windo
     assert bar.index == 1 and window.worker.step < 60
 
 
-def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_training_them_again(open_window, qtbot,
-                                                                                               tmp_path):
-    """QA, lesson 19.4: Back to step 3 trained the no-residual model again from step 0 (20 s in front of the class),
-    Next trained step 4's again, and each round trip added runs to step 5's comparison."""
+def two_lesson_steps_trained(open_window, qtbot):
+    """A window on a tiny lesson whose first two steps train 3 steps each (the second without residual connections),
+    at its second step: (the window, the first step's run folder). `from test_ui_lessons import …`."""
     lesson = {"title": "Skips", "steps": [{"text": "whole", "train_until": 3},
                                           {"text": "no skips", "train_until": 3, "settings": {"model.residual": False}},
                                           {"text": "compare"}]}
     window = open_window(make_spec({**TINY, "lesson": lesson}))  # the lesson starts at its first step
-    bar = window.lessonBar
-
-    def trained() -> bool:
-        return "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None
-
-    qtbot.waitUntil(trained, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: trained_to_3(window), timeout=WAIT_MS)
     whole = window.worker.run_dir
-    bar.next()
-    qtbot.waitUntil(lambda: trained() and window.worker.run_dir != whole, timeout=WAIT_MS)
+    window.lessonBar.next()
+    qtbot.waitUntil(lambda: trained_to_3(window) and window.worker.run_dir != whole, timeout=WAIT_MS)
+    return window, whole
+
+
+def trained_to_3(window) -> bool:
+    """The lesson step on screen has trained its model to step 3, in a run folder."""
+    return "trained to step 3" in window.lessonBar.statusLabel.text() and window.worker.run_dir is not None
+
+
+def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_training_them_again(open_window, qtbot,
+                                                                                               tmp_path):
+    """QA, lesson 19.4: Back to step 3 trained the no-residual model again from step 0 (20 s in front of the class),
+    Next trained step 4's again, and each round trip added runs to step 5's comparison."""
+    window, whole = two_lesson_steps_trained(open_window, qtbot)
+    bar = window.lessonBar
     no_skips = window.worker.run_dir
     bar.back()
     assert window.spec.model.residual and window.worker.resume_from == whole  # the model trained at step 1
@@ -1036,7 +1044,7 @@ def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_trainin
     shutil.rmtree(whole)  # deleted in the Runs tab: it cannot come back (review: Back said "trained to step 3")
     bar.back()
     assert window.spec.model.residual and window.worker.resume_from is None  # a new model, trained to the step
-    qtbot.waitUntil(trained, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: trained_to_3(window), timeout=WAIT_MS)
 
 
 def test_a_steps_ablation_is_said_in_the_classs_words(open_window, monkeypatch):

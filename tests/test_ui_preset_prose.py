@@ -9,6 +9,7 @@ from conftest import TINY_MODEL
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QSlider
 from test_ui_lecture import _train
+from test_ui_lessons import two_lesson_steps_trained
 from test_ui_training import TINY, WAIT_MS
 
 from playground.core.presets import PRESETS_DIR, load_preset
@@ -166,22 +167,10 @@ def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model
 def test_a_lessons_back_after_a_rename_brings_back_the_model_it_trained(open_window, qtbot):
     """Review: renamed mid-lesson, Back trained the step's model anew in front of the class (the model kept for it
     was under the old name)."""
-    lesson = {"title": "Skips", "steps": [{"text": "whole", "train_until": 3},
-                                          {"text": "no skips", "train_until": 3, "settings": {"model.residual": False}},
-                                          {"text": "compare"}]}
-    window = open_window(make_spec({**TINY, "lesson": lesson}))
-    bar = window.lessonBar
-
-    def trained() -> bool:
-        return "trained to step 3" in bar.statusLabel.text() and window.worker.run_dir is not None
-
-    qtbot.waitUntil(trained, timeout=WAIT_MS)
-    whole = window.worker.run_dir
-    bar.next()
-    qtbot.waitUntil(lambda: trained() and window.worker.run_dir != whole, timeout=WAIT_MS)
+    window, whole = two_lesson_steps_trained(open_window, qtbot)
     _answer(qtbot, "Lecture 3", DESCRIPTION, [])
     window.proseAction.trigger()
-    bar.back()
+    window.lessonBar.back()
     assert window.worker.resume_from == whole and window.spec.name == "Lecture 3"
 
 
