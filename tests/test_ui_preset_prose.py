@@ -158,6 +158,8 @@ def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model
     window.redoAction.trigger()
     window.redoAction.trigger()
     window.load_spec(make_spec(TINY), None)  # another model on screen: Undo brings back the renamed one's
+    window.undoAction.trigger()  # the settings it replaced, untrained, then the model trained before the rename
+    assert window.statusBar().currentMessage().startswith("Settings back: “Lecture 3")
     window.undoAction.trigger()
     assert window.statusBar().currentMessage().startswith("Brought back “Lecture 3")
     assert window.spec.name == "Lecture 3" and window.spec.model.n_head == TINY["model"]["n_head"]
