@@ -15,6 +15,7 @@ from test_ui_training import TINY, WAIT_MS
 from playground.core.presets import PRESETS_DIR, load_preset, save_preset, to_json
 from playground.core.spec import make_spec
 from playground.ui.main_window import RESTART_DELAY_MS
+from playground.ui.undo_history import SettingsEdit
 
 
 @pytest.fixture
@@ -44,6 +45,21 @@ def test_a_preset_opened_over_an_untrained_one_is_undone_to_it(window, qtbot):
     window.redoAction.trigger()
     window.redoAction.trigger()
     assert window.spec == load_preset("encoder-sort")
+
+
+def test_undo_to_a_lessons_settings_of_another_step_leaves_the_lesson(open_window):
+    """Review: a lesson's second step (residual connections off, untrained), the preset opened again (its first
+    step), then Undo: the second step's settings came back under the first step's text."""
+    lesson = {"title": "Skips", "steps": [{"text": "whole"},
+                                          {"text": "no skips", "settings": {"model.residual": False}}]}
+    spec = make_spec({**TINY, "lesson": lesson})
+    window = open_window(spec)
+    window.lessonBar.next()
+    assert window.lessonBar.playing and not window.spec.model.residual
+    window.load_spec(spec, None)
+    assert window.lessonBar.playing and window.lessonBar.index == 0 and window.spec.model.residual
+    window.undoAction.trigger()
+    assert not window.spec.model.residual and not window.lessonBar.playing
 
 
 def test_redo_of_a_change_the_model_then_trained_under_brings_the_trained_model_back(window, qtbot):
@@ -232,14 +248,16 @@ def test_undo_of_a_setting_changes_that_setting_alone_and_only_the_users(window,
     window.undoAction.trigger()
     assert window.spec.train.lr == first and window.spec.name == "saved as mine"
     window.redoAction.trigger()
-    window.load_spec(make_spec({**TINY, "name": "another preset"}), None)  # its own settings: nothing to undo
-    assert not window.undoAction.isEnabled() and not window.redoAction.isEnabled()
+    # Its own settings: no change of the last preset's to undo, only the settings it replaced, untrained
+    window.load_spec(make_spec({**TINY, "name": "another preset"}), None)
+    assert window.undoAction.text() == "&Undo: bring back “saved as mine” untrained" and not window.redoAction.isEnabled()
+    edits = lambda: [past for past in window.past_models if isinstance(past, SettingsEdit)]  # noqa: E731
     assert window.config.apply({"model.residual": False}, "Lesson: residual connections off")  # a lesson's change
-    assert not window.undoAction.isEnabled() and not window.spec.model.residual
+    assert edits() == [] and not window.spec.model.residual
     lr.setValue(lr.value() - 1)  # the user's change, then the lesson's of the same setting: nothing left to undo
-    assert window.undoAction.isEnabled()
+    assert len(edits()) == 1
     assert window.config.apply({"train.lr": first}, "Lesson: the preset's learning rate")
-    assert not window.undoAction.isEnabled()
+    assert edits() == []
 
 
 def test_undo_of_a_family_switch_brings_its_name_back_and_a_refused_redo_is_kept(window):
@@ -972,7 +990,9 @@ def test_a_run_resumed_from_the_runs_tab_is_no_longer_offered_by_undo(window, qt
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     monkeypatch.setattr(window, "maybe_save", lambda **_options: True)
     assert window.runTools.resume_run(first)
-    assert window.worker.resume_from == first and not window.undoAction.isEnabled()
+    # Undo offers the settings the resume replaced, untrained, not the run on screen
+    assert window.worker.resume_from == first and not window.keeps_for_undo(first)
+    assert window.undoAction.text().endswith("number of heads 1” untrained")
 
 
 @pytest.mark.slow

@@ -301,6 +301,14 @@ class LessonBar(QFrame):
         """Hide the bar, every control back, the settings as they are: the model on screen is not this lesson's."""
         self._leave(restore_settings=False)
 
+    def shows(self, spec: Any) -> bool:
+        """Whether `spec` has the ablations the step shown sets (review: Undo brought back a lesson's untrained
+        settings of another step under this one's text)."""
+        if self.lesson is None:
+            return False
+        wanted = self.lesson.settings_at(self.index, self._base)
+        return all(_ablation(spec, key) == value for key, value in wanted.items())
+
     def preset_of(self, spec: Any) -> Any:
         """`spec` less the ablations this lesson has set by the shown step: each that still has the lesson's value
         goes back to the one the lesson found (one the user changed since stays the user's)."""

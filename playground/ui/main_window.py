@@ -828,6 +828,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         else:
             self.lessonBar.stand_down()
         self._update_title()
+        self._name_undo()  # against the settings now shown (review: "(the settings shown)" of the ones replaced)
 
     def _show_other_model(self) -> None:
         """Another family, dataset or preset: no view keeps what belonged to the last one (past runs' curves, the
@@ -996,7 +997,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
                 self.statusBar().showMessage(f"The run keeps its name in the Runs tab: {err}", STATUS_MS)
             self.runTools.runs.refresh()
         shown = self.config.messageLabel
-        if not shown.text() or shown.property("level") == "info":  # (a new name too: QA saw the last one there)
+        said_before = shown.text().startswith(f"“{cut_at_word(before.name, SHORT_NAME_CHARS)}”: ")
+        # the description, new or under a new name (QA saw the last name there), not over what else is said there
+        if said_before or description != before.description and (not shown.text() or shown.property("level") == "info"):
             # what the class will read as it opens, in place of the words it replaced (the preset's opening message)
             lead = _lead(description)
             said = f"“{self._short_name()}”: "

@@ -314,6 +314,9 @@ class UndoesModels:
         model is kept as it goes (`_keep_past_model`)."""
         if self._travelling or arriving == self.spec or (self.worker is not None and self.worker.step > 0):
             return
+        top = self.past_models[-1] if self.past_models else None
+        if isinstance(top, PastModel) and top.spec == self.spec:  # (after a Reset: Undo brings back its trained model)
+            return
         self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
         label = distinguishing_label(self.spec, [arriving])
         self.past_models.append(PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label))
@@ -333,8 +336,11 @@ class UndoesModels:
         self.reset()
         self.preset_path, self._saved_spec = past.preset_path, held_by(past.preset_path, past.saved_spec)
         self.config.set_spec(past.spec)
-        if self.lessonBar.playing and self.lessonBar.lesson != past.spec.lesson:
-            self.lessonBar.stand_down()  # (QA: Undo brought 19.6's decoder back under lesson 19.7's bar)
+        # another lesson's model (QA: Undo brought 19.6's decoder back under lesson 19.7's bar), or untrained settings
+        # of another step of it (review: a lesson's settings opened over put back under its first step's text)
+        other = self.lessonBar.lesson != past.spec.lesson or past.run_dir is None and not self.lessonBar.shows(past.spec)
+        if self.lessonBar.playing and other:
+            self.lessonBar.stand_down()
         self._reset_progress()
         self._update_family_tabs()
         if same_data:
