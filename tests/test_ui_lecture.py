@@ -62,6 +62,19 @@ def test_undo_to_a_lessons_settings_of_another_step_leaves_the_lesson(open_windo
     assert not window.spec.model.residual and not window.lessonBar.playing
 
 
+def test_settings_brought_back_whose_data_file_has_gone_say_they_cannot_train(open_window, tmp_path):
+    """Review: Undo to untrained settings said "press Play to train it" of a text file deleted since."""
+    text = tmp_path / "notes.txt"
+    text.write_text("to be or not to be, that is the question. " * 40, encoding="utf-8")
+    window = open_window(make_spec({**TINY, "data": {"name": "text_file", "path": str(text)}}))
+    window.load_spec(make_spec(TINY), None)
+    text.unlink()
+    window.undoAction.trigger()
+    assert window.spec.data.path == str(text) and "notes.txt" in window.config.error_shown()
+    said = window.statusBar().recent[-1][1]  # (whole: the bar shows its headline)
+    assert said.endswith("untrained: it cannot train (see the message on the left)."), said
+
+
 def test_redo_of_a_change_the_model_then_trained_under_brings_the_trained_model_back(window, qtbot):
     """QA: a change made on an untrained model, then 23 steps trained, Ctrl+Z, Ctrl+Shift+Z: the change came back
     untrained at step 0 (the trained model only in the Runs tab)."""

@@ -349,8 +349,11 @@ class UndoesModels:
             self._show_other_model()
         self._update_title()
         if past.run_dir is None:
-            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: press Play to train it.",
-                                         STATUS_MS, until_training=True)
+            # (review: "press Play" was said of settings whose data file had gone since)
+            then = "it cannot train (see the message on the left)" if self.config.error_shown() else \
+                "press Play to train it"
+            self.statusBar().showMessage(f"Settings back: “{past.label}”, untrained: {then}.", STATUS_MS,
+                                         until_training=True)
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
