@@ -39,6 +39,8 @@ def test_a_preset_opened_over_an_untrained_one_is_undone_to_it(window, qtbot):
     assert window.undoAction.text().startswith("&Undo: bring back “Decoder") and "untrained" in window.undoAction.text()
     window.undoAction.trigger()
     assert window.spec == load_preset("decoder-reverse")
+    bold = [action.objectName() for action in window.presetsMenu.findChildren(QAction) if action.font().bold()]
+    assert bold == ["preset:decoder-reverse"]  # the Presets menu marks it again (QA: it marked encoder-sort)
     assert window.worker is None or window.worker.step == 0
     window.undoAction.trigger()  # then the trained one, as before
     assert window.worker.resume_from == trained
@@ -1065,8 +1067,11 @@ def test_closing_with_unsaved_settings_says_the_run_is_saved_either_way(window, 
     decay = window.findChild(QSlider, "weightDecaySlider")
     decay.setValue(decay.value() + 1)  # unsaved, untrained: nothing to say of a model
     assert window.isWindowModified()
+    assert not window.maybe_save()  # another preset or run: these settings are kept for Undo (QA: Discard feared)
+    assert asked.pop().endswith("Either way Undo (Ctrl+Z) brings these settings back, untrained.")
     window.close()
     assert window.isVisible() and len(asked) == 1 and "its run is saved" not in asked[0]
+    assert "Undo" not in asked[0]  # closing: nothing is kept for an Undo
     _train(window, qtbot, 2)
     window.close()  # paused: no training to stop (QA: it said so of a finished run)
     assert window.isVisible() and asked[1].endswith(

@@ -300,6 +300,13 @@ def is_builtin(path: Path) -> bool:
     return path.resolve().parent == PRESETS_DIR.resolve()
 
 
+def builtin_holding(spec: RunSpec | None) -> str | None:
+    """The name of the built-in preset whose settings `spec` are (as it opened), or None."""
+    if spec is None:
+        return None
+    return next((path.stem for path in sorted(PRESETS_DIR.glob("*.json")) if load_preset(path) == spec), None)
+
+
 def builtin_presets() -> list[PresetInfo]:
     infos = []
     for path in sorted(PRESETS_DIR.glob("*.json")):

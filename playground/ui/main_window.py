@@ -1023,6 +1023,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             question += f" Either way {stops}: File > Resume Last Run brings it back."
         elif self._run_kept():  # another preset or run replaces it (QA: a student feared Discard threw the run away)
             question += " Either way the trained model is kept: Undo (Ctrl+Z) brings it back."
+        elif not closing:  # untrained: the load keeps them for Undo (QA: Discard read as losing them)
+            question += " Either way Undo (Ctrl+Z) brings these settings back, untrained."
         answer = ask_unsaved(self, question)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()

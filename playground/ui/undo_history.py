@@ -17,7 +17,7 @@ from PySide6.QtGui import QFontMetricsF
 
 from playground.core.differences import changes, distinguishing_label
 from playground.core.messages import cut_at_word
-from playground.core.presets import OTHER_MODEL_KEYS, PresetError, load_preset
+from playground.core.presets import OTHER_MODEL_KEYS, PresetError, builtin_holding, load_preset
 from playground.core.spec import PROSE, PROSE_KEYS, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
 from playground.ui.status_bar import STATUS_MS
@@ -335,6 +335,8 @@ class UndoesModels:
         same_data = (past.spec.model.family, past.spec.data) == (self.spec.model.family, self.spec.data)
         self.reset()
         self.preset_path, self._saved_spec = past.preset_path, held_by(past.preset_path, past.saved_spec)
+        # the built-in it came from in bold again (QA: the Presets menu marked the one opened since)
+        self.presetsMenu.mark(builtin_holding(past.saved_spec) if past.preset_path is None else None)
         self.config.set_spec(past.spec)
         # another lesson's model (QA: Undo brought 19.6's decoder back under lesson 19.7's bar), or untrained settings
         # of another step of it (review: a lesson's settings opened over put back under its first step's text)
