@@ -927,7 +927,8 @@ def test_settings_no_file_holds_are_asked_about_as_such(open_window, monkeypatch
                         lambda *a: asked.append(a) or QMessageBox.StandardButton.Cancel)
     assert not window.open_preset("encoder-sort")  # Cancel: the switched settings stay on screen
     assert asked[0][1] == (f"The settings on screen, “{window.spec.name}”, are in no preset file of yours (built-in "
-                           f"presets stay as they ship). Save them as a preset of your own?")
+                           f"presets stay as they ship). Save them as a preset of your own? Either way Undo (Ctrl+Z) "
+                           f"brings these settings back, untrained.")
     assert window.spec.name.startswith("Encoder (BERT-like) on ")
 
 
