@@ -76,7 +76,7 @@ from playground.core.presets import (
     resolve_preset_path,
     to_json,
 )
-from playground.core.spec import FIELD_TITLES, RunSpec, same_settings
+from playground.core.spec import FIELD_TITLES, PROSE, RunSpec, same_settings
 from playground.core.versions import version_line
 from playground.data.registry import option_title
 from playground.training.changes import LIVE_SETTINGS, setting
@@ -972,7 +972,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         finally:
             dialog.deleteLater()
         before = self.spec
-        keys = {key for key, value in (("name", name), ("description", description)) if setting(before, key) != value}
+        keys = {key for key, value in zip(PROSE, (name, description)) if setting(before, key) != value}
         if not keys:
             return
         if "name" in keys:

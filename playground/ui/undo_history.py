@@ -204,7 +204,7 @@ class UndoesModels:
         try:
             past = source.pop()
             kept = len(self.past_models)
-            untrained = self._untrained_settings(past)
+            untrained = self._untrained_settings(past.spec)
             self._arriving = past.spec
             self._bring_back(past)  # (its reset keeps the current model in past_models, if trained)
             if len(self.past_models) > kept:
@@ -235,13 +235,13 @@ class UndoesModels:
         before = self.statusBar().currentMessage()
         self._travelling = True
         try:
-            if keys and keys <= PROSE_KEYS:
+            if keys and keys <= PROSE_KEYS:  # words: nothing to rebuild
                 self._show_prose(spec.name, spec.description)
             else:
                 self.config.set_spec(spec)
-            if keys and not keys <= PROSE_KEYS:  # (nothing to rebuild for settings already so, or for words)
-                self._on_spec_changed(spec, keys)
-                self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
+                if keys:  # (nothing to rebuild for settings already so)
+                    self._on_spec_changed(spec, keys)
+                    self._send_live_changes(now=True)  # (what a run makes of it: from the next step, or the next run)
         finally:
             self._travelling = False
         said = self.statusBar().currentMessage()  # what the change did, said meanwhile (not an older message)
@@ -312,21 +312,21 @@ class UndoesModels:
         """The settings on screen, untrained, as another preset or run (`arriving`) replaces them: Undo puts them back
         (QA: a preset opened over an untrained one could not be undone, and Ctrl+Z went two presets back). A trained
         model is kept as it goes (`_keep_past_model`)."""
-        if self._travelling or arriving == self.spec or (self.worker is not None and self.worker.step > 0):
-            return
         top = self.past_models[-1] if self.past_models else None
-        if isinstance(top, PastModel) and top.spec == self.spec:  # (after a Reset: Undo brings back its trained model)
+        if self._travelling or arriving == self.spec or isinstance(top, PastModel) and top.spec == self.spec:
+            return  # (after a Reset, Undo brings back the trained model of these very settings)
+        untrained = self._untrained_settings(arriving)
+        if untrained is None:
             return
         self.undone_models.clear()  # a new change: what Undo set aside is a past run now (the Runs tab has it)
-        label = distinguishing_label(self.spec, [arriving])
-        self.past_models.append(PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label))
+        self.past_models.append(untrained)
         self._name_undo()
 
-    def _untrained_settings(self, replacing: PastModel) -> PastModel | None:
+    def _untrained_settings(self, replacing: RunSpec) -> PastModel | None:
         """The window's settings, when no trained model goes with them, as `replacing` would replace them."""
         if self.worker is not None and self.worker.step > 0:
             return None
-        label = distinguishing_label(self.spec, [replacing.spec])
+        label = distinguishing_label(self.spec, [replacing])
         return PastModel(self.spec, self.preset_path, self._saved_spec, None, 0, label)
 
     def _bring_back(self, past: PastModel) -> None:
