@@ -90,11 +90,19 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     curves_before = len(window.lossPlot.getPlotItem().listDataItems())
     panel.select_folders([first, second])
     assert set(window.loss.overlays) == {"first run", "second run"}
-    assert len(window.lossPlot.getPlotItem().listDataItems()) == curves_before + 2
+    # each run's training loss and its validation loss (lecturer QA: an ablation's memorising did not show)
+    assert len(window.lossPlot.getPlotItem().listDataItems()) == curves_before + 4
     assert {"first run", "second run"} <= set(legend_names(window))
+    assert len(legend_names(window)) == 4  # train, validation and one entry a run: its dots are its colour's
     x, y = window.loss.overlays["first run"].getData()
     assert list(x) == [1, 2, 3, 4] and list(y) == [2.0, 1.5, 1.2, 1.0]
+    dots = window.loss.val_overlays["first run"]
+    x, y = dots.getData()
+    assert list(x) == [2, 4] and list(y) == pytest.approx([1.6, 1.1])
+    assert dots.opts["pen"] is None and dots.opts["symbol"] == "o"
+    assert QColor(dots.opts["symbolBrush"]) == window.loss.overlays["first run"].opts["pen"].color()
     assert "2 runs overlaid" in panel.message.text()
+    assert "Dots in a run's colour are its validation loss." in panel.message.text()
     # Columns: name, family, steps, last validation loss.
     row = [r.folder for r in panel.runs].index(first)
     # (the family in words, as the settings name it, QA: "encoder", "vit", "pretrained minilm"; without its
@@ -112,6 +120,7 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert "Encoder (BERT-like), started " in panel.table.item(row, 1).toolTip()
     panel.table.clearSelection()
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
+    assert window.loss.val_overlays == {} and len(window.lossPlot.getPlotItem().listDataItems()) == curves_before
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
@@ -129,11 +138,13 @@ def test_overlaid_runs_of_another_task_are_said_to_share_the_axis_not_a_scale(wi
     panel.select_folders([first, second])
     assert "2 runs overlaid" in panel.message.text() and "scale" not in panel.message.text()
     panel.select_folders([first, other])
-    assert panel.message.text() == ("2 runs overlaid on the plots; clear the selection to remove them. “reversing” "
+    assert panel.message.text() == ("2 runs overlaid on the plots; clear the selection to remove them. Dots in a "
+                                    "run's colour are its validation loss. “reversing” "
                                     "and “two heads” learn from different data: their losses share the axis, not a "
                                     "scale.")
     panel.select_folders([first, second, other, sorting])  # every run of other data said (review: only the first)
-    assert panel.message.text() == ("4 runs overlaid on the plots; clear the selection to remove them. “sorting” "
+    assert panel.message.text() == ("4 runs overlaid on the plots; clear the selection to remove them. Dots in a "
+                                    "run's colour are its validation loss. “sorting” "
                                     "learns from other data or another task than “reversing”, “four heads” and 1 more "
                                     "run: their losses share the axis, not a scale.")
     panel.select_folders([first, other, sorting])

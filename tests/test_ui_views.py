@@ -98,10 +98,16 @@ def test_runs_trained_to_tiny_losses_are_told_apart_on_the_log_axis_and_in_the_r
         panel.add_overlay(name, np.array([1.0, 2.0]), np.array([2.0, last]))
     drawn = {name: 10 ** curve.getData()[1].min() for name, curve in panel.overlays.items()}
     assert drawn == pytest.approx({"decoder": 1.6e-6, "encoder": 4.1e-8})
-    panel.add_overlay("reached 0", np.array([1.0, 2.0]), np.array([2.0, 0.0]))  # a decade below the smallest
-    assert 10 ** panel.overlays["reached 0"].getData()[1].min() == pytest.approx(4.1e-9)
+    panel.add_overlay("reached 0", np.array([1.0, 2.0]), np.array([2.0, 0.0]),  # a decade below the smallest
+                      validation=(np.array([2.0]), np.array([0.0])))
+    for curve in (panel.overlays["reached 0"], panel.val_overlays["reached 0"]):
+        assert 10 ** curve.getData()[1].min() == pytest.approx(4.1e-9)
     panel.remove_overlay("encoder")  # the floor follows what is shown, drawn again
-    assert 10 ** panel.overlays["reached 0"].getData()[1].min() == pytest.approx(1.6e-7)
+    for curve in (panel.overlays["reached 0"], panel.val_overlays["reached 0"]):
+        assert 10 ** curve.getData()[1].min() == pytest.approx(1.6e-7)
+    panel.logCheck.setChecked(False)  # the losses as read on a linear axis
+    assert panel.val_overlays["reached 0"].getData()[1].min() == 0.0
+    panel.logCheck.setChecked(True)
     panel.add_metrics([metrics(1, 2.0), metrics(2, 1.6e-6, val=0.0)])
     panel.show_readout(2)
     assert "train 1.6e-06" in panel.readout.text()

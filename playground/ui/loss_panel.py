@@ -283,8 +283,10 @@ class LossPanel(QWidget):
         self.accuracyPlot.setVisible(False)
         self.show_accuracy = True
         self.overlays: dict[str, pg.PlotDataItem] = {}  # past runs' curves, by legend name
+        self.val_overlays: dict[str, pg.PlotDataItem] = {}  # their validation losses (dots), by the same name
         self.accuracy_overlays: dict[str, pg.PlotDataItem] = {}  # their validation accuracy, by the same name
-        self._overlay_data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # their losses as read (log clips them)
+        # every overlaid loss curve (training and validation) with its losses as read: the log axis clips them
+        self._overlay_data: dict[pg.PlotDataItem, tuple[np.ndarray, np.ndarray]] = {}
         self._floor = LOG_FLOOR  # where the log axis draws a loss of 0 (`log_floor`)
         self._empty = pg.TextItem(EMPTY_TEXT, color=pg.getConfigOption("foreground"), anchor=(0.5, 0.5))
         self._empty_html = ""  # its text as last broken into lines for the view's width
@@ -379,9 +381,11 @@ class LossPanel(QWidget):
         if self.logCheck.isChecked():
             for curve, series in ((self.trainCurve, self.train), (self.valCurve, self.val)):
                 curve.setData(series.x, self._shown_y(series.y))
-            for name, (steps, losses) in self._overlay_data.items():
-                if name in self.overlays:  # (one being added is drawn at the new floor next)
-                    self.overlays[name].setData(steps, self._shown_y(losses))
+            self._redraw_overlays()
+
+    def _redraw_overlays(self) -> None:
+        for curve, (steps, losses) in self._overlay_data.items():
+            curve.setData(steps, self._shown_y(losses))
 
     def _update_frame(self) -> None:
         losses = np.concatenate([self.train.y, self.val.y])  # finite only: add_metrics keeps no inf or nan
@@ -459,20 +463,27 @@ class LossPanel(QWidget):
         self.markers[step] = marker
 
     def add_overlay(self, name: str, steps: np.ndarray, losses: np.ndarray, style: int | None = None,
-                    accuracy: tuple[np.ndarray, np.ndarray] | None = None) -> pg.PlotDataItem:
-        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name), and its
-        validation `accuracy` (steps, values), if any, in the same pen beside it; `style` picks its colour and
-        dashes (None: the next)."""
+                    accuracy: tuple[np.ndarray, np.ndarray] | None = None,
+                    validation: tuple[np.ndarray, np.ndarray] | None = None) -> pg.PlotDataItem:
+        """Overlay a past run's loss curve with its own legend entry (replaces one of the same name), its
+        `validation` losses (steps, values), if any, as dots in its colour (the live run's are dots too), and its
+        validation `accuracy`, if any, in the same pen beside it; `style` picks its colour and dashes (None: the
+        next)."""
         self.remove_overlay(name)
         index = len(self.overlays) if style is None else style
         # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
         pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1)
         pen.setDashPattern(list(OVERLAY_DASHES[index % len(OVERLAY_DASHES)]))
-        data = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
-        self._overlay_data[name] = data
+        plot = self.lossPlot.getPlotItem()
+        curve = self.overlays[name] = plot.plot([], [], name=name, pen=pen)
+        self._overlay_data[curve] = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+        if validation is not None and len(validation[0]):  # (lecturer QA: an overlaid ablation's memorising unseen)
+            # no legend entry of their own: a second one a run filled the legend at a projector
+            dots = self.val_overlays[name] = plot.plot([], [], pen=None, symbol="o", symbolSize=6,
+                                                       symbolBrush=pen.color(), symbolPen=None)
+            self._overlay_data[dots] = np.asarray(validation[0], dtype=float), np.asarray(validation[1], dtype=float)
         self._refloor()
-        curve = self.lossPlot.getPlotItem().plot(data[0], self._shown_y(data[1]), name=name, pen=pen)
-        self.overlays[name] = curve
+        self._redraw_overlays()
         if accuracy is not None and len(accuracy[0]):  # (student QA: overlaid, an ablation's accuracy was not drawn)
             self.accuracy_overlays[name] = self.accuracyPlot.getPlotItem().plot(*accuracy, pen=pen)
             self._show_accuracy_plot()
@@ -482,10 +493,12 @@ class LossPanel(QWidget):
         return curve
 
     def remove_overlay(self, name: str) -> None:
-        curve = self.overlays.pop(name, None)
-        self._overlay_data.pop(name, None)
-        if curve is not None:
+        curves = [curve for curve in (self.overlays.pop(name, None), self.val_overlays.pop(name, None))
+                  if curve is not None]
+        for curve in curves:
+            del self._overlay_data[curve]
             self.lossPlot.getPlotItem().removeItem(curve)
+        if curves:
             self._fit_legend()
             self._refloor()
         accuracy = self.accuracy_overlays.pop(name, None)
@@ -520,8 +533,7 @@ class LossPanel(QWidget):
     def _on_log(self, on: bool) -> None:
         self.lossPlot.getPlotItem().setLogMode(y=on)
         self.valCurve.setData([], [])  # redrawn below with the losses clipped (or not) for this axis
-        for name, (steps, losses) in self._overlay_data.items():
-            self.overlays[name].setData(steps, self._shown_y(losses))
+        self._redraw_overlays()
         self.redraw()  # log axes round the frame to quarter decades
 
     def _show_empty(self, empty: bool) -> None:

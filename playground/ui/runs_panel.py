@@ -63,7 +63,7 @@ DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under t
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
              "TensorBoard events and checkpoint. Select several runs (Ctrl/Shift-click) to overlay their training "
-             "loss in the loss plot and their validation accuracy beside it.",
+             "loss (dashed lines) and validation loss (dots) in the loss plot, and their validation accuracy beside it.",
     "refresh": "Read the runs folder again.",
     "rename": "Give the selected run a new display name (its folder keeps its name).",
     "delete": "Delete the selected runs' folders, checkpoints included (asks first).",
@@ -421,7 +421,7 @@ class RunsPanel(QWidget):
         live = [run for run in chosen if self.on_screen(run.folder)]
         drawn = [run for run in self.runs if self.on_screen(run.folder)][:1]  # its curve is on the plot, chosen or not
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
-            (steps, losses), accuracy = metric_curves(run.folder, "train_loss", "val_accuracy")
+            (steps, losses), validation, accuracy = metric_curves(run.folder, "train_loss", "val_loss", "val_accuracy")
             if not len(steps):
                 continue
             drawn.append(run)
@@ -429,7 +429,8 @@ class RunsPanel(QWidget):
             if shared is not None and len(chosen) > 1:
                 name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
-            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy)
+            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy,
+                                  validation)
             shown += 1
         self.loss.name_live_run(self._live_label(shared) if shown else "")
         if chosen:
@@ -438,6 +439,8 @@ class RunsPanel(QWidget):
             of = f" of “{shared}”" if shared is not None and shown > 1 else ""
             said = [f"{shown} run{'s' if shown != 1 else ''}{of} {OVERLAID}{more}; clear the selection to remove "
                     f"them."] if shown or not live else []
+            if self.loss.val_overlays:  # (the legend has one entry a run: its line)
+                said.append("Dots in a run's colour are its validation loss.")
             if live:
                 said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
                             f"drawn already.")
