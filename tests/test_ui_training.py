@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSlider, QWidget
 
+from playground.analysis.timeline import SnapshotTimeline
 from playground.core.spec import make_spec
 from playground.training.session import TrainingSession
 from playground.ui import main_window
@@ -198,6 +199,35 @@ def test_a_paused_run_has_its_tensorboard_events_on_disk(qtbot, tmp_path, monkey
     finally:
         worker.stop(save=False)
         worker.wait()
+
+
+@pytest.mark.parametrize("stale_s", [0.0, 60.0])
+def test_slow_steps_show_the_attention_of_the_model_now_between_the_runs_snapshots(qtbot, tmp_path, monkeypatch,
+                                                                                   stale_s):
+    """Newcomer QA: the default decoder's heatmap said "step 0" at step 12, its first steps slow while the step
+    compiled. Where the run's snapshots (every 100 steps here) are further apart than STALE_ATTENTION_S, the views
+    get the model's attention at the step then, and the run's record keeps only its own."""
+    monkeypatch.setattr(worker_module, "STALE_ATTENTION_S", stale_s)
+    spec = make_spec({**TINY, "train": {**TINY["train"], "snapshot_interval": 100}})
+    worker = TrainingWorker(spec, tmp_path)
+    worker.play()
+    worker.start()
+    shown = []
+    try:
+        def drained_to(step: int) -> bool:
+            snapshot = worker.buffer.drain().snapshot
+            if snapshot is not None:
+                shown.append(snapshot.step)
+            return worker.step >= step
+
+        qtbot.waitUntil(lambda: drained_to(8), timeout=WAIT_MS)
+    finally:
+        worker.stop(save=False)
+        worker.wait()
+    between = [step for step in shown if step % 100]
+    assert len(between) >= 2 if stale_s == 0 else shown and between == [], shown
+    timeline = SnapshotTimeline.load(worker.run_dir / "attention" / "timeline.safetensors")
+    assert timeline.steps == [0]  # the record: the run's snapshot at step 0 alone
 
 
 def test_a_window_that_never_answers_holds_training_for_gap_max_s_at_most(qtbot, tmp_path, monkeypatch):

@@ -477,7 +477,7 @@ class TrainingSession:
                 yield from self._end_diverged(event, "validation", self._evaluated[1])  # type: ignore[index]
                 return
             yield self._emit(event)
-            if due(train.snapshot_interval):
+            if self.snapshot_due():
                 yield self._emit(self.snapshot())
             sample = self.take_due_sample()
             if sample is not None:
@@ -513,6 +513,11 @@ class TrainingSession:
             return None
         self._sampled_step = self.step
         return self.sample_event(self.sample_prompt)
+
+    def snapshot_due(self) -> bool:
+        """This step's attention snapshot is one of the run's (every snapshot_interval steps, and the last): the
+        loop sends it after the step's metrics."""
+        return self._due(self.spec.train.snapshot_interval)
 
     def _due(self, interval: int) -> bool:
         return self.step % interval == 0 or self.step == self.spec.train.max_steps

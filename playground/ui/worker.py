@@ -106,6 +106,9 @@ class EventBuffer:
 
 GAP_MAX_S = 0.1  # the longest the thread waits in a gap for the window (a window that is busy elsewhere)
 HOLD_WAIT_S = 0.5  # how long a question about a held run waits for its step under way to land
+# Where the run's snapshots come further apart than this (slow steps: the first ones while the step compiles), the
+# views get one of the step now, kept by no record (a newcomer saw "step 0" above the default decoder at step 12)
+STALE_ATTENTION_S = 5.0
 
 
 class TrainingWorker(QThread):
@@ -145,6 +148,7 @@ class TrainingWorker(QThread):
         self._save_on_stop = True
         self._changes: deque[tuple[str, Any]] = deque()  # (setting, value) asked for, not applied yet
         self._snapshot_step = -1
+        self._snapshot_at = time.monotonic()  # when the views were last sent a snapshot
         self._jobs: dict[str, Callable[[Any], Any]] = {}  # submitted work, served between steps
         self.fills_cores = False  # training's threads take every core (then the window paints in gaps)
         self._gap_wanted = False
@@ -390,11 +394,14 @@ class TrainingWorker(QThread):
                     if self._steps_left and not self.session.diverged and not last:
                         self._steps_left -= 1
             if isinstance(event, AttentionSnapshot):
-                self._snapshot_step = event.step
+                self._snapshot_step, self._snapshot_at = event.step, time.monotonic()
             if isinstance(event, CheckpointEvent) and self.run_dir is not None:
                 # The Runs tab lists it live (review: a resumed run's run.json said its old step until it stopped)
                 write_run_info(self.run_dir, {"step": event.step})
             self.buffer.put(event)
+            if isinstance(event, MetricsEvent) and not self.session.snapshot_due() and \
+                    time.monotonic() - self._snapshot_at > STALE_ATTENTION_S:
+                self._show_attention()
             if isinstance(event, FinishedEvent):
                 self.ended_short = event.reason != "completed"  # blown up, out of memory: more steps would not help
                 self._end_of_run()
@@ -426,6 +433,11 @@ class TrainingWorker(QThread):
                 self._playing = False
             self._steps_left = 0
 
+    def _show_attention(self) -> None:
+        """The views' attention of the model as it is now (the run's record keeps only its own snapshots)."""
+        self._snapshot_at = time.monotonic()
+        self.buffer.put(self.session.snapshot())
+
     def _report_device(self) -> None:
         """The status bar's device text, again whenever it changes (the compiled CPU path adapts its threads)."""
         description = self.session.device_description()
@@ -445,7 +457,7 @@ class TrainingWorker(QThread):
             # Paused (or one step done): show the attention of exactly this step, and put the logs on disk (the
             # TensorBoard log hands its summaries over about once a second, and none come while paused).
             self._snapshot_step = self.session.step
-            self.buffer.put(self.session.snapshot())
+            self._show_attention()
             self.flush_logs()
         self._in_step = False
         while True:
