@@ -149,8 +149,11 @@ def test_a_rename_is_undone_and_redone_as_one_change_and_keeps_the_trained_model
     window.undoAction.trigger()
     assert (window.spec.name, window.spec.description) == (TINY["name"], "") and window.worker is untrained
     assert window.statusBar().currentMessage().startswith(f"Undo — name “Lecture 3” → “{TINY['name']}”")
+    assert window.architecture.scene.texts[0].endswith(f" — {TINY['name']}")
     window.redoAction.trigger()
     assert window.spec.name == "Lecture 3" and window.windowTitle().startswith("Lecture 3[*]")
+    # the diagram's title too, as a handout exports it (QA: it kept the old name)
+    assert window.architecture.scene.texts[0] == "Decoder (GPT-like) — Lecture 3"
     window.undoAction.trigger()  # the rename, then the model set aside before it: under the name shown now
     window.undoAction.trigger()
     assert window.worker.step == 2 and window.spec.model.n_head == TINY["model"]["n_head"]

@@ -990,6 +990,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.set_prose(name, description)
         self.reprose(before)
         self._update_title()
+        self.architecture.set_spec(self.spec, self.config.info())  # its title names the preset (QA: the old name)
         if self.worker is not None:  # the run on screen: its name in the Runs tab, unless the user gave it one there
             try:
                 self.worker.rename(name, description)
