@@ -151,6 +151,32 @@ def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(o
     assert window.spec.train.max_steps == 50
 
 
+def test_undo_of_a_raise_the_run_trained_past_keeps_the_trained_model_and_goes_on_to_the_next(open_window, qtbot):
+    """QA: a finished run's Training steps raised from 1,500 to 2,000 and trained on; Ctrl+Z put an untrained model in
+    its place (lowered below the steps taken, Training steps rebuilds), and nothing brought the 1,500-step model back:
+    it trained on in its run. The Undo says so, keeps the model, and the next Ctrl+Z goes further back."""
+    spec = make_spec(TINY).updated({"train.max_steps": 20, "train.eval_interval": 10, "train.snapshot_interval": 10})
+    window = open_window(spec)
+    window.findChild(QSlider, "lrSlider").setValue(window.findChild(QSlider, "lrSlider").value() - 1)  # untrained
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.done and window.speedLabel.text() == "finished", timeout=WAIT_MS)
+    worker = window.worker
+    steps = window.findChild(QSlider, "stepsSlider")
+    steps.setValue(steps.value() + 1)  # 20 -> 50
+    assert window.undoAction.text().startswith("&Undo: training steps 50 → 20")
+    window.play()
+    qtbot.waitUntil(lambda: worker.done and window.stepLabel.text() == "step 50 / 50", timeout=WAIT_MS)
+    window.undo()
+    assert window.worker is worker and window.spec.train.max_steps == 50 and window.stepLabel.text() == "step 50 / 50"
+    assert window.statusBar().message() == (
+        "Not undone: training steps 50 → 20. This model has trained to step 50, past step 20, in the same run; "
+        "Training steps set to 20 by hand trains a new, shorter run (this one kept for Undo). Undo again goes on to "
+        "the next.")
+    assert window.undoAction.text().startswith("&Undo: learning rate")  # the change before it
+    window.undo()
+    assert window.worker is worker and window.spec.train.lr == spec.train.lr  # (a learning rate: the model stays)
+
+
 def test_raising_the_steps_of_a_run_whose_warm_up_was_shortened_trains_it_on(open_window, qtbot):
     """QA: lowered to 10 steps (the warm-up of 50 shortened to 0), trained, then raised to 100: "Warm-up 0 → 50 steps
     again" rebuilt the trained model. The run goes on, past its warm-up; its warm-up stays as it trained."""

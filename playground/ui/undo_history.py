@@ -177,6 +177,10 @@ class UndoesModels:
     def _travel_from(self, source: History, to: History, nothing: str) -> None:
         if source and isinstance(source[-1], SettingsEdit):
             edit, kept = source.pop(), len(self.past_models)
+            if spent := self._trained_past(edit, source is self.past_models):
+                self.statusBar().showMessage(spent, STATUS_MS)  # (dropped: it would stand before every older entry)
+                self._name_undo()
+                return
             if not self._edit_back(edit, source is self.past_models):
                 source.append(edit)  # refused: kept where it was, to try once the settings allow it
             elif len(self.past_models) > kept:  # a model trained since the edit, set aside: it takes the edit's place
@@ -215,6 +219,19 @@ class UndoesModels:
         finally:
             self._travelling, self._arriving = False, None
         self._name_undo()
+
+    def _trained_past(self, edit: SettingsEdit, undoing: bool) -> str:
+        """Why `edit` can no longer be undone (or redone), "" where it can: it would end the run on screen before the
+        steps it has taken. Lowered so, Training steps rebuilds the model: Undo put an untrained model in place of one
+        trained on past the end it had before a raise (QA: "no undo step leads back to the 1,500-step model", which
+        trained on in its run)."""
+        values = edit.before if undoing else edit.after
+        end, step = values.train.max_steps, self.worker.step if self.worker is not None else 0
+        if "train.max_steps" not in edit.keys or end >= step:
+            return ""
+        return (f"Not {'undone' if undoing else 'redone'}: {edit.words(undoing)}. This model has trained to step "
+                f"{step:,}, past step {end:,}, in the same run; Training steps set to {end:,} by hand trains a new, "
+                f"shorter run (this one kept for Undo). {'Undo' if undoing else 'Redo'} again goes on to the next.")
 
     def _cannot_come_back(self, past: PastModel) -> str:
         """Why the run of `past` would be refused as it loads ("" for none, or for settings alone)."""
