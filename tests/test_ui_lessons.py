@@ -1047,6 +1047,27 @@ def test_back_and_next_bring_back_the_models_a_lesson_trained_instead_of_trainin
     qtbot.waitUntil(lambda: trained_to_3(window), timeout=WAIT_MS)
 
 
+def test_undo_mid_lesson_shows_the_model_under_its_own_steps_text_and_next_brings_back_the_one_undone(
+        open_window, qtbot, tmp_path):
+    """QA, lesson 19.4: Ctrl+Z at step 3 brought back step 2's model under step 3's "Without residual connections";
+    Back and Next then trained step 3's model again from step 0, a second run of it in the Runs tab."""
+    window, whole = two_lesson_steps_trained(open_window, qtbot)
+    bar = window.lessonBar
+    no_skips = window.worker.run_dir
+    window.undo()
+    assert window.spec.model.residual and window.worker.resume_from == whole
+    assert bar.playing and bar.index == 0 and bar.textLabel.text() == "whole"
+    qtbot.waitUntil(lambda: trained_to_3(window), timeout=WAIT_MS)
+    bar.next()  # the model Undo set aside for Redo, not a new one
+    assert not window.spec.model.residual and window.worker.resume_from == no_skips
+    assert bar.index == 1 and bar.textLabel.text() == "no skips"
+    window.undo()
+    window.redo()  # Redo too: the step its model is of
+    assert window.worker.resume_from == no_skips and bar.index == 1
+    qtbot.waitUntil(lambda: trained_to_3(window), timeout=WAIT_MS)
+    assert sorted(p for p in (tmp_path / "runs").iterdir() if p.is_dir()) == sorted([whole, no_skips])
+
+
 def test_a_steps_ablation_is_said_in_the_classs_words(open_window, monkeypatch):
     """QA: the hint under the settings read 'Lesson: model.residual = true, model.norm = "none"'."""
     monkeypatch.setenv("PLAYGROUND_COMPILE", "off")

@@ -301,13 +301,24 @@ class LessonBar(QFrame):
         """Hide the bar, every control back, the settings as they are: the model on screen is not this lesson's."""
         self._leave(restore_settings=False)
 
-    def shows(self, spec: Any) -> bool:
-        """Whether `spec` has the ablations the step shown sets (review: Undo brought back a lesson's untrained
-        settings of another step under this one's text)."""
+    def shows(self, spec: Any, index: int | None = None) -> bool:
+        """Whether `spec` has the ablations step `index` (default: the one shown) sets (review: Undo brought back a
+        lesson's untrained settings of another step under this one's text)."""
         if self.lesson is None:
             return False
-        wanted = self.lesson.settings_at(self.index, self._base)
+        wanted = self.lesson.settings_at(self.index if index is None else index, self._base)
         return all(_ablation(spec, key) == value for key, value in wanted.items())
+
+    def go_to_step_showing(self, spec: Any) -> bool:
+        """A trained model of this lesson brought back by Undo or Redo (on screen now): the bar goes to the step
+        nearest the one shown whose ablations it has (QA: step 2's model stood under step 3's "Without residual
+        connections"); False where no step has them."""
+        assert self.lesson is not None
+        showing = [index for index in range(len(self.lesson.steps)) if self.shows(spec, index)]
+        if not showing:
+            return False
+        self.go(min(showing, key=lambda index: (abs(index - self.index), index)))
+        return True
 
     def preset_of(self, spec: Any) -> Any:
         """`spec` less the ablations this lesson has set by the shown step: each that still has the lesson's value

@@ -302,15 +302,17 @@ class UndoesModels:
         at most), as Undo would; False when there is none. A lesson's Back (and Next again) shows the model it
         trained there, not a new one."""
         self._forget_deleted_models()
-        for index in range(len(self.past_models) - 1, -1, -1):
-            past = self.past_models[index]
-            if isinstance(past, SettingsEdit):
-                continue
-            if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
-                if self._cannot_come_back(past):
-                    return False  # (trained anew, the model on screen kept till then)
-                self._bring_back(self.past_models.pop(index))
-                return True
+        # Redo's too: an Undo mid-lesson set the next step's model aside there (QA: Next then trained it anew)
+        for models in (self.past_models, self.undone_models):
+            for index in range(len(models) - 1, -1, -1):
+                past = models[index]
+                if isinstance(past, SettingsEdit):
+                    continue
+                if past.run_dir is not None and past.spec == spec and (up_to is None or past.step <= up_to):
+                    if self._cannot_come_back(past):
+                        return False  # (trained anew, the model on screen kept till then)
+                    self._bring_back(models.pop(index))
+                    return True
         return False
 
     def keeps_for_undo(self, folder: Path) -> bool:
@@ -356,9 +358,10 @@ class UndoesModels:
         self.presetsMenu.mark(builtin_holding(past.saved_spec) if past.preset_path is None else None)
         self.config.set_spec(past.spec)
         # another lesson's model (QA: Undo brought 19.6's decoder back under lesson 19.7's bar), or untrained settings
-        # of another step of it (review: a lesson's settings opened over put back under its first step's text)
-        other = self.lessonBar.lesson != past.spec.lesson or past.run_dir is None and not self.lessonBar.shows(past.spec)
-        if self.lessonBar.playing and other:
+        # of another step of it (review: a lesson's settings opened over put back under its first step's text); a
+        # trained model of another step of it is shown under that step's text, once it is on screen (below)
+        other_step = self.lessonBar.playing and not self.lessonBar.shows(past.spec)
+        if self.lessonBar.playing and (self.lessonBar.lesson != past.spec.lesson or other_step and past.run_dir is None):
             self.lessonBar.stand_down()
         self._reset_progress()
         self._update_family_tabs()
@@ -376,6 +379,8 @@ class UndoesModels:
             self._name_undo()
             return
         step = self.runTools.continue_run(past.run_dir, past.spec, past.step) or past.step
+        if other_step and self.lessonBar.playing and not self.lessonBar.go_to_step_showing(past.spec):
+            self.lessonBar.stand_down()
         self.runTools.runs.say("")  # (QA: a refusal of this run, its data since put back, stood there)
         self.runTools.runs.refresh()
         # (QA: "press Play to continue it" of a run at its last step)
