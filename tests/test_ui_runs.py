@@ -338,9 +338,9 @@ def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_l
     assert shown.contains(plot.vb.mapViewToScene(QPointF(200, 1.0)))
     labels = [label for _sample, label in plot.legend.items]
     assert len(labels) == 5 and all(shown.contains(label.sceneBoundingRect()) for label in labels)
+    # in the legend's words, whole (QA at 130 %: "residual connections on, La…", at 175 % "…connections o…")
     tails = {label.text.rpartition(" — ")[2] for label in labels[2:]}
-    assert tails == {"residual connections off", "LayerNorm placement none",
-                     "residual connections on, LayerNorm placement post"}
+    assert tails == {"residuals off", "LayerNorm none", "residuals on, LayerNorm post"}
 
 
 def test_a_name_whose_difference_is_too_long_keeps_the_differences_start(qapp):
@@ -412,7 +412,7 @@ def test_runs_of_one_name_say_what_sets_them_apart(window, root):
     panel.select_folders([heads[4], heads[2]])
     # In the legend only what sets them apart (QA: a lesson's short plot cut the labels to "Lesson …nt none"); the
     # shared name is said once, in the message.
-    assert set(legend_names(window)) >= {"number of heads 4", "number of heads 2"}
+    assert set(legend_names(window)) >= {"heads 4", "heads 2"}  # (in the legend's words: QA, cut at 175 %)
     assert "2 runs of “Lesson 19.3” overlaid" in panel.message.text()
 
 

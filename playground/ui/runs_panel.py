@@ -35,7 +35,7 @@ from playground.core.differences import MAX_NAMED, NAME_SEPARATOR, why_not_compa
 from playground.core.files import UnreadableFile
 from playground.core.messages import counted, loss_text
 from playground.core.presets import PRETRAINED_TITLE
-from playground.core.spec import FAMILY_TITLES
+from playground.core.spec import FAMILY_TITLES, FIELD_TITLES
 from playground.training.run_labels import WHOLE_DATE, run_labels, run_spec, started_text
 from playground.training.runs import (
     RunsError,
@@ -168,6 +168,25 @@ def _undo_note(kept: int, chosen: int) -> str:
     which = "its trained model" if chosen == 1 else "their trained models" if kept == chosen else \
         "the trained model of one of them" if kept == 1 else f"the trained models of {kept} of them"
     return f" Undo (Ctrl+Z) then no longer brings back {which}."
+
+
+# The settings that tell a lesson's runs apart, as the legend names them beside the plot: "residual connections on,
+# LayerNorm placement post" was cut to "residual connections o…" at 175 %, on or off the point of the lesson (QA).
+# (The table keeps the settings' whole titles.)
+LEGEND_TITLES = {FIELD_TITLES[key]: short for key, short in (
+    ("model.residual", "residuals"), ("model.norm", "LayerNorm"), ("model.pos_encoding", "positions"),
+    ("model.scale_scores", "scaling"), ("model.causal", "mask"), ("model.n_head", "heads"),
+    ("model.n_layer", "layers"), ("model.n_embd", "embedding"), ("model.d_ff", "d_ff"), ("train.lr", "lr"))}
+
+
+def legend_words(apart: str) -> str:
+    """What sets a run apart ("residual connections on, LayerNorm placement post") in the legend's words
+    ("residuals on, LayerNorm post")."""
+    parts = []
+    for part in apart.split(", "):
+        title = next((title for title in LEGEND_TITLES if part.startswith(f"{title} ")), None)
+        parts.append(part if title is None else LEGEND_TITLES[title] + part.removeprefix(title))
+    return ", ".join(parts)
 
 
 def metric_curves(folder: Path, *columns: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -427,7 +446,7 @@ class RunsPanel(QWidget):
             drawn.append(run)
             name = self.labels.get(run.folder, run.name)
             if shared is not None and len(chosen) > 1:
-                name = name.removeprefix(f"{shared}{NAME_SEPARATOR}")
+                name = legend_words(name.removeprefix(f"{shared}{NAME_SEPARATOR}"))
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
             self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy,
                                   validation)
@@ -483,7 +502,8 @@ class RunsPanel(QWidget):
         if run is None:
             return ""
         label = self.labels.get(run.folder, run.name)
-        return label.removeprefix(f"{shared}{NAME_SEPARATOR}") if shared is not None and run.name == shared else label
+        return legend_words(label.removeprefix(f"{shared}{NAME_SEPARATOR}")) if shared is not None and \
+            run.name == shared else label
 
     def _update_buttons(self) -> None:
         n = len(self.selected())
