@@ -294,6 +294,30 @@ def test_closing_a_comparison_that_has_trained_asks_first_and_keeping_it_loses_n
     assert not window.isVisible() and not compare.isVisible() and not compare.workers and len(asked) == 4
 
 
+def test_quitting_asks_about_the_comparison_first_and_closes_it_only_once_the_quit_is_agreed(open_window, qtbot,
+                                                                                               monkeypatch):
+    """QA: Ctrl+Q while training asked "Quit while training?", then "Close Compare A/B?", whose "Keep comparing"
+    cancelled the quit unsaid after the first question had been answered Quit."""
+    from playground.ui import compare_window, main_window
+
+    questions = []
+    compare, asked = _trained_comparison(open_window, qtbot, monkeypatch, [False, True, True])
+    window = compare.parent()
+    # "Keep training" the first time it is asked, Quit the next
+    monkeypatch.setattr(main_window, "ask_quit_while_training",
+                        lambda *args: questions.append("training") or len(questions) > 1)
+    window.play()
+    qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=60_000)
+    window.close()  # kept comparing: the quit goes no further, and says nothing of training
+    assert [clearing for _step, clearing in asked] == [compare_window.QUITTING] and questions == []
+    assert window.isVisible() and compare.isVisible() and compare.workers and window.worker.playing
+    window.close()  # Quit for the comparison, then "Keep training": the comparison stays, curves and all
+    assert len(asked) == 2 and questions == ["training"]
+    assert window.isVisible() and compare.isVisible() and all(train.n == 2 for train, _ in compare.series)
+    window.close()  # Quit, Quit: both close
+    assert len(asked) == 3 and not window.isVisible() and not compare.isVisible() and not compare.workers
+
+
 @pytest.mark.slow
 def test_the_close_question_stops_the_comparison_while_it_is_asked(open_window, qtbot, monkeypatch):
     """QA: training went on behind "Close Compare A/B?", which said 153 steps while A and B reached 175; keeping

@@ -85,6 +85,9 @@ CHANGING_B = Clearing("Change B's settings?", "changing B's settings restarts bo
                       "Change B and restart")
 RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and clears both curves.", "Reset both")
 # Compare A/B asked for again on other settings (QA: it asked "Close Compare A/B?" and said nothing of the new one)
+# Quit with a comparison that has trained: asked before the main window's questions, and closed only once they agree
+# too (QA: "Keep comparing", asked after "Quit while training?" was answered Quit, cancelled the quit unsaid)
+QUITTING = Clearing("Quit and close Compare A/B?", "quitting closes it and clears both curves.", "Quit")
 REPLACING = Clearing("Compare the new settings?", "a comparison of the main window's settings now takes its place "
                      "and clears both curves.", "Compare the new settings")
 
@@ -197,7 +200,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.start: PairStart | None = None
         self.series = [(Series(), Series()) for _ in SIDES]  # (training, validation) losses per side
         self._playing = False
-        self._closing_as = CLOSING  # the question a close asks (`close_for`)
+        self._closing_as: Clearing | None = CLOSING  # the question a close asks (`close_for`; None: agreed already)
         self._levelling = False  # paused: the side behind is still to catch up
         self._exported: tuple[Path, int] | None = None  # the picture the loss plot was last saved as, and its step
         self._axes_shown: bool | None = None  # the loss plot's tick values, once set
@@ -403,7 +406,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         if self.spec_b == self._shown_b:
             return  # a drag that ended where it began
-        if self._may_clear(CHANGING_B):
+        if self.may_clear(CHANGING_B):
             self._clear()
             self._show_labels()
         else:
@@ -467,10 +470,10 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
 
     def reset(self) -> None:
         """Reset (Ctrl+R): both start again from step 0, once the user agrees to lose what they trained."""
-        if self._may_clear(RESETTING):
+        if self.may_clear(RESETTING):
             self._clear()
 
-    def _may_clear(self, clearing: Clearing) -> bool:
+    def may_clear(self, clearing: Clearing) -> bool:
         """Whether `clearing` may go ahead: at once before A and B have trained, else as the user answers. While
         the question is open they pause (QA: it said "153 steps" while they trained on to 175 behind it), and
         "Keep comparing" plays them on."""
@@ -512,6 +515,11 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.workers = []
         self.start = None
         self._levelling = False
+
+    @property
+    def playing(self) -> bool:
+        """Whether A and B train on (Play), as the button shows."""
+        return self._playing
 
     def _show_playing(self, playing: bool) -> None:
         self._playing = playing
@@ -641,15 +649,16 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Escape, Ctrl+W, the title bar or the main window: a comparison that has trained asks first (it is not
         saved anywhere)."""
-        if self.isVisible() and not self._may_clear(self._closing_as):
+        if self.isVisible() and self._closing_as is not None and not self.may_clear(self._closing_as):
             event.ignore()
             return
         self.shutdown()
         event.accept()
         self.sigClosed.emit()
 
-    def close_for(self, clearing: Clearing) -> bool:
-        """Close, asking as `clearing` words it where A and B have trained; False where the user kept comparing."""
+    def close_for(self, clearing: Clearing | None) -> bool:
+        """Close, asking as `clearing` words it where A and B have trained (None: the user agreed already, `may_clear`);
+        False where the user kept comparing."""
         self._closing_as = clearing
         try:
             return self.close()

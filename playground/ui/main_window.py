@@ -1561,18 +1561,16 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self.statusBar().showMessage(said, STATUS_MS)
             self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
 
-    def _close_compare(self, replacing: bool = False) -> bool:
+    def _close_compare(self, replacing: bool = False, agreed: bool = False) -> bool:
         """Close Compare A/B at once (False: the user kept a comparison that had trained), asking as a comparison of
-        other settings `replacing` it; its threads, asked to stop, end their step meanwhile, kept until they end."""
+        other settings `replacing` it, or not where the user `agreed` already; its threads, asked to stop, end their
+        step meanwhile, kept until they end."""
         from playground.ui.compare_window import CLOSING, REPLACING
 
         compare = self.compareWindow
-        if compare.isVisible() and compare.trained_steps() > 0:  # its question shows over it: in front first
-            if compare.isMinimized():
-                compare.showNormal()
-            compare.raise_()
-            compare.activateWindow()
-        if not compare.close_for(REPLACING if replacing else CLOSING):
+        if not agreed:
+            self._compare_in_front()
+        if not compare.close_for(None if agreed else REPLACING if replacing else CLOSING):
             return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
         self.unfinished_threads += compare.running()
@@ -1703,14 +1701,34 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.unfinished_threads = running
         return running
 
-    def _compare_closed(self) -> bool:
-        """Compare A/B closed or never opened; False where the user kept its comparison."""
-        return self.compareWindow is None or self._close_compare()
+    def _compare_in_front(self) -> None:
+        """Compare A/B in front where it will ask before closing (its question shows over it)."""
+        compare = self.compareWindow
+        if compare.isVisible() and compare.trained_steps() > 0:
+            if compare.isMinimized():
+                compare.showNormal()
+            compare.raise_()
+            compare.activateWindow()
+
+    def _compare_may_close(self) -> bool:
+        """Compare A/B may close as the window quits (asked first, in front); False where the user kept comparing."""
+        from playground.ui.compare_window import QUITTING
+
+        compare = self.compareWindow
+        if compare is None or not compare.isVisible():
+            return True
+        self._compare_in_front()
+        playing = compare.playing
+        if not compare.may_clear(QUITTING):
+            return False
+        if playing:  # (paused by its question, A and B play on while the window's own questions are asked)
+            compare.play()
+        return True
 
     def _may_close(self) -> bool:
-        """Asked first: unsaved settings, or where there are none, training under way; then a comparison that has
-        trained. Training pauses while a question is open (QA: it trained on 89 steps behind one that said it would
-        stop) and plays on if the window stays."""
+        """Asked first: a comparison that has trained (closed only once the rest is agreed too); then unsaved
+        settings, or where there are none, training under way. Training pauses while a question is open (QA: it
+        trained on 89 steps behind one that said it would stop) and plays on if the window stays."""
         worker = self.worker
         training = worker is not None and (worker.playing or worker.stepping)  # (a lesson's steps too)
         playing = worker is not None and worker.playing
@@ -1718,11 +1736,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if playing or lesson:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
             worker.pause()  # type: ignore[union-attr]
             self._show_playing(False)  # the button says Play beside "paused" meanwhile (QA: it said Pause)
-        if self.is_modified():
+        if not self._compare_may_close():
+            agreed = False
+        elif self.is_modified():
             agreed = self.maybe_save(closing=True, training=training)
         else:
             agreed = not training or ask_quit_while_training(self, worker.held_step(), self._run_kept())  # type: ignore[arg-type]
-        agreed = agreed and self._compare_closed()
+        if agreed and self.compareWindow is not None:
+            self._close_compare(agreed=True)
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
             self._show_playing(True)
