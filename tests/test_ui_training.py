@@ -767,6 +767,17 @@ def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
                     f"and the run folder keeps its checkpoint, curve, samples and attention snapshots for later")
     shown = bar.currentMessage()
     assert shown.count("“") == shown.count("”") and "(Ctrl+I for more)" in shown
+    # the head before its first detail, cut in its own middle: not words of the whole message's end after the name
+    # (QA: "Brought back “Lesson 19.4: the encoder …” (Ctrl+R) trains a new one.", its step and Reset gone)
+    longer = f"{name}, {name.lower()}"
+    bar.showMessage(f"Brought back “{longer}” at step 200: finished: Reset (Ctrl+R) trains a new one.")
+    shown = bar.currentMessage()
+    assert shown.startswith("Brought back “Lesson 19.4") and shown.endswith("” at step 200 (Ctrl+I for more)")
+    # an Undo of two changes: the first, whole (QA: 'Undo — name “Lecture 19: …” search…” → “Sorting needs…”.')
+    bar.showMessage("Undo — name “Lecture 19: sorting” → “Sorting”; description “Watch the heads search for the "
+                    "smallest symbol left, then the next: attention by content, not by place” → “Sorting needs "
+                    "attention by content: a head learns to find the next larger symbol wherever it stands”.")
+    assert bar.currentMessage() == "Undo — name “Lecture 19: sorting” → “Sorting” (Ctrl+I for more)"
 
 
 def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monkeypatch):

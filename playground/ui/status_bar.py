@@ -102,17 +102,21 @@ class HeadlineStatusBar(QStatusBar):
         return right - 6 - self.fontMetrics().averageCharWidth()
 
     def headline(self, message: str) -> str:
-        """`message`, or where it does not fit, the words before its first detail (": " or " (") and a pointer to
-        the whole; a message with no such break (or whose head is still too long) loses words from its middle
-        (`_between_words`), the pointer after it where the room holds both (QA: a cut path said nothing of Ctrl+I)."""
+        """`message`, or where it does not fit, the words before its first detail (": ", "; " or " (") and a pointer
+        to the whole; where that head is still too long it loses words from its middle (`_between_words`), as does a
+        message with no such break, the pointer after it where the room holds both (QA: a cut path said nothing of
+        Ctrl+I; "Brought back “Lesson 19.4: the encoder …” (Ctrl+R) trains a new one.", the middle of the whole
+        message cut, lost its step and what Ctrl+R was for)."""
         metrics, room = self.fontMetrics(), self.room()
         if not self.isVisible() or metrics.horizontalAdvance(message) <= room:
             return message  # (a hidden bar has no width yet to cut to: it is fitted when shown)
-        cuts = [i for i in (_unquoted(message, ": "), _unquoted(message, " (")) if i > 0]
+        cuts = [i for i in (_unquoted(message, mark) for mark in (": ", "; ", " (")) if i > 0]
         if cuts:
-            head = capitalised(f"{message[:min(cuts)]} {MORE}{'...' if message.endswith('...') else ''}")
-            if metrics.horizontalAdvance(head) <= room:
-                return head
+            head = capitalised(message[:min(cuts)])
+            said = f"{head} {MORE}{'...' if message.endswith('...') else ''}"
+            if metrics.horizontalAdvance(said) <= room:
+                return said
+            message = head
         pointer = f" {MORE}"
         left = room - metrics.horizontalAdvance(pointer)
         return _between_words(message, metrics, left) + pointer if left >= room / 2 else \
