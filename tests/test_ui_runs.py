@@ -1502,6 +1502,20 @@ def test_deleting_the_run_undo_would_bring_back_says_so_before(window, qtbot, mo
     assert not trained.exists() and not window.undoAction.isEnabled()
 
 
+def test_a_run_renamed_in_the_runs_tab_is_brought_back_by_its_new_name(window, qtbot, monkeypatch):
+    """QA: renamed "Residual ON" in the Runs tab, the run kept for Undo was still offered and brought back as
+    "Encoder reverses a sequence (anti-diagonal attention)"."""
+    trained = trained_and_reset(window, qtbot)
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "Residual ON ")
+    panel.select_folders([trained])
+    panel.buttons["rename"].click()
+    assert window.undoAction.text() == "&Undo: bring back “Residual ON” at step 1 (the settings shown)"
+    window.undo()
+    assert window.statusBar().message().startswith("Brought back “Residual ON” at step 1")
+
+
 @pytest.mark.parametrize(("names", "asked"), [(["a"], "Delete 1 run folder with its checkpoint and metrics?"),
                                               (["a", "b"], "Delete 2 run folders with their checkpoints and metrics?")])
 def test_the_delete_question_counts_its_runs_in_words_that_agree(qtbot, monkeypatch, names, asked):

@@ -408,6 +408,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.add_tab(self.architecture, "Architecture", ARCHITECTURE)
         self.runTools = RunTools(self)  # issues 6-7: Try it, Confusion and Runs tabs; exports; cluster command
         self.runTools.runs.sigDeleted.connect(self._forget_deleted_models)
+        self.runTools.runs.sigRenamed.connect(self.relabel_run)
         self.runTools.add_menu_actions(self._fileMenu, self._trainMenu, before=self.quitAction)
 
         self.centreSplitter = QSplitter(Qt.Orientation.Vertical, self)

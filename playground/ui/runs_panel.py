@@ -213,6 +213,7 @@ class RunsPanel(QWidget):
     sigReopen = Signal(object)  # Path of a run folder
     sigResume = Signal(object)
     sigDeleted = Signal()  # runs were deleted: a model kept for Undo may be among them
+    sigRenamed = Signal(object, str)  # a run's folder (Path) and the name the user gave it
 
     def __init__(self, loss: LossPanel, root: Callable[[], Path], is_busy: Callable[[Path], bool] = lambda p: False,
                  on_screen: Callable[[Path], bool] = lambda p: False, parent: QWidget | None = None,
@@ -530,6 +531,7 @@ class RunsPanel(QWidget):
             return
         self.refresh()
         self.say_done(f"Renamed to “{name.strip()}”.")
+        self.sigRenamed.emit(chosen[0].folder, name.strip())
 
     def delete(self) -> None:
         chosen = self.selected()

@@ -40,6 +40,7 @@ class PastModel:
     run_dir: Path | None
     step: int
     label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
+    renamed: bool = False  # `label` is the name the user gave its run in the Runs tab
 
 
 @dataclass
@@ -315,6 +316,14 @@ class UndoesModels:
                     return True
         return False
 
+    def relabel_run(self, folder: Path, name: str) -> None:
+        """A run renamed in the Runs tab: Undo and Redo call the model kept in it by its new name (QA: the Edit menu
+        and Undo's message still named it as it trained)."""
+        for models in (self.past_models, self.undone_models):
+            models[:] = [replace(past, label=name, renamed=True) if isinstance(past, PastModel) and past.run_dir is not None
+                         and Path(past.run_dir) == Path(folder) else past for past in models]
+        self._name_undo()
+
     def keeps_for_undo(self, folder: Path) -> bool:
         """Whether Undo or Redo would bring back a model trained in `folder`."""
         return any(isinstance(past, PastModel) and past.run_dir is not None and Path(past.run_dir) == Path(folder)
@@ -418,5 +427,5 @@ class UndoesModels:
         from playground.ui.plotting import elided_name  # loaded with the views
 
         # In half the screen: at 175 % the Edit menu's item ran past a 1280-px one, its Ctrl+Z hidden (lecturer QA)
-        return elided_name(distinguishing_label(past.spec, [self.spec]), QFontMetricsF(self.undoAction.font()),
-                           self.screen().availableGeometry().width() / 2)
+        label = past.label if past.renamed else distinguishing_label(past.spec, [self.spec])
+        return elided_name(label, QFontMetricsF(self.undoAction.font()), self.screen().availableGeometry().width() / 2)
