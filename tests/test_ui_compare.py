@@ -547,6 +547,18 @@ def _drawn_size(label) -> float:
     return float(re.findall(r"font-size:([\d.]+)pt", label.item.toHtml())[-1])
 
 
+def test_f9_hides_bs_settings_and_gives_the_plots_the_width(open_window, qtbot):
+    """QA: at 175 % B's settings took 45 % of Compare A/B's width, its loss plot 90 px tall; F9 did nothing there."""
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    wide = compare.lossPlot.width()
+    qtbot.keyClick(compare, Qt.Key.Key_F9)
+    assert not compare.config.isVisible() and compare.statusBar().currentMessage().endswith("F9 brings them back.")
+    qtbot.waitUntil(lambda: compare.lossPlot.width() > wide, timeout=5_000)
+    qtbot.keyClick(compare, Qt.Key.Key_F9)
+    assert compare.config.isVisible() and compare.statusBar().currentMessage() == "B's settings shown."
+
+
 def test_f1_in_the_compare_window_lists_its_keys(open_window, qtbot):
     """Keyboard QA: F1 did nothing in Compare A/B; it lists the keys that work there, each one a key of the window."""
     from PySide6.QtWidgets import QDialog, QLabel
@@ -558,7 +570,7 @@ def test_f1_in_the_compare_window_lists_its_keys(open_window, qtbot):
     assert box is not None and box.isVisible() and window.findChild(QDialog, "shortcutsDialog") is None
     text = box.findChild(QLabel, "compareShortcutsDialogText").text()
     keys = {shortcut.toString() for action in compare.actions() for shortcut in action.shortcuts()}
-    for key in ("Space", "Right", "Ctrl+R", "Esc", "Ctrl+W", "F5", "F1"):
+    for key in ("Space", "Right", "Ctrl+R", "Esc", "Ctrl+W", "F5", "F9", "F1"):
         assert key in keys and f"{key}" in text, key
     box.close()
     window.shortcutsAction.trigger()  # the main window's list names the comparison's keys too (QA: not its Ctrl+E)
@@ -591,6 +603,21 @@ def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):
             size = point_size()  # the grids' titles and the legend's names zoom with the rest
             assert all(view.title.font().pointSizeF() == pytest.approx(size) for view in compare.sides)
             assert all(_drawn_size(label) == pytest.approx(size, abs=0.05) for _, label in legend.items)
+    finally:
+        window.set_zoom(1.0)
+
+
+def test_compare_zoomed_past_the_screen_and_back_fits_the_screen_again(open_window, qtbot):
+    """QA: Ctrl+= twice, Ctrl+0 and F5 left Compare A/B wider than the screen, Export plot… and its close button
+    off it, until it was opened again."""
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    free = compare.screen().availableGeometry().width()
+    try:
+        window.set_zoom(1.75)
+        qtbot.waitUntil(lambda: compare.width() > free, timeout=5_000)  # wider than the screen: more than it holds
+        window.set_zoom(1.0)
+        qtbot.waitUntil(lambda: compare.width() <= free, timeout=5_000)
     finally:
         window.set_zoom(1.0)
 

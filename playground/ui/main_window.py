@@ -85,7 +85,7 @@ from playground.ui import file_dialogs, theme
 from playground.ui.config_panel import WHOLE_ELSEWHERE, ConfigPanel
 from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar_first, tabs_without_arrow_stops
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
-from playground.ui.screen_fit import FitsScreenWhenFramed, screen_words
+from playground.ui.screen_fit import FitsScreenWhenFramed, fit_to_screen, screen_words
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
@@ -367,7 +367,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._update_title()
         self.resize(1280, 800)
         self._restore_window_state()
-        self._fit_to_screen()
+        fit_to_screen(self)
         # No control has the focus at launch, so an arrow key changes nothing unseen (keyboard QA: Down changed the
         # focused, unringed Family box to Vision Transformer); the first Tab rings the first setting.
         self.setFocus()

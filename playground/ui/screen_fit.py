@@ -34,6 +34,17 @@ def resize_within_screen(window: QWidget, wanted: QSize) -> None:
     window.resize(wanted if screen is None else wanted.boundedTo(screen.availableGeometry().size()))
 
 
+def fit_to_screen(window: QWidget) -> None:
+    """`window` never larger than its screen's free area, its window manager's frame included: on a 1280x720
+    projector the status bar stays on screen. Resized only: where the user put the window is theirs."""
+    screen = window.screen()
+    if screen is None:
+        return
+    size, _corner = fitted_frame(window.frameGeometry(), window.size(), screen.availableGeometry())
+    if size != window.size():
+        window.resize(size)
+
+
 class FitsScreenWhenFramed:
     """For a top-level window, listed before the Qt window class it extends: once, when the window manager has
     framed it (its frame is known only then), a window that fitted the screen is fitted and placed again with its

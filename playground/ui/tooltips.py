@@ -266,6 +266,7 @@ COMPARE_SHORTCUTS: list[tuple[str, str]] = [
     ("Right", "Train A and B one step each"),
     ("Ctrl+R", "Reset both: start again at step 0 (asked first once A and B have trained)"),
     ("Ctrl+E", "Export the loss plot as a PNG or SVG picture"),
+    ("F9", "Hide or show B's settings: the plot and the attention grids take the whole width"),
     ("Esc / Ctrl+W", "Close the comparison (asked first once A and B have trained)"),
     PRESENTATION_KEY,
     ZOOM_KEYS,

@@ -10,7 +10,7 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QSiz
 from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QStyle
 
-from playground.ui.screen_fit import fitted_frame
+from playground.ui.screen_fit import fit_to_screen
 from playground.ui.status_bar import STATUS_MS
 
 ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)  # font scales Ctrl+= and Ctrl+- step through
@@ -80,7 +80,7 @@ class GivesViewsRoom:
         self.config.fit_width(self.zoom)  # its fields measured in their new font (Qt posts the change to them)
         self._fit_train_bar()
         wider = self._wider_than_screen()
-        self._fit_to_screen()
+        fit_to_screen(self)
         if wider:
             message = self._too_wide()
         elif self.zoom > 1 and (self.config.isVisibleTo(self) or not self._loss_hidden_for):
@@ -108,13 +108,13 @@ class GivesViewsRoom:
             return  # (the views may be built after a close, as start_warmup knows)
         self._fit_train_bar()
         if not self._wider_than_screen():
-            self._fit_to_screen()
+            fit_to_screen(self)
             return
         if self.config.isVisibleTo(self):  # nobody pressed a key: the settings make room, and F9 brings them back (QA:
             self._hidden_to_fit = True  # a relaunch in lesson 19.2 at the desktop's 130 % was 1,304 px wide)
             self.set_settings_shown(False)
         else:
-            self._fit_to_screen()
+            fit_to_screen(self)
             self.statusBar().showMessage(self._too_wide(), STATUS_MS)
 
     def _fit_train_bar(self) -> None:
@@ -189,7 +189,7 @@ class GivesViewsRoom:
         else:
             message = f"Settings hidden{' to fit the screen' if self._hidden_to_fit else ''} (F9 shows them)"
         self._hidden_to_fit = False
-        self._fit_to_screen()
+        fit_to_screen(self)
         self.statusBar().showMessage(message, STATUS_MS)
 
     def _narrow_left_column(self) -> None:
@@ -236,16 +236,6 @@ class GivesViewsRoom:
         if self._loss_hidden_for and self.loss.isAncestorOf(QApplication.focusWidget()):
             self.playButton.setFocus()  # the keyboard focus leaves with the plot, to the first thing above it
         self.loss.setVisible(not self._loss_hidden_for)
-
-    def _fit_to_screen(self) -> None:
-        """Never larger than the screen's free area, its window manager's frame included: on a 1280x720 projector the
-        status bar stays on screen. Resized only: where the user put the window is theirs."""
-        screen = self.screen()
-        if screen is None:
-            return
-        size, _corner = fitted_frame(self.frameGeometry(), self.size(), screen.availableGeometry())
-        if size != self.size():
-            self.resize(size)
 
 
 def normal_font() -> QFont:
