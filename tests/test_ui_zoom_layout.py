@@ -222,10 +222,14 @@ def test_the_settings_are_never_narrower_than_their_fields_in_a_larger_desktop_f
 
     app = QApplication.instance()
     normal = app.property("playgroundNormalFont")
-    larger = QFont(normal if isinstance(normal, QFont) else app.font())
+    normal = QFont(normal if isinstance(normal, QFont) else app.font())
+    larger = QFont(normal)
     larger.setPointSizeF(larger.pointSizeF() * 11 / 9)
     app.setProperty("playgroundNormalFont", larger)  # the font the desktop gives the window before any zoom
-    request.addfinalizer(lambda: app.setProperty("playgroundNormalFont", normal))
+    # The normal font back, the application's too: the window's zoom back to 100 % left it at the larger one, which
+    # the next test (first in its process) took as normal (every title then too wide for its box, found by a run
+    # of two files on two workers)
+    request.addfinalizer(lambda: app.setProperty("playgroundNormalFont", normal) or QApplication.setFont(normal))
     window = zoomed_window(open_window, request, zoom)
     laid_out()
     fields = window.config.findChild(QScrollArea, "configScroll")
