@@ -169,9 +169,10 @@ def test_undo_of_a_raise_the_run_trained_past_keeps_the_trained_model_and_goes_o
     window.undo()
     assert window.worker is worker and window.spec.train.max_steps == 50 and window.stepLabel.text() == "step 50 / 50"
     assert window.statusBar().message() == (
-        "Not undone: training steps 50 → 20. This model has trained to step 50, past step 20, in the same run; "
-        "Training steps set to 20 by hand trains a new, shorter run (this one kept for Undo). Undo again goes on to "
-        "the next.")
+        "Undo skipped — training steps 50 → 20 would end this run before step 50, which it has reached; Ctrl+Z again "
+        "undoes the change before it. Training steps set to 20 by hand trains a new, shorter run.")
+    # what and why in the headline a 1280-px window shows (review: "Not undone (Ctrl+I for more)")
+    assert window.statusBar().currentMessage().startswith("Undo skipped — training steps 50 → 20 would end this run")
     assert window.undoAction.text().startswith("&Undo: learning rate")  # the change before it
     window.undo()
     assert window.worker is worker and window.spec.train.lr == spec.train.lr  # (a learning rate: the model stays)

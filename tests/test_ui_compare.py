@@ -609,7 +609,7 @@ def test_f5_and_the_zoom_keys_work_in_the_compare_window(open_window, qtbot):
 
 def test_compare_zoomed_past_the_screen_and_back_fits_the_screen_again(open_window, qtbot):
     """QA: Ctrl+= twice, Ctrl+0 and F5 left Compare A/B wider than the screen, Export plot… and its close button
-    off it, until it was opened again."""
+    off it, until it was opened again. (The offscreen screen is 800 px wide: at 175 % Compare cannot fit it.)"""
     window = open_window(TINY)
     compare = _active_compare(window, qtbot)
     free = compare.screen().availableGeometry().width()

@@ -227,7 +227,8 @@ def presentation_window(open_window, monkeypatch, request):
     window = open_window(make_spec(TINY))
     request.addfinalizer(lambda: window.set_zoom(1.0))
     window.set_zoom(window_room.PRESENTATION_ZOOM)
-    monkeypatch.setattr(window, "_fit_to_screen", lambda: None)  # the window stays 1280 px on the 800-px offscreen screen
+    # the window stays 1280 px on the 800-px offscreen screen
+    monkeypatch.setattr(window_room, "fit_to_screen", lambda _window: None)
     window.resize(1280, 720)
     window.lessonBar.train_cap = 0
     return window

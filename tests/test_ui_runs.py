@@ -1514,6 +1514,14 @@ def test_a_run_renamed_in_the_runs_tab_is_brought_back_by_its_new_name(window, q
     assert window.undoAction.text() == "&Undo: bring back “Residual ON” at step 1 (the settings shown)"
     window.undo()
     assert window.statusBar().message().startswith("Brought back “Residual ON” at step 1")
+    # renamed on screen, then set aside (review: kept under the preset's name again)
+    qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "Residual ON, again")
+    panel.refresh()
+    panel.select_folders([trained])
+    panel.buttons["rename"].click()
+    window.reset()
+    assert window.undoAction.text().startswith("&Undo: bring back “Residual ON, again” at step 1")
 
 
 @pytest.mark.parametrize(("names", "asked"), [(["a"], "Delete 1 run folder with its checkpoint and metrics?"),

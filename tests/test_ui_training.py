@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSlider, QWidget
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.spec import make_spec
+from playground.training.events import AttentionSnapshot
 from playground.training.session import TrainingSession
 from playground.ui import main_window
 from playground.ui import worker as worker_module
@@ -210,22 +211,29 @@ def test_slow_steps_show_the_attention_of_the_model_now_between_the_runs_snapsho
     monkeypatch.setattr(worker_module, "STALE_ATTENTION_S", stale_s)
     spec = make_spec({**TINY, "train": {**TINY["train"], "snapshot_interval": 100}})
     worker = TrainingWorker(spec, tmp_path)
+    shown = []  # the step of every snapshot the views are sent
+    put = worker.buffer.put
+    monkeypatch.setattr(worker.buffer, "put", lambda event: (shown.append(event.step) if isinstance(
+        event, AttentionSnapshot) else None) or put(event))
     worker.play()
     worker.start()
-    shown = []
     try:
-        def drained_to(step: int) -> bool:
-            snapshot = worker.buffer.drain().snapshot
-            if snapshot is not None:
-                shown.append(snapshot.step)
-            return worker.step >= step
-
-        qtbot.waitUntil(lambda: drained_to(8), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: worker.step >= 8, timeout=WAIT_MS)
+        worker.pause()
+        qtbot.waitUntil(lambda: worker.idle, timeout=WAIT_MS)
+        paused_at = len(shown)
+        for _ in range(2):  # Step, paused: that step's snapshot once (review: the stale one and the pause's, twice)
+            worker.step_once()
+            qtbot.waitUntil(lambda: worker.idle and not worker.stepping and shown[-1] == worker.step, timeout=WAIT_MS)
     finally:
         worker.stop(save=False)
         worker.wait()
-    between = [step for step in shown if step % 100]
-    assert len(between) >= 2 if stale_s == 0 else shown and between == [], shown
+    playing, stepped = shown[:paused_at], shown[paused_at:]
+    if stale_s == 0:  # every step's, from the first on
+        assert playing[0] == 0 and set(range(1, 8)) <= set(playing), shown
+    else:  # the run's at step 0, then the pause's own
+        assert playing == [0, playing[-1]] and playing[-1] >= 8, shown
+    assert stepped == [playing[-1] + 1, playing[-1] + 2], shown
     timeline = SnapshotTimeline.load(worker.run_dir / "attention" / "timeline.safetensors")
     assert timeline.steps == [0]  # the record: the run's snapshot at step 0 alone
 

@@ -226,10 +226,14 @@ def test_the_settings_are_never_narrower_than_their_fields_in_a_larger_desktop_f
     larger = QFont(normal)
     larger.setPointSizeF(larger.pointSizeF() * 11 / 9)
     app.setProperty("playgroundNormalFont", larger)  # the font the desktop gives the window before any zoom
-    # The normal font back, the application's too: the window's zoom back to 100 % left it at the larger one, which
-    # the next test (first in its process) took as normal (every title then too wide for its box, found by a run
-    # of two files on two workers)
-    request.addfinalizer(lambda: app.setProperty("playgroundNormalFont", normal) or QApplication.setFont(normal))
+    def put_back() -> None:
+        """The normal font back, the application's too: the window's zoom back to 100 % left it at the larger one,
+        which the next test (first in its process) took as normal (every title then too wide for its box, found by
+        a run of two files on two workers)."""
+        app.setProperty("playgroundNormalFont", normal)
+        QApplication.setFont(normal)
+
+    request.addfinalizer(put_back)
     window = zoomed_window(open_window, request, zoom)
     laid_out()
     fields = window.config.findChild(QScrollArea, "configScroll")

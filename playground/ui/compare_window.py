@@ -85,10 +85,10 @@ CLOSING = Clearing("Close Compare A/B?", "closing it clears both curves.", "Clos
 CHANGING_B = Clearing("Change B's settings?", "changing B's settings restarts both and clears both curves.",
                       "Change B and restart")
 RESETTING = Clearing("Reset A and B?", "resetting restarts both from step 0 and clears both curves.", "Reset both")
-# Compare A/B asked for again on other settings (QA: it asked "Close Compare A/B?" and said nothing of the new one)
 # Quit with a comparison that has trained: asked before the main window's questions, and closed only once they agree
 # too (QA: "Keep comparing", asked after "Quit while training?" was answered Quit, cancelled the quit unsaid)
 QUITTING = Clearing("Quit and close Compare A/B?", "quitting closes it and clears both curves.", "Quit")
+# Compare A/B asked for again on other settings (QA: it asked "Close Compare A/B?" and said nothing of the new one)
 REPLACING = Clearing("Compare the new settings?", "a comparison of the main window's settings now takes its place "
                      "and clears both curves.", "Compare the new settings")
 
@@ -289,6 +289,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         175 % they took 45 % of it, the loss plot 90 px tall)."""
         shown = self.settingsColumn.isHidden()
         self.settingsColumn.setVisible(shown)
+        if shown:  # (at 175 % they widen the window past the screen again)
+            QTimer.singleShot(0, self, lambda: fit_to_screen(self))
         self.statusBar().showMessage("B's settings shown." if shown else "B's settings hidden: F9 brings them back.",
                                      STATUS_MS)
 

@@ -312,12 +312,13 @@ class LessonBar(QFrame):
     def go_to_step_showing(self, spec: Any) -> bool:
         """A trained model of this lesson brought back by Undo or Redo (on screen now): the bar goes to the step
         nearest the one shown whose ablations it has (QA: step 2's model stood under step 3's "Without residual
-        connections"); False where no step has them."""
+        connections"), training nothing (review: an Undo that trained on would be no Undo); False where no step
+        has them."""
         assert self.lesson is not None
         showing = [index for index in range(len(self.lesson.steps)) if self.shows(spec, index)]
         if not showing:
             return False
-        self.go(min(showing, key=lambda index: (abs(index - self.index), index)))
+        self.go(min(showing, key=lambda index: (abs(index - self.index), index)), train=False)
         return True
 
     def preset_of(self, spec: Any) -> Any:
@@ -433,9 +434,10 @@ class LessonBar(QFrame):
             before_training = self.lesson.trained_by(self.index) and not self.lesson.trained_by(self.index - 1)
             self.go(self.index - 1, untrained=before_training)
 
-    def go(self, index: int, untrained: bool = False) -> None:
-        """Show step `index` (0-based): its controls, ablations, tab and view, input, and training; on a new model
-        at step 0 if `untrained` (the trained one is kept for Undo and the next step that trains)."""
+    def go(self, index: int, untrained: bool = False, train: bool = True) -> None:
+        """Show step `index` (0-based): its controls, ablations, tab and view, input, and training (none where not
+        `train`: the model on screen as it is); on a new model at step 0 if `untrained` (the trained one is kept for
+        Undo and the next step that trains)."""
         assert self.lesson is not None
         back = index < self.index
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
@@ -454,7 +456,9 @@ class LessonBar(QFrame):
                 self.main.clear_before_training()
         self.main.ensure_worker()  # the step's views are of a model: at step 0 if nothing trained it yet
         self._show_views(step, back)
-        said = self._train(trainer)
+        said = self._train(trainer) if train else ""
+        if not train:
+            self._say_trained(self.main.worker.step if self.main.worker is not None else 0, training=False)
         self._show_text(step)
         self._reveal_highlighted(step)
         self._update_actions()

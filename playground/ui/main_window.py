@@ -99,6 +99,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.training.events import MetricsEvent, StatusEvent
     from playground.ui.architecture_view import ArchitectureView
     from playground.ui.attention_grid import AttentionGrid, AttentionPanel
+    from playground.ui.compare_window import Clearing
     from playground.ui.inside_attention import InsideAttentionPanel
     from playground.ui.loss_panel import LossPanel
     from playground.ui.run_tools import RunTools
@@ -991,7 +992,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.set_prose(name, description)
         self.reprose(before)
         self._update_title()
-        self.architecture.set_spec(self.spec, self.config.info())  # its title names the preset (QA: the old name)
+        if self._views_built:  # the diagram's title names the preset (QA: the old name)
+            self.architecture.set_spec(self.spec, self.config.info())
         if self.worker is not None:  # the run on screen: its name in the Runs tab, unless the user gave it one there
             try:
                 self.worker.rename(name, description)
@@ -1534,7 +1536,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
 
     def open_compare(self) -> None:
         """Compare A/B: a window that trains these settings (A) beside a copy the user changes (B)."""
-        from playground.ui.compare_window import CompareWindow
+        from playground.ui.compare_window import REPLACING, CompareWindow
 
         kept_b = None
         if self.compareWindow is not None:
@@ -1545,7 +1547,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             # closed: B as the user left it (QA: a fresh copy again), the preset renamed since or not (review)
             if same_settings(self.compareWindow.spec_a, self.spec):
                 kept_b = self.compareWindow.spec_b
-            if not self._close_compare(replacing=True):  # a comparison of the earlier settings, kept (in front)
+            if not self._close_compare(REPLACING):  # a comparison of the earlier settings, kept (in front)
                 return
             self.compareWindow.deleteLater()
         self.compareWindow = CompareWindow(self.spec, self, spec_b=kept_b)
@@ -1562,16 +1564,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self.statusBar().showMessage(said, STATUS_MS)
             self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
 
-    def _close_compare(self, replacing: bool = False, agreed: bool = False) -> bool:
-        """Close Compare A/B at once (False: the user kept a comparison that had trained), asking as a comparison of
-        other settings `replacing` it, or not where the user `agreed` already; its threads, asked to stop, end their
-        step meanwhile, kept until they end."""
-        from playground.ui.compare_window import CLOSING, REPLACING
-
+    def _close_compare(self, clearing: Clearing | None) -> bool:
+        """Close Compare A/B at once (False: the user kept a comparison that had trained), asking as `clearing` words
+        it (None: the user agreed already); its threads, asked to stop, end their step meanwhile, kept until they
+        end."""
         compare = self.compareWindow
-        if not agreed:
+        if clearing is not None:
             self._compare_in_front()
-        if not compare.close_for(None if agreed else REPLACING if replacing else CLOSING):
+        if not compare.close_for(clearing):
             return False
         self.unfinished_threads = [t for t in self.unfinished_threads if not t.isFinished()]
         self.unfinished_threads += compare.running()
@@ -1719,12 +1719,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if compare is None or not compare.isVisible():
             return True
         self._compare_in_front()
-        playing = compare.playing
-        if not compare.may_clear(QUITTING):
-            return False
-        if playing:  # (paused by its question, A and B play on while the window's own questions are asked)
-            compare.play()
-        return True
+        return compare.may_clear(QUITTING)  # (A and B held, as this window's run is, until the quit is agreed)
 
     def _may_close(self) -> bool:
         """Asked first: a comparison that has trained (closed only once the rest is agreed too); then unsaved
@@ -1737,14 +1732,19 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if playing or lesson:  # held, not the Pause button's: its message, and Play's clearing of errors, are not this
             worker.pause()  # type: ignore[union-attr]
             self._show_playing(False)  # the button says Play beside "paused" meanwhile (QA: it said Pause)
-        if not self._compare_may_close():
+        compare = self.compareWindow
+        comparing = compare is not None and compare.isVisible() and compare.playing
+        compared = self._compare_may_close()
+        if not compared:
             agreed = False
         elif self.is_modified():
             agreed = self.maybe_save(closing=True, training=training)
         else:
             agreed = not training or ask_quit_while_training(self, worker.held_step(), self._run_kept())  # type: ignore[arg-type]
-        if agreed and self.compareWindow is not None:
-            self._close_compare(agreed=True)
+        if agreed and compare is not None:
+            self._close_compare(None)
+        elif compared and comparing:  # the quit refused after Compare's question: A and B play on as this run does
+            compare.play()
         if playing and not agreed:
             worker.play()  # type: ignore[union-attr]
             self._show_playing(True)

@@ -20,6 +20,7 @@ from playground.core.messages import cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, builtin_holding, load_preset
 from playground.core.spec import PROSE, PROSE_KEYS, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
+from playground.training.runs import read_run_info
 from playground.ui.status_bar import STATUS_MS
 
 if TYPE_CHECKING:
@@ -41,6 +42,11 @@ class PastModel:
     step: int
     label: str  # its name, and what sets it apart from the model that replaced it where the names are the same
     renamed: bool = False  # `label` is the name the user gave its run in the Runs tab
+
+
+def _kept_in(past: PastModel | SettingsEdit, folder: Path) -> bool:
+    """Whether `past` is a trained model kept in the run folder `folder`."""
+    return isinstance(past, PastModel) and past.run_dir is not None and Path(past.run_dir) == Path(folder)
 
 
 @dataclass
@@ -146,8 +152,11 @@ class UndoesModels:
         # "Lesson 19.3… — number of heads 4": which one, against the settings replacing it (an Undo's: QA, Redo said
         # "Brought back “Vision Transformer tells shapes apart”" of the patch-size-8 model, set aside as Undo began)
         label = distinguishing_label(spec, [self._arriving or self.spec])
+        # the name the user gave its run in the Runs tab, if any (review: a run renamed on screen, then replaced)
+        named = read_run_info(Path(worker.run_dir)).get("name")
+        given = named if isinstance(named, str) and named != worker.spec.name else ""
         self.past_models.append(PastModel(spec, self.preset_path, self._saved_spec, Path(worker.run_dir),
-                                          worker.step, label))
+                                          worker.step, given or label, renamed=bool(given)))
         self._name_undo()
 
     def _steps_landed(self, stopped: list[TrainingWorker]) -> None:
@@ -230,9 +239,11 @@ class UndoesModels:
         end, step = values.train.max_steps, self.worker.step if self.worker is not None else 0
         if "train.max_steps" not in edit.keys or end >= step:
             return ""
-        return (f"Not {'undone' if undoing else 'redone'}: {edit.words(undoing)}. This model has trained to step "
-                f"{step:,}, past step {end:,}, in the same run; Training steps set to {end:,} by hand trains a new, "
-                f"shorter run (this one kept for Undo). {'Undo' if undoing else 'Redo'} again goes on to the next.")
+        # (no ": " before the reason: the status bar's headline is cut at the first, and read "Not undone (Ctrl+I…)")
+        what, key, other = ("Undo", "Ctrl+Z", "before") if undoing else ("Redo", "Ctrl+Shift+Z", "after")
+        return (f"{what} skipped — {edit.words(undoing)} would end this run before step {step:,}, which it has "
+                f"reached; {key} again {what.lower()}es the change {other} it. Training steps set to {end:,} by hand "
+                f"trains a new, shorter run.")
 
     def _cannot_come_back(self, past: PastModel) -> str:
         """Why the run of `past` would be refused as it loads ("" for none, or for settings alone)."""
@@ -295,13 +306,13 @@ class UndoesModels:
                                                     past.spec.name, past.spec.description) == this:
                     # its label too: the Edit menu named the new name, the Undo's message the old (review)
                     label = self.spec.name + past.label.removeprefix(before.name) \
-                        if past.label.startswith(before.name) else past.label
+                        if past.label.startswith(before.name) and not past.renamed else past.label
                     history[index] = replace(past, spec=past.spec.updated(words), label=label)
 
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool:
-        """Bring back the newest model an action replaced that has `spec`'s settings (and was trained to step `up_to`
-        at most), as Undo would; False when there is none. A lesson's Back (and Next again) shows the model it
-        trained there, not a new one."""
+        """Bring back the newest model an action replaced, or else one Undo set aside for Redo, that has `spec`'s
+        settings (and was trained to step `up_to` at most), as Undo would; False when there is none. A lesson's Back
+        (and Next again) shows the model it trained there, not a new one."""
         self._forget_deleted_models()
         # Redo's too: an Undo mid-lesson set the next step's model aside there (QA: Next then trained it anew)
         for models in (self.past_models, self.undone_models):
@@ -320,14 +331,12 @@ class UndoesModels:
         """A run renamed in the Runs tab: Undo and Redo call the model kept in it by its new name (QA: the Edit menu
         and Undo's message still named it as it trained)."""
         for models in (self.past_models, self.undone_models):
-            models[:] = [replace(past, label=name, renamed=True) if isinstance(past, PastModel) and past.run_dir is not None
-                         and Path(past.run_dir) == Path(folder) else past for past in models]
+            models[:] = [replace(past, label=name, renamed=True) if _kept_in(past, folder) else past for past in models]
         self._name_undo()
 
     def keeps_for_undo(self, folder: Path) -> bool:
         """Whether Undo or Redo would bring back a model trained in `folder`."""
-        return any(isinstance(past, PastModel) and past.run_dir is not None and Path(past.run_dir) == Path(folder)
-                   for past in (*self.past_models, *self.undone_models))
+        return any(_kept_in(past, folder) for past in (*self.past_models, *self.undone_models))
 
     def _forget_deleted_models(self) -> None:
         """Past models whose run folder was deleted (the Runs tab) cannot come back (review: a lesson's Back brought

@@ -399,8 +399,7 @@ class TrainingWorker(QThread):
                 # The Runs tab lists it live (review: a resumed run's run.json said its old step until it stopped)
                 write_run_info(self.run_dir, {"step": event.step})
             self.buffer.put(event)
-            if isinstance(event, MetricsEvent) and not self.session.snapshot_due() and \
-                    time.monotonic() - self._snapshot_at > STALE_ATTENTION_S:
+            if isinstance(event, MetricsEvent) and self._attention_stale():
                 self._show_attention()
             if isinstance(event, FinishedEvent):
                 self.ended_short = event.reason != "completed"  # blown up, out of memory: more steps would not help
@@ -432,6 +431,12 @@ class TrainingWorker(QThread):
             if not self._changes:  # (a raise of the steps just asked for may let Play go on: review)
                 self._playing = False
             self._steps_left = 0
+
+    def _attention_stale(self) -> bool:
+        """Whether the views should get the attention of the step just taken: training on (a pause shows its own
+        step's), none of the run's snapshots due at it, none shown for STALE_ATTENTION_S, the weights whole."""
+        return (self._playing and not self.session.snapshot_due() and not self.session.diverged
+                and time.monotonic() - self._snapshot_at > STALE_ATTENTION_S)
 
     def _show_attention(self) -> None:
         """The views' attention of the model as it is now (the run's record keeps only its own snapshots)."""
@@ -468,6 +473,8 @@ class TrainingWorker(QThread):
             with self._cond:
                 if self._stop or (not self.done and (self._playing or self._steps_left)):
                     self._in_step = not self._stop
+                    if paused:  # the pause's own snapshot is the views' newest: time spent paused is no staleness
+                        self._snapshot_at = time.monotonic()
                     return not self._stop
                 if not self._jobs:
                     self._cond.wait(0.5)
