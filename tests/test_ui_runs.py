@@ -1524,6 +1524,21 @@ def test_a_run_renamed_in_the_runs_tab_is_brought_back_by_its_new_name(window, q
     assert window.undoAction.text().startswith("&Undo: bring back “Residual ON, again” at step 1")
 
 
+def test_two_kept_runs_of_the_same_settings_are_told_apart_by_when_they_started(window, qtbot):
+    """QA: two Ctrl+Z in a row both said "Brought back “Ablation: …” at step 300", two runs of one preset."""
+    first = trained_and_reset(window, qtbot)
+    second = trained_and_reset(window, qtbot)
+    for created, folder in ((1_764_849_600.0, first), (1_764_849_660.0, second)):
+        write_run_info(folder, {"created": created})
+    name = TINY_SENTIMENT["name"]
+    second_started, first_started = (started_text(c) for c in (1_764_849_660.0, 1_764_849_600.0))
+    assert window.undoAction.text().startswith(f"&Undo: bring back “{name}, started ")  # (its own time, as named)
+    window.undo()
+    assert window.statusBar().message().startswith(f"Brought back “{name}, started {second_started}” at step 1")
+    window.undo()
+    assert window.statusBar().message().startswith(f"Brought back “{name}, started {first_started}” at step 1")
+
+
 @pytest.mark.parametrize(("names", "asked"), [(["a"], "Delete 1 run folder with its checkpoint and metrics?"),
                                               (["a", "b"], "Delete 2 run folders with their checkpoints and metrics?")])
 def test_the_delete_question_counts_its_runs_in_words_that_agree(qtbot, monkeypatch, names, asked):

@@ -20,6 +20,7 @@ from playground.core.messages import cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PresetError, builtin_holding, load_preset
 from playground.core.spec import PROSE, PROSE_KEYS, RunSpec, SpecError
 from playground.training.changes import LIVE_SETTINGS, setting
+from playground.training.run_labels import started_text
 from playground.training.runs import read_run_info
 from playground.ui.status_bar import STATUS_MS
 
@@ -401,13 +402,14 @@ class UndoesModels:
             self.lessonBar.stand_down()
         self.runTools.runs.say("")  # (QA: a refusal of this run, its data since put back, stood there)
         self.runTools.runs.refresh()
+        told = self._when_twin(past, past.label)
         # (QA: "press Play to continue it" of a run at its last step)
         if step >= past.spec.train.max_steps:
             more = "raise Training steps to train it on, or " if past.spec.train.min_lr_ratio > 0 else ""
-            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: finished: {more}Reset "
+            self.statusBar().showMessage(f"Brought back “{told}” at step {step:,}: finished: {more}Reset "
                                          f"(Ctrl+R) trains a new one.", STATUS_MS)
         else:
-            self.statusBar().showMessage(f"Brought back “{past.label}” at step {step:,}: press Play to continue it.",
+            self.statusBar().showMessage(f"Brought back “{told}” at step {step:,}: press Play to continue it.",
                                          STATUS_MS, until_training=True)
         self._name_undo()
 
@@ -426,7 +428,17 @@ class UndoesModels:
                 continue
             where = "untrained" if past.run_dir is None else f"at step {past.step:,}"
             same = " (the settings shown)" if self._views_built and past.spec == self.spec else ""
-            action.setText(f"{title}: bring back “{self._told_apart(past)}” {where}{same}")
+            action.setText(f"{title}: bring back “{self._when_twin(past, self._told_apart(past))}” {where}{same}")
+
+    def _when_twin(self, past: PastModel, label: str) -> str:
+        """`label`, with when its run started where another model kept for Undo or Redo has the same settings (QA: two
+        Ctrl+Z in a row both said "Brought back “Ablation: …” at step 300", two runs of one preset)."""
+        kept = (*self.past_models, *self.undone_models)
+        if past.run_dir is None or not any(isinstance(other, PastModel) and other is not past and other.run_dir
+                                           is not None and other.spec == past.spec for other in kept):
+            return label
+        created = read_run_info(past.run_dir).get("created")
+        return f"{label}, started {started_text(created)}" if isinstance(created, (int, float)) else label
 
     def _told_apart(self, past: PastModel) -> str:
         """`past`'s name and what sets it apart from the settings shown now (QA: the Edit menu's "Lesson 19.2…" did
