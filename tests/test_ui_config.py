@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import closes_for_good
-from PySide6.QtCore import QByteArray, QRect, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -1032,3 +1032,33 @@ def test_the_wheel_scrolls_the_settings_and_turns_a_setting_only_once_it_has_the
     lr.setFocus()
     wheel(lr)  # clicked or tabbed to, it turns
     assert window.spec.train.lr != before.train.lr
+
+
+def test_the_settings_fields_keep_their_width_as_the_scroll_bar_comes_and_goes(qtbot):
+    """QA: the sliders and boxes jumped sideways by the scroll bar's width as a message under the settings came and
+    went (after Undo, after a Resume)."""
+    panel = config_panel.ConfigPanel(load_preset("decoder-pydoc"))
+    qtbot.addWidget(panel)
+    wide = max(340, panel.minimumSizeHint().width())  # (as wide as its fields need, in whatever font a test left)
+    panel.resize(wide, 1400)  # every setting in view: no scroll bar
+    panel.show()
+    qtbot.waitExposed(panel)
+    bar = panel.findChild(QScrollArea, "configScroll").verticalScrollBar()
+    combo = panel.familyCombo
+
+    def right_edge() -> int:
+        return combo.mapTo(panel, combo.rect().topRight()).x()
+
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5_000)
+    for _ in range(4):  # laid out with the scroll bar's room kept (nested layouts: a request posts its parent's)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    unscrolled = right_edge()
+    def unmoved() -> None:
+        assert right_edge() == unscrolled, (right_edge(), unscrolled, panel.width(), bar.isVisible(), bar.width())
+
+    panel.resize(wide, 400)  # too short: the settings scroll
+    qtbot.waitUntil(bar.isVisible, timeout=5_000)
+    qtbot.waitUntil(unmoved, timeout=5_000)
+    panel.resize(wide, 1400)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5_000)
+    qtbot.waitUntil(unmoved, timeout=5_000)

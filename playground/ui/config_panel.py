@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -165,8 +164,10 @@ class ConfigPanel(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: it scrolls to the focused setting
         scroll.setWidget(body)
         self._scroll = scroll
+        self._keep_fields_width(False)  # (a scroll bar shown with the panel says so: its Show event)
         self._kept: list[QWidget] = []  # settings kept in view (keep_in_view)
         scroll.viewport().installEventFilter(self)
+        scroll.verticalScrollBar().installEventFilter(self)  # shown and hidden: the fields keep their width
         scroll.verticalScrollBar().actionTriggered.connect(self._stop_keeping)  # the user's scrolling (and wheel)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
@@ -191,9 +192,8 @@ class ConfigPanel(QWidget):
         the scroll bar's, which comes out of the fields when the settings scroll (from 130 % at 720 px: "Encoder
         (BERT-like)" lost its ")")."""
         self._zoom = zoom
-        scroll_bar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         fields = self._scroll.widget().minimumSizeHint().width()
-        self.setMinimumWidth(max(round(CONFIG_WIDTH * max(1.0, zoom)), fields) + scroll_bar)
+        self.setMinimumWidth(max(round(CONFIG_WIDTH * max(1.0, zoom)), fields) + self._scroll_bar_width())
 
     def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Scroll a setting the focus reaches into view, however it came: QScrollArea does so only for Tab
@@ -381,9 +381,23 @@ class ConfigPanel(QWidget):
                 self._scroll.ensureWidgetVisible(widget)
 
     def eventFilter(self, watched: Any, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Resize and self._kept:  # the scroll range follows after this event
-            QTimer.singleShot(0, self, self._reveal_kept)
+        if event.type() == QEvent.Type.Resize and self._kept and watched is self._scroll.viewport():
+            QTimer.singleShot(0, self, self._reveal_kept)  # the scroll range follows after this event
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide) and watched is self._scroll.verticalScrollBar():
+            self._keep_fields_width(event.type() == QEvent.Type.Show)
         return False
+
+    def _keep_fields_width(self, scrolling: bool) -> None:
+        """The fields as wide with the scroll bar as without: its room kept empty while it is hidden (QA: the sliders
+        and boxes jumped sideways by its width as a message under the settings came and went, after Undo or a
+        Resume)."""
+        body = self._scroll.widget().layout()
+        left, top, _right, bottom = body.getContentsMargins()
+        body.setContentsMargins(left, top, left if scrolling else left + self._scroll_bar_width(), bottom)
+
+    def _scroll_bar_width(self) -> int:
+        """The settings' scroll bar's width as drawn (an application style sheet, the look's, may change it)."""
+        return self._scroll.verticalScrollBar().sizeHint().width()
 
     def apply(self, changes: dict[str, Any], note: str = "") -> bool:
         """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why).
