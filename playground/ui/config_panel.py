@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -192,7 +193,9 @@ class ConfigPanel(QWidget):
         the scroll bar's, which comes out of the fields when the settings scroll (from 130 % at 720 px: "Encoder
         (BERT-like)" lost its ")")."""
         self._zoom = zoom
-        fields = self._scroll.widget().minimumSizeHint().width()
+        body = self._scroll.widget()
+        left, _top, right, _bottom = body.layout().getContentsMargins()
+        fields = body.minimumSizeHint().width() - (right - left)  # (less the scroll bar's room kept while it is hidden)
         self.setMinimumWidth(max(round(CONFIG_WIDTH * max(1.0, zoom)), fields) + self._scroll_bar_width())
 
     def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
@@ -395,9 +398,11 @@ class ConfigPanel(QWidget):
         left, top, _right, bottom = body.getContentsMargins()
         body.setContentsMargins(left, top, left if scrolling else left + self._scroll_bar_width(), bottom)
 
-    def _scroll_bar_width(self) -> int:
-        """The settings' scroll bar's width as drawn (an application style sheet, the look's, may change it)."""
-        return self._scroll.verticalScrollBar().sizeHint().width()
+    @staticmethod
+    def _scroll_bar_width() -> int:
+        """The settings' scroll bar's width in the application's style (its size hint follows its font: Compare's B
+        panel, made at 130 %, was then 4 px wider than the main window's)."""
+        return QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
 
     def apply(self, changes: dict[str, Any], note: str = "") -> bool:
         """Change settings as the user's controls do (a lesson step's ablations); False when refused (said why).
