@@ -384,8 +384,10 @@ class LossPanel(QWidget):
                 curve.setData(series.x, self._shown_y(series.y))
             self._redraw_overlays()
 
-    def _redraw_overlays(self) -> None:
-        for curve, (steps, losses) in self._overlay_data.items():
+    def _redraw_overlays(self, curves: Iterable[pg.PlotDataItem] | None = None) -> None:
+        """The overlaid losses (every one, or `curves` of them) drawn as the axis shows them."""
+        for curve in self._overlay_data if curves is None else curves:
+            steps, losses = self._overlay_data[curve]
             curve.setData(steps, self._shown_y(losses))
 
     def _update_frame(self) -> None:
@@ -478,13 +480,15 @@ class LossPanel(QWidget):
         plot = self.lossPlot.getPlotItem()
         curve = self.overlays[name] = plot.plot([], [], name=name, pen=pen)
         self._overlay_data[curve] = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)
+        added = [curve]
         if validation is not None and len(validation[0]):  # (lecturer QA: an overlaid ablation's memorising unseen)
             # no legend entry of their own: a second one a run filled the legend at a projector
             dots = self.val_overlays[name] = plot.plot([], [], pen=None, symbol="o", symbolSize=6,
                                                        symbolBrush=pen.color(), symbolPen=None)
             self._overlay_data[dots] = np.asarray(validation[0], dtype=float), np.asarray(validation[1], dtype=float)
-        self._refloor()
-        self._redraw_overlays()
+            added.append(dots)
+        self._refloor()  # (the others drawn again only where the floor moved)
+        self._redraw_overlays(added)
         if accuracy is not None and len(accuracy[0]):  # (student QA: overlaid, an ablation's accuracy was not drawn)
             self.accuracy_overlays[name] = self.accuracyPlot.getPlotItem().plot(*accuracy, pen=pen)
             self._show_accuracy_plot()

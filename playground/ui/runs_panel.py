@@ -179,6 +179,11 @@ LEGEND_TITLES = {FIELD_TITLES[key]: short for key, short in (
     ("model.n_layer", "layers"), ("model.n_embd", "embedding"), ("model.d_ff", "d_ff"), ("train.lr", "lr"))}
 
 
+def legend_part(label: str, shared: str) -> str:
+    """A run's `label` as the legend names it beside runs of the name `shared`: what sets it apart, in its words."""
+    return legend_words(label.removeprefix(f"{shared}{NAME_SEPARATOR}"))
+
+
 def legend_words(apart: str) -> str:
     """What sets a run apart ("residual connections on, LayerNorm placement post") in the legend's words
     ("residuals on, LayerNorm post")."""
@@ -447,7 +452,7 @@ class RunsPanel(QWidget):
             drawn.append(run)
             name = self.labels.get(run.folder, run.name)
             if shared is not None and len(chosen) > 1:
-                name = legend_words(name.removeprefix(f"{shared}{NAME_SEPARATOR}"))
+                name = legend_part(name, shared)
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
             self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy,
                                   validation)
@@ -503,8 +508,7 @@ class RunsPanel(QWidget):
         if run is None:
             return ""
         label = self.labels.get(run.folder, run.name)
-        return legend_words(label.removeprefix(f"{shared}{NAME_SEPARATOR}")) if shared is not None and \
-            run.name == shared else label
+        return legend_part(label, shared) if shared is not None and run.name == shared else label
 
     def _update_buttons(self) -> None:
         n = len(self.selected())
