@@ -322,9 +322,14 @@ def lesson_runs(root):
             for what, model in ABLATIONS.items()}
 
 
-def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_legend(window, root, qtbot):
+@pytest.mark.parametrize("zoom", [1.0, 1.5])
+def test_runs_of_one_name_overlaid_fit_the_plot_with_every_step_and_a_readable_legend(window, root, qtbot, request,
+                                                                                    zoom):
     """QA at 1280x720, lesson 19.4's last step: the three runs' long legend names made the plot wider than its view:
-    the step axis was cut near step 65 (the drop after step 100 out of sight) and the legend after one name."""
+    the step axis was cut near step 65 (the drop after step 100 out of sight) and the legend after one name. At 150 %
+    equal columns cut "residuals on, LayerNorm post" beside a column holding "train" (QA)."""
+    request.addfinalizer(lambda: window.set_zoom(1.0))
+    window.set_zoom(zoom)
     window.resize(1280, 720)
     folders = lesson_runs(root)
     panel = window.runTools.runs

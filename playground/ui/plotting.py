@@ -464,20 +464,42 @@ def legend_room(legend: pg.LegendItem, width: float) -> tuple[float, float]:
 
 def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns: int) -> None:
     """The legend's names in the application font, in as many columns (up to `most_columns`) as `width` px hold
-    whole, or more, each name elided in the middle to its column, where more rows than `height` px hold would
-    squeeze the curves: a legend's names are never wrapped, and three long run names made the legend, and the plot
-    with it, wider than its view (QA: the step axis was cut at step 65)."""
+    whole, or in the fewest that `height` px of rows allow, the names of the widest columns elided to what the
+    narrower ones leave: a legend's names are never wrapped, and three long run names made the legend, and the plot
+    with it, wider than its view (QA: the step axis was cut at step 65). Each column is as wide as its own names:
+    equal columns cut "residuals on, LayerNorm post" at 150 % beside a column holding "train" (QA)."""
     if not legend.items:
         return
     metrics = QFontMetricsF(sized_font())
     names = [legend_name(sample, label) for sample, label in legend.items]
-    width, entry = legend_room(legend, width)
-    widest = max(metrics.horizontalAdvance(name) for name in names) + entry
+    room, entry = legend_room(legend, width)
+    needs = [metrics.horizontalAdvance(name) for name in names]
     most_rows = max(1, int(height // (metrics.height() + LEGEND_ROW_PAD)))
-    columns = max(1, min(most_columns, len(names), max(int(width // widest), math.ceil(len(names) / most_rows))))
-    text_width = max(width / columns - entry, MIN_LEGEND_CHARS * metrics.averageCharWidth())
-    texts = [elided_name(name, metrics, text_width) for name in names]
+    fewest = max(1, min(most_columns, len(names), math.ceil(len(names) / most_rows)))
+    columns = next((n for n in range(min(most_columns, len(names)), fewest, -1)
+                    if sum(column_needs(needs, n)) + n * entry <= room), fewest)
+    widths = shared_widths(column_needs(needs, columns), room - columns * entry,
+                           MIN_LEGEND_CHARS * metrics.averageCharWidth())
+    texts = [elided_name(name, metrics, widths[index % columns]) for index, name in enumerate(names)]
     _lay_out_legend(legend, columns, texts, f"{point_size():.1f}pt")
+
+
+def column_needs(needs: list[float], columns: int) -> list[float]:
+    """The px each of `columns` columns needs for its widest name: a legend fills its rows left to right."""
+    return [max(needs[column::columns]) for column in range(columns)]
+
+
+def shared_widths(needs: list[float], room: float, least: float) -> list[float]:
+    """`room` px shared among columns: a column needing less than an equal share of what is left gets what it needs,
+    the others that share (never under `least` px)."""
+    widths: dict[int, float] = {}
+    while len(widths) < len(needs):
+        share = (room - sum(widths.values())) / (len(needs) - len(widths))
+        narrow = {column: need for column, need in enumerate(needs) if column not in widths and need <= share}
+        if not narrow:
+            return [widths.get(column, max(share, least)) for column in range(len(needs))]
+        widths.update(narrow)
+    return [widths[column] for column in range(len(needs))]
 
 
 def _lay_out_legend(legend: pg.LegendItem, columns: int, texts: list[str], size: str) -> None:
