@@ -166,6 +166,21 @@ def test_the_legend_of_many_runs_keeps_to_its_share_of_the_plot(qtbot):
     assert plot.legend.sceneBoundingRect().height() <= LEGEND_SHARE * panel.lossPlot.height() + 4
 
 
+def test_the_first_past_runs_colours_are_far_in_hue_from_the_validation_red(qtbot):
+    """QA: after leaving lesson 19.4, its third run's orange overlay beside the live run's red validation dots was
+    taken for them. The first four overlays a Runs tab selection adds are 45 degrees of hue or more from that red."""
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.add_metrics([metrics(s, 3.0 - 0.01 * s, val=2.9 if s == 5 else None) for s in range(1, 10)])
+    for name in ("first", "second", "third", "fourth"):
+        panel.add_overlay(name, np.arange(10), np.linspace(3, 1, 10))
+    red = panel.valCurve.opts["pen"].color().hue()
+    for name in ("first", "second", "third", "fourth"):
+        colour = panel.overlays[name].opts["pen"].color()
+        apart = abs(colour.hue() - red) % 360
+        assert colour.hue() == -1 or min(apart, 360 - apart) >= 45, (name, colour.name())
+
+
 def test_past_runs_are_drawn_dashed_each_in_a_pattern_of_its_own(qtbot):
     """QA: two overlay colours (purple, brown) looked alike on a projector, and every past run was drawn solid, as the
     live run is. Each is dashed, neighbours in different patterns."""

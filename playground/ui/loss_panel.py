@@ -55,8 +55,8 @@ MARKER_ROWS = 3
 # Past runs overlaid from the Runs tab: colours that stay apart from train/validation/accuracy, each of middling
 # lightness so that its thin line stands out 3.5:1 or more on the light plot and on the dark one (QA: the pink
 # and the olive, 2.7:1 and 2.0:1 on white, were nearly invisible at a projector). The first ones furthest from the
-# validation red (QA: orange and brown overlays beside it were taken for it).
-OVERLAY_COLOURS = ("#9467bd", "#0095a3", "#d15f00", "#cc4fa8", "#8c8c00", "#a0665a", "#7f7f7f", "#6b6fd0")
+# validation red in hue (QA: orange and brown overlays beside it were taken for it, also as the third of three).
+OVERLAY_COLOURS = ("#9467bd", "#0095a3", "#8c8c00", "#6b6fd0", "#cc4fa8", "#7f7f7f", "#d15f00", "#a0665a")
 # ... each dashed in its own way too: a past run's curve is told from the live one's solid line, and from another's
 # where two colours look alike on a projector (QA: the purple and the brown) or to a colour-blind eye. Qt's dash
 # patterns (dash and gap lengths in pen widths), with long dashes where it had dots: a 1-px dotted line was nearly
