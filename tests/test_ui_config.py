@@ -409,6 +409,23 @@ def test_a_first_sentence_without_a_space_is_cut_too():
     assert _lead(address) == address[:LEAD_CHARS] + "…"  # it kept all but the last character
 
 
+def test_a_preset_with_many_problems_names_every_one_on_hover_and_in_recent_messages(window, tmp_path):
+    """QA: a preset with five bad values said two and "and 3 more problems", which neither the message's hover nor
+    Recent Messages showed: the file could only be fixed one error at a time."""
+    data = json.loads((PRESETS_DIR / "decoder-reverse.json").read_text())
+    data["model"].update(n_embd=100000, n_layer=500)
+    data["train"].update(max_steps=-5, lr=1e9, batch_size=0)
+    path = tmp_path / "absurd.json"
+    path.write_text(json.dumps(data))
+    assert not window.open_preset(str(path))
+    label = window.config.messageLabel
+    assert "more problems (the rest: Ctrl+I)" in label.text()  # the message itself still one short line
+    kept = next(message for _clock, message in window.statusBar().recent if message.startswith("Could not open "
+                                                                                              "absurd.json: "))
+    for key in ("n_embd", "n_layer", "max_steps", "lr", "batch_size"):
+        assert key in label.toolTip() and key in kept, key
+
+
 def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):
     """bert-pronoun's whole description took 12 lines of the left panel and pushed the settings into a scroll box."""
     from playground.core.presets import load_preset

@@ -173,7 +173,7 @@ def load_preset(source: str | os.PathLike[str]) -> RunSpec:
     try:
         return data_path_from(spec_from_dict(data), path.parent)
     except SpecError as err:
-        raise PresetError(f"{name}: {err}") from None
+        raise PresetError(f"{name}: {err}", err.problems) from None
 
 
 OTHER_MODEL_KEYS = frozenset({"model.family", "model.pretrained", "data.name", "data.path"})

@@ -10,6 +10,7 @@ import difflib
 import json
 import math
 import reprlib
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError, model_validator
@@ -91,7 +92,12 @@ FIELD_TITLES = {
 
 
 class SpecError(ValueError):
-    """A run description that cannot be used; `str()` is a message for the user."""
+    """A run description that cannot be used; `str()` is a message for the user, naming its first problems and
+    counting the rest; `problems`, each of them (none where the message is the only one)."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -387,12 +393,8 @@ def make_spec(data: dict[str, Any]) -> RunSpec:
     try:
         return RunSpec.model_validate(data)
     except ValidationError as err:
-        raise SpecError(explain(err)) from None
-
-
-def explain(err: ValidationError) -> str:
-    """Turn pydantic's report into one short line in the student's words: the first problems, the rest counted."""
-    return one_line_of([_problem(item) for item in err.errors()])
+        problems = [_problem(item) for item in err.errors()]  # in the student's words
+        raise SpecError(one_line_of(problems), problems) from None
 
 
 def _problem(item: Any) -> str:

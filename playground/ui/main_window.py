@@ -885,7 +885,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             path = str(resolve_preset_path(path))
             return path, load_preset(path)
         except PresetError as err:
-            self.config.show_message(str(err), "error")
+            # every problem on hover and in Recent Messages, where the message counts some (QA: "and 3 more problems"
+            # were shown nowhere: the file was fixed one error at a time)
+            every = "\n".join(f"• {problem}" for problem in err.problems) if len(err.problems) > 1 else ""
+            whole = f"Could not open {Path(path).name}: {'; '.join(err.problems)}" if every else ""
+            self.config.show_message(f"{err}{WHOLE_ELSEWHERE if every else ''}", "error", every, whole=whole)
             self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
             return None
 
