@@ -496,6 +496,24 @@ def test_opening_a_preset_whose_data_file_is_missing_says_so_at_once(window, tmp
     assert "handout/missing.txt" in message.text() and window.spec.data.path == str(mine.parent / "missing.txt")
 
 
+def test_a_missing_data_file_put_back_before_play_brings_back_the_estimates_and_the_samples_tab(window, tmp_path,
+                                                                                                    monkeypatch):
+    """QA: once the file was back, Play trained, but the decoder's Samples tab stayed hidden and the estimates "–"
+    (the red message too) until the preset was opened again."""
+    monkeypatch.setenv("PLAYGROUND_COMPILE", "off")
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"name": "mine", "model": {"n_embd": 32, "n_head": 2, "n_layer": 1, "block_size": 16},
+                                "data": {"name": "text_file", "path": "fox.txt"},
+                                "train": {"device": "cpu", "batch_size": 4, "max_steps": 3, "warmup_steps": 1}}))
+    assert window.open_preset(str(mine))
+    samples = window.tabs.indexOf(window.samples)
+    assert not window.tabs.isTabVisible(samples) and window.config.paramCountLabel.text() == "–"
+    (tmp_path / "fox.txt").write_text("the quick brown fox jumps over the lazy dog. " * 40)
+    window.play()
+    assert window.tabs.isTabVisible(samples) and window.config.paramCountLabel.text() != "–"
+    assert window.config.messageLabel.property("level") != "error"
+
+
 def test_a_preset_reading_a_file_outside_its_folder_says_which(window, tmp_path):
     """QA: a preset handed out with "path": "../../../../etc/shadow" trained on that file without a word."""
     outside = tmp_path / "elsewhere.txt"

@@ -356,6 +356,16 @@ class ConfigPanel(QWidget):
         """The DataInfo of the current spec (None if the data could not be described)."""
         return self._info
 
+    def describe_data_again(self) -> bool:
+        """The data described again where it could not be (a missing file put back since): the estimates, the data's
+        warnings and the message follow. True where it is described now and was not before."""
+        if self._info is not None or self._update_estimates() is not None:
+            return False
+        self._take_warnings(say_again=True)
+        self._sync_controls()
+        self.show_message("", "info")  # the error said of it no longer holds (its warnings, if any, are said)
+        return True
+
     def slider(self, key: str) -> ValueSlider:
         return self.sliders[key]
 

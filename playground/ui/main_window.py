@@ -1060,6 +1060,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     # ----- training -----------------------------------------------------------------------------
     def ensure_worker(self) -> TrainingWorker:
         if self.worker is None:
+            if self.config.describe_data_again():  # (QA: a data file put back trained with no Samples tab)
+                self._update_family_tabs()
             self.start_worker(TrainingWorker(self.spec, runs_root()))
             if not self.statusBar().passing():  # not over what the action that started it said (newcomer QA)
                 self.statusBar().showMessage(PREPARING)
