@@ -157,6 +157,35 @@ def test_model_too_large_for_memory_is_refused_before_it_is_built(monkeypatch):
     assert built == []
 
 
+def test_images_too_large_to_load_are_refused_before_any_is_resized(monkeypatch):
+    """QA: `--set model.image_size=1000` resized the 1,797 digits to 1000 x 1000 pixels, 20 GB, and the system killed
+    the run unsaid before the model's memory was checked."""
+    from playground.data import DataError
+
+    spec = presets.load_preset("vit-digits").updated({"model.image_size": 64, "model.patch_size": 8})
+    resized = []
+    monkeypatch.setattr("playground.data.images.resize", lambda *args: resized.append(args))
+    monkeypatch.setattr("playground.data.registry.free_cpu_memory", lambda: estimates.image_loading_bytes(1797, 1, 64))
+    with pytest.raises(DataError, match=r"1,797 images at 64 x 64 pixels need about 112.3 MiB of memory to load but "
+                                        r"112.3 MiB is free: try a smaller image size"):
+        datasets.load(spec.data, spec.model, 1)
+    assert resized == []
+
+
+def test_a_vit_too_large_for_memory_is_told_of_its_image_size_and_patches_not_a_context(monkeypatch):
+    import torch
+
+    from playground.data import describe
+    from playground.training.memory import check_fits
+
+    monkeypatch.setattr("playground.training.memory.free_memory", lambda device: 2**30)
+    spec = presets.load_preset("vit-digits").updated({"model.image_size": 256, "model.patch_size": 2,
+                                                      "train.batch_size": 1})
+    with pytest.raises(TooLargeError, match="try a smaller image size or larger patches") as refused:
+        check_fits(spec, describe(spec.data, spec.model), torch.device("cpu"))
+    assert "context" not in str(refused.value)
+
+
 def test_the_batch_size_suggested_for_a_model_too_large_fits_and_none_is_suggested_where_none_would(monkeypatch):
     """A newcomer followed "try batch size 20", then "try batch size 6", to learn at batch size 1 that the weights
     and AdamW state alone did not fit."""

@@ -145,6 +145,16 @@ def memory_estimate(spec: RunSpec, info: DataInfo) -> MemoryEstimate:
     )
 
 
+# Loading images at the model's size holds them about four times at its peak: resized, the training split's copy,
+# and the normalised ones with their intermediate (measured, docs/performance.md).
+IMAGE_LOADING_COPIES = 4
+
+
+def image_loading_bytes(n_images: int, channels: int, side: int) -> int:
+    """The most memory loading `n_images` images resized to `side` x `side` pixels takes (fp32)."""
+    return IMAGE_LOADING_COPIES * FP32 * n_images * channels * side * side
+
+
 def format_count(n: float) -> str:
     """950 -> '950', 12_345 -> '12.3 k', 1_234_567 -> '1.2 M', 7e9 -> '7.0 B'."""
     if abs(n) < 1000:

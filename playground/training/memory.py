@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 
 from playground.core.estimates import MemoryEstimate, format_bytes, memory_estimate
+from playground.core.free_memory import HEADROOM, free_cpu_memory
 from playground.core.spec import RunSpec
 from playground.data.base import DataInfo
-
-HEADROOM = 0.8  # leave a fifth of the free memory to the OS, the window and allocator slack
 
 
 class TooLargeError(ValueError):
@@ -22,17 +19,7 @@ def free_memory(device: torch.device) -> int | None:
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free)
-    if device.type == "cpu":
-        try:
-            with open("/proc/meminfo", encoding="ascii") as handle:
-                for line in handle:
-                    if line.startswith("MemAvailable:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        pages = os.sysconf("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else None
-        return pages * os.sysconf("SC_PAGE_SIZE") if pages else None
-    return None
+    return free_cpu_memory() if device.type == "cpu" else None
 
 
 def check_fits(spec: RunSpec, info: DataInfo, device: torch.device) -> None:
@@ -45,14 +32,15 @@ def check_fits(spec: RunSpec, info: DataInfo, device: torch.device) -> None:
         return
     raise TooLargeError(
         f"this model needs about {format_bytes(estimate.total)} to train but {device.type.upper()} has "
-        f"{format_bytes(free)} free: {_smaller(estimate, spec.train.batch_size, budget)}"
+        f"{format_bytes(free)} free: {_smaller(estimate, spec, budget)}"
     )
 
 
-def _smaller(estimate: MemoryEstimate, batch: int, budget: int) -> str:
+def _smaller(estimate: MemoryEstimate, spec: RunSpec, budget: int) -> str:
     """What to make smaller so the run fits `budget`: the largest batch size that does (only activations grow with
     it), else the model, whose weights, gradients and AdamW state alone may not fit (a newcomer followed "try batch
     size 20", then "try batch size 6", to learn at batch size 1 that no batch size would do)."""
+    batch = spec.train.batch_size
     fixed = estimate.total - estimate.activations
     fits = int((budget - fixed) // max(estimate.activations / batch, 1.0))
     if fits >= 1:
@@ -60,7 +48,9 @@ def _smaller(estimate: MemoryEstimate, batch: int, budget: int) -> str:
     if fixed >= budget:
         return (f"its weights, gradients and AdamW state alone need {format_bytes(fixed)}: try fewer layers or a "
                 f"smaller embedding dimension")
-    return "even batch size 1 does not fit: try a shorter context, fewer layers or a smaller embedding dimension"
+    # (a ViT's tokens are its patches: QA was told to shorten a context it has no setting for)
+    shorter = "a smaller image size or larger patches" if spec.model.family == "vit" else "a shorter context"
+    return f"even batch size 1 does not fit: try {shorter}, fewer layers or a smaller embedding dimension"
 
 
 def out_of_memory_message(spec: RunSpec) -> str:
