@@ -320,10 +320,15 @@ def test_checkpoint_folder_says_what_is_missing_without_loading(tmp_path):
         lock.release()
     with pytest.raises(RunsError, match="has no checkpoint yet"):  # stopped: train it again
         checkpoint_folder(run)
+    (run / "checkpoint").mkdir()  # its weights saved, its state.json lost (CLI QA: told to --overwrite them)
+    (run / "checkpoint" / "model.safetensors").write_bytes(b"weights")
+    with pytest.raises(RunsError, match="checkpoint is damaged: checkpoint/state.json is missing") as refused:
+        checkpoint_folder(run)
+    assert "--overwrite" not in str(refused.value) and "--out NEW_FOLDER" in str(refused.value)
+    (run / "checkpoint" / "model.safetensors").unlink()
     write_run_info(run, {"status": "diverged"})
     with pytest.raises(RunsError, match="diverged before its first good one"):
         checkpoint_folder(run)
-    (run / "checkpoint").mkdir()
     (run / "checkpoint" / "state.json").write_text("{}")
     assert checkpoint_folder(run) == checkpoint_folder(run / "checkpoint") == run / "checkpoint"
 

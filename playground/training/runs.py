@@ -29,6 +29,7 @@ from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, existing_ancestor, file_words, read_text
+from playground.core.messages import retrain_command
 from playground.training.events import SAMPLE_TEMPERATURE, Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
@@ -309,10 +310,14 @@ def checkpoint_folder(path: Path) -> Path:
     if _training_now(path):  # (QA: told to `train … --overwrite`, which is refused while it trains)
         raise RunsError(f"{shown} is training now and has saved no checkpoint yet: it saves one every "
                         f"train.checkpoint_interval steps and when it stops; try again then")
+    saved = path / CHECKPOINT_DIR
+    if saved.is_dir() and any(saved.iterdir()):  # (CLI QA: its weights there, it was told to --overwrite them)
+        raise RunsError(f"{shown}'s checkpoint is damaged: {CHECKPOINT_DIR}/{STATE_FILE} is missing; train it again "
+                        f"into a new folder: {retrain_command(elide(path / PRESET_FILE, 90))}")
     again = (f"playground train {shlex.quote(elide(path / PRESET_FILE, 70))} --out {shlex.quote(elide(path, 60))} "
              f"--overwrite")
-    raise RunsError(f"{shown} has no checkpoint yet (a run saves one every train.checkpoint_interval steps and when "
-                    f"it stops: one still training has it soon): else train it again, {again}")
+    raise RunsError(f"{shown} has no checkpoint yet: a run saves one every train.checkpoint_interval steps and when "
+                    f"it stops (one still training has it soon); to start it again, {again}")
 
 
 def read_run_info(folder: Path) -> dict[str, Any]:
