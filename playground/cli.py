@@ -249,7 +249,8 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("folders", nargs="*", type=Path, metavar="FOLDER",
                       help="folders to list the runs in (a run folder lists itself), e.g. the parent of a "
                            "`train --out` folder (default: the user's runs folder)")
-    runs.add_argument("--runs-dir", type=Path, help="one more folder to list the runs in")
+    runs.add_argument("--runs-dir", type=Path, help="a folder to list the runs in, like FOLDER (as `train --runs-dir` "
+                                                    "names it); the user's runs folder is listed only when none is given")
     runs.set_defaults(handler=_cmd_runs)
 
     compare = sub.add_parser("compare", help="train two presets from the same start (seed, data order, initial "
@@ -730,7 +731,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     given = [*args.folders, *([args.runs_dir] if args.runs_dir else [])]
     for root in given:  # a mistyped folder is said, not listed as holding no runs (only the default may be new)
         if not root.exists():
-            raise CliError(f"no such folder: {elide(root)}; check the path")
+            raise CliError(f"no folder at {elide(root)}: check the path")  # (as resume, sample and export say it)
         if not root.is_dir():
             raise CliError(f"{elide(root)} is a file, not a folder: give a folder holding runs, or a run folder")
     roots = given or [default_runs_dir()]

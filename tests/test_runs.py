@@ -210,7 +210,7 @@ def test_runs_command_refuses_a_missing_folder_or_a_file(tmp_path, capsys, optio
 
     missing = run_cli("runs", *option, str(tmp_path / "nonexist"))
     assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
-        f"playground: error: no such folder: {elide(tmp_path / 'nonexist')}; check the path"]  # (a long path elided)
+        f"playground: error: no folder at {elide(tmp_path / 'nonexist')}: check the path"]  # (a long path elided)
     (tmp_path / "some_file.py").write_text("")
     a_file = run_cli("runs", *option, str(tmp_path / "some_file.py"))
     assert a_file.returncode == 2 and len(a_file.stderr.strip().splitlines()) == 1
