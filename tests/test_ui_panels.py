@@ -846,7 +846,7 @@ def test_a_layer_picked_in_the_head_view_is_the_bars_layer_too(qtbot):
     combo = panel.headView.layerCombo
     combo.setCurrentIndex(1)
     combo.activated.emit(1)  # as a click on its item does
-    assert panel.layerCombo.currentText() == "layer 2" and chosen == [(1, 0)]
+    assert panel.layerCombo.currentText() == "2" and chosen == [(1, 0)]  # layer 2
     assert panel.headView.headsCombo.currentText() == "all heads"  # its own heads choice stays
 
 
@@ -951,12 +951,12 @@ def test_a_head_picked_in_the_head_view_is_the_bars_head_and_a_pick_moves_the_he
     views[0].activated.emit(1)
     views[1].setCurrentIndex(2)
     views[1].activated.emit(2)  # head 2, as a click on its item picks it
-    assert (panel.layerCombo.currentText(), panel.headCombo.currentText()) == ("layer 2", "head 2")
+    assert (panel.layerCombo.currentText(), panel.headCombo.currentText()) == ("2", "2")  # layer 2, head 2
     panel.pick(0, 0)  # as a lesson's start sets the bar
     assert (views[0].currentText(), views[1].currentText()) == ("layer 1", "head 1")
     views[1].setCurrentIndex(0)
     views[1].activated.emit(0)  # all heads: the bar keeps its head, and a pick keeps the head view's "all heads"
-    assert panel.headCombo.currentText() == "head 1"
+    assert panel.headCombo.currentText() == "1"  # head 1
     panel.pick(1, 1)
     assert (views[0].currentText(), views[1].currentText()) == ("layer 2", "all heads")
 

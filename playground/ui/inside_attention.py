@@ -684,6 +684,10 @@ class InsideAttentionPanel(QWidget):
         self.headCombo = QComboBox(self)
         self.headCombo.setObjectName("insideHead")
         self.headCombo.setToolTip(INSIDE["head"])
+        # The labels beside them name them: the boxes show numbers, whole (QA at 175 %: "layer", "head", cut short)
+        for combo, name in ((self.layerCombo, "Layer"), (self.headCombo, "Head")):
+            combo.setAccessibleName(name)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layerCombo.currentIndexChanged.connect(self._on_picker)
         self.headCombo.currentIndexChanged.connect(self._on_picker)
         # The user's choice (not a refill): the head view's too
@@ -771,8 +775,8 @@ class InsideAttentionPanel(QWidget):
     def set_shape(self, layers: int, heads: int) -> None:
         self.layerCombo.blockSignals(True)
         self.headCombo.blockSignals(True)
-        _fill(self.layerCombo, [f"layer {l + 1}" for l in range(layers)])
-        _fill(self.headCombo, [f"head {h + 1}" for h in range(heads)])
+        _fill(self.layerCombo, [str(layer + 1) for layer in range(layers)])
+        _fill(self.headCombo, [str(head + 1) for head in range(heads)])
         self.layerCombo.blockSignals(False)
         self.headCombo.blockSignals(False)
 
