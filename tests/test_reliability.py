@@ -165,9 +165,9 @@ def test_images_too_large_to_load_are_refused_before_any_is_resized(monkeypatch)
     spec = presets.load_preset("vit-digits").updated({"model.image_size": 64, "model.patch_size": 8})
     resized = []
     monkeypatch.setattr("playground.data.images.resize", lambda *args: resized.append(args))
-    monkeypatch.setattr("playground.data.registry.free_cpu_memory", lambda: estimates.image_loading_bytes(1797, 1, 64))
-    with pytest.raises(DataError, match=r"1,797 images at 64 x 64 pixels need about 112.3 MiB of memory to load but "
-                                        r"112.3 MiB is free: try a smaller image size"):
+    monkeypatch.setattr("playground.data.free_cpu_memory", lambda: estimates.image_loading_bytes(1797, 1, 64))
+    with pytest.raises(DataError, match=r"1,797 images at 64 x 64 pixels need about 112.3 MiB of memory to load, "
+                                        r"more than can be spared of the 112.3 MiB free: try a smaller image size"):
         datasets.load(spec.data, spec.model, 1)
     assert resized == []
 

@@ -424,6 +424,11 @@ def test_a_preset_with_many_problems_names_every_one_on_hover_and_in_recent_mess
                                                                                               "absurd.json: "))
     for key in ("n_embd", "n_layer", "max_steps", "lr", "batch_size"):
         assert key in label.toolTip() and key in kept, key
+    data = json.loads((PRESETS_DIR / "decoder-reverse.json").read_text())
+    data["train"].update(max_steps=-5, batch_size=0)  # two, both named: no rest to point at (review)
+    path.write_text(json.dumps(data))
+    assert not window.open_preset(str(path))
+    assert "Ctrl+I" not in label.text() and label.toolTip() == ""
 
 
 def test_opening_a_preset_says_its_first_sentence_and_the_rest_on_hover(window):

@@ -17,5 +17,8 @@ def free_cpu_memory() -> int | None:
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    pages = os.sysconf("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else None
-    return pages * os.sysconf("SC_PAGE_SIZE") if pages else None
+    try:  # (macOS and Windows have neither: then nothing is refused)
+        pages = os.sysconf("SC_AVPHYS_PAGES")
+        return pages * os.sysconf("SC_PAGE_SIZE") if pages > 0 else None
+    except (AttributeError, ValueError, OSError):
+        return None

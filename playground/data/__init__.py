@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from playground.core.estimates import format_bytes, image_loading_bytes
+from playground.core.free_memory import HEADROOM, free_cpu_memory
 from playground.core.spec import DataSpec, ModelSpec
 from playground.data.base import IGNORE_INDEX, Batch, DataError, DataInfo, Dataset, Split, Task
 from playground.data.registry import REGISTRY, Entry, Option, builtin_datasets, classify_source, corpus_text, plan
@@ -44,6 +46,7 @@ def load(data: DataSpec, model: ModelSpec, seed: int) -> Dataset:
         return TextClassificationDataset(p, source.texts, source.labels, model, seed, source.held_out)
     from playground.data import images
 
+    _check_images_fit(p.info.n_train + p.info.n_val, p.info.channels, model.image_size)
     if p.entry.key == "digits":
         pixels, labels = images.digits()
     elif p.entry.key == "shapes":
@@ -51,3 +54,13 @@ def load(data: DataSpec, model: ModelSpec, seed: int) -> Dataset:
     else:
         pixels, labels = images.folder(data.path or "", model, int(p.options["channels"]))
     return images.ImageDataset(p, pixels, labels, model, seed)
+
+
+def _check_images_fit(n: int, channels: int, side: int) -> None:
+    """Refuse images that would not fit the memory free now once resized, before they are loaded (QA: the
+    digits at 1000 x 1000 pixels took 20 GB and were killed by the system, unsaid, before the model's memory was
+    checked). Only here, where images load: describing the data (every settings change) refuses nothing for it."""
+    need, free = image_loading_bytes(n, channels, side), free_cpu_memory()
+    if free is not None and need > free * HEADROOM:
+        raise DataError(f"{n:,} images at {side} x {side} pixels need about {format_bytes(need)} of memory to load, "
+                        f"more than can be spared of the {format_bytes(free)} free: try a smaller image size")

@@ -15,9 +15,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from playground.core.estimates import format_bytes, image_loading_bytes
 from playground.core.files import elide
-from playground.core.free_memory import HEADROOM, free_cpu_memory
 from playground.core.messages import counted
 from playground.core.spec import FAMILY_TITLES, MAX_CONTEXT, DataSpec, Family, ModelSpec, shown
 from playground.data import corpora, pronoun, user_files, wordpiece
@@ -534,15 +532,6 @@ def _count_longer(texts: tuple[str, ...], vocab: Vocab, limit: int) -> int:
     return sum(len(vocab.split(t)) > limit for t in texts)
 
 
-def _check_images_fit(n: int, channels: int, side: int) -> None:
-    """Refuse images that would not fit the memory free now once resized, before anything is loaded (QA: the digits
-    at 1000 x 1000 pixels took 20 GB and were killed by the system, unsaid, before the model's memory was checked)."""
-    need, free = image_loading_bytes(n, channels, side), free_cpu_memory()
-    if free is not None and need > free * HEADROOM:
-        raise DataError(f"{n:,} images at {side} x {side} pixels need about {format_bytes(need)} of memory to load but "
-                        f"{format_bytes(free)} is free: try a smaller image size")
-
-
 def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, model: ModelSpec) -> Plan:
     notes: tuple[str, ...] = ()
     if entry.key == "digits":
@@ -556,7 +545,6 @@ def _plan_images(entry: Entry, options: dict[str, OptionValue], data: DataSpec, 
     n_train, n_val = split_sizes(n, data.val_fraction)
     if n_train < 1:
         raise DataError(f"{entry.title} has only {n} image(s): add more, at least 10 per class")
-    _check_images_fit(n, channels, model.image_size)
     if entry.key == "image_folder":  # (QA: 18 images, "b predicted as a (512x)" from a few validation images)
         notes += tuple(_thin_split(table.labels, class_names, n_val, data.val_fraction, "image"))
     info = DataInfo(

@@ -48,11 +48,14 @@ def _smaller(estimate: MemoryEstimate, spec: RunSpec, budget: int) -> str:
     if fixed >= budget:
         return (f"its weights, gradients and AdamW state alone need {format_bytes(fixed)}: try fewer layers or a "
                 f"smaller embedding dimension")
-    # (a ViT's tokens are its patches: QA was told to shorten a context it has no setting for)
-    shorter = "a smaller image size or larger patches" if spec.model.family == "vit" else "a shorter context"
-    return f"even batch size 1 does not fit: try {shorter}, fewer layers or a smaller embedding dimension"
+    return f"even batch size 1 does not fit: try {_fewer_tokens(spec)}, fewer layers or a smaller embedding dimension"
+
+
+def _fewer_tokens(spec: RunSpec) -> str:
+    """What makes an example's tokens fewer: a ViT's are its patches (QA: told to shorten a context it has none of)."""
+    return "a smaller image size or larger patches" if spec.model.family == "vit" else "a shorter context"
 
 
 def out_of_memory_message(spec: RunSpec) -> str:
-    return (f"the GPU ran out of memory at batch size {spec.train.batch_size}: lower the batch size or the "
-            f"context length and press Play again (nothing was lost: the last checkpoint is kept)")
+    return (f"the GPU ran out of memory at batch size {spec.train.batch_size}: lower the batch size or try "
+            f"{_fewer_tokens(spec)}, and press Play again (nothing was lost: the last checkpoint is kept)")

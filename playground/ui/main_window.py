@@ -887,7 +887,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         except PresetError as err:
             # every problem on hover and in Recent Messages, where the message counts some (QA: "and 3 more problems"
             # were shown nowhere: the file was fixed one error at a time)
-            every = "\n".join(f"• {problem}" for problem in err.problems) if len(err.problems) > 1 else ""
+            counted = any(problem not in str(err) for problem in err.problems)  # (not named in the message: a rest)
+            every = "\n".join(f"• {problem}" for problem in err.problems) if counted else ""
             whole = f"Could not open {Path(path).name}: {'; '.join(err.problems)}" if every else ""
             self.config.show_message(f"{err}{WHOLE_ELSEWHERE if every else ''}", "error", every, whole=whole)
             self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)

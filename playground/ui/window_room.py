@@ -36,6 +36,7 @@ class GivesViewsRoom:
     _zoom_before = 1.0  # the zoom before the last change: a zoom in too wide even without the settings goes back to it
     _zoom_refused = 0.0  # the zoom in that went back, to be said
     _zoom_pending = False  # a zoom change waits to be laid out (`_after_zoom`)
+    _zoom_hid_settings = 1.0  # the zoom the settings' width was kept at when a zoom in hid them
     _follows_screen = False  # a move to another screen fits the window to it
     _closing: bool
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
@@ -87,20 +88,21 @@ class GivesViewsRoom:
         if not self._zoom_pending:
             return  # (a zoom key repeated: laid out with the first)
         self._zoom_pending = False
+        refused, self._zoom_refused = self._zoom_refused, 0.0
         self.config.fit_width(self.zoom)  # its fields measured in their new font (Qt posts the change to them)
         self._fit_train_bar()
-        self._settings_width_follows_zoom()
+        self._settings_width_follows_zoom(self._zoom_before)
         if self.zoom > self._zoom_before and self._wider_than_screen():
             self._make_room_for_zoom()
             return
         if self._hidden_by_zoom and self.zoom < self._zoom_before and self._fits_with_settings(True):
-            self.set_settings_shown(True)  # (said once laid out)
+            self.set_settings_shown(True)  # (said once laid out) at the width they had, as wide as this zoom's fonts
+            self._settings_width_follows_zoom(self._zoom_hid_settings)
             return
         wider = self._wider_than_screen()
         fit_to_screen(self)
-        if self._zoom_refused:
-            message = f"Zoom {self._zoom_refused:.0%} is wider than the screen: stays at {self.zoom:.0%} (Ctrl+0: normal size)"
-            self._zoom_refused = 0.0
+        if refused:  # (short: the bar holds it beside a training run's device at 200 %)
+            message = f"Zoom {refused:.0%} too wide for the screen: stays at {self.zoom:.0%}"
         elif wider:
             message = self._too_wide()
         elif self.zoom > 1 and (self.config.isVisibleTo(self) or not self._loss_hidden_for):
@@ -117,14 +119,19 @@ class GivesViewsRoom:
         if self.config.isVisibleTo(self) and self._fits_with_settings(False):
             self._hidden_to_fit = True
             self.set_settings_shown(False)
-            self._hidden_by_zoom = True
+            self._hidden_by_zoom, self._zoom_hid_settings = True, self._zoom_before  # (the width kept is that zoom's)
             return
+        # Laid out and fitted again, the zoom before kept as the one to come back to: a zoom key pressed meanwhile
+        # is measured against it too (review: measured against the zoom refused, it stayed too wide)
         self._zoom_refused = self.zoom
-        self.change_zoom(self._zoom_before)  # (laid out and fitted as any zoom out: the one tried widened the window)
+        self.set_zoom(self._zoom_before)
+        self._zoom_pending = True
+        QTimer.singleShot(0, self, self._after_zoom)
 
     def _fits_with_settings(self, shown: bool) -> bool:
         """Whether the window would fit the screen with the settings `shown`: shown or hidden for the measurement
-        alone (no paint comes between), the keyboard focus kept where it was."""
+        alone (no paint comes between; a window it widens meanwhile is fitted again after), the keyboard focus kept
+        where it was."""
         focus = QApplication.focusWidget()
         was = self.config.isVisibleTo(self)
         self.config.setVisible(shown)
@@ -134,13 +141,14 @@ class GivesViewsRoom:
             focus.setFocus()
         return fits
 
-    def _settings_width_follows_zoom(self) -> None:
-        """Zoomed out, the settings' column narrowed as the fonts are (not below its least width): QSplitter keeps
-        the width larger fonts gave it (QA, twice: 557 px after 150 % and Ctrl+0 on a 1280-px screen, 330 before)."""
-        if self.zoom >= self._zoom_before or not self.config.isVisibleTo(self):
+    def _settings_width_follows_zoom(self, laid_out_at: float) -> None:
+        """Zoomed out from `laid_out_at`, the settings' column narrowed as the fonts are (not below its least width):
+        QSplitter keeps the width larger fonts gave it (QA, twice: 557 px after 150 % and Ctrl+0 on a 1280-px screen,
+        330 before)."""
+        if self.zoom >= laid_out_at or not self.config.isVisibleTo(self):
             return
         column, views = self.mainSplitter.sizes()
-        narrower = max(self.leftColumn.minimumSizeHint().width(), round(column * self.zoom / self._zoom_before))
+        narrower = max(self.leftColumn.minimumSizeHint().width(), round(column * self.zoom / laid_out_at))
         if 0 < narrower < column:
             self.mainSplitter.setSizes([narrower, column + views - narrower])
 
@@ -208,7 +216,6 @@ class GivesViewsRoom:
         self.change_zoom(1.0 if self.zoom >= PRESENTATION_ZOOM else PRESENTATION_ZOOM)
 
     def toggle_settings(self) -> None:
-        self._hidden_by_zoom = False  # the user's choice from now on
         self.set_settings_shown(self.settingsAction.isChecked())
 
     def set_settings_shown(self, shown: bool) -> None:
