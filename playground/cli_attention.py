@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.cli_output import check_new_output, out_path, writing
+from playground.core.estimates import format_bytes
 
 VIEWS = ("grid", "steps", "lines", "roles", "vit", "embeddings", "positions")
 STILL_FORMATS = (".png", ".svg")
@@ -150,7 +151,8 @@ def _page(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
     with writing(out):
         save_attention_html(session, out, args.input, layer or 0, head or 0)
     note_input(session, args.input)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, one file, opens offline; step {session.step})",
+    # (in binary units, as every size the app says: a 30 KB page read "0.0 MB", CLI QA)
+    print(f"wrote {out} ({format_bytes(out.stat().st_size)}, one file, opens offline; step {session.step})",
           file=sys.stderr)
     return 0
 

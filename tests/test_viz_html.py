@@ -28,9 +28,11 @@ def page_data(text: str) -> dict:
 
 
 @pytest.mark.slow
-def test_the_page_is_one_offline_file_with_the_models_numbers(run_dir, tmp_path):
+def test_the_page_is_one_offline_file_with_the_models_numbers(run_dir, tmp_path, capsys):
     out = tmp_path / "views.html"
     assert main(["attention", str(run_dir), "--input", "3 1 4", "--layer", "2", "--head", "2", "--out", str(out)]) == 0
+    size = out.stat().st_size  # said as it is (CLI QA: a 30 KB page "0.0 MB")
+    assert f"wrote {out} ({size / 1024:.1f} KiB, one file" in capsys.readouterr().err and 1024 < size < 2**20
     text = out.read_text(encoding="utf-8")
     assert not re.search(r"https?://|//cdn|<script[^>]*\bsrc=|<link\b|@import|url\(", text), "nothing loads from elsewhere"
     assert text.count("<script") == 2 and "<style>" in text  # the data and the program, both inline
