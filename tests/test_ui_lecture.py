@@ -559,6 +559,11 @@ def test_zoomed_in_on_a_narrow_screen_the_train_bar_shows_icons_and_its_words_co
         assert not window.config.isVisible() and window.minimumSizeHint().width() <= screen.width
         window.set_settings_shown(True)  # F9: the user's; too wide again, said as at a zoom
         qtbot.waitUntil(lambda: window.statusBar().currentMessage() == TOO_WIDE, timeout=5000)
+        window.fit_zoom()  # as at launch again: hidden to fit ...
+        qtbot.waitUntil(lambda: not window.config.isVisible(), timeout=5000)
+        screen.width = 10_000
+        window.change_zoom(1.0)  # ... and back once a zoom out gives them room (review)
+        qtbot.waitUntil(window.config.isVisible, timeout=5000)
     finally:
         window.change_zoom(1.0)
     qtbot.waitUntil(lambda: [b.text() for b in buttons] == ["Play", "Step", "Reset"], timeout=5000)  # 100 %: words

@@ -175,6 +175,7 @@ class GivesViewsRoom:
         if self.config.isVisibleTo(self):  # nobody pressed a key: the settings make room, and F9 brings them back (QA:
             self._hidden_to_fit = True  # a relaunch in lesson 19.2 at the desktop's 130 % was 1,304 px wide)
             self.set_settings_shown(False)
+            self._hidden_by_zoom, self._zoom_hid_settings = True, self.zoom  # (a zoom out with room shows them)
         else:
             fit_to_screen(self)
             self.statusBar().showMessage(self._too_wide(), STATUS_MS)
