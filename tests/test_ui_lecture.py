@@ -498,6 +498,15 @@ def test_zoomed_out_the_settings_column_narrows_with_the_fonts(window, qtbot, mo
         window.change_zoom(1.0)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
     assert window.mainSplitter.sizes()[0] <= max(round(557 / 1.5), before) + 2
+    column, views = window.mainSplitter.sizes()
+    window.mainSplitter.setSizes([450, column + views - 450])  # the user's wider settings (review: back as 346 px)
+    try:
+        window.change_zoom(1.3)
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 130%"), timeout=5000)
+    finally:
+        window.change_zoom(1.0)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
+    assert window.mainSplitter.sizes()[0] == 450
 
 
 class _ScreenOfWidth:

@@ -289,6 +289,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._closing = False
         self._loss_hidden_for: set[str] = set()  # why the loss plot is hidden: the user's F8, Try it enlarged
         self._with_settings: QByteArray | None = None  # the main splitter as it was with the settings shown (F9)
+        self._column_at = {}  # (window_room.GivesViewsRoom)
         # None: closing waits for every thread. The app sets seconds, and leaves at once when a thread outlasts them.
         self.close_wait_s: float | None = None
         self.unfinished_threads: list[QThread] = []  # still ending: left by a close, or by Compare A/B closing

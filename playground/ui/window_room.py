@@ -37,6 +37,7 @@ class GivesViewsRoom:
     _zoom_refused = 0.0  # the zoom in that went back, to be said
     _zoom_pending = False  # a zoom change waits to be laid out (`_after_zoom`)
     _zoom_hid_settings = 1.0  # the zoom the settings' width was kept at when a zoom in hid them
+    _column_at: dict[float, int]  # the settings' column's width at each zoom left (px)
     _follows_screen = False  # a move to another screen fits the window to it
     _closing: bool
     _loss_hidden_for: set[str]  # why the loss plot is hidden: the user's F8, Try it enlarged
@@ -79,6 +80,8 @@ class GivesViewsRoom:
         layout has settled the window is fitted to the screen again (it stayed 1494 px wide on a 1280 px projector)."""
         if not self._zoom_pending:  # (keys repeated before the layout: the zoom before them all)
             self._zoom_before, self._zoom_pending = self.zoom, True
+            if self.config.isVisibleTo(self):  # its width at this zoom, the user's perhaps: back at it later
+                self._column_at[self.zoom] = self.mainSplitter.sizes()[0]
         self.set_zoom(scale)
         QTimer.singleShot(0, self, self._after_zoom)
 
@@ -142,13 +145,14 @@ class GivesViewsRoom:
         return fits
 
     def _settings_width_follows_zoom(self, laid_out_at: float) -> None:
-        """Zoomed out from `laid_out_at`, the settings' column narrowed as the fonts are (not below its least width):
-        QSplitter keeps the width larger fonts gave it (QA, twice: 557 px after 150 % and Ctrl+0 on a 1280-px screen,
-        330 before)."""
+        """Zoomed out from `laid_out_at`, the settings' column back at the width it had at this zoom, or narrowed as
+        the fonts are (not below its least width): QSplitter keeps the width larger fonts gave it (QA, twice: 557 px
+        after 150 % and Ctrl+0 on a 1280-px screen, 330 before; review: a user's 450 px came back as 346)."""
         if self.zoom >= laid_out_at or not self.config.isVisibleTo(self):
             return
         column, views = self.mainSplitter.sizes()
-        narrower = max(self.leftColumn.minimumSizeHint().width(), round(column * self.zoom / laid_out_at))
+        had = self._column_at.get(self.zoom, round(column * self.zoom / laid_out_at))
+        narrower = max(self.leftColumn.minimumSizeHint().width(), had)
         if 0 < narrower < column:
             self.mainSplitter.setSizes([narrower, column + views - narrower])
 
