@@ -829,6 +829,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     for warning in session.info.warnings:  # rows, images or text the data could not use: said, not dropped silently
         print(f"playground: note: {warning}", file=sys.stderr)
     recorder = RunRecorder(run_dir, resume_from_step=session.step if resumed else None)
+    for note in recorder.notes:
+        print(f"playground: note: {note}", file=sys.stderr)
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
                file=sys.stderr, **_bar_pace(sys.stderr))

@@ -299,3 +299,28 @@ def test_an_empty_out_or_out_with_runs_dir_is_refused_before_anything_is_written
     assert main(["train", "decoder-reverse", "--out", str(tmp_path / "run"), "--runs-dir", str(tmp_path / "runs")]) == 2
     assert "give one of them" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_resume_says_which_losses_its_metrics_file_lacks(text_run, tmp_path):
+    """CLI QA: with metrics.csv deleted, or cut short, a resume exited 0 unsaid and the curve went on without the
+    losses before it (or with a gap)."""
+    import shutil
+
+    gone = tmp_path / "gone"
+    shutil.copytree(text_run, gone)
+    (gone / "metrics.csv").unlink()
+    result = playground("resume", str(gone), "--steps", "1")
+    assert result.returncode == 0, result.stderr
+    assert "playground: note: metrics.csv was missing: the loss curve goes on from step 4 without the losses of " \
+           "steps 1-3" in result.stderr
+    cut = tmp_path / "cut"
+    shutil.copytree(text_run, cut)
+    lines = (cut / "metrics.csv").read_text().splitlines()
+    (cut / "metrics.csv").write_text("\n".join(lines[:2]) + "\n")  # the header and step 1
+    result = playground("resume", str(cut), "--steps", "1")
+    assert "playground: note: metrics.csv has no losses for 2 steps of steps 1-3 (from step 2; damaged?)" \
+           in result.stderr
+    assert [int(row["step"]) for row in read_metrics(cut)] == [1, 4]
+    whole = tmp_path / "whole"
+    shutil.copytree(text_run, whole)
+    assert "note: metrics.csv" not in playground("resume", str(whole), "--steps", "1").stderr

@@ -1618,3 +1618,21 @@ def test_the_runs_table_keeps_its_height_as_the_line_under_it_says_one_or_two_li
         qtbot.wait(20)
         heights.add(panel.table.height())
     assert len(heights) == 1, heights
+
+
+def test_a_resumed_run_whose_metrics_file_is_gone_says_its_curve_lacks_those_losses(open_window, root, qtbot):
+    """CLI QA (the window's Resume alike): a run resumed without its metrics.csv went on unsaid, its curve starting at
+    the resumed step."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "max_steps": 50}}))
+    for _ in range(3):
+        window.step_once()
+        qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.progressBar.value() == 3, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
+    (folder / "metrics.csv").unlink()
+    resume_in_runs_tab(window, folder)
+    window.step_once()
+    said = "metrics.csv was missing: the loss curve goes on from step 4 without the losses of steps 1-3"
+    qtbot.waitUntil(lambda: any(said in message for _clock, message in window.statusBar().recent), timeout=WAIT_MS)

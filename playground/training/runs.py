@@ -29,7 +29,7 @@ from platformdirs import user_data_dir
 
 from playground.core.atomic import atomic_write_text
 from playground.core.files import UnreadableFile, elide, existing_ancestor, file_words, read_text
-from playground.core.messages import retrain_command
+from playground.core.messages import counted, retrain_command
 from playground.training.events import SAMPLE_TEMPERATURE, Event, MetricsEvent, SampleEvent
 
 if TYPE_CHECKING:
@@ -333,8 +333,13 @@ class MetricsLog:
 
     def __init__(self, folder: Path, resume_from_step: int | None = None) -> None:
         self.path = folder / METRICS_FILE
+        # On resume, the losses the file lacks, said: deleted or cut short, the curve went on without them unsaid (QA)
+        self.note = ""
         if resume_from_step is not None and self.path.exists():
-            self._truncate_after(resume_from_step)
+            self.note = self._truncate_after(resume_from_step)
+        elif resume_from_step:
+            self.note = (f"{METRICS_FILE} was missing: the loss curve goes on from step {resume_from_step + 1:,} without "
+                         f"the losses of steps 1-{resume_from_step:,}")
         fresh = not self.path.exists() or resume_from_step is None
         try:
             self._handle = open(self.path, "w" if fresh else "a", newline="", encoding="utf-8")
@@ -361,17 +366,20 @@ class MetricsLog:
     def close(self) -> None:
         self._handle.close()
 
-    def _truncate_after(self, step: int) -> None:
+    def _truncate_after(self, step: int) -> str:
         """Drop the rows of steps past `step` (trained after the checkpoint resumed from). A file with none is left as
         it is, and a column of the user's is kept (QA: opening a finished run rewrote a spreadsheet's save of the file
-        to its header alone, and dropped a column added to it)."""
+        to its header alone, and dropped a column added to it). Returns what the rows up to `step` lack, said."""
         try:
             rows = read_metrics(self.path.parent)
         except UnreadableFile:
             raise RunsError(f"{elide(self.path)} cannot be read: move it out of the run folder and resume again (a "
                             f"new one is started; the checkpoint does not need it)") from None
+        missing = sorted(set(range(1, step + 1)) - {int(row["step"]) for row in rows})
+        lacks = (f"{METRICS_FILE} has no losses for {counted(len(missing), 'step')} of steps 1-{step:,} (from step "
+                 f"{missing[0]:,}; damaged?): the loss curve has a gap there") if missing else ""
         if all(int(row["step"]) <= step for row in rows) and self._takes_rows_as_written():
-            return
+            return lacks
         extra = [c for c in (rows[0] if rows else {}) if c and c not in METRIC_COLUMNS]
         columns = [*METRIC_COLUMNS, *extra]  # ours first: the rows appended after them hold ours alone
         text = io.StringIO()
@@ -379,6 +387,7 @@ class MetricsLog:
         writer.writerow(columns)
         writer.writerows([row.get(column) or "" for column in columns] for row in rows if int(row["step"]) <= step)
         atomic_write_text(self.path, text.getvalue())
+        return lacks
 
 
     def _takes_rows_as_written(self) -> bool:

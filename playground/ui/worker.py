@@ -369,6 +369,8 @@ class TrainingWorker(QThread):
         if self.run_dir is not None:
             self.recorder = RunRecorder(self.run_dir, resume_from_step=resumed)
             self.session.subscribe(self.recorder)
+            for note in self.recorder.notes:
+                self.buffer.put(StatusEvent(note, "warning", step=self.session.step))
         self._events = self.session.run()
         while self._wait_for_work():
             if self._open_gap_if_asked():
