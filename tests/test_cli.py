@@ -306,6 +306,7 @@ def test_resume_says_an_edited_preset_file_is_not_what_it_trains(tmp_path):
     "args, message",
     [
         (["train", "no-such-preset"], "no preset named 'no-such-preset'"),
+        (["train", ""], "no preset given: name a built-in preset"),  # (CLI QA: ". is a folder, not a preset file")
         (["train", "decoder-pydoc", "--set", "model.n_embd=100", "--set", "model.n_head=3"],
          "not divisible by 3 heads"),
         (["train", "decoder-pydoc", "--set", "model.colour=red"], "unknown setting 'model.colour'"),

@@ -266,6 +266,8 @@ def save_preset(spec: RunSpec, path: str | os.PathLike[str]) -> Path:
 
 
 def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
+    if not str(source).strip():  # (an empty argument is Path("."), which read ". is a folder, not a preset file")
+        raise PresetError("no preset given: name a built-in preset (`playground presets` lists them) or a preset file")
     path = Path(source)
     try:
         as_file = path.suffix == ".json" or os.sep in str(source) or os.path.lexists(path)
