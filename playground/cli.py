@@ -36,6 +36,7 @@ from playground.cli_output import (
 )
 from playground.core.messages import counted, loss_text
 from playground.core.presets import DEFAULT_PRESET
+from playground.core.spec import FAMILY_TITLES
 from playground.core.versions import version_line
 from playground.training.fastpath.process import configure_process
 
@@ -653,11 +654,13 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from playground.training.session import TrainingSession
 
     session = TrainingSession.from_weights(folder)
-    if not session.info.samples_text:
-        family = session.spec.model.family
-        article = "an" if family[:1] in "aeiou" else "a"
-        raise CliError(f"this run is {article} {family} on {session.info.title}: only a decoder trained "
-                       f"on text generates samples")
+    if not session.info.samples_text:  # (CLI QA: "this run is a decoder on Reverse: only a decoder trained on text")
+        source = "samples come from a decoder trained on text (Python's help text or a .txt file)"
+        if session.spec.model.family == "decoder":
+            raise CliError(f"this run's decoder learned {session.info.title}, a task, not running text: {source}")
+        title = FAMILY_TITLES[session.spec.model.family]
+        article = "an" if title[0].lower() in "aeiou" else "a"
+        raise CliError(f"this run is {article} {title} on {session.info.title}: {source}")
     text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature)
     print(args.prompt + text)
     if interrupted:

@@ -324,3 +324,15 @@ def test_a_resume_says_which_losses_its_metrics_file_lacks(text_run, tmp_path):
     whole = tmp_path / "whole"
     shutil.copytree(text_run, whole)
     assert "note: metrics.csv" not in playground("resume", str(whole), "--steps", "1").stderr
+
+
+@pytest.mark.parametrize("preset, said", [
+    ("decoder-reverse", "this run's decoder learned Reverse, a task, not running text: samples come from a decoder "
+                        "trained on text"),
+    ("encoder-reverse", "this run is an Encoder (BERT-like) on Reverse: samples come from a decoder trained on text")])
+def test_sample_on_a_run_that_cannot_write_text_says_why_in_its_own_words(tmp_path, preset, said):
+    """CLI QA: "this run is a decoder on Reverse: only a decoder trained on text generates samples" contradicted
+    itself, and a ViT was "a vit"."""
+    out = tmp_path / "run"
+    assert playground("train", preset, "--steps", "1", "--out", str(out), *TINY).returncode == 0
+    one_line_error(playground("sample", str(out)), said)
