@@ -488,11 +488,19 @@ def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from playground.cli_compare import check_figure_path, run_compare
+    from playground.core.files import elide
 
     check_figure_path(args.out, args.overwrite)  # before anything loads: a wrong --out fails in a moment
-    spec_a, spec_b = (_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False)
-                      for preset in (args.preset_a, args.preset_b))
-    return run_compare(spec_a, spec_b, args.out)
+    from playground.data import describe
+
+    specs = []
+    for side, preset in (("A", args.preset_a), ("B", args.preset_b)):
+        try:  # its settings, and its data with them, before either trains
+            specs.append(_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False))
+            describe(specs[-1].data, specs[-1].model)
+        except (CliError, ValueError) as err:  # which side cannot train (CLI QA: "the Vision Transformer needs…")
+            raise CliError(f"{side} ({elide(preset, 40)}): {err}") from None
+    return run_compare(*specs, args.out)
 
 
 @dataclass

@@ -336,3 +336,13 @@ def test_sample_on_a_run_that_cannot_write_text_says_why_in_its_own_words(tmp_pa
     out = tmp_path / "run"
     assert playground("train", preset, "--steps", "1", "--out", str(out), *TINY).returncode == 0
     one_line_error(playground("sample", str(out)), said)
+
+
+def test_compare_says_which_side_cannot_train(tmp_path):
+    """CLI QA: `compare decoder-reverse vit-digits --set data.name=reverse` said "the Vision Transformer needs
+    images", not which of the two."""
+    line = one_line_error(playground("compare", "decoder-reverse", "vit-digits", "--set", "data.name=reverse",
+                                     "--out", str(tmp_path / "c.png")), "B (vit-digits): ")
+    assert "needs images" in line
+    one_line_error(playground("compare", "nosuch", "vit-digits", "--out", str(tmp_path / "c.png")),
+                   "A (nosuch): no preset named 'nosuch'")
