@@ -233,9 +233,10 @@ def test_images_are_normalised_and_resized():
 
 @pytest.mark.parametrize(
     ("name", "family", "message"),
-    [("pydoc", "vit", "the Vision Transformer needs images: pick digits, shapes or an image folder"),
-     ("digits", "decoder", "not images.*switch to the Vision Transformer"),
-     ("sentiment", "decoder", "needs the Encoder"),
+    [("pydoc", "vit", r"the Vision Transformer needs images: pick digits, shapes or image_folder \(a folder of your "
+                      r"images\)"),
+     ("digits", "decoder", r"not images.*switch to the Vision Transformer \(model.family vit\)"),
+     ("sentiment", "decoder", r"needs the Encoder \(BERT-like, model.family encoder\)"),
      ("pydocs", "decoder", "unknown dataset 'pydocs': did you mean 'pydoc'"),
      ("text_file", "decoder", "needs a path")],
 )

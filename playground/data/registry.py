@@ -195,13 +195,15 @@ def _keys_for(family: Family) -> str:
 
 
 def _family_mismatch(entry: Entry, family: Family) -> str:
+    """Named as the dataset list and the command line both know them (CLI QA: "an image folder", "switch to it"
+    gave no `--set` to type)."""
     if family == "vit":
-        return "the Vision Transformer needs images: pick digits, shapes or an image folder"
+        return "the Vision Transformer needs images: pick digits, shapes or image_folder (a folder of your images)"
     if entry.kind == "images":
         return (f"the {FAMILY_TITLES[family]} reads token sequences, not images: pick {_keys_for(family)}, "
-                f"or switch to the Vision Transformer for {entry.key}")
-    return (f"{entry.key} is sequence classification, which needs the Encoder (BERT-like): switch to it, "
-            f"or pick {_keys_for(family)} for the {FAMILY_TITLES[family]}")
+                f"or switch to the Vision Transformer (model.family vit) for {entry.key}")
+    return (f"{entry.key} is sequence classification, which needs the Encoder (BERT-like, model.family encoder): "
+            f"switch to it, or pick {_keys_for(family)} for the {FAMILY_TITLES[family]}")
 
 
 def _pretrained_mismatch(entry: Entry, name: str) -> str:
