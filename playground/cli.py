@@ -701,10 +701,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
         check_can_create(args.out, "the export folder")
         check_not_in_checkpoint(args.out)
         check_new_output(args.out, args.overwrite)
-    from playground.export.hf import export_run
+    from playground.export.hf import NoHFClassError, export_run
 
-    with writing(args.out):
-        result = export_run(args.run_dir, args.out)
+    try:
+        with writing(args.out):
+            result = export_run(args.run_dir, args.out)
+    except NoHFClassError as err:  # (CLI QA: told only to train again, where its own script exports it as it is)
+        script = shlex.quote(f"{args.out.with_suffix('')}.py")
+        raise CliError(f"{err}; or export it as its own PyTorch script: playground export "
+                       f"{shlex.quote(str(args.run_dir))} --format script --out {script}") from None
     print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)

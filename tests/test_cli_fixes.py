@@ -346,3 +346,15 @@ def test_compare_says_which_side_cannot_train(tmp_path):
     assert "needs images" in line
     one_line_error(playground("compare", "nosuch", "vit-digits", "--out", str(tmp_path / "c.png")),
                    "A (nosuch): no preset named 'nosuch'")
+
+
+def test_a_model_no_hugging_face_class_computes_is_pointed_to_its_own_script(tmp_path, monkeypatch):
+    """CLI QA: a sinusoidal-position run's export said only "train with pos_encoding 'learned' to export it", where
+    the train command's own "next:" line exports it as a PyTorch script."""
+    monkeypatch.chdir(tmp_path)  # (folders named as a student names them: the line's 300 characters hold them)
+    assert playground("train", "decoder-reverse", "--steps", "1", "--out", "sinus", "--set",
+                      "model.pos_encoding=sinusoidal", *TINY).returncode == 0
+    line = one_line_error(playground("export", "sinus", "--out", "hf"), "sinusoidal positions")
+    command = line.partition("or export it as its own PyTorch script: ")[2]
+    assert command == "playground export sinus --format script --out hf.py"
+    assert playground(*command.split()[1:]).returncode == 0 and (tmp_path / "hf.py").is_file()

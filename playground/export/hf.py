@@ -65,6 +65,10 @@ class ExportError(ValueError):
     """A run that cannot be exported; `str()` says why and, where there is one, what to do."""
 
 
+class NoHFClassError(ExportError):
+    """A model no Hugging Face class computes (an ablation's): its own PyTorch script exports it (`export.script`)."""
+
+
 @dataclass
 class HFExport:
     """What a conversion produces before anything is written."""
@@ -184,7 +188,7 @@ def check_exportable(spec: RunSpec) -> None:
     """Refuse choices that no Hugging Face class computes (an ablation, sinusoidal positions), before anything is
     written: exporting them would give a model that computes something else."""
     if problems := hf_incompatibilities(spec.model):
-        raise ExportError(problems[0])
+        raise NoHFClassError(problems[0])
 
 
 # ----- conversions --------------------------------------------------------------------------------------
