@@ -46,14 +46,6 @@ def test_auto_picks_the_gpu_when_one_is_visible(monkeypatch):
     assert device.resolve_device("auto") == torch.device("cpu")
 
 
-def test_asking_for_cuda_without_a_gpu_is_one_line_naming_the_fix(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(device.DeviceError) as err:
-        device.resolve_device("cuda")
-    message = str(err.value)
-    assert "\n" not in message and "--device cpu" in message and len(message) < 300
-
-
 def test_a_gpu_run_trains_in_bfloat16_with_fused_attention_and_says_which_gpu(monkeypatch):
     a_gpu(monkeypatch, "NVIDIA H200")
     no_cpu_measurement(monkeypatch)
@@ -264,3 +256,14 @@ def test_the_compiled_step_on_the_test_device_takes_the_eager_steps(monkeypatch)
         compiled = curve(compiled_session)
     assert compiled_session._step_fn.compiled  # it did not fall back
     assert compiled == pytest.approx(eager, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", ["cuda", "mps"])
+def test_a_device_this_machine_lacks_is_refused_in_one_line_in_the_same_words(name, monkeypatch):
+    """CLI QA: "--device cuda" was told "use --device cpu or auto", "--device mps" "use cpu or auto"."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(device.DeviceError, match=rf"^device '{name}' was asked for but [^\n]*: use --device cpu or "
+                                                 r"auto \(train.device in a preset\)$") as err:
+        device.resolve_device(name)
+    assert len(str(err.value)) < 300

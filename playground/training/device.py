@@ -126,6 +126,9 @@ class CpuCapability:
                 f" {self.attention_bf16} in bf16; {how}")
 
 
+OTHER_DEVICE = "use --device cpu or auto (train.device in a preset)"  # what a missing one is told
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         if torch.cuda.is_available():
@@ -133,10 +136,11 @@ def resolve_device(name: str) -> torch.device:
         if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
+    # (said alike: CLI QA found "use --device cpu or auto" for one and "use cpu or auto" for the other)
     if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("device 'cuda' was asked for but no CUDA GPU is visible: use --device cpu or auto")
+        raise DeviceError(f"device 'cuda' was asked for but no CUDA GPU is visible: {OTHER_DEVICE}")
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise DeviceError("device 'mps' was asked for but Apple's Metal backend is not available: use cpu or auto")
+        raise DeviceError(f"device 'mps' was asked for but Apple's Metal backend is not available: {OTHER_DEVICE}")
     return torch.device(name)
 
 
