@@ -78,9 +78,11 @@ def run_attention(args: argparse.Namespace) -> int:
     if args.input is not None and not args.input.strip():
         raise ValueError("--input is empty: give some text (or an image for a ViT), or leave --input out to draw "
                          "the run's own example")
+    from playground.training.runs import checkpoint_folder
+
     run_dir = _run_folder(args.run_dir)
     if not run_dir.is_dir():
-        raise ValueError(f"{run_dir} is not a folder: pass a run folder written by `playground train`")
+        checkpoint_folder(run_dir)  # refused in resume's, sample's and export's words (CLI QA: three wordings)
     with writing(out):
         check_new_output(out, args.overwrite)
     if suffix == ".gif":

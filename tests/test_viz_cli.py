@@ -153,7 +153,7 @@ def test_help_says_layers_and_heads_count_from_one(capsys):
 
 def test_missing_run_and_missing_timeline(tmp_path, capsys):
     assert main(["attention", str(tmp_path / "nope"), "--out", str(tmp_path / "x.png")]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert f"no run folder at {tmp_path / 'nope'}: check the path" in capsys.readouterr().err  # as resume says it
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "run.json").write_text(json.dumps({}))
     assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.gif")]) == 2
