@@ -126,13 +126,6 @@ def test_a_presets_beginning_is_told_its_preset_and_an_unknown_word_is_answered_
 
 
 @pytest.mark.slow
-def test_sample_names_an_encoder_with_an(tmp_path):
-    out = tmp_path / "enc"
-    assert playground("train", "encoder-reverse", "--steps", "2", "--out", str(out), *TINY).returncode == 0
-    one_line_error(playground("sample", str(out)), "this run is an encoder on")
-
-
-@pytest.mark.slow
 def test_attention_takes_a_checkpoint_folder_as_sample_and_export_do(text_run, tmp_path):
     drawn = playground("attention", str(text_run / "checkpoint"), "--out", str(tmp_path / "a.png"))
     assert drawn.returncode == 0, drawn.stderr

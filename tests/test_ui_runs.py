@@ -67,6 +67,17 @@ def resume_in_runs_tab(window, folder) -> None:
     panel.buttons["resume"].click()
 
 
+def three_steps_then_reset(window, qtbot) -> Path:
+    """The window's run stepped three times, then Reset: its folder (its checkpoint saved as it stops)."""
+    for _ in range(3):
+        window.step_once()
+        qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.progressBar.value() == 3, timeout=WAIT_MS)
+    folder = window.worker.run_dir
+    window.reset()
+    return folder
+
+
 @pytest.fixture
 def window(open_window):
     return open_window(make_spec(TINY_SENTIMENT))
@@ -588,13 +599,7 @@ def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
 
 @pytest.mark.slow
 def test_resume_continues_a_run_from_its_checkpoint_and_logs_tensorboard(window, root, qtbot, monkeypatch):
-    # A window run of 3 steps, stopped (its checkpoint saved) ...
-    for _ in range(3):
-        window.step_once()
-        qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.progressBar.value() == 3, timeout=WAIT_MS)
-    folder = window.worker.run_dir
-    window.reset()
+    folder = three_steps_then_reset(window, qtbot)  # a window run of 3 steps, stopped (its checkpoint saved) ...
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: (folder / "checkpoint" / "state.json").exists(), timeout=WAIT_MS)
@@ -1624,12 +1629,7 @@ def test_a_resumed_run_whose_metrics_file_is_gone_says_its_curve_lacks_those_los
     """CLI QA (the window's Resume alike): a run resumed without its metrics.csv went on unsaid, its curve starting at
     the resumed step."""
     window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "max_steps": 50}}))
-    for _ in range(3):
-        window.step_once()
-        qtbot.waitUntil(lambda: window.worker.step >= 1, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.progressBar.value() == 3, timeout=WAIT_MS)
-    folder = window.worker.run_dir
-    window.reset()
+    folder = three_steps_then_reset(window, qtbot)
     qtbot.waitUntil(lambda: all(w.isFinished() for w in window.workers() if w is not window.worker), timeout=WAIT_MS)
     (folder / "metrics.csv").unlink()
     resume_in_runs_tab(window, folder)
