@@ -157,3 +157,20 @@ def test_learning_reports_first_loss_point_and_target_with_a_cold_and_a_warm_cac
     assert "encoder-reverse" in printed and "cold cache: first loss point" in printed and "NOT reached" in printed
     assert "lesson-19.7-vit" in printed and "12 s played through (complete; seconds per step: 0, 0, 12, 0)" in printed
     assert "textbook loop: first loss point" in printed
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--smoke", "--seed", "7"], "--seed is the ablations' seed: add --learning ablations"),
+    (["--quick", "--seeds", "2"], "--seeds is for the presets' learning targets: add --learning presets"),
+    (["--learning", "presets", "--seed", "7"], "--seed is the ablations' seed"),
+    (["--learning", "ablations", "--seed", "-3"], "-3: a seed is a whole number 0 or more")])
+def test_a_seed_option_the_bench_would_not_use_is_refused_before_it_measures(args, said, monkeypatch):
+    """CLI QA: `bench --smoke --seed -3` ran as if the seed were used (and train refuses a negative one)."""
+    from conftest import run_cli
+
+    from playground.bench import run
+
+    monkeypatch.setattr(run, "run_bench", lambda mode: pytest.fail("measured before the options were checked"))
+    monkeypatch.setattr(run, "learning_presets", lambda *args: pytest.fail("trained before the options were checked"))
+    refused = run_cli("bench", *args)
+    assert refused.returncode == 2 and said in refused.stderr.strip().splitlines()[-1]

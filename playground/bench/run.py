@@ -66,9 +66,9 @@ def add_parser(sub: Any) -> None:
                        help="write over the file --json names; without it an existing one is refused")
     bench.add_argument("--time-limit", type=_seconds, default=120.0, metavar="SECONDS",
                        help="seconds each preset may train for --learning (default 120)")
-    bench.add_argument("--seed", type=int, help="train both sides of each ablation from this seed instead of "
-                                                "the preset's (--learning ablations)")
-    bench.add_argument("--seeds", type=_positive, default=3, metavar="N",
+    bench.add_argument("--seed", type=_seed, help="train both sides of each ablation from this seed instead of "
+                                                  "the preset's (--learning ablations)")
+    bench.add_argument("--seeds", type=_positive, metavar="N",
                        help="train each preset from N seeds, the preset's and the next ones, and compare the median "
                             "times to the target (--learning presets; default 3)")
     bench.add_argument("--reset-choices", action="store_true",
@@ -81,6 +81,13 @@ def _positive(text: str) -> int:
     value = _number(text, int, "a whole number of seeds, e.g. 3")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} seeds: train from 1 or more")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _number(text, int, "a whole number, e.g. 1337")
+    if value < 0:  # (as train.seed: CLI QA, -3 ran as if it were one)
+        raise argparse.ArgumentTypeError(f"{value}: a seed is a whole number 0 or more")
     return value
 
 
@@ -114,6 +121,18 @@ def learning_presets(seeds: int, limit_s: float) -> tuple[list[dict[str, Any]], 
     return rows, summaries
 
 
+DEFAULT_SEEDS = 3  # --learning presets' seeds
+
+
+def _check_seed_options(args: Any) -> None:
+    """--seed and --seeds only where they are used (CLI QA: `bench --smoke --seed -3` ran, the seed unused, unsaid)."""
+    if args.seed is not None and args.learning not in ("all", "ablations"):
+        raise ValueError("--seed is the ablations' seed: add --learning ablations (or --learning, for all)")
+    if args.seeds is not None and args.learning not in ("all", "presets"):
+        raise ValueError("--seeds is for the presets' learning targets: add --learning presets (or --learning, "
+                         "for all)")
+
+
 def cmd_bench(args: Any) -> int:
     if args.reset_choices:
         from playground.training.fastpath.choose import forget_choices
@@ -122,12 +141,14 @@ def cmd_bench(args: Any) -> int:
         print(f"forgot {len(removed)} kept measurement file{'' if len(removed) == 1 else 's'}"
               f"{': ' + ', '.join(str(p) for p in removed) if removed else ''}; the next run measures again")
         return 0
+    _check_seed_options(args)
     if args.json:  # refused now, not after minutes of measuring (QA: a folder failed only at the end)
         _check_json_path(args.json, args.overwrite)
     if args.learning:
         result = {"machine": machine()}
         if args.learning in ("all", "presets"):
-            result["learning"], result["learning_across_seeds"] = learning_presets(args.seeds, args.time_limit)
+            result["learning"], result["learning_across_seeds"] = learning_presets(args.seeds or DEFAULT_SEEDS,
+                                                                                    args.time_limit)
         if args.learning in ("all", "ablations"):
             from playground.bench.ablations import run_ablations
 
