@@ -96,8 +96,25 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # the one place that turns any failure into one line (re-raised when debugging)
         if os.environ.get("PLAYGROUND_DEBUG"):
             raise
+        if _interrupted(err):
+            print("playground: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         print(_error_line(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _interrupted(err: BaseException) -> bool:
+    """Whether Ctrl-C caused `err`: a compiled module's start interrupted by it raises its own error, the
+    KeyboardInterrupt its cause or context (CLI QA: once in 60 exports, "unexpected problem: initialization failed:
+    please report it")."""
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _window_by_default(argv: list[str]) -> list[str]:

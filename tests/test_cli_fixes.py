@@ -351,3 +351,19 @@ def test_a_model_no_hugging_face_class_computes_is_pointed_to_its_own_script(tmp
     command = line.partition("or export it as its own PyTorch script: ")[2]
     assert command == "playground export sinus --format script --out hf.py"
     assert playground(*command.split()[1:]).returncode == 0 and (tmp_path / "hf.py").is_file()
+
+
+def test_an_error_ctrl_c_caused_is_said_as_an_interruption(monkeypatch, capsys):
+    """CLI QA: Ctrl-C during `export` once said "unexpected problem: initialization failed: please report it" (a
+    compiled module's start, interrupted, raised its own error), where every other Ctrl-C said "interrupted"."""
+    from playground import cli
+
+    def interrupted_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None  # (its context kept, as an extension's start does)
+
+    monkeypatch.setattr(cli, "_parse", lambda argv: cli.argparse.Namespace(handler=interrupted_import))
+    assert cli.main(["export", "x", "--out", "y"]) == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "playground: interrupted\n"
