@@ -571,6 +571,15 @@ def _missing_paths(target: Path) -> list[Path]:
     return missing
 
 
+def _remove_empty(made: list[Path]) -> None:
+    """The folders a command made (deepest first), where they are still empty: nothing of a failed export stays."""
+    for path in made:
+        try:
+            path.rmdir()
+        except OSError:  # not empty (or not made after all): kept
+            return
+
+
 def _discard_if_unsaved(claim: Claim) -> None:
     """Remove a run folder that ended without a checkpoint (bad data, divergence, a Ctrl-C in its first step):
     nothing can resume it, and its stub would block a retry on the same --out and clutter `playground runs`.
@@ -720,6 +729,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         check_new_output(args.out, args.overwrite)
     from playground.export.hf import NoHFClassError, export_run
 
+    made = _missing_paths(args.out)
     try:
         with writing(args.out):
             result = export_run(args.run_dir, args.out)
@@ -727,6 +737,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         script = shlex.quote(f"{args.out.with_suffix('')}.py")
         raise CliError(f"{err}; or export it as its own PyTorch script: playground export "
                        f"{shlex.quote(str(args.run_dir))} --format script --out {script}") from None
+    except BaseException:  # (CLI QA: a Ctrl-C left an empty export folder behind)
+        _remove_empty(made)
+        raise
     print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
     for note in result.notes:
         print(f"  {note}", file=sys.stderr)

@@ -367,3 +367,20 @@ def test_an_error_ctrl_c_caused_is_said_as_an_interruption(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_parse", lambda argv: cli.argparse.Namespace(handler=interrupted_import))
     assert cli.main(["export", "x", "--out", "y"]) == cli.EXIT_INTERRUPTED
     assert capsys.readouterr().err == "playground: interrupted\n"
+
+
+def test_an_export_interrupted_leaves_no_empty_folder(text_run, tmp_path, monkeypatch):
+    """CLI QA: Ctrl-C during `export` left an empty export folder behind (a retry then met a folder it had made)."""
+    from playground.export import hf
+
+    def interrupted(run_dir, out):
+        (out).mkdir(parents=True)  # as the export makes its folder first
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hf, "export_run", interrupted)
+    result = playground("export", str(text_run), "--out", str(tmp_path / "new" / "hf"))
+    assert result.returncode == 130 and not (tmp_path / "new").exists()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("the user's")  # a folder of the user's stays, its files too
+    playground("export", str(text_run), "--out", str(tmp_path / "mine" / "hf"))
+    assert (tmp_path / "mine" / "notes.txt").exists() and not (tmp_path / "mine" / "hf").exists()
