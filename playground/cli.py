@@ -506,6 +506,7 @@ def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from playground.cli_compare import check_figure_path, run_compare
     from playground.core.files import elide
+    from playground.core.messages import EXPECTED
 
     check_figure_path(args.out, args.overwrite)  # before anything loads: a wrong --out fails in a moment
     from playground.data import describe
@@ -515,7 +516,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         try:  # its settings, and its data with them, before either trains
             specs.append(_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False))
             describe(specs[-1].data, specs[-1].model)
-        except (CliError, ValueError) as err:  # which side cannot train (CLI QA: "the Vision Transformer needs…")
+        except (CliError, *EXPECTED) as err:  # which side cannot train (CLI QA: "the Vision Transformer needs…")
             raise CliError(f"{side} ({elide(preset, 40)}): {err}") from None
     return run_compare(*specs, args.out)
 
@@ -689,7 +690,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     session = TrainingSession.from_weights(folder)
     if not session.info.samples_text:  # (CLI QA: "this run is a decoder on Reverse: only a decoder trained on text")
-        source = "samples come from a decoder trained on text (Python's help text or a .txt file)"
+        from playground.data import REGISTRY
+
+        texts = ", ".join(key for key, entry in REGISTRY.items() if entry.kind == "text")
+        source = f"samples come from a decoder trained on running text (data.name {texts})"
         if session.spec.model.family == "decoder":
             raise CliError(f"this run's decoder learned {session.info.title}, a task, not running text: {source}")
         title = FAMILY_TITLES[session.spec.model.family]
@@ -713,7 +717,7 @@ def _sample_text(session: Any, prompt: str, tokens: int, temperature: float) -> 
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from playground.training.runs import check_can_create, checkpoint_folder
+    from playground.training.runs import CHECKPOINT_DIR, check_can_create, checkpoint_folder
 
     checkpoint_folder(args.run_dir)  # before torch loads: a missing run or an unwritable --out fails in a moment
     if args.format == "script":
@@ -734,9 +738,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         with writing(args.out):
             result = export_run(args.run_dir, args.out)
     except NoHFClassError as err:  # (CLI QA: told only to train again, where its own script exports it as it is)
-        script = shlex.quote(f"{args.out.with_suffix('')}.py")
+        run = args.run_dir.parent if args.run_dir.name == CHECKPOINT_DIR else args.run_dir
         raise CliError(f"{err}; or export it as its own PyTorch script: playground export "
-                       f"{shlex.quote(str(args.run_dir))} --format script --out {script}") from None
+                       f"{shlex.quote(str(args.run_dir))} --format script --out {shlex.quote(f'{run}.py')}") from None
     except BaseException:  # (CLI QA: a Ctrl-C left an empty export folder behind)
         _remove_empty(made)
         raise

@@ -81,7 +81,7 @@ def run_attention(args: argparse.Namespace) -> int:
     from playground.training.runs import checkpoint_folder
 
     run_dir = _run_folder(args.run_dir)
-    if not run_dir.is_dir():
+    if suffix != ".gif" or not run_dir.is_dir():  # (a .gif needs the timeline alone: refused below without one)
         checkpoint_folder(run_dir)  # refused in resume's, sample's and export's words (CLI QA: three wordings)
     with writing(out):
         check_new_output(out, args.overwrite)
@@ -122,14 +122,10 @@ def _evolution(args: argparse.Namespace, run_dir: Path, out: Path) -> int:
 
 def _open(run_dir: Path):
     """The run's last checkpoint as a session (refused before building when it would not fit in memory)."""
-    from playground.training.runs import CHECKPOINT_DIR
-
-    folder = run_dir / CHECKPOINT_DIR
-    if not folder.is_dir():
-        raise ValueError(f"{run_dir} has no checkpoint folder: is it a run folder written by `playground train`?")
+    from playground.training.runs import checkpoint_folder
     from playground.training.session import TrainingSession
 
-    return TrainingSession.from_weights(folder)
+    return TrainingSession.from_weights(checkpoint_folder(run_dir))
 
 
 def note_input(session: Any, text: str | None) -> None:

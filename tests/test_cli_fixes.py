@@ -306,6 +306,8 @@ def test_a_resume_says_which_losses_its_metrics_file_lacks(text_run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "playground: note: metrics.csv was missing: the loss curve goes on from step 4 without the losses of " \
            "steps 1-3" in result.stderr
+    again = playground("resume", str(gone), "--steps", "1")  # its file begun at step 4: no damage (review)
+    assert "playground: note: metrics.csv starts at step 4: the losses of steps 1-3 are not in it" in again.stderr
     cut = tmp_path / "cut"
     shutil.copytree(text_run, cut)
     lines = (cut / "metrics.csv").read_text().splitlines()
@@ -321,8 +323,9 @@ def test_a_resume_says_which_losses_its_metrics_file_lacks(text_run, tmp_path):
 
 @pytest.mark.parametrize("preset, said", [
     ("decoder-reverse", "this run's decoder learned Reverse, a task, not running text: samples come from a decoder "
-                        "trained on text"),
-    ("encoder-reverse", "this run is an Encoder (BERT-like) on Reverse: samples come from a decoder trained on text")])
+                        "trained on running text (data.name pydoc, zen, text_file)"),
+    ("encoder-reverse", "this run is an Encoder (BERT-like) on Reverse: samples come from a decoder trained on "
+                        "running text")])
 def test_sample_on_a_run_that_cannot_write_text_says_why_in_its_own_words(tmp_path, preset, said):
     """CLI QA: "this run is a decoder on Reverse: only a decoder trained on text generates samples" contradicted
     itself, and a ViT was "a vit"."""
@@ -349,8 +352,12 @@ def test_a_model_no_hugging_face_class_computes_is_pointed_to_its_own_script(tmp
                       "model.pos_encoding=sinusoidal", *TINY).returncode == 0
     line = one_line_error(playground("export", "sinus", "--out", "hf"), "sinusoidal positions")
     command = line.partition("or export it as its own PyTorch script: ")[2]
-    assert command == "playground export sinus --format script --out hf.py"
-    assert playground(*command.split()[1:]).returncode == 0 and (tmp_path / "hf.py").is_file()
+    assert command == "playground export sinus --format script --out sinus.py"  # named as the "next:" line names it
+    assert playground(*command.split()[1:]).returncode == 0 and (tmp_path / "sinus.py").is_file()
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    line = one_line_error(playground("export", "../sinus", "--out", "."), "sinusoidal positions")  # (review: crashed)
+    assert line.endswith("--out ../sinus.py")
 
 
 def test_an_error_ctrl_c_caused_is_said_as_an_interruption(monkeypatch, capsys):

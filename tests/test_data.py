@@ -233,8 +233,8 @@ def test_images_are_normalised_and_resized():
 
 @pytest.mark.parametrize(
     ("name", "family", "message"),
-    [("pydoc", "vit", r"the Vision Transformer needs images: pick digits, shapes or image_folder \(a folder of your "
-                      r"images\)"),
+    [("pydoc", "vit", r"the Vision Transformer needs images: pick Handwritten digits, Shapes, Image folder "
+                      r"\(data.name digits, shapes, image_folder\)"),
      ("digits", "decoder", r"not images.*switch to the Vision Transformer \(model.family vit\)"),
      ("sentiment", "decoder", r"needs the Encoder \(BERT-like, model.family encoder\)"),
      ("pydocs", "decoder", "unknown dataset 'pydocs': did you mean 'pydoc'"),

@@ -507,6 +507,17 @@ def test_zoomed_out_the_settings_column_narrows_with_the_fonts(window, qtbot, mo
         window.change_zoom(1.0)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
     assert window.mainSplitter.sizes()[0] == 450
+    column, views = window.mainSplitter.sizes()
+    window.mainSplitter.setSizes([500, column + views - 500])  # then hidden (F9) at 100 %, shown at 130 % ...
+    try:
+        window.set_settings_shown(False)
+        window.change_zoom(1.3)
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 130%"), timeout=5000)
+        window.set_settings_shown(True)
+    finally:
+        window.change_zoom(1.0)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Zoom 100%"), timeout=5000)
+    assert window.mainSplitter.sizes()[0] == 500  # ... the width it had when hidden (review: an older 450 came back)
 
 
 class _ScreenOfWidth:

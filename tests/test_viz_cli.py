@@ -159,7 +159,10 @@ def test_missing_run_and_missing_timeline(tmp_path, capsys):
     assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.gif")]) == 2
     assert "no attention snapshots" in capsys.readouterr().err
     assert main(["attention", str(tmp_path / "empty"), "--out", str(tmp_path / "x.png")]) == 2
-    assert "no checkpoint folder" in capsys.readouterr().err
+    assert "empty has no checkpoint yet" in capsys.readouterr().err  # as sample says it (review)
+    (tmp_path / "notrun").mkdir()
+    assert main(["attention", str(tmp_path / "notrun"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "notrun is not a run folder (it has no checkpoint/state.json)" in capsys.readouterr().err
 
 
 def test_a_damaged_timeline_is_named_and_stops_no_resume(tmp_path, capsys):

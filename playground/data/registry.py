@@ -196,9 +196,11 @@ def _keys_for(family: Family) -> str:
 
 def _family_mismatch(entry: Entry, family: Family) -> str:
     """Named as the dataset list and the command line both know them (CLI QA: "an image folder", "switch to it"
-    gave no `--set` to type)."""
+    gave no `--set` to type; review: the window shows these too)."""
     if family == "vit":
-        return "the Vision Transformer needs images: pick digits, shapes or image_folder (a folder of your images)"
+        images = [e for e in REGISTRY.values() if e.kind == "images"]
+        return (f"the Vision Transformer needs images: pick {', '.join(e.title for e in images)} (data.name "
+                f"{', '.join(e.key for e in images)})")
     if entry.kind == "images":
         return (f"the {FAMILY_TITLES[family]} reads token sequences, not images: pick {_keys_for(family)}, "
                 f"or switch to the Vision Transformer (model.family vit) for {entry.key}")

@@ -375,9 +375,7 @@ class MetricsLog:
         except UnreadableFile:
             raise RunsError(f"{elide(self.path)} cannot be read: move it out of the run folder and resume again (a "
                             f"new one is started; the checkpoint does not need it)") from None
-        missing = sorted(set(range(1, step + 1)) - {int(row["step"]) for row in rows})
-        lacks = (f"{METRICS_FILE} has no losses for {counted(len(missing), 'step')} of steps 1-{step:,} (from step "
-                 f"{missing[0]:,}; damaged?): the loss curve has a gap there") if missing else ""
+        lacks = _lacking(sorted({int(row["step"]) for row in rows if 1 <= int(row["step"]) <= step}), step)
         if all(int(row["step"]) <= step for row in rows) and self._takes_rows_as_written():
             return lacks
         extra = [c for c in (rows[0] if rows else {}) if c and c not in METRIC_COLUMNS]
@@ -441,6 +439,21 @@ def read_samples(folder: Path) -> list[SampleEvent]:
 def read_metrics(folder: Path) -> list[dict[str, str]]:
     """Every row `iter_metrics` gives, oldest first."""
     return list(iter_metrics(folder))
+
+
+def _lacking(have: list[int], step: int) -> str:
+    """What a metrics file with the losses of the steps `have` (sorted, within 1..`step`) lacks up to `step`, said;
+    "" when nothing. A file begun after step 1 (a resume whose file had gone) is no damage: it starts later."""
+    if not have:
+        return f"{METRICS_FILE} holds no losses of steps 1-{step:,}: the loss curve goes on from step {step + 1:,} alone"
+    gaps = step - len(have) - (have[0] - 1)
+    if gaps:
+        first = next(s for s, t in zip(have, have[1:] + [step + 1]) if t != s + 1) + 1
+        return (f"{METRICS_FILE} has no losses for {counted(gaps, 'step')} of steps {have[0]:,}-{step:,} (from step "
+                f"{first:,}; damaged?): the loss curve has a gap there")
+    if have[0] > 1:
+        return f"{METRICS_FILE} starts at step {have[0]:,}: the losses of steps 1-{have[0] - 1:,} are not in it"
+    return ""
 
 
 def iter_metrics(folder: Path) -> Iterator[dict[str, str]]:

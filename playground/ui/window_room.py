@@ -32,7 +32,7 @@ class GivesViewsRoom:
     # progress bar too (the step beside it says as much)
     _crowding = 0
     _hidden_to_fit = False  # the settings were hidden for the window to fit the screen (`fit_zoom`), not by F9
-    _hidden_by_zoom = False  # ... for a zoom in to fit: a zoom out with room for them shows them again
+    _hidden_by_zoom = False  # ... for a zoom (a zoom in, or the launch's) to fit: a zoom out with room shows them
     _zoom_before = 1.0  # the zoom before the last change: a zoom in too wide even without the settings goes back to it
     _zoom_refused = 0.0  # the zoom in that went back, to be said
     _zoom_pending = False  # a zoom change waits to be laid out (`_after_zoom`)
@@ -234,6 +234,7 @@ class GivesViewsRoom:
             self.playButton.setFocus()  # the keyboard focus leaves with the panel, to the first thing beside it
         if not shown:
             self._with_settings = self.mainSplitter.saveState()
+            self._column_at[self.zoom] = self.mainSplitter.sizes()[0]  # (review: an older width came back after F9)
         self.config.setVisible(shown)
         if shown and self._with_settings is not None:
             self.mainSplitter.restoreState(self._with_settings)  # the settings' own width again
