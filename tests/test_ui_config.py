@@ -84,6 +84,18 @@ def test_heads_slider_only_offers_divisors_of_the_embedding_dimension(window):
     assert window.spec.model.n_head == 6
 
 
+def test_a_patch_size_note_kept_while_the_image_size_slider_moves_on_names_no_stale_size(open_window):
+    """QA: dragging Image size from 8 to 64 left "Patch size 1 → 2 again: it tiles the 62-pixel image" beside 64 px:
+    the note of one stop stays while the slider moves on (as the warm-up's does), so it names no size."""
+    window = open_window(load_preset("vit-digits"))
+    image = slider(window, "imageSizeSlider")
+    image.setValue(63)  # 2 does not tile 63: 1
+    image.setValue(62)  # 2 again
+    image.setValue(64)  # at once: the stop before's note stays
+    message = window.findChild(QLabel, "messageLabel").text()
+    assert window.spec.model.image_size == 64 and message == "Patch size 1 → 2 again: it tiles the image."
+
+
 def test_dimension_change_snaps_heads_and_says_why(window):
     slider(window, "dimSlider").setValue(64)
     slider(window, "headsSlider").setValue(8)

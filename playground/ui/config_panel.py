@@ -728,9 +728,10 @@ class ConfigPanel(QWidget):
             patch, new = self._fitted("model.patch_size", _patch_choices(int(value)))
             if new != patch:
                 changes["model.patch_size"] = new
-                note = (f"Patch size {patch} → {new}: patches must tile the {int(value)}-pixel image exactly."
+                # (no size: the note stays as the slider moves on, and "the 62-pixel image" stood beside 64: QA)
+                note = (f"Patch size {patch} → {new}: patches must tile the image exactly."
                         if new != self._chosen.get("model.patch_size") else
-                        f"Patch size {patch} → {new} again: it tiles the {int(value)}-pixel image.")
+                        f"Patch size {patch} → {new} again: it tiles the image.")
         elif key == "train.max_steps":
             warmup, new = self._fitted_warmup(int(value))
             if new > warmup and self.trains_on_to(int(value)):
