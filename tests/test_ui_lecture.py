@@ -436,6 +436,7 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
     too_wide = window.minimumSizeHint().width() > free  # (the offscreen screen is 800 px: even 100 % is)
     assert window.zoom == 1.0 and said() == (TOO_WIDE if too_wide else "Zoom 100% (Ctrl+0: normal size)")
     monkeypatch.setattr(window, "_wider_than_screen", lambda: False)  # a screen wide enough
+    window.set_settings_shown(True)  # (hidden to fit the 800-px screen by the zooms above)
     window.zoomResetAction.trigger()
     qtbot.waitUntil(lambda: said() == "Zoom 100% (Ctrl+0: normal size)", timeout=5000)
     try:  # zoomed in, the keys that give the views room are named (QA: at 130 % they were strips)
@@ -446,6 +447,10 @@ def test_zooming_in_and_back_out_leaves_the_window_no_wider_than_the_screen(wind
         window.set_settings_shown(False)
         window.zoomInAction.trigger()
         qtbot.waitUntil(lambda: said() == "Zoom 150% (Ctrl+0: normal size)", timeout=5000)  # both used already
+        window.set_loss_plot_shown(True)  # F9 used alone: it would show the settings (QA: "F8 and F9 give…")
+        window.zoomInAction.trigger()
+        qtbot.waitUntil(lambda: window.statusBar().message() == "Zoom 175%: F8 gives the views more room; F9 shows "
+                        "the settings (Ctrl+0: normal size)", timeout=5000)
     finally:
         window.zoomResetAction.trigger()
 

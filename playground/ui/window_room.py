@@ -108,12 +108,20 @@ class GivesViewsRoom:
             message = f"Zoom {refused:.0%} too wide for the screen: stays at {self.zoom:.0%}"
         elif wider:
             message = self._too_wide()
-        elif self.zoom > 1 and (self.config.isVisibleTo(self) or not self._loss_hidden_for):
+        elif self.zoom > 1 and (room := self._keys_for_room()):
             # (QA: at 130 % on 1280x720 Inside attention's views were strips, and F8 and F9 unknown to the lecturer)
-            message = f"Zoom {self.zoom:.0%}: F8 and F9 give the views more room (Ctrl+0: normal size)"
+            message = f"Zoom {self.zoom:.0%}: {room} (Ctrl+0: normal size)"
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
+
+    def _keys_for_room(self) -> str:
+        """The keys that give the views more room now, said with a zoom ("" for none): F9 once the settings are
+        hidden shows them (QA: "F8 and F9 give the views more room" with the settings hidden at 250 %)."""
+        keys = [key for key, shown in (("F8", not self._loss_hidden_for), ("F9", self.config.isVisibleTo(self)))
+                if shown]
+        said = f"{' and '.join(keys)} give{'s' if len(keys) == 1 else ''} the views more room" if keys else ""
+        return said if self.config.isVisibleTo(self) or not keys else f"{said}; F9 shows the settings"
 
     def _make_room_for_zoom(self) -> None:
         """A zoom in wider than the screen: the settings hidden where the window then fits, as at launch (said once
