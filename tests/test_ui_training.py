@@ -967,3 +967,27 @@ def test_a_held_runs_step_counts_the_step_under_way_and_not_what_follows_it(monk
     assert worker.held_step() == 8
     worker._in_step = False  # waiting for work
     assert worker.held_step() == 7
+
+
+def test_a_step_under_way_when_pause_is_pressed_is_counted_until_it_lands(window, qtbot, monkeypatch):
+    """QA: a 64-px ViT's steps took 70 s; Pause showed "paused" at once, and the step under way landed on the plot a
+    minute later. The train bar counts that step's seconds until it lands, then says "paused"."""
+    import threading
+
+    go, started = threading.Event(), threading.Event()
+    real_step = TrainingSession.train_step
+
+    def held_step(self, *args, **kwargs):
+        if self.step >= 1:
+            started.set()
+            go.wait(WAIT_MS / 1000)
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "train_step", held_step)
+    window.play()
+    assert started.wait(WAIT_MS / 1000)  # step 2 under way
+    window.toggle_play()  # Pause
+    qtbot.waitUntil(lambda: window.speedLabel.text().endswith(" s on step 2"), timeout=WAIT_MS)
+    go.set()
+    qtbot.waitUntil(lambda: window.progressBar.value() == 2 and window.speedLabel.text() == "paused",
+                    timeout=WAIT_MS)

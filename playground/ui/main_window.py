@@ -1406,7 +1406,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.lessonBar.follow_steps(self.progressBar.value(), training)
         # Steps asked for: not the attention snapshot or sample a worker takes once a single step is done (QA: "3 s
         # on step 2" stood over a ViT paused at step 1)
-        self._say_slow_step((worker.playing or worker.stepping) and not worker.done)
+        # ... and the one under way when Pause was pressed, until it lands (QA: "paused" for the minute a 64-px ViT's
+        # step went on)
+        self._say_slow_step((worker.playing or worker.stepping or worker.step_under_way) and not worker.done)
 
     def _say_slow_step(self, stepping: bool) -> None:
         """A step that takes seconds says so in the train bar, with the seconds so far (QA: a 6-layer ViT of 442

@@ -305,6 +305,11 @@ class TrainingWorker(QThread):
         return self._steps_left > 0
 
     @property
+    def step_under_way(self) -> bool:
+        """A training step is being taken now (one that began before a Pause goes on to its end)."""
+        return self.session is not None and self.session.stepping
+
+    @property
     def steps_left(self) -> int:
         """How many of the single steps asked for are still to take."""
         return self._steps_left
