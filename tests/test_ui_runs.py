@@ -724,6 +724,8 @@ def test_export_refuses_sinusoidal_positions_clearly(qtbot, monkeypatch):
     assert not w.runTools.export_model()
     text = w.findChild(QLabel, "messageLabel").text()
     assert "Export refused" in text and "sinusoidal" in text and "learned" in text
+    assert text.endswith("or export it as its own PyTorch script (File > Export > Model as PyTorch script…)")
+    assert w.runTools.actions["exportScriptAction"].text().replace("&", "") == "Model as PyTorch script…"  # its name
     w.close()
 
 

@@ -276,12 +276,13 @@ class RunTools:
 
     # ----- exports -------------------------------------------------------------------------------
     def export_model(self) -> bool:
-        from playground.export.hf import ExportError, check_exportable
+        from playground.export.hf import NoHFClassError, check_exportable
 
         try:
             check_exportable(self.window.spec)
-        except ExportError as err:
-            self._say(f"Export refused: {err}", "error")
+        except NoHFClassError as err:  # (review: the command line offers the script export, the window did not)
+            self._say(f"Export refused: {err}; or export it as its own PyTorch script (File > Export > Model as "
+                      f"PyTorch script…)", "error")
             return False
         return self._export_current_run(
             EXPORT_KEY, "playground export RUN_FOLDER --out DIR",
