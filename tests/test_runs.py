@@ -71,6 +71,19 @@ def test_list_runs_newest_first_with_steps_and_last_val_loss(tmp_path):
     assert list_runs(tmp_path / "missing") == []
 
 
+def test_a_resume_at_step_0_says_nothing_of_losses_its_metrics_file_lacks(tmp_path):
+    """Re-read: a resume at step 0 of a folder whose metrics.csv held later rows was told "holds no losses of steps
+    1-0"; a resume at step 2 of a file cut after step 1 is told of the gap."""
+    folder = make_run(tmp_path / "runs", "young", losses=(3.0, 2.5, 2.0))
+    resumed = MetricsLog(folder, resume_from_step=0)
+    resumed.close()
+    assert resumed.note == ""
+    folder = make_run(tmp_path / "runs", "cut", losses=(3.0,))
+    resumed = MetricsLog(folder, resume_from_step=2)
+    resumed.close()
+    assert resumed.note.startswith("metrics.csv has no losses for 1 step of steps 1-2 (from step 2; damaged?)")
+
+
 def test_a_fine_tuned_pretrained_run_is_listed_as_pretrained_not_as_a_scratch_encoder(tmp_path):
     spec = RunSpec.model_validate({"name": "pronouns", "model": {"family": "encoder", "pretrained": "minilm"}})
     folder = new_run_dir(tmp_path, spec)

@@ -444,6 +444,8 @@ def read_metrics(folder: Path) -> list[dict[str, str]]:
 def _lacking(have: list[int], step: int) -> str:
     """What a metrics file with the losses of the steps `have` (sorted, within 1..`step`) lacks up to `step`, said;
     "" when nothing. A file begun after step 1 (a resume whose file had gone) is no damage: it starts later."""
+    if step < 1:  # (a resume at step 0 lacks nothing: re-read, "no losses of steps 1-0")
+        return ""
     if not have:
         return f"{METRICS_FILE} holds no losses of steps 1-{step:,}: the loss curve goes on from step {step + 1:,} alone"
     gaps = step - len(have) - (have[0] - 1)
