@@ -572,12 +572,13 @@ def _missing_paths(target: Path) -> list[Path]:
     return missing
 
 
-def _remove_empty(made: list[Path]) -> None:
-    """The folders a command made (deepest first), where they are still empty: nothing of a failed export stays."""
+def _remove_made(made: list[Path]) -> None:
+    """The paths a command made (deepest first): its files, and its folders while they are still empty (rmdir: one
+    someone used is kept, and the ones above it)."""
     for path in made:
         try:
-            path.rmdir()
-        except OSError:  # not empty (or not made after all): kept
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+        except OSError:
             return
 
 
@@ -596,11 +597,7 @@ def _discard_if_unsaved(claim: Claim) -> None:
         remove_run_entries(run_dir)  # the run's own files only: a user's files beside them stay
     finally:
         claim.lock.release(force=True)
-    for path in claim.made:
-        try:
-            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)  # rmdir: only empty, as no one used it
-        except OSError:
-            return
+    _remove_made(claim.made)
 
 
 def _refuse_diverged_run(folder: Path, overwrite: bool) -> None:
@@ -742,7 +739,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"{err}; or export it as its own PyTorch script: playground export "
                        f"{shlex.quote(str(args.run_dir))} --format script --out {shlex.quote(f'{run}.py')}") from None
     except BaseException:  # (CLI QA: a Ctrl-C left an empty export folder behind)
-        _remove_empty(made)
+        _remove_made(made)
         raise
     print(f"exported {result.architecture} to {result.folder} ({', '.join(result.files)})", file=sys.stderr)
     for note in result.notes:
