@@ -36,7 +36,7 @@ from playground.cli_output import (
 )
 from playground.core.messages import counted, loss_text
 from playground.core.presets import DEFAULT_PRESET
-from playground.core.spec import FAMILY_TITLES
+from playground.core.spec import FAMILY_TITLES, MAX_SEED
 from playground.core.versions import version_line
 from playground.training.fastpath.process import configure_process
 
@@ -247,6 +247,8 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--temperature", type=float, default=0.8,
                         help="randomness of the text, a number >= 0: 0 always the likeliest character, 1 the "
                              "model's own odds, above 1 wilder (default 0.8)")
+    sample.add_argument("--seed", type=int, help="random seed of the characters drawn, a whole number >= 0: another "
+                                                 "seed, another text (default: the run's train.seed)")
     sample.set_defaults(handler=_cmd_sample)
 
     export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it), "
@@ -683,6 +685,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.temperature) and args.temperature >= 0):
         raise CliError(f"--temperature must be a number >= 0 (0 always picks the likeliest character), not "
                        f"{args.temperature}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise CliError(f"--seed must be a whole number 0..{MAX_SEED:,}, not {args.seed:,}")
     from playground.training.session import TrainingSession
 
     session = TrainingSession.from_weights(folder)
@@ -696,7 +700,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         title = FAMILY_TITLES[session.spec.model.family]
         article = "an" if title[0].lower() in "aeiou" else "a"
         raise CliError(f"this run is {article} {title} on {session.info.title}: {source}")
-    text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature)
+    text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature, args.seed)
     print(args.prompt + text)
     if interrupted:
         print(f"playground: interrupted after {len(text):,} of {counted(args.tokens, 'character')}", file=sys.stderr)
@@ -704,11 +708,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sample_text(session: Any, prompt: str, tokens: int, temperature: float) -> tuple[str, bool]:
+def _sample_text(session: Any, prompt: str, tokens: int, temperature: float, seed: int | None) -> tuple[str, bool]:
     """The sample, and whether Ctrl-C cut it short: then the text so far rather than nothing."""
     so_far: list[str] = []
     try:
-        return session.sample(prompt, max_new_tokens=tokens, temperature=temperature, on_token=so_far.append), False
+        return session.sample(prompt, max_new_tokens=tokens, temperature=temperature, on_token=so_far.append,
+                              seed=seed), False
     except KeyboardInterrupt:
         return "".join(so_far), True
 
@@ -803,10 +808,10 @@ def _checkpoint_word(run: Any) -> str:
     """What `resume`, `sample` and `export` find in the run (QA: a run with no checkpoint was listed like the others,
     and one whose weights were cut short as "yes"): its files' headers are read, not its tensors."""
     from playground.training.checkpoint_state import check_tensor_files, read_state
-    from playground.training.runs import CHECKPOINT_DIR
+    from playground.training.runs import CHECKPOINT_DIR, training_now
 
-    if not run.has_checkpoint:
-        return "none"
+    if not run.has_checkpoint:  # (QA: a run training now, its first checkpoint not saved yet, was listed as "none")
+        return "training" if training_now(run.folder) else "none"
     try:
         checkpoint = run.folder / CHECKPOINT_DIR
         check_tensor_files(checkpoint, read_state(checkpoint))

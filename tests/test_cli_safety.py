@@ -204,6 +204,8 @@ def test_a_truncated_optimizer_file_stops_only_resume(run_copy, tmp_path):
     (["--temperature", "inf"], "--temperature must be a number >= 0"),
     (["--tokens", "100000000"], "--tokens must be 1..100,000, not 100,000,000: for a longer text, sample again"),
     (["--tokens", "0"], "--tokens must be 1..100,000, not 0: ask for 1 character or more"),  # (QA: "a longer text")
+    (["--seed", "-1"], "--seed must be a whole number 0..9,223,372,036,854,775,807, not -1"),
+    (["--seed", str(2**64)], "--seed must be a whole number 0..9,223,372,036,854,775,807, not 18,446,744,073,709,551,616"),
 ])
 def test_sample_refuses_a_bad_temperature_or_length(text_run, args, message):
     one_line_error(playground("sample", str(text_run), *args), message)
@@ -213,6 +215,19 @@ def test_sample_refuses_a_bad_temperature_or_length(text_run, args, message):
 def test_sample_at_temperature_zero_is_greedy(text_run):
     first, second = (playground("sample", str(text_run), "--temperature", "0", "--tokens", "8") for _ in range(2))
     assert first.returncode == 0 and first.stdout == second.stdout and len(first.stdout.rstrip("\n")) == 8
+
+
+@pytest.mark.slow
+def test_sample_seed_draws_another_text_the_same_each_time_and_defaults_to_the_runs_seed(text_run):
+    """Session 48's QA: `sample` drew the same text every time, with no way to draw another."""
+    def text(*seed):
+        result = playground("sample", str(text_run), "--prompt", "The ", "--tokens", "60", "--temperature", "1.5", *seed)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    runs_seed = json.loads((text_run / "checkpoint" / "state.json").read_text())["spec"]["train"]["seed"]
+    assert text("--seed", "7") == text("--seed", "7") != text("--seed", "8")
+    assert text() == text("--seed", str(runs_seed))
 
 
 @pytest.mark.slow

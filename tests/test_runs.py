@@ -181,6 +181,10 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     assert out[1].endswith(str(folder))
     # whether resume, sample and export find a checkpoint (QA: a run with none was listed like the others)
     assert "CHECKPOINT" in out[0] and out[1].split()[-2] == "none"
+    held = lock_run_dir(folder)  # as a run training now holds it, before its first checkpoint
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[-2] == "training"
+    held.release()
     import torch
 
     from playground.training.checkpoint import Checkpoint, save_checkpoint

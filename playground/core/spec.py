@@ -22,6 +22,7 @@ from playground.core.messages import one_line_of
 
 SCHEMA_VERSION = 2
 MAX_STEPS = 100_000_000  # a run's training steps at most
+MAX_SEED = 2**63 - 1  # the largest seed a preset and the command line take (a signed 64-bit whole number)
 
 Family = Literal["encoder", "decoder", "vit"]
 FAMILIES: tuple[Family, ...] = ("encoder", "decoder", "vit")
@@ -280,7 +281,7 @@ class TrainSpec(_Spec):
     eval_batches: Whole = Field(8, ge=1, le=10_000)
     weight_decay: Real = Field(0.01, ge=0.0, le=10.0)
     grad_clip: Real = Field(1.0, ge=0.0, le=1e6, description="0 turns clipping off")
-    seed: Whole = Field(1337, ge=0, le=2**63 - 1)
+    seed: Whole = Field(1337, ge=0, le=MAX_SEED)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     compile: Literal["auto", "on", "off"] = "auto"

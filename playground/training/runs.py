@@ -179,7 +179,7 @@ def check_output_folder(folder: Path, overwrite: bool = False) -> None:
                         f"replaces only an earlier run folder)")
 
 
-def _training_now(folder: Path) -> bool:
+def training_now(folder: Path) -> bool:
     """Whether a process holds `folder`'s lock (`lock_run_dir`): a run training in it."""
     from filelock import FileLock, Timeout
 
@@ -307,7 +307,7 @@ def checkpoint_folder(path: Path) -> Path:
     if read_run_info(path).get("status") == "diverged":
         raise RunsError(f"{shown} has no checkpoint: the run diverged before its first good one; train it again "
                         f"with a lower learning rate")
-    if _training_now(path):  # (QA: told to `train … --overwrite`, which is refused while it trains)
+    if training_now(path):  # (QA: told to `train … --overwrite`, which is refused while it trains)
         raise RunsError(f"{shown} is training now and has saved no checkpoint yet: it saves one every "
                         f"train.checkpoint_interval steps and when it stops; try again then")
     saved = path / CHECKPOINT_DIR

@@ -398,17 +398,18 @@ class TrainingSession:
     @holding_model
     @torch.no_grad()
     def sample(self, prompt: str = "", max_new_tokens: int = 120, temperature: float = SAMPLE_TEMPERATURE,
-               on_token: Callable[[str], None] | None = None, draw: int = 0) -> str:
+               on_token: Callable[[str], None] | None = None, seed: int | None = None) -> str:
         """Generate text from the decoder, one token at a time, cropping the context to block_size; `on_token` gets
-        each new token's text as it comes (the command line keeps them, so Ctrl-C loses none). `draw` numbers the
-        samples of the same weights: each its own text, the first always the same."""
+        each new token's text as it comes (the command line keeps them, so Ctrl-C loses none). `seed` draws the
+        characters (default: the run's seed): the same seed, the same text."""
         if self.info.task != "lm":
             raise ValueError("only a decoder generates text")
         self.model.eval()
         # Without a prompt, start from the probe's first token: always a token the vocabulary knows.
         ids = self.dataset.encode(prompt) if prompt else self.dataset.probe().x[0, :1].tolist()
         x = torch.tensor([ids], dtype=torch.long, device=self.placement.device)
-        generator = torch.Generator(device=self.placement.device).manual_seed(self.spec.train.seed + draw)
+        generator = torch.Generator(device=self.placement.device).manual_seed(
+            self.spec.train.seed if seed is None else seed)
         for _ in range(max_new_tokens):
             logits = self.model(x[:, -self.spec.model.block_size :]).logits[:, -1, :].float()
             if temperature == 0:  # the likeliest token, whatever the draw: the same text every time
@@ -501,7 +502,7 @@ class TrainingSession:
         draw = drawn if step == self.step else 0  # (lecturer QA: Sample now twice at a step gave the same text)
         self._draws = (self.step, draw + 1)
         temperature = self.sample_temperature
-        text = self.sample(prompt, temperature=temperature, draw=draw)
+        text = self.sample(prompt, temperature=temperature, seed=self.spec.train.seed + draw)
         return self._emit(SampleEvent(self.step, prompt, text, temperature))
 
     def take_due_sample(self) -> SampleEvent | None:
