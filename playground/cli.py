@@ -99,8 +99,19 @@ def main(argv: list[str] | None = None) -> int:
         if _interrupted(err):
             print("playground: interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
-        print(_error_line(err), file=sys.stderr)
+        line = _error_line(err)
+        print(line, file=sys.stderr)
+        for problem in _problems_counted(err, line):
+            print(f"playground: note: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _problems_counted(err: BaseException, line: str) -> list[str]:
+    """The problems of a run description that its error line counts rather than names: a terminal has no Recent
+    Messages to show them in (QA: a preset with six bad values named two, "and 4 more problems")."""
+    from playground.core.spec import SpecError
+
+    return [problem for problem in err.problems if problem not in line] if isinstance(err, SpecError) else []
 
 
 def _interrupted(err: BaseException) -> bool:

@@ -391,3 +391,23 @@ def test_an_export_interrupted_leaves_no_empty_folder(text_run, tmp_path, monkey
     (tmp_path / "mine" / "notes.txt").write_text("the user's")  # a folder of the user's stays, its files too
     playground("export", str(text_run), "--out", str(tmp_path / "mine" / "hf"))
     assert (tmp_path / "mine" / "notes.txt").exists() and not (tmp_path / "mine" / "hf").exists()
+
+
+def test_a_preset_with_more_problems_than_its_line_holds_lists_the_rest_as_notes(tmp_path):
+    """Session 48's QA: `playground train bad.json` with six bad values named two, "and 4 more problems", shown
+    nowhere (the window has Recent Messages; a terminal has the lines below)."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"model": {"n_embd": -1, "n_head": 0, "n_layer": 99, "dropout": 5},
+                               "train": {"lr": -1, "batch_size": 0}}))
+    result = playground("train", str(bad), "--steps", "2", "--out", str(tmp_path / "run"))
+    error, *notes = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "and 4 more problems" in error, result.stderr
+    assert notes == ["playground: note: number of layers (model.n_layer): input should be less than or equal to 48, "
+                     "got 99",
+                     "playground: note: dropout (model.dropout): input should be less than 1, got 5",
+                     "playground: note: batch size (train.batch_size): input should be greater than or equal to 1, got 0",
+                     "playground: note: learning rate (train.lr): input should be greater than 0, got -1"]
+    bad.write_text(json.dumps({"model": {"n_embd": -1, "n_head": 0}}))
+    one_line_error(playground("train", str(bad), "--steps", "2", "--out", str(tmp_path / "run")),
+                   "embedding dimension (model.n_embd)", "number of heads (model.n_head)")  # both named: no note
+    assert not (tmp_path / "run").exists()
