@@ -13,7 +13,7 @@ import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMenu, QMessageBox, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
 from playground.core.differences import distinguishing_label
@@ -744,6 +744,40 @@ def test_a_saved_files_message_goes_from_under_the_settings_with_its_twin_in_the
     window.config.show_message("Heads 8 → 4: …")  # a newer message, which stays
     qtbot.wait(600)
     assert message.isVisible() and message.text() == "Heads 8 → 4: …"
+
+
+def test_the_accuracy_plot_exports_titled_once_drawn_and_its_items_say_why_before(open_window, qtbot, tmp_path,
+                                                                                   monkeypatch):
+    """Session 48's QA: File > Export had the loss plot alone; a classifier's accuracy plot beside it was left out."""
+    window = open_window(make_spec({**TINY_SENTIMENT, "train": {**TINY_SENTIMENT["train"], "eval_interval": 1}}))
+    targets = {"png": tmp_path / "acc.png", "svg": tmp_path / "acc.svg"}
+    offered = []
+    monkeypatch.setattr(run_tools, "ask_save_path",
+                        lambda parent, title, name, suffix: offered.append(name) or targets[suffix])
+    png, svg = (window.runTools.actions[f"exportAccuracy{kind}Action"] for kind in ("Png", "Svg"))
+    window.findChild(QMenu, "exportMenu").aboutToShow.emit()
+    assert not png.isEnabled() and not svg.isEnabled()
+    assert png.toolTip().startswith("No accuracy plot yet: it is drawn from the run's first evaluation")
+    window.runTools.export_accuracy("png")  # (triggered all the same: said, no dialog)
+    assert not offered and window.findChild(QLabel, "messageLabel").text().startswith("No accuracy plot yet")
+    window.step_once()
+    qtbot.waitUntil(lambda: window.loss.accuracyPlot.isVisible(), timeout=WAIT_MS)
+    window.findChild(QMenu, "exportMenu").aboutToShow.emit()
+    assert png.isEnabled() and svg.isEnabled()
+    png.trigger()
+    svg.trigger()
+    assert targets["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert offered == [f"{window.worker.run_dir.name}-accuracy-step1"] * 2
+    assert f"{window.spec.name}: validation accuracy to step 1" in html.unescape(targets["svg"].read_text())
+    assert window.findChild(QLabel, "messageLabel").text() == f"Saved the accuracy plot to {targets['svg']}"
+
+
+def test_the_accuracy_exports_are_not_offered_for_a_language_model(open_window):
+    window = open_window(load_preset("decoder-pydoc"))
+    window.findChild(QMenu, "exportMenu").aboutToShow.emit()
+    action = window.runTools.actions["exportAccuracyPngAction"]
+    assert not action.isEnabled() and action.toolTip().startswith("Not for this run: accuracy is plotted for "
+                                                                  "classifiers and tasks")
 
 
 @pytest.mark.slow

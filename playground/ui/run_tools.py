@@ -99,6 +99,7 @@ METRICS_KEY = "export-metrics"
 SCRIPT_KEY = "export-script"
 SCRIPT_TIP = ("One readable Python file with the model, the data and the training loop (torch and numpy only), its "
               "trained weights beside it; run with --from-scratch it draws this run's loss curve again.")
+ACCURACY_TIP = "The validation accuracy plot beside the loss plot as an image (PNG) or as vectors (SVG)."
 CONFUSION_KEY = "confusion-at-resume"
 
 
@@ -163,6 +164,8 @@ class RunTools:
              "in any browser, offline: to hand to students."),
             ("exportLossPngAction", "&Loss plot as PNG…", lambda: self.export_loss("png"), "The loss plot as an image."),
             ("exportLossSvgAction", "Loss plot as &SVG…", lambda: self.export_loss("svg"), "The loss plot as vectors."),
+            ("exportAccuracyPngAction", "Acc&uracy plot as PNG…", lambda: self.export_accuracy("png"), ACCURACY_TIP),
+            ("exportAccuracySvgAction", "Accuracy plot as SV&G…", lambda: self.export_accuracy("svg"), ACCURACY_TIP),
             ("exportMetricsAction", "Metrics as &CSV…", self.export_metrics,
              "A copy of the run's metrics.csv: one row per step (loss, validation, learning rate, speed)."),
             ("exportHeatmapPngAction", "Attention &heatmap as PNG…", lambda: self.export_heatmap("png"),
@@ -174,6 +177,7 @@ class RunTools:
             export.addAction(self.actions[name])
         export.setToolTipsVisible(True)  # a greyed item says why in its tooltip
         export.aboutToShow.connect(self._offer_script)
+        export.aboutToShow.connect(self._offer_accuracy)
         if before is not None:
             file.insertMenu(before, export)
             file.insertSeparator(before)
@@ -333,6 +337,21 @@ class RunTools:
         action.setEnabled(True)
         action.setToolTip(SCRIPT_TIP)
 
+    def _offer_accuracy(self) -> None:
+        """Greyed, its tooltip saying why, until the accuracy plot is shown: a classifier's, after an evaluation."""
+        shown = self._accuracy_shown()
+        for name in ("exportAccuracyPngAction", "exportAccuracySvgAction"):
+            self.actions[name].setEnabled(shown)
+            self.actions[name].setToolTip(ACCURACY_TIP if shown else f"{self._no_accuracy()}.")
+
+    def _accuracy_shown(self) -> bool:
+        return self.window.loss.accuracyPlot.isVisibleTo(self.window.loss)
+
+    def _no_accuracy(self) -> str:
+        if self.window.loss.show_accuracy:
+            return "No accuracy plot yet: it is drawn from the run's first evaluation (train a few steps)"
+        return "Not for this run: accuracy is plotted for classifiers and tasks, a language model's loss tells its story"
+
     def export_script(self) -> bool:
         from playground.export.scriptable import ScriptExportError, check_scriptable
 
@@ -385,24 +404,35 @@ class RunTools:
                   "info", 15000, passing=True)
 
     def export_loss(self, suffix: str) -> Path | None:
+        return self._export_curves(self.window.lossPlot, "loss", "loss", suffix)
+
+    def export_accuracy(self, suffix: str) -> Path | None:
+        """The validation accuracy plot beside the loss plot (QA: a classifier's export left it out, a slide's
+        most telling curve)."""
+        if not self._accuracy_shown():  # (greyed in the menu; said all the same where it is triggered)
+            self._say(f"{self._no_accuracy()}.", "warning", until_training=True)
+            return None
+        return self._export_curves(self.window.loss.accuracyPlot, "accuracy", "validation accuracy", suffix)
+
+    def _export_curves(self, widget: Any, what: str, title_words: str, suffix: str) -> Path | None:
         # Named and titled after the run and the step drawn, as the heatmap is (QA: every export was "loss.png",
         # untitled); the step the train bar shows, which is the curve's (the worker's runs ahead of both)
         worker, drawn = self._current_run(), self.window.progressBar.value()
-        name = f"{worker.run_dir.name}-loss-step{drawn}" if worker is not None else "loss"
-        path = ask_save_path(self.window, f"Export the loss plot as {suffix.upper()}", name, suffix)
+        name = f"{worker.run_dir.name}-{what}-step{drawn}" if worker is not None else what
+        path = ask_save_path(self.window, f"Export the {what} plot as {suffix.upper()}", name, suffix)
         if path is None:
             return None
         # after the dialog: training may have gone on meanwhile
-        title = f"{(worker or self.window).spec.name}: loss" + (
+        title = f"{(worker or self.window).spec.name}: {title_words}" + (
             f" to step {self.window.progressBar.value():,}" if worker is not None else "")
         try:
             with self.window.loss.full_figure():  # its legend and titles, compact on screen or not
-                export_plot(self.window.lossPlot.getPlotItem(), path, title)
+                export_plot(widget.getPlotItem(), path, title)
         except OSError as err:
-            self._say(f"Could not export the loss plot: {NotWritten(path, err)}", "error")
+            self._say(f"Could not export the {what} plot: {NotWritten(path, err)}", "error")
             return None
-        self._say(f"Saved the loss plot to {path}", status_ms=STATUS_MS, passing=True)  # (under the settings too: an
-        # earlier export's "Saved …" stayed there, QA)
+        self._say(f"Saved the {what} plot to {path}", status_ms=STATUS_MS, passing=True)  # (under the settings too:
+        # an earlier export's "Saved …" stayed there, QA)
         return path
 
     def export_heatmap(self, suffix: str) -> Path | None:
