@@ -30,7 +30,7 @@ class RunRecorder:
             raise
         self.attention = SnapshotRecorder(run_dir, resume_from_step=resume_from_step)
         self.samples = SamplesLog(run_dir, resume_from_step=resume_from_step)
-        self.notes = [self.metrics.note] if self.metrics.note else []  # what a resume found lacking, to be said
+        self.notes = [note for note in (self.metrics.note, self.attention.note) if note]  # a resume's lacks, to say
 
     def __call__(self, event: Event) -> None:
         self.metrics(event)

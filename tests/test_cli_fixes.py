@@ -318,7 +318,29 @@ def test_a_resume_says_which_losses_its_metrics_file_lacks(text_run, tmp_path):
     assert [int(row["step"]) for row in read_metrics(cut)] == [1, 4]
     whole = tmp_path / "whole"
     shutil.copytree(text_run, whole)
-    assert "note: metrics.csv" not in playground("resume", str(whole), "--steps", "1").stderr
+    assert "note: " not in playground("resume", str(whole), "--steps", "1").stderr  # (nor of the timeline)
+
+
+@pytest.mark.parametrize("damage, said", [("delete", "was missing"), ("cut", "could not be read")])
+def test_a_resume_says_its_attention_timeline_lacks_the_snapshots_before(text_run, tmp_path, damage, said):
+    """Session 48's left item: a resume whose attention/timeline.safetensors was deleted or cut short started a new
+    timeline unsaid, the snapshots before it gone from `playground attention` and the window's timeline."""
+    import shutil
+
+    from playground.analysis.timeline import SnapshotTimeline
+
+    run = tmp_path / "run"
+    shutil.copytree(text_run, run)
+    timeline = run / "attention" / "timeline.safetensors"
+    if damage == "delete":
+        timeline.unlink()
+    else:
+        timeline.write_bytes(timeline.read_bytes()[:100])
+    result = playground("resume", str(run), "--steps", "1")
+    assert result.returncode == 0, result.stderr
+    assert (f"playground: note: attention/timeline.safetensors {said}: the attention timeline goes on from step 4 "
+            f"without the snapshots of steps 0-3") in result.stderr
+    assert [snap.step for snap in SnapshotTimeline.load(run).snapshots] == [4]  # as said
 
 
 @pytest.mark.parametrize("preset, said", [

@@ -161,13 +161,22 @@ class SnapshotRecorder:
         self.run_dir = Path(run_dir)
         self.path = self.run_dir / ATTENTION_DIR / TIMELINE_FILE
         self.timeline = SnapshotTimeline(capacity)
+        # On resume, the snapshots a record deleted or damaged lacks, said (CLI QA: it started a fresh one unsaid)
+        self.note = ""
         if resume_from_step is not None and self.path.exists():
             try:
                 self.timeline = SnapshotTimeline.load(self.path)
                 self.timeline.drop_after(resume_from_step)
             except (OSError, ValueError, KeyError):
                 self.timeline = SnapshotTimeline(capacity)  # unreadable: start a fresh record
+                self.note = self._lacking("could not be read", resume_from_step)
+        elif resume_from_step:
+            self.note = self._lacking("was missing", resume_from_step)
         self._dirty = False
+
+    def _lacking(self, what: str, step: int) -> str:
+        return (f"{ATTENTION_DIR}/{TIMELINE_FILE} {what}: the attention timeline goes on from step {step + 1:,} "
+                f"without the snapshots of steps 0-{step:,}")
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, AttentionSnapshot):
