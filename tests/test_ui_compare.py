@@ -359,6 +359,27 @@ def test_opening_compare_pauses_the_run_playing_behind_it(open_window, qtbot):
     window.compareWindow.close()
 
 
+def test_the_main_window_and_compare_never_train_at_once(open_window, qtbot, monkeypatch):
+    """Session 48's left item: with Compare A/B open, Play in the main window trained both at once, each at half
+    speed; and Play in Compare trained beside a run the main window played again."""
+    from playground.ui import compare_window
+
+    window = open_window(TINY.updated({"train.max_steps": 500}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args, **kwargs: True)
+    compare.play()
+    qtbot.waitUntil(lambda: compare.trained_steps() >= 1, timeout=60_000)
+    window.play()  # back in the main window
+    assert window.worker.playing and not compare.playing and compare.playButton.text() == "Play A and B"
+    assert window.statusBar().currentMessage().startswith("Paused Compare A/B for this run")
+    compare.play()
+    assert compare.playing and not window.worker.playing and window.playButton.text() == "Play"
+    assert compare.statusBar().currentMessage().startswith("Paused the main window's run for Compare A/B")
+    compare.pause()
+    compare.close()
+
+
 def _trained_comparison(open_window, qtbot, monkeypatch, answers: list[bool]):
     """A shown, active comparison of TINY that A and B trained 2 steps on (paused); `ask_close_comparison` answers
     from `answers` (True: go ahead), then True (closing after the test), and records what it was asked, in the

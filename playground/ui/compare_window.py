@@ -189,6 +189,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     """A (fixed when the window opened) against B (this window's settings panel), live."""
 
     sigClosed = Signal()  # closed (not kept open by its question)
+    sigPlaying = Signal()  # Play pressed: A and B train on (the main window pauses its run for them)
 
     def __init__(self, spec_a: RunSpec, parent: QWidget | None = None, spec_b: RunSpec | None = None) -> None:
         """`spec_b`: B as an earlier comparison of the same A left it (default: a copy of A)."""
@@ -449,6 +450,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         for worker in self._ensure_workers():
             worker.play()
         self._show_playing(True)
+        self.sigPlaying.emit()
 
     def pause(self) -> None:
         """Both pause; then the side behind catches up (see `_level`)."""

@@ -1099,6 +1099,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if not self.lessonBar.train_on():  # (a lesson's training paused short of its step goes on to that step)
             self.ensure_worker().play()
         self._show_playing(True)
+        self._pause_compare()
 
     def _say_finished(self) -> None:
         """Play or Step on a run at its end: how to train it on, or a new one."""
@@ -1568,11 +1569,27 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if kept_b is not None and kept_b.updated({"name": self.spec.name}) != self.spec:
             self.compareWindow.statusBar().showMessage("B is as you left it: its differences are named above.",
                                                        STATUS_MS)
-        if self.worker is not None and self.worker.playing:  # (QA: it trained on out of sight, taking A and B's cores)
-            self.pause()
-            said = "Paused the main window's run for Compare A/B, which needs the cores: Play (Space) there goes on with it."
-            self.statusBar().showMessage(said, STATUS_MS)
-            self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
+        self.compareWindow.sigPlaying.connect(self._pause_for_compare)
+        self._pause_for_compare()
+
+    def _pause_for_compare(self) -> None:
+        """Pause this window's run while Compare A/B trains, said in both windows: the two on the same cores would
+        each train at half speed (QA: it trained on out of sight, taking A and B's cores)."""
+        if self.worker is None or not self.worker.playing or self.compareWindow is None:
+            return
+        self.pause()
+        said = "Paused the main window's run for Compare A/B, which needs the cores: Play (Space) there goes on with it."
+        self.statusBar().showMessage(said, STATUS_MS)
+        self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
+
+    def _pause_compare(self) -> None:
+        """Pause Compare A/B as this window's run plays, said here: the one the user sees (session 48's left item: both
+        trained at once, each at half speed)."""
+        if self.compareWindow is None or not self.compareWindow.playing:
+            return
+        self.compareWindow.pause()
+        self.statusBar().showMessage("Paused Compare A/B for this run, which needs the cores: Play there goes on with "
+                                     "the comparison.", STATUS_MS)
 
     def _close_compare(self, clearing: Clearing | None) -> bool:
         """Close Compare A/B at once (False: the user kept a comparison that had trained), asking as `clearing` words
