@@ -385,6 +385,29 @@ def test_a_name_whose_difference_is_too_long_keeps_the_differences_start(qapp):
     assert shown.startswith("residual connections on, ") and shown.endswith("…")
 
 
+ABLATION_NAMES = ("Ablation: a decoder without its causal mask cheats", "Ablation: a Vision Transformer without LayerNorm",
+             "Ablation: attention scores not divided by sqrt(d)", "Ablation: a 6-layer encoder without residual "
+             "connections", "Ablation: a decoder reverses a sequence without positions")
+
+
+def test_names_alike_at_their_start_are_cut_there(qapp):
+    """QA at 130 %: five ablation runs overlaid read "Abla…eats", "Abl…orm", "Abla…t(d)" and "Abla…ions" twice in the
+    legend: cut in the middle, each kept the "Abla" they share. Cut where they are alike, each keeps its own end."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.ui.plotting import elided_name
+
+    metrics = QFontMetricsF(QApplication.font())
+    width = metrics.horizontalAdvance("Ablation: a")
+    names = ["train", "validation", *ABLATION_NAMES]
+    shown = [elided_name(name, metrics, width, names[:i] + names[i + 1:]) for i, name in enumerate(names)]
+    assert shown[:2] == ["train", "validation"]  # whole where they fit, as before
+    assert all(text.startswith("…") and name.endswith(text[1:]) for name, text in zip(ABLATION_NAMES, shown[2:])), shown
+    assert len(set(shown)) == len(shown)
+    assert elided_name("Decoder on Python's help text", metrics, width, ["train"]) == \
+        elided_name("Decoder on Python's help text", metrics, width)  # like no other: in the middle, as before
+
+
 def test_a_runs_name_keeps_what_sets_it_apart_whole_when_the_table_cuts_it(window, root, request, qtbot):
     """At 1280x720 and 130 % lesson 19.4's runs read "Lesson 19.4: the enc…nt none" in the table, cut in the middle:
     the shared head is cut instead, as in the loss plot's legend."""

@@ -7,6 +7,7 @@ on the widget's FontChange event, and `font_scale`, the application font against
 """
 
 import html
+import os
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -428,15 +429,16 @@ LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin e
 MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
 
 
-def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:
+def elided_name(name: str, metrics: QFontMetricsF, width: float, others: Sequence[str] = ()) -> str:
     """`name` in `width` px: "Lesson 19.4: the enc… — residual connections off", its head cut and what tells it apart
     (after NAME_SEPARATOR) kept whole; where that is too wide, a short head and what tells it apart cut: at its end
     where it names several settings, the first kept ("Deco… — number of heads 2, warm-up st…": cut in the middle at
-    130 %, the number of heads was lost, QA), else in the middle, its value kept ("train — Layer…ment none")."""
+    130 %, the number of heads was lost, QA), else in the middle, its value kept ("train — Layer…ment none"). A name
+    without a separator is cut where it is most like one of `others` (the names shown beside it)."""
     head, separator, tail = name.rpartition(NAME_SEPARATOR)
     cut = Qt.TextElideMode.ElideRight if ", " in tail else Qt.TextElideMode.ElideMiddle
     if not head:
-        return metrics.elidedText(name, cut, width)
+        return metrics.elidedText(name, _cut_where_alike(name, others) if others and ", " not in name else cut, width)
     least = MIN_LEGEND_CHARS * metrics.averageCharWidth()
     room = width - metrics.horizontalAdvance(separator + tail)
     if room >= least:
@@ -446,6 +448,16 @@ def elided_name(name: str, metrics: QFontMetricsF, width: float) -> str:
     if rest >= least:
         return kept + separator + metrics.elidedText(tail, cut, rest)
     return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+
+
+def _cut_where_alike(name: str, others: Sequence[str]) -> Qt.TextElideMode:
+    """Cut `name` at the end it shares most with one of `others`: five ablation runs overlaid at 130 % read "Abla…ions"
+    twice and "Abla…eats", all "Ablation: a …" (QA); their ends tell them apart ("…positions", "…nnections")."""
+    start = max(len(os.path.commonprefix([name, other])) for other in others)
+    end = max(len(os.path.commonprefix([name[::-1], other[::-1]])) for other in others)
+    if start == end:
+        return Qt.TextElideMode.ElideMiddle
+    return Qt.TextElideMode.ElideLeft if start > end else Qt.TextElideMode.ElideRight
 
 
 def legend_name(sample: pg.ItemSample, label: pg.LabelItem) -> str:
@@ -480,7 +492,8 @@ def fit_legend(legend: pg.LegendItem, width: float, height: float, most_columns:
                     if sum(column_needs(needs, n)) + n * entry <= room), fewest)
     widths = shared_widths(column_needs(needs, columns), room - columns * entry,
                            MIN_LEGEND_CHARS * metrics.averageCharWidth())
-    texts = [elided_name(name, metrics, widths[index % columns]) for index, name in enumerate(names)]
+    texts = [elided_name(name, metrics, widths[index % columns], names[:index] + names[index + 1:])
+             for index, name in enumerate(names)]
     _lay_out_legend(legend, columns, texts, f"{point_size():.1f}pt")
 
 
