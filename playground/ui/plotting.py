@@ -7,8 +7,8 @@ on the widget's FontChange event, and `font_scale`, the application font against
 """
 
 import html
-import os
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
