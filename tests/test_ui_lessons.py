@@ -536,6 +536,55 @@ def test_the_lesson_editor_opens_on_the_step_shown_and_save_stays_there(open_win
     assert window.lessonBar.index == 1 and window.lessonBar.step.text == "two, edited"
 
 
+def test_the_lesson_editor_asks_before_escape_or_cancel_discards_its_edits(open_window, qtbot, monkeypatch):
+    """Session 49's QA: text typed in the editor, then Escape (or Cancel): the editor closed at once, the edits gone."""
+    from playground.ui import lesson_editor
+
+    asked = []
+    answers = [False, True]  # keep editing, then discard
+    monkeypatch.setattr(lesson_editor, "ask_discard_edits", lambda parent: asked.append(1) or answers.pop(0))
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Two", "steps": [{"text": "one"}, {"text": "two"}]}}))
+    editor = window.lessonBar.edit()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing changed: closed, nothing asked
+    assert not editor.isVisible() and not asked
+    editor = window.lessonBar.edit()
+    editor.textEdit.setPlainText("one, with a sentence typed")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert asked == [1] and editor.isVisible() and editor.textEdit.toPlainText() == "one, with a sentence typed"
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert asked == [1, 1] and not editor.isVisible()
+    assert [step.text for step in window.spec.lesson.steps] == ["one", "two"]  # discarded, as agreed
+    editor = window.lessonBar.edit()
+    qtbot.mouseClick(editor.deleteButton, Qt.MouseButton.LeftButton)  # a step deleted is an edit too
+    answers.append(False)
+    editor.close()
+    assert asked == [1, 1, 1] and editor.isVisible() and editor.stepList.count() == 1
+    answers.append(True)
+    editor.close()
+
+
+def test_a_lesson_save_refused_keeps_the_editor_open_saying_why(open_window, qtbot, tmp_path, monkeypatch):
+    """Session 49's QA: Save with a file in a folder that does not exist closed the editor and played the edited
+    lesson, no file written and nothing said (File > Save Preset As… said it in red)."""
+    chosen = [str(tmp_path / "nodir" / "x.json")]
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (chosen[0], ""))
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Two", "steps": [{"text": "one"}, {"text": "two"}]}}))
+    editor = window.lessonBar.edit()
+    editor.textEdit.setPlainText("one, edited")
+    save = editor.buttons.button(editor.buttons.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert editor.isVisible() and editor.messageLabel.text().startswith("Not saved: ")
+    assert "x.json" in editor.messageLabel.text()
+    assert [step.text for step in window.spec.lesson.steps] == ["one", "two"] and window.preset_path is None
+    chosen[0] = ""  # the file dialog cancelled: said too, the editor still open
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert editor.isVisible() and editor.messageLabel.text().startswith("Not saved: no file was chosen")
+    chosen[0] = str(tmp_path / "mine.json")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert not editor.isVisible() and load_preset(tmp_path / "mine.json").lesson.steps[0].text == "one, edited"
+    assert window.lessonBar.step.text == "one, edited"
+
+
 def test_a_lesson_that_trains_nowhere_saved_keeps_the_users_model(open_window, qtbot, tmp_path, monkeypatch):
     """Review: a lesson none of whose steps trains, played on a model the user trained, set that model aside when
     saved (its status said it "trained past the lesson's next step")."""

@@ -78,7 +78,7 @@ class Host(Protocol):
     def bring_back_model_of(self, spec: RunSpec, up_to: int | None = None) -> bool: ...
     def relesson(self, path: Path | None, before: Lesson | None, after: Lesson) -> None: ...
     def reset(self, message: str = "") -> None: ...
-    def save(self) -> bool: ...
+    def save(self, caption: str = ...) -> bool: ...
     def set_settings_shown(self, shown: bool) -> None: ...
     def set_loss_plot_shown(self, shown: bool, quiet: bool = False) -> None: ...
     def is_modified(self) -> bool: ...
@@ -815,28 +815,33 @@ class LessonBar(QFrame):
         from playground.ui.lesson_editor import LessonEditor
 
         spec = self.main.spec
-        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.main), self.main,
-                                   row=self.index if self.playing else 0)
+        self.editor = LessonEditor(spec.lesson, spec.name, lambda: capture_step(self.main), self.save_lesson,
+                                   self.main, row=self.index if self.playing else 0)
         if add_state:
             self.editor.add_state(after=self.index if self.playing else None)
-        self.editor.sigSave.connect(self.save_lesson)
         self.editor.open()
         return self.editor
 
-    def save_lesson(self, lesson: Lesson, index: int = 0) -> bool:
+    def save_lesson(self, lesson: Lesson, index: int = 0) -> str:
         """Put `lesson` into the preset, save it (the window's atomic preset save), and play it from step `index`: on
         an untrained model where a later step, not one up to it, trains (QA: saved from step 1, steps 1-5's
-        "untrained" views showed the model trained to step 200; Next or Ctrl+Z brings it back)."""
+        "untrained" views showed the model trained to step 200; Next or Ctrl+Z brings it back). Returns "" once
+        saved; else why not, the window's settings as they were (the lesson stays in the editor)."""
         window = self.main
-        path, before = window.preset_path, window.spec.lesson
-        window.config.set_spec(window.spec.updated({"lesson": lesson.to_dict()}))
-        saved = window.save()
+        path, before, spec = window.preset_path, window.spec.lesson, window.spec
+        window.config.set_spec(spec.updated({"lesson": lesson.to_dict()}))
+        if not window.save("Save the preset with its lesson"):
+            refusal = window.config.error_shown()
+            window.config.set_spec(spec)
+            window.config.show_message(refusal, "error" if refusal else "info")
+            return (f"Not saved: {refusal}" if refusal else
+                    "Not saved: no file was chosen. Save again to choose one, or Cancel to leave the lesson as it was.")
         window.relesson(path, before, lesson)  # (the models set aside under its text before, review)
         window.setWindowModified(window.is_modified())
         # (a lesson that trains nowhere shows the user's own model, review)
         before_training = not lesson.trained_by(index) and lesson.trained_by(len(lesson.steps) - 1)
         self.start(lesson, index, untrained=before_training)
-        return saved
+        return ""
 
 
 def plot_height(total: int, smallest: int) -> int:

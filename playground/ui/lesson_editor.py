@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.lessons import CONTROLS, GROUPS, TABS, VIEWS, Lesson, LessonStep, parse_lesson
 from playground.core.spec import FIELD_TITLES
+from playground.ui.text_dialog import ask_go_or_keep
 from playground.ui.theme import tint
 
 MARKS = ("hidden", "locked", "highlighted")  # the controls table's columns, as a step's fields
@@ -45,18 +46,24 @@ def control_title(name: str) -> str:
     return f"{GROUPS[name]} group" if name in GROUPS else f"{FIELD_TITLES[name]} ({name})"
 
 
-class LessonEditor(QDialog):
-    """Edits a copy of `lesson` (None: a new one titled `title`); Save emits `sigSave(lesson, selected step)`.
-    `capture()` returns the window's state as a step."""
+def ask_discard_edits(parent: QWidget) -> bool:
+    """Discard the lesson's edits? Keeping them is the default and the Escape; a function so tests can answer it."""
+    return ask_go_or_keep(parent, "Discard the edits?", "The lesson has changes that are not saved. Discard them?",
+                          "&Discard", "&Keep editing")
 
-    sigSave = Signal(object, int)
+
+class LessonEditor(QDialog):
+    """Edits a copy of `lesson` (None: a new one titled `title`); Save hands it and the selected step to `save_to`,
+    which returns "" once it is saved, else why not (the editor then stays open, saying so). `capture()` returns the
+    window's state as a step. Cancel, Escape or closing asks before edits are discarded (QA: lost without a word)."""
 
     def __init__(self, lesson: Lesson | None, title: str, capture: Callable[[], LessonStep],
-                 parent: QWidget | None = None, row: int = 0) -> None:
+                 save_to: Callable[[Lesson, int], str], parent: QWidget | None = None, row: int = 0) -> None:
         super().__init__(parent)
         self.setObjectName("lessonEditor")
         self.setWindowTitle("Edit the lesson")
         self._capture = capture
+        self._save_to = save_to
         self._steps: list[dict[str, Any]] = [s.model_dump(mode="json", exclude_defaults=True)
                                              for s in (lesson.steps if lesson else ())]
         self._row = -1  # the step shown in the fields on the right
@@ -102,6 +109,7 @@ class LessonEditor(QDialog):
         self.buttons.rejected.connect(self.reject)
         self._layout()
         self._fill_list(min(row, max(len(self._steps) - 1, 0)))  # the step shown, whose Save shows it again (QA)
+        self._opened = self._edited()
 
     def _button(self, text: str, name: str, slot: Callable[[], Any]) -> QPushButton:
         button = QPushButton(text, self)
@@ -176,8 +184,23 @@ class LessonEditor(QDialog):
         except ValueError as err:
             self.messageLabel.setText(str(err))
             return
-        self.sigSave.emit(lesson, max(self._row, 0))
+        refused = self._save_to(lesson, max(self._row, 0))
+        if refused:  # (QA: a save refused closed the editor and played the lesson, the error gone unseen)
+            self.messageLabel.setText(refused)
+            return
+        self._opened = self._edited()
         self.accept()
+
+    def reject(self) -> None:
+        """Cancel, Escape and closing: the edits go only where the teacher agrees."""
+        if self._edited() != self._opened and not ask_discard_edits(self):
+            return
+        super().reject()
+
+    def _edited(self) -> str:
+        """The title and steps as they are now, to tell whether anything was changed."""
+        self._store()
+        return json.dumps([self.titleEdit.text().strip(), self._steps])
 
     # ----- showing one step ---------------------------------------------------------------------
     def _fill_list(self, row: int) -> None:

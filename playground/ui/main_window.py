@@ -918,9 +918,10 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.show_message(told(lead + (WHOLE_ELSEWHERE if lead != description else "")),
                                  "warning" if left_out else "info", description, whole=told(description))
 
-    def save(self) -> bool:
+    def save(self, caption: str = "Save preset") -> bool:
+        """Save to the preset's file, or to one asked for under `caption` where it has none."""
         if self.preset_path is None:
-            return self.save_as()
+            return self.save_as(caption)
         return self._write(self.preset_path)
 
     def save_as(self, caption: str = "Save preset") -> bool:
