@@ -544,7 +544,7 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
     single = fake_run(root, "one step", [1.0])
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
-    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "  renamed run ")
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current, shown: "  renamed run ")
     panel.select_folders([keep])
     panel.buttons["rename"].click()
     names = {r.folder: r.name for r in panel.runs}
@@ -569,19 +569,25 @@ def test_rename_and_delete_update_the_list(window, root, monkeypatch, qtbot):
     qtbot.waitUntil(lambda: panel.message.text() == "", timeout=5_000)  # (lecturer QA: it stood there for good)
 
 
-def test_rename_starts_from_the_name_the_row_shows(window, root, monkeypatch):
+def test_rename_starts_from_the_runs_name_and_says_how_its_row_tells_it_apart(window, root, monkeypatch, qtbot):
     """QA: two runs named alike, told apart in their rows by "— number of heads 4", were offered for renaming
-    without it: OK as offered gave both one name."""
+    without it (which was renamed, unsaid); then, offered as the row shows it, OK stored "twin — started 21:15:17"
+    (session 49's QA): it starts from the run's name, the row's words above it, and OK unchanged renames nothing."""
     first = fake_run(root, "twin", [1.0, 0.9], n_head=2)
     fake_run(root, "twin", [1.0, 0.8], n_head=4)
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
     panel.refresh()
     offered = []
-    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: offered.append(current))
+    monkeypatch.setattr(runs_panel, "ask_name",
+                        lambda parent, current, shown: offered.append((current, shown)) or current)
     panel.select_folders([first])
     panel.buttons["rename"].click()
-    assert offered == [panel.labels[first]] and offered[0].startswith("twin — ") and "heads 2" in offered[0]
+    assert offered == [("twin", panel.labels[first])] and "heads 2" in offered[0][1]
+    assert read_run_info(first)["name"] == "twin" and not panel.message.text().startswith("Renamed")
+    dialog = runs_panel.rename_dialog(None, "twin", panel.labels[first])
+    qtbot.addWidget(dialog)
+    assert dialog.textValue() == "twin" and dialog.labelText() == f"Listed as “{panel.labels[first]}”.\nNew name:"
 
 
 def test_f2_and_delete_in_the_table_rename_and_delete_the_selected_run(open_active_window, root, monkeypatch, qtbot):
@@ -593,7 +599,7 @@ def test_f2_and_delete_in_the_table_rename_and_delete_the_selected_run(open_acti
     panel.refresh()
     panel.table.setFocus()
     asked = []
-    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: asked.append(current) or "renamed")
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current, shown: asked.append(current) or "renamed")
     monkeypatch.setattr(runs_panel, "confirm_delete", lambda parent, names, _note: asked.append(names) or True)
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # nothing selected: nothing asked
     qtbot.keyClick(panel.table, Qt.Key.Key_F2)
@@ -1577,7 +1583,7 @@ def test_a_run_renamed_in_the_runs_tab_is_brought_back_by_its_new_name(window, q
     trained = trained_and_reset(window, qtbot)
     panel = window.runTools.runs
     window.tabs.setCurrentWidget(panel)
-    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "Residual ON ")
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current, shown: "Residual ON ")
     panel.select_folders([trained])
     panel.buttons["rename"].click()
     assert window.undoAction.text() == "&Undo: bring back “Residual ON” at step 1 (the settings shown)"
@@ -1585,7 +1591,7 @@ def test_a_run_renamed_in_the_runs_tab_is_brought_back_by_its_new_name(window, q
     assert window.statusBar().message().startswith("Brought back “Residual ON” at step 1")
     # renamed on screen, then set aside (review: kept under the preset's name again)
     qtbot.waitUntil(lambda: window.worker.session is not None, timeout=WAIT_MS)
-    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current: "Residual ON, again")
+    monkeypatch.setattr(runs_panel, "ask_name", lambda parent, current, shown: "Residual ON, again")
     panel.refresh()
     panel.select_folders([trained])
     panel.buttons["rename"].click()

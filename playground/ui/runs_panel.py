@@ -100,9 +100,10 @@ class _NameDelegate(QStyledItemDelegate):
         option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
 
 
-def ask_name(parent: QWidget, current: str) -> str | None:
-    """A new name for a run, or None when cancelled (a function so tests can answer it)."""
-    dialog = rename_dialog(parent, current)
+def ask_name(parent: QWidget, current: str, shown: str = "") -> str | None:
+    """A new name for a run named `current`, listed as `shown`, or None when cancelled (a function so tests can
+    answer it)."""
+    dialog = rename_dialog(parent, current, shown)
     try:
         return dialog.textValue() if dialog.exec() == QInputDialog.DialogCode.Accepted else None
     finally:
@@ -113,9 +114,10 @@ class _RenameDialog(QInputDialog):
     """OK (or Enter) with a name no run may have (blank, too long) keeps the question open and says why (QA: it closed,
     and the refusal came under the table, the name to be typed again from the start)."""
 
-    def __init__(self, parent: QWidget | None) -> None:
+    def __init__(self, parent: QWidget | None, prompt: str) -> None:
         super().__init__(parent)
-        self.textValueChanged.connect(lambda _text: self.setLabelText(NEW_NAME))  # what was said, gone with the typing
+        self.setLabelText(prompt)
+        self.textValueChanged.connect(lambda _text: self.setLabelText(prompt))  # what was said, gone with the typing
 
     def done(self, result: int) -> None:
         problem = run_name_problem(self.textValue()) if result == QDialog.DialogCode.Accepted else ""
@@ -128,12 +130,14 @@ class _RenameDialog(QInputDialog):
 NEW_NAME = "New name:"
 
 
-def rename_dialog(parent: QWidget | None, current: str) -> QInputDialog:
+def rename_dialog(parent: QWidget | None, current: str, shown: str = "") -> QInputDialog:
     """The rename question, wide enough for the name it starts from, within the screen (data QA: "oder (GPT-like) on
-    english.txt" in Qt's default width)."""
-    dialog = _RenameDialog(parent)
+    english.txt" in Qt's default width). It starts from the run's own name, and says how the list tells it from runs
+    of the same name where it does (QA: it started from the row's "twin — started 21:15:17", which OK then stored;
+    an earlier QA: without "— number of heads 4", which run it renamed was unsaid)."""
+    prompt = NEW_NAME if not shown or shown == current else f"Listed as “{shown}”.\n{NEW_NAME}"
+    dialog = _RenameDialog(parent, prompt)
     dialog.setWindowTitle("Rename run")
-    dialog.setLabelText(NEW_NAME)
     dialog.setTextValue(current)
     wide = dialog.fontMetrics().horizontalAdvance(current) + 12 * dialog.fontMetrics().averageCharWidth()
     hint = dialog.sizeHint()
@@ -523,10 +527,9 @@ class RunsPanel(QWidget):
         if len(chosen) != 1:
             self.say("Select one run to rename.", "error")
             return
-        # The name as the row shows it, with what tells it apart from runs of the same name (QA: the question dropped
-        # "— number of heads 4", and OK then made two runs of one name)
-        name = ask_name(self, self.labels.get(chosen[0].folder, chosen[0].name))
-        if name is None:
+        run = chosen[0]
+        name = ask_name(self, run.name, self.labels.get(run.folder, run.name))
+        if name is None or name.strip() == run.name:  # (unchanged: "Renamed to" its own name said nothing true)
             return
         try:
             rename_run(chosen[0].folder, name)
