@@ -667,6 +667,13 @@ def test_the_legend_and_titles_name_every_difference_that_fits(open_window, qtbo
                     timeout=5_000)
     plot = compare.lossPlot.getPlotItem()
     assert plot.width() <= compare.lossPlot.width()  # the legend let the plot narrow with the window
+    # Session 49's QA (F5): A's title filled its width and ran on into B's as one sentence: two spaces kept blank
+    for width in range(900, 1281, 12):
+        compare.resize(width, 720)
+        qtbot.wait(20)
+        for view in compare.sides:
+            metrics = view.title.fontMetrics()
+            assert metrics.horizontalAdvance(view.title.text()) <= view.title.width() - 2 * metrics.averageCharWidth()
     compare.close()
 
 

@@ -47,6 +47,9 @@ def fitted_to(metrics: QFontMetricsF, width: float, side: str, spec: RunSpec, ke
     return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + more
 
 
+TITLE_GAP_CHARS = 2  # average characters left blank at a side title's end, before the other side's title
+
+
 class DifferenceTitle(ElidedLabel):
     """A side's title over its attention grid: as many differences as its width holds, all of them in its tooltip
     (`full`)."""
@@ -63,7 +66,10 @@ class DifferenceTitle(ElidedLabel):
         if self._named is None:
             super()._elide()
             return
-        self.setText(fitted_to(QFontMetricsF(self.font()), max(10, self.contentsRect().width()), *self._named))
+        # Two spaces short of its width: A's title filled it, and ran on into B's beside it as one sentence (QA, F5)
+        metrics = QFontMetricsF(self.font())
+        room = self.contentsRect().width() - TITLE_GAP_CHARS * metrics.averageCharWidth()
+        self.setText(fitted_to(metrics, max(10.0, room), *self._named))
 
 
 def fit_pair_legend(legend: pg.LegendItem, width: float, names: list[tuple[str, RunSpec]], keys: list[str]) -> None:
