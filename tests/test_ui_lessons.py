@@ -563,6 +563,32 @@ def test_the_lesson_editor_asks_before_escape_or_cancel_discards_its_edits(open_
     editor.close()
 
 
+def test_the_lesson_editor_says_what_its_fields_lack_in_their_words(open_window, qtbot, monkeypatch):
+    """Session 49's QA: an empty title and step text were refused as "lesson: title: string should have at least 1
+    character, got ''; lesson step 1: text: …", and no step as "… or remove 'lesson' from the preset"."""
+    from playground.ui import lesson_editor
+
+    monkeypatch.setattr(lesson_editor, "ask_discard_edits", lambda parent: True)
+    window = open_window(make_spec({**TINY, "lesson": {"title": "Two", "steps": [{"text": "one"}, {"text": "two"}]}}))
+    editor = window.lessonBar.edit()
+    save = editor.buttons.button(editor.buttons.StandardButton.Save)
+    editor.titleEdit.setText("  ")
+    editor.textEdit.setPlainText("")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert editor.isVisible() and editor.messageLabel.text() == (
+        "Give the lesson a title (the box at the top). Step 1 has no text: type what the class should look at there.")
+    editor.stepList.setCurrentRow(1)
+    editor.textEdit.setPlainText(" ")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert editor.messageLabel.text().endswith("Steps 1, 2 have no text: type what the class should look at in each.")
+    for _ in range(2):
+        qtbot.mouseClick(editor.deleteButton, Qt.MouseButton.LeftButton)
+    editor.titleEdit.setText("Heads")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert editor.messageLabel.text() == "A lesson needs a step: “Add this state” adds the window as it is now."
+    editor.close()
+
+
 def test_a_lesson_save_refused_keeps_the_editor_open_saying_why(open_window, qtbot, tmp_path, monkeypatch):
     """Session 49's QA: Save with a file in a folder that does not exist closed the editor and played the edited
     lesson, no file written and nothing said (File > Save Preset As… said it in red)."""

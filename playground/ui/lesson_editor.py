@@ -172,9 +172,21 @@ class LessonEditor(QDialog):
             self._fill_list(min(self.stepList.currentRow(), len(self._steps) - 1))
 
     def lesson(self) -> Lesson:
-        """The lesson as edited; a ValueError in the teacher's words when it is not a valid one."""
+        """The lesson as edited; a ValueError in the teacher's words when it is not a valid one: what this editor's
+        fields lack said as the fields (QA: "lesson: title: string should have at least 1 character, got ''", and
+        "… or remove 'lesson' from the preset"), the rest as the preset's file would be told."""
         self._store()
-        lesson = parse_lesson({"title": self.titleEdit.text().strip(), "steps": self._steps})
+        title = self.titleEdit.text().strip()
+        blank = [str(number) for number, step in enumerate(self._steps, start=1) if not step.get("text", "").strip()]
+        lacking = [] if title else ["Give the lesson a title (the box at the top)."]
+        if not self._steps:
+            lacking.append("A lesson needs a step: “Add this state” adds the window as it is now.")
+        elif blank:
+            lacking.append(f"Step {blank[0]} has no text: type what the class should look at there." if len(blank) == 1
+                           else f"Steps {', '.join(blank)} have no text: type what the class should look at in each.")
+        if lacking:
+            raise ValueError(" ".join(lacking))
+        lesson = parse_lesson({"title": title, "steps": self._steps})
         assert lesson is not None
         return lesson
 
