@@ -58,12 +58,12 @@ def option_tip(name: str, option: Option) -> str:
             f"preset or on the command line: <tt>data.options.{name}</tt>.</i>")
 
 
-def _refused(title: str, typed: int | str, high: int) -> str:
-    """What was refused, true to what was typed: a box takes no digit past a refused one, so "99" may have been
-    typed as 999999999 (QA: "Symbols 99 is out of range" for a number never typed); text is no number at all."""
+def _refused(title: str, typed: int | str) -> str:
+    """What was refused, as typed (the box counts the digits it drops past a refused number, `RangeSpinBox`: QA, "Symbols
+    99 is out of range" for 999999999, then "5,000 and up are out of range" for 5000); text is no number at all."""
     if isinstance(typed, str):
         return f"{title} “{typed}” is not a whole number"
-    return f"{title} {typed:,} and up are out of range" if typed > high else f"{title} {typed:,} is out of range"
+    return f"{title} {typed:,} is out of range"
 
 
 def _spin_position(spin: QSpinBox, value: Any) -> int:
@@ -154,7 +154,7 @@ class DataOptionsForm(QObject):
         said: list[str] = []  # the box's last refusal
 
         def refuse(typed: int | str) -> None:
-            said[:] = [f"{_refused(option_title(name), typed, high)}: type {low:,} to {high:,}"
+            said[:] = [f"{_refused(option_title(name), typed)}: type {low:,} to {high:,}"
                        + (f", or step below {low:,} to “auto” (worked out from the model)." if auto else ".")]
             self.sigRefused.emit(said[0])
 

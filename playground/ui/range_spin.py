@@ -20,6 +20,8 @@ from playground.ui.focus_ring import idle_undo
 # (18 digits at most: int() refuses 4,301 and more, and nothing here is near 18)
 _WHOLE = r"-?[0-9]{1,18}"
 SHOWN_TEXT = 24  # characters of refused text said back (a whole clipboard may have been pasted)
+DIGITS = frozenset("0123456789")
+SHOWN_DIGITS = 18  # of a refused number said back: the digits typed past them are not counted
 
 
 class _SaysRefused:
@@ -105,10 +107,15 @@ class _SaysRefused:
         ends = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if ends:
             self._put_back_if_refused()
-        before = self._refused
+        before, shown = self._refused, self.lineEdit().text()
         typed_over = self.lineEdit().hasSelectedText()  # a fresh start, not the rest of what was refused
         super().keyPressEvent(event)
         key = event.text()
+        if (isinstance(before, int) and isinstance(self._refused, int) and key in DIGITS
+                and self.lineEdit().text() == shown and abs(before) < 10 ** (SHOWN_DIGITS - 1)):
+            # a digit past a refused number, dropped by the box as that one was: the number typed grows by it (QA:
+            # 99999 typed into Sequence length was said as "9,999 and up")
+            self._refused = before * 10 + (int(key) if before >= 0 else -int(key))
         refused_too = isinstance(self._refused, str)
         if isinstance(before, str) and key and key.isprintable() and (refused_too or not typed_over):  # a key after
             # a refused one, taken or not: all of it is said and refused, as typed (QA: "warm" as "m"; "1e3" became
@@ -126,7 +133,8 @@ class _SaysRefused:
         """The value before the edit, not what was left of the typed number, is what the edit ends on. A number
         below the minimum is still "intermediate" as typed (1 may become 12): ending there refuses it too (Tab put
         the old value back silently)."""
-        self._note_out_of_range(self.lineEdit().text())
+        if self._refused is None:  # (one refused already is what was typed: "-12" is left of "-123456789012")
+            self._note_out_of_range(self.lineEdit().text())
         if self._refused is not None:
             self.setValue(self.value())  # writes the text again without a change
 
