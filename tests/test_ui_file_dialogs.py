@@ -176,3 +176,13 @@ def test_a_save_asks_before_replacing_the_file_it_will_write_with_its_suffix(qtb
         "SVG vector image (*.svg)"), d.accept())))
     assert file_dialogs.save_file(None, "Save", str(tmp_path / "x.png"), "PNG image (*.png);;SVG vector image (*.svg)")[0] == \
         str(tmp_path / "plot.svg")
+
+
+def test_a_path_the_caller_refuses_is_returned_unasked(qtbot, tmp_path):
+    """Session 49's QA: Save Preset As over a built-in preset asked "Replace the file?", then refused it."""
+    mine = tmp_path / "builtin.json"
+    mine.write_text("{}", encoding="utf-8")
+    seen = _answer_in_turn((QFileDialog, lambda d: (d.selectFile(str(mine)), d.accept())))
+    chosen = file_dialogs.save_file(None, "Save preset", str(tmp_path / "x.json"), "Presets (*.json)",
+                                    refused=lambda path: path == str(mine))
+    assert chosen[0] == str(mine) and [type(dialog) for dialog, _ in seen] == [QFileDialog]  # no question

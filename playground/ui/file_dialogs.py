@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QFileInfo, QMimeDatabase, QMimeType, QSize, QStandardPaths
@@ -120,11 +121,14 @@ def open_file(parent: QWidget | None, caption: str, start: str = "", filters: st
     return _ask(dialog)
 
 
-def save_file(parent: QWidget | None, caption: str, start: str = "", filters: str = "") -> tuple[str, str]:
+def save_file(parent: QWidget | None, caption: str, start: str = "", filters: str = "",
+              refused: Callable[[str], bool] = lambda _path: False) -> tuple[str, str]:
     """As `QFileDialog.getSaveFileName` (`start` may name the file): the path and filter, or two empty strings. A
     name without one of `filters`' suffixes gets the chosen filter's (`with_filter_suffix`), and a file of the name
     that will be written is replaced only once the user says so. Qt's own question was about the name typed: "other"
-    replaced other.json unasked, and "plot.png" for a CSV asked about plot.png and replaced plot.csv (QA)."""
+    replaced other.json unasked, and "plot.png" for a CSV asked about plot.png and replaced plot.csv (QA). A path
+    the caller will refuse (`refused`, which the caller then says) is returned unasked (QA: "Replace the file?",
+    then "Not saved" of a built-in preset)."""
     dialog = _dialog(parent, caption, start, filters)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
@@ -135,7 +139,7 @@ def save_file(parent: QWidget | None, caption: str, start: str = "", filters: st
             if not chosen:
                 return "", ""
             path = with_filter_suffix(chosen, filters, name_filter)
-            if not os.path.exists(path) or ask_go_or_keep(
+            if refused(path) or not os.path.exists(path) or ask_go_or_keep(
                     parent, "Replace the file?", f"{os.path.basename(path)} already exists in "
                     f"{os.path.dirname(path)}. Replace it?", "&Replace", "&Cancel", go_name="replaceButton"):
                 return path, name_filter

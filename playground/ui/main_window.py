@@ -928,7 +928,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
         folder = file_dialogs.last_folder()
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
-        path, _ = file_dialogs.save_file(self, caption, start, "Presets (*.json)")
+        path, _ = file_dialogs.save_file(self, caption, start, "Presets (*.json)", lambda chosen: is_builtin(Path(chosen)))
         if not path:
             return False
         target = Path(path)
