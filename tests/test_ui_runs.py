@@ -135,6 +135,28 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
+def test_a_chosen_run_that_draws_nothing_says_why_not_that_0_runs_are_overlaid(window, root):
+    """Session 49's QA: a run whose folder was deleted after it was listed, selected, said "0 runs overlaid on the
+    plots; clear the selection to remove them"."""
+    import shutil
+
+    gone, kept = fake_run(root, "gone run", [2.0, 1.5]), fake_run(root, "kept run", [2.0, 1.4])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    shutil.rmtree(gone)
+    panel.select_folders([gone])
+    assert panel.message.text().startswith("“gone run” is gone: its folder was moved or deleted since it was listed")
+    assert "0 runs" not in panel.message.text()
+    panel.select_folders([gone, kept])
+    assert panel.message.text().startswith("1 run overlaid on the plots; clear the selection to remove them.")
+    assert "“gone run” is gone" in panel.message.text()
+    (kept / "metrics.csv").unlink()
+    panel.select_folders([kept])
+    assert panel.message.text().startswith("“kept run” has no loss to draw: it has trained no step yet, or its "
+                                           "metrics.csv is gone.")
+
+
 def test_overlaid_runs_of_another_task_are_said_to_share_the_axis_not_a_scale(window, root):
     """QA: a BERT run's curves overlaid on a ViT's shared its loss axis, unsaid."""
     first = fake_run(root, "two heads", [2.0, 1.5, 1.2, 1.0])

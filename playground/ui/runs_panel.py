@@ -449,9 +449,11 @@ class RunsPanel(QWidget):
         # The run on screen is drawn already: overlaid, its copy lay over its live curve, one step behind (QA)
         live = [run for run in chosen if self.on_screen(run.folder)]
         drawn = [run for run in self.runs if self.on_screen(run.folder)][:1]  # its curve is on the plot, chosen or not
+        empty = []  # chosen runs with no loss to draw
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
             (steps, losses), validation, accuracy = metric_curves(run.folder, "train_loss", "val_loss", "val_accuracy")
             if not len(steps):
+                empty.append(run)
                 continue
             drawn.append(run)
             name = self.labels.get(run.folder, run.name)
@@ -467,7 +469,8 @@ class RunsPanel(QWidget):
             more = f" (the first {MAX_OVERLAYS} of {others})" if others > MAX_OVERLAYS else ""
             of = f" of “{shared}”" if shared is not None and shown > 1 else ""
             said = [f"{shown} run{'s' if shown != 1 else ''}{of} {OVERLAID}{more}; clear the selection to remove "
-                    f"them."] if shown or not live else []
+                    f"them."] if shown else []
+            said += [self._no_curve(run) for run in empty[:1]]  # (QA: a deleted run's "0 runs overlaid on the plots")
             if self.loss.val_overlays:  # (the legend has one entry a run: its line)
                 said.append("Dots in a run's colour are its validation loss.")
             if live:
@@ -479,6 +482,13 @@ class RunsPanel(QWidget):
             self.say(" ".join(said + [self._not_one_scale(drawn)]).strip())
         elif OVERLAID in self.message.text():
             self.say("")  # none overlaid now; what an action said stays
+
+    def _no_curve(self, run: RunSummary) -> str:
+        """Why a chosen run draws nothing on the plot."""
+        name = f"“{self.labels.get(run.folder, run.name)}”"
+        if not run.folder.is_dir():
+            return f"{name} is gone: its folder was moved or deleted since it was listed (Refresh lists the runs now)."
+        return f"{name} has no loss to draw: it has trained no step yet, or its metrics.csv is gone."
 
     def _not_one_scale(self, drawn: Sequence[RunSummary]) -> str:
         """Where runs drawn on the plot learn another task than the first (the one on screen if any), that their
