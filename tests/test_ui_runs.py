@@ -646,6 +646,13 @@ def test_reopen_loads_the_runs_preset_into_the_controls(window, root):
     assert window.spec == spec and window.preset_path is None  # Save never overwrites the run's preset
     assert not any(a.font().bold() for a in window.presetsMenu.findChildren(QAction))  # no built-in marked
     assert window.config.sliders["model.n_embd"].value() == 48
+    assert panel.message.text() == "" and window.config.messageLabel.text().startswith(
+        "Reopened the settings of “reopened”")
+    write_run_info(folder, {"name": "Reverse/v2"})  # renamed in the Runs tab: said by its new name (session 49's QA)
+    panel.refresh()
+    panel.select_folders([folder])
+    panel.buttons["reopen"].click()
+    assert window.config.messageLabel.text().startswith("Reopened the settings of “Reverse/v2”")
 
 
 @pytest.mark.slow

@@ -560,7 +560,8 @@ class RunTools:
         if spec is None or not window.maybe_save():
             return False
         window.load_spec(spec, None)
-        self._say(f"Reopened the settings of “{spec.name}”: press Play to train a new run like it "
+        name = str(read_run_info(Path(folder)).get("name") or spec.name)  # (QA: a renamed run said by its old name)
+        self._say(f"Reopened the settings of “{name}”: press Play to train a new run like it "
                   f"(Resume continues the old one).", until_training=True)
         return True
 
