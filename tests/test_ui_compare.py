@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSlider, QWidget
 
 from playground.core.spec import make_spec
 from playground.training.events import MetricsEvent
@@ -763,10 +763,13 @@ def test_compare_reopened_on_the_same_settings_keeps_b_as_it_was_left(open_windo
     compare.close()
     compare = _active_compare(window, qtbot)
     assert compare.spec_b == changed and "B is as you left it" in compare.statusBar().currentMessage()
+    intro = compare.findChild(QLabel, "compareIntro")  # (session 49's QA: it said "B starts as a copy")
+    assert "<b>B</b> is as you left it: change what" in intro.text() and "copy" not in intro.text()
     compare.close()
     window.findChild(QSlider, "dropoutSlider").setValue(window.findChild(QSlider, "dropoutSlider").value() + 1)
     compare = _active_compare(window, qtbot)  # another A: B starts as its copy
     assert compare.spec_b.model == window.spec.model and compare.statusBar().currentMessage() == ""
+    assert "<b>B</b> starts as a copy" in compare.findChild(QLabel, "compareIntro").text()
     compare.close()
 
 

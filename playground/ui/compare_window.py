@@ -60,9 +60,10 @@ B_SUFFIX = " (B)"  # B's name: A's, cut where the two would be past a name's len
 COLOURS = ("#1f77b4", "#ff7f0e")  # A blue, B orange (`playground compare` draws its figure in the same)
 VAL_RINGS = ("#0b3a5c", "#8a4300")  # darker tones of the two, round each side's validation dots
 TITLE_CONTRAST = 4.5  # WCAG's ratio for text: the sides' titles in their colours, on either look
-INTRO = ("<b>A</b> has the main window's settings as they were when this opened. <b>B</b> starts as a copy: "
-         "change what you want to compare, then press Play. Both train from the same start (seed, batches, and A's "
-         "initial weights wherever the shapes match).")
+INTRO = ("<b>A</b> has the main window's settings as they were when this opened. <b>B</b> {b}: change what you "
+         "want to compare, then press Play. Both train from the same start (seed, batches, and A's initial weights "
+         "wherever the shapes match).")
+B_NEW, B_KEPT = "starts as a copy", "is as you left it"  # (QA: "starts as a copy" above a B kept from before)
 HOVER_HINT = "Hover a heatmap to read a weight: query row, key column."
 # The main window's actions that zoom (its View menu): the same actions here, so the two windows keep one zoom.
 ZOOM_ACTIONS = ("presentAction", "zoomInAction", "zoomOutAction", "zoomResetAction")
@@ -217,7 +218,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         # As wide as the main window's at this zoom: a fixed 310 px cut B's values off in presentation mode.
         follow_font(self.config, lambda: self.config.fit_width(font_scale()))
         self.config.sigSpecChanged.connect(lambda _spec, _keys: self._settle_b())
-        intro = QLabel(INTRO, self)
+        intro = QLabel(INTRO.format(b=B_NEW if spec_b is None else B_KEPT), self)
         intro.setObjectName("compareIntro")
         intro.setWordWrap(True)
         intro.setToolTip(TIPS["compare"])
