@@ -108,13 +108,17 @@ def test_a_setting_changed_again_at_one_step_is_one_change_and_changed_back_is_n
     lr, decay = window.findChild(QSlider, "lrSlider"), window.findChild(QSlider, "weightDecaySlider")
     for slider, by, drawn in ((lr, 1, {1: "lr 3e-3→5e-3"}), (lr, 1, {1: "lr 3e-3→0.01"}),
                               (decay, 1, {1: "lr 3e-3→0.01, weight decay 0.01→0.03"}),
-                              (lr, -2, {1: "weight decay 0.01→0.03"}), (decay, -1, {})):
+                              (lr, -2, {1: "weight decay 0.01→0.03"}), (decay, -1, {}),
+                              (decay, -1, {1: "weight decay 0.01→3e-3"})):
         slider.setValue(slider.value() + by)  # as a key press does, a while after the last
         qtbot.waitUntil(lambda drawn=drawn: marker_labels(window) == drawn, timeout=3000)
-    assert len(read_changes(window.worker.run_dir)) == 5  # the record keeps each, replayed in order on resume
+    # the slider writes its value as the marker does (session 49's QA: "0.003" beside "0.01→3e-3")
+    assert window.config.sliders["train.weight_decay"].label.text() == "3e-3"
+    assert window.config.sliders["train.lr"].label.text() == "3e-3"
+    assert len(read_changes(window.worker.run_dir)) == 6  # the record keeps each, replayed in order on resume
     window.reset()
     window.undo()  # brought back from its folder: drawn from the record as it was left
-    assert marker_labels(window) == {}
+    assert marker_labels(window) == {1: "weight decay 0.01→3e-3"}
 
 
 def test_raising_training_steps_trains_a_finished_run_on_and_lowering_rebuilds(open_window, qtbot):

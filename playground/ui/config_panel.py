@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.differences import short_number
 from playground.core.messages import counted, cut_at_word
 from playground.core.presets import OTHER_MODEL_KEYS, PRETRAINED_TITLE, with_changes
 from playground.core.spec import (
@@ -95,10 +96,6 @@ def locked_tip(pretrained: str) -> str:
     return (f"Locked: the pretrained model's architecture is fixed ({a['n_layer']} layers x {a['n_head']} heads x "
             f"{a['n_embd']} dimensions, feed-forward {a['d_ff']}). Its weights were learned for exactly this shape; "
             f"fine-tuning changes the weights, not the shape. Choose a from-scratch family to change it.")
-
-
-def _fmt_lr(v: float) -> str:
-    return f"{v:.0e}".replace("e-0", "e-") if v < 0.01 else f"{v:g}"
 
 
 def _fmt_steps(v: float) -> str:
@@ -269,9 +266,10 @@ class ConfigPanel(QWidget):
     def _train_group(self) -> QGroupBox:
         box = QGroupBox("Training", self)
         form = self._form(box)
-        self._slider(form, "train.lr", "lrSlider", LR_CHOICES, fmt=_fmt_lr)
+        # (as the loss plot's markers write them: "0.003" on the slider, "3e-3" on its marker, QA)
+        self._slider(form, "train.lr", "lrSlider", LR_CHOICES, fmt=short_number)
         self._slider(form, "train.batch_size", "batchSlider", BATCH_CHOICES)
-        self._slider(form, "train.weight_decay", "weightDecaySlider", WEIGHT_DECAY_CHOICES, fmt=lambda v: f"{v:g}")
+        self._slider(form, "train.weight_decay", "weightDecaySlider", WEIGHT_DECAY_CHOICES, fmt=short_number)
         self._slider(form, "train.grad_clip", "clipSlider", CLIP_CHOICES, fmt=lambda v: f"{v:g}" if v else "off")
         self._slider(form, "train.max_steps", "stepsSlider", STEPS_CHOICES, fmt=_fmt_steps)
         self._slider(form, "train.warmup_steps", "warmupSlider", WARMUP_CHOICES, fmt=_fmt_steps)
