@@ -860,7 +860,7 @@ def test_space_pauses_a_lesson_training_to_its_step_and_play_trains_on_to_that_s
 
 def test_space_during_a_step_of_ones_own_plays(open_window, qtbot, monkeypatch):
     """Review: Space pressed while a Step of the user's was under way paused (it counted as a lesson's steps)."""
-    slow_steps(monkeypatch, 0.3)
+    slow_steps(monkeypatch, 1.0)  # (0.3 s: on a loaded machine the step had ended before Space came, CI QA)
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60}}))
     window.step_once()
     qtbot.waitUntil(lambda: window.worker is not None and not window.worker.idle, timeout=WAIT_MS)
