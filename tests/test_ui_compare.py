@@ -843,3 +843,35 @@ def test_before_the_first_evaluation_the_gap_line_says_when_it_comes(open_window
         compare.stepButton.click()
         qtbot.waitUntil(lambda: all(w.idle and not w.stepping for w in compare.workers), timeout=60_000)
     qtbot.waitUntil(lambda: compare.gapLabel.text().startswith("Validation loss at step 3: A "), timeout=5_000)
+
+
+def test_ctrl_z_undoes_a_change_of_b_and_ctrl_shift_z_redoes_it(open_window, qtbot, monkeypatch):
+    """Session 49's QA: Ctrl+Z in Compare A/B did nothing: a change of B could not be undone."""
+    from playground.ui import compare_window
+
+    answers = []
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args, **kwargs: answers.pop(0))
+    window = open_window(TINY)
+    compare = _active_compare(window, qtbot)
+    layers = compare.findChild(QSlider, "layersSlider")
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # nothing changed yet
+    assert compare.statusBar().currentMessage().startswith("Nothing to undo")
+    layers.setValue(layers.value() + 1)
+    qtbot.waitUntil(lambda: compare.spec_b.model.n_layer == TINY.model.n_layer + 1, timeout=5_000)
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert compare.spec_b.model.n_layer == TINY.model.n_layer
+    assert compare.statusBar().currentMessage() == "Undo: A and B have the same settings: change something in B to " \
+                                                   "compare it."
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert compare.spec_b.model.n_layer == TINY.model.n_layer + 1
+    assert compare.statusBar().currentMessage().startswith("Redo: B differs from A in: number of layers")
+    compare.step_once()  # trained: an undo asks first, and kept comparing undoes nothing
+    qtbot.waitUntil(lambda: compare.trained_steps() >= 1, timeout=60_000)
+    answers.append(False)
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert compare.spec_b.model.n_layer == TINY.model.n_layer + 1 and compare.trained_steps() >= 1
+    answers.append(True)
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert compare.spec_b.model.n_layer == TINY.model.n_layer and compare.trained_steps() == 0
+    answers.append(True)
+    compare.close()

@@ -211,6 +211,8 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(self._settle_b)
+        self._b_done: list[RunSpec] = []  # B's settings before each change (Ctrl+Z), and those undone (Ctrl+Shift+Z)
+        self._b_undone: list[RunSpec] = []
 
         b_name = f"{spec_a.name[:MAX_PRESET_NAME - len(B_SUFFIX)]}{B_SUFFIX}"
         self.config = ConfigPanel(spec_b or spec_a.updated({"name": b_name}), self)
@@ -277,6 +279,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         to close, and F1 for them all (keyboard QA: F1 did nothing here)."""
         keys = ((("Space",), self.toggle_play), (("Right",), self.step_once), (("Ctrl+R",), self.reset),
                 (("Ctrl+W", "Esc"), self.close), (("Ctrl+E",), self.export_loss),
+                (("Ctrl+Z",), self.undo_b), (("Ctrl+Shift+Z", "Ctrl+Y"), self.redo_b),  # (the main window's keys)
                 (("F9",), self.toggle_settings), (("F1",), self.show_shortcuts))
         for sequences, slot in keys:
             action = QAction(self)
@@ -419,11 +422,39 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         if self.spec_b == self._shown_b:
             return  # a drag that ended where it began
+        before = self._shown_b
+        if self._apply_b():
+            self._b_undone.clear()
+            self._b_done.append(before)
+
+    def _apply_b(self) -> bool:
+        """B's settings as the panel shows them, once the user agrees to lose what A and B trained; else the panel
+        back on those they train with."""
         if self.may_clear(CHANGING_B):
             self._clear()
             self._show_labels()
-        else:
-            self.config.set_spec(self._shown_b)
+            return True
+        self.config.set_spec(self._shown_b)
+        return False
+
+    def undo_b(self) -> None:
+        """Ctrl+Z: B's settings before its last change (QA: a change of B could not be undone)."""
+        self._step_b(self._b_done, self._b_undone, "Undo")
+
+    def redo_b(self) -> None:
+        self._step_b(self._b_undone, self._b_done, "Redo")
+
+    def _step_b(self, source: list[RunSpec], other: list[RunSpec], word: str) -> None:
+        if not source:
+            self.statusBar().showMessage(f"Nothing to {word.lower()}: B's settings are as far back as they go."
+                                         if word == "Undo" else "Nothing to redo.", STATUS_MS)
+            return
+        now = self._shown_b
+        self.config.set_spec(source[-1])
+        if self._apply_b():
+            other.append(now)
+            source.pop()
+            self.statusBar().showMessage(f"{word}: {difference_line(self.spec_a, self.spec_b)}.", STATUS_MS)
 
     # ----- training -----------------------------------------------------------------------------
     def _ensure_workers(self) -> list[TrainingWorker]:

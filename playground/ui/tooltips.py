@@ -235,7 +235,7 @@ SHORTCUTS: list[tuple[str, str]] = [
               "move in it)"),
     ("Ctrl+R", "Reset the weights (start again at step 0)"),
     ("Ctrl+Z", "Undo: bring back the model the last change replaced (again: the one before it)"),
-    ("Ctrl+Shift+Z", "Redo: bring back the model the last Undo replaced"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo: bring back the model the last Undo replaced"),
     ("Ctrl+O", "Open a preset"),
     ("Ctrl+S", "Save the preset"),
     ("Ctrl+Shift+S", "Save the preset as a new file"),
@@ -243,7 +243,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+L", "Toggle the logarithmic loss axis"),
     ("Ctrl+B", "Compare A/B: train a changed copy of these settings beside them"),
     ("Esc / Ctrl+W", "Compare A/B: close the comparison (asked first once A and B have trained)"),
-    ("Ctrl+E", "Compare A/B: export its loss plot as a PNG or SVG picture"),
+    ("Ctrl+E", "Compare A/B: export its loss plot as a PNG or SVG picture (Ctrl+Z there undoes a change of B)"),
     ("Arrow keys", "Move in what you tabbed to: the head grid (clicked too) chooses the next head, the enlarged head "
                    "walks from cell to cell and reads each weight, a slider moves "
                    "(Head roles' timeline: the next snapshot), a tab bar opens the next tab, a table moves between "
@@ -266,6 +266,8 @@ COMPARE_SHORTCUTS: list[tuple[str, str]] = [
     ("Right", "Train A and B one step each"),
     ("Ctrl+R", "Reset both: start again at step 0 (asked first once A and B have trained)"),
     ("Ctrl+E", "Export the loss plot as a PNG or SVG picture"),
+    ("Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y", "Undo / redo a change of B's settings (asked first once A and B have "
+                                        "trained)"),
     ("F9", "Hide or show B's settings: the plot and the attention grids take the whole width"),
     ("Esc / Ctrl+W", "Close the comparison (asked first once A and B have trained)"),
     PRESENTATION_KEY,
