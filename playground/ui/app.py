@@ -91,16 +91,18 @@ def run_app(preset: str | None = None) -> NoReturn:
     os._exit(code)
 
 
-TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+# (SIGINT: Ctrl-C in the terminal that started it, which raised KeyboardInterrupt inside a Qt slot, printed a traceback
+# and left the window running, newcomer QA)
+TERMINATION_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
 SIGNAL_CHECK_MS = 250  # how often Qt's event loop lets Python run a signal handler that is due
 
 
 def close_on_termination(window: MainWindow) -> None:
-    """A termination request (SIGTERM: `kill`, a logout or shutdown; SIGHUP: the terminal that started it closed)
-    closes the window as Quit does but without its questions, so the run on screen is saved for File > Resume Last
-    Run (QA: a run paused at step 340 had no checkpoint after a `kill`); the process exits with 128 + the signal's
-    number, as the CLI's `train` does. Python runs a handler only between its own bytecodes, which Qt's event loop
-    does not run while it waits: a timer lets it in."""
+    """A termination request (SIGTERM: `kill`, a logout or shutdown; SIGHUP: the terminal that started it closed;
+    SIGINT: Ctrl-C there) closes the window as Quit does but without its questions, so the run on screen is saved for
+    File > Resume Last Run (QA: a run paused at step 340 had no checkpoint after a `kill`); the process exits with
+    128 + the signal's number, as the CLI's `train` does. Python runs a handler only between its own bytecodes, which
+    Qt's event loop does not run while it waits: a timer lets it in."""
     def handle(signum: int, _frame: object) -> None:
         QTimer.singleShot(0, lambda: window.close_now(128 + signum))
 
