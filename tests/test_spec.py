@@ -337,3 +337,17 @@ def test_a_changed_builtin_takes_each_files_name_unless_the_user_named_it():
     assert named_after_file(first, Path("other.json"), opened=Path("mine.json")).name == "other"
     named = first.updated({"name": "Lecture 3"})
     assert named_after_file(named, Path("other.json"), opened=Path("mine.json")).name == "Lecture 3"
+
+
+def test_a_data_file_with_a_long_name_gives_a_run_name_that_fits(tmp_path):
+    """Newcomer QA: `--set data.path=` a file of a 98-character name was refused as "preset name (name): string should
+    have at most 120 characters", a setting never typed."""
+    from playground.core.presets import load_preset, with_changes
+    from playground.core.spec import MAX_PRESET_NAME
+
+    long = tmp_path / ("lecture_notes_week_03_" + "attention_" * 12 + "final.txt")
+    spec = with_changes(load_preset("decoder-pydoc"), {"data.name": "text_file", "data.path": str(long)})
+    assert len(spec.name) == MAX_PRESET_NAME and spec.name.startswith("Decoder (GPT-like) on lecture_notes_week_03_")
+    assert spec.name.endswith("attention_final.txt") and "…" in spec.name
+    short = with_changes(load_preset("decoder-pydoc"), {"data.name": "text_file", "data.path": str(tmp_path / "a  b.txt")})
+    assert short.name == "Decoder (GPT-like) on a  b.txt"  # as it is, where it fits

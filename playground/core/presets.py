@@ -187,7 +187,10 @@ def run_name(spec: RunSpec) -> str:
     model = PRETRAINED_TITLE if spec.model.pretrained else FAMILY_TITLES[spec.model.family]
     entry = REGISTRY.get(spec.data.name)
     data = Path(spec.data.path).name if spec.data.path else (entry.title if entry else spec.data.name)
-    return f"{model} on {data}"
+    # a file's long name elided to what a preset's name holds (newcomer QA: a 98-character file name was refused as
+    # "preset name (name): string should have at most 120 characters", a setting never typed)
+    room = MAX_PRESET_NAME - len(f"{model} on ")
+    return f"{model} on {data if len(data) <= room else elide(data, room)}"
 
 
 def with_changes(spec: RunSpec, changes: dict[str, Any]) -> RunSpec:
