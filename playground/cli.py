@@ -519,7 +519,7 @@ def _refuse_fixed_architecture(spec: Any, changes: dict[str, Any]) -> None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from playground.cli_compare import check_figure_path, run_compare
     from playground.core.files import elide
-    from playground.core.messages import EXPECTED
+    from playground.core.messages import EXPECTED, one_line
 
     check_figure_path(args.out, args.overwrite)  # before anything loads: a wrong --out fails in a moment
     from playground.data import describe
@@ -530,7 +530,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             specs.append(_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False))
             describe(specs[-1].data, specs[-1].model)
         except (CliError, *EXPECTED) as err:  # which side cannot train (CLI QA: "the Vision Transformer needs…")
-            raise CliError(f"{side} ({elide(preset, 40)}): {err}") from None
+            raise CliError(f"{side} ({elide(preset, 40)}): {one_line(err, (*EXPECTED, CliError))}") from None
     return run_compare(*specs, args.out)
 
 

@@ -433,3 +433,15 @@ def test_a_preset_with_more_problems_than_its_line_holds_lists_the_rest_as_notes
     one_line_error(playground("train", str(bad), "--steps", "2", "--out", str(tmp_path / "run")),
                    "embedding dimension (model.n_embd)", "number of heads (model.n_head)")  # both named: no note
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", [("train", "NAME.json"), ("presets", "NAME.json"), ("export", "NAME", "--out", "x"),
+                                     ("compare", "NAME.json", "encoder-reverse")])
+def test_a_name_too_long_for_the_file_system_is_said_as_such(tmp_path, monkeypatch, command):
+    """Newcomer QA: a path part over 255 characters gave "[Errno 36] File name too long:" and the whole path, inside
+    the package's presets folder where a preset was looked for."""
+    monkeypatch.chdir(tmp_path)
+    args = [part.replace("NAME", "e" * 300) for part in command]
+    line = one_line_error(playground(*args), "is too long for the file system (most allow 255 bytes a name): use a "
+                                             "shorter one")
+    assert "Errno" not in line and len(line) < 300 and "presets/" not in line

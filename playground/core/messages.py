@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shlex
 
@@ -20,10 +22,20 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
         text = "out of memory: use a smaller model, batch size or data file"
     elif isinstance(err, RecursionError):
         text = "the input is nested too deeply: use plain settings, lists and objects a few levels deep"
+    elif isinstance(err, OSError) and err.errno == errno.ENAMETOOLONG:
+        text = _name_too_long(err)
     elif not isinstance(err, expected):
         detail = elide(text, width - 110) + ": " if text else ""
         text = f"unexpected problem: {detail}please report it (set PLAYGROUND_DEBUG=1 to see where it happened)"
     return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
+
+
+def _name_too_long(err: OSError) -> str:
+    """A name the file system refuses as too long, said by its own part (newcomer QA: "[Errno 36] File name too long:"
+    and a 300-character path, inside the package's presets folder where a preset was looked for)."""
+    name = os.path.basename(os.fsdecode(err.filename)) if err.filename else ""
+    shown = f"the name {elide(name, 60)}" if name else "a name"
+    return f"{shown} is too long for the file system (most allow 255 bytes a name): use a shorter one"
 
 
 def cut_at_word(text: str, width: int) -> str:
