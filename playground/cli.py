@@ -825,10 +825,14 @@ def _checkpoint_word(run: Any) -> str:
         return "training" if training_now(run.folder) else "none"
     try:
         checkpoint = run.folder / CHECKPOINT_DIR
-        check_tensor_files(checkpoint, read_state(checkpoint))
+        state = read_state(checkpoint)
+        check_tensor_files(checkpoint, state)
     except ValueError:
         return "damaged"
-    return "diverged" if run.status == "diverged" else "yes"
+    if run.status == "diverged":
+        return "diverged"
+    # a run stopped past its last checkpoint resumes from it (QA: listed at 153 steps, "yes", and resumed at 143)
+    return f"at {state['step']:,}" if state["step"] < run.steps else "yes"
 
 
 def _runs_in(roots: list[Path]) -> list[Any]:

@@ -193,6 +193,11 @@ def test_runs_command_lists_a_table(tmp_path, capsys):
     save_checkpoint(folder / "checkpoint", Checkpoint(RunSpec(), 2, weights, {"0.exp_avg": weights["w"]}, {}))
     assert cli.main(["runs", "--runs-dir", str(root)]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[-2] == "yes"
+    write_run_info(folder, {"step": 5, "status": "stopped"})  # stopped at step 5, past its checkpoint of step 2 (QA)
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    listed = capsys.readouterr().out.splitlines()[1].split()
+    assert listed[-2:] == ["2", str(folder)] and listed[-3] == "at" and " 5 " in f" {' '.join(listed)} "
+    write_run_info(folder, {"step": 2, "status": "saved"})
     state = json.loads((folder / "checkpoint" / "state.json").read_text())
     (folder / "checkpoint" / state["model_file"]).write_bytes(b"")  # (QA: listed "yes", then refused by resume)
     assert cli.main(["runs", "--runs-dir", str(root)]) == 0
