@@ -168,6 +168,11 @@ def test_a_damaged_state_says_to_train_again_as_there_is_no_earlier_checkpoint(t
     message = refused(folder, r"state\.json is damaged \(Expecting property name enclosed in double quotes at line 1\)")
     assert "no other checkpoint is kept; train again: playground train" in message  # (QA: the error cut mid-word)
     assert "--out NEW_FOLDER" in message and "earlier" not in message
+    (run / "preset.json").write_text("garbage")  # (newcomer QA: offered again, the command refused it as not JSON)
+    message = refused(folder, r"state\.json is damaged")
+    assert "preset.json --out" not in message and message.endswith(
+        "train again: playground train PRESET --out NEW_FOLDER with a preset of yours (its preset.json is damaged "
+        "too)")
 
 
 def test_a_runs_data_file_is_looked_for_as_its_reader_reads_it(tmp_path, monkeypatch):

@@ -165,6 +165,15 @@ def train_again(folder: Path) -> str:
 
 
 def retrain_hint(folder: Path) -> str:
-    """The command that trains the run of the checkpoint in `folder` again."""
+    """The command that trains the run of the checkpoint in `folder` again: with its preset.json where that reads as
+    one (QA: offered for a damaged one, which the command then refused as "not valid JSON")."""
+    from playground.core.presets import PresetError, load_preset
+
     preset = folder.parent / "preset.json"
-    return retrain_command(elide(preset, 90)) if preset.is_file() else "playground train with the run's preset"
+    if not preset.is_file():
+        return "playground train with the run's preset"
+    try:
+        load_preset(preset)
+    except PresetError:
+        return "playground train PRESET --out NEW_FOLDER with a preset of yours (its preset.json is damaged too)"
+    return retrain_command(elide(preset, 90))
