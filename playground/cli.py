@@ -301,10 +301,11 @@ def _parser() -> argparse.ArgumentParser:
     add_overwrite_argument(compare)
     compare.set_defaults(handler=_cmd_compare)
 
+    from playground.cli_attention import VIEWS as ATTENTION_VIEWS
     from playground.cli_attention import add_arguments as add_attention_arguments
     from playground.cli_attention import run_attention
 
-    attention = sub.add_parser("attention", help="draw a run's attention (grid, steps, lines, roles, vit) to "
+    attention = sub.add_parser("attention", help=f"draw a run's attention ({', '.join(ATTENTION_VIEWS)}) to "
                                                  ".png/.svg, its evolution during training to .gif, or every view "
                                                  "in one .html")
     add_attention_arguments(attention)

@@ -202,7 +202,7 @@ def test_train_help_names_every_setting_set_changes_and_the_own_data_recipe(caps
     """QA: the command line had no way to list the settings (`--set model.x=1` said "did you mean 'model'?"): a
     student opened a preset's JSON to find them."""
     from playground.cli import main
-    from playground.core.spec import FIELD_TITLES
+    from playground.core.spec import FIELD_TITLES, RunSpec
 
     with pytest.raises(SystemExit):
         main(["train", "--help"])
@@ -210,6 +210,9 @@ def test_train_help_names_every_setting_set_changes_and_the_own_data_recipe(caps
     for key, title in FIELD_TITLES.items():
         if "." in key:
             assert f"{key} ({title}" in shown, key
+    fields = {f"{section}.{name}" for section in ("model", "data", "train")
+              for name in type(getattr(RunSpec(), section)).model_fields}
+    assert fields <= FIELD_TITLES.keys(), fields - FIELD_TITLES.keys()  # every one (QA: train.min_lr_ratio was not)
     # ... with the values of those that allow a fixed few (newcomer QA: model.norm's were to be guessed)
     for said in ("model.norm (LayerNorm placement: pre | post | none)", "model.residual (residual connections: true |"
                  " false)", "data.name (dataset: pydoc | zen", "train.compile (compilation: auto | on | off)"):

@@ -81,6 +81,7 @@ FIELD_TITLES = {
     "train.eval_batches": "evaluation batches",
     "train.weight_decay": "weight decay",
     "train.grad_clip": "gradient clipping",
+    "train.min_lr_ratio": "final learning rate, as a fraction of lr",
     "train.seed": "random seed",
     "train.device": "device",
     "train.precision": "precision",

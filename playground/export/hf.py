@@ -39,6 +39,7 @@ from typing import Any
 import torch
 
 from playground.core.atomic import replace_keeping_mode
+from playground.core.messages import counted
 from playground.core.spec import ModelSpec, RunSpec, hf_incompatibilities
 from playground.core.tensor_files import write_safetensors
 from playground.data.base import DataInfo
@@ -467,7 +468,7 @@ def _label_names(info: DataInfo, vocab: Vocab | None) -> list[str]:
 
 def _tokenizer_note(vocab: Vocab, prepend_cls: bool, symbols: bool) -> str:
     level = "word" if vocab.level == "word" else "character"
-    note = f"tokenizer: the run's {level} vocabulary ({len(vocab)} tokens), ids identical to the playground's"
+    note = f"tokenizer: the run's {level} vocabulary ({counted(len(vocab), 'token')}), ids identical to the playground's"
     if prepend_cls:
         note += "; [CLS] is put in front as in training"
     if symbols:
