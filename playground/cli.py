@@ -322,6 +322,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     """The arguments; one the command does not know is refused by that command's parser, with its usage and the
     option it most likely meant (QA: `train … --stpes 5` showed the top-level usage and no suggestion)."""
     parser = _parser()
+    word = next((word for word in argv if not word.startswith("-")), None)
+    close = difflib.get_close_matches(word, COMMANDS, n=1) if word is not None and word not in COMMANDS else []
+    if close:  # (newcomer QA: `playground trian …` listed the commands, no "did you mean", as a preset's typo has)
+        parser.error(f"unknown command {word!r} (did you mean {close[0]}?): the commands are {', '.join(COMMANDS)}")
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = next((word for word in argv if word in COMMANDS), None)

@@ -255,7 +255,7 @@ def test_a_reader_that_stops_reading_gets_no_error_line():
     assert listing.returncode == 141 and err == b""
 
 
-def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
+def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch, capsys):
     """`playground vit-digits` was refused as an invalid command; the help says the window is the default."""
     from playground import cli
     from playground.ui import app
@@ -270,6 +270,8 @@ def test_a_preset_with_no_command_opens_the_window_on_it(monkeypatch):
     for typo in (["trian"], ["trian", "encoder-reverse"]):  # a mistyped command is not taken for a preset
         with pytest.raises(SystemExit):
             cli.main(typo)
+        # ... and is said with the command meant (newcomer QA: the commands listed, no "did you mean")
+        assert "playground: error: unknown command 'trian' (did you mean train?)" in capsys.readouterr().err
     assert len(opened) == 4
 
 
