@@ -20,7 +20,7 @@ import textwrap
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +219,8 @@ def _parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=_open_window)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
-    presets.add_argument("name", nargs="?", help="one preset (a built-in name or a file): its whole description")
+    presets.add_argument("name", nargs="?", help="one preset (a built-in name or a file): its whole description; a "
+                                                 "folder: the presets in it")
     presets.set_defaults(handler=_cmd_presets)
 
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
@@ -353,15 +354,28 @@ def _open_window(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from playground.core.presets import builtin_presets
+    from playground.core.files import elide
+    from playground.core.presets import PRESETS_DIR, presets_in
 
-    if args.name:
+    if args.name is not None and not args.name.strip():  # (newcomer QA: `presets ""` listed the built-in ones)
+        raise CliError("no preset given: `playground presets` lists the built-in ones, `playground presets NAME` "
+                       "shows one, `playground presets FOLDER` lists those in a folder")
+    folder = Path(args.name) if args.name and Path(args.name).is_dir() else None
+    if args.name and folder is None:
         return _show_preset(args.name)
-    infos = builtin_presets()
+    infos, unread = presets_in(folder or PRESETS_DIR)
+    if folder is not None:  # a folder of the user's (newcomer QA: refused as "a folder, not a preset file")
+        infos = [replace(info, name=str(info.path)) for info in infos]  # as `train` and `presets` then take them
+        if not infos:
+            raise CliError(f"no preset in {elide(folder)}: a preset is a .json file the window's File > Save Preset "
+                           f"writes" + (f" ({counted(len(unread), 'file')} there did not read as one)" if unread else ""))
     width = max(len(info.name) for info in infos)  # the longest name sets the column (QA: lesson names broke it)
     for info in infos:
         print(f"{info.name:<{width}}  {info.family:<8} {_first_sentence(info.description)}")
     # (on stderr: the list on stdout stays one line a preset, for a script to read)
+    if unread:
+        print(f"({counted(len(unread), 'other .json file')} there did not read as a preset: "
+              f"{', '.join(path.name for path in unread[:3])}{', …' if len(unread) > 3 else ''})", file=sys.stderr)
     print("(`playground presets NAME` shows one preset's whole description)", file=sys.stderr)
     return 0
 

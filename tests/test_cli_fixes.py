@@ -445,3 +445,20 @@ def test_a_name_too_long_for_the_file_system_is_said_as_such(tmp_path, monkeypat
     line = one_line_error(playground(*args), "is too long for the file system (most allow 255 bytes a name): use a "
                                              "shorter one")
     assert "Errno" not in line and len(line) < 300 and "presets/" not in line
+
+
+def test_presets_lists_a_folders_presets_and_refuses_an_empty_name(tmp_path):
+    """Newcomer QA: `playground presets FOLDER` was refused as "a folder, not a preset file", and `presets ""` listed
+    the built-in presets."""
+    from playground.core.presets import PRESETS_DIR
+
+    (tmp_path / "mine.json").write_text((PRESETS_DIR / "encoder-sort.json").read_text())
+    (tmp_path / "bad.json").write_text("{bad")
+    result = playground("presets", str(tmp_path))
+    assert result.returncode == 0 and result.stdout.splitlines() == [
+        f"{tmp_path / 'mine.json'}  encoder  Sorting needs attention that searches by content, not position: compare "
+        f"its heatmaps with…"]
+    assert "(1 other .json file there did not read as a preset: bad.json)" in result.stderr
+    (tmp_path / "mine.json").unlink()
+    one_line_error(playground("presets", str(tmp_path)), "no preset in ", "(1 file there did not read as one)")
+    one_line_error(playground("presets", ""), "no preset given: `playground presets` lists the built-in ones")

@@ -313,12 +313,21 @@ def builtin_holding(spec: RunSpec | None) -> str | None:
 
 
 def builtin_presets() -> list[PresetInfo]:
-    infos = []
-    for path in sorted(PRESETS_DIR.glob("*.json")):
-        spec = load_preset(path)
+    return presets_in(PRESETS_DIR)[0]
+
+
+def presets_in(folder: Path) -> tuple[list[PresetInfo], list[Path]]:
+    """The presets in `folder` (its .json files, by name), and the .json files there that do not read as one."""
+    infos, unread = [], []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            spec = load_preset(path)
+        except PresetError:
+            unread.append(path)
+            continue
         infos.append(PresetInfo(path.stem, spec.model.family, spec.description, path, spec.lesson is not None,
                                 spec.name))
-    return infos
+    return infos, unread
 
 
 def named_after_file(spec: RunSpec, path: Path, opened: Path | None = None, named: bool = False) -> RunSpec:
