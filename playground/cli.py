@@ -824,14 +824,23 @@ def _cmd_runs(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 0
     names = run_labels(runs)  # runs of one name told apart as the Runs tab does (lesson 19.4's three listed alike)
-    name_width = max(len("NAME"), *(len(name) for name in names.values()))
+    name_width = max(len("NAME"), *(_columns_of(name) for name in names.values()))
     family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
     print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  {'CHECKPOINT':<10}  FOLDER")
     for run in runs:
         val = loss_text(run.val_loss) if run.val_loss is not None else "-"
-        print(f"{names[run.folder]:<{name_width}}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
+        name = names[run.folder]
+        print(f"{name}{' ' * (name_width - _columns_of(name))}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
               f"{_checkpoint_word(run):<10}  {run.folder}")
     return 0
+
+
+def _columns_of(text: str) -> int:
+    """The terminal columns `text` takes: a wide character (Chinese, Japanese, Korean) two (newcomer QA: a run named
+    in Japanese put the table's columns out of line)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _checkpoint_word(run: Any) -> str:

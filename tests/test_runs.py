@@ -629,3 +629,13 @@ def test_a_run_that_cannot_be_renamed_says_why(tmp_path, monkeypatch):
     with pytest.raises(RunsError, match=r"cannot rename the run: its name is kept in .*run.json, which cannot be "
                                         r"written \(Permission denied\)"):
         rename_run(run, "new name")
+
+
+def test_runs_table_stays_in_line_with_a_name_of_wide_characters(tmp_path, capsys):
+    """Newcomer QA: a run named in Japanese put the table's columns out of line (each character takes two columns)."""
+    root = tmp_path / "runs"
+    make_run(root, "日本語の実行", "encoder", losses=(3.0, 2.0), val_at=(2,))
+    make_run(root, "an English name, longer", "encoder", losses=(3.0, 2.0), val_at=(2,))
+    assert cli.main(["runs", "--runs-dir", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len({cli._columns_of(line[:line.index(word)]) for line, word in zip(lines, ["FAMILY", "encoder", "encoder"])}) == 1
