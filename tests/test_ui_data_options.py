@@ -142,6 +142,13 @@ def test_the_spin_box_keeps_values_inside_the_registrys_range_and_says_what_it_r
     assert "Sequence length 50,000 is out of range: type 1 to 4,096, or step below 1 to “auto”" in message(window).text()
     type_into(qtbot, option(window, "length"), "5000")
     assert "Sequence length 5,000 is out of range: type 1 to 4,096" in message(window).text()
+    box = option(window, "n_symbols")  # digits typed in front of the number: as the box read them (review: "95,008")
+    box.setValue(12)
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Home)
+    qtbot.keyClicks(box, "98")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert "Symbols 812 is out of range" in message(window).text()
     assert window.spec.data.options.get("length") == length and option(window, "length").text() == shown
     type_into(qtbot, option(window, "n_symbols"), "99")  # refused again, then corrected before Enter: not said
     spin = option(window, "n_symbols")

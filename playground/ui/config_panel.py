@@ -53,7 +53,7 @@ MAX_HEADS = 16
 # the settings into a scroll box (QA).
 MESSAGE_CHARS = 240
 WHOLE_ELSEWHERE = f" (the rest: {RECENT_KEY})"  # said after a cut description (QA: a class cannot hover)
-LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)] + [0.1]
+LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)]  # 1e-5 to 0.5
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
 NOTE_KEPT_S = 2.0  # a slider's note stays while it is held, or its next stop comes within this long (`_on_slider`)

@@ -109,12 +109,13 @@ class _SaysRefused:
             self._put_back_if_refused()
         before, shown = self._refused, self.lineEdit().text()
         typed_over = self.lineEdit().hasSelectedText()  # a fresh start, not the rest of what was refused
+        at_end = self.lineEdit().cursorPosition() >= len(shown.removesuffix(self.suffix()))
         super().keyPressEvent(event)
         key = event.text()
-        if (isinstance(before, int) and isinstance(self._refused, int) and key in DIGITS
+        if (isinstance(before, int) and isinstance(self._refused, int) and key in DIGITS and at_end
                 and self.lineEdit().text() == shown and abs(before) < 10 ** (SHOWN_DIGITS - 1)):
-            # a digit past a refused number, dropped by the box as that one was: the number typed grows by it (QA:
-            # 99999 typed into Sequence length was said as "9,999 and up")
+            # a digit past a refused number at its end, dropped by the box as that one was: the number typed grows by
+            # it (QA: 99999 typed into Sequence length was said as "9,999 and up"; typed elsewhere, review: "95,008")
             self._refused = before * 10 + (int(key) if before >= 0 else -int(key))
         refused_too = isinstance(self._refused, str)
         if isinstance(before, str) and key and key.isprintable() and (refused_too or not typed_over):  # a key after
