@@ -109,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 def _problems_counted(err: BaseException, line: str) -> list[str]:
     """The problems of a run description that its error line counts rather than names: a terminal has no Recent
     Messages to show them in (QA: a preset with six bad values named two, "and 4 more problems")."""
-    from playground.core.spec import SpecError
-
-    return [problem for problem in err.problems if problem not in line] if isinstance(err, SpecError) else []
+    return [problem for problem in getattr(err, "problems", []) if problem not in line]
 
 
 def _interrupted(err: BaseException) -> bool:
@@ -549,7 +547,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             specs.append(_train_spec(argparse.Namespace(**{**vars(args), "preset": preset}), renamed=False))
             describe(specs[-1].data, specs[-1].model)
         except (CliError, *EXPECTED) as err:  # which side cannot train (CLI QA: "the Vision Transformer needs…")
-            raise CliError(f"{side} ({elide(preset, 40)}): {one_line(err, (*EXPECTED, CliError))}") from None
+            raise CliError(f"{side} ({elide(preset, 40)}): {one_line(err, (*EXPECTED, CliError))}",
+                           getattr(err, "problems", ())) from None  # (the ones it counts listed below it: review)
     return run_compare(*specs, args.out)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +15,12 @@ EXIT_INTERRUPTED = 130  # the shell's status for a process ended by Ctrl-C
 
 
 class CliError(Exception):
-    """An expected failure: printed as one line."""
+    """An expected failure: printed as one line; `problems`, a run description's, listed below it where it counts
+    them (as a SpecError's)."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 def out_path(text: str) -> Path:

@@ -429,6 +429,13 @@ def test_a_preset_with_more_problems_than_its_line_holds_lists_the_rest_as_notes
                      "playground: note: dropout (model.dropout): input should be less than 1, got 5",
                      "playground: note: batch size (train.batch_size): input should be greater than or equal to 1, got 0",
                      "playground: note: learning rate (train.lr): input should be greater than 0, got -1"]
+    compared = playground("compare", str(bad), "encoder-reverse", "--out", str(tmp_path / "c.png"))
+    error, *notes = compared.stderr.strip().splitlines()  # compare's side said, its counted problems listed (review)
+    assert error.startswith("playground: error: A (") and "and 4 more problems" in error, compared.stderr
+    assert notes == [f"playground: note: {problem}" for problem in ("number of layers (model.n_layer): input should "
+                     "be less than or equal to 48, got 99", "dropout (model.dropout): input should be less than 1, "
+                     "got 5", "batch size (train.batch_size): input should be greater than or equal to 1, got 0",
+                     "learning rate (train.lr): input should be greater than 0, got -1")]
     bad.write_text(json.dumps({"model": {"n_embd": -1, "n_head": 0}}))
     one_line_error(playground("train", str(bad), "--steps", "2", "--out", str(tmp_path / "run")),
                    "embedding dimension (model.n_embd)", "number of heads (model.n_head)")  # both named: no note
@@ -444,6 +451,7 @@ def test_a_name_too_long_for_the_file_system_is_said_as_such(tmp_path, monkeypat
     args = [part.replace("NAME", "e" * 300) for part in command]
     line = one_line_error(playground(*args), "is too long for the file system (most allow 255 bytes a name): use a "
                                              "shorter one")
+    assert f"the name {'e' * 29}…" in line
     assert "Errno" not in line and len(line) < 300 and "presets/" not in line
 
 
@@ -462,3 +470,16 @@ def test_presets_lists_a_folders_presets_and_refuses_an_empty_name(tmp_path):
     (tmp_path / "mine.json").unlink()
     one_line_error(playground("presets", str(tmp_path)), "no preset in ", "(1 file there did not read as one)")
     one_line_error(playground("presets", ""), "no preset given: `playground presets` lists the built-in ones")
+
+
+def test_a_long_folder_is_named_not_the_short_file_in_it_nor_a_long_path_of_short_names():
+    """Review: "the name x.json is too long" of /tmp/<300 e>/x.json; a path too long as a whole is said as such."""
+    import errno
+
+    from playground.core.messages import one_line
+
+    folder = OSError(errno.ENAMETOOLONG, "File name too long", f"/tmp/{'e' * 300}/x.json")
+    assert one_line(folder).startswith(f"the name {'e' * 29}…") and "x.json" not in one_line(folder)
+    path = OSError(errno.ENAMETOOLONG, "File name too long", "/tmp/" + "/".join(["d" * 200] * 30))
+    assert one_line(path).startswith("the path /tmp/ddd") and one_line(path).endswith(
+        "is too long for the file system: use a shorter one")

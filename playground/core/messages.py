@@ -30,12 +30,20 @@ def one_line(err: BaseException, expected: tuple[type[BaseException], ...] = EXP
     return elide(text or "something went wrong with no explanation: set PLAYGROUND_DEBUG=1 to see where", width)
 
 
+NAME_BYTES = 255  # the longest name of a file or folder most file systems take
+
+
 def _name_too_long(err: OSError) -> str:
     """A name the file system refuses as too long, said by its own part (newcomer QA: "[Errno 36] File name too long:"
-    and a 300-character path, inside the package's presets folder where a preset was looked for)."""
-    name = os.path.basename(os.fsdecode(err.filename)) if err.filename else ""
-    shown = f"the name {elide(name, 60)}" if name else "a name"
-    return f"{shown} is too long for the file system (most allow 255 bytes a name): use a shorter one"
+    and a 300-character path, inside the package's presets folder where a preset was looked for): the first part of
+    the path over NAME_BYTES, else the path as a whole (review: a long folder's was said of the file in it)."""
+    path = os.fsdecode(err.filename) if err.filename else ""
+    long = next((part for part in path.split(os.sep) if len(os.fsencode(part)) > NAME_BYTES), None)
+    if long is None:
+        shown = f"the path {elide(path, 60)}" if path else "a name"
+        return f"{shown} is too long for the file system: use a shorter one"
+    return (f"the name {elide(long, 60)} is too long for the file system (most allow {NAME_BYTES} bytes a name): use "
+            f"a shorter one")
 
 
 def cut_at_word(text: str, width: int) -> str:
