@@ -292,6 +292,7 @@ class RunsPanel(QWidget):
             self.table.addAction(action)
         self.message = QLabel(self)
         self._done = ""  # the last action's words (say_done), until its timer clears them
+        self._chosen_said = ""  # what the selection's runs were said to be, gone with the selection
         self._refused = ""  # the last refusal said, kept through a refresh that keeps its runs selected
         self._busy_said: tuple[str, list[Path]] = ("", [])  # a refusal to delete runs being trained, and those runs
         self._apart: dict[tuple[Path, Path, str], str] = {}  # why two runs' losses share no scale ("" where they do)
@@ -476,12 +477,14 @@ class RunsPanel(QWidget):
             if live:
                 said.append(f"“{self.labels.get(live[0].folder, live[0].name)}” is the run on screen: its curves are "
                             f"drawn already.")
-            elif len(chosen) == 1 and not chosen[0].has_checkpoint:  # why Resume is greyed (QA: no word of it)
+            elif len(chosen) == 1 and not chosen[0].has_checkpoint and chosen[0].folder.is_dir():  # why Resume is
+                # greyed (QA: no word of it); a folder gone has nothing to reopen either (review)
                 said.append("It has no checkpoint (none saved yet, or removed), so it cannot resume: Reopen trains "
                             "a new run like it.")
-            self.say(" ".join(said + [self._not_one_scale(drawn)]).strip())
-        elif OVERLAID in self.message.text():
-            self.say("")  # none overlaid now; what an action said stays
+            self._chosen_said = " ".join(said + [self._not_one_scale(drawn)]).strip()
+            self.say(self._chosen_said)
+        elif self._chosen_said and self.message.text() == self._chosen_said:
+            self.say("")  # none chosen now; what an action said stays (review: "“X” is gone…" stayed)
 
     def _no_curve(self, run: RunSummary) -> str:
         """Why a chosen run draws nothing on the plot."""
