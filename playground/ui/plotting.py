@@ -455,7 +455,7 @@ def _cut_where_alike(name: str, others: Sequence[str]) -> Qt.TextElideMode:
     twice and "Abla…eats", all "Ablation: a …" (QA); their ends tell them apart ("…positions", "…nnections")."""
     start = max(len(os.path.commonprefix([name, other])) for other in others)
     end = max(len(os.path.commonprefix([name[::-1], other[::-1]])) for other in others)
-    if start == end:
+    if start == end or max(start, end) < MIN_LEGEND_CHARS:  # a few letters alike by chance ("on", review): as before
         return Qt.TextElideMode.ElideMiddle
     return Qt.TextElideMode.ElideLeft if start > end else Qt.TextElideMode.ElideRight
 
