@@ -1244,3 +1244,24 @@ def test_a_finished_lessons_run_is_not_told_to_raise_a_hidden_training_steps(ope
     window.lessonBar.leave()
     window.play()
     assert window.statusBar().currentMessage().startswith("Finished: raise Training steps to train this run on")
+
+
+def test_a_lessons_training_and_compare_never_train_at_once(open_window, qtbot, monkeypatch):
+    """Review: a lesson step training to its step went on beside Compare A/B's Play, and started beside it."""
+    from playground.ui import compare_window
+
+    slow_steps(monkeypatch, 0.2)  # (the lesson's steps still under way when Compare's Play comes)
+    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args, **kwargs: True)
+    steps = [{"text": "one"}, {"text": "two", "train_until": 40}]
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 60},
+                                    "lesson": {"title": "Two", "steps": steps}}))
+    window.compareAction.trigger()
+    compare = window.compareWindow
+    compare.play()
+    window.lessonBar.next()  # its step trains to 40: Compare pauses
+    assert window.lessonBar.training() and not compare.playing
+    assert window.statusBar().currentMessage().startswith("Paused Compare A/B for this run")
+    compare.play()  # and back: the lesson's training pauses
+    assert compare.playing and not window.lessonBar.training()
+    compare.pause()
+    compare.close()

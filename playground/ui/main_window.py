@@ -1100,7 +1100,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if not self.lessonBar.train_on():  # (a lesson's training paused short of its step goes on to that step)
             self.ensure_worker().play()
         self._show_playing(True)
-        self._pause_compare()
+        self.pause_compare()
 
     def _say_finished(self) -> None:
         """Play or Step on a run at its end: how to train it on, or a new one."""
@@ -1576,14 +1576,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _pause_for_compare(self) -> None:
         """Pause this window's run while Compare A/B trains, said in both windows: the two on the same cores would
         each train at half speed (QA: it trained on out of sight, taking A and B's cores)."""
-        if self.worker is None or not self.worker.playing or self.compareWindow is None:
-            return
+        if self.worker is None or not (self.worker.playing or self.lessonBar.training()) or self.compareWindow is None:
+            return  # (a lesson's training to its step too: review)
         self.pause()
         said = "Paused the main window's run for Compare A/B, which needs the cores: Play (Space) there goes on with it."
         self.statusBar().showMessage(said, STATUS_MS)
         self.compareWindow.statusBar().showMessage(said, STATUS_MS)  # in front: the main one is hidden (QA)
 
-    def _pause_compare(self) -> None:
+    def pause_compare(self) -> None:
         """Pause Compare A/B as this window's run plays, said here: the one the user sees (session 48's left item: both
         trained at once, each at half speed)."""
         if self.compareWindow is None or not self.compareWindow.playing:
