@@ -161,3 +161,26 @@ def test_a_termination_request_closes_the_window_as_quit_does_and_keeps_the_run(
     assert Path(run_dir, "checkpoint", "state.json").exists()
     assert run_dir in (tmp_path / "s.ini").read_text(encoding="utf-8")  # File > Resume Last Run brings it back
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="POSIX termination signals")
+def test_a_signal_ignored_at_start_stays_ignored(qtbot):
+    """Review: under `nohup` (SIGHUP ignored) or as a script's background job (SIGINT ignored) the window closed on
+    the signal it was started to ignore."""
+    import signal
+
+    from PySide6.QtWidgets import QWidget
+
+    from playground.ui.app import TERMINATION_SIGNALS, close_on_termination
+
+    before = {number: signal.getsignal(number) for number in TERMINATION_SIGNALS}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        window = QWidget()
+        qtbot.addWidget(window)
+        close_on_termination(window)
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]  # the others taken as before
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)

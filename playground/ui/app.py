@@ -107,7 +107,8 @@ def close_on_termination(window: MainWindow) -> None:
         QTimer.singleShot(0, lambda: window.close_now(128 + signum))
 
     for number in TERMINATION_SIGNALS:
-        signal.signal(number, handle)
+        if signal.getsignal(number) is not signal.SIG_IGN:  # (`nohup`, a script's background job: left ignored, review)
+            signal.signal(number, handle)
     ticks = QTimer(window)
     ticks.timeout.connect(lambda: None)
     ticks.start(SIGNAL_CHECK_MS)
