@@ -603,8 +603,13 @@ def test_a_lesson_save_refused_keeps_the_editor_open_saying_why(open_window, qtb
     assert "x.json" in editor.messageLabel.text()
     assert [step.text for step in window.spec.lesson.steps] == ["one", "two"] and window.preset_path is None
     chosen[0] = ""  # the file dialog cancelled: said too, the editor still open
-    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    window.config.show_message("no text file at mine.txt: check the path", "error")  # an error of the data's, shown
+    monkeypatch.setattr(window.config, "set_spec", lambda spec, real=window.config.set_spec: (
+        real(spec), window.config.show_message("no text file at mine.txt: check the path", "error")))
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # ... is not said to be why the save did not happen (review)
     assert editor.isVisible() and editor.messageLabel.text().startswith("Not saved: no file was chosen")
+    monkeypatch.undo()
+    monkeypatch.setattr(file_dialogs, "save_file", lambda *args, **kwargs: (chosen[0], ""))
     chosen[0] = str(tmp_path / "mine.json")
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     assert not editor.isVisible() and load_preset(tmp_path / "mine.json").lesson.steps[0].text == "one, edited"

@@ -832,10 +832,13 @@ class LessonBar(QFrame):
         window = self.main
         path, before, spec = window.preset_path, window.spec.lesson, window.spec
         window.config.set_spec(spec.updated({"lesson": lesson.to_dict()}))
+        shown = window.config.error_shown()  # (the data's, which the settings say again: not the save's, review)
         if not window.save("Save the preset with its lesson"):
             refusal = window.config.error_shown()
+            refusal = "" if refusal == shown else refusal
             window.config.set_spec(spec)
-            window.config.show_message(refusal, "error" if refusal else "info")
+            if refusal:
+                window.config.show_message(refusal, "error")
             return (f"Not saved: {refusal}" if refusal else
                     "Not saved: no file was chosen. Save again to choose one, or Cancel to leave the lesson as it was.")
         window.relesson(path, before, lesson)  # (the models set aside under its text before, review)
