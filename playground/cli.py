@@ -825,12 +825,15 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     names = run_labels(runs)  # runs of one name told apart as the Runs tab does (lesson 19.4's three listed alike)
     name_width = max(len("NAME"), *(_columns_of(name) for name in names.values()))
     family_width = max(len("FAMILY"), *(len(run.family) for run in runs))
-    print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  {'CHECKPOINT':<10}  FOLDER")
+    saved = {run.folder: _checkpoint_word(run) for run in runs}
+    saved_width = max(len("CHECKPOINT"), *(len(word) for word in saved.values()))  # ("at 12345678": review)
+    print(f"{'NAME':<{name_width}}  {'FAMILY':<{family_width}} {'STEPS':>7} {'VAL LOSS':>9}  "
+          f"{'CHECKPOINT':<{saved_width}}  FOLDER")
     for run in runs:
         val = loss_text(run.val_loss) if run.val_loss is not None else "-"
         name = names[run.folder]
         print(f"{name}{' ' * (name_width - _columns_of(name))}  {run.family:<{family_width}} {run.steps:>7} {val:>9}  "
-              f"{_checkpoint_word(run):<10}  {run.folder}")
+              f"{saved[run.folder]:<{saved_width}}  {run.folder}")
     return 0
 
 
@@ -859,7 +862,7 @@ def _checkpoint_word(run: Any) -> str:
     if run.status == "diverged":
         return "diverged"
     # a run stopped past its last checkpoint resumes from it (QA: listed at 153 steps, "yes", and resumed at 143)
-    return f"at {state['step']:,}" if state["step"] < run.steps else "yes"
+    return f"at {state['step']}" if state["step"] < run.steps else "yes"  # (as STEPS writes it)
 
 
 def _runs_in(roots: list[Path]) -> list[Any]:
