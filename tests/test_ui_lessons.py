@@ -600,7 +600,11 @@ def test_a_lesson_save_refused_keeps_the_editor_open_saying_why(open_window, qtb
     save = editor.buttons.button(editor.buttons.StandardButton.Save)
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     assert editor.isVisible() and editor.messageLabel.text().startswith("Not saved: ")
-    assert "x.json" in editor.messageLabel.text()
+    # what to do, from the editor (QA: "File > Save Preset As", which its modal window keeps out of reach), said there
+    # alone (QA: it stayed under the settings after the edits were discarded)
+    assert "x.json" in editor.messageLabel.text() and "Save Preset As" not in editor.messageLabel.text()
+    assert editor.messageLabel.text().endswith("(press Save again to choose another file).")
+    assert "x.json" not in window.config.messageLabel.text()
     assert [step.text for step in window.spec.lesson.steps] == ["one", "two"] and window.preset_path is None
     chosen[0] = ""  # the file dialog cancelled: said too, the editor still open
     window.config.show_message("no text file at mine.txt: check the path", "error")  # an error of the data's, shown

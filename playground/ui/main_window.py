@@ -106,6 +106,7 @@ if TYPE_CHECKING:  # the views' modules load in build_views (they import pyqtgra
     from playground.ui.samples_panel import SamplesPanel
 
 REFRESH_MS = 125  # the window pulls training results 8 times a second
+SAVE_AGAIN = "File > Save Preset As, Ctrl+Shift+S"  # how to save again where a save failed
 SHORT_NAME_CHARS = 60  # a preset's name in a message: its 120 characters took lines of their own at 175 % (review)
 LEAD_CHARS = 110  # an opened preset's description: with its name, three lines of the settings panel
 DEVICE_CHARS = 60  # a longer device description keeps its closing note for the tooltip
@@ -918,13 +919,14 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self.config.show_message(told(lead + (WHOLE_ELSEWHERE if lead != description else "")),
                                  "warning" if left_out else "info", description, whole=told(description))
 
-    def save(self, caption: str = "Save preset") -> bool:
-        """Save to the preset's file, or to one asked for under `caption` where it has none."""
+    def save(self, caption: str = "Save preset", again: str = SAVE_AGAIN) -> bool:
+        """Save to the preset's file, or to one asked for under `caption` where it has none; `again`: how to save
+        again where the write fails."""
         if self.preset_path is None:
-            return self.save_as(caption)
-        return self._write(self.preset_path)
+            return self.save_as(caption, again)
+        return self._write(self.preset_path, again)
 
-    def save_as(self, caption: str = "Save preset") -> bool:
+    def save_as(self, caption: str = "Save preset", again: str = SAVE_AGAIN) -> bool:
         """Ask for a file and save the preset there; `caption`, the dialog's title, says why when it is not asked for."""
         folder = file_dialogs.last_folder()
         start = str(self.preset_path) if self.preset_path else _suggested_name(self.spec)
@@ -936,7 +938,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
             self.config.show_message(f"Not saved: {target.name} would be among the built-in presets, which stay as "
                                      f"they ship. Save it in a folder of your own.", "error")
             return False
-        if not self._write(target):
+        if not self._write(target, again):
             file_dialogs.set_last_folder(folder)  # the next dialog not in a folder refused (QA: /proc)
             return False
         self.preset_path = target
@@ -944,7 +946,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         self._update_title()
         return True
 
-    def _write(self, path: Path) -> bool:
+    def _write(self, path: Path, again: str = SAVE_AGAIN) -> bool:
         """Atomic write through QSaveFile: a crash mid-save never leaves half a preset."""
         # A changed built-in: its name and description, at every save (QA: Ctrl+S kept the first save's list of what
         # was changed)
@@ -958,7 +960,7 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         else:
             out.cancelWriting()
         if not ok:  # the spec keeps its name (QA: a save refused in /proc renamed the preset on screen "lecture1")
-            self.config.show_message(_not_saved(path, out.errorString()), "error")
+            self.config.show_message(_not_saved(path, out.errorString(), again), "error")
             return False
         if (named.name, named.description) != (self.spec.name, self.spec.description):
             self.config.set_spec(self.spec.updated({"name": named.name, "description": named.description}))
@@ -1832,7 +1834,7 @@ def _lead(description: str) -> str:
     return cut_at_word(re.split(r"(?<=[.?!])\s+", description, maxsplit=1)[0], LEAD_CHARS)
 
 
-def _not_saved(path: Path, error: str) -> str:
+def _not_saved(path: Path, error: str, again: str = SAVE_AGAIN) -> str:
     """Why `path` could not be written, and what to do (QA: the system's bare "No such file or directory"). Told from
     the path where it can be: QSaveFile's error is text, in the system's language but for Qt's own words."""
     folder, fix = path.parent, "save them in a folder you can write in"
@@ -1847,8 +1849,7 @@ def _not_saved(path: Path, error: str) -> str:
     else:
         why = error
     # (a name of hundreds of characters pushed what to do out of the message's room: QA)
-    return (f"Could not save {elide(path.name, SHORT_NAME_CHARS)}: {why}. Your settings are kept: {fix} (File > Save "
-            f"Preset As, Ctrl+Shift+S).")
+    return f"Could not save {elide(path.name, SHORT_NAME_CHARS)}: {why}. Your settings are kept: {fix} ({again})."
 
 
 QT_NO_SUCH_FILE = "No such file or directory"  # Qt's own words for ENOENT, whatever the system's language
