@@ -849,8 +849,9 @@ def test_ctrl_z_undoes_a_change_of_b_and_ctrl_shift_z_redoes_it(open_window, qtb
     """Session 49's QA: Ctrl+Z in Compare A/B did nothing: a change of B could not be undone."""
     from playground.ui import compare_window
 
-    answers = []
-    monkeypatch.setattr(compare_window, "ask_close_comparison", lambda *args, **kwargs: answers.pop(0))
+    answers, seen = [], []  # B's layers while the question is open (QA: the undo showed before it was agreed to)
+    monkeypatch.setattr(compare_window, "ask_close_comparison",
+                        lambda *args, **kwargs: seen.append(compare.config.spec().model.n_layer) or answers.pop(0))
     window = open_window(TINY)
     compare = _active_compare(window, qtbot)
     layers = compare.findChild(QSlider, "layersSlider")
@@ -873,5 +874,6 @@ def test_ctrl_z_undoes_a_change_of_b_and_ctrl_shift_z_redoes_it(open_window, qtb
     answers.append(True)
     qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert compare.spec_b.model.n_layer == TINY.model.n_layer and compare.trained_steps() == 0
+    assert seen == [TINY.model.n_layer + 1] * 2  # B's controls unchanged while asked
     answers.append(True)
     compare.close()

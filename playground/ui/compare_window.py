@@ -422,20 +422,13 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             return
         if self.spec_b == self._shown_b:
             return  # a drag that ended where it began
-        before = self._shown_b
-        if self._apply_b():
-            self._b_undone.clear()
-            self._b_done.append(before)
-
-    def _apply_b(self) -> bool:
-        """B's settings as the panel shows them, once the user agrees to lose what A and B trained; else the panel
-        back on those they train with."""
         if self.may_clear(CHANGING_B):
+            self._b_undone.clear()
+            self._b_done.append(self._shown_b)
             self._clear()
             self._show_labels()
-            return True
-        self.config.set_spec(self._shown_b)
-        return False
+        else:
+            self.config.set_spec(self._shown_b)
 
     def undo_b(self) -> None:
         """Ctrl+Z: B's settings before its last change (QA: a change of B could not be undone)."""
@@ -449,12 +442,13 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
             self.statusBar().showMessage(f"Nothing to {word.lower()}: B's settings are as far back as they go."
                                          if word == "Undo" else "Nothing to redo.", STATUS_MS)
             return
-        now = self._shown_b
-        self.config.set_spec(source[-1])
-        if self._apply_b():
-            other.append(now)
-            source.pop()
-            self.statusBar().showMessage(f"{word}: {difference_line(self.spec_a, self.spec_b)}.", STATUS_MS)
+        if not self.may_clear(CHANGING_B):  # asked before B's controls change (QA: they showed the undo meanwhile)
+            return
+        other.append(self._shown_b)
+        self.config.set_spec(source.pop())
+        self._clear()
+        self._show_labels()
+        self.statusBar().showMessage(f"{word}: {difference_line(self.spec_a, self.spec_b)}.", STATUS_MS)
 
     # ----- training -----------------------------------------------------------------------------
     def _ensure_workers(self) -> list[TrainingWorker]:
