@@ -428,6 +428,10 @@ def test_names_alike_at_their_start_are_cut_there(qapp):
     assert shown[:2] == ["train", "validation"]  # whole where they fit, as before
     assert all(text.startswith("…") and name.endswith(text[1:]) for name, text in zip(ABLATION_NAMES, shown[2:])), shown
     assert len(set(shown)) == len(shown)
+    live = ["train — " + ABLATION_NAMES[1], "validation — " + ABLATION_NAMES[1]]  # the run on screen beside them
+    names = [*live, *ABLATION_NAMES[2:]]
+    shown = elided_name(live[0], metrics, metrics.horizontalAdvance("train — Ablation: a Visio"), names[1:])
+    assert shown.startswith("train — …") and shown.endswith("LayerNorm"), shown  # (QA: "train — Abl…orm")
     for name in ("Decoder on Python's help text", "Decoder (GPT-like) on Zen of Python"):  # like no other, or by a
         # letter or two ("on" of "validation", review): in the middle, as before
         assert elided_name(name, metrics, width, ["train", "validation"]) == elided_name(name, metrics, width)

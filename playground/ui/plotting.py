@@ -433,12 +433,15 @@ def elided_name(name: str, metrics: QFontMetricsF, width: float, others: Sequenc
     """`name` in `width` px: "Lesson 19.4: the enc… — residual connections off", its head cut and what tells it apart
     (after NAME_SEPARATOR) kept whole; where that is too wide, a short head and what tells it apart cut: at its end
     where it names several settings, the first kept ("Deco… — number of heads 2, warm-up st…": cut in the middle at
-    130 %, the number of heads was lost, QA), else in the middle, its value kept ("train — Layer…ment none"). A name
-    without a separator is cut where it is most like one of `others` (the names shown beside it)."""
+    130 %, the number of heads was lost, QA), else in the middle, its value kept ("train — Layer…ment none"), or where
+    it is most like what tells one of `others` (the names shown beside it) apart: "train — Abl…orm" beside four
+    "Ablation: a …" runs (QA), "train — …rNorm" now."""
     head, separator, tail = name.rpartition(NAME_SEPARATOR)
-    cut = Qt.TextElideMode.ElideRight if ", " in tail else Qt.TextElideMode.ElideMiddle
+    alike = [told for other in others if (told := other.rpartition(NAME_SEPARATOR)[2]) != tail]
+    cut = Qt.TextElideMode.ElideRight if ", " in tail else _cut_where_alike(tail, alike) if alike else \
+        Qt.TextElideMode.ElideMiddle
     if not head:
-        return metrics.elidedText(name, _cut_where_alike(name, others) if others and ", " not in name else cut, width)
+        return metrics.elidedText(name, cut, width)
     least = MIN_LEGEND_CHARS * metrics.averageCharWidth()
     room = width - metrics.horizontalAdvance(separator + tail)
     if room >= least:
