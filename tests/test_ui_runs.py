@@ -159,6 +159,17 @@ def test_a_chosen_run_that_draws_nothing_says_why_not_that_0_runs_are_overlaid(w
                                            "metrics.csv is gone.")
 
 
+def test_no_runs_yet_is_said_until_runs_are_listed(window, root):
+    """Session 49's QA: "No runs yet in …" stood under the two runs the table listed since."""
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    assert panel.message.text().startswith("No runs yet in ")
+    fake_run(root, "first", [2.0, 1.5])
+    panel.refresh()
+    assert panel.table.rowCount() == 1 and panel.message.text() == ""
+
+
 def test_overlaid_runs_of_another_task_are_said_to_share_the_axis_not_a_scale(window, root):
     """QA: a BERT run's curves overlaid on a ViT's shared its loss axis, unsaid."""
     first = fake_run(root, "two heads", [2.0, 1.5, 1.2, 1.0])

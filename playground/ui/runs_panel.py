@@ -361,8 +361,11 @@ class RunsPanel(QWidget):
         self._on_selection()
         if refused and {r.folder for r in self.selected()} == selected:  # a refusal stays beside its runs (QA: File >
             self.say(refused, "error")  # Resume Previous Run's went as this tab showed, and read "1 run overlaid")
+        empty = f"No runs yet in {self.root()}: every training run you start appears here."
         if not self.runs:
-            self.say(f"No runs yet in {self.root()}: every training run you start appears here.")
+            self.say(empty)
+        elif self.message.text() == empty:
+            self.say("")  # (QA: it stood under the two runs listed since)
         said, folders = self._busy_said
         if said and self.message.text() == said and not any(map(self.is_busy, folders)):
             self.say("")  # no longer so (QA: "… is the run being trained: press Reset first" stood after Reset)
