@@ -301,6 +301,13 @@ def test_the_accuracy_plots_step_labels_never_run_together(qtbot):
     axis = panel.accuracyPlot.getPlotItem().getAxis("bottom")
     (spacing, _offset), = axis.tickSpacing(first, last, view.width())
     assert spacing * view.width() / (last - first) > QFontMetrics(sized_font()).horizontalAdvance("800")
+    short = shown(qtbot, LossPanel(), 700, 300)  # two steps: whole steps only (seen: "1.11.21.31.41.5…")
+    short.add_metrics([metrics(1, 4.0, 4.0, 0.5), metrics(2, 3.0, 3.0, 0.6)])
+    short.redraw()
+    qtbot.waitUntil(lambda: short.accuracyPlot.isVisible(), timeout=2000)
+    first, last = short.accuracyPlot.getPlotItem().vb.viewRange()[0]
+    (spacing, _offset), = short.accuracyPlot.getPlotItem().getAxis("bottom").tickSpacing(first, last, 100)
+    assert spacing >= 1
 
 
 def test_the_plots_teaching_tooltip_waits_while_the_pointer_reads_values(qtbot):

@@ -624,8 +624,9 @@ class LossPanel(QWidget):
         # ("0 200400600800") in this narrow plot.
         label = metrics.horizontalAdvance(f"{max(abs(first), abs(last)):,.0f}") * 1.6
         count = max(2, int(view.width() // max(label, 1.0)))  # two at least: one alone sat at the edge, unlabelled
+        # a whole step at least: a 2-step run's read "1.11.21.31.41.5…" (steps are whole numbers)
         self.accuracyPlot.getPlotItem().getAxis("bottom").setTickSpacing(
-            levels=[(nice_ceiling(max(last - first, 1.0) / count, (1, 2, 5)), 0.0)])
+            levels=[(nice_ceiling(max((last - first) / count, 1.0), (1, 2, 5)), 0.0)])
 
     def key(self) -> str:
         """The legend's names, and the accuracy's when shown, in their curves' colours."""
