@@ -89,11 +89,25 @@ def test_a_patch_size_note_kept_while_the_image_size_slider_moves_on_names_no_st
     the note of one stop stays while the slider moves on (as the warm-up's does), so it names no size."""
     window = open_window(load_preset("vit-digits"))
     image = slider(window, "imageSizeSlider")
-    image.setValue(63)  # 2 does not tile 63: 1
-    image.setValue(62)  # 2 again
-    image.setValue(64)  # at once: the stop before's note stays
+    image.setValue(15)  # 2 does not tile 15: 1
+    image.setValue(14)  # 2 again
+    image.setValue(16)  # at once: the stop before's note stays
     message = window.findChild(QLabel, "messageLabel").text()
-    assert window.spec.model.image_size == 64 and message == "Patch size 1 → 2 again: it tiles the image."
+    assert window.spec.model.image_size == 16 and message == "Patch size 1 → 2 again: it tiles the image."
+
+
+def test_patches_that_make_a_slow_step_say_so_before_play(open_window):
+    """QA: a 64-px ViT in 2-px patches took ~70 s a step on a 2-core CPU, said only once a step was under way."""
+    window = open_window(load_preset("vit-digits"))
+    label = window.findChild(QLabel, "messageLabel")
+    slider(window, "imageSizeSlider").setValue(64)
+    assert window.spec.model.patch_size == 2 and label.text().endswith(
+        "32 x 32 patches and [CLS]: 1,025 tokens a picture, and attention weighs every pair (1,050,625 a head), so "
+        "each step takes seconds or more on a CPU; larger patches make fewer tokens.")
+    slider(window, "patchSlider").setValue(8)  # 65 tokens: nothing to warn of
+    assert window.spec.model.patch_size == 8 and "tokens a picture" not in label.text()
+    slider(window, "patchSlider").setValue(4)  # 257
+    assert label.text().startswith("16 x 16 patches and [CLS]: 257 tokens a picture")
 
 
 def test_dimension_change_snaps_heads_and_says_why(window):

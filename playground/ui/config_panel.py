@@ -53,6 +53,9 @@ MAX_HEADS = 16
 # the settings into a scroll box (QA).
 MESSAGE_CHARS = 240
 WHOLE_ELSEWHERE = f" (the rest: {RECENT_KEY})"  # said after a cut description (QA: a class cannot hover)
+# A ViT's tokens a picture from which a step takes seconds on a CPU (measured on a 2-core Zen 3: 257 tokens 0.6-1.7 s,
+# 1,025 about 70 s; 65 tokens 0.1-0.2 s)
+SLOW_TOKENS = 257
 LR_CHOICES = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)]  # 1e-5 to 0.5
 BATCH_CHOICES = [2**k for k in range(0, 10)]
 STEPS_CHOICES = [10, 20, 50, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 50_000]
@@ -741,6 +744,8 @@ class ConfigPanel(QWidget):
                 # the note stays as the slider moves on, and "the 100-step run" stood beside 200: QA)
         elif key == "model.n_head":
             note = f"{counted(int(value), 'head')} of {self._spec.model.n_embd // int(value)} dimensions each."
+        if key in ("model.image_size", "model.patch_size"):
+            note = " ".join(filter(None, [note, self._slow_patches(changes)]))
         shown = "" if self.messageLabel.isHidden() else self.messageLabel.text()
         # What a stop of this slider did to another setting stays said while the slider moves on at once without a
         # word of its own (QA: "Warm-up 0 → 50 again" at the 100-step stop was wiped by the next stops of a drag)
@@ -749,6 +754,18 @@ class ConfigPanel(QWidget):
         keep = not note and shown and (noted_key, noted) == (key, shown) and moving
         if self._request(changes, None if keep else note):
             self._noted = (key, self.messageLabel.text(), time.monotonic()) if note or keep else ("", "", 0.0)
+
+    def _slow_patches(self, changes: dict[str, Any]) -> str:
+        """Where an image cut into patches makes SLOW_TOKENS tokens or more, why each step will be slow, said before
+        Play (QA: a 64-px ViT in 2-px patches took ~70 s a step, and nothing said so until a step was under way)."""
+        size = int(changes.get("model.image_size", self._spec.model.image_size))
+        side = size // int(changes.get("model.patch_size", self._spec.model.patch_size))
+        tokens = side * side + 1
+        if tokens < SLOW_TOKENS:
+            return ""
+        return (f"{side} x {side} patches and [CLS]: {tokens:,} tokens a picture, and attention weighs every pair "
+                f"({tokens * tokens:,} a head), so each step takes seconds or more on a CPU; larger patches make "
+                f"fewer tokens.")
 
     def _on_data_option(self, name: str, value: Any) -> None:
         options = dict(self._spec.data.options)
