@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
 def _problems_counted(err: BaseException, line: str) -> list[str]:
     """The problems of a run description that its error line counts rather than names: a terminal has no Recent
     Messages to show them in (QA: a preset with six bad values named two, "and 4 more problems")."""
-    return [problem for problem in getattr(err, "problems", []) if problem not in line]
+    from playground.core.messages import counted_not_named
+
+    return counted_not_named(getattr(err, "problems", []), line)
 
 
 def _interrupted(err: BaseException) -> bool:

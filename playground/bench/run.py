@@ -70,7 +70,7 @@ def add_parser(sub: Any) -> None:
                                                   "the preset's (--learning ablations)")
     bench.add_argument("--seeds", type=_positive, metavar="N",
                        help="train each preset from N seeds, the preset's and the next ones, and compare the median "
-                            "times to the target (--learning presets; default 3)")
+                            f"times to the target (--learning presets; default {DEFAULT_SEEDS})")
     bench.add_argument("--reset-choices", action="store_true",
                        help="forget this machine's measured precision and attention path (kept in the user cache "
                             "folder) and exit: the next run measures again")

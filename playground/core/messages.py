@@ -79,6 +79,11 @@ def one_line_of(problems: list[str]) -> str:
     return "; ".join(lines)
 
 
+def counted_not_named(problems: list[str], message: str) -> list[str]:
+    """The `problems` that `message` (an `one_line_of` line, perhaps elided) counts rather than names."""
+    return [problem for problem in problems if problem not in message]
+
+
 def retrain_command(preset: str) -> str:
     """The command that trains a run again from its `preset` file, quoted for a shell (a path may hold spaces)."""
     return f"playground train {shlex.quote(preset)} --out NEW_FOLDER"

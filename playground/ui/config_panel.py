@@ -758,11 +758,12 @@ class ConfigPanel(QWidget):
     def _slow_patches(self, changes: dict[str, Any]) -> str:
         """Where an image cut into patches makes SLOW_TOKENS tokens or more, why each step will be slow, said before
         Play (QA: a 64-px ViT in 2-px patches took ~70 s a step, and nothing said so until a step was under way)."""
-        size = int(changes.get("model.image_size", self._spec.model.image_size))
-        side = size // int(changes.get("model.patch_size", self._spec.model.patch_size))
-        tokens = side * side + 1
+        model = self._spec.model.model_copy(update={key.removeprefix("model."): int(value) for key, value in
+                                                    changes.items() if key in ("model.image_size", "model.patch_size")})
+        tokens = model.n_patches + 1  # and [CLS]
         if tokens < SLOW_TOKENS:
             return ""
+        side = model.image_size // model.patch_size
         return (f"{side} x {side} patches and [CLS]: {tokens:,} tokens a picture, and attention weighs every pair "
                 f"({tokens * tokens:,} a head), so each step takes seconds or more on a CPU; larger patches make "
                 f"fewer tokens.")

@@ -63,7 +63,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import changes, short_number
 from playground.core.files import elide, file_words
-from playground.core.messages import cut_at_word
+from playground.core.messages import counted_not_named, cut_at_word
 from playground.core.presets import (
     OTHER_MODEL_KEYS,
     PresetError,
@@ -889,8 +889,8 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         except PresetError as err:
             # every problem on hover and in Recent Messages, where the message counts some (QA: "and 3 more problems"
             # were shown nowhere: the file was fixed one error at a time)
-            counted = any(problem not in str(err) for problem in err.problems)  # (not named in the message: a rest)
-            every = "\n".join(f"• {problem}" for problem in err.problems) if counted else ""
+            rest = counted_not_named(err.problems, str(err))
+            every = "\n".join(f"• {problem}" for problem in err.problems) if rest else ""
             whole = f"Could not open {Path(path).name}: {'; '.join(err.problems)}" if every else ""
             self.config.show_message(f"{err}{WHOLE_ELSEWHERE if every else ''}", "error", every, whole=whole)
             self.statusBar().showMessage(f"Could not open {Path(path).name}", STATUS_MS)
