@@ -680,6 +680,9 @@ def _cmd_resume(args: argparse.Namespace) -> int:
             print(f"note: {run_dir / PRESET_FILE} was edited since the run started; a resume continues with the "
                   f"settings the run was trained with. To train with your edits, start a new run: "
                   f"{retrain_command(str(run_dir / PRESET_FILE))}", file=sys.stderr)
+        elif not (run_dir / PRESET_FILE).exists():  # (CLI QA: resumed unsaid, as if nothing were missing)
+            print(f"note: {run_dir / PRESET_FILE} is missing; the resume continues with the settings the run was "
+                  f"trained with, its checkpoint's", file=sys.stderr)
         print(f"resuming {run_dir} at step {session.step}", file=sys.stderr)
         status = _drive(session, run_dir, steps=args.steps, resumed=True)
     finally:

@@ -304,6 +304,11 @@ def test_resume_says_an_edited_preset_file_is_not_what_it_trains(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "preset.json was edited since the run started" in result.stderr
     assert f"playground train {out / 'preset.json'} --out" in result.stderr
+    (out / "preset.json").unlink()  # (CLI QA: gone, and resume said nothing)
+    result = playground("resume", str(out), "--steps", "1")
+    assert result.returncode == 0, result.stderr
+    assert f"note: {out / 'preset.json'} is missing; the resume continues with the settings the run was trained " \
+           "with, its checkpoint's" in result.stderr
 
 
 @pytest.mark.slow

@@ -1492,18 +1492,22 @@ def test_a_run_whose_weights_are_damaged_is_refused_before_the_model_on_screen_g
     assert window.worker is shown and window.undoAction.text() == undo and window.stepLabel.text() == "step 1 / 50"
 
 
-def test_a_run_whose_preset_file_is_damaged_resumes_with_its_checkpoints_settings(window, qtbot):
+@pytest.mark.parametrize("damage, said", [("cut", "no longer reads as a preset"), ("deleted", "is missing")])
+def test_a_run_whose_preset_file_is_damaged_resumes_with_its_checkpoints_settings(window, qtbot, damage, said):
     """QA: a preset.json cut short was said to be "edited after it started", and Reopen then could not read it: a run
     whose checkpoint was whole could not come back in the window (`playground resume` resumed it)."""
     folder = trained_and_reset(window, qtbot)
     preset = folder / "preset.json"
-    preset.write_text(preset.read_text()[:40])
+    if damage == "cut":
+        preset.write_text(preset.read_text()[:40])
+    else:
+        preset.unlink()
     window.load_spec(make_spec(TINY_SENTIMENT).updated({"train.lr": 1e-4}), None)
     resume_in_runs_tab(window, folder)
     assert window.runTools.runs.message.text() == "", window.runTools.runs.message.text()
     assert window.worker.resume_from == folder and window.spec.train.lr == TINY_SENTIMENT["train"]["lr"]
-    assert window.config.messageLabel.text().endswith("press Play to continue. Its preset.json no longer reads as a "
-                                                      "preset: the settings shown are its checkpoint's.")
+    assert window.config.messageLabel.text().endswith(f"press Play to continue. Its preset.json {said}: the "
+                                                      f"settings shown are its checkpoint's.")
     window.step_once()
     qtbot.waitUntil(lambda: window.progressBar.value() == 2, timeout=WAIT_MS)
 

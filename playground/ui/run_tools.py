@@ -546,7 +546,7 @@ class RunTools:
             if not preset_edited(folder):
                 return spec, ""
         except PresetError:
-            note = "no longer reads as a preset"
+            note = "no longer reads as a preset" if (folder / PRESET_FILE).exists() else "is missing"
         checkpoint = folder / CHECKPOINT_DIR
         try:
             spec = state_spec(checkpoint, read_state(checkpoint))
