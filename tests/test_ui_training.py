@@ -788,6 +788,29 @@ def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
     assert bar.currentMessage() == "Undo — name “Lecture 19: sorting” → “Sorting” (Ctrl+I for more)"
 
 
+def test_the_last_steps_slow_evaluation_and_save_are_not_said_to_be_a_step_past_the_end(open_window, qtbot,
+                                                                                       monkeypatch):
+    """Seen here: "2 s on step 61" of a 60-step run, while its last snapshot, evaluation and save took seconds."""
+    import threading
+
+    go = threading.Event()
+    real_snapshot = TrainingSession.snapshot
+
+    def slow_last_snapshot(self, *args, **kwargs):
+        if self.step >= 3:
+            go.wait(WAIT_MS / 1000)
+        return real_snapshot(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "snapshot", slow_last_snapshot)
+    window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 3}}))
+    speed = window.speedLabel
+    window.toggle_play()
+    qtbot.waitUntil(lambda: re.fullmatch(r"\d+ s finishing the run", speed.text()) is not None, timeout=WAIT_MS)
+    assert window.progressBar.value() == 3 and window.playButton.text() == "Pause"
+    go.set()
+    qtbot.waitUntil(lambda: speed.text() == "finished", timeout=WAIT_MS)
+
+
 def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monkeypatch):
     """QA: a 6-layer ViT of 442 tokens took 25-30 s to its first step on a busy machine; the train bar said nothing
     meanwhile and Play and Step looked ignored. Steps are held back here until the test lets them go."""

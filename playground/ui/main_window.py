@@ -137,6 +137,7 @@ GEOMETRY_SCREEN_KEY = "window/geometryScreen"  # the screen the window's geometr
 NO_MESSAGES = ("Nothing said yet. What the status bar says (saving, compiling, a change to the model, a run's end) and "
                "the notes under the settings (a preset opened, a warning) are kept here, each whole.")
 SLOW_STEP_S = 2.0  # a step taking longer says so in the train bar, with the seconds so far
+FINISHING = "finishing the run"  # the train bar, while the last step's evaluation and save take seconds
 
 
 def ask_unsaved(parent: QWidget, question: str) -> QMessageBox.StandardButton:
@@ -1418,14 +1419,17 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         """A step that takes seconds says so in the train bar, with the seconds so far (QA: a 6-layer ViT of 442
         tokens took 25-30 s to its first step on a busy machine, and Play and Step looked ignored meanwhile)."""
         shown, now = self.progressBar.value(), time.monotonic()
-        if not stepping and self.speedLabel.text().endswith(f" on step {shown + 1:,}"):
+        # Past the last step the worker evaluates, snapshots and saves: no step is under way (seen here: "2 s on step
+        # 61" of a 60-step run)
+        doing = FINISHING if shown >= self.progressBar.maximum() else f"on step {shown + 1:,}"
+        if not stepping and self.speedLabel.text().endswith(f" s {doing}"):
             self.speedLabel.setText("paused")  # (QA: it stood there, no step under way)
         if not stepping or self._bar_since is None or self._bar_since[0] != shown:
             self._bar_since = (shown, now) if stepping else None
             return
         waited = now - self._bar_since[1]
         if waited >= SLOW_STEP_S:
-            self.speedLabel.setText(f"{waited:.0f} s on step {shown + 1:,}")
+            self.speedLabel.setText(f"{waited:.0f} s {doing}")
 
     def _take(self, box: Drained) -> None:
         """What one drain of the worker's buffer brought, into every view."""
