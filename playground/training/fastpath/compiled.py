@@ -15,7 +15,6 @@ and a CompileFallbackWarning) and goes on with the plain step.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
 import statistics
@@ -34,6 +33,7 @@ from torch.func import functional_call, grad_and_value
 
 from playground.core.files import elide
 from playground.data.base import Batch
+from playground.training.compile_passes import CpuTrainingPasses
 from playground.training.device import Placement
 from playground.training.fastpath import machine, payoff, warm
 from playground.training.fastpath.threads import AdaptiveThreads, PacedStep, configure_eager_threads
@@ -43,6 +43,9 @@ from playground.training.step import EagerStep, ForwardLoss
 # - cpp.use_decompose_tanh: GPT-2's tanh-GELU through exp, which vectorises far better than Sleef's tanh;
 # - post_grad_custom_post_pass: the CPU graph rewrites of compile_passes.py (inductor's custom-pass hook);
 # - cpp_wrapper (CPU only): the step's hundreds of kernel calls made from generated C++, not Python.
+# Made once: a new session of a shape reuses the compiled step only when the options compare equal.
+COMPILE_OPTIONS = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
+CPU_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "cpp_wrapper": True}
 
 COMPILING_NOTE = ("compiling the training step (the first time for a model shape on this machine a minute or two;"
                   " a few seconds once it is cached)...")
@@ -70,17 +73,7 @@ class CompileFallbackWarning(RuntimeWarning):
 
 
 def compile_options(placement: Placement) -> dict[str, Any]:
-    return _options(cpu=placement.device.type == "cpu")
-
-
-@functools.cache
-def _options(cpu: bool) -> dict[str, Any]:
-    """Made once: a new session of a shape reuses the compiled step only when the options compare equal. Made when
-    a step first compiles: the passes import inductor, 1.6 s of every command's start that never compiles."""
-    from playground.training.compile_passes import CpuTrainingPasses
-
-    options = {"cpp.use_decompose_tanh": True, "post_grad_custom_post_pass": CpuTrainingPasses()}
-    return {**options, "cpp_wrapper": True} if cpu else options
+    return CPU_COMPILE_OPTIONS if placement.device.type == "cpu" else COMPILE_OPTIONS
 
 
 def compiles_adamw(optimizer: torch.optim.Optimizer) -> bool:
