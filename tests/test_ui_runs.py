@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QColor, QGuiApplication
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMenu, QMessageBox, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
@@ -133,6 +133,35 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert window.loss.overlays == {} and "first run" not in legend_names(window)
     assert window.loss.val_overlays == {} and len(window.lossPlot.getPlotItem().listDataItems()) == curves_before
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
+
+
+def swatch_colours(panel, folder) -> set[str]:
+    """The colours of the line drawn before a run's name in the Runs table (none: no swatch)."""
+    row = next(row for row in range(panel.table.rowCount()) if panel.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+               == str(folder))
+    icon = panel.table.item(row, 0).icon()
+    if icon.isNull():
+        return set()
+    image = icon.pixmap(panel.table.iconSize(), QIcon.Mode.Selected).toImage()  # (its rows are selected)
+    middle = image.height() // 2
+    return {image.pixelColor(x, middle).name() for x in range(image.width())} - {QColor(theme.plot_colours()[0]).name()}
+
+
+def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root):
+    """Session 49's QA: the legend alone told which overlaid curve was which row of the Runs table."""
+    first = fake_run(root, "first run", [2.0, 1.5, 1.2, 1.0])
+    second = fake_run(root, "second run", [2.2, 1.9, 1.7])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.select_folders([first, second])
+    for folder, name in ((first, "first run"), (second, "second run")):
+        colour = window.loss.overlays[name].opts["pen"].color().name()
+        assert colour in swatch_colours(panel, folder), (colour, swatch_colours(panel, folder))
+    assert swatch_colours(panel, first) != swatch_colours(panel, second)
+    panel.select_folders([second])
+    assert swatch_colours(panel, first) == set() and swatch_colours(panel, second)
+    panel.table.clearSelection()
+    assert swatch_colours(panel, second) == set()
 
 
 def test_a_chosen_run_that_draws_nothing_says_why_not_that_0_runs_are_overlaid(window, root):

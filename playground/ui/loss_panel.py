@@ -232,6 +232,14 @@ class LossAxis(pg.AxisItem):
         return [f"{10 ** v * scale:.3g}" for v in values]
 
 
+def overlay_pen(style: int, width: int = 1) -> QPen:
+    """The pen of the past run drawn in overlay colour and dashes `style` (the Runs table's swatches use it too).
+    1 px on the plot: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)."""
+    pen = pg.mkPen(OVERLAY_COLOURS[style % len(OVERLAY_COLOURS)], width=width)
+    pen.setDashPattern(list(OVERLAY_DASHES[style % len(OVERLAY_DASHES)]))
+    return pen
+
+
 class LossPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -473,10 +481,7 @@ class LossPanel(QWidget):
         validation `accuracy`, if any, in the same pen beside it; `style` picks its colour and dashes (None: the
         next)."""
         self.remove_overlay(name)
-        index = len(self.overlays) if style is None else style
-        # 1 px: Qt strokes a wider dashed pen as polygons, hundreds of times slower (docs/performance.md)
-        pen = pg.mkPen(OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], width=1)
-        pen.setDashPattern(list(OVERLAY_DASHES[index % len(OVERLAY_DASHES)]))
+        pen = overlay_pen(len(self.overlays) if style is None else style)
         plot = self.lossPlot.getPlotItem()
         curve = self.overlays[name] = plot.plot([], [], name=name, pen=pen)
         self._overlay_data[curve] = np.asarray(steps, dtype=float), np.asarray(losses, dtype=float)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -22,8 +22,11 @@ from PySide6.QtGui import (
     QFontMetrics,
     QFontMetricsF,
     QGuiApplication,
+    QIcon,
     QImage,
+    QPainter,
     QPen,
+    QPixmap,
     QResizeEvent,
     QTextDocument,
 )
@@ -427,6 +430,22 @@ def size_legend(legend: pg.LegendItem) -> None:
 LEGEND_SAMPLE = 20  # pyqtgraph's ItemSample, the line beside a name, is 20 px wide
 LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin each side, and 2 px for rounding
 MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
+
+
+def line_swatch(pen: QPen, size: QSize) -> QIcon:
+    """A short line in `pen`, its colour and dashes, on the plot's background: a curve's key beside its name outside
+    the plot (on a selected row's highlight the colours were lost)."""
+    pixmap = QPixmap(size)
+    pixmap.fill(pg.mkColor(pg.getConfigOption("background")))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(pen)
+    middle = size.height() / 2
+    painter.drawLine(QPointF(pen.widthF(), middle), QPointF(size.width() - pen.widthF(), middle))
+    painter.end()
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)  # not tinted on a selected row
+    return icon
 
 
 def elided_name(name: str, metrics: QFontMetricsF, width: float, others: Sequence[str] = ()) -> str:

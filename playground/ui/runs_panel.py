@@ -46,8 +46,8 @@ from playground.training.runs import (
     rename_run,
     run_name_problem,
 )
-from playground.ui.loss_panel import LossPanel
-from playground.ui.plotting import elided_name, follow_font
+from playground.ui.loss_panel import LossPanel, overlay_pen
+from playground.ui.plotting import elided_name, follow_font, line_swatch
 from playground.ui.screen_fit import resize_within_screen
 from playground.ui.status_bar import capitalised
 from playground.ui.tensorboard_launch import TensorBoard
@@ -59,6 +59,8 @@ COLUMNS = ("Name", "Family", "Steps", "Val loss", "Started")
 STEPS_COLUMN, VAL_COLUMN = COLUMNS.index("Steps"), COLUMNS.index("Val loss")
 STARTED_COLUMN = COLUMNS.index("Started")
 OVERLAID = "overlaid on the plots"
+SWATCH_PEN = 2  # px: the overlay's 1-px dashes were too thin to tell apart in a table row (at 3 the longest dash
+# filled the swatch)
 DONE_MS = 10_000  # how long "Renamed to …" and "Deleted 2 runs." stay under the table
 TIPS = {
     "table": "Every training run of the window and of `playground train` keeps a folder here: preset, metrics.csv, "
@@ -97,6 +99,8 @@ class _NameDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         style = option.widget.style() if option.widget is not None else QApplication.style()
         margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin) + 1)
+        if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:  # an overlaid run's swatch
+            margin += option.decorationSize.width() + margin
         option.text = elided_name(option.text, QFontMetricsF(option.font), option.rect.width() - margin)
 
 
@@ -454,6 +458,7 @@ class RunsPanel(QWidget):
         live = [run for run in chosen if self.on_screen(run.folder)]
         drawn = [run for run in self.runs if self.on_screen(run.folder)][:1]  # its curve is on the plot, chosen or not
         empty = []  # chosen runs with no loss to draw
+        swatches: dict[Path, int] = {}  # the overlaid runs' styles
         for run in [run for run in chosen if run not in live][:MAX_OVERLAYS]:
             (steps, losses), validation, accuracy = metric_curves(run.folder, "train_loss", "val_loss", "val_accuracy")
             if not len(steps):
@@ -464,9 +469,10 @@ class RunsPanel(QWidget):
             if shared is not None and len(chosen) > 1:
                 name = legend_part(name, shared)
             name = name if name not in self.loss.overlays else f"{name} ({run.folder.name})"
-            self.loss.add_overlay(name, steps, losses, self._styles.setdefault(run.folder, len(self._styles)), accuracy,
-                                  validation)
+            swatches[run.folder] = self._styles.setdefault(run.folder, len(self._styles))
+            self.loss.add_overlay(name, steps, losses, swatches[run.folder], accuracy, validation)
             shown += 1
+        self._show_swatches(swatches)
         self.loss.name_live_run(self._live_label(shared) if shown else "")
         if chosen:
             others = len(chosen) - len(live)
@@ -488,6 +494,20 @@ class RunsPanel(QWidget):
             self.say(self._chosen_said)
         elif self._chosen_said and self.message.text() == self._chosen_said:
             self.say("")  # none chosen now; what an action said stays (review: "“X” is gone…" stayed)
+
+    def _show_swatches(self, styles: dict[Path, int]) -> None:
+        """A line in each overlaid run's colour and dashes before its name, as the legend draws it: the row and its
+        curve matched at a glance (session 49's QA: the legend alone was the key)."""
+        table = self.table
+        height = round(QFontMetricsF(table.font()).height())
+        size = QSize(round(1.5 * height), height)  # (the font's: it follows the zoom; wider, it took a name's room)
+        table.setIconSize(size)
+        cells = [(table.item(row, 0), self._folder_at(row)) for row in range(table.rowCount())]
+        with _blocked(table):
+            for item, folder in cells:
+                style = styles.get(folder) if folder is not None else None
+                icon = None if style is None else line_swatch(overlay_pen(style, width=SWATCH_PEN), size)
+                item.setData(Qt.ItemDataRole.DecorationRole, icon)
 
     def _no_curve(self, run: RunSummary) -> str:
         """Why a chosen run draws nothing on the plot."""
