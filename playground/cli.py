@@ -38,7 +38,7 @@ from playground.core.messages import counted, loss_text
 from playground.core.presets import DEFAULT_PRESET
 from playground.core.spec import FAMILY_TITLES, MAX_SEED
 from playground.core.versions import version_line
-from playground.training.fastpath.process import configure_process
+from playground.training.fastpath.process import configure_process, unkept_cache
 
 EXIT_BAD_INPUT = 2
 EXIT_TRAINING_FAILED = 3
@@ -53,6 +53,8 @@ def run() -> None:
     settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
     configure_process()
     quiet_libraries()
+    if unkept_cache():
+        print(f"playground: note: {unkept_cache()}", file=sys.stderr)
     try:
         status = main()
         sys.stdout.flush()  # here, where a reader gone is caught, not in the interpreter's exit

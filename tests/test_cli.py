@@ -26,6 +26,25 @@ def playground_process(*args: str, timeout: int = 120) -> subprocess.CompletedPr
 
 
 @pytest.mark.slow
+def test_a_cache_folder_that_cannot_be_written_is_noted_and_training_goes_on(tmp_path, monkeypatch):
+    """Newcomer QA: a read-only cache folder failed every command that trains ("[Errno 30] Read-only file system"), and
+    export said its --out could not be written."""
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "afile" / "cache"))
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)  # (the tests' own)
+    out = tmp_path / "run"
+    trained = playground_process("train", "decoder-reverse", "--steps", "2", "--out", str(out), *TINY)
+    exported = playground_process("export", str(out), "--out", str(tmp_path / "hf"))
+    for result in (trained, exported):
+        assert result.returncode == 0, result.stderr
+        assert "playground: note: the cache folder " in result.stderr
+        assert ("cannot be written (afile is a file, not a folder): compiled training steps and this machine's speed "
+                "measurements are not kept between runs; set PLAYGROUND_CACHE_DIR to a folder you can write"
+                in result.stderr), result.stderr
+    assert (tmp_path / "hf" / "model.safetensors").exists()
+
+
+@pytest.mark.slow
 def test_presets_lists_one_line_each():
     result = playground_process("presets")
     assert result.returncode == 0

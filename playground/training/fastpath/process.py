@@ -14,6 +14,7 @@ from playground.training.allocator import keep_freed_memory
 from playground.training.openmp import configure_openmp_waiting
 
 _configured = False
+_unkept = ""  # why the cache folder could not be made, where it could not
 
 
 def configure_process() -> None:
@@ -29,9 +30,34 @@ def configure_process() -> None:
     if _configured:
         return
     configure_openmp_waiting()
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "inductor"))
+    _cache_compiled_steps()
     keep_freed_memory()
     _configured = True
+
+
+def _cache_compiled_steps() -> None:
+    """Inductor's cache in the playground's cache folder where that folder can be made: torch makes its cache folder
+    as its compiler loads, and a read-only one failed every command that trains ("[Errno 30] Read-only file system",
+    newcomer QA). Else inductor keeps its own default and `unkept_cache` says why."""
+    global _unkept
+    if "TORCHINDUCTOR_CACHE_DIR" in os.environ:  # the user's own choice
+        return
+    folder = cache_dir() / "inductor"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        from playground.core.files import elide, why_not_written
+
+        _unkept = (f"the cache folder {elide(cache_dir())} cannot be written ({why_not_written(folder, err)}): "
+                   f"compiled training steps and this machine's speed measurements are not kept between runs; set "
+                   f"PLAYGROUND_CACHE_DIR to a folder you can write")
+        return
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
+
+
+def unkept_cache() -> str:
+    """Why the program's cache folder could not be made ("" where it could, or the program did not opt in)."""
+    return _unkept
 
 
 def threads_managed() -> bool:
