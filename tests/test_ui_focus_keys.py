@@ -342,6 +342,22 @@ def test_a_lesson_step_that_switches_tabs_leaves_no_text_box_taking_space(open_a
     window.pause()
 
 
+def test_a_clickers_page_down_without_a_lesson_changes_no_setting_and_says_why(window, qtbot):
+    """Lecturer QA: with no lesson playing, a clicker's Page Down paged the slider in focus (embedding dimension 64 ->
+    8) and rebuilt the trained model."""
+    from playground.ui.lesson_bar import NO_LESSON
+
+    assert not window.lessonBar.playing
+    worker = window.ensure_worker()
+    for widget in (window.config.sliders["model.n_embd"].slider, window.config.familyCombo):
+        before = window.spec
+        widget.setFocus()
+        for key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            qtbot.keyClick(widget, key)
+            assert window.spec == before and window.worker is worker
+            assert window.statusBar().currentMessage() == NO_LESSON
+
+
 def test_ctrl_tab_switches_the_views_tabs_from_the_settings(window, qtbot):
     """QA: no key switched the tabs while the focus was in the settings (Ctrl+Tab works only inside a tab widget)."""
     tabs = window.tabs

@@ -104,6 +104,10 @@ CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 STEP_SAID = "Step "  # how a message about one step starts
+# Page Down / Up are the lesson's in the whole window, a lesson playing or not: with none, a clicker's press paged the
+# slider in focus and rebuilt the trained model (lecturer QA: embedding dimension 64 -> 8, its curves gone)
+NO_LESSON = ("Page Down and Page Up move a lesson on, and no lesson is playing: Lesson > Open a Built-in Lesson, or "
+             "Play the Preset's Lesson.")
 LOCKED_TIP = "This lesson step keeps it as it is: go on to the next step, or Leave the lesson, to change it."
 
 
@@ -419,17 +423,21 @@ class LessonBar(QFrame):
                                               f"{self._training[1]:,} first: Pause (Space), then Next moves on.",
                                               STATUS_MS)
             return
-        if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
+        if self.lesson is None:
+            self.main.statusBar().showMessage(NO_LESSON, STATUS_MS)
+        elif self.index + 1 < len(self.lesson.steps):
             self.go(self.index + 1)
-        elif self.lesson is not None:  # a clicker pressed once too often: said, not nothing (QA)
+        else:  # a clicker pressed once too often: said, not nothing (QA)
             self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} is the lesson's last: Leave puts every "
                                               f"control back.", STATUS_MS)
 
     def back(self) -> None:
-        if self.lesson is not None and self.index == 0:
+        if self.lesson is None:
+            self.main.statusBar().showMessage(NO_LESSON, STATUS_MS)
+        elif self.index == 0:
             self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first: Next (Page Down) goes on.",
                                               STATUS_MS)
-        elif self.lesson is not None:
+        else:
             # Back past the step that trained: the model before training, as that step's text says (QA: Back to
             # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
             before_training = self.lesson.trained_by(self.index) and not self.lesson.trained_by(self.index - 1)
@@ -513,8 +521,7 @@ class LessonBar(QFrame):
         has_lesson = self.main.spec.lesson is not None
         self.playAction.setEnabled(has_lesson)
         self.playAction.setText("&Play the Preset's Lesson" + ("" if has_lesson else " (this preset has none)"))
-        for action in (self.nextAction, self.backAction, self.leaveAction):
-            action.setEnabled(self.playing)
+        self.leaveAction.setEnabled(self.playing)  # (Next and Previous never greyed: see NO_LESSON)
         self.editAction.setEnabled(self.main.spec.lesson is not None)
 
     # ----- a step's parts -----------------------------------------------------------------------
