@@ -1030,10 +1030,14 @@ class InsideAttentionPanel(QWidget):
             self.steps.export_name = f"{named}step-by-step-layer{result.layer + 1}-head{result.head + 1}-step{result.step}"
             head = f"Layer {result.layer + 1}, head {result.head + 1} of {s.n_head}"
             whole = result.snapshot.weights.shape[-1]
-            tokens = f"T = {s.seq_len} tokens" if s.seq_len == whole else \
-                f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)"
+            cut = s.seq_len != whole
+            tokens = f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)" if cut else \
+                f"T = {s.seq_len} tokens"
+            # Where the figure has fewer tokens than the status line says, the shortest wording keeps how many (QA, 130
+            # %: "32 tokens" over a 16 x 16 figure, the caption cut to "Layer 2, head 1 of 2")
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: {tokens}, d_head = {s.d_head}, "
-                                 f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}", head)
+                                 f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}",
+                                 f"{head}: first {s.seq_len} of {whole} tokens" if cut else head)
         self.headView.set_attention(drawn.weights, drawn.labels, result.step)
         if result.vit_rgb is not None:
             self.vit.export_name = f"{named}cls-attention-step{result.step}"
