@@ -39,6 +39,8 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
 def test_a_folder_and_a_missing_file_are_named(tmp_path: Path):
     with pytest.raises(UnreadableFile, match="is a folder"):
         read_bytes(tmp_path, max_bytes=10)
+    with pytest.raises(UnreadableFile, match="is a folder, not an image file: pick a file"):  # (QA: "not a image")
+        read_bytes(tmp_path, max_bytes=10, what="image")
     with pytest.raises(UnreadableFile, match="no data file at .*nothing.csv: check the path"):
         read_bytes(tmp_path / "nothing.csv", max_bytes=10, what="data file")
 

@@ -67,6 +67,11 @@ def why_not_written(target: str | os.PathLike[str], err: OSError) -> str:
     return said
 
 
+def with_article(noun: str) -> str:
+    """"a preset", "an image file" (lecturer QA: "not a image file")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -89,14 +94,14 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int, what: str = "fil
     except FileNotFoundError:
         raise UnreadableFile(f"no {what} at {shown}: check the path") from None
     except IsADirectoryError:
-        raise UnreadableFile(f"{shown} is a folder, not a {what}: pick a file") from None
+        raise UnreadableFile(f"{shown} is a folder, not {with_article(what)}: pick a file") from None
     except OSError as err:
         raise UnreadableFile(f"cannot read the {what} {shown}: {err.strerror or err}") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             noun = what if what.endswith("file") else f"{what} file"  # (QA: "a folder, not a regular preset")
-            raise UnreadableFile(f"{shown} is {_kind(mode)}, not a {noun}: pick a file")
+            raise UnreadableFile(f"{shown} is {_kind(mode)}, not {with_article(noun)}: pick a file")
         chunks: list[bytes] = []
         total = 0
         while total <= max_bytes:

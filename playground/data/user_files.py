@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from playground.core.files import UnreadableFile, elide, read_bytes, unreadable_byte
+from playground.core.files import UnreadableFile, elide, read_bytes, unreadable_byte, with_article
 from playground.data.base import DataError
 from playground.data.vocab import word_tokens
 
@@ -64,9 +64,10 @@ def _file_key(path: str, what: str) -> tuple[str, int, int]:
         raise DataError(f"cannot read the {what} {shown}: {getattr(err, 'strerror', None) or 'not a usable path'}: "
                         f"check the path") from None
     if stat.S_ISDIR(st.st_mode):
-        raise DataError(f"{shown} is a folder, not a {what}: pick the file inside it")
+        raise DataError(f"{shown} is a folder, not {with_article(what)}: pick the file inside it")
     if not stat.S_ISREG(st.st_mode):
-        raise DataError(f"{shown} is not a regular file (a device, pipe or socket): pick a {what} saved on disk")
+        raise DataError(f"{shown} is not a regular file (a device, pipe or socket): pick {with_article(what)} saved on "
+                        f"disk")
     return resolved, st.st_mtime_ns, st.st_size
 
 
