@@ -111,6 +111,8 @@ class GivesViewsRoom:
         elif self.zoom > 1 and (room := self._keys_for_room()):
             # (QA: at 130 % on 1280x720 Inside attention's views were strips, and F8 and F9 unknown to the lecturer)
             message = f"Zoom {self.zoom:.0%}: {room} (Ctrl+0: normal size)"
+        elif self.zoom == 1:
+            message = "Zoom 100%, the normal size"  # (lecturer QA: "Ctrl+0: normal size" where it was)
         else:
             message = f"Zoom {self.zoom:.0%} (Ctrl+0: normal size)"
         self.statusBar().showMessage(message, STATUS_MS)
