@@ -227,7 +227,8 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
     train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
-    train.add_argument("--steps", type=int, help="training steps (default: the preset's train.max_steps)")
+    train.add_argument("--steps", type=int, help="training steps (default: the preset's train.max_steps); a warm-up "
+                       "longer than a tenth of them is cut to a tenth, unless --set train.warmup_steps says")
     train.add_argument("--out", type=out_path, help="new run folder to write (default: a new folder in --runs-dir); "
                                                 "an existing run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true",
@@ -936,8 +937,11 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     for note in recorder.notes:
         print(f"playground: note: {note}", file=sys.stderr)
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
-    bar = tqdm(total=session.spec.train.max_steps, initial=session.step, unit="step", dynamic_ncols=True,
-               file=sys.stderr, **_bar_pace(sys.stderr))
+    # To where this command stops: `resume --steps 60` of a 2,000-step run stopped at step 61 under "61/2000 3%"
+    # (newcomer QA)
+    end = session.spec.train.max_steps if steps is None else min(session.spec.train.max_steps, session.step + steps)
+    bar = tqdm(total=end, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr,
+               **_bar_pace(sys.stderr))
     if session.step > 0:  # the session says where it trains only at step 0: a resume says it here, as train does
         bar.write(TRAINING_ON.format(device=session.device_description()), file=sys.stderr)
     val = ""

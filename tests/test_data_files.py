@@ -116,11 +116,13 @@ def test_missing_and_directory_text_file(tmp_path: Path):
         describe(text_spec(tmp_path), DEC)
 
 
-def test_huge_text_file_names_the_limit(tmp_path: Path):
+@pytest.mark.parametrize("size", [201_000_000, 200_000_001])  # (newcomer QA: "200 MB: the limit is 200 MB")
+def test_huge_text_file_names_the_limit(tmp_path: Path, size: int):
     f = tmp_path / "big.txt"
     with open(f, "wb") as fh:
-        fh.truncate(201_000_000)  # sparse: no disk used
-    with pytest.raises(DataError, match="201 MB: the limit is 200 MB"):
+        fh.truncate(size)  # sparse: no disk used
+    with pytest.raises(DataError, match=f"big.txt is {size:,} bytes, over the limit of 200,000,000 \\(200 MB\\): use "
+                                        f"a part of it"):
         describe(text_spec(f), DEC)
 
 

@@ -99,8 +99,9 @@ def _read(key: tuple[str, int, int], kind: str) -> str:
     path, _mtime, size = key
     name = elide(Path(path).name, 60)
     if size > MAX_FILE_BYTES:
-        raise DataError(
-            f"{name} is {size / 1e6:.0f} MB: the limit is {MAX_FILE_BYTES // 1_000_000} MB, use a part of it"
+        raise DataError(  # (the size in bytes past the limit's: "200 MB: the limit is 200 MB", newcomer QA)
+            f"{name} is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} ({MAX_FILE_BYTES // 1_000_000} MB): use "
+            f"a part of it"
         )
     try:  # the cap again on the bytes read: the file may have grown since, or report a wrong size
         raw = read_bytes(path, max_bytes=MAX_FILE_BYTES, what=f"{kind} file")
