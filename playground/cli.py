@@ -901,10 +901,19 @@ def _parse_set(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     if not sep or not key:
         raise CliError(f"--set takes KEY=VALUE (e.g. model.n_embd=96), got {item!r}")
+    key, raw = key.strip(), raw.strip()  # (newcomer QA: "model.norm = pre" was refused as ' pre')
     try:
-        return key.strip(), json.loads(raw)
+        return key, json.loads(raw)
     except json.JSONDecodeError:
-        return key.strip(), raw
+        return key, _as_choice(key, raw)
+
+
+def _as_choice(key: str, value: str) -> str:
+    """A setting of a fixed few values in their own case: "Pre" is "pre" (newcomer QA: refused)."""
+    from playground.core.spec import setting_choices
+
+    return next((choice for choice in setting_choices(key) if isinstance(choice, str)
+                 and choice.casefold() == value.casefold()), value)
 
 
 LOG_BAR_INTERVAL_S = 30.0  # a progress line this often where stderr is a file (a job's log), not a terminal

@@ -24,6 +24,17 @@ def test_steps_keeps_a_warmup_the_user_set(tmp_path):
     assert json.loads((out / "preset.json").read_text())["train"]["warmup_steps"] == 0
 
 
+def test_a_set_value_is_read_with_spaces_around_it_and_a_choice_in_any_case(tmp_path):
+    """Newcomer QA: `--set model.norm=Pre` and `--set "model.norm = pre"` were refused ('Pre', ' pre')."""
+    out = tmp_path / "set"
+    result = playground("train", "decoder-reverse", "--steps", "2", "--set", "model.norm = Post", "--set",
+                        " model.pos_encoding=SINUSOIDAL ", "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    model = json.loads((out / "preset.json").read_text())["model"]
+    assert (model["norm"], model["pos_encoding"]) == ("post", "sinusoidal")
+    one_line_error(playground("train", "decoder-reverse", "--set", "model.norm=sideways"), "'sideways'")
+
+
 def test_a_warmup_as_long_as_steps_is_refused_naming_both():
     one_line_error(playground("train", "decoder-reverse", "--steps", "5", "--set", "train.warmup_steps=10"),
                    "--set train.warmup_steps=10", "--steps 5")
