@@ -32,7 +32,7 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     """Train A and B in turn from the same start, with a progress bar, and write the figure."""
     from tqdm import tqdm
 
-    from playground.core.differences import difference_line, labels
+    from playground.core.differences import difference_line, labels, not_compared_line, why_not_compared
     from playground.training.compare import start_pair, train_pair
 
     pair = start_pair(spec_a, spec_b)
@@ -57,7 +57,10 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
             stopped = None
         finally:
             pair.close()
-    figure = comparison_figure(spec_a, pair.b.spec, curves, pair.start.summary(), labels(spec_a, pair.b.spec))
+    apart = why_not_compared(spec_a, pair.b.spec)  # (newcomer QA: a decoder's and a ViT's drawn as comparable, unsaid)
+    if apart:
+        print(f"playground: note: {not_compared_line(apart)}", file=sys.stderr)
+    figure = comparison_figure(spec_a, pair.b.spec, curves, pair.start.summary(), labels(spec_a, pair.b.spec), apart)
     with writing(out):
         figure.save(out)
     for side, curve in zip("AB", curves):
@@ -70,9 +73,11 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     return 0
 
 
-def comparison_figure(spec_a: Any, spec_b: Any, curves: Any, shared: str, legend: tuple[str, str]) -> Any:
-    """Both curves on one plot; under the title, what differs, what was shared and where each ended."""
-    from playground.core.differences import difference_line
+def comparison_figure(spec_a: Any, spec_b: Any, curves: Any, shared: str, legend: tuple[str, str],
+                      apart: str = "") -> Any:
+    """Both curves on one plot; under the title, what differs, what was shared, where each ended and `apart`, why
+    their losses are not on one scale where they are not."""
+    from playground.core.differences import difference_line, not_compared_line
     from playground.viz.curves import CurveData, render_curves
 
     data = [CurveData(label, colour, c.steps, c.losses, c.val_steps, c.val_losses)
@@ -82,4 +87,4 @@ def comparison_figure(spec_a: Any, spec_b: Any, curves: Any, shared: str, legend
                      for side, c in zip("AB", curves) if c.steps)
     return render_curves(data, "Compare A/B: two models trained from the same start",
                          [f"A: {spec_a.name}", f"B: {spec_b.name}", difference_line(spec_a, spec_b),
-                          f"Start: {shared}.", ends])
+                          f"Start: {shared}.", ends, *([not_compared_line(apart)] if apart else [])])

@@ -82,6 +82,22 @@ def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
         assert (np.abs(pixels.astype(int) - colour).sum(axis=1) < 30).sum() > 50
 
 
+def test_cli_compare_of_different_data_says_the_losses_are_not_on_one_scale(tmp_path, capsys, monkeypatch):
+    """Newcomer QA: `compare decoder-reverse vit-digits` drew both losses on one axis, nothing said of it."""
+    from playground import cli_compare
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(to_json(TINY))
+    b.write_text(to_json(TINY.updated({"data.name": "sort", "data.options": {}})))
+    figures = []
+    real_figure = cli_compare.comparison_figure
+    monkeypatch.setattr(cli_compare, "comparison_figure", lambda *args: figures.append(real_figure(*args)) or figures[0])
+    assert main(["compare", str(a), str(b), "--steps", "2", "--out", str(tmp_path / "ab.png")]) == 0
+    said = "Not compared: A and B learn from different data, so their losses are not on one scale."
+    assert f"playground: note: {said}" in capsys.readouterr().err
+    assert said in [op["s"] for kind, op in figures[0].ops if kind == "text"]  # the figure says it too
+
+
 def test_ctrl_c_during_compare_draws_the_curves_so_far(tmp_path, capsys, monkeypatch):
     """QA: Ctrl-C after ~200 of 3000 steps printed "playground: interrupted" and wrote no figure."""
     from playground.training import compare

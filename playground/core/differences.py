@@ -95,6 +95,11 @@ def difference_line(a: RunSpec, b: RunSpec) -> str:
     return f"B differs from A in: {'; '.join(changed)}"
 
 
+def not_compared_line(why: str) -> str:
+    """The sentence that says two runs' losses are not on one scale, `why` from `why_not_compared`."""
+    return f"Not compared: {why}, so their losses are not on one scale."
+
+
 def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] = (), not_compared: str = "") -> str:
     """A's and B's validation losses at one `step`, and which is lower by how much (QA: the gap could only be read
     off the curves): 'Validation loss at step 400: A 1.834, B 1.712. B is 0.122 lower (6.7% below A).' `earlier`:
@@ -105,7 +110,7 @@ def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] =
     loss_a, loss_b = round(loss_a, 3), round(loss_b, 3)  # the gap between the numbers shown
     head = f"Validation loss at step {step:,}: A {loss_a:.3f}, B {loss_b:.3f}."
     if not_compared:
-        return f"{head} Not compared: {not_compared}, so their losses are not on one scale."
+        return f"{head} {not_compared_line(not_compared)}"
     gap = loss_b - loss_a
     if abs(gap) < 5e-4:
         return f"{head} Level, to the third decimal."
