@@ -494,3 +494,13 @@ def test_a_long_folder_is_named_not_the_short_file_in_it_nor_a_long_path_of_shor
     path = OSError(errno.ENAMETOOLONG, "File name too long", "/tmp/" + "/".join(["d" * 200] * 30))
     assert one_line(path).startswith("the path /tmp/ddd") and one_line(path).endswith(
         "is too long for the file system: use a shorter one")
+
+
+def test_a_folder_that_holds_files_names_them_whole_and_counts_the_rest(tmp_path, text_run):
+    """Newcomer QA: "already holds files (README.md, config.json, model…er.json, tokenizer_config.json)"."""
+    for name in ("README.md", "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"):
+        (tmp_path / "hf" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "hf" / name).write_text("")
+    line = one_line_error(playground("export", str(text_run), "--out", str(tmp_path / "hf")),
+                          "already holds files (README.md, config.json, model.safetensors, tokenizer.json and 1 more)")
+    assert "…" not in line.split("(")[1]
