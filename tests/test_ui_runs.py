@@ -380,6 +380,17 @@ def test_the_run_on_screen_is_not_overlaid_on_its_own_live_curve(window, root, q
     panel.select_folders([live])
     assert window.loss.overlays == {} and "0 runs" not in panel.message.text()
     assert legend_names(window)[:2] == ["train", "validation"]  # alone: plainly
+    # When it started is said only beside a run of its own name (lecturer QA, 130 %: "train — … — started 00:38:44"
+    # beside another name's run)
+    twin = fake_run(root, window.spec.name, [2.0, 1.6])
+    panel.refresh()
+    assert "started" in panel.labels[live]
+    panel.select_folders([past])
+    assert legend_names(window)[:2] == [f"train — {window.spec.name}", f"validation — {window.spec.name}"]
+    panel.select_folders([twin])  # (their shared name said once, under the table)
+    assert legend_names(window)[0] == f"train — {panel.labels[live].split(' — ')[-1]}" and "started" in legend_names(
+        window)[0]
+    panel.select_folders([live])
     assert panel.message.text().endswith("is the run on screen: its curves are drawn already.")
     window.reset()  # no longer on screen, though it may still be saving (review: it was said to be on screen)
     panel.select_folders([live])

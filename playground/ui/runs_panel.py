@@ -473,7 +473,8 @@ class RunsPanel(QWidget):
             self.loss.add_overlay(name, steps, losses, swatches[run.folder], accuracy, validation)
             shown += 1
         self._show_swatches(swatches)
-        self.loss.name_live_run(self._live_label(shared) if shown else "")
+        self.loss.name_live_run(self._live_label(shared, [run for run in drawn if not self.on_screen(run.folder)])
+                                if shown else "")
         if chosen:
             others = len(chosen) - len(live)
             more = f" (the first {MAX_OVERLAYS} of {others})" if others > MAX_OVERLAYS else ""
@@ -541,13 +542,14 @@ class RunsPanel(QWidget):
             self._apart[key] = "" if a is None or b is None else why_not_compared(a, b, names)
         return self._apart[key]
 
-    def _live_label(self, shared: str | None) -> str:
-        """The run on screen as the legend names it beside past runs ("" where it is not in the table yet): without
-        the name the overlays share, as theirs are."""
+    def _live_label(self, shared: str | None, overlaid: Sequence[RunSummary]) -> str:
+        """The run on screen as the legend names it beside the `overlaid` past runs ("" where it is not in the table
+        yet): without the name the overlays share, as theirs are; told from a run of its name by when it started only
+        where one is overlaid (lecturer QA, 130 %: "train — … — started 00:38:44" beside a run of another name)."""
         run = next((run for run in self.runs if self.on_screen(run.folder)), None)
         if run is None:
             return ""
-        label = self.labels.get(run.folder, run.name)
+        label = self.labels.get(run.folder, run.name) if any(o.name == run.name for o in overlaid) else run.name
         return legend_part(label, shared) if shared is not None and run.name == shared else label
 
     def _update_buttons(self) -> None:
