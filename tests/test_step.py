@@ -316,6 +316,27 @@ def test_building_and_training_a_session_changes_no_process_setting(tmp_path):
     assert figures["threads_after"] == figures["threads"]
 
 
+def test_a_cache_folder_on_a_read_only_disk_is_not_given_to_the_compiler(tmp_path, monkeypatch):
+    """Review: a cache folder kept from before on a disk now read-only is there, so making it succeeds; the
+    compiler's writes failed later."""
+    import errno
+
+    from playground.training.fastpath import process
+
+    (tmp_path / "cache" / "inductor").mkdir(parents=True)
+    monkeypatch.setenv("PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)
+    monkeypatch.setattr(process, "_unkept", "")
+
+    def read_only(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(process.tempfile, "TemporaryFile", read_only)
+    process._cache_compiled_steps()
+    assert "TORCHINDUCTOR_CACHE_DIR" not in os.environ
+    assert "cannot be written (Read-only file system): compiled training steps" in process.unkept_cache()
+
+
 @pytest.mark.slow
 def test_the_programs_one_opt_in_sets_the_process_settings(tmp_path):
     """The CLI's opt-in: OpenMP's spin count, inductor's cache folder, and the eager step's thread count: measured

@@ -8,6 +8,7 @@ a library, the tests) training runs at torch's own thread count, inductor's defa
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from playground.training.allocator import keep_freed_memory
@@ -45,6 +46,7 @@ def _cache_compiled_steps() -> None:
     folder = cache_dir() / "inductor"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()  # (a folder kept from before on a disk now read-only is there)
     except OSError as err:
         from playground.core.files import elide, why_not_written
 
