@@ -342,7 +342,7 @@ def test_a_lesson_step_that_switches_tabs_leaves_no_text_box_taking_space(open_a
     window.pause()
 
 
-def test_a_clickers_page_down_without_a_lesson_changes_no_setting_and_says_why(window, qtbot):
+def test_a_clickers_page_down_without_a_lesson_changes_no_setting_and_says_why(window, qtbot, tmp_path):
     """Lecturer QA: with no lesson playing, a clicker's Page Down paged the slider in focus (embedding dimension 64 ->
     8) and rebuilt the trained model."""
     from playground.ui.lesson_bar import NO_LESSON
@@ -356,6 +356,18 @@ def test_a_clickers_page_down_without_a_lesson_changes_no_setting_and_says_why(w
             qtbot.keyClick(widget, key)
             assert window.spec == before and window.worker is worker
             assert window.statusBar().currentMessage() == NO_LESSON
+    # Outside the settings the keys page as usual (review: the Runs table no longer paged)
+    root = tmp_path / "runs"  # conftest points PLAYGROUND_RUNS_DIR here
+    for i in range(40):
+        fake_run(root, f"run {i:02}", [2.0, 1.5])
+    panel = window.runTools.runs
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh()
+    panel.table.setFocus()
+    panel.table.setCurrentCell(0, 0)
+    window.statusBar().clearMessage()
+    qtbot.keyClick(panel.table, Qt.Key.Key_PageDown)
+    assert panel.table.currentRow() > 1 and window.statusBar().currentMessage() != NO_LESSON
 
 
 def test_ctrl_tab_switches_the_views_tabs_from_the_settings(window, qtbot):

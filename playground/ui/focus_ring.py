@@ -12,11 +12,11 @@ grid keeps its arrows however it was focused: after a click on a head, Left chos
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -49,6 +49,16 @@ OWN_KEYS: tuple[tuple[type[QWidget], frozenset[Key]], ...] = (
     (QTabBar, frozenset({Key.Key_Left, Key.Key_Right})),  # the next tab
     (QAbstractItemView, frozenset({Key.Key_Space, Key.Key_Left, Key.Key_Right})),  # select, move along a row
 )
+
+
+def widget_shortcut(key: QKeySequence | str, widget: QWidget, slot: Callable[[], None]) -> QShortcut:
+    """A shortcut active only while the focus is in `widget` or its children. Set apart from the constructor: PySide6's
+    QShortcut(key, parent, slot, context=...) leaves its context the whole window (the settings' Page Down took the key
+    from every table: review)."""
+    shortcut = QShortcut(QKeySequence(key), widget)
+    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shortcut.activated.connect(slot)
+    return shortcut
 
 
 @runtime_checkable

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.differences import flat, setting_text
 from playground.core.lessons import ABLATION_VALUES, GROUPS, TABS, VIEWS, Lesson, LessonStep
-from playground.ui.focus_ring import tab_through
+from playground.ui.focus_ring import tab_through, widget_shortcut
 from playground.ui.run_tools import ENLARGED_KEY
 from playground.ui.status_bar import STATUS_MS
 
@@ -104,8 +104,9 @@ CURVES_SHARE = 0.6
 TRAINING_PLOT_SHARE = 0.22  # of the centre's height, for the loss plot beside a view while a step trains
 TRAIN_POLL_MS = 250  # how often the bar reads the worker's step while a lesson step trains
 STEP_SAID = "Step "  # how a message about one step starts
-# Page Down / Up are the lesson's in the whole window, a lesson playing or not: with none, a clicker's press paged the
-# slider in focus and rebuilt the trained model (lecturer QA: embedding dimension 64 -> 8, its curves gone)
+# Page Down / Up are a lesson's in the whole window while one plays; with none, in the settings they say so, where a
+# clicker's press paged the slider in focus and rebuilt the trained model (lecturer QA: embedding dimension 64 -> 8, its
+# curves gone); elsewhere they page a table or a text as usual
 NO_LESSON = ("Page Down and Page Up move a lesson on, and no lesson is playing: Lesson > Open a Built-in Lesson, or "
              "Play the Preset's Lesson.")
 LOCKED_TIP = "This lesson step keeps it as it is: go on to the next step, or Leave the lesson, to change it."
@@ -267,6 +268,7 @@ class LessonBar(QFrame):
         # A clicker sends Page Down / Up: window-wide, even over a slider or table that would page with them
         self.nextAction = A("&Next Step", "PgDown", self.next, "lessonNextAction", "Next lesson step (a clicker's key)")
         self.backAction = A("&Previous Step", "PgUp", self.back, "lessonBackAction", "Previous lesson step")
+        self._settingsKeys = [widget_shortcut(key, self.main.config, self._no_lesson) for key in ("PgDown", "PgUp")]
         self.leaveAction = A("&Leave the Lesson", None, self.leave, "lessonLeaveAction",
                              "Hide the lesson bar: every control comes back.")
         self.addStepAction = A("&Add This State as a Lesson Step…", "Ctrl+Shift+L", lambda: self.edit(add_state=True),
@@ -423,21 +425,20 @@ class LessonBar(QFrame):
                                               f"{self._training[1]:,} first: Pause (Space), then Next moves on.",
                                               STATUS_MS)
             return
-        if self.lesson is None:
-            self.main.statusBar().showMessage(NO_LESSON, STATUS_MS)
-        elif self.index + 1 < len(self.lesson.steps):
+        if self.lesson is not None and self.index + 1 < len(self.lesson.steps):
             self.go(self.index + 1)
-        else:  # a clicker pressed once too often: said, not nothing (QA)
+        elif self.lesson is not None:  # a clicker pressed once too often: said, not nothing (QA)
             self.main.statusBar().showMessage(f"{STEP_SAID}{self.index + 1} is the lesson's last: Leave puts every "
                                               f"control back.", STATUS_MS)
 
+    def _no_lesson(self) -> None:
+        self.main.statusBar().showMessage(NO_LESSON, STATUS_MS)
+
     def back(self) -> None:
-        if self.lesson is None:
-            self.main.statusBar().showMessage(NO_LESSON, STATUS_MS)
-        elif self.index == 0:
+        if self.lesson is not None and self.index == 0:
             self.main.statusBar().showMessage(f"{STEP_SAID}1 is the lesson's first: Next (Page Down) goes on.",
                                               STATUS_MS)
-        else:
+        elif self.lesson is not None:
             # Back past the step that trained: the model before training, as that step's text says (QA: Back to
             # step 1 showed the model trained to step 200 under "untrained"); Next brings the trained one back.
             before_training = self.lesson.trained_by(self.index) and not self.lesson.trained_by(self.index - 1)
@@ -521,7 +522,10 @@ class LessonBar(QFrame):
         has_lesson = self.main.spec.lesson is not None
         self.playAction.setEnabled(has_lesson)
         self.playAction.setText("&Play the Preset's Lesson" + ("" if has_lesson else " (this preset has none)"))
-        self.leaveAction.setEnabled(self.playing)  # (Next and Previous never greyed: see NO_LESSON)
+        for action in (self.nextAction, self.backAction, self.leaveAction):
+            action.setEnabled(self.playing)
+        for key in self._settingsKeys:  # (the window's Next and Previous take the keys while a lesson plays)
+            key.setEnabled(not self.playing)
         self.editAction.setEnabled(self.main.spec.lesson is not None)
 
     # ----- a step's parts -----------------------------------------------------------------------
