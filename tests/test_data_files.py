@@ -97,6 +97,7 @@ def test_text_file_cache_follows_edits(tmp_path: Path):
      (b"\n  \n\t\n", "x.txt holds only blank lines: put some text in it"),
      (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", r"x.txt is not UTF-8 text \(it looks like a PDF\)"),
      (b"PK\x03\x04\x14\x00", "looks like a ZIP archive"),
+     (b"\xd0\xcf\x11\xe0\xa1\xb1", "looks like an old Microsoft Office document"),  # (review: "a old")
      ("hello world".encode("utf-16"), "NUL bytes"),
      (b"caf\xe9 au lait " * 20, r"not UTF-8 text \(byte 4, counted from 1, cannot be read\): re-save it with UTF-8"),
      (b"a tiny text", r"too few.*lower Context length \(model.block_size\) to at most 4,"),

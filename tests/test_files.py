@@ -21,6 +21,8 @@ def test_the_cap_counts_the_bytes_read_not_the_reported_size(tmp_path: Path):
     f.write_bytes(b"x" * 301)
     with pytest.raises(UnreadableFile, match="larger than 300 bytes"):
         read_bytes(f, max_bytes=300)
+    with pytest.raises(UnreadableFile, match="the limit for an image: use a smaller one"):  # (review: "a image")
+        read_bytes(f, max_bytes=300, what="image")
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device")])

@@ -115,7 +115,7 @@ def read_bytes(path: str | os.PathLike[str], *, max_bytes: int, what: str = "fil
     finally:
         os.close(fd)
     if total > max_bytes:
-        raise UnreadableFile(f"{shown} is larger than {_size(max_bytes)}, the limit for a {what}: use a smaller one")
+        raise UnreadableFile(f"{shown} is larger than {_size(max_bytes)}, the limit for {with_article(what)}: use a smaller one")
     return b"".join(chunks)
 
 

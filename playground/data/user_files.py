@@ -76,7 +76,7 @@ def check_not_binary(name: str, raw: bytes, kind: str) -> None:
     renamed .csv, a text saved as UTF-16); `kind`: what it should hold ("text", "CSV")."""
     for magic, what in _MAGIC.items():
         if raw.startswith(magic):
-            raise DataError(f"{name} is not UTF-8 text (it looks like a {what}): export or save it as plain {kind}")
+            raise DataError(f"{name} is not UTF-8 text (it looks like {with_article(what)}): export or save it as plain {kind}")
     if b"\x00" in raw[:1_000_000]:
         raise DataError(
             f"{name} is not UTF-8 text (it contains NUL bytes: a binary file, or text saved as UTF-16): "
