@@ -36,7 +36,7 @@ from playground.cli_output import (
 )
 from playground.core.messages import counted, loss_text
 from playground.core.presets import DEFAULT_PRESET
-from playground.core.spec import FAMILY_TITLES, MAX_SEED
+from playground.core.spec import FAMILY_TITLES, MAX_SEED, setting_choices
 from playground.core.versions import version_line
 from playground.training.fastpath.process import configure_process, unkept_cache
 
@@ -903,15 +903,14 @@ def _parse_set(item: str) -> tuple[str, Any]:
         raise CliError(f"--set takes KEY=VALUE (e.g. model.n_embd=96), got {item!r}")
     key, raw = key.strip(), raw.strip()  # (newcomer QA: "model.norm = pre" was refused as ' pre')
     try:
-        return key, json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
-        return key, _as_choice(key, raw)
+        value = raw
+    return key, _as_choice(key, value) if isinstance(value, str) else value
 
 
 def _as_choice(key: str, value: str) -> str:
     """A setting of a fixed few values in their own case: "Pre" is "pre" (newcomer QA: refused)."""
-    from playground.core.spec import setting_choices
-
     return next((choice for choice in setting_choices(key) if isinstance(choice, str)
                  and choice.casefold() == value.casefold()), value)
 
@@ -948,7 +947,8 @@ def _drive(session: Any, run_dir: Path, steps: int | None, resumed: bool) -> int
     session.subscribe(recorder)  # metrics.csv, TensorBoard, attention/ (for `playground attention --out x.gif`)
     # To where this command stops: `resume --steps 60` of a 2,000-step run stopped at step 61 under "61/2000 3%"
     # (newcomer QA)
-    end = session.spec.train.max_steps if steps is None else min(session.spec.train.max_steps, session.step + steps)
+    # (and a raise of the training steps the resume replays on the way counts: review)
+    end = session.planned_end if steps is None else min(session.planned_end, session.step + steps)
     bar = tqdm(total=end, initial=session.step, unit="step", dynamic_ncols=True, file=sys.stderr,
                **_bar_pace(sys.stderr))
     if session.step > 0:  # the session says where it trains only at step 0: a resume says it here, as train does

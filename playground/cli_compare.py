@@ -38,6 +38,9 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     pair = start_pair(spec_a, spec_b)
     print(f"A: {spec_a.name}\nB: {pair.b.spec.name}\n{difference_line(spec_a, pair.b.spec)}\n{pair.start.summary()}",
           file=sys.stderr)
+    apart = why_not_compared(spec_a, pair.b.spec)  # before training: said once it is known (review: after minutes)
+    if apart:  # (newcomer QA: a decoder's and a ViT's losses drawn as comparable, unsaid)
+        print(f"playground: note: {not_compared_line(apart)}", file=sys.stderr)
     total = max(pair.a.spec.train.max_steps, pair.b.spec.train.max_steps)
     drawn: list[Any] = []  # the curves, drawn to the step both had reached
     with tqdm(total=total, unit="step", dynamic_ncols=True, file=sys.stderr) as bar:
@@ -57,9 +60,6 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
             stopped = None
         finally:
             pair.close()
-    apart = why_not_compared(spec_a, pair.b.spec)  # (newcomer QA: a decoder's and a ViT's drawn as comparable, unsaid)
-    if apart:
-        print(f"playground: note: {not_compared_line(apart)}", file=sys.stderr)
     figure = comparison_figure(spec_a, pair.b.spec, curves, pair.start.summary(), labels(spec_a, pair.b.spec), apart)
     with writing(out):
         figure.save(out)

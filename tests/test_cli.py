@@ -116,8 +116,10 @@ def test_ctrl_c_then_resume_draws_the_uninterrupted_curve(tmp_path):
             run.kill()
     stopped_at = json.loads((cut / "checkpoint" / "state.json").read_text())["step"]
     assert 20 <= stopped_at < total, "the run was not interrupted midway"
-    partway = playground("resume", str(cut), "--steps", "5")  # the bar goes to where it stops (newcomer QA: "61/2000")
-    assert partway.returncode == 0 and f"{stopped_at + 5}/{stopped_at + 5} [" in partway.stderr, partway.stderr[-500:]
+    if stopped_at + 5 < total:  # (stopped nearer the end, 5 more would extend the run: review)
+        partway = playground("resume", str(cut), "--steps", "5")  # the bar goes to where it stops (newcomer QA: it
+        # read "61/2000")
+        assert partway.returncode == 0 and f"{stopped_at + 5}/{stopped_at + 5} [" in partway.stderr, partway.stderr
     resumed = playground("resume", str(cut))
     assert resumed.returncode == 0, resumed.stderr
     expected = [float(r["train_loss"]) for r in _rows(straight)]

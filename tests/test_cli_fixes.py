@@ -28,7 +28,7 @@ def test_a_set_value_is_read_with_spaces_around_it_and_a_choice_in_any_case(tmp_
     """Newcomer QA: `--set model.norm=Pre` and `--set "model.norm = pre"` were refused ('Pre', ' pre')."""
     out = tmp_path / "set"
     result = playground("train", "decoder-reverse", "--steps", "2", "--set", "model.norm = Post", "--set",
-                        " model.pos_encoding=SINUSOIDAL ", "--out", str(out), *TINY)
+                        ' model.pos_encoding="SINUSOIDAL" ', "--out", str(out), *TINY)  # (review: quoted JSON)
     assert result.returncode == 0, result.stderr
     model = json.loads((out / "preset.json").read_text())["model"]
     assert (model["norm"], model["pos_encoding"]) == ("post", "sinusoidal")

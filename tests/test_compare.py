@@ -94,7 +94,8 @@ def test_cli_compare_of_different_data_says_the_losses_are_not_on_one_scale(tmp_
     monkeypatch.setattr(cli_compare, "comparison_figure", lambda *args: figures.append(real_figure(*args)) or figures[0])
     assert main(["compare", str(a), str(b), "--steps", "2", "--out", str(tmp_path / "ab.png")]) == 0
     said = "Not compared: A and B learn from different data, so their losses are not on one scale."
-    assert f"playground: note: {said}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.index(f"playground: note: {said}") < err.index("2/2 [")  # said before training (review: after it)
     assert said in [op["s"] for kind, op in figures[0].ops if kind == "text"]  # the figure says it too
 
 
