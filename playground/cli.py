@@ -53,8 +53,6 @@ def run() -> None:
     settings (before anything imports torch), then runs `main`. Calling `main` alone (tests do) changes none."""
     configure_process()
     quiet_libraries()
-    if unkept_cache():
-        print(f"playground: note: {unkept_cache()}", file=sys.stderr)
     try:
         status = main()
         sys.stdout.flush()  # here, where a reader gone is caught, not in the interpreter's exit
@@ -88,6 +86,8 @@ def quiet_libraries() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(_window_by_default(sys.argv[1:] if argv is None else argv))
     handler: Callable[[argparse.Namespace], int] = getattr(args, "handler", _open_window)
+    if unkept_cache() and handler not in (_cmd_presets, _cmd_runs):  # (the commands that load torch: review)
+        print(f"playground: note: {unkept_cache()}", file=sys.stderr)
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from playground.training.allocator import keep_freed_memory
 from playground.training.openmp import configure_openmp_waiting
 
 _configured = False
-_unkept = ""  # why the cache folder could not be made, where it could not
+_unkept = ""  # why the cache folder cannot be written, where it cannot
 
 
 def configure_process() -> None:
@@ -50,15 +50,15 @@ def _cache_compiled_steps() -> None:
     except OSError as err:
         from playground.core.files import elide, why_not_written
 
-        _unkept = (f"the cache folder {elide(cache_dir())} cannot be written ({why_not_written(folder, err)}): "
-                   f"compiled training steps and this machine's speed measurements are not kept between runs; set "
-                   f"PLAYGROUND_CACHE_DIR to a folder you can write")
+        _unkept = (f"the cache folder {elide(cache_dir())} cannot be written ({why_not_written(folder, err)}): this "
+                   f"machine's speed measurements are not kept between runs, and compiled training steps go to the "
+                   f"compiler's own folder; set PLAYGROUND_CACHE_DIR to a folder you can write")
         return
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
 
 
 def unkept_cache() -> str:
-    """Why the program's cache folder could not be made ("" where it could, or the program did not opt in)."""
+    """Why the program's cache folder cannot be written ("" where it can, or the program did not opt in)."""
     return _unkept
 
 
