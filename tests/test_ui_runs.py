@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SENTIMENT
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QColor, QFontMetricsF, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMenu, QMessageBox, QStyleOptionViewItem
 
 from playground.analysis.timeline import SnapshotTimeline
@@ -147,7 +147,7 @@ def swatch_colours(panel, folder) -> set[str]:
     return {image.pixelColor(x, middle).name() for x in range(image.width())} - {QColor(theme.plot_colours()[0]).name()}
 
 
-def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root):
+def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root, qtbot):
     """Session 49's QA: the legend alone told which overlaid curve was which row of the Runs table."""
     first = fake_run(root, "first run", [2.0, 1.5, 1.2, 1.0])
     second = fake_run(root, "second run", [2.2, 1.9, 1.7])
@@ -158,6 +158,21 @@ def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root):
         colour = window.loss.overlays[name].opts["pen"].color().name()
         assert colour in swatch_colours(panel, folder), (colour, swatch_colours(panel, folder))
     assert swatch_colours(panel, first) != swatch_colours(panel, second)
+    # its dashes as the plot's, 2 on to 1 off (QA: square ends filled the gaps, "10 on, 2 off")
+    row = next(r for r in range(panel.table.rowCount()) if panel.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
+               == str(first))
+    image = panel.table.item(row, 0).icon().pixmap(panel.table.iconSize()).toImage()
+    line = [image.pixelColor(x, image.height() // 2).name() for x in range(3, image.width() - 3)]
+    assert 0.25 <= line.count(QColor(theme.plot_colours()[0]).name()) / len(line) <= 0.45, line
+    window.set_zoom(1.75)  # drawn again at the zoom's size (review: the last zoom's, until the selection changed)
+    try:
+        height = QFontMetricsF(panel.table.font()).height()
+        qtbot.waitUntil(lambda: QFontMetricsF(panel.table.font()).height() > 1.5 * height)  # the new fonts reached it
+        qtbot.waitUntil(lambda: panel.table.iconSize().height() == round(QFontMetricsF(panel.table.font()).height()),
+                        timeout=2000)
+        assert swatch_colours(panel, first)
+    finally:
+        window.set_zoom(1.0)
     panel.select_folders([second])
     assert swatch_colours(panel, first) == set() and swatch_colours(panel, second)
     panel.table.clearSelection()

@@ -432,13 +432,17 @@ LEGEND_TEXT_MARGIN = 10  # a LabelItem is its text plus a 4-px document margin e
 MIN_LEGEND_CHARS = 6  # a name is never elided shorter than this many average characters ("Less…dual")
 
 
-def line_swatch(pen: QPen, size: QSize) -> QIcon:
+def line_swatch(pen: QPen, size: QSize, ratio: float = 1.0) -> QIcon:
     """A short line in `pen`, its colour and dashes, on the plot's background: a curve's key beside its name outside
-    the plot (on a selected row's highlight the colours were lost)."""
-    pixmap = QPixmap(size)
+    the plot (on a selected row's highlight the colours were lost); drawn in `ratio` pixels a window pixel (a HiDPI
+    screen's 2: sharp). Flat ends: square ones filled the gaps between dashes (QA: "10 on, 2 off" for 4 on, 2 off)."""
+    pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(pg.mkColor(pg.getConfigOption("background")))
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(pen)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     painter.setPen(pen)
     middle = size.height() / 2
     painter.drawLine(QPointF(pen.widthF(), middle), QPointF(size.width() - pen.widthF(), middle))

@@ -243,6 +243,7 @@ class RunsPanel(QWidget):
         self.runs: list[RunSummary] = []
         self.labels: dict[Path, str] = {}  # each listed run's name, told apart from others of the same name
         self._styles: dict[Path, int] = {}  # each run's overlay colour, kept as others join (QA: they changed)
+        self._swatched: dict[Path, int] = {}  # the overlaid runs' styles, their swatches drawn in the table
         self.tensorboard = TensorBoard(self)
         self.tensorboard.sigServing.connect(lambda url, opened: self.say_done(
             f"TensorBoard shows every run at {url} " + ("(opening in your browser: if none opens, open that address "
@@ -315,6 +316,7 @@ class RunsPanel(QWidget):
         # landed on the row below the one aimed at)
         follow_font(self.message, lambda: self.message.setMinimumHeight(
             math.ceil(2 * self.message.fontMetrics().lineSpacing())))
+        follow_font(self.table, lambda: self._show_swatches(self._swatched))  # (review: they kept the last zoom's size)
         self._update_buttons()
 
     # ----- listing -------------------------------------------------------------------------------
@@ -498,16 +500,18 @@ class RunsPanel(QWidget):
 
     def _show_swatches(self, styles: dict[Path, int]) -> None:
         """A line in each overlaid run's colour and dashes before its name, as the legend draws it: the row and its
-        curve matched at a glance (session 49's QA: the legend alone was the key)."""
+        curve matched at a glance (session 49's QA: the legend alone was the key). Drawn again as the zoom changes."""
+        self._swatched = styles
         table = self.table
         height = round(QFontMetricsF(table.font()).height())
-        size = QSize(round(1.5 * height), height)  # (the font's: it follows the zoom; wider, it took a name's room)
+        size = QSize(round(1.5 * height), height)  # (the font's height; wider, it took a name's room)
         table.setIconSize(size)
         cells = [(table.item(row, 0), self._folder_at(row)) for row in range(table.rowCount())]
         with _blocked(table):
             for item, folder in cells:
                 style = styles.get(folder) if folder is not None else None
-                icon = None if style is None else line_swatch(overlay_pen(style, width=SWATCH_PEN), size)
+                icon = None if style is None else line_swatch(overlay_pen(style, width=SWATCH_PEN), size,
+                                                               table.devicePixelRatioF())
                 item.setData(Qt.ItemDataRole.DecorationRole, icon)
 
     def _no_curve(self, run: RunSummary) -> str:
