@@ -996,7 +996,7 @@ def test_step_by_step_shows_a_long_causal_probes_first_tokens_and_says_so(qtbot,
             in panel.steps.caption.text()), panel.steps.caption.text()
     panel.resize(300, 600)  # the shortest wording still says the figure holds fewer tokens (QA: "Layer 2, head 1 of 2")
     qtbot.waitUntil(lambda: "d_head" not in panel.steps.caption.text())
-    assert f"first {STEPS_TOKENS} of {STEPS_TOKENS + 8} tokens" in panel.steps.caption.text(), panel.steps.caption.text()
+    assert panel.steps.caption.text() == f"L1 H1: {STEPS_TOKENS} of {STEPS_TOKENS + 8} tokens"  # one line (review)
     panel.resize(1600, 600)
     typed = InsideJob(2, text="x" * (STEPS_TOKENS + 4))(session)  # an input typed is shown whole
     assert typed.steps.seq_len == STEPS_TOKENS + 4

@@ -1033,11 +1033,13 @@ class InsideAttentionPanel(QWidget):
             cut = s.seq_len != whole
             tokens = f"T = the probe's first {s.seq_len} of {whole} tokens (type an input for others)" if cut else \
                 f"T = {s.seq_len} tokens"
-            # Where the figure has fewer tokens than the status line says, the shortest wording keeps how many (QA, 130
-            # %: "32 tokens" over a 16 x 16 figure, the caption cut to "Layer 2, head 1 of 2")
+            # Where the figure has fewer tokens than the status line says, the shortest wordings keep how many (QA, 130
+            # %: "32 tokens" over a 16 x 16 figure, the caption cut to "Layer 2, head 1 of 2"), the last in as little
+            # room as that took (review: it wrapped)
+            shortest = ((f"{head}: first {s.seq_len} of {whole} tokens",
+                         f"L{result.layer + 1} H{result.head + 1}: {s.seq_len} of {whole} tokens") if cut else (head,))
             self.steps.set_steps(s, result.steps_figure, result.steps_rgb, f"{head}: {tokens}, d_head = {s.d_head}, "
-                                 f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}",
-                                 f"{head}: first {s.seq_len} of {whole} tokens" if cut else head)
+                                 f"C = {s.n_embd}, mask: {s.mask_kind}", f"{head}: {tokens}", *shortest)
         self.headView.set_attention(drawn.weights, drawn.labels, result.step)
         if result.vit_rgb is not None:
             self.vit.export_name = f"{named}cls-attention-step{result.step}"
