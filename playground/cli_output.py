@@ -43,30 +43,16 @@ def check_new_output(path: Path, overwrite: bool, option: str = "--out") -> None
     `overwrite`: no command replaces a user's file without being asked to."""
     if overwrite or not os.path.lexists(path):
         return
-    from playground.core.files import elide
+    from playground.core.files import elide, listed_names
 
     hint = OVERWRITE_HINT.replace("--out", option)  # (review: bench --json was told to choose another --out)
     if path.is_dir() and not path.is_symlink():
         names = sorted(entry.name for entry in path.iterdir())
         if names:
-            raise CliError(f"the folder {elide(path)} already holds files ({_some_of(names)}): "
+            raise CliError(f"the folder {elide(path)} already holds files ({listed_names(names, 60)}): "
                            f"{hint.replace('replace it', 'write into it')}")
         return
     raise CliError(f"{elide(path)} already exists: {hint}")
-
-
-def _some_of(names: list[str], width: int = 60) -> str:
-    """The first `names` whole, as many as `width` characters hold, and how many more (newcomer QA: "model…er.json",
-    a name cut in the middle of the list)."""
-    from playground.core.files import elide
-
-    shown: list[str] = []
-    for name in names:
-        if shown and len(", ".join([*shown, name])) > width:
-            break
-        shown.append(elide(name, width))
-    rest = len(names) - len(shown)
-    return ", ".join(shown) + (f" and {rest} more" if rest else "")
 
 
 def check_can_write_file(path: Path) -> None:

@@ -788,20 +788,26 @@ def test_a_headline_is_never_cut_inside_a_quoted_name(window, qtbot):
     assert bar.currentMessage() == "Undo — name “Lecture 19: sorting” → “Sorting” (Ctrl+I for more)"
 
 
+def hold_snapshots_from(monkeypatch, step: int):
+    """The worker's attention snapshots held from `step` on, until the returned event is set: a slow one."""
+    import threading
+
+    release = threading.Event()
+    real_snapshot = TrainingSession.snapshot
+
+    def held(self, *args, **kwargs):
+        if self.step >= step:
+            release.wait(WAIT_MS / 1000)
+        return real_snapshot(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainingSession, "snapshot", held)
+    return release
+
+
 def test_the_last_steps_slow_evaluation_and_save_are_not_said_to_be_a_step_past_the_end(open_window, qtbot,
                                                                                        monkeypatch):
     """Seen here: "2 s on step 61" of a 60-step run, while its last snapshot, evaluation and save took seconds."""
-    import threading
-
-    go = threading.Event()
-    real_snapshot = TrainingSession.snapshot
-
-    def slow_last_snapshot(self, *args, **kwargs):
-        if self.step >= 3:
-            go.wait(WAIT_MS / 1000)
-        return real_snapshot(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "snapshot", slow_last_snapshot)
+    go = hold_snapshots_from(monkeypatch, 3)
     window = open_window(make_spec({**TINY, "train": {**TINY["train"], "max_steps": 3}}))
     speed = window.speedLabel
     window.toggle_play()
@@ -840,15 +846,7 @@ def test_a_step_that_takes_seconds_says_so_in_the_train_bar(window, qtbot, monke
     assert seconds_on_step_1() == 0, speed.text()
     # Step 1 lands, then the worker takes its attention snapshot, slowly: no step is under way (QA: "3 s on step 2"
     # stood there for good)
-    snapped = threading.Event()
-    real_snapshot = TrainingSession.snapshot
-
-    def slow_snapshot(self, *args, **kwargs):
-        if self.step >= 1:
-            snapped.wait(WAIT_MS / 1000)
-        return real_snapshot(self, *args, **kwargs)
-
-    monkeypatch.setattr(TrainingSession, "snapshot", slow_snapshot)
+    snapped = hold_snapshots_from(monkeypatch, 1)
     go.set()
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
     qtbot.wait(int(1000 * (main_window.SLOW_STEP_S + 1)))

@@ -67,6 +67,18 @@ def why_not_written(target: str | os.PathLike[str], err: OSError) -> str:
     return said
 
 
+def listed_names(names: list[str], width: int = 120) -> str:
+    """Whole names while they fit `width` characters, then how many more (QA: cut mid-name, "2.p…els",
+    "model…er.json")."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > width:
+            break
+        shown.append(elide(name, width))
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
 def with_article(noun: str) -> str:
     """"a preset", "an image file" (lecturer QA: "not a image file")."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

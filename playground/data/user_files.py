@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from playground.core.files import UnreadableFile, elide, read_bytes, unreadable_byte, with_article
+from playground.core.files import UnreadableFile, elide, listed_names, read_bytes, unreadable_byte, with_article
 from playground.data.base import DataError
 from playground.data.vocab import word_tokens
 
@@ -402,7 +402,7 @@ def _decode_images(
             bad.append(shown)
     if not images:
         if large and not bad:
-            raise DataError(f"all {len(files)} images are too large ({_listed(large)}): {_too_large_fix('them')}")
+            raise DataError(f"all {len(files)} images are too large ({listed_names(large)}): {_too_large_fix('them')}")
         raise DataError(f"none of the {len(files)} images could be read: are they really images "
                         f"({', '.join(IMAGE_EXTENSIONS)})?")
     present = set(labels)
@@ -412,9 +412,9 @@ def _decode_images(
             raise DataError(f"no image in class folder '{elide(name, 40)}' could be used: {fix}")
     notes = []
     if bad:
-        notes.append(f"skipped {len(bad)} unreadable image(s): {_listed(bad)}")
+        notes.append(f"skipped {len(bad)} unreadable image(s): {listed_names(bad)}")
     if large:
-        notes.append(f"skipped {len(large)} image(s) too large to use: {_listed(large)}: {_too_large_fix('them')}")
+        notes.append(f"skipped {len(large)} image(s) too large to use: {listed_names(large)}: {_too_large_fix('them')}")
     if coloured:  # (QA: a folder of colour shapes was read in grey, without a word)
         notes.append(f"{coloured} of the {len(images)} images are in colour and read in grey: Channels 3 (colour; "
                      f"data.options.channels) keeps their colours")
@@ -423,17 +423,6 @@ def _decode_images(
         notes.append(f"the images (about {side} pixels a side) are shrunk to {image_size} x {image_size}: a larger "
                      f"Image size (model.image_size) keeps more of what sets them apart")
     return ImageTable(np.stack(images), np.array(labels, dtype=np.int64), class_names, tuple(notes))
-
-
-def _listed(names: list[str], width: int = 120) -> str:
-    """Whole names while they fit `width`, then how many more (QA: cut mid-name, "2.p…els")."""
-    shown: list[str] = []
-    for name in names:
-        if shown and len(", ".join([*shown, name])) > width:
-            break
-        shown.append(elide(name, width))
-    more = len(names) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def _too_large_fix(it: str = "it") -> str:
