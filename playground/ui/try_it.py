@@ -405,8 +405,9 @@ class TryItPanel(QWidget):
         for image in (self.beforeImage, self.nowImage):
             image.sigDoubleClicked.connect(self.enlargeButton.toggle)
             image.sigScaled.connect(lambda _scale: self._name_enlarge())
-        # The window's key (wherever the focus is, Esc gives the room back): the context it was once given, this panel
-        # alone, PySide6 dropped (`widget_shortcut`), and the enlarged views' test presses Esc away from the panel
+        # The window's key: a double-click enlarges the views without moving the focus into this panel, and Esc gives
+        # the room back wherever the focus is (the context it was once given, this panel alone, PySide6 dropped:
+        # `widget_shortcut`)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, lambda: self.set_enlarged(False))
         self.beforeTitle = QLabel(before_title(True), self.linesBox)
         self.nowTitle = QLabel("<b>Now</b>", self.linesBox)

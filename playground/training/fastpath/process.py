@@ -37,7 +37,7 @@ def configure_process() -> None:
 
 
 def _cache_compiled_steps() -> None:
-    """Inductor's cache in the playground's cache folder where that folder can be made: torch makes its cache folder
+    """Inductor's cache in the playground's cache folder where that folder can be written: torch makes its cache folder
     as its compiler loads, and a read-only one failed every command that trains ("[Errno 30] Read-only file system",
     newcomer QA). Else inductor keeps its own default and `unkept_cache` says why."""
     global _unkept
