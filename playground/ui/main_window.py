@@ -1307,7 +1307,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         font = QFont(normal_font())
         font.setPointSizeF(font.pointSizeF() * min(self.zoom, PRESENTATION_ZOOM))
         metrics, steps = QFontMetrics(font), self.spec.train.max_steps
-        for label, widest in ((self.stepLabel, f"step {steps:,} / {steps:,}"), (self.speedLabel, "888,888 tokens/s"),
+        # (the speed's room holds the last step's "88 s finishing the run" too: the bar narrowed for it, QA)
+        for label, widest in ((self.stepLabel, f"step {steps:,} / {steps:,}"),
+                              (self.speedLabel, max("888,888 tokens/s", f"88 s {FINISHING}", key=metrics.horizontalAdvance)),
                               (self.etaLabel, "ETA 8:88:88")):
             label.setMinimumWidth(metrics.horizontalAdvance(widest) + 2 * label.margin() + 4)
 
