@@ -219,12 +219,12 @@ def test_a_class_of_only_too_large_images_is_told_to_shrink_them_not_that_they_a
 
 def test_a_long_list_of_skipped_images_names_whole_files_and_counts_the_rest(tmp_path: Path):
     """QA: "all 6 images are too large (… 2.p…els), 0.png …": cut mid-name."""
-    from playground.data.user_files import _listed
+    from playground.core.files import listed_names
 
     names = [f"circles/{i}.png (12000 x 12000 pixels)" for i in range(6)]
-    listed = _listed(names)
+    listed = listed_names(names)
     assert listed.startswith(names[0] + ", " + names[1]) and listed.endswith(" and 3 more") and "…" not in listed
-    assert _listed(names[:2]) == ", ".join(names[:2])
+    assert listed_names(names[:2]) == ", ".join(names[:2])
 
 
 def test_an_image_folder_too_small_to_validate_every_class_is_warned(tmp_path: Path):
