@@ -135,16 +135,23 @@ def test_selected_runs_overlay_their_curves_with_a_legend(window, root):
     assert panel.message.text() == ""  # it said "2 runs overlaid" with none on the plot
 
 
-def swatch_colours(panel, folder) -> set[str]:
-    """The colours of the line drawn before a run's name in the Runs table (none: no swatch)."""
+PAPER = QColor(theme.plot_colours()[0]).name()  # the plots' background, the swatches' too
+
+
+def swatch_line(panel, folder) -> list[str]:
+    """The colours along the middle of the line drawn before a run's name in the Runs table ([]: no swatch)."""
     row = next(row for row in range(panel.table.rowCount()) if panel.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
                == str(folder))
     icon = panel.table.item(row, 0).icon()
     if icon.isNull():
-        return set()
+        return []
     image = icon.pixmap(panel.table.iconSize(), QIcon.Mode.Selected).toImage()  # (its rows are selected)
-    middle = image.height() // 2
-    return {image.pixelColor(x, middle).name() for x in range(image.width())} - {QColor(theme.plot_colours()[0]).name()}
+    return [image.pixelColor(x, image.height() // 2).name() for x in range(image.width())]
+
+
+def swatch_colours(panel, folder) -> set[str]:
+    """The colours of the line drawn before a run's name (none: no swatch)."""
+    return set(swatch_line(panel, folder)) - {PAPER}
 
 
 def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root, qtbot):
@@ -159,11 +166,8 @@ def test_each_overlaid_run_has_its_curves_line_beside_its_name(window, root, qtb
         assert colour in swatch_colours(panel, folder), (colour, swatch_colours(panel, folder))
     assert swatch_colours(panel, first) != swatch_colours(panel, second)
     # its dashes as the plot's, 2 on to 1 off (QA: square ends filled the gaps, "10 on, 2 off")
-    row = next(r for r in range(panel.table.rowCount()) if panel.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
-               == str(first))
-    image = panel.table.item(row, 0).icon().pixmap(panel.table.iconSize()).toImage()
-    line = [image.pixelColor(x, image.height() // 2).name() for x in range(3, image.width() - 3)]
-    assert 0.25 <= line.count(QColor(theme.plot_colours()[0]).name()) / len(line) <= 0.45, line
+    line = swatch_line(panel, first)[3:-3]
+    assert 0.25 <= line.count(PAPER) / len(line) <= 0.45, line
     window.set_zoom(1.75)  # drawn again at the zoom's size (review: the last zoom's, until the selection changed)
     try:
         height = QFontMetricsF(panel.table.font()).height()
