@@ -357,7 +357,7 @@ def _open_window(args: argparse.Namespace) -> int:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from playground.core.files import elide
+    from playground.core.files import elide, listed_names
     from playground.core.presets import PRESETS_DIR, presets_in
 
     if args.name is not None and not args.name.strip():  # (newcomer QA: `presets ""` listed the built-in ones)
@@ -378,7 +378,7 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     # (on stderr: the list on stdout stays one line a preset, for a script to read)
     if unread:
         print(f"({counted(len(unread), 'other .json file')} there did not read as a preset: "
-              f"{', '.join(path.name for path in unread[:3])}{', …' if len(unread) > 3 else ''})", file=sys.stderr)
+              f"{listed_names([path.name for path in unread])})", file=sys.stderr)
     print("(`playground presets NAME` shows one preset's whole description)", file=sys.stderr)
     return 0
 

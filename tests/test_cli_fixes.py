@@ -478,6 +478,13 @@ def test_presets_lists_a_folders_presets_and_refuses_an_empty_name(tmp_path):
         f"{tmp_path / 'mine.json'}  encoder  Sorting needs attention that searches by content, not position: compare "
         f"its heatmaps with…"]
     assert "(1 other .json file there did not read as a preset: bad.json)" in result.stderr
+    for n in range(2, 21):  # whole names while they fit, then how many more, as the other file lists say them
+        (tmp_path / f"broken-{n:02}.json").write_text("[")
+    unread = playground("presets", str(tmp_path)).stderr.splitlines()[0]
+    assert unread.startswith("(20 other .json files there did not read as a preset: bad.json, broken-02.json, ")
+    assert re.search(r"broken-\d\d\.json and \d+ more\)$", unread) and "…" not in unread, unread
+    for path in tmp_path.glob("broken-*.json"):
+        path.unlink()
     (tmp_path / "mine.json").unlink()
     one_line_error(playground("presets", str(tmp_path)), "no preset in ", "(1 file there did not read as one)")
     one_line_error(playground("presets", ""), "no preset given: `playground presets` lists the built-in ones")
