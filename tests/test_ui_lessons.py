@@ -733,6 +733,27 @@ def test_a_step_sorts_the_head_roles_table_as_its_text_says(open_window, qtbot):
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
 
 
+def test_a_step_shows_the_live_head_roles_where_the_timeline_was_dragged_back(open_window, qtbot):
+    """Lecturer QA: at lesson 19.3's step 5 ("drag the timeline back"), Back to step 3 ("After 400 steps …") showed
+    the roles of the snapshot at step 120; and outside a lesson "step 120" sat under "Model at step 400" unexplained."""
+    lesson = {"title": "Roles", "steps": [{"text": "trained", "train_until": 2, "view": "roles"},
+                                          {"text": "trained more", "train_until": 4, "view": "roles"},
+                                          {"text": "drag the timeline back", "view": "roles"}]}
+    window = open_window(make_spec({**TINY, "lesson": lesson}))
+    bar, roles = window.lessonBar, window.inside.roles
+    for step in (2, 4):  # a snapshot at the end of each (the window may take in only the latest of those between)
+        qtbot.waitUntil(lambda step=step: f"trained to step {step}" in bar.statusLabel.text()
+                        and roles.shown is not None and roles.shown.step == step, timeout=WAIT_MS)
+        bar.next()
+    roles.slider.setValue(0)
+    past = roles.timeline.snapshots[0].step
+    assert past < 4 and roles.shown.step == past
+    assert roles.stepLabel.text().startswith(f"step {past} (past: live is step 4) · snapshot 1 of")
+    bar.back()
+    assert roles.shown.step == 4 and roles.slider.value() == roles.slider.maximum()
+    assert roles.stepLabel.text().startswith("step 4 (live) · snapshot")
+
+
 def test_a_step_on_the_runs_tab_draws_the_lessons_runs_together(open_window, qtbot):
     """QA: lesson 19.4's punchline, "select them in the Runs table (Ctrl+click)", needed the mouse; the plot showed
     the last run alone. The newest run of each setting of the lesson is overlaid (the one on screen is drawn)."""

@@ -564,6 +564,9 @@ class LessonBar(QFrame):
             window.inside.tabs.setCurrentWidget(view_widget(window, step.view))
         if step.sort is not None:  # (QA: 19.3 said "sort by mean distance", which took a click on a column title)
             window.inside.roles.sort_by(step.sort)
+        # the step's own model, not a snapshot the user dragged the timeline back to (lecturer QA: Back to 19.3's
+        # "After 400 steps" showed the roles at step 120)
+        window.inside.roles.show_live()
         self._make_room(step)
         at_layer, at_head = self.lesson.head_at(self.index) if back else (step.layer, step.head)
         if at_layer is not None or at_head is not None:

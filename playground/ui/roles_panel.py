@@ -271,8 +271,13 @@ class RolesPanel(QWidget):
         if self.shown is None or not snaps:
             return
         index = self.slider.value()
-        live = " (live)" if index >= len(snaps) - 1 else ""
+        # a past snapshot says which step is live (lecturer QA: "step 120" under "Model at step 400" read as one model)
+        live = " (live)" if index >= len(snaps) - 1 else f" (past: live is step {snaps[-1].step:,})"
         self.stepLabel.setText(f"step {self.shown.step:,}{live} · snapshot {index + 1} of {len(snaps)}")
+
+    def show_live(self) -> None:
+        """The timeline at its end: the model's latest snapshot in the table and grid."""
+        self.slider.setValue(self.slider.maximum())  # (no change, no redraw, where it is there already)
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
         super().showEvent(event)
