@@ -414,6 +414,26 @@ def test_try_it_says_between_two_training_steps_only_while_the_model_trains(qtbo
     assert panel.predict() and panel.status.text() == "Asking the model… (between two training steps)"
 
 
+def test_try_its_sentence_box_shows_the_start_of_a_sentence_longer_than_the_box(qtbot):
+    """Lecturer QA (150 %): the box opened on "…great but the music was wonderful", scrolled to the cursor at the end;
+    a lesson's sentence too."""
+    from types import SimpleNamespace
+
+    from playground.ui.try_it import TryItPanel
+
+    panel = TryItPanel(lambda: SimpleNamespace(playing=False, submit=lambda key, job: None))
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.input.setFixedWidth(120)  # narrower than the sentence
+    panel.show()
+    qtbot.waitExposed(panel)
+    box = panel.input
+    assert box.fontMetrics().horizontalAdvance(box.text()) > 2 * box.width()
+    assert box.cursorRect().left() < box.width() / 4  # the cursor, and so the view, at the sentence's start
+    panel.set_sentence("the plot was not good but the acting was wonderful and the music was great")
+    assert box.cursorRect().left() < box.width() / 4
+
+
 def test_try_its_highlighted_row_is_the_head_its_views_show(qtbot):
     """QA (lesson 19.5, Back and Next after clicking a row): the clicked row stayed highlighted while the head views
     went back to the most changed head."""

@@ -576,7 +576,7 @@ class LessonBar(QFrame):
             inside.open_head(max(layer, 0), max(head, 0))
         if step.probe is not None:
             if tab == "try_it":
-                window.runTools.tryIt.input.setText(step.probe)
+                window.runTools.tryIt.set_sentence(step.probe)
                 window.runTools.tryIt.predict()
             else:
                 window.inside.set_input(step.probe)

@@ -356,8 +356,9 @@ class TryItPanel(QWidget):
         self._typed_while_asked = False  # the box was typed in while the model was asked
         self._typed_over = False  # another sentence is typed over the one answered
 
-        self.input = QLineEdit(LECTURE_SENTENCES[1], self)
+        self.input = QLineEdit(self)
         self.input.setObjectName("tryInput")
+        self.set_sentence(LECTURE_SENTENCES[1])
         self.input.setPlaceholderText("Type a sentence and press Enter")
         self.input.setToolTip(TIPS["input"])
         self.input.returnPressed.connect(self.predict)
@@ -714,6 +715,12 @@ class TryItPanel(QWidget):
             top = result.changes[0]
             self.layerCombo.setCurrentIndex(top.layer)
             self.headCombo.setCurrentIndex(top.head + 1)
+
+    def set_sentence(self, text: str) -> None:
+        """`text` in the box, its start in view (lecturer QA, 150 %: the box opened on "…great but the music was
+        wonderful", the cursor at the end of a sentence longer than the box)."""
+        self.input.setText(text)
+        self.input.setCursorPosition(0)
 
     def pick_as_written(self) -> None:
         """The head views as a first answer shows them, as a lesson was written (QA: a lesson 19.5 played again
