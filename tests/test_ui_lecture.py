@@ -297,13 +297,18 @@ def test_undo_of_a_family_switch_brings_its_name_back_and_a_refused_redo_is_kept
 
 
 @pytest.mark.slow
-def test_right_trains_one_step_even_with_a_slider_focused(window, qtbot):
+def test_right_trains_one_step_even_with_a_slider_focused_and_says_which_keys_move_it(window, qtbot):
+    """Lecturer QA: Right on a clicked slider trained a step, the slider unmoved, and nothing said why."""
+    from playground.ui.main_window import STEPPED_ON_A_SLIDER
+
     slider = window.findChild(QSlider, "dimSlider")
     before = slider.value()
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.progressBar.value() == 1, timeout=WAIT_MS)
     assert slider.value() == before
+    assert window.statusBar().currentMessage() == STEPPED_ON_A_SLIDER
+    assert "Up and Down move a clicked slider" in STEPPED_ON_A_SLIDER
 
 
 def test_left_on_a_clicked_slider_moves_nothing_and_says_which_keys_do(window, qtbot):

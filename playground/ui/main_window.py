@@ -125,6 +125,8 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # looked like a slider key that stopped the run)
 STEP_PAUSES = "Paused after one more step: Play (Space) goes on."
 ON_A_SLIDER = " Up and Down move a clicked slider; Right trains a step."
+STEPPED_ON_A_SLIDER = ("Right trained one step: Up and Down move a clicked slider (Tab to a slider to move it with Left "
+                       "and Right).")
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
@@ -1148,9 +1150,11 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self.worker is not None and self.worker.done:
             self._say_finished()
             return
+        slider = isinstance(QApplication.focusWidget(), QAbstractSlider)
         if self.worker is not None and self.worker.playing:  # (QA: Right on a clicked slider paused a run, unsaid)
-            slider = isinstance(QApplication.focusWidget(), QAbstractSlider)
             self.statusBar().showMessage(STEP_PAUSES + (ON_A_SLIDER if slider else ""), STATUS_MS)
+        elif slider:  # (lecturer QA: Right on a clicked slider trained a step, the slider unmoved, nothing said)
+            self.statusBar().showMessage(STEPPED_ON_A_SLIDER, STATUS_MS)
         self._restart.stop()
         self.clear_before_training()
         self.ensure_worker().step_once()
