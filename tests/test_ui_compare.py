@@ -183,7 +183,8 @@ def test_compare_answers_the_main_windows_keys_and_closes_with_escape(open_windo
     # and so do its line and validation dots (QA: near-equal curves hid A under B)
     a_line, b_line = (curve.opts["pen"].width() for curve in compare.curves)
     a_val, b_val = (curve.opts["symbolSize"] for curve in compare.valCurves)
-    assert a_line > b_line and a_val > b_val
+    b_ring = compare.valCurves[1].opts["symbolPen"].widthF()
+    assert a_line > b_line and a_val - (b_val + 2 * b_ring) >= 3  # (lecturer QA: B's dot and its ring hid A's)
     for val, line in zip(compare.valCurves, compare.curves, strict=True):  # each ringed apart from its own line (QA:
         ring, colour = val.opts["symbolPen"], line.opts["pen"].color()  # B's orange dots on its orange line unseen)
         assert ring.widthF() >= 2 and ring.color().lightness() <= colour.lightness() - 40

@@ -362,10 +362,11 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         self.curves = [unbounded_curve(plot, pen=pg.mkPen(colour, width=width), symbol=None, symbolSize=size,
                                        symbolBrush=colour, symbolPen=None)
                        for colour, width, size in zip(COLOURS, (5, 2), (11, 6))]
-        # Ringed in a darker tone of their side: in its own colour alone, a dot on its side's line was not seen (QA)
+        # Ringed in a darker tone of their side: in its own colour alone, a dot on its side's line was not seen (QA);
+        # A's a band of blue round B's ring where they agree (lecturer QA: at 12 px, B's 9 px and its ring hid A's)
         self.valCurves = [unbounded_curve(plot, pen=None, symbol="o", symbolSize=size, symbolBrush=colour,
                                           symbolPen=pg.mkPen(ring, width=2))
-                          for colour, ring, size in zip(COLOURS, VAL_RINGS, (12, 9))]
+                          for colour, ring, size in zip(COLOURS, VAL_RINGS, (16, 9))]
         self._frame = LossFrame(plot)  # as the main loss plot: steps from 0 to a round number, after one Step too
         follow_font(self.lossPlot, lambda: (style_axes(plot), self._fit_legend()))  # the legend zooms too
         follow_resize(self.lossPlot, self._fit_legend)  # its columns are as wide as the plotting area
