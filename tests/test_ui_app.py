@@ -112,6 +112,29 @@ def test_without_a_display_the_window_is_refused_in_one_line_before_qt_starts(tm
         assert "playground train vit-digits" in out.stderr and "ssh -X" in out.stderr
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a display is X11's or Wayland's, on Linux")
+def test_a_display_no_x_server_answers_at_is_refused_in_one_line_before_qt_starts(tmp_path):
+    """Newcomer QA: with a stale `ssh -X`'s DISPLAY Qt printed "could not connect to display … Reinstalling the
+    application may fix this problem" and aborted (rc 134)."""
+    import socket
+
+    from playground.ui.app import x_server_answers
+
+    with socket.socket() as server:  # a server listening where X's TCP ports are
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert port <= 6000 or x_server_answers(f"localhost:{port - 6000}.0")
+    assert not x_server_answers(":987") and not x_server_answers("unix:987.0")
+    assert x_server_answers("/private/tmp/org.xquartz:0") and x_server_answers("weird")  # left to Qt
+    env = {name: value for name, value in os.environ.items() if name not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(DISPLAY=":987", PLAYGROUND_SETTINGS=str(tmp_path / "s.ini"))
+    out = subprocess.run([sys.executable, "-m", "playground"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, (out.returncode, out.stderr[-3000:])
+    assert out.stderr.startswith("playground: error: no X server answers at DISPLAY=:987: "), out.stderr
+    assert "`playground train PRESET`" in out.stderr and "Qt" not in out.stderr.replace("QT_QPA_PLATFORM", "")
+
+
 # Play, three steps, Pause, a setting changed (a close would ask about the unsaved preset), then Ctrl-C's SIGINT.
 TERMINATED = """
 import os, signal, sys

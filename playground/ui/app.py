@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -43,16 +44,46 @@ class NoDisplayError(ValueError):
 
 
 def check_display(preset: str | None = None) -> None:
-    """On Linux with no X11 or Wayland display and no Qt platform chosen, raise NoDisplayError: Qt would print
-    lines about plugins and abort the process (SIGABRT), which tells the user nothing they can act on."""
+    """On Linux with no X11 or Wayland display, or an X11 display no server answers at, and no Qt platform chosen,
+    raise NoDisplayError: Qt would print lines about plugins and abort the process (SIGABRT), which tells the user
+    nothing they can act on."""
     if not sys.platform.startswith("linux") or QApplication.instance() is not None:
         return
-    if any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+    if any(os.environ.get(name) for name in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         return
     train = f"playground train {preset}" if preset else "playground train PRESET"
-    raise NoDisplayError(f"no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use a desktop "
-                         f"session or `ssh -X`, train headless with `{train}`, or set QT_QPA_PLATFORM=offscreen to "
-                         f"check that it starts")
+    display = os.environ.get("DISPLAY")
+    if not display:
+        raise NoDisplayError(f"no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use a "
+                             f"desktop session or `ssh -X`, train headless with `{train}`, or set "
+                             f"QT_QPA_PLATFORM=offscreen to check that it starts")
+    if not x_server_answers(display):  # (newcomer QA: a stale `ssh -X`'s DISPLAY, Qt's abort, "Reinstalling …")
+        raise NoDisplayError(f"no X server answers at DISPLAY={display}: open a new desktop session or `ssh -X` "
+                             f"(or unset DISPLAY), train headless with `{train}`, or set QT_QPA_PLATFORM=offscreen "
+                             f"to check that it starts")
+
+
+def x_server_answers(display: str) -> bool:
+    """Whether an X server accepts a connection at `display` ("[host]:N[.screen]"), as Xlib would reach it: a local
+    display by its Unix socket (the file, or Linux's abstract name) or TCP port 6000+N, a remote one by TCP. A
+    display not written that way is left to Qt."""
+    host, colon, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not colon or not number.isdigit() or "/" in host:  # (a socket's path, XQuartz's way)
+        return True
+    targets: list[tuple[int, object]] = [(socket.AF_INET, (host or "localhost", 6000 + int(number)))]
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        targets[:0] = [(socket.AF_UNIX, path), (socket.AF_UNIX, "\0" + path)]
+    for family, address in targets:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.settimeout(2.0)
+            try:
+                probe.connect(address)
+                return True
+            except OSError:
+                continue
+    return False
 
 
 def run_app(preset: str | None = None) -> NoReturn:
