@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from playground.cli_output import (
     EXIT_INTERRUPTED,
@@ -162,7 +162,27 @@ def _error_line(err: BaseException) -> str:
 SETTINGS_HINT = " (`playground train --help` lists every setting)"
 
 
-class _CommandParser(argparse.ArgumentParser):
+class _Parser(argparse.ArgumentParser):
+    """A parser whose refusal is one line, as every other bad input's (newcomer QA: argparse's usage block of four
+    lines came before "unrecognized arguments: 64"): the usage without its options, and where the help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (usage: {short_usage(self.format_usage())}; `{self.prog} "
+                     f"--help` says more)\n")
+
+
+def short_usage(usage: str) -> str:
+    """argparse's "usage: playground compare [-h] [--steps STEPS] ... PRESET_A PRESET_B" as "playground compare
+    PRESET_A PRESET_B [options]"."""
+    words = " ".join(usage.split()).removeprefix("usage: ")
+    bare = words
+    while (fewer := re.sub(r"\[[^\[\]]*\]", "", bare)) != bare:  # the innermost [...] first: options nest
+        bare = fewer
+    bare = " ".join(bare.split())
+    return bare + (" [options]" if bare != words else "")
+
+
+class _CommandParser(_Parser):
     """A command's parser whose --help may end with text made only when asked for (`more_help`): the settings' names
     come from the run description's module, which the window's start should not wait for."""
 
@@ -206,7 +226,7 @@ class _Version(argparse.Action):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="playground",
         description="Transformer Playground: train small transformers and watch their attention.",
         epilog="With no command, opens the desktop window on the default preset; `playground PRESET` opens it on PRESET.",
@@ -340,6 +360,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         else:
             close = difflib.get_close_matches(word, _options(where), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
+        at = argv.index(extra[0])
+        if at >= 2 and argv[at - 2] == "--set" and "=" not in argv[at - 1]:  # (newcomer QA: `--set model.n_embd 64`)
+            hint = f" (--set takes KEY=VALUE as one word: --set {argv[at - 1]}={extra[0]})"
         where.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     return args
 

@@ -256,12 +256,33 @@ def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_o
     with pytest.raises(SystemExit) as stopped:
         main(["train", "decoder-reverse", "--stpes", "5"])
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and "usage: playground train" in err
+    assert stopped.value.code == 2 and "usage: playground train preset [options]; `playground train --help`" in err
     assert "unrecognized arguments: --stpes 5 (did you mean --steps?)" in err
+    assert err.count("\n") == 1  # one line, as every bad input's (newcomer QA: argparse's usage block of 4 lines)
     with pytest.raises(SystemExit):
         main(["resume", "somewhere", "--set", "train.lr=1"])
     err = capsys.readouterr().err
-    assert "usage: playground resume" in err and "(`resume` takes no --set)" in err
+    assert "usage: playground resume run_dir [options]" in err and "(`resume` takes no --set)" in err
+    for argv, said in ((["train", "decoder-reverse", "--set", "model.n_embd", "64"],  # (newcomer QA: "… arguments: 64")
+                        "unrecognized arguments: 64 (--set takes KEY=VALUE as one word: --set model.n_embd=64)"),
+                       (["compare", "decoder-reverse"], "required: PRESET_B (usage: playground compare PRESET_A "
+                                                        "PRESET_B [options];"),
+                       (["bench", "--quick", "--smoke"], "not allowed with argument --quick (usage: playground bench "
+                                                         "[options];")):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2 and err.count("\n") == 1 and said in err, err
+
+
+def test_short_usage_keeps_the_arguments_and_drops_the_nested_options():
+    from playground.cli import short_usage
+
+    assert short_usage("usage: playground bench [-h]\n   [--quick | --smoke | --learning [{all,presets}]]\n") == \
+        "playground bench [options]"
+    assert short_usage("usage: playground compare [-h] [--steps STEPS] PRESET_A PRESET_B") == \
+        "playground compare PRESET_A PRESET_B [options]"
+    assert short_usage("usage: playground runs") == "playground runs"
 
 
 def test_a_hugging_face_export_to_a_py_name_points_at_the_script_format(tmp_path, capsys):
