@@ -132,6 +132,11 @@ def test_a_presets_beginning_is_told_its_preset_and_an_unknown_word_is_answered_
 
     with pytest.raises(PresetError, match="did you mean 'lesson-19.2-self-attention'\\?"):
         resolve_preset_path("lesson-19.2")
+    # the shortest it begins first, in any case (newcomer QA: 'encoder-reverse' and 'decoder-reverse-no-positions'
+    # were told first)
+    for typed in ("Decoder-Reverse", "decoder-revers"):
+        with pytest.raises(PresetError, match="did you mean 'decoder-reverse' or 'decoder-reverse-no-positions'\\?"):
+            resolve_preset_path(typed)
     assert _window_by_default(["nosuchpreset"]) == ["gui", "nosuchpreset"]
     assert _window_by_default(["trian"]) == ["trian"]  # a mistyped command stays argparse's to answer
 
