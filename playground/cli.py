@@ -540,7 +540,9 @@ def _without_the_presets_data(spec: Any, changes: dict[str, Any]) -> Any:
                 if spec.data.options else "", f"file {spec.data.path}" if spec.data.path else ""]
     if not any(left_out):
         return spec
-    if _writes_run_folder():
+    from playground.data.registry import REGISTRY
+
+    if _writes_run_folder() and name in REGISTRY:  # (newcomer QA: said before "unknown dataset 'pydocs'")
         print(f"playground: note: another dataset, so this is left out of the preset: "
               f"{' and '.join(filter(None, left_out))}", file=sys.stderr)
     return spec.updated({"data.options": {}, "data.path": None})

@@ -191,6 +191,12 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     said = capsys.readouterr().err
     assert f"left out of the preset: file {text}" in said and "outside its own folder" not in said  # (review)
     assert load_preset(tmp_path / "pydoc" / "preset.json").data.path is None
+    # a mistyped dataset is told alone, without a note of what its change would leave out (newcomer QA)
+    assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(tmp_path / "typo"),
+                 "--set", "data.name=pydocs"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "playground: error: unknown dataset 'pydocs': did you mean 'pydoc'? the Decoder (GPT-like) reads pydoc, zen, "
+        "copy, reverse, sort, shift, text_file"]
 
 
 def test_a_run_whose_data_file_moved_says_it_is_the_runs_own_to_put_back(tmp_path):
