@@ -32,7 +32,13 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     """Train A and B in turn from the same start, with a progress bar, and write the figure."""
     from tqdm import tqdm
 
-    from playground.core.differences import difference_line, labels, not_compared_line, why_not_compared
+    from playground.core.differences import (
+        difference_line,
+        labels,
+        last_gap_line,
+        not_compared_line,
+        why_not_compared,
+    )
     from playground.training.compare import start_pair, train_pair
 
     pair = start_pair(spec_a, spec_b)
@@ -66,6 +72,9 @@ def run_compare(spec_a: Any, spec_b: Any, out: Path) -> int:
     for side, curve in zip("AB", curves):
         if curve.finished is not None and curve.finished.reason != "completed":
             print(f"playground: {side} stopped early: {curve.finished.message}", file=sys.stderr)
+    gap = last_gap_line(*((c.val_steps, c.val_losses) for c in curves), not_compared=apart)
+    if gap:  # the answer, on stdout, as the window says it over its plot (newcomer QA: only the figure held it)
+        print(gap)
     if stopped is not None:
         print(f"playground: interrupted at step {stopped:,}: wrote {out} with the curves so far", file=sys.stderr)
         return EXIT_INTERRUPTED

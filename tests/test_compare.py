@@ -74,7 +74,11 @@ def test_cli_compare_writes_one_figure_with_both_curves(tmp_path, capsys):
     b.write_text(to_json(TINY.updated({"model.residual": False})))
     out = tmp_path / "figs" / "ab.png"
     assert main(["compare", str(a), str(b), "--steps", "3", "--out", str(out)]) == 0
-    err = capsys.readouterr().err
+    said = capsys.readouterr()
+    err = said.err
+    # the answer in the terminal, as the window says it (newcomer QA: only the figure held it)
+    assert re.fullmatch(r"Validation loss at step 3: A \d\.\d{3}, B \d\.\d{3}\. (Level, to the third decimal\.|"
+                        r"[AB] is \d\.\d{3} lower( \(\d+\.\d% below [AB]\))?\.)\n", said.out), said.out
     assert "residual connections on → off" in err and "all" in err and "weight tensors shared" in err
     assert re.search(r"A \d\.\d{4} B \d\.\d{4}\]", err), err  # the bar's losses as the app prints them
     pixels = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
@@ -94,7 +98,9 @@ def test_cli_compare_of_different_data_says_the_losses_are_not_on_one_scale(tmp_
     monkeypatch.setattr(cli_compare, "comparison_figure", lambda *args: figures.append(real_figure(*args)) or figures[0])
     assert main(["compare", str(a), str(b), "--steps", "2", "--out", str(tmp_path / "ab.png")]) == 0
     said = "Not compared: A and B learn from different data, so their losses are not on one scale."
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    err = printed.err
+    assert printed.out.startswith("Validation loss at step 2: A ") and printed.out.endswith(f". {said}\n")
     assert err.index(f"playground: note: {said}") < err.index("2/2 [")  # said before training (review: after it)
     assert said in [op["s"] for kind, op in figures[0].ops if kind == "text"]  # the figure says it too
 

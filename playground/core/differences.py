@@ -124,6 +124,18 @@ def gap_line(step: int, loss_a: float, loss_b: float, earlier: Sequence[float] =
     return line
 
 
+def last_gap_line(a: tuple[Sequence[float], Sequence[float]], b: tuple[Sequence[float], Sequence[float]],
+                  not_compared: str = "") -> str:
+    """`gap_line` at the last step both A and B were evaluated at, each side given as (steps, validation losses);
+    "" where they share none yet."""
+    at_b = dict(zip(*b))
+    common = [(step, loss, at_b[step]) for step, loss in zip(*a) if step in at_b]
+    if not common:
+        return ""
+    *before, (step, loss_a, loss_b) = common
+    return gap_line(int(step), float(loss_a), float(loss_b), [float(lb - la) for _, la, lb in before], not_compared)
+
+
 def why_not_compared(a: RunSpec, b: RunSpec, names: str = "A and B") -> str:
     """Why A's and B's losses are not on one scale, or "" where they are: other data, another task made of it (the
     next character against masked ones), or options that change what is learned (chance is ln 10 with 10 symbols,

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.differences import difference_line, differences, gap_line, why_not_compared
+from playground.core.differences import difference_line, differences, last_gap_line, why_not_compared
 from playground.core.files import file_words
 from playground.core.spec import MAX_PRESET_NAME, RunSpec
 from playground.training.events import MetricsEvent
@@ -178,12 +178,6 @@ class SideView(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):  # the look changed
             self._colour_title()
-
-
-def in_common(a: Series, b: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The steps both `a` and `b` have a point at, and their values there."""
-    common, in_a, in_b = np.intersect1d(a.x, b.x, return_indices=True)
-    return common, a.y[in_a], b.y[in_b]
 
 
 class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
@@ -599,14 +593,18 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
     def _show_gap(self) -> None:
         """The gap line once A and B were evaluated at one step; before that, which step that is (QA: nothing said
         when it would come, and the first came at step 100)."""
-        steps, a, b = in_common(self.series[0][1], self.series[1][1])
-        if len(steps):
-            self.gapLabel.setText(gap_line(int(steps[-1]), float(a[-1]), float(b[-1]), list(b[:-1] - a[:-1]),
-                                           self._not_compared))
+        line = self._gap()
+        if line:
+            self.gapLabel.setText(line)
         else:
             first = math.lcm(self.spec_a.train.eval_interval, self._shown_b.train.eval_interval)
             self.gapLabel.setText(f"Validation loss: A and B are first evaluated together at step {first:,}.")
         self.gapLabel.setVisible(any(train.n for train, _ in self.series))
+
+    def _gap(self) -> str:
+        """The gap line at the last step A and B were both evaluated at, or "" before that."""
+        (_, val_a), (_, val_b) = self.series
+        return last_gap_line((val_a.x, val_a.y), (val_b.x, val_b.y), self._not_compared)
 
     def _keep_in_step(self) -> None:
         """The side more than MAX_LEAD steps ahead waits for the other, so the curves grow side by side."""
@@ -664,7 +662,7 @@ class CompareWindow(FitsScreenWhenFramed, RingsTabFocus, QMainWindow):
         title = f"Compare A/B: {self.spec_a.name}, to step {self._drawn_step():,}"
         if differences(self.spec_a, self._shown_b):  # every one, which the legend's names cut to "(+2 more)" and a
             title += f"<br>{html.escape(difference_line(self.spec_a, self._shown_b))}"  # picture cannot show on hover
-        if len(in_common(self.series[0][1], self.series[1][1])[0]):  # the gap line, not when it will come
+        if self._gap():  # the gap line, not when it will come
             title += f"<br>{html.escape(self.gapLabel.text())}"
         return title
 
