@@ -58,6 +58,12 @@ def test_an_export_into_a_checkpoint_folder_is_refused_even_with_overwrite(run_c
         one_line_error(playground("export", str(run_copy), *args, "--overwrite"), "checkpoint folder",
                        "choose another --out")
     assert sorted(p.name for p in checkpoint.iterdir()) == before
+    # nor into the run folder itself (newcomer QA: its files outlived the run trained there again)
+    run_files = sorted(p.name for p in run_copy.iterdir())
+    for args in (["--out", str(run_copy)], ["--format", "script", "--out", str(run_copy / "a.py")]):
+        one_line_error(playground("export", str(run_copy), *args, "--overwrite"), "is a run folder: export into a "
+                       "folder of its own, e.g. --out ", "run-export")
+    assert sorted(p.name for p in run_copy.iterdir()) == run_files
 
 
 @pytest.mark.slow
