@@ -931,6 +931,9 @@ def _parse_set(item: str) -> tuple[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
+    if key == "data.options" and not isinstance(value, dict):  # (newcomer QA: told only "must be an object {...}")
+        raise CliError(f"--set data.options={raw} is not a dataset's options: set each with --set "
+                       f"data.options.NAME=VALUE (e.g. data.options.length=8), or all as a JSON object")
     return key, _as_choice(key, value) if isinstance(value, str) else value
 
 

@@ -33,6 +33,9 @@ def test_a_set_value_is_read_with_spaces_around_it_and_a_choice_in_any_case(tmp_
     model = json.loads((out / "preset.json").read_text())["model"]
     assert (model["norm"], model["pos_encoding"]) == ("post", "sinusoidal")
     one_line_error(playground("train", "decoder-reverse", "--set", "model.norm=sideways"), "'sideways'")
+    # a dataset's options are an object: said how to set one (newcomer QA: told only "must be an object {...}")
+    one_line_error(playground("train", "decoder-reverse", "--set", "data.options=5"),
+                   "--set data.options=5 is not a dataset's options: set each with --set data.options.NAME=VALUE")
 
 
 def test_a_warmup_as_long_as_steps_is_refused_naming_both():
