@@ -756,12 +756,15 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         from playground.data import REGISTRY
 
         texts = ", ".join(key for key, entry in REGISTRY.items() if entry.kind == "text")
-        source = f"samples come from a decoder trained on running text (data.name {texts})"
+        # what it learned can still be looked at (newcomer QA: told only where samples come from)
+        source = (f"samples come from a decoder trained on running text (data.name {texts}); see this run's "
+                  f"attention with: playground attention {shlex.quote(str(args.run_dir))}")
         if session.spec.model.family == "decoder":
             raise CliError(f"this run's decoder learned {session.info.title}, a task, not running text: {source}")
         title = FAMILY_TITLES[session.spec.model.family]
-        article = "an" if title[0].lower() in "aeiou" else "a"
-        raise CliError(f"this run is {article} {title} on {session.info.title}: {source}")
+        from playground.core.files import with_article
+
+        raise CliError(f"this run is {with_article(title)} on {session.info.title}: {source}")
     text, interrupted = _sample_text(session, args.prompt, args.tokens, args.temperature, args.seed)
     print(args.prompt + text)
     if interrupted:

@@ -399,7 +399,7 @@ def test_sample_on_a_run_that_cannot_write_text_says_why_in_its_own_words(tmp_pa
     itself, and a ViT was "a vit"."""
     out = tmp_path / "run"
     assert playground("train", preset, "--steps", "1", "--out", str(out), *TINY).returncode == 0
-    one_line_error(playground("sample", str(out)), said)
+    one_line_error(playground("sample", str(out)), said, f"; see this run's attention with: playground attention {out}")
 
 
 def test_compare_says_which_side_cannot_train(tmp_path):
