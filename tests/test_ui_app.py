@@ -120,11 +120,18 @@ def test_a_display_no_x_server_answers_at_is_refused_in_one_line_before_qt_start
 
     from playground.ui.app import x_server_answers
 
-    with socket.socket() as server:  # a server listening where X's TCP ports are
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        port = server.getsockname()[1]
-        assert port <= 6000 or x_server_answers(f"localhost:{port - 6000}.0")
+    for family, host, written in ((socket.AF_INET, "127.0.0.1", "localhost:{}.0"), (socket.AF_INET6, "::1", "[::1]:{}"),
+                                  (socket.AF_INET6, "::1", "::1:{}")):  # a server where X's TCP ports are (review: IPv6)
+        if family == socket.AF_INET6 and not socket.has_ipv6:
+            continue
+        with socket.socket(family) as server:
+            try:
+                server.bind((host, 0))
+            except OSError:  # (no IPv6 on this machine's loopback)
+                continue
+            server.listen()
+            port = server.getsockname()[1]
+            assert port <= 6000 or x_server_answers(written.format(port - 6000)), written
     assert not x_server_answers(":987") and not x_server_answers("unix:987.0")
     assert x_server_answers("/private/tmp/org.xquartz:0") and x_server_answers("weird")  # left to Qt
     env = {name: value for name, value in os.environ.items() if name not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}

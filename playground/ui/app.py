@@ -58,8 +58,8 @@ def check_display(preset: str | None = None) -> None:
                              f"desktop session or `ssh -X`, train headless with `{train}`, or set "
                              f"QT_QPA_PLATFORM=offscreen to check that it starts")
     if not x_server_answers(display):  # (newcomer QA: a stale `ssh -X`'s DISPLAY, Qt's abort, "Reinstalling …")
-        raise NoDisplayError(f"no X server answers at DISPLAY={display}: open a new desktop session or `ssh -X` "
-                             f"(or unset DISPLAY), train headless with `{train}`, or set QT_QPA_PLATFORM=offscreen "
+        raise NoDisplayError(f"no X server answers at DISPLAY={display}: open the window from a desktop session or "
+                             f"a new `ssh -X` login, train headless with `{train}`, or set QT_QPA_PLATFORM=offscreen "
                              f"to check that it starts")
 
 
@@ -71,19 +71,22 @@ def x_server_answers(display: str) -> bool:
     number = rest.split(".")[0]
     if not colon or not number.isdigit() or "/" in host:  # (a socket's path, XQuartz's way)
         return True
-    targets: list[tuple[int, object]] = [(socket.AF_INET, (host or "localhost", 6000 + int(number)))]
     if host in ("", "unix"):
         path = f"/tmp/.X11-unix/X{number}"
-        targets[:0] = [(socket.AF_UNIX, path), (socket.AF_UNIX, "\0" + path)]
-    for family, address in targets:
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.settimeout(2.0)
-            try:
-                probe.connect(address)
-                return True
-            except OSError:
-                continue
-    return False
+        for address in (path, "\0" + path):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(2.0)
+                try:
+                    probe.connect(address)
+                    return True
+                except OSError:
+                    continue
+    try:  # every address family the host has ("[::1]:0" too, review)
+        socket.create_connection((host.strip("[]") if host not in ("", "unix") else "localhost", 6000 + int(number)),
+                                 timeout=2.0).close()
+        return True
+    except OSError:
+        return False
 
 
 def run_app(preset: str | None = None) -> NoReturn:
