@@ -428,6 +428,7 @@ def test_try_its_sentence_box_shows_the_start_of_a_sentence_longer_than_the_box(
     panel.show()
     qtbot.waitExposed(panel)
     box = panel.input
+    panel.show_model(SimpleNamespace(name="sentiment"), False)  # as the window offers a model its sentence (review)
     assert box.fontMetrics().horizontalAdvance(box.text()) > 2 * box.width()
     assert box.cursorRect().left() < box.width() / 4  # the cursor, and so the view, at the sentence's start
     panel.set_sentence("the plot was not good but the acting was wonderful and the music was great")

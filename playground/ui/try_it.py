@@ -586,7 +586,7 @@ class TryItPanel(QWidget):
         model's step 0 is "before fine-tuning" (QA: a model trained from scratch was said to be fine-tuned)."""
         self._forget_model()
         self._offered = offered_sentence(info)
-        self.input.setText(self._offered)
+        self.set_sentence(self._offered)
         self.beforeTitle.setText(before_title(pretrained))
 
     def on_result(self, result: Any) -> None:
