@@ -87,6 +87,7 @@ from playground.ui.focus_ring import FocusRing, PageTabs, RingsTabFocus, tab_bar
 from playground.ui.presets_menu import PresetsMenu, RecentMenu
 from playground.ui.screen_fit import FitsScreenWhenFramed, fit_to_screen, screen_words
 from playground.ui.settings import add_recent, last_run, make_settings, remember_last_run, runs_root
+from playground.ui.sliders import CLICKED_ARROWS
 from playground.ui.status_bar import STATUS_MS, HeadlineStatusBar, capitalised
 from playground.ui.text_dialog import ask_go_or_keep, show_table, show_text
 from playground.ui.theme import ring_focused_button
@@ -125,8 +126,7 @@ RESTART_DELAY_MS = 400  # after a slider stops moving, a playing run restarts wi
 # looked like a slider key that stopped the run)
 STEP_PAUSES = "Paused after one more step: Play (Space) goes on."
 ON_A_SLIDER = " Up and Down move a clicked slider; Right trains a step."
-STEPPED_ON_A_SLIDER = ("Right trained one step: Up and Down move a clicked slider (Tab to a slider to move it with Left "
-                       "and Right).")
+STEPPED_ON_A_SLIDER = f"Trained one step; the slider stays. {CLICKED_ARROWS}"  # (Right, or the menu's Step Once)
 # A setting changed mid-run goes to the run once its slider has settled this long (and is let go): one drag
 # is one change on the curve, not one per value it passed.
 LIVE_SETTLE_MS = 300
@@ -1150,11 +1150,9 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
         if self.worker is not None and self.worker.done:
             self._say_finished()
             return
-        slider = isinstance(QApplication.focusWidget(), QAbstractSlider)
         if self.worker is not None and self.worker.playing:  # (QA: Right on a clicked slider paused a run, unsaid)
+            slider = isinstance(QApplication.focusWidget(), QAbstractSlider)
             self.statusBar().showMessage(STEP_PAUSES + (ON_A_SLIDER if slider else ""), STATUS_MS)
-        elif slider:  # (lecturer QA: Right on a clicked slider trained a step, the slider unmoved, nothing said)
-            self.statusBar().showMessage(STEPPED_ON_A_SLIDER, STATUS_MS)
         self._restart.stop()
         self.clear_before_training()
         self.ensure_worker().step_once()
@@ -1274,7 +1272,10 @@ class MainWindow(UndoesModels, GivesViewsRoom, FitsScreenWhenFramed, RingsTabFoc
     def _on_right(self) -> None:
         # Right trains one step wherever the focus is: a slider just clicked moves with Up and Down, never with
         # the documented step key (moving it would rebuild the model).
+        paused = self.worker is None or not (self.worker.playing or self.worker.done)
         self.step_once()
+        if paused and isinstance(QApplication.focusWidget(), QAbstractSlider):  # (lecturer QA: the slider stayed,
+            self.statusBar().showMessage(STEPPED_ON_A_SLIDER, STATUS_MS)  # nothing said why)
 
     def show_training(self, training: bool) -> None:
         """The Play button says Pause while a lesson's steps train (Space pauses them), Play once they are done."""
