@@ -170,6 +170,18 @@ def test_the_gap_line_says_which_side_is_lower_by_how_much_or_that_they_are_leve
     assert gap_line(900, 0.0001, 0.002).endswith("A 0.000, B 0.002. A is 0.002 lower.")  # no "100.0% below B"
 
 
+def test_the_gap_line_is_at_the_last_step_both_sides_were_evaluated_at():
+    """A and B evaluated at different intervals (review): the line is at their last common step, and the lead's
+    history counts only the steps both have."""
+    from playground.core.differences import last_gap_line
+
+    a = ([100, 200, 300, 400], [2.5, 2.2, 2.0, 1.9])
+    b = ([150, 300, 450], [2.4, 2.1, 1.7])
+    assert last_gap_line(a, b) == "Validation loss at step 300: A 2.000, B 2.100. A is 0.100 lower (4.8% below B)."
+    assert last_gap_line(a, ([150, 250], [2.4, 2.1])) == ""
+    assert last_gap_line(a, b, "A and B learn from different data").endswith("so their losses are not on one scale.")
+
+
 def test_losses_on_different_data_are_shown_but_not_compared():
     """QA: a decoder reversing sequences was "99.6% below" a ViT reading digits."""
     from playground.core.differences import why_not_compared
