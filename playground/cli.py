@@ -30,7 +30,7 @@ from playground.cli_output import (
     CliError,
     add_overwrite_argument,
     check_new_output,
-    check_not_in_checkpoint,
+    check_not_in_run,
     out_path,
     writing,
 )
@@ -167,18 +167,18 @@ class _Parser(argparse.ArgumentParser):
     lines came before "unrecognized arguments: 64"): the usage without its options, and where the help is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (usage: {short_usage(self.format_usage())}; `{self.prog} "
-                     f"--help` says more)\n")
+        from playground.core.files import elide
+        from playground.core.messages import MAX_LINE
+
+        said = f"{self.prog}: error: {{}} (usage: {short_usage(self.format_usage())}; `{self.prog} --help` says more)"
+        self.exit(2, said.format(elide(message, MAX_LINE - len(said))) + "\n")  # (a long --view value: review)
 
 
 def short_usage(usage: str) -> str:
     """argparse's "usage: playground compare [-h] [--steps STEPS] ... PRESET_A PRESET_B" as "playground compare
-    PRESET_A PRESET_B [options]"."""
+    PRESET_A PRESET_B [options]": the arguments, optional ones in brackets, without the options."""
     words = " ".join(usage.split()).removeprefix("usage: ")
-    bare = words
-    while (fewer := re.sub(r"\[[^\[\]]*\]", "", bare)) != bare:  # the innermost [...] first: options nest
-        bare = fewer
-    bare = " ".join(bare.split())
+    bare = " ".join(re.sub(r" \[-(?:[^\[\]]|\[[^\[\]]*\])*\]", "", words).split())  # an option's [...] may nest one
     return bare + (" [options]" if bare != words else "")
 
 
@@ -236,17 +236,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND", parser_class=_CommandParser)
 
     gui = sub.add_parser("gui", help="open the desktop window (the default)")
-    gui.add_argument("preset", nargs="?", help=f"preset file or built-in name to open (default: {DEFAULT_PRESET}; the "
-                                                     f"window offers the last run trained)")
+    gui.add_argument("preset", nargs="?", metavar="PRESET",
+                     help=f"preset file or built-in name to open (default: {DEFAULT_PRESET}; the window offers the last "
+                          f"run trained)")
     gui.set_defaults(handler=_open_window)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
-    presets.add_argument("name", nargs="?", help="one preset (a built-in name or a file): its whole description; a "
+    presets.add_argument("name", nargs="?", metavar="NAME", help="one preset (a built-in name or a file): its whole description; a "
                                                  "folder: the presets in it")
     presets.set_defaults(handler=_cmd_presets)
 
     train = sub.add_parser("train", help="train a preset headless; Ctrl-C stops after the current step and saves")
-    train.add_argument("preset", help="preset file or built-in name (see `playground presets`)")
+    train.add_argument("preset", metavar="PRESET", help="preset file or built-in name (see `playground presets`)")
     train.add_argument("--steps", type=int, help="training steps (default: the preset's train.max_steps); a warm-up "
                        "longer than a tenth of them is cut to a tenth, unless --set train.warmup_steps says")
     train.add_argument("--out", type=out_path, help="new run folder to write (default: a new folder in --runs-dir); "
@@ -265,7 +266,7 @@ def _parser() -> argparse.ArgumentParser:
     train.more_help = _settings_help
 
     resume = sub.add_parser("resume", help="continue a run from its last checkpoint, on the same curve")
-    resume.add_argument("run_dir", type=Path, help="run folder written by `playground train`")
+    resume.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder written by `playground train`")
     resume.add_argument("--steps", type=int, help="train N more steps; past the run's end this extends it, and "
                                                   "the extra steps train at the final learning rate (the cosine "
                                                   "decay's end, lr x train.min_lr_ratio), so the curve goes on "
@@ -273,7 +274,7 @@ def _parser() -> argparse.ArgumentParser:
     resume.set_defaults(handler=_cmd_resume)
 
     sample = sub.add_parser("sample", help="generate text with a trained decoder")
-    sample.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder) of a trained decoder")
+    sample.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder (or its checkpoint folder) of a trained decoder")
     sample.add_argument("--prompt", default="", help="text to continue (default: none, it starts from a character of "
                                                     "its validation text)")
     sample.add_argument("--tokens", type=int, default=200,
@@ -288,7 +289,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a run's model as a Hugging Face folder (transformers loads it), "
                                            "or as a plain PyTorch training script")
-    export.add_argument("run_dir", type=Path, help="run folder (or its checkpoint folder)")
+    export.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder (or its checkpoint folder)")
     export.add_argument("--out", type=out_path, required=True,
                         help="folder to write config.json, model.safetensors, ... (--format hf), or the script's "
                              ".py file, its weights written beside it as .safetensors (--format script)")
@@ -360,16 +361,19 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         else:
             close = difflib.get_close_matches(word, _options(where), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-        at = argv.index(extra[0])
-        if at >= 2 and argv[at - 2] == "--set" and "=" not in argv[at - 1]:  # (newcomer QA: `--set model.n_embd 64`)
-            hint = f" (--set takes KEY=VALUE as one word: --set {argv[at - 1]}={extra[0]})"
+        # (newcomer QA: `--set model.n_embd 64`; the value may be another argument's too: `--steps 64`, review)
+        key = next((argv[at - 1] for at in range(2, len(argv)) if argv[at] == extra[0] and argv[at - 2] == "--set"
+                    and "=" not in argv[at - 1]), None)
+        if key is not None:
+            hint = f" (--set takes KEY=VALUE as one word: --set {key}={extra[0]})"
         where.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     return args
 
 
 def _options(parser: argparse.ArgumentParser) -> list[str]:
-    """The --options `parser` takes, as its help lists them."""
-    return re.findall(r"--[\w-]+", parser.format_help())
+    """The --options `parser` takes, as its usage lists them (its help names other commands' too: `runs --bogus` was
+    asked "did you mean --out?", review)."""
+    return re.findall(r"--[\w-]+", parser.format_usage())
 
 
 # ----- commands ---------------------------------------------------------------------------------------
@@ -542,7 +546,10 @@ def _without_the_presets_data(spec: Any, changes: dict[str, Any]) -> Any:
         return spec
     from playground.data.registry import REGISTRY
 
-    if _writes_run_folder() and name in REGISTRY:  # (newcomer QA: said before "unknown dataset 'pydocs'")
+    entry = REGISTRY.get(name) if isinstance(name, str) else None  # (review: `data.name=[1]` is the spec's to refuse)
+    family = changes.get("model.family", spec.model.family)
+    # a dataset this model cannot read is refused alone (newcomer QA: the note came before "unknown dataset 'pydocs'")
+    if _writes_run_folder() and entry is not None and family in entry.families:
         print(f"playground: note: another dataset, so this is left out of the preset: "
               f"{' and '.join(filter(None, left_out))}", file=sys.stderr)
     return spec.updated({"data.options": {}, "data.path": None})
@@ -796,7 +803,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                        f"--format script for the standalone script, or give --out a folder")
     with writing(args.out):
         check_can_create(args.out, "the export folder")
-        check_not_in_checkpoint(args.out)
+        check_not_in_run(args.out, f"{args.out.absolute()}-export")
         check_new_output(args.out, args.overwrite)
     from playground.export.hf import NoHFClassError, export_run
 
@@ -824,7 +831,7 @@ def _export_script(args: argparse.Namespace) -> int:
     check_script_path(args.out)  # first: an --out folder was told to add --overwrite, then that it is no .py (QA)
     with writing(args.out):
         check_can_create(args.out.parent, "the script's folder")
-        check_not_in_checkpoint(args.out.parent)
+        check_not_in_run(args.out.parent, f"{args.out.parent.absolute()}.py")  # (beside it, as NoHFClassError's)
         for path in (args.out, *([] if args.from_scratch else [args.out.with_suffix(".safetensors")])):
             check_new_output(path, args.overwrite)
     from playground.export.script import export_script

@@ -36,7 +36,7 @@ def default_view(family: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", type=Path, help="a run folder written by `playground train`")
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder written by `playground train`")
     parser.add_argument("--input", help="text to feed the model, or an image file for a ViT (default: the probe)")
     parser.add_argument("--layer", type=int, metavar="L",
                         help="layer, counted from 1 (1 = the first layer, as in the window): the layer for "

@@ -68,10 +68,11 @@ def check_can_write_file(path: Path) -> None:
         pass
 
 
-def check_not_in_checkpoint(folder: Path) -> None:
+def check_not_in_run(folder: Path, example: str) -> None:
     """Refuse to export into a checkpoint folder, even with --overwrite: its next save deletes the other
     weights files there; or into a run folder, whose files the export's would stand among, outliving a run trained
-    there again with --overwrite (newcomer QA: a 5-step run beside the export of an earlier run's step 310)."""
+    there again with --overwrite (newcomer QA: a 5-step run beside the export of an earlier run's step 310).
+    `example`: an --out to suggest instead."""
     from playground.core.files import elide
     from playground.training.runs import STATE_FILE, is_run_dir
 
@@ -79,8 +80,7 @@ def check_not_in_checkpoint(folder: Path) -> None:
         raise CliError(f"{elide(folder)} is a checkpoint folder, whose next save deletes other files' weights: "
                        f"choose another --out")
     if is_run_dir(folder):
-        raise CliError(f"{elide(folder)} is a run folder: export into a folder of its own, e.g. --out "
-                       f"{elide(folder.with_name(folder.name + '-export'))}")
+        raise CliError(f"{elide(folder)} is a run folder: export into a place of its own, e.g. --out {elide(example)}")
 
 
 @contextmanager

@@ -135,11 +135,13 @@ def test_a_presets_beginning_is_told_its_preset_and_an_unknown_word_is_answered_
 
     with pytest.raises(PresetError, match="did you mean 'lesson-19.2-self-attention'\\?"):
         resolve_preset_path("lesson-19.2")
-    # the shortest it begins first, in any case (newcomer QA: 'encoder-reverse' and 'decoder-reverse-no-positions'
-    # were told first)
+    # by name, whatever the letter case (newcomer QA: 'encoder-reverse' and 'decoder-reverse-no-positions' were told
+    # first), and the lessons in their order (review)
     for typed in ("Decoder-Reverse", "decoder-revers"):
         with pytest.raises(PresetError, match="did you mean 'decoder-reverse' or 'decoder-reverse-no-positions'\\?"):
             resolve_preset_path(typed)
+    with pytest.raises(PresetError, match="did you mean 'lesson-19.2-self-attention' or 'lesson-19.3-multi-head'\\?"):
+        resolve_preset_path("Lesson")
     assert _window_by_default(["nosuchpreset"]) == ["gui", "nosuchpreset"]
     assert _window_by_default(["trian"]) == ["trian"]  # a mistyped command stays argparse's to answer
 
@@ -200,6 +202,11 @@ def test_another_dataset_by_set_leaves_the_presets_dataset_options_out_as_the_wi
     assert capsys.readouterr().err.splitlines() == [
         "playground: error: unknown dataset 'pydocs': did you mean 'pydoc'? the Decoder (GPT-like) reads pydoc, zen, "
         "copy, reverse, sort, shift, text_file"]
+    for name in ("digits", "[1]"):  # one the decoder cannot read; not a name at all (review: "unhashable type")
+        assert main(["train", "decoder-reverse", "--steps", "2", "--out", str(tmp_path / "typo"),
+                     "--set", f"data.name={name}"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "note" not in err and "unexpected" not in err, err
 
 
 def test_a_run_whose_data_file_moved_says_it_is_the_runs_own_to_put_back(tmp_path):
@@ -266,27 +273,30 @@ def test_an_option_a_command_does_not_know_is_refused_by_that_command_with_the_o
     """QA: `train … --stpes 5` and `resume … --set` showed the top-level usage ("playground [-h] COMMAND ...") and
     no suggestion."""
     from playground.cli import main
+    from playground.core.messages import MAX_LINE
 
     with pytest.raises(SystemExit) as stopped:
         main(["train", "decoder-reverse", "--stpes", "5"])
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and "usage: playground train preset [options]; `playground train --help`" in err
+    assert stopped.value.code == 2 and "usage: playground train PRESET [options]; `playground train --help`" in err
     assert "unrecognized arguments: --stpes 5 (did you mean --steps?)" in err
     assert err.count("\n") == 1  # one line, as every bad input's (newcomer QA: argparse's usage block of 4 lines)
     with pytest.raises(SystemExit):
         main(["resume", "somewhere", "--set", "train.lr=1"])
     err = capsys.readouterr().err
-    assert "usage: playground resume run_dir [options]" in err and "(`resume` takes no --set)" in err
+    assert "usage: playground resume RUN_DIR [options]" in err and "(`resume` takes no --set)" in err
     for argv, said in ((["train", "decoder-reverse", "--set", "model.n_embd", "64"],  # (newcomer QA: "… arguments: 64")
                         "unrecognized arguments: 64 (--set takes KEY=VALUE as one word: --set model.n_embd=64)"),
                        (["compare", "decoder-reverse"], "required: PRESET_B (usage: playground compare PRESET_A "
                                                         "PRESET_B [options];"),
                        (["bench", "--quick", "--smoke"], "not allowed with argument --quick (usage: playground bench "
-                                                         "[options];")):
+                                                         "[options];"),
+                       (["attention", "run", "--out", "a.png", "--view", "v" * 400], "invalid choice: 'vvv")):
         with pytest.raises(SystemExit) as stopped:
             main(argv)
         err = capsys.readouterr().err
         assert stopped.value.code == 2 and err.count("\n") == 1 and said in err, err
+        assert len(err) <= MAX_LINE + 1  # (review: a long value made the line as long)
 
 
 def test_short_usage_keeps_the_arguments_and_drops_the_nested_options():
@@ -297,6 +307,20 @@ def test_short_usage_keeps_the_arguments_and_drops_the_nested_options():
     assert short_usage("usage: playground compare [-h] [--steps STEPS] PRESET_A PRESET_B") == \
         "playground compare PRESET_A PRESET_B [options]"
     assert short_usage("usage: playground runs") == "playground runs"
+    assert short_usage("usage: playground runs [-h] [--runs-dir RUNS_DIR] [FOLDER ...]") == \
+        "playground runs [FOLDER ...] [options]"  # (review: its arguments went with the options)
+
+
+def test_a_set_value_missing_its_equals_sign_is_told_after_another_option_with_the_same_value(capsys):
+    """Review: `--steps 64 --set model.n_embd 64` lost the hint: the first 64 found was --steps'."""
+    from playground.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "decoder-reverse", "--steps", "64", "--set", "model.n_embd", "64"])
+    assert "(--set takes KEY=VALUE as one word: --set model.n_embd=64)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # another command's options are not offered (review: "did you mean --out?")
+        main(["runs", "--bogus"])
+    assert "did you mean" not in capsys.readouterr().err
 
 
 def test_a_hugging_face_export_to_a_py_name_points_at_the_script_format(tmp_path, capsys):

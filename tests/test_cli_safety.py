@@ -51,7 +51,7 @@ def test_script_export_over_an_existing_file_is_refused_unless_overwrite(text_ru
 
 
 @pytest.mark.slow
-def test_an_export_into_a_checkpoint_folder_is_refused_even_with_overwrite(run_copy):
+def test_an_export_into_a_checkpoint_folder_is_refused_even_with_overwrite(run_copy, monkeypatch):
     checkpoint = run_copy / "checkpoint"
     before = sorted(p.name for p in checkpoint.iterdir())
     for args in (["--out", str(checkpoint)], ["--format", "script", "--out", str(checkpoint / "a.py")]):
@@ -60,9 +60,14 @@ def test_an_export_into_a_checkpoint_folder_is_refused_even_with_overwrite(run_c
     assert sorted(p.name for p in checkpoint.iterdir()) == before
     # nor into the run folder itself (newcomer QA: its files outlived the run trained there again)
     run_files = sorted(p.name for p in run_copy.iterdir())
-    for args in (["--out", str(run_copy)], ["--format", "script", "--out", str(run_copy / "a.py")]):
+    for args, example in ((["--out", str(run_copy)], "run-export"),
+                          (["--format", "script", "--out", str(run_copy / "a.py")], "run.py")):
         one_line_error(playground("export", str(run_copy), *args, "--overwrite"), "is a run folder: export into a "
-                       "folder of its own, e.g. --out ", "run-export")
+                       "place of its own, e.g. --out ", example)
+    # from inside the run folder, as "." (review: "PosixPath('.') has an empty name")
+    monkeypatch.chdir(run_copy)
+    for args, example in ((["--out", "."], "run-export"), (["--format", "script", "--out", "a.py"], "run.py")):
+        one_line_error(playground("export", ".", *args, "--overwrite"), "is a run folder", example)
     assert sorted(p.name for p in run_copy.iterdir()) == run_files
 
 

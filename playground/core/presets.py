@@ -286,13 +286,12 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
         return path
     if found:
         return PRESETS_DIR / f"{source}.json"
-    names = [p.stem for p in sorted(PRESETS_DIR.glob("*.json"))]
-    # The names it begins, the shortest first, else those it is closest to ("lesson-19.2" was told 19.7 and 19.3
-    # before 19.2's, QA), in any case (newcomer QA: "Decoder-Reverse" was told 'encoder-reverse' first, and
-    # "decoder-revers" 'decoder-reverse-no-positions')
+    # By name: by file name, "-" before ".json" put 'decoder-reverse-no-positions' before 'decoder-reverse' (newcomer QA)
+    names = sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
+    # The names it begins, else those it is closest to ("lesson-19.2" was told 19.7 and 19.3 before 19.2's, QA),
+    # whatever the letter case (newcomer QA: "Decoder-Reverse" was told 'encoder-reverse' first)
     typed = str(source).lower()
-    close = sorted((name for name in names if name.startswith(typed)), key=len)[:2] or \
-        difflib.get_close_matches(typed, names, n=2)
+    close = [name for name in names if name.startswith(typed)][:2] or difflib.get_close_matches(typed, names, n=2)
     if close:  # a typo: the names it is closest to, as a mistyped dataset is answered (every caller: CLI, window)
         raise PresetError(f"no preset named '{elide(source, 60)}': did you mean {' or '.join(map(repr, close))}? "
                           f"(`playground presets` lists them all)")
