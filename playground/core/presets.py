@@ -286,7 +286,7 @@ def resolve_preset_path(source: str | os.PathLike[str]) -> Path:
         return path
     if found:
         return PRESETS_DIR / f"{source}.json"
-    # By name: by file name, "-" before ".json" put 'decoder-reverse-no-positions' before 'decoder-reverse' (newcomer QA)
+    # Sorted by name, not file name ("-" sorts before ".json": 'decoder-reverse-no-positions' came first, newcomer QA)
     names = sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
     # The names it begins, else those it is closest to ("lesson-19.2" was told 19.7 and 19.3 before 19.2's, QA),
     # whatever the letter case (newcomer QA: "Decoder-Reverse" was told 'encoder-reverse' first)

@@ -71,22 +71,25 @@ def x_server_answers(display: str) -> bool:
     number = rest.split(".")[0]
     if not colon or not number.isdigit() or "/" in host:  # (a socket's path, XQuartz's way)
         return True
-    if host in ("", "unix"):
-        path = f"/tmp/.X11-unix/X{number}"
-        for address in (path, "\0" + path):
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                probe.settimeout(2.0)
-                try:
-                    probe.connect(address)
-                    return True
-                except OSError:
-                    continue
+    local = host in ("", "unix")
+    path = f"/tmp/.X11-unix/X{number}"
+    if local and any(_unix_socket_answers(address) for address in (path, "\0" + path)):
+        return True
     try:  # every address family the host has ("[::1]:0" too, review)
-        socket.create_connection((host.strip("[]") if host not in ("", "unix") else "localhost", 6000 + int(number)),
-                                 timeout=2.0).close()
+        socket.create_connection(("localhost" if local else host.strip("[]"), 6000 + int(number)), timeout=2.0).close()
         return True
     except OSError:
         return False
+
+
+def _unix_socket_answers(address: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2.0)
+        try:
+            probe.connect(address)
+            return True
+        except OSError:
+            return False
 
 
 def run_app(preset: str | None = None) -> NoReturn:
